@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Makes sure the system packages the tests drive for real are installed: Chromium (browser e2e),
+// PostgreSQL (cluster and store tests), ffmpeg (recordings) and coturn (server-side TURN). As root it installs what is missing
+// with apt; otherwise it names the packages and the command. Quick and silent when all are present.
+
+import {spawnSync} from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const PG_ROOT = '/usr/lib/postgresql';
+
+/** The newest PostgreSQL bin dir (Debian layout), or undefined. */
+export function findPgBinDir() {
+  let versions;
+  try {
+    versions = fs.readdirSync(PG_ROOT);
+  } catch {
+    return undefined;
+  }
+  const found = versions
+    .filter((v) => /^\d+(\.\d+)?$/.test(v) && fs.existsSync(path.join(PG_ROOT, v, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return found.length > 0 ? path.join(PG_ROOT, found[0], 'bin') : undefined;
+}
+
+function onPath(cmd) {
+  return (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .some((dir) => dir && isExecutable(path.join(dir, cmd)));
+}
+
+function isExecutable(file) {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Debian package name → whether what the tests use from it is there. */
+const REQUIRED = [
+  {pkg: 'chromium', present: () => isExecutable('/usr/bin/chromium')},
+  {pkg: 'postgresql', present: () => findPgBinDir() !== undefined},
+  {pkg: 'ffmpeg', present: () => onPath('ffmpeg') && onPath('ffprobe')},
+  {pkg: 'coturn', present: () => isExecutable('/usr/bin/turnserver')},
+];
+
+export function missingPackages() {
+  return REQUIRED.filter((r) => !r.present()).map((r) => r.pkg);
+}
+
+function run(cmd, args) {
+  console.log(`[setup-system] $ ${cmd} ${args.join(' ')}`);
+  const res = spawnSync(cmd, args, {
+    stdio: 'inherit',
+    env: {...process.env, DEBIAN_FRONTEND: 'noninteractive'},
+  });
+  if (res.error) throw new Error(`${cmd}: ${res.error.message}`);
+  if (res.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited with ${res.status ?? res.signal}`);
+}
+
+/** Installs what is missing; returns the packages it installed. Throws with the fix when it cannot. */
+export function setupSystem() {
+  const missing = missingPackages();
+  if (missing.length === 0) return [];
+  const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (process.getuid?.() !== 0) {
+    throw new Error(
+      `missing system packages: ${missing.join(', ')}.\n` +
+        `Run npm test as root to install them automatically, or install them yourself:\n  sudo sh -c '${command}'`,
+    );
+  }
+  if (!onPath('apt-get')) {
+    throw new Error(`missing system packages: ${missing.join(', ')}, and there is no apt-get to install them with`);
+  }
+  console.log(`[setup-system] installing missing system packages: ${missing.join(', ')}`);
+  // Another apt run (a second test run, unattended upgrades) may hold the dpkg lock: wait instead of failing.
+  const wait = ['-o', 'DPkg::Lock::Timeout=600'];
+  run('apt-get', [...wait, 'update']);
+  run('apt-get', [...wait, 'install', '-y', '--no-install-recommends', ...missing]);
+  const still = missingPackages();
+  if (still.length > 0) throw new Error(`still missing after apt-get install: ${still.join(', ')}`);
+  return missing;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  try {
+    setupSystem();
+  } catch (err) {
+    console.error(`[setup-system] ${err.message}`);
+    process.exit(1);
+  }
+}

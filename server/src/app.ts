@@ -1,0 +1,234 @@
+// Assembles one server node: config, store, platform, websocket, calls, media and HTTP, and tears it
+// down in the reverse order. `npm start` and every test that needs a real server go through createApp.
+import fs from 'node:fs';
+import path from 'node:path';
+import type {FastifyInstance} from 'fastify';
+import {registerPluginRoutes} from './api/routes';
+import type {RateLimitOptions} from './api/rate-limit';
+import {CallsPublisher} from './calls/publish';
+import {type CallsTimings, CallsService, DEFAULT_TIMINGS} from './calls/service';
+import {executeCallCommand} from './calls/slash';
+import {type Clock, systemClock} from './clock';
+import {clusterMigrations, clusterSettingsFromEnv, checkClusterEngine, createCoordination} from './cluster';
+import type {Coordination} from './cluster/types';
+import {adminConfigView, saveAdminConfig} from './config/admin';
+import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
+import {ConfigService} from './config/service';
+import type {CallsConfig} from './config/types';
+import {createHttpServer} from './http/server';
+import {serveDirectory} from './http/static';
+import {newId} from './ids';
+import {CallsMetrics, type RtcMetrics} from './metrics';
+import {instrumentRepository} from './metrics/store';
+import {type Logger, silentLogger} from './log';
+import {StandaloneDirectory} from './platform/standalone/directory';
+import {registerStandaloneRoutes} from './platform/standalone/routes';
+import {type SeedResult, seedStandalone} from './platform/standalone/seed';
+import type {RtcServer} from './rtc/types';
+import {openStore, type Store} from './store';
+import {Hub} from './ws/hub';
+import {WsServer} from './ws/server';
+
+export const SERVER_VERSION = '11.0.0';
+
+/** `metrics` is what the SFU reports its rtc_* metrics to. */
+export type RtcServerFactory = (config: CallsConfig, logger: Logger, metrics: RtcMetrics) => Promise<RtcServer>;
+
+export interface AppOptions {
+  /** Directory for the SQLite database and other data. */
+  dataDir: string;
+  /** PostgreSQL URL; SQLite when absent. */
+  databaseURL?: string;
+  /** Environment for MM_CALLS_* overrides (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** HTTP listen address and port (port 0 = ephemeral). */
+  host?: string;
+  port?: number;
+  /** The URL users open; defaults to http://localhost:<port>. */
+  siteURL?: string;
+  logger?: Logger;
+  clock?: Clock;
+  /** Creates the media server (the werift SFU in production). */
+  rtc: RtcServerFactory;
+  /** Seed the standalone directory on first start (default true). */
+  seed?: boolean;
+  seedPassword?: string;
+  timings?: Partial<CallsTimings>;
+  rateLimit?: RateLimitOptions;
+  wsRateLimit?: {perSecond: number; burst: number};
+  /** How often websockets re-validate their login (default 10 s). */
+  wsAuthRecheckMs?: number;
+  /** Where the built webapp lives (webapp/dist). */
+  webappDist?: string;
+  /** The node's identity (cluster); a new id by default. */
+  nodeID?: string;
+  /** Prometheus metrics; a fresh registry by default. */
+  metrics?: CallsMetrics;
+}
+
+export interface App {
+  readonly url: string;
+  readonly port: number;
+  readonly store: Store;
+  readonly config: ConfigService;
+  readonly calls: CallsService;
+  /** The SFU this node runs, or null on a relay-only node (single handler, not the handler). */
+  readonly rtc: RtcServer | null;
+  readonly hub: Hub;
+  readonly ws: WsServer;
+  readonly platform: StandaloneDirectory;
+  readonly http: FastifyInstance;
+  readonly seed: SeedResult | null;
+  readonly coordination: Coordination;
+  readonly metrics: CallsMetrics;
+  /** Ends active calls, closes media, sockets, HTTP and the store. Idempotent. */
+  close(): Promise<void>;
+}
+
+const REPO_ROOT = path.resolve(__dirname, '../..');
+
+export async function createApp(opts: AppOptions): Promise<App> {
+  const logger = opts.logger ?? silentLogger();
+  const log = logger.child({module: 'app'});
+  const clock = opts.clock ?? systemClock;
+  const env = opts.env ?? process.env;
+  const cleanups: (() => Promise<void>)[] = [];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+
+  try {
+    const metrics = opts.metrics ?? new CallsMetrics();
+    // Cluster settings are checked before anything opens: several nodes cannot share SQLite.
+    const clusterSettings = clusterSettingsFromEnv(env);
+    checkClusterEngine(clusterSettings, opts.databaseURL ? 'postgres' : 'sqlite');
+    const rawStore = await openStore({dataDir: opts.dataDir, databaseURL: opts.databaseURL, logger, extraMigrations: [clusterMigrations]});
+    cleanups.push(() => rawStore.close());
+    const store: Store = {...rawStore, close: () => rawStore.close(), calls: instrumentRepository(rawStore.calls, metrics)};
+
+    const config = new ConfigService(store.kv, env);
+    await config.load();
+
+    let platformRef: StandaloneDirectory | null = null;
+    const hub = new Hub({logger, channelMemberIDs: (id) => platformRef!.getChannelMemberIDs(id)});
+    const port = opts.port ?? 8065;
+    const host = opts.host ?? '0.0.0.0';
+    const http = createHttpServer({logger});
+    cleanups.push(() => http.close());
+
+    // The site URL depends on the bound port when it is ephemeral; resolve it lazily.
+    let siteURL = opts.siteURL ?? '';
+    const dir = new StandaloneDirectory({db: store.db, clock, logger, events: hub, siteURL: () => siteURL});
+    platformRef = dir;
+    const seed = opts.seed === false ? null : await seedStandalone(dir, store.kv, opts.seedPassword ?? env.MM_CALLS_SEED_PASSWORD);
+
+    const nodeID = opts.nodeID ?? newId();
+    const coordination = await createCoordination({
+      nodeID, settings: clusterSettings, store, databaseURL: opts.databaseURL, logger, hub,
+      rtc: () => opts.rtc(config.get(), logger, metrics.rtc),
+      orphanGraceMs: opts.timings?.reconnectGraceMs ?? DEFAULT_TIMINGS.reconnectGraceMs,
+      observer: {
+        waited: (s) => metrics.clusterMutexGrabTime.observe({group: 'mutex_call'}, s),
+        held: (s) => metrics.clusterMutexLockedTime.observe({group: 'mutex_call'}, s),
+        busMessage: (direction, type) => {
+          metrics.clusterBusMessages.inc({direction, type});
+          if (direction === 'in') metrics.clusterEvents.inc({type});
+        },
+      },
+    });
+    cleanups.push(() => coordination.close());
+    const rtc = coordination.rtc;
+    hub.relay = coordination.relay;
+
+    const publisher = new CallsPublisher(hub);
+    // eslint-disable-next-line prefer-const
+    let ws: WsServer;
+    const calls = new CallsService({
+      store, platform: dir, config, media: coordination.media, lock: coordination.lock, publisher, clock, logger,
+      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings,
+      onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
+    });
+    dir.onChannelMemberRemoved((channelID, userID) => calls.handleChannelMemberRemoved(channelID, userID));
+
+    ws = new WsServer({
+      hub, logger, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs,
+      handlers: {
+        authenticateToken: (t) => dir.authenticateToken(t),
+        onCallsAction: (conn, action, data) => calls.handleAction(conn, action, data),
+        onDisconnect: (connID) => calls.handleDisconnect(connID),
+        onAuthRevoked: (connID) => calls.handleAuthRevoked(connID),
+        onEvent: (direction, type) => metrics.wsEvents.inc({direction, type}),
+        onConnectionCount: (n) => metrics.wsConnections.set(n),
+      },
+    });
+    cleanups.push(() => ws.close());
+    http.server.on('upgrade', (req, socket, head) => {
+      if (!ws.handleUpgrade(req, socket, head)) socket.destroy();
+    });
+
+    const build = env.MM_CALLS_BUILD ?? 'dev';
+    await registerPluginRoutes(http, {calls, platform: dir, config, store, publisher, build, rateLimit: opts.rateLimit, metrics});
+    // Usage gauges: at start and hourly, as upstream.
+    const refreshStats = () => store.calls.getStats(async (id) => (await dir.getChannel(id))?.type)
+      .then((s) => metrics.setStats(s), (err) => log.warn({err: (err as Error).message}, 'refreshing usage metrics failed'));
+    void refreshStats();
+    const statsTimer = setInterval(() => void refreshStats(), 3600_000);
+    statsTimer.unref();
+    cleanups.push(async () => clearInterval(statsTimer));
+    await registerStandaloneRoutes(http, {
+      dir, serverVersion: SERVER_VERSION,
+      adminConfig: {get: () => adminConfigView(config), save: (v) => saveAdminConfig(config, v)},
+      executeCallCommand: (uid, ch, team, command) => executeCallCommand(dir, uid, ch, team, command),
+      pluginWebapp: {id: PLUGIN_ID, version: PLUGIN_VERSION, bundlePath: `/static/plugins/${PLUGIN_ID}/main.js`},
+    });
+    serveWebapp(http, opts.webappDist ?? path.join(REPO_ROOT, 'webapp/dist'));
+
+    await http.listen({host, port});
+    const addr = http.server.address();
+    const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+    if (!siteURL) siteURL = `http://localhost:${boundPort}`;
+    const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${boundPort}`;
+    log.info({url, store: store.engine, nodeID, mode: coordination.mode}, 'server listening');
+
+    let closing: Promise<void> | null = null;
+    const app: App = {
+      url, port: boundPort, store, config, calls, rtc, hub, ws, platform: dir, http, seed, coordination, metrics,
+      close() {
+        closing ??= (async () => {
+          await calls.shutdown().catch((err) => log.error({err: (err as Error).message}, 'ending calls at shutdown failed'));
+          await hub.flush();
+          await undo();
+          log.info('server stopped');
+        })();
+        return closing;
+      },
+    };
+    return app;
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
+
+/** The standalone host page and the plugin bundle, as Mattermost would serve them. */
+function serveWebapp(http: FastifyInstance, dist: string): void {
+  const standalone = path.join(dist, 'standalone');
+  const index = path.join(standalone, 'index.html');
+  serveDirectory(http, '/static/standalone/', standalone);
+  serveDirectory(http, `/static/plugins/${PLUGIN_ID}/`, dist);
+  const spa = (reply: import('fastify').FastifyReply) => {
+    if (!fs.existsSync(index)) {
+      return reply.status(503).type('text/plain').send('The webapp is not built yet: run `npm run build`.');
+    }
+    return reply.type('text/html').header('Cache-Control', 'no-cache').send(fs.createReadStream(index));
+  };
+  http.get('/', (_req, reply) => spa(reply));
+  // Client-side routes (/{team}/channels/{name}, /admin…) all load the host page.
+  http.get('/*', (req, reply) => {
+    const p = req.url.split('?')[0];
+    if (p.startsWith('/api/') || p.startsWith('/plugins/') || p.startsWith('/static/')) {
+      return reply.status(404).send({id: 'api.context.404.app_error', message: 'Sorry, we could not find the page.', status_code: 404});
+    }
+    return spa(reply);
+  });
+}

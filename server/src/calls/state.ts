@@ -1,0 +1,76 @@
+// Pure functions over a call's persisted state: the host rule and the client-facing call state.
+import type {Call, CallJob, CallSession} from '../store/types';
+
+/**
+ * Host rule (reference §7.2): the locked host if still in the call; else the current host if still in;
+ * else the user of the earliest-joined session. Bots are never host. "" when nobody is left.
+ */
+export function computeHost(call: Call, sessions: CallSession[], botUserID = ''): string {
+  const inCall = new Set(sessions.filter((s) => s.userId !== botUserID).map((s) => s.userId));
+  const locked = call.props.host_locked_user_id;
+  if (locked && inCall.has(locked)) return locked;
+  const current = call.props.hosts?.[0];
+  if (current && inCall.has(current)) return current;
+  const first = [...sessions].filter((s) => s.userId !== botUserID).sort((a, b) => a.joinAt - b.joinAt || (a.id < b.id ? -1 : 1))[0];
+  return first ? first.userId : '';
+}
+
+export interface ClientSessionState {
+  session_id: string;
+  user_id: string;
+  unmuted: boolean;
+  raised_hand: number;
+  video: boolean;
+}
+
+export interface ClientJobState {
+  type: string;
+  init_at: number;
+  start_at: number;
+  end_at: number;
+  err?: string;
+}
+
+export interface ClientCallState {
+  id: string;
+  start_at: number;
+  sessions: ClientSessionState[];
+  thread_id: string;
+  post_id: string;
+  screen_sharing_session_id: string;
+  owner_id: string;
+  host_id: string;
+  recording?: ClientJobState;
+  transcription?: ClientJobState;
+  live_captions?: ClientJobState;
+  dismissed_notification?: Record<string, boolean>;
+}
+
+export function jobState(job: CallJob): ClientJobState {
+  const s: ClientJobState = {type: job.type, init_at: job.initAt, start_at: job.startAt, end_at: job.endAt};
+  if (job.props.err) s.err = job.props.err;
+  return s;
+}
+
+/** The `call` object of call_state, /channels and /{channel_id} (reference §7.3). */
+export function clientCallState(call: Call, sessions: CallSession[], jobs: CallJob[], forUserID: string, botUserID = ''): ClientCallState {
+  const state: ClientCallState = {
+    id: call.id,
+    start_at: call.startAt,
+    sessions: sessions.filter((s) => s.userId !== botUserID).map((s) => ({
+      session_id: s.id, user_id: s.userId, unmuted: s.unmuted, raised_hand: s.raisedHand, video: s.video,
+    })),
+    thread_id: call.threadId,
+    post_id: call.postId,
+    screen_sharing_session_id: call.props.screen_sharing_session_id ?? '',
+    owner_id: call.ownerId,
+    host_id: call.props.hosts?.[0] ?? '',
+  };
+  for (const job of jobs) {
+    if (job.type === 'recording' && !state.recording) state.recording = jobState(job);
+    if (job.type === 'transcribing' && !state.transcription) state.transcription = jobState(job);
+    if (job.type === 'captioning' && !state.live_captions) state.live_captions = jobState(job);
+  }
+  if (call.props.dismissed_notification?.[forUserID]) state.dismissed_notification = {[forUserID]: true};
+  return state;
+}

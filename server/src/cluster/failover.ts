@@ -1,0 +1,211 @@
+// What happens when a node dies (beyond upstream, where its calls simply die): the sweeper node (the
+// live node with the lowest id) moves every call pinned to a node that is not alive to a live node
+// (the handler in single-handler mode, else the node with the fewest calls), under the call lock,
+// and announces it (`moved`) so that every node re-creates the media of its sessions there. It also
+// removes what dead nodes leave behind: their node rows and spilled messages, and, after the
+// reconnect grace, call sessions whose websocket no live node holds (orphans).
+import type {CallLock} from '../calls/lock';
+import type {Logger} from '../log';
+import type {Call, CallsRepository} from '../store/types';
+import type {Bus} from './bus';
+import type {NodeRegistry, Queryable} from './nodes';
+import {SESSIONS_TABLE} from './schema';
+
+const SWEEP_MS = 1_000;
+/** Holder rows of sessions that no longer exist are removed after this long. */
+const STALE_HOLDER_MS = 60_000;
+
+/** Broadcast when a call's media moves to another node. */
+export interface MovedMessage {
+  callID: string;
+  channelID: string;
+  from: string;
+  to: string;
+}
+
+export interface FailoverOptions {
+  registry: NodeRegistry;
+  bus: Bus;
+  db: Queryable;
+  calls: CallsRepository;
+  lock: CallLock;
+  logger: Logger;
+  /** How long a session may stay without a live websocket holder before it is removed. */
+  orphanGraceMs: number;
+  /** A call moved (also called for moves this node made). */
+  onMoved: (m: MovedMessage) => void;
+  /** A session to remove from its call. */
+  onOrphan: (sessionID: string, callID: string, channelID: string) => void;
+}
+
+interface OrphanRow {
+  session_id: string;
+  call_id: string;
+  channel_id: string;
+  node_id: string | null;
+}
+
+export class Failover {
+  readonly #o: FailoverOptions;
+  readonly #log: Logger;
+  readonly #suspects = new Map<string, number>();
+  /** Calls no live node may host (single handler without a handler), logged once. */
+  #stranded = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | null = null;
+  #again = false;
+  #failing = false;
+  #closed = false;
+
+  constructor(opts: FailoverOptions) {
+    this.#o = opts;
+    this.#log = opts.logger.child({module: 'cluster-failover'});
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.kick(), SWEEP_MS);
+    this.#timer.unref();
+  }
+
+  /** Runs a sweep now (a node just died). */
+  kick(): void {
+    if (this.#closed) return;
+    if (this.#sweeping) {
+      this.#again = true;
+      return;
+    }
+    this.#sweeping = this.#sweep()
+      .then(() => {
+        this.#failing = false;
+      }, (err) => {
+        // Once per outage: while the database is away this fails every second.
+        if (!this.#failing) this.#log.warn({err: (err as Error).message}, 'cluster sweep failed');
+        this.#failing = true;
+      })
+      .finally(() => {
+        this.#sweeping = null;
+        if (this.#again) {
+          this.#again = false;
+          this.kick();
+        }
+      });
+  }
+
+  /**
+   * Moves the call to a live node if its node is not alive; returns where it runs now, or null when no
+   * live node may host it (single handler without a live handler). Any node may call this; the lock
+   * and the re-check make concurrent takeovers of one call harmless.
+   */
+  async takeOver(call: Call): Promise<string | null> {
+    const {registry} = this.#o;
+    const result = await this.#o.lock.withLock(call.channelId, async () => {
+      const current = await this.#o.calls.getCall(call.id);
+      if (!current || current.endAt > 0) return null;
+      const from = current.props.node_id ?? '';
+      if (from && registry.isAlive(from)) return {to: from, moved: false};
+      const to = registry.pickOwner(await this.#callsPerNode());
+      if (!to) return null;
+      current.props.node_id = to;
+      await this.#o.calls.updateCall(current);
+      return {to, moved: true, from};
+    });
+    if (!result) return null;
+    if (result.moved) {
+      const m: MovedMessage = {callID: call.id, channelID: call.channelId, from: result.from ?? '', to: result.to};
+      this.#log.warn(m, 'call moved to a live node');
+      this.#o.bus.broadcast('moved', m);
+      this.#o.onMoved(m);
+    }
+    return result.to;
+  }
+
+  /**
+   * This node (re)started under an id some calls are still pinned to: whatever media it hosted is gone,
+   * so those calls move (possibly back to this node, which then re-creates every session), and the
+   * websockets it held in its previous life become orphan candidates.
+   */
+  async recoverOwnPins(): Promise<void> {
+    const me = this.#o.registry.nodeID;
+    await this.#o.db.query(`UPDATE ${SESSIONS_TABLE} SET node_id = '' WHERE node_id = $1`, [me]);
+    for (const call of await this.#o.calls.listActiveCalls()) {
+      if (call.props.node_id !== me) continue;
+      const m = await this.#o.lock.withLock(call.channelId, async () => {
+        const current = await this.#o.calls.getCall(call.id);
+        if (!current || current.endAt > 0 || current.props.node_id !== me) return null;
+        const to = this.#o.registry.pickOwner(await this.#callsPerNode()) ?? me;
+        current.props.node_id = to;
+        await this.#o.calls.updateCall(current);
+        return {callID: call.id, channelID: call.channelId, from: me, to};
+      });
+      if (!m) continue;
+      this.#log.warn(m, 'call pinned to this node from a previous run re-created');
+      this.#o.bus.broadcast('moved', m);
+      this.#o.onMoved(m);
+    }
+  }
+
+  async #callsPerNode(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const c of await this.#o.calls.listActiveCalls()) {
+      const n = c.props.node_id ?? '';
+      counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async #sweep(): Promise<void> {
+    const {registry, bus, db} = this.#o;
+    if (!registry.isSweeper()) {
+      this.#suspects.clear();
+      return;
+    }
+    const live = new Set(registry.liveNodes());
+    const dead = registry.nodes().filter((n) => !n.alive).map((n) => n.id);
+    if (dead.length > 0) {
+      await registry.deleteDead(dead);
+      this.#log.info({nodes: dead}, 'rows of dead nodes removed');
+    }
+    await bus.sweepSpilled(dead, db);
+
+    const stranded = new Set<string>();
+    for (const call of await this.#o.calls.listActiveCalls()) {
+      if (live.has(call.props.node_id ?? '')) continue;
+      const to = await this.takeOver(call);
+      if (to) continue;
+      stranded.add(call.id);
+      if (!this.#stranded.has(call.id)) this.#log.warn({callID: call.id, node: call.props.node_id}, 'no live node can host the call; waiting for one');
+    }
+    this.#stranded = stranded;
+
+    const now = Date.now();
+    const rows = await db.query<OrphanRow>(
+      `SELECT s.id AS session_id, s.callid AS call_id, c.channelid AS channel_id, h.node_id
+       FROM calls_sessions s JOIN calls c ON c.id = s.callid LEFT JOIN ${SESSIONS_TABLE} h ON h.session_id = s.id
+       WHERE c.endat = 0`);
+    const seen = new Set<string>();
+    for (const r of rows.rows) {
+      if (r.node_id && live.has(r.node_id)) continue;
+      seen.add(r.session_id);
+      const since = this.#suspects.get(r.session_id);
+      if (since === undefined) {
+        this.#suspects.set(r.session_id, now);
+        continue;
+      }
+      if (now - since < this.#o.orphanGraceMs) continue;
+      this.#suspects.delete(r.session_id);
+      this.#log.warn({sessionID: r.session_id, callID: r.call_id, node: r.node_id}, 'session left behind by a dead node removed');
+      this.#o.onOrphan(r.session_id, r.call_id, r.channel_id);
+      if (r.node_id !== null) await db.query(`DELETE FROM ${SESSIONS_TABLE} WHERE session_id = $1 AND node_id = $2`, [r.session_id, r.node_id]);
+    }
+    for (const id of this.#suspects.keys()) if (!seen.has(id)) this.#suspects.delete(id);
+    await db.query(
+      `DELETE FROM ${SESSIONS_TABLE} h WHERE h.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM calls_sessions s WHERE s.id = h.session_id)`,
+      [now - STALE_HOLDER_MS]);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#sweeping?.catch(() => undefined);
+  }
+}

@@ -1,0 +1,151 @@
+// Chooses and assembles this node's coordination: integrated on SQLite (one node), otherwise the
+// PostgreSQL cluster — node registry, bus, advisory-lock call lock, media router and failover.
+import pg from 'pg';
+import type {Logger} from '../log';
+import type {RtcServer} from '../rtc/types';
+import type {Store} from '../store';
+import type {WebSocketEvent} from '../ws/types';
+import {Bus} from './bus';
+import {ClusteredMediaRouter} from './clustered';
+import {Failover} from './failover';
+import {integratedCoordination} from './integrated';
+import {type LockObserver, PgCallLock} from './lock';
+import {type ClusterSettings, checkClusterEngine} from './mode';
+import {NodeRegistry} from './nodes';
+import type {ClusterMode, Coordination} from './types';
+
+export {clusterMigrations} from './schema';
+export {clusterSettingsFromEnv, checkClusterEngine, ClusterSettingsError} from './mode';
+export type {ClusterSettings} from './mode';
+
+export interface ClusterObserver extends LockObserver {
+  busMessage(direction: 'in' | 'out', type: string): void;
+}
+
+export interface CoordinationOptions {
+  nodeID: string;
+  settings: ClusterSettings;
+  store: Store;
+  /** Required for a cluster (the same URL the store uses). */
+  databaseURL?: string;
+  /** Creates this node's SFU. */
+  rtc: () => Promise<RtcServer>;
+  /** This node's websocket hub: local connections and delivery of events from other nodes. */
+  hub: {get(connID: string): unknown; deliverLocal(ev: WebSocketEvent): void};
+  logger: Logger;
+  /** Sessions without a live websocket holder are removed after this (the reconnect grace). */
+  orphanGraceMs: number;
+  observer?: ClusterObserver;
+}
+
+export async function createCoordination(o: CoordinationOptions): Promise<Coordination> {
+  checkClusterEngine(o.settings, o.store.engine);
+  if (o.store.engine !== 'postgres' || !o.databaseURL) return integratedCoordination(await o.rtc(), o.nodeID);
+  return startCluster(o, o.databaseURL);
+}
+
+async function startCluster(o: CoordinationOptions, url: string): Promise<Coordination> {
+  const log = o.logger.child({module: 'cluster', nodeID: o.nodeID});
+  const me = o.nodeID;
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const undo = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const db = new pg.Pool({
+      connectionString: url, max: 4, application_name: `calls-cluster:${me}`.slice(0, 63), idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000,
+    });
+    db.on('error', (err) => log.debug({err: err.message}, 'idle cluster connection lost'));
+    cleanups.push(() => db.end());
+
+    let registry: NodeRegistry | null = null;
+    let registered = false;
+    const bus = new Bus({
+      url, nodeID: me, logger: log,
+      isAlive: (n) => registry?.isAlive(n) ?? false,
+      // After a reconnect the handler takes its advisory lock again (the old session's lock died with it).
+      onListenerSetup: async (client) => {
+        if (registered && registry?.isHandler) await registry.claimHandlerLock(client, false);
+      },
+      onMessage: o.observer ? (d, t) => o.observer!.busMessage(d, t) : undefined,
+      onSender: (n) => registry?.noteActivity(n),
+    });
+    await bus.start();
+    cleanups.push(() => bus.close());
+
+    registry = new NodeRegistry({db, listener: bus.listener, nodeID: me, isHandler: o.settings.isHandler, forcedMode: o.settings.forcedMode, logger: log});
+    await registry.start();
+    registered = true;
+    cleanups.push(() => registry!.leave());
+
+    const lock = new PgCallLock({url, nodeID: me, logger: log, observer: o.observer});
+    cleanups.push(() => lock.close());
+
+    const router = new ClusteredMediaRouter({nodeID: me, registry, bus, db, calls: o.store.calls, rtc: o.rtc, logger: log});
+    // A node that may host calls binds its RTC ports now, so a bad port setting stops the start; a
+    // relay-only node (single handler, not the handler) never starts an SFU.
+    let rtc: RtcServer | null = null;
+    if (registry.canHost(me)) {
+      rtc = await o.rtc();
+      router.useStartedRtc(rtc);
+    }
+    cleanups.push(() => router.close());
+
+    const failover = new Failover({
+      registry, bus, db, calls: o.store.calls, lock, logger: log, orphanGraceMs: o.orphanGraceMs,
+      onMoved: (m) => router.onMoved(m),
+      onOrphan: (sid, callID, channelID) => router.reportOrphan(sid, callID, channelID),
+    });
+    router.start(failover);
+    failover.start();
+    cleanups.push(() => failover.close());
+
+    const reg = registry;
+    reg.on('down', (n) => {
+      bus.nodeGone(n);
+      failover.kick();
+    });
+    bus.handle('left', (m) => reg.markLeft(m.from));
+    bus.handle('event', (m) => o.hub.deliverLocal(m.data as WebSocketEvent));
+    await failover.recoverOwnPins();
+
+    const relay = (ev: WebSocketEvent) => {
+      // Events for a connection on this node need no other node.
+      const conn = ev.broadcast.connection_id;
+      if (conn && o.hub.get(conn)) return;
+      bus.broadcast('event', ev);
+    };
+
+    log.info({mode: reg.singleHandler ? 'single_handler' : 'clustered', handler: reg.isHandler, sfu: rtc !== null}, 'joined the cluster');
+    let closing: Promise<void> | null = null;
+    return {
+      nodeID: me,
+      get mode(): ClusterMode {
+        return reg.singleHandler ? 'single_handler' : 'clustered';
+      },
+      media: router,
+      lock,
+      rtc,
+      relay,
+      close() {
+        closing ??= (async () => {
+          // Leave first, so the others take our calls over while we close our media.
+          router.leaving();
+          await failover.close();
+          await reg.leave();
+          bus.broadcast('left', {});
+          await bus.flush();
+          await router.close();
+          await bus.close();
+          await lock.close();
+          await db.end().catch(() => undefined);
+          log.info('left the cluster');
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}

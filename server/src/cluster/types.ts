@@ -1,0 +1,62 @@
+// Where a call's media runs. calls/ talks only to a MediaRouter and never branches on the mode:
+// integrated (this node), clustered (the node pinned in props.node_id), single handler, or rtcd.
+import type {TypedEmitter} from '../events';
+import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../rtc/types';
+import type {Call} from '../store/types';
+import type {CallLock} from '../calls/lock';
+import type {WebSocketEvent} from '../ws/types';
+
+/**
+ * Events for sessions whose websocket is on THIS node. On top of the SFU's own events, the cluster
+ * tells the call domain when a session's media moved, when its websocket moved away, and when a
+ * session was left behind by a dead node.
+ */
+export interface MediaRouterEvents extends RtcServerEvents {
+  /**
+   * The session's media was re-created on another node (its owner died or left): the client must
+   * drop its peer connection and negotiate a new one over the same websocket session.
+   */
+  restart: [sessionID: string, reason: string];
+  /** Another node adopted this session's websocket (a reconnect landed there): forget it here, no teardown. */
+  detach: [sessionID: string];
+  /**
+   * A session of an active call whose websocket no live node holds, past the reconnect grace:
+   * remove it from its call as a leave would.
+   */
+  orphan: [sessionID: string, callID: string, channelID: string];
+}
+
+export interface MediaRouter extends TypedEmitter<MediaRouterEvents> {
+  /** The value stored in props.node_id of a call this node starts ("" when no node hosts media, rtcd). */
+  nodeForNewCall(): Promise<string>;
+  initSession(call: Call, cfg: SessionConfig): Promise<void>;
+  send(call: Call, msg: RtcInbound): void;
+  closeSession(call: Call, sessionID: string): Promise<void>;
+  /**
+   * A reconnect for a session this node does not hold arrived here: take over its websocket side.
+   * Throws (app.calls.reconnect.no_session) where sessions cannot move between nodes.
+   */
+  adoptSession(call: Call, sessionID: string): Promise<void>;
+  /**
+   * At shutdown: whether this node must end the call (it hosts it and nobody can take it over) or
+   * leave it running for the other nodes. `hasLocalSessions`: some of its websockets are here.
+   */
+  endAtShutdown(call: Call, hasLocalSessions: boolean): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** How this node takes part in the cluster (reference §6.1). */
+export type ClusterMode = 'integrated' | 'clustered' | 'single_handler';
+
+/** What the cluster layer provides to the rest of the server. */
+export interface Coordination {
+  readonly nodeID: string;
+  readonly mode: ClusterMode;
+  readonly media: MediaRouter;
+  readonly lock: CallLock;
+  /** The SFU this node started with, or null when it runs none (a relay in single-handler mode). */
+  readonly rtc: RtcServer | null;
+  /** Hands a published websocket event to the other nodes (null when there are none). */
+  readonly relay: ((event: WebSocketEvent) => void) | null;
+  close(): Promise<void>;
+}

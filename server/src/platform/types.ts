@@ -1,0 +1,106 @@
+// The port to the chat platform: who a request or socket is, users, channels, membership and
+// permissions, posts. Two adapters implement it: standalone (built in) and mattermost (a real server).
+import type {LicenseInfo} from '../config/client';
+
+export interface User {
+  id: string;
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  nickname: string;
+  /** Space-separated: "system_user" or "system_admin system_user". */
+  roles: string;
+  is_bot: boolean;
+  locale: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+}
+
+export type ChannelType = 'O' | 'P' | 'D' | 'G';
+
+export interface Channel {
+  id: string;
+  /** "" for DM/GM channels. */
+  team_id: string;
+  type: ChannelType;
+  name: string;
+  display_name: string;
+  header: string;
+  purpose: string;
+  creator_id: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+  last_post_at: number;
+}
+
+export interface ChannelMember {
+  channel_id: string;
+  user_id: string;
+  /** "channel_user" or "channel_user channel_admin". */
+  roles: string;
+  last_viewed_at: number;
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  display_name: string;
+  type: 'O' | 'I';
+  create_at: number;
+  delete_at: number;
+}
+
+export interface Post {
+  id: string;
+  channel_id: string;
+  user_id: string;
+  root_id: string;
+  message: string;
+  type: string;
+  props: Record<string, unknown>;
+  create_at: number;
+  update_at: number;
+  edit_at: number;
+  delete_at: number;
+}
+
+export type NewPost = Pick<Post, 'channel_id' | 'user_id' | 'message'> & Partial<Pick<Post, 'root_id' | 'type' | 'props'>>;
+
+export interface AuthSession {
+  userID: string;
+  /** Identifies the login session (re-validated periodically on websockets). */
+  token: string;
+}
+
+export type ChannelPermission = 'read_channel' | 'create_post';
+
+export interface Platform {
+  readonly kind: 'standalone' | 'mattermost';
+  /** Resolves a token (cookie MMAUTHTOKEN, Bearer, authentication_challenge) to a session; null if invalid/expired. */
+  authenticateToken(token: string): Promise<AuthSession | null>;
+  getUser(id: string): Promise<User | null>;
+  getUsers(ids: string[]): Promise<User[]>;
+  getChannel(id: string): Promise<Channel | null>;
+  getTeam(id: string): Promise<Team | null>;
+  getChannelMember(channelID: string, userID: string): Promise<ChannelMember | null>;
+  /** User ids of every member of the channel (for channel-scoped events). */
+  getChannelMemberIDs(channelID: string): Promise<string[]>;
+  isSystemAdmin(userID: string): Promise<boolean>;
+  isTeamAdmin(userID: string, teamID: string): Promise<boolean>;
+  hasChannelPermission(userID: string, channelID: string, perm: ChannelPermission): Promise<boolean>;
+  createPost(post: NewPost): Promise<Post>;
+  updatePost(post: Post): Promise<Post>;
+  getPost(id: string): Promise<Post | null>;
+  /** A post only one user sees (system messages such as errors and the call link). */
+  sendEphemeralPost(userID: string, channelID: string, message: string, rootID?: string): Promise<void>;
+  /** The Calls bot account ("calls"), created on first use; hidden from calls. */
+  botUserID(): Promise<string>;
+  /** The DM channel between two users, created on first use. */
+  directChannel(userA: string, userB: string): Promise<Channel>;
+  license(): LicenseInfo;
+  /** The public URL users open (for links in posts). */
+  siteURL(): string;
+}

@@ -1,0 +1,327 @@
+// The embedded SFU: owns the shared RTC ports and every call and session on this node, and is the
+// RtcServer the call domain talks to. Closing it closes every session, then the ports.
+import type {Clock} from '../clock';
+import {systemClock} from '../clock';
+import {AppError} from '../errors';
+import {TypedEmitter} from '../events';
+import type {Logger} from '../log';
+import {noRtcMetrics, type RtcMetrics, type RtpCounters} from '../metrics';
+import {Call} from './call';
+import {newRtpCounters} from './forwarder';
+import type {HostCandidate} from './iceMux';
+import {discoverPublicAddresses, firstStunServer, localAddresses, overrideMappings, planHostCandidates} from './network';
+import {DEFAULT_TIMEOUTS, type RtcServerOptions, type RtcTimeouts} from './options';
+import {Session} from './session';
+import {TcpMux} from './tcpMux';
+import {sessionTurnServers} from './turn';
+import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from './types';
+import {UdpMux} from './udpMux';
+
+export interface RtcServerStats {
+  calls: number;
+  sessions: number;
+  udpPort: number;
+  tcpPort: number | null;
+  /** Datagrams on the shared port that matched no session. */
+  droppedDatagrams: number;
+  /** Session ICE agents registered on the shared UDP sockets. */
+  muxEndpoints: number;
+}
+
+/** What the SFU reports to and runs with, beside its options. */
+export interface SfuDeps {
+  metrics?: RtcMetrics;
+  /** rtc_* metrics label (default "default"). */
+  groupID?: string;
+  clock?: Clock;
+  /** Starts every session's ICE ufrag (a media worker's tag, so the primary can route to it). */
+  ufragPrefix?: string;
+}
+
+/** The RTC ports and the host candidates every session advertises on them. */
+export interface RtcNetwork {
+  udp: UdpMux;
+  tcp: TcpMux | undefined;
+  candidates: HostCandidate[];
+}
+
+/** A session as diagnostics and tests see it (the same from an in-process SFU and from a media worker). */
+export interface SessionSnapshot {
+  signalingState: string;
+  connectionState: string;
+  /** The ICE servers the session's peer connection was given (TURN with per-session credentials). */
+  iceServers: {urls: string | string[]; username?: string; credential?: string}[];
+  /** werift's own STUN server setting of the ICE agent (the SFU clears it). */
+  agentStunServer: unknown;
+  /** Local port of the selected candidate pair, once there is one. */
+  selectedLocalPort: number | undefined;
+  /** DTLS-SRTP protection profile (7 AES-GCM, 1 AES-CM), once connected. */
+  srtpProfile: number | undefined;
+  receiving: {trackId: string; type: string; senderSessionID: string; mid: string | null}[];
+  metrics: {lossRate?: number; rtt?: number; jitter?: number};
+  fastIngressStreams: number;
+}
+
+/** Binds the RTC ports (port 0 = ephemeral), resolves overrides, runs STUN discovery and plans the candidates. */
+export async function openRtcNetwork(opts: RtcServerOptions, log: Logger): Promise<RtcNetwork> {
+  const timeouts = {...DEFAULT_TIMEOUTS, ...opts.timeouts};
+  const udpAddresses = opts.udpAddresses.length > 0 ? opts.udpAddresses : localAddresses(opts.enableIPv6);
+  const udp = await UdpMux.bind(udpAddresses, opts.udpPort, log);
+  let tcp: TcpMux | undefined;
+  try {
+    if (opts.tcpPort !== null) {
+      const tcpAddresses = opts.tcpAddresses.length > 0 ? opts.tcpAddresses : udpAddresses;
+      tcp = await TcpMux.listen(tcpAddresses, opts.tcpPort, log);
+    }
+    const locals = [...new Set([...udpAddresses, ...(tcp?.listeners.map((l) => l.localAddress) ?? [])])];
+    const mappings = await overrideMappings(opts.iceHostOverride, locals, timeouts.hostResolveMs);
+    let discovered = new Map<string, string>();
+    if (!opts.iceHostOverride) {
+      const stun = firstStunServer(opts.iceServers);
+      if (stun) discovered = await discoverPublicAddresses(udp.sockets, stun, timeouts.stunDiscoveryMs, log);
+    }
+    const candidates = planHostCandidates(udp, tcp, mappings, opts.iceHostPortOverride, discovered);
+    log.info({candidates: candidates.filter((c) => c.advertise).map((c) => `${c.transport} ${c.address}:${c.port}`),
+      reflexive: [...discovered.values()]}, 'rtc server ready');
+    return {udp, tcp, candidates};
+  } catch (err) {
+    await tcp?.close();
+    await udp.close();
+    throw err;
+  }
+}
+
+/** What every session advertises: "udp 203.0.113.7:8443", "srflx udp 198.51.100.9:8443" and the like. */
+export function describeCandidates(candidates: HostCandidate[]): string[] {
+  return candidates.flatMap((c) => [
+    ...(c.advertise ? [`${c.transport} ${c.address}:${c.port}`] : []),
+    ...(c.transport === 'udp' && c.reflexive ? [`srflx udp ${c.reflexive}:${c.port}`] : []),
+  ]);
+}
+
+export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServer {
+  readonly #opts: RtcServerOptions;
+  readonly #timeouts: RtcTimeouts;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #udp: UdpMux;
+  readonly #tcp: TcpMux | undefined;
+  readonly #candidates: HostCandidate[];
+  readonly #sessions = new Map<string, Session>();
+  readonly #calls = new Map<string, Call>();
+  readonly #metrics: RtcMetrics;
+  readonly #groupID: string;
+  readonly #counters = newRtpCounters();
+  readonly #unregisterCounters: () => void;
+  readonly #ufragPrefix: string;
+  #closed = false;
+
+  private constructor(opts: RtcServerOptions, network: RtcNetwork, logger: Logger, deps: SfuDeps) {
+    super();
+    this.#opts = opts;
+    this.#timeouts = {...DEFAULT_TIMEOUTS, ...opts.timeouts};
+    this.#udp = network.udp;
+    this.#tcp = network.tcp;
+    this.#candidates = network.candidates;
+    this.#logger = logger;
+    this.#ufragPrefix = deps.ufragPrefix ?? '';
+    this.#clock = deps.clock ?? systemClock;
+    this.#metrics = deps.metrics ?? noRtcMetrics;
+    this.#groupID = deps.groupID ?? 'default';
+    this.#unregisterCounters = this.#metrics.registerRTPCounters?.(this.#groupID, () => this.#counters) ?? (() => {});
+  }
+
+  static async create(opts: RtcServerOptions, logger: Logger, deps: SfuDeps = {}): Promise<SfuServer> {
+    const log = logger.child({component: 'rtc'});
+    return new SfuServer(opts, await openRtcNetwork(opts, log), log, deps);
+  }
+
+  /** An SFU on ports opened elsewhere (a media worker on the primary's sockets). */
+  static fromNetwork(opts: RtcServerOptions, network: RtcNetwork, logger: Logger, deps: SfuDeps = {}): SfuServer {
+    return new SfuServer(opts, network, logger, deps);
+  }
+
+  /** The shared RTC UDP port (the bound one, not an advertised override). */
+  get udpPort(): number {
+    return this.#udp.port;
+  }
+
+  get tcpPort(): number | null {
+    return this.#tcp?.port ?? null;
+  }
+
+  /** What every session advertises: "udp 203.0.113.7:8443", "srflx udp 198.51.100.9:8443" and the like. */
+  get advertisedCandidates(): string[] {
+    return describeCandidates(this.#candidates);
+  }
+
+  /** Cumulative RTP packets and bytes in from publishers and out to receivers. */
+  get rtpCounters(): RtpCounters {
+    return {...this.#counters};
+  }
+
+  get stats(): RtcServerStats {
+    return {
+      calls: this.#calls.size,
+      sessions: this.#sessions.size,
+      udpPort: this.udpPort,
+      tcpPort: this.tcpPort,
+      droppedDatagrams: this.#udp.sockets.reduce((n, s) => n + s.dropped, 0),
+      muxEndpoints: this.#udp.sockets.reduce((n, s) => n + s.endpointCount, 0),
+    };
+  }
+
+  /** For tests and diagnostics: the live session object. */
+  session(sessionID: string): Session | undefined {
+    return this.#sessions.get(sessionID);
+  }
+
+  /** stats, asynchronously: the same call works on the multi-worker server. */
+  async getStats(): Promise<RtcServerStats> {
+    return this.stats;
+  }
+
+  /** A serialisable view of one session (diagnostics; works the same through media workers). */
+  async inspect(sessionID: string): Promise<SessionSnapshot | undefined> {
+    const session = this.#sessions.get(sessionID);
+    if (!session) return undefined;
+    const pc = session.peerConnection;
+    const pair = pc.iceTransports[0]?.getSelectedCandidatePair();
+    const localPort = pair ? Number(pair.local.candidate.replace(/^candidate:/, '').split(' ')[5]) : undefined;
+    const context = pc.dtlsTransports[0]?.srtp?.localContext as unknown as {profile?: number} | undefined;
+    return {
+      signalingState: pc.signalingState,
+      connectionState: pc.connectionState,
+      iceServers: pc.config.iceServers.map((s) => ({urls: s.urls, username: s.username, credential: s.credential})),
+      agentStunServer: (pc.iceTransports[0]?.connection as unknown as {stunServer?: unknown} | undefined)?.stunServer,
+      selectedLocalPort: Number.isFinite(localPort) ? localPort : undefined,
+      srtpProfile: context?.profile,
+      receiving: session.receiving,
+      metrics: session.metrics,
+      fastIngressStreams: session.fastIngressStreams,
+    };
+  }
+
+  async initSession(cfg: SessionConfig): Promise<void> {
+    if (this.#closed) throw new AppError('app.rtc.server_closed', 'rtc server is closed', 503);
+    for (const key of ['sessionID', 'userID', 'callID', 'channelID'] as const) {
+      if (typeof cfg[key] !== 'string' || cfg[key].length === 0 || cfg[key].length > 128) {
+        throw new AppError('app.rtc.invalid_session_config', `invalid ${key}`, 400);
+      }
+    }
+    if (this.#sessions.has(cfg.sessionID)) {
+      throw new AppError('app.rtc.session_exists', 'session is already connected', 400);
+    }
+    const session = new Session({...cfg, av1Support: !!cfg.av1Support, dcSignaling: !!cfg.dcSignaling}, {
+      candidates: this.#candidates,
+      turnServers: sessionTurnServers(this.#opts, cfg.sessionID, this.#clock.now()),
+      enableAV1: this.#opts.enableAV1,
+      forwarding: this.#opts.forwarding ?? 'fast',
+      timeouts: this.#timeouts,
+      clock: this.#clock,
+      logger: this.#logger,
+      metrics: this.#metrics,
+      groupID: this.#groupID,
+      counters: this.#counters,
+      ufragPrefix: this.#ufragPrefix,
+    });
+    this.#sessions.set(cfg.sessionID, session);
+    let call = this.#calls.get(cfg.callID);
+    if (!call) {
+      call = new Call(cfg.callID, {enableVideo: this.#opts.enableVideo, enableAV1: this.#opts.enableAV1}, this.#logger);
+      this.#calls.set(cfg.callID, call);
+    }
+    call.add(session);
+    const id = cfg.sessionID;
+    session.on('signal', (signal) => this.emit('signal', id, signal));
+    session.on('voice', (on) => this.emit('voice', id, on));
+    session.on('error', (err) => this.emit('error', id, err));
+    session.on('close', (reason) => {
+      if (this.#sessions.get(id) === session) this.#sessions.delete(id);
+      const c = this.#calls.get(cfg.callID);
+      if (c && c.size === 0) {
+        c.close();
+        this.#calls.delete(cfg.callID);
+      }
+      this.emit('close', id, reason);
+    });
+    this.#logger.info({sessionID: id, callID: cfg.callID, userID: cfg.userID}, 'rtc session created');
+  }
+
+  send(msg: RtcInbound): void {
+    try {
+      this.#dispatch(msg);
+    } catch (err) {
+      // The contract: bad input never throws into the caller.
+      this.#logger.warn({err, sessionID: msg?.sessionID, type: msg?.type}, 'rtc message failed');
+    }
+  }
+
+  #dispatch(msg: RtcInbound): void {
+    const session = msg && typeof msg.sessionID === 'string' ? this.#sessions.get(msg.sessionID) : undefined;
+    if (!session) {
+      this.#logger.debug({sessionID: msg?.sessionID, type: msg?.type}, 'rtc message for an unknown session');
+      return;
+    }
+    const call = this.#calls.get(session.cfg.callID);
+    switch (msg.type) {
+      case 'sdp':
+        session.handleSdp(msg.data, 'ws');
+        break;
+      case 'ice':
+        session.handleIce(msg.data);
+        break;
+      case 'mute':
+        session.setMuted(true);
+        break;
+      case 'unmute':
+        session.setMuted(false);
+        break;
+      case 'screen_on': {
+        const streamID = (msg.data as {screenStreamID?: unknown} | undefined)?.screenStreamID;
+        if (typeof streamID !== 'string' || streamID.length === 0 || streamID.length > 256) {
+          this.#logger.warn({sessionID: msg.sessionID}, 'screen_on without a screenStreamID');
+          return;
+        }
+        call?.screenOn(session, streamID);
+        break;
+      }
+      case 'screen_off':
+        call?.screenOff(session);
+        break;
+      case 'video_on': {
+        const streamID = (msg.data as {videoStreamID?: unknown} | undefined)?.videoStreamID;
+        if (typeof streamID !== 'string' || streamID.length === 0 || streamID.length > 256) {
+          this.#logger.warn({sessionID: msg.sessionID}, 'video_on without a videoStreamID');
+          return;
+        }
+        session.setVideoStream(streamID);
+        break;
+      }
+      case 'video_off':
+        session.setVideoStream(undefined);
+        break;
+      default:
+        this.#logger.warn({sessionID: (msg as {sessionID?: string}).sessionID}, 'unknown rtc message type');
+    }
+  }
+
+  async closeSession(sessionID: string): Promise<void> {
+    const session = this.#sessions.get(sessionID);
+    if (!session) return;
+    await session.close('closed by the server');
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#sessions.values()].map((s) => s.close('rtc server shutting down')));
+    this.#sessions.clear();
+    for (const c of this.#calls.values()) c.close();
+    this.#calls.clear();
+    await this.#tcp?.close();
+    await this.#udp.close();
+    this.#unregisterCounters();
+    this.#logger.info('rtc server closed');
+  }
+}

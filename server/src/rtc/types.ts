@@ -1,0 +1,69 @@
+// The boundary between the call domain (calls/) and whatever runs a call's media: the embedded werift
+// SFU (rtc/), a relay to the node that owns the call (cluster/), or an rtcd host (rtcd/).
+// The message shapes follow rtcd's rtc.Message so every implementation speaks the same thing.
+import type {AppError} from '../errors';
+import type {TypedEmitter} from '../events';
+
+/** What the SFU needs to know about a new session (rtcd `join`, rtc.Server.InitSession props). */
+export interface SessionConfig {
+  /** The call session id = the websocket connection id at join time (the "original conn id"). */
+  sessionID: string;
+  userID: string;
+  /** The call id (calls.id), not the channel id. */
+  callID: string;
+  channelID: string;
+  av1Support: boolean;
+  dcSignaling: boolean;
+}
+
+/** RTCSessionDescriptionInit as clients send it. */
+export interface SessionDescription {
+  type: 'offer' | 'answer' | 'pranswer' | 'rollback';
+  sdp: string;
+}
+
+/** RTCIceCandidateInit as clients send it. */
+export interface IceCandidate {
+  candidate: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+  usernameFragment?: string | null;
+}
+
+/** A message from the signaling side into the SFU for one session. */
+export type RtcInbound =
+  | {sessionID: string; type: 'sdp'; data: SessionDescription}
+  | {sessionID: string; type: 'ice'; data: IceCandidate}
+  | {sessionID: string; type: 'mute' | 'unmute' | 'screen_off' | 'video_off'}
+  | {sessionID: string; type: 'screen_on'; data: {screenStreamID: string}}
+  | {sessionID: string; type: 'video_on'; data: {videoStreamID: string}};
+
+/** Signaling the SFU wants delivered to a session's client (as the `signal` websocket event). */
+export type RtcSignal =
+  | {type: 'sdp'; data: SessionDescription}
+  | {type: 'ice'; data: IceCandidate};
+
+export interface RtcServerEvents {
+  /** Deliver to the session's client over the websocket. */
+  signal: [sessionID: string, signal: RtcSignal];
+  /** Voice activity of a session changed (already debounced by the SFU). */
+  voice: [sessionID: string, on: boolean];
+  /** The session ended on the SFU side (peer failed/closed, negotiation timeout, closeSession). */
+  close: [sessionID: string, reason: string];
+  /**
+   * Bad input from the session's client (invalid SDP or ICE, unknown data-channel message), with a
+   * stable `app.rtc.*` id. Informational: when the session cannot continue, `close` follows.
+   */
+  error: [sessionID: string, error: AppError];
+}
+
+export interface RtcServer extends TypedEmitter<RtcServerEvents> {
+  /** Creates the session's peer connection; the client then makes the first offer. */
+  initSession(cfg: SessionConfig): Promise<void>;
+  /** Feeds signaling or state into a session. Unknown sessions are ignored (logged). Never throws on bad input. */
+  send(msg: RtcInbound): void;
+  /** Closes one session; idempotent. Emits `close` for it if it existed. */
+  closeSession(sessionID: string): Promise<void>;
+  /** Closes every session and releases every socket and timer; idempotent. */
+  close(): Promise<void>;
+}

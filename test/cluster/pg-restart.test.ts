@@ -1,0 +1,82 @@
+// PostgreSQL goes away during a call (its own server here, so that restarting it disturbs no other
+// test): media keeps flowing, the bus and the lock come back by themselves, nobody is declared dead,
+// the call stays where it is, and state changes and new joins work again.
+import {startPostgres, type PgServer} from '../support/postgres';
+import {type Cluster, logHint, startCluster} from './support/cluster';
+import {sleep, waitUntil} from '../support/fixtures';
+import type {CallUser} from './support/user';
+
+jest.setTimeout(120_000);
+
+describe('PostgreSQL restarted during a call', () => {
+  let server: PgServer;
+  let c: Cluster;
+
+  beforeAll(async () => {
+    server = await startPostgres();
+    c = await startCluster(['n1', 'n2'], {adminUrl: server.url});
+  }, 60_000);
+
+  afterAll(async () => {
+    if (c) {
+      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
+      await c.stop();
+    }
+    await server?.stop();
+  });
+
+  it('keeps the call going and recovers the bus and the lock', async () => {
+    const [n1, n2] = c.nodes;
+    const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
+    const a = c.user('alice', n1);
+    const b = c.user('bob', n2);
+    await a.connect();
+    await b.connect();
+    await a.joinAndTalk(ch);
+    await b.joinAndTalk(ch);
+    const callID = (await c.activeCalls(ch))[0].id;
+    await b.waitHearing(a.sessionID, 25, 30_000);
+    await a.waitHearing(b.sessionID, 25, 30_000);
+
+    // Three seconds without a database: the SFU on node 1 does not need it, so voice keeps flowing.
+    const downAt = Date.now();
+    await server.down();
+    await sleep(3000);
+    const upAt = Date.now();
+    expect(b.heardSince(a.sessionID, downAt) - b.heardSince(a.sessionID, upAt)).toBeGreaterThan(50);
+    expect(a.heardSince(b.sessionID, downAt) - a.heardSince(b.sessionID, upAt)).toBeGreaterThan(50);
+    await server.up();
+
+    // The bus and the lock recover: a hand raised on node 2 (lock, write, event over the bus) reaches
+    // node 1. An action sent while the nodes are still reconnecting may fail; the user simply retries.
+    const raised = async (u: CallUser, by: CallUser, action: string, event: string) => {
+      await waitUntil(async () => {
+        const since = u.ws.events.length;
+        by.ws.send(action);
+        return u.ws.waitFor(event, (e) => e.data.session_id === by.sessionID, 2000, since).then(() => true, () => false);
+      }, 30_000, `${event} after the restart`);
+    };
+    await raised(a, b, 'raise_hand', 'user_raise_hand');
+    await raised(b, a, 'raise_hand', 'user_raise_hand');
+
+    // A new participant joins through node 2 (lock, connect request to node 1 over the bus) and talks.
+    const carol = c.user('carol', n2);
+    await carol.connect();
+    await carol.joinAndTalk(ch);
+    await carol.waitHearing(a.sessionID, 25, 30_000);
+    await a.waitHearing(carol.sessionID, 25, 30_000);
+
+    // Nobody was declared dead and nothing moved: same call, same node, no renegotiation.
+    expect((await c.activeCalls(ch)).map((x) => x.id)).toEqual([callID]);
+    expect(await c.callNode(ch)).toBe(n1.nodeID);
+    expect(a.restarts).toEqual([]);
+    expect(b.restarts).toEqual([]);
+    const nodes = await c.pg.query('SELECT id FROM calls_cluster_nodes ORDER BY id');
+    expect(nodes.rows.map((r) => r.id)).toEqual([n1.nodeID, n2.nodeID].sort());
+    for (const n of c.nodes) expect(n.output()).not.toContain('"msg":"node is dead"');
+    // Voice did not stop for the outage (3 s): the media path does not touch the database.
+    const gap = b.longestGap(a.sessionID, downAt - 1000);
+    process.stdout.write(`longest voice gap around the database restart: ${gap} ms\n`);
+    expect(gap).toBeLessThan(2500);
+  });
+});

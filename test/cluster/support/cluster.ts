@@ -1,0 +1,89 @@
+// A cluster of node processes on one fresh PostgreSQL database, the seeded world logged in, and a
+// direct database handle for assertions about where calls live.
+import pg from 'pg';
+import {seededWorld, type World} from '../../support/fixtures';
+import {createDatabase, requirePgUrl, type TestDatabase} from '../../support/postgres';
+import type {TestServer} from '../../support/server';
+import {CallUser} from './user';
+import {type NodeProcess, startNode} from './node';
+
+export interface Cluster {
+  db: TestDatabase;
+  nodes: NodeProcess[];
+  world: World;
+  pg: pg.Pool;
+  /** Adds a node (started after the others). */
+  addNode(name: string, env?: Record<string, string>): Promise<NodeProcess>;
+  /** The node a call's media is pinned to (props.node_id), or null. */
+  callNode(channelID: string): Promise<string | null>;
+  activeCalls(channelID: string): Promise<{id: string; props: {node_id?: string; hosts?: string[] | null}}[]>;
+  sessions(callID: string): Promise<{id: string; userid: string}[]>;
+  /** A user whose websocket starts on `node` and fails over to the next live node. */
+  user(name: keyof World['users'], node: NodeProcess, fallback?: () => string): CallUser;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(names: string[], opts: {adminUrl?: string; env?: (name: string) => Record<string, string>} = {}): Promise<Cluster> {
+  const db = await createDatabase(opts.adminUrl ?? requirePgUrl());
+  const nodes: NodeProcess[] = [];
+  const users: CallUser[] = [];
+  const pool = new pg.Pool({connectionString: db.url, max: 2});
+  pool.on('error', () => undefined);
+  const stop = async () => {
+    for (const u of users) await u.close().catch(() => undefined);
+    await Promise.all(nodes.map((n) => n.kill9()));
+    await pool.end().catch(() => undefined);
+    await db.drop().catch(() => undefined);
+  };
+  const addNode = async (name: string, env?: Record<string, string>) => {
+    const n = await startNode({name, databaseURL: db.url, env: {...opts.env?.(name), ...env}});
+    nodes.push(n);
+    return n;
+  };
+  try {
+    // One at a time: the first seeds the directory, the others find it seeded.
+    for (const name of names) await addNode(name);
+    const world = await seededWorld({url: nodes[0].url} as TestServer);
+    const alive = (n: NodeProcess) => n.child.exitCode === null && n.child.signalCode === null;
+    return {
+      db, nodes, world, pg: pool, addNode,
+      async activeCalls(channelID) {
+        const r = await pool.query('SELECT id, props FROM calls WHERE channelid = $1 AND endat = 0', [channelID]);
+        return r.rows;
+      },
+      async callNode(channelID) {
+        const r = await pool.query("SELECT props->>'node_id' AS node FROM calls WHERE channelid = $1 AND endat = 0", [channelID]);
+        return r.rows[0]?.node ?? null;
+      },
+      async sessions(callID) {
+        const r = await pool.query('SELECT id, userid FROM calls_sessions WHERE callid = $1', [callID]);
+        return r.rows;
+      },
+      user(name, node, fixedFallback) {
+        let i = nodes.indexOf(node);
+        const fallback = () => {
+          for (let k = 1; k <= nodes.length; k++) {
+            const cand = nodes[(i + k) % nodes.length];
+            if (alive(cand)) {
+              i = nodes.indexOf(cand);
+              return cand.url;
+            }
+          }
+          return node.url;
+        };
+        const u = new CallUser(name, node.url, world.users[name].token, fixedFallback ?? fallback);
+        users.push(u);
+        return u;
+      },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Prints where node logs are when a test failed (jest has no afterEach failure hook; call from afterAll). */
+export function logHint(nodes: NodeProcess[]): string {
+  return nodes.map((n) => `${n.name} (${n.nodeID}): ${n.logFile}`).join('\n');
+}

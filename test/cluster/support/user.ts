@@ -1,0 +1,296 @@
+// A call participant as the webapp behaves, for cluster tests: a Mattermost websocket that, when its
+// node goes away, reconnects to another node (what a load balancer does) and sends `reconnect` with
+// the original connection id; and a werift peer (test/rtc/support TestClient) that talks voice and,
+// on `rtc_reconnect`, drops its peer connection and negotiates a new one over the same session.
+import {EventEmitter} from 'node:events';
+import {deflateSync} from 'node:zlib';
+import {encode as msgpackEncode} from '@msgpack/msgpack';
+import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
+import WebSocket from 'ws';
+import type {RtcInbound, RtcSignal} from '../../../server/src/rtc/types';
+import {TestClient, type SignalingPort, waitFor} from '../../rtc/support/client';
+import {speech, startAudio} from '../../rtc/support/harness';
+
+export const CALLS = 'custom_com.mattermost.calls_';
+
+export interface WsEvent {
+  event: string;
+  data: Record<string, unknown>;
+  broadcast: Record<string, unknown>;
+  seq: number;
+}
+
+/** The calls websocket of one user, with failover to another node when its node disappears. */
+export class CallWs extends EventEmitter {
+  readonly events: WsEvent[] = [];
+  connID = '';
+  originalConnID = '';
+  channelID = '';
+  /** Where the socket is connected now. */
+  baseURL: string;
+  nextSeq = 0;
+  reconnects = 0;
+  #ws: WebSocket | null = null;
+  #seq = 1;
+  #closed = false;
+
+  /** `fallback` gives the node to reconnect to when the current one is gone. */
+  constructor(baseURL: string, readonly token: string, private readonly fallback: () => string) {
+    super();
+    this.baseURL = baseURL;
+  }
+
+  async connect(resume = false): Promise<void> {
+    const params = new URLSearchParams();
+    if (resume && this.connID) {
+      params.set('connection_id', this.connID);
+      params.set('sequence_number', String(this.nextSeq));
+    }
+    const url = this.baseURL.replace(/^http/, 'ws') + '/api/v4/websocket' + (params.size ? `?${params}` : '');
+    const ws = new WebSocket(url, {headers: {Authorization: `Bearer ${this.token}`}});
+    this.#ws = ws;
+    const since = this.events.length;
+    ws.on('message', (raw) => {
+      const msg = JSON.parse(String(raw)) as WsEvent & {seq_reply?: number};
+      if (msg.seq_reply !== undefined) return;
+      this.events.push(msg);
+      this.nextSeq = msg.seq + 1;
+      this.emit('event', msg);
+    });
+    ws.on('close', () => {
+      if (this.#ws !== ws || this.#closed) return;
+      this.#ws = null;
+      // The webapp retries after 1 s; through a load balancer that reaches a live node.
+      setTimeout(() => void this.#failover(), 1000);
+    });
+    ws.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    const hello = await this.waitFor('hello', undefined, 5000, since);
+    const prev = this.connID;
+    this.connID = String(hello.data.connection_id);
+    if (!this.originalConnID) this.originalConnID = this.connID;
+    if (resume && this.channelID) {
+      this.send('reconnect', {channelID: this.channelID, originalConnID: this.originalConnID, prevConnID: prev});
+    }
+  }
+
+  async #failover(): Promise<void> {
+    for (let attempt = 0; attempt < 20 && !this.#closed; attempt++) {
+      this.baseURL = this.fallback();
+      try {
+        await this.connect(true);
+        this.reconnects++;
+        this.emit('reconnected', this.baseURL);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  send(action: string, data: Record<string, unknown> = {}): void {
+    this.#ws?.send(JSON.stringify({action: CALLS + action, seq: this.#seq++, data}));
+  }
+
+  sendSDP(desc: {type: string; sdp: string}): void {
+    this.#ws?.send(Buffer.from(msgpackEncode({action: CALLS + 'sdp', seq: this.#seq++, data: {data: deflateSync(Buffer.from(JSON.stringify(desc)))}})));
+  }
+
+  waitFor(name: string, pred?: (e: WsEvent) => boolean, timeoutMs = 10_000, since = 0): Promise<WsEvent> {
+    const match = (e: WsEvent) => (name === '' || e.event === name || e.event === CALLS + name) && (!pred || pred(e));
+    const found = this.events.slice(since).find(match);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const onEvent = (e: WsEvent) => {
+        if (!match(e)) return;
+        clearTimeout(timer);
+        this.off('event', onEvent);
+        resolve(e);
+      };
+      const timer = setTimeout(() => {
+        this.off('event', onEvent);
+        reject(new Error(`timed out waiting for ${name}; got: ${this.events.map((e) => e.event.replace(CALLS, '')).join(', ')}`));
+      }, timeoutMs);
+      this.on('event', onEvent);
+    });
+  }
+
+  received(name: string): WsEvent[] {
+    return this.events.filter((e) => e.event === CALLS + name);
+  }
+
+  /** Joins and resolves on the join ack (rejects with the error event's text). */
+  async join(channelID: string): Promise<void> {
+    const since = this.events.length;
+    this.channelID = channelID;
+    this.send('join', {channelID});
+    const mine = (e: WsEvent) => e.data.connID === this.connID;
+    const res = await this.waitFor('', (e) => (e.event === CALLS + 'join' || e.event === CALLS + 'error') && mine(e), 15_000, since);
+    if (res.event === CALLS + 'error') throw new Error(`join failed: ${String(res.data.data)}`);
+  }
+
+  /** The signaling port a werift TestClient uses: actions out, `signal` events in. */
+  signaling(): SignalingPort {
+    return {
+      send: (msg: RtcInbound) => {
+        switch (msg.type) {
+          case 'sdp':
+            this.sendSDP(msg.data);
+            return;
+          case 'ice':
+            this.send('ice', {data: JSON.stringify(msg.data)});
+            return;
+          case 'screen_on':
+          case 'video_on':
+            this.send(msg.type, {data: JSON.stringify(msg.data)});
+            return;
+          default:
+            this.send(msg.type);
+        }
+      },
+      onSignal: (_sessionID, fn) => {
+        const listener = (e: WsEvent) => {
+          if (e.event !== CALLS + 'signal') return;
+          const payload = JSON.parse(String(e.data.data)) as {type: string; candidate?: RtcSignal['data']; sdp?: string};
+          if (payload.type === 'candidate') fn({type: 'ice', data: payload.candidate as Extract<RtcSignal, {type: 'ice'}>['data']});
+          else fn({type: 'sdp', data: payload as Extract<RtcSignal, {type: 'sdp'}>['data']});
+        };
+        this.on('event', listener);
+        return () => this.off('event', listener);
+      },
+    };
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#ws?.terminate();
+    this.#ws = null;
+  }
+}
+
+/** One user in a call: websocket + werift peer sending speech-like Opus packets, recording what it hears. */
+export class CallUser {
+  readonly ws: CallWs;
+  peer: TestClient | null = null;
+  /** Arrival times (Date.now) of voice packets, per sender session id. */
+  readonly heard = new Map<string, number[]>();
+  /** Each media (re)start: when it began and when the peer was connected again. */
+  readonly restarts: {at: number; connectedAt?: number}[] = [];
+  #stopAudio: (() => void) | null = null;
+  #mic: {track: MediaStreamTrack; transceiver: RTCRtpTransceiver} | null = null;
+  #chain: Promise<void> = Promise.resolve();
+  #closed = false;
+  /** Extra SDP lines added to the first offer (to make it large). */
+  offerPadding = '';
+  errors: string[] = [];
+
+  constructor(readonly name: string, baseURL: string, token: string, fallback: () => string) {
+    this.ws = new CallWs(baseURL, token, fallback);
+    this.ws.on('event', (e: WsEvent) => {
+      if (e.event === CALLS + 'rtc_reconnect') this.#enqueue(() => this.#restartMedia());
+    });
+  }
+
+  get sessionID(): string {
+    return this.ws.originalConnID;
+  }
+
+  async connect(): Promise<void> {
+    await this.ws.connect();
+  }
+
+  /** Joins the call, connects media, adds the microphone, starts talking and unmutes. */
+  async joinAndTalk(channelID: string): Promise<void> {
+    await this.ws.join(channelID);
+    await this.#enqueue(() => this.#startMedia());
+    this.ws.send('unmute');
+  }
+
+  #enqueue(fn: () => Promise<void>): Promise<void> {
+    const run = this.#chain.then(fn);
+    this.#chain = run.catch((err) => {
+      this.errors.push(String(err));
+    });
+    return run;
+  }
+
+  async #startMedia(): Promise<void> {
+    if (this.#closed) return;
+    const signaling = this.ws.signaling();
+    const padding = this.offerPadding;
+    const port: SignalingPort = padding ? {
+      ...signaling,
+      send: (msg) => {
+        if (msg.type === 'sdp' && msg.data.type === 'offer' && !msg.data.sdp.includes('a=x-cluster-padding')) {
+          // Session-level attribute lines (before the first m=) that no SDP parser needs.
+          const i = msg.data.sdp.indexOf('m=');
+          signaling.send({...msg, data: {...msg.data, sdp: msg.data.sdp.slice(0, i) + padding + msg.data.sdp.slice(i)}});
+          return;
+        }
+        signaling.send(msg);
+      },
+    } : signaling;
+    const peer = new TestClient({sessionID: this.sessionID, signaling: port});
+    this.peer = peer;
+    peer.on('rtp', (rec: {streamId: string; kind: string}) => {
+      if (rec.kind !== 'audio') return;
+      let list = this.heard.get(rec.streamId);
+      if (!list) this.heard.set(rec.streamId, (list = []));
+      list.push(Date.now());
+    });
+    await peer.start();
+    await peer.waitConnected(30_000);
+    this.#mic = await peer.addTrack('audio', `mic-${this.sessionID}`);
+    this.#stopAudio = startAudio(peer, this.#mic.track, this.#mic.transceiver, speech);
+  }
+
+  async #restartMedia(): Promise<void> {
+    const entry: {at: number; connectedAt?: number} = {at: Date.now()};
+    this.restarts.push(entry);
+    this.#stopAudio?.();
+    this.#stopAudio = null;
+    const old = this.peer;
+    this.peer = null;
+    await old?.close();
+    await this.#startMedia();
+    entry.connectedAt = Date.now();
+  }
+
+  /** Packets heard from a sender after time t. */
+  heardSince(sender: string, t: number): number {
+    return (this.heard.get(sender) ?? []).filter((x) => x > t).length;
+  }
+
+  lastHeard(sender: string, before = Infinity): number {
+    const list = (this.heard.get(sender) ?? []).filter((x) => x <= before);
+    return list.length ? list[list.length - 1] : 0;
+  }
+
+  firstHeardAfter(sender: string, t: number): number {
+    return (this.heard.get(sender) ?? []).find((x) => x > t) ?? 0;
+  }
+
+  /** The longest silence from a sender over the ~10 s of audio after `from` (the audio gap an event causes). */
+  longestGap(sender: string, from: number): number {
+    const list = this.heard.get(sender) ?? [];
+    const start = list.findIndex((x) => x > from);
+    if (start < 0) return Infinity;
+    let gap = 0;
+    for (let i = Math.max(1, start); i < Math.min(list.length, start + 10 * 50); i++) gap = Math.max(gap, list[i] - list[i - 1]);
+    return gap;
+  }
+
+  async waitHearing(sender: string, packets: number, timeoutMs: number, since = 0): Promise<void> {
+    await waitFor(() => this.heardSince(sender, since) >= packets, timeoutMs, `${this.name} hearing ${packets} packets from ${sender}`, 50);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#stopAudio?.();
+    this.ws.close();
+    await this.peer?.close().catch(() => undefined);
+  }
+}

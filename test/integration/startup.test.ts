@@ -1,0 +1,84 @@
+// `npm start`'s server process: refuses bad settings with a message naming them, and on Ctrl-C ends
+// active calls, closes the store and exits 0.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {silentLogger} from '../../server/src/log';
+import {openStore} from '../../server/src/store';
+import {api, login, WsTestClient} from '../support/calls-client';
+
+jest.setTimeout(60_000);
+
+const ROOT = path.resolve(__dirname, '../..');
+
+function startServer(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
+    cwd: ROOT,
+    env: {...process.env, MM_CALLS_HTTP_HOST: '127.0.0.1', MM_CALLS_HTTP_PORT: '0', MM_CALLS_UDP_SERVER_PORT: '0', MM_CALLS_TCP_SERVER_PORT: '0',
+      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1', MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1', MM_CALLS_LOG_JSON: 'true', ...env},
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += String(d)));
+  child.stderr.on('data', (d) => (out += String(d)));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const url = new Promise<string>((resolve, reject) => {
+    const t = setInterval(() => {
+      const m = /Calls is running at (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearInterval(t);
+        resolve(m[1]);
+      }
+    }, 50);
+    void exited.then(() => {
+      clearInterval(t);
+      reject(new Error(`server exited: ${out}`));
+    });
+  });
+  return {child, exited, url, output: () => out};
+}
+
+test('an invalid environment override stops the start with a message naming the setting', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-start-'));
+  try {
+    const s = startServer({MM_CALLS_DATA_DIR: dataDir, MM_CALLS_MAX_RECORDING_DURATION: 'lots'});
+    s.url.catch(() => undefined);
+    expect(await s.exited).toBe(1);
+    expect(s.output()).toContain('Calls cannot start: invalid MaxRecordingDuration (from MM_CALLS_MAX_RECORDING_DURATION): "lots" is not an integer');
+  } finally {
+    fs.rmSync(dataDir, {recursive: true, force: true});
+  }
+});
+
+test('Ctrl-C ends active calls, closes the store and exits 0', async () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-start-'));
+  try {
+    const s = startServer({MM_CALLS_DATA_DIR: dataDir, MM_CALLS_DEFAULT_ENABLED: 'true'});
+    const url = await s.url;
+    expect(s.output()).toContain('alice  / alice');
+    const alice = await login(url, 'alice');
+    const teams = await api(url, alice.token, 'GET', '/api/v4/users/me/teams');
+    const chans = await api(url, alice.token, 'GET', `/api/v4/users/me/teams/${teams.body[0].id}/channels`);
+    const town = chans.body.find((c: {name: string}) => c.name === 'town-square').id;
+    const ws = new WsTestClient(url, alice.token);
+    await ws.connect();
+    await ws.join(town);
+    const start = await ws.waitFor('call_start');
+    s.child.kill('SIGINT');
+    expect(await s.exited).toBe(0);
+    await ws.close();
+    const store = await openStore({dataDir, logger: silentLogger()});
+    try {
+      const call = await store.calls.getCall(String(start.data.id));
+      expect(call!.endAt).toBeGreaterThan(0);
+      expect(await store.calls.getSessions(call!.id)).toEqual([]);
+      const post = await store.db.selectFrom('standalone_posts').selectAll().where('id', '=', call!.postId).executeTakeFirst();
+      expect(post!.message).toBe('Call ended');
+    } finally {
+      await store.close();
+    }
+  } finally {
+    fs.rmSync(dataDir, {recursive: true, force: true});
+  }
+});

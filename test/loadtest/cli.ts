@@ -1,0 +1,62 @@
+// `npm run lt -- --calls C --users U --unmuted M --screen S --duration D [--url …] [--json]`:
+// the load-test tool. Without --url it starts its own server (server/src/main.ts) on loopback.
+import {parseArgs} from 'node:util';
+import {Progress} from './progress';
+import {formatTable} from './report';
+import {runLoadTest, validateOptions, type LoadTestOptions} from './run';
+
+const USAGE = `usage: npm run lt -- --calls C --users U --unmuted M [--screen S] --duration D [options]
+  --url URL          test a running server (default: start one on loopback)
+  --admin USER:PASS  system admin of that server (default admin:admin)
+  --workers N        media workers of the started server (MM_CALLS_RTC_WORKERS)
+  --forwarding MODE  fast (default) or stock, for the started server
+  --procs N          client processes (default: cores, at least 2)
+  --warmup S         seconds between the last join and the window
+  --server-log FILE  keep the started server's output
+  --profile FILE     V8 CPU profile of the started server's main process, measurement window only
+                     (summarise: npx tsx test/loadtest/profile-summary.ts FILE)
+  --json             print the result as JSON on stdout
+  --quiet            no progress bar`;
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({values} = parseArgs({options: {
+      calls: {type: 'string'}, users: {type: 'string'}, unmuted: {type: 'string', default: '0'}, screen: {type: 'string', default: '0'},
+      duration: {type: 'string'}, url: {type: 'string'}, admin: {type: 'string'}, workers: {type: 'string'}, forwarding: {type: 'string'},
+      procs: {type: 'string'}, warmup: {type: 'string'}, 'server-log': {type: 'string'}, profile: {type: 'string'}, json: {type: 'boolean', default: false},
+      quiet: {type: 'boolean', default: false}, help: {type: 'boolean', default: false},
+    }}));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const int = (v: string | undefined) => (v === undefined ? NaN : Number(v));
+  const serverEnv: Record<string, string> = {};
+  if (values.workers !== undefined) serverEnv.MM_CALLS_RTC_WORKERS = values.workers;
+  if (values.forwarding !== undefined) serverEnv.MM_CALLS_RTC_FORWARDING = values.forwarding;
+  const [adminUser, ...adminPass] = (values.admin ?? 'admin:admin').split(':');
+  const opts: LoadTestOptions = {
+    calls: int(values.calls), users: int(values.users), unmuted: int(values.unmuted), screen: int(values.screen), duration: int(values.duration),
+    url: values.url?.replace(/\/$/, ''), admin: {username: adminUser, password: adminPass.join(':')},
+    procs: values.procs ? int(values.procs) : undefined, warmup: values.warmup ? Number(values.warmup) : undefined,
+    serverEnv, serverLog: values['server-log'], profileFile: values.profile, progress: new Progress(!values.quiet),
+  };
+  const invalid = validateOptions(opts);
+  if (invalid) {
+    console.error(`${invalid}\n${USAGE}`);
+    process.exit(2);
+  }
+  const result = await runLoadTest(opts);
+  if (values.json) console.log(JSON.stringify(result, null, 2));
+  else console.log(formatTable(result));
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  console.error(`load test failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

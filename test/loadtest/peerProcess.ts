@@ -1,0 +1,232 @@
+// A load-test client process: hosts many simulated users, each a calls websocket plus a werift peer
+// that behaves like the webapp (calls-dc first, lock before adding tracks). Unmuted users send
+// Opus-sized RTP at 50 packets/s with the audio-level extension, screen sharers VP8-sized packets at
+// about 1 Mbit/s. Most receivers count SRTP datagrams without decrypting them; the sample decrypts.
+// Driven by the coordinator over IPC (protocol.ts).
+import {randomBytes} from 'node:crypto';
+import {RtpHeader, type RTCRtpTransceiver} from 'werift';
+import {TestClient} from '../rtc/support/client';
+import type {FromPeers, ToPeers, UserSpec, UserStats} from './protocol';
+import {LoadWsClient} from './wsClient';
+
+const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+const AUDIO_INTERVAL_MS = 20;
+const VIDEO_FPS = 15;
+/** 8 × 1100 bytes × 15 fps ≈ 1.06 Mbit/s of payload. */
+const VIDEO_PACKETS_PER_FRAME = 8;
+const VIDEO_PACKET_BYTES = 1100;
+const TICK_MS = 5;
+/** After a stall longer than this a sender skips ahead instead of bursting to catch up. */
+const MAX_CATCH_UP_MS = 200;
+const OPUS_PT = 111;
+
+const baseURL = process.env.LT_URL ?? '';
+const send = (m: FromPeers) => process.send?.(m);
+
+/** Opus-sized payloads (100–160 bytes) and a speech-like audio-level pattern. */
+const audioPayloads = Array.from({length: 61}, (_, i) => randomBytes(100 + i));
+const speechLevels = [10, 60, 25, 90, 40, 5, 70, 30, 127, 127, 20, 45];
+const videoPayload = randomBytes(VIDEO_PACKET_BYTES);
+
+interface Stream {
+  transceiver: RTCRtpTransceiver;
+  ssrc: number;
+  pt: number;
+  midExt?: number;
+  levelExt?: number;
+  seq: number;
+  ts: number;
+  nextDue: number;
+}
+
+class LoadUser {
+  readonly spec: UserSpec;
+  ws: LoadWsClient;
+  peer: TestClient | undefined;
+  audio: Stream | undefined;
+  video: Stream | undefined;
+  readonly stats: UserStats;
+  readonly #ssrcs = new Set<number>();
+  #counter = 0;
+
+  constructor(spec: UserSpec) {
+    this.spec = spec;
+    this.ws = new LoadWsClient(baseURL, spec.token);
+    this.stats = {index: spec.index, call: spec.call, full: spec.full, joined: false, sentAudio: 0, sentVideo: 0, recvAudio: 0, recvVideo: 0, streams: 0};
+  }
+
+  report(): UserStats {
+    return {...this.stats, streams: this.#ssrcs.size};
+  }
+
+  #received(ssrc: number, audio: boolean): void {
+    if (!inWindow(Date.now())) return;
+    this.#ssrcs.add(ssrc);
+    if (audio) this.stats.recvAudio++;
+    else this.stats.recvVideo++;
+  }
+
+  /** A failed join is retried once from scratch (new websocket and peer), as the webapp reconnects. */
+  async joinWithRetry(): Promise<{joinMs: number; retried: string | undefined}> {
+    try {
+      return {joinMs: await this.join(), retried: undefined};
+    } catch (err) {
+      const first = this.#describe(err);
+      await this.leave();
+      this.ws = new LoadWsClient(baseURL, this.spec.token);
+      this.peer = undefined;
+      try {
+        return {joinMs: await this.join(), retried: first};
+      } catch (err2) {
+        throw new Error(`${first}; retry: ${this.#describe(err2)}`);
+      }
+    }
+  }
+
+  #describe(err: unknown): string {
+    const pc = this.peer?.pc;
+    const state = pc ? ` (connection ${pc.connectionState}, ice ${pc.iceConnectionState}, signaling ${pc.signalingState}, dc ${this.peer?.dc.readyState})` : '';
+    return `${err instanceof Error ? err.message : String(err)}${state}`;
+  }
+
+  async join(): Promise<number> {
+    const start = performance.now();
+    await this.ws.connect();
+    await this.ws.join(this.spec.channelID);
+    const onRawRtp = this.spec.full ? undefined : (pt: number, ssrc: number) => this.#received(ssrc, pt === OPUS_PT);
+    const peer = new TestClient({sessionID: this.ws.connID, signaling: this.ws.signaling(), record: false, onRawRtp});
+    this.peer = peer;
+    if (this.spec.full) {
+      peer.on('rtp', (rec: {kind: string}, rtp: {header: {ssrc: number}}) => this.#received(rtp.header.ssrc, rec.kind === 'audio'));
+    }
+    await peer.start();
+    await peer.waitConnected(30_000);
+    const joinMs = performance.now() - start;
+    this.stats.joined = true;
+    if (this.spec.unmuted) {
+      this.ws.send('unmute');
+      const {transceiver} = await peer.addTrack('audio', `mic-${this.spec.index}`);
+      this.audio = stream(transceiver);
+    }
+    if (this.spec.screen) {
+      const streamID = `screen-${this.spec.index}`;
+      peer.screenOn(streamID);
+      const {transceiver} = await peer.addTrack('video', streamID);
+      this.video = stream(transceiver);
+    }
+    return joinMs;
+  }
+
+  /** Sends whatever is due at `now` (performance ms); `counted` = inside the measurement window. */
+  tick(now: number, counted: boolean): void {
+    const a = this.audio;
+    if (a) {
+      if (now - a.nextDue > MAX_CATCH_UP_MS) a.nextDue = now;
+      while (a.nextDue <= now) {
+        a.nextDue += AUDIO_INTERVAL_MS;
+        const i = this.#counter++;
+        const extensions = [];
+        if (a.midExt !== undefined && a.transceiver.mid) extensions.push({id: a.midExt, payload: Buffer.from(a.transceiver.mid)});
+        if (a.levelExt !== undefined) extensions.push({id: a.levelExt, payload: Buffer.from([0x80 | speechLevels[i % speechLevels.length]])});
+        this.#send(a, audioPayloads[i % audioPayloads.length], false, extensions, 960);
+        if (counted) this.stats.sentAudio++;
+      }
+    }
+    const v = this.video;
+    if (v) {
+      if (now - v.nextDue > MAX_CATCH_UP_MS) v.nextDue = now;
+      while (v.nextDue <= now) {
+        v.nextDue += 1000 / VIDEO_FPS;
+        for (let k = 0; k < VIDEO_PACKETS_PER_FRAME; k++) {
+          const extensions = v.midExt !== undefined && v.transceiver.mid ? [{id: v.midExt, payload: Buffer.from(v.transceiver.mid)}] : [];
+          this.#send(v, videoPayload, k === VIDEO_PACKETS_PER_FRAME - 1, extensions, 0);
+          if (counted) this.stats.sentVideo++;
+        }
+        v.ts = (v.ts + 90000 / VIDEO_FPS) >>> 0;
+      }
+    }
+  }
+
+  #send(s: Stream, payload: Buffer, marker: boolean, extensions: {id: number; payload: Buffer}[], tsStep: number): void {
+    const header = new RtpHeader({payloadType: s.pt, sequenceNumber: s.seq, timestamp: s.ts, ssrc: s.ssrc, marker,
+      extension: extensions.length > 0, extensions});
+    s.seq = (s.seq + 1) & 0xffff;
+    s.ts = (s.ts + tsStep) >>> 0;
+    void s.transceiver.dtlsTransport.sendRtp(payload, header).catch(() => {});
+  }
+
+  async leave(): Promise<void> {
+    this.audio = undefined;
+    this.video = undefined;
+    this.ws.send('leave');
+    await this.peer?.close().catch(() => {});
+    await this.ws.close();
+  }
+}
+
+function stream(t: RTCRtpTransceiver): Stream {
+  const ext = (uri: string) => t.headerExtensions.find((e) => e.uri === uri)?.id;
+  return {
+    transceiver: t, ssrc: t.sender.ssrc, pt: t.codecs[0]?.payloadType ?? (t.kind === 'audio' ? OPUS_PT : 96),
+    midExt: ext(MID_URI), levelExt: t.kind === 'audio' ? ext(AUDIO_LEVEL_URI) : undefined,
+    seq: Math.floor(Math.random() * 0x8000), ts: Math.floor(Math.random() * 0x7fffffff), nextDue: performance.now(),
+  };
+}
+
+const users: LoadUser[] = [];
+let windowStart = Infinity;
+let windowEnd = Infinity;
+let cpuAtStart: NodeJS.CpuUsage | undefined;
+let cpuAtEnd: NodeJS.CpuUsage | undefined;
+
+function inWindow(nowMs: number): boolean {
+  return nowMs >= windowStart && nowMs < windowEnd;
+}
+
+const ticker = setInterval(() => {
+  const now = performance.now();
+  const wall = Date.now();
+  if (wall >= windowStart && !cpuAtStart) cpuAtStart = process.cpuUsage();
+  if (wall >= windowEnd && !cpuAtEnd) cpuAtEnd = process.cpuUsage();
+  const counted = inWindow(wall);
+  for (const u of users) u.tick(now, counted);
+}, TICK_MS);
+
+async function onMessage(msg: ToPeers): Promise<void> {
+  switch (msg.cmd) {
+    case 'join': {
+      const user = new LoadUser(msg.user);
+      users.push(user);
+      try {
+        const {joinMs, retried} = await user.joinWithRetry();
+        send({ev: 'joined', index: msg.user.index, joinMs, retried});
+      } catch (err) {
+        send({ev: 'joinFailed', index: msg.user.index, error: err instanceof Error ? err.message : String(err)});
+      }
+      break;
+    }
+    case 'window':
+      windowStart = msg.start;
+      windowEnd = msg.end;
+      break;
+    case 'report': {
+      const start = cpuAtStart ?? process.cpuUsage();
+      const end = cpuAtEnd ?? process.cpuUsage();
+      const cpuMicros = end.user + end.system - start.user - start.system;
+      send({ev: 'report', users: users.map((u) => u.report()), cpuMicros, wallMs: windowEnd - windowStart});
+      break;
+    }
+    case 'leave':
+      clearInterval(ticker);
+      await Promise.all(users.map((u) => u.leave()));
+      send({ev: 'left'});
+      setTimeout(() => process.exit(0), 100);
+      break;
+  }
+}
+
+process.on('message', (m) => void onMessage(m as ToPeers));
+// The coordinator going away ends this process too.
+process.on('disconnect', () => process.exit(0));
+send({ev: 'ready'});

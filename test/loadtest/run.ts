@@ -1,0 +1,310 @@
+// The load test itself: a server (its own process unless a URL is given), C calls of U users logged in
+// through the REST API, joined over the websocket by client processes, M unmuted and S screen sharers
+// per call; a warm-up, a measurement window bracketed by two scrapes of the server's metrics, and
+// the numbers: join times, delivery, server CPU and memory, packet rates, CPU per forwarded packet.
+import {fork, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {Progress} from './progress';
+import type {FromPeers, ToPeers, UserSpec, UserStats} from './protocol';
+import {scrape, type ServerSnapshot} from './scrape';
+import {WindowProfiler} from './inspector';
+import {freeRtcPort, startServerProcess, type ServerProcess} from './serverProcess';
+import {pool, setupWorld} from './setup';
+
+export interface LoadTestOptions {
+  calls: number;
+  users: number;
+  unmuted: number;
+  screen: number;
+  /** Measurement window, seconds. */
+  duration: number;
+  /** An already running server; otherwise one is started for the run. */
+  url?: string;
+  admin?: {username: string; password: string};
+  /** Client processes (default: one per core, at least 2). */
+  procs?: number;
+  /** Seconds between the last join and the measurement window (default: 3 s + 1 s per 100 users). */
+  warmup?: number;
+  /** Joins in flight at once (default 8). */
+  joinConcurrency?: number;
+  /** Environment for the server this run starts (MM_CALLS_RTC_WORKERS, MM_CALLS_RTC_FORWARDING, …). */
+  serverEnv?: Record<string, string>;
+  /** Extra node flags for the started server (profiling). */
+  serverNodeArgs?: string[];
+  /** Writes a V8 CPU profile of the started server's main process for the measurement window. */
+  profileFile?: string;
+  /** Log file for the started server's output. */
+  serverLog?: string;
+  progress?: Progress;
+}
+
+export interface DeliveryFigures {
+  expected: number;
+  received: number;
+  /** received / expected (1 when nothing was expected). */
+  ratio: number;
+}
+
+export interface LoadTestResult {
+  scenario: {calls: number; users: number; unmuted: number; screen: number; duration: number};
+  /** Join time is from the websocket join to calls-dc open, of the attempt that succeeded; `retried` joins needed a second attempt. */
+  join: {attempted: number; joined: number; failed: number; retried: number; p50Ms: number; p99Ms: number; maxMs: number; errors: string[]};
+  delivery: DeliveryFigures & {loss: number; audio: DeliveryFigures; video: DeliveryFigures; decryptedSample: DeliveryFigures};
+  server: {
+    windowSeconds: number;
+    cpuPercent: number;
+    rssMB: number;
+    inPps: number;
+    outPps: number;
+    usPerPacket: number;
+    /** Event-loop lag p99 of the server's main process at the end of the window (ms). */
+    eventLoopLagP99Ms: number;
+    /** Per media worker: its CPU %, forwarded packets/s and its own CPU µs per packet it forwarded (empty without workers). */
+    workers: {cpuPercent: number; outPps: number; usPerPacket: number}[];
+    /** The primary process alone (with workers: routing and signaling), CPU %, and its kernel share. */
+    mainCpuPercent: number;
+    mainSystemPercent: number;
+  };
+  clients: {processes: number; cpuPercent: number};
+}
+
+const PEER_ENTRY = path.join(__dirname, 'peerProcess.ts');
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+class PeerProcess {
+  readonly child: ChildProcess;
+  readonly #waiters = new Set<{pred: (m: FromPeers) => boolean; resolve: (m: FromPeers) => void; reject: (err: Error) => void}>();
+  stderr = '';
+
+  constructor(url: string) {
+    this.child = fork(PEER_ENTRY, [], {
+      execArgv: ['--import', 'tsx'],
+      env: {...process.env, LT_URL: url},
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    });
+    // LT_PEER_LOG=file keeps every client process's stderr (e.g. with DEBUG=werift* for a failing join).
+    const log = process.env.LT_PEER_LOG ? fs.createWriteStream(process.env.LT_PEER_LOG, {flags: 'a'}) : undefined;
+    this.child.stderr!.on('data', (d: Buffer) => {
+      log?.write(d);
+      if (this.stderr.length < 20_000) this.stderr += d.toString();
+    });
+    this.child.once('exit', () => log?.end());
+    this.child.on('message', (m) => {
+      for (const w of [...this.#waiters]) {
+        if (!w.pred(m as FromPeers)) continue;
+        this.#waiters.delete(w);
+        w.resolve(m as FromPeers);
+      }
+    });
+    this.child.once('exit', () => {
+      for (const w of this.#waiters) w.reject(new Error(`client process exited${this.#stderrTail()}`));
+      this.#waiters.clear();
+    });
+  }
+
+  #stderrTail(): string {
+    return this.stderr ? `; stderr:\n${this.stderr.slice(-2000)}` : '';
+  }
+
+  send(m: ToPeers): void {
+    if (this.child.connected) this.child.send(m);
+  }
+
+  /** Resolves with the first message matching `pred`. */
+  next<T extends FromPeers>(pred: (m: FromPeers) => m is T, timeoutMs: number, what: string): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(w);
+        reject(new Error(`client process: timed out waiting for ${what}${this.#stderrTail()}`));
+      }, timeoutMs);
+      const w = {
+        pred,
+        resolve: (m: FromPeers) => {
+          clearTimeout(timer);
+          resolve(m as T);
+        },
+        reject: (err: Error) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      };
+      this.#waiters.add(w);
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.send({cmd: 'leave'});
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+export function validateOptions(o: LoadTestOptions): string | undefined {
+  for (const k of ['calls', 'users', 'duration'] as const) if (!Number.isInteger(o[k]) || o[k] < 1) return `--${k} must be a positive integer`;
+  for (const k of ['unmuted', 'screen'] as const) if (!Number.isInteger(o[k]) || o[k] < 0) return `--${k} must be a non-negative integer`;
+  if (o.unmuted > o.users) return '--unmuted cannot exceed --users';
+  if (o.screen > 1) return '--screen is per call, and a call has at most one screen sharer';
+  if (o.procs !== undefined && (!Number.isInteger(o.procs) || o.procs < 1)) return '--procs must be a positive integer';
+  return undefined;
+}
+
+export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
+  const invalid = validateOptions(o);
+  if (invalid) throw new Error(invalid);
+  const progress = o.progress ?? new Progress(false);
+  let server: ServerProcess | undefined;
+  let inspectPort: number | undefined;
+  const peers: PeerProcess[] = [];
+  try {
+    let url = o.url;
+    let admin = o.admin ?? {username: 'admin', password: 'admin'};
+    if (!url) {
+      progress.log('starting the server…');
+      inspectPort = o.profileFile ? await freeRtcPort() : undefined;
+      server = await startServerProcess({env: o.serverEnv, logFile: o.serverLog,
+        nodeArgs: [...(o.serverNodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])]});
+      url = server.url;
+      admin = {username: 'admin', password: server.adminPassword};
+    }
+    const total = o.calls * o.users;
+    const world = await setupWorld(url, admin, o.calls, o.users, (done) => progress.update('login', done, total));
+    const procs = o.procs ?? Math.max(2, os.availableParallelism());
+    for (let i = 0; i < procs; i++) peers.push(new PeerProcess(url));
+    await Promise.all(peers.map((p) => p.next((m): m is Extract<FromPeers, {ev: 'ready'}> => m.ev === 'ready', 60_000, 'ready')));
+
+    const specs: UserSpec[] = [];
+    world.calls.forEach((call, c) => call.users.forEach((u, i) => specs.push({
+      index: c * o.users + i, call: c, token: u.token, channelID: call.channelID,
+      unmuted: i < o.unmuted, screen: i < o.screen,
+      // The decrypting sample: the first muted user of each call (or its last user when everyone speaks);
+      // everyone else counts SRTP datagrams without decrypting, to keep the clients' CPU for the server.
+      full: i === Math.min(o.unmuted, o.users - 1),
+    })));
+    const joinTimes: number[] = [];
+    const errors: string[] = [];
+    let joinsDone = 0;
+    let retried = 0;
+    await pool(specs, o.joinConcurrency ?? 8, async (spec) => {
+      const peer = peers[spec.index % peers.length];
+      const done = peer.next((m): m is Extract<FromPeers, {ev: 'joined' | 'joinFailed'}> =>
+        (m.ev === 'joined' || m.ev === 'joinFailed') && m.index === spec.index, 90_000, `join of user ${spec.index}`);
+      peer.send({cmd: 'join', user: spec});
+      const r = await done.catch((err: unknown) => ({ev: 'joinFailed' as const, index: spec.index, error: String(err)}));
+      if (r.ev === 'joined') {
+        joinTimes.push(r.joinMs);
+        if (r.retried) {
+          retried++;
+          if (errors.length < 10) errors.push(`retried: ${r.retried}`);
+        }
+      } else if (errors.length < 10) errors.push(r.error);
+      const failed = joinsDone + 1 - joinTimes.length;
+      progress.update('join', ++joinsDone, total, [failed ? `${failed} failed` : '', retried ? `${retried} retried` : ''].filter(Boolean).join(', '));
+    });
+    if (joinTimes.length === 0) throw new Error(`no user could join: ${errors[0] ?? 'unknown error'}`);
+
+    const warmup = o.warmup ?? 3 + total / 100;
+    for (let s = 0; s < warmup; s += 0.5) {
+      progress.update('warm-up', Math.floor(s), Math.ceil(warmup));
+      await sleep(500);
+    }
+    // The window opens a little later so every client process has it; the server is scraped at its edges.
+    const start = Date.now() + 300;
+    const end = start + o.duration * 1000;
+    for (const p of peers) p.send({cmd: 'window', start, end});
+    const profiler = inspectPort ? await WindowProfiler.connect(inspectPort) : undefined;
+    await sleep(start - Date.now());
+    await profiler?.start();
+    const before = await scrape(url);
+    while (Date.now() < end) {
+      progress.update('run', Math.floor((Date.now() - start) / 1000), o.duration);
+      await sleep(Math.max(0, Math.min(500, end - Date.now())));
+    }
+    const after = await scrape(url);
+    if (profiler && o.profileFile) await profiler.stop(o.profileFile);
+    progress.update('run', o.duration, o.duration);
+    // Packets of the window still in flight, and client processes a little behind, finish counting.
+    await sleep(1000);
+    const reports = await Promise.all(peers.map((p) => {
+      const r = p.next((m): m is Extract<FromPeers, {ev: 'report'}> => m.ev === 'report', 30_000, 'report');
+      p.send({cmd: 'report'});
+      return r;
+    }));
+    progress.done();
+    return summarize(o, joinTimes, retried, errors, reports, before, after);
+  } finally {
+    await Promise.all(peers.map((p) => p.stop().catch(() => undefined)));
+    await server?.stop();
+  }
+}
+
+function figures(expected: number, received: number): DeliveryFigures {
+  return {expected, received, ratio: expected > 0 ? received / expected : 1};
+}
+
+function summarize(o: LoadTestOptions, joinTimes: number[], retried: number, errors: string[], reports: Extract<FromPeers, {ev: 'report'}>[],
+  before: ServerSnapshot, after: ServerSnapshot): LoadTestResult {
+  const users: UserStats[] = reports.flatMap((r) => r.users);
+  const byCall = new Map<number, UserStats[]>();
+  for (const u of users) byCall.set(u.call, [...(byCall.get(u.call) ?? []), u]);
+  let expA = 0, recA = 0, expV = 0, recV = 0, expFull = 0, recFull = 0;
+  for (const members of byCall.values()) {
+    const sentA = members.reduce((n, u) => n + u.sentAudio, 0);
+    const sentV = members.reduce((n, u) => n + u.sentVideo, 0);
+    for (const r of members) {
+      if (!r.joined) continue;
+      const ea = sentA - r.sentAudio;
+      const ev = sentV - r.sentVideo;
+      expA += ea;
+      expV += ev;
+      recA += r.recvAudio;
+      recV += r.recvVideo;
+      if (r.full) {
+        expFull += ea + ev;
+        recFull += r.recvAudio + r.recvVideo;
+      }
+    }
+  }
+  const all = figures(expA + expV, recA + recV);
+  const sorted = [...joinTimes].sort((a, b) => a - b);
+  const dt = (after.at - before.at) / 1000;
+  const cpu = after.cpuSeconds - before.cpuSeconds;
+  const out = after.packetsOut - before.packetsOut;
+  const clientCpu = reports.reduce((n, r) => n + r.cpuMicros, 0) / 1e6;
+  const clientWall = Math.max(...reports.map((r) => r.wallMs)) / 1000;
+  return {
+    scenario: {calls: o.calls, users: o.users, unmuted: o.unmuted, screen: o.screen, duration: o.duration},
+    join: {
+      attempted: o.calls * o.users, joined: joinTimes.length, failed: o.calls * o.users - joinTimes.length, retried,
+      p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, errors,
+    },
+    delivery: {...all, loss: Math.max(0, 1 - all.ratio), audio: figures(expA, recA), video: figures(expV, recV), decryptedSample: figures(expFull, recFull)},
+    server: {
+      windowSeconds: dt,
+      cpuPercent: (cpu / dt) * 100,
+      rssMB: after.rssBytes / 1e6,
+      inPps: (after.packetsIn - before.packetsIn) / dt,
+      outPps: out / dt,
+      usPerPacket: out > 0 ? (cpu * 1e6) / out : 0,
+      eventLoopLagP99Ms: after.eventLoopLagP99 * 1000,
+      workers: after.workerCpuSeconds.map((w, i) => {
+        const wcpu = w - (before.workerCpuSeconds[i] ?? 0);
+        const wout = (after.workerPacketsOut[i] ?? 0) - (before.workerPacketsOut[i] ?? 0);
+        return {cpuPercent: (wcpu / dt) * 100, outPps: wout / dt, usPerPacket: wout > 0 ? (wcpu * 1e6) / wout : 0};
+      }),
+      mainSystemPercent: ((after.mainSystemSeconds - before.mainSystemSeconds) / dt) * 100,
+      mainCpuPercent: ((cpu - after.workerCpuSeconds.reduce((a, b) => a + b, 0) + before.workerCpuSeconds.reduce((a, b) => a + b, 0)) / dt) * 100,
+    },
+    clients: {processes: reports.length, cpuPercent: clientWall > 0 ? (clientCpu / clientWall) * 100 : 0},
+  };
+}

@@ -1,0 +1,110 @@
+// RTCP through the SFU: a receiver's NACK is served from the SFU's retransmission buffer (the sender
+// never sees it), and the sender reports a receiver gets describe the stream it actually receives:
+// its SSRC, packet count, RTP timestamps and a wall-clock NTP time.
+import {randomBytes} from 'node:crypto';
+import {GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback} from 'werift';
+import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
+import {newId} from '../../server/src/ids';
+import type {EmbeddedRtcServer} from '../../server/src/rtc';
+import type {TestClient} from './support/client';
+import {sleep, waitFor} from './support/client';
+import {join, speech, startAudio, startServer} from './support/harness';
+
+jest.setTimeout(60_000);
+
+/** NTP (1900 epoch, 32.32 fixed point) → Unix ms. */
+function ntpToUnixMs(ntp: bigint): number {
+  const seconds = Number(ntp >> 32n);
+  const fraction = Number(ntp & 0xffffffffn) / 2 ** 32;
+  return (seconds - 2_208_988_800 + fraction) * 1000;
+}
+
+function startVideo(client: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver, sent: Buffer[]): () => void {
+  let i = 0;
+  const ssrc = randomBytes(4).readUInt32BE(0);
+  const timer = setInterval(() => {
+    const payload = randomBytes(500);
+    sent.push(payload);
+    client.sendRtp(track, transceiver, {payload, seq: i, ts: i * 3000, pt: 96, ssrc, marker: true});
+    i++;
+  }, 20);
+  return () => clearInterval(timer);
+}
+
+describe('RTCP through the SFU', () => {
+  let server: EmbeddedRtcServer;
+  const clients: TestClient[] = [];
+  const stops: (() => void)[] = [];
+
+  beforeAll(async () => {
+    server = await startServer();
+  });
+
+  afterAll(async () => {
+    for (const s of stops) s();
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close();
+  });
+
+  it('serves a receiver NACK from the retransmission buffer without asking the sender', async () => {
+    const callID = newId();
+    const a = await join(server, {callID});
+    const b = await join(server, {callID});
+    clients.push(a, b);
+    a.screenOn('screen-a');
+    const screen = await a.addTrack('video', 'screen-a');
+    let nacksAtSender = 0;
+    screen.transceiver.sender.onGenericNack.subscribe(() => nacksAtSender++);
+    const sent: Buffer[] = [];
+    stops.push(startVideo(a, screen.track, screen.transceiver, sent));
+    await waitFor(() => (b.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 30, 10_000, 'B receiving');
+    const rec = b.trackOfType('screen', a.sessionID)!;
+    const ssrc = [...rec.ssrcs][0];
+    const k = rec.payloads.length - 10;
+    const lostSeq = rec.seqs[k];
+    const original = rec.payloads[k];
+    const before = rec.payloads.length;
+    const nack = new GenericNack({senderSsrc: rec.transceiver.receiver.rtcpSsrc, mediaSourceSsrc: ssrc, lost: [lostSeq]});
+    await rec.transceiver.receiver.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({feedback: nack})]);
+    await waitFor(() => rec.seqs.slice(before).includes(lostSeq), 3000, 'retransmission');
+    const again = rec.payloads[before + rec.seqs.slice(before).indexOf(lostSeq)];
+    expect(again.equals(original)).toBe(true);
+    await sleep(200);
+    expect(nacksAtSender).toBe(0);
+  });
+
+  it('sends sender reports with the forwarded SSRC, counts, RTP time and wall-clock NTP time', async () => {
+    const callID = newId();
+    const a = await join(server, {callID});
+    const b = await join(server, {callID});
+    clients.push(a, b);
+    const mic = await a.addTrack('audio', 'mic');
+    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) > 10, 10_000, 'B receiving');
+    const rec = b.trackOfType('voice', a.sessionID)!;
+    const ssrc = [...rec.ssrcs][0];
+    const timestamps: number[] = [];
+    b.on('rtp', (r: unknown, rtp: {header: {timestamp: number}}) => {
+      if (r === rec) timestamps.push(rtp.header.timestamp);
+    });
+    const reports: {sr: RtcpSrPacket; receivedAt: number; packetsSoFar: number; recent: number[]}[] = [];
+    rec.transceiver.receiver.onRtcp.subscribe((p) => {
+      if (p instanceof RtcpSrPacket && p.ssrc === ssrc) {
+        reports.push({sr: p, receivedAt: Date.now(), packetsSoFar: rec.payloads.length, recent: timestamps.slice(-10)});
+      }
+    });
+    await waitFor(() => reports.length >= 2, 6000, 'two sender reports');
+    for (const {sr, receivedAt, packetsSoFar, recent} of reports) {
+      const info = sr.senderInfo;
+      // NTP is wall-clock time of the last packet (sub-second precision, not just whole seconds).
+      expect(Math.abs(ntpToUnixMs(info.ntpTimestamp) - receivedAt)).toBeLessThan(250);
+      // Packet count is what this receiver got on this SSRC (give or take packets in flight).
+      expect(Math.abs(info.packetCount - packetsSoFar)).toBeLessThanOrEqual(3);
+      expect(info.octetCount).toBeGreaterThan(info.packetCount * 50);
+      // The RTP timestamp is that of the stream around the time of the report.
+      expect(recent.length).toBeGreaterThan(0);
+      expect(info.rtpTimestamp).toBeGreaterThanOrEqual(Math.min(...recent) - 960 * 3);
+      expect(info.rtpTimestamp).toBeLessThanOrEqual(Math.max(...recent) + 960 * 3);
+    }
+  });
+});

@@ -1,0 +1,88 @@
+// Starts an RtcServer on loopback ephemeral ports and joins TestClients to it the way the call domain
+// would (initSession, then the client's first offer), plus an Opus-like RTP source.
+import {randomBytes} from 'node:crypto';
+import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
+import {newId} from '../../../server/src/ids';
+import {silentLogger, createLogger, type Logger} from '../../../server/src/log';
+import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../../server/src/rtc';
+import {TestClient, type SignalingPort, type TestClientOptions} from './client';
+
+export function testLogger(): Logger {
+  return process.env.RTC_TEST_LOG ? createLogger({level: process.env.RTC_TEST_LOG}) : silentLogger();
+}
+
+export function testOptions(overrides: Partial<RtcServerOptions> = {}): RtcServerOptions {
+  return {
+    udpAddresses: ['127.0.0.1'],
+    udpPort: 0,
+    tcpAddresses: [],
+    tcpPort: 0,
+    enableIPv6: false,
+    iceHostOverride: '',
+    iceHostPortOverride: null,
+    iceServers: [],
+    turnStaticAuthSecret: '',
+    turnCredentialsExpirationMinutes: 240,
+    serverSideTURN: false,
+    enableVideo: false,
+    enableAV1: false,
+    enableSimulcast: false,
+    forwarding: (process.env.RTC_FORWARDING as 'fast' | 'stock' | undefined) ?? 'fast',
+    workers: Number(process.env.RTC_WORKERS ?? 1),
+    ...overrides,
+  };
+}
+
+/** RTC_WORKERS=2 runs every rtc test against the multi-worker server. */
+export function startServer(overrides: Partial<RtcServerOptions> = {}): Promise<EmbeddedRtcServer> {
+  return createRtcServer(testOptions(overrides), testLogger());
+}
+
+export function directSignaling(server: EmbeddedRtcServer): SignalingPort {
+  return {
+    send: (msg) => server.send(msg),
+    onSignal: (sessionID, fn) => {
+      const listener = (id: string, signal: Parameters<typeof fn>[0]) => {
+        if (id === sessionID) fn(signal);
+      };
+      server.on('signal', listener);
+      return () => server.off('signal', listener);
+    },
+  };
+}
+
+export interface JoinOptions extends Partial<Omit<TestClientOptions, 'signaling'>> {
+  callID: string;
+  userID?: string;
+  wait?: boolean;
+}
+
+export async function join(server: EmbeddedRtcServer, o: JoinOptions): Promise<TestClient> {
+  const sessionID = o.sessionID ?? newId();
+  await server.initSession({
+    sessionID, userID: o.userID ?? newId(), callID: o.callID, channelID: 'channel' + o.callID.slice(0, 10),
+    av1Support: !!o.av1, dcSignaling: !!o.dcSignaling,
+  });
+  const client = new TestClient({...o, sessionID, signaling: directSignaling(server)});
+  await client.start();
+  if (o.wait !== false) await client.waitConnected();
+  return client;
+}
+
+/** Sends Opus-sized packets every 20 ms with the given audio-level pattern; returns a stop function. */
+export function startAudio(client: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver,
+  level: (i: number) => number, sent?: Buffer[]): () => void {
+  let i = 0;
+  const ssrc = randomBytes(4).readUInt32BE(0);
+  const timer = setInterval(() => {
+    const payload = randomBytes(80 + (i % 60));
+    sent?.push(payload);
+    client.sendRtp(track, transceiver, {payload, seq: i, ts: i * 960, pt: 111, audioLevel: level(i), ssrc});
+    i++;
+  }, 20);
+  return () => clearInterval(timer);
+}
+
+/** Speech-like levels (varying, std-dev well above 10). */
+export const speech = (i: number): number => [10, 60, 25, 90, 40, 5, 70, 30][i % 8];
+export const silence = (): number => 127;

@@ -1,0 +1,108 @@
+// Server-side TURN against a real coturn (Debian) on loopback, with TURN REST credentials from the static
+// auth secret: the SFU allocates a relay with per-session credentials, advertises it, and a client that
+// only learns the relay candidate completes ICE checks through it. (Forcing the media onto the relay would
+// need hosts that cannot reach each other directly; on one loopback ICE may also pick a direct pair.)
+import {spawn, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import {newId} from '../../server/src/ids';
+import type {EmbeddedRtcServer} from '../../server/src/rtc';
+import type {RtcSignal} from '../../server/src/rtc/types';
+import {TestClient, type SignalingPort, sleep, waitFor} from './support/client';
+import {directSignaling, speech, startAudio, startServer} from './support/harness';
+
+jest.setTimeout(60_000);
+
+const TURNSERVER = '/usr/bin/turnserver';
+const SECRET = 'turn-test-secret';
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+const stripCandidates = (sdp: string, keep: (line: string) => boolean) =>
+  sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || keep(l)).join('\r\n');
+
+/** A client that only learns the server's relay candidates (its own candidates still reach the server,
+ * which needs them for its TURN permissions). */
+function relayOnly(inner: SignalingPort): SignalingPort {
+  return {
+    send: (m) => inner.send(m),
+    onSignal: (sid, fn) => inner.onSignal(sid, (s: RtcSignal) => {
+      if (s.type === 'ice') {
+        if (s.data.candidate && !/ typ relay/.test(s.data.candidate)) return;
+        return fn(s);
+      }
+      return fn({type: 'sdp', data: {...s.data, sdp: stripCandidates(s.data.sdp, (l) => / typ relay/.test(l))}});
+    }),
+  };
+}
+
+describe('server-side TURN (coturn)', () => {
+  let turn: ChildProcess;
+  let turnLog = '';
+  let turnPort: number;
+  let server: EmbeddedRtcServer;
+  const clients: TestClient[] = [];
+  const stops: (() => void)[] = [];
+
+  beforeAll(async () => {
+    if (!fs.existsSync(TURNSERVER)) throw new Error('coturn is not installed: npm test installs it (apt-get install coturn)');
+    turnPort = await freePort();
+    const minPort = 40000 + (process.pid % 1000) * 20;
+    turn = spawn(TURNSERVER, ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`,
+      '--use-auth-secret', `--static-auth-secret=${SECRET}`, '--realm=calls.test', '--no-tls', '--no-dtls', '--no-cli',
+      '--allow-loopback-peers', `--min-port=${minPort}`, `--max-port=${minPort + 19}`, '--log-file=stdout', '--simple-log', '-v'],
+    {stdio: ['ignore', 'pipe', 'pipe']});
+    turn.stdout!.on('data', (d) => (turnLog += String(d)));
+    turn.stderr!.on('data', (d) => (turnLog += String(d)));
+    await waitFor(() => /listener opened on|Total General servers/i.test(turnLog), 10_000, 'coturn listening');
+    server = await startServer({
+      iceServers: [{urls: [`turn:127.0.0.1:${turnPort}?transport=udp`]}], turnStaticAuthSecret: SECRET, serverSideTURN: true,
+      timeouts: {stunDiscoveryMs: 500},
+    });
+  });
+
+  afterAll(async () => {
+    for (const s of stops) s();
+    await Promise.all(clients.map((c) => c.close()));
+    await server?.close();
+    turn?.kill('SIGTERM');
+    await new Promise((r) => (turn?.exitCode !== null ? r(null) : turn.once('exit', r)));
+  });
+
+  it('allocates a relay per session with <expiry>:<sessionID> credentials; ICE checks succeed through it', async () => {
+    const callID = newId();
+    const join = async (relay: boolean) => {
+      const sessionID = newId();
+      await server.initSession({sessionID, userID: newId(), callID, channelID: newId(), av1Support: false, dcSignaling: false});
+      const sig = directSignaling(server);
+      const c = new TestClient({sessionID, signaling: relay ? relayOnly(sig) : sig,
+        pairFilter: relay ? (pair) => pair.remoteCandidate.type === 'relay' : undefined});
+      clients.push(c);
+      await c.start();
+      return c;
+    };
+    const a = await join(false);
+    const b = await join(true);
+    await a.waitConnected();
+    await b.waitConnected();
+    // The SFU advertised a relay candidate on coturn's relay range to B.
+    await waitFor(() => b.serverCandidates.some((c) => / typ relay/.test(c)), 10_000, 'a relay candidate from the SFU');
+    // coturn saw an allocation authenticated with B's session id as the TURN username.
+    await waitFor(() => new RegExp(`\\d+:${b.sessionID}`).test(turnLog), 10_000, 'coturn allocation for the session');
+    // An ICE check from B to the SFU's relay candidate went through coturn to the SFU and back.
+    const conn = b.pc.iceTransports[0].connection as unknown as {checkList: {remoteCandidate: {type: string}; state: number}[]};
+    await waitFor(() => conn.checkList.some((p) => p.remoteCandidate.type === 'relay' && p.state === 3 /* SUCCEEDED */), 10_000,
+      'a succeeded check over the relay');
+    // And media flows (over whichever pair ICE chose: on loopback the direct path also works).
+    const mic = await b.addTrack('audio', 'mic-b');
+    stops.push(startAudio(b, mic.track, mic.transceiver, speech));
+    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 20, 15_000, 'A hearing B');
+    await sleep(100);
+  });
+});

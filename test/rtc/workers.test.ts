@@ -1,0 +1,101 @@
+// The SFU on several media worker processes: calls spread over the workers while every client still
+// talks to the one RTC port (UDP and ICE-TCP), a call stays on one worker, the workers' metrics reach
+// the plugin registry, and a worker that dies ends only its own sessions and comes back.
+import {newId} from '../../server/src/ids';
+import {CallsMetrics} from '../../server/src/metrics';
+import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
+import type {TestClient} from './support/client';
+import {waitFor} from './support/client';
+import {join, speech, startAudio, testLogger, testOptions} from './support/harness';
+
+jest.setTimeout(90_000);
+
+describe('media workers', () => {
+  let pool: WorkerPoolServer;
+  let metrics: CallsMetrics;
+  const clients: TestClient[] = [];
+  const stops: (() => void)[] = [];
+
+  beforeAll(async () => {
+    metrics = new CallsMetrics();
+    pool = await createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc}) as WorkerPoolServer;
+  });
+
+  afterAll(async () => {
+    for (const s of stops) s();
+    await Promise.all(clients.map((c) => c.close()));
+    await pool.close();
+  });
+
+  /** A call of two speakers; resolves once each hears the other, byte for byte. */
+  async function talkingCall(opts: {udpBlocked?: boolean} = {}): Promise<{callID: string; a: TestClient; b: TestClient}> {
+    const callID = newId();
+    const a = await join(pool, {callID, ...opts});
+    const b = await join(pool, {callID, ...opts});
+    clients.push(a, b);
+    const sentA: Buffer[] = [];
+    const aMic = await a.addTrack('audio', 'mic-a');
+    const bMic = await b.addTrack('audio', 'mic-b');
+    stops.push(startAudio(a, aMic.track, aMic.transceiver, speech, sentA), startAudio(b, bMic.track, bMic.transceiver, speech));
+    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
+      (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10, 15_000, 'both hearing each other');
+    const atB = b.trackOfType('voice', a.sessionID)!.payloads;
+    const first = sentA.findIndex((p) => p.equals(atB[0]));
+    expect(first).toBeGreaterThanOrEqual(0);
+    atB.slice(0, 10).forEach((p, i) => expect(p.equals(sentA[first + i])).toBe(true));
+    return {callID, a, b};
+  }
+
+  it('spreads calls over the workers, keeps each call on one, and serves all of them on the one port', async () => {
+    expect(pool.workerCount).toBe(2);
+    const one = await talkingCall();
+    const two = await talkingCall();
+    // Each call lives on one worker; with two calls and two idle workers, they land on different ones.
+    expect(pool.workerOf(one.a.sessionID)).toBe(pool.workerOf(one.b.sessionID));
+    expect(pool.workerOf(two.a.sessionID)).toBe(pool.workerOf(two.b.sessionID));
+    expect(pool.workerOf(one.a.sessionID)).not.toBe(pool.workerOf(two.a.sessionID));
+    // Every client's selected pair ends at the one RTC port, whichever worker runs its session.
+    for (const c of [one.a, one.b, two.a, two.b]) {
+      const pair = c.pc.iceTransports[0].getSelectedCandidatePair();
+      expect(Number(pair?.remote.candidate.replace(/^candidate:/, '').split(' ')[5])).toBe(pool.udpPort);
+      expect((await pool.inspect(c.sessionID))?.fastIngressStreams).toBe(1);
+    }
+    expect(await pool.getStats()).toMatchObject({sessions: 4, calls: 2});
+  });
+
+  it('reports the workers in the plugin metrics: rtc_* from every worker, and each worker\'s CPU and packets', async () => {
+    const text = await metrics.text();
+    const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
+    expect(value(/^mattermost_plugin_calls_rtc_sessions_total\{groupID="default"\} (\S+)$/m)).toBe(4);
+    expect(value(/^mattermost_plugin_calls_rtc_conn_states_total\{type="connected"\} (\S+)$/m)).toBe(4);
+    expect(value(/^mattermost_plugin_calls_rtc_rtp_packets_total\{groupID="default",direction="out"\} (\S+)$/m)).toBeGreaterThan(40);
+    for (const w of ['0', '1']) {
+      expect(value(new RegExp(`^mattermost_plugin_calls_rtc_worker_cpu_seconds_total\\{worker="${w}"\\} (\\S+)$`, 'm'))).toBeGreaterThan(0);
+      expect(value(new RegExp(`^mattermost_plugin_calls_rtc_worker_sessions\\{worker="${w}"\\} (\\S+)$`, 'm'))).toBe(2);
+      expect(value(new RegExp(`^mattermost_plugin_calls_rtc_worker_rtp_packets_total\\{worker="${w}",direction="out"\\} (\\S+)$`, 'm'))).toBeGreaterThan(10);
+    }
+  });
+
+  it('hands ICE-TCP connections to the worker of their session', async () => {
+    const call = await talkingCall({udpBlocked: true});
+    const pair = call.a.pc.iceTransports[0].getSelectedCandidatePair();
+    expect(pair?.remote.candidate).toMatch(/ tcp /i);
+    expect(Number(pair?.remote.candidate.replace(/^candidate:/, '').split(' ')[5])).toBe(pool.tcpPort);
+  });
+
+  it('ends only the sessions of a worker that dies, and starts it again', async () => {
+    const victim = await talkingCall();
+    const worker = pool.workerOf(victim.a.sessionID)!;
+    const survivors = clients.filter((c) => c !== victim.a && c !== victim.b && pool.workerOf(c.sessionID) !== undefined &&
+      pool.workerOf(c.sessionID) !== worker);
+    const closed: string[] = [];
+    pool.on('close', (id) => closed.push(id));
+    process.kill(pool.workerPids[worker]!, 'SIGKILL');
+    await waitFor(() => closed.includes(victim.a.sessionID) && closed.includes(victim.b.sessionID), 10_000, 'sessions of the dead worker closed');
+    for (const c of survivors) expect(closed).not.toContain(c.sessionID);
+    await waitFor(() => pool.workerPids[worker] !== undefined, 15_000, 'worker restarted');
+    // The restarted worker takes calls again (it is now the least loaded one).
+    const again = await talkingCall();
+    expect(pool.workerOf(again.a.sessionID)).toBe(worker);
+  });
+});

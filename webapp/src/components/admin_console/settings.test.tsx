@@ -1,0 +1,88 @@
+import '@testing-library/jest-dom';
+import {fireEvent, render, screen} from '@testing-library/react';
+import React from 'react';
+import {Provider} from 'react-redux';
+
+import {allSettingKeys, makeSettingComponent, validateICEServers} from './settings';
+import {action} from '../../state/reducer';
+import {makeStore} from '../../testing/store';
+import {PluginIntlProvider} from '../../utils/intl';
+import type {AdminSettingProps} from '../../types';
+
+function renderSetting(key: string, props: Partial<AdminSettingProps> = {}, store = makeStore({admin: true})) {
+    const Comp = makeSettingComponent(key);
+    const onChange = jest.fn();
+    render(
+        <Provider store={store as never}>
+            <PluginIntlProvider>
+                <Comp
+                    id={key}
+                    label=''
+                    helpText=''
+                    value={undefined}
+                    disabled={false}
+                    setByEnv={false}
+                    onChange={onChange}
+                    {...props}
+                />
+            </PluginIntlProvider>
+        </Provider>,
+    );
+    return onChange;
+}
+
+describe('admin console settings', () => {
+    test('help texts with JSON (braces) show as written, not as message syntax', () => {
+        const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+        renderSetting('ICEServersConfigs');
+        expect(screen.getByTestId('calls-admin-setting-ICEServersConfigs')).toHaveTextContent(
+            'A JSON array of STUN/TURN servers: [{"urls":["turn:turn.example.com:3478"],"username":"u","credential":"p"}].');
+        expect(errors).not.toHaveBeenCalled();
+        errors.mockRestore();
+    });
+
+    test('there is a component for every plugin.json setting', () => {
+        expect(allSettingKeys).toContain('DefaultEnabled');
+        expect(allSettingKeys).toContain('ICEServersConfigs');
+        expect(allSettingKeys.length).toBeGreaterThan(30);
+    });
+
+    test('Test mode is DefaultEnabled inverted', () => {
+        const onChange = renderSetting('DefaultEnabled', {value: false});
+        expect(screen.getByText('Test mode')).toBeInTheDocument();
+        // DefaultEnabled false means test mode is on.
+        expect(screen.getByRole('radio', {name: 'On'})).toBeChecked();
+        fireEvent.click(screen.getByRole('radio', {name: 'Off'}));
+        expect(onChange).toHaveBeenCalledWith('DefaultEnabled', true);
+    });
+
+    test('a number setting reports numbers', () => {
+        const onChange = renderSetting('MaxCallParticipants', {value: 0});
+        fireEvent.change(screen.getByRole('spinbutton'), {target: {value: '12'}});
+        expect(onChange).toHaveBeenCalledWith('MaxCallParticipants', 12);
+    });
+
+    test('a setting set by an environment variable is read-only and says so', () => {
+        const store = makeStore({admin: true});
+        store.dispatch(action('RECEIVED_ENV_OVERRIDES', {UDPServerPort: '9443'}));
+        renderSetting('UDPServerPort', {value: 9443}, store);
+        expect(screen.getByRole('spinbutton')).toBeDisabled();
+        expect(screen.getByText(/set through an environment variable/)).toBeInTheDocument();
+    });
+
+    test('RTC server fields are not applicable while an RTCD URL is set', () => {
+        renderSetting('ICEHostOverride', {value: '', config: {PluginSettings: {Plugins: {'com.mattermost.calls': {rtcdserviceurl: 'http://rtcd:8045'}}}}});
+        expect(screen.getByRole('textbox')).toBeDisabled();
+        expect(screen.getByText('Not applicable when the RTCD service URL field is in use.')).toBeInTheDocument();
+    });
+
+    test('ICE servers must be a JSON array of entries with urls', () => {
+        expect(validateICEServers('[{"urls":["stun:stun.example.com:3478"]}]')).toBeNull();
+        expect(validateICEServers('')).toBeNull();
+        expect(validateICEServers('{"urls":[]}')).toBe('must be a JSON array');
+        expect(validateICEServers('[{"url":"x"}]')).toBe('every entry needs "urls"');
+        expect(validateICEServers('[')).not.toBeNull();
+        renderSetting('ICEServersConfigs', {value: '[{"nope":1}]'});
+        expect(screen.getByText(/Invalid value/)).toBeInTheDocument();
+    });
+});
