@@ -1,7 +1,8 @@
 // Browser e2e of the follow-up features: incoming-call ringing in DMs (cards, ring once, Ignore synced across the
 // user's tabs and kept after a reload, Join), the channel menu's Enable/Disable calls, Settings › Calls (default
 // devices and share sound, also from the widget's "Additional settings"), join/leave sounds and "has joined" chips,
-// `/call stats`, and the keyboard shortcuts with the Space/focus accessibility conflict.
+// `/call stats`, the keyboard shortcuts with the Space/focus accessibility conflict, and the host controls (mute,
+// lower hand, remove) as both the host and the participant see them.
 import type {Browser, Page} from 'playwright-core';
 
 import {closeAll, ensureWebappBuilt, launchBrowser, loginPage, openChannel, startServer, waitForCallConnected, type UserPage} from './support';
@@ -222,4 +223,45 @@ test('keyboard shortcuts: join, mute, hand, participants, leave; Space on a focu
 
     await a.page.keyboard.press('Control+Shift+KeyL');
     await a.page.waitForSelector('#calls-widget', {state: 'detached'});
+});
+
+test('host controls: the host mutes a participant, lowers their hand and removes them; each side sees it', async () => {
+    const [a, b] = await users({}, 'alice', 'bob');
+    await a.page.click('#calls-join-button');
+    await waitForCallConnected(a.page);
+    await b.page.waitForSelector('#calls-join-button[data-state=join]');
+    await b.page.click('#calls-join-button');
+    await waitForCallConnected(b.page);
+    await b.page.click('#voice-mute-unmute');
+    await b.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+    await b.page.click('#raise-hand');
+
+    // Alice started the call, so she is the host: Bob's row has the host menu, hers does not.
+    await a.page.click('#calls-widget-participants-button');
+    const bobRow = a.page.locator(`#calls-widget-participants-list [data-testid=calls-participant][data-user-id="${b.userID}"]`);
+    await bobRow.locator('[data-testid=calls-participant-unmuted]').waitFor();
+    await bobRow.locator('[data-testid=calls-participant-hand]').waitFor();
+    expect(await a.page.locator(`#calls-widget-participants-list [data-user-id="${a.userID}"] [data-testid=calls-host-controls-button]`).count()).toBe(0);
+    const menu = async (item: string) => {
+        await bobRow.locator('[data-testid=calls-host-controls-button]').click();
+        await bobRow.locator(`[role=menuitem]:text-is("${item}")`).click();
+    };
+
+    // Mute: Bob's own client mutes (his button offers Unmute again) and Alice sees him muted.
+    await menu('Mute participant');
+    await b.page.waitForSelector('#voice-mute-unmute[aria-label=Unmute]');
+    await bobRow.locator('[data-testid=calls-participant-muted]').waitFor();
+
+    // Lower hand: gone on both sides, and Bob is told who lowered it.
+    await menu('Lower hand');
+    await bobRow.locator('[data-testid=calls-participant-hand]').waitFor({state: 'detached'});
+    await b.page.waitForSelector('[data-testid=calls-host-notice]:has-text("alice lowered your hand")');
+
+    // Remove, after a confirmation: Bob is disconnected with an explanation; Alice is told and the count drops.
+    await menu('Remove from call');
+    await a.page.locator('[role=dialog][aria-label="Remove participant"] button:text-is("Yes, remove")').click();
+    await b.page.waitForSelector('#call-error-modal:has-text("You were removed from the call")');
+    await b.page.waitForSelector('#calls-widget', {state: 'detached'});
+    await a.page.waitForSelector('[data-testid=calls-host-notice]:has-text("bob was removed from the call")');
+    await a.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("1")');
 });

@@ -24,30 +24,50 @@ export function HostControlsMenu({channelID, session, isHost, presenting}: {chan
     const users = useSelector(profiles);
     const [open, setOpen] = useState(false);
     const [confirm, setConfirm] = useState(false);
+    // The participant lists scroll (overflow: auto), which would clip a popup positioned inside them: the
+    // menu is fixed to the viewport just above the button instead, and closes when anything scrolls.
+    const [anchor, setAnchor] = useState<React.CSSProperties>({});
     const ref = useRef<HTMLSpanElement>(null);
+    const buttonRef = useRef<HTMLButtonElement>(null);
     useEffect(() => {
         if (!open && !confirm) {
             return undefined;
         }
+        const close = () => {
+            setOpen(false);
+            setConfirm(false);
+        };
         const onKey = (e: KeyboardEvent) => {
             if (e.key === 'Escape') {
-                setOpen(false);
-                setConfirm(false);
+                close();
             }
         };
         const onClick = (e: MouseEvent) => {
             if (ref.current && !ref.current.contains(e.target as Node)) {
-                setOpen(false);
-                setConfirm(false);
+                close();
+            }
+        };
+        const onScroll = (e: Event) => {
+            if (ref.current && !ref.current.contains(e.target as Node)) {
+                close();
             }
         };
         document.addEventListener('keydown', onKey);
         document.addEventListener('mousedown', onClick);
+        document.addEventListener('scroll', onScroll, true);
         return () => {
             document.removeEventListener('keydown', onKey);
             document.removeEventListener('mousedown', onClick);
+            document.removeEventListener('scroll', onScroll, true);
         };
     }, [open, confirm]);
+    const toggle = () => {
+        const r = buttonRef.current?.getBoundingClientRect();
+        if (r) {
+            setAnchor({position: 'fixed', bottom: window.innerHeight - r.top + 6, right: window.innerWidth - r.right, marginBottom: 0});
+        }
+        setOpen((v) => !v);
+    };
 
     const name = displayName(users[session.user_id], session.user_id);
     const run = (fn: () => Promise<unknown>) => {
@@ -67,12 +87,13 @@ export function HostControlsMenu({channelID, session, isHost, presenting}: {chan
                 aria-haspopup='menu'
                 aria-expanded={open}
                 aria-label={formatMessage({id: 'calls.host.menu', defaultMessage: 'Host controls for {name}'}, {name})}
-                onClick={() => setOpen((v) => !v)}
+                ref={buttonRef}
+                onClick={toggle}
             ><DotsIcon size={12}/></button>
             {open && (
                 <div
                     className='calls-menu-popup'
-                    style={{right: 0}}
+                    style={anchor}
                 >
                     <div
                         className='calls-menu'
@@ -109,7 +130,7 @@ export function HostControlsMenu({channelID, session, isHost, presenting}: {chan
             {confirm && (
                 <div
                     className='calls-menu-popup calls-menu'
-                    style={{right: 0, padding: 12, width: 240}}
+                    style={{...anchor, padding: 12, width: 240}}
                     role='dialog'
                     aria-label={formatMessage({id: 'calls.host.remove_title', defaultMessage: 'Remove participant'})}
                 >
