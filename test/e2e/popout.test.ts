@@ -52,7 +52,7 @@ async function joinCall(p: UserPage): Promise<void> {
     await waitForCallConnected(p.page);
 }
 
-test('the pop-out drives the opener\'s call: title, participants grid, mute and hand; it closes with the call', async () => {
+test('the pop-out drives the opener\'s call: title, participants grid, mute, hand and reactions; it closes with the call', async () => {
     const [a, b] = await users('alice', 'bob');
     await a.page.fill('#post_textbox', '/call start Standup');
     await a.page.press('#post_textbox', 'Enter');
@@ -87,6 +87,11 @@ test('the pop-out drives the opener\'s call: title, participants grid, mute and 
     await popup.click('[data-testid=raise-hand-button]');
     await b.page.locator(`#calls-widget-participants-list [data-user-id="${a.userID}"] [data-testid=calls-participant-hand]`).waitFor();
     await popup.locator(`[data-testid=calls-tile][data-user-id="${a.userID}"] .calls-icon-hand`).waitFor();
+    // An emoji reaction: B sees it beside A in the participant list; the pop-out's stream names A as "You".
+    await popup.click('#calls-popout-emoji-button');
+    await popup.click('#calls-popout-emoji-bar [role=menuitem][aria-label=tada]');
+    await b.page.locator(`#calls-widget-participants-list [data-user-id="${a.userID}"] [aria-label=tada]:text-is("🎉")`).waitFor();
+    await popup.waitForSelector('[data-testid=calls-reaction-stream] .calls-reaction-chip:has-text("🎉 You")');
 
     // A is the host with someone else in the call: leaving offers the menu; leaving closes the pop-out.
     const closed = popup.waitForEvent('close');
