@@ -1,7 +1,8 @@
 // Node failure (beyond upstream, where a call dies with its node): `kill -9` of the node that owns a
 // call with two talking users. The call moves to a live node, both clients are told to renegotiate
 // (rtc_reconnect), audio resumes without any user action, and what the dead node left behind is
-// cleaned up — including a session whose websocket died with the node and never came back.
+// cleaned up — including a session whose websocket died with the node and never came back. A node that is
+// killed and started again under the same id re-creates the calls still pinned to it.
 import {type Cluster, logHint, startCluster} from './support/cluster';
 import {seededWorld, waitUntil} from '../support/fixtures';
 import type {TestServer} from '../support/server';
@@ -118,5 +119,60 @@ describe('failover after kill -9 of the owning node', () => {
     expect((await c.activeCalls(ch)).map((x) => x.id)).toEqual([callID]);
     expect((await c.sessions(callID)).map((s) => s.id).sort()).toEqual([a.sessionID, b.sessionID].sort());
     expect(b.ws.received('user_left')).toEqual([]);
+  });
+});
+
+describe('a node killed and restarted under the same id (MM_CALLS_NODE_ID)', () => {
+  let c: Cluster;
+
+  beforeAll(async () => {
+    c = await startCluster(['r1', 'r2']);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (c) {
+      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
+      await c.stop();
+    }
+  });
+
+  it('re-creates the media of the calls still pinned to it, and both users hear each other again', async () => {
+    const [r1, r2] = c.nodes;
+    const ch = await c.world.newChannel(['alice', 'bob']);
+    // Alice's join reaches node 1 first, so the call is pinned there; Bob's websocket is on node 2.
+    const a = c.user('alice', r1);
+    const b = c.user('bob', r2);
+    await a.connect();
+    await b.connect();
+    await a.joinAndTalk(ch);
+    await b.joinAndTalk(ch);
+    const callID = (await c.activeCalls(ch))[0].id;
+    expect(await c.callNode(ch)).toBe(r1.nodeID);
+    await b.waitHearing(a.sessionID, 25, 30_000);
+    await a.waitHearing(b.sessionID, 25, 30_000);
+
+    // Killed and started again at once, as a supervisor would: well inside the 10 s in which the others
+    // would have declared it dead and moved the call themselves.
+    const killedAt = Date.now();
+    await r1.kill9();
+    const again = await c.addNode('r1again', {MM_CALLS_NODE_ID: r1.nodeID});
+    expect(again.nodeID).toBe(r1.nodeID);
+
+    const resumed = (u: CallUser, from: CallUser) => u.heardSince(from.sessionID, killedAt) >= 10;
+    await waitUntil(() => resumed(a, b) && resumed(b, a), 20_000, 'audio to resume both ways');
+    const gap = Math.max(b.longestGap(a.sessionID, killedAt), a.longestGap(b.sessionID, killedAt));
+    process.stdout.write(`audio gap after a kill -9 and restart of the owner under its id: ${gap} ms\n`);
+    expect(gap).toBeLessThan(10_000);
+
+    // Whichever node acted first (the restarted one finding the call pinned to it from its previous life,
+    // or the other seeing the node restart), the call and both sessions are the same, on a live node, and
+    // nobody was told that anyone left.
+    expect((await c.activeCalls(ch)).map((x) => x.id)).toEqual([callID]);
+    expect([r1.nodeID, r2.nodeID]).toContain(await c.callNode(ch));
+    expect((await c.sessions(callID)).map((s) => s.id).sort()).toEqual([a.sessionID, b.sessionID].sort());
+    expect(b.ws.received('user_left')).toEqual([]);
+    expect(a.errors).toEqual([]);
+    expect(b.errors).toEqual([]);
+    process.stdout.write(`renegotiations: alice ${a.restarts.length}, bob ${b.restarts.length}\n`);
   });
 });
