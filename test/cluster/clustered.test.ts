@@ -4,26 +4,16 @@
 // concurrent joins spread over the nodes make exactly one call with one host.
 import {api} from '../support/calls-client';
 import {callOf, waitUntil} from '../support/fixtures';
-import {type Cluster, logHint, startCluster} from './support/cluster';
+import {useCluster} from './support/cluster';
 import {CallWs} from './support/user';
 
 jest.setTimeout(120_000);
 
 describe('clustered mode, three nodes', () => {
-  let c: Cluster;
-
-  beforeAll(async () => {
-    c = await startCluster(['n1', 'n2', 'n3']);
-  }, 60_000);
-
-  afterAll(async () => {
-    if (c) {
-      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-      await c.stop();
-    }
-  });
+  const cluster = useCluster(['n1', 'n2', 'n3']);
 
   it('pins the call to the first joiner\'s node; A (node 1) and B (node 2) hear each other through it; events reach both', async () => {
+    const c = cluster();
     const [n1, n2, n3] = c.nodes;
     const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
     const a = c.user('alice', n1);
@@ -79,6 +69,7 @@ describe('clustered mode, three nodes', () => {
   });
 
   it('carries an SDP offer larger than the 8000-byte NOTIFY limit from node 3 to the owner on node 1', async () => {
+    const c = cluster();
     const [n1, , n3] = c.nodes;
     const ch = await c.world.newChannel(['alice', 'carol']);
     const a = c.user('alice', n1);
@@ -105,6 +96,7 @@ describe('clustered mode, three nodes', () => {
   });
 
   it('40 concurrent joins of one channel over three nodes make one call, every session once, one host', async () => {
+    const c = cluster();
     const ch = await c.world.newChannel(['alice', 'bob', 'carol', 'dave']);
     const names = ['alice', 'bob', 'carol', 'dave'] as const;
     const clients: CallWs[] = [];
@@ -149,6 +141,7 @@ describe('clustered mode, three nodes', () => {
   });
 
   it('when a node holding only websockets dies, its users reconnect elsewhere and keep their media', async () => {
+    const c = cluster();
     const [n1, , n3] = c.nodes;
     const ch = await c.world.newChannel(['alice', 'carol']);
     const a = c.user('alice', n1);

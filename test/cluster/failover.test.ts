@@ -3,7 +3,7 @@
 // (rtc_reconnect), audio resumes without any user action, and what the dead node left behind is
 // cleaned up — including a session whose websocket died with the node and never came back. A node that is
 // killed and started again under the same id re-creates the calls still pinned to it.
-import {type Cluster, logHint, startCluster} from './support/cluster';
+import {useCluster} from './support/cluster';
 import {seededWorld, waitUntil} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import type {CallUser} from './support/user';
@@ -11,20 +11,10 @@ import type {CallUser} from './support/user';
 jest.setTimeout(120_000);
 
 describe('failover after kill -9 of the owning node', () => {
-  let c: Cluster;
-
-  beforeAll(async () => {
-    c = await startCluster(['n1', 'n2', 'n3']);
-  }, 60_000);
-
-  afterAll(async () => {
-    if (c) {
-      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-      await c.stop();
-    }
-  });
+  const cluster = useCluster(['n1', 'n2', 'n3']);
 
   it('moves the call to a live node and both users hear each other again within 10 s', async () => {
+    const c = cluster();
     const [n1, n2, n3] = c.nodes;
     const ch = await c.world.newChannel(['alice', 'bob', 'dave']);
     // Alice's websocket is on the node that will own the call (it dies with it); Bob's is on node 2.
@@ -93,6 +83,7 @@ describe('failover after kill -9 of the owning node', () => {
   });
 
   it('a graceful stop (SIGTERM) of the owning node hands the call over instead of ending it', async () => {
+    const c = cluster();
     const [, n2, n3] = c.nodes;
     // Node 1 is gone: make the channel through a live node.
     const ch = await (await seededWorld({url: n3.url} as TestServer)).newChannel(['alice', 'bob']);
@@ -123,20 +114,10 @@ describe('failover after kill -9 of the owning node', () => {
 });
 
 describe('a node killed and restarted under the same id (MM_CALLS_NODE_ID)', () => {
-  let c: Cluster;
-
-  beforeAll(async () => {
-    c = await startCluster(['r1', 'r2']);
-  }, 60_000);
-
-  afterAll(async () => {
-    if (c) {
-      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-      await c.stop();
-    }
-  });
+  const cluster = useCluster(['r1', 'r2']);
 
   it('re-creates the media of the calls still pinned to it, and both users hear each other again', async () => {
+    const c = cluster();
     const [r1, r2] = c.nodes;
     const ch = await c.world.newChannel(['alice', 'bob']);
     // Alice's join reaches node 1 first, so the call is pinned there; Bob's websocket is on node 2.

@@ -2,7 +2,7 @@
 // test): media keeps flowing, the bus and the lock come back by themselves, nobody is declared dead,
 // the call stays where it is, and state changes and new joins work again.
 import {startPostgres, type PgServer} from '../support/postgres';
-import {type Cluster, logHint, startCluster} from './support/cluster';
+import {useCluster} from './support/cluster';
 import {sleep, waitUntil} from '../support/fixtures';
 import type {CallUser} from './support/user';
 
@@ -10,22 +10,18 @@ jest.setTimeout(120_000);
 
 describe('PostgreSQL restarted during a call', () => {
   let server: PgServer;
-  let c: Cluster;
-
-  beforeAll(async () => {
+  const cluster = useCluster(['n1', 'n2'], async () => {
     server = await startPostgres();
-    c = await startCluster(['n1', 'n2'], {adminUrl: server.url});
-  }, 60_000);
+    return {adminUrl: server.url};
+  });
 
+  // Declared after the cluster's, so it runs after the nodes are gone.
   afterAll(async () => {
-    if (c) {
-      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-      await c.stop();
-    }
     await server?.stop();
   });
 
   it('keeps the call going and recovers the bus and the lock', async () => {
+    const c = cluster();
     const [n1, n2] = c.nodes;
     const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
     const a = c.user('alice', n1);

@@ -1,7 +1,7 @@
 // Single-handler mode: only the node started with MM_CALLS_IS_HANDLER=true runs an SFU; the others
 // relay. A second handler refuses to start, and so does a handler on SQLite. Without a live handler,
 // a join fails at once with a clear error; a handler that comes back picks the call up again.
-import {type Cluster, logHint, startCluster} from './support/cluster';
+import {useCluster} from './support/cluster';
 import {expectRefusal} from './support/node';
 import {waitUntil} from '../support/fixtures';
 
@@ -14,20 +14,10 @@ test('a handler on the embedded SQLite store refuses to start, naming the fix', 
 });
 
 describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
-  let c: Cluster;
-
-  beforeAll(async () => {
-    c = await startCluster(['h', 'n1', 'n2'], {env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {})});
-  }, 60_000);
-
-  afterAll(async () => {
-    if (c) {
-      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-      await c.stop();
-    }
-  });
+  const cluster = useCluster(['h', 'n1', 'n2'], {env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {})});
 
   it('runs a call started on node 1 on the handler, refuses a second handler, and fails joins clearly without one', async () => {
+    const c = cluster();
     const [h, n1, n2] = c.nodes;
     expect(h.udpPort).not.toBeNull();
     // Nodes 1 and 2 never bound RTC ports.

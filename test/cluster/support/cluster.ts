@@ -23,7 +23,14 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(names: string[], opts: {adminUrl?: string; env?: (name: string) => Record<string, string>} = {}): Promise<Cluster> {
+export interface StartClusterOptions {
+  /** A PostgreSQL server of the test's own (default: the suite's). */
+  adminUrl?: string;
+  /** Extra environment per node name. */
+  env?: (name: string) => Record<string, string>;
+}
+
+export async function startCluster(names: string[], opts: StartClusterOptions = {}): Promise<Cluster> {
   const db = await createDatabase(opts.adminUrl ?? requirePgUrl());
   const nodes: NodeProcess[] = [];
   const users: CallUser[] = [];
@@ -86,4 +93,24 @@ export async function startCluster(names: string[], opts: {adminUrl?: string; en
 /** Prints where node logs are when a test failed (jest has no afterEach failure hook; call from afterAll). */
 export function logHint(nodes: NodeProcess[]): string {
   return nodes.map((n) => `${n.name} (${n.nodeID}): ${n.logFile}`).join('\n');
+}
+
+/**
+ * Starts a cluster before the tests of the enclosing describe and stops it after them, printing where the
+ * node logs are. `options` may be a function (run in beforeAll, e.g. to start a PostgreSQL of its own).
+ */
+export function useCluster(names: string[], options: StartClusterOptions | (() => Promise<StartClusterOptions>) = {}): () => Cluster {
+  let c: Cluster | undefined;
+  beforeAll(async () => {
+    c = await startCluster(names, typeof options === 'function' ? await options() : options);
+  }, 60_000);
+  afterAll(async () => {
+    if (!c) return;
+    process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
+    await c.stop();
+  });
+  return () => {
+    if (!c) throw new Error('the cluster did not start');
+    return c;
+  };
 }
