@@ -5,7 +5,7 @@
 import {api} from '../support/calls-client';
 import {callOf, waitUntil} from '../support/fixtures';
 import {useCluster} from './support/cluster';
-import {CallWs} from './support/user';
+import {CallWs, joinTalking} from './support/user';
 
 jest.setTimeout(120_000);
 
@@ -146,12 +146,7 @@ describe('clustered mode, three nodes', () => {
     const ch = await c.world.newChannel(['alice', 'carol']);
     const a = c.user('alice', n1);
     const carol = c.user('carol', n3);
-    await a.connect();
-    await carol.connect();
-    await a.joinAndTalk(ch);
-    await carol.joinAndTalk(ch);
-    await carol.waitHearing(a.sessionID, 25, 30_000);
-    await a.waitHearing(carol.sessionID, 25, 30_000);
+    await joinTalking(ch, a, carol);
 
     const killedAt = Date.now();
     await n3.kill9();

@@ -4,9 +4,9 @@
 // cleaned up — including a session whose websocket died with the node and never came back. A node that is
 // killed and started again under the same id re-creates the calls still pinned to it.
 import {useCluster} from './support/cluster';
-import {seededWorld, waitUntil} from '../support/fixtures';
+import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
-import type {CallUser} from './support/user';
+import {hearEachOtherSince, joinTalking} from './support/user';
 
 jest.setTimeout(120_000);
 
@@ -37,8 +37,7 @@ describe('failover after kill -9 of the owning node', () => {
     await n1.kill9();
 
     // Both hear each other again, without any action from the test (the clients only follow events).
-    const resumed = (u: CallUser, from: CallUser) => u.heardSince(from.sessionID, killedAt) >= 10;
-    await waitUntil(() => resumed(a, b) && resumed(b, a), 20_000, 'audio to resume both ways');
+    await hearEachOtherSince(a, b, killedAt, 20_000);
     const gapAtB = b.longestGap(a.sessionID, killedAt);
     const gapAtA = a.longestGap(b.sessionID, killedAt);
     process.stdout.write(`audio gap after kill -9 of the owner: Bob hearing Alice ${gapAtB} ms, Alice hearing Bob ${gapAtA} ms\n`);
@@ -101,7 +100,7 @@ describe('failover after kill -9 of the owning node', () => {
     expect(await n2.stop()).toBe(0);
     // Resumed = still hearing each other 5 s after the stop returned (by then the media has moved).
     const settled = Date.now() + 5000;
-    await waitUntil(() => a.heardSince(b.sessionID, settled) >= 10 && b.heardSince(a.sessionID, settled) >= 10, 25_000, 'audio to resume');
+    await hearEachOtherSince(a, b, settled, 25_000, 'audio to resume');
     const gap = b.longestGap(a.sessionID, stoppedAt);
     process.stdout.write(`audio gap after a graceful stop of the owner: ${gap} ms\n`);
     expect(gap).toBeLessThan(10_000);
@@ -123,14 +122,9 @@ describe('a node killed and restarted under the same id (MM_CALLS_NODE_ID)', () 
     // Alice's join reaches node 1 first, so the call is pinned there; Bob's websocket is on node 2.
     const a = c.user('alice', r1);
     const b = c.user('bob', r2);
-    await a.connect();
-    await b.connect();
-    await a.joinAndTalk(ch);
-    await b.joinAndTalk(ch);
+    await joinTalking(ch, a, b);
     const callID = (await c.activeCalls(ch))[0].id;
     expect(await c.callNode(ch)).toBe(r1.nodeID);
-    await b.waitHearing(a.sessionID, 25, 30_000);
-    await a.waitHearing(b.sessionID, 25, 30_000);
 
     // Killed and started again at once, as a supervisor would: well inside the 10 s in which the others
     // would have declared it dead and moved the call themselves.
@@ -139,8 +133,7 @@ describe('a node killed and restarted under the same id (MM_CALLS_NODE_ID)', () 
     const again = await c.addNode('r1again', {MM_CALLS_NODE_ID: r1.nodeID});
     expect(again.nodeID).toBe(r1.nodeID);
 
-    const resumed = (u: CallUser, from: CallUser) => u.heardSince(from.sessionID, killedAt) >= 10;
-    await waitUntil(() => resumed(a, b) && resumed(b, a), 20_000, 'audio to resume both ways');
+    await hearEachOtherSince(a, b, killedAt, 20_000);
     const gap = Math.max(b.longestGap(a.sessionID, killedAt), a.longestGap(b.sessionID, killedAt));
     process.stdout.write(`audio gap after a kill -9 and restart of the owner under its id: ${gap} ms\n`);
     expect(gap).toBeLessThan(10_000);

@@ -4,7 +4,7 @@
 import {startPostgres, type PgServer} from '../support/postgres';
 import {useCluster} from './support/cluster';
 import {sleep, waitUntil} from '../support/fixtures';
-import type {CallUser} from './support/user';
+import {type CallUser, joinTalking} from './support/user';
 
 jest.setTimeout(120_000);
 
@@ -26,13 +26,8 @@ describe('PostgreSQL restarted during a call', () => {
     const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
     const a = c.user('alice', n1);
     const b = c.user('bob', n2);
-    await a.connect();
-    await b.connect();
-    await a.joinAndTalk(ch);
-    await b.joinAndTalk(ch);
+    await joinTalking(ch, a, b);
     const callID = (await c.activeCalls(ch))[0].id;
-    await b.waitHearing(a.sessionID, 25, 30_000);
-    await a.waitHearing(b.sessionID, 25, 30_000);
 
     // Three seconds without a database: the SFU on node 1 does not need it, so voice keeps flowing.
     const downAt = Date.now();

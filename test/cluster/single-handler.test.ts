@@ -2,6 +2,7 @@
 // relay. A second handler refuses to start, and so does a handler on SQLite. Without a live handler,
 // a join fails at once with a clear error; a handler that comes back picks the call up again.
 import {useCluster} from './support/cluster';
+import {hearEachOtherSince, joinTalking} from './support/user';
 import {expectRefusal} from './support/node';
 import {waitUntil} from '../support/fixtures';
 
@@ -28,13 +29,8 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
     const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
     const a = c.user('alice', n1);
     const b = c.user('bob', n2);
-    await a.connect();
-    await b.connect();
-    await a.joinAndTalk(ch);
-    await b.joinAndTalk(ch);
+    await joinTalking(ch, a, b);
     expect(await c.callNode(ch)).toBe(h.nodeID);
-    await b.waitHearing(a.sessionID, 25, 30_000);
-    await a.waitHearing(b.sessionID, 25, 30_000);
     for (const cand of [...a.peer!.serverCandidates, ...b.peer!.serverCandidates]) {
       expect(cand).toMatch(new RegExp(` 127\\.0\\.0\\.1 (${h.udpPort}|${h.tcpPort}) typ host`));
     }
@@ -59,7 +55,7 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
     // A new handler starts: it takes the call over and Alice and Bob hear each other again.
     const back = Date.now();
     const h2 = await c.addNode('h2', {MM_CALLS_IS_HANDLER: 'true'});
-    await waitUntil(() => a.heardSince(b.sessionID, back) >= 10 && b.heardSince(a.sessionID, back) >= 10, 30_000, 'audio through the new handler');
+    await hearEachOtherSince(a, b, back, 30_000, 'audio through the new handler');
     expect(await c.callNode(ch)).toBe(h2.nodeID);
     expect(a.restarts).toHaveLength(1);
     expect(b.restarts).toHaveLength(1);

@@ -120,17 +120,15 @@ export class Failover {
   }
 
   /**
-   * This node (re)started under an id some calls are still pinned to (`callIDs`, read before the node
+   * This node (re)started under an id some calls are still pinned to (`leftovers`, read before the node
    * became visible): whatever media it hosted is gone, so those calls move (possibly back to this node,
    * which then re-creates every session), and the websockets it held in its previous life become orphan
    * candidates.
    */
-  async recoverOwnPins(callIDs: readonly string[]): Promise<void> {
+  async recoverOwnPins(leftovers: readonly Call[]): Promise<void> {
     const me = this.#o.registry.nodeID;
     await this.#o.db.query(`UPDATE ${SESSIONS_TABLE} SET node_id = '' WHERE node_id = $1`, [me]);
-    const leftovers = new Set(callIDs);
-    for (const call of await this.#o.calls.listActiveCalls()) {
-      if (call.props.node_id !== me || !leftovers.has(call.id)) continue;
+    for (const call of leftovers) {
       const m = await this.#o.lock.withLock(call.channelId, async () => {
         const current = await this.#o.calls.getCall(call.id);
         if (!current || current.endAt > 0 || current.props.node_id !== me) return null;

@@ -76,7 +76,7 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     // Calls pinned to this node id before it is visible are leftovers of a previous run under the same
     // id (MM_CALLS_NODE_ID); once it is visible, live nodes may pin calls here for this run, and those
     // must not be mistaken for leftovers (re-creating them twice restarts every client twice).
-    const pinnedBefore = (await o.store.calls.listActiveCalls()).filter((c) => c.props.node_id === me).map((c) => c.id);
+    const pinnedBefore = (await o.store.calls.listActiveCalls()).filter((c) => c.props.node_id === me);
     registry = new NodeRegistry({db, listener: bus.listener, nodeID: me, isHandler: o.settings.isHandler, forcedMode: o.settings.forcedMode, logger: log});
     await registry.start();
     registered = true;

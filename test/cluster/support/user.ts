@@ -294,3 +294,15 @@ export class CallUser {
     await this.peer?.close().catch(() => undefined);
   }
 }
+
+/** Connects the users, joins them to the channel's call in this order (each talking), and waits until each hears the others. */
+export async function joinTalking(channelID: string, ...users: CallUser[]): Promise<void> {
+  for (const u of users) await u.connect();
+  for (const u of users) await u.joinAndTalk(channelID);
+  for (const u of users) for (const other of users) if (other !== u) await u.waitHearing(other.sessionID, 25, 30_000);
+}
+
+/** Waits until a and b have each heard at least 10 packets of the other after `since`. */
+export function hearEachOtherSince(a: CallUser, b: CallUser, since: number, timeoutMs: number, what = 'audio to resume both ways'): Promise<void> {
+  return waitFor(() => a.heardSince(b.sessionID, since) >= 10 && b.heardSince(a.sessionID, since) >= 10, timeoutMs, what, 50);
+}

@@ -42,23 +42,19 @@ export function HostControlsMenu({channelID, session, isHost, presenting}: {chan
                 close();
             }
         };
-        const onClick = (e: MouseEvent) => {
-            if (ref.current && !ref.current.contains(e.target as Node)) {
-                close();
-            }
-        };
-        const onScroll = (e: Event) => {
+        // A click or a scroll anywhere outside the menu closes it.
+        const onOutside = (e: Event) => {
             if (ref.current && !ref.current.contains(e.target as Node)) {
                 close();
             }
         };
         document.addEventListener('keydown', onKey);
-        document.addEventListener('mousedown', onClick);
-        document.addEventListener('scroll', onScroll, true);
+        document.addEventListener('mousedown', onOutside);
+        document.addEventListener('scroll', onOutside, true);
         return () => {
             document.removeEventListener('keydown', onKey);
-            document.removeEventListener('mousedown', onClick);
-            document.removeEventListener('scroll', onScroll, true);
+            document.removeEventListener('mousedown', onOutside);
+            document.removeEventListener('scroll', onOutside, true);
         };
     }, [open, confirm]);
     const toggle = () => {
