@@ -1,9 +1,11 @@
 // The fast forwarding path is byte-exact with werift's stock sender: the same input packets give the
 // same decrypted output at the receiver (payload bytes, marker, payload type, sequence and timestamp
-// progression), including a NACK retransmission, and a receiver's PLI reaches the sender either way.
+// progression), including a NACK retransmission, and a receiver's PLI reaches the sender either way;
+// with the native addon (AES-GCM and batched sends) and with its JavaScript fallback.
 import {GenericNack, RtcpTransportLayerFeedback, RtpHeader} from 'werift';
 import {newId} from '../../server/src/ids';
 import type {ForwardingMode} from '../../server/src/rtc/forwarder';
+import type {RtcNativeMode} from '../../server/src/rtc/native';
 import type {TestClient} from './support/client';
 import {sleep, waitFor} from './support/client';
 import {join, startServer} from './support/harness';
@@ -37,8 +39,8 @@ function inputPacket(i: number): {payload: Buffer; marker: boolean} {
   return {payload, marker: i % 3 === 2};
 }
 
-async function run(mode: ForwardingMode, clients: TestClient[], srtpProfiles?: number[]): Promise<Run> {
-  const server = await startServer({forwarding: mode});
+async function run(mode: ForwardingMode, clients: TestClient[], srtpProfiles?: number[], native: RtcNativeMode = 'required'): Promise<Run> {
+  const server = await startServer({forwarding: mode, native});
   try {
     const callID = newId();
     const a = await join(server, {callID});
@@ -101,12 +103,14 @@ describe('fast forwarding path', () => {
   it('delivers the same bytes as the stock sender, including NACK retransmissions and PLI', async () => {
     const stock = await run('stock', clients);
     const fast = await run('fast', clients);
+    const fastJs = await run('fast', clients, undefined, 'off');
     // A receiver that only offers AES_CM_128_HMAC_SHA1_80 (older libwebrtc builds) gets the same.
     const fastCm = await run('fast', clients, [1]);
     expect(fast.srtpProfile).toBe(7); // AEAD_AES_128_GCM, the one-cipher-call path
+    expect(fastJs.srtpProfile).toBe(7);
     expect(fastCm.srtpProfile).toBe(1);
 
-    for (const r of [stock, fast, fastCm]) {
+    for (const r of [stock, fast, fastJs, fastCm]) {
       const indices = [...r.packets.keys()].sort((x, y) => x - y);
       const first = r.packets.get(indices[0])!;
       for (const i of indices) {
@@ -122,17 +126,19 @@ describe('fast forwarding path', () => {
       expect(r.plisAtSender).toBe(1);
     }
     // Both paths delivered the same packets for every index they both carried.
-    const common = [...fast.packets.keys()].filter((i) => stock.packets.has(i));
-    expect(common.length).toBeGreaterThan(40);
-    for (const i of common) {
-      const s = stock.packets.get(i)!;
-      const f = fast.packets.get(i)!;
-      expect([f.payload.equals(s.payload), f.marker, f.pt]).toEqual([true, s.marker, s.pt]);
+    for (const r of [fast, fastJs]) {
+      const common = [...r.packets.keys()].filter((i) => stock.packets.has(i));
+      expect(common.length).toBeGreaterThan(40);
+      for (const i of common) {
+        const s = stock.packets.get(i)!;
+        const f = r.packets.get(i)!;
+        expect([f.payload.equals(s.payload), f.marker, f.pt]).toEqual([true, s.marker, s.pt]);
+      }
     }
   });
 
-  it('takes audio off werift\'s receive path: byte-exact across a sequence wrap, replays and forgeries dropped', async () => {
-    const server = await startServer({forwarding: 'fast'});
+  it.each(['required', 'off'] as const)('takes audio off werift\'s receive path: byte-exact across a sequence wrap, replays and forgeries dropped (native addon %s)', async (native) => {
+    const server = await startServer({forwarding: 'fast', native});
     try {
       const callID = newId();
       const a = await join(server, {callID});

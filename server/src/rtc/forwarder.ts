@@ -21,9 +21,10 @@ import {
 import type {Clock} from '../clock';
 import type {Logger} from '../log';
 import type {RtpCounters} from '../metrics';
-import {packetSink} from './iceMux';
+import {PacketSink, SinkRoute} from './iceMux';
 import {RateMonitor} from './simulcast';
-import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SrtpContextKeys} from './srtpGcm';
+import type {NativeGcmKey} from './native';
+import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SessionCipher, type SrtpContextKeys} from './srtpGcm';
 
 export type ForwardingMode = 'fast' | 'stock';
 
@@ -302,8 +303,13 @@ class FastWriter implements RtpWriter {
   // Keys and sink, bound to the transport's current SRTP session.
   #srtp: unknown;
   #gcm: KeystreamAhead | undefined;
+  /** With the native addon: the key the batched sender seals with, and this stream's constant IV words. */
+  #nativeKey: NativeGcmKey | undefined;
+  #iv0 = 0;
+  #iv1 = 0;
+  #salt2 = 0;
   #cmHeader: RtpHeader | undefined;
-  #sink: ((data: Buffer) => void) | undefined;
+  #sink: PacketSink | undefined;
   // Sequence and timestamp mapping from the source into this stream.
   #started = false;
   #resync = false;
@@ -374,15 +380,27 @@ class FastWriter implements RtpWriter {
       this.#lastTs = ts;
       this.#lastSendMs = Date.now();
     }
+    this.#packets = (this.#packets + 1) >>> 0;
+    this.#octets = (this.#octets + payload.length) >>> 0;
+    const sink = this.#sink!;
+    const route = sink.route();
+    if (route === SinkRoute.None) return true;
+    if (this.#nativeKey && !this.#ring && route === SinkRoute.Egress) {
+      // Header and payload go straight into the batch; the flush seals them (no NACK copy to keep).
+      const egress = sink.egress!;
+      const off = egress.queueSealed(this.#nativeKey, RTP_HEADER_LENGTH, payload.length, this.#iv0, this.#iv1 ^ (roc >>> 16),
+        (((roc & 0xffff) << 16) | seq) ^ this.#salt2, sink.ip, sink.port);
+      writeRtpHeader(egress.arena, off, rtp.marker, this.#payloadType, seq, ts, this.#ssrc);
+      payload.copy(egress.arena, off + RTP_HEADER_LENGTH);
+      return true;
+    }
     const packet = this.#gcm ? this.#encryptGcm(payload, seq, ts, rtp.marker, roc) : this.#encryptOther(dtls, payload, seq, ts, rtp.marker);
-    this.#sink!(packet);
+    sink.send(packet);
     if (this.#ring) {
       const slot = seq & (NACK_BUFFER - 1);
       this.#ring[slot] = packet;
       this.#ringSeq![slot] = seq;
     }
-    this.#packets = (this.#packets + 1) >>> 0;
-    this.#octets = (this.#octets + payload.length) >>> 0;
     return true;
   }
 
@@ -392,7 +410,7 @@ class FastWriter implements RtpWriter {
     for (const seq of seqs) {
       const slot = seq & (NACK_BUFFER - 1);
       const packet = ring[slot];
-      if (packet && this.#ringSeq![slot] === seq) this.#sink(packet);
+      if (packet && this.#ringSeq![slot] === seq) this.#sink.send(packet);
     }
   }
 
@@ -440,9 +458,17 @@ class FastWriter implements RtpWriter {
       this.#ring = undefined;
     }
     const context = srtp.localContext as unknown as SrtpContextKeys;
-    this.#gcm = context.profile === PROFILE_AEAD_AES_128_GCM ? new KeystreamAhead(sessionCipher(context), this.#ssrc) : undefined;
+    const cipher: SessionCipher | undefined = context.profile === PROFILE_AEAD_AES_128_GCM ? sessionCipher(context) : undefined;
+    this.#gcm = cipher ? new KeystreamAhead(cipher, this.#ssrc) : undefined;
+    this.#nativeKey = cipher?.native;
+    if (cipher) {
+      // RFC 7714 §8.1 IV words of this SSRC; the ROC and SEQ parts are XORed in per packet.
+      this.#iv0 = (this.#ssrc >>> 16) ^ cipher.salt0;
+      this.#iv1 = ((this.#ssrc & 0xffff) << 16) ^ cipher.salt1;
+      this.#salt2 = cipher.salt2;
+    }
     this.#cmHeader = this.#gcm ? undefined : new RtpHeader({payloadType: this.#payloadType, ssrc: this.#ssrc});
-    this.#sink = packetSink(dtls.iceTransport.connection);
+    this.#sink = new PacketSink(dtls.iceTransport.connection);
     this.#srtp = srtp;
     return true;
   }
@@ -451,11 +477,7 @@ class FastWriter implements RtpWriter {
   #encryptGcm(payload: Buffer, seq: number, ts: number, marker: boolean, roc: number): Buffer {
     const gcm = this.#gcm!;
     const out = Buffer.allocUnsafe(RTP_HEADER_LENGTH + payload.length + GCM_TAG_LENGTH);
-    out[0] = 0x80;
-    out[1] = (marker ? 0x80 : 0) | this.#payloadType;
-    out.writeUInt16BE(seq, 2);
-    out.writeUInt32BE(ts, 4);
-    out.writeUInt32BE(this.#ssrc, 8);
+    writeRtpHeader(out, 0, marker, this.#payloadType, seq, ts, this.#ssrc);
     payload.copy(out, RTP_HEADER_LENGTH);
     gcm.seal(out, RTP_HEADER_LENGTH, payload.length, roc, seq);
     return out;
@@ -469,6 +491,15 @@ class FastWriter implements RtpWriter {
     header.marker = marker;
     return dtls.srtp.encrypt(payload, header);
   }
+}
+
+/** The 12-byte RTP header of a forwarded packet (no CSRCs, no extensions) at buf[off]. */
+function writeRtpHeader(buf: Buffer, off: number, marker: boolean, payloadType: number, seq: number, ts: number, ssrc: number): void {
+  buf[off] = 0x80;
+  buf[off + 1] = (marker ? 0x80 : 0) | payloadType;
+  buf.writeUInt16BE(seq, off + 2);
+  buf.writeUInt32BE(ts, off + 4);
+  buf.writeUInt32BE(ssrc, off + 8);
 }
 
 /** 64-bit NTP timestamp (RFC 5905: seconds since 1900 . 32-bit binary fraction) for a Unix time in ms. */

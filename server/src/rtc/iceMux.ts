@@ -12,6 +12,7 @@ import {
   type RTCPeerConnection,
 } from 'werift';
 import type {Logger} from '../log';
+import {ipv4Word, type Egress} from './egress';
 import type {Ingress} from './ingress';
 import type {TcpMuxEndpoint, TcpMuxListener} from './tcpMux';
 import type {Address, MuxEndpoint, UdpMuxSocket} from './udpMux';
@@ -77,6 +78,11 @@ class MuxUdpTransport {
     if (!this.closed) this.#socket.send(data, addr);
   }
 
+  /** The shared socket's batched sender, if it has one and this transport is open. */
+  get egress(): Egress | undefined {
+    return this.closed ? undefined : this.#socket.egress;
+  }
+
   close = async (): Promise<void> => {
     if (this.closed) return;
     this.closed = true;
@@ -104,25 +110,65 @@ interface AgentSendState {
   send(data: Buffer): Promise<void>;
 }
 
+/** Where PacketSink.route() says the next packet goes. */
+export enum SinkRoute {
+  /** Nowhere: no selected pair, or consent lost. */
+  None,
+  /** Into `sink.egress` for `sink.addr` (the shared socket's batched sender). */
+  Egress,
+  /** Through `sink.send()`. */
+  Send,
+}
+
 /**
  * A synchronous packet sink for an ICE agent: straight to the shared UDP socket when the selected pair
  * is one of ours, through werift otherwise (TCP, TURN). Re-resolves when the selected pair changes and
  * sends nothing without a selected pair or after consent was lost (RFC 7675).
  */
-export function packetSink(connection: unknown): (data: Buffer) => void {
-  const agent = connection as AgentSendState;
-  let pair: NominatedPair | undefined;
-  let direct: MuxUdpTransport | undefined;
-  return (data) => {
+export class PacketSink {
+  readonly #agent: AgentSendState;
+  #pair: NominatedPair | undefined;
+  #direct: MuxUdpTransport | undefined;
+  #egressible = false;
+  /** Set by route() when it returns SinkRoute.Egress: the batched sender and the pair's IPv4 address and port. */
+  egress: Egress | undefined;
+  ip = 0;
+  port = 0;
+
+  constructor(connection: unknown) {
+    this.#agent = connection as AgentSendState;
+  }
+
+  route(): SinkRoute {
+    const agent = this.#agent;
     const nominated = agent.nominated;
-    if (!nominated || agent.consentFresh === false || agent.state === 'failed' || agent.state === 'closed') return;
-    if (nominated !== pair) {
-      pair = nominated;
-      direct = nominated.protocol.transport instanceof MuxUdpTransport ? nominated.protocol.transport : undefined;
+    if (!nominated || agent.consentFresh === false || agent.state === 'failed' || agent.state === 'closed') return SinkRoute.None;
+    if (nominated !== this.#pair) {
+      // Resolved once per selected pair (werift builds a new remoteAddr array on every read).
+      this.#pair = nominated;
+      this.#direct = nominated.protocol.transport instanceof MuxUdpTransport ? nominated.protocol.transport : undefined;
+      const [host, port] = nominated.remoteAddr;
+      const ip = this.#direct?.egress ? ipv4Word(host) : null;
+      this.#egressible = ip !== null;
+      this.ip = ip ?? 0;
+      this.port = port;
     }
-    if (direct) direct.sendNow(data, nominated.remoteAddr);
-    else agent.send(data).catch(() => {});
-  };
+    if (this.#egressible) {
+      const egress = this.#direct!.egress;
+      if (egress) {
+        this.egress = egress;
+        return SinkRoute.Egress;
+      }
+    }
+    return SinkRoute.Send;
+  }
+
+  send(data: Buffer): void {
+    if (this.route() === SinkRoute.None) return;
+    const nominated = this.#agent.nominated!;
+    if (this.#direct) this.#direct.sendNow(data, nominated.remoteAddr);
+    else this.#agent.send(data).catch(() => {});
+  }
 }
 
 /**

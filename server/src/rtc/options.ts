@@ -4,6 +4,7 @@ import {isIP} from 'node:net';
 import {availableParallelism} from 'node:os';
 import type {CallsConfig, ICEServerConfig} from '../config/types';
 import type {ForwardingMode} from './forwarder';
+import {parseRtcNativeMode, type RtcNativeMode} from './native';
 
 export interface RtcTimeouts {
   /** Wait for the client's first offer, and for each answer to a server offer (reference: 10 s). */
@@ -47,6 +48,8 @@ export interface RtcServerOptions {
    * one. 1 or unset: the SFU runs in the server process itself.
    */
   workers?: number;
+  /** The native forwarding addon (MM_CALLS_RTC_NATIVE): auto (use it if built), off, or required. */
+  native?: RtcNativeMode;
   timeouts?: Partial<RtcTimeouts>;
 }
 
@@ -89,7 +92,8 @@ export function rtcOptionsFromConfig(cfg: CallsConfig): RtcServerOptions {
 /**
  * Process-level SFU settings that are not plugin settings (they size the server, not the product):
  * MM_CALLS_RTC_FORWARDING = fast | stock; MM_CALLS_RTC_WORKERS = a number of media workers, or "auto"
- * (the default) for one per core; 1 keeps the SFU in the server process.
+ * (the default) for one per core; 1 keeps the SFU in the server process; MM_CALLS_RTC_NATIVE = auto | off |
+ * required (the native AES-GCM and batched sends of server/native).
  */
 export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParallelism()): Partial<RtcServerOptions> {
   const out: Partial<RtcServerOptions> = {};
@@ -102,5 +106,6 @@ export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParalle
     if (forwarding !== 'fast' && forwarding !== 'stock') throw new Error(`MM_CALLS_RTC_FORWARDING must be "fast" or "stock", not "${forwarding}"`);
     out.forwarding = forwarding;
   }
+  out.native = parseRtcNativeMode(env.MM_CALLS_RTC_NATIVE);
   return out;
 }

@@ -1,7 +1,9 @@
 // Our AES-GCM (cached ECB key schedule + JS GHASH) must be byte-identical to OpenSSL's, and SRTP packets
-// it seals must open in werift and vice versa (RFC 7714 IV, header as AAD, tag after the payload).
+// it seals must open in werift and vice versa (RFC 7714 IV, header as AAD, tag after the payload), both
+// in JavaScript and through the native addon.
 import {createCipheriv, randomBytes} from 'node:crypto';
 import {RtpHeader, SrtpSession} from 'werift';
+import {configureRtcNative} from './native';
 import {AesGcm, GCM_TAG_LENGTH, KEYSTREAM_SLOT_PAYLOAD, KeystreamAhead, openSrtp, sealSrtp, sessionCipher, srtpIv, type SrtpContextKeys} from './srtpGcm';
 
 function opensslSeal(key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): Buffer {
@@ -53,7 +55,10 @@ test('open verifies, decrypts in place, and rejects any flipped bit', () => {
   expect(gcm.open(Buffer.alloc(10), 12, 10, iv)).toBe(false);
 });
 
-test('SRTP packets interoperate with werift in both directions', () => {
+afterAll(() => configureRtcNative('auto'));
+
+test.each(['off', 'required'] as const)('SRTP packets interoperate with werift in both directions (native addon %s)', (mode) => {
+  configureRtcNative(mode);
   const masterKey = randomBytes(16);
   const masterSalt = randomBytes(12);
   const peerKey = randomBytes(16);
@@ -63,6 +68,7 @@ test('SRTP packets interoperate with werift in both directions', () => {
   const peer = new SrtpSession({keys: {localMasterKey: peerKey, localMasterSalt: peerSalt, remoteMasterKey: masterKey, remoteMasterSalt: masterSalt}, profile: 7});
   const local = sessionCipher(werift.localContext as unknown as SrtpContextKeys);
   const remote = sessionCipher(werift.remoteContext as unknown as SrtpContextKeys);
+  expect([local.native !== undefined, remote.native !== undefined]).toEqual([mode === 'required', mode === 'required']);
   // The cipher is cached per context.
   expect(sessionCipher(werift.localContext as unknown as SrtpContextKeys)).toBe(local);
   for (let i = 0; i < 5; i++) {
@@ -89,6 +95,7 @@ test('SRTP packets interoperate with werift in both directions', () => {
 });
 
 test('keystreams made ahead seal exactly as packet-by-packet sealing, across gaps, late packets and the wrap', () => {
+  configureRtcNative('off');
   const cipher = sessionCipher({profile: 7, srtpSessionKey: randomBytes(16), srtpSessionSalt: randomBytes(14)});
   const ahead = new KeystreamAhead(cipher, 0xcafe1234);
   // (roc, seq, payload length): steps of one, a gap, a late one, a payload too big for a slot, the wrap.

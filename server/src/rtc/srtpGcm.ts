@@ -4,6 +4,7 @@
 // (J0 for the tag, J0+1… for the payload) in one native call, and GHASH runs in JS on a 4 KB table of
 // multiples of H (Shoup's 8-bit method). Output is byte-identical to OpenSSL's GCM (srtpGcm tests).
 import {createCipheriv, type Cipher} from 'node:crypto';
+import {NativeGcmKey, rtcNative} from './native';
 
 export const GCM_TAG_LENGTH = 16;
 /** DTLS-SRTP protection profile id of AEAD_AES_128_GCM (RFC 7714 §14.2). */
@@ -278,6 +279,8 @@ export interface SessionCipher {
   salt0: number;
   salt1: number;
   salt2: number;
+  /** The same key in the native addon, when this process uses it (native.ts): sealSrtp/openSrtp go there. */
+  native: NativeGcmKey | undefined;
 }
 
 /** The members of werift's SRTP context (werift 0.25.2, rtp/src/srtp/context/context.js) read here. */
@@ -294,7 +297,10 @@ export function sessionCipher(context: SrtpContextKeys): SessionCipher {
   let c = sessionCiphers.get(context);
   if (!c) {
     const salt = Buffer.from(context.srtpSessionSalt.subarray(0, 12));
-    c = {aes: new AesGcm(Buffer.from(context.srtpSessionKey)), salt, salt0: salt.readInt32BE(0), salt1: salt.readInt32BE(4), salt2: salt.readInt32BE(8)};
+    const key = Buffer.from(context.srtpSessionKey);
+    const native = rtcNative();
+    c = {aes: new AesGcm(key), salt, salt0: salt.readInt32BE(0), salt1: salt.readInt32BE(4), salt2: salt.readInt32BE(8),
+      native: native ? new NativeGcmKey(native, key) : undefined};
     sessionCiphers.set(context, c);
   }
   return c;
@@ -302,12 +308,23 @@ export function sessionCipher(context: SrtpContextKeys): SessionCipher {
 
 /** RFC 7714 §8.1 IV words: salt XOR (0x0000 || SSRC || ROC || SEQ), as three big-endian 32-bit words. */
 export function sealSrtp(c: SessionCipher, buf: Buffer, headerLength: number, payloadLength: number, ssrc: number, roc: number, seq: number): void {
+  const n = c.native;
+  if (n) {
+    n.native.gcmSeal(n.id, buf, headerLength, payloadLength, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
+      (((roc & 0xffff) << 16) | seq) ^ c.salt2);
+    return;
+  }
   c.aes.sealWords(buf, headerLength, payloadLength, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
     (((roc & 0xffff) << 16) | seq) ^ c.salt2);
 }
 
 /** Authenticates and decrypts an SRTP packet in place (see AesGcm.open); false if forged. */
 export function openSrtp(c: SessionCipher, buf: Buffer, headerLength: number, end: number, ssrc: number, roc: number, seq: number): boolean {
+  const n = c.native;
+  if (n) {
+    return n.native.gcmOpen(n.id, buf, headerLength, end, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
+      (((roc & 0xffff) << 16) | seq) ^ c.salt2);
+  }
   return c.aes.openWords(buf, headerLength, end, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
     (((roc & 0xffff) << 16) | seq) ^ c.salt2);
 }
@@ -343,7 +360,8 @@ export class KeystreamAhead {
   seal(buf: Buffer, headerLength: number, payloadLength: number, roc: number, seq: number): void {
     const c = this.#cipher;
     const index = roc * 65536 + seq;
-    if (payloadLength > KEYSTREAM_SLOT_PAYLOAD || index < this.#first) {
+    // The native key seals a packet faster than JS can use a pre-made keystream.
+    if (c.native || payloadLength > KEYSTREAM_SLOT_PAYLOAD || index < this.#first) {
       sealSrtp(c, buf, headerLength, payloadLength, this.#ssrc, roc, seq);
       return;
     }

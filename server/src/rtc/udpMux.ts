@@ -4,6 +4,8 @@ import {createSocket, type RemoteInfo, type Socket} from 'node:dgram';
 import {lookup as dnsLookup, type LookupOneOptions} from 'node:dns';
 import {isIP} from 'node:net';
 import type {Logger} from '../log';
+import {Egress} from './egress';
+import {rtcNative, socketFd} from './native';
 import {bindingRequestUfrag} from './stun';
 
 export type Address = [host: string, port: number];
@@ -42,11 +44,17 @@ export class UdpMuxSocket {
   /** Told which sources an endpoint no longer owns when it unregisters (a worker tells its primary). */
   onRelease: ((keys: string[]) => void) | undefined;
 
+  /** Batched sends through the native addon (IPv4 sockets, when the addon is in use). */
+  readonly egress: Egress | undefined;
+
   /** `receive` false: datagrams come in through deliver() (a media worker sharing the primary's socket). */
   constructor(localAddress: string, socket: Socket, receive = true) {
     this.localAddress = localAddress;
     this.family = isIP(localAddress) === 6 ? 6 : 4;
     this.socket = socket;
+    const native = rtcNative();
+    const fd = native && this.family === 4 ? socketFd(socket) : undefined;
+    this.egress = native && fd !== undefined ? new Egress(native, fd) : undefined;
     if (receive) socket.on('message', (data, rinfo) => this.#onMessage(data, rinfo));
   }
 
@@ -104,11 +112,13 @@ export class UdpMuxSocket {
 
   send(data: Buffer, addr: Address): void {
     if (this.#closed) return;
+    if (this.egress?.queue(data, addr)) return;
     this.socket.send(data, addr[1], addr[0]);
   }
 
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    this.egress?.close();
     this.#closed = true;
     this.#byUfrag.clear();
     this.#bySource.clear();

@@ -8,6 +8,7 @@ import {AppError} from '../errors';
 import {createLogger, type Logger} from '../log';
 import type {RtcMetrics, RtpCounters} from '../metrics';
 import type {HostCandidate} from './iceMux';
+import {configureRtcNative} from './native';
 import {SfuServer} from './server';
 import {TcpMux, TcpMuxListener} from './tcpMux';
 import {UdpMux, UdpMuxSocket} from './udpMux';
@@ -84,6 +85,7 @@ function start(): void {
   if (!init || sfu || udpHandles.filter(Boolean).length < init.udp.length) return;
   const i = init;
   logger = createLogger({level: i.logLevel}).child({component: 'rtc', worker: i.index});
+  configureRtcNative(i.opts.native ?? 'auto');
   i.udp.forEach((u, k) => {
     const handle = udpHandles[k];
     if (!makeSendOnly(handle)) logger!.warn('cannot stop the shared socket reading in this worker; relaying its datagrams');

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "calls_rtc_native",
+      "sources": ["rtc_native.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "conditions": [["OS!='linux'", {"type": "none"}]]
+    }
+  ]
+}

@@ -1,0 +1,148 @@
+// The native addon (server/native): its AES-GCM is OpenSSL's GCM byte for byte and rejects forgeries
+// without touching the datagram, and the batched sender delivers queued datagrams, sealed or not, in
+// order to a real UDP socket. `npm install` builds the addon; on Linux these tests require it.
+import {createCipheriv, createDecipheriv, randomBytes} from 'node:crypto';
+import {createSocket, type Socket} from 'node:dgram';
+import {Egress, ipv4Word} from './egress';
+import {configureRtcNative, NativeGcmKey, rtcNative, socketFd, type RtcNative} from './native';
+
+let native: RtcNative;
+
+beforeAll(() => {
+  expect(configureRtcNative('required')).toBe(true);
+  native = rtcNative()!;
+});
+
+afterAll(() => configureRtcNative('auto'));
+
+const ivWords = (iv: Buffer): [number, number, number] => [iv.readInt32BE(0), iv.readInt32BE(4), iv.readInt32BE(8)];
+
+function opensslSeal(key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): Buffer {
+  const c = createCipheriv('aes-128-gcm', key, iv);
+  c.setAAD(aad);
+  return Buffer.concat([aad, c.update(plain), c.final(), c.getAuthTag()]);
+}
+
+test('seal and open match OpenSSL\'s AES-128-GCM for every AAD and payload length', () => {
+  const key = randomBytes(16);
+  const k = new NativeGcmKey(native, key);
+  for (const aad of [0, 12, 20, 40]) {
+    for (let len = 0; len <= 1400; len += len < 40 ? 1 : 97) {
+      const iv = randomBytes(12);
+      const header = randomBytes(aad);
+      const plain = randomBytes(len);
+      const buf = Buffer.concat([header, plain, Buffer.alloc(16)]);
+      native.gcmSeal(k.id, buf, aad, len, ...ivWords(iv));
+      expect(buf.equals(opensslSeal(key, iv, header, plain))).toBe(true);
+      expect(native.gcmOpen(k.id, buf, aad, buf.length, ...ivWords(iv))).toBe(true);
+      expect(buf.subarray(aad, aad + len).equals(plain)).toBe(true);
+    }
+  }
+});
+
+test('open rejects any flipped bit, a wrong IV and a short datagram, leaving the buffer as it was', () => {
+  const key = randomBytes(16);
+  const k = new NativeGcmKey(native, key);
+  const iv = randomBytes(12);
+  const sealed = opensslSeal(key, iv, randomBytes(12), randomBytes(1200));
+  for (const flip of [0, 11, 12, 700, sealed.length - 1]) {
+    const bad = Buffer.from(sealed);
+    bad[flip] ^= 0x01;
+    const copy = Buffer.from(bad);
+    expect(native.gcmOpen(k.id, bad, 12, bad.length, ...ivWords(iv))).toBe(false);
+    expect(bad.equals(copy)).toBe(true);
+  }
+  const wrongIv = Buffer.from(iv);
+  wrongIv[11] ^= 1;
+  expect(native.gcmOpen(k.id, Buffer.from(sealed), 12, sealed.length, ...ivWords(wrongIv))).toBe(false);
+  expect(native.gcmOpen(k.id, Buffer.alloc(20), 12, 20, 0, 0, 0)).toBe(false);
+  expect(native.gcmOpen(k.id, Buffer.alloc(40), 12, 50, 0, 0, 0)).toBe(false);
+});
+
+test('bad arguments are errors that name what was expected, not crashes', () => {
+  const k = new NativeGcmKey(native, randomBytes(16));
+  expect(() => native.gcmCreate(Buffer.alloc(15))).toThrow('16-byte key');
+  expect(() => native.gcmSeal(k.id, Buffer.alloc(20), 12, 100, 0, 0, 0)).toThrow('exceed the buffer');
+  expect(() => native.gcmSeal(123456, Buffer.alloc(40), 12, 4, 0, 0, 0)).toThrow('unknown GCM key');
+  expect(() => (native.gcmSeal as (...a: unknown[]) => void)(k.id, 'text', 12, 4, 0, 0, 0)).toThrow('expected (id, buffer');
+  expect(() => native.flush(-1, Buffer.alloc(8), new Int32Array(4), 1)).toThrow('expected (fd, arena, descriptors, count)');
+});
+
+async function receiver(): Promise<{socket: Socket; port: number; got: Buffer[]}> {
+  const socket = createSocket('udp4');
+  const got: Buffer[] = [];
+  socket.on('message', (m) => got.push(m));
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return {socket, port: socket.address().port, got};
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('batched sender', () => {
+  let sender: Socket;
+  let egress: Egress;
+
+  beforeAll(async () => {
+    sender = createSocket('udp4');
+    await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', resolve));
+    egress = new Egress(native, socketFd(sender)!);
+  });
+
+  afterAll(() => {
+    egress.close();
+    sender.close();
+  });
+
+  it('sends raw and sealed datagrams in the order queued, once the turn ends', async () => {
+    // Several receivers, so that one turn's burst fits their socket buffers.
+    const receivers = await Promise.all(Array.from({length: 16}, () => receiver()));
+    try {
+      const key = randomBytes(16);
+      const k = new NativeGcmKey(native, key);
+      const expected: Buffer[][] = receivers.map(() => []);
+      for (let i = 0; i < 3000; i++) { // more than one flush's worth of descriptors
+        const to = i % receivers.length;
+        const port = receivers[to].port;
+        if (i % 3 === 0) {
+          const raw = randomBytes(20 + (i % 300));
+          raw.writeUInt32BE(i, 0);
+          expect(egress.queue(raw, ['127.0.0.1', port])).toBe(true);
+          expected[to].push(raw);
+        } else {
+          const header = randomBytes(12);
+          header.writeUInt32BE(i, 0);
+          const payload = randomBytes(i % 200);
+          const iv = randomBytes(12);
+          const off = egress.queueSealed(k, 12, payload.length, ...ivWords(iv), ipv4Word('127.0.0.1')!, port);
+          header.copy(egress.arena, off);
+          payload.copy(egress.arena, off + 12);
+          expected[to].push(opensslSeal(key, iv, header, payload));
+        }
+      }
+      // Nothing leaves before the turn ends (one sendmmsg per batch).
+      expect(receivers.every((r) => r.got.length === 0)).toBe(true);
+      await until(() => receivers.every((r, i) => r.got.length >= expected[i].length));
+      receivers.forEach((r, i) => {
+        expect(r.got.length).toBe(expected[i].length);
+        expect(r.got.every((g, j) => g.equals(expected[i][j]))).toBe(true);
+      });
+      expect(egress.failed).toBe(0);
+    } finally {
+      for (const r of receivers) r.socket.close();
+    }
+  });
+
+  it('leaves addresses it cannot send to (IPv6, names) to the caller', () => {
+    expect(egress.queue(Buffer.from('x'), ['::1', 5000])).toBe(false);
+    expect(egress.queue(Buffer.from('x'), ['localhost', 5000])).toBe(false);
+    expect(egress.queue(Buffer.from('x'), ['127.0.0.1', 0])).toBe(false);
+    expect(ipv4Word('10.1.2.3')).toBe(0x0a010203);
+    expect(ipv4Word('256.1.2.3')).toBeNull();
+  });
+});
