@@ -4,13 +4,13 @@
 //
 //   npm run bench                       every scenario, 20 s windows
 //   npm run bench -- --quick            10 s windows
-//   npm run bench -- --only 25x8x2,idle scenarios by name (and "workers" for the worker comparison)
+//   npm run bench -- --only 25x8x2,idle scenarios by name (and "workers" for the worker scaling)
 //   npm run bench -- --repeat 3         each run three times, interleaved; the table shows the median run
 //                                       of each (by µs/packet) and the range
 //   npm run bench -- --json             the raw results on stdout
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
-// cost on one core, comparable to the per-core anchors; the worker comparison then runs two loads with
-// one and with two media workers.
+// cost on one core, comparable to the per-core anchors; the worker scaling then finds the most calls one
+// process and two media workers carry, each with a fixed CPU budget per worker (needs root for cgroups).
 import {spawn} from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,16 +38,21 @@ const SCENARIOS = [
   {name: '25x8x2', calls: 25, users: 8, unmuted: 2, screen: 0, note: 'saturation (target ≤ 25 µs)'},
   {name: '4x8x2+screen', calls: 4, users: 8, unmuted: 2, screen: 1, note: 'one ~1 Mbit/s screen share per call'},
   {name: 'idle', calls: 50, users: 8, unmuted: 0, screen: 0, note: '400 idle joins, no media'},
+  {name: '25x8x2-js', calls: 25, users: 8, unmuted: 2, screen: 0, args: ['--native', 'off'], note: 'fast path without the native addon'},
   {name: '10x8x2-stock', calls: 10, users: 8, unmuted: 2, screen: 0, args: ['--forwarding', 'stock'], note: 'werift RTCRtpSender, for comparison'},
 ];
 
-/** One process vs media workers, at the target load and at the most this box's clients can offer. */
-const WORKER_RUNS = [
-  {name: '25x8x2', calls: 25, users: 8, unmuted: 2, screen: 0, workers: 1},
-  {name: '25x8x2', calls: 25, users: 8, unmuted: 2, screen: 0, workers: 2},
-  {name: '45x8x2', calls: 45, users: 8, unmuted: 2, screen: 0, workers: 1},
-  {name: '45x8x2', calls: 45, users: 8, unmuted: 2, screen: 0, workers: 2},
-];
+/**
+ * Worker scaling: the most calls (8 users, 2 unmuted) the server forwards at ≤ 1 % loss with one core's
+ * worth of CPU in one process, and with two cores' worth spread over two media workers. The load clients
+ * need this machine's cores too, so a "core" here is a CPU budget (a cgroup quota, --cpu-limit, applied
+ * once everyone has joined): the server gets WORKER_BUDGET cores per worker, the clients the rest.
+ */
+const WORKER_BUDGET = 0.25;
+const SCALING_LOSS = 0.01;
+const SCALING_TARGET = 1.7;
+/** Beyond this the two client processes, not the server, would be what saturates. */
+const SCALING_MAX_CALLS = 42;
 
 const ANCHORS = [
   ['rtcd (pion), 100×8×2 at 60 % of 4 vCPU', '≈ 34 µs per forwarded packet, ≈ 29k out pps per vCPU', 'reference/werift.md §5'],
@@ -116,12 +121,67 @@ function table(rows) {
   return [row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n');
 }
 
+const loadOf = (calls) => ({name: `${calls}x8x2`, calls, users: 8, unmuted: 2, screen: 0});
+const passes = (r) => r.result && r.result.join.failed === 0 && r.result.delivery.loss <= SCALING_LOSS;
+
+/** Steps the load up from `start` until a run loses more than SCALING_LOSS (or down until one passes). */
+async function capacity(workers, start, step) {
+  const budget = WORKER_BUDGET * workers;
+  const args = ['--workers', String(workers), '--cpu-limit', String(budget)];
+  const label = (calls) => `scaling: ${calls}x8x2, ${workers === 1 ? 'one process' : `${workers} workers`}, ${budget} cores`;
+  const runs = [];
+  let best;
+  let calls = start;
+  for (let i = 0; i < 6 && calls >= 1 && calls <= SCALING_MAX_CALLS; i++) {
+    const r = await runLt(loadOf(calls), args, label(calls));
+    runs.push(r);
+    if (r.error && /cgroup|--cpu-limit/.test(r.error)) break;
+    if (passes(r)) {
+      best = r;
+      calls += step;
+    } else if (best) {
+      break;
+    } else {
+      calls -= step;
+    }
+  }
+  return {workers, budget, best, runs};
+}
+
+async function workerScaling() {
+  const one = await capacity(1, 14, 2);
+  if (!one.best) return [one];
+  // Two workers start at the target: 1.7× the load one process carried.
+  const two = await capacity(2, Math.ceil(one.best.scenario.calls * SCALING_TARGET), 3);
+  return [one, two];
+}
+
+function printScaling(scaling) {
+  console.log(`\nWorker scaling: the most calls (8 users, 2 unmuted) forwarded at ≤ ${SCALING_LOSS * 100} % loss, each media worker`);
+  console.log(`given ${WORKER_BUDGET} cores of CPU (a cgroup quota from the end of the joins on; the load clients use the rest):\n`);
+  const head = ['server', 'CPU budget', 'calls carried', 'out pps', 'loss', 'server CPU %', 'µs/packet', 'runs (calls: loss)'];
+  const lines = scaling.map((c) => {
+    const r = c.best?.result;
+    return [c.workers === 1 ? 'one process' : `${c.workers} media workers`, `${c.budget} cores`, r ? String(c.best.scenario.calls) : 'none',
+      r ? fmt(r.server.outPps) : '–', r ? `${(r.delivery.loss * 100).toFixed(2)} %` : '–', r ? fmt(r.server.cpuPercent, 1) : '–',
+      r ? fmt(r.server.usPerPacket, 1) : '–',
+      c.runs.map((x) => `${x.scenario.calls}: ${x.result ? `${(x.result.delivery.loss * 100).toFixed(1)} %${x.result.join.failed ? ` (${x.result.join.failed} joins failed)` : ''}` : 'error'}`).join(', ')];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  const row = (cells) => cells.map((c, i) => (i === 0 || i === head.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log([row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n'));
+  const [one, two] = scaling;
+  if (one?.best && two?.best) {
+    const ratio = two.best.result.server.outPps / one.best.result.server.outPps;
+    const capped = two.best.scenario.calls + 3 > SCALING_MAX_CALLS ? ' (or more: the clients cannot offer more here)' : '';
+    console.log(`\nTwo workers forward ${ratio.toFixed(2)}× the packets of one process at ≤ ${SCALING_LOSS * 100} % loss${capped}; target ≥ ${SCALING_TARGET}×.`);
+  }
+}
+
 async function main() {
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   const plan = [
     ...SCENARIOS.filter((s) => !only || only.has(s.name)).map((s) => ({s, args: ['--workers', '1', ...(s.args ?? [])], label: s.name, group: 'scenarios'})),
-    ...(!only || only.has('workers') ? WORKER_RUNS : []).map((s) => ({s, args: ['--workers', String(s.workers)],
-      label: `${s.name}, ${s.workers === 1 ? 'in-process' : `${s.workers} workers`}`, group: 'workers'})),
   ];
   // Repeats are interleaved, so a slow spell of the machine does not land on one scenario only.
   const runs = new Map(plan.map((p) => [p.label, []]));
@@ -136,24 +196,21 @@ async function main() {
     return {...median, label: p.label, range: [ok[0].result.server.usPerPacket, ok[ok.length - 1].result.server.usPerPacket], all};
   };
   const rows = plan.filter((p) => p.group === 'scenarios').map(pick);
-  const workerRows = plan.filter((p) => p.group === 'workers').map(pick);
+  const scaling = !only || only.has('workers') ? await workerScaling() : undefined;
   if (values.json) {
-    console.log(JSON.stringify({scenarios: rows, workers: workerRows}, null, 2));
+    console.log(JSON.stringify({scenarios: rows, workers: scaling}, null, 2));
   } else {
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(`\nCalls SFU benchmark — ${os.availableParallelism()} cores (${cpu}), Node ${process.version}, ${duration} s windows${repeat > 1 ? `, median of ${repeat} runs` : ''};`);
     console.log('server and load clients share the machine; µs/packet = server CPU (all processes, user + kernel) ÷ forwarded');
     console.log('packets; "of it kernel" includes the loopback delivery of every packet into the clients\' sockets.\n');
     if (rows.length) console.log(table(rows));
-    if (workerRows.length) {
-      console.log('\nOne process vs media workers (the load clients use the same 2 cores: the box cannot offer two workers');
-      console.log('a saturating load, so compare µs/packet per worker and the CPU each process needs):\n');
-      console.log(table(workerRows));
-    }
+    if (scaling) printScaling(scaling);
     console.log('\nAnchors (CPU per forwarded audio packet, 8-user calls with 2 unmuted unless noted):');
     for (const [what, figure, source] of ANCHORS) console.log(`  ${what.padEnd(55)} ${figure.padEnd(48)} (${source})`);
   }
-  process.exit([...runs.values()].flat().some((r) => r.error) ? 1 : 0);
+  const failed = [...runs.values()].flat().some((r) => r.error) || (scaling && scaling.some((c) => c.runs.length === 0));
+  process.exit(failed ? 1 : 0);
 }
 
 void main();

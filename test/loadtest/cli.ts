@@ -10,9 +10,12 @@ const USAGE = `usage: npm run lt -- --calls C --users U --unmuted M [--screen S]
   --admin USER:PASS  system admin of that server (default admin:admin)
   --workers N        media workers of the started server (MM_CALLS_RTC_WORKERS)
   --forwarding MODE  fast (default) or stock, for the started server
+  --native MODE      auto (default), off or required: the native forwarding addon (MM_CALLS_RTC_NATIVE)
   --procs N          client processes (default: cores, at least 2)
   --warmup S         seconds between the last join and the window
   --server-log FILE  keep the started server's output
+  --cpu-limit CORES  CPU budget of the started server and its workers once all have joined
+                     (a cgroup quota; needs root)
   --profile FILE     V8 CPU profile of the started server's main process, measurement window only
                      (summarise: npx tsx test/loadtest/profile-summary.ts FILE)
   --json             print the result as JSON on stdout
@@ -23,8 +26,8 @@ async function main(): Promise<void> {
   try {
     ({values} = parseArgs({options: {
       calls: {type: 'string'}, users: {type: 'string'}, unmuted: {type: 'string', default: '0'}, screen: {type: 'string', default: '0'},
-      duration: {type: 'string'}, url: {type: 'string'}, admin: {type: 'string'}, workers: {type: 'string'}, forwarding: {type: 'string'},
-      procs: {type: 'string'}, warmup: {type: 'string'}, 'server-log': {type: 'string'}, profile: {type: 'string'}, json: {type: 'boolean', default: false},
+      duration: {type: 'string'}, url: {type: 'string'}, admin: {type: 'string'}, workers: {type: 'string'}, forwarding: {type: 'string'}, native: {type: 'string'},
+      procs: {type: 'string'}, warmup: {type: 'string'}, 'server-log': {type: 'string'}, 'cpu-limit': {type: 'string'}, profile: {type: 'string'}, json: {type: 'boolean', default: false},
       quiet: {type: 'boolean', default: false}, help: {type: 'boolean', default: false},
     }}));
   } catch (err) {
@@ -39,12 +42,13 @@ async function main(): Promise<void> {
   const serverEnv: Record<string, string> = {};
   if (values.workers !== undefined) serverEnv.MM_CALLS_RTC_WORKERS = values.workers;
   if (values.forwarding !== undefined) serverEnv.MM_CALLS_RTC_FORWARDING = values.forwarding;
+  if (values.native !== undefined) serverEnv.MM_CALLS_RTC_NATIVE = values.native;
   const [adminUser, ...adminPass] = (values.admin ?? 'admin:admin').split(':');
   const opts: LoadTestOptions = {
     calls: int(values.calls), users: int(values.users), unmuted: int(values.unmuted), screen: int(values.screen), duration: int(values.duration),
     url: values.url?.replace(/\/$/, ''), admin: {username: adminUser, password: adminPass.join(':')},
     procs: values.procs ? int(values.procs) : undefined, warmup: values.warmup ? Number(values.warmup) : undefined,
-    serverEnv, serverLog: values['server-log'], profileFile: values.profile, progress: new Progress(!values.quiet),
+    serverEnv, serverLog: values['server-log'], serverCpuLimit: values['cpu-limit'] !== undefined ? Number(values['cpu-limit']) : undefined, profileFile: values.profile, progress: new Progress(!values.quiet),
   };
   const invalid = validateOptions(opts);
   if (invalid) {

@@ -37,6 +37,8 @@ export interface LoadTestOptions {
   profileFile?: string;
   /** Log file for the started server's output. */
   serverLog?: string;
+  /** CPU budget (cores) of the started server and its workers from the warm-up on; see cpuLimit.ts. */
+  serverCpuLimit?: number;
   progress?: Progress;
 }
 
@@ -156,6 +158,8 @@ export function validateOptions(o: LoadTestOptions): string | undefined {
   if (o.unmuted > o.users) return '--unmuted cannot exceed --users';
   if (o.screen > 1) return '--screen is per call, and a call has at most one screen sharer';
   if (o.procs !== undefined && (!Number.isInteger(o.procs) || o.procs < 1)) return '--procs must be a positive integer';
+  if (o.serverCpuLimit !== undefined && !(o.serverCpuLimit > 0)) return '--cpu-limit must be a positive number of cores';
+  if (o.serverCpuLimit !== undefined && o.url) return '--cpu-limit applies to the server lt starts, not to --url';
   return undefined;
 }
 
@@ -172,7 +176,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     if (!url) {
       progress.log('starting the server…');
       inspectPort = o.profileFile ? await freeRtcPort() : undefined;
-      server = await startServerProcess({env: o.serverEnv, logFile: o.serverLog,
+      server = await startServerProcess({env: o.serverEnv, logFile: o.serverLog, cpuLimit: o.serverCpuLimit,
         nodeArgs: [...(o.serverNodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])]});
       url = server.url;
       admin = {username: 'admin', password: server.adminPassword};
@@ -213,6 +217,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     });
     if (joinTimes.length === 0) throw new Error(`no user could join: ${errors[0] ?? 'unknown error'}`);
 
+    server?.applyCpuLimit();
     const warmup = o.warmup ?? 3 + total / 100;
     for (let s = 0; s < warmup; s += 0.5) {
       progress.update('warm-up', Math.floor(s), Math.ceil(warmup));

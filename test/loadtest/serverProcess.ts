@@ -8,6 +8,7 @@ import {createServer} from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {randomBytes} from 'node:crypto';
+import {createCpuLimit} from './cpuLimit';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
@@ -16,6 +17,8 @@ export interface ServerProcess {
   pid: number;
   adminPassword: string;
   rtcPort: number;
+  /** Starts enforcing ServerProcessOptions.cpuLimit (a no-op without one). */
+  applyCpuLimit(): void;
   stop(): Promise<void>;
 }
 
@@ -26,6 +29,8 @@ export interface ServerProcessOptions {
   nodeArgs?: string[];
   /** Where the server's stderr/stdout go besides the banner parse (default: discarded). */
   logFile?: string;
+  /** CPU budget of the server and its media workers, in cores, once applyCpuLimit() is called (cpuLimit.ts). */
+  cpuLimit?: number;
   startTimeoutMs?: number;
 }
 
@@ -59,7 +64,11 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-lt-'));
   const rtcPort = await freeRtcPort();
   const adminPassword = randomBytes(9).toString('base64url');
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(REPO_ROOT, 'server/src/main.ts')], {
+  const limit = opts.cpuLimit !== undefined ? createCpuLimit(opts.cpuLimit) : undefined;
+  const nodeArgv = [process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(REPO_ROOT, 'server/src/main.ts')];
+  // In a cgroup, the shell joins it and then becomes the server, so the server and its workers start inside.
+  const [command, ...args] = limit ? ['/bin/sh', '-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', limit.procsFile, ...nodeArgv] : nodeArgv;
+  const child: ChildProcess = spawn(command, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
@@ -85,7 +94,10 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     exited = true;
     resolve();
   }));
-  const cleanup = () => fs.rmSync(dataDir, {recursive: true, force: true});
+  const cleanup = () => {
+    fs.rmSync(dataDir, {recursive: true, force: true});
+    void limit?.remove();
+  };
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start in time; output:\n${output.slice(-2000)}`)), opts.startTimeoutMs ?? 60_000);
@@ -114,6 +126,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   });
   return {
     url, pid: child.pid!, adminPassword, rtcPort,
+    applyCpuLimit: () => limit?.apply(),
     async stop() {
       if (!exited) {
         child.kill('SIGTERM');
