@@ -3,6 +3,8 @@
 // forwarded packet; here one AES-128-ECB context per session key makes the counter-mode keystream
 // (J0 for the tag, J0+1… for the payload) in one native call, and GHASH runs in JS on a 4 KB table of
 // multiples of H (Shoup's 8-bit method). Output is byte-identical to OpenSSL's GCM (srtpGcm tests).
+// When the native addon is in use (native.ts) a SessionCipher also holds the key there, and sealSrtp /
+// openSrtp / KeystreamAhead go through it instead: this module is then the fallback and the reference.
 import {createCipheriv, type Cipher} from 'node:crypto';
 import {NativeGcmKey, rtcNative} from './native';
 
