@@ -396,7 +396,7 @@ class FastWriter implements RtpWriter {
       return true;
     }
     const packet = this.#gcm ? this.#encryptGcm(payload, seq, ts, rtp.marker, roc) : this.#encryptOther(dtls, payload, seq, ts, rtp.marker);
-    sink.send(packet);
+    sink.sendRouted(packet);
     if (this.#ring) {
       const slot = seq & (NACK_BUFFER - 1);
       this.#ring[slot] = packet;

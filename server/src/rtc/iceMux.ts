@@ -164,9 +164,12 @@ export class PacketSink {
   }
 
   send(data: Buffer): void {
-    if (this.route() === SinkRoute.None) return;
-    const nominated = this.#agent.nominated!;
-    if (this.#direct) this.#direct.sendNow(data, nominated.remoteAddr);
+    if (this.route() !== SinkRoute.None) this.sendRouted(data);
+  }
+
+  /** send() right after route() said Egress or Send. */
+  sendRouted(data: Buffer): void {
+    if (this.#direct) this.#direct.sendNow(data, this.#pair!.remoteAddr);
     else this.#agent.send(data).catch(() => {});
   }
 }
