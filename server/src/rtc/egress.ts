@@ -52,7 +52,7 @@ export class Egress {
     this.#scheduled = false;
     this.flush();
   };
-  sent = 0;
+  /** Datagrams the flushes dropped (refused by the kernel, or a bad descriptor). */
   failed = 0;
 
   constructor(native: RtcNative, fd: number) {
@@ -115,9 +115,7 @@ export class Egress {
     this.#count = 0;
     this.#used = 0;
     if (this.#closed) return;
-    const [sent, failed] = this.#native.flush(this.#fd, this.arena, this.#descriptors, count);
-    this.sent += sent;
-    this.failed += failed;
+    this.failed += this.#native.flush(this.#fd, this.arena, this.#descriptors, count)[1];
     this.#keys.fill(undefined, 0, count);
   }
 

@@ -1,7 +1,7 @@
 // Micro-benchmark of the forwarding path: CPU per forwarded packet of the fast writer (with the native
-// addon, and in JavaScript only) vs werift's RTCRtpSender, on real connected sessions (DTLS-SRTP, shared UDP port). One sender's Opus-sized
-// packets fan out to N receivers; only the SFU's send side is timed (receivers' decryption runs on
-// later event-loop turns and is not counted). Run: npx tsx server/src/rtc/forwarder.bench.ts [receivers] [packets]
+// addon, and in JavaScript only) vs werift's RTCRtpSender, on real connected sessions (DTLS-SRTP, shared
+// UDP port). One sender's Opus-sized packets fan out to N receivers; only the SFU's send side is timed
+// (receivers' decryption runs on later event-loop turns and is not counted). Run: npx tsx server/src/rtc/forwarder.bench.ts [receivers] [packets]
 import {randomBytes} from 'node:crypto';
 import {MediaStream, MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket} from 'werift';
 import {newId} from '../ids';

@@ -7,8 +7,9 @@
 // AES-CM falls back to werift's SRTP context) and hands the datagram straight to the shared socket; it
 // keeps its own NACK buffer of encrypted packets, seq/timestamp continuity across source switches,
 // and sends correct RTCP sender reports. With the native addon, audio (no NACK buffer) is written
-// straight into the socket's send batch (egress.ts) and sealed there. The stock writer goes through RTCRtpSender.sendRtp and is kept
-// as the reference the fast one is checked against (forwarder.bench.ts, test/rtc/fastpath.test.ts).
+// straight into the socket's send batch (egress.ts) and sealed there. The stock writer goes through
+// RTCRtpSender.sendRtp and is kept as the reference the fast one is checked against (forwarder.bench.ts,
+// test/rtc/fastpath.test.ts).
 import {
   PictureLossIndication,
   RtcpPayloadSpecificFeedback,

@@ -114,7 +114,7 @@ interface AgentSendState {
 export enum SinkRoute {
   /** Nowhere: no selected pair, or consent lost. */
   None,
-  /** Into `sink.egress` for `sink.addr` (the shared socket's batched sender). */
+  /** Into `sink.egress` for `sink.ip`:`sink.port` (the shared socket's batched sender). */
   Egress,
   /** Through `sink.send()`. */
   Send,
@@ -129,6 +129,7 @@ export class PacketSink {
   readonly #agent: AgentSendState;
   #pair: NominatedPair | undefined;
   #direct: MuxUdpTransport | undefined;
+  #remoteAddr: Address | undefined;
   #egressible = false;
   /** Set by route() when it returns SinkRoute.Egress: the batched sender and the pair's IPv4 address and port. */
   egress: Egress | undefined;
@@ -147,7 +148,8 @@ export class PacketSink {
       // Resolved once per selected pair (werift builds a new remoteAddr array on every read).
       this.#pair = nominated;
       this.#direct = nominated.protocol.transport instanceof MuxUdpTransport ? nominated.protocol.transport : undefined;
-      const [host, port] = nominated.remoteAddr;
+      this.#remoteAddr = nominated.remoteAddr;
+      const [host, port] = this.#remoteAddr;
       const ip = this.#direct?.egress ? ipv4Word(host) : null;
       this.#egressible = ip !== null;
       this.ip = ip ?? 0;
@@ -169,7 +171,7 @@ export class PacketSink {
 
   /** send() right after route() said Egress or Send. */
   sendRouted(data: Buffer): void {
-    if (this.#direct) this.#direct.sendNow(data, this.#pair!.remoteAddr);
+    if (this.#direct) this.#direct.sendNow(data, this.#remoteAddr!);
     else this.#agent.send(data).catch(() => {});
   }
 }

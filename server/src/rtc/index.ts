@@ -34,8 +34,8 @@ export function createRtcServer(opts: RtcServerOptions, logger: Logger, deps: Sf
   return SfuServer.create(opts, logger, deps);
 }
 
-/** Applies MM_CALLS_RTC_NATIVE for this process and says which forwarding path runs (media workers do the same). */
-export function logRtcNative(logger: Logger, mode: RtcNativeMode): void {
+/** Applies MM_CALLS_RTC_NATIVE for this process and says which forwarding path runs (workerMain applies it too). */
+function logRtcNative(logger: Logger, mode: RtcNativeMode): void {
   if (configureRtcNative(mode)) logger.info({component: 'rtc'}, 'rtc forwarding: native AES-GCM and batched UDP sends');
   else logger.warn({component: 'rtc', reason: rtcNativeUnavailableReason()}, 'rtc forwarding: native addon not in use, JavaScript path (slower)');
 }
