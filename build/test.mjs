@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// What `npm test` runs, in order, stopping at the first failure: system packages → typecheck → build →
+// What `npm test` runs, in order, stopping at the first failure: system packages → lock file in sync
+// (`npm ci` works) → typecheck → build →
 // one jest run per project (so a slow project cannot starve a fast one). One PostgreSQL server is started
 // beside the typecheck and shared by every jest run through MM_CALLS_TEST_PG_URL.
 //
@@ -13,6 +14,7 @@ import fs from 'node:fs';
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {checkLockfile} from './lockfile-check.mjs';
 import {setupSystem} from './setup-system.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -167,6 +169,8 @@ async function main() {
       const installed = setupSystem();
       return {ok: true, note: installed.length ? `installed ${installed.join(', ')}` : 'all present'};
     });
+
+    await step('lockfile', async () => checkLockfile(ROOT));
 
     const jestProjects = failed ? [] : opts.projects.filter(hasTestFiles);
     const needPg = jestProjects.length > 0 && !process.env[PG_URL_ENV];

@@ -1,0 +1,29 @@
+import type {IncomingMessage} from 'node:http';
+import {clientAddress, trustedProxyHeaders} from './client-address';
+
+function req(remoteAddress: string | undefined, headers: Record<string, string | string[]> = {}): Pick<IncomingMessage, 'headers' | 'socket'> {
+  return {headers, socket: {remoteAddress} as IncomingMessage['socket']};
+}
+
+describe('clientAddress', () => {
+  it('uses the socket address and ignores forwarding headers nobody trusts', () => {
+    expect(clientAddress(req('203.0.113.9', {'x-forwarded-for': '198.51.100.1'}), [])).toBe('203.0.113.9');
+  });
+
+  it('takes the client from a trusted header, first address first', () => {
+    const headers = trustedProxyHeaders('X-Forwarded-For, X-Real-IP');
+    expect(clientAddress(req('10.0.0.2', {'x-forwarded-for': '198.51.100.1, 10.0.0.7'}), headers)).toBe('198.51.100.1');
+    expect(clientAddress(req('10.0.0.2', {'x-real-ip': '2001:db8::1'}), headers)).toBe('2001:db8::1');
+  });
+
+  it('falls back to the socket when the trusted header is missing or not an address', () => {
+    const headers = trustedProxyHeaders('X-Forwarded-For');
+    expect(clientAddress(req('10.0.0.2', {'x-forwarded-for': 'not-an-ip'}), headers)).toBe('10.0.0.2');
+    expect(clientAddress(req('::ffff:127.0.0.1'), headers)).toBe('127.0.0.1');
+    expect(clientAddress(req(undefined), headers)).toBe('unknown');
+  });
+
+  it('drops header names that are not header names', () => {
+    expect(trustedProxyHeaders(' X-Real-IP ,, bad header ,x-forwarded-for')).toEqual(['x-real-ip', 'x-forwarded-for']);
+  });
+});

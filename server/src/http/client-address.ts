@@ -1,0 +1,31 @@
+// The address a request or websocket really comes from, for per-IP limits and logs. Behind a reverse
+// proxy every connection comes from the proxy, so, as Mattermost's ServiceSettings.TrustedProxyIPHeader,
+// the operator names the header(s) the proxy sets (MM_CALLS_TRUSTED_PROXY_IP_HEADER); without it the
+// socket's address is used and client-sent headers are ignored (they are trivially spoofed).
+import type {IncomingMessage} from 'node:http';
+import {isIP} from 'node:net';
+
+/** Parses MM_CALLS_TRUSTED_PROXY_IP_HEADER: a comma-separated list of header names, in order of preference. */
+export function trustedProxyHeaders(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => /^[a-z0-9-]{1,64}$/.test(h));
+}
+
+/** Normalises "::ffff:10.0.0.1" to "10.0.0.1" so one client has one key whatever the socket family. */
+function normalise(address: string): string {
+  const a = address.trim();
+  return a.startsWith('::ffff:') && isIP(a.slice(7)) === 4 ? a.slice(7) : a;
+}
+
+/**
+ * The client's address: the first valid address of the first trusted header present (X-Forwarded-For
+ * lists the client first), else the socket's remote address, else "unknown".
+ */
+export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, trustedHeaders: readonly string[]): string {
+  for (const name of trustedHeaders) {
+    const value = req.headers[name];
+    const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0];
+    if (first && isIP(normalise(first))) return normalise(first);
+  }
+  const remote = req.socket?.remoteAddress;
+  return remote ? normalise(remote) : 'unknown';
+}
