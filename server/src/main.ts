@@ -4,6 +4,7 @@ import path from 'node:path';
 import {createApp} from './app';
 import {clusterSettingsFromEnv} from './cluster';
 import {ConfigError} from './config/validate';
+import {setListenerErrorReporter} from './events';
 import {createLogger} from './log';
 import {createRtcServer, rtcEnvOverrides, rtcOptionsFromConfig} from './rtc';
 
@@ -24,6 +25,11 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger({pretty: process.stdout.isTTY && process.env.MM_CALLS_LOG_JSON !== 'true'});
+  // A bug in one listener or one forgotten promise must not end every call on the node: log it with its
+  // stack (logs only, never a client) and carry on. Synchronous uncaught exceptions still stop the process
+  // (its state is unknown then); the supervisor restarts it and the calls survive (see README).
+  setListenerErrorReporter((err, event) => logger.error({err, event}, 'event listener failed'));
+  process.on('unhandledRejection', (reason) => logger.error({err: reason}, 'unhandled promise rejection'));
   const port = intEnv('MM_CALLS_HTTP_PORT', 8065);
   const dataDir = path.resolve(process.env.MM_CALLS_DATA_DIR ?? 'data');
   let app;

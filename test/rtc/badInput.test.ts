@@ -24,7 +24,7 @@ describe('bad input', () => {
 
   beforeAll(async () => {
     server = await startServer();
-    server.on('error', (sessionID, error) => errors.push({sessionID, error}));
+    server.on('rejected', (sessionID, error) => errors.push({sessionID, error}));
     server.on('close', (sessionID, reason) => closes.set(sessionID, reason));
     a = await join(server, {callID});
     b = await join(server, {callID});

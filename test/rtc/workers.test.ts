@@ -1,6 +1,6 @@
 // The SFU on several media worker processes: calls spread over the workers while every client still
 // talks to the one RTC port (UDP and ICE-TCP), a call stays on one worker, the workers' metrics reach
-// the plugin registry, and a worker that dies ends only its own sessions and comes back.
+// the plugin registry, and a worker that dies comes back while its sessions move to a live worker.
 import {newId} from '../../server/src/ids';
 import {CallsMetrics} from '../../server/src/metrics';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
@@ -83,16 +83,27 @@ describe('media workers', () => {
     expect(Number(pair?.remote.candidate.replace(/^candidate:/, '').split(' ')[5])).toBe(pool.tcpPort);
   });
 
-  it('ends only the sessions of a worker that dies, and starts it again', async () => {
+  it('moves the sessions of a worker that dies to a live worker, tells only them to renegotiate, and starts it again', async () => {
     const victim = await talkingCall();
     const worker = pool.workerOf(victim.a.sessionID)!;
     const survivors = clients.filter((c) => c !== victim.a && c !== victim.b && pool.workerOf(c.sessionID) !== undefined &&
       pool.workerOf(c.sessionID) !== worker);
     const closed: string[] = [];
+    const restarted: string[] = [];
     pool.on('close', (id) => closed.push(id));
+    pool.on('restart', (id) => restarted.push(id));
+    const mutedBefore = (await pool.inspect(victim.b.sessionID))?.signalingState;
+    expect(mutedBefore).toBe('stable');
     process.kill(pool.workerPids[worker]!, 'SIGKILL');
-    await waitFor(() => closed.includes(victim.a.sessionID) && closed.includes(victim.b.sessionID), 10_000, 'sessions of the dead worker closed');
-    for (const c of survivors) expect(closed).not.toContain(c.sessionID);
+    await waitFor(() => restarted.includes(victim.a.sessionID) && restarted.includes(victim.b.sessionID), 10_000, 'sessions of the dead worker re-created');
+    expect(closed).toEqual([]);
+    for (const c of survivors) expect(restarted).not.toContain(c.sessionID);
+    // Re-created on the other, live worker, together (a call stays on one worker), waiting for a new offer.
+    const now = pool.workerOf(victim.a.sessionID);
+    expect(now).not.toBe(worker);
+    expect(pool.workerOf(victim.b.sessionID)).toBe(now);
+    expect((await pool.inspect(victim.a.sessionID))?.signalingState).toBe('stable');
+    expect((await pool.inspect(victim.a.sessionID))?.connectionState).toBe('new');
     await waitFor(() => pool.workerPids[worker] !== undefined, 15_000, 'worker restarted');
     // The restarted worker takes calls again (it is now the least loaded one).
     const again = await talkingCall();

@@ -88,6 +88,7 @@ export class CallsService {
     deps.media.on('signal', (sid, sig) => this.#onSignal(sid, sig));
     deps.media.on('voice', (sid, on) => void this.#onVoice(sid, on));
     deps.media.on('close', (sid, reason) => this.#onMediaClose(sid, reason));
+    deps.media.on('rejected', (sid, err, fatal) => this.#onMediaRejected(sid, err, fatal));
     deps.media.on('restart', (sid, reason) => this.#onMediaRestart(sid, reason));
     deps.media.on('detach', (sid) => this.#onDetach(sid));
     deps.media.on('orphan', (sid, callID, channelID) => void this.#onOrphan(sid, callID, channelID));
@@ -753,6 +754,19 @@ export class CallsService {
     } catch (err) {
       this.#log.warn({err: (err as Error).message, sessionID}, 'voice event failed');
     }
+  }
+
+  /**
+   * The SFU refused this session's input (bad SDP or ICE, a bad data-channel message): only its client is
+   * told, with the `error` event. A fatal refusal carries the connID, which the official client treats as
+   * the end of its session — the SFU closes it and `close` removes it from the call.
+   */
+  #onMediaRejected(sessionID: string, err: AppError, fatal: boolean): void {
+    const local = this.#sessions.get(sessionID);
+    if (!local || local.leaving) return;
+    this.#log.info({sessionID, errorId: err.id, fatal}, 'client input refused by the media server');
+    const data = fatal ? {data: err.message, connID: sessionID, id: err.id} : {data: err.message, id: err.id};
+    this.#pub.toConn('error', data, local.connID);
   }
 
   #onMediaClose(sessionID: string, reason: string): void {

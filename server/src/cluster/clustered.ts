@@ -97,6 +97,14 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       const d = m.data as {sessionID: string; reason: string};
       this.#fromOwner(d.sessionID, m.from, () => this.emit('close', d.sessionID, d.reason));
     });
+    bus.handle('rejected', (m) => {
+      const d = m.data as {sessionID: string; error: {id: string; message: string; status: number}; fatal: boolean};
+      this.#fromOwner(d.sessionID, m.from, () => this.emit('rejected', d.sessionID, new AppError(d.error.id, d.error.message, d.error.status), d.fatal));
+    });
+    bus.handle('restart', (m) => {
+      const d = m.data as {sessionID: string; reason: string};
+      this.#fromOwner(d.sessionID, m.from, () => this.emit('restart', d.sessionID, d.reason));
+    });
     bus.handle('detach', (m) => this.#onDetach(m as BusMessage<{sessionID: string; node: string}>));
     bus.handle('moved', (m) => this.onMoved(m.data as MovedMessage));
   }
@@ -354,6 +362,14 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     this.#rtcResolved = rtc;
     rtc.on('signal', (sid, signal) => this.#toWebsocket(sid, 'signal', {sessionID: sid, signal}, () => this.emit('signal', sid, signal)));
     rtc.on('voice', (sid, on) => this.#toWebsocket(sid, 'voice', {sessionID: sid, on}, () => this.emit('voice', sid, on)));
+    rtc.on('rejected', (sid, err, fatal) => this.#toWebsocket(sid, 'rejected',
+      {sessionID: sid, error: {id: err.id, message: err.message, status: err.status}, fatal}, () => this.emit('rejected', sid, err, fatal)));
+    // The SFU re-created the session (a media worker was lost): the client negotiates again.
+    rtc.on('restart', (sid, reason) => {
+      const h = this.#hosted.get(sid);
+      if (h) h.awaitingOffer = true;
+      this.#toWebsocket(sid, 'restart', {sessionID: sid, reason}, () => this.emit('restart', sid, reason));
+    });
     rtc.on('close', (sid, reason) => {
       const h = this.#hosted.get(sid);
       if (!h) return;
@@ -375,7 +391,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     }
     if (!this.#o.registry.isAlive(h.wsNode)) {
       // Lost SDP or ICE leaves the peer connection half-negotiated; a lost voice event does not matter.
-      if (type === 'signal') h.lost = true;
+      if (type === 'signal' || type === 'restart') h.lost = true;
       return;
     }
     this.#o.bus.send(h.wsNode, type, data);

@@ -12,6 +12,8 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
     rtc.on('signal', (sid, sig) => this.emit('signal', sid, sig));
     rtc.on('voice', (sid, on) => this.emit('voice', sid, on));
     rtc.on('close', (sid, reason) => this.emit('close', sid, reason));
+    rtc.on('rejected', (sid, err, fatal) => this.emit('rejected', sid, err, fatal));
+    rtc.on('restart', (sid, reason) => this.emit('restart', sid, reason));
   }
 
   async nodeForNewCall(): Promise<string> {

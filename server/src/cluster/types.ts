@@ -7,16 +7,11 @@ import type {CallLock} from '../calls/lock';
 import type {WebSocketEvent} from '../ws/types';
 
 /**
- * Events for sessions whose websocket is on THIS node. On top of the SFU's own events, the cluster
- * tells the call domain when a session's media moved, when its websocket moved away, and when a
- * session was left behind by a dead node.
+ * Events for sessions whose websocket is on THIS node. On top of the SFU's own events (`restart` among
+ * them: also when the call's media moved to another node), the cluster tells the call domain when a
+ * session's websocket moved away, and when a session was left behind by a dead node.
  */
 export interface MediaRouterEvents extends RtcServerEvents {
-  /**
-   * The session's media was re-created on another node (its owner died or left): the client must
-   * drop its peer connection and negotiate a new one over the same websocket session.
-   */
-  restart: [sessionID: string, reason: string];
   /** Another node adopted this session's websocket (a reconnect landed there): forget it here, no teardown. */
   detach: [sessionID: string];
   /**

@@ -17,6 +17,11 @@ export interface RtcTimeouts {
   hostResolveMs: number;
   /** First wait between simulcast layer switches of one receiver; grows 1.5× per switch (reference: 10 s). */
   layerSwitchBackoffMs: number;
+  /**
+   * A media worker that does not answer the primary's ping within this is killed and started again
+   * (its calls move to a live worker). Pings go out every third of it.
+   */
+  workerWatchdogMs: number;
 }
 
 export interface RtcServerOptions {
@@ -59,6 +64,7 @@ export const DEFAULT_TIMEOUTS: RtcTimeouts = {
   stunDiscoveryMs: 5_000,
   hostResolveMs: 1_000,
   layerSwitchBackoffMs: 10_000,
+  workerWatchdogMs: 15_000,
 };
 
 function splitList(value: string): string[] {
@@ -107,5 +113,11 @@ export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParalle
     out.forwarding = forwarding;
   }
   out.native = parseRtcNativeMode(env.MM_CALLS_RTC_NATIVE);
+  const watchdog = env.MM_CALLS_RTC_WORKER_WATCHDOG_MS;
+  if (watchdog !== undefined && watchdog !== '') {
+    const ms = Number(watchdog);
+    if (!Number.isInteger(ms) || ms < 500 || ms > 600_000) throw new Error(`MM_CALLS_RTC_WORKER_WATCHDOG_MS must be a number of milliseconds from 500 to 600000, not "${watchdog}"`);
+    out.timeouts = {workerWatchdogMs: ms};
+  }
   return out;
 }

@@ -235,7 +235,7 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
     const id = cfg.sessionID;
     session.on('signal', (signal) => this.emit('signal', id, signal));
     session.on('voice', (on) => this.emit('voice', id, on));
-    session.on('error', (err) => this.emit('error', id, err));
+    session.on('rejected', (err, fatal) => this.emit('rejected', id, err, fatal));
     session.on('close', (reason) => {
       if (this.#sessions.get(id) === session) this.#sessions.delete(id);
       const c = this.#calls.get(cfg.callID);

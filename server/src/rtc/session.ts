@@ -67,8 +67,8 @@ const COUNTED_CONN_STATES = new Set(['connected', 'disconnected', 'failed']);
 export interface SessionEvents {
   signal: [signal: RtcSignal];
   voice: [on: boolean];
-  /** A clear error for this session's client input; the session keeps running unless `close` follows. */
-  error: [error: AppError];
+  /** A clear error for this session's client input; `fatal`: the session closes (`close` follows). */
+  rejected: [error: AppError, fatal: boolean];
   /** The data channel is open: the session may now receive the call's tracks. */
   ready: [];
   publish: [track: PublishedTrack];
@@ -389,7 +389,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   #reject(err: AppError, fatal: boolean): void {
     this.#logger.warn({errorId: err.id, reason: err.message}, 'rejected client input');
     this.#deps.metrics.incRTCErrors(this.#deps.groupID, err.id === 'app.rtc.invalid_ice' ? 'ice' : 'signaling');
-    this.emit('error', err);
+    this.emit('rejected', err, fatal);
     if (fatal) void this.close(err.message);
   }
 

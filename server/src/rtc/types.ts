@@ -52,9 +52,15 @@ export interface RtcServerEvents {
   close: [sessionID: string, reason: string];
   /**
    * Bad input from the session's client (invalid SDP or ICE, unknown data-channel message), with a
-   * stable `app.rtc.*` id. Informational: when the session cannot continue, `close` follows.
+   * stable `app.rtc.*` id, for the client to be told. `fatal`: the session cannot continue and `close`
+   * follows.
    */
-  error: [sessionID: string, error: AppError];
+  rejected: [sessionID: string, error: AppError, fatal: boolean];
+  /**
+   * The session's media was re-created (its media worker or node was lost): the client must drop its
+   * peer connection and negotiate a new one over the same websocket session (`rtc_reconnect`).
+   */
+  restart: [sessionID: string, reason: string];
 }
 
 export interface RtcServer extends TypedEmitter<RtcServerEvents> {

@@ -5,6 +5,7 @@
 import type {Socket as UdpSocket} from 'node:dgram';
 import {Socket as NetSocket} from 'node:net';
 import {AppError} from '../errors';
+import {setListenerErrorReporter} from '../events';
 import {createLogger, type Logger} from '../log';
 import type {RtcMetrics, RtpCounters} from '../metrics';
 import type {HostCandidate} from './iceMux';
@@ -85,9 +86,14 @@ function start(): void {
   if (!init || sfu || udpHandles.filter(Boolean).length < init.udp.length) return;
   const i = init;
   logger = createLogger({level: i.logLevel}).child({component: 'rtc', worker: i.index});
+  const log = logger;
+  setListenerErrorReporter((err, event) => log.error({err, event}, 'event listener failed'));
+  process.on('unhandledRejection', (reason) => log.error({err: reason}, 'unhandled promise rejection'));
   configureRtcNative(i.opts.native ?? 'auto');
   i.udp.forEach((u, k) => {
     const handle = udpHandles[k];
+    // A failed send without a callback surfaces as 'error' on the socket: one unreachable client must not end the worker.
+    handle.on('error', (err) => log.debug({err: err.message}, 'rtc socket error'));
     if (!makeSendOnly(handle)) logger!.warn('cannot stop the shared socket reading in this worker; relaying its datagrams');
     // Whatever this copy still reads (only before recvStop, or always without it) goes back to the primary.
     handle.on('message', (data, rinfo) => send({t: 'stray', socket: k, host: rinfo.address, port: rinfo.port, data: data.toString('base64')}));
@@ -105,7 +111,7 @@ function start(): void {
   server.on('signal', (sessionID, signal) => send({t: 'event', name: 'signal', sessionID, signal}));
   server.on('voice', (sessionID, on) => send({t: 'event', name: 'voice', sessionID, on}));
   server.on('close', (sessionID, reason) => send({t: 'event', name: 'close', sessionID, reason}));
-  server.on('error', (sessionID, error) => send({t: 'event', name: 'error', sessionID, error: serializeError(error)}));
+  server.on('rejected', (sessionID, error, fatal) => send({t: 'event', name: 'rejected', sessionID, error: serializeError(error), fatal}));
   const reader = new FrameReader((socket, sourceID, address, port, data) => {
     let source = sources.get(sourceID);
     if (address !== undefined) {
@@ -141,6 +147,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       };
       return reply;
     }
+    case 'ping':
+      return undefined;
     case 'close':
       await server.close();
       return undefined;

@@ -6,6 +6,9 @@
 // is most of the work, never crosses a process boundary. A call lives on one worker: its first session
 // picks the least loaded one. Processes rather than threads because the socket handle can be shared
 // (a worker thread would have to pass every outgoing packet back to the primary).
+// A worker that dies or stops answering the watchdog is killed and started again; its calls are
+// re-created at once on a live worker with their mute/screen/video state, and each client is told to
+// negotiate again (`restart` → rtc_reconnect), so nobody leaves the call.
 import {fork, type ChildProcess} from 'node:child_process';
 import type {Socket as UdpSocket} from 'node:dgram';
 import path from 'node:path';
@@ -14,7 +17,7 @@ import {AppError} from '../errors';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
 import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats, type RtpCounters} from '../metrics';
-import type {RtcServerOptions} from './options';
+import {DEFAULT_TIMEOUTS, type RtcServerOptions} from './options';
 import {describeCandidates, openRtcNetwork, type RtcNetwork, type RtcServerStats, type SessionSnapshot, type SfuDeps} from './server';
 import type {TcpMuxEndpoint} from './tcpMux';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from './types';
@@ -23,11 +26,27 @@ import {FrameWriter, workerOfUfrag, type CandidatePlan, type FromWorker, type To
 
 const RPC_TIMEOUT_MS = 30_000;
 const START_TIMEOUT_MS = 60_000;
-/** A worker that exits on its own is started again after this pause. */
+/** A worker that exits on its own is started again after this pause, doubled while it keeps dying young. */
 const RESTART_DELAY_MS = 1000;
+const MAX_RESTART_DELAY_MS = 30_000;
+/** A worker that ran this long before dying is not in a crash loop: its next restart is quick again. */
+const HEALTHY_RUN_MS = 60_000;
 
 export interface WorkerPoolDeps extends SfuDeps {
   workers: number;
+}
+
+/**
+ * What the primary keeps of a session: its worker, and what it needs to re-create it on another worker
+ * (its config and the state the signaling side gave it).
+ */
+interface PoolSession {
+  worker: MediaWorker;
+  readonly cfg: SessionConfig;
+  readonly callID: string;
+  muted: boolean;
+  screenStreamID: string | undefined;
+  videoStreamID: string | undefined;
 }
 
 /** How the primary starts a worker: the same runtime, with the TypeScript loader when running from source. */
@@ -52,12 +71,17 @@ class MediaWorker {
   #nextCall = 1;
   readonly #calls = new Map<number, {resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout}>();
   ready: Promise<void>;
+  readonly startedAt = Date.now();
+  /** It answered `ready` (the watchdog only watches started workers; a start has its own timeout). */
+  started = false;
   exited = false;
 
   constructor(index: number, pool: WorkerPoolServer) {
     this.index = index;
     const {file, execArgv} = workerEntry();
     this.child = fork(file, [], {execArgv, stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'json'});
+    // Failed sends and kills are reported here; the exit handler does the cleanup.
+    this.child.on('error', (err) => pool.onWorkerError(this, err));
     const pipe = this.child.stdio[4] as NetSocket;
     pipe.on('error', () => {});
     this.writer = new FrameWriter((chunk) => {
@@ -96,7 +120,11 @@ class MediaWorker {
       });
     });
     this.ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`media worker ${index} did not start`)), START_TIMEOUT_MS);
+      const timer = setTimeout(() => {
+        reject(new Error(`media worker ${index} did not start`));
+        // A worker stuck while starting is replaced like one that stopped answering (its exit restarts it).
+        this.child.kill('SIGKILL');
+      }, START_TIMEOUT_MS);
       const onMessage = (m: FromWorker) => {
         if (m.t !== 'ready') return;
         clearTimeout(timer);
@@ -109,7 +137,7 @@ class MediaWorker {
         reject(new Error(`media worker ${index} exited while starting`));
       });
     });
-    this.ready.catch(() => undefined);
+    this.ready.then(() => (this.started = true), () => undefined);
     this.child.on('message', (m: FromWorker) => {
       if (m.t === 'reply') {
         const call = this.#calls.get(m.id);
@@ -182,10 +210,13 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   readonly #logger: Logger;
   readonly #metrics: RtcMetrics;
   readonly #workers: MediaWorker[] = [];
-  readonly #sessions = new Map<string, {worker: MediaWorker; callID: string}>();
+  readonly #sessions = new Map<string, PoolSession>();
   readonly #callWorker = new Map<string, MediaWorker>();
   readonly #callSessions = new Map<string, number>();
   readonly #unregister: (() => void)[] = [];
+  /** Worker index → restarts in a row that died young (the crash-loop backoff). */
+  readonly #restarts = new Map<number, number>();
+  #watchdog: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(opts: RtcServerOptions, network: RtcNetwork, logger: Logger, deps: WorkerPoolDeps) {
@@ -220,6 +251,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       pool.#metrics.registerRTPCounters?.(pool.groupID, () => pool.#rtpCounters()) ?? (() => {}),
       pool.#metrics.registerWorkerStats?.(() => pool.workerStats()) ?? (() => {}),
     );
+    pool.#startWatchdog(opts.timeouts?.workerWatchdogMs ?? DEFAULT_TIMEOUTS.workerWatchdogMs);
     log.info({workers: deps.workers, udpPort: pool.udpPort}, 'rtc media workers ready');
     return pool;
   }
@@ -257,7 +289,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
     const worker = this.#placeCall(cfg.callID);
     // Reserved before the answer, so the call's next session lands on the same worker.
-    this.#sessions.set(cfg.sessionID, {worker, callID: cfg.callID});
+    this.#sessions.set(cfg.sessionID, {worker, cfg, callID: cfg.callID, muted: false, screenStreamID: undefined, videoStreamID: undefined});
     this.#callSessions.set(cfg.callID, (this.#callSessions.get(cfg.callID) ?? 0) + 1);
     worker.sessions.add(cfg.sessionID);
     try {
@@ -274,12 +306,19 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       this.#logger.debug({sessionID: msg?.sessionID, type: msg?.type}, 'rtc message for an unknown session');
       return;
     }
+    noteState(entry, msg);
     entry.worker.post({t: 'send', msg});
   }
 
   async closeSession(sessionID: string): Promise<void> {
     const entry = this.#sessions.get(sessionID);
     if (!entry) return;
+    if (entry.worker.exited) {
+      // Its worker is gone and the session is waiting to be re-created: nothing else will report it closed.
+      this.#forget(sessionID);
+      this.emit('close', sessionID, 'closed by the server');
+      return;
+    }
     await entry.worker.call({method: 'closeSession', sessionID}).catch(() => undefined);
   }
 
@@ -313,6 +352,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#watchdog);
     for (const un of this.#unregister) un();
     await Promise.all(this.#workers.map(async (w) => {
       if (w.exited) return;
@@ -336,12 +376,16 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   // ---- called by MediaWorker
 
+  onWorkerError(worker: MediaWorker, err: Error): void {
+    this.#logger.warn({worker: worker.index, err: err.message}, 'media worker process error');
+  }
+
   onWorkerMessage(worker: MediaWorker, m: FromWorker): void {
     switch (m.t) {
       case 'event':
         if (m.name === 'signal') this.emit('signal', m.sessionID, m.signal);
         else if (m.name === 'voice') this.emit('voice', m.sessionID, m.on);
-        else if (m.name === 'error') this.emit('error', m.sessionID, new AppError(m.error.id, m.error.message, m.error.status));
+        else if (m.name === 'rejected') this.emit('rejected', m.sessionID, new AppError(m.error.id, m.error.message, m.error.status), m.fatal);
         else {
           if (this.#sessions.get(m.sessionID)?.worker === worker) this.#forget(m.sessionID);
           this.emit('close', m.sessionID, m.reason);
@@ -369,22 +413,108 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   onWorkerExit(worker: MediaWorker, code: number | null, signal: string | null): void {
-    const lost = [...worker.sessions];
-    for (const id of lost) this.#forget(id);
+    const lost = [...worker.sessions].map((id) => this.#sessions.get(id)).filter((e): e is PoolSession => e?.worker === worker);
     for (const [k, socket] of this.network.udp.sockets.entries()) {
       const endpoint = worker.udpEndpoints[k];
       if (endpoint) socket.releaseSources(endpoint, [...(worker.sourceIDs[k]?.keys() ?? [])]);
     }
-    for (const id of lost) this.emit('close', id, 'media worker exited');
-    if (this.#closed) return;
-    this.#logger.error({worker: worker.index, code, signal, sessions: lost.length}, 'media worker exited; starting it again');
+    for (const [callID, w] of this.#callWorker) if (w === worker) this.#callWorker.delete(callID);
+    if (this.#closed) {
+      for (const e of lost) {
+        this.#forget(e.cfg.sessionID);
+        this.emit('close', e.cfg.sessionID, 'media worker exited');
+      }
+      return;
+    }
+    const young = Date.now() - worker.startedAt < HEALTHY_RUN_MS;
+    const delay = young ? Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (this.#restarts.get(worker.index) ?? 0)) : RESTART_DELAY_MS;
+    this.#restarts.set(worker.index, young ? (this.#restarts.get(worker.index) ?? 0) + 1 : 0);
+    this.#logger.error({worker: worker.index, code, signal, sessions: lost.length, restartInMs: delay},
+      'media worker exited; starting it again and moving its calls');
     const i = this.#workers.indexOf(worker);
     setTimeout(() => {
-      if (this.#closed || i < 0) return;
+      if (this.#closed || i < 0 || this.#workers[i] !== worker) return;
       const next = new MediaWorker(worker.index, this);
       this.#workers[i] = next;
       next.ready.catch((err: unknown) => this.#logger.error({err, worker: worker.index}, 'media worker did not restart'));
-    }, RESTART_DELAY_MS).unref();
+    }, delay).unref();
+    void this.#recover(lost, `media worker ${worker.index} ${signal ? `was killed (${signal})` : `exited (${code})`}`);
+  }
+
+  /**
+   * Re-creates the sessions of a lost worker, a call at a time, on a live worker (the restarted one when
+   * no other is left), restores their state and asks their clients to negotiate again. A session that
+   * cannot be re-created is closed as before.
+   */
+  async #recover(lost: PoolSession[], reason: string): Promise<void> {
+    const byCall = new Map<string, PoolSession[]>();
+    for (const e of lost) byCall.set(e.callID, [...(byCall.get(e.callID) ?? []), e]);
+    for (const [callID, sessions] of byCall) {
+      let worker: MediaWorker | undefined;
+      try {
+        worker = await this.#liveWorkerFor(callID);
+      } catch (err) {
+        this.#logger.error({err: (err as Error).message, callID}, 'no media worker to move a call to');
+      }
+      for (const e of sessions) {
+        const id = e.cfg.sessionID;
+        if (this.#sessions.get(id) !== e) continue; // closed meanwhile
+        if (!worker || this.#closed) {
+          this.#forget(id);
+          this.emit('close', id, 'media worker exited');
+          continue;
+        }
+        e.worker.sessions.delete(id);
+        e.worker = worker;
+        worker.sessions.add(id);
+        try {
+          await worker.call({method: 'initSession', cfg: e.cfg});
+        } catch (err) {
+          this.#logger.warn({err: (err as Error).message, sessionID: id, callID}, 're-creating a session on another media worker failed');
+          if (this.#sessions.get(id) === e) {
+            this.#forget(id);
+            this.emit('close', id, 'media worker exited');
+          }
+          continue;
+        }
+        if (this.#sessions.get(id) !== e) {
+          await worker.call({method: 'closeSession', sessionID: id}).catch(() => undefined);
+          continue;
+        }
+        for (const msg of restoreMessages(e)) worker.post({t: 'send', msg});
+        this.#logger.info({sessionID: id, callID, worker: worker.index}, 'session re-created on a media worker; client told to renegotiate');
+        this.emit('restart', id, reason);
+      }
+    }
+  }
+
+  /** A live, started worker for a call: where it already lives, else the least loaded; waits for a restart if none is up. */
+  async #liveWorkerFor(callID: string): Promise<MediaWorker> {
+    const deadline = Date.now() + START_TIMEOUT_MS + MAX_RESTART_DELAY_MS;
+    for (;;) {
+      if (this.#closed) throw new AppError('app.rtc.server_closed', 'rtc server is closed', 503);
+      // A worker that is up now, rather than one still starting (it may never finish).
+      if (this.#workers.some((w) => w.started && !w.exited)) return this.#placeCall(callID, true);
+      if (Date.now() > deadline) throw new AppError('app.rtc.no_worker', 'no media worker is running', 503);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Pings every started worker; one that does not answer in time is killed (its exit restarts it). */
+  #startWatchdog(timeoutMs: number): void {
+    const inFlight = new Set<MediaWorker>();
+    this.#watchdog = setInterval(() => {
+      for (const w of this.#workers) {
+        if (!w.started || w.exited || inFlight.has(w)) continue;
+        inFlight.add(w);
+        w.call({method: 'ping'}, timeoutMs).catch((err: AppError) => {
+          if (w.exited || this.#closed || err.id !== 'app.rtc.worker_timeout') return;
+          this.#logger.error({worker: w.index, pid: w.child.pid, timeoutMs}, 'media worker stopped answering; killing it');
+          w.child.kill('SIGKILL');
+        }).finally(() => inFlight.delete(w));
+      }
+    }, Math.max(50, Math.floor(timeoutMs / 3)));
+    this.#watchdog.unref();
   }
 
   // ---- internals
@@ -395,11 +525,11 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     return w && !w.exited ? w : undefined;
   }
 
-  /** A call's worker: the one it already lives on, else the one with the fewest sessions. */
-  #placeCall(callID: string): MediaWorker {
+  /** A call's worker: the one it already lives on, else the one with the fewest sessions (`started`: among those up). */
+  #placeCall(callID: string, started = false): MediaWorker {
     const current = this.#callWorker.get(callID);
-    if (current && !current.exited) return current;
-    const live = this.#workers.filter((w) => !w.exited);
+    if (current && !current.exited && (!started || current.started)) return current;
+    const live = this.#workers.filter((w) => !w.exited && (!started || w.started));
     if (live.length === 0) throw new AppError('app.rtc.no_worker', 'no media worker is running', 503);
     const chosen = live.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
     this.#callWorker.set(callID, chosen);
@@ -432,4 +562,38 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
     return out;
   }
+}
+
+/** Keeps what the signaling side told a session, so it can be re-created elsewhere in the same state. */
+function noteState(e: PoolSession, msg: RtcInbound): void {
+  switch (msg.type) {
+    case 'mute':
+    case 'unmute':
+      e.muted = msg.type === 'mute';
+      break;
+    case 'screen_on':
+      e.screenStreamID = (msg.data as {screenStreamID?: unknown} | undefined)?.screenStreamID as string | undefined;
+      break;
+    case 'screen_off':
+      e.screenStreamID = undefined;
+      break;
+    case 'video_on':
+      e.videoStreamID = (msg.data as {videoStreamID?: unknown} | undefined)?.videoStreamID as string | undefined;
+      break;
+    case 'video_off':
+      e.videoStreamID = undefined;
+      break;
+    default:
+      break;
+  }
+}
+
+/** The messages that put a re-created session back in the state it had. */
+function restoreMessages(e: PoolSession): RtcInbound[] {
+  const sessionID = e.cfg.sessionID;
+  // A new SFU session starts unmuted, as the lost one did.
+  const out: RtcInbound[] = e.muted ? [{sessionID, type: 'mute'}] : [];
+  if (typeof e.screenStreamID === 'string') out.push({sessionID, type: 'screen_on', data: {screenStreamID: e.screenStreamID}});
+  if (typeof e.videoStreamID === 'string') out.push({sessionID, type: 'video_on', data: {videoStreamID: e.videoStreamID}});
+  return out;
 }

@@ -32,6 +32,8 @@ export type WorkerRequest =
   | {method: 'closeSession'; sessionID: string}
   | {method: 'inspect'; sessionID: string}
   | {method: 'stats'}
+  /** The watchdog's liveness check: answered at once by a worker whose event loop runs. */
+  | {method: 'ping'}
   | {method: 'close'};
 
 export type ToWorker =
@@ -47,7 +49,7 @@ export type RtcEventMessage =
   | {t: 'event'; name: 'signal'; sessionID: string; signal: RtcSignal}
   | {t: 'event'; name: 'voice'; sessionID: string; on: boolean}
   | {t: 'event'; name: 'close'; sessionID: string; reason: string}
-  | {t: 'event'; name: 'error'; sessionID: string; error: SerializedError};
+  | {t: 'event'; name: 'rejected'; sessionID: string; error: SerializedError; fatal: boolean};
 
 export type FromWorker =
   | {t: 'ready'}
