@@ -1,6 +1,6 @@
 // Three nodes as separate processes on one PostgreSQL (clustered mode): a call is pinned to the node
 // that took its first join, users on other nodes talk through it, every event reaches everyone
-// whichever node holds their websocket, an SDP offer larger than a NOTIFY crosses the bus, and 40
+// whichever node holds their websocket (a refusal of bad SDP too), an SDP offer larger than a NOTIFY crosses the bus, and 40
 // concurrent joins spread over the nodes make exactly one call with one host.
 import {api} from '../support/calls-client';
 import {callOf, waitUntil} from '../support/fixtures';
@@ -47,6 +47,15 @@ describe('clustered mode, three nodes', () => {
     await b.ws.waitFor('user_reacted', (e) => e.data.session_id === a.sessionID);
     await b.ws.waitFor('user_voice_on', (e) => e.data.session_id === a.sessionID);
     await a.ws.waitFor('user_voice_on', (e) => e.data.session_id === b.sessionID);
+
+    // SDP the SFU (node 1) rejects, from B on node 2: the refusal crosses the bus to B only; nothing else changes.
+    b.ws.sendSDP({type: 'offer', sdp: 'not sdp'});
+    const refused = await b.ws.waitFor('error', (e) => e.data.id === 'app.rtc.invalid_sdp');
+    expect(refused.data.connID).toBeUndefined();
+    expect(a.ws.received('error')).toEqual([]);
+    const since = Date.now();
+    await b.waitHearing(a.sessionID, 10, 10_000, since);
+    await a.waitHearing(b.sessionID, 10, 10_000, since);
 
     // Carol (not in the call) watches the channel from node 3: the REST state and channel events agree.
     const state = await api(n3.url, c.world.users.carol.token, 'GET', `/plugins/com.mattermost.calls/${ch}`);
