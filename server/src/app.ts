@@ -15,13 +15,16 @@ import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
 import {ConfigService} from './config/service';
 import type {CallsConfig} from './config/types';
-import {createHttpServer} from './http/server';
+import {clientAddress, trustedProxyHeaders} from './http/client-address';
+import {isOriginAllowed, refuseUpgrade} from './http/origin';
+import {createHttpServer, type HttpLimits, httpLimitsFromEnv} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
 import {CallsMetrics, type RtcMetrics} from './metrics';
 import {instrumentRepository} from './metrics/store';
 import {type Logger, silentLogger} from './log';
 import {StandaloneDirectory} from './platform/standalone/directory';
+import {LoginGuard, type LoginGuardSettings} from './platform/standalone/login-guard';
 import {registerStandaloneRoutes} from './platform/standalone/routes';
 import {type SeedResult, seedStandalone} from './platform/standalone/seed';
 import type {RtcServer} from './rtc/types';
@@ -64,6 +67,10 @@ export interface AppOptions {
   nodeID?: string;
   /** Prometheus metrics; a fresh registry by default. */
   metrics?: CallsMetrics;
+  /** Login backoff and password-hash bound (defaults in platform/standalone/login-guard.ts). */
+  loginGuard?: LoginGuardSettings;
+  /** HTTP timeouts and connection caps, over the defaults and MM_CALLS_HTTP_* (http/server.ts). */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 export interface App {
@@ -113,7 +120,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const hub = new Hub({logger, channelMemberIDs: (id) => platformRef!.getChannelMemberIDs(id)});
     const port = opts.port ?? 8065;
     const host = opts.host ?? '0.0.0.0';
-    const http = createHttpServer({logger});
+    const trustedHeaders = trustedProxyHeaders(env.MM_CALLS_TRUSTED_PROXY_IP_HEADER);
+    const http = createHttpServer({logger, limits: {...httpLimitsFromEnv(env), ...opts.httpLimits}});
     cleanups.push(() => http.close());
 
     // The site URL depends on the bound port when it is ephemeral; resolve it lazily.
@@ -163,6 +171,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
     cleanups.push(() => ws.close());
     http.server.on('upgrade', (req, socket, head) => {
+      if (!isOriginAllowed(req.headers, siteURL)) {
+        log.debug({origin: String(req.headers.origin).slice(0, 200)}, 'websocket refused: foreign Origin');
+        return refuseUpgrade(socket);
+      }
       if (!ws.handleUpgrade(req, socket, head)) socket.destroy();
     });
 
@@ -180,6 +192,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       adminConfig: {get: () => adminConfigView(config), save: (v) => saveAdminConfig(config, v)},
       executeCallCommand: (uid, ch, team, command) => executeCallCommand(dir, uid, ch, team, command),
       pluginWebapp: {id: PLUGIN_ID, version: PLUGIN_VERSION, bundlePath: `/static/plugins/${PLUGIN_ID}/main.js`},
+      loginGuard: new LoginGuard(clock, opts.loginGuard), clientAddress: (req) => clientAddress(req, trustedHeaders),
     });
     serveWebapp(http, opts.webappDist ?? path.join(REPO_ROOT, 'webapp/dist'));
 

@@ -6,6 +6,7 @@ import {clusterSettingsFromEnv} from './cluster';
 import {ConfigError} from './config/validate';
 import {setListenerErrorReporter} from './events';
 import {createLogger} from './log';
+import {loginsBanner} from './platform/standalone/initial-passwords';
 import {createRtcServer, rtcEnvOverrides, rtcOptionsFromConfig} from './rtc';
 
 function intEnv(name: string, fallback: number): number {
@@ -69,8 +70,10 @@ async function main(): Promise<void> {
     lines.push(`  cluster: ${mode === 'clustered' ? 'clustered' : 'single handler'}, node ${app.coordination.nodeID}${clusterSettingsFromEnv(process.env).isHandler ? ' (the calls handler)' : ''}`);
   }
   if (app.seed) {
-    lines.push(`  logins (username / password)${app.seed.created ? '' : ' — seeded earlier'}:`);
-    for (const u of app.seed.users) lines.push(`    ${u.username.padEnd(6)} / ${app.seed.created ? u.password : '(as set then)'}${u.admin ? '   system admin' : ''}`);
+    // Under a supervisor stdout is the log: passwords go to the terminal only, else to a 0600 file.
+    const logins = loginsBanner(app.seed, {tty: Boolean(process.stdout.isTTY), dataDir});
+    lines.push(...logins.lines);
+    if (logins.file) logger.info({file: logins.file}, 'seeded users\' passwords written');
   }
   if (!app.config.get().DefaultEnabled) lines.push('  test mode is on: only system admins can start calls (System Console › Calls › Test mode)');
   lines.push('  Ctrl-C ends active calls and stops.', '');

@@ -268,13 +268,18 @@ test('the websocket is cut and restored within 30 s: the call goes on and audio 
     }
 });
 
-test('admin page renders the settings schema with the plugin\'s settings and saves them', async () => {
+test('admin page renders the settings schema with the plugin\'s settings and saves them; secrets stay masked and kept', async () => {
     const [admin] = await users('admin');
+    await server!.app.config.save({TURNStaticAuthSecret: 'e2e-turn-secret'});
     await admin.page.click('#sidebar-admin-console');
     await admin.page.waitForSelector('#admin-section-GeneralSettings');
     for (const section of ['GeneralSettings', 'RTCDService', 'RTCServer', 'ICEAndTURN', 'CallRecordings']) {
         await admin.page.waitForSelector(`#admin-section-${section}`);
     }
+    // The secret field shows the server's mask, and the secret is nowhere in the page.
+    const secret = admin.page.locator('[data-testid=calls-admin-setting-TURNStaticAuthSecret] input');
+    await expect(secret.inputValue()).resolves.toBe('*'.repeat(32));
+    await expect(admin.page.content()).resolves.not.toContain('e2e-turn-secret');
     const max = admin.page.locator('[data-testid=calls-admin-setting-MaxCallParticipants] input');
     await max.fill('7');
     await admin.page.click('#saveSetting');
@@ -284,6 +289,9 @@ test('admin page renders the settings schema with the plugin\'s settings and sav
     await expect(admin.page.locator('[data-testid=calls-admin-setting-MaxCallParticipants] input').inputValue()).resolves.toBe('7');
     const cfg = await admin.page.evaluate(async () => (await fetch('/plugins/com.mattermost.calls/config')).json());
     expect(cfg.MaxCallParticipants).toBe(7);
+    // Saving the other settings sent the mask back: the stored secret is unchanged.
+    expect(server!.app.config.get().TURNStaticAuthSecret).toBe('e2e-turn-secret');
+    await expect(secret.inputValue()).resolves.toBe('*'.repeat(32));
 });
 
 async function dmName(p: UserPage): Promise<string> {

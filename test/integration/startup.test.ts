@@ -53,10 +53,16 @@ test('an invalid environment override stops the start with a message naming the 
 
 test('Ctrl-C ends active calls, closes the store and exits 0', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-start-'));
+  let server: ReturnType<typeof startServer> | null = null;
   try {
-    const s = startServer({MM_CALLS_DATA_DIR: dataDir, MM_CALLS_DEFAULT_ENABLED: 'true'});
+    const s = (server = startServer({MM_CALLS_DATA_DIR: dataDir, MM_CALLS_DEFAULT_ENABLED: 'true'}));
     const url = await s.url;
-    expect(s.output()).toContain('alice  / alice');
+    // stdout is a pipe here, as under a supervisor: the passwords go to a 0600 file, the banner says where.
+    const file = path.join(dataDir, 'initial-passwords.txt');
+    expect(s.output()).not.toContain('alice  / alice');
+    expect(s.output()).toContain(`passwords are in ${file}`);
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(file, 'utf8')).toContain('alice  / alice');
     const alice = await login(url, 'alice');
     const teams = await api(url, alice.token, 'GET', '/api/v4/users/me/teams');
     const chans = await api(url, alice.token, 'GET', `/api/v4/users/me/teams/${teams.body[0].id}/channels`);
@@ -79,6 +85,8 @@ test('Ctrl-C ends active calls, closes the store and exits 0', async () => {
       await store.close();
     }
   } finally {
+    // A failed assertion must not leave the server process behind.
+    if (server && server.child.exitCode === null && server.child.signalCode === null) server.child.kill('SIGKILL');
     fs.rmSync(dataDir, {recursive: true, force: true});
   }
 });

@@ -6,6 +6,7 @@ import type {CallsService, HostAction} from '../calls/service';
 import type {CallsPublisher} from '../calls/publish';
 import {buildClientConfig, credentialLessTURN} from '../config/client';
 import {PLUGIN_ID, PLUGIN_VERSION} from '../config/schema';
+import {maskSecrets} from '../config/secrets';
 import type {ConfigService} from '../config/service';
 import {AppError, badRequest, forbidden, notFound} from '../errors';
 import {parseBody, requireSession} from '../http/server';
@@ -79,14 +80,15 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
     const cfg = d.config.get();
     const client = buildClientConfig(cfg, d.platform.license(), process.env.MM_CALLS_GROUP_CALLS_ALLOWED === 'true');
     if (await d.platform.isSystemAdmin(uid)) {
-      return {...cfg, ...client};
+      // Upstream sends admins the secrets too; nothing in the webapp needs them, so they stay masked.
+      return {...maskSecrets(cfg), ...client};
     }
     return client;
   });
 
   app.get(`${P}/env`, async (req) => {
     await requireAdmin(await user(req));
-    return d.config.envOverrides();
+    return maskSecrets(d.config.envOverrides());
   });
 
   app.get(`${P}/stats`, async (req) => {
@@ -156,7 +158,8 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
 
   app.post<{Params: {channel_id: string}}>(`${P}/calls/:channel_id/dismiss-notification`, async (req) => {
     const uid = await user(req);
-    if (!isValidId(req.params.channel_id)) throw badRequest('app.calls.invalid_channel_id', 'invalid channel id');
+    // Checked before the call is looked up: a non-member learns nothing about the channel's call.
+    await requireRead(uid, req.params.channel_id);
     await d.calls.dismissNotification(uid, req.params.channel_id);
     return success();
   });

@@ -1,8 +1,10 @@
 // The System Console's view of our settings: Mattermost stores plugin settings with lower-cased keys
-// and ICEServersConfigs as a JSON string. Converts both ways and maps validation errors to 400.
+// and ICEServersConfigs as a JSON string. Converts both ways, masks secrets (config/secrets.ts) and maps
+// validation errors to 400.
 import {badRequest} from '../errors';
 import type {ConfigService} from './service';
 import {ALL_KEYS} from './schema';
+import {isUnchangedSecret, shownValue} from './secrets';
 import {ConfigError} from './validate';
 
 const BY_LOWER = new Map(ALL_KEYS.map((k) => [k.toLowerCase(), k]));
@@ -12,7 +14,8 @@ export function adminConfigView(config: ConfigService): Record<string, unknown> 
   const out: Record<string, unknown> = {};
   for (const key of ALL_KEYS) {
     const v = cfg[key];
-    out[key.toLowerCase()] = key === 'ICEServersConfigs' ? JSON.stringify(v) : key === 'ICEServers' ? (v as string[]).join(',') : v;
+    const shown = shownValue(key, v);
+    out[key.toLowerCase()] = shown !== v ? shown : key === 'ICEServersConfigs' ? JSON.stringify(v) : key === 'ICEServers' ? (v as string[]).join(',') : v;
   }
   return out;
 }
@@ -22,6 +25,7 @@ export async function saveAdminConfig(config: ConfigService, values: Record<stri
   for (const [k, v] of Object.entries(values)) {
     const key = BY_LOWER.get(k.toLowerCase());
     if (!key) throw badRequest('app.calls.config.invalid', `unknown setting ${k.slice(0, 64)}`);
+    if (isUnchangedSecret(key, v)) continue;
     canonical[key] = v;
   }
   try {

@@ -1,5 +1,5 @@
 import type {IncomingMessage} from 'node:http';
-import {clientAddress, trustedProxyHeaders} from './client-address';
+import {addressBlock, clientAddress, trustedProxyHeaders} from './client-address';
 
 function req(remoteAddress: string | undefined, headers: Record<string, string | string[]> = {}): Pick<IncomingMessage, 'headers' | 'socket'> {
   return {headers, socket: {remoteAddress} as IncomingMessage['socket']};
@@ -25,5 +25,17 @@ describe('clientAddress', () => {
 
   it('drops header names that are not header names', () => {
     expect(trustedProxyHeaders(' X-Real-IP ,, bad header ,x-forwarded-for')).toEqual(['x-real-ip', 'x-forwarded-for']);
+  });
+});
+
+describe('addressBlock', () => {
+  it('keeps an IPv4 address and groups IPv6 addresses by their /64', () => {
+    expect(addressBlock('198.51.100.7')).toBe('198.51.100.7');
+    expect(addressBlock('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('2001:0DB8:0001:0002:ffff:ffff:ffff:ffff')).toBe('2001:db8:1:2::/64');
+    expect(addressBlock('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressBlock('::1')).toBe('0:0:0:0::/64');
+    expect(addressBlock('64:ff9b::198.51.100.7')).toBe('64:ff9b:0:0::/64');
+    expect(addressBlock('unknown')).toBe('unknown');
   });
 });

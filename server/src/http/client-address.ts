@@ -29,3 +29,18 @@ export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, 
   const remote = req.socket?.remoteAddress;
   return remote ? normalise(remote) : 'unknown';
 }
+
+/**
+ * The key per-address limits count by: an IPv4 address as is, an IPv6 address by its /64 (one customer's
+ * network, where every address is theirs to pick), anything else as is.
+ */
+export function addressBlock(address: string): string {
+  if (isIP(address) !== 6) return address;
+  const [head, tail = ''] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  // A dotted IPv4 tail (::ffff:1.2.3.4) is one item but two groups.
+  const missing = 8 - left.length - right.length - (address.includes('.') ? 1 : 0);
+  const groups = [...left, ...Array<string>(Math.max(0, missing)).fill('0'), ...right];
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

@@ -1,11 +1,14 @@
 // The HTTP server: fastify with our error shape ({id, message, status_code}), a 1 MiB body limit,
+// timeouts and connection caps (a client holding sockets open cannot exhaust the server), and the
 // authentication helpers shared by the plugin API and the standalone platform routes.
+import type {Socket} from 'node:net';
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify';
 import {z} from 'zod';
 import {AppError, badRequest, toAppError, unauthorized} from '../errors';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenSourceFromRequest} from './auth';
+import {addressBlock} from './client-address';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -16,19 +19,77 @@ declare module 'fastify' {
   }
 }
 
+export interface HttpLimits {
+  /** Time to receive a request's headers; a client sending them slowly is cut off after it. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, body included (not the response, nor an upgraded websocket). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (above the 60 s of common load balancers). */
+  keepAliveTimeoutMs: number;
+  /** How often incomplete requests are checked against the two timeouts above. */
+  timeoutCheckIntervalMs: number;
+  /** Open connections (websockets included); further ones are closed at once. */
+  maxConnections: number;
+  /** Open connections per client address (an IPv6 client by its /64); 0 = no cap. */
+  maxConnectionsPerIP: number;
+}
+
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 72_000,
+  timeoutCheckIntervalMs: 1000,
+  maxConnections: 10_000,
+  maxConnectionsPerIP: 500,
+};
+
+/**
+ * The caps from MM_CALLS_HTTP_MAX_CONNECTIONS and MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP. Behind a trusted
+ * proxy (MM_CALLS_TRUSTED_PROXY_IP_HEADER) every connection comes from the proxy, so the per-address cap
+ * is off unless set explicitly.
+ */
+export function httpLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<HttpLimits> {
+  const int = (name: string): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    if (!/^\d{1,9}$/.test(raw.trim())) throw new Error(`invalid ${name}: "${raw.slice(0, 32)}" is not a non-negative integer`);
+    return Number(raw.trim());
+  };
+  const out: Partial<HttpLimits> = {};
+  const total = int('MM_CALLS_HTTP_MAX_CONNECTIONS');
+  if (total !== undefined) out.maxConnections = total;
+  const perIP = int('MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP');
+  if (perIP !== undefined) out.maxConnectionsPerIP = perIP;
+  else if (env.MM_CALLS_TRUSTED_PROXY_IP_HEADER?.trim()) out.maxConnectionsPerIP = 0;
+  return out;
+}
+
 export interface HttpServerOptions {
   logger: Logger;
+  limits?: Partial<HttpLimits>;
 }
 
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const log = opts.logger.child({module: 'http'});
+  const limits = {...DEFAULT_HTTP_LIMITS, ...opts.limits};
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
     // Clients disconnecting mid-request must not surface as errors.
     return503OnClosing: true,
     forceCloseConnections: true,
+    // Node checks these only for requests in progress: an upgraded websocket is no longer one.
+    http: {headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs},
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Malformed URLs and the like: our error shape, not fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      void (reply as FastifyReply).status(400).type('application/json').send(badRequest('api.context.invalid_url_param.app_error', 'invalid request URL').toJSON());
+      log.debug({err: err.message}, 'request refused by the router');
+    },
   });
+  if (limits.maxConnections > 0) app.server.maxConnections = limits.maxConnections;
+  if (limits.maxConnectionsPerIP > 0) capConnectionsPerAddress(app, limits.maxConnectionsPerIP, log);
 
   app.setErrorHandler((err: unknown, req, reply) => {
     const fe = err as {statusCode?: number; code?: string; message?: string};
@@ -59,6 +120,28 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
 
   return app;
+}
+
+/** Closes a new connection when its address already has `max` open (checked before any byte is read). */
+function capConnectionsPerAddress(app: FastifyInstance, max: number, log: Logger): void {
+  const open = new Map<string, number>();
+  let refused = 0;
+  app.server.on('connection', (socket: Socket) => {
+    const key = addressBlock((socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.)/, ''));
+    const n = open.get(key) ?? 0;
+    if (n >= max) {
+      // Logged once per hundred so a flood does not become a log flood.
+      if (refused++ % 100 === 0) log.warn({address: key, max}, 'connection refused: too many open connections from this address');
+      socket.destroy();
+      return;
+    }
+    open.set(key, n + 1);
+    socket.once('close', () => {
+      const left = (open.get(key) ?? 1) - 1;
+      if (left > 0) open.set(key, left);
+      else open.delete(key);
+    });
+  });
 }
 
 /** Authenticates the request (token header or cookie + CSRF header for writes) or throws 401. */

@@ -12,7 +12,7 @@ import type {StandaloneChannelsTable, StandalonePostsTable, StandaloneUsersTable
 import type {EventPublisher} from '../../ws/types';
 import type {LicenseInfo} from '../../config/client';
 import type {AuthSession, Channel, ChannelMember, ChannelPermission, ChannelType, NewPost, Platform, Post, Team, User} from '../types';
-import {hashPassword, verifyPassword} from './passwords';
+import {hashPassword, verifyNobodysPassword, verifyPassword} from './passwords';
 
 const TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
 
@@ -81,7 +81,8 @@ export class StandaloneDirectory implements Platform {
     const row = await this.#db.selectFrom('standalone_users').selectAll()
       .where((eb) => eb.or([eb('username', '=', loginID.toLowerCase()), eb('email', '=', loginID.toLowerCase())]))
       .executeTakeFirst();
-    if (!row || Number(row.delete_at) > 0 || !(await verifyPassword(password, row.password_hash))) {
+    const ok = row ? await verifyPassword(password, row.password_hash) : await verifyNobodysPassword(password);
+    if (!row || !ok || Number(row.delete_at) > 0) {
       throw new AppError('api.user.login.invalid_credentials_email_username', 'Enter a valid email or username and/or password.', 401);
     }
     const token = randomBytes(24).toString('hex');

@@ -22,3 +22,11 @@ export async function verifyPassword(password: string, hash: string): Promise<bo
   const actual = await scryptAsync(password, Buffer.from(saltB64, 'base64'));
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
+
+const NOBODY_SALT = randomBytes(16);
+
+/** Costs what verifyPassword costs and fails: an unknown login name must not answer faster than a known one. */
+export async function verifyNobodysPassword(password: string): Promise<false> {
+  await scryptAsync(password, NOBODY_SALT);
+  return false;
+}

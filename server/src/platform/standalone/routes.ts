@@ -1,14 +1,17 @@
 // The subset of Mattermost's /api/v4 REST API that the webapp and the standalone host page use,
 // served by the built-in directory. Shapes follow @mattermost/types; errors are {id, message, status_code}.
+import type {IncomingMessage} from 'node:http';
 import type {FastifyInstance, FastifyRequest} from 'fastify';
 import {z} from 'zod';
 import {AppError, badRequest, forbidden, notFound} from '../../errors';
 import {AUTH_COOKIE} from '../../http/auth';
+import {addressBlock} from '../../http/client-address';
 import {parseBody, requireSession, sendJSON} from '../../http/server';
 import {isValidId} from '../../ids';
 import type {Channel, User} from '../types';
 import type {StandaloneDirectory} from './directory';
 import {avatarSVG} from './avatar';
+import {type LoginGuard, LoginRefused} from './login-guard';
 
 export interface StandaloneRoutesDeps {
   dir: StandaloneDirectory;
@@ -21,6 +24,10 @@ export interface StandaloneRoutesDeps {
   /** POST /api/v4/commands/execute for /call. */
   executeCallCommand(userID: string, channelID: string, teamID: string, command: string, rootID: string): Promise<{response_type: string; text: string}>;
   pluginWebapp: {id: string; version: string; bundlePath: string};
+  /** Backoff and concurrency bound of POST /api/v4/users/login. */
+  loginGuard: LoginGuard;
+  /** The client's address (behind a trusted proxy, from its header). */
+  clientAddress(req: IncomingMessage): string;
 }
 
 const loginSchema = z.object({login_id: z.string().min(1).max(128), password: z.string().min(1).max(256)});
@@ -71,7 +78,15 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
 
   app.post('/api/v4/users/login', async (req, reply) => {
     const body = parseBody(loginSchema, req.body);
-    const {user, token} = await dir.login(body.login_id, body.password);
+    let session: Awaited<ReturnType<typeof dir.login>>;
+    try {
+      session = await d.loginGuard.attempt({loginID: body.login_id, address: addressBlock(d.clientAddress(req.raw))},
+        () => dir.login(body.login_id, body.password));
+    } catch (err) {
+      if (!(err instanceof LoginRefused)) throw err;
+      return reply.status(err.status).header('Retry-After', String(err.retryAfterSec)).type('application/json').send(err.toJSON());
+    }
+    const {user, token} = session;
     const secure = req.protocol === 'https';
     const attrs = `Path=/; SameSite=Lax${secure ? '; Secure' : ''}`;
     void reply.header('Token', token);

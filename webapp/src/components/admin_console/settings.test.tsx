@@ -3,7 +3,7 @@ import {fireEvent, render, screen} from '@testing-library/react';
 import React from 'react';
 import {Provider} from 'react-redux';
 
-import {allSettingKeys, makeSettingComponent, validateICEServers} from './settings';
+import {allSettingKeys, FAKE_SETTING, makeSettingComponent, validateICEServers} from './settings';
 import {action} from '../../state/reducer';
 import {makeStore} from '../../testing/store';
 import {PluginIntlProvider} from '../../utils/intl';
@@ -84,5 +84,16 @@ describe('admin console settings', () => {
         expect(validateICEServers('[')).not.toBeNull();
         renderSetting('ICEServersConfigs', {value: '[{"nope":1}]'});
         expect(screen.getByText(/Invalid value/)).toBeInTheDocument();
+    });
+
+    test('a set secret shows as the server\'s mask: hidden in a password field, and not an invalid ICE list', () => {
+        expect(FAKE_SETTING).toBe('*'.repeat(32));
+        renderSetting('TURNStaticAuthSecret', {value: FAKE_SETTING});
+        const secret = screen.getByTestId('calls-admin-setting-TURNStaticAuthSecret').querySelector('input')!;
+        expect(secret).toHaveAttribute('type', 'password');
+        expect(secret).toHaveValue(FAKE_SETTING);
+        renderSetting('ICEServersConfigs', {value: FAKE_SETTING});
+        expect(screen.getByTestId('calls-admin-setting-ICEServersConfigs').querySelector('textarea')).toHaveValue(FAKE_SETTING);
+        expect(screen.queryByText(/Invalid value/)).not.toBeInTheDocument();
     });
 });

@@ -55,8 +55,14 @@ function rtcdURLFrom(config: Record<string, unknown> | undefined): string {
     return typeof v === 'string' ? v : '';
 }
 
+/**
+ * What the server shows in place of a set secret (Mattermost's FakeSetting). Saved back unchanged, it keeps the
+ * stored value, so it is a valid value of any secret field.
+ */
+export const FAKE_SETTING = '********************************';
+
 export function validateICEServers(text: string): string | null {
-    if (!text.trim()) {
+    if (!text.trim() || text === FAKE_SETTING) {
         return null;
     }
     try {
