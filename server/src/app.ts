@@ -9,7 +9,7 @@ import {CallsPublisher} from './calls/publish';
 import {type CallsTimings, CallsService, DEFAULT_TIMINGS} from './calls/service';
 import {executeCallCommand} from './calls/slash';
 import {type Clock, systemClock} from './clock';
-import {clusterMigrations, clusterSettingsFromEnv, checkClusterEngine, createCoordination, localSessionMigrations, persistentNodeID} from './cluster';
+import {clusterMigrations, clusterSettingsFromEnv, checkClusterEngine, createCoordination, persistentNodeID} from './cluster';
 import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
@@ -102,7 +102,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Cluster settings are checked before anything opens: several nodes cannot share SQLite.
     const clusterSettings = clusterSettingsFromEnv(env);
     checkClusterEngine(clusterSettings, opts.databaseURL ? 'postgres' : 'sqlite');
-    const rawStore = await openStore({dataDir: opts.dataDir, databaseURL: opts.databaseURL, logger, extraMigrations: [clusterMigrations, localSessionMigrations]});
+    const rawStore = await openStore({dataDir: opts.dataDir, databaseURL: opts.databaseURL, logger, extraMigrations: [clusterMigrations]});
     cleanups.push(() => rawStore.close());
     const store: Store = {...rawStore, close: () => rawStore.close(), calls: instrumentRepository(rawStore.calls, metrics)};
 

@@ -15,7 +15,6 @@ import {NodeRegistry} from './nodes';
 import type {ClusterMode, Coordination} from './types';
 
 export {clusterMigrations} from './schema';
-export {localSessionMigrations} from './session-configs';
 export {persistentNodeID} from './node-id';
 export {clusterSettingsFromEnv, checkClusterEngine, ClusterSettingsError} from './mode';
 export type {ClusterSettings} from './mode';
