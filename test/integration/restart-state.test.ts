@@ -10,7 +10,7 @@ import {sql} from 'kysely';
 import {type App, createApp} from '../../server/src/app';
 import {NODE_ID_FILE} from '../../server/src/cluster/node-id';
 import {CALLS, WsTestClient} from '../support/calls-client';
-import {seededWorld, waitUntil} from '../support/fixtures';
+import {seededWorld, sleep, waitUntil} from '../support/fixtures';
 import {RecordingRtcServer} from '../support/recording-rtc';
 import type {TestServer} from '../support/server';
 
@@ -41,6 +41,14 @@ describe('a node started on the data directory a crash left behind', () => {
     for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
   });
 
+  /** A running node's data directory copied as a crash leaves it: a consistent copy of the database, and the node id. */
+  const crashCopy = async (app: App) => {
+    const dir = tempDir();
+    await sql`VACUUM INTO ${path.join(dir, 'calls.db')}`.execute(app.store.db);
+    fs.copyFileSync(path.join(app.store.location, '..', NODE_ID_FILE), path.join(dir, NODE_ID_FILE));
+    return dir;
+  };
+
   it('re-creates a returning session as it was and removes the one that does not return', async () => {
     const first = await start(tempDir(), new RecordingRtcServer());
     const w = await seededWorld({url: first.url} as TestServer);
@@ -58,13 +66,8 @@ describe('a node started on the data directory a crash left behind', () => {
     await bob.waitFor('user_unmuted', (e) => e.data.session_id === alice.originalConnID);
     const callID = String((await alice.waitFor('call_start')).data.id);
 
-    // The data directory as a crash leaves it: a consistent copy of the database, and the node id.
-    const crashed = tempDir();
-    await sql`VACUUM INTO ${path.join(crashed, 'calls.db')}`.execute(first.store.db);
-    fs.copyFileSync(path.join(first.store.location, '..', NODE_ID_FILE), path.join(crashed, NODE_ID_FILE));
-
     const rtc = new RecordingRtcServer();
-    const second = await start(crashed, rtc);
+    const second = await start(await crashCopy(first), rtc);
     expect(second.coordination.nodeID).toBe(first.coordination.nodeID);
     expect(rtc.sessions.size).toBe(0);
     // Alice's websocket comes back (to the new life) and says which session it was.
@@ -91,5 +94,33 @@ describe('a node started on the data directory a crash left behind', () => {
     late.send('reconnect', {channelID: ch, originalConnID: bob.originalConnID, prevConnID: bob.connID});
     expect((await late.waitFor('error')).data.id).toBe('app.calls.reconnect.no_session');
     await waitUntil(() => rtc.sessions.size === 1, 1000, 'no media for the departed session');
+  });
+
+  it('two websockets reconnecting one session at once leave one session, which goes when its socket does', async () => {
+    const first = await start(tempDir(), new RecordingRtcServer());
+    const w = await seededWorld({url: first.url} as TestServer);
+    const ch = await w.newChannel(['alice']);
+    const alice = new WsTestClient(first.url, w.users.alice.token);
+    clients.push(alice);
+    await alice.connect();
+    await alice.join(ch);
+    const callID = String((await alice.waitFor('call_start')).data.id);
+
+    const rtc = new RecordingRtcServer();
+    const second = await start(await crashCopy(first), rtc);
+    const [s1, s2] = [new WsTestClient(second.url, w.users.alice.token), new WsTestClient(second.url, w.users.alice.token)];
+    clients.push(s1, s2);
+    await Promise.all([s1.connect(), s2.connect()]);
+    for (const s of [s1, s2]) s.send('reconnect', {channelID: ch, originalConnID: alice.originalConnID, prevConnID: alice.connID});
+    await waitUntil(() => [s1, s2].some((s) => s.events.some((e) => e.event === CALLS + 'rtc_reconnect')), 3000, 'rtc_reconnect');
+    await sleep(300);
+    expect(rtc.sessions.size).toBe(1);
+    expect((await second.calls.callState(ch, w.users.alice.user.id))?.id).toBe(callID);
+
+    // Both sockets go: after the grace the session is removed and, being the last, ends the call.
+    s1.close();
+    s2.close();
+    await waitUntil(async () => (await second.calls.getActiveCall(ch)) === null, GRACE_MS + 3000, 'the call to end');
+    expect(rtc.sessions.size).toBe(0);
   });
 });

@@ -547,6 +547,11 @@ export class CallsService {
     }
     const local = this.#sessions.get(msg.originalConnID);
     if (!local) return this.#adopt(conn, msg);
+    this.#rebind(local, conn, msg);
+  }
+
+  /** The session's websocket is now this connection. */
+  #rebind(local: LocalSession, conn: ConnContext, msg: {channelID: string; prevConnID: string}): void {
     if (local.leaving || local.userID !== conn.userID || local.channelID !== msg.channelID) {
       throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
     }
@@ -558,6 +563,8 @@ export class CallsService {
       this.#byConn.set(conn.connID, local.sessionID);
     }
     this.#log.info({sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID}, 'session reconnected');
+    // The socket may have closed while we were reconnecting: without a grace the session would stay forever.
+    if (!this.#d.isConnOpen(conn.connID)) this.#startGrace(local);
   }
 
   /** A reconnect for a session this node does not hold (its websocket moved here, or this node restarted): take it over. */
@@ -567,6 +574,9 @@ export class CallsService {
     if (!session || !call || call.endAt > 0 || session.userId !== conn.userID || call.channelId !== msg.channelID || this.#byConn.has(conn.connID)) {
       throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
     }
+    // Another reconnect of the same session got here first (two sockets of one client): it holds the session.
+    const current = this.#sessions.get(session.id);
+    if (current) return this.#rebind(current, conn, msg);
     const local: LocalSession = {sessionID: session.id, userID: conn.userID, channelID: call.channelId, callID: call.id, call, connID: conn.connID, leaving: false};
     this.#sessions.set(local.sessionID, local);
     this.#byConn.set(conn.connID, local.sessionID);
