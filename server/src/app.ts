@@ -9,7 +9,7 @@ import {CallsPublisher} from './calls/publish';
 import {type CallsTimings, CallsService, DEFAULT_TIMINGS} from './calls/service';
 import {executeCallCommand} from './calls/slash';
 import {type Clock, systemClock} from './clock';
-import {clusterMigrations, clusterSettingsFromEnv, checkClusterEngine, createCoordination} from './cluster';
+import {clusterMigrations, clusterSettingsFromEnv, checkClusterEngine, createCoordination, persistentNodeID} from './cluster';
 import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
@@ -63,7 +63,7 @@ export interface AppOptions {
   wsAuthRecheckMs?: number;
   /** Where the built webapp lives (webapp/dist). */
   webappDist?: string;
-  /** The node's identity (cluster); a new id by default. */
+  /** The node's identity; by default kept in the data directory (SQLite) or a new id (PostgreSQL). */
   nodeID?: string;
   /** Prometheus metrics; a fresh registry by default. */
   metrics?: CallsMetrics;
@@ -130,7 +130,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     platformRef = dir;
     const seed = opts.seed === false ? null : await seedStandalone(dir, store.kv, opts.seedPassword ?? env.MM_CALLS_SEED_PASSWORD);
 
-    const nodeID = opts.nodeID ?? newId();
+    // A single node keeps its id in its data directory, to recognise its own calls after a restart.
+    const nodeID = opts.nodeID ?? (store.engine === 'sqlite' ? persistentNodeID(opts.dataDir, logger) : newId());
     const coordination = await createCoordination({
       nodeID, settings: clusterSettings, store, databaseURL: opts.databaseURL, logger, hub,
       rtc: () => opts.rtc(config.get(), logger, metrics.rtc),
@@ -157,6 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
     });
     dir.onChannelMemberRemoved((channelID, userID) => calls.handleChannelMemberRemoved(channelID, userID));
+    await calls.resumeAtStart();
 
     ws = new WsServer({
       hub, logger, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs,

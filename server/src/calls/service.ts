@@ -276,17 +276,32 @@ export class CallsService {
     for (const call of calls) {
       const hasLocal = [...this.#sessions.values()].some((s) => s.callID === call.id);
       // The media layer knows whether another node can carry the call on.
-      if (!(await this.#d.media.endAtShutdown(call, hasLocal))) continue;
-      try {
-        await this.#d.lock.withLock(call.channelId, () => this.#endCall(call.id));
-        // Participants whose websockets are on other nodes stay connected: tell them the call is over.
-        this.#pub.toChannel('call_end', {}, call.channelId);
-      } catch (err) {
-        this.#log.warn({err: (err as Error).message, callID: call.id}, 'could not end call at shutdown');
-      }
+      if (await this.#d.media.endAtShutdown(call, hasLocal)) await this.#endAtOnce(call, 'shutdown');
     }
     this.#sessions.clear();
     this.#byConn.clear();
+  }
+
+  /**
+   * At start, before any websocket: the calls still active in the store were left by a previous run (a
+   * crash, a stop that could not end them) or by nodes gone meanwhile. Those the media layer cannot carry
+   * on end now (posts updated); the others go on, and their sessions that do not come back within the
+   * reconnect grace are removed (`orphan`), ending the call when none is left.
+   */
+  async resumeAtStart(): Promise<void> {
+    for (const call of await this.#d.store.calls.listActiveCalls()) {
+      if (await this.#d.media.endAtStart(call)) await this.#endAtOnce(call, 'start');
+    }
+  }
+
+  async #endAtOnce(call: Call, when: 'start' | 'shutdown'): Promise<void> {
+    try {
+      await this.#d.lock.withLock(call.channelId, () => this.#endCall(call.id));
+      // Participants whose websockets are on other nodes stay connected: tell them the call is over.
+      this.#pub.toChannel('call_end', {}, call.channelId);
+    } catch (err) {
+      this.#log.warn({err: (err as Error).message, callID: call.id}, `could not end call at ${when}`);
+    }
   }
 
   // ------------------------------------------------------------------ join
@@ -533,6 +548,11 @@ export class CallsService {
     }
     const local = this.#sessions.get(msg.originalConnID);
     if (!local) return this.#adopt(conn, msg);
+    this.#rebind(local, conn, msg);
+  }
+
+  /** The session's websocket is now this connection. */
+  #rebind(local: LocalSession, conn: ConnContext, msg: {channelID: string; prevConnID: string}): void {
     if (local.leaving || local.userID !== conn.userID || local.channelID !== msg.channelID) {
       throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
     }
@@ -544,15 +564,20 @@ export class CallsService {
       this.#byConn.set(conn.connID, local.sessionID);
     }
     this.#log.info({sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID}, 'session reconnected');
+    // The socket may have closed while we were reconnecting: without a grace the session would stay forever.
+    if (!this.#d.isConnOpen(conn.connID)) this.#startGrace(local);
   }
 
-  /** A reconnect for a session another node held (its websocket moved here): take it over. */
+  /** A reconnect for a session this node does not hold (its websocket moved here, or this node restarted): take it over. */
   async #adopt(conn: ConnContext, msg: {channelID: string; originalConnID: string; prevConnID: string}): Promise<void> {
     const session = await this.#d.store.calls.getSession(msg.originalConnID);
     const call = session ? await this.#d.store.calls.getCall(session.callId) : null;
     if (!session || !call || call.endAt > 0 || session.userId !== conn.userID || call.channelId !== msg.channelID || this.#byConn.has(conn.connID)) {
       throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
     }
+    // Another reconnect of the same session got here first (two sockets of one client): it holds the session.
+    const current = this.#sessions.get(session.id);
+    if (current) return this.#rebind(current, conn, msg);
     const local: LocalSession = {sessionID: session.id, userID: conn.userID, channelID: call.channelId, callID: call.id, call, connID: conn.connID, leaving: false};
     this.#sessions.set(local.sessionID, local);
     this.#byConn.set(conn.connID, local.sessionID);
@@ -563,7 +588,7 @@ export class CallsService {
       if (this.#byConn.get(conn.connID) === local.sessionID) this.#byConn.delete(conn.connID);
       throw err;
     }
-    this.#log.info({sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID}, 'session adopted from another node');
+    this.#log.info({sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID}, 'session adopted (its websocket came back on this node)');
     if (!this.#d.isConnOpen(conn.connID)) this.#startGrace(local);
   }
 

@@ -13,6 +13,7 @@ import type {Call, CallsRepository} from '../store/types';
 import type {Bus, BusMessage} from './bus';
 import type {Failover, MovedMessage} from './failover';
 import {type NodeRegistry, noHandlerError, type Queryable} from './nodes';
+import {restoreSessionState} from './restore';
 import {SESSIONS_TABLE} from './schema';
 import type {MediaRouter, MediaRouterEvents} from './types';
 
@@ -189,6 +190,12 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       if (this.#local.get(sessionID) === entry) this.#local.delete(sessionID);
       throw err;
     }
+  }
+
+  async endAtStart(_call: Call): Promise<boolean> {
+    // The cluster carries every call on: calls of dead nodes (this one's previous life included) move to
+    // a live node, and the sweeper removes the sessions no node holds after the reconnect grace.
+    return false;
   }
 
   async endAtShutdown(call: Call, _hasLocalSessions: boolean): Promise<boolean> {
@@ -417,7 +424,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       this.#hosted.delete(sid);
       throw err;
     }
-    if (restore) await this.#restoreState(rtc, cfg);
+    if (restore) await restoreSessionState(rtc, this.#o.calls, cfg);
   }
 
   #toSfu(msg: RtcInbound): void {
@@ -429,16 +436,6 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   #hostingCall(callID: string): boolean {
     for (const h of this.#hosted.values()) if (h.callID === callID) return true;
     return false;
-  }
-
-  /** A re-created session starts as the call state says: muted or not, sharing its screen or not. */
-  async #restoreState(rtc: RtcServer, cfg: SessionConfig): Promise<void> {
-    const [session, call] = await Promise.all([this.#o.calls.getSession(cfg.sessionID), this.#o.calls.getCall(cfg.callID)]);
-    if (session) rtc.send({sessionID: cfg.sessionID, type: session.unmuted ? 'unmute' : 'mute'});
-    const screenStreamID = call?.props.screen_stream_id;
-    if (call?.props.screen_sharing_session_id === cfg.sessionID && screenStreamID) {
-      rtc.send({sessionID: cfg.sessionID, type: 'screen_on', data: {screenStreamID}});
-    }
   }
 
   async #onConnect(m: BusMessage<ConnectRequest>): Promise<Record<string, never>> {

@@ -15,6 +15,7 @@ import {NodeRegistry} from './nodes';
 import type {ClusterMode, Coordination} from './types';
 
 export {clusterMigrations} from './schema';
+export {persistentNodeID} from './node-id';
 export {clusterSettingsFromEnv, checkClusterEngine, ClusterSettingsError} from './mode';
 export type {ClusterSettings} from './mode';
 
@@ -40,7 +41,9 @@ export interface CoordinationOptions {
 
 export async function createCoordination(o: CoordinationOptions): Promise<Coordination> {
   checkClusterEngine(o.settings, o.store.engine);
-  if (o.store.engine !== 'postgres' || !o.databaseURL) return integratedCoordination(await o.rtc(), o.nodeID);
+  if (o.store.engine !== 'postgres' || !o.databaseURL) {
+    return integratedCoordination({rtc: await o.rtc(), nodeID: o.nodeID, store: o.store, orphanGraceMs: o.orphanGraceMs, logger: o.logger});
+  }
   return startCluster(o, o.databaseURL);
 }
 

@@ -28,10 +28,18 @@ export interface MediaRouter extends TypedEmitter<MediaRouterEvents> {
   send(call: Call, msg: RtcInbound): void;
   closeSession(call: Call, sessionID: string): Promise<void>;
   /**
-   * A reconnect for a session this node does not hold arrived here: take over its websocket side.
-   * Throws (app.calls.reconnect.no_session) where sessions cannot move between nodes.
+   * A reconnect for a session this node does not hold arrived here (its websocket moved from another
+   * node, or this node restarted): take over its websocket side, re-creating its media when it was lost
+   * (then `restart`). Throws (app.calls.reconnect.no_session) when the session cannot be carried on.
    */
   adoptSession(call: Call, sessionID: string): Promise<void>;
+  /**
+   * At start, for each call the store says is active (left by a previous run of this node, or by nodes
+   * gone meanwhile): whether it must end now because nothing can carry it on. A call that stays is the
+   * media layer's to carry: its sessions whose clients do not come back (`reconnect`, then `restart`
+   * once their media is re-created) within the reconnect grace are reported as `orphan`.
+   */
+  endAtStart(call: Call): Promise<boolean>;
   /**
    * At shutdown: whether this node must end the call (it hosts it and nobody can take it over) or
    * leave it running for the other nodes. `hasLocalSessions`: some of its websockets are here.

@@ -141,6 +141,17 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .on('standalone_posts').columns(['channel_id', 'create_at']).execute();
       },
     },
+    // The SFU settings of each session a single node runs (integrated mode: cluster/session-configs.ts), so a
+    // session whose client comes back after a crash is re-created as it joined. Unused with PostgreSQL.
+    '000003_local_sessions': {
+      async up(db: Db) {
+        await db.schema.createTable('calls_local_sessions').ifNotExists()
+          .addColumn('session_id', 'varchar(26)', (c) => c.primaryKey())
+          .addColumn('call_id', 'varchar(26)', (c) => c.notNull())
+          .addColumn('config', json, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -130,12 +130,20 @@ export interface StandalonePostsTable {
   delete_at: Millis;
 }
 
+/** A single node's record of a session's SFU settings (SessionConfig as JSON). */
+export interface CallsLocalSessionsTable {
+  session_id: string;
+  call_id: string;
+  config: JsonColumn;
+}
+
 export interface Database {
   calls: CallsTable;
   calls_sessions: CallsSessionsTable;
   calls_channels: CallsChannelsTable;
   calls_jobs: CallsJobsTable;
   calls_kv: CallsKVTable;
+  calls_local_sessions: CallsLocalSessionsTable;
   standalone_users: StandaloneUsersTable;
   standalone_tokens: StandaloneTokensTable;
   standalone_teams: StandaloneTeamsTable;

@@ -30,6 +30,8 @@ export class CallWs extends EventEmitter {
   baseURL: string;
   nextSeq = 0;
   reconnects = 0;
+  /** Reconnect attempts, 500 ms apart, before giving up (the webapp keeps trying for 30 s). */
+  reconnectAttempts = 20;
   #ws: WebSocket | null = null;
   #seq = 1;
   #closed = false;
@@ -57,8 +59,11 @@ export class CallWs extends EventEmitter {
       this.nextSeq = msg.seq + 1;
       this.emit('event', msg);
     });
+    let opened = false;
+    ws.once('open', () => (opened = true));
     ws.on('close', () => {
-      if (this.#ws !== ws || this.#closed) return;
+      // A socket that never opened is a failed attempt: the loop that made it tries again (one loop only).
+      if (this.#ws !== ws || this.#closed || !opened) return;
       this.#ws = null;
       // The webapp retries after 1 s; through a load balancer that reaches a live node.
       setTimeout(() => void this.#failover(), 1000);
@@ -78,7 +83,7 @@ export class CallWs extends EventEmitter {
   }
 
   async #failover(): Promise<void> {
-    for (let attempt = 0; attempt < 20 && !this.#closed; attempt++) {
+    for (let attempt = 0; attempt < this.reconnectAttempts && !this.#closed; attempt++) {
       this.baseURL = this.fallback();
       try {
         await this.connect(true);
