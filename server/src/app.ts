@@ -14,7 +14,9 @@ import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
 import {ConfigService} from './config/service';
+import {limitsFromEnv} from './config/limits';
 import type {CallsConfig} from './config/types';
+import {trustedProxyHeaders} from './http/client-address';
 import {createHttpServer} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
@@ -102,6 +104,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Cluster settings are checked before anything opens: several nodes cannot share SQLite.
     const clusterSettings = clusterSettingsFromEnv(env);
     checkClusterEngine(clusterSettings, opts.databaseURL ? 'postgres' : 'sqlite');
+    const limits = limitsFromEnv(env);
     const rawStore = await openStore({dataDir: opts.dataDir, databaseURL: opts.databaseURL, logger, extraMigrations: [clusterMigrations]});
     cleanups.push(() => rawStore.close());
     const store: Store = {...rawStore, close: () => rawStore.close(), calls: instrumentRepository(rawStore.calls, metrics)};
@@ -145,13 +148,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     let ws: WsServer;
     const calls = new CallsService({
       store, platform: dir, config, media: coordination.media, lock: coordination.lock, publisher, clock, logger,
-      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings,
+      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings, joinLimits: limits,
       onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
     });
     dir.onChannelMemberRemoved((channelID, userID) => calls.handleChannelMemberRemoved(channelID, userID));
 
     ws = new WsServer({
-      hub, logger, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs,
+      hub, logger, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs, limits,
+      trustedProxyHeaders: trustedProxyHeaders(env.MM_CALLS_TRUSTED_PROXY_IP_HEADER),
       handlers: {
         authenticateToken: (t) => dir.authenticateToken(t),
         onCallsAction: (conn, action, data) => calls.handleAction(conn, action, data),

@@ -1,0 +1,106 @@
+// Caps on the websockets one client can hold on this node: open sockets per user and per address, and
+// sockets still unauthenticated per address and in total. Each socket holds a ticket that knows what it
+// counts against, so closing it releases exactly that, once. Refusals close the socket with
+// LIMIT_CLOSE_CODE and a reason that starts with the stable error id.
+import {AppError} from '../errors';
+import type {Limits} from '../config/limits';
+
+/** Close code of a socket refused by a connection cap (4000–4999 are the application's). */
+export const LIMIT_CLOSE_CODE = 4429;
+
+export type ConnectionCaps = Pick<Limits, 'wsConnectionsPerUser' | 'wsConnectionsPerIP' | 'wsUnauthenticatedPerIP' | 'wsUnauthenticated'>;
+
+export interface SocketTicket {
+  readonly address: string;
+  /** Set once the socket has authenticated. */
+  userID: string | null;
+  released: boolean;
+}
+
+function inc(m: Map<string, number>, k: string): void {
+  m.set(k, (m.get(k) ?? 0) + 1);
+}
+
+function dec(m: Map<string, number>, k: string): void {
+  const n = (m.get(k) ?? 0) - 1;
+  if (n > 0) m.set(k, n);
+  else m.delete(k);
+}
+
+const over = (limit: number, current: number) => limit > 0 && current >= limit;
+
+export class ConnectionLimiter {
+  readonly #caps: ConnectionCaps;
+  readonly #byAddress = new Map<string, number>();
+  readonly #unauthByAddress = new Map<string, number>();
+  readonly #byUser = new Map<string, number>();
+  #unauthenticated = 0;
+
+  constructor(caps: ConnectionCaps) {
+    this.#caps = caps;
+  }
+
+  /** A new socket from `address`: its ticket, or the refusal (nothing is counted then). */
+  open(address: string): SocketTicket | AppError {
+    const c = this.#caps;
+    if (over(c.wsConnectionsPerIP, this.#byAddress.get(address) ?? 0)) {
+      return new AppError('app.calls.limit.ws_connections_per_ip', `too many connections from this address (at most ${c.wsConnectionsPerIP})`, 429);
+    }
+    if (over(c.wsUnauthenticatedPerIP, this.#unauthByAddress.get(address) ?? 0)) {
+      return new AppError('app.calls.limit.ws_unauthenticated_per_ip', `too many unauthenticated connections from this address (at most ${c.wsUnauthenticatedPerIP})`, 429);
+    }
+    if (over(c.wsUnauthenticated, this.#unauthenticated)) {
+      return new AppError('app.calls.limit.ws_unauthenticated', 'too many unauthenticated connections on this server, try again shortly', 503);
+    }
+    inc(this.#byAddress, address);
+    inc(this.#unauthByAddress, address);
+    this.#unauthenticated++;
+    return {address, userID: null, released: false};
+  }
+
+  /**
+   * The socket authenticated as `userID`: counted against the user from now on, or refused (the ticket
+   * stays unauthenticated until released). `replacing`: it takes over another open socket of the same
+   * connection (a resume), which is about to close, so the user holds no more sockets than before.
+   */
+  authenticate(ticket: SocketTicket, userID: string, replacing = false): AppError | null {
+    if (ticket.released || ticket.userID !== null) return null;
+    const max = this.#caps.wsConnectionsPerUser;
+    if (!replacing && over(max, this.#byUser.get(userID) ?? 0)) {
+      return new AppError('app.calls.limit.ws_connections_per_user', `too many connections for this user (at most ${max})`, 429);
+    }
+    dec(this.#unauthByAddress, ticket.address);
+    this.#unauthenticated--;
+    ticket.userID = userID;
+    inc(this.#byUser, userID);
+    return null;
+  }
+
+  /** The socket closed. Idempotent. */
+  release(ticket: SocketTicket): void {
+    if (ticket.released) return;
+    ticket.released = true;
+    dec(this.#byAddress, ticket.address);
+    if (ticket.userID === null) {
+      dec(this.#unauthByAddress, ticket.address);
+      this.#unauthenticated--;
+    } else {
+      dec(this.#byUser, ticket.userID);
+    }
+  }
+
+  /** Open sockets of a user (for tests and metrics). */
+  userCount(userID: string): number {
+    return this.#byUser.get(userID) ?? 0;
+  }
+
+  get unauthenticatedCount(): number {
+    return this.#unauthenticated;
+  }
+}
+
+/** The close reason for a refusal: the stable id first, within the 123 bytes a close frame allows. */
+export function limitCloseReason(err: AppError): string {
+  const reason = `${err.id}: ${err.message}`;
+  return Buffer.byteLength(reason) <= 123 ? reason : err.id;
+}
