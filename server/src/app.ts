@@ -187,7 +187,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
     serveWebapp(http, opts.webappDist ?? path.join(REPO_ROOT, 'webapp/dist'));
 
-    await http.listen({host, port});
+    // A deep accept queue: under a connection flood a client waits its turn instead of losing its SYN (1–3 s retries).
+    await http.listen({host, port, backlog: 4096});
     const addr = http.server.address();
     const boundPort = typeof addr === 'object' && addr ? addr.port : port;
     if (!siteURL) siteURL = `http://localhost:${boundPort}`;

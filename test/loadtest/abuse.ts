@@ -37,7 +37,9 @@ export interface AbuseResult {
   /** process.memoryUsage() of the main process after a full GC, MiB: before the abuse and at the end. */
   heapMB: {before: HeapFigures; after: HeapFigures};
   /** Legitimate login + websocket + join latency, ms. */
-  legitJoin: {baselineP50Ms: number; n: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number; errors: string[]};
+  legitJoin: {baselineP50Ms: number; n: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number; errors: string[];
+    /** [seconds into the storm when it started, ms it took] of every join. */
+    samples: [number, number][]};
   /** GET /version during the storm, ms. */
   health: {p50Ms: number; p99Ms: number; maxMs: number; failed: number};
   abuser: AbuseReport;
@@ -89,6 +91,7 @@ async function createChannel(url: string, adminToken: string, teamID: string, na
 async function legitJoin(url: string, username: string, password: string, channelID: string): Promise<number> {
   const t0 = performance.now();
   const {token} = await login(url, username, password);
+  if (process.env.LT_ABUSE_TRACE) process.stderr.write(`probe: login ${Math.round(performance.now() - t0)} ms\n`);
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/v4/websocket', {headers: {Authorization: `Bearer ${token}`}});
   try {
     const ms = await new Promise<number>((resolve, reject) => {
@@ -105,6 +108,7 @@ async function legitJoin(url: string, username: string, password: string, channe
       ws.on('message', (raw) => {
         const msg = JSON.parse(String(raw)) as {event?: string; data?: Record<string, unknown>};
         if (msg.event === 'hello') {
+          if (process.env.LT_ABUSE_TRACE) process.stderr.write(`probe: hello ${Math.round(performance.now() - t0)} ms\n`);
           connID = String(msg.data?.connection_id);
           ws.send(JSON.stringify({action: CALLS + 'join', seq: 1, data: {channelID}}));
         } else if ((msg.event === CALLS + 'join' || msg.event === CALLS + 'error') && msg.data?.connID === connID) {
@@ -190,6 +194,7 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
       url, token: storm.token, localAddress: '127.0.0.2', stormChannelID, sessionsChannelID, seconds,
       idleSockets: 2000, hostileFrames: 10_000, stormSockets: 25, stormJoinsPerSecond: 67, sessions: 150,
     };
+    if (process.env.LT_ABUSE_SPEC) Object.assign(spec, JSON.parse(process.env.LT_ABUSE_SPEC));
     await ready;
     abuser.send({cmd: 'start', spec} satisfies ToAbuser);
     const reported = next('report');
@@ -202,6 +207,7 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
       }
     }, 250);
     const joins: number[] = [];
+    const samples: [number, number][] = [];
     const health: number[] = [];
     const errors: string[] = [];
     let failed = 0;
@@ -212,6 +218,7 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
     await sleep(2000);
     while (Date.now() < end) {
       progress.update('storm', Math.floor((Date.now() - started) / 1000), seconds, `${joins.length} legitimate joins, ${failed} failed`);
+      const at = (Date.now() - started) / 1000;
       const [j, h] = await Promise.allSettled([
         legitJoin(url, nextLegit(), password, legitChannelID),
         timed(async () => {
@@ -219,7 +226,10 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
           if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
         }),
       ]);
-      if (j.status === 'fulfilled') joins.push(j.value);
+      if (j.status === 'fulfilled') {
+        joins.push(j.value);
+        samples.push([Math.round(at * 10) / 10, Math.round(j.value)]);
+      }
       else {
         failed++;
         if (errors.length < 5) errors.push(String((j.reason as Error).message ?? j.reason));
@@ -254,7 +264,7 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
       heapMB: {before: inMiB(heapBefore), after: inMiB(heapAfter)},
       legitJoin: {
         baselineP50Ms: percentile(baseline, 50), n: joins.length, failed, p50Ms: percentile(joins, 50), p99Ms: percentile(joins, 99),
-        maxMs: Math.max(...joins, 0), errors,
+        maxMs: Math.max(...joins, 0), errors, samples,
       },
       health: {p50Ms: percentile(health, 50), p99Ms: percentile(health, 99), maxMs: Math.max(...health, 0), failed: healthFailed},
       abuser: abuseReport,

@@ -16,6 +16,7 @@ import {clientAddress} from '../http/client-address';
 import {AppError} from '../errors';
 import {type ConnectionCaps, ConnectionLimiter, LIMIT_CLOSE_CODE, limitCloseReason, type SocketTicket} from './connection-limits';
 import type {Hub, HubConnection} from './hub';
+import {InboundBudget, type InboundBudgetOptions} from './inbound-budget';
 import type {WebSocketEvent} from './types';
 
 export const WEBSOCKET_PATH = '/api/v4/websocket';
@@ -70,6 +71,8 @@ export interface WsServerOptions {
   limits?: ConnectionCaps;
   /** Headers a trusted reverse proxy sets with the client's address (MM_CALLS_TRUSTED_PROXY_IP_HEADER). */
   trustedProxyHeaders?: readonly string[];
+  /** How much one user (or unauthenticated address) may make this node read; see inbound-budget.ts. */
+  inboundBudget?: InboundBudgetOptions;
 }
 
 interface SocketState {
@@ -78,6 +81,8 @@ interface SocketState {
   ticket: SocketTicket;
   /** Frames received and not handled yet. */
   pending: number;
+  /** Reading is paused until the client's inbound budget recovers. */
+  paused: boolean;
 }
 
 interface Frame {
@@ -193,8 +198,9 @@ export class WsServer {
   readonly #heartbeat: NodeJS.Timeout;
   readonly #alive = new WeakSet<WebSocket>();
   readonly #limiter: ConnectionLimiter;
+  readonly #inbound: InboundBudget;
   readonly #trustedHeaders: readonly string[];
-  /** Refusals by limit id, so a flood logs one line per thousand rather than one per socket. */
+  /** Refusals (and slow-downs) by limit id, so a flood logs one line per thousand rather than one per socket. */
   readonly #refusals = new Map<string, number>();
   #closed = false;
 
@@ -203,6 +209,7 @@ export class WsServer {
     this.#log = opts.logger.child({module: 'ws'});
     this.#limiter = new ConnectionLimiter(opts.limits ?? {wsConnectionsPerUser: 0, wsConnectionsPerIP: 0, wsUnauthenticatedPerIP: 0, wsUnauthenticated: 0});
     this.#trustedHeaders = opts.trustedProxyHeaders ?? [];
+    this.#inbound = new InboundBudget(opts.inboundBudget);
     this.#sweeper = setInterval(() => this.#sweep(), 5_000);
     this.#authChecker = setInterval(() => void this.#recheckAuth(), opts.authRecheckMs ?? AUTH_RECHECK_MS);
     this.#heartbeat = setInterval(() => this.#ping(), HEARTBEAT_MS);
@@ -249,6 +256,7 @@ export class WsServer {
       resume: {connID: url.searchParams.get('connection_id') ?? '', seq: Number(url.searchParams.get('sequence_number') ?? '0')},
       ticket,
       pending: 0,
+      paused: false,
     };
     // Frames are parsed in arrival order; authentication (async) finishes before the next frame is read.
     let chain: Promise<void> = Promise.resolve();
@@ -259,6 +267,7 @@ export class WsServer {
         return;
       }
       state.pending++;
+      this.#budget(ws, state, raw);
       chain = chain.then(() => this.#onFrame(state, ws, raw, isBinary)).catch((err) =>
         this.#log.error({err: (err as Error).message}, 'websocket frame handling failed')).then(() => {
         state.pending--;
@@ -289,6 +298,23 @@ export class WsServer {
         ws.once('close', () => clearTimeout(timer));
       }
     });
+  }
+
+  /** Debits a frame from its sender's budget; a sender over budget is not read for a while (TCP backpressure). */
+  #budget(ws: WebSocket, state: SocketState, raw: RawData): void {
+    const bytes = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer | ArrayBuffer).byteLength;
+    const key = state.ticket.userID !== null ? `u:${state.ticket.userID}` : `a:${state.ticket.address}`;
+    const waitMs = this.#inbound.take(key, bytes);
+    if (waitMs === 0 || state.paused) return;
+    state.paused = true;
+    ws.pause();
+    const n = (this.#refusals.get('inbound_budget') ?? 0) + 1;
+    this.#refusals.set('inbound_budget', n);
+    if (n % 1000 === 1) this.#log.warn({key, waitMs, timesSoFar: n}, 'websocket reading slowed: a client sends more than its budget');
+    setTimeout(() => {
+      state.paused = false;
+      if (ws.readyState === WebSocket.OPEN) ws.resume();
+    }, waitMs).unref();
   }
 
   /** Closes a socket refused by a connection cap, with LIMIT_CLOSE_CODE and the limit's id as the reason. */
