@@ -1,5 +1,6 @@
 // Caps on the websockets one client can hold on this node: open sockets per user and per address, and
-// sockets still unauthenticated per address and in total. Each socket holds a ticket that knows what it
+// sockets waiting for authentication (no valid login on the upgrade: they have 10 s to send an
+// authentication_challenge) per address and in total. Each socket holds a ticket that knows what it
 // counts against, so closing it releases exactly that, once. Refusals close the socket with
 // LIMIT_CLOSE_CODE and a reason that starts with the stable error id.
 import {AppError} from '../errors';
@@ -12,6 +13,8 @@ export type ConnectionCaps = Pick<Limits, 'wsConnectionsPerUser' | 'wsConnection
 
 export interface SocketTicket {
   readonly address: string;
+  /** Counted as waiting for authentication. */
+  waiting: boolean;
   /** Set once the socket has authenticated. */
   userID: string | null;
   released: boolean;
@@ -46,22 +49,34 @@ export class ConnectionLimiter {
     if (over(c.wsConnectionsPerIP, this.#byAddress.get(address) ?? 0)) {
       return new AppError('app.calls.limit.ws_connections_per_ip', `too many connections from this address (at most ${c.wsConnectionsPerIP})`, 429);
     }
-    if (over(c.wsUnauthenticatedPerIP, this.#unauthByAddress.get(address) ?? 0)) {
+    inc(this.#byAddress, address);
+    return {address, waiting: false, userID: null, released: false};
+  }
+
+  /**
+   * The socket brought no valid login and will wait for an authentication_challenge: counted as waiting,
+   * or refused. Sockets that logged in with the upgrade never count here, so a flood of anonymous
+   * sockets cannot lock out users whose clients reconnect with their cookie or token.
+   */
+  awaitAuthentication(ticket: SocketTicket): AppError | null {
+    if (ticket.released || ticket.waiting || ticket.userID !== null) return null;
+    const c = this.#caps;
+    if (over(c.wsUnauthenticatedPerIP, this.#unauthByAddress.get(ticket.address) ?? 0)) {
       return new AppError('app.calls.limit.ws_unauthenticated_per_ip', `too many unauthenticated connections from this address (at most ${c.wsUnauthenticatedPerIP})`, 429);
     }
     if (over(c.wsUnauthenticated, this.#unauthenticated)) {
       return new AppError('app.calls.limit.ws_unauthenticated', 'too many unauthenticated connections on this server, try again shortly', 503);
     }
-    inc(this.#byAddress, address);
-    inc(this.#unauthByAddress, address);
+    ticket.waiting = true;
+    inc(this.#unauthByAddress, ticket.address);
     this.#unauthenticated++;
-    return {address, userID: null, released: false};
+    return null;
   }
 
   /**
-   * The socket authenticated as `userID`: counted against the user from now on, or refused (the ticket
-   * stays unauthenticated until released). `replacing`: it takes over another open socket of the same
-   * connection (a resume), which is about to close, so the user holds no more sockets than before.
+   * The socket authenticated as `userID`: counted against the user from now on, or refused.
+   * `replacing`: it takes over another open socket of the same connection (a resume), which is about to
+   * close, so the user holds no more sockets than before.
    */
   authenticate(ticket: SocketTicket, userID: string, replacing = false): AppError | null {
     if (ticket.released || ticket.userID !== null) return null;
@@ -69,8 +84,7 @@ export class ConnectionLimiter {
     if (!replacing && over(max, this.#byUser.get(userID) ?? 0)) {
       return new AppError('app.calls.limit.ws_connections_per_user', `too many connections for this user (at most ${max})`, 429);
     }
-    dec(this.#unauthByAddress, ticket.address);
-    this.#unauthenticated--;
+    this.#stopWaiting(ticket);
     ticket.userID = userID;
     inc(this.#byUser, userID);
     return null;
@@ -81,12 +95,15 @@ export class ConnectionLimiter {
     if (ticket.released) return;
     ticket.released = true;
     dec(this.#byAddress, ticket.address);
-    if (ticket.userID === null) {
-      dec(this.#unauthByAddress, ticket.address);
-      this.#unauthenticated--;
-    } else {
-      dec(this.#byUser, ticket.userID);
-    }
+    this.#stopWaiting(ticket);
+    if (ticket.userID !== null) dec(this.#byUser, ticket.userID);
+  }
+
+  #stopWaiting(ticket: SocketTicket): void {
+    if (!ticket.waiting) return;
+    ticket.waiting = false;
+    dec(this.#unauthByAddress, ticket.address);
+    this.#unauthenticated--;
   }
 
   /** Open sockets of a user (for tests and metrics). */

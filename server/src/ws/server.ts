@@ -292,6 +292,11 @@ export class WsServer {
         if (session && ws.readyState === WebSocket.OPEN) state.conn = this.#attach(ws, state, session);
       }
       if (!state.conn && ws.readyState === WebSocket.OPEN) {
+        const refused = this.#limiter.awaitAuthentication(ticket);
+        if (refused) {
+          this.#refuse(ws, refused, {address});
+          return;
+        }
         const timer = setTimeout(() => {
           if (!state.conn) ws.close(4401, 'authentication required');
         }, AUTH_TIMEOUT_MS);
