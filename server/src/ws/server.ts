@@ -31,8 +31,11 @@ const RESUME_BUFFER_BYTES = 256 * 1024;
  * closes a connection whose send queue is full; the client reconnects and resumes from the buffer.
  */
 export const MAX_SEND_BUFFER_BYTES = 2 * 1024 * 1024;
-/** Frames of one socket waiting to be handled (only authentication is slow); a client never needs many. */
-const MAX_PENDING_FRAMES = 32;
+/**
+ * Bytes of frames of one socket waiting to be handled. Frames wait only while the socket authenticates
+ * (or for the rest of one read); a client that sends a megabyte meanwhile is not a client.
+ */
+const MAX_PENDING_BYTES = 1024 * 1024;
 /** Calls actions of one connection queued behind a slow one (e.g. a join); more are dropped. */
 const MAX_QUEUED_ACTIONS = 64;
 /** A refused socket that does not answer the close handshake is cut after this. */
@@ -79,7 +82,7 @@ interface SocketState {
   conn: Connection | null;
   resume: {connID: string; seq: number};
   ticket: SocketTicket;
-  /** Frames received and not handled yet. */
+  /** Bytes of frames received and not handled yet. */
   pending: number;
   /** Reading is paused until the client's inbound budget recovers. */
   paused: boolean;
@@ -261,16 +264,17 @@ export class WsServer {
     // Frames are parsed in arrival order; authentication (async) finishes before the next frame is read.
     let chain: Promise<void> = Promise.resolve();
     ws.on('message', (raw, isBinary) => {
-      if (state.pending >= MAX_PENDING_FRAMES) {
-        this.#log.info({connID: state.conn?.id, address}, 'websocket closed: too many frames in flight');
+      const bytes = frameBytes(raw);
+      if (state.pending + bytes > MAX_PENDING_BYTES) {
+        this.#log.info({connID: state.conn?.id, address}, 'websocket closed: too many frames waiting');
         ws.terminate();
         return;
       }
-      state.pending++;
-      this.#budget(ws, state, raw);
+      state.pending += bytes;
+      this.#budget(ws, state, bytes);
       chain = chain.then(() => this.#onFrame(state, ws, raw, isBinary)).catch((err) =>
         this.#log.error({err: (err as Error).message}, 'websocket frame handling failed')).then(() => {
-        state.pending--;
+        state.pending -= bytes;
       });
     });
     ws.on('close', () => {
@@ -306,8 +310,7 @@ export class WsServer {
   }
 
   /** Debits a frame from its sender's budget; a sender over budget is not read for a while (TCP backpressure). */
-  #budget(ws: WebSocket, state: SocketState, raw: RawData): void {
-    const bytes = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer | ArrayBuffer).byteLength;
+  #budget(ws: WebSocket, state: SocketState, bytes: number): void {
     const key = state.ticket.userID !== null ? `u:${state.ticket.userID}` : `a:${state.ticket.address}`;
     const waitMs = this.#inbound.take(key, bytes);
     if (waitMs === 0 || state.paused) return;
@@ -516,6 +519,10 @@ export class WsServer {
     for (const c of this.#conns.values()) this.#opts.hub.unregister(c);
     this.#conns.clear();
   }
+}
+
+function frameBytes(raw: RawData): number {
+  return Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer | ArrayBuffer).byteLength;
 }
 
 function sendRaw(ws: WebSocket, msg: Record<string, unknown>): void {
