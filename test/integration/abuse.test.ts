@@ -3,9 +3,10 @@
 // sessions of one user in one call are capped; a user's joins share one rate limit across all their
 // sockets, so a join storm is refused with app.calls.limit.joins_per_second, creates no call post per
 // join, and another user logs in and joins meanwhile. Real server, recording RTC double.
+import {encode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import {api, CALLS, login, type LoggedIn, WsTestClient} from '../support/calls-client';
-import {seededWorld, waitUntil, type World} from '../support/fixtures';
+import {seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
 
 jest.setTimeout(60_000);
@@ -159,9 +160,10 @@ describe('abuse limits (documented defaults for users and calls, small address c
     const stormChannel = await w.newChannel([stormer.user.id]);
     const otherChannel = await w.newChannel(['carol']);
     const socks = await Promise.all(Array.from({length: 20}, () => client(stormer.token)));
-    // 20 sockets × 6 rounds of join + leave, each as soon as the server answers the previous: 120 joins.
+    // 20 sockets × 4 rounds of join + leave, each as soon as the server answers the previous: 80 joins
+    // (160 actions: within the per-user action burst of 200, past which actions are dropped unanswered).
     const storm = Promise.all(socks.map(async (s) => {
-      for (let round = 0; round < 6; round++) {
+      for (let round = 0; round < 4; round++) {
         const since = s.events.length;
         s.send('join', {channelID: stormChannel});
         await s.waitFor('', (e) => (e.event === CALLS + 'join' || e.event === CALLS + 'error') && e.data.connID === s.connID, 20_000, since);
@@ -176,12 +178,12 @@ describe('abuse limits (documented defaults for users and calls, small address c
 
     const errors = socks.flatMap((s) => s.received('error')).map((e) => String(e.data.id));
     const accepted = socks.flatMap((s) => s.received('join')).length;
-    expect(accepted + errors.length).toBe(120);
+    expect(accepted + errors.length).toBe(80);
     expect(errors).toContain('app.calls.limit.joins_per_second');
     // Only the documented limits refused joins (a burst can also reach the 8-sessions cap).
     expect(new Set(errors.filter((id) => id !== 'app.calls.limit.sessions_per_user'))).toEqual(new Set(['app.calls.limit.joins_per_second']));
     // A burst of 10, then about one a second: most of the storm is refused.
-    expect(accepted).toBeLessThan(60);
+    expect(accepted).toBeLessThan(40);
   });
 
   test('a join/leave storm does not create a call post per join', async () => {
@@ -211,5 +213,33 @@ describe('abuse limits (documented defaults for users and calls, small address c
     // The burst of 10 and one join per second after it, not one post per attempt.
     expect(posts).toBeLessThan(rounds);
     expect(posts).toBeLessThanOrEqual(10 + Math.ceil(seconds));
+  });
+
+  test('calls actions are rate limited per user across connections, not only per connection', async () => {
+    const u = await newUser(srv, w);
+    const ch = await w.newChannel([u.user.id, 'bob']);
+    const bob = await client(w.users.bob.token);
+    await bob.join(ch);
+    const socks = await Promise.all(Array.from({length: 5}, () => client(u.token)));
+    for (const s of socks) await s.join(ch);
+    const started = Date.now();
+    // 100 each: within every connection's own burst (100), 500 together.
+    for (const s of socks) {
+      for (let i = 0; i < 100; i++) s.sendRaw(Buffer.from(encode({action: CALLS + 'raise_hand', seq: 1000 + i, data: {}})));
+    }
+    // Once the buckets have refilled a little, a call_state request on each connection runs after everything it queued.
+    await sleep(1100);
+    await Promise.all(socks.map(async (s) => {
+      const since = s.events.length;
+      s.send('call_state', {channelID: ch});
+      await s.waitFor('call_state', (e) => e.data.channel_id === ch, 20_000, since);
+    }));
+    const seconds = (Date.now() - started) / 1000;
+    const mine = new Set(socks.map((s) => s.connID));
+    const hands = bob.received('user_raise_hand').filter((e) => mine.has(String(e.data.session_id))).length;
+    // The user's burst (200) and 20 a second after it.
+    expect(hands).toBeGreaterThan(0);
+    expect(hands).toBeLessThanOrEqual(200 + 20 * Math.ceil(seconds));
+    expect(hands).toBeLessThan(500);
   });
 });

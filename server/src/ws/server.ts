@@ -7,6 +7,7 @@ import type {IncomingMessage} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {decode as msgpackDecode} from '@msgpack/msgpack';
 import {type RawData, WebSocket, WebSocketServer} from 'ws';
+import {UserRateLimiter} from '../api/rate-limit';
 import {CALLS_ACTIONS} from '../calls/actions';
 import {newId} from '../ids';
 import type {Logger} from '../log';
@@ -36,8 +37,8 @@ export const MAX_SEND_BUFFER_BYTES = 2 * 1024 * 1024;
  * (or for the rest of one read); a client that sends a megabyte meanwhile is not a client.
  */
 const MAX_PENDING_BYTES = 1024 * 1024;
-/** Calls actions of one connection queued behind a slow one (e.g. a join); more are dropped. */
-const MAX_QUEUED_ACTIONS = 64;
+/** Calls actions of one connection queued behind a slow one (e.g. a join); more are dropped. Above the rate burst. */
+const MAX_QUEUED_ACTIONS = 128;
 /** A refused socket that does not answer the close handshake is cut after this. */
 const REFUSED_CLOSE_MS = 2_000;
 /** How long a closed connection can be resumed. */
@@ -47,6 +48,7 @@ const AUTH_RECHECK_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
 const CALLS_PREFIX = 'custom_com.mattermost.calls_';
+const DEFAULT_RATE = {perSecond: 10, burst: 100};
 const KNOWN_ACTIONS = new Set(['authentication_challenge', 'ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids',
   ...[...CALLS_ACTIONS].map((a) => CALLS_PREFIX + a)]);
 
@@ -66,7 +68,10 @@ export interface WsServerOptions {
   handlers: WsHandlers;
   logger: Logger;
   serverVersion: string;
-  /** Calls actions per second per connection and burst (upstream 10/s, burst 100). */
+  /**
+   * Calls actions per second per connection and burst (upstream 10/s, burst 100). A user's connections
+   * together get twice that, so the limit does not multiply with the number of sockets.
+   */
   rateLimit?: {perSecond: number; burst: number};
   /** How often open sockets re-validate their login (upstream 10 s). */
   authRecheckMs?: number;
@@ -202,6 +207,7 @@ export class WsServer {
   readonly #alive = new WeakSet<WebSocket>();
   readonly #limiter: ConnectionLimiter;
   readonly #inbound: InboundBudget;
+  readonly #userActions: UserRateLimiter;
   readonly #trustedHeaders: readonly string[];
   /** Refusals (and slow-downs) by limit id, so a flood logs one line per thousand rather than one per socket. */
   readonly #refusals = new Map<string, number>();
@@ -213,6 +219,8 @@ export class WsServer {
     this.#limiter = new ConnectionLimiter(opts.limits ?? {wsConnectionsPerUser: 0, wsConnectionsPerIP: 0, wsUnauthenticatedPerIP: 0, wsUnauthenticated: 0});
     this.#trustedHeaders = opts.trustedProxyHeaders ?? [];
     this.#inbound = new InboundBudget(opts.inboundBudget);
+    const rate = opts.rateLimit ?? DEFAULT_RATE;
+    this.#userActions = new UserRateLimiter({perSecond: rate.perSecond * 2, burst: rate.burst * 2});
     this.#sweeper = setInterval(() => this.#sweep(), 5_000);
     this.#authChecker = setInterval(() => void this.#recheckAuth(), opts.authRecheckMs ?? AUTH_RECHECK_MS);
     this.#heartbeat = setInterval(() => this.#ping(), HEARTBEAT_MS);
@@ -341,7 +349,7 @@ export class WsServer {
    * Returns null (and closes the socket) when the user already holds as many sockets as allowed.
    */
   #attach(ws: WebSocket, state: SocketState, session: AuthSession, challengeSeq?: number): Connection | null {
-    const rate = this.#opts.rateLimit ?? {perSecond: 10, burst: 100};
+    const rate = this.#opts.rateLimit ?? DEFAULT_RATE;
     const resume = state.resume;
     let conn = resume.connID ? this.#conns.get(resume.connID) : undefined;
     const resumable = Boolean(conn && conn.userID === session.userID && conn.canResumeFrom(resume.seq));
@@ -444,7 +452,7 @@ export class WsServer {
       conn.reply(frame.seq, 'FAIL', {error: {id: 'api.web_socket_router.bad_action.app_error', message: `unknown action: ${frame.action.slice(0, 64)}`}});
       return;
     }
-    if (!conn.bucket.take()) {
+    if (!conn.bucket.take() || !this.#userActions.allow(conn.userID)) {
       // Upstream drops over-limit messages silently; log once per burst so floods cannot fill the log.
       if (conn.dropped++ % 100 === 0) this.#log.warn({connID: conn.id, userID: conn.userID, dropped: conn.dropped}, 'calls messages rate limited');
       return;
