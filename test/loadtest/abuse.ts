@@ -3,6 +3,8 @@
 // sessions in one call, while a legitimate user logs in and joins again and again. Reports the main
 // process's RSS before, at its peak and after the abuse has ended (resume window and grace passed, then
 // a full GC), and the legitimate login + join latency during the storm. Figures, not assertions.
+// Diagnosis: LT_ABUSE_SPEC='{"idleSockets":0,…}' changes the abuse (fields of AbuseSpec), LT_ABUSE_TRACE=1
+// prints each probe's login and hello times.
 import {fork} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -27,7 +27,9 @@ usage: npm run lt -- --abuse [--duration S] [--heap-snapshots DIR] [--workers N]
   one hostile user's idle sockets, hostile frames, join storm and sessions against a started server
   while another user joins: RSS before/peak/after and the legitimate join latency
   --duration S       length of the storm (default 30)
-  --heap-snapshots DIR  before/after heap snapshots of the server's main process`;
+  --settle S         wait after the abuse before the last measure (default 80: resume window, grace, sweep)
+  --heap-snapshots DIR  before/after heap snapshots of the server's main process (taking one inflates
+                     the RSS figures that follow it: compare RSS from runs without)`;
 
 async function main(): Promise<void> {
   let values;
