@@ -341,7 +341,8 @@ export class WsServer {
     else this.#log.debug({...ctx, limit: err.id}, 'websocket refused by a connection limit');
     ws.close(LIMIT_CLOSE_CODE, limitCloseReason(err));
     // A client that does not answer the close handshake must not keep the socket for ws's 30 s.
-    setTimeout(() => ws.terminate(), REFUSED_CLOSE_MS).unref();
+    const timer = setTimeout(() => ws.terminate(), REFUSED_CLOSE_MS).unref();
+    ws.once('close', () => clearTimeout(timer));
   }
 
   /**
