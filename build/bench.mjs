@@ -4,13 +4,17 @@
 //
 //   npm run bench                       every scenario, 20 s windows
 //   npm run bench -- --quick            10 s windows
-//   npm run bench -- --only 25x8x2,idle scenarios by name (and "workers" for the worker scaling)
+//   npm run bench -- --only 25x8x2,idle scenarios by name ("workers" for the worker scaling, "abuse" for the
+//                                       abuse scenario)
 //   npm run bench -- --repeat 3         each run three times, interleaved; the table shows the median run
 //                                       of each (by µs/packet) and the range
 //   npm run bench -- --json             the raw results on stdout
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
 // cost on one core, comparable to the per-core anchors; the worker scaling then finds the most calls one
 // process and two media workers carry, each with a fixed CPU budget per worker (needs root for cgroups).
+// The abuse scenario (test/loadtest/abuse.ts) runs the server as `npm start` does (media workers) while one
+// hostile user floods it and another joins: the main process's RSS before, at peak and after the abuse, and
+// the legitimate join latency during it.
 import {spawn} from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,6 +92,55 @@ function runLt(s, extraArgs = [], label = s.name) {
       }
     });
   });
+}
+
+/** The abuse scenario: about 2 minutes whatever the window (the resume window must pass before the last measure). */
+function runAbuse() {
+  const seconds = values.quick ? 15 : 30;
+  const args = ['--import', 'tsx', path.join(root, 'test/loadtest/cli.ts'), '--abuse', '--duration', String(seconds), '--json', '--quiet'];
+  process.stderr.write(`bench: abuse (${seconds} s storm, then the 60 s resume window) … `);
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const secs = ((Date.now() - started) / 1000).toFixed(0);
+      try {
+        if (code !== 0) throw new Error(err.trim().split('\n').pop() ?? `exit ${code}`);
+        const result = JSON.parse(out);
+        process.stderr.write(`RSS +${fmt(result.rssMB.after - result.rssMB.before)} MiB, join p50 ${fmt(result.legitJoin.p50Ms)} ms (${secs} s)\n`);
+        resolve({result});
+      } catch (e) {
+        process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
+        resolve({error: e.message});
+      }
+    });
+  });
+}
+
+function printAbuse({result: r, error}) {
+  console.log('\nAbuse: one user from one address opens 2,000 idle sockets (half never authenticate, a quarter never read),');
+  console.log('sends 10,000 hostile frames, storms joins and leaves (67/s over 25 sockets) and joins one call 150 times,');
+  console.log('while other users log in and join (REST login + websocket + join). Targets: RSS back within 150 MiB, join p50 ≤ 2 s.\n');
+  if (error) {
+    console.log(`  could not run: ${error}`);
+    return;
+  }
+  const met = (ok) => (ok ? 'met' : 'NOT met');
+  const rows = [
+    ['main-process RSS MiB', `before ${fmt(r.rssMB.before)}, peak ${fmt(r.rssMB.peak)}, after ${fmt(r.rssMB.after)} (+${fmt(r.rssMB.after - r.rssMB.before)})`, met(r.rssMB.after - r.rssMB.before <= 150)],
+    ['V8 heap used MiB (after GC)', `before ${fmt(r.heapMB.before.heapUsed)}, after ${fmt(r.heapMB.after.heapUsed)}`, ''],
+    ['legitimate login + join ms', `idle p50 ${fmt(r.legitJoin.baselineP50Ms)}; storm p50 ${fmt(r.legitJoin.p50Ms)}, p99 ${fmt(r.legitJoin.p99Ms)} (${r.legitJoin.n} joins, ${r.legitJoin.failed} failed)`,
+      met(r.legitJoin.n > 0 && r.legitJoin.p50Ms <= 2000)],
+    ['health GET /version ms', `p50 ${fmt(r.health.p50Ms)}, p99 ${fmt(r.health.p99Ms)}, ${r.health.failed} failed`, ''],
+    ['the abuser got', `${r.abuser.joinsAcked} of ${r.abuser.joinsSent} storm joins, ${r.abuser.sessionsJoined} of 150 sessions; ` +
+      Object.entries({...r.abuser.errorIds, ...r.abuser.closes}).filter(([k]) => /limit/.test(k)).map(([k, v]) => `${k.split(':')[0].replace(/^4429 /, '')} ×${v}`).join(', '), ''],
+  ];
+  const w0 = Math.max(...rows.map((x) => x[0].length));
+  for (const [what, figures, target] of rows) console.log(`  ${what.padEnd(w0)}  ${figures}${target ? `  (target ${target})` : ''}`);
 }
 
 const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d}) : '–');
@@ -197,8 +250,9 @@ async function main() {
   };
   const rows = plan.filter((p) => p.group === 'scenarios').map(pick);
   const scaling = !only || only.has('workers') ? await workerScaling() : undefined;
+  const abuse = !only || only.has('abuse') ? await runAbuse() : undefined;
   if (values.json) {
-    console.log(JSON.stringify({scenarios: rows, workers: scaling}, null, 2));
+    console.log(JSON.stringify({scenarios: rows, workers: scaling, abuse}, null, 2));
   } else {
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(`\nCalls SFU benchmark — ${os.availableParallelism()} cores (${cpu}), Node ${process.version}, ${duration} s windows${repeat > 1 ? `, median of ${repeat} runs` : ''};`);
@@ -206,10 +260,11 @@ async function main() {
     console.log('packets; "of it kernel" includes the loopback delivery of every packet into the clients\' sockets.\n');
     if (rows.length) console.log(table(rows));
     if (scaling) printScaling(scaling);
+    if (abuse) printAbuse(abuse);
     console.log('\nAnchors (CPU per forwarded audio packet, 8-user calls with 2 unmuted unless noted):');
     for (const [what, figure, source] of ANCHORS) console.log(`  ${what.padEnd(55)} ${figure.padEnd(48)} (${source})`);
   }
-  const failed = [...runs.values()].flat().some((r) => r.error) || (scaling && scaling.some((c) => c.runs.length === 0));
+  const failed = [...runs.values()].flat().some((r) => r.error) || (scaling && scaling.some((c) => c.runs.length === 0)) || Boolean(abuse?.error);
   process.exit(failed ? 1 : 0);
 }
 

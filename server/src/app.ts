@@ -14,6 +14,7 @@ import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
 import {ConfigService} from './config/service';
+import {limitsFromEnv} from './config/limits';
 import type {CallsConfig} from './config/types';
 import {clientAddress, trustedProxyHeaders} from './http/client-address';
 import {isOriginAllowed, refuseUpgrade} from './http/origin';
@@ -109,6 +110,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // Cluster settings are checked before anything opens: several nodes cannot share SQLite.
     const clusterSettings = clusterSettingsFromEnv(env);
     checkClusterEngine(clusterSettings, opts.databaseURL ? 'postgres' : 'sqlite');
+    const limits = limitsFromEnv(env);
     const rawStore = await openStore({dataDir: opts.dataDir, databaseURL: opts.databaseURL, logger, extraMigrations: [clusterMigrations]});
     cleanups.push(() => rawStore.close());
     const store: Store = {...rawStore, close: () => rawStore.close(), calls: instrumentRepository(rawStore.calls, metrics)};
@@ -154,14 +156,15 @@ export async function createApp(opts: AppOptions): Promise<App> {
     let ws: WsServer;
     const calls = new CallsService({
       store, platform: dir, config, media: coordination.media, lock: coordination.lock, publisher, clock, logger,
-      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings,
+      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings, joinLimits: limits,
       onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
     });
     dir.onChannelMemberRemoved((channelID, userID) => calls.handleChannelMemberRemoved(channelID, userID));
     await calls.resumeAtStart();
 
     ws = new WsServer({
-      hub, logger, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs,
+      hub, logger, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs, limits,
+      trustedProxyHeaders: trustedHeaders,
       handlers: {
         authenticateToken: (t) => dir.authenticateToken(t),
         onCallsAction: (conn, action, data) => calls.handleAction(conn, action, data),
@@ -198,7 +201,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
     serveWebapp(http, opts.webappDist ?? path.join(REPO_ROOT, 'webapp/dist'));
 
-    await http.listen({host, port});
+    // A deep accept queue: under a connection flood a client waits its turn instead of losing its SYN (1–3 s retries).
+    await http.listen({host, port, backlog: 4096});
     const addr = http.server.address();
     const boundPort = typeof addr === 'object' && addr ? addr.port : port;
     if (!siteURL) siteURL = `http://localhost:${boundPort}`;

@@ -107,12 +107,13 @@ describe('clustered mode, three nodes', () => {
   it('40 concurrent joins of one channel over three nodes make one call, every session once, one host', async () => {
     const c = cluster();
     const ch = await c.world.newChannel(['alice', 'bob', 'carol', 'dave']);
-    const names = ['alice', 'bob', 'carol', 'dave'] as const;
+    // Eight sessions each: the most one user may have in a call (MM_CALLS_MAX_SESSIONS_PER_USER).
+    const names = ['alice', 'bob', 'carol', 'dave', 'admin'] as const;
     const clients: CallWs[] = [];
     try {
       for (let i = 0; i < 40; i++) {
         const node = c.nodes[i % 3];
-        const ws = new CallWs(node.url, c.world.users[names[i % 4]].token, () => node.url);
+        const ws = new CallWs(node.url, c.world.users[names[i % names.length]].token, () => node.url);
         await ws.connect();
         clients.push(ws);
       }

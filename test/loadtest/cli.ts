@@ -1,6 +1,8 @@
 // `npm run lt -- --calls C --users U --unmuted M --screen S --duration D [--url …] [--json]`:
 // the load-test tool. Without --url it starts its own server (server/src/main.ts) on loopback.
+// `npm run lt -- --abuse` runs the abuse scenario instead (abuse.ts).
 import {parseArgs} from 'node:util';
+import {formatAbuse, runAbuse} from './abuse';
 import {Progress} from './progress';
 import {formatTable} from './report';
 import {runLoadTest, validateOptions, type LoadTestOptions} from './run';
@@ -19,7 +21,15 @@ const USAGE = `usage: npm run lt -- --calls C --users U --unmuted M [--screen S]
   --profile FILE     V8 CPU profile of the started server's main process, measurement window only
                      (summarise: npx tsx test/loadtest/profile-summary.ts FILE)
   --json             print the result as JSON on stdout
-  --quiet            no progress bar`;
+  --quiet            no progress bar
+
+usage: npm run lt -- --abuse [--duration S] [--heap-snapshots DIR] [--workers N] [--server-log FILE] [--json]
+  one hostile user's idle sockets, hostile frames, join storm and sessions against a started server
+  while another user joins: RSS before/peak/after and the legitimate join latency
+  --duration S       length of the storm (default 30)
+  --settle S         wait after the abuse before the last measure (default 80: resume window, grace, sweep)
+  --heap-snapshots DIR  before/after heap snapshots of the server's main process (taking one inflates
+                     the RSS figures that follow it: compare RSS from runs without)`;
 
 async function main(): Promise<void> {
   let values;
@@ -29,6 +39,7 @@ async function main(): Promise<void> {
       duration: {type: 'string'}, url: {type: 'string'}, admin: {type: 'string'}, workers: {type: 'string'}, forwarding: {type: 'string'}, native: {type: 'string'},
       procs: {type: 'string'}, warmup: {type: 'string'}, 'server-log': {type: 'string'}, 'cpu-limit': {type: 'string'}, profile: {type: 'string'}, json: {type: 'boolean', default: false},
       quiet: {type: 'boolean', default: false}, help: {type: 'boolean', default: false},
+      abuse: {type: 'boolean', default: false}, 'heap-snapshots': {type: 'string'}, settle: {type: 'string'},
     }}));
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
@@ -43,6 +54,14 @@ async function main(): Promise<void> {
   if (values.workers !== undefined) serverEnv.MM_CALLS_RTC_WORKERS = values.workers;
   if (values.forwarding !== undefined) serverEnv.MM_CALLS_RTC_FORWARDING = values.forwarding;
   if (values.native !== undefined) serverEnv.MM_CALLS_RTC_NATIVE = values.native;
+  if (values.abuse) {
+    const result = await runAbuse({
+      seconds: values.duration ? int(values.duration) : undefined, settleSeconds: values.settle ? int(values.settle) : undefined,
+      serverEnv, serverLog: values['server-log'], heapSnapshotDir: values['heap-snapshots'], progress: new Progress(!values.quiet),
+    });
+    console.log(values.json ? JSON.stringify(result, null, 2) : formatAbuse(result));
+    return;
+  }
   const [adminUser, ...adminPass] = (values.admin ?? 'admin:admin').split(':');
   const opts: LoadTestOptions = {
     calls: int(values.calls), users: int(values.users), unmuted: int(values.unmuted), screen: int(values.screen), duration: int(values.duration),

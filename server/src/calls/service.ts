@@ -13,6 +13,7 @@ import type {RtcSignal} from '../rtc/types';
 import type {Call, CallSession, CallsChannel, Store} from '../store';
 import type {CallLock} from './lock';
 import * as A from './actions';
+import {type JoinCaps, JoinLimiter} from './join-limits';
 import {createCallPost, endCallPost} from './post';
 import {CallsPublisher} from './publish';
 import {unpackSDPData} from './sdp';
@@ -49,6 +50,8 @@ export interface CallsServiceDeps {
   /** Whether a websocket connection is currently open on this node. */
   isConnOpen: (connID: string) => boolean;
   timings?: Partial<CallsTimings>;
+  /** Per-user join limits (config/limits.ts); none when absent. */
+  joinLimits?: JoinCaps;
   /** Observes every ICE candidate pair metric a client reports (metrics module). */
   onICEPairMetric?: (m: {state: string; local_type: string; local_protocol: string; remote_type: string; remote_protocol: string}) => void;
 }
@@ -78,6 +81,7 @@ export class CallsService {
   readonly #byConn = new Map<string, string>();
   readonly #joining = new Set<string>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #limits: JoinLimiter;
   #closed = false;
 
   constructor(deps: CallsServiceDeps) {
@@ -85,6 +89,7 @@ export class CallsService {
     this.#log = deps.logger.child({module: 'calls'});
     this.#timings = {...DEFAULT_TIMINGS, ...deps.timings};
     this.#pub = deps.publisher;
+    this.#limits = new JoinLimiter(deps.joinLimits ?? {sessionsPerUserPerCall: 0, joinsPerSecondPerUser: 0, joinBurstPerUser: 0}, () => deps.clock.now());
     deps.media.on('signal', (sid, sig) => this.#onSignal(sid, sig));
     deps.media.on('voice', (sid, on) => void this.#onVoice(sid, on));
     deps.media.on('close', (sid, reason) => this.#onMediaClose(sid, reason));
@@ -312,6 +317,8 @@ export class CallsService {
       if (this.#closed) throw new AppError('app.calls.shutting_down', 'server is shutting down', 503);
       if (this.#byConn.has(connID) || this.#joining.has(connID)) throw badRequest('app.calls.session_already_connected', 'session is already connected');
       const msg = A.parseAction('join', A.joinSchema, data);
+      // Before any lock or store work: a user's join storm costs the server next to nothing.
+      this.#limits.takeJoin(userID);
       this.#joining.add(connID);
       const channel = await this.#d.platform.getChannel(msg.channelID);
       if (!channel) throw notFound('app.calls.channel_not_found', 'channel not found');
@@ -396,6 +403,7 @@ export class CallsService {
     }
     const sessions = starting ? [] : await store.getSessions(call.id);
     if (sessions.some((s) => s.id === sessionID)) throw badRequest('app.calls.session_already_connected', 'session is already connected');
+    this.#limits.checkSessions(userID, sessions);
     const max = this.#d.config.get().MaxCallParticipants;
     if (max > 0 && sessions.length >= max) throw forbidden('app.calls.limit_reached', 'user cannot join because of limits', {max});
 

@@ -1,24 +1,46 @@
 // The Mattermost-framed websocket at /api/v4/websocket: authentication (cookie, bearer token or
 // authentication_challenge), `hello` with the connection id, per-connection sequence numbers, replies
 // to requests (seq_reply), resumption with connection_id + sequence_number, and dispatch of calls
-// actions. Bad frames get a FAIL reply; nothing a client sends can take the process down.
+// actions. Bad frames get a FAIL reply; nothing a client sends can take the process down, and every
+// per-socket and per-connection structure is bounded (connection caps, resume buffer, send buffer, queues).
 import type {IncomingMessage} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {decode as msgpackDecode} from '@msgpack/msgpack';
 import {type RawData, WebSocket, WebSocketServer} from 'ws';
+import {UserRateLimiter} from '../api/rate-limit';
 import {CALLS_ACTIONS} from '../calls/actions';
 import {newId} from '../ids';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenFromRequest} from '../http/auth';
+import {clientAddress} from '../http/client-address';
+import {AppError} from '../errors';
+import {type ConnectionCaps, ConnectionLimiter, LIMIT_CLOSE_CODE, limitCloseReason, type SocketTicket} from './connection-limits';
 import type {Hub, HubConnection} from './hub';
+import {InboundBudget, type InboundBudgetOptions} from './inbound-budget';
 import type {WebSocketEvent} from './types';
 
 export const WEBSOCKET_PATH = '/api/v4/websocket';
 /** Largest client frame accepted; SDP arrives zlib-compressed, so this is generous. */
 export const MAX_FRAME_BYTES = 64 * 1024;
-/** Events kept per connection so a reconnecting client can resume without losing any. */
+/** Events kept per connection so a reconnecting client can resume without losing any (Mattermost's dead queue). */
 const RESUME_BUFFER = 128;
+/** …and at most this many bytes of them (a few large call_state events must not pin megabytes per connection). */
+const RESUME_BUFFER_BYTES = 256 * 1024;
+/**
+ * A socket whose unsent data exceeds this is not reading (or cannot keep up): it is cut, as Mattermost
+ * closes a connection whose send queue is full; the client reconnects and resumes from the buffer.
+ */
+export const MAX_SEND_BUFFER_BYTES = 2 * 1024 * 1024;
+/**
+ * Bytes of frames of one socket waiting to be handled. Frames wait only while the socket authenticates
+ * (or for the rest of one read); a client that sends a megabyte meanwhile is not a client.
+ */
+const MAX_PENDING_BYTES = 1024 * 1024;
+/** Calls actions of one connection queued behind a slow one (e.g. a join); more are dropped. Above the rate burst. */
+const MAX_QUEUED_ACTIONS = 128;
+/** A refused socket that does not answer the close handshake is cut after this. */
+const REFUSED_CLOSE_MS = 2_000;
 /** How long a closed connection can be resumed. */
 const RESUME_WINDOW_MS = 60_000;
 const AUTH_TIMEOUT_MS = 10_000;
@@ -26,6 +48,7 @@ const AUTH_RECHECK_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
 const CALLS_PREFIX = 'custom_com.mattermost.calls_';
+const DEFAULT_RATE = {perSecond: 10, burst: 100};
 const KNOWN_ACTIONS = new Set(['authentication_challenge', 'ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids',
   ...[...CALLS_ACTIONS].map((a) => CALLS_PREFIX + a)]);
 
@@ -45,15 +68,29 @@ export interface WsServerOptions {
   handlers: WsHandlers;
   logger: Logger;
   serverVersion: string;
-  /** Calls actions per second per connection and burst (upstream 10/s, burst 100). */
+  /**
+   * Calls actions per second per connection and burst (upstream 10/s, burst 100). A user's connections
+   * together get twice that, so the limit does not multiply with the number of sockets.
+   */
   rateLimit?: {perSecond: number; burst: number};
   /** How often open sockets re-validate their login (upstream 10 s). */
   authRecheckMs?: number;
+  /** Connection caps per user and per address (config/limits.ts); none when absent. */
+  limits?: ConnectionCaps;
+  /** Headers a trusted reverse proxy sets with the client's address (MM_CALLS_TRUSTED_PROXY_IP_HEADER). */
+  trustedProxyHeaders?: readonly string[];
+  /** How much one user (or unauthenticated address) may make this node read; see inbound-budget.ts. */
+  inboundBudget?: InboundBudgetOptions;
 }
 
 interface SocketState {
   conn: Connection | null;
   resume: {connID: string; seq: number};
+  ticket: SocketTicket;
+  /** Bytes of frames received and not handled yet. */
+  pending: number;
+  /** Reading is paused until the client's inbound budget recovers. */
+  paused: boolean;
 }
 
 interface Frame {
@@ -78,26 +115,59 @@ class TokenBucket {
   }
 }
 
+/**
+ * An event serialised once for every connection it goes to: the JSON up to the sequence number, which
+ * each connection appends (`head + seq + '}'`). Connections and their resume buffers share the head.
+ */
+const heads = new WeakMap<WebSocketEvent, string>();
+function eventHead(ev: WebSocketEvent): string {
+  let head = heads.get(ev);
+  if (head === undefined) {
+    head = JSON.stringify({event: ev.event, data: ev.data, broadcast: ev.broadcast}).slice(0, -1) + ',"seq":';
+    heads.set(ev, head);
+  }
+  return head;
+}
+
+/** Sends unless the socket is closed or not reading; a socket whose send buffer is full is cut (returns false). */
+function sendBounded(ws: WebSocket, text: string): boolean {
+  if (ws.readyState !== WebSocket.OPEN) return true;
+  if (ws.bufferedAmount > MAX_SEND_BUFFER_BYTES) {
+    ws.terminate();
+    return false;
+  }
+  ws.send(text);
+  return true;
+}
+
 /** One logical Mattermost websocket connection; outlives its socket for the resume window. */
 class Connection implements HubConnection {
   socket: WebSocket | null = null;
   /** Next server sequence number. */
   seq = 0;
-  readonly sent: {seq: number; text: string}[] = [];
+  /** The last events sent, for resumption: their shared head (see eventHead) and seq. */
+  readonly sent: {seq: number; head: string}[] = [];
+  #sentBytes = 0;
   closedAt = 0;
   readonly bucket: TokenBucket;
   dropped = 0;
-  /** Calls actions of this connection, run in order. */
+  /** Calls actions of this connection, run in order, and how many are waiting. */
   queue: Promise<void> = Promise.resolve();
+  queued = 0;
 
-  constructor(readonly id: string, readonly userID: string, public token: string, rate: {perSecond: number; burst: number}, private readonly onOut?: (type: string) => void) {
+  constructor(readonly id: string, readonly userID: string, public token: string, rate: {perSecond: number; burst: number},
+    private readonly onOut?: (type: string) => void, private readonly onSlow?: (conn: Connection) => void) {
     this.bucket = new TokenBucket(rate.perSecond, rate.burst);
   }
 
   send(event: WebSocketEvent): void {
-    const text = JSON.stringify({event: event.event, data: event.data, broadcast: event.broadcast, seq: this.seq});
-    this.sent.push({seq: this.seq, text});
-    if (this.sent.length > RESUME_BUFFER) this.sent.shift();
+    const head = eventHead(event);
+    this.sent.push({seq: this.seq, head});
+    this.#sentBytes += head.length;
+    while (this.sent.length > RESUME_BUFFER || (this.#sentBytes > RESUME_BUFFER_BYTES && this.sent.length > 1)) {
+      this.#sentBytes -= this.sent.shift()!.head.length;
+    }
+    const text = head + this.seq + '}';
     this.seq++;
     this.onOut?.(event.event);
     this.#write(text);
@@ -109,7 +179,7 @@ class Connection implements HubConnection {
 
   #write(text: string): void {
     const s = this.socket;
-    if (s && s.readyState === WebSocket.OPEN) s.send(text);
+    if (s && !sendBounded(s, text)) this.onSlow?.(this);
   }
 
   /** Whether events from `from` onward are all still buffered. */
@@ -117,6 +187,11 @@ class Connection implements HubConnection {
     if (from > this.seq || from < 0) return false;
     if (from === this.seq) return true;
     return this.sent.length > 0 && this.sent[0].seq <= from;
+  }
+
+  /** The buffered events from `from` on, as sent. */
+  *resumeFrom(from: number): Generator<string> {
+    for (const m of this.sent) if (m.seq >= from) yield m.head + m.seq + '}';
   }
 }
 
@@ -130,11 +205,22 @@ export class WsServer {
   readonly #authChecker: NodeJS.Timeout;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #alive = new WeakSet<WebSocket>();
+  readonly #limiter: ConnectionLimiter;
+  readonly #inbound: InboundBudget;
+  readonly #userActions: UserRateLimiter;
+  readonly #trustedHeaders: readonly string[];
+  /** Refusals (and slow-downs) by limit id, so a flood logs one line per thousand rather than one per socket. */
+  readonly #refusals = new Map<string, number>();
   #closed = false;
 
   constructor(opts: WsServerOptions) {
     this.#opts = opts;
     this.#log = opts.logger.child({module: 'ws'});
+    this.#limiter = new ConnectionLimiter(opts.limits ?? {wsConnectionsPerUser: 0, wsConnectionsPerIP: 0, wsUnauthenticatedPerIP: 0, wsUnauthenticated: 0});
+    this.#trustedHeaders = opts.trustedProxyHeaders ?? [];
+    this.#inbound = new InboundBudget(opts.inboundBudget);
+    const rate = opts.rateLimit ?? DEFAULT_RATE;
+    this.#userActions = new UserRateLimiter({perSecond: rate.perSecond * 2, burst: rate.burst * 2});
     this.#sweeper = setInterval(() => this.#sweep(), 5_000);
     this.#authChecker = setInterval(() => void this.#recheckAuth(), opts.authRecheckMs ?? AUTH_RECHECK_MS);
     this.#heartbeat = setInterval(() => this.#ping(), HEARTBEAT_MS);
@@ -165,38 +251,64 @@ export class WsServer {
   }
 
   #onSocket(ws: WebSocket, req: IncomingMessage, url: URL): void {
+    ws.on('error', (err) => this.#log.debug({err: err.message}, 'websocket error'));
+    const address = clientAddress(req, this.#trustedHeaders);
+    const ticket = this.#limiter.open(address);
+    if (ticket instanceof AppError) {
+      this.#refuse(ws, ticket, {address});
+      return;
+    }
     this.#sockets.add(ws);
     this.#alive.add(ws);
     this.#opts.handlers.onConnectionCount?.(this.#sockets.size);
     ws.on('pong', () => this.#alive.add(ws));
-    ws.on('error', (err) => this.#log.debug({err: err.message}, 'websocket error'));
     const state: SocketState = {
       conn: null,
       resume: {connID: url.searchParams.get('connection_id') ?? '', seq: Number(url.searchParams.get('sequence_number') ?? '0')},
+      ticket,
+      pending: 0,
+      paused: false,
     };
     // Frames are parsed in arrival order; authentication (async) finishes before the next frame is read.
     let chain: Promise<void> = Promise.resolve();
     ws.on('message', (raw, isBinary) => {
+      const bytes = frameBytes(raw);
+      if (state.pending + bytes > MAX_PENDING_BYTES) {
+        this.#log.info({connID: state.conn?.id, address}, 'websocket closed: too many frames waiting');
+        ws.terminate();
+        return;
+      }
+      state.pending += bytes;
+      this.#budget(ws, state, bytes);
       chain = chain.then(() => this.#onFrame(state, ws, raw, isBinary)).catch((err) =>
-        this.#log.error({err: (err as Error).message}, 'websocket frame handling failed'));
+        this.#log.error({err: (err as Error).message}, 'websocket frame handling failed')).then(() => {
+        state.pending -= bytes;
+      });
     });
     ws.on('close', () => {
       this.#sockets.delete(ws);
+      this.#limiter.release(ticket);
       this.#opts.handlers.onConnectionCount?.(this.#sockets.size);
       const conn = state.conn;
       if (conn && conn.socket === ws) {
         conn.socket = null;
         conn.closedAt = Date.now();
         this.#opts.handlers.onDisconnect(conn.id);
+        this.#boundResumable(conn.userID);
       }
     });
     const token = tokenFromRequest(req.headers);
     chain = chain.then(async () => {
       if (token) {
         const session = await this.#opts.handlers.authenticateToken(token).catch(() => null);
-        if (session && ws.readyState === WebSocket.OPEN) state.conn = this.#attach(ws, session, state.resume);
+        if (session && ws.readyState === WebSocket.OPEN) state.conn = this.#attach(ws, state, session);
       }
       if (!state.conn && ws.readyState === WebSocket.OPEN) {
+        const refused = this.#limiter.awaitAuthentication(ticket);
+        if (refused) {
+          this.#refuse(ws, refused, {address});
+          return;
+        }
         const timer = setTimeout(() => {
           if (!state.conn) ws.close(4401, 'authentication required');
         }, AUTH_TIMEOUT_MS);
@@ -205,29 +317,94 @@ export class WsServer {
     });
   }
 
-  /** Binds an authenticated socket to a connection: resumed if possible, otherwise new. Sends hello. */
-  #attach(ws: WebSocket, session: AuthSession, resume: {connID: string; seq: number}): Connection {
-    const rate = this.#opts.rateLimit ?? {perSecond: 10, burst: 100};
+  /** Debits a frame from its sender's budget; a sender over budget is not read for a while (TCP backpressure). */
+  #budget(ws: WebSocket, state: SocketState, bytes: number): void {
+    const key = state.ticket.userID !== null ? `u:${state.ticket.userID}` : `a:${state.ticket.address}`;
+    const waitMs = this.#inbound.take(key, bytes);
+    if (waitMs === 0 || state.paused) return;
+    state.paused = true;
+    ws.pause();
+    const n = (this.#refusals.get('inbound_budget') ?? 0) + 1;
+    this.#refusals.set('inbound_budget', n);
+    if (n % 1000 === 1) this.#log.warn({key, waitMs, timesSoFar: n}, 'websocket reading slowed: a client sends more than its budget');
+    setTimeout(() => {
+      state.paused = false;
+      if (ws.readyState === WebSocket.OPEN) ws.resume();
+    }, waitMs).unref();
+  }
+
+  /** Closes a socket refused by a connection cap, with LIMIT_CLOSE_CODE and the limit's id as the reason. */
+  #refuse(ws: WebSocket, err: AppError, ctx: Record<string, unknown>): void {
+    const n = (this.#refusals.get(err.id) ?? 0) + 1;
+    this.#refusals.set(err.id, n);
+    if (n % 1000 === 1) this.#log.warn({...ctx, limit: err.id, refusedSoFar: n}, 'websocket refused by a connection limit');
+    else this.#log.debug({...ctx, limit: err.id}, 'websocket refused by a connection limit');
+    ws.close(LIMIT_CLOSE_CODE, limitCloseReason(err));
+    // A client that does not answer the close handshake must not keep the socket for ws's 30 s.
+    const timer = setTimeout(() => ws.terminate(), REFUSED_CLOSE_MS).unref();
+    ws.once('close', () => clearTimeout(timer));
+  }
+
+  /**
+   * Binds an authenticated socket to a connection: resumed if possible, otherwise new. Sends hello.
+   * Returns null (and closes the socket) when the user already holds as many sockets as allowed.
+   */
+  #attach(ws: WebSocket, state: SocketState, session: AuthSession, challengeSeq?: number): Connection | null {
+    const rate = this.#opts.rateLimit ?? DEFAULT_RATE;
+    const resume = state.resume;
     let conn = resume.connID ? this.#conns.get(resume.connID) : undefined;
-    let resumed = false;
-    if (conn && conn.userID === session.userID && conn.canResumeFrom(resume.seq)) {
+    const resumable = Boolean(conn && conn.userID === session.userID && conn.canResumeFrom(resume.seq));
+    const replacing = resumable && Boolean(conn!.socket && conn!.socket !== ws && conn!.socket.readyState === WebSocket.OPEN);
+    const refused = this.#limiter.authenticate(state.ticket, session.userID, replacing);
+    if (refused) {
+      if (challengeSeq !== undefined) sendRaw(ws, {status: 'FAIL', seq_reply: challengeSeq, error: {id: refused.id, message: refused.message}});
+      this.#refuse(ws, refused, {userID: session.userID, address: state.ticket.address});
+      return null;
+    }
+    if (challengeSeq !== undefined) sendRaw(ws, {status: 'OK', seq_reply: challengeSeq});
+    if (conn && resumable) {
       if (conn.socket && conn.socket !== ws) conn.socket.close(4000, 'replaced by a newer connection');
-      resumed = true;
     } else {
-      conn = new Connection(newId(), session.userID, session.token, rate, (t) => this.#opts.handlers.onEvent?.('out', t));
+      conn = new Connection(newId(), session.userID, session.token, rate, (t) => this.#opts.handlers.onEvent?.('out', t), (c) => this.#onSlow(c));
       this.#conns.set(conn.id, conn);
     }
     conn.token = session.token;
     conn.socket = ws;
     conn.closedAt = 0;
-    if (resumed) {
-      for (const m of conn.sent) if (m.seq >= resume.seq) ws.send(m.text);
+    if (resumable) {
+      for (const text of conn.resumeFrom(resume.seq)) if (!sendBounded(ws, text)) break;
     } else {
       this.#opts.hub.register(conn);
     }
     conn.send({event: 'hello', data: {connection_id: conn.id, server_version: this.#opts.serverVersion, server_hostname: ''}, broadcast: {omit_users: null, user_id: session.userID, channel_id: '', team_id: '', connection_id: ''}});
-    this.#log.debug({connID: conn.id, userID: conn.userID, resumed}, 'websocket connected');
+    this.#log.debug({connID: conn.id, userID: conn.userID, resumed: resumable}, 'websocket connected');
     return conn;
+  }
+
+  #onSlow(conn: Connection): void {
+    this.#log.info({connID: conn.id, userID: conn.userID, limitBytes: MAX_SEND_BUFFER_BYTES}, 'websocket cut: the client is not reading what is sent');
+  }
+
+  /**
+   * A user keeps at most as many closed, resumable connections as they may have open ones: a client
+   * that connects and drops in a loop would otherwise pin a connection and its buffer per socket for the
+   * whole resume window. The oldest go first.
+   */
+  #boundResumable(userID: string): void {
+    const max = this.#opts.limits?.wsConnectionsPerUser || 100;
+    const closed: Connection[] = [];
+    for (const c of this.#opts.hub.userConnections(userID)) {
+      const conn = this.#conns.get(c.id);
+      if (conn && !conn.socket) closed.push(conn);
+    }
+    if (closed.length <= max) return;
+    closed.sort((a, b) => a.closedAt - b.closedAt);
+    for (const conn of closed.slice(0, closed.length - max)) this.#forget(conn);
+  }
+
+  #forget(conn: Connection): void {
+    if (this.#conns.get(conn.id) === conn) this.#conns.delete(conn.id);
+    this.#opts.hub.unregister(conn);
   }
 
   async #onFrame(state: SocketState, ws: WebSocket, raw: RawData, isBinary: boolean): Promise<void> {
@@ -255,8 +432,7 @@ export class WsServer {
         return;
       }
       if (ws.readyState !== WebSocket.OPEN) return;
-      sendRaw(ws, {status: 'OK', seq_reply: frame.seq});
-      state.conn = this.#attach(ws, session, state.resume);
+      state.conn = this.#attach(ws, state, session, frame.seq);
       return;
     }
     if (conn.socket !== ws) return;
@@ -277,7 +453,7 @@ export class WsServer {
       conn.reply(frame.seq, 'FAIL', {error: {id: 'api.web_socket_router.bad_action.app_error', message: `unknown action: ${frame.action.slice(0, 64)}`}});
       return;
     }
-    if (!conn.bucket.take()) {
+    if (!conn.bucket.take() || !this.#userActions.allow(conn.userID)) {
       // Upstream drops over-limit messages silently; log once per burst so floods cannot fill the log.
       if (conn.dropped++ % 100 === 0) this.#log.warn({connID: conn.id, userID: conn.userID, dropped: conn.dropped}, 'calls messages rate limited');
       return;
@@ -286,17 +462,21 @@ export class WsServer {
     // without holding up pings and other frames.
     const ctx = {connID: conn.id, userID: conn.userID};
     const action = frame.action.slice(CALLS_PREFIX.length);
+    if (conn.queued >= MAX_QUEUED_ACTIONS) {
+      if (conn.dropped++ % 100 === 0) this.#log.warn({connID: conn.id, userID: conn.userID, dropped: conn.dropped}, 'calls messages dropped: too many queued');
+      return;
+    }
+    conn.queued++;
     conn.queue = conn.queue.then(() => this.#opts.handlers.onCallsAction(ctx, action, frame.data)).catch((err) =>
-      this.#log.error({err: (err as Error).message, action}, 'calls action failed'));
+      this.#log.error({err: (err as Error).message, action}, 'calls action failed')).then(() => {
+      conn.queued--;
+    });
   }
 
   #sweep(): void {
     const now = Date.now();
-    for (const [id, c] of this.#conns) {
-      if (!c.socket && c.closedAt && now - c.closedAt > RESUME_WINDOW_MS) {
-        this.#conns.delete(id);
-        this.#opts.hub.unregister(c);
-      }
+    for (const c of this.#conns.values()) {
+      if (!c.socket && c.closedAt && now - c.closedAt > RESUME_WINDOW_MS) this.#forget(c);
     }
   }
 
@@ -308,8 +488,7 @@ export class WsServer {
         this.#log.info({connID: c.id, userID: c.userID}, 'websocket auth session expired');
         this.#opts.handlers.onAuthRevoked(c.id);
         c.socket?.close(4401, 'session expired');
-        this.#conns.delete(c.id);
-        this.#opts.hub.unregister(c);
+        this.#forget(c);
       }
     }
   }
@@ -351,8 +530,12 @@ export class WsServer {
   }
 }
 
+function frameBytes(raw: RawData): number {
+  return Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer | ArrayBuffer).byteLength;
+}
+
 function sendRaw(ws: WebSocket, msg: Record<string, unknown>): void {
-  if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
+  sendBounded(ws, JSON.stringify(msg));
 }
 
 /** JSON text or msgpack binary → {action, seq, data}; throws with a reason on anything else. */
