@@ -23,7 +23,8 @@ interface RawSocket {
 function rawSocket(url: string, opts: {token?: string; address?: string}): RawSocket {
   const headers: Record<string, string> = {};
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
-  if (opts.address) headers['X-Forwarded-For'] = `${opts.address}, 10.0.0.1`;
+  // What nginx sends: whatever the client put there (forged here), then the address it saw.
+  if (opts.address) headers['X-Forwarded-For'] = `203.0.113.77, ${opts.address}`;
   const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/v4/websocket', {headers});
   const outcome = new Promise<Awaited<RawSocket['outcome']>>((resolve, reject) => {
     ws.on('error', reject);

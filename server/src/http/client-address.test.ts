@@ -10,9 +10,10 @@ describe('clientAddress', () => {
     expect(clientAddress(req('203.0.113.9', {'x-forwarded-for': '198.51.100.1'}), [])).toBe('203.0.113.9');
   });
 
-  it('takes the client from a trusted header, first address first', () => {
+  it('takes the client from a trusted header: the address our proxy appended to X-Forwarded-For, not one the client sent', () => {
     const headers = trustedProxyHeaders('X-Forwarded-For, X-Real-IP');
-    expect(clientAddress(req('10.0.0.2', {'x-forwarded-for': '198.51.100.1, 10.0.0.7'}), headers)).toBe('198.51.100.1');
+    // The client sent "X-Forwarded-For: 1.2.3.4"; nginx appended the address it saw.
+    expect(clientAddress(req('10.0.0.2', {'x-forwarded-for': '1.2.3.4, 198.51.100.1'}), headers)).toBe('198.51.100.1');
     expect(clientAddress(req('10.0.0.2', {'x-real-ip': '2001:db8::1'}), headers)).toBe('2001:db8::1');
   });
 

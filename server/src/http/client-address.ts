@@ -17,14 +17,17 @@ function normalise(address: string): string {
 }
 
 /**
- * The client's address: the first valid address of the first trusted header present (X-Forwarded-For
- * lists the client first), else the socket's remote address, else "unknown".
+ * The client's address: from the first trusted header present, else the socket's remote address, else
+ * "unknown". Of X-Forwarded-For the last address is taken: the one our proxy appended (nginx's
+ * $proxy_add_x_forwarded_for keeps whatever the client sent in front of it, so the first is forgeable).
+ * Other headers (X-Real-IP) hold one address, which the proxy sets.
  */
 export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, trustedHeaders: readonly string[]): string {
   for (const name of trustedHeaders) {
     const value = req.headers[name];
-    const first = (Array.isArray(value) ? value[0] : value)?.split(',')[0];
-    if (first && isIP(normalise(first))) return normalise(first);
+    const list = (Array.isArray(value) ? value.join(',') : value)?.split(',').map(normalise).filter(Boolean) ?? [];
+    const pick = name === 'x-forwarded-for' ? list[list.length - 1] : list[0];
+    if (pick && isIP(pick)) return pick;
   }
   const remote = req.socket?.remoteAddress;
   return remote ? normalise(remote) : 'unknown';
