@@ -319,7 +319,15 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   /** Runs SFU events of a session only if they come from its current owner. */
   #fromOwner(sessionID: string, owner: string, fn: () => void): void {
     const entry = this.#local.get(sessionID);
-    if (!entry || entry.owner !== owner) return;
+    if (!entry) {
+      this.#log.debug({sessionID, from: owner}, 'SFU event for a session not held here dropped');
+      return;
+    }
+    if (entry.owner !== owner) {
+      // The call moved (or is moving): the new owner's session is the one the client negotiates with.
+      this.#log.warn({sessionID, callID: entry.cfg.callID, from: owner, owner: entry.owner}, 'SFU event from a node that no longer runs the session dropped');
+      return;
+    }
     fn();
   }
 
@@ -374,8 +382,12 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       return;
     }
     if (!this.#o.registry.isAlive(h.wsNode)) {
-      // Lost SDP or ICE leaves the peer connection half-negotiated; a lost voice event does not matter.
-      if (type === 'signal') h.lost = true;
+      // Lost SDP or ICE leaves the peer connection half-negotiated (re-created when the websocket is
+      // adopted; a lost server offer is also made again); a lost voice event does not matter.
+      if (type === 'signal') {
+        h.lost = true;
+        this.#log.warn({sessionID: sid, callID: h.callID, wsNode: h.wsNode}, 'signal for a session whose websocket node is not alive dropped');
+      }
       return;
     }
     this.#o.bus.send(h.wsNode, type, data);
