@@ -166,6 +166,11 @@ export class CallWs extends EventEmitter {
     };
   }
 
+  /** The connection drops (network, or its node): the socket reconnects to the fallback node. */
+  dropSocket(): void {
+    this.#ws?.terminate();
+  }
+
   close(): void {
     this.#closed = true;
     this.#ws?.terminate();
