@@ -29,8 +29,6 @@ export interface MovedMessage {
 export interface UnavailableMessage {
   callID: string;
   channelID: string;
-  /** ms: since when (the call's props.media_unavailable_at). */
-  since: number;
   reason: string;
 }
 
@@ -243,7 +241,7 @@ export class Failover {
         if (this.#o.registry.isAlive(current.props.node_id ?? '')) return null;
         current.props.media_unavailable_at = Date.now();
         await this.#o.calls.updateCall(current);
-        return {callID: call.id, channelID: call.channelId, since: current.props.media_unavailable_at, reason};
+        return {callID: call.id, channelID: call.channelId, reason};
       });
       if (!m) return;
       this.#o.bus.broadcast('unavailable', m);
