@@ -1,6 +1,8 @@
 // Failover as users see it, in Chromium: two people on the standalone page talk in a call whose media
 // runs on another node; that node is killed with -9; the webapp follows `rtc_reconnect` by itself and
-// their audio comes back without anyone touching anything.
+// their audio comes back without anyone touching anything. In single-handler mode, while no handler
+// runs, the widget says it is reconnecting (`rtc_unavailable`) and nobody is dropped, however long that
+// lasts, until a new handler brings the audio back.
 import type {Browser} from 'playwright-core';
 import {type Cluster, logHint, startCluster} from './support/cluster';
 import {waitUntil} from '../support/fixtures';
@@ -68,5 +70,62 @@ describe('failover in the browser', () => {
     process.stdout.write(`browser audio back after kill -9 within ${Date.now() - killedAt} ms\n`);
     // Nobody was dropped: both still see each other in the call.
     for (const p of [a, b]) await p.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-matches("^[23]$")');
+  });
+});
+
+describe('single-handler outage in the browser', () => {
+  let c: Cluster;
+  let browser: Browser;
+  let pages: UserPage[] = [];
+
+  beforeAll(async () => {
+    ensureWebappBuilt();
+    browser = await launchBrowser();
+    c = await startCluster(['h', 'n1'], {env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {})});
+  }, 90_000);
+
+  afterAll(async () => {
+    await closeAll(pages);
+    await browser?.close();
+    if (c) {
+      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
+      await c.stop();
+    }
+  });
+
+  it('shows "reconnecting" while no handler runs, keeps both users in the call past the 20 s recovery timer, and resumes', async () => {
+    const [h, n1] = c.nodes;
+    const [a, b] = await Promise.all([loginPage(browser, n1.url, 'alice'), loginPage(browser, n1.url, 'bob')]);
+    pages = [a, b];
+    for (const p of [a, b]) {
+      await openChannel(p, 'town-square');
+      await p.page.waitForSelector('#calls-join-button:not([data-state=connecting]):not([data-state=in_call]):not([data-state=disabled])');
+      await p.page.click('#calls-join-button');
+      await waitForCallConnected(p.page);
+      await p.page.click('#voice-mute-unmute');
+      await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+    }
+    await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
+
+    const killedAt = Date.now();
+    await h.kill9();
+    for (const p of [a, b]) {
+      await p.page.waitForSelector('[data-testid=calls-widget-loading-overlay][data-state=media_unavailable]', {timeout: 15_000});
+      expect(await p.page.textContent('[data-testid=calls-widget-loading-overlay]')).toBe('Reconnecting… Calls are temporarily unavailable.');
+    }
+    // Longer than the webapp's 20 s recovery timer: still in the call, still saying so, no error.
+    await a.page.waitForTimeout(Math.max(0, killedAt + 25_000 - Date.now()));
+    for (const p of [a, b]) {
+      expect(await p.page.isVisible('[data-testid=calls-widget-loading-overlay][data-state=media_unavailable]')).toBe(true);
+      expect(await p.page.isVisible('#call-error-modal')).toBe(false);
+      await p.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-matches("^2$")');
+    }
+
+    const back = Date.now();
+    await c.addNode('h2', {MM_CALLS_IS_HANDLER: 'true'});
+    await Promise.all([waitForCallConnected(a.page, 30_000), waitForCallConnected(b.page, 30_000)]);
+    await Promise.all([audioFlowing(a, 30_000), audioFlowing(b, 30_000)]);
+    process.stdout.write(`browser audio back ${Date.now() - back} ms after the new handler started (outage ${back - killedAt} ms)\n`);
+    for (const p of [a, b]) expect(await p.page.isVisible('#call-error-modal')).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 // Negotiation details with real peers: voice activity from the audio-level extension, the signaling
-// lock while the server renegotiates, DC signaling (server offers over calls-dc), DC keepalives and
-// metrics, the 10 s first-offer timeout, and no media before the data channel is open.
+// lock while the server renegotiates, a server offer made again when it got no answer, DC signaling
+// (server offers over calls-dc), DC keepalives and metrics, the 10 s first-offer timeout, and no media
+// before the data channel is open.
 import {MediaStream, MediaStreamTrack} from 'werift';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
@@ -103,6 +104,24 @@ describe('signaling and voice activity', () => {
     await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B after glare');
     expect(a.received.length).toBeGreaterThan(answersBefore);
     server.off('signal', listener);
+  });
+
+  it('makes a server offer the client never got again, so the client still gets the track', async () => {
+    const callID = newId();
+    const a = await join(server, {callID, manualAnswer: true});
+    const b = await join(server, {callID});
+    clients.push(a, b);
+    // B's microphone makes the server offer A its voice; that offer is lost on the way (never answered).
+    let offers = 0;
+    a.on('offer', () => offers++);
+    const bMic = await b.addTrack('audio', 'mic-b');
+    stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
+    await waitFor(() => offers === 1, 5000, 'the first offer');
+    // After the answer timeout (1.5 s here) the server offers the same tracks again, and A answers that one.
+    await waitFor(() => offers === 2, 5000, 'the offer made again');
+    await a.answerPending();
+    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+    expect((await server.inspect(a.sessionID))?.signalingState).toBe('stable');
   });
 
   it('sends server offers over calls-dc with DC signaling and answers DC offers on the DC', async () => {

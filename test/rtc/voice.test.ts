@@ -2,9 +2,10 @@
 // joiner that receives everyone's voice through a server offer typed by the MediaMap, and mute.
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import type {TestClient} from './support/client';
+import type {ReceivedTrack, TestClient} from './support/client';
 import {sleep, waitFor} from './support/client';
 import {join, speech, startAudio, startServer} from './support/harness';
+import {SrtpReplayCheck} from './support/srtpReplay';
 
 jest.setTimeout(60_000);
 
@@ -63,6 +64,51 @@ describe('voice forwarding', () => {
     expect(Object.values(c.mediaMap).map((m) => m.sender_id).sort()).toEqual([a.sessionID, b.sessionID].sort());
     await waitFor(() => (c.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
       (c.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'C receiving media');
+  });
+
+  it('continues a stream whose transceiver is reused for a later sender, so a browser does not drop it as replayed', async () => {
+    const callID = newId();
+    const a = await join(server, {callID});
+    const b = await join(server, {callID});
+    clients.push(a, b);
+    // What A receives on each SSRC, in order, through a browser's SRTP replay check.
+    const replay = new SrtpReplayCheck();
+    const bySsrc = new Map<number, {seq: number; at: number}[]>();
+    const heard = new Map<string, number>();
+    a.on('rtp', (rec: ReceivedTrack, rtp: {header: {ssrc: number; sequenceNumber: number}}) => {
+      if (!a.isCurrent(rec)) return; // a reused transceiver's earlier record sees the same packets
+      const {ssrc, sequenceNumber: seq} = rtp.header;
+      let list = bySsrc.get(ssrc);
+      if (!list) bySsrc.set(ssrc, (list = []));
+      list.push({seq, at: Date.now()});
+      if (replay.accept(ssrc, seq)) heard.set(rec.streamId, (heard.get(rec.streamId) ?? 0) + 1);
+    });
+    const bMic = await b.addTrack('audio', 'mic-b');
+    const stopB = startAudio(b, bMic.track, bMic.transceiver, speech);
+    await waitFor(() => (heard.get(b.sessionID) ?? 0) >= 25, 10_000, 'A hearing B');
+    const [ssrc] = [...bySsrc.keys()];
+    const mid = a.trackOfType('voice', b.sessionID)!.mid;
+
+    // B hangs up; B2 joins: the server sends B2's voice to A on the transceiver that carried B's.
+    stopB();
+    await server.closeSession(b.sessionID);
+    await b.close();
+    const leftAt = Date.now();
+    const b2 = await join(server, {callID});
+    clients.push(b2);
+    const b2Mic = await b2.addTrack('audio', 'mic-b2');
+    stops.push(startAudio(b2, b2Mic.track, b2Mic.transceiver, speech));
+    await waitFor(() => (bySsrc.get(ssrc) ?? []).some((p) => p.at > leftAt), 10_000, 'B2 on the reused transceiver');
+    expect(a.trackOfType('voice', b2.sessionID)?.mid).toBe(mid);
+
+    // The stream goes on where B's ended: the next sequence number, not a new random start.
+    const packets = bySsrc.get(ssrc)!;
+    const lastOld = packets.filter((p) => p.at <= leftAt).pop()!;
+    const firstNew = packets.find((p) => p.at > leftAt)!;
+    expect((firstNew.seq - lastOld.seq + 0x10000) % 0x10000).toBeGreaterThan(0);
+    expect((firstNew.seq - lastOld.seq + 0x10000) % 0x10000).toBeLessThan(50);
+    await waitFor(() => (heard.get(b2.sessionID) ?? 0) >= 25, 10_000, 'A hearing B2 through the replay check');
+    expect(replay.dropped.get(ssrc) ?? 0).toBe(0);
   });
 
   it('stops forwarding a muted voice and resumes on unmute', async () => {

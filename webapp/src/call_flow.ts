@@ -175,6 +175,9 @@ function wireClient(store: StoreLike, client: CallsClient): void {
     client.on('rtcReconnecting', () => {
         store.dispatch(action('CLIENT_CONNECTED', {channelID, sessionID: client.sessionID, connected: false, reconnecting: true}));
     });
+    client.on('rtcUnavailable', (reason) => {
+        store.dispatch(action('CLIENT_MEDIA_UNAVAILABLE', {channelID, reason}));
+    });
     client.on('mute', () => store.dispatch(action('USER_MUTED', own())));
     client.on('unmute', () => store.dispatch(action('USER_UNMUTED', own())));
     client.on('raise_hand', () => store.dispatch(action('USER_RAISE_HAND', {...own(), raisedHand: Date.now()})));

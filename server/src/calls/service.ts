@@ -97,6 +97,8 @@ export class CallsService {
     deps.media.on('restart', (sid, reason) => this.#onMediaRestart(sid, reason));
     deps.media.on('detach', (sid) => this.#onDetach(sid));
     deps.media.on('orphan', (sid, callID, channelID) => void this.#onOrphan(sid, callID, channelID));
+    deps.media.on('unavailable', (sid, reason) => this.#onMediaUnavailable(sid, reason));
+    deps.media.on('abandoned', (callID, channelID, reason) => void this.#onAbandoned(callID, channelID, reason));
   }
 
   /** Number of call sessions whose websocket this node holds. */
@@ -341,11 +343,11 @@ export class CallsService {
           av1Support: Boolean(msg.av1Support), dcSignaling: Boolean(msg.dcSignaling) && this.#d.config.get().EnableDCSignaling,
         });
       } catch (err) {
-        this.#log.error({err: (err as Error).message, sessionID: connID, callID: call.id}, 'rtc session init failed');
         await this.#leave(local, 'rtc init failed');
-        // Cluster errors (no handler node, node unavailable) say what is wrong; keep them.
+        // Cluster errors (no handler node, node unavailable) say what is wrong; keep them. Logged once, below.
         if (err instanceof AppError && err.id.startsWith('app.calls.')) throw err;
-        throw new AppError('app.calls.rtc_init_failed', 'failed to start the media session', 500);
+        throw new AppError('app.calls.rtc_init_failed', 'failed to start the media session', 500,
+          {cause: (err as Error).message, sessionID: connID, callID: call.id});
       }
       this.#pub.toConn('join', {connID}, connID);
       this.#pub.toChannel('user_joined', {user_id: userID, session_id: connID}, channel.id);
@@ -520,7 +522,7 @@ export class CallsService {
     for (const sid of Object.keys(call.props.video_start_at ?? {})) this.#stopVideo(call, sid, now);
     call.endAt = now;
     call.participants = Object.keys(call.props.participants ?? {});
-    const {rtcd_host: _r, dismissed_notification: _d, node_id: _n, hosts: _h, participants: _p, ...rest} = call.props;
+    const {rtcd_host: _r, dismissed_notification: _d, node_id: _n, hosts: _h, participants: _p, media_unavailable_at: _m, ...rest} = call.props;
     call.props = rest;
     await store.updateCall(call);
     await store.deleteSessionsByCall(callID);
@@ -817,6 +819,35 @@ export class CallsService {
     const local = this.#sessions.get(sessionID);
     if (!local || local.leaving) return;
     this.#pub.toConn('rtc_reconnect', {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason}, local.connID);
+  }
+
+  /**
+   * No node may run the session's media now (single handler, no handler alive). Our own event,
+   * `custom_com.mattermost.calls_rtc_unavailable` {channelID, call_id, session_id, reason}, to the
+   * session's connection: the client keeps its place in the call and shows that it is reconnecting until
+   * `rtc_reconnect` (a handler took the call over) or `call_end` (the handler wait ran out).
+   */
+  #onMediaUnavailable(sessionID: string, reason: string): void {
+    const local = this.#sessions.get(sessionID);
+    if (!local || local.leaving) return;
+    this.#pub.toConn('rtc_unavailable', {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason}, local.connID);
+  }
+
+  /** No node could run the call's media for the whole handler wait: the call ends for everyone. */
+  async #onAbandoned(callID: string, channelID: string, reason: string): Promise<void> {
+    try {
+      const ended = await this.#d.lock.withLock(channelID, async () => {
+        const call = await this.#d.store.calls.getCall(callID);
+        if (!call || call.endAt > 0) return false;
+        await this.#endCall(callID);
+        return true;
+      });
+      if (!ended) return;
+      this.#pub.toChannel('call_end', {}, channelID);
+      this.#log.warn({callID, channelID, reason}, 'call ended: no node could run its media');
+    } catch (err) {
+      this.#log.warn({err: (err as Error).message, callID}, 'ending a call without media failed');
+    }
   }
 
   /** Another node took this session's websocket over: forget it without tearing anything down. */

@@ -4,14 +4,16 @@
 // call over the bus, and SFU events (signal, voice, close) come back to the websocket node. Events
 // from an owner that is no longer the session's owner are dropped, so a call that moved cannot be
 // torn down by its previous node. When a call moves, every node re-creates the media of its local
-// sessions on the new owner and tells their clients to renegotiate (`restart`).
+// sessions on the new owner and tells their clients to renegotiate (`restart`). While no node may run a
+// call's media (single handler, no handler alive), its clients are told to wait (`unavailable`), and a
+// websocket that moves meanwhile is adopted without media until a handler takes the call.
 import {AppError, badRequest} from '../errors';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
 import type {RtcInbound, RtcServer, RtcSignal, SessionConfig} from '../rtc/types';
 import type {Call, CallsRepository} from '../store/types';
 import type {Bus, BusMessage} from './bus';
-import type {Failover, MovedMessage} from './failover';
+import type {Failover, MovedMessage, UnavailableMessage} from './failover';
 import {type NodeRegistry, noHandlerError, type Queryable} from './nodes';
 import {restoreSessionState} from './restore';
 import {SESSIONS_TABLE} from './schema';
@@ -29,6 +31,8 @@ interface LocalEntry {
   ready: boolean;
   /** Operations on one session run one after another. */
   chain: Promise<void>;
+  /** The client was told its media is away (no node may run it); cleared when it is re-created. */
+  unavailable: boolean;
 }
 
 interface HostedEntry {
@@ -108,6 +112,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     });
     bus.handle('detach', (m) => this.#onDetach(m as BusMessage<{sessionID: string; node: string}>));
     bus.handle('moved', (m) => this.onMoved(m.data as MovedMessage));
+    bus.handle('unavailable', (m) => this.onUnavailable(m.data as UnavailableMessage));
   }
 
   /** Wires the takeover (the failover module is built after the router). */
@@ -124,7 +129,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   }
 
   async initSession(call: Call, cfg: SessionConfig): Promise<void> {
-    const entry: LocalEntry = {cfg, owner: '', ready: false, chain: Promise.resolve()};
+    const entry: LocalEntry = {cfg, owner: '', ready: false, chain: Promise.resolve(), unavailable: false};
     this.#local.set(cfg.sessionID, entry);
     try {
       await this.#saveHolder(cfg);
@@ -160,14 +165,23 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       if (!s) throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
       cfg = {sessionID, userID: s.userId, callID: call.id, channelID: call.channelId, av1Support: false, dcSignaling: false};
     }
-    const entry: LocalEntry = {cfg, owner: '', ready: false, chain: Promise.resolve()};
+    const entry: LocalEntry = {cfg, owner: '', ready: false, chain: Promise.resolve(), unavailable: false};
     this.#local.set(sessionID, entry);
     try {
       await this.#saveHolder(cfg);
       // The node that held the websocket before (if alive) drops its object without tearing anything down.
       this.#o.bus.broadcast('detach', {sessionID, node: this.#me});
       await this.#serial(entry, async () => {
-        const owner = await this.#liveOwner(call.id, Date.now() + ATTACH_DEADLINE_MS);
+        let owner: string;
+        try {
+          owner = await this.#liveOwner(call.id, Date.now() + ATTACH_DEADLINE_MS);
+        } catch (err) {
+          if ((err as AppError).id !== 'app.calls.cluster.no_handler') throw err;
+          // No node may run the media now: keep the websocket side; a takeover re-creates the media.
+          entry.owner = call.props.node_id ?? '';
+          this.#tellUnavailable(entry, 'no calls handler node is running');
+          return;
+        }
         entry.owner = owner;
         let exists = false;
         if (owner === this.#me) {
@@ -231,6 +245,26 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     this.emit('orphan', sessionID, callID, channelID);
   }
 
+  /** The sweeper gave up waiting for a node to run the call's media: the call domain ends the call. */
+  reportAbandoned(callID: string, channelID: string, reason: string): void {
+    this.emit('abandoned', callID, channelID, reason);
+  }
+
+  /** No node may run a call's media now: its clients here are told to wait. */
+  onUnavailable(m: UnavailableMessage): void {
+    for (const entry of this.#local.values()) {
+      if (entry.cfg.callID === m.callID && !this.#o.registry.isAlive(entry.owner)) this.#tellUnavailable(entry, m.reason);
+    }
+  }
+
+  #tellUnavailable(entry: LocalEntry, reason: string): void {
+    if (entry.unavailable) return;
+    entry.unavailable = true;
+    entry.ready = false;
+    this.#log.info({sessionID: entry.cfg.sessionID, callID: entry.cfg.callID, reason}, 'session media unavailable; client told to wait');
+    this.emit('unavailable', entry.cfg.sessionID, reason);
+  }
+
   /** A call moved: drop what we hosted for it, and re-create our sessions' media on the new owner. */
   onMoved(m: MovedMessage): void {
     if (m.from === this.#me && m.to !== this.#me) void this.#dropHosted(m.callID);
@@ -249,16 +283,25 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   async #reconcile(): Promise<void> {
     if (this.#leaving) return;
     try {
+      const {registry} = this.#o;
       const callIDs = new Set<string>();
-      for (const e of this.#local.values()) if (e.ready) callIDs.add(e.cfg.callID);
+      for (const e of this.#local.values()) if (e.ready || e.unavailable) callIDs.add(e.cfg.callID);
       for (const h of this.#hosted.values()) callIDs.add(h.callID);
       for (const callID of callIDs) {
         const call = await this.#o.calls.getCall(callID);
         if (!call || call.endAt > 0) continue;
         const owner = call.props.node_id ?? '';
         if (owner !== this.#me) void this.#dropHosted(callID);
+        const away = call.props.media_unavailable_at !== undefined && !registry.isAlive(owner);
         for (const [sid, entry] of this.#local) {
-          if (entry.cfg.callID !== callID || !entry.ready || entry.owner === owner) continue;
+          if (entry.cfg.callID !== callID) continue;
+          if (away) {
+            // The `unavailable` broadcast may have been lost (database outage).
+            if (entry.ready && !registry.isAlive(entry.owner)) this.#tellUnavailable(entry, 'no calls handler node is running');
+            continue;
+          }
+          // Re-attach a waiting session once the call has a live owner (the move message may have been lost).
+          if (entry.unavailable ? !registry.isAlive(owner) : (!entry.ready || entry.owner === owner)) continue;
           this.#log.warn({sessionID: sid, callID, was: entry.owner, now: owner}, 'session media owner changed; re-attaching');
           void this.#serial(entry, async () => {
             if (entry.ready && entry.owner === owner) return;
@@ -307,6 +350,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       }
       if (this.#local.get(sid) !== entry) return; // left meanwhile
       entry.ready = true;
+      entry.unavailable = false;
       if (restore) {
         this.#log.info({sessionID: sid, callID, owner}, 'session media re-created; client told to renegotiate');
         this.emit('restart', sid, reason);
@@ -334,7 +378,15 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   /** Runs SFU events of a session only if they come from its current owner. */
   #fromOwner(sessionID: string, owner: string, fn: () => void): void {
     const entry = this.#local.get(sessionID);
-    if (!entry || entry.owner !== owner) return;
+    if (!entry) {
+      this.#log.debug({sessionID, from: owner}, 'SFU event for a session not held here dropped');
+      return;
+    }
+    if (entry.owner !== owner) {
+      // The call moved (or is moving): the new owner's session is the one the client negotiates with.
+      this.#log.warn({sessionID, callID: entry.cfg.callID, from: owner, owner: entry.owner}, 'SFU event from a node that no longer runs the session dropped');
+      return;
+    }
     fn();
   }
 
@@ -397,8 +449,12 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       return;
     }
     if (!this.#o.registry.isAlive(h.wsNode)) {
-      // Lost SDP or ICE leaves the peer connection half-negotiated; a lost voice event does not matter.
-      if (type === 'signal' || type === 'restart') h.lost = true;
+      // Lost SDP or ICE (or a media restart) leaves the peer connection half-negotiated (re-created when the
+      // websocket is adopted; a lost server offer is also made again); a lost voice event does not matter.
+      if (type === 'signal' || type === 'restart') {
+        h.lost = true;
+        this.#log.warn({sessionID: sid, callID: h.callID, wsNode: h.wsNode, type}, 'signal for a session whose websocket node is not alive dropped');
+      }
       return;
     }
     this.#o.bus.send(h.wsNode, type, data);

@@ -3,7 +3,9 @@
 // (the handler in single-handler mode, else the node with the fewest calls), under the call lock,
 // and announces it (`moved`) so that every node re-creates the media of its sessions there. It also
 // removes what dead nodes leave behind: their node rows and spilled messages, and, after the
-// reconnect grace, call sessions whose websocket no live node holds (orphans).
+// reconnect grace, call sessions whose websocket no live node holds (orphans). A call no live node
+// may host (single handler without a handler) is marked media-unavailable, so that every node tells
+// its clients to wait, and is ended if that lasts longer than the handler wait.
 import type {CallLock} from '../calls/lock';
 import type {Logger} from '../log';
 import type {Call, CallsRepository} from '../store/types';
@@ -23,6 +25,13 @@ export interface MovedMessage {
   to: string;
 }
 
+/** Broadcast when no live node may run a call's media (it waits for a handler). */
+export interface UnavailableMessage {
+  callID: string;
+  channelID: string;
+  reason: string;
+}
+
 export interface FailoverOptions {
   registry: NodeRegistry;
   bus: Bus;
@@ -36,6 +45,12 @@ export interface FailoverOptions {
   onMoved: (m: MovedMessage) => void;
   /** A session to remove from its call. */
   onOrphan: (sessionID: string, callID: string, channelID: string) => void;
+  /** A call's media became unavailable (also called for calls this node marked). */
+  onUnavailable: (m: UnavailableMessage) => void;
+  /** A call waited longer than `handlerWaitMs` for a node to run its media: end it. */
+  onAbandoned: (callID: string, channelID: string, reason: string) => void;
+  /** How long a media-unavailable call waits before it is ended; 0 = no limit. */
+  handlerWaitMs: number;
 }
 
 interface OrphanRow {
@@ -51,6 +66,8 @@ export class Failover {
   readonly #suspects = new Map<string, number>();
   /** Calls no live node may host (single handler without a handler), logged once. */
   #stranded = new Set<string>();
+  /** Stranded calls handed to the call domain to end (once each). */
+  readonly #abandoned = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #sweeping: Promise<void> | null = null;
   #again = false;
@@ -106,6 +123,7 @@ export class Failover {
       const to = registry.pickOwner(await this.#callsPerNode());
       if (!to) return null;
       current.props.node_id = to;
+      delete current.props.media_unavailable_at;
       await this.#o.calls.updateCall(current);
       return {to, moved: true, from};
     });
@@ -134,6 +152,7 @@ export class Failover {
         if (!current || current.endAt > 0 || current.props.node_id !== me) return null;
         const to = this.#o.registry.pickOwner(await this.#callsPerNode()) ?? me;
         current.props.node_id = to;
+        delete current.props.media_unavailable_at;
         await this.#o.calls.updateCall(current);
         return {callID: call.id, channelID: call.channelId, from: me, to};
       });
@@ -173,9 +192,14 @@ export class Failover {
       const to = await this.takeOver(call);
       if (to) continue;
       stranded.add(call.id);
-      if (!this.#stranded.has(call.id)) this.#log.warn({callID: call.id, node: call.props.node_id}, 'no live node can host the call; waiting for one');
+      if (!this.#stranded.has(call.id)) {
+        this.#log.warn({callID: call.id, node: call.props.node_id, waitSeconds: this.#o.handlerWaitMs / 1000},
+          'no live node can host the call (single-handler mode: start a node with MM_CALLS_IS_HANDLER=true); waiting for one');
+      }
+      await this.#waitForHandler(call);
     }
     this.#stranded = stranded;
+    for (const id of this.#abandoned) if (!stranded.has(id)) this.#abandoned.delete(id);
 
     const now = Date.now();
     const rows = await db.query<OrphanRow>(
@@ -201,6 +225,35 @@ export class Failover {
     await db.query(
       `DELETE FROM ${SESSIONS_TABLE} h WHERE h.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM calls_sessions s WHERE s.id = h.session_id)`,
       [now - STALE_HOLDER_MS]);
+  }
+
+  /**
+   * A call no live node may host: marked once (every node then tells its clients the media is away),
+   * and handed to the call domain to end when it has waited longer than the handler wait.
+   */
+  async #waitForHandler(call: Call): Promise<void> {
+    const reason = 'no calls handler node is running';
+    const since = call.props.media_unavailable_at;
+    if (since === undefined) {
+      const m = await this.#o.lock.withLock(call.channelId, async () => {
+        const current = await this.#o.calls.getCall(call.id);
+        if (!current || current.endAt > 0 || current.props.media_unavailable_at !== undefined) return null;
+        if (this.#o.registry.isAlive(current.props.node_id ?? '')) return null;
+        current.props.media_unavailable_at = Date.now();
+        await this.#o.calls.updateCall(current);
+        return {callID: call.id, channelID: call.channelId, reason};
+      });
+      if (!m) return;
+      this.#o.bus.broadcast('unavailable', m);
+      this.#o.onUnavailable(m);
+      return;
+    }
+    const waited = Date.now() - since;
+    if (this.#o.handlerWaitMs > 0 && waited >= this.#o.handlerWaitMs && !this.#abandoned.has(call.id)) {
+      this.#abandoned.add(call.id);
+      this.#log.warn({callID: call.id, waitedSeconds: Math.round(waited / 1000)}, 'no node could host the call for the whole handler wait (MM_CALLS_HANDLER_WAIT_SECONDS); ending it');
+      this.#o.onAbandoned(call.id, call.channelId, `${reason} (waited ${Math.round(waited / 1000)} s)`);
+    }
   }
 
   async close(): Promise<void> {

@@ -10,7 +10,7 @@ import {ClusteredMediaRouter} from './clustered';
 import {Failover} from './failover';
 import {integratedCoordination} from './integrated';
 import {type LockObserver, PgCallLock} from './lock';
-import {type ClusterSettings, checkClusterEngine} from './mode';
+import {type ClusterSettings, checkClusterEngine, DEFAULT_HANDLER_WAIT_MS} from './mode';
 import {NodeRegistry} from './nodes';
 import type {ClusterMode, Coordination} from './types';
 
@@ -102,6 +102,9 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
       registry, bus, db, calls: o.store.calls, lock, logger: log, orphanGraceMs: o.orphanGraceMs,
       onMoved: (m) => router.onMoved(m),
       onOrphan: (sid, callID, channelID) => router.reportOrphan(sid, callID, channelID),
+      onUnavailable: (m) => router.onUnavailable(m),
+      onAbandoned: (callID, channelID, reason) => router.reportAbandoned(callID, channelID, reason),
+      handlerWaitMs: o.settings.handlerWaitMs ?? DEFAULT_HANDLER_WAIT_MS,
     });
     router.start(failover);
     failover.start();

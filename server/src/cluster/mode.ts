@@ -10,7 +10,14 @@ export interface ClusterSettings {
    * (single handler while a handler is registered, clustered otherwise).
    */
   forcedMode?: 'clustered' | 'single_handler';
+  /**
+   * MM_CALLS_HANDLER_WAIT_SECONDS: how long a call whose media no node may run (single handler, no
+   * handler alive) waits for one before it is ended; 0 = as long as anyone stays. Default 10 minutes.
+   */
+  handlerWaitMs?: number;
 }
+
+export const DEFAULT_HANDLER_WAIT_MS = 600_000;
 
 export class ClusterSettingsError extends Error {}
 
@@ -26,7 +33,11 @@ export function clusterSettingsFromEnv(env: NodeJS.ProcessEnv): ClusterSettings 
   if (rawMode !== '' && rawMode !== 'clustered' && rawMode !== 'single_handler') {
     throw new ClusterSettingsError(`invalid MM_CALLS_CLUSTER_MODE: "${env.MM_CALLS_CLUSTER_MODE}" (use clustered or single_handler)`);
   }
-  const settings: ClusterSettings = {isHandler: TRUE.has(rawHandler)};
+  const rawWait = (env.MM_CALLS_HANDLER_WAIT_SECONDS ?? '').trim();
+  if (rawWait !== '' && !/^\d{1,7}$/.test(rawWait)) {
+    throw new ClusterSettingsError(`invalid MM_CALLS_HANDLER_WAIT_SECONDS: "${env.MM_CALLS_HANDLER_WAIT_SECONDS}" (whole seconds, 0 = no limit)`);
+  }
+  const settings: ClusterSettings = {isHandler: TRUE.has(rawHandler), handlerWaitMs: rawWait === '' ? DEFAULT_HANDLER_WAIT_MS : Number(rawWait) * 1000};
   if (rawMode) settings.forcedMode = rawMode as ClusterSettings['forcedMode'];
   if (settings.isHandler && settings.forcedMode === 'clustered') {
     throw new ClusterSettingsError('MM_CALLS_IS_HANDLER=true contradicts MM_CALLS_CLUSTER_MODE=clustered');

@@ -334,7 +334,8 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
   }
 }
 
+/** Users see the message; operators find what to do in the log (`details`). */
 export function noHandlerError(): AppError {
-  return new AppError('app.calls.cluster.no_handler',
-    'no calls handler node is running (single-handler mode: start the node with MM_CALLS_IS_HANDLER=true)', 503);
+  return new AppError('app.calls.cluster.no_handler', 'Calls are temporarily unavailable. Please try again in a few minutes.', 503,
+    {operator: 'no calls handler node is running (single-handler mode): start a node with MM_CALLS_IS_HANDLER=true'});
 }

@@ -19,6 +19,13 @@ export interface MediaRouterEvents extends RtcServerEvents {
    * remove it from its call as a leave would.
    */
   orphan: [sessionID: string, callID: string, channelID: string];
+  /**
+   * The session's media is gone and no node may run it now (single handler without a live handler): the
+   * client keeps its place in the call and waits; `restart` follows when a handler takes the call over.
+   */
+  unavailable: [sessionID: string, reason: string];
+  /** No node could run the call's media for the whole wait (MM_CALLS_HANDLER_WAIT_SECONDS): end the call. */
+  abandoned: [callID: string, channelID: string, reason: string];
 }
 
 export interface MediaRouter extends TypedEmitter<MediaRouterEvents> {

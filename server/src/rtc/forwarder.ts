@@ -224,13 +224,16 @@ export class DownstreamTrack {
     return this.#writer.dtlsTransport;
   }
 
-  /** Starts forwarding `source` (or switches to it: a simulcast layer change keeps seq/timestamps continuous). */
+  /**
+   * Starts forwarding `source`, or switches to it. Whatever this stream carried before (another simulcast
+   * layer, or another sender's track when its transceiver is reused), the numbering continues: receivers
+   * drop SRTP packets whose index goes back (browsers' replay protection), and AES-GCM must never
+   * encrypt one index twice.
+   */
   attach(source: UpstreamTrack): void {
     if (this.#closed || this.#source === source) return;
-    if (this.#source) {
-      this.#source.remove(this);
-      this.#writer.sourceChanged();
-    }
+    this.#source?.remove(this);
+    this.#writer.sourceChanged();
     this.#source = source;
     source.add(this);
     source.requestKeyframe();
@@ -246,6 +249,12 @@ export class DownstreamTrack {
   /** This stream's sender report for now, if it has sent anything (fast writer only). */
   senderReport(nowMs: number): RtcpSrPacket | undefined {
     return this.#writer.senderReport(nowMs);
+  }
+
+  /** Stops forwarding (the sender left); the stream keeps its numbering for the next attach. */
+  detach(): void {
+    this.#source?.remove(this);
+    this.#source = undefined;
   }
 
   /** Called by the source when it goes away. */

@@ -36,6 +36,8 @@ const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 const MAX_PENDING_CANDIDATES = 40;
 /** Consecutive unanswered server offers after which the client is considered gone. */
 const MAX_UNANSWERED_OFFERS = 3;
+/** Pauses before each new attempt of a server renegotiation that did not complete (the last one repeats). */
+const RENEGOTIATION_RETRY_MS = [250, 1000, 2500, 5000];
 const LAYER_CHECK_INTERVAL_MS = 1000;
 const EMPTY = Buffer.alloc(0);
 
@@ -126,9 +128,18 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly #outgoing = new Map<string, Outgoing>();
   /** Transceivers this side created to send; reused for later tracks so the SDP does not grow forever. */
   readonly #ownTransceivers = new Set<RTCRtpTransceiver>();
+  /**
+   * The stream of each own transceiver that forwards nothing right now: a reused transceiver keeps its
+   * SSRC, so the next sender's packets must continue that stream's sequence and SRTP index.
+   */
+  readonly #idleDownstreams = new Map<RTCRtpTransceiver, DownstreamTrack>();
   #wanted = new Map<string, PublishedTrack>();
   #renegotiating = false;
   #renegotiateAgain = false;
+  /** Why the last server renegotiation did not complete (it is tried again), if it did not. */
+  #renegotiationFailure: string | undefined;
+  /** The client has not accepted an offer for the current outgoing tracks (an offer was lost or refused). */
+  #offerPending = false;
   #unansweredOffers = 0;
   #layerTimer: NodeJS.Timeout | undefined;
   #metrics: DCMetrics = {};
@@ -301,6 +312,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#incoming.clear();
     for (const out of this.#outgoing.values()) this.#closeOutgoing(out);
     this.#outgoing.clear();
+    for (const downstream of this.#idleDownstreams.values()) downstream.close();
+    this.#idleDownstreams.clear();
     this.#wanted.clear();
     for (const un of this.#unsubscribers) un();
     this.#unsubscribers.length = 0;
@@ -359,6 +372,8 @@ export class Session extends TypedEmitter<SessionEvents> {
         }
         this.#logger.debug('calls-dc open');
         this.emit('ready');
+        // Tracks wanted before the channel was open (the call only asks ready sessions today).
+        if (this.#wanted.size > 0) this.#scheduleRenegotiation();
       } else if (state === 'closed') {
         const wasOpen = this.#dcOpen;
         this.#dcOpen = false;
@@ -504,7 +519,12 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   #scheduleRenegotiation(): void {
-    if (this.#closed || !this.#dcOpen) return;
+    if (this.#closed) return;
+    if (!this.#dcOpen) {
+      // The MediaMap needs calls-dc: the channel's open runs it.
+      this.#logger.debug('server renegotiation deferred until calls-dc is open');
+      return;
+    }
     if (this.#renegotiating) {
       this.#renegotiateAgain = true;
       return;
@@ -516,8 +536,10 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   async #renegotiateLoop(): Promise<void> {
+    let failures = 0;
     do {
       this.#renegotiateAgain = false;
+      this.#renegotiationFailure = undefined;
       if (this.#closed) return;
       // The lock is taken outside the operation queue so a client offer made under the client's lock
       // is answered meanwhile instead of waiting behind us.
@@ -538,20 +560,41 @@ export class Session extends TypedEmitter<SessionEvents> {
         this.#lock.unlock('server');
         m.observeRTCSignalingLockLockedTime(this.#deps.groupID, (performance.now() - held) / 1000);
       }
+      const failure = this.#renegotiationFailure;
+      if (failure === undefined || this.#closed) {
+        failures = 0;
+        continue;
+      }
+      // A renegotiation that did not complete is never dropped: the client would miss tracks for good.
+      const wait = RENEGOTIATION_RETRY_MS[Math.min(failures, RENEGOTIATION_RETRY_MS.length - 1)];
+      failures++;
+      this.#logger.warn({reason: failure, attempt: failures, retryInMs: wait}, 'server renegotiation did not complete; trying again');
+      m.incRTCErrors(this.#deps.groupID, 'signaling');
+      this.#renegotiateAgain = true;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     } while (this.#renegotiateAgain && !this.#closed);
   }
 
   async #renegotiate(): Promise<void> {
     if (this.#pc.signalingState !== 'stable') {
-      this.#renegotiateAgain = true;
+      this.#renegotiationFailure = `signaling state is ${this.#pc.signalingState}`;
       return;
     }
+    // An offer the client never accepted is made again even when the tracks did not change since.
     const changed = this.#applyWanted();
-    if (!changed) return;
-    const offer = await this.#pc.createOffer();
-    await this.#pc.setLocalDescription(offer);
-    const local = this.#pc.localDescription;
-    if (!local) throw new Error('no local description after createOffer');
+    if (!changed && !this.#offerPending) return;
+    this.#offerPending = true;
+    let local: SessionDescription;
+    try {
+      const offer = await this.#pc.createOffer();
+      await this.#pc.setLocalDescription(offer);
+      if (!this.#pc.localDescription) throw new Error('no local description after createOffer');
+      local = {type: 'offer', sdp: this.#pc.localDescription.sdp};
+    } catch (err) {
+      await this.#rollback();
+      this.#renegotiationFailure = `could not create the offer: ${errorMessage(err)}`;
+      return;
+    }
     // Reference §3.5: the MediaMap goes out just before every server offer.
     this.#dcSend({type: DCMessageType.MediaMap, map: this.#mediaMap()});
     // close() settles this too, so the queue never waits on the timer of a dead session.
@@ -559,18 +602,18 @@ export class Session extends TypedEmitter<SessionEvents> {
       const timer = setTimeout(() => this.#settleAnswer(undefined), this.#deps.timeouts.signalingMs);
       this.#awaitingAnswer = {resolve, timer};
     });
-    this.#sendSdp({type: 'offer', sdp: local.sdp}, this.cfg.dcSignaling ? 'dc' : 'ws');
+    this.#sendSdp(local, this.cfg.dcSignaling ? 'dc' : 'ws');
     const answer = await answered;
     if (this.#closed) return;
     if (!answer) {
       this.#unansweredOffers++;
-      this.#logger.warn({unanswered: this.#unansweredOffers}, 'no answer to the server offer');
       await this.#rollback();
       if (this.#unansweredOffers >= MAX_UNANSWERED_OFFERS) {
+        this.#logger.warn({unanswered: this.#unansweredOffers}, 'no answer to the server offer');
         void this.close('signaling timeout: server offers not answered');
         return;
       }
-      this.#renegotiateAgain = true;
+      this.#renegotiationFailure = `no answer to the server offer within ${this.#deps.timeouts.signalingMs} ms (${this.#unansweredOffers} unanswered)`;
       return;
     }
     this.#unansweredOffers = 0;
@@ -579,9 +622,10 @@ export class Session extends TypedEmitter<SessionEvents> {
     } catch (err) {
       this.#reject(rtcError('invalid_sdp', `answer rejected: ${errorMessage(err)}`), false);
       await this.#rollback();
-      this.#renegotiateAgain = true;
+      this.#renegotiationFailure = `the client's answer was rejected: ${errorMessage(err)}`;
       return;
     }
+    this.#offerPending = false;
     this.#reconcileIncoming();
   }
 
@@ -622,7 +666,6 @@ export class Session extends TypedEmitter<SessionEvents> {
     const stream = new MediaStream({id: track.senderSessionID});
     if (transceiver) {
       transceiver.setDirection(transceiver.direction === 'recvonly' ? 'sendrecv' : 'sendonly');
-      transceiver.sender.replaceRTP({sequenceNumber: 0, timestamp: 0}, true);
     } else {
       transceiver = this.#pc.addTransceiver(track.kind, {direction: 'sendonly'});
       this.#ownTransceivers.add(transceiver);
@@ -634,7 +677,8 @@ export class Session extends TypedEmitter<SessionEvents> {
     const trackId = outgoingTrackId(track.type, track.senderSessionID);
     (transceiver.sender as {trackId: string}).trackId = trackId;
     transceiver.sender.setStreams([stream]);
-    const downstream = new DownstreamTrack(transceiver.sender, this.#deps.forwarding, this.#logger);
+    const downstream = this.#idleDownstreams.get(transceiver) ?? new DownstreamTrack(transceiver.sender, this.#deps.forwarding, this.#logger);
+    this.#idleDownstreams.delete(transceiver);
     const source = track.layers.get(layer);
     if (source) downstream.attach(source);
     const selector = track.simulcast ? new LayerSelector(layer, this.#deps.clock, this.#deps.timeouts.layerSwitchBackoffMs) : undefined;
@@ -643,7 +687,11 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   #closeOutgoing(out: Outgoing): void {
-    out.downstream.close();
+    if (this.#closed || !this.#ownTransceivers.has(out.transceiver)) out.downstream.close();
+    else {
+      out.downstream.detach();
+      this.#idleDownstreams.set(out.transceiver, out.downstream);
+    }
     this.#deps.metrics.decRTPTracks(this.#deps.groupID, 'out', out.track.mimeType);
   }
 

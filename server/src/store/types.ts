@@ -12,6 +12,8 @@ export interface CallProps {
   /** Unix seconds. */
   screen_start_at?: number;
   node_id?: string;
+  /** ms: since when no node may run the call's media (single handler without a handler); cleared on takeover. */
+  media_unavailable_at?: number;
   participants?: Record<string, Record<string, never>>;
   host_locked_user_id?: string;
   /** sessionID → unix seconds. */

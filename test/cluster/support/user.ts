@@ -1,14 +1,16 @@
 // A call participant as the webapp behaves, for cluster tests: a Mattermost websocket that, when its
 // node goes away, reconnects to another node (what a load balancer does) and sends `reconnect` with
 // the original connection id; and a werift peer (test/rtc/support TestClient) that talks voice and,
-// on `rtc_reconnect`, drops its peer connection and negotiates a new one over the same session.
+// on `rtc_reconnect`, drops its peer connection and negotiates a new one over the same session. It
+// counts as heard only the packets a browser's SRTP receiver would accept.
 import {EventEmitter} from 'node:events';
 import {deflateSync} from 'node:zlib';
 import {encode as msgpackEncode} from '@msgpack/msgpack';
-import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
+import type {MediaStreamTrack, RTCRtpTransceiver, RtpPacket} from 'werift';
 import WebSocket from 'ws';
 import type {RtcInbound, RtcSignal} from '../../../server/src/rtc/types';
-import {TestClient, type SignalingPort, waitFor} from '../../rtc/support/client';
+import {type ReceivedTrack, TestClient, type SignalingPort, waitFor} from '../../rtc/support/client';
+import {SrtpReplayCheck} from '../../rtc/support/srtpReplay';
 import {speech, startAudio} from '../../rtc/support/harness';
 
 export const CALLS = 'custom_com.mattermost.calls_';
@@ -169,6 +171,11 @@ export class CallWs extends EventEmitter {
     };
   }
 
+  /** The connection drops (network, or its node): the socket reconnects to the fallback node. */
+  dropSocket(): void {
+    this.#ws?.terminate();
+  }
+
   close(): void {
     this.#closed = true;
     this.#ws?.terminate();
@@ -240,8 +247,11 @@ export class CallUser {
     } : signaling;
     const peer = new TestClient({sessionID: this.sessionID, signaling: port});
     this.peer = peer;
-    peer.on('rtp', (rec: {streamId: string; kind: string}) => {
-      if (rec.kind !== 'audio') return;
+    // Heard means what a browser would play: its SRTP receiver drops packets whose index goes back.
+    const replay = new SrtpReplayCheck();
+    peer.on('rtp', (rec: ReceivedTrack, rtp: RtpPacket) => {
+      if (rec.kind !== 'audio' || !peer.isCurrent(rec)) return;
+      if (!replay.accept(rtp.header.ssrc, rtp.header.sequenceNumber)) return;
       let list = this.heard.get(rec.streamId);
       if (!list) this.heard.set(rec.streamId, (list = []));
       list.push(Date.now());
@@ -290,6 +300,13 @@ export class CallUser {
 
   async waitHearing(sender: string, packets: number, timeoutMs: number, since = 0): Promise<void> {
     await waitFor(() => this.heardSince(sender, since) >= packets, timeoutMs, `${this.name} hearing ${packets} packets from ${sender}`, 50);
+  }
+
+  /** Hangs up as the webapp does: `leave`, then the peer connection and the websocket close. */
+  async leave(): Promise<void> {
+    this.ws.send('leave');
+    await this.ws.waitFor('user_left', (e) => e.data.session_id === this.sessionID, 10_000);
+    await this.close();
   }
 
   async close(): Promise<void> {

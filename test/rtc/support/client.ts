@@ -363,6 +363,15 @@ export class TestClient extends EventEmitter {
     return this.#pendingOffer !== undefined;
   }
 
+  /**
+   * Whether this is the latest record of its transceiver: a transceiver the server reuses for another
+   * sender fires ontrack again, and the earlier record keeps seeing the same packets.
+   */
+  isCurrent(rec: ReceivedTrack): boolean {
+    for (let i = this.received.length - 1; i >= 0; i--) if (this.received[i].transceiver === rec.transceiver) return this.received[i] === rec;
+    return false;
+  }
+
   trackOfType(type: TrackType, senderSessionID?: string): ReceivedTrack | undefined {
     return this.received.find((r) => (this.mediaMap[r.mid]?.type ?? r.type) === type &&
       (senderSessionID === undefined || r.streamId === senderSessionID) && r.transceiver.currentDirection !== 'inactive');

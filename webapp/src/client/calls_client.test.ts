@@ -233,6 +233,47 @@ describe('CallsClient rtc_reconnect (the call moved to another node)', () => {
         expect(ws.jsonSent().some((m) => m.action === `${P}leave`)).toBe(true);
     });
 
+    test('rtc_unavailable: the client stays in the call as long as the server says, and rtc_reconnect brings it back', async () => {
+        const {c, ws, closes} = await joined(3000);
+        const unavailable: string[] = [];
+        c.on('rtcUnavailable', (why) => unavailable.push(why));
+        // Someone else's event changes nothing.
+        ws.event(`${P}rtc_unavailable`, {channelID: 'channel1', call_id: 'call1', session_id: 'someone-else', reason: 'x'}, 2);
+        expect(c.isMediaUnavailable).toBe(false);
+
+        // The browser notices first that its connection failed; then the server says the media is away.
+        peers[0].emit('close', new Error('connection failed'));
+        ws.event(`${P}rtc_unavailable`, {channelID: 'channel1', call_id: 'call1', session_id: 'conn1',
+            reason: 'no calls handler node is running'}, 3);
+        expect(unavailable).toEqual(['no calls handler node is running']);
+        expect(c.isMediaUnavailable).toBe(true);
+        expect(c.isConnected).toBe(false);
+        expect(peers[0].destroyed).toBe(true);
+        // A minute, far beyond the recovery timer: still in the call on the same socket, and no leave.
+        for (let i = 0; i < 12; i++) {
+            jest.advanceTimersByTime(5000);
+            const ping = ws.jsonSent().filter((m) => m.action === 'ping').pop();
+            if (ping) {
+                ws.reply(ping.seq);
+            }
+        }
+        expect(FakeWebSocket.last).toBe(ws);
+        expect(closes).toEqual([]);
+        expect(c.isClosed).toBe(false);
+        expect(ws.jsonSent().map((m) => m.action)).not.toContain(`${P}leave`);
+        expect(peers).toHaveLength(1);
+
+        // A handler takes the call over: a new peer, connected, and the failure timer works again.
+        ws.event(`${P}rtc_reconnect`, {channelID: 'channel1', call_id: 'call1', session_id: 'conn1', reason: 'moved'}, 4);
+        expect(peers).toHaveLength(2);
+        expect(c.isMediaUnavailable).toBe(false);
+        peers[1].emit('connect');
+        expect(c.isConnected).toBe(true);
+        peers[1].emit('close', new Error('connection failed'));
+        jest.advanceTimersByTime(3100);
+        expect(closes[0]?.kind).toBe('peer');
+    });
+
     test('a connection that never came up is not waited for', async () => {
         const c = new CallsClient({
             channelID: 'channel1', wsURL: 'ws://host/api/v4/websocket', iceServers: [], dcSignaling: false, dcLocking: false,

@@ -80,6 +80,8 @@ export type ClientEvents = {
     wsEvent: [WebSocketMessage];
     /** The call moved to another node (or the connection failed): media is being negotiated again. */
     rtcReconnecting: [string];
+    /** The server says no node can run the call's media now: the client stays in the call and waits. */
+    rtcUnavailable: [string];
     wsReconnected: [];
 };
 
@@ -109,6 +111,8 @@ export class CallsClient extends Emitter<ClientEvents> {
     #sessionID = '';
     #peerLostTimer: ReturnType<typeof setTimeout> | null = null;
     #peerLostError: CallsClientError | null = null;
+    /** The server said the call's media is away (rtc_unavailable) and has not sent rtc_reconnect since. */
+    #mediaUnavailable = false;
     #onDeviceChange = () => {
         this.#handleDeviceChange().catch((err) => this.#log.warn('devicechange failed', err));
     };
@@ -143,6 +147,11 @@ export class CallsClient extends Emitter<ClientEvents> {
 
     get isClosed(): boolean {
         return this.#closed;
+    }
+
+    /** Waiting for the server to run the call's media again (README "The rtc_unavailable event"). */
+    get isMediaUnavailable(): boolean {
+        return this.#mediaUnavailable;
     }
 
     get devices(): DeviceLists {
@@ -325,6 +334,14 @@ export class CallsClient extends Emitter<ClientEvents> {
             }
             break;
         }
+        case ev('rtc_unavailable'): {
+            const d = msg.data as {session_id?: string; channelID?: string; reason?: string};
+            if (d.session_id && d.session_id === this.#sessionID &&
+                (!d.channelID || d.channelID === this.channelID)) {
+                this.#awaitMedia(String(d.reason || 'rtc_unavailable'));
+            }
+            break;
+        }
         default:
             break;
         }
@@ -340,6 +357,29 @@ export class CallsClient extends Emitter<ClientEvents> {
             return;
         }
         this.#log.info('rtc reconnect:', reason);
+        this.#mediaUnavailable = false;
+        this.#dropPeer();
+        this.emit('rtcReconnecting', reason);
+        this.#startPeer();
+    }
+
+    /**
+     * The server says no node can run the call's media now (its handler is down): the peer connection is dead, but
+     * the call goes on. Drop the peer, stop the failure timer, and wait as long as the server keeps the call:
+     * rtc_reconnect brings the media back, call_end ends the call.
+     */
+    #awaitMedia(reason: string): void {
+        if (this.#closed || !this.#sessionID) {
+            return;
+        }
+        this.#log.info('rtc unavailable:', reason);
+        this.#mediaUnavailable = true;
+        this.#dropPeer();
+        this.emit('rtcUnavailable', reason);
+    }
+
+    /** Closes the current peer connection (and what it played) without leaving the call. */
+    #dropPeer(): void {
         if (this.#peerLostTimer) {
             clearTimeout(this.#peerLostTimer);
             this.#peerLostTimer = null;
@@ -364,8 +404,6 @@ export class CallsClient extends Emitter<ClientEvents> {
             this.#remoteScreenStream = null;
             this.emit('remoteScreenStream', null);
         }
-        this.emit('rtcReconnecting', reason);
-        this.#startPeer();
     }
 
     #startPeer(): void {

@@ -57,6 +57,11 @@ export interface ClientState {
     starting: boolean;
     /** The media connection is being made again (the call moved to another node). */
     reconnecting?: boolean;
+    /**
+     * The server says no node can run the call's media now (rtc_unavailable): the client stays in the call,
+     * reconnecting, until rtc_reconnect or call_end.
+     */
+    mediaUnavailable?: boolean;
 }
 
 export type AlertKind =
@@ -147,6 +152,7 @@ export interface ActionData {
     CHANNELS_LOADED: Record<string, never>;
     CLIENT_CONNECTING: {channelID: string; starting: boolean};
     CLIENT_CONNECTED: {channelID: string; sessionID: string; connected: boolean; reconnecting?: boolean};
+    CLIENT_MEDIA_UNAVAILABLE: {channelID: string; reason: string};
     /** The pop-out shows the opener's connection: the same call and session, without connecting anything. */
     CLIENT_ATTACHED: {channelID: string; sessionID: string; connected: boolean};
     CLIENT_DISCONNECTED: {channelID: string};
@@ -428,10 +434,15 @@ export function callsReducer(state: CallsState = initialState(), a: CallsAction 
             return state;
         }
         if (act.data.reconnecting) {
-            return {...state, client: {...state.client, connected: false, reconnecting: true}};
+            return {...state, client: {...state.client, connected: false, reconnecting: true, mediaUnavailable: false}};
         }
         return {...state, clientConnecting: !act.data.connected,
-            client: {...state.client, sessionID: act.data.sessionID, connected: act.data.connected, reconnecting: false}};
+            client: {...state.client, sessionID: act.data.sessionID, connected: act.data.connected, reconnecting: false, mediaUnavailable: false}};
+    case ActionTypes.CLIENT_MEDIA_UNAVAILABLE:
+        if (!state.client || state.client.channelID !== act.data.channelID) {
+            return state;
+        }
+        return {...state, client: {...state.client, connected: false, reconnecting: true, mediaUnavailable: true}};
     case ActionTypes.CLIENT_ATTACHED:
         return {...state, clientConnecting: false,
             client: {channelID: act.data.channelID, sessionID: act.data.sessionID, connected: act.data.connected, starting: false}};

@@ -63,6 +63,26 @@ describe('call widget', () => {
         expect(screen.getByRole('button', {name: 'Unmute'})).toBeEnabled();
     });
 
+    test('says it is reconnecting while the server says the media is away, and stays in the call', () => {
+        const {connect, store} = setup();
+        connect();
+        act(() => {
+            store.dispatch(action('CLIENT_MEDIA_UNAVAILABLE', {channelID: CHANNEL, reason: 'no calls handler node is running'}));
+        });
+        const overlay = screen.getByTestId('calls-widget-loading-overlay');
+        expect(overlay).toHaveTextContent('Reconnecting… Calls are temporarily unavailable.');
+        expect(overlay).toHaveAttribute('data-state', 'media_unavailable');
+        expect(screen.getByRole('button', {name: 'Leave call'})).toBeEnabled();
+        act(() => {
+            store.dispatch(action('CLIENT_CONNECTED', {channelID: CHANNEL, sessionID: 'sMe', connected: false, reconnecting: true}));
+        });
+        expect(screen.getByTestId('calls-widget-loading-overlay')).toHaveTextContent(/^Reconnecting…$/);
+        act(() => {
+            store.dispatch(action('CLIENT_CONNECTED', {channelID: CHANNEL, sessionID: 'sMe', connected: true}));
+        });
+        expect(screen.queryByTestId('calls-widget-loading-overlay')).toBeNull();
+    });
+
     test('"Starting call…" when this client started the call', () => {
         const store = makeStore();
         act(() => {

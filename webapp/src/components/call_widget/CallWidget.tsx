@@ -449,6 +449,16 @@ export function CallWidget({channelID}: {channelID: string}) {
     const speaker = Object.values(sessions).find((s) => s.voice);
     const speakerName = speaker ? displayName(users[speaker.user_id], speaker.user_id) : '';
     const connecting = !client?.connected;
+    let overlayText: string;
+    if (client?.mediaUnavailable) {
+        overlayText = formatMessage({id: 'calls.widget.media_unavailable', defaultMessage: 'Reconnecting… Calls are temporarily unavailable.'});
+    } else if (client?.reconnecting) {
+        overlayText = formatMessage({id: 'calls.widget.reconnecting', defaultMessage: 'Reconnecting…'});
+    } else if (client?.starting) {
+        overlayText = formatMessage({id: 'calls.widget.starting', defaultMessage: 'Starting call…'});
+    } else {
+        overlayText = formatMessage({id: 'calls.widget.joining', defaultMessage: 'Joining call…'});
+    }
     const channelName = channel?.display_name || channel?.name || '';
 
     return (
@@ -463,10 +473,9 @@ export function CallWidget({channelID}: {channelID: string}) {
                 <div
                     className='calls-loading-overlay'
                     data-testid='calls-widget-loading-overlay'
+                    data-state={client?.mediaUnavailable ? 'media_unavailable' : client?.reconnecting ? 'reconnecting' : 'connecting'}
                 >
-                    {client?.reconnecting ? formatMessage({id: 'calls.widget.reconnecting', defaultMessage: 'Reconnecting…'}) : (
-                        client?.starting ? formatMessage({id: 'calls.widget.starting', defaultMessage: 'Starting call…'}) :
-                            formatMessage({id: 'calls.widget.joining', defaultMessage: 'Joining call…'}))}
+                    {overlayText}
                 </div>
             )}
             <div className='calls-widget-stack'>
