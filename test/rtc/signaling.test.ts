@@ -124,6 +124,25 @@ describe('signaling and voice activity', () => {
     expect((await server.inspect(a.sessionID))?.signalingState).toBe('stable');
   });
 
+  it('keeps offering to a connected client that answers nothing for a while (signaling cut off, media flowing), and it stays in the call', async () => {
+    const callID = newId();
+    const a = await join(server, {callID, manualAnswer: true});
+    const b = await join(server, {callID});
+    clients.push(a, b);
+    let offers = 0;
+    a.on('offer', () => offers++);
+    const bMic = await b.addTrack('audio', 'mic-b');
+    stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
+    // Four offers go unanswered (1.5 s each here): more than the three after which a client that is not
+    // connected is dropped. A is connected, so it is kept and offered to again.
+    await waitFor(() => offers >= 4, 20_000, 'four unanswered offers');
+    expect(closes.map((c) => c.sessionID)).not.toContain(a.sessionID);
+    expect((await server.inspect(a.sessionID))?.connectionState).toBe('connected');
+    await waitFor(() => offers >= 5, 10_000, 'the next offer');
+    await a.answerPending();
+    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+  });
+
   it('sends server offers over calls-dc with DC signaling and answers DC offers on the DC', async () => {
     const callID = newId();
     const a = await join(server, {callID, dcSignaling: true});

@@ -608,7 +608,9 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (!answer) {
       this.#unansweredOffers++;
       await this.#rollback();
-      if (this.#unansweredOffers >= MAX_UNANSWERED_OFFERS) {
+      // A client whose media still flows is only unreachable for signaling (a bus or database outage between
+      // nodes): keep offering, it is in the call. One that is neither answering nor connected is gone.
+      if (this.#unansweredOffers >= MAX_UNANSWERED_OFFERS && this.#pc.connectionState !== 'connected') {
         this.#logger.warn({unanswered: this.#unansweredOffers}, 'no answer to the server offer');
         void this.close('signaling timeout: server offers not answered');
         return;
