@@ -14,6 +14,7 @@ import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
 import {ConfigService} from './config/service';
+import {groupCallsAllowedByEnv} from './config/env';
 import {limitsFromEnv} from './config/limits';
 import type {CallsConfig} from './config/types';
 import {clientAddress, trustedProxyHeaders} from './http/client-address';
@@ -111,6 +112,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const clusterSettings = clusterSettingsFromEnv(env);
     checkClusterEngine(clusterSettings, opts.databaseURL ? 'postgres' : 'sqlite');
     const limits = limitsFromEnv(env);
+    const groupCallsAllowed = groupCallsAllowedByEnv(env);
     const rawStore = await openStore({dataDir: opts.dataDir, databaseURL: opts.databaseURL, logger, extraMigrations: [clusterMigrations]});
     cleanups.push(() => rawStore.close());
     const store: Store = {...rawStore, close: () => rawStore.close(), calls: instrumentRepository(rawStore.calls, metrics)};
@@ -156,7 +158,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     let ws: WsServer;
     const calls = new CallsService({
       store, platform: dir, config, media: coordination.media, lock: coordination.lock, publisher, clock, logger,
-      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings, joinLimits: limits,
+      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings, joinLimits: limits, groupCallsAllowed,
       onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
     });
     dir.onChannelMemberRemoved((channelID, userID) => calls.handleChannelMemberRemoved(channelID, userID));
@@ -184,7 +186,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
 
     const build = env.MM_CALLS_BUILD ?? 'dev';
-    await registerPluginRoutes(http, {calls, platform: dir, config, store, publisher, build, rateLimit: opts.rateLimit, metrics});
+    await registerPluginRoutes(http, {calls, platform: dir, config, store, publisher, build, rateLimit: opts.rateLimit, metrics, groupCallsAllowed});
     // Usage gauges: at start and hourly, as upstream.
     const refreshStats = () => store.calls.getStats(async (id) => (await dir.getChannel(id))?.type)
       .then((s) => metrics.setStats(s), (err) => log.warn({err: (err as Error).message}, 'refreshing usage metrics failed'));

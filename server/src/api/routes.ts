@@ -28,6 +28,8 @@ export interface PluginRoutesDeps {
   build: string;
   rateLimit?: RateLimitOptions;
   metrics: CallsMetrics;
+  /** Calls outside DMs allowed on an unlicensed server (MM_CALLS_GROUP_CALLS_ALLOWED). */
+  groupCallsAllowed: boolean;
   /** Extra fields of GET /version (rtcd mode adds rtcd_version/rtcd_build). */
   versionExtra?: () => Record<string, string>;
 }
@@ -78,7 +80,7 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
   app.get(`${P}/config`, async (req) => {
     const uid = await user(req);
     const cfg = d.config.get();
-    const client = buildClientConfig(cfg, d.platform.license(), process.env.MM_CALLS_GROUP_CALLS_ALLOWED === 'true');
+    const client = buildClientConfig(cfg, d.platform.license(), d.groupCallsAllowed);
     if (await d.platform.isSystemAdmin(uid)) {
       // Upstream sends admins the secrets too; nothing in the webapp needs them, so they stay masked.
       return {...maskSecrets(cfg), ...client};

@@ -52,6 +52,8 @@ export interface CallsServiceDeps {
   timings?: Partial<CallsTimings>;
   /** Per-user join limits (config/limits.ts); none when absent. */
   joinLimits?: JoinCaps;
+  /** Calls outside DMs allowed on an unlicensed server (MM_CALLS_GROUP_CALLS_ALLOWED, config/env.ts). */
+  groupCallsAllowed?: boolean;
   /** Observes every ICE candidate pair metric a client reports (metrics module). */
   onICEPairMetric?: (m: {state: string; local_type: string; local_protocol: string; remote_type: string; remote_protocol: string}) => void;
 }
@@ -376,7 +378,7 @@ export class CallsService {
   /** Start rules (reference §3.2 userCanStartOrJoin); only apply to starting a call. */
   async #checkCanStart(userID: string, channel: Channel): Promise<void> {
     const license = this.#d.platform.license();
-    const groupAllowed = license.professional || process.env.MM_CALLS_GROUP_CALLS_ALLOWED === 'true';
+    const groupAllowed = license.professional || Boolean(this.#d.groupCallsAllowed);
     if (channel.type !== 'D' && !groupAllowed) {
       await this.#d.platform.sendEphemeralPost(userID, channel.id, 'Unlicensed servers only allow calls in DMs.');
       throw forbidden('app.calls.unlicensed_group_call', 'unlicensed servers only allow calls in DMs');

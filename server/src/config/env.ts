@@ -38,3 +38,11 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv): Partial<Record<ConfigK
   }
   return out;
 }
+
+/**
+ * MM_CALLS_GROUP_CALLS_ALLOWED=true: calls outside DMs on an unlicensed server. A process variable, not a
+ * setting (upstream reads it from the environment too); read once, where the app is assembled.
+ */
+export function groupCallsAllowedByEnv(env: NodeJS.ProcessEnv): boolean {
+  return env.MM_CALLS_GROUP_CALLS_ALLOWED === 'true';
+}

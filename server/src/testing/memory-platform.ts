@@ -1,0 +1,142 @@
+// An in-memory Platform: users, channels, membership, posts and ephemeral posts in maps, for unit tests
+// of code that talks to the chat platform. Permissions follow the standalone rules: system admins may do
+// anything, members may read and post, anyone may read an open channel.
+import type {LicenseInfo} from '../config/client';
+import {newId} from '../ids';
+import type {AuthSession, Channel, ChannelMember, ChannelPermission, ChannelType, NewPost, Platform, Post, Team, User} from '../platform/types';
+
+export interface EphemeralPost {
+  userID: string;
+  channelID: string;
+  message: string;
+  rootID: string;
+}
+
+export class MemoryPlatform implements Platform {
+  readonly kind = 'standalone' as const;
+  readonly users = new Map<string, User>();
+  readonly channels = new Map<string, Channel>();
+  readonly members = new Map<string, Set<string>>();
+  readonly posts = new Map<string, Post>();
+  readonly ephemeral: EphemeralPost[] = [];
+  readonly tokens = new Map<string, string>();
+  licenseInfo: LicenseInfo = {skuShortName: 'enterprise', professional: true, enterprise: true};
+  #now = () => Date.now();
+
+  constructor(now?: () => number) {
+    if (now) this.#now = now;
+  }
+
+  // ---- test setup
+
+  addUser(u: Partial<User> & {username: string; admin?: boolean}): User {
+    const {admin, ...rest} = u;
+    const user: User = {
+      id: newId(), email: `${u.username}@example.com`, first_name: '', last_name: '', nickname: '', roles: admin ? 'system_admin system_user' : 'system_user',
+      is_bot: false, locale: 'en', create_at: this.#now(), update_at: this.#now(), delete_at: 0, ...rest,
+    };
+    this.users.set(user.id, user);
+    return user;
+  }
+
+  addChannel(type: ChannelType, memberIDs: string[], c: Partial<Channel> = {}): Channel {
+    const ch: Channel = {
+      id: newId(), team_id: type === 'D' || type === 'G' ? '' : 'team', type, name: `ch-${this.channels.size}`, display_name: '', header: '',
+      purpose: '', creator_id: memberIDs[0] ?? '', create_at: this.#now(), update_at: this.#now(), delete_at: 0, last_post_at: 0, ...c,
+    };
+    this.channels.set(ch.id, ch);
+    this.members.set(ch.id, new Set(memberIDs));
+    return ch;
+  }
+
+  // ---- Platform
+
+  async authenticateToken(token: string): Promise<AuthSession | null> {
+    const userID = this.tokens.get(token);
+    return userID ? {userID, token} : null;
+  }
+
+  async getUser(id: string): Promise<User | null> {
+    return this.users.get(id) ?? null;
+  }
+
+  async getUsers(ids: string[]): Promise<User[]> {
+    return ids.flatMap((id) => this.users.get(id) ?? []);
+  }
+
+  async getChannel(id: string): Promise<Channel | null> {
+    return this.channels.get(id) ?? null;
+  }
+
+  async getTeam(id: string): Promise<Team | null> {
+    return {id, name: id, display_name: id, type: 'O', create_at: 0, delete_at: 0};
+  }
+
+  async getChannelMember(channelID: string, userID: string): Promise<ChannelMember | null> {
+    if (!this.members.get(channelID)?.has(userID)) return null;
+    return {channel_id: channelID, user_id: userID, roles: 'channel_user', last_viewed_at: 0};
+  }
+
+  async getChannelMemberIDs(channelID: string): Promise<string[]> {
+    return [...(this.members.get(channelID) ?? [])];
+  }
+
+  async isSystemAdmin(userID: string): Promise<boolean> {
+    return Boolean(this.users.get(userID)?.roles.split(' ').includes('system_admin'));
+  }
+
+  async isTeamAdmin(_userID: string, _teamID: string): Promise<boolean> {
+    return false;
+  }
+
+  async hasChannelPermission(userID: string, channelID: string, perm: ChannelPermission): Promise<boolean> {
+    if (await this.isSystemAdmin(userID)) return true;
+    if (this.members.get(channelID)?.has(userID)) return true;
+    return perm === 'read_channel' && this.channels.get(channelID)?.type === 'O';
+  }
+
+  async createPost(p: NewPost): Promise<Post> {
+    const now = this.#now();
+    const post: Post = {
+      id: newId(), channel_id: p.channel_id, user_id: p.user_id, root_id: p.root_id ?? '', message: p.message, type: p.type ?? '',
+      props: p.props ?? {}, create_at: now, update_at: now, edit_at: 0, delete_at: 0,
+    };
+    this.posts.set(post.id, post);
+    return post;
+  }
+
+  async updatePost(post: Post): Promise<Post> {
+    const updated = {...post, update_at: this.#now()};
+    this.posts.set(post.id, updated);
+    return updated;
+  }
+
+  async getPost(id: string): Promise<Post | null> {
+    return this.posts.get(id) ?? null;
+  }
+
+  async sendEphemeralPost(userID: string, channelID: string, message: string, rootID = ''): Promise<void> {
+    this.ephemeral.push({userID, channelID, message, rootID});
+  }
+
+  async botUserID(): Promise<string> {
+    const bot = [...this.users.values()].find((u) => u.username === 'calls');
+    return bot?.id ?? this.addUser({username: 'calls', is_bot: true}).id;
+  }
+
+  async directChannel(userA: string, userB: string): Promise<Channel> {
+    for (const ch of this.channels.values()) {
+      const m = this.members.get(ch.id);
+      if (ch.type === 'D' && m?.has(userA) && m.has(userB)) return ch;
+    }
+    return this.addChannel('D', [userA, userB]);
+  }
+
+  license(): LicenseInfo {
+    return this.licenseInfo;
+  }
+
+  siteURL(): string {
+    return 'http://calls.test';
+  }
+}
