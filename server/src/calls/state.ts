@@ -1,4 +1,5 @@
-// Pure functions over a call's persisted state: the host rule and the client-facing call state.
+// Pure functions over a call's persisted state: the host rule, the client-facing call state, and the
+// screen and video time counted when a share stops.
 import type {Call, CallJob, CallSession} from '../store/types';
 
 /**
@@ -73,4 +74,24 @@ export function clientCallState(call: Call, sessions: CallSession[], jobs: CallJ
   }
   if (call.props.dismissed_notification?.[forUserID]) state.dismissed_notification = {[forUserID]: true};
   return state;
+}
+
+export const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
+
+/** The screen share stops: its time is added to the call's stats and the sharer cleared. */
+export function stopScreenShare(call: Call, now: number): void {
+  if (call.props.screen_start_at) call.stats.screen_duration += Math.max(0, unixSeconds(now) - call.props.screen_start_at);
+  call.props.screen_sharing_session_id = '';
+  call.props.screen_stream_id = '';
+  call.props.screen_start_at = 0;
+}
+
+/** A session's video stops: its time is added to the call's stats. */
+export function stopVideo(call: Call, sessionID: string, now: number): void {
+  const started = call.props.video_start_at?.[sessionID];
+  if (started) call.stats.video_duration += Math.max(0, unixSeconds(now) - started);
+  if (call.props.video_start_at) {
+    const {[sessionID]: _gone, ...rest} = call.props.video_start_at;
+    call.props.video_start_at = rest;
+  }
 }
