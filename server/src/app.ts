@@ -1,5 +1,6 @@
-// Assembles one server node: config, store, platform, websocket, calls, media and HTTP, and tears it
-// down in the reverse order. `npm start` and every test that needs a real server go through createApp.
+// Assembles one server node: config, store, platform (a factory: standalone, or by MM_CALLS_PLATFORM),
+// websocket, calls, media and HTTP, and tears it down in the reverse order. `npm start` and every test
+// that needs a real server go through createApp.
 import fs from 'node:fs';
 import path from 'node:path';
 import type {FastifyInstance} from 'fastify';
@@ -25,10 +26,11 @@ import {newId} from './ids';
 import {CallsMetrics, type RtcMetrics} from './metrics';
 import {instrumentRepository} from './metrics/store';
 import {type Logger, silentLogger} from './log';
-import {StandaloneDirectory} from './platform/standalone/directory';
-import {LoginGuard, type LoginGuardSettings} from './platform/standalone/login-guard';
-import {registerStandaloneRoutes} from './platform/standalone/routes';
-import {type SeedResult, seedStandalone} from './platform/standalone/seed';
+import type {PlatformFactory} from './platform/factory';
+import {platformFromEnv} from './platform/select';
+import type {LoginGuardSettings} from './platform/standalone/login-guard';
+import type {SeedResult} from './platform/standalone/seed';
+import type {Platform} from './platform/types';
 import type {RtcServer} from './rtc/types';
 import {openStore, type Store} from './store';
 import {Hub} from './ws/hub';
@@ -55,6 +57,8 @@ export interface AppOptions {
   clock?: Clock;
   /** Creates the media server (the werift SFU in production). */
   rtc: RtcServerFactory;
+  /** The chat platform; by default chosen by MM_CALLS_PLATFORM (platform/select.ts). */
+  platform?: PlatformFactory;
   /** Seed the standalone directory on first start (default true). */
   seed?: boolean;
   seedPassword?: string;
@@ -85,7 +89,7 @@ export interface App {
   readonly rtc: RtcServer | null;
   readonly hub: Hub;
   readonly ws: WsServer;
-  readonly platform: StandaloneDirectory;
+  readonly platform: Platform;
   readonly http: FastifyInstance;
   readonly seed: SeedResult | null;
   readonly coordination: Coordination;
@@ -120,7 +124,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const config = new ConfigService(store.kv, env);
     await config.load();
 
-    let platformRef: StandaloneDirectory | null = null;
+    const createPlatform = opts.platform ?? platformFromEnv(env);
+    let platformRef: Platform | null = null;
     const hub = new Hub({logger, channelMemberIDs: (id) => platformRef!.getChannelMemberIDs(id)});
     const port = opts.port ?? 8065;
     const host = opts.host ?? '0.0.0.0';
@@ -130,9 +135,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
     // The site URL depends on the bound port when it is ephemeral; resolve it lazily.
     let siteURL = opts.siteURL ?? '';
-    const dir = new StandaloneDirectory({db: store.db, clock, logger, events: hub, siteURL: () => siteURL});
-    platformRef = dir;
-    const seed = opts.seed === false ? null : await seedStandalone(dir, store.kv, opts.seedPassword ?? env.MM_CALLS_SEED_PASSWORD);
+    const chat = await createPlatform({
+      store, clock, logger, events: hub, siteURL: () => siteURL, env, seed: opts.seed !== false, seedPassword: opts.seedPassword,
+      loginGuard: opts.loginGuard,
+    });
+    const platform = (platformRef = chat.platform);
 
     // A single node keeps its id in its data directory, to recognise its own calls after a restart.
     const nodeID = opts.nodeID ?? (store.engine === 'sqlite' ? persistentNodeID(opts.dataDir, logger) : newId());
@@ -157,18 +164,17 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // eslint-disable-next-line prefer-const
     let ws: WsServer;
     const calls = new CallsService({
-      store, platform: dir, config, media: coordination.media, lock: coordination.lock, publisher, clock, logger,
+      store, platform, config, media: coordination.media, lock: coordination.lock, publisher, clock, logger,
       isConnOpen: (id) => ws.isOpen(id), timings: opts.timings, joinLimits: limits, groupCallsAllowed,
       onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
     });
-    dir.onChannelMemberRemoved((channelID, userID) => calls.handleChannelMemberRemoved(channelID, userID));
     await calls.resumeAtStart();
 
     ws = new WsServer({
-      hub, logger, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs, limits,
+      hub, logger, path: chat.websocketPath, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs, limits,
       trustedProxyHeaders: trustedHeaders,
       handlers: {
-        authenticateToken: (t) => dir.authenticateToken(t),
+        authenticateToken: (t) => platform.authenticateToken(t),
         onCallsAction: (conn, action, data) => calls.handleAction(conn, action, data),
         onDisconnect: (connID) => calls.handleDisconnect(connID),
         onAuthRevoked: (connID) => calls.handleAuthRevoked(connID),
@@ -186,20 +192,20 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
 
     const build = env.MM_CALLS_BUILD ?? 'dev';
-    await registerPluginRoutes(http, {calls, platform: dir, config, store, publisher, build, rateLimit: opts.rateLimit, metrics, groupCallsAllowed});
+    await registerPluginRoutes(http, {calls, platform, config, store, publisher, build, rateLimit: opts.rateLimit, metrics, groupCallsAllowed});
     // Usage gauges: at start and hourly, as upstream.
-    const refreshStats = () => store.calls.getStats(async (id) => (await dir.getChannel(id))?.type)
+    const refreshStats = () => store.calls.getStats(async (id) => (await platform.getChannel(id))?.type)
       .then((s) => metrics.setStats(s), (err) => log.warn({err: (err as Error).message}, 'refreshing usage metrics failed'));
     void refreshStats();
     const statsTimer = setInterval(() => void refreshStats(), 3600_000);
     statsTimer.unref();
     cleanups.push(async () => clearInterval(statsTimer));
-    await registerStandaloneRoutes(http, {
-      dir, serverVersion: SERVER_VERSION,
+    await chat.registerRoutes(http, {
+      serverVersion: SERVER_VERSION,
       adminConfig: {get: () => adminConfigView(config), save: (v) => saveAdminConfig(config, v)},
-      executeCallCommand: (uid, ch, team, command) => executeCallCommand(dir, uid, ch, team, command),
+      executeCallCommand: (uid, ch, team, command) => executeCallCommand(platform, uid, ch, team, command),
       pluginWebapp: {id: PLUGIN_ID, version: PLUGIN_VERSION, bundlePath: `/static/plugins/${PLUGIN_ID}/main.js`},
-      loginGuard: new LoginGuard(clock, opts.loginGuard), clientAddress: (req) => clientAddress(req, trustedHeaders),
+      clientAddress: (req) => clientAddress(req, trustedHeaders),
     });
     serveWebapp(http, opts.webappDist ?? path.join(REPO_ROOT, 'webapp/dist'));
 
@@ -213,7 +219,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
     let closing: Promise<void> | null = null;
     const app: App = {
-      url, port: boundPort, store, config, calls, rtc, hub, ws, platform: dir, http, seed, coordination, metrics,
+      url, port: boundPort, store, config, calls, rtc, hub, ws, platform, http, seed: chat.seed, coordination, metrics,
       close() {
         closing ??= (async () => {
           await calls.shutdown().catch((err) => log.error({err: (err as Error).message}, 'ending calls at shutdown failed'));

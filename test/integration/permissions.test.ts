@@ -1,6 +1,6 @@
 // Who may start, join, read and end calls, and toggle them per channel, over the real server.
-import {api, type WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, type World} from '../support/fixtures';
+import {api, login, WsTestClient} from '../support/calls-client';
+import {seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
 
 jest.setTimeout(30_000);
@@ -132,6 +132,39 @@ describe('permissions', () => {
     // bob gets his own user_left with the channel id although he is no longer a member.
     const own = await bob.waitFor('user_left', (e) => e.data.session_id === bob.connID);
     expect(own.data.channelID).toBe(ch);
+  });
+
+  test('a deactivated user is taken out of their call at once and cannot log in again', async () => {
+    const username = `erin${Date.now()}`;
+    expect((await api(srv.url, w.users.admin.token, 'POST', '/api/v4/users', {username, password: 'erin-pw'})).status).toBe(201);
+    const erin = await login(srv.url, username, 'erin-pw');
+    const ch = await w.newChannel(['alice', erin.user.id]);
+    await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
+    const alice = await connect('alice');
+    const e = new WsTestClient(srv.url, erin.token);
+    open.push(e);
+    await e.connect();
+    await alice.join(ch);
+    await e.join(ch);
+    // Only the user or a system admin may deactivate.
+    expect((await api(srv.url, w.users.alice.token, 'DELETE', `/api/v4/users/${erin.user.id}`)).status).toBe(403);
+    expect((await api(srv.url, w.users.admin.token, 'DELETE', `/api/v4/users/${erin.user.id}`)).status).toBe(200);
+    // Well before the websocket's login re-check (10 s) would notice.
+    await alice.waitFor('user_left', (ev) => ev.data.session_id === e.connID, 3000);
+    await expect(login(srv.url, username, 'erin-pw')).rejects.toThrow('401');
+  });
+
+  test('archiving a channel ends its call for everyone', async () => {
+    const ch = await w.newChannel(['alice', 'bob']);
+    await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    await alice.join(ch);
+    await bob.join(ch);
+    expect((await api(srv.url, w.users.admin.token, 'DELETE', `/api/v4/channels/${ch}`)).status).toBe(200);
+    await Promise.all([alice, bob].map((c) => c.waitFor('call_end', (e) => e.data.channelID === ch)));
+    // Not just told: the call is over on the server, without waiting for the clients to leave.
+    await waitUntil(async () => (await srv.app.calls.getActiveCall(ch)) === null, 3000, 'the call to end');
   });
 
   test('only system admins read /env and /stats; everyone reads /config without secrets', async () => {

@@ -1,5 +1,5 @@
 // The call domain's façade (reference §3.2, §3.6, §3.7, §7.2): websocket actions dispatched to their part,
-// the HTTP entry points, media events wired to the parts, start and shutdown. The parts share one context
+// the HTTP entry points, media and platform events wired to the parts, start and shutdown. The parts share one context
 // (context.ts): join.ts, sessions.ts (grace, reconnect, leave, end), host.ts, media-actions.ts and
 // media-events.ts. Every state change runs as "lock, reload, mutate, save, unlock" under the per-call
 // lock; media goes through the MediaRouter, so this code is the same in every mode.
@@ -40,6 +40,9 @@ export class CallsService {
     deps.media.on('detach', (sid) => sessions.detached(sid));
     deps.media.on('orphan', (sid, callID, channelID) => void sessions.orphaned(sid, callID, channelID));
     deps.media.on('abandoned', (callID, channelID, reason) => void sessions.abandoned(callID, channelID, reason));
+    deps.platform.on('channelMemberRemoved', (channelID, userID) => void sessions.memberRemoved(channelID, userID));
+    deps.platform.on('userDeactivated', (userID) => void sessions.userDeactivated(userID));
+    deps.platform.on('channelDeleted', (channelID) => void sessions.channelDeleted(channelID));
   }
 
   /** Number of call sessions whose websocket this node holds. */
@@ -89,11 +92,6 @@ export class CallsService {
   /** The login behind this connection is no longer valid: remove its session at once. */
   handleAuthRevoked(connID: string): void {
     this.#sessions.authRevoked(connID);
-  }
-
-  /** A user left or was removed from a channel: their sessions in its call end (reference §7.4 UserHasLeftChannel). */
-  handleChannelMemberRemoved(channelID: string, userID: string): void {
-    this.#sessions.memberRemoved(channelID, userID);
   }
 
   async #callStateRequest(conn: ConnContext, data: Record<string, unknown>): Promise<void> {

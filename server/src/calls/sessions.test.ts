@@ -343,10 +343,51 @@ describe('sessions ended from outside', () => {
     await h.join(h.connect(alice.id), channel.id);
     const b = h.connect(bob.id);
     await h.join(b, channel.id);
-    h.calls.handleChannelMemberRemoved(channel.id, bob.id);
+    h.platform.removeMember(channel.id, bob.id);
     await until(() => h.events.named('user_left').some((e) => e.broadcast.user_id === bob.id), 'the user_left to bob');
     expect(await h.sessionIDs(channel.id)).toHaveLength(1);
     expect(h.events.named('user_left').find((e) => e.broadcast.user_id === bob.id)!.data).toEqual({user_id: bob.id, session_id: b.connID, channelID: channel.id});
+  });
+
+  test('a removed member\'s session held by another node has its media closed (that node then removes it)', async () => {
+    const {alice, bob, channel} = h.people();
+    await h.join(h.connect(alice.id), channel.id);
+    const b = h.connect(bob.id);
+    await h.join(b, channel.id);
+    h.media.fire('detach', b.connID);
+    h.media.closeEmits = false;
+    h.platform.removeMember(channel.id, bob.id);
+    await until(() => h.events.named('user_left').some((e) => e.broadcast.user_id === bob.id), 'the user_left to bob');
+    expect(h.media.closedSessions()).toEqual([b.connID]);
+  });
+
+  test('a deactivated user\'s sessions end in every call; the others stay', async () => {
+    const {alice, bob, carol, channel} = h.people();
+    const other = h.platform.addChannel('O', [alice.id, carol.id]);
+    await h.join(h.connect(alice.id), channel.id);
+    await h.join(h.connect(bob.id), channel.id);
+    await h.join(h.connect(alice.id), other.id);
+    await h.join(h.connect(carol.id), other.id);
+    h.platform.deactivateUser(alice.id);
+    await until(async () => (await h.sessionIDs(channel.id)).length === 1 && (await h.sessionIDs(other.id)).length === 1, 'alice\'s sessions to go');
+    const left = async (ch: string) => (await h.store.calls.getSessions((await h.activeCall(ch))!.id)).map((s) => s.userId);
+    expect(await left(channel.id)).toEqual([bob.id]);
+    expect(await left(other.id)).toEqual([carol.id]);
+  });
+
+  test('a deleted channel\'s call ends for everyone', async () => {
+    const {alice, bob, channel} = h.people();
+    const a = h.connect(alice.id);
+    const b = h.connect(bob.id);
+    await h.join(a, channel.id);
+    await h.join(b, channel.id);
+    const call = (await h.activeCall(channel.id))!;
+    h.platform.deleteChannel(channel.id);
+    await until(async () => (await h.activeCall(channel.id)) === null, 'the call to end');
+    expect(h.events.named('call_end').map((e) => e.broadcast.channel_id)).toEqual([channel.id]);
+    expect(h.media.closedSessions().sort()).toEqual([a.connID, b.connID].sort());
+    expect(h.platform.posts.get(call.postId)!.message).toBe('Call ended');
+    expect(h.calls.localSessionCount).toBe(0);
   });
 
   test('a revoked login removes the session at once', async () => {

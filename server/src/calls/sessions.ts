@@ -1,6 +1,7 @@
 // The life of a call session after its join (reference §3.6, §3.7): the reconnect grace, reconnect and
 // adopt, leave, removal and the end of the call — at start, at shutdown, and when a session ends from
-// outside (its media closed, its websocket moved to another node, orphaned, its user left the channel).
+// outside (its media closed, its websocket moved to another node, orphaned, its login revoked, and the
+// platform's events: its user left the channel or was deactivated, the channel was deleted).
 import {badRequest, forbidden} from '../errors';
 import type {Call} from '../store';
 import * as A from './actions';
@@ -221,13 +222,59 @@ export class SessionLifecycle {
     if (local) void this.leave(local, 'auth session expired');
   }
 
-  /** A user left or was removed from a channel: their sessions in its call end (reference §7.4 UserHasLeftChannel). */
-  memberRemoved(channelID: string, userID: string): void {
-    for (const local of this.#c.local.all()) {
-      if (local.channelID !== channelID || local.userID !== userID) continue;
-      void this.leave(local, 'user left the channel').then(() => {
-        this.#c.pub.toUser('user_left', {user_id: userID, session_id: local.sessionID}, userID, channelID);
-      });
+  /**
+   * A user left or was removed from a channel: their sessions in its call end (reference §7.4
+   * UserHasLeftChannel), and they are told with a user_left of their own (the channel's no longer reaches them).
+   */
+  async memberRemoved(channelID: string, userID: string): Promise<void> {
+    await this.#guard('ending the sessions of a removed member', {channelID, userID}, async () => {
+      const call = await this.#c.d.store.calls.getActiveCallByChannel(channelID);
+      if (!call) return;
+      for (const sessionID of await this.#endSessionsOf(call, userID, 'user left the channel')) {
+        this.#c.pub.toUser('user_left', {user_id: userID, session_id: sessionID}, userID, channelID);
+      }
+    });
+  }
+
+  /** A user was deactivated: their sessions in every call end. */
+  async userDeactivated(userID: string): Promise<void> {
+    await this.#guard('ending the sessions of a deactivated user', {userID}, async () => {
+      for (const call of await this.#c.d.store.calls.listActiveCalls()) await this.#endSessionsOf(call, userID, 'user deactivated');
+    });
+  }
+
+  /** A channel was deleted (archived): its call ends for everyone, at once. */
+  async channelDeleted(channelID: string): Promise<void> {
+    await this.#guard('ending the call of a deleted channel', {channelID}, async () => {
+      const call = await this.#c.d.store.calls.getActiveCallByChannel(channelID);
+      if (!call) return;
+      this.#c.pub.toChannel('call_end', {}, channelID);
+      await this.forceEnd(channelID, call.id, 'channel deleted');
+    });
+  }
+
+  /**
+   * Ends the user's sessions in the call wherever they are: a leave here; elsewhere their media is closed,
+   * and the node holding their websocket removes them as it would after any media close.
+   */
+  async #endSessionsOf(call: Call, userID: string, reason: string): Promise<string[]> {
+    const ended: string[] = [];
+    for (const s of await this.#c.d.store.calls.getSessions(call.id)) {
+      if (s.userId !== userID) continue;
+      const local = this.#c.local.get(s.id);
+      if (local) await this.leave(local, reason);
+      else await this.#c.d.media.closeSession(call, s.id).catch(() => undefined);
+      ended.push(s.id);
+    }
+    return ended;
+  }
+
+  /** Platform events arrive without a caller to answer: a failure is logged, never thrown. */
+  async #guard(what: string, ctx: Record<string, string>, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      this.#c.log.warn({...ctx, err: (err as Error).message}, `${what} failed`);
     }
   }
 

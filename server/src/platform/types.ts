@@ -1,6 +1,8 @@
 // The port to the chat platform: who a request or socket is, users, channels, membership and
-// permissions, posts. Two adapters implement it: standalone (built in) and mattermost (a real server).
+// permissions, posts, and the changes made there that calls must follow (typed events). Two adapters
+// implement it: standalone (built in) and mattermost (a real server).
 import type {LicenseInfo} from '../config/client';
+import type {TypedEmitter} from '../events';
 
 export interface User {
   id: string;
@@ -77,7 +79,17 @@ export interface AuthSession {
 
 export type ChannelPermission = 'read_channel' | 'create_post';
 
-export interface Platform {
+/** Changes made on the platform that the call domain follows (its reactions are in calls/sessions.ts). */
+export interface PlatformEvents {
+  /** A user left or was removed from a channel: their sessions in its call end. */
+  channelMemberRemoved: [channelID: string, userID: string];
+  /** A user account was deactivated (its logins revoked): their sessions end. */
+  userDeactivated: [userID: string];
+  /** A channel was deleted (archived): its call ends. */
+  channelDeleted: [channelID: string];
+}
+
+export interface Platform extends TypedEmitter<PlatformEvents> {
   readonly kind: 'standalone' | 'mattermost';
   /** Resolves a token (cookie MMAUTHTOKEN, Bearer, authentication_challenge) to a session; null if invalid/expired. */
   authenticateToken(token: string): Promise<AuthSession | null>;

@@ -1,9 +1,11 @@
 // An in-memory Platform: users, channels, membership, posts and ephemeral posts in maps, for unit tests
-// of code that talks to the chat platform. Permissions follow the standalone rules: system admins may do
-// anything, members may read and post, anyone may read an open channel.
+// of code that talks to the chat platform; removing a member, deactivating a user and deleting a channel
+// emit the platform's events. Permissions follow the standalone rules: system admins may do anything,
+// members may read and post, anyone may read an open channel.
 import type {LicenseInfo} from '../config/client';
+import {TypedEmitter} from '../events';
 import {newId} from '../ids';
-import type {AuthSession, Channel, ChannelMember, ChannelPermission, ChannelType, NewPost, Platform, Post, Team, User} from '../platform/types';
+import type {AuthSession, Channel, ChannelMember, ChannelPermission, ChannelType, NewPost, Platform, PlatformEvents, Post, Team, User} from '../platform/types';
 
 export interface EphemeralPost {
   userID: string;
@@ -12,7 +14,7 @@ export interface EphemeralPost {
   rootID: string;
 }
 
-export class MemoryPlatform implements Platform {
+export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Platform {
   readonly kind = 'standalone' as const;
   readonly users = new Map<string, User>();
   readonly channels = new Map<string, Channel>();
@@ -24,6 +26,7 @@ export class MemoryPlatform implements Platform {
   #now = () => Date.now();
 
   constructor(now?: () => number) {
+    super();
     if (now) this.#now = now;
   }
 
@@ -47,6 +50,24 @@ export class MemoryPlatform implements Platform {
     this.channels.set(ch.id, ch);
     this.members.set(ch.id, new Set(memberIDs));
     return ch;
+  }
+
+  removeMember(channelID: string, userID: string): void {
+    this.members.get(channelID)?.delete(userID);
+    this.emit('channelMemberRemoved', channelID, userID);
+  }
+
+  deactivateUser(userID: string): void {
+    const u = this.users.get(userID);
+    if (u) this.users.set(userID, {...u, delete_at: this.#now()});
+    for (const [token, id] of this.tokens) if (id === userID) this.tokens.delete(token);
+    this.emit('userDeactivated', userID);
+  }
+
+  deleteChannel(channelID: string): void {
+    const ch = this.channels.get(channelID);
+    if (ch) this.channels.set(channelID, {...ch, delete_at: this.#now()});
+    this.emit('channelDeleted', channelID);
   }
 
   // ---- Platform

@@ -68,6 +68,8 @@ export interface WsServerOptions {
   handlers: WsHandlers;
   logger: Logger;
   serverVersion: string;
+  /** The path clients connect to (default WEBSOCKET_PATH; the platform says which). */
+  path?: string;
   /**
    * Calls actions per second per connection and burst (upstream 10/s, burst 100). A user's connections
    * together get twice that, so the limit does not multiply with the number of sockets.
@@ -241,7 +243,7 @@ export class WsServer {
   /** Handles an HTTP upgrade for the websocket path; returns false when the path is not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WEBSOCKET_PATH) return false;
+    if (url.pathname !== (this.#opts.path ?? WEBSOCKET_PATH)) return false;
     if (this.#closed) {
       socket.destroy();
       return true;

@@ -1,9 +1,11 @@
 // The built-in stand-in for the chat server: users, teams, channels, membership and posts stored in
-// our own database, implementing the Platform port. It is deliberately small.
+// our own database, implementing the Platform port (and its events: member removed, user deactivated,
+// channel archived). It is deliberately small.
 import {randomBytes} from 'node:crypto';
 import type {Kysely, Selectable} from 'kysely';
 import type {Clock} from '../../clock';
 import {AppError, badRequest, forbidden, notFound} from '../../errors';
+import {TypedEmitter} from '../../events';
 import {newId} from '../../ids';
 import type {Logger} from '../../log';
 import type {Database} from '../../store';
@@ -11,7 +13,7 @@ import {readBool, readJson} from '../../store/schema';
 import type {StandaloneChannelsTable, StandalonePostsTable, StandaloneUsersTable} from '../../store/schema';
 import type {EventPublisher} from '../../ws/types';
 import type {LicenseInfo} from '../../config/client';
-import type {AuthSession, Channel, ChannelMember, ChannelPermission, ChannelType, NewPost, Platform, Post, Team, User} from '../types';
+import type {AuthSession, Channel, ChannelMember, ChannelPermission, ChannelType, NewPost, Platform, PlatformEvents, Post, Team, User} from '../types';
 import {hashPassword, verifyNobodysPassword, verifyPassword} from './passwords';
 
 const TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
@@ -59,7 +61,7 @@ export interface NewUser {
   roles?: string;
 }
 
-export class StandaloneDirectory implements Platform {
+export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements Platform {
   readonly kind = 'standalone' as const;
   readonly #db: Kysely<Database>;
   readonly #clock: Clock;
@@ -69,6 +71,7 @@ export class StandaloneDirectory implements Platform {
   readonly #membersCache = new Map<string, string[]>();
 
   constructor(opts: StandaloneOptions) {
+    super();
     this.#db = opts.db;
     this.#clock = opts.clock;
     this.#events = opts.events;
@@ -139,6 +142,15 @@ export class StandaloneDirectory implements Platform {
   async listUsers(): Promise<User[]> {
     const rows = await this.#db.selectFrom('standalone_users').selectAll().orderBy('username').limit(1000).execute();
     return rows.map(toUser);
+  }
+
+  /** Deactivates the account (Mattermost's DELETE /users/{id}): no more logins, its tokens revoked. */
+  async deactivateUser(id: string): Promise<void> {
+    const now = this.#clock.now();
+    const res = await this.#db.updateTable('standalone_users').set({delete_at: now, update_at: now}).where('id', '=', id).where('delete_at', '=', 0)
+      .executeTakeFirst();
+    await this.#db.deleteFrom('standalone_tokens').where('user_id', '=', id).execute();
+    if (Number(res.numUpdatedRows) > 0) this.emit('userDeactivated', id);
   }
 
   async isSystemAdmin(userID: string): Promise<boolean> {
@@ -228,7 +240,9 @@ export class StandaloneDirectory implements Platform {
 
   async archiveChannel(id: string): Promise<void> {
     const now = this.#clock.now();
-    await this.#db.updateTable('standalone_channels').set({delete_at: now, update_at: now}).where('id', '=', id).execute();
+    const res = await this.#db.updateTable('standalone_channels').set({delete_at: now, update_at: now}).where('id', '=', id).where('delete_at', '=', 0)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) > 0) this.emit('channelDeleted', id);
   }
 
   /** Channels of the user in a team plus their DM/GM channels. */
@@ -253,13 +267,7 @@ export class StandaloneDirectory implements Platform {
     await this.#db.deleteFrom('standalone_channel_members').where('channel_id', '=', channelID).where('user_id', '=', userID).execute();
     this.#membersCache.delete(channelID);
     this.#events.publish('user_removed', {channel_id: channelID, remover_id: removerID}, {user_id: userID});
-    for (const l of this.#memberRemovedListeners) l(channelID, userID);
-  }
-
-  readonly #memberRemovedListeners: ((channelID: string, userID: string) => void)[] = [];
-  /** Called after a user leaves or is removed from a channel (calls/ ends their sessions there). */
-  onChannelMemberRemoved(listener: (channelID: string, userID: string) => void): void {
-    this.#memberRemovedListeners.push(listener);
+    this.emit('channelMemberRemoved', channelID, userID);
   }
 
   async getChannelMember(channelID: string, userID: string): Promise<ChannelMember | null> {

@@ -117,6 +117,15 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     return sendJSON(reply, 201, await dir.createUser(body));
   });
 
+  // Deactivation, by the user themselves or a system admin: their logins end, and with them their calls.
+  app.delete<{Params: {id: string}}>('/api/v4/users/:id', async (req) => {
+    const uid = await me(req);
+    if (uid !== req.params.id) await requireAdmin(uid);
+    if (!isValidId(req.params.id) || !(await dir.getUser(req.params.id))) throw notFound('app.user.missing_account.const', 'User not found');
+    await dir.deactivateUser(req.params.id);
+    return {status: 'OK'};
+  });
+
   app.get('/api/v4/users', async (req) => {
     const uid = await me(req);
     return (await dir.listUsers()).map((u) => sanitize(u, uid));

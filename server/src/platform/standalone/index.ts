@@ -1,0 +1,22 @@
+// The standalone platform as a PlatformFactory: the built-in directory in our own store, seeded on first
+// start, its /api/v4 subset and login routes, and Mattermost's websocket path (/api/v4/websocket).
+import {WEBSOCKET_PATH} from '../../ws/server';
+import type {PlatformFactory} from '../factory';
+import {StandaloneDirectory} from './directory';
+import {LoginGuard} from './login-guard';
+import {registerStandaloneRoutes} from './routes';
+import {seedStandalone} from './seed';
+
+export const createStandalonePlatform: PlatformFactory = async (ctx) => {
+  const dir = new StandaloneDirectory({db: ctx.store.db, clock: ctx.clock, logger: ctx.logger, events: ctx.events, siteURL: ctx.siteURL});
+  const seed = ctx.seed ? await seedStandalone(dir, ctx.store.kv, ctx.seedPassword ?? ctx.env.MM_CALLS_SEED_PASSWORD) : null;
+  return {
+    platform: dir,
+    websocketPath: WEBSOCKET_PATH,
+    seed,
+    registerRoutes: (http, r) => registerStandaloneRoutes(http, {
+      dir, serverVersion: r.serverVersion, adminConfig: r.adminConfig, executeCallCommand: r.executeCallCommand, pluginWebapp: r.pluginWebapp,
+      loginGuard: new LoginGuard(ctx.clock, ctx.loginGuard), clientAddress: r.clientAddress,
+    }),
+  };
+};
