@@ -146,11 +146,16 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
 
   /** Deactivates the account (Mattermost's DELETE /users/{id}): no more logins, its tokens revoked. */
   async deactivateUser(id: string): Promise<void> {
-    const now = this.#clock.now();
-    const res = await this.#db.updateTable('standalone_users').set({delete_at: now, update_at: now}).where('id', '=', id).where('delete_at', '=', 0)
-      .executeTakeFirst();
+    const deactivated = await this.#markDeleted('standalone_users', id);
     await this.#db.deleteFrom('standalone_tokens').where('user_id', '=', id).execute();
-    if (Number(res.numUpdatedRows) > 0) this.emit('userDeactivated', id);
+    if (deactivated) this.emit('userDeactivated', id);
+  }
+
+  /** Sets delete_at, as Mattermost deletes users and channels; false when the row was already deleted. */
+  async #markDeleted(table: 'standalone_users' | 'standalone_channels', id: string): Promise<boolean> {
+    const now = this.#clock.now();
+    const res = await this.#db.updateTable(table).set({delete_at: now, update_at: now}).where('id', '=', id).where('delete_at', '=', 0).executeTakeFirst();
+    return Number(res.numUpdatedRows) > 0;
   }
 
   async isSystemAdmin(userID: string): Promise<boolean> {
@@ -239,10 +244,7 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
   }
 
   async archiveChannel(id: string): Promise<void> {
-    const now = this.#clock.now();
-    const res = await this.#db.updateTable('standalone_channels').set({delete_at: now, update_at: now}).where('id', '=', id).where('delete_at', '=', 0)
-      .executeTakeFirst();
-    if (Number(res.numUpdatedRows) > 0) this.emit('channelDeleted', id);
+    if (await this.#markDeleted('standalone_channels', id)) this.emit('channelDeleted', id);
   }
 
   /** Channels of the user in a team plus their DM/GM channels. */

@@ -14,9 +14,6 @@ export const createStandalonePlatform: PlatformFactory = async (ctx) => {
     platform: dir,
     websocketPath: WEBSOCKET_PATH,
     seed,
-    registerRoutes: (http, r) => registerStandaloneRoutes(http, {
-      dir, serverVersion: r.serverVersion, adminConfig: r.adminConfig, executeCallCommand: r.executeCallCommand, pluginWebapp: r.pluginWebapp,
-      loginGuard: new LoginGuard(ctx.clock, ctx.loginGuard), clientAddress: r.clientAddress,
-    }),
+    registerRoutes: (http, r) => registerStandaloneRoutes(http, {...r, dir, loginGuard: new LoginGuard(ctx.clock, ctx.loginGuard)}),
   };
 };

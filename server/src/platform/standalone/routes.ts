@@ -1,6 +1,5 @@
 // The subset of Mattermost's /api/v4 REST API that the webapp and the standalone host page use,
 // served by the built-in directory. Shapes follow @mattermost/types; errors are {id, message, status_code}.
-import type {IncomingMessage} from 'node:http';
 import type {FastifyInstance, FastifyRequest} from 'fastify';
 import {z} from 'zod';
 import {AppError, badRequest, forbidden, notFound} from '../../errors';
@@ -8,26 +7,17 @@ import {AUTH_COOKIE} from '../../http/auth';
 import {addressBlock} from '../../http/client-address';
 import {parseBody, requireSession, sendJSON} from '../../http/server';
 import {isValidId} from '../../ids';
+import type {PlatformRoutesContext} from '../factory';
 import type {Channel, User} from '../types';
 import type {StandaloneDirectory} from './directory';
 import {avatarSVG} from './avatar';
 import {type LoginGuard, LoginRefused} from './login-guard';
 
-export interface StandaloneRoutesDeps {
+/** adminConfig serves GET/PUT /api/v4/config, executeCallCommand POST /api/v4/commands/execute. */
+export interface StandaloneRoutesDeps extends PlatformRoutesContext {
   dir: StandaloneDirectory;
-  serverVersion: string;
-  /** GET/PUT /api/v4/config: the plugin settings as the System Console sees them. */
-  adminConfig: {
-    get(): Record<string, unknown>;
-    save(values: Record<string, unknown>): Promise<Record<string, unknown>>;
-  };
-  /** POST /api/v4/commands/execute for /call. */
-  executeCallCommand(userID: string, channelID: string, teamID: string, command: string, rootID: string): Promise<{response_type: string; text: string}>;
-  pluginWebapp: {id: string; version: string; bundlePath: string};
   /** Backoff and concurrency bound of POST /api/v4/users/login. */
   loginGuard: LoginGuard;
-  /** The client's address (behind a trusted proxy, from its header). */
-  clientAddress(req: IncomingMessage): string;
 }
 
 const loginSchema = z.object({login_id: z.string().min(1).max(128), password: z.string().min(1).max(256)});
