@@ -15,7 +15,7 @@ import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
 import {ConfigService} from './config/service';
 import type {CallsConfig} from './config/types';
-import {createHttpServer} from './http/server';
+import {createHttpServer, registeredRoutes, type RouteInfo} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
 import {CallsMetrics, type RtcMetrics} from './metrics';
@@ -78,6 +78,8 @@ export interface App {
   readonly ws: WsServer;
   readonly platform: StandaloneDirectory;
   readonly http: FastifyInstance;
+  /** Every HTTP route this node serves (method + URL pattern), from the server's own route table. */
+  readonly routes: readonly RouteInfo[];
   readonly seed: SeedResult | null;
   readonly coordination: Coordination;
   readonly metrics: CallsMetrics;
@@ -192,7 +194,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
     let closing: Promise<void> | null = null;
     const app: App = {
-      url, port: boundPort, store, config, calls, rtc, hub, ws, platform: dir, http, seed, coordination, metrics,
+      url, port: boundPort, store, config, calls, rtc, hub, ws, platform: dir, http, routes: registeredRoutes(http), seed, coordination, metrics,
       close() {
         closing ??= (async () => {
           await calls.shutdown().catch((err) => log.error({err: (err as Error).message}, 'ending calls at shutdown failed'));

@@ -20,6 +20,19 @@ export interface HttpServerOptions {
   logger: Logger;
 }
 
+/** One registered route, as fastify's onRoute hook reports it (HEAD twins included). */
+export interface RouteInfo {
+  method: string;
+  url: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route registered on a server made by createHttpServer, in registration order (the fuzz suite walks them). */
+export function registeredRoutes(app: FastifyInstance): readonly RouteInfo[] {
+  return routeTables.get(app) ?? [];
+}
+
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const log = opts.logger.child({module: 'http'});
   const app = Fastify({
@@ -28,6 +41,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     // Clients disconnecting mid-request must not surface as errors.
     return503OnClosing: true,
     forceCloseConnections: true,
+  });
+  const routes: RouteInfo[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) routes.push({method, url: r.url});
   });
 
   app.setErrorHandler((err: unknown, req, reply) => {
