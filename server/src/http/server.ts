@@ -6,6 +6,7 @@ import {AppError, badRequest, toAppError, unauthorized} from '../errors';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenSourceFromRequest} from './auth';
+import {MAX_BODY_DEPTH, jsonNestsDeeperThan} from './json-depth';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -69,6 +70,9 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, {});
+    if (jsonNestsDeeperThan(text, MAX_BODY_DEPTH)) {
+      return done(badRequest('api.context.invalid_body_param.app_error', `request body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
+    }
     try {
       done(null, JSON.parse(text));
     } catch {
