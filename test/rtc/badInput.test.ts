@@ -93,6 +93,33 @@ describe('bad input', () => {
     await othersUnaffected();
   });
 
+  it('ends only the session whose renegotiation offer it takes but cannot answer, and renegotiates the others', async () => {
+    const c = await join(server, {callID});
+    clients.push(c);
+    await waitFor(() => (c.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'C receiving A');
+    // Found by the fuzz suite (minimized): werift takes this offer (an m-line without a mid, other ICE
+    // credentials) but cannot answer it. The session stayed in have-remote-offer (its rollback was the
+    // local kind), and the next server renegotiation retried forever without yielding: the media worker
+    // stopped answering and every call on it was moved.
+    const sdp = ['v=0', 'o=- 62863792 0 IN IP4 0.0.0.0', 'a=group:BUNDLE 0 1 2', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=ice-ufrag:ef82',
+      'a=ice-pwd:f352c1f6a143b52fcfa883', 'a=sctp-port:5000', 'a=mid:0', 'a=rtpmap:111 opus/48000/2', 'm=video 9 UDP/TLS/RTP/SAVPF 96', ''].join('\r\n');
+    server.send({sessionID: c.sessionID, type: 'sdp', data: {type: 'offer', sdp}});
+    // The offer has replaced the session's transport parameters: it cannot carry media again, so it ends.
+    await waitFor(() => closes.has(c.sessionID), 5000, 'C closed').catch(async (err) => {
+      // Before the fix the next renegotiation of C spins for ever: end C so the failure is a clean one.
+      await server.closeSession(c.sessionID);
+      throw err;
+    });
+    expect(errorFor(c.sessionID)?.id).toBe('app.rtc.negotiation_failed');
+    // A server renegotiation afterwards goes through: a new speaker is heard by B.
+    const d = await join(server, {callID});
+    clients.push(d);
+    const mic = await d.addTrack('audio', 'mic-d');
+    stops.push(startAudio(d, mic.track, mic.transceiver, speech));
+    await waitFor(() => (b.trackOfType('voice', d.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'B hearing D');
+    await othersUnaffected();
+  });
+
   it('rejects unknown and malformed data-channel messages without closing the session', async () => {
     const c = await join(server, {callID});
     clients.push(c);
