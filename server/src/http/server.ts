@@ -7,6 +7,7 @@ import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenSourceFromRequest} from './auth';
 import {MAX_BODY_DEPTH, jsonNestsDeeperThan} from './json-depth';
+import {hasNul} from '../nul';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -66,6 +67,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     void reply.status(404).send(new AppError('api.context.404.app_error', 'Sorry, we could not find the page.', 404).toJSON());
   });
 
+  // A NUL in a path or query parameter would reach a PostgreSQL query as a 500 (see nul.ts).
+  app.addHook('onRequest', async (req) => {
+    if (/%00/i.test(req.url)) throw badRequest('api.context.invalid_url_param.app_error', 'the URL contains a NUL character');
+  });
+
   // Empty bodies on POST are common (host controls); treat them as {}.
   app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => {
     const text = String(body);
@@ -73,11 +79,14 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     if (jsonNestsDeeperThan(text, MAX_BODY_DEPTH)) {
       return done(badRequest('api.context.invalid_body_param.app_error', `request body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
     }
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch {
-      done(badRequest('api.context.invalid_body_param.app_error', 'request body is not valid JSON'), undefined);
+      return done(badRequest('api.context.invalid_body_param.app_error', 'request body is not valid JSON'), undefined);
     }
+    if (hasNul(parsed)) return done(badRequest('api.context.invalid_body_param.app_error', 'request body contains a NUL character'), undefined);
+    done(null, parsed);
   });
 
   return app;
