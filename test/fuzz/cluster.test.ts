@@ -1,7 +1,8 @@
 // The fuzz suite against two nodes in clustered mode on PostgreSQL: alice's call is pinned to node 1,
 // bob and the fuzz sockets are on node 2, so every calls action of a fuzz socket in that call (sdp, ice,
-// mute, screen_on…) crosses the bus to node 1's SFU and every event comes back over it. A smaller run
-// than the single node's (the same generators); FUZZ_SEED / FUZZ_SCALE as there.
+// mute, screen_on…) crosses the bus to node 1's SFU and every event comes back over it. Node 1 runs its SFU
+// in the server process (MM_CALLS_RTC_WORKERS=1), where a hang or crash would take the whole node. A
+// smaller run than the single node's (the same generators); FUZZ_SEED / FUZZ_SCALE as there.
 import {startCluster} from '../cluster/support/cluster';
 import {defaultPlan} from './support/harness';
 import {fuzzScale, fuzzSeed} from './support/rng';
@@ -10,7 +11,9 @@ import {defineFuzzSuite} from './support/suite';
 const scale = fuzzScale();
 const plan = {...defaultPlan(fuzzSeed(), scale * 0.4), inCallSockets: 12, churnLoops: 3};
 defineFuzzSuite('fuzz: two clustered nodes on PostgreSQL', plan, async () => {
-  const c = await startCluster(['fzc1', 'fzc2'], {env: () => ({MM_CALLS_MAX_CALL_PARTICIPANTS: '0'})});
+  const c = await startCluster(['fzc1', 'fzc2'], {
+    env: (name) => ({MM_CALLS_MAX_CALL_PARTICIPANTS: '0', MM_CALLS_RTC_WORKERS: name === 'fzc1' ? '1' : '2'}),
+  });
   const [n1, n2] = c.nodes;
   return {
     nodes: c.nodes, world: c.world, callNode: n1,

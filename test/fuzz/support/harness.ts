@@ -108,6 +108,16 @@ export function workerPids(node: NodeProcess): number[] {
   }
 }
 
+/** Resident memory of a process in MiB (0 when it is gone). */
+function rssMiB(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 export const alive = (node: NodeProcess) => node.child.exitCode === null && node.child.signalCode === null;
 
 async function createUsers(baseURL: string, adminToken: string, prefix: string, count: number): Promise<{id: string; token: string; username: string}[]> {
@@ -176,6 +186,8 @@ export interface FuzzResult {
   tcpSegments: number;
   /** Longest wait for GET /version during the fuzz (a hang shows here first). */
   slowestProbeMs: number;
+  /** Main-process RSS (MiB) of each node before and after the fuzz: a figure, not an assertion. */
+  rss: {node: string; before: number; after: number}[];
   ms: number;
 }
 
@@ -218,6 +230,7 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
   const timeUp = () => Date.now() > deadline;
 
   const probe = startProbe(env.nodes.map((n) => n.url));
+  const rssBefore = env.nodes.map((n) => rssMiB(n.child.pid!));
 
   const inCall = env.wsUsers.map((u, i) => runInCallSocket(root.fork(`incall-${i}`), target(wsNode(i)), {
     token: u.token,
@@ -293,7 +306,8 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
   for (const f of probed.failures.slice(0, 5)) findings.add('probe', `GET /version failed: ${f}`);
   const slowestProbeMs = probed.slowestMs;
   for (const s of settled) if (s.status === 'rejected') findings.add('fuzzer', `a fuzzer stopped: ${(s.reason as Error).message}`);
-  return {findings, ws, http, dcSent, dcRestarts, datagrams, tcpSegments, slowestProbeMs, ms: Date.now() - started};
+  const rss = env.nodes.map((n, i) => ({node: n.name, before: rssBefore[i], after: rssMiB(n.child.pid!)}));
+  return {findings, ws, http, dcSent, dcRestarts, datagrams, tcpSegments, slowestProbeMs, rss, ms: Date.now() - started};
 }
 
 /** Lines the node logged at error level or above (pino JSON: level ≥ 50). */
@@ -310,7 +324,15 @@ export function loggedErrors(node: NodeProcess): string[] {
 
 /** A user who was not part of anything so far logs in, opens a websocket and joins a new call. */
 export async function freshLoginAndJoin(node: NodeProcess, world: World): Promise<void> {
-  const who = await login(node.url, 'dave');
+  // The fuzz sent wrong passwords from this address: a login backoff may ask us to wait (429), as it
+  // would any user behind the same address. Wait as told, up to 30 s.
+  let who: Awaited<ReturnType<typeof login>> | undefined;
+  for (const deadline = Date.now() + 30_000; !who;) {
+    const res = await fetch(`${node.url}/api/v4/users/login`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({login_id: 'dave', password: 'dave'})});
+    if (res.status === 200) who = {token: res.headers.get('token') ?? '', user: await res.json()};
+    else if (res.status === 429 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(10, Number(res.headers.get('retry-after')) || 1) * 1000));
+    else throw new Error(`fresh login: ${res.status} ${await res.text()}`);
+  }
   const channel = await world.newChannel(['dave']);
   const c = new WsTestClient(node.url, who.token);
   await c.connect();
@@ -343,7 +365,7 @@ export function summary(plan: FuzzPlan, r: FuzzResult): string {
     `  http: ${r.http.requests} requests + ${r.http.raw} raw on ${r.http.byRoute.counts.size} routes; status ${r.http.byStatus}; auth ${r.http.byAuth}`,
     ...[...r.http.errorSamples.entries()].map(([code, input]) => `    ${code} e.g. ${input}`),
     `  calls-dc: ${r.dcSent} messages (${r.dcRestarts} rejoins); udp: ${r.datagrams} datagrams; ice-tcp: ${r.tcpSegments} segments`,
-    `  slowest GET /version during the fuzz: ${r.slowestProbeMs} ms`,
+    `  slowest GET /version during the fuzz: ${r.slowestProbeMs} ms; main-process RSS ${r.rss.map((x) => `${x.node} ${x.before} → ${x.after} MiB`).join(', ')}`,
     ...[...r.findings.allowed.entries()].map(([todo, l]) => `  ALLOWED (TODO ${todo}): ${l.length} e.g. ${l[0].where} ${l[0].what}`),
   ].join('\n');
 }
