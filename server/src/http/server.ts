@@ -7,7 +7,7 @@ import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenSourceFromRequest} from './auth';
 import {MAX_BODY_DEPTH, jsonNestsDeeperThan} from './json-depth';
-import {hasNul} from '../nul';
+import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -67,7 +67,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     void reply.status(404).send(new AppError('api.context.404.app_error', 'Sorry, we could not find the page.', 404).toJSON());
   });
 
-  // A NUL in a path or query parameter would reach a PostgreSQL query as a 500 (see nul.ts).
+  // A NUL in a path or query parameter would reach a PostgreSQL query as a 500 (see unstorable.ts).
   app.addHook('onRequest', async (req) => {
     if (/%00/i.test(req.url)) throw badRequest('api.context.invalid_url_param.app_error', 'the URL contains a NUL character');
   });
@@ -85,7 +85,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     } catch {
       return done(badRequest('api.context.invalid_body_param.app_error', 'request body is not valid JSON'), undefined);
     }
-    if (hasNul(parsed)) return done(badRequest('api.context.invalid_body_param.app_error', 'request body contains a NUL character'), undefined);
+    if (hasUnstorableText(parsed)) return done(badRequest('api.context.invalid_body_param.app_error', `request body contains ${UNSTORABLE_TEXT}`), undefined);
     done(null, parsed);
   });
 
