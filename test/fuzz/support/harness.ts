@@ -17,6 +17,7 @@ import {realWeriftOffer} from './offer';
 import {startProbe} from './probe';
 import {Rng} from './rng';
 import {hostileDcMessage, runTcpFuzz, runUdpFuzz} from './rtcFuzz';
+import {mutateSdp} from './sdp';
 import {newStats, runChurnSockets, runInCallSocket, type WsFuzzStats, type WsFuzzTarget} from './wsFuzz';
 
 export const PLUGIN = '/plugins/com.mattermost.calls';
@@ -290,6 +291,14 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
         dcSent++;
       } catch {
         // the channel closed under us
+      }
+      // Now and then a renegotiation offer or answer over the websocket, mutated from her real one, or a
+      // mutated candidate: what reaches a session that is connected and carrying media.
+      if (dcSent % 40 === 0) {
+        const own = carol.peer?.pc.localDescription?.sdp ?? env.offer;
+        if (rng.chance(0.7)) carol.ws.sendSDP({type: rng.chance(0.8) ? 'offer' : 'answer', sdp: mutateSdp(rng, own)});
+        else carol.ws.send('ice', {data: JSON.stringify({candidate: mutateSdp(rng, rng.pick(env.candidates) ?? '').trim(), sdpMid: '0', sdpMLineIndex: 0})});
+        ws.inCallFrames++;
       }
       await new Promise((r) => setTimeout(r, 5));
     }
