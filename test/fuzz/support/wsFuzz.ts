@@ -199,11 +199,12 @@ export async function runInCallSocket(rng: Rng, t: WsFuzzTarget, o: InCallOption
       }
       if (!sock.joined) {
         if (!(await sock.join(o.channelID))) {
-          if (++failures > 20) throw new Error(`${where}: could not join the call 20 times`);
+          if (++failures > 20) throw new Error(`${where}: could not join the call 20 times in a row`);
           await sleep(300 + rng.int(700));
           continue;
         }
       }
+      failures = 0;
       const ctx = frameContext(t, o.channelID, sock.connID);
       // About one second of traffic: calls actions at the allowed rate, junk frames in between.
       const actions = Math.max(1, Math.round(o.actionsPerSecond));
