@@ -109,4 +109,24 @@ describe('media workers', () => {
     const again = await talkingCall();
     expect(pool.workerOf(again.a.sessionID)).toBe(worker);
   });
+
+  it('answers metrics and stats while a worker does not answer (the watchdog deals with the worker)', async () => {
+    // Found by the fuzz suite: a hung worker held every /metrics scrape until the watchdog replaced it.
+    const pid = pool.workerPids[0]!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const [text, stats] = await Promise.all([metrics.text(), pool.getStats()]);
+      // Well before the watchdog (15 s) or the RPC timeout (30 s): the other worker's figures are there.
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(text).toMatch(/_rtc_worker_sessions\{worker="1"\}/);
+      expect(stats.udpPort).toBe(pool.udpPort);
+    } finally {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // replaced by the watchdog meanwhile
+      }
+    }
+  });
 });

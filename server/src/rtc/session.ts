@@ -442,8 +442,9 @@ export class Session extends TypedEmitter<SessionEvents> {
         if (!local) throw new Error('no local description');
         answer = {type: 'answer', sdp: local.sdp};
       } catch (err) {
-        this.#reject(rtcError('negotiation_failed', `could not answer the offer: ${errorMessage(err)}`), first);
-        await this.#rollback();
+        // werift has applied the offer's transport parameters (ICE credentials, DTLS) by now, and a rollback
+        // does not restore them: the session could not carry media again. End it, telling its client.
+        this.#reject(rtcError('negotiation_failed', `could not answer the offer: ${errorMessage(err)}`), true);
         return;
       }
       if (first) {
@@ -473,12 +474,15 @@ export class Session extends TypedEmitter<SessionEvents> {
     waiting.resolve(answer);
   }
 
+  /** Back to `stable`: a remote offer is rolled back on the remote side, our own offer on the local side. */
   async #rollback(): Promise<void> {
-    if (this.#pc.signalingState === 'stable' || this.#closed) return;
+    const state = this.#pc.signalingState;
+    if (state === 'stable' || this.#closed) return;
     try {
-      await this.#pc.setLocalDescription({type: 'rollback'});
+      if (state === 'have-remote-offer' || state === 'have-remote-pranswer') await this.#pc.setRemoteDescription({type: 'rollback', sdp: ''});
+      else await this.#pc.setLocalDescription({type: 'rollback'});
     } catch (err) {
-      this.#logger.debug({err}, 'rollback failed');
+      this.#logger.warn({err, state}, 'rollback failed');
     }
   }
 
@@ -576,9 +580,16 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   async #renegotiate(): Promise<void> {
+    // Client offers run in the same queue and end in `stable`, so any other state here is one a failed
+    // rollback left behind. Retrying would spin without ever yielding (the worker stops answering):
+    // roll back once more, and if that fails too the session cannot negotiate again — end it.
     if (this.#pc.signalingState !== 'stable') {
-      this.#renegotiationFailure = `signaling state is ${this.#pc.signalingState}`;
-      return;
+      await this.#rollback();
+      const state: string = this.#pc.signalingState;
+      if (state !== 'stable') {
+        void this.close(`negotiation failed: signaling state stuck in ${state}`);
+        return;
+      }
     }
     // An offer the client never accepted is made again even when the tracks did not change since.
     const changed = this.#applyWanted();

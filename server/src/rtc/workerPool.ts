@@ -25,6 +25,11 @@ import type {MuxEndpoint} from './udpMux';
 import {FrameWriter, workerOfUfrag, type CandidatePlan, type FromWorker, type ToWorker, type WorkerRequest, type WorkerStatsReply} from './workerProtocol';
 
 const RPC_TIMEOUT_MS = 30_000;
+/**
+ * Stats (metrics scrapes, the usage figures) wait this long for each worker: a worker that stops
+ * answering is the watchdog's business, and must not hold a scrape up until it is replaced.
+ */
+const STATS_TIMEOUT_MS = 2_000;
 const START_TIMEOUT_MS = 60_000;
 /** A worker that exits on its own is started again after this pause, doubled while it keeps dying young. */
 const RESTART_DELAY_MS = 1000;
@@ -323,7 +328,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async getStats(): Promise<RtcServerStats> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}).catch(() => undefined)));
+    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)));
     const sum = (f: (r: WorkerStatsReply) => number) => replies.reduce((n, r) => n + (r ? f(r) : 0), 0);
     return {
       calls: sum((r) => r.calls),
@@ -343,7 +348,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   /** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */
   async workerStats(): Promise<RtcWorkerStats[]> {
-    const replies = await Promise.all(this.#workers.map(async (w) => ({w, r: await w.call<WorkerStatsReply>({method: 'stats'}).catch(() => undefined)})));
+    const replies = await Promise.all(this.#workers.map(async (w) => ({w, r: await w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)})));
     return replies.filter((x) => x.r).map(({w, r}) => ({
       worker: w.index, cpuSeconds: r!.cpuSeconds, rssBytes: r!.rssBytes, sessions: r!.sessions, packetsIn: r!.packetsIn, packetsOut: r!.packetsOut,
     }));
@@ -551,7 +556,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async #rtpCounters(): Promise<RtpCounters> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}).catch(() => undefined)));
+    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)));
     const out: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
     for (const r of replies) {
       if (!r) continue;
