@@ -54,6 +54,10 @@ interface PoolSession {
   videoStreamID: string | undefined;
   /** Being re-created after its worker was lost (one recovery at a time, which retries if it loses its worker too). */
   recovering: boolean;
+  /** The outcome of the last recovery (true: re-created). */
+  recovered?: Promise<boolean>;
+  /** Its first initSession answered: its client may have negotiated, so a re-created session needs `restart`. */
+  initialized: boolean;
   /** closeSession was asked for it. */
   closing: boolean;
 }
@@ -301,15 +305,23 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
     const worker = this.#placeCall(cfg.callID);
     // Reserved before the answer, so the call's next session lands on the same worker.
-    this.#sessions.set(cfg.sessionID, {worker, cfg, callID: cfg.callID, muted: false, screenStreamID: undefined, videoStreamID: undefined, recovering: false, closing: false});
+    this.#sessions.set(cfg.sessionID, {worker, cfg, callID: cfg.callID, muted: false, screenStreamID: undefined, videoStreamID: undefined, recovering: false, initialized: false, closing: false});
     this.#callSessions.set(cfg.callID, (this.#callSessions.get(cfg.callID) ?? 0) + 1);
     worker.sessions.add(cfg.sessionID);
     try {
       await worker.call({method: 'initSession', cfg});
     } catch (err) {
-      this.#forget(cfg.sessionID);
+      const entry = this.#sessions.get(cfg.sessionID);
+      // Its worker died while creating it: the recovery creates it on another one, and the join goes on.
+      if (entry?.cfg === cfg && entry.recovered && (await entry.recovered)) {
+        entry.initialized = true;
+        return;
+      }
+      if (this.#sessions.get(cfg.sessionID)?.cfg === cfg) this.#forget(cfg.sessionID);
       throw err;
     }
+    const entry = this.#sessions.get(cfg.sessionID);
+    if (entry?.cfg === cfg) entry.initialized = true;
   }
 
   send(msg: RtcInbound): void {
@@ -461,30 +473,38 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
    * cannot be re-created is closed as before.
    */
   async #recover(lost: PoolSession[], reason: string): Promise<void> {
-    for (const e of lost) e.recovering = true;
+    const settle = new Map<PoolSession, (ok: boolean) => void>();
+    for (const e of lost) {
+      e.recovering = true;
+      e.recovered = new Promise((resolve) => settle.set(e, resolve));
+    }
     // A call at a time, so its sessions land on one worker.
     const byCall = new Map<string, PoolSession[]>();
     for (const e of lost) byCall.set(e.callID, [...(byCall.get(e.callID) ?? []), e]);
     for (const sessions of byCall.values()) {
       for (const e of sessions) {
+        let ok = false;
         try {
-          await this.#recreate(e, reason);
+          ok = await this.#recreate(e, reason);
         } finally {
           e.recovering = false;
+          settle.get(e)?.(ok);
         }
       }
     }
   }
 
   /** Re-creates one session on a started worker; if that worker is lost too meanwhile, on the next one. */
-  async #recreate(e: PoolSession, reason: string): Promise<void> {
+  async #recreate(e: PoolSession, reason: string): Promise<boolean> {
     const id = e.cfg.sessionID;
     const deadline = Date.now() + START_TIMEOUT_MS + MAX_RESTART_DELAY_MS;
     const gone = () => this.#sessions.get(id) !== e || e.closing;
     const giveUp = () => {
-      if (this.#sessions.get(id) !== e) return;
+      // A session still being created is the failed initSession's to drop (its join fails).
+      if (this.#sessions.get(id) !== e || !e.initialized) return false;
       this.#forget(id);
       this.emit('close', id, 'media worker exited');
+      return false;
     };
     for (;;) {
       if (gone()) return giveUp();
@@ -514,9 +534,13 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
         return giveUp();
       }
       for (const msg of restoreMessages(e)) worker.post({t: 'send', msg});
-      this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session re-created on a media worker; client told to renegotiate');
-      this.emit('restart', id, reason);
-      return;
+      if (e.initialized) {
+        this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session re-created on a media worker; client told to renegotiate');
+        this.emit('restart', id, reason);
+      } else {
+        this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session created on another media worker (its first one was lost)');
+      }
+      return true;
     }
   }
 
