@@ -402,7 +402,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   #reject(err: AppError, fatal: boolean): void {
-    this.#logger.warn({errorId: err.id, reason: err.message}, 'rejected client input');
+    // What the SFU library said stays in the log: clients get the stable id and a message of ours.
+    this.#logger.warn({errorId: err.id, reason: err.message, ...err.details}, 'rejected client input');
     this.#deps.metrics.incRTCErrors(this.#deps.groupID, err.id === 'app.rtc.invalid_ice' ? 'ice' : 'signaling');
     this.emit('rejected', err, fatal);
     if (fatal) void this.close(err.message);
@@ -425,7 +426,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       try {
         await this.#pc.setRemoteDescription(offer);
       } catch (err) {
-        this.#reject(rtcError('invalid_sdp', `offer rejected: ${errorMessage(err)}`), first);
+        this.#reject(rtcError('invalid_sdp', 'offer rejected', {cause: errorMessage(err)}), first);
         await this.#rollback();
         return;
       }
@@ -444,7 +445,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       } catch (err) {
         // werift has applied the offer's transport parameters (ICE credentials, DTLS) by now, and a rollback
         // does not restore them: the session could not carry media again. End it, telling its client.
-        this.#reject(rtcError('negotiation_failed', `could not answer the offer: ${errorMessage(err)}`), true);
+        this.#reject(rtcError('negotiation_failed', 'could not answer the offer', {cause: errorMessage(err)}), true);
         return;
       }
       if (first) {
@@ -511,7 +512,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#pc.addIceCandidate({
       candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined,
       usernameFragment: c.usernameFragment ?? undefined,
-    }).catch((err: unknown) => this.#reject(rtcError('invalid_ice', `ice candidate rejected: ${errorMessage(err)}`), false));
+    }).catch((err: unknown) => this.#reject(rtcError('invalid_ice', 'ice candidate rejected', {cause: errorMessage(err)}), false));
   }
 
   #sendSdp(desc: SessionDescription, via: Via): void {
@@ -633,7 +634,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     try {
       await this.#pc.setRemoteDescription(answer);
     } catch (err) {
-      this.#reject(rtcError('invalid_sdp', `answer rejected: ${errorMessage(err)}`), false);
+      this.#reject(rtcError('invalid_sdp', 'answer rejected', {cause: errorMessage(err)}), false);
       await this.#rollback();
       this.#renegotiationFailure = `the client's answer was rejected: ${errorMessage(err)}`;
       return;
