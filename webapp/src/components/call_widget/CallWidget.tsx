@@ -3,7 +3,7 @@
 // Rendered by a global component while a call is live and the expanded view is closed.
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
-import {useDispatch, useSelector, useStore} from 'react-redux';
+import {useDispatch, useSelector} from 'react-redux';
 
 import {Banners} from './Banners';
 import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
@@ -13,7 +13,7 @@ import {Notices} from './Notices';
 import {ParticipantsList} from './ParticipantsList';
 import {ScreenPlayer} from './ScreenPlayer';
 import {Avatar} from '../common/Avatar';
-import {useCallsClient, useNow, navigateTo} from '../common/hooks';
+import {useCallsClient, useNow, navigateTo, useCallsStore} from '../common/hooks';
 import {
     DotsIcon, ExpandIcon, GlobeIcon, HandIcon, LeaveIcon, LockIcon, MicIcon, MicOffIcon, PeopleIcon, PersonIcon, ScreenIcon,
 } from '../common/icons';
@@ -22,7 +22,6 @@ import {isPopOutWindow} from '../../popout';
 import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
 import {selectRhsPost} from '../../host';
 import {shortcutLabel} from '../../shortcuts';
-import type {StoreLike} from '../../state/store_like';
 import {deviceLabel} from '../../client/devices';
 import {action} from '../../state/reducer';
 import {
@@ -181,7 +180,7 @@ export function useDismiss(ref: React.RefObject<HTMLElement | null>, onClose: ()
 export function SettingsMenu({onClose, controls, prefix}: {onClose: () => void; controls: ReturnType<typeof useCallControls>;
     prefix: 'calls-widget' | 'calls-popout'}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const client = useCallsClient(['devicechange']);
     const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
     const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
@@ -318,7 +317,7 @@ export function LeaveMenu({onClose, controls, id}: {onClose: () => void; control
 
 function ScreenPanel({channelID}: {channelID: string}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const client = useCallsClient(['remoteScreenStream', 'localScreenStream']);
     const presenter = useSelector((s: GlobalState) => screenSharingSessionID(s, channelID));
     const sessions = useSelector((s: GlobalState) => sessionsInChannel(s, channelID));
@@ -427,7 +426,7 @@ function MuteHint() {
 
 export function CallWidget({channelID}: {channelID: string}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const client = useSelector(clientState);
     const channel = useSelector((s: GlobalState) => getChannel(s, channelID));
     const url = useSelector((s: GlobalState) => (channel ? channelURL(s, channel) : ''));

@@ -1,11 +1,11 @@
 // The call controls shared by the widget and the expanded view: what each button does and whether it is available,
 // derived from the store and the live client, plus the keyboard shortcuts bound while a call UI is mounted.
 import {useCallback, useEffect} from 'react';
-import {useSelector, useStore} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {endCallForEveryone, leaveCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
-import {useCallsClient} from '../common/hooks';
+import {useCallsClient, useCallsStore} from '../common/hooks';
 import {captureScreen, shareAudioWithScreen} from '../../client/devices';
 import type {CallsClient} from '../../client/calls_client';
 import {isPopOutWindow} from '../../popout';
@@ -23,7 +23,6 @@ import {
     sessionsInChannel,
     type GlobalState,
 } from '../../state/selectors';
-import type {StoreLike} from '../../state/store_like';
 
 export interface CallControls {
     channelID: string;
@@ -71,7 +70,7 @@ function shareScreenFromPopOut(client: CallsClient, onError: () => void): void {
 }
 
 export function useCallControls(): CallControls {
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const client = useSelector(clientState);
     const channelID = client?.channelID || '';
     const me = useSelector(mySession);

@@ -1,11 +1,19 @@
-// React hooks over the live CallsClient and the clock.
+// React hooks over the live CallsClient, the plugin's store and the clock.
 import {useEffect, useReducer, useState} from 'react';
+import {useStore} from 'react-redux';
 
 import {getCallsClient, listen} from '../../client/current';
 import {basename} from '../../client/rest';
 import {isPopOutWindow} from '../../popout';
 import type {CallsClient, ClientEvents} from '../../client/calls_client';
+import type {GlobalState} from '../../state/selectors';
+import type {StoreLike} from '../../state/store_like';
 import '../../host';
+
+/** The host's store (Mattermost's or the standalone page's), typed as the plugin's actions take it. */
+export function useCallsStore(): StoreLike {
+    return useStore<GlobalState, {type: string; data?: unknown}>();
+}
 
 /** The current client; re-renders the caller when the client emits any of these events. */
 export function useCallsClient(events: Array<keyof ClientEvents>): CallsClient | null {

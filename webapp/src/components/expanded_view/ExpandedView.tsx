@@ -2,10 +2,10 @@
 // player, the reaction stream, the controls row (participants, mute, share, reactions, leave) and a participants panel.
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
-import {useDispatch, useSelector, useStore} from 'react-redux';
+import {useDispatch, useSelector} from 'react-redux';
 
 import {Avatar} from '../common/Avatar';
-import {useCallsClient} from '../common/hooks';
+import {useCallsClient, useCallsStore} from '../common/hooks';
 import {ChatIcon, CloseIcon, CollapseIcon, DotsIcon, ExpandIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, PeopleIcon, RecordIcon,
     ScreenIcon, SmileIcon} from '../common/icons';
 import {Banners} from '../call_widget/Banners';
@@ -19,7 +19,6 @@ import {Rest} from '../../client/rest';
 import {closeRhs, rhsSelectedPostID, selectRhsPost} from '../../host';
 import {isPopOutWindow} from '../../popout';
 import {showGenericError} from '../../state/actions';
-import type {StoreLike} from '../../state/store_like';
 import {shortcutLabel} from '../../shortcuts';
 import {action} from '../../state/reducer';
 import {
@@ -167,7 +166,7 @@ function ParticipantsGrid({channelID}: {channelID: string}) {
 
 function ChatButton({channelID, popout}: {channelID: string; popout: boolean}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const threadID = useSelector((s: GlobalState) => callInChannel(s, channelID)?.threadID || '');
     const open = useSelector((s: GlobalState) => Boolean(threadID) && rhsSelectedPostID(s) === threadID);
     const unread = useUnreadReplies(threadID, open);
@@ -223,7 +222,7 @@ function useUnreadReplies(threadID: string, open: boolean): number {
 /** Starts or stops the recording (host, recordings enabled); null when the user may not. */
 function useToggleRecording(channelID: string): (() => void) | null {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const enabled = useSelector((s: GlobalState) => callsConfig(s).EnableRecordings);
     const host = useSelector((s: GlobalState) => canHostControl(s, channelID));
     const rec = useSelector((s: GlobalState) => callsState(s).recordings[channelID]);
