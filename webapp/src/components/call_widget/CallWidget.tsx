@@ -8,7 +8,7 @@ import {useDispatch, useSelector} from 'react-redux';
 import {Banners} from './Banners';
 import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
 import {untranslatable} from '../../utils/intl';
-import {useCallControls, useCallShortcuts} from './controls';
+import {useCallControls, useCallShortcuts} from '../call_controls/controls';
 import {Notices} from './Notices';
 import {ParticipantsList} from './ParticipantsList';
 import {ScreenPlayer} from './ScreenPlayer';

@@ -7,7 +7,7 @@ import {useSelector} from 'react-redux';
 import {Avatar} from '../common/Avatar';
 import {useNow, useCallsStore} from '../common/hooks';
 import {PhoneIcon} from '../common/icons';
-import {useCallControls} from '../call_widget/controls';
+import {useCallControls} from '../call_controls/controls';
 import {LeaveMenu} from '../call_widget/CallWidget';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';

@@ -10,7 +10,7 @@ import {ChatIcon, CloseIcon, CollapseIcon, DotsIcon, ExpandIcon, HandIcon, Leave
     ScreenIcon, SmileIcon} from '../common/icons';
 import {Banners} from '../call_widget/Banners';
 import {ChannelIcon, LeaveMenu, micUnavailableText, RecordingBadge, SettingsMenu, useCallDuration, useDismiss} from '../call_widget/CallWidget';
-import {useCallControls, useCallShortcuts} from '../call_widget/controls';
+import {useCallControls, useCallShortcuts} from '../call_controls/controls';
 import {Notices} from '../call_widget/Notices';
 import {ParticipantsList, useSortedParticipants} from '../call_widget/ParticipantsList';
 import {ScreenPlayer} from '../call_widget/ScreenPlayer';
