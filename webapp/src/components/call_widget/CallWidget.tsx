@@ -3,29 +3,25 @@
 // Rendered by a global component while a call is live and the expanded view is closed.
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
-import {useDispatch, useSelector} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {Banners} from './Banners';
 import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
-import {untranslatable} from '../../utils/intl';
 import {useCallControls, useCallShortcuts} from '../call_controls/controls';
+import {LeaveMenu} from '../call_controls/LeaveMenu';
+import {SettingsMenu} from '../call_controls/SettingsMenu';
 import {Notices} from './Notices';
 import {ParticipantsList} from './ParticipantsList';
 import {ScreenPlayer} from './ScreenPlayer';
 import {Avatar} from '../common/Avatar';
-import {useCallsClient, useNow, navigateTo, useCallsStore} from '../common/hooks';
-import {
-    DotsIcon, ExpandIcon, GlobeIcon, HandIcon, LeaveIcon, LockIcon, MicIcon, MicOffIcon, PeopleIcon, PersonIcon, ScreenIcon,
-} from '../common/icons';
+import {ChannelIcon} from '../common/ChannelIcon';
+import {useCallDuration, useCallsClient, navigateTo, useCallsStore} from '../common/hooks';
+import {DotsIcon, ExpandIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, PeopleIcon, ScreenIcon} from '../common/icons';
+import {RecordingBadge} from '../common/RecordingBadge';
 import {expandCall} from '../../call_flow';
 import {isPopOutWindow} from '../../popout';
-import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
-import {selectRhsPost} from '../../host';
 import {shortcutLabel} from '../../shortcuts';
-import {deviceLabel} from '../../client/devices';
-import {action} from '../../state/reducer';
 import {
-    callInChannel,
     callsState,
     channelURL,
     clientState,
@@ -37,23 +33,6 @@ import {
     sessionsInChannel,
     type GlobalState,
 } from '../../state/selectors';
-import {formatDuration} from '../../utils/format';
-import type {ChannelInfo} from '../../types';
-
-export {channelURL};
-
-export function ChannelIcon({channel, size = 12}: {channel?: ChannelInfo; size?: number}) {
-    switch (channel?.type) {
-    case 'P':
-        return <LockIcon size={size}/>;
-    case 'D':
-        return <PersonIcon size={size}/>;
-    case 'G':
-        return <PeopleIcon size={size}/>;
-    default:
-        return <GlobeIcon size={size}/>;
-    }
-}
 
 /** The tooltip of the mute button when there is no usable microphone. */
 export function micUnavailableText(kind: 'missing' | 'permission' | null,
@@ -65,20 +44,6 @@ export function micUnavailableText(kind: 'missing' | 'permission' | null,
         return formatMessage({id: 'calls.widget.no_mic', defaultMessage: 'No audio input devices'});
     }
     return '';
-}
-
-export function useCallDuration(channelID: string): string {
-    const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
-    const now = useNow(500);
-    return call?.startAt ? formatDuration(now - call.startAt) : '00:00';
-}
-
-export function RecordingBadge({channelID}: {channelID: string}) {
-    const rec = useSelector((s: GlobalState) => callsState(s).recordings[channelID]);
-    if (!rec || !(rec.start_at > rec.end_at)) {
-        return null;
-    }
-    return <span className='calls-recording-badge' data-testid='calls-recording-badge'>{untranslatable('● REC')}</span>;
 }
 
 function useClampedDrag() {
@@ -109,210 +74,6 @@ function useClampedDrag() {
         document.addEventListener('mouseup', up);
     }, [pos]);
     return {pos, ref, onMouseDown};
-}
-
-function DeviceMenu({kind, onClose, prefix}: {kind: 'audioinput' | 'audiooutput'; onClose: () => void; prefix: string}) {
-    const {formatMessage} = useIntl();
-    const client = useCallsClient(['devicechange']);
-    if (!client) {
-        return null;
-    }
-    const list = client.devices[kind];
-    const current = kind === 'audioinput' ? client.currentAudioInput : client.currentAudioOutput;
-    return (
-        <div
-            id={`${prefix}-${kind}s-menu`}
-            className='calls-menu'
-            role='menu'
-            aria-label={kind === 'audioinput' ? formatMessage({id: 'calls.menu.mics', defaultMessage: 'Microphones'}) :
-                formatMessage({id: 'calls.menu.speakers', defaultMessage: 'Audio output devices'})}
-        >
-            {list.length === 0 && <div className='calls-menu-title'>{formatMessage({id: 'calls.menu.no_devices', defaultMessage: 'No devices'})}</div>}
-            {list.map((d) => (
-                <button
-                    key={d.deviceId}
-                    role='menuitemradio'
-                    aria-checked={current?.deviceId === d.deviceId}
-                    aria-label={deviceLabel(d, d.deviceId)}
-                    onClick={() => {
-                        if (kind === 'audioinput') {
-                            client.setAudioInputDevice(d).catch(() => undefined);
-                        } else {
-                            client.setAudioOutputDevice(d);
-                        }
-                        onClose();
-                    }}
-                >
-                    {current?.deviceId === d.deviceId ? '✓ ' : ''}{deviceLabel(d, d.deviceId)}
-                </button>
-            ))}
-        </div>
-    );
-}
-
-/** Closes a popup on Escape and on a mouse press outside it (and outside the button that toggles it). */
-export function useDismiss(ref: React.RefObject<HTMLElement | null>, onClose: () => void, toggleSelector: string): void {
-    useEffect(() => {
-        const onKey = (e: KeyboardEvent) => {
-            if (e.key === 'Escape') {
-                onClose();
-            }
-        };
-        const onClick = (e: MouseEvent) => {
-            if (ref.current && !ref.current.contains(e.target as Node) &&
-                !(e.target as HTMLElement).closest?.(toggleSelector)) {
-                onClose();
-            }
-        };
-        document.addEventListener('keydown', onKey);
-        document.addEventListener('mousedown', onClick);
-        return () => {
-            document.removeEventListener('keydown', onKey);
-            document.removeEventListener('mousedown', onClick);
-        };
-    }, [ref, onClose, toggleSelector]);
-}
-
-/**
- * "More options": device pickers, and in the widget also presenting and the call thread; "Additional settings"
- * opens Settings › Calls. prefix is calls-widget or calls-popout (the element ids of each surface).
- */
-export function SettingsMenu({onClose, controls, prefix}: {onClose: () => void; controls: ReturnType<typeof useCallControls>;
-    prefix: 'calls-widget' | 'calls-popout'}) {
-    const {formatMessage} = useIntl();
-    const store = useCallsStore();
-    const client = useCallsClient(['devicechange']);
-    const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
-    const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
-    const ref = useRef<HTMLDivElement>(null);
-    const widget = prefix === 'calls-widget';
-    useDismiss(ref, onClose, widget ? '#calls-widget-toggle-menu-button' : '#calls-popout-settings-button');
-    const micLabel = client?.currentAudioInput ? deviceLabel(client.currentAudioInput, '') :
-        formatMessage({id: 'calls.menu.no_mic', defaultMessage: 'No audio input devices'});
-    const speakerLabel = client?.currentAudioOutput ? deviceLabel(client.currentAudioOutput, '') :
-        formatMessage({id: 'calls.menu.default_output', defaultMessage: 'Default'});
-    return (
-        <div
-            ref={ref}
-            className='calls-menu-popup'
-            style={{right: 0}}
-        >
-            {sub && <DeviceMenu
-                kind={sub}
-                onClose={onClose}
-                prefix={prefix}
-            />}
-            <div
-                id={`${prefix}-settings-menu`}
-                data-testid={`${prefix}-menu`}
-                className='calls-menu'
-                role='menu'
-                aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-            >
-                <button
-                    role='menuitem'
-                    id={`${prefix}-audio-output-button`}
-                    aria-haspopup='menu'
-                    aria-controls={`${prefix}-audiooutputs-menu`}
-                    aria-expanded={sub === 'audiooutput'}
-                    onClick={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
-                >
-                    {formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
-                    <span className='calls-menu-sub'>{speakerLabel}</span>
-                </button>
-                <button
-                    role='menuitem'
-                    id={`${prefix}-audio-input-button`}
-                    aria-haspopup='menu'
-                    aria-controls={`${prefix}-audioinputs-menu`}
-                    aria-expanded={sub === 'audioinput'}
-                    onClick={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
-                >
-                    {formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
-                    <span className='calls-menu-sub'>{micLabel}</span>
-                </button>
-                {widget && (
-                    <button
-                        role='menuitem'
-                        id='calls-widget-menu-screenshare'
-                        disabled={!controls.sharing && !controls.canShare}
-                        onClick={() => {
-                            controls.toggleScreen();
-                            onClose();
-                        }}
-                    >
-                        {controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                            formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
-                    </button>
-                )}
-                {widget && threadID && (
-                    <button
-                        role='menuitem'
-                        id='calls-widget-menu-chat-button'
-                        onClick={() => {
-                            onClose();
-                            selectRhsPost(store, threadID);
-                        }}
-                    >{formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}</button>
-                )}
-                {hasUserSettings() && (
-                    <button
-                        role='menuitem'
-                        id={`${prefix}-menu-additional-settings`}
-                        onClick={() => {
-                            onClose();
-                            openCallsUserSettings();
-                        }}
-                    >{formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}</button>
-                )}
-            </div>
-        </div>
-    );
-}
-
-export function LeaveMenu({onClose, controls, id}: {onClose: () => void; controls: ReturnType<typeof useCallControls>; id: string}) {
-    const {formatMessage} = useIntl();
-    const ref = useRef<HTMLDivElement>(null);
-    useDismiss(ref, onClose, '#calls-widget-leave-button, #calls-popout-leave-button');
-    return (
-        <div
-            ref={ref}
-            className='calls-menu-popup'
-            style={{right: 0}}
-        >
-            <div
-                id={id}
-                className='calls-menu'
-                role='menu'
-                aria-label={formatMessage({id: 'calls.leave.menu', defaultMessage: 'Leave call menu'})}
-            >
-                <button
-                    role='menuitem'
-                    className='calls-menu-danger'
-                    id={`${id}-end-call`}
-                    onClick={() => {
-                        onClose();
-                        controls.endForEveryone();
-                    }}
-                >
-                    {formatMessage({id: 'calls.leave.end_for_everyone', defaultMessage: 'End call for everyone'})}
-                    <span className='calls-menu-sub'>{formatMessage({id: 'calls.leave.end_sub', defaultMessage: 'All participants will be disconnected'})}</span>
-                </button>
-                <button
-                    role='menuitem'
-                    id={`${id}-leave-call`}
-                    onClick={() => {
-                        onClose();
-                        controls.leave();
-                    }}
-                >{formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})}</button>
-                <button
-                    role='menuitem'
-                    onClick={onClose}
-                >{formatMessage({id: 'calls.leave.cancel', defaultMessage: 'Cancel'})}</button>
-            </div>
-        </div>
-    );
 }
 
 function ScreenPanel({channelID}: {channelID: string}) {

@@ -8,7 +8,7 @@ import {Avatar} from '../common/Avatar';
 import {useNow, useCallsStore} from '../common/hooks';
 import {PhoneIcon} from '../common/icons';
 import {useCallControls} from '../call_controls/controls';
-import {LeaveMenu} from '../call_widget/CallWidget';
+import {LeaveMenu} from '../call_controls/LeaveMenu';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
 import {action} from '../../state/reducer';

@@ -5,11 +5,15 @@ import {useIntl} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {Avatar} from '../common/Avatar';
-import {useCallsClient, useCallsStore} from '../common/hooks';
+import {ChannelIcon} from '../common/ChannelIcon';
+import {useCallDuration, useCallsClient, useCallsStore, useDismiss} from '../common/hooks';
 import {ChatIcon, CloseIcon, CollapseIcon, DotsIcon, ExpandIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, PeopleIcon, RecordIcon,
     ScreenIcon, SmileIcon} from '../common/icons';
+import {RecordingBadge} from '../common/RecordingBadge';
 import {Banners} from '../call_widget/Banners';
-import {ChannelIcon, LeaveMenu, micUnavailableText, RecordingBadge, SettingsMenu, useCallDuration, useDismiss} from '../call_widget/CallWidget';
+import {micUnavailableText} from '../call_widget/CallWidget';
+import {LeaveMenu} from '../call_controls/LeaveMenu';
+import {SettingsMenu} from '../call_controls/SettingsMenu';
 import {useCallControls, useCallShortcuts} from '../call_controls/controls';
 import {Notices} from '../call_widget/Notices';
 import {ParticipantsList, useSortedParticipants} from '../call_widget/ParticipantsList';
