@@ -2,10 +2,11 @@
 import React from 'react';
 import {useIntl} from 'react-intl';
 
+import type {ControlsSurface} from './controls';
 import {useCallsClient} from '../common/hooks';
 import {deviceLabel} from '../../client/devices';
 
-export function DeviceMenu({kind, onClose, prefix}: {kind: 'audioinput' | 'audiooutput'; onClose: () => void; prefix: string}) {
+export function DeviceMenu({kind, onClose, surface}: {kind: 'audioinput' | 'audiooutput'; onClose: () => void; surface: ControlsSurface}) {
     const {formatMessage} = useIntl();
     const client = useCallsClient(['devicechange']);
     if (!client) {
@@ -15,7 +16,7 @@ export function DeviceMenu({kind, onClose, prefix}: {kind: 'audioinput' | 'audio
     const current = kind === 'audioinput' ? client.currentAudioInput : client.currentAudioOutput;
     return (
         <div
-            id={`${prefix}-${kind}s-menu`}
+            id={`${surface}-${kind}s-menu`}
             className='calls-menu'
             role='menu'
             aria-label={kind === 'audioinput' ? formatMessage({id: 'calls.menu.mics', defaultMessage: 'Microphones'}) :

@@ -3,8 +3,9 @@ import React, {useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
-import type {CallControls} from './controls';
+import type {CallControls, ControlsSurface} from './controls';
 import {DeviceMenu} from './DeviceMenu';
+import {MORE_BUTTON_ID} from './MoreButton';
 import {useCallsClient, useCallsStore, useDismiss} from '../common/hooks';
 import {deviceLabel} from '../../client/devices';
 import {selectRhsPost} from '../../host';
@@ -13,18 +14,17 @@ import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
 
 /**
  * "More options": device pickers, and in the widget also presenting and the call thread; "Additional settings"
- * opens Settings › Calls. prefix is calls-widget or calls-popout (the element ids of each surface).
+ * opens Settings › Calls.
  */
-export function SettingsMenu({onClose, controls, prefix}: {onClose: () => void; controls: CallControls;
-    prefix: 'calls-widget' | 'calls-popout'}) {
+export function SettingsMenu({onClose, controls, surface}: {onClose: () => void; controls: CallControls; surface: ControlsSurface}) {
     const {formatMessage} = useIntl();
     const store = useCallsStore();
     const client = useCallsClient(['devicechange']);
     const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
     const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
     const ref = useRef<HTMLDivElement>(null);
-    const widget = prefix === 'calls-widget';
-    useDismiss(ref, onClose, widget ? '#calls-widget-toggle-menu-button' : '#calls-popout-settings-button');
+    const widget = surface === 'calls-widget';
+    useDismiss(ref, onClose, `#${MORE_BUTTON_ID[surface]}`);
     const micLabel = client?.currentAudioInput ? deviceLabel(client.currentAudioInput, '') :
         formatMessage({id: 'calls.menu.no_mic', defaultMessage: 'No audio input devices'});
     const speakerLabel = client?.currentAudioOutput ? deviceLabel(client.currentAudioOutput, '') :
@@ -38,20 +38,20 @@ export function SettingsMenu({onClose, controls, prefix}: {onClose: () => void; 
             {sub && <DeviceMenu
                 kind={sub}
                 onClose={onClose}
-                prefix={prefix}
+                surface={surface}
             />}
             <div
-                id={`${prefix}-settings-menu`}
-                data-testid={`${prefix}-menu`}
+                id={`${surface}-settings-menu`}
+                data-testid={`${surface}-menu`}
                 className='calls-menu'
                 role='menu'
                 aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
             >
                 <button
                     role='menuitem'
-                    id={`${prefix}-audio-output-button`}
+                    id={`${surface}-audio-output-button`}
                     aria-haspopup='menu'
-                    aria-controls={`${prefix}-audiooutputs-menu`}
+                    aria-controls={`${surface}-audiooutputs-menu`}
                     aria-expanded={sub === 'audiooutput'}
                     onClick={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
                 >
@@ -60,9 +60,9 @@ export function SettingsMenu({onClose, controls, prefix}: {onClose: () => void; 
                 </button>
                 <button
                     role='menuitem'
-                    id={`${prefix}-audio-input-button`}
+                    id={`${surface}-audio-input-button`}
                     aria-haspopup='menu'
-                    aria-controls={`${prefix}-audioinputs-menu`}
+                    aria-controls={`${surface}-audioinputs-menu`}
                     aria-expanded={sub === 'audioinput'}
                     onClick={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
                 >
@@ -96,7 +96,7 @@ export function SettingsMenu({onClose, controls, prefix}: {onClose: () => void; 
                 {hasUserSettings() && (
                     <button
                         role='menuitem'
-                        id={`${prefix}-menu-additional-settings`}
+                        id={`${surface}-menu-additional-settings`}
                         onClick={() => {
                             onClose();
                             openCallsUserSettings();

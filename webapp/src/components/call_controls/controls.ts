@@ -24,6 +24,17 @@ import {
     type GlobalState,
 } from '../../state/selectors';
 
+/**
+ * The call UI a control is drawn in, which is also the prefix of its element ids: the widget, or the expanded view
+ * (whose ids say "popout" both in the pop-out window and in the page).
+ */
+export type ControlsSurface = 'calls-widget' | 'calls-popout';
+
+/** The expanded view's toolbar has larger icons than the widget's bar. */
+export function controlIconSize(surface: ControlsSurface): number {
+    return surface === 'calls-widget' ? 16 : 20;
+}
+
 export interface CallControls {
     channelID: string;
     muted: boolean;

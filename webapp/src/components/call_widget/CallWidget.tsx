@@ -8,7 +8,14 @@ import {useSelector} from 'react-redux';
 import {Banners} from './Banners';
 import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
 import {useCallControls, useCallShortcuts} from '../call_controls/controls';
+import {ExpandButton} from '../call_controls/ExpandButton';
+import {HandButton} from '../call_controls/HandButton';
+import {LeaveButton} from '../call_controls/LeaveButton';
 import {LeaveMenu} from '../call_controls/LeaveMenu';
+import {MoreButton} from '../call_controls/MoreButton';
+import {MuteButton} from '../call_controls/MuteButton';
+import {ParticipantsButton} from '../call_controls/ParticipantsButton';
+import {ScreenShareButton} from '../call_controls/ScreenShareButton';
 import {SettingsMenu} from '../call_controls/SettingsMenu';
 import {Notices} from './Notices';
 import {ParticipantsList} from './ParticipantsList';
@@ -16,11 +23,10 @@ import {ScreenPlayer} from './ScreenPlayer';
 import {Avatar} from '../common/Avatar';
 import {ChannelIcon} from '../common/ChannelIcon';
 import {useCallDuration, useCallsClient, navigateTo, useCallsStore} from '../common/hooks';
-import {DotsIcon, ExpandIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, PeopleIcon, ScreenIcon} from '../common/icons';
+import {MicIcon, MicOffIcon} from '../common/icons';
 import {RecordingBadge} from '../common/RecordingBadge';
 import {expandCall} from '../../call_flow';
 import {isPopOutWindow} from '../../popout';
-import {shortcutLabel} from '../../shortcuts';
 import {
     callsState,
     channelURL,
@@ -33,18 +39,6 @@ import {
     sessionsInChannel,
     type GlobalState,
 } from '../../state/selectors';
-
-/** The tooltip of the mute button when there is no usable microphone. */
-export function micUnavailableText(kind: 'missing' | 'permission' | null,
-    formatMessage: ReturnType<typeof useIntl>['formatMessage']): string {
-    if (kind === 'permission') {
-        return formatMessage({id: 'calls.widget.mic_permission', defaultMessage: 'Allow microphone access to Mattermost'});
-    }
-    if (kind === 'missing') {
-        return formatMessage({id: 'calls.widget.no_mic', defaultMessage: 'No audio input devices'});
-    }
-    return '';
-}
 
 function useClampedDrag() {
     const [pos, setPos] = useState<{left: number; bottom: number}>({left: 12, bottom: 12});
@@ -187,7 +181,6 @@ function MuteHint() {
 
 export function CallWidget({channelID}: {channelID: string}) {
     const {formatMessage} = useIntl();
-    const store = useCallsStore();
     const client = useSelector(clientState);
     const channel = useSelector((s: GlobalState) => getChannel(s, channelID));
     const url = useSelector((s: GlobalState) => (channel ? channelURL(s, channel) : ''));
@@ -282,84 +275,47 @@ export function CallWidget({channelID}: {channelID: string}) {
                         </button>
                     </div>
                 </div>
-                <button
-                    className='calls-btn'
-                    id='calls-widget-expand-button'
-                    aria-label={formatMessage({id: 'calls.widget.expand', defaultMessage: 'Open in new window'})}
-                    title={formatMessage({id: 'calls.widget.expand', defaultMessage: 'Open in new window'})}
-                    onClick={() => expandCall(store, channelID)}
-                ><ExpandIcon/></button>
+                <ExpandButton channelID={channelID}/>
             </div>
             <div
                 className='calls-widget-bottom-bar'
                 style={{position: 'relative'}}
             >
-                <button
-                    id='calls-widget-participants-button'
-                    className={`calls-btn${showParticipants ? ' calls-btn--active' : ''}`}
-                    aria-controls='calls-widget-participants-list'
-                    aria-expanded={showParticipants}
-                    aria-label={showParticipants ? formatMessage({id: 'calls.widget.hide_participants', defaultMessage: 'Hide participants'}) :
-                        formatMessage({id: 'calls.widget.show_participants', defaultMessage: 'Show participants'})}
-                    title={`${formatMessage({id: 'calls.widget.participants', defaultMessage: 'Participants'})} (${shortcutLabel('participants')})`}
-                    onClick={() => setShowParticipants((v) => !v)}
-                >
-                    <PeopleIcon/>
-                    <span data-testid='calls-widget-participants-count'>{count}</span>
-                </button>
-                <button
-                    id='voice-mute-unmute'
-                    className={`calls-btn${controls.muted ? '' : ' calls-btn--on'}${controls.micUnavailable ? ' calls-btn--unavailable' : ''}`}
+                <ParticipantsButton
+                    surface='calls-widget'
+                    open={showParticipants}
+                    count={count}
+                    onToggle={() => setShowParticipants((v) => !v)}
+                />
+                <MuteButton
+                    surface='calls-widget'
+                    controls={controls}
                     disabled={!client?.connected}
-                    aria-label={controls.muted ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})}
-                    title={micUnavailableText(controls.micUnavailable, formatMessage) || `${controls.muted ?
-                        formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})} (${shortcutLabel('mute')})`}
-                    onClick={controls.toggleMute}
-                >{controls.muted ? <MicOffIcon/> : <MicIcon/>}</button>
-                {controls.canRaiseHand && (
-                    <button
-                        id='raise-hand'
-                        className={`calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
-                        disabled={!client?.connected}
-                        aria-label={controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                            formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})}
-                        title={`${controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                            formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})} (${shortcutLabel('hand')})`}
-                        onClick={controls.toggleHand}
-                    ><HandIcon/></button>
-                )}
-                <button
-                    id='calls-widget-screenshare-button'
-                    className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
-                    disabled={!controls.sharing && !controls.canShare}
-                    aria-label={controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
-                    title={`${controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})} (${shortcutLabel('screen')})`}
-                    onClick={controls.toggleScreen}
-                ><ScreenIcon/></button>
+                />
+                <HandButton
+                    surface='calls-widget'
+                    controls={controls}
+                    disabled={!client?.connected}
+                />
+                <ScreenShareButton
+                    surface='calls-widget'
+                    controls={controls}
+                />
                 <span className='calls-spacer'/>
-                <button
-                    id='calls-widget-toggle-menu-button'
-                    className={`calls-btn${menu === 'settings' ? ' calls-btn--active' : ''}`}
-                    aria-controls='calls-widget-settings-menu'
-                    aria-expanded={menu === 'settings'}
-                    aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-                    onClick={() => setMenu(menu === 'settings' ? null : 'settings')}
-                ><DotsIcon/></button>
-                <button
-                    id='calls-widget-leave-button'
-                    className='calls-btn calls-btn--danger'
-                    aria-label={formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})}
-                    title={`${formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})} (${shortcutLabel('leave')})`}
-                    onClick={() => (controls.leaveNeedsMenu ? setMenu(menu === 'leave' ? null : 'leave') : controls.leave())}
-                ><LeaveIcon/></button>
+                <MoreButton
+                    surface='calls-widget'
+                    open={menu === 'settings'}
+                    onToggle={() => setMenu(menu === 'settings' ? null : 'settings')}
+                />
+                <LeaveButton
+                    surface='calls-widget'
+                    controls={controls}
+                    onToggleMenu={() => setMenu(menu === 'leave' ? null : 'leave')}
+                />
                 {menu === 'settings' && <SettingsMenu
                     onClose={closeMenu}
                     controls={controls}
-                    prefix='calls-widget'
+                    surface='calls-widget'
                 />}
                 {menu === 'leave' && <LeaveMenu
                     id='calls-widget-leave-menu'

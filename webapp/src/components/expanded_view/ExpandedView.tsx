@@ -7,12 +7,16 @@ import {useDispatch, useSelector} from 'react-redux';
 import {Avatar} from '../common/Avatar';
 import {ChannelIcon} from '../common/ChannelIcon';
 import {useCallDuration, useCallsClient, useCallsStore, useDismiss} from '../common/hooks';
-import {ChatIcon, CloseIcon, CollapseIcon, DotsIcon, ExpandIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, PeopleIcon, RecordIcon,
-    ScreenIcon, SmileIcon} from '../common/icons';
+import {ChatIcon, CloseIcon, CollapseIcon, ExpandIcon, HandIcon, MicIcon, MicOffIcon, RecordIcon, SmileIcon} from '../common/icons';
 import {RecordingBadge} from '../common/RecordingBadge';
 import {Banners} from '../call_widget/Banners';
-import {micUnavailableText} from '../call_widget/CallWidget';
+import {HandButton} from '../call_controls/HandButton';
+import {LeaveButton} from '../call_controls/LeaveButton';
 import {LeaveMenu} from '../call_controls/LeaveMenu';
+import {MoreButton} from '../call_controls/MoreButton';
+import {MuteButton} from '../call_controls/MuteButton';
+import {ParticipantsButton} from '../call_controls/ParticipantsButton';
+import {ScreenShareButton} from '../call_controls/ScreenShareButton';
 import {SettingsMenu} from '../call_controls/SettingsMenu';
 import {useCallControls, useCallShortcuts} from '../call_controls/controls';
 import {Notices} from '../call_widget/Notices';
@@ -62,20 +66,11 @@ function EmojiBar({onClose, controls}: {onClose: () => void; controls: ReturnTyp
             role='menu'
             aria-label={formatMessage({id: 'calls.reactions.bar', defaultMessage: 'Reactions'})}
         >
-            {controls.canRaiseHand && (
-                <button
-                    role='menuitem'
-                    data-testid={controls.handRaised ? 'lower-hand-button' : 'raise-hand-button'}
-                    aria-label={controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                        formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})}
-                    title={`${controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                        formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})} (${shortcutLabel('hand')})`}
-                    onClick={() => {
-                        controls.toggleHand();
-                        onClose();
-                    }}
-                ><HandIcon size={20}/></button>
-            )}
+            <HandButton
+                surface='calls-popout'
+                controls={controls}
+                onDone={onClose}
+            />
             {QUICK_EMOJIS.map((e) => (
                 <button
                     key={e.name}
@@ -390,37 +385,21 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
                 role='toolbar'
                 aria-label={formatMessage({id: 'calls.expanded.controls', defaultMessage: 'Call controls'})}
             >
-                <button
-                    id='calls-popout-participants-button'
-                    className={`calls-btn${showRHS ? ' calls-btn--active' : ''}`}
-                    aria-controls='rhs-participant-list'
-                    aria-expanded={showRHS}
-                    aria-label={showRHS ? formatMessage({id: 'calls.widget.hide_participants', defaultMessage: 'Hide participants'}) :
-                        formatMessage({id: 'calls.widget.show_participants', defaultMessage: 'Show participants'})}
-                    title={`${showRHS ? formatMessage({id: 'calls.widget.hide_participants', defaultMessage: 'Hide participants'}) :
-                        formatMessage({id: 'calls.widget.show_participants', defaultMessage: 'Show participants'})} (${shortcutLabel('participants')})`}
-                    onClick={() => setShowRHS((v) => !v)}
-                ><PeopleIcon size={20}/><span>{count}</span></button>
-                <button
-                    id='calls-popout-mute-button'
-                    data-testid={controls.muted ? 'calls-popout-muted' : 'calls-popout-unmuted'}
-                    className={`calls-btn${controls.muted ? '' : ' calls-btn--on'}${controls.micUnavailable ? ' calls-btn--unavailable' : ''}`}
-                    aria-label={controls.muted ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})}
-                    title={micUnavailableText(controls.micUnavailable, formatMessage) || `${controls.muted ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})} (${shortcutLabel('mute')})${popout ? ` · ${formatMessage({id: 'calls.popout.hold_space', defaultMessage: 'Or hold space bar'})}` : ''}`}
-                    onClick={controls.toggleMute}
-                >{controls.muted ? <MicOffIcon size={20}/> : <MicIcon size={20}/>}</button>
-                <button
-                    id='calls-popout-screenshare-button'
-                    className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
-                    disabled={!controls.sharing && !controls.canShare}
-                    aria-label={controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
-                    title={`${controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})} (${shortcutLabel('screen')})`}
-                    onClick={controls.toggleScreen}
-                ><ScreenIcon size={20}/></button>
+                <ParticipantsButton
+                    surface='calls-popout'
+                    open={showRHS}
+                    count={count}
+                    onToggle={() => setShowRHS((v) => !v)}
+                />
+                <MuteButton
+                    surface='calls-popout'
+                    controls={controls}
+                    pushToTalk={popout}
+                />
+                <ScreenShareButton
+                    surface='calls-popout'
+                    controls={controls}
+                />
                 <span style={{position: 'relative'}}>
                     <button
                         id='calls-popout-emoji-button'
@@ -442,30 +421,23 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
                     popout={popout}
                 />
                 <span style={{position: 'relative'}}>
-                    <button
-                        id='calls-popout-settings-button'
-                        className={`calls-btn${menu === 'settings' ? ' calls-btn--active' : ''}`}
-                        aria-controls='calls-popout-settings-menu'
-                        aria-expanded={menu === 'settings'}
-                        aria-haspopup='menu'
-                        aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-                        title={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-                        onClick={() => setMenu(menu === 'settings' ? null : 'settings')}
-                    ><DotsIcon size={20}/></button>
+                    <MoreButton
+                        surface='calls-popout'
+                        open={menu === 'settings'}
+                        onToggle={() => setMenu(menu === 'settings' ? null : 'settings')}
+                    />
                     {menu === 'settings' && <SettingsMenu
                         onClose={closeMenu}
                         controls={controls}
-                        prefix='calls-popout'
+                        surface='calls-popout'
                     />}
                 </span>
                 <span style={{position: 'relative'}}>
-                    <button
-                        id='calls-popout-leave-button'
-                        className='calls-btn calls-btn--danger'
-                        aria-label={formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})}
-                        title={`${formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})} (${shortcutLabel('leave')})`}
-                        onClick={() => (controls.leaveNeedsMenu ? setMenu(menu === 'leave' ? null : 'leave') : controls.leave())}
-                    ><LeaveIcon size={20}/></button>
+                    <LeaveButton
+                        surface='calls-popout'
+                        controls={controls}
+                        onToggleMenu={() => setMenu(menu === 'leave' ? null : 'leave')}
+                    />
                     {menu === 'leave' && <LeaveMenu
                         id='calls-popout-leave-menu'
                         onClose={closeMenu}
