@@ -1,12 +1,16 @@
 // The floating call widget (reference webapp.md §2.2): who is talking, the call's duration and channel, notices and
-// banners, the screen-share preview, the participants list, and the controls (mute, hand, share, menu, leave).
+// banners, the screen-share preview, the participants list, and the bar of call controls (../call_controls/).
 // Rendered by a global component while a call is live and the expanded view is closed.
-import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
-import {FormattedMessage, useIntl} from 'react-intl';
+import React, {useCallback, useMemo, useState} from 'react';
+import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {Banners} from './Banners';
-import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
+import {useClampedDrag} from './drag';
+import {MuteHint} from './MuteHint';
+import {Notices} from './Notices';
+import {ParticipantsList} from './ParticipantsList';
+import {ScreenPanel} from './ScreenPanel';
 import {useCallControls, useCallShortcuts} from '../call_controls/controls';
 import {ExpandButton} from '../call_controls/ExpandButton';
 import {HandButton} from '../call_controls/HandButton';
@@ -17,167 +21,14 @@ import {MuteButton} from '../call_controls/MuteButton';
 import {ParticipantsButton} from '../call_controls/ParticipantsButton';
 import {ScreenShareButton} from '../call_controls/ScreenShareButton';
 import {SettingsMenu} from '../call_controls/SettingsMenu';
-import {Notices} from './Notices';
-import {ParticipantsList} from './ParticipantsList';
-import {ScreenPlayer} from './ScreenPlayer';
 import {Avatar} from '../common/Avatar';
 import {ChannelIcon} from '../common/ChannelIcon';
-import {useCallDuration, useCallsClient, navigateTo, useCallsStore} from '../common/hooks';
-import {MicIcon, MicOffIcon} from '../common/icons';
+import {navigateTo, useCallDuration} from '../common/hooks';
+import {MicOffIcon} from '../common/icons';
 import {RecordingBadge} from '../common/RecordingBadge';
-import {expandCall} from '../../call_flow';
+import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
 import {isPopOutWindow} from '../../popout';
-import {
-    callsState,
-    channelURL,
-    clientState,
-    displayName,
-    getChannel,
-    mySession,
-    profiles,
-    screenSharingSessionID,
-    sessionsInChannel,
-    type GlobalState,
-} from '../../state/selectors';
-
-function useClampedDrag() {
-    const [pos, setPos] = useState<{left: number; bottom: number}>({left: 12, bottom: 12});
-    const drag = useRef<{x: number; y: number; left: number; bottom: number} | null>(null);
-    const ref = useRef<HTMLDivElement>(null);
-    const onMouseDown = useCallback((e: React.MouseEvent) => {
-        if ((e.target as HTMLElement).closest('button')) {
-            return;
-        }
-        drag.current = {x: e.clientX, y: e.clientY, left: pos.left, bottom: pos.bottom};
-        const move = (ev: MouseEvent) => {
-            if (!drag.current || !ref.current) {
-                return;
-            }
-            const w = ref.current.offsetWidth;
-            const h = ref.current.offsetHeight;
-            const left = Math.min(Math.max(0, drag.current.left + (ev.clientX - drag.current.x)), window.innerWidth - w);
-            const bottom = Math.min(Math.max(0, drag.current.bottom - (ev.clientY - drag.current.y)), window.innerHeight - h);
-            setPos({left, bottom});
-        };
-        const up = () => {
-            drag.current = null;
-            document.removeEventListener('mousemove', move);
-            document.removeEventListener('mouseup', up);
-        };
-        document.addEventListener('mousemove', move);
-        document.addEventListener('mouseup', up);
-    }, [pos]);
-    return {pos, ref, onMouseDown};
-}
-
-function ScreenPanel({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const store = useCallsStore();
-    const client = useCallsClient(['remoteScreenStream', 'localScreenStream']);
-    const presenter = useSelector((s: GlobalState) => screenSharingSessionID(s, channelID));
-    const sessions = useSelector((s: GlobalState) => sessionsInChannel(s, channelID));
-    const users = useSelector(profiles);
-    const mySessionID = useSelector((s: GlobalState) => clientState(s)?.sessionID || '');
-    if (!presenter) {
-        return null;
-    }
-    const mine = presenter === mySessionID;
-    const presenterName = displayName(users[sessions[presenter]?.user_id || ''], 'Someone');
-    if (mine) {
-        return (
-            <div
-                className='calls-screen-panel'
-                data-testid='calls-widget-screen-panel'
-            >
-                <div className='calls-screen-panel-footer'>
-                    <span style={{flex: 1}}>{formatMessage({id: 'calls.screen.sharing', defaultMessage: "You're sharing your screen"})}</span>
-                    <button
-                        className='calls-btn calls-btn--danger'
-                        data-testid='calls-widget-stop-screenshare'
-                        aria-label={formatMessage({id: 'calls.screen.stop_sharing', defaultMessage: 'Stop sharing'})}
-                        onClick={() => client?.stopScreenShare().catch(() => undefined)}
-                    >{formatMessage({id: 'calls.screen.stop_sharing', defaultMessage: 'Stop sharing'})}</button>
-                </div>
-            </div>
-        );
-    }
-    return (
-        <div
-            className='calls-screen-panel'
-            data-testid='calls-widget-screen-panel'
-        >
-            <ScreenPlayer
-                id='screen-player'
-                stream={client?.remoteScreenStream ?? null}
-            />
-            <div className='calls-screen-panel-footer'>
-                <span style={{flex: 1}}>
-                    {formatMessage({id: 'calls.screen.viewing', defaultMessage: "You're viewing {name}'s screen"}, {name: presenterName})}
-                </span>
-                <button
-                    className='calls-btn'
-                    aria-label={formatMessage({id: 'calls.screen.popout', defaultMessage: 'Pop out'})}
-                    onClick={() => expandCall(store, channelID)}
-                >{formatMessage({id: 'calls.screen.popout', defaultMessage: 'Pop out'})}</button>
-            </div>
-        </div>
-    );
-}
-
-export const MUTE_HINT_MS = 5000;
-
-/** Once per call, right after connecting: whether the microphone is on, and where to change that. */
-/** The microphone button's icon inside a sentence (an emoji would depend on the system's fonts). */
-function MicInline() {
-    return (
-        <span
-            className='calls-inline-icon'
-            role='img'
-            aria-label='microphone'
-            data-testid='calls-inline-mic'
-        ><MicIcon size={14}/></span>
-    );
-}
-
-function MuteHint() {
-    const connected = useSelector((s: GlobalState) => Boolean(clientState(s)?.connected));
-    const muted = useSelector((s: GlobalState) => !mySession(s)?.unmuted);
-    const [phase, setPhase] = useState<'waiting' | 'shown' | 'done'>('waiting');
-    useEffect(() => {
-        if (!connected || phase !== 'waiting') {
-            return undefined;
-        }
-        setPhase('shown');
-        return undefined;
-    }, [connected, phase]);
-    useEffect(() => {
-        if (phase !== 'shown') {
-            return undefined;
-        }
-        const t = setTimeout(() => setPhase('done'), MUTE_HINT_MS);
-        return () => clearTimeout(t);
-    }, [phase]);
-    if (phase !== 'shown') {
-        return null;
-    }
-    return (
-        <div
-            className='calls-notice'
-            data-testid='calls-widget-mute-hint'
-            role='status'
-        >
-            {muted ? <FormattedMessage
-                id='calls.widget.muted_hint'
-                defaultMessage="You're muted. Select {icon} to unmute."
-                values={{icon: <MicInline/>}}
-            /> : <FormattedMessage
-                id='calls.widget.unmuted_hint'
-                defaultMessage="You're unmuted. Select {icon} to mute."
-                values={{icon: <MicInline/>}}
-            />}
-        </div>
-    );
-}
+import {callsState, channelURL, clientState, displayName, getChannel, profiles, sessionsInChannel, type GlobalState} from '../../state/selectors';
 
 export function CallWidget({channelID}: {channelID: string}) {
     const {formatMessage} = useIntl();
