@@ -5,12 +5,11 @@ import React, {useCallback, useMemo, useState} from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
-import {Banners} from './Banners';
 import {useClampedDrag} from './drag';
 import {MuteHint} from './MuteHint';
-import {Notices} from './Notices';
-import {ParticipantsList} from './ParticipantsList';
 import {ScreenPanel} from './ScreenPanel';
+import {Banners} from '../call_alerts/Banners';
+import {Notices} from '../call_alerts/Notices';
 import {useCallControls, useCallShortcuts} from '../call_controls/controls';
 import {ExpandButton} from '../call_controls/ExpandButton';
 import {HandButton} from '../call_controls/HandButton';
@@ -27,6 +26,7 @@ import {navigateTo, useCallDuration} from '../common/hooks';
 import {MicOffIcon} from '../common/icons';
 import {RecordingBadge} from '../common/RecordingBadge';
 import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
+import {ParticipantsList} from '../participants_list/ParticipantsList';
 import {isPopOutWindow} from '../../popout';
 import {callsState, channelURL, clientState, displayName, getChannel, profiles, sessionsInChannel, type GlobalState} from '../../state/selectors';
 

@@ -4,7 +4,7 @@ import React from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
-import {ScreenPlayer} from './ScreenPlayer';
+import {ScreenPlayer} from '../common/ScreenPlayer';
 import {useCallsClient, useCallsStore} from '../common/hooks';
 import {expandCall} from '../../call_flow';
 import {clientState, displayName, profiles, screenSharingSessionID, sessionsInChannel, type GlobalState} from '../../state/selectors';

@@ -3,7 +3,7 @@ import React from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
-import {useSortedParticipants} from '../call_widget/ParticipantsList';
+import {useSortedParticipants} from '../participants_list/ParticipantsList';
 import {Avatar} from '../common/Avatar';
 import {HandIcon, MicIcon, MicOffIcon} from '../common/icons';
 import {clientState, displayName, hostIDInChannel, profiles, type GlobalState} from '../../state/selectors';
