@@ -7,7 +7,8 @@ import {useDispatch, useSelector} from 'react-redux';
 import {useCallsStore} from '../common/hooks';
 import {Modal} from './Modal';
 import {connectCall, switchCall} from '../../call_flow';
-import {action, type CallErrorKind} from '../../state/reducer';
+import {action} from '../../state/reducer';
+import type {CallErrorKind} from '../../state/calls_state';
 import {callsState, clientState, getChannel, type GlobalState} from '../../state/selectors';
 
 const TROUBLESHOOTING_URL = 'https://docs.mattermost.com/collaborate/make-calls.html';

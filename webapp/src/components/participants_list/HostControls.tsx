@@ -9,7 +9,7 @@ import {useCallsStore} from '../common/hooks';
 import {Rest} from '../../client/rest';
 import {showGenericError} from '../../state/actions';
 import {callsConfig, canHostControl, displayName, profiles, type GlobalState} from '../../state/selectors';
-import type {SessionUI} from '../../state/reducer';
+import type {SessionUI} from '../../state/calls_state';
 
 export function useHostControlsAvailable(channelID: string): boolean {
     const allowed = useSelector((s: GlobalState) => callsConfig(s).HostControlsAllowed);
