@@ -154,7 +154,8 @@ describe('bad input', () => {
     }
     await sleep(200);
     sock.close();
-    expect((await server.getStats()).droppedDatagrams).toBe(before + 3);
+    // At least ours: late datagrams of sessions that earlier tests closed may be dropped meanwhile.
+    expect((await server.getStats()).droppedDatagrams).toBeGreaterThanOrEqual(before + 3);
     await othersUnaffected();
   });
 
