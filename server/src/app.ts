@@ -20,7 +20,7 @@ import {limitsFromEnv} from './config/limits';
 import type {CallsConfig} from './config/types';
 import {clientAddress, trustedProxyHeaders} from './http/client-address';
 import {isOriginAllowed, refuseUpgrade} from './http/origin';
-import {createHttpServer, type HttpLimits, httpLimitsFromEnv} from './http/server';
+import {createHttpServer, type HttpLimits, httpLimitsFromEnv, registeredRoutes, type RouteInfo} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
 import {CallsMetrics, type RtcMetrics} from './metrics';
@@ -91,6 +91,8 @@ export interface App {
   readonly ws: WsServer;
   readonly platform: Platform;
   readonly http: FastifyInstance;
+  /** Every HTTP route this node serves (method + URL pattern), from the server's own route table. */
+  readonly routes: readonly RouteInfo[];
   readonly seed: SeedResult | null;
   readonly coordination: Coordination;
   readonly metrics: CallsMetrics;
@@ -219,7 +221,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
     let closing: Promise<void> | null = null;
     const app: App = {
-      url, port: boundPort, store, config, calls, rtc, hub, ws, platform, http, seed: chat.seed, coordination, metrics,
+      url, port: boundPort, store, config, calls, rtc, hub, ws, platform, http, routes: registeredRoutes(http), seed: chat.seed, coordination, metrics,
       close() {
         closing ??= (async () => {
           await calls.shutdown().catch((err) => log.error({err: (err as Error).message}, 'ending calls at shutdown failed'));

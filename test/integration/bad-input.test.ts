@@ -168,6 +168,9 @@ describe('bad input', () => {
       ['POST', `${P}/calls/${w.channels.offTopic}/dismiss-notification`, undefined, 400, 'app.calls.no_call_ongoing'],
       ['POST', `${P}/${ch}`, JSON.stringify({enabled: true, pad: 'x'.repeat(1024 * 1024 + 10)}), 413, 'api.context.request_body_too_large.app_error'],
       ['POST', '/api/v4/posts', {channel_id: ch}, 400, 'api.context.invalid_body_param.app_error'],
+      // Found by the fuzz suite: stored, then its serialization overflowed the stack (500).
+      ['POST', `${P}/${ch}`, `{"enabled":true,"props":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`, 400, 'api.context.invalid_body_param.app_error'],
+      ['PUT', '/api/v4/config', `{"PluginSettings":{"Plugins":{"com.mattermost.calls":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}}`, 400, 'api.context.invalid_body_param.app_error'],
       ['GET', '/api/v4/channels/abcdefghijklmnopqrstuvwxyz', undefined, 404, 'app.channel.get.existing.app_error'],
     ];
     for (const [method, path, body, status, id] of cases) {

@@ -41,7 +41,7 @@ for (const workers of ['1', '2']) {
     const stopped: number[] = [];
 
     beforeAll(async () => {
-      node = await startNode({name: `hostile-w${workers}`, env: {MM_CALLS_RTC_WORKERS: workers, MM_CALLS_RTC_WORKER_WATCHDOG_MS: '1500'}});
+      node = await startNode({name: `hostile-w${workers}`, env: {MM_CALLS_RTC_WORKERS: workers, MM_CALLS_RTC_WORKER_WATCHDOG_MS: '3000'}});
       world = await seededWorld({url: node.url} as TestServer);
       channelID = await world.newChannel(['alice', 'bob', 'carol', 'dave']);
       alice = user('alice');
@@ -117,6 +117,7 @@ for (const workers of ['1', '2']) {
       const leftEvents = (u: CallUser) => u.ws.received('user_left').filter((e: WsEvent) => e.data.session_id === alice.sessionID || e.data.session_id === bob.sessionID);
 
       it('brings the call back on a live worker when its media worker is killed, nobody leaving', async () => {
+        await waitFor(async () => (await answeringWorkers(node)).join() === '0,1', 30_000, 'both workers answering');
         const before = workerPids(node);
         expect(before).toHaveLength(2);
         const restartsBefore = alice.restarts.length;
@@ -146,7 +147,7 @@ for (const workers of ['1', '2']) {
         const before = workerPids(node);
         const reconnectsBefore = alice.ws.received('rtc_reconnect').length;
         const stoppedAt = Date.now();
-        // SIGSTOP: the process is there but answers nothing; the watchdog (1.5 s here) must notice.
+        // SIGSTOP: the process is there but answers nothing; the watchdog (3 s here) must notice.
         for (const pid of before) {
           stopped.push(pid);
           process.kill(pid, 'SIGSTOP');

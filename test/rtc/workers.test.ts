@@ -4,9 +4,8 @@
 import {newId} from '../../server/src/ids';
 import {CallsMetrics} from '../../server/src/metrics';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
-import type {TestClient} from './support/client';
-import {waitFor} from './support/client';
-import {join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {TestClient, waitFor} from './support/client';
+import {directSignaling, join, speech, startAudio, testLogger, testOptions} from './support/harness';
 
 jest.setTimeout(90_000);
 
@@ -108,5 +107,53 @@ describe('media workers', () => {
     // The restarted worker takes calls again (it is now the least loaded one).
     const again = await talkingCall();
     expect(pool.workerOf(again.a.sessionID)).toBe(worker);
+  });
+
+  it('answers metrics and stats while a worker does not answer (the watchdog deals with the worker)', async () => {
+    // Found by the fuzz suite: a hung worker held every /metrics scrape until the watchdog replaced it.
+    const pid = pool.workerPids[0]!;
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      const [text, stats] = await Promise.all([metrics.text(), pool.getStats()]);
+      // Well before the watchdog (15 s) or the RPC timeout (30 s): the other worker's figures are there.
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      expect(text).toMatch(/_rtc_worker_sessions\{worker="1"\}/);
+      expect(stats.udpPort).toBe(pool.udpPort);
+    } finally {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // replaced by the watchdog meanwhile
+      }
+    }
+  });
+
+  it('creates a session on another worker when its worker dies while creating it: the join succeeds and media flows', async () => {
+    await waitFor(() => pool.workerPids.every((p) => p !== undefined), 20_000, 'both workers up');
+    const callID = newId();
+    const restarted: string[] = [];
+    pool.on('restart', (id) => restarted.push(id));
+    // The call's first session picks the least loaded worker; stop it so the creation hangs, then kill it.
+    const a = await join(pool, {callID});
+    clients.push(a);
+    const victim = pool.workerOf(a.sessionID)!;
+    const pid = pool.workerPids[victim]!;
+    process.kill(pid, 'SIGSTOP');
+    const sessionID = newId();
+    const creating = pool.initSession({sessionID, userID: newId(), callID, channelID: 'ch' + callID.slice(0, 10), av1Support: false, dcSignaling: false});
+    await new Promise((r) => setTimeout(r, 200));
+    process.kill(pid, 'SIGKILL');
+    await creating;
+    expect(pool.workerOf(sessionID)).not.toBe(victim);
+    // Its client had not negotiated yet: no restart for it (A, which had, is told to renegotiate).
+    await waitFor(() => restarted.includes(a.sessionID), 10_000, 'A told to renegotiate');
+    expect(restarted).not.toContain(sessionID);
+    expect(pool.workerOf(a.sessionID)).toBe(pool.workerOf(sessionID));
+    // The joined client negotiates with the session where it now lives.
+    const b = new TestClient({sessionID, signaling: directSignaling(pool)});
+    clients.push(b);
+    await b.start();
+    await b.waitConnected();
   });
 });

@@ -2,7 +2,7 @@
 // macOS, the labels shown in tooltips, and the pop-out leaving keys typed in its chat alone.
 import {fireEvent, renderHook} from '@testing-library/react';
 
-import {useCallShortcuts, type CallControls} from './components/call_widget/controls';
+import {useCallShortcuts, type CallControls} from './components/call_controls/controls';
 import {isTypingOutside, shortcutFor, shortcutLabel} from './shortcuts';
 
 const key = (init: KeyboardEventInit) => new KeyboardEvent('keydown', init);

@@ -2,6 +2,7 @@
 // untrusted; each action is parsed here and anything that does not fit is refused with an id.
 import {z} from 'zod';
 import {badRequest, type AppError} from '../errors';
+import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
 
 const id = z.string().regex(/^[a-z0-9]{26}$/, 'must be a 26-character id');
 /** Connection ids are ours (26-char ids), but accept any short token a client might echo back. */
@@ -84,5 +85,7 @@ export function parseJsonField<T extends z.ZodTypeAny>(action: string, schema: T
     const e: AppError = badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: data is not valid JSON`);
     throw e;
   }
+  // The frame was checked (ws/server.ts), but not what this JSON text unescapes to.
+  if (hasUnstorableText(value)) throw badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: data contains ${UNSTORABLE_TEXT}`);
   return parseAction(action, schema, value);
 }

@@ -9,6 +9,8 @@ import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenSourceFromRequest} from './auth';
 import {addressBlock} from './client-address';
+import {MAX_BODY_DEPTH, jsonNestsDeeperThan} from './json-depth';
+import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
 
 export const BODY_LIMIT = 1024 * 1024;
 
@@ -69,6 +71,19 @@ export interface HttpServerOptions {
   limits?: Partial<HttpLimits>;
 }
 
+/** One registered route, as fastify's onRoute hook reports it (HEAD twins included). */
+export interface RouteInfo {
+  method: string;
+  url: string;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RouteInfo[]>();
+
+/** Every route registered on a server made by createHttpServer, in registration order (the fuzz suite walks them). */
+export function registeredRoutes(app: FastifyInstance): readonly RouteInfo[] {
+  return routeTables.get(app) ?? [];
+}
+
 export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   const log = opts.logger.child({module: 'http'});
   const limits = {...DEFAULT_HTTP_LIMITS, ...opts.limits};
@@ -90,6 +105,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   if (limits.maxConnections > 0) app.server.maxConnections = limits.maxConnections;
   if (limits.maxConnectionsPerIP > 0) capConnectionsPerAddress(app, limits.maxConnectionsPerIP, log);
+  const routes: RouteInfo[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (r) => {
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) routes.push({method, url: r.url});
+  });
 
   app.setErrorHandler((err: unknown, req, reply) => {
     const fe = err as {statusCode?: number; code?: string; message?: string};
@@ -108,15 +128,26 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     void reply.status(404).send(new AppError('api.context.404.app_error', 'Sorry, we could not find the page.', 404).toJSON());
   });
 
+  // A NUL in a path or query parameter would reach a PostgreSQL query as a 500 (see unstorable.ts).
+  app.addHook('onRequest', async (req) => {
+    if (/%00/i.test(req.url)) throw badRequest('api.context.invalid_url_param.app_error', 'the URL contains a NUL character');
+  });
+
   // Empty bodies on POST are common (host controls); treat them as {}.
   app.addContentTypeParser('application/json', {parseAs: 'string'}, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, {});
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(badRequest('api.context.invalid_body_param.app_error', 'request body is not valid JSON'), undefined);
+    if (jsonNestsDeeperThan(text, MAX_BODY_DEPTH)) {
+      return done(badRequest('api.context.invalid_body_param.app_error', `request body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
     }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      return done(badRequest('api.context.invalid_body_param.app_error', 'request body is not valid JSON'), undefined);
+    }
+    if (hasUnstorableText(parsed)) return done(badRequest('api.context.invalid_body_param.app_error', `request body contains ${UNSTORABLE_TEXT}`), undefined);
+    done(null, parsed);
   });
 
   return app;

@@ -14,6 +14,7 @@ import {
 import type {Logger} from '../log';
 import {ipv4Word, type Egress} from './egress';
 import type {Ingress} from './ingress';
+import {bindingRequestUfrag, hasMessageIntegrity, isBindingRequest} from './stun';
 import type {TcpMuxEndpoint, TcpMuxListener} from './tcpMux';
 import type {Address, MuxEndpoint, UdpMuxSocket} from './udpMux';
 
@@ -108,6 +109,14 @@ interface AgentSendState {
   state: string;
   consentFresh?: boolean;
   send(data: Buffer): Promise<void>;
+}
+
+/** Whether a binding request names one of the agent's ufrags and is signed with that ufrag's password. */
+function authenticCheck(conn: ConnectionInternals, request: Buffer): boolean {
+  const ufrag = bindingRequestUfrag(request);
+  if (ufrag === undefined) return false;
+  const password = Object.hasOwn(conn.userHistory, ufrag) ? conn.userHistory[ufrag] : ufrag === conn.localUsername ? conn.localPassword : undefined;
+  return password !== undefined && hasMessageIntegrity(request, password);
 }
 
 /** Where PacketSink.route() says the next packet goes. */
@@ -274,8 +283,11 @@ export class IceMuxBinding {
         const protocol = new StunProtocol();
         const internals = protocol as unknown as StunProtocolInternals;
         const endpoint: MuxEndpoint = {
+          authenticate: (request) => authenticCheck(conn, request),
           receive: (data, addr) => {
             if (this.ingress?.take(data)) return;
+            // Also from a source the mux already knows: werift itself would answer (and act on) any check.
+            if (isBindingRequest(data) && !authenticCheck(conn, data)) return;
             internals.datagramReceived(data, addr);
           },
         };
@@ -299,6 +311,7 @@ export class IceMuxBinding {
         const protocol = new TcpPassiveProtocol();
         const internals = protocol as unknown as TcpProtocolInternals;
         const endpoint: TcpMuxEndpoint = {
+          authenticate: (request) => authenticCheck(conn, request),
           adopt: (socket, remote, frames, rest) => {
             const entry = internals.registerSocket(socket, remote);
             let buffered = rest;

@@ -3,8 +3,9 @@
 import {AppError} from '../errors';
 import type {SessionDescription} from './types';
 
-export function rtcError(id: string, message: string): AppError {
-  return new AppError(`app.rtc.${id}`, message, 400);
+/** A refusal of a client's input; `details` (the SFU library's own words) go to the log only. */
+export function rtcError(id: string, message: string, details?: Record<string, unknown>): AppError {
+  return new AppError(`app.rtc.${id}`, message, 400, details);
 }
 
 interface MediaSection {

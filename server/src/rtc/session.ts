@@ -402,7 +402,8 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   #reject(err: AppError, fatal: boolean): void {
-    this.#logger.warn({errorId: err.id, reason: err.message}, 'rejected client input');
+    // What the SFU library said stays in the log: clients get the stable id and a message of ours.
+    this.#logger.warn({errorId: err.id, reason: err.message, ...err.details}, 'rejected client input');
     this.#deps.metrics.incRTCErrors(this.#deps.groupID, err.id === 'app.rtc.invalid_ice' ? 'ice' : 'signaling');
     this.emit('rejected', err, fatal);
     if (fatal) void this.close(err.message);
@@ -425,7 +426,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       try {
         await this.#pc.setRemoteDescription(offer);
       } catch (err) {
-        this.#reject(rtcError('invalid_sdp', `offer rejected: ${errorMessage(err)}`), first);
+        this.#reject(rtcError('invalid_sdp', 'offer rejected', {cause: errorMessage(err)}), first);
         await this.#rollback();
         return;
       }
@@ -442,8 +443,9 @@ export class Session extends TypedEmitter<SessionEvents> {
         if (!local) throw new Error('no local description');
         answer = {type: 'answer', sdp: local.sdp};
       } catch (err) {
-        this.#reject(rtcError('negotiation_failed', `could not answer the offer: ${errorMessage(err)}`), first);
-        await this.#rollback();
+        // werift has applied the offer's transport parameters (ICE credentials, DTLS) by now, and a rollback
+        // does not restore them: the session could not carry media again. End it, telling its client.
+        this.#reject(rtcError('negotiation_failed', 'could not answer the offer', {cause: errorMessage(err)}), true);
         return;
       }
       if (first) {
@@ -473,12 +475,15 @@ export class Session extends TypedEmitter<SessionEvents> {
     waiting.resolve(answer);
   }
 
+  /** Back to `stable`: a remote offer is rolled back on the remote side, our own offer on the local side. */
   async #rollback(): Promise<void> {
-    if (this.#pc.signalingState === 'stable' || this.#closed) return;
+    const state = this.#pc.signalingState;
+    if (state === 'stable' || this.#closed) return;
     try {
-      await this.#pc.setLocalDescription({type: 'rollback'});
+      if (state === 'have-remote-offer' || state === 'have-remote-pranswer') await this.#pc.setRemoteDescription({type: 'rollback', sdp: ''});
+      else await this.#pc.setLocalDescription({type: 'rollback'});
     } catch (err) {
-      this.#logger.debug({err}, 'rollback failed');
+      this.#logger.warn({err, state}, 'rollback failed');
     }
   }
 
@@ -507,7 +512,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#pc.addIceCandidate({
       candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined,
       usernameFragment: c.usernameFragment ?? undefined,
-    }).catch((err: unknown) => this.#reject(rtcError('invalid_ice', `ice candidate rejected: ${errorMessage(err)}`), false));
+    }).catch((err: unknown) => this.#reject(rtcError('invalid_ice', 'ice candidate rejected', {cause: errorMessage(err)}), false));
   }
 
   #sendSdp(desc: SessionDescription, via: Via): void {
@@ -576,9 +581,16 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 
   async #renegotiate(): Promise<void> {
+    // Client offers run in the same queue and end in `stable`, so any other state here is one a failed
+    // rollback left behind. Retrying would spin without ever yielding (the worker stops answering):
+    // roll back once more, and if that fails too the session cannot negotiate again — end it.
     if (this.#pc.signalingState !== 'stable') {
-      this.#renegotiationFailure = `signaling state is ${this.#pc.signalingState}`;
-      return;
+      await this.#rollback();
+      const state: string = this.#pc.signalingState;
+      if (state !== 'stable') {
+        void this.close(`negotiation failed: signaling state stuck in ${state}`);
+        return;
+      }
     }
     // An offer the client never accepted is made again even when the tracks did not change since.
     const changed = this.#applyWanted();
@@ -622,7 +634,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     try {
       await this.#pc.setRemoteDescription(answer);
     } catch (err) {
-      this.#reject(rtcError('invalid_sdp', `answer rejected: ${errorMessage(err)}`), false);
+      this.#reject(rtcError('invalid_sdp', 'answer rejected', {cause: errorMessage(err)}), false);
       await this.#rollback();
       this.#renegotiationFailure = `the client's answer was rejected: ${errorMessage(err)}`;
       return;

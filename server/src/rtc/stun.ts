@@ -1,11 +1,13 @@
 // Just enough STUN (RFC 5389) for the port mux to route a datagram before werift parses it,
 // and for public-address discovery against a STUN server at startup.
-import {randomBytes} from 'node:crypto';
+import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import type {Socket as UdpSocket, RemoteInfo} from 'node:dgram';
 
 const MAGIC_COOKIE = 0x2112a442;
 const HEADER_LENGTH = 20;
 const ATTR_USERNAME = 0x0006;
+const ATTR_MESSAGE_INTEGRITY = 0x0008;
+const INTEGRITY_LENGTH = 20;
 const ATTR_MAPPED_ADDRESS = 0x0001;
 const ATTR_XOR_MAPPED_ADDRESS = 0x0020;
 const BINDING_REQUEST = 0x0001;
@@ -41,6 +43,34 @@ export function bindingRequestUfrag(buf: Buffer): string | undefined {
     pos = start + len + ((4 - (len % 4)) % 4);
   }
   return undefined;
+}
+
+/**
+ * Whether a STUN message carries a MESSAGE-INTEGRITY (RFC 5389 §15.4) made with `key` (ICE: the
+ * receiver's password). werift answers binding requests without checking it, so anyone who learnt a
+ * session's ufrag could otherwise steer its ICE agent (nominate their own address) and have their
+ * datagrams routed into its DTLS.
+ */
+export function hasMessageIntegrity(buf: Buffer, key: string): boolean {
+  if (!isStun(buf)) return false;
+  const end = Math.min(buf.length, HEADER_LENGTH + buf.readUInt16BE(2));
+  let pos = HEADER_LENGTH;
+  while (pos + 4 <= end) {
+    const type = buf.readUInt16BE(pos);
+    const len = buf.readUInt16BE(pos + 2);
+    const start = pos + 4;
+    if (start + len > end) return false;
+    if (type === ATTR_MESSAGE_INTEGRITY) {
+      if (len !== INTEGRITY_LENGTH) return false;
+      // The HMAC covers the message up to the attribute, with the header's length ending after it.
+      const covered = Buffer.from(buf.subarray(0, pos));
+      covered.writeUInt16BE(pos + 4 + INTEGRITY_LENGTH - HEADER_LENGTH, 2);
+      const mac = createHmac('sha1', key).update(covered).digest();
+      return timingSafeEqual(mac, buf.subarray(start, start + INTEGRITY_LENGTH));
+    }
+    pos = start + len + ((4 - (len % 4)) % 4);
+  }
+  return false;
 }
 
 export function buildBindingRequest(): {bytes: Buffer; transactionId: Buffer} {

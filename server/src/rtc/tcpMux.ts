@@ -9,6 +9,8 @@ import type {Address} from './udpMux';
 /** A session's TCP side: takes ownership of a connection whose first frames are already read. */
 export interface TcpMuxEndpoint {
   adopt(socket: Socket, remote: Address, frames: Buffer[], rest: Buffer): void;
+  /** Whether the connection's first binding request is authentic (see MuxEndpoint.authenticate). */
+  authenticate?(request: Buffer): boolean;
 }
 
 /** A connection that does not identify itself in this time is dropped. */
@@ -100,6 +102,7 @@ export class TcpMuxListener {
       const ufrag = bindingRequestUfrag(first);
       const endpoint = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag);
       if (!endpoint) return drop('unknown ufrag');
+      if (endpoint.authenticate && !endpoint.authenticate(first)) return drop('binding request not authentic');
       cleanup();
       endpoint.adopt(socket, remote, [first], buffer.subarray(2 + len));
     };

@@ -21,6 +21,11 @@ const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
 export interface MuxEndpoint {
   /** `key` is "host:port" of `addr`, already built by the mux. */
   receive(data: Buffer, addr: Address, key: string): void;
+  /**
+   * Whether a binding request naming this endpoint's ufrag is authentic (MESSAGE-INTEGRITY with the
+   * session's ICE password). Absent where the password lives elsewhere (a media worker checks it there).
+   */
+  authenticate?(request: Buffer): boolean;
 }
 
 /** A datagram hook used briefly at startup (STUN discovery) before sessions exist; returns true if consumed. */
@@ -141,10 +146,15 @@ export class UdpMuxSocket {
   deliver(data: Buffer, host: string, port: number, key: string, rinfo?: RemoteInfo): void {
     let endpoint: MuxEndpoint | undefined;
     // Connectivity checks name their target; they also (re)bind the source, so a client port reused by a
-    // new peer connection moves to the new session.
+    // new peer connection moves to the new session — but only an authentic check: knowing a ufrag (it
+    // travels in clear) must not let anyone route datagrams into another session.
     if (data.length >= 20 && data[0] === 0x00 && data[1] === 0x01) {
       const ufrag = bindingRequestUfrag(data);
       endpoint = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag);
+      if (endpoint?.authenticate && !endpoint.authenticate(data)) {
+        this.#dropped++;
+        return;
+      }
       if (endpoint) {
         const previous = this.#bySource.get(key);
         if (previous !== endpoint) {

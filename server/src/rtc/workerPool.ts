@@ -25,6 +25,11 @@ import type {MuxEndpoint} from './udpMux';
 import {FrameWriter, workerOfUfrag, type CandidatePlan, type FromWorker, type ToWorker, type WorkerRequest, type WorkerStatsReply} from './workerProtocol';
 
 const RPC_TIMEOUT_MS = 30_000;
+/**
+ * Stats (metrics scrapes, the usage figures) wait this long for each worker: a worker that stops
+ * answering is the watchdog's business, and must not hold a scrape up until it is replaced.
+ */
+const STATS_TIMEOUT_MS = 2_000;
 const START_TIMEOUT_MS = 60_000;
 /** A worker that exits on its own is started again after this pause, doubled while it keeps dying young. */
 const RESTART_DELAY_MS = 1000;
@@ -47,6 +52,14 @@ interface PoolSession {
   muted: boolean;
   screenStreamID: string | undefined;
   videoStreamID: string | undefined;
+  /** Being re-created after its worker was lost (one recovery at a time, which retries if it loses its worker too). */
+  recovering: boolean;
+  /** The outcome of the last recovery (true: re-created). */
+  recovered?: Promise<boolean>;
+  /** Its first initSession answered: its client may have negotiated, so a re-created session needs `restart`. */
+  initialized: boolean;
+  /** closeSession was asked for it. */
+  closing: boolean;
 }
 
 /** How the primary starts a worker: the same runtime, with the TypeScript loader when running from source. */
@@ -74,6 +87,8 @@ class MediaWorker {
   readonly startedAt = Date.now();
   /** It answered `ready` (the watchdog only watches started workers; a start has its own timeout). */
   started = false;
+  /** Killed by the primary (watchdog, start timeout); its exit is on the way, so nothing new goes to it. */
+  retiring = false;
   exited = false;
 
   constructor(index: number, pool: WorkerPoolServer) {
@@ -123,6 +138,7 @@ class MediaWorker {
       const timer = setTimeout(() => {
         reject(new Error(`media worker ${index} did not start`));
         // A worker stuck while starting is replaced like one that stopped answering (its exit restarts it).
+        this.retiring = true;
         this.child.kill('SIGKILL');
       }, START_TIMEOUT_MS);
       const onMessage = (m: FromWorker) => {
@@ -289,15 +305,23 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
     const worker = this.#placeCall(cfg.callID);
     // Reserved before the answer, so the call's next session lands on the same worker.
-    this.#sessions.set(cfg.sessionID, {worker, cfg, callID: cfg.callID, muted: false, screenStreamID: undefined, videoStreamID: undefined});
+    this.#sessions.set(cfg.sessionID, {worker, cfg, callID: cfg.callID, muted: false, screenStreamID: undefined, videoStreamID: undefined, recovering: false, initialized: false, closing: false});
     this.#callSessions.set(cfg.callID, (this.#callSessions.get(cfg.callID) ?? 0) + 1);
     worker.sessions.add(cfg.sessionID);
     try {
       await worker.call({method: 'initSession', cfg});
     } catch (err) {
-      this.#forget(cfg.sessionID);
+      const entry = this.#sessions.get(cfg.sessionID);
+      // Its worker died while creating it: the recovery creates it on another one, and the join goes on.
+      if (entry?.cfg === cfg && entry.recovered && (await entry.recovered)) {
+        entry.initialized = true;
+        return;
+      }
+      if (this.#sessions.get(cfg.sessionID)?.cfg === cfg) this.#forget(cfg.sessionID);
       throw err;
     }
+    const entry = this.#sessions.get(cfg.sessionID);
+    if (entry?.cfg === cfg) entry.initialized = true;
   }
 
   send(msg: RtcInbound): void {
@@ -313,6 +337,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   async closeSession(sessionID: string): Promise<void> {
     const entry = this.#sessions.get(sessionID);
     if (!entry) return;
+    entry.closing = true;
     if (entry.worker.exited) {
       // Its worker is gone and the session is waiting to be re-created: nothing else will report it closed.
       this.#forget(sessionID);
@@ -323,7 +348,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async getStats(): Promise<RtcServerStats> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}).catch(() => undefined)));
+    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)));
     const sum = (f: (r: WorkerStatsReply) => number) => replies.reduce((n, r) => n + (r ? f(r) : 0), 0);
     return {
       calls: sum((r) => r.calls),
@@ -343,7 +368,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   /** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */
   async workerStats(): Promise<RtcWorkerStats[]> {
-    const replies = await Promise.all(this.#workers.map(async (w) => ({w, r: await w.call<WorkerStatsReply>({method: 'stats'}).catch(() => undefined)})));
+    const replies = await Promise.all(this.#workers.map(async (w) => ({w, r: await w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)})));
     return replies.filter((x) => x.r).map(({w, r}) => ({
       worker: w.index, cpuSeconds: r!.cpuSeconds, rssBytes: r!.rssBytes, sessions: r!.sessions, packetsIn: r!.packetsIn, packetsOut: r!.packetsOut,
     }));
@@ -413,7 +438,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   onWorkerExit(worker: MediaWorker, code: number | null, signal: string | null): void {
-    const lost = [...worker.sessions].map((id) => this.#sessions.get(id)).filter((e): e is PoolSession => e?.worker === worker);
+    // A session already being re-created retries by itself when this was the worker it was moving to.
+    const lost = [...worker.sessions].map((id) => this.#sessions.get(id)).filter((e): e is PoolSession => e?.worker === worker && !e.recovering);
     for (const [k, socket] of this.network.udp.sockets.entries()) {
       const endpoint = worker.udpEndpoints[k];
       if (endpoint) socket.releaseSources(endpoint, [...(worker.sourceIDs[k]?.keys() ?? [])]);
@@ -447,54 +473,83 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
    * cannot be re-created is closed as before.
    */
   async #recover(lost: PoolSession[], reason: string): Promise<void> {
+    const settle = new Map<PoolSession, (ok: boolean) => void>();
+    for (const e of lost) {
+      e.recovering = true;
+      e.recovered = new Promise((resolve) => settle.set(e, resolve));
+    }
+    // A call at a time, so its sessions land on one worker.
     const byCall = new Map<string, PoolSession[]>();
     for (const e of lost) byCall.set(e.callID, [...(byCall.get(e.callID) ?? []), e]);
-    for (const [callID, sessions] of byCall) {
-      let worker: MediaWorker | undefined;
-      try {
-        worker = await this.#liveWorkerFor(callID);
-      } catch (err) {
-        this.#logger.error({err: (err as Error).message, callID}, 'no media worker to move a call to');
-      }
+    for (const sessions of byCall.values()) {
       for (const e of sessions) {
-        const id = e.cfg.sessionID;
-        if (this.#sessions.get(id) !== e) continue; // closed meanwhile
-        if (!worker || this.#closed) {
-          this.#forget(id);
-          this.emit('close', id, 'media worker exited');
-          continue;
-        }
-        e.worker.sessions.delete(id);
-        e.worker = worker;
-        worker.sessions.add(id);
+        let ok = false;
         try {
-          await worker.call({method: 'initSession', cfg: e.cfg});
-        } catch (err) {
-          this.#logger.warn({err: (err as Error).message, sessionID: id, callID}, 're-creating a session on another media worker failed');
-          if (this.#sessions.get(id) === e) {
-            this.#forget(id);
-            this.emit('close', id, 'media worker exited');
-          }
-          continue;
+          ok = await this.#recreate(e, reason);
+        } finally {
+          e.recovering = false;
+          settle.get(e)?.(ok);
         }
-        if (this.#sessions.get(id) !== e) {
-          await worker.call({method: 'closeSession', sessionID: id}).catch(() => undefined);
-          continue;
-        }
-        for (const msg of restoreMessages(e)) worker.post({t: 'send', msg});
-        this.#logger.info({sessionID: id, callID, worker: worker.index}, 'session re-created on a media worker; client told to renegotiate');
-        this.emit('restart', id, reason);
       }
     }
   }
 
-  /** A live, started worker for a call: where it already lives, else the least loaded; waits for a restart if none is up. */
-  async #liveWorkerFor(callID: string): Promise<MediaWorker> {
+  /** Re-creates one session on a started worker; if that worker is lost too meanwhile, on the next one. */
+  async #recreate(e: PoolSession, reason: string): Promise<boolean> {
+    const id = e.cfg.sessionID;
     const deadline = Date.now() + START_TIMEOUT_MS + MAX_RESTART_DELAY_MS;
+    const gone = () => this.#sessions.get(id) !== e || e.closing;
+    const giveUp = () => {
+      // A session still being created is the failed initSession's to drop (its join fails).
+      if (this.#sessions.get(id) !== e || !e.initialized) return false;
+      this.#forget(id);
+      this.emit('close', id, 'media worker exited');
+      return false;
+    };
+    for (;;) {
+      if (gone()) return giveUp();
+      let worker: MediaWorker;
+      try {
+        worker = await this.#liveWorkerFor(e.callID, deadline);
+      } catch (err) {
+        this.#logger.error({err: (err as Error).message, sessionID: id, callID: e.callID}, 'no media worker to move a session to');
+        return giveUp();
+      }
+      if (gone()) return giveUp();
+      e.worker.sessions.delete(id);
+      e.worker = worker;
+      worker.sessions.add(id);
+      try {
+        await worker.call({method: 'initSession', cfg: e.cfg});
+      } catch (err) {
+        if (!gone() && (worker.exited || worker.retiring) && !this.#closed && Date.now() < deadline) {
+          this.#logger.info({sessionID: id, worker: worker.index}, 'media worker lost while a session moved to it; trying another');
+          continue;
+        }
+        this.#logger.warn({err: (err as Error).message, sessionID: id, callID: e.callID}, 're-creating a session on another media worker failed');
+        return giveUp();
+      }
+      if (gone()) {
+        await worker.call({method: 'closeSession', sessionID: id}).catch(() => undefined);
+        return giveUp();
+      }
+      for (const msg of restoreMessages(e)) worker.post({t: 'send', msg});
+      if (e.initialized) {
+        this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session re-created on a media worker; client told to renegotiate');
+        this.emit('restart', id, reason);
+      } else {
+        this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session created on another media worker (its first one was lost)');
+      }
+      return true;
+    }
+  }
+
+  /** A live, started worker for a call: where it already lives, else the least loaded; waits for a restart if none is up. */
+  async #liveWorkerFor(callID: string, deadline: number): Promise<MediaWorker> {
     for (;;) {
       if (this.#closed) throw new AppError('app.rtc.server_closed', 'rtc server is closed', 503);
-      // A worker that is up now, rather than one still starting (it may never finish).
-      if (this.#workers.some((w) => w.started && !w.exited)) return this.#placeCall(callID, true);
+      // A worker that is up now, rather than one still starting (it may never finish) or being killed.
+      if (this.#workers.some((w) => w.started && !w.exited && !w.retiring)) return this.#placeCall(callID, true);
       if (Date.now() > deadline) throw new AppError('app.rtc.no_worker', 'no media worker is running', 503);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -510,6 +565,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
         w.call({method: 'ping'}, timeoutMs).catch((err: AppError) => {
           if (w.exited || this.#closed || err.id !== 'app.rtc.worker_timeout') return;
           this.#logger.error({worker: w.index, pid: w.child.pid, timeoutMs}, 'media worker stopped answering; killing it');
+          w.retiring = true;
           w.child.kill('SIGKILL');
         }).finally(() => inFlight.delete(w));
       }
@@ -528,8 +584,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   /** A call's worker: the one it already lives on, else the one with the fewest sessions (`started`: among those up). */
   #placeCall(callID: string, started = false): MediaWorker {
     const current = this.#callWorker.get(callID);
-    if (current && !current.exited && (!started || current.started)) return current;
-    const live = this.#workers.filter((w) => !w.exited && (!started || w.started));
+    if (current && !current.exited && !current.retiring && (!started || current.started)) return current;
+    const live = this.#workers.filter((w) => !w.exited && !w.retiring && (!started || w.started));
     if (live.length === 0) throw new AppError('app.rtc.no_worker', 'no media worker is running', 503);
     const chosen = live.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
     this.#callWorker.set(callID, chosen);
@@ -551,7 +607,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async #rtpCounters(): Promise<RtpCounters> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}).catch(() => undefined)));
+    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)));
     const out: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
     for (const r of replies) {
       if (!r) continue;

@@ -10,6 +10,7 @@ import {type RawData, WebSocket, WebSocketServer} from 'ws';
 import {UserRateLimiter} from '../api/rate-limit';
 import {CALLS_ACTIONS} from '../calls/actions';
 import {newId} from '../ids';
+import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenFromRequest} from '../http/auth';
@@ -558,6 +559,7 @@ export function parseFrame(raw: RawData, isBinary: boolean): Frame {
     }
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('frame must be an object');
+  if (hasUnstorableText(value)) throw new Error(`frame contains ${UNSTORABLE_TEXT}`);
   const v = value as Record<string, unknown>;
   if (typeof v.action !== 'string' || v.action.length === 0 || v.action.length > 128) throw new Error('frame needs an "action" string');
   const seq = typeof v.seq === 'number' && Number.isFinite(v.seq) ? v.seq : 0;

@@ -22,7 +22,7 @@ import {saveLastStats, summarizeStats} from './rtc_stats';
 import {ERR_RTC_TIMEOUT, RTCPeer, type RemoteTrackInfo, type RTCPeerConfig} from './rtc_peer';
 import {WebSocketClient, WebSocketReconnectTimeoutError, type WebSocketCtor} from './websocket';
 import {wsPrefix} from '../manifest';
-import type {CallErrorKind} from '../state/reducer';
+import type {CallErrorKind} from '../state/calls_state';
 import {Emitter} from '../utils/emitter';
 import type {EmojiData, WebSocketMessage} from '../types';
 

@@ -1,7 +1,8 @@
 // Incoming call notifications in DMs and GMs (reference webapp.md §2.11): a card per call the user is not in, rung at
 // most once per call and never while in a call or while another call rings; Ignore dismisses it on every client
 // (dismiss-notification → user_dismissed_notification), and it goes away when the call ends or the user joins.
-import {action, type IncomingCall} from './reducer';
+import {action} from './reducer';
+import type {IncomingCall} from './calls_state';
 import {callsConfig, callsState, currentUser, currentUserId, getChannel, isDMOrGM, type GlobalState} from './selectors';
 import type {StoreLike} from './store_like';
 import {ownCallsClient} from '../client/current';

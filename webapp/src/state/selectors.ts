@@ -1,7 +1,7 @@
 // Selectors over the plugin slice and the parts of core's state.entities the plugin reads. Every "am I in a call",
 // gating and ordering rule lives here so components stay declarative.
 
-import type {CallsState, SessionUI} from './reducer';
+import type {CallsState, SessionUI} from './calls_state';
 import type {ChannelInfo, EntitiesState, Profile} from '../types';
 
 export interface GlobalState {

@@ -99,7 +99,8 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
   }
 
   async authenticateToken(token: string): Promise<AuthSession | null> {
-    if (!token || token.length > 128) return null;
+    // Tokens are ours (hex); anything else is not looked up (a NUL in a cookie would fail the query).
+    if (!token || token.length > 128 || !/^[A-Za-z0-9_-]+$/.test(token)) return null;
     const r = await this.#db.selectFrom('standalone_tokens').select(['user_id', 'expires_at']).where('token', '=', token).executeTakeFirst();
     if (!r || Number(r.expires_at) < this.#clock.now()) return null;
     return {userID: r.user_id, token};

@@ -1,433 +1,37 @@
 // The floating call widget (reference webapp.md §2.2): who is talking, the call's duration and channel, notices and
-// banners, the screen-share preview, the participants list, and the controls (mute, hand, share, menu, leave).
+// banners, the screen-share preview, the participants list, and the bar of call controls (../call_controls/).
 // Rendered by a global component while a call is live and the expanded view is closed.
-import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
-import {FormattedMessage, useIntl} from 'react-intl';
-import {useDispatch, useSelector, useStore} from 'react-redux';
+import React, {useCallback, useMemo, useState} from 'react';
+import {useIntl} from 'react-intl';
+import {useSelector} from 'react-redux';
 
-import {Banners} from './Banners';
-import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
-import {untranslatable} from '../../utils/intl';
-import {useCallControls, useCallShortcuts} from './controls';
-import {Notices} from './Notices';
-import {ParticipantsList} from './ParticipantsList';
-import {ScreenPlayer} from './ScreenPlayer';
+import {useClampedDrag} from './drag';
+import {MuteHint} from './MuteHint';
+import {ScreenPanel} from './ScreenPanel';
+import {Banners} from '../call_alerts/Banners';
+import {Notices} from '../call_alerts/Notices';
+import {useCallControls, useCallShortcuts} from '../call_controls/controls';
+import {ExpandButton} from '../call_controls/ExpandButton';
+import {HandButton} from '../call_controls/HandButton';
+import {LeaveButton} from '../call_controls/LeaveButton';
+import {LeaveMenu} from '../call_controls/LeaveMenu';
+import {MoreButton} from '../call_controls/MoreButton';
+import {MuteButton} from '../call_controls/MuteButton';
+import {ParticipantsButton} from '../call_controls/ParticipantsButton';
+import {ScreenShareButton} from '../call_controls/ScreenShareButton';
+import {SettingsMenu} from '../call_controls/SettingsMenu';
 import {Avatar} from '../common/Avatar';
-import {useCallsClient, useNow, navigateTo} from '../common/hooks';
-import {
-    DotsIcon, ExpandIcon, GlobeIcon, HandIcon, LeaveIcon, LockIcon, MicIcon, MicOffIcon, PeopleIcon, PersonIcon, ScreenIcon,
-} from '../common/icons';
-import {expandCall} from '../../call_flow';
+import {ChannelIcon} from '../common/ChannelIcon';
+import {navigateTo, useCallDuration} from '../common/hooks';
+import {MicOffIcon} from '../common/icons';
+import {RecordingBadge} from '../common/RecordingBadge';
+import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
+import {ParticipantsList} from '../participants_list/ParticipantsList';
 import {isPopOutWindow} from '../../popout';
-import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
-import {selectRhsPost} from '../../host';
-import {shortcutLabel} from '../../shortcuts';
-import type {StoreLike} from '../../state/store_like';
-import {deviceLabel} from '../../client/devices';
-import {action} from '../../state/reducer';
-import {
-    callInChannel,
-    callsState,
-    channelURL,
-    clientState,
-    displayName,
-    getChannel,
-    mySession,
-    profiles,
-    screenSharingSessionID,
-    sessionsInChannel,
-    type GlobalState,
-} from '../../state/selectors';
-import {formatDuration} from '../../utils/format';
-import type {ChannelInfo} from '../../types';
-
-export {channelURL};
-
-export function ChannelIcon({channel, size = 12}: {channel?: ChannelInfo; size?: number}) {
-    switch (channel?.type) {
-    case 'P':
-        return <LockIcon size={size}/>;
-    case 'D':
-        return <PersonIcon size={size}/>;
-    case 'G':
-        return <PeopleIcon size={size}/>;
-    default:
-        return <GlobeIcon size={size}/>;
-    }
-}
-
-/** The tooltip of the mute button when there is no usable microphone. */
-export function micUnavailableText(kind: 'missing' | 'permission' | null,
-    formatMessage: ReturnType<typeof useIntl>['formatMessage']): string {
-    if (kind === 'permission') {
-        return formatMessage({id: 'calls.widget.mic_permission', defaultMessage: 'Allow microphone access to Mattermost'});
-    }
-    if (kind === 'missing') {
-        return formatMessage({id: 'calls.widget.no_mic', defaultMessage: 'No audio input devices'});
-    }
-    return '';
-}
-
-export function useCallDuration(channelID: string): string {
-    const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
-    const now = useNow(500);
-    return call?.startAt ? formatDuration(now - call.startAt) : '00:00';
-}
-
-export function RecordingBadge({channelID}: {channelID: string}) {
-    const rec = useSelector((s: GlobalState) => callsState(s).recordings[channelID]);
-    if (!rec || !(rec.start_at > rec.end_at)) {
-        return null;
-    }
-    return <span className='calls-recording-badge' data-testid='calls-recording-badge'>{untranslatable('● REC')}</span>;
-}
-
-function useClampedDrag() {
-    const [pos, setPos] = useState<{left: number; bottom: number}>({left: 12, bottom: 12});
-    const drag = useRef<{x: number; y: number; left: number; bottom: number} | null>(null);
-    const ref = useRef<HTMLDivElement>(null);
-    const onMouseDown = useCallback((e: React.MouseEvent) => {
-        if ((e.target as HTMLElement).closest('button')) {
-            return;
-        }
-        drag.current = {x: e.clientX, y: e.clientY, left: pos.left, bottom: pos.bottom};
-        const move = (ev: MouseEvent) => {
-            if (!drag.current || !ref.current) {
-                return;
-            }
-            const w = ref.current.offsetWidth;
-            const h = ref.current.offsetHeight;
-            const left = Math.min(Math.max(0, drag.current.left + (ev.clientX - drag.current.x)), window.innerWidth - w);
-            const bottom = Math.min(Math.max(0, drag.current.bottom - (ev.clientY - drag.current.y)), window.innerHeight - h);
-            setPos({left, bottom});
-        };
-        const up = () => {
-            drag.current = null;
-            document.removeEventListener('mousemove', move);
-            document.removeEventListener('mouseup', up);
-        };
-        document.addEventListener('mousemove', move);
-        document.addEventListener('mouseup', up);
-    }, [pos]);
-    return {pos, ref, onMouseDown};
-}
-
-function DeviceMenu({kind, onClose, prefix}: {kind: 'audioinput' | 'audiooutput'; onClose: () => void; prefix: string}) {
-    const {formatMessage} = useIntl();
-    const client = useCallsClient(['devicechange']);
-    if (!client) {
-        return null;
-    }
-    const list = client.devices[kind];
-    const current = kind === 'audioinput' ? client.currentAudioInput : client.currentAudioOutput;
-    return (
-        <div
-            id={`${prefix}-${kind}s-menu`}
-            className='calls-menu'
-            role='menu'
-            aria-label={kind === 'audioinput' ? formatMessage({id: 'calls.menu.mics', defaultMessage: 'Microphones'}) :
-                formatMessage({id: 'calls.menu.speakers', defaultMessage: 'Audio output devices'})}
-        >
-            {list.length === 0 && <div className='calls-menu-title'>{formatMessage({id: 'calls.menu.no_devices', defaultMessage: 'No devices'})}</div>}
-            {list.map((d) => (
-                <button
-                    key={d.deviceId}
-                    role='menuitemradio'
-                    aria-checked={current?.deviceId === d.deviceId}
-                    aria-label={deviceLabel(d, d.deviceId)}
-                    onClick={() => {
-                        if (kind === 'audioinput') {
-                            client.setAudioInputDevice(d).catch(() => undefined);
-                        } else {
-                            client.setAudioOutputDevice(d);
-                        }
-                        onClose();
-                    }}
-                >
-                    {current?.deviceId === d.deviceId ? '✓ ' : ''}{deviceLabel(d, d.deviceId)}
-                </button>
-            ))}
-        </div>
-    );
-}
-
-/** Closes a popup on Escape and on a mouse press outside it (and outside the button that toggles it). */
-export function useDismiss(ref: React.RefObject<HTMLElement | null>, onClose: () => void, toggleSelector: string): void {
-    useEffect(() => {
-        const onKey = (e: KeyboardEvent) => {
-            if (e.key === 'Escape') {
-                onClose();
-            }
-        };
-        const onClick = (e: MouseEvent) => {
-            if (ref.current && !ref.current.contains(e.target as Node) &&
-                !(e.target as HTMLElement).closest?.(toggleSelector)) {
-                onClose();
-            }
-        };
-        document.addEventListener('keydown', onKey);
-        document.addEventListener('mousedown', onClick);
-        return () => {
-            document.removeEventListener('keydown', onKey);
-            document.removeEventListener('mousedown', onClick);
-        };
-    }, [ref, onClose, toggleSelector]);
-}
-
-/**
- * "More options": device pickers, and in the widget also presenting and the call thread; "Additional settings"
- * opens Settings › Calls. prefix is calls-widget or calls-popout (the element ids of each surface).
- */
-export function SettingsMenu({onClose, controls, prefix}: {onClose: () => void; controls: ReturnType<typeof useCallControls>;
-    prefix: 'calls-widget' | 'calls-popout'}) {
-    const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
-    const client = useCallsClient(['devicechange']);
-    const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
-    const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
-    const ref = useRef<HTMLDivElement>(null);
-    const widget = prefix === 'calls-widget';
-    useDismiss(ref, onClose, widget ? '#calls-widget-toggle-menu-button' : '#calls-popout-settings-button');
-    const micLabel = client?.currentAudioInput ? deviceLabel(client.currentAudioInput, '') :
-        formatMessage({id: 'calls.menu.no_mic', defaultMessage: 'No audio input devices'});
-    const speakerLabel = client?.currentAudioOutput ? deviceLabel(client.currentAudioOutput, '') :
-        formatMessage({id: 'calls.menu.default_output', defaultMessage: 'Default'});
-    return (
-        <div
-            ref={ref}
-            className='calls-menu-popup'
-            style={{right: 0}}
-        >
-            {sub && <DeviceMenu
-                kind={sub}
-                onClose={onClose}
-                prefix={prefix}
-            />}
-            <div
-                id={`${prefix}-settings-menu`}
-                data-testid={`${prefix}-menu`}
-                className='calls-menu'
-                role='menu'
-                aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-            >
-                <button
-                    role='menuitem'
-                    id={`${prefix}-audio-output-button`}
-                    aria-haspopup='menu'
-                    aria-controls={`${prefix}-audiooutputs-menu`}
-                    aria-expanded={sub === 'audiooutput'}
-                    onClick={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
-                >
-                    {formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
-                    <span className='calls-menu-sub'>{speakerLabel}</span>
-                </button>
-                <button
-                    role='menuitem'
-                    id={`${prefix}-audio-input-button`}
-                    aria-haspopup='menu'
-                    aria-controls={`${prefix}-audioinputs-menu`}
-                    aria-expanded={sub === 'audioinput'}
-                    onClick={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
-                >
-                    {formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
-                    <span className='calls-menu-sub'>{micLabel}</span>
-                </button>
-                {widget && (
-                    <button
-                        role='menuitem'
-                        id='calls-widget-menu-screenshare'
-                        disabled={!controls.sharing && !controls.canShare}
-                        onClick={() => {
-                            controls.toggleScreen();
-                            onClose();
-                        }}
-                    >
-                        {controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                            formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
-                    </button>
-                )}
-                {widget && threadID && (
-                    <button
-                        role='menuitem'
-                        id='calls-widget-menu-chat-button'
-                        onClick={() => {
-                            onClose();
-                            selectRhsPost(store, threadID);
-                        }}
-                    >{formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}</button>
-                )}
-                {hasUserSettings() && (
-                    <button
-                        role='menuitem'
-                        id={`${prefix}-menu-additional-settings`}
-                        onClick={() => {
-                            onClose();
-                            openCallsUserSettings();
-                        }}
-                    >{formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}</button>
-                )}
-            </div>
-        </div>
-    );
-}
-
-export function LeaveMenu({onClose, controls, id}: {onClose: () => void; controls: ReturnType<typeof useCallControls>; id: string}) {
-    const {formatMessage} = useIntl();
-    const ref = useRef<HTMLDivElement>(null);
-    useDismiss(ref, onClose, '#calls-widget-leave-button, #calls-popout-leave-button');
-    return (
-        <div
-            ref={ref}
-            className='calls-menu-popup'
-            style={{right: 0}}
-        >
-            <div
-                id={id}
-                className='calls-menu'
-                role='menu'
-                aria-label={formatMessage({id: 'calls.leave.menu', defaultMessage: 'Leave call menu'})}
-            >
-                <button
-                    role='menuitem'
-                    className='calls-menu-danger'
-                    id={`${id}-end-call`}
-                    onClick={() => {
-                        onClose();
-                        controls.endForEveryone();
-                    }}
-                >
-                    {formatMessage({id: 'calls.leave.end_for_everyone', defaultMessage: 'End call for everyone'})}
-                    <span className='calls-menu-sub'>{formatMessage({id: 'calls.leave.end_sub', defaultMessage: 'All participants will be disconnected'})}</span>
-                </button>
-                <button
-                    role='menuitem'
-                    id={`${id}-leave-call`}
-                    onClick={() => {
-                        onClose();
-                        controls.leave();
-                    }}
-                >{formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})}</button>
-                <button
-                    role='menuitem'
-                    onClick={onClose}
-                >{formatMessage({id: 'calls.leave.cancel', defaultMessage: 'Cancel'})}</button>
-            </div>
-        </div>
-    );
-}
-
-function ScreenPanel({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
-    const client = useCallsClient(['remoteScreenStream', 'localScreenStream']);
-    const presenter = useSelector((s: GlobalState) => screenSharingSessionID(s, channelID));
-    const sessions = useSelector((s: GlobalState) => sessionsInChannel(s, channelID));
-    const users = useSelector(profiles);
-    const mySessionID = useSelector((s: GlobalState) => clientState(s)?.sessionID || '');
-    if (!presenter) {
-        return null;
-    }
-    const mine = presenter === mySessionID;
-    const presenterName = displayName(users[sessions[presenter]?.user_id || ''], 'Someone');
-    if (mine) {
-        return (
-            <div
-                className='calls-screen-panel'
-                data-testid='calls-widget-screen-panel'
-            >
-                <div className='calls-screen-panel-footer'>
-                    <span style={{flex: 1}}>{formatMessage({id: 'calls.screen.sharing', defaultMessage: "You're sharing your screen"})}</span>
-                    <button
-                        className='calls-btn calls-btn--danger'
-                        data-testid='calls-widget-stop-screenshare'
-                        aria-label={formatMessage({id: 'calls.screen.stop_sharing', defaultMessage: 'Stop sharing'})}
-                        onClick={() => client?.stopScreenShare().catch(() => undefined)}
-                    >{formatMessage({id: 'calls.screen.stop_sharing', defaultMessage: 'Stop sharing'})}</button>
-                </div>
-            </div>
-        );
-    }
-    return (
-        <div
-            className='calls-screen-panel'
-            data-testid='calls-widget-screen-panel'
-        >
-            <ScreenPlayer
-                id='screen-player'
-                stream={client?.remoteScreenStream ?? null}
-            />
-            <div className='calls-screen-panel-footer'>
-                <span style={{flex: 1}}>
-                    {formatMessage({id: 'calls.screen.viewing', defaultMessage: "You're viewing {name}'s screen"}, {name: presenterName})}
-                </span>
-                <button
-                    className='calls-btn'
-                    aria-label={formatMessage({id: 'calls.screen.popout', defaultMessage: 'Pop out'})}
-                    onClick={() => expandCall(store, channelID)}
-                >{formatMessage({id: 'calls.screen.popout', defaultMessage: 'Pop out'})}</button>
-            </div>
-        </div>
-    );
-}
-
-export const MUTE_HINT_MS = 5000;
-
-/** Once per call, right after connecting: whether the microphone is on, and where to change that. */
-/** The microphone button's icon inside a sentence (an emoji would depend on the system's fonts). */
-function MicInline() {
-    return (
-        <span
-            className='calls-inline-icon'
-            role='img'
-            aria-label='microphone'
-            data-testid='calls-inline-mic'
-        ><MicIcon size={14}/></span>
-    );
-}
-
-function MuteHint() {
-    const connected = useSelector((s: GlobalState) => Boolean(clientState(s)?.connected));
-    const muted = useSelector((s: GlobalState) => !mySession(s)?.unmuted);
-    const [phase, setPhase] = useState<'waiting' | 'shown' | 'done'>('waiting');
-    useEffect(() => {
-        if (!connected || phase !== 'waiting') {
-            return undefined;
-        }
-        setPhase('shown');
-        return undefined;
-    }, [connected, phase]);
-    useEffect(() => {
-        if (phase !== 'shown') {
-            return undefined;
-        }
-        const t = setTimeout(() => setPhase('done'), MUTE_HINT_MS);
-        return () => clearTimeout(t);
-    }, [phase]);
-    if (phase !== 'shown') {
-        return null;
-    }
-    return (
-        <div
-            className='calls-notice'
-            data-testid='calls-widget-mute-hint'
-            role='status'
-        >
-            {muted ? <FormattedMessage
-                id='calls.widget.muted_hint'
-                defaultMessage="You're muted. Select {icon} to unmute."
-                values={{icon: <MicInline/>}}
-            /> : <FormattedMessage
-                id='calls.widget.unmuted_hint'
-                defaultMessage="You're unmuted. Select {icon} to mute."
-                values={{icon: <MicInline/>}}
-            />}
-        </div>
-    );
-}
+import {callsState, channelURL, clientState, displayName, getChannel, profiles, sessionsInChannel, type GlobalState} from '../../state/selectors';
 
 export function CallWidget({channelID}: {channelID: string}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
     const client = useSelector(clientState);
     const channel = useSelector((s: GlobalState) => getChannel(s, channelID));
     const url = useSelector((s: GlobalState) => (channel ? channelURL(s, channel) : ''));
@@ -522,84 +126,47 @@ export function CallWidget({channelID}: {channelID: string}) {
                         </button>
                     </div>
                 </div>
-                <button
-                    className='calls-btn'
-                    id='calls-widget-expand-button'
-                    aria-label={formatMessage({id: 'calls.widget.expand', defaultMessage: 'Open in new window'})}
-                    title={formatMessage({id: 'calls.widget.expand', defaultMessage: 'Open in new window'})}
-                    onClick={() => expandCall(store, channelID)}
-                ><ExpandIcon/></button>
+                <ExpandButton channelID={channelID}/>
             </div>
             <div
                 className='calls-widget-bottom-bar'
                 style={{position: 'relative'}}
             >
-                <button
-                    id='calls-widget-participants-button'
-                    className={`calls-btn${showParticipants ? ' calls-btn--active' : ''}`}
-                    aria-controls='calls-widget-participants-list'
-                    aria-expanded={showParticipants}
-                    aria-label={showParticipants ? formatMessage({id: 'calls.widget.hide_participants', defaultMessage: 'Hide participants'}) :
-                        formatMessage({id: 'calls.widget.show_participants', defaultMessage: 'Show participants'})}
-                    title={`${formatMessage({id: 'calls.widget.participants', defaultMessage: 'Participants'})} (${shortcutLabel('participants')})`}
-                    onClick={() => setShowParticipants((v) => !v)}
-                >
-                    <PeopleIcon/>
-                    <span data-testid='calls-widget-participants-count'>{count}</span>
-                </button>
-                <button
-                    id='voice-mute-unmute'
-                    className={`calls-btn${controls.muted ? '' : ' calls-btn--on'}${controls.micUnavailable ? ' calls-btn--unavailable' : ''}`}
+                <ParticipantsButton
+                    surface='calls-widget'
+                    open={showParticipants}
+                    count={count}
+                    onToggle={() => setShowParticipants((v) => !v)}
+                />
+                <MuteButton
+                    surface='calls-widget'
+                    controls={controls}
                     disabled={!client?.connected}
-                    aria-label={controls.muted ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})}
-                    title={micUnavailableText(controls.micUnavailable, formatMessage) || `${controls.muted ?
-                        formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})} (${shortcutLabel('mute')})`}
-                    onClick={controls.toggleMute}
-                >{controls.muted ? <MicOffIcon/> : <MicIcon/>}</button>
-                {controls.canRaiseHand && (
-                    <button
-                        id='raise-hand'
-                        className={`calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
-                        disabled={!client?.connected}
-                        aria-label={controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                            formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})}
-                        title={`${controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                            formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})} (${shortcutLabel('hand')})`}
-                        onClick={controls.toggleHand}
-                    ><HandIcon/></button>
-                )}
-                <button
-                    id='calls-widget-screenshare-button'
-                    className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
-                    disabled={!controls.sharing && !controls.canShare}
-                    aria-label={controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
-                    title={`${controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})} (${shortcutLabel('screen')})`}
-                    onClick={controls.toggleScreen}
-                ><ScreenIcon/></button>
+                />
+                <HandButton
+                    surface='calls-widget'
+                    controls={controls}
+                    disabled={!client?.connected}
+                />
+                <ScreenShareButton
+                    surface='calls-widget'
+                    controls={controls}
+                />
                 <span className='calls-spacer'/>
-                <button
-                    id='calls-widget-toggle-menu-button'
-                    className={`calls-btn${menu === 'settings' ? ' calls-btn--active' : ''}`}
-                    aria-controls='calls-widget-settings-menu'
-                    aria-expanded={menu === 'settings'}
-                    aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-                    onClick={() => setMenu(menu === 'settings' ? null : 'settings')}
-                ><DotsIcon/></button>
-                <button
-                    id='calls-widget-leave-button'
-                    className='calls-btn calls-btn--danger'
-                    aria-label={formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})}
-                    title={`${formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})} (${shortcutLabel('leave')})`}
-                    onClick={() => (controls.leaveNeedsMenu ? setMenu(menu === 'leave' ? null : 'leave') : controls.leave())}
-                ><LeaveIcon/></button>
+                <MoreButton
+                    surface='calls-widget'
+                    open={menu === 'settings'}
+                    onToggle={() => setMenu(menu === 'settings' ? null : 'settings')}
+                />
+                <LeaveButton
+                    surface='calls-widget'
+                    controls={controls}
+                    onToggleMenu={() => setMenu(menu === 'leave' ? null : 'leave')}
+                />
                 {menu === 'settings' && <SettingsMenu
                     onClose={closeMenu}
                     controls={controls}
-                    prefix='calls-widget'
+                    surface='calls-widget'
                 />}
                 {menu === 'leave' && <LeaveMenu
                     id='calls-widget-leave-menu'

@@ -2,10 +2,10 @@
 // per call (reference webapp.md §1.1 registerChannelToastComponent).
 import React, {useState} from 'react';
 import {useIntl} from 'react-intl';
-import {useSelector, useStore} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {Avatar} from '../common/Avatar';
-import {useNow} from '../common/hooks';
+import {useNow, useCallsStore} from '../common/hooks';
 import {CloseIcon, PhoneIcon} from '../common/icons';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
@@ -20,13 +20,12 @@ import {
     sessionsInChannel,
     type GlobalState,
 } from '../../state/selectors';
-import type {StoreLike} from '../../state/store_like';
 
 const dismissed = new Set<string>();
 
 export function ChannelCallToast() {
     const {formatMessage, formatRelativeTime} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const channelID = useSelector(currentChannelId);
     const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
     const sessions = useSelector((s: GlobalState) => sessionsInChannel(s, channelID));

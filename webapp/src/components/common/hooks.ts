@@ -1,11 +1,20 @@
-// React hooks over the live CallsClient and the clock.
-import {useEffect, useReducer, useState} from 'react';
+// React hooks over the live CallsClient, the plugin's store and the clock, and for dismissing popups.
+import {type RefObject, useEffect, useReducer, useState} from 'react';
+import {useSelector, useStore} from 'react-redux';
 
 import {getCallsClient, listen} from '../../client/current';
 import {basename} from '../../client/rest';
 import {isPopOutWindow} from '../../popout';
 import type {CallsClient, ClientEvents} from '../../client/calls_client';
+import {callInChannel, type GlobalState} from '../../state/selectors';
+import type {StoreLike} from '../../state/store_like';
+import {formatDuration} from '../../utils/format';
 import '../../host';
+
+/** The host's store (Mattermost's or the standalone page's), typed as the plugin's actions take it. */
+export function useCallsStore(): StoreLike {
+    return useStore<GlobalState, {type: string; data?: unknown}>();
+}
 
 /** The current client; re-renders the caller when the client emits any of these events. */
 export function useCallsClient(events: Array<keyof ClientEvents>): CallsClient | null {
@@ -30,6 +39,36 @@ export function useNow(intervalMs = 500): number {
         return () => clearInterval(t);
     }, [intervalMs]);
     return now;
+}
+
+/** The call's running time (mm:ss or h:mm:ss), refreshed twice a second. */
+export function useCallDuration(channelID: string): string {
+    const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
+    const now = useNow(500);
+    return call?.startAt ? formatDuration(now - call.startAt) : '00:00';
+}
+
+/** Closes a popup on Escape and on a mouse press outside it (and outside the button that toggles it). */
+export function useDismiss(ref: RefObject<HTMLElement | null>, onClose: () => void, toggleSelector: string): void {
+    useEffect(() => {
+        const onKey = (e: KeyboardEvent) => {
+            if (e.key === 'Escape') {
+                onClose();
+            }
+        };
+        const onClick = (e: MouseEvent) => {
+            if (ref.current && !ref.current.contains(e.target as Node) &&
+                !(e.target as HTMLElement).closest?.(toggleSelector)) {
+                onClose();
+            }
+        };
+        document.addEventListener('keydown', onKey);
+        document.addEventListener('mousedown', onClick);
+        return () => {
+            document.removeEventListener('keydown', onKey);
+            document.removeEventListener('mousedown', onClick);
+        };
+    }, [ref, onClose, toggleSelector]);
 }
 
 /** Goes to a page of the webapp; from the pop-out, the main window goes there and comes to the front instead. */

@@ -2,13 +2,13 @@
 // end time and duration), the title, and up to three participant avatars.
 import React from 'react';
 import {useIntl} from 'react-intl';
-import {useSelector, useStore} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {Avatar} from '../common/Avatar';
-import {useNow} from '../common/hooks';
+import {useNow, useCallsStore} from '../common/hooks';
 import {PhoneIcon} from '../common/icons';
-import {useCallControls} from '../call_widget/controls';
-import {LeaveMenu} from '../call_widget/CallWidget';
+import {useCallControls} from '../call_controls/controls';
+import {LeaveMenu} from '../call_controls/LeaveMenu';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
 import {action} from '../../state/reducer';
@@ -22,7 +22,6 @@ import {
     callsConfig,
     type GlobalState,
 } from '../../state/selectors';
-import type {StoreLike} from '../../state/store_like';
 import type {PostTypeProps} from '../../types';
 
 function useHumanDuration() {
@@ -49,7 +48,7 @@ function useHumanDuration() {
 export function PostType({post}: PostTypeProps) {
     const intl = useIntl();
     const {formatMessage} = intl;
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const now = useNow(30000);
     const humanDuration = useHumanDuration();
     const props = (post.props || {}) as {title?: string; start_at?: number; end_at?: number; participants?: string[]};

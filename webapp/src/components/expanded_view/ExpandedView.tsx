@@ -2,265 +2,43 @@
 // player, the reaction stream, the controls row (participants, mute, share, reactions, leave) and a participants panel.
 import React, {useCallback, useEffect, useMemo, useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
-import {useDispatch, useSelector, useStore} from 'react-redux';
+import {useDispatch, useSelector} from 'react-redux';
 
-import {Avatar} from '../common/Avatar';
-import {useCallsClient} from '../common/hooks';
-import {ChatIcon, CloseIcon, CollapseIcon, DotsIcon, ExpandIcon, HandIcon, LeaveIcon, MicIcon, MicOffIcon, PeopleIcon, RecordIcon,
-    ScreenIcon, SmileIcon} from '../common/icons';
-import {Banners} from '../call_widget/Banners';
-import {ChannelIcon, LeaveMenu, micUnavailableText, RecordingBadge, SettingsMenu, useCallDuration, useDismiss} from '../call_widget/CallWidget';
-import {useCallControls, useCallShortcuts} from '../call_widget/controls';
-import {Notices} from '../call_widget/Notices';
-import {ParticipantsList, useSortedParticipants} from '../call_widget/ParticipantsList';
-import {ScreenPlayer} from '../call_widget/ScreenPlayer';
-import {getCallsClient} from '../../client/current';
-import {Rest} from '../../client/rest';
-import {closeRhs, rhsSelectedPostID, selectRhsPost} from '../../host';
+import {ChatButton} from './ChatButton';
+import {EmojiBar} from './EmojiBar';
+import {ParticipantsGrid} from './ParticipantsGrid';
+import {usePushToTalk} from './push_to_talk';
+import {ReactionStream} from './ReactionStream';
+import {RecordButton, useToggleRecording} from './RecordButton';
+import {Banners} from '../call_alerts/Banners';
+import {Notices} from '../call_alerts/Notices';
+import {useCallControls, useCallShortcuts} from '../call_controls/controls';
+import {LeaveButton} from '../call_controls/LeaveButton';
+import {LeaveMenu} from '../call_controls/LeaveMenu';
+import {MoreButton} from '../call_controls/MoreButton';
+import {MuteButton} from '../call_controls/MuteButton';
+import {ParticipantsButton} from '../call_controls/ParticipantsButton';
+import {ScreenShareButton} from '../call_controls/ScreenShareButton';
+import {SettingsMenu} from '../call_controls/SettingsMenu';
+import {ChannelIcon} from '../common/ChannelIcon';
+import {useCallDuration, useCallsClient} from '../common/hooks';
+import {CloseIcon, CollapseIcon, ExpandIcon, SmileIcon} from '../common/icons';
+import {RecordingBadge} from '../common/RecordingBadge';
+import {ScreenPlayer} from '../common/ScreenPlayer';
+import {ParticipantsList} from '../participants_list/ParticipantsList';
 import {isPopOutWindow} from '../../popout';
-import {showGenericError} from '../../state/actions';
-import type {StoreLike} from '../../state/store_like';
 import {shortcutLabel} from '../../shortcuts';
 import {action} from '../../state/reducer';
 import {
-    callInChannel,
-    callsConfig,
     callsState,
-    canHostControl,
     clientState,
-    currentUserId,
     displayName,
     getChannel,
-    hostIDInChannel,
     profiles,
     screenSharingSessionID,
     sessionsInChannel,
     type GlobalState,
 } from '../../state/selectors';
-import type {EmojiData} from '../../types';
-import {emojiFromUnified} from '../../utils/format';
-
-export const QUICK_EMOJIS: EmojiData[] = [
-    {name: '+1', unified: '1F44D', literal: '👍'},
-    {name: 'clap', unified: '1F44F', literal: '👏'},
-    {name: 'joy', unified: '1F602', literal: '😂'},
-    {name: 'heart', unified: '2764-FE0F', literal: '❤️'},
-    {name: 'tada', unified: '1F389', literal: '🎉'},
-];
-
-function EmojiBar({onClose, controls}: {onClose: () => void; controls: ReturnType<typeof useCallControls>}) {
-    const {formatMessage} = useIntl();
-    const ref = useRef<HTMLDivElement>(null);
-    useDismiss(ref, onClose, '#calls-popout-emoji-button');
-    return (
-        <div
-            id='calls-popout-emoji-bar'
-            ref={ref}
-            role='menu'
-            aria-label={formatMessage({id: 'calls.reactions.bar', defaultMessage: 'Reactions'})}
-        >
-            {controls.canRaiseHand && (
-                <button
-                    role='menuitem'
-                    data-testid={controls.handRaised ? 'lower-hand-button' : 'raise-hand-button'}
-                    aria-label={controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                        formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})}
-                    title={`${controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-                        formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'})} (${shortcutLabel('hand')})`}
-                    onClick={() => {
-                        controls.toggleHand();
-                        onClose();
-                    }}
-                ><HandIcon size={20}/></button>
-            )}
-            {QUICK_EMOJIS.map((e) => (
-                <button
-                    key={e.name}
-                    role='menuitem'
-                    aria-label={e.name}
-                    onClick={() => {
-                        getCallsClient()?.react(e);
-                        onClose();
-                    }}
-                >{e.literal}</button>
-            ))}
-        </div>
-    );
-}
-
-function ReactionStream({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const reactions = useSelector((s: GlobalState) => callsState(s).reactions[channelID]) || [];
-    const users = useSelector(profiles);
-    const me = useSelector(currentUserId);
-    return (
-        <div
-            className='calls-reaction-stream'
-            data-testid='calls-reaction-stream'
-        >
-            {reactions.slice(-10).map((r) => (
-                <div
-                    key={`${r.session_id}-${r.timestamp}`}
-                    className='calls-reaction-chip'
-                >
-                    {r.emoji.literal || emojiFromUnified(r.emoji.unified)}{' '}
-                    {r.user_id === me ? formatMessage({id: 'calls.reactions.you', defaultMessage: 'You'}) : displayName(users[r.user_id], r.user_id)}
-                </div>
-            ))}
-        </div>
-    );
-}
-
-function ParticipantsGrid({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const list = useSortedParticipants(channelID);
-    const users = useSelector(profiles);
-    const hostID = useSelector((s: GlobalState) => hostIDInChannel(s, channelID));
-    const mySessionID = useSelector((s: GlobalState) => clientState(s)?.sessionID || '');
-    const size = list.length <= 2 ? 156 : (list.length <= 6 ? 120 : (list.length <= 12 ? 96 : 72));
-    return (
-        <ul
-            className='calls-expanded-grid'
-            id='calls-expanded-view-participants-grid'
-            style={{listStyle: 'none', margin: 0, padding: 0}}
-        >
-            {list.map((s) => (
-                <li
-                    key={s.session_id}
-                    className='calls-tile'
-                    data-testid='calls-tile'
-                    data-session-id={s.session_id}
-                    data-user-id={s.user_id}
-                >
-                    <Avatar
-                        userID={s.user_id}
-                        size={size}
-                        speaking={s.voice}
-                    />
-                    <div className='calls-tile-badges'>
-                        {s.unmuted ? <span
-                            className='calls-icon-unmuted'
-                            role='img'
-                            aria-label={formatMessage({id: 'calls.participants.unmuted', defaultMessage: 'Unmuted'})}
-                        ><MicIcon/></span> : <span
-                            className='calls-icon-muted'
-                            role='img'
-                            aria-label={formatMessage({id: 'calls.participants.muted', defaultMessage: 'Muted'})}
-                        ><MicOffIcon/></span>}
-                        {s.raised_hand > 0 && <span
-                            className='calls-icon-hand'
-                            role='img'
-                            aria-label={formatMessage({id: 'calls.participants.hand', defaultMessage: 'Hand raised'})}
-                        ><HandIcon/></span>}
-                        {s.reaction && <span>{s.reaction.emoji.literal || emojiFromUnified(s.reaction.emoji.unified)}</span>}
-                    </div>
-                    <div>
-                        {displayName(users[s.user_id], s.user_id)}
-                        {s.session_id === mySessionID ? ` ${formatMessage({id: 'calls.participants.you', defaultMessage: '(you)'})}` : ''}
-                        {s.user_id === hostID && <span className='calls-host-badge'>{' '}{formatMessage({id: 'calls.participants.host', defaultMessage: 'HOST'})}</span>}
-                    </div>
-                </li>
-            ))}
-        </ul>
-    );
-}
-
-function ChatButton({channelID, popout}: {channelID: string; popout: boolean}) {
-    const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
-    const threadID = useSelector((s: GlobalState) => callInChannel(s, channelID)?.threadID || '');
-    const open = useSelector((s: GlobalState) => Boolean(threadID) && rhsSelectedPostID(s) === threadID);
-    const unread = useUnreadReplies(threadID, open);
-    if (!threadID || !window.ProductApi) {
-        return null;
-    }
-    const label = open ? formatMessage({id: 'calls.popout.hide_chat', defaultMessage: 'Hide chat'}) :
-        formatMessage({id: 'calls.popout.show_chat', defaultMessage: 'Show chat'});
-    return (
-        <button
-            id='calls-popout-chat-button'
-            className={`calls-btn${open ? ' calls-btn--active' : ''}`}
-            aria-label={unread > 0 && !open ? formatMessage({id: 'calls.popout.chat_unread', defaultMessage: '{label} ({count} new)'},
-                {label, count: unread}) : label}
-            aria-pressed={open}
-            title={label}
-            onClick={() => {
-                if (open) {
-                    closeRhs(store);
-                    return;
-                }
-                if (!popout) {
-                    // The in-page view covers the page: get out of the way of the right-hand side.
-                    store.dispatch(action('HIDE_EXPANDED_VIEW', {}));
-                }
-                selectRhsPost(store, threadID);
-            }}
-        >
-            <ChatIcon size={20}/>
-            {unread > 0 && !open && <span
-                className='calls-unread-dot'
-                data-testid='calls-popout-chat-unread'
-            >{unread}</span>}
-        </button>
-    );
-}
-
-/** Replies in the thread that arrived since the chat was last open (the host keeps posts in entities.posts). */
-function useUnreadReplies(threadID: string, open: boolean): number {
-    const count = useSelector((s: GlobalState) => {
-        const posts = (s.entities as unknown as {posts?: {posts: Record<string, {root_id: string}>}}).posts?.posts;
-        return posts ? Object.values(posts).filter((p) => p.root_id === threadID).length : 0;
-    });
-    const [seen, setSeen] = useState<number | null>(null);
-    useEffect(() => {
-        if (open || seen === null) {
-            setSeen(count);
-        }
-    }, [open, count, seen]);
-    return seen === null ? 0 : Math.max(0, count - seen);
-}
-
-/** Starts or stops the recording (host, recordings enabled); null when the user may not. */
-function useToggleRecording(channelID: string): (() => void) | null {
-    const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
-    const enabled = useSelector((s: GlobalState) => callsConfig(s).EnableRecordings);
-    const host = useSelector((s: GlobalState) => canHostControl(s, channelID));
-    const rec = useSelector((s: GlobalState) => callsState(s).recordings[channelID]);
-    const on = Boolean(rec && rec.init_at > rec.end_at);
-    return useMemo(() => {
-        if (!enabled || !host) {
-            return null;
-        }
-        return () => {
-            Rest.recording(channelID, on ? 'stop' : 'start').catch((err) => {
-                showGenericError(store, on ? formatMessage({id: 'calls.recording.stop', defaultMessage: 'Stop recording'}) :
-                    formatMessage({id: 'calls.recording.start', defaultMessage: 'Record call'}), (err as Error).message);
-            });
-        };
-    }, [enabled, host, on, channelID, store, formatMessage]);
-}
-
-function RecordButton({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const toggle = useToggleRecording(channelID);
-    const rec = useSelector((s: GlobalState) => callsState(s).recordings[channelID]);
-    if (!toggle) {
-        return null;
-    }
-    const on = Boolean(rec && rec.init_at > rec.end_at);
-    const label = on ? formatMessage({id: 'calls.recording.stop', defaultMessage: 'Stop recording'}) :
-        formatMessage({id: 'calls.recording.start', defaultMessage: 'Record call'});
-    return (
-        <button
-            id='calls-popout-record-button'
-            className={`calls-btn${on ? ' calls-btn--danger' : ''}`}
-            aria-label={label}
-            title={`${label} (${shortcutLabel('recording')})`}
-            onClick={toggle}
-        ><RecordIcon size={20}/></button>
-    );
-}
 
 export function ExpandedView({channelID, popout = false}: {channelID: string; popout?: boolean}) {
     const {formatMessage} = useIntl();
@@ -387,37 +165,21 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
                 role='toolbar'
                 aria-label={formatMessage({id: 'calls.expanded.controls', defaultMessage: 'Call controls'})}
             >
-                <button
-                    id='calls-popout-participants-button'
-                    className={`calls-btn${showRHS ? ' calls-btn--active' : ''}`}
-                    aria-controls='rhs-participant-list'
-                    aria-expanded={showRHS}
-                    aria-label={showRHS ? formatMessage({id: 'calls.widget.hide_participants', defaultMessage: 'Hide participants'}) :
-                        formatMessage({id: 'calls.widget.show_participants', defaultMessage: 'Show participants'})}
-                    title={`${showRHS ? formatMessage({id: 'calls.widget.hide_participants', defaultMessage: 'Hide participants'}) :
-                        formatMessage({id: 'calls.widget.show_participants', defaultMessage: 'Show participants'})} (${shortcutLabel('participants')})`}
-                    onClick={() => setShowRHS((v) => !v)}
-                ><PeopleIcon size={20}/><span>{count}</span></button>
-                <button
-                    id='calls-popout-mute-button'
-                    data-testid={controls.muted ? 'calls-popout-muted' : 'calls-popout-unmuted'}
-                    className={`calls-btn${controls.muted ? '' : ' calls-btn--on'}${controls.micUnavailable ? ' calls-btn--unavailable' : ''}`}
-                    aria-label={controls.muted ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})}
-                    title={micUnavailableText(controls.micUnavailable, formatMessage) || `${controls.muted ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-                        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'})} (${shortcutLabel('mute')})${popout ? ` · ${formatMessage({id: 'calls.popout.hold_space', defaultMessage: 'Or hold space bar'})}` : ''}`}
-                    onClick={controls.toggleMute}
-                >{controls.muted ? <MicOffIcon size={20}/> : <MicIcon size={20}/>}</button>
-                <button
-                    id='calls-popout-screenshare-button'
-                    className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
-                    disabled={!controls.sharing && !controls.canShare}
-                    aria-label={controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
-                    title={`${controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})} (${shortcutLabel('screen')})`}
-                    onClick={controls.toggleScreen}
-                ><ScreenIcon size={20}/></button>
+                <ParticipantsButton
+                    surface='calls-popout'
+                    open={showRHS}
+                    count={count}
+                    onToggle={() => setShowRHS((v) => !v)}
+                />
+                <MuteButton
+                    surface='calls-popout'
+                    controls={controls}
+                    pushToTalk={popout}
+                />
+                <ScreenShareButton
+                    surface='calls-popout'
+                    controls={controls}
+                />
                 <span style={{position: 'relative'}}>
                     <button
                         id='calls-popout-emoji-button'
@@ -439,30 +201,23 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
                     popout={popout}
                 />
                 <span style={{position: 'relative'}}>
-                    <button
-                        id='calls-popout-settings-button'
-                        className={`calls-btn${menu === 'settings' ? ' calls-btn--active' : ''}`}
-                        aria-controls='calls-popout-settings-menu'
-                        aria-expanded={menu === 'settings'}
-                        aria-haspopup='menu'
-                        aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-                        title={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-                        onClick={() => setMenu(menu === 'settings' ? null : 'settings')}
-                    ><DotsIcon size={20}/></button>
+                    <MoreButton
+                        surface='calls-popout'
+                        open={menu === 'settings'}
+                        onToggle={() => setMenu(menu === 'settings' ? null : 'settings')}
+                    />
                     {menu === 'settings' && <SettingsMenu
                         onClose={closeMenu}
                         controls={controls}
-                        prefix='calls-popout'
+                        surface='calls-popout'
                     />}
                 </span>
                 <span style={{position: 'relative'}}>
-                    <button
-                        id='calls-popout-leave-button'
-                        className='calls-btn calls-btn--danger'
-                        aria-label={formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})}
-                        title={`${formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})} (${shortcutLabel('leave')})`}
-                        onClick={() => (controls.leaveNeedsMenu ? setMenu(menu === 'leave' ? null : 'leave') : controls.leave())}
-                    ><LeaveIcon size={20}/></button>
+                    <LeaveButton
+                        surface='calls-popout'
+                        controls={controls}
+                        onToggleMenu={() => setMenu(menu === 'leave' ? null : 'leave')}
+                    />
                     {menu === 'leave' && <LeaveMenu
                         id='calls-popout-leave-menu'
                         onClose={closeMenu}
@@ -481,66 +236,6 @@ function toggleFullscreen(el: HTMLElement | null): void {
         return;
     }
     el?.requestFullscreen?.().catch(() => undefined);
-}
-
-/**
- * Push-to-talk in the pop-out: holding Space unmutes, releasing it (or leaving the window) mutes again. Ignored while
- * typing in a field, or while a button outside the call UI has focus (Space would press it).
- */
-function usePushToTalk(controls: ReturnType<typeof useCallControls>, enabled: boolean): void {
-    const held = useRef(false);
-    useEffect(() => {
-        if (!enabled) {
-            return undefined;
-        }
-        const typing = (e: KeyboardEvent) => {
-            const t = e.target as HTMLElement | null;
-            if (!t || t === document.body) {
-                return false;
-            }
-            if (t.closest?.('#calls-expanded-view') && t.tagName === 'BUTTON') {
-                return false;
-            }
-            return ['INPUT', 'SELECT', 'TEXTAREA', 'BUTTON'].includes(t.tagName) || t.isContentEditable;
-        };
-        const release = () => {
-            if (held.current) {
-                held.current = false;
-                const c = getCallsClient();
-                if (c && !c.isMuted) {
-                    c.mute().catch(() => undefined);
-                }
-            }
-        };
-        const onDown = (e: KeyboardEvent) => {
-            if (e.code !== 'Space' || e.ctrlKey || e.metaKey || e.altKey || e.shiftKey || typing(e)) {
-                return;
-            }
-            e.preventDefault();
-            if (e.repeat || held.current) {
-                return;
-            }
-            const c = getCallsClient();
-            if (c && c.isMuted) {
-                held.current = true;
-                (document.activeElement as HTMLElement | null)?.blur?.();
-                c.unmute().catch(() => undefined);
-            }
-        };
-        const onUp = (e: KeyboardEvent) => {
-            if (e.code === 'Space') {
-                release();
-            }
-        };
-        window.addEventListener('keydown', onDown);
-        window.addEventListener('keyup', onUp);
-        window.addEventListener('blur', release);
-        return () => {
-            window.removeEventListener('keydown', onDown);
-            window.removeEventListener('keyup', onUp);
-            window.removeEventListener('blur', release);
-        };
-    }, [enabled, controls]);
 }
 
 /** The global component: the in-page expanded view, used only when the browser blocked the pop-out window. */

@@ -3,19 +3,18 @@
 // for the call's state on this window's main websocket, and closes itself when the call it shows closes.
 import React, {useEffect, useState} from 'react';
 import {useIntl} from 'react-intl';
-import {useStore} from 'react-redux';
 
+import {useCallsStore} from '../common/hooks';
 import {ExpandedView} from './ExpandedView';
 import {listen, openerCallsClient} from '../../client/current';
 import {sendOnMainWebSocket} from '../../host';
 import {wsPrefix} from '../../manifest';
 import {popOutChannelID} from '../../popout';
 import {action} from '../../state/reducer';
-import type {StoreLike} from '../../state/store_like';
 
 export function PopOutRoute() {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const channelID = popOutChannelID(window.location.pathname);
     const [client] = useState(() => openerCallsClient());
     const inThisCall = Boolean(client && client.channelID === channelID);

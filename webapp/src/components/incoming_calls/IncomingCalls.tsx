@@ -3,15 +3,16 @@
 // the widget. Clicking a card's text opens the call's channel.
 import React from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
-import {useSelector, useStore} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {Avatar} from '../common/Avatar';
-import {navigateTo} from '../common/hooks';
+import {navigateTo, useCallsStore} from '../common/hooks';
 import {CloseIcon, PhoneIcon} from '../common/icons';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
 import {isPopOutWindow} from '../../popout';
-import {action, type IncomingCall} from '../../state/reducer';
+import {action} from '../../state/reducer';
+import type {IncomingCall} from '../../state/calls_state';
 import {dismissIncomingCall} from '../../state/ringing';
 import {callsState, channelURL, clientState, currentUserId, displayName, getChannel, profiles, type GlobalState} from '../../state/selectors';
 import type {StoreLike} from '../../state/store_like';
@@ -52,7 +53,7 @@ function goToChannel(store: StoreLike, call: IncomingCall): void {
 
 function FullCard({call}: {call: IncomingCall}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const {caller, others} = useCallText(call);
     return (
         <div
@@ -106,7 +107,7 @@ function FullCard({call}: {call: IncomingCall}) {
 
 function CondensedCard({call}: {call: IncomingCall}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const {caller, others} = useCallText(call);
     return (
         <div

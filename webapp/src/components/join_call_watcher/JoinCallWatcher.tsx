@@ -1,14 +1,14 @@
 // Joins the call of the channel a `?join_call=true` link opened (the links `/call link` posts).
 import {useEffect} from 'react';
-import {useSelector, useStore} from 'react-redux';
+import {useSelector} from 'react-redux';
 
+import {useCallsStore} from '../common/hooks';
 import {joinCall} from '../../call_flow';
 import {showGenericError} from '../../state/actions';
 import {callsState, currentChannelId, type GlobalState} from '../../state/selectors';
-import type {StoreLike} from '../../state/store_like';
 
 export function JoinCallWatcher() {
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const channelID = useSelector(currentChannelId);
     const loaded = useSelector((s: GlobalState) => callsState(s).loaded);
     useEffect(() => {

@@ -2,13 +2,14 @@
 // with a re-join link), the generic error modal (slash-command failures) and the switch-call modal.
 import React, {useCallback} from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
-import {useDispatch, useSelector, useStore} from 'react-redux';
+import {useDispatch, useSelector} from 'react-redux';
 
+import {useCallsStore} from '../common/hooks';
 import {Modal} from './Modal';
 import {connectCall, switchCall} from '../../call_flow';
-import {action, type CallErrorKind} from '../../state/reducer';
+import {action} from '../../state/reducer';
+import type {CallErrorKind} from '../../state/calls_state';
 import {callsState, clientState, getChannel, type GlobalState} from '../../state/selectors';
-import type {StoreLike} from '../../state/store_like';
 
 const TROUBLESHOOTING_URL = 'https://docs.mattermost.com/collaborate/make-calls.html';
 
@@ -74,7 +75,7 @@ function errorText(kind: CallErrorKind): {title: React.ReactNode; body: React.Re
 function CallErrorModal() {
     const {formatMessage} = useIntl();
     const dispatch = useDispatch();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const modal = useSelector((s: GlobalState) => callsState(s).callErrorModal);
     const close = useCallback(() => dispatch(action('HIDE_CALL_ERROR_MODAL', {})), [dispatch]);
     if (!modal) {
@@ -142,7 +143,7 @@ function GenericErrorModal() {
 function SwitchCallModal() {
     const {formatMessage} = useIntl();
     const dispatch = useDispatch();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const modal = useSelector((s: GlobalState) => callsState(s).switchCallModal);
     const client = useSelector(clientState);
     const from = useSelector((s: GlobalState) => getChannel(s, client?.channelID || ''));

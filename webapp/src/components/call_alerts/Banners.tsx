@@ -5,7 +5,8 @@ import {FormattedMessage, useIntl} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {CloseIcon} from '../common/icons';
-import {action, type AlertKind} from '../../state/reducer';
+import {action} from '../../state/reducer';
+import type {AlertKind} from '../../state/calls_state';
 import {callsState, type GlobalState} from '../../state/selectors';
 
 const order: AlertKind[] = ['missingAudioInput', 'missingAudioInputPermissions', 'missingScreenPermissions',

@@ -2,14 +2,14 @@
 // remove (with a confirmation), for the call's host or a system admin when HostControlsAllowed.
 import React, {useEffect, useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
-import {useSelector, useStore} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {DotsIcon} from '../common/icons';
+import {useCallsStore} from '../common/hooks';
 import {Rest} from '../../client/rest';
 import {showGenericError} from '../../state/actions';
 import {callsConfig, canHostControl, displayName, profiles, type GlobalState} from '../../state/selectors';
-import type {SessionUI} from '../../state/reducer';
-import type {StoreLike} from '../../state/store_like';
+import type {SessionUI} from '../../state/calls_state';
 
 export function useHostControlsAvailable(channelID: string): boolean {
     const allowed = useSelector((s: GlobalState) => callsConfig(s).HostControlsAllowed);
@@ -20,7 +20,7 @@ export function useHostControlsAvailable(channelID: string): boolean {
 export function HostControlsMenu({channelID, session, isHost, presenting}: {channelID: string; session: SessionUI;
     isHost: boolean; presenting: boolean}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const users = useSelector(profiles);
     const [open, setOpen] = useState(false);
     const [confirm, setConfirm] = useState(false);
@@ -146,7 +146,7 @@ export function HostControlsMenu({channelID, session, isHost, presenting}: {chan
 /** "Mute others" in the participants header, for hosts when someone else is unmuted. */
 export function MuteOthersButton({channelID, othersUnmuted}: {channelID: string; othersUnmuted: boolean}) {
     const {formatMessage} = useIntl();
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const available = useHostControlsAvailable(channelID);
     if (!available || !othersUnmuted) {
         return null;

@@ -1,11 +1,11 @@
 // The call controls shared by the widget and the expanded view: what each button does and whether it is available,
 // derived from the store and the live client, plus the keyboard shortcuts bound while a call UI is mounted.
 import {useCallback, useEffect} from 'react';
-import {useSelector, useStore} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {endCallForEveryone, leaveCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
-import {useCallsClient} from '../common/hooks';
+import {useCallsClient, useCallsStore} from '../common/hooks';
 import {captureScreen, shareAudioWithScreen} from '../../client/devices';
 import type {CallsClient} from '../../client/calls_client';
 import {isPopOutWindow} from '../../popout';
@@ -23,7 +23,17 @@ import {
     sessionsInChannel,
     type GlobalState,
 } from '../../state/selectors';
-import type {StoreLike} from '../../state/store_like';
+
+/**
+ * The call UI a control is drawn in, which is also the prefix of its element ids: the widget, or the expanded view
+ * (whose ids say "popout" both in the pop-out window and in the page).
+ */
+export type ControlsSurface = 'calls-widget' | 'calls-popout';
+
+/** The expanded view's toolbar has larger icons than the widget's bar. */
+export function controlIconSize(surface: ControlsSurface): number {
+    return surface === 'calls-widget' ? 16 : 20;
+}
 
 export interface CallControls {
     channelID: string;
@@ -71,7 +81,7 @@ function shareScreenFromPopOut(client: CallsClient, onError: () => void): void {
 }
 
 export function useCallControls(): CallControls {
-    const store = useStore() as unknown as StoreLike;
+    const store = useCallsStore();
     const client = useSelector(clientState);
     const channelID = client?.channelID || '';
     const me = useSelector(mySession);

@@ -16,7 +16,7 @@ import {
     clientState,
     type GlobalState,
 } from '../../state/selectors';
-import type {SessionUI} from '../../state/reducer';
+import type {SessionUI} from '../../state/calls_state';
 import {emojiFromUnified} from '../../utils/format';
 
 export function ParticipantRow({session, isMe, isHost, presenting, channelID = ''}: {session: SessionUI; isMe: boolean;

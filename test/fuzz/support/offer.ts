@@ -1,0 +1,28 @@
+// A real offer from a werift peer configured like the test clients (calls-dc, an audio and a video
+// transceiver, loopback candidates): the seed every SDP mutation starts from.
+import {RTCPeerConnection, RTCRtpCodecParameters, useAudioLevelIndication, useSdesMid} from 'werift';
+
+export async function realWeriftOffer(): Promise<{sdp: string; candidates: string[]}> {
+  const pc = new RTCPeerConnection({
+    iceServers: [], bundlePolicy: 'max-bundle', iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'],
+    codecs: {
+      audio: [new RTCRtpCodecParameters({mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111, parameters: 'minptime=10;useinbandfec=1'})],
+      video: [new RTCRtpCodecParameters({mimeType: 'video/VP8', clockRate: 90000, payloadType: 96})],
+    },
+    headerExtensions: {audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()]},
+  });
+  try {
+    pc.createDataChannel('calls-dc');
+    pc.addTransceiver('audio', {direction: 'sendrecv'});
+    pc.addTransceiver('video', {direction: 'sendrecv'});
+    for (const t of pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
+    await pc.setLocalDescription(await pc.createOffer());
+    const deadline = Date.now() + 5000;
+    while (pc.iceGatheringState !== 'complete' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    const sdp = pc.localDescription!.sdp;
+    const candidates = sdp.split('\r\n').filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
+    return {sdp, candidates};
+  } finally {
+    await pc.close();
+  }
+}
