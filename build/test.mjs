@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // What `npm test` runs, in order, stopping at the first failure: system packages → lock file in sync
-// (`npm ci` works) → typecheck → build →
+// (`npm ci` works) → typecheck → lint (eslint + prettier) → build →
 // one jest run per project (so a slow project cannot starve a fast one). One PostgreSQL server is started
 // beside the typecheck and shared by every jest run through MM_CALLS_TEST_PG_URL.
 //
 //   npm test                                  everything
 //   npm test -- server webapp                 only these jest projects (setup, typecheck, build still run)
-//   npm test -- --no-typecheck --no-build rtc skip steps while iterating
+//   npm test -- --no-typecheck --no-lint --no-build rtc   skip steps while iterating
 //   npm test -- cluster -- -t 'failover'      arguments after a second `--` go to jest
 
 import {spawn} from 'node:child_process';
@@ -31,14 +31,15 @@ function parseArgs(argv) {
   const sep = argv.indexOf('--');
   const ours = sep === -1 ? argv : argv.slice(0, sep);
   const jestArgs = sep === -1 ? [] : argv.slice(sep + 1);
-  const opts = {projects: [], typecheck: true, build: true, jestArgs};
+  const opts = {projects: [], typecheck: true, lint: true, build: true, jestArgs};
   for (const a of ours) {
     if (a === '--no-typecheck') opts.typecheck = false;
+    else if (a === '--no-lint') opts.lint = false;
     else if (a === '--no-build') opts.build = false;
     else if (PROJECTS.includes(a)) opts.projects.push(a);
     else {
       console.error(
-        `[test] unknown argument '${a}'. Usage: npm test -- [--no-typecheck] [--no-build] [${PROJECTS.join('|')} ...] [-- <jest args>]`,
+        `[test] unknown argument '${a}'. Usage: npm test -- [--no-typecheck] [--no-lint] [--no-build] [${PROJECTS.join('|')} ...] [-- <jest args>]`,
       );
       process.exit(2);
     }
@@ -99,6 +100,16 @@ async function typecheck() {
     }
   }
   return failures.length ? {ok: false, note: `errors in ${failures.join(', ')}`} : {ok: true, note: notes.join(', ')};
+}
+
+/** eslint (with the type-aware rules on the server) and prettier's check, as `npm run lint`. */
+async function lint() {
+  const eslint = await runChild(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], {capture: true});
+  if (!eslint.ok) console.error(`[test] eslint found problems:\n${eslint.output}`);
+  const prettier = await runChild(process.execPath, [path.join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '.'], {capture: true});
+  if (!prettier.ok) console.error(`[test] prettier: files not formatted (npm run format):\n${prettier.output}`);
+  const bad = [!eslint.ok && 'eslint', !prettier.ok && 'prettier'].filter(Boolean);
+  return bad.length ? {ok: false, note: `${bad.join(', ')}: see above`} : {ok: true, note: 'eslint, prettier'};
 }
 
 /** Whether a jest project has any test file, judged from its testMatch globs' fixed directory part. */
@@ -179,6 +190,9 @@ async function main() {
 
     if (opts.typecheck) await step('typecheck', typecheck);
     else summary.push({name: 'typecheck', ms: 0, status: 'skipped', note: '--no-typecheck'});
+
+    if (opts.lint) await step('lint', lint);
+    else summary.push({name: 'lint', ms: 0, status: 'skipped', note: '--no-lint'});
 
     if (pgStart) {
       const {ms, value, error} = await pgStart;

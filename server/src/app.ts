@@ -3,7 +3,7 @@
 // that needs a real server go through createApp.
 import fs from 'node:fs';
 import path from 'node:path';
-import type {FastifyInstance} from 'fastify';
+import type {FastifyInstance, FastifyReply} from 'fastify';
 import {registerPluginRoutes} from './api/routes';
 import type {RateLimitOptions} from './api/rate-limit';
 import {CallsPublisher} from './calls/publish';
@@ -245,7 +245,7 @@ function serveWebapp(http: FastifyInstance, dist: string): void {
   const index = path.join(standalone, 'index.html');
   serveDirectory(http, '/static/standalone/', standalone);
   serveDirectory(http, `/static/plugins/${PLUGIN_ID}/`, dist);
-  const spa = (reply: import('fastify').FastifyReply) => {
+  const spa = (reply: FastifyReply) => {
     if (!fs.existsSync(index)) {
       return reply.status(503).type('text/plain').send('The webapp is not built yet: run `npm run build`.');
     }

@@ -3,6 +3,7 @@
 // each one that reached a query was a 500 on PostgreSQL only. Input carrying either is refused where it
 // enters: the HTTP URL and JSON body, the websocket frame, and the JSON strings inside calls actions.
 
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this refuses
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** What the refusals say. */

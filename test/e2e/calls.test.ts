@@ -121,9 +121,9 @@ test('screen share from A plays with frames on B, in the widget and the expanded
 
 async function dumpAndThrow(e: unknown, a: UserPage, b: UserPage): Promise<never> {
     const dump = async (pg: typeof a.page) => pg.evaluate(async () => {
-        const pc = (window as any).callsClient.peerConnection as RTCPeerConnection;
-        const st: any[] = [];
-        (await pc.getStats()).forEach((s: any) => { if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp') st.push([s.type, s.kind, s.mid, s.packetsReceived, s.packetsSent, s.framesDecoded, s.framesEncoded, s.pliCount, s.firCount, s.nackCount, s.keyFramesEncoded]); });
+        const pc = (window as unknown as {callsClient: {peerConnection: RTCPeerConnection}}).callsClient.peerConnection;
+        const st: unknown[][] = [];
+        (await pc.getStats()).forEach((s: Record<string, unknown>) => { if (s.type === 'inbound-rtp' || s.type === 'outbound-rtp') st.push([s.type, s.kind, s.mid, s.packetsReceived, s.packetsSent, s.framesDecoded, s.framesEncoded, s.pliCount, s.firCount, s.nackCount, s.keyFramesEncoded]); });
         return {sdp: pc.remoteDescription?.sdp.split('\r\n').filter((l) => /^(m=|a=extmap|a=mid|a=msid|a=sendonly|a=recvonly|a=inactive|a=sendrecv)/.test(l)), st, sig: pc.signalingState, conn: pc.connectionState,
             v: Array.from(document.querySelectorAll('video')).map((v) => [v.id, v.paused, v.videoWidth, (v.srcObject as MediaStream | null)?.getTracks().map((t) => [t.id, t.readyState, t.muted])])};
     });

@@ -121,7 +121,7 @@ test('Settings › Calls: default microphone and speaker are used by the next ca
     await a.page.click('#user-settings-button');
     await a.page.click('#user-settings-modal [role=tab]:text-is("Calls")');
     await a.page.click('#calls-settings-audio-edit');
-    await a.page.waitForFunction(() => (document.getElementById('calls-settings-audioinput') as HTMLSelectElement | null)?.options.length! > 1);
+    await a.page.waitForFunction(() => ((document.getElementById('calls-settings-audioinput') as HTMLSelectElement | null)?.options.length ?? 0) > 1);
     const mic = await a.page.$eval('#calls-settings-audioinput', (el) => Array.from((el as HTMLSelectElement).options).map((o) => o.textContent)
         .find((t) => t && !t.startsWith('Default'))!);
     const speaker = await a.page.$eval('#calls-settings-audiooutput', (el) => Array.from((el as HTMLSelectElement).options).map((o) => o.textContent)

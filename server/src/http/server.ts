@@ -3,7 +3,7 @@
 // authentication helpers shared by the plugin API and the standalone platform routes.
 import type {Socket} from 'node:net';
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify';
-import {z} from 'zod';
+import type {z} from 'zod';
 import {AppError, badRequest, toAppError, unauthorized} from '../errors';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';

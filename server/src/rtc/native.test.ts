@@ -1,7 +1,7 @@
 // The native addon (server/native): its AES-GCM is OpenSSL's GCM byte for byte and rejects forgeries
 // without touching the datagram, and the batched sender delivers queued datagrams, sealed or not, in
 // order to a real UDP socket. `npm install` builds the addon; on Linux these tests require it.
-import {createCipheriv, createDecipheriv, randomBytes} from 'node:crypto';
+import {createCipheriv, randomBytes} from 'node:crypto';
 import {createSocket, type Socket} from 'node:dgram';
 import {Egress, ipv4Word} from './egress';
 import {configureRtcNative, NativeGcmKey, rtcNative, socketFd, type RtcNative} from './native';

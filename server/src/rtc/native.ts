@@ -26,6 +26,7 @@ let enabled: boolean | undefined;
 function load(): {addon: RtcNative | undefined; error: string | undefined} {
   if (!loaded) {
     try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon loads only through require
       loaded = {addon: require(ADDON) as RtcNative, error: undefined};
     } catch (err) {
       loaded = {addon: undefined, error: err instanceof Error ? err.message.split('\n')[0] : String(err)};

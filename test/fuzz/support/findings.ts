@@ -42,6 +42,7 @@ export class Findings {
 }
 
 export function shorten(s: string, max = 300): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
   const clean = s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return clean.length > max ? `${clean.slice(0, max)}… (${s.length} chars)` : clean;
 }
