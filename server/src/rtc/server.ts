@@ -7,15 +7,15 @@ import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
 import {noRtcMetrics, type RtcMetrics, type RtpCounters} from '../metrics';
 import {Call} from './call';
-import {newRtpCounters} from './forwarder';
-import type {HostCandidate} from './iceMux';
-import {discoverPublicAddresses, firstStunServer, localAddresses, overrideMappings, planHostCandidates} from './network';
+import {newRtpCounters} from './fastpath/forwarder';
+import type {HostCandidate} from './net/iceMux';
+import {discoverPublicAddresses, firstStunServer, localAddresses, overrideMappings, planHostCandidates} from './net/network';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions, type RtcTimeouts} from './options';
-import {Session} from './session';
-import {TcpMux} from './tcpMux';
-import {sessionTurnServers} from './turn';
+import {Session} from './session/session';
+import {TcpMux} from './net/tcpMux';
+import {sessionTurnServers} from './net/turn';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from './types';
-import {UdpMux} from './udpMux';
+import {UdpMux} from './net/udpMux';
 
 export interface RtcServerStats {
   calls: number;

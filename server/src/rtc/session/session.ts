@@ -9,27 +9,27 @@ import {
   type RTCRtpTransceiver,
   type RtpPacket,
 } from 'werift';
-import type {Clock} from '../clock';
-import type {AppError} from '../errors';
-import {TypedEmitter} from '../events';
-import {newId, randomString} from '../ids';
-import type {Logger} from '../log';
-import type {RtcMetrics, RtpCounters} from '../metrics';
-import {alignHeaderExtensionIds, isAv1, mediaConfig} from './codecs';
-import {routeKeyframeRequestsByMediaSsrc} from './weriftFixes';
-import {DCMessageError, DCMessageType, MAX_SDP_BYTES, decodeDCMessage, encodeDCMessage, type DCMessage, type MediaMap, type TrackType} from './dcMessage';
-import {DownstreamTrack, SenderReports, UpstreamTrack, mediaPacket, type ForwardingMode, type MediaPacket} from './forwarder';
-import {IceMuxBinding, type HostCandidate} from './iceMux';
-import {Ingress, type ReceiveStatistics} from './ingress';
-import type {RtcTimeouts} from './options';
+import type {Clock} from '../../clock';
+import type {AppError} from '../../errors';
+import {TypedEmitter} from '../../events';
+import {newId, randomString} from '../../ids';
+import type {Logger} from '../../log';
+import type {RtcMetrics, RtpCounters} from '../../metrics';
+import {alignHeaderExtensionIds, isAv1, mediaConfig} from '../media/codecs';
+import {routeKeyframeRequestsByMediaSsrc} from '../werift/fixes';
+import {DCMessageError, DCMessageType, MAX_SDP_BYTES, decodeDCMessage, encodeDCMessage, type DCMessage, type MediaMap, type TrackType} from '../dcMessage';
+import {DownstreamTrack, SenderReports, UpstreamTrack, mediaPacket, type ForwardingMode, type MediaPacket} from '../fastpath/forwarder';
+import {IceMuxBinding, type HostCandidate} from '../net/iceMux';
+import {Ingress, type ReceiveStatistics} from '../fastpath/ingress';
+import type {RtcTimeouts} from '../options';
 import {outgoingTrackId, type PublishedTrack} from './published';
-import {checkIceCandidate, checkSessionDescription, remoteMediaDirections, rtcError} from './sdpCheck';
-import {SignalingLock} from './signalingLock';
-import {PROFILE_AEAD_AES_128_GCM, sessionCipher, type SrtpContextKeys} from './srtpGcm';
-import {LayerSelector, initialLayer, type Layer} from './simulcast';
-import type {IceCandidate, RtcSignal, SessionConfig, SessionDescription} from './types';
-import {VoiceActivityDetector} from './vad';
-import type {ICEServerConfig} from '../config/types';
+import {checkIceCandidate, checkSessionDescription, remoteMediaDirections, rtcError} from '../media/sdpCheck';
+import {SignalingLock} from '../media/signalingLock';
+import {PROFILE_AEAD_AES_128_GCM, sessionCipher, type SrtpContextKeys} from '../fastpath/srtpGcm';
+import {LayerSelector, initialLayer, type Layer} from '../media/simulcast';
+import type {IceCandidate, RtcSignal, SessionConfig, SessionDescription} from '../types';
+import {VoiceActivityDetector} from '../media/vad';
+import type {ICEServerConfig} from '../../config/types';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 /** rtcd queues at most this many early candidates. */

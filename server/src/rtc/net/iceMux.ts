@@ -11,9 +11,9 @@ import {
   type Protocol,
   type RTCPeerConnection,
 } from 'werift';
-import type {Logger} from '../log';
-import {ipv4Word, type Egress} from './egress';
-import type {Ingress} from './ingress';
+import type {Logger} from '../../log';
+import {ipv4Word, type Egress} from '../fastpath/egress';
+import type {Ingress} from '../fastpath/ingress';
 import {bindingRequestUfrag, hasMessageIntegrity, isBindingRequest} from './stun';
 import type {TcpMuxEndpoint, TcpMuxListener} from './tcpMux';
 import type {Address, MuxEndpoint, UdpMuxSocket} from './udpMux';

@@ -20,11 +20,11 @@ import {
   type RTCDtlsTransport,
   type RTCRtpSender,
 } from 'werift';
-import type {Clock} from '../clock';
-import type {Logger} from '../log';
-import type {RtpCounters} from '../metrics';
-import {PacketSink, SinkRoute} from './iceMux';
-import {RateMonitor} from './simulcast';
+import type {Clock} from '../../clock';
+import type {Logger} from '../../log';
+import type {RtpCounters} from '../../metrics';
+import {PacketSink, SinkRoute} from '../net/iceMux';
+import {RateMonitor} from '../media/simulcast';
 import type {NativeGcmKey} from './native';
 import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SessionCipher, type SrtpContextKeys} from './srtpGcm';
 
