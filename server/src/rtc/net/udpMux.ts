@@ -6,9 +6,10 @@ import {isIP} from 'node:net';
 import type {Logger} from '../../log';
 import {Egress} from '../fastpath/egress';
 import {rtcNative, socketFd} from '../fastpath/native';
+import type {Address} from './address';
 import {bindingRequestUfrag} from './stun';
 
-export type Address = [host: string, port: number];
+export type {Address} from './address';
 
 /**
  * Socket buffers of the shared port. Every session's media arrives on this one socket, so the kernel's
