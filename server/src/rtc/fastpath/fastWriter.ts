@@ -5,10 +5,10 @@
 // With the native addon, audio (no NACK buffer) is written straight into the socket's send batch
 // (egress.ts) and sealed there.
 import {RtcpSenderInfo, RtcpSrPacket, RtpHeader, type RTCDtlsTransport, type RTCRtpSender} from 'werift';
-import {PacketSink, SinkRoute} from '../net/iceMux';
 import type {NativeGcmKey} from './native';
 import type {MediaPacket, RtpWriter} from './rtpWriter';
-import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SessionCipher, type SrtpContextKeys} from './srtpGcm';
+import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SessionCipher} from './srtpGcm';
+import {PacketSink, SinkRoute, localSrtpContext} from '../werift/internals';
 
 /** Encrypted packets kept per outgoing stream for NACK (power of two; rtcd's default is 256). */
 const NACK_BUFFER = 512;
@@ -178,7 +178,7 @@ export class FastWriter implements RtpWriter {
     } else if (!nack) {
       this.#ring = undefined;
     }
-    const context = srtp.localContext as unknown as SrtpContextKeys;
+    const context = localSrtpContext(dtls)!;
     const cipher: SessionCipher | undefined = context.profile === PROFILE_AEAD_AES_128_GCM ? sessionCipher(context) : undefined;
     this.#gcm = cipher ? new KeystreamAhead(cipher, this.#ssrc) : undefined;
     this.#nativeKey = cipher?.native;
@@ -189,7 +189,7 @@ export class FastWriter implements RtpWriter {
       this.#salt2 = cipher.salt2;
     }
     this.#cmHeader = this.#gcm ? undefined : new RtpHeader({payloadType: this.#payloadType, ssrc: this.#ssrc});
-    this.#sink = new PacketSink(dtls.iceTransport.connection);
+    this.#sink = new PacketSink(dtls);
     this.#srtp = srtp;
     return true;
   }

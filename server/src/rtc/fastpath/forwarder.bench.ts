@@ -10,6 +10,7 @@ import {mediaPacket, type ForwardingMode} from './forwarder';
 import {configureRtcNative, type RtcNativeMode} from './native';
 import {SfuServer} from '../server';
 import type {RtcSignal} from '../types';
+import {clearAgentStunServers} from '../werift/internals';
 
 const RECEIVERS = Number(process.argv[2] ?? 20);
 const PACKETS = Number(process.argv[3] ?? 2000);
@@ -37,7 +38,7 @@ async function peer(server: SfuServer, callID: string): Promise<{id: string; pc:
     if (c) server.send({sessionID: id, type: 'ice', data: {candidate: c.toJSON().candidate ?? '', sdpMid: '0', sdpMLineIndex: 0}});
   });
   const dc = pc.createDataChannel('calls-dc');
-  for (const t of pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
+  clearAgentStunServers(pc);
   await pc.setLocalDescription(await pc.createOffer());
   server.send({sessionID: id, type: 'sdp', data: {type: 'offer', sdp: pc.localDescription!.sdp}});
   while (dc.readyState !== 'open') await sleep(20);

@@ -6,21 +6,17 @@ import type {MediaStreamTrack, RTCRtpTransceiver, RtpPacket} from 'werift';
 import {randomString} from '../../ids';
 import type {TrackType} from '../dcMessage';
 import {UpstreamTrack, mediaPacket, type MediaPacket} from '../fastpath/forwarder';
-import type {Ingress, ReceiveStatistics} from '../fastpath/ingress';
-import {PROFILE_AEAD_AES_128_GCM, sessionCipher, type SrtpContextKeys} from '../fastpath/srtpGcm';
+import type {Ingress} from '../fastpath/ingress';
+import {PROFILE_AEAD_AES_128_GCM, sessionCipher} from '../fastpath/srtpGcm';
 import {isAv1} from '../media/codecs';
 import type {Layer} from '../media/simulcast';
 import {VoiceActivityDetector} from '../media/vad';
+import {receiveStatistics, remoteSrtpContext} from '../werift/internals';
 import type {SessionContext} from './context';
 import type {PublishedTrack} from './published';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 const EMPTY = Buffer.alloc(0);
-
-/** werift's remote SRTP context as the fast receive path reads it (werift 0.25.2). */
-interface RemoteSrtpContext extends SrtpContextKeys {
-  getSrtpSsrcState(ssrc: number): {rolloverCounter: number; lastSequenceNumber: number};
-}
 
 /** One incoming transceiver of this session. */
 interface Incoming {
@@ -188,13 +184,13 @@ export class IncomingTracks {
   /** Moves one incoming audio stream to the fast receive path (ingress.ts), when its SRTP is AES-GCM. */
   #takeOver(ingress: Ingress, inc: Incoming, ssrc: number, payloadType: number, up: UpstreamTrack, type: TrackType): void {
     const receiver = inc.transceiver.receiver;
-    const context = receiver.dtlsTransport.srtp?.remoteContext as unknown as RemoteSrtpContext | undefined;
-    if (!context || context.profile !== PROFILE_AEAD_AES_128_GCM || typeof context.getSrtpSsrcState !== 'function') return;
+    const context = remoteSrtpContext(receiver);
+    if (!context || context.profile !== PROFILE_AEAD_AES_128_GCM) return;
     const cipher = sessionCipher(context);
     ingress.bind(context, cipher);
     const state = context.getSrtpSsrcState(ssrc);
     const levelId = inc.transceiver.headerExtensions.find((e) => e.uri === AUDIO_LEVEL_URI)?.id;
-    const statistics = (receiver as unknown as {remoteStreams: Record<number, ReceiveStatistics | undefined>}).remoteStreams[ssrc];
+    const statistics = receiveStatistics(receiver, ssrc);
     // One packet object per stream, rewritten for each packet: forwarding is synchronous and keeps none.
     const pkt: MediaPacket = {payload: EMPTY, sequenceNumber: 0, timestamp: 0, marker: false, payloadType};
     ingress.add({

@@ -7,6 +7,7 @@ import {DownstreamTrack} from '../fastpath/forwarder';
 import {SenderReports} from '../fastpath/senderReports';
 import {LayerSelector, initialLayer, type Layer} from '../media/simulcast';
 import type {SessionContext} from './context';
+import {setSenderTrackId} from '../werift/internals';
 import {outgoingTrackId, type PublishedTrack} from './published';
 
 const LAYER_CHECK_INTERVAL_MS = 1000;
@@ -130,7 +131,7 @@ export class OutgoingTracks {
       }
     }
     const trackId = outgoingTrackId(track.type, track.senderSessionID);
-    (transceiver.sender as {trackId: string}).trackId = trackId;
+    setSenderTrackId(transceiver.sender, trackId);
     transceiver.sender.setStreams([stream]);
     const downstream = this.#idleDownstreams.get(transceiver) ?? new DownstreamTrack(transceiver.sender, deps.forwarding, logger);
     this.#idleDownstreams.delete(transceiver);

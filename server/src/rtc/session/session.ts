@@ -13,7 +13,7 @@ import {checkIceCandidate, checkSessionDescription, rtcError} from '../media/sdp
 import {SignalingLock} from '../media/signalingLock';
 import {IceMuxBinding} from '../net/iceMux';
 import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
-import {routeKeyframeRequestsByMediaSsrc} from '../werift/fixes';
+import {routeKeyframeRequestsByMediaSsrc, stopDtlsRetransmissions} from '../werift/internals';
 import type {SessionContext, SessionDeps, SessionEvents, Via} from './context';
 import {SessionDataChannel, type DCMetrics} from './dataChannel';
 import {IncomingTracks} from './incoming';
@@ -270,13 +270,3 @@ export class Session extends TypedEmitter<SessionEvents> {
   }
 }
 
-/**
- * werift's DTLS handshake retransmits a flight up to 10 times (about 33 s) and does not stop when the
- * transport closes; marking the handshake as past every flight ends those loops at their next wake-up.
- */
-export function stopDtlsRetransmissions(pc: RTCPeerConnection): void {
-  for (const t of pc.dtlsTransports) {
-    const context = t.dtls?.dtls;
-    if (context) context.flight = Number.MAX_SAFE_INTEGER;
-  }
-}
