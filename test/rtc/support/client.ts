@@ -23,7 +23,7 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import {DCMessageType, decodeDCMessage, encodeDCMessage, type DCMessage, type MediaMap, type TrackType} from '../../../server/src/rtc/dcMessage';
-import {stopDtlsRetransmissions} from '../../../server/src/rtc/session';
+import {stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../../../server/src/rtc/types';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
