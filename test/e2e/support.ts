@@ -10,6 +10,7 @@ import {chromium, type Browser, type BrowserContext, type Page} from 'playwright
 
 import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {startTestServer, type TestServer} from '../support/server';
+import {waitFor} from '../support/wait';
 
 export const CHROMIUM = process.env.MM_CALLS_CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(__dirname, 'artifacts');
@@ -170,16 +171,25 @@ export async function inboundAudioBytes(page: Page): Promise<number> {
 /** Waits until inbound audio on the page grows by at least minBytes. */
 export async function expectInboundAudioGrowing(page: Page, minBytes = 2000, timeout = 15000): Promise<void> {
     const start = await inboundAudioBytes(page);
-    const deadline = Date.now() + timeout;
     let now = start;
-    while (Date.now() < deadline) {
+    const grown = async () => {
         await page.waitForTimeout(500);
         now = await inboundAudioBytes(page);
-        if (now - start >= minBytes) {
-            return;
-        }
-    }
-    throw new Error(`inbound audio did not grow enough: ${start} → ${now} bytes in ${timeout} ms`);
+        return now - start >= minBytes;
+    };
+    await waitFor(grown, timeout, 'inbound audio to grow', 0).catch(() => {
+        throw new Error(`inbound audio did not grow enough: ${start} → ${now} bytes in ${timeout} ms`);
+    });
+}
+
+/** Inbound audio grows by 2 KB within some 1.5 s window (the peer connection may be replaced meanwhile). */
+export async function audioFlowing(p: UserPage, timeoutMs: number): Promise<void> {
+    const grew = async () => {
+        const s1 = await inboundAudioBytes(p.page);
+        await p.page.waitForTimeout(1500);
+        return (await inboundAudioBytes(p.page)) - s1 >= 2000;
+    };
+    await waitFor(grew, timeoutMs, `${p.user}: inbound audio`, 0);
 }
 
 /** Opens the pop-out from the widget; resolves with the pop-out's page once its expanded view is up. */

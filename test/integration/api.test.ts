@@ -1,8 +1,9 @@
 // The plugin HTTP API (reference §4.2) against a real server: shapes and values users depend on.
 import {createHmac} from 'node:crypto';
 import {api, login, type WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, type World} from '../support/fixtures';
+import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 

@@ -1,7 +1,8 @@
 // Per-session actions: what reaches the media layer and what every participant is told.
 import {type WsTestClient} from '../support/calls-client';
-import {callOf, seededWorld, sleep, type World} from '../support/fixtures';
+import {callOf, seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 

@@ -1,8 +1,9 @@
 // The call lifecycle over real websockets against a real server, on SQLite and on PostgreSQL.
 // Media is the recording double: these tests are about the call domain, not packets.
 import {api, CALLS, type WsTestClient} from '../support/calls-client';
-import {callOf, seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
+import {callOf, seededWorld, type World} from '../support/fixtures';
 import {engines, startTestServer, type TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -120,7 +121,7 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
     // Nobody leaves by themselves: after the grace the server closes the sessions and ends the call.
     await carol.waitFor('user_left', (e) => e.data.session_id === alice.connID, 5000);
     await carol.waitFor('user_left', (e) => e.data.session_id === bob.connID, 5000);
-    await waitUntil(async () => (await srv.app.store.calls.getActiveCallByChannel(ch)) === null);
+    await waitFor(async () => (await srv.app.store.calls.getActiveCallByChannel(ch)) === null);
   });
 
   test('a reconnect within the grace keeps the session; a drop past the grace removes it with user_left', async () => {

@@ -1,7 +1,8 @@
 // Host controls (reference §8.1) over the real API and websockets.
 import {api, type WsTestClient} from '../support/calls-client';
-import {callOf, seededWorld, sleep, type World} from '../support/fixtures';
+import {callOf, seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 const P = '/plugins/com.mattermost.calls';

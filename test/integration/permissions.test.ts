@@ -1,7 +1,8 @@
 // Who may start, join, read and end calls, and toggle them per channel, over the real server.
 import {api, login, WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
+import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -164,7 +165,7 @@ describe('permissions', () => {
     expect((await api(srv.url, w.users.admin.token, 'DELETE', `/api/v4/channels/${ch}`)).status).toBe(200);
     await Promise.all([alice, bob].map((c) => c.waitFor('call_end', (e) => e.data.channelID === ch)));
     // Not just told: the call is over on the server, without waiting for the clients to leave.
-    await waitUntil(async () => (await srv.app.calls.getActiveCall(ch)) === null, 3000, 'the call to end');
+    await waitFor(async () => (await srv.app.calls.getActiveCall(ch)) === null, 3000, 'the call to end');
   });
 
   test('only system admins read /env and /stats; everyone reads /config without secrets', async () => {

@@ -14,6 +14,7 @@ import {HeapInspector, type HeapFigures} from './inspector';
 import {Progress} from './progress';
 import {freeRtcPort, startServerProcess} from './serverProcess';
 import {login} from './setup';
+import {sleep} from '../support/wait';
 
 const CALLS = 'custom_com.mattermost.calls_';
 const P = '/plugins/com.mattermost.calls';
@@ -47,7 +48,6 @@ export interface AbuseResult {
   abuser: AbuseReport;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Legitimate users taking turns at the probe joins. */
 const LEGIT_USERS = 8;
 const MiB = 1024 * 1024;

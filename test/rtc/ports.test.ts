@@ -4,8 +4,8 @@ import type {Socket as UdpSocket} from 'node:dgram';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {waitFor} from './support/client';
 import {join, speech, startAudio, startServer} from './support/harness';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

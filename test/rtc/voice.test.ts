@@ -3,9 +3,9 @@
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {ReceivedTrack, TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
 import {join, speech, startAudio, startServer} from './support/harness';
 import {SrtpReplayCheck} from './support/srtpReplay';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

@@ -5,9 +5,10 @@ import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import type {WsTestClient} from '../support/calls-client';
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
-import {TestClient, waitFor} from './support/client';
+import {TestClient} from './support/client';
 import {speech, startAudio} from './support/harness';
 import {wsSignaling} from './support/wsSignaling';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

@@ -52,14 +52,3 @@ export async function seededWorld(srv: TestServer): Promise<World> {
 export function callOf(ev: {data: Record<string, unknown>}): {id: string; sessions: {session_id: string; user_id: string; unmuted: boolean; raised_hand: number; video: boolean}[]; host_id: string; owner_id: string; post_id: string; thread_id: string; start_at: number; screen_sharing_session_id: string} {
   return JSON.parse(String(ev.data.call));
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until the condition holds (or throws after timeoutMs). */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}

@@ -9,9 +9,10 @@ import {encode as msgpackEncode} from '@msgpack/msgpack';
 import type {MediaStreamTrack, RTCRtpTransceiver, RtpPacket} from 'werift';
 import WebSocket from 'ws';
 import type {RtcInbound, RtcSignal} from '../../../server/src/rtc/types';
-import {type ReceivedTrack, TestClient, type SignalingPort, waitFor} from '../../rtc/support/client';
+import {type ReceivedTrack, TestClient, type SignalingPort} from '../../rtc/support/client';
 import {SrtpReplayCheck} from '../../rtc/support/srtpReplay';
 import {speech, startAudio} from '../../rtc/support/harness';
+import {waitFor} from '../../support/wait';
 
 export const CALLS = 'custom_com.mattermost.calls_';
 
