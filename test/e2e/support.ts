@@ -56,6 +56,40 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
     });
 }
 
+/**
+ * A test file's browser setup: one Chromium for the file, a fresh server per test (started by users()),
+ * and every page and the server closed after each test.
+ */
+export function useBrowserPerTest(): {browser: Browser; server: TestServer | null; pages: UserPage[];
+    users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]>;} {
+    const ctx = {
+        browser: undefined as unknown as Browser,
+        server: null as TestServer | null,
+        pages: [] as UserPage[],
+        async users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]> {
+            const server = await startServer(env);
+            ctx.server = server;
+            const list = await Promise.all(names.map((n) => loginPage(ctx.browser, server.url, n)));
+            ctx.pages.push(...list);
+            return list;
+        },
+    };
+    beforeAll(async () => {
+        ensureWebappBuilt();
+        ctx.browser = await launchBrowser();
+    });
+    afterAll(async () => {
+        await ctx.browser?.close();
+    });
+    afterEach(async () => {
+        await closeAll(ctx.pages);
+        ctx.pages = [];
+        await ctx.server?.stop();
+        ctx.server = null;
+    });
+    return ctx;
+}
+
 /** A TCP proxy in front of the server's HTTP port: cut() drops every connection and refuses new ones until restore(). */
 export class CuttableProxy {
     readonly #server: net.Server;

@@ -4,8 +4,8 @@ import {deflateSync} from 'node:zlib';
 import {encode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import {api, CALLS, type WsTestClient} from '../support/calls-client';
-import {seededWorld, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {type World, useSeededServer} from '../support/fixtures';
+import type {TestServer} from '../support/server';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
@@ -19,19 +19,11 @@ describe('bad input', () => {
   let alice: WsTestClient;
   let bob: WsTestClient;
 
-  beforeAll(async () => {
-    srv = await startTestServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}});
-    w = await seededWorld(srv);
+  useSeededServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}}, async (s, world) => {
+    srv = s;
+    w = world;
     ch = await w.newChannel(['alice', 'bob', 'carol']);
-    alice = await w.connect('alice');
-    bob = await w.connect('bob');
-    await alice.join(ch);
-    await bob.join(ch);
-  });
-  afterAll(async () => {
-    await alice.close();
-    await bob.close();
-    await srv.stop();
+    [alice, bob] = await w.joinAll(ch, 'alice', 'bob');
   });
 
   /** The call still works for both: a state change by bob reaches alice. */
