@@ -7,8 +7,8 @@ import {newId} from '../../server/src/ids';
 import type {ForwardingMode} from '../../server/src/rtc/fastpath/forwarder';
 import type {RtcNativeMode} from '../../server/src/rtc/fastpath/native';
 import type {TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
 import {join, startServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
