@@ -8,7 +8,7 @@ import type {Duplex} from 'node:stream';
 import {decode as msgpackDecode} from '@msgpack/msgpack';
 import {type RawData, WebSocket, WebSocketServer} from 'ws';
 import {UserRateLimiter} from '../api/rate-limit';
-import {CALLS_ACTIONS} from '../calls/actions';
+import {CALLS_ACTIONS, CALLS_PREFIX} from '../protocol';
 import {newId} from '../ids';
 import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
 import type {Logger} from '../log';
@@ -48,7 +48,6 @@ const AUTH_TIMEOUT_MS = 10_000;
 const AUTH_RECHECK_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
-const CALLS_PREFIX = 'custom_com.mattermost.calls_';
 const DEFAULT_RATE = {perSecond: 10, burst: 100};
 const KNOWN_ACTIONS = new Set(['authentication_challenge', 'ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids',
   ...[...CALLS_ACTIONS].map((a) => CALLS_PREFIX + a)]);

@@ -2,7 +2,8 @@
 // connection id, signal filtering by connID), the RTC peer, the microphone (joins muted; the first unmute adds the
 // track), remote audio playback, screen sharing and device switching. window.callsClient holds the live one.
 
-import {compressSDP} from './sdp';
+import {actionName, eventName} from '@calls/protocol';
+
 import {
     audioConstraints,
     captureScreen,
@@ -21,7 +22,7 @@ import {RTCMonitor} from './rtc_monitor';
 import {saveLastStats, summarizeStats} from './rtc_stats';
 import {ERR_RTC_TIMEOUT, RTCPeer, type RemoteTrackInfo, type RTCPeerConfig} from './rtc_peer';
 import {WebSocketClient, WebSocketReconnectTimeoutError, type WebSocketCtor} from './websocket';
-import {wsPrefix} from '../manifest';
+import {compressSDP} from './wire';
 import type {CallErrorKind} from '../state/calls_state';
 import {Emitter} from '../utils/emitter';
 import type {EmojiData, WebSocketMessage} from '../types';
@@ -84,8 +85,6 @@ export type ClientEvents = {
     rtcUnavailable: [string];
     wsReconnected: [];
 };
-
-const ev = (name: string) => `${wsPrefix}${name}`;
 
 export class CallsClient extends Emitter<ClientEvents> {
     readonly channelID: string;
@@ -271,7 +270,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         this.#ws = ws;
         ws.on('open', ({originalConnID, prevConnID, reconnected}) => {
             if (!reconnected) {
-                ws.send(ev('join'), {
+                ws.send(actionName('join'), {
                     channelID: this.channelID,
                     title: this.#opts.title || undefined,
                     threadID: this.#opts.threadID || undefined,
@@ -280,9 +279,9 @@ export class CallsClient extends Emitter<ClientEvents> {
                 });
                 return;
             }
-            ws.send(ev('reconnect'), {channelID: this.channelID, originalConnID, prevConnID});
+            ws.send(actionName('reconnect'), {channelID: this.channelID, originalConnID, prevConnID});
             // Events may have been missed while offline: ask for a fresh snapshot of the call.
-            ws.send(ev('call_state'), {channelID: this.channelID});
+            ws.send(actionName('call_state'), {channelID: this.channelID});
             this.emit('wsReconnected');
         });
         ws.on('event', (msg) => this.#onWSEvent(msg));
@@ -301,20 +300,20 @@ export class CallsClient extends Emitter<ClientEvents> {
 
     #onWSEvent(msg: WebSocketMessage): void {
         switch (msg.event) {
-        case ev('join'):
+        case eventName('join'):
             if (this.#isMine(msg) && !this.#peer) {
                 this.#sessionID = this.#ws?.originalConnID || '';
                 this.emit('joined', this.#sessionID);
                 this.#startPeer();
             }
             break;
-        case ev('error'):
+        case eventName('error'):
             if (this.#isMine(msg)) {
                 const text = String((msg.data as {data?: string}).data || 'join failed');
                 this.disconnect(new CallsClientError('join', text));
             }
             break;
-        case ev('signal'):
+        case eventName('signal'):
             if (this.#isMine(msg) && this.#peer) {
                 try {
                     this.#peer.signal(JSON.parse(String((msg.data as {data?: string}).data)));
@@ -323,10 +322,10 @@ export class CallsClient extends Emitter<ClientEvents> {
                 }
             }
             break;
-        case ev('call_state'):
+        case eventName('call_state'):
             this.emit('wsEvent', msg);
             break;
-        case ev('rtc_reconnect'): {
+        case eventName('rtc_reconnect'): {
             const d = msg.data as {session_id?: string; channelID?: string; reason?: string};
             if (d.session_id && d.session_id === this.#sessionID &&
                 (!d.channelID || d.channelID === this.channelID)) {
@@ -334,7 +333,7 @@ export class CallsClient extends Emitter<ClientEvents> {
             }
             break;
         }
-        case ev('rtc_unavailable'): {
+        case eventName('rtc_unavailable'): {
             const d = msg.data as {session_id?: string; channelID?: string; reason?: string};
             if (d.session_id && d.session_id === this.#sessionID &&
                 (!d.channelID || d.channelID === this.channelID)) {
@@ -415,9 +414,9 @@ export class CallsClient extends Emitter<ClientEvents> {
         };
         const peer = this.#opts.createPeer ? this.#opts.createPeer(cfg) : new RTCPeer(cfg);
         this.#peer = peer;
-        peer.on('offer', (sdp) => this.#ws?.send(ev('sdp'), {data: compressSDP(sdp)}, true));
-        peer.on('answer', (sdp) => this.#ws?.send(ev('sdp'), {data: compressSDP(sdp)}, true));
-        peer.on('candidate', (c) => this.#ws?.send(ev('ice'), {data: JSON.stringify(c)}));
+        peer.on('offer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
+        peer.on('answer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
+        peer.on('candidate', (c) => this.#ws?.send(actionName('ice'), {data: JSON.stringify(c)}));
         peer.on('track', (track, stream, info) => this.#onRemoteTrack(track, stream, info));
         peer.on('connect', () => {
             this.#connected = true;
@@ -527,7 +526,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         this.#audioTrack.enabled = true;
         this.#muted = false;
         this.#monitor?.clearCache();
-        this.#ws?.send(ev('unmute'));
+        this.#ws?.send(actionName('unmute'));
         this.emit('unmute');
         if (!this.#peer || !this.#connected) {
             return;
@@ -547,7 +546,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         if (this.#audioTrack) {
             this.#audioTrack.enabled = false;
         }
-        this.#ws?.send(ev('mute'));
+        this.#ws?.send(actionName('mute'));
         this.emit('mute');
         if (this.#peer && this.#micAdded && this.#audioTrack) {
             await this.#peer.replaceTrack(this.#audioTrack, null).catch((err) => this.#log.warn('mute failed', err));
@@ -556,18 +555,18 @@ export class CallsClient extends Emitter<ClientEvents> {
 
     raiseHand(): void {
         this.#handRaised = true;
-        this.#ws?.send(ev('raise_hand'));
+        this.#ws?.send(actionName('raise_hand'));
         this.emit('raise_hand');
     }
 
     lowerHand(): void {
         this.#handRaised = false;
-        this.#ws?.send(ev('unraise_hand'));
+        this.#ws?.send(actionName('unraise_hand'));
         this.emit('lower_hand');
     }
 
     react(emoji: EmojiData): void {
-        this.#ws?.send(ev('react'), {data: JSON.stringify(emoji)});
+        this.#ws?.send(actionName('react'), {data: JSON.stringify(emoji)});
     }
 
     /**
@@ -596,7 +595,7 @@ export class CallsClient extends Emitter<ClientEvents> {
             this.stopScreenShare().catch(() => undefined);
         });
         // screen_on first, so the SFU classifies the incoming stream as the screen.
-        this.#ws?.send(ev('screen_on'), {data: JSON.stringify({screenStreamID: stream.id})});
+        this.#ws?.send(actionName('screen_on'), {data: JSON.stringify({screenStreamID: stream.id})});
         this.emit('localScreenStream', stream);
         await this.#peer.addScreenStream(stream, this.#opts.simulcast ? SIMULCAST_SCREEN_ENCODINGS : SCREEN_ENCODINGS);
     }
@@ -612,7 +611,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         this.emit('localScreenStream', null);
         if (this.#peer && !this.#closed) {
             await this.#peer.removeTracks(tracks).catch((err) => this.#log.warn('removing screen failed', err));
-            this.#ws?.send(ev('screen_off'));
+            this.#ws?.send(actionName('screen_off'));
         }
     }
 
@@ -720,7 +719,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         }
         this.#audioElements.clear();
         if (this.#ws) {
-            this.#ws.send(ev('leave'));
+            this.#ws.send(actionName('leave'));
             this.#ws.close();
             this.#ws = null;
         }
