@@ -51,7 +51,7 @@ type PeerEvents = {
     rtt: [number];
 };
 
-type SignalData =
+export type SignalData =
     | {type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string}
     | {type: 'candidate'; candidate: RTCIceCandidateInit};
 
