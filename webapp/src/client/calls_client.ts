@@ -1,20 +1,15 @@
 // One call connection (reference webapp.md §4.1): its own websocket (call_socket.ts: join, reconnect with the
 // original connection id, signal filtering by connID), the RTC peer and its recovery (rtc_reconnect/unavailable),
 // mute (joins muted; the first unmute adds the microphone track; the devices are call_audio.ts's), hands, reactions
-// and screen sharing. window.callsClient holds the live one.
+// and screen sharing (call_screen.ts). window.callsClient holds the live one.
 
 import {actionName} from '@calls/protocol';
 
 import {CallAudio, type AudioErrorKind} from './call_audio';
-import {CallsClientError, PEER_RECOVERY_MS, type CallsClientOptions, type ClientEvents} from './calls_client_types';
+import {ScreenShare} from './call_screen';
 import {connectCallSocket} from './call_socket';
-import {
-    captureScreen,
-    SCREEN_ENCODINGS,
-    shareAudioWithScreen,
-    SIMULCAST_SCREEN_ENCODINGS,
-    type DeviceLists,
-} from './devices';
+import {CallsClientError, PEER_RECOVERY_MS, type CallsClientOptions, type ClientEvents} from './calls_client_types';
+import type {DeviceLists} from './devices';
 import {RTCMonitor} from './rtc_monitor';
 import {saveLastStats, summarizeStats} from './rtc_stats';
 import {ERR_RTC_TIMEOUT, RTCPeer, type RemoteTrackInfo, type RTCPeerConfig, type SignalData} from './rtc_peer';
@@ -36,7 +31,7 @@ export class CallsClient extends Emitter<ClientEvents> {
     #micAdded = false;
     #muted = true;
     #handRaised = false;
-    #screenStream: MediaStream | null = null;
+    readonly #screen: ScreenShare;
     #remoteScreenStream: MediaStream | null = null;
     #closed = false;
     #connected = false;
@@ -69,6 +64,15 @@ export class CallsClient extends Emitter<ClientEvents> {
         this.#audio.on('devicefallback', (kind, label) => this.emit('devicefallback', kind, label));
         this.#audio.on('audioError', (kind) => this.emit('audioError', kind));
         this.#audio.on('initaudio', () => this.emit('initaudio'));
+        this.#screen = new ScreenShare({
+            log: this.#log,
+            simulcast: opts.simulcast,
+            isClosed: () => this.#closed,
+            peer: () => this.#peer,
+            send: (action, data) => this.#ws?.send(actionName(action), data),
+        });
+        this.#screen.on('localScreenStream', (s) => this.emit('localScreenStream', s));
+        this.#screen.on('screenError', () => this.emit('screenError'));
     }
 
     get sessionID(): string {
@@ -113,7 +117,7 @@ export class CallsClient extends Emitter<ClientEvents> {
     }
 
     get localScreenStream(): MediaStream | null {
-        return this.#screenStream;
+        return this.#screen.stream;
     }
 
     get remoteScreenStream(): MediaStream | null {
@@ -275,11 +279,7 @@ export class CallsClient extends Emitter<ClientEvents> {
                 // The user unmuted before the connection was up (or the connection was made again).
                 this.#addMic().catch((err) => this.#log.warn('adding microphone failed', err));
             }
-            if (this.#screenStream && !peer.hasSenderFor(this.#screenStream.getVideoTracks()[0])) {
-                // A new connection after rtc_reconnect: the share goes on, with the same stream id.
-                peer.addScreenStream(this.#screenStream, this.#opts.simulcast ? SIMULCAST_SCREEN_ENCODINGS : SCREEN_ENCODINGS)
-                    .catch((err) => this.#log.warn('re-adding screen failed', err));
-            }
+            this.#screen.carryOver(peer);
         });
         peer.on('close', (err) => {
             if (this.#closed || this.#peer !== peer) {
@@ -390,50 +390,13 @@ export class CallsClient extends Emitter<ClientEvents> {
         this.#ws?.send(actionName('react'), {data: JSON.stringify(emoji)});
     }
 
-    /**
-     * Shares the screen. The pop-out captures in its own window (the capture needs that window's user gesture) and
-     * passes the stream; otherwise the client captures.
-     */
+    /** Shares the screen (the pop-out passes its own capture). */
     async shareScreen(captured?: MediaStream): Promise<void> {
-        if (this.#closed || this.#screenStream || !this.#peer) {
-            captured?.getTracks().forEach((t) => t.stop());
-            return;
-        }
-        let stream: MediaStream;
-        try {
-            stream = captured ?? await captureScreen(shareAudioWithScreen());
-        } catch (err) {
-            this.#log.warn('screen capture failed', err);
-            this.emit('screenError');
-            return;
-        }
-        if (this.#closed) {
-            stream.getTracks().forEach((t) => t.stop());
-            return;
-        }
-        this.#screenStream = stream;
-        stream.getVideoTracks()[0]?.addEventListener('ended', () => {
-            this.stopScreenShare().catch(() => undefined);
-        });
-        // screen_on first, so the SFU classifies the incoming stream as the screen.
-        this.#ws?.send(actionName('screen_on'), {data: JSON.stringify({screenStreamID: stream.id})});
-        this.emit('localScreenStream', stream);
-        await this.#peer.addScreenStream(stream, this.#opts.simulcast ? SIMULCAST_SCREEN_ENCODINGS : SCREEN_ENCODINGS);
+        await this.#screen.start(captured);
     }
 
     async stopScreenShare(): Promise<void> {
-        const stream = this.#screenStream;
-        if (!stream) {
-            return;
-        }
-        this.#screenStream = null;
-        const tracks = stream.getTracks();
-        tracks.forEach((t) => t.stop());
-        this.emit('localScreenStream', null);
-        if (this.#peer && !this.#closed) {
-            await this.#peer.removeTracks(tracks).catch((err) => this.#log.warn('removing screen failed', err));
-            this.#ws?.send(actionName('screen_off'));
-        }
+        await this.#screen.stop();
     }
 
     /** Switches the microphone; the new track replaces the old one in place when unmuted. */
@@ -471,8 +434,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         this.#peer?.destroy();
         this.#peer = null;
         this.#audio.release();
-        this.#screenStream?.getTracks().forEach((t) => t.stop());
-        this.#screenStream = null;
+        this.#screen.release();
         if (this.#ws) {
             this.#ws.send(actionName('leave'));
             this.#ws.close();
