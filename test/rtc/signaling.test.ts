@@ -5,7 +5,7 @@
 import {MediaStream, MediaStreamTrack} from 'werift';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import {DCMessageType} from '../../server/src/rtc/dcMessage';
+import {DCMessageType} from '@calls/protocol';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import type {TestClient} from './support/client';
 import {join, silence, speech, startAudio, startServer} from './support/harness';

@@ -6,10 +6,12 @@ import {EventEmitter} from 'node:events';
 import {encode as msgpackEncode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import type {RtcInbound, RtcSignal} from '../../server/src/rtc/types';
-import {compressSDP} from '../../webapp/src/client/sdp';
+import {CALLS_PREFIX, packSDP} from '../../server/src/protocol';
+import {nodeZlib} from '../../server/src/protocol-node';
 import type {SignalingPort} from '../rtc/support/client';
 
-export const CALLS = 'custom_com.mattermost.calls_';
+/** The calls action/event prefix (the protocol's). */
+export const CALLS = CALLS_PREFIX;
 
 export interface ServerEvent {
   event: string;
@@ -153,7 +155,7 @@ export class CallsSocket extends EventEmitter {
   }
 
   sendSDP(desc: {type: string; sdp: string}): void {
-    this.sendBinary('sdp', {data: compressSDP(desc as RTCSessionDescriptionInit)});
+    this.sendBinary('sdp', {data: packSDP(desc as {type: string; sdp?: string}, nodeZlib)});
   }
 
   /** Joins a call; resolves on this connection's join ack, rejects with the error event's text or when the socket closes. */

@@ -3,7 +3,8 @@
 import {createHmac} from 'node:crypto';
 import {deflateSync} from 'node:zlib';
 import {encode} from '@msgpack/msgpack';
-import {DCMessageType, decodeDCMessage, encodeDCMessage} from './dcMessage';
+import {DCMessageType} from '../protocol';
+import {decodeDCMessage, encodeDCMessage} from '../protocol-node';
 import {overrideMappings, parseIceUrl} from './net/network';
 import {checkIceCandidate, checkSessionDescription, remoteMediaDirections} from './media/sdpCheck';
 import {SignalingLock} from './media/signalingLock';

@@ -22,7 +22,8 @@ import {
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
-import {DCMessageType, decodeDCMessage, encodeDCMessage, type DCMessage, type MediaMap, type TrackType} from '../../../server/src/rtc/dcMessage';
+import {DCMessageType, type DCMessage, type MediaMap, type TrackType} from '@calls/protocol';
+import {decodeDCMessage, encodeDCMessage} from '../../../server/src/protocol-node';
 import {stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../../../server/src/rtc/types';
 import {sleep, waitFor, withTimeout} from '../../support/wait';

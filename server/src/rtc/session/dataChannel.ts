@@ -1,7 +1,8 @@
 // The session's end of calls-dc (reference §3.4): keep-alives, the client's signaling lock requests,
 // SDP over the channel, the client's connection metrics, and hostile input refused without a crash.
 import type {RTCDataChannel} from 'werift';
-import {DCMessageError, DCMessageType, decodeDCMessage, encodeDCMessage, type DCMessage} from '../dcMessage';
+import {DCMessageError, DCMessageType, type DCMessage} from '../../protocol';
+import {decodeDCMessage, encodeDCMessage} from '../../protocol-node';
 import {rtcError} from '../media/sdpCheck';
 import type {SignalingLock} from '../media/signalingLock';
 import type {SessionDescription} from '../types';

@@ -4,7 +4,7 @@
 // voice activity. Muting pauses the voice track at the source.
 import type {MediaStreamTrack, RTCRtpTransceiver, RtpPacket} from 'werift';
 import {randomString} from '../../ids';
-import type {TrackType} from '../dcMessage';
+import type {TrackType} from '../../protocol';
 import {UpstreamTrack, mediaPacket, type MediaPacket} from '../fastpath/forwarder';
 import type {Ingress} from '../fastpath/ingress';
 import {PROFILE_AEAD_AES_128_GCM, sessionCipher} from '../fastpath/srtpGcm';

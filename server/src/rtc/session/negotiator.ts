@@ -2,7 +2,7 @@
 // the tracks it sends change, under the signaling lock, with the MediaMap sent just before; a client
 // offer that collides with ours is dropped (the server is impolite); an offer that is not answered is
 // rolled back and made again; operations run one at a time.
-import {DCMessageType} from '../dcMessage';
+import {DCMessageType} from '../../protocol';
 import {alignHeaderExtensionIds} from '../media/codecs';
 import {remoteMediaDirections, rtcError} from '../media/sdpCheck';
 import type {SignalingLock} from '../media/signalingLock';

@@ -2,7 +2,7 @@
 // reused for later tracks so the SDP does not grow forever, simulcast layer choice from the receiver's
 // bandwidth estimate, and the MediaMap that tells the client which mid carries whose track.
 import {MediaStream, type RTCRtpTransceiver} from 'werift';
-import type {MediaMap, TrackType} from '../dcMessage';
+import type {MediaMap, TrackType} from '../../protocol';
 import {DownstreamTrack} from '../fastpath/forwarder';
 import {SenderReports} from '../fastpath/senderReports';
 import {LayerSelector, initialLayer, type Layer} from '../media/simulcast';

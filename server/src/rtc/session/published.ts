@@ -1,7 +1,7 @@
 // What a session publishes: one incoming media (voice, screen, screen-audio or camera video) with its
 // forwarding sources, one per simulcast layer.
 import {randomString} from '../../ids';
-import type {TrackType} from '../dcMessage';
+import type {TrackType} from '../../protocol';
 import type {UpstreamTrack} from '../fastpath/forwarder';
 import type {Layer} from '../media/simulcast';
 

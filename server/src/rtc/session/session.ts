@@ -6,7 +6,7 @@ import type {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import {newId, randomString} from '../../ids';
 import type {Logger} from '../../log';
-import {MAX_SDP_BYTES, type TrackType} from '../dcMessage';
+import {MAX_SDP_BYTES, type TrackType} from '../../protocol';
 import {Ingress} from '../fastpath/ingress';
 import {alignHeaderExtensionIds, mediaConfig} from '../media/codecs';
 import {checkIceCandidate, checkSessionDescription, rtcError} from '../media/sdpCheck';
