@@ -1,6 +1,8 @@
 // Jest projects: one per area, so `npm test` can run them in order and each picks its environment.
 const swc = ['@swc/jest', {jsc: {target: 'es2022', parser: {syntax: 'typescript', tsx: true}, transform: {react: {runtime: 'automatic'}}}, module: {type: 'commonjs'}}];
-const base = {transform: {'^.+\\.(t|j)sx?$': swc}, moduleFileExtensions: ['ts', 'tsx', 'js', 'json']};
+// @calls/protocol is server/src/protocol, shared by the server, the webapp and the tests (as in the tsconfigs and build.mjs).
+const base = {transform: {'^.+\\.(t|j)sx?$': swc}, moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
+  moduleNameMapper: {'^@calls/protocol$': '<rootDir>/server/src/protocol/index.ts'}};
 
 module.exports = {
   // One PostgreSQL server per jest run (skipped when MM_CALLS_TEST_PG_URL is already set, as `npm test` does).

@@ -16,6 +16,8 @@ import {run as extractMessages} from './i18n-extract.mjs';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const srcDir = path.join(root, 'webapp', 'src');
+// The wire protocol the server and the bundle share (imported as @calls/protocol).
+const protocolDir = path.join(root, 'server', 'src', 'protocol');
 const distDir = path.join(root, 'webapp', 'dist');
 const standaloneDir = path.join(distDir, 'standalone');
 
@@ -57,6 +59,7 @@ function newestInput() {
         newest = Math.max(newest, st.mtimeMs);
     };
     visit(srcDir);
+    visit(protocolDir);
     for (const f of ['plugin.json', 'package-lock.json', 'webapp/tsconfig.json', 'webapp/i18n/en.json', 'build/build.mjs',
         'build/i18n-extract.mjs']) {
         const p = path.join(root, f);
@@ -106,6 +109,7 @@ function baseConfig(webpack) {
         context: root,
         resolve: {
             extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'],
+            alias: {'@calls/protocol$': path.join(protocolDir, 'index.ts')},
             // simple-peer is a Node Duplex stream: it needs these polyfills in the browser.
             fallback: {
                 buffer: require.resolve('buffer/'),
@@ -115,7 +119,11 @@ function baseConfig(webpack) {
                 util: false,
             },
         },
-        module: {rules: [swcRule()]},
+        module: {rules: [
+            swcRule(),
+            // The protocol's modules only declare things: the bundle keeps those it uses (not the zod schemas).
+            {test: (p) => p.startsWith(protocolDir + path.sep), sideEffects: false},
+        ]},
         plugins: [
             new webpack.ProvidePlugin({process: 'process/browser', Buffer: ['buffer', 'Buffer']}),
         ],

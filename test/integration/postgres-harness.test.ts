@@ -26,7 +26,7 @@ describe('shared test server', () => {
 
   beforeAll(async () => {
     db = await createDatabase(requirePgUrl());
-  });
+  }, 30_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.end().catch(() => {})));
     await db?.drop();
@@ -71,9 +71,10 @@ describe('shared test server', () => {
 
 describe('restartable server', () => {
   let server: PgServer;
+  // initdb and the first start take seconds on a busy machine.
   beforeAll(async () => {
     server = await startPostgres();
-  });
+  }, 60_000);
   afterAll(async () => {
     await server?.stop();
   });

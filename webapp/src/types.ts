@@ -1,5 +1,5 @@
-// Wire and platform types shared by the plugin bundle and the standalone host page: the calls protocol shapes
-// (reference calls-protocol.md §2, §5.3, §7.3) and the subset of the Mattermost webapp plugin API we use.
+// Wire and platform types shared by the plugin bundle and the standalone host page: the calls protocol shapes (from
+// @calls/protocol, reference calls-protocol.md §2, §5.3, §7.3) and the subset of the Mattermost webapp plugin API we use.
 
 import type {ComponentType, ReactElement} from 'react';
 import type {Store, Reducer, AnyAction} from 'redux';
@@ -7,6 +7,8 @@ import type {Channel, ChannelMembership} from '@mattermost/types/channels';
 import type {Post} from '@mattermost/types/posts';
 import type {Team} from '@mattermost/types/teams';
 import type {UserProfile} from '@mattermost/types/users';
+
+import type {CallState, ClientConfig, EmojiData} from '@calls/protocol';
 
 // ---- platform shapes, trimmed to the fields the standalone server sends (.tmp/standalone-api.md) ----
 
@@ -165,36 +167,12 @@ export interface PluginClass {
     uninitialize?(): void;
 }
 
-// ---- calls protocol shapes ----
+// ---- calls protocol shapes: @calls/protocol's, and what only the webapp needs around them ----
 
-export interface ICEServerConfig {
-    urls: string[] | string;
-    username?: string;
-    credential?: string;
-}
+export type {CallJobState, CallState, EmojiData, ICEServerConfig, SessionState, TrackType} from '@calls/protocol';
 
 /** GET /plugins/com.mattermost.calls/config (reference §5.3). */
-export interface CallsClientConfig {
-    ICEServers: string[];
-    ICEServersConfigs: ICEServerConfig[];
-    AllowEnableCalls: boolean;
-    DefaultEnabled: boolean;
-    MaxCallParticipants: number;
-    NeedsTURNCredentials: boolean;
-    AllowScreenSharing: boolean;
-    EnableRecordings: boolean;
-    EnableTranscriptions: boolean;
-    EnableLiveCaptions: boolean;
-    MaxRecordingDuration: number;
-    EnableSimulcast: boolean;
-    EnableRinging: boolean;
-    sku_short_name: string;
-    HostControlsAllowed: boolean;
-    EnableAV1: boolean;
-    GroupCallsAllowed: boolean;
-    EnableDCSignaling: boolean;
-    EnableVideo: boolean;
-}
+export type CallsClientConfig = ClientConfig;
 
 export const defaultCallsClientConfig: CallsClientConfig = {
     ICEServers: [],
@@ -218,38 +196,6 @@ export const defaultCallsClientConfig: CallsClientConfig = {
     EnableVideo: false,
 };
 
-export interface CallJobState {
-    type?: string;
-    init_at: number;
-    start_at: number;
-    end_at: number;
-    err?: string;
-}
-
-export interface SessionState {
-    session_id: string;
-    user_id: string;
-    unmuted: boolean;
-    raised_hand: number;
-    video?: boolean;
-}
-
-/** The `call` object of call_state / GET /channels (reference §7.3). */
-export interface CallState {
-    id: string;
-    start_at: number;
-    sessions: SessionState[];
-    thread_id: string;
-    post_id: string;
-    screen_sharing_session_id: string;
-    owner_id: string;
-    host_id: string;
-    recording?: CallJobState;
-    transcription?: CallJobState;
-    live_captions?: CallJobState;
-    dismissed_notification?: Record<string, boolean>;
-}
-
 export interface ChannelCallsState {
     channel_id: string;
     enabled?: boolean;
@@ -263,19 +209,9 @@ export interface VersionInfo {
     rtcd_build?: string;
 }
 
-export interface EmojiData {
-    name: string;
-    unified: string;
-    skin?: string;
-    literal?: string;
-}
-
 export interface Reaction {
     user_id: string;
     session_id: string;
     emoji: EmojiData;
     timestamp: number;
 }
-
-/** The track types the SFU labels its outgoing tracks with (track id prefix and DC MediaMap). */
-export type TrackType = 'voice' | 'screen' | 'screen-audio' | 'video';

@@ -1,67 +1,14 @@
-// Schemas of every calls websocket action (reference §1.2). The websocket layer hands us `data`
-// untrusted; each action is parsed here and anything that does not fit is refused with an id.
-import {z} from 'zod';
+// Parsing of calls websocket actions (reference §1.2) with the protocol's schemas. The websocket layer hands us
+// `data` untrusted; each action is parsed here and anything that does not fit is refused with an id.
+import type {z} from 'zod';
 import {badRequest, type AppError} from '../errors';
+import {SDP_MAX_SIZE, SdpUnpackError, unpackSDPText} from '../protocol';
 import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
+import {nodeZlib} from '../protocol-node';
 
-const id = z.string().regex(/^[a-z0-9]{26}$/, 'must be a 26-character id');
-/** Connection ids are ours (26-char ids), but accept any short token a client might echo back. */
-const connID = z.string().min(1).max(64);
-const jsonString = z.string().max(16 * 1024);
-
-export const joinSchema = z.object({
-  channelID: id,
-  title: z.string().max(256).optional(),
-  threadID: z.union([id, z.literal('')]).optional(),
-  jobID: z.string().max(64).optional(),
-  av1Support: z.boolean().optional(),
-  dcSignaling: z.boolean().optional(),
-});
-
-export const reconnectSchema = z.object({channelID: id, originalConnID: connID, prevConnID: connID});
-
-export const sdpSchema = z.object({data: z.instanceof(Uint8Array, {message: 'must be binary (msgpack bin of zlib-compressed JSON)'})});
-
-export const stringDataSchema = z.object({data: jsonString});
-
-export const callStateSchema = z.object({channelID: id});
-
-export const metricSchema = z.object({metric_name: z.string().max(128), data: jsonString.optional()});
-
-export const captionSchema = z.object({session_id: connID, text: z.string().max(4096), new_audio_len_ms: z.number()});
-
-export const iceCandidateSchema = z.object({
-  candidate: z.string().max(1024),
-  sdpMid: z.string().max(64).nullable().optional(),
-  sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(),
-  usernameFragment: z.string().max(256).nullable().optional(),
-});
-
-export const sessionDescriptionSchema = z.object({
-  type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
-  sdp: z.string().max(64 * 1024),
-});
-
-export const screenOnSchema = z.object({screenStreamID: z.string().min(1).max(256)});
-export const videoOnSchema = z.object({videoStreamID: z.string().min(1).max(256)});
-export const reactionSchema = z.object({
-  name: z.string().min(1).max(64),
-  unified: z.string().max(128).optional().default(''),
-  skin: z.string().max(32).optional().default(''),
-  literal: z.string().max(64).optional().default(''),
-});
-
-export const iceCandidatePairSchema = z.object({
-  state: z.enum(['succeeded', 'waiting', 'in-progress', 'froze', 'failed']),
-  local: z.object({type: z.enum(['host', 'srflx', 'prflx', 'relay']), protocol: z.enum(['udp', 'tcp'])}),
-  remote: z.object({type: z.enum(['host', 'srflx', 'prflx', 'relay']), protocol: z.enum(['udp', 'tcp'])}),
-});
-
-/** The allow-list of action suffixes (server/client_message.go validClientMessageTypes). */
-export const CALLS_ACTIONS = new Set([
-  'join', 'leave', 'reconnect', 'sdp', 'ice', 'mute', 'unmute', 'voice_on', 'voice_off', 'screen_on', 'screen_off',
-  'video_on', 'video_off', 'raise_hand', 'unraise_hand', 'react', 'caption', 'metric', 'call_state', 'ping',
-]);
+// The schemas and names, for the call sites that read them as A.<schema>.
+export * from '../protocol/actions';
+export * from '../protocol/action-schemas';
 
 function describe(err: z.ZodError): string {
   const issue = err.issues[0];
@@ -88,4 +35,14 @@ export function parseJsonField<T extends z.ZodTypeAny>(action: string, schema: T
   // The frame was checked (ws/server.ts), but not what this JSON text unescapes to.
   if (hasUnstorableText(value)) throw badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: data contains ${UNSTORABLE_TEXT}`);
   return parseAction(action, schema, value);
+}
+
+/** The JSON text of an `sdp` action's packed SDP; a 400 AppError when it is not zlib or inflates past 64 KiB. */
+export function unpackSDPData(data: Uint8Array): string {
+  try {
+    return unpackSDPText(data, nodeZlib, SDP_MAX_SIZE);
+  } catch (err) {
+    const tooBig = err instanceof SdpUnpackError && err.reason === 'too_large';
+    throw badRequest('app.calls.ws.invalid_sdp', tooBig ? `invalid sdp message: decompressed data exceeds ${SDP_MAX_SIZE} bytes` : 'invalid sdp message: data is not zlib-compressed');
+  }
 }

@@ -6,7 +6,6 @@ import type {CallSession} from '../store';
 import * as A from './actions';
 import type {CallsContext} from './context';
 import type {LocalSession} from './local-sessions';
-import {unpackSDPData} from './sdp';
 import {stopScreenShare, stopVideo, unixSeconds} from './state';
 
 export class SessionActions {
@@ -23,7 +22,7 @@ export class SessionActions {
     switch (action) {
       case 'sdp': {
         const {data: bytes} = A.parseAction('sdp', A.sdpSchema, data);
-        const desc = A.parseJsonField('sdp', A.sessionDescriptionSchema, unpackSDPData(bytes));
+        const desc = A.parseJsonField('sdp', A.sessionDescriptionSchema, A.unpackSDPData(bytes));
         media.send(local.call, {sessionID, type: 'sdp', data: desc});
         return;
       }

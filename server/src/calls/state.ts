@@ -16,36 +16,9 @@ export function computeHost(call: Call, sessions: CallSession[], botUserID = '')
   return first ? first.userId : '';
 }
 
-export interface ClientSessionState {
-  session_id: string;
-  user_id: string;
-  unmuted: boolean;
-  raised_hand: number;
-  video: boolean;
-}
-
-export interface ClientJobState {
-  type: string;
-  init_at: number;
-  start_at: number;
-  end_at: number;
-  err?: string;
-}
-
-export interface ClientCallState {
-  id: string;
-  start_at: number;
-  sessions: ClientSessionState[];
-  thread_id: string;
-  post_id: string;
-  screen_sharing_session_id: string;
-  owner_id: string;
-  host_id: string;
-  recording?: ClientJobState;
-  transcription?: ClientJobState;
-  live_captions?: ClientJobState;
-  dismissed_notification?: Record<string, boolean>;
-}
+/** The call state clients get (protocol/events.ts), by the names this module has always used. */
+import type {CallJobState as ClientJobState, CallState as ClientCallState, SessionState as ClientSessionState} from '../protocol';
+export type {ClientJobState, ClientCallState, ClientSessionState};
 
 export function jobState(job: CallJob): ClientJobState {
   const s: ClientJobState = {type: job.type, init_at: job.initAt, start_at: job.startAt, end_at: job.endAt};

@@ -1,4 +1,5 @@
 // The client config JSON of GET /config (reference §5.3).
+import type {ClientConfig} from '../protocol';
 import type {CallsConfig, ICEServerConfig} from './types';
 
 export interface LicenseInfo {
@@ -10,27 +11,7 @@ export interface LicenseInfo {
   enterprise: boolean;
 }
 
-export interface ClientConfig {
-  ICEServers: string[];
-  ICEServersConfigs: ICEServerConfig[];
-  AllowEnableCalls: true;
-  DefaultEnabled: boolean;
-  MaxCallParticipants: number;
-  NeedsTURNCredentials: boolean;
-  AllowScreenSharing: boolean;
-  EnableRecordings: boolean;
-  EnableTranscriptions: boolean;
-  EnableLiveCaptions: boolean;
-  MaxRecordingDuration: number;
-  EnableSimulcast: boolean;
-  EnableRinging: boolean;
-  sku_short_name: string;
-  HostControlsAllowed: boolean;
-  EnableAV1: boolean;
-  GroupCallsAllowed: boolean;
-  EnableDCSignaling: boolean;
-  EnableVideo: boolean;
-}
+export type {ClientConfig};
 
 function isTURN(url: string): boolean {
   return url.startsWith('turn:') || url.startsWith('turns:');

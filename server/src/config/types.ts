@@ -1,10 +1,7 @@
 // The plugin settings (reference §5.1): the keys of plugin.json's settings_schema, typed.
 
-export interface ICEServerConfig {
-  urls: string[];
-  username?: string;
-  credential?: string;
-}
+import type {ICEServerConfig} from '../protocol';
+export type {ICEServerConfig};
 
 export type RecordingQuality = 'low' | 'medium' | 'high';
 

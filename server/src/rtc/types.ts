@@ -3,6 +3,7 @@
 // The message shapes follow rtcd's rtc.Message so every implementation speaks the same thing.
 import type {AppError} from '../errors';
 import type {TypedEmitter} from '../events';
+import type {SessionDescription} from '../protocol';
 
 /** What the SFU needs to know about a new session (rtcd `join`, rtc.Server.InitSession props). */
 export interface SessionConfig {
@@ -16,11 +17,8 @@ export interface SessionConfig {
   dcSignaling: boolean;
 }
 
-/** RTCSessionDescriptionInit as clients send it. */
-export interface SessionDescription {
-  type: 'offer' | 'answer' | 'pranswer' | 'rollback';
-  sdp: string;
-}
+/** RTCSessionDescriptionInit as clients send it (protocol/sdp.ts). */
+export type {SessionDescription};
 
 /** RTCIceCandidateInit as clients send it. */
 export interface IceCandidate {

@@ -1,38 +1,28 @@
-// The Mattermost-framed websocket at /api/v4/websocket: authentication (cookie, bearer token or
-// authentication_challenge), `hello` with the connection id, per-connection sequence numbers, replies
-// to requests (seq_reply), resumption with connection_id + sequence_number, and dispatch of calls
-// actions. Bad frames get a FAIL reply; nothing a client sends can take the process down, and every
-// per-socket and per-connection structure is bounded (connection caps, resume buffer, send buffer, queues).
+// The Mattermost-framed websocket, at the path the platform gives (standalone: /api/v4/websocket):
+// authentication (cookie, bearer token or authentication_challenge), `hello` with the connection id,
+// replies to requests (seq_reply), resumption with connection_id + sequence_number, and dispatch of calls
+// actions (connections: connection.ts; frames: frame.ts). Bad frames get a FAIL reply; nothing a client
+// sends can take the process down, and every per-socket and per-connection structure is bounded
+// (connection caps, resume buffer, send buffer, queues).
 import type {IncomingMessage} from 'node:http';
 import type {Duplex} from 'node:stream';
-import {decode as msgpackDecode} from '@msgpack/msgpack';
 import {type RawData, WebSocket, WebSocketServer} from 'ws';
 import {UserRateLimiter} from '../api/rate-limit';
-import {CALLS_ACTIONS} from '../calls/actions';
+import {CALLS_ACTIONS, CALLS_PREFIX} from '../protocol';
 import {newId} from '../ids';
-import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenFromRequest} from '../http/auth';
 import {clientAddress} from '../http/client-address';
 import {AppError} from '../errors';
 import {type ConnectionCaps, ConnectionLimiter, LIMIT_CLOSE_CODE, limitCloseReason, type SocketTicket} from './connection-limits';
-import type {Hub, HubConnection} from './hub';
+import {Connection, MAX_SEND_BUFFER_BYTES, sendBounded, sendRaw} from './connection';
+import {type Frame, frameBytes, parseFrame} from './frame';
+import type {Hub} from './hub';
 import {InboundBudget, type InboundBudgetOptions} from './inbound-budget';
-import type {WebSocketEvent} from './types';
 
-export const WEBSOCKET_PATH = '/api/v4/websocket';
 /** Largest client frame accepted; SDP arrives zlib-compressed, so this is generous. */
 export const MAX_FRAME_BYTES = 64 * 1024;
-/** Events kept per connection so a reconnecting client can resume without losing any (Mattermost's dead queue). */
-const RESUME_BUFFER = 128;
-/** …and at most this many bytes of them (a few large call_state events must not pin megabytes per connection). */
-const RESUME_BUFFER_BYTES = 256 * 1024;
-/**
- * A socket whose unsent data exceeds this is not reading (or cannot keep up): it is cut, as Mattermost
- * closes a connection whose send queue is full; the client reconnects and resumes from the buffer.
- */
-export const MAX_SEND_BUFFER_BYTES = 2 * 1024 * 1024;
 /**
  * Bytes of frames of one socket waiting to be handled. Frames wait only while the socket authenticates
  * (or for the rest of one read); a client that sends a megabyte meanwhile is not a client.
@@ -48,7 +38,6 @@ const AUTH_TIMEOUT_MS = 10_000;
 const AUTH_RECHECK_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
-const CALLS_PREFIX = 'custom_com.mattermost.calls_';
 const DEFAULT_RATE = {perSecond: 10, burst: 100};
 const KNOWN_ACTIONS = new Set(['authentication_challenge', 'ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids',
   ...[...CALLS_ACTIONS].map((a) => CALLS_PREFIX + a)]);
@@ -69,8 +58,8 @@ export interface WsServerOptions {
   handlers: WsHandlers;
   logger: Logger;
   serverVersion: string;
-  /** The path clients connect to (default WEBSOCKET_PATH; the platform says which). */
-  path?: string;
+  /** The path clients connect to: the platform says which (PlatformAdapter.websocketPath). */
+  path: string;
   /**
    * Calls actions per second per connection and burst (upstream 10/s, burst 100). A user's connections
    * together get twice that, so the limit does not multiply with the number of sockets.
@@ -94,108 +83,6 @@ interface SocketState {
   pending: number;
   /** Reading is paused until the client's inbound budget recovers. */
   paused: boolean;
-}
-
-interface Frame {
-  action: string;
-  seq: number;
-  data: Record<string, unknown>;
-}
-
-class TokenBucket {
-  #tokens: number;
-  #last = Date.now();
-  constructor(private readonly perSecond: number, private readonly burst: number) {
-    this.#tokens = burst;
-  }
-  take(): boolean {
-    const now = Date.now();
-    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.perSecond);
-    this.#last = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-}
-
-/**
- * An event serialised once for every connection it goes to: the JSON up to the sequence number, which
- * each connection appends (`head + seq + '}'`). Connections and their resume buffers share the head.
- */
-const heads = new WeakMap<WebSocketEvent, string>();
-function eventHead(ev: WebSocketEvent): string {
-  let head = heads.get(ev);
-  if (head === undefined) {
-    head = JSON.stringify({event: ev.event, data: ev.data, broadcast: ev.broadcast}).slice(0, -1) + ',"seq":';
-    heads.set(ev, head);
-  }
-  return head;
-}
-
-/** Sends unless the socket is closed or not reading; a socket whose send buffer is full is cut (returns false). */
-function sendBounded(ws: WebSocket, text: string): boolean {
-  if (ws.readyState !== WebSocket.OPEN) return true;
-  if (ws.bufferedAmount > MAX_SEND_BUFFER_BYTES) {
-    ws.terminate();
-    return false;
-  }
-  ws.send(text);
-  return true;
-}
-
-/** One logical Mattermost websocket connection; outlives its socket for the resume window. */
-class Connection implements HubConnection {
-  socket: WebSocket | null = null;
-  /** Next server sequence number. */
-  seq = 0;
-  /** The last events sent, for resumption: their shared head (see eventHead) and seq. */
-  readonly sent: {seq: number; head: string}[] = [];
-  #sentBytes = 0;
-  closedAt = 0;
-  readonly bucket: TokenBucket;
-  dropped = 0;
-  /** Calls actions of this connection, run in order, and how many are waiting. */
-  queue: Promise<void> = Promise.resolve();
-  queued = 0;
-
-  constructor(readonly id: string, readonly userID: string, public token: string, rate: {perSecond: number; burst: number},
-    private readonly onOut?: (type: string) => void, private readonly onSlow?: (conn: Connection) => void) {
-    this.bucket = new TokenBucket(rate.perSecond, rate.burst);
-  }
-
-  send(event: WebSocketEvent): void {
-    const head = eventHead(event);
-    this.sent.push({seq: this.seq, head});
-    this.#sentBytes += head.length;
-    while (this.sent.length > RESUME_BUFFER || (this.#sentBytes > RESUME_BUFFER_BYTES && this.sent.length > 1)) {
-      this.#sentBytes -= this.sent.shift()!.head.length;
-    }
-    const text = head + this.seq + '}';
-    this.seq++;
-    this.onOut?.(event.event);
-    this.#write(text);
-  }
-
-  reply(seqReply: number, status: 'OK' | 'FAIL', extra: Record<string, unknown> = {}): void {
-    this.#write(JSON.stringify({status, seq_reply: seqReply, ...extra}));
-  }
-
-  #write(text: string): void {
-    const s = this.socket;
-    if (s && !sendBounded(s, text)) this.onSlow?.(this);
-  }
-
-  /** Whether events from `from` onward are all still buffered. */
-  canResumeFrom(from: number): boolean {
-    if (from > this.seq || from < 0) return false;
-    if (from === this.seq) return true;
-    return this.sent.length > 0 && this.sent[0].seq <= from;
-  }
-
-  /** The buffered events from `from` on, as sent. */
-  *resumeFrom(from: number): Generator<string> {
-    for (const m of this.sent) if (m.seq >= from) yield m.head + m.seq + '}';
-  }
 }
 
 export class WsServer {
@@ -244,7 +131,7 @@ export class WsServer {
   /** Handles an HTTP upgrade for the websocket path; returns false when the path is not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== (this.#opts.path ?? WEBSOCKET_PATH)) return false;
+    if (url.pathname !== this.#opts.path) return false;
     if (this.#closed) {
       socket.destroy();
       return true;
@@ -531,42 +418,4 @@ export class WsServer {
     for (const c of this.#conns.values()) this.#opts.hub.unregister(c);
     this.#conns.clear();
   }
-}
-
-function frameBytes(raw: RawData): number {
-  return Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : (raw as Buffer | ArrayBuffer).byteLength;
-}
-
-function sendRaw(ws: WebSocket, msg: Record<string, unknown>): void {
-  sendBounded(ws, JSON.stringify(msg));
-}
-
-/** JSON text or msgpack binary → {action, seq, data}; throws with a reason on anything else. */
-export function parseFrame(raw: RawData, isBinary: boolean): Frame {
-  const buf = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
-  let value: unknown;
-  if (isBinary) {
-    try {
-      value = msgpackDecode(buf);
-    } catch {
-      throw new Error('binary frame is not valid msgpack');
-    }
-  } else {
-    try {
-      value = JSON.parse(buf.toString('utf8'));
-    } catch {
-      throw new Error('frame is not valid JSON');
-    }
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('frame must be an object');
-  if (hasUnstorableText(value)) throw new Error(`frame contains ${UNSTORABLE_TEXT}`);
-  const v = value as Record<string, unknown>;
-  if (typeof v.action !== 'string' || v.action.length === 0 || v.action.length > 128) throw new Error('frame needs an "action" string');
-  const seq = typeof v.seq === 'number' && Number.isFinite(v.seq) ? v.seq : 0;
-  let data: Record<string, unknown> = {};
-  if (v.data !== undefined && v.data !== null) {
-    if (typeof v.data !== 'object' || Array.isArray(v.data) || v.data instanceof Uint8Array) throw new Error('"data" must be an object');
-    data = v.data as Record<string, unknown>;
-  }
-  return {action: v.action, seq, data};
 }

@@ -1,4 +1,4 @@
-// Hostile media-plane input: messages on a real peer's calls-dc (the codec of server/src/rtc/dcMessage.ts
+// Hostile media-plane input: messages on a real peer's calls-dc (the codec of server/src/protocol/dc-message.ts
 // and everything around it), and stray datagrams at the RTC UDP port and segments at the ICE-TCP port —
 // garbage, RTP/RTCP/DTLS look-alikes, and STUN binding requests with broken attributes, some naming a
 // live session's ufrag so they reach its ICE agent.

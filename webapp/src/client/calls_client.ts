@@ -1,91 +1,24 @@
-// One call connection (reference webapp.md §4.1): its own Mattermost websocket (join, reconnect with the original
-// connection id, signal filtering by connID), the RTC peer, the microphone (joins muted; the first unmute adds the
-// track), remote audio playback, screen sharing and device switching. window.callsClient holds the live one.
+// One call connection (reference webapp.md §4.1): its own websocket (call_socket.ts: join, reconnect with the
+// original connection id, signal filtering by connID), the RTC peer and its recovery (rtc_reconnect/unavailable),
+// mute (joins muted; the first unmute adds the microphone track; the devices are call_audio.ts's), hands, reactions
+// and screen sharing (call_screen.ts). window.callsClient holds the live one.
 
-import {compressSDP} from './sdp';
-import {
-    audioConstraints,
-    captureScreen,
-    findDevice,
-    isPermissionError,
-    listDevices,
-    loadSavedDevice,
-    saveDevice,
-    SCREEN_ENCODINGS,
-    shareAudioWithScreen,
-    SIMULCAST_SCREEN_ENCODINGS,
-    type DeviceKind,
-    type DeviceLists,
-} from './devices';
+import {actionName} from '@calls/protocol';
+
+import {CallAudio, type AudioErrorKind} from './call_audio';
+import {ScreenShare} from './call_screen';
+import {connectCallSocket} from './call_socket';
+import {CallsClientError, PEER_RECOVERY_MS, type CallsClientOptions, type ClientEvents} from './calls_client_types';
+import type {DeviceLists} from './devices';
 import {RTCMonitor} from './rtc_monitor';
 import {saveLastStats, summarizeStats} from './rtc_stats';
-import {ERR_RTC_TIMEOUT, RTCPeer, type RemoteTrackInfo, type RTCPeerConfig} from './rtc_peer';
-import {WebSocketClient, WebSocketReconnectTimeoutError, type WebSocketCtor} from './websocket';
-import {wsPrefix} from '../manifest';
-import type {CallErrorKind} from '../state/calls_state';
+import {ERR_RTC_TIMEOUT, RTCPeer, type RemoteTrackInfo, type RTCPeerConfig, type SignalData} from './rtc_peer';
+import type {WebSocketClient} from './websocket';
+import {compressSDP} from './wire';
 import {Emitter} from '../utils/emitter';
-import type {EmojiData, WebSocketMessage} from '../types';
+import type {EmojiData} from '../types';
 
-export class CallsClientError extends Error {
-    constructor(readonly kind: CallErrorKind, message: string) {
-        super(message);
-        this.name = 'CallsClientError';
-    }
-}
-
-export interface CallsClientOptions {
-    channelID: string;
-    title?: string;
-    threadID?: string;
-    wsURL: string;
-    authToken?: string;
-    iceServers: RTCIceServer[];
-    dcSignaling: boolean;
-    dcLocking: boolean;
-    simulcast: boolean;
-    WebSocket?: WebSocketCtor;
-    logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
-    /** Makes the RTC peer (tests give a scripted one). */
-    createPeer?: (cfg: RTCPeerConfig) => RTCPeer;
-    /**
-     * How long a connection that failed after being up may wait for the server's rtc_reconnect (its call moved to
-     * another node) before the client gives up and leaves (README "The rtc_reconnect event"; 20 s).
-     */
-    peerRecoveryMs?: number;
-}
-
-export const PEER_RECOVERY_MS = 20000;
-
-export type AudioErrorKind = 'missing' | 'permission';
-
-export type ClientEvents = {
-    /** The join was acknowledged: the session id is known. */
-    joined: [string];
-    /** The RTC connection is up. */
-    connect: [];
-    close: [CallsClientError | null];
-    mute: [];
-    unmute: [];
-    raise_hand: [];
-    lower_hand: [];
-    remoteScreenStream: [MediaStream | null];
-    localScreenStream: [MediaStream | null];
-    devicechange: [DeviceLists];
-    devicefallback: [DeviceKind, string];
-    audioError: [AudioErrorKind];
-    initaudio: [];
-    screenError: [];
-    mos: [number];
-    /** Calls events that arrived on this client's own socket and that the main socket may not deliver. */
-    wsEvent: [WebSocketMessage];
-    /** The call moved to another node (or the connection failed): media is being negotiated again. */
-    rtcReconnecting: [string];
-    /** The server says no node can run the call's media now: the client stays in the call and waits. */
-    rtcUnavailable: [string];
-    wsReconnected: [];
-};
-
-const ev = (name: string) => `${wsPrefix}${name}`;
+export {CallsClientError, PEER_RECOVERY_MS, type AudioErrorKind, type CallsClientOptions, type ClientEvents} from './calls_client_types';
 
 export class CallsClient extends Emitter<ClientEvents> {
     readonly channelID: string;
@@ -94,27 +27,21 @@ export class CallsClient extends Emitter<ClientEvents> {
     #ws: WebSocketClient | null = null;
     #peer: RTCPeer | null = null;
     #monitor: RTCMonitor | null = null;
-    #audioStream: MediaStream | null = null;
-    #audioTrack: MediaStreamTrack | null = null;
+    readonly #audio: CallAudio;
     #micAdded = false;
     #muted = true;
     #handRaised = false;
-    #screenStream: MediaStream | null = null;
+    readonly #screen: ScreenShare;
     #remoteScreenStream: MediaStream | null = null;
-    #audioElements = new Map<string, HTMLAudioElement>();
-    #devices: DeviceLists = {audioinput: [], audiooutput: []};
-    #currentInput: MediaDeviceInfo | null = null;
-    #currentOutput: MediaDeviceInfo | null = null;
     #closed = false;
     #connected = false;
-    #audioError: AudioErrorKind | null = null;
     #sessionID = '';
     #peerLostTimer: ReturnType<typeof setTimeout> | null = null;
     #peerLostError: CallsClientError | null = null;
     /** The server said the call's media is away (rtc_unavailable) and has not sent rtc_reconnect since. */
     #mediaUnavailable = false;
     #onDeviceChange = () => {
-        this.#handleDeviceChange().catch((err) => this.#log.warn('devicechange failed', err));
+        this.#audio.onDeviceChange().catch((err) => this.#log.warn('devicechange failed', err));
     };
     #onUnload = () => this.disconnect();
 
@@ -123,6 +50,29 @@ export class CallsClient extends Emitter<ClientEvents> {
         this.channelID = opts.channelID;
         this.#opts = opts;
         this.#log = opts.logger ?? console;
+        this.#audio = new CallAudio({
+            log: this.#log,
+            isClosed: () => this.#closed,
+            isMuted: () => this.#muted,
+            replaceMicTrack: async (old, next) => {
+                if (this.#peer && this.#micAdded) {
+                    await this.#peer.replaceTrack(old, next);
+                }
+            },
+        });
+        this.#audio.on('devicechange', (d) => this.emit('devicechange', d));
+        this.#audio.on('devicefallback', (kind, label) => this.emit('devicefallback', kind, label));
+        this.#audio.on('audioError', (kind) => this.emit('audioError', kind));
+        this.#audio.on('initaudio', () => this.emit('initaudio'));
+        this.#screen = new ScreenShare({
+            log: this.#log,
+            simulcast: opts.simulcast,
+            isClosed: () => this.#closed,
+            peer: () => this.#peer,
+            send: (action, data) => this.#ws?.send(actionName(action), data),
+        });
+        this.#screen.on('localScreenStream', (s) => this.emit('localScreenStream', s));
+        this.#screen.on('screenError', () => this.emit('screenError'));
     }
 
     get sessionID(): string {
@@ -155,19 +105,19 @@ export class CallsClient extends Emitter<ClientEvents> {
     }
 
     get devices(): DeviceLists {
-        return this.#devices;
+        return this.#audio.devices;
     }
 
     get currentAudioInput(): MediaDeviceInfo | null {
-        return this.#currentInput;
+        return this.#audio.currentInput;
     }
 
     get currentAudioOutput(): MediaDeviceInfo | null {
-        return this.#currentOutput;
+        return this.#audio.currentOutput;
     }
 
     get localScreenStream(): MediaStream | null {
-        return this.#screenStream;
+        return this.#screen.stream;
     }
 
     get remoteScreenStream(): MediaStream | null {
@@ -175,12 +125,12 @@ export class CallsClient extends Emitter<ClientEvents> {
     }
 
     get hasAudioInput(): boolean {
-        return Boolean(this.#audioTrack);
+        return Boolean(this.#audio.track);
     }
 
     /** Why there is no microphone (no device, or no permission); null when there is one or it is not known yet. */
     get audioError(): AudioErrorKind | null {
-        return this.#audioError;
+        return this.#audio.error;
     }
 
     /** The peer connection (tests and /call stats read its getStats()). */
@@ -200,151 +150,49 @@ export class CallsClient extends Emitter<ClientEvents> {
         }
         window.addEventListener('beforeunload', this.#onUnload);
         navigator.mediaDevices?.addEventListener?.('devicechange', this.#onDeviceChange);
-        try {
-            this.#devices = await listDevices();
-        } catch (err) {
-            this.#log.warn('enumerateDevices failed', err);
-        }
-        await this.#initAudio();
+        await this.#audio.listDevices();
+        await this.#audio.initMic();
         if (this.#closed) {
             return;
         }
-        this.#resolveOutput();
-        this.emit('devicechange', this.#devices);
+        this.#audio.resolveOutput();
+        this.emit('devicechange', this.#audio.devices);
         this.#connectWS();
     }
 
-    async #initAudio(): Promise<void> {
-        if (!navigator.mediaDevices?.getUserMedia) {
-            this.#audioError = 'missing';
-            this.emit('audioError', 'missing');
-            return;
-        }
-        try {
-            const saved = loadSavedDevice('audioinput');
-            if (saved && !this.#devices.audioinput.some((d) => d.label)) {
-                // Labels (and so matching by label) need permission first: ask once without a device.
-                const probe = await navigator.mediaDevices.getUserMedia(audioConstraints());
-                probe.getTracks().forEach((t) => t.stop());
-                this.#devices = await listDevices();
-            }
-            const device = findDevice(this.#devices.audioinput, saved);
-            let stream: MediaStream;
-            try {
-                stream = await navigator.mediaDevices.getUserMedia(audioConstraints(device?.deviceId));
-            } catch (err) {
-                if (!device) {
-                    throw err;
-                }
-                stream = await navigator.mediaDevices.getUserMedia(audioConstraints());
-            }
-            if (this.#closed) {
-                stream.getTracks().forEach((t) => t.stop());
-                return;
-            }
-            this.#devices = await listDevices();
-            const track = stream.getAudioTracks()[0];
-            track.enabled = false;
-            this.#audioStream = stream;
-            this.#audioTrack = track;
-            const settingsID = track.getSettings?.().deviceId;
-            this.#currentInput = this.#devices.audioinput.find((d) => d.deviceId === settingsID) || device ||
-                this.#devices.audioinput[0] || null;
-            this.#audioError = null;
-            this.emit('initaudio');
-        } catch (err) {
-            this.#log.warn('microphone capture failed', err);
-            this.#audioError = isPermissionError(err) ? 'permission' : 'missing';
-            this.emit('audioError', this.#audioError);
-        }
-    }
-
-    #resolveOutput(): void {
-        const saved = loadSavedDevice('audiooutput');
-        this.#currentOutput = findDevice(this.#devices.audiooutput, saved) ||
-            this.#devices.audiooutput.find((d) => d.deviceId === 'default') || this.#devices.audiooutput[0] || null;
-    }
-
     #connectWS(): void {
-        const ws = new WebSocketClient({url: this.#opts.wsURL, authToken: this.#opts.authToken,
-            WebSocket: this.#opts.WebSocket, logger: this.#log});
-        this.#ws = ws;
-        ws.on('open', ({originalConnID, prevConnID, reconnected}) => {
-            if (!reconnected) {
-                ws.send(ev('join'), {
-                    channelID: this.channelID,
-                    title: this.#opts.title || undefined,
-                    threadID: this.#opts.threadID || undefined,
-                    av1Support: false,
-                    dcSignaling: this.#opts.dcSignaling,
-                });
-                return;
-            }
-            ws.send(ev('reconnect'), {channelID: this.channelID, originalConnID, prevConnID});
-            // Events may have been missed while offline: ask for a fresh snapshot of the call.
-            ws.send(ev('call_state'), {channelID: this.channelID});
-            this.emit('wsReconnected');
-        });
-        ws.on('event', (msg) => this.#onWSEvent(msg));
-        ws.on('close', (err) => {
-            if (err instanceof WebSocketReconnectTimeoutError) {
-                this.disconnect(new CallsClientError('ws_reconnect_timeout', err.message));
-            }
-        });
-        ws.connect();
-    }
-
-    #isMine(msg: WebSocketMessage): boolean {
-        const connID = String((msg.data as {connID?: string}).connID || '');
-        return Boolean(connID) && (connID === this.#ws?.connID || connID === this.#ws?.originalConnID);
-    }
-
-    #onWSEvent(msg: WebSocketMessage): void {
-        switch (msg.event) {
-        case ev('join'):
-            if (this.#isMine(msg) && !this.#peer) {
-                this.#sessionID = this.#ws?.originalConnID || '';
-                this.emit('joined', this.#sessionID);
-                this.#startPeer();
-            }
-            break;
-        case ev('error'):
-            if (this.#isMine(msg)) {
-                const text = String((msg.data as {data?: string}).data || 'join failed');
-                this.disconnect(new CallsClientError('join', text));
-            }
-            break;
-        case ev('signal'):
-            if (this.#isMine(msg) && this.#peer) {
-                try {
-                    this.#peer.signal(JSON.parse(String((msg.data as {data?: string}).data)));
-                } catch (err) {
-                    this.#log.warn('bad signal', err);
+        const o = this.#opts;
+        this.#ws = connectCallSocket({
+            url: o.wsURL, authToken: o.authToken, WebSocket: o.WebSocket, logger: this.#log,
+            join: {channelID: this.channelID, title: o.title, threadID: o.threadID, dcSignaling: o.dcSignaling},
+        }, {
+            joined: () => {
+                if (!this.#peer) {
+                    this.#sessionID = this.#ws?.originalConnID || '';
+                    this.emit('joined', this.#sessionID);
+                    this.#startPeer();
                 }
-            }
-            break;
-        case ev('call_state'):
-            this.emit('wsEvent', msg);
-            break;
-        case ev('rtc_reconnect'): {
-            const d = msg.data as {session_id?: string; channelID?: string; reason?: string};
-            if (d.session_id && d.session_id === this.#sessionID &&
-                (!d.channelID || d.channelID === this.channelID)) {
-                this.#restartPeer(String(d.reason || 'rtc_reconnect'));
-            }
-            break;
-        }
-        case ev('rtc_unavailable'): {
-            const d = msg.data as {session_id?: string; channelID?: string; reason?: string};
-            if (d.session_id && d.session_id === this.#sessionID &&
-                (!d.channelID || d.channelID === this.channelID)) {
-                this.#awaitMedia(String(d.reason || 'rtc_unavailable'));
-            }
-            break;
-        }
-        default:
-            break;
-        }
+            },
+            joinFailed: (text) => this.disconnect(new CallsClientError('join', text)),
+            signal: (data) => this.#peer?.signal(data as SignalData),
+            callState: (msg) => this.emit('wsEvent', msg),
+            rtcReconnect: (d) => {
+                if (this.#isOurSession(d)) {
+                    this.#restartPeer(String(d.reason || 'rtc_reconnect'));
+                }
+            },
+            rtcUnavailable: (d) => {
+                if (this.#isOurSession(d)) {
+                    this.#awaitMedia(String(d.reason || 'rtc_unavailable'));
+                }
+            },
+            reconnected: () => this.emit('wsReconnected'),
+            gaveUp: (err) => this.disconnect(new CallsClientError('ws_reconnect_timeout', err.message)),
+        });
+    }
+
+    #isOurSession(d: {session_id?: string; channelID?: string}): boolean {
+        return Boolean(d.session_id) && d.session_id === this.#sessionID && (!d.channelID || d.channelID === this.channelID);
     }
 
     /**
@@ -395,11 +243,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         }
         this.#connected = false;
         this.#micAdded = false;
-        for (const el of this.#audioElements.values()) {
-            el.srcObject = null;
-            el.remove();
-        }
-        this.#audioElements.clear();
+        this.#audio.stopPlayback();
         if (this.#remoteScreenStream) {
             this.#remoteScreenStream = null;
             this.emit('remoteScreenStream', null);
@@ -415,9 +259,9 @@ export class CallsClient extends Emitter<ClientEvents> {
         };
         const peer = this.#opts.createPeer ? this.#opts.createPeer(cfg) : new RTCPeer(cfg);
         this.#peer = peer;
-        peer.on('offer', (sdp) => this.#ws?.send(ev('sdp'), {data: compressSDP(sdp)}, true));
-        peer.on('answer', (sdp) => this.#ws?.send(ev('sdp'), {data: compressSDP(sdp)}, true));
-        peer.on('candidate', (c) => this.#ws?.send(ev('ice'), {data: JSON.stringify(c)}));
+        peer.on('offer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
+        peer.on('answer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
+        peer.on('candidate', (c) => this.#ws?.send(actionName('ice'), {data: JSON.stringify(c)}));
         peer.on('track', (track, stream, info) => this.#onRemoteTrack(track, stream, info));
         peer.on('connect', () => {
             this.#connected = true;
@@ -431,15 +275,11 @@ export class CallsClient extends Emitter<ClientEvents> {
             monitor.start();
             this.#monitor = monitor;
             this.emit('connect');
-            if (!this.#muted && this.#audioTrack && !this.#micAdded) {
+            if (!this.#muted && this.#audio.track && !this.#micAdded) {
                 // The user unmuted before the connection was up (or the connection was made again).
                 this.#addMic().catch((err) => this.#log.warn('adding microphone failed', err));
             }
-            if (this.#screenStream && !peer.hasSenderFor(this.#screenStream.getVideoTracks()[0])) {
-                // A new connection after rtc_reconnect: the share goes on, with the same stream id.
-                peer.addScreenStream(this.#screenStream, this.#opts.simulcast ? SIMULCAST_SCREEN_ENCODINGS : SCREEN_ENCODINGS)
-                    .catch((err) => this.#log.warn('re-adding screen failed', err));
-            }
+            this.#screen.carryOver(peer);
         });
         peer.on('close', (err) => {
             if (this.#closed || this.#peer !== peer) {
@@ -468,7 +308,7 @@ export class CallsClient extends Emitter<ClientEvents> {
 
     #onRemoteTrack(track: MediaStreamTrack, stream: MediaStream, info: RemoteTrackInfo): void {
         if (track.kind === 'audio') {
-            this.#playAudio(track, stream);
+            this.#audio.play(track, stream);
             return;
         }
         if (info.type === 'screen') {
@@ -483,51 +323,30 @@ export class CallsClient extends Emitter<ClientEvents> {
         }
     }
 
-    #playAudio(track: MediaStreamTrack, stream: MediaStream): void {
-        const el = document.createElement('audio');
-        el.srcObject = stream;
-        el.autoplay = true;
-        el.style.display = 'none';
-        el.dataset.testid = track.id;
-        document.body.appendChild(el);
-        this.#audioElements.set(track.id, el);
-        if (this.#currentOutput) {
-            this.#applySink(el, this.#currentOutput.deviceId);
-        }
-        el.play().catch(() => undefined);
-        track.addEventListener('ended', () => {
-            el.remove();
-            this.#audioElements.delete(track.id);
-        });
-    }
-
-    #applySink(el: HTMLAudioElement, deviceId: string): void {
-        const withSink = el as HTMLAudioElement & {setSinkId?: (id: string) => Promise<void>};
-        withSink.setSinkId?.(deviceId).catch((err) => this.#log.warn('setSinkId failed', err));
-    }
-
     async #addMic(): Promise<void> {
-        if (!this.#peer || !this.#audioTrack || !this.#audioStream || this.#micAdded) {
+        const {track, stream} = this.#audio;
+        if (!this.#peer || !track || !stream || this.#micAdded) {
             return;
         }
         this.#micAdded = true;
-        await this.#peer.addTrack(this.#audioTrack, this.#audioStream);
+        await this.#peer.addTrack(track, stream);
     }
 
     async unmute(): Promise<void> {
         if (this.#closed) {
             return;
         }
-        if (!this.#audioTrack) {
-            await this.#initAudio();
-            if (!this.#audioTrack) {
-                return;
-            }
+        if (!this.#audio.track) {
+            await this.#audio.initMic();
         }
-        this.#audioTrack.enabled = true;
+        const track = this.#audio.track;
+        if (!track) {
+            return;
+        }
+        track.enabled = true;
         this.#muted = false;
         this.#monitor?.clearCache();
-        this.#ws?.send(ev('unmute'));
+        this.#ws?.send(actionName('unmute'));
         this.emit('unmute');
         if (!this.#peer || !this.#connected) {
             return;
@@ -535,7 +354,7 @@ export class CallsClient extends Emitter<ClientEvents> {
         if (!this.#micAdded) {
             await this.#addMic();
         } else {
-            await this.#peer.replaceTrack(this.#audioTrack, this.#audioTrack);
+            await this.#peer.replaceTrack(track, track);
         }
     }
 
@@ -544,145 +363,49 @@ export class CallsClient extends Emitter<ClientEvents> {
             return;
         }
         this.#muted = true;
-        if (this.#audioTrack) {
-            this.#audioTrack.enabled = false;
+        const track = this.#audio.track;
+        if (track) {
+            track.enabled = false;
         }
-        this.#ws?.send(ev('mute'));
+        this.#ws?.send(actionName('mute'));
         this.emit('mute');
-        if (this.#peer && this.#micAdded && this.#audioTrack) {
-            await this.#peer.replaceTrack(this.#audioTrack, null).catch((err) => this.#log.warn('mute failed', err));
+        if (this.#peer && this.#micAdded && track) {
+            await this.#peer.replaceTrack(track, null).catch((err) => this.#log.warn('mute failed', err));
         }
     }
 
     raiseHand(): void {
         this.#handRaised = true;
-        this.#ws?.send(ev('raise_hand'));
+        this.#ws?.send(actionName('raise_hand'));
         this.emit('raise_hand');
     }
 
     lowerHand(): void {
         this.#handRaised = false;
-        this.#ws?.send(ev('unraise_hand'));
+        this.#ws?.send(actionName('unraise_hand'));
         this.emit('lower_hand');
     }
 
     react(emoji: EmojiData): void {
-        this.#ws?.send(ev('react'), {data: JSON.stringify(emoji)});
+        this.#ws?.send(actionName('react'), {data: JSON.stringify(emoji)});
     }
 
-    /**
-     * Shares the screen. The pop-out captures in its own window (the capture needs that window's user gesture) and
-     * passes the stream; otherwise the client captures.
-     */
+    /** Shares the screen (the pop-out passes its own capture). */
     async shareScreen(captured?: MediaStream): Promise<void> {
-        if (this.#closed || this.#screenStream || !this.#peer) {
-            captured?.getTracks().forEach((t) => t.stop());
-            return;
-        }
-        let stream: MediaStream;
-        try {
-            stream = captured ?? await captureScreen(shareAudioWithScreen());
-        } catch (err) {
-            this.#log.warn('screen capture failed', err);
-            this.emit('screenError');
-            return;
-        }
-        if (this.#closed) {
-            stream.getTracks().forEach((t) => t.stop());
-            return;
-        }
-        this.#screenStream = stream;
-        stream.getVideoTracks()[0]?.addEventListener('ended', () => {
-            this.stopScreenShare().catch(() => undefined);
-        });
-        // screen_on first, so the SFU classifies the incoming stream as the screen.
-        this.#ws?.send(ev('screen_on'), {data: JSON.stringify({screenStreamID: stream.id})});
-        this.emit('localScreenStream', stream);
-        await this.#peer.addScreenStream(stream, this.#opts.simulcast ? SIMULCAST_SCREEN_ENCODINGS : SCREEN_ENCODINGS);
+        await this.#screen.start(captured);
     }
 
     async stopScreenShare(): Promise<void> {
-        const stream = this.#screenStream;
-        if (!stream) {
-            return;
-        }
-        this.#screenStream = null;
-        const tracks = stream.getTracks();
-        tracks.forEach((t) => t.stop());
-        this.emit('localScreenStream', null);
-        if (this.#peer && !this.#closed) {
-            await this.#peer.removeTracks(tracks).catch((err) => this.#log.warn('removing screen failed', err));
-            this.#ws?.send(ev('screen_off'));
-        }
+        await this.#screen.stop();
     }
 
     /** Switches the microphone; the new track replaces the old one in place when unmuted. */
     async setAudioInputDevice(device: MediaDeviceInfo, persist = true): Promise<void> {
-        if (persist) {
-            saveDevice('audioinput', {deviceId: device.deviceId, label: device.label});
-        }
-        const stream = await navigator.mediaDevices.getUserMedia(audioConstraints(device.deviceId));
-        const track = stream.getAudioTracks()[0];
-        track.enabled = !this.#muted;
-        const old = this.#audioTrack;
-        if (this.#audioStream && old) {
-            this.#audioStream.removeTrack(old);
-            this.#audioStream.addTrack(track);
-        } else {
-            this.#audioStream = stream;
-        }
-        this.#audioTrack = track;
-        this.#currentInput = device;
-        if (old && this.#peer && this.#micAdded) {
-            await this.#peer.replaceTrack(old, this.#muted ? null : track);
-        }
-        old?.stop();
-        this.emit('devicechange', this.#devices);
+        await this.#audio.setInput(device, persist);
     }
 
     setAudioOutputDevice(device: MediaDeviceInfo, persist = true): void {
-        if (persist) {
-            saveDevice('audiooutput', {deviceId: device.deviceId, label: device.label});
-        }
-        this.#currentOutput = device;
-        for (const el of this.#audioElements.values()) {
-            this.#applySink(el, device.deviceId);
-        }
-        this.emit('devicechange', this.#devices);
-    }
-
-    async #handleDeviceChange(): Promise<void> {
-        if (this.#closed) {
-            return;
-        }
-        this.#devices = await listDevices();
-        const inputs = this.#devices.audioinput;
-        const savedIn = loadSavedDevice('audioinput');
-        const savedInDevice = findDevice(inputs, savedIn);
-        if (this.#currentInput && !inputs.some((d) => d.deviceId === this.#currentInput?.deviceId)) {
-            // The device in use went away: fall back to the system default without forgetting the saved choice.
-            const fallback = inputs.find((d) => d.deviceId === 'default') || inputs[0];
-            if (fallback) {
-                await this.setAudioInputDevice(fallback, false);
-                this.emit('devicefallback', 'audioinput', fallback.label);
-            }
-        } else if (savedInDevice && this.#currentInput && savedInDevice.deviceId !== this.#currentInput.deviceId) {
-            await this.setAudioInputDevice(savedInDevice, false);
-        }
-        const outputs = this.#devices.audiooutput;
-        if (this.#currentOutput && !outputs.some((d) => d.deviceId === this.#currentOutput?.deviceId)) {
-            const fallback = outputs.find((d) => d.deviceId === 'default') || outputs[0];
-            if (fallback) {
-                this.setAudioOutputDevice(fallback, false);
-                this.emit('devicefallback', 'audiooutput', fallback.label);
-            }
-        } else {
-            const savedOut = findDevice(outputs, loadSavedDevice('audiooutput'));
-            if (savedOut && this.#currentOutput && savedOut.deviceId !== this.#currentOutput.deviceId) {
-                this.setAudioOutputDevice(savedOut, false);
-            }
-        }
-        this.emit('devicechange', this.#devices);
+        this.#audio.setOutput(device, persist);
     }
 
     async getStats(): Promise<RTCStatsReport | null> {
@@ -710,17 +433,10 @@ export class CallsClient extends Emitter<ClientEvents> {
         }
         this.#peer?.destroy();
         this.#peer = null;
-        this.#audioStream?.getTracks().forEach((t) => t.stop());
-        this.#audioTrack?.stop();
-        this.#screenStream?.getTracks().forEach((t) => t.stop());
-        this.#screenStream = null;
-        for (const el of this.#audioElements.values()) {
-            el.srcObject = null;
-            el.remove();
-        }
-        this.#audioElements.clear();
+        this.#audio.release();
+        this.#screen.release();
         if (this.#ws) {
-            this.#ws.send(ev('leave'));
+            this.#ws.send(actionName('leave'));
             this.#ws.close();
             this.#ws = null;
         }

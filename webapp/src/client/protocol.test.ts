@@ -1,10 +1,12 @@
 import {decode, decodeMulti, encode} from '@msgpack/msgpack';
 import {unzlibSync, strFromU8} from 'fflate';
 
-import {DCMessageType, decodeDCMessage, encodeDCMessage} from './dc_msg';
+import {DCMessageType, packSDP, SDP_MAX_SIZE, SdpUnpackError, unpackSDP} from '@calls/protocol';
+
 import {calculateMOS} from './rtc_monitor';
 import {trackTypeFromID} from './rtc_peer';
-import {compressSDP, decompressSDP} from './sdp';
+import {browserZlib, compressSDP, decodeDCMessage, encodeDCMessage} from './wire';
+import * as server from '../../../server/src/protocol-node';
 import {hasDCSignalingLockSupport} from '../utils/version';
 
 describe('SDP compression', () => {
@@ -14,7 +16,7 @@ describe('SDP compression', () => {
         // zlib header: CMF 0x78.
         expect(z[0]).toBe(0x78);
         expect(JSON.parse(strFromU8(unzlibSync(z)))).toEqual(sdp);
-        expect(decompressSDP(z)).toEqual(sdp);
+        expect(unpackSDP(z, browserZlib)).toEqual(sdp);
     });
 });
 
@@ -46,6 +48,41 @@ describe('DC messages', () => {
         const decoded = decodeDCMessage(encodeDCMessage({type: DCMessageType.SDP, sdp: answer}));
         expect(decoded).toEqual({type: DCMessageType.SDP, sdp: answer});
         expect(decode(encodeDCMessage({type: DCMessageType.Ping}))).toBe(1);
+    });
+});
+
+describe('the server and the webapp agree', () => {
+    // One codec, two zlibs (node:zlib on the server, fflate here): what one side packs, the other reads.
+    const offer = {type: 'offer' as const, sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n'.repeat(50)};
+
+    test('on SDP over the websocket and the data channel, both ways', () => {
+        expect(unpackSDP(compressSDP(offer), server.nodeZlib)).toEqual(offer);
+        expect(unpackSDP(packSDP(offer, server.nodeZlib), browserZlib)).toEqual(offer);
+        const fromServer = server.encodeDCMessage({type: DCMessageType.SDP, sdp: offer});
+        expect(decodeDCMessage(fromServer)).toEqual({type: DCMessageType.SDP, sdp: offer});
+        const fromWebapp = encodeDCMessage({type: DCMessageType.SDP, sdp: offer});
+        expect(server.decodeDCMessage(fromWebapp)).toEqual({type: DCMessageType.SDP, sdp: offer});
+    });
+
+    test('on every other data-channel message, byte for byte', () => {
+        const msgs = [
+            {type: DCMessageType.Ping}, {type: DCMessageType.Pong}, {type: DCMessageType.Unlock},
+            {type: DCMessageType.Lock}, {type: DCMessageType.Lock, acquired: false},
+            {type: DCMessageType.LossRate, value: 0.25}, {type: DCMessageType.Jitter, value: 3},
+            {type: DCMessageType.MediaMap, map: {0: {type: 'voice', sender_id: 's'}}},
+        ] as const;
+        for (const m of msgs) {
+            expect([...encodeDCMessage(m)]).toEqual([...server.encodeDCMessage(m)]);
+            expect(server.decodeDCMessage(encodeDCMessage(m))).toEqual(m);
+        }
+    });
+
+    test('the server still refuses SDP that inflates past 64 KiB, which the webapp (trusting its server) reads', () => {
+        const big = {type: 'offer' as const, sdp: 'a'.repeat(SDP_MAX_SIZE + 1)};
+        const packed = compressSDP(big);
+        expect(() => unpackSDP(packed, server.nodeZlib)).toThrow(SdpUnpackError);
+        expect(decodeDCMessage(new Uint8Array([...encode(3), ...encode(packed)]))).toEqual({type: DCMessageType.SDP, sdp: big});
+        expect(() => server.decodeDCMessage(new Uint8Array([...encode(3), ...encode(packed)]))).toThrow(/exceeds 64 KiB/);
     });
 });
 

@@ -4,7 +4,9 @@
 
 import SimplePeer from 'simple-peer';
 
-import {DCMessageType, decodeDCMessage, encodeDCMessage, type DCMessage, type MediaMap} from './dc_msg';
+import {DCMessageType, type DCMessage, type MediaMap} from '@calls/protocol';
+
+import {decodeDCMessage, encodeDCMessage} from './wire';
 import {Emitter} from '../utils/emitter';
 import type {TrackType} from '../types';
 
@@ -49,7 +51,7 @@ type PeerEvents = {
     rtt: [number];
 };
 
-type SignalData =
+export type SignalData =
     | {type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string}
     | {type: 'candidate'; candidate: RTCIceCandidateInit};
 
@@ -285,7 +287,7 @@ export class RTCPeer extends Emitter<PeerEvents> {
         }
         const sdp: RTCSessionDescriptionInit = {type: data.type, sdp: (data as {sdp?: string}).sdp};
         if (this.#cfg.dcSignaling && this.#dcOpen && this.#firstAnswerReceived) {
-            this.#sendDC({type: DCMessageType.SDP, sdp});
+            this.#sendDC({type: DCMessageType.SDP, sdp: {type: data.type, sdp: sdp.sdp ?? ''}});
             return;
         }
         this.emit(data.type, sdp);

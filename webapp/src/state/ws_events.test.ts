@@ -190,7 +190,7 @@ describe('selectors', () => {
             e: profile('e', 'dan'), f: profile('f', 'eve'),
         };
         const s = (id: string, extra: Record<string, unknown> = {}) => ({session_id: `s${id}`, user_id: id, unmuted: false,
-            raised_hand: 0, voice: false, ...extra});
+            raised_hand: 0, video: false, voice: false, ...extra});
         const sorted = sortedSessions([
             s('b'),
             s('c', {unmuted: true}),

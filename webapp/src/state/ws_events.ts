@@ -1,6 +1,8 @@
 // Websocket events → Redux, in one place (reference webapp.md §3.3). The plugin registers handleWebSocketEvent for
 // every calls event on the host's main socket; core's user_removed is handled here too.
 
+import type {CallsEvent} from '@calls/protocol';
+
 import {addHostNotice, callEnd, JOINED_NOTICE_MS, loadCallState, loadProfilesIfMissing, REACTION_MS, showCallError,
     userLeft} from './actions';
 import {action} from './reducer';
@@ -40,7 +42,7 @@ export const CALLS_EVENTS = [
     'host_screen_off',
     'host_lower_hand',
     'host_removed',
-] as const;
+] as const satisfies readonly CallsEvent[];
 
 type Data = Record<string, unknown>;
 

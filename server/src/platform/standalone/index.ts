@@ -1,11 +1,13 @@
 // The standalone platform as a PlatformFactory: the built-in directory in our own store, seeded on first
 // start, its /api/v4 subset and login routes, and Mattermost's websocket path (/api/v4/websocket).
-import {WEBSOCKET_PATH} from '../../ws/server';
 import type {PlatformFactory} from '../factory';
 import {StandaloneDirectory} from './directory';
 import {LoginGuard} from './login-guard';
 import {registerStandaloneRoutes} from './routes';
 import {seedStandalone} from './seed';
+
+/** Where Mattermost serves its websocket, which the standalone platform stands in for. */
+export const WEBSOCKET_PATH = '/api/v4/websocket';
 
 export const createStandalonePlatform: PlatformFactory = async (ctx) => {
   const dir = new StandaloneDirectory({db: ctx.store.db, clock: ctx.clock, logger: ctx.logger, events: ctx.events, siteURL: ctx.siteURL});

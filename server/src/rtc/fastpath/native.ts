@@ -1,0 +1,94 @@
+// The optional native half of the forwarding path (server/native/rtc_native.c): AES-GCM with a kept key
+// schedule and batched UDP sends. `npm install` builds it; without it (no compiler, not Linux, or
+// MM_CALLS_RTC_NATIVE=off) the same packets are produced by the JavaScript path, only more slowly.
+import path from 'node:path';
+
+/** The addon's functions (rtc_native.c). */
+export interface RtcNative {
+  /** Sets up an AES-128-GCM key; the id is valid until gcmFree. */
+  gcmCreate(key: Buffer): number;
+  gcmFree(id: number): void;
+  /** Seals buf[aad, aad+length) in place, authenticating buf[0, aad); the tag goes after the payload. */
+  gcmSeal(id: number, buf: Buffer, aadLength: number, length: number, iv0: number, iv1: number, iv2: number): void;
+  /** Opens buf[0, end) in place (tag last); false, buffer untouched, if forged. */
+  gcmOpen(id: number, buf: Buffer, aadLength: number, end: number, iv0: number, iv1: number, iv2: number): boolean;
+  /** Seals and sends `count` described packets of `arena` on socket `fd`; returns [sent, failed]. */
+  flush(fd: number, arena: Buffer, descriptors: Int32Array, count: number): [number, number];
+}
+
+export type RtcNativeMode = 'auto' | 'off' | 'required';
+
+const ADDON = path.resolve(__dirname, '../../../native/build/Release/calls_rtc_native.node');
+
+let loaded: {addon: RtcNative | undefined; error: string | undefined} | undefined;
+let enabled: boolean | undefined;
+
+function load(): {addon: RtcNative | undefined; error: string | undefined} {
+  if (!loaded) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a native addon loads only through require
+      loaded = {addon: require(ADDON) as RtcNative, error: undefined};
+    } catch (err) {
+      loaded = {addon: undefined, error: err instanceof Error ? err.message.split('\n')[0] : String(err)};
+    }
+  }
+  return loaded;
+}
+
+/** MM_CALLS_RTC_NATIVE: auto (default: use it if built), off, or required (refuse to start without it). */
+export function parseRtcNativeMode(value: string | undefined): RtcNativeMode {
+  const v = value || 'auto';
+  if (v !== 'auto' && v !== 'off' && v !== 'required') throw new Error(`MM_CALLS_RTC_NATIVE must be "auto", "off" or "required", not "${v}"`);
+  return v;
+}
+
+/**
+ * Applies the mode for this process; returns whether the native path is in use. "required" throws,
+ * naming the fix, when the addon is not built.
+ */
+export function configureRtcNative(mode: RtcNativeMode): boolean {
+  if (mode === 'off') {
+    enabled = false;
+    return false;
+  }
+  const {addon, error} = load();
+  if (!addon && mode === 'required') {
+    throw new Error(`MM_CALLS_RTC_NATIVE=required but the native addon did not load (${error}); build it with \`npm run build:native\``);
+  }
+  enabled = addon !== undefined;
+  return enabled;
+}
+
+/** The addon when this process uses it. Until configured, MM_CALLS_RTC_NATIVE decides. */
+export function rtcNative(): RtcNative | undefined {
+  if (enabled === undefined) configureRtcNative(parseRtcNativeMode(process.env.MM_CALLS_RTC_NATIVE));
+  return enabled ? load().addon : undefined;
+}
+
+/** Why the addon is not in use (for the startup log). */
+export function rtcNativeUnavailableReason(): string | undefined {
+  if (enabled === false && load().addon) return 'MM_CALLS_RTC_NATIVE=off';
+  return load().error;
+}
+
+/** The OS socket of a dgram socket (for the addon's sends), or undefined where Node does not expose it. */
+export function socketFd(socket: object): number | undefined {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const handle = state ? (socket as Record<symbol, {handle?: {fd?: unknown}} | undefined>)[state]?.handle : undefined;
+  const fd = handle?.fd;
+  return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+}
+
+const keys = new FinalizationRegistry<number>((id) => loaded?.addon?.gcmFree(id));
+
+/** An AES-128-GCM key in the addon, freed when this object is collected. */
+export class NativeGcmKey {
+  readonly id: number;
+  readonly native: RtcNative;
+
+  constructor(native: RtcNative, key: Buffer) {
+    this.native = native;
+    this.id = native.gcmCreate(key);
+    keys.register(this, this.id);
+  }
+}

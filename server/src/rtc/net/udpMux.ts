@@ -1,0 +1,257 @@
+// One UDP port for every session: a socket per local address, all on the same port, and a demux that
+// hands each datagram to the session it belongs to (STUN USERNAME ufrag first, then the learnt source).
+import {createSocket, type RemoteInfo, type Socket} from 'node:dgram';
+import {lookup as dnsLookup, type LookupOneOptions} from 'node:dns';
+import {isIP} from 'node:net';
+import type {Logger} from '../../log';
+import {Egress} from '../fastpath/egress';
+import {rtcNative, socketFd} from '../fastpath/native';
+import type {Address} from './address';
+import {bindingRequestUfrag} from './stun';
+
+export type {Address} from './address';
+
+/**
+ * Socket buffers of the shared port. Every session's media arrives on this one socket, so the kernel's
+ * default (~200 KB, a few hundred small datagrams) overflows on any event-loop pause under load; the
+ * kernel caps the request at net.core.rmem_max / wmem_max.
+ */
+const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/** What a session's ICE agent exposes to the mux: where its datagrams go. */
+export interface MuxEndpoint {
+  /** `key` is "host:port" of `addr`, already built by the mux. */
+  receive(data: Buffer, addr: Address, key: string): void;
+  /**
+   * Whether a binding request naming this endpoint's ufrag is authentic (MESSAGE-INTEGRITY with the
+   * session's ICE password). Absent where the password lives elsewhere (a media worker checks it there).
+   */
+  authenticate?(request: Buffer): boolean;
+}
+
+/** A datagram hook used briefly at startup (STUN discovery) before sessions exist; returns true if consumed. */
+export type DatagramInterceptor = (data: Buffer, rinfo: RemoteInfo) => boolean;
+
+export class UdpMuxSocket {
+  readonly localAddress: string;
+  readonly family: 4 | 6;
+  readonly socket: Socket;
+  readonly #byUfrag = new Map<string, MuxEndpoint>();
+  readonly #bySource = new Map<string, MuxEndpoint>();
+  readonly #sourcesOf = new Map<MuxEndpoint, Set<string>>();
+  readonly #interceptors = new Set<DatagramInterceptor>();
+  #closed = false;
+  #dropped = 0;
+  /**
+   * Where a binding request goes whose ufrag no session here registered (media workers: the primary
+   * routes by the worker tag in the ufrag).
+   */
+  resolveUfrag: ((ufrag: string) => MuxEndpoint | undefined) | undefined;
+  /** Told which sources an endpoint no longer owns when it unregisters (a worker tells its primary). */
+  onRelease: ((keys: string[]) => void) | undefined;
+
+  /** Batched sends through the native addon (IPv4 sockets, when the addon is in use). */
+  readonly egress: Egress | undefined;
+
+  /** `receive` false: datagrams come in through deliver() (a media worker sharing the primary's socket). */
+  constructor(localAddress: string, socket: Socket, receive = true) {
+    this.localAddress = localAddress;
+    this.family = isIP(localAddress) === 6 ? 6 : 4;
+    this.socket = socket;
+    const native = rtcNative();
+    const fd = native && this.family === 4 ? socketFd(socket) : undefined;
+    this.egress = native && fd !== undefined ? new Egress(native, fd) : undefined;
+    if (receive) socket.on('message', (data, rinfo) => this.#onMessage(data, rinfo));
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  /** Datagrams that matched no session (stray, late or hostile). */
+  get dropped(): number {
+    return this.#dropped;
+  }
+
+  get endpointCount(): number {
+    return this.#sourcesOf.size;
+  }
+
+  register(ufrag: string, endpoint: MuxEndpoint): void {
+    this.#byUfrag.set(ufrag, endpoint);
+    if (!this.#sourcesOf.has(endpoint)) this.#sourcesOf.set(endpoint, new Set());
+  }
+
+  hasUfrag(ufrag: string): boolean {
+    return this.#byUfrag.has(ufrag);
+  }
+
+  unregister(endpoint: MuxEndpoint): void {
+    for (const [ufrag, ep] of this.#byUfrag) if (ep === endpoint) this.#byUfrag.delete(ufrag);
+    const sources = this.#sourcesOf.get(endpoint);
+    const released: string[] = [];
+    if (sources) {
+      for (const key of sources) {
+        if (this.#bySource.get(key) !== endpoint) continue;
+        this.#bySource.delete(key);
+        released.push(key);
+      }
+    }
+    this.#sourcesOf.delete(endpoint);
+    if (released.length > 0) this.onRelease?.(released);
+  }
+
+  /** Forgets sources that `endpoint` owned (the worker behind it released them). */
+  releaseSources(endpoint: MuxEndpoint, keys: string[]): void {
+    const owned = this.#sourcesOf.get(endpoint);
+    for (const key of keys) {
+      if (this.#bySource.get(key) !== endpoint) continue;
+      this.#bySource.delete(key);
+      owned?.delete(key);
+    }
+  }
+
+  addInterceptor(fn: DatagramInterceptor): () => void {
+    this.#interceptors.add(fn);
+    return () => this.#interceptors.delete(fn);
+  }
+
+  send(data: Buffer, addr: Address): void {
+    if (this.#closed) return;
+    if (this.egress?.queue(data, addr)) return;
+    this.socket.send(data, addr[1], addr[0]);
+  }
+
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.egress?.close();
+    this.#closed = true;
+    this.#byUfrag.clear();
+    this.#bySource.clear();
+    this.#sourcesOf.clear();
+    return new Promise((resolve) => {
+      try {
+        this.socket.close(() => resolve());
+      } catch {
+        resolve();
+      }
+    });
+  }
+
+  #onMessage(data: Buffer, rinfo: RemoteInfo): void {
+    const host = rinfo.family === 'IPv6' && rinfo.address.includes('%') ? rinfo.address.split('%')[0] : rinfo.address;
+    this.deliver(data, host, rinfo.port, `${host}:${rinfo.port}`, rinfo);
+  }
+
+  /** Routes one datagram from host:port (`key` = "host:port") to its session. */
+  deliver(data: Buffer, host: string, port: number, key: string, rinfo?: RemoteInfo): void {
+    let endpoint: MuxEndpoint | undefined;
+    // Connectivity checks name their target; they also (re)bind the source, so a client port reused by a
+    // new peer connection moves to the new session — but only an authentic check: knowing a ufrag (it
+    // travels in clear) must not let anyone route datagrams into another session.
+    if (data.length >= 20 && data[0] === 0x00 && data[1] === 0x01) {
+      const ufrag = bindingRequestUfrag(data);
+      endpoint = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag);
+      if (endpoint?.authenticate && !endpoint.authenticate(data)) {
+        this.#dropped++;
+        return;
+      }
+      if (endpoint) {
+        const previous = this.#bySource.get(key);
+        if (previous !== endpoint) {
+          if (previous) this.#sourcesOf.get(previous)?.delete(key);
+          this.#bySource.set(key, endpoint);
+          let sources = this.#sourcesOf.get(endpoint);
+          if (!sources) this.#sourcesOf.set(endpoint, (sources = new Set()));
+          sources.add(key);
+        }
+      }
+    }
+    endpoint ??= this.#bySource.get(key);
+    if (!endpoint) {
+      if (rinfo) for (const fn of this.#interceptors) if (fn(data, rinfo)) return;
+      this.#dropped++;
+      return;
+    }
+    endpoint.receive(data, [host, port], key);
+  }
+}
+
+/** The set of sockets that make up "the RTC UDP port". */
+export class UdpMux {
+  readonly sockets: UdpMuxSocket[];
+  readonly #logger: Logger;
+
+  constructor(sockets: UdpMuxSocket[], logger: Logger) {
+    this.sockets = sockets;
+    this.#logger = logger;
+  }
+
+  get port(): number {
+    return this.sockets[0]?.port ?? 0;
+  }
+
+  /**
+   * Binds one socket per address on the same port. With port 0 the first socket picks an ephemeral port
+   * and the others follow it; if that port is taken on another address we retry with a new one.
+   */
+  static async bind(addresses: string[], port: number, logger: Logger): Promise<UdpMux> {
+    if (addresses.length === 0) throw new Error('no address to bind the RTC UDP port on');
+    const attempts = port === 0 ? 5 : 1;
+    let lastError: unknown;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const sockets: UdpMuxSocket[] = [];
+      try {
+        let chosen = port;
+        for (const address of addresses) {
+          const socket = await bindOne(address, chosen);
+          sockets.push(new UdpMuxSocket(address, socket));
+          if (chosen === 0) chosen = socket.address().port;
+        }
+        logger.info({port: sockets[0].port, addresses}, 'rtc udp port bound');
+        return new UdpMux(sockets, logger);
+      } catch (err) {
+        lastError = err;
+        await Promise.all(sockets.map((s) => s.close()));
+      }
+    }
+    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+  }
+
+  socketFor(localAddress: string): UdpMuxSocket | undefined {
+    return this.sockets.find((s) => s.localAddress === localAddress);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.sockets.map((s) => s.close()));
+    this.#logger.debug('rtc udp port closed');
+  }
+}
+
+/**
+ * dgram resolves every destination, even an IP literal, through dns.lookup and a process.nextTick before
+ * the send; peers are addressed by IP, so answer synchronously and send within the same call.
+ */
+function literalLookup(hostname: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(hostname);
+  if (family !== 0) callback(null, hostname, family);
+  else dnsLookup(hostname, typeof options === 'number' ? {family: options} : options, callback);
+}
+
+function bindOne(address: string, port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({type: isIP(address) === 6 ? 'udp6' : 'udp4', reuseAddr: false,
+      recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES, lookup: literalLookup});
+    const onError = (err: Error) => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onError);
+    socket.bind({address, port, exclusive: true}, () => {
+      socket.off('error', onError);
+      // A send error on one datagram (unreachable peer) must not take the shared socket down.
+      socket.on('error', () => {});
+      resolve(socket);
+    });
+  });
+}

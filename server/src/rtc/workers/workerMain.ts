@@ -1,0 +1,196 @@
+// Entry point of a media worker process: a whole SFU (sessions, calls, forwarding) on the primary's RTC
+// sockets. Inbound datagrams come from the primary as frames on a pipe (fd 4); outbound ones leave
+// directly through this process's copy of the shared UDP socket, so the one RTC port is kept and the
+// costly fan-out runs here. Control (sessions, signaling, events, metrics) is IPC JSON (workerProtocol.ts).
+import type {Socket as UdpSocket} from 'node:dgram';
+import {Socket as NetSocket} from 'node:net';
+import {AppError} from '../../errors';
+import {setListenerErrorReporter} from '../../events';
+import {createLogger, type Logger} from '../../log';
+import type {RtcMetrics, RtpCounters} from '../../metrics';
+import type {HostCandidate} from '../net/iceMux';
+import {configureRtcNative} from '../fastpath/native';
+import {SfuServer} from '../server';
+import {TcpMux, TcpMuxListener} from '../net/tcpMux';
+import {UdpMux, UdpMuxSocket} from '../net/udpMux';
+import {FrameReader, workerTag, type FromWorker, type SerializedError, type ToWorker, type WorkerInit, type WorkerRequest, type WorkerStatsReply} from './workerProtocol';
+
+const send = (m: FromWorker) => {
+  if (process.connected) process.send!(m);
+};
+
+/** RtcMetrics whose calls are applied by the primary, in its registry. */
+class IpcRtcMetrics implements RtcMetrics {
+  counters: (() => RtpCounters | Promise<RtpCounters>) | undefined;
+  #call(m: string, a: (string | number)[]): void {
+    send({t: 'metric', m, a});
+  }
+  incRTPTracks(g: string, d: 'in' | 'out', t: string): void { this.#call('incRTPTracks', [g, d, t]); }
+  decRTPTracks(g: string, d: 'in' | 'out', t: string): void { this.#call('decRTPTracks', [g, d, t]); }
+  observeRTPTracksWrite(g: string, t: string, s: number): void { this.#call('observeRTPTracksWrite', [g, t, s]); }
+  incRTCSessions(g: string): void { this.#call('incRTCSessions', [g]); }
+  decRTCSessions(g: string): void { this.#call('decRTCSessions', [g]); }
+  incRTCConnState(s: string): void { this.#call('incRTCConnState', [s]); }
+  incRTCErrors(g: string, t: string): void { this.#call('incRTCErrors', [g, t]); }
+  observeRTCConnectionTime(g: string, s: number): void { this.#call('observeRTCConnectionTime', [g, s]); }
+  observeRTCDCOpenTime(g: string, s: number): void { this.#call('observeRTCDCOpenTime', [g, s]); }
+  observeRTCSignalingLockGrabTime(g: string, s: number): void { this.#call('observeRTCSignalingLockGrabTime', [g, s]); }
+  observeRTCSignalingLockLockedTime(g: string, s: number): void { this.#call('observeRTCSignalingLockLockedTime', [g, s]); }
+  observeRTCClientLossRate(g: string, v: number): void { this.#call('observeRTCClientLossRate', [g, v]); }
+  observeRTCClientRTT(g: string, v: number): void { this.#call('observeRTCClientRTT', [g, v]); }
+  observeRTCClientJitter(g: string, v: number): void { this.#call('observeRTCClientJitter', [g, v]); }
+  registerRTPCounters(_g: string, read: () => RtpCounters | Promise<RtpCounters>): () => void {
+    this.counters = read;
+    return () => {
+      if (this.counters === read) this.counters = undefined;
+    };
+  }
+}
+
+/**
+ * The worker's copy of a shared socket must not read: the kernel would hand it datagrams meant for
+ * other workers. Node has no public call for that; its handle's recvStop() does it. The sync lookup
+ * spares each send a dns.lookup and a nextTick (as udpMux.ts does for the primary's sockets).
+ */
+function makeSendOnly(socket: UdpSocket): boolean {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const handle = state ? (socket as unknown as Record<symbol, {handle?: {recvStop?: () => number; lookup?: unknown}}>)[state]?.handle : undefined;
+  if (!handle || typeof handle.recvStop !== 'function') return false;
+  handle.recvStop();
+  const original = handle.lookup as ((address: string, cb: (err: Error | null, ip: string) => void) => void) | undefined;
+  if (typeof original === 'function') {
+    handle.lookup = (address: string, cb: (err: Error | null, ip: string) => void) => {
+      if (/^[\d.]+$|:/.test(address)) cb(null, address);
+      else original.call(handle, address, cb);
+    };
+  }
+  return true;
+}
+
+function serializeError(err: unknown): SerializedError {
+  if (err instanceof AppError) return {id: err.id, message: err.message, status: err.status};
+  return {id: 'app.rtc.worker_error', message: err instanceof Error ? err.message : String(err), status: 500};
+}
+
+let init: WorkerInit | undefined;
+const udpHandles: UdpSocket[] = [];
+let sfu: SfuServer | undefined;
+let logger: Logger | undefined;
+const metrics = new IpcRtcMetrics();
+const muxSockets: UdpMuxSocket[] = [];
+const tcpListeners: TcpMuxListener[] = [];
+const sources = new Map<number, {host: string; port: number; key: string}>();
+const pendingTcp: {listener: number; socket: NetSocket; remote: [string, number]; data: Buffer}[] = [];
+
+function start(): void {
+  if (!init || sfu || udpHandles.filter(Boolean).length < init.udp.length) return;
+  const i = init;
+  logger = createLogger({level: i.logLevel}).child({component: 'rtc', worker: i.index});
+  const log = logger;
+  setListenerErrorReporter((err, event) => log.error({err, event}, 'event listener failed'));
+  process.on('unhandledRejection', (reason) => log.error({err: reason}, 'unhandled promise rejection'));
+  configureRtcNative(i.opts.native ?? 'auto');
+  i.udp.forEach((u, k) => {
+    const handle = udpHandles[k];
+    // A failed send without a callback surfaces as 'error' on the socket: one unreachable client must not end the worker.
+    handle.on('error', (err) => log.debug({err: err.message}, 'rtc socket error'));
+    if (!makeSendOnly(handle)) logger!.warn('cannot stop the shared socket reading in this worker; relaying its datagrams');
+    // Whatever this copy still reads (only before recvStop, or always without it) goes back to the primary.
+    handle.on('message', (data, rinfo) => send({t: 'stray', socket: k, host: rinfo.address, port: rinfo.port, data: data.toString('base64')}));
+    const mux = new UdpMuxSocket(u.localAddress, handle, false);
+    mux.onRelease = (keys) => send({t: 'release', socket: k, keys});
+    muxSockets.push(mux);
+  });
+  i.tcp.forEach((t) => tcpListeners.push(new TcpMuxListener(t.localAddress, undefined, logger!, t.port)));
+  const candidates: HostCandidate[] = i.candidates.map((c) => c.transport === 'udp'
+    ? {transport: 'udp', socket: muxSockets[c.socket], address: c.address, port: c.port, advertise: c.advertise, reflexive: c.reflexive}
+    : {transport: 'tcp', listener: tcpListeners[c.listener], address: c.address, port: c.port, advertise: c.advertise});
+  const network = {udp: new UdpMux(muxSockets, logger), tcp: tcpListeners.length > 0 ? new TcpMux(tcpListeners) : undefined, candidates};
+  const server = SfuServer.fromNetwork(i.opts, network, logger, {metrics, groupID: i.groupID, ufragPrefix: workerTag(i.index)});
+  sfu = server;
+  server.on('signal', (sessionID, signal) => send({t: 'event', name: 'signal', sessionID, signal}));
+  server.on('voice', (sessionID, on) => send({t: 'event', name: 'voice', sessionID, on}));
+  server.on('close', (sessionID, reason) => send({t: 'event', name: 'close', sessionID, reason}));
+  server.on('rejected', (sessionID, error, fatal) => send({t: 'event', name: 'rejected', sessionID, error: serializeError(error), fatal}));
+  const reader = new FrameReader((socket, sourceID, address, port, data) => {
+    let source = sources.get(sourceID);
+    if (address !== undefined) {
+      source = {host: address, port, key: `${address}:${port}`};
+      sources.set(sourceID, source);
+    }
+    if (source) muxSockets[socket]?.deliver(data, source.host, source.port, source.key);
+  });
+  const pipe = new NetSocket({fd: 4, readable: true, writable: false});
+  pipe.on('data', (chunk: Buffer) => reader.push(chunk));
+  pipe.on('error', () => {});
+  for (const t of pendingTcp.splice(0)) tcpListeners[t.listener]?.adoptConnection(t.socket, t.remote, t.data);
+  send({t: 'ready'});
+}
+
+async function handle(req: WorkerRequest): Promise<unknown> {
+  const server = sfu;
+  if (!server) throw new AppError('app.rtc.worker_starting', 'media worker is starting', 503);
+  switch (req.method) {
+    case 'initSession':
+      return server.initSession(req.cfg);
+    case 'closeSession':
+      return server.closeSession(req.sessionID);
+    case 'inspect':
+      return server.inspect(req.sessionID);
+    case 'stats': {
+      const cpu = process.cpuUsage();
+      const s = server.stats;
+      const c = (await metrics.counters?.()) ?? {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+      const reply: WorkerStatsReply = {
+        cpuSeconds: (cpu.user + cpu.system) / 1e6, rssBytes: process.memoryUsage.rss(), sessions: s.sessions, calls: s.calls,
+        droppedDatagrams: s.droppedDatagrams, muxEndpoints: s.muxEndpoints, ...c,
+      };
+      return reply;
+    }
+    case 'ping':
+      return undefined;
+    case 'close':
+      await server.close();
+      return undefined;
+  }
+}
+
+process.on('message', (msg: ToWorker, handleObj?: unknown) => {
+  switch (msg.t) {
+    case 'init':
+      init = msg;
+      start();
+      break;
+    case 'udpSocket':
+      udpHandles[msg.index] = handleObj as UdpSocket;
+      start();
+      break;
+    case 'tcp': {
+      const socket = handleObj as NetSocket | undefined;
+      if (!socket) break;
+      const data = Buffer.from(msg.data, 'base64');
+      if (sfu) tcpListeners[msg.listener]?.adoptConnection(socket, msg.remote, data);
+      else pendingTcp.push({listener: msg.listener, socket, remote: msg.remote, data});
+      break;
+    }
+    case 'send':
+      sfu?.send(msg.msg);
+      break;
+    case 'call': {
+      const closing = msg.req.method === 'close';
+      const reply = (m: FromWorker) => {
+        if (!process.connected) return;
+        // After `close` the process ends, once the reply is on its way.
+        process.send!(m, undefined, {}, closing ? () => process.exit(0) : undefined);
+      };
+      handle(msg.req).then(
+        (result) => reply({t: 'reply', id: msg.id, ok: true, result}),
+        (err: unknown) => reply({t: 'reply', id: msg.id, ok: false, error: serializeError(err)}),
+      );
+      break;
+    }
+  }
+});
+
+// The primary is gone: nothing can reach these sessions any more.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,116 @@
+// One logical Mattermost websocket connection (it outlives its socket for the resume window): per-connection
+// sequence numbers, the bounded resume buffer, the calls-action rate bucket and bounded sends.
+import {WebSocket} from 'ws';
+import type {HubConnection} from './hub';
+import type {WebSocketEvent} from './types';
+
+/** Events kept per connection so a reconnecting client can resume without losing any (Mattermost's dead queue). */
+const RESUME_BUFFER = 128;
+/** …and at most this many bytes of them (a few large call_state events must not pin megabytes per connection). */
+const RESUME_BUFFER_BYTES = 256 * 1024;
+/**
+ * A socket whose unsent data exceeds this is not reading (or cannot keep up): it is cut, as Mattermost
+ * closes a connection whose send queue is full; the client reconnects and resumes from the buffer.
+ */
+export const MAX_SEND_BUFFER_BYTES = 2 * 1024 * 1024;
+
+/** Calls actions a connection may send (upstream rate.NewLimiter per session). */
+export class TokenBucket {
+  #tokens: number;
+  #last = Date.now();
+  constructor(private readonly perSecond: number, private readonly burst: number) {
+    this.#tokens = burst;
+  }
+  take(): boolean {
+    const now = Date.now();
+    this.#tokens = Math.min(this.burst, this.#tokens + ((now - this.#last) / 1000) * this.perSecond);
+    this.#last = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+}
+
+/**
+ * An event serialised once for every connection it goes to: the JSON up to the sequence number, which
+ * each connection appends (`head + seq + '}'`). Connections and their resume buffers share the head.
+ */
+const heads = new WeakMap<WebSocketEvent, string>();
+function eventHead(ev: WebSocketEvent): string {
+  let head = heads.get(ev);
+  if (head === undefined) {
+    head = JSON.stringify({event: ev.event, data: ev.data, broadcast: ev.broadcast}).slice(0, -1) + ',"seq":';
+    heads.set(ev, head);
+  }
+  return head;
+}
+
+/** Sends unless the socket is closed or not reading; a socket whose send buffer is full is cut (returns false). */
+export function sendBounded(ws: WebSocket, text: string): boolean {
+  if (ws.readyState !== WebSocket.OPEN) return true;
+  if (ws.bufferedAmount > MAX_SEND_BUFFER_BYTES) {
+    ws.terminate();
+    return false;
+  }
+  ws.send(text);
+  return true;
+}
+
+/** One logical Mattermost websocket connection; outlives its socket for the resume window. */
+export class Connection implements HubConnection {
+  socket: WebSocket | null = null;
+  /** Next server sequence number. */
+  seq = 0;
+  /** The last events sent, for resumption: their shared head (see eventHead) and seq. */
+  readonly sent: {seq: number; head: string}[] = [];
+  #sentBytes = 0;
+  closedAt = 0;
+  readonly bucket: TokenBucket;
+  dropped = 0;
+  /** Calls actions of this connection, run in order, and how many are waiting. */
+  queue: Promise<void> = Promise.resolve();
+  queued = 0;
+
+  constructor(readonly id: string, readonly userID: string, public token: string, rate: {perSecond: number; burst: number},
+    private readonly onOut?: (type: string) => void, private readonly onSlow?: (conn: Connection) => void) {
+    this.bucket = new TokenBucket(rate.perSecond, rate.burst);
+  }
+
+  send(event: WebSocketEvent): void {
+    const head = eventHead(event);
+    this.sent.push({seq: this.seq, head});
+    this.#sentBytes += head.length;
+    while (this.sent.length > RESUME_BUFFER || (this.#sentBytes > RESUME_BUFFER_BYTES && this.sent.length > 1)) {
+      this.#sentBytes -= this.sent.shift()!.head.length;
+    }
+    const text = head + this.seq + '}';
+    this.seq++;
+    this.onOut?.(event.event);
+    this.#write(text);
+  }
+
+  reply(seqReply: number, status: 'OK' | 'FAIL', extra: Record<string, unknown> = {}): void {
+    this.#write(JSON.stringify({status, seq_reply: seqReply, ...extra}));
+  }
+
+  #write(text: string): void {
+    const s = this.socket;
+    if (s && !sendBounded(s, text)) this.onSlow?.(this);
+  }
+
+  /** Whether events from `from` onward are all still buffered. */
+  canResumeFrom(from: number): boolean {
+    if (from > this.seq || from < 0) return false;
+    if (from === this.seq) return true;
+    return this.sent.length > 0 && this.sent[0].seq <= from;
+  }
+
+  /** The buffered events from `from` on, as sent. */
+  *resumeFrom(from: number): Generator<string> {
+    for (const m of this.sent) if (m.seq >= from) yield m.head + m.seq + '}';
+  }
+}
+
+export function sendRaw(ws: WebSocket, msg: Record<string, unknown>): void {
+  sendBounded(ws, JSON.stringify(msg));
+}
