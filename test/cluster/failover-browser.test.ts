@@ -5,7 +5,7 @@
 // lasts, until a new handler brings the audio back.
 import type {Browser} from 'playwright-core';
 import {type Cluster, logHint, startCluster} from './support/cluster';
-import {audioFlowing, closeAll, ensureWebappBuilt, expectInboundAudioGrowing, inboundAudioBytes, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from '../e2e/support';
+import {audioFlowing, closeAll, ensureWebappBuilt, expectInboundAudioGrowing, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from '../e2e/support';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(180_000);

@@ -1,6 +1,5 @@
 // Browser end-to-end: two users on the standalone host page, in Debian Chromium with fake media devices, against a
 // real server with the werift SFU. Each test starts its own server; the browser is shared, one context per user.
-import type {Browser} from 'playwright-core';
 
 import {
     closeAll,

@@ -2,7 +2,6 @@
 // with window.open; the pop-out drives the opener's call (no connection of its own), shows the participants grid, the
 // large screen player with full screen, and the call thread in its right-hand side; it closes with the call. The
 // widget's "Show chat thread" opens the same thread in the main window.
-import type {Browser} from 'playwright-core';
 
 import {
     expectVideoFrames,

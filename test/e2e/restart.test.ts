@@ -6,7 +6,7 @@ import type {Browser} from 'playwright-core';
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {SingleNode} from '../support/single-node';
-import {audioFlowing, closeAll, ensureWebappBuilt, expectInboundAudioGrowing, inboundAudioBytes, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from './support';
+import {audioFlowing, closeAll, ensureWebappBuilt, expectInboundAudioGrowing, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from './support';
 
 jest.setTimeout(150_000);
 

@@ -1,6 +1,6 @@
 // The plugin HTTP API (reference §4.2) against a real server: shapes and values users depend on.
 import {createHmac} from 'node:crypto';
-import {api, login, type WsTestClient} from '../support/calls-client';
+import {api, login} from '../support/calls-client';
 import {type World, useSeededServer} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
 import {sleep} from '../support/wait';

@@ -1,6 +1,6 @@
 // The call lifecycle over real websockets against a real server, on SQLite and on PostgreSQL.
 // Media is the recording double: these tests are about the call domain, not packets.
-import {api, CALLS, type WsTestClient} from '../support/calls-client';
+import {api, CALLS} from '../support/calls-client';
 import {callOf, type World, useSeededServer} from '../support/fixtures';
 import {engines, type TestServer} from '../support/server';
 import {sleep, waitFor} from '../support/wait';

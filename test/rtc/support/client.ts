@@ -26,7 +26,7 @@ import {DCMessageType, type DCMessage, type MediaMap, type TrackType} from '@cal
 import {decodeDCMessage, encodeDCMessage} from '../../../server/src/protocol-node';
 import {stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../../../server/src/rtc/types';
-import {sleep, waitFor, withTimeout} from '../../support/wait';
+import {waitFor, withTimeout} from '../../support/wait';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 

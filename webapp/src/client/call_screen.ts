@@ -2,7 +2,6 @@
 // capture), tell the server before adding the tracks so the SFU classifies them, stop when the browser's own
 // "stop sharing" ends the track, and carry the share over to a new peer connection after rtc_reconnect.
 
-import {actionName} from '@calls/protocol';
 
 import {captureScreen, SCREEN_ENCODINGS, shareAudioWithScreen, SIMULCAST_SCREEN_ENCODINGS} from './devices';
 import type {RTCPeer} from './rtc_peer';

@@ -206,14 +206,14 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   /** What the parts see of the session. */
   #context(): SessionContext {
-    const session = this;
+    const isClosed = () => this.#closed;
     return {
       cfg: this.cfg,
       deps: this.#deps,
       logger: this.#logger,
       pc: this.#pc,
       get closed() {
-        return session.#closed;
+        return isClosed();
       },
       emit: (event, ...args) => {
         this.emit(event, ...args);
