@@ -4,7 +4,7 @@
 // anything malformed comes back as a `bad` result or an AppError, never as a throw of something else.
 import {z} from 'zod';
 import {AppError} from '../errors';
-import {describeIssue, toWire, toWireError, wireError, type EventArgs, type EventSchemas, type OpMap, type Protocol, type ReplyOf, type RequestOf, type WireError} from './protocol';
+import {describeIssue, toWire, toWireError, wireError, type EventArgs, type EventSchemas, type OpMap, type Protocol, type RelayEvent, type ReplyOf, type RequestOf, type WireError} from './protocol';
 
 /** A relay frame as it is sent (JSON-serialisable). */
 export type RelayFrame =
@@ -87,6 +87,11 @@ export class RelayCodec<O extends OpMap, E extends EventSchemas> {
     const r = this.protocol.events[ev].safeParse(args);
     if (!r.success) throw badEvent(this.protocol.name, ev, describeIssue(r.error));
     return r.data;
+  }
+
+  /** decodeEvent, as the one-object form a `switch (e.ev)` narrows. */
+  decodeEventOf(ev: string, args: unknown): RelayEvent<E> {
+    return {ev, args: this.decodeEvent(ev, args)} as RelayEvent<E>;
   }
 
   encodeRequest<K extends keyof O & string>(_op: K, req: RequestOf<O, K>): unknown {
