@@ -1,6 +1,6 @@
 // The rtcd websocket wire format (reference rtcd-offloader.md §2), used by the service and by the
 // plugin's client: one binary frame = two back-to-back msgpack values, the message type (str) then
-// its data. `join` is a map of str/bool; `hello`, `reconnect`, `leave` and `close` are maps of str
+// its data. `join` is a map of str/bool; `hello`, `reconnect`, `leave`, `close` (and our `restart`) are maps of str
 // only (Go decodes them as map[string]string); `rtc` and `vad` carry an rtc.Message struct whose
 // numeric `type` is 1-based (ICE … VideoOff). Everything decoded is checked: a frame from the other
 // side is as hostile as one from a browser.
@@ -45,6 +45,12 @@ export type ClientMessage =
   | {type: 'reconnect'; data: {sessionID: string}}
   | {type: 'leave'; data: {sessionID: string}}
   | {type: 'close'; data: {sessionID: string}}
+  /**
+   * Ours, not upstream's: the session's media was re-created on this host (a media worker was lost);
+   * the plugin asks its client to renegotiate (`rtc_reconnect`). Sent only to plugins that said they
+   * understand it when connecting; upstream plugins are sent `close` instead.
+   */
+  | {type: 'restart'; data: {sessionID: string}}
   | {type: 'rtc'; data: RtcMessage}
   | {type: 'vad'; data: RtcMessage};
 
@@ -96,6 +102,7 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
     case 'reconnect':
     case 'leave':
     case 'close':
+    case 'restart':
       return {type, data: {sessionID: requiredId(type, 'sessionID', stringMap(type, data).sessionID)}};
     case 'join':
       return {type, data: joinData(data)};
