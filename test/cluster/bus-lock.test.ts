@@ -10,8 +10,8 @@ import {CALL_LOCK_NS, lockKey, PgCallLock} from '../../server/src/cluster/lock';
 import {clusterMigrations} from '../../server/src/cluster/schema';
 import {silentLogger} from '../../server/src/log';
 import {openStore, type Store} from '../../server/src/store';
-import {sleep, waitUntil} from '../support/fixtures';
 import {createDatabase, startPostgres, type PgServer, type TestDatabase} from '../support/postgres';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -60,7 +60,7 @@ describe('bus', () => {
       if (i % 2 === 0) a.send('nodeb', 'blob', {i, data});
       else a.broadcast('blob', {i, data});
     }
-    await waitUntil(() => got.length === sent.length, 10_000, 'all messages');
+    await waitFor(() => got.length === sent.length, 10_000, 'all messages');
     expect(got.map((m) => m.data)).toEqual(sent);
     expect(got.every((m) => m.from === 'nodea')).toBe(true);
     expect(sent.some((s) => s.data.length > 8000)).toBe(true);
@@ -120,15 +120,15 @@ describe('bus and lock across a PostgreSQL restart', () => {
     const got: unknown[] = [];
     b.handle('n', (m) => void got.push(m.data));
     a.send('nodeb', 'n', 1);
-    await waitUntil(() => got.length === 1, 5000, 'first message');
+    await waitFor(() => got.length === 1, 5000, 'first message');
     await server.down();
     a.send('nodeb', 'n', 2);
     await sleep(500);
     await server.up();
-    await waitUntil(() => b.listener.connected, 10_000, 'listener back');
-    await waitUntil(() => a.listener.connected, 10_000, 'listener back');
+    await waitFor(() => b.listener.connected, 10_000, 'listener back');
+    await waitFor(() => a.listener.connected, 10_000, 'listener back');
     a.send('nodeb', 'n', 3);
-    await waitUntil(() => got.includes(3), 10_000, 'message after the restart');
+    await waitFor(() => got.includes(3), 10_000, 'message after the restart');
     // Message 2 was queued while the server was down and sent once the sender reconnected; it arrives
     // only if b was listening again by then (NOTIFY keeps nothing for absent listeners), and never after 3.
     expect(got[0]).toBe(1);
@@ -145,7 +145,7 @@ describe('bus and lock across a PostgreSQL restart', () => {
       await server.restart();
       // The first use may meet a connection cut by the restart; a retry gets a fresh one.
       let result = '';
-      await waitUntil(async () => {
+      await waitFor(async () => {
         result = await lock.withLock('chan-restart', async () => 'held').catch(() => '');
         return result === 'held';
       }, 10_000, 'the lock after the restart');

@@ -3,9 +3,10 @@
 // whichever node holds their websocket (a refusal of bad SDP too), an SDP offer larger than a NOTIFY crosses the bus, and 40
 // concurrent joins spread over the nodes make exactly one call with one host.
 import {api} from '../support/calls-client';
-import {callOf, waitUntil} from '../support/fixtures';
+import {callOf} from '../support/fixtures';
 import {useCluster} from './support/cluster';
 import {CallWs, joinTalking} from './support/user';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -74,7 +75,7 @@ describe('clustered mode, three nodes', () => {
     await carol.waitFor('user_left', (e) => e.data.session_id === a.sessionID);
     await a.close();
     carol.close();
-    await waitUntil(async () => (await c.activeCalls(ch)).length === 0, 5000, 'the call to end');
+    await waitFor(async () => (await c.activeCalls(ch)).length === 0, 5000, 'the call to end');
   });
 
   it('carries an SDP offer larger than the 8000-byte NOTIFY limit from node 3 to the owner on node 1', async () => {
@@ -162,7 +163,7 @@ describe('clustered mode, three nodes', () => {
     await n3.kill9();
     // Carol's websocket fails over to a live node, which adopts her session: the call stays on node 1 and
     // her peer connection to it never stopped, so nobody renegotiates.
-    await waitUntil(() => carol.ws.reconnects === 1, 10_000, 'carol reconnected');
+    await waitFor(() => carol.ws.reconnects === 1, 10_000, 'carol reconnected');
     await carol.waitHearing(a.sessionID, 50, 10_000, killedAt);
     await a.waitHearing(carol.sessionID, 50, 10_000, killedAt);
     expect(carol.restarts).toEqual([]);

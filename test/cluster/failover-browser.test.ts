@@ -5,21 +5,10 @@
 // lasts, until a new handler brings the audio back.
 import type {Browser} from 'playwright-core';
 import {type Cluster, logHint, startCluster} from './support/cluster';
-import {waitUntil} from '../support/fixtures';
-import {closeAll, ensureWebappBuilt, expectInboundAudioGrowing, inboundAudioBytes, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from '../e2e/support';
+import {audioFlowing, closeAll, ensureWebappBuilt, expectInboundAudioGrowing, inboundAudioBytes, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from '../e2e/support';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(180_000);
-
-/** Inbound audio grows by 2 KB within some 1.5 s window (the peer connection may be replaced meanwhile). */
-async function audioFlowing(p: UserPage, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const s1 = await inboundAudioBytes(p.page);
-    await p.page.waitForTimeout(1500);
-    if ((await inboundAudioBytes(p.page)) - s1 >= 2000) return;
-  }
-  throw new Error(`${p.user}: no inbound audio within ${timeoutMs} ms`);
-}
 
 describe('failover in the browser', () => {
   let c: Cluster;
@@ -65,7 +54,7 @@ describe('failover in the browser', () => {
     const killedAt = Date.now();
     await n1.kill9();
     // The call moves to node 2, and the pages, told by rtc_reconnect, negotiate new peer connections.
-    await waitUntil(async () => (await c.callNode(c.world.channels.town)) === n2.nodeID, 20_000, 'the call to move to node 2');
+    await waitFor(async () => (await c.callNode(c.world.channels.town)) === n2.nodeID, 20_000, 'the call to move to node 2');
     await Promise.all([audioFlowing(a, 30_000), audioFlowing(b, 30_000)]);
     process.stdout.write(`browser audio back after kill -9 within ${Date.now() - killedAt} ms\n`);
     // Nobody was dropped: both still see each other in the call.

@@ -4,8 +4,8 @@
 // and join again are heard by everyone (as a browser hears: through its SRTP replay check).
 import {startPostgres, type PgServer} from '../support/postgres';
 import {useCluster} from './support/cluster';
-import {sleep, waitUntil} from '../support/fixtures';
 import {type CallUser, joinTalking} from './support/user';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -42,7 +42,7 @@ describe('PostgreSQL restarted during a call', () => {
     // The bus and the lock recover: a hand raised on node 2 (lock, write, event over the bus) reaches
     // node 1. An action sent while the nodes are still reconnecting may fail; the user simply retries.
     const raised = async (u: CallUser, by: CallUser, action: string, event: string) => {
-      await waitUntil(async () => {
+      await waitFor(async () => {
         const since = u.ws.events.length;
         by.ws.send(action);
         return u.ws.waitFor(event, (e) => e.data.session_id === by.sessionID, 2000, since).then(() => true, () => false);
@@ -83,7 +83,7 @@ describe('PostgreSQL restarted during a call', () => {
 
     await server.restart();
     // The bus is back once a raised hand on node 2 reaches node 1 (an action may fail while nodes reconnect).
-    await waitUntil(async () => {
+    await waitFor(async () => {
       const since = a.ws.events.length;
       b.ws.send('raise_hand');
       return a.ws.waitFor('user_raise_hand', (e) => e.data.session_id === b.sessionID, 2000, since).then(() => true, () => false);
@@ -93,7 +93,7 @@ describe('PostgreSQL restarted during a call', () => {
     // voice to the others on the transceiver that carried the departed one; every pair must hear each other.
     const everyoneHears = async (users: CallUser[], since: number, what: string) => {
       const missing = () => users.flatMap((u) => users.filter((o) => o !== u && u.heardSince(o.sessionID, since) < 25).map((o) => `${u.name} ← ${o.name}`));
-      await waitUntil(() => missing().length === 0, 20_000, what).catch((err: Error) => {
+      await waitFor(() => missing().length === 0, 20_000, what).catch((err: Error) => {
         throw new Error(`${err.message}; not heard: ${missing().join(', ')}`);
       });
     };

@@ -7,7 +7,7 @@
 import {useCluster} from './support/cluster';
 import {type CallUser, hearEachOtherSince, joinTalking} from './support/user';
 import {expectRefusal} from './support/node';
-import {sleep, waitUntil} from '../support/fixtures';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(180_000);
 
@@ -64,7 +64,7 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
     expect(refused).toBe(UNAVAILABLE);
     expect(Date.now() - joinStarted).toBeLessThan(15_000);
     const logged = () => n1.output().split('\n').filter((l) => l.includes(carol.ws.connID));
-    await waitUntil(() => logged().some((l) => l.includes('start a node with MM_CALLS_IS_HANDLER=true')), 5000, 'the refusal in the log');
+    await waitFor(() => logged().some((l) => l.includes('start a node with MM_CALLS_IS_HANDLER=true')), 5000, 'the refusal in the log');
     await sleep(500);
     expect(logged().filter((l) => l.includes('MM_CALLS_IS_HANDLER'))).toHaveLength(1);
     expect(logged().filter((l) => l.includes('"level":50'))).toHaveLength(1);

@@ -5,49 +5,23 @@ import type {Browser} from 'playwright-core';
 import {
     closeAll,
     CuttableProxy,
-    ensureWebappBuilt,
     expectInboundAudioGrowing,
     expectVideoFrames,
     inboundAudioBytes,
-    launchBrowser,
     loginPage,
     openChannel,
     openPopOut,
     saveScreenshots,
     startServer,
-    waitForCallConnected,
+    useBrowserPerTest,
     type UserPage,
+    waitForCallConnected,
 } from './support';
-import type {TestServer} from '../support/server';
 
 jest.setTimeout(120000);
 
-let browser: Browser;
-let server: TestServer | null = null;
-let pages: UserPage[] = [];
-
-beforeAll(async () => {
-    ensureWebappBuilt();
-    browser = await launchBrowser();
-});
-
-afterAll(async () => {
-    await browser?.close();
-});
-
-afterEach(async () => {
-    await closeAll(pages);
-    pages = [];
-    await server?.stop();
-    server = null;
-});
-
-async function users(...names: string[]): Promise<UserPage[]> {
-    server = await startServer();
-    const list = await Promise.all(names.map((n) => loginPage(browser, server!.url, n)));
-    pages.push(...list);
-    return list;
-}
+const e2e = useBrowserPerTest();
+const users = (...names: string[]) => e2e.users({}, ...names);
 
 async function startCall(p: UserPage): Promise<void> {
     await p.page.click('#calls-join-button');
@@ -193,7 +167,7 @@ test('the link from /call link joins the call when opened', async () => {
     const link = (/https?:\/\/\S+join_call=true/).exec((await ephemeral.textContent()) || '')![0];
     // The server's SiteURL may name another host: keep the path and query.
     const u = new URL(link);
-    await b.page.goto(`${server!.url}${u.pathname}${u.search}`);
+    await b.page.goto(`${e2e.server!.url}${u.pathname}${u.search}`);
     await waitForCallConnected(b.page);
     await b.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("2")');
     expect(new URL(b.page.url()).searchParams.get('join_call')).toBeNull();
@@ -209,7 +183,7 @@ test('a non-member of a private channel sees no call button and learns nothing o
     // The plugin is loaded for dave: the public channel has its call button.
     await d.page.waitForSelector('#calls-join-button[data-state=start]');
     expect(await d.page.locator('#sidebarItem_private-room').count()).toBe(0);
-    await d.page.goto(`${server!.url}/calls/channels/private-room`);
+    await d.page.goto(`${e2e.server!.url}/calls/channels/private-room`);
     await d.page.waitForSelector('#channel-not-found');
     expect(await d.page.locator('#calls-join-button').count()).toBe(0);
     expect(await d.page.locator('#calls-channel-toast').count()).toBe(0);
@@ -222,12 +196,12 @@ test('a non-member of a private channel sees no call button and learns nothing o
 });
 
 test('the websocket is cut and restored within 30 s: the call goes on and audio continues', async () => {
-    server = await startServer();
-    const proxy = await CuttableProxy.start(server.url);
+    e2e.server = await startServer();
+    const proxy = await CuttableProxy.start(e2e.server.url);
     try {
-        const a = await loginPage(browser, proxy.url, 'alice');
-        const b = await loginPage(browser, server.url, 'bob');
-        pages.push(a, b);
+        const a = await loginPage(e2e.browser, proxy.url, 'alice');
+        const b = await loginPage(e2e.browser, e2e.server.url, 'bob');
+        e2e.pages.push(a, b);
         // A DM call: both sides start unmuted.
         await openChannel(a, (await dmName(a)));
         await openChannel(b, (await dmName(b)));
@@ -262,15 +236,15 @@ test('the websocket is cut and restored within 30 s: the call goes on and audio 
         await b.page.locator(`#calls-widget-participants-list [data-user-id="${a.userID}"] [data-testid=calls-participant-unmuted]`).waitFor();
         await saveScreenshots('ws-reconnect', a.page);
     } finally {
-        await closeAll(pages);
-        pages = [];
+        await closeAll(e2e.pages);
+        e2e.pages = [];
         await proxy.close();
     }
 });
 
 test('admin page renders the settings schema with the plugin\'s settings and saves them; secrets stay masked and kept', async () => {
     const [admin] = await users('admin');
-    await server!.app.config.save({TURNStaticAuthSecret: 'e2e-turn-secret'});
+    await e2e.server!.app.config.save({TURNStaticAuthSecret: 'e2e-turn-secret'});
     await admin.page.click('#sidebar-admin-console');
     await admin.page.waitForSelector('#admin-section-GeneralSettings');
     for (const section of ['GeneralSettings', 'RTCDService', 'RTCServer', 'ICEAndTURN', 'CallRecordings']) {
@@ -290,7 +264,7 @@ test('admin page renders the settings schema with the plugin\'s settings and sav
     const cfg = await admin.page.evaluate(async () => (await fetch('/plugins/com.mattermost.calls/config')).json());
     expect(cfg.MaxCallParticipants).toBe(7);
     // Saving the other settings sent the mask back: the stored secret is unchanged.
-    expect(server!.app.config.get().TURNStaticAuthSecret).toBe('e2e-turn-secret');
+    expect(e2e.server!.app.config.get().TURNStaticAuthSecret).toBe('e2e-turn-secret');
     await expect(secret.inputValue()).resolves.toBe('*'.repeat(32));
 });
 

@@ -3,39 +3,14 @@
 // devices and share sound, also from the widget's "Additional settings"), join/leave sounds and "has joined" chips,
 // `/call stats`, the keyboard shortcuts with the Space/focus accessibility conflict, and the host controls (mute,
 // lower hand, remove) as both the host and the participant see them.
-import type {Browser, Page} from 'playwright-core';
+import type {Page} from 'playwright-core';
 
-import {closeAll, ensureWebappBuilt, launchBrowser, loginPage, openChannel, startServer, waitForCallConnected, type UserPage} from './support';
-import type {TestServer} from '../support/server';
+import {openChannel, useBrowserPerTest, type UserPage, waitForCallConnected} from './support';
 
 jest.setTimeout(120000);
 
-let browser: Browser;
-let server: TestServer | null = null;
-let pages: UserPage[] = [];
-
-beforeAll(async () => {
-    ensureWebappBuilt();
-    browser = await launchBrowser();
-});
-
-afterAll(async () => {
-    await browser?.close();
-});
-
-afterEach(async () => {
-    await closeAll(pages);
-    pages = [];
-    await server?.stop();
-    server = null;
-});
-
-async function users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]> {
-    server = await startServer(env);
-    const list = await Promise.all(names.map((n) => loginPage(browser, server!.url, n)));
-    pages.push(...list);
-    return list;
-}
+const e2e = useBrowserPerTest();
+const users = (env: Record<string, string>, ...names: string[]) => e2e.users(env, ...names);
 
 async function dmName(p: UserPage): Promise<string> {
     return p.page.evaluate(() => {
@@ -55,7 +30,7 @@ const ringStops = (page: Page) => page.evaluate(() => (window as unknown as {e2e
 test('ringing in a DM: the card rings once; Ignore dismisses it on every tab and after a reload; Join the next call', async () => {
     const [a, b] = await users({MM_CALLS_ENABLE_RINGING: 'true'}, 'alice', 'bob');
     const b2 = await b.context.newPage();
-    await b2.goto(`${server!.url}/`);
+    await b2.goto(`${e2e.server!.url}/`);
     await b2.waitForSelector('#calls-join-button[data-state=start]');
     await openChannel(a, await dmName(a));
     await a.page.click('#calls-join-button');

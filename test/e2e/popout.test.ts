@@ -5,46 +5,17 @@
 import type {Browser} from 'playwright-core';
 
 import {
-    closeAll,
-    ensureWebappBuilt,
     expectVideoFrames,
-    launchBrowser,
-    loginPage,
     openPopOut,
-    startServer,
-    waitForCallConnected,
+    useBrowserPerTest,
     type UserPage,
+    waitForCallConnected,
 } from './support';
-import type {TestServer} from '../support/server';
 
 jest.setTimeout(120000);
 
-let browser: Browser;
-let server: TestServer | null = null;
-let pages: UserPage[] = [];
-
-beforeAll(async () => {
-    ensureWebappBuilt();
-    browser = await launchBrowser();
-});
-
-afterAll(async () => {
-    await browser?.close();
-});
-
-afterEach(async () => {
-    await closeAll(pages);
-    pages = [];
-    await server?.stop();
-    server = null;
-});
-
-async function users(...names: string[]): Promise<UserPage[]> {
-    server = await startServer();
-    const list = await Promise.all(names.map((n) => loginPage(browser, server!.url, n)));
-    pages.push(...list);
-    return list;
-}
+const e2e = useBrowserPerTest();
+const users = (...names: string[]) => e2e.users({}, ...names);
 
 async function joinCall(p: UserPage): Promise<void> {
     await p.page.waitForSelector('#calls-join-button[data-state=join]');

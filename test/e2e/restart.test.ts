@@ -6,22 +6,9 @@ import type {Browser} from 'playwright-core';
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {SingleNode} from '../support/single-node';
-import {closeAll, ensureWebappBuilt, expectInboundAudioGrowing, inboundAudioBytes, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from './support';
+import {audioFlowing, closeAll, ensureWebappBuilt, expectInboundAudioGrowing, inboundAudioBytes, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from './support';
 
 jest.setTimeout(150_000);
-
-/** Inbound audio grows by 2 KB within some 1.5 s window (the peer connection may be replaced meanwhile). */
-async function audioFlowing(p: UserPage, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-        const s1 = await inboundAudioBytes(p.page);
-        await p.page.waitForTimeout(1500);
-        if ((await inboundAudioBytes(p.page)) - s1 >= 2000) {
-            return;
-        }
-    }
-    throw new Error(`${p.user}: no inbound audio within ${timeoutMs} ms`);
-}
 
 /** The page's current peer connection, tagged so that a replacement can be told apart. */
 function tagPeer(p: UserPage): Promise<void> {

@@ -10,6 +10,7 @@ import {chromium, type Browser, type BrowserContext, type Page} from 'playwright
 
 import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {startTestServer, type TestServer} from '../support/server';
+import {waitFor} from '../support/wait';
 
 export const CHROMIUM = process.env.MM_CALLS_CHROMIUM || '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(__dirname, 'artifacts');
@@ -53,6 +54,40 @@ export async function startServer(env: Record<string, string> = {}): Promise<Tes
         rtc: (cfg, log) => createRtcServer({...rtcOptionsFromConfig(cfg), udpAddresses: ['127.0.0.1'], udpPort: 0,
             tcpAddresses: [], tcpPort: 0}, log),
     });
+}
+
+/**
+ * A test file's browser setup: one Chromium for the file, a fresh server per test (started by users()),
+ * and every page and the server closed after each test.
+ */
+export function useBrowserPerTest(): {browser: Browser; server: TestServer | null; pages: UserPage[];
+    users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]>;} {
+    const ctx = {
+        browser: undefined as unknown as Browser,
+        server: null as TestServer | null,
+        pages: [] as UserPage[],
+        async users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]> {
+            const server = await startServer(env);
+            ctx.server = server;
+            const list = await Promise.all(names.map((n) => loginPage(ctx.browser, server.url, n)));
+            ctx.pages.push(...list);
+            return list;
+        },
+    };
+    beforeAll(async () => {
+        ensureWebappBuilt();
+        ctx.browser = await launchBrowser();
+    });
+    afterAll(async () => {
+        await ctx.browser?.close();
+    });
+    afterEach(async () => {
+        await closeAll(ctx.pages);
+        ctx.pages = [];
+        await ctx.server?.stop();
+        ctx.server = null;
+    });
+    return ctx;
 }
 
 /** A TCP proxy in front of the server's HTTP port: cut() drops every connection and refuses new ones until restore(). */
@@ -170,16 +205,25 @@ export async function inboundAudioBytes(page: Page): Promise<number> {
 /** Waits until inbound audio on the page grows by at least minBytes. */
 export async function expectInboundAudioGrowing(page: Page, minBytes = 2000, timeout = 15000): Promise<void> {
     const start = await inboundAudioBytes(page);
-    const deadline = Date.now() + timeout;
     let now = start;
-    while (Date.now() < deadline) {
+    const grown = async () => {
         await page.waitForTimeout(500);
         now = await inboundAudioBytes(page);
-        if (now - start >= minBytes) {
-            return;
-        }
-    }
-    throw new Error(`inbound audio did not grow enough: ${start} → ${now} bytes in ${timeout} ms`);
+        return now - start >= minBytes;
+    };
+    await waitFor(grown, timeout, 'inbound audio to grow', 0).catch(() => {
+        throw new Error(`inbound audio did not grow enough: ${start} → ${now} bytes in ${timeout} ms`);
+    });
+}
+
+/** Inbound audio grows by 2 KB within some 1.5 s window (the peer connection may be replaced meanwhile). */
+export async function audioFlowing(p: UserPage, timeoutMs: number): Promise<void> {
+    const grew = async () => {
+        const s1 = await inboundAudioBytes(p.page);
+        await p.page.waitForTimeout(1500);
+        return (await inboundAudioBytes(p.page)) - s1 >= 2000;
+    };
+    await waitFor(grew, timeoutMs, `${p.user}: inbound audio`, 0);
 }
 
 /** Opens the pop-out from the widget; resolves with the pop-out's page once its expanded view is up. */

@@ -6,8 +6,9 @@
 import {encode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import {api, CALLS, login, type LoggedIn, WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
+import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -110,7 +111,7 @@ describe('abuse limits (documented defaults for users and calls, small address c
     // Another user is not affected.
     expect((await socket({token: w.users.bob.token, address: '192.0.2.101'}).outcome).kind).toBe('hello');
     await closeAll([first[0]]);
-    await waitUntil(async () => (await socket({token: u.token, address: '192.0.2.102'}).outcome).kind === 'hello', 5000, 'a socket admitted again');
+    await waitFor(async () => (await socket({token: u.token, address: '192.0.2.102'}).outcome).kind === 'hello', 5000, 'a socket admitted again');
   });
 
   test('the 26th socket from one client address (X-Forwarded-For) is closed with app.calls.limit.ws_connections_per_ip; other addresses connect', async () => {
@@ -135,7 +136,7 @@ describe('abuse limits (documented defaults for users and calls, small address c
     expect((await socket({token: u.token, address: '198.51.100.4'}).outcome).kind).toBe('hello');
     // A waiting socket that authenticates frees its place.
     a[0].ws.send(JSON.stringify({action: 'authentication_challenge', seq: 2, data: {token: u.token}}));
-    await waitUntil(async () => (await socket({address: '198.51.100.1'}).outcome).kind === 'admitted', 5000, 'an unauthenticated socket admitted again');
+    await waitFor(async () => (await socket({address: '198.51.100.1'}).outcome).kind === 'admitted', 5000, 'an unauthenticated socket admitted again');
   });
 
   test('a user joins one call from at most 8 sessions: the 9th join gets the error event app.calls.limit.sessions_per_user', async () => {

@@ -1,8 +1,9 @@
 // The plugin HTTP API (reference §4.2) against a real server: shapes and values users depend on.
 import {createHmac} from 'node:crypto';
 import {api, login, type WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, type World} from '../support/fixtures';
+import {type World, useSeededServer} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -11,22 +12,9 @@ const P = '/plugins/com.mattermost.calls';
 describe('plugin HTTP API', () => {
   let srv: TestServer;
   let w: World;
-  const open: WsTestClient[] = [];
-  const connect = async (u: keyof World['users']) => {
-    const c = await w.connect(u);
-    open.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    srv = await startTestServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_MAX_CALL_PARTICIPANTS: '50'}});
-    w = await seededWorld(srv);
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await srv.stop();
+  const {connect} = useSeededServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_MAX_CALL_PARTICIPANTS: '50'}}, (s, world) => {
+    srv = s;
+    w = world;
   });
 
   test('GET /version reports a version that turns on the clients\' signaling lock', async () => {

@@ -4,8 +4,9 @@ import {deflateSync} from 'node:zlib';
 import {encode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
 import {api, CALLS, type WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {type World, useSeededServer} from '../support/fixtures';
+import type {TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -18,19 +19,11 @@ describe('bad input', () => {
   let alice: WsTestClient;
   let bob: WsTestClient;
 
-  beforeAll(async () => {
-    srv = await startTestServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}});
-    w = await seededWorld(srv);
+  useSeededServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}}, async (s, world) => {
+    srv = s;
+    w = world;
     ch = await w.newChannel(['alice', 'bob', 'carol']);
-    alice = await w.connect('alice');
-    bob = await w.connect('bob');
-    await alice.join(ch);
-    await bob.join(ch);
-  });
-  afterAll(async () => {
-    await alice.close();
-    await bob.close();
-    await srv.stop();
+    [alice, bob] = await w.joinAll(ch, 'alice', 'bob');
   });
 
   /** The call still works for both: a state change by bob reaches alice. */
@@ -51,14 +44,14 @@ describe('bad input', () => {
     ] as const) {
       const before = bob.replies.length;
       bob.sendRaw(frame);
-      await waitUntil(() => bob.replies.length > before, 10_000, 'a reply');
+      await waitFor(() => bob.replies.length > before, 10_000, 'a reply');
       const reply = bob.replies.slice(before).find((r) => r.status === 'FAIL');
       expect(reply?.error?.message).toBe(msg);
       expect(reply?.error?.id).toBe('api.web_socket_router.bad_frame.app_error');
     }
     const n = bob.replies.length;
     bob.sendRaw(Buffer.from([0xc1, 0xff, 0x00]));
-    await waitUntil(() => bob.replies.length > n, 10_000, 'a reply');
+    await waitFor(() => bob.replies.length > n, 10_000, 'a reply');
     expect(bob.replies.at(-1)?.error?.message).toBe('binary frame is not valid msgpack');
     await stillWorks();
   });
@@ -66,7 +59,7 @@ describe('bad input', () => {
   test('an unknown action gets a FAIL reply; an unknown calls action gets an error event with an id', async () => {
     const seq = 9999;
     bob.sendRaw({action: 'no_such_action', seq, data: {}});
-    await waitUntil(() => bob.replies.some((r) => r.seq_reply === seq), 10_000, 'a reply');
+    await waitFor(() => bob.replies.some((r) => r.seq_reply === seq), 10_000, 'a reply');
     expect(bob.replies.find((r) => r.seq_reply === seq)?.error?.id).toBe('api.web_socket_router.bad_action.app_error');
     bob.send('no_such_thing', {});
     const err = await bob.waitFor('error', (e) => e.data.id === 'app.calls.ws.unknown_action');
@@ -111,7 +104,7 @@ describe('bad input', () => {
     await bob.waitFor('error', (e) => e.data.id === 'app.calls.ws.invalid_sdp', 10_000, since);
     const before = srv.rtc!.inbound.length;
     bob.sendSDP({type: 'offer', sdp: 'v=0\r\n'});
-    await waitUntil(() => srv.rtc!.inbound.length > before, 10_000, 'the sdp at the media layer');
+    await waitFor(() => srv.rtc!.inbound.length > before, 10_000, 'the sdp at the media layer');
     expect(srv.rtc!.inbound.slice(before)).toEqual([{sessionID: bob.connID, type: 'sdp', data: {type: 'offer', sdp: 'v=0\r\n'}}]);
     await stillWorks();
   });

@@ -1,7 +1,8 @@
 // Per-session actions: what reaches the media layer and what every participant is told.
 import {type WsTestClient} from '../support/calls-client';
-import {callOf, seededWorld, sleep, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {callOf, type World, useSeededServer} from '../support/fixtures';
+import type {TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -13,20 +14,13 @@ describe('calls actions', () => {
   let bob: WsTestClient;
   let outsider: WsTestClient;
 
-  beforeAll(async () => {
-    srv = await startTestServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}});
-    w = await seededWorld(srv);
+  useSeededServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}}, async (s, world) => {
+    srv = s;
+    w = world;
     ch = await w.newChannel(['alice', 'bob', 'carol']);
-    alice = await w.connect('alice');
-    bob = await w.connect('bob');
     // carol is a channel member but not in the call: participant-only events skip her.
     outsider = await w.connect('carol');
-    await alice.join(ch);
-    await bob.join(ch);
-  });
-  afterAll(async () => {
-    await Promise.all([alice, bob, outsider].map((c) => c.close()));
-    await srv.stop();
+    [alice, bob] = await w.joinAll(ch, 'alice', 'bob');
   });
 
   const inbound = (sessionID: string) => srv.rtc!.inbound.filter((m) => m.sessionID === sessionID);

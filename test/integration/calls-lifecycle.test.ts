@@ -1,30 +1,18 @@
 // The call lifecycle over real websockets against a real server, on SQLite and on PostgreSQL.
 // Media is the recording double: these tests are about the call domain, not packets.
 import {api, CALLS, type WsTestClient} from '../support/calls-client';
-import {callOf, seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
-import {engines, startTestServer, type TestServer} from '../support/server';
+import {callOf, type World, useSeededServer} from '../support/fixtures';
+import {engines, type TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
 describe.each(engines())('call lifecycle on %s', (engine) => {
   let srv: TestServer;
   let w: World;
-  const open: WsTestClient[] = [];
-  const connect = async (u: keyof World['users']) => {
-    const c = await w.connect(u);
-    open.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    srv = await startTestServer({engine, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {reconnectGraceMs: 1500, hostEndForceCloseMs: 500}});
-    w = await seededWorld(srv);
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await srv.stop();
+  const {connect} = useSeededServer({engine, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {reconnectGraceMs: 1500, hostEndForceCloseMs: 500}}, (s, world) => {
+    srv = s;
+    w = world;
   });
 
   test('two users join: join, user_joined, call_state and call_host_changed carry the reference fields; a third gets the full state', async () => {
@@ -120,7 +108,7 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
     // Nobody leaves by themselves: after the grace the server closes the sessions and ends the call.
     await carol.waitFor('user_left', (e) => e.data.session_id === alice.connID, 5000);
     await carol.waitFor('user_left', (e) => e.data.session_id === bob.connID, 5000);
-    await waitUntil(async () => (await srv.app.store.calls.getActiveCallByChannel(ch)) === null);
+    await waitFor(async () => (await srv.app.store.calls.getActiveCallByChannel(ch)) === null);
   });
 
   test('a reconnect within the grace keeps the session; a drop past the grace removes it with user_left', async () => {

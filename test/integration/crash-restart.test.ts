@@ -7,9 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {hearEachOtherSince, joinTalking} from '../cluster/support/user';
 import {api} from '../support/calls-client';
-import {seededWorld, sleep, waitUntil} from '../support/fixtures';
+import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {SingleNode} from '../support/single-node';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
 
@@ -100,7 +101,7 @@ describe('a single node killed with -9 and restarted on its data directory', () 
     expect((await n.callState(w, ch))?.id).toBe(call.id);
     // …then ended, as when the last participant leaves.
     // (Polled once a second: the plugin API allows one request per second per user.)
-    await waitUntil(async () => (await n.callState(w, ch)) === null || (await sleep(1000), false), GRACE_MS + 10_000, 'the call to end');
+    await waitFor(async () => (await n.callState(w, ch)) === null || (await sleep(1000), false), GRACE_MS + 10_000, 'the call to end');
     process.stdout.write(`call with nobody back ended ${Date.now() - restartedAt} ms after the restart\n`);
     const active = await api(n.url, w.users.alice.token, 'GET', `${P}/calls/${ch}/active`);
     expect(active.body).toEqual({active: false});
@@ -141,7 +142,7 @@ describe('a single node killed with -9 and restarted on its data directory', () 
     const post = await api(n.url, w.users.alice.token, 'GET', `/api/v4/posts/${call.post_id}`);
     expect(post.body.message).toBe('Call ended');
     // Its users' websockets came back meanwhile; their reconnect finds no session, and a join starts a new call.
-    await waitUntil(() => a.ws.reconnects > 0, 30_000, 'alice to reconnect');
+    await waitFor(() => a.ws.reconnects > 0, 30_000, 'alice to reconnect');
     await a.ws.waitFor('error', (e) => e.data.id === 'app.calls.reconnect.no_session', 10_000);
     const c = n.user(w, 'carol');
     await c.connect();

@@ -1,7 +1,8 @@
 // Host controls (reference §8.1) over the real API and websockets.
 import {api, type WsTestClient} from '../support/calls-client';
-import {callOf, seededWorld, sleep, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {callOf, type World, useSeededServer} from '../support/fixtures';
+import type {TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 const P = '/plugins/com.mattermost.calls';
@@ -14,20 +15,11 @@ describe('host controls', () => {
   let bob: WsTestClient;
   let carol: WsTestClient;
 
-  beforeEach(async () => {
-    srv = await startTestServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {hostRemoveForceCloseMs: 300}});
-    w = await seededWorld(srv);
+  useSeededServer({perTest: true, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {hostRemoveForceCloseMs: 300}}, async (s, world) => {
+    srv = s;
+    w = world;
     ch = await w.newChannel(['alice', 'bob', 'carol']);
-    alice = await w.connect('alice');
-    bob = await w.connect('bob');
-    carol = await w.connect('carol');
-    await alice.join(ch);
-    await bob.join(ch);
-    await carol.join(ch);
-  });
-  afterEach(async () => {
-    await Promise.all([alice, bob, carol].map((c) => c.close()));
-    await srv.stop();
+    [alice, bob, carol] = await w.joinAll(ch, 'alice', 'bob', 'carol');
   });
 
   const host = (who: World['users'][keyof World['users']], action: string, body?: unknown) =>

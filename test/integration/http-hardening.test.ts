@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 import {login, WsTestClient} from '../support/calls-client';
-import {sleep} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 

@@ -1,8 +1,8 @@
 // Password guessing on POST /api/v4/users/login, as an attacker would try it: one account, many
 // accounts from one address, and a parallel flood. Clients are told apart by X-Forwarded-For, which the
 // server trusts here (MM_CALLS_TRUSTED_PROXY_IP_HEADER) as it would behind a reverse proxy.
-import {sleep} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(60_000);
 

@@ -1,7 +1,8 @@
 // /plugins/com.mattermost.calls/metrics: every metric of reference §9 with its exact name, type and labels.
 import {api, CALLS} from '../support/calls-client';
-import {seededWorld, sleep} from '../support/fixtures';
+import {seededWorld} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 

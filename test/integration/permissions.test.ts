@@ -1,7 +1,8 @@
 // Who may start, join, read and end calls, and toggle them per channel, over the real server.
 import {api, login, WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {type World, useSeededServer} from '../support/fixtures';
+import type {TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -10,23 +11,10 @@ const P = '/plugins/com.mattermost.calls';
 describe('permissions', () => {
   let srv: TestServer;
   let w: World;
-  const open: WsTestClient[] = [];
-  const connect = async (u: keyof World['users']) => {
-    const c = await w.connect(u);
-    open.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    // Test mode (DefaultEnabled false), the upstream default.
-    srv = await startTestServer();
-    w = await seededWorld(srv);
-  });
-  afterEach(async () => {
-    await Promise.all(open.splice(0).map((c) => c.close()));
-  });
-  afterAll(async () => {
-    await srv.stop();
+  // Test mode (DefaultEnabled false), the upstream default.
+  const {connect, track} = useSeededServer({}, (s, world) => {
+    srv = s;
+    w = world;
   });
 
   test('a non-member of a private channel cannot join, read its call, or end it', async () => {
@@ -142,7 +130,7 @@ describe('permissions', () => {
     await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
     const alice = await connect('alice');
     const e = new WsTestClient(srv.url, erin.token);
-    open.push(e);
+    track(e);
     await e.connect();
     await alice.join(ch);
     await e.join(ch);
@@ -164,7 +152,7 @@ describe('permissions', () => {
     expect((await api(srv.url, w.users.admin.token, 'DELETE', `/api/v4/channels/${ch}`)).status).toBe(200);
     await Promise.all([alice, bob].map((c) => c.waitFor('call_end', (e) => e.data.channelID === ch)));
     // Not just told: the call is over on the server, without waiting for the clients to leave.
-    await waitUntil(async () => (await srv.app.calls.getActiveCall(ch)) === null, 3000, 'the call to end');
+    await waitFor(async () => (await srv.app.calls.getActiveCall(ch)) === null, 3000, 'the call to end');
   });
 
   test('only system admins read /env and /stats; everyone reads /config without secrets', async () => {

@@ -2,8 +2,9 @@
 // and the System Console's config endpoints.
 import WebSocket from 'ws';
 import {api, login, WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, waitUntil, type World} from '../support/fixtures';
+import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -148,7 +149,7 @@ describe('standalone platform', () => {
     expect((await api(srv.url, u.token, 'POST', '/api/v4/users/logout')).status).toBe(200);
     expect((await api(srv.url, u.token, 'GET', '/api/v4/users/me')).status).toBe(401);
     // The open socket re-validates its login and is closed.
-    await waitUntil(() => !ws.isOpen, 3000, 'socket closed after logout');
+    await waitFor(() => !ws.isOpen, 3000, 'socket closed after logout');
     const refused = new WebSocket(ws.wsURL);
     await new Promise((r) => refused.on('open', r));
     refused.send(JSON.stringify({action: 'authentication_challenge', seq: 1, data: {token: u.token}}));

@@ -10,9 +10,10 @@ import {sql} from 'kysely';
 import {type App, createApp} from '../../server/src/app';
 import {NODE_ID_FILE} from '../../server/src/cluster/node-id';
 import {CALLS, WsTestClient} from '../support/calls-client';
-import {seededWorld, sleep, waitUntil} from '../support/fixtures';
+import {seededWorld} from '../support/fixtures';
 import {RecordingRtcServer} from '../support/recording-rtc';
 import type {TestServer} from '../support/server';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -93,7 +94,7 @@ describe('a node started on the data directory a crash left behind', () => {
     await late.connect();
     late.send('reconnect', {channelID: ch, originalConnID: bob.originalConnID, prevConnID: bob.connID});
     expect((await late.waitFor('error')).data.id).toBe('app.calls.reconnect.no_session');
-    await waitUntil(() => rtc.sessions.size === 1, 1000, 'no media for the departed session');
+    await waitFor(() => rtc.sessions.size === 1, 1000, 'no media for the departed session');
   });
 
   it('two websockets reconnecting one session at once leave one session, which goes when its socket does', async () => {
@@ -112,7 +113,7 @@ describe('a node started on the data directory a crash left behind', () => {
     clients.push(s1, s2);
     await Promise.all([s1.connect(), s2.connect()]);
     for (const s of [s1, s2]) s.send('reconnect', {channelID: ch, originalConnID: alice.originalConnID, prevConnID: alice.connID});
-    await waitUntil(() => [s1, s2].some((s) => s.events.some((e) => e.event === CALLS + 'rtc_reconnect')), 3000, 'rtc_reconnect');
+    await waitFor(() => [s1, s2].some((s) => s.events.some((e) => e.event === CALLS + 'rtc_reconnect')), 3000, 'rtc_reconnect');
     await sleep(300);
     expect(rtc.sessions.size).toBe(1);
     expect((await second.calls.callState(ch, w.users.alice.user.id))?.id).toBe(callID);
@@ -120,7 +121,7 @@ describe('a node started on the data directory a crash left behind', () => {
     // Both sockets go: after the grace the session is removed and, being the last, ends the call.
     s1.close();
     s2.close();
-    await waitUntil(async () => (await second.calls.getActiveCall(ch)) === null, GRACE_MS + 3000, 'the call to end');
+    await waitFor(async () => (await second.calls.getActiveCall(ch)) === null, GRACE_MS + 3000, 'the call to end');
     expect(rtc.sessions.size).toBe(0);
   });
 });

@@ -3,8 +3,9 @@
 // the fuzz suite: a `%00` path parameter, a `reconnect` with a NUL in its ids, a `screen_on` stream id with
 // either). It is refused where it enters, with the usual errors.
 import {api, CALLS, type WsTestClient} from '../support/calls-client';
-import {seededWorld, waitUntil, type World} from '../support/fixtures';
+import {seededWorld, type World} from '../support/fixtures';
 import {engines, startTestServer, type TestServer} from '../support/server';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 
@@ -53,7 +54,7 @@ describe.each(engines())('unstorable text on %s', (engine) => {
   test('websocket: in a frame, or in the JSON text inside an action', async () => {
     const before = bob.replies.length;
     bob.sendRaw({action: CALLS + 'reconnect', seq: 4242, data: {channelID: ch, originalConnID: 'x\u0000', prevConnID: 'y'}});
-    await waitUntil(() => bob.replies.length > before, 10_000, 'a reply');
+    await waitFor(() => bob.replies.length > before, 10_000, 'a reply');
     // A frame that does not parse is answered with seq_reply 0 (its seq is not trusted).
     expect(bob.replies.slice(before).map((r) => r.error?.message)).toEqual(['frame contains a NUL character or an unpaired surrogate']);
     for (const id of ['s\\u0000', 's\\ud800']) {

@@ -8,14 +8,14 @@
 import {fork} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import WebSocket from 'ws';
 import type {AbuseReport, AbuseSpec, FromAbuser, ToAbuser} from './abuser';
 import {HeapInspector, type HeapFigures} from './inspector';
 import {Progress} from './progress';
 import {freeRtcPort, startServerProcess} from './serverProcess';
 import {login} from './setup';
+import {CallsSocket} from '../support/calls-socket';
+import {sleep} from '../support/wait';
 
-const CALLS = 'custom_com.mattermost.calls_';
 const P = '/plugins/com.mattermost.calls';
 
 export interface AbuseOptions {
@@ -47,7 +47,6 @@ export interface AbuseResult {
   abuser: AbuseReport;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Legitimate users taking turns at the probe joins. */
 const LEGIT_USERS = 8;
 const MiB = 1024 * 1024;
@@ -92,41 +91,20 @@ async function createChannel(url: string, adminToken: string, teamID: string, na
 /** One legitimate user's login, websocket and join; resolves with its duration, then leaves. */
 async function legitJoin(url: string, username: string, password: string, channelID: string): Promise<number> {
   const t0 = performance.now();
+  const trace = (what: string) => process.env.LT_ABUSE_TRACE && process.stderr.write(`probe: ${what} ${Math.round(performance.now() - t0)} ms\n`);
   const {token} = await login(url, username, password);
-  if (process.env.LT_ABUSE_TRACE) process.stderr.write(`probe: login ${Math.round(performance.now() - t0)} ms\n`);
-  const ws = new WebSocket(url.replace(/^http/, 'ws') + '/api/v4/websocket', {headers: {Authorization: `Bearer ${token}`}});
+  trace('login');
+  const ws = new CallsSocket(url, token);
   try {
-    const ms = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('join timed out after 60 s')), 60_000);
-      let connID = '';
-      ws.on('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-      ws.on('close', (code, reason) => {
-        clearTimeout(timer);
-        reject(new Error(`websocket closed: ${code} ${reason.toString()}`));
-      });
-      ws.on('message', (raw) => {
-        const msg = JSON.parse(String(raw)) as {event?: string; data?: Record<string, unknown>};
-        if (msg.event === 'hello') {
-          if (process.env.LT_ABUSE_TRACE) process.stderr.write(`probe: hello ${Math.round(performance.now() - t0)} ms\n`);
-          connID = String(msg.data?.connection_id);
-          ws.send(JSON.stringify({action: CALLS + 'join', seq: 1, data: {channelID}}));
-        } else if ((msg.event === CALLS + 'join' || msg.event === CALLS + 'error') && msg.data?.connID === connID) {
-          clearTimeout(timer);
-          if (msg.event === CALLS + 'error') reject(new Error(`join refused: ${String(msg.data?.id)}`));
-          else resolve(performance.now() - t0);
-        }
-      });
-    });
-    ws.send(JSON.stringify({action: CALLS + 'leave', seq: 2, data: {}}));
+    await ws.connect({timeoutMs: 60_000});
+    trace('hello');
+    await ws.join(channelID, {}, Math.max(1, 60_000 - (performance.now() - t0)));
+    const ms = performance.now() - t0;
+    ws.send('leave');
     await sleep(50);
     return ms;
   } finally {
-    ws.removeAllListeners('close');
-    ws.on('error', () => undefined);
-    ws.close();
+    void ws.close();
   }
 }
 

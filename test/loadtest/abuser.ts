@@ -6,6 +6,7 @@ import {deflateSync} from 'node:zlib';
 import type {IncomingMessage} from 'node:http';
 import {encode as msgpackEncode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
+import {sleep} from '../support/wait';
 
 const CALLS = 'custom_com.mattermost.calls_';
 
@@ -40,7 +41,6 @@ export interface AbuseReport {
 export type ToAbuser = {cmd: 'start'; spec: AbuseSpec} | {cmd: 'stop'};
 export type FromAbuser = {ev: 'ready'} | {ev: 'started'} | {ev: 'report'; report: AbuseReport};
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const report: AbuseReport = {socketsOpened: 0, closes: {}, errorIds: {}, framesSent: 0, joinsSent: 0, joinsAcked: 0, sessionsJoined: 0};
 const sockets = new Set<WebSocket>();

@@ -7,7 +7,7 @@ import {randomBytes} from 'node:crypto';
 import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
 import type {FromPeers, ToPeers, UserSpec, UserStats} from './protocol';
-import {LoadWsClient} from './wsClient';
+import {CallsSocket} from '../support/calls-socket';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
@@ -42,7 +42,7 @@ interface Stream {
 
 class LoadUser {
   readonly spec: UserSpec;
-  ws: LoadWsClient;
+  ws: CallsSocket;
   peer: TestClient | undefined;
   audio: Stream | undefined;
   video: Stream | undefined;
@@ -52,7 +52,7 @@ class LoadUser {
 
   constructor(spec: UserSpec) {
     this.spec = spec;
-    this.ws = new LoadWsClient(baseURL, spec.token);
+    this.ws = new CallsSocket(baseURL, spec.token);
     this.stats = {index: spec.index, call: spec.call, full: spec.full, joined: false, sentAudio: 0, sentVideo: 0, recvAudio: 0, recvVideo: 0, streams: 0};
   }
 
@@ -74,7 +74,7 @@ class LoadUser {
     } catch (err) {
       const first = this.#describe(err);
       await this.leave();
-      this.ws = new LoadWsClient(baseURL, this.spec.token);
+      this.ws = new CallsSocket(baseURL, this.spec.token);
       this.peer = undefined;
       try {
         return {joinMs: await this.join(), retried: first};

@@ -12,6 +12,7 @@ import {scrape, type ServerSnapshot} from './scrape';
 import {WindowProfiler} from './inspector';
 import {freeRtcPort, startServerProcess, type ServerProcess} from './serverProcess';
 import {pool, setupWorld} from './setup';
+import {sleep} from '../support/wait';
 
 export interface LoadTestOptions {
   calls: number;
@@ -79,7 +80,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class PeerProcess {
   readonly child: ChildProcess;

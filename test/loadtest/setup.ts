@@ -1,5 +1,6 @@
 // Users and channels for a load test, through the real REST API as a system admin: one channel per
 // call, C×U users (created once, reused by later runs against the same server), each logged in.
+import {api, login as restLogin} from '../support/rest';
 
 export interface LoadUserAccount {
   userID: string;
@@ -14,26 +15,9 @@ export interface LoadWorld {
 
 const USER_PASSWORD = 'loadtest-password';
 
-async function request(url: string, method: string, path: string, token: string | undefined, body?: unknown): Promise<{status: number; headers: Headers; json: unknown}> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {...(token ? {Authorization: `Bearer ${token}`} : {}), ...(body !== undefined ? {'Content-Type': 'application/json'} : {})},
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let json: unknown = text;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  return {status: res.status, headers: res.headers, json};
-}
-
 export async function login(url: string, username: string, password: string): Promise<{token: string; userID: string}> {
-  const r = await request(url, 'POST', '/api/v4/users/login', undefined, {login_id: username, password});
-  if (r.status !== 200) throw new Error(`login ${username}: HTTP ${r.status} ${JSON.stringify(r.json)}`);
-  return {token: r.headers.get('token') ?? '', userID: (r.json as {id: string}).id};
+  const {token, user} = await restLogin(url, username, password);
+  return {token, userID: user.id};
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
@@ -53,16 +37,16 @@ export async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: num
 export async function setupWorld(url: string, admin: {username: string; password: string}, calls: number, usersPerCall: number,
   onProgress?: (done: number, total: number) => void): Promise<LoadWorld> {
   const {token: adminToken} = await login(url, admin.username, admin.password);
-  const teams = await request(url, 'GET', '/api/v4/users/me/teams', adminToken);
-  const teamID = (teams.json as {id: string}[])[0]?.id;
+  const teams = await api(url, adminToken, 'GET', '/api/v4/users/me/teams');
+  const teamID = (teams.body as {id: string}[])[0]?.id;
   if (!teamID) throw new Error('the admin belongs to no team');
   const total = calls * usersPerCall;
   let done = 0;
   const accounts = await pool(Array.from({length: total}, (_, i) => i), 8, async (i) => {
     const username = `lt-user-${i}`;
-    const created = await request(url, 'POST', '/api/v4/users', adminToken, {username, password: USER_PASSWORD, first_name: 'Load', last_name: `User ${i}`});
-    if (created.status !== 201 && !JSON.stringify(created.json).includes('exists')) {
-      throw new Error(`creating ${username}: HTTP ${created.status} ${JSON.stringify(created.json)}`);
+    const created = await api(url, adminToken, 'POST', '/api/v4/users', {username, password: USER_PASSWORD, first_name: 'Load', last_name: `User ${i}`});
+    if (created.status !== 201 && !JSON.stringify(created.body).includes('exists')) {
+      throw new Error(`creating ${username}: HTTP ${created.status} ${JSON.stringify(created.body)}`);
     }
     const {token, userID} = await login(url, username, USER_PASSWORD);
     onProgress?.(++done, total);
@@ -71,13 +55,13 @@ export async function setupWorld(url: string, admin: {username: string; password
   const tag = Date.now().toString(36);
   const world: LoadWorld = {calls: []};
   for (let c = 0; c < calls; c++) {
-    const ch = await request(url, 'POST', '/api/v4/channels', adminToken, {team_id: teamID, name: `lt-${tag}-${c}`, display_name: `Load ${tag} ${c}`, type: 'O'});
-    if (ch.status !== 201) throw new Error(`creating a channel: HTTP ${ch.status} ${JSON.stringify(ch.json)}`);
-    const channelID = (ch.json as {id: string}).id;
+    const ch = await api(url, adminToken, 'POST', '/api/v4/channels', {team_id: teamID, name: `lt-${tag}-${c}`, display_name: `Load ${tag} ${c}`, type: 'O'});
+    if (ch.status !== 201) throw new Error(`creating a channel: HTTP ${ch.status} ${JSON.stringify(ch.body)}`);
+    const channelID = (ch.body as {id: string}).id;
     const users = accounts.slice(c * usersPerCall, (c + 1) * usersPerCall);
     await pool(users, 8, async (u) => {
-      const r = await request(url, 'POST', `/api/v4/channels/${channelID}/members`, adminToken, {user_id: u.userID});
-      if (r.status !== 201) throw new Error(`adding ${u.username} to a channel: HTTP ${r.status} ${JSON.stringify(r.json)}`);
+      const r = await api(url, adminToken, 'POST', `/api/v4/channels/${channelID}/members`, {user_id: u.userID});
+      if (r.status !== 201) throw new Error(`adding ${u.username} to a channel: HTTP ${r.status} ${JSON.stringify(r.body)}`);
     });
     world.calls.push({channelID, users});
   }

@@ -7,8 +7,8 @@ import {newId} from '../../server/src/ids';
 import type {AppError} from '../../server/src/errors';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
 import {join, speech, startAudio, startServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

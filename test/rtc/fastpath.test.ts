@@ -4,11 +4,11 @@
 // with the native addon (AES-GCM and batched sends) and with its JavaScript fallback.
 import {GenericNack, RtcpTransportLayerFeedback, RtpHeader} from 'werift';
 import {newId} from '../../server/src/ids';
-import type {ForwardingMode} from '../../server/src/rtc/forwarder';
-import type {RtcNativeMode} from '../../server/src/rtc/native';
+import type {ForwardingMode} from '../../server/src/rtc/fastpath/forwarder';
+import type {RtcNativeMode} from '../../server/src/rtc/fastpath/native';
 import type {TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
 import {join, startServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

@@ -8,7 +8,7 @@ import {seededWorld, type World} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {type NodeProcess, startNode} from '../cluster/support/node';
 import {CallUser, hearEachOtherSince, joinTalking, type WsEvent} from '../cluster/support/user';
-import {waitFor} from './support/client';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
 

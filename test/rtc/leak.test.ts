@@ -2,8 +2,8 @@
 // up, which the SFU must notice on its own) leave no session, mux entry, socket or timer behind.
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import {sleep, waitFor} from './support/client';
 import {join, speech, startAudio, startServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
 

@@ -4,9 +4,9 @@
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {waitFor} from './support/client';
 import {join, startServer} from './support/harness';
 import {startFakeStun, type FakeStunServer} from './support/stunServer';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
 

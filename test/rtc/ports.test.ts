@@ -4,8 +4,8 @@ import type {Socket as UdpSocket} from 'node:dgram';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {waitFor} from './support/client';
-import {join, speech, startAudio, startServer} from './support/harness';
+import {join, speech, startAudio, useRtcServer} from './support/harness';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -46,18 +46,7 @@ function udpSocketPorts(): number[] {
 
 describe('shared RTC ports', () => {
   let server: EmbeddedRtcServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  beforeAll(async () => {
-    server = await startServer();
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const {clients, stops} = useRtcServer((s) => (server = s));
 
   it('puts all sessions of a 10-user call on one server UDP port', async () => {
     const callID = newId();

@@ -7,8 +7,8 @@ import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
-import {join, speech, startAudio, startServer} from './support/harness';
+import {join, speech, startAudio, useRtcServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -33,18 +33,7 @@ function startVideo(client: TestClient, track: MediaStreamTrack, transceiver: RT
 
 describe('RTCP through the SFU', () => {
   let server: EmbeddedRtcServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  beforeAll(async () => {
-    server = await startServer();
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const {clients, stops} = useRtcServer((s) => (server = s));
 
   it('serves a receiver NACK from the retransmission buffer without asking the sender', async () => {
     const callID = newId();

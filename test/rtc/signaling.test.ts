@@ -8,8 +8,8 @@ import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {DCMessageType} from '../../server/src/rtc/dcMessage';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import type {TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
 import {join, silence, speech, startAudio, startServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

@@ -4,8 +4,8 @@ import {randomBytes} from 'node:crypto';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {ReceivedTrack, TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
 import {join, startServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

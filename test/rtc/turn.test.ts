@@ -8,8 +8,9 @@ import net from 'node:net';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {RtcSignal} from '../../server/src/rtc/types';
-import {TestClient, type SignalingPort, sleep, waitFor} from './support/client';
+import {TestClient, type SignalingPort} from './support/client';
 import {directSignaling, speech, startAudio, startServer} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 

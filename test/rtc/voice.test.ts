@@ -2,27 +2,16 @@
 // joiner that receives everyone's voice through a server offer typed by the MediaMap, and mute.
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import type {ReceivedTrack, TestClient} from './support/client';
-import {sleep, waitFor} from './support/client';
-import {join, speech, startAudio, startServer} from './support/harness';
+import type {ReceivedTrack} from './support/client';
+import {join, speech, startAudio, useRtcServer} from './support/harness';
 import {SrtpReplayCheck} from './support/srtpReplay';
+import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
 describe('voice forwarding', () => {
   let server: EmbeddedRtcServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  beforeAll(async () => {
-    server = await startServer();
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const {clients, stops} = useRtcServer((s) => (server = s));
 
   it('carries A→B and B→A with identical payload bytes, and gives a late joiner both voices typed voice', async () => {
     const callID = newId();

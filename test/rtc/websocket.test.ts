@@ -5,9 +5,9 @@ import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import type {WsTestClient} from '../support/calls-client';
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
-import {TestClient, waitFor} from './support/client';
+import {TestClient} from './support/client';
 import {speech, startAudio} from './support/harness';
-import {wsSignaling} from './support/wsSignaling';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
@@ -50,7 +50,7 @@ describe('media through the real websocket', () => {
     const ws = await w.connect(user);
     sockets.push(ws);
     await ws.join(channelID);
-    const peer = new TestClient({sessionID: ws.originalConnID, signaling: wsSignaling(ws)});
+    const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
     peers.push(peer);
     await peer.start();
     await peer.waitConnected();

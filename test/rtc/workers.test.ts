@@ -4,8 +4,9 @@
 import {newId} from '../../server/src/ids';
 import {CallsMetrics} from '../../server/src/metrics';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
-import {TestClient, waitFor} from './support/client';
+import {TestClient} from './support/client';
 import {directSignaling, join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
 

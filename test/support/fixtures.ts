@@ -1,6 +1,6 @@
 // The seeded world of a test server, logged in: users with tokens and the seeded channels by name.
 import {api, login, type LoggedIn, WsTestClient} from './calls-client';
-import type {TestServer} from './server';
+import {startTestServer, type TestServer, type TestServerOptions} from './server';
 
 export interface World {
   users: Record<'admin' | 'alice' | 'bob' | 'carol' | 'dave', LoggedIn>;
@@ -10,6 +10,10 @@ export interface World {
   newChannel(members: string[], type?: 'O' | 'P'): Promise<string>;
   /** Opens a websocket for a user. */
   connect(user: keyof World['users']): Promise<WsTestClient>;
+  /** Opens a websocket for each user and joins them to the channel's call, in this order. */
+  joinAll(channelID: string, ...users: (keyof World['users'])[]): Promise<WsTestClient[]>;
+  /** Closes every websocket connect() opened. */
+  closeClients(): Promise<void>;
 }
 
 let counter = 0;
@@ -27,6 +31,12 @@ export async function seededWorld(srv: TestServer): Promise<World> {
     dm: chans.find((c) => c.type === 'D')!.id, gm: chans.find((c) => c.type === 'G')!.id,
   };
   const clients: WsTestClient[] = [];
+  const connect = async (user: keyof World['users']) => {
+    const c = new WsTestClient(srv.url, users[user].token);
+    await c.connect();
+    clients.push(c);
+    return c;
+  };
   return {
     users, teamID, channels,
     async newChannel(members, type = 'O') {
@@ -39,10 +49,51 @@ export async function seededWorld(srv: TestServer): Promise<World> {
       }
       return res.body.id as string;
     },
+    connect,
+    async joinAll(channelID, ...names) {
+      const list: WsTestClient[] = [];
+      for (const n of names) list.push(await connect(n));
+      for (const c of list) await c.join(channelID);
+      return list;
+    },
+    async closeClients() {
+      await Promise.all(clients.splice(0).map((c) => c.close()));
+    },
+  };
+}
+
+/**
+ * A test file's server: started with `opts` and seeded before the file (or before each test with
+ * `perTest`), handed to `ready` for the file's own setup, stopped with every websocket after. The
+ * returned connect() opens a websocket that is closed after the test that opened it (track() does the
+ * same for one the test opened itself).
+ */
+export function useSeededServer(opts: TestServerOptions & {perTest?: boolean}, ready: (srv: TestServer, w: World) => void | Promise<void>): {connect(user: keyof World['users']): Promise<WsTestClient>; track(c: WsTestClient): WsTestClient} {
+  const {perTest, ...serverOpts} = opts;
+  let srv: TestServer | undefined;
+  let w: World | undefined;
+  const open: WsTestClient[] = [];
+  (perTest ? beforeEach : beforeAll)(async () => {
+    srv = await startTestServer(serverOpts);
+    w = await seededWorld(srv);
+    await ready(srv, w);
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((c) => c.close()));
+  });
+  (perTest ? afterEach : afterAll)(async () => {
+    await w?.closeClients();
+    await srv?.stop();
+  });
+  return {
     async connect(user) {
-      const c = new WsTestClient(srv.url, users[user].token);
+      const c = new WsTestClient(srv!.url, w!.users[user].token);
       await c.connect();
-      clients.push(c);
+      open.push(c);
+      return c;
+    },
+    track(c) {
+      open.push(c);
       return c;
     },
   };
@@ -51,15 +102,4 @@ export async function seededWorld(srv: TestServer): Promise<World> {
 /** Parses the `call` JSON string of a call_state event. */
 export function callOf(ev: {data: Record<string, unknown>}): {id: string; sessions: {session_id: string; user_id: string; unmuted: boolean; raised_hand: number; video: boolean}[]; host_id: string; owner_id: string; post_id: string; thread_id: string; start_at: number; screen_sharing_session_id: string} {
   return JSON.parse(String(ev.data.call));
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until the condition holds (or throws after timeoutMs). */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
 }

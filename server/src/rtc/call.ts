@@ -2,9 +2,9 @@
 // other session's voice, screen, screen-audio (and camera video when enabled), AV1 only between
 // AV1-capable peers, and nothing before its data channel is open. One screen sharer per call.
 import type {Logger} from '../log';
-import {isAv1} from './codecs';
-import type {PublishedTrack} from './published';
-import type {Session} from './session';
+import {isAv1} from './media/codecs';
+import type {PublishedTrack} from './session/published';
+import type {Session} from './session/session';
 
 export interface CallOptions {
   enableVideo: boolean;

@@ -1,18 +1,18 @@
 // The embedded SFU's public surface: create it from options (or from the plugin config) and use it
 // through the RtcServer contract of ./types — in this process, or spread over media worker processes.
 import type {Logger} from '../log';
-import {configureRtcNative, rtcNativeUnavailableReason, type RtcNativeMode} from './native';
+import {configureRtcNative, rtcNativeUnavailableReason, type RtcNativeMode} from './fastpath/native';
 import type {RtcServerOptions} from './options';
 import {SfuServer, type RtcServerStats, type SessionSnapshot, type SfuDeps} from './server';
 import type {RtcServer} from './types';
-import {WorkerPoolServer} from './workerPool';
+import {WorkerPoolServer} from './workers/workerPool';
 
 export {rtcOptionsFromConfig, rtcEnvOverrides, DEFAULT_TIMEOUTS} from './options';
 export type {RtcServerOptions, RtcTimeouts} from './options';
 export {SfuServer} from './server';
 export type {RtcServerStats, SessionSnapshot, SfuDeps} from './server';
-export {WorkerPoolServer} from './workerPool';
-export {turnCredentials} from './turn';
+export {WorkerPoolServer} from './workers/workerPool';
+export {turnCredentials} from './net/turn';
 export type * from './types';
 
 /** What both forms of the embedded SFU offer beyond the RtcServer contract (banner, diagnostics, tests). */

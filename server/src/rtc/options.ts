@@ -3,8 +3,8 @@
 import {isIP} from 'node:net';
 import {availableParallelism} from 'node:os';
 import type {CallsConfig, ICEServerConfig} from '../config/types';
-import type {ForwardingMode} from './forwarder';
-import {parseRtcNativeMode, type RtcNativeMode} from './native';
+import type {ForwardingMode} from './fastpath/forwarder';
+import {parseRtcNativeMode, type RtcNativeMode} from './fastpath/native';
 
 export interface RtcTimeouts {
   /** Wait for the client's first offer, and for each answer to a server offer (reference: 10 s). */

@@ -7,15 +7,16 @@ import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
 import {noRtcMetrics, type RtcMetrics, type RtpCounters} from '../metrics';
 import {Call} from './call';
-import {newRtpCounters} from './forwarder';
-import type {HostCandidate} from './iceMux';
-import {discoverPublicAddresses, firstStunServer, localAddresses, overrideMappings, planHostCandidates} from './network';
+import {newRtpCounters} from './fastpath/forwarder';
+import type {HostCandidate} from './net/iceMux';
+import {discoverPublicAddresses, firstStunServer, localAddresses, overrideMappings, planHostCandidates} from './net/network';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions, type RtcTimeouts} from './options';
-import {Session} from './session';
-import {TcpMux} from './tcpMux';
-import {sessionTurnServers} from './turn';
+import {Session} from './session/session';
+import {TcpMux} from './net/tcpMux';
+import {sessionTurnServers} from './net/turn';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from './types';
-import {UdpMux} from './udpMux';
+import {UdpMux} from './net/udpMux';
+import {agentStunServer, srtpProfile} from './werift/internals';
 
 export interface RtcServerStats {
   calls: number;
@@ -188,14 +189,13 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
     const pc = session.peerConnection;
     const pair = pc.iceTransports[0]?.getSelectedCandidatePair();
     const localPort = pair ? Number(pair.local.candidate.replace(/^candidate:/, '').split(' ')[5]) : undefined;
-    const context = pc.dtlsTransports[0]?.srtp?.localContext as unknown as {profile?: number} | undefined;
     return {
       signalingState: pc.signalingState,
       connectionState: pc.connectionState,
       iceServers: pc.config.iceServers.map((s) => ({urls: s.urls, username: s.username, credential: s.credential})),
-      agentStunServer: (pc.iceTransports[0]?.connection as unknown as {stunServer?: unknown} | undefined)?.stunServer,
+      agentStunServer: agentStunServer(pc),
       selectedLocalPort: Number.isFinite(localPort) ? localPort : undefined,
-      srtpProfile: context?.profile,
+      srtpProfile: srtpProfile(pc),
       receiving: session.receiving,
       metrics: session.metrics,
       fastIngressStreams: session.fastIngressStreams,

@@ -4,12 +4,12 @@ import {createHmac} from 'node:crypto';
 import {deflateSync} from 'node:zlib';
 import {encode} from '@msgpack/msgpack';
 import {DCMessageType, decodeDCMessage, encodeDCMessage} from './dcMessage';
-import {overrideMappings, parseIceUrl} from './network';
-import {checkIceCandidate, checkSessionDescription, remoteMediaDirections} from './sdpCheck';
-import {SignalingLock} from './signalingLock';
-import {LayerSelector, RateMonitor, initialLayer} from './simulcast';
-import {sessionTurnServers, turnCredentials} from './turn';
-import {VoiceActivityDetector} from './vad';
+import {overrideMappings, parseIceUrl} from './net/network';
+import {checkIceCandidate, checkSessionDescription, remoteMediaDirections} from './media/sdpCheck';
+import {SignalingLock} from './media/signalingLock';
+import {LayerSelector, RateMonitor, initialLayer} from './media/simulcast';
+import {sessionTurnServers, turnCredentials} from './net/turn';
+import {VoiceActivityDetector} from './media/vad';
 
 function fakeClock(start = 1_000_000) {
   let now = start;

@@ -3,92 +3,48 @@
 // the original connection id; and a werift peer (test/rtc/support TestClient) that talks voice and,
 // on `rtc_reconnect`, drops its peer connection and negotiates a new one over the same session. It
 // counts as heard only the packets a browser's SRTP receiver would accept.
-import {EventEmitter} from 'node:events';
-import {deflateSync} from 'node:zlib';
-import {encode as msgpackEncode} from '@msgpack/msgpack';
 import type {MediaStreamTrack, RTCRtpTransceiver, RtpPacket} from 'werift';
-import WebSocket from 'ws';
-import type {RtcInbound, RtcSignal} from '../../../server/src/rtc/types';
-import {type ReceivedTrack, TestClient, type SignalingPort, waitFor} from '../../rtc/support/client';
+import {CALLS, WsTestClient, type ServerEvent} from '../../support/calls-client';
+import {waitFor} from '../../support/wait';
+import {type ReceivedTrack, TestClient, type SignalingPort} from '../../rtc/support/client';
 import {SrtpReplayCheck} from '../../rtc/support/srtpReplay';
 import {speech, startAudio} from '../../rtc/support/harness';
 
-export const CALLS = 'custom_com.mattermost.calls_';
-
-export interface WsEvent {
-  event: string;
-  data: Record<string, unknown>;
-  broadcast: Record<string, unknown>;
-  seq: number;
-}
+export {CALLS} from '../../support/calls-client';
+export type WsEvent = ServerEvent;
 
 /** The calls websocket of one user, with failover to another node when its node disappears. */
-export class CallWs extends EventEmitter {
-  readonly events: WsEvent[] = [];
-  connID = '';
-  originalConnID = '';
+export class CallWs extends WsTestClient {
   channelID = '';
-  /** Where the socket is connected now. */
-  baseURL: string;
-  nextSeq = 0;
   reconnects = 0;
   /** Reconnect attempts, 500 ms apart, before giving up (the webapp keeps trying for 30 s). */
   reconnectAttempts = 20;
-  #ws: WebSocket | null = null;
-  #seq = 1;
   #closed = false;
 
   /** `fallback` gives the node to reconnect to when the current one is gone. */
-  constructor(baseURL: string, readonly token: string, private readonly fallback: () => string) {
-    super();
-    this.baseURL = baseURL;
-  }
-
-  async connect(resume = false): Promise<void> {
-    const params = new URLSearchParams();
-    if (resume && this.connID) {
-      params.set('connection_id', this.connID);
-      params.set('sequence_number', String(this.nextSeq));
-    }
-    const url = this.baseURL.replace(/^http/, 'ws') + '/api/v4/websocket' + (params.size ? `?${params}` : '');
-    const ws = new WebSocket(url, {headers: {Authorization: `Bearer ${this.token}`}});
-    this.#ws = ws;
-    const since = this.events.length;
-    ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as WsEvent & {seq_reply?: number};
-      if (msg.seq_reply !== undefined) return;
-      this.events.push(msg);
-      this.nextSeq = msg.seq + 1;
-      this.emit('event', msg);
-    });
-    let opened = false;
-    ws.once('open', () => (opened = true));
-    ws.on('close', () => {
+  constructor(baseURL: string, token: string, private readonly fallback: () => string) {
+    super(baseURL, token);
+    this.waitTimeoutMs = 10_000;
+    this.on('close', (ws: unknown, opened: boolean) => {
       // A socket that never opened is a failed attempt: the loop that made it tries again (one loop only).
-      if (this.#ws !== ws || this.#closed || !opened) return;
-      this.#ws = null;
+      if (ws !== this.socket || this.#closed || !opened) return;
       // The webapp retries after 1 s; through a load balancer that reaches a live node.
       setTimeout(() => void this.#failover(), 1000);
     });
-    ws.on('error', () => undefined);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    const hello = await this.waitFor('hello', undefined, 5000, since);
+  }
+
+  /** Opens a new socket resuming this connection and sends `reconnect` for the call it was in. */
+  async resume(): Promise<void> {
     const prev = this.connID;
-    this.connID = String(hello.data.connection_id);
-    if (!this.originalConnID) this.originalConnID = this.connID;
-    if (resume && this.channelID) {
-      this.send('reconnect', {channelID: this.channelID, originalConnID: this.originalConnID, prevConnID: prev});
-    }
+    await this.connect({connectionID: this.connID, timeoutMs: 5000});
+    if (this.channelID) this.send('reconnect', {channelID: this.channelID, originalConnID: this.originalConnID, prevConnID: prev});
   }
 
   async #failover(): Promise<void> {
     for (let attempt = 0; attempt < this.reconnectAttempts && !this.#closed; attempt++) {
       this.baseURL = this.fallback();
       try {
-        await this.connect(true);
+        await this.resume();
         this.reconnects++;
         this.emit('reconnected', this.baseURL);
         return;
@@ -98,88 +54,21 @@ export class CallWs extends EventEmitter {
     }
   }
 
-  send(action: string, data: Record<string, unknown> = {}): void {
-    this.#ws?.send(JSON.stringify({action: CALLS + action, seq: this.#seq++, data}));
-  }
-
-  sendSDP(desc: {type: string; sdp: string}): void {
-    this.#ws?.send(Buffer.from(msgpackEncode({action: CALLS + 'sdp', seq: this.#seq++, data: {data: deflateSync(Buffer.from(JSON.stringify(desc)))}})));
-  }
-
-  waitFor(name: string, pred?: (e: WsEvent) => boolean, timeoutMs = 10_000, since = 0): Promise<WsEvent> {
-    const match = (e: WsEvent) => (name === '' || e.event === name || e.event === CALLS + name) && (!pred || pred(e));
-    const found = this.events.slice(since).find(match);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve, reject) => {
-      const onEvent = (e: WsEvent) => {
-        if (!match(e)) return;
-        clearTimeout(timer);
-        this.off('event', onEvent);
-        resolve(e);
-      };
-      const timer = setTimeout(() => {
-        this.off('event', onEvent);
-        reject(new Error(`timed out waiting for ${name}; got: ${this.events.map((e) => e.event.replace(CALLS, '')).join(', ')}`));
-      }, timeoutMs);
-      this.on('event', onEvent);
-    });
-  }
-
-  received(name: string): WsEvent[] {
-    return this.events.filter((e) => e.event === CALLS + name);
-  }
-
   /** Joins and resolves on the join ack (rejects with the error event's text). */
-  async join(channelID: string): Promise<void> {
-    const since = this.events.length;
+  override join(channelID: string, extra: Record<string, unknown> = {}, timeoutMs = 15_000): Promise<void> {
     this.channelID = channelID;
-    this.send('join', {channelID});
-    const mine = (e: WsEvent) => e.data.connID === this.connID;
-    const res = await this.waitFor('', (e) => (e.event === CALLS + 'join' || e.event === CALLS + 'error') && mine(e), 15_000, since);
-    if (res.event === CALLS + 'error') throw new Error(`join failed: ${String(res.data.data)}`);
-  }
-
-  /** The signaling port a werift TestClient uses: actions out, `signal` events in. */
-  signaling(): SignalingPort {
-    return {
-      send: (msg: RtcInbound) => {
-        switch (msg.type) {
-          case 'sdp':
-            this.sendSDP(msg.data);
-            return;
-          case 'ice':
-            this.send('ice', {data: JSON.stringify(msg.data)});
-            return;
-          case 'screen_on':
-          case 'video_on':
-            this.send(msg.type, {data: JSON.stringify(msg.data)});
-            return;
-          default:
-            this.send(msg.type);
-        }
-      },
-      onSignal: (_sessionID, fn) => {
-        const listener = (e: WsEvent) => {
-          if (e.event !== CALLS + 'signal') return;
-          const payload = JSON.parse(String(e.data.data)) as {type: string; candidate?: RtcSignal['data']; sdp?: string};
-          if (payload.type === 'candidate') fn({type: 'ice', data: payload.candidate as Extract<RtcSignal, {type: 'ice'}>['data']});
-          else fn({type: 'sdp', data: payload as Extract<RtcSignal, {type: 'sdp'}>['data']});
-        };
-        this.on('event', listener);
-        return () => this.off('event', listener);
-      },
-    };
+    return super.join(channelID, extra, timeoutMs);
   }
 
   /** The connection drops (network, or its node): the socket reconnects to the fallback node. */
   dropSocket(): void {
-    this.#ws?.terminate();
+    this.socket?.terminate();
   }
 
-  close(): void {
+  /** Closes for good: no failover. */
+  override close(): Promise<void> {
     this.#closed = true;
-    this.#ws?.terminate();
-    this.#ws = null;
+    return this.drop();
   }
 }
 
@@ -201,7 +90,7 @@ export class CallUser {
 
   constructor(readonly name: string, baseURL: string, token: string, fallback: () => string) {
     this.ws = new CallWs(baseURL, token, fallback);
-    this.ws.on('event', (e: WsEvent) => {
+    this.ws.on('event', (e: ServerEvent) => {
       if (e.event === CALLS + 'rtc_reconnect') this.#enqueue(() => this.#restartMedia());
     });
   }
@@ -312,7 +201,7 @@ export class CallUser {
   async close(): Promise<void> {
     this.#closed = true;
     this.#stopAudio?.();
-    this.ws.close();
+    void this.ws.close();
     await this.peer?.close().catch(() => undefined);
   }
 }

@@ -1,6 +1,7 @@
 // A real offer from a werift peer configured like the test clients (calls-dc, an audio and a video
 // transceiver, loopback candidates): the seed every SDP mutation starts from.
 import {RTCPeerConnection, RTCRtpCodecParameters, useAudioLevelIndication, useSdesMid} from 'werift';
+import {waitFor} from '../../support/wait';
 
 export async function realWeriftOffer(): Promise<{sdp: string; candidates: string[]}> {
   const pc = new RTCPeerConnection({
@@ -17,8 +18,8 @@ export async function realWeriftOffer(): Promise<{sdp: string; candidates: strin
     pc.addTransceiver('video', {direction: 'sendrecv'});
     for (const t of pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
     await pc.setLocalDescription(await pc.createOffer());
-    const deadline = Date.now() + 5000;
-    while (pc.iceGatheringState !== 'complete' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Whatever was gathered in 5 s is offered.
+    await waitFor(() => pc.iceGatheringState === 'complete', 5000, 'ICE gathering').catch(() => undefined);
     const sdp = pc.localDescription!.sdp;
     const candidates = sdp.split('\r\n').filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
     return {sdp, candidates};

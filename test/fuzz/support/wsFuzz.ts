@@ -9,6 +9,7 @@ import {type Findings, shorten, Tally} from './findings';
 import type {Rng} from './rng';
 import {encodeComponent, findLeak, hostileString, randomId} from './values';
 import {actionFrame, CALLS, fatalFrame, type FrameContext, junkFrame, type WireFrame} from './wsFrames';
+import {sleep, waitFor} from '../../support/wait';
 
 export interface WsFuzzTarget {
   /** http://host:port of the node. */
@@ -41,7 +42,6 @@ export function newStats(): WsFuzzStats {
   return {frames: new Tally(), inCallFrames: 0, otherFrames: 0, sockets: 0, joins: 0, errorIds: new Tally(), received: new Tally(), rawConnections: 0};
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** One fuzzing websocket: checks every message it receives and follows its own call session. */
 export class FuzzSocket {
@@ -86,8 +86,7 @@ export class FuzzSocket {
 
   /** Waits for hello (the socket is logged in). */
   async hello(timeoutMs = 10_000): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.connID && !this.closed && Date.now() < deadline) await sleep(20);
+    await waitFor(() => Boolean(this.connID) || this.closed, timeoutMs, 'hello').catch(() => undefined);
     return Boolean(this.connID);
   }
 

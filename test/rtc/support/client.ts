@@ -23,8 +23,9 @@ import {
   type RTCRtpTransceiver,
 } from 'werift';
 import {DCMessageType, decodeDCMessage, encodeDCMessage, type DCMessage, type MediaMap, type TrackType} from '../../../server/src/rtc/dcMessage';
-import {stopDtlsRetransmissions} from '../../../server/src/rtc/session';
+import {stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../../../server/src/rtc/types';
+import {sleep, waitFor, withTimeout} from '../../support/wait';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
@@ -245,12 +246,7 @@ export class TestClient extends EventEmitter {
 
   /** calls-common grabSignalingLock: retry every 50 ms for up to 5 s. */
   async grabLock(timeoutMs = 5000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (await this.requestLock()) return;
-      await sleep(50);
-    }
-    throw new Error('timed out waiting for the signaling lock');
+    await waitFor(() => this.requestLock(), timeoutMs, 'the signaling lock', 50);
   }
 
   unlock(): void {
@@ -480,28 +476,5 @@ export class TestClient extends EventEmitter {
       default:
         break;
     }
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, stepMs = 20): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(stepMs);
-  }
-}
-
-export async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([p, new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-    })]);
-  } finally {
-    clearTimeout(timer);
   }
 }

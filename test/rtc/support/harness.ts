@@ -38,6 +38,26 @@ export function startServer(overrides: Partial<RtcServerOptions> = {}): Promise<
   return createRtcServer(testOptions(overrides), testLogger());
 }
 
+/**
+ * A describe block's SFU: started before its tests (handed to `ready`), closed after them with the
+ * clients pushed to `clients` and the audio loops whose stoppers were pushed to `stops`.
+ */
+export function useRtcServer(ready: (server: EmbeddedRtcServer) => void, overrides: Partial<RtcServerOptions> = {}): {clients: TestClient[]; stops: (() => void)[]} {
+  let server: EmbeddedRtcServer | undefined;
+  const clients: TestClient[] = [];
+  const stops: (() => void)[] = [];
+  beforeAll(async () => {
+    server = await startServer(overrides);
+    ready(server);
+  });
+  afterAll(async () => {
+    for (const s of stops) s();
+    await Promise.all(clients.map((c) => c.close()));
+    await server?.close();
+  });
+  return {clients, stops};
+}
+
 export function directSignaling(server: EmbeddedRtcServer): SignalingPort {
   return {
     send: (msg) => server.send(msg),

@@ -1,15 +1,16 @@
 // Micro-benchmark of the forwarding path: CPU per forwarded packet of the fast writer (with the native
 // addon, and in JavaScript only) vs werift's RTCRtpSender, on real connected sessions (DTLS-SRTP, shared
 // UDP port). One sender's Opus-sized packets fan out to N receivers; only the SFU's send side is timed
-// (receivers' decryption runs on later event-loop turns and is not counted). Run: npx tsx server/src/rtc/forwarder.bench.ts [receivers] [packets]
+// (receivers' decryption runs on later event-loop turns and is not counted). Run: npx tsx server/src/rtc/fastpath/forwarder.bench.ts [receivers] [packets]
 import {randomBytes} from 'node:crypto';
 import {MediaStream, MediaStreamTrack, RTCPeerConnection, RtpHeader, RtpPacket} from 'werift';
-import {newId} from '../ids';
-import {silentLogger} from '../log';
+import {newId} from '../../ids';
+import {silentLogger} from '../../log';
 import {mediaPacket, type ForwardingMode} from './forwarder';
 import {configureRtcNative, type RtcNativeMode} from './native';
-import {SfuServer} from './server';
-import type {RtcSignal} from './types';
+import {SfuServer} from '../server';
+import type {RtcSignal} from '../types';
+import {clearAgentStunServers} from '../werift/internals';
 
 const RECEIVERS = Number(process.argv[2] ?? 20);
 const PACKETS = Number(process.argv[3] ?? 2000);
@@ -37,7 +38,7 @@ async function peer(server: SfuServer, callID: string): Promise<{id: string; pc:
     if (c) server.send({sessionID: id, type: 'ice', data: {candidate: c.toJSON().candidate ?? '', sdpMid: '0', sdpMLineIndex: 0}});
   });
   const dc = pc.createDataChannel('calls-dc');
-  for (const t of pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
+  clearAgentStunServers(pc);
   await pc.setLocalDescription(await pc.createOffer());
   server.send({sessionID: id, type: 'sdp', data: {type: 'offer', sdp: pc.localDescription!.sdp}});
   while (dc.readyState !== 'open') await sleep(20);

@@ -1,7 +1,7 @@
 // Validation of what clients send into a session (SDP, ICE candidates) before werift sees it, so bad
 // input gets a clear, stable error for that session instead of an exception deep in the stack.
-import {AppError} from '../errors';
-import type {SessionDescription} from './types';
+import {AppError} from '../../errors';
+import type {SessionDescription} from '../types';
 
 /** A refusal of a client's input; `details` (the SFU library's own words) go to the log only. */
 export function rtcError(id: string, message: string, details?: Record<string, unknown>): AppError {

@@ -4,15 +4,15 @@
 // costly fan-out runs here. Control (sessions, signaling, events, metrics) is IPC JSON (workerProtocol.ts).
 import type {Socket as UdpSocket} from 'node:dgram';
 import {Socket as NetSocket} from 'node:net';
-import {AppError} from '../errors';
-import {setListenerErrorReporter} from '../events';
-import {createLogger, type Logger} from '../log';
-import type {RtcMetrics, RtpCounters} from '../metrics';
-import type {HostCandidate} from './iceMux';
-import {configureRtcNative} from './native';
-import {SfuServer} from './server';
-import {TcpMux, TcpMuxListener} from './tcpMux';
-import {UdpMux, UdpMuxSocket} from './udpMux';
+import {AppError} from '../../errors';
+import {setListenerErrorReporter} from '../../events';
+import {createLogger, type Logger} from '../../log';
+import type {RtcMetrics, RtpCounters} from '../../metrics';
+import type {HostCandidate} from '../net/iceMux';
+import {configureRtcNative} from '../fastpath/native';
+import {SfuServer} from '../server';
+import {TcpMux, TcpMuxListener} from '../net/tcpMux';
+import {UdpMux, UdpMuxSocket} from '../net/udpMux';
 import {FrameReader, workerTag, type FromWorker, type SerializedError, type ToWorker, type WorkerInit, type WorkerRequest, type WorkerStatsReply} from './workerProtocol';
 
 const send = (m: FromWorker) => {

@@ -1,9 +1,9 @@
 // What the primary and its media workers say to each other. Control goes over the child_process IPC
 // channel as JSON (sessions, signaling, events, metrics, socket handles); inbound datagrams go over a
 // separate pipe as binary frames, many per write, because they are the only per-packet traffic.
-import type {RtcServerOptions} from './options';
-import type {RtcInbound, RtcSignal, SessionConfig} from './types';
-import type {Address} from './udpMux';
+import type {RtcServerOptions} from '../options';
+import type {RtcInbound, RtcSignal, SessionConfig} from '../types';
+import type {Address} from '../net/udpMux';
 
 /** The serialisable form of a host candidate plan (sockets named by index). */
 export type CandidatePlan =

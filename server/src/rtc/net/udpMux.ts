@@ -3,12 +3,13 @@
 import {createSocket, type RemoteInfo, type Socket} from 'node:dgram';
 import {lookup as dnsLookup, type LookupOneOptions} from 'node:dns';
 import {isIP} from 'node:net';
-import type {Logger} from '../log';
-import {Egress} from './egress';
-import {rtcNative, socketFd} from './native';
+import type {Logger} from '../../log';
+import {Egress} from '../fastpath/egress';
+import {rtcNative, socketFd} from '../fastpath/native';
+import type {Address} from './address';
 import {bindingRequestUfrag} from './stun';
 
-export type Address = [host: string, port: number];
+export type {Address} from './address';
 
 /**
  * Socket buffers of the shared port. Every session's media arrives on this one socket, so the kernel's

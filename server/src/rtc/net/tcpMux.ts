@@ -2,7 +2,7 @@
 // reads the first framed STUN binding request of each connection and hands the socket to the session
 // whose ufrag it names.
 import {createServer, isIP, type Server, type Socket} from 'node:net';
-import type {Logger} from '../log';
+import type {Logger} from '../../log';
 import {bindingRequestUfrag} from './stun';
 import type {Address} from './udpMux';
 

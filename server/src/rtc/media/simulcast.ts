@@ -1,6 +1,6 @@
 // Screen simulcast (rids 'l' and 'h'): which layer each receiver gets from its estimated downlink
 // bandwidth, with a growing back-off between switches so a noisy estimate cannot flap the layer.
-import type {Clock} from '../clock';
+import type {Clock} from '../../clock';
 
 export type Layer = 'l' | 'h';
 

@@ -1,4 +1,4 @@
-// Corrections to werift behaviour the SFU depends on, kept in one place.
+// Corrections to werift behaviour the SFU depends on (werift 0.25.2), kept in one place; reached through internals.ts.
 import type {RTCPeerConnection} from 'werift';
 import {ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback} from 'werift';
 

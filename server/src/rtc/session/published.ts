@@ -1,9 +1,9 @@
 // What a session publishes: one incoming media (voice, screen, screen-audio or camera video) with its
 // forwarding sources, one per simulcast layer.
-import {randomString} from '../ids';
-import type {TrackType} from './dcMessage';
-import type {UpstreamTrack} from './forwarder';
-import type {Layer} from './simulcast';
+import {randomString} from '../../ids';
+import type {TrackType} from '../dcMessage';
+import type {UpstreamTrack} from '../fastpath/forwarder';
+import type {Layer} from '../media/simulcast';
 
 export interface PublishedTrack {
   /** Unique within the server; not sent to clients. */

@@ -18,7 +18,7 @@ export interface RtcNative {
 
 export type RtcNativeMode = 'auto' | 'off' | 'required';
 
-const ADDON = path.resolve(__dirname, '../../native/build/Release/calls_rtc_native.node');
+const ADDON = path.resolve(__dirname, '../../../native/build/Release/calls_rtc_native.node');
 
 let loaded: {addon: RtcNative | undefined; error: string | undefined} | undefined;
 let enabled: boolean | undefined;

@@ -1,7 +1,7 @@
 // The primary→worker datagram pipe: frames survive any split of the byte stream, a source's address
 // travels only with its first datagram, and the worker tag of a ufrag routes to its worker.
 import {randomBytes} from 'node:crypto';
-import {rtcEnvOverrides} from './options';
+import {rtcEnvOverrides} from '../options';
 import {FrameReader, FrameWriter, workerOfUfrag, workerTag} from './workerProtocol';
 
 test('frames arrive whole and in order however the stream is cut', async () => {

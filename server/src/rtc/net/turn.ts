@@ -2,7 +2,7 @@
 // ServerSideTURN is on and a static auth secret exists; entries without credentials get short-lived
 // per-session ones (TURN REST scheme: username "<expiry>:<sessionID>", password base64(HMAC-SHA1)).
 import {createHmac} from 'node:crypto';
-import type {ICEServerConfig} from '../config/types';
+import type {ICEServerConfig} from '../../config/types';
 
 export interface TurnCredentials {
   username: string;

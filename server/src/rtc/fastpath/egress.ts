@@ -3,7 +3,7 @@
 // queued. Forwarded SRTP is written straight into the arena and sealed by the flush, so a forwarded audio
 // packet costs one copy of its payload in JS and no per-packet call into native code.
 import type {NativeGcmKey, RtcNative} from './native';
-import type {Address} from './udpMux';
+import type {Address} from '../net/address';
 
 /** Words per packet descriptor (DESC_WORDS in rtc_native.c). */
 const DESCRIPTOR_WORDS = 16;

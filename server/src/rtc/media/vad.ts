@@ -3,7 +3,7 @@
 // -50 dBov. Voice turns on at 10 voiced packets and off at 2 or fewer, and never within 2 s of turning
 // on: a single loud packet, or a short pause between words, does not flap the speaking indicator.
 // (rtcd's standard-deviation rule turns on for one loud packet in silence, hence our own.)
-import type {Clock} from '../clock';
+import type {Clock} from '../../clock';
 
 const WINDOW = 50;
 const VOICED_BELOW = 50;

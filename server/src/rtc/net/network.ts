@@ -4,8 +4,8 @@
 import {lookup} from 'node:dns/promises';
 import {isIP} from 'node:net';
 import {networkInterfaces} from 'node:os';
-import type {ICEServerConfig} from '../config/types';
-import type {Logger} from '../log';
+import type {ICEServerConfig} from '../../config/types';
+import type {Logger} from '../../log';
 import type {HostCandidate} from './iceMux';
 import {stunBinding} from './stun';
 import type {TcpMux} from './tcpMux';

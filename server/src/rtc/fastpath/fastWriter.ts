@@ -1,0 +1,234 @@
+// The default writer: bypasses werift's RTCRtpSender. Per packet it writes a 12-byte header into the
+// output buffer, makes one AES-GCM cipher call (RFC 7714; AES-CM falls back to werift's SRTP context)
+// and hands the datagram straight to the shared socket; it keeps its own NACK buffer of encrypted
+// packets, seq/timestamp continuity across source switches, and the counts behind RTCP sender reports.
+// With the native addon, audio (no NACK buffer) is written straight into the socket's send batch
+// (egress.ts) and sealed there.
+import {RtcpSenderInfo, RtcpSrPacket, RtpHeader, type RTCDtlsTransport, type RTCRtpSender} from 'werift';
+import type {NativeGcmKey} from './native';
+import type {MediaPacket, RtpWriter} from './rtpWriter';
+import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SessionCipher} from './srtpGcm';
+import {PacketSink, SinkRoute, localSrtpContext} from '../werift/internals';
+
+/** Encrypted packets kept per outgoing stream for NACK (power of two; rtcd's default is 256). */
+const NACK_BUFFER = 512;
+/** Packet indexes remembered per outgoing stream, so none is encrypted twice; older late packets are dropped. */
+const SENT_WINDOW = 256;
+const RTP_HEADER_LENGTH = 12;
+
+export class FastWriter implements RtpWriter {
+  readonly #sender: RTCRtpSender;
+  readonly #ssrc: number;
+  #payloadType = -1;
+  #clockRate = 90000;
+  // Keys and sink, bound to the transport's current SRTP session.
+  #srtp: unknown;
+  #gcm: KeystreamAhead | undefined;
+  /** With the native addon: the key the batched sender seals with, and this stream's constant IV words. */
+  #nativeKey: NativeGcmKey | undefined;
+  #iv0 = 0;
+  #iv1 = 0;
+  #salt2 = 0;
+  #cmHeader: RtpHeader | undefined;
+  #sink: PacketSink | undefined;
+  // Sequence and timestamp mapping from the source into this stream.
+  #started = false;
+  #resync = false;
+  #seqOffset = 0;
+  #tsOffset = 0;
+  #highestSeq = 0;
+  #roc = 0;
+  #lastTs = 0;
+  #lastSendMs = 0;
+  readonly #sent = new Float64Array(SENT_WINDOW).fill(-1);
+  // Sender-report counters.
+  #packets = 0;
+  #octets = 0;
+  // The NACK buffer, only when the receiver negotiated generic NACK for this codec (video): audio is
+  // never retransmitted, and holding its packets only grows the heap.
+  #ring: (Buffer | undefined)[] | undefined;
+  #ringSeq: Int32Array | undefined;
+  #closed = false;
+
+  constructor(sender: RTCRtpSender) {
+    this.#sender = sender;
+    this.#ssrc = sender.ssrc;
+  }
+
+  get dtlsTransport(): RTCDtlsTransport {
+    return this.#sender.dtlsTransport;
+  }
+
+  write(rtp: MediaPacket): boolean {
+    if (this.#closed) return false;
+    const payload = rtp.payload;
+    if (payload.length === 0) return false; // padding-only probes carry nothing for the receiver
+    const dtls = this.#sender.dtlsTransport;
+    if (dtls.state !== 'connected' || !this.#bind(dtls)) return false;
+    const inSeq = rtp.sequenceNumber;
+    const inTs = rtp.timestamp;
+    if (!this.#started) {
+      this.#started = true;
+      this.#seqOffset = (Math.floor(Math.random() * 0x8000) - inSeq) & 0xffff;
+      this.#tsOffset = (Math.floor(Math.random() * 0x7fffffff) - inTs) >>> 0;
+      this.#highestSeq = (inSeq + this.#seqOffset - 1) & 0xffff;
+    } else if (this.#resync) {
+      // A new source continues our numbering: next seq, and a timestamp advanced by the time elapsed.
+      this.#resync = false;
+      const step = Math.max(1, Math.round(((Date.now() - this.#lastSendMs) * this.#clockRate) / 1000));
+      this.#seqOffset = (this.#highestSeq + 1 - inSeq) & 0xffff;
+      this.#tsOffset = (this.#lastTs + step - inTs) >>> 0;
+    }
+    const seq = (inSeq + this.#seqOffset) & 0xffff;
+    const ts = (inTs + this.#tsOffset) >>> 0;
+    // RFC 3711 §3.3.1 index estimation for what we send: a forward jump past 65535 starts a new roll-over
+    // period; a late packet from before the wrap belongs to the previous one.
+    const delta = ((seq - this.#highestSeq + 0x8000) & 0xffff) - 0x8000;
+    let roc = this.#roc;
+    if (delta > 0) {
+      if (seq < this.#highestSeq) roc++;
+    } else if (seq > this.#highestSeq && roc > 0) {
+      roc--;
+    }
+    // A packet index is encrypted once: a repeated one (the publisher sent a sequence number twice)
+    // would reuse the AES-GCM nonce, which gives the authentication key away. Much older ones are dropped.
+    const index = roc * 65536 + seq;
+    if (delta <= 0 && (delta <= -SENT_WINDOW || this.#sent[index % SENT_WINDOW] === index)) return false;
+    this.#sent[index % SENT_WINDOW] = index;
+    if (delta > 0) {
+      this.#roc = roc;
+      this.#highestSeq = seq;
+      this.#lastTs = ts;
+      this.#lastSendMs = Date.now();
+    }
+    this.#packets = (this.#packets + 1) >>> 0;
+    this.#octets = (this.#octets + payload.length) >>> 0;
+    const sink = this.#sink!;
+    const route = sink.route();
+    if (route === SinkRoute.None) return true;
+    if (this.#nativeKey && !this.#ring && route === SinkRoute.Egress) {
+      // Header and payload go straight into the batch; the flush seals them (no NACK copy to keep).
+      const egress = sink.egress!;
+      const off = egress.queueSealed(this.#nativeKey, RTP_HEADER_LENGTH, payload.length, this.#iv0, this.#iv1 ^ (roc >>> 16),
+        (((roc & 0xffff) << 16) | seq) ^ this.#salt2, sink.ip, sink.port);
+      writeRtpHeader(egress.arena, off, rtp.marker, this.#payloadType, seq, ts, this.#ssrc);
+      payload.copy(egress.arena, off + RTP_HEADER_LENGTH);
+      return true;
+    }
+    const packet = this.#gcm ? this.#encryptGcm(payload, seq, ts, rtp.marker, roc) : this.#encryptOther(dtls, payload, seq, ts, rtp.marker);
+    sink.sendRouted(packet);
+    if (this.#ring) {
+      const slot = seq & (NACK_BUFFER - 1);
+      this.#ring[slot] = packet;
+      this.#ringSeq![slot] = seq;
+    }
+    return true;
+  }
+
+  retransmit(seqs: number[]): void {
+    const ring = this.#ring;
+    if (this.#closed || !this.#sink || !ring) return;
+    for (const seq of seqs) {
+      const slot = seq & (NACK_BUFFER - 1);
+      const packet = ring[slot];
+      if (packet && this.#ringSeq![slot] === seq) this.#sink.send(packet);
+    }
+  }
+
+  sourceChanged(): void {
+    if (this.#started) this.#resync = true;
+  }
+
+  /**
+   * RFC 3550 §6.4.1: NTP time of now and the RTP time of the same instant, extrapolated from the
+   * last packet sent at this stream's clock rate, with the cumulative packet and octet counts.
+   */
+  senderReport(nowMs: number): RtcpSrPacket | undefined {
+    if (this.#closed || this.#packets === 0) return undefined;
+    const elapsedTicks = Math.round(((nowMs - this.#lastSendMs) * this.#clockRate) / 1000);
+    return new RtcpSrPacket({
+      ssrc: this.#ssrc,
+      senderInfo: new RtcpSenderInfo({
+        ntpTimestamp: ntpFromUnixMs(nowMs),
+        rtpTimestamp: (this.#lastTs + elapsedTicks) >>> 0,
+        packetCount: this.#packets,
+        octetCount: this.#octets,
+      }),
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#ring = undefined;
+  }
+
+  /** Picks up keys, payload type and the packet sink once the transport is up (and after a DTLS restart). */
+  #bind(dtls: RTCDtlsTransport): boolean {
+    const srtp = dtls.srtp;
+    if (!srtp) return false;
+    if (srtp === this.#srtp && this.#sink) return true;
+    const codec = this.#sender.codec;
+    if (!codec) return false;
+    this.#payloadType = codec.payloadType;
+    this.#clockRate = codec.clockRate;
+    const nack = (codec.rtcpFeedback ?? []).some((f) => f.type === 'nack' && !f.parameter);
+    if (nack && !this.#ring) {
+      this.#ring = new Array<Buffer | undefined>(NACK_BUFFER);
+      this.#ringSeq = new Int32Array(NACK_BUFFER).fill(-1);
+    } else if (!nack) {
+      this.#ring = undefined;
+    }
+    const context = localSrtpContext(dtls)!;
+    const cipher: SessionCipher | undefined = context.profile === PROFILE_AEAD_AES_128_GCM ? sessionCipher(context) : undefined;
+    this.#gcm = cipher ? new KeystreamAhead(cipher, this.#ssrc) : undefined;
+    this.#nativeKey = cipher?.native;
+    if (cipher) {
+      // RFC 7714 §8.1 IV words of this SSRC; the ROC and SEQ parts are XORed in per packet.
+      this.#iv0 = (this.#ssrc >>> 16) ^ cipher.salt0;
+      this.#iv1 = ((this.#ssrc & 0xffff) << 16) ^ cipher.salt1;
+      this.#salt2 = cipher.salt2;
+    }
+    this.#cmHeader = this.#gcm ? undefined : new RtpHeader({payloadType: this.#payloadType, ssrc: this.#ssrc});
+    this.#sink = new PacketSink(dtls);
+    this.#srtp = srtp;
+    return true;
+  }
+
+  /** RFC 7714: IV = salt XOR (0 0 | SSRC | ROC | SEQ), AAD = the RTP header, tag appended. */
+  #encryptGcm(payload: Buffer, seq: number, ts: number, marker: boolean, roc: number): Buffer {
+    const gcm = this.#gcm!;
+    const out = Buffer.allocUnsafe(RTP_HEADER_LENGTH + payload.length + GCM_TAG_LENGTH);
+    writeRtpHeader(out, 0, marker, this.#payloadType, seq, ts, this.#ssrc);
+    payload.copy(out, RTP_HEADER_LENGTH);
+    gcm.seal(out, RTP_HEADER_LENGTH, payload.length, roc, seq);
+    return out;
+  }
+
+  /** AES-CM/HMAC-SHA1 (clients that do not offer GCM): werift's SRTP context, which tracks the ROC itself. */
+  #encryptOther(dtls: RTCDtlsTransport, payload: Buffer, seq: number, ts: number, marker: boolean): Buffer {
+    const header = this.#cmHeader!;
+    header.sequenceNumber = seq;
+    header.timestamp = ts;
+    header.marker = marker;
+    return dtls.srtp.encrypt(payload, header);
+  }
+}
+
+/** The 12-byte RTP header of a forwarded packet (no CSRCs, no extensions) at buf[off]. */
+function writeRtpHeader(buf: Buffer, off: number, marker: boolean, payloadType: number, seq: number, ts: number, ssrc: number): void {
+  buf[off] = 0x80;
+  buf[off + 1] = (marker ? 0x80 : 0) | payloadType;
+  buf.writeUInt16BE(seq, off + 2);
+  buf.writeUInt32BE(ts, off + 4);
+  buf.writeUInt32BE(ssrc, off + 8);
+}
+
+/** Seconds between the NTP (1900) and Unix (1970) epochs. */
+const NTP_EPOCH_OFFSET = 2_208_988_800;
+
+/** 64-bit NTP timestamp (RFC 5905: seconds since 1900 . 32-bit binary fraction) for a Unix time in ms. */
+export function ntpFromUnixMs(ms: number): bigint {
+  const seconds = Math.floor(ms / 1000);
+  const fraction = Math.floor(((ms - seconds * 1000) / 1000) * 2 ** 32);
+  return (BigInt(seconds + NTP_EPOCH_OFFSET) << 32n) | BigInt(fraction >>> 0);
+}

@@ -1,0 +1,62 @@
+// The one place the SFU reads or writes werift objects below their public API (werift 0.25.2), behind
+// small typed functions. The ICE agent and its send path are in iceAgent.ts, behaviour corrections in
+// fixes.ts; nothing else in rtc/ casts a werift object. Upgrading werift means re-checking these files.
+import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
+import type {ReceiveStatistics} from '../fastpath/ingress';
+import type {SrtpContextKeys} from '../fastpath/srtpGcm';
+
+export {IceAgent, PacketSink, SinkRoute} from './iceAgent';
+export {routeKeyframeRequestsByMediaSsrc} from './fixes';
+
+/** werift's remote SRTP context as the fast receive path reads it (rtp/src/srtp/context/context.js). */
+export interface RemoteSrtpContext extends SrtpContextKeys {
+  getSrtpSsrcState(ssrc: number): {rolloverCounter: number; lastSequenceNumber: number};
+}
+
+/** The SRTP context that encrypts what we send on this transport, once DTLS has produced keys. */
+export function localSrtpContext(dtls: RTCDtlsTransport): SrtpContextKeys | undefined {
+  return dtls.srtp?.localContext as unknown as SrtpContextKeys | undefined;
+}
+
+/** The SRTP context that decrypts what the peer sends on this receiver's transport, with its per-SSRC state. */
+export function remoteSrtpContext(receiver: RTCRtpReceiver): RemoteSrtpContext | undefined {
+  const context = receiver.dtlsTransport.srtp?.remoteContext as unknown as RemoteSrtpContext | undefined;
+  return context && typeof context.getSrtpSsrcState === 'function' ? context : undefined;
+}
+
+/** The receive statistics werift keeps for one incoming SSRC (its receiver reports are built from them). */
+export function receiveStatistics(receiver: RTCRtpReceiver, ssrc: number): ReceiveStatistics | undefined {
+  return (receiver as unknown as {remoteStreams: Record<number, ReceiveStatistics | undefined>}).remoteStreams[ssrc];
+}
+
+/** The track id the sender announces in SDP (a=msid); werift derives it and offers no setter. */
+export function setSenderTrackId(sender: RTCRtpSender, trackId: string): void {
+  (sender as {trackId: string}).trackId = trackId;
+}
+
+/** DTLS-SRTP protection profile of the peer connection's first transport (7 AES-GCM, 1 AES-CM), once connected. */
+export function srtpProfile(pc: RTCPeerConnection): number | undefined {
+  const transport = pc.dtlsTransports[0];
+  return transport ? localSrtpContext(transport)?.profile : undefined;
+}
+
+/** The STUN server werift's first ICE agent would ask (the SFU clears it; diagnostics show it). */
+export function agentStunServer(pc: RTCPeerConnection): unknown {
+  return (pc.iceTransports[0]?.connection as unknown as {stunServer?: unknown} | undefined)?.stunServer;
+}
+
+/** werift falls back to a public Google STUN server when none is configured: a peer that must not ask one clears it. */
+export function clearAgentStunServers(pc: RTCPeerConnection): void {
+  for (const t of pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
+}
+
+/**
+ * werift's DTLS handshake retransmits a flight up to 10 times (about 33 s) and does not stop when the
+ * transport closes; marking the handshake as past every flight ends those loops at their next wake-up.
+ */
+export function stopDtlsRetransmissions(pc: RTCPeerConnection): void {
+  for (const t of pc.dtlsTransports) {
+    const context = t.dtls?.dtls;
+    if (context) context.flight = Number.MAX_SAFE_INTEGER;
+  }
+}
