@@ -13,7 +13,8 @@ import {inboundToRtcMessage, rtcMessageToSignal} from '../../server/src/rtcd/rtc
 import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
 import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
 import type {ClientMessage} from '../../server/src/rtcd/wire';
-import {TestClient, sleep, waitFor, type SignalingPort} from '../rtc/support/client';
+import {TestClient, type SignalingPort} from '../rtc/support/client';
+import {sleep, waitFor} from '../support/wait';
 import {speech, startAudio, testLogger, testOptions} from '../rtc/support/harness';
 
 jest.setTimeout(60_000);
