@@ -7,15 +7,16 @@
 // sessions on the new owner and tells their clients to renegotiate (`restart`). While no node may run a
 // call's media (single handler, no handler alive), its clients are told to wait (`unavailable`), and a
 // websocket that moves meanwhile is adopted without media until a handler takes the call.
-import {AppError, badRequest} from '../errors';
+// The owner side (the SFU sessions this node runs) is media-host.ts; the messages, media-relay.ts.
+import {AppError, badRequest, isAppError} from '../errors';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
-import type {RtcInbound, RtcServer, RtcSignal, SessionConfig} from '../rtc/types';
+import type {RtcInbound, RtcServer, SessionConfig} from '../rtc/types';
 import type {Call, CallsRepository} from '../store/types';
-import type {Bus, BusMessage} from './bus';
 import type {Failover, MovedMessage, UnavailableMessage} from './failover';
+import {MediaHost} from './media-host';
+import type {ClusterMediaEvent, MediaBus} from './media-relay';
 import {type NodeRegistry, noHandlerError, type Queryable} from './nodes';
-import {restoreSessionState} from './restore';
 import {SESSIONS_TABLE} from './schema';
 import type {MediaRouter, MediaRouterEvents} from './types';
 
@@ -35,29 +36,10 @@ interface LocalEntry {
   unavailable: boolean;
 }
 
-interface HostedEntry {
-  callID: string;
-  /** The node holding the session's websocket. */
-  wsNode: string;
-  /** Signaling was dropped because the websocket node was gone: the session must be re-created on adopt. */
-  lost: boolean;
-  /**
-   * No offer from the client yet: if its websocket moves now, the client may never have heard that it
-   * must negotiate (the event died with its node), so adoption re-creates the session and tells it again.
-   */
-  awaitingOffer: boolean;
-}
-
-interface ConnectRequest {
-  cfg: SessionConfig;
-  wsNode: string;
-  restore: boolean;
-}
-
 export interface ClusteredRouterOptions {
   nodeID: string;
   registry: NodeRegistry;
-  bus: Bus;
+  media: MediaBus;
   db: Queryable;
   calls: CallsRepository;
   /** Creates this node's SFU on first use (none is created on relay-only nodes). */
@@ -70,12 +52,10 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   readonly #me: string;
   readonly #log: Logger;
   readonly #local = new Map<string, LocalEntry>();
-  readonly #hosted = new Map<string, HostedEntry>();
+  readonly #host: MediaHost;
   /** Calls this node hands over at shutdown: their SFU sessions close without telling anyone. */
   readonly #handover = new Set<string>();
   #failover: Failover | null = null;
-  #rtc: Promise<RtcServer> | null = null;
-  #rtcResolved: RtcServer | null = null;
   #reconciler: NodeJS.Timeout | undefined;
   #leaving = false;
   #closed = false;
@@ -85,34 +65,22 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     this.#o = opts;
     this.#me = opts.nodeID;
     this.#log = opts.logger.child({module: 'cluster-media'});
-    const bus = opts.bus;
-    bus.handle('connect', (m) => this.#onConnect(m as BusMessage<ConnectRequest>));
-    bus.handle('adopt', (m) => this.#onAdopt(m as BusMessage<{sessionID: string; wsNode: string}>));
-    bus.handle('disconnect', (m) => this.#onDisconnect(m as BusMessage<{sessionID: string}>));
-    bus.handle('rtc', (m) => this.#toSfu((m.data as {msg: RtcInbound}).msg));
-    bus.handle('signal', (m) => {
-      const d = m.data as {sessionID: string; signal: RtcSignal};
-      this.#fromOwner(d.sessionID, m.from, () => this.emit('signal', d.sessionID, d.signal));
+    this.#host = new MediaHost({...opts, media: opts.media, logger: this.#log, deliverLocal: (sid, e) => this.#fromOwner(sid, this.#me, () => this.#emitSfu(e))});
+    opts.media.onEvent((e, from) => {
+      switch (e.ev) {
+        case 'detach':
+          this.#onDetach(...e.args);
+          break;
+        case 'moved':
+          this.onMoved(...e.args);
+          break;
+        case 'unavailable':
+          this.onUnavailable(...e.args);
+          break;
+        default:
+          this.#fromOwner(e.args[0], from, () => this.#emitSfu(e));
+      }
     });
-    bus.handle('voice', (m) => {
-      const d = m.data as {sessionID: string; on: boolean};
-      this.#fromOwner(d.sessionID, m.from, () => this.emit('voice', d.sessionID, d.on));
-    });
-    bus.handle('close', (m) => {
-      const d = m.data as {sessionID: string; reason: string};
-      this.#fromOwner(d.sessionID, m.from, () => this.emit('close', d.sessionID, d.reason));
-    });
-    bus.handle('rejected', (m) => {
-      const d = m.data as {sessionID: string; error: {id: string; message: string; status: number}; fatal: boolean};
-      this.#fromOwner(d.sessionID, m.from, () => this.emit('rejected', d.sessionID, new AppError(d.error.id, d.error.message, d.error.status), d.fatal));
-    });
-    bus.handle('restart', (m) => {
-      const d = m.data as {sessionID: string; reason: string};
-      this.#fromOwner(d.sessionID, m.from, () => this.emit('restart', d.sessionID, d.reason));
-    });
-    bus.handle('detach', (m) => this.#onDetach(m as BusMessage<{sessionID: string; node: string}>));
-    bus.handle('moved', (m) => this.onMoved(m.data as MovedMessage));
-    bus.handle('unavailable', (m) => this.onUnavailable(m.data as UnavailableMessage));
   }
 
   /** Wires the takeover (the failover module is built after the router). */
@@ -143,17 +111,17 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
 
   send(call: Call, msg: RtcInbound): void {
     const owner = this.#local.get(msg.sessionID)?.owner || call.props.node_id || '';
-    if (owner === this.#me) this.#toSfu(msg);
-    else if (owner) this.#o.bus.send(owner, 'rtc', {msg});
+    if (owner === this.#me) this.#host.toSfu(msg);
+    else if (owner) this.#o.media.send(owner, 'rtc', msg);
   }
 
   async closeSession(call: Call, sessionID: string): Promise<void> {
     const entry = this.#local.get(sessionID);
     this.#local.delete(sessionID);
-    await this.#deleteHolder(sessionID).catch((err) => this.#log.warn({err: (err as Error).message, sessionID}, 'removing session holder failed'));
+    await this.#deleteHolder(sessionID).catch((err) => this.#log.warn({err: messageOf(err), sessionID}, 'removing session holder failed'));
     const owner = entry?.owner || call.props.node_id || '';
-    if (owner === this.#me) await (await this.#rtc)?.closeSession(sessionID);
-    else if (owner) this.#o.bus.send(owner, 'disconnect', {sessionID});
+    if (owner === this.#me) await this.#host.disconnect(sessionID);
+    else if (owner) this.#o.media.send(owner, 'disconnect', sessionID);
   }
 
   async adoptSession(call: Call, sessionID: string): Promise<void> {
@@ -170,13 +138,13 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     try {
       await this.#saveHolder(cfg);
       // The node that held the websocket before (if alive) drops its object without tearing anything down.
-      this.#o.bus.broadcast('detach', {sessionID, node: this.#me});
+      this.#o.media.broadcast('detach', sessionID, this.#me);
       await this.#serial(entry, async () => {
         let owner: string;
         try {
           owner = await this.#liveOwner(call.id, Date.now() + ATTACH_DEADLINE_MS);
         } catch (err) {
-          if ((err as AppError).id !== 'app.calls.cluster.no_handler') throw err;
+          if (!isAppError(err) || err.id !== 'app.calls.cluster.no_handler') throw err;
           // No node may run the media now: keep the websocket side; a takeover re-creates the media.
           entry.owner = call.props.node_id ?? '';
           this.#tellUnavailable(entry, 'no calls handler node is running');
@@ -184,16 +152,8 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
         }
         entry.owner = owner;
         let exists = false;
-        if (owner === this.#me) {
-          const h = this.#hosted.get(sessionID);
-          if (h && !h.lost && !h.awaitingOffer) {
-            h.wsNode = this.#me;
-            exists = true;
-          }
-        } else {
-          exists = await this.#o.bus.request<{exists: boolean}>(owner, 'adopt', {sessionID, wsNode: this.#me})
-            .then((res) => res.exists, () => false);
-        }
+        if (owner === this.#me) exists = this.#host.adopt(sessionID, this.#me);
+        else exists = await this.#o.media.request(owner, 'adopt', {sessionID}).then((res) => res.exists, () => false);
         if (exists) {
           entry.ready = true;
           return;
@@ -233,9 +193,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     this.#leaving = true;
     clearInterval(this.#reconciler);
     // Handed-over calls: their sessions are re-created elsewhere, so their closes are not news.
-    for (const [sid, h] of this.#hosted) if (this.#handover.has(h.callID)) this.#hosted.delete(sid);
-    const rtc = await this.#rtc?.catch(() => null);
-    await rtc?.close();
+    await this.#host.close(this.#handover);
   }
 
   // ------------------------------------------------------------------ moves and reconciliation
@@ -267,7 +225,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
 
   /** A call moved: drop what we hosted for it, and re-create our sessions' media on the new owner. */
   onMoved(m: MovedMessage): void {
-    if (m.from === this.#me && m.to !== this.#me) void this.#dropHosted(m.callID);
+    if (m.from === this.#me && m.to !== this.#me) void this.#host.dropCall(m.callID);
     if (this.#leaving) return;
     const force = m.from === m.to;
     for (const [sid, entry] of this.#local) {
@@ -275,7 +233,7 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       void this.#serial(entry, async () => {
         if (!force && entry.ready && entry.owner === m.to) return;
         await this.#attach(entry, m.callID, true, `the call moved from node ${m.from || '?'} to node ${m.to}`);
-      }).catch((err) => this.#log.warn({err: (err as Error).message, sessionID: sid, callID: m.callID}, 'moving a session failed'));
+      }).catch((err) => this.#log.warn({err: messageOf(err), sessionID: sid, callID: m.callID}, 'moving a session failed'));
     }
   }
 
@@ -286,12 +244,12 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       const {registry} = this.#o;
       const callIDs = new Set<string>();
       for (const e of this.#local.values()) if (e.ready || e.unavailable) callIDs.add(e.cfg.callID);
-      for (const h of this.#hosted.values()) callIDs.add(h.callID);
+      for (const callID of this.#host.hostedCalls()) callIDs.add(callID);
       for (const callID of callIDs) {
         const call = await this.#o.calls.getCall(callID);
         if (!call || call.endAt > 0) continue;
         const owner = call.props.node_id ?? '';
-        if (owner !== this.#me) void this.#dropHosted(callID);
+        if (owner !== this.#me) void this.#host.dropCall(callID);
         const away = call.props.media_unavailable_at !== undefined && !registry.isAlive(owner);
         for (const [sid, entry] of this.#local) {
           if (entry.cfg.callID !== callID) continue;
@@ -306,21 +264,12 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
           void this.#serial(entry, async () => {
             if (entry.ready && entry.owner === owner) return;
             await this.#attach(entry, callID, true, 'the call moved to another node');
-          }).catch((err) => this.#log.warn({err: (err as Error).message, sessionID: sid}, 're-attaching a session failed'));
+          }).catch((err) => this.#log.warn({err: messageOf(err), sessionID: sid}, 're-attaching a session failed'));
         }
       }
     } catch (err) {
-      this.#log.debug({err: (err as Error).message}, 'reconcile failed');
+      this.#log.debug({err: messageOf(err)}, 'reconcile failed');
     }
-  }
-
-  async #dropHosted(callID: string): Promise<void> {
-    const ids = [...this.#hosted].filter(([, h]) => h.callID === callID).map(([sid]) => sid);
-    if (ids.length === 0) return;
-    for (const sid of ids) this.#hosted.delete(sid);
-    const rtc = await this.#rtc;
-    for (const sid of ids) await rtc?.closeSession(sid);
-    this.#log.info({callID, sessions: ids.length}, 'call moved away: local media sessions closed');
   }
 
   // ------------------------------------------------------------------ websocket side
@@ -337,13 +286,12 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       entry.owner = owner;
       entry.ready = false;
       try {
-        if (owner === this.#me) await this.#host({cfg: entry.cfg, wsNode: this.#me, restore});
-        else await this.#o.bus.request(owner, 'connect', {cfg: entry.cfg, wsNode: this.#me, restore} satisfies ConnectRequest);
+        if (owner === this.#me) await this.#host.host({cfg: entry.cfg, wsNode: this.#me, restore});
+        else await this.#o.media.request(owner, 'connect', {cfg: entry.cfg, restore});
       } catch (err) {
-        const e = err as AppError;
-        const unreachable = e.id === 'app.calls.cluster.node_unavailable' || e.id === 'app.calls.cluster.request_timeout';
+        const unreachable = isAppError(err) && (err.id === 'app.calls.cluster.node_unavailable' || err.id === 'app.calls.cluster.request_timeout');
         if (!unreachable || Date.now() > deadline) throw err;
-        this.#log.warn({owner, sessionID: sid, err: e.message}, 'call owner does not answer');
+        this.#log.warn({owner, sessionID: sid, err: messageOf(err)}, 'call owner does not answer');
         await this.#o.registry.confirmDead(owner).catch(() => false);
         await sleep(250);
         continue;
@@ -390,125 +338,39 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     fn();
   }
 
-  #onDetach(m: BusMessage<{sessionID: string; node: string}>): void {
-    const {sessionID, node} = m.data;
+  #onDetach(sessionID: string, node: string): void {
     if (node === this.#me || !this.#local.has(sessionID)) return;
     this.#local.delete(sessionID);
     this.#log.info({sessionID, node}, 'session websocket adopted by another node');
     this.emit('detach', sessionID);
   }
 
-  // ------------------------------------------------------------------ owner side
-
-  #rtcNow(): RtcServer | null {
-    return this.#rtcResolved;
-  }
-
-  #ensureRtc(): Promise<RtcServer> {
-    this.#rtc ??= this.#o.rtc().then((rtc) => this.#attachRtc(rtc), (err) => {
-      this.#rtc = null;
-      throw err;
-    });
-    return this.#rtc;
+  /** An SFU event of a session whose websocket is here. */
+  #emitSfu(e: ClusterMediaEvent): void {
+    switch (e.ev) {
+      case 'signal':
+        this.emit('signal', ...e.args);
+        break;
+      case 'voice':
+        this.emit('voice', ...e.args);
+        break;
+      case 'close':
+        this.emit('close', ...e.args);
+        break;
+      case 'rejected':
+        this.emit('rejected', ...e.args);
+        break;
+      case 'restart':
+        this.emit('restart', ...e.args);
+        break;
+      default:
+        break;
+    }
   }
 
   /** Uses an SFU started at boot (its ports are bound before the node reports that it runs). */
   useStartedRtc(rtc: RtcServer): void {
-    if (!this.#rtc) this.#rtc = Promise.resolve(this.#attachRtc(rtc));
-  }
-
-  #attachRtc(rtc: RtcServer): RtcServer {
-    this.#rtcResolved = rtc;
-    rtc.on('signal', (sid, signal) => this.#toWebsocket(sid, 'signal', {sessionID: sid, signal}, () => this.emit('signal', sid, signal)));
-    rtc.on('voice', (sid, on) => this.#toWebsocket(sid, 'voice', {sessionID: sid, on}, () => this.emit('voice', sid, on)));
-    rtc.on('rejected', (sid, err, fatal) => this.#toWebsocket(sid, 'rejected',
-      {sessionID: sid, error: {id: err.id, message: err.message, status: err.status}, fatal}, () => this.emit('rejected', sid, err, fatal)));
-    // The SFU re-created the session (a media worker was lost): the client negotiates again.
-    rtc.on('restart', (sid, reason) => {
-      const h = this.#hosted.get(sid);
-      if (h) h.awaitingOffer = true;
-      this.#toWebsocket(sid, 'restart', {sessionID: sid, reason}, () => this.emit('restart', sid, reason));
-    });
-    rtc.on('close', (sid, reason) => {
-      const h = this.#hosted.get(sid);
-      if (!h) return;
-      this.#hosted.delete(sid);
-      this.#relay(sid, h, 'close', {sessionID: sid, reason}, () => this.emit('close', sid, reason));
-    });
-    return rtc;
-  }
-
-  #toWebsocket(sid: string, type: string, data: unknown, local: () => void): void {
-    const h = this.#hosted.get(sid);
-    if (h) this.#relay(sid, h, type, data, local);
-  }
-
-  #relay(sid: string, h: HostedEntry, type: string, data: unknown, local: () => void): void {
-    if (h.wsNode === this.#me) {
-      this.#fromOwner(sid, this.#me, local);
-      return;
-    }
-    if (!this.#o.registry.isAlive(h.wsNode)) {
-      // Lost SDP or ICE (or a media restart) leaves the peer connection half-negotiated (re-created when the
-      // websocket is adopted; a lost server offer is also made again); a lost voice event does not matter.
-      if (type === 'signal' || type === 'restart') {
-        h.lost = true;
-        this.#log.warn({sessionID: sid, callID: h.callID, wsNode: h.wsNode, type}, 'signal for a session whose websocket node is not alive dropped');
-      }
-      return;
-    }
-    this.#o.bus.send(h.wsNode, type, data);
-  }
-
-  /** Creates (or re-creates) a session's SFU session here. */
-  async #host(req: ConnectRequest): Promise<void> {
-    const {cfg, wsNode, restore} = req;
-    if (!this.#o.registry.canHost(this.#me) && !this.#hostingCall(cfg.callID)) {
-      // A relay-only node (single handler) never runs media; the call is routed wrongly.
-      throw noHandlerError();
-    }
-    const rtc = await this.#ensureRtc();
-    const sid = cfg.sessionID;
-    if (this.#hosted.has(sid)) {
-      this.#hosted.delete(sid);
-      await rtc.closeSession(sid);
-    }
-    this.#hosted.set(sid, {callID: cfg.callID, wsNode, lost: false, awaitingOffer: true});
-    try {
-      await rtc.initSession(cfg);
-    } catch (err) {
-      this.#hosted.delete(sid);
-      throw err;
-    }
-    if (restore) await restoreSessionState(rtc, this.#o.calls, cfg);
-  }
-
-  #toSfu(msg: RtcInbound): void {
-    const h = this.#hosted.get(msg.sessionID);
-    if (h && msg.type === 'sdp' && msg.data.type === 'offer') h.awaitingOffer = false;
-    this.#rtcNow()?.send(msg);
-  }
-
-  #hostingCall(callID: string): boolean {
-    for (const h of this.#hosted.values()) if (h.callID === callID) return true;
-    return false;
-  }
-
-  async #onConnect(m: BusMessage<ConnectRequest>): Promise<Record<string, never>> {
-    await this.#host({...m.data, wsNode: m.from});
-    return {};
-  }
-
-  #onAdopt(m: BusMessage<{sessionID: string; wsNode: string}>): {exists: boolean} {
-    const h = this.#hosted.get(m.data.sessionID);
-    if (!h || h.lost || h.awaitingOffer) return {exists: false};
-    h.wsNode = m.from;
-    return {exists: true};
-  }
-
-  async #onDisconnect(m: BusMessage<{sessionID: string}>): Promise<void> {
-    const rtc = this.#rtcNow();
-    if (rtc && this.#hosted.has(m.data.sessionID)) await rtc.closeSession(m.data.sessionID);
+    this.#host.useStartedRtc(rtc);
   }
 
   // ------------------------------------------------------------------ holders
@@ -534,4 +396,8 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

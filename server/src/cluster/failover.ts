@@ -10,6 +10,7 @@ import type {CallLock} from '../calls/lock';
 import type {Logger} from '../log';
 import type {Call, CallsRepository} from '../store/types';
 import type {Bus} from './bus';
+import type {MediaBus} from './media-relay';
 import type {NodeRegistry, Queryable} from './nodes';
 import {SESSIONS_TABLE} from './schema';
 
@@ -35,6 +36,8 @@ export interface UnavailableMessage {
 export interface FailoverOptions {
   registry: NodeRegistry;
   bus: Bus;
+  /** Where `moved` and `unavailable` are broadcast. */
+  media: Pick<MediaBus, 'broadcast'>;
   db: Queryable;
   calls: CallsRepository;
   lock: CallLock;
@@ -131,7 +134,7 @@ export class Failover {
     if (result.moved) {
       const m: MovedMessage = {callID: call.id, channelID: call.channelId, from: result.from ?? '', to: result.to};
       this.#log.warn(m, 'call moved to a live node');
-      this.#o.bus.broadcast('moved', m);
+      this.#o.media.broadcast('moved', m);
       this.#o.onMoved(m);
     }
     return result.to;
@@ -158,7 +161,7 @@ export class Failover {
       });
       if (!m) continue;
       this.#log.warn(m, 'call pinned to this node from a previous run re-created');
-      this.#o.bus.broadcast('moved', m);
+      this.#o.media.broadcast('moved', m);
       this.#o.onMoved(m);
     }
   }
@@ -244,7 +247,7 @@ export class Failover {
         return {callID: call.id, channelID: call.channelId, reason};
       });
       if (!m) return;
-      this.#o.bus.broadcast('unavailable', m);
+      this.#o.media.broadcast('unavailable', m);
       this.#o.onUnavailable(m);
       return;
     }

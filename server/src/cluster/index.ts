@@ -6,6 +6,7 @@ import type {RtcServer} from '../rtc/types';
 import type {Store} from '../store';
 import type {WebSocketEvent} from '../ws/types';
 import {Bus} from './bus';
+import {MediaBus} from './media-relay';
 import {ClusteredMediaRouter} from './clustered';
 import {Failover} from './failover';
 import {integratedCoordination} from './integrated';
@@ -88,7 +89,8 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     const lock = new PgCallLock({url, nodeID: me, logger: log, observer: o.observer});
     cleanups.push(() => lock.close());
 
-    const router = new ClusteredMediaRouter({nodeID: me, registry, bus, db, calls: o.store.calls, rtc: o.rtc, logger: log});
+    const media = new MediaBus(bus, log.child({module: 'cluster-media'}));
+    const router = new ClusteredMediaRouter({nodeID: me, registry, media, db, calls: o.store.calls, rtc: o.rtc, logger: log});
     // A node that may host calls binds its RTC ports now, so a bad port setting stops the start; a
     // relay-only node (single handler, not the handler) never starts an SFU.
     let rtc: RtcServer | null = null;
@@ -99,7 +101,7 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     cleanups.push(() => router.close());
 
     const failover = new Failover({
-      registry, bus, db, calls: o.store.calls, lock, logger: log, orphanGraceMs: o.orphanGraceMs,
+      registry, bus, media, db, calls: o.store.calls, lock, logger: log, orphanGraceMs: o.orphanGraceMs,
       onMoved: (m) => router.onMoved(m),
       onOrphan: (sid, callID, channelID) => router.reportOrphan(sid, callID, channelID),
       onUnavailable: (m) => router.onUnavailable(m),

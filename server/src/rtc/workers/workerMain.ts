@@ -13,7 +13,11 @@ import {configureRtcNative} from '../fastpath/native';
 import {SfuServer} from '../server';
 import {TcpMux, TcpMuxListener} from '../net/tcpMux';
 import {UdpMux, UdpMuxSocket} from '../net/udpMux';
-import {FrameReader, workerTag, type FromWorker, type SerializedError, type ToWorker, type WorkerInit, type WorkerRequest, type WorkerStatsReply} from './workerProtocol';
+import type {RelayFrame} from '../../relay/codec';
+import {forwardTo, refuseAll, relayEvents, RelayDispatcher} from '../../relay/dispatcher';
+import type {Handlers} from '../../relay/protocol';
+import {sfuRelay} from '../../relay/sfu';
+import {FrameReader, workerRelay, workerTag, type FromWorker, type ToWorker, type WorkerInit, type WorkerStatsReply} from './workerProtocol';
 
 const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
@@ -67,11 +71,6 @@ function makeSendOnly(socket: UdpSocket): boolean {
   return true;
 }
 
-function serializeError(err: unknown): SerializedError {
-  if (err instanceof AppError) return {id: err.id, message: err.message, status: err.status};
-  return {id: 'app.rtc.worker_error', message: err instanceof Error ? err.message : String(err), status: 500};
-}
-
 let init: WorkerInit | undefined;
 const udpHandles: UdpSocket[] = [];
 let sfu: SfuServer | undefined;
@@ -108,10 +107,8 @@ function start(): void {
   const network = {udp: new UdpMux(muxSockets, logger), tcp: tcpListeners.length > 0 ? new TcpMux(tcpListeners) : undefined, candidates};
   const server = SfuServer.fromNetwork(i.opts, network, logger, {metrics, groupID: i.groupID, ufragPrefix: workerTag(i.index)});
   sfu = server;
-  server.on('signal', (sessionID, signal) => send({t: 'event', name: 'signal', sessionID, signal}));
-  server.on('voice', (sessionID, on) => send({t: 'event', name: 'voice', sessionID, on}));
-  server.on('close', (sessionID, reason) => send({t: 'event', name: 'close', sessionID, reason}));
-  server.on('rejected', (sessionID, error, fatal) => send({t: 'event', name: 'rejected', sessionID, error: serializeError(error), fatal}));
+  relay = dispatcher(workerHandlers(server));
+  relayEvents(server, workerRelay.events, (ev, args) => relay.emit(ev, ...args));
   const reader = new FrameReader((socket, sourceID, address, port, data) => {
     let source = sources.get(sourceID);
     if (address !== undefined) {
@@ -127,17 +124,12 @@ function start(): void {
   send({t: 'ready'});
 }
 
-async function handle(req: WorkerRequest): Promise<unknown> {
-  const server = sfu;
-  if (!server) throw new AppError('app.rtc.worker_starting', 'media worker is starting', 503);
-  switch (req.method) {
-    case 'initSession':
-      return server.initSession(req.cfg);
-    case 'closeSession':
-      return server.closeSession(req.sessionID);
-    case 'inspect':
-      return server.inspect(req.sessionID);
-    case 'stats': {
+/** The SFU's own operations go to it by name; the rest are the worker's. */
+function workerHandlers(server: SfuServer): Handlers<typeof workerRelay.ops> {
+  return {
+    ...forwardTo(sfuRelay, server),
+    inspect: (id) => server.inspect(id),
+    stats: async () => {
       const cpu = process.cpuUsage();
       const s = server.stats;
       const c = (await metrics.counters?.()) ?? {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
@@ -146,14 +138,29 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         droppedDatagrams: s.droppedDatagrams, muxEndpoints: s.muxEndpoints, ...c,
       };
       return reply;
-    }
-    case 'ping':
-      return undefined;
-    case 'close':
-      await server.close();
-      return undefined;
-  }
+    },
+    ping: () => undefined,
+    close: () => server.close(),
+  };
 }
+
+function dispatcher(handlers: Handlers<typeof workerRelay.ops>): RelayDispatcher<typeof workerRelay.ops, typeof workerRelay.events> {
+  return new RelayDispatcher({
+    protocol: workerRelay,
+    handlers,
+    internalErrorID: 'app.rtc.worker_error',
+    post: (f: RelayFrame, op) => {
+      if (!process.connected) return;
+      // After `close` the process ends, once the reply is on its way.
+      process.send!({t: 'relay', f} satisfies FromWorker, undefined, {}, op === 'close' && f.k === 'reply' ? () => process.exit(0) : undefined);
+    },
+    onInvalid: (err) => logger?.warn({err: err.message}, 'media worker refused a relay frame'),
+    onNoteError: (op, err) => logger?.warn({err, op}, 'media worker operation failed'),
+  });
+}
+
+/** Until the SFU runs, every operation is refused (the primary waits for `ready` before it calls). */
+let relay = dispatcher(refuseAll(workerRelay, () => new AppError('app.rtc.worker_starting', 'media worker is starting', 503)));
 
 process.on('message', (msg: ToWorker, handleObj?: unknown) => {
   switch (msg.t) {
@@ -173,22 +180,9 @@ process.on('message', (msg: ToWorker, handleObj?: unknown) => {
       else pendingTcp.push({listener: msg.listener, socket, remote: msg.remote, data});
       break;
     }
-    case 'send':
-      sfu?.send(msg.msg);
+    case 'relay':
+      void relay.receive(msg.f);
       break;
-    case 'call': {
-      const closing = msg.req.method === 'close';
-      const reply = (m: FromWorker) => {
-        if (!process.connected) return;
-        // After `close` the process ends, once the reply is on its way.
-        process.send!(m, undefined, {}, closing ? () => process.exit(0) : undefined);
-      };
-      handle(msg.req).then(
-        (result) => reply({t: 'reply', id: msg.id, ok: true, result}),
-        (err: unknown) => reply({t: 'reply', id: msg.id, ok: false, error: serializeError(err)}),
-      );
-      break;
-    }
   }
 });
 

@@ -8,29 +8,25 @@
 // (a worker thread would have to pass every outgoing packet back to the primary).
 // A worker that dies or stops answering the watchdog is killed and started again; its calls are
 // re-created at once on a live worker with their mute/screen/video state, and each client is told to
-// negotiate again (`restart` → rtc_reconnect), so nobody leaves the call.
-import {fork, type ChildProcess} from 'node:child_process';
-import type {Socket as UdpSocket} from 'node:dgram';
-import path from 'node:path';
-import type {Socket as NetSocket} from 'node:net';
+// negotiate again (`restart` → rtc_reconnect), so nobody leaves the call. One worker's process and relay:
+// mediaWorker.ts; what is kept to re-create a session: workerSessions.ts.
 import {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
 import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats, type RtpCounters} from '../../metrics';
+import type {RelayEvent} from '../../relay/protocol';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
 import {describeCandidates, openRtcNetwork, type RtcNetwork, type RtcServerStats, type SessionSnapshot, type SfuDeps} from '../server';
-import type {TcpMuxEndpoint} from '../net/tcpMux';
+import {MediaWorker, START_TIMEOUT_MS, type WorkerHost} from './mediaWorker';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../types';
-import type {MuxEndpoint} from '../net/udpMux';
-import {FrameWriter, workerOfUfrag, type CandidatePlan, type FromWorker, type ToWorker, type WorkerRequest, type WorkerStatsReply} from './workerProtocol';
+import {noteState, restoreMessages, type PoolSession} from './workerSessions';
+import {workerOfUfrag, type FromWorker, type WorkerRelay, type WorkerStatsReply} from './workerProtocol';
 
-const RPC_TIMEOUT_MS = 30_000;
 /**
  * Stats (metrics scrapes, the usage figures) wait this long for each worker: a worker that stops
  * answering is the watchdog's business, and must not hold a scrape up until it is replaced.
  */
 const STATS_TIMEOUT_MS = 2_000;
-const START_TIMEOUT_MS = 60_000;
 /** A worker that exits on its own is started again after this pause, doubled while it keeps dying young. */
 const RESTART_DELAY_MS = 1000;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -41,184 +37,7 @@ export interface WorkerPoolDeps extends SfuDeps {
   workers: number;
 }
 
-/**
- * What the primary keeps of a session: its worker, and what it needs to re-create it on another worker
- * (its config and the state the signaling side gave it).
- */
-interface PoolSession {
-  worker: MediaWorker;
-  readonly cfg: SessionConfig;
-  readonly callID: string;
-  muted: boolean;
-  screenStreamID: string | undefined;
-  videoStreamID: string | undefined;
-  /** Being re-created after its worker was lost (one recovery at a time, which retries if it loses its worker too). */
-  recovering: boolean;
-  /** The outcome of the last recovery (true: re-created). */
-  recovered?: Promise<boolean>;
-  /** Its first initSession answered: its client may have negotiated, so a re-created session needs `restart`. */
-  initialized: boolean;
-  /** closeSession was asked for it. */
-  closing: boolean;
-}
-
-/** How the primary starts a worker: the same runtime, with the TypeScript loader when running from source. */
-function workerEntry(): {file: string; execArgv: string[]} {
-  const ext = path.extname(__filename);
-  const file = path.join(__dirname, `workerMain${ext}`);
-  const extra = (process.env.MM_CALLS_RTC_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return {file, execArgv: ext === '.ts' ? ['--import', 'tsx', ...extra] : extra};
-}
-
-/** One worker process as the primary sees it. */
-class MediaWorker {
-  readonly index: number;
-  readonly child: ChildProcess;
-  readonly writer: FrameWriter;
-  /** Source "host:port" → id in this worker's frames, per UDP socket index. */
-  readonly sourceIDs: Map<string, number>[] = [];
-  readonly udpEndpoints: MuxEndpoint[] = [];
-  readonly tcpEndpoints: TcpMuxEndpoint[] = [];
-  readonly sessions = new Set<string>();
-  #nextSource = 1;
-  #nextCall = 1;
-  readonly #calls = new Map<number, {resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout}>();
-  ready: Promise<void>;
-  readonly startedAt = Date.now();
-  /** It answered `ready` (the watchdog only watches started workers; a start has its own timeout). */
-  started = false;
-  /** Killed by the primary (watchdog, start timeout); its exit is on the way, so nothing new goes to it. */
-  retiring = false;
-  exited = false;
-
-  constructor(index: number, pool: WorkerPoolServer) {
-    this.index = index;
-    const {file, execArgv} = workerEntry();
-    this.child = fork(file, [], {execArgv, stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'json'});
-    // Failed sends and kills are reported here; the exit handler does the cleanup.
-    this.child.on('error', (err) => pool.onWorkerError(this, err));
-    const pipe = this.child.stdio[4] as NetSocket;
-    pipe.on('error', () => {});
-    this.writer = new FrameWriter((chunk) => {
-      if (!pipe.destroyed) pipe.write(chunk);
-    });
-    const network = pool.network;
-    network.udp.sockets.forEach((_socket, k) => {
-      const ids = new Map<string, number>();
-      this.sourceIDs.push(ids);
-      this.udpEndpoints.push({
-        receive: (data, addr, key) => {
-          let id = ids.get(key);
-          let address: string | undefined;
-          if (id === undefined) {
-            id = this.#nextSource++ >>> 0;
-            ids.set(key, id);
-            address = addr[0];
-          }
-          this.writer.push(k, id, address, addr[1], data);
-        },
-      });
-    });
-    (network.tcp?.listeners ?? []).forEach((_listener, k) => {
-      this.tcpEndpoints.push({
-        adopt: (socket, remote, frames, rest) => {
-          const parts: Buffer[] = [];
-          for (const f of frames) {
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(f.length, 0);
-            parts.push(len, f);
-          }
-          parts.push(rest);
-          socket.pause();
-          this.#post({t: 'tcp', listener: k, remote, data: Buffer.concat(parts).toString('base64')}, socket);
-        },
-      });
-    });
-    this.ready = new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(new Error(`media worker ${index} did not start`));
-        // A worker stuck while starting is replaced like one that stopped answering (its exit restarts it).
-        this.retiring = true;
-        this.child.kill('SIGKILL');
-      }, START_TIMEOUT_MS);
-      const onMessage = (m: FromWorker) => {
-        if (m.t !== 'ready') return;
-        clearTimeout(timer);
-        this.child.off('message', onMessage);
-        resolve();
-      };
-      this.child.on('message', onMessage);
-      this.child.once('exit', () => {
-        clearTimeout(timer);
-        reject(new Error(`media worker ${index} exited while starting`));
-      });
-    });
-    this.ready.then(() => (this.started = true), () => undefined);
-    this.child.on('message', (m: FromWorker) => {
-      if (m.t === 'reply') {
-        const call = this.#calls.get(m.id);
-        if (!call) return;
-        this.#calls.delete(m.id);
-        clearTimeout(call.timer);
-        if (m.ok) call.resolve(m.result);
-        else call.reject(new AppError(m.error.id, m.error.message, m.error.status));
-        return;
-      }
-      pool.onWorkerMessage(this, m);
-    });
-    this.child.once('exit', (code, signal) => {
-      this.exited = true;
-      for (const call of this.#calls.values()) {
-        clearTimeout(call.timer);
-        call.reject(new AppError('app.rtc.worker_exited', 'media worker exited', 503));
-      }
-      this.#calls.clear();
-      pool.onWorkerExit(this, code, signal);
-    });
-    const plan: CandidatePlan[] = network.candidates.map((c) => c.transport === 'udp'
-      ? {transport: 'udp', socket: network.udp.sockets.indexOf(c.socket), address: c.address, port: c.port, advertise: c.advertise, reflexive: c.reflexive}
-      : {transport: 'tcp', listener: network.tcp!.listeners.indexOf(c.listener), address: c.address, port: c.port, advertise: c.advertise});
-    this.#post({
-      t: 'init', index, opts: pool.opts, groupID: pool.groupID, logLevel: pool.logLevel, candidates: plan,
-      udp: network.udp.sockets.map((s) => ({localAddress: s.localAddress, port: s.port})),
-      tcp: (network.tcp?.listeners ?? []).map((l) => ({localAddress: l.localAddress, port: l.port})),
-    });
-    network.udp.sockets.forEach((s, k) => this.#post({t: 'udpSocket', index: k}, s.socket));
-  }
-
-  #post(m: ToWorker, handle?: UdpSocket | NetSocket): void {
-    if (this.exited || !this.child.connected) return;
-    try {
-      if (handle) this.child.send(m, handle as unknown as NetSocket);
-      else this.child.send(m);
-    } catch {
-      // the worker is going away; its exit handler cleans up
-    }
-  }
-
-  post(m: ToWorker): void {
-    this.#post(m);
-  }
-
-  async call<T>(req: WorkerRequest, timeoutMs = RPC_TIMEOUT_MS): Promise<T> {
-    if (this.exited) throw new AppError('app.rtc.worker_exited', 'media worker exited', 503);
-    // A restarted worker takes requests once it has its sockets.
-    await this.ready.catch(() => {
-      throw new AppError('app.rtc.worker_exited', 'media worker did not start', 503);
-    });
-    const id = this.#nextCall++;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#calls.delete(id);
-        reject(new AppError('app.rtc.worker_timeout', `media worker ${this.index} did not answer ${req.method}`, 503));
-      }, timeoutMs);
-      this.#calls.set(id, {resolve: resolve as (v: unknown) => void, reject, timer});
-      this.#post({t: 'call', id, req});
-    });
-  }
-}
-
-export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements RtcServer {
+export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements RtcServer, WorkerHost {
   readonly opts: RtcServerOptions;
   readonly network: RtcNetwork;
   readonly groupID: string;
@@ -309,7 +128,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     this.#callSessions.set(cfg.callID, (this.#callSessions.get(cfg.callID) ?? 0) + 1);
     worker.sessions.add(cfg.sessionID);
     try {
-      await worker.call({method: 'initSession', cfg});
+      await worker.call('initSession', cfg);
     } catch (err) {
       const entry = this.#sessions.get(cfg.sessionID);
       // Its worker died while creating it: the recovery creates it on another one, and the join goes on.
@@ -331,7 +150,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       return;
     }
     noteState(entry, msg);
-    entry.worker.post({t: 'send', msg});
+    entry.worker.send(msg);
   }
 
   async closeSession(sessionID: string): Promise<void> {
@@ -344,11 +163,11 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       this.emit('close', sessionID, 'closed by the server');
       return;
     }
-    await entry.worker.call({method: 'closeSession', sessionID}).catch(() => undefined);
+    await entry.worker.call('closeSession', sessionID).catch(() => undefined);
   }
 
   async getStats(): Promise<RtcServerStats> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)));
+    const replies = await Promise.all(this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)));
     const sum = (f: (r: WorkerStatsReply) => number) => replies.reduce((n, r) => n + (r ? f(r) : 0), 0);
     return {
       calls: sum((r) => r.calls),
@@ -363,12 +182,12 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   async inspect(sessionID: string): Promise<SessionSnapshot | undefined> {
     const entry = this.#sessions.get(sessionID);
     if (!entry) return undefined;
-    return entry.worker.call<SessionSnapshot | undefined>({method: 'inspect', sessionID});
+    return entry.worker.call('inspect', sessionID);
   }
 
   /** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */
   async workerStats(): Promise<RtcWorkerStats[]> {
-    const replies = await Promise.all(this.#workers.map(async (w) => ({w, r: await w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)})));
+    const replies = await Promise.all(this.#workers.map(async (w) => ({w, r: await w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)})));
     return replies.filter((x) => x.r).map(({w, r}) => ({
       worker: w.index, cpuSeconds: r!.cpuSeconds, rssBytes: r!.rssBytes, sessions: r!.sessions, packetsIn: r!.packetsIn, packetsOut: r!.packetsOut,
     }));
@@ -382,7 +201,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     await Promise.all(this.#workers.map(async (w) => {
       if (w.exited) return;
       const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
-      await w.call({method: 'close'}).catch(() => undefined);
+      await w.call('close', undefined).catch(() => undefined);
       const timer = setTimeout(() => w.child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(timer);
@@ -405,17 +224,31 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     this.#logger.warn({worker: worker.index, err: err.message}, 'media worker process error');
   }
 
-  onWorkerMessage(worker: MediaWorker, m: FromWorker): void {
-    switch (m.t) {
-      case 'event':
-        if (m.name === 'signal') this.emit('signal', m.sessionID, m.signal);
-        else if (m.name === 'voice') this.emit('voice', m.sessionID, m.on);
-        else if (m.name === 'rejected') this.emit('rejected', m.sessionID, new AppError(m.error.id, m.error.message, m.error.status), m.fatal);
-        else {
-          if (this.#sessions.get(m.sessionID)?.worker === worker) this.#forget(m.sessionID);
-          this.emit('close', m.sessionID, m.reason);
-        }
+  onWorkerEvent(worker: MediaWorker, e: RelayEvent<WorkerRelay['events']>): void {
+    switch (e.ev) {
+      case 'signal':
+        this.emit('signal', ...e.args);
         break;
+      case 'voice':
+        this.emit('voice', ...e.args);
+        break;
+      case 'rejected':
+        this.emit('rejected', ...e.args);
+        break;
+      case 'close': {
+        const [sessionID, reason] = e.args;
+        if (this.#sessions.get(sessionID)?.worker === worker) this.#forget(sessionID);
+        this.emit('close', sessionID, reason);
+        break;
+      }
+      case 'restart':
+        // The pool itself re-creates sessions; a worker has nothing to restart.
+        break;
+    }
+  }
+
+  onWorkerMessage(worker: MediaWorker, m: Exclude<FromWorker, {t: 'relay'}>): void {
+    switch (m.t) {
       case 'metric': {
         const fn = (this.#metrics as unknown as Record<string, (...a: (string | number)[]) => void>)[m.m];
         if (typeof fn === 'function' && m.m !== 'registerRTPCounters' && m.m !== 'registerWorkerStats') fn.apply(this.#metrics, m.a);
@@ -520,7 +353,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       e.worker = worker;
       worker.sessions.add(id);
       try {
-        await worker.call({method: 'initSession', cfg: e.cfg});
+        await worker.call('initSession', e.cfg);
       } catch (err) {
         if (!gone() && (worker.exited || worker.retiring) && !this.#closed && Date.now() < deadline) {
           this.#logger.info({sessionID: id, worker: worker.index}, 'media worker lost while a session moved to it; trying another');
@@ -530,10 +363,10 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
         return giveUp();
       }
       if (gone()) {
-        await worker.call({method: 'closeSession', sessionID: id}).catch(() => undefined);
+        await worker.call('closeSession', id).catch(() => undefined);
         return giveUp();
       }
-      for (const msg of restoreMessages(e)) worker.post({t: 'send', msg});
+      for (const msg of restoreMessages(e)) worker.send(msg);
       if (e.initialized) {
         this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session re-created on a media worker; client told to renegotiate');
         this.emit('restart', id, reason);
@@ -562,7 +395,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       for (const w of this.#workers) {
         if (!w.started || w.exited || inFlight.has(w)) continue;
         inFlight.add(w);
-        w.call({method: 'ping'}, timeoutMs).catch((err: AppError) => {
+        w.call('ping', undefined, timeoutMs).catch((err: AppError) => {
           if (w.exited || this.#closed || err.id !== 'app.rtc.worker_timeout') return;
           this.#logger.error({worker: w.index, pid: w.child.pid, timeoutMs}, 'media worker stopped answering; killing it');
           w.retiring = true;
@@ -607,7 +440,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async #rtpCounters(): Promise<RtpCounters> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call<WorkerStatsReply>({method: 'stats'}, STATS_TIMEOUT_MS).catch(() => undefined)));
+    const replies = await Promise.all(this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)));
     const out: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
     for (const r of replies) {
       if (!r) continue;
@@ -618,38 +451,4 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
     return out;
   }
-}
-
-/** Keeps what the signaling side told a session, so it can be re-created elsewhere in the same state. */
-function noteState(e: PoolSession, msg: RtcInbound): void {
-  switch (msg.type) {
-    case 'mute':
-    case 'unmute':
-      e.muted = msg.type === 'mute';
-      break;
-    case 'screen_on':
-      e.screenStreamID = (msg.data as {screenStreamID?: unknown} | undefined)?.screenStreamID as string | undefined;
-      break;
-    case 'screen_off':
-      e.screenStreamID = undefined;
-      break;
-    case 'video_on':
-      e.videoStreamID = (msg.data as {videoStreamID?: unknown} | undefined)?.videoStreamID as string | undefined;
-      break;
-    case 'video_off':
-      e.videoStreamID = undefined;
-      break;
-    default:
-      break;
-  }
-}
-
-/** The messages that put a re-created session back in the state it had. */
-function restoreMessages(e: PoolSession): RtcInbound[] {
-  const sessionID = e.cfg.sessionID;
-  // A new SFU session starts unmuted, as the lost one did.
-  const out: RtcInbound[] = e.muted ? [{sessionID, type: 'mute'}] : [];
-  if (typeof e.screenStreamID === 'string') out.push({sessionID, type: 'screen_on', data: {screenStreamID: e.screenStreamID}});
-  if (typeof e.videoStreamID === 'string') out.push({sessionID, type: 'video_on', data: {videoStreamID: e.videoStreamID}});
-  return out;
 }

@@ -1,8 +1,13 @@
 // What the primary and its media workers say to each other. Control goes over the child_process IPC
 // channel as JSON (sessions, signaling, events, metrics, socket handles); inbound datagrams go over a
 // separate pipe as binary frames, many per write, because they are the only per-packet traffic.
+// The SFU operations and events go through the relay codec (../relay), like the cluster bus's.
+import {z} from 'zod';
+import type {RelayFrame} from '../../relay/codec';
+import {defineProtocol, none} from '../../relay/protocol';
+import {sessionID, sfuEvents, sfuOps} from '../../relay/sfu';
 import type {RtcServerOptions} from '../options';
-import type {RtcInbound, RtcSignal, SessionConfig} from '../types';
+import type {SessionSnapshot} from '../server';
 import type {Address} from '../net/udpMux';
 
 /** The serialisable form of a host candidate plan (sockets named by index). */
@@ -21,48 +26,6 @@ export interface WorkerInit {
   logLevel: string;
 }
 
-export interface SerializedError {
-  id: string;
-  message: string;
-  status: number;
-}
-
-export type WorkerRequest =
-  | {method: 'initSession'; cfg: SessionConfig}
-  | {method: 'closeSession'; sessionID: string}
-  | {method: 'inspect'; sessionID: string}
-  | {method: 'stats'}
-  /** The watchdog's liveness check: answered at once by a worker whose event loop runs. */
-  | {method: 'ping'}
-  | {method: 'close'};
-
-export type ToWorker =
-  | WorkerInit
-  /** Comes with the dgram socket of udp[index] as the handle. */
-  | {t: 'udpSocket'; index: number}
-  /** Comes with an ICE-TCP connection the primary accepted; `data` is what it already read (base64). */
-  | {t: 'tcp'; listener: number; remote: Address; data: string}
-  | {t: 'send'; msg: RtcInbound}
-  | {t: 'call'; id: number; req: WorkerRequest};
-
-export type RtcEventMessage =
-  | {t: 'event'; name: 'signal'; sessionID: string; signal: RtcSignal}
-  | {t: 'event'; name: 'voice'; sessionID: string; on: boolean}
-  | {t: 'event'; name: 'close'; sessionID: string; reason: string}
-  | {t: 'event'; name: 'rejected'; sessionID: string; error: SerializedError; fatal: boolean};
-
-export type FromWorker =
-  | {t: 'ready'}
-  | {t: 'reply'; id: number; ok: true; result?: unknown}
-  | {t: 'reply'; id: number; ok: false; error: SerializedError}
-  | RtcEventMessage
-  /** An RtcMetrics call to apply in the primary's registry. */
-  | {t: 'metric'; m: string; a: (string | number)[]}
-  /** Sources (host:port) of udp[socket] that no session of the worker owns any more. */
-  | {t: 'release'; socket: number; keys: string[]}
-  /** A datagram the worker's copy of the shared socket caught (only while it starts); the primary routes it. */
-  | {t: 'stray'; socket: number; host: string; port: number; data: string};
-
 /** The worker's answer to `stats`. */
 export interface WorkerStatsReply {
   cpuSeconds: number;
@@ -76,6 +39,47 @@ export interface WorkerStatsReply {
   bytesIn: number;
   bytesOut: number;
 }
+
+const count = z.number().nonnegative();
+const statsReply: z.ZodType<WorkerStatsReply> = z.object({
+  cpuSeconds: count, rssBytes: count, sessions: count, calls: count, droppedDatagrams: count, muxEndpoints: count,
+  packetsIn: count, packetsOut: count, bytesIn: count, bytesOut: count,
+});
+
+/** The SFU operations a worker serves (the SfuServer's own, by name) and the few of the worker itself. */
+export const workerRelay = defineProtocol({
+  name: 'media worker',
+  ops: {
+    ...sfuOps,
+    inspect: {request: sessionID, reply: z.custom<SessionSnapshot>((v) => typeof v === 'object' && v !== null).optional()},
+    stats: {request: none, reply: statsReply},
+    /** The watchdog's liveness check: answered at once by a worker whose event loop runs. */
+    ping: {request: none, reply: none},
+    close: {request: none, reply: none},
+  },
+  events: sfuEvents,
+});
+export type WorkerRelay = typeof workerRelay;
+
+export type ToWorker =
+  | WorkerInit
+  /** Comes with the dgram socket of udp[index] as the handle. */
+  | {t: 'udpSocket'; index: number}
+  /** Comes with an ICE-TCP connection the primary accepted; `data` is what it already read (base64). */
+  | {t: 'tcp'; listener: number; remote: Address; data: string}
+  /** Calls and notes of workerRelay. */
+  | {t: 'relay'; f: RelayFrame};
+
+export type FromWorker =
+  | {t: 'ready'}
+  /** Replies and events of workerRelay. */
+  | {t: 'relay'; f: RelayFrame}
+  /** An RtcMetrics call to apply in the primary's registry. */
+  | {t: 'metric'; m: string; a: (string | number)[]}
+  /** Sources (host:port) of udp[socket] that no session of the worker owns any more. */
+  | {t: 'release'; socket: number; keys: string[]}
+  /** A datagram the worker's copy of the shared socket caught (only while it starts); the primary routes it. */
+  | {t: 'stray'; socket: number; host: string; port: number; data: string};
 
 /** The ICE ufrag tag of worker `i`: the primary routes a connectivity check by it. */
 export function workerTag(index: number): string {

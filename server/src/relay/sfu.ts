@@ -1,0 +1,55 @@
+// The SFU's remote surface, shared by every relay to an SFU elsewhere (media workers, the cluster bus,
+// rtcd): the values of RtcServer's operations and the RtcServer events, as schemas. Relays build their
+// op maps from these; the rtcd client maps rtcd's join/leave/rtc/vad/close onto the same values.
+import {z} from 'zod';
+import type {RtcInbound, RtcSignal, SessionConfig} from '../rtc/types';
+import {appError, defineProtocol, none} from './protocol';
+
+export const sessionID = z.string().max(128);
+
+export const sessionConfig: z.ZodType<SessionConfig> = z.object({
+  sessionID: z.string().max(128),
+  userID: z.string().max(128),
+  callID: z.string().max(128),
+  channelID: z.string().max(128),
+  av1Support: z.boolean(),
+  dcSignaling: z.boolean(),
+});
+
+const INBOUND_TYPES: ReadonlySet<unknown> = new Set(['sdp', 'ice', 'mute', 'unmute', 'screen_on', 'screen_off', 'video_on', 'video_off']);
+
+/**
+ * Only the envelope is checked here: the SFU checks the SDP, candidate or stream id itself and answers
+ * a bad one with `rejected` (a stable app.rtc.* id for the client), as it does for a local caller.
+ */
+export const rtcInbound = z.custom<RtcInbound>((v) => typeof v === 'object' && v !== null && typeof (v as {sessionID?: unknown}).sessionID === 'string'
+  && ((v as {sessionID: string}).sessionID.length <= 128) && INBOUND_TYPES.has((v as {type?: unknown}).type), 'not an rtc message');
+
+const sessionDescription = z.looseObject({type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: z.string()});
+const iceCandidate = z.looseObject({
+  candidate: z.string(), sdpMid: z.string().nullish(), sdpMLineIndex: z.number().int().nullish(), usernameFragment: z.string().nullish(),
+});
+
+export const rtcSignal: z.ZodType<RtcSignal> = z.discriminatedUnion('type', [
+  z.object({type: z.literal('sdp'), data: sessionDescription}),
+  z.object({type: z.literal('ice'), data: iceCandidate}),
+]);
+
+/** RtcServer's operations. */
+export const sfuOps = {
+  initSession: {request: sessionConfig, reply: none},
+  send: {request: rtcInbound, reply: null},
+  closeSession: {request: sessionID, reply: none},
+} as const;
+
+/** RtcServerEvents, argument by argument. */
+export const sfuEvents = {
+  signal: z.tuple([sessionID, rtcSignal]),
+  voice: z.tuple([sessionID, z.boolean()]),
+  close: z.tuple([sessionID, z.string().max(1000)]),
+  rejected: z.tuple([sessionID, appError, z.boolean()]),
+  restart: z.tuple([sessionID, z.string().max(1000)]),
+};
+
+/** The plain SFU relay (an RtcServer served elsewhere, nothing more). */
+export const sfuRelay = defineProtocol({name: 'sfu', ops: sfuOps, events: sfuEvents});

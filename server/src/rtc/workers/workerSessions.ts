@@ -1,0 +1,59 @@
+// What the pool keeps of each session so it can re-create it on another worker in the same state: its
+// config and what the signaling side told it (mute, screen and video streams).
+import type {MediaWorker} from './mediaWorker';
+import type {RtcInbound, SessionConfig} from '../types';
+
+/**
+ * What the primary keeps of a session: its worker, and what it needs to re-create it on another worker
+ * (its config and the state the signaling side gave it).
+ */
+export interface PoolSession {
+  worker: MediaWorker;
+  readonly cfg: SessionConfig;
+  readonly callID: string;
+  muted: boolean;
+  screenStreamID: string | undefined;
+  videoStreamID: string | undefined;
+  /** Being re-created after its worker was lost (one recovery at a time, which retries if it loses its worker too). */
+  recovering: boolean;
+  /** The outcome of the last recovery (true: re-created). */
+  recovered?: Promise<boolean>;
+  /** Its first initSession answered: its client may have negotiated, so a re-created session needs `restart`. */
+  initialized: boolean;
+  /** closeSession was asked for it. */
+  closing: boolean;
+}
+
+/** Keeps what the signaling side told a session, so it can be re-created elsewhere in the same state. */
+export function noteState(e: PoolSession, msg: RtcInbound): void {
+  switch (msg.type) {
+    case 'mute':
+    case 'unmute':
+      e.muted = msg.type === 'mute';
+      break;
+    case 'screen_on':
+      e.screenStreamID = (msg.data as {screenStreamID?: unknown} | undefined)?.screenStreamID as string | undefined;
+      break;
+    case 'screen_off':
+      e.screenStreamID = undefined;
+      break;
+    case 'video_on':
+      e.videoStreamID = (msg.data as {videoStreamID?: unknown} | undefined)?.videoStreamID as string | undefined;
+      break;
+    case 'video_off':
+      e.videoStreamID = undefined;
+      break;
+    default:
+      break;
+  }
+}
+
+/** The messages that put a re-created session back in the state it had. */
+export function restoreMessages(e: PoolSession): RtcInbound[] {
+  const sessionID = e.cfg.sessionID;
+  // A new SFU session starts unmuted, as the lost one did.
+  const out: RtcInbound[] = e.muted ? [{sessionID, type: 'mute'}] : [];
+  if (typeof e.screenStreamID === 'string') out.push({sessionID, type: 'screen_on', data: {screenStreamID: e.screenStreamID}});
+  if (typeof e.videoStreamID === 'string') out.push({sessionID, type: 'video_on', data: {videoStreamID: e.videoStreamID}});
+  return out;
+}

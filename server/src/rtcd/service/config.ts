@@ -1,0 +1,274 @@
+// The rtcd service's settings, read as upstream rtcd reads them: defaults, then a TOML file
+// (`-config`, default config/config.toml; a missing file is fine), then RTCD_* environment variables.
+// Names, defaults and ranges follow reference rtcd-offloader.md §3; one table drives all three sources.
+import fs from 'node:fs';
+import os from 'node:os';
+import {isIP} from 'node:net';
+import {createRequire} from 'node:module';
+
+// smol-toml ships CommonJS beside its ESM, but its types are declared as ESM only.
+const {parse: parseToml} = createRequire(__filename)('smol-toml') as {parse(text: string): unknown};
+
+export interface IceServerConfig {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface RtcdConfig {
+  api: {
+    listenAddress: string;
+    tls: {enable: boolean; certFile: string; certKey: string};
+    enableAdmin: boolean;
+    adminSecretKey: string;
+    allowSelfRegistration: boolean;
+    sessionCacheExpirationMinutes: number;
+  };
+  rtc: {
+    iceAddressUDP: string;
+    icePortUDP: number;
+    iceAddressTCP: string;
+    icePortTCP: number;
+    iceHostOverride: string;
+    iceHostPortOverride: string;
+    iceServers: IceServerConfig[];
+    turnStaticAuthSecret: string;
+    turnCredentialsExpirationMinutes: number;
+    enableIPv6: boolean;
+    nackBufferSize: number;
+    /** Media worker processes (ours; upstream scales with goroutines). 0 keeps the SFU in the main process. */
+    workers: number;
+  };
+  store: {dataSource: string};
+  logger: {consoleLevel: string; consoleJSON: boolean};
+  /** How long a SIGTERM waits for the calls it has to end before exiting anyway (ours; the upstream Helm chart allows 5 h). */
+  drainTimeoutSeconds: number;
+}
+
+export class RtcdConfigError extends Error {}
+
+type Kind = 'string' | 'bool' | 'int' | 'iceServers';
+const KIND_NAMES: Record<Kind, string> = {string: 'a string', bool: 'true or false', int: 'a whole number', iceServers: 'a list of ICE servers'};
+
+interface Setting {
+  /** Where it sits in the TOML file. */
+  toml: string;
+  /** Its RTCD_* environment variable. */
+  env: string;
+  kind: Kind;
+  set(cfg: RtcdConfig, value: unknown): void;
+}
+
+const S = (toml: string, env: string, kind: Kind, set: (cfg: RtcdConfig, v: never) => void): Setting =>
+  ({toml, env, kind, set: set as Setting['set']});
+
+const SETTINGS: Setting[] = [
+  S('api.http.listen_address', 'RTCD_API_HTTP_LISTENADDRESS', 'string', (c, v: string) => { c.api.listenAddress = v; }),
+  S('api.http.tls.enable', 'RTCD_API_HTTP_TLS_ENABLE', 'bool', (c, v: boolean) => { c.api.tls.enable = v; }),
+  S('api.http.tls.cert_file', 'RTCD_API_HTTP_TLS_CERTFILE', 'string', (c, v: string) => { c.api.tls.certFile = v; }),
+  S('api.http.tls.cert_key', 'RTCD_API_HTTP_TLS_CERTKEY', 'string', (c, v: string) => { c.api.tls.certKey = v; }),
+  S('api.security.enable_admin', 'RTCD_API_SECURITY_ENABLEADMIN', 'bool', (c, v: boolean) => { c.api.enableAdmin = v; }),
+  S('api.security.admin_secret_key', 'RTCD_API_SECURITY_ADMINSECRETKEY', 'string', (c, v: string) => { c.api.adminSecretKey = v; }),
+  S('api.security.allow_self_registration', 'RTCD_API_SECURITY_ALLOWSELFREGISTRATION', 'bool', (c, v: boolean) => { c.api.allowSelfRegistration = v; }),
+  S('api.security.session_cache.expiration_minutes', 'RTCD_API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES', 'int', (c, v: number) => { c.api.sessionCacheExpirationMinutes = v; }),
+  S('rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', (c, v: string) => { c.rtc.iceAddressUDP = v; }),
+  S('rtc.ice_port_udp', 'RTCD_RTC_ICEPORTUDP', 'int', (c, v: number) => { c.rtc.icePortUDP = v; }),
+  S('rtc.ice_address_tcp', 'RTCD_RTC_ICEADDRESSTCP', 'string', (c, v: string) => { c.rtc.iceAddressTCP = v; }),
+  S('rtc.ice_port_tcp', 'RTCD_RTC_ICEPORTTCP', 'int', (c, v: number) => { c.rtc.icePortTCP = v; }),
+  S('rtc.ice_host_override', 'RTCD_RTC_ICEHOSTOVERRIDE', 'string', (c, v: string) => { c.rtc.iceHostOverride = v; }),
+  S('rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', (c, v: string) => { c.rtc.iceHostPortOverride = v; }),
+  S('rtc.ice_servers', 'RTCD_RTC_ICESERVERS', 'iceServers', (c, v: IceServerConfig[]) => { c.rtc.iceServers = v; }),
+  S('rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', (c, v: string) => { c.rtc.turnStaticAuthSecret = v; }),
+  S('rtc.turn.credentials_expiration_minutes', 'RTCD_RTC_TURNCONFIG_CREDENTIALSEXPIRATIONMINUTES', 'int', (c, v: number) => { c.rtc.turnCredentialsExpirationMinutes = v; }),
+  S('rtc.enable_ipv6', 'RTCD_RTC_ENABLEIPV6', 'bool', (c, v: boolean) => { c.rtc.enableIPv6 = v; }),
+  S('rtc.nack_buffer_size', 'RTCD_RTC_NACKBUFFERSIZE', 'int', (c, v: number) => { c.rtc.nackBufferSize = v; }),
+  S('rtc.workers', 'RTCD_RTC_WORKERS', 'int', (c, v: number) => { c.rtc.workers = v; }),
+  S('store.data_source', 'RTCD_STORE_DATASOURCE', 'string', (c, v: string) => { c.store.dataSource = v; }),
+  S('logger.console_level', 'RTCD_LOGGER_CONSOLELEVEL', 'string', (c, v: string) => { c.logger.consoleLevel = v; }),
+  S('logger.console_json', 'RTCD_LOGGER_CONSOLEJSON', 'bool', (c, v: boolean) => { c.logger.consoleJSON = v; }),
+  S('drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', (c, v: number) => { c.drainTimeoutSeconds = v; }),
+];
+
+/** The names of every RTCD_* variable this service reads (the README's table is checked against it). */
+export const RTCD_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
+
+export function defaultRtcdConfig(): RtcdConfig {
+  return {
+    api: {
+      listenAddress: ':8045',
+      tls: {enable: false, certFile: '', certKey: ''},
+      enableAdmin: false,
+      adminSecretKey: '',
+      allowSelfRegistration: false,
+      sessionCacheExpirationMinutes: 1440,
+    },
+    rtc: {
+      iceAddressUDP: '',
+      icePortUDP: 8443,
+      iceAddressTCP: '',
+      icePortTCP: 8443,
+      iceHostOverride: '',
+      iceHostPortOverride: '',
+      iceServers: [],
+      turnStaticAuthSecret: '',
+      turnCredentialsExpirationMinutes: 1440,
+      enableIPv6: false,
+      nackBufferSize: 256,
+      workers: Math.max(1, os.availableParallelism()),
+    },
+    store: {dataSource: '/tmp/rtcd_db'},
+    logger: {consoleLevel: 'INFO', consoleJSON: false},
+    drainTimeoutSeconds: 5 * 3600,
+  };
+}
+
+export interface LoadOptions {
+  /** The TOML file; a missing file is allowed unless `required`. */
+  file?: string;
+  required?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Defaults ← TOML file ← environment, then validated. Throws RtcdConfigError naming the setting. */
+export function loadRtcdConfig(opts: LoadOptions = {}): RtcdConfig {
+  const cfg = defaultRtcdConfig();
+  const env = opts.env ?? process.env;
+  let toml: Record<string, unknown> = {};
+  if (opts.file) {
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(opts.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || opts.required) {
+        throw new RtcdConfigError(`cannot read config file ${opts.file}: ${(err as Error).message}`);
+      }
+    }
+    if (text !== undefined) {
+      try {
+        toml = parseToml(text) as Record<string, unknown>;
+      } catch (err) {
+        throw new RtcdConfigError(`config file ${opts.file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+      }
+    }
+  }
+  for (const s of SETTINGS) {
+    const fromFile = lookup(toml, s.toml);
+    if (fromFile !== undefined) s.set(cfg, fromToml(s, fromFile));
+    const fromEnv = env[s.env];
+    if (fromEnv !== undefined && fromEnv !== '') s.set(cfg, fromEnvText(s, fromEnv));
+  }
+  validate(cfg);
+  return cfg;
+}
+
+function lookup(obj: Record<string, unknown>, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const part of dotted.split('.')) {
+    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function fromToml(s: Setting, v: unknown): unknown {
+  const bad = () => new RtcdConfigError(`${s.toml}: expected ${KIND_NAMES[s.kind]}`);
+  switch (s.kind) {
+    case 'string':
+      if (typeof v !== 'string') throw bad();
+      return v;
+    case 'bool':
+      if (typeof v !== 'boolean') throw bad();
+      return v;
+    case 'int':
+      if (typeof v !== 'number' && typeof v !== 'bigint') throw bad();
+      if (!Number.isSafeInteger(Number(v))) throw bad();
+      return Number(v);
+    case 'iceServers':
+      return iceServers(s.toml, v);
+  }
+}
+
+function fromEnvText(s: Setting, text: string): unknown {
+  switch (s.kind) {
+    case 'string':
+      return text;
+    case 'bool': {
+      const t = text.trim().toLowerCase();
+      if (['true', '1', 't'].includes(t)) return true;
+      if (['false', '0', 'f'].includes(t)) return false;
+      throw new RtcdConfigError(`${s.env}: expected true or false, got ${JSON.stringify(text.slice(0, 40))}`);
+    }
+    case 'int': {
+      if (!/^-?\d+$/.test(text.trim())) throw new RtcdConfigError(`${s.env}: expected a whole number, got ${JSON.stringify(text.slice(0, 40))}`);
+      return Number(text.trim());
+    }
+    case 'iceServers': {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new RtcdConfigError(`${s.env}: expected JSON (a list of URLs or of {urls, username, credential})`);
+      }
+      return iceServers(s.env, parsed);
+    }
+  }
+}
+
+const ICE_URL = /^(stun|stuns|turn|turns):/;
+
+function iceServers(name: string, v: unknown): IceServerConfig[] {
+  if (!Array.isArray(v)) throw new RtcdConfigError(`${name}: expected a list`);
+  return v.map((entry, i) => {
+    const server: IceServerConfig = typeof entry === 'string' ? {urls: [entry]} : iceServerObject(`${name}[${i}]`, entry);
+    for (const url of server.urls) {
+      if (!ICE_URL.test(url)) throw new RtcdConfigError(`${name}[${i}]: ${JSON.stringify(url)} must start with stun:, stuns:, turn: or turns:`);
+    }
+    return server;
+  });
+}
+
+function iceServerObject(name: string, v: unknown): IceServerConfig {
+  if (v === null || typeof v !== 'object') throw new RtcdConfigError(`${name}: expected a URL or {urls, username, credential}`);
+  const o = v as Record<string, unknown>;
+  const urls = typeof o.urls === 'string' ? [o.urls] : o.urls;
+  if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
+    throw new RtcdConfigError(`${name}.urls: expected one or more URLs`);
+  }
+  for (const k of ['username', 'credential'] as const) {
+    if (o[k] !== undefined && typeof o[k] !== 'string') throw new RtcdConfigError(`${name}.${k}: expected a string`);
+  }
+  return {urls: urls as string[], username: o.username as string | undefined, credential: o.credential as string | undefined};
+}
+
+function validate(cfg: RtcdConfig): void {
+  const a = cfg.api;
+  if (!/^[^\s]*:\d{1,5}$/.test(a.listenAddress)) throw new RtcdConfigError(`api.http.listen_address: expected [host]:port, got ${JSON.stringify(a.listenAddress)}`);
+  if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey)) throw new RtcdConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
+  if (a.enableAdmin && !a.adminSecretKey) throw new RtcdConfigError('api.security.admin_secret_key: required when enable_admin is true');
+  if (a.sessionCacheExpirationMinutes <= 0) throw new RtcdConfigError('api.security.session_cache.expiration_minutes: must be > 0');
+  const r = cfg.rtc;
+  for (const [name, port] of [['rtc.ice_port_udp', r.icePortUDP], ['rtc.ice_port_tcp', r.icePortTCP]] as const) {
+    if (port !== 0 && (port < 80 || port > 49151)) throw new RtcdConfigError(`${name}: must be between 80 and 49151`);
+  }
+  for (const [name, list] of [['rtc.ice_address_udp', r.iceAddressUDP], ['rtc.ice_address_tcp', r.iceAddressTCP]] as const) {
+    for (const ip of list.split(',').map((x) => x.trim()).filter(Boolean)) {
+      if (!isIP(ip)) throw new RtcdConfigError(`${name}: ${JSON.stringify(ip)} is not an IP address`);
+    }
+  }
+  if (r.turnStaticAuthSecret && (r.turnCredentialsExpirationMinutes <= 0 || r.turnCredentialsExpirationMinutes >= 10080)) {
+    throw new RtcdConfigError('rtc.turn.credentials_expiration_minutes: must be between 1 minute and one week');
+  }
+  if (r.nackBufferSize < 32 || r.nackBufferSize > 8192 || (r.nackBufferSize & (r.nackBufferSize - 1)) !== 0) {
+    throw new RtcdConfigError('rtc.nack_buffer_size: must be a power of 2 between 32 and 8192');
+  }
+  if (r.workers < 0 || r.workers > 64) throw new RtcdConfigError('rtc.workers: must be between 0 and 64');
+  if (!cfg.store.dataSource) throw new RtcdConfigError('store.data_source: required');
+  if (cfg.drainTimeoutSeconds < 0) throw new RtcdConfigError('drain.timeout_seconds: must be >= 0');
+}
+
+/** host and port of `listen_address` (":8045" listens on every interface). */
+export function listenHostPort(listenAddress: string): {host: string; port: number} {
+  const i = listenAddress.lastIndexOf(':');
+  const host = listenAddress.slice(0, i).replace(/^\[|\]$/g, '');
+  return {host: host || '0.0.0.0', port: Number(listenAddress.slice(i + 1))};
+}

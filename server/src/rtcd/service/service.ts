@@ -1,0 +1,133 @@
+// Assembles the rtcd service from its settings: the credentials store, the SFU (rtc/, media workers
+// included), the HTTP API and the signalling websocket on one port, the cpu_load sampler and the
+// rtcd_* metrics. `drain()` is what SIGTERM runs: no new calls, the running ones forwarded until they
+// end or the drain timeout passes.
+import os from 'node:os';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import type {Logger} from '../../log';
+import {RtcdMetrics} from '../../metrics';
+import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../rtc';
+import {RtcdAuth} from './auth';
+import {listenHostPort, type RtcdConfig} from './config';
+import {startCpuLoadSampler, type CpuLoadSampler} from './cpu-load';
+import {CredentialsStore} from './credentials';
+import {createRtcdHttp, type RtcdVersion} from './http-api';
+import {RtcdSessions} from './sessions';
+import {RtcdWsServer, type RtcdWsTimings} from './ws-server';
+
+export interface RtcdService {
+  /** http://host:port of the API. */
+  readonly url: string;
+  readonly rtc: EmbeddedRtcServer;
+  readonly sessions: RtcdSessions;
+  /** Stops taking new calls; resolves once the last session ended or the drain timeout passed. */
+  drain(): Promise<'idle' | 'timeout'>;
+  close(): Promise<void>;
+}
+
+export interface RtcdServiceOptions {
+  /** Overrides for tests (ephemeral ports, short timeouts). */
+  rtc?: Partial<RtcServerOptions>;
+  wsTimings?: RtcdWsTimings;
+  verificationsPerSecond?: number;
+}
+
+export function rtcOptionsFromRtcdConfig(cfg: RtcdConfig, log: Logger): RtcServerOptions {
+  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  return {
+    udpAddresses: list(cfg.rtc.iceAddressUDP),
+    udpPort: cfg.rtc.icePortUDP,
+    tcpAddresses: list(cfg.rtc.iceAddressTCP),
+    tcpPort: cfg.rtc.icePortTCP,
+    enableIPv6: cfg.rtc.enableIPv6,
+    iceHostOverride: cfg.rtc.iceHostOverride.trim(),
+    iceHostPortOverride: hostPortOverride(cfg.rtc.iceHostPortOverride, log),
+    iceServers: cfg.rtc.iceServers.map((s) => ({urls: [...s.urls], username: s.username, credential: s.credential})),
+    turnStaticAuthSecret: cfg.rtc.turnStaticAuthSecret,
+    turnCredentialsExpirationMinutes: cfg.rtc.turnCredentialsExpirationMinutes,
+    // Upstream uses TURN on its own peer connections only when it can make credentials.
+    serverSideTURN: cfg.rtc.turnStaticAuthSecret !== '',
+    enableVideo: true,
+    enableAV1: true,
+    enableSimulcast: true,
+    workers: Math.max(1, cfg.rtc.workers),
+  };
+}
+
+/** A single port, or upstream's "localIP/port,…" map resolved for this machine's addresses. */
+function hostPortOverride(value: string, log: Logger): number | null {
+  const v = value.trim();
+  if (!v) return null;
+  if (/^\d+$/.test(v)) return Number(v);
+  const local = new Set(Object.values(os.networkInterfaces()).flat().map((i) => i?.address));
+  for (const pair of v.split(',')) {
+    const [ip, port] = pair.trim().split('/');
+    if (ip && local.has(ip) && /^\d+$/.test(port ?? '')) return Number(port);
+  }
+  log.warn({iceHostPortOverride: v}, 'no entry of rtc.ice_host_port_override matches a local address: not applied');
+  return null;
+}
+
+export function rtcdVersion(): RtcdVersion {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {version: string};
+  return {
+    buildDate: '',
+    buildVersion: `v${pkg.version}`,
+    buildHash: '',
+    goVersion: `node ${process.version}`,
+    goOS: process.platform,
+    goArch: process.arch === 'x64' ? 'amd64' : process.arch,
+  };
+}
+
+export async function startRtcdService(cfg: RtcdConfig, logger: Logger, opts: RtcdServiceOptions = {}): Promise<RtcdService> {
+  const log = logger.child({component: 'rtcd'});
+  const store = CredentialsStore.open(cfg.store.dataSource);
+  const cleanups: Array<() => unknown> = [() => store.close()];
+  try {
+    const metrics = new RtcdMetrics();
+    const rtc = await createRtcServer({...rtcOptionsFromRtcdConfig(cfg, log), ...opts.rtc}, logger, {metrics: metrics.rtc});
+    cleanups.push(() => rtc.close());
+    const sessions = new RtcdSessions(rtc, logger);
+    const auth = new RtcdAuth(store, {
+      enableAdmin: cfg.api.enableAdmin, adminSecretKey: cfg.api.adminSecretKey,
+      sessionCacheExpirationMinutes: cfg.api.sessionCacheExpirationMinutes, verificationsPerSecond: opts.verificationsPerSecond,
+    });
+    const cpu: CpuLoadSampler = startCpuLoadSampler();
+    cleanups.push(() => cpu.stop());
+    const http = createRtcdHttp({
+      logger, store, auth, allowSelfRegistration: cfg.api.allowSelfRegistration, enableAdmin: cfg.api.enableAdmin,
+      version: rtcdVersion(), cpuLoad: () => cpu.load(), metrics: () => metrics.text(), sessions,
+    });
+    const ws = new RtcdWsServer(auth, sessions, metrics, logger, opts.wsTimings);
+    http.server.on('upgrade', (req, socket, head) => {
+      if (!ws.handleUpgrade(req, socket, head)) socket.destroy();
+    });
+    cleanups.push(() => http.close(), () => ws.close());
+    const {host, port} = listenHostPort(cfg.api.listenAddress);
+    await http.listen({host, port});
+    const bound = (http.server.address() as {port: number}).port;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
+    log.info({url, udpPort: rtc.udpPort, tcpPort: rtc.tcpPort, candidates: rtc.advertisedCandidates}, 'rtcd listening');
+
+    let closing: Promise<void> | undefined;
+    const close = () => (closing ??= (async () => {
+      for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((err) => log.warn({err: (err as Error).message}, 'rtcd shutdown step failed'));
+    })());
+    return {
+      url, rtc, sessions, close,
+      drain: () => new Promise((resolve) => {
+        log.info({sessions: sessions.size, calls: sessions.callCount, timeoutSeconds: cfg.drainTimeoutSeconds}, 'draining: no new calls');
+        const timer = setTimeout(() => resolve('timeout'), cfg.drainTimeoutSeconds * 1000);
+        sessions.drain(() => {
+          clearTimeout(timer);
+          resolve('idle');
+        });
+      }),
+    };
+  } catch (err) {
+    for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => {});
+    throw err;
+  }
+}
