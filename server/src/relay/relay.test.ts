@@ -28,14 +28,13 @@ function pair(handlers: Partial<Handlers<Ops>> = {}, timeoutMs = 1000) {
     stats: () => (seen.push({op: 'stats', req: undefined}), stats),
     ...handlers,
   };
-  let server: RelayDispatcher<Ops, Events> | undefined;
   const client = new RelayClient({
     protocol: workerRelay, timeoutMs,
-    post: (f) => void server!.receive(wire(f)),
+    post: (f) => void server.receive(wire(f)),
     onEvent: (e) => events.push(e),
     onInvalid: (e) => invalid.push(e),
   });
-  server = new RelayDispatcher({
+  const server: RelayDispatcher<Ops, Events> = new RelayDispatcher({
     protocol: workerRelay, handlers: all, internalErrorID: 'app.test.internal',
     post: (f) => {
       replies.push(f);
