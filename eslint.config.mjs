@@ -13,7 +13,10 @@ export default tseslint.config(
   {
     languageOptions: {globals: {...globals.node}},
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', {argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none'}],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        {argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none'},
+      ],
       '@typescript-eslint/consistent-type-imports': ['error', {fixStyle: 'inline-type-imports'}],
       'no-constant-condition': ['error', {checkLoops: false}],
       eqeqeq: ['error', 'smart'],

@@ -23,13 +23,15 @@ import {parseArgs} from 'node:util';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const {values} = parseArgs({options: {
-  quick: {type: 'boolean', default: false},
-  only: {type: 'string'},
-  duration: {type: 'string'},
-  repeat: {type: 'string'},
-  json: {type: 'boolean', default: false},
-}});
+const {values} = parseArgs({
+  options: {
+    quick: {type: 'boolean', default: false},
+    only: {type: 'string'},
+    duration: {type: 'string'},
+    repeat: {type: 'string'},
+    json: {type: 'boolean', default: false},
+  },
+});
 
 const duration = Number(values.duration ?? (values.quick ? 10 : 20));
 const repeat = Math.max(1, Number(values.repeat ?? 1));
@@ -42,8 +44,24 @@ const SCENARIOS = [
   {name: '25x8x2', calls: 25, users: 8, unmuted: 2, screen: 0, note: 'saturation (target ≤ 25 µs)'},
   {name: '4x8x2+screen', calls: 4, users: 8, unmuted: 2, screen: 1, note: 'one ~1 Mbit/s screen share per call'},
   {name: 'idle', calls: 50, users: 8, unmuted: 0, screen: 0, note: '400 idle joins, no media'},
-  {name: '25x8x2-js', calls: 25, users: 8, unmuted: 2, screen: 0, args: ['--native', 'off'], note: 'fast path without the native addon'},
-  {name: '10x8x2-stock', calls: 10, users: 8, unmuted: 2, screen: 0, args: ['--forwarding', 'stock'], note: 'werift RTCRtpSender, for comparison'},
+  {
+    name: '25x8x2-js',
+    calls: 25,
+    users: 8,
+    unmuted: 2,
+    screen: 0,
+    args: ['--native', 'off'],
+    note: 'fast path without the native addon',
+  },
+  {
+    name: '10x8x2-stock',
+    calls: 10,
+    users: 8,
+    unmuted: 2,
+    screen: 0,
+    args: ['--forwarding', 'stock'],
+    note: 'werift RTCRtpSender, for comparison',
+  },
 ];
 
 /**
@@ -59,15 +77,37 @@ const SCALING_TARGET = 1.7;
 const SCALING_MAX_CALLS = 42;
 
 const ANCHORS = [
-  ['rtcd (pion), 100×8×2 at 60 % of 4 vCPU', '≈ 34 µs per forwarded packet, ≈ 29k out pps per vCPU', 'reference/werift.md §5'],
+  [
+    'rtcd (pion), 100×8×2 at 60 % of 4 vCPU',
+    '≈ 34 µs per forwarded packet, ≈ 29k out pps per vCPU',
+    'reference/werift.md §5',
+  ],
   ['Janus 1.1.2 videoroom, event_loops = 2, this machine', '24–39 µs (≈ 24 µs in 1×100×2)', 'TESTING.md'],
   ['stock werift 0.25.2 (RTCRtpSender), this machine', '55–104 µs, ≈ 15k out pps per core', 'reference/werift.md §3'],
 ];
 
 function runLt(s, extraArgs = [], label = s.name) {
-  const args = ['--import', 'tsx', path.join(root, 'test/loadtest/cli.ts'), '--calls', String(s.calls), '--users', String(s.users),
-    '--unmuted', String(s.unmuted), '--screen', String(s.screen), '--duration', String(duration), '--json', '--quiet', ...extraArgs];
-  process.stderr.write(`bench: ${label} (${s.calls}×${s.users}×${s.unmuted}${s.screen ? ` + screen` : ''}, ${duration} s) … `);
+  const args = [
+    '--import',
+    'tsx',
+    path.join(root, 'test/loadtest/cli.ts'),
+    '--calls',
+    String(s.calls),
+    '--users',
+    String(s.users),
+    '--unmuted',
+    String(s.unmuted),
+    '--screen',
+    String(s.screen),
+    '--duration',
+    String(duration),
+    '--json',
+    '--quiet',
+    ...extraArgs,
+  ];
+  process.stderr.write(
+    `bench: ${label} (${s.calls}×${s.users}×${s.unmuted}${s.screen ? ` + screen` : ''}, ${duration} s) … `,
+  );
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
@@ -97,7 +137,16 @@ function runLt(s, extraArgs = [], label = s.name) {
 /** The abuse scenario: about 2 minutes whatever the window (the resume window must pass before the last measure). */
 function runAbuse() {
   const seconds = values.quick ? 15 : 30;
-  const args = ['--import', 'tsx', path.join(root, 'test/loadtest/cli.ts'), '--abuse', '--duration', String(seconds), '--json', '--quiet'];
+  const args = [
+    '--import',
+    'tsx',
+    path.join(root, 'test/loadtest/cli.ts'),
+    '--abuse',
+    '--duration',
+    String(seconds),
+    '--json',
+    '--quiet',
+  ];
   process.stderr.write(`bench: abuse (${seconds} s storm, then the 60 s resume window) … `);
   const started = Date.now();
   return new Promise((resolve) => {
@@ -111,7 +160,9 @@ function runAbuse() {
       try {
         if (code !== 0) throw new Error(err.trim().split('\n').pop() ?? `exit ${code}`);
         const result = JSON.parse(out);
-        process.stderr.write(`RSS +${fmt(result.rssMB.after - result.rssMB.before)} MiB, join p50 ${fmt(result.legitJoin.p50Ms)} ms (${secs} s)\n`);
+        process.stderr.write(
+          `RSS +${fmt(result.rssMB.after - result.rssMB.before)} MiB, join p50 ${fmt(result.legitJoin.p50Ms)} ms (${secs} s)\n`,
+        );
         resolve({result});
       } catch (e) {
         process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
@@ -122,32 +173,72 @@ function runAbuse() {
 }
 
 function printAbuse({result: r, error}) {
-  console.log('\nAbuse: one user from one address opens 2,000 idle sockets (half never authenticate, a quarter never read),');
-  console.log('sends 10,000 hostile frames, storms joins and leaves (67/s over 25 sockets) and joins one call 150 times,');
-  console.log('while other users log in and join (REST login + websocket + join). Targets: RSS back within 150 MiB, join p50 ≤ 2 s.\n');
+  console.log(
+    '\nAbuse: one user from one address opens 2,000 idle sockets (half never authenticate, a quarter never read),',
+  );
+  console.log(
+    'sends 10,000 hostile frames, storms joins and leaves (67/s over 25 sockets) and joins one call 150 times,',
+  );
+  console.log(
+    'while other users log in and join (REST login + websocket + join). Targets: RSS back within 150 MiB, join p50 ≤ 2 s.\n',
+  );
   if (error) {
     console.log(`  could not run: ${error}`);
     return;
   }
   const met = (ok) => (ok ? 'met' : 'NOT met');
   const rows = [
-    ['main-process RSS MiB', `before ${fmt(r.rssMB.before)}, peak ${fmt(r.rssMB.peak)}, after ${fmt(r.rssMB.after)} (+${fmt(r.rssMB.after - r.rssMB.before)})`, met(r.rssMB.after - r.rssMB.before <= 150)],
-    ['V8 heap used MiB (after GC)', `before ${fmt(r.heapMB.before.heapUsed)}, after ${fmt(r.heapMB.after.heapUsed)}`, ''],
-    ['legitimate login + join ms', `idle p50 ${fmt(r.legitJoin.baselineP50Ms)}; storm p50 ${fmt(r.legitJoin.p50Ms)}, p99 ${fmt(r.legitJoin.p99Ms)} (${r.legitJoin.n} joins, ${r.legitJoin.failed} failed)`,
-      met(r.legitJoin.n > 0 && r.legitJoin.p50Ms <= 2000)],
+    [
+      'main-process RSS MiB',
+      `before ${fmt(r.rssMB.before)}, peak ${fmt(r.rssMB.peak)}, after ${fmt(r.rssMB.after)} (+${fmt(r.rssMB.after - r.rssMB.before)})`,
+      met(r.rssMB.after - r.rssMB.before <= 150),
+    ],
+    [
+      'V8 heap used MiB (after GC)',
+      `before ${fmt(r.heapMB.before.heapUsed)}, after ${fmt(r.heapMB.after.heapUsed)}`,
+      '',
+    ],
+    [
+      'legitimate login + join ms',
+      `idle p50 ${fmt(r.legitJoin.baselineP50Ms)}; storm p50 ${fmt(r.legitJoin.p50Ms)}, p99 ${fmt(r.legitJoin.p99Ms)} (${r.legitJoin.n} joins, ${r.legitJoin.failed} failed)`,
+      met(r.legitJoin.n > 0 && r.legitJoin.p50Ms <= 2000),
+    ],
     ['health GET /version ms', `p50 ${fmt(r.health.p50Ms)}, p99 ${fmt(r.health.p99Ms)}, ${r.health.failed} failed`, ''],
-    ['the abuser got', `${r.abuser.joinsAcked} of ${r.abuser.joinsSent} storm joins, ${r.abuser.sessionsJoined} of 150 sessions; ` +
-      Object.entries({...r.abuser.errorIds, ...r.abuser.closes}).filter(([k]) => /limit/.test(k)).map(([k, v]) => `${k.split(':')[0].replace(/^4429 /, '')} ×${v}`).join(', '), ''],
+    [
+      'the abuser got',
+      `${r.abuser.joinsAcked} of ${r.abuser.joinsSent} storm joins, ${r.abuser.sessionsJoined} of 150 sessions; ` +
+        Object.entries({...r.abuser.errorIds, ...r.abuser.closes})
+          .filter(([k]) => /limit/.test(k))
+          .map(([k, v]) => `${k.split(':')[0].replace(/^4429 /, '')} ×${v}`)
+          .join(', '),
+      '',
+    ],
   ];
   const w0 = Math.max(...rows.map((x) => x[0].length));
-  for (const [what, figures, target] of rows) console.log(`  ${what.padEnd(w0)}  ${figures}${target ? `  (target ${target})` : ''}`);
+  for (const [what, figures, target] of rows)
+    console.log(`  ${what.padEnd(w0)}  ${figures}${target ? `  (target ${target})` : ''}`);
 }
 
-const fmt = (n, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d}) : '–');
+const fmt = (n, d = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d}) : '–';
 
 function table(rows) {
-  const head = ['scenario', 'joined', 'join p50/p99 ms', 'delivery', 'server CPU %', 'of it kernel', 'RSS MB', 'in pps', 'out pps', 'µs/packet',
-    ...(repeat > 1 ? ['range'] : []), 'out pps/core', 'main+workers CPU %', 'µs/packet per worker'];
+  const head = [
+    'scenario',
+    'joined',
+    'join p50/p99 ms',
+    'delivery',
+    'server CPU %',
+    'of it kernel',
+    'RSS MB',
+    'in pps',
+    'out pps',
+    'µs/packet',
+    ...(repeat > 1 ? ['range'] : []),
+    'out pps/core',
+    'main+workers CPU %',
+    'µs/packet per worker',
+  ];
   const lines = rows.map(({label, scenario, result, error, range}) => {
     if (error) return [label, 'error', error.slice(0, 60), ...Array(head.length - 3).fill('')];
     const r = result;
@@ -165,12 +256,15 @@ function table(rows) {
       forwarded ? fmt(r.server.usPerPacket, 1) : '–',
       ...(repeat > 1 ? [forwarded && range ? `${fmt(range[0], 1)}–${fmt(range[1], 1)}` : '–'] : []),
       forwarded ? fmt(1e6 / r.server.usPerPacket) : '–',
-      r.server.workers.length ? [r.server.mainCpuPercent, ...r.server.workers.map((w) => w.cpuPercent)].map((c) => fmt(c, 0)).join('+') : '–',
+      r.server.workers.length
+        ? [r.server.mainCpuPercent, ...r.server.workers.map((w) => w.cpuPercent)].map((c) => fmt(c, 0)).join('+')
+        : '–',
       r.server.workers.length ? r.server.workers.map((w) => fmt(w.usPerPacket, 1)).join(', ') : '–',
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
-  const row = (cells) => cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  const row = (cells) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
   return [row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n');
 }
 
@@ -181,7 +275,8 @@ const passes = (r) => r.result && r.result.join.failed === 0 && r.result.deliver
 async function capacity(workers, start, step) {
   const budget = WORKER_BUDGET * workers;
   const args = ['--workers', String(workers), '--cpu-limit', String(budget)];
-  const label = (calls) => `scaling: ${calls}x8x2, ${workers === 1 ? 'one process' : `${workers} workers`}, ${budget} cores`;
+  const label = (calls) =>
+    `scaling: ${calls}x8x2, ${workers === 1 ? 'one process' : `${workers} workers`}, ${budget} cores`;
   const runs = [];
   let best;
   let calls = start;
@@ -210,43 +305,82 @@ async function workerScaling() {
 }
 
 function printScaling(scaling) {
-  console.log(`\nWorker scaling: the most calls (8 users, 2 unmuted) forwarded at ≤ ${SCALING_LOSS * 100} % loss, each media worker`);
-  console.log(`given ${WORKER_BUDGET} cores of CPU (a cgroup quota from the end of the joins on; the load clients use the rest):\n`);
-  const head = ['server', 'CPU budget', 'calls carried', 'out pps', 'loss', 'server CPU %', 'µs/packet', 'runs (calls: loss)'];
+  console.log(
+    `\nWorker scaling: the most calls (8 users, 2 unmuted) forwarded at ≤ ${SCALING_LOSS * 100} % loss, each media worker`,
+  );
+  console.log(
+    `given ${WORKER_BUDGET} cores of CPU (a cgroup quota from the end of the joins on; the load clients use the rest):\n`,
+  );
+  const head = [
+    'server',
+    'CPU budget',
+    'calls carried',
+    'out pps',
+    'loss',
+    'server CPU %',
+    'µs/packet',
+    'runs (calls: loss)',
+  ];
   const lines = scaling.map((c) => {
     const r = c.best?.result;
-    return [c.workers === 1 ? 'one process' : `${c.workers} media workers`, `${c.budget} cores`, r ? String(c.best.scenario.calls) : 'none',
-      r ? fmt(r.server.outPps) : '–', r ? `${(r.delivery.loss * 100).toFixed(2)} %` : '–', r ? fmt(r.server.cpuPercent, 1) : '–',
+    return [
+      c.workers === 1 ? 'one process' : `${c.workers} media workers`,
+      `${c.budget} cores`,
+      r ? String(c.best.scenario.calls) : 'none',
+      r ? fmt(r.server.outPps) : '–',
+      r ? `${(r.delivery.loss * 100).toFixed(2)} %` : '–',
+      r ? fmt(r.server.cpuPercent, 1) : '–',
       r ? fmt(r.server.usPerPacket, 1) : '–',
-      c.runs.map((x) => `${x.scenario.calls}: ${x.result ? `${(x.result.delivery.loss * 100).toFixed(1)} %${x.result.join.failed ? ` (${x.result.join.failed} joins failed)` : ''}` : 'error'}`).join(', ')];
+      c.runs
+        .map(
+          (x) =>
+            `${x.scenario.calls}: ${x.result ? `${(x.result.delivery.loss * 100).toFixed(1)} %${x.result.join.failed ? ` (${x.result.join.failed} joins failed)` : ''}` : 'error'}`,
+        )
+        .join(', '),
+    ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells) => cells.map((c, i) => (i === 0 || i === head.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  const row = (cells) =>
+    cells.map((c, i) => (i === 0 || i === head.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   console.log([row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n'));
   const [one, two] = scaling;
   if (one?.best && two?.best) {
     const ratio = two.best.result.server.outPps / one.best.result.server.outPps;
-    const capped = two.best.scenario.calls + 3 > SCALING_MAX_CALLS ? ' (or more: the clients cannot offer more here)' : '';
-    console.log(`\nTwo workers forward ${ratio.toFixed(2)}× the packets of one process at ≤ ${SCALING_LOSS * 100} % loss${capped}; target ≥ ${SCALING_TARGET}×.`);
+    const capped =
+      two.best.scenario.calls + 3 > SCALING_MAX_CALLS ? ' (or more: the clients cannot offer more here)' : '';
+    console.log(
+      `\nTwo workers forward ${ratio.toFixed(2)}× the packets of one process at ≤ ${SCALING_LOSS * 100} % loss${capped}; target ≥ ${SCALING_TARGET}×.`,
+    );
   }
 }
 
 async function main() {
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   const plan = [
-    ...SCENARIOS.filter((s) => !only || only.has(s.name)).map((s) => ({s, args: ['--workers', '1', ...(s.args ?? [])], label: s.name, group: 'scenarios'})),
+    ...SCENARIOS.filter((s) => !only || only.has(s.name)).map((s) => ({
+      s,
+      args: ['--workers', '1', ...(s.args ?? [])],
+      label: s.name,
+      group: 'scenarios',
+    })),
   ];
   // Repeats are interleaved, so a slow spell of the machine does not land on one scenario only.
   const runs = new Map(plan.map((p) => [p.label, []]));
   for (let k = 0; k < repeat; k++) {
-    for (const p of plan) runs.get(p.label).push(await runLt(p.s, p.args, repeat > 1 ? `${p.label} #${k + 1}` : p.label));
+    for (const p of plan)
+      runs.get(p.label).push(await runLt(p.s, p.args, repeat > 1 ? `${p.label} #${k + 1}` : p.label));
   }
   const pick = (p) => {
     const all = runs.get(p.label);
     const ok = all.filter((r) => r.result).sort((a, b) => a.result.server.usPerPacket - b.result.server.usPerPacket);
     if (ok.length === 0) return {...all[0], label: p.label};
     const median = ok[Math.floor((ok.length - 1) / 2)];
-    return {...median, label: p.label, range: [ok[0].result.server.usPerPacket, ok[ok.length - 1].result.server.usPerPacket], all};
+    return {
+      ...median,
+      label: p.label,
+      range: [ok[0].result.server.usPerPacket, ok[ok.length - 1].result.server.usPerPacket],
+      all,
+    };
   };
   const rows = plan.filter((p) => p.group === 'scenarios').map(pick);
   const scaling = !only || only.has('workers') ? await workerScaling() : undefined;
@@ -255,8 +389,12 @@ async function main() {
     console.log(JSON.stringify({scenarios: rows, workers: scaling, abuse}, null, 2));
   } else {
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-    console.log(`\nCalls SFU benchmark — ${os.availableParallelism()} cores (${cpu}), Node ${process.version}, ${duration} s windows${repeat > 1 ? `, median of ${repeat} runs` : ''};`);
-    console.log('server and load clients share the machine; µs/packet = server CPU (all processes, user + kernel) ÷ forwarded');
+    console.log(
+      `\nCalls SFU benchmark — ${os.availableParallelism()} cores (${cpu}), Node ${process.version}, ${duration} s windows${repeat > 1 ? `, median of ${repeat} runs` : ''};`,
+    );
+    console.log(
+      'server and load clients share the machine; µs/packet = server CPU (all processes, user + kernel) ÷ forwarded',
+    );
     console.log('packets; "of it kernel" includes the loopback delivery of every packet into the clients\' sockets.\n');
     if (rows.length) console.log(table(rows));
     if (scaling) printScaling(scaling);
@@ -264,7 +402,10 @@ async function main() {
     console.log('\nAnchors (CPU per forwarded audio packet, 8-user calls with 2 unmuted unless noted):');
     for (const [what, figure, source] of ANCHORS) console.log(`  ${what.padEnd(55)} ${figure.padEnd(48)} (${source})`);
   }
-  const failed = [...runs.values()].flat().some((r) => r.error) || (scaling && scaling.some((c) => c.runs.length === 0)) || Boolean(abuse?.error);
+  const failed =
+    [...runs.values()].flat().some((r) => r.error) ||
+    (scaling && scaling.some((c) => c.runs.length === 0)) ||
+    Boolean(abuse?.error);
   process.exit(failed ? 1 : 0);
 }
 

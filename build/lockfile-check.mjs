@@ -12,9 +12,14 @@ function dryRunCi(pkg, lock) {
   try {
     fs.writeFileSync(path.join(dir, 'package.json'), pkg);
     fs.writeFileSync(path.join(dir, 'package-lock.json'), lock);
-    const r = spawnSync('npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], {cwd: dir, encoding: 'utf8'});
+    const r = spawnSync('npm', ['ci', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     if (r.status === 0) return null;
-    const lines = `${r.stdout}\n${r.stderr}`.split('\n').filter((l) => /npm error (code|Missing|Invalid|`npm ci`)/.test(l));
+    const lines = `${r.stdout}\n${r.stderr}`
+      .split('\n')
+      .filter((l) => /npm error (code|Missing|Invalid|`npm ci`)/.test(l));
     return lines.slice(0, 8).join('\n') || `npm ci --dry-run exited with ${r.status}`;
   } finally {
     fs.rmSync(dir, {recursive: true, force: true});
@@ -28,14 +33,22 @@ function gitShow(root, file) {
 
 /** {ok, note}: checks the working tree's pair and, inside a git checkout, the committed pair. */
 export function checkLockfile(root) {
-  const pairs = [['working tree', fs.readFileSync(path.join(root, 'package.json'), 'utf8'), fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')]];
+  const pairs = [
+    [
+      'working tree',
+      fs.readFileSync(path.join(root, 'package.json'), 'utf8'),
+      fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'),
+    ],
+  ];
   const pkg = gitShow(root, 'package.json');
   const lock = gitShow(root, 'package-lock.json');
   if (pkg !== null && lock !== null) pairs.push(['HEAD', pkg, lock]);
   for (const [name, p, l] of pairs) {
     const err = dryRunCi(p, l);
     if (err) {
-      console.error(`[test] package-lock.json (${name}) is out of sync with package.json; \`npm ci\` would fail:\n${err}\nRun \`npm install\` and commit package-lock.json.`);
+      console.error(
+        `[test] package-lock.json (${name}) is out of sync with package.json; \`npm ci\` would fail:\n${err}\nRun \`npm install\` and commit package-lock.json.`,
+      );
       return {ok: false, note: `out of sync (${name})`};
     }
   }

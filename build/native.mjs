@@ -24,12 +24,14 @@ function fail(why) {
 }
 
 if (process.platform !== 'linux') fail(`sendmmsg is Linux-only, this is ${process.platform}`);
-const gyp = [process.env.npm_config_node_gyp, path.join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js')]
-  .find((p) => p && fs.existsSync(p));
+const gyp = [
+  process.env.npm_config_node_gyp,
+  path.join(prefix, 'lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js'),
+].find((p) => p && fs.existsSync(p));
 if (!gyp) fail('node-gyp not found');
 // Headers of the running Node: npm's nodedir setting, else the ones installed beside it (no download).
-const nodedir = process.env.npm_config_nodedir ||
-  (fs.existsSync(path.join(prefix, 'include/node/node_api.h')) ? prefix : undefined);
+const nodedir =
+  process.env.npm_config_nodedir || (fs.existsSync(path.join(prefix, 'include/node/node_api.h')) ? prefix : undefined);
 const args = [gyp, 'rebuild', '--silent', ...(nodedir ? [`--nodedir=${nodedir}`] : [])];
 const started = Date.now();
 const r = spawnSync(process.execPath, args, {cwd: DIR, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8'});
@@ -37,4 +39,6 @@ if (r.status !== 0) {
   process.stderr.write(`${r.stdout}${r.stderr}`.split('\n').slice(-20).join('\n'));
   fail(`node-gyp exited with ${r.status ?? r.signal}`);
 }
-console.log(`[native] built server/native/build/Release/calls_rtc_native.node in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+console.log(
+  `[native] built server/native/build/Release/calls_rtc_native.node in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+);

@@ -6,6 +6,10 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'src', 'rtcd', 'service', 'main.ts'), ...process.argv.slice(2)], {stdio: 'inherit'});
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(root, 'server', 'src', 'rtcd', 'service', 'main.ts'), ...process.argv.slice(2)],
+  {stdio: 'inherit'},
+);
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

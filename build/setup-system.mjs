@@ -25,9 +25,7 @@ export function findPgBinDir() {
 }
 
 function onPath(cmd) {
-  return (process.env.PATH ?? '')
-    .split(path.delimiter)
-    .some((dir) => dir && isExecutable(path.join(dir, cmd)));
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir && isExecutable(path.join(dir, cmd)));
 }
 
 function isExecutable(file) {

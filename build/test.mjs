@@ -85,7 +85,10 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 async function typecheck() {
   const tsc = path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
   const results = await Promise.all(
-    TSCONFIGS.map(async (cfg) => ({cfg, ...(await runChild(process.execPath, [tsc, '-p', cfg, '--noEmit'], {capture: true}))})),
+    TSCONFIGS.map(async (cfg) => ({
+      cfg,
+      ...(await runChild(process.execPath, [tsc, '-p', cfg, '--noEmit'], {capture: true})),
+    })),
   );
   const notes = [];
   const failures = [];
@@ -104,9 +107,17 @@ async function typecheck() {
 
 /** eslint (with the type-aware rules on the server) and prettier's check, as `npm run lint`. */
 async function lint() {
-  const eslint = await runChild(process.execPath, [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'], {capture: true});
+  const eslint = await runChild(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'eslint', 'bin', 'eslint.js'), '.'],
+    {capture: true},
+  );
   if (!eslint.ok) console.error(`[test] eslint found problems:\n${eslint.output}`);
-  const prettier = await runChild(process.execPath, [path.join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '.'], {capture: true});
+  const prettier = await runChild(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '.'],
+    {capture: true},
+  );
   if (!prettier.ok) console.error(`[test] prettier: files not formatted (npm run format):\n${prettier.output}`);
   const bad = [!eslint.ok && 'eslint', !prettier.ok && 'prettier'].filter(Boolean);
   return bad.length ? {ok: false, note: `${bad.join(', ')}: see above`} : {ok: true, note: 'eslint, prettier'};
@@ -135,7 +146,9 @@ function containsTest(dir) {
     return false;
   }
   return entries.some((e) =>
-    e.isDirectory() ? e.name !== 'node_modules' && containsTest(path.join(dir, e.name)) : /\.test\.[cm]?[jt]sx?$/.test(e.name),
+    e.isDirectory()
+      ? e.name !== 'node_modules' && containsTest(path.join(dir, e.name))
+      : /\.test\.[cm]?[jt]sx?$/.test(e.name),
   );
 }
 
@@ -170,7 +183,12 @@ async function main() {
       console.error(`[test] ${name}: ${err instanceof Error ? err.message : err}`);
       res = {ok: false};
     }
-    const row = {name, ms: Date.now() - t0, status: res.skipped ? 'skipped' : res.ok ? 'ok' : 'FAILED', note: res.note ?? ''};
+    const row = {
+      name,
+      ms: Date.now() - t0,
+      status: res.skipped ? 'skipped' : res.ok ? 'ok' : 'FAILED',
+      note: res.note ?? '',
+    };
     summary.push(row);
     if (!res.ok && !res.skipped) failed = name;
   };
@@ -225,7 +243,8 @@ async function main() {
 
   const width = Math.max(...summary.map((r) => r.name.length), 5);
   console.log('\n[test] summary');
-  for (const r of summary) console.log(`  ${r.name.padEnd(width)}  ${seconds(r.ms).padStart(7)}  ${r.status.padEnd(7)}  ${r.note}`);
+  for (const r of summary)
+    console.log(`  ${r.name.padEnd(width)}  ${seconds(r.ms).padStart(7)}  ${r.status.padEnd(7)}  ${r.note}`);
   const result = interrupted ? `interrupted (${interrupted})` : failed ? `FAILED at ${failed}` : 'passed';
   console.log(`  ${'total'.padEnd(width)}  ${seconds(Date.now() - started).padStart(7)}  ${result}`);
   if (interrupted) process.exit(interrupted === 'SIGINT' ? 130 : 143);

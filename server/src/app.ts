@@ -10,7 +10,13 @@ import {CallsPublisher} from './calls/publish';
 import {type CallsTimings, CallsService, DEFAULT_TIMINGS} from './calls/service';
 import {executeCallCommand} from './calls/slash';
 import {type Clock, systemClock} from './clock';
-import {clusterMigrations, clusterSettingsFromEnv, checkClusterEngine, createCoordination, persistentNodeID} from './cluster';
+import {
+  clusterMigrations,
+  clusterSettingsFromEnv,
+  checkClusterEngine,
+  createCoordination,
+  persistentNodeID,
+} from './cluster';
 import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
@@ -119,9 +125,18 @@ export async function createApp(opts: AppOptions): Promise<App> {
     checkClusterEngine(clusterSettings, opts.databaseURL ? 'postgres' : 'sqlite');
     const limits = limitsFromEnv(env);
     const groupCallsAllowed = groupCallsAllowedByEnv(env);
-    const rawStore = await openStore({dataDir: opts.dataDir, databaseURL: opts.databaseURL, logger, extraMigrations: [clusterMigrations]});
+    const rawStore = await openStore({
+      dataDir: opts.dataDir,
+      databaseURL: opts.databaseURL,
+      logger,
+      extraMigrations: [clusterMigrations],
+    });
     cleanups.push(() => rawStore.close());
-    const store: Store = {...rawStore, close: () => rawStore.close(), calls: instrumentRepository(rawStore.calls, metrics)};
+    const store: Store = {
+      ...rawStore,
+      close: () => rawStore.close(),
+      calls: instrumentRepository(rawStore.calls, metrics),
+    };
 
     const config = new ConfigService(store.kv, env);
     await config.load();
@@ -138,7 +153,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // The site URL depends on the bound port when it is ephemeral; resolve it lazily.
     let siteURL = opts.siteURL ?? '';
     const chat = await createPlatform({
-      store, clock, logger, events: hub, siteURL: () => siteURL, env, seed: opts.seed !== false, seedPassword: opts.seedPassword,
+      store,
+      clock,
+      logger,
+      events: hub,
+      siteURL: () => siteURL,
+      env,
+      seed: opts.seed !== false,
+      seedPassword: opts.seedPassword,
       loginGuard: opts.loginGuard,
     });
     const platform = (platformRef = chat.platform);
@@ -146,7 +168,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // A single node keeps its id in its data directory, to recognise its own calls after a restart.
     const nodeID = opts.nodeID ?? (store.engine === 'sqlite' ? persistentNodeID(opts.dataDir, logger) : newId());
     const coordination = await createCoordination({
-      nodeID, settings: clusterSettings, store, databaseURL: opts.databaseURL, logger, hub,
+      nodeID,
+      settings: clusterSettings,
+      store,
+      databaseURL: opts.databaseURL,
+      logger,
+      hub,
       rtc: () => opts.rtc(config.get(), logger, metrics.rtc),
       orphanGraceMs: opts.timings?.reconnectGraceMs ?? DEFAULT_TIMINGS.reconnectGraceMs,
       observer: {
@@ -166,14 +193,30 @@ export async function createApp(opts: AppOptions): Promise<App> {
     // eslint-disable-next-line prefer-const
     let ws: WsServer;
     const calls = new CallsService({
-      store, platform, config, media: coordination.media, lock: coordination.lock, publisher, clock, logger,
-      isConnOpen: (id) => ws.isOpen(id), timings: opts.timings, joinLimits: limits, groupCallsAllowed,
+      store,
+      platform,
+      config,
+      media: coordination.media,
+      lock: coordination.lock,
+      publisher,
+      clock,
+      logger,
+      isConnOpen: (id) => ws.isOpen(id),
+      timings: opts.timings,
+      joinLimits: limits,
+      groupCallsAllowed,
       onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
     });
     await calls.resumeAtStart();
 
     ws = new WsServer({
-      hub, logger, path: chat.websocketPath, serverVersion: SERVER_VERSION, rateLimit: opts.wsRateLimit, authRecheckMs: opts.wsAuthRecheckMs, limits,
+      hub,
+      logger,
+      path: chat.websocketPath,
+      serverVersion: SERVER_VERSION,
+      rateLimit: opts.wsRateLimit,
+      authRecheckMs: opts.wsAuthRecheckMs,
+      limits,
       trustedProxyHeaders: trustedHeaders,
       handlers: {
         authenticateToken: (t) => platform.authenticateToken(t),
@@ -194,10 +237,25 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
 
     const build = env.MM_CALLS_BUILD ?? 'dev';
-    await registerPluginRoutes(http, {calls, platform, config, store, publisher, build, rateLimit: opts.rateLimit, metrics, groupCallsAllowed});
+    await registerPluginRoutes(http, {
+      calls,
+      platform,
+      config,
+      store,
+      publisher,
+      build,
+      rateLimit: opts.rateLimit,
+      metrics,
+      groupCallsAllowed,
+    });
     // Usage gauges: at start and hourly, as upstream.
-    const refreshStats = () => store.calls.getStats(async (id) => (await platform.getChannel(id))?.type)
-      .then((s) => metrics.setStats(s), (err) => log.warn({err: (err as Error).message}, 'refreshing usage metrics failed'));
+    const refreshStats = () =>
+      store.calls
+        .getStats(async (id) => (await platform.getChannel(id))?.type)
+        .then(
+          (s) => metrics.setStats(s),
+          (err) => log.warn({err: (err as Error).message}, 'refreshing usage metrics failed'),
+        );
     void refreshStats();
     const statsTimer = setInterval(() => void refreshStats(), 3600_000);
     statsTimer.unref();
@@ -221,10 +279,25 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
     let closing: Promise<void> | null = null;
     const app: App = {
-      url, port: boundPort, store, config, calls, rtc, hub, ws, platform, http, routes: registeredRoutes(http), seed: chat.seed, coordination, metrics,
+      url,
+      port: boundPort,
+      store,
+      config,
+      calls,
+      rtc,
+      hub,
+      ws,
+      platform,
+      http,
+      routes: registeredRoutes(http),
+      seed: chat.seed,
+      coordination,
+      metrics,
       close() {
         closing ??= (async () => {
-          await calls.shutdown().catch((err) => log.error({err: (err as Error).message}, 'ending calls at shutdown failed'));
+          await calls
+            .shutdown()
+            .catch((err) => log.error({err: (err as Error).message}, 'ending calls at shutdown failed'));
           await hub.flush();
           await undo();
           log.info('server stopped');
@@ -256,7 +329,9 @@ function serveWebapp(http: FastifyInstance, dist: string): void {
   http.get('/*', (req, reply) => {
     const p = req.url.split('?')[0];
     if (p.startsWith('/api/') || p.startsWith('/plugins/') || p.startsWith('/static/')) {
-      return reply.status(404).send({id: 'api.context.404.app_error', message: 'Sorry, we could not find the page.', status_code: 404});
+      return reply
+        .status(404)
+        .send({id: 'api.context.404.app_error', message: 'Sorry, we could not find the page.', status_code: 404});
     }
     return spa(reply);
   });

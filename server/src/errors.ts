@@ -22,7 +22,8 @@ export class AppError extends Error {
 
 export const badRequest = (id: string, message: string, details?: Record<string, unknown>) =>
   new AppError(id, message, 400, details);
-export const unauthorized = (message = 'Unauthorized') => new AppError('api.context.session_expired.app_error', message, 401);
+export const unauthorized = (message = 'Unauthorized') =>
+  new AppError('api.context.session_expired.app_error', message, 401);
 export const forbidden = (id: string, message = 'Forbidden', details?: Record<string, unknown>) =>
   new AppError(id, message, 403, details);
 export const notFound = (id: string, message = 'Not found', details?: Record<string, unknown>) =>
@@ -36,5 +37,7 @@ export function isAppError(err: unknown): err is AppError {
 export function toAppError(err: unknown): AppError {
   if (isAppError(err)) return err;
   const cause = err instanceof Error ? err.message : String(err);
-  return new AppError('app.internal_error', 'An internal error has occurred. Check app server logs for details.', 500, {cause});
+  return new AppError('app.internal_error', 'An internal error has occurred. Check app server logs for details.', 500, {
+    cause,
+  });
 }

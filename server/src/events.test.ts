@@ -41,7 +41,10 @@ describe('TypedEmitter', () => {
     expect(t.fire('close', 'x')).toBe(true);
     expect(seen).toEqual(['x']);
     await new Promise((r) => setImmediate(r));
-    expect(reported.map((r) => [r.event, (r.err as Error).message])).toEqual([['close', 'boom'], ['close', 'async boom']]);
+    expect(reported.map((r) => [r.event, (r.err as Error).message])).toEqual([
+      ['close', 'boom'],
+      ['close', 'async boom'],
+    ]);
   });
 
   it('once, off and listener counts behave as node:events', () => {

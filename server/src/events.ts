@@ -16,7 +16,9 @@ export type ListenerErrorReporter = (err: unknown, event: string) => void;
 
 let reportListenerError: ListenerErrorReporter = (err, event) => {
   // Before the app set a reporter (tests, tools): stderr, never a crash.
-  process.stderr.write(`event listener for "${event}" threw: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(
+    `event listener for "${event}" threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
 };
 
 /** Routes listener failures of every TypedEmitter in the process (createApp and the media worker set it). */

@@ -5,9 +5,22 @@ import pino, {type Logger} from 'pino';
 export type {Logger};
 
 const REDACT = [
-  'password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'cookie', '*.cookie',
-  'TURNStaticAuthSecret', '*.TURNStaticAuthSecret', 'TranscribeAPIAzureSpeechKey', '*.TranscribeAPIAzureSpeechKey',
-  'credential', '*.credential', 'req.headers.authorization', 'req.headers.cookie',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'authorization',
+  '*.authorization',
+  'cookie',
+  '*.cookie',
+  'TURNStaticAuthSecret',
+  '*.TURNStaticAuthSecret',
+  'TranscribeAPIAzureSpeechKey',
+  '*.TranscribeAPIAzureSpeechKey',
+  'credential',
+  '*.credential',
+  'req.headers.authorization',
+  'req.headers.cookie',
 ];
 
 export interface LogOptions {
@@ -19,7 +32,11 @@ export interface LogOptions {
 export function createLogger(opts: LogOptions = {}): Logger {
   const level = opts.level ?? process.env.MM_CALLS_LOG_LEVEL ?? 'info';
   if (opts.pretty) {
-    return pino({level, redact: REDACT, transport: {target: 'pino-pretty', options: {colorize: true, translateTime: 'HH:MM:ss.l'}}});
+    return pino({
+      level,
+      redact: REDACT,
+      transport: {target: 'pino-pretty', options: {colorize: true, translateTime: 'HH:MM:ss.l'}},
+    });
   }
   return pino({level, redact: REDACT});
 }

@@ -43,7 +43,8 @@ async function main(): Promise<void> {
       siteURL: process.env.MM_CALLS_SITE_URL || undefined,
       logger,
       nodeID: process.env.MM_CALLS_NODE_ID || undefined,
-      rtc: (cfg, log, metrics) => createRtcServer({...rtcOptionsFromConfig(cfg), ...rtcEnvOverrides(process.env)}, log, {metrics}),
+      rtc: (cfg, log, metrics) =>
+        createRtcServer({...rtcOptionsFromConfig(cfg), ...rtcEnvOverrides(process.env)}, log, {metrics}),
     });
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -67,15 +68,18 @@ async function main(): Promise<void> {
       : '  media: none on this node (single handler: calls run on the handler node)',
   ];
   if (mode !== 'integrated') {
-    lines.push(`  cluster: ${mode === 'clustered' ? 'clustered' : 'single handler'}, node ${app.coordination.nodeID}${clusterSettingsFromEnv(process.env).isHandler ? ' (the calls handler)' : ''}`);
+    lines.push(
+      `  cluster: ${mode === 'clustered' ? 'clustered' : 'single handler'}, node ${app.coordination.nodeID}${clusterSettingsFromEnv(process.env).isHandler ? ' (the calls handler)' : ''}`,
+    );
   }
   if (app.seed) {
     // Under a supervisor stdout is the log: passwords go to the terminal only, else to a 0600 file.
     const logins = loginsBanner(app.seed, {tty: Boolean(process.stdout.isTTY), dataDir});
     lines.push(...logins.lines);
-    if (logins.file) logger.info({file: logins.file}, 'seeded users\' passwords written');
+    if (logins.file) logger.info({file: logins.file}, "seeded users' passwords written");
   }
-  if (!app.config.get().DefaultEnabled) lines.push('  test mode is on: only system admins can start calls (System Console › Calls › Test mode)');
+  if (!app.config.get().DefaultEnabled)
+    lines.push('  test mode is on: only system admins can start calls (System Console › Calls › Test mode)');
   lines.push('  Ctrl-C ends active calls and stops.', '');
   console.log(lines.join('\n'));
 
@@ -87,10 +91,13 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({signal}, 'stopping');
-    app.close().then(() => process.exit(0), (err) => {
-      logger.error({err: (err as Error).message}, 'error while stopping');
-      process.exit(1);
-    });
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({err: (err as Error).message}, 'error while stopping');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

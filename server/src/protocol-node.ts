@@ -9,7 +9,9 @@ export const nodeZlib: Zlib = {
     try {
       return new Uint8Array(inflateSync(data, {maxOutputLength: maxBytes}));
     } catch (err) {
-      const tooBig = (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' || /maxOutputLength|too large/i.test(String(err));
+      const tooBig =
+        (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ||
+        /maxOutputLength|too large/i.test(String(err));
       throw tooBig ? new SdpTooLargeError(maxBytes) : err;
     }
   },

@@ -65,7 +65,9 @@ describe('bus', () => {
     expect(got.every((m) => m.from === 'nodea')).toBe(true);
     expect(sent.some((s) => s.data.length > 8000)).toBe(true);
     // Spilled rows addressed to node b were deleted once read (broadcast ones expire with the sweep).
-    const left = await sql<{n: number}>`SELECT count(*)::int AS n FROM calls_cluster_messages WHERE channel <> 'calls_cluster_bus'`.execute(store.db);
+    const left = await sql<{
+      n: number;
+    }>`SELECT count(*)::int AS n FROM calls_cluster_messages WHERE channel <> 'calls_cluster_bus'`.execute(store.db);
     expect(left.rows[0].n).toBe(0);
   });
 
@@ -145,10 +147,14 @@ describe('bus and lock across a PostgreSQL restart', () => {
       await server.restart();
       // The first use may meet a connection cut by the restart; a retry gets a fresh one.
       let result = '';
-      await waitFor(async () => {
-        result = await lock.withLock('chan-restart', async () => 'held').catch(() => '');
-        return result === 'held';
-      }, 10_000, 'the lock after the restart');
+      await waitFor(
+        async () => {
+          result = await lock.withLock('chan-restart', async () => 'held').catch(() => '');
+          return result === 'held';
+        },
+        10_000,
+        'the lock after the restart',
+      );
       expect(result).toBe('held');
     } finally {
       await lock.close();
@@ -175,12 +181,18 @@ describe('call lock', () => {
 
   it('serialises critical sections of one channel across nodes, not of different channels', async () => {
     const log: string[] = [];
-    const section = (lock: PgCallLock, name: string, channel: string) => lock.withLock(channel, async () => {
-      log.push(`${name}+`);
-      await sleep(50);
-      log.push(`${name}-`);
-    });
-    await Promise.all([section(l1, 'a', 'ch1'), section(l2, 'b', 'ch1'), section(l1, 'c', 'ch1'), section(l2, 'd', 'ch1')]);
+    const section = (lock: PgCallLock, name: string, channel: string) =>
+      lock.withLock(channel, async () => {
+        log.push(`${name}+`);
+        await sleep(50);
+        log.push(`${name}-`);
+      });
+    await Promise.all([
+      section(l1, 'a', 'ch1'),
+      section(l2, 'b', 'ch1'),
+      section(l1, 'c', 'ch1'),
+      section(l2, 'd', 'ch1'),
+    ]);
     // Never two inside at once: every enter is followed by its own exit.
     for (let i = 0; i < log.length; i += 2) expect(log[i + 1]).toBe(log[i].replace('+', '-'));
 

@@ -13,7 +13,7 @@ jest.setTimeout(120_000);
 describe('clustered mode, three nodes', () => {
   const cluster = useCluster(['n1', 'n2', 'n3']);
 
-  it('pins the call to the first joiner\'s node; A (node 1) and B (node 2) hear each other through it; events reach both', async () => {
+  it("pins the call to the first joiner's node; A (node 1) and B (node 2) hear each other through it; events reach both", async () => {
     const c = cluster();
     const [n1, n2, n3] = c.nodes;
     const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
@@ -33,7 +33,8 @@ describe('clustered mode, three nodes', () => {
     await b.waitHearing(a.sessionID, 25, 30_000);
     await a.waitHearing(b.sessionID, 25, 30_000);
     expect(b.peer!.serverCandidates.length).toBeGreaterThan(0);
-    for (const cand of b.peer!.serverCandidates) expect(cand).toMatch(new RegExp(` 127\\.0\\.0\\.1 (${n1.udpPort}|${n1.tcpPort}) typ host`));
+    for (const cand of b.peer!.serverCandidates)
+      expect(cand).toMatch(new RegExp(` 127\\.0\\.0\\.1 (${n1.udpPort}|${n1.tcpPort}) typ host`));
 
     // Events published on either node reach both websockets.
     await a.ws.waitFor('user_joined', (e) => e.data.session_id === b.sessionID);
@@ -61,7 +62,9 @@ describe('clustered mode, three nodes', () => {
     // Carol (not in the call) watches the channel from node 3: the REST state and channel events agree.
     const state = await api(n3.url, c.world.users.carol.token, 'GET', `/plugins/com.mattermost.calls/${ch}`);
     expect(state.status).toBe(200);
-    expect(state.body.call.sessions.map((s: {session_id: string}) => s.session_id).sort()).toEqual([a.sessionID, b.sessionID].sort());
+    expect(state.body.call.sessions.map((s: {session_id: string}) => s.session_id).sort()).toEqual(
+      [a.sessionID, b.sessionID].sort(),
+    );
     await carol.waitFor('call_start', (e) => e.data.channelID === ch);
     await carol.waitFor('user_joined', (e) => e.data.session_id === a.sessionID);
     await carol.waitFor('user_joined', (e) => e.data.session_id === b.sessionID);
@@ -88,9 +91,19 @@ describe('clustered mode, three nodes', () => {
     await carol.connect();
     await a.joinAndTalk(ch);
     // 12 KB of session-level attributes: the relayed `rtc` message must be spilled to the table.
-    carol.offerPadding = Array.from({length: 120}, (_, i) => `a=x-cluster-padding:${String(i).padStart(3, '0')}${'x'.repeat(90)}\r\n`).join('');
+    carol.offerPadding = Array.from(
+      {length: 120},
+      (_, i) => `a=x-cluster-padding:${String(i).padStart(3, '0')}${'x'.repeat(90)}\r\n`,
+    ).join('');
     expect(carol.offerPadding.length).toBeGreaterThan(8000);
-    const spills = async () => Number((await c.pg.query('SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM calls_cluster_messages_id_seq')).rows[0].n);
+    const spills = async () =>
+      Number(
+        (
+          await c.pg.query(
+            'SELECT CASE WHEN is_called THEN last_value ELSE 0 END AS n FROM calls_cluster_messages_id_seq',
+          )
+        ).rows[0].n,
+      );
     const spilledBefore = await spills();
     await carol.joinAndTalk(ch);
     expect(await c.callNode(ch)).toBe(n1.nodeID);
@@ -119,7 +132,9 @@ describe('clustered mode, three nodes', () => {
         clients.push(ws);
       }
       const results = await Promise.allSettled(clients.map((ws) => ws.join(ch)));
-      const failed = results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason));
+      const failed = results
+        .filter((r) => r.status === 'rejected')
+        .map((r) => String((r as PromiseRejectedResult).reason));
       expect(failed).toEqual([]);
 
       const calls = await c.activeCalls(ch);
@@ -139,11 +154,14 @@ describe('clustered mode, three nodes', () => {
       }
       // Every joiner got a call_state listing itself.
       for (const ws of clients) {
-        const st = await ws.waitFor('call_state', (e) => callOf(e).sessions.some((s) => s.session_id === ws.originalConnID));
+        const st = await ws.waitFor('call_state', (e) =>
+          callOf(e).sessions.some((s) => s.session_id === ws.originalConnID),
+        );
         expect(callOf(st).id).toBe(calls[0].id);
       }
       // One call_start for the channel, seen everywhere.
-      for (const ws of clients) expect(ws.received('call_start').filter((e) => e.data.channelID === ch)).toHaveLength(1);
+      for (const ws of clients)
+        expect(ws.received('call_start').filter((e) => e.data.channelID === ch)).toHaveLength(1);
     } finally {
       for (const ws of clients) ws.send('leave');
       await new Promise((r) => setTimeout(r, 500));
@@ -175,7 +193,9 @@ describe('clustered mode, three nodes', () => {
     // A mute from her new node reaches Alice (the session is hers to drive from there).
     carol.ws.send('mute');
     await a.ws.waitFor('user_muted', (e) => e.data.session_id === carol.sessionID);
-    const holders = await c.pg.query('SELECT node_id FROM calls_cluster_sessions WHERE session_id = $1', [carol.sessionID]);
+    const holders = await c.pg.query('SELECT node_id FROM calls_cluster_sessions WHERE session_id = $1', [
+      carol.sessionID,
+    ]);
     expect(holders.rows.map((r) => r.node_id)).not.toContain(n3.nodeID);
     await a.close();
     await carol.close();

@@ -5,7 +5,17 @@
 // lasts, until a new handler brings the audio back.
 import type {Browser} from 'playwright-core';
 import {type Cluster, logHint, startCluster} from './support/cluster';
-import {audioFlowing, closeAll, ensureWebappBuilt, expectInboundAudioGrowing, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from '../e2e/support';
+import {
+  audioFlowing,
+  closeAll,
+  ensureWebappBuilt,
+  expectInboundAudioGrowing,
+  launchBrowser,
+  loginPage,
+  openChannel,
+  waitForCallConnected,
+  type UserPage,
+} from '../e2e/support';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(180_000);
@@ -54,11 +64,16 @@ describe('failover in the browser', () => {
     const killedAt = Date.now();
     await n1.kill9();
     // The call moves to node 2, and the pages, told by rtc_reconnect, negotiate new peer connections.
-    await waitFor(async () => (await c.callNode(c.world.channels.town)) === n2.nodeID, 20_000, 'the call to move to node 2');
+    await waitFor(
+      async () => (await c.callNode(c.world.channels.town)) === n2.nodeID,
+      20_000,
+      'the call to move to node 2',
+    );
     await Promise.all([audioFlowing(a, 30_000), audioFlowing(b, 30_000)]);
     process.stdout.write(`browser audio back after kill -9 within ${Date.now() - killedAt} ms\n`);
     // Nobody was dropped: both still see each other in the call.
-    for (const p of [a, b]) await p.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-matches("^[23]$")');
+    for (const p of [a, b])
+      await p.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-matches("^[23]$")');
   });
 });
 
@@ -70,7 +85,9 @@ describe('single-handler outage in the browser', () => {
   beforeAll(async () => {
     ensureWebappBuilt();
     browser = await launchBrowser();
-    c = await startCluster(['h', 'n1'], {env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {})});
+    c = await startCluster(['h', 'n1'], {
+      env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {}),
+    });
   }, 90_000);
 
   afterAll(async () => {
@@ -88,7 +105,9 @@ describe('single-handler outage in the browser', () => {
     pages = [a, b];
     for (const p of [a, b]) {
       await openChannel(p, 'town-square');
-      await p.page.waitForSelector('#calls-join-button:not([data-state=connecting]):not([data-state=in_call]):not([data-state=disabled])');
+      await p.page.waitForSelector(
+        '#calls-join-button:not([data-state=connecting]):not([data-state=in_call]):not([data-state=disabled])',
+      );
       await p.page.click('#calls-join-button');
       await waitForCallConnected(p.page);
       await p.page.click('#voice-mute-unmute');
@@ -99,13 +118,19 @@ describe('single-handler outage in the browser', () => {
     const killedAt = Date.now();
     await h.kill9();
     for (const p of [a, b]) {
-      await p.page.waitForSelector('[data-testid=calls-widget-loading-overlay][data-state=media_unavailable]', {timeout: 15_000});
-      expect(await p.page.textContent('[data-testid=calls-widget-loading-overlay]')).toBe('Reconnecting… Calls are temporarily unavailable.');
+      await p.page.waitForSelector('[data-testid=calls-widget-loading-overlay][data-state=media_unavailable]', {
+        timeout: 15_000,
+      });
+      expect(await p.page.textContent('[data-testid=calls-widget-loading-overlay]')).toBe(
+        'Reconnecting… Calls are temporarily unavailable.',
+      );
     }
     // Longer than the webapp's 20 s recovery timer: still in the call, still saying so, no error.
     await a.page.waitForTimeout(Math.max(0, killedAt + 25_000 - Date.now()));
     for (const p of [a, b]) {
-      expect(await p.page.isVisible('[data-testid=calls-widget-loading-overlay][data-state=media_unavailable]')).toBe(true);
+      expect(await p.page.isVisible('[data-testid=calls-widget-loading-overlay][data-state=media_unavailable]')).toBe(
+        true,
+      );
       expect(await p.page.isVisible('#call-error-modal')).toBe(false);
       await p.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-matches("^2$")');
     }
@@ -114,7 +139,9 @@ describe('single-handler outage in the browser', () => {
     await c.addNode('h2', {MM_CALLS_IS_HANDLER: 'true'});
     await Promise.all([waitForCallConnected(a.page, 30_000), waitForCallConnected(b.page, 30_000)]);
     await Promise.all([audioFlowing(a, 30_000), audioFlowing(b, 30_000)]);
-    process.stdout.write(`browser audio back ${Date.now() - back} ms after the new handler started (outage ${back - killedAt} ms)\n`);
+    process.stdout.write(
+      `browser audio back ${Date.now() - back} ms after the new handler started (outage ${back - killedAt} ms)\n`,
+    );
     for (const p of [a, b]) expect(await p.page.isVisible('#call-error-modal')).toBe(false);
   });
 });

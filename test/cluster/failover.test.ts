@@ -40,7 +40,9 @@ describe('failover after kill -9 of the owning node', () => {
     await hearEachOtherSince(a, b, killedAt, 20_000);
     const gapAtB = b.longestGap(a.sessionID, killedAt);
     const gapAtA = a.longestGap(b.sessionID, killedAt);
-    process.stdout.write(`audio gap after kill -9 of the owner: Bob hearing Alice ${gapAtB} ms, Alice hearing Bob ${gapAtA} ms\n`);
+    process.stdout.write(
+      `audio gap after kill -9 of the owner: Bob hearing Alice ${gapAtB} ms, Alice hearing Bob ${gapAtA} ms\n`,
+    );
     expect(gapAtB).toBeLessThan(10_000);
     expect(gapAtA).toBeLessThan(10_000);
 
@@ -51,7 +53,9 @@ describe('failover after kill -9 of the owning node', () => {
     // Each client renegotiated once: Bob was told (rtc_reconnect) over his websocket on node 2;
     // Alice's websocket failed over to a live node and was told there.
     expect(b.ws.received('rtc_reconnect')).toHaveLength(1);
-    expect(b.ws.received('rtc_reconnect')[0].data).toEqual(expect.objectContaining({session_id: b.sessionID, call_id: callID, channelID: ch}));
+    expect(b.ws.received('rtc_reconnect')[0].data).toEqual(
+      expect.objectContaining({session_id: b.sessionID, call_id: callID, channelID: ch}),
+    );
     expect(a.ws.reconnects).toBe(1);
     expect(a.ws.received('rtc_reconnect')).toHaveLength(1);
     expect(a.restarts).toHaveLength(1);
@@ -67,7 +71,10 @@ describe('failover after kill -9 of the owning node', () => {
     // The dead node's rows are gone; every session is held by a live node.
     const nodes = await c.pg.query('SELECT id FROM calls_cluster_nodes ORDER BY id');
     expect(nodes.rows.map((r) => r.id)).toEqual([n2.nodeID, n3.nodeID].sort());
-    const holders = await c.pg.query('SELECT session_id, node_id FROM calls_cluster_sessions WHERE call_id = $1 ORDER BY session_id', [callID]);
+    const holders = await c.pg.query(
+      'SELECT session_id, node_id FROM calls_cluster_sessions WHERE call_id = $1 ORDER BY session_id',
+      [callID],
+    );
     expect(holders.rows.map((r) => r.session_id)).toEqual([a.sessionID, b.sessionID].sort());
     for (const r of holders.rows) expect([n2.nodeID, n3.nodeID]).toContain(r.node_id);
 

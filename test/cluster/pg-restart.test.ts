@@ -42,11 +42,20 @@ describe('PostgreSQL restarted during a call', () => {
     // The bus and the lock recover: a hand raised on node 2 (lock, write, event over the bus) reaches
     // node 1. An action sent while the nodes are still reconnecting may fail; the user simply retries.
     const raised = async (u: CallUser, by: CallUser, action: string, event: string) => {
-      await waitFor(async () => {
-        const since = u.ws.events.length;
-        by.ws.send(action);
-        return u.ws.waitFor(event, (e) => e.data.session_id === by.sessionID, 2000, since).then(() => true, () => false);
-      }, 30_000, `${event} after the restart`);
+      await waitFor(
+        async () => {
+          const since = u.ws.events.length;
+          by.ws.send(action);
+          return u.ws
+            .waitFor(event, (e) => e.data.session_id === by.sessionID, 2000, since)
+            .then(
+              () => true,
+              () => false,
+            );
+        },
+        30_000,
+        `${event} after the restart`,
+      );
     };
     await raised(a, b, 'raise_hand', 'user_raise_hand');
     await raised(b, a, 'raise_hand', 'user_raise_hand');
@@ -83,16 +92,28 @@ describe('PostgreSQL restarted during a call', () => {
 
     await server.restart();
     // The bus is back once a raised hand on node 2 reaches node 1 (an action may fail while nodes reconnect).
-    await waitFor(async () => {
-      const since = a.ws.events.length;
-      b.ws.send('raise_hand');
-      return a.ws.waitFor('user_raise_hand', (e) => e.data.session_id === b.sessionID, 2000, since).then(() => true, () => false);
-    }, 30_000, 'the bus after the restart');
+    await waitFor(
+      async () => {
+        const since = a.ws.events.length;
+        b.ws.send('raise_hand');
+        return a.ws
+          .waitFor('user_raise_hand', (e) => e.data.session_id === b.sessionID, 2000, since)
+          .then(
+            () => true,
+            () => false,
+          );
+      },
+      30_000,
+      'the bus after the restart',
+    );
 
     // Carol hangs up and joins again (through the other node), then Bob does. The SFU gives each newcomer's
     // voice to the others on the transceiver that carried the departed one; every pair must hear each other.
     const everyoneHears = async (users: CallUser[], since: number, what: string) => {
-      const missing = () => users.flatMap((u) => users.filter((o) => o !== u && u.heardSince(o.sessionID, since) < 25).map((o) => `${u.name} ← ${o.name}`));
+      const missing = () =>
+        users.flatMap((u) =>
+          users.filter((o) => o !== u && u.heardSince(o.sessionID, since) < 25).map((o) => `${u.name} ← ${o.name}`),
+        );
       await waitFor(() => missing().length === 0, 20_000, what).catch((err: Error) => {
         throw new Error(`${err.message}; not heard: ${missing().join(', ')}`);
       });

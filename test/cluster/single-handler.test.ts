@@ -21,7 +21,9 @@ test('a handler on the embedded SQLite store refuses to start, naming the fix', 
 });
 
 describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
-  const cluster = useCluster(['h', 'n1', 'n2'], {env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {})});
+  const cluster = useCluster(['h', 'n1', 'n2'], {
+    env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {}),
+  });
 
   it('runs a call started on node 1 on the handler, keeps it through a minute without a handler, and resumes it on the next', async () => {
     const c = cluster();
@@ -51,7 +53,12 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
     const callID = (await c.activeCalls(ch))[0].id;
     const toldAway = async (u: CallUser, since = 0) => {
       const e = await u.ws.waitFor('rtc_unavailable', (x) => x.data.session_id === u.sessionID, 20_000, since);
-      expect(e.data).toEqual({channelID: ch, call_id: callID, session_id: u.sessionID, reason: 'no calls handler node is running'});
+      expect(e.data).toEqual({
+        channelID: ch,
+        call_id: callID,
+        session_id: u.sessionID,
+        reason: 'no calls handler node is running',
+      });
     };
     await toldAway(a);
     await toldAway(b);
@@ -60,11 +67,22 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
     const carol = c.user('carol', n1);
     await carol.connect();
     const joinStarted = Date.now();
-    const refused = await carol.ws.join(ch).then(() => '', (err: Error) => err.message);
+    const refused = await carol.ws.join(ch).then(
+      () => '',
+      (err: Error) => err.message,
+    );
     expect(refused).toBe(UNAVAILABLE);
     expect(Date.now() - joinStarted).toBeLessThan(15_000);
-    const logged = () => n1.output().split('\n').filter((l) => l.includes(carol.ws.connID));
-    await waitFor(() => logged().some((l) => l.includes('start a node with MM_CALLS_IS_HANDLER=true')), 5000, 'the refusal in the log');
+    const logged = () =>
+      n1
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(carol.ws.connID));
+    await waitFor(
+      () => logged().some((l) => l.includes('start a node with MM_CALLS_IS_HANDLER=true')),
+      5000,
+      'the refusal in the log',
+    );
     await sleep(500);
     expect(logged().filter((l) => l.includes('MM_CALLS_IS_HANDLER'))).toHaveLength(1);
     expect(logged().filter((l) => l.includes('"level":50'))).toHaveLength(1);
@@ -81,7 +99,10 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
     expect((await c.activeCalls(ch)).map((x) => x.id)).toEqual([callID]);
     expect((await c.sessions(callID)).map((s) => s.id).sort()).toEqual([a.sessionID, b.sessionID].sort());
     // (Carol's refused join left a user_left of her own session; Alice and Bob never left.)
-    const left = () => [a, b].flatMap((u) => u.ws.received('user_left')).filter((e) => e.data.session_id === a.sessionID || e.data.session_id === b.sessionID);
+    const left = () =>
+      [a, b]
+        .flatMap((u) => u.ws.received('user_left'))
+        .filter((e) => e.data.session_id === a.sessionID || e.data.session_id === b.sessionID);
     expect(left()).toEqual([]);
 
     // A new handler starts: it takes the call over and Alice and Bob hear each other again.
@@ -92,7 +113,9 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
     expect(a.restarts).toHaveLength(1);
     expect(b.restarts).toHaveLength(1);
     expect(left()).toEqual([]);
-    process.stdout.write(`audio back ${Date.now() - back} ms after the new handler started; outage ${back - killedAt} ms\n`);
+    process.stdout.write(
+      `audio back ${Date.now() - back} ms after the new handler started; outage ${back - killedAt} ms\n`,
+    );
 
     // The handler stops gracefully: nobody may take its calls, so they end; a new join is refused.
     expect(await h2.stop()).toBe(0);
@@ -107,7 +130,10 @@ describe('single handler: node h runs the SFU, nodes 1 and 2 relay', () => {
 });
 
 describe('single handler: a call that waits longer than MM_CALLS_HANDLER_WAIT_SECONDS', () => {
-  const cluster = useCluster(['h', 'n1'], {env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {MM_CALLS_HANDLER_WAIT_SECONDS: '3'})});
+  const cluster = useCluster(['h', 'n1'], {
+    env: (name): Record<string, string> =>
+      name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {MM_CALLS_HANDLER_WAIT_SECONDS: '3'},
+  });
 
   it('is ended, its post says so, and its clients get call_end', async () => {
     const c = cluster();
@@ -123,7 +149,10 @@ describe('single handler: a call that waits longer than MM_CALLS_HANDLER_WAIT_SE
     await a.ws.waitFor('call_end', (e) => e.data.channelID === ch, 20_000);
     expect(Date.now() - killedAt).toBeGreaterThanOrEqual(3000);
     expect(await c.activeCalls(ch)).toEqual([]);
-    const post = await c.pg.query('SELECT p.message, p.props FROM calls c JOIN standalone_posts p ON p.id = c.postid WHERE c.id = $1', [callID]);
+    const post = await c.pg.query(
+      'SELECT p.message, p.props FROM calls c JOIN standalone_posts p ON p.id = c.postid WHERE c.id = $1',
+      [callID],
+    );
     const props = typeof post.rows[0].props === 'string' ? JSON.parse(post.rows[0].props) : post.rows[0].props;
     expect(post.rows[0].message).toBe('Call ended');
     expect(props.end_at).toBeGreaterThan(0);

@@ -18,258 +18,289 @@ const ROOT = path.resolve(__dirname, '../..');
 
 /** Builds the webapp if its sources changed (build.mjs skips the work otherwise). */
 export function ensureWebappBuilt(): void {
-    const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'build.mjs')], {cwd: ROOT, encoding: 'utf8'});
-    if (r.status !== 0) {
-        throw new Error(`webapp build failed:\n${r.stdout}\n${r.stderr}`);
-    }
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'build', 'build.mjs')], {cwd: ROOT, encoding: 'utf8'});
+  if (r.status !== 0) {
+    throw new Error(`webapp build failed:\n${r.stdout}\n${r.stderr}`);
+  }
 }
 
 export async function launchBrowser(): Promise<Browser> {
-    if (!fs.existsSync(CHROMIUM)) {
-        throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y --no-install-recommends chromium\``);
-    }
-    // launch() gives the browser a fresh temporary --user-data-dir and removes it on close.
-    return chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--use-fake-device-for-media-stream',
-            '--use-fake-ui-for-media-stream',
-            '--allow-loopback-in-peer-connection',
-            '--autoplay-policy=no-user-gesture-required',
-        ],
-    });
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y --no-install-recommends chromium\``,
+    );
+  }
+  // launch() gives the browser a fresh temporary --user-data-dir and removes it on close.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+  });
 }
 
 /** A server with the real SFU, calls enabled for everyone (test mode off). */
 export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
-    return startTestServer({
-        env: {MM_CALLS_DEFAULT_ENABLED: 'true', ...env},
-        rtc: (cfg, log) => createRtcServer({...rtcOptionsFromConfig(cfg), udpAddresses: ['127.0.0.1'], udpPort: 0,
-            tcpAddresses: [], tcpPort: 0}, log),
-    });
+  return startTestServer({
+    env: {MM_CALLS_DEFAULT_ENABLED: 'true', ...env},
+    rtc: (cfg, log) =>
+      createRtcServer(
+        {...rtcOptionsFromConfig(cfg), udpAddresses: ['127.0.0.1'], udpPort: 0, tcpAddresses: [], tcpPort: 0},
+        log,
+      ),
+  });
 }
 
 /**
  * A test file's browser setup: one Chromium for the file, a fresh server per test (started by users()),
  * and every page and the server closed after each test.
  */
-export function useBrowserPerTest(): {browser: Browser; server: TestServer | null; pages: UserPage[];
-    users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]>;} {
-    const ctx = {
-        browser: undefined as unknown as Browser,
-        server: null as TestServer | null,
-        pages: [] as UserPage[],
-        async users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]> {
-            const server = await startServer(env);
-            ctx.server = server;
-            const list = await Promise.all(names.map((n) => loginPage(ctx.browser, server.url, n)));
-            ctx.pages.push(...list);
-            return list;
-        },
-    };
-    beforeAll(async () => {
-        ensureWebappBuilt();
-        ctx.browser = await launchBrowser();
-    });
-    afterAll(async () => {
-        await ctx.browser?.close();
-    });
-    afterEach(async () => {
-        await closeAll(ctx.pages);
-        ctx.pages = [];
-        await ctx.server?.stop();
-        ctx.server = null;
-    });
-    return ctx;
+export function useBrowserPerTest(): {
+  browser: Browser;
+  server: TestServer | null;
+  pages: UserPage[];
+  users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]>;
+} {
+  const ctx = {
+    browser: undefined as unknown as Browser,
+    server: null as TestServer | null,
+    pages: [] as UserPage[],
+    async users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]> {
+      const server = await startServer(env);
+      ctx.server = server;
+      const list = await Promise.all(names.map((n) => loginPage(ctx.browser, server.url, n)));
+      ctx.pages.push(...list);
+      return list;
+    },
+  };
+  beforeAll(async () => {
+    ensureWebappBuilt();
+    ctx.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await ctx.browser?.close();
+  });
+  afterEach(async () => {
+    await closeAll(ctx.pages);
+    ctx.pages = [];
+    await ctx.server?.stop();
+    ctx.server = null;
+  });
+  return ctx;
 }
 
 /** A TCP proxy in front of the server's HTTP port: cut() drops every connection and refuses new ones until restore(). */
 export class CuttableProxy {
-    readonly #server: net.Server;
-    readonly #sockets = new Set<net.Socket>();
-    #blocked = false;
-    port = 0;
+  readonly #server: net.Server;
+  readonly #sockets = new Set<net.Socket>();
+  #blocked = false;
+  port = 0;
 
-    private constructor(targetPort: number) {
-        this.#server = net.createServer((client) => {
-            if (this.#blocked) {
-                client.destroy();
-                return;
-            }
-            const upstream = net.connect(targetPort, '127.0.0.1');
-            for (const s of [client, upstream]) {
-                this.#sockets.add(s);
-                s.on('close', () => this.#sockets.delete(s));
-                s.on('error', () => undefined);
-            }
-            client.pipe(upstream);
-            upstream.pipe(client);
-            client.on('close', () => upstream.destroy());
-            upstream.on('close', () => client.destroy());
-        });
-    }
+  private constructor(targetPort: number) {
+    this.#server = net.createServer((client) => {
+      if (this.#blocked) {
+        client.destroy();
+        return;
+      }
+      const upstream = net.connect(targetPort, '127.0.0.1');
+      for (const s of [client, upstream]) {
+        this.#sockets.add(s);
+        s.on('close', () => this.#sockets.delete(s));
+        s.on('error', () => undefined);
+      }
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+  }
 
-    static async start(targetURL: string): Promise<CuttableProxy> {
-        const p = new CuttableProxy(Number(new URL(targetURL).port));
-        await new Promise<void>((resolve) => p.#server.listen(0, '127.0.0.1', resolve));
-        p.port = (p.#server.address() as net.AddressInfo).port;
-        return p;
-    }
+  static async start(targetURL: string): Promise<CuttableProxy> {
+    const p = new CuttableProxy(Number(new URL(targetURL).port));
+    await new Promise<void>((resolve) => p.#server.listen(0, '127.0.0.1', resolve));
+    p.port = (p.#server.address() as net.AddressInfo).port;
+    return p;
+  }
 
-    get url(): string {
-        return `http://127.0.0.1:${this.port}`;
-    }
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
 
-    cut(): void {
-        this.#blocked = true;
-        for (const s of this.#sockets) {
-            s.destroy();
-        }
+  cut(): void {
+    this.#blocked = true;
+    for (const s of this.#sockets) {
+      s.destroy();
     }
+  }
 
-    restore(): void {
-        this.#blocked = false;
-    }
+  restore(): void {
+    this.#blocked = false;
+  }
 
-    async close(): Promise<void> {
-        this.cut();
-        await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    }
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
 }
 
 export interface UserPage {
-    user: string;
-    context: BrowserContext;
-    page: Page;
-    userID: string;
+  user: string;
+  context: BrowserContext;
+  page: Page;
+  userID: string;
 }
 
 /** Opens a fresh context (own cookies) and logs the user in on the standalone host page. */
 export async function loginPage(browser: Browser, baseURL: string, user: string, password = user): Promise<UserPage> {
-    const context = await browser.newContext({viewport: {width: 1280, height: 720}});
-    const page = await context.newPage();
-    page.on('pageerror', (err) => console.error(`[${user}] page error: ${err.message}`));
-    if (process.env.E2E_CONSOLE) {
-        page.on('console', (m) => console.log(`[${user}] ${m.type()}: ${m.text()}`));
-    }
-    await page.goto(`${baseURL}/`);
-    await page.fill('#input_loginId', user);
-    await page.fill('#input_password-input', password);
-    await page.click('#saveSetting');
-    await page.waitForSelector('#channelHeaderTitle');
-    const userID = await page.evaluate(() => (window as unknown as {store: {getState(): {entities: {users: {currentUserId: string}}}}})
-        .store.getState().entities.users.currentUserId);
-    return {user, context, page, userID};
+  const context = await browser.newContext({viewport: {width: 1280, height: 720}});
+  const page = await context.newPage();
+  page.on('pageerror', (err) => console.error(`[${user}] page error: ${err.message}`));
+  if (process.env.E2E_CONSOLE) {
+    page.on('console', (m) => console.log(`[${user}] ${m.type()}: ${m.text()}`));
+  }
+  await page.goto(`${baseURL}/`);
+  await page.fill('#input_loginId', user);
+  await page.fill('#input_password-input', password);
+  await page.click('#saveSetting');
+  await page.waitForSelector('#channelHeaderTitle');
+  const userID = await page.evaluate(
+    () =>
+      (window as unknown as {store: {getState(): {entities: {users: {currentUserId: string}}}}}).store.getState()
+        .entities.users.currentUserId,
+  );
+  return {user, context, page, userID};
 }
 
 export async function openChannel(p: UserPage, name: string): Promise<void> {
-    await p.page.click(`#sidebarItem_${name.replace(/([^a-zA-Z0-9_-])/g, '\\$1')}`);
-    await p.page.waitForFunction((n) => document.querySelector('#sidebarItem_' + CSS.escape(n))?.classList.contains('active'), name);
+  await p.page.click(`#sidebarItem_${name.replace(/([^a-zA-Z0-9_-])/g, '\\$1')}`);
+  await p.page.waitForFunction(
+    (n) => document.querySelector('#sidebarItem_' + CSS.escape(n))?.classList.contains('active'),
+    name,
+  );
 }
 
 /** Waits until this page's call client has its RTC connection up. */
 export async function waitForCallConnected(page: Page, timeout = 30000): Promise<void> {
-    await page.waitForFunction(() => {
-        const c = (window as unknown as {callsClient?: {isConnected: boolean}}).callsClient;
-        return Boolean(c?.isConnected);
-    }, null, {timeout});
-    await page.waitForSelector('[data-testid=calls-widget-loading-overlay]', {state: 'detached'});
+  await page.waitForFunction(
+    () => {
+      const c = (window as unknown as {callsClient?: {isConnected: boolean}}).callsClient;
+      return Boolean(c?.isConnected);
+    },
+    null,
+    {timeout},
+  );
+  await page.waitForSelector('[data-testid=calls-widget-loading-overlay]', {state: 'detached'});
 }
 
 /** Sum of bytesReceived of inbound audio RTP streams on this page's call peer connection. */
 export async function inboundAudioBytes(page: Page): Promise<number> {
-    return page.evaluate(async () => {
-        const c = (window as unknown as {callsClient?: {peerConnection: RTCPeerConnection | null}}).callsClient;
-        const pc = c?.peerConnection;
-        if (!pc) {
-            return 0;
-        }
-        const stats = await pc.getStats();
-        let total = 0;
-        stats.forEach((s: RTCStats & {kind?: string; bytesReceived?: number}) => {
-            if (s.type === 'inbound-rtp' && s.kind === 'audio') {
-                total += s.bytesReceived || 0;
-            }
-        });
-        return total;
+  return page.evaluate(async () => {
+    const c = (window as unknown as {callsClient?: {peerConnection: RTCPeerConnection | null}}).callsClient;
+    const pc = c?.peerConnection;
+    if (!pc) {
+      return 0;
+    }
+    const stats = await pc.getStats();
+    let total = 0;
+    stats.forEach((s: RTCStats & {kind?: string; bytesReceived?: number}) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        total += s.bytesReceived || 0;
+      }
     });
+    return total;
+  });
 }
 
 /** Waits until inbound audio on the page grows by at least minBytes. */
 export async function expectInboundAudioGrowing(page: Page, minBytes = 2000, timeout = 15000): Promise<void> {
-    const start = await inboundAudioBytes(page);
-    let now = start;
-    const grown = async () => {
-        await page.waitForTimeout(500);
-        now = await inboundAudioBytes(page);
-        return now - start >= minBytes;
-    };
-    await waitFor(grown, timeout, 'inbound audio to grow', 0).catch(() => {
-        throw new Error(`inbound audio did not grow enough: ${start} → ${now} bytes in ${timeout} ms`);
-    });
+  const start = await inboundAudioBytes(page);
+  let now = start;
+  const grown = async () => {
+    await page.waitForTimeout(500);
+    now = await inboundAudioBytes(page);
+    return now - start >= minBytes;
+  };
+  await waitFor(grown, timeout, 'inbound audio to grow', 0).catch(() => {
+    throw new Error(`inbound audio did not grow enough: ${start} → ${now} bytes in ${timeout} ms`);
+  });
 }
 
 /** Inbound audio grows by 2 KB within some 1.5 s window (the peer connection may be replaced meanwhile). */
 export async function audioFlowing(p: UserPage, timeoutMs: number): Promise<void> {
-    const grew = async () => {
-        const s1 = await inboundAudioBytes(p.page);
-        await p.page.waitForTimeout(1500);
-        return (await inboundAudioBytes(p.page)) - s1 >= 2000;
-    };
-    await waitFor(grew, timeoutMs, `${p.user}: inbound audio`, 0);
+  const grew = async () => {
+    const s1 = await inboundAudioBytes(p.page);
+    await p.page.waitForTimeout(1500);
+    return (await inboundAudioBytes(p.page)) - s1 >= 2000;
+  };
+  await waitFor(grew, timeoutMs, `${p.user}: inbound audio`, 0);
 }
 
 /** Opens the pop-out from the widget; resolves with the pop-out's page once its expanded view is up. */
 export async function openPopOut(page: Page): Promise<Page> {
-    const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#calls-widget-expand-button')]);
-    popup.on('pageerror', (err) => console.error(`[popout] page error: ${err.message}`));
-    if (process.env.E2E_CONSOLE) {
-        popup.on('console', (m) => console.log(`[popout] ${m.type()}: ${m.text()}`));
-    }
-    await popup.waitForSelector('#calls-expanded-view');
-    return popup;
+  const [popup] = await Promise.all([page.waitForEvent('popup'), page.click('#calls-widget-expand-button')]);
+  popup.on('pageerror', (err) => console.error(`[popout] page error: ${err.message}`));
+  if (process.env.E2E_CONSOLE) {
+    popup.on('console', (m) => console.log(`[popout] ${m.type()}: ${m.text()}`));
+  }
+  await popup.waitForSelector('#calls-expanded-view');
+  return popup;
 }
 
 /** Resolves once the <video> with this id plays and its decoded frame count grows. */
 export async function expectVideoFrames(page: Page, id: string, timeout = 20000): Promise<void> {
-    await page.waitForFunction((sel) => {
-        const v = document.getElementById(sel) as HTMLVideoElement | null;
-        if (!v || v.paused || v.videoWidth === 0) {
-            return false;
-        }
-        const q = v.getVideoPlaybackQuality();
-        const w = window as unknown as Record<string, number>;
-        const prev = w[`frames_${sel}`];
-        w[`frames_${sel}`] = q.totalVideoFrames;
-        return prev !== undefined && q.totalVideoFrames > prev;
-    }, id, {timeout, polling: 500});
+  await page.waitForFunction(
+    (sel) => {
+      const v = document.getElementById(sel) as HTMLVideoElement | null;
+      if (!v || v.paused || v.videoWidth === 0) {
+        return false;
+      }
+      const q = v.getVideoPlaybackQuality();
+      const w = window as unknown as Record<string, number>;
+      const prev = w[`frames_${sel}`];
+      w[`frames_${sel}`] = q.totalVideoFrames;
+      return prev !== undefined && q.totalVideoFrames > prev;
+    },
+    id,
+    {timeout, polling: 500},
+  );
 }
 
 export async function saveScreenshots(name: string, page: Page): Promise<void> {
-    fs.mkdirSync(ARTIFACTS, {recursive: true});
-    const widget = page.locator('#calls-widget');
-    if (await widget.count()) {
-        await widget.screenshot({path: path.join(ARTIFACTS, `${name}-widget.png`)});
-    }
-    const expand = page.locator('#calls-widget-expand-button');
-    if (await expand.count()) {
-        const popup = await openPopOut(page);
-        // A screen share needs its first frames before the picture is worth keeping.
-        await popup.waitForFunction(() => Array.from(document.querySelectorAll<HTMLVideoElement>('#calls-expanded-view video'))
-            .every((v) => !v.srcObject || (v.videoWidth > 0 && v.currentTime > 0.3)), null, {timeout: 10000}).catch(() => undefined);
-        await popup.screenshot({path: path.join(ARTIFACTS, `${name}-expanded.png`)});
-        await popup.close();
-        await page.waitForSelector('#calls-widget');
-    }
+  fs.mkdirSync(ARTIFACTS, {recursive: true});
+  const widget = page.locator('#calls-widget');
+  if (await widget.count()) {
+    await widget.screenshot({path: path.join(ARTIFACTS, `${name}-widget.png`)});
+  }
+  const expand = page.locator('#calls-widget-expand-button');
+  if (await expand.count()) {
+    const popup = await openPopOut(page);
+    // A screen share needs its first frames before the picture is worth keeping.
+    await popup
+      .waitForFunction(
+        () =>
+          Array.from(document.querySelectorAll<HTMLVideoElement>('#calls-expanded-view video')).every(
+            (v) => !v.srcObject || (v.videoWidth > 0 && v.currentTime > 0.3),
+          ),
+        null,
+        {timeout: 10000},
+      )
+      .catch(() => undefined);
+    await popup.screenshot({path: path.join(ARTIFACTS, `${name}-expanded.png`)});
+    await popup.close();
+    await page.waitForSelector('#calls-widget');
+  }
 }
 
 export async function closeAll(pages: UserPage[]): Promise<void> {
-    await Promise.all(pages.map((p) => p.context.close().catch(() => undefined)));
+  await Promise.all(pages.map((p) => p.context.close().catch(() => undefined)));
 }

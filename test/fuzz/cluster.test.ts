@@ -10,17 +10,24 @@ import {defineFuzzSuite} from './support/suite';
 
 const scale = fuzzScale();
 const plan = {...defaultPlan(fuzzSeed(), scale * 0.4), inCallSockets: 12, churnLoops: 3};
-defineFuzzSuite('fuzz: two clustered nodes on PostgreSQL', plan, async () => {
-  const c = await startCluster(['fzc1', 'fzc2'], {
-    env: (name) => ({MM_CALLS_MAX_CALL_PARTICIPANTS: '0', MM_CALLS_RTC_WORKERS: name === 'fzc1' ? '1' : '2'}),
-  });
-  const [n1, n2] = c.nodes;
-  return {
-    nodes: c.nodes, world: c.world, callNode: n1,
-    // Bob and carol (whose peer's calls-dc and signaling are fuzzed) on node 2: their signaling is relayed.
-    userNode: () => n2,
-    // Two thirds of the fuzz sockets and the HTTP fuzz on node 2 (relayed to node 1's SFU), a third on node 1.
-    fuzzNode: (i) => (i % 3 === 2 ? n1 : n2),
-    stop: () => c.stop(),
-  };
-}, {frames: plan.inCallFrames + plan.otherFrames, http: plan.httpRequests});
+defineFuzzSuite(
+  'fuzz: two clustered nodes on PostgreSQL',
+  plan,
+  async () => {
+    const c = await startCluster(['fzc1', 'fzc2'], {
+      env: (name) => ({MM_CALLS_MAX_CALL_PARTICIPANTS: '0', MM_CALLS_RTC_WORKERS: name === 'fzc1' ? '1' : '2'}),
+    });
+    const [n1, n2] = c.nodes;
+    return {
+      nodes: c.nodes,
+      world: c.world,
+      callNode: n1,
+      // Bob and carol (whose peer's calls-dc and signaling are fuzzed) on node 2: their signaling is relayed.
+      userNode: () => n2,
+      // Two thirds of the fuzz sockets and the HTTP fuzz on node 2 (relayed to node 1's SFU), a third on node 1.
+      fuzzNode: (i) => (i % 3 === 2 ? n1 : n2),
+      stop: () => c.stop(),
+    };
+  },
+  {frames: plan.inCallFrames + plan.otherFrames, http: plan.httpRequests},
+);

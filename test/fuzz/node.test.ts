@@ -11,13 +11,28 @@ import {fuzzScale, fuzzSeed} from './support/rng';
 import {defineFuzzSuite} from './support/suite';
 
 const scale = fuzzScale();
-defineFuzzSuite('fuzz: one node, SQLite, two media workers', defaultPlan(fuzzSeed(), scale), async () => {
-  const node = await startNode({name: 'fuzz', env: {MM_CALLS_RTC_WORKERS: '2', MM_CALLS_ENABLE_DC_SIGNALING: 'true', MM_CALLS_MAX_CALL_PARTICIPANTS: '0'}});
-  try {
-    const world = await seededWorld({url: node.url} as TestServer);
-    return {nodes: [node], world, callNode: node, userNode: () => node, fuzzNode: () => node, stop: async () => void (await node.stop())};
-  } catch (err) {
-    await node.stop();
-    throw err;
-  }
-}, {frames: Math.round(10_000 * scale), http: Math.round(2000 * scale)});
+defineFuzzSuite(
+  'fuzz: one node, SQLite, two media workers',
+  defaultPlan(fuzzSeed(), scale),
+  async () => {
+    const node = await startNode({
+      name: 'fuzz',
+      env: {MM_CALLS_RTC_WORKERS: '2', MM_CALLS_ENABLE_DC_SIGNALING: 'true', MM_CALLS_MAX_CALL_PARTICIPANTS: '0'},
+    });
+    try {
+      const world = await seededWorld({url: node.url} as TestServer);
+      return {
+        nodes: [node],
+        world,
+        callNode: node,
+        userNode: () => node,
+        fuzzNode: () => node,
+        stop: async () => void (await node.stop()),
+      };
+    } catch (err) {
+      await node.stop();
+      throw err;
+    }
+  },
+  {frames: Math.round(10_000 * scale), http: Math.round(2000 * scale)},
+);

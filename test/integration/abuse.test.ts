@@ -17,7 +17,9 @@ const LIMIT_CLOSE = 4429;
 interface RawSocket {
   ws: WebSocket;
   /** Resolves with hello (authenticated), a FAIL reply to a ping (admitted, unauthenticated) or the close. */
-  outcome: Promise<{kind: 'hello'; connID: string} | {kind: 'admitted'} | {kind: 'closed'; code: number; reason: string}>;
+  outcome: Promise<
+    {kind: 'hello'; connID: string} | {kind: 'admitted'} | {kind: 'closed'; code: number; reason: string}
+  >;
 }
 
 /** A socket from a given client address (X-Forwarded-For, trusted by the server), with a token or none. */
@@ -34,7 +36,12 @@ function rawSocket(url: string, opts: {token?: string; address?: string}): RawSo
       if (!opts.token) ws.send(JSON.stringify({action: 'ping', seq: 1}));
     });
     ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as {event?: string; data?: Record<string, unknown>; seq_reply?: number; status?: string};
+      const msg = JSON.parse(String(raw)) as {
+        event?: string;
+        data?: Record<string, unknown>;
+        seq_reply?: number;
+        status?: string;
+      };
       if (msg.event === 'hello') resolve({kind: 'hello', connID: String(msg.data?.connection_id)});
       // Only an admitted socket gets this far: a refused one is closed before any frame is read.
       else if (msg.seq_reply === 1 && msg.status === 'FAIL') resolve({kind: 'admitted'});
@@ -44,11 +51,16 @@ function rawSocket(url: string, opts: {token?: string; address?: string}): RawSo
 }
 
 async function closeAll(socks: RawSocket[]): Promise<void> {
-  await Promise.all(socks.map((s) => new Promise<void>((resolve) => {
-    if (s.ws.readyState === WebSocket.CLOSED) return resolve();
-    s.ws.once('close', () => resolve());
-    s.ws.terminate();
-  })));
+  await Promise.all(
+    socks.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          if (s.ws.readyState === WebSocket.CLOSED) return resolve();
+          s.ws.once('close', () => resolve());
+          s.ws.terminate();
+        }),
+    ),
+  );
 }
 
 let userCounter = 0;
@@ -73,13 +85,15 @@ describe('abuse limits (documented defaults for users and calls, small address c
   const clients: WsTestClient[] = [];
 
   beforeAll(async () => {
-    srv = await startTestServer({env: {
-      MM_CALLS_DEFAULT_ENABLED: 'true',
-      MM_CALLS_TRUSTED_PROXY_IP_HEADER: 'X-Forwarded-For',
-      MM_CALLS_WS_MAX_CONNECTIONS_PER_IP: '25',
-      MM_CALLS_WS_MAX_UNAUTHENTICATED_PER_IP: '5',
-      MM_CALLS_WS_MAX_UNAUTHENTICATED: '12',
-    }});
+    srv = await startTestServer({
+      env: {
+        MM_CALLS_DEFAULT_ENABLED: 'true',
+        MM_CALLS_TRUSTED_PROXY_IP_HEADER: 'X-Forwarded-For',
+        MM_CALLS_WS_MAX_CONNECTIONS_PER_IP: '25',
+        MM_CALLS_WS_MAX_UNAUTHENTICATED_PER_IP: '5',
+        MM_CALLS_WS_MAX_UNAUTHENTICATED: '12',
+      },
+    });
     w = await seededWorld(srv);
   });
   afterEach(async () => {
@@ -102,16 +116,26 @@ describe('abuse limits (documented defaults for users and calls, small address c
     return c;
   };
 
-  test('a user\'s 21st socket is closed with 4429 app.calls.limit.ws_connections_per_user; closing one lets a new one in', async () => {
+  test("a user's 21st socket is closed with 4429 app.calls.limit.ws_connections_per_user; closing one lets a new one in", async () => {
     const u = await newUser(srv, w);
     const first = Array.from({length: 20}, (_, i) => socket({token: u.token, address: `192.0.2.${i}`}));
     for (const s of first) expect((await s.outcome).kind).toBe('hello');
     const extra = await socket({token: u.token, address: '192.0.2.100'}).outcome;
-    expect(extra).toEqual({kind: 'closed', code: LIMIT_CLOSE, reason: expect.stringMatching(/^app\.calls\.limit\.ws_connections_per_user: too many connections for this user \(at most 20\)/)});
+    expect(extra).toEqual({
+      kind: 'closed',
+      code: LIMIT_CLOSE,
+      reason: expect.stringMatching(
+        /^app\.calls\.limit\.ws_connections_per_user: too many connections for this user \(at most 20\)/,
+      ),
+    });
     // Another user is not affected.
     expect((await socket({token: w.users.bob.token, address: '192.0.2.101'}).outcome).kind).toBe('hello');
     await closeAll([first[0]]);
-    await waitFor(async () => (await socket({token: u.token, address: '192.0.2.102'}).outcome).kind === 'hello', 5000, 'a socket admitted again');
+    await waitFor(
+      async () => (await socket({token: u.token, address: '192.0.2.102'}).outcome).kind === 'hello',
+      5000,
+      'a socket admitted again',
+    );
   });
 
   test('the 26th socket from one client address (X-Forwarded-For) is closed with app.calls.limit.ws_connections_per_ip; other addresses connect', async () => {
@@ -119,24 +143,40 @@ describe('abuse limits (documented defaults for users and calls, small address c
     const socks = Array.from({length: 25}, (_, i) => socket({token: users[i % 2].token, address: '203.0.113.7'}));
     for (const s of socks) expect((await s.outcome).kind).toBe('hello');
     const extra = await socket({token: users[0].token, address: '203.0.113.7'}).outcome;
-    expect(extra).toMatchObject({kind: 'closed', code: LIMIT_CLOSE, reason: expect.stringMatching(/^app\.calls\.limit\.ws_connections_per_ip: /)});
+    expect(extra).toMatchObject({
+      kind: 'closed',
+      code: LIMIT_CLOSE,
+      reason: expect.stringMatching(/^app\.calls\.limit\.ws_connections_per_ip: /),
+    });
     expect((await socket({token: users[0].token, address: '203.0.113.8'}).outcome).kind).toBe('hello');
   });
 
   test('unauthenticated sockets are capped per address (app.calls.limit.ws_unauthenticated_per_ip) and in total (app.calls.limit.ws_unauthenticated); authenticated ones still connect', async () => {
     const a = Array.from({length: 5}, () => socket({address: '198.51.100.1'}));
     for (const s of a) expect((await s.outcome).kind).toBe('admitted');
-    expect(await socket({address: '198.51.100.1'}).outcome).toMatchObject({kind: 'closed', code: LIMIT_CLOSE, reason: expect.stringMatching(/^app\.calls\.limit\.ws_unauthenticated_per_ip: /)});
+    expect(await socket({address: '198.51.100.1'}).outcome).toMatchObject({
+      kind: 'closed',
+      code: LIMIT_CLOSE,
+      reason: expect.stringMatching(/^app\.calls\.limit\.ws_unauthenticated_per_ip: /),
+    });
     const b = Array.from({length: 5}, () => socket({address: '198.51.100.2'}));
     const c = Array.from({length: 2}, () => socket({address: '198.51.100.3'}));
     for (const s of [...b, ...c]) expect((await s.outcome).kind).toBe('admitted');
     // Twelve sockets wait for authentication: the thirteenth is refused, whatever its address.
-    expect(await socket({address: '198.51.100.4'}).outcome).toMatchObject({kind: 'closed', code: LIMIT_CLOSE, reason: expect.stringMatching(/^app\.calls\.limit\.ws_unauthenticated: /)});
+    expect(await socket({address: '198.51.100.4'}).outcome).toMatchObject({
+      kind: 'closed',
+      code: LIMIT_CLOSE,
+      reason: expect.stringMatching(/^app\.calls\.limit\.ws_unauthenticated: /),
+    });
     const u = await newUser(srv, w);
     expect((await socket({token: u.token, address: '198.51.100.4'}).outcome).kind).toBe('hello');
     // A waiting socket that authenticates frees its place.
     a[0].ws.send(JSON.stringify({action: 'authentication_challenge', seq: 2, data: {token: u.token}}));
-    await waitFor(async () => (await socket({address: '198.51.100.1'}).outcome).kind === 'admitted', 5000, 'an unauthenticated socket admitted again');
+    await waitFor(
+      async () => (await socket({address: '198.51.100.1'}).outcome).kind === 'admitted',
+      5000,
+      'an unauthenticated socket admitted again',
+    );
   });
 
   test('a user joins one call from at most 8 sessions: the 9th join gets the error event app.calls.limit.sessions_per_user', async () => {
@@ -147,7 +187,11 @@ describe('abuse limits (documented defaults for users and calls, small address c
     const ninth = sessions[8];
     ninth.send('join', {channelID: ch});
     const err = await ninth.waitFor('error', (e) => e.data.connID === ninth.connID);
-    expect(err.data).toEqual({id: 'app.calls.limit.sessions_per_user', data: expect.stringContaining('already in this call from 8 places'), connID: ninth.connID});
+    expect(err.data).toEqual({
+      id: 'app.calls.limit.sessions_per_user',
+      data: expect.stringContaining('already in this call from 8 places'),
+      connID: ninth.connID,
+    });
     // Other users still join that call.
     const bob = await client(w.users.bob.token);
     await bob.join(ch);
@@ -164,14 +208,21 @@ describe('abuse limits (documented defaults for users and calls, small address c
     const socks = await Promise.all(Array.from({length: 20}, () => client(stormer.token)));
     // 20 sockets × 4 rounds of join + leave, each as soon as the server answers the previous: 80 joins
     // (160 actions: within the per-user action burst of 200, past which actions are dropped unanswered).
-    const storm = Promise.all(socks.map(async (s) => {
-      for (let round = 0; round < 4; round++) {
-        const since = s.events.length;
-        s.send('join', {channelID: stormChannel});
-        await s.waitFor('', (e) => (e.event === CALLS + 'join' || e.event === CALLS + 'error') && e.data.connID === s.connID, 20_000, since);
-        s.send('leave');
-      }
-    }));
+    const storm = Promise.all(
+      socks.map(async (s) => {
+        for (let round = 0; round < 4; round++) {
+          const since = s.events.length;
+          s.send('join', {channelID: stormChannel});
+          await s.waitFor(
+            '',
+            (e) => (e.event === CALLS + 'join' || e.event === CALLS + 'error') && e.data.connID === s.connID,
+            20_000,
+            since,
+          );
+          s.send('leave');
+        }
+      }),
+    );
     // Meanwhile, another user logs in and joins a call of their own.
     const carol = await login(srv.url, 'carol');
     const c = await client(carol.token);
@@ -183,7 +234,9 @@ describe('abuse limits (documented defaults for users and calls, small address c
     expect(accepted + errors.length).toBe(80);
     expect(errors).toContain('app.calls.limit.joins_per_second');
     // Only the documented limits refused joins (a burst can also reach the 8-sessions cap).
-    expect(new Set(errors.filter((id) => id !== 'app.calls.limit.sessions_per_user'))).toEqual(new Set(['app.calls.limit.joins_per_second']));
+    expect(new Set(errors.filter((id) => id !== 'app.calls.limit.sessions_per_user'))).toEqual(
+      new Set(['app.calls.limit.joins_per_second']),
+    );
     // A burst of 10, then about one a second: most of the storm is refused.
     expect(accepted).toBeLessThan(40);
   });
@@ -200,7 +253,12 @@ describe('abuse limits (documented defaults for users and calls, small address c
       const s = socks[i % socks.length];
       const since = s.events.length;
       s.send('join', {channelID: ch});
-      const ev = await s.waitFor('', (e) => (e.event === CALLS + 'join' || e.event === CALLS + 'error') && e.data.connID === s.connID, 10_000, since);
+      const ev = await s.waitFor(
+        '',
+        (e) => (e.event === CALLS + 'join' || e.event === CALLS + 'error') && e.data.connID === s.connID,
+        10_000,
+        since,
+      );
       if (ev.event === CALLS + 'error') {
         expect(ev.data.id).toBe('app.calls.limit.joins_per_second');
         continue;
@@ -227,16 +285,19 @@ describe('abuse limits (documented defaults for users and calls, small address c
     const started = Date.now();
     // 100 each: within every connection's own burst (100), 500 together.
     for (const s of socks) {
-      for (let i = 0; i < 100; i++) s.sendRaw(Buffer.from(encode({action: CALLS + 'raise_hand', seq: 1000 + i, data: {}})));
+      for (let i = 0; i < 100; i++)
+        s.sendRaw(Buffer.from(encode({action: CALLS + 'raise_hand', seq: 1000 + i, data: {}})));
     }
     // Once the buckets have refilled a little, a call_state request on each connection runs after everything it queued.
     await sleep(1100);
-    await Promise.all(socks.map(async (s) => {
-      const since = s.events.length;
-      s.send('call_state', {channelID: ch});
-      // The user's 300 queued past the burst drain at 20 a second: 15 s on an idle machine.
-      await s.waitFor('call_state', (e) => e.data.channel_id === ch, 45_000, since);
-    }));
+    await Promise.all(
+      socks.map(async (s) => {
+        const since = s.events.length;
+        s.send('call_state', {channelID: ch});
+        // The user's 300 queued past the burst drain at 20 a second: 15 s on an idle machine.
+        await s.waitFor('call_state', (e) => e.data.channel_id === ch, 45_000, since);
+      }),
+    );
     const seconds = (Date.now() - started) / 1000;
     const mine = new Set(socks.map((s) => s.connID));
     const hands = bob.received('user_raise_hand').filter((e) => mine.has(String(e.data.session_id))).length;

@@ -12,12 +12,15 @@ const P = '/plugins/com.mattermost.calls';
 describe('plugin HTTP API', () => {
   let srv: TestServer;
   let w: World;
-  const {connect} = useSeededServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_MAX_CALL_PARTICIPANTS: '50'}}, (s, world) => {
-    srv = s;
-    w = world;
-  });
+  const {connect} = useSeededServer(
+    {env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_MAX_CALL_PARTICIPANTS: '50'}},
+    (s, world) => {
+      srv = s;
+      w = world;
+    },
+  );
 
-  test('GET /version reports a version that turns on the clients\' signaling lock', async () => {
+  test("GET /version reports a version that turns on the clients' signaling lock", async () => {
     const r = await fetch(`${srv.url}${P}/version`);
     const body = await r.json();
     expect(body).toEqual({version: '1.7.0', build: expect.any(String)});
@@ -26,12 +29,35 @@ describe('plugin HTTP API', () => {
   test('GET /config returns the client config of reference §5.3', async () => {
     const r = await api(srv.url, w.users.alice.token, 'GET', `${P}/config`);
     expect(Object.keys(r.body).sort()).toEqual([
-      'AllowEnableCalls', 'AllowScreenSharing', 'DefaultEnabled', 'EnableAV1', 'EnableDCSignaling', 'EnableLiveCaptions',
-      'EnableRecordings', 'EnableRinging', 'EnableSimulcast', 'EnableTranscriptions', 'EnableVideo', 'GroupCallsAllowed',
-      'HostControlsAllowed', 'ICEServers', 'ICEServersConfigs', 'MaxCallParticipants', 'MaxRecordingDuration',
-      'NeedsTURNCredentials', 'sku_short_name',
+      'AllowEnableCalls',
+      'AllowScreenSharing',
+      'DefaultEnabled',
+      'EnableAV1',
+      'EnableDCSignaling',
+      'EnableLiveCaptions',
+      'EnableRecordings',
+      'EnableRinging',
+      'EnableSimulcast',
+      'EnableTranscriptions',
+      'EnableVideo',
+      'GroupCallsAllowed',
+      'HostControlsAllowed',
+      'ICEServers',
+      'ICEServersConfigs',
+      'MaxCallParticipants',
+      'MaxRecordingDuration',
+      'NeedsTURNCredentials',
+      'sku_short_name',
     ]);
-    expect(r.body).toEqual(expect.objectContaining({DefaultEnabled: true, MaxCallParticipants: 50, AllowScreenSharing: true, AllowEnableCalls: true, ICEServersConfigs: []}));
+    expect(r.body).toEqual(
+      expect.objectContaining({
+        DefaultEnabled: true,
+        MaxCallParticipants: 50,
+        AllowScreenSharing: true,
+        AllowEnableCalls: true,
+        ICEServersConfigs: [],
+      }),
+    );
   });
 
   test('GET /env lists the applied MM_CALLS_* overrides by setting name (admins only)', async () => {
@@ -42,14 +68,22 @@ describe('plugin HTTP API', () => {
   test('TURN credentials are HMAC-SHA1 over <expiry>:<username> with the static secret, only for credential-less TURN servers', async () => {
     expect((await api(srv.url, w.users.alice.token, 'GET', `${P}/turn-credentials`)).status).toBe(403);
     await srv.app.config.save({
-      TURNStaticAuthSecret: 'secret123', TURNCredentialsExpirationMinutes: 60,
-      ICEServersConfigs: JSON.stringify([{urls: ['stun:stun.example.com:3478']}, {urls: ['turn:turn.example.com:3478']}, {urls: ['turn:other.example.com'], username: 'u', credential: 'c'}]),
+      TURNStaticAuthSecret: 'secret123',
+      TURNCredentialsExpirationMinutes: 60,
+      ICEServersConfigs: JSON.stringify([
+        {urls: ['stun:stun.example.com:3478']},
+        {urls: ['turn:turn.example.com:3478']},
+        {urls: ['turn:other.example.com'], username: 'u', credential: 'c'},
+      ]),
     });
     try {
       const cfg = await api(srv.url, w.users.alice.token, 'GET', `${P}/config`);
       expect(cfg.body.NeedsTURNCredentials).toBe(true);
       // The credential-less TURN entry is removed from what clients see directly.
-      expect(cfg.body.ICEServersConfigs).toEqual([{urls: ['stun:stun.example.com:3478']}, {urls: ['turn:other.example.com'], username: 'u', credential: 'c'}]);
+      expect(cfg.body.ICEServersConfigs).toEqual([
+        {urls: ['stun:stun.example.com:3478']},
+        {urls: ['turn:other.example.com'], username: 'u', credential: 'c'},
+      ]);
       const r = await api(srv.url, w.users.alice.token, 'GET', `${P}/turn-credentials`);
       expect(r.status).toBe(200);
       expect(r.body).toHaveLength(1);
@@ -83,7 +117,7 @@ describe('plugin HTTP API', () => {
     alice.send('leave');
   });
 
-  test('dismissing the notification is recorded and echoed to the user\'s other clients', async () => {
+  test("dismissing the notification is recorded and echoed to the user's other clients", async () => {
     const ch = await w.newChannel(['alice', 'bob']);
     const alice = await connect('alice');
     await alice.join(ch);
@@ -110,7 +144,16 @@ describe('plugin HTTP API', () => {
     expect(r.body.total_active_calls).toBeGreaterThanOrEqual(1);
     expect(r.body.total_active_sessions).toBeGreaterThanOrEqual(1);
     expect(r.body.calls_by_channel_type.public).toBeGreaterThanOrEqual(1);
-    for (const k of ['total_calls', 'calls_by_day', 'calls_by_month', 'avg_duration', 'avg_participants', 'total_video_calls', 'total_screen_share_calls', 'recording_jobs_by_day']) {
+    for (const k of [
+      'total_calls',
+      'calls_by_day',
+      'calls_by_month',
+      'avg_duration',
+      'avg_participants',
+      'total_video_calls',
+      'total_screen_share_calls',
+      'recording_jobs_by_day',
+    ]) {
       expect(r.body).toHaveProperty(k);
     }
     alice.send('leave');
@@ -133,18 +176,35 @@ describe('plugin HTTP API', () => {
   });
 
   test('/call link answers with the call link; unknown sub-commands are named', async () => {
-    const r = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {command: '/call link', channel_id: w.channels.town, team_id: w.teamID});
-    expect(r.body).toEqual({response_type: 'ephemeral', text: `Call link: ${srv.url.replace('127.0.0.1', 'localhost')}/calls/channels/${w.channels.town}?join_call=true`});
-    const bad = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {command: '/call dance', channel_id: w.channels.town});
+    const r = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {
+      command: '/call link',
+      channel_id: w.channels.town,
+      team_id: w.teamID,
+    });
+    expect(r.body).toEqual({
+      response_type: 'ephemeral',
+      text: `Call link: ${srv.url.replace('127.0.0.1', 'localhost')}/calls/channels/${w.channels.town}?join_call=true`,
+    });
+    const bad = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {
+      command: '/call dance',
+      channel_id: w.channels.town,
+    });
     expect(bad.body.text).toBe('Invalid subcommand: dance');
-    const few = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {command: '/call', channel_id: w.channels.town});
+    const few = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {
+      command: '/call',
+      channel_id: w.channels.town,
+    });
     expect(few.body.text).toBe('Invalid number of arguments provided');
   });
 
-  test('/logs/upload posts the logs from the Calls bot into the user\'s DM with it and links them', async () => {
+  test("/logs/upload posts the logs from the Calls bot into the user's DM with it and links them", async () => {
     const watcher = await connect('carol');
     const logs = 'line 1\n' + 'x'.repeat(20_000) + '\nthe last line';
-    const r = await api(srv.url, w.users.carol.token, 'POST', `${P}/logs/upload`, {logs, channel_id: w.channels.town, team_id: w.teamID});
+    const r = await api(srv.url, w.users.carol.token, 'POST', `${P}/logs/upload`, {
+      logs,
+      channel_id: w.channels.town,
+      team_id: w.teamID,
+    });
     expect(r.status).toBe(200);
     expect(r.body).toEqual({});
     const eph = await watcher.waitFor('ephemeral_message');
@@ -159,7 +219,10 @@ describe('plugin HTTP API', () => {
     expect(bot.body).toEqual(expect.objectContaining({username: 'calls', is_bot: true}));
     // Other users cannot read carol's DM with the bot.
     expect((await api(srv.url, w.users.alice.token, 'GET', `/api/v4/posts/${postID}`)).status).toBe(403);
-    const bad = await api(srv.url, w.users.carol.token, 'POST', `${P}/logs/upload`, {logs: '', channel_id: w.channels.town});
+    const bad = await api(srv.url, w.users.carol.token, 'POST', `${P}/logs/upload`, {
+      logs: '',
+      channel_id: w.channels.town,
+    });
     expect(bad.status).toBe(400);
   });
 });

@@ -77,7 +77,11 @@ describe('bad input', () => {
       ['sdp', {data: 'not binary'}, 'app.calls.ws.invalid_sdp'],
       ['screen_on', {data: JSON.stringify({screenStreamID: ''})}, 'app.calls.ws.invalid_screen_on'],
       ['react', {data: JSON.stringify({name: 5})}, 'app.calls.ws.invalid_react'],
-      ['metric', {metric_name: 'client_ice_candidate_pair', data: JSON.stringify({state: 'bogus'})}, 'app.calls.ws.invalid_metric'],
+      [
+        'metric',
+        {metric_name: 'client_ice_candidate_pair', data: JSON.stringify({state: 'bogus'})},
+        'app.calls.ws.invalid_metric',
+      ],
       ['reconnect', {channelID: 'x'}, 'app.calls.ws.invalid_reconnect'],
       ['call_state', {channelID: 123}, 'app.calls.ws.invalid_call_state'],
     ];
@@ -105,7 +109,9 @@ describe('bad input', () => {
     const before = srv.rtc!.inbound.length;
     bob.sendSDP({type: 'offer', sdp: 'v=0\r\n'});
     await waitFor(() => srv.rtc!.inbound.length > before, 10_000, 'the sdp at the media layer');
-    expect(srv.rtc!.inbound.slice(before)).toEqual([{sessionID: bob.connID, type: 'sdp', data: {type: 'offer', sdp: 'v=0\r\n'}}]);
+    expect(srv.rtc!.inbound.slice(before)).toEqual([
+      {sessionID: bob.connID, type: 'sdp', data: {type: 'offer', sdp: 'v=0\r\n'}},
+    ]);
     await stillWorks();
   });
 
@@ -145,7 +151,10 @@ describe('bad input', () => {
     ws.send(JSON.stringify({action: 'authentication_challenge', seq: 2, data: {token: 'wrong'}}));
     const code = await new Promise<number>((r) => ws.on('close', r));
     expect(code).toBe(4401);
-    expect(msgs.map((m) => JSON.parse(m).error?.id)).toEqual(['api.web_socket_router.not_authenticated.app_error', 'api.web_socket_router.bad_token.app_error']);
+    expect(msgs.map((m) => JSON.parse(m).error?.id)).toEqual([
+      'api.web_socket_router.not_authenticated.app_error',
+      'api.web_socket_router.bad_token.app_error',
+    ]);
     await stillWorks();
   });
 
@@ -159,11 +168,29 @@ describe('bad input', () => {
       ['GET', `${P}/calls/abcdefghijklmnopqrstuvwxyz/active`, undefined, 404, 'app.calls.channel_not_found'],
       ['POST', `${P}/calls/${w.channels.offTopic}/end`, undefined, 400, 'app.calls.no_call_ongoing'],
       ['POST', `${P}/calls/${w.channels.offTopic}/dismiss-notification`, undefined, 400, 'app.calls.no_call_ongoing'],
-      ['POST', `${P}/${ch}`, JSON.stringify({enabled: true, pad: 'x'.repeat(1024 * 1024 + 10)}), 413, 'api.context.request_body_too_large.app_error'],
+      [
+        'POST',
+        `${P}/${ch}`,
+        JSON.stringify({enabled: true, pad: 'x'.repeat(1024 * 1024 + 10)}),
+        413,
+        'api.context.request_body_too_large.app_error',
+      ],
       ['POST', '/api/v4/posts', {channel_id: ch}, 400, 'api.context.invalid_body_param.app_error'],
       // Found by the fuzz suite: stored, then its serialization overflowed the stack (500).
-      ['POST', `${P}/${ch}`, `{"enabled":true,"props":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`, 400, 'api.context.invalid_body_param.app_error'],
-      ['PUT', '/api/v4/config', `{"PluginSettings":{"Plugins":{"com.mattermost.calls":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}}`, 400, 'api.context.invalid_body_param.app_error'],
+      [
+        'POST',
+        `${P}/${ch}`,
+        `{"enabled":true,"props":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`,
+        400,
+        'api.context.invalid_body_param.app_error',
+      ],
+      [
+        'PUT',
+        '/api/v4/config',
+        `{"PluginSettings":{"Plugins":{"com.mattermost.calls":{"x":${'['.repeat(100_000)}${']'.repeat(100_000)}}}}}`,
+        400,
+        'api.context.invalid_body_param.app_error',
+      ],
       ['GET', '/api/v4/channels/abcdefghijklmnopqrstuvwxyz', undefined, 404, 'app.channel.get.existing.app_error'],
     ];
     for (const [method, path, body, status, id] of cases) {

@@ -27,11 +27,27 @@ describe('calls actions', () => {
 
   test('sdp and ice go to the media layer as parsed objects', async () => {
     bob.sendSDP({type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n'});
-    bob.send('ice', {data: JSON.stringify({candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd'})});
+    bob.send('ice', {
+      data: JSON.stringify({
+        candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host',
+        sdpMid: '0',
+        sdpMLineIndex: 0,
+        usernameFragment: 'abcd',
+      }),
+    });
     await sleep(200);
     expect(inbound(bob.connID).slice(-2)).toEqual([
       {sessionID: bob.connID, type: 'sdp', data: {type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n'}},
-      {sessionID: bob.connID, type: 'ice', data: {candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: 'abcd'}},
+      {
+        sessionID: bob.connID,
+        type: 'ice',
+        data: {
+          candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host',
+          sdpMid: '0',
+          sdpMLineIndex: 0,
+          usernameFragment: 'abcd',
+        },
+      },
     ]);
   });
 
@@ -51,14 +67,21 @@ describe('calls actions', () => {
     bob.send('screen_on', {data: JSON.stringify({screenStreamID: '{stream-abc}'})});
     const on = await alice.waitFor('user_screen_on');
     expect(on.data).toEqual({userID: w.users.bob.user.id, session_id: bob.connID, channelID: ch});
-    expect(inbound(bob.connID).at(-1)).toEqual({sessionID: bob.connID, type: 'screen_on', data: {screenStreamID: '{stream-abc}'}});
+    expect(inbound(bob.connID).at(-1)).toEqual({
+      sessionID: bob.connID,
+      type: 'screen_on',
+      data: {screenStreamID: '{stream-abc}'},
+    });
     alice.send('screen_on', {data: JSON.stringify({screenStreamID: 'other'})});
     const refused = await alice.waitFor('error', (e) => e.data.id === 'app.calls.screen_already_shared');
     expect(refused.data.data).toBe('another session is already sharing its screen');
     alice.send('screen_off');
     await alice.waitFor('error', (e) => e.data.id === 'app.calls.not_sharing');
     alice.send('call_state', {channelID: ch});
-    expect(callOf(await alice.waitFor('call_state', (e) => callOf(e).screen_sharing_session_id !== '')).screen_sharing_session_id).toBe(bob.connID);
+    expect(
+      callOf(await alice.waitFor('call_state', (e) => callOf(e).screen_sharing_session_id !== ''))
+        .screen_sharing_session_id,
+    ).toBe(bob.connID);
     bob.send('screen_off');
     const off = await alice.waitFor('user_screen_off');
     expect(off.data).toEqual({userID: w.users.bob.user.id, session_id: bob.connID, channelID: ch});
@@ -93,7 +116,11 @@ describe('calls actions', () => {
     bob.send('video_on', {data: JSON.stringify({videoStreamID: 'cam-1'})});
     const on = await alice.waitFor('user_video_on');
     expect(on.data).toEqual({userID: w.users.bob.user.id, session_id: bob.connID, channelID: ch});
-    expect(inbound(bob.connID).at(-1)).toEqual({sessionID: bob.connID, type: 'video_on', data: {videoStreamID: 'cam-1'}});
+    expect(inbound(bob.connID).at(-1)).toEqual({
+      sessionID: bob.connID,
+      type: 'video_on',
+      data: {videoStreamID: 'cam-1'},
+    });
     expect((await srv.app.store.calls.getSession(bob.connID))!.video).toBe(true);
     bob.send('video_off');
     await alice.waitFor('user_video_off', (e) => e.data.session_id === bob.connID);
@@ -114,8 +141,13 @@ describe('calls actions', () => {
   test('reactions reach every participant with all emoji keys', async () => {
     alice.send('react', {data: JSON.stringify({name: 'tada', unified: '1f389'})});
     const ev = await bob.waitFor('user_reacted');
-    expect(ev.data).toEqual({user_id: w.users.alice.user.id, session_id: alice.connID, channelID: ch, timestamp: expect.any(Number),
-      emoji: {name: 'tada', skin: '', unified: '1f389', literal: ''}});
+    expect(ev.data).toEqual({
+      user_id: w.users.alice.user.id,
+      session_id: alice.connID,
+      channelID: ch,
+      timestamp: expect.any(Number),
+      emoji: {name: 'tada', skin: '', unified: '1f389', literal: ''},
+    });
   });
 
   test('actions from a connection that is not in a call are ignored', async () => {

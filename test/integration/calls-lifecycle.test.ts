@@ -10,10 +10,13 @@ jest.setTimeout(30_000);
 describe.each(engines())('call lifecycle on %s', (engine) => {
   let srv: TestServer;
   let w: World;
-  const {connect} = useSeededServer({engine, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {reconnectGraceMs: 1500, hostEndForceCloseMs: 500}}, (s, world) => {
-    srv = s;
-    w = world;
-  });
+  const {connect} = useSeededServer(
+    {engine, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {reconnectGraceMs: 1500, hostEndForceCloseMs: 500}},
+    (s, world) => {
+      srv = s;
+      w = world;
+    },
+  );
 
   test('two users join: join, user_joined, call_state and call_host_changed carry the reference fields; a third gets the full state', async () => {
     const ch = await w.newChannel(['alice', 'bob', 'carol']);
@@ -22,7 +25,9 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
     await alice.join(ch);
 
     const start = await alice.waitFor('call_start');
-    expect(start.data).toEqual(expect.objectContaining({channelID: ch, owner_id: w.users.alice.user.id, host_id: w.users.alice.user.id}));
+    expect(start.data).toEqual(
+      expect.objectContaining({channelID: ch, owner_id: w.users.alice.user.id, host_id: w.users.alice.user.id}),
+    );
     expect(typeof start.data.id).toBe('string');
     expect(start.data.start_at).toBeGreaterThan(0);
     expect(start.data.post_id).toBeTruthy();
@@ -37,21 +42,34 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
     expect(joined.data).toEqual({user_id: w.users.alice.user.id, session_id: alice.connID, channelID: ch});
 
     const aliceState = callOf(await alice.waitFor('call_state'));
-    expect(aliceState.sessions).toEqual([{session_id: alice.connID, user_id: w.users.alice.user.id, unmuted: false, raised_hand: 0, video: false}]);
+    expect(aliceState.sessions).toEqual([
+      {session_id: alice.connID, user_id: w.users.alice.user.id, unmuted: false, raised_hand: 0, video: false},
+    ]);
 
     await bob.join(ch);
     await alice.waitFor('user_joined', (e) => e.data.session_id === bob.connID);
     const bobState = await bob.waitFor('call_state');
     expect(bobState.data.channel_id).toBe(ch);
-    expect(callOf(bobState).sessions.map((s) => s.user_id).sort()).toEqual([w.users.alice.user.id, w.users.bob.user.id].sort());
+    expect(
+      callOf(bobState)
+        .sessions.map((s) => s.user_id)
+        .sort(),
+    ).toEqual([w.users.alice.user.id, w.users.bob.user.id].sort());
 
     const carol = await connect('carol');
     await carol.join(ch);
     const state = callOf(await carol.waitFor('call_state'));
-    expect(state).toEqual(expect.objectContaining({
-      id: start.data.id, start_at: start.data.start_at, post_id: start.data.post_id, thread_id: start.data.thread_id,
-      owner_id: w.users.alice.user.id, host_id: w.users.alice.user.id, screen_sharing_session_id: '',
-    }));
+    expect(state).toEqual(
+      expect.objectContaining({
+        id: start.data.id,
+        start_at: start.data.start_at,
+        post_id: start.data.post_id,
+        thread_id: start.data.thread_id,
+        owner_id: w.users.alice.user.id,
+        host_id: w.users.alice.user.id,
+        screen_sharing_session_id: '',
+      }),
+    );
     expect(state.sessions.map((s) => s.session_id).sort()).toEqual([alice.connID, bob.connID, carol.connID].sort());
     // Event order on join: ack to the connection, then user_joined to the channel, then the state.
     const names = carol.events.map((e) => e.event.replace(CALLS, ''));
@@ -222,16 +240,22 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
     expect(bobOther.received('call_state')).toHaveLength(0);
   });
 
-  test('signals from the media layer reach the session\'s current connection with connID = session id', async () => {
+  test("signals from the media layer reach the session's current connection with connID = session id", async () => {
     const ch = await w.newChannel(['alice']);
     const alice = await connect('alice');
     await alice.join(ch);
     srv.rtc!.raiseSignal(alice.connID, {type: 'sdp', data: {type: 'offer', sdp: 'v=0\r\n'}});
     const sig = await alice.waitFor('signal');
     expect(sig.data).toEqual({data: JSON.stringify({type: 'offer', sdp: 'v=0\r\n'}), connID: alice.connID});
-    srv.rtc!.raiseSignal(alice.connID, {type: 'ice', data: {candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0}});
+    srv.rtc!.raiseSignal(alice.connID, {
+      type: 'ice',
+      data: {candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0},
+    });
     const ice = await alice.waitFor('signal', (e) => String(e.data.data).includes('candidate:1'));
-    expect(JSON.parse(String(ice.data.data))).toEqual({type: 'candidate', candidate: {candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0}});
+    expect(JSON.parse(String(ice.data.data))).toEqual({
+      type: 'candidate',
+      candidate: {candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0},
+    });
     srv.rtc!.raiseVoice(alice.connID, true);
     const voice = await alice.waitFor('user_voice_on');
     expect(voice.data).toEqual({userID: w.users.alice.user.id, session_id: alice.connID, channelID: ch});

@@ -48,7 +48,9 @@ describe('a single node killed with -9 and restarted on its data directory', () 
     for (const u of [a, b]) {
       const told = u.ws.received('rtc_reconnect');
       expect(told).toHaveLength(1);
-      expect(told[0].data).toEqual(expect.objectContaining({call_id: before.id, session_id: u.sessionID, channelID: ch}));
+      expect(told[0].data).toEqual(
+        expect.objectContaining({call_id: before.id, session_id: u.sessionID, channelID: ch}),
+      );
       expect(u.restarts).toHaveLength(1);
       expect(u.errors).toEqual([]);
     }
@@ -101,7 +103,11 @@ describe('a single node killed with -9 and restarted on its data directory', () 
     expect((await n.callState(w, ch))?.id).toBe(call.id);
     // …then ended, as when the last participant leaves.
     // (Polled once a second: the plugin API allows one request per second per user.)
-    await waitFor(async () => (await n.callState(w, ch)) === null || (await sleep(1000), false), GRACE_MS + 10_000, 'the call to end');
+    await waitFor(
+      async () => (await n.callState(w, ch)) === null || (await sleep(1000), false),
+      GRACE_MS + 10_000,
+      'the call to end',
+    );
     process.stdout.write(`call with nobody back ended ${Date.now() - restartedAt} ms after the restart\n`);
     const active = await api(n.url, w.users.alice.token, 'GET', `${P}/calls/${ch}/active`);
     expect(active.body).toEqual({active: false});

@@ -15,12 +15,15 @@ describe('host controls', () => {
   let bob: WsTestClient;
   let carol: WsTestClient;
 
-  useSeededServer({perTest: true, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {hostRemoveForceCloseMs: 300}}, async (s, world) => {
-    srv = s;
-    w = world;
-    ch = await w.newChannel(['alice', 'bob', 'carol']);
-    [alice, bob, carol] = await w.joinAll(ch, 'alice', 'bob', 'carol');
-  });
+  useSeededServer(
+    {perTest: true, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {hostRemoveForceCloseMs: 300}},
+    async (s, world) => {
+      srv = s;
+      w = world;
+      ch = await w.newChannel(['alice', 'bob', 'carol']);
+      [alice, bob, carol] = await w.joinAll(ch, 'alice', 'bob', 'carol');
+    },
+  );
 
   const host = (who: World['users'][keyof World['users']], action: string, body?: unknown) =>
     api(srv.url, who.token, 'POST', `${P}/calls/${ch}/host/${action}`, body);
@@ -72,13 +75,17 @@ describe('host controls', () => {
     await alice.waitFor('user_raise_hand');
     expect((await host(w.users.alice, 'lower-hand', {session_id: carol.connID})).status).toBe(200);
     const ev = await carol.waitFor('host_lower_hand');
-    expect(ev.data).toEqual(expect.objectContaining({channel_id: ch, session_id: carol.connID, host_id: w.users.alice.user.id}));
+    expect(ev.data).toEqual(
+      expect.objectContaining({channel_id: ch, session_id: carol.connID, host_id: w.users.alice.user.id}),
+    );
   });
 
   test('remove tells everyone, then takes the session out if it does not leave', async () => {
     expect((await host(w.users.alice, 'remove', {session_id: carol.connID})).status).toBe(200);
     const ev = await bob.waitFor('host_removed');
-    expect(ev.data).toEqual(expect.objectContaining({channel_id: ch, session_id: carol.connID, user_id: w.users.carol.user.id}));
+    expect(ev.data).toEqual(
+      expect.objectContaining({channel_id: ch, session_id: carol.connID, user_id: w.users.carol.user.id}),
+    );
     await bob.waitFor('user_left', (e) => e.data.session_id === carol.connID, 3000);
     expect((await host(w.users.alice, 'remove', {session_id: 'nobody'})).status).toBe(400);
     expect((await host(w.users.alice, 'remove', {})).status).toBe(400);

@@ -98,19 +98,41 @@ describe('static files', () => {
     expect(JSON.parse(r.body)).toEqual({id: 'api.context.404.app_error', message: 'Not found', status_code: 404});
   });
 
-  test.each([
-    '..%2fsecret.txt', '..%2F..%2Fsecret.txt', '%2e%2e/secret.txt', '%2e%2e%2fsecret.txt', '%2E%2E%2F%2E%2E%2Fsecret.txt',
-    '..%252fsecret.txt', '%252e%252e%252fsecret.txt', '../secret.txt', '..\\secret.txt', '..%5csecret.txt', '%2f..%2fsecret.txt',
-    '%2fetc%2fpasswd', '%252fetc%252fpasswd', 'main.js%00.png', '%00', '..%00/secret.txt', '%c0%ae%c0%ae/secret.txt',
-    '%e0%80%ae%e0%80%ae/secret.txt', '%E0%A4%A', '%', '%%32%65%%32%65/secret.txt', `${'a/'.repeat(2000)}main.js`, `${'..%2f'.repeat(200)}secret.txt`,
-    'x'.repeat(6000),
-  ].map((p) => [p.length > 48 ? `${p.slice(0, 48)}… (${p.length} chars)` : p, p]))('GET %s is refused (4xx) and never leaves the directory', async (_name, p) => {
+  test.each(
+    [
+      '..%2fsecret.txt',
+      '..%2F..%2Fsecret.txt',
+      '%2e%2e/secret.txt',
+      '%2e%2e%2fsecret.txt',
+      '%2E%2E%2F%2E%2E%2Fsecret.txt',
+      '..%252fsecret.txt',
+      '%252e%252e%252fsecret.txt',
+      '../secret.txt',
+      '..\\secret.txt',
+      '..%5csecret.txt',
+      '%2f..%2fsecret.txt',
+      '%2fetc%2fpasswd',
+      '%252fetc%252fpasswd',
+      'main.js%00.png',
+      '%00',
+      '..%00/secret.txt',
+      '%c0%ae%c0%ae/secret.txt',
+      '%e0%80%ae%e0%80%ae/secret.txt',
+      '%E0%A4%A',
+      '%',
+      '%%32%65%%32%65/secret.txt',
+      `${'a/'.repeat(2000)}main.js`,
+      `${'..%2f'.repeat(200)}secret.txt`,
+      'x'.repeat(6000),
+    ].map((p) => [p.length > 48 ? `${p.slice(0, 48)}… (${p.length} chars)` : p, p]),
+  )('GET %s is refused (4xx) and never leaves the directory', async (_name, p) => {
     for (const prefix of [PLUGIN_STATIC, '/static/standalone/']) {
       const r = await rawGet(srv.url, `${prefix}${p}`);
       expect([400, 404, 414, 431]).toContain(r.status);
       expect(r.body).not.toContain('TOP-SECRET');
       expect(r.body).not.toContain('root:');
-      if (r.status === 400 || r.status === 404) expect(JSON.parse(r.body)).toEqual(expect.objectContaining({status_code: r.status}));
+      if (r.status === 400 || r.status === 404)
+        expect(JSON.parse(r.body)).toEqual(expect.objectContaining({status_code: r.status}));
     }
   });
 });
@@ -120,7 +142,13 @@ describe('timeouts and connection caps', () => {
 
   beforeAll(async () => {
     srv = await startTestServer({
-      httpLimits: {headersTimeoutMs: 400, requestTimeoutMs: 800, keepAliveTimeoutMs: 400, timeoutCheckIntervalMs: 100, maxConnectionsPerIP: 6},
+      httpLimits: {
+        headersTimeoutMs: 400,
+        requestTimeoutMs: 800,
+        keepAliveTimeoutMs: 400,
+        timeoutCheckIntervalMs: 100,
+        maxConnectionsPerIP: 6,
+      },
     });
   });
   afterAll(async () => {
@@ -134,7 +162,11 @@ describe('timeouts and connection caps', () => {
   });
 
   test('a client sending its body slowly is cut off after the request timeout', async () => {
-    const r = await holdOpen(srv.url, 'POST /api/v4/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"login_id"', 5000);
+    const r = await holdOpen(
+      srv.url,
+      'POST /api/v4/users/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"login_id"',
+      5000,
+    );
     expect(r.closed).toBe(true);
     expect(r.received).toMatch(/^HTTP\/1\.1 408/);
   });
@@ -168,7 +200,10 @@ describe('timeouts and connection caps', () => {
 });
 
 test('the total connection cap (MM_CALLS_HTTP_MAX_CONNECTIONS); behind a trusted proxy no per-address cap', async () => {
-  const srv = await startTestServer({seed: false, env: {MM_CALLS_HTTP_MAX_CONNECTIONS: '8', MM_CALLS_TRUSTED_PROXY_IP_HEADER: 'X-Forwarded-For'}});
+  const srv = await startTestServer({
+    seed: false,
+    env: {MM_CALLS_HTTP_MAX_CONNECTIONS: '8', MM_CALLS_TRUSTED_PROXY_IP_HEADER: 'X-Forwarded-For'},
+  });
   const held: net.Socket[] = [];
   try {
     for (let i = 0; i < 8; i++) held.push(await connectRaw(srv.url));
@@ -183,9 +218,13 @@ test('the total connection cap (MM_CALLS_HTTP_MAX_CONNECTIONS); behind a trusted
 });
 
 test('an invalid MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP stops the start naming the variable', async () => {
-  const started = await startTestServer({seed: false, env: {MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP: 'lots'}}).catch((err: Error) => err);
+  const started = await startTestServer({seed: false, env: {MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP: 'lots'}}).catch(
+    (err: Error) => err,
+  );
   if (!(started instanceof Error)) await started.stop();
-  expect(String(started)).toContain('invalid MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP: "lots" is not a non-negative integer');
+  expect(String(started)).toContain(
+    'invalid MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP: "lots" is not a non-negative integer',
+  );
 });
 
 describe('websocket Origin', () => {
@@ -225,18 +264,23 @@ describe('websocket Origin', () => {
     });
   }
 
-  test('another site\'s page cannot open a websocket with the user\'s cookie (plain 403)', async () => {
+  test("another site's page cannot open a websocket with the user's cookie (plain 403)", async () => {
     expect(await open({Origin: 'https://evil.example', Cookie: `MMAUTHTOKEN=${token}`})).toEqual({status: 403});
     expect(await open({Origin: 'null', Cookie: `MMAUTHTOKEN=${token}`})).toEqual({status: 403});
     const port = new URL(srv.url).port;
-    expect(await open({Origin: `http://127.0.0.1:${Number(port) + 1}`, Cookie: `MMAUTHTOKEN=${token}`})).toEqual({status: 403});
+    expect(await open({Origin: `http://127.0.0.1:${Number(port) + 1}`, Cookie: `MMAUTHTOKEN=${token}`})).toEqual({
+      status: 403,
+    });
   });
 
   test('our own pages (the site URL, or the host the request went to) and clients without an Origin can', async () => {
     const alice = (await login(srv.url, 'alice')).user.id;
     const port = new URL(srv.url).port;
     // The site URL is http://localhost:<port>; the request goes to 127.0.0.1.
-    expect(await open({Origin: `http://localhost:${port}`, Cookie: `MMAUTHTOKEN=${token}`})).toEqual({status: 101, userID: alice});
+    expect(await open({Origin: `http://localhost:${port}`, Cookie: `MMAUTHTOKEN=${token}`})).toEqual({
+      status: 101,
+      userID: alice,
+    });
     expect(await open({Origin: srv.url, Cookie: `MMAUTHTOKEN=${token}`})).toEqual({status: 101, userID: alice});
     expect(await open({Authorization: `Bearer ${token}`})).toEqual({status: 101, userID: alice});
   });

@@ -9,7 +9,10 @@ jest.setTimeout(60_000);
 let srv: TestServer;
 
 beforeAll(async () => {
-  srv = await startTestServer({env: {MM_CALLS_TRUSTED_PROXY_IP_HEADER: 'X-Forwarded-For'}, loginGuard: {address: {freeFailures: 8}}});
+  srv = await startTestServer({
+    env: {MM_CALLS_TRUSTED_PROXY_IP_HEADER: 'X-Forwarded-For'},
+    loginGuard: {address: {freeFailures: 8}},
+  });
 });
 afterAll(async () => {
   await srv.stop();
@@ -17,7 +20,9 @@ afterAll(async () => {
 
 async function tryLogin(loginID: string, password: string, from: string) {
   const res = await fetch(`${srv.url}/api/v4/users/login`, {
-    method: 'POST', headers: {'Content-Type': 'application/json', 'X-Forwarded-For': from}, body: JSON.stringify({login_id: loginID, password}),
+    method: 'POST',
+    headers: {'Content-Type': 'application/json', 'X-Forwarded-For': from},
+    body: JSON.stringify({login_id: loginID, password}),
   });
   return {status: res.status, retryAfter: res.headers.get('retry-after'), body: await res.json()};
 }
@@ -28,7 +33,11 @@ test('after five wrong passwords an account is locked, even for the right passwo
   const locked = await tryLogin('alice', 'alice', '203.0.113.50');
   expect(locked.status).toBe(429);
   expect(locked.retryAfter).toBe('1');
-  expect(locked.body).toEqual({id: 'api.user.check_user_login_attempts.too_many.app_error', message: 'Too many failed login attempts. Try again in 1 second.', status_code: 429});
+  expect(locked.body).toEqual({
+    id: 'api.user.check_user_login_attempts.too_many.app_error',
+    message: 'Too many failed login attempts. Try again in 1 second.',
+    status_code: 429,
+  });
   await sleep(1100);
   expect((await tryLogin('alice', 'alice', '203.0.113.50')).status).toBe(200);
   // The success cleared the account: a typo is just a 401 again.
@@ -51,7 +60,9 @@ test('an address trying many names is locked for every name; other addresses are
 });
 
 test('a parallel flood of 150 guesses hashes only a handful of them; the account stays locked after it', async () => {
-  const results = await Promise.all(Array.from({length: 150}, (_, i) => tryLogin('carol', `guess-${i}`, `198.51.${100 + (i % 50)}.${i}`)));
+  const results = await Promise.all(
+    Array.from({length: 150}, (_, i) => tryLogin('carol', `guess-${i}`, `198.51.${100 + (i % 50)}.${i}`)),
+  );
   const count = (s: number) => results.filter((r) => r.status === s).length;
   // 5 free failures, plus those already hashing (2 at once) when the lock came in.
   expect(count(401)).toBeGreaterThanOrEqual(6);

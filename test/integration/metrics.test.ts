@@ -21,7 +21,11 @@ const REFERENCE: [string, string, string[]][] = [
   ['jobs_live_captions_window_dropped', 'counter', []],
   ['jobs_live_captions_transcriber_buf_full', 'counter', []],
   ['jobs_live_captions_pktPayloadCh_buf_full', 'counter', []],
-  ['client_ice_candidate_pairs_total', 'counter', ['state', 'local_type', 'local_protocol', 'remote_type', 'remote_protocol']],
+  [
+    'client_ice_candidate_pairs_total',
+    'counter',
+    ['state', 'local_type', 'local_protocol', 'remote_type', 'remote_protocol'],
+  ],
   ['daily_calls_total', 'gauge', ['date']],
   ['monthly_calls_total', 'gauge', ['month']],
   ['calls_by_channel_type', 'gauge', ['type']],
@@ -68,12 +72,21 @@ test('activity shows up with the reference label names', async () => {
   const w = await seededWorld(srv);
   const alice = await w.connect('alice');
   await alice.join(w.channels.town);
-  alice.send('metric', {metric_name: 'client_ice_candidate_pair', data: JSON.stringify({state: 'succeeded', local: {type: 'host', protocol: 'udp'}, remote: {type: 'srflx', protocol: 'udp'}})});
+  alice.send('metric', {
+    metric_name: 'client_ice_candidate_pair',
+    data: JSON.stringify({
+      state: 'succeeded',
+      local: {type: 'host', protocol: 'udp'},
+      remote: {type: 'srflx', protocol: 'udp'},
+    }),
+  });
   alice.sendRaw({action: 'made_up_action_' + Math.random(), seq: 5});
   await sleep(300);
   const text = await scrape();
   const sample = (name: string, labels: Record<string, string>) => {
-    const l = Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(',');
+    const l = Object.entries(labels)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',');
     const m = new RegExp(`^${NS}_${name}\\{${l.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\} (\\S+)$`, 'm').exec(text);
     return m ? Number(m[1]) : undefined;
   };
@@ -83,9 +96,19 @@ test('activity shows up with the reference label names', async () => {
   // Unknown actions are counted under one label value, so clients cannot grow the label set.
   expect(sample('websocket_events_total', {direction: 'in', type: 'other'})).toBeGreaterThanOrEqual(1);
   expect(text).not.toContain('made_up_action_');
-  expect(sample('client_ice_candidate_pairs_total', {state: 'succeeded', local_type: 'host', local_protocol: 'udp', remote_type: 'srflx', remote_protocol: 'udp'})).toBe(1);
+  expect(
+    sample('client_ice_candidate_pairs_total', {
+      state: 'succeeded',
+      local_type: 'host',
+      local_protocol: 'udp',
+      remote_type: 'srflx',
+      remote_protocol: 'udp',
+    }),
+  ).toBe(1);
   expect(sample('store_ops_total', {type: 'createSession'})).toBeGreaterThanOrEqual(1);
-  expect(text).toMatch(new RegExp(`^${NS}_store_methods_time_bucket\\{le="[^"]+",method="getActiveCallByChannel"\\}`, 'm'));
+  expect(text).toMatch(
+    new RegExp(`^${NS}_store_methods_time_bucket\\{le="[^"]+",method="getActiveCallByChannel"\\}`, 'm'),
+  );
   expect(sample('aggregate_stats', {stat: 'total_calls'})).toBeGreaterThanOrEqual(0);
   await alice.close();
   // The metrics route needs no login; nothing else is exposed that way.

@@ -90,8 +90,12 @@ describe('permissions', () => {
     try {
       const ch = await w.newChannel(['alice', 'bob']);
       expect((await api(srv.url, w.users.alice.token, 'POST', `${P}/${ch}`, {enabled: false})).status).toBe(403);
-      expect((await api(srv.url, w.users.alice.token, 'POST', `${P}/${w.channels.dm}`, {enabled: true})).status).toBe(200);
-      expect((await api(srv.url, w.users.carol.token, 'POST', `${P}/${w.channels.dm}`, {enabled: true})).status).toBe(403);
+      expect((await api(srv.url, w.users.alice.token, 'POST', `${P}/${w.channels.dm}`, {enabled: true})).status).toBe(
+        200,
+      );
+      expect((await api(srv.url, w.users.carol.token, 'POST', `${P}/${w.channels.dm}`, {enabled: true})).status).toBe(
+        403,
+      );
     } finally {
       await srv.app.config.save({DefaultEnabled: false});
     }
@@ -113,7 +117,12 @@ describe('permissions', () => {
     const bob = await connect('bob');
     await alice.join(ch);
     await bob.join(ch);
-    const r = await api(srv.url, w.users.admin.token, 'DELETE', `/api/v4/channels/${ch}/members/${w.users.bob.user.id}`);
+    const r = await api(
+      srv.url,
+      w.users.admin.token,
+      'DELETE',
+      `/api/v4/channels/${ch}/members/${w.users.bob.user.id}`,
+    );
     expect(r.status).toBe(200);
     await bob.waitFor('user_removed', (e) => e.data.channel_id === ch);
     await alice.waitFor('user_left', (e) => e.data.session_id === bob.connID);
@@ -124,7 +133,9 @@ describe('permissions', () => {
 
   test('a deactivated user is taken out of their call at once and cannot log in again', async () => {
     const username = `erin${Date.now()}`;
-    expect((await api(srv.url, w.users.admin.token, 'POST', '/api/v4/users', {username, password: 'erin-pw'})).status).toBe(201);
+    expect(
+      (await api(srv.url, w.users.admin.token, 'POST', '/api/v4/users', {username, password: 'erin-pw'})).status,
+    ).toBe(201);
     const erin = await login(srv.url, username, 'erin-pw');
     const ch = await w.newChannel(['alice', erin.user.id]);
     await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
@@ -171,8 +182,14 @@ describe('permissions', () => {
 
   test('every plugin route but /version needs a login', async () => {
     expect((await fetch(`${srv.url}${P}/version`)).status).toBe(200);
-    for (const [method, path] of [['GET', `${P}/config`], ['GET', `${P}/channels`], ['GET', `${P}/${w.channels.town}`],
-      ['POST', `${P}/calls/${w.channels.town}/end`], ['GET', `${P}/turn-credentials`], ['GET', `${P}/stats`]] as const) {
+    for (const [method, path] of [
+      ['GET', `${P}/config`],
+      ['GET', `${P}/channels`],
+      ['GET', `${P}/${w.channels.town}`],
+      ['POST', `${P}/calls/${w.channels.town}/end`],
+      ['GET', `${P}/turn-credentials`],
+      ['GET', `${P}/stats`],
+    ] as const) {
       const res = await fetch(`${srv.url}${path}`, {method});
       expect(res.status).toBe(401);
       expect((await res.json()).id).toBe('api.context.session_expired.app_error');
@@ -184,9 +201,17 @@ describe('permissions', () => {
   test('cookie-authenticated writes need the X-Requested-With header (CSRF)', async () => {
     const cookie = `MMAUTHTOKEN=${w.users.admin.token}`;
     const ch = w.channels.offTopic;
-    const without = await fetch(`${srv.url}${P}/${ch}`, {method: 'POST', headers: {Cookie: cookie, 'Content-Type': 'application/json'}, body: '{"enabled":true}'});
+    const without = await fetch(`${srv.url}${P}/${ch}`, {
+      method: 'POST',
+      headers: {Cookie: cookie, 'Content-Type': 'application/json'},
+      body: '{"enabled":true}',
+    });
     expect(without.status).toBe(401);
-    const withHeader = await fetch(`${srv.url}${P}/${ch}`, {method: 'POST', headers: {Cookie: cookie, 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest'}, body: '{"enabled":true}'});
+    const withHeader = await fetch(`${srv.url}${P}/${ch}`, {
+      method: 'POST',
+      headers: {Cookie: cookie, 'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest'},
+      body: '{"enabled":true}',
+    });
     expect(withHeader.status).toBe(200);
   });
 });

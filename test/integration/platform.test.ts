@@ -21,7 +21,11 @@ describe('standalone platform', () => {
   });
 
   test('login sets the token header and cookies; a wrong password is refused', async () => {
-    const res = await fetch(`${srv.url}/api/v4/users/login`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({login_id: 'alice', password: 'alice'})});
+    const res = await fetch(`${srv.url}/api/v4/users/login`, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({login_id: 'alice', password: 'alice'}),
+    });
     expect(res.status).toBe(200);
     const token = res.headers.get('token');
     expect(token).toMatch(/^[0-9a-f]{48}$/);
@@ -33,7 +37,11 @@ describe('standalone platform', () => {
     expect(user.password_hash).toBeUndefined();
     const me = await fetch(`${srv.url}/api/v4/users/me`, {headers: {Cookie: `MMAUTHTOKEN=${token}`}});
     expect((await me.json()).id).toBe(user.id);
-    const bad = await fetch(`${srv.url}/api/v4/users/login`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({login_id: 'alice', password: 'nope'})});
+    const bad = await fetch(`${srv.url}/api/v4/users/login`, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({login_id: 'alice', password: 'nope'}),
+    });
     expect(bad.status).toBe(401);
     expect((await bad.json()).id).toBe('api.user.login.invalid_credentials_email_username');
   });
@@ -44,7 +52,8 @@ describe('standalone platform', () => {
     expect(types).toEqual(expect.arrayContaining(['O', 'P', 'D', 'G']));
     const dm = chans.find((c: {type: string}) => c.type === 'D');
     expect(dm.display_name).toBe('bob');
-    const daveChans = (await api(srv.url, w.users.dave.token, 'GET', `/api/v4/users/me/teams/${w.teamID}/channels`)).body;
+    const daveChans = (await api(srv.url, w.users.dave.token, 'GET', `/api/v4/users/me/teams/${w.teamID}/channels`))
+      .body;
     expect(daveChans.map((c: {name: string}) => c.name)).not.toContain('private-room');
   });
 
@@ -91,7 +100,9 @@ describe('standalone platform', () => {
     expect(r.status).toBe(201);
     const ev = await bob.waitFor('posted');
     expect(ev.data.channel_id).toBe(ch);
-    expect(JSON.parse(String(ev.data.post))).toEqual(expect.objectContaining({id: r.body.id, message: 'hello', user_id: w.users.alice.user.id}));
+    expect(JSON.parse(String(ev.data.post))).toEqual(
+      expect.objectContaining({id: r.body.id, message: 'hello', user_id: w.users.alice.user.id}),
+    );
     const denied = await api(srv.url, w.users.dave.token, 'POST', '/api/v4/posts', {channel_id: ch, message: 'sneaky'});
     expect(denied.status).toBe(403);
     const list = await api(srv.url, w.users.bob.token, 'GET', `/api/v4/channels/${ch}/posts`);
@@ -105,12 +116,27 @@ describe('standalone platform', () => {
   test('threads: replies carry root_id, GET /posts/{id}/thread returns root and replies; a reply to a reply is refused', async () => {
     const ch = await w.newChannel(['alice', 'bob'], 'P');
     const root = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/posts', {channel_id: ch, message: 'root'});
-    const other = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/posts', {channel_id: ch, message: 'not in the thread'});
-    const r1 = await api(srv.url, w.users.bob.token, 'POST', '/api/v4/posts', {channel_id: ch, message: 'first reply', root_id: root.body.id});
+    const other = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/posts', {
+      channel_id: ch,
+      message: 'not in the thread',
+    });
+    const r1 = await api(srv.url, w.users.bob.token, 'POST', '/api/v4/posts', {
+      channel_id: ch,
+      message: 'first reply',
+      root_id: root.body.id,
+    });
     expect(r1.status).toBe(201);
     expect(r1.body.root_id).toBe(root.body.id);
-    const r2 = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/posts', {channel_id: ch, message: 'second reply', root_id: root.body.id});
-    const nested = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/posts', {channel_id: ch, message: 'nested', root_id: r1.body.id});
+    const r2 = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/posts', {
+      channel_id: ch,
+      message: 'second reply',
+      root_id: root.body.id,
+    });
+    const nested = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/posts', {
+      channel_id: ch,
+      message: 'nested',
+      root_id: r1.body.id,
+    });
     expect(nested.status).toBe(400);
 
     for (const id of [root.body.id, r2.body.id]) {
@@ -131,14 +157,22 @@ describe('standalone platform', () => {
     const plugin = get.body.PluginSettings.Plugins['com.mattermost.calls'];
     expect(plugin.udpserverport).toBe(8443);
     expect(plugin.icehostoverride).toBe('');
-    const bad = await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {PluginSettings: {Plugins: {'com.mattermost.calls': {maxrecordingduration: 5}}}});
+    const bad = await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {
+      PluginSettings: {Plugins: {'com.mattermost.calls': {maxrecordingduration: 5}}},
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.id).toBe('app.calls.config.invalid');
     expect(bad.body.message).toContain('MaxRecordingDuration');
-    const ok = await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {PluginSettings: {Plugins: {'com.mattermost.calls': {allowscreensharing: false}}}});
+    const ok = await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {
+      PluginSettings: {Plugins: {'com.mattermost.calls': {allowscreensharing: false}}},
+    });
     expect(ok.status).toBe(200);
-    expect((await api(srv.url, w.users.alice.token, 'GET', '/plugins/com.mattermost.calls/config')).body.AllowScreenSharing).toBe(false);
-    await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {PluginSettings: {Plugins: {'com.mattermost.calls': {allowscreensharing: true}}}});
+    expect(
+      (await api(srv.url, w.users.alice.token, 'GET', '/plugins/com.mattermost.calls/config')).body.AllowScreenSharing,
+    ).toBe(false);
+    await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {
+      PluginSettings: {Plugins: {'com.mattermost.calls': {allowscreensharing: true}}},
+    });
     expect((await api(srv.url, w.users.alice.token, 'GET', '/api/v4/config')).status).toBe(403);
   });
 

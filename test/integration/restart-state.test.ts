@@ -25,8 +25,13 @@ describe('a node started on the data directory a crash left behind', () => {
   const clients: WsTestClient[] = [];
   const start = async (dataDir: string, rtc: RecordingRtcServer) => {
     const app = await createApp({
-      dataDir, host: '127.0.0.1', port: 0, rtc: async () => rtc, rateLimit: {perSecond: 1000, burst: 1000},
-      env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_ENABLE_DC_SIGNALING: 'true'}, timings: {reconnectGraceMs: GRACE_MS},
+      dataDir,
+      host: '127.0.0.1',
+      port: 0,
+      rtc: async () => rtc,
+      rateLimit: {perSecond: 1000, burst: 1000},
+      env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_ENABLE_DC_SIGNALING: 'true'},
+      timings: {reconnectGraceMs: GRACE_MS},
     });
     apps.push(app);
     return app;
@@ -78,10 +83,22 @@ describe('a node started on the data directory a crash left behind', () => {
     back.send('reconnect', {channelID: ch, originalConnID: alice.originalConnID, prevConnID: alice.connID});
     const told = await back.waitFor('rtc_reconnect');
     expect(told.event).toBe(CALLS + 'rtc_reconnect');
-    expect(told.data).toEqual({channelID: ch, call_id: callID, session_id: alice.originalConnID, reason: 'the server restarted'});
-    expect(rtc.sessions.get(alice.originalConnID)).toEqual(expect.objectContaining({callID, channelID: ch, userID: w.users.alice.user.id, dcSignaling: true}));
-    const restored = rtc.inbound.filter((m) => m.sessionID === alice.originalConnID).map((m) => ({type: m.type, data: 'data' in m ? m.data : undefined}));
-    expect(restored).toEqual([{type: 'unmute', data: undefined}, {type: 'screen_on', data: {screenStreamID: 'screen-stream-1'}}]);
+    expect(told.data).toEqual({
+      channelID: ch,
+      call_id: callID,
+      session_id: alice.originalConnID,
+      reason: 'the server restarted',
+    });
+    expect(rtc.sessions.get(alice.originalConnID)).toEqual(
+      expect.objectContaining({callID, channelID: ch, userID: w.users.alice.user.id, dcSignaling: true}),
+    );
+    const restored = rtc.inbound
+      .filter((m) => m.sessionID === alice.originalConnID)
+      .map((m) => ({type: m.type, data: 'data' in m ? m.data : undefined}));
+    expect(restored).toEqual([
+      {type: 'unmute', data: undefined},
+      {type: 'screen_on', data: {screenStreamID: 'screen-stream-1'}},
+    ]);
 
     // Bob never comes back: after the grace his session is gone and Alice is told; the call goes on.
     await back.waitFor('user_left', (e) => e.data.session_id === bob.originalConnID, GRACE_MS + 3000);
@@ -109,11 +126,19 @@ describe('a node started on the data directory a crash left behind', () => {
 
     const rtc = new RecordingRtcServer();
     const second = await start(await crashCopy(first), rtc);
-    const [s1, s2] = [new WsTestClient(second.url, w.users.alice.token), new WsTestClient(second.url, w.users.alice.token)];
+    const [s1, s2] = [
+      new WsTestClient(second.url, w.users.alice.token),
+      new WsTestClient(second.url, w.users.alice.token),
+    ];
     clients.push(s1, s2);
     await Promise.all([s1.connect(), s2.connect()]);
-    for (const s of [s1, s2]) s.send('reconnect', {channelID: ch, originalConnID: alice.originalConnID, prevConnID: alice.connID});
-    await waitFor(() => [s1, s2].some((s) => s.events.some((e) => e.event === CALLS + 'rtc_reconnect')), 3000, 'rtc_reconnect');
+    for (const s of [s1, s2])
+      s.send('reconnect', {channelID: ch, originalConnID: alice.originalConnID, prevConnID: alice.connID});
+    await waitFor(
+      () => [s1, s2].some((s) => s.events.some((e) => e.event === CALLS + 'rtc_reconnect')),
+      3000,
+      'rtc_reconnect',
+    );
     await sleep(300);
     expect(rtc.sessions.size).toBe(1);
     expect((await second.calls.callState(ch, w.users.alice.user.id))?.id).toBe(callID);

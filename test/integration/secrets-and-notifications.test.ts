@@ -16,10 +16,19 @@ describe('secret settings', () => {
   beforeAll(async () => {
     srv = await startTestServer({env: {MM_CALLS_TURN_STATIC_AUTH_SECRET: 'env-turn-secret'}});
     w = await seededWorld(srv);
-    const put = await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {PluginSettings: {Plugins: {'com.mattermost.calls': {
-      transcribeapiazurespeechkey: 'azure-secret-key',
-      iceserversconfigs: JSON.stringify([{urls: ['turn:turn.example.com:3478']}, {urls: ['turns:relay.example.com'], username: 'u', credential: 'ice-secret-credential'}]),
-    }}}});
+    const put = await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {
+      PluginSettings: {
+        Plugins: {
+          'com.mattermost.calls': {
+            transcribeapiazurespeechkey: 'azure-secret-key',
+            iceserversconfigs: JSON.stringify([
+              {urls: ['turn:turn.example.com:3478']},
+              {urls: ['turns:relay.example.com'], username: 'u', credential: 'ice-secret-credential'},
+            ]),
+          },
+        },
+      },
+    });
     expect(put.status).toBe(200);
   });
   afterAll(async () => {
@@ -29,8 +38,21 @@ describe('secret settings', () => {
   test('no endpoint returns a secret setting in clear, to an admin or anyone else', async () => {
     const secrets = ['env-turn-secret', 'azure-secret-key'];
     // Every GET route of server/src/api/routes.ts and platform/standalone/routes.ts that reads settings or state.
-    const paths = ['/api/v4/config', '/api/v4/config/client', '/api/v4/license/client', '/api/v4/plugins/webapp', '/api/v4/users/me',
-      `${P}/version`, `${P}/config`, `${P}/env`, `${P}/stats`, `${P}/channels`, `${P}/${w.channels.town}`, `${P}/turn-credentials`, `${P}/metrics`];
+    const paths = [
+      '/api/v4/config',
+      '/api/v4/config/client',
+      '/api/v4/license/client',
+      '/api/v4/plugins/webapp',
+      '/api/v4/users/me',
+      `${P}/version`,
+      `${P}/config`,
+      `${P}/env`,
+      `${P}/stats`,
+      `${P}/channels`,
+      `${P}/${w.channels.town}`,
+      `${P}/turn-credentials`,
+      `${P}/metrics`,
+    ];
     for (const user of ['admin', 'alice'] as const) {
       for (const path of paths) {
         const r = await api(srv.url, w.users[user].token, 'GET', path);
@@ -63,7 +85,11 @@ describe('secret settings', () => {
     expect(cfg.MaxCallParticipants).toBe(12);
     expect(cfg.TranscribeAPIAzureSpeechKey).toBe('azure-secret-key');
     expect(cfg.TURNStaticAuthSecret).toBe('env-turn-secret');
-    expect(cfg.ICEServersConfigs[1]).toEqual({urls: ['turns:relay.example.com'], username: 'u', credential: 'ice-secret-credential'});
+    expect(cfg.ICEServersConfigs[1]).toEqual({
+      urls: ['turns:relay.example.com'],
+      username: 'u',
+      credential: 'ice-secret-credential',
+    });
   });
 });
 
@@ -84,7 +110,12 @@ describe('dismiss-notification', () => {
   });
 
   test('a non-member of a private channel gets 403 whether or not it has a call, and writes nothing', async () => {
-    const withCall = await api(srv.url, w.users.dave.token, 'POST', `${P}/calls/${w.channels.priv}/dismiss-notification`);
+    const withCall = await api(
+      srv.url,
+      w.users.dave.token,
+      'POST',
+      `${P}/calls/${w.channels.priv}/dismiss-notification`,
+    );
     expect(withCall.status).toBe(403);
     expect(withCall.body).toEqual({id: 'api.context.permissions.app_error', message: 'Forbidden', status_code: 403});
     const quiet = await w.newChannel(['alice'], 'P');

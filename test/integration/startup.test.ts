@@ -15,8 +15,17 @@ const ROOT = path.resolve(__dirname, '../..');
 function startServer(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
     cwd: ROOT,
-    env: {...process.env, MM_CALLS_HTTP_HOST: '127.0.0.1', MM_CALLS_HTTP_PORT: '0', MM_CALLS_UDP_SERVER_PORT: '0', MM_CALLS_TCP_SERVER_PORT: '0',
-      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1', MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1', MM_CALLS_LOG_JSON: 'true', ...env},
+    env: {
+      ...process.env,
+      MM_CALLS_HTTP_HOST: '127.0.0.1',
+      MM_CALLS_HTTP_PORT: '0',
+      MM_CALLS_UDP_SERVER_PORT: '0',
+      MM_CALLS_TCP_SERVER_PORT: '0',
+      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1',
+      MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1',
+      MM_CALLS_LOG_JSON: 'true',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -45,7 +54,9 @@ test('an invalid environment override stops the start with a message naming the 
     const s = startServer({MM_CALLS_DATA_DIR: dataDir, MM_CALLS_MAX_RECORDING_DURATION: 'lots'});
     s.url.catch(() => undefined);
     expect(await s.exited).toBe(1);
-    expect(s.output()).toContain('Calls cannot start: invalid MaxRecordingDuration (from MM_CALLS_MAX_RECORDING_DURATION): "lots" is not an integer');
+    expect(s.output()).toContain(
+      'Calls cannot start: invalid MaxRecordingDuration (from MM_CALLS_MAX_RECORDING_DURATION): "lots" is not an integer',
+    );
   } finally {
     fs.rmSync(dataDir, {recursive: true, force: true});
   }
@@ -79,7 +90,11 @@ test('Ctrl-C ends active calls, closes the store and exits 0', async () => {
       const call = await store.calls.getCall(String(start.data.id));
       expect(call!.endAt).toBeGreaterThan(0);
       expect(await store.calls.getSessions(call!.id)).toEqual([]);
-      const post = await store.db.selectFrom('standalone_posts').selectAll().where('id', '=', call!.postId).executeTakeFirst();
+      const post = await store.db
+        .selectFrom('standalone_posts')
+        .selectAll()
+        .where('id', '=', call!.postId)
+        .executeTakeFirst();
       expect(post!.message).toBe('Call ended');
     } finally {
       await store.close();

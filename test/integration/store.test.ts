@@ -24,13 +24,30 @@ describe.each(engines())('store on %s', (engine) => {
   test('migrations run once and again without change; rows round-trip', async () => {
     const s1 = await open();
     const call: Call = {
-      id: 'aaaaaaaaaaaaaaaaaaaaaaaaaa', channelId: 'bbbbbbbbbbbbbbbbbbbbbbbbbb', startAt: 1795000000123, endAt: 0, createAt: 1795000000123,
-      deleteAt: 0, title: 'standup', postId: '', threadId: '', ownerId: 'cccccccccccccccccccccccccc', participants: [],
+      id: 'aaaaaaaaaaaaaaaaaaaaaaaaaa',
+      channelId: 'bbbbbbbbbbbbbbbbbbbbbbbbbb',
+      startAt: 1795000000123,
+      endAt: 0,
+      createAt: 1795000000123,
+      deleteAt: 0,
+      title: 'standup',
+      postId: '',
+      threadId: '',
+      ownerId: 'cccccccccccccccccccccccccc',
+      participants: [],
       stats: {screen_duration: 3, video_duration: 0, has_used_video: false, has_used_screen_share: true},
       props: {hosts: ['cccccccccccccccccccccccccc'], node_id: 'n1', participants: {cccccccccccccccccccccccccc: {}}},
     };
     await s1.calls.createCall(call);
-    await s1.calls.createSession({id: 'dddddddddddddddddddddddddd', callId: call.id, userId: call.ownerId, joinAt: 1795000000200, unmuted: true, raisedHand: 0, video: false});
+    await s1.calls.createSession({
+      id: 'dddddddddddddddddddddddddd',
+      callId: call.id,
+      userId: call.ownerId,
+      joinAt: 1795000000200,
+      unmuted: true,
+      raisedHand: 0,
+      video: false,
+    });
     await s1.calls.upsertChannel({channelId: call.channelId, enabled: false, props: {}});
     await s1.calls.upsertChannel({channelId: call.channelId, enabled: true, props: {x: 1}});
     expect(await s1.kv.setIfAbsent('k', 'v1')).toBe(true);
@@ -39,8 +56,22 @@ describe.each(engines())('store on %s', (engine) => {
 
     const s2 = await open();
     expect(await s2.calls.getActiveCallByChannel(call.channelId)).toEqual(call);
-    expect(await s2.calls.getSessions(call.id)).toEqual([{id: 'dddddddddddddddddddddddddd', callId: call.id, userId: call.ownerId, joinAt: 1795000000200, unmuted: true, raisedHand: 0, video: false}]);
-    expect(await s2.calls.getChannel(call.channelId)).toEqual({channelId: call.channelId, enabled: true, props: {x: 1}});
+    expect(await s2.calls.getSessions(call.id)).toEqual([
+      {
+        id: 'dddddddddddddddddddddddddd',
+        callId: call.id,
+        userId: call.ownerId,
+        joinAt: 1795000000200,
+        unmuted: true,
+        raisedHand: 0,
+        video: false,
+      },
+    ]);
+    expect(await s2.calls.getChannel(call.channelId)).toEqual({
+      channelId: call.channelId,
+      enabled: true,
+      props: {x: 1},
+    });
     expect(await s2.kv.get('k')).toBe('v1');
     await s2.calls.updateCall({...call, endAt: 1795000001000, participants: [call.ownerId]});
     expect(await s2.calls.getActiveCallByChannel(call.channelId)).toBeNull();

@@ -53,10 +53,16 @@ describe.each(engines())('unstorable text on %s', (engine) => {
 
   test('websocket: in a frame, or in the JSON text inside an action', async () => {
     const before = bob.replies.length;
-    bob.sendRaw({action: CALLS + 'reconnect', seq: 4242, data: {channelID: ch, originalConnID: 'x\u0000', prevConnID: 'y'}});
+    bob.sendRaw({
+      action: CALLS + 'reconnect',
+      seq: 4242,
+      data: {channelID: ch, originalConnID: 'x\u0000', prevConnID: 'y'},
+    });
     await waitFor(() => bob.replies.length > before, 10_000, 'a reply');
     // A frame that does not parse is answered with seq_reply 0 (its seq is not trusted).
-    expect(bob.replies.slice(before).map((r) => r.error?.message)).toEqual(['frame contains a NUL character or an unpaired surrogate']);
+    expect(bob.replies.slice(before).map((r) => r.error?.message)).toEqual([
+      'frame contains a NUL character or an unpaired surrogate',
+    ]);
     for (const id of ['s\\u0000', 's\\ud800']) {
       const since = bob.events.length;
       bob.send('screen_on', {data: `{"screenStreamID":"${id}"}`});

@@ -39,9 +39,17 @@ export interface AbuseResult {
   /** process.memoryUsage() of the main process after a full GC, MiB: before the abuse and at the end. */
   heapMB: {before: HeapFigures; after: HeapFigures};
   /** Legitimate login + websocket + join latency, ms. */
-  legitJoin: {baselineP50Ms: number; n: number; failed: number; p50Ms: number; p99Ms: number; maxMs: number; errors: string[];
+  legitJoin: {
+    baselineP50Ms: number;
+    n: number;
+    failed: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    errors: string[];
     /** [seconds into the storm when it started, ms it took] of every join. */
-    samples: [number, number][]};
+    samples: [number, number][];
+  };
   /** GET /version during the storm, ms. */
   health: {p50Ms: number; p99Ms: number; maxMs: number; failed: number};
   abuser: AbuseReport;
@@ -50,7 +58,13 @@ export interface AbuseResult {
 /** Legitimate users taking turns at the probe joins. */
 const LEGIT_USERS = 8;
 const MiB = 1024 * 1024;
-const inMiB = (h: HeapFigures): HeapFigures => ({rss: h.rss / MiB, heapUsed: h.heapUsed / MiB, heapTotal: h.heapTotal / MiB, external: h.external / MiB, arrayBuffers: h.arrayBuffers / MiB});
+const inMiB = (h: HeapFigures): HeapFigures => ({
+  rss: h.rss / MiB,
+  heapUsed: h.heapUsed / MiB,
+  heapTotal: h.heapTotal / MiB,
+  external: h.external / MiB,
+  arrayBuffers: h.arrayBuffers / MiB,
+});
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -63,8 +77,18 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
-async function request(url: string, method: string, p: string, token: string, body?: unknown): Promise<{status: number; json: Record<string, unknown>}> {
-  const res = await fetch(`${url}${p}`, {method, headers: {Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'}, body: body === undefined ? undefined : JSON.stringify(body)});
+async function request(
+  url: string,
+  method: string,
+  p: string,
+  token: string,
+  body?: unknown,
+): Promise<{status: number; json: Record<string, unknown>}> {
+  const res = await fetch(`${url}${p}`, {
+    method,
+    headers: {Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'},
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   try {
     return {status: res.status, json: JSON.parse(text) as Record<string, unknown>};
@@ -75,11 +99,23 @@ async function request(url: string, method: string, p: string, token: string, bo
 
 async function createUser(url: string, adminToken: string, username: string, password: string): Promise<void> {
   const r = await request(url, 'POST', '/api/v4/users', adminToken, {username, password});
-  if (r.status !== 201 && !JSON.stringify(r.json).includes('exists')) throw new Error(`creating ${username}: HTTP ${r.status}`);
+  if (r.status !== 201 && !JSON.stringify(r.json).includes('exists'))
+    throw new Error(`creating ${username}: HTTP ${r.status}`);
 }
 
-async function createChannel(url: string, adminToken: string, teamID: string, name: string, members: string[]): Promise<string> {
-  const ch = await request(url, 'POST', '/api/v4/channels', adminToken, {team_id: teamID, name, display_name: name, type: 'O'});
+async function createChannel(
+  url: string,
+  adminToken: string,
+  teamID: string,
+  name: string,
+  members: string[],
+): Promise<string> {
+  const ch = await request(url, 'POST', '/api/v4/channels', adminToken, {
+    team_id: teamID,
+    name,
+    display_name: name,
+    type: 'O',
+  });
   if (ch.status !== 201) throw new Error(`creating channel ${name}: HTTP ${ch.status}`);
   for (const m of members) {
     const r = await request(url, 'POST', `/api/v4/channels/${String(ch.json.id)}/members`, adminToken, {user_id: m});
@@ -91,7 +127,8 @@ async function createChannel(url: string, adminToken: string, teamID: string, na
 /** One legitimate user's login, websocket and join; resolves with its duration, then leaves. */
 async function legitJoin(url: string, username: string, password: string, channelID: string): Promise<number> {
   const t0 = performance.now();
-  const trace = (what: string) => process.env.LT_ABUSE_TRACE && process.stderr.write(`probe: ${what} ${Math.round(performance.now() - t0)} ms\n`);
+  const trace = (what: string) =>
+    process.env.LT_ABUSE_TRACE && process.stderr.write(`probe: ${what} ${Math.round(performance.now() - t0)} ms\n`);
   const {token} = await login(url, username, password);
   trace('login');
   const ws = new CallsSocket(url, token);
@@ -120,20 +157,28 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
   const settle = o.settleSeconds ?? 80;
   const inspectPort = await freeRtcPort();
   progress.log('starting the server…');
-  const server = await startServerProcess({env: o.serverEnv, logFile: o.serverLog, nodeArgs: [...(o.serverNodeArgs ?? []), `--inspect=127.0.0.1:${inspectPort}`]});
-  const abuser = fork(path.join(__dirname, 'abuser.ts'), [], {execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc']});
+  const server = await startServerProcess({
+    env: o.serverEnv,
+    logFile: o.serverLog,
+    nodeArgs: [...(o.serverNodeArgs ?? []), `--inspect=127.0.0.1:${inspectPort}`],
+  });
+  const abuser = fork(path.join(__dirname, 'abuser.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   let inspector: HeapInspector | undefined;
   const abuserExit = new Promise<void>((r) => abuser.once('exit', () => r()));
   try {
-    const next = <T extends FromAbuser['ev']>(ev: T) => new Promise<Extract<FromAbuser, {ev: T}>>((resolve, reject) => {
-      const onMsg = (m: FromAbuser) => {
-        if (m.ev !== ev) return;
-        abuser.off('message', onMsg);
-        resolve(m as Extract<FromAbuser, {ev: T}>);
-      };
-      abuser.on('message', onMsg);
-      void abuserExit.then(() => reject(new Error('the abuser process exited')));
-    });
+    const next = <T extends FromAbuser['ev']>(ev: T) =>
+      new Promise<Extract<FromAbuser, {ev: T}>>((resolve, reject) => {
+        const onMsg = (m: FromAbuser) => {
+          if (m.ev !== ev) return;
+          abuser.off('message', onMsg);
+          resolve(m as Extract<FromAbuser, {ev: T}>);
+        };
+        abuser.on('message', onMsg);
+        void abuserExit.then(() => reject(new Error('the abuser process exited')));
+      });
     const ready = next('ready');
     const url = server.url;
     inspector = await HeapInspector.connect(inspectPort);
@@ -171,8 +216,17 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
     }
 
     const spec: AbuseSpec = {
-      url, token: storm.token, localAddress: '127.0.0.2', stormChannelID, sessionsChannelID, seconds,
-      idleSockets: 2000, hostileFrames: 10_000, stormSockets: 25, stormJoinsPerSecond: 67, sessions: 150,
+      url,
+      token: storm.token,
+      localAddress: '127.0.0.2',
+      stormChannelID,
+      sessionsChannelID,
+      seconds,
+      idleSockets: 2000,
+      hostileFrames: 10_000,
+      stormSockets: 25,
+      stormJoinsPerSecond: 67,
+      sessions: 150,
     };
     if (process.env.LT_ABUSE_SPEC) Object.assign(spec, JSON.parse(process.env.LT_ABUSE_SPEC));
     await ready;
@@ -197,7 +251,12 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
     // Probes start a moment in, once the abuse is under way, and run until the storm ends.
     await sleep(2000);
     while (Date.now() < end) {
-      progress.update('storm', Math.floor((Date.now() - started) / 1000), seconds, `${joins.length} legitimate joins, ${failed} failed`);
+      progress.update(
+        'storm',
+        Math.floor((Date.now() - started) / 1000),
+        seconds,
+        `${joins.length} legitimate joins, ${failed} failed`,
+      );
       const at = (Date.now() - started) / 1000;
       const [j, h] = await Promise.allSettled([
         legitJoin(url, nextLegit(), password, legitChannelID),
@@ -209,8 +268,7 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
       if (j.status === 'fulfilled') {
         joins.push(j.value);
         samples.push([Math.round(at * 10) / 10, Math.round(j.value)]);
-      }
-      else {
+      } else {
         failed++;
         if (errors.length < 5) errors.push(String((j.reason as Error).message ?? j.reason));
       }
@@ -243,10 +301,21 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
       rssMB: {before: rssBefore / MB, peak: peak / MB, afterAbuse: rssAfterAbuse / MB, after: rssAfter / MB},
       heapMB: {before: inMiB(heapBefore), after: inMiB(heapAfter)},
       legitJoin: {
-        baselineP50Ms: percentile(baseline, 50), n: joins.length, failed, p50Ms: percentile(joins, 50), p99Ms: percentile(joins, 99),
-        maxMs: Math.max(...joins, 0), errors, samples,
+        baselineP50Ms: percentile(baseline, 50),
+        n: joins.length,
+        failed,
+        p50Ms: percentile(joins, 50),
+        p99Ms: percentile(joins, 99),
+        maxMs: Math.max(...joins, 0),
+        errors,
+        samples,
       },
-      health: {p50Ms: percentile(health, 50), p99Ms: percentile(health, 99), maxMs: Math.max(...health, 0), failed: healthFailed},
+      health: {
+        p50Ms: percentile(health, 50),
+        p99Ms: percentile(health, 99),
+        maxMs: Math.max(...health, 0),
+        failed: healthFailed,
+      },
       abuser: abuseReport,
     };
   } finally {
@@ -258,7 +327,12 @@ export async function runAbuse(o: AbuseOptions = {}): Promise<AbuseResult> {
 
 export function formatAbuse(r: AbuseResult): string {
   const f = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
-  const top = (m: Record<string, number>) => Object.entries(m).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ×${v}`).join('; ') || 'none';
+  const top = (m: Record<string, number>) =>
+    Object.entries(m)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ×${v}`)
+      .join('; ') || 'none';
   const s = r.spec;
   return [
     `Abuse: one user from one address — ${s.idleSockets} idle sockets, ${s.hostileFrames} hostile frames, a join/leave storm of`,

@@ -41,8 +41,15 @@ export interface AbuseReport {
 export type ToAbuser = {cmd: 'start'; spec: AbuseSpec} | {cmd: 'stop'};
 export type FromAbuser = {ev: 'ready'} | {ev: 'started'} | {ev: 'report'; report: AbuseReport};
 
-
-const report: AbuseReport = {socketsOpened: 0, closes: {}, errorIds: {}, framesSent: 0, joinsSent: 0, joinsAcked: 0, sessionsJoined: 0};
+const report: AbuseReport = {
+  socketsOpened: 0,
+  closes: {},
+  errorIds: {},
+  framesSent: 0,
+  joinsSent: 0,
+  joinsAcked: 0,
+  sessionsJoined: 0,
+};
 const sockets = new Set<WebSocket>();
 let stopping = false;
 
@@ -55,9 +62,17 @@ interface Sock {
 }
 
 /** Opens a socket; `auth` sends the token in the header, `read` false stops reading once open. */
-function open(spec: AbuseSpec, opts: {auth: boolean; read: boolean}, onEvent?: (s: Sock, event: string, data: Record<string, unknown>) => void): Sock {
+function open(
+  spec: AbuseSpec,
+  opts: {auth: boolean; read: boolean},
+  onEvent?: (s: Sock, event: string, data: Record<string, unknown>) => void,
+): Sock {
   const url = spec.url.replace(/^http/, 'ws') + '/api/v4/websocket';
-  const ws = new WebSocket(url, {localAddress: spec.localAddress, headers: opts.auth ? {Authorization: `Bearer ${spec.token}`} : {}, handshakeTimeout: 30_000});
+  const ws = new WebSocket(url, {
+    localAddress: spec.localAddress,
+    headers: opts.auth ? {Authorization: `Bearer ${spec.token}`} : {},
+    handshakeTimeout: 30_000,
+  });
   sockets.add(ws);
   const s: Sock = {ws, connID: '', hello: Promise.resolve(false)};
   s.hello = new Promise<boolean>((resolve) => {
@@ -104,16 +119,26 @@ const BOMB = deflateSync(Buffer.alloc(8 << 20));
 /** The hostile frames, cycled: each kind the fuzz suite also sends, sized to the frame limit or over it. */
 function hostileFrame(i: number, channelID: string): string | Buffer {
   switch (i % 10) {
-    case 0: return '{not json';
-    case 1: return action('join', {channelID: 'x'.repeat(60_000)});
-    case 2: return JSON.stringify({action: 'no_such_action_' + i, seq: i, data: {}});
-    case 3: return Buffer.from([0xc1, 0xff, 0x00, i & 0xff]);
-    case 4: return Buffer.from(msgpackEncode({action: CALLS + 'sdp', seq: i, data: {data: BOMB}}));
-    case 5: return '['.repeat(30_000) + ']'.repeat(30_000);
-    case 6: return action('react', {data: JSON.stringify({name: 'y'.repeat(15_000)})});
-    case 7: return action('call_state', {channelID});
-    case 8: return action('raise_hand', {data: 'z'.repeat(50_000)}, i);
-    default: return JSON.stringify({action: 'ping', seq: i, data: {pad: 'p'.repeat(i % 40_000)}});
+    case 0:
+      return '{not json';
+    case 1:
+      return action('join', {channelID: 'x'.repeat(60_000)});
+    case 2:
+      return JSON.stringify({action: 'no_such_action_' + i, seq: i, data: {}});
+    case 3:
+      return Buffer.from([0xc1, 0xff, 0x00, i & 0xff]);
+    case 4:
+      return Buffer.from(msgpackEncode({action: CALLS + 'sdp', seq: i, data: {data: BOMB}}));
+    case 5:
+      return '['.repeat(30_000) + ']'.repeat(30_000);
+    case 6:
+      return action('react', {data: JSON.stringify({name: 'y'.repeat(15_000)})});
+    case 7:
+      return action('call_state', {channelID});
+    case 8:
+      return action('raise_hand', {data: 'z'.repeat(50_000)}, i);
+    default:
+      return JSON.stringify({action: 'ping', seq: i, data: {pad: 'p'.repeat(i % 40_000)}});
   }
 }
 
@@ -128,45 +153,58 @@ async function idle(spec: AbuseSpec): Promise<void> {
 /** The frames go over 50 sockets of their own, or over the storm's when the server refused those. */
 async function hostile(spec: AbuseSpec, stormSocks: Sock[]): Promise<void> {
   const own = Array.from({length: 50}, () => open(spec, {auth: true, read: true}));
-  const admitted = (await Promise.all(own.map(async (s) => ((await s.hello) ? s : null)))).filter((s): s is Sock => s !== null);
+  const admitted = (await Promise.all(own.map(async (s) => ((await s.hello) ? s : null)))).filter(
+    (s): s is Sock => s !== null,
+  );
   const socks = admitted.length ? admitted : stormSocks;
   const perSocket = Math.ceil(spec.hostileFrames / Math.max(1, socks.length));
-  await Promise.all(socks.map(async (s, k) => {
-    for (let i = 0; i < perSocket && !stopping; i++) await send(s.ws, hostileFrame(k * perSocket + i, spec.stormChannelID));
-  }));
+  await Promise.all(
+    socks.map(async (s, k) => {
+      for (let i = 0; i < perSocket && !stopping; i++)
+        await send(s.ws, hostileFrame(k * perSocket + i, spec.stormChannelID));
+    }),
+  );
 }
 
 async function stormSockets(spec: AbuseSpec): Promise<Sock[]> {
-  const socks = Array.from({length: spec.stormSockets}, () => open(spec, {auth: true, read: true}, (s, event, data) => {
-    if (event === 'join' && data.connID === s.connID) report.joinsAcked++;
-  }));
+  const socks = Array.from({length: spec.stormSockets}, () =>
+    open(spec, {auth: true, read: true}, (s, event, data) => {
+      if (event === 'join' && data.connID === s.connID) report.joinsAcked++;
+    }),
+  );
   return (await Promise.all(socks.map(async (s) => ((await s.hello) ? s : null)))).filter((s): s is Sock => s !== null);
 }
 
 async function storm(spec: AbuseSpec, socks: Sock[], until: number): Promise<void> {
   const period = (1000 * spec.stormSockets) / spec.stormJoinsPerSecond;
-  await Promise.all(socks.map(async (s, k) => {
-    await sleep((period * k) / spec.stormSockets);
-    while (Date.now() < until && !stopping && s.ws.readyState === WebSocket.OPEN) {
-      report.joinsSent++;
-      void send(s.ws, action('join', {channelID: spec.stormChannelID}));
-      await sleep(period / 2);
-      void send(s.ws, action('leave', {}));
-      await sleep(period / 2);
-    }
-  }));
+  await Promise.all(
+    socks.map(async (s, k) => {
+      await sleep((period * k) / spec.stormSockets);
+      while (Date.now() < until && !stopping && s.ws.readyState === WebSocket.OPEN) {
+        report.joinsSent++;
+        void send(s.ws, action('join', {channelID: spec.stormChannelID}));
+        await sleep(period / 2);
+        void send(s.ws, action('leave', {}));
+        await sleep(period / 2);
+      }
+    }),
+  );
 }
 
 async function sessions(spec: AbuseSpec): Promise<void> {
   const socks: Sock[] = [];
   for (let i = 0; i < spec.sessions && !stopping; i++) {
-    socks.push(open(spec, {auth: true, read: true}, (s, event, data) => {
-      if (event === 'join' && data.connID === s.connID) report.sessionsJoined++;
-    }));
+    socks.push(
+      open(spec, {auth: true, read: true}, (s, event, data) => {
+        if (event === 'join' && data.connID === s.connID) report.sessionsJoined++;
+      }),
+    );
   }
-  await Promise.all(socks.map(async (s) => {
-    if (await s.hello) await send(s.ws, action('join', {channelID: spec.sessionsChannelID}));
-  }));
+  await Promise.all(
+    socks.map(async (s) => {
+      if (await s.hello) await send(s.ws, action('join', {channelID: spec.sessionsChannelID}));
+    }),
+  );
 }
 
 async function run(spec: AbuseSpec): Promise<void> {

@@ -34,13 +34,31 @@ usage: npm run lt -- --abuse [--duration S] [--heap-snapshots DIR] [--workers N]
 async function main(): Promise<void> {
   let values;
   try {
-    ({values} = parseArgs({options: {
-      calls: {type: 'string'}, users: {type: 'string'}, unmuted: {type: 'string', default: '0'}, screen: {type: 'string', default: '0'},
-      duration: {type: 'string'}, url: {type: 'string'}, admin: {type: 'string'}, workers: {type: 'string'}, forwarding: {type: 'string'}, native: {type: 'string'},
-      procs: {type: 'string'}, warmup: {type: 'string'}, 'server-log': {type: 'string'}, 'cpu-limit': {type: 'string'}, profile: {type: 'string'}, json: {type: 'boolean', default: false},
-      quiet: {type: 'boolean', default: false}, help: {type: 'boolean', default: false},
-      abuse: {type: 'boolean', default: false}, 'heap-snapshots': {type: 'string'}, settle: {type: 'string'},
-    }}));
+    ({values} = parseArgs({
+      options: {
+        calls: {type: 'string'},
+        users: {type: 'string'},
+        unmuted: {type: 'string', default: '0'},
+        screen: {type: 'string', default: '0'},
+        duration: {type: 'string'},
+        url: {type: 'string'},
+        admin: {type: 'string'},
+        workers: {type: 'string'},
+        forwarding: {type: 'string'},
+        native: {type: 'string'},
+        procs: {type: 'string'},
+        warmup: {type: 'string'},
+        'server-log': {type: 'string'},
+        'cpu-limit': {type: 'string'},
+        profile: {type: 'string'},
+        json: {type: 'boolean', default: false},
+        quiet: {type: 'boolean', default: false},
+        help: {type: 'boolean', default: false},
+        abuse: {type: 'boolean', default: false},
+        'heap-snapshots': {type: 'string'},
+        settle: {type: 'string'},
+      },
+    }));
   } catch (err) {
     console.error(`${(err as Error).message}\n${USAGE}`);
     process.exit(2);
@@ -56,18 +74,32 @@ async function main(): Promise<void> {
   if (values.native !== undefined) serverEnv.MM_CALLS_RTC_NATIVE = values.native;
   if (values.abuse) {
     const result = await runAbuse({
-      seconds: values.duration ? int(values.duration) : undefined, settleSeconds: values.settle ? int(values.settle) : undefined,
-      serverEnv, serverLog: values['server-log'], heapSnapshotDir: values['heap-snapshots'], progress: new Progress(!values.quiet),
+      seconds: values.duration ? int(values.duration) : undefined,
+      settleSeconds: values.settle ? int(values.settle) : undefined,
+      serverEnv,
+      serverLog: values['server-log'],
+      heapSnapshotDir: values['heap-snapshots'],
+      progress: new Progress(!values.quiet),
     });
     console.log(values.json ? JSON.stringify(result, null, 2) : formatAbuse(result));
     return;
   }
   const [adminUser, ...adminPass] = (values.admin ?? 'admin:admin').split(':');
   const opts: LoadTestOptions = {
-    calls: int(values.calls), users: int(values.users), unmuted: int(values.unmuted), screen: int(values.screen), duration: int(values.duration),
-    url: values.url?.replace(/\/$/, ''), admin: {username: adminUser, password: adminPass.join(':')},
-    procs: values.procs ? int(values.procs) : undefined, warmup: values.warmup ? Number(values.warmup) : undefined,
-    serverEnv, serverLog: values['server-log'], serverCpuLimit: values['cpu-limit'] !== undefined ? Number(values['cpu-limit']) : undefined, profileFile: values.profile, progress: new Progress(!values.quiet),
+    calls: int(values.calls),
+    users: int(values.users),
+    unmuted: int(values.unmuted),
+    screen: int(values.screen),
+    duration: int(values.duration),
+    url: values.url?.replace(/\/$/, ''),
+    admin: {username: adminUser, password: adminPass.join(':')},
+    procs: values.procs ? int(values.procs) : undefined,
+    warmup: values.warmup ? Number(values.warmup) : undefined,
+    serverEnv,
+    serverLog: values['server-log'],
+    serverCpuLimit: values['cpu-limit'] !== undefined ? Number(values['cpu-limit']) : undefined,
+    profileFile: values.profile,
+    progress: new Progress(!values.quiet),
   };
   const invalid = validateOptions(opts);
   if (invalid) {
@@ -79,7 +111,10 @@ async function main(): Promise<void> {
   else console.log(formatTable(result));
 }
 
-main().then(() => process.exit(0), (err: unknown) => {
-  console.error(`load test failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`load test failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

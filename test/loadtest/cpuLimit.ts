@@ -22,7 +22,8 @@ function controllerRoot(): {dir: string; v2: boolean} | undefined {
   if (fs.existsSync(path.join(v1, 'cpu.cfs_quota_us'))) return {dir: v1, v2: false};
   const v2 = '/sys/fs/cgroup';
   try {
-    if (fs.readFileSync(path.join(v2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu')) return {dir: v2, v2: true};
+    if (fs.readFileSync(path.join(v2, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('cpu'))
+      return {dir: v2, v2: true};
   } catch {
     // no cgroup v2 at /sys/fs/cgroup
   }

@@ -13,7 +13,12 @@ class InspectorSession {
   protected constructor(ws: WebSocket) {
     this.#ws = ws;
     ws.on('message', (raw) => {
-      const msg = JSON.parse(String(raw)) as {id?: number; result?: unknown; method?: string; params?: Record<string, unknown>};
+      const msg = JSON.parse(String(raw)) as {
+        id?: number;
+        result?: unknown;
+        method?: string;
+        params?: Record<string, unknown>;
+      };
       if (msg.id !== undefined) {
         this.#pending.get(msg.id)?.(msg.result);
         this.#pending.delete(msg.id);
@@ -22,7 +27,9 @@ class InspectorSession {
   }
 
   protected static async open(port: number): Promise<WebSocket> {
-    const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json() as {webSocketDebuggerUrl: string}[];
+    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as {
+      webSocketDebuggerUrl: string;
+    }[];
     const ws = new WebSocket(targets[0].webSocketDebuggerUrl, {maxPayload: 1 << 30});
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
@@ -60,7 +67,7 @@ export class WindowProfiler extends InspectorSession {
   }
 
   async stop(file: string): Promise<void> {
-    const result = await this.send('Profiler.stop') as {profile: unknown};
+    const result = (await this.send('Profiler.stop')) as {profile: unknown};
     fs.writeFileSync(file, JSON.stringify(result.profile));
     this.close();
   }
@@ -87,7 +94,10 @@ export class HeapInspector extends InspectorSession {
   }
 
   async memoryUsage(): Promise<HeapFigures> {
-    const r = await this.send('Runtime.evaluate', {expression: 'JSON.stringify(process.memoryUsage())', returnByValue: true}) as {result: {value: string}};
+    const r = (await this.send('Runtime.evaluate', {
+      expression: 'JSON.stringify(process.memoryUsage())',
+      returnByValue: true,
+    })) as {result: {value: string}};
     return JSON.parse(r.result.value) as HeapFigures;
   }
 

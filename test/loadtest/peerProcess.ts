@@ -53,7 +53,17 @@ class LoadUser {
   constructor(spec: UserSpec) {
     this.spec = spec;
     this.ws = new CallsSocket(baseURL, spec.token);
-    this.stats = {index: spec.index, call: spec.call, full: spec.full, joined: false, sentAudio: 0, sentVideo: 0, recvAudio: 0, recvVideo: 0, streams: 0};
+    this.stats = {
+      index: spec.index,
+      call: spec.call,
+      full: spec.full,
+      joined: false,
+      sentAudio: 0,
+      sentVideo: 0,
+      recvAudio: 0,
+      recvVideo: 0,
+      streams: 0,
+    };
   }
 
   report(): UserStats {
@@ -86,7 +96,9 @@ class LoadUser {
 
   #describe(err: unknown): string {
     const pc = this.peer?.pc;
-    const state = pc ? ` (connection ${pc.connectionState}, ice ${pc.iceConnectionState}, signaling ${pc.signalingState}, dc ${this.peer?.dc.readyState})` : '';
+    const state = pc
+      ? ` (connection ${pc.connectionState}, ice ${pc.iceConnectionState}, signaling ${pc.signalingState}, dc ${this.peer?.dc.readyState})`
+      : '';
     return `${err instanceof Error ? err.message : String(err)}${state}`;
   }
 
@@ -98,7 +110,9 @@ class LoadUser {
     const peer = new TestClient({sessionID: this.ws.connID, signaling: this.ws.signaling(), record: false, onRawRtp});
     this.peer = peer;
     if (this.spec.full) {
-      peer.on('rtp', (rec: {kind: string}, rtp: {header: {ssrc: number}}) => this.#received(rtp.header.ssrc, rec.kind === 'audio'));
+      peer.on('rtp', (rec: {kind: string}, rtp: {header: {ssrc: number}}) =>
+        this.#received(rtp.header.ssrc, rec.kind === 'audio'),
+      );
     }
     await peer.start();
     await peer.waitConnected(30_000);
@@ -127,8 +141,10 @@ class LoadUser {
         a.nextDue += AUDIO_INTERVAL_MS;
         const i = this.#counter++;
         const extensions = [];
-        if (a.midExt !== undefined && a.transceiver.mid) extensions.push({id: a.midExt, payload: Buffer.from(a.transceiver.mid)});
-        if (a.levelExt !== undefined) extensions.push({id: a.levelExt, payload: Buffer.from([0x80 | speechLevels[i % speechLevels.length]])});
+        if (a.midExt !== undefined && a.transceiver.mid)
+          extensions.push({id: a.midExt, payload: Buffer.from(a.transceiver.mid)});
+        if (a.levelExt !== undefined)
+          extensions.push({id: a.levelExt, payload: Buffer.from([0x80 | speechLevels[i % speechLevels.length]])});
         this.#send(a, audioPayloads[i % audioPayloads.length], false, extensions, 960);
         if (counted) this.stats.sentAudio++;
       }
@@ -139,7 +155,10 @@ class LoadUser {
       while (v.nextDue <= now) {
         v.nextDue += 1000 / VIDEO_FPS;
         for (let k = 0; k < VIDEO_PACKETS_PER_FRAME; k++) {
-          const extensions = v.midExt !== undefined && v.transceiver.mid ? [{id: v.midExt, payload: Buffer.from(v.transceiver.mid)}] : [];
+          const extensions =
+            v.midExt !== undefined && v.transceiver.mid
+              ? [{id: v.midExt, payload: Buffer.from(v.transceiver.mid)}]
+              : [];
           this.#send(v, videoPayload, k === VIDEO_PACKETS_PER_FRAME - 1, extensions, 0);
           if (counted) this.stats.sentVideo++;
         }
@@ -148,9 +167,22 @@ class LoadUser {
     }
   }
 
-  #send(s: Stream, payload: Buffer, marker: boolean, extensions: {id: number; payload: Buffer}[], tsStep: number): void {
-    const header = new RtpHeader({payloadType: s.pt, sequenceNumber: s.seq, timestamp: s.ts, ssrc: s.ssrc, marker,
-      extension: extensions.length > 0, extensions});
+  #send(
+    s: Stream,
+    payload: Buffer,
+    marker: boolean,
+    extensions: {id: number; payload: Buffer}[],
+    tsStep: number,
+  ): void {
+    const header = new RtpHeader({
+      payloadType: s.pt,
+      sequenceNumber: s.seq,
+      timestamp: s.ts,
+      ssrc: s.ssrc,
+      marker,
+      extension: extensions.length > 0,
+      extensions,
+    });
     s.seq = (s.seq + 1) & 0xffff;
     s.ts = (s.ts + tsStep) >>> 0;
     void s.transceiver.dtlsTransport.sendRtp(payload, header).catch(() => {});
@@ -168,9 +200,14 @@ class LoadUser {
 function stream(t: RTCRtpTransceiver): Stream {
   const ext = (uri: string) => t.headerExtensions.find((e) => e.uri === uri)?.id;
   return {
-    transceiver: t, ssrc: t.sender.ssrc, pt: t.codecs[0]?.payloadType ?? (t.kind === 'audio' ? OPUS_PT : 96),
-    midExt: ext(MID_URI), levelExt: t.kind === 'audio' ? ext(AUDIO_LEVEL_URI) : undefined,
-    seq: Math.floor(Math.random() * 0x8000), ts: Math.floor(Math.random() * 0x7fffffff), nextDue: performance.now(),
+    transceiver: t,
+    ssrc: t.sender.ssrc,
+    pt: t.codecs[0]?.payloadType ?? (t.kind === 'audio' ? OPUS_PT : 96),
+    midExt: ext(MID_URI),
+    levelExt: t.kind === 'audio' ? ext(AUDIO_LEVEL_URI) : undefined,
+    seq: Math.floor(Math.random() * 0x8000),
+    ts: Math.floor(Math.random() * 0x7fffffff),
+    nextDue: performance.now(),
   };
 }
 

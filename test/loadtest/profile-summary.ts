@@ -36,21 +36,27 @@ profile.samples.forEach((id, i) => {
   const l = label(node);
   const under = process.env.PROFILE_UNDER;
   let counted = !under;
-  if (under) for (let cur: number | undefined = id; cur !== undefined && !counted; cur = parent.get(cur)) counted = label(byId.get(cur)!).includes(under);
+  if (under)
+    for (let cur: number | undefined = id; cur !== undefined && !counted; cur = parent.get(cur))
+      counted = label(byId.get(cur)!).includes(under);
   if (counted) self.set(l, (self.get(l) ?? 0) + dt);
   const seen = new Set<string>();
   for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
     const name = label(byId.get(cur)!);
-    for (const f of frames) if (name.includes(f) && !seen.has(f)) {
-      seen.add(f);
-      inclusive.set(f, (inclusive.get(f) ?? 0) + dt);
-    }
+    for (const f of frames)
+      if (name.includes(f) && !seen.has(f)) {
+        seen.add(f);
+        inclusive.set(f, (inclusive.get(f) ?? 0) + dt);
+      }
   }
 });
 const idle = self.get('(idle)') ?? 0;
 const busy = total - idle;
 console.log(`total ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (percentages of busy)`);
-for (const [l, t] of [...self].filter(([l]) => l !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [l, t] of [...self]
+  .filter(([l]) => l !== '(idle)')
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top)) {
   console.log(`${((t / busy) * 100).toFixed(1).padStart(5)} %  ${l}`);
 }
 if (frames.length) {

@@ -2,25 +2,49 @@
 import type {LoadTestResult} from './run';
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)} %`;
-const num = (x: number, digits = 0) => x.toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits});
+const num = (x: number, digits = 0) =>
+  x.toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits});
 
 export function formatTable(r: LoadTestResult): string {
   const s = r.scenario;
   const d = r.delivery;
   const rows: [string, string][] = [
-    ['scenario', `${s.calls} calls × ${s.users} users × ${s.unmuted} unmuted${s.screen ? `, ${s.screen} screen share per call` : ''}, ${s.duration} s window`],
-    ['joined', `${r.join.joined}/${r.join.attempted}${r.join.retried ? `, ${r.join.retried} on a second attempt` : ''}${r.join.failed ? ` (${r.join.failed} failed)` : ''}${r.join.errors.length ? `; first error: ${r.join.errors[0]}` : ''}`],
+    [
+      'scenario',
+      `${s.calls} calls × ${s.users} users × ${s.unmuted} unmuted${s.screen ? `, ${s.screen} screen share per call` : ''}, ${s.duration} s window`,
+    ],
+    [
+      'joined',
+      `${r.join.joined}/${r.join.attempted}${r.join.retried ? `, ${r.join.retried} on a second attempt` : ''}${r.join.failed ? ` (${r.join.failed} failed)` : ''}${r.join.errors.length ? `; first error: ${r.join.errors[0]}` : ''}`,
+    ],
     ['join time', `p50 ${num(r.join.p50Ms)} ms, p99 ${num(r.join.p99Ms)} ms, max ${num(r.join.maxMs)} ms`],
     ['delivery ratio', `${d.ratio.toFixed(4)} (${num(d.received)} of ${num(d.expected)} packets)`],
     ['loss', pct(d.loss)],
-    ['  audio / screen', `${d.audio.expected ? d.audio.ratio.toFixed(4) : '–'} / ${d.video.expected ? d.video.ratio.toFixed(4) : '–'}`],
-    ['  decrypted sample', `${d.decryptedSample.expected ? d.decryptedSample.ratio.toFixed(4) : '–'} (${num(d.decryptedSample.received)} packets)`],
-    ['server CPU', `${r.server.cpuPercent.toFixed(1)} % (100 % = one core; main process ${r.server.mainSystemPercent.toFixed(1)} % in the kernel)${r.server.workers.length ? `: main ${r.server.mainCpuPercent.toFixed(1)} %, workers ${r.server.workers.map((w) => `${w.cpuPercent.toFixed(1)} %`).join(', ')}` : ''}`],
+    [
+      '  audio / screen',
+      `${d.audio.expected ? d.audio.ratio.toFixed(4) : '–'} / ${d.video.expected ? d.video.ratio.toFixed(4) : '–'}`,
+    ],
+    [
+      '  decrypted sample',
+      `${d.decryptedSample.expected ? d.decryptedSample.ratio.toFixed(4) : '–'} (${num(d.decryptedSample.received)} packets)`,
+    ],
+    [
+      'server CPU',
+      `${r.server.cpuPercent.toFixed(1)} % (100 % = one core; main process ${r.server.mainSystemPercent.toFixed(1)} % in the kernel)${r.server.workers.length ? `: main ${r.server.mainCpuPercent.toFixed(1)} %, workers ${r.server.workers.map((w) => `${w.cpuPercent.toFixed(1)} %`).join(', ')}` : ''}`,
+    ],
     ['server RSS', `${num(r.server.rssMB)} MB`],
     ['event-loop lag', `p99 ${r.server.eventLoopLagP99Ms.toFixed(1)} ms (server main process)`],
     ['packets in / out', `${num(r.server.inPps)} /s, ${num(r.server.outPps)} /s`],
-    ['CPU per packet', r.server.outPps > 0 ? `${r.server.usPerPacket.toFixed(1)} µs per forwarded packet (whole server)` : '– (nothing forwarded)'],
-    ...r.server.workers.map((w, i): [string, string] => [`  worker ${i}`, `${num(w.outPps)} out pps, ${w.usPerPacket.toFixed(1)} µs of its own CPU per packet it forwarded`]),
+    [
+      'CPU per packet',
+      r.server.outPps > 0
+        ? `${r.server.usPerPacket.toFixed(1)} µs per forwarded packet (whole server)`
+        : '– (nothing forwarded)',
+    ],
+    ...r.server.workers.map((w, i): [string, string] => [
+      `  worker ${i}`,
+      `${num(w.outPps)} out pps, ${w.usPerPacket.toFixed(1)} µs of its own CPU per packet it forwarded`,
+    ]),
     ['client CPU', `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine)`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

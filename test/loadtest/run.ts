@@ -53,8 +53,22 @@ export interface DeliveryFigures {
 export interface LoadTestResult {
   scenario: {calls: number; users: number; unmuted: number; screen: number; duration: number};
   /** Join time is from the websocket join to calls-dc open, of the attempt that succeeded; `retried` joins needed a second attempt. */
-  join: {attempted: number; joined: number; failed: number; retried: number; p50Ms: number; p99Ms: number; maxMs: number; errors: string[]};
-  delivery: DeliveryFigures & {loss: number; audio: DeliveryFigures; video: DeliveryFigures; decryptedSample: DeliveryFigures};
+  join: {
+    attempted: number;
+    joined: number;
+    failed: number;
+    retried: number;
+    p50Ms: number;
+    p99Ms: number;
+    maxMs: number;
+    errors: string[];
+  };
+  delivery: DeliveryFigures & {
+    loss: number;
+    audio: DeliveryFigures;
+    video: DeliveryFigures;
+    decryptedSample: DeliveryFigures;
+  };
   server: {
     windowSeconds: number;
     cpuPercent: number;
@@ -80,10 +94,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
 }
 
-
 class PeerProcess {
   readonly child: ChildProcess;
-  readonly #waiters = new Set<{pred: (m: FromPeers) => boolean; resolve: (m: FromPeers) => void; reject: (err: Error) => void}>();
+  readonly #waiters = new Set<{
+    pred: (m: FromPeers) => boolean;
+    resolve: (m: FromPeers) => void;
+    reject: (err: Error) => void;
+  }>();
   stderr = '';
 
   constructor(url: string) {
@@ -153,12 +170,15 @@ class PeerProcess {
 }
 
 export function validateOptions(o: LoadTestOptions): string | undefined {
-  for (const k of ['calls', 'users', 'duration'] as const) if (!Number.isInteger(o[k]) || o[k] < 1) return `--${k} must be a positive integer`;
-  for (const k of ['unmuted', 'screen'] as const) if (!Number.isInteger(o[k]) || o[k] < 0) return `--${k} must be a non-negative integer`;
+  for (const k of ['calls', 'users', 'duration'] as const)
+    if (!Number.isInteger(o[k]) || o[k] < 1) return `--${k} must be a positive integer`;
+  for (const k of ['unmuted', 'screen'] as const)
+    if (!Number.isInteger(o[k]) || o[k] < 0) return `--${k} must be a non-negative integer`;
   if (o.unmuted > o.users) return '--unmuted cannot exceed --users';
   if (o.screen > 1) return '--screen is per call, and a call has at most one screen sharer';
   if (o.procs !== undefined && (!Number.isInteger(o.procs) || o.procs < 1)) return '--procs must be a positive integer';
-  if (o.serverCpuLimit !== undefined && !(o.serverCpuLimit > 0)) return '--cpu-limit must be a positive number of cores';
+  if (o.serverCpuLimit !== undefined && !(o.serverCpuLimit > 0))
+    return '--cpu-limit must be a positive number of cores';
   if (o.serverCpuLimit !== undefined && o.url) return '--cpu-limit applies to the server lt starts, not to --url';
   return undefined;
 }
@@ -176,8 +196,12 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     if (!url) {
       progress.log('starting the server…');
       inspectPort = o.profileFile ? await freeRtcPort() : undefined;
-      server = await startServerProcess({env: o.serverEnv, logFile: o.serverLog, cpuLimit: o.serverCpuLimit,
-        nodeArgs: [...(o.serverNodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])]});
+      server = await startServerProcess({
+        env: o.serverEnv,
+        logFile: o.serverLog,
+        cpuLimit: o.serverCpuLimit,
+        nodeArgs: [...(o.serverNodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])],
+      });
       url = server.url;
       admin = {username: 'admin', password: server.adminPassword};
     }
@@ -185,26 +209,44 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     const world = await setupWorld(url, admin, o.calls, o.users, (done) => progress.update('login', done, total));
     const procs = o.procs ?? Math.max(2, os.availableParallelism());
     for (let i = 0; i < procs; i++) peers.push(new PeerProcess(url));
-    await Promise.all(peers.map((p) => p.next((m): m is Extract<FromPeers, {ev: 'ready'}> => m.ev === 'ready', 60_000, 'ready')));
+    await Promise.all(
+      peers.map((p) => p.next((m): m is Extract<FromPeers, {ev: 'ready'}> => m.ev === 'ready', 60_000, 'ready')),
+    );
 
     const specs: UserSpec[] = [];
-    world.calls.forEach((call, c) => call.users.forEach((u, i) => specs.push({
-      index: c * o.users + i, call: c, token: u.token, channelID: call.channelID,
-      unmuted: i < o.unmuted, screen: i < o.screen,
-      // The decrypting sample: the first muted user of each call (or its last user when everyone speaks);
-      // everyone else counts SRTP datagrams without decrypting, to keep the clients' CPU for the server.
-      full: i === Math.min(o.unmuted, o.users - 1),
-    })));
+    world.calls.forEach((call, c) =>
+      call.users.forEach((u, i) =>
+        specs.push({
+          index: c * o.users + i,
+          call: c,
+          token: u.token,
+          channelID: call.channelID,
+          unmuted: i < o.unmuted,
+          screen: i < o.screen,
+          // The decrypting sample: the first muted user of each call (or its last user when everyone speaks);
+          // everyone else counts SRTP datagrams without decrypting, to keep the clients' CPU for the server.
+          full: i === Math.min(o.unmuted, o.users - 1),
+        }),
+      ),
+    );
     const joinTimes: number[] = [];
     const errors: string[] = [];
     let joinsDone = 0;
     let retried = 0;
     await pool(specs, o.joinConcurrency ?? 8, async (spec) => {
       const peer = peers[spec.index % peers.length];
-      const done = peer.next((m): m is Extract<FromPeers, {ev: 'joined' | 'joinFailed'}> =>
-        (m.ev === 'joined' || m.ev === 'joinFailed') && m.index === spec.index, 90_000, `join of user ${spec.index}`);
+      const done = peer.next(
+        (m): m is Extract<FromPeers, {ev: 'joined' | 'joinFailed'}> =>
+          (m.ev === 'joined' || m.ev === 'joinFailed') && m.index === spec.index,
+        90_000,
+        `join of user ${spec.index}`,
+      );
       peer.send({cmd: 'join', user: spec});
-      const r = await done.catch((err: unknown) => ({ev: 'joinFailed' as const, index: spec.index, error: String(err)}));
+      const r = await done.catch((err: unknown) => ({
+        ev: 'joinFailed' as const,
+        index: spec.index,
+        error: String(err),
+      }));
       if (r.ev === 'joined') {
         joinTimes.push(r.joinMs);
         if (r.retried) {
@@ -213,7 +255,12 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
         }
       } else if (errors.length < 10) errors.push(r.error);
       const failed = joinsDone + 1 - joinTimes.length;
-      progress.update('join', ++joinsDone, total, [failed ? `${failed} failed` : '', retried ? `${retried} retried` : ''].filter(Boolean).join(', '));
+      progress.update(
+        'join',
+        ++joinsDone,
+        total,
+        [failed ? `${failed} failed` : '', retried ? `${retried} retried` : ''].filter(Boolean).join(', '),
+      );
     });
     if (joinTimes.length === 0) throw new Error(`no user could join: ${errors[0] ?? 'unknown error'}`);
 
@@ -240,11 +287,13 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     progress.update('run', o.duration, o.duration);
     // Packets of the window still in flight, and client processes a little behind, finish counting.
     await sleep(1000);
-    const reports = await Promise.all(peers.map((p) => {
-      const r = p.next((m): m is Extract<FromPeers, {ev: 'report'}> => m.ev === 'report', 30_000, 'report');
-      p.send({cmd: 'report'});
-      return r;
-    }));
+    const reports = await Promise.all(
+      peers.map((p) => {
+        const r = p.next((m): m is Extract<FromPeers, {ev: 'report'}> => m.ev === 'report', 30_000, 'report');
+        p.send({cmd: 'report'});
+        return r;
+      }),
+    );
     progress.done();
     return summarize(o, joinTimes, retried, errors, reports, before, after);
   } finally {
@@ -257,12 +306,24 @@ function figures(expected: number, received: number): DeliveryFigures {
   return {expected, received, ratio: expected > 0 ? received / expected : 1};
 }
 
-function summarize(o: LoadTestOptions, joinTimes: number[], retried: number, errors: string[], reports: Extract<FromPeers, {ev: 'report'}>[],
-  before: ServerSnapshot, after: ServerSnapshot): LoadTestResult {
+function summarize(
+  o: LoadTestOptions,
+  joinTimes: number[],
+  retried: number,
+  errors: string[],
+  reports: Extract<FromPeers, {ev: 'report'}>[],
+  before: ServerSnapshot,
+  after: ServerSnapshot,
+): LoadTestResult {
   const users: UserStats[] = reports.flatMap((r) => r.users);
   const byCall = new Map<number, UserStats[]>();
   for (const u of users) byCall.set(u.call, [...(byCall.get(u.call) ?? []), u]);
-  let expA = 0, recA = 0, expV = 0, recV = 0, expFull = 0, recFull = 0;
+  let expA = 0,
+    recA = 0,
+    expV = 0,
+    recV = 0,
+    expFull = 0,
+    recFull = 0;
   for (const members of byCall.values()) {
     const sentA = members.reduce((n, u) => n + u.sentAudio, 0);
     const sentV = members.reduce((n, u) => n + u.sentVideo, 0);
@@ -290,10 +351,22 @@ function summarize(o: LoadTestOptions, joinTimes: number[], retried: number, err
   return {
     scenario: {calls: o.calls, users: o.users, unmuted: o.unmuted, screen: o.screen, duration: o.duration},
     join: {
-      attempted: o.calls * o.users, joined: joinTimes.length, failed: o.calls * o.users - joinTimes.length, retried,
-      p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), maxMs: sorted[sorted.length - 1] ?? 0, errors,
+      attempted: o.calls * o.users,
+      joined: joinTimes.length,
+      failed: o.calls * o.users - joinTimes.length,
+      retried,
+      p50Ms: percentile(sorted, 50),
+      p99Ms: percentile(sorted, 99),
+      maxMs: sorted[sorted.length - 1] ?? 0,
+      errors,
     },
-    delivery: {...all, loss: Math.max(0, 1 - all.ratio), audio: figures(expA, recA), video: figures(expV, recV), decryptedSample: figures(expFull, recFull)},
+    delivery: {
+      ...all,
+      loss: Math.max(0, 1 - all.ratio),
+      audio: figures(expA, recA),
+      video: figures(expV, recV),
+      decryptedSample: figures(expFull, recFull),
+    },
     server: {
       windowSeconds: dt,
       cpuPercent: (cpu / dt) * 100,
@@ -308,7 +381,12 @@ function summarize(o: LoadTestOptions, joinTimes: number[], retried: number, err
         return {cpuPercent: (wcpu / dt) * 100, outPps: wout / dt, usPerPacket: wout > 0 ? (wcpu * 1e6) / wout : 0};
       }),
       mainSystemPercent: ((after.mainSystemSeconds - before.mainSystemSeconds) / dt) * 100,
-      mainCpuPercent: ((cpu - after.workerCpuSeconds.reduce((a, b) => a + b, 0) + before.workerCpuSeconds.reduce((a, b) => a + b, 0)) / dt) * 100,
+      mainCpuPercent:
+        ((cpu -
+          after.workerCpuSeconds.reduce((a, b) => a + b, 0) +
+          before.workerCpuSeconds.reduce((a, b) => a + b, 0)) /
+          dt) *
+        100,
     },
     clients: {processes: reports.length, cpuPercent: clientWall > 0 ? (clientCpu / clientWall) * 100 : 0},
   };

@@ -12,7 +12,9 @@ export function parsePrometheus(text: string): Sample[] {
     if (line === '' || line.startsWith('#')) continue;
     const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)/.exec(line);
     if (!m) continue;
-    const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    const labels = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+    );
     out.push({name: m[1], labels, value: Number(m[3])});
   }
   return out;
@@ -45,10 +47,14 @@ export async function scrape(url: string): Promise<ServerSnapshot> {
   const samples = parsePrometheus(await res.text());
   const sum = (name: string, pred: (l: Record<string, string>) => boolean = () => true) =>
     samples.filter((s) => s.name === `${NS}_${name}` && pred(s.labels)).reduce((n, s) => n + s.value, 0);
-  const workers = samples.filter((s) => s.name === `${NS}_rtc_worker_cpu_seconds_total`)
-    .sort((a, b) => Number(a.labels.worker) - Number(b.labels.worker)).map((s) => s.value);
-  const workerOut = samples.filter((s) => s.name === `${NS}_rtc_worker_rtp_packets_total` && s.labels.direction === 'out')
-    .sort((a, b) => Number(a.labels.worker) - Number(b.labels.worker)).map((s) => s.value);
+  const workers = samples
+    .filter((s) => s.name === `${NS}_rtc_worker_cpu_seconds_total`)
+    .sort((a, b) => Number(a.labels.worker) - Number(b.labels.worker))
+    .map((s) => s.value);
+  const workerOut = samples
+    .filter((s) => s.name === `${NS}_rtc_worker_rtp_packets_total` && s.labels.direction === 'out')
+    .sort((a, b) => Number(a.labels.worker) - Number(b.labels.worker))
+    .map((s) => s.value);
   return {
     at,
     cpuSeconds: sum('process_cpu_seconds_total') + workers.reduce((a, b) => a + b, 0),

@@ -65,9 +65,17 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const rtcPort = await freeRtcPort();
   const adminPassword = randomBytes(9).toString('base64url');
   const limit = opts.cpuLimit !== undefined ? createCpuLimit(opts.cpuLimit) : undefined;
-  const nodeArgv = [process.execPath, ...(opts.nodeArgs ?? []), '--import', 'tsx', path.join(REPO_ROOT, 'server/src/main.ts')];
+  const nodeArgv = [
+    process.execPath,
+    ...(opts.nodeArgs ?? []),
+    '--import',
+    'tsx',
+    path.join(REPO_ROOT, 'server/src/main.ts'),
+  ];
   // In a cgroup, the shell joins it and then becomes the server, so the server and its workers start inside.
-  const [command, ...args] = limit ? ['/bin/sh', '-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', limit.procsFile, ...nodeArgv] : nodeArgv;
+  const [command, ...args] = limit
+    ? ['/bin/sh', '-c', 'echo $$ > "$1" && shift && exec "$@"', 'sh', limit.procsFile, ...nodeArgv]
+    : nodeArgv;
   const child: ChildProcess = spawn(command, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,17 +98,22 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   });
   const log = opts.logFile ? fs.createWriteStream(opts.logFile) : undefined;
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => {
-    exited = true;
-    resolve();
-  }));
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    }),
+  );
   const cleanup = () => {
     fs.rmSync(dataDir, {recursive: true, force: true});
     void limit?.remove();
   };
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time; output:\n${output.slice(-2000)}`)), opts.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(
+      () => reject(new Error(`server did not start in time; output:\n${output.slice(-2000)}`)),
+      opts.startTimeoutMs ?? 60_000,
+    );
     const onData = (chunk: Buffer) => {
       log?.write(chunk);
       if (output.length < 100_000) output += chunk.toString();
@@ -125,7 +138,10 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     throw err;
   });
   return {
-    url, pid: child.pid!, adminPassword, rtcPort,
+    url,
+    pid: child.pid!,
+    adminPassword,
+    rtcPort,
     applyCpuLimit: () => limit?.apply(),
     async stop() {
       if (!exited) {

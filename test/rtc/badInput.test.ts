@@ -51,7 +51,14 @@ describe('bad input', () => {
 
   async function newSession(): Promise<string> {
     const sessionID = newId();
-    await server.initSession({sessionID, userID: newId(), callID, channelID: newId(), av1Support: false, dcSignaling: false});
+    await server.initSession({
+      sessionID,
+      userID: newId(),
+      callID,
+      channelID: newId(),
+      av1Support: false,
+      dcSignaling: false,
+    });
     return sessionID;
   }
 
@@ -61,8 +68,22 @@ describe('bad input', () => {
 
   it.each([
     ['garbage SDP', {type: 'offer', sdp: 'this is not sdp'}, 'app.rtc.invalid_sdp'],
-    ['an offer with no audio and no data channel', {type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n'}, 'app.rtc.invalid_offer'],
-    ['an offer whose audio has no Opus', {type: 'offer', sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\n'}, 'app.rtc.invalid_offer'],
+    [
+      'an offer with no audio and no data channel',
+      {
+        type: 'offer',
+        sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\na=mid:0\r\na=rtpmap:96 VP8/90000\r\n',
+      },
+      'app.rtc.invalid_offer',
+    ],
+    [
+      'an offer whose audio has no Opus',
+      {
+        type: 'offer',
+        sdp: 'v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=rtpmap:0 PCMU/8000\r\n',
+      },
+      'app.rtc.invalid_offer',
+    ],
     ['an oversized SDP', {type: 'offer', sdp: 'v=0\r\n' + 'a=x'.repeat(30_000)}, 'app.rtc.sdp_too_large'],
     ['a description that is not an object', 'nope', 'app.rtc.invalid_sdp'],
   ])('rejects %s as the first offer and closes only that session', async (_name, data, id) => {
@@ -101,8 +122,19 @@ describe('bad input', () => {
     // credentials) but cannot answer it. The session stayed in have-remote-offer (its rollback was the
     // local kind), and the next server renegotiation retried forever without yielding: the media worker
     // stopped answering and every call on it was moved.
-    const sdp = ['v=0', 'o=- 62863792 0 IN IP4 0.0.0.0', 'a=group:BUNDLE 0 1 2', 'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'a=ice-ufrag:ef82',
-      'a=ice-pwd:f352c1f6a143b52fcfa883', 'a=sctp-port:5000', 'a=mid:0', 'a=rtpmap:111 opus/48000/2', 'm=video 9 UDP/TLS/RTP/SAVPF 96', ''].join('\r\n');
+    const sdp = [
+      'v=0',
+      'o=- 62863792 0 IN IP4 0.0.0.0',
+      'a=group:BUNDLE 0 1 2',
+      'm=audio 9 UDP/TLS/RTP/SAVPF 111',
+      'a=ice-ufrag:ef82',
+      'a=ice-pwd:f352c1f6a143b52fcfa883',
+      'a=sctp-port:5000',
+      'a=mid:0',
+      'a=rtpmap:111 opus/48000/2',
+      'm=video 9 UDP/TLS/RTP/SAVPF 96',
+      '',
+    ].join('\r\n');
     server.send({sessionID: c.sessionID, type: 'sdp', data: {type: 'offer', sdp}});
     // The offer has replaced the session's transport parameters: it cannot carry media again, so it ends.
     await waitFor(() => closes.has(c.sessionID), 5000, 'C closed').catch(async (err) => {
@@ -128,7 +160,9 @@ describe('bad input', () => {
     c.sendDc('hello');
     c.sendDc(Uint8Array.from([...encode(3), ...encode(Uint8Array.from([1, 2, 3]))]));
     await waitFor(() => errors.filter((e) => e.sessionID === c.sessionID).length >= 4, 3000, 'dc errors');
-    expect(errors.filter((e) => e.sessionID === c.sessionID).every((e) => e.error.id === 'app.rtc.invalid_dc_message')).toBe(true);
+    expect(
+      errors.filter((e) => e.sessionID === c.sessionID).every((e) => e.error.id === 'app.rtc.invalid_dc_message'),
+    ).toBe(true);
     expect(errorFor(c.sessionID)?.message).toMatch(/unknown dc message type 42/);
     expect(closes.has(c.sessionID)).toBe(false);
     expect(await c.requestLock()).toBe(true);
@@ -141,15 +175,27 @@ describe('bad input', () => {
     expect(() => server.send(null as never)).not.toThrow();
     expect(() => server.send({sessionID: a.sessionID, type: 'screen_on', data: {} as never})).not.toThrow();
     expect(() => server.send({sessionID: a.sessionID, type: 'bogus'} as never)).not.toThrow();
-    await expect(server.initSession({sessionID: a.sessionID, userID: 'u', callID, channelID: 'c', av1Support: false, dcSignaling: false}))
-      .rejects.toMatchObject({id: 'app.rtc.session_exists'});
+    await expect(
+      server.initSession({
+        sessionID: a.sessionID,
+        userID: 'u',
+        callID,
+        channelID: 'c',
+        av1Support: false,
+        dcSignaling: false,
+      }),
+    ).rejects.toMatchObject({id: 'app.rtc.session_exists'});
     await othersUnaffected();
   });
 
   it('drops stray datagrams on the shared port', async () => {
     const before = (await server.getStats()).droppedDatagrams;
     const sock = createSocket('udp4');
-    for (const msg of [Buffer.from('junk'), Buffer.alloc(1500, 7), Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(0)])]) {
+    for (const msg of [
+      Buffer.from('junk'),
+      Buffer.alloc(1500, 7),
+      Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(0)]),
+    ]) {
       await new Promise<void>((resolve) => sock.send(msg, server.udpPort, '127.0.0.1', () => resolve()));
     }
     await sleep(200);
@@ -170,7 +216,12 @@ describe('bad input', () => {
       return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
     };
     // USERNAME, PRIORITY, USE-CANDIDATE (nominate me) and a MESSAGE-INTEGRITY made with a guessed password.
-    const body = Buffer.concat([attr(0x0006, username), attr(0x0024, Buffer.from([0x6e, 0, 1, 0xff])), attr(0x0025, Buffer.alloc(0)), attr(0x0008, Buffer.alloc(20, 7))]);
+    const body = Buffer.concat([
+      attr(0x0006, username),
+      attr(0x0024, Buffer.from([0x6e, 0, 1, 0xff])),
+      attr(0x0025, Buffer.alloc(0)),
+      attr(0x0008, Buffer.alloc(20, 7)),
+    ]);
     const head = Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(9)]);
     head.writeUInt16BE(body.length, 2);
     const check = Buffer.concat([head, body]);
@@ -178,8 +229,15 @@ describe('bad input', () => {
     const alert = Buffer.from([21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 40]);
     const before = (await server.getStats()).droppedDatagrams;
     const sock = createSocket('udp4');
-    const datagrams = [check, alert, Buffer.concat([Buffer.from([22, 0xfe, 0xfd]), Buffer.alloc(200, 1)]), check, alert];
-    for (const msg of datagrams) await new Promise<void>((resolve) => sock.send(msg, server.udpPort, '127.0.0.1', () => resolve()));
+    const datagrams = [
+      check,
+      alert,
+      Buffer.concat([Buffer.from([22, 0xfe, 0xfd]), Buffer.alloc(200, 1)]),
+      check,
+      alert,
+    ];
+    for (const msg of datagrams)
+      await new Promise<void>((resolve) => sock.send(msg, server.udpPort, '127.0.0.1', () => resolve()));
     await sleep(300);
     sock.close();
     // None of them reached A's session: all dropped at the port.

@@ -39,7 +39,12 @@ function inputPacket(i: number): {payload: Buffer; marker: boolean} {
   return {payload, marker: i % 3 === 2};
 }
 
-async function run(mode: ForwardingMode, clients: TestClient[], srtpProfiles?: number[], native: RtcNativeMode = 'required'): Promise<Run> {
+async function run(
+  mode: ForwardingMode,
+  clients: TestClient[],
+  srtpProfiles?: number[],
+  native: RtcNativeMode = 'required',
+): Promise<Run> {
   const server = await startServer({forwarding: mode, native});
   try {
     const callID = newId();
@@ -51,19 +56,41 @@ async function run(mode: ForwardingMode, clients: TestClient[], srtpProfiles?: n
     let plisAtSender = 0;
     screen.transceiver.sender.onPictureLossIndication.subscribe(() => plisAtSender++);
     const packets = new Map<number, Observed>();
-    b.on('rtp', (_rec: unknown, rtp: {payload: Buffer; header: {marker: boolean; payloadType: number; sequenceNumber: number; timestamp: number}}) => {
-      if (rtp.payload.length < 4) return;
-      const index = rtp.payload.readUInt32BE(0);
-      const o = {index, payload: Buffer.from(rtp.payload), marker: rtp.header.marker, pt: rtp.header.payloadType,
-        seq: rtp.header.sequenceNumber, ts: rtp.header.timestamp};
-      if (packets.has(index)) retransmits.push(o);
-      else packets.set(index, o);
-    });
+    b.on(
+      'rtp',
+      (
+        _rec: unknown,
+        rtp: {
+          payload: Buffer;
+          header: {marker: boolean; payloadType: number; sequenceNumber: number; timestamp: number};
+        },
+      ) => {
+        if (rtp.payload.length < 4) return;
+        const index = rtp.payload.readUInt32BE(0);
+        const o = {
+          index,
+          payload: Buffer.from(rtp.payload),
+          marker: rtp.header.marker,
+          pt: rtp.header.payloadType,
+          seq: rtp.header.sequenceNumber,
+          ts: rtp.header.timestamp,
+        };
+        if (packets.has(index)) retransmits.push(o);
+        else packets.set(index, o);
+      },
+    );
     const retransmits: Observed[] = [];
     let i = 0;
     const timer = setInterval(() => {
       const {payload, marker} = inputPacket(i);
-      a.sendRtp(screen.track, screen.transceiver, {payload, seq: 1000 + i, ts: 5000 + i * INPUT_TS_STEP, pt: 96, marker, ssrc: 424242});
+      a.sendRtp(screen.track, screen.transceiver, {
+        payload,
+        seq: 1000 + i,
+        ts: 5000 + i * INPUT_TS_STEP,
+        pt: 96,
+        marker,
+        ssrc: 424242,
+      });
       i++;
     }, 15);
     try {
@@ -72,7 +99,11 @@ async function run(mode: ForwardingMode, clients: TestClient[], srtpProfiles?: n
       // NACK one packet B already has: the SFU must resend exactly it.
       const nackedIndex = [...packets.keys()].sort((x, y) => x - y)[packets.size - 20];
       const nacked = packets.get(nackedIndex)!;
-      const nack = new GenericNack({senderSsrc: rec.transceiver.receiver.rtcpSsrc, mediaSourceSsrc: [...rec.ssrcs][0], lost: [nacked.seq]});
+      const nack = new GenericNack({
+        senderSsrc: rec.transceiver.receiver.rtcpSsrc,
+        mediaSourceSsrc: [...rec.ssrcs][0],
+        lost: [nacked.seq],
+      });
       await rec.transceiver.receiver.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({feedback: nack})]);
       await waitFor(() => retransmits.some((r) => r.index === nackedIndex), 3000, `${mode}: retransmission`);
       // PLI from the receiver reaches the sender (once the subscription's own request has expired).
@@ -82,7 +113,10 @@ async function run(mode: ForwardingMode, clients: TestClient[], srtpProfiles?: n
       await waitFor(() => plisAtSender > plisBefore, 3000, `${mode}: PLI at sender`);
       const srtpProfile = (await server.inspect(b.sessionID))?.srtpProfile;
       return {
-        packets, nackedIndex, plisAtSender: plisAtSender - plisBefore, srtpProfile,
+        packets,
+        nackedIndex,
+        plisAtSender: plisAtSender - plisBefore,
+        srtpProfile,
         retransmitted: retransmits.find((r) => r.index === nackedIndex)?.payload,
       };
     } finally {
@@ -137,78 +171,94 @@ describe('fast forwarding path', () => {
     }
   });
 
-  it.each(['required', 'off'] as const)('takes audio off werift\'s receive path: byte-exact across a sequence wrap, replays and forgeries dropped (native addon %s)', async (native) => {
-    const server = await startServer({forwarding: 'fast', native});
-    try {
-      const callID = newId();
-      const a = await join(server, {callID});
-      const b = await join(server, {callID});
-      clients.push(a, b);
-      const mic = await a.addTrack('audio', 'mic');
-      const t = mic.transceiver;
-      const ext = (uri: string) => t.headerExtensions.find((e) => e.uri === uri)!.id;
-      const conn = t.dtlsTransport.iceTransport.connection;
-      // Every SRTP datagram A sends, as it went on the wire.
-      const wire = new Map<number, Buffer>();
-      const send = conn.send.bind(conn);
-      conn.send = async (data: Buffer) => {
-        if (data.length > 12 && data[1] === 111) wire.set(data.readUInt16BE(2), Buffer.from(data));
-        return send(data);
-      };
-      const ssrc = t.sender.ssrc;
-      const sendAudio = (i: number) => {
-        const payload = Buffer.alloc(90 + (i % 40));
-        payload.writeUInt32BE(i, 0);
-        payload.fill(i & 0xff, 4);
-        const header = new RtpHeader({payloadType: 111, sequenceNumber: (65500 + i) & 0xffff, timestamp: (i * 960) >>> 0, ssrc, marker: i === 0,
-          extension: true, extensions: [{id: ext('urn:ietf:params:rtp-hdrext:sdes:mid'), payload: Buffer.from(t.mid!)},
-            {id: ext('urn:ietf:params:rtp-hdrext:ssrc-audio-level'), payload: Buffer.from([0x80 | 30])}]});
-        void t.dtlsTransport.sendRtp(payload, header);
-      };
-      const received = () => (b.trackOfType('voice', a.sessionID)?.payloads ?? []).map((p) => p.readUInt32BE(0));
-      // The first packets go through werift until the stream is known; then the fast path takes over.
-      let i = 0;
-      for (; i < 10; i++) {
-        sendAudio(i);
-        await sleep(20);
+  it.each(['required', 'off'] as const)(
+    "takes audio off werift's receive path: byte-exact across a sequence wrap, replays and forgeries dropped (native addon %s)",
+    async (native) => {
+      const server = await startServer({forwarding: 'fast', native});
+      try {
+        const callID = newId();
+        const a = await join(server, {callID});
+        const b = await join(server, {callID});
+        clients.push(a, b);
+        const mic = await a.addTrack('audio', 'mic');
+        const t = mic.transceiver;
+        const ext = (uri: string) => t.headerExtensions.find((e) => e.uri === uri)!.id;
+        const conn = t.dtlsTransport.iceTransport.connection;
+        // Every SRTP datagram A sends, as it went on the wire.
+        const wire = new Map<number, Buffer>();
+        const send = conn.send.bind(conn);
+        conn.send = async (data: Buffer) => {
+          if (data.length > 12 && data[1] === 111) wire.set(data.readUInt16BE(2), Buffer.from(data));
+          return send(data);
+        };
+        const ssrc = t.sender.ssrc;
+        const sendAudio = (i: number) => {
+          const payload = Buffer.alloc(90 + (i % 40));
+          payload.writeUInt32BE(i, 0);
+          payload.fill(i & 0xff, 4);
+          const header = new RtpHeader({
+            payloadType: 111,
+            sequenceNumber: (65500 + i) & 0xffff,
+            timestamp: (i * 960) >>> 0,
+            ssrc,
+            marker: i === 0,
+            extension: true,
+            extensions: [
+              {id: ext('urn:ietf:params:rtp-hdrext:sdes:mid'), payload: Buffer.from(t.mid!)},
+              {id: ext('urn:ietf:params:rtp-hdrext:ssrc-audio-level'), payload: Buffer.from([0x80 | 30])},
+            ],
+          });
+          void t.dtlsTransport.sendRtp(payload, header);
+        };
+        const received = () => (b.trackOfType('voice', a.sessionID)?.payloads ?? []).map((p) => p.readUInt32BE(0));
+        // The first packets go through werift until the stream is known; then the fast path takes over.
+        let i = 0;
+        for (; i < 10; i++) {
+          sendAudio(i);
+          await sleep(20);
+        }
+        await waitFor(
+          async () => (await server.inspect(a.sessionID))?.fastIngressStreams === 1,
+          5000,
+          'audio on the fast receive path',
+        );
+        // Through the sequence-number wrap (65500 + 36 = 0): the roll-over counter must follow.
+        for (; i < 80; i++) {
+          sendAudio(i);
+          await sleep(5);
+        }
+        await waitFor(() => received().includes(79), 5000, 'packets after the wrap');
+        const before = received().length;
+        // A replayed datagram and a forged one (header changed, so the tag no longer matches) go nowhere.
+        await send(wire.get((65500 + 50) & 0xffff)!);
+        const forged = Buffer.from(wire.get((65500 + 60) & 0xffff)!);
+        forged.writeUInt16BE((65500 + 200) & 0xffff, 2);
+        await send(forged);
+        const tampered = Buffer.from(wire.get((65500 + 61) & 0xffff)!);
+        tampered[tampered.length - 20] ^= 0x01;
+        tampered.writeUInt16BE((65500 + 201) & 0xffff, 2);
+        await send(tampered);
+        for (; i < 90; i++) {
+          sendAudio(i);
+          await sleep(5);
+        }
+        await waitFor(() => received().includes(89), 5000, 'packets after the replay');
+        const got = received();
+        expect(got.length).toBe(before + 10);
+        // Every packet once, in order, byte-exact (payload i carries i).
+        expect(got).toEqual([...new Set(got)]);
+        expect(got.slice(-80)).toEqual(Array.from({length: 80}, (_, k) => 10 + k));
+        const payloads = b.trackOfType('voice', a.sessionID)!.payloads;
+        for (const p of payloads) {
+          const k = p.readUInt32BE(0);
+          expect(p.length).toBe(90 + (k % 40));
+          expect(p.subarray(4).every((x) => x === (k & 0xff))).toBe(true);
+        }
+      } finally {
+        await server.close();
       }
-      await waitFor(async () => (await server.inspect(a.sessionID))?.fastIngressStreams === 1, 5000, 'audio on the fast receive path');
-      // Through the sequence-number wrap (65500 + 36 = 0): the roll-over counter must follow.
-      for (; i < 80; i++) {
-        sendAudio(i);
-        await sleep(5);
-      }
-      await waitFor(() => received().includes(79), 5000, 'packets after the wrap');
-      const before = received().length;
-      // A replayed datagram and a forged one (header changed, so the tag no longer matches) go nowhere.
-      await send(wire.get((65500 + 50) & 0xffff)!);
-      const forged = Buffer.from(wire.get((65500 + 60) & 0xffff)!);
-      forged.writeUInt16BE((65500 + 200) & 0xffff, 2);
-      await send(forged);
-      const tampered = Buffer.from(wire.get((65500 + 61) & 0xffff)!);
-      tampered[tampered.length - 20] ^= 0x01;
-      tampered.writeUInt16BE((65500 + 201) & 0xffff, 2);
-      await send(tampered);
-      for (; i < 90; i++) {
-        sendAudio(i);
-        await sleep(5);
-      }
-      await waitFor(() => received().includes(89), 5000, 'packets after the replay');
-      const got = received();
-      expect(got.length).toBe(before + 10);
-      // Every packet once, in order, byte-exact (payload i carries i).
-      expect(got).toEqual([...new Set(got)]);
-      expect(got.slice(-80)).toEqual(Array.from({length: 80}, (_, k) => 10 + k));
-      const payloads = b.trackOfType('voice', a.sessionID)!.payloads;
-      for (const p of payloads) {
-        const k = p.readUInt32BE(0);
-        expect(p.length).toBe(90 + (k % 40));
-        expect(p.subarray(4).every((x) => x === (k & 0xff))).toBe(true);
-      }
-    } finally {
-      await server.close();
-    }
-  });
+    },
+  );
 
   it('never encrypts one packet index twice: a publisher repeating a sequence number does not reach receivers again', async () => {
     const server = await startServer({forwarding: 'fast'});
@@ -226,7 +276,14 @@ describe('fast forwarding path', () => {
       const send = (i: number, seq: number) => {
         const payload = Buffer.alloc(300, i & 0xff);
         payload.writeUInt32BE(i, 0);
-        a.sendRtp(screen.track, screen.transceiver, {payload, seq, ts: 5000 + seq * 3000, pt: 96, marker: true, ssrc: 777});
+        a.sendRtp(screen.track, screen.transceiver, {
+          payload,
+          seq,
+          ts: 5000 + seq * 3000,
+          pt: 96,
+          marker: true,
+          ssrc: 777,
+        });
       };
       let i = 0;
       for (; i < 40; i++) {

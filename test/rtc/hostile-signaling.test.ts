@@ -15,7 +15,10 @@ jest.setTimeout(120_000);
 /** The node's media worker processes (its direct children). */
 function workerPids(node: NodeProcess): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(node.child.pid)], {encoding: 'utf8'}).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(node.child.pid)], {encoding: 'utf8'})
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -41,7 +44,10 @@ for (const workers of ['1', '2']) {
     const stopped: number[] = [];
 
     beforeAll(async () => {
-      node = await startNode({name: `hostile-w${workers}`, env: {MM_CALLS_RTC_WORKERS: workers, MM_CALLS_RTC_WORKER_WATCHDOG_MS: '3000'}});
+      node = await startNode({
+        name: `hostile-w${workers}`,
+        env: {MM_CALLS_RTC_WORKERS: workers, MM_CALLS_RTC_WORKER_WATCHDOG_MS: '3000'},
+      });
       world = await seededWorld({url: node.url} as TestServer);
       channelID = await world.newChannel(['alice', 'bob', 'carol', 'dave']);
       alice = user('alice');
@@ -86,7 +92,11 @@ for (const workers of ['1', '2']) {
       carol.ws.send('ice', {data: JSON.stringify({candidate: 'garbage', sdpMid: '0', sdpMLineIndex: 0})});
       await carol.ws.waitFor('error', (e) => e.data.id === 'app.rtc.invalid_ice');
       carol.ws.send('ice', {data: JSON.stringify({candidate: 'candidate:1 1 udp', sdpMid: null})});
-      await waitFor(() => errorsOf(carol).filter((e) => e.data.id === 'app.rtc.invalid_ice').length >= 2, 5000, 'second ice error');
+      await waitFor(
+        () => errorsOf(carol).filter((e) => e.data.id === 'app.rtc.invalid_ice').length >= 2,
+        5000,
+        'second ice error',
+      );
 
       expect(alive(node)).toBe(true);
       expect(workerPids(node)).toEqual(pids);
@@ -114,7 +124,10 @@ for (const workers of ['1', '2']) {
     });
 
     if (workers === '2') {
-      const leftEvents = (u: CallUser) => u.ws.received('user_left').filter((e: WsEvent) => e.data.session_id === alice.sessionID || e.data.session_id === bob.sessionID);
+      const leftEvents = (u: CallUser) =>
+        u.ws
+          .received('user_left')
+          .filter((e: WsEvent) => e.data.session_id === alice.sessionID || e.data.session_id === bob.sessionID);
 
       it('brings the call back on a live worker when its media worker is killed, nobody leaving', async () => {
         await waitFor(async () => (await answeringWorkers(node)).join() === '0,1', 30_000, 'both workers answering');
@@ -128,10 +141,21 @@ for (const workers of ['1', '2']) {
           await new Promise((r) => setTimeout(r, 300));
           if (alice.ws.received('rtc_reconnect').length > restartsBefore) break;
         }
-        await waitFor(() => alice.ws.received('rtc_reconnect').length > restartsBefore && bob.ws.received('rtc_reconnect').length > restartsBefore,
-          10_000, 'both told to renegotiate');
+        await waitFor(
+          () =>
+            alice.ws.received('rtc_reconnect').length > restartsBefore &&
+            bob.ws.received('rtc_reconnect').length > restartsBefore,
+          10_000,
+          'both told to renegotiate',
+        );
         const reconnect = alice.ws.received('rtc_reconnect').at(-1)!;
-        expect(reconnect.data).toEqual(expect.objectContaining({channelID, session_id: alice.sessionID, reason: expect.stringMatching(/media worker/)}));
+        expect(reconnect.data).toEqual(
+          expect.objectContaining({
+            channelID,
+            session_id: alice.sessionID,
+            reason: expect.stringMatching(/media worker/),
+          }),
+        );
         await hearEachOtherSince(alice, bob, killedAt, 20_000);
         expect(leftEvents(alice)).toEqual([]);
         expect(alive(node)).toBe(true);
@@ -152,11 +176,20 @@ for (const workers of ['1', '2']) {
           stopped.push(pid);
           process.kill(pid, 'SIGSTOP');
         }
-        await waitFor(() => alice.ws.received('rtc_reconnect').length > reconnectsBefore && bob.ws.received('rtc_reconnect').length > reconnectsBefore,
-          20_000, 'both told to renegotiate after the watchdog');
+        await waitFor(
+          () =>
+            alice.ws.received('rtc_reconnect').length > reconnectsBefore &&
+            bob.ws.received('rtc_reconnect').length > reconnectsBefore,
+          20_000,
+          'both told to renegotiate after the watchdog',
+        );
         await hearEachOtherSince(alice, bob, stoppedAt, 30_000);
         expect(leftEvents(alice)).toEqual([]);
-        await waitFor(() => workerPids(node).filter((p) => !before.includes(p)).length === 2, 20_000, 'both stopped workers replaced');
+        await waitFor(
+          () => workerPids(node).filter((p) => !before.includes(p)).length === 2,
+          20_000,
+          'both stopped workers replaced',
+        );
         expect(alive(node)).toBe(true);
         expect((await fetch(`${node.url}/plugins/com.mattermost.calls/version`)).status).toBe(200);
       });

@@ -11,7 +11,10 @@ const ROOT = path.resolve(__dirname, '../..');
 
 function runCli(args: string[]): Promise<{code: number | null; stdout: string; stderr: string}> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/loadtest/cli.ts'), ...args], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/loadtest/cli.ts'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -25,7 +28,18 @@ function runCli(args: string[]): Promise<{code: number | null; stdout: string; s
 }
 
 test('lt 1×3×1 for 5 s delivers every packet to every listener', async () => {
-  const {code, stdout, stderr} = await runCli(['--calls', '1', '--users', '3', '--unmuted', '1', '--duration', '5', '--json', '--quiet']);
+  const {code, stdout, stderr} = await runCli([
+    '--calls',
+    '1',
+    '--users',
+    '3',
+    '--unmuted',
+    '1',
+    '--duration',
+    '5',
+    '--json',
+    '--quiet',
+  ]);
   expect({code, stderr: code === 0 ? '' : stderr}).toEqual({code: 0, stderr: ''});
   const r = JSON.parse(stdout) as LoadTestResult;
   expect(r.join).toMatchObject({attempted: 3, joined: 3, failed: 0});

@@ -26,11 +26,16 @@ describe('advertised addresses', () => {
     await Promise.all(stuns.map((s) => s.close()));
   });
 
-  async function candidatesSeenBy(server: EmbeddedRtcServer): Promise<{protocol: string; address: string; port: number; type: string}[]> {
+  async function candidatesSeenBy(
+    server: EmbeddedRtcServer,
+  ): Promise<{protocol: string; address: string; port: number; type: string}[]> {
     // Connected before anything closes: a DTLS handshake cut short leaves werift retransmitting for 30 s.
     const client = await join(server, {callID: newId()});
     clients.push(client);
-    const fromSdp = client.pc.remoteDescription!.sdp.split('\r\n').filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
+    const fromSdp = client.pc
+      .remoteDescription!.sdp.split('\r\n')
+      .filter((l) => l.startsWith('a=candidate:'))
+      .map((l) => l.slice(2));
     return [...fromSdp, ...client.serverCandidates].map(candidateAddress);
   }
 
@@ -41,7 +46,8 @@ describe('advertised addresses', () => {
     const udp = cands.filter((c) => c.protocol === 'udp');
     expect(udp.length).toBeGreaterThan(0);
     for (const c of udp) expect(c).toEqual({protocol: 'udp', address: '203.0.113.7', port: 3478, type: 'host'});
-    for (const c of cands.filter((x) => x.protocol === 'tcp')) expect(c).toEqual({protocol: 'tcp', address: '203.0.113.7', port: server.tcpPort, type: 'host'});
+    for (const c of cands.filter((x) => x.protocol === 'tcp'))
+      expect(c).toEqual({protocol: 'tcp', address: '203.0.113.7', port: server.tcpPort, type: 'host'});
     expect(server.udpPort).not.toBe(3478);
   });
 
@@ -68,7 +74,10 @@ describe('advertised addresses', () => {
   it('does not ask the STUN server when an override is set, and sessions never get a default public STUN server', async () => {
     const stun = await startFakeStun('198.51.100.9', 40000);
     stuns.push(stun);
-    const server = await startServer({iceHostOverride: '203.0.113.8', iceServers: [{urls: [`stun:127.0.0.1:${stun.port}`]}]});
+    const server = await startServer({
+      iceHostOverride: '203.0.113.8',
+      iceServers: [{urls: [`stun:127.0.0.1:${stun.port}`]}],
+    });
     servers.push(server);
     const client = await join(server, {callID: newId()});
     clients.push(client);
@@ -80,14 +89,31 @@ describe('advertised addresses', () => {
 
   it('gives each session its own TURN credentials only with ServerSideTURN', async () => {
     const turn = {urls: ['turn:127.0.0.1:3479?transport=udp']};
-    const cfg = () => ({sessionID: newId(), userID: newId(), callID: newId(), channelID: newId(), av1Support: false, dcSignaling: false});
-    const off = await startServer({iceServers: [turn], turnStaticAuthSecret: 's3cret', serverSideTURN: false, timeouts: {stunDiscoveryMs: 200}});
+    const cfg = () => ({
+      sessionID: newId(),
+      userID: newId(),
+      callID: newId(),
+      channelID: newId(),
+      av1Support: false,
+      dcSignaling: false,
+    });
+    const off = await startServer({
+      iceServers: [turn],
+      turnStaticAuthSecret: 's3cret',
+      serverSideTURN: false,
+      timeouts: {stunDiscoveryMs: 200},
+    });
     servers.push(off);
     const s1 = cfg();
     await off.initSession(s1);
     expect((await off.inspect(s1.sessionID))?.iceServers).toEqual([]);
 
-    const on = await startServer({iceServers: [turn], turnStaticAuthSecret: 's3cret', serverSideTURN: true, timeouts: {stunDiscoveryMs: 200}});
+    const on = await startServer({
+      iceServers: [turn],
+      turnStaticAuthSecret: 's3cret',
+      serverSideTURN: true,
+      timeouts: {stunDiscoveryMs: 200},
+    });
     servers.push(on);
     const s2 = cfg();
     const s3 = cfg();

@@ -33,8 +33,14 @@ async function serverPairLocalPort(server: EmbeddedRtcServer, sessionID: string)
 function udpSocketPorts(): number[] {
   const handles = (process as unknown as {_getActiveHandles(): unknown[]})._getActiveHandles();
   return handles
-    .filter((h): h is UdpSocket => !!h && typeof h === 'object' && (h as {type?: unknown}).type !== undefined &&
-      ['udp4', 'udp6'].includes(String((h as {type?: unknown}).type)) && typeof (h as UdpSocket).address === 'function')
+    .filter(
+      (h): h is UdpSocket =>
+        !!h &&
+        typeof h === 'object' &&
+        (h as {type?: unknown}).type !== undefined &&
+        ['udp4', 'udp6'].includes(String((h as {type?: unknown}).type)) &&
+        typeof (h as UdpSocket).address === 'function',
+    )
     .map((s) => {
       try {
         return s.address().port;
@@ -54,8 +60,11 @@ describe('shared RTC ports', () => {
     const speaker = clients[0];
     const mic = await speaker.addTrack('audio', 'mic');
     stops.push(startAudio(speaker, mic.track, mic.transceiver, speech));
-    await waitFor(() => clients.slice(1).every((c) => (c.trackOfType('voice', speaker.sessionID)?.payloads.length ?? 0) > 5),
-      20_000, 'all 9 listeners receiving');
+    await waitFor(
+      () => clients.slice(1).every((c) => (c.trackOfType('voice', speaker.sessionID)?.payloads.length ?? 0) > 5),
+      20_000,
+      'all 9 listeners receiving',
+    );
 
     for (const c of clients) {
       const pair = selectedPair(c);
@@ -84,7 +93,12 @@ describe('shared RTC ports', () => {
     stops.push(startAudio(other, mic.track, mic.transceiver, speech));
     const mic2 = await tcpClient.addTrack('audio', 'mic2');
     stops.push(startAudio(tcpClient, mic2.track, mic2.transceiver, speech));
-    await waitFor(() => (tcpClient.trackOfType('voice', other.sessionID)?.payloads.length ?? 0) > 10 &&
-      (other.trackOfType('voice', tcpClient.sessionID)?.payloads.length ?? 0) > 10, 15_000, 'voice over ICE-TCP');
+    await waitFor(
+      () =>
+        (tcpClient.trackOfType('voice', other.sessionID)?.payloads.length ?? 0) > 10 &&
+        (other.trackOfType('voice', tcpClient.sessionID)?.payloads.length ?? 0) > 10,
+      15_000,
+      'voice over ICE-TCP',
+    );
   });
 });

@@ -19,7 +19,12 @@ function ntpToUnixMs(ntp: bigint): number {
   return (seconds - 2_208_988_800 + fraction) * 1000;
 }
 
-function startVideo(client: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver, sent: Buffer[]): () => void {
+function startVideo(
+  client: TestClient,
+  track: MediaStreamTrack,
+  transceiver: RTCRtpTransceiver,
+  sent: Buffer[],
+): () => void {
   let i = 0;
   const ssrc = randomBytes(4).readUInt32BE(0);
   const timer = setInterval(() => {
@@ -53,7 +58,11 @@ describe('RTCP through the SFU', () => {
     const lostSeq = rec.seqs[k];
     const original = rec.payloads[k];
     const before = rec.payloads.length;
-    const nack = new GenericNack({senderSsrc: rec.transceiver.receiver.rtcpSsrc, mediaSourceSsrc: ssrc, lost: [lostSeq]});
+    const nack = new GenericNack({
+      senderSsrc: rec.transceiver.receiver.rtcpSsrc,
+      mediaSourceSsrc: ssrc,
+      lost: [lostSeq],
+    });
     await rec.transceiver.receiver.dtlsTransport.sendRtcp([new RtcpTransportLayerFeedback({feedback: nack})]);
     await waitFor(() => rec.seqs.slice(before).includes(lostSeq), 3000, 'retransmission');
     const again = rec.payloads[before + rec.seqs.slice(before).indexOf(lostSeq)];

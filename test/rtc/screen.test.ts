@@ -11,7 +11,13 @@ import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
-function startVideo(client: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver, pt: number, sent?: Buffer[]): () => void {
+function startVideo(
+  client: TestClient,
+  track: MediaStreamTrack,
+  transceiver: RTCRtpTransceiver,
+  pt: number,
+  sent?: Buffer[],
+): () => void {
   let i = 0;
   const ssrc = randomBytes(4).readUInt32BE(0);
   const timer = setInterval(() => {
@@ -54,8 +60,16 @@ describe('screen share and video', () => {
     const screenAudio = await a.addTrack('audio', 'screen-stream-a');
     stops.push(startAudio(a, screenAudio.track, screenAudio.transceiver, speech));
 
-    await waitFor(() => (b.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'B receiving the screen');
-    await waitFor(() => (b.trackOfType('screen-audio', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'B receiving screen audio');
+    await waitFor(
+      () => (b.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10,
+      10_000,
+      'B receiving the screen',
+    );
+    await waitFor(
+      () => (b.trackOfType('screen-audio', a.sessionID)?.payloads.length ?? 0) >= 10,
+      10_000,
+      'B receiving screen audio',
+    );
     const atB = b.trackOfType('screen', a.sessionID)!;
     expect(atB.trackId).toMatch(new RegExp(`^screen_${a.sessionID}_`));
     expect(b.trackOfType('screen-audio', a.sessionID)!.trackId).toMatch(new RegExp(`^screen-audio_${a.sessionID}_`));
@@ -82,7 +96,11 @@ describe('screen share and video', () => {
     const offersBefore = b.serverOffers;
     a.sendAction('screen_off');
     await waitFor(() => b.serverOffers > offersBefore, 5000, 'server offer after screen_off');
-    await waitFor(() => !Object.values(b.mediaMap).some((m) => m.type === 'screen'), 5000, 'screen gone from the MediaMap');
+    await waitFor(
+      () => !Object.values(b.mediaMap).some((m) => m.type === 'screen'),
+      5000,
+      'screen gone from the MediaMap',
+    );
     await waitFor(() => b.trackOfType('screen', a.sessionID) === undefined, 5000, 'screen m-line inactive at B');
   });
 
@@ -101,7 +119,11 @@ describe('screen share and video', () => {
       stops.push(startAudio(a, mic.track, mic.transceiver, speech));
       await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'voice control');
       if (enableVideo) {
-        await waitFor(() => (b.trackOfType('video', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'B receiving camera video');
+        await waitFor(
+          () => (b.trackOfType('video', a.sessionID)?.payloads.length ?? 0) >= 10,
+          10_000,
+          'B receiving camera video',
+        );
         expect(b.trackOfType('video', a.sessionID)!.trackId).toMatch(new RegExp(`^video_${a.sessionID}_`));
       } else {
         await sleep(500);
@@ -138,8 +160,13 @@ describe('screen share and video', () => {
     const sentAv1: Buffer[] = [];
     stops.push(startVideo(a, vp8.track, vp8.transceiver, 96, sentVp8));
     stops.push(startVideo(a, av1.track, av1.transceiver, 45, sentAv1));
-    await waitFor(() => (av1Peer.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10 &&
-      (vp8Peer.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10, 15_000, 'both receivers getting the screen');
+    await waitFor(
+      () =>
+        (av1Peer.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10 &&
+        (vp8Peer.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10,
+      15_000,
+      'both receivers getting the screen',
+    );
     const atAv1 = av1Peer.trackOfType('screen', a.sessionID)!;
     const atVp8 = vp8Peer.trackOfType('screen', a.sessionID)!;
     expect(atAv1.transceiver.codecs[0].mimeType).toBe('video/AV1');
@@ -147,7 +174,11 @@ describe('screen share and video', () => {
     expect(sentAv1.some((p) => p.equals(atAv1.payloads[3]))).toBe(true);
     expect(sentVp8.some((p) => p.equals(atVp8.payloads[3]))).toBe(true);
     // Each receiver has exactly one screen.
-    expect(av1Peer.received.filter((r) => r.kind === 'video' && r.transceiver.currentDirection !== 'inactive')).toHaveLength(1);
-    expect(vp8Peer.received.filter((r) => r.kind === 'video' && r.transceiver.currentDirection !== 'inactive')).toHaveLength(1);
+    expect(
+      av1Peer.received.filter((r) => r.kind === 'video' && r.transceiver.currentDirection !== 'inactive'),
+    ).toHaveLength(1);
+    expect(
+      vp8Peer.received.filter((r) => r.kind === 'video' && r.transceiver.currentDirection !== 'inactive'),
+    ).toHaveLength(1);
   });
 });

@@ -44,7 +44,10 @@ describe('signaling and voice activity', () => {
     loud = false;
     await waitFor(() => voice.some((v) => v.sessionID === a.sessionID && !v.on), 6000, 'voice off');
     await sleep(1000);
-    expect(voice.filter((v) => v.sessionID === a.sessionID)).toEqual([{sessionID: a.sessionID, on: true}, {sessionID: a.sessionID, on: false}]);
+    expect(voice.filter((v) => v.sessionID === a.sessionID)).toEqual([
+      {sessionID: a.sessionID, on: true},
+      {sessionID: a.sessionID, on: false},
+    ]);
   });
 
   it('does not turn voice on for a single loud packet in silence', async () => {
@@ -101,7 +104,11 @@ describe('signaling and voice activity', () => {
     expect((await server.inspect(a.sessionID))?.signalingState).toBe('have-local-offer');
     // The polite client rolls back and answers the server's offer; media then flows.
     await a.answerPending();
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B after glare');
+    await waitFor(
+      () => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5,
+      10_000,
+      'A receiving B after glare',
+    );
     expect(a.received.length).toBeGreaterThan(answersBefore);
     server.off('signal', listener);
   });
@@ -168,7 +175,9 @@ describe('signaling and voice activity', () => {
   it('answers calls-dc ping (binary and text) and accepts metrics', async () => {
     const a = await join(server, {callID: newId()});
     clients.push(a);
-    const pong = new Promise((resolve) => a.on('dc', (m: {type: number}) => m.type === DCMessageType.Pong && resolve(m)));
+    const pong = new Promise((resolve) =>
+      a.on('dc', (m: {type: number}) => m.type === DCMessageType.Pong && resolve(m)),
+    );
     a.sendDc({type: DCMessageType.Ping});
     await pong;
     const textPong = new Promise((resolve) => a.on('dcText', (t: string) => t === 'pong' && resolve(t)));
@@ -183,7 +192,14 @@ describe('signaling and voice activity', () => {
 
   it('closes a session whose client never offers, after the signaling timeout', async () => {
     const sessionID = newId();
-    await server.initSession({sessionID, userID: newId(), callID: newId(), channelID: newId(), av1Support: false, dcSignaling: false});
+    await server.initSession({
+      sessionID,
+      userID: newId(),
+      callID: newId(),
+      channelID: newId(),
+      av1Support: false,
+      dcSignaling: false,
+    });
     await waitFor(() => closes.some((c) => c.sessionID === sessionID), 4000, 'timeout close');
     expect(closes.find((c) => c.sessionID === sessionID)?.reason).toMatch(/signaling timeout/);
     expect(await server.inspect(sessionID)).toBeUndefined();

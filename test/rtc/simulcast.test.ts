@@ -46,8 +46,13 @@ describe('screen simulcast', () => {
     }, 20);
     stop = () => clearInterval(timer);
 
-    await waitFor(() => (fast.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) > 20 &&
-      (slow.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) > 20, 15_000, 'both receiving the screen');
+    await waitFor(
+      () =>
+        (fast.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) > 20 &&
+        (slow.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) > 20,
+      15_000,
+      'both receiving the screen',
+    );
     const atFast = fast.trackOfType('screen', a.sessionID)!;
     const atSlow = slow.trackOfType('screen', a.sessionID)!;
     // New receivers start on the low layer.
@@ -60,7 +65,11 @@ describe('screen simulcast', () => {
       slow.sendRemb(atSlow, 300_000);
     }, 200);
     try {
-      await waitFor(() => recentLayers(atFast).size === 1 && recentLayers(atFast).has('h'), 10_000, 'fast receiver on h');
+      await waitFor(
+        () => recentLayers(atFast).size === 1 && recentLayers(atFast).has('h'),
+        10_000,
+        'fast receiver on h',
+      );
       expect(recentLayers(atSlow)).toEqual(new Set(['l']));
       const offers = fast.serverOffers;
       // One receive stream throughout: the switch needs no renegotiation and keeps sequence numbers going.
@@ -73,7 +82,11 @@ describe('screen simulcast', () => {
       clearInterval(remb);
       const down = setInterval(() => fast.sendRemb(atFast, 200_000), 200);
       try {
-        await waitFor(() => recentLayers(atFast).size === 1 && recentLayers(atFast).has('l'), 10_000, 'fast receiver back on l');
+        await waitFor(
+          () => recentLayers(atFast).size === 1 && recentLayers(atFast).has('l'),
+          10_000,
+          'fast receiver back on l',
+        );
       } finally {
         clearInterval(down);
       }

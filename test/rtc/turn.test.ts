@@ -26,20 +26,24 @@ async function freePort(): Promise<number> {
 }
 
 const stripCandidates = (sdp: string, keep: (line: string) => boolean) =>
-  sdp.split('\r\n').filter((l) => !l.startsWith('a=candidate:') || keep(l)).join('\r\n');
+  sdp
+    .split('\r\n')
+    .filter((l) => !l.startsWith('a=candidate:') || keep(l))
+    .join('\r\n');
 
 /** A client that only learns the server's relay candidates (its own candidates still reach the server,
  * which needs them for its TURN permissions). */
 function relayOnly(inner: SignalingPort): SignalingPort {
   return {
     send: (m) => inner.send(m),
-    onSignal: (sid, fn) => inner.onSignal(sid, (s: RtcSignal) => {
-      if (s.type === 'ice') {
-        if (s.data.candidate && !/ typ relay/.test(s.data.candidate)) return;
-        return fn(s);
-      }
-      return fn({type: 'sdp', data: {...s.data, sdp: stripCandidates(s.data.sdp, (l) => / typ relay/.test(l))}});
-    }),
+    onSignal: (sid, fn) =>
+      inner.onSignal(sid, (s: RtcSignal) => {
+        if (s.type === 'ice') {
+          if (s.data.candidate && !/ typ relay/.test(s.data.candidate)) return;
+          return fn(s);
+        }
+        return fn({type: 'sdp', data: {...s.data, sdp: stripCandidates(s.data.sdp, (l) => / typ relay/.test(l))}});
+      }),
   };
 }
 
@@ -52,18 +56,39 @@ describe('server-side TURN (coturn)', () => {
   const stops: (() => void)[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(TURNSERVER)) throw new Error('coturn is not installed: npm test installs it (apt-get install coturn)');
+    if (!fs.existsSync(TURNSERVER))
+      throw new Error('coturn is not installed: npm test installs it (apt-get install coturn)');
     turnPort = await freePort();
     const minPort = 40000 + (process.pid % 1000) * 20;
-    turn = spawn(TURNSERVER, ['-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`,
-      '--use-auth-secret', `--static-auth-secret=${SECRET}`, '--realm=calls.test', '--no-tls', '--no-dtls', '--no-cli',
-      '--allow-loopback-peers', `--min-port=${minPort}`, `--max-port=${minPort + 19}`, '--log-file=stdout', '--simple-log', '-v'],
-    {stdio: ['ignore', 'pipe', 'pipe']});
+    turn = spawn(
+      TURNSERVER,
+      [
+        '-n',
+        '--listening-ip=127.0.0.1',
+        '--relay-ip=127.0.0.1',
+        `--listening-port=${turnPort}`,
+        '--use-auth-secret',
+        `--static-auth-secret=${SECRET}`,
+        '--realm=calls.test',
+        '--no-tls',
+        '--no-dtls',
+        '--no-cli',
+        '--allow-loopback-peers',
+        `--min-port=${minPort}`,
+        `--max-port=${minPort + 19}`,
+        '--log-file=stdout',
+        '--simple-log',
+        '-v',
+      ],
+      {stdio: ['ignore', 'pipe', 'pipe']},
+    );
     turn.stdout!.on('data', (d) => (turnLog += String(d)));
     turn.stderr!.on('data', (d) => (turnLog += String(d)));
     await waitFor(() => /listener opened on|Total General servers/i.test(turnLog), 10_000, 'coturn listening');
     server = await startServer({
-      iceServers: [{urls: [`turn:127.0.0.1:${turnPort}?transport=udp`]}], turnStaticAuthSecret: SECRET, serverSideTURN: true,
+      iceServers: [{urls: [`turn:127.0.0.1:${turnPort}?transport=udp`]}],
+      turnStaticAuthSecret: SECRET,
+      serverSideTURN: true,
       timeouts: {stunDiscoveryMs: 500},
     });
   });
@@ -80,10 +105,20 @@ describe('server-side TURN (coturn)', () => {
     const callID = newId();
     const join = async (relay: boolean) => {
       const sessionID = newId();
-      await server.initSession({sessionID, userID: newId(), callID, channelID: newId(), av1Support: false, dcSignaling: false});
+      await server.initSession({
+        sessionID,
+        userID: newId(),
+        callID,
+        channelID: newId(),
+        av1Support: false,
+        dcSignaling: false,
+      });
       const sig = directSignaling(server);
-      const c = new TestClient({sessionID, signaling: relay ? relayOnly(sig) : sig,
-        pairFilter: relay ? (pair) => pair.remoteCandidate.type === 'relay' : undefined});
+      const c = new TestClient({
+        sessionID,
+        signaling: relay ? relayOnly(sig) : sig,
+        pairFilter: relay ? (pair) => pair.remoteCandidate.type === 'relay' : undefined,
+      });
       clients.push(c);
       await c.start();
       return c;
@@ -97,9 +132,14 @@ describe('server-side TURN (coturn)', () => {
     // coturn saw an allocation authenticated with B's session id as the TURN username.
     await waitFor(() => new RegExp(`\\d+:${b.sessionID}`).test(turnLog), 10_000, 'coturn allocation for the session');
     // An ICE check from B to the SFU's relay candidate went through coturn to the SFU and back.
-    const conn = b.pc.iceTransports[0].connection as unknown as {checkList: {remoteCandidate: {type: string}; state: number}[]};
-    await waitFor(() => conn.checkList.some((p) => p.remoteCandidate.type === 'relay' && p.state === 3 /* SUCCEEDED */), 10_000,
-      'a succeeded check over the relay');
+    const conn = b.pc.iceTransports[0].connection as unknown as {
+      checkList: {remoteCandidate: {type: string}; state: number}[];
+    };
+    await waitFor(
+      () => conn.checkList.some((p) => p.remoteCandidate.type === 'relay' && p.state === 3 /* SUCCEEDED */),
+      10_000,
+      'a succeeded check over the relay',
+    );
     // And media flows (over whichever pair ICE chose: on loopback the direct path also works).
     const mic = await b.addTrack('audio', 'mic-b');
     stops.push(startAudio(b, mic.track, mic.transceiver, speech));

@@ -46,13 +46,28 @@ describe('voice forwarding', () => {
     // C joins later: one server offer brings both voices, announced as voice in the MediaMap.
     const c = await join(server, {callID});
     clients.push(c);
-    await waitFor(() => !!c.trackOfType('voice', a.sessionID) && !!c.trackOfType('voice', b.sessionID), 10_000, 'C getting both voices');
+    await waitFor(
+      () => !!c.trackOfType('voice', a.sessionID) && !!c.trackOfType('voice', b.sessionID),
+      10_000,
+      'C getting both voices',
+    );
     expect(c.mediaMaps.length).toBeGreaterThan(0);
-    const types = Object.values(c.mediaMap).map((m) => m.type).sort();
+    const types = Object.values(c.mediaMap)
+      .map((m) => m.type)
+      .sort();
     expect(types).toEqual(['voice', 'voice']);
-    expect(Object.values(c.mediaMap).map((m) => m.sender_id).sort()).toEqual([a.sessionID, b.sessionID].sort());
-    await waitFor(() => (c.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
-      (c.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'C receiving media');
+    expect(
+      Object.values(c.mediaMap)
+        .map((m) => m.sender_id)
+        .sort(),
+    ).toEqual([a.sessionID, b.sessionID].sort());
+    await waitFor(
+      () =>
+        (c.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
+        (c.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10,
+      10_000,
+      'C receiving media',
+    );
   });
 
   it('continues a stream whose transceiver is reused for a later sender, so a browser does not drop it as replayed', async () => {

@@ -17,7 +17,11 @@ function sample(text: string, name: string, labels: Record<string, string>): num
     const m = /^mattermost_plugin_calls_(\w+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
     const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
-    if (Object.keys(labels).length === Object.keys(have).length && Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+    if (
+      Object.keys(labels).length === Object.keys(have).length &&
+      Object.entries(labels).every(([k, v]) => have[k] === v)
+    )
+      return Number(m[3]);
   }
   return undefined;
 }
@@ -32,9 +36,19 @@ describe('media through the real websocket', () => {
   beforeAll(async () => {
     srv = await startTestServer({
       env: {MM_CALLS_DEFAULT_ENABLED: 'true'},
-      rtc: (cfg, log, metrics) => createRtcServer({
-        ...rtcOptionsFromConfig(cfg), udpAddresses: ['127.0.0.1'], udpPort: 0, tcpAddresses: [], tcpPort: 0, iceServers: [],
-      }, log, {metrics}),
+      rtc: (cfg, log, metrics) =>
+        createRtcServer(
+          {
+            ...rtcOptionsFromConfig(cfg),
+            udpAddresses: ['127.0.0.1'],
+            udpPort: 0,
+            tcpAddresses: [],
+            tcpPort: 0,
+            iceServers: [],
+          },
+          log,
+          {metrics},
+        ),
     });
     w = await seededWorld(srv);
   });
@@ -46,7 +60,10 @@ describe('media through the real websocket', () => {
     await srv.stop();
   });
 
-  async function joinWithMedia(user: 'alice' | 'bob', channelID: string): Promise<{ws: WsTestClient; peer: TestClient}> {
+  async function joinWithMedia(
+    user: 'alice' | 'bob',
+    channelID: string,
+  ): Promise<{ws: WsTestClient; peer: TestClient}> {
     const ws = await w.connect(user);
     sockets.push(ws);
     await ws.join(channelID);
@@ -76,8 +93,13 @@ describe('media through the real websocket', () => {
     const sentB: Buffer[] = [];
     stops.push(startAudio(a.peer, aMic.track, aMic.transceiver, speech, sentA));
     stops.push(startAudio(b.peer, bMic.track, bMic.transceiver, speech, sentB));
-    await waitFor(() => (b.peer.trackOfType('voice', a.ws.originalConnID)?.payloads.length ?? 0) >= 20 &&
-      (a.peer.trackOfType('voice', b.ws.originalConnID)?.payloads.length ?? 0) >= 20, 15_000, 'voice both ways');
+    await waitFor(
+      () =>
+        (b.peer.trackOfType('voice', a.ws.originalConnID)?.payloads.length ?? 0) >= 20 &&
+        (a.peer.trackOfType('voice', b.ws.originalConnID)?.payloads.length ?? 0) >= 20,
+      15_000,
+      'voice both ways',
+    );
     const atB = b.peer.trackOfType('voice', a.ws.originalConnID)!;
     const i = sentA.findIndex((p) => p.equals(atB.payloads[0]));
     expect(i).toBeGreaterThanOrEqual(0);

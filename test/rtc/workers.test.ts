@@ -18,7 +18,7 @@ describe('media workers', () => {
 
   beforeAll(async () => {
     metrics = new CallsMetrics();
-    pool = await createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc}) as WorkerPoolServer;
+    pool = (await createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc})) as WorkerPoolServer;
   });
 
   afterAll(async () => {
@@ -28,7 +28,9 @@ describe('media workers', () => {
   });
 
   /** A call of two speakers; resolves once each hears the other, byte for byte. */
-  async function talkingCall(opts: {udpBlocked?: boolean} = {}): Promise<{callID: string; a: TestClient; b: TestClient}> {
+  async function talkingCall(
+    opts: {udpBlocked?: boolean} = {},
+  ): Promise<{callID: string; a: TestClient; b: TestClient}> {
     const callID = newId();
     const a = await join(pool, {callID, ...opts});
     const b = await join(pool, {callID, ...opts});
@@ -36,9 +38,17 @@ describe('media workers', () => {
     const sentA: Buffer[] = [];
     const aMic = await a.addTrack('audio', 'mic-a');
     const bMic = await b.addTrack('audio', 'mic-b');
-    stops.push(startAudio(a, aMic.track, aMic.transceiver, speech, sentA), startAudio(b, bMic.track, bMic.transceiver, speech));
-    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
-      (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10, 15_000, 'both hearing each other');
+    stops.push(
+      startAudio(a, aMic.track, aMic.transceiver, speech, sentA),
+      startAudio(b, bMic.track, bMic.transceiver, speech),
+    );
+    await waitFor(
+      () =>
+        (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
+        (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10,
+      15_000,
+      'both hearing each other',
+    );
     const atB = b.trackOfType('voice', a.sessionID)!.payloads;
     const first = sentA.findIndex((p) => p.equals(atB[0]));
     expect(first).toBeGreaterThanOrEqual(0);
@@ -63,16 +73,27 @@ describe('media workers', () => {
     expect(await pool.getStats()).toMatchObject({sessions: 4, calls: 2});
   });
 
-  it('reports the workers in the plugin metrics: rtc_* from every worker, and each worker\'s CPU and packets', async () => {
+  it("reports the workers in the plugin metrics: rtc_* from every worker, and each worker's CPU and packets", async () => {
     const text = await metrics.text();
     const value = (re: RegExp) => Number(re.exec(text)?.[1] ?? NaN);
     expect(value(/^mattermost_plugin_calls_rtc_sessions_total\{groupID="default"\} (\S+)$/m)).toBe(4);
     expect(value(/^mattermost_plugin_calls_rtc_conn_states_total\{type="connected"\} (\S+)$/m)).toBe(4);
-    expect(value(/^mattermost_plugin_calls_rtc_rtp_packets_total\{groupID="default",direction="out"\} (\S+)$/m)).toBeGreaterThan(40);
+    expect(
+      value(/^mattermost_plugin_calls_rtc_rtp_packets_total\{groupID="default",direction="out"\} (\S+)$/m),
+    ).toBeGreaterThan(40);
     for (const w of ['0', '1']) {
-      expect(value(new RegExp(`^mattermost_plugin_calls_rtc_worker_cpu_seconds_total\\{worker="${w}"\\} (\\S+)$`, 'm'))).toBeGreaterThan(0);
+      expect(
+        value(new RegExp(`^mattermost_plugin_calls_rtc_worker_cpu_seconds_total\\{worker="${w}"\\} (\\S+)$`, 'm')),
+      ).toBeGreaterThan(0);
       expect(value(new RegExp(`^mattermost_plugin_calls_rtc_worker_sessions\\{worker="${w}"\\} (\\S+)$`, 'm'))).toBe(2);
-      expect(value(new RegExp(`^mattermost_plugin_calls_rtc_worker_rtp_packets_total\\{worker="${w}",direction="out"\\} (\\S+)$`, 'm'))).toBeGreaterThan(10);
+      expect(
+        value(
+          new RegExp(
+            `^mattermost_plugin_calls_rtc_worker_rtp_packets_total\\{worker="${w}",direction="out"\\} (\\S+)$`,
+            'm',
+          ),
+        ),
+      ).toBeGreaterThan(10);
     }
   });
 
@@ -86,8 +107,13 @@ describe('media workers', () => {
   it('moves the sessions of a worker that dies to a live worker, tells only them to renegotiate, and starts it again', async () => {
     const victim = await talkingCall();
     const worker = pool.workerOf(victim.a.sessionID)!;
-    const survivors = clients.filter((c) => c !== victim.a && c !== victim.b && pool.workerOf(c.sessionID) !== undefined &&
-      pool.workerOf(c.sessionID) !== worker);
+    const survivors = clients.filter(
+      (c) =>
+        c !== victim.a &&
+        c !== victim.b &&
+        pool.workerOf(c.sessionID) !== undefined &&
+        pool.workerOf(c.sessionID) !== worker,
+    );
     const closed: string[] = [];
     const restarted: string[] = [];
     pool.on('close', (id) => closed.push(id));
@@ -95,7 +121,11 @@ describe('media workers', () => {
     const mutedBefore = (await pool.inspect(victim.b.sessionID))?.signalingState;
     expect(mutedBefore).toBe('stable');
     process.kill(pool.workerPids[worker]!, 'SIGKILL');
-    await waitFor(() => restarted.includes(victim.a.sessionID) && restarted.includes(victim.b.sessionID), 10_000, 'sessions of the dead worker re-created');
+    await waitFor(
+      () => restarted.includes(victim.a.sessionID) && restarted.includes(victim.b.sessionID),
+      10_000,
+      'sessions of the dead worker re-created',
+    );
     expect(closed).toEqual([]);
     for (const c of survivors) expect(restarted).not.toContain(c.sessionID);
     // Re-created on the other, live worker, together (a call stays on one worker), waiting for a new offer.
@@ -142,7 +172,14 @@ describe('media workers', () => {
     const pid = pool.workerPids[victim]!;
     process.kill(pid, 'SIGSTOP');
     const sessionID = newId();
-    const creating = pool.initSession({sessionID, userID: newId(), callID, channelID: 'ch' + callID.slice(0, 10), av1Support: false, dcSignaling: false});
+    const creating = pool.initSession({
+      sessionID,
+      userID: newId(),
+      callID,
+      channelID: 'ch' + callID.slice(0, 10),
+      av1Support: false,
+      dcSignaling: false,
+    });
     await new Promise((r) => setTimeout(r, 200));
     process.kill(pid, 'SIGKILL');
     await creating;

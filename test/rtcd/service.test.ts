@@ -34,7 +34,10 @@ beforeAll(async () => {
   cfg.store.dataSource = dir;
   cfg.drainTimeoutSeconds = 30;
   const rtc = testOptions();
-  svc = await startRtcdService(cfg, testLogger(), {rtc: {...rtc, udpPort: 0, tcpPort: null}, verificationsPerSecond: 50});
+  svc = await startRtcdService(cfg, testLogger(), {
+    rtc: {...rtc, udpPort: 0, tcpPort: null},
+    verificationsPerSecond: 50,
+  });
   for (const clientID of ['install-a', 'install-b']) {
     const res = await fetch(`${svc.url}/register`, {method: 'POST', body: JSON.stringify({clientID, authKey: KEY})});
     expect(res.status).toBe(201);
@@ -79,7 +82,10 @@ function viaRtcd(conn: () => RtcdConnection): SignalingPort {
 
 async function joinVia(getConn: () => RtcdConnection, callID: string, sessionID = newId()): Promise<TestClient> {
   owners.set(sessionID, getConn());
-  getConn().send({type: 'join', data: {callID, userID: newId(), sessionID, channelID: newId(), av1Support: false, dcSignaling: false}});
+  getConn().send({
+    type: 'join',
+    data: {callID, userID: newId(), sessionID, channelID: newId(), av1Support: false, dcSignaling: false},
+  });
   const client = new TestClient({sessionID, signaling: viaRtcd(getConn)});
   clients.push(client);
   await client.start();
@@ -90,7 +96,9 @@ async function joinVia(getConn: () => RtcdConnection, callID: string, sessionID 
 test('hello on connect; a wrong key or an unknown client is refused before the upgrade', async () => {
   const {conn} = await plugin();
   expect(conn.connID).toMatch(/^[a-z0-9]{26}$/);
-  await expect(RtcdConnection.connect(svc.url, {clientID: 'install-a', authKey: 'x'.repeat(40)})).rejects.toThrow(/HTTP 401/);
+  await expect(RtcdConnection.connect(svc.url, {clientID: 'install-a', authKey: 'x'.repeat(40)})).rejects.toThrow(
+    /HTTP 401/,
+  );
   await expect(RtcdConnection.connect(svc.url, {clientID: 'nobody', authKey: KEY})).rejects.toThrow(/HTTP 401/);
 });
 
@@ -105,12 +113,18 @@ test('audio flows both ways through rtcd; the sessions API lists the call; leave
   await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 20, 15_000, 'B hearing A');
   await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 20, 15_000, 'A hearing B');
   // Voice activity arrives as vad messages with the session's ids.
-  await waitFor(() => got.some((m) => m.type === 'vad' && m.data.session_id === a.sessionID && m.data.type === 7), 10_000, 'voice on');
+  await waitFor(
+    () => got.some((m) => m.type === 'vad' && m.data.session_id === a.sessionID && m.data.type === 7),
+    10_000,
+    'voice on',
+  );
   const vad = got.find((m) => m.type === 'vad')!;
   expect(vad.data).toMatchObject({group_id: 'install-a', call_id: callID});
 
   const auth = `Basic ${Buffer.from(`install-a:${KEY}`).toString('base64')}`;
-  const list = await (await fetch(`${svc.url}/calls/${callID}/sessions`, {headers: {authorization: auth}})).json() as Array<{SessionID: string; GroupID: string}>;
+  const list = (await (
+    await fetch(`${svc.url}/calls/${callID}/sessions`, {headers: {authorization: auth}})
+  ).json()) as Array<{SessionID: string; GroupID: string}>;
   expect(list.map((s) => s.SessionID).sort()).toEqual([a.sessionID, b.sessionID].sort());
   expect(new Set(list.map((s) => s.GroupID))).toEqual(new Set(['install-a']));
   // Another installation does not see this call.
@@ -134,13 +148,21 @@ test('after reconnect on a new connection, signalling for the session goes there
   const b = await joinVia(() => first.conn, callID);
   const bMic = await b.addTrack('audio', 'mic-b');
   stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
-  await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10, 15_000, 'A hearing B after reconnect');
+  await waitFor(
+    () => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10,
+    15_000,
+    'A hearing B after reconnect',
+  );
   expect(second.got.some((m) => m.type === 'rtc' && m.data.session_id === a.sessionID)).toBe(true);
   second.conn.send({type: 'leave', data: {sessionID: a.sessionID}});
-  await waitFor(() => first.got.some((m) => m.type === 'close' && m.data.sessionID === a.sessionID), 10_000, 'close on the joining connection');
+  await waitFor(
+    () => first.got.some((m) => m.type === 'close' && m.data.sessionID === a.sessionID),
+    10_000,
+    'close on the joining connection',
+  );
 });
 
-test('a group cannot leave, reconnect or signal another group\'s session; hostile frames leave the connection and the call alone', async () => {
+test("a group cannot leave, reconnect or signal another group's session; hostile frames leave the connection and the call alone", async () => {
   const owner = await plugin('install-a');
   const intruder = await plugin('install-b');
   const callID = newId();
@@ -156,9 +178,17 @@ test('a group cannot leave, reconnect or signal another group\'s session; hostil
   // The same call id from another installation is another call: it gets none of A's media.
   const c = await joinVia(() => intruder.conn, callID);
   // Raw junk from an authenticated client.
-  const junk = new WebSocket(`${svc.url.replace('http', 'ws')}/ws`, {headers: {authorization: `Basic ${Buffer.from(`install-b:${KEY}`).toString('base64')}`}});
+  const junk = new WebSocket(`${svc.url.replace('http', 'ws')}/ws`, {
+    headers: {authorization: `Basic ${Buffer.from(`install-b:${KEY}`).toString('base64')}`},
+  });
   await new Promise((r) => junk.once('message', r));
-  for (const frame of [Buffer.from([0xc1]), Buffer.from('text'), Buffer.alloc(0), Buffer.from([0xa3, 0x72, 0x74, 0x63, 0x80])]) junk.send(frame, {binary: true});
+  for (const frame of [
+    Buffer.from([0xc1]),
+    Buffer.from('text'),
+    Buffer.alloc(0),
+    Buffer.from([0xa3, 0x72, 0x74, 0x63, 0x80]),
+  ])
+    junk.send(frame, {binary: true});
   junk.send('a text frame');
 
   const before = b.trackOfType('voice', a.sessionID)!.payloads.length;
@@ -179,7 +209,8 @@ test('a draining host refuses a new call with close, keeps the running one, and 
   const aMic = await a.addTrack('audio', 'mic-a');
   stops.push(startAudio(a, aMic.track, aMic.transceiver, speech));
   // Sessions of earlier tests end first, so only this call remains.
-  for (const c of clients.filter((x) => x !== a && x !== b)) owners.get(c.sessionID)?.send({type: 'leave', data: {sessionID: c.sessionID}});
+  for (const c of clients.filter((x) => x !== a && x !== b))
+    owners.get(c.sessionID)?.send({type: 'leave', data: {sessionID: c.sessionID}});
   await waitFor(() => svc.sessions.size === 2, 10_000, 'only this call left');
 
   let drained: string | undefined;
@@ -187,7 +218,17 @@ test('a draining host refuses a new call with close, keeps the running one, and 
     drained = how;
   });
   const refused = newId();
-  conn.send({type: 'join', data: {callID: newId(), userID: newId(), sessionID: refused, channelID: newId(), av1Support: false, dcSignaling: false}});
+  conn.send({
+    type: 'join',
+    data: {
+      callID: newId(),
+      userID: newId(),
+      sessionID: refused,
+      channelID: newId(),
+      av1Support: false,
+      dcSignaling: false,
+    },
+  });
   await waitFor(() => got.some((m) => m.type === 'close' && m.data.sessionID === refused), 5000, 'new call refused');
   const before = b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0;
   await sleep(1000);

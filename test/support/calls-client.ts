@@ -36,8 +36,14 @@ export class WsTestClient extends CallsSocket {
   }
 
   /** Resolves with the first event (after index `since`) named `name` (calls events may be given by suffix; '' matches any). */
-  waitFor(name: string, pred?: (e: ServerEvent) => boolean, timeoutMs = this.waitTimeoutMs, since = 0): Promise<ServerEvent> {
-    const match = (e: ServerEvent) => (name === '' || e.event === name || e.event === CALLS + name) && (!pred || pred(e));
+  waitFor(
+    name: string,
+    pred?: (e: ServerEvent) => boolean,
+    timeoutMs = this.waitTimeoutMs,
+    since = 0,
+  ): Promise<ServerEvent> {
+    const match = (e: ServerEvent) =>
+      (name === '' || e.event === name || e.event === CALLS + name) && (!pred || pred(e));
     const found = this.events.slice(since).find(match);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -49,7 +55,11 @@ export class WsTestClient extends CallsSocket {
       };
       const timer = setTimeout(() => {
         this.off('event', onEvent);
-        reject(new Error(`timed out waiting for ${name}; got: ${this.events.map((e) => e.event.replace(CALLS, '')).join(', ')}`));
+        reject(
+          new Error(
+            `timed out waiting for ${name}; got: ${this.events.map((e) => e.event.replace(CALLS, '')).join(', ')}`,
+          ),
+        );
       }, timeoutMs);
       this.on('event', onEvent);
     });

@@ -40,7 +40,8 @@ export interface ConnectOptions {
 /** A `signal` event's payload as the RtcSignal a TestClient peer consumes. */
 export function parseSignal(data: Record<string, unknown>): RtcSignal {
   const payload = JSON.parse(String(data.data)) as {type: string; sdp?: string; candidate?: unknown};
-  if (payload.type === 'candidate') return {type: 'ice', data: payload.candidate as Extract<RtcSignal, {type: 'ice'}>['data']};
+  if (payload.type === 'candidate')
+    return {type: 'ice', data: payload.candidate as Extract<RtcSignal, {type: 'ice'}>['data']};
   return {type: 'sdp', data: payload as Extract<RtcSignal, {type: 'sdp'}>['data']};
 }
 
@@ -57,7 +58,10 @@ export class CallsSocket extends EventEmitter {
   #ws: WebSocket | null = null;
   #seq = 1;
 
-  constructor(public baseURL: string, readonly token: string) {
+  constructor(
+    public baseURL: string,
+    readonly token: string,
+  ) {
     super();
   }
 
@@ -81,7 +85,10 @@ export class CallsSocket extends EventEmitter {
       params.set('connection_id', opts.connectionID);
       params.set('sequence_number', String(opts.sequenceNumber ?? this.nextSeq));
     }
-    const ws = new WebSocket(this.wsURL + (params.size ? `?${params}` : ''), opts.challenge ? {} : {headers: {Authorization: `Bearer ${this.token}`}});
+    const ws = new WebSocket(
+      this.wsURL + (params.size ? `?${params}` : ''),
+      opts.challenge ? {} : {headers: {Authorization: `Bearer ${this.token}`}},
+    );
     this.#ws = ws;
     let opened = false;
     ws.on('message', (raw) => this.#onMessage(String(raw)));
@@ -107,7 +114,8 @@ export class CallsSocket extends EventEmitter {
       ws.once('close', onClose);
       ws.once('open', () => {
         opened = true;
-        if (opts.challenge) this.sendRaw({action: 'authentication_challenge', seq: this.#seq++, data: {token: this.token}});
+        if (opts.challenge)
+          this.sendRaw({action: 'authentication_challenge', seq: this.#seq++, data: {token: this.token}});
       });
     });
   }

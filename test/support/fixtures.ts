@@ -20,15 +20,24 @@ let counter = 0;
 
 export async function seededWorld(srv: TestServer): Promise<World> {
   const names = ['admin', 'alice', 'bob', 'carol', 'dave'] as const;
-  const users = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await login(srv.url, n)]))) as World['users'];
+  const users = Object.fromEntries(
+    await Promise.all(names.map(async (n) => [n, await login(srv.url, n)])),
+  ) as World['users'];
   const admin = users.admin.token;
   const teams = await api(srv.url, admin, 'GET', '/api/v4/users/me/teams');
   const teamID = teams.body[0].id as string;
-  const chans = (await api(srv.url, users.alice.token, 'GET', `/api/v4/users/me/teams/${teamID}/channels`)).body as {id: string; name: string; type: string}[];
+  const chans = (await api(srv.url, users.alice.token, 'GET', `/api/v4/users/me/teams/${teamID}/channels`)).body as {
+    id: string;
+    name: string;
+    type: string;
+  }[];
   const byName = (n: string) => chans.find((c) => c.name === n)!.id;
   const channels = {
-    town: byName('town-square'), offTopic: byName('off-topic'), priv: byName('private-room'),
-    dm: chans.find((c) => c.type === 'D')!.id, gm: chans.find((c) => c.type === 'G')!.id,
+    town: byName('town-square'),
+    offTopic: byName('off-topic'),
+    priv: byName('private-room'),
+    dm: chans.find((c) => c.type === 'D')!.id,
+    gm: chans.find((c) => c.type === 'G')!.id,
   };
   const clients: WsTestClient[] = [];
   const connect = async (user: keyof World['users']) => {
@@ -38,9 +47,16 @@ export async function seededWorld(srv: TestServer): Promise<World> {
     return c;
   };
   return {
-    users, teamID, channels,
+    users,
+    teamID,
+    channels,
     async newChannel(members, type = 'O') {
-      const res = await api(srv.url, admin, 'POST', '/api/v4/channels', {team_id: teamID, name: `test-${process.pid}-${++counter}`, display_name: `Test ${counter}`, type});
+      const res = await api(srv.url, admin, 'POST', '/api/v4/channels', {
+        team_id: teamID,
+        name: `test-${process.pid}-${++counter}`,
+        display_name: `Test ${counter}`,
+        type,
+      });
       if (res.status !== 201) throw new Error(`create channel: ${res.status} ${JSON.stringify(res.body)}`);
       for (const m of members) {
         const uid = users[m as keyof World['users']]?.user.id ?? m;
@@ -68,7 +84,10 @@ export async function seededWorld(srv: TestServer): Promise<World> {
  * returned connect() opens a websocket that is closed after the test that opened it (track() does the
  * same for one the test opened itself).
  */
-export function useSeededServer(opts: TestServerOptions & {perTest?: boolean}, ready: (srv: TestServer, w: World) => void | Promise<void>): {connect(user: keyof World['users']): Promise<WsTestClient>; track(c: WsTestClient): WsTestClient} {
+export function useSeededServer(
+  opts: TestServerOptions & {perTest?: boolean},
+  ready: (srv: TestServer, w: World) => void | Promise<void>,
+): {connect(user: keyof World['users']): Promise<WsTestClient>; track(c: WsTestClient): WsTestClient} {
   const {perTest, ...serverOpts} = opts;
   let srv: TestServer | undefined;
   let w: World | undefined;
@@ -100,6 +119,15 @@ export function useSeededServer(opts: TestServerOptions & {perTest?: boolean}, r
 }
 
 /** Parses the `call` JSON string of a call_state event. */
-export function callOf(ev: {data: Record<string, unknown>}): {id: string; sessions: {session_id: string; user_id: string; unmuted: boolean; raised_hand: number; video: boolean}[]; host_id: string; owner_id: string; post_id: string; thread_id: string; start_at: number; screen_sharing_session_id: string} {
+export function callOf(ev: {data: Record<string, unknown>}): {
+  id: string;
+  sessions: {session_id: string; user_id: string; unmuted: boolean; raised_hand: number; video: boolean}[];
+  host_id: string;
+  owner_id: string;
+  post_id: string;
+  thread_id: string;
+  start_at: number;
+  screen_sharing_session_id: string;
+} {
   return JSON.parse(String(ev.data.call));
 }

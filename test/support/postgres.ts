@@ -73,7 +73,8 @@ function runnerFor(cwd: string): Runner {
   let ids: {uid: number; gid: number} | undefined;
   if (asRoot) {
     ids = lookupUser(OS_USER);
-    if (!ids) throw new Error(`running as root but there is no '${OS_USER}' user to run PostgreSQL as (install postgresql)`);
+    if (!ids)
+      throw new Error(`running as root but there is no '${OS_USER}' user to run PostgreSQL as (install postgresql)`);
   }
   const argv = (bin: string, args: string[]): [string, string[]] =>
     asRoot ? ['runuser', ['-u', OS_USER, '--', bin, ...args]] : [bin, args];
@@ -83,7 +84,8 @@ function runnerFor(cwd: string): Runner {
       const [cmd, full] = argv(bin, args);
       return new Promise((resolve, reject) => {
         execFile(cmd, full, {cwd, encoding: 'utf8'}, (err, stdout, stderr) => {
-          if (err) reject(new Error(`${path.basename(bin)} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
+          if (err)
+            reject(new Error(`${path.basename(bin)} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
           else resolve(stdout + stderr);
         });
       });
@@ -156,7 +158,17 @@ export async function startPostgres(opts: {binDir?: string} = {}): Promise<PgSer
 
   let port = 0;
   try {
-    await runner.run(bin('initdb'), ['-D', dataDir, '-U', DB_USER, '--auth=trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    await runner.run(bin('initdb'), [
+      '-D',
+      dataDir,
+      '-U',
+      DB_USER,
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]);
     // The port can be taken between our probe and the server's bind: try a few.
     for (let attempt = 1; ; attempt++) {
       port = await freePort();

@@ -13,10 +13,19 @@ export interface ApiResponse {
 }
 
 /** fetch with the bearer token (none when empty); returns status, headers and parsed JSON (or text). */
-export async function api(baseURL: string, token: string, method: string, path: string, body?: unknown): Promise<ApiResponse> {
+export async function api(
+  baseURL: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ApiResponse> {
   const res = await fetch(`${baseURL}${path}`, {
     method,
-    headers: {...(token ? {Authorization: `Bearer ${token}`} : {}), ...(body !== undefined ? {'Content-Type': 'application/json'} : {})},
+    headers: {
+      ...(token ? {Authorization: `Bearer ${token}`} : {}),
+      ...(body !== undefined ? {'Content-Type': 'application/json'} : {}),
+    },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -31,6 +40,9 @@ export async function api(baseURL: string, token: string, method: string, path: 
 
 export async function login(baseURL: string, username: string, password = username): Promise<LoggedIn> {
   const res = await api(baseURL, '', 'POST', '/api/v4/users/login', {login_id: username, password});
-  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${typeof res.body === 'string' ? res.body : JSON.stringify(res.body)}`);
+  if (res.status !== 200)
+    throw new Error(
+      `login ${username}: ${res.status} ${typeof res.body === 'string' ? res.body : JSON.stringify(res.body)}`,
+    );
   return {token: res.headers.get('token') ?? '', user: res.body as LoggedIn['user']};
 }

@@ -33,8 +33,16 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let app: App;
   try {
     app = await createApp({
-      host: '127.0.0.1', port: 0, seed: true, rateLimit: {perSecond: 1000, burst: 1000}, logger, ...opts,
-      env: {...opts.env}, dataDir, databaseURL: db?.url, rtc,
+      host: '127.0.0.1',
+      port: 0,
+      seed: true,
+      rateLimit: {perSecond: 1000, burst: 1000},
+      logger,
+      ...opts,
+      env: {...opts.env},
+      dataDir,
+      databaseURL: db?.url,
+      rtc,
     });
   } catch (err) {
     await db?.drop();
@@ -42,7 +50,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     throw err;
   }
   return {
-    app, url: app.url, dataDir, rtc: recording,
+    app,
+    url: app.url,
+    dataDir,
+    rtc: recording,
     async stop() {
       await app.close();
       await db?.drop();

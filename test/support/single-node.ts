@@ -50,7 +50,11 @@ export class SingleNode {
   }
 
   async start(env: Record<string, string> = {}): Promise<NodeProcess> {
-    const n = await startNode({name: `${this.tag}-life${this.lives.length + 1}`, dataDir: this.dataDir, env: {MM_CALLS_HTTP_PORT: String(this.port), MM_CALLS_NODE_ID: '', ...env}});
+    const n = await startNode({
+      name: `${this.tag}-life${this.lives.length + 1}`,
+      dataDir: this.dataDir,
+      env: {MM_CALLS_HTTP_PORT: String(this.port), MM_CALLS_NODE_ID: '', ...env},
+    });
     this.lives.push(n);
     return n;
   }

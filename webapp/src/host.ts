@@ -5,66 +5,66 @@ import type {ProductApi, WebappUtils} from './types';
 import type {StoreLike} from './state/store_like';
 
 declare global {
-    interface Window {
-        ProductApi?: ProductApi;
-        WebappUtils?: WebappUtils;
-    }
+  interface Window {
+    ProductApi?: ProductApi;
+    WebappUtils?: WebappUtils;
+  }
 }
 
 /** Opens a thread (the call thread) in the host's right-hand side. */
 export function selectRhsPost(store: StoreLike, postID: string): boolean {
-    const api = window.ProductApi;
-    if (!api || !postID) {
-        return false;
-    }
-    store.dispatch(api.selectRhsPost(postID) as {type: string});
-    return true;
+  const api = window.ProductApi;
+  if (!api || !postID) {
+    return false;
+  }
+  store.dispatch(api.selectRhsPost(postID) as {type: string});
+  return true;
 }
 
 export function closeRhs(store: StoreLike): void {
-    const api = window.ProductApi;
-    if (api) {
-        store.dispatch(api.closeRhs());
-    }
+  const api = window.ProductApi;
+  if (api) {
+    store.dispatch(api.closeRhs());
+  }
 }
 
 /** The post id the right-hand side shows, '' when it is closed. */
 export function rhsSelectedPostID(state: unknown): string {
-    const api = window.ProductApi;
-    if (!api || !api.getIsRhsOpen(state)) {
-        return '';
-    }
-    return api.getRhsSelectedPostId(state) || '';
+  const api = window.ProductApi;
+  if (!api || !api.getIsRhsOpen(state)) {
+    return '';
+  }
+  return api.getRhsSelectedPostId(state) || '';
 }
 
 /** Sends a calls action on the host's main websocket (the pop-out asks for call_state this way). */
 export function sendOnMainWebSocket(action: string, data: Record<string, unknown>): boolean {
-    const ws = window.ProductApi?.useWebSocketClient();
-    if (!ws) {
-        return false;
-    }
-    ws.sendMessage(action, data);
-    return true;
+  const ws = window.ProductApi?.useWebSocketClient();
+  if (!ws) {
+    return false;
+  }
+  ws.sendMessage(action, data);
+  return true;
 }
 
 export function openUserSettings(tab: string): boolean {
-    const fn = window.WebappUtils?.openUserSettings;
-    if (!fn) {
-        return false;
-    }
-    fn({activeTab: tab});
-    return true;
+  const fn = window.WebappUtils?.openUserSettings;
+  if (!fn) {
+    return false;
+  }
+  fn({activeTab: tab});
+  return true;
 }
 
 export function ringSound(sound: string): boolean {
-    const sounds = window.WebappUtils?.notificationSounds;
-    if (!sounds) {
-        return false;
-    }
-    sounds.ring(sound);
-    return true;
+  const sounds = window.WebappUtils?.notificationSounds;
+  if (!sounds) {
+    return false;
+  }
+  sounds.ring(sound);
+  return true;
 }
 
 export function stopRingSound(): void {
-    window.WebappUtils?.notificationSounds?.stopRing();
+  window.WebappUtils?.notificationSounds?.stopRing();
 }

@@ -7,33 +7,33 @@ import {pluginId} from './manifest';
 export type SoundName = 'join_self' | 'join_user' | 'leave_self';
 
 declare global {
-    interface Window {
-        /** What the plugin played, for browser tests (as Mattermost's e2e hooks on window). */
-        e2eCallsSoundsPlayed?: Array<{name: SoundName; at: number}>;
-    }
+  interface Window {
+    /** What the plugin played, for browser tests (as Mattermost's e2e hooks on window). */
+    e2eCallsSoundsPlayed?: Array<{name: SoundName; at: number}>;
+  }
 }
 
 export function soundURL(name: SoundName, base = basename()): string {
-    return `${base}/static/plugins/${pluginId}/sounds/${name}.wav`;
+  return `${base}/static/plugins/${pluginId}/sounds/${name}.wav`;
 }
 
 export function playSound(name: SoundName): void {
-    if (typeof window === 'undefined') {
-        return;
-    }
-    (window.e2eCallsSoundsPlayed ||= []).push({name, at: Date.now()});
-    if (typeof Audio === 'undefined') {
-        return;
-    }
-    try {
-        const audio = new Audio(soundURL(name));
-        audio.play()?.catch?.(() => undefined);
-    } catch {
-        // No audio output (or jsdom): the sound is simply not heard.
-    }
+  if (typeof window === 'undefined') {
+    return;
+  }
+  (window.e2eCallsSoundsPlayed ||= []).push({name, at: Date.now()});
+  if (typeof Audio === 'undefined') {
+    return;
+  }
+  try {
+    const audio = new Audio(soundURL(name));
+    audio.play()?.catch?.(() => undefined);
+  } catch {
+    // No audio output (or jsdom): the sound is simply not heard.
+  }
 }
 
 /** Whether someone else joining our call should be heard: only in calls below the participant threshold. */
 export function shouldPlayJoinUser(participants: number, threshold: number): boolean {
-    return participants < threshold;
+  return participants < threshold;
 }

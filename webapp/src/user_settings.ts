@@ -12,76 +12,80 @@ import {getTranslations, withIntl} from './utils/intl';
 export const SHARE_AUDIO_KEY = 'calls_share_audio_with_screen';
 
 const messages = defineMessages({
-    tab: {id: 'calls.settings.tab', defaultMessage: 'Calls'},
-    audio: {id: 'calls.settings.audio_devices', defaultMessage: 'Audio devices settings'},
-    screen: {id: 'calls.settings.screen_sharing', defaultMessage: 'Screen sharing settings'},
-    shareSound: {id: 'calls.settings.share_sound', defaultMessage: 'Share sound with screen'},
-    on: {id: 'calls.settings.on', defaultMessage: 'On'},
-    off: {id: 'calls.settings.off', defaultMessage: 'Off'},
-    shareSoundHelp: {id: 'calls.settings.share_sound_help', defaultMessage: 'The sound your computer plays is shared along with the screen, when the browser allows it.'},
+  tab: {id: 'calls.settings.tab', defaultMessage: 'Calls'},
+  audio: {id: 'calls.settings.audio_devices', defaultMessage: 'Audio devices settings'},
+  screen: {id: 'calls.settings.screen_sharing', defaultMessage: 'Screen sharing settings'},
+  shareSound: {id: 'calls.settings.share_sound', defaultMessage: 'Share sound with screen'},
+  on: {id: 'calls.settings.on', defaultMessage: 'On'},
+  off: {id: 'calls.settings.off', defaultMessage: 'Off'},
+  shareSoundHelp: {
+    id: 'calls.settings.share_sound_help',
+    defaultMessage: 'The sound your computer plays is shared along with the screen, when the browser allows it.',
+  },
 });
 
 let registered = false;
 
 /** The Calls tab, with its labels in the user's language. */
 export function buildUserSettings(locale: string): PluginUserSettings {
-    const intl = createIntl({locale, defaultLocale: 'en', messages: getTranslations(locale), onError: () => undefined});
-    const f = intl.formatMessage;
-    return {
-        id: pluginId,
-        uiName: f(messages.tab),
-        icon: 'icon-phone-in-talk',
-        sections: [
-            {title: f(messages.audio), component: withIntl(AudioDevicesSection)},
-            {
-                title: f(messages.screen),
-                settings: [{
-                    name: 'share_audio',
-                    title: f(messages.shareSound),
-                    type: 'radio',
-                    default: 'on',
-                    options: [
-                        {value: 'on', text: f(messages.on), helpText: f(messages.shareSoundHelp)},
-                        {value: 'off', text: f(messages.off)},
-                    ],
-                }],
-                getValues: () => ({share_audio: readShareAudio()}),
-                onSubmit: (changes) => {
-                    if (changes.share_audio === 'on' || changes.share_audio === 'off') {
-                        try {
-                            window.localStorage.setItem(SHARE_AUDIO_KEY, changes.share_audio);
-                        } catch {
-                            // storage disabled: the default (on) applies
-                        }
-                    }
-                },
-            },
+  const intl = createIntl({locale, defaultLocale: 'en', messages: getTranslations(locale), onError: () => undefined});
+  const f = intl.formatMessage;
+  return {
+    id: pluginId,
+    uiName: f(messages.tab),
+    icon: 'icon-phone-in-talk',
+    sections: [
+      {title: f(messages.audio), component: withIntl(AudioDevicesSection)},
+      {
+        title: f(messages.screen),
+        settings: [
+          {
+            name: 'share_audio',
+            title: f(messages.shareSound),
+            type: 'radio',
+            default: 'on',
+            options: [
+              {value: 'on', text: f(messages.on), helpText: f(messages.shareSoundHelp)},
+              {value: 'off', text: f(messages.off)},
+            ],
+          },
         ],
-    };
+        getValues: () => ({share_audio: readShareAudio()}),
+        onSubmit: (changes) => {
+          if (changes.share_audio === 'on' || changes.share_audio === 'off') {
+            try {
+              window.localStorage.setItem(SHARE_AUDIO_KEY, changes.share_audio);
+            } catch {
+              // storage disabled: the default (on) applies
+            }
+          }
+        },
+      },
+    ],
+  };
 }
 
 function readShareAudio(): 'on' | 'off' {
-    try {
-        return window.localStorage.getItem(SHARE_AUDIO_KEY) === 'off' ? 'off' : 'on';
-    } catch {
-        return 'on';
-    }
+  try {
+    return window.localStorage.getItem(SHARE_AUDIO_KEY) === 'off' ? 'off' : 'on';
+  } catch {
+    return 'on';
+  }
 }
 
 export function registerCallsUserSettings(registry: PluginRegistry, locale: string): void {
-    if (!registry.registerUserSettings) {
-        return;
-    }
-    registry.registerUserSettings(buildUserSettings(locale));
-    registered = true;
+  if (!registry.registerUserSettings) {
+    return;
+  }
+  registry.registerUserSettings(buildUserSettings(locale));
+  registered = true;
 }
 
 /** "Additional settings" is offered when the host has a Settings tab for the plugin. */
 export function hasUserSettings(): boolean {
-    return registered && Boolean(window.WebappUtils?.openUserSettings);
+  return registered && Boolean(window.WebappUtils?.openUserSettings);
 }
 
 export function openCallsUserSettings(): void {
-    openUserSettings(pluginId);
+  openUserSettings(pluginId);
 }
-

@@ -35,7 +35,10 @@ export interface PluginRoutesDeps {
 }
 
 const logsSchema = z.object({
-  logs: z.string().min(1).max(2 * 1024 * 1024),
+  logs: z
+    .string()
+    .min(1)
+    .max(2 * 1024 * 1024),
   channel_id: z.string().regex(/^[a-z0-9]{26}$/),
   team_id: z.union([z.string().regex(/^[a-z0-9]{26}$/), z.literal('')]).optional(),
 });
@@ -67,7 +70,8 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
     if (!isValidId(channelID)) throw badRequest('app.calls.invalid_channel_id', 'invalid channel id');
     const channel = await d.platform.getChannel(channelID);
     if (!channel) throw notFound('app.calls.channel_not_found', 'channel not found');
-    if (!(await d.platform.hasChannelPermission(userID, channelID, 'read_channel'))) throw forbidden('api.context.permissions.app_error', 'Forbidden');
+    if (!(await d.platform.hasChannelPermission(userID, channelID, 'read_channel')))
+      throw forbidden('api.context.permissions.app_error', 'Forbidden');
   }
 
   const P = PLUGIN_PATH;
@@ -102,7 +106,8 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
     const uid = await user(req);
     const cfg = d.config.get();
     const servers = credentialLessTURN(cfg);
-    if (!cfg.TURNStaticAuthSecret || servers.length === 0) throw forbidden('app.calls.turn_not_configured', 'TURN credentials are not configured');
+    if (!cfg.TURNStaticAuthSecret || servers.length === 0)
+      throw forbidden('app.calls.turn_not_configured', 'TURN credentials are not configured');
     const u = await d.platform.getUser(uid);
     const expires = Math.floor(Date.now() / 1000) + cfg.TURNCredentialsExpirationMinutes * 60;
     return turnServersFor(servers, cfg.TURNStaticAuthSecret, u?.username ?? uid, expires);
@@ -145,8 +150,12 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
 
   const sessionBody = z.object({session_id: z.string().min(1).max(64)});
   const hostRoutes: [HostAction, z.ZodTypeAny | null][] = [
-    ['make', z.object({new_host_id: z.string().regex(/^[a-z0-9]{26}$/)})], ['mute', sessionBody], ['screen-off', sessionBody],
-    ['lower-hand', sessionBody], ['remove', sessionBody], ['mute-others', null],
+    ['make', z.object({new_host_id: z.string().regex(/^[a-z0-9]{26}$/)})],
+    ['mute', sessionBody],
+    ['screen-off', sessionBody],
+    ['lower-hand', sessionBody],
+    ['remove', sessionBody],
+    ['mute-others', null],
   ];
   for (const [action, schema] of hostRoutes) {
     app.post<{Params: {channel_id: string}}>(`${P}/calls/:channel_id/host/${action}`, async (req) => {
@@ -176,7 +185,12 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
     const name = `call_logs_${new Date().toISOString().replace(/[:.]/g, '-')}.txt`;
     const room = POST_MAX - name.length - 20;
     const text = body.logs.length > room ? body.logs.slice(body.logs.length - room) : body.logs;
-    const post = await d.platform.createPost({channel_id: dm.id, user_id: botID, message: `${name}\n\`\`\`\n${text}\n\`\`\``, props: {from_bot: 'true'}});
+    const post = await d.platform.createPost({
+      channel_id: dm.id,
+      user_id: botID,
+      message: `${name}\n\`\`\`\n${text}\n\`\`\``,
+      props: {from_bot: 'true'},
+    });
     const team = body.team_id ? await d.platform.getTeam(body.team_id) : null;
     const link = `${d.platform.siteURL()}/${team?.name ?? '_'}/pl/${post.id}`;
     await d.platform.sendEphemeralPost(uid, body.channel_id, `Call logs uploaded — [view in your @calls DM](${link})`);
@@ -190,7 +204,12 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
     const row = await d.store.calls.getChannel(channelID);
     const enabled = row ? row.enabled : d.config.get().DefaultEnabled;
     const state = await d.calls.callState(channelID, uid);
-    return {channel_id: channelID, enabled, ...(row && Object.keys(row.props).length ? {props: row.props} : {}), ...(state ? {call: state} : {})};
+    return {
+      channel_id: channelID,
+      enabled,
+      ...(row && Object.keys(row.props).length ? {props: row.props} : {}),
+      ...(state ? {call: state} : {}),
+    };
   });
 
   app.post<{Params: {channel_id: string}}>(`${P}/:channel_id`, async (req) => {
@@ -217,7 +236,8 @@ async function canToggleChannel(d: PluginRoutesDeps, userID: string, channelID: 
   if (!d.config.get().DefaultEnabled) return false;
   const channel = await d.platform.getChannel(channelID);
   if (!channel) return false;
-  if (channel.type === 'D' || channel.type === 'G') return d.platform.hasChannelPermission(userID, channelID, 'create_post');
+  if (channel.type === 'D' || channel.type === 'G')
+    return d.platform.hasChannelPermission(userID, channelID, 'create_post');
   const member = await d.platform.getChannelMember(channelID, userID);
   if (member?.roles.split(' ').includes('channel_admin')) return true;
   return channel.team_id ? d.platform.isTeamAdmin(userID, channel.team_id) : false;

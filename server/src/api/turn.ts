@@ -15,7 +15,12 @@ export function turnCredentials(secret: string, name: string, expiresAtUnix: num
 }
 
 /** One entry per credential-less TURN server, carrying generated credentials. */
-export function turnServersFor(servers: ICEServerConfig[], secret: string, name: string, expiresAtUnix: number): ICEServerConfig[] {
+export function turnServersFor(
+  servers: ICEServerConfig[],
+  secret: string,
+  name: string,
+  expiresAtUnix: number,
+): ICEServerConfig[] {
   const creds = turnCredentials(secret, name, expiresAtUnix);
   return servers.map((s) => ({urls: [...s.urls], username: creds.username, credential: creds.credential}));
 }

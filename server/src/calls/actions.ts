@@ -19,7 +19,8 @@ function describe(err: z.ZodError): string {
 /** Parses with the schema or throws a 400 AppError naming the action and the field. */
 export function parseAction<T extends z.ZodTypeAny>(action: string, schema: T, data: unknown): z.infer<T> {
   const res = schema.safeParse(data ?? {});
-  if (!res.success) throw badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: ${describe(res.error)}`);
+  if (!res.success)
+    throw badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: ${describe(res.error)}`);
   return res.data;
 }
 
@@ -29,11 +30,15 @@ export function parseJsonField<T extends z.ZodTypeAny>(action: string, schema: T
   try {
     value = JSON.parse(raw);
   } catch {
-    const e: AppError = badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: data is not valid JSON`);
+    const e: AppError = badRequest(
+      `app.calls.ws.invalid_${action}`,
+      `invalid ${action} message: data is not valid JSON`,
+    );
     throw e;
   }
   // The frame was checked (ws/server.ts), but not what this JSON text unescapes to.
-  if (hasUnstorableText(value)) throw badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: data contains ${UNSTORABLE_TEXT}`);
+  if (hasUnstorableText(value))
+    throw badRequest(`app.calls.ws.invalid_${action}`, `invalid ${action} message: data contains ${UNSTORABLE_TEXT}`);
   return parseAction(action, schema, value);
 }
 
@@ -43,6 +48,11 @@ export function unpackSDPData(data: Uint8Array): string {
     return unpackSDPText(data, nodeZlib, SDP_MAX_SIZE);
   } catch (err) {
     const tooBig = err instanceof SdpUnpackError && err.reason === 'too_large';
-    throw badRequest('app.calls.ws.invalid_sdp', tooBig ? `invalid sdp message: decompressed data exceeds ${SDP_MAX_SIZE} bytes` : 'invalid sdp message: data is not zlib-compressed');
+    throw badRequest(
+      'app.calls.ws.invalid_sdp',
+      tooBig
+        ? `invalid sdp message: decompressed data exceeds ${SDP_MAX_SIZE} bytes`
+        : 'invalid sdp message: data is not zlib-compressed',
+    );
   }
 }

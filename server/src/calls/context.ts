@@ -21,7 +21,11 @@ export interface CallsTimings {
   hostRemoveForceCloseMs: number;
 }
 
-export const DEFAULT_TIMINGS: CallsTimings = {reconnectGraceMs: 10_000, hostEndForceCloseMs: 5_000, hostRemoveForceCloseMs: 3_000};
+export const DEFAULT_TIMINGS: CallsTimings = {
+  reconnectGraceMs: 10_000,
+  hostEndForceCloseMs: 5_000,
+  hostRemoveForceCloseMs: 3_000,
+};
 
 /** The websocket connection an action came from. */
 export interface ConnContext {
@@ -46,7 +50,13 @@ export interface CallsServiceDeps {
   /** Calls outside DMs allowed on an unlicensed server (MM_CALLS_GROUP_CALLS_ALLOWED, config/env.ts). */
   groupCallsAllowed?: boolean;
   /** Observes every ICE candidate pair metric a client reports (metrics module). */
-  onICEPairMetric?: (m: {state: string; local_type: string; local_protocol: string; remote_type: string; remote_protocol: string}) => void;
+  onICEPairMetric?: (m: {
+    state: string;
+    local_type: string;
+    local_protocol: string;
+    remote_type: string;
+    remote_protocol: string;
+  }) => void;
 }
 
 export class CallsContext {
@@ -65,7 +75,10 @@ export class CallsContext {
     this.log = deps.logger.child({module: 'calls'});
     this.timings = {...DEFAULT_TIMINGS, ...deps.timings};
     this.pub = deps.publisher;
-    this.limits = new JoinLimiter(deps.joinLimits ?? {sessionsPerUserPerCall: 0, joinsPerSecondPerUser: 0, joinBurstPerUser: 0}, () => deps.clock.now());
+    this.limits = new JoinLimiter(
+      deps.joinLimits ?? {sessionsPerUserPerCall: 0, joinsPerSecondPerUser: 0, joinBurstPerUser: 0},
+      () => deps.clock.now(),
+    );
   }
 
   /** User ids of the call's sessions (the audience of participant events). */

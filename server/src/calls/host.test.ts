@@ -23,13 +23,18 @@ afterEach(async () => {
   await h.close();
 });
 
-const control = (requester: User, action: Parameters<CallsHarness['calls']['hostControl']>[2], target: {session_id?: string; new_host_id?: string} = {}) =>
-  h.calls.hostControl(requester.id, channel.id, action, target);
+const control = (
+  requester: User,
+  action: Parameters<CallsHarness['calls']['hostControl']>[2],
+  target: {session_id?: string; new_host_id?: string} = {},
+) => h.calls.hostControl(requester.id, channel.id, action, target);
 const sentTo = (event: string) => h.events.named(event).map((e) => e.broadcast.user_id);
 
 test('someone who is neither host nor system admin is refused every control', async () => {
   for (const action of ['make', 'mute', 'mute-others', 'screen-off', 'lower-hand', 'remove'] as const) {
-    await expect(control(bob, action, {session_id: c.connID, new_host_id: bob.id})).rejects.toMatchObject({id: 'app.calls.no_permissions'});
+    await expect(control(bob, action, {session_id: c.connID, new_host_id: bob.id})).rejects.toMatchObject({
+      id: 'app.calls.no_permissions',
+    });
   }
   await expect(h.calls.endCallByHost(bob.id, channel.id)).rejects.toMatchObject({id: 'app.calls.no_permissions'});
   expect(h.events.events).toEqual([]);
@@ -37,8 +42,12 @@ test('someone who is neither host nor system admin is refused every control', as
 
 test('make: the host hands over to a participant, who stays host; not to a bot or someone outside the call', async () => {
   await control(alice, 'make', {new_host_id: bob.id});
-  expect(h.events.named('call_host_changed').map((e) => [e.data.hostID, e.broadcast.user_id]).sort()).toEqual(
-    [alice.id, bob.id, carol.id].map((u) => [bob.id, u]).sort());
+  expect(
+    h.events
+      .named('call_host_changed')
+      .map((e) => [e.data.hostID, e.broadcast.user_id])
+      .sort(),
+  ).toEqual([alice.id, bob.id, carol.id].map((u) => [bob.id, u]).sort());
   const call = (await h.activeCall(channel.id))!;
   expect(call.props.hosts).toEqual([bob.id]);
   expect(call.props.host_locked_user_id).toBe(bob.id);
@@ -65,29 +74,40 @@ test('mute: only an unmuted target is told; mute-others tells every unmuted part
   for (const conn of [a, b, c]) await h.act(conn, 'unmute');
   h.events.clear();
   await control(alice, 'mute', {session_id: b.connID});
-  expect(h.events.named('host_mute').map((e) => e.data)).toEqual([{channel_id: channel.id, session_id: b.connID, channelID: channel.id}]);
+  expect(h.events.named('host_mute').map((e) => e.data)).toEqual([
+    {channel_id: channel.id, session_id: b.connID, channelID: channel.id},
+  ]);
   h.events.clear();
   await control(alice, 'mute-others');
   expect(sentTo('host_mute').sort()).toEqual([bob.id, carol.id].sort());
-  await expect(control(alice, 'mute', {session_id: 'nobody'})).rejects.toMatchObject({id: 'app.calls.host.not_in_call'});
+  await expect(control(alice, 'mute', {session_id: 'nobody'})).rejects.toMatchObject({
+    id: 'app.calls.host.not_in_call',
+  });
 });
 
 test('screen-off: only the session that shares', async () => {
-  await expect(control(alice, 'screen-off', {session_id: b.connID})).rejects.toMatchObject({id: 'app.calls.host.not_sharing'});
+  await expect(control(alice, 'screen-off', {session_id: b.connID})).rejects.toMatchObject({
+    id: 'app.calls.host.not_sharing',
+  });
   await h.act(b, 'screen_on', {data: JSON.stringify({screenStreamID: 'screen'})});
   h.events.clear();
   await control(alice, 'screen-off', {session_id: b.connID});
-  expect(h.events.named('host_screen_off').map((e) => [e.broadcast.user_id, e.data.session_id])).toEqual([[bob.id, b.connID]]);
+  expect(h.events.named('host_screen_off').map((e) => [e.broadcast.user_id, e.data.session_id])).toEqual([
+    [bob.id, b.connID],
+  ]);
 });
 
 test('lower-hand: only a raised hand', async () => {
-  await expect(control(alice, 'lower-hand', {session_id: c.connID})).rejects.toMatchObject({id: 'app.calls.host.hand_not_raised'});
+  await expect(control(alice, 'lower-hand', {session_id: c.connID})).rejects.toMatchObject({
+    id: 'app.calls.host.hand_not_raised',
+  });
   await h.act(c, 'raise_hand');
   h.events.clear();
   await control(alice, 'lower-hand', {session_id: c.connID});
   const call = (await h.activeCall(channel.id))!;
   expect(h.events.named('host_lower_hand').map((e) => e.data)).toEqual([
-    {call_id: call.id, channel_id: channel.id, session_id: c.connID, host_id: alice.id, channelID: channel.id}]);
+    {call_id: call.id, channel_id: channel.id, session_id: c.connID, host_id: alice.id, channelID: channel.id},
+  ]);
   expect(sentTo('host_lower_hand')).toEqual([carol.id]);
 });
 
@@ -119,7 +139,9 @@ test('end for everyone: call_end at once, every session closed and the call ende
 
 test('no call, no control', async () => {
   const empty = h.platform.addChannel('O', [alice.id]);
-  await expect(h.calls.hostControl(alice.id, empty.id, 'mute-others', {})).rejects.toMatchObject({id: 'app.calls.no_call_ongoing'});
+  await expect(h.calls.hostControl(alice.id, empty.id, 'mute-others', {})).rejects.toMatchObject({
+    id: 'app.calls.no_call_ongoing',
+  });
 });
 
 test('dismissing the incoming-call notification is kept per user and told to that user', async () => {

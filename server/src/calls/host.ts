@@ -21,10 +21,17 @@ export class HostControls {
   async endCall(requesterID: string, channelID: string): Promise<void> {
     const call = await this.#hostCall(requesterID, channelID);
     this.#c.pub.toChannel('call_end', {}, channelID);
-    this.#c.after(this.#c.timings.hostEndForceCloseMs, () => this.#sessions.forceEnd(channelID, call.id, 'call ended by host'));
+    this.#c.after(this.#c.timings.hostEndForceCloseMs, () =>
+      this.#sessions.forceEnd(channelID, call.id, 'call ended by host'),
+    );
   }
 
-  async control(requesterID: string, channelID: string, action: HostAction, target: {session_id?: string; new_host_id?: string}): Promise<void> {
+  async control(
+    requesterID: string,
+    channelID: string,
+    action: HostAction,
+    target: {session_id?: string; new_host_id?: string},
+  ): Promise<void> {
     const {d, pub} = this.#c;
     const call = await this.#hostCall(requesterID, channelID);
     const sessions = await d.store.calls.getSessions(call.id);
@@ -37,7 +44,8 @@ export class HostControls {
     switch (action) {
       case 'make': {
         const newHost = target.new_host_id ?? '';
-        if (!userIDs.includes(newHost)) throw badRequest('app.calls.host.not_in_call', 'requested session or user is not in the call');
+        if (!userIDs.includes(newHost))
+          throw badRequest('app.calls.host.not_in_call', 'requested session or user is not in the call');
         const user = await d.platform.getUser(newHost);
         if (user?.is_bot) throw badRequest('app.calls.host.bot', 'not allowed to make a bot the host');
         await d.lock.withLock(channelID, async () => {
@@ -58,24 +66,36 @@ export class HostControls {
       }
       case 'mute-others':
         for (const s of sessions) {
-          if (s.unmuted && s.userId !== requesterID) pub.toUser('host_mute', {channel_id: channelID, session_id: s.id}, s.userId, channelID);
+          if (s.unmuted && s.userId !== requesterID)
+            pub.toUser('host_mute', {channel_id: channelID, session_id: s.id}, s.userId, channelID);
         }
         return;
       case 'screen-off': {
         const s = targetSession();
-        if (call.props.screen_sharing_session_id !== s.id) throw badRequest('app.calls.host.not_sharing', 'not allowed: the session is not sharing its screen');
+        if (call.props.screen_sharing_session_id !== s.id)
+          throw badRequest('app.calls.host.not_sharing', 'not allowed: the session is not sharing its screen');
         pub.toUser('host_screen_off', {channel_id: channelID, session_id: s.id}, s.userId, channelID);
         return;
       }
       case 'lower-hand': {
         const s = targetSession();
         if (!s.raisedHand) throw badRequest('app.calls.host.hand_not_raised', 'not allowed: the hand is not raised');
-        pub.toUser('host_lower_hand', {call_id: call.id, channel_id: channelID, session_id: s.id, host_id: requesterID}, s.userId, channelID);
+        pub.toUser(
+          'host_lower_hand',
+          {call_id: call.id, channel_id: channelID, session_id: s.id, host_id: requesterID},
+          s.userId,
+          channelID,
+        );
         return;
       }
       case 'remove': {
         const s = targetSession();
-        pub.toParticipants('host_removed', {call_id: call.id, channel_id: channelID, session_id: s.id, user_id: s.userId}, channelID, userIDs);
+        pub.toParticipants(
+          'host_removed',
+          {call_id: call.id, channel_id: channelID, session_id: s.id, user_id: s.userId},
+          channelID,
+          userIDs,
+        );
         this.#c.after(this.#c.timings.hostRemoveForceCloseMs, async () => {
           const still = await d.store.calls.getSession(s.id);
           if (!still) return;

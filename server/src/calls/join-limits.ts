@@ -12,16 +12,26 @@ export class JoinLimiter {
   readonly #caps: JoinCaps;
   readonly #joins: UserRateLimiter | null;
 
-  constructor(caps: JoinCaps, private readonly now: () => number = Date.now) {
+  constructor(
+    caps: JoinCaps,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#caps = caps;
-    this.#joins = caps.joinsPerSecondPerUser > 0 ? new UserRateLimiter({perSecond: caps.joinsPerSecondPerUser, burst: caps.joinBurstPerUser}) : null;
+    this.#joins =
+      caps.joinsPerSecondPerUser > 0
+        ? new UserRateLimiter({perSecond: caps.joinsPerSecondPerUser, burst: caps.joinBurstPerUser})
+        : null;
   }
 
   /** Takes one join from the user's bucket; throws app.calls.limit.joins_per_second when it is empty. */
   takeJoin(userID: string): void {
     if (this.#joins && !this.#joins.allow(userID, this.now())) {
-      throw new AppError('app.calls.limit.joins_per_second', 'You are joining calls too often. Wait a few seconds and try again.', 429,
-        {userID, perSecond: this.#caps.joinsPerSecondPerUser, burst: this.#caps.joinBurstPerUser});
+      throw new AppError(
+        'app.calls.limit.joins_per_second',
+        'You are joining calls too often. Wait a few seconds and try again.',
+        429,
+        {userID, perSecond: this.#caps.joinsPerSecondPerUser, burst: this.#caps.joinBurstPerUser},
+      );
     }
   }
 
@@ -32,8 +42,12 @@ export class JoinLimiter {
     let mine = 0;
     for (const s of sessions) if (s.userId === userID) mine++;
     if (mine >= max) {
-      throw new AppError('app.calls.limit.sessions_per_user', `You are already in this call from ${mine} places, the most allowed. Leave it somewhere else first.`, 403,
-        {userID, max});
+      throw new AppError(
+        'app.calls.limit.sessions_per_user',
+        `You are already in this call from ${mine} places, the most allowed. Leave it somewhere else first.`,
+        403,
+        {userID, max},
+      );
     }
   }
 }

@@ -27,7 +27,8 @@ export class JoinFlow {
     const {connID, userID} = conn;
     try {
       if (this.#c.closed) throw new AppError('app.calls.shutting_down', 'server is shutting down', 503);
-      if (sessions.carries(connID) || sessions.joining.has(connID)) throw badRequest('app.calls.session_already_connected', 'session is already connected');
+      if (sessions.carries(connID) || sessions.joining.has(connID))
+        throw badRequest('app.calls.session_already_connected', 'session is already connected');
       const msg = A.parseAction('join', A.joinSchema, data);
       // Before any lock or store work: a user's join storm costs the server next to nothing.
       this.#c.limits.takeJoin(userID);
@@ -37,31 +38,53 @@ export class JoinFlow {
       if (!(await d.platform.hasChannelPermission(userID, channel.id, 'create_post'))) {
         throw forbidden('app.calls.join.forbidden', 'forbidden', {userID, channelID: channel.id});
       }
-      if (channel.delete_at > 0) throw badRequest('app.calls.join.archived_channel', 'cannot join call in archived channel');
+      if (channel.delete_at > 0)
+        throw badRequest('app.calls.join.archived_channel', 'cannot join call in archived channel');
       const threadID = msg.threadID ?? '';
       if (threadID) await this.#checkThread(threadID, channel.id);
 
       const {call, sessions: callSessions} = await d.lock.withLock(channel.id, () =>
-        this.#addSession(channel, userID, connID, msg.title ?? '', threadID));
+        this.#addSession(channel, userID, connID, msg.title ?? '', threadID),
+      );
 
-      const local: LocalSession = {sessionID: connID, userID, channelID: channel.id, callID: call.id, call, connID, leaving: false};
+      const local: LocalSession = {
+        sessionID: connID,
+        userID,
+        channelID: channel.id,
+        callID: call.id,
+        call,
+        connID,
+        leaving: false,
+      };
       sessions.add(local);
       try {
         await d.media.initSession(call, {
-          sessionID: connID, userID, callID: call.id, channelID: channel.id,
-          av1Support: Boolean(msg.av1Support), dcSignaling: Boolean(msg.dcSignaling) && d.config.get().EnableDCSignaling,
+          sessionID: connID,
+          userID,
+          callID: call.id,
+          channelID: channel.id,
+          av1Support: Boolean(msg.av1Support),
+          dcSignaling: Boolean(msg.dcSignaling) && d.config.get().EnableDCSignaling,
         });
       } catch (err) {
         await this.#sessions.leave(local, 'rtc init failed');
         // Cluster errors (no handler node, node unavailable) say what is wrong; keep them. Logged once, below.
         if (err instanceof AppError && err.id.startsWith('app.calls.')) throw err;
-        throw new AppError('app.calls.rtc_init_failed', 'failed to start the media session', 500,
-          {cause: (err as Error).message, sessionID: connID, callID: call.id});
+        throw new AppError('app.calls.rtc_init_failed', 'failed to start the media session', 500, {
+          cause: (err as Error).message,
+          sessionID: connID,
+          callID: call.id,
+        });
       }
       pub.toConn('join', {connID}, connID);
       pub.toChannel('user_joined', {user_id: userID, session_id: connID}, channel.id);
       const jobs = await d.store.calls.getActiveJobs(call.id);
-      pub.toUser('call_state', {channel_id: channel.id, call: JSON.stringify(clientCallState(call, callSessions, jobs, userID))}, userID, channel.id);
+      pub.toUser(
+        'call_state',
+        {channel_id: channel.id, call: JSON.stringify(clientCallState(call, callSessions, jobs, userID))},
+        userID,
+        channel.id,
+      );
       log.info({callID: call.id, channelID: channel.id, userID, sessionID: connID}, 'session joined');
       // The socket may have closed while we were joining (upstream's race guard).
       if (!d.isConnOpen(connID)) this.#sessions.startGrace(local);
@@ -108,19 +131,38 @@ export class JoinFlow {
     if (!call) {
       await this.#checkCanStart(userID, channel);
       call = {
-        id: newId(), channelId: channel.id, startAt: now, endAt: 0, createAt: now, deleteAt: 0, title, postId: '',
-        threadId: '', ownerId: userID, participants: [],
+        id: newId(),
+        channelId: channel.id,
+        startAt: now,
+        endAt: 0,
+        createAt: now,
+        deleteAt: 0,
+        title,
+        postId: '',
+        threadId: '',
+        ownerId: userID,
+        participants: [],
         stats: {screen_duration: 0, video_duration: 0, has_used_video: false, has_used_screen_share: false},
         props: {node_id: await d.media.nodeForNewCall()},
       };
     }
     const sessions = starting ? [] : await store.getSessions(call.id);
-    if (sessions.some((s) => s.id === sessionID)) throw badRequest('app.calls.session_already_connected', 'session is already connected');
+    if (sessions.some((s) => s.id === sessionID))
+      throw badRequest('app.calls.session_already_connected', 'session is already connected');
     this.#c.limits.checkSessions(userID, sessions);
     const max = d.config.get().MaxCallParticipants;
-    if (max > 0 && sessions.length >= max) throw forbidden('app.calls.limit_reached', 'user cannot join because of limits', {max});
+    if (max > 0 && sessions.length >= max)
+      throw forbidden('app.calls.limit_reached', 'user cannot join because of limits', {max});
 
-    const session: CallSession = {id: sessionID, callId: call.id, userId: userID, joinAt: now, unmuted: false, raisedHand: 0, video: false};
+    const session: CallSession = {
+      id: sessionID,
+      callId: call.id,
+      userId: userID,
+      joinAt: now,
+      unmuted: false,
+      raisedHand: 0,
+      video: false,
+    };
     sessions.push(session);
     const prevHost = call.props.hosts?.[0] ?? '';
     const host = computeHost(call, sessions);
@@ -130,7 +172,8 @@ export class JoinFlow {
     else await store.updateCall(call);
     await store.createSession(session);
     const userIDs = sessions.map((s) => s.userId);
-    if (host !== prevHost) pub.toParticipants('call_host_changed', {hostID: host, call_id: call.id}, channel.id, userIDs);
+    if (host !== prevHost)
+      pub.toParticipants('call_host_changed', {hostID: host, call_id: call.id}, channel.id, userIDs);
 
     if (starting) {
       const starter = await d.platform.getUser(userID);
@@ -139,13 +182,26 @@ export class JoinFlow {
       call.threadId = threadID || post.id;
       await store.updateCall(call);
       if (!d.config.get().DefaultEnabled && (await d.platform.isSystemAdmin(userID))) {
-        await d.platform.sendEphemeralPost(userID, channel.id,
-          'Currently calls are not enabled for non-admin users. You can change the setting through the system console', call.threadId);
+        await d.platform.sendEphemeralPost(
+          userID,
+          channel.id,
+          'Currently calls are not enabled for non-admin users. You can change the setting through the system console',
+          call.threadId,
+        );
       }
-      pub.toChannel('call_start', {
-        id: call.id, channelID: channel.id, start_at: call.startAt, thread_id: call.threadId, post_id: call.postId,
-        owner_id: call.ownerId, host_id: host,
-      }, channel.id);
+      pub.toChannel(
+        'call_start',
+        {
+          id: call.id,
+          channelID: channel.id,
+          start_at: call.startAt,
+          thread_id: call.threadId,
+          post_id: call.postId,
+          owner_id: call.ownerId,
+          host_id: host,
+        },
+        channel.id,
+      );
       log.info({callID: call.id, channelID: channel.id, ownerID: userID}, 'call started');
     }
     return {call, sessions};

@@ -8,16 +8,22 @@ test('the per-call lock runs holders of one channel one at a time, in order, and
     await new Promise((r) => setTimeout(r, ms));
     order.push(`${tag}-`);
   };
-  await Promise.all([lock.withLock('a', slow('a1', 30)), lock.withLock('a', slow('a2', 1)), lock.withLock('b', slow('b1', 5))]);
+  await Promise.all([
+    lock.withLock('a', slow('a1', 30)),
+    lock.withLock('a', slow('a2', 1)),
+    lock.withLock('b', slow('b1', 5)),
+  ]);
   expect(order.indexOf('a1-')).toBeLessThan(order.indexOf('a2+'));
   expect(order.indexOf('b1+')).toBeLessThan(order.indexOf('a1-'));
 });
 
 test('a holder that throws releases the lock', async () => {
   const lock = new InProcessCallLock();
-  await expect(lock.withLock('a', async () => {
-    throw new Error('boom');
-  })).rejects.toThrow('boom');
+  await expect(
+    lock.withLock('a', async () => {
+      throw new Error('boom');
+    }),
+  ).rejects.toThrow('boom');
   await expect(lock.withLock('a', async () => 42)).resolves.toBe(42);
 });
 

@@ -25,9 +25,17 @@ beforeEach(async () => {
 
 afterEach(() => h.close());
 
-const errorsTo = (conn: ConnContext) => h.events.toConn(conn.connID).filter((e) => e.event.endsWith('_error')).map((e) => e.data);
+const errorsTo = (conn: ConnContext) =>
+  h.events
+    .toConn(conn.connID)
+    .filter((e) => e.event.endsWith('_error'))
+    .map((e) => e.data);
 /** [event, recipient] of every event so far. */
-const told = () => h.events.events.map((e) => [e.event.replace('custom_com.mattermost.calls_', ''), e.broadcast.user_id || e.broadcast.connection_id || e.broadcast.channel_id]);
+const told = () =>
+  h.events.events.map((e) => [
+    e.event.replace('custom_com.mattermost.calls_', ''),
+    e.broadcast.user_id || e.broadcast.connection_id || e.broadcast.channel_id,
+  ]);
 const json = (v: unknown) => ({data: JSON.stringify(v)});
 const session = async (conn: ConnContext) => (await h.store.calls.getSession(conn.connID))!;
 const call = async () => (await h.activeCall(channel.id))!;
@@ -43,7 +51,11 @@ describe('signaling', () => {
     await h.act(a, 'sdp', {data: new Uint8Array([1, 2, 3])});
     await h.act(a, 'sdp', {data: new Uint8Array(deflateSync(JSON.stringify({type: 'bogus', sdp: ''})))});
     await h.act(a, 'sdp', {data: 'text'});
-    expect(errorsTo(a).map((e) => e.id)).toEqual(['app.calls.ws.invalid_sdp', 'app.calls.ws.invalid_sdp', 'app.calls.ws.invalid_sdp']);
+    expect(errorsTo(a).map((e) => e.id)).toEqual([
+      'app.calls.ws.invalid_sdp',
+      'app.calls.ws.invalid_sdp',
+      'app.calls.ws.invalid_sdp',
+    ]);
     // Not fatal: no connID, and the session stays.
     expect(errorsTo(a).every((e) => !('connID' in e))).toBe(true);
     expect(h.media.sent(a.connID)).toEqual([]);
@@ -63,7 +75,10 @@ describe('mute and hands', () => {
   test('unmute and mute: the media layer, the stored session and every participant know', async () => {
     await h.act(a, 'unmute');
     expect((await session(a)).unmuted).toBe(true);
-    expect(told()).toEqual([['user_unmuted', alice.id], ['user_unmuted', bob.id]]);
+    expect(told()).toEqual([
+      ['user_unmuted', alice.id],
+      ['user_unmuted', bob.id],
+    ]);
     expect(h.events.events[0].data).toEqual({userID: alice.id, session_id: a.connID, channelID: channel.id});
     await h.act(a, 'mute');
     expect((await session(a)).unmuted).toBe(false);
@@ -85,8 +100,13 @@ describe('screen sharing', () => {
   test('one sharer at a time; only the sharer stops it; the time shared is counted', async () => {
     await h.act(a, 'screen_on', json({screenStreamID: 'screen-a'}));
     expect((await call()).props).toMatchObject({screen_sharing_session_id: a.connID, screen_stream_id: 'screen-a'});
-    expect(h.media.sent(a.connID)).toEqual([{sessionID: a.connID, type: 'screen_on', data: {screenStreamID: 'screen-a'}}]);
-    expect(told()).toEqual([['user_screen_on', alice.id], ['user_screen_on', bob.id]]);
+    expect(h.media.sent(a.connID)).toEqual([
+      {sessionID: a.connID, type: 'screen_on', data: {screenStreamID: 'screen-a'}},
+    ]);
+    expect(told()).toEqual([
+      ['user_screen_on', alice.id],
+      ['user_screen_on', bob.id],
+    ]);
 
     await h.act(b, 'screen_on', json({screenStreamID: 'screen-b'}));
     expect(errorsTo(b)).toEqual([expect.objectContaining({id: 'app.calls.screen_already_shared'})]);
@@ -99,7 +119,9 @@ describe('screen sharing', () => {
     expect(after.props.screen_sharing_session_id).toBe('');
     expect(after.stats).toMatchObject({screen_duration: 30, has_used_screen_share: true});
     expect(h.events.named('user_screen_off').map((e) => e.data)).toEqual([
-      {userID: alice.id, session_id: a.connID, channelID: channel.id}, {userID: alice.id, session_id: a.connID, channelID: channel.id}]);
+      {userID: alice.id, session_id: a.connID, channelID: channel.id},
+      {userID: alice.id, session_id: a.connID, channelID: channel.id},
+    ]);
 
     // Now bob may.
     await h.act(b, 'screen_on', json({screenStreamID: 'screen-b'}));
@@ -110,7 +132,10 @@ describe('screen sharing', () => {
     await h.act(a, 'screen_on', json({}));
     await h.config.save({AllowScreenSharing: false});
     await h.act(a, 'screen_on', json({screenStreamID: 's'}));
-    expect(errorsTo(a).map((e) => e.id)).toEqual(['app.calls.ws.invalid_screen_on', 'app.calls.screen_sharing_disabled']);
+    expect(errorsTo(a).map((e) => e.id)).toEqual([
+      'app.calls.ws.invalid_screen_on',
+      'app.calls.screen_sharing_disabled',
+    ]);
     expect((await call()).props.screen_sharing_session_id ?? '').toBe('');
   });
 });
@@ -129,9 +154,17 @@ test('video on and off: the session flag, the media layer, the time counted', as
 test('a reaction goes to every participant with its time; a bad one is refused', async () => {
   h.clock.advance(5);
   await h.act(a, 'react', json({name: 'tada', unified: '1f389'}));
-  expect(h.events.named('user_reacted').map((e) => e.broadcast.user_id).sort()).toEqual([alice.id, bob.id].sort());
+  expect(
+    h.events
+      .named('user_reacted')
+      .map((e) => e.broadcast.user_id)
+      .sort(),
+  ).toEqual([alice.id, bob.id].sort());
   expect(h.events.named('user_reacted')[0].data).toEqual({
-    user_id: alice.id, session_id: a.connID, timestamp: h.clock.now(), channelID: channel.id,
+    user_id: alice.id,
+    session_id: a.connID,
+    timestamp: h.clock.now(),
+    channelID: channel.id,
     emoji: {name: 'tada', unified: '1f389', skin: '', literal: ''},
   });
   await h.act(a, 'react', json({name: ''}));
@@ -141,7 +174,9 @@ test('a reaction goes to every participant with its time; a bad one is refused',
 test('metrics: an ICE candidate pair is observed; unknown metrics and bad pairs are refused', async () => {
   const pair = {state: 'succeeded', local: {type: 'host', protocol: 'udp'}, remote: {type: 'srflx', protocol: 'udp'}};
   await h.act(a, 'metric', {metric_name: 'client_ice_candidate_pair', data: JSON.stringify(pair)});
-  expect(metrics).toEqual([{state: 'succeeded', local_type: 'host', local_protocol: 'udp', remote_type: 'srflx', remote_protocol: 'udp'}]);
+  expect(metrics).toEqual([
+    {state: 'succeeded', local_type: 'host', local_protocol: 'udp', remote_type: 'srflx', remote_protocol: 'udp'},
+  ]);
   await h.act(a, 'metric', {metric_name: 'cpu', data: '{}'});
   await h.act(a, 'metric', {metric_name: 'client_ice_candidate_pair', data: JSON.stringify({...pair, state: 'weird'})});
   expect(errorsTo(a).map((e) => e.id)).toEqual(['app.calls.ws.invalid_metric', 'app.calls.ws.invalid_metric']);

@@ -36,15 +36,33 @@ export class SessionActions {
       case 'unmute': {
         const unmuted = action === 'unmute';
         media.send(local.call, {sessionID, type: action});
-        await this.#updateSession(local, (s) => (s.unmuted = unmuted), (userIDs) =>
-          pub.toParticipants(unmuted ? 'user_unmuted' : 'user_muted', {userID: local.userID, session_id: sessionID}, local.channelID, userIDs));
+        await this.#updateSession(
+          local,
+          (s) => (s.unmuted = unmuted),
+          (userIDs) =>
+            pub.toParticipants(
+              unmuted ? 'user_unmuted' : 'user_muted',
+              {userID: local.userID, session_id: sessionID},
+              local.channelID,
+              userIDs,
+            ),
+        );
         return;
       }
       case 'raise_hand':
       case 'unraise_hand': {
         const raised = action === 'raise_hand' ? d.clock.now() : 0;
-        await this.#updateSession(local, (s) => (s.raisedHand = raised), (userIDs) =>
-          pub.toParticipants(raised ? 'user_raise_hand' : 'user_unraise_hand', {userID: local.userID, session_id: sessionID, raised_hand: raised}, local.channelID, userIDs));
+        await this.#updateSession(
+          local,
+          (s) => (s.raisedHand = raised),
+          (userIDs) =>
+            pub.toParticipants(
+              raised ? 'user_raise_hand' : 'user_unraise_hand',
+              {userID: local.userID, session_id: sessionID, raised_hand: raised},
+              local.channelID,
+              userIDs,
+            ),
+        );
         return;
       }
       case 'screen_on':
@@ -58,17 +76,31 @@ export class SessionActions {
         const {data: raw} = A.parseAction('react', A.stringDataSchema, data);
         const emoji = A.parseJsonField('react', A.reactionSchema, raw);
         const userIDs = await this.#c.participantIDs(local.callID);
-        pub.toParticipants('user_reacted', {
-          user_id: local.userID, session_id: sessionID, timestamp: d.clock.now(),
-          emoji: {name: emoji.name, skin: emoji.skin, unified: emoji.unified, literal: emoji.literal},
-        }, local.channelID, userIDs);
+        pub.toParticipants(
+          'user_reacted',
+          {
+            user_id: local.userID,
+            session_id: sessionID,
+            timestamp: d.clock.now(),
+            emoji: {name: emoji.name, skin: emoji.skin, unified: emoji.unified, literal: emoji.literal},
+          },
+          local.channelID,
+          userIDs,
+        );
         return;
       }
       case 'metric': {
         const m = A.parseAction('metric', A.metricSchema, data);
-        if (m.metric_name !== 'client_ice_candidate_pair') throw badRequest('app.calls.ws.invalid_metric', `invalid metric message: unknown metric ${m.metric_name}`);
+        if (m.metric_name !== 'client_ice_candidate_pair')
+          throw badRequest('app.calls.ws.invalid_metric', `invalid metric message: unknown metric ${m.metric_name}`);
         const pair = A.parseJsonField('metric', A.iceCandidatePairSchema, m.data ?? '');
-        d.onICEPairMetric?.({state: pair.state, local_type: pair.local.type, local_protocol: pair.local.protocol, remote_type: pair.remote.type, remote_protocol: pair.remote.protocol});
+        d.onICEPairMetric?.({
+          state: pair.state,
+          local_type: pair.local.type,
+          local_protocol: pair.local.protocol,
+          remote_type: pair.remote.type,
+          remote_protocol: pair.remote.protocol,
+        });
         return;
       }
       case 'caption':
@@ -82,7 +114,11 @@ export class SessionActions {
   }
 
   /** Lock, reload the session, mutate, save, then announce to the participants. */
-  async #updateSession(local: LocalSession, mutate: (s: CallSession) => void, announce: (userIDs: string[]) => void): Promise<void> {
+  async #updateSession(
+    local: LocalSession,
+    mutate: (s: CallSession) => void,
+    announce: (userIDs: string[]) => void,
+  ): Promise<void> {
     const {d} = this.#c;
     await d.lock.withLock(local.channelID, async () => {
       const s = await d.store.calls.getSession(local.sessionID);
@@ -97,19 +133,26 @@ export class SessionActions {
     const {d, pub} = this.#c;
     const {data: raw} = A.parseAction('screen_on', A.stringDataSchema, data);
     const {screenStreamID} = A.parseJsonField('screen_on', A.screenOnSchema, raw);
-    if (!d.config.get().AllowScreenSharing) throw forbidden('app.calls.screen_sharing_disabled', 'screen sharing is not allowed');
+    if (!d.config.get().AllowScreenSharing)
+      throw forbidden('app.calls.screen_sharing_disabled', 'screen sharing is not allowed');
     await d.lock.withLock(local.channelID, async () => {
       const call = await d.store.calls.getCall(local.callID);
       if (!call || call.endAt > 0) throw badRequest('app.calls.no_call_ongoing', 'no call ongoing');
       const sharer = call.props.screen_sharing_session_id;
-      if (sharer && sharer !== local.sessionID) throw forbidden('app.calls.screen_already_shared', 'another session is already sharing its screen');
+      if (sharer && sharer !== local.sessionID)
+        throw forbidden('app.calls.screen_already_shared', 'another session is already sharing its screen');
       call.props.screen_sharing_session_id = local.sessionID;
       call.props.screen_stream_id = screenStreamID;
       call.props.screen_start_at = unixSeconds(d.clock.now());
       call.stats.has_used_screen_share = true;
       await d.store.calls.updateCall(call);
       d.media.send(local.call, {sessionID: local.sessionID, type: 'screen_on', data: {screenStreamID}});
-      pub.toParticipants('user_screen_on', {userID: local.userID, session_id: local.sessionID}, local.channelID, await this.#c.participantIDs(call.id));
+      pub.toParticipants(
+        'user_screen_on',
+        {userID: local.userID, session_id: local.sessionID},
+        local.channelID,
+        await this.#c.participantIDs(call.id),
+      );
     });
   }
 
@@ -118,11 +161,17 @@ export class SessionActions {
     await d.lock.withLock(local.channelID, async () => {
       const call = await d.store.calls.getCall(local.callID);
       if (!call || call.endAt > 0) throw badRequest('app.calls.no_call_ongoing', 'no call ongoing');
-      if (call.props.screen_sharing_session_id !== local.sessionID) throw forbidden('app.calls.not_sharing', 'this session is not sharing its screen');
+      if (call.props.screen_sharing_session_id !== local.sessionID)
+        throw forbidden('app.calls.not_sharing', 'this session is not sharing its screen');
       stopScreenShare(call, d.clock.now());
       await d.store.calls.updateCall(call);
       d.media.send(local.call, {sessionID: local.sessionID, type: 'screen_off'});
-      pub.toParticipants('user_screen_off', {userID: local.userID, session_id: local.sessionID}, local.channelID, await this.#c.participantIDs(call.id));
+      pub.toParticipants(
+        'user_screen_off',
+        {userID: local.userID, session_id: local.sessionID},
+        local.channelID,
+        await this.#c.participantIDs(call.id),
+      );
     });
   }
 
@@ -150,7 +199,12 @@ export class SessionActions {
       }
       await d.store.calls.updateSession(session);
       await d.store.calls.updateCall(call);
-      pub.toParticipants(on ? 'user_video_on' : 'user_video_off', {userID: local.userID, session_id: local.sessionID}, local.channelID, await this.#c.participantIDs(call.id));
+      pub.toParticipants(
+        on ? 'user_video_on' : 'user_video_off',
+        {userID: local.userID, session_id: local.sessionID},
+        local.channelID,
+        await this.#c.participantIDs(call.id),
+      );
     });
   }
 }

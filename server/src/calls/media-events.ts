@@ -24,7 +24,12 @@ export class MediaEventRelay {
     if (!local) return;
     try {
       const userIDs = await this.#c.participantIDs(local.callID);
-      this.#c.pub.toParticipants(on ? 'user_voice_on' : 'user_voice_off', {userID: local.userID, session_id: sessionID}, local.channelID, userIDs);
+      this.#c.pub.toParticipants(
+        on ? 'user_voice_on' : 'user_voice_off',
+        {userID: local.userID, session_id: sessionID},
+        local.channelID,
+        userIDs,
+      );
     } catch (err) {
       this.#c.log.warn({err: (err as Error).message, sessionID}, 'voice event failed');
     }
@@ -52,7 +57,11 @@ export class MediaEventRelay {
   restart(sessionID: string, reason: string): void {
     const local = this.#c.local.get(sessionID);
     if (!local || local.leaving) return;
-    this.#c.pub.toConn('rtc_reconnect', {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason}, local.connID);
+    this.#c.pub.toConn(
+      'rtc_reconnect',
+      {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason},
+      local.connID,
+    );
   }
 
   /**
@@ -64,6 +73,10 @@ export class MediaEventRelay {
   unavailable(sessionID: string, reason: string): void {
     const local = this.#c.local.get(sessionID);
     if (!local || local.leaving) return;
-    this.#c.pub.toConn('rtc_unavailable', {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason}, local.connID);
+    this.#c.pub.toConn(
+      'rtc_unavailable',
+      {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason},
+      local.connID,
+    );
   }
 }

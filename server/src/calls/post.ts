@@ -10,7 +10,13 @@ function displayName(user: User | null): string {
   return user.username;
 }
 
-export async function createCallPost(platform: Platform, call: Call, starter: User | null, title: string, threadID: string): Promise<Post> {
+export async function createCallPost(
+  platform: Platform,
+  call: Call,
+  starter: User | null,
+  title: string,
+  threadID: string,
+): Promise<Post> {
   const message = `${displayName(starter)} started a call`;
   return platform.createPost({
     channel_id: call.channelId,

@@ -25,8 +25,14 @@ export class CallsPublisher {
   }
 
   /** To every user currently in the call (once per user, all their connections). */
-  toParticipants<E extends CallsEvent>(event: E, data: EventPayload<E>, channelID: string, userIDs: Iterable<string>): void {
+  toParticipants<E extends CallsEvent>(
+    event: E,
+    data: EventPayload<E>,
+    channelID: string,
+    userIDs: Iterable<string>,
+  ): void {
     const d = {...data, channelID} as Record<string, unknown>;
-    for (const uid of new Set(userIDs)) this.out.publish(EVENT_PREFIX + event, d, {channel_id: channelID, user_id: uid});
+    for (const uid of new Set(userIDs))
+      this.out.publish(EVENT_PREFIX + event, d, {channel_id: channelID, user_id: uid});
   }
 }

@@ -19,7 +19,11 @@ beforeEach(async () => {
 
 afterEach(() => h.close());
 
-const errorsTo = (conn: ConnContext) => h.events.toConn(conn.connID).filter((e) => e.event.endsWith('_error')).map((e) => e.data);
+const errorsTo = (conn: ConnContext) =>
+  h.events
+    .toConn(conn.connID)
+    .filter((e) => e.event.endsWith('_error'))
+    .map((e) => e.data);
 
 describe('dispatch', () => {
   test('an unknown action is refused to its connection, without connID (not fatal)', async () => {
@@ -33,13 +37,17 @@ describe('dispatch', () => {
     expect(h.events.events).toEqual([]);
   });
 
-  test('call_state: the state of the channel\'s call to the asking connection, for readers only', async () => {
+  test("call_state: the state of the channel's call to the asking connection, for readers only", async () => {
     const reader = h.connect(carol.id);
     await h.act(reader, 'call_state', {channelID: channel.id});
     const [ev] = h.events.toConn(reader.connID);
     expect(ev.event).toBe('custom_com.mattermost.calls_call_state');
     expect(ev.data).toMatchObject({channel_id: channel.id, channelID: channel.id});
-    expect(JSON.parse(ev.data.call as string).sessions.map((s: {user_id: string}) => s.user_id).sort()).toEqual([alice.id, bob.id].sort());
+    expect(
+      JSON.parse(ev.data.call as string)
+        .sessions.map((s: {user_id: string}) => s.user_id)
+        .sort(),
+    ).toEqual([alice.id, bob.id].sort());
 
     const secret = h.platform.addChannel('P', [alice.id]);
     await h.act(reader, 'call_state', {channelID: secret.id});
@@ -58,7 +66,7 @@ describe('dispatch', () => {
 });
 
 describe('media events', () => {
-  test('signal: to the session\'s connection, SDP as is and ICE as a candidate', async () => {
+  test("signal: to the session's connection, SDP as is and ICE as a candidate", async () => {
     h.media.fire('signal', a.connID, {type: 'sdp', data: {type: 'answer', sdp: 'v=0'}});
     h.media.fire('signal', a.connID, {type: 'ice', data: {candidate: 'cand', sdpMid: '0'}});
     const signals = h.events.named('signal');
@@ -75,7 +83,11 @@ describe('media events', () => {
   test('voice: to every participant', async () => {
     h.media.fire('voice', b.connID, true);
     await until(() => h.events.named('user_voice_on').length === 2, 'user_voice_on');
-    expect(h.events.named('user_voice_on')[0].data).toEqual({userID: bob.id, session_id: b.connID, channelID: channel.id});
+    expect(h.events.named('user_voice_on')[0].data).toEqual({
+      userID: bob.id,
+      session_id: b.connID,
+      channelID: channel.id,
+    });
     h.media.fire('voice', b.connID, false);
     await until(() => h.events.named('user_voice_off').length === 2, 'user_voice_off');
   });
@@ -91,13 +103,23 @@ describe('media events', () => {
     expect(errorsTo(b)).toEqual([]);
   });
 
-  test('restart: rtc_reconnect to the session\'s connection; unavailable: rtc_unavailable', async () => {
+  test("restart: rtc_reconnect to the session's connection; unavailable: rtc_unavailable", async () => {
     const call = (await h.activeCall(channel.id))!;
     h.media.fire('restart', b.connID, 'node left');
     h.media.fire('unavailable', b.connID, 'no handler');
-    expect(h.events.events.map((e) => [e.event.replace('custom_com.mattermost.calls_', ''), e.broadcast.connection_id, e.data])).toEqual([
+    expect(
+      h.events.events.map((e) => [
+        e.event.replace('custom_com.mattermost.calls_', ''),
+        e.broadcast.connection_id,
+        e.data,
+      ]),
+    ).toEqual([
       ['rtc_reconnect', b.connID, {channelID: channel.id, call_id: call.id, session_id: b.connID, reason: 'node left'}],
-      ['rtc_unavailable', b.connID, {channelID: channel.id, call_id: call.id, session_id: b.connID, reason: 'no handler'}],
+      [
+        'rtc_unavailable',
+        b.connID,
+        {channelID: channel.id, call_id: call.id, session_id: b.connID, reason: 'no handler'},
+      ],
     ]);
   });
 

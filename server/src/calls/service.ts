@@ -55,7 +55,8 @@ export class CallsService {
   /** Dispatches one calls action (the suffix after custom_com.mattermost.calls_). Never throws. */
   async handleAction(conn: ConnContext, action: string, data: Record<string, unknown>): Promise<void> {
     try {
-      if (!A.CALLS_ACTIONS.has(action)) throw badRequest('app.calls.ws.unknown_action', `unknown calls action: ${action}`);
+      if (!A.CALLS_ACTIONS.has(action))
+        throw badRequest('app.calls.ws.unknown_action', `unknown calls action: ${action}`);
       switch (action) {
         case 'join':
           return await this.#join.join(conn, data);
@@ -77,7 +78,8 @@ export class CallsService {
       await this.#actions.handle(local, action, data);
     } catch (err) {
       const e = toAppError(err);
-      if (e.status >= 500) this.#c.log.error({err: e.message, details: e.details, action, connID: conn.connID}, 'calls action failed');
+      if (e.status >= 500)
+        this.#c.log.error({err: e.message, details: e.details, action, connID: conn.connID}, 'calls action failed');
       else this.#c.log.info({err: e.message, action, connID: conn.connID}, 'calls action refused');
       // No connID: the official client treats an `error` carrying its connID as a fatal join error.
       this.#c.pub.toConn('error', {data: e.message, id: e.id}, conn.connID);
@@ -101,7 +103,11 @@ export class CallsService {
     }
     const state = await this.#c.d.lock.withLock(msg.channelID, () => this.callState(msg.channelID, conn.userID));
     if (!state) throw badRequest('app.calls.no_call_ongoing', 'no call ongoing');
-    this.#c.pub.toConn('call_state', {channel_id: msg.channelID, channelID: msg.channelID, call: JSON.stringify(state)}, conn.connID);
+    this.#c.pub.toConn(
+      'call_state',
+      {channel_id: msg.channelID, channelID: msg.channelID, call: JSON.stringify(state)},
+      conn.connID,
+    );
   }
 
   // ------------------------------------------------------------------ HTTP entry points
@@ -125,7 +131,12 @@ export class CallsService {
   }
 
   /** Host controls (host.ts): the requester must be the host or a system admin. */
-  hostControl(requesterID: string, channelID: string, action: HostAction, target: {session_id?: string; new_host_id?: string}): Promise<void> {
+  hostControl(
+    requesterID: string,
+    channelID: string,
+    action: HostAction,
+    target: {session_id?: string; new_host_id?: string},
+  ): Promise<void> {
     return this.#host.control(requesterID, channelID, action, target);
   }
 

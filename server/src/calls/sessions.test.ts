@@ -18,7 +18,11 @@ function fakeTimers() {
   jest.useFakeTimers({doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask']});
 }
 
-const errorsTo = (connID: string) => h.events.toConn(connID).filter((e) => e.event.endsWith('_error')).map((e) => e.data);
+const errorsTo = (connID: string) =>
+  h.events
+    .toConn(connID)
+    .filter((e) => e.event.endsWith('_error'))
+    .map((e) => e.data);
 
 describe('join', () => {
   beforeEach(async () => {
@@ -33,18 +37,39 @@ describe('join', () => {
     const call = await h.activeCall(channel.id);
     expect(call).not.toBeNull();
     expect(h.events.names()).toEqual(['call_host_changed', 'call_start', 'join', 'user_joined', 'call_state']);
-    expect(h.events.named('join')[0]).toMatchObject({data: {connID: conn.connID}, broadcast: {connection_id: conn.connID}});
-    expect(h.events.named('user_joined')[0]).toMatchObject({data: {user_id: alice.id, session_id: conn.connID, channelID: channel.id}, broadcast: {channel_id: channel.id}});
+    expect(h.events.named('join')[0]).toMatchObject({
+      data: {connID: conn.connID},
+      broadcast: {connection_id: conn.connID},
+    });
+    expect(h.events.named('user_joined')[0]).toMatchObject({
+      data: {user_id: alice.id, session_id: conn.connID, channelID: channel.id},
+      broadcast: {channel_id: channel.id},
+    });
     const start = h.events.named('call_start')[0];
-    expect(start.data).toMatchObject({id: call!.id, channelID: channel.id, owner_id: alice.id, host_id: alice.id, post_id: call!.postId, thread_id: call!.postId});
+    expect(start.data).toMatchObject({
+      id: call!.id,
+      channelID: channel.id,
+      owner_id: alice.id,
+      host_id: alice.id,
+      post_id: call!.postId,
+      thread_id: call!.postId,
+    });
     const state = h.events.named('call_state')[0];
     expect(state.broadcast).toMatchObject({user_id: alice.id});
-    expect(JSON.parse(state.data.call as string)).toMatchObject({id: call!.id, host_id: alice.id, sessions: [{session_id: conn.connID, user_id: alice.id, unmuted: false}]});
+    expect(JSON.parse(state.data.call as string)).toMatchObject({
+      id: call!.id,
+      host_id: alice.id,
+      sessions: [{session_id: conn.connID, user_id: alice.id, unmuted: false}],
+    });
 
     const post = h.platform.posts.get(call!.postId)!;
     expect(post).toMatchObject({channel_id: channel.id, type: 'custom_calls', message: 'Alice Liddell started a call'});
     expect(post.props).toMatchObject({title: 'standup', start_at: call!.startAt});
-    expect(h.media.ops[0]).toMatchObject({op: 'init', callID: call!.id, config: {sessionID: conn.connID, userID: alice.id, channelID: channel.id}});
+    expect(h.media.ops[0]).toMatchObject({
+      op: 'init',
+      callID: call!.id,
+      config: {sessionID: conn.connID, userID: alice.id, channelID: channel.id},
+    });
     expect(call!.props.node_id).toBe('node-a');
   });
 
@@ -58,13 +83,20 @@ describe('join', () => {
     expect(await h.sessionIDs(channel.id)).toHaveLength(2);
   });
 
-  test('a thread join puts the call post in the thread; a reply or another channel\'s post is refused', async () => {
+  test("a thread join puts the call post in the thread; a reply or another channel's post is refused", async () => {
     const {alice, bob, channel} = h.people();
     const root = await h.platform.createPost({channel_id: channel.id, user_id: alice.id, message: 'root'});
-    const reply = await h.platform.createPost({channel_id: channel.id, user_id: alice.id, message: 'r', root_id: root.id});
+    const reply = await h.platform.createPost({
+      channel_id: channel.id,
+      user_id: alice.id,
+      message: 'r',
+      root_id: root.id,
+    });
     const bobConn = h.connect(bob.id);
     await h.join(bobConn, channel.id, {threadID: reply.id});
-    expect(errorsTo(bobConn.connID)).toEqual([expect.objectContaining({id: 'app.calls.join.thread_not_root', connID: bobConn.connID})]);
+    expect(errorsTo(bobConn.connID)).toEqual([
+      expect.objectContaining({id: 'app.calls.join.thread_not_root', connID: bobConn.connID}),
+    ]);
 
     await h.join(h.connect(alice.id), channel.id, {threadID: root.id});
     const call = await h.activeCall(channel.id);
@@ -95,7 +127,9 @@ describe('join', () => {
     const conn = h.connect(alice.id);
     await h.join(conn, channel.id);
     expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.unlicensed_group_call'})]);
-    expect(h.platform.ephemeral).toEqual([expect.objectContaining({userID: alice.id, message: 'Unlicensed servers only allow calls in DMs.'})]);
+    expect(h.platform.ephemeral).toEqual([
+      expect.objectContaining({userID: alice.id, message: 'Unlicensed servers only allow calls in DMs.'}),
+    ]);
 
     const dm = await h.platform.directChannel(alice.id, bob.id);
     await h.join(h.connect(alice.id), dm.id);
@@ -117,7 +151,9 @@ describe('join', () => {
     expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.insufficient_permissions'})]);
 
     await h.join(h.connect(admin.id), channel.id);
-    expect(h.platform.ephemeral.map((p) => p.message)).toEqual([expect.stringContaining('not enabled for non-admin users')]);
+    expect(h.platform.ephemeral.map((p) => p.message)).toEqual([
+      expect.stringContaining('not enabled for non-admin users'),
+    ]);
     await h.join(h.connect(alice.id), channel.id);
     expect(await h.sessionIDs(channel.id)).toHaveLength(2);
   });
@@ -136,7 +172,9 @@ describe('join', () => {
     h.media.initError = new Error('no ports left');
     const conn = h.connect(alice.id);
     await h.join(conn, channel.id);
-    expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.rtc_init_failed', connID: conn.connID})]);
+    expect(errorsTo(conn.connID)).toEqual([
+      expect.objectContaining({id: 'app.calls.rtc_init_failed', connID: conn.connID}),
+    ]);
     expect(h.events.named('join')).toEqual([]);
     expect(await h.activeCall(channel.id)).toBeNull();
   });
@@ -153,18 +191,24 @@ describe('join', () => {
 
 describe('join limits', () => {
   test('sessions per user in one call', async () => {
-    h = await createCallsHarness({joinLimits: {sessionsPerUserPerCall: 2, joinsPerSecondPerUser: 0, joinBurstPerUser: 0}});
+    h = await createCallsHarness({
+      joinLimits: {sessionsPerUserPerCall: 2, joinsPerSecondPerUser: 0, joinBurstPerUser: 0},
+    });
     const {alice, channel} = h.people();
     await h.join(h.connect(alice.id), channel.id);
     await h.join(h.connect(alice.id), channel.id);
     const third = h.connect(alice.id);
     await h.join(third, channel.id);
-    expect(errorsTo(third.connID)).toEqual([expect.objectContaining({id: 'app.calls.limit.sessions_per_user', connID: third.connID})]);
+    expect(errorsTo(third.connID)).toEqual([
+      expect.objectContaining({id: 'app.calls.limit.sessions_per_user', connID: third.connID}),
+    ]);
     expect(await h.sessionIDs(channel.id)).toHaveLength(2);
   });
 
   test('joins per second: the burst, then one more after a second', async () => {
-    h = await createCallsHarness({joinLimits: {sessionsPerUserPerCall: 0, joinsPerSecondPerUser: 1, joinBurstPerUser: 2}});
+    h = await createCallsHarness({
+      joinLimits: {sessionsPerUserPerCall: 0, joinsPerSecondPerUser: 1, joinBurstPerUser: 2},
+    });
     const {alice, bob, channel} = h.people();
     await h.join(h.connect(alice.id), channel.id);
     await h.join(h.connect(alice.id), channel.id);
@@ -194,7 +238,11 @@ describe('leave and the end of a call', () => {
 
     expect(await h.activeCall(channel.id)).toBeNull();
     expect(h.media.closedSessions()).toEqual([conn.connID]);
-    expect(h.events.named('user_left')[0].data).toEqual({user_id: alice.id, session_id: conn.connID, channelID: channel.id});
+    expect(h.events.named('user_left')[0].data).toEqual({
+      user_id: alice.id,
+      session_id: conn.connID,
+      channelID: channel.id,
+    });
     const ended = (await h.store.calls.getCall(call.id))!;
     expect(ended.endAt - ended.startAt).toBe(65_000);
     expect(ended.participants).toEqual([alice.id]);
@@ -211,7 +259,9 @@ describe('leave and the end of a call', () => {
     await h.join(h.connect(bob.id), channel.id);
     h.events.clear();
     await h.act(a, 'leave');
-    expect(h.events.named('call_host_changed').map((e) => [e.data.hostID, e.broadcast.user_id])).toEqual([[bob.id, bob.id]]);
+    expect(h.events.named('call_host_changed').map((e) => [e.data.hostID, e.broadcast.user_id])).toEqual([
+      [bob.id, bob.id],
+    ]);
     expect((await h.activeCall(channel.id))!.props.hosts).toEqual([bob.id]);
   });
 
@@ -346,10 +396,14 @@ describe('sessions ended from outside', () => {
     h.platform.removeMember(channel.id, bob.id);
     await until(() => h.events.named('user_left').some((e) => e.broadcast.user_id === bob.id), 'the user_left to bob');
     expect(await h.sessionIDs(channel.id)).toHaveLength(1);
-    expect(h.events.named('user_left').find((e) => e.broadcast.user_id === bob.id)!.data).toEqual({user_id: bob.id, session_id: b.connID, channelID: channel.id});
+    expect(h.events.named('user_left').find((e) => e.broadcast.user_id === bob.id)!.data).toEqual({
+      user_id: bob.id,
+      session_id: b.connID,
+      channelID: channel.id,
+    });
   });
 
-  test('a removed member\'s session held by another node has its media closed (that node then removes it)', async () => {
+  test("a removed member's session held by another node has its media closed (that node then removes it)", async () => {
     const {alice, bob, channel} = h.people();
     await h.join(h.connect(alice.id), channel.id);
     const b = h.connect(bob.id);
@@ -361,7 +415,7 @@ describe('sessions ended from outside', () => {
     expect(h.media.closedSessions()).toEqual([b.connID]);
   });
 
-  test('a deactivated user\'s sessions end in every call; the others stay', async () => {
+  test("a deactivated user's sessions end in every call; the others stay", async () => {
     const {alice, bob, carol, channel} = h.people();
     const other = h.platform.addChannel('O', [alice.id, carol.id]);
     await h.join(h.connect(alice.id), channel.id);
@@ -369,13 +423,17 @@ describe('sessions ended from outside', () => {
     await h.join(h.connect(alice.id), other.id);
     await h.join(h.connect(carol.id), other.id);
     h.platform.deactivateUser(alice.id);
-    await until(async () => (await h.sessionIDs(channel.id)).length === 1 && (await h.sessionIDs(other.id)).length === 1, 'alice\'s sessions to go');
-    const left = async (ch: string) => (await h.store.calls.getSessions((await h.activeCall(ch))!.id)).map((s) => s.userId);
+    await until(
+      async () => (await h.sessionIDs(channel.id)).length === 1 && (await h.sessionIDs(other.id)).length === 1,
+      "alice's sessions to go",
+    );
+    const left = async (ch: string) =>
+      (await h.store.calls.getSessions((await h.activeCall(ch))!.id)).map((s) => s.userId);
     expect(await left(channel.id)).toEqual([bob.id]);
     expect(await left(other.id)).toEqual([carol.id]);
   });
 
-  test('a deleted channel\'s call ends for everyone', async () => {
+  test("a deleted channel's call ends for everyone", async () => {
     const {alice, bob, channel} = h.people();
     const a = h.connect(alice.id);
     const b = h.connect(bob.id);
@@ -419,7 +477,7 @@ describe('start and shutdown', () => {
     expect(errorsTo(late.connID)).toEqual([expect.objectContaining({id: 'app.calls.shutting_down'})]);
   });
 
-  test('a call another node carries on outlives this node\'s shutdown', async () => {
+  test("a call another node carries on outlives this node's shutdown", async () => {
     const {alice, channel} = h.people();
     await h.join(h.connect(alice.id), channel.id);
     h.media.endsAtShutdown = false;

@@ -48,7 +48,10 @@ export class SessionLifecycle {
       await d.lock.withLock(local.channelID, () => this.removeSession(local.callID, local.sessionID));
       log.info({sessionID: local.sessionID, callID: local.callID, reason}, 'session left');
     } catch (err) {
-      log.error({err: (err as Error).message, sessionID: local.sessionID, callID: local.callID}, 'removing session failed');
+      log.error(
+        {err: (err as Error).message, sessionID: local.sessionID, callID: local.callID},
+        'removing session failed',
+      );
     }
   }
 
@@ -82,7 +85,13 @@ export class SessionLifecycle {
     const host = computeHost(call, sessions);
     call.props.hosts = host ? [host] : null;
     await store.updateCall(call);
-    if (host !== prevHost) pub.toParticipants('call_host_changed', {hostID: host, call_id: call.id}, call.channelId, sessions.map((s) => s.userId));
+    if (host !== prevHost)
+      pub.toParticipants(
+        'call_host_changed',
+        {hostID: host, call_id: call.id},
+        call.channelId,
+        sessions.map((s) => s.userId),
+      );
   }
 
   // ------------------------------------------------------------------ the end of a call
@@ -98,7 +107,15 @@ export class SessionLifecycle {
     for (const sid of Object.keys(call.props.video_start_at ?? {})) stopVideo(call, sid, now);
     call.endAt = now;
     call.participants = Object.keys(call.props.participants ?? {});
-    const {rtcd_host: _r, dismissed_notification: _d, node_id: _n, hosts: _h, participants: _p, media_unavailable_at: _m, ...rest} = call.props;
+    const {
+      rtcd_host: _r,
+      dismissed_notification: _d,
+      node_id: _n,
+      hosts: _h,
+      participants: _p,
+      media_unavailable_at: _m,
+      ...rest
+    } = call.props;
     call.props = rest;
     await store.updateCall(call);
     await store.deleteSessionsByCall(callID);
@@ -179,7 +196,10 @@ export class SessionLifecycle {
     clearTimeout(local.graceTimer);
     local.graceTimer = undefined;
     this.#c.local.rebind(local, conn.connID);
-    this.#c.log.info({sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID}, 'session reconnected');
+    this.#c.log.info(
+      {sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID},
+      'session reconnected',
+    );
     // The socket may have closed while we were reconnecting: without a grace the session would stay forever.
     if (!this.#c.d.isConnOpen(conn.connID)) this.startGrace(local);
   }
@@ -189,13 +209,28 @@ export class SessionLifecycle {
     const {d, local: sessions} = this.#c;
     const session = await d.store.calls.getSession(msg.originalConnID);
     const call = session ? await d.store.calls.getCall(session.callId) : null;
-    if (!session || !call || call.endAt > 0 || session.userId !== conn.userID || call.channelId !== msg.channelID || sessions.carries(conn.connID)) {
+    if (
+      !session ||
+      !call ||
+      call.endAt > 0 ||
+      session.userId !== conn.userID ||
+      call.channelId !== msg.channelID ||
+      sessions.carries(conn.connID)
+    ) {
       throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
     }
     // Another reconnect of the same session got here first (two sockets of one client): it holds the session.
     const current = sessions.get(session.id);
     if (current) return this.#rebind(current, conn, msg);
-    const local: LocalSession = {sessionID: session.id, userID: conn.userID, channelID: call.channelId, callID: call.id, call, connID: conn.connID, leaving: false};
+    const local: LocalSession = {
+      sessionID: session.id,
+      userID: conn.userID,
+      channelID: call.channelId,
+      callID: call.id,
+      call,
+      connID: conn.connID,
+      leaving: false,
+    };
     sessions.add(local);
     try {
       await d.media.adoptSession(call, local.sessionID);
@@ -203,7 +238,10 @@ export class SessionLifecycle {
       sessions.remove(local);
       throw err;
     }
-    this.#c.log.info({sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID}, 'session adopted (its websocket came back on this node)');
+    this.#c.log.info(
+      {sessionID: local.sessionID, connID: conn.connID, prevConnID: msg.prevConnID},
+      'session adopted (its websocket came back on this node)',
+    );
     if (!d.isConnOpen(conn.connID)) this.startGrace(local);
   }
 
@@ -239,7 +277,8 @@ export class SessionLifecycle {
   /** A user was deactivated: their sessions in every call end. */
   async userDeactivated(userID: string): Promise<void> {
     await this.#guard('ending the sessions of a deactivated user', {userID}, async () => {
-      for (const call of await this.#c.d.store.calls.listActiveCalls()) await this.#endSessionsOf(call, userID, 'user deactivated');
+      for (const call of await this.#c.d.store.calls.listActiveCalls())
+        await this.#endSessionsOf(call, userID, 'user deactivated');
     });
   }
 

@@ -9,7 +9,13 @@ export interface CommandResponse {
 
 const ephemeral = (text: string): CommandResponse => ({response_type: 'ephemeral', text});
 
-export async function executeCallCommand(platform: Platform, userID: string, channelID: string, teamID: string, command: string): Promise<CommandResponse> {
+export async function executeCallCommand(
+  platform: Platform,
+  userID: string,
+  channelID: string,
+  teamID: string,
+  command: string,
+): Promise<CommandResponse> {
   const fields = command.trim().split(/\s+/);
   if (fields.length < 2) return ephemeral('Invalid number of arguments provided');
   const sub = fields[1];
@@ -32,7 +38,8 @@ export async function executeCallCommand(platform: Platform, userID: string, cha
       try {
         decoded = Buffer.from(fields[2], 'base64').toString('utf8');
         const parsed: unknown = JSON.parse(decoded);
-        if (typeof parsed !== 'object' || parsed === null || Object.keys(parsed).length === 0) return ephemeral('Error: empty stats');
+        if (typeof parsed !== 'object' || parsed === null || Object.keys(parsed).length === 0)
+          return ephemeral('Error: empty stats');
         return ephemeral('```json\n' + JSON.stringify(parsed, null, 2) + '\n```');
       } catch {
         return ephemeral('Error: invalid stats data');

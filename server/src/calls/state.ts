@@ -12,12 +12,18 @@ export function computeHost(call: Call, sessions: CallSession[], botUserID = '')
   if (locked && inCall.has(locked)) return locked;
   const current = call.props.hosts?.[0];
   if (current && inCall.has(current)) return current;
-  const first = [...sessions].filter((s) => s.userId !== botUserID).sort((a, b) => a.joinAt - b.joinAt || (a.id < b.id ? -1 : 1))[0];
+  const first = [...sessions]
+    .filter((s) => s.userId !== botUserID)
+    .sort((a, b) => a.joinAt - b.joinAt || (a.id < b.id ? -1 : 1))[0];
   return first ? first.userId : '';
 }
 
 /** The call state clients get (protocol/events.ts), by the names this module has always used. */
-import type {CallJobState as ClientJobState, CallState as ClientCallState, SessionState as ClientSessionState} from '../protocol';
+import type {
+  CallJobState as ClientJobState,
+  CallState as ClientCallState,
+  SessionState as ClientSessionState,
+} from '../protocol';
 export type {ClientJobState, ClientCallState, ClientSessionState};
 
 export function jobState(job: CallJob): ClientJobState {
@@ -27,13 +33,25 @@ export function jobState(job: CallJob): ClientJobState {
 }
 
 /** The `call` object of call_state, /channels and /{channel_id} (reference §7.3). */
-export function clientCallState(call: Call, sessions: CallSession[], jobs: CallJob[], forUserID: string, botUserID = ''): ClientCallState {
+export function clientCallState(
+  call: Call,
+  sessions: CallSession[],
+  jobs: CallJob[],
+  forUserID: string,
+  botUserID = '',
+): ClientCallState {
   const state: ClientCallState = {
     id: call.id,
     start_at: call.startAt,
-    sessions: sessions.filter((s) => s.userId !== botUserID).map((s) => ({
-      session_id: s.id, user_id: s.userId, unmuted: s.unmuted, raised_hand: s.raisedHand, video: s.video,
-    })),
+    sessions: sessions
+      .filter((s) => s.userId !== botUserID)
+      .map((s) => ({
+        session_id: s.id,
+        user_id: s.userId,
+        unmuted: s.unmuted,
+        raised_hand: s.raisedHand,
+        video: s.video,
+      })),
     thread_id: call.threadId,
     post_id: call.postId,
     screen_sharing_session_id: call.props.screen_sharing_session_id ?? '',
@@ -53,7 +71,8 @@ export const unixSeconds = (ms: number): number => Math.floor(ms / 1000);
 
 /** The screen share stops: its time is added to the call's stats and the sharer cleared. */
 export function stopScreenShare(call: Call, now: number): void {
-  if (call.props.screen_start_at) call.stats.screen_duration += Math.max(0, unixSeconds(now) - call.props.screen_start_at);
+  if (call.props.screen_start_at)
+    call.stats.screen_duration += Math.max(0, unixSeconds(now) - call.props.screen_start_at);
   call.props.screen_sharing_session_id = '';
   call.props.screen_stream_id = '';
   call.props.screen_start_at = 0;

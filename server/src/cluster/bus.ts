@@ -101,14 +101,20 @@ export class Bus {
     this.#log = opts.logger.child({module: 'cluster-bus'});
     this.#myChannel = nodeChannel(opts.nodeID);
     this.listener = new PgSession({
-      url: opts.url, applicationName: presenceName(opts.nodeID), logger: this.#log.child({conn: 'listen'}),
+      url: opts.url,
+      applicationName: presenceName(opts.nodeID),
+      logger: this.#log.child({conn: 'listen'}),
       setup: async (client) => {
         await client.query(`LISTEN "${BROADCAST_CHANNEL}"`);
         await client.query(`LISTEN "${this.#myChannel}"`);
         await opts.onListenerSetup?.(client);
       },
     });
-    this.#sender = new PgSession({url: opts.url, applicationName: `calls-bus:${opts.nodeID}`.slice(0, 63), logger: this.#log.child({conn: 'send'})});
+    this.#sender = new PgSession({
+      url: opts.url,
+      applicationName: `calls-bus:${opts.nodeID}`.slice(0, 63),
+      logger: this.#log.child({conn: 'send'}),
+    });
     this.listener.on('notification', (channel, payload) => this.#onNotification(channel, payload));
     this.#sender.on('connected', () => void this.#pump());
   }
@@ -144,7 +150,9 @@ export class Bus {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(new AppError('app.calls.cluster.request_timeout', 'a cluster node did not answer in time', 503, {node, type}));
+        reject(
+          new AppError('app.calls.cluster.request_timeout', 'a cluster node did not answer in time', 503, {node, type}),
+        );
       }, timeoutMs);
       this.#pending.set(id, {node, resolve: resolve as (v: unknown) => void, reject, timer});
       this.#enqueue(nodeChannel(node), {t: type, f: this.nodeID, i: id, d: data});
@@ -162,9 +170,15 @@ export class Bus {
   }
 
   /** Removes payloads spilled for a dead node and old broadcast payloads. */
-  async sweepSpilled(deadNodes: string[], db: {query: (text: string, values?: unknown[]) => Promise<unknown>}): Promise<void> {
+  async sweepSpilled(
+    deadNodes: string[],
+    db: {query: (text: string, values?: unknown[]) => Promise<unknown>},
+  ): Promise<void> {
     const channels = deadNodes.map(nodeChannel);
-    await db.query(`DELETE FROM ${MESSAGES_TABLE} WHERE created_at < $1 OR channel = ANY($2::text[])`, [Date.now() - SPILL_TTL_MS, channels]);
+    await db.query(`DELETE FROM ${MESSAGES_TABLE} WHERE created_at < $1 OR channel = ANY($2::text[])`, [
+      Date.now() - SPILL_TTL_MS,
+      channels,
+    ]);
   }
 
   /** Resolves when everything queued so far was handed to PostgreSQL (or dropped). */
@@ -245,7 +259,9 @@ export class Bus {
           values.length = 0;
         }
         const r = await this.#sender.query<{id: string}>(
-          `INSERT INTO ${MESSAGES_TABLE} (channel, payload, created_at) VALUES ($1, $2, $3) RETURNING id`, [m.channel, payload, Date.now()]);
+          `INSERT INTO ${MESSAGES_TABLE} (channel, payload, created_at) VALUES ($1, $2, $3) RETURNING id`,
+          [m.channel, payload, Date.now()],
+        );
         payload = JSON.stringify({s: String(r.rows[0].id)});
       }
       values.push(m.channel, payload);
@@ -255,22 +271,26 @@ export class Bus {
   }
 
   #countDrop(): void {
-    if (this.#dropped++ % 100 === 0) this.#log.warn({dropped: this.#dropped}, 'bus messages dropped: the database was unreachable too long');
+    if (this.#dropped++ % 100 === 0)
+      this.#log.warn({dropped: this.#dropped}, 'bus messages dropped: the database was unreachable too long');
   }
 
   // ------------------------------------------------------------------ receiving
 
   #onNotification(channel: string, payload: string): void {
     // One at a time, in arrival order: a spilled payload is fetched before later messages are handled.
-    this.#inbound = this.#inbound.then(() => this.#receive(channel, payload)).catch((err) =>
-      this.#log.warn({err: (err as Error).message, channel}, 'bus message handling failed'));
+    this.#inbound = this.#inbound
+      .then(() => this.#receive(channel, payload))
+      .catch((err) => this.#log.warn({err: (err as Error).message, channel}, 'bus message handling failed'));
   }
 
   async #receive(channel: string, payload: string): Promise<void> {
     let env = JSON.parse(payload) as Envelope | {s: string};
     if ('s' in env) {
       const id = env.s;
-      const r = await this.listener.query<{payload: string}>(`SELECT payload FROM ${MESSAGES_TABLE} WHERE id = $1`, [id]);
+      const r = await this.listener.query<{payload: string}>(`SELECT payload FROM ${MESSAGES_TABLE} WHERE id = $1`, [
+        id,
+      ]);
       if (r.rows.length === 0) {
         this.#log.warn({id, channel}, 'spilled bus payload is gone');
         return;
@@ -305,7 +325,10 @@ export class Bus {
       const result = await handler(msg);
       this.#reply(env.f, reqID, result ?? null);
     } catch (err) {
-      const e = err instanceof AppError ? err : new AppError('app.calls.cluster.remote_error', (err as Error).message ?? 'remote error', 500);
+      const e =
+        err instanceof AppError
+          ? err
+          : new AppError('app.calls.cluster.remote_error', (err as Error).message ?? 'remote error', 500);
       this.#reply(env.f, reqID, null, {id: e.id, message: e.message, status: e.status});
     }
   }
@@ -321,5 +344,10 @@ export function presenceName(nodeID: string): string {
 }
 
 export function nodeUnavailable(node: string): AppError {
-  return new AppError('app.calls.cluster.node_unavailable', 'the cluster node hosting this call is not available', 503, {node});
+  return new AppError(
+    'app.calls.cluster.node_unavailable',
+    'the cluster node hosting this call is not available',
+    503,
+    {node},
+  );
 }

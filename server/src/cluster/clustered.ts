@@ -65,7 +65,12 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     this.#o = opts;
     this.#me = opts.nodeID;
     this.#log = opts.logger.child({module: 'cluster-media'});
-    this.#host = new MediaHost({...opts, media: opts.media, logger: this.#log, deliverLocal: (sid, e) => this.#fromOwner(sid, this.#me, () => this.#emitSfu(e))});
+    this.#host = new MediaHost({
+      ...opts,
+      media: opts.media,
+      logger: this.#log,
+      deliverLocal: (sid, e) => this.#fromOwner(sid, this.#me, () => this.#emitSfu(e)),
+    });
     opts.media.onEvent((e, from) => {
       switch (e.ev) {
         case 'detach':
@@ -118,7 +123,9 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   async closeSession(call: Call, sessionID: string): Promise<void> {
     const entry = this.#local.get(sessionID);
     this.#local.delete(sessionID);
-    await this.#deleteHolder(sessionID).catch((err) => this.#log.warn({err: messageOf(err), sessionID}, 'removing session holder failed'));
+    await this.#deleteHolder(sessionID).catch((err) =>
+      this.#log.warn({err: messageOf(err), sessionID}, 'removing session holder failed'),
+    );
     const owner = entry?.owner || call.props.node_id || '';
     if (owner === this.#me) await this.#host.disconnect(sessionID);
     else if (owner) this.#o.media.send(owner, 'disconnect', sessionID);
@@ -126,12 +133,22 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
 
   async adoptSession(call: Call, sessionID: string): Promise<void> {
     if (this.#local.has(sessionID)) return;
-    const r = await this.#o.db.query<{config: SessionConfig}>(`SELECT config FROM ${SESSIONS_TABLE} WHERE session_id = $1`, [sessionID]);
+    const r = await this.#o.db.query<{config: SessionConfig}>(
+      `SELECT config FROM ${SESSIONS_TABLE} WHERE session_id = $1`,
+      [sessionID],
+    );
     let cfg = r.rows[0]?.config;
     if (!cfg) {
       const s = await this.#o.calls.getSession(sessionID);
       if (!s) throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
-      cfg = {sessionID, userID: s.userId, callID: call.id, channelID: call.channelId, av1Support: false, dcSignaling: false};
+      cfg = {
+        sessionID,
+        userID: s.userId,
+        callID: call.id,
+        channelID: call.channelId,
+        av1Support: false,
+        dcSignaling: false,
+      };
     }
     const entry: LocalEntry = {cfg, owner: '', ready: false, chain: Promise.resolve(), unavailable: false};
     this.#local.set(sessionID, entry);
@@ -153,7 +170,11 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
         entry.owner = owner;
         let exists = false;
         if (owner === this.#me) exists = this.#host.adopt(sessionID, this.#me);
-        else exists = await this.#o.media.request(owner, 'adopt', {sessionID}).then((res) => res.exists, () => false);
+        else
+          exists = await this.#o.media.request(owner, 'adopt', {sessionID}).then(
+            (res) => res.exists,
+            () => false,
+          );
         if (exists) {
           entry.ready = true;
           return;
@@ -211,7 +232,8 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
   /** No node may run a call's media now: its clients here are told to wait. */
   onUnavailable(m: UnavailableMessage): void {
     for (const entry of this.#local.values()) {
-      if (entry.cfg.callID === m.callID && !this.#o.registry.isAlive(entry.owner)) this.#tellUnavailable(entry, m.reason);
+      if (entry.cfg.callID === m.callID && !this.#o.registry.isAlive(entry.owner))
+        this.#tellUnavailable(entry, m.reason);
     }
   }
 
@@ -219,7 +241,10 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     if (entry.unavailable) return;
     entry.unavailable = true;
     entry.ready = false;
-    this.#log.info({sessionID: entry.cfg.sessionID, callID: entry.cfg.callID, reason}, 'session media unavailable; client told to wait');
+    this.#log.info(
+      {sessionID: entry.cfg.sessionID, callID: entry.cfg.callID, reason},
+      'session media unavailable; client told to wait',
+    );
     this.emit('unavailable', entry.cfg.sessionID, reason);
   }
 
@@ -233,7 +258,9 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       void this.#serial(entry, async () => {
         if (!force && entry.ready && entry.owner === m.to) return;
         await this.#attach(entry, m.callID, true, `the call moved from node ${m.from || '?'} to node ${m.to}`);
-      }).catch((err) => this.#log.warn({err: messageOf(err), sessionID: sid, callID: m.callID}, 'moving a session failed'));
+      }).catch((err) =>
+        this.#log.warn({err: messageOf(err), sessionID: sid, callID: m.callID}, 'moving a session failed'),
+      );
     }
   }
 
@@ -255,12 +282,16 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
           if (entry.cfg.callID !== callID) continue;
           if (away) {
             // The `unavailable` broadcast may have been lost (database outage).
-            if (entry.ready && !registry.isAlive(entry.owner)) this.#tellUnavailable(entry, 'no calls handler node is running');
+            if (entry.ready && !registry.isAlive(entry.owner))
+              this.#tellUnavailable(entry, 'no calls handler node is running');
             continue;
           }
           // Re-attach a waiting session once the call has a live owner (the move message may have been lost).
-          if (entry.unavailable ? !registry.isAlive(owner) : (!entry.ready || entry.owner === owner)) continue;
-          this.#log.warn({sessionID: sid, callID, was: entry.owner, now: owner}, 'session media owner changed; re-attaching');
+          if (entry.unavailable ? !registry.isAlive(owner) : !entry.ready || entry.owner === owner) continue;
+          this.#log.warn(
+            {sessionID: sid, callID, was: entry.owner, now: owner},
+            'session media owner changed; re-attaching',
+          );
           void this.#serial(entry, async () => {
             if (entry.ready && entry.owner === owner) return;
             await this.#attach(entry, callID, true, 'the call moved to another node');
@@ -289,7 +320,9 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
         if (owner === this.#me) await this.#host.host({cfg: entry.cfg, wsNode: this.#me, restore});
         else await this.#o.media.request(owner, 'connect', {cfg: entry.cfg, restore});
       } catch (err) {
-        const unreachable = isAppError(err) && (err.id === 'app.calls.cluster.node_unavailable' || err.id === 'app.calls.cluster.request_timeout');
+        const unreachable =
+          isAppError(err) &&
+          (err.id === 'app.calls.cluster.node_unavailable' || err.id === 'app.calls.cluster.request_timeout');
         if (!unreachable || Date.now() > deadline) throw err;
         this.#log.warn({owner, sessionID: sid, err: messageOf(err)}, 'call owner does not answer');
         await this.#o.registry.confirmDead(owner).catch(() => false);
@@ -318,7 +351,8 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
       const to = this.#failover ? await this.#failover.takeOver(call) : null;
       if (to && registry.isAlive(to)) return to;
       if (!to && registry.singleHandler && !registry.liveHandler()) throw noHandlerError();
-      if (Date.now() > deadline) throw new AppError('app.calls.cluster.no_owner', 'no cluster node can host this call right now', 503);
+      if (Date.now() > deadline)
+        throw new AppError('app.calls.cluster.no_owner', 'no cluster node can host this call right now', 503);
       await sleep(250);
     }
   }
@@ -332,7 +366,10 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     }
     if (entry.owner !== owner) {
       // The call moved (or is moving): the new owner's session is the one the client negotiates with.
-      this.#log.warn({sessionID, callID: entry.cfg.callID, from: owner, owner: entry.owner}, 'SFU event from a node that no longer runs the session dropped');
+      this.#log.warn(
+        {sessionID, callID: entry.cfg.callID, from: owner, owner: entry.owner},
+        'SFU event from a node that no longer runs the session dropped',
+      );
       return;
     }
     fn();
@@ -379,12 +416,16 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     await this.#o.db.query(
       `INSERT INTO ${SESSIONS_TABLE} (session_id, node_id, call_id, channel_id, config, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (session_id) DO UPDATE SET node_id = EXCLUDED.node_id, config = EXCLUDED.config, updated_at = EXCLUDED.updated_at`,
-      [cfg.sessionID, this.#me, cfg.callID, cfg.channelID, JSON.stringify(cfg), Date.now()]);
+      [cfg.sessionID, this.#me, cfg.callID, cfg.channelID, JSON.stringify(cfg), Date.now()],
+    );
   }
 
   async #deleteHolder(sessionID: string): Promise<void> {
     // Only our own claim: if another node adopted the session meanwhile, its row stays.
-    await this.#o.db.query(`DELETE FROM ${SESSIONS_TABLE} WHERE session_id = $1 AND node_id = $2`, [sessionID, this.#me]);
+    await this.#o.db.query(`DELETE FROM ${SESSIONS_TABLE} WHERE session_id = $1 AND node_id = $2`, [
+      sessionID,
+      this.#me,
+    ]);
   }
 
   #serial(entry: LocalEntry, fn: () => Promise<void>): Promise<void> {

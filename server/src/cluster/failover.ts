@@ -95,13 +95,16 @@ export class Failover {
       return;
     }
     this.#sweeping = this.#sweep()
-      .then(() => {
-        this.#failing = false;
-      }, (err) => {
-        // Once per outage: while the database is away this fails every second.
-        if (!this.#failing) this.#log.warn({err: (err as Error).message}, 'cluster sweep failed');
-        this.#failing = true;
-      })
+      .then(
+        () => {
+          this.#failing = false;
+        },
+        (err) => {
+          // Once per outage: while the database is away this fails every second.
+          if (!this.#failing) this.#log.warn({err: (err as Error).message}, 'cluster sweep failed');
+          this.#failing = true;
+        },
+      )
       .finally(() => {
         this.#sweeping = null;
         if (this.#again) {
@@ -182,7 +185,10 @@ export class Failover {
       return;
     }
     const live = new Set(registry.liveNodes());
-    const dead = registry.nodes().filter((n) => !n.alive).map((n) => n.id);
+    const dead = registry
+      .nodes()
+      .filter((n) => !n.alive)
+      .map((n) => n.id);
     if (dead.length > 0) {
       await registry.deleteDead(dead);
       this.#log.info({nodes: dead}, 'rows of dead nodes removed');
@@ -196,8 +202,10 @@ export class Failover {
       if (to) continue;
       stranded.add(call.id);
       if (!this.#stranded.has(call.id)) {
-        this.#log.warn({callID: call.id, node: call.props.node_id, waitSeconds: this.#o.handlerWaitMs / 1000},
-          'no live node can host the call (single-handler mode: start a node with MM_CALLS_IS_HANDLER=true); waiting for one');
+        this.#log.warn(
+          {callID: call.id, node: call.props.node_id, waitSeconds: this.#o.handlerWaitMs / 1000},
+          'no live node can host the call (single-handler mode: start a node with MM_CALLS_IS_HANDLER=true); waiting for one',
+        );
       }
       await this.#waitForHandler(call);
     }
@@ -208,7 +216,8 @@ export class Failover {
     const rows = await db.query<OrphanRow>(
       `SELECT s.id AS session_id, s.callid AS call_id, c.channelid AS channel_id, h.node_id
        FROM calls_sessions s JOIN calls c ON c.id = s.callid LEFT JOIN ${SESSIONS_TABLE} h ON h.session_id = s.id
-       WHERE c.endat = 0`);
+       WHERE c.endat = 0`,
+    );
     const seen = new Set<string>();
     for (const r of rows.rows) {
       if (r.node_id && live.has(r.node_id)) continue;
@@ -220,14 +229,22 @@ export class Failover {
       }
       if (now - since < this.#o.orphanGraceMs) continue;
       this.#suspects.delete(r.session_id);
-      this.#log.warn({sessionID: r.session_id, callID: r.call_id, node: r.node_id}, 'session left behind by a dead node removed');
+      this.#log.warn(
+        {sessionID: r.session_id, callID: r.call_id, node: r.node_id},
+        'session left behind by a dead node removed',
+      );
       this.#o.onOrphan(r.session_id, r.call_id, r.channel_id);
-      if (r.node_id !== null) await db.query(`DELETE FROM ${SESSIONS_TABLE} WHERE session_id = $1 AND node_id = $2`, [r.session_id, r.node_id]);
+      if (r.node_id !== null)
+        await db.query(`DELETE FROM ${SESSIONS_TABLE} WHERE session_id = $1 AND node_id = $2`, [
+          r.session_id,
+          r.node_id,
+        ]);
     }
     for (const id of this.#suspects.keys()) if (!seen.has(id)) this.#suspects.delete(id);
     await db.query(
       `DELETE FROM ${SESSIONS_TABLE} h WHERE h.updated_at < $1 AND NOT EXISTS (SELECT 1 FROM calls_sessions s WHERE s.id = h.session_id)`,
-      [now - STALE_HOLDER_MS]);
+      [now - STALE_HOLDER_MS],
+    );
   }
 
   /**
@@ -254,7 +271,10 @@ export class Failover {
     const waited = Date.now() - since;
     if (this.#o.handlerWaitMs > 0 && waited >= this.#o.handlerWaitMs && !this.#abandoned.has(call.id)) {
       this.#abandoned.add(call.id);
-      this.#log.warn({callID: call.id, waitedSeconds: Math.round(waited / 1000)}, 'no node could host the call for the whole handler wait (MM_CALLS_HANDLER_WAIT_SECONDS); ending it');
+      this.#log.warn(
+        {callID: call.id, waitedSeconds: Math.round(waited / 1000)},
+        'no node could host the call for the whole handler wait (MM_CALLS_HANDLER_WAIT_SECONDS); ending it',
+      );
       this.#o.onAbandoned(call.id, call.channelId, `${reason} (waited ${Math.round(waited / 1000)} s)`);
     }
   }

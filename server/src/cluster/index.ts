@@ -43,7 +43,13 @@ export interface CoordinationOptions {
 export async function createCoordination(o: CoordinationOptions): Promise<Coordination> {
   checkClusterEngine(o.settings, o.store.engine);
   if (o.store.engine !== 'postgres' || !o.databaseURL) {
-    return integratedCoordination({rtc: await o.rtc(), nodeID: o.nodeID, store: o.store, orphanGraceMs: o.orphanGraceMs, logger: o.logger});
+    return integratedCoordination({
+      rtc: await o.rtc(),
+      nodeID: o.nodeID,
+      store: o.store,
+      orphanGraceMs: o.orphanGraceMs,
+      logger: o.logger,
+    });
   }
   return startCluster(o, o.databaseURL);
 }
@@ -57,7 +63,11 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
   };
   try {
     const db = new pg.Pool({
-      connectionString: url, max: 4, application_name: `calls-cluster:${me}`.slice(0, 63), idleTimeoutMillis: 30_000, connectionTimeoutMillis: 5000,
+      connectionString: url,
+      max: 4,
+      application_name: `calls-cluster:${me}`.slice(0, 63),
+      idleTimeoutMillis: 30_000,
+      connectionTimeoutMillis: 5000,
     });
     db.on('error', (err) => log.debug({err: err.message}, 'idle cluster connection lost'));
     cleanups.push(() => db.end());
@@ -65,7 +75,9 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     let registry: NodeRegistry | null = null;
     let registered = false;
     const bus = new Bus({
-      url, nodeID: me, logger: log,
+      url,
+      nodeID: me,
+      logger: log,
       isAlive: (n) => registry?.isAlive(n) ?? false,
       // After a reconnect the handler takes its advisory lock again (the old session's lock died with it).
       onListenerSetup: async (client) => {
@@ -81,7 +93,14 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     // id (MM_CALLS_NODE_ID); once it is visible, live nodes may pin calls here for this run, and those
     // must not be mistaken for leftovers (re-creating them twice restarts every client twice).
     const pinnedBefore = (await o.store.calls.listActiveCalls()).filter((c) => c.props.node_id === me);
-    registry = new NodeRegistry({db, listener: bus.listener, nodeID: me, isHandler: o.settings.isHandler, forcedMode: o.settings.forcedMode, logger: log});
+    registry = new NodeRegistry({
+      db,
+      listener: bus.listener,
+      nodeID: me,
+      isHandler: o.settings.isHandler,
+      forcedMode: o.settings.forcedMode,
+      logger: log,
+    });
     await registry.start();
     registered = true;
     cleanups.push(() => registry!.leave());
@@ -90,7 +109,15 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     cleanups.push(() => lock.close());
 
     const media = new MediaBus(bus, log.child({module: 'cluster-media'}));
-    const router = new ClusteredMediaRouter({nodeID: me, registry, media, db, calls: o.store.calls, rtc: o.rtc, logger: log});
+    const router = new ClusteredMediaRouter({
+      nodeID: me,
+      registry,
+      media,
+      db,
+      calls: o.store.calls,
+      rtc: o.rtc,
+      logger: log,
+    });
     // A node that may host calls binds its RTC ports now, so a bad port setting stops the start; a
     // relay-only node (single handler, not the handler) never starts an SFU.
     let rtc: RtcServer | null = null;
@@ -101,7 +128,14 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     cleanups.push(() => router.close());
 
     const failover = new Failover({
-      registry, bus, media, db, calls: o.store.calls, lock, logger: log, orphanGraceMs: o.orphanGraceMs,
+      registry,
+      bus,
+      media,
+      db,
+      calls: o.store.calls,
+      lock,
+      logger: log,
+      orphanGraceMs: o.orphanGraceMs,
       onMoved: (m) => router.onMoved(m),
       onOrphan: (sid, callID, channelID) => router.reportOrphan(sid, callID, channelID),
       onUnavailable: (m) => router.onUnavailable(m),
@@ -128,7 +162,10 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
       bus.broadcast('event', ev);
     };
 
-    log.info({mode: reg.singleHandler ? 'single_handler' : 'clustered', handler: reg.isHandler, sfu: rtc !== null}, 'joined the cluster');
+    log.info(
+      {mode: reg.singleHandler ? 'single_handler' : 'clustered', handler: reg.isHandler, sfu: rtc !== null},
+      'joined the cluster',
+    );
     let closing: Promise<void> | null = null;
     return {
       nodeID: me,

@@ -35,7 +35,11 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
   #graceTimer: NodeJS.Timeout | undefined;
   #graceOver = false;
 
-  constructor(private readonly rtc: RtcServer, private readonly nodeID: string, opts: LocalRouterOptions) {
+  constructor(
+    private readonly rtc: RtcServer,
+    private readonly nodeID: string,
+    opts: LocalRouterOptions,
+  ) {
     super();
     this.#o = opts;
     this.#log = opts.logger.child({module: 'local-media'});
@@ -61,7 +65,9 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
 
   async closeSession(_call: Call, sessionID: string): Promise<void> {
     this.#waiting.delete(sessionID);
-    await this.#o.configs.delete(sessionID).catch((err) => this.#log.warn({err: (err as Error).message, sessionID}, 'removing session settings failed'));
+    await this.#o.configs
+      .delete(sessionID)
+      .catch((err) => this.#log.warn({err: (err as Error).message, sessionID}, 'removing session settings failed'));
     await this.rtc.closeSession(sessionID);
   }
 
@@ -69,12 +75,22 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
     const waiting = this.#waiting.get(sessionID);
     // One node: a session it does not know is gone (upstream's "session not found"), unless it ran it
     // before a restart and its client came back in time.
-    if (!waiting || waiting.callID !== call.id) throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
+    if (!waiting || waiting.callID !== call.id)
+      throw badRequest('app.calls.reconnect.no_session', 'session not found for reconnect');
     this.#waiting.delete(sessionID);
     try {
       const saved = await this.#o.configs.get(sessionID);
-      const cfg: SessionConfig = saved?.callID === call.id ? saved
-        : {sessionID, userID: waiting.userID, callID: call.id, channelID: call.channelId, av1Support: false, dcSignaling: false};
+      const cfg: SessionConfig =
+        saved?.callID === call.id
+          ? saved
+          : {
+              sessionID,
+              userID: waiting.userID,
+              callID: call.id,
+              channelID: call.channelId,
+              av1Support: false,
+              dcSignaling: false,
+            };
       await this.initSession(call, cfg);
       await restoreSessionState(this.rtc, this.#o.calls, cfg);
     } catch (err) {
@@ -82,7 +98,10 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
       this.#keepWaiting(sessionID, waiting);
       throw err;
     }
-    this.#log.info({sessionID, callID: call.id}, 'session of the previous run back: media re-created, client told to renegotiate');
+    this.#log.info(
+      {sessionID, callID: call.id},
+      'session of the previous run back: media re-created, client told to renegotiate',
+    );
     this.emit('restart', sessionID, 'the server restarted');
   }
 
@@ -96,7 +115,10 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
     }
     for (const s of sessions) this.#waiting.set(s.id, {callID: call.id, channelID: call.channelId, userID: s.userId});
     this.#graceTimer ??= setTimeout(() => this.#graceEnded(), this.#o.graceMs);
-    this.#log.info({callID: call.id, sessions: sessions.length, graceMs: this.#o.graceMs}, 'call of the previous run kept; its clients may come back');
+    this.#log.info(
+      {callID: call.id, sessions: sessions.length, graceMs: this.#o.graceMs},
+      'call of the previous run kept; its clients may come back',
+    );
     return false;
   }
 
@@ -115,7 +137,8 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
     this.#graceOver = true;
     const gone = [...this.#waiting];
     this.#waiting.clear();
-    if (gone.length > 0) this.#log.info({sessions: gone.length}, 'sessions of the previous run did not come back; removing them');
+    if (gone.length > 0)
+      this.#log.info({sessions: gone.length}, 'sessions of the previous run did not come back; removing them');
     for (const [sid, w] of gone) this.emit('orphan', sid, w.callID, w.channelID);
   }
 
@@ -144,6 +167,19 @@ export async function integratedCoordination(o: IntegratedOptions): Promise<Coor
   // Settings of sessions that ended while a crash kept them from being removed.
   const pruned = await configs.prune();
   if (pruned > 0) o.logger.child({module: 'local-media'}).info({pruned}, 'settings of ended sessions removed');
-  const media = new LocalMediaRouter(o.rtc, o.nodeID, {calls: o.store.calls, configs, graceMs: o.orphanGraceMs, logger: o.logger});
-  return {nodeID: o.nodeID, mode: 'integrated', media, lock: new InProcessCallLock(), rtc: o.rtc, relay: null, close: () => media.close()};
+  const media = new LocalMediaRouter(o.rtc, o.nodeID, {
+    calls: o.store.calls,
+    configs,
+    graceMs: o.orphanGraceMs,
+    logger: o.logger,
+  });
+  return {
+    nodeID: o.nodeID,
+    mode: 'integrated',
+    media,
+    lock: new InProcessCallLock(),
+    rtc: o.rtc,
+    relay: null,
+    close: () => media.close(),
+  };
 }

@@ -129,10 +129,13 @@ export class MediaHost {
   }
 
   #ensureRtc(): Promise<RtcServer> {
-    this.#rtc ??= this.#o.rtc().then((rtc) => this.#attachRtc(rtc), (err) => {
-      this.#rtc = null;
-      throw err;
-    });
+    this.#rtc ??= this.#o.rtc().then(
+      (rtc) => this.#attachRtc(rtc),
+      (err) => {
+        this.#rtc = null;
+        throw err;
+      },
+    );
     return this.#rtc;
   }
 
@@ -173,7 +176,10 @@ export class MediaHost {
       // websocket is adopted; a lost server offer is also made again); a lost voice event does not matter.
       if (e.ev === 'signal' || e.ev === 'restart') {
         h.lost = true;
-        this.#log.warn({sessionID: sid, callID: h.callID, wsNode: h.wsNode, type: e.ev}, 'signal for a session whose websocket node is not alive dropped');
+        this.#log.warn(
+          {sessionID: sid, callID: h.callID, wsNode: h.wsNode, type: e.ev},
+          'signal for a session whose websocket node is not alive dropped',
+        );
       }
       return;
     }

@@ -13,14 +13,25 @@ function twoNodes() {
     if (!h) throw new Error(`no handler for ${msg.type}`);
     return h(JSON.parse(JSON.stringify(msg)) as BusMessage);
   };
-  const transport = (me: string): MediaBusTransport => ({
-    handle: (type, h) => void handlers[me].set(type, h),
-    send: (node, type, data) => void deliver(node, {type, from: me, data}).catch(() => undefined),
-    broadcast: (type, data) => void Promise.all(Object.keys(handlers).filter((n) => n !== me).map((n) => deliver(n, {type, from: me, data}))),
-    request: <T>(node: string, type: string, data: unknown) => deliver(node, {type, from: me, data}).then((r) => (r ?? null) as T),
-  }) as MediaBusTransport;
+  const transport = (me: string): MediaBusTransport =>
+    ({
+      handle: (type, h) => void handlers[me].set(type, h),
+      send: (node, type, data) => void deliver(node, {type, from: me, data}).catch(() => undefined),
+      broadcast: (type, data) =>
+        void Promise.all(
+          Object.keys(handlers)
+            .filter((n) => n !== me)
+            .map((n) => deliver(n, {type, from: me, data})),
+        ),
+      request: <T>(node: string, type: string, data: unknown) =>
+        deliver(node, {type, from: me, data}).then((r) => (r ?? null) as T),
+    }) as MediaBusTransport;
   const log = createLogger({level: 'silent'});
-  return {a: new MediaBus(transport('a'), log), b: new MediaBus(transport('b'), log), raw: (to: string, msg: BusMessage) => deliver(to, msg)};
+  return {
+    a: new MediaBus(transport('a'), log),
+    b: new MediaBus(transport('b'), log),
+    raw: (to: string, msg: BusMessage) => deliver(to, msg),
+  };
 }
 
 const cfg = {sessionID: 's1', userID: 'u1', callID: 'c1', channelID: 'ch1', av1Support: false, dcSignaling: true};
@@ -39,22 +50,38 @@ test('requests, one-way messages and events cross typed, with the sender known',
   b.emitTo('a', {ev: 'rejected', args: ['s1', new AppError('app.rtc.invalid_ice', 'bad candidate', 400), false]});
   b.broadcast('moved', {callID: 'c1', channelID: 'ch1', from: 'a', to: 'b'});
   await new Promise((r) => setImmediate(r));
-  expect(seen).toEqual([['connect', {cfg, restore: true}, 'a'], ['rtc', {sessionID: 's1', type: 'mute'}]]);
-  expect(events.map(([e, from]) => [e.ev, from])).toEqual([['rejected', 'b'], ['moved', 'b']]);
+  expect(seen).toEqual([
+    ['connect', {cfg, restore: true}, 'a'],
+    ['rtc', {sessionID: 's1', type: 'mute'}],
+  ]);
+  expect(events.map(([e, from]) => [e.ev, from])).toEqual([
+    ['rejected', 'b'],
+    ['moved', 'b'],
+  ]);
   const [rejected] = events[0];
   expect(rejected.ev === 'rejected' && rejected.args[1]).toBeInstanceOf(AppError);
 });
 
-test('another node\'s malformed messages never reach a handler: requests are refused, the rest dropped', async () => {
+test("another node's malformed messages never reach a handler: requests are refused, the rest dropped", async () => {
   const {b, raw} = twoNodes();
   const reached: string[] = [];
   b.handle('connect', () => void reached.push('connect'));
   b.handle('rtc', () => void reached.push('rtc'));
   b.onEvent((e) => reached.push(e.ev));
-  await expect(raw('b', {type: 'connect', from: 'x', data: {cfg: {...cfg, callID: 7}, restore: true}})).rejects.toMatchObject({id: 'app.relay.bad_request'});
+  await expect(
+    raw('b', {type: 'connect', from: 'x', data: {cfg: {...cfg, callID: 7}, restore: true}}),
+  ).rejects.toMatchObject({id: 'app.relay.bad_request'});
   await expect(raw('b', {type: 'connect', from: 'x', data: null})).rejects.toMatchObject({id: 'app.relay.bad_request'});
-  await expect(raw('b', {type: 'rtc', from: 'x', data: {sessionID: 's1', type: 'format_disk'}})).rejects.toBeInstanceOf(AppError);
-  for (const [type, data] of [['signal', ['s1', {type: 'sdp'}]], ['voice', 's1'], ['rejected', ['s1', {id: 'x'}, true]], ['moved', [{callID: 'c'}]], ['detach', [1, 2]]] as const) {
+  await expect(raw('b', {type: 'rtc', from: 'x', data: {sessionID: 's1', type: 'format_disk'}})).rejects.toBeInstanceOf(
+    AppError,
+  );
+  for (const [type, data] of [
+    ['signal', ['s1', {type: 'sdp'}]],
+    ['voice', 's1'],
+    ['rejected', ['s1', {id: 'x'}, true]],
+    ['moved', [{callID: 'c'}]],
+    ['detach', [1, 2]],
+  ] as const) {
     await raw('b', {type, from: 'x', data});
   }
   expect(reached).toEqual([]);

@@ -6,7 +6,17 @@ import {z} from 'zod';
 import type {AppError} from '../errors';
 import type {Logger} from '../log';
 import {RelayCodec} from '../relay/codec';
-import {checkSharedNamespace, defineProtocol, none, type CallOps, type EventArgs, type NotifyOps, type RelayEvent, type ReplyOf, type RequestOf} from '../relay/protocol';
+import {
+  checkSharedNamespace,
+  defineProtocol,
+  none,
+  type CallOps,
+  type EventArgs,
+  type NotifyOps,
+  type RelayEvent,
+  type ReplyOf,
+  type RequestOf,
+} from '../relay/protocol';
 import {rtcInbound, sessionConfig, sessionID, sfuEvents} from '../relay/sfu';
 import type {Bus} from './bus';
 import type {MovedMessage, UnavailableMessage} from './failover';
@@ -14,7 +24,11 @@ import type {MovedMessage, UnavailableMessage} from './failover';
 const nodeID = z.string().max(200);
 
 const moved: z.ZodType<MovedMessage> = z.object({callID: z.string(), channelID: z.string(), from: nodeID, to: nodeID});
-const unavailable: z.ZodType<UnavailableMessage> = z.object({callID: z.string(), channelID: z.string(), reason: z.string().max(1000)});
+const unavailable: z.ZodType<UnavailableMessage> = z.object({
+  callID: z.string(),
+  channelID: z.string(),
+  reason: z.string().max(1000),
+});
 
 export const clusterMediaRelay = defineProtocol({
   name: 'cluster media',
@@ -55,7 +69,9 @@ export class MediaBus {
   }
 
   request<K extends CallOps<Ops>>(node: string, op: K, req: RequestOf<Ops, K>): Promise<ReplyOf<Ops, K>> {
-    return this.#bus.request(node, op, this.#codec.encodeRequest(op, req)).then((rep) => this.#codec.decodeReply(op, rep));
+    return this.#bus
+      .request(node, op, this.#codec.encodeRequest(op, req))
+      .then((rep) => this.#codec.decodeReply(op, rep));
   }
 
   send<K extends NotifyOps<Ops>>(node: string, op: K, req: RequestOf<Ops, K>): void {
@@ -63,8 +79,13 @@ export class MediaBus {
   }
 
   /** Serves `op`: a request that fails its check is answered with app.relay.bad_request (a one-way one is dropped). */
-  handle<K extends keyof Ops & string>(op: K, handler: (req: RequestOf<Ops, K>, from: string) => ReplyOf<Ops, K> | void | Promise<ReplyOf<Ops, K> | void>): void {
-    this.#bus.handle(op, async (m) => this.#codec.encodeReply(op, await handler(this.#codec.decodeRequest(op, m.data), m.from)));
+  handle<K extends keyof Ops & string>(
+    op: K,
+    handler: (req: RequestOf<Ops, K>, from: string) => ReplyOf<Ops, K> | void | Promise<ReplyOf<Ops, K> | void>,
+  ): void {
+    this.#bus.handle(op, async (m) =>
+      this.#codec.encodeReply(op, await handler(this.#codec.decodeRequest(op, m.data), m.from)),
+    );
   }
 
   emitTo(node: string, e: ClusterMediaEvent): void {

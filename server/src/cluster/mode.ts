@@ -31,13 +31,20 @@ export function clusterSettingsFromEnv(env: NodeJS.ProcessEnv): ClusterSettings 
   }
   const rawMode = (env.MM_CALLS_CLUSTER_MODE ?? '').trim().toLowerCase().replace('-', '_');
   if (rawMode !== '' && rawMode !== 'clustered' && rawMode !== 'single_handler') {
-    throw new ClusterSettingsError(`invalid MM_CALLS_CLUSTER_MODE: "${env.MM_CALLS_CLUSTER_MODE}" (use clustered or single_handler)`);
+    throw new ClusterSettingsError(
+      `invalid MM_CALLS_CLUSTER_MODE: "${env.MM_CALLS_CLUSTER_MODE}" (use clustered or single_handler)`,
+    );
   }
   const rawWait = (env.MM_CALLS_HANDLER_WAIT_SECONDS ?? '').trim();
   if (rawWait !== '' && !/^\d{1,7}$/.test(rawWait)) {
-    throw new ClusterSettingsError(`invalid MM_CALLS_HANDLER_WAIT_SECONDS: "${env.MM_CALLS_HANDLER_WAIT_SECONDS}" (whole seconds, 0 = no limit)`);
+    throw new ClusterSettingsError(
+      `invalid MM_CALLS_HANDLER_WAIT_SECONDS: "${env.MM_CALLS_HANDLER_WAIT_SECONDS}" (whole seconds, 0 = no limit)`,
+    );
   }
-  const settings: ClusterSettings = {isHandler: TRUE.has(rawHandler), handlerWaitMs: rawWait === '' ? DEFAULT_HANDLER_WAIT_MS : Number(rawWait) * 1000};
+  const settings: ClusterSettings = {
+    isHandler: TRUE.has(rawHandler),
+    handlerWaitMs: rawWait === '' ? DEFAULT_HANDLER_WAIT_MS : Number(rawWait) * 1000,
+  };
   if (rawMode) settings.forcedMode = rawMode as ClusterSettings['forcedMode'];
   if (settings.isHandler && settings.forcedMode === 'clustered') {
     throw new ClusterSettingsError('MM_CALLS_IS_HANDLER=true contradicts MM_CALLS_CLUSTER_MODE=clustered');
@@ -48,10 +55,15 @@ export function clusterSettingsFromEnv(env: NodeJS.ProcessEnv): ClusterSettings 
 /** Several nodes cannot share SQLite: refuse cluster settings without MM_CALLS_DATABASE_URL. */
 export function checkClusterEngine(settings: ClusterSettings, engine: StoreEngine): void {
   if (engine === 'postgres') return;
-  const what = settings.isHandler ? 'MM_CALLS_IS_HANDLER=true' : settings.forcedMode ? `MM_CALLS_CLUSTER_MODE=${settings.forcedMode}` : '';
+  const what = settings.isHandler
+    ? 'MM_CALLS_IS_HANDLER=true'
+    : settings.forcedMode
+      ? `MM_CALLS_CLUSTER_MODE=${settings.forcedMode}`
+      : '';
   if (what) {
     throw new ClusterSettingsError(
       `${what} needs PostgreSQL: several nodes must share one database, and the embedded SQLite store cannot be shared. ` +
-      'Set MM_CALLS_DATABASE_URL (postgres://user:password@host:5432/db) on every node.');
+        'Set MM_CALLS_DATABASE_URL (postgres://user:password@host:5432/db) on every node.',
+    );
   }
 }

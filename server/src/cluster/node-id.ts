@@ -28,7 +28,8 @@ export function persistentNodeID(dataDir: string, logger: Logger): string {
     content = fs.readFileSync(file, 'utf8');
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (e.code !== 'ENOENT') throw new AppError('app.calls.node_id.unreadable', `cannot read the node id file ${file}: ${e.message}`, 500);
+    if (e.code !== 'ENOENT')
+      throw new AppError('app.calls.node_id.unreadable', `cannot read the node id file ${file}: ${e.message}`, 500);
   }
   if (content !== null) {
     const id = content.trim();
@@ -55,7 +56,11 @@ function writeAtomically(file: string, text: string): void {
     syncDirectory(path.dirname(file));
   } catch (err) {
     fs.rmSync(tmp, {force: true});
-    throw new AppError('app.calls.node_id.unwritable', `cannot write the node id file ${file}: ${(err as Error).message}`, 500);
+    throw new AppError(
+      'app.calls.node_id.unwritable',
+      `cannot write the node id file ${file}: ${(err as Error).message}`,
+      500,
+    );
   }
 }
 

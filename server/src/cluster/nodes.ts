@@ -91,29 +91,48 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
    */
   async start(): Promise<void> {
     const dup = await this.#o.db.query<{n: string}>(
-      'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()', [presenceName(this.nodeID)]);
+      'SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database() AND pid <> pg_backend_pid()',
+      [presenceName(this.nodeID)],
+    );
     // Our own listener is already connected: more than one means another process uses our id.
     if (Number(dup.rows[0].n) > 1) {
-      throw new AppError('app.calls.cluster.duplicate_node', `another running node already uses the node id ${this.nodeID} (MM_CALLS_NODE_ID)`, 500);
+      throw new AppError(
+        'app.calls.cluster.duplicate_node',
+        `another running node already uses the node id ${this.nodeID} (MM_CALLS_NODE_ID)`,
+        500,
+      );
     }
     if (this.isHandler) {
       if (this.#o.forcedMode === 'clustered') {
-        throw new AppError('app.calls.cluster.mode_conflict', 'MM_CALLS_IS_HANDLER=true contradicts MM_CALLS_CLUSTER_MODE=clustered', 500);
+        throw new AppError(
+          'app.calls.cluster.mode_conflict',
+          'MM_CALLS_IS_HANDLER=true contradicts MM_CALLS_CLUSTER_MODE=clustered',
+          500,
+        );
       }
       await this.claimHandlerLock(this.#o.listener, true);
-      await this.#o.db.query(`INSERT INTO calls_kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2`, [HANDLER_MARKER_KEY, this.nodeID]);
+      await this.#o.db.query(
+        `INSERT INTO calls_kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2`,
+        [HANDLER_MARKER_KEY, this.nodeID],
+      );
     } else if (this.#o.forcedMode === 'clustered') {
       await this.poll();
       const handler = this.liveHandler();
       if (handler) {
-        throw new AppError('app.calls.cluster.mode_conflict',
-          `MM_CALLS_CLUSTER_MODE=clustered, but node ${handler} is running as the calls handler (MM_CALLS_IS_HANDLER=true): stop it first`, 500);
+        throw new AppError(
+          'app.calls.cluster.mode_conflict',
+          `MM_CALLS_CLUSTER_MODE=clustered, but node ${handler} is running as the calls handler (MM_CALLS_IS_HANDLER=true): stop it first`,
+          500,
+        );
       }
       await this.#o.db.query('DELETE FROM calls_kv WHERE key = $1', [HANDLER_MARKER_KEY]);
     }
     await this.heartbeat();
     await this.poll();
-    this.#timers.push(setInterval(() => void this.heartbeat(), HEARTBEAT_MS), setInterval(() => void this.poll(), POLL_MS));
+    this.#timers.push(
+      setInterval(() => void this.heartbeat(), HEARTBEAT_MS),
+      setInterval(() => void this.poll(), POLL_MS),
+    );
     for (const t of this.#timers) t.unref();
   }
 
@@ -124,7 +143,9 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
   async claimHandlerLock(session: Queryable, fatal: boolean): Promise<void> {
     const r = await session.query<{ok: boolean}>('SELECT pg_try_advisory_lock($1, 0) AS ok', [HANDLER_LOCK_NS]);
     if (r.rows[0]?.ok) return;
-    const other = await this.#o.db.query<{value: string}>('SELECT value FROM calls_kv WHERE key = $1', [HANDLER_MARKER_KEY]).catch(() => null);
+    const other = await this.#o.db
+      .query<{value: string}>('SELECT value FROM calls_kv WHERE key = $1', [HANDLER_MARKER_KEY])
+      .catch(() => null);
     const who = other?.rows[0]?.value ?? 'another node';
     const msg = `another node (${who}) is already the calls handler (MM_CALLS_IS_HANDLER=true); only one handler may run`;
     if (fatal) throw new AppError('app.calls.cluster.second_handler', msg, 500);
@@ -217,7 +238,9 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
     // Right after our own reconnect, everyone's sessions may be coming back: judge nobody yet.
     if (!this.#stable()) return false;
     const r = await this.#o.db.query<{present: boolean}>(
-      'SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()) AS present', [presenceName(nodeID)]);
+      'SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND datname = current_database()) AS present',
+      [presenceName(nodeID)],
+    );
     if (r.rows[0]?.present) return false;
     n.alive = false;
     this.#log.warn({node: nodeID}, 'node declared dead: its database session is gone');
@@ -231,7 +254,8 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
       await this.#o.db.query(
         `INSERT INTO ${NODES_TABLE} (id, is_handler, started_at, heartbeat_at, info) VALUES ($1, $2, $3, ${DB_NOW_SQL}, $4)
          ON CONFLICT (id) DO UPDATE SET is_handler = EXCLUDED.is_handler, started_at = EXCLUDED.started_at, heartbeat_at = EXCLUDED.heartbeat_at, info = EXCLUDED.info`,
-        [this.nodeID, this.isHandler, this.#startedAt, JSON.stringify({host: os.hostname(), pid: process.pid})]);
+        [this.nodeID, this.isHandler, this.#startedAt, JSON.stringify({host: os.hostname(), pid: process.pid})],
+      );
       if (this.#heartbeatFailing) this.#log.info('heartbeat written again');
       this.#heartbeatFailing = false;
     } catch (err) {
@@ -251,7 +275,9 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
                    WHERE a.application_name = left('calls-node:' || n.id, 63) AND a.datname = current_database()) AS present
          FROM (SELECT ${DB_NOW_SQL} AS now,
                       (SELECT value FROM calls_kv WHERE key = $1) AS marker) x
-         LEFT JOIN ${NODES_TABLE} n ON true`, [HANDLER_MARKER_KEY]);
+         LEFT JOIN ${NODES_TABLE} n ON true`,
+        [HANDLER_MARKER_KEY],
+      );
       this.#apply(r.rows);
     } catch (err) {
       this.#log.debug({err: (err as Error).message}, 'node poll failed');
@@ -265,7 +291,11 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
     const now = Number(rows[0]?.now ?? 0);
     const prevMarker = this.#marker;
     this.#marker = rows[0]?.marker ?? null;
-    if (prevMarker !== this.#marker) this.#log.info({handler: this.#marker}, this.#marker ? 'cluster is in single-handler mode' : 'cluster is in clustered mode');
+    if (prevMarker !== this.#marker)
+      this.#log.info(
+        {handler: this.#marker},
+        this.#marker ? 'cluster is in single-handler mode' : 'cluster is in clustered mode',
+      );
     const seen = new Set<string>();
     for (const row of rows) {
       if (!row.id) continue;
@@ -286,7 +316,8 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
       let alive: boolean;
       if (row.id === this.nodeID) alive = true;
       else if (this.#left.has(row.id)) alive = false;
-      else if (!stable) alive = n.alive || (fresh && !!row.present); // do not judge others while we are reconnecting
+      else if (!stable)
+        alive = n.alive || (fresh && !!row.present); // do not judge others while we are reconnecting
       else alive = fresh && n.absent < ABSENT_POLLS;
       this.#set(n, alive);
     }
@@ -336,6 +367,10 @@ export class NodeRegistry extends TypedEmitter<NodeRegistryEvents> {
 
 /** Users see the message; operators find what to do in the log (`details`). */
 export function noHandlerError(): AppError {
-  return new AppError('app.calls.cluster.no_handler', 'Calls are temporarily unavailable. Please try again in a few minutes.', 503,
-    {operator: 'no calls handler node is running (single-handler mode): start a node with MM_CALLS_IS_HANDLER=true'});
+  return new AppError(
+    'app.calls.cluster.no_handler',
+    'Calls are temporarily unavailable. Please try again in a few minutes.',
+    503,
+    {operator: 'no calls handler node is running (single-handler mode): start a node with MM_CALLS_IS_HANDLER=true'},
+  );
 }

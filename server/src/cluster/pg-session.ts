@@ -55,7 +55,10 @@ export class PgSession extends TypedEmitter<PgSessionEvents> {
   }
 
   /** Runs a query on this connection; throws when it is down. */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<pg.QueryResult<R>> {
     const c = this.#client;
     if (!c) throw new Error('database connection is down');
     return c.query<R>(text, values);
@@ -65,7 +68,12 @@ export class PgSession extends TypedEmitter<PgSessionEvents> {
     if (this.#connecting) return this.#connecting;
     this.#connecting = (async () => {
       // A server that does not answer at all (dropped packets) must not hang the reconnect loop.
-      const client = new pg.Client({connectionString: this.#o.url, application_name: this.#o.applicationName, keepAlive: true, connectionTimeoutMillis: 5000});
+      const client = new pg.Client({
+        connectionString: this.#o.url,
+        application_name: this.#o.applicationName,
+        keepAlive: true,
+        connectionTimeoutMillis: 5000,
+      });
       let failed = false;
       const onLost = (err: string) => {
         if (failed) return;

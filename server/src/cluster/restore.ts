@@ -4,7 +4,11 @@
 import type {RtcServer, SessionConfig} from '../rtc/types';
 import type {CallsRepository} from '../store/types';
 
-export async function restoreSessionState(rtc: Pick<RtcServer, 'send'>, calls: CallsRepository, cfg: SessionConfig): Promise<void> {
+export async function restoreSessionState(
+  rtc: Pick<RtcServer, 'send'>,
+  calls: CallsRepository,
+  cfg: SessionConfig,
+): Promise<void> {
   const [session, call] = await Promise.all([calls.getSession(cfg.sessionID), calls.getCall(cfg.callID)]);
   if (session) rtc.send({sessionID: cfg.sessionID, type: session.unmuted ? 'unmute' : 'mute'});
   const screenStreamID = call?.props.screen_stream_id;

@@ -18,14 +18,18 @@ export const clusterMigrations: ExtraMigrations = (engine) => {
   const m: Record<string, Migration> = {
     '100001_cluster_tables': {
       async up(db) {
-        await db.schema.createTable(NODES_TABLE).ifNotExists()
+        await db.schema
+          .createTable(NODES_TABLE)
+          .ifNotExists()
           .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
           .addColumn('is_handler', 'boolean', (c) => c.notNull())
           .addColumn('started_at', 'bigint', (c) => c.notNull())
           .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
           .addColumn('info', 'jsonb', (c) => c.notNull())
           .execute();
-        await db.schema.createTable(SESSIONS_TABLE).ifNotExists()
+        await db.schema
+          .createTable(SESSIONS_TABLE)
+          .ifNotExists()
           .addColumn('session_id', 'varchar(64)', (c) => c.primaryKey())
           .addColumn('node_id', 'varchar(64)', (c) => c.notNull())
           .addColumn('call_id', 'varchar(26)', (c) => c.notNull())
@@ -33,8 +37,15 @@ export const clusterMigrations: ExtraMigrations = (engine) => {
           .addColumn('config', 'jsonb', (c) => c.notNull())
           .addColumn('updated_at', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('idx_calls_cluster_sessions_node').ifNotExists().on(SESSIONS_TABLE).column('node_id').execute();
-        await db.schema.createTable(MESSAGES_TABLE).ifNotExists()
+        await db.schema
+          .createIndex('idx_calls_cluster_sessions_node')
+          .ifNotExists()
+          .on(SESSIONS_TABLE)
+          .column('node_id')
+          .execute();
+        await db.schema
+          .createTable(MESSAGES_TABLE)
+          .ifNotExists()
           .addColumn('id', 'bigserial', (c) => c.primaryKey())
           .addColumn('channel', 'varchar(63)', (c) => c.notNull())
           .addColumn('payload', 'text', (c) => c.notNull())

@@ -20,12 +20,16 @@ afterEach(async () => {
 
 const ICE = [{urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'ice-credential'}];
 
-test('the System Console view shows set secrets as Mattermost\'s fake value, unset ones as empty', async () => {
+test("the System Console view shows set secrets as Mattermost's fake value, unset ones as empty", async () => {
   const config = new ConfigService(store.kv, {});
   await config.load();
   expect(adminConfigView(config).turnstaticauthsecret).toBe('');
   expect(adminConfigView(config).iceserversconfigs).toBe('[]');
-  await config.save({TURNStaticAuthSecret: 'turn-secret', ICEServersConfigs: ICE, TranscribeAPIAzureSpeechKey: 'azure-key'});
+  await config.save({
+    TURNStaticAuthSecret: 'turn-secret',
+    ICEServersConfigs: ICE,
+    TranscribeAPIAzureSpeechKey: 'azure-key',
+  });
   const view = adminConfigView(config);
   expect(FAKE_SETTING).toBe('*'.repeat(32));
   expect(view.turnstaticauthsecret).toBe(FAKE_SETTING);
@@ -54,6 +58,9 @@ test('saving the fake value back keeps the stored secret; a new value replaces i
 });
 
 test('environment overrides are masked the same way', () => {
-  const config = new ConfigService(store.kv, {MM_CALLS_TURN_STATIC_AUTH_SECRET: 'env-secret', MM_CALLS_UDP_SERVER_PORT: '9000'});
+  const config = new ConfigService(store.kv, {
+    MM_CALLS_TURN_STATIC_AUTH_SECRET: 'env-secret',
+    MM_CALLS_UDP_SERVER_PORT: '9000',
+  });
   expect(maskSecrets(config.envOverrides())).toEqual({TURNStaticAuthSecret: FAKE_SETTING, UDPServerPort: '9000'});
 });

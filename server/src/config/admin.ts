@@ -15,12 +15,22 @@ export function adminConfigView(config: ConfigService): Record<string, unknown> 
   for (const key of ALL_KEYS) {
     const v = cfg[key];
     const shown = shownValue(key, v);
-    out[key.toLowerCase()] = shown !== v ? shown : key === 'ICEServersConfigs' ? JSON.stringify(v) : key === 'ICEServers' ? (v as string[]).join(',') : v;
+    out[key.toLowerCase()] =
+      shown !== v
+        ? shown
+        : key === 'ICEServersConfigs'
+          ? JSON.stringify(v)
+          : key === 'ICEServers'
+            ? (v as string[]).join(',')
+            : v;
   }
   return out;
 }
 
-export async function saveAdminConfig(config: ConfigService, values: Record<string, unknown>): Promise<Record<string, unknown>> {
+export async function saveAdminConfig(
+  config: ConfigService,
+  values: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
   const canonical: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(values)) {
     const key = BY_LOWER.get(k.toLowerCase());

@@ -22,7 +22,11 @@ export function credentialLessTURN(cfg: CallsConfig): ICEServerConfig[] {
   return cfg.ICEServersConfigs.filter((s) => !s.username && !s.credential && s.urls.some(isTURN));
 }
 
-export function buildClientConfig(cfg: CallsConfig, license: LicenseInfo, groupCallsAllowedByEnv: boolean): ClientConfig {
+export function buildClientConfig(
+  cfg: CallsConfig,
+  license: LicenseInfo,
+  groupCallsAllowedByEnv: boolean,
+): ClientConfig {
   const ice = cfg.ICEServersConfigs.filter((s) => !(s.urls.some(isTURN) && !s.username && !s.credential));
   if (cfg.ICEServers.length) ice.push({urls: [...cfg.ICEServers]});
   return {

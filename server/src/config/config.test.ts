@@ -23,12 +23,43 @@ afterEach(async () => {
 
 test('plugin.json declares every setting of the reference with a type, help text and (where upstream has one) a default', () => {
   const keys = SETTINGS.map((s) => s.key);
-  for (const k of ['DefaultEnabled', 'MaxCallParticipants', 'AllowScreenSharing', 'EnableSimulcast', 'EnableRinging', 'EnableAV1',
-    'EnableDCSignaling', 'EnableVideo', 'RTCDServiceURL', 'UDPServerAddress', 'TCPServerAddress', 'UDPServerPort', 'TCPServerPort',
-    'EnableIPv6', 'ICEHostOverride', 'ICEHostPortOverride', 'ICEServersConfigs', 'TURNStaticAuthSecret', 'TURNCredentialsExpirationMinutes',
-    'ServerSideTURN', 'EnableRecordings', 'JobServiceURL', 'MaxRecordingDuration', 'RecordingQuality', 'EnableTranscriptions',
-    'TranscribeAPI', 'TranscriberModelSize', 'TranscriberNumThreads', 'TranscribeAPIAzureSpeechKey', 'TranscribeAPIAzureSpeechRegion',
-    'EnableLiveCaptions', 'LiveCaptionsModelSize', 'LiveCaptionsNumTranscribers', 'LiveCaptionsNumThreadsPerTranscriber', 'LiveCaptionsLanguage']) {
+  for (const k of [
+    'DefaultEnabled',
+    'MaxCallParticipants',
+    'AllowScreenSharing',
+    'EnableSimulcast',
+    'EnableRinging',
+    'EnableAV1',
+    'EnableDCSignaling',
+    'EnableVideo',
+    'RTCDServiceURL',
+    'UDPServerAddress',
+    'TCPServerAddress',
+    'UDPServerPort',
+    'TCPServerPort',
+    'EnableIPv6',
+    'ICEHostOverride',
+    'ICEHostPortOverride',
+    'ICEServersConfigs',
+    'TURNStaticAuthSecret',
+    'TURNCredentialsExpirationMinutes',
+    'ServerSideTURN',
+    'EnableRecordings',
+    'JobServiceURL',
+    'MaxRecordingDuration',
+    'RecordingQuality',
+    'EnableTranscriptions',
+    'TranscribeAPI',
+    'TranscriberModelSize',
+    'TranscriberNumThreads',
+    'TranscribeAPIAzureSpeechKey',
+    'TranscribeAPIAzureSpeechRegion',
+    'EnableLiveCaptions',
+    'LiveCaptionsModelSize',
+    'LiveCaptionsNumTranscribers',
+    'LiveCaptionsNumThreadsPerTranscriber',
+    'LiveCaptionsLanguage',
+  ]) {
     expect(keys).toContain(k);
   }
   for (const s of SETTINGS) {
@@ -37,8 +68,18 @@ test('plugin.json declares every setting of the reference with a type, help text
   }
   expect(manifest.id).toBe('com.mattermost.calls');
   const d = defaultConfig();
-  expect(d).toEqual(expect.objectContaining({UDPServerPort: 8443, TCPServerPort: 8443, MaxRecordingDuration: 60, TURNCredentialsExpirationMinutes: 240,
-    AllowScreenSharing: true, DefaultEnabled: false, RecordingQuality: 'medium', ICEHostPortOverride: null}));
+  expect(d).toEqual(
+    expect.objectContaining({
+      UDPServerPort: 8443,
+      TCPServerPort: 8443,
+      MaxRecordingDuration: 60,
+      TURNCredentialsExpirationMinutes: 240,
+      AllowScreenSharing: true,
+      DefaultEnabled: false,
+      RecordingQuality: 'medium',
+      ICEHostPortOverride: null,
+    }),
+  );
   // No public ICE server by default: nothing is contacted unless an operator lists it.
   expect(d.ICEServersConfigs).toEqual([]);
 });
@@ -54,13 +95,19 @@ test('environment variable names follow upstream, quirks included', () => {
   expect(envNameFor('TranscribeAPIAzureSpeechKey')).toBe('MM_CALLS_TRANSCRIBE_API_AZURE_SPEECH_KEY');
   // Deprecated aliases apply only when the canonical name is absent.
   expect(readEnvOverrides({MM_CALLS_RTCD_URL: 'http://a'})).toEqual({RTCDServiceURL: 'http://a'});
-  expect(readEnvOverrides({MM_CALLS_RTCD_URL: 'http://a', MM_CALLS_RTCD_SERVICE_URL: 'http://b'})).toEqual({RTCDServiceURL: 'http://b'});
+  expect(readEnvOverrides({MM_CALLS_RTCD_URL: 'http://a', MM_CALLS_RTCD_SERVICE_URL: 'http://b'})).toEqual({
+    RTCDServiceURL: 'http://b',
+  });
   expect(readEnvOverrides({MM_CALLS_MAX_PARTICIPANTS: '3'})).toEqual({MaxCallParticipants: '3'});
 });
 
 test('env overrides win over saved settings, are typed, and are re-applied after saving', async () => {
-  const svc = new ConfigService(store.kv, {MM_CALLS_UDP_SERVER_PORT: '9000', MM_CALLS_ENABLE_I_PV6: 'true',
-    MM_CALLS_ICE_SERVERS_CONFIGS: '[{"urls":["stun:s.example.com:3478"]}]', MM_CALLS_ICE_SERVERS: 'stun:a:1,stun:b:2'});
+  const svc = new ConfigService(store.kv, {
+    MM_CALLS_UDP_SERVER_PORT: '9000',
+    MM_CALLS_ENABLE_I_PV6: 'true',
+    MM_CALLS_ICE_SERVERS_CONFIGS: '[{"urls":["stun:s.example.com:3478"]}]',
+    MM_CALLS_ICE_SERVERS: 'stun:a:1,stun:b:2',
+  });
   const cfg = await svc.load();
   expect(cfg.UDPServerPort).toBe(9000);
   expect(cfg.EnableIPv6).toBe(true);

@@ -52,12 +52,18 @@ export function limitsFromEnv(env: NodeJS.ProcessEnv): Limits {
     const ok = key === 'joinsPerSecondPerUser' ? /^\d+(\.\d+)?$/.test(raw) : /^\d+$/.test(raw);
     const n = Number(raw);
     if (!ok || !Number.isFinite(n) || n > 1_000_000) {
-      throw new ConfigError(name, `invalid ${name}: "${raw}" is not a ${key === 'joinsPerSecondPerUser' ? 'non-negative number' : 'non-negative integer'} (0 = no limit)`);
+      throw new ConfigError(
+        name,
+        `invalid ${name}: "${raw}" is not a ${key === 'joinsPerSecondPerUser' ? 'non-negative number' : 'non-negative integer'} (0 = no limit)`,
+      );
     }
     out[key] = n;
   }
   if (out.joinsPerSecondPerUser > 0 && out.joinBurstPerUser < 1) {
-    throw new ConfigError(LIMIT_VARIABLES.joinBurstPerUser, `invalid ${LIMIT_VARIABLES.joinBurstPerUser}: must be at least 1 while ${LIMIT_VARIABLES.joinsPerSecondPerUser} is set`);
+    throw new ConfigError(
+      LIMIT_VARIABLES.joinBurstPerUser,
+      `invalid ${LIMIT_VARIABLES.joinBurstPerUser}: must be at least 1 while ${LIMIT_VARIABLES.joinsPerSecondPerUser} is set`,
+    );
   }
   return out;
 }

@@ -23,8 +23,9 @@ export const PLUGIN_ID: string = manifest.id;
 export const PLUGIN_VERSION: string = manifest.version;
 export const manifestJson = manifest;
 
-export const SETTINGS: SettingSchema[] = (manifest.settings_schema.sections as unknown as ManifestSection[])
-  .flatMap((s) => s.settings);
+export const SETTINGS: SettingSchema[] = (manifest.settings_schema.sections as unknown as ManifestSection[]).flatMap(
+  (s) => s.settings,
+);
 
 export const SETTINGS_BY_KEY: ReadonlyMap<ConfigKey, SettingSchema> = new Map(SETTINGS.map((s) => [s.key, s]));
 

@@ -28,7 +28,10 @@ export class ConfigService extends TypedEmitter<ConfigServiceEvents> {
   #saved: Record<string, unknown> = {};
   readonly #envRaw: Partial<Record<ConfigKey, string>>;
 
-  constructor(private readonly kv: KVRepository, env: NodeJS.ProcessEnv = process.env) {
+  constructor(
+    private readonly kv: KVRepository,
+    env: NodeJS.ProcessEnv = process.env,
+  ) {
     super();
     this.#envRaw = readEnvOverrides(env);
   }

@@ -1,7 +1,10 @@
 import type {IncomingMessage} from 'node:http';
 import {addressBlock, clientAddress, trustedProxyHeaders} from './client-address';
 
-function req(remoteAddress: string | undefined, headers: Record<string, string | string[]> = {}): Pick<IncomingMessage, 'headers' | 'socket'> {
+function req(
+  remoteAddress: string | undefined,
+  headers: Record<string, string | string[]> = {},
+): Pick<IncomingMessage, 'headers' | 'socket'> {
   return {headers, socket: {remoteAddress} as IncomingMessage['socket']};
 }
 

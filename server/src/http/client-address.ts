@@ -7,7 +7,10 @@ import {isIP} from 'node:net';
 
 /** Parses MM_CALLS_TRUSTED_PROXY_IP_HEADER: a comma-separated list of header names, in order of preference. */
 export function trustedProxyHeaders(raw: string | undefined): string[] {
-  return (raw ?? '').split(',').map((h) => h.trim().toLowerCase()).filter((h) => /^[a-z0-9-]{1,64}$/.test(h));
+  return (raw ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => /^[a-z0-9-]{1,64}$/.test(h));
 }
 
 /** Normalises "::ffff:10.0.0.1" to "10.0.0.1" so one client has one key whatever the socket family. */
@@ -22,7 +25,10 @@ function normalise(address: string): string {
  * $proxy_add_x_forwarded_for keeps whatever the client sent in front of it, so the first is forgeable).
  * Other headers (X-Real-IP) hold one address, which the proxy sets.
  */
-export function clientAddress(req: Pick<IncomingMessage, 'headers' | 'socket'>, trustedHeaders: readonly string[]): string {
+export function clientAddress(
+  req: Pick<IncomingMessage, 'headers' | 'socket'>,
+  trustedHeaders: readonly string[],
+): string {
   for (const name of trustedHeaders) {
     const value = req.headers[name];
     const list = (Array.isArray(value) ? value.join(',') : value)?.split(',').map(normalise).filter(Boolean) ?? [];
@@ -45,5 +51,8 @@ export function addressBlock(address: string): string {
   // A dotted IPv4 tail (::ffff:1.2.3.4) is one item but two groups.
   const missing = 8 - left.length - right.length - (address.includes('.') ? 1 : 0);
   const groups = [...left, ...Array<string>(Math.max(0, missing)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

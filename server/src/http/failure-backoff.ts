@@ -41,7 +41,8 @@ export class FailureBackoff {
     e.failures++;
     e.lastFailure = now;
     const over = e.failures - this.opts.freeFailures;
-    if (over > 0) e.lockedUntil = now + Math.min(this.opts.maxLockMs, this.opts.baseLockMs * 2 ** Math.min(over - 1, 40));
+    if (over > 0)
+      e.lockedUntil = now + Math.min(this.opts.maxLockMs, this.opts.baseLockMs * 2 ** Math.min(over - 1, 40));
     this.#entries.set(key, e);
     while (this.#entries.size > this.opts.maxKeys) this.#entries.delete(this.#entries.keys().next().value as string);
     return Math.max(0, e.lockedUntil - now);

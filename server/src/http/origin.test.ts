@@ -6,10 +6,12 @@ test('no Origin (a non-browser client) is allowed', () => {
   expect(isOriginAllowed({host: 'calls.example.com'}, SITE)).toBe(true);
 });
 
-test('the site URL\'s origin, or the host the request was sent to, is allowed', () => {
+test("the site URL's origin, or the host the request was sent to, is allowed", () => {
   expect(isOriginAllowed({origin: 'https://calls.example.com', host: 'backend:8065'}, SITE)).toBe(true);
   expect(isOriginAllowed({origin: 'https://Calls.Example.com:443', host: 'backend:8065'}, SITE)).toBe(true);
-  expect(isOriginAllowed({origin: 'http://127.0.0.1:8065', host: '127.0.0.1:8065'}, 'http://localhost:8065')).toBe(true);
+  expect(isOriginAllowed({origin: 'http://127.0.0.1:8065', host: '127.0.0.1:8065'}, 'http://localhost:8065')).toBe(
+    true,
+  );
   expect(isOriginAllowed({origin: 'http://example.org', host: 'Example.org:80'}, SITE)).toBe(true);
 });
 

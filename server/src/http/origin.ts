@@ -32,7 +32,9 @@ export function isOriginAllowed(headers: IncomingHttpHeaders, siteURL: string): 
 /** Answers a refused upgrade with a plain 403 on the raw socket and closes it. */
 export function refuseUpgrade(socket: Duplex): void {
   const body = 'Forbidden: the Origin of this websocket is not the site URL.\n';
-  socket.end(`HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
   // end() flushes, then the socket goes; a peer that never reads must not keep it.
   setTimeout(() => socket.destroy(), 1000).unref();
 }

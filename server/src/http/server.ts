@@ -54,7 +54,8 @@ export function httpLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<HttpLimits> {
   const int = (name: string): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
-    if (!/^\d{1,9}$/.test(raw.trim())) throw new Error(`invalid ${name}: "${raw.slice(0, 32)}" is not a non-negative integer`);
+    if (!/^\d{1,9}$/.test(raw.trim()))
+      throw new Error(`invalid ${name}: "${raw.slice(0, 32)}" is not a non-negative integer`);
     return Number(raw.trim());
   };
   const out: Partial<HttpLimits> = {};
@@ -99,7 +100,10 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     // Malformed URLs and the like: our error shape, not fastify's.
     frameworkErrors: (err, _req, reply) => {
-      void (reply as FastifyReply).status(400).type('application/json').send(badRequest('api.context.invalid_url_param.app_error', 'invalid request URL').toJSON());
+      void (reply as FastifyReply)
+        .status(400)
+        .type('application/json')
+        .send(badRequest('api.context.invalid_url_param.app_error', 'invalid request URL').toJSON());
       log.debug({err: err.message}, 'request refused by the router');
     },
   });
@@ -115,22 +119,29 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     const fe = err as {statusCode?: number; code?: string; message?: string};
     let e: AppError;
     if (err instanceof AppError) e = err;
-    else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') e = new AppError('api.context.request_body_too_large.app_error', `request body exceeds ${BODY_LIMIT} bytes`, 413);
-    else if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') e = new AppError('api.context.invalid_media_type.app_error', 'unsupported content type', 415);
-    else if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) e = badRequest('api.context.invalid_body_param.app_error', fe.message ?? 'bad request');
+    else if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+      e = new AppError('api.context.request_body_too_large.app_error', `request body exceeds ${BODY_LIMIT} bytes`, 413);
+    else if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+      e = new AppError('api.context.invalid_media_type.app_error', 'unsupported content type', 415);
+    else if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+      e = badRequest('api.context.invalid_body_param.app_error', fe.message ?? 'bad request');
     else e = toAppError(err);
-    if (e.status >= 500) log.error({err: fe.message, details: e.details, method: req.method, url: req.url}, 'request failed');
+    if (e.status >= 500)
+      log.error({err: fe.message, details: e.details, method: req.method, url: req.url}, 'request failed');
     else log.debug({err: e.message, id: e.id, method: req.method, url: req.url}, 'request refused');
     void reply.status(e.status).type('application/json').send(e.toJSON());
   });
 
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send(new AppError('api.context.404.app_error', 'Sorry, we could not find the page.', 404).toJSON());
+    void reply
+      .status(404)
+      .send(new AppError('api.context.404.app_error', 'Sorry, we could not find the page.', 404).toJSON());
   });
 
   // A NUL in a path or query parameter would reach a PostgreSQL query as a 500 (see unstorable.ts).
   app.addHook('onRequest', async (req) => {
-    if (/%00/i.test(req.url)) throw badRequest('api.context.invalid_url_param.app_error', 'the URL contains a NUL character');
+    if (/%00/i.test(req.url))
+      throw badRequest('api.context.invalid_url_param.app_error', 'the URL contains a NUL character');
   });
 
   // Empty bodies on POST are common (host controls); treat them as {}.
@@ -138,7 +149,13 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     const text = String(body);
     if (text.trim() === '') return done(null, {});
     if (jsonNestsDeeperThan(text, MAX_BODY_DEPTH)) {
-      return done(badRequest('api.context.invalid_body_param.app_error', `request body nests deeper than ${MAX_BODY_DEPTH} levels`), undefined);
+      return done(
+        badRequest(
+          'api.context.invalid_body_param.app_error',
+          `request body nests deeper than ${MAX_BODY_DEPTH} levels`,
+        ),
+        undefined,
+      );
     }
     let parsed: unknown;
     try {
@@ -146,7 +163,11 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     } catch {
       return done(badRequest('api.context.invalid_body_param.app_error', 'request body is not valid JSON'), undefined);
     }
-    if (hasUnstorableText(parsed)) return done(badRequest('api.context.invalid_body_param.app_error', `request body contains ${UNSTORABLE_TEXT}`), undefined);
+    if (hasUnstorableText(parsed))
+      return done(
+        badRequest('api.context.invalid_body_param.app_error', `request body contains ${UNSTORABLE_TEXT}`),
+        undefined,
+      );
     done(null, parsed);
   });
 
@@ -162,7 +183,8 @@ function capConnectionsPerAddress(app: FastifyInstance, max: number, log: Logger
     const n = open.get(key) ?? 0;
     if (n >= max) {
       // Logged once per hundred so a flood does not become a log flood.
-      if (refused++ % 100 === 0) log.warn({address: key, max}, 'connection refused: too many open connections from this address');
+      if (refused++ % 100 === 0)
+        log.warn({address: key, max}, 'connection refused: too many open connections from this address');
       socket.destroy();
       return;
     }
@@ -176,14 +198,22 @@ function capConnectionsPerAddress(app: FastifyInstance, max: number, log: Logger
 }
 
 /** Authenticates the request (token header or cookie + CSRF header for writes) or throws 401. */
-export async function requireSession(req: FastifyRequest, authenticateToken: (token: string) => Promise<AuthSession | null>): Promise<AuthSession> {
+export async function requireSession(
+  req: FastifyRequest,
+  authenticateToken: (token: string) => Promise<AuthSession | null>,
+): Promise<AuthSession> {
   if (req.session) return req.session;
   const src = tokenSourceFromRequest(req.headers);
   if (!src) throw unauthorized('Invalid or expired session, please login again.');
   const session = await authenticateToken(src.token);
   if (!session) throw unauthorized('Invalid or expired session, please login again.');
   // Cookies ride along on cross-site requests; Mattermost requires this header for cookie-authenticated writes.
-  if (src.fromCookie && req.method !== 'GET' && req.method !== 'HEAD' && req.headers['x-requested-with'] !== 'XMLHttpRequest') {
+  if (
+    src.fromCookie &&
+    req.method !== 'GET' &&
+    req.method !== 'HEAD' &&
+    req.headers['x-requested-with'] !== 'XMLHttpRequest'
+  ) {
     throw unauthorized('Invalid or expired session, please login again.');
   }
   req.session = session;
@@ -196,7 +226,10 @@ export function parseBody<T extends z.ZodTypeAny>(schema: T, body: unknown): z.i
   if (!res.success) {
     const issue = res.error.issues[0];
     const path = issue?.path.join('.') || 'body';
-    throw badRequest('api.context.invalid_body_param.app_error', `invalid request body: ${path}: ${issue?.message ?? 'invalid'}`);
+    throw badRequest(
+      'api.context.invalid_body_param.app_error',
+      `invalid request body: ${path}: ${issue?.message ?? 'invalid'}`,
+    );
   }
   return res.data;
 }

@@ -5,10 +5,21 @@ import path from 'node:path';
 import type {FastifyInstance, FastifyReply} from 'fastify';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'application/javascript; charset=utf-8', '.mjs': 'application/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8', '.json': 'application/json', '.map': 'application/json', '.svg': 'image/svg+xml',
-  '.png': 'image/png', '.jpg': 'image/jpeg', '.ico': 'image/x-icon', '.woff': 'font/woff', '.woff2': 'font/woff2',
-  '.wav': 'audio/wav', '.mp3': 'audio/mpeg', '.txt': 'text/plain; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'application/javascript; charset=utf-8',
+  '.mjs': 'application/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.txt': 'text/plain; charset=utf-8',
 };
 
 /** Longest relative path served; nothing the webapp build writes comes near it. */
@@ -16,7 +27,8 @@ const MAX_PATH = 512;
 
 export function serveDirectory(http: FastifyInstance, prefix: string, root: string): void {
   const base = path.resolve(root);
-  const notFound = (reply: FastifyReply) => reply.status(404).send({id: 'api.context.404.app_error', message: 'Not found', status_code: 404});
+  const notFound = (reply: FastifyReply) =>
+    reply.status(404).send({id: 'api.context.404.app_error', message: 'Not found', status_code: 404});
   http.get(`${prefix}*`, async (req, reply) => {
     // The router has already percent-decoded the wildcard: decoding again would turn %25 into a URIError
     // (a 500) and %252e%252e into "..".

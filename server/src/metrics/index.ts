@@ -57,18 +57,36 @@ export interface RtpCounters {
 
 /** A no-op RtcMetrics for SFUs used without a registry (tools, some tests). */
 export const noRtcMetrics: RtcMetrics = {
-  incRTPTracks() {}, decRTPTracks() {}, observeRTPTracksWrite() {}, incRTCSessions() {}, decRTCSessions() {}, incRTCConnState() {},
-  incRTCErrors() {}, observeRTCConnectionTime() {}, observeRTCDCOpenTime() {}, observeRTCSignalingLockGrabTime() {},
-  observeRTCSignalingLockLockedTime() {}, observeRTCClientLossRate() {}, observeRTCClientRTT() {}, observeRTCClientJitter() {},
+  incRTPTracks() {},
+  decRTPTracks() {},
+  observeRTPTracksWrite() {},
+  incRTCSessions() {},
+  decRTCSessions() {},
+  incRTCConnState() {},
+  incRTCErrors() {},
+  observeRTCConnectionTime() {},
+  observeRTCDCOpenTime() {},
+  observeRTCSignalingLockGrabTime() {},
+  observeRTCSignalingLockLockedTime() {},
+  observeRTCClientLossRate() {},
+  observeRTCClientRTT() {},
+  observeRTCClientJitter() {},
 };
 
 function rtcMetricsIn(reg: Registry, ns: MetricsNamespace) {
-  const c = (name: string, help: string, labelNames: string[]) => new Counter({name: `${ns}_${name}`, help, labelNames, registers: [reg]});
-  const g = (name: string, help: string, labelNames: string[]) => new Gauge({name: `${ns}_${name}`, help, labelNames, registers: [reg]});
+  const c = (name: string, help: string, labelNames: string[]) =>
+    new Counter({name: `${ns}_${name}`, help, labelNames, registers: [reg]});
+  const g = (name: string, help: string, labelNames: string[]) =>
+    new Gauge({name: `${ns}_${name}`, help, labelNames, registers: [reg]});
   const h = (name: string, help: string, labelNames: string[], buckets?: number[]) =>
     new Histogram({name: `${ns}_${name}`, help, labelNames, registers: [reg], ...(buckets ? {buckets} : {})});
   const tracks = g('rtc_rtp_tracks_total', 'Number of active RTP tracks', ['groupID', 'direction', 'type']);
-  const writes = h('rtc_rtp_tracks_writes_time', 'Time taken to write to outgoing RTP tracks', ['groupID', 'type'], LATENCY_BUCKETS);
+  const writes = h(
+    'rtc_rtp_tracks_writes_time',
+    'Time taken to write to outgoing RTP tracks',
+    ['groupID', 'type'],
+    LATENCY_BUCKETS,
+  );
   const sessions = g('rtc_sessions_total', 'Number of active RTC sessions', ['groupID']);
   const connStates = c('rtc_conn_states_total', 'Count of RTC connection state changes', ['type']);
   const errors = c('rtc_errors_total', 'Count of RTC errors', ['groupID', 'type']);
@@ -87,43 +105,93 @@ function rtcMetricsIn(reg: Registry, ns: MetricsNamespace) {
       for (const dir of ['in', 'out'] as const) target.inc({groupID, direction: dir}, pick(c, dir));
     }
   };
-  new Counter({name: `${ns}_rtc_rtp_packets_total`, help: 'RTP packets received from publishers (in) and forwarded (out)',
-    labelNames: ['groupID', 'direction'], registers: [reg],
+  new Counter({
+    name: `${ns}_rtc_rtp_packets_total`,
+    help: 'RTP packets received from publishers (in) and forwarded (out)',
+    labelNames: ['groupID', 'direction'],
+    registers: [reg],
     async collect() {
       await sumRtp(this, (c, dir) => (dir === 'in' ? c.packetsIn : c.packetsOut));
-    }});
-  new Counter({name: `${ns}_rtc_rtp_bytes_total`, help: 'RTP payload bytes received from publishers (in) and forwarded (out)',
-    labelNames: ['groupID', 'direction'], registers: [reg],
+    },
+  });
+  new Counter({
+    name: `${ns}_rtc_rtp_bytes_total`,
+    help: 'RTP payload bytes received from publishers (in) and forwarded (out)',
+    labelNames: ['groupID', 'direction'],
+    registers: [reg],
     async collect() {
       await sumRtp(this, (c, dir) => (dir === 'in' ? c.bytesIn : c.bytesOut));
-    }});
+    },
+  });
   const workerSources = new Set<() => Promise<RtcWorkerStats[]>>();
   // One read per scrape serves the four worker metrics.
   let workerRead: {at: number; stats: Promise<RtcWorkerStats[]>} | undefined;
   const workerStats = () => {
     const now = Date.now();
     if (!workerRead || now - workerRead.at > 100) {
-      workerRead = {at: now, stats: Promise.all([...workerSources].map((read) => read().catch(() => []))).then((l) => l.flat())};
+      workerRead = {
+        at: now,
+        stats: Promise.all([...workerSources].map((read) => read().catch(() => []))).then((l) => l.flat()),
+      };
     }
     return workerRead.stats;
   };
-  const workerMetric = <T extends Counter | Gauge>(make: (collect: (this: T) => Promise<void>) => T, fill: (m: T, w: RtcWorkerStats) => void) =>
+  const workerMetric = <T extends Counter | Gauge>(
+    make: (collect: (this: T) => Promise<void>) => T,
+    fill: (m: T, w: RtcWorkerStats) => void,
+  ) =>
     make(async function (this: T) {
       const stats = await workerStats();
       this.reset();
       for (const w of stats) fill(this, w);
     });
-  workerMetric<Counter>((collect) => new Counter({name: `${ns}_rtc_worker_cpu_seconds_total`, help: 'CPU time of each media worker process',
-    labelNames: ['worker'], registers: [reg], collect}), (m, w) => m.inc({worker: String(w.worker)}, w.cpuSeconds));
-  workerMetric<Gauge>((collect) => new Gauge({name: `${ns}_rtc_worker_resident_memory_bytes`, help: 'Resident memory of each media worker process',
-    labelNames: ['worker'], registers: [reg], collect}), (m, w) => m.set({worker: String(w.worker)}, w.rssBytes));
-  workerMetric<Gauge>((collect) => new Gauge({name: `${ns}_rtc_worker_sessions`, help: 'RTC sessions on each media worker',
-    labelNames: ['worker'], registers: [reg], collect}), (m, w) => m.set({worker: String(w.worker)}, w.sessions));
-  workerMetric<Counter>((collect) => new Counter({name: `${ns}_rtc_worker_rtp_packets_total`, help: 'RTP packets in and out of each media worker',
-    labelNames: ['worker', 'direction'], registers: [reg], collect}), (m, w) => {
-    m.inc({worker: String(w.worker), direction: 'in'}, w.packetsIn);
-    m.inc({worker: String(w.worker), direction: 'out'}, w.packetsOut);
-  });
+  workerMetric<Counter>(
+    (collect) =>
+      new Counter({
+        name: `${ns}_rtc_worker_cpu_seconds_total`,
+        help: 'CPU time of each media worker process',
+        labelNames: ['worker'],
+        registers: [reg],
+        collect,
+      }),
+    (m, w) => m.inc({worker: String(w.worker)}, w.cpuSeconds),
+  );
+  workerMetric<Gauge>(
+    (collect) =>
+      new Gauge({
+        name: `${ns}_rtc_worker_resident_memory_bytes`,
+        help: 'Resident memory of each media worker process',
+        labelNames: ['worker'],
+        registers: [reg],
+        collect,
+      }),
+    (m, w) => m.set({worker: String(w.worker)}, w.rssBytes),
+  );
+  workerMetric<Gauge>(
+    (collect) =>
+      new Gauge({
+        name: `${ns}_rtc_worker_sessions`,
+        help: 'RTC sessions on each media worker',
+        labelNames: ['worker'],
+        registers: [reg],
+        collect,
+      }),
+    (m, w) => m.set({worker: String(w.worker)}, w.sessions),
+  );
+  workerMetric<Counter>(
+    (collect) =>
+      new Counter({
+        name: `${ns}_rtc_worker_rtp_packets_total`,
+        help: 'RTP packets in and out of each media worker',
+        labelNames: ['worker', 'direction'],
+        registers: [reg],
+        collect,
+      }),
+    (m, w) => {
+      m.inc({worker: String(w.worker), direction: 'in'}, w.packetsIn);
+      m.inc({worker: String(w.worker), direction: 'out'}, w.packetsOut);
+    },
+  );
   const rtc: RtcMetrics = {
     incRTPTracks: (gid, dir, type) => tracks.inc({groupID: gid, direction: dir, type}),
     decRTPTracks: (gid, dir, type) => tracks.dec({groupID: gid, direction: dir, type}),
@@ -188,19 +256,32 @@ export class CallsMetrics {
     this.appHandlersTime = h('app_handlers_time', 'Time taken by app handlers', ['handler']);
     this.storeOps = c('store_ops_total', 'Count of store operations', ['type']);
     this.storeMethodsTime = h('store_methods_time', 'Time taken by store methods', ['method']);
-    h('jobs_live_captions_new_audio_len_ms', 'Length of new audio per live captions window', [], [2000, 4000, 6000, 8000]);
+    h(
+      'jobs_live_captions_new_audio_len_ms',
+      'Length of new audio per live captions window',
+      [],
+      [2000, 4000, 6000, 8000],
+    );
     c('jobs_live_captions_window_dropped', 'Count of dropped live captions windows', []);
     c('jobs_live_captions_transcriber_buf_full', 'Count of full transcriber buffers', []);
     c('jobs_live_captions_pktPayloadCh_buf_full', 'Count of full packet payload channels', []);
-    this.clientICECandidatePairs = c('client_ice_candidate_pairs_total', 'Count of client ICE candidate pairs',
-      ['state', 'local_type', 'local_protocol', 'remote_type', 'remote_protocol']);
+    this.clientICECandidatePairs = c('client_ice_candidate_pairs_total', 'Count of client ICE candidate pairs', [
+      'state',
+      'local_type',
+      'local_protocol',
+      'remote_type',
+      'remote_protocol',
+    ]);
     this.dailyCalls = g('daily_calls_total', 'Number of calls by day', ['date']);
     this.monthlyCalls = g('monthly_calls_total', 'Number of calls by month', ['month']);
     this.callsByChannelType = g('calls_by_channel_type', 'Number of calls by channel type', ['type']);
     this.aggregateStats = g('aggregate_stats', 'Aggregate call statistics', ['stat']);
     g('ws_connections_total', 'Number of rtcd websocket connections', ['clientID']);
     c('ws_messages_total', 'Count of rtcd websocket messages', ['clientID', 'type', 'direction']);
-    this.clusterBusMessages = c('cluster_bus_messages_total', 'Count of messages over the cluster bus', ['direction', 'type']);
+    this.clusterBusMessages = c('cluster_bus_messages_total', 'Count of messages over the cluster bus', [
+      'direction',
+      'type',
+    ]);
     this.clusterLockWaitTime = h('cluster_lock_wait_time', 'Time spent waiting for a call lock', [], LATENCY_BUCKETS);
   }
 
@@ -216,13 +297,30 @@ export class CallsMetrics {
   }
 
   /** Sets the usage gauges from a /stats snapshot. */
-  setStats(s: {total_calls: number; total_active_calls: number; total_active_sessions: number; avg_duration: number; avg_participants: number;
-    avg_video_duration: number; total_video_duration: number; total_video_calls: number; total_screen_share_calls: number;
-    calls_by_day: Record<string, number>; calls_by_month: Record<string, number>; calls_by_channel_type: Record<string, number>}): void {
+  setStats(s: {
+    total_calls: number;
+    total_active_calls: number;
+    total_active_sessions: number;
+    avg_duration: number;
+    avg_participants: number;
+    avg_video_duration: number;
+    total_video_duration: number;
+    total_video_calls: number;
+    total_screen_share_calls: number;
+    calls_by_day: Record<string, number>;
+    calls_by_month: Record<string, number>;
+    calls_by_channel_type: Record<string, number>;
+  }): void {
     const agg: Record<string, number> = {
-      total_calls: s.total_calls, total_active_calls: s.total_active_calls, total_active_sessions: s.total_active_sessions,
-      avg_duration_seconds: s.avg_duration, avg_participants: s.avg_participants, avg_video_duration_seconds: s.avg_video_duration,
-      total_video_duration_seconds: s.total_video_duration, total_video_calls: s.total_video_calls, total_screen_share_calls: s.total_screen_share_calls,
+      total_calls: s.total_calls,
+      total_active_calls: s.total_active_calls,
+      total_active_sessions: s.total_active_sessions,
+      avg_duration_seconds: s.avg_duration,
+      avg_participants: s.avg_participants,
+      avg_video_duration_seconds: s.avg_video_duration,
+      total_video_duration_seconds: s.total_video_duration,
+      total_video_calls: s.total_video_calls,
+      total_screen_share_calls: s.total_screen_share_calls,
     };
     for (const [stat, v] of Object.entries(agg)) this.aggregateStats.set({stat}, v);
     for (const [date, v] of Object.entries(s.calls_by_day)) this.dailyCalls.set({date}, v);

@@ -6,7 +6,8 @@ export function instrumentRepository<T extends object>(repo: T, metrics: CallsMe
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver);
       if (typeof value !== 'function' || typeof prop !== 'string') return value;
-      return (...args: unknown[]) => metrics.timeStore(prop, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+      return (...args: unknown[]) =>
+        metrics.timeStore(prop, () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
     },
   });
 }

@@ -38,7 +38,13 @@ export interface PlatformRoutesContext {
     save(values: Record<string, unknown>): Promise<Record<string, unknown>>;
   };
   /** /call slash commands. */
-  executeCallCommand(userID: string, channelID: string, teamID: string, command: string, rootID: string): Promise<{response_type: string; text: string}>;
+  executeCallCommand(
+    userID: string,
+    channelID: string,
+    teamID: string,
+    command: string,
+    rootID: string,
+  ): Promise<{response_type: string; text: string}>;
   pluginWebapp: {id: string; version: string; bundlePath: string};
   /** The client's address (behind a trusted proxy, from its header). */
   clientAddress(req: IncomingMessage): string;

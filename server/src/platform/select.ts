@@ -10,8 +10,14 @@ export function platformFromEnv(env: NodeJS.ProcessEnv): PlatformFactory {
     case 'standalone':
       return createStandalonePlatform;
     case 'mattermost':
-      throw new ConfigError('MM_CALLS_PLATFORM', 'MM_CALLS_PLATFORM=mattermost: the adapter for a real Mattermost server is not built yet; use standalone');
+      throw new ConfigError(
+        'MM_CALLS_PLATFORM',
+        'MM_CALLS_PLATFORM=mattermost: the adapter for a real Mattermost server is not built yet; use standalone',
+      );
     default:
-      throw new ConfigError('MM_CALLS_PLATFORM', `invalid MM_CALLS_PLATFORM: "${env.MM_CALLS_PLATFORM}" (use standalone or mattermost)`);
+      throw new ConfigError(
+        'MM_CALLS_PLATFORM',
+        `invalid MM_CALLS_PLATFORM: "${env.MM_CALLS_PLATFORM}" (use standalone or mattermost)`,
+      );
   }
 }

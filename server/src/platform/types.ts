@@ -69,7 +69,8 @@ export interface Post {
   delete_at: number;
 }
 
-export type NewPost = Pick<Post, 'channel_id' | 'user_id' | 'message'> & Partial<Pick<Post, 'root_id' | 'type' | 'props'>>;
+export type NewPost = Pick<Post, 'channel_id' | 'user_id' | 'message'> &
+  Partial<Pick<Post, 'root_id' | 'type' | 'props'>>;
 
 export interface AuthSession {
   userID: string;

@@ -20,7 +20,9 @@ export const joinSchema = z.object({
 export const reconnectSchema = z.object({channelID: id, originalConnID: connID, prevConnID: connID});
 
 /** `data` is packed SDP (sdp.ts), sent as msgpack bin. */
-export const sdpSchema = z.object({data: z.instanceof(Uint8Array, {message: 'must be binary (msgpack bin of zlib-compressed JSON)'})});
+export const sdpSchema = z.object({
+  data: z.instanceof(Uint8Array, {message: 'must be binary (msgpack bin of zlib-compressed JSON)'}),
+});
 
 /** Actions whose `data` is a JSON string (ice, screen_on, video_on, react). */
 export const stringDataSchema = z.object({data: jsonString});

@@ -4,8 +4,26 @@ import {CALLS_PREFIX} from './names';
 
 /** The allow-list of action suffixes (server/client_message.go validClientMessageTypes). */
 export const CALLS_ACTION_NAMES = [
-  'join', 'leave', 'reconnect', 'sdp', 'ice', 'mute', 'unmute', 'voice_on', 'voice_off', 'screen_on', 'screen_off',
-  'video_on', 'video_off', 'raise_hand', 'unraise_hand', 'react', 'caption', 'metric', 'call_state', 'ping',
+  'join',
+  'leave',
+  'reconnect',
+  'sdp',
+  'ice',
+  'mute',
+  'unmute',
+  'voice_on',
+  'voice_off',
+  'screen_on',
+  'screen_off',
+  'video_on',
+  'video_off',
+  'raise_hand',
+  'unraise_hand',
+  'react',
+  'caption',
+  'metric',
+  'call_state',
+  'ping',
 ] as const;
 export type CallsAction = (typeof CALLS_ACTION_NAMES)[number];
 export const CALLS_ACTIONS: ReadonlySet<string> = new Set(CALLS_ACTION_NAMES);

@@ -27,7 +27,10 @@ export type DCMessage =
   | {type: typeof DCMessageType.Ping}
   | {type: typeof DCMessageType.Pong}
   | {type: typeof DCMessageType.SDP; sdp: SessionDescription}
-  | {type: typeof DCMessageType.LossRate | typeof DCMessageType.RoundTripTime | typeof DCMessageType.Jitter; value: number}
+  | {
+      type: typeof DCMessageType.LossRate | typeof DCMessageType.RoundTripTime | typeof DCMessageType.Jitter;
+      value: number;
+    }
   | {type: typeof DCMessageType.Lock; acquired?: boolean}
   | {type: typeof DCMessageType.Unlock}
   | {type: typeof DCMessageType.MediaMap; map: MediaMap};

@@ -5,12 +5,38 @@ import {CALLS_PREFIX} from './names';
 
 /** Every calls event the server publishes (the suffix after custom_com.mattermost.calls_). */
 export const CALLS_EVENT_NAMES = [
-  'join', 'error', 'signal', 'call_state', 'call_start', 'call_end', 'user_joined', 'user_left',
-  'user_muted', 'user_unmuted', 'user_voice_on', 'user_voice_off', 'user_screen_on', 'user_screen_off',
-  'user_video_on', 'user_video_off', 'user_raise_hand', 'user_unraise_hand', 'user_reacted',
-  'call_host_changed', 'call_job_state', 'user_dismissed_notification', 'job_stop', 'caption',
-  'host_mute', 'host_screen_off', 'host_lower_hand', 'host_removed', 'channel_enable_voice', 'channel_disable_voice',
-  'rtc_reconnect', 'rtc_unavailable',
+  'join',
+  'error',
+  'signal',
+  'call_state',
+  'call_start',
+  'call_end',
+  'user_joined',
+  'user_left',
+  'user_muted',
+  'user_unmuted',
+  'user_voice_on',
+  'user_voice_off',
+  'user_screen_on',
+  'user_screen_off',
+  'user_video_on',
+  'user_video_off',
+  'user_raise_hand',
+  'user_unraise_hand',
+  'user_reacted',
+  'call_host_changed',
+  'call_job_state',
+  'user_dismissed_notification',
+  'job_stop',
+  'caption',
+  'host_mute',
+  'host_screen_off',
+  'host_lower_hand',
+  'host_removed',
+  'channel_enable_voice',
+  'channel_disable_voice',
+  'rtc_reconnect',
+  'rtc_unavailable',
 ] as const;
 export type CallsEvent = (typeof CALLS_EVENT_NAMES)[number];
 
@@ -76,7 +102,15 @@ export interface EventPayloads {
   signal: {data: string; connID: string};
   /** `call` is the CallState as JSON text. */
   call_state: {channel_id: string; channelID?: string; call: string};
-  call_start: {id: string; channelID: string; start_at: number; thread_id: string; post_id: string; owner_id: string; host_id: string};
+  call_start: {
+    id: string;
+    channelID: string;
+    start_at: number;
+    thread_id: string;
+    post_id: string;
+    owner_id: string;
+    host_id: string;
+  };
   call_end: Record<string, never>;
   user_joined: {user_id: string; session_id: string};
   user_left: {user_id: string; session_id: string};

@@ -28,7 +28,10 @@ export class SdpTooLargeError extends Error {
 export type SdpUnpackFailure = 'too_large' | 'not_zlib' | 'not_json' | 'not_sdp';
 
 export class SdpUnpackError extends Error {
-  constructor(readonly reason: SdpUnpackFailure, message: string) {
+  constructor(
+    readonly reason: SdpUnpackFailure,
+    message: string,
+  ) {
     super(message);
     this.name = 'SdpUnpackError';
   }

@@ -43,7 +43,10 @@ export class RelayClient<O extends OpMap, E extends EventSchemas> {
     return new Promise<ReplyOf<O, K>>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
-        reject(this.#o.timeoutError?.(op) ?? new AppError('app.relay.timeout', `${this.#o.protocol.name} did not answer ${op}`, 504));
+        reject(
+          this.#o.timeoutError?.(op) ??
+            new AppError('app.relay.timeout', `${this.#o.protocol.name} did not answer ${op}`, 504),
+        );
       }, timeoutMs);
       this.#pending.set(id, {op, resolve: resolve as (v: unknown) => void, reject, timer});
       this.#o.post(this.codec.call(id, op, req));
@@ -82,7 +85,9 @@ export class RelayClient<O extends OpMap, E extends EventSchemas> {
         return;
       default:
         // Calls and notes go the other way.
-        this.#o.onInvalid?.(new AppError('app.relay.bad_frame', `unexpected ${f.k} frame from ${this.#o.protocol.name}`, 400));
+        this.#o.onInvalid?.(
+          new AppError('app.relay.bad_frame', `unexpected ${f.k} frame from ${this.#o.protocol.name}`, 400),
+        );
     }
   }
 

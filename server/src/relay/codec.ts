@@ -4,7 +4,20 @@
 // anything malformed comes back as a `bad` result or an AppError, never as a throw of something else.
 import {z} from 'zod';
 import {AppError} from '../errors';
-import {describeIssue, toWire, toWireError, wireError, type EventArgs, type EventSchemas, type OpMap, type Protocol, type RelayEvent, type ReplyOf, type RequestOf, type WireError} from './protocol';
+import {
+  describeIssue,
+  toWire,
+  toWireError,
+  wireError,
+  type EventArgs,
+  type EventSchemas,
+  type OpMap,
+  type Protocol,
+  type RelayEvent,
+  type ReplyOf,
+  type RequestOf,
+  type WireError,
+} from './protocol';
 
 /** A relay frame as it is sent (JSON-serialisable). */
 export type RelayFrame =
@@ -25,18 +38,33 @@ export type DecodedFrame<O extends OpMap, E extends EventSchemas> =
   | {k: 'bad'; error: AppError; id?: number};
 
 const frameShape = z.union([
-  z.object({k: z.literal('call'), id: z.number().int().nonnegative(), op: z.string().max(100), req: z.unknown().optional()}),
+  z.object({
+    k: z.literal('call'),
+    id: z.number().int().nonnegative(),
+    op: z.string().max(100),
+    req: z.unknown().optional(),
+  }),
   z.object({k: z.literal('note'), op: z.string().max(100), req: z.unknown().optional()}),
-  z.object({k: z.literal('reply'), id: z.number().int().nonnegative(), ok: z.literal(true), rep: z.unknown().optional()}),
+  z.object({
+    k: z.literal('reply'),
+    id: z.number().int().nonnegative(),
+    ok: z.literal(true),
+    rep: z.unknown().optional(),
+  }),
   z.object({k: z.literal('reply'), id: z.number().int().nonnegative(), ok: z.literal(false), err: wireError}),
   z.object({k: z.literal('event'), ev: z.string().max(100), args: z.array(z.unknown())}),
 ]);
 
-export const badFrame = (protocol: string, why: string) => new AppError('app.relay.bad_frame', `malformed ${protocol} frame: ${why}`, 400);
-export const unknownOp = (protocol: string, op: string) => new AppError('app.relay.unknown_op', `unknown ${protocol} operation "${op.slice(0, 100)}"`, 400);
-export const badRequest = (protocol: string, op: string, why: string) => new AppError('app.relay.bad_request', `invalid ${protocol} ${op} request: ${why}`, 400);
-export const badReply = (protocol: string, op: string, why: string) => new AppError('app.relay.bad_reply', `invalid ${protocol} ${op} reply: ${why}`, 502);
-export const badEvent = (protocol: string, ev: string, why: string) => new AppError('app.relay.bad_event', `invalid ${protocol} ${ev.slice(0, 100)} event: ${why}`, 400);
+export const badFrame = (protocol: string, why: string) =>
+  new AppError('app.relay.bad_frame', `malformed ${protocol} frame: ${why}`, 400);
+export const unknownOp = (protocol: string, op: string) =>
+  new AppError('app.relay.unknown_op', `unknown ${protocol} operation "${op.slice(0, 100)}"`, 400);
+export const badRequest = (protocol: string, op: string, why: string) =>
+  new AppError('app.relay.bad_request', `invalid ${protocol} ${op} request: ${why}`, 400);
+export const badReply = (protocol: string, op: string, why: string) =>
+  new AppError('app.relay.bad_reply', `invalid ${protocol} ${op} reply: ${why}`, 502);
+export const badEvent = (protocol: string, ev: string, why: string) =>
+  new AppError('app.relay.bad_event', `invalid ${protocol} ${ev.slice(0, 100)} event: ${why}`, 400);
 
 const own = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
 
@@ -138,8 +166,15 @@ export class RelayCodec<O extends OpMap, E extends EventSchemas> {
     const name = this.protocol.name;
     const shape = frameShape.safeParse(raw);
     if (!shape.success) {
-      const id = typeof raw === 'object' && raw !== null && (raw as {k?: unknown}).k === 'call' ? (raw as {id?: unknown}).id : undefined;
-      return {k: 'bad', error: badFrame(name, describeIssue(shape.error)), id: Number.isSafeInteger(id) && (id as number) >= 0 ? (id as number) : undefined};
+      const id =
+        typeof raw === 'object' && raw !== null && (raw as {k?: unknown}).k === 'call'
+          ? (raw as {id?: unknown}).id
+          : undefined;
+      return {
+        k: 'bad',
+        error: badFrame(name, describeIssue(shape.error)),
+        id: Number.isSafeInteger(id) && (id as number) >= 0 ? (id as number) : undefined,
+      };
     }
     const f = shape.data;
     try {
@@ -151,7 +186,9 @@ export class RelayCodec<O extends OpMap, E extends EventSchemas> {
         case 'event':
           return {k: 'event', ev: f.ev, args: this.decodeEvent(f.ev, f.args)} as DecodedFrame<O, E>;
         case 'reply':
-          return f.ok ? {k: 'reply', id: f.id, ok: true, rep: f.rep} : {k: 'reply', id: f.id, ok: false, err: new AppError(f.err.id, f.err.message, f.err.status)};
+          return f.ok
+            ? {k: 'reply', id: f.id, ok: true, rep: f.rep}
+            : {k: 'reply', id: f.id, ok: false, err: new AppError(f.err.id, f.err.message, f.err.status)};
       }
     } catch (err) {
       return {k: 'bad', error: err as AppError, id: f.k === 'call' ? f.id : undefined};

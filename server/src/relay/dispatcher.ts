@@ -54,7 +54,9 @@ export class RelayDispatcher<O extends OpMap, E extends EventSchemas> {
         return;
       default:
         // Replies and events go the other way.
-        this.#o.onInvalid?.(new AppError('app.relay.bad_frame', `unexpected ${f.k} frame for ${this.#o.protocol.name}`, 400));
+        this.#o.onInvalid?.(
+          new AppError('app.relay.bad_frame', `unexpected ${f.k} frame for ${this.#o.protocol.name}`, 400),
+        );
     }
   }
 
@@ -69,16 +71,21 @@ export class RelayDispatcher<O extends OpMap, E extends EventSchemas> {
 
 /** Handlers that call the same-named method of `target` with the request (an RtcServer-like object). */
 export function forwardTo<O extends OpMap, T extends {[K in keyof O]: (req: RequestOf<O, K>) => unknown}>(
-  protocol: Protocol<O, EventSchemas>, target: T): Handlers<O> {
+  protocol: Protocol<O, EventSchemas>,
+  target: T,
+): Handlers<O> {
   const out: Record<string, (req: unknown) => unknown> = {};
-  for (const op of Object.keys(protocol.ops)) out[op] = (req) => (target[op] as (r: unknown) => unknown).call(target, req);
+  for (const op of Object.keys(protocol.ops))
+    out[op] = (req) => (target[op] as (r: unknown) => unknown).call(target, req);
   return out as Handlers<O>;
 }
 
 /** Posts every event of `events` that `emitter` emits. */
 export function relayEvents<E extends EventSchemas>(
-  emitter: {on(event: keyof E & string, listener: (...args: unknown[]) => void): unknown}, events: E,
-  emit: <K extends keyof E & string>(ev: K, args: EventArgs<E, K>) => void): void {
+  emitter: {on(event: keyof E & string, listener: (...args: unknown[]) => void): unknown},
+  events: E,
+  emit: <K extends keyof E & string>(ev: K, args: EventArgs<E, K>) => void,
+): void {
   for (const ev of Object.keys(events) as (keyof E & string)[]) {
     // The receiving side checks the arguments against the schema.
     emitter.on(ev, (...args) => emit(ev, args as EventArgs<E, typeof ev>));

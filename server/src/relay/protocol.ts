@@ -34,19 +34,23 @@ export function checkSharedNamespace(p: Protocol<OpMap, EventSchemas>, reserved:
     if (reserved.includes(name)) throw new Error(`relay ${p.name}: "${name}" is reserved by its transport`);
   }
   for (const name of Object.keys(p.ops)) {
-    if (Object.prototype.hasOwnProperty.call(p.events, name)) throw new Error(`relay ${p.name}: "${name}" is both an operation and an event`);
+    if (Object.prototype.hasOwnProperty.call(p.events, name))
+      throw new Error(`relay ${p.name}: "${name}" is both an operation and an event`);
   }
 }
 
 export type RequestOf<O extends OpMap, K extends keyof O> = z.output<O[K]['request']>;
-export type ReplyOf<O extends OpMap, K extends keyof O> = O[K]['reply'] extends z.ZodType ? z.output<O[K]['reply']> : undefined;
+export type ReplyOf<O extends OpMap, K extends keyof O> = O[K]['reply'] extends z.ZodType
+  ? z.output<O[K]['reply']>
+  : undefined;
 /** Operations with a reply. */
 export type CallOps<O extends OpMap> = {[K in keyof O]: O[K]['reply'] extends z.ZodType ? K : never}[keyof O] & string;
 /** One-way operations. */
 export type NotifyOps<O extends OpMap> = {[K in keyof O]: O[K]['reply'] extends null ? K : never}[keyof O] & string;
 export type EventArgs<E extends EventSchemas, K extends keyof E> = z.output<E[K]>;
 /** One event as it arrived: `switch (e.ev)` narrows `e.args`. */
-export type RelayEvent<E extends EventSchemas> = {[K in keyof E & string]: {ev: K; args: EventArgs<E, K>}}[keyof E & string];
+export type RelayEvent<E extends EventSchemas> = {[K in keyof E & string]: {ev: K; args: EventArgs<E, K>}}[keyof E &
+  string];
 
 type Result<R> = undefined extends R ? R | void : R;
 /** The server side: one handler per operation. */
@@ -63,7 +67,11 @@ export interface WireError {
   status: number;
 }
 
-const wireErrorShape = z.object({id: z.string().min(1).max(200), message: z.string().max(2000), status: z.number().int().min(100).max(599)});
+const wireErrorShape = z.object({
+  id: z.string().min(1).max(200),
+  message: z.string().max(2000),
+  status: z.number().int().min(100).max(599),
+});
 export const wireError: z.ZodType<WireError> = wireErrorShape;
 
 /** An AppError on the wire: decoded into an AppError (encode with toWire). */

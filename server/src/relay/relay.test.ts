@@ -12,8 +12,26 @@ import type {Handlers, RelayEvent} from './protocol';
 type Ops = typeof workerRelay.ops;
 type Events = typeof workerRelay.events;
 
-const cfg: SessionConfig = {sessionID: 's1', userID: 'u1', callID: 'c1', channelID: 'ch1', av1Support: true, dcSignaling: false};
-const stats: WorkerStatsReply = {cpuSeconds: 1.5, rssBytes: 1e6, sessions: 2, calls: 1, droppedDatagrams: 0, muxEndpoints: 3, packetsIn: 10, packetsOut: 20, bytesIn: 100, bytesOut: 200};
+const cfg: SessionConfig = {
+  sessionID: 's1',
+  userID: 'u1',
+  callID: 'c1',
+  channelID: 'ch1',
+  av1Support: true,
+  dcSignaling: false,
+};
+const stats: WorkerStatsReply = {
+  cpuSeconds: 1.5,
+  rssBytes: 1e6,
+  sessions: 2,
+  calls: 1,
+  droppedDatagrams: 0,
+  muxEndpoints: 3,
+  packetsIn: 10,
+  packetsOut: 20,
+  bytesIn: 100,
+  bytesOut: 200,
+};
 const wire = (f: unknown) => JSON.parse(JSON.stringify(f)) as unknown;
 
 function pair(handlers: Partial<Handlers<Ops>> = {}, timeoutMs = 1000) {
@@ -23,19 +41,29 @@ function pair(handlers: Partial<Handlers<Ops>> = {}, timeoutMs = 1000) {
   const replies: RelayFrame[] = [];
   const rec = (op: string) => (req: unknown) => void seen.push({op, req});
   const all: Handlers<Ops> = {
-    initSession: rec('initSession'), send: rec('send'), closeSession: rec('closeSession'), ping: rec('ping'), close: rec('close'),
-    inspect: (id) => (seen.push({op: 'inspect', req: id}), id === 's1' ? {signalingState: 'stable'} as never : undefined),
+    initSession: rec('initSession'),
+    send: rec('send'),
+    closeSession: rec('closeSession'),
+    ping: rec('ping'),
+    close: rec('close'),
+    inspect: (id) => (
+      seen.push({op: 'inspect', req: id}),
+      id === 's1' ? ({signalingState: 'stable'} as never) : undefined
+    ),
     stats: () => (seen.push({op: 'stats', req: undefined}), stats),
     ...handlers,
   };
   const client = new RelayClient({
-    protocol: workerRelay, timeoutMs,
+    protocol: workerRelay,
+    timeoutMs,
     post: (f) => void server.receive(wire(f)),
     onEvent: (e) => events.push(e),
     onInvalid: (e) => invalid.push(e),
   });
   const server: RelayDispatcher<Ops, Events> = new RelayDispatcher({
-    protocol: workerRelay, handlers: all, internalErrorID: 'app.test.internal',
+    protocol: workerRelay,
+    handlers: all,
+    internalErrorID: 'app.test.internal',
     post: (f) => {
       replies.push(f);
       client.receive(wire(f));
@@ -49,7 +77,11 @@ test('every operation arrives as sent and its reply comes back typed', async () 
   const {client, seen} = pair();
   const inbound: RtcInbound[] = [
     {sessionID: 's1', type: 'sdp', data: {type: 'offer', sdp: 'v=0'}},
-    {sessionID: 's1', type: 'ice', data: {candidate: 'candidate:1 1 udp 1 10.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0}},
+    {
+      sessionID: 's1',
+      type: 'ice',
+      data: {candidate: 'candidate:1 1 udp 1 10.0.0.1 5000 typ host', sdpMid: '0', sdpMLineIndex: 0},
+    },
     {sessionID: 's1', type: 'mute'},
     {sessionID: 's1', type: 'screen_on', data: {screenStreamID: 'st'}},
   ];
@@ -62,9 +94,14 @@ test('every operation arrives as sent and its reply comes back typed', async () 
   expect(await client.call('closeSession', 's1')).toBeUndefined();
   expect(await client.call('close', undefined)).toBeUndefined();
   expect(seen).toEqual([
-    {op: 'initSession', req: cfg}, ...inbound.map((req) => ({op: 'send', req})),
-    {op: 'inspect', req: 's1'}, {op: 'inspect', req: 'nobody'}, {op: 'stats', req: undefined}, {op: 'ping', req: undefined},
-    {op: 'closeSession', req: 's1'}, {op: 'close', req: undefined},
+    {op: 'initSession', req: cfg},
+    ...inbound.map((req) => ({op: 'send', req})),
+    {op: 'inspect', req: 's1'},
+    {op: 'inspect', req: 'nobody'},
+    {op: 'stats', req: undefined},
+    {op: 'ping', req: undefined},
+    {op: 'closeSession', req: 's1'},
+    {op: 'close', req: undefined},
   ]);
   // Every operation of the map was exercised.
   expect(new Set(seen.map((s) => s.op))).toEqual(new Set(Object.keys(workerRelay.ops)));
@@ -84,7 +121,14 @@ test('every event arrives typed; a rejected event carries an AppError with its s
   const rejected = events[3];
   if (rejected.ev !== 'rejected') throw new Error('order');
   const [sid, err, fatal] = rejected.args;
-  expect([sid, err instanceof AppError, err.id, err.message, err.status, fatal]).toEqual(['s1', true, 'app.rtc.invalid_sdp', 'bad sdp', 400, true]);
+  expect([sid, err instanceof AppError, err.id, err.message, err.status, fatal]).toEqual([
+    's1',
+    true,
+    'app.rtc.invalid_sdp',
+    'bad sdp',
+    400,
+    true,
+  ]);
   // Details are for the sender's logs only.
   expect(err.details).toBeUndefined();
 });
@@ -103,14 +147,27 @@ test('a failed operation rejects with the AppError id; anything else becomes the
   expect(err).toBeInstanceOf(AppError);
   expect([err.id, err.message, err.status]).toEqual(['app.test.internal', 'boom', 500]);
   // Only the id, message and status cross: no stack, no details.
-  expect(replies.map((r) => (r.k === 'reply' && !r.ok ? Object.keys(r.err).sort() : []))).toEqual([['id', 'message', 'status'], ['id', 'message', 'status']]);
+  expect(replies.map((r) => (r.k === 'reply' && !r.ok ? Object.keys(r.err).sort() : []))).toEqual([
+    ['id', 'message', 'status'],
+    ['id', 'message', 'status'],
+  ]);
 });
 
 test('malformed frames never reach a handler nor throw; calls among them are answered with a refusal', async () => {
   const {server, seen, invalid, replies} = pair();
   const hostile: unknown[] = [
-    null, 42, 'call', [], {}, {k: 'call'}, {k: 'call', id: -1, op: 'ping'}, {k: 'call', id: 1.5, op: 'ping'},
-    {k: 'call', id: 1, op: 'nope'}, {k: 'call', id: 2, op: '__proto__'}, {k: 'call', id: 3, op: 'constructor'}, {k: 'note', op: 'toString'},
+    null,
+    42,
+    'call',
+    [],
+    {},
+    {k: 'call'},
+    {k: 'call', id: -1, op: 'ping'},
+    {k: 'call', id: 1.5, op: 'ping'},
+    {k: 'call', id: 1, op: 'nope'},
+    {k: 'call', id: 2, op: '__proto__'},
+    {k: 'call', id: 3, op: 'constructor'},
+    {k: 'note', op: 'toString'},
     {k: 'call', id: 4, op: 'initSession', req: {...cfg, sessionID: 5}},
     {k: 'call', id: 5, op: 'initSession', req: {...cfg, av1Support: 'yes'}},
     {k: 'call', id: 6, op: 'closeSession', req: 'x'.repeat(10_000)},
@@ -124,8 +181,13 @@ test('malformed frames never reach a handler nor throw; calls among them are ans
   expect(invalid).toHaveLength(hostile.length);
   const refusals = replies.map((r) => (r.k === 'reply' && !r.ok ? [r.id, r.err.id] : r));
   expect(refusals).toEqual([
-    [1, 'app.relay.unknown_op'], [2, 'app.relay.unknown_op'], [3, 'app.relay.unknown_op'],
-    [4, 'app.relay.bad_request'], [5, 'app.relay.bad_request'], [6, 'app.relay.bad_request'], [7, 'app.relay.bad_request'],
+    [1, 'app.relay.unknown_op'],
+    [2, 'app.relay.unknown_op'],
+    [3, 'app.relay.unknown_op'],
+    [4, 'app.relay.bad_request'],
+    [5, 'app.relay.bad_request'],
+    [6, 'app.relay.bad_request'],
+    [7, 'app.relay.bad_request'],
   ]);
 });
 
@@ -134,7 +196,11 @@ test('malformed events and replies are refused on the calling side', async () =>
   const events: unknown[] = [];
   const invalid: string[] = [];
   const client = new RelayClient({
-    protocol: workerRelay, timeoutMs: 1000, post: (f) => (posted = f), onEvent: (e) => events.push(e), onInvalid: (e) => invalid.push(e.id),
+    protocol: workerRelay,
+    timeoutMs: 1000,
+    post: (f) => (posted = f),
+    onEvent: (e) => events.push(e),
+    onInvalid: (e) => invalid.push(e.id),
   });
   for (const f of [
     {k: 'event', ev: 'signal', args: ['s1', {type: 'sdp', data: {sdp: 1}}]},
@@ -143,19 +209,30 @@ test('malformed events and replies are refused on the calling side', async () =>
     {k: 'event', ev: 'hasOwnProperty', args: []},
     {k: 'reply', id: 99, ok: false, err: {id: 'x'}},
     {k: 'call', id: 1, op: 'ping'},
-  ]) client.receive(f);
+  ])
+    client.receive(f);
   expect(events).toEqual([]);
-  expect(invalid).toEqual(['app.relay.bad_event', 'app.relay.bad_event', 'app.relay.bad_event', 'app.relay.bad_event', 'app.relay.bad_frame', 'app.relay.bad_frame']);
+  expect(invalid).toEqual([
+    'app.relay.bad_event',
+    'app.relay.bad_event',
+    'app.relay.bad_event',
+    'app.relay.bad_event',
+    'app.relay.bad_frame',
+    'app.relay.bad_frame',
+  ]);
   const stats$ = client.call('stats', undefined);
   const id = posted?.k === 'call' ? posted.id : -1;
   client.receive({k: 'reply', id, ok: true, rep: {cpuSeconds: 'lots'}});
   await expect(stats$).rejects.toMatchObject({id: 'app.relay.bad_reply'});
 });
 
-test('a call without a reply times out with the transport\'s error; a late reply is ignored; failAll ends the rest', async () => {
+test("a call without a reply times out with the transport's error; a late reply is ignored; failAll ends the rest", async () => {
   const posted: RelayFrame[] = [];
   const client = new RelayClient({
-    protocol: workerRelay, timeoutMs: 1000, post: (f) => posted.push(f), onEvent: () => undefined,
+    protocol: workerRelay,
+    timeoutMs: 1000,
+    post: (f) => posted.push(f),
+    onEvent: () => undefined,
     timeoutError: (op) => new AppError('app.rtc.worker_timeout', `no answer to ${op}`, 503),
   });
   const ping = client.call('ping', undefined, 20);

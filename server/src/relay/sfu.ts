@@ -16,18 +16,37 @@ export const sessionConfig: z.ZodType<SessionConfig> = z.object({
   dcSignaling: z.boolean(),
 });
 
-const INBOUND_TYPES: ReadonlySet<unknown> = new Set(['sdp', 'ice', 'mute', 'unmute', 'screen_on', 'screen_off', 'video_on', 'video_off']);
+const INBOUND_TYPES: ReadonlySet<unknown> = new Set([
+  'sdp',
+  'ice',
+  'mute',
+  'unmute',
+  'screen_on',
+  'screen_off',
+  'video_on',
+  'video_off',
+]);
 
 /**
  * Only the envelope is checked here: the SFU checks the SDP, candidate or stream id itself and answers
  * a bad one with `rejected` (a stable app.rtc.* id for the client), as it does for a local caller.
  */
-export const rtcInbound = z.custom<RtcInbound>((v) => typeof v === 'object' && v !== null && typeof (v as {sessionID?: unknown}).sessionID === 'string'
-  && ((v as {sessionID: string}).sessionID.length <= 128) && INBOUND_TYPES.has((v as {type?: unknown}).type), 'not an rtc message');
+export const rtcInbound = z.custom<RtcInbound>(
+  (v) =>
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as {sessionID?: unknown}).sessionID === 'string' &&
+    (v as {sessionID: string}).sessionID.length <= 128 &&
+    INBOUND_TYPES.has((v as {type?: unknown}).type),
+  'not an rtc message',
+);
 
 const sessionDescription = z.looseObject({type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: z.string()});
 const iceCandidate = z.looseObject({
-  candidate: z.string(), sdpMid: z.string().nullish(), sdpMLineIndex: z.number().int().nullish(), usernameFragment: z.string().nullish(),
+  candidate: z.string(),
+  sdpMid: z.string().nullish(),
+  sdpMLineIndex: z.number().int().nullish(),
+  usernameFragment: z.string().nullish(),
 });
 
 export const rtcSignal: z.ZodType<RtcSignal> = z.discriminatedUnion('type', [

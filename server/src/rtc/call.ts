@@ -49,7 +49,10 @@ export class Call {
   /** Reference §5.2: the first sharer wins; a second screen_on is refused (logged). */
   screenOn(session: Session, streamID: string): boolean {
     if (this.#screenSessionID && this.#screenSessionID !== session.sessionID) {
-      this.#logger.warn({sessionID: session.sessionID, sharer: this.#screenSessionID}, 'screen_on refused: someone else is sharing');
+      this.#logger.warn(
+        {sessionID: session.sessionID, sharer: this.#screenSessionID},
+        'screen_on refused: someone else is sharing',
+      );
       return false;
     }
     this.#screenSessionID = session.sessionID;

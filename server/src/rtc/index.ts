@@ -28,7 +28,11 @@ export interface EmbeddedRtcServer extends RtcServer {
  * Binds the RTC ports (port 0 = ephemeral), runs STUN discovery if configured, and returns the server:
  * with `opts.workers` > 1, a primary that routes to that many media worker processes.
  */
-export function createRtcServer(opts: RtcServerOptions, logger: Logger, deps: SfuDeps = {}): Promise<EmbeddedRtcServer> {
+export function createRtcServer(
+  opts: RtcServerOptions,
+  logger: Logger,
+  deps: SfuDeps = {},
+): Promise<EmbeddedRtcServer> {
   logRtcNative(logger, opts.native ?? 'auto');
   if ((opts.workers ?? 1) > 1) return WorkerPoolServer.create(opts, logger, {...deps, workers: opts.workers!});
   return SfuServer.create(opts, logger, deps);
@@ -37,5 +41,9 @@ export function createRtcServer(opts: RtcServerOptions, logger: Logger, deps: Sf
 /** Applies MM_CALLS_RTC_NATIVE for this process and says which forwarding path runs (workerMain applies it too). */
 function logRtcNative(logger: Logger, mode: RtcNativeMode): void {
   if (configureRtcNative(mode)) logger.info({component: 'rtc'}, 'rtc forwarding: native AES-GCM and batched UDP sends');
-  else logger.warn({component: 'rtc', reason: rtcNativeUnavailableReason()}, 'rtc forwarding: native addon not in use, JavaScript path (slower)');
+  else
+    logger.warn(
+      {component: 'rtc', reason: rtcNativeUnavailableReason()},
+      'rtc forwarding: native addon not in use, JavaScript path (slower)',
+    );
 }

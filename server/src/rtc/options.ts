@@ -68,7 +68,10 @@ export const DEFAULT_TIMEOUTS: RtcTimeouts = {
 };
 
 function splitList(value: string): string[] {
-  return value.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
 }
 
 export function rtcOptionsFromConfig(cfg: CallsConfig): RtcServerOptions {
@@ -105,18 +108,23 @@ export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParalle
   const out: Partial<RtcServerOptions> = {};
   const workers = env.MM_CALLS_RTC_WORKERS || 'auto';
   const n = workers === 'auto' ? cores : Number(workers);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`MM_CALLS_RTC_WORKERS must be "auto" or a number from 1 to 64, not "${workers}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(`MM_CALLS_RTC_WORKERS must be "auto" or a number from 1 to 64, not "${workers}"`);
   out.workers = n;
   const forwarding = env.MM_CALLS_RTC_FORWARDING;
   if (forwarding !== undefined && forwarding !== '') {
-    if (forwarding !== 'fast' && forwarding !== 'stock') throw new Error(`MM_CALLS_RTC_FORWARDING must be "fast" or "stock", not "${forwarding}"`);
+    if (forwarding !== 'fast' && forwarding !== 'stock')
+      throw new Error(`MM_CALLS_RTC_FORWARDING must be "fast" or "stock", not "${forwarding}"`);
     out.forwarding = forwarding;
   }
   out.native = parseRtcNativeMode(env.MM_CALLS_RTC_NATIVE);
   const watchdog = env.MM_CALLS_RTC_WORKER_WATCHDOG_MS;
   if (watchdog !== undefined && watchdog !== '') {
     const ms = Number(watchdog);
-    if (!Number.isInteger(ms) || ms < 500 || ms > 600_000) throw new Error(`MM_CALLS_RTC_WORKER_WATCHDOG_MS must be a number of milliseconds from 500 to 600000, not "${watchdog}"`);
+    if (!Number.isInteger(ms) || ms < 500 || ms > 600_000)
+      throw new Error(
+        `MM_CALLS_RTC_WORKER_WATCHDOG_MS must be a number of milliseconds from 500 to 600000, not "${watchdog}"`,
+      );
     out.timeouts = {workerWatchdogMs: ms};
   }
   return out;

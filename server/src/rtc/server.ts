@@ -9,7 +9,13 @@ import {noRtcMetrics, type RtcMetrics, type RtpCounters} from '../metrics';
 import {Call} from './call';
 import {newRtpCounters} from './fastpath/forwarder';
 import type {HostCandidate} from './net/iceMux';
-import {discoverPublicAddresses, firstStunServer, localAddresses, overrideMappings, planHostCandidates} from './net/network';
+import {
+  discoverPublicAddresses,
+  firstStunServer,
+  localAddresses,
+  overrideMappings,
+  planHostCandidates,
+} from './net/network';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions, type RtcTimeouts} from './options';
 import {Session} from './session/session';
 import {TcpMux} from './net/tcpMux';
@@ -82,8 +88,13 @@ export async function openRtcNetwork(opts: RtcServerOptions, log: Logger): Promi
       if (stun) discovered = await discoverPublicAddresses(udp.sockets, stun, timeouts.stunDiscoveryMs, log);
     }
     const candidates = planHostCandidates(udp, tcp, mappings, opts.iceHostPortOverride, discovered);
-    log.info({candidates: candidates.filter((c) => c.advertise).map((c) => `${c.transport} ${c.address}:${c.port}`),
-      reflexive: [...discovered.values()]}, 'rtc server ready');
+    log.info(
+      {
+        candidates: candidates.filter((c) => c.advertise).map((c) => `${c.transport} ${c.address}:${c.port}`),
+        reflexive: [...discovered.values()],
+      },
+      'rtc server ready',
+    );
     return {udp, tcp, candidates};
   } catch (err) {
     await tcp?.close();
@@ -212,19 +223,22 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
     if (this.#sessions.has(cfg.sessionID)) {
       throw new AppError('app.rtc.session_exists', 'session is already connected', 400);
     }
-    const session = new Session({...cfg, av1Support: !!cfg.av1Support, dcSignaling: !!cfg.dcSignaling}, {
-      candidates: this.#candidates,
-      turnServers: sessionTurnServers(this.#opts, cfg.sessionID, this.#clock.now()),
-      enableAV1: this.#opts.enableAV1,
-      forwarding: this.#opts.forwarding ?? 'fast',
-      timeouts: this.#timeouts,
-      clock: this.#clock,
-      logger: this.#logger,
-      metrics: this.#metrics,
-      groupID: this.#groupID,
-      counters: this.#counters,
-      ufragPrefix: this.#ufragPrefix,
-    });
+    const session = new Session(
+      {...cfg, av1Support: !!cfg.av1Support, dcSignaling: !!cfg.dcSignaling},
+      {
+        candidates: this.#candidates,
+        turnServers: sessionTurnServers(this.#opts, cfg.sessionID, this.#clock.now()),
+        enableAV1: this.#opts.enableAV1,
+        forwarding: this.#opts.forwarding ?? 'fast',
+        timeouts: this.#timeouts,
+        clock: this.#clock,
+        logger: this.#logger,
+        metrics: this.#metrics,
+        groupID: this.#groupID,
+        counters: this.#counters,
+        ufragPrefix: this.#ufragPrefix,
+      },
+    );
     this.#sessions.set(cfg.sessionID, session);
     let call = this.#calls.get(cfg.callID);
     if (!call) {

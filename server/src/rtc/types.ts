@@ -37,9 +37,7 @@ export type RtcInbound =
   | {sessionID: string; type: 'video_on'; data: {videoStreamID: string}};
 
 /** Signaling the SFU wants delivered to a session's client (as the `signal` websocket event). */
-export type RtcSignal =
-  | {type: 'sdp'; data: SessionDescription}
-  | {type: 'ice'; data: IceCandidate};
+export type RtcSignal = {type: 'sdp'; data: SessionDescription} | {type: 'ice'; data: IceCandidate};
 
 export interface RtcServerEvents {
   /** Deliver to the session's client over the websocket. */

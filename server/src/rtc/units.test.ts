@@ -20,7 +20,9 @@ function fakeClock(start = 1_000_000) {
 describe('calls-dc framing', () => {
   it('encodes the type as a msgpack uint followed by the payload, flat', () => {
     expect(Buffer.from(encodeDCMessage({type: DCMessageType.Ping}))).toEqual(Buffer.from([0x01]));
-    expect(Buffer.from(encodeDCMessage({type: DCMessageType.Lock, acquired: false}))).toEqual(Buffer.from([0x07, 0xc2]));
+    expect(Buffer.from(encodeDCMessage({type: DCMessageType.Lock, acquired: false}))).toEqual(
+      Buffer.from([0x07, 0xc2]),
+    );
     const mm = encodeDCMessage({type: DCMessageType.MediaMap, map: {'1': {type: 'voice', sender_id: 's'}}});
     expect(decodeDCMessage(mm)).toEqual({type: DCMessageType.MediaMap, map: {'1': {type: 'voice', sender_id: 's'}}});
   });
@@ -114,20 +116,34 @@ describe('client input validation', () => {
   const offer = (media: string) => ({type: 'offer', sdp: `v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n${media}`});
 
   it('accepts a data-channel-only offer and an Opus offer', () => {
-    expect(checkSessionDescription(offer('m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n'), 65536)).toBeUndefined();
-    expect(checkSessionDescription(offer('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n'), 65536)).toBeUndefined();
+    expect(
+      checkSessionDescription(offer('m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n'), 65536),
+    ).toBeUndefined();
+    expect(
+      checkSessionDescription(
+        offer('m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:0\r\na=rtpmap:111 opus/48000/2\r\n'),
+        65536,
+      ),
+    ).toBeUndefined();
   });
 
   it('gives stable ids for what it rejects', () => {
     expect(checkSessionDescription({type: 'offer'}, 65536)?.id).toBe('app.rtc.invalid_sdp');
     expect(checkSessionDescription({type: 'offer', sdp: 'x'.repeat(100)}, 50)?.id).toBe('app.rtc.sdp_too_large');
-    expect(checkSessionDescription(offer('m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n'), 65536)?.id).toBe('app.rtc.invalid_offer');
+    expect(
+      checkSessionDescription(offer('m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\n'), 65536)?.id,
+    ).toBe('app.rtc.invalid_offer');
     expect(checkSessionDescription(offer('m=text 9 RTP/AVP 0\r\n'), 65536)?.id).toBe('app.rtc.invalid_sdp');
   });
 
   it('reads the remote direction of each m-line by mid', () => {
-    const sdp = offer('m=audio 9 X 111\r\na=mid:0\r\na=sendonly\r\nm=audio 9 X 111\r\na=mid:1\r\nm=audio 0 X 111\r\na=mid:2\r\na=inactive\r\n').sdp;
-    expect([...remoteMediaDirections(sdp)]).toEqual([['0', 'sendonly'], ['1', 'sendrecv']]);
+    const sdp = offer(
+      'm=audio 9 X 111\r\na=mid:0\r\na=sendonly\r\nm=audio 9 X 111\r\na=mid:1\r\nm=audio 0 X 111\r\na=mid:2\r\na=inactive\r\n',
+    ).sdp;
+    expect([...remoteMediaDirections(sdp)]).toEqual([
+      ['0', 'sendonly'],
+      ['1', 'sendrecv'],
+    ]);
   });
 
   it('validates candidate lines', () => {
@@ -141,16 +157,26 @@ describe('client input validation', () => {
 describe('ICE configuration', () => {
   it('parses STUN and TURN urls', () => {
     expect(parseIceUrl('stun:stun.example.com')).toMatchObject({scheme: 'stun', host: 'stun.example.com', port: 3478});
-    expect(parseIceUrl('turn:10.0.0.1:3479?transport=tcp')).toMatchObject({scheme: 'turn', host: '10.0.0.1', port: 3479, transport: 'tcp'});
+    expect(parseIceUrl('turn:10.0.0.1:3479?transport=tcp')).toMatchObject({
+      scheme: 'turn',
+      host: '10.0.0.1',
+      port: 3479,
+      transport: 'tcp',
+    });
     expect(parseIceUrl('turns:[2001:db8::1]:443')).toMatchObject({scheme: 'turns', host: '2001:db8::1', port: 443});
     expect(parseIceUrl('http://x')).toBeUndefined();
   });
 
   it('maps local addresses to the override like rtcd', async () => {
-    expect([...await overrideMappings('203.0.113.1', ['10.0.0.5'], 1000)]).toEqual([['10.0.0.5', '203.0.113.1']]);
-    expect([...await overrideMappings('203.0.113.1', ['127.0.0.1', '10.0.0.5', '10.0.0.6'], 1000)])
-      .toEqual([['127.0.0.1', '127.0.0.1'], ['10.0.0.5', '203.0.113.1'], ['10.0.0.6', '203.0.113.1']]);
-    expect([...await overrideMappings('203.0.113.1/10.0.0.5,203.0.113.2/10.9.9.9', ['10.0.0.5'], 1000)]).toEqual([['10.0.0.5', '203.0.113.1']]);
+    expect([...(await overrideMappings('203.0.113.1', ['10.0.0.5'], 1000))]).toEqual([['10.0.0.5', '203.0.113.1']]);
+    expect([...(await overrideMappings('203.0.113.1', ['127.0.0.1', '10.0.0.5', '10.0.0.6'], 1000))]).toEqual([
+      ['127.0.0.1', '127.0.0.1'],
+      ['10.0.0.5', '203.0.113.1'],
+      ['10.0.0.6', '203.0.113.1'],
+    ]);
+    expect([...(await overrideMappings('203.0.113.1/10.0.0.5,203.0.113.2/10.9.9.9', ['10.0.0.5'], 1000))]).toEqual([
+      ['10.0.0.5', '203.0.113.1'],
+    ]);
     await expect(overrideMappings('bad/10.0.0.5', ['10.0.0.5'], 1000)).rejects.toThrow(/invalid ICEHostOverride/);
   });
 
@@ -158,8 +184,11 @@ describe('ICE configuration', () => {
     const creds = turnCredentials('secret', 'sess', 60, 1_700_000_000_000);
     expect(creds.username).toBe(`${1_700_000_000 + 3600}:sess`);
     expect(creds.credential).toBe(createHmac('sha1', 'secret').update(creds.username).digest('base64'));
-    const base = {iceServers: [{urls: ['stun:s:3478', 'turn:t:3478']}, {urls: ['turn:u:3478'], username: 'u', credential: 'c'}],
-      turnStaticAuthSecret: 'secret', turnCredentialsExpirationMinutes: 60};
+    const base = {
+      iceServers: [{urls: ['stun:s:3478', 'turn:t:3478']}, {urls: ['turn:u:3478'], username: 'u', credential: 'c'}],
+      turnStaticAuthSecret: 'secret',
+      turnCredentialsExpirationMinutes: 60,
+    };
     expect(sessionTurnServers({...base, serverSideTURN: false}, 'sess', 0)).toEqual([]);
     expect(sessionTurnServers({...base, serverSideTURN: true, turnStaticAuthSecret: ''}, 'sess', 0)).toEqual([]);
     const on = sessionTurnServers({...base, serverSideTURN: true}, 'sess', 0);

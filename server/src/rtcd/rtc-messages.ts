@@ -11,17 +11,29 @@ const NO_IDS: Ids = {group_id: '', user_id: '', call_id: ''};
 
 /** Plugin → rtcd: what the client sends for an inbound SFU message. */
 export function inboundToRtcMessage(msg: RtcInbound): RtcMessage {
-  const m = (type: RtcMessage['type'], data?: unknown): RtcMessage =>
-    ({...NO_IDS, session_id: msg.sessionID, type, data: data === undefined ? undefined : jsonBytes(data)});
+  const m = (type: RtcMessage['type'], data?: unknown): RtcMessage => ({
+    ...NO_IDS,
+    session_id: msg.sessionID,
+    type,
+    data: data === undefined ? undefined : jsonBytes(data),
+  });
   switch (msg.type) {
-    case 'sdp': return m(RtcMsgType.SDP, msg.data);
-    case 'ice': return m(RtcMsgType.ICE, msg.data);
-    case 'mute': return m(RtcMsgType.Mute);
-    case 'unmute': return m(RtcMsgType.Unmute);
-    case 'screen_on': return m(RtcMsgType.ScreenOn, msg.data);
-    case 'screen_off': return m(RtcMsgType.ScreenOff);
-    case 'video_on': return m(RtcMsgType.VideoOn, msg.data);
-    case 'video_off': return m(RtcMsgType.VideoOff);
+    case 'sdp':
+      return m(RtcMsgType.SDP, msg.data);
+    case 'ice':
+      return m(RtcMsgType.ICE, msg.data);
+    case 'mute':
+      return m(RtcMsgType.Mute);
+    case 'unmute':
+      return m(RtcMsgType.Unmute);
+    case 'screen_on':
+      return m(RtcMsgType.ScreenOn, msg.data);
+    case 'screen_off':
+      return m(RtcMsgType.ScreenOff);
+    case 'video_on':
+      return m(RtcMsgType.VideoOn, msg.data);
+    case 'video_off':
+      return m(RtcMsgType.VideoOff);
   }
 }
 
@@ -29,23 +41,40 @@ export function inboundToRtcMessage(msg: RtcInbound): RtcMessage {
 export function rtcMessageToInbound(m: RtcMessage): RtcInbound {
   const sessionID = m.session_id;
   switch (m.type) {
-    case RtcMsgType.ICE: return {sessionID, type: 'ice', data: iceCandidate(parseJsonBytes(m.data))};
-    case RtcMsgType.SDP: return {sessionID, type: 'sdp', data: sessionDescription(parseJsonBytes(m.data))};
-    case RtcMsgType.Mute: return {sessionID, type: 'mute'};
-    case RtcMsgType.Unmute: return {sessionID, type: 'unmute'};
-    case RtcMsgType.ScreenOn: return {sessionID, type: 'screen_on', data: {screenStreamID: streamID(parseJsonBytes(m.data), 'screenStreamID')}};
-    case RtcMsgType.ScreenOff: return {sessionID, type: 'screen_off'};
-    case RtcMsgType.VideoOn: return {sessionID, type: 'video_on', data: {videoStreamID: streamID(parseJsonBytes(m.data), 'videoStreamID')}};
-    case RtcMsgType.VideoOff: return {sessionID, type: 'video_off'};
-    default: throw new WireError(`rtc: type ${m.type} is not for rtcd`);
+    case RtcMsgType.ICE:
+      return {sessionID, type: 'ice', data: iceCandidate(parseJsonBytes(m.data))};
+    case RtcMsgType.SDP:
+      return {sessionID, type: 'sdp', data: sessionDescription(parseJsonBytes(m.data))};
+    case RtcMsgType.Mute:
+      return {sessionID, type: 'mute'};
+    case RtcMsgType.Unmute:
+      return {sessionID, type: 'unmute'};
+    case RtcMsgType.ScreenOn:
+      return {sessionID, type: 'screen_on', data: {screenStreamID: streamID(parseJsonBytes(m.data), 'screenStreamID')}};
+    case RtcMsgType.ScreenOff:
+      return {sessionID, type: 'screen_off'};
+    case RtcMsgType.VideoOn:
+      return {sessionID, type: 'video_on', data: {videoStreamID: streamID(parseJsonBytes(m.data), 'videoStreamID')}};
+    case RtcMsgType.VideoOff:
+      return {sessionID, type: 'video_off'};
+    default:
+      throw new WireError(`rtc: type ${m.type} is not for rtcd`);
   }
 }
 
 /** rtcd → plugin: an SFU signal for the session's client, with the session's ids. */
 export function signalToRtcMessage(sessionID: string, ids: Ids, signal: RtcSignal): RtcMessage {
-  const data = signal.type === 'sdp'
-    ? jsonBytes(signal.data)
-    : jsonBytes({type: 'candidate', candidate: {candidate: signal.data.candidate, sdpMid: signal.data.sdpMid ?? '', sdpMLineIndex: signal.data.sdpMLineIndex ?? 0}});
+  const data =
+    signal.type === 'sdp'
+      ? jsonBytes(signal.data)
+      : jsonBytes({
+          type: 'candidate',
+          candidate: {
+            candidate: signal.data.candidate,
+            sdpMid: signal.data.sdpMid ?? '',
+            sdpMLineIndex: signal.data.sdpMLineIndex ?? 0,
+          },
+        });
   return {...ids, session_id: sessionID, type: signal.type === 'sdp' ? RtcMsgType.SDP : RtcMsgType.ICE, data};
 }
 
@@ -61,7 +90,12 @@ export function rtcMessageToSignal(m: RtcMessage): RtcSignal {
 
 function sessionDescription(v: unknown): SessionDescription {
   const o = v as Partial<SessionDescription> | undefined;
-  if (!o || typeof o !== 'object' || typeof o.sdp !== 'string' || !['offer', 'answer', 'pranswer', 'rollback'].includes(String(o.type))) {
+  if (
+    !o ||
+    typeof o !== 'object' ||
+    typeof o.sdp !== 'string' ||
+    !['offer', 'answer', 'pranswer', 'rollback'].includes(String(o.type))
+  ) {
     throw new WireError('rtc: SDP data must be {type, sdp}');
   }
   return {type: o.type!, sdp: o.sdp};
@@ -69,9 +103,15 @@ function sessionDescription(v: unknown): SessionDescription {
 
 function iceCandidate(v: unknown): IceCandidate {
   const o = v as Record<string, unknown> | undefined;
-  if (!o || typeof o !== 'object' || typeof o.candidate !== 'string') throw new WireError('rtc: ICE data must be an RTCIceCandidateInit');
+  if (!o || typeof o !== 'object' || typeof o.candidate !== 'string')
+    throw new WireError('rtc: ICE data must be an RTCIceCandidateInit');
   const opt = <T>(x: unknown, type: 'string' | 'number'): T | null => (typeof x === type ? (x as T) : null);
-  return {candidate: o.candidate, sdpMid: opt<string>(o.sdpMid, 'string'), sdpMLineIndex: opt<number>(o.sdpMLineIndex, 'number'), usernameFragment: opt<string>(o.usernameFragment, 'string')};
+  return {
+    candidate: o.candidate,
+    sdpMid: opt<string>(o.sdpMid, 'string'),
+    sdpMLineIndex: opt<number>(o.sdpMLineIndex, 'number'),
+    usernameFragment: opt<string>(o.usernameFragment, 'string'),
+  };
 }
 
 function streamID(v: unknown, key: string): string {

@@ -74,7 +74,13 @@ export function encodeClientMessage(msg: ClientMessage): Uint8Array {
 
 // Field order as Go writes the struct; `data` is omitted when empty.
 function rtcMessageValue(m: RtcMessage): Record<string, unknown> {
-  const v: Record<string, unknown> = {group_id: m.group_id, user_id: m.user_id, session_id: m.session_id, call_id: m.call_id, type: m.type};
+  const v: Record<string, unknown> = {
+    group_id: m.group_id,
+    user_id: m.user_id,
+    session_id: m.session_id,
+    call_id: m.call_id,
+    type: m.type,
+  };
   if (m.data && m.data.length > 0) v.data = m.data;
   return v;
 }
@@ -84,7 +90,12 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   if (frame.length > MAX_FRAME_BYTES) throw new WireError('frame too large');
   const values: unknown[] = [];
   try {
-    for (const v of decodeMulti(frame, {maxStrLength: MAX_FRAME_BYTES, maxBinLength: MAX_FRAME_BYTES, maxArrayLength: 64, maxMapLength: 64})) {
+    for (const v of decodeMulti(frame, {
+      maxStrLength: MAX_FRAME_BYTES,
+      maxBinLength: MAX_FRAME_BYTES,
+      maxArrayLength: 64,
+      maxMapLength: 64,
+    })) {
       values.push(v);
       if (values.length > 2) throw new WireError('more than two values in a frame');
     }
@@ -110,12 +121,17 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
     case 'vad':
       return {type, data: rtcMessage(type, data)};
     default:
-      throw new WireError(typeof type === 'string' ? `unexpected message type ${JSON.stringify(type.slice(0, 40))}` : 'the message type must be a string');
+      throw new WireError(
+        typeof type === 'string'
+          ? `unexpected message type ${JSON.stringify(type.slice(0, 40))}`
+          : 'the message type must be a string',
+      );
   }
 }
 
 function plainMap(type: string, v: unknown): Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) throw new WireError(`${type}: data must be a map`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array)
+    throw new WireError(`${type}: data must be a map`);
   return v as Record<string, unknown>;
 }
 
@@ -136,7 +152,8 @@ function requiredId(type: string, key: string, v: unknown): string {
 function joinData(v: unknown): JoinData {
   const m = plainMap('join', v);
   for (const [k, val] of Object.entries(m)) {
-    if (typeof val !== 'string' && typeof val !== 'boolean') throw new WireError(`join: ${k.slice(0, 40)} must be a string or a bool`);
+    if (typeof val !== 'string' && typeof val !== 'boolean')
+      throw new WireError(`join: ${k.slice(0, 40)} must be a string or a bool`);
   }
   const optionalId = (key: string) => {
     const val = m[key];
@@ -159,13 +176,16 @@ function rtcMessage(type: string, v: unknown): RtcMessage {
   const str = (key: string) => {
     const val = m[key];
     if (val === undefined || val === null) return '';
-    if (typeof val !== 'string' || val.length > MAX_ID_LEN) throw new WireError(`${type}: ${key} must be a short string`);
+    if (typeof val !== 'string' || val.length > MAX_ID_LEN)
+      throw new WireError(`${type}: ${key} must be a short string`);
     return val;
   };
   const t = m.type;
-  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 10) throw new WireError(`${type}: type must be 1 to 10`);
+  if (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 10)
+    throw new WireError(`${type}: type must be 1 to 10`);
   const data = m.data;
-  if (data !== undefined && data !== null && !(data instanceof Uint8Array)) throw new WireError(`${type}: data must be bytes`);
+  if (data !== undefined && data !== null && !(data instanceof Uint8Array))
+    throw new WireError(`${type}: data must be bytes`);
   return {
     group_id: str('group_id'),
     user_id: str('user_id'),

@@ -2,9 +2,23 @@
 import {type Kysely, type Selectable, sql} from 'kysely';
 import type {CallsJobsTable, CallsSessionsTable, CallsTable, Database} from './schema';
 import {readBool, readJson} from './schema';
-import type {Call, CallJob, CallJobType, CallSession, CallsChannel, CallsRepository, CallsStats, CallStats} from './types';
+import type {
+  Call,
+  CallJob,
+  CallJobType,
+  CallSession,
+  CallsChannel,
+  CallsRepository,
+  CallsStats,
+  CallStats,
+} from './types';
 
-const EMPTY_STATS: CallStats = {screen_duration: 0, video_duration: 0, has_used_video: false, has_used_screen_share: false};
+const EMPTY_STATS: CallStats = {
+  screen_duration: 0,
+  video_duration: 0,
+  has_used_video: false,
+  has_used_screen_share: false,
+};
 
 function toCall(r: Selectable<CallsTable>): Call {
   return {
@@ -55,7 +69,15 @@ function toSession(r: Selectable<CallsSessionsTable>): CallSession {
 }
 
 function fromSession(s: CallSession) {
-  return {id: s.id, callid: s.callId, userid: s.userId, joinat: s.joinAt, unmuted: s.unmuted, raisedhand: s.raisedHand, video: s.video};
+  return {
+    id: s.id,
+    callid: s.callId,
+    userid: s.userId,
+    joinat: s.joinAt,
+    unmuted: s.unmuted,
+    raisedhand: s.raisedHand,
+    video: s.video,
+  };
 }
 
 function toJob(r: Selectable<CallsJobsTable>): CallJob {
@@ -72,7 +94,16 @@ function toJob(r: Selectable<CallsJobsTable>): CallJob {
 }
 
 function fromJob(j: CallJob) {
-  return {id: j.id, callid: j.callId, type: j.type, creatorid: j.creatorId, initat: j.initAt, startat: j.startAt, endat: j.endAt, props: JSON.stringify(j.props)};
+  return {
+    id: j.id,
+    callid: j.callId,
+    type: j.type,
+    creatorid: j.creatorId,
+    initat: j.initAt,
+    startat: j.startAt,
+    endat: j.endAt,
+    props: JSON.stringify(j.props),
+  };
 }
 
 function day(ms: number): string {
@@ -97,16 +128,28 @@ export class KyselyCallsRepository implements CallsRepository {
   }
 
   async getActiveCallByChannel(channelId: string): Promise<Call | null> {
-    const r = await this.db.selectFrom('calls').selectAll()
-      .where('channelid', '=', channelId).where('endat', '=', 0).where('startat', '>', 0).where('deleteat', '=', 0)
-      .orderBy('startat', 'desc').limit(1).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('channelid', '=', channelId)
+      .where('endat', '=', 0)
+      .where('startat', '>', 0)
+      .where('deleteat', '=', 0)
+      .orderBy('startat', 'desc')
+      .limit(1)
+      .executeTakeFirst();
     return r ? toCall(r) : null;
   }
 
   async listActiveCalls(): Promise<Call[]> {
-    const rows = await this.db.selectFrom('calls').selectAll()
-      .where('endat', '=', 0).where('startat', '>', 0).where('deleteat', '=', 0)
-      .orderBy('startat', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('calls')
+      .selectAll()
+      .where('endat', '=', 0)
+      .where('startat', '>', 0)
+      .where('deleteat', '=', 0)
+      .orderBy('startat', 'desc')
+      .execute();
     return rows.map(toCall);
   }
 
@@ -125,8 +168,13 @@ export class KyselyCallsRepository implements CallsRepository {
   }
 
   async getSessions(callId: string): Promise<CallSession[]> {
-    const rows = await this.db.selectFrom('calls_sessions').selectAll().where('callid', '=', callId)
-      .orderBy('joinat', 'asc').orderBy('id', 'asc').execute();
+    const rows = await this.db
+      .selectFrom('calls_sessions')
+      .selectAll()
+      .where('callid', '=', callId)
+      .orderBy('joinat', 'asc')
+      .orderBy('id', 'asc')
+      .execute();
     return rows.map(toSession);
   }
 
@@ -139,20 +187,30 @@ export class KyselyCallsRepository implements CallsRepository {
   }
 
   async getChannel(channelId: string): Promise<CallsChannel | null> {
-    const r = await this.db.selectFrom('calls_channels').selectAll().where('channelid', '=', channelId).executeTakeFirst();
+    const r = await this.db
+      .selectFrom('calls_channels')
+      .selectAll()
+      .where('channelid', '=', channelId)
+      .executeTakeFirst();
     return r ? {channelId: r.channelid, enabled: readBool(r.enabled), props: readJson(r.props, {}) ?? {}} : null;
   }
 
   async upsertChannel(channel: CallsChannel): Promise<void> {
     const row = {channelid: channel.channelId, enabled: channel.enabled, props: JSON.stringify(channel.props ?? {})};
-    await this.db.insertInto('calls_channels').values(row)
+    await this.db
+      .insertInto('calls_channels')
+      .values(row)
       .onConflict((oc) => oc.column('channelid').doUpdateSet({enabled: row.enabled, props: row.props}))
       .execute();
   }
 
   async listChannels(): Promise<CallsChannel[]> {
     const rows = await this.db.selectFrom('calls_channels').selectAll().orderBy('channelid').execute();
-    return rows.map((r) => ({channelId: r.channelid, enabled: readBool(r.enabled), props: readJson(r.props, {}) ?? {}}));
+    return rows.map((r) => ({
+      channelId: r.channelid,
+      enabled: readBool(r.enabled),
+      props: readJson(r.props, {}) ?? {},
+    }));
   }
 
   async createJob(job: CallJob): Promise<void> {
@@ -170,30 +228,54 @@ export class KyselyCallsRepository implements CallsRepository {
   }
 
   async getActiveJobs(callId: string): Promise<CallJob[]> {
-    const rows = await this.db.selectFrom('calls_jobs').selectAll().where('callid', '=', callId).where('endat', '=', 0)
-      .orderBy('initat', 'desc').execute();
+    const rows = await this.db
+      .selectFrom('calls_jobs')
+      .selectAll()
+      .where('callid', '=', callId)
+      .where('endat', '=', 0)
+      .orderBy('initat', 'desc')
+      .execute();
     return rows.map(toJob);
   }
 
   async getStats(channelType: (channelId: string) => Promise<string | undefined>): Promise<CallsStats> {
     // The tables are small enough per installation that aggregating in JS keeps one code path for both engines.
-    const calls = await this.db.selectFrom('calls')
-      .select(['id', 'channelid', 'startat', 'endat', 'participants', 'stats']).where('deleteat', '=', 0).execute();
-    const activeSessions = await this.db.selectFrom('calls_sessions')
+    const calls = await this.db
+      .selectFrom('calls')
+      .select(['id', 'channelid', 'startat', 'endat', 'participants', 'stats'])
+      .where('deleteat', '=', 0)
+      .execute();
+    const activeSessions = await this.db
+      .selectFrom('calls_sessions')
       .innerJoin('calls', 'calls.id', 'calls_sessions.callid')
-      .select(sql<number>`count(*)`.as('n')).where('calls.endat', '=', 0).executeTakeFirst();
+      .select(sql<number>`count(*)`.as('n'))
+      .where('calls.endat', '=', 0)
+      .executeTakeFirst();
     const jobs = await this.db.selectFrom('calls_jobs').select(['initat']).where('type', '=', 'recording').execute();
 
     const stats: CallsStats = {
-      total_calls: calls.length, total_active_calls: 0, total_active_sessions: Number(activeSessions?.n ?? 0),
-      calls_by_day: {}, calls_by_month: {}, calls_by_channel_type: {}, avg_duration: 0, avg_participants: 0,
-      avg_video_duration: 0, total_video_duration: 0, total_video_calls: 0, total_screen_share_calls: 0,
-      recording_jobs_by_day: {}, recording_jobs_by_month: {},
+      total_calls: calls.length,
+      total_active_calls: 0,
+      total_active_sessions: Number(activeSessions?.n ?? 0),
+      calls_by_day: {},
+      calls_by_month: {},
+      calls_by_channel_type: {},
+      avg_duration: 0,
+      avg_participants: 0,
+      avg_video_duration: 0,
+      total_video_duration: 0,
+      total_video_calls: 0,
+      total_screen_share_calls: 0,
+      recording_jobs_by_day: {},
+      recording_jobs_by_month: {},
     };
-    let ended = 0, durationSum = 0, participantSum = 0;
+    let ended = 0,
+      durationSum = 0,
+      participantSum = 0;
     const typeNames: Record<string, string> = {O: 'public', P: 'private', D: 'direct', G: 'group'};
     for (const c of calls) {
-      const startAt = Number(c.startat), endAt = Number(c.endat);
+      const startAt = Number(c.startat),
+        endAt = Number(c.endat);
       if (endAt === 0) stats.total_active_calls++;
       else {
         ended++;
@@ -214,7 +296,8 @@ export class KyselyCallsRepository implements CallsRepository {
       stats.avg_duration = Math.round(durationSum / ended);
       stats.avg_participants = Math.round((participantSum / ended) * 10) / 10;
     }
-    if (stats.total_video_calls > 0) stats.avg_video_duration = Math.round(stats.total_video_duration / stats.total_video_calls);
+    if (stats.total_video_calls > 0)
+      stats.avg_video_duration = Math.round(stats.total_video_duration / stats.total_video_calls);
     for (const j of jobs) {
       const d = day(Number(j.initat));
       stats.recording_jobs_by_day[d] = (stats.recording_jobs_by_day[d] ?? 0) + 1;

@@ -60,8 +60,12 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       connectionString: opts.databaseURL,
       max: opts.maxConnections ?? 10,
       // bigint columns hold millisecond timestamps, well inside Number's exact range.
-      types: {getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser},
+      types: {
+        getTypeParser: ((oid: number, format?: string) =>
+          oid === INT8_OID
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
     });
     pool.on('error', (err) => log.warn({err: err.message}, 'postgres pool error'));
     db = new Kysely<Database>({dialect: new PostgresDialect({pool})});

@@ -12,13 +12,19 @@ export class KyselyKVRepository implements KVRepository {
   }
 
   async set(key: string, value: string): Promise<void> {
-    await this.db.insertInto('calls_kv').values({key, value})
-      .onConflict((oc) => oc.column('key').doUpdateSet({value})).execute();
+    await this.db
+      .insertInto('calls_kv')
+      .values({key, value})
+      .onConflict((oc) => oc.column('key').doUpdateSet({value}))
+      .execute();
   }
 
   async setIfAbsent(key: string, value: string): Promise<boolean> {
-    const res = await this.db.insertInto('calls_kv').values({key, value})
-      .onConflict((oc) => oc.column('key').doNothing()).executeTakeFirst();
+    const res = await this.db
+      .insertInto('calls_kv')
+      .values({key, value})
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst();
     return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 

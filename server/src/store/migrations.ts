@@ -15,12 +15,16 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
   return {
     '000001_calls_tables': {
       async up(db: Db) {
-        await db.schema.createTable('calls_channels').ifNotExists()
+        await db.schema
+          .createTable('calls_channels')
+          .ifNotExists()
           .addColumn('channelid', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('enabled', 'boolean')
           .addColumn('props', json, (c) => c.notNull())
           .execute();
-        await db.schema.createTable('calls').ifNotExists()
+        await db.schema
+          .createTable('calls')
+          .ifNotExists()
           .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('channelid', 'varchar(26)', (c) => c.notNull())
           .addColumn('startat', 'bigint', (c) => c.notNull())
@@ -37,7 +41,9 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .execute();
         await db.schema.createIndex('idx_calls_channel_id').ifNotExists().on('calls').column('channelid').execute();
         await db.schema.createIndex('idx_calls_end_at').ifNotExists().on('calls').column('endat').execute();
-        await db.schema.createTable('calls_sessions').ifNotExists()
+        await db.schema
+          .createTable('calls_sessions')
+          .ifNotExists()
           .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('callid', 'varchar(26)', (c) => c.notNull())
           .addColumn('userid', 'varchar(26)', (c) => c.notNull())
@@ -46,8 +52,15 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .addColumn('raisedhand', 'bigint', (c) => c.notNull())
           .addColumn('video', 'boolean', (c) => c.notNull().defaultTo(false))
           .execute();
-        await db.schema.createIndex('idx_calls_sessions_call_id').ifNotExists().on('calls_sessions').column('callid').execute();
-        await db.schema.createTable('calls_jobs').ifNotExists()
+        await db.schema
+          .createIndex('idx_calls_sessions_call_id')
+          .ifNotExists()
+          .on('calls_sessions')
+          .column('callid')
+          .execute();
+        await db.schema
+          .createTable('calls_jobs')
+          .ifNotExists()
           .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('callid', 'varchar(26)', (c) => c.notNull())
           .addColumn('type', 'varchar(64)', (c) => c.notNull())
@@ -58,7 +71,9 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .addColumn('props', json, (c) => c.notNull())
           .execute();
         await db.schema.createIndex('idx_calls_jobs_call_id').ifNotExists().on('calls_jobs').column('callid').execute();
-        await db.schema.createTable('calls_kv').ifNotExists()
+        await db.schema
+          .createTable('calls_kv')
+          .ifNotExists()
           .addColumn('key', 'varchar(256)', (c) => c.primaryKey())
           .addColumn('value', 'text', (c) => c.notNull())
           .execute();
@@ -66,7 +81,9 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
     },
     '000002_standalone_platform': {
       async up(db: Db) {
-        await db.schema.createTable('standalone_users').ifNotExists()
+        await db.schema
+          .createTable('standalone_users')
+          .ifNotExists()
           .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('username', 'varchar(64)', (c) => c.notNull().unique())
           .addColumn('email', 'varchar(128)', (c) => c.notNull())
@@ -80,13 +97,17 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .addColumn('update_at', 'bigint', (c) => c.notNull())
           .addColumn('delete_at', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('standalone_tokens').ifNotExists()
+        await db.schema
+          .createTable('standalone_tokens')
+          .ifNotExists()
           .addColumn('token', 'varchar(64)', (c) => c.primaryKey())
           .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('create_at', 'bigint', (c) => c.notNull())
           .addColumn('expires_at', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('standalone_teams').ifNotExists()
+        await db.schema
+          .createTable('standalone_teams')
+          .ifNotExists()
           .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('name', 'varchar(64)', (c) => c.notNull().unique())
           .addColumn('display_name', 'varchar(64)', (c) => c.notNull())
@@ -94,13 +115,17 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .addColumn('create_at', 'bigint', (c) => c.notNull())
           .addColumn('delete_at', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema.createTable('standalone_team_members').ifNotExists()
+        await db.schema
+          .createTable('standalone_team_members')
+          .ifNotExists()
           .addColumn('team_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('roles', 'varchar(256)', (c) => c.notNull())
           .addPrimaryKeyConstraint('standalone_team_members_pk', ['team_id', 'user_id'])
           .execute();
-        await db.schema.createTable('standalone_channels').ifNotExists()
+        await db.schema
+          .createTable('standalone_channels')
+          .ifNotExists()
           .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('team_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('type', 'varchar(1)', (c) => c.notNull())
@@ -115,16 +140,24 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .addColumn('last_post_at', 'bigint', (c) => c.notNull())
           .addUniqueConstraint('standalone_channels_team_name', ['team_id', 'name'])
           .execute();
-        await db.schema.createTable('standalone_channel_members').ifNotExists()
+        await db.schema
+          .createTable('standalone_channel_members')
+          .ifNotExists()
           .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('roles', 'varchar(256)', (c) => c.notNull())
           .addColumn('last_viewed_at', 'bigint', (c) => c.notNull())
           .addPrimaryKeyConstraint('standalone_channel_members_pk', ['channel_id', 'user_id'])
           .execute();
-        await db.schema.createIndex('idx_standalone_channel_members_user').ifNotExists()
-          .on('standalone_channel_members').column('user_id').execute();
-        await db.schema.createTable('standalone_posts').ifNotExists()
+        await db.schema
+          .createIndex('idx_standalone_channel_members_user')
+          .ifNotExists()
+          .on('standalone_channel_members')
+          .column('user_id')
+          .execute();
+        await db.schema
+          .createTable('standalone_posts')
+          .ifNotExists()
           .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
@@ -137,15 +170,21 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .addColumn('edit_at', 'bigint', (c) => c.notNull())
           .addColumn('delete_at', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('idx_standalone_posts_channel_create').ifNotExists()
-          .on('standalone_posts').columns(['channel_id', 'create_at']).execute();
+        await db.schema
+          .createIndex('idx_standalone_posts_channel_create')
+          .ifNotExists()
+          .on('standalone_posts')
+          .columns(['channel_id', 'create_at'])
+          .execute();
       },
     },
     // The SFU settings of each session a single node runs (integrated mode: cluster/session-configs.ts), so a
     // session whose client comes back after a crash is re-created as it joined. Unused with PostgreSQL.
     '000003_local_sessions': {
       async up(db: Db) {
-        await db.schema.createTable('calls_local_sessions').ifNotExists()
+        await db.schema
+          .createTable('calls_local_sessions')
+          .ifNotExists()
           .addColumn('session_id', 'varchar(26)', (c) => c.primaryKey())
           .addColumn('call_id', 'varchar(26)', (c) => c.notNull())
           .addColumn('config', json, (c) => c.notNull())

@@ -77,14 +77,33 @@ export async function createCallsHarness(opts: CallsHarnessOptions = {}): Promis
   const events = new RecordingPublisher();
   const open = new Set<string>();
   const deps: CallsServiceDeps = {
-    store, platform, config, media, lock: new InProcessCallLock(), publisher: new CallsPublisher(events), clock, logger,
-    isConnOpen: (id) => open.has(id), timings: opts.timings, joinLimits: opts.joinLimits,
-    groupCallsAllowed: opts.groupCallsAllowed ?? false, onICEPairMetric: opts.onICEPairMetric,
+    store,
+    platform,
+    config,
+    media,
+    lock: new InProcessCallLock(),
+    publisher: new CallsPublisher(events),
+    clock,
+    logger,
+    isConnOpen: (id) => open.has(id),
+    timings: opts.timings,
+    joinLimits: opts.joinLimits,
+    groupCallsAllowed: opts.groupCallsAllowed ?? false,
+    onICEPairMetric: opts.onICEPairMetric,
   };
   const calls = new CallsService(deps);
-  const act = (conn: ConnContext, action: string, data: Record<string, unknown> = {}) => calls.handleAction(conn, action, data);
+  const act = (conn: ConnContext, action: string, data: Record<string, unknown> = {}) =>
+    calls.handleAction(conn, action, data);
   return {
-    calls, platform, media, events, clock, store, config, open, deps,
+    calls,
+    platform,
+    media,
+    events,
+    clock,
+    store,
+    config,
+    open,
+    deps,
     people() {
       const alice = platform.addUser({username: 'alice', first_name: 'Alice', last_name: 'Liddell'});
       const bob = platform.addUser({username: 'bob'});

@@ -5,7 +5,19 @@
 import type {LicenseInfo} from '../config/client';
 import {TypedEmitter} from '../events';
 import {newId} from '../ids';
-import type {AuthSession, Channel, ChannelMember, ChannelPermission, ChannelType, NewPost, Platform, PlatformEvents, Post, Team, User} from '../platform/types';
+import type {
+  AuthSession,
+  Channel,
+  ChannelMember,
+  ChannelPermission,
+  ChannelType,
+  NewPost,
+  Platform,
+  PlatformEvents,
+  Post,
+  Team,
+  User,
+} from '../platform/types';
 
 export interface EphemeralPost {
   userID: string;
@@ -35,8 +47,18 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
   addUser(u: Partial<User> & {username: string; admin?: boolean}): User {
     const {admin, ...rest} = u;
     const user: User = {
-      id: newId(), email: `${u.username}@example.com`, first_name: '', last_name: '', nickname: '', roles: admin ? 'system_admin system_user' : 'system_user',
-      is_bot: false, locale: 'en', create_at: this.#now(), update_at: this.#now(), delete_at: 0, ...rest,
+      id: newId(),
+      email: `${u.username}@example.com`,
+      first_name: '',
+      last_name: '',
+      nickname: '',
+      roles: admin ? 'system_admin system_user' : 'system_user',
+      is_bot: false,
+      locale: 'en',
+      create_at: this.#now(),
+      update_at: this.#now(),
+      delete_at: 0,
+      ...rest,
     };
     this.users.set(user.id, user);
     return user;
@@ -44,8 +66,19 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
 
   addChannel(type: ChannelType, memberIDs: string[], c: Partial<Channel> = {}): Channel {
     const ch: Channel = {
-      id: newId(), team_id: type === 'D' || type === 'G' ? '' : 'team', type, name: `ch-${this.channels.size}`, display_name: '', header: '',
-      purpose: '', creator_id: memberIDs[0] ?? '', create_at: this.#now(), update_at: this.#now(), delete_at: 0, last_post_at: 0, ...c,
+      id: newId(),
+      team_id: type === 'D' || type === 'G' ? '' : 'team',
+      type,
+      name: `ch-${this.channels.size}`,
+      display_name: '',
+      header: '',
+      purpose: '',
+      creator_id: memberIDs[0] ?? '',
+      create_at: this.#now(),
+      update_at: this.#now(),
+      delete_at: 0,
+      last_post_at: 0,
+      ...c,
     };
     this.channels.set(ch.id, ch);
     this.members.set(ch.id, new Set(memberIDs));
@@ -119,8 +152,17 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
   async createPost(p: NewPost): Promise<Post> {
     const now = this.#now();
     const post: Post = {
-      id: newId(), channel_id: p.channel_id, user_id: p.user_id, root_id: p.root_id ?? '', message: p.message, type: p.type ?? '',
-      props: p.props ?? {}, create_at: now, update_at: now, edit_at: 0, delete_at: 0,
+      id: newId(),
+      channel_id: p.channel_id,
+      user_id: p.user_id,
+      root_id: p.root_id ?? '',
+      message: p.message,
+      type: p.type ?? '',
+      props: p.props ?? {},
+      create_at: now,
+      update_at: now,
+      edit_at: 0,
+      delete_at: 0,
     };
     this.posts.set(post.id, post);
     return post;

@@ -32,7 +32,7 @@ test('waiting for authentication is capped per address and in total; authenticat
   expect(l.awaitAuthentication(ticket(l.open('10.0.0.3')))).toBeNull();
 });
 
-test('per-user cap counts authenticated sockets; a resume that replaces the user\'s own socket is let in', () => {
+test("per-user cap counts authenticated sockets; a resume that replaces the user's own socket is let in", () => {
   const l = new ConnectionLimiter({...caps, wsConnectionsPerIP: 0});
   const t = [1, 2, 3, 4].map(() => ticket(l.open('10.0.0.1')));
   expect(l.authenticate(t[0], 'u1')).toBeNull();
@@ -46,7 +46,12 @@ test('per-user cap counts authenticated sockets; a resume that replaces the user
 });
 
 test('0 turns a cap off; the close reason starts with the id and fits a close frame', () => {
-  const l = new ConnectionLimiter({wsConnectionsPerUser: 0, wsConnectionsPerIP: 0, wsUnauthenticatedPerIP: 0, wsUnauthenticated: 0});
+  const l = new ConnectionLimiter({
+    wsConnectionsPerUser: 0,
+    wsConnectionsPerIP: 0,
+    wsUnauthenticatedPerIP: 0,
+    wsUnauthenticated: 0,
+  });
   for (let i = 0; i < 100; i++) {
     const t = ticket(l.open('10.0.0.1'));
     expect(l.awaitAuthentication(t)).toBeNull();

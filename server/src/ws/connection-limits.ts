@@ -10,7 +10,10 @@ import type {Limits} from '../config/limits';
 /** Close code of a socket refused by a connection cap (4000–4999 are the application's). */
 export const LIMIT_CLOSE_CODE = 4429;
 
-export type ConnectionCaps = Pick<Limits, 'wsConnectionsPerUser' | 'wsConnectionsPerIP' | 'wsUnauthenticatedPerIP' | 'wsUnauthenticated'>;
+export type ConnectionCaps = Pick<
+  Limits,
+  'wsConnectionsPerUser' | 'wsConnectionsPerIP' | 'wsUnauthenticatedPerIP' | 'wsUnauthenticated'
+>;
 
 export interface SocketTicket {
   /** The client's address as limits count it (see addressKey). */
@@ -43,8 +46,13 @@ export function addressKey(address: string): string {
   const [head, tail = ''] = address.split('%')[0].toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = address.includes('::') && tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+  const groups = address.includes('::')
+    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
+    : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }
 
 export class ConnectionLimiter {
@@ -63,7 +71,11 @@ export class ConnectionLimiter {
     const c = this.#caps;
     const address = addressKey(clientAddress);
     if (over(c.wsConnectionsPerIP, this.#byAddress.get(address) ?? 0)) {
-      return new AppError('app.calls.limit.ws_connections_per_ip', `too many connections from this address (at most ${c.wsConnectionsPerIP})`, 429);
+      return new AppError(
+        'app.calls.limit.ws_connections_per_ip',
+        `too many connections from this address (at most ${c.wsConnectionsPerIP})`,
+        429,
+      );
     }
     inc(this.#byAddress, address);
     return {address, waiting: false, userID: null, released: false};
@@ -78,10 +90,18 @@ export class ConnectionLimiter {
     if (ticket.released || ticket.waiting || ticket.userID !== null) return null;
     const c = this.#caps;
     if (over(c.wsUnauthenticatedPerIP, this.#unauthByAddress.get(ticket.address) ?? 0)) {
-      return new AppError('app.calls.limit.ws_unauthenticated_per_ip', `too many unauthenticated connections from this address (at most ${c.wsUnauthenticatedPerIP})`, 429);
+      return new AppError(
+        'app.calls.limit.ws_unauthenticated_per_ip',
+        `too many unauthenticated connections from this address (at most ${c.wsUnauthenticatedPerIP})`,
+        429,
+      );
     }
     if (over(c.wsUnauthenticated, this.#unauthenticated)) {
-      return new AppError('app.calls.limit.ws_unauthenticated', 'too many unauthenticated connections on this server, try again shortly', 503);
+      return new AppError(
+        'app.calls.limit.ws_unauthenticated',
+        'too many unauthenticated connections on this server, try again shortly',
+        503,
+      );
     }
     ticket.waiting = true;
     inc(this.#unauthByAddress, ticket.address);
@@ -98,7 +118,11 @@ export class ConnectionLimiter {
     if (ticket.released || ticket.userID !== null) return null;
     const max = this.#caps.wsConnectionsPerUser;
     if (!replacing && over(max, this.#byUser.get(userID) ?? 0)) {
-      return new AppError('app.calls.limit.ws_connections_per_user', `too many connections for this user (at most ${max})`, 429);
+      return new AppError(
+        'app.calls.limit.ws_connections_per_user',
+        `too many connections for this user (at most ${max})`,
+        429,
+      );
     }
     this.#stopWaiting(ticket);
     ticket.userID = userID;

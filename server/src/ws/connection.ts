@@ -18,7 +18,10 @@ export const MAX_SEND_BUFFER_BYTES = 2 * 1024 * 1024;
 export class TokenBucket {
   #tokens: number;
   #last = Date.now();
-  constructor(private readonly perSecond: number, private readonly burst: number) {
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+  ) {
     this.#tokens = burst;
   }
   take(): boolean {
@@ -71,8 +74,14 @@ export class Connection implements HubConnection {
   queue: Promise<void> = Promise.resolve();
   queued = 0;
 
-  constructor(readonly id: string, readonly userID: string, public token: string, rate: {perSecond: number; burst: number},
-    private readonly onOut?: (type: string) => void, private readonly onSlow?: (conn: Connection) => void) {
+  constructor(
+    readonly id: string,
+    readonly userID: string,
+    public token: string,
+    rate: {perSecond: number; burst: number},
+    private readonly onOut?: (type: string) => void,
+    private readonly onSlow?: (conn: Connection) => void,
+  ) {
     this.bucket = new TokenBucket(rate.perSecond, rate.burst);
   }
 

@@ -34,11 +34,13 @@ export function parseFrame(raw: RawData, isBinary: boolean): Frame {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('frame must be an object');
   if (hasUnstorableText(value)) throw new Error(`frame contains ${UNSTORABLE_TEXT}`);
   const v = value as Record<string, unknown>;
-  if (typeof v.action !== 'string' || v.action.length === 0 || v.action.length > 128) throw new Error('frame needs an "action" string');
+  if (typeof v.action !== 'string' || v.action.length === 0 || v.action.length > 128)
+    throw new Error('frame needs an "action" string');
   const seq = typeof v.seq === 'number' && Number.isFinite(v.seq) ? v.seq : 0;
   let data: Record<string, unknown> = {};
   if (v.data !== undefined && v.data !== null) {
-    if (typeof v.data !== 'object' || Array.isArray(v.data) || v.data instanceof Uint8Array) throw new Error('"data" must be an object');
+    if (typeof v.data !== 'object' || Array.isArray(v.data) || v.data instanceof Uint8Array)
+      throw new Error('"data" must be an object');
     data = v.data as Record<string, unknown>;
   }
   return {action: v.action, seq, data};

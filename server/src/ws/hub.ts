@@ -56,7 +56,11 @@ export class Hub implements EventPublisher {
   }
 
   publish(event: string, data: Record<string, unknown>, broadcast: Broadcast): void {
-    const ev: WebSocketEvent = {event, data, broadcast: {omit_users: null, user_id: '', channel_id: '', team_id: '', connection_id: '', ...broadcast}};
+    const ev: WebSocketEvent = {
+      event,
+      data,
+      broadcast: {omit_users: null, user_id: '', channel_id: '', team_id: '', connection_id: '', ...broadcast},
+    };
     this.relay?.(ev);
     this.deliverLocal(ev);
   }

@@ -23,7 +23,10 @@ export class InboundBudget {
   readonly #buckets = new Map<string, {tokens: number; last: number}>();
   #lastPrune = 0;
 
-  constructor(opts: InboundBudgetOptions = DEFAULT_INBOUND_BUDGET, private readonly now: () => number = Date.now) {
+  constructor(
+    opts: InboundBudgetOptions = DEFAULT_INBOUND_BUDGET,
+    private readonly now: () => number = Date.now,
+  ) {
     this.#o = opts;
   }
 

@@ -15,7 +15,13 @@ import type {AuthSession} from '../platform/types';
 import {tokenFromRequest} from '../http/auth';
 import {clientAddress} from '../http/client-address';
 import {AppError} from '../errors';
-import {type ConnectionCaps, ConnectionLimiter, LIMIT_CLOSE_CODE, limitCloseReason, type SocketTicket} from './connection-limits';
+import {
+  type ConnectionCaps,
+  ConnectionLimiter,
+  LIMIT_CLOSE_CODE,
+  limitCloseReason,
+  type SocketTicket,
+} from './connection-limits';
 import {Connection, MAX_SEND_BUFFER_BYTES, sendBounded, sendRaw} from './connection';
 import {type Frame, frameBytes, parseFrame} from './frame';
 import type {Hub} from './hub';
@@ -39,8 +45,14 @@ const AUTH_RECHECK_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
 const DEFAULT_RATE = {perSecond: 10, burst: 100};
-const KNOWN_ACTIONS = new Set(['authentication_challenge', 'ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids',
-  ...[...CALLS_ACTIONS].map((a) => CALLS_PREFIX + a)]);
+const KNOWN_ACTIONS = new Set([
+  'authentication_challenge',
+  'ping',
+  'user_typing',
+  'get_statuses',
+  'get_statuses_by_ids',
+  ...[...CALLS_ACTIONS].map((a) => CALLS_PREFIX + a),
+]);
 
 export interface WsHandlers {
   authenticateToken(token: string): Promise<AuthSession | null>;
@@ -106,7 +118,9 @@ export class WsServer {
   constructor(opts: WsServerOptions) {
     this.#opts = opts;
     this.#log = opts.logger.child({module: 'ws'});
-    this.#limiter = new ConnectionLimiter(opts.limits ?? {wsConnectionsPerUser: 0, wsConnectionsPerIP: 0, wsUnauthenticatedPerIP: 0, wsUnauthenticated: 0});
+    this.#limiter = new ConnectionLimiter(
+      opts.limits ?? {wsConnectionsPerUser: 0, wsConnectionsPerIP: 0, wsUnauthenticatedPerIP: 0, wsUnauthenticated: 0},
+    );
     this.#trustedHeaders = opts.trustedProxyHeaders ?? [];
     this.#inbound = new InboundBudget(opts.inboundBudget);
     const rate = opts.rateLimit ?? DEFAULT_RATE;
@@ -154,7 +168,10 @@ export class WsServer {
     ws.on('pong', () => this.#alive.add(ws));
     const state: SocketState = {
       conn: null,
-      resume: {connID: url.searchParams.get('connection_id') ?? '', seq: Number(url.searchParams.get('sequence_number') ?? '0')},
+      resume: {
+        connID: url.searchParams.get('connection_id') ?? '',
+        seq: Number(url.searchParams.get('sequence_number') ?? '0'),
+      },
       ticket,
       pending: 0,
       paused: false,
@@ -170,10 +187,12 @@ export class WsServer {
       }
       state.pending += bytes;
       this.#budget(ws, state, bytes);
-      chain = chain.then(() => this.#onFrame(state, ws, raw, isBinary)).catch((err) =>
-        this.#log.error({err: (err as Error).message}, 'websocket frame handling failed')).then(() => {
-        state.pending -= bytes;
-      });
+      chain = chain
+        .then(() => this.#onFrame(state, ws, raw, isBinary))
+        .catch((err) => this.#log.error({err: (err as Error).message}, 'websocket frame handling failed'))
+        .then(() => {
+          state.pending -= bytes;
+        });
     });
     ws.on('close', () => {
       this.#sockets.delete(ws);
@@ -216,7 +235,8 @@ export class WsServer {
     ws.pause();
     const n = (this.#refusals.get('inbound_budget') ?? 0) + 1;
     this.#refusals.set('inbound_budget', n);
-    if (n % 1000 === 1) this.#log.warn({key, waitMs, timesSoFar: n}, 'websocket reading slowed: a client sends more than its budget');
+    if (n % 1000 === 1)
+      this.#log.warn({key, waitMs, timesSoFar: n}, 'websocket reading slowed: a client sends more than its budget');
     setTimeout(() => {
       state.paused = false;
       if (ws.readyState === WebSocket.OPEN) ws.resume();
@@ -227,7 +247,8 @@ export class WsServer {
   #refuse(ws: WebSocket, err: AppError, ctx: Record<string, unknown>): void {
     const n = (this.#refusals.get(err.id) ?? 0) + 1;
     this.#refusals.set(err.id, n);
-    if (n % 1000 === 1) this.#log.warn({...ctx, limit: err.id, refusedSoFar: n}, 'websocket refused by a connection limit');
+    if (n % 1000 === 1)
+      this.#log.warn({...ctx, limit: err.id, refusedSoFar: n}, 'websocket refused by a connection limit');
     else this.#log.debug({...ctx, limit: err.id}, 'websocket refused by a connection limit');
     ws.close(LIMIT_CLOSE_CODE, limitCloseReason(err));
     // A client that does not answer the close handshake must not keep the socket for ws's 30 s.
@@ -244,10 +265,12 @@ export class WsServer {
     const resume = state.resume;
     let conn = resume.connID ? this.#conns.get(resume.connID) : undefined;
     const resumable = Boolean(conn && conn.userID === session.userID && conn.canResumeFrom(resume.seq));
-    const replacing = resumable && Boolean(conn!.socket && conn!.socket !== ws && conn!.socket.readyState === WebSocket.OPEN);
+    const replacing =
+      resumable && Boolean(conn!.socket && conn!.socket !== ws && conn!.socket.readyState === WebSocket.OPEN);
     const refused = this.#limiter.authenticate(state.ticket, session.userID, replacing);
     if (refused) {
-      if (challengeSeq !== undefined) sendRaw(ws, {status: 'FAIL', seq_reply: challengeSeq, error: {id: refused.id, message: refused.message}});
+      if (challengeSeq !== undefined)
+        sendRaw(ws, {status: 'FAIL', seq_reply: challengeSeq, error: {id: refused.id, message: refused.message}});
       this.#refuse(ws, refused, {userID: session.userID, address: state.ticket.address});
       return null;
     }
@@ -255,7 +278,14 @@ export class WsServer {
     if (conn && resumable) {
       if (conn.socket && conn.socket !== ws) conn.socket.close(4000, 'replaced by a newer connection');
     } else {
-      conn = new Connection(newId(), session.userID, session.token, rate, (t) => this.#opts.handlers.onEvent?.('out', t), (c) => this.#onSlow(c));
+      conn = new Connection(
+        newId(),
+        session.userID,
+        session.token,
+        rate,
+        (t) => this.#opts.handlers.onEvent?.('out', t),
+        (c) => this.#onSlow(c),
+      );
       this.#conns.set(conn.id, conn);
     }
     conn.token = session.token;
@@ -266,13 +296,20 @@ export class WsServer {
     } else {
       this.#opts.hub.register(conn);
     }
-    conn.send({event: 'hello', data: {connection_id: conn.id, server_version: this.#opts.serverVersion, server_hostname: ''}, broadcast: {omit_users: null, user_id: session.userID, channel_id: '', team_id: '', connection_id: ''}});
+    conn.send({
+      event: 'hello',
+      data: {connection_id: conn.id, server_version: this.#opts.serverVersion, server_hostname: ''},
+      broadcast: {omit_users: null, user_id: session.userID, channel_id: '', team_id: '', connection_id: ''},
+    });
     this.#log.debug({connID: conn.id, userID: conn.userID, resumed: resumable}, 'websocket connected');
     return conn;
   }
 
   #onSlow(conn: Connection): void {
-    this.#log.info({connID: conn.id, userID: conn.userID, limitBytes: MAX_SEND_BUFFER_BYTES}, 'websocket cut: the client is not reading what is sent');
+    this.#log.info(
+      {connID: conn.id, userID: conn.userID, limitBytes: MAX_SEND_BUFFER_BYTES},
+      'websocket cut: the client is not reading what is sent',
+    );
   }
 
   /**
@@ -304,20 +341,32 @@ export class WsServer {
       frame = parseFrame(raw, isBinary);
     } catch (err) {
       this.#log.info({err: (err as Error).message, connID: conn?.id}, 'bad websocket frame');
-      sendRaw(ws, {status: 'FAIL', seq_reply: 0, error: {id: 'api.web_socket_router.bad_frame.app_error', message: (err as Error).message}});
+      sendRaw(ws, {
+        status: 'FAIL',
+        seq_reply: 0,
+        error: {id: 'api.web_socket_router.bad_frame.app_error', message: (err as Error).message},
+      });
       return;
     }
     // Label values must stay a small set whatever clients send.
     this.#opts.handlers.onEvent?.('in', KNOWN_ACTIONS.has(frame.action) ? frame.action : 'other');
     if (!conn) {
       if (frame.action !== 'authentication_challenge') {
-        sendRaw(ws, {status: 'FAIL', seq_reply: frame.seq, error: {id: 'api.web_socket_router.not_authenticated.app_error', message: 'authentication required'}});
+        sendRaw(ws, {
+          status: 'FAIL',
+          seq_reply: frame.seq,
+          error: {id: 'api.web_socket_router.not_authenticated.app_error', message: 'authentication required'},
+        });
         return;
       }
       const token = typeof frame.data.token === 'string' ? frame.data.token : '';
       const session = token ? await this.#opts.handlers.authenticateToken(token).catch(() => null) : null;
       if (!session) {
-        sendRaw(ws, {status: 'FAIL', seq_reply: frame.seq, error: {id: 'api.web_socket_router.bad_token.app_error', message: 'invalid or expired session token'}});
+        sendRaw(ws, {
+          status: 'FAIL',
+          seq_reply: frame.seq,
+          error: {id: 'api.web_socket_router.bad_token.app_error', message: 'invalid or expired session token'},
+        });
         ws.close(4401, 'authentication failed');
         return;
       }
@@ -340,12 +389,18 @@ export class WsServer {
         return;
     }
     if (!frame.action.startsWith(CALLS_PREFIX)) {
-      conn.reply(frame.seq, 'FAIL', {error: {id: 'api.web_socket_router.bad_action.app_error', message: `unknown action: ${frame.action.slice(0, 64)}`}});
+      conn.reply(frame.seq, 'FAIL', {
+        error: {
+          id: 'api.web_socket_router.bad_action.app_error',
+          message: `unknown action: ${frame.action.slice(0, 64)}`,
+        },
+      });
       return;
     }
     if (!conn.bucket.take() || !this.#userActions.allow(conn.userID)) {
       // Upstream drops over-limit messages silently; log once per burst so floods cannot fill the log.
-      if (conn.dropped++ % 100 === 0) this.#log.warn({connID: conn.id, userID: conn.userID, dropped: conn.dropped}, 'calls messages rate limited');
+      if (conn.dropped++ % 100 === 0)
+        this.#log.warn({connID: conn.id, userID: conn.userID, dropped: conn.dropped}, 'calls messages rate limited');
       return;
     }
     // Calls actions of one connection run one after another (a join finishes before the next action),
@@ -353,14 +408,20 @@ export class WsServer {
     const ctx = {connID: conn.id, userID: conn.userID};
     const action = frame.action.slice(CALLS_PREFIX.length);
     if (conn.queued >= MAX_QUEUED_ACTIONS) {
-      if (conn.dropped++ % 100 === 0) this.#log.warn({connID: conn.id, userID: conn.userID, dropped: conn.dropped}, 'calls messages dropped: too many queued');
+      if (conn.dropped++ % 100 === 0)
+        this.#log.warn(
+          {connID: conn.id, userID: conn.userID, dropped: conn.dropped},
+          'calls messages dropped: too many queued',
+        );
       return;
     }
     conn.queued++;
-    conn.queue = conn.queue.then(() => this.#opts.handlers.onCallsAction(ctx, action, frame.data)).catch((err) =>
-      this.#log.error({err: (err as Error).message, action}, 'calls action failed')).then(() => {
-      conn.queued--;
-    });
+    conn.queue = conn.queue
+      .then(() => this.#opts.handlers.onCallsAction(ctx, action, frame.data))
+      .catch((err) => this.#log.error({err: (err as Error).message, action}, 'calls action failed'))
+      .then(() => {
+        conn.queued--;
+      });
   }
 
   #sweep(): void {

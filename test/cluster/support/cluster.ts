@@ -53,13 +53,19 @@ export async function startCluster(names: string[], opts: StartClusterOptions = 
     const world = await seededWorld({url: nodes[0].url} as TestServer);
     const alive = (n: NodeProcess) => n.child.exitCode === null && n.child.signalCode === null;
     return {
-      db, nodes, world, pg: pool, addNode,
+      db,
+      nodes,
+      world,
+      pg: pool,
+      addNode,
       async activeCalls(channelID) {
         const r = await pool.query('SELECT id, props FROM calls WHERE channelid = $1 AND endat = 0', [channelID]);
         return r.rows;
       },
       async callNode(channelID) {
-        const r = await pool.query("SELECT props->>'node_id' AS node FROM calls WHERE channelid = $1 AND endat = 0", [channelID]);
+        const r = await pool.query("SELECT props->>'node_id' AS node FROM calls WHERE channelid = $1 AND endat = 0", [
+          channelID,
+        ]);
         return r.rows[0]?.node ?? null;
       },
       async sessions(callID) {
@@ -99,7 +105,10 @@ export function logHint(nodes: NodeProcess[]): string {
  * Starts a cluster before the tests of the enclosing describe and stops it after them, printing where the
  * node logs are. `options` may be a function (run in beforeAll, e.g. to start a PostgreSQL of its own).
  */
-export function useCluster(names: string[], options: StartClusterOptions | (() => Promise<StartClusterOptions>) = {}): () => Cluster {
+export function useCluster(
+  names: string[],
+  options: StartClusterOptions | (() => Promise<StartClusterOptions>) = {},
+): () => Cluster {
   let c: Cluster | undefined;
   beforeAll(async () => {
     c = await startCluster(names, typeof options === 'function' ? await options() : options);

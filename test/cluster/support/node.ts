@@ -50,10 +50,14 @@ export async function startNode(o: StartNodeOptions): Promise<NodeProcess> {
     cwd: ROOT,
     env: {
       ...process.env,
-      MM_CALLS_HTTP_HOST: '127.0.0.1', MM_CALLS_HTTP_PORT: '0',
-      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1', MM_CALLS_UDP_SERVER_PORT: '0',
-      MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1', MM_CALLS_TCP_SERVER_PORT: '0',
-      MM_CALLS_LOG_JSON: 'true', MM_CALLS_LOG_LEVEL: process.env.CLUSTER_TEST_LOG ?? 'info',
+      MM_CALLS_HTTP_HOST: '127.0.0.1',
+      MM_CALLS_HTTP_PORT: '0',
+      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1',
+      MM_CALLS_UDP_SERVER_PORT: '0',
+      MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1',
+      MM_CALLS_TCP_SERVER_PORT: '0',
+      MM_CALLS_LOG_JSON: 'true',
+      MM_CALLS_LOG_LEVEL: process.env.CLUSTER_TEST_LOG ?? 'info',
       MM_CALLS_DEFAULT_ENABLED: 'true',
       MM_CALLS_DATA_DIR: dataDir,
       MM_CALLS_NODE_ID: nodeID,
@@ -73,30 +77,44 @@ export async function startNode(o: StartNodeOptions): Promise<NodeProcess> {
   const reap = () => child.kill('SIGKILL');
   process.once('exit', reap);
   let exitCode: number | null | undefined;
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    exitCode = code;
-    process.removeListener('exit', reap);
-    log.end();
-    if (!o.dataDir) fs.rmSync(dataDir, {recursive: true, force: true});
-    resolve(code);
-  }));
-  const started = await new Promise<{url: string; udpPort: number | null; tcpPort: number | null}>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /Calls is running at (http:\/\/\S+)/.exec(out);
-      const media = /media: (?:UDP (\d+)(?:, TCP (\d+))?|none)/.exec(out);
-      if (m && media) {
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      exitCode = code;
+      process.removeListener('exit', reap);
+      log.end();
+      if (!o.dataDir) fs.rmSync(dataDir, {recursive: true, force: true});
+      resolve(code);
+    }),
+  );
+  const started = await new Promise<{url: string; udpPort: number | null; tcpPort: number | null}>(
+    (resolve, reject) => {
+      const timer = setInterval(() => {
+        const m = /Calls is running at (http:\/\/\S+)/.exec(out);
+        const media = /media: (?:UDP (\d+)(?:, TCP (\d+))?|none)/.exec(out);
+        if (m && media) {
+          clearInterval(timer);
+          resolve({
+            url: m[1],
+            udpPort: media[1] ? Number(media[1]) : null,
+            tcpPort: media[2] ? Number(media[2]) : null,
+          });
+        }
+      }, 25);
+      void exited.then(() => {
         clearInterval(timer);
-        resolve({url: m[1], udpPort: media[1] ? Number(media[1]) : null, tcpPort: media[2] ? Number(media[2]) : null});
-      }
-    }, 25);
-    void exited.then(() => {
-      clearInterval(timer);
-      reject(new Error(`node ${o.name} exited before starting:\n${out.slice(-3000)}`));
-    });
-  });
+        reject(new Error(`node ${o.name} exited before starting:\n${out.slice(-3000)}`));
+      });
+    },
+  );
   let stopping: Promise<number | null> | null = null;
   return {
-    name: o.name, nodeID, url: started.url, udpPort: started.udpPort, tcpPort: started.tcpPort, child, logFile,
+    name: o.name,
+    nodeID,
+    url: started.url,
+    udpPort: started.udpPort,
+    tcpPort: started.tcpPort,
+    child,
+    logFile,
     output: () => out,
     async kill9() {
       if (exitCode === undefined) child.kill('SIGKILL');

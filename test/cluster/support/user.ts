@@ -22,7 +22,11 @@ export class CallWs extends WsTestClient {
   #closed = false;
 
   /** `fallback` gives the node to reconnect to when the current one is gone. */
-  constructor(baseURL: string, token: string, private readonly fallback: () => string) {
+  constructor(
+    baseURL: string,
+    token: string,
+    private readonly fallback: () => string,
+  ) {
     super(baseURL, token);
     this.waitTimeoutMs = 10_000;
     this.on('close', (ws: unknown, opened: boolean) => {
@@ -37,7 +41,8 @@ export class CallWs extends WsTestClient {
   async resume(): Promise<void> {
     const prev = this.connID;
     await this.connect({connectionID: this.connID, timeoutMs: 5000});
-    if (this.channelID) this.send('reconnect', {channelID: this.channelID, originalConnID: this.originalConnID, prevConnID: prev});
+    if (this.channelID)
+      this.send('reconnect', {channelID: this.channelID, originalConnID: this.originalConnID, prevConnID: prev});
   }
 
   async #failover(): Promise<void> {
@@ -88,7 +93,12 @@ export class CallUser {
   offerPadding = '';
   errors: string[] = [];
 
-  constructor(readonly name: string, baseURL: string, token: string, fallback: () => string) {
+  constructor(
+    readonly name: string,
+    baseURL: string,
+    token: string,
+    fallback: () => string,
+  ) {
     this.ws = new CallWs(baseURL, token, fallback);
     this.ws.on('event', (e: ServerEvent) => {
       if (e.event === CALLS + 'rtc_reconnect') this.#enqueue(() => this.#restartMedia());
@@ -122,18 +132,23 @@ export class CallUser {
     if (this.#closed) return;
     const signaling = this.ws.signaling();
     const padding = this.offerPadding;
-    const port: SignalingPort = padding ? {
-      ...signaling,
-      send: (msg) => {
-        if (msg.type === 'sdp' && msg.data.type === 'offer' && !msg.data.sdp.includes('a=x-cluster-padding')) {
-          // Session-level attribute lines (before the first m=) that no SDP parser needs.
-          const i = msg.data.sdp.indexOf('m=');
-          signaling.send({...msg, data: {...msg.data, sdp: msg.data.sdp.slice(0, i) + padding + msg.data.sdp.slice(i)}});
-          return;
+    const port: SignalingPort = padding
+      ? {
+          ...signaling,
+          send: (msg) => {
+            if (msg.type === 'sdp' && msg.data.type === 'offer' && !msg.data.sdp.includes('a=x-cluster-padding')) {
+              // Session-level attribute lines (before the first m=) that no SDP parser needs.
+              const i = msg.data.sdp.indexOf('m=');
+              signaling.send({
+                ...msg,
+                data: {...msg.data, sdp: msg.data.sdp.slice(0, i) + padding + msg.data.sdp.slice(i)},
+              });
+              return;
+            }
+            signaling.send(msg);
+          },
         }
-        signaling.send(msg);
-      },
-    } : signaling;
+      : signaling;
     const peer = new TestClient({sessionID: this.sessionID, signaling: port});
     this.peer = peer;
     // Heard means what a browser would play: its SRTP receiver drops packets whose index goes back.
@@ -183,12 +198,18 @@ export class CallUser {
     const start = list.findIndex((x) => x > from);
     if (start < 0) return Infinity;
     let gap = 0;
-    for (let i = Math.max(1, start); i < Math.min(list.length, start + 10 * 50); i++) gap = Math.max(gap, list[i] - list[i - 1]);
+    for (let i = Math.max(1, start); i < Math.min(list.length, start + 10 * 50); i++)
+      gap = Math.max(gap, list[i] - list[i - 1]);
     return gap;
   }
 
   async waitHearing(sender: string, packets: number, timeoutMs: number, since = 0): Promise<void> {
-    await waitFor(() => this.heardSince(sender, since) >= packets, timeoutMs, `${this.name} hearing ${packets} packets from ${sender}`, 50);
+    await waitFor(
+      () => this.heardSince(sender, since) >= packets,
+      timeoutMs,
+      `${this.name} hearing ${packets} packets from ${sender}`,
+      50,
+    );
   }
 
   /** Hangs up as the webapp does: `leave`, then the peer connection and the websocket close. */
@@ -214,6 +235,17 @@ export async function joinTalking(channelID: string, ...users: CallUser[]): Prom
 }
 
 /** Waits until a and b have each heard at least 10 packets of the other after `since`. */
-export function hearEachOtherSince(a: CallUser, b: CallUser, since: number, timeoutMs: number, what = 'audio to resume both ways'): Promise<void> {
-  return waitFor(() => a.heardSince(b.sessionID, since) >= 10 && b.heardSince(a.sessionID, since) >= 10, timeoutMs, what, 50);
+export function hearEachOtherSince(
+  a: CallUser,
+  b: CallUser,
+  since: number,
+  timeoutMs: number,
+  what = 'audio to resume both ways',
+): Promise<void> {
+  return waitFor(
+    () => a.heardSince(b.sessionID, since) >= 10 && b.heardSince(a.sessionID, since) >= 10,
+    timeoutMs,
+    what,
+    50,
+  );
 }

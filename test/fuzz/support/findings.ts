@@ -36,14 +36,18 @@ export class Findings {
   /** A report of everything found, for the failure message. */
   describe(seed: number): string {
     const lines = [`${this.list.length} finding(s) (replay with FUZZ_SEED=${seed}):`];
-    for (const f of this.list.slice(0, 40)) lines.push(`- [${f.where}] ${f.what}${f.input ? `\n    input: ${f.input}` : ''}`);
+    for (const f of this.list.slice(0, 40))
+      lines.push(`- [${f.where}] ${f.what}${f.input ? `\n    input: ${f.input}` : ''}`);
     return lines.join('\n');
   }
 }
 
 export function shorten(s: string, max = 300): string {
-  // eslint-disable-next-line no-control-regex -- control characters are what this escapes
-  const clean = s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const clean = s.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what this escapes
+    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return clean.length > max ? `${clean.slice(0, max)}… (${s.length} chars)` : clean;
 }
 
@@ -62,6 +66,9 @@ export class Tally {
     return t;
   }
   toString(): string {
-    return [...this.counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ');
+    return [...this.counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
   }
 }

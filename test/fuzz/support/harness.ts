@@ -63,8 +63,17 @@ export interface FuzzPlan {
 export function defaultPlan(seed: number, scale: number): FuzzPlan {
   const n = (x: number) => Math.round(x * scale);
   return {
-    seed, inCallFrames: n(5200), otherFrames: n(5000), httpRequests: n(2000), rawHttp: n(40), dcMessages: n(800), datagrams: n(3000),
-    tcpConnections: n(30), inCallSockets: 20, churnLoops: 4, deadlineMs: 120_000 * scale,
+    seed,
+    inCallFrames: n(5200),
+    otherFrames: n(5000),
+    httpRequests: n(2000),
+    rawHttp: n(40),
+    dcMessages: n(800),
+    datagrams: n(3000),
+    tcpConnections: n(30),
+    inCallSockets: 20,
+    churnLoops: 4,
+    deadlineMs: 120_000 * scale,
   };
 }
 
@@ -96,7 +105,11 @@ export interface FuzzEnv {
 /** The node's media worker processes (its direct children). */
 export function workerPids(node: NodeProcess): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(node.child.pid)], {encoding: 'utf8'}).split('\n').filter(Boolean).map(Number).sort();
+    return execFileSync('pgrep', ['-P', String(node.child.pid)], {encoding: 'utf8'})
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+      .sort();
   } catch {
     return [];
   }
@@ -114,16 +127,23 @@ function rssMiB(pid: number): number {
 
 export const alive = (node: NodeProcess) => node.child.exitCode === null && node.child.signalCode === null;
 
-async function createUsers(baseURL: string, adminToken: string, prefix: string, count: number): Promise<{id: string; token: string; username: string}[]> {
+async function createUsers(
+  baseURL: string,
+  adminToken: string,
+  prefix: string,
+  count: number,
+): Promise<{id: string; token: string; username: string}[]> {
   const out: {id: string; token: string; username: string}[] = [];
   for (let i = 0; i < count; i += 5) {
-    const batch = await Promise.all(Array.from({length: Math.min(5, count - i)}, async (_, k) => {
-      const username = `${prefix}${i + k}`;
-      const res = await api(baseURL, adminToken, 'POST', '/api/v4/users', {username, password: FUZZ_PASSWORD});
-      if (res.status !== 201) throw new Error(`creating ${username}: ${res.status} ${JSON.stringify(res.body)}`);
-      const l = await login(baseURL, username, FUZZ_PASSWORD);
-      return {id: l.user.id, token: l.token, username};
-    }));
+    const batch = await Promise.all(
+      Array.from({length: Math.min(5, count - i)}, async (_, k) => {
+        const username = `${prefix}${i + k}`;
+        const res = await api(baseURL, adminToken, 'POST', '/api/v4/users', {username, password: FUZZ_PASSWORD});
+        if (res.status !== 201) throw new Error(`creating ${username}: ${res.status} ${JSON.stringify(res.body)}`);
+        const l = await login(baseURL, username, FUZZ_PASSWORD);
+        return {id: l.user.id, token: l.token, username};
+      }),
+    );
     out.push(...batch);
   }
   return out;
@@ -133,7 +153,14 @@ async function createUsers(baseURL: string, adminToken: string, prefix: string, 
  * Sets the world up: fuzz users and channels, alice and bob talking in the legitimate call on `callNode`
  * (carol too: her peer's calls-dc is fuzzed), a real werift offer, the route table and the pids.
  */
-export async function prepare(nodes: NodeProcess[], callNode: NodeProcess, world: World, routes: Route[], plan: FuzzPlan, userNode: (i: number) => NodeProcess): Promise<FuzzEnv> {
+export async function prepare(
+  nodes: NodeProcess[],
+  callNode: NodeProcess,
+  world: World,
+  routes: Route[],
+  plan: FuzzPlan,
+  userNode: (i: number) => NodeProcess,
+): Promise<FuzzEnv> {
   const base = callNode.url;
   const admin = world.users.admin.token;
   const wsUsers = await createUsers(base, admin, 'fzws', plan.inCallSockets);
@@ -146,7 +173,11 @@ export async function prepare(nodes: NodeProcess[], callNode: NodeProcess, world
   const posts: string[] = [];
   for (const ch of [fuzzChannel, sacrificial[0]]) {
     const root = await api(base, admin, 'POST', '/api/v4/posts', {channel_id: ch, message: 'root'});
-    const reply = await api(base, admin, 'POST', '/api/v4/posts', {channel_id: ch, message: 'reply', root_id: root.body.id});
+    const reply = await api(base, admin, 'POST', '/api/v4/posts', {
+      channel_id: ch,
+      message: 'reply',
+      root_id: root.body.id,
+    });
     posts.push(root.body.id, reply.body.id);
   }
   const savedConfig = (await api(base, admin, 'GET', '/api/v4/config')).body;
@@ -165,8 +196,25 @@ export async function prepare(nodes: NodeProcess[], callNode: NodeProcess, world
   const {sdp: offer, candidates} = await realWeriftOffer();
   const pids = new Map(nodes.map((n) => [n, [n.child.pid!, ...workerPids(n)]]));
   return {
-    nodes, world, callNode, legitChannel, fuzzChannel, sacrificial, alice, bob, carol, wsUsers, httpUsers,
-    adminToken: (await login(base, 'admin')).token, offer, candidates, posts, routes, pids, savedConfig, users,
+    nodes,
+    world,
+    callNode,
+    legitChannel,
+    fuzzChannel,
+    sacrificial,
+    alice,
+    bob,
+    carol,
+    wsUsers,
+    httpUsers,
+    adminToken: (await login(base, 'admin')).token,
+    offer,
+    candidates,
+    posts,
+    routes,
+    pids,
+    savedConfig,
+    users,
   };
 }
 
@@ -207,10 +255,20 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
   const ch = world.channels;
   const ids = {
     channels: [env.fuzzChannel, ...env.sacrificial, ch.town, ch.offTopic, ch.priv, ch.dm, ch.gm],
-    users: [...env.httpUsers.map((u) => u.id), ...env.wsUsers.map((u) => u.id), world.users.alice.user.id, world.users.admin.user.id],
+    users: [
+      ...env.httpUsers.map((u) => u.id),
+      ...env.wsUsers.map((u) => u.id),
+      world.users.alice.user.id,
+      world.users.admin.user.id,
+    ],
     posts: env.posts,
     teams: [world.teamID],
-    names: ['town-square', 'off-topic', 'private-room', (await api(env.callNode.url, env.adminToken, 'GET', '/api/v4/users/me/teams')).body[0].name],
+    names: [
+      'town-square',
+      'off-topic',
+      'private-room',
+      (await api(env.callNode.url, env.adminToken, 'GET', '/api/v4/users/me/teams')).body[0].name,
+    ],
     // Grows as fuzz sockets join (host controls then target real sessions of the fuzz call).
     sessions: [env.alice.sessionID, env.bob.sessionID, env.carol.sessionID],
   };
@@ -218,32 +276,64 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
   const foreignConnIDs = [env.alice.ws.connID, env.bob.ws.connID, env.carol.ws.connID, env.alice.sessionID];
   const wsTokens = env.wsUsers.map((u) => u.token);
   const target = (node: NodeProcess): WsFuzzTarget => ({
-    baseURL: node.url, offer: env.offer, candidates: env.candidates, ids: [...ids.channels, ...ids.users, ...ids.posts, ...foreignConnIDs],
-    channels: [env.legitChannel, ...ids.channels], foreignConnIDs, liveConnIDs, tokens: wsTokens,
+    baseURL: node.url,
+    offer: env.offer,
+    candidates: env.candidates,
+    ids: [...ids.channels, ...ids.users, ...ids.posts, ...foreignConnIDs],
+    channels: [env.legitChannel, ...ids.channels],
+    foreignConnIDs,
+    liveConnIDs,
+    tokens: wsTokens,
   });
   const timeUp = () => Date.now() > deadline;
 
   const probe = startProbe(env.nodes.map((n) => n.url));
   const rssBefore = env.nodes.map((n) => rssMiB(n.child.pid!));
 
-  const inCall = env.wsUsers.map((u, i) => runInCallSocket(root.fork(`incall-${i}`), target(wsNode(i)), {
-    token: u.token,
-    // Even-numbered fuzz users are members of the legitimate call's channel: half the sockets share the call with alice and bob.
-    channelID: i % 2 === 0 ? env.legitChannel : env.fuzzChannel,
-    done: () => ws.inCallFrames >= plan.inCallFrames || timeUp(),
-    actionsPerSecond: 10,
-  }, findings, ws, `ws in-call #${i}`));
-  const churn = Array.from({length: plan.churnLoops}, (_, k) => runChurnSockets(root.fork(`churn-${k}`), target(wsNode(k)), {
-    tokens: wsTokens, channelID: env.fuzzChannel, done: () => ws.otherFrames >= plan.otherFrames || timeUp(),
-  }, findings, ws, `ws churn #${k}`));
+  const inCall = env.wsUsers.map((u, i) =>
+    runInCallSocket(
+      root.fork(`incall-${i}`),
+      target(wsNode(i)),
+      {
+        token: u.token,
+        // Even-numbered fuzz users are members of the legitimate call's channel: half the sockets share the call with alice and bob.
+        channelID: i % 2 === 0 ? env.legitChannel : env.fuzzChannel,
+        done: () => ws.inCallFrames >= plan.inCallFrames || timeUp(),
+        actionsPerSecond: 10,
+      },
+      findings,
+      ws,
+      `ws in-call #${i}`,
+    ),
+  );
+  const churn = Array.from({length: plan.churnLoops}, (_, k) =>
+    runChurnSockets(
+      root.fork(`churn-${k}`),
+      target(wsNode(k)),
+      {
+        tokens: wsTokens,
+        channelID: env.fuzzChannel,
+        done: () => ws.otherFrames >= plan.otherFrames || timeUp(),
+      },
+      findings,
+      ws,
+      `ws churn #${k}`,
+    ),
+  );
 
   const httpNode = wsNode(1);
   const httpTarget = {
-    baseURL: httpNode.url, routes: env.routes, ids, userTokens: env.httpUsers.map((u) => u.token), adminToken: env.adminToken,
+    baseURL: httpNode.url,
+    routes: env.routes,
+    ids,
+    userTokens: env.httpUsers.map((u) => u.token),
+    adminToken: env.adminToken,
     relogin: async (token: string) => {
       const u = env.httpUsers.find((x) => x.token === token);
       try {
-        return u ? (await login(httpNode.url, u.username, FUZZ_PASSWORD)).token : (await login(httpNode.url, 'admin')).token;
+        return u
+          ? (await login(httpNode.url, u.username, FUZZ_PASSWORD)).token
+          : (await login(httpNode.url, 'admin')).token;
       } catch {
         return null;
       }
@@ -255,8 +345,21 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
     },
   };
   const httpRun = (async () => {
-    await runHttpFuzz(root.fork('http'), httpTarget, {count: plan.httpRequests, concurrency: 6, timeoutMs: 15_000}, findings, http);
-    await runRawHttpAbuse(root.fork('raw-http'), httpNode.url, env.routes.map((r) => r.url.replace(/:[a-z_]+/g, env.fuzzChannel).replace('*', 'main.js')), plan.rawHttp, findings, http);
+    await runHttpFuzz(
+      root.fork('http'),
+      httpTarget,
+      {count: plan.httpRequests, concurrency: 6, timeoutMs: 15_000},
+      findings,
+      http,
+    );
+    await runRawHttpAbuse(
+      root.fork('raw-http'),
+      httpNode.url,
+      env.routes.map((r) => r.url.replace(/:[a-z_]+/g, env.fuzzChannel).replace('*', 'main.js')),
+      plan.rawHttp,
+      findings,
+      http,
+    );
   })();
 
   let dcSent = 0;
@@ -290,7 +393,14 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
       if (dcSent % 40 === 0) {
         const own = carol.peer?.pc.localDescription?.sdp ?? env.offer;
         if (rng.chance(0.7)) carol.ws.sendSDP({type: rng.chance(0.8) ? 'offer' : 'answer', sdp: mutateSdp(rng, own)});
-        else carol.ws.send('ice', {data: JSON.stringify({candidate: mutateSdp(rng, rng.pick(env.candidates) ?? '').trim(), sdpMid: '0', sdpMLineIndex: 0})});
+        else
+          carol.ws.send('ice', {
+            data: JSON.stringify({
+              candidate: mutateSdp(rng, rng.pick(env.candidates) ?? '').trim(),
+              sdpMid: '0',
+              sdpMLineIndex: 0,
+            }),
+          });
         ws.inCallFrames++;
       }
       await new Promise((r) => setTimeout(r, 5));
@@ -299,29 +409,48 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
 
   const udpNode = env.callNode;
   const legit = () => [env.alice, env.bob, env.carol];
-  const udpRun = udpNode.udpPort ? runUdpFuzz(root.fork('udp'), '127.0.0.1', udpNode.udpPort, plan.datagrams, () => ufragsOf(legit())) : Promise.resolve(0);
-  const tcpRun = udpNode.tcpPort ? runTcpFuzz(root.fork('tcp'), '127.0.0.1', udpNode.tcpPort, plan.tcpConnections, () => ufragsOf(legit())) : Promise.resolve(0);
+  const udpRun = udpNode.udpPort
+    ? runUdpFuzz(root.fork('udp'), '127.0.0.1', udpNode.udpPort, plan.datagrams, () => ufragsOf(legit()))
+    : Promise.resolve(0);
+  const tcpRun = udpNode.tcpPort
+    ? runTcpFuzz(root.fork('tcp'), '127.0.0.1', udpNode.tcpPort, plan.tcpConnections, () => ufragsOf(legit()))
+    : Promise.resolve(0);
 
   const settled = await Promise.allSettled([...inCall, ...churn, httpRun, dcRun]);
   const [datagrams, tcpSegments] = await Promise.all([udpRun, tcpRun]);
   const probed = await probe.stop();
   for (const f of probed.failures.slice(0, 5)) findings.add('probe', `GET /version failed: ${f}`);
   const slowestProbeMs = probed.slowestMs;
-  for (const s of settled) if (s.status === 'rejected') findings.add('fuzzer', `a fuzzer stopped: ${(s.reason as Error).message}`);
+  for (const s of settled)
+    if (s.status === 'rejected') findings.add('fuzzer', `a fuzzer stopped: ${(s.reason as Error).message}`);
   const rss = env.nodes.map((n, i) => ({node: n.name, before: rssBefore[i], after: rssMiB(n.child.pid!)}));
-  return {findings, ws, http, dcSent, dcRestarts, datagrams, tcpSegments, slowestProbeMs, rss, ms: Date.now() - started};
+  return {
+    findings,
+    ws,
+    http,
+    dcSent,
+    dcRestarts,
+    datagrams,
+    tcpSegments,
+    slowestProbeMs,
+    rss,
+    ms: Date.now() - started,
+  };
 }
 
 /** Lines the node logged at error level or above (pino JSON: level ≥ 50). */
 export function loggedErrors(node: NodeProcess): string[] {
-  return node.output().split('\n').filter((l) => {
-    if (!l.startsWith('{')) return false;
-    try {
-      return (JSON.parse(l) as {level?: number}).level! >= 50;
-    } catch {
-      return false;
-    }
-  });
+  return node
+    .output()
+    .split('\n')
+    .filter((l) => {
+      if (!l.startsWith('{')) return false;
+      try {
+        return (JSON.parse(l) as {level?: number}).level! >= 50;
+      } catch {
+        return false;
+      }
+    });
 }
 
 /** A user who was not part of anything so far logs in, opens a websocket and joins a new call. */
@@ -330,9 +459,14 @@ export async function freshLoginAndJoin(node: NodeProcess, world: World): Promis
   // would any user behind the same address. Wait as told, up to 30 s.
   let who: Awaited<ReturnType<typeof login>> | undefined;
   for (const deadline = Date.now() + 30_000; !who;) {
-    const res = await fetch(`${node.url}/api/v4/users/login`, {method: 'POST', headers: {'Content-Type': 'application/json'}, body: JSON.stringify({login_id: 'dave', password: 'dave'})});
+    const res = await fetch(`${node.url}/api/v4/users/login`, {
+      method: 'POST',
+      headers: {'Content-Type': 'application/json'},
+      body: JSON.stringify({login_id: 'dave', password: 'dave'}),
+    });
     if (res.status === 200) who = {token: res.headers.get('token') ?? '', user: await res.json()};
-    else if (res.status === 429 && Date.now() < deadline) await new Promise((r) => setTimeout(r, Math.min(10, Number(res.headers.get('retry-after')) || 1) * 1000));
+    else if (res.status === 429 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, Math.min(10, Number(res.headers.get('retry-after')) || 1) * 1000));
     else throw new Error(`fresh login: ${res.status} ${await res.text()}`);
   }
   const channel = await world.newChannel(['dave']);
@@ -368,7 +502,8 @@ export function summary(plan: FuzzPlan, r: FuzzResult): string {
     ...[...r.http.errorSamples.entries()].map(([code, input]) => `    ${code} e.g. ${input}`),
     `  calls-dc: ${r.dcSent} messages (${r.dcRestarts} rejoins); udp: ${r.datagrams} datagrams; ice-tcp: ${r.tcpSegments} segments`,
     `  slowest GET /version during the fuzz: ${r.slowestProbeMs} ms; main-process RSS ${r.rss.map((x) => `${x.node} ${x.before} → ${x.after} MiB`).join(', ')}`,
-    ...[...r.findings.allowed.entries()].map(([todo, l]) => `  ALLOWED (TODO ${todo}): ${l.length} e.g. ${l[0].where} ${l[0].what}`),
+    ...[...r.findings.allowed.entries()].map(
+      ([todo, l]) => `  ALLOWED (TODO ${todo}): ${l.length} e.g. ${l[0].where} ${l[0].what}`,
+    ),
   ].join('\n');
 }
-

@@ -5,9 +5,21 @@ import {waitFor} from '../../support/wait';
 
 export async function realWeriftOffer(): Promise<{sdp: string; candidates: string[]}> {
   const pc = new RTCPeerConnection({
-    iceServers: [], bundlePolicy: 'max-bundle', iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: ['127.0.0.1'],
+    iceServers: [],
+    bundlePolicy: 'max-bundle',
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
     codecs: {
-      audio: [new RTCRtpCodecParameters({mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111, parameters: 'minptime=10;useinbandfec=1'})],
+      audio: [
+        new RTCRtpCodecParameters({
+          mimeType: 'audio/opus',
+          clockRate: 48000,
+          channels: 2,
+          payloadType: 111,
+          parameters: 'minptime=10;useinbandfec=1',
+        }),
+      ],
       video: [new RTCRtpCodecParameters({mimeType: 'video/VP8', clockRate: 90000, payloadType: 96})],
     },
     headerExtensions: {audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()]},
@@ -21,7 +33,10 @@ export async function realWeriftOffer(): Promise<{sdp: string; candidates: strin
     // Whatever was gathered in 5 s is offered.
     await waitFor(() => pc.iceGatheringState === 'complete', 5000, 'ICE gathering').catch(() => undefined);
     const sdp = pc.localDescription!.sdp;
-    const candidates = sdp.split('\r\n').filter((l) => l.startsWith('a=candidate:')).map((l) => l.slice(2));
+    const candidates = sdp
+      .split('\r\n')
+      .filter((l) => l.startsWith('a=candidate:'))
+      .map((l) => l.slice(2));
     return {sdp, candidates};
   } finally {
     await pc.close();

@@ -7,7 +7,8 @@ export function fuzzSeed(): number {
   const raw = process.env.FUZZ_SEED;
   if (raw !== undefined && raw !== '') {
     const n = Number(raw);
-    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new Error(`FUZZ_SEED must be an integer in [0, 2^32): got "${raw}"`);
+    if (!Number.isInteger(n) || n < 0 || n > 0xffffffff)
+      throw new Error(`FUZZ_SEED must be an integer in [0, 2^32): got "${raw}"`);
     return n;
   }
   return Math.floor(Math.random() * 0x100000000);

@@ -13,7 +13,15 @@ import {hostileValue} from './values';
 /** One hostile calls-dc message: bytes or text. */
 export function hostileDcMessage(rng: Rng, offer: string): Buffer | string {
   const kind = rng.weighted([
-    [3, 'random'], [1, 'text'], [2, 'badType'], [4, 'sdp'], [2, 'lock'], [2, 'metric'], [1, 'mediaMap'], [1, 'empty'], [1, 'trailing'],
+    [3, 'random'],
+    [1, 'text'],
+    [2, 'badType'],
+    [4, 'sdp'],
+    [2, 'lock'],
+    [2, 'metric'],
+    [1, 'mediaMap'],
+    [1, 'empty'],
+    [1, 'trailing'],
   ] as const);
   const pack = (...values: unknown[]) => Buffer.concat(values.map((v) => Buffer.from(msgpackEncode(v))));
   switch (kind) {
@@ -22,10 +30,17 @@ export function hostileDcMessage(rng: Rng, offer: string): Buffer | string {
     case 'text':
       return rng.pick(['ping', '{"type":3}', '', 'x'.repeat(rng.range(1, 20_000)), '\u0000']) || ' ';
     case 'badType':
-      return pack(rng.pick([0, 10, 255, 65536, -1, 1.5, 'SDP', null, true, [3], {type: 3}, 2 ** 40]), hostileValue(rng, {ids: []}));
+      return pack(
+        rng.pick([0, 10, 255, 65536, -1, 1.5, 'SDP', null, true, [3], {type: 3}, 2 ** 40]),
+        hostileValue(rng, {ids: []}),
+      );
     case 'sdp': {
       const payload = rng.weighted<() => Buffer | string>([
-        [4, () => deflateSync(Buffer.from(JSON.stringify({type: rng.pick(['offer', 'answer']), sdp: mutateSdp(rng, offer)})))],
+        [
+          4,
+          () =>
+            deflateSync(Buffer.from(JSON.stringify({type: rng.pick(['offer', 'answer']), sdp: mutateSdp(rng, offer)}))),
+        ],
         [1, () => zlibBomb(rng.pick([1, 8]))],
         [1, () => deflateSync(Buffer.from(JSON.stringify(hostileValue(rng, {ids: []}))))],
         [1, () => rng.bytes(rng.range(0, 500))],
@@ -38,7 +53,10 @@ export function hostileDcMessage(rng: Rng, offer: string): Buffer | string {
       // Lock without unlock, unlock without lock, lock with a payload.
       return rng.chance(0.5) ? pack(7, ...(rng.chance(0.5) ? [hostileValue(rng, {ids: []})] : [])) : pack(8);
     case 'metric':
-      return pack(rng.pick([4, 5, 6]), rng.pick([Number.NaN, Infinity, -Infinity, -1, 1e308, '1e999', 'x', null, [1], {}, 2 ** 64]));
+      return pack(
+        rng.pick([4, 5, 6]),
+        rng.pick([Number.NaN, Infinity, -Infinity, -1, 1e308, '1e999', 'x', null, [1], {}, 2 ** 64]),
+      );
     case 'mediaMap':
       return pack(9, rng.pick([{}, {'0': {type: 'voice', sender_id: 'x'}}, 'map', [1, 2], {__proto__: 1}]));
     case 'empty':
@@ -60,10 +78,21 @@ function stunAttr(type: number, value: Buffer, lie = 0): Buffer {
 
 /** A STUN message with hostile attributes; `ufrag` names a live session's ICE agent as the receiver. */
 function hostileStun(rng: Rng, ufrag: string | undefined): Buffer {
-  const type = rng.weighted([[6, 0x0001], [1, 0x0101], [1, 0x0111], [1, 0x0003], [1, 0x0016], [1, rng.int(0x4000)]] as const);
+  const type = rng.weighted([
+    [6, 0x0001],
+    [1, 0x0101],
+    [1, 0x0111],
+    [1, 0x0003],
+    [1, 0x0016],
+    [1, rng.int(0x4000)],
+  ] as const);
   const attrs: Buffer[] = [];
-  const user = ufrag && rng.chance(0.7) ? `${ufrag}:${rng.bytes(4).toString('hex')}` : rng.bytes(rng.range(0, 600)).toString('latin1');
-  if (rng.chance(0.9)) attrs.push(stunAttr(0x0006, Buffer.from(user, 'latin1'), rng.chance(0.2) ? rng.range(-8, 400) : 0));
+  const user =
+    ufrag && rng.chance(0.7)
+      ? `${ufrag}:${rng.bytes(4).toString('hex')}`
+      : rng.bytes(rng.range(0, 600)).toString('latin1');
+  if (rng.chance(0.9))
+    attrs.push(stunAttr(0x0006, Buffer.from(user, 'latin1'), rng.chance(0.2) ? rng.range(-8, 400) : 0));
   if (rng.chance(0.5)) attrs.push(stunAttr(0x0024, rng.bytes(rng.pick([4, 0, 3, 9])))); // PRIORITY
   if (rng.chance(0.4)) attrs.push(stunAttr(rng.pick([0x8029, 0x802a]), rng.bytes(rng.pick([8, 0, 1])))); // ICE-CONTROLLED/-CONTROLLING
   if (rng.chance(0.3)) attrs.push(stunAttr(0x0025, Buffer.alloc(0))); // USE-CANDIDATE
@@ -82,7 +111,14 @@ function hostileStun(rng: Rng, ufrag: string | undefined): Buffer {
 
 /** One stray datagram: garbage, STUN, or something that looks like RTP, RTCP or DTLS. */
 export function hostileDatagram(rng: Rng, ufrag: string | undefined): Buffer {
-  const kind = rng.weighted([[3, 'random'], [5, 'stun'], [2, 'rtp'], [1, 'rtcp'], [2, 'dtls'], [1, 'tiny']] as const);
+  const kind = rng.weighted([
+    [3, 'random'],
+    [5, 'stun'],
+    [2, 'rtp'],
+    [1, 'rtcp'],
+    [2, 'dtls'],
+    [1, 'tiny'],
+  ] as const);
   switch (kind) {
     case 'random':
       return rng.bytes(rng.range(0, 1400));
@@ -93,19 +129,34 @@ export function hostileDatagram(rng: Rng, ufrag: string | undefined): Buffer {
     case 'rtcp':
       return Buffer.concat([Buffer.from([0x80 | rng.int(32), rng.range(192, 223)]), rng.bytes(rng.range(0, 600))]);
     case 'dtls':
-      return Buffer.concat([Buffer.from([rng.range(20, 63), 0xfe, rng.pick([0xfd, 0xff, 0x00])]), rng.bytes(rng.range(0, 1200))]);
+      return Buffer.concat([
+        Buffer.from([rng.range(20, 63), 0xfe, rng.pick([0xfd, 0xff, 0x00])]),
+        rng.bytes(rng.range(0, 1200)),
+      ]);
     case 'tiny':
       return rng.bytes(rng.range(0, 3));
   }
 }
 
 /** Sends `count` hostile datagrams to the RTC port from a few source ports. */
-export async function runUdpFuzz(rng: Rng, host: string, port: number, count: number, ufrags: () => string[]): Promise<number> {
-  const sockets = await Promise.all(Array.from({length: 4}, () => new Promise<dgram.Socket>((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.on('error', () => undefined);
-    s.bind(0, '127.0.0.1', () => resolve(s));
-  })));
+export async function runUdpFuzz(
+  rng: Rng,
+  host: string,
+  port: number,
+  count: number,
+  ufrags: () => string[],
+): Promise<number> {
+  const sockets = await Promise.all(
+    Array.from(
+      {length: 4},
+      () =>
+        new Promise<dgram.Socket>((resolve) => {
+          const s = dgram.createSocket('udp4');
+          s.on('error', () => undefined);
+          s.bind(0, '127.0.0.1', () => resolve(s));
+        }),
+    ),
+  );
   let sent = 0;
   try {
     for (let i = 0; i < count; i++) {
@@ -122,7 +173,13 @@ export async function runUdpFuzz(rng: Rng, host: string, port: number, count: nu
 }
 
 /** Opens ICE-TCP connections and sends RFC 4571 frames that lie about their length, STUN with junk, or no framing at all. */
-export async function runTcpFuzz(rng: Rng, host: string, port: number, connections: number, ufrags: () => string[]): Promise<number> {
+export async function runTcpFuzz(
+  rng: Rng,
+  host: string,
+  port: number,
+  connections: number,
+  ufrags: () => string[],
+): Promise<number> {
   let segments = 0;
   for (let c = 0; c < connections; c++) {
     const sock = net.connect(port, host);

@@ -4,8 +4,18 @@
 import type {World} from '../../support/fixtures';
 import type {NodeProcess} from '../../cluster/support/node';
 import {
-  alive, type FuzzEnv, type FuzzPlan, type FuzzResult, freshLoginAndJoin, loggedErrors, prepare, restoreConfig, runFuzz, stillHearEachOther,
-  summary, workerPids,
+  alive,
+  type FuzzEnv,
+  type FuzzPlan,
+  type FuzzResult,
+  freshLoginAndJoin,
+  loggedErrors,
+  prepare,
+  restoreConfig,
+  runFuzz,
+  stillHearEachOther,
+  summary,
+  workerPids,
 } from './harness';
 import {serverRoutes} from './routes';
 
@@ -21,7 +31,12 @@ export interface FuzzTopology {
   stop(): Promise<void>;
 }
 
-export function defineFuzzSuite(title: string, plan: FuzzPlan, start: () => Promise<FuzzTopology>, minimum: {frames: number; http: number}): void {
+export function defineFuzzSuite(
+  title: string,
+  plan: FuzzPlan,
+  start: () => Promise<FuzzTopology>,
+  minimum: {frames: number; http: number},
+): void {
   const seed = plan.seed;
   const replay = `replay with FUZZ_SEED=${seed}`;
   jest.setTimeout(plan.deadlineMs + 120_000);
@@ -41,32 +56,54 @@ export function defineFuzzSuite(title: string, plan: FuzzPlan, start: () => Prom
     afterAll(async () => {
       if (result) process.stdout.write(`${summary(plan, result)}\n`);
       for (const u of env?.users ?? []) await u.close().catch(() => undefined);
-      if (topo) process.stdout.write(`fuzz node logs:\n${topo.nodes.map((n) => `  ${n.name}: ${n.logFile}`).join('\n')}\n`);
+      if (topo)
+        process.stdout.write(`fuzz node logs:\n${topo.nodes.map((n) => `  ${n.name}: ${n.logFile}`).join('\n')}\n`);
       await topo?.stop();
     });
 
     it('sends the hostile traffic, half of the websocket frames from sockets in a call, and reaches the handlers', async () => {
       result = await runFuzz(env, plan, topo!.fuzzNode);
       const total = result.ws.inCallFrames + result.ws.otherFrames;
-      expect({replay, frames: total >= minimum.frames, inCallHalf: result.ws.inCallFrames >= total / 2}).toEqual({replay, frames: true, inCallHalf: true});
+      expect({replay, frames: total >= minimum.frames, inCallHalf: result.ws.inCallFrames >= total / 2}).toEqual({
+        replay,
+        frames: true,
+        inCallHalf: true,
+      });
       expect({replay, http: result.http.requests >= minimum.http}).toEqual({replay, http: true});
       const missed = env.routes.map((r) => `${r.method} ${r.url}`).filter((k) => result!.http.byRoute.get(k) === 0);
       expect({replay, missed}).toEqual({replay, missed: []});
       // Each of these is answered only from behind the websocket: the frames reached the handlers and the SFU.
-      const reached = ['app.calls.ws.invalid_sdp', 'app.calls.ws.invalid_ice', 'app.calls.ws.invalid_react', 'app.calls.ws.invalid_screen_on',
-        'app.calls.ws.invalid_video_on', 'app.calls.ws.invalid_metric', 'app.calls.ws.invalid_join', 'app.calls.ws.invalid_reconnect', 'app.rtc.invalid_sdp'];
-      expect({replay, missing: reached.filter((id) => result!.ws.errorIds.get(id) === 0)}).toEqual({replay, missing: []});
+      const reached = [
+        'app.calls.ws.invalid_sdp',
+        'app.calls.ws.invalid_ice',
+        'app.calls.ws.invalid_react',
+        'app.calls.ws.invalid_screen_on',
+        'app.calls.ws.invalid_video_on',
+        'app.calls.ws.invalid_metric',
+        'app.calls.ws.invalid_join',
+        'app.calls.ws.invalid_reconnect',
+        'app.rtc.invalid_sdp',
+      ];
+      expect({replay, missing: reached.filter((id) => result!.ws.errorIds.get(id) === 0)}).toEqual({
+        replay,
+        missing: [],
+      });
     });
 
     it('keeps every node process and its media workers (same pids)', () => {
       for (const n of topo!.nodes) {
         expect({replay, node: n.name, alive: alive(n)}).toEqual({replay, node: n.name, alive: true});
-        expect({replay, node: n.name, pids: [n.child.pid, ...workerPids(n)]}).toEqual({replay, node: n.name, pids: env.pids.get(n)});
+        expect({replay, node: n.name, pids: [n.child.pid, ...workerPids(n)]}).toEqual({
+          replay,
+          node: n.name,
+          pids: env.pids.get(n),
+        });
       }
     });
 
     it('never answered 5xx, never leaked internals, never hung, and logged no error', () => {
-      for (const n of topo!.nodes) for (const line of loggedErrors(n)) result?.findings.add(`log ${n.name}`, line.slice(0, 600));
+      for (const n of topo!.nodes)
+        for (const line of loggedErrors(n)) result?.findings.add(`log ${n.name}`, line.slice(0, 600));
       expect(result?.findings.list.length ? result.findings.describe(seed) : 'no findings').toBe('no findings');
     });
 

@@ -24,19 +24,84 @@ export function findLeak(text: string): string | null {
 
 /** Removes anything a leak pattern would match from fuzz input. */
 export function scrub(text: string): string {
-  return text.replace(/\bat /g, 'a_').replace(/\.ts:/g, '_ts_').replace(/\/work\//g, '/w_/').replace(/node_modules/g, 'n_m').replace(/\/tmp\/calls-/g, '/t/c-');
+  return text
+    .replace(/\bat /g, 'a_')
+    .replace(/\.ts:/g, '_ts_')
+    .replace(/\/work\//g, '/w_/')
+    .replace(/node_modules/g, 'n_m')
+    .replace(/\/tmp\/calls-/g, '/t/c-');
 }
 
 const NAUGHTY = [
-  '', ' ', '\u0000', 'null', 'undefined', 'NaN', 'true', '0', '-1', '1e309', '[]', '{}', '__proto__', 'constructor',
-  'prototype', 'toString', 'hasOwnProperty', '%s%s%s%n', '%00', '%', '%25', '%zz', '../../../../etc/passwd', '..\\..\\windows',
-  "' OR 1=1 --", '"; DROP TABLE calls; --', '<script>alert(1)</script>', '${7*7}', '{{7*7}}', '\r\nSet-Cookie: x=1',
-  '\u202e\u0627\u0644\u0639\u0631\u0628\u064a\u0629', '🎉🔥👩‍👩‍👧‍👦', '\ud800', '\udfff\ud800', 'Ω≈ç√∫', '\ufeff', '\u2028\u2029',
-  'ａｄｍｉｎ', 'admin', 'alice', 'system_admin', 'custom_com.mattermost.calls_join', 'offer', 'answer', 'candidate',
-  'a'.repeat(26), 'z'.repeat(27), '0'.repeat(26), 'A'.repeat(26),
+  '',
+  ' ',
+  '\u0000',
+  'null',
+  'undefined',
+  'NaN',
+  'true',
+  '0',
+  '-1',
+  '1e309',
+  '[]',
+  '{}',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '%s%s%s%n',
+  '%00',
+  '%',
+  '%25',
+  '%zz',
+  '../../../../etc/passwd',
+  '..\\..\\windows',
+  "' OR 1=1 --",
+  '"; DROP TABLE calls; --',
+  '<script>alert(1)</script>',
+  '${7*7}',
+  '{{7*7}}',
+  '\r\nSet-Cookie: x=1',
+  '\u202e\u0627\u0644\u0639\u0631\u0628\u064a\u0629',
+  '🎉🔥👩‍👩‍👧‍👦',
+  '\ud800',
+  '\udfff\ud800',
+  'Ω≈ç√∫',
+  '\ufeff',
+  '\u2028\u2029',
+  'ａｄｍｉｎ',
+  'admin',
+  'alice',
+  'system_admin',
+  'custom_com.mattermost.calls_join',
+  'offer',
+  'answer',
+  'candidate',
+  'a'.repeat(26),
+  'z'.repeat(27),
+  '0'.repeat(26),
+  'A'.repeat(26),
 ];
 
-const NUMBERS = [0, -0, 1, -1, 0.5, 2 ** 31, -(2 ** 31), 2 ** 32, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e308, -1e308, 5e-324, 1e21, 123456789012];
+const NUMBERS = [
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  2 ** 31,
+  -(2 ** 31),
+  2 ** 32,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53),
+  1e308,
+  -1e308,
+  5e-324,
+  1e21,
+  123456789012,
+];
 
 export interface ValueContext {
   /** Real ids of the test world (users, channels, posts, connections), to reach code past id validation. */
@@ -45,7 +110,13 @@ export interface ValueContext {
 
 /** A random string: naughty, random unicode, a real id, or huge. */
 export function hostileString(rng: Rng, ctx: ValueContext, maxLen = 70_000): string {
-  const kind = rng.weighted([[4, 'naughty'], [3, 'id'], [3, 'random'], [1, 'huge'], [1, 'unicode']] as const);
+  const kind = rng.weighted([
+    [4, 'naughty'],
+    [3, 'id'],
+    [3, 'random'],
+    [1, 'huge'],
+    [1, 'unicode'],
+  ] as const);
   let s: string;
   switch (kind) {
     case 'naughty':
@@ -57,7 +128,8 @@ export function hostileString(rng: Rng, ctx: ValueContext, maxLen = 70_000): str
     case 'random': {
       const n = rng.range(1, 64);
       let out = '';
-      for (let i = 0; i < n; i++) out += String.fromCharCode(rng.chance(0.8) ? rng.range(0x20, 0x7e) : rng.range(0, 0xffff));
+      for (let i = 0; i < n; i++)
+        out += String.fromCharCode(rng.chance(0.8) ? rng.range(0x20, 0x7e) : rng.range(0, 0xffff));
       s = out;
       break;
     }
@@ -73,7 +145,9 @@ export function hostileString(rng: Rng, ctx: ValueContext, maxLen = 70_000): str
 
 /** encodeURIComponent that does not throw on lone surrogates (they become U+FFFD, as a browser would send them). */
 export function encodeComponent(text: string): string {
-  return encodeURIComponent(text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'));
+  return encodeURIComponent(
+    text.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'),
+  );
 }
 
 export function randomId(rng: Rng): string {
@@ -96,7 +170,12 @@ export function deepJSON(rng: Rng, depth: number): string {
 /** Any JSON-able value, biased towards the wrong type for whatever field receives it. */
 export function hostileValue(rng: Rng, ctx: ValueContext, depth = 0): unknown {
   const kind = rng.weighted([
-    [5, 'string'], [3, 'number'], [1, 'bool'], [1, 'null'], [depth < 3 ? 2 : 0, 'array'], [depth < 3 ? 2 : 0, 'object'],
+    [5, 'string'],
+    [3, 'number'],
+    [1, 'bool'],
+    [1, 'null'],
+    [depth < 3 ? 2 : 0, 'array'],
+    [depth < 3 ? 2 : 0, 'object'],
   ] as const);
   switch (kind) {
     case 'string':
@@ -118,7 +197,9 @@ export function hostileObject(rng: Rng, ctx: ValueContext, depth = 0): Record<st
   const out: Record<string, unknown> = {};
   const n = rng.range(0, 6);
   for (let i = 0; i < n; i++) {
-    const key = rng.chance(0.3) ? rng.pick(['__proto__', 'constructor', 'data', 'channelID', 'type', 'sdp', 'id', 'token']) : hostileString(rng, ctx, 200);
+    const key = rng.chance(0.3)
+      ? rng.pick(['__proto__', 'constructor', 'data', 'channelID', 'type', 'sdp', 'id', 'token'])
+      : hostileString(rng, ctx, 200);
     out[key] = hostileValue(rng, ctx, depth);
   }
   return out;
@@ -133,7 +214,12 @@ export function mutateObject(rng: Rng, ctx: ValueContext, base: Record<string, u
   const keys = Object.keys(out);
   const edits = rng.range(1, Math.max(1, keys.length));
   for (let i = 0; i < edits; i++) {
-    const op = rng.weighted([[5, 'replace'], [2, 'delete'], [2, 'add'], [1, 'nest']] as const);
+    const op = rng.weighted([
+      [5, 'replace'],
+      [2, 'delete'],
+      [2, 'add'],
+      [1, 'nest'],
+    ] as const);
     const key = keys.length ? rng.pick(keys) : 'x';
     if (op === 'replace') out[key] = hostileValue(rng, ctx);
     else if (op === 'delete') delete out[key];

@@ -6,13 +6,41 @@ import {deflateSync} from 'node:zlib';
 import {encode as msgpackEncode} from '@msgpack/msgpack';
 import type {Rng} from './rng';
 import {hostileSdpBytes, mutateSdp} from './sdp';
-import {deepJSON, hostileNumber, hostileObject, hostileString, hostileValue, mutateObject, randomId, scrub, type ValueContext} from './values';
+import {
+  deepJSON,
+  hostileNumber,
+  hostileObject,
+  hostileString,
+  hostileValue,
+  mutateObject,
+  randomId,
+  scrub,
+  type ValueContext,
+} from './values';
 
 export const CALLS = 'custom_com.mattermost.calls_';
 
 export const CALLS_ACTIONS = [
-  'join', 'leave', 'reconnect', 'sdp', 'ice', 'mute', 'unmute', 'voice_on', 'voice_off', 'screen_on', 'screen_off',
-  'video_on', 'video_off', 'raise_hand', 'unraise_hand', 'react', 'caption', 'metric', 'call_state', 'ping',
+  'join',
+  'leave',
+  'reconnect',
+  'sdp',
+  'ice',
+  'mute',
+  'unmute',
+  'voice_on',
+  'voice_off',
+  'screen_on',
+  'screen_off',
+  'video_on',
+  'video_off',
+  'raise_hand',
+  'unraise_hand',
+  'react',
+  'caption',
+  'metric',
+  'call_state',
+  'ping',
 ] as const;
 
 export interface FrameContext extends ValueContext {
@@ -49,13 +77,29 @@ function seq(rng: Rng): unknown {
 export function validData(rng: Rng, ctx: FrameContext, action: string): Record<string, unknown> {
   switch (action) {
     case 'join':
-      return {channelID: ctx.channelID, ...(rng.chance(0.3) ? {title: scrub(hostileString(rng, ctx, 300))} : {}), av1Support: rng.chance(0.5), dcSignaling: rng.chance(0.5)};
+      return {
+        channelID: ctx.channelID,
+        ...(rng.chance(0.3) ? {title: scrub(hostileString(rng, ctx, 300))} : {}),
+        av1Support: rng.chance(0.5),
+        dcSignaling: rng.chance(0.5),
+      };
     case 'reconnect':
-      return {channelID: ctx.channelID, originalConnID: rng.chance(0.5) ? ctx.connID : rng.pick([...ctx.foreignConnIDs, randomId(rng)]), prevConnID: rng.pick([...ctx.foreignConnIDs, ctx.connID, randomId(rng)])};
+      return {
+        channelID: ctx.channelID,
+        originalConnID: rng.chance(0.5) ? ctx.connID : rng.pick([...ctx.foreignConnIDs, randomId(rng)]),
+        prevConnID: rng.pick([...ctx.foreignConnIDs, ctx.connID, randomId(rng)]),
+      };
     case 'sdp':
       return {data: deflateSync(Buffer.from(JSON.stringify({type: 'offer', sdp: ctx.offer})))};
     case 'ice':
-      return {data: JSON.stringify({candidate: rng.pick(ctx.candidates) ?? '', sdpMid: '0', sdpMLineIndex: 0, usernameFragment: randomId(rng).slice(0, 4)})};
+      return {
+        data: JSON.stringify({
+          candidate: rng.pick(ctx.candidates) ?? '',
+          sdpMid: '0',
+          sdpMLineIndex: 0,
+          usernameFragment: randomId(rng).slice(0, 4),
+        }),
+      };
     case 'screen_on':
       return {data: JSON.stringify({screenStreamID: randomId(rng)})};
     case 'video_on':
@@ -65,7 +109,14 @@ export function validData(rng: Rng, ctx: FrameContext, action: string): Record<s
     case 'caption':
       return {session_id: ctx.connID, text: 'hello', new_audio_len_ms: 1000};
     case 'metric':
-      return {metric_name: 'client_ice_candidate_pair', data: JSON.stringify({state: 'succeeded', local: {type: 'host', protocol: 'udp'}, remote: {type: 'host', protocol: 'udp'}})};
+      return {
+        metric_name: 'client_ice_candidate_pair',
+        data: JSON.stringify({
+          state: 'succeeded',
+          local: {type: 'host', protocol: 'udp'},
+          remote: {type: 'host', protocol: 'udp'},
+        }),
+      };
     case 'call_state':
       return {channelID: rng.chance(0.7) ? ctx.channelID : rng.pick(ctx.channels)};
     default:
@@ -77,7 +128,13 @@ export function validData(rng: Rng, ctx: FrameContext, action: string): Record<s
 function hostileInnerJSON(rng: Rng, ctx: FrameContext, action: string): string {
   const inner = validData(rng, ctx, action).data;
   const base = typeof inner === 'string' ? (JSON.parse(inner) as Record<string, unknown>) : {};
-  const kind = rng.weighted([[5, 'mutate'], [1, 'deep'], [1, 'notjson'], [1, 'type'], [1, 'candidate']] as const);
+  const kind = rng.weighted([
+    [5, 'mutate'],
+    [1, 'deep'],
+    [1, 'notjson'],
+    [1, 'type'],
+    [1, 'candidate'],
+  ] as const);
   switch (kind) {
     case 'mutate':
       return JSON.stringify(mutateObject(rng, ctx, base));
@@ -91,8 +148,24 @@ function hostileInnerJSON(rng: Rng, ctx: FrameContext, action: string): string {
       // A real candidate line with one field changed (ice), or any action's inner JSON with a candidate.
       const line = rng.pick(ctx.candidates) ?? 'candidate:1 1 udp 2130706431 127.0.0.1 9 typ host';
       const parts = line.split(' ');
-      parts[rng.int(parts.length)] = rng.pick(['', '-1', '99999999999', '999.999.999.999', '::', 'tcp', 'relay', 'raddr', 'x'.repeat(900), String(hostileNumber(rng))]);
-      return JSON.stringify({...base, candidate: scrub(parts.join(' ')), sdpMid: rng.pick(['0', '', null, 7, '99']), sdpMLineIndex: rng.pick([0, -1, 1e9, null, 0.5])});
+      parts[rng.int(parts.length)] = rng.pick([
+        '',
+        '-1',
+        '99999999999',
+        '999.999.999.999',
+        '::',
+        'tcp',
+        'relay',
+        'raddr',
+        'x'.repeat(900),
+        String(hostileNumber(rng)),
+      ]);
+      return JSON.stringify({
+        ...base,
+        candidate: scrub(parts.join(' ')),
+        sdpMid: rng.pick(['0', '', null, 7, '99']),
+        sdpMLineIndex: rng.pick([0, -1, 1e9, null, 0.5]),
+      });
     }
   }
 }
@@ -100,11 +173,45 @@ function hostileInnerJSON(rng: Rng, ctx: FrameContext, action: string): string {
 /** A calls action with data that is right, slightly wrong, or wrong in every way. */
 export function actionFrame(rng: Rng, ctx: FrameContext): WireFrame {
   const action = rng.weighted([
-    [20, 'sdp'], [10, 'ice'], [5, 'join'], [3, 'leave'], [5, 'reconnect'], [4, 'screen_on'], [3, 'screen_off'], [4, 'video_on'], [2, 'video_off'],
-    [4, 'mute'], [4, 'unmute'], [3, 'raise_hand'], [2, 'unraise_hand'], [5, 'react'], [4, 'metric'], [3, 'caption'], [4, 'call_state'],
-    [2, 'voice_on'], [2, 'voice_off'], [1, 'ping'], [3, '?unknown'],
+    [20, 'sdp'],
+    [10, 'ice'],
+    [5, 'join'],
+    [3, 'leave'],
+    [5, 'reconnect'],
+    [4, 'screen_on'],
+    [3, 'screen_off'],
+    [4, 'video_on'],
+    [2, 'video_off'],
+    [4, 'mute'],
+    [4, 'unmute'],
+    [3, 'raise_hand'],
+    [2, 'unraise_hand'],
+    [5, 'react'],
+    [4, 'metric'],
+    [3, 'caption'],
+    [4, 'call_state'],
+    [2, 'voice_on'],
+    [2, 'voice_off'],
+    [1, 'ping'],
+    [3, '?unknown'],
   ] as const);
-  const name = action === '?unknown' ? rng.pick(['', 'JOIN', 'join ', 'sdp\u0000', 'x'.repeat(100), 'rtc_reconnect', 'signal', 'user_joined', '__proto__', 'constructor', 'toString', 'é']) : action;
+  const name =
+    action === '?unknown'
+      ? rng.pick([
+          '',
+          'JOIN',
+          'join ',
+          'sdp\u0000',
+          'x'.repeat(100),
+          'rtc_reconnect',
+          'signal',
+          'user_joined',
+          '__proto__',
+          'constructor',
+          'toString',
+          'é',
+        ])
+      : action;
   let data: Record<string, unknown>;
   if (action === 'sdp') {
     data = rng.weighted([
@@ -118,7 +225,13 @@ export function actionFrame(rng: Rng, ctx: FrameContext): WireFrame {
     const valid = validData(rng, ctx, action);
     data = rng.weighted([
       [4, () => valid],
-      [3, () => ('data' in valid && typeof valid.data === 'string' ? {...valid, data: hostileInnerJSON(rng, ctx, action)} : mutateObject(rng, ctx, valid))],
+      [
+        3,
+        () =>
+          'data' in valid && typeof valid.data === 'string'
+            ? {...valid, data: hostileInnerJSON(rng, ctx, action)}
+            : mutateObject(rng, ctx, valid),
+      ],
       [3, () => mutateObject(rng, ctx, valid)],
       [1, () => hostileObject(rng, ctx)],
     ] as const)();
@@ -139,22 +252,41 @@ export function actionFrame(rng: Rng, ctx: FrameContext): WireFrame {
 /** msgpack that a careless decoder trips on: huge declared lengths, deep nesting, ext types, odd keys. */
 function hostileMsgpack(rng: Rng, ctx: FrameContext): Buffer {
   const kind = rng.weighted([
-    [3, 'random'], [2, 'hugeLength'], [1, 'deep'], [1, 'ext'], [2, 'proto'], [2, 'wrongTypes'], [1, 'truncated'], [1, 'nonMap'],
+    [3, 'random'],
+    [2, 'hugeLength'],
+    [1, 'deep'],
+    [1, 'ext'],
+    [2, 'proto'],
+    [2, 'wrongTypes'],
+    [1, 'truncated'],
+    [1, 'nonMap'],
   ] as const);
   switch (kind) {
     case 'random':
       return rng.bytes(rng.range(1, 3000));
     case 'hugeLength':
       // str32 / bin32 / array32 / map32 declaring ~4 GiB with a few bytes behind.
-      return Buffer.concat([Buffer.from([rng.pick([0xdb, 0xc6, 0xdd, 0xdf]), 0xff, 0xff, 0xff, rng.pick([0xff, 0xf0])]), rng.bytes(rng.range(0, 64))]);
+      return Buffer.concat([
+        Buffer.from([rng.pick([0xdb, 0xc6, 0xdd, 0xdf]), 0xff, 0xff, 0xff, rng.pick([0xff, 0xf0])]),
+        rng.bytes(rng.range(0, 64)),
+      ]);
     case 'deep': {
       const depth = rng.range(1000, 60_000);
       return Buffer.concat([Buffer.alloc(depth, rng.pick([0x91, 0x81])), Buffer.from([0xc0])]);
     }
     case 'ext':
       // {action: <ext -1 (timestamp) with a bad length>, seq: 1, data: <fixext1 type 5>}
-      return Buffer.concat([Buffer.from([0x83, 0xa6]), Buffer.from('action'), Buffer.from([0xc7, 0x08, 0xff]), rng.bytes(8), Buffer.from([0xa3]),
-        Buffer.from('seq'), Buffer.from([0x01, 0xa4]), Buffer.from('data'), Buffer.from([0xd4, 0x05, 0x01])]);
+      return Buffer.concat([
+        Buffer.from([0x83, 0xa6]),
+        Buffer.from('action'),
+        Buffer.from([0xc7, 0x08, 0xff]),
+        rng.bytes(8),
+        Buffer.from([0xa3]),
+        Buffer.from('seq'),
+        Buffer.from([0x01, 0xa4]),
+        Buffer.from('data'),
+        Buffer.from([0xd4, 0x05, 0x01]),
+      ]);
     case 'proto': {
       const action = CALLS + rng.pick(['sdp', 'ice', 'join', 'react', 'screen_on']);
       // A map whose keys are __proto__ / constructor, at the top and inside data.
@@ -166,31 +298,73 @@ function hostileMsgpack(rng: Rng, ctx: FrameContext): Buffer {
       return Buffer.concat([buf.subarray(0, at - 1), Buffer.from([0xa0 | key.length]), buf.subarray(at + 1)]);
     }
     case 'wrongTypes':
-      return Buffer.from(msgpackEncode({action: rng.pick([CALLS + 'sdp', 5, null, [CALLS + 'join'], new Uint8Array(3)]), seq: hostileValue(rng, ctx), data: rng.pick([new Uint8Array(10), [1, 2], 'data', 7, {data: [1, 2, 3]}, {data: new Map()}])}));
+      return Buffer.from(
+        msgpackEncode({
+          action: rng.pick([CALLS + 'sdp', 5, null, [CALLS + 'join'], new Uint8Array(3)]),
+          seq: hostileValue(rng, ctx),
+          data: rng.pick([new Uint8Array(10), [1, 2], 'data', 7, {data: [1, 2, 3]}, {data: new Map()}]),
+        }),
+      );
     case 'truncated': {
-      const whole = Buffer.from(msgpackEncode({action: CALLS + 'sdp', seq: 1, data: {data: hostileSdpBytes(rng, ctx.offer)}}));
+      const whole = Buffer.from(
+        msgpackEncode({action: CALLS + 'sdp', seq: 1, data: {data: hostileSdpBytes(rng, ctx.offer)}}),
+      );
       return whole.subarray(0, rng.int(whole.length));
     }
     case 'nonMap':
-      return Buffer.from(msgpackEncode(rng.pick([null, 1, 'action', [CALLS + 'join', 1, {}], true, new Uint8Array(100)])));
+      return Buffer.from(
+        msgpackEncode(rng.pick([null, 1, 'action', [CALLS + 'join', 1, {}], true, new Uint8Array(100)])),
+      );
   }
 }
 
 /** A frame that is wrong before any action is looked at; the socket stays usable. */
 export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
   const kind = rng.weighted([
-    [3, 'notJSON'], [2, 'truncatedJSON'], [2, 'nonObject'], [2, 'deep'], [3, 'badEnvelope'], [3, 'msgpack'], [2, 'binaryJSON'],
-    [2, 'unknownAction'], [2, 'core'], [2, 'authChallenge'], [1, 'hugeString'], [1, 'dataDeep'],
+    [3, 'notJSON'],
+    [2, 'truncatedJSON'],
+    [2, 'nonObject'],
+    [2, 'deep'],
+    [3, 'badEnvelope'],
+    [3, 'msgpack'],
+    [2, 'binaryJSON'],
+    [2, 'unknownAction'],
+    [2, 'core'],
+    [2, 'authChallenge'],
+    [1, 'hugeString'],
+    [1, 'dataDeep'],
   ] as const);
   switch (kind) {
     case 'notJSON':
-      return text(kind, scrub(rng.chance(0.5) ? hostileString(rng, ctx, 60_000) : rng.bytes(rng.range(1, 2000)).toString('latin1')));
+      return text(
+        kind,
+        scrub(rng.chance(0.5) ? hostileString(rng, ctx, 60_000) : rng.bytes(rng.range(1, 2000)).toString('latin1')),
+      );
     case 'truncatedJSON': {
-      const whole = JSON.stringify({action: CALLS + rng.pick(CALLS_ACTIONS), seq: 1, data: validData(rng, ctx, 'react')});
+      const whole = JSON.stringify({
+        action: CALLS + rng.pick(CALLS_ACTIONS),
+        seq: 1,
+        data: validData(rng, ctx, 'react'),
+      });
       return text(kind, whole.slice(0, rng.int(whole.length)));
     }
     case 'nonObject':
-      return text(kind, rng.pick(['null', '[]', '1', '"join"', 'true', '[{"action":"ping"}]', '1e999', '-0', '""', '{}', '{"action":null}']));
+      return text(
+        kind,
+        rng.pick([
+          'null',
+          '[]',
+          '1',
+          '"join"',
+          'true',
+          '[{"action":"ping"}]',
+          '1e999',
+          '-0',
+          '""',
+          '{}',
+          '{"action":null}',
+        ]),
+      );
     case 'deep':
       return text(kind, deepJSON(rng, rng.range(1000, 12_000)));
     case 'dataDeep': {
@@ -198,34 +372,84 @@ export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
       return text(kind, `{"action":"${CALLS}${rng.pick(CALLS_ACTIONS)}","seq":1,"data":${deepJSON(rng, depth)}}`);
     }
     case 'badEnvelope':
-      return text(kind, JSON.stringify(rng.pick([
-        {action: hostileValue(rng, ctx), seq: 1, data: {}},
-        {action: CALLS + rng.pick(CALLS_ACTIONS), seq: hostileValue(rng, ctx), data: hostileValue(rng, ctx)},
-        {action: CALLS + rng.pick(CALLS_ACTIONS), data: rng.pick(['str', 5, [1], true])},
-        {action: 'x'.repeat(rng.range(100, 5000))},
-        {Action: CALLS + 'join', Seq: 1, Data: {channelID: ctx.channelID}},
-        {action: CALLS + 'join', seq: 1, data: {channelID: ctx.channelID}, extra: hostileObject(rng, ctx)},
-        {__proto__: {action: CALLS + 'leave'}, seq: 1},
-        {action: '', seq: 1, data: {}},
-      ])));
+      return text(
+        kind,
+        JSON.stringify(
+          rng.pick([
+            {action: hostileValue(rng, ctx), seq: 1, data: {}},
+            {action: CALLS + rng.pick(CALLS_ACTIONS), seq: hostileValue(rng, ctx), data: hostileValue(rng, ctx)},
+            {action: CALLS + rng.pick(CALLS_ACTIONS), data: rng.pick(['str', 5, [1], true])},
+            {action: 'x'.repeat(rng.range(100, 5000))},
+            {Action: CALLS + 'join', Seq: 1, Data: {channelID: ctx.channelID}},
+            {action: CALLS + 'join', seq: 1, data: {channelID: ctx.channelID}, extra: hostileObject(rng, ctx)},
+            {__proto__: {action: CALLS + 'leave'}, seq: 1},
+            {action: '', seq: 1, data: {}},
+          ]),
+        ),
+      );
     case 'msgpack':
       return binary(kind, hostileMsgpack(rng, ctx));
     case 'binaryJSON': {
       // A JSON frame sent as a binary frame (binary frames are read as msgpack).
-      const j = JSON.stringify({action: CALLS + rng.pick(CALLS_ACTIONS), seq: 1, data: validData(rng, ctx, rng.pick(CALLS_ACTIONS))});
+      const j = JSON.stringify({
+        action: CALLS + rng.pick(CALLS_ACTIONS),
+        seq: 1,
+        data: validData(rng, ctx, rng.pick(CALLS_ACTIONS)),
+      });
       return binary(kind, Buffer.from(j));
     }
     case 'unknownAction':
-      return text(kind, JSON.stringify({action: scrub(rng.pick(['custom_com.mattermost.calls', 'custom_com.mattermost.calls__join', 'custom_other_plugin_join', 'posted', 'user_updated', 'custom_', hostileString(rng, ctx, 127)])), seq: 1, data: hostileObject(rng, ctx)}));
+      return text(
+        kind,
+        JSON.stringify({
+          action: scrub(
+            rng.pick([
+              'custom_com.mattermost.calls',
+              'custom_com.mattermost.calls__join',
+              'custom_other_plugin_join',
+              'posted',
+              'user_updated',
+              'custom_',
+              hostileString(rng, ctx, 127),
+            ]),
+          ),
+          seq: 1,
+          data: hostileObject(rng, ctx),
+        }),
+      );
     case 'core':
-      return text(kind, JSON.stringify({action: rng.pick(['ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids', 'PING']), seq: seq(rng), data: rng.chance(0.5) ? hostileObject(rng, ctx) : {user_ids: Array(rng.range(0, 2000)).fill(randomId(rng))}}));
+      return text(
+        kind,
+        JSON.stringify({
+          action: rng.pick(['ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids', 'PING']),
+          seq: seq(rng),
+          data: rng.chance(0.5) ? hostileObject(rng, ctx) : {user_ids: Array(rng.range(0, 2000)).fill(randomId(rng))},
+        }),
+      );
     case 'authChallenge':
-      return text(kind, JSON.stringify({action: 'authentication_challenge', seq: seq(rng), data: rng.pick([
-        {token: rng.chance(0.3) && ctx.tokens.length ? rng.pick(ctx.tokens) : hostileValue(rng, ctx)},
-        {}, {token: 'x'.repeat(rng.range(100, 60_000))}, {token: ['a']}, hostileObject(rng, ctx),
-      ])}));
+      return text(
+        kind,
+        JSON.stringify({
+          action: 'authentication_challenge',
+          seq: seq(rng),
+          data: rng.pick([
+            {token: rng.chance(0.3) && ctx.tokens.length ? rng.pick(ctx.tokens) : hostileValue(rng, ctx)},
+            {},
+            {token: 'x'.repeat(rng.range(100, 60_000))},
+            {token: ['a']},
+            hostileObject(rng, ctx),
+          ]),
+        }),
+      );
     case 'hugeString':
-      return text(kind, JSON.stringify({action: CALLS + rng.pick(['react', 'join', 'ice', 'metric']), seq: 1, data: {data: 'é'.repeat(rng.range(10_000, 31_000)), channelID: 'x'.repeat(rng.range(1000, 20_000))}}));
+      return text(
+        kind,
+        JSON.stringify({
+          action: CALLS + rng.pick(['react', 'join', 'ice', 'metric']),
+          seq: 1,
+          data: {data: 'é'.repeat(rng.range(10_000, 31_000)), channelID: 'x'.repeat(rng.range(1000, 20_000))},
+        }),
+      );
   }
 }
 
@@ -237,5 +461,13 @@ export function fatalFrame(rng: Rng): WireFrame {
       ? text('oversized', JSON.stringify({action: CALLS + 'react', seq: 1, data: {data: 'x'.repeat(size)}}))
       : binary('oversized', Buffer.alloc(size, 0x91));
   }
-  return {data: Buffer.concat([Buffer.from('{"action":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]), Buffer.from('"}')]), binary: false, kind: 'invalidUTF8'};
+  return {
+    data: Buffer.concat([
+      Buffer.from('{"action":"'),
+      Buffer.from([0xc3, 0x28, 0xff, 0xfe, 0xed, 0xa0, 0x80]),
+      Buffer.from('"}'),
+    ]),
+    binary: false,
+    kind: 'invalidUTF8',
+  };
 }

@@ -39,9 +39,17 @@ export interface WsFuzzStats {
 }
 
 export function newStats(): WsFuzzStats {
-  return {frames: new Tally(), inCallFrames: 0, otherFrames: 0, sockets: 0, joins: 0, errorIds: new Tally(), received: new Tally(), rawConnections: 0};
+  return {
+    frames: new Tally(),
+    inCallFrames: 0,
+    otherFrames: 0,
+    sockets: 0,
+    joins: 0,
+    errorIds: new Tally(),
+    received: new Tally(),
+    rawConnections: 0,
+  };
 }
-
 
 /** One fuzzing websocket: checks every message it receives and follows its own call session. */
 export class FuzzSocket {
@@ -52,8 +60,14 @@ export class FuzzSocket {
   #lastSent = '';
   #joinWaiter: ((ok: boolean) => void) | null = null;
 
-  constructor(url: string, headers: Record<string, string>, private readonly where: string, private readonly findings: Findings, private readonly stats: WsFuzzStats,
-    private readonly onJoined?: (connID: string) => void) {
+  constructor(
+    url: string,
+    headers: Record<string, string>,
+    private readonly where: string,
+    private readonly findings: Findings,
+    private readonly stats: WsFuzzStats,
+    private readonly onJoined?: (connID: string) => void,
+  ) {
     this.#ws = new WebSocket(url, {headers, handshakeTimeout: 10_000});
     stats.sockets++;
     this.#ws.on('message', (raw, isBinary) => this.#onMessage(raw as Buffer, isBinary));
@@ -132,7 +146,13 @@ export class FuzzSocket {
     const leak = findLeak(textMsg);
     if (leak) this.findings.add(this.where, `websocket message leaks internals: ${leak}`, this.#lastSent);
     if (isBinary) this.findings.add(this.where, 'binary message from the server', shorten(textMsg));
-    let msg: {event?: string; status?: string; seq_reply?: number; data?: Record<string, unknown>; error?: {id?: string}};
+    let msg: {
+      event?: string;
+      status?: string;
+      seq_reply?: number;
+      data?: Record<string, unknown>;
+      error?: {id?: string};
+    };
     try {
       msg = JSON.parse(textMsg);
     } catch {
@@ -154,7 +174,8 @@ export class FuzzSocket {
       this.#joinWaiter?.(true);
     } else if (event === 'error') {
       this.stats.errorIds.add(String(data.id ?? '?'));
-      if (data.connID === this.connID && String(data.id ?? '').startsWith('app.calls.') && !this.joined) this.#joinWaiter?.(false);
+      if (data.connID === this.connID && String(data.id ?? '').startsWith('app.calls.') && !this.joined)
+        this.#joinWaiter?.(false);
     } else if (event === 'user_left' && data.session_id === this.connID) this.joined = false;
   }
 }
@@ -164,7 +185,16 @@ function wsURL(baseURL: string, query = ''): string {
 }
 
 function frameContext(t: WsFuzzTarget, channelID: string, connID: string): FrameContext {
-  return {ids: t.ids, offer: t.offer, candidates: t.candidates, channelID, channels: t.channels, foreignConnIDs: [...t.foreignConnIDs, ...t.liveConnIDs.slice(-20)], tokens: t.tokens, connID};
+  return {
+    ids: t.ids,
+    offer: t.offer,
+    candidates: t.candidates,
+    channelID,
+    channels: t.channels,
+    foreignConnIDs: [...t.foreignConnIDs, ...t.liveConnIDs.slice(-20)],
+    tokens: t.tokens,
+    connID,
+  };
 }
 
 export interface InCallOptions {
@@ -180,7 +210,14 @@ export interface InCallOptions {
  * A socket whose user is in the call: joins, sends hostile frames (mostly calls actions, which now reach
  * their handlers), and joins again whenever its session ends (a hostile `leave`, a rejected offer).
  */
-export async function runInCallSocket(rng: Rng, t: WsFuzzTarget, o: InCallOptions, findings: Findings, stats: WsFuzzStats, where: string): Promise<void> {
+export async function runInCallSocket(
+  rng: Rng,
+  t: WsFuzzTarget,
+  o: InCallOptions,
+  findings: Findings,
+  stats: WsFuzzStats,
+  where: string,
+): Promise<void> {
   let sock: FuzzSocket | null = null;
   let failures = 0;
   try {
@@ -232,9 +269,24 @@ export interface ChurnOptions {
 }
 
 /** Hostile sockets outside any call, one after another, each trying one kind of abuse. */
-export async function runChurnSockets(rng: Rng, t: WsFuzzTarget, o: ChurnOptions, findings: Findings, stats: WsFuzzStats, where: string): Promise<void> {
+export async function runChurnSockets(
+  rng: Rng,
+  t: WsFuzzTarget,
+  o: ChurnOptions,
+  findings: Findings,
+  stats: WsFuzzStats,
+  where: string,
+): Promise<void> {
   while (!o.done()) {
-    const kind = rng.weighted([[4, 'authed'], [2, 'unauthenticated'], [2, 'challenge'], [2, 'resume'], [2, 'fatal'], [2, 'midFrame'], [1, 'rawUpgrade']] as const);
+    const kind = rng.weighted([
+      [4, 'authed'],
+      [2, 'unauthenticated'],
+      [2, 'challenge'],
+      [2, 'resume'],
+      [2, 'fatal'],
+      [2, 'midFrame'],
+      [1, 'rawUpgrade'],
+    ] as const);
     const label = `${where}:${kind}`;
     if (kind === 'rawUpgrade') {
       await rawUpgradeAbuse(rng, t.baseURL, findings, label);
@@ -244,11 +296,23 @@ export async function runChurnSockets(rng: Rng, t: WsFuzzTarget, o: ChurnOptions
     const token = rng.pick(o.tokens);
     let query = '';
     let headers: Record<string, string> = {Authorization: `Bearer ${token}`};
-    if (kind === 'unauthenticated') headers = rng.pick<Record<string, string>>([{}, {Authorization: `Bearer ${randomId(rng)}`}, {Cookie: `MMAUTHTOKEN=${randomId(rng)}`}, {Authorization: 'Bearer'}, {Authorization: `Basic ${'x'.repeat(rng.range(1, 4000))}`}]);
+    if (kind === 'unauthenticated')
+      headers = rng.pick<Record<string, string>>([
+        {},
+        {Authorization: `Bearer ${randomId(rng)}`},
+        {Cookie: `MMAUTHTOKEN=${randomId(rng)}`},
+        {Authorization: 'Bearer'},
+        {Authorization: `Basic ${'x'.repeat(rng.range(1, 4000))}`},
+      ]);
     if (kind === 'challenge') headers = {};
     if (kind === 'resume') {
       const known = rng.chance(0.5) ? t.foreignConnIDs : t.liveConnIDs;
-      const connID = rng.chance(0.6) && known.length ? rng.pick(known) : rng.chance(0.5) ? randomId(rng) : hostileString(rng, {ids: t.ids}, 3000);
+      const connID =
+        rng.chance(0.6) && known.length
+          ? rng.pick(known)
+          : rng.chance(0.5)
+            ? randomId(rng)
+            : hostileString(rng, {ids: t.ids}, 3000);
       const seqNo = rng.pick(['0', '-1', '1e9', 'NaN', '99999999999999999999', '', 'x', '1.5', String(rng.int(50))]);
       query = `?connection_id=${encodeComponent(connID)}&sequence_number=${encodeComponent(seqNo)}`;
       if (rng.chance(0.2)) query += '&connection_id=' + randomId(rng);
@@ -259,7 +323,15 @@ export async function runChurnSockets(rng: Rng, t: WsFuzzTarget, o: ChurnOptions
     if (kind === 'challenge') {
       // Abuse first, then (sometimes) log in properly, then carry on.
       for (let i = rng.range(1, 5); i > 0; i--) sock.send(junkFrame(rng, {...ctx}));
-      sock.send({kind: 'authChallenge', binary: false, data: JSON.stringify({action: 'authentication_challenge', seq: 1, data: {token: rng.chance(0.6) ? token : hostileString(rng, ctx)}})});
+      sock.send({
+        kind: 'authChallenge',
+        binary: false,
+        data: JSON.stringify({
+          action: 'authentication_challenge',
+          seq: 1,
+          data: {token: rng.chance(0.6) ? token : hostileString(rng, ctx)},
+        }),
+      });
     }
     const authed = kind === 'unauthenticated' ? false : await sock.hello(3000);
     if (kind === 'resume' && sock.connID && t.foreignConnIDs.includes(sock.connID)) {
@@ -267,7 +339,11 @@ export async function runChurnSockets(rng: Rng, t: WsFuzzTarget, o: ChurnOptions
     }
     const n = rng.range(5, 60);
     for (let i = 0; i < n && sock.open && !o.done(); i++) {
-      sock.send(rng.chance(0.5) ? actionFrame(rng, {...ctx, connID: sock.connID}) : junkFrame(rng, {...ctx, connID: sock.connID}));
+      sock.send(
+        rng.chance(0.5)
+          ? actionFrame(rng, {...ctx, connID: sock.connID})
+          : junkFrame(rng, {...ctx, connID: sock.connID}),
+      );
       stats.otherFrames++;
       if (i % 10 === 9) await sleep(5);
     }
@@ -288,7 +364,14 @@ function brokenFrame(rng: Rng, sock: FuzzSocket): void {
   const raw = sock.raw;
   if (!raw) return;
   const mask = rng.bytes(4);
-  const kind = rng.weighted([[3, 'cut'], [1, 'unmasked'], [1, 'opcode'], [1, 'control'], [1, 'fragment'], [1, 'rsv']] as const);
+  const kind = rng.weighted([
+    [3, 'cut'],
+    [1, 'unmasked'],
+    [1, 'opcode'],
+    [1, 'control'],
+    [1, 'fragment'],
+    [1, 'rsv'],
+  ] as const);
   let bytes: Buffer;
   switch (kind) {
     case 'cut': {
@@ -300,13 +383,28 @@ function brokenFrame(rng: Rng, sock: FuzzSocket): void {
       bytes = Buffer.concat([Buffer.from([0x81, 5]), Buffer.from('hello')]);
       break;
     case 'opcode':
-      bytes = Buffer.concat([Buffer.from([0x80 | rng.pick([3, 4, 5, 6, 7, 11, 12, 15]), 0x80 | 2]), mask, rng.bytes(2)]);
+      bytes = Buffer.concat([
+        Buffer.from([0x80 | rng.pick([3, 4, 5, 6, 7, 11, 12, 15]), 0x80 | 2]),
+        mask,
+        rng.bytes(2),
+      ]);
       break;
     case 'control':
-      bytes = Buffer.concat([Buffer.from([rng.pick([0x89, 0x8a, 0x88, 0x09]), 0x80 | 126, 0x01, 0x00]), mask, rng.bytes(256)]);
+      bytes = Buffer.concat([
+        Buffer.from([rng.pick([0x89, 0x8a, 0x88, 0x09]), 0x80 | 126, 0x01, 0x00]),
+        mask,
+        rng.bytes(256),
+      ]);
       break;
     case 'fragment':
-      bytes = Buffer.concat([Buffer.from([0x01, 0x80 | 3]), mask, rng.bytes(3), Buffer.from([0x81, 0x80 | 3]), mask, rng.bytes(3)]);
+      bytes = Buffer.concat([
+        Buffer.from([0x01, 0x80 | 3]),
+        mask,
+        rng.bytes(3),
+        Buffer.from([0x81, 0x80 | 3]),
+        mask,
+        rng.bytes(3),
+      ]);
       break;
     case 'rsv':
       bytes = Buffer.concat([Buffer.from([0xf1, 0x80 | 2]), mask, rng.bytes(2)]);
@@ -319,12 +417,23 @@ function brokenFrame(rng: Rng, sock: FuzzSocket): void {
 /** A TCP connection that starts a websocket upgrade and breaks it: cut off, bad key/version, garbage, never finished. */
 async function rawUpgradeAbuse(rng: Rng, baseURL: string, findings: Findings, where: string): Promise<void> {
   const {hostname, port} = new URL(baseURL);
-  const key = rng.chance(0.7) ? Buffer.from(rng.bytes(16)).toString('base64') : hostileString(rng, {ids: []}, 200).replace(/[\r\n]/g, '');
+  const key = rng.chance(0.7)
+    ? Buffer.from(rng.bytes(16)).toString('base64')
+    : hostileString(rng, {ids: []}, 200).replace(/[\r\n]/g, '');
   const req = [
-    'GET /api/v4/websocket HTTP/1.1', `Host: ${hostname}:${port}`, 'Upgrade: websocket', 'Connection: Upgrade',
-    `Sec-WebSocket-Key: ${key}`, `Sec-WebSocket-Version: ${rng.pick(['13', '8', '0', '99', ''])}`,
-    ...(rng.chance(0.3) ? [`Sec-WebSocket-Extensions: ${rng.pick(['permessage-deflate; client_max_window_bits=1', 'permessage-deflate; server_max_window_bits=99', 'x'.repeat(3000)])}`] : []),
-    '', '',
+    'GET /api/v4/websocket HTTP/1.1',
+    `Host: ${hostname}:${port}`,
+    'Upgrade: websocket',
+    'Connection: Upgrade',
+    `Sec-WebSocket-Key: ${key}`,
+    `Sec-WebSocket-Version: ${rng.pick(['13', '8', '0', '99', ''])}`,
+    ...(rng.chance(0.3)
+      ? [
+          `Sec-WebSocket-Extensions: ${rng.pick(['permessage-deflate; client_max_window_bits=1', 'permessage-deflate; server_max_window_bits=99', 'x'.repeat(3000)])}`,
+        ]
+      : []),
+    '',
+    '',
   ].join('\r\n');
   const sock = net.connect(Number(port), hostname);
   sock.on('error', () => undefined);
@@ -335,7 +444,11 @@ async function rawUpgradeAbuse(rng: Rng, baseURL: string, findings: Findings, wh
     if (leak) findings.add(where, `upgrade answer leaks internals: ${leak}`, req);
   });
   await new Promise<void>((r) => sock.once('connect', () => r()).once('error', () => r()));
-  const cut = rng.weighted([[2, req.length], [2, rng.int(req.length)], [1, -1]] as const);
+  const cut = rng.weighted([
+    [2, req.length],
+    [2, rng.int(req.length)],
+    [1, -1],
+  ] as const);
   if (cut === -1) sock.write(rng.bytes(rng.range(1, 5000)));
   else sock.write(req.slice(0, cut));
   if (cut === req.length && rng.chance(0.5)) sock.write(rng.bytes(rng.range(1, 200)));

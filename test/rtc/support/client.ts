@@ -100,10 +100,22 @@ export class TestClient extends EventEmitter {
     this.opts = opts;
     this.sessionID = opts.sessionID;
     const video = [
-      new RTCRtpCodecParameters({mimeType: 'video/VP8', clockRate: 90000, payloadType: 96, rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()]}),
+      new RTCRtpCodecParameters({
+        mimeType: 'video/VP8',
+        clockRate: 90000,
+        payloadType: 96,
+        rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()],
+      }),
     ];
     if (opts.av1) {
-      video.push(new RTCRtpCodecParameters({mimeType: 'video/AV1', clockRate: 90000, payloadType: 45, rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()]}));
+      video.push(
+        new RTCRtpCodecParameters({
+          mimeType: 'video/AV1',
+          clockRate: 90000,
+          payloadType: 45,
+          rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()],
+        }),
+      );
     }
     this.pc = new RTCPeerConnection({
       iceServers: [],
@@ -114,7 +126,15 @@ export class TestClient extends EventEmitter {
       iceUseTcp: !!opts.udpBlocked,
       iceFilterCandidatePair: opts.udpBlocked ? (pair) => pair.protocol.type === 'tcp' : opts.pairFilter,
       codecs: {
-        audio: [new RTCRtpCodecParameters({mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: 111, parameters: 'minptime=10;useinbandfec=1'})],
+        audio: [
+          new RTCRtpCodecParameters({
+            mimeType: 'audio/opus',
+            clockRate: 48000,
+            channels: 2,
+            payloadType: 111,
+            parameters: 'minptime=10;useinbandfec=1',
+          }),
+        ],
         video,
       },
       headerExtensions: {
@@ -123,15 +143,20 @@ export class TestClient extends EventEmitter {
       },
     });
     this.#unsubscribe = opts.signaling.onSignal(this.sessionID, (s) => {
-      this.#signalChain = this.#signalChain.then(() => this.#onSignal(s)).catch((err: unknown) => {
-        this.errors.push(String(err));
-      });
+      this.#signalChain = this.#signalChain
+        .then(() => this.#onSignal(s))
+        .catch((err: unknown) => {
+          this.errors.push(String(err));
+        });
     });
     this.pc.onIceCandidate.subscribe((c) => {
       if (!c || this.#closed) return;
       const json = c.toJSON();
       if (opts.udpBlocked && / udp /i.test(json.candidate ?? '')) return;
-      this.#send({type: 'ice', data: {candidate: json.candidate ?? '', sdpMid: json.sdpMid ?? null, sdpMLineIndex: json.sdpMLineIndex ?? null}});
+      this.#send({
+        type: 'ice',
+        data: {candidate: json.candidate ?? '', sdpMid: json.sdpMid ?? null, sdpMLineIndex: json.sdpMLineIndex ?? null},
+      });
     });
     this.pc.ontrack = (ev) => {
       const t = ev.transceiver;
@@ -162,7 +187,9 @@ export class TestClient extends EventEmitter {
     this.dc = this.pc.createDataChannel('calls-dc');
     // No public STUN server for a test peer either (werift defaults to one when none is configured).
     for (const t of this.pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
-    if (opts.srtpProfiles) for (const t of this.pc.dtlsTransports) (t as unknown as {srtpProfiles: number[]}).srtpProfiles = opts.srtpProfiles;
+    if (opts.srtpProfiles)
+      for (const t of this.pc.dtlsTransports)
+        (t as unknown as {srtpProfiles: number[]}).srtpProfiles = opts.srtpProfiles;
     if (opts.onRawRtp) {
       const count = opts.onRawRtp;
       // RTP, not RTCP (RFC 5761: RTCP packet types 192-223 read as payload types 64-95).
@@ -174,7 +201,10 @@ export class TestClient extends EventEmitter {
         return true;
       };
       for (const t of this.pc.iceTransports) {
-        const conn = t.connection as unknown as {onData: {execute: (data: Buffer) => void}; protocols: {transport?: {onData?: (data: Buffer, addr: unknown) => void}}[]};
+        const conn = t.connection as unknown as {
+          onData: {execute: (data: Buffer) => void};
+          protocols: {transport?: {onData?: (data: Buffer, addr: unknown) => void}}[];
+        };
         const next = conn.onData.execute;
         let socketsHooked = false;
         conn.onData.execute = (data: Buffer) => {
@@ -207,7 +237,11 @@ export class TestClient extends EventEmitter {
   }
 
   async waitConnected(timeoutMs = 10_000): Promise<void> {
-    await waitFor(() => this.pc.connectionState === 'connected' && this.dcOpen, timeoutMs, 'client connected with calls-dc open');
+    await waitFor(
+      () => this.pc.connectionState === 'connected' && this.dcOpen,
+      timeoutMs,
+      'client connected with calls-dc open',
+    );
   }
 
   #send(msg: WithoutSession<RtcInbound>): void {
@@ -255,7 +289,11 @@ export class TestClient extends EventEmitter {
   }
 
   /** Adds a track the way the webapp does (lock, addTrack with its stream, offer); resolves once answered. */
-  async addTrack(kind: 'audio' | 'video', streamId: string, opts: {codec?: 'VP8' | 'AV1'} = {}): Promise<{track: MediaStreamTrack; transceiver: RTCRtpTransceiver}> {
+  async addTrack(
+    kind: 'audio' | 'video',
+    streamId: string,
+    opts: {codec?: 'VP8' | 'AV1'} = {},
+  ): Promise<{track: MediaStreamTrack; transceiver: RTCRtpTransceiver}> {
     await this.grabLock();
     const track = new MediaStreamTrack({kind});
     let transceiver: RTCRtpTransceiver;
@@ -281,32 +319,47 @@ export class TestClient extends EventEmitter {
    */
   async addSimulcastScreen(streamId: string): Promise<RTCRtpTransceiver> {
     await this.grabLock();
-    const transceiver = this.pc.addTransceiver('video', {direction: 'sendonly', streams: [new MediaStream({id: streamId})]});
+    const transceiver = this.pc.addTransceiver('video', {
+      direction: 'sendonly',
+      streams: [new MediaStream({id: streamId})],
+    });
     const answered = new Promise<void>((resolve) => {
       this.#answerWaiter = resolve;
     });
     await this.#offer((sdp) => {
       const sections = sdp.split(/\r\n(?=m=)/);
-      return sections.map((sec) => {
-        if (!sec.startsWith('m=video') || !sec.includes(`a=mid:${transceiver.mid}\r\n`)) return sec;
-        const lines = sec.split('\r\n').filter((l) => !l.startsWith('a=ssrc') && l !== '');
-        return [...lines, 'a=rid:l send', 'a=rid:h send', 'a=simulcast:send l;h'].join('\r\n') + '\r\n';
-      }).join('\r\n');
+      return sections
+        .map((sec) => {
+          if (!sec.startsWith('m=video') || !sec.includes(`a=mid:${transceiver.mid}\r\n`)) return sec;
+          const lines = sec.split('\r\n').filter((l) => !l.startsWith('a=ssrc') && l !== '');
+          return [...lines, 'a=rid:l send', 'a=rid:h send', 'a=simulcast:send l;h'].join('\r\n') + '\r\n';
+        })
+        .join('\r\n');
     });
     await withTimeout(answered, 10_000, 'answer to the simulcast offer');
     return transceiver;
   }
 
   /** Encrypts and sends one RTP packet on the transceiver's transport with the mid/rid extensions. */
-  sendRawRtp(transceiver: RTCRtpTransceiver, o: {payload: Buffer; seq: number; ts: number; pt: number; ssrc: number; rid?: string}): void {
+  sendRawRtp(
+    transceiver: RTCRtpTransceiver,
+    o: {payload: Buffer; seq: number; ts: number; pt: number; ssrc: number; rid?: string},
+  ): void {
     const ext = (uri: string) => transceiver.headerExtensions.find((e) => e.uri === uri)?.id;
     const extensions = [];
     const midId = ext('urn:ietf:params:rtp-hdrext:sdes:mid');
     if (midId !== undefined && transceiver.mid) extensions.push({id: midId, payload: Buffer.from(transceiver.mid)});
     const ridId = ext('urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id');
     if (ridId !== undefined && o.rid) extensions.push({id: ridId, payload: Buffer.from(o.rid)});
-    const header = new RtpHeader({payloadType: o.pt, sequenceNumber: o.seq & 0xffff, timestamp: o.ts >>> 0, ssrc: o.ssrc,
-      marker: true, extension: extensions.length > 0, extensions});
+    const header = new RtpHeader({
+      payloadType: o.pt,
+      sequenceNumber: o.seq & 0xffff,
+      timestamp: o.ts >>> 0,
+      ssrc: o.ssrc,
+      marker: true,
+      extension: extensions.length > 0,
+      extensions,
+    });
     void transceiver.dtlsTransport.sendRtp(o.payload, header).catch(() => {});
   }
 
@@ -319,9 +372,18 @@ export class TestClient extends EventEmitter {
       mantissa = Math.floor(mantissa / 2);
       exp++;
     }
-    const remb = new ReceiverEstimatedMaxBitrate({senderSsrc: rec.transceiver.receiver.rtcpSsrc, mediaSsrc: 0, ssrcNum: 1,
-      brExp: exp, brMantissa: mantissa, bitrate: BigInt(mantissa) << BigInt(exp), ssrcFeedbacks: [ssrc]});
-    void rec.transceiver.receiver.dtlsTransport.sendRtcp([new RtcpPayloadSpecificFeedback({feedback: remb})]).catch(() => {});
+    const remb = new ReceiverEstimatedMaxBitrate({
+      senderSsrc: rec.transceiver.receiver.rtcpSsrc,
+      mediaSsrc: 0,
+      ssrcNum: 1,
+      brExp: exp,
+      brMantissa: mantissa,
+      bitrate: BigInt(mantissa) << BigInt(exp),
+      ssrcFeedbacks: [ssrc],
+    });
+    void rec.transceiver.receiver.dtlsTransport
+      .sendRtcp([new RtcpPayloadSpecificFeedback({feedback: remb})])
+      .catch(() => {});
   }
 
   /** Removes a sent track (screen off) with a renegotiation under the lock. */
@@ -336,15 +398,24 @@ export class TestClient extends EventEmitter {
   }
 
   /** Sends one RTP packet on a track added with addTrack. */
-  sendRtp(track: MediaStreamTrack, transceiver: RTCRtpTransceiver, o: {payload: Buffer; seq: number; ts: number; pt: number; audioLevel?: number; marker?: boolean; ssrc?: number}): void {
+  sendRtp(
+    track: MediaStreamTrack,
+    transceiver: RTCRtpTransceiver,
+    o: {payload: Buffer; seq: number; ts: number; pt: number; audioLevel?: number; marker?: boolean; ssrc?: number},
+  ): void {
     const extensions = [];
     if (o.audioLevel !== undefined) {
       const id = transceiver.headerExtensions.find((e) => e.uri === AUDIO_LEVEL_URI)?.id;
       if (id !== undefined) extensions.push({id, payload: Buffer.from([0x80 | (o.audioLevel & 0x7f)])});
     }
     const header = new RtpHeader({
-      payloadType: o.pt, sequenceNumber: o.seq & 0xffff, timestamp: o.ts >>> 0, ssrc: o.ssrc ?? 1234, marker: !!o.marker,
-      extension: extensions.length > 0, extensions,
+      payloadType: o.pt,
+      sequenceNumber: o.seq & 0xffff,
+      timestamp: o.ts >>> 0,
+      ssrc: o.ssrc ?? 1234,
+      marker: !!o.marker,
+      extension: extensions.length > 0,
+      extensions,
     });
     track.writeRtp(new RtpPacket(header, o.payload));
   }
@@ -365,13 +436,18 @@ export class TestClient extends EventEmitter {
    * sender fires ontrack again, and the earlier record keeps seeing the same packets.
    */
   isCurrent(rec: ReceivedTrack): boolean {
-    for (let i = this.received.length - 1; i >= 0; i--) if (this.received[i].transceiver === rec.transceiver) return this.received[i] === rec;
+    for (let i = this.received.length - 1; i >= 0; i--)
+      if (this.received[i].transceiver === rec.transceiver) return this.received[i] === rec;
     return false;
   }
 
   trackOfType(type: TrackType, senderSessionID?: string): ReceivedTrack | undefined {
-    return this.received.find((r) => (this.mediaMap[r.mid]?.type ?? r.type) === type &&
-      (senderSessionID === undefined || r.streamId === senderSessionID) && r.transceiver.currentDirection !== 'inactive');
+    return this.received.find(
+      (r) =>
+        (this.mediaMap[r.mid]?.type ?? r.type) === type &&
+        (senderSessionID === undefined || r.streamId === senderSessionID) &&
+        r.transceiver.currentDirection !== 'inactive',
+    );
   }
 
   async close(): Promise<void> {
@@ -387,7 +463,11 @@ export class TestClient extends EventEmitter {
     await this.pc.setLocalDescription(offer);
     let sdp = this.pc.localDescription!.sdp;
     if (rewrite) sdp = rewrite(sdp);
-    if (this.opts.udpBlocked) sdp = sdp.split('\r\n').filter((l) => !(l.startsWith('a=candidate') && / udp /i.test(l))).join('\r\n');
+    if (this.opts.udpBlocked)
+      sdp = sdp
+        .split('\r\n')
+        .filter((l) => !(l.startsWith('a=candidate') && / udp /i.test(l)))
+        .join('\r\n');
     const desc: SessionDescription = {type: 'offer', sdp};
     if (this.opts.dcSignaling && this.dcOpen) this.sendDc({type: DCMessageType.SDP, sdp: desc});
     else this.#send({type: 'sdp', data: desc});
@@ -398,7 +478,12 @@ export class TestClient extends EventEmitter {
     if (signal.type === 'ice') {
       this.serverCandidates.push(signal.data.candidate);
       if (!this.pc.remoteDescription) this.#queued.push(signal.data);
-      else await this.pc.addIceCandidate({...signal.data, sdpMid: signal.data.sdpMid ?? undefined, sdpMLineIndex: signal.data.sdpMLineIndex ?? undefined});
+      else
+        await this.pc.addIceCandidate({
+          ...signal.data,
+          sdpMid: signal.data.sdpMid ?? undefined,
+          sdpMLineIndex: signal.data.sdpMLineIndex ?? undefined,
+        });
       return;
     }
     await this.#onSdp(signal.data, 'ws');
@@ -442,7 +527,10 @@ export class TestClient extends EventEmitter {
   async #flush(): Promise<void> {
     const queued = this.#queued;
     this.#queued = [];
-    for (const c of queued) await this.pc.addIceCandidate({...c, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined}).catch(() => {});
+    for (const c of queued)
+      await this.pc
+        .addIceCandidate({...c, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined})
+        .catch(() => {});
   }
 
   #onDc(data: string | Buffer): void {
@@ -470,9 +558,11 @@ export class TestClient extends EventEmitter {
         this.mediaMaps.push(msg.map);
         break;
       case DCMessageType.SDP:
-        this.#signalChain = this.#signalChain.then(() => this.#onSdp(msg.sdp, 'dc')).catch((err: unknown) => {
-          this.errors.push(String(err));
-        });
+        this.#signalChain = this.#signalChain
+          .then(() => this.#onSdp(msg.sdp, 'dc'))
+          .catch((err: unknown) => {
+            this.errors.push(String(err));
+          });
         break;
       default:
         break;

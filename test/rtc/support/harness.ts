@@ -42,7 +42,10 @@ export function startServer(overrides: Partial<RtcServerOptions> = {}): Promise<
  * A describe block's SFU: started before its tests (handed to `ready`), closed after them with the
  * clients pushed to `clients` and the audio loops whose stoppers were pushed to `stops`.
  */
-export function useRtcServer(ready: (server: EmbeddedRtcServer) => void, overrides: Partial<RtcServerOptions> = {}): {clients: TestClient[]; stops: (() => void)[]} {
+export function useRtcServer(
+  ready: (server: EmbeddedRtcServer) => void,
+  overrides: Partial<RtcServerOptions> = {},
+): {clients: TestClient[]; stops: (() => void)[]} {
   let server: EmbeddedRtcServer | undefined;
   const clients: TestClient[] = [];
   const stops: (() => void)[] = [];
@@ -80,8 +83,12 @@ export interface JoinOptions extends Partial<Omit<TestClientOptions, 'signaling'
 export async function join(server: EmbeddedRtcServer, o: JoinOptions): Promise<TestClient> {
   const sessionID = o.sessionID ?? newId();
   await server.initSession({
-    sessionID, userID: o.userID ?? newId(), callID: o.callID, channelID: 'channel' + o.callID.slice(0, 10),
-    av1Support: !!o.av1, dcSignaling: !!o.dcSignaling,
+    sessionID,
+    userID: o.userID ?? newId(),
+    callID: o.callID,
+    channelID: 'channel' + o.callID.slice(0, 10),
+    av1Support: !!o.av1,
+    dcSignaling: !!o.dcSignaling,
   });
   const client = new TestClient({...o, sessionID, signaling: directSignaling(server)});
   await client.start();
@@ -90,8 +97,13 @@ export async function join(server: EmbeddedRtcServer, o: JoinOptions): Promise<T
 }
 
 /** Sends Opus-sized packets every 20 ms with the given audio-level pattern; returns a stop function. */
-export function startAudio(client: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver,
-  level: (i: number) => number, sent?: Buffer[]): () => void {
+export function startAudio(
+  client: TestClient,
+  track: MediaStreamTrack,
+  transceiver: RTCRtpTransceiver,
+  level: (i: number) => number,
+  sent?: Buffer[],
+): () => void {
   let i = 0;
   const ssrc = randomBytes(4).readUInt32BE(0);
   const timer = setInterval(() => {

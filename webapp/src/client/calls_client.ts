@@ -18,429 +18,446 @@ import {compressSDP} from './wire';
 import {Emitter} from '../utils/emitter';
 import type {EmojiData} from '../types';
 
-export {CallsClientError, PEER_RECOVERY_MS, type AudioErrorKind, type CallsClientOptions, type ClientEvents} from './calls_client_types';
+export {
+  CallsClientError,
+  PEER_RECOVERY_MS,
+  type AudioErrorKind,
+  type CallsClientOptions,
+  type ClientEvents,
+} from './calls_client_types';
 
 export class CallsClient extends Emitter<ClientEvents> {
-    readonly channelID: string;
-    readonly #opts: CallsClientOptions;
-    readonly #log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
-    #ws: WebSocketClient | null = null;
-    #peer: RTCPeer | null = null;
-    #monitor: RTCMonitor | null = null;
-    readonly #audio: CallAudio;
-    #micAdded = false;
-    #muted = true;
-    #handRaised = false;
-    readonly #screen: ScreenShare;
-    #remoteScreenStream: MediaStream | null = null;
-    #closed = false;
-    #connected = false;
-    #sessionID = '';
-    #peerLostTimer: ReturnType<typeof setTimeout> | null = null;
-    #peerLostError: CallsClientError | null = null;
-    /** The server said the call's media is away (rtc_unavailable) and has not sent rtc_reconnect since. */
-    #mediaUnavailable = false;
-    #onDeviceChange = () => {
-        this.#audio.onDeviceChange().catch((err) => this.#log.warn('devicechange failed', err));
+  readonly channelID: string;
+  readonly #opts: CallsClientOptions;
+  readonly #log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  #ws: WebSocketClient | null = null;
+  #peer: RTCPeer | null = null;
+  #monitor: RTCMonitor | null = null;
+  readonly #audio: CallAudio;
+  #micAdded = false;
+  #muted = true;
+  #handRaised = false;
+  readonly #screen: ScreenShare;
+  #remoteScreenStream: MediaStream | null = null;
+  #closed = false;
+  #connected = false;
+  #sessionID = '';
+  #peerLostTimer: ReturnType<typeof setTimeout> | null = null;
+  #peerLostError: CallsClientError | null = null;
+  /** The server said the call's media is away (rtc_unavailable) and has not sent rtc_reconnect since. */
+  #mediaUnavailable = false;
+  #onDeviceChange = () => {
+    this.#audio.onDeviceChange().catch((err) => this.#log.warn('devicechange failed', err));
+  };
+  #onUnload = () => this.disconnect();
+
+  constructor(opts: CallsClientOptions) {
+    super();
+    this.channelID = opts.channelID;
+    this.#opts = opts;
+    this.#log = opts.logger ?? console;
+    this.#audio = new CallAudio({
+      log: this.#log,
+      isClosed: () => this.#closed,
+      isMuted: () => this.#muted,
+      replaceMicTrack: async (old, next) => {
+        if (this.#peer && this.#micAdded) {
+          await this.#peer.replaceTrack(old, next);
+        }
+      },
+    });
+    this.#audio.on('devicechange', (d) => this.emit('devicechange', d));
+    this.#audio.on('devicefallback', (kind, label) => this.emit('devicefallback', kind, label));
+    this.#audio.on('audioError', (kind) => this.emit('audioError', kind));
+    this.#audio.on('initaudio', () => this.emit('initaudio'));
+    this.#screen = new ScreenShare({
+      log: this.#log,
+      simulcast: opts.simulcast,
+      isClosed: () => this.#closed,
+      peer: () => this.#peer,
+      send: (action, data) => this.#ws?.send(actionName(action), data),
+    });
+    this.#screen.on('localScreenStream', (s) => this.emit('localScreenStream', s));
+    this.#screen.on('screenError', () => this.emit('screenError'));
+  }
+
+  get sessionID(): string {
+    return this.#sessionID;
+  }
+
+  get originalConnID(): string {
+    return this.#ws?.originalConnID || this.#sessionID;
+  }
+
+  get isMuted(): boolean {
+    return this.#muted;
+  }
+
+  get isHandRaised(): boolean {
+    return this.#handRaised;
+  }
+
+  get isConnected(): boolean {
+    return this.#connected;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Waiting for the server to run the call's media again (README "The rtc_unavailable event"). */
+  get isMediaUnavailable(): boolean {
+    return this.#mediaUnavailable;
+  }
+
+  get devices(): DeviceLists {
+    return this.#audio.devices;
+  }
+
+  get currentAudioInput(): MediaDeviceInfo | null {
+    return this.#audio.currentInput;
+  }
+
+  get currentAudioOutput(): MediaDeviceInfo | null {
+    return this.#audio.currentOutput;
+  }
+
+  get localScreenStream(): MediaStream | null {
+    return this.#screen.stream;
+  }
+
+  get remoteScreenStream(): MediaStream | null {
+    return this.#remoteScreenStream;
+  }
+
+  get hasAudioInput(): boolean {
+    return Boolean(this.#audio.track);
+  }
+
+  /** Why there is no microphone (no device, or no permission); null when there is one or it is not known yet. */
+  get audioError(): AudioErrorKind | null {
+    return this.#audio.error;
+  }
+
+  /** The peer connection (tests and /call stats read its getStats()). */
+  get peerConnection(): RTCPeerConnection | null {
+    return this.#peer?.pc ?? null;
+  }
+
+  /** The websocket (tests cut it to exercise reconnect). */
+  get ws(): WebSocketClient | null {
+    return this.#ws;
+  }
+
+  async init(): Promise<void> {
+    if (typeof window !== 'undefined' && window.isSecureContext === false) {
+      this.disconnect(new CallsClientError('insecure', 'insecure context'));
+      return;
+    }
+    window.addEventListener('beforeunload', this.#onUnload);
+    navigator.mediaDevices?.addEventListener?.('devicechange', this.#onDeviceChange);
+    await this.#audio.listDevices();
+    await this.#audio.initMic();
+    if (this.#closed) {
+      return;
+    }
+    this.#audio.resolveOutput();
+    this.emit('devicechange', this.#audio.devices);
+    this.#connectWS();
+  }
+
+  #connectWS(): void {
+    const o = this.#opts;
+    this.#ws = connectCallSocket(
+      {
+        url: o.wsURL,
+        authToken: o.authToken,
+        WebSocket: o.WebSocket,
+        logger: this.#log,
+        join: {channelID: this.channelID, title: o.title, threadID: o.threadID, dcSignaling: o.dcSignaling},
+      },
+      {
+        joined: () => {
+          if (!this.#peer) {
+            this.#sessionID = this.#ws?.originalConnID || '';
+            this.emit('joined', this.#sessionID);
+            this.#startPeer();
+          }
+        },
+        joinFailed: (text) => this.disconnect(new CallsClientError('join', text)),
+        signal: (data) => this.#peer?.signal(data as SignalData),
+        callState: (msg) => this.emit('wsEvent', msg),
+        rtcReconnect: (d) => {
+          if (this.#isOurSession(d)) {
+            this.#restartPeer(String(d.reason || 'rtc_reconnect'));
+          }
+        },
+        rtcUnavailable: (d) => {
+          if (this.#isOurSession(d)) {
+            this.#awaitMedia(String(d.reason || 'rtc_unavailable'));
+          }
+        },
+        reconnected: () => this.emit('wsReconnected'),
+        gaveUp: (err) => this.disconnect(new CallsClientError('ws_reconnect_timeout', err.message)),
+      },
+    );
+  }
+
+  #isOurSession(d: {session_id?: string; channelID?: string}): boolean {
+    return (
+      Boolean(d.session_id) && d.session_id === this.#sessionID && (!d.channelID || d.channelID === this.channelID)
+    );
+  }
+
+  /**
+   * The server moved the call's media (another node now runs it) and asked for a new peer connection: drop the old
+   * one without leaving the call, and negotiate again exactly as after join. The session, its mute and screen state
+   * stay on the server; the microphone and a screen share are added to the new connection.
+   */
+  #restartPeer(reason: string): void {
+    if (this.#closed || !this.#sessionID) {
+      return;
+    }
+    this.#log.info('rtc reconnect:', reason);
+    this.#mediaUnavailable = false;
+    this.#dropPeer();
+    this.emit('rtcReconnecting', reason);
+    this.#startPeer();
+  }
+
+  /**
+   * The server says no node can run the call's media now (its handler is down): the peer connection is dead, but
+   * the call goes on. Drop the peer, stop the failure timer, and wait as long as the server keeps the call:
+   * rtc_reconnect brings the media back, call_end ends the call.
+   */
+  #awaitMedia(reason: string): void {
+    if (this.#closed || !this.#sessionID) {
+      return;
+    }
+    this.#log.info('rtc unavailable:', reason);
+    this.#mediaUnavailable = true;
+    this.#dropPeer();
+    this.emit('rtcUnavailable', reason);
+  }
+
+  /** Closes the current peer connection (and what it played) without leaving the call. */
+  #dropPeer(): void {
+    if (this.#peerLostTimer) {
+      clearTimeout(this.#peerLostTimer);
+      this.#peerLostTimer = null;
+      this.#peerLostError = null;
+    }
+    this.#monitor?.stop();
+    this.#monitor = null;
+    const old = this.#peer;
+    this.#peer = null;
+    if (old) {
+      old.removeAllListeners();
+      old.destroy();
+    }
+    this.#connected = false;
+    this.#micAdded = false;
+    this.#audio.stopPlayback();
+    if (this.#remoteScreenStream) {
+      this.#remoteScreenStream = null;
+      this.emit('remoteScreenStream', null);
+    }
+  }
+
+  #startPeer(): void {
+    const cfg: RTCPeerConfig = {
+      iceServers: this.#opts.iceServers,
+      dcSignaling: this.#opts.dcSignaling,
+      dcLocking: this.#opts.dcLocking,
+      logger: this.#log,
     };
-    #onUnload = () => this.disconnect();
+    const peer = this.#opts.createPeer ? this.#opts.createPeer(cfg) : new RTCPeer(cfg);
+    this.#peer = peer;
+    peer.on('offer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
+    peer.on('answer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
+    peer.on('candidate', (c) => this.#ws?.send(actionName('ice'), {data: JSON.stringify(c)}));
+    peer.on('track', (track, stream, info) => this.#onRemoteTrack(track, stream, info));
+    peer.on('connect', () => {
+      this.#connected = true;
+      if (this.#peerLostTimer) {
+        clearTimeout(this.#peerLostTimer);
+        this.#peerLostTimer = null;
+        this.#peerLostError = null;
+      }
+      const monitor = new RTCMonitor(peer);
+      monitor.on('mos', (mos) => this.emit('mos', mos));
+      monitor.start();
+      this.#monitor = monitor;
+      this.emit('connect');
+      if (!this.#muted && this.#audio.track && !this.#micAdded) {
+        // The user unmuted before the connection was up (or the connection was made again).
+        this.#addMic().catch((err) => this.#log.warn('adding microphone failed', err));
+      }
+      this.#screen.carryOver(peer);
+    });
+    peer.on('close', (err) => {
+      if (this.#closed || this.#peer !== peer) {
+        return;
+      }
+      if (err?.message === ERR_RTC_TIMEOUT) {
+        this.disconnect(new CallsClientError('timeout', err.message));
+        return;
+      }
+      const closeErr = new CallsClientError('peer', err?.message || 'rtc peer close');
+      if (!this.#connected) {
+        this.disconnect(closeErr);
+        return;
+      }
+      // A connection that was up failed: its node may have died. The server moves the call and sends
+      // rtc_reconnect; wait for it a while before giving up.
+      this.#connected = false;
+      this.#peerLostError = closeErr;
+      this.emit('rtcReconnecting', closeErr.message);
+      this.#peerLostTimer = setTimeout(() => {
+        this.#peerLostTimer = null;
+        this.disconnect(this.#peerLostError);
+      }, this.#opts.peerRecoveryMs ?? PEER_RECOVERY_MS);
+    });
+  }
 
-    constructor(opts: CallsClientOptions) {
-        super();
-        this.channelID = opts.channelID;
-        this.#opts = opts;
-        this.#log = opts.logger ?? console;
-        this.#audio = new CallAudio({
-            log: this.#log,
-            isClosed: () => this.#closed,
-            isMuted: () => this.#muted,
-            replaceMicTrack: async (old, next) => {
-                if (this.#peer && this.#micAdded) {
-                    await this.#peer.replaceTrack(old, next);
-                }
-            },
-        });
-        this.#audio.on('devicechange', (d) => this.emit('devicechange', d));
-        this.#audio.on('devicefallback', (kind, label) => this.emit('devicefallback', kind, label));
-        this.#audio.on('audioError', (kind) => this.emit('audioError', kind));
-        this.#audio.on('initaudio', () => this.emit('initaudio'));
-        this.#screen = new ScreenShare({
-            log: this.#log,
-            simulcast: opts.simulcast,
-            isClosed: () => this.#closed,
-            peer: () => this.#peer,
-            send: (action, data) => this.#ws?.send(actionName(action), data),
-        });
-        this.#screen.on('localScreenStream', (s) => this.emit('localScreenStream', s));
-        this.#screen.on('screenError', () => this.emit('screenError'));
+  #onRemoteTrack(track: MediaStreamTrack, stream: MediaStream, info: RemoteTrackInfo): void {
+    if (track.kind === 'audio') {
+      this.#audio.play(track, stream);
+      return;
     }
-
-    get sessionID(): string {
-        return this.#sessionID;
-    }
-
-    get originalConnID(): string {
-        return this.#ws?.originalConnID || this.#sessionID;
-    }
-
-    get isMuted(): boolean {
-        return this.#muted;
-    }
-
-    get isHandRaised(): boolean {
-        return this.#handRaised;
-    }
-
-    get isConnected(): boolean {
-        return this.#connected;
-    }
-
-    get isClosed(): boolean {
-        return this.#closed;
-    }
-
-    /** Waiting for the server to run the call's media again (README "The rtc_unavailable event"). */
-    get isMediaUnavailable(): boolean {
-        return this.#mediaUnavailable;
-    }
-
-    get devices(): DeviceLists {
-        return this.#audio.devices;
-    }
-
-    get currentAudioInput(): MediaDeviceInfo | null {
-        return this.#audio.currentInput;
-    }
-
-    get currentAudioOutput(): MediaDeviceInfo | null {
-        return this.#audio.currentOutput;
-    }
-
-    get localScreenStream(): MediaStream | null {
-        return this.#screen.stream;
-    }
-
-    get remoteScreenStream(): MediaStream | null {
-        return this.#remoteScreenStream;
-    }
-
-    get hasAudioInput(): boolean {
-        return Boolean(this.#audio.track);
-    }
-
-    /** Why there is no microphone (no device, or no permission); null when there is one or it is not known yet. */
-    get audioError(): AudioErrorKind | null {
-        return this.#audio.error;
-    }
-
-    /** The peer connection (tests and /call stats read its getStats()). */
-    get peerConnection(): RTCPeerConnection | null {
-        return this.#peer?.pc ?? null;
-    }
-
-    /** The websocket (tests cut it to exercise reconnect). */
-    get ws(): WebSocketClient | null {
-        return this.#ws;
-    }
-
-    async init(): Promise<void> {
-        if (typeof window !== 'undefined' && window.isSecureContext === false) {
-            this.disconnect(new CallsClientError('insecure', 'insecure context'));
-            return;
+    if (info.type === 'screen') {
+      this.#remoteScreenStream = stream;
+      this.emit('remoteScreenStream', stream);
+      track.addEventListener('ended', () => {
+        if (this.#remoteScreenStream === stream) {
+          this.#remoteScreenStream = null;
+          this.emit('remoteScreenStream', null);
         }
-        window.addEventListener('beforeunload', this.#onUnload);
-        navigator.mediaDevices?.addEventListener?.('devicechange', this.#onDeviceChange);
-        await this.#audio.listDevices();
-        await this.#audio.initMic();
-        if (this.#closed) {
-            return;
-        }
-        this.#audio.resolveOutput();
-        this.emit('devicechange', this.#audio.devices);
-        this.#connectWS();
+      });
     }
+  }
 
-    #connectWS(): void {
-        const o = this.#opts;
-        this.#ws = connectCallSocket({
-            url: o.wsURL, authToken: o.authToken, WebSocket: o.WebSocket, logger: this.#log,
-            join: {channelID: this.channelID, title: o.title, threadID: o.threadID, dcSignaling: o.dcSignaling},
-        }, {
-            joined: () => {
-                if (!this.#peer) {
-                    this.#sessionID = this.#ws?.originalConnID || '';
-                    this.emit('joined', this.#sessionID);
-                    this.#startPeer();
-                }
-            },
-            joinFailed: (text) => this.disconnect(new CallsClientError('join', text)),
-            signal: (data) => this.#peer?.signal(data as SignalData),
-            callState: (msg) => this.emit('wsEvent', msg),
-            rtcReconnect: (d) => {
-                if (this.#isOurSession(d)) {
-                    this.#restartPeer(String(d.reason || 'rtc_reconnect'));
-                }
-            },
-            rtcUnavailable: (d) => {
-                if (this.#isOurSession(d)) {
-                    this.#awaitMedia(String(d.reason || 'rtc_unavailable'));
-                }
-            },
-            reconnected: () => this.emit('wsReconnected'),
-            gaveUp: (err) => this.disconnect(new CallsClientError('ws_reconnect_timeout', err.message)),
-        });
+  async #addMic(): Promise<void> {
+    const {track, stream} = this.#audio;
+    if (!this.#peer || !track || !stream || this.#micAdded) {
+      return;
     }
+    this.#micAdded = true;
+    await this.#peer.addTrack(track, stream);
+  }
 
-    #isOurSession(d: {session_id?: string; channelID?: string}): boolean {
-        return Boolean(d.session_id) && d.session_id === this.#sessionID && (!d.channelID || d.channelID === this.channelID);
+  async unmute(): Promise<void> {
+    if (this.#closed) {
+      return;
     }
+    if (!this.#audio.track) {
+      await this.#audio.initMic();
+    }
+    const track = this.#audio.track;
+    if (!track) {
+      return;
+    }
+    track.enabled = true;
+    this.#muted = false;
+    this.#monitor?.clearCache();
+    this.#ws?.send(actionName('unmute'));
+    this.emit('unmute');
+    if (!this.#peer || !this.#connected) {
+      return;
+    }
+    if (!this.#micAdded) {
+      await this.#addMic();
+    } else {
+      await this.#peer.replaceTrack(track, track);
+    }
+  }
 
-    /**
-     * The server moved the call's media (another node now runs it) and asked for a new peer connection: drop the old
-     * one without leaving the call, and negotiate again exactly as after join. The session, its mute and screen state
-     * stay on the server; the microphone and a screen share are added to the new connection.
-     */
-    #restartPeer(reason: string): void {
-        if (this.#closed || !this.#sessionID) {
-            return;
-        }
-        this.#log.info('rtc reconnect:', reason);
-        this.#mediaUnavailable = false;
-        this.#dropPeer();
-        this.emit('rtcReconnecting', reason);
-        this.#startPeer();
+  async mute(): Promise<void> {
+    if (this.#closed) {
+      return;
     }
+    this.#muted = true;
+    const track = this.#audio.track;
+    if (track) {
+      track.enabled = false;
+    }
+    this.#ws?.send(actionName('mute'));
+    this.emit('mute');
+    if (this.#peer && this.#micAdded && track) {
+      await this.#peer.replaceTrack(track, null).catch((err) => this.#log.warn('mute failed', err));
+    }
+  }
 
-    /**
-     * The server says no node can run the call's media now (its handler is down): the peer connection is dead, but
-     * the call goes on. Drop the peer, stop the failure timer, and wait as long as the server keeps the call:
-     * rtc_reconnect brings the media back, call_end ends the call.
-     */
-    #awaitMedia(reason: string): void {
-        if (this.#closed || !this.#sessionID) {
-            return;
-        }
-        this.#log.info('rtc unavailable:', reason);
-        this.#mediaUnavailable = true;
-        this.#dropPeer();
-        this.emit('rtcUnavailable', reason);
-    }
+  raiseHand(): void {
+    this.#handRaised = true;
+    this.#ws?.send(actionName('raise_hand'));
+    this.emit('raise_hand');
+  }
 
-    /** Closes the current peer connection (and what it played) without leaving the call. */
-    #dropPeer(): void {
-        if (this.#peerLostTimer) {
-            clearTimeout(this.#peerLostTimer);
-            this.#peerLostTimer = null;
-            this.#peerLostError = null;
-        }
-        this.#monitor?.stop();
-        this.#monitor = null;
-        const old = this.#peer;
-        this.#peer = null;
-        if (old) {
-            old.removeAllListeners();
-            old.destroy();
-        }
-        this.#connected = false;
-        this.#micAdded = false;
-        this.#audio.stopPlayback();
-        if (this.#remoteScreenStream) {
-            this.#remoteScreenStream = null;
-            this.emit('remoteScreenStream', null);
-        }
-    }
+  lowerHand(): void {
+    this.#handRaised = false;
+    this.#ws?.send(actionName('unraise_hand'));
+    this.emit('lower_hand');
+  }
 
-    #startPeer(): void {
-        const cfg: RTCPeerConfig = {
-            iceServers: this.#opts.iceServers,
-            dcSignaling: this.#opts.dcSignaling,
-            dcLocking: this.#opts.dcLocking,
-            logger: this.#log,
-        };
-        const peer = this.#opts.createPeer ? this.#opts.createPeer(cfg) : new RTCPeer(cfg);
-        this.#peer = peer;
-        peer.on('offer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
-        peer.on('answer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
-        peer.on('candidate', (c) => this.#ws?.send(actionName('ice'), {data: JSON.stringify(c)}));
-        peer.on('track', (track, stream, info) => this.#onRemoteTrack(track, stream, info));
-        peer.on('connect', () => {
-            this.#connected = true;
-            if (this.#peerLostTimer) {
-                clearTimeout(this.#peerLostTimer);
-                this.#peerLostTimer = null;
-                this.#peerLostError = null;
-            }
-            const monitor = new RTCMonitor(peer);
-            monitor.on('mos', (mos) => this.emit('mos', mos));
-            monitor.start();
-            this.#monitor = monitor;
-            this.emit('connect');
-            if (!this.#muted && this.#audio.track && !this.#micAdded) {
-                // The user unmuted before the connection was up (or the connection was made again).
-                this.#addMic().catch((err) => this.#log.warn('adding microphone failed', err));
-            }
-            this.#screen.carryOver(peer);
-        });
-        peer.on('close', (err) => {
-            if (this.#closed || this.#peer !== peer) {
-                return;
-            }
-            if (err?.message === ERR_RTC_TIMEOUT) {
-                this.disconnect(new CallsClientError('timeout', err.message));
-                return;
-            }
-            const closeErr = new CallsClientError('peer', err?.message || 'rtc peer close');
-            if (!this.#connected) {
-                this.disconnect(closeErr);
-                return;
-            }
-            // A connection that was up failed: its node may have died. The server moves the call and sends
-            // rtc_reconnect; wait for it a while before giving up.
-            this.#connected = false;
-            this.#peerLostError = closeErr;
-            this.emit('rtcReconnecting', closeErr.message);
-            this.#peerLostTimer = setTimeout(() => {
-                this.#peerLostTimer = null;
-                this.disconnect(this.#peerLostError);
-            }, this.#opts.peerRecoveryMs ?? PEER_RECOVERY_MS);
-        });
-    }
+  react(emoji: EmojiData): void {
+    this.#ws?.send(actionName('react'), {data: JSON.stringify(emoji)});
+  }
 
-    #onRemoteTrack(track: MediaStreamTrack, stream: MediaStream, info: RemoteTrackInfo): void {
-        if (track.kind === 'audio') {
-            this.#audio.play(track, stream);
-            return;
-        }
-        if (info.type === 'screen') {
-            this.#remoteScreenStream = stream;
-            this.emit('remoteScreenStream', stream);
-            track.addEventListener('ended', () => {
-                if (this.#remoteScreenStream === stream) {
-                    this.#remoteScreenStream = null;
-                    this.emit('remoteScreenStream', null);
-                }
-            });
-        }
-    }
+  /** Shares the screen (the pop-out passes its own capture). */
+  async shareScreen(captured?: MediaStream): Promise<void> {
+    await this.#screen.start(captured);
+  }
 
-    async #addMic(): Promise<void> {
-        const {track, stream} = this.#audio;
-        if (!this.#peer || !track || !stream || this.#micAdded) {
-            return;
-        }
-        this.#micAdded = true;
-        await this.#peer.addTrack(track, stream);
-    }
+  async stopScreenShare(): Promise<void> {
+    await this.#screen.stop();
+  }
 
-    async unmute(): Promise<void> {
-        if (this.#closed) {
-            return;
-        }
-        if (!this.#audio.track) {
-            await this.#audio.initMic();
-        }
-        const track = this.#audio.track;
-        if (!track) {
-            return;
-        }
-        track.enabled = true;
-        this.#muted = false;
-        this.#monitor?.clearCache();
-        this.#ws?.send(actionName('unmute'));
-        this.emit('unmute');
-        if (!this.#peer || !this.#connected) {
-            return;
-        }
-        if (!this.#micAdded) {
-            await this.#addMic();
-        } else {
-            await this.#peer.replaceTrack(track, track);
-        }
-    }
+  /** Switches the microphone; the new track replaces the old one in place when unmuted. */
+  async setAudioInputDevice(device: MediaDeviceInfo, persist = true): Promise<void> {
+    await this.#audio.setInput(device, persist);
+  }
 
-    async mute(): Promise<void> {
-        if (this.#closed) {
-            return;
-        }
-        this.#muted = true;
-        const track = this.#audio.track;
-        if (track) {
-            track.enabled = false;
-        }
-        this.#ws?.send(actionName('mute'));
-        this.emit('mute');
-        if (this.#peer && this.#micAdded && track) {
-            await this.#peer.replaceTrack(track, null).catch((err) => this.#log.warn('mute failed', err));
-        }
-    }
+  setAudioOutputDevice(device: MediaDeviceInfo, persist = true): void {
+    this.#audio.setOutput(device, persist);
+  }
 
-    raiseHand(): void {
-        this.#handRaised = true;
-        this.#ws?.send(actionName('raise_hand'));
-        this.emit('raise_hand');
-    }
+  async getStats(): Promise<RTCStatsReport | null> {
+    return this.#peer ? this.#peer.getStats() : null;
+  }
 
-    lowerHand(): void {
-        this.#handRaised = false;
-        this.#ws?.send(actionName('unraise_hand'));
-        this.emit('lower_hand');
+  /** Leaves the call and releases everything (idempotent). */
+  disconnect(err: CallsClientError | null = null): void {
+    if (this.#closed) {
+      return;
     }
-
-    react(emoji: EmojiData): void {
-        this.#ws?.send(actionName('react'), {data: JSON.stringify(emoji)});
+    this.#closed = true;
+    this.#connected = false;
+    if (this.#peerLostTimer) {
+      clearTimeout(this.#peerLostTimer);
+      this.#peerLostTimer = null;
     }
-
-    /** Shares the screen (the pop-out passes its own capture). */
-    async shareScreen(captured?: MediaStream): Promise<void> {
-        await this.#screen.start(captured);
+    window.removeEventListener('beforeunload', this.#onUnload);
+    navigator.mediaDevices?.removeEventListener?.('devicechange', this.#onDeviceChange);
+    this.#monitor?.stop();
+    this.#monitor = null;
+    if (this.#peer) {
+      // Asked for before the connection closes; kept for `/call stats` after the call.
+      this.#peer.getStats().then(
+        (r) => saveLastStats(summarizeStats(r)),
+        () => undefined,
+      );
     }
-
-    async stopScreenShare(): Promise<void> {
-        await this.#screen.stop();
+    this.#peer?.destroy();
+    this.#peer = null;
+    this.#audio.release();
+    this.#screen.release();
+    if (this.#ws) {
+      this.#ws.send(actionName('leave'));
+      this.#ws.close();
+      this.#ws = null;
     }
-
-    /** Switches the microphone; the new track replaces the old one in place when unmuted. */
-    async setAudioInputDevice(device: MediaDeviceInfo, persist = true): Promise<void> {
-        await this.#audio.setInput(device, persist);
-    }
-
-    setAudioOutputDevice(device: MediaDeviceInfo, persist = true): void {
-        this.#audio.setOutput(device, persist);
-    }
-
-    async getStats(): Promise<RTCStatsReport | null> {
-        return this.#peer ? this.#peer.getStats() : null;
-    }
-
-    /** Leaves the call and releases everything (idempotent). */
-    disconnect(err: CallsClientError | null = null): void {
-        if (this.#closed) {
-            return;
-        }
-        this.#closed = true;
-        this.#connected = false;
-        if (this.#peerLostTimer) {
-            clearTimeout(this.#peerLostTimer);
-            this.#peerLostTimer = null;
-        }
-        window.removeEventListener('beforeunload', this.#onUnload);
-        navigator.mediaDevices?.removeEventListener?.('devicechange', this.#onDeviceChange);
-        this.#monitor?.stop();
-        this.#monitor = null;
-        if (this.#peer) {
-            // Asked for before the connection closes; kept for `/call stats` after the call.
-            this.#peer.getStats().then((r) => saveLastStats(summarizeStats(r)), () => undefined);
-        }
-        this.#peer?.destroy();
-        this.#peer = null;
-        this.#audio.release();
-        this.#screen.release();
-        if (this.#ws) {
-            this.#ws.send(actionName('leave'));
-            this.#ws.close();
-            this.#ws = null;
-        }
-        this.emit('close', err);
-        this.removeAllListeners();
-    }
+    this.emit('close', err);
+    this.removeAllListeners();
+  }
 }

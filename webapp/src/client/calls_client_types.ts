@@ -11,58 +11,61 @@ import type {WebSocketMessage} from '../types';
 export type {AudioErrorKind};
 
 export class CallsClientError extends Error {
-    constructor(readonly kind: CallErrorKind, message: string) {
-        super(message);
-        this.name = 'CallsClientError';
-    }
+  constructor(
+    readonly kind: CallErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CallsClientError';
+  }
 }
 
 export interface CallsClientOptions {
-    channelID: string;
-    title?: string;
-    threadID?: string;
-    wsURL: string;
-    authToken?: string;
-    iceServers: RTCIceServer[];
-    dcSignaling: boolean;
-    dcLocking: boolean;
-    simulcast: boolean;
-    WebSocket?: WebSocketCtor;
-    logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
-    /** Makes the RTC peer (tests give a scripted one). */
-    createPeer?: (cfg: RTCPeerConfig) => RTCPeer;
-    /**
-     * How long a connection that failed after being up may wait for the server's rtc_reconnect (its call moved to
-     * another node) before the client gives up and leaves (README "The rtc_reconnect event"; 20 s).
-     */
-    peerRecoveryMs?: number;
+  channelID: string;
+  title?: string;
+  threadID?: string;
+  wsURL: string;
+  authToken?: string;
+  iceServers: RTCIceServer[];
+  dcSignaling: boolean;
+  dcLocking: boolean;
+  simulcast: boolean;
+  WebSocket?: WebSocketCtor;
+  logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  /** Makes the RTC peer (tests give a scripted one). */
+  createPeer?: (cfg: RTCPeerConfig) => RTCPeer;
+  /**
+   * How long a connection that failed after being up may wait for the server's rtc_reconnect (its call moved to
+   * another node) before the client gives up and leaves (README "The rtc_reconnect event"; 20 s).
+   */
+  peerRecoveryMs?: number;
 }
 
 export const PEER_RECOVERY_MS = 20000;
 
 export type ClientEvents = {
-    /** The join was acknowledged: the session id is known. */
-    joined: [string];
-    /** The RTC connection is up. */
-    connect: [];
-    close: [CallsClientError | null];
-    mute: [];
-    unmute: [];
-    raise_hand: [];
-    lower_hand: [];
-    remoteScreenStream: [MediaStream | null];
-    localScreenStream: [MediaStream | null];
-    devicechange: [DeviceLists];
-    devicefallback: [DeviceKind, string];
-    audioError: [AudioErrorKind];
-    initaudio: [];
-    screenError: [];
-    mos: [number];
-    /** Calls events that arrived on this client's own socket and that the main socket may not deliver. */
-    wsEvent: [WebSocketMessage];
-    /** The call moved to another node (or the connection failed): media is being negotiated again. */
-    rtcReconnecting: [string];
-    /** The server says no node can run the call's media now: the client stays in the call and waits. */
-    rtcUnavailable: [string];
-    wsReconnected: [];
+  /** The join was acknowledged: the session id is known. */
+  joined: [string];
+  /** The RTC connection is up. */
+  connect: [];
+  close: [CallsClientError | null];
+  mute: [];
+  unmute: [];
+  raise_hand: [];
+  lower_hand: [];
+  remoteScreenStream: [MediaStream | null];
+  localScreenStream: [MediaStream | null];
+  devicechange: [DeviceLists];
+  devicefallback: [DeviceKind, string];
+  audioError: [AudioErrorKind];
+  initaudio: [];
+  screenError: [];
+  mos: [number];
+  /** Calls events that arrived on this client's own socket and that the main socket may not deliver. */
+  wsEvent: [WebSocketMessage];
+  /** The call moved to another node (or the connection failed): media is being negotiated again. */
+  rtcReconnecting: [string];
+  /** The server says no node can run the call's media now: the client stays in the call and waits. */
+  rtcUnavailable: [string];
+  wsReconnected: [];
 };

@@ -6,19 +6,22 @@ import {unzlibSync, zlibSync} from 'fflate';
 import {createDCCodec, packSDP, SdpTooLargeError, type Zlib} from '@calls/protocol';
 
 export const browserZlib: Zlib = {
-    deflate: (data) => zlibSync(data),
-    inflate(data, maxBytes) {
-        const out = unzlibSync(data);
-        if (out.length > maxBytes) {
-            throw new SdpTooLargeError(maxBytes);
-        }
-        return out;
-    },
+  deflate: (data) => zlibSync(data),
+  inflate(data, maxBytes) {
+    const out = unzlibSync(data);
+    if (out.length > maxBytes) {
+      throw new SdpTooLargeError(maxBytes);
+    }
+    return out;
+  },
 };
 
-export const {encode: encodeDCMessage, decode: decodeDCMessage} = createDCCodec({zlib: browserZlib, maxSdpBytes: Infinity});
+export const {encode: encodeDCMessage, decode: decodeDCMessage} = createDCCodec({
+  zlib: browserZlib,
+  maxSdpBytes: Infinity,
+});
 
 /** A session description as the websocket `sdp` action carries it. */
 export function compressSDP(desc: {type: string; sdp?: string}): Uint8Array {
-    return packSDP(desc, browserZlib);
+  return packSDP(desc, browserZlib);
 }

@@ -4,28 +4,31 @@ import {useSyncExternalStore} from 'react';
 const listeners = new Set<() => void>();
 
 function notify() {
-    listeners.forEach((l) => l());
+  listeners.forEach((l) => l());
 }
 
 if (typeof window !== 'undefined') {
-    window.addEventListener('popstate', notify);
+  window.addEventListener('popstate', notify);
 }
 
 export function navigate(path: string, replace = false): void {
-    if (path === window.location.pathname + window.location.search) {
-        return;
-    }
-    if (replace) {
-        window.history.replaceState(null, '', path);
-    } else {
-        window.history.pushState(null, '', path);
-    }
-    notify();
+  if (path === window.location.pathname + window.location.search) {
+    return;
+  }
+  if (replace) {
+    window.history.replaceState(null, '', path);
+  } else {
+    window.history.pushState(null, '', path);
+  }
+  notify();
 }
 
 export function usePathname(): string {
-    return useSyncExternalStore((l) => {
-        listeners.add(l);
-        return () => listeners.delete(l);
-    }, () => window.location.pathname);
+  return useSyncExternalStore(
+    (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    () => window.location.pathname,
+  );
 }

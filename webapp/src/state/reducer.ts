@@ -3,358 +3,441 @@
 
 import {ActionTypes, type ActionTypeName, type Prefixed} from './action_types';
 import {
-    initialState,
-    type AlertKind,
-    type CallErrorKind,
-    type CallsState,
-    type HostNotice,
-    type IncomingCall,
-    type SessionUI,
+  initialState,
+  type AlertKind,
+  type CallErrorKind,
+  type CallsState,
+  type HostNotice,
+  type IncomingCall,
+  type SessionUI,
 } from './calls_state';
-import {defaultCallsClientConfig, type CallJobState, type CallState, type CallsClientConfig, type Reaction, type VersionInfo} from '../types';
+import {
+  defaultCallsClientConfig,
+  type CallJobState,
+  type CallState,
+  type CallsClientConfig,
+  type Reaction,
+  type VersionInfo,
+} from '../types';
 
 export interface ActionData {
-    RECEIVED_CHANNEL_STATE: {channelID: string; enabled: boolean};
-    CALL_STATE: {channelID: string; call: CallState};
-    CALL_START: {channelID: string; callID: string; startAt: number; threadID: string; postID: string;
-        ownerID: string; hostID: string};
-    CALL_END: {channelID: string; callID?: string};
-    CALL_HOST: {channelID: string; hostID: string; hostChangeAt: number};
-    CALL_RECORDING_STATE: {channelID: string; jobState: CallJobState};
-    USER_JOINED: {channelID: string; userID: string; sessionID: string};
-    USER_JOINED_TIMEOUT: {channelID: string; userID: string};
-    USER_LEFT: {channelID: string; userID: string; sessionID: string};
-    USER_MUTED: {channelID: string; userID: string; sessionID: string};
-    USER_UNMUTED: {channelID: string; userID: string; sessionID: string};
-    USER_VOICE_ON: {channelID: string; userID: string; sessionID: string};
-    USER_VOICE_OFF: {channelID: string; userID: string; sessionID: string};
-    USER_SCREEN_ON: {channelID: string; userID: string; sessionID: string};
-    USER_SCREEN_OFF: {channelID: string; userID?: string; sessionID?: string};
-    USER_VIDEO_ON: {channelID: string; userID: string; sessionID: string};
-    USER_VIDEO_OFF: {channelID: string; userID: string; sessionID: string};
-    USER_RAISE_HAND: {channelID: string; userID: string; sessionID: string; raisedHand: number};
-    USER_LOWER_HAND: {channelID: string; userID: string; sessionID: string};
-    USER_REACTED: {channelID: string; reaction: Reaction};
-    USER_REACTED_TIMEOUT: {channelID: string; reaction: Reaction};
-    DISMISS_CALL: {callID: string};
-    RECEIVED_CALLS_CONFIG: CallsClientConfig;
-    RECEIVED_ENV_OVERRIDES: Record<string, string>;
-    RECEIVED_VERSION_INFO: VersionInfo;
-    CHANNELS_LOADED: Record<string, never>;
-    CLIENT_CONNECTING: {channelID: string; starting: boolean};
-    CLIENT_CONNECTED: {channelID: string; sessionID: string; connected: boolean; reconnecting?: boolean};
-    CLIENT_MEDIA_UNAVAILABLE: {channelID: string; reason: string};
-    /** The pop-out shows the opener's connection: the same call and session, without connecting anything. */
-    CLIENT_ATTACHED: {channelID: string; sessionID: string; connected: boolean};
-    CLIENT_DISCONNECTED: {channelID: string};
-    CLIENT_MOS: {mos: number | null};
-    SHOW_EXPANDED_VIEW: Record<string, never>;
-    HIDE_EXPANDED_VIEW: Record<string, never>;
-    SHOW_SWITCH_CALL_MODAL: {targetID: string};
-    HIDE_SWITCH_CALL_MODAL: Record<string, never>;
-    SHOW_CALL_ERROR_MODAL: {kind: CallErrorKind; channelID: string; message?: string};
-    HIDE_CALL_ERROR_MODAL: Record<string, never>;
-    SHOW_GENERIC_ERROR_MODAL: {title: string; message: string};
-    HIDE_GENERIC_ERROR_MODAL: Record<string, never>;
-    ALERT_SHOW: {kind: AlertKind; label?: string};
-    ALERT_HIDE: {kind: AlertKind; dismissed: boolean; at: number};
-    HOST_NOTICE_ADD: HostNotice;
-    HOST_NOTICE_REMOVE: {id: string};
-    INCOMING_CALL_ADD: IncomingCall;
-    INCOMING_CALL_REMOVE: {callID: string};
-    RINGING_START: {callID: string};
-    RINGING_STOP: {callID: string};
-    UNINIT: Record<string, never>;
+  RECEIVED_CHANNEL_STATE: {channelID: string; enabled: boolean};
+  CALL_STATE: {channelID: string; call: CallState};
+  CALL_START: {
+    channelID: string;
+    callID: string;
+    startAt: number;
+    threadID: string;
+    postID: string;
+    ownerID: string;
+    hostID: string;
+  };
+  CALL_END: {channelID: string; callID?: string};
+  CALL_HOST: {channelID: string; hostID: string; hostChangeAt: number};
+  CALL_RECORDING_STATE: {channelID: string; jobState: CallJobState};
+  USER_JOINED: {channelID: string; userID: string; sessionID: string};
+  USER_JOINED_TIMEOUT: {channelID: string; userID: string};
+  USER_LEFT: {channelID: string; userID: string; sessionID: string};
+  USER_MUTED: {channelID: string; userID: string; sessionID: string};
+  USER_UNMUTED: {channelID: string; userID: string; sessionID: string};
+  USER_VOICE_ON: {channelID: string; userID: string; sessionID: string};
+  USER_VOICE_OFF: {channelID: string; userID: string; sessionID: string};
+  USER_SCREEN_ON: {channelID: string; userID: string; sessionID: string};
+  USER_SCREEN_OFF: {channelID: string; userID?: string; sessionID?: string};
+  USER_VIDEO_ON: {channelID: string; userID: string; sessionID: string};
+  USER_VIDEO_OFF: {channelID: string; userID: string; sessionID: string};
+  USER_RAISE_HAND: {channelID: string; userID: string; sessionID: string; raisedHand: number};
+  USER_LOWER_HAND: {channelID: string; userID: string; sessionID: string};
+  USER_REACTED: {channelID: string; reaction: Reaction};
+  USER_REACTED_TIMEOUT: {channelID: string; reaction: Reaction};
+  DISMISS_CALL: {callID: string};
+  RECEIVED_CALLS_CONFIG: CallsClientConfig;
+  RECEIVED_ENV_OVERRIDES: Record<string, string>;
+  RECEIVED_VERSION_INFO: VersionInfo;
+  CHANNELS_LOADED: Record<string, never>;
+  CLIENT_CONNECTING: {channelID: string; starting: boolean};
+  CLIENT_CONNECTED: {channelID: string; sessionID: string; connected: boolean; reconnecting?: boolean};
+  CLIENT_MEDIA_UNAVAILABLE: {channelID: string; reason: string};
+  /** The pop-out shows the opener's connection: the same call and session, without connecting anything. */
+  CLIENT_ATTACHED: {channelID: string; sessionID: string; connected: boolean};
+  CLIENT_DISCONNECTED: {channelID: string};
+  CLIENT_MOS: {mos: number | null};
+  SHOW_EXPANDED_VIEW: Record<string, never>;
+  HIDE_EXPANDED_VIEW: Record<string, never>;
+  SHOW_SWITCH_CALL_MODAL: {targetID: string};
+  HIDE_SWITCH_CALL_MODAL: Record<string, never>;
+  SHOW_CALL_ERROR_MODAL: {kind: CallErrorKind; channelID: string; message?: string};
+  HIDE_CALL_ERROR_MODAL: Record<string, never>;
+  SHOW_GENERIC_ERROR_MODAL: {title: string; message: string};
+  HIDE_GENERIC_ERROR_MODAL: Record<string, never>;
+  ALERT_SHOW: {kind: AlertKind; label?: string};
+  ALERT_HIDE: {kind: AlertKind; dismissed: boolean; at: number};
+  HOST_NOTICE_ADD: HostNotice;
+  HOST_NOTICE_REMOVE: {id: string};
+  INCOMING_CALL_ADD: IncomingCall;
+  INCOMING_CALL_REMOVE: {callID: string};
+  RINGING_START: {callID: string};
+  RINGING_STOP: {callID: string};
+  UNINIT: Record<string, never>;
 }
 
 export type CallsAction = {[K in ActionTypeName]: {type: Prefixed<K>; data: ActionData[K]}}[ActionTypeName];
 
 /** Builds a typed action. */
-export function action<K extends ActionTypeName>(name: K, data: ActionData[K]): {type: Prefixed<K>; data: ActionData[K]} {
-    return {type: ActionTypes[name], data};
+export function action<K extends ActionTypeName>(
+  name: K,
+  data: ActionData[K],
+): {type: Prefixed<K>; data: ActionData[K]} {
+  return {type: ActionTypes[name], data};
 }
 
 export const MAX_REACTIONS = 50;
 
 function without<T>(rec: Record<string, T>, key: string): Record<string, T> {
-    if (!(key in rec)) {
-        return rec;
-    }
-    const copy = {...rec};
-    delete copy[key];
-    return copy;
+  if (!(key in rec)) {
+    return rec;
+  }
+  const copy = {...rec};
+  delete copy[key];
+  return copy;
 }
 
-function updateSession(state: CallsState, channelID: string, sessionID: string | undefined,
-    patch: (s: SessionUI) => Partial<SessionUI>): CallsState {
-    const sessions = state.sessions[channelID];
-    const s = sessionID ? sessions?.[sessionID] : undefined;
-    if (!sessions || !s || !sessionID) {
-        return state;
-    }
-    return {...state, sessions: {...state.sessions, [channelID]: {...sessions, [sessionID]: {...s, ...patch(s)}}}};
+function updateSession(
+  state: CallsState,
+  channelID: string,
+  sessionID: string | undefined,
+  patch: (s: SessionUI) => Partial<SessionUI>,
+): CallsState {
+  const sessions = state.sessions[channelID];
+  const s = sessionID ? sessions?.[sessionID] : undefined;
+  if (!sessions || !s || !sessionID) {
+    return state;
+  }
+  return {...state, sessions: {...state.sessions, [channelID]: {...sessions, [sessionID]: {...s, ...patch(s)}}}};
 }
 
 function endCall(state: CallsState, channelID: string): CallsState {
-    const ended = state.incomingCalls.filter((c) => c.channelID === channelID).map((c) => c.callID);
-    return {
-        ...state,
-        incomingCalls: state.incomingCalls.filter((c) => c.channelID !== channelID),
-        ringingForCalls: ended.reduce((r, id) => without(r, id), state.ringingForCalls),
-        calls: without(state.calls, channelID),
-        sessions: without(state.sessions, channelID),
-        hosts: without(state.hosts, channelID),
-        screenSharingIDs: without(state.screenSharingIDs, channelID),
-        reactions: without(state.reactions, channelID),
-        recordings: without(state.recordings, channelID),
-        recentlyJoinedUsers: without(state.recentlyJoinedUsers, channelID),
-        hostNotices: state.hostNotices.filter((n) => n.channelID !== channelID),
-    };
+  const ended = state.incomingCalls.filter((c) => c.channelID === channelID).map((c) => c.callID);
+  return {
+    ...state,
+    incomingCalls: state.incomingCalls.filter((c) => c.channelID !== channelID),
+    ringingForCalls: ended.reduce((r, id) => without(r, id), state.ringingForCalls),
+    calls: without(state.calls, channelID),
+    sessions: without(state.sessions, channelID),
+    hosts: without(state.hosts, channelID),
+    screenSharingIDs: without(state.screenSharingIDs, channelID),
+    reactions: without(state.reactions, channelID),
+    recordings: without(state.recordings, channelID),
+    recentlyJoinedUsers: without(state.recentlyJoinedUsers, channelID),
+    hostNotices: state.hostNotices.filter((n) => n.channelID !== channelID),
+  };
 }
 
 export function callsReducer(state: CallsState = initialState(), a: CallsAction | {type: string}): CallsState {
-    const act = a as CallsAction;
-    switch (act.type) {
+  const act = a as CallsAction;
+  switch (act.type) {
     case ActionTypes.RECEIVED_CHANNEL_STATE: {
-        const {channelID, enabled} = act.data;
-        return {...state, channels: {...state.channels, [channelID]: {id: channelID, enabled}}};
+      const {channelID, enabled} = act.data;
+      return {...state, channels: {...state.channels, [channelID]: {id: channelID, enabled}}};
     }
     case ActionTypes.CALL_STATE: {
-        const {channelID, call} = act.data;
-        const prev = state.sessions[channelID] || {};
-        const sessions: Record<string, SessionUI> = {};
-        for (const s of call.sessions) {
-            sessions[s.session_id] = {
-                session_id: s.session_id,
-                user_id: s.user_id,
-                unmuted: Boolean(s.unmuted),
-                raised_hand: s.raised_hand || 0,
-                video: Boolean(s.video),
-                voice: prev[s.session_id]?.voice ?? false,
-                reaction: prev[s.session_id]?.reaction,
-            };
-        }
-        const next: CallsState = {
-            ...state,
-            calls: {...state.calls, [channelID]: {
-                ID: call.id,
-                channelID,
-                startAt: call.start_at,
-                threadID: call.thread_id,
-                postID: call.post_id,
-                ownerID: call.owner_id,
-            }},
-            sessions: {...state.sessions, [channelID]: sessions},
-            hosts: {...state.hosts, [channelID]: {
-                hostID: call.host_id,
-                hostChangeAt: state.hosts[channelID]?.hostID === call.host_id ? state.hosts[channelID].hostChangeAt : 0,
-            }},
-            screenSharingIDs: {...state.screenSharingIDs, [channelID]: call.screen_sharing_session_id || ''},
-            recordings: call.recording ? {...state.recordings, [channelID]: call.recording} : without(state.recordings, channelID),
+      const {channelID, call} = act.data;
+      const prev = state.sessions[channelID] || {};
+      const sessions: Record<string, SessionUI> = {};
+      for (const s of call.sessions) {
+        sessions[s.session_id] = {
+          session_id: s.session_id,
+          user_id: s.user_id,
+          unmuted: Boolean(s.unmuted),
+          raised_hand: s.raised_hand || 0,
+          video: Boolean(s.video),
+          voice: prev[s.session_id]?.voice ?? false,
+          reaction: prev[s.session_id]?.reaction,
         };
-        return next;
+      }
+      const next: CallsState = {
+        ...state,
+        calls: {
+          ...state.calls,
+          [channelID]: {
+            ID: call.id,
+            channelID,
+            startAt: call.start_at,
+            threadID: call.thread_id,
+            postID: call.post_id,
+            ownerID: call.owner_id,
+          },
+        },
+        sessions: {...state.sessions, [channelID]: sessions},
+        hosts: {
+          ...state.hosts,
+          [channelID]: {
+            hostID: call.host_id,
+            hostChangeAt: state.hosts[channelID]?.hostID === call.host_id ? state.hosts[channelID].hostChangeAt : 0,
+          },
+        },
+        screenSharingIDs: {...state.screenSharingIDs, [channelID]: call.screen_sharing_session_id || ''},
+        recordings: call.recording
+          ? {...state.recordings, [channelID]: call.recording}
+          : without(state.recordings, channelID),
+      };
+      return next;
     }
     case ActionTypes.CALL_START: {
-        const d = act.data;
-        return {
-            ...state,
-            calls: {...state.calls, [d.channelID]: {
-                ID: d.callID,
-                channelID: d.channelID,
-                startAt: d.startAt,
-                threadID: d.threadID,
-                postID: d.postID,
-                ownerID: d.ownerID,
-            }},
-            hosts: {...state.hosts, [d.channelID]: {hostID: d.hostID, hostChangeAt: 0}},
-            recordings: without(state.recordings, d.channelID),
-            sessions: state.sessions[d.channelID] ? state.sessions : {...state.sessions, [d.channelID]: {}},
-        };
+      const d = act.data;
+      return {
+        ...state,
+        calls: {
+          ...state.calls,
+          [d.channelID]: {
+            ID: d.callID,
+            channelID: d.channelID,
+            startAt: d.startAt,
+            threadID: d.threadID,
+            postID: d.postID,
+            ownerID: d.ownerID,
+          },
+        },
+        hosts: {...state.hosts, [d.channelID]: {hostID: d.hostID, hostChangeAt: 0}},
+        recordings: without(state.recordings, d.channelID),
+        sessions: state.sessions[d.channelID] ? state.sessions : {...state.sessions, [d.channelID]: {}},
+      };
     }
     case ActionTypes.CALL_END:
-        return endCall(state, act.data.channelID);
+      return endCall(state, act.data.channelID);
     case ActionTypes.CALL_HOST: {
-        const {channelID, hostID, hostChangeAt} = act.data;
-        return {...state, hosts: {...state.hosts, [channelID]: {hostID, hostChangeAt}}};
+      const {channelID, hostID, hostChangeAt} = act.data;
+      return {...state, hosts: {...state.hosts, [channelID]: {hostID, hostChangeAt}}};
     }
     case ActionTypes.CALL_RECORDING_STATE:
-        return {...state, recordings: {...state.recordings, [act.data.channelID]: act.data.jobState}};
+      return {...state, recordings: {...state.recordings, [act.data.channelID]: act.data.jobState}};
     case ActionTypes.USER_JOINED: {
-        const {channelID, userID, sessionID} = act.data;
-        const sessions = state.sessions[channelID] || {};
-        const joined = state.recentlyJoinedUsers[channelID] || [];
-        return {
-            ...state,
-            sessions: {...state.sessions, [channelID]: {...sessions, [sessionID]: sessions[sessionID] || {
-                session_id: sessionID,
-                user_id: userID,
-                unmuted: false,
-                raised_hand: 0,
-                video: false,
-                voice: false,
-            }}},
-            recentlyJoinedUsers: {...state.recentlyJoinedUsers, [channelID]: [...joined.filter((u) => u !== userID), userID]},
-        };
+      const {channelID, userID, sessionID} = act.data;
+      const sessions = state.sessions[channelID] || {};
+      const joined = state.recentlyJoinedUsers[channelID] || [];
+      return {
+        ...state,
+        sessions: {
+          ...state.sessions,
+          [channelID]: {
+            ...sessions,
+            [sessionID]: sessions[sessionID] || {
+              session_id: sessionID,
+              user_id: userID,
+              unmuted: false,
+              raised_hand: 0,
+              video: false,
+              voice: false,
+            },
+          },
+        },
+        recentlyJoinedUsers: {
+          ...state.recentlyJoinedUsers,
+          [channelID]: [...joined.filter((u) => u !== userID), userID],
+        },
+      };
     }
     case ActionTypes.USER_JOINED_TIMEOUT: {
-        const {channelID, userID} = act.data;
-        const joined = state.recentlyJoinedUsers[channelID];
-        if (!joined) {
-            return state;
-        }
-        return {...state, recentlyJoinedUsers: {...state.recentlyJoinedUsers, [channelID]: joined.filter((u) => u !== userID)}};
+      const {channelID, userID} = act.data;
+      const joined = state.recentlyJoinedUsers[channelID];
+      if (!joined) {
+        return state;
+      }
+      return {
+        ...state,
+        recentlyJoinedUsers: {...state.recentlyJoinedUsers, [channelID]: joined.filter((u) => u !== userID)},
+      };
     }
     case ActionTypes.USER_LEFT: {
-        const {channelID, sessionID} = act.data;
-        const sessions = state.sessions[channelID];
-        if (!sessions) {
-            return state;
-        }
-        const next = {...state, sessions: {...state.sessions, [channelID]: without(sessions, sessionID)}};
-        if (state.screenSharingIDs[channelID] === sessionID) {
-            next.screenSharingIDs = {...state.screenSharingIDs, [channelID]: ''};
-        }
-        return next;
+      const {channelID, sessionID} = act.data;
+      const sessions = state.sessions[channelID];
+      if (!sessions) {
+        return state;
+      }
+      const next = {...state, sessions: {...state.sessions, [channelID]: without(sessions, sessionID)}};
+      if (state.screenSharingIDs[channelID] === sessionID) {
+        next.screenSharingIDs = {...state.screenSharingIDs, [channelID]: ''};
+      }
+      return next;
     }
     case ActionTypes.USER_MUTED:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({unmuted: false, voice: false}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({unmuted: false, voice: false}));
     case ActionTypes.USER_UNMUTED:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({unmuted: true}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({unmuted: true}));
     case ActionTypes.USER_VOICE_ON:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({voice: true}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({voice: true}));
     case ActionTypes.USER_VOICE_OFF:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({voice: false}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({voice: false}));
     case ActionTypes.USER_VIDEO_ON:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({video: true}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({video: true}));
     case ActionTypes.USER_VIDEO_OFF:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({video: false}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({video: false}));
     case ActionTypes.USER_RAISE_HAND:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({raised_hand: act.data.raisedHand}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({raised_hand: act.data.raisedHand}));
     case ActionTypes.USER_LOWER_HAND:
-        return updateSession(state, act.data.channelID, act.data.sessionID, () => ({raised_hand: 0}));
+      return updateSession(state, act.data.channelID, act.data.sessionID, () => ({raised_hand: 0}));
     case ActionTypes.USER_SCREEN_ON:
-        return {...state, screenSharingIDs: {...state.screenSharingIDs, [act.data.channelID]: act.data.sessionID}};
+      return {...state, screenSharingIDs: {...state.screenSharingIDs, [act.data.channelID]: act.data.sessionID}};
     case ActionTypes.USER_SCREEN_OFF:
-        return {...state, screenSharingIDs: {...state.screenSharingIDs, [act.data.channelID]: ''}};
+      return {...state, screenSharingIDs: {...state.screenSharingIDs, [act.data.channelID]: ''}};
     case ActionTypes.USER_REACTED: {
-        const {channelID, reaction} = act.data;
-        const list = [...(state.reactions[channelID] || []), reaction].slice(-MAX_REACTIONS);
-        const next = {...state, reactions: {...state.reactions, [channelID]: list}};
-        return updateSession(next, channelID, reaction.session_id, () => ({reaction}));
+      const {channelID, reaction} = act.data;
+      const list = [...(state.reactions[channelID] || []), reaction].slice(-MAX_REACTIONS);
+      const next = {...state, reactions: {...state.reactions, [channelID]: list}};
+      return updateSession(next, channelID, reaction.session_id, () => ({reaction}));
     }
     case ActionTypes.USER_REACTED_TIMEOUT: {
-        const {channelID, reaction} = act.data;
-        const list = (state.reactions[channelID] || []).filter((r) => r !== reaction &&
-            !(r.session_id === reaction.session_id && r.timestamp === reaction.timestamp));
-        const next = {...state, reactions: {...state.reactions, [channelID]: list}};
-        return updateSession(next, channelID, reaction.session_id,
-            (s) => (s.reaction?.timestamp === reaction.timestamp ? {reaction: undefined} : {}));
+      const {channelID, reaction} = act.data;
+      const list = (state.reactions[channelID] || []).filter(
+        (r) => r !== reaction && !(r.session_id === reaction.session_id && r.timestamp === reaction.timestamp),
+      );
+      const next = {...state, reactions: {...state.reactions, [channelID]: list}};
+      return updateSession(next, channelID, reaction.session_id, (s) =>
+        s.reaction?.timestamp === reaction.timestamp ? {reaction: undefined} : {},
+      );
     }
     case ActionTypes.DISMISS_CALL:
-        return {
-            ...state,
-            dismissedCalls: {...state.dismissedCalls, [act.data.callID]: true},
-            incomingCalls: state.incomingCalls.filter((c) => c.callID !== act.data.callID),
-            ringingForCalls: without(state.ringingForCalls, act.data.callID),
-        };
+      return {
+        ...state,
+        dismissedCalls: {...state.dismissedCalls, [act.data.callID]: true},
+        incomingCalls: state.incomingCalls.filter((c) => c.callID !== act.data.callID),
+        ringingForCalls: without(state.ringingForCalls, act.data.callID),
+      };
     case ActionTypes.INCOMING_CALL_ADD:
-        if (state.incomingCalls.some((c) => c.callID === act.data.callID)) {
-            return state;
-        }
-        return {...state, incomingCalls: [...state.incomingCalls, act.data]};
+      if (state.incomingCalls.some((c) => c.callID === act.data.callID)) {
+        return state;
+      }
+      return {...state, incomingCalls: [...state.incomingCalls, act.data]};
     case ActionTypes.INCOMING_CALL_REMOVE:
-        return {
-            ...state,
-            incomingCalls: state.incomingCalls.filter((c) => c.callID !== act.data.callID),
-            ringingForCalls: without(state.ringingForCalls, act.data.callID),
-        };
+      return {
+        ...state,
+        incomingCalls: state.incomingCalls.filter((c) => c.callID !== act.data.callID),
+        ringingForCalls: without(state.ringingForCalls, act.data.callID),
+      };
     case ActionTypes.RINGING_START:
-        return {...state, ringingForCalls: {...state.ringingForCalls, [act.data.callID]: true},
-            didRingForCalls: {...state.didRingForCalls, [act.data.callID]: true}};
+      return {
+        ...state,
+        ringingForCalls: {...state.ringingForCalls, [act.data.callID]: true},
+        didRingForCalls: {...state.didRingForCalls, [act.data.callID]: true},
+      };
     case ActionTypes.RINGING_STOP:
-        return {...state, ringingForCalls: without(state.ringingForCalls, act.data.callID)};
+      return {...state, ringingForCalls: without(state.ringingForCalls, act.data.callID)};
     case ActionTypes.RECEIVED_CALLS_CONFIG:
-        return {...state, callsConfig: {...defaultCallsClientConfig, ...act.data}};
+      return {...state, callsConfig: {...defaultCallsClientConfig, ...act.data}};
     case ActionTypes.RECEIVED_ENV_OVERRIDES:
-        return {...state, envOverrides: act.data};
+      return {...state, envOverrides: act.data};
     case ActionTypes.RECEIVED_VERSION_INFO:
-        return {...state, versionInfo: act.data};
+      return {...state, versionInfo: act.data};
     case ActionTypes.CHANNELS_LOADED:
-        return state.loaded ? state : {...state, loaded: true};
+      return state.loaded ? state : {...state, loaded: true};
     case ActionTypes.CLIENT_CONNECTING:
-        return {
-            ...state,
-            // "X has joined" notices are for joins that happen while I am in the call.
-            recentlyJoinedUsers: without(state.recentlyJoinedUsers, act.data.channelID),
-            clientConnecting: true,
-            client: {channelID: act.data.channelID, sessionID: '', connected: false, starting: act.data.starting},
-        };
+      return {
+        ...state,
+        // "X has joined" notices are for joins that happen while I am in the call.
+        recentlyJoinedUsers: without(state.recentlyJoinedUsers, act.data.channelID),
+        clientConnecting: true,
+        client: {channelID: act.data.channelID, sessionID: '', connected: false, starting: act.data.starting},
+      };
     case ActionTypes.CLIENT_CONNECTED:
-        if (!state.client || state.client.channelID !== act.data.channelID) {
-            return state;
-        }
-        if (act.data.reconnecting) {
-            return {...state, client: {...state.client, connected: false, reconnecting: true, mediaUnavailable: false}};
-        }
-        return {...state, clientConnecting: !act.data.connected,
-            client: {...state.client, sessionID: act.data.sessionID, connected: act.data.connected, reconnecting: false, mediaUnavailable: false}};
+      if (!state.client || state.client.channelID !== act.data.channelID) {
+        return state;
+      }
+      if (act.data.reconnecting) {
+        return {...state, client: {...state.client, connected: false, reconnecting: true, mediaUnavailable: false}};
+      }
+      return {
+        ...state,
+        clientConnecting: !act.data.connected,
+        client: {
+          ...state.client,
+          sessionID: act.data.sessionID,
+          connected: act.data.connected,
+          reconnecting: false,
+          mediaUnavailable: false,
+        },
+      };
     case ActionTypes.CLIENT_MEDIA_UNAVAILABLE:
-        if (!state.client || state.client.channelID !== act.data.channelID) {
-            return state;
-        }
-        return {...state, client: {...state.client, connected: false, reconnecting: true, mediaUnavailable: true}};
+      if (!state.client || state.client.channelID !== act.data.channelID) {
+        return state;
+      }
+      return {...state, client: {...state.client, connected: false, reconnecting: true, mediaUnavailable: true}};
     case ActionTypes.CLIENT_ATTACHED:
-        return {...state, clientConnecting: false,
-            client: {channelID: act.data.channelID, sessionID: act.data.sessionID, connected: act.data.connected, starting: false}};
+      return {
+        ...state,
+        clientConnecting: false,
+        client: {
+          channelID: act.data.channelID,
+          sessionID: act.data.sessionID,
+          connected: act.data.connected,
+          starting: false,
+        },
+      };
     case ActionTypes.CLIENT_DISCONNECTED:
-        if (state.client && state.client.channelID !== act.data.channelID) {
-            return state;
-        }
-        return {...state, client: null, clientConnecting: false, expandedView: false, mos: null,
-            alerts: {}};
+      if (state.client && state.client.channelID !== act.data.channelID) {
+        return state;
+      }
+      return {...state, client: null, clientConnecting: false, expandedView: false, mos: null, alerts: {}};
     case ActionTypes.CLIENT_MOS:
-        return {...state, mos: act.data.mos};
+      return {...state, mos: act.data.mos};
     case ActionTypes.SHOW_EXPANDED_VIEW:
-        return {...state, expandedView: true};
+      return {...state, expandedView: true};
     case ActionTypes.HIDE_EXPANDED_VIEW:
-        return {...state, expandedView: false};
+      return {...state, expandedView: false};
     case ActionTypes.SHOW_SWITCH_CALL_MODAL:
-        return {...state, switchCallModal: {show: true, targetID: act.data.targetID}};
+      return {...state, switchCallModal: {show: true, targetID: act.data.targetID}};
     case ActionTypes.HIDE_SWITCH_CALL_MODAL:
-        return {...state, switchCallModal: {show: false, targetID: ''}};
+      return {...state, switchCallModal: {show: false, targetID: ''}};
     case ActionTypes.SHOW_CALL_ERROR_MODAL:
-        return {...state, callErrorModal: act.data};
+      return {...state, callErrorModal: act.data};
     case ActionTypes.HIDE_CALL_ERROR_MODAL:
-        return {...state, callErrorModal: null};
+      return {...state, callErrorModal: null};
     case ActionTypes.SHOW_GENERIC_ERROR_MODAL:
-        return {...state, genericErrorModal: act.data};
+      return {...state, genericErrorModal: act.data};
     case ActionTypes.HIDE_GENERIC_ERROR_MODAL:
-        return {...state, genericErrorModal: null};
+      return {...state, genericErrorModal: null};
     case ActionTypes.ALERT_SHOW: {
-        const prev = state.alerts[act.data.kind];
-        return {...state, alerts: {...state.alerts, [act.data.kind]: {show: true, dismissedAt: prev?.dismissedAt || 0,
-            label: act.data.label}}};
+      const prev = state.alerts[act.data.kind];
+      return {
+        ...state,
+        alerts: {
+          ...state.alerts,
+          [act.data.kind]: {show: true, dismissedAt: prev?.dismissedAt || 0, label: act.data.label},
+        },
+      };
     }
     case ActionTypes.ALERT_HIDE: {
-        const prev = state.alerts[act.data.kind];
-        if (!prev) {
-            return state;
-        }
-        return {...state, alerts: {...state.alerts, [act.data.kind]: {...prev, show: false,
-            dismissedAt: act.data.dismissed ? act.data.at : prev.dismissedAt}}};
+      const prev = state.alerts[act.data.kind];
+      if (!prev) {
+        return state;
+      }
+      return {
+        ...state,
+        alerts: {
+          ...state.alerts,
+          [act.data.kind]: {...prev, show: false, dismissedAt: act.data.dismissed ? act.data.at : prev.dismissedAt},
+        },
+      };
     }
     case ActionTypes.HOST_NOTICE_ADD:
-        return {...state, hostNotices: [...state.hostNotices, act.data]};
+      return {...state, hostNotices: [...state.hostNotices, act.data]};
     case ActionTypes.HOST_NOTICE_REMOVE:
-        return {...state, hostNotices: state.hostNotices.filter((n) => n.id !== act.data.id)};
+      return {...state, hostNotices: state.hostNotices.filter((n) => n.id !== act.data.id)};
     case ActionTypes.UNINIT: {
-        // Keep what does not depend on the server's view of calls: config, and the connection if one is live.
-        const init = initialState();
-        return {...init, callsConfig: state.callsConfig, versionInfo: state.versionInfo, envOverrides: state.envOverrides,
-            loaded: state.loaded, didRingForCalls: state.didRingForCalls, userPreferences: state.userPreferences,
-            client: state.client, clientConnecting: state.clientConnecting};
+      // Keep what does not depend on the server's view of calls: config, and the connection if one is live.
+      const init = initialState();
+      return {
+        ...init,
+        callsConfig: state.callsConfig,
+        versionInfo: state.versionInfo,
+        envOverrides: state.envOverrides,
+        loaded: state.loaded,
+        didRingForCalls: state.didRingForCalls,
+        userPreferences: state.userPreferences,
+        client: state.client,
+        clientConnecting: state.clientConnecting,
+      };
     }
     default:
-        return state;
-    }
+      return state;
+  }
 }

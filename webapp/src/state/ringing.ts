@@ -15,107 +15,118 @@ export const RING_MS = 30000;
 const stopTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
 interface NotifyProps {
-    calls_desktop_sound?: string;
-    calls_notification_sound?: string;
-    desktop?: string;
+  calls_desktop_sound?: string;
+  calls_notification_sound?: string;
+  desktop?: string;
 }
 
 function notifyProps(state: GlobalState): NotifyProps {
-    return ((currentUser(state) as unknown as {notify_props?: NotifyProps})?.notify_props) || {};
+  return (currentUser(state) as unknown as {notify_props?: NotifyProps})?.notify_props || {};
 }
 
 function channelMuted(state: GlobalState, channelID: string): boolean {
-    const member = state.entities.channels.myMembers[channelID] as unknown as {notify_props?: {mark_unread?: string}} | undefined;
-    return member?.notify_props?.mark_unread === 'mention';
+  const member = state.entities.channels.myMembers[channelID] as unknown as
+    {notify_props?: {mark_unread?: string}} | undefined;
+  return member?.notify_props?.mark_unread === 'mention';
 }
 
 function inAnyCall(state: GlobalState): boolean {
-    return Boolean(ownCallsClient()) || Boolean(callsState(state).client) || callsState(state).clientConnecting;
+  return Boolean(ownCallsClient()) || Boolean(callsState(state).client) || callsState(state).clientConnecting;
 }
 
 /**
  * A DM/GM call started (or was found at load) that the user is not in: show its card, and ring when allowed.
  * Returns true when a card was added.
  */
-export function incomingCallOnChannel(store: StoreLike, call: {channelID: string; callID: string; callerID: string;
-    startAt: number}, opts: {ring: boolean}): boolean {
-    const state = store.getState();
-    const channel = getChannel(state, call.channelID);
-    const cs = callsState(state);
-    if (!callsConfig(state).EnableRinging || !channel || !isDMOrGM(channel) || !call.callID) {
-        return false;
-    }
-    if (call.callerID === currentUserId(state) || cs.client?.channelID === call.channelID || cs.dismissedCalls[call.callID] ||
-        cs.incomingCalls.some((c) => c.callID === call.callID)) {
-        return false;
-    }
-    const incoming: IncomingCall = {...call, type: channel.type === 'D' ? 'DM' : 'GM'};
-    store.dispatch(action('INCOMING_CALL_ADD', incoming));
-    if (opts.ring) {
-        ringForCall(store, call.callID);
-    }
-    return true;
+export function incomingCallOnChannel(
+  store: StoreLike,
+  call: {channelID: string; callID: string; callerID: string; startAt: number},
+  opts: {ring: boolean},
+): boolean {
+  const state = store.getState();
+  const channel = getChannel(state, call.channelID);
+  const cs = callsState(state);
+  if (!callsConfig(state).EnableRinging || !channel || !isDMOrGM(channel) || !call.callID) {
+    return false;
+  }
+  if (
+    call.callerID === currentUserId(state) ||
+    cs.client?.channelID === call.channelID ||
+    cs.dismissedCalls[call.callID] ||
+    cs.incomingCalls.some((c) => c.callID === call.callID)
+  ) {
+    return false;
+  }
+  const incoming: IncomingCall = {...call, type: channel.type === 'D' ? 'DM' : 'GM'};
+  store.dispatch(action('INCOMING_CALL_ADD', incoming));
+  if (opts.ring) {
+    ringForCall(store, call.callID);
+  }
+  return true;
 }
 
 export function ringForCall(store: StoreLike, callID: string): void {
-    const state = store.getState();
-    const cs = callsState(state);
-    const props = notifyProps(state);
-    const incoming = cs.incomingCalls.find((c) => c.callID === callID);
-    if (!incoming || cs.didRingForCalls[callID] || Object.keys(cs.ringingForCalls).length > 0 || inAnyCall(state)) {
-        return;
-    }
-    if (props.calls_desktop_sound === 'false' || props.desktop === 'none' || channelMuted(state, incoming.channelID)) {
-        return;
-    }
-    store.dispatch(action('RINGING_START', {callID}));
-    ringSound(props.calls_notification_sound || 'Calm');
-    stopTimers.set(callID, setTimeout(() => stopRingingForCall(store, callID), RING_MS));
+  const state = store.getState();
+  const cs = callsState(state);
+  const props = notifyProps(state);
+  const incoming = cs.incomingCalls.find((c) => c.callID === callID);
+  if (!incoming || cs.didRingForCalls[callID] || Object.keys(cs.ringingForCalls).length > 0 || inAnyCall(state)) {
+    return;
+  }
+  if (props.calls_desktop_sound === 'false' || props.desktop === 'none' || channelMuted(state, incoming.channelID)) {
+    return;
+  }
+  store.dispatch(action('RINGING_START', {callID}));
+  ringSound(props.calls_notification_sound || 'Calm');
+  stopTimers.set(
+    callID,
+    setTimeout(() => stopRingingForCall(store, callID), RING_MS),
+  );
 }
 
 /** Stops the ring of this call (or of any call), leaving its card. */
 export function stopRingingForCall(store: StoreLike, callID?: string): void {
-    const ringing = Object.keys(callsState(store.getState()).ringingForCalls);
-    const ids = callID ? ringing.filter((id) => id === callID) : ringing;
-    for (const id of ids) {
-        clearTimeout(stopTimers.get(id));
-        stopTimers.delete(id);
-        store.dispatch(action('RINGING_STOP', {callID: id}));
-    }
-    if (ids.length) {
-        stopRingSound();
-    }
+  const ringing = Object.keys(callsState(store.getState()).ringingForCalls);
+  const ids = callID ? ringing.filter((id) => id === callID) : ringing;
+  for (const id of ids) {
+    clearTimeout(stopTimers.get(id));
+    stopTimers.delete(id);
+    store.dispatch(action('RINGING_STOP', {callID: id}));
+  }
+  if (ids.length) {
+    stopRingSound();
+  }
 }
 
 export function removeIncomingCall(store: StoreLike, callID: string): void {
-    stopRingingForCall(store, callID);
-    store.dispatch(action('INCOMING_CALL_REMOVE', {callID}));
+  stopRingingForCall(store, callID);
+  store.dispatch(action('INCOMING_CALL_REMOVE', {callID}));
 }
 
 /** Ignore: this card goes away here at once, on the user's other clients through user_dismissed_notification. */
 export async function dismissIncomingCall(store: StoreLike, call: IncomingCall): Promise<void> {
-    stopRingingForCall(store, call.callID);
-    store.dispatch(action('DISMISS_CALL', {callID: call.callID}));
-    await Rest.dismissNotification(call.channelID);
+  stopRingingForCall(store, call.callID);
+  store.dispatch(action('DISMISS_CALL', {callID: call.callID}));
+  await Rest.dismissNotification(call.channelID);
 }
 
 /** Joining any call silences the ring; joining this channel's call also removes its card. */
 export function onJoiningCall(store: StoreLike, channelID: string): void {
-    stopRingingForCall(store);
-    for (const c of callsState(store.getState()).incomingCalls) {
-        if (c.channelID === channelID) {
-            removeIncomingCall(store, c.callID);
-        }
+  stopRingingForCall(store);
+  for (const c of callsState(store.getState()).incomingCalls) {
+    if (c.channelID === channelID) {
+      removeIncomingCall(store, c.callID);
     }
+  }
 }
 
 /** Clicking anywhere in the page silences the ring (the card stays), as Mattermost does. */
 export function stopRingingOnClick(store: StoreLike): () => void {
-    const onClick = () => {
-        if (Object.keys(callsState(store.getState()).ringingForCalls).length) {
-            stopRingingForCall(store);
-        }
-    };
-    document.addEventListener('click', onClick, true);
-    return () => document.removeEventListener('click', onClick, true);
+  const onClick = () => {
+    if (Object.keys(callsState(store.getState()).ringingForCalls).length) {
+      stopRingingForCall(store);
+    }
+  };
+  document.addEventListener('click', onClick, true);
+  return () => document.removeEventListener('click', onClick, true);
 }

@@ -3,6 +3,6 @@
 import type {GlobalState} from './selectors';
 
 export interface StoreLike {
-    dispatch(action: {type: string; data?: unknown}): unknown;
-    getState(): GlobalState;
+  dispatch(action: {type: string; data?: unknown}): unknown;
+  getState(): GlobalState;
 }

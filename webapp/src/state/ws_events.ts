@@ -3,8 +3,16 @@
 
 import type {CallsEvent} from '@calls/protocol';
 
-import {addHostNotice, callEnd, JOINED_NOTICE_MS, loadCallState, loadProfilesIfMissing, REACTION_MS, showCallError,
-    userLeft} from './actions';
+import {
+  addHostNotice,
+  callEnd,
+  JOINED_NOTICE_MS,
+  loadCallState,
+  loadProfilesIfMissing,
+  REACTION_MS,
+  showCallError,
+  userLeft,
+} from './actions';
 import {action} from './reducer';
 import {incomingCallOnChannel, removeIncomingCall} from './ringing';
 import {callsState, channelIDForCurrentCall, currentUserId, sessionsInChannel} from './selectors';
@@ -17,31 +25,31 @@ import type {CallJobState, CallState, EmojiData, WebSocketMessage} from '../type
 
 /** Every calls event the webapp handles (the suffix after custom_com.mattermost.calls_). */
 export const CALLS_EVENTS = [
-    'channel_enable_voice',
-    'channel_disable_voice',
-    'call_start',
-    'call_end',
-    'call_state',
-    'user_joined',
-    'user_left',
-    'user_muted',
-    'user_unmuted',
-    'user_voice_on',
-    'user_voice_off',
-    'user_screen_on',
-    'user_screen_off',
-    'user_video_on',
-    'user_video_off',
-    'user_raise_hand',
-    'user_unraise_hand',
-    'user_reacted',
-    'call_host_changed',
-    'call_job_state',
-    'user_dismissed_notification',
-    'host_mute',
-    'host_screen_off',
-    'host_lower_hand',
-    'host_removed',
+  'channel_enable_voice',
+  'channel_disable_voice',
+  'call_start',
+  'call_end',
+  'call_state',
+  'user_joined',
+  'user_left',
+  'user_muted',
+  'user_unmuted',
+  'user_voice_on',
+  'user_voice_off',
+  'user_screen_on',
+  'user_screen_off',
+  'user_video_on',
+  'user_video_off',
+  'user_raise_hand',
+  'user_unraise_hand',
+  'user_reacted',
+  'call_host_changed',
+  'call_job_state',
+  'user_dismissed_notification',
+  'host_mute',
+  'host_screen_off',
+  'host_lower_hand',
+  'host_removed',
 ] as const satisfies readonly CallsEvent[];
 
 type Data = Record<string, unknown>;
@@ -49,224 +57,235 @@ type Data = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 function channelOf(msg: WebSocketMessage): string {
-    const d = msg.data as Data;
-    return str(d.channelID) || str(d.channel_id) || msg.broadcast?.channel_id || '';
+  const d = msg.data as Data;
+  return str(d.channelID) || str(d.channel_id) || msg.broadcast?.channel_id || '';
 }
 
 function parseCall(raw: unknown): CallState | null {
-    if (!raw) {
-        return null;
+  if (!raw) {
+    return null;
+  }
+  if (typeof raw === 'string') {
+    try {
+      return JSON.parse(raw) as CallState;
+    } catch {
+      return null;
     }
-    if (typeof raw === 'string') {
-        try {
-            return JSON.parse(raw) as CallState;
-        } catch {
-            return null;
-        }
-    }
-    return raw as CallState;
+  }
+  return raw as CallState;
 }
 
 function isMySession(store: StoreLike, sessionID: string): boolean {
-    const client = callsState(store.getState()).client;
-    return Boolean(sessionID) && client?.sessionID === sessionID;
+  const client = callsState(store.getState()).client;
+  return Boolean(sessionID) && client?.sessionID === sessionID;
 }
 
 /** Handles one websocket event; returns false when it is not a calls event or core event this plugin uses. */
 export function handleWebSocketEvent(store: StoreLike, msg: WebSocketMessage): boolean {
-    if (msg.event === 'user_removed') {
-        handleUserRemoved(store, msg);
-        return true;
-    }
-    if (!msg.event.startsWith(wsPrefix)) {
-        return false;
-    }
-    const name = msg.event.slice(wsPrefix.length);
-    const d = (msg.data || {}) as Data;
-    const channelID = channelOf(msg);
-    const userID = str(d.userID) || str(d.user_id);
-    const sessionID = str(d.session_id);
+  if (msg.event === 'user_removed') {
+    handleUserRemoved(store, msg);
+    return true;
+  }
+  if (!msg.event.startsWith(wsPrefix)) {
+    return false;
+  }
+  const name = msg.event.slice(wsPrefix.length);
+  const d = (msg.data || {}) as Data;
+  const channelID = channelOf(msg);
+  const userID = str(d.userID) || str(d.user_id);
+  const sessionID = str(d.session_id);
 
-    switch (name) {
+  switch (name) {
     case 'channel_enable_voice':
     case 'channel_disable_voice':
-        store.dispatch(action('RECEIVED_CHANNEL_STATE', {channelID, enabled: name === 'channel_enable_voice'}));
-        break;
+      store.dispatch(action('RECEIVED_CHANNEL_STATE', {channelID, enabled: name === 'channel_enable_voice'}));
+      break;
     case 'call_start':
-        store.dispatch(action('CALL_START', {
-            channelID,
-            callID: str(d.id),
-            startAt: Number(d.start_at) || 0,
-            threadID: str(d.thread_id),
-            postID: str(d.post_id),
-            ownerID: str(d.owner_id),
-            hostID: str(d.host_id) || str(d.owner_id),
-        }));
-        loadProfilesIfMissing(store, [str(d.owner_id)]).catch(() => undefined);
-        incomingCallOnChannel(store, {channelID, callID: str(d.id), callerID: str(d.owner_id),
-            startAt: Number(d.start_at) || Date.now()}, {ring: true});
-        break;
+      store.dispatch(
+        action('CALL_START', {
+          channelID,
+          callID: str(d.id),
+          startAt: Number(d.start_at) || 0,
+          threadID: str(d.thread_id),
+          postID: str(d.post_id),
+          ownerID: str(d.owner_id),
+          hostID: str(d.host_id) || str(d.owner_id),
+        }),
+      );
+      loadProfilesIfMissing(store, [str(d.owner_id)]).catch(() => undefined);
+      incomingCallOnChannel(
+        store,
+        {channelID, callID: str(d.id), callerID: str(d.owner_id), startAt: Number(d.start_at) || Date.now()},
+        {ring: true},
+      );
+      break;
     case 'call_end':
-        callEnd(store, channelID);
-        break;
+      callEnd(store, channelID);
+      break;
     case 'call_state': {
-        const call = parseCall(d.call);
-        const ch = str(d.channel_id) || channelID;
-        if (call && ch) {
-            loadCallState(store, ch, call);
-        }
-        break;
+      const call = parseCall(d.call);
+      const ch = str(d.channel_id) || channelID;
+      if (call && ch) {
+        loadCallState(store, ch, call);
+      }
+      break;
     }
     case 'user_joined':
-        store.dispatch(action('USER_JOINED', {channelID, userID, sessionID}));
-        onUserJoined(store, channelID, userID, sessionID);
-        setTimeout(() => store.dispatch(action('USER_JOINED_TIMEOUT', {channelID, userID})), JOINED_NOTICE_MS);
-        loadProfilesIfMissing(store, [userID]).catch(() => undefined);
-        break;
+      store.dispatch(action('USER_JOINED', {channelID, userID, sessionID}));
+      onUserJoined(store, channelID, userID, sessionID);
+      setTimeout(() => store.dispatch(action('USER_JOINED_TIMEOUT', {channelID, userID})), JOINED_NOTICE_MS);
+      loadProfilesIfMissing(store, [userID]).catch(() => undefined);
+      break;
     case 'user_left':
-        userLeft(store, channelID, userID, sessionID);
-        break;
+      userLeft(store, channelID, userID, sessionID);
+      break;
     case 'user_muted':
-        store.dispatch(action('USER_MUTED', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_MUTED', {channelID, userID, sessionID}));
+      break;
     case 'user_unmuted':
-        store.dispatch(action('USER_UNMUTED', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_UNMUTED', {channelID, userID, sessionID}));
+      break;
     case 'user_voice_on':
-        store.dispatch(action('USER_VOICE_ON', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_VOICE_ON', {channelID, userID, sessionID}));
+      break;
     case 'user_voice_off':
-        store.dispatch(action('USER_VOICE_OFF', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_VOICE_OFF', {channelID, userID, sessionID}));
+      break;
     case 'user_screen_on':
-        store.dispatch(action('USER_SCREEN_ON', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_SCREEN_ON', {channelID, userID, sessionID}));
+      break;
     case 'user_screen_off':
-        // May come with empty data (the sharer left); the channel comes from the broadcast then.
-        store.dispatch(action('USER_SCREEN_OFF', {channelID, userID, sessionID}));
-        break;
+      // May come with empty data (the sharer left); the channel comes from the broadcast then.
+      store.dispatch(action('USER_SCREEN_OFF', {channelID, userID, sessionID}));
+      break;
     case 'user_video_on':
-        store.dispatch(action('USER_VIDEO_ON', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_VIDEO_ON', {channelID, userID, sessionID}));
+      break;
     case 'user_video_off':
-        store.dispatch(action('USER_VIDEO_OFF', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_VIDEO_OFF', {channelID, userID, sessionID}));
+      break;
     case 'user_raise_hand':
-        store.dispatch(action('USER_RAISE_HAND', {channelID, userID, sessionID, raisedHand: Number(d.raised_hand) || Date.now()}));
-        break;
+      store.dispatch(
+        action('USER_RAISE_HAND', {channelID, userID, sessionID, raisedHand: Number(d.raised_hand) || Date.now()}),
+      );
+      break;
     case 'user_unraise_hand':
-        store.dispatch(action('USER_LOWER_HAND', {channelID, userID, sessionID}));
-        break;
+      store.dispatch(action('USER_LOWER_HAND', {channelID, userID, sessionID}));
+      break;
     case 'user_reacted': {
-        if (channelID !== channelIDForCurrentCall(store.getState())) {
-            break;
-        }
-        const reaction = {
-            user_id: userID,
-            session_id: sessionID,
-            emoji: (d.emoji || {name: '', unified: ''}) as EmojiData,
-            timestamp: Number(d.timestamp) || Date.now(),
-        };
-        store.dispatch(action('USER_REACTED', {channelID, reaction}));
-        setTimeout(() => store.dispatch(action('USER_REACTED_TIMEOUT', {channelID, reaction})), REACTION_MS);
+      if (channelID !== channelIDForCurrentCall(store.getState())) {
         break;
+      }
+      const reaction = {
+        user_id: userID,
+        session_id: sessionID,
+        emoji: (d.emoji || {name: '', unified: ''}) as EmojiData,
+        timestamp: Number(d.timestamp) || Date.now(),
+      };
+      store.dispatch(action('USER_REACTED', {channelID, reaction}));
+      setTimeout(() => store.dispatch(action('USER_REACTED_TIMEOUT', {channelID, reaction})), REACTION_MS);
+      break;
     }
     case 'call_host_changed': {
-        const hostID = str(d.hostID);
-        const prev = callsState(store.getState()).hosts[channelID]?.hostID;
-        store.dispatch(action('CALL_HOST', {channelID, hostID, hostChangeAt: Date.now()}));
-        if (prev && prev !== hostID && channelID === channelIDForCurrentCall(store.getState())) {
-            addHostNotice(store, {type: 'host_changed', channelID, userID: hostID});
-        }
-        loadProfilesIfMissing(store, [hostID]).catch(() => undefined);
-        break;
+      const hostID = str(d.hostID);
+      const prev = callsState(store.getState()).hosts[channelID]?.hostID;
+      store.dispatch(action('CALL_HOST', {channelID, hostID, hostChangeAt: Date.now()}));
+      if (prev && prev !== hostID && channelID === channelIDForCurrentCall(store.getState())) {
+        addHostNotice(store, {type: 'host_changed', channelID, userID: hostID});
+      }
+      loadProfilesIfMissing(store, [hostID]).catch(() => undefined);
+      break;
     }
     case 'call_job_state': {
-        const jobState = (d.jobState || {}) as CallJobState;
-        const ch = str(d.callID) || channelID;
-        if (!jobState.type || jobState.type === 'recording') {
-            store.dispatch(action('CALL_RECORDING_STATE', {channelID: ch, jobState}));
-        }
-        break;
+      const jobState = (d.jobState || {}) as CallJobState;
+      const ch = str(d.callID) || channelID;
+      if (!jobState.type || jobState.type === 'recording') {
+        store.dispatch(action('CALL_RECORDING_STATE', {channelID: ch, jobState}));
+      }
+      break;
     }
     case 'user_dismissed_notification':
-        if (str(d.userID) === currentUserId(store.getState())) {
-            store.dispatch(action('DISMISS_CALL', {callID: str(d.callID)}));
-        }
-        break;
+      if (str(d.userID) === currentUserId(store.getState())) {
+        store.dispatch(action('DISMISS_CALL', {callID: str(d.callID)}));
+      }
+      break;
     case 'host_mute':
-        if (isMySession(store, sessionID)) {
-            ownCallsClient()?.mute();
-        }
-        break;
+      if (isMySession(store, sessionID)) {
+        ownCallsClient()?.mute();
+      }
+      break;
     case 'host_screen_off':
-        if (isMySession(store, sessionID)) {
-            ownCallsClient()?.stopScreenShare();
-        }
-        break;
+      if (isMySession(store, sessionID)) {
+        ownCallsClient()?.stopScreenShare();
+      }
+      break;
     case 'host_lower_hand':
-        if (isMySession(store, sessionID)) {
-            ownCallsClient()?.lowerHand();
-            addHostNotice(store, {type: 'lower_hand', channelID, userID: currentUserId(store.getState()),
-                hostID: str(d.host_id)});
-        }
-        break;
+      if (isMySession(store, sessionID)) {
+        ownCallsClient()?.lowerHand();
+        addHostNotice(store, {
+          type: 'lower_hand',
+          channelID,
+          userID: currentUserId(store.getState()),
+          hostID: str(d.host_id),
+        });
+      }
+      break;
     case 'host_removed':
-        if (isMySession(store, sessionID)) {
-            // In the pop-out the opener's window disconnects and explains; this window closes with the call.
-            if (!isPopOutWindow()) {
-                ownCallsClient()?.disconnect();
-                showCallError(store, 'removed_by_host', channelID);
-            }
-        } else if (channelID === channelIDForCurrentCall(store.getState())) {
-            addHostNotice(store, {type: 'removed', channelID, userID: str(d.user_id)});
+      if (isMySession(store, sessionID)) {
+        // In the pop-out the opener's window disconnects and explains; this window closes with the call.
+        if (!isPopOutWindow()) {
+          ownCallsClient()?.disconnect();
+          showCallError(store, 'removed_by_host', channelID);
         }
-        break;
+      } else if (channelID === channelIDForCurrentCall(store.getState())) {
+        addHostNotice(store, {type: 'removed', channelID, userID: str(d.user_id)});
+      }
+      break;
     default:
-        return false;
-    }
-    return true;
+      return false;
+  }
+  return true;
 }
 
 /** Sounds for joins into our call, and a join of mine (from any client) silences that call's card. */
 function onUserJoined(store: StoreLike, channelID: string, userID: string, sessionID: string): void {
-    const state = store.getState();
-    if (userID === currentUserId(state)) {
-        for (const c of callsState(state).incomingCalls.filter((x) => x.channelID === channelID)) {
-            removeIncomingCall(store, c.callID);
-        }
+  const state = store.getState();
+  if (userID === currentUserId(state)) {
+    for (const c of callsState(state).incomingCalls.filter((x) => x.channelID === channelID)) {
+      removeIncomingCall(store, c.callID);
     }
-    const client = ownCallsClient();
-    if (!client || client.channelID !== channelID) {
-        return;
-    }
-    if (sessionID && sessionID === client.originalConnID) {
-        playSound('join_self');
-        return;
-    }
-    const participants = Object.keys(sessionsInChannel(state, channelID)).length;
-    if (shouldPlayJoinUser(participants, callsState(state).userPreferences.joinSoundParticipantsThreshold)) {
-        playSound('join_user');
-    }
+  }
+  const client = ownCallsClient();
+  if (!client || client.channelID !== channelID) {
+    return;
+  }
+  if (sessionID && sessionID === client.originalConnID) {
+    playSound('join_self');
+    return;
+  }
+  const participants = Object.keys(sessionsInChannel(state, channelID)).length;
+  if (shouldPlayJoinUser(participants, callsState(state).userPreferences.joinSoundParticipantsThreshold)) {
+    playSound('join_user');
+  }
 }
 
 /** Core user_removed: if it is me and the channel of my call, disconnect and say why. */
 function handleUserRemoved(store: StoreLike, msg: WebSocketMessage): void {
-    const d = (msg.data || {}) as Data;
-    const channelID = str(d.channel_id) || msg.broadcast?.channel_id || '';
-    const removedUser = str(d.user_id) || msg.broadcast?.user_id || '';
-    const me = currentUserId(store.getState());
-    if (removedUser && removedUser !== me) {
-        return;
-    }
-    if (!channelID || channelID !== channelIDForCurrentCall(store.getState())) {
-        return;
-    }
-    if (isPopOutWindow()) {
-        // The opener's window disconnects and explains.
-        return;
-    }
-    ownCallsClient()?.disconnect();
-    const remover = str(d.remover_id);
-    showCallError(store, remover && remover !== me ? 'removed_from_channel' : 'left_channel', channelID);
+  const d = (msg.data || {}) as Data;
+  const channelID = str(d.channel_id) || msg.broadcast?.channel_id || '';
+  const removedUser = str(d.user_id) || msg.broadcast?.user_id || '';
+  const me = currentUserId(store.getState());
+  if (removedUser && removedUser !== me) {
+    return;
+  }
+  if (!channelID || channelID !== channelIDForCurrentCall(store.getState())) {
+    return;
+  }
+  if (isPopOutWindow()) {
+    // The opener's window disconnects and explains.
+    return;
+  }
+  ownCallsClient()?.disconnect();
+  const remover = str(d.remover_id);
+  showCallError(store, remover && remover !== me ? 'removed_from_channel' : 'left_channel', channelID);
 }

@@ -20,50 +20,50 @@ const translations: Record<string, Record<string, string>> = {en};
 const LOCALE_FILES: Record<string, string> = {'zh-CN': 'zh_Hans', 'zh-TW': 'zh_Hant', 'pt-BR': 'pt_BR'};
 
 export function translationFile(locale: string): string {
-    return LOCALE_FILES[locale] || locale;
+  return LOCALE_FILES[locale] || locale;
 }
 
 export function getTranslations(locale: string): Record<string, string> {
-    return translations[translationFile(locale)] || translations.en;
+  return translations[translationFile(locale)] || translations.en;
 }
 
 function useLocale(): string {
-    return useSelector((state: GlobalState) => {
-        const u = state.entities?.users?.profiles?.[state.entities.users.currentUserId];
-        return u?.locale || 'en';
-    });
+  return useSelector((state: GlobalState) => {
+    const u = state.entities?.users?.profiles?.[state.entities.users.currentUserId];
+    return u?.locale || 'en';
+  });
 }
 
 export function PluginIntlProvider({children}: {children: React.ReactNode}) {
-    const locale = useLocale();
-    return (
-        <IntlProvider
-            locale={locale}
-            defaultLocale='en'
-            messages={getTranslations(locale)}
-            onError={(err) => {
-                // Missing translations fall back to the default message; that is expected for most locales.
-                if (err.code !== 'MISSING_TRANSLATION') {
-                    console.error(err);
-                }
-            }}
-        >
-            {children}
-        </IntlProvider>
-    );
+  const locale = useLocale();
+  return (
+    <IntlProvider
+      locale={locale}
+      defaultLocale="en"
+      messages={getTranslations(locale)}
+      onError={(err) => {
+        // Missing translations fall back to the default message; that is expected for most locales.
+        if (err.code !== 'MISSING_TRANSLATION') {
+          console.error(err);
+        }
+      }}
+    >
+      {children}
+    </IntlProvider>
+  );
 }
 
 export function withIntl<P extends object>(Comp: ComponentType<P>): ComponentType<P> {
-    const Wrapped = (props: P) => (
-        <PluginIntlProvider>
-            <Comp {...props}/>
-        </PluginIntlProvider>
-    );
-    Wrapped.displayName = `withIntl(${Comp.displayName || Comp.name || 'Component'})`;
-    return Wrapped;
+  const Wrapped = (props: P) => (
+    <PluginIntlProvider>
+      <Comp {...props} />
+    </PluginIntlProvider>
+  );
+  Wrapped.displayName = `withIntl(${Comp.displayName || Comp.name || 'Component'})`;
+  return Wrapped;
 }
 
 /** Marks text that must not be translated (symbols, "REC"). */
 export function untranslatable(text: string): string {
-    return text;
+  return text;
 }

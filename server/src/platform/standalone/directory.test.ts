@@ -17,7 +17,13 @@ let told: string[];
 beforeEach(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-dir-'));
   store = await openStore({dataDir, logger: silentLogger()});
-  dir = new StandaloneDirectory({db: store.db, clock: new FakeClock(), logger: silentLogger(), events: new RecordingPublisher(), siteURL: () => 'http://x'});
+  dir = new StandaloneDirectory({
+    db: store.db,
+    clock: new FakeClock(),
+    logger: silentLogger(),
+    events: new RecordingPublisher(),
+    siteURL: () => 'http://x',
+  });
   told = [];
   dir.on('channelMemberRemoved', (ch, u) => told.push(`removed ${ch} ${u}`));
   dir.on('userDeactivated', (u) => told.push(`deactivated ${u}`));
@@ -32,7 +38,10 @@ afterEach(async () => {
 test('removing a member and archiving a channel are told; an archive is told once', async () => {
   const alice = await dir.createUser({username: 'alice', password: 'alice'});
   const team = await dir.createTeam('t', 'T');
-  const ch = await dir.createChannel({team_id: team.id, type: 'O', name: 'c', display_name: 'C', creator_id: alice.id}, [alice.id]);
+  const ch = await dir.createChannel(
+    {team_id: team.id, type: 'O', name: 'c', display_name: 'C', creator_id: alice.id},
+    [alice.id],
+  );
   await dir.removeChannelMember(ch.id, alice.id, alice.id);
   await dir.archiveChannel(ch.id);
   await dir.archiveChannel(ch.id);

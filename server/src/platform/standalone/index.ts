@@ -10,12 +10,21 @@ import {seedStandalone} from './seed';
 export const WEBSOCKET_PATH = '/api/v4/websocket';
 
 export const createStandalonePlatform: PlatformFactory = async (ctx) => {
-  const dir = new StandaloneDirectory({db: ctx.store.db, clock: ctx.clock, logger: ctx.logger, events: ctx.events, siteURL: ctx.siteURL});
-  const seed = ctx.seed ? await seedStandalone(dir, ctx.store.kv, ctx.seedPassword ?? ctx.env.MM_CALLS_SEED_PASSWORD) : null;
+  const dir = new StandaloneDirectory({
+    db: ctx.store.db,
+    clock: ctx.clock,
+    logger: ctx.logger,
+    events: ctx.events,
+    siteURL: ctx.siteURL,
+  });
+  const seed = ctx.seed
+    ? await seedStandalone(dir, ctx.store.kv, ctx.seedPassword ?? ctx.env.MM_CALLS_SEED_PASSWORD)
+    : null;
   return {
     platform: dir,
     websocketPath: WEBSOCKET_PATH,
     seed,
-    registerRoutes: (http, r) => registerStandaloneRoutes(http, {...r, dir, loginGuard: new LoginGuard(ctx.clock, ctx.loginGuard)}),
+    registerRoutes: (http, r) =>
+      registerStandaloneRoutes(http, {...r, dir, loginGuard: new LoginGuard(ctx.clock, ctx.loginGuard)}),
   };
 };

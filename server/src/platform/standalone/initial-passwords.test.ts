@@ -3,7 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import {INITIAL_PASSWORDS_FILE, loginsBanner} from './initial-passwords';
 
-const seed = {created: true, users: [{username: 'admin', password: 's3cret-admin', admin: true}, {username: 'alice', password: 's3cret-alice', admin: false}]};
+const seed = {
+  created: true,
+  users: [
+    {username: 'admin', password: 's3cret-admin', admin: true},
+    {username: 'alice', password: 's3cret-alice', admin: false},
+  ],
+};
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-seed-'));

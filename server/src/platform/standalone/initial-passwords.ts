@@ -20,11 +20,18 @@ export function loginsBanner(seed: SeedResult, opts: {tty: boolean; dataDir: str
     seed.users.map((u) => `    ${u.username.padEnd(6)} / ${password(u)}${u.admin ? '   system admin' : ''}`);
   if (!seed.created) {
     const where = fs.existsSync(file) ? ` (passwords in ${file})` : '';
-    return {lines: [`  logins (username / password) — seeded earlier${where}:`, ...table(() => '(as set then)')], file: null};
+    return {
+      lines: [`  logins (username / password) — seeded earlier${where}:`, ...table(() => '(as set then)')],
+      file: null,
+    };
   }
   if (opts.tty) return {lines: ['  logins (username / password):', ...table((u) => u.password)], file: null};
   fs.mkdirSync(opts.dataDir, {recursive: true});
-  const text = ['# The seeded users of the first start (username / password). Delete this file once noted.', ...table((u) => u.password), ''].join('\n');
+  const text = [
+    '# The seeded users of the first start (username / password). Delete this file once noted.',
+    ...table((u) => u.password),
+    '',
+  ].join('\n');
   fs.writeFileSync(file, text, {mode: 0o600});
   // The mode applies only when the file is created: an older copy keeps its own.
   fs.chmodSync(file, 0o600);

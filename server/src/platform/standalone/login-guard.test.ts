@@ -12,7 +12,10 @@ function setup(opts: ConstructorParameters<typeof LoginGuard>[1] = {}) {
 }
 
 async function refusal(p: Promise<unknown>): Promise<LoginRefused> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   if (!(err instanceof LoginRefused)) throw new Error(`expected a refusal, got ${String(err)}`);
   return err;
 }
@@ -27,7 +30,11 @@ test('after the free failures a name is locked: even the right password is refus
   const r = await refusal(guard.attempt({loginID: 'alice', address: '203.0.113.7'}, tried));
   expect(r.status).toBe(429);
   expect(r.retryAfterSec).toBe(1);
-  expect(r.toJSON()).toEqual({id: 'api.user.check_user_login_attempts.too_many.app_error', message: 'Too many failed login attempts. Try again in 1 second.', status_code: 429});
+  expect(r.toJSON()).toEqual({
+    id: 'api.user.check_user_login_attempts.too_many.app_error',
+    message: 'Too many failed login attempts. Try again in 1 second.',
+    status_code: 429,
+  });
   expect(tried).not.toHaveBeenCalled();
   advance(1000);
   // Each further failure doubles the lock.
@@ -42,7 +49,8 @@ test('after the free failures a name is locked: even the right password is refus
 
 test('an address rotating names is locked after its own free failures; other addresses are not', async () => {
   const {guard} = setup({address: {freeFailures: 10}});
-  for (let i = 0; i < 11; i++) await expect(guard.attempt({loginID: `user${i}`, address: '198.51.100.1'}, wrong)).rejects.toThrow('wrong');
+  for (let i = 0; i < 11; i++)
+    await expect(guard.attempt({loginID: `user${i}`, address: '198.51.100.1'}, wrong)).rejects.toThrow('wrong');
   expect((await refusal(guard.attempt({loginID: 'bob', address: '198.51.100.1'}, right))).status).toBe(429);
   await expect(guard.attempt({loginID: 'bob', address: '198.51.100.2'}, right)).resolves.toBe('token');
   // A success does not clear the address (an attacker with one account could otherwise reset it).
@@ -62,7 +70,9 @@ test('a flood of parallel attempts: at most maxConcurrent hashes at once, the qu
     running--;
     return wrong();
   };
-  const results = await Promise.allSettled(Array.from({length: 100}, () => guard.attempt({loginID: 'alice', address: '198.51.100.1'}, slowWrong)));
+  const results = await Promise.allSettled(
+    Array.from({length: 100}, () => guard.attempt({loginID: 'alice', address: '198.51.100.1'}, slowWrong)),
+  );
   const statuses = results.map((r) => (r.status === 'rejected' ? (r.reason as AppError).status : 200));
   expect(peak).toBe(2);
   // 100 - 2 running - 20 queued are refused at once as busy; of the queued, only those before the lock hash.
@@ -74,7 +84,10 @@ test('a flood of parallel attempts: at most maxConcurrent hashes at once, the qu
 
 test('other errors (an unknown failure, a database error) do not count as wrong passwords', async () => {
   const {guard} = setup();
-  for (let i = 0; i < 10; i++) await expect(guard.attempt({loginID: 'alice', address: 'a'}, () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+  for (let i = 0; i < 10; i++)
+    await expect(
+      guard.attempt({loginID: 'alice', address: 'a'}, () => Promise.reject(new Error('db down'))),
+    ).rejects.toThrow('db down');
   await expect(guard.attempt({loginID: 'alice', address: 'a'}, right)).resolves.toBe('token');
   expect(guard.tracked).toEqual({accounts: 0, addresses: 0});
 });

@@ -32,7 +32,12 @@ export type LoginGuardSettings = Partial<Omit<LoginGuardOptions, 'account' | 'ad
 
 /** The login was refused without trying the password; `retryAfterSec` goes in Retry-After. */
 export class LoginRefused extends AppError {
-  constructor(id: string, message: string, status: number, readonly retryAfterSec: number) {
+  constructor(
+    id: string,
+    message: string,
+    status: number,
+    readonly retryAfterSec: number,
+  ) {
     super(id, message, status);
   }
 }
@@ -53,7 +58,10 @@ export class LoginGuard {
   #running = 0;
   readonly #queue: (() => void)[] = [];
 
-  constructor(private readonly clock: Clock, opts: LoginGuardSettings = {}) {
+  constructor(
+    private readonly clock: Clock,
+    opts: LoginGuardSettings = {},
+  ) {
     const d = DEFAULT_LOGIN_GUARD;
     this.#opts = {...d, ...opts, account: {...d.account, ...opts.account}, address: {...d.address, ...opts.address}};
     this.#accounts = new FailureBackoff(this.#opts.account);
@@ -96,8 +104,12 @@ export class LoginGuard {
     const ms = Math.max(this.#accounts.lockedFor(account, now), this.#addresses.lockedFor(address, now));
     if (ms <= 0) return;
     const sec = Math.ceil(ms / 1000);
-    throw new LoginRefused('api.user.check_user_login_attempts.too_many.app_error',
-      `Too many failed login attempts. Try again in ${sec} second${sec === 1 ? '' : 's'}.`, 429, sec);
+    throw new LoginRefused(
+      'api.user.check_user_login_attempts.too_many.app_error',
+      `Too many failed login attempts. Try again in ${sec} second${sec === 1 ? '' : 's'}.`,
+      429,
+      sec,
+    );
   }
 
   async #acquire(): Promise<void> {
@@ -106,7 +118,12 @@ export class LoginGuard {
       return;
     }
     if (this.#queue.length >= this.#opts.maxQueued) {
-      throw new LoginRefused('api.user.login.busy.app_error', 'Too many logins at once. Try again in a moment.', 503, 1);
+      throw new LoginRefused(
+        'api.user.login.busy.app_error',
+        'Too many logins at once. Try again in a moment.',
+        503,
+        1,
+      );
     }
     // The slot is handed over by #release, so #running never drops while someone waits.
     await new Promise<void>((resolve) => this.#queue.push(resolve));

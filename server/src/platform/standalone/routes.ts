@@ -21,17 +21,34 @@ export interface StandaloneRoutesDeps extends PlatformRoutesContext {
 }
 
 const loginSchema = z.object({login_id: z.string().min(1).max(128), password: z.string().min(1).max(256)});
-const createPostSchema = z.object({channel_id: z.string().regex(/^[a-z0-9]{26}$/), message: z.string().max(16383), root_id: z.string().max(26).optional()});
-const commandSchema = z.object({command: z.string().min(1).max(4096), channel_id: z.string().regex(/^[a-z0-9]{26}$/), team_id: z.string().max(26).optional(), root_id: z.string().max(26).optional()});
+const createPostSchema = z.object({
+  channel_id: z.string().regex(/^[a-z0-9]{26}$/),
+  message: z.string().max(16383),
+  root_id: z.string().max(26).optional(),
+});
+const commandSchema = z.object({
+  command: z.string().min(1).max(4096),
+  channel_id: z.string().regex(/^[a-z0-9]{26}$/),
+  team_id: z.string().max(26).optional(),
+  root_id: z.string().max(26).optional(),
+});
 const idsSchema = z.array(z.string().max(26)).max(1000);
 const createChannelSchema = z.object({
-  team_id: z.string().regex(/^[a-z0-9]{26}$/), name: z.string().min(1).max(64), display_name: z.string().min(1).max(64),
-  type: z.enum(['O', 'P']), purpose: z.string().max(250).optional(), header: z.string().max(1024).optional(),
+  team_id: z.string().regex(/^[a-z0-9]{26}$/),
+  name: z.string().min(1).max(64),
+  display_name: z.string().min(1).max(64),
+  type: z.enum(['O', 'P']),
+  purpose: z.string().max(250).optional(),
+  header: z.string().max(1024).optional(),
 });
 const addMemberSchema = z.object({user_id: z.string().regex(/^[a-z0-9]{26}$/)});
 const createUserSchema = z.object({
-  username: z.string().min(3).max(64), password: z.string().min(3).max(256), email: z.string().max(128).optional(),
-  first_name: z.string().max(64).optional(), last_name: z.string().max(64).optional(), nickname: z.string().max(64).optional(),
+  username: z.string().min(3).max(64),
+  password: z.string().min(3).max(256),
+  email: z.string().max(128).optional(),
+  first_name: z.string().max(64).optional(),
+  last_name: z.string().max(64).optional(),
+  nickname: z.string().max(64).optional(),
 });
 
 /** What other users may see of a user: never the password hash, and email only of oneself. */
@@ -44,11 +61,16 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
   const auth = (token: string) => dir.authenticateToken(token);
   const me = async (req: FastifyRequest) => (await requireSession(req, auth)).userID;
 
-  async function channelFor(userID: string, channelID: string, perm: 'read_channel' | 'create_post' = 'read_channel'): Promise<Channel> {
+  async function channelFor(
+    userID: string,
+    channelID: string,
+    perm: 'read_channel' | 'create_post' = 'read_channel',
+  ): Promise<Channel> {
     if (!isValidId(channelID)) throw badRequest('api.context.invalid_url_param.app_error', 'invalid channel id');
     const ch = await dir.getChannel(channelID);
     if (!ch) throw notFound('app.channel.get.existing.app_error', 'Channel not found');
-    if (!(await dir.hasChannelPermission(userID, channelID, perm))) throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+    if (!(await dir.hasChannelPermission(userID, channelID, perm)))
+      throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
     return ch;
   }
 
@@ -56,12 +78,16 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
   async function present(ch: Channel, viewerID: string): Promise<Channel> {
     if (ch.type !== 'D' && ch.type !== 'G') return ch;
     const members = await dir.getUsers(await dir.getChannelMemberIDs(ch.id));
-    const names = members.filter((u) => u.id !== viewerID).map((u) => u.username).sort();
+    const names = members
+      .filter((u) => u.id !== viewerID)
+      .map((u) => u.username)
+      .sort();
     return {...ch, display_name: names.join(', ') || ch.display_name};
   }
 
   async function requireAdmin(userID: string) {
-    if (!(await dir.isSystemAdmin(userID))) throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+    if (!(await dir.isSystemAdmin(userID)))
+      throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
   }
 
   // ---- users
@@ -70,11 +96,17 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     const body = parseBody(loginSchema, req.body);
     let session: Awaited<ReturnType<typeof dir.login>>;
     try {
-      session = await d.loginGuard.attempt({loginID: body.login_id, address: addressBlock(d.clientAddress(req.raw))},
-        () => dir.login(body.login_id, body.password));
+      session = await d.loginGuard.attempt(
+        {loginID: body.login_id, address: addressBlock(d.clientAddress(req.raw))},
+        () => dir.login(body.login_id, body.password),
+      );
     } catch (err) {
       if (!(err instanceof LoginRefused)) throw err;
-      return reply.status(err.status).header('Retry-After', String(err.retryAfterSec)).type('application/json').send(err.toJSON());
+      return reply
+        .status(err.status)
+        .header('Retry-After', String(err.retryAfterSec))
+        .type('application/json')
+        .send(err.toJSON());
     }
     const {user, token} = session;
     const secure = req.protocol === 'https';
@@ -91,7 +123,11 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
   app.post('/api/v4/users/logout', async (req, reply) => {
     const s = await requireSession(req, auth);
     await dir.logout(s.token);
-    void reply.header('Set-Cookie', [`${AUTH_COOKIE}=; Path=/; Max-Age=0`, 'MMUSERID=; Path=/; Max-Age=0', 'MMCSRF=; Path=/; Max-Age=0']);
+    void reply.header('Set-Cookie', [
+      `${AUTH_COOKIE}=; Path=/; Max-Age=0`,
+      'MMUSERID=; Path=/; Max-Age=0',
+      'MMCSRF=; Path=/; Max-Age=0',
+    ]);
     return {status: 'OK'};
   });
 
@@ -111,7 +147,8 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
   app.delete<{Params: {id: string}}>('/api/v4/users/:id', async (req) => {
     const uid = await me(req);
     if (uid !== req.params.id) await requireAdmin(uid);
-    if (!isValidId(req.params.id) || !(await dir.getUser(req.params.id))) throw notFound('app.user.missing_account.const', 'User not found');
+    if (!isValidId(req.params.id) || !(await dir.getUser(req.params.id)))
+      throw notFound('app.user.missing_account.const', 'User not found');
     await dir.deactivateUser(req.params.id);
     return {status: 'OK'};
   });
@@ -162,7 +199,12 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
 
   app.get<{Params: {team_id: string}}>('/api/v4/users/me/teams/:team_id/channels/members', async (req) => {
     const uid = await me(req);
-    return (await dir.getUserChannelMembers(uid, req.params.team_id)).map((m) => ({...m, msg_count: 0, mention_count: 0, notify_props: {}}));
+    return (await dir.getUserChannelMembers(uid, req.params.team_id)).map((m) => ({
+      ...m,
+      msg_count: 0,
+      mention_count: 0,
+      notify_props: {},
+    }));
   });
 
   // ---- teams and channels
@@ -184,24 +226,35 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
   app.post('/api/v4/channels', async (req, reply) => {
     const uid = await me(req);
     const body = parseBody(createChannelSchema, req.body);
-    if (!(await dir.isTeamMember(uid, body.team_id)) && !(await dir.isSystemAdmin(uid))) throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+    if (!(await dir.isTeamMember(uid, body.team_id)) && !(await dir.isSystemAdmin(uid)))
+      throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
     return sendJSON(reply, 201, await dir.createChannel({...body, creator_id: uid}, [uid]));
   });
 
   app.post('/api/v4/channels/direct', async (req, reply) => {
     const uid = await me(req);
     const ids = parseBody(z.array(z.string().regex(/^[a-z0-9]{26}$/)).length(2), req.body);
-    if (!ids.includes(uid)) throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
-    if ((await dir.getUsers(ids)).length !== new Set(ids).size) throw badRequest('api.channel.create_direct_channel.invalid_user.app_error', 'Invalid user');
+    if (!ids.includes(uid))
+      throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+    if ((await dir.getUsers(ids)).length !== new Set(ids).size)
+      throw badRequest('api.channel.create_direct_channel.invalid_user.app_error', 'Invalid user');
     return sendJSON(reply, 201, await present(await dir.getOrCreateDirectChannel(ids[0], ids[1]), uid));
   });
 
   app.post('/api/v4/channels/group', async (req, reply) => {
     const uid = await me(req);
-    const ids = parseBody(z.array(z.string().regex(/^[a-z0-9]{26}$/)).min(2).max(7), req.body);
+    const ids = parseBody(
+      z
+        .array(z.string().regex(/^[a-z0-9]{26}$/))
+        .min(2)
+        .max(7),
+      req.body,
+    );
     const all = [...new Set([...ids, uid])];
-    if (all.length < 3) throw badRequest('api.channel.create_group.bad_size.app_error', 'Group messages need at least 3 users');
-    if ((await dir.getUsers(all)).length !== all.length) throw badRequest('api.channel.create_group.invalid_user.app_error', 'Invalid user');
+    if (all.length < 3)
+      throw badRequest('api.channel.create_group.bad_size.app_error', 'Group messages need at least 3 users');
+    if ((await dir.getUsers(all)).length !== all.length)
+      throw badRequest('api.channel.create_group.invalid_user.app_error', 'Invalid user');
     return sendJSON(reply, 201, await present(await dir.createGroupChannel(all), uid));
   });
 
@@ -214,7 +267,8 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     const uid = await me(req);
     const ch = await channelFor(uid, req.params.id);
     const member = await dir.getChannelMember(ch.id, uid);
-    if (!(await dir.isSystemAdmin(uid)) && !member?.roles.includes('channel_admin')) throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+    if (!(await dir.isSystemAdmin(uid)) && !member?.roles.includes('channel_admin'))
+      throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
     await dir.archiveChannel(ch.id);
     return {status: 'OK'};
   });
@@ -222,7 +276,12 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
   app.get<{Params: {id: string}}>('/api/v4/channels/:id/members', async (req) => {
     const uid = await me(req);
     await channelFor(uid, req.params.id);
-    return (await dir.getChannelMembers(req.params.id)).map((m) => ({...m, msg_count: 0, mention_count: 0, notify_props: {}}));
+    return (await dir.getChannelMembers(req.params.id)).map((m) => ({
+      ...m,
+      msg_count: 0,
+      mention_count: 0,
+      notify_props: {},
+    }));
   });
 
   app.get<{Params: {id: string}}>('/api/v4/channels/:id/members/me', async (req) => {
@@ -237,9 +296,11 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     const uid = await me(req);
     const ch = await channelFor(uid, req.params.id);
     const body = parseBody(addMemberSchema, req.body);
-    if (ch.type === 'D' || ch.type === 'G') throw badRequest('api.channel.add_user_to_channel.type.app_error', 'Can not add user to this channel type');
+    if (ch.type === 'D' || ch.type === 'G')
+      throw badRequest('api.channel.add_user_to_channel.type.app_error', 'Can not add user to this channel type');
     const self = body.user_id === uid && ch.type === 'O';
-    if (!self && !(await dir.getChannelMember(ch.id, uid)) && !(await dir.isSystemAdmin(uid))) throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+    if (!self && !(await dir.getChannelMember(ch.id, uid)) && !(await dir.isSystemAdmin(uid)))
+      throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
     if (!(await dir.getUser(body.user_id))) throw notFound('app.user.missing_account.const', 'User not found');
     await dir.addChannelMember(ch.id, body.user_id);
     return sendJSON(reply, 201, await dir.getChannelMember(ch.id, body.user_id));
@@ -249,30 +310,36 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     const uid = await me(req);
     const ch = await channelFor(uid, req.params.id);
     const target = req.params.user_id;
-    if (ch.type === 'D') throw badRequest('api.channel.remove.direct.app_error', 'Can not remove user from a direct message channel');
+    if (ch.type === 'D')
+      throw badRequest('api.channel.remove.direct.app_error', 'Can not remove user from a direct message channel');
     const member = await dir.getChannelMember(ch.id, uid);
     if (target !== uid && !(await dir.isSystemAdmin(uid)) && !member?.roles.includes('channel_admin')) {
       throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
     }
-    if (!(await dir.getChannelMember(ch.id, target))) throw notFound('app.channel.get_member.missing.app_error', 'Channel member not found');
+    if (!(await dir.getChannelMember(ch.id, target)))
+      throw notFound('app.channel.get_member.missing.app_error', 'Channel member not found');
     await dir.removeChannelMember(ch.id, target, uid);
     return {status: 'OK'};
   });
 
   // ---- posts
 
-  app.get<{Params: {id: string}; Querystring: {page?: string; per_page?: string}}>('/api/v4/channels/:id/posts', async (req) => {
-    const uid = await me(req);
-    await channelFor(uid, req.params.id);
-    const page = Math.max(0, Number(req.query.page ?? 0) || 0);
-    const perPage = Math.min(200, Math.max(1, Number(req.query.per_page ?? 60) || 60));
-    const posts = await dir.getChannelPosts(req.params.id, page, perPage);
-    return {
-      order: posts.map((p) => p.id),
-      posts: Object.fromEntries(posts.map((p) => [p.id, {...p, metadata: {}}])),
-      next_post_id: '', prev_post_id: '',
-    };
-  });
+  app.get<{Params: {id: string}; Querystring: {page?: string; per_page?: string}}>(
+    '/api/v4/channels/:id/posts',
+    async (req) => {
+      const uid = await me(req);
+      await channelFor(uid, req.params.id);
+      const page = Math.max(0, Number(req.query.page ?? 0) || 0);
+      const perPage = Math.min(200, Math.max(1, Number(req.query.per_page ?? 60) || 60));
+      const posts = await dir.getChannelPosts(req.params.id, page, perPage);
+      return {
+        order: posts.map((p) => p.id),
+        posts: Object.fromEntries(posts.map((p) => [p.id, {...p, metadata: {}}])),
+        next_post_id: '',
+        prev_post_id: '',
+      };
+    },
+  );
 
   app.post('/api/v4/posts', async (req, reply) => {
     const uid = await me(req);
@@ -280,9 +347,19 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     await channelFor(uid, body.channel_id, 'create_post');
     if (body.root_id) {
       const root = await dir.getPost(body.root_id);
-      if (!root || root.channel_id !== body.channel_id || root.root_id) throw badRequest('api.post.create_post.root_id.app_error', 'Invalid root_id');
+      if (!root || root.channel_id !== body.channel_id || root.root_id)
+        throw badRequest('api.post.create_post.root_id.app_error', 'Invalid root_id');
     }
-    return sendJSON(reply, 201, await dir.createPost({channel_id: body.channel_id, user_id: uid, message: body.message, root_id: body.root_id ?? ''}));
+    return sendJSON(
+      reply,
+      201,
+      await dir.createPost({
+        channel_id: body.channel_id,
+        user_id: uid,
+        message: body.message,
+        root_id: body.root_id ?? '',
+      }),
+    );
   });
 
   app.get<{Params: {id: string}}>('/api/v4/posts/:id', async (req) => {
@@ -303,7 +380,8 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     return {
       order: posts.map((p) => p.id),
       posts: Object.fromEntries(posts.map((p) => [p.id, {...p, metadata: {}}])),
-      next_post_id: '', prev_post_id: '',
+      next_post_id: '',
+      prev_post_id: '',
     };
   });
 
@@ -314,22 +392,37 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     const body = parseBody(commandSchema, req.body);
     const ch = await channelFor(uid, body.channel_id);
     const trigger = body.command.trim().split(/\s+/)[0];
-    if (trigger !== '/call') throw new AppError('api.command.execute_command.not_found.app_error', `Command with a trigger of '${trigger.slice(0, 32)}' not found.`, 404);
+    if (trigger !== '/call')
+      throw new AppError(
+        'api.command.execute_command.not_found.app_error',
+        `Command with a trigger of '${trigger.slice(0, 32)}' not found.`,
+        404,
+      );
     return d.executeCallCommand(uid, ch.id, body.team_id || ch.team_id, body.command, body.root_id ?? '');
   });
 
   // ---- system
 
   app.get('/api/v4/config/client', async () => ({
-    SiteURL: dir.siteURL(), Version: d.serverVersion, BuildNumber: d.serverVersion, DiagnosticId: '', EnableTesting: 'false',
-    EnableDeveloper: 'false', SiteName: 'Calls', ExperimentalEnableDefaultChannelLeaveJoinMessages: 'false',
+    SiteURL: dir.siteURL(),
+    Version: d.serverVersion,
+    BuildNumber: d.serverVersion,
+    DiagnosticId: '',
+    EnableTesting: 'false',
+    EnableDeveloper: 'false',
+    SiteName: 'Calls',
+    ExperimentalEnableDefaultChannelLeaveJoinMessages: 'false',
   }));
 
   app.get('/api/v4/license/client', async () => ({IsLicensed: 'true', SkuShortName: 'enterprise', Cloud: 'false'}));
 
-  app.get('/api/v4/plugins/webapp', async () => [{
-    id: d.pluginWebapp.id, version: d.pluginWebapp.version, webapp: {bundle_path: d.pluginWebapp.bundlePath},
-  }]);
+  app.get('/api/v4/plugins/webapp', async () => [
+    {
+      id: d.pluginWebapp.id,
+      version: d.pluginWebapp.version,
+      webapp: {bundle_path: d.pluginWebapp.bundlePath},
+    },
+  ]);
 
   app.get('/api/v4/config', async (req) => {
     await requireAdmin(await me(req));
@@ -338,7 +431,10 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
 
   app.put('/api/v4/config', async (req) => {
     await requireAdmin(await me(req));
-    const body = parseBody(z.object({PluginSettings: z.object({Plugins: z.record(z.string(), z.record(z.string(), z.unknown()))})}), req.body);
+    const body = parseBody(
+      z.object({PluginSettings: z.object({Plugins: z.record(z.string(), z.record(z.string(), z.unknown()))})}),
+      req.body,
+    );
     const values = body.PluginSettings.Plugins[d.pluginWebapp.id];
     if (!values) throw badRequest('app.calls.config.invalid', `missing PluginSettings.Plugins["${d.pluginWebapp.id}"]`);
     return {PluginSettings: {Plugins: {[d.pluginWebapp.id]: await d.adminConfig.save(values)}}};

@@ -23,9 +23,10 @@ export function ipv4Word(host: string): number | null {
   if (w === undefined) {
     const parts = host.split('.');
     const octets = parts.map(Number);
-    w = parts.length === 4 && octets.every((o, i) => Number.isInteger(o) && o >= 0 && o <= 255 && parts[i] !== '')
-      ? ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) | 0
-      : null;
+    w =
+      parts.length === 4 && octets.every((o, i) => Number.isInteger(o) && o >= 0 && o <= 255 && parts[i] !== '')
+        ? (octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3] | 0
+        : null;
     if (ipv4Words.size >= IPV4_CACHE_LIMIT) ipv4Words.clear();
     ipv4Words.set(host, w);
   }
@@ -76,7 +77,16 @@ export class Egress {
    * ipv4Word), which the flush seals with `key` and the RFC 7714 IV words; returns the arena offset at
    * which the caller writes the header and payload now.
    */
-  queueSealed(key: NativeGcmKey, headerLength: number, payloadLength: number, iv0: number, iv1: number, iv2: number, ip: number, port: number): number {
+  queueSealed(
+    key: NativeGcmKey,
+    headerLength: number,
+    payloadLength: number,
+    iv0: number,
+    iv1: number,
+    iv2: number,
+    ip: number,
+    port: number,
+  ): number {
     const off = this.#reserve(headerLength + payloadLength + GCM_TAG_LENGTH, ip, port, key.id, key);
     const w = this.#descriptors;
     const o = (this.#count - 1) * DESCRIPTOR_WORDS;

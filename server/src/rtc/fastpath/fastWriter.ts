@@ -109,13 +109,23 @@ export class FastWriter implements RtpWriter {
     if (this.#nativeKey && !this.#ring && route === SinkRoute.Egress) {
       // Header and payload go straight into the batch; the flush seals them (no NACK copy to keep).
       const egress = sink.egress!;
-      const off = egress.queueSealed(this.#nativeKey, RTP_HEADER_LENGTH, payload.length, this.#iv0, this.#iv1 ^ (roc >>> 16),
-        (((roc & 0xffff) << 16) | seq) ^ this.#salt2, sink.ip, sink.port);
+      const off = egress.queueSealed(
+        this.#nativeKey,
+        RTP_HEADER_LENGTH,
+        payload.length,
+        this.#iv0,
+        this.#iv1 ^ (roc >>> 16),
+        (((roc & 0xffff) << 16) | seq) ^ this.#salt2,
+        sink.ip,
+        sink.port,
+      );
       writeRtpHeader(egress.arena, off, rtp.marker, this.#payloadType, seq, ts, this.#ssrc);
       payload.copy(egress.arena, off + RTP_HEADER_LENGTH);
       return true;
     }
-    const packet = this.#gcm ? this.#encryptGcm(payload, seq, ts, rtp.marker, roc) : this.#encryptOther(dtls, payload, seq, ts, rtp.marker);
+    const packet = this.#gcm
+      ? this.#encryptGcm(payload, seq, ts, rtp.marker, roc)
+      : this.#encryptOther(dtls, payload, seq, ts, rtp.marker);
     sink.sendRouted(packet);
     if (this.#ring) {
       const slot = seq & (NACK_BUFFER - 1);
@@ -179,7 +189,8 @@ export class FastWriter implements RtpWriter {
       this.#ring = undefined;
     }
     const context = localSrtpContext(dtls)!;
-    const cipher: SessionCipher | undefined = context.profile === PROFILE_AEAD_AES_128_GCM ? sessionCipher(context) : undefined;
+    const cipher: SessionCipher | undefined =
+      context.profile === PROFILE_AEAD_AES_128_GCM ? sessionCipher(context) : undefined;
     this.#gcm = cipher ? new KeystreamAhead(cipher, this.#ssrc) : undefined;
     this.#nativeKey = cipher?.native;
     if (cipher) {
@@ -215,7 +226,15 @@ export class FastWriter implements RtpWriter {
 }
 
 /** The 12-byte RTP header of a forwarded packet (no CSRCs, no extensions) at buf[off]. */
-function writeRtpHeader(buf: Buffer, off: number, marker: boolean, payloadType: number, seq: number, ts: number, ssrc: number): void {
+function writeRtpHeader(
+  buf: Buffer,
+  off: number,
+  marker: boolean,
+  payloadType: number,
+  seq: number,
+  ts: number,
+  ssrc: number,
+): void {
   buf[off] = 0x80;
   buf[off + 1] = (marker ? 0x80 : 0) | payloadType;
   buf.writeUInt16BE(seq, off + 2);

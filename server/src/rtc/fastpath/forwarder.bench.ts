@@ -20,13 +20,32 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A minimal browser-like peer: offers first with calls-dc, answers server offers, trickles ICE. */
 async function peer(server: SfuServer, callID: string): Promise<{id: string; pc: RTCPeerConnection}> {
   const id = newId();
-  await server.initSession({sessionID: id, userID: newId(), callID, channelID: 'bench', av1Support: false, dcSignaling: false});
-  const pc = new RTCPeerConnection({iceServers: [], bundlePolicy: 'max-bundle', iceUseIpv4: false, iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1']});
+  await server.initSession({
+    sessionID: id,
+    userID: newId(),
+    callID,
+    channelID: 'bench',
+    av1Support: false,
+    dcSignaling: false,
+  });
+  const pc = new RTCPeerConnection({
+    iceServers: [],
+    bundlePolicy: 'max-bundle',
+    iceUseIpv4: false,
+    iceUseIpv6: false,
+    iceAdditionalHostAddresses: ['127.0.0.1'],
+  });
   server.on('signal', (sid: string, s: RtcSignal) => {
     if (sid !== id) return;
     void (async () => {
-      if (s.type === 'ice') return void pc.addIceCandidate({...s.data, sdpMid: s.data.sdpMid ?? undefined, sdpMLineIndex: s.data.sdpMLineIndex ?? undefined}).catch(() => {});
+      if (s.type === 'ice')
+        return void pc
+          .addIceCandidate({
+            ...s.data,
+            sdpMid: s.data.sdpMid ?? undefined,
+            sdpMLineIndex: s.data.sdpMLineIndex ?? undefined,
+          })
+          .catch(() => {});
       await pc.setRemoteDescription(s.data);
       if (s.data.type === 'offer') {
         await pc.setLocalDescription(await pc.createAnswer());
@@ -35,7 +54,12 @@ async function peer(server: SfuServer, callID: string): Promise<{id: string; pc:
     })().catch(() => {});
   });
   pc.onIceCandidate.subscribe((c) => {
-    if (c) server.send({sessionID: id, type: 'ice', data: {candidate: c.toJSON().candidate ?? '', sdpMid: '0', sdpMLineIndex: 0}});
+    if (c)
+      server.send({
+        sessionID: id,
+        type: 'ice',
+        data: {candidate: c.toJSON().candidate ?? '', sdpMid: '0', sdpMLineIndex: 0},
+      });
   });
   const dc = pc.createDataChannel('calls-dc');
   clearAgentStunServers(pc);
@@ -47,11 +71,26 @@ async function peer(server: SfuServer, callID: string): Promise<{id: string; pc:
 
 async function bench(mode: ForwardingMode, native: RtcNativeMode): Promise<number> {
   configureRtcNative(native);
-  const server = await SfuServer.create({
-    udpAddresses: ['127.0.0.1'], udpPort: 0, tcpAddresses: [], tcpPort: null, enableIPv6: false, iceHostOverride: '',
-    iceHostPortOverride: null, iceServers: [], turnStaticAuthSecret: '', turnCredentialsExpirationMinutes: 0, serverSideTURN: false,
-    enableVideo: false, enableAV1: false, enableSimulcast: false, forwarding: mode,
-  }, silentLogger());
+  const server = await SfuServer.create(
+    {
+      udpAddresses: ['127.0.0.1'],
+      udpPort: 0,
+      tcpAddresses: [],
+      tcpPort: null,
+      enableIPv6: false,
+      iceHostOverride: '',
+      iceHostPortOverride: null,
+      iceServers: [],
+      turnStaticAuthSecret: '',
+      turnCredentialsExpirationMinutes: 0,
+      serverSideTURN: false,
+      enableVideo: false,
+      enableAV1: false,
+      enableSimulcast: false,
+      forwarding: mode,
+    },
+    silentLogger(),
+  );
   const callID = newId();
   const sender = await peer(server, callID);
   const receivers = [];
@@ -66,7 +105,13 @@ async function bench(mode: ForwardingMode, native: RtcNativeMode): Promise<numbe
   await sleep(500);
   const up = published()!.layers.get('l')!;
   const payloads = Array.from({length: 64}, () => randomBytes(120));
-  const packet = (i: number) => mediaPacket(new RtpPacket(new RtpHeader({payloadType: 111, sequenceNumber: i & 0xffff, timestamp: i * 960, ssrc: 1}), payloads[i % 64]));
+  const packet = (i: number) =>
+    mediaPacket(
+      new RtpPacket(
+        new RtpHeader({payloadType: 111, sequenceNumber: i & 0xffff, timestamp: i * 960, ssrc: 1}),
+        payloads[i % 64],
+      ),
+    );
   for (let i = 0; i < 200; i++) up.forward(packet(i)); // warm-up (JIT, key binding)
   await sleep(200);
   const input = Array.from({length: PACKETS}, (_, i) => packet(200 + i));
@@ -82,10 +127,16 @@ async function bench(mode: ForwardingMode, native: RtcNativeMode): Promise<numbe
 }
 
 async function main(): Promise<void> {
-  const runs: [string, ForwardingMode, RtcNativeMode][] = [['stock', 'stock', 'off'], ['fast', 'fast', 'required'], ['fast, JS only', 'fast', 'off']];
+  const runs: [string, ForwardingMode, RtcNativeMode][] = [
+    ['stock', 'stock', 'off'],
+    ['fast', 'fast', 'required'],
+    ['fast, JS only', 'fast', 'off'],
+  ];
   const rows: [string, number][] = [];
   for (const [label, mode, native] of [...runs, ...runs]) rows.push([label, await bench(mode, native)]);
-  console.log(`forwarding ${PACKETS} Opus-sized packets to ${RECEIVERS} receivers (µs CPU per forwarded packet, send side)`);
+  console.log(
+    `forwarding ${PACKETS} Opus-sized packets to ${RECEIVERS} receivers (µs CPU per forwarded packet, send side)`,
+  );
   for (const [label, us] of rows) console.log(`  ${label.padEnd(13)} ${us.toFixed(1)}`);
   process.exit(0);
 }

@@ -154,12 +154,16 @@ export class DownstreamTrack {
   constructor(sender: RTCRtpSender, mode: ForwardingMode, logger: Logger) {
     this.sender = sender;
     this.#writer = mode === 'fast' ? new FastWriter(sender) : new StockWriter(sender, logger);
-    this.#unsubscribe.push(sender.onRtcp.subscribe((packet) => {
-      if (packet instanceof RtcpPayloadSpecificFeedback &&
-          (packet.feedback instanceof PictureLossIndication || packet.feedback.count === FIR_FMT)) {
-        this.#source?.requestKeyframe();
-      }
-    }).unSubscribe);
+    this.#unsubscribe.push(
+      sender.onRtcp.subscribe((packet) => {
+        if (
+          packet instanceof RtcpPayloadSpecificFeedback &&
+          (packet.feedback instanceof PictureLossIndication || packet.feedback.count === FIR_FMT)
+        ) {
+          this.#source?.requestKeyframe();
+        }
+      }).unSubscribe,
+    );
     if (this.#writer instanceof FastWriter) {
       const writer = this.#writer;
       this.#unsubscribe.push(sender.onGenericNack.subscribe((nack) => writer.retransmit(nack.lost)).unSubscribe);

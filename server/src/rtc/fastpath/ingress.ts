@@ -7,11 +7,20 @@
 import {GCM_TAG_LENGTH, openSrtp, type SessionCipher} from './srtpGcm';
 
 /** What the session does with one authenticated packet (payload is a view into the datagram). */
-export type IngressDeliver = (sequenceNumber: number, timestamp: number, marker: boolean, payload: Buffer, audioLevel: number | undefined) => void;
+export type IngressDeliver = (
+  sequenceNumber: number,
+  timestamp: number,
+  marker: boolean,
+  payload: Buffer,
+  audioLevel: number | undefined,
+) => void;
 
 /** werift's per-SSRC receive statistics (receiver reports are built from them). */
 export interface ReceiveStatistics {
-  add(packet: {header: {sequenceNumber: number; timestamp: number; serializeSize: number}; payload: {length: number}}): void;
+  add(packet: {
+    header: {sequenceNumber: number; timestamp: number; serializeSize: number};
+    payload: {length: number};
+  }): void;
 }
 
 export interface IngressStreamOptions {
@@ -131,7 +140,7 @@ const RTCP_RR = 201;
 function isLoneReceiverReport(data: Buffer): boolean {
   const total = data.length;
   const trailer = total % 4 === 0 ? GCM_TAG_LENGTH + 4 : 14;
-  return ((data.readUInt16BE(2) + 1) * 4) === total - trailer;
+  return (data.readUInt16BE(2) + 1) * 4 === total - trailer;
 }
 
 /** One session's fast receive path: the key of its remote SRTP context and the streams taken over. */

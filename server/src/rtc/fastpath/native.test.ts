@@ -23,7 +23,7 @@ function opensslSeal(key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): Buffe
   return Buffer.concat([aad, c.update(plain), c.final(), c.getAuthTag()]);
 }
 
-test('seal and open match OpenSSL\'s AES-128-GCM for every AAD and payload length', () => {
+test("seal and open match OpenSSL's AES-128-GCM for every AAD and payload length", () => {
   const key = randomBytes(16);
   const k = new NativeGcmKey(native, key);
   for (const aad of [0, 12, 20, 40]) {
@@ -64,8 +64,12 @@ test('bad arguments are errors that name what was expected, not crashes', () => 
   expect(() => native.gcmCreate(Buffer.alloc(15))).toThrow('16-byte key');
   expect(() => native.gcmSeal(k.id, Buffer.alloc(20), 12, 100, 0, 0, 0)).toThrow('exceed the buffer');
   expect(() => native.gcmSeal(123456, Buffer.alloc(40), 12, 4, 0, 0, 0)).toThrow('unknown GCM key');
-  expect(() => (native.gcmSeal as (...a: unknown[]) => void)(k.id, 'text', 12, 4, 0, 0, 0)).toThrow('expected (id, buffer');
-  expect(() => native.flush(-1, Buffer.alloc(8), new Int32Array(4), 1)).toThrow('expected (fd, arena, descriptors, count)');
+  expect(() => (native.gcmSeal as (...a: unknown[]) => void)(k.id, 'text', 12, 4, 0, 0, 0)).toThrow(
+    'expected (id, buffer',
+  );
+  expect(() => native.flush(-1, Buffer.alloc(8), new Int32Array(4), 1)).toThrow(
+    'expected (fd, arena, descriptors, count)',
+  );
 });
 
 async function receiver(): Promise<{socket: Socket; port: number; got: Buffer[]}> {
@@ -106,7 +110,8 @@ describe('batched sender', () => {
       const key = randomBytes(16);
       const k = new NativeGcmKey(native, key);
       const expected: Buffer[][] = receivers.map(() => []);
-      for (let i = 0; i < 3000; i++) { // more than one flush's worth of descriptors
+      for (let i = 0; i < 3000; i++) {
+        // more than one flush's worth of descriptors
         const to = i % receivers.length;
         const port = receivers[to].port;
         if (i % 3 === 0) {

@@ -38,7 +38,8 @@ function load(): {addon: RtcNative | undefined; error: string | undefined} {
 /** MM_CALLS_RTC_NATIVE: auto (default: use it if built), off, or required (refuse to start without it). */
 export function parseRtcNativeMode(value: string | undefined): RtcNativeMode {
   const v = value || 'auto';
-  if (v !== 'auto' && v !== 'off' && v !== 'required') throw new Error(`MM_CALLS_RTC_NATIVE must be "auto", "off" or "required", not "${v}"`);
+  if (v !== 'auto' && v !== 'off' && v !== 'required')
+    throw new Error(`MM_CALLS_RTC_NATIVE must be "auto", "off" or "required", not "${v}"`);
   return v;
 }
 
@@ -53,7 +54,9 @@ export function configureRtcNative(mode: RtcNativeMode): boolean {
   }
   const {addon, error} = load();
   if (!addon && mode === 'required') {
-    throw new Error(`MM_CALLS_RTC_NATIVE=required but the native addon did not load (${error}); build it with \`npm run build:native\``);
+    throw new Error(
+      `MM_CALLS_RTC_NATIVE=required but the native addon did not load (${error}); build it with \`npm run build:native\``,
+    );
   }
   enabled = addon !== undefined;
   return enabled;

@@ -18,7 +18,14 @@ export interface MediaPacket {
 /** A MediaPacket view of a werift packet. */
 export function mediaPacket(rtp: RtpPacket): MediaPacket {
   const h = rtp.header;
-  return {payload: rtp.payload, sequenceNumber: h.sequenceNumber, timestamp: h.timestamp, marker: h.marker, payloadType: h.payloadType, rtp};
+  return {
+    payload: rtp.payload,
+    sequenceNumber: h.sequenceNumber,
+    timestamp: h.timestamp,
+    marker: h.marker,
+    payloadType: h.payloadType,
+    rtp,
+  };
 }
 
 /** Puts one receiver's copy of a stream on the wire. */
@@ -47,8 +54,17 @@ export class StockWriter implements RtpWriter {
   }
 
   write(pkt: MediaPacket): boolean {
-    const rtp = pkt.rtp ?? new RtpPacket(new RtpHeader({sequenceNumber: pkt.sequenceNumber, timestamp: pkt.timestamp, marker: pkt.marker,
-      payloadType: pkt.payloadType}), pkt.payload);
+    const rtp =
+      pkt.rtp ??
+      new RtpPacket(
+        new RtpHeader({
+          sequenceNumber: pkt.sequenceNumber,
+          timestamp: pkt.timestamp,
+          marker: pkt.marker,
+          payloadType: pkt.payloadType,
+        }),
+        pkt.payload,
+      );
     // The publisher's extension ids mean nothing in this receiver's negotiation.
     if (rtp.header.extensions.length > 0) rtp.header.extensions = [];
     this.#sender.sendRtp(rtp).catch((err: unknown) => this.#logger.debug({err}, 'rtp send failed'));

@@ -23,10 +23,13 @@ export class SenderReports {
 
   #schedule(): void {
     // Randomised 0.5–1.5 s interval so reports of many sessions do not synchronise.
-    this.#timer = setTimeout(() => {
-      this.#send();
-      this.#schedule();
-    }, 500 + Math.random() * 1000);
+    this.#timer = setTimeout(
+      () => {
+        this.#send();
+        this.#schedule();
+      },
+      500 + Math.random() * 1000,
+    );
     this.#timer.unref();
   }
 

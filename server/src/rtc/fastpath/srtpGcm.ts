@@ -43,7 +43,10 @@ export class AesGcm {
     this.#ecb = createCipheriv('aes-128-ecb', key, null);
     this.#ecb.setAutoPadding(false);
     const h = this.#ecb.update(Buffer.alloc(16));
-    let v0 = h.readInt32BE(0), v1 = h.readInt32BE(4), v2 = h.readInt32BE(8), v3 = h.readInt32BE(12);
+    let v0 = h.readInt32BE(0),
+      v1 = h.readInt32BE(4),
+      v2 = h.readInt32BE(8),
+      v3 = h.readInt32BE(12);
     // H·x^j for j = 0…7 (a right shift in GCM's reflected bit order, reduced by x^128 = x^7+x^2+x+1).
     const hx: number[][] = [];
     for (let j = 0; j < 8; j++) {
@@ -56,7 +59,10 @@ export class AesGcm {
     }
     const t = this.#table;
     for (let b = 0; b < 256; b++) {
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+      let a0 = 0,
+        a1 = 0,
+        a2 = 0,
+        a3 = 0;
       for (let j = 0; j < 8; j++) {
         if (b & (0x80 >>> j)) {
           a0 ^= hx[j][0];
@@ -107,10 +113,13 @@ export class AesGcm {
    */
   keystreams(ivWords: Int32Array, count: number, blocksPerSlot: number): Buffer {
     const blocks = count * blocksPerSlot;
-    if (this.#slotCounters.length < blocks * 16 || this.#slotBlocks !== blocksPerSlot) this.#growSlotCounters(blocks, blocksPerSlot);
+    if (this.#slotCounters.length < blocks * 16 || this.#slotBlocks !== blocksPerSlot)
+      this.#growSlotCounters(blocks, blocksPerSlot);
     const w = this.#slotWords;
     for (let j = 0, o = 0; j < count; j++) {
-      const a = swap32(ivWords[j * 3]), b = swap32(ivWords[j * 3 + 1]), c = swap32(ivWords[j * 3 + 2]);
+      const a = swap32(ivWords[j * 3]),
+        b = swap32(ivWords[j * 3 + 1]),
+        c = swap32(ivWords[j * 3 + 2]);
       for (let i = 0; i < blocksPerSlot; i++, o += 4) {
         w[o] = a;
         w[o + 1] = b;
@@ -149,8 +158,11 @@ export class AesGcm {
     this.#ghashLengths(aadLength, length);
     const ks = this.#keystream(iv0, iv1, iv2, length);
     const tag = end - GCM_TAG_LENGTH;
-    const diff = (buf.readInt32BE(tag) ^ this.#s0 ^ ks.readInt32BE(0)) | (buf.readInt32BE(tag + 4) ^ this.#s1 ^ ks.readInt32BE(4)) |
-      (buf.readInt32BE(tag + 8) ^ this.#s2 ^ ks.readInt32BE(8)) | (buf.readInt32BE(tag + 12) ^ this.#s3 ^ ks.readInt32BE(12));
+    const diff =
+      (buf.readInt32BE(tag) ^ this.#s0 ^ ks.readInt32BE(0)) |
+      (buf.readInt32BE(tag + 4) ^ this.#s1 ^ ks.readInt32BE(4)) |
+      (buf.readInt32BE(tag + 8) ^ this.#s2 ^ ks.readInt32BE(8)) |
+      (buf.readInt32BE(tag + 12) ^ this.#s3 ^ ks.readInt32BE(12));
     if (diff !== 0) return false;
     for (let i = 0; i < length; i++) buf[aadLength + i] ^= ks[16 + i];
     return true;
@@ -161,7 +173,9 @@ export class AesGcm {
     const blocks = 1 + ((length + 15) >>> 4);
     if (this.#counters.length < blocks * 16) this.#growCounters(blocks);
     const w = this.#counterWords;
-    const a = swap32(iv0), b = swap32(iv1), c = swap32(iv2);
+    const a = swap32(iv0),
+      b = swap32(iv1),
+      c = swap32(iv2);
     for (let i = 0, o = 0; i < blocks; i++, o += 4) {
       w[o] = a;
       w[o + 1] = b;
@@ -198,11 +212,15 @@ export class AesGcm {
         this.#s0 ^ ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]),
         this.#s1 ^ ((buf[p + 4] << 24) | (buf[p + 5] << 16) | (buf[p + 6] << 8) | buf[p + 7]),
         this.#s2 ^ ((buf[p + 8] << 24) | (buf[p + 9] << 16) | (buf[p + 10] << 8) | buf[p + 11]),
-        this.#s3 ^ ((buf[p + 12] << 24) | (buf[p + 13] << 16) | (buf[p + 14] << 8) | buf[p + 15]));
+        this.#s3 ^ ((buf[p + 12] << 24) | (buf[p + 13] << 16) | (buf[p + 14] << 8) | buf[p + 15]),
+      );
     }
     const rest = off + len - p;
     if (rest > 0) {
-      let x0 = 0, x1 = 0, x2 = 0, x3 = 0;
+      let x0 = 0,
+        x1 = 0,
+        x2 = 0,
+        x3 = 0;
       for (let i = 0; i < rest; i++) {
         const v = buf[p + i] << (24 - 8 * (i & 3));
         if (i < 4) x0 |= v;
@@ -218,37 +236,161 @@ export class AesGcm {
   #mul(s0: number, s1: number, s2: number, s3: number): void {
     const t = this.#table;
     let i = (s3 & 0xff) << 2;
-    let z0 = t[i], z1 = t[i + 1], z2 = t[i + 2], z3 = t[i + 3], r = 0;
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s3 >>> 8) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s3 >>> 16) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s3 >>> 24) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = (s2 & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s2 >>> 8) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s2 >>> 16) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s2 >>> 24) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = (s1 & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s1 >>> 8) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s1 >>> 16) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s1 >>> 24) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = (s0 & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s0 >>> 8) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s0 >>> 16) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
-    r = z3 & 0xff; z3 = (z3 >>> 8) | (z2 << 24); z2 = (z2 >>> 8) | (z1 << 24); z1 = (z1 >>> 8) | (z0 << 24); z0 = (z0 >>> 8) ^ R8[r];
-    i = ((s0 >>> 24) & 0xff) << 2; z0 ^= t[i]; z1 ^= t[i + 1]; z2 ^= t[i + 2]; z3 ^= t[i + 3];
+    let z0 = t[i],
+      z1 = t[i + 1],
+      z2 = t[i + 2],
+      z3 = t[i + 3],
+      r = 0;
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s3 >>> 8) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s3 >>> 16) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s3 >>> 24) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = (s2 & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s2 >>> 8) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s2 >>> 16) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s2 >>> 24) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = (s1 & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s1 >>> 8) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s1 >>> 16) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s1 >>> 24) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = (s0 & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s0 >>> 8) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s0 >>> 16) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
+    r = z3 & 0xff;
+    z3 = (z3 >>> 8) | (z2 << 24);
+    z2 = (z2 >>> 8) | (z1 << 24);
+    z1 = (z1 >>> 8) | (z0 << 24);
+    z0 = (z0 >>> 8) ^ R8[r];
+    i = ((s0 >>> 24) & 0xff) << 2;
+    z0 ^= t[i];
+    z1 ^= t[i + 1];
+    z2 ^= t[i + 2];
+    z3 ^= t[i + 3];
     this.#s0 = z0;
     this.#s1 = z1;
     this.#s2 = z2;
@@ -301,34 +443,82 @@ export function sessionCipher(context: SrtpContextKeys): SessionCipher {
     const salt = Buffer.from(context.srtpSessionSalt.subarray(0, 12));
     const key = Buffer.from(context.srtpSessionKey);
     const native = rtcNative();
-    c = {aes: new AesGcm(key), salt, salt0: salt.readInt32BE(0), salt1: salt.readInt32BE(4), salt2: salt.readInt32BE(8),
-      native: native ? new NativeGcmKey(native, key) : undefined};
+    c = {
+      aes: new AesGcm(key),
+      salt,
+      salt0: salt.readInt32BE(0),
+      salt1: salt.readInt32BE(4),
+      salt2: salt.readInt32BE(8),
+      native: native ? new NativeGcmKey(native, key) : undefined,
+    };
     sessionCiphers.set(context, c);
   }
   return c;
 }
 
 /** RFC 7714 §8.1 IV words: salt XOR (0x0000 || SSRC || ROC || SEQ), as three big-endian 32-bit words. */
-export function sealSrtp(c: SessionCipher, buf: Buffer, headerLength: number, payloadLength: number, ssrc: number, roc: number, seq: number): void {
+export function sealSrtp(
+  c: SessionCipher,
+  buf: Buffer,
+  headerLength: number,
+  payloadLength: number,
+  ssrc: number,
+  roc: number,
+  seq: number,
+): void {
   const n = c.native;
   if (n) {
-    n.native.gcmSeal(n.id, buf, headerLength, payloadLength, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-      (((roc & 0xffff) << 16) | seq) ^ c.salt2);
+    n.native.gcmSeal(
+      n.id,
+      buf,
+      headerLength,
+      payloadLength,
+      (ssrc >>> 16) ^ c.salt0,
+      (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
+      (((roc & 0xffff) << 16) | seq) ^ c.salt2,
+    );
     return;
   }
-  c.aes.sealWords(buf, headerLength, payloadLength, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-    (((roc & 0xffff) << 16) | seq) ^ c.salt2);
+  c.aes.sealWords(
+    buf,
+    headerLength,
+    payloadLength,
+    (ssrc >>> 16) ^ c.salt0,
+    (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
+    (((roc & 0xffff) << 16) | seq) ^ c.salt2,
+  );
 }
 
 /** Authenticates and decrypts an SRTP packet in place (see AesGcm.open); false if forged. */
-export function openSrtp(c: SessionCipher, buf: Buffer, headerLength: number, end: number, ssrc: number, roc: number, seq: number): boolean {
+export function openSrtp(
+  c: SessionCipher,
+  buf: Buffer,
+  headerLength: number,
+  end: number,
+  ssrc: number,
+  roc: number,
+  seq: number,
+): boolean {
   const n = c.native;
   if (n) {
-    return n.native.gcmOpen(n.id, buf, headerLength, end, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-      (((roc & 0xffff) << 16) | seq) ^ c.salt2);
+    return n.native.gcmOpen(
+      n.id,
+      buf,
+      headerLength,
+      end,
+      (ssrc >>> 16) ^ c.salt0,
+      (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
+      (((roc & 0xffff) << 16) | seq) ^ c.salt2,
+    );
   }
-  return c.aes.openWords(buf, headerLength, end, (ssrc >>> 16) ^ c.salt0, (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-    (((roc & 0xffff) << 16) | seq) ^ c.salt2);
+  return c.aes.openWords(
+    buf,
+    headerLength,
+    end,
+    (ssrc >>> 16) ^ c.salt0,
+    (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
+    (((roc & 0xffff) << 16) | seq) ^ c.salt2,
+  );
 }
 
 /** Payload bytes a pre-made keystream slot covers: Opus packets fit, bigger ones are sealed one by one. */
@@ -381,6 +571,12 @@ export class KeystreamAhead {
       this.#ks = c.aes.keystreams(w, KEYSTREAM_AHEAD, KEYSTREAM_SLOT_BLOCKS);
       this.#first = index;
     }
-    c.aes.sealWithKeystream(buf, headerLength, payloadLength, this.#ks!, (index - this.#first) * KEYSTREAM_SLOT_BLOCKS * 16);
+    c.aes.sealWithKeystream(
+      buf,
+      headerLength,
+      payloadLength,
+      this.#ks!,
+      (index - this.#first) * KEYSTREAM_SLOT_BLOCKS * 16,
+    );
   }
 }

@@ -19,8 +19,12 @@ export const AV1_PT = 45;
 
 export function opusCodec(): RTCRtpCodecParameters {
   return new RTCRtpCodecParameters({
-    mimeType: 'audio/opus', clockRate: 48000, channels: 2, payloadType: OPUS_PT,
-    parameters: 'minptime=10;useinbandfec=1', rtcpFeedback: [],
+    mimeType: 'audio/opus',
+    clockRate: 48000,
+    channels: 2,
+    payloadType: OPUS_PT,
+    parameters: 'minptime=10;useinbandfec=1',
+    rtcpFeedback: [],
   });
 }
 
@@ -29,11 +33,21 @@ function videoFeedback() {
 }
 
 export function vp8Codec(): RTCRtpCodecParameters {
-  return new RTCRtpCodecParameters({mimeType: 'video/VP8', clockRate: 90000, payloadType: VP8_PT, rtcpFeedback: videoFeedback()});
+  return new RTCRtpCodecParameters({
+    mimeType: 'video/VP8',
+    clockRate: 90000,
+    payloadType: VP8_PT,
+    rtcpFeedback: videoFeedback(),
+  });
 }
 
 export function av1Codec(): RTCRtpCodecParameters {
-  return new RTCRtpCodecParameters({mimeType: 'video/AV1', clockRate: 90000, payloadType: AV1_PT, rtcpFeedback: videoFeedback()});
+  return new RTCRtpCodecParameters({
+    mimeType: 'video/AV1',
+    clockRate: 90000,
+    payloadType: AV1_PT,
+    rtcpFeedback: videoFeedback(),
+  });
 }
 
 export function mediaConfig(opts: {enableAV1: boolean}): Pick<PeerConfig, 'codecs' | 'headerExtensions'> {
@@ -67,7 +81,10 @@ type HeaderExtension = {id: number; uri: string};
  * extension id"). Extensions the client has not named keep one id across audio and video, preferring
  * Chromium's and never taking an id the client uses for something else. Call with every client SDP.
  */
-export function alignHeaderExtensionIds(config: {headerExtensions: {audio?: HeaderExtension[]; video?: HeaderExtension[]}}, clientSdp = ''): void {
+export function alignHeaderExtensionIds(
+  config: {headerExtensions: {audio?: HeaderExtension[]; video?: HeaderExtension[]}},
+  clientSdp = '',
+): void {
   const clientIds = new Map<string, number>();
   for (const m of clientSdp.matchAll(/^a=extmap:(\d+)(?:\/\w+)? (\S+)/gm)) clientIds.set(m[2], Number(m[1]));
   const exts = [...(config.headerExtensions.audio ?? []), ...(config.headerExtensions.video ?? [])];

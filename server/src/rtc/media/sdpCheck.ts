@@ -78,7 +78,8 @@ export function checkSessionDescription(desc: unknown, maxBytes: number): AppErr
   return undefined;
 }
 
-const CANDIDATE_RE = /^(?:candidate:)?\S{1,32} \d{1,5} (?:udp|tcp) \d{1,10} \S{1,64} \d{1,5} typ (?:host|srflx|prflx|relay)(?: .*)?$/i;
+const CANDIDATE_RE =
+  /^(?:candidate:)?\S{1,32} \d{1,5} (?:udp|tcp) \d{1,10} \S{1,64} \d{1,5} typ (?:host|srflx|prflx|relay)(?: .*)?$/i;
 
 export function checkIceCandidate(candidate: string): AppError | undefined {
   if (candidate.length > 1024 || !CANDIDATE_RE.test(candidate.trim())) {

@@ -41,7 +41,12 @@ export class VoiceActivityDetector {
       this.#onSince = this.#clock.now();
       return true;
     }
-    if (this.#on && this.#count === WINDOW && this.#voicedCount <= OFF_VOICED && this.#clock.now() - this.#onSince >= MIN_ON_MS) {
+    if (
+      this.#on &&
+      this.#count === WINDOW &&
+      this.#voicedCount <= OFF_VOICED &&
+      this.#clock.now() - this.#onSince >= MIN_ON_MS
+    ) {
       this.#on = false;
       return false;
     }

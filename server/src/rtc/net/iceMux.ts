@@ -62,15 +62,18 @@ export class IceMuxBinding {
       });
       let gathered = false;
       const endpoints: {register(ufrag: string): void}[] = [];
-      agent.replaceHostGathering(() => {
-        if (!gathered) {
-          gathered = true;
-          this.#gather(agent, endpoints);
-        } else {
-          // An ICE restart re-advertises the same protocols under a new ufrag.
-          for (const e of endpoints) e.register(agent.ufrag);
-        }
-      }, () => this.#closed);
+      agent.replaceHostGathering(
+        () => {
+          if (!gathered) {
+            gathered = true;
+            this.#gather(agent, endpoints);
+          } else {
+            // An ICE restart re-advertises the same protocols under a new ufrag.
+            for (const e of endpoints) e.register(agent.ufrag);
+          }
+        },
+        () => this.#closed,
+      );
     }
   }
 

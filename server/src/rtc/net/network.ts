@@ -76,20 +76,29 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
  * used verbatim; a single address pairs with the only same-family local address, or with every
  * non-loopback one (loopback keeps itself). A hostname is resolved once.
  */
-export async function overrideMappings(override: string, locals: string[], resolveMs: number): Promise<Map<string, string>> {
+export async function overrideMappings(
+  override: string,
+  locals: string[],
+  resolveMs: number,
+): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   if (!override) return out;
   if (override.includes('/')) {
     for (const pair of override.split(',')) {
       const [ext, int] = pair.split('/').map((s) => s.trim());
-      if (!ext || !int || isIP(ext) === 0 || isIP(int) === 0) throw new Error(`invalid ICEHostOverride mapping "${pair}"`);
+      if (!ext || !int || isIP(ext) === 0 || isIP(int) === 0)
+        throw new Error(`invalid ICEHostOverride mapping "${pair}"`);
       if (locals.includes(int)) out.set(int, ext);
     }
     return out;
   }
   let external = override;
   if (isIP(override) === 0) {
-    const resolved = await withTimeout(lookup(override, {all: true}), resolveMs, `resolving ICEHostOverride ${override}`);
+    const resolved = await withTimeout(
+      lookup(override, {all: true}),
+      resolveMs,
+      `resolving ICEHostOverride ${override}`,
+    );
     // The first address of a family we have a local address for (localhost may list ::1 first).
     const usable = resolved.find((r) => locals.some((l) => isIP(l) === r.family)) ?? resolved[0];
     if (!usable) throw new Error(`ICEHostOverride ${override} does not resolve`);
@@ -128,22 +137,24 @@ export async function discoverPublicAddresses(
     }
   }
   const serverIsLoopback = isLoopback(serverAddress);
-  await Promise.all(sockets.map(async (socket) => {
-    if (socket.family !== isIP(serverAddress) || isLoopback(socket.localAddress) !== serverIsLoopback) return;
-    const binding = stunBinding(socket.socket, {host: serverAddress, port: server.port}, timeoutMs);
-    const remove = socket.addInterceptor((buf, rinfo) => binding.onDatagram(buf, rinfo));
-    try {
-      const mapped = await binding.result;
-      if (mapped) {
-        out.set(socket.localAddress, mapped.address);
-        logger.info({local: socket.localAddress, public: mapped.address}, 'public address discovered by stun');
-      } else {
-        logger.warn({local: socket.localAddress, stun: server.url}, 'no stun answer; advertising the local address');
+  await Promise.all(
+    sockets.map(async (socket) => {
+      if (socket.family !== isIP(serverAddress) || isLoopback(socket.localAddress) !== serverIsLoopback) return;
+      const binding = stunBinding(socket.socket, {host: serverAddress, port: server.port}, timeoutMs);
+      const remove = socket.addInterceptor((buf, rinfo) => binding.onDatagram(buf, rinfo));
+      try {
+        const mapped = await binding.result;
+        if (mapped) {
+          out.set(socket.localAddress, mapped.address);
+          logger.info({local: socket.localAddress, public: mapped.address}, 'public address discovered by stun');
+        } else {
+          logger.warn({local: socket.localAddress, stun: server.url}, 'no stun answer; advertising the local address');
+        }
+      } finally {
+        remove();
       }
-    } finally {
-      remove();
-    }
-  }));
+    }),
+  );
   return out;
 }
 

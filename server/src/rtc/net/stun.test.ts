@@ -4,8 +4,10 @@ import {bindingRequestUfrag, hasMessageIntegrity} from './stun';
 // RFC 5769 §2.1: a binding request with USERNAME "evtj:h6vY", signed with this password, then FINGERPRINT.
 const SAMPLE = Buffer.from(
   '000100582112a442b7e7a701bc34d686fa87dfae802200105354554e207465737420636c69656e74' +
-  '002400046e0001ff80290008932ff9b151263b36000600096576746a3a68367659202020' +
-  '000800149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf', 'hex');
+    '002400046e0001ff80290008932ff9b151263b36000600096576746a3a68367659202020' +
+    '000800149aeaa70cbfd8cb56781ef2b5b2d3f249c1b571a280280004e57a3bcf',
+  'hex',
+);
 const PASSWORD = 'VOkJxbRl1RmTxUk/WvJxBt';
 
 describe('hasMessageIntegrity', () => {

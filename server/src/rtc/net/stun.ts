@@ -132,7 +132,10 @@ export function stunBinding(
   socket: UdpSocket,
   server: {host: string; port: number},
   timeoutMs: number,
-): {result: Promise<{address: string; port: number} | undefined>; onDatagram: (buf: Buffer, rinfo: RemoteInfo) => boolean} {
+): {
+  result: Promise<{address: string; port: number} | undefined>;
+  onDatagram: (buf: Buffer, rinfo: RemoteInfo) => boolean;
+} {
   const {bytes, transactionId} = buildBindingRequest();
   let settle: (v: {address: string; port: number} | undefined) => void = () => {};
   let done = false;

@@ -100,7 +100,7 @@ export class TcpMuxListener {
       if (buffer.length < 2 + len) return;
       const first = buffer.subarray(2, 2 + len);
       const ufrag = bindingRequestUfrag(first);
-      const endpoint = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag);
+      const endpoint = ufrag === undefined ? undefined : (this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag));
       if (!endpoint) return drop('unknown ufrag');
       if (endpoint.authenticate && !endpoint.authenticate(first)) return drop('binding request not authentic');
       cleanup();

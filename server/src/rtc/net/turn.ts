@@ -9,7 +9,12 @@ export interface TurnCredentials {
   credential: string;
 }
 
-export function turnCredentials(secret: string, user: string, expirationMinutes: number, nowMs: number): TurnCredentials {
+export function turnCredentials(
+  secret: string,
+  user: string,
+  expirationMinutes: number,
+  nowMs: number,
+): TurnCredentials {
   const expiry = Math.floor(nowMs / 1000) + Math.max(0, Math.floor(expirationMinutes * 60));
   const username = `${expiry}:${user}`;
   const credential = createHmac('sha1', secret).update(username).digest('base64');
@@ -27,7 +32,11 @@ export interface SessionIceServersOptions {
  * The TURN servers (only) for one session's peer connection. STUN entries are not given to werift:
  * the public address is discovered once at startup and advertised on the shared port instead.
  */
-export function sessionTurnServers(opts: SessionIceServersOptions, sessionID: string, nowMs: number): ICEServerConfig[] {
+export function sessionTurnServers(
+  opts: SessionIceServersOptions,
+  sessionID: string,
+  nowMs: number,
+): ICEServerConfig[] {
   if (!opts.serverSideTURN || !opts.turnStaticAuthSecret) return [];
   const out: ICEServerConfig[] = [];
   for (const server of opts.iceServers) {
@@ -36,7 +45,10 @@ export function sessionTurnServers(opts: SessionIceServersOptions, sessionID: st
     if (server.username && server.credential) {
       out.push({urls, username: server.username, credential: server.credential});
     } else {
-      out.push({urls, ...turnCredentials(opts.turnStaticAuthSecret, sessionID, opts.turnCredentialsExpirationMinutes, nowMs)});
+      out.push({
+        urls,
+        ...turnCredentials(opts.turnStaticAuthSecret, sessionID, opts.turnCredentialsExpirationMinutes, nowMs),
+      });
     }
   }
   return out;

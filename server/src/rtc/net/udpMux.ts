@@ -151,7 +151,7 @@ export class UdpMuxSocket {
     // travels in clear) must not let anyone route datagrams into another session.
     if (data.length >= 20 && data[0] === 0x00 && data[1] === 0x01) {
       const ufrag = bindingRequestUfrag(data);
-      endpoint = ufrag === undefined ? undefined : this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag);
+      endpoint = ufrag === undefined ? undefined : (this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag));
       if (endpoint?.authenticate && !endpoint.authenticate(data)) {
         this.#dropped++;
         return;
@@ -232,7 +232,11 @@ export class UdpMux {
  * dgram resolves every destination, even an IP literal, through dns.lookup and a process.nextTick before
  * the send; peers are addressed by IP, so answer synchronously and send within the same call.
  */
-function literalLookup(hostname: string, options: LookupOneOptions | number, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+function literalLookup(
+  hostname: string,
+  options: LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
   const family = isIP(hostname);
   if (family !== 0) callback(null, hostname, family);
   else dnsLookup(hostname, typeof options === 'number' ? {family: options} : options, callback);
@@ -240,8 +244,13 @@ function literalLookup(hostname: string, options: LookupOneOptions | number, cal
 
 function bindOne(address: string, port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({type: isIP(address) === 6 ? 'udp6' : 'udp4', reuseAddr: false,
-      recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES, lookup: literalLookup});
+    const socket = createSocket({
+      type: isIP(address) === 6 ? 'udp6' : 'udp4',
+      reuseAddr: false,
+      recvBufferSize: SOCKET_BUFFER_BYTES,
+      sendBufferSize: SOCKET_BUFFER_BYTES,
+      lookup: literalLookup,
+    });
     const onError = (err: Error) => {
       socket.close();
       reject(err);

@@ -162,12 +162,19 @@ export class IncomingTracks {
       makeLayer(undefined);
       for (const tr of receiver.tracks.length > 0 ? receiver.tracks : [receiver.track]) attachTrack(tr);
     }
-    inc.unsubscribers.push(t.onTrack.subscribe((track) => {
-      if (inc.published) attachTrack(track);
-    }).unSubscribe);
+    inc.unsubscribers.push(
+      t.onTrack.subscribe((track) => {
+        if (inc.published) attachTrack(track);
+      }).unSubscribe,
+    );
     inc.published = {
       key: `${cfg.sessionID}/${t.mid ?? t.id}/${randomString(6)}`,
-      type, kind: t.kind as 'audio' | 'video', mimeType, senderSessionID: cfg.sessionID, layers, simulcast,
+      type,
+      kind: t.kind as 'audio' | 'video',
+      mimeType,
+      senderSessionID: cfg.sessionID,
+      layers,
+      simulcast,
     };
     deps.metrics.incRTPTracks(deps.groupID, 'in', mimeType);
     logger.info({type, mimeType, simulcast, mid: t.mid}, 'track published');
@@ -182,7 +189,14 @@ export class IncomingTracks {
   }
 
   /** Moves one incoming audio stream to the fast receive path (ingress.ts), when its SRTP is AES-GCM. */
-  #takeOver(ingress: Ingress, inc: Incoming, ssrc: number, payloadType: number, up: UpstreamTrack, type: TrackType): void {
+  #takeOver(
+    ingress: Ingress,
+    inc: Incoming,
+    ssrc: number,
+    payloadType: number,
+    up: UpstreamTrack,
+    type: TrackType,
+  ): void {
     const receiver = inc.transceiver.receiver;
     const context = remoteSrtpContext(receiver);
     if (!context || context.profile !== PROFILE_AEAD_AES_128_GCM) return;
@@ -194,7 +208,11 @@ export class IncomingTracks {
     // One packet object per stream, rewritten for each packet: forwarding is synchronous and keeps none.
     const pkt: MediaPacket = {payload: EMPTY, sequenceNumber: 0, timestamp: 0, marker: false, payloadType};
     ingress.add({
-      ssrc, rolloverCounter: state.rolloverCounter, lastSequenceNumber: state.lastSequenceNumber, audioLevelId: levelId, statistics,
+      ssrc,
+      rolloverCounter: state.rolloverCounter,
+      lastSequenceNumber: state.lastSequenceNumber,
+      audioLevelId: levelId,
+      statistics,
       deliver: (seq, ts, marker, payload, level) => {
         if (level !== undefined) this.#audioLevel(type, up, level);
         pkt.sequenceNumber = seq;

@@ -186,7 +186,8 @@ export class Negotiator {
     const state = pc.signalingState;
     if (state === 'stable' || this.#ctx.closed) return;
     try {
-      if (state === 'have-remote-offer' || state === 'have-remote-pranswer') await pc.setRemoteDescription({type: 'rollback', sdp: ''});
+      if (state === 'have-remote-offer' || state === 'have-remote-pranswer')
+        await pc.setRemoteDescription({type: 'rollback', sdp: ''});
       else await pc.setLocalDescription({type: 'rollback'});
     } catch (err) {
       this.#ctx.logger.warn({err, state}, 'rollback failed');
@@ -215,10 +216,16 @@ export class Negotiator {
   }
 
   #addCandidate(c: IceCandidate): void {
-    this.#ctx.pc.addIceCandidate({
-      candidate: c.candidate, sdpMid: c.sdpMid ?? undefined, sdpMLineIndex: c.sdpMLineIndex ?? undefined,
-      usernameFragment: c.usernameFragment ?? undefined,
-    }).catch((err: unknown) => this.#ctx.reject(rtcError('invalid_ice', 'ice candidate rejected', {cause: errorMessage(err)}), false));
+    this.#ctx.pc
+      .addIceCandidate({
+        candidate: c.candidate,
+        sdpMid: c.sdpMid ?? undefined,
+        sdpMLineIndex: c.sdpMLineIndex ?? undefined,
+        usernameFragment: c.usernameFragment ?? undefined,
+      })
+      .catch((err: unknown) =>
+        this.#ctx.reject(rtcError('invalid_ice', 'ice candidate rejected', {cause: errorMessage(err)}), false),
+      );
   }
 
   #sendSdp(desc: SessionDescription, via: Via): void {
@@ -265,7 +272,10 @@ export class Negotiator {
       // A renegotiation that did not complete is never dropped: the client would miss tracks for good.
       const wait = RENEGOTIATION_RETRY_MS[Math.min(failures, RENEGOTIATION_RETRY_MS.length - 1)];
       failures++;
-      logger.warn({reason: failure, attempt: failures, retryInMs: wait}, 'server renegotiation did not complete; trying again');
+      logger.warn(
+        {reason: failure, attempt: failures, retryInMs: wait},
+        'server renegotiation did not complete; trying again',
+      );
       m.incRTCErrors(deps.groupID, 'signaling');
       this.#renegotiateAgain = true;
       await new Promise((resolve) => setTimeout(resolve, wait));

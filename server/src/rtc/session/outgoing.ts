@@ -42,7 +42,10 @@ export class OutgoingTracks {
   /** What this session currently receives, as the MediaMap would describe it. */
   get receiving(): {trackId: string; type: TrackType; senderSessionID: string; mid: string | null}[] {
     return [...this.#outgoing.values()].map((o) => ({
-      trackId: o.trackId, type: o.track.type, senderSessionID: o.track.senderSessionID, mid: o.transceiver.mid,
+      trackId: o.trackId,
+      type: o.track.type,
+      senderSessionID: o.track.senderSessionID,
+      mid: o.transceiver.mid,
     }));
   }
 
@@ -86,7 +89,8 @@ export class OutgoingTracks {
   mediaMap(): MediaMap {
     const map: MediaMap = {};
     for (const out of this.#outgoing.values()) {
-      if (out.transceiver.mid != null) map[out.transceiver.mid] = {type: out.track.type, sender_id: out.track.senderSessionID};
+      if (out.transceiver.mid != null)
+        map[out.transceiver.mid] = {type: out.track.type, sender_id: out.track.senderSessionID};
     }
     return map;
   }
@@ -116,9 +120,14 @@ export class OutgoingTracks {
   #addOutgoing(key: string, track: PublishedTrack, layer: Layer): void {
     const {pc, deps, logger} = this.#ctx;
     const inUse = new Set([...this.#outgoing.values()].map((o) => o.transceiver));
-    let transceiver = [...this.#ownTransceivers].find((t) =>
-      !t.stopped && !inUse.has(t) && t.kind === track.kind && t.mid != null &&
-      (track.kind === 'audio' || t.codecs[0]?.mimeType.toLowerCase() === track.mimeType.toLowerCase()));
+    let transceiver = [...this.#ownTransceivers].find(
+      (t) =>
+        !t.stopped &&
+        !inUse.has(t) &&
+        t.kind === track.kind &&
+        t.mid != null &&
+        (track.kind === 'audio' || t.codecs[0]?.mimeType.toLowerCase() === track.mimeType.toLowerCase()),
+    );
     const stream = new MediaStream({id: track.senderSessionID});
     if (transceiver) {
       transceiver.setDirection(transceiver.direction === 'recvonly' ? 'sendrecv' : 'sendonly');
@@ -133,11 +142,14 @@ export class OutgoingTracks {
     const trackId = outgoingTrackId(track.type, track.senderSessionID);
     setSenderTrackId(transceiver.sender, trackId);
     transceiver.sender.setStreams([stream]);
-    const downstream = this.#idleDownstreams.get(transceiver) ?? new DownstreamTrack(transceiver.sender, deps.forwarding, logger);
+    const downstream =
+      this.#idleDownstreams.get(transceiver) ?? new DownstreamTrack(transceiver.sender, deps.forwarding, logger);
     this.#idleDownstreams.delete(transceiver);
     const source = track.layers.get(layer);
     if (source) downstream.attach(source);
-    const selector = track.simulcast ? new LayerSelector(layer, deps.clock, deps.timeouts.layerSwitchBackoffMs) : undefined;
+    const selector = track.simulcast
+      ? new LayerSelector(layer, deps.clock, deps.timeouts.layerSwitchBackoffMs)
+      : undefined;
     this.#outgoing.set(key, {track, transceiver, downstream, trackId, selector});
     deps.metrics.incRTPTracks(deps.groupID, 'out', track.mimeType);
   }

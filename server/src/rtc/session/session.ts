@@ -61,7 +61,12 @@ export class Session extends TypedEmitter<SessionEvents> {
     });
     alignHeaderExtensionIds(this.#pc.config);
     routeKeyframeRequestsByMediaSsrc(this.#pc);
-    this.#mux = new IceMuxBinding(this.#pc, deps.candidates, `${deps.ufragPrefix ?? ''}${randomString(12)}${newId().slice(0, 8)}`, this.#logger);
+    this.#mux = new IceMuxBinding(
+      this.#pc,
+      deps.candidates,
+      `${deps.ufragPrefix ?? ''}${randomString(12)}${newId().slice(0, 8)}`,
+      this.#logger,
+    );
     if (deps.forwarding === 'fast') this.#mux.ingress = this.#ingress;
     const ctx = this.#context();
     this.#incoming = new IncomingTracks(ctx, this.#mux.ingress);
@@ -71,7 +76,13 @@ export class Session extends TypedEmitter<SessionEvents> {
       sdp: (desc) => this.handleSdp(desc, 'dc'),
     });
     this.#wire();
-    this.#negotiator = new Negotiator(ctx, {lock: this.#lock, mux: this.#mux, dc: this.#dc, incoming: this.#incoming, outgoing: this.#outgoing});
+    this.#negotiator = new Negotiator(ctx, {
+      lock: this.#lock,
+      mux: this.#mux,
+      dc: this.#dc,
+      incoming: this.#incoming,
+      outgoing: this.#outgoing,
+    });
   }
 
   get sessionID(): string {
@@ -225,24 +236,33 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   #wire(): void {
     const pc = this.#pc;
-    this.#sub(pc.onIceCandidate.subscribe((c) => {
-      if (!c || this.#closed) return;
-      const json = c.toJSON();
-      this.emit('signal', {type: 'ice', data: {
-        candidate: json.candidate ?? '', sdpMid: json.sdpMid ?? null, sdpMLineIndex: json.sdpMLineIndex ?? null,
-        usernameFragment: json.usernameFragment ?? null,
-      }});
-    }).unSubscribe);
-    this.#sub(pc.connectionStateChange.subscribe((state) => {
-      const m = this.#deps.metrics;
-      if (COUNTED_CONN_STATES.has(state)) m.incRTCConnState(state);
-      if (state === 'connected' && !this.#connectedOnce) {
-        this.#connectedOnce = true;
-        m.observeRTCConnectionTime(this.#deps.groupID, (performance.now() - this.#createdAt) / 1000);
-      }
-      if (state === 'failed') m.incRTCErrors(this.#deps.groupID, 'ice');
-      if (state === 'failed' || state === 'closed') void this.close(`rtc connection ${state}`);
-    }).unSubscribe);
+    this.#sub(
+      pc.onIceCandidate.subscribe((c) => {
+        if (!c || this.#closed) return;
+        const json = c.toJSON();
+        this.emit('signal', {
+          type: 'ice',
+          data: {
+            candidate: json.candidate ?? '',
+            sdpMid: json.sdpMid ?? null,
+            sdpMLineIndex: json.sdpMLineIndex ?? null,
+            usernameFragment: json.usernameFragment ?? null,
+          },
+        });
+      }).unSubscribe,
+    );
+    this.#sub(
+      pc.connectionStateChange.subscribe((state) => {
+        const m = this.#deps.metrics;
+        if (COUNTED_CONN_STATES.has(state)) m.incRTCConnState(state);
+        if (state === 'connected' && !this.#connectedOnce) {
+          this.#connectedOnce = true;
+          m.observeRTCConnectionTime(this.#deps.groupID, (performance.now() - this.#createdAt) / 1000);
+        }
+        if (state === 'failed') m.incRTCErrors(this.#deps.groupID, 'ice');
+        if (state === 'failed' || state === 'closed') void this.close(`rtc connection ${state}`);
+      }).unSubscribe,
+    );
     this.#sub(pc.onDataChannel.subscribe((dc: RTCDataChannel) => this.#dc.adopt(dc)).unSubscribe);
   }
 
@@ -269,4 +289,3 @@ export class Session extends TypedEmitter<SessionEvents> {
     if (fatal) void this.close(err.message);
   }
 }
-

@@ -85,7 +85,11 @@ class MuxUdpTransport {
   };
 
   get address(): {address: string; port: number; family: string} {
-    return {address: this.#socket.localAddress, port: this.#socket.port, family: this.#socket.family === 6 ? 'IPv6' : 'IPv4'};
+    return {
+      address: this.#socket.localAddress,
+      port: this.#socket.port,
+      family: this.#socket.family === 6 ? 'IPv6' : 'IPv4',
+    };
   }
 
   get addressFamily(): 4 | 6 {
@@ -138,7 +142,11 @@ export class IceAgent {
     const conn = this.#conn;
     const ufrag = bindingRequestUfrag(request);
     if (ufrag === undefined) return false;
-    const password = Object.hasOwn(conn.userHistory, ufrag) ? conn.userHistory[ufrag] : ufrag === conn.localUsername ? conn.localPassword : undefined;
+    const password = Object.hasOwn(conn.userHistory, ufrag)
+      ? conn.userHistory[ufrag]
+      : ufrag === conn.localUsername
+        ? conn.localPassword
+        : undefined;
     return password !== undefined && hasMessageIntegrity(request, password);
   }
 
@@ -194,7 +202,10 @@ export class IceAgent {
    * Adds a host candidate on a shared UDP socket (and its server-reflexive twin, if STUN found one);
    * returns where the mux delivers the datagrams of this agent. `onClose` runs when werift closes it.
    */
-  addUdpHost(hc: {socket: UdpMuxSocket; address: string; port: number; advertise: boolean; reflexive?: string}, onClose: () => void): (data: Buffer, addr: Address) => void {
+  addUdpHost(
+    hc: {socket: UdpMuxSocket; address: string; port: number; advertise: boolean; reflexive?: string},
+    onClose: () => void,
+  ): (data: Buffer, addr: Address) => void {
     const conn = this.#conn;
     const ufrag = conn.localUsername;
     const protocol = new StunProtocol();
@@ -202,15 +213,38 @@ export class IceAgent {
     internals.transport = new MuxUdpTransport(hc.socket, onClose);
     protocol.localIp = hc.socket.localAddress;
     protocol.localCandidate = new Candidate(
-      candidateFoundation('host', 'udp', hc.address), 1, 'udp',
-      candidatePriority('host', {transport: 'udp'}), hc.address, hc.port, 'host',
-      undefined, undefined, undefined, conn.generation, ufrag);
+      candidateFoundation('host', 'udp', hc.address),
+      1,
+      'udp',
+      candidatePriority('host', {transport: 'udp'}),
+      hc.address,
+      hc.port,
+      'host',
+      undefined,
+      undefined,
+      undefined,
+      conn.generation,
+      ufrag,
+    );
     this.#addProtocol(protocol, protocol.localCandidate, hc.advertise);
     if (hc.reflexive) {
       // The public address STUN reported for this socket: same socket, so no protocol of its own.
-      conn.appendLocalCandidate(new Candidate(
-        candidateFoundation('srflx', 'udp', hc.socket.localAddress), 1, 'udp', candidatePriority('srflx'),
-        hc.reflexive, hc.port, 'srflx', hc.address, hc.port, undefined, conn.generation, ufrag));
+      conn.appendLocalCandidate(
+        new Candidate(
+          candidateFoundation('srflx', 'udp', hc.socket.localAddress),
+          1,
+          'udp',
+          candidatePriority('srflx'),
+          hc.reflexive,
+          hc.port,
+          'srflx',
+          hc.address,
+          hc.port,
+          undefined,
+          conn.generation,
+          ufrag,
+        ),
+      );
     }
     return (data, addr) => internals.datagramReceived(data, addr);
   }
@@ -221,9 +255,19 @@ export class IceAgent {
     const protocol = new TcpPassiveProtocol();
     protocol.localIp = hc.listener.localAddress;
     protocol.localCandidate = new Candidate(
-      candidateFoundation('host', 'tcp', hc.address), 1, 'tcp',
-      candidatePriority('host', {transport: 'tcp', tcptype: 'passive'}), hc.address, hc.port, 'host',
-      undefined, undefined, 'passive', conn.generation, conn.localUsername);
+      candidateFoundation('host', 'tcp', hc.address),
+      1,
+      'tcp',
+      candidatePriority('host', {transport: 'tcp', tcptype: 'passive'}),
+      hc.address,
+      hc.port,
+      'host',
+      undefined,
+      undefined,
+      'passive',
+      conn.generation,
+      conn.localUsername,
+    );
     this.#addProtocol(protocol, protocol.localCandidate, hc.advertise);
     return protocol as unknown as TcpProtocolInternals;
   }
@@ -282,7 +326,8 @@ export class PacketSink {
   route(): SinkRoute {
     const agent = this.#agent;
     const nominated = agent.nominated;
-    if (!nominated || agent.consentFresh === false || agent.state === 'failed' || agent.state === 'closed') return SinkRoute.None;
+    if (!nominated || agent.consentFresh === false || agent.state === 'failed' || agent.state === 'closed')
+      return SinkRoute.None;
     if (nominated !== this.#pair) {
       // Resolved once per selected pair (werift builds a new remoteAddr array on every read).
       this.#pair = nominated;

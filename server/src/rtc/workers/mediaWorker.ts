@@ -13,7 +13,14 @@ import type {RtcNetwork} from '../server';
 import type {TcpMuxEndpoint} from '../net/tcpMux';
 import type {RtcInbound} from '../types';
 import type {MuxEndpoint} from '../net/udpMux';
-import {FrameWriter, workerRelay, type CandidatePlan, type FromWorker, type ToWorker, type WorkerRelay} from './workerProtocol';
+import {
+  FrameWriter,
+  workerRelay,
+  type CandidatePlan,
+  type FromWorker,
+  type ToWorker,
+  type WorkerRelay,
+} from './workerProtocol';
 
 const RPC_TIMEOUT_MS = 30_000;
 export const START_TIMEOUT_MS = 60_000;
@@ -62,7 +69,11 @@ export class MediaWorker {
   constructor(index: number, pool: WorkerHost) {
     this.index = index;
     const {file, execArgv} = workerEntry();
-    this.child = fork(file, [], {execArgv, stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'], serialization: 'json'});
+    this.child = fork(file, [], {
+      execArgv,
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc', 'pipe'],
+      serialization: 'json',
+    });
     // Failed sends and kills are reported here; the exit handler does the cleanup.
     this.child.on('error', (err) => pool.onWorkerError(this, err));
     this.#relay = new RelayClient({
@@ -129,7 +140,10 @@ export class MediaWorker {
         reject(new Error(`media worker ${index} exited while starting`));
       });
     });
-    this.ready.then(() => (this.started = true), () => undefined);
+    this.ready.then(
+      () => (this.started = true),
+      () => undefined,
+    );
     this.child.on('message', (m: FromWorker) => {
       if (m.t === 'relay') this.#relay.receive(m.f);
       else pool.onWorkerMessage(this, m);
@@ -139,11 +153,31 @@ export class MediaWorker {
       this.#relay.failAll(new AppError('app.rtc.worker_exited', 'media worker exited', 503));
       pool.onWorkerExit(this, code, signal);
     });
-    const plan: CandidatePlan[] = network.candidates.map((c) => c.transport === 'udp'
-      ? {transport: 'udp', socket: network.udp.sockets.indexOf(c.socket), address: c.address, port: c.port, advertise: c.advertise, reflexive: c.reflexive}
-      : {transport: 'tcp', listener: network.tcp!.listeners.indexOf(c.listener), address: c.address, port: c.port, advertise: c.advertise});
+    const plan: CandidatePlan[] = network.candidates.map((c) =>
+      c.transport === 'udp'
+        ? {
+            transport: 'udp',
+            socket: network.udp.sockets.indexOf(c.socket),
+            address: c.address,
+            port: c.port,
+            advertise: c.advertise,
+            reflexive: c.reflexive,
+          }
+        : {
+            transport: 'tcp',
+            listener: network.tcp!.listeners.indexOf(c.listener),
+            address: c.address,
+            port: c.port,
+            advertise: c.advertise,
+          },
+    );
     this.#post({
-      t: 'init', index, opts: pool.opts, groupID: pool.groupID, logLevel: pool.logLevel, candidates: plan,
+      t: 'init',
+      index,
+      opts: pool.opts,
+      groupID: pool.groupID,
+      logLevel: pool.logLevel,
+      candidates: plan,
       udp: network.udp.sockets.map((s) => ({localAddress: s.localAddress, port: s.port})),
       tcp: (network.tcp?.listeners ?? []).map((l) => ({localAddress: l.localAddress, port: l.port})),
     });
@@ -165,7 +199,11 @@ export class MediaWorker {
     this.#relay.notify('send', msg);
   }
 
-  async call<K extends CallOps<WorkerRelay['ops']>>(op: K, req: RequestOf<WorkerRelay['ops'], K>, timeoutMs = RPC_TIMEOUT_MS): Promise<ReplyOf<WorkerRelay['ops'], K>> {
+  async call<K extends CallOps<WorkerRelay['ops']>>(
+    op: K,
+    req: RequestOf<WorkerRelay['ops'], K>,
+    timeoutMs = RPC_TIMEOUT_MS,
+  ): Promise<ReplyOf<WorkerRelay['ops'], K>> {
     if (this.exited) throw new AppError('app.rtc.worker_exited', 'media worker exited', 503);
     // A restarted worker takes requests once it has its sockets.
     await this.ready.catch(() => {

@@ -17,7 +17,15 @@ import type {RelayFrame} from '../../relay/codec';
 import {forwardTo, refuseAll, relayEvents, RelayDispatcher} from '../../relay/dispatcher';
 import type {Handlers} from '../../relay/protocol';
 import {sfuRelay} from '../../relay/sfu';
-import {FrameReader, workerRelay, workerTag, type FromWorker, type ToWorker, type WorkerInit, type WorkerStatsReply} from './workerProtocol';
+import {
+  FrameReader,
+  workerRelay,
+  workerTag,
+  type FromWorker,
+  type ToWorker,
+  type WorkerInit,
+  type WorkerStatsReply,
+} from './workerProtocol';
 
 const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
@@ -29,20 +37,48 @@ class IpcRtcMetrics implements RtcMetrics {
   #call(m: string, a: (string | number)[]): void {
     send({t: 'metric', m, a});
   }
-  incRTPTracks(g: string, d: 'in' | 'out', t: string): void { this.#call('incRTPTracks', [g, d, t]); }
-  decRTPTracks(g: string, d: 'in' | 'out', t: string): void { this.#call('decRTPTracks', [g, d, t]); }
-  observeRTPTracksWrite(g: string, t: string, s: number): void { this.#call('observeRTPTracksWrite', [g, t, s]); }
-  incRTCSessions(g: string): void { this.#call('incRTCSessions', [g]); }
-  decRTCSessions(g: string): void { this.#call('decRTCSessions', [g]); }
-  incRTCConnState(s: string): void { this.#call('incRTCConnState', [s]); }
-  incRTCErrors(g: string, t: string): void { this.#call('incRTCErrors', [g, t]); }
-  observeRTCConnectionTime(g: string, s: number): void { this.#call('observeRTCConnectionTime', [g, s]); }
-  observeRTCDCOpenTime(g: string, s: number): void { this.#call('observeRTCDCOpenTime', [g, s]); }
-  observeRTCSignalingLockGrabTime(g: string, s: number): void { this.#call('observeRTCSignalingLockGrabTime', [g, s]); }
-  observeRTCSignalingLockLockedTime(g: string, s: number): void { this.#call('observeRTCSignalingLockLockedTime', [g, s]); }
-  observeRTCClientLossRate(g: string, v: number): void { this.#call('observeRTCClientLossRate', [g, v]); }
-  observeRTCClientRTT(g: string, v: number): void { this.#call('observeRTCClientRTT', [g, v]); }
-  observeRTCClientJitter(g: string, v: number): void { this.#call('observeRTCClientJitter', [g, v]); }
+  incRTPTracks(g: string, d: 'in' | 'out', t: string): void {
+    this.#call('incRTPTracks', [g, d, t]);
+  }
+  decRTPTracks(g: string, d: 'in' | 'out', t: string): void {
+    this.#call('decRTPTracks', [g, d, t]);
+  }
+  observeRTPTracksWrite(g: string, t: string, s: number): void {
+    this.#call('observeRTPTracksWrite', [g, t, s]);
+  }
+  incRTCSessions(g: string): void {
+    this.#call('incRTCSessions', [g]);
+  }
+  decRTCSessions(g: string): void {
+    this.#call('decRTCSessions', [g]);
+  }
+  incRTCConnState(s: string): void {
+    this.#call('incRTCConnState', [s]);
+  }
+  incRTCErrors(g: string, t: string): void {
+    this.#call('incRTCErrors', [g, t]);
+  }
+  observeRTCConnectionTime(g: string, s: number): void {
+    this.#call('observeRTCConnectionTime', [g, s]);
+  }
+  observeRTCDCOpenTime(g: string, s: number): void {
+    this.#call('observeRTCDCOpenTime', [g, s]);
+  }
+  observeRTCSignalingLockGrabTime(g: string, s: number): void {
+    this.#call('observeRTCSignalingLockGrabTime', [g, s]);
+  }
+  observeRTCSignalingLockLockedTime(g: string, s: number): void {
+    this.#call('observeRTCSignalingLockLockedTime', [g, s]);
+  }
+  observeRTCClientLossRate(g: string, v: number): void {
+    this.#call('observeRTCClientLossRate', [g, v]);
+  }
+  observeRTCClientRTT(g: string, v: number): void {
+    this.#call('observeRTCClientRTT', [g, v]);
+  }
+  observeRTCClientJitter(g: string, v: number): void {
+    this.#call('observeRTCClientJitter', [g, v]);
+  }
   registerRTPCounters(_g: string, read: () => RtpCounters | Promise<RtpCounters>): () => void {
     this.counters = read;
     return () => {
@@ -58,10 +94,13 @@ class IpcRtcMetrics implements RtcMetrics {
  */
 function makeSendOnly(socket: UdpSocket): boolean {
   const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const handle = state ? (socket as unknown as Record<symbol, {handle?: {recvStop?: () => number; lookup?: unknown}}>)[state]?.handle : undefined;
+  const handle = state
+    ? (socket as unknown as Record<symbol, {handle?: {recvStop?: () => number; lookup?: unknown}}>)[state]?.handle
+    : undefined;
   if (!handle || typeof handle.recvStop !== 'function') return false;
   handle.recvStop();
-  const original = handle.lookup as ((address: string, cb: (err: Error | null, ip: string) => void) => void) | undefined;
+  const original = handle.lookup as
+    ((address: string, cb: (err: Error | null, ip: string) => void) => void) | undefined;
   if (typeof original === 'function') {
     handle.lookup = (address: string, cb: (err: Error | null, ip: string) => void) => {
       if (/^[\d.]+$|:/.test(address)) cb(null, address);
@@ -93,19 +132,45 @@ function start(): void {
     const handle = udpHandles[k];
     // A failed send without a callback surfaces as 'error' on the socket: one unreachable client must not end the worker.
     handle.on('error', (err) => log.debug({err: err.message}, 'rtc socket error'));
-    if (!makeSendOnly(handle)) logger!.warn('cannot stop the shared socket reading in this worker; relaying its datagrams');
+    if (!makeSendOnly(handle))
+      logger!.warn('cannot stop the shared socket reading in this worker; relaying its datagrams');
     // Whatever this copy still reads (only before recvStop, or always without it) goes back to the primary.
-    handle.on('message', (data, rinfo) => send({t: 'stray', socket: k, host: rinfo.address, port: rinfo.port, data: data.toString('base64')}));
+    handle.on('message', (data, rinfo) =>
+      send({t: 'stray', socket: k, host: rinfo.address, port: rinfo.port, data: data.toString('base64')}),
+    );
     const mux = new UdpMuxSocket(u.localAddress, handle, false);
     mux.onRelease = (keys) => send({t: 'release', socket: k, keys});
     muxSockets.push(mux);
   });
   i.tcp.forEach((t) => tcpListeners.push(new TcpMuxListener(t.localAddress, undefined, logger!, t.port)));
-  const candidates: HostCandidate[] = i.candidates.map((c) => c.transport === 'udp'
-    ? {transport: 'udp', socket: muxSockets[c.socket], address: c.address, port: c.port, advertise: c.advertise, reflexive: c.reflexive}
-    : {transport: 'tcp', listener: tcpListeners[c.listener], address: c.address, port: c.port, advertise: c.advertise});
-  const network = {udp: new UdpMux(muxSockets, logger), tcp: tcpListeners.length > 0 ? new TcpMux(tcpListeners) : undefined, candidates};
-  const server = SfuServer.fromNetwork(i.opts, network, logger, {metrics, groupID: i.groupID, ufragPrefix: workerTag(i.index)});
+  const candidates: HostCandidate[] = i.candidates.map((c) =>
+    c.transport === 'udp'
+      ? {
+          transport: 'udp',
+          socket: muxSockets[c.socket],
+          address: c.address,
+          port: c.port,
+          advertise: c.advertise,
+          reflexive: c.reflexive,
+        }
+      : {
+          transport: 'tcp',
+          listener: tcpListeners[c.listener],
+          address: c.address,
+          port: c.port,
+          advertise: c.advertise,
+        },
+  );
+  const network = {
+    udp: new UdpMux(muxSockets, logger),
+    tcp: tcpListeners.length > 0 ? new TcpMux(tcpListeners) : undefined,
+    candidates,
+  };
+  const server = SfuServer.fromNetwork(i.opts, network, logger, {
+    metrics,
+    groupID: i.groupID,
+    ufragPrefix: workerTag(i.index),
+  });
   sfu = server;
   relay = dispatcher(workerHandlers(server));
   relayEvents(server, workerRelay.events, (ev, args) => relay.emit(ev, ...args));
@@ -134,8 +199,13 @@ function workerHandlers(server: SfuServer): Handlers<typeof workerRelay.ops> {
       const s = server.stats;
       const c = (await metrics.counters?.()) ?? {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
       const reply: WorkerStatsReply = {
-        cpuSeconds: (cpu.user + cpu.system) / 1e6, rssBytes: process.memoryUsage.rss(), sessions: s.sessions, calls: s.calls,
-        droppedDatagrams: s.droppedDatagrams, muxEndpoints: s.muxEndpoints, ...c,
+        cpuSeconds: (cpu.user + cpu.system) / 1e6,
+        rssBytes: process.memoryUsage.rss(),
+        sessions: s.sessions,
+        calls: s.calls,
+        droppedDatagrams: s.droppedDatagrams,
+        muxEndpoints: s.muxEndpoints,
+        ...c,
       };
       return reply;
     },
@@ -144,7 +214,9 @@ function workerHandlers(server: SfuServer): Handlers<typeof workerRelay.ops> {
   };
 }
 
-function dispatcher(handlers: Handlers<typeof workerRelay.ops>): RelayDispatcher<typeof workerRelay.ops, typeof workerRelay.events> {
+function dispatcher(
+  handlers: Handlers<typeof workerRelay.ops>,
+): RelayDispatcher<typeof workerRelay.ops, typeof workerRelay.events> {
   return new RelayDispatcher({
     protocol: workerRelay,
     handlers,
@@ -152,7 +224,12 @@ function dispatcher(handlers: Handlers<typeof workerRelay.ops>): RelayDispatcher
     post: (f: RelayFrame, op) => {
       if (!process.connected) return;
       // After `close` the process ends, once the reply is on its way.
-      process.send!({t: 'relay', f} satisfies FromWorker, undefined, {}, op === 'close' && f.k === 'reply' ? () => process.exit(0) : undefined);
+      process.send!(
+        {t: 'relay', f} satisfies FromWorker,
+        undefined,
+        {},
+        op === 'close' && f.k === 'reply' ? () => process.exit(0) : undefined,
+      );
     },
     onInvalid: (err) => logger?.warn({err: err.message}, 'media worker refused a relay frame'),
     onNoteError: (op, err) => logger?.warn({err, op}, 'media worker operation failed'),
@@ -160,7 +237,9 @@ function dispatcher(handlers: Handlers<typeof workerRelay.ops>): RelayDispatcher
 }
 
 /** Until the SFU runs, every operation is refused (the primary waits for `ready` before it calls). */
-let relay = dispatcher(refuseAll(workerRelay, () => new AppError('app.rtc.worker_starting', 'media worker is starting', 503)));
+let relay = dispatcher(
+  refuseAll(workerRelay, () => new AppError('app.rtc.worker_starting', 'media worker is starting', 503)),
+);
 
 process.on('message', (msg: ToWorker, handleObj?: unknown) => {
   switch (msg.t) {

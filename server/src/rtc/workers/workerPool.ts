@@ -16,7 +16,14 @@ import type {Logger} from '../../log';
 import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats, type RtpCounters} from '../../metrics';
 import type {RelayEvent} from '../../relay/protocol';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
-import {describeCandidates, openRtcNetwork, type RtcNetwork, type RtcServerStats, type SessionSnapshot, type SfuDeps} from '../server';
+import {
+  describeCandidates,
+  openRtcNetwork,
+  type RtcNetwork,
+  type RtcServerStats,
+  type SessionSnapshot,
+  type SfuDeps,
+} from '../server';
 import {MediaWorker, START_TIMEOUT_MS, type WorkerHost} from './mediaWorker';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../types';
 import {noteState, restoreMessages, type PoolSession} from './workerSessions';
@@ -124,7 +131,17 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
     const worker = this.#placeCall(cfg.callID);
     // Reserved before the answer, so the call's next session lands on the same worker.
-    this.#sessions.set(cfg.sessionID, {worker, cfg, callID: cfg.callID, muted: false, screenStreamID: undefined, videoStreamID: undefined, recovering: false, initialized: false, closing: false});
+    this.#sessions.set(cfg.sessionID, {
+      worker,
+      cfg,
+      callID: cfg.callID,
+      muted: false,
+      screenStreamID: undefined,
+      videoStreamID: undefined,
+      recovering: false,
+      initialized: false,
+      closing: false,
+    });
     this.#callSessions.set(cfg.callID, (this.#callSessions.get(cfg.callID) ?? 0) + 1);
     worker.sessions.add(cfg.sessionID);
     try {
@@ -167,7 +184,9 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async getStats(): Promise<RtcServerStats> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)));
+    const replies = await Promise.all(
+      this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)),
+    );
     const sum = (f: (r: WorkerStatsReply) => number) => replies.reduce((n, r) => n + (r ? f(r) : 0), 0);
     return {
       calls: sum((r) => r.calls),
@@ -187,10 +206,22 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   /** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */
   async workerStats(): Promise<RtcWorkerStats[]> {
-    const replies = await Promise.all(this.#workers.map(async (w) => ({w, r: await w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)})));
-    return replies.filter((x) => x.r).map(({w, r}) => ({
-      worker: w.index, cpuSeconds: r!.cpuSeconds, rssBytes: r!.rssBytes, sessions: r!.sessions, packetsIn: r!.packetsIn, packetsOut: r!.packetsOut,
-    }));
+    const replies = await Promise.all(
+      this.#workers.map(async (w) => ({
+        w,
+        r: await w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined),
+      })),
+    );
+    return replies
+      .filter((x) => x.r)
+      .map(({w, r}) => ({
+        worker: w.index,
+        cpuSeconds: r!.cpuSeconds,
+        rssBytes: r!.rssBytes,
+        sessions: r!.sessions,
+        packetsIn: r!.packetsIn,
+        packetsOut: r!.packetsOut,
+      }));
   }
 
   async close(): Promise<void> {
@@ -198,14 +229,16 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     this.#closed = true;
     clearInterval(this.#watchdog);
     for (const un of this.#unregister) un();
-    await Promise.all(this.#workers.map(async (w) => {
-      if (w.exited) return;
-      const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
-      await w.call('close', undefined).catch(() => undefined);
-      const timer = setTimeout(() => w.child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    }));
+    await Promise.all(
+      this.#workers.map(async (w) => {
+        if (w.exited) return;
+        const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
+        await w.call('close', undefined).catch(() => undefined);
+        const timer = setTimeout(() => w.child.kill('SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
     // A net.Server waits for connections it handed to another process to be reported closed by it; the
     // workers are gone by now, so stop waiting after a moment (the listening socket itself is closed at once).
     const tcpClosed = this.network.tcp?.close();
@@ -251,7 +284,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     switch (m.t) {
       case 'metric': {
         const fn = (this.#metrics as unknown as Record<string, (...a: (string | number)[]) => void>)[m.m];
-        if (typeof fn === 'function' && m.m !== 'registerRTPCounters' && m.m !== 'registerWorkerStats') fn.apply(this.#metrics, m.a);
+        if (typeof fn === 'function' && m.m !== 'registerRTPCounters' && m.m !== 'registerWorkerStats')
+          fn.apply(this.#metrics, m.a);
         break;
       }
       case 'release': {
@@ -263,7 +297,12 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
         break;
       }
       case 'stray':
-        this.network.udp.sockets[m.socket]?.deliver(Buffer.from(m.data, 'base64'), m.host, m.port, `${m.host}:${m.port}`);
+        this.network.udp.sockets[m.socket]?.deliver(
+          Buffer.from(m.data, 'base64'),
+          m.host,
+          m.port,
+          `${m.host}:${m.port}`,
+        );
         break;
       default:
         break;
@@ -272,7 +311,9 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   onWorkerExit(worker: MediaWorker, code: number | null, signal: string | null): void {
     // A session already being re-created retries by itself when this was the worker it was moving to.
-    const lost = [...worker.sessions].map((id) => this.#sessions.get(id)).filter((e): e is PoolSession => e?.worker === worker && !e.recovering);
+    const lost = [...worker.sessions]
+      .map((id) => this.#sessions.get(id))
+      .filter((e): e is PoolSession => e?.worker === worker && !e.recovering);
     for (const [k, socket] of this.network.udp.sockets.entries()) {
       const endpoint = worker.udpEndpoints[k];
       if (endpoint) socket.releaseSources(endpoint, [...(worker.sourceIDs[k]?.keys() ?? [])]);
@@ -286,16 +327,22 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       return;
     }
     const young = Date.now() - worker.startedAt < HEALTHY_RUN_MS;
-    const delay = young ? Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (this.#restarts.get(worker.index) ?? 0)) : RESTART_DELAY_MS;
+    const delay = young
+      ? Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (this.#restarts.get(worker.index) ?? 0))
+      : RESTART_DELAY_MS;
     this.#restarts.set(worker.index, young ? (this.#restarts.get(worker.index) ?? 0) + 1 : 0);
-    this.#logger.error({worker: worker.index, code, signal, sessions: lost.length, restartInMs: delay},
-      'media worker exited; starting it again and moving its calls');
+    this.#logger.error(
+      {worker: worker.index, code, signal, sessions: lost.length, restartInMs: delay},
+      'media worker exited; starting it again and moving its calls',
+    );
     const i = this.#workers.indexOf(worker);
     setTimeout(() => {
       if (this.#closed || i < 0 || this.#workers[i] !== worker) return;
       const next = new MediaWorker(worker.index, this);
       this.#workers[i] = next;
-      next.ready.catch((err: unknown) => this.#logger.error({err, worker: worker.index}, 'media worker did not restart'));
+      next.ready.catch((err: unknown) =>
+        this.#logger.error({err, worker: worker.index}, 'media worker did not restart'),
+      );
     }, delay).unref();
     void this.#recover(lost, `media worker ${worker.index} ${signal ? `was killed (${signal})` : `exited (${code})`}`);
   }
@@ -345,7 +392,10 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       try {
         worker = await this.#liveWorkerFor(e.callID, deadline);
       } catch (err) {
-        this.#logger.error({err: (err as Error).message, sessionID: id, callID: e.callID}, 'no media worker to move a session to');
+        this.#logger.error(
+          {err: (err as Error).message, sessionID: id, callID: e.callID},
+          'no media worker to move a session to',
+        );
         return giveUp();
       }
       if (gone()) return giveUp();
@@ -356,10 +406,16 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
         await worker.call('initSession', e.cfg);
       } catch (err) {
         if (!gone() && (worker.exited || worker.retiring) && !this.#closed && Date.now() < deadline) {
-          this.#logger.info({sessionID: id, worker: worker.index}, 'media worker lost while a session moved to it; trying another');
+          this.#logger.info(
+            {sessionID: id, worker: worker.index},
+            'media worker lost while a session moved to it; trying another',
+          );
           continue;
         }
-        this.#logger.warn({err: (err as Error).message, sessionID: id, callID: e.callID}, 're-creating a session on another media worker failed');
+        this.#logger.warn(
+          {err: (err as Error).message, sessionID: id, callID: e.callID},
+          're-creating a session on another media worker failed',
+        );
         return giveUp();
       }
       if (gone()) {
@@ -368,10 +424,16 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       }
       for (const msg of restoreMessages(e)) worker.send(msg);
       if (e.initialized) {
-        this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session re-created on a media worker; client told to renegotiate');
+        this.#logger.info(
+          {sessionID: id, callID: e.callID, worker: worker.index},
+          'session re-created on a media worker; client told to renegotiate',
+        );
         this.emit('restart', id, reason);
       } else {
-        this.#logger.info({sessionID: id, callID: e.callID, worker: worker.index}, 'session created on another media worker (its first one was lost)');
+        this.#logger.info(
+          {sessionID: id, callID: e.callID, worker: worker.index},
+          'session created on another media worker (its first one was lost)',
+        );
       }
       return true;
     }
@@ -391,18 +453,26 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   /** Pings every started worker; one that does not answer in time is killed (its exit restarts it). */
   #startWatchdog(timeoutMs: number): void {
     const inFlight = new Set<MediaWorker>();
-    this.#watchdog = setInterval(() => {
-      for (const w of this.#workers) {
-        if (!w.started || w.exited || inFlight.has(w)) continue;
-        inFlight.add(w);
-        w.call('ping', undefined, timeoutMs).catch((err: AppError) => {
-          if (w.exited || this.#closed || err.id !== 'app.rtc.worker_timeout') return;
-          this.#logger.error({worker: w.index, pid: w.child.pid, timeoutMs}, 'media worker stopped answering; killing it');
-          w.retiring = true;
-          w.child.kill('SIGKILL');
-        }).finally(() => inFlight.delete(w));
-      }
-    }, Math.max(50, Math.floor(timeoutMs / 3)));
+    this.#watchdog = setInterval(
+      () => {
+        for (const w of this.#workers) {
+          if (!w.started || w.exited || inFlight.has(w)) continue;
+          inFlight.add(w);
+          w.call('ping', undefined, timeoutMs)
+            .catch((err: AppError) => {
+              if (w.exited || this.#closed || err.id !== 'app.rtc.worker_timeout') return;
+              this.#logger.error(
+                {worker: w.index, pid: w.child.pid, timeoutMs},
+                'media worker stopped answering; killing it',
+              );
+              w.retiring = true;
+              w.child.kill('SIGKILL');
+            })
+            .finally(() => inFlight.delete(w));
+        }
+      },
+      Math.max(50, Math.floor(timeoutMs / 3)),
+    );
     this.#watchdog.unref();
   }
 
@@ -440,7 +510,9 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async #rtpCounters(): Promise<RtpCounters> {
-    const replies = await Promise.all(this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)));
+    const replies = await Promise.all(
+      this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)),
+    );
     const out: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
     for (const r of replies) {
       if (!r) continue;

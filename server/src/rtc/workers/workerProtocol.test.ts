@@ -7,7 +7,11 @@ import {FrameReader, FrameWriter, workerOfUfrag, workerTag} from './workerProtoc
 test('frames arrive whole and in order however the stream is cut', async () => {
   const chunks: Buffer[] = [];
   const writer = new FrameWriter((c) => chunks.push(c));
-  const sent = Array.from({length: 300}, (_, i) => ({socket: i % 3, source: 1 + (i % 7), data: randomBytes(1 + ((i * 97) % 1400))}));
+  const sent = Array.from({length: 300}, (_, i) => ({
+    socket: i % 3,
+    source: 1 + (i % 7),
+    data: randomBytes(1 + ((i * 97) % 1400)),
+  }));
   const announced = new Set<number>();
   for (const f of sent) {
     const first = !announced.has(f.source);
@@ -17,7 +21,9 @@ test('frames arrive whole and in order however the stream is cut', async () => {
   writer.flush();
   const stream = Buffer.concat(chunks);
   const got: {socket: number; source: number; address?: string; port: number; data: Buffer}[] = [];
-  const reader = new FrameReader((socket, source, address, port, data) => got.push({socket, source, address, port, data: Buffer.from(data)}));
+  const reader = new FrameReader((socket, source, address, port, data) =>
+    got.push({socket, source, address, port, data: Buffer.from(data)}),
+  );
   // Cut into pieces of 1 to 700 bytes.
   for (let p = 0, k = 1; p < stream.length; k = (k * 7) % 701 || 1) {
     reader.push(stream.subarray(p, p + k));

@@ -42,8 +42,16 @@ export interface WorkerStatsReply {
 
 const count = z.number().nonnegative();
 const statsReply: z.ZodType<WorkerStatsReply> = z.object({
-  cpuSeconds: count, rssBytes: count, sessions: count, calls: count, droppedDatagrams: count, muxEndpoints: count,
-  packetsIn: count, packetsOut: count, bytesIn: count, bytesOut: count,
+  cpuSeconds: count,
+  rssBytes: count,
+  sessions: count,
+  calls: count,
+  droppedDatagrams: count,
+  muxEndpoints: count,
+  packetsIn: count,
+  packetsOut: count,
+  bytesIn: count,
+  bytesOut: count,
 });
 
 /** The SFU operations a worker serves (the SfuServer's own, by name) and the few of the worker itself. */
@@ -51,7 +59,10 @@ export const workerRelay = defineProtocol({
   name: 'media worker',
   ops: {
     ...sfuOps,
-    inspect: {request: sessionID, reply: z.custom<SessionSnapshot>((v) => typeof v === 'object' && v !== null).optional()},
+    inspect: {
+      request: sessionID,
+      reply: z.custom<SessionSnapshot>((v) => typeof v === 'object' && v !== null).optional(),
+    },
     stats: {request: none, reply: statsReply},
     /** The watchdog's liveness check: answered at once by a worker whose event loop runs. */
     ping: {request: none, reply: none},
@@ -152,10 +163,18 @@ export class FrameWriter {
 
 /** Parses frames from the pipe (chunks may split frames anywhere). */
 export class FrameReader {
-  readonly #onFrame: (socket: number, sourceID: number, address: string | undefined, port: number, data: Buffer) => void;
+  readonly #onFrame: (
+    socket: number,
+    sourceID: number,
+    address: string | undefined,
+    port: number,
+    data: Buffer,
+  ) => void;
   #rest: Buffer | undefined;
 
-  constructor(onFrame: (socket: number, sourceID: number, address: string | undefined, port: number, data: Buffer) => void) {
+  constructor(
+    onFrame: (socket: number, sourceID: number, address: string | undefined, port: number, data: Buffer) => void,
+  ) {
     this.#onFrame = onFrame;
   }
 

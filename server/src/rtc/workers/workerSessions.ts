@@ -53,7 +53,9 @@ export function restoreMessages(e: PoolSession): RtcInbound[] {
   const sessionID = e.cfg.sessionID;
   // A new SFU session starts unmuted, as the lost one did.
   const out: RtcInbound[] = e.muted ? [{sessionID, type: 'mute'}] : [];
-  if (typeof e.screenStreamID === 'string') out.push({sessionID, type: 'screen_on', data: {screenStreamID: e.screenStreamID}});
-  if (typeof e.videoStreamID === 'string') out.push({sessionID, type: 'video_on', data: {videoStreamID: e.videoStreamID}});
+  if (typeof e.screenStreamID === 'string')
+    out.push({sessionID, type: 'screen_on', data: {screenStreamID: e.screenStreamID}});
+  if (typeof e.videoStreamID === 'string')
+    out.push({sessionID, type: 'video_on', data: {videoStreamID: e.videoStreamID}});
   return out;
 }

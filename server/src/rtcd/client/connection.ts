@@ -52,7 +52,12 @@ export class RtcdConnection extends TypedEmitter<RtcdConnectionEvents> {
       target.hostname = opts.address;
     }
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(target, {headers, handshakeTimeout: opts.timeoutMs ?? 4000, maxPayload: 1024 * 1024, ...(opts.address && url.protocol === 'wss:' ? {servername: url.hostname} : {})} as WebSocket.ClientOptions);
+      const ws = new WebSocket(target, {
+        headers,
+        handshakeTimeout: opts.timeoutMs ?? 4000,
+        maxPayload: 1024 * 1024,
+        ...(opts.address && url.protocol === 'wss:' ? {servername: url.hostname} : {}),
+      } as WebSocket.ClientOptions);
       const timer = setTimeout(() => fail(new Error('rtcd: no hello within the timeout')), opts.timeoutMs ?? 4000);
       const fail = (err: Error) => {
         clearTimeout(timer);
@@ -61,7 +66,9 @@ export class RtcdConnection extends TypedEmitter<RtcdConnectionEvents> {
         reject(err);
       };
       ws.on('error', (err) => fail(new Error(`rtcd: ${err.message}`)));
-      ws.on('unexpected-response', (_req, res) => fail(new Error(`rtcd: connection refused (HTTP ${res.statusCode ?? 0})`)));
+      ws.on('unexpected-response', (_req, res) =>
+        fail(new Error(`rtcd: connection refused (HTTP ${res.statusCode ?? 0})`)),
+      );
       ws.once('message', (raw, isBinary) => {
         let msg: ClientMessage;
         try {

@@ -37,7 +37,13 @@ export class RtcdAuth {
   readonly #tokenOf = new Map<string, string>();
   /** sha256(id, key) → expiry of a successful bcrypt check. */
   readonly #verified = new Map<string, number>();
-  readonly #failures = new FailureBackoff({freeFailures: 5, baseLockMs: 1000, maxLockMs: 60_000, forgetAfterMs: 10 * 60_000, maxKeys: 10_000});
+  readonly #failures = new FailureBackoff({
+    freeFailures: 5,
+    baseLockMs: 1000,
+    maxLockMs: 60_000,
+    forgetAfterMs: 10 * 60_000,
+    maxKeys: 10_000,
+  });
   #nextSlot = 0;
 
   constructor(store: CredentialsStore, opts: AuthOptions) {

@@ -41,7 +41,10 @@ static_auth_secret = "s3cret"
 [store]
 data_source = "/var/lib/rtcd"
 `);
-  const c = loadRtcdConfig({file: f, env: {RTCD_RTC_ICEPORTUDP: '10443', RTCD_API_SECURITY_ALLOWSELFREGISTRATION: 'false'}});
+  const c = loadRtcdConfig({
+    file: f,
+    env: {RTCD_RTC_ICEPORTUDP: '10443', RTCD_API_SECURITY_ALLOWSELFREGISTRATION: 'false'},
+  });
   expect(c.api.listenAddress).toBe('127.0.0.1:9045');
   expect(c.rtc.icePortUDP).toBe(10443);
   expect(c.api.allowSelfRegistration).toBe(false);
@@ -55,9 +58,13 @@ data_source = "/var/lib/rtcd"
 });
 
 test('RTCD_RTC_ICESERVERS is JSON: a list of URLs or of {urls, username, credential}', () => {
-  expect(loadRtcdConfig({env: {RTCD_RTC_ICESERVERS: '["stun:a:3478"]'}}).rtc.iceServers).toEqual([{urls: ['stun:a:3478']}]);
-  expect(loadRtcdConfig({env: {RTCD_RTC_ICESERVERS: '[{"urls":["turns:b:5349"],"username":"x","credential":"y"}]'}}).rtc.iceServers)
-    .toEqual([{urls: ['turns:b:5349'], username: 'x', credential: 'y'}]);
+  expect(loadRtcdConfig({env: {RTCD_RTC_ICESERVERS: '["stun:a:3478"]'}}).rtc.iceServers).toEqual([
+    {urls: ['stun:a:3478']},
+  ]);
+  expect(
+    loadRtcdConfig({env: {RTCD_RTC_ICESERVERS: '[{"urls":["turns:b:5349"],"username":"x","credential":"y"}]'}}).rtc
+      .iceServers,
+  ).toEqual([{urls: ['turns:b:5349'], username: 'x', credential: 'y'}]);
 });
 
 test.each([
@@ -78,7 +85,9 @@ test.each([
 
 test('a file that is not TOML, or a value of the wrong type in it, is refused', () => {
   expect(() => loadRtcdConfig({file: file('[api\nx='), env: {}})).toThrow(/not valid TOML/);
-  expect(() => loadRtcdConfig({file: file('[rtc]\nice_port_udp = "8443"'), env: {}})).toThrow(/rtc.ice_port_udp: expected a whole number/);
+  expect(() => loadRtcdConfig({file: file('[rtc]\nice_port_udp = "8443"'), env: {}})).toThrow(
+    /rtc.ice_port_udp: expected a whole number/,
+  );
 });
 
 test('listen_address splits into host and port', () => {

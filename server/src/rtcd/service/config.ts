@@ -48,7 +48,12 @@ export interface RtcdConfig {
 export class RtcdConfigError extends Error {}
 
 type Kind = 'string' | 'bool' | 'int' | 'iceServers';
-const KIND_NAMES: Record<Kind, string> = {string: 'a string', bool: 'true or false', int: 'a whole number', iceServers: 'a list of ICE servers'};
+const KIND_NAMES: Record<Kind, string> = {
+  string: 'a string',
+  bool: 'true or false',
+  int: 'a whole number',
+  iceServers: 'a list of ICE servers',
+};
 
 interface Setting {
   /** Where it sits in the TOML file. */
@@ -59,34 +64,96 @@ interface Setting {
   set(cfg: RtcdConfig, value: unknown): void;
 }
 
-const S = (toml: string, env: string, kind: Kind, set: (cfg: RtcdConfig, v: never) => void): Setting =>
-  ({toml, env, kind, set: set as Setting['set']});
+const S = (toml: string, env: string, kind: Kind, set: (cfg: RtcdConfig, v: never) => void): Setting => ({
+  toml,
+  env,
+  kind,
+  set: set as Setting['set'],
+});
 
 const SETTINGS: Setting[] = [
-  S('api.http.listen_address', 'RTCD_API_HTTP_LISTENADDRESS', 'string', (c, v: string) => { c.api.listenAddress = v; }),
-  S('api.http.tls.enable', 'RTCD_API_HTTP_TLS_ENABLE', 'bool', (c, v: boolean) => { c.api.tls.enable = v; }),
-  S('api.http.tls.cert_file', 'RTCD_API_HTTP_TLS_CERTFILE', 'string', (c, v: string) => { c.api.tls.certFile = v; }),
-  S('api.http.tls.cert_key', 'RTCD_API_HTTP_TLS_CERTKEY', 'string', (c, v: string) => { c.api.tls.certKey = v; }),
-  S('api.security.enable_admin', 'RTCD_API_SECURITY_ENABLEADMIN', 'bool', (c, v: boolean) => { c.api.enableAdmin = v; }),
-  S('api.security.admin_secret_key', 'RTCD_API_SECURITY_ADMINSECRETKEY', 'string', (c, v: string) => { c.api.adminSecretKey = v; }),
-  S('api.security.allow_self_registration', 'RTCD_API_SECURITY_ALLOWSELFREGISTRATION', 'bool', (c, v: boolean) => { c.api.allowSelfRegistration = v; }),
-  S('api.security.session_cache.expiration_minutes', 'RTCD_API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES', 'int', (c, v: number) => { c.api.sessionCacheExpirationMinutes = v; }),
-  S('rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', (c, v: string) => { c.rtc.iceAddressUDP = v; }),
-  S('rtc.ice_port_udp', 'RTCD_RTC_ICEPORTUDP', 'int', (c, v: number) => { c.rtc.icePortUDP = v; }),
-  S('rtc.ice_address_tcp', 'RTCD_RTC_ICEADDRESSTCP', 'string', (c, v: string) => { c.rtc.iceAddressTCP = v; }),
-  S('rtc.ice_port_tcp', 'RTCD_RTC_ICEPORTTCP', 'int', (c, v: number) => { c.rtc.icePortTCP = v; }),
-  S('rtc.ice_host_override', 'RTCD_RTC_ICEHOSTOVERRIDE', 'string', (c, v: string) => { c.rtc.iceHostOverride = v; }),
-  S('rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', (c, v: string) => { c.rtc.iceHostPortOverride = v; }),
-  S('rtc.ice_servers', 'RTCD_RTC_ICESERVERS', 'iceServers', (c, v: IceServerConfig[]) => { c.rtc.iceServers = v; }),
-  S('rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', (c, v: string) => { c.rtc.turnStaticAuthSecret = v; }),
-  S('rtc.turn.credentials_expiration_minutes', 'RTCD_RTC_TURNCONFIG_CREDENTIALSEXPIRATIONMINUTES', 'int', (c, v: number) => { c.rtc.turnCredentialsExpirationMinutes = v; }),
-  S('rtc.enable_ipv6', 'RTCD_RTC_ENABLEIPV6', 'bool', (c, v: boolean) => { c.rtc.enableIPv6 = v; }),
-  S('rtc.nack_buffer_size', 'RTCD_RTC_NACKBUFFERSIZE', 'int', (c, v: number) => { c.rtc.nackBufferSize = v; }),
-  S('rtc.workers', 'RTCD_RTC_WORKERS', 'int', (c, v: number) => { c.rtc.workers = v; }),
-  S('store.data_source', 'RTCD_STORE_DATASOURCE', 'string', (c, v: string) => { c.store.dataSource = v; }),
-  S('logger.console_level', 'RTCD_LOGGER_CONSOLELEVEL', 'string', (c, v: string) => { c.logger.consoleLevel = v; }),
-  S('logger.console_json', 'RTCD_LOGGER_CONSOLEJSON', 'bool', (c, v: boolean) => { c.logger.consoleJSON = v; }),
-  S('drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', (c, v: number) => { c.drainTimeoutSeconds = v; }),
+  S('api.http.listen_address', 'RTCD_API_HTTP_LISTENADDRESS', 'string', (c, v: string) => {
+    c.api.listenAddress = v;
+  }),
+  S('api.http.tls.enable', 'RTCD_API_HTTP_TLS_ENABLE', 'bool', (c, v: boolean) => {
+    c.api.tls.enable = v;
+  }),
+  S('api.http.tls.cert_file', 'RTCD_API_HTTP_TLS_CERTFILE', 'string', (c, v: string) => {
+    c.api.tls.certFile = v;
+  }),
+  S('api.http.tls.cert_key', 'RTCD_API_HTTP_TLS_CERTKEY', 'string', (c, v: string) => {
+    c.api.tls.certKey = v;
+  }),
+  S('api.security.enable_admin', 'RTCD_API_SECURITY_ENABLEADMIN', 'bool', (c, v: boolean) => {
+    c.api.enableAdmin = v;
+  }),
+  S('api.security.admin_secret_key', 'RTCD_API_SECURITY_ADMINSECRETKEY', 'string', (c, v: string) => {
+    c.api.adminSecretKey = v;
+  }),
+  S('api.security.allow_self_registration', 'RTCD_API_SECURITY_ALLOWSELFREGISTRATION', 'bool', (c, v: boolean) => {
+    c.api.allowSelfRegistration = v;
+  }),
+  S(
+    'api.security.session_cache.expiration_minutes',
+    'RTCD_API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES',
+    'int',
+    (c, v: number) => {
+      c.api.sessionCacheExpirationMinutes = v;
+    },
+  ),
+  S('rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', (c, v: string) => {
+    c.rtc.iceAddressUDP = v;
+  }),
+  S('rtc.ice_port_udp', 'RTCD_RTC_ICEPORTUDP', 'int', (c, v: number) => {
+    c.rtc.icePortUDP = v;
+  }),
+  S('rtc.ice_address_tcp', 'RTCD_RTC_ICEADDRESSTCP', 'string', (c, v: string) => {
+    c.rtc.iceAddressTCP = v;
+  }),
+  S('rtc.ice_port_tcp', 'RTCD_RTC_ICEPORTTCP', 'int', (c, v: number) => {
+    c.rtc.icePortTCP = v;
+  }),
+  S('rtc.ice_host_override', 'RTCD_RTC_ICEHOSTOVERRIDE', 'string', (c, v: string) => {
+    c.rtc.iceHostOverride = v;
+  }),
+  S('rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', (c, v: string) => {
+    c.rtc.iceHostPortOverride = v;
+  }),
+  S('rtc.ice_servers', 'RTCD_RTC_ICESERVERS', 'iceServers', (c, v: IceServerConfig[]) => {
+    c.rtc.iceServers = v;
+  }),
+  S('rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', (c, v: string) => {
+    c.rtc.turnStaticAuthSecret = v;
+  }),
+  S(
+    'rtc.turn.credentials_expiration_minutes',
+    'RTCD_RTC_TURNCONFIG_CREDENTIALSEXPIRATIONMINUTES',
+    'int',
+    (c, v: number) => {
+      c.rtc.turnCredentialsExpirationMinutes = v;
+    },
+  ),
+  S('rtc.enable_ipv6', 'RTCD_RTC_ENABLEIPV6', 'bool', (c, v: boolean) => {
+    c.rtc.enableIPv6 = v;
+  }),
+  S('rtc.nack_buffer_size', 'RTCD_RTC_NACKBUFFERSIZE', 'int', (c, v: number) => {
+    c.rtc.nackBufferSize = v;
+  }),
+  S('rtc.workers', 'RTCD_RTC_WORKERS', 'int', (c, v: number) => {
+    c.rtc.workers = v;
+  }),
+  S('store.data_source', 'RTCD_STORE_DATASOURCE', 'string', (c, v: string) => {
+    c.store.dataSource = v;
+  }),
+  S('logger.console_level', 'RTCD_LOGGER_CONSOLELEVEL', 'string', (c, v: string) => {
+    c.logger.consoleLevel = v;
+  }),
+  S('logger.console_json', 'RTCD_LOGGER_CONSOLEJSON', 'bool', (c, v: boolean) => {
+    c.logger.consoleJSON = v;
+  }),
+  S('drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', (c, v: number) => {
+    c.drainTimeoutSeconds = v;
+  }),
 ];
 
 /** The names of every RTCD_* variable this service reads (the README's table is checked against it). */
@@ -147,7 +214,9 @@ export function loadRtcdConfig(opts: LoadOptions = {}): RtcdConfig {
       try {
         toml = parseToml(text) as Record<string, unknown>;
       } catch (err) {
-        throw new RtcdConfigError(`config file ${opts.file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`);
+        throw new RtcdConfigError(
+          `config file ${opts.file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`,
+        );
       }
     }
   }
@@ -199,7 +268,8 @@ function fromEnvText(s: Setting, text: string): unknown {
       throw new RtcdConfigError(`${s.env}: expected true or false, got ${JSON.stringify(text.slice(0, 40))}`);
     }
     case 'int': {
-      if (!/^-?\d+$/.test(text.trim())) throw new RtcdConfigError(`${s.env}: expected a whole number, got ${JSON.stringify(text.slice(0, 40))}`);
+      if (!/^-?\d+$/.test(text.trim()))
+        throw new RtcdConfigError(`${s.env}: expected a whole number, got ${JSON.stringify(text.slice(0, 40))}`);
       return Number(text.trim());
     }
     case 'iceServers': {
@@ -219,16 +289,21 @@ const ICE_URL = /^(stun|stuns|turn|turns):/;
 function iceServers(name: string, v: unknown): IceServerConfig[] {
   if (!Array.isArray(v)) throw new RtcdConfigError(`${name}: expected a list`);
   return v.map((entry, i) => {
-    const server: IceServerConfig = typeof entry === 'string' ? {urls: [entry]} : iceServerObject(`${name}[${i}]`, entry);
+    const server: IceServerConfig =
+      typeof entry === 'string' ? {urls: [entry]} : iceServerObject(`${name}[${i}]`, entry);
     for (const url of server.urls) {
-      if (!ICE_URL.test(url)) throw new RtcdConfigError(`${name}[${i}]: ${JSON.stringify(url)} must start with stun:, stuns:, turn: or turns:`);
+      if (!ICE_URL.test(url))
+        throw new RtcdConfigError(
+          `${name}[${i}]: ${JSON.stringify(url)} must start with stun:, stuns:, turn: or turns:`,
+        );
     }
     return server;
   });
 }
 
 function iceServerObject(name: string, v: unknown): IceServerConfig {
-  if (v === null || typeof v !== 'object') throw new RtcdConfigError(`${name}: expected a URL or {urls, username, credential}`);
+  if (v === null || typeof v !== 'object')
+    throw new RtcdConfigError(`${name}: expected a URL or {urls, username, credential}`);
   const o = v as Record<string, unknown>;
   const urls = typeof o.urls === 'string' ? [o.urls] : o.urls;
   if (!Array.isArray(urls) || urls.length === 0 || !urls.every((u) => typeof u === 'string')) {
@@ -237,25 +312,45 @@ function iceServerObject(name: string, v: unknown): IceServerConfig {
   for (const k of ['username', 'credential'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'string') throw new RtcdConfigError(`${name}.${k}: expected a string`);
   }
-  return {urls: urls as string[], username: o.username as string | undefined, credential: o.credential as string | undefined};
+  return {
+    urls: urls as string[],
+    username: o.username as string | undefined,
+    credential: o.credential as string | undefined,
+  };
 }
 
 function validate(cfg: RtcdConfig): void {
   const a = cfg.api;
-  if (!/^[^\s]*:\d{1,5}$/.test(a.listenAddress)) throw new RtcdConfigError(`api.http.listen_address: expected [host]:port, got ${JSON.stringify(a.listenAddress)}`);
-  if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey)) throw new RtcdConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
-  if (a.enableAdmin && !a.adminSecretKey) throw new RtcdConfigError('api.security.admin_secret_key: required when enable_admin is true');
-  if (a.sessionCacheExpirationMinutes <= 0) throw new RtcdConfigError('api.security.session_cache.expiration_minutes: must be > 0');
+  if (!/^[^\s]*:\d{1,5}$/.test(a.listenAddress))
+    throw new RtcdConfigError(`api.http.listen_address: expected [host]:port, got ${JSON.stringify(a.listenAddress)}`);
+  if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey))
+    throw new RtcdConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
+  if (a.enableAdmin && !a.adminSecretKey)
+    throw new RtcdConfigError('api.security.admin_secret_key: required when enable_admin is true');
+  if (a.sessionCacheExpirationMinutes <= 0)
+    throw new RtcdConfigError('api.security.session_cache.expiration_minutes: must be > 0');
   const r = cfg.rtc;
-  for (const [name, port] of [['rtc.ice_port_udp', r.icePortUDP], ['rtc.ice_port_tcp', r.icePortTCP]] as const) {
+  for (const [name, port] of [
+    ['rtc.ice_port_udp', r.icePortUDP],
+    ['rtc.ice_port_tcp', r.icePortTCP],
+  ] as const) {
     if (port !== 0 && (port < 80 || port > 49151)) throw new RtcdConfigError(`${name}: must be between 80 and 49151`);
   }
-  for (const [name, list] of [['rtc.ice_address_udp', r.iceAddressUDP], ['rtc.ice_address_tcp', r.iceAddressTCP]] as const) {
-    for (const ip of list.split(',').map((x) => x.trim()).filter(Boolean)) {
+  for (const [name, list] of [
+    ['rtc.ice_address_udp', r.iceAddressUDP],
+    ['rtc.ice_address_tcp', r.iceAddressTCP],
+  ] as const) {
+    for (const ip of list
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
       if (!isIP(ip)) throw new RtcdConfigError(`${name}: ${JSON.stringify(ip)} is not an IP address`);
     }
   }
-  if (r.turnStaticAuthSecret && (r.turnCredentialsExpirationMinutes <= 0 || r.turnCredentialsExpirationMinutes >= 10080)) {
+  if (
+    r.turnStaticAuthSecret &&
+    (r.turnCredentialsExpirationMinutes <= 0 || r.turnCredentialsExpirationMinutes >= 10080)
+  ) {
     throw new RtcdConfigError('rtc.turn.credentials_expiration_minutes: must be between 1 minute and one week');
   }
   if (r.nackBufferSize < 32 || r.nackBufferSize > 8192 || (r.nackBufferSize & (r.nackBufferSize - 1)) !== 0) {

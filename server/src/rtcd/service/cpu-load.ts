@@ -29,7 +29,10 @@ export function cpuLoad(prevIdle: number, prevMs: number, idle: number, ms: numb
   return idleCPUs > 0 ? 1 / idleCPUs : os.availableParallelism() * 1000;
 }
 
-export function startCpuLoadSampler(readStat: () => string = () => fs.readFileSync('/proc/stat', 'utf8'), intervalMs = 1000): CpuLoadSampler {
+export function startCpuLoadSampler(
+  readStat: () => string = () => fs.readFileSync('/proc/stat', 'utf8'),
+  intervalMs = 1000,
+): CpuLoadSampler {
   let last: {idle: number; ms: number} | undefined;
   let value = 0;
   const sample = () => {

@@ -13,7 +13,10 @@ const MAX_ID_LEN = 128;
 const MAX_KEY_LEN = 256;
 
 export class CredentialsError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
   }
 }
@@ -32,7 +35,9 @@ export class CredentialsStore {
     const db = new Database(file);
     fs.chmodSync(file, 0o600);
     db.pragma('journal_mode = WAL');
-    db.exec('CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, created_at INTEGER NOT NULL)');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, created_at INTEGER NOT NULL)',
+    );
     return new CredentialsStore(db);
   }
 
@@ -42,7 +47,9 @@ export class CredentialsStore {
     if (authKey.length > MAX_KEY_LEN) throw new CredentialsError('registration failed: key too long', 400);
     if (this.has(clientID)) throw new CredentialsError('registration failed: already registered', 400);
     const hash = await bcrypt.hash(authKey, BCRYPT_COST);
-    const res = this.#db.prepare('INSERT OR IGNORE INTO clients (client_id, key_hash, created_at) VALUES (?, ?, ?)').run(clientID, hash, Date.now());
+    const res = this.#db
+      .prepare('INSERT OR IGNORE INTO clients (client_id, key_hash, created_at) VALUES (?, ?, ?)')
+      .run(clientID, hash, Date.now());
     // Two registrations of one id raced through the check above: the second one loses.
     if (res.changes === 0) throw new CredentialsError('registration failed: already registered', 400);
   }
@@ -50,7 +57,8 @@ export class CredentialsStore {
   /** Whether the key is the client's (false for an unknown client, after the same work as a known one). */
   async verify(clientID: string, authKey: string): Promise<boolean> {
     if (!clientID || clientID.length > MAX_ID_LEN || authKey.length > MAX_KEY_LEN) return false;
-    const row = this.#db.prepare('SELECT key_hash FROM clients WHERE client_id = ?').get(clientID) as {key_hash: string} | undefined;
+    const row = this.#db.prepare('SELECT key_hash FROM clients WHERE client_id = ?').get(clientID) as
+      {key_hash: string} | undefined;
     // An unknown id costs one bcrypt like a known one, so timing does not tell which ids exist.
     const ok = await bcrypt.compare(authKey, row?.key_hash ?? UNKNOWN_HASH);
     return ok && row !== undefined;

@@ -48,7 +48,14 @@ const GO_NOT_FOUND = '404 page not found\n';
 export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
   const log = opts.logger.child({module: 'rtcd-api'});
   // Upstream's timeouts: read 30 s, write 60 s, idle 30 s.
-  const app = Fastify({logger: false, bodyLimit: BODY_LIMIT, requestTimeout: 30_000, keepAliveTimeout: 30_000, forceCloseConnections: true, return503OnClosing: true});
+  const app = Fastify({
+    logger: false,
+    bodyLimit: BODY_LIMIT,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 30_000,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
   // Go reads the body whatever its content type; so do we, and parse it ourselves.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', {parseAs: 'string'}, (_req, body, done) => done(null, String(body)));
@@ -56,12 +63,18 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
   app.setErrorHandler((err: {statusCode?: number; message?: string}, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) log.error({err: err.message, url: req.url}, 'rtcd request failed');
-    void reply.status(status).type('text/plain; charset=utf-8').send(status >= 500 ? 'internal error\n' : `${err.message ?? 'bad request'}\n`);
+    void reply
+      .status(status)
+      .type('text/plain; charset=utf-8')
+      .send(status >= 500 ? 'internal error\n' : `${err.message ?? 'bad request'}\n`);
   });
 
   const address = (req: FastifyRequest) => (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.)/, '');
   const audit = (reply: FastifyReply, status: number, extra: Record<string, string> = {}) =>
-    reply.status(status).type('application/json').send({...extra, code: String(status)});
+    reply
+      .status(status)
+      .type('application/json')
+      .send({...extra, code: String(status)});
   const refused = (reply: FastifyReply, res: Exclude<AuthResult, {ok: true}>, status = 401) => {
     if (res.reason === 'rate_limited') {
       void reply.header('Retry-After', String(Math.ceil(res.retryAfterMs / 1000)));
@@ -78,7 +91,11 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
     }
     if (v === null || typeof v !== 'object') return null;
     const o = v as Record<string, unknown>;
-    if ((o.clientID !== undefined && typeof o.clientID !== 'string') || (o.authKey !== undefined && typeof o.authKey !== 'string')) return null;
+    if (
+      (o.clientID !== undefined && typeof o.clientID !== 'string') ||
+      (o.authKey !== undefined && typeof o.authKey !== 'string')
+    )
+      return null;
     return {clientID: (o.clientID as string | undefined) ?? '', authKey: (o.authKey as string | undefined) ?? ''};
   };
 
@@ -86,7 +103,9 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
 
   app.get('/system', async (_req, reply) => reply.type('application/json').send({cpu_load: opts.cpuLoad()}));
 
-  app.get('/metrics', async (_req, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(await opts.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await opts.metrics()),
+  );
 
   app.post('/register', async (req, reply) => {
     if (!opts.allowSelfRegistration) {
@@ -111,7 +130,8 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
     if (!res.ok) return refused(reply, res);
     const body = credentialsBody(req.body);
     if (!body || !body.clientID) return audit(reply, 400, {error: 'unregister failed: invalid request body'});
-    if (!res.principal.admin && res.principal.clientID !== body.clientID) return audit(reply, 403, {error: 'client id not valid'});
+    if (!res.principal.admin && res.principal.clientID !== body.clientID)
+      return audit(reply, 403, {error: 'client id not valid'});
     if (!opts.store.unregister(body.clientID)) return audit(reply, 400, {error: 'unregister failed: client not found'});
     opts.auth.forget(body.clientID);
     log.info({clientID: body.clientID, byAdmin: res.principal.admin}, 'rtcd client unregistered');
@@ -122,7 +142,8 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
     const body = credentialsBody(req.body);
     if (!body) return audit(reply, 400, {error: 'login failed: invalid request body'});
     const res = await opts.auth.login(body.clientID, body.authKey, address(req));
-    if (!res.ok) return res.reason === 'rate_limited' ? refused(reply, res) : audit(reply, 400, {error: 'login failed'});
+    if (!res.ok)
+      return res.reason === 'rate_limited' ? refused(reply, res) : audit(reply, 400, {error: 'login failed'});
     return audit(reply, 200, {bearerToken: res.token ?? ''});
   });
 
@@ -143,15 +164,19 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
     const p = await group(req, reply);
     if (!p) return reply;
     const list = opts.sessions.sessions(p.clientID, req.params.callID);
-    if (!list?.length) return reply.status(404).type('text/plain; charset=utf-8').send('failed to get session configs: not found\n');
+    if (!list?.length)
+      return reply.status(404).type('text/plain; charset=utf-8').send('failed to get session configs: not found\n');
     return reply.type('application/json').send(list);
   });
 
   app.get<{Params: {callID: string; sessionID: string}}>('/calls/:callID/sessions/:sessionID', async (req, reply) => {
     const p = await group(req, reply);
     if (!p) return reply;
-    const found = opts.sessions.sessions(p.clientID, req.params.callID)?.find((s) => s.SessionID === req.params.sessionID);
-    if (!found) return reply.status(404).type('text/plain; charset=utf-8').send('failed to get session config: not found\n');
+    const found = opts.sessions
+      .sessions(p.clientID, req.params.callID)
+      ?.find((s) => s.SessionID === req.params.sessionID);
+    if (!found)
+      return reply.status(404).type('text/plain; charset=utf-8').send('failed to get session config: not found\n');
     return reply.type('application/json').send(found);
   });
 

@@ -25,10 +25,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const level = cfg.logger.consoleLevel.toLowerCase();
-  const logger = createLogger({level: level === 'warn' || level === 'error' || level === 'debug' ? level : 'info', pretty: !cfg.logger.consoleJSON && process.stdout.isTTY});
+  const logger = createLogger({
+    level: level === 'warn' || level === 'error' || level === 'debug' ? level : 'info',
+    pretty: !cfg.logger.consoleJSON && process.stdout.isTTY,
+  });
   setListenerErrorReporter((err, event) => logger.error({err, event}, 'event listener failed'));
   process.on('unhandledRejection', (reason) => logger.error({err: reason}, 'unhandled promise rejection'));
-  if (cfg.api.allowSelfRegistration) logger.warn('self-registration is on: anyone who reaches the API port can register; keep it on a private network');
+  if (cfg.api.allowSelfRegistration)
+    logger.warn('self-registration is on: anyone who reaches the API port can register; keep it on a private network');
 
   let service;
   try {

@@ -34,7 +34,11 @@ export interface RtcdServiceOptions {
 }
 
 export function rtcOptionsFromRtcdConfig(cfg: RtcdConfig, log: Logger): RtcServerOptions {
-  const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = (s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean);
   return {
     udpAddresses: list(cfg.rtc.iceAddressUDP),
     udpPort: cfg.rtc.icePortUDP,
@@ -60,7 +64,11 @@ function hostPortOverride(value: string, log: Logger): number | null {
   const v = value.trim();
   if (!v) return null;
   if (/^\d+$/.test(v)) return Number(v);
-  const local = new Set(Object.values(os.networkInterfaces()).flat().map((i) => i?.address));
+  const local = new Set(
+    Object.values(os.networkInterfaces())
+      .flat()
+      .map((i) => i?.address),
+  );
   for (const pair of v.split(',')) {
     const [ip, port] = pair.trim().split('/');
     if (ip && local.has(ip) && /^\d+$/.test(port ?? '')) return Number(port);
@@ -70,7 +78,9 @@ function hostPortOverride(value: string, log: Logger): number | null {
 }
 
 export function rtcdVersion(): RtcdVersion {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {version: string};
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
   return {
     buildDate: '',
     buildVersion: `v${pkg.version}`,
@@ -81,30 +91,48 @@ export function rtcdVersion(): RtcdVersion {
   };
 }
 
-export async function startRtcdService(cfg: RtcdConfig, logger: Logger, opts: RtcdServiceOptions = {}): Promise<RtcdService> {
+export async function startRtcdService(
+  cfg: RtcdConfig,
+  logger: Logger,
+  opts: RtcdServiceOptions = {},
+): Promise<RtcdService> {
   const log = logger.child({component: 'rtcd'});
   const store = CredentialsStore.open(cfg.store.dataSource);
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
     const metrics = new RtcdMetrics();
-    const rtc = await createRtcServer({...rtcOptionsFromRtcdConfig(cfg, log), ...opts.rtc}, logger, {metrics: metrics.rtc});
+    const rtc = await createRtcServer({...rtcOptionsFromRtcdConfig(cfg, log), ...opts.rtc}, logger, {
+      metrics: metrics.rtc,
+    });
     cleanups.push(() => rtc.close());
     const sessions = new RtcdSessions(rtc, logger);
     const auth = new RtcdAuth(store, {
-      enableAdmin: cfg.api.enableAdmin, adminSecretKey: cfg.api.adminSecretKey,
-      sessionCacheExpirationMinutes: cfg.api.sessionCacheExpirationMinutes, verificationsPerSecond: opts.verificationsPerSecond,
+      enableAdmin: cfg.api.enableAdmin,
+      adminSecretKey: cfg.api.adminSecretKey,
+      sessionCacheExpirationMinutes: cfg.api.sessionCacheExpirationMinutes,
+      verificationsPerSecond: opts.verificationsPerSecond,
     });
     const cpu: CpuLoadSampler = startCpuLoadSampler();
     cleanups.push(() => cpu.stop());
     const http = createRtcdHttp({
-      logger, store, auth, allowSelfRegistration: cfg.api.allowSelfRegistration, enableAdmin: cfg.api.enableAdmin,
-      version: rtcdVersion(), cpuLoad: () => cpu.load(), metrics: () => metrics.text(), sessions,
+      logger,
+      store,
+      auth,
+      allowSelfRegistration: cfg.api.allowSelfRegistration,
+      enableAdmin: cfg.api.enableAdmin,
+      version: rtcdVersion(),
+      cpuLoad: () => cpu.load(),
+      metrics: () => metrics.text(),
+      sessions,
     });
     const ws = new RtcdWsServer(auth, sessions, metrics, logger, opts.wsTimings);
     http.server.on('upgrade', (req, socket, head) => {
       if (!ws.handleUpgrade(req, socket, head)) socket.destroy();
     });
-    cleanups.push(() => http.close(), () => ws.close());
+    cleanups.push(
+      () => http.close(),
+      () => ws.close(),
+    );
     const {host, port} = listenHostPort(cfg.api.listenAddress);
     await http.listen({host, port});
     const bound = (http.server.address() as {port: number}).port;
@@ -112,19 +140,30 @@ export async function startRtcdService(cfg: RtcdConfig, logger: Logger, opts: Rt
     log.info({url, udpPort: rtc.udpPort, tcpPort: rtc.tcpPort, candidates: rtc.advertisedCandidates}, 'rtcd listening');
 
     let closing: Promise<void> | undefined;
-    const close = () => (closing ??= (async () => {
-      for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((err) => log.warn({err: (err as Error).message}, 'rtcd shutdown step failed'));
-    })());
+    const close = () =>
+      (closing ??= (async () => {
+        for (const fn of cleanups.reverse())
+          await Promise.resolve(fn()).catch((err) =>
+            log.warn({err: (err as Error).message}, 'rtcd shutdown step failed'),
+          );
+      })());
     return {
-      url, rtc, sessions, close,
-      drain: () => new Promise((resolve) => {
-        log.info({sessions: sessions.size, calls: sessions.callCount, timeoutSeconds: cfg.drainTimeoutSeconds}, 'draining: no new calls');
-        const timer = setTimeout(() => resolve('timeout'), cfg.drainTimeoutSeconds * 1000);
-        sessions.drain(() => {
-          clearTimeout(timer);
-          resolve('idle');
-        });
-      }),
+      url,
+      rtc,
+      sessions,
+      close,
+      drain: () =>
+        new Promise((resolve) => {
+          log.info(
+            {sessions: sessions.size, calls: sessions.callCount, timeoutSeconds: cfg.drainTimeoutSeconds},
+            'draining: no new calls',
+          );
+          const timer = setTimeout(() => resolve('timeout'), cfg.drainTimeoutSeconds * 1000);
+          sessions.drain(() => {
+            clearTimeout(timer);
+            resolve('idle');
+          });
+        }),
     };
   } catch (err) {
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch(() => {});

@@ -48,7 +48,9 @@ export class RtcdSessions implements RtcdSessionDirectory {
     rtc.on('signal', (id, signal) => this.#signal(id, signal));
     rtc.on('voice', (id, on) => this.#vad(id, on));
     rtc.on('close', (id, reason) => this.#closed(id, reason));
-    rtc.on('rejected', (id, err, fatal) => this.#log.info({sessionID: id, err: err.message, errID: err.id, fatal}, 'session input rejected'));
+    rtc.on('rejected', (id, err, fatal) =>
+      this.#log.info({sessionID: id, err: err.message, errID: err.id, fatal}, 'session input rejected'),
+    );
     rtc.on('restart', (id, reason) => this.#restart(id, reason));
   }
 
@@ -95,7 +97,17 @@ export class RtcdSessions implements RtcdSessionDirectory {
     if (!ids) return undefined;
     return [...ids].flatMap((id) => {
       const e = this.#sessions.get(id);
-      return e ? [{GroupID: e.group, CallID: e.callID, UserID: e.userID, SessionID: id, Props: {channelID: e.channelID, av1Support: e.av1Support, dcSignaling: e.dcSignaling}}] : [];
+      return e
+        ? [
+            {
+              GroupID: e.group,
+              CallID: e.callID,
+              UserID: e.userID,
+              SessionID: id,
+              Props: {channelID: e.channelID, av1Support: e.av1Support, dcSignaling: e.dcSignaling},
+            },
+          ]
+        : [];
     });
   }
 
@@ -103,17 +115,36 @@ export class RtcdSessions implements RtcdSessionDirectory {
     const key = callKey(peer.clientID, data.callID);
     if (this.#sessions.has(data.sessionID)) throw new WireError('join: the session already exists');
     if (this.#draining && !this.#calls.has(key)) {
-      this.#log.info({callID: data.callID, sessionID: data.sessionID}, 'join refused: draining, this host takes no new calls');
+      this.#log.info(
+        {callID: data.callID, sessionID: data.sessionID},
+        'join refused: draining, this host takes no new calls',
+      );
       peer.send({type: 'close', data: {sessionID: data.sessionID}});
       return;
     }
-    const entry: Entry = {group: peer.clientID, callID: data.callID, userID: data.userID, channelID: data.channelID, av1Support: data.av1Support, dcSignaling: data.dcSignaling, route: peer, joinedOn: peer};
+    const entry: Entry = {
+      group: peer.clientID,
+      callID: data.callID,
+      userID: data.userID,
+      channelID: data.channelID,
+      av1Support: data.av1Support,
+      dcSignaling: data.dcSignaling,
+      route: peer,
+      joinedOn: peer,
+    };
     this.#sessions.set(data.sessionID, entry);
     let ids = this.#calls.get(key);
     if (!ids) this.#calls.set(key, (ids = new Set()));
     ids.add(data.sessionID);
     try {
-      await this.#rtc.initSession({sessionID: data.sessionID, userID: data.userID, callID: key, channelID: data.channelID, av1Support: data.av1Support, dcSignaling: data.dcSignaling});
+      await this.#rtc.initSession({
+        sessionID: data.sessionID,
+        userID: data.userID,
+        callID: key,
+        channelID: data.channelID,
+        av1Support: data.av1Support,
+        dcSignaling: data.dcSignaling,
+      });
     } catch (err) {
       this.#forget(data.sessionID);
       this.#log.warn({sessionID: data.sessionID, callID: data.callID, err: (err as Error).message}, 'join failed');
@@ -144,7 +175,11 @@ export class RtcdSessions implements RtcdSessionDirectory {
 
   #vad(sessionID: string, on: boolean): void {
     const e = this.#sessions.get(sessionID);
-    if (e) e.route.send({type: 'vad', data: {...this.#ids(e), session_id: sessionID, type: on ? RtcMsgType.VoiceOn : RtcMsgType.VoiceOff}});
+    if (e)
+      e.route.send({
+        type: 'vad',
+        data: {...this.#ids(e), session_id: sessionID, type: on ? RtcMsgType.VoiceOn : RtcMsgType.VoiceOff},
+      });
   }
 
   #restart(sessionID: string, reason: string): void {

@@ -61,20 +61,27 @@ export class RtcdWsServer {
       return true;
     }
     const address = (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.)/, '');
-    void this.auth.authenticate(req.headers.authorization, address).then((res) => {
-      if (!res.ok || res.principal.admin) {
-        // Upstream answers a failed auth without upgrading; a status says why.
-        const status = !res.ok && res.reason === 'rate_limited' ? '429 Too Many Requests' : '401 Unauthorized';
-        socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
-        this.#log.info({address, reason: res.ok ? 'admin has no group' : res.reason}, 'websocket refused');
-        return;
-      }
-      const features = String(req.headers[RTCD_FEATURES_HEADER] ?? '').split(',').map((s) => s.trim());
-      this.#wss.handleUpgrade(req, socket, head, (ws) => this.#open(ws, res.principal.clientID, features.includes('restart'), address));
-    }).catch((err) => {
-      this.#log.error({err: (err as Error).message}, 'websocket authentication failed');
-      socket.destroy();
-    });
+    void this.auth
+      .authenticate(req.headers.authorization, address)
+      .then((res) => {
+        if (!res.ok || res.principal.admin) {
+          // Upstream answers a failed auth without upgrading; a status says why.
+          const status = !res.ok && res.reason === 'rate_limited' ? '429 Too Many Requests' : '401 Unauthorized';
+          socket.end(`HTTP/1.1 ${status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+          this.#log.info({address, reason: res.ok ? 'admin has no group' : res.reason}, 'websocket refused');
+          return;
+        }
+        const features = String(req.headers[RTCD_FEATURES_HEADER] ?? '')
+          .split(',')
+          .map((s) => s.trim());
+        this.#wss.handleUpgrade(req, socket, head, (ws) =>
+          this.#open(ws, res.principal.clientID, features.includes('restart'), address),
+        );
+      })
+      .catch((err) => {
+        this.#log.error({err: (err as Error).message}, 'websocket authentication failed');
+        socket.destroy();
+      });
     return true;
   }
 
@@ -103,7 +110,9 @@ export class RtcdWsServer {
       }
       const bytes = frameBytes(raw);
       // In order: a join must be set up before the rtc messages that follow it.
-      chain = chain.then(() => this.#frame(peer, bytes, log)).catch((err) => log.error({err: (err as Error).message}, 'frame handling failed'));
+      chain = chain
+        .then(() => this.#frame(peer, bytes, log))
+        .catch((err) => log.error({err: (err as Error).message}, 'frame handling failed'));
     });
     ws.on('close', () => {
       this.#peers.delete(peer);
@@ -135,7 +144,10 @@ export class RtcdWsServer {
     const now = Date.now();
     for (const p of this.#peers) {
       if (now - p.lastPong > this.timings.readDeadlineMs) {
-        this.#log.info({connID: p.connID, clientID: p.clientID}, 'no pong within the read deadline: connection dropped');
+        this.#log.info(
+          {connID: p.connID, clientID: p.clientID},
+          'no pong within the read deadline: connection dropped',
+        );
         p.ws.terminate();
         continue;
       }
@@ -163,7 +175,8 @@ class Peer implements RtcdPeer {
   send(msg: ClientMessage): void {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     // Upstream counts only rtc and vad going out.
-    if (msg.type === 'rtc' || msg.type === 'vad') this.metrics.wsMessages.inc({clientID: this.clientID, type: msg.type, direction: 'out'});
+    if (msg.type === 'rtc' || msg.type === 'vad')
+      this.metrics.wsMessages.inc({clientID: this.clientID, type: msg.type, direction: 'out'});
     this.ws.send(encodeClientMessage(msg), {binary: true});
   }
 }

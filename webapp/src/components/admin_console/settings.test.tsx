@@ -10,90 +10,96 @@ import {PluginIntlProvider} from '../../utils/intl';
 import type {AdminSettingProps} from '../../types';
 
 function renderSetting(key: string, props: Partial<AdminSettingProps> = {}, store = makeStore({admin: true})) {
-    const Comp = makeSettingComponent(key);
-    const onChange = jest.fn();
-    render(
-        <Provider store={store as never}>
-            <PluginIntlProvider>
-                <Comp
-                    id={key}
-                    label=''
-                    helpText=''
-                    value={undefined}
-                    disabled={false}
-                    setByEnv={false}
-                    onChange={onChange}
-                    {...props}
-                />
-            </PluginIntlProvider>
-        </Provider>,
-    );
-    return onChange;
+  const Comp = makeSettingComponent(key);
+  const onChange = jest.fn();
+  render(
+    <Provider store={store as never}>
+      <PluginIntlProvider>
+        <Comp
+          id={key}
+          label=""
+          helpText=""
+          value={undefined}
+          disabled={false}
+          setByEnv={false}
+          onChange={onChange}
+          {...props}
+        />
+      </PluginIntlProvider>
+    </Provider>,
+  );
+  return onChange;
 }
 
 describe('admin console settings', () => {
-    test('help texts with JSON (braces) show as written, not as message syntax', () => {
-        const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-        renderSetting('ICEServersConfigs');
-        expect(screen.getByTestId('calls-admin-setting-ICEServersConfigs')).toHaveTextContent(
-            'A JSON array of STUN/TURN servers: [{"urls":["turn:turn.example.com:3478"],"username":"u","credential":"p"}].');
-        expect(errors).not.toHaveBeenCalled();
-        errors.mockRestore();
-    });
+  test('help texts with JSON (braces) show as written, not as message syntax', () => {
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    renderSetting('ICEServersConfigs');
+    expect(screen.getByTestId('calls-admin-setting-ICEServersConfigs')).toHaveTextContent(
+      'A JSON array of STUN/TURN servers: [{"urls":["turn:turn.example.com:3478"],"username":"u","credential":"p"}].',
+    );
+    expect(errors).not.toHaveBeenCalled();
+    errors.mockRestore();
+  });
 
-    test('there is a component for every plugin.json setting', () => {
-        expect(allSettingKeys).toContain('DefaultEnabled');
-        expect(allSettingKeys).toContain('ICEServersConfigs');
-        expect(allSettingKeys.length).toBeGreaterThan(30);
-    });
+  test('there is a component for every plugin.json setting', () => {
+    expect(allSettingKeys).toContain('DefaultEnabled');
+    expect(allSettingKeys).toContain('ICEServersConfigs');
+    expect(allSettingKeys.length).toBeGreaterThan(30);
+  });
 
-    test('Test mode is DefaultEnabled inverted', () => {
-        const onChange = renderSetting('DefaultEnabled', {value: false});
-        expect(screen.getByText('Test mode')).toBeInTheDocument();
-        // DefaultEnabled false means test mode is on.
-        expect(screen.getByRole('radio', {name: 'On'})).toBeChecked();
-        fireEvent.click(screen.getByRole('radio', {name: 'Off'}));
-        expect(onChange).toHaveBeenCalledWith('DefaultEnabled', true);
-    });
+  test('Test mode is DefaultEnabled inverted', () => {
+    const onChange = renderSetting('DefaultEnabled', {value: false});
+    expect(screen.getByText('Test mode')).toBeInTheDocument();
+    // DefaultEnabled false means test mode is on.
+    expect(screen.getByRole('radio', {name: 'On'})).toBeChecked();
+    fireEvent.click(screen.getByRole('radio', {name: 'Off'}));
+    expect(onChange).toHaveBeenCalledWith('DefaultEnabled', true);
+  });
 
-    test('a number setting reports numbers', () => {
-        const onChange = renderSetting('MaxCallParticipants', {value: 0});
-        fireEvent.change(screen.getByRole('spinbutton'), {target: {value: '12'}});
-        expect(onChange).toHaveBeenCalledWith('MaxCallParticipants', 12);
-    });
+  test('a number setting reports numbers', () => {
+    const onChange = renderSetting('MaxCallParticipants', {value: 0});
+    fireEvent.change(screen.getByRole('spinbutton'), {target: {value: '12'}});
+    expect(onChange).toHaveBeenCalledWith('MaxCallParticipants', 12);
+  });
 
-    test('a setting set by an environment variable is read-only and says so', () => {
-        const store = makeStore({admin: true});
-        store.dispatch(action('RECEIVED_ENV_OVERRIDES', {UDPServerPort: '9443'}));
-        renderSetting('UDPServerPort', {value: 9443}, store);
-        expect(screen.getByRole('spinbutton')).toBeDisabled();
-        expect(screen.getByText(/set through an environment variable/)).toBeInTheDocument();
-    });
+  test('a setting set by an environment variable is read-only and says so', () => {
+    const store = makeStore({admin: true});
+    store.dispatch(action('RECEIVED_ENV_OVERRIDES', {UDPServerPort: '9443'}));
+    renderSetting('UDPServerPort', {value: 9443}, store);
+    expect(screen.getByRole('spinbutton')).toBeDisabled();
+    expect(screen.getByText(/set through an environment variable/)).toBeInTheDocument();
+  });
 
-    test('RTC server fields are not applicable while an RTCD URL is set', () => {
-        renderSetting('ICEHostOverride', {value: '', config: {PluginSettings: {Plugins: {'com.mattermost.calls': {rtcdserviceurl: 'http://rtcd:8045'}}}}});
-        expect(screen.getByRole('textbox')).toBeDisabled();
-        expect(screen.getByText('Not applicable when the RTCD service URL field is in use.')).toBeInTheDocument();
+  test('RTC server fields are not applicable while an RTCD URL is set', () => {
+    renderSetting('ICEHostOverride', {
+      value: '',
+      config: {PluginSettings: {Plugins: {'com.mattermost.calls': {rtcdserviceurl: 'http://rtcd:8045'}}}},
     });
+    expect(screen.getByRole('textbox')).toBeDisabled();
+    expect(screen.getByText('Not applicable when the RTCD service URL field is in use.')).toBeInTheDocument();
+  });
 
-    test('ICE servers must be a JSON array of entries with urls', () => {
-        expect(validateICEServers('[{"urls":["stun:stun.example.com:3478"]}]')).toBeNull();
-        expect(validateICEServers('')).toBeNull();
-        expect(validateICEServers('{"urls":[]}')).toBe('must be a JSON array');
-        expect(validateICEServers('[{"url":"x"}]')).toBe('every entry needs "urls"');
-        expect(validateICEServers('[')).not.toBeNull();
-        renderSetting('ICEServersConfigs', {value: '[{"nope":1}]'});
-        expect(screen.getByText(/Invalid value/)).toBeInTheDocument();
-    });
+  test('ICE servers must be a JSON array of entries with urls', () => {
+    expect(validateICEServers('[{"urls":["stun:stun.example.com:3478"]}]')).toBeNull();
+    expect(validateICEServers('')).toBeNull();
+    expect(validateICEServers('{"urls":[]}')).toBe('must be a JSON array');
+    expect(validateICEServers('[{"url":"x"}]')).toBe('every entry needs "urls"');
+    expect(validateICEServers('[')).not.toBeNull();
+    renderSetting('ICEServersConfigs', {value: '[{"nope":1}]'});
+    expect(screen.getByText(/Invalid value/)).toBeInTheDocument();
+  });
 
-    test('a set secret shows as the server\'s mask: hidden in a password field, and not an invalid ICE list', () => {
-        expect(FAKE_SETTING).toBe('*'.repeat(32));
-        renderSetting('TURNStaticAuthSecret', {value: FAKE_SETTING});
-        const secret = screen.getByTestId('calls-admin-setting-TURNStaticAuthSecret').querySelector('input')!;
-        expect(secret).toHaveAttribute('type', 'password');
-        expect(secret).toHaveValue(FAKE_SETTING);
-        renderSetting('ICEServersConfigs', {value: FAKE_SETTING});
-        expect(screen.getByTestId('calls-admin-setting-ICEServersConfigs').querySelector('textarea')).toHaveValue(FAKE_SETTING);
-        expect(screen.queryByText(/Invalid value/)).not.toBeInTheDocument();
-    });
+  test("a set secret shows as the server's mask: hidden in a password field, and not an invalid ICE list", () => {
+    expect(FAKE_SETTING).toBe('*'.repeat(32));
+    renderSetting('TURNStaticAuthSecret', {value: FAKE_SETTING});
+    const secret = screen.getByTestId('calls-admin-setting-TURNStaticAuthSecret').querySelector('input')!;
+    expect(secret).toHaveAttribute('type', 'password');
+    expect(secret).toHaveValue(FAKE_SETTING);
+    renderSetting('ICEServersConfigs', {value: FAKE_SETTING});
+    expect(screen.getByTestId('calls-admin-setting-ICEServersConfigs').querySelector('textarea')).toHaveValue(
+      FAKE_SETTING,
+    );
+    expect(screen.queryByText(/Invalid value/)).not.toBeInTheDocument();
+  });
 });

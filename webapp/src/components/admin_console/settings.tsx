@@ -10,49 +10,50 @@ import {callsState, type GlobalState} from '../../state/selectors';
 import type {AdminSettingProps} from '../../types';
 
 interface SchemaSetting {
-    key: string;
-    display_name: string;
-    type: string;
-    help_text: string;
-    default?: unknown;
-    options?: Array<{display_name: string; value: string}>;
+  key: string;
+  display_name: string;
+  type: string;
+  help_text: string;
+  default?: unknown;
+  options?: Array<{display_name: string; value: string}>;
 }
 
 interface SchemaSection {
-    key: string;
-    title: string;
-    settings: SchemaSetting[];
+  key: string;
+  title: string;
+  settings: SchemaSetting[];
 }
 
-export const schemaSections: SchemaSection[] = (manifest as unknown as {settings_schema: {sections: SchemaSection[]}}).settings_schema.sections;
+export const schemaSections: SchemaSection[] = (manifest as unknown as {settings_schema: {sections: SchemaSection[]}})
+  .settings_schema.sections;
 
 const RTC_SECTIONS = new Set(['RTCServer', 'ICEAndTURN']);
 const NO_OVERRIDES: Record<string, string> = {};
 
 function sectionOf(key: string): string {
-    return schemaSections.find((s) => s.settings.some((x) => x.key === key))?.key || '';
+  return schemaSections.find((s) => s.settings.some((x) => x.key === key))?.key || '';
 }
 
 function findSetting(key: string): SchemaSetting | undefined {
-    for (const s of schemaSections) {
-        const found = s.settings.find((x) => x.key === key);
-        if (found) {
-            return found;
-        }
+  for (const s of schemaSections) {
+    const found = s.settings.find((x) => x.key === key);
+    if (found) {
+      return found;
     }
-    return undefined;
+  }
+  return undefined;
 }
 
 function rtcdURLFrom(config: Record<string, unknown> | undefined): string {
-    if (!config) {
-        return '';
-    }
-    if (typeof config.RTCDServiceURL === 'string') {
-        return config.RTCDServiceURL;
-    }
-    const plugins = (config.PluginSettings as {Plugins?: Record<string, Record<string, unknown>>} | undefined)?.Plugins;
-    const v = plugins?.[manifest.id]?.rtcdserviceurl;
-    return typeof v === 'string' ? v : '';
+  if (!config) {
+    return '';
+  }
+  if (typeof config.RTCDServiceURL === 'string') {
+    return config.RTCDServiceURL;
+  }
+  const plugins = (config.PluginSettings as {Plugins?: Record<string, Record<string, unknown>>} | undefined)?.Plugins;
+  const v = plugins?.[manifest.id]?.rtcdserviceurl;
+  return typeof v === 'string' ? v : '';
 }
 
 /**
@@ -62,115 +63,125 @@ function rtcdURLFrom(config: Record<string, unknown> | undefined): string {
 export const FAKE_SETTING = '********************************';
 
 export function validateICEServers(text: string): string | null {
-    if (!text.trim() || text === FAKE_SETTING) {
-        return null;
+  if (!text.trim() || text === FAKE_SETTING) {
+    return null;
+  }
+  try {
+    const v = JSON.parse(text);
+    if (!Array.isArray(v)) {
+      return 'must be a JSON array';
     }
-    try {
-        const v = JSON.parse(text);
-        if (!Array.isArray(v)) {
-            return 'must be a JSON array';
-        }
-        for (const s of v) {
-            if (!s || typeof s !== 'object' || !('urls' in s)) {
-                return 'every entry needs "urls"';
-            }
-        }
-        return null;
-    } catch (err) {
-        return (err as Error).message;
+    for (const s of v) {
+      if (!s || typeof s !== 'object' || !('urls' in s)) {
+        return 'every entry needs "urls"';
+      }
     }
+    return null;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
-function SettingInput({setting, props, disabled}: {setting: SchemaSetting; props: AdminSettingProps; disabled: boolean}) {
-    const {formatMessage} = useIntl();
-    const id = `${manifest.id}${setting.key}`;
-    const value = props.value ?? setting.default;
-    switch (setting.type) {
+function SettingInput({
+  setting,
+  props,
+  disabled,
+}: {
+  setting: SchemaSetting;
+  props: AdminSettingProps;
+  disabled: boolean;
+}) {
+  const {formatMessage} = useIntl();
+  const id = `${manifest.id}${setting.key}`;
+  const value = props.value ?? setting.default;
+  switch (setting.type) {
     case 'bool': {
-        // "Test mode" is the inverse of DefaultEnabled: On means only admins can start calls.
-        const inverted = setting.key === 'DefaultEnabled';
-        const on = inverted ? !value : Boolean(value);
-        const set = (v: boolean) => props.onChange(props.id, inverted ? !v : v);
-        return (
-            <div role='radiogroup'>
-                <label>
-                    <input
-                        type='radio'
-                        name={id}
-                        data-testid={`${id}true`}
-                        checked={on}
-                        disabled={disabled}
-                        onChange={() => set(true)}
-                    />
-                    {formatMessage({id: 'calls.admin.on', defaultMessage: 'On'})}
-                </label>
-                {' '}
-                <label>
-                    <input
-                        type='radio'
-                        name={id}
-                        data-testid={`${id}false`}
-                        checked={!on}
-                        disabled={disabled}
-                        onChange={() => set(false)}
-                    />
-                    {formatMessage({id: 'calls.admin.off', defaultMessage: 'Off'})}
-                </label>
-            </div>
-        );
+      // "Test mode" is the inverse of DefaultEnabled: On means only admins can start calls.
+      const inverted = setting.key === 'DefaultEnabled';
+      const on = inverted ? !value : Boolean(value);
+      const set = (v: boolean) => props.onChange(props.id, inverted ? !v : v);
+      return (
+        <div role="radiogroup">
+          <label>
+            <input
+              type="radio"
+              name={id}
+              data-testid={`${id}true`}
+              checked={on}
+              disabled={disabled}
+              onChange={() => set(true)}
+            />
+            {formatMessage({id: 'calls.admin.on', defaultMessage: 'On'})}
+          </label>{' '}
+          <label>
+            <input
+              type="radio"
+              name={id}
+              data-testid={`${id}false`}
+              checked={!on}
+              disabled={disabled}
+              onChange={() => set(false)}
+            />
+            {formatMessage({id: 'calls.admin.off', defaultMessage: 'Off'})}
+          </label>
+        </div>
+      );
     }
     case 'number':
-        return (
-            <input
-                id={id}
-                type='number'
-                value={value === null || value === undefined ? '' : String(value)}
-                disabled={disabled}
-                onChange={(e) => props.onChange(props.id, e.target.value === '' ? null : Number(e.target.value))}
-            />
-        );
+      return (
+        <input
+          id={id}
+          type="number"
+          value={value === null || value === undefined ? '' : String(value)}
+          disabled={disabled}
+          onChange={(e) => props.onChange(props.id, e.target.value === '' ? null : Number(e.target.value))}
+        />
+      );
     case 'dropdown':
-        return (
-            <select
-                id={id}
-                value={String(value ?? '')}
-                disabled={disabled}
-                onChange={(e) => props.onChange(props.id, e.target.value)}
-            >
-                {(setting.options || []).map((o) => (
-                    <option
-                        key={o.value}
-                        value={o.value}
-                    >{o.display_name}</option>
-                ))}
-            </select>
-        );
+      return (
+        <select
+          id={id}
+          value={String(value ?? '')}
+          disabled={disabled}
+          onChange={(e) => props.onChange(props.id, e.target.value)}
+        >
+          {(setting.options || []).map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.display_name}
+            </option>
+          ))}
+        </select>
+      );
     case 'longtext': {
-        const text = typeof value === 'string' ? value : JSON.stringify(value ?? '', null, 2);
-        const err = setting.key === 'ICEServersConfigs' ? validateICEServers(text) : null;
-        return (
-            <>
-                <textarea
-                    id={id}
-                    value={text}
-                    disabled={disabled}
-                    onChange={(e) => props.onChange(props.id, e.target.value)}
-                />
-                {err && <span className='calls-admin-error'>{formatMessage({id: 'calls.admin.invalid_json', defaultMessage: 'Invalid value: {err}'}, {err})}</span>}
-            </>
-        );
+      const text = typeof value === 'string' ? value : JSON.stringify(value ?? '', null, 2);
+      const err = setting.key === 'ICEServersConfigs' ? validateICEServers(text) : null;
+      return (
+        <>
+          <textarea
+            id={id}
+            value={text}
+            disabled={disabled}
+            onChange={(e) => props.onChange(props.id, e.target.value)}
+          />
+          {err && (
+            <span className="calls-admin-error">
+              {formatMessage({id: 'calls.admin.invalid_json', defaultMessage: 'Invalid value: {err}'}, {err})}
+            </span>
+          )}
+        </>
+      );
     }
     default:
-        return (
-            <input
-                id={id}
-                type={(/Secret|Key$/).test(setting.key) ? 'password' : 'text'}
-                value={String(value ?? '')}
-                disabled={disabled}
-                onChange={(e) => props.onChange(props.id, e.target.value)}
-            />
-        );
-    }
+      return (
+        <input
+          id={id}
+          type={/Secret|Key$/.test(setting.key) ? 'password' : 'text'}
+          value={String(value ?? '')}
+          disabled={disabled}
+          onChange={(e) => props.onChange(props.id, e.target.value)}
+        />
+      );
+  }
 }
 
 /**
@@ -178,9 +189,9 @@ function SettingInput({setting, props, disabled}: {setting: SchemaSetting; props
  * of plugin.json, which build/i18n-extract.mjs reads from plugin.json too (these ids are not literals in the code).
  */
 export function adminMessage(setting: SchemaSetting, part: 'label' | 'help'): {id: string; defaultMessage: string} {
-    const id = `calls.admin.${setting.key}.${part}`;
-    // i18n-extract-ignore: the script takes these from plugin.json.
-    return {id, defaultMessage: escapeICU(part === 'label' ? setting.display_name : setting.help_text)};
+  const id = `calls.admin.${setting.key}.${part}`;
+  // i18n-extract-ignore: the script takes these from plugin.json.
+  return {id, defaultMessage: escapeICU(part === 'label' ? setting.display_name : setting.help_text)};
 }
 
 /**
@@ -188,49 +199,49 @@ export function adminMessage(setting: SchemaSetting, part: 'label' | 'help'): {i
  * tags, apostrophes). build/i18n-extract.mjs escapes the same way.
  */
 export function escapeICU(text: string): string {
-    return text.replace(/'/g, "''").replace(/[{}<>]/g, (c) => `'${c}'`);
+  return text.replace(/'/g, "''").replace(/[{}<>]/g, (c) => `'${c}'`);
 }
 
 export function makeSettingComponent(key: string): React.ComponentType<AdminSettingProps> {
-    const setting = findSetting(key);
-    const Comp = (props: AdminSettingProps) => {
-        const {formatMessage} = useIntl();
-        const envOverrides = useSelector((s: GlobalState) => callsState(s)?.envOverrides) || NO_OVERRIDES;
-        if (!setting) {
-            return null;
-        }
-        const setByEnv = props.setByEnv || key in envOverrides;
-        const rtcdInUse = RTC_SECTIONS.has(sectionOf(key)) && Boolean(rtcdURLFrom(props.config));
-        const disabled = props.disabled || setByEnv || rtcdInUse;
-        return (
-            <div
-                className='calls-admin-setting'
-                data-testid={`calls-admin-setting-${key}`}
-            >
-                <label htmlFor={`${manifest.id}${key}`}>
-                    <b>{formatMessage(adminMessage(setting, 'label'))}</b>
-                </label>
-                <SettingInput
-                    setting={setting}
-                    props={props}
-                    disabled={disabled}
-                />
-                <span className='calls-admin-help'>{formatMessage(adminMessage(setting, 'help'))}</span>
-                {setByEnv && (
-                    <span className='calls-admin-help'>
-                        {formatMessage({id: 'calls.admin.env', defaultMessage: 'This setting has been set through an environment variable. It cannot be changed through the System Console.'})}
-                    </span>
-                )}
-                {rtcdInUse && (
-                    <span className='calls-admin-help'>
-                        {formatMessage({id: 'calls.admin.rtcd_na', defaultMessage: 'Not applicable when the RTCD service URL field is in use.'})}
-                    </span>
-                )}
-            </div>
-        );
-    };
-    Comp.displayName = `CallsSetting(${key})`;
-    return Comp;
+  const setting = findSetting(key);
+  const Comp = (props: AdminSettingProps) => {
+    const {formatMessage} = useIntl();
+    const envOverrides = useSelector((s: GlobalState) => callsState(s)?.envOverrides) || NO_OVERRIDES;
+    if (!setting) {
+      return null;
+    }
+    const setByEnv = props.setByEnv || key in envOverrides;
+    const rtcdInUse = RTC_SECTIONS.has(sectionOf(key)) && Boolean(rtcdURLFrom(props.config));
+    const disabled = props.disabled || setByEnv || rtcdInUse;
+    return (
+      <div className="calls-admin-setting" data-testid={`calls-admin-setting-${key}`}>
+        <label htmlFor={`${manifest.id}${key}`}>
+          <b>{formatMessage(adminMessage(setting, 'label'))}</b>
+        </label>
+        <SettingInput setting={setting} props={props} disabled={disabled} />
+        <span className="calls-admin-help">{formatMessage(adminMessage(setting, 'help'))}</span>
+        {setByEnv && (
+          <span className="calls-admin-help">
+            {formatMessage({
+              id: 'calls.admin.env',
+              defaultMessage:
+                'This setting has been set through an environment variable. It cannot be changed through the System Console.',
+            })}
+          </span>
+        )}
+        {rtcdInUse && (
+          <span className="calls-admin-help">
+            {formatMessage({
+              id: 'calls.admin.rtcd_na',
+              defaultMessage: 'Not applicable when the RTCD service URL field is in use.',
+            })}
+          </span>
+        )}
+      </div>
+    );
+  };
+  Comp.displayName = `CallsSetting(${key})`;
+  return Comp;
 }
 
 export const allSettingKeys: string[] = schemaSections.flatMap((s) => s.settings.map((x) => x.key));

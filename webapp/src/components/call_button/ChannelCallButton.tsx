@@ -8,54 +8,72 @@ import {PhoneIcon} from '../common/icons';
 import {callButtonState, callsConfig, currentChannel, type GlobalState} from '../../state/selectors';
 
 export function ChannelCallButton({dropdown = false}: {dropdown?: boolean}) {
-    const {formatMessage} = useIntl();
-    const channel = useSelector(currentChannel);
-    const st = useSelector((s: GlobalState) => callButtonState(s, channel));
-    const starting = useSelector((s: GlobalState) => s['plugins-com.mattermost.calls'].client?.starting ?? false);
-    const max = useSelector((s: GlobalState) => callsConfig(s).MaxCallParticipants);
-    if (st === 'hidden') {
-        return null;
-    }
-    let text: string;
-    let tooltip = '';
-    switch (st) {
+  const {formatMessage} = useIntl();
+  const channel = useSelector(currentChannel);
+  const st = useSelector((s: GlobalState) => callButtonState(s, channel));
+  const starting = useSelector((s: GlobalState) => s['plugins-com.mattermost.calls'].client?.starting ?? false);
+  const max = useSelector((s: GlobalState) => callsConfig(s).MaxCallParticipants);
+  if (st === 'hidden') {
+    return null;
+  }
+  let text: string;
+  let tooltip = '';
+  switch (st) {
     case 'join':
-        text = formatMessage({id: 'calls.button.join', defaultMessage: 'Join call'});
-        break;
+      text = formatMessage({id: 'calls.button.join', defaultMessage: 'Join call'});
+      break;
     case 'connecting':
-        text = starting ? formatMessage({id: 'calls.button.starting', defaultMessage: 'Starting call…'}) :
-            formatMessage({id: 'calls.button.joining', defaultMessage: 'Joining call…'});
-        break;
+      text = starting
+        ? formatMessage({id: 'calls.button.starting', defaultMessage: 'Starting call…'})
+        : formatMessage({id: 'calls.button.joining', defaultMessage: 'Joining call…'});
+      break;
     case 'in_call':
-        text = formatMessage({id: 'calls.button.in_call', defaultMessage: 'In call'});
-        break;
+      text = formatMessage({id: 'calls.button.in_call', defaultMessage: 'In call'});
+      break;
     case 'full':
-        text = formatMessage({id: 'calls.button.join', defaultMessage: 'Join call'});
-        tooltip = formatMessage({id: 'calls.button.full', defaultMessage: 'This call is at its maximum capacity of {count} participants.'}, {count: max});
-        break;
+      text = formatMessage({id: 'calls.button.join', defaultMessage: 'Join call'});
+      tooltip = formatMessage(
+        {id: 'calls.button.full', defaultMessage: 'This call is at its maximum capacity of {count} participants.'},
+        {count: max},
+      );
+      break;
     case 'archived':
-        text = formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
-        tooltip = formatMessage({id: 'calls.button.archived', defaultMessage: 'Calls are not available in archived channels.'});
-        break;
+      text = formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
+      tooltip = formatMessage({
+        id: 'calls.button.archived',
+        defaultMessage: 'Calls are not available in archived channels.',
+      });
+      break;
     case 'deactivated':
-        text = formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
-        tooltip = formatMessage({id: 'calls.button.deactivated', defaultMessage: 'Calls are not available in a DM with a deactivated user.'});
-        break;
+      text = formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
+      tooltip = formatMessage({
+        id: 'calls.button.deactivated',
+        defaultMessage: 'Calls are not available in a DM with a deactivated user.',
+      });
+      break;
     default:
-        text = dropdown ? formatMessage({id: 'calls.button.start_dropdown', defaultMessage: 'Start call · In this channel'}) :
-            formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
-    }
-    const disabled = st === 'full' || st === 'archived' || st === 'deactivated' || st === 'connecting' || st === 'in_call';
-    return (
-        <span
-            id='calls-join-button'
-            data-state={disabled && st !== 'connecting' && st !== 'in_call' ? 'disabled' : st}
-            aria-disabled={disabled}
-            aria-label={tooltip || text}
-            title={tooltip || text}
-        >
-            {st === 'connecting' ? <span className='calls-spinner' aria-hidden='true'>{'⟳'}</span> : <PhoneIcon size={14}/>}
-            <span>{text}</span>
+      text = dropdown
+        ? formatMessage({id: 'calls.button.start_dropdown', defaultMessage: 'Start call · In this channel'})
+        : formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
+  }
+  const disabled =
+    st === 'full' || st === 'archived' || st === 'deactivated' || st === 'connecting' || st === 'in_call';
+  return (
+    <span
+      id="calls-join-button"
+      data-state={disabled && st !== 'connecting' && st !== 'in_call' ? 'disabled' : st}
+      aria-disabled={disabled}
+      aria-label={tooltip || text}
+      title={tooltip || text}
+    >
+      {st === 'connecting' ? (
+        <span className="calls-spinner" aria-hidden="true">
+          {'⟳'}
         </span>
-    );
+      ) : (
+        <PhoneIcon size={14} />
+      )}
+      <span>{text}</span>
+    </span>
+  );
 }

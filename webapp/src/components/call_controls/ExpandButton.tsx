@@ -7,16 +7,18 @@ import {ExpandIcon} from '../common/icons';
 import {expandCall} from '../../call_flow';
 
 export function ExpandButton({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const store = useCallsStore();
-    const label = formatMessage({id: 'calls.widget.expand', defaultMessage: 'Open in new window'});
-    return (
-        <button
-            className='calls-btn'
-            id='calls-widget-expand-button'
-            aria-label={label}
-            title={label}
-            onClick={() => expandCall(store, channelID)}
-        ><ExpandIcon/></button>
-    );
+  const {formatMessage} = useIntl();
+  const store = useCallsStore();
+  const label = formatMessage({id: 'calls.widget.expand', defaultMessage: 'Open in new window'});
+  return (
+    <button
+      className="calls-btn"
+      id="calls-widget-expand-button"
+      aria-label={label}
+      title={label}
+      onClick={() => expandCall(store, channelID)}
+    >
+      <ExpandIcon />
+    </button>
+  );
 }

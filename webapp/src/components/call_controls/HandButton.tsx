@@ -8,28 +8,40 @@ import {HandIcon} from '../common/icons';
 import {shortcutLabel} from '../../shortcuts';
 
 /** onDone runs after the toggle (the reactions bar closes itself). */
-export function HandButton({surface, controls, disabled, onDone}: {surface: ControlsSurface; controls: CallControls;
-    disabled?: boolean; onDone?: () => void}) {
-    const {formatMessage} = useIntl();
-    if (!controls.canRaiseHand) {
-        return null;
-    }
-    const inMenu = surface === 'calls-popout';
-    const label = controls.handRaised ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'}) :
-        formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'});
-    return (
-        <button
-            id={inMenu ? undefined : 'raise-hand'}
-            role={inMenu ? 'menuitem' : undefined}
-            data-testid={inMenu ? (controls.handRaised ? 'lower-hand-button' : 'raise-hand-button') : undefined}
-            className={inMenu ? undefined : `calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
-            disabled={disabled}
-            aria-label={label}
-            title={`${label} (${shortcutLabel('hand')})`}
-            onClick={() => {
-                controls.toggleHand();
-                onDone?.();
-            }}
-        ><HandIcon size={controlIconSize(surface)}/></button>
-    );
+export function HandButton({
+  surface,
+  controls,
+  disabled,
+  onDone,
+}: {
+  surface: ControlsSurface;
+  controls: CallControls;
+  disabled?: boolean;
+  onDone?: () => void;
+}) {
+  const {formatMessage} = useIntl();
+  if (!controls.canRaiseHand) {
+    return null;
+  }
+  const inMenu = surface === 'calls-popout';
+  const label = controls.handRaised
+    ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'})
+    : formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'});
+  return (
+    <button
+      id={inMenu ? undefined : 'raise-hand'}
+      role={inMenu ? 'menuitem' : undefined}
+      data-testid={inMenu ? (controls.handRaised ? 'lower-hand-button' : 'raise-hand-button') : undefined}
+      className={inMenu ? undefined : `calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
+      disabled={disabled}
+      aria-label={label}
+      title={`${label} (${shortcutLabel('hand')})`}
+      onClick={() => {
+        controls.toggleHand();
+        onDone?.();
+      }}
+    >
+      <HandIcon size={controlIconSize(surface)} />
+    </button>
+  );
 }

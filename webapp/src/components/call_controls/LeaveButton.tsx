@@ -6,17 +6,26 @@ import {controlIconSize, type CallControls, type ControlsSurface} from './contro
 import {LeaveIcon} from '../common/icons';
 import {shortcutLabel} from '../../shortcuts';
 
-export function LeaveButton({surface, controls, onToggleMenu}: {surface: ControlsSurface; controls: CallControls;
-    onToggleMenu: () => void}) {
-    const {formatMessage} = useIntl();
-    const label = formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'});
-    return (
-        <button
-            id={`${surface}-leave-button`}
-            className='calls-btn calls-btn--danger'
-            aria-label={label}
-            title={`${label} (${shortcutLabel('leave')})`}
-            onClick={() => (controls.leaveNeedsMenu ? onToggleMenu() : controls.leave())}
-        ><LeaveIcon size={controlIconSize(surface)}/></button>
-    );
+export function LeaveButton({
+  surface,
+  controls,
+  onToggleMenu,
+}: {
+  surface: ControlsSurface;
+  controls: CallControls;
+  onToggleMenu: () => void;
+}) {
+  const {formatMessage} = useIntl();
+  const label = formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'});
+  return (
+    <button
+      id={`${surface}-leave-button`}
+      className="calls-btn calls-btn--danger"
+      aria-label={label}
+      title={`${label} (${shortcutLabel('leave')})`}
+      onClick={() => (controls.leaveNeedsMenu ? onToggleMenu() : controls.leave())}
+    >
+      <LeaveIcon size={controlIconSize(surface)} />
+    </button>
+  );
 }

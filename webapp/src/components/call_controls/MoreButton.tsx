@@ -6,25 +6,27 @@ import {controlIconSize, type ControlsSurface} from './controls';
 import {DotsIcon} from '../common/icons';
 
 export const MORE_BUTTON_ID: Record<ControlsSurface, string> = {
-    'calls-widget': 'calls-widget-toggle-menu-button',
-    'calls-popout': 'calls-popout-settings-button',
+  'calls-widget': 'calls-widget-toggle-menu-button',
+  'calls-popout': 'calls-popout-settings-button',
 };
 
 export function MoreButton({surface, open, onToggle}: {surface: ControlsSurface; open: boolean; onToggle: () => void}) {
-    const {formatMessage} = useIntl();
-    const label = formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'});
-    // Only the expanded view's button has a tooltip and says it opens a menu (the widget's never had either).
-    const toolbar = surface === 'calls-popout';
-    return (
-        <button
-            id={MORE_BUTTON_ID[surface]}
-            className={`calls-btn${open ? ' calls-btn--active' : ''}`}
-            aria-controls={`${surface}-settings-menu`}
-            aria-expanded={open}
-            aria-haspopup={toolbar ? 'menu' : undefined}
-            aria-label={label}
-            title={toolbar ? label : undefined}
-            onClick={onToggle}
-        ><DotsIcon size={controlIconSize(surface)}/></button>
-    );
+  const {formatMessage} = useIntl();
+  const label = formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'});
+  // Only the expanded view's button has a tooltip and says it opens a menu (the widget's never had either).
+  const toolbar = surface === 'calls-popout';
+  return (
+    <button
+      id={MORE_BUTTON_ID[surface]}
+      className={`calls-btn${open ? ' calls-btn--active' : ''}`}
+      aria-controls={`${surface}-settings-menu`}
+      aria-expanded={open}
+      aria-haspopup={toolbar ? 'menu' : undefined}
+      aria-label={label}
+      title={toolbar ? label : undefined}
+      onClick={onToggle}
+    >
+      <DotsIcon size={controlIconSize(surface)} />
+    </button>
+  );
 }

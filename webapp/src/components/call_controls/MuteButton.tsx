@@ -7,35 +7,51 @@ import {MicIcon, MicOffIcon} from '../common/icons';
 import {shortcutLabel} from '../../shortcuts';
 
 /** The tooltip of the mute button when there is no usable microphone. */
-function micUnavailableText(kind: 'missing' | 'permission' | null,
-    formatMessage: ReturnType<typeof useIntl>['formatMessage']): string {
-    if (kind === 'permission') {
-        return formatMessage({id: 'calls.widget.mic_permission', defaultMessage: 'Allow microphone access to Mattermost'});
-    }
-    if (kind === 'missing') {
-        return formatMessage({id: 'calls.widget.no_mic', defaultMessage: 'No audio input devices'});
-    }
-    return '';
+function micUnavailableText(
+  kind: 'missing' | 'permission' | null,
+  formatMessage: ReturnType<typeof useIntl>['formatMessage'],
+): string {
+  if (kind === 'permission') {
+    return formatMessage({id: 'calls.widget.mic_permission', defaultMessage: 'Allow microphone access to Mattermost'});
+  }
+  if (kind === 'missing') {
+    return formatMessage({id: 'calls.widget.no_mic', defaultMessage: 'No audio input devices'});
+  }
+  return '';
 }
 
 /** pushToTalk: the tooltip also says that holding Space talks (the pop-out window binds it). */
-export function MuteButton({surface, controls, disabled, pushToTalk = false}: {surface: ControlsSurface; controls: CallControls;
-    disabled?: boolean; pushToTalk?: boolean}) {
-    const {formatMessage} = useIntl();
-    const widget = surface === 'calls-widget';
-    const label = controls.muted ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'}) :
-        formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'});
-    const hint = pushToTalk ? ` · ${formatMessage({id: 'calls.popout.hold_space', defaultMessage: 'Or hold space bar'})}` : '';
-    const size = controlIconSize(surface);
-    return (
-        <button
-            id={widget ? 'voice-mute-unmute' : 'calls-popout-mute-button'}
-            data-testid={widget ? undefined : `calls-popout-${controls.muted ? 'muted' : 'unmuted'}`}
-            className={`calls-btn${controls.muted ? '' : ' calls-btn--on'}${controls.micUnavailable ? ' calls-btn--unavailable' : ''}`}
-            disabled={disabled}
-            aria-label={label}
-            title={micUnavailableText(controls.micUnavailable, formatMessage) || `${label} (${shortcutLabel('mute')})${hint}`}
-            onClick={controls.toggleMute}
-        >{controls.muted ? <MicOffIcon size={size}/> : <MicIcon size={size}/>}</button>
-    );
+export function MuteButton({
+  surface,
+  controls,
+  disabled,
+  pushToTalk = false,
+}: {
+  surface: ControlsSurface;
+  controls: CallControls;
+  disabled?: boolean;
+  pushToTalk?: boolean;
+}) {
+  const {formatMessage} = useIntl();
+  const widget = surface === 'calls-widget';
+  const label = controls.muted
+    ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'})
+    : formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'});
+  const hint = pushToTalk
+    ? ` · ${formatMessage({id: 'calls.popout.hold_space', defaultMessage: 'Or hold space bar'})}`
+    : '';
+  const size = controlIconSize(surface);
+  return (
+    <button
+      id={widget ? 'voice-mute-unmute' : 'calls-popout-mute-button'}
+      data-testid={widget ? undefined : `calls-popout-${controls.muted ? 'muted' : 'unmuted'}`}
+      className={`calls-btn${controls.muted ? '' : ' calls-btn--on'}${controls.micUnavailable ? ' calls-btn--unavailable' : ''}`}
+      disabled={disabled}
+      aria-label={label}
+      title={micUnavailableText(controls.micUnavailable, formatMessage) || `${label} (${shortcutLabel('mute')})${hint}`}
+      onClick={controls.toggleMute}
+    >
+      {controls.muted ? <MicOffIcon size={size} /> : <MicIcon size={size} />}
+    </button>
+  );
 }

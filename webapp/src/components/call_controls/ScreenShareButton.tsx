@@ -7,17 +7,20 @@ import {ScreenIcon} from '../common/icons';
 import {shortcutLabel} from '../../shortcuts';
 
 export function ScreenShareButton({surface, controls}: {surface: ControlsSurface; controls: CallControls}) {
-    const {formatMessage} = useIntl();
-    const label = controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-        formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'});
-    return (
-        <button
-            id={`${surface}-screenshare-button`}
-            className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
-            disabled={!controls.sharing && !controls.canShare}
-            aria-label={label}
-            title={`${label} (${shortcutLabel('screen')})`}
-            onClick={controls.toggleScreen}
-        ><ScreenIcon size={controlIconSize(surface)}/></button>
-    );
+  const {formatMessage} = useIntl();
+  const label = controls.sharing
+    ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'})
+    : formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'});
+  return (
+    <button
+      id={`${surface}-screenshare-button`}
+      className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
+      disabled={!controls.sharing && !controls.canShare}
+      aria-label={label}
+      title={`${label} (${shortcutLabel('screen')})`}
+      onClick={controls.toggleScreen}
+    >
+      <ScreenIcon size={controlIconSize(surface)} />
+    </button>
+  );
 }

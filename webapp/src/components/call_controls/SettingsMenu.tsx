@@ -16,94 +16,101 @@ import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
  * "More options": device pickers, and in the widget also presenting and the call thread; "Additional settings"
  * opens Settings › Calls.
  */
-export function SettingsMenu({onClose, controls, surface}: {onClose: () => void; controls: CallControls; surface: ControlsSurface}) {
-    const {formatMessage} = useIntl();
-    const store = useCallsStore();
-    const client = useCallsClient(['devicechange']);
-    const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
-    const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
-    const ref = useRef<HTMLDivElement>(null);
-    const widget = surface === 'calls-widget';
-    useDismiss(ref, onClose, `#${MORE_BUTTON_ID[surface]}`);
-    const micLabel = client?.currentAudioInput ? deviceLabel(client.currentAudioInput, '') :
-        formatMessage({id: 'calls.menu.no_mic', defaultMessage: 'No audio input devices'});
-    const speakerLabel = client?.currentAudioOutput ? deviceLabel(client.currentAudioOutput, '') :
-        formatMessage({id: 'calls.menu.default_output', defaultMessage: 'Default'});
-    return (
-        <div
-            ref={ref}
-            className='calls-menu-popup'
-            style={{right: 0}}
+export function SettingsMenu({
+  onClose,
+  controls,
+  surface,
+}: {
+  onClose: () => void;
+  controls: CallControls;
+  surface: ControlsSurface;
+}) {
+  const {formatMessage} = useIntl();
+  const store = useCallsStore();
+  const client = useCallsClient(['devicechange']);
+  const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
+  const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
+  const ref = useRef<HTMLDivElement>(null);
+  const widget = surface === 'calls-widget';
+  useDismiss(ref, onClose, `#${MORE_BUTTON_ID[surface]}`);
+  const micLabel = client?.currentAudioInput
+    ? deviceLabel(client.currentAudioInput, '')
+    : formatMessage({id: 'calls.menu.no_mic', defaultMessage: 'No audio input devices'});
+  const speakerLabel = client?.currentAudioOutput
+    ? deviceLabel(client.currentAudioOutput, '')
+    : formatMessage({id: 'calls.menu.default_output', defaultMessage: 'Default'});
+  return (
+    <div ref={ref} className="calls-menu-popup" style={{right: 0}}>
+      {sub && <DeviceMenu kind={sub} onClose={onClose} surface={surface} />}
+      <div
+        id={`${surface}-settings-menu`}
+        data-testid={`${surface}-menu`}
+        className="calls-menu"
+        role="menu"
+        aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
+      >
+        <button
+          role="menuitem"
+          id={`${surface}-audio-output-button`}
+          aria-haspopup="menu"
+          aria-controls={`${surface}-audiooutputs-menu`}
+          aria-expanded={sub === 'audiooutput'}
+          onClick={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
         >
-            {sub && <DeviceMenu
-                kind={sub}
-                onClose={onClose}
-                surface={surface}
-            />}
-            <div
-                id={`${surface}-settings-menu`}
-                data-testid={`${surface}-menu`}
-                className='calls-menu'
-                role='menu'
-                aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
-            >
-                <button
-                    role='menuitem'
-                    id={`${surface}-audio-output-button`}
-                    aria-haspopup='menu'
-                    aria-controls={`${surface}-audiooutputs-menu`}
-                    aria-expanded={sub === 'audiooutput'}
-                    onClick={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
-                >
-                    {formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
-                    <span className='calls-menu-sub'>{speakerLabel}</span>
-                </button>
-                <button
-                    role='menuitem'
-                    id={`${surface}-audio-input-button`}
-                    aria-haspopup='menu'
-                    aria-controls={`${surface}-audioinputs-menu`}
-                    aria-expanded={sub === 'audioinput'}
-                    onClick={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
-                >
-                    {formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
-                    <span className='calls-menu-sub'>{micLabel}</span>
-                </button>
-                {widget && (
-                    <button
-                        role='menuitem'
-                        id='calls-widget-menu-screenshare'
-                        disabled={!controls.sharing && !controls.canShare}
-                        onClick={() => {
-                            controls.toggleScreen();
-                            onClose();
-                        }}
-                    >
-                        {controls.sharing ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'}) :
-                            formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
-                    </button>
-                )}
-                {widget && threadID && (
-                    <button
-                        role='menuitem'
-                        id='calls-widget-menu-chat-button'
-                        onClick={() => {
-                            onClose();
-                            selectRhsPost(store, threadID);
-                        }}
-                    >{formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}</button>
-                )}
-                {hasUserSettings() && (
-                    <button
-                        role='menuitem'
-                        id={`${surface}-menu-additional-settings`}
-                        onClick={() => {
-                            onClose();
-                            openCallsUserSettings();
-                        }}
-                    >{formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}</button>
-                )}
-            </div>
-        </div>
-    );
+          {formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
+          <span className="calls-menu-sub">{speakerLabel}</span>
+        </button>
+        <button
+          role="menuitem"
+          id={`${surface}-audio-input-button`}
+          aria-haspopup="menu"
+          aria-controls={`${surface}-audioinputs-menu`}
+          aria-expanded={sub === 'audioinput'}
+          onClick={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
+        >
+          {formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
+          <span className="calls-menu-sub">{micLabel}</span>
+        </button>
+        {widget && (
+          <button
+            role="menuitem"
+            id="calls-widget-menu-screenshare"
+            disabled={!controls.sharing && !controls.canShare}
+            onClick={() => {
+              controls.toggleScreen();
+              onClose();
+            }}
+          >
+            {controls.sharing
+              ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'})
+              : formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
+          </button>
+        )}
+        {widget && threadID && (
+          <button
+            role="menuitem"
+            id="calls-widget-menu-chat-button"
+            onClick={() => {
+              onClose();
+              selectRhsPost(store, threadID);
+            }}
+          >
+            {formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
+          </button>
+        )}
+        {hasUserSettings() && (
+          <button
+            role="menuitem"
+            id={`${surface}-menu-additional-settings`}
+            onClick={() => {
+              onClose();
+              openCallsUserSettings();
+            }}
+          >
+            {formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}
+          </button>
+        )}
+      </div>
+    </div>
+  );
 }

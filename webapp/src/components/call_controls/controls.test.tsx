@@ -14,111 +14,131 @@ import type {WebSocketMessage} from '../../types';
 import {Emitter} from '../../utils/emitter';
 
 class FakeClient extends Emitter<ClientEvents> {
-    isClosed = false;
-    isMuted = true;
-    isHandRaised = false;
-    localScreenStream: MediaStream | null = null;
-    audioError = null;
-    mute = jest.fn(async () => {
-        this.isMuted = true;
-    });
-    unmute = jest.fn(async () => {
-        this.isMuted = false;
-    });
-    raiseHand = jest.fn();
-    lowerHand = jest.fn();
-    shareScreen = jest.fn(() => Promise.resolve());
-    stopScreenShare = jest.fn(() => Promise.resolve());
-    disconnect = jest.fn();
+  isClosed = false;
+  isMuted = true;
+  isHandRaised = false;
+  localScreenStream: MediaStream | null = null;
+  audioError = null;
+  mute = jest.fn(async () => {
+    this.isMuted = true;
+  });
+  unmute = jest.fn(async () => {
+    this.isMuted = false;
+  });
+  raiseHand = jest.fn();
+  lowerHand = jest.fn();
+  shareScreen = jest.fn(() => Promise.resolve());
+  stopScreenShare = jest.fn(() => Promise.resolve());
+  disconnect = jest.fn();
 }
 
 function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<string, unknown>, channelID: string) {
-    act(() => {
-        handleWebSocketEvent(store, {event: `custom_com.mattermost.calls_${event}`, data, broadcast: {channel_id: channelID},
-            seq: 1} as WebSocketMessage);
-    });
+  act(() => {
+    handleWebSocketEvent(store, {
+      event: `custom_com.mattermost.calls_${event}`,
+      data,
+      broadcast: {channel_id: channelID},
+      seq: 1,
+    } as WebSocketMessage);
+  });
 }
 
 /** I am connected to a call in channelID, with alice in it unless alone. */
 function inCall(opts: {channelID?: string; hostID?: string; alone?: boolean} = {}) {
-    const channelID = opts.channelID || CHANNEL;
-    const store = makeStore();
-    const client = new FakeClient();
-    setCallsClient(client as unknown as CallsClient);
-    ev(store, 'call_start', {id: 'call1', channelID, start_at: Date.now(), thread_id: 'p', post_id: 'p',
-        owner_id: opts.hostID || ALICE, host_id: opts.hostID || ALICE}, channelID);
-    if (!opts.alone) {
-        ev(store, 'user_joined', {user_id: ALICE, session_id: 'sA'}, channelID);
-    }
-    act(() => {
-        store.dispatch(action('CLIENT_CONNECTING', {channelID, starting: false}));
-        store.dispatch(action('CLIENT_CONNECTED', {channelID, sessionID: 'sMe', connected: true}));
-    });
-    ev(store, 'user_joined', {user_id: ME, session_id: 'sMe'}, channelID);
-    const {result} = renderHook(() => useCallControls(), {
-        wrapper: ({children}: {children: React.ReactNode}) => <Provider store={store as never}>{children}</Provider>,
-    });
-    return {store, client, result, channelID};
+  const channelID = opts.channelID || CHANNEL;
+  const store = makeStore();
+  const client = new FakeClient();
+  setCallsClient(client as unknown as CallsClient);
+  ev(
+    store,
+    'call_start',
+    {
+      id: 'call1',
+      channelID,
+      start_at: Date.now(),
+      thread_id: 'p',
+      post_id: 'p',
+      owner_id: opts.hostID || ALICE,
+      host_id: opts.hostID || ALICE,
+    },
+    channelID,
+  );
+  if (!opts.alone) {
+    ev(store, 'user_joined', {user_id: ALICE, session_id: 'sA'}, channelID);
+  }
+  act(() => {
+    store.dispatch(action('CLIENT_CONNECTING', {channelID, starting: false}));
+    store.dispatch(action('CLIENT_CONNECTED', {channelID, sessionID: 'sMe', connected: true}));
+  });
+  ev(store, 'user_joined', {user_id: ME, session_id: 'sMe'}, channelID);
+  const {result} = renderHook(() => useCallControls(), {
+    wrapper: ({children}: {children: React.ReactNode}) => <Provider store={store as never}>{children}</Provider>,
+  });
+  return {store, client, result, channelID};
 }
 
 afterEach(() => setCallsClient(null));
 
 describe('useCallControls', () => {
-    test('mute toggles the microphone of the live client, and the state follows my session', () => {
-        const {store, client, result} = inCall();
-        expect(result.current.muted).toBe(true);
-        act(() => result.current.toggleMute());
-        expect(client.unmute).toHaveBeenCalledTimes(1);
-        ev(store, 'user_unmuted', {userID: ME, session_id: 'sMe'}, CHANNEL);
-        expect(result.current.muted).toBe(false);
-        act(() => result.current.toggleMute());
-        expect(client.mute).toHaveBeenCalledTimes(1);
-    });
+  test('mute toggles the microphone of the live client, and the state follows my session', () => {
+    const {store, client, result} = inCall();
+    expect(result.current.muted).toBe(true);
+    act(() => result.current.toggleMute());
+    expect(client.unmute).toHaveBeenCalledTimes(1);
+    ev(store, 'user_unmuted', {userID: ME, session_id: 'sMe'}, CHANNEL);
+    expect(result.current.muted).toBe(false);
+    act(() => result.current.toggleMute());
+    expect(client.mute).toHaveBeenCalledTimes(1);
+  });
 
-    test('hand: raises, then lowers once the client has it raised', () => {
-        const {client, result} = inCall();
-        act(() => result.current.toggleHand());
-        expect(client.raiseHand).toHaveBeenCalledTimes(1);
-        client.isHandRaised = true;
-        act(() => result.current.toggleHand());
-        expect(client.lowerHand).toHaveBeenCalledTimes(1);
-    });
+  test('hand: raises, then lowers once the client has it raised', () => {
+    const {client, result} = inCall();
+    act(() => result.current.toggleHand());
+    expect(client.raiseHand).toHaveBeenCalledTimes(1);
+    client.isHandRaised = true;
+    act(() => result.current.toggleHand());
+    expect(client.lowerHand).toHaveBeenCalledTimes(1);
+  });
 
-    test('screen: starts a share, never over someone else\'s, and stops my own', () => {
-        const {store, client, result} = inCall();
-        expect(result.current.canShare).toBe(true);
-        act(() => result.current.toggleScreen());
-        expect(client.shareScreen).toHaveBeenCalledTimes(1);
-        ev(store, 'user_screen_on', {userID: ALICE, session_id: 'sA'}, CHANNEL);
-        expect(result.current.someoneElseSharing).toBe(true);
-        expect(result.current.canShare).toBe(false);
-        act(() => result.current.toggleScreen());
-        expect(client.shareScreen).toHaveBeenCalledTimes(1);
-        ev(store, 'user_screen_off', {userID: ALICE, session_id: 'sA'}, CHANNEL);
-        ev(store, 'user_screen_on', {userID: ME, session_id: 'sMe'}, CHANNEL);
-        client.localScreenStream = {} as MediaStream;
-        expect(result.current.sharing).toBe(true);
-        act(() => result.current.toggleScreen());
-        expect(client.stopScreenShare).toHaveBeenCalledTimes(1);
-    });
+  test("screen: starts a share, never over someone else's, and stops my own", () => {
+    const {store, client, result} = inCall();
+    expect(result.current.canShare).toBe(true);
+    act(() => result.current.toggleScreen());
+    expect(client.shareScreen).toHaveBeenCalledTimes(1);
+    ev(store, 'user_screen_on', {userID: ALICE, session_id: 'sA'}, CHANNEL);
+    expect(result.current.someoneElseSharing).toBe(true);
+    expect(result.current.canShare).toBe(false);
+    act(() => result.current.toggleScreen());
+    expect(client.shareScreen).toHaveBeenCalledTimes(1);
+    ev(store, 'user_screen_off', {userID: ALICE, session_id: 'sA'}, CHANNEL);
+    ev(store, 'user_screen_on', {userID: ME, session_id: 'sMe'}, CHANNEL);
+    client.localScreenStream = {} as MediaStream;
+    expect(result.current.sharing).toBe(true);
+    act(() => result.current.toggleScreen());
+    expect(client.stopScreenShare).toHaveBeenCalledTimes(1);
+  });
 
-    test('no sharing when the admin turned screen sharing off', () => {
-        const {store, result} = inCall();
-        act(() => {
-            store.dispatch(action('RECEIVED_CALLS_CONFIG', {...store.getState()['plugins-com.mattermost.calls'].callsConfig,
-                AllowScreenSharing: false}));
-        });
-        expect(result.current.canShare).toBe(false);
+  test('no sharing when the admin turned screen sharing off', () => {
+    const {store, result} = inCall();
+    act(() => {
+      store.dispatch(
+        action('RECEIVED_CALLS_CONFIG', {
+          ...store.getState()['plugins-com.mattermost.calls'].callsConfig,
+          AllowScreenSharing: false,
+        }),
+      );
     });
+    expect(result.current.canShare).toBe(false);
+  });
 
-    test('leaving asks "end for everyone?" only of a host with others in a channel call', () => {
-        expect(inCall({hostID: ME}).result.current.leaveNeedsMenu).toBe(true);
-        expect(inCall({hostID: ALICE}).result.current.leaveNeedsMenu).toBe(false);
-        expect(inCall({hostID: ME, alone: true}).result.current.leaveNeedsMenu).toBe(false);
-        const dm = inCall({hostID: ME, channelID: DM});
-        expect(dm.result.current.leaveNeedsMenu).toBe(false);
-        expect(dm.result.current.canRaiseHand).toBe(false);
-        act(() => dm.result.current.leave());
-        expect(dm.client.disconnect).toHaveBeenCalledTimes(1);
-    });
+  test('leaving asks "end for everyone?" only of a host with others in a channel call', () => {
+    expect(inCall({hostID: ME}).result.current.leaveNeedsMenu).toBe(true);
+    expect(inCall({hostID: ALICE}).result.current.leaveNeedsMenu).toBe(false);
+    expect(inCall({hostID: ME, alone: true}).result.current.leaveNeedsMenu).toBe(false);
+    const dm = inCall({hostID: ME, channelID: DM});
+    expect(dm.result.current.leaveNeedsMenu).toBe(false);
+    expect(dm.result.current.canRaiseHand).toBe(false);
+    act(() => dm.result.current.leave());
+    expect(dm.client.disconnect).toHaveBeenCalledTimes(1);
+  });
 });

@@ -11,71 +11,72 @@ import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
 import {action} from '../../state/reducer';
 import {
-    callInChannel,
-    callsState,
-    clientState,
-    currentChannelId,
-    isCallFull,
-    isChannelMember,
-    sessionsInChannel,
-    type GlobalState,
+  callInChannel,
+  callsState,
+  clientState,
+  currentChannelId,
+  isCallFull,
+  isChannelMember,
+  sessionsInChannel,
+  type GlobalState,
 } from '../../state/selectors';
 
 const dismissed = new Set<string>();
 
 export function ChannelCallToast() {
-    const {formatMessage, formatRelativeTime} = useIntl();
-    const store = useCallsStore();
-    const channelID = useSelector(currentChannelId);
-    const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
-    const sessions = useSelector((s: GlobalState) => sessionsInChannel(s, channelID));
-    const client = useSelector(clientState);
-    const member = useSelector((s: GlobalState) => isChannelMember(s, channelID));
-    const full = useSelector((s: GlobalState) => isCallFull(s, channelID));
-    const dismissedCall = useSelector((s: GlobalState) => (call ? callsState(s).dismissedCalls[call.ID] : false));
-    const now = useNow(30000);
-    const [, rerender] = useState(0);
-    if (!call || !member || full || client?.channelID === channelID || dismissed.has(call.ID) || dismissedCall) {
-        return null;
-    }
-    const users = [...new Set(Object.values(sessions).map((s) => s.user_id))];
-    return (
-        <div
-            id='calls-channel-toast'
-            role='status'
-        >
-            <PhoneIcon/>
-            <button
-                onClick={() => {
-                    if (getCallsClient()) {
-                        store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: channelID}));
-                        return;
-                    }
-                    connectCall(store, channelID).catch(() => undefined);
-                }}
-            >
-                {formatMessage({id: 'calls.toast.join', defaultMessage: 'Join call'})}
-            </button>
-            <span>
-                {formatMessage({id: 'calls.toast.started', defaultMessage: 'Started {time}'},
-                    {time: formatRelativeTime(Math.min(0, Math.round((call.startAt - now) / 60000)), 'minute', {numeric: 'auto'})})}
-            </span>
-            {users.slice(0, 2).map((u) => (
-                <Avatar
-                    key={u}
-                    userID={u}
-                    size={20}
-                />
-            ))}
-            <span style={{flex: 1}}/>
-            <button
-                role='img'
-                aria-label={formatMessage({id: 'calls.toast.close', defaultMessage: 'Close icon'})}
-                onClick={() => {
-                    dismissed.add(call.ID);
-                    rerender((n) => n + 1);
-                }}
-            ><CloseIcon size={14}/></button>
-        </div>
-    );
+  const {formatMessage, formatRelativeTime} = useIntl();
+  const store = useCallsStore();
+  const channelID = useSelector(currentChannelId);
+  const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
+  const sessions = useSelector((s: GlobalState) => sessionsInChannel(s, channelID));
+  const client = useSelector(clientState);
+  const member = useSelector((s: GlobalState) => isChannelMember(s, channelID));
+  const full = useSelector((s: GlobalState) => isCallFull(s, channelID));
+  const dismissedCall = useSelector((s: GlobalState) => (call ? callsState(s).dismissedCalls[call.ID] : false));
+  const now = useNow(30000);
+  const [, rerender] = useState(0);
+  if (!call || !member || full || client?.channelID === channelID || dismissed.has(call.ID) || dismissedCall) {
+    return null;
+  }
+  const users = [...new Set(Object.values(sessions).map((s) => s.user_id))];
+  return (
+    <div id="calls-channel-toast" role="status">
+      <PhoneIcon />
+      <button
+        onClick={() => {
+          if (getCallsClient()) {
+            store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: channelID}));
+            return;
+          }
+          connectCall(store, channelID).catch(() => undefined);
+        }}
+      >
+        {formatMessage({id: 'calls.toast.join', defaultMessage: 'Join call'})}
+      </button>
+      <span>
+        {formatMessage(
+          {id: 'calls.toast.started', defaultMessage: 'Started {time}'},
+          {
+            time: formatRelativeTime(Math.min(0, Math.round((call.startAt - now) / 60000)), 'minute', {
+              numeric: 'auto',
+            }),
+          },
+        )}
+      </span>
+      {users.slice(0, 2).map((u) => (
+        <Avatar key={u} userID={u} size={20} />
+      ))}
+      <span style={{flex: 1}} />
+      <button
+        role="img"
+        aria-label={formatMessage({id: 'calls.toast.close', defaultMessage: 'Close icon'})}
+        onClick={() => {
+          dismissed.add(call.ID);
+          rerender((n) => n + 1);
+        }}
+      >
+        <CloseIcon size={14} />
+      </button>
+    </div>
+  );
 }

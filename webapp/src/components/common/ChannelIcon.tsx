@@ -5,14 +5,14 @@ import {GlobeIcon, LockIcon, PeopleIcon, PersonIcon} from './icons';
 import type {ChannelInfo} from '../../types';
 
 export function ChannelIcon({channel, size = 12}: {channel?: ChannelInfo; size?: number}) {
-    switch (channel?.type) {
+  switch (channel?.type) {
     case 'P':
-        return <LockIcon size={size}/>;
+      return <LockIcon size={size} />;
     case 'D':
-        return <PersonIcon size={size}/>;
+      return <PersonIcon size={size} />;
     case 'G':
-        return <PeopleIcon size={size}/>;
+      return <PeopleIcon size={size} />;
     default:
-        return <GlobeIcon size={size}/>;
-    }
+      return <GlobeIcon size={size} />;
+  }
 }

@@ -2,27 +2,27 @@
 import React, {useEffect, useRef} from 'react';
 
 export function ScreenPlayer({stream, id, mirror = false}: {stream: MediaStream | null; id: string; mirror?: boolean}) {
-    const ref = useRef<HTMLVideoElement>(null);
-    useEffect(() => {
-        const el = ref.current;
-        if (!el) {
-            return;
-        }
-        if (el.srcObject !== stream) {
-            el.srcObject = stream;
-        }
-        if (stream) {
-            el.play?.()?.catch?.(() => undefined);
-        }
-    }, [stream]);
-    return (
-        <video
-            id={id}
-            ref={ref}
-            autoPlay={true}
-            muted={true}
-            playsInline={true}
-            style={mirror ? {transform: 'scaleX(-1)'} : undefined}
-        />
-    );
+  const ref = useRef<HTMLVideoElement>(null);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) {
+      return;
+    }
+    if (el.srcObject !== stream) {
+      el.srcObject = stream;
+    }
+    if (stream) {
+      el.play?.()?.catch?.(() => undefined);
+    }
+  }, [stream]);
+  return (
+    <video
+      id={id}
+      ref={ref}
+      autoPlay={true}
+      muted={true}
+      playsInline={true}
+      style={mirror ? {transform: 'scaleX(-1)'} : undefined}
+    />
+  );
 }

@@ -13,83 +13,86 @@ import '../../host';
 
 /** The host's store (Mattermost's or the standalone page's), typed as the plugin's actions take it. */
 export function useCallsStore(): StoreLike {
-    return useStore<GlobalState, {type: string; data?: unknown}>();
+  return useStore<GlobalState, {type: string; data?: unknown}>();
 }
 
 /** The current client; re-renders the caller when the client emits any of these events. */
 export function useCallsClient(events: Array<keyof ClientEvents>): CallsClient | null {
-    const client = getCallsClient();
-    const [, bump] = useReducer((n: number) => n + 1, 0);
-    useEffect(() => {
-        if (!client) {
-            return undefined;
-        }
-        const offs = events.map((e) => listen(client, e, () => bump()));
-        return () => offs.forEach((off) => off());
-        // eslint-disable-next-line react-hooks/exhaustive-deps
-    }, [client, events.join(',')]);
-    return client;
+  const client = getCallsClient();
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    if (!client) {
+      return undefined;
+    }
+    const offs = events.map((e) => listen(client, e, () => bump()));
+    return () => offs.forEach((off) => off());
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, events.join(',')]);
+  return client;
 }
 
 /** Date.now(), refreshed every intervalMs. */
 export function useNow(intervalMs = 500): number {
-    const [now, setNow] = useState(() => Date.now());
-    useEffect(() => {
-        const t = setInterval(() => setNow(Date.now()), intervalMs);
-        return () => clearInterval(t);
-    }, [intervalMs]);
-    return now;
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(t);
+  }, [intervalMs]);
+  return now;
 }
 
 /** The call's running time (mm:ss or h:mm:ss), refreshed twice a second. */
 export function useCallDuration(channelID: string): string {
-    const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
-    const now = useNow(500);
-    return call?.startAt ? formatDuration(now - call.startAt) : '00:00';
+  const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
+  const now = useNow(500);
+  return call?.startAt ? formatDuration(now - call.startAt) : '00:00';
 }
 
 /** Closes a popup on Escape and on a mouse press outside it (and outside the button that toggles it). */
 export function useDismiss(ref: RefObject<HTMLElement | null>, onClose: () => void, toggleSelector: string): void {
-    useEffect(() => {
-        const onKey = (e: KeyboardEvent) => {
-            if (e.key === 'Escape') {
-                onClose();
-            }
-        };
-        const onClick = (e: MouseEvent) => {
-            if (ref.current && !ref.current.contains(e.target as Node) &&
-                !(e.target as HTMLElement).closest?.(toggleSelector)) {
-                onClose();
-            }
-        };
-        document.addEventListener('keydown', onKey);
-        document.addEventListener('mousedown', onClick);
-        return () => {
-            document.removeEventListener('keydown', onKey);
-            document.removeEventListener('mousedown', onClick);
-        };
-    }, [ref, onClose, toggleSelector]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        onClose();
+      }
+    };
+    const onClick = (e: MouseEvent) => {
+      if (
+        ref.current &&
+        !ref.current.contains(e.target as Node) &&
+        !(e.target as HTMLElement).closest?.(toggleSelector)
+      ) {
+        onClose();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onClick);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onClick);
+    };
+  }, [ref, onClose, toggleSelector]);
 }
 
 /** Goes to a page of the webapp; from the pop-out, the main window goes there and comes to the front instead. */
 export function navigateTo(url: string): void {
-    if (isPopOutWindow()) {
-        try {
-            const opener = window.opener as Window | null;
-            if (opener?.WebappUtils?.browserHistory) {
-                opener.WebappUtils.browserHistory.push(url);
-                opener.focus();
-                return;
-            }
-        } catch {
-            // A cross-origin opener: navigate here.
-        }
+  if (isPopOutWindow()) {
+    try {
+      const opener = window.opener as Window | null;
+      if (opener?.WebappUtils?.browserHistory) {
+        opener.WebappUtils.browserHistory.push(url);
+        opener.focus();
+        return;
+      }
+    } catch {
+      // A cross-origin opener: navigate here.
     }
-    const utils = window.WebappUtils;
-    if (utils?.browserHistory) {
-        // Mattermost's history already works under the subpath.
-        utils.browserHistory.push(url);
-    } else {
-        window.location.assign(`${basename()}${url}`);
-    }
+  }
+  const utils = window.WebappUtils;
+  if (utils?.browserHistory) {
+    // Mattermost's history already works under the subpath.
+    utils.browserHistory.push(url);
+  } else {
+    window.location.assign(`${basename()}${url}`);
+  }
 }

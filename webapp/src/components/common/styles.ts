@@ -134,12 +134,12 @@ const css = `
 let injected = false;
 
 export function injectStyles(): void {
-    if (injected || typeof document === 'undefined') {
-        return;
-    }
-    injected = true;
-    const el = document.createElement('style');
-    el.id = 'calls-plugin-styles';
-    el.textContent = css;
-    document.head.appendChild(el);
+  if (injected || typeof document === 'undefined') {
+    return;
+  }
+  injected = true;
+  const el = document.createElement('style');
+  el.id = 'calls-plugin-styles';
+  el.textContent = css;
+  document.head.appendChild(el);
 }

@@ -10,55 +10,70 @@ import {clientState, displayName, hostIDInChannel, profiles, type GlobalState} f
 import {emojiFromUnified} from '../../utils/format';
 
 export function ParticipantsGrid({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const list = useSortedParticipants(channelID);
-    const users = useSelector(profiles);
-    const hostID = useSelector((s: GlobalState) => hostIDInChannel(s, channelID));
-    const mySessionID = useSelector((s: GlobalState) => clientState(s)?.sessionID || '');
-    const size = list.length <= 2 ? 156 : (list.length <= 6 ? 120 : (list.length <= 12 ? 96 : 72));
-    return (
-        <ul
-            className='calls-expanded-grid'
-            id='calls-expanded-view-participants-grid'
-            style={{listStyle: 'none', margin: 0, padding: 0}}
+  const {formatMessage} = useIntl();
+  const list = useSortedParticipants(channelID);
+  const users = useSelector(profiles);
+  const hostID = useSelector((s: GlobalState) => hostIDInChannel(s, channelID));
+  const mySessionID = useSelector((s: GlobalState) => clientState(s)?.sessionID || '');
+  const size = list.length <= 2 ? 156 : list.length <= 6 ? 120 : list.length <= 12 ? 96 : 72;
+  return (
+    <ul
+      className="calls-expanded-grid"
+      id="calls-expanded-view-participants-grid"
+      style={{listStyle: 'none', margin: 0, padding: 0}}
+    >
+      {list.map((s) => (
+        <li
+          key={s.session_id}
+          className="calls-tile"
+          data-testid="calls-tile"
+          data-session-id={s.session_id}
+          data-user-id={s.user_id}
         >
-            {list.map((s) => (
-                <li
-                    key={s.session_id}
-                    className='calls-tile'
-                    data-testid='calls-tile'
-                    data-session-id={s.session_id}
-                    data-user-id={s.user_id}
-                >
-                    <Avatar
-                        userID={s.user_id}
-                        size={size}
-                        speaking={s.voice}
-                    />
-                    <div className='calls-tile-badges'>
-                        {s.unmuted ? <span
-                            className='calls-icon-unmuted'
-                            role='img'
-                            aria-label={formatMessage({id: 'calls.participants.unmuted', defaultMessage: 'Unmuted'})}
-                        ><MicIcon/></span> : <span
-                            className='calls-icon-muted'
-                            role='img'
-                            aria-label={formatMessage({id: 'calls.participants.muted', defaultMessage: 'Muted'})}
-                        ><MicOffIcon/></span>}
-                        {s.raised_hand > 0 && <span
-                            className='calls-icon-hand'
-                            role='img'
-                            aria-label={formatMessage({id: 'calls.participants.hand', defaultMessage: 'Hand raised'})}
-                        ><HandIcon/></span>}
-                        {s.reaction && <span>{s.reaction.emoji.literal || emojiFromUnified(s.reaction.emoji.unified)}</span>}
-                    </div>
-                    <div>
-                        {displayName(users[s.user_id], s.user_id)}
-                        {s.session_id === mySessionID ? ` ${formatMessage({id: 'calls.participants.you', defaultMessage: '(you)'})}` : ''}
-                        {s.user_id === hostID && <span className='calls-host-badge'>{' '}{formatMessage({id: 'calls.participants.host', defaultMessage: 'HOST'})}</span>}
-                    </div>
-                </li>
-            ))}
-        </ul>
-    );
+          <Avatar userID={s.user_id} size={size} speaking={s.voice} />
+          <div className="calls-tile-badges">
+            {s.unmuted ? (
+              <span
+                className="calls-icon-unmuted"
+                role="img"
+                aria-label={formatMessage({id: 'calls.participants.unmuted', defaultMessage: 'Unmuted'})}
+              >
+                <MicIcon />
+              </span>
+            ) : (
+              <span
+                className="calls-icon-muted"
+                role="img"
+                aria-label={formatMessage({id: 'calls.participants.muted', defaultMessage: 'Muted'})}
+              >
+                <MicOffIcon />
+              </span>
+            )}
+            {s.raised_hand > 0 && (
+              <span
+                className="calls-icon-hand"
+                role="img"
+                aria-label={formatMessage({id: 'calls.participants.hand', defaultMessage: 'Hand raised'})}
+              >
+                <HandIcon />
+              </span>
+            )}
+            {s.reaction && <span>{s.reaction.emoji.literal || emojiFromUnified(s.reaction.emoji.unified)}</span>}
+          </div>
+          <div>
+            {displayName(users[s.user_id], s.user_id)}
+            {s.session_id === mySessionID
+              ? ` ${formatMessage({id: 'calls.participants.you', defaultMessage: '(you)'})}`
+              : ''}
+            {s.user_id === hostID && (
+              <span className="calls-host-badge">
+                {' '}
+                {formatMessage({id: 'calls.participants.host', defaultMessage: 'HOST'})}
+              </span>
+            )}
+          </div>
+        </li>
+      ))}
+    </ul>
+  );
 }

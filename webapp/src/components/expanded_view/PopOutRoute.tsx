@@ -13,46 +13,42 @@ import {popOutChannelID} from '../../popout';
 import {action} from '../../state/reducer';
 
 export function PopOutRoute() {
-    const {formatMessage} = useIntl();
-    const store = useCallsStore();
-    const channelID = popOutChannelID(window.location.pathname);
-    const [client] = useState(() => openerCallsClient());
-    const inThisCall = Boolean(client && client.channelID === channelID);
+  const {formatMessage} = useIntl();
+  const store = useCallsStore();
+  const channelID = popOutChannelID(window.location.pathname);
+  const [client] = useState(() => openerCallsClient());
+  const inThisCall = Boolean(client && client.channelID === channelID);
 
-    useEffect(() => {
-        if (!client || !inThisCall) {
-            return undefined;
-        }
-        const attach = () => store.dispatch(action('CLIENT_ATTACHED', {channelID, sessionID: client.sessionID,
-            connected: client.isConnected}));
-        attach();
-        sendOnMainWebSocket(`${wsPrefix}call_state`, {channelID});
-        const offs = [
-            listen(client, 'joined', attach),
-            listen(client, 'connect', attach),
-            listen(client, 'close', () => {
-                store.dispatch(action('CLIENT_DISCONNECTED', {channelID}));
-                window.close();
-            }),
-        ];
-        return () => offs.forEach((off) => off());
-    }, [client, inThisCall, channelID, store]);
-
-    if (!inThisCall) {
-        return (
-            <div
-                id='calls-popout-no-call'
-                className='calls-popout-empty'
-                role='status'
-            >
-                {formatMessage({id: 'calls.popout.no_call', defaultMessage: 'You are not connected to this call. You can close this window.'})}
-            </div>
-        );
+  useEffect(() => {
+    if (!client || !inThisCall) {
+      return undefined;
     }
+    const attach = () =>
+      store.dispatch(
+        action('CLIENT_ATTACHED', {channelID, sessionID: client.sessionID, connected: client.isConnected}),
+      );
+    attach();
+    sendOnMainWebSocket(`${wsPrefix}call_state`, {channelID});
+    const offs = [
+      listen(client, 'joined', attach),
+      listen(client, 'connect', attach),
+      listen(client, 'close', () => {
+        store.dispatch(action('CLIENT_DISCONNECTED', {channelID}));
+        window.close();
+      }),
+    ];
+    return () => offs.forEach((off) => off());
+  }, [client, inThisCall, channelID, store]);
+
+  if (!inThisCall) {
     return (
-        <ExpandedView
-            channelID={channelID}
-            popout={true}
-        />
+      <div id="calls-popout-no-call" className="calls-popout-empty" role="status">
+        {formatMessage({
+          id: 'calls.popout.no_call',
+          defaultMessage: 'You are not connected to this call. You can close this window.',
+        })}
+      </div>
     );
+  }
+  return <ExpandedView channelID={channelID} popout={true} />;
 }

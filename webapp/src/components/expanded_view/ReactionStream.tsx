@@ -7,24 +7,20 @@ import {callsState, currentUserId, displayName, profiles, type GlobalState} from
 import {emojiFromUnified} from '../../utils/format';
 
 export function ReactionStream({channelID}: {channelID: string}) {
-    const {formatMessage} = useIntl();
-    const reactions = useSelector((s: GlobalState) => callsState(s).reactions[channelID]) || [];
-    const users = useSelector(profiles);
-    const me = useSelector(currentUserId);
-    return (
-        <div
-            className='calls-reaction-stream'
-            data-testid='calls-reaction-stream'
-        >
-            {reactions.slice(-10).map((r) => (
-                <div
-                    key={`${r.session_id}-${r.timestamp}`}
-                    className='calls-reaction-chip'
-                >
-                    {r.emoji.literal || emojiFromUnified(r.emoji.unified)}{' '}
-                    {r.user_id === me ? formatMessage({id: 'calls.reactions.you', defaultMessage: 'You'}) : displayName(users[r.user_id], r.user_id)}
-                </div>
-            ))}
+  const {formatMessage} = useIntl();
+  const reactions = useSelector((s: GlobalState) => callsState(s).reactions[channelID]) || [];
+  const users = useSelector(profiles);
+  const me = useSelector(currentUserId);
+  return (
+    <div className="calls-reaction-stream" data-testid="calls-reaction-stream">
+      {reactions.slice(-10).map((r) => (
+        <div key={`${r.session_id}-${r.timestamp}`} className="calls-reaction-chip">
+          {r.emoji.literal || emojiFromUnified(r.emoji.unified)}{' '}
+          {r.user_id === me
+            ? formatMessage({id: 'calls.reactions.you', defaultMessage: 'You'})
+            : displayName(users[r.user_id], r.user_id)}
         </div>
-    );
+      ))}
+    </div>
+  );
 }

@@ -14,181 +14,186 @@ import {isPopOutWindow} from '../../popout';
 import {action} from '../../state/reducer';
 import type {IncomingCall} from '../../state/calls_state';
 import {dismissIncomingCall} from '../../state/ringing';
-import {callsState, channelURL, clientState, currentUserId, displayName, getChannel, profiles, type GlobalState} from '../../state/selectors';
+import {
+  callsState,
+  channelURL,
+  clientState,
+  currentUserId,
+  displayName,
+  getChannel,
+  profiles,
+  type GlobalState,
+} from '../../state/selectors';
 import type {StoreLike} from '../../state/store_like';
 
 const b = (c: React.ReactNode) => <b>{c}</b>;
 
 /** The other members of a GM, from its display name (the host lists member usernames), minus caller and me. */
 function othersIn(state: GlobalState, call: IncomingCall): string[] {
-    if (call.type !== 'GM') {
-        return [];
-    }
-    const channel = getChannel(state, call.channelID);
-    const users = profiles(state);
-    const skip = new Set([displayName(users[call.callerID], ''), displayName(users[currentUserId(state)], '')]);
-    return (channel?.display_name || '').split(',').map((n) => n.trim()).filter((n) => n && !skip.has(n));
+  if (call.type !== 'GM') {
+    return [];
+  }
+  const channel = getChannel(state, call.channelID);
+  const users = profiles(state);
+  const skip = new Set([displayName(users[call.callerID], ''), displayName(users[currentUserId(state)], '')]);
+  return (channel?.display_name || '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n && !skip.has(n));
 }
 
 function useCallText(call: IncomingCall) {
-    const caller = useSelector((s: GlobalState) => displayName(profiles(s)[call.callerID], 'Someone'));
-    const others = useSelector((s: GlobalState) => othersIn(s, call).join(', '));
-    return {caller, others};
+  const caller = useSelector((s: GlobalState) => displayName(profiles(s)[call.callerID], 'Someone'));
+  const others = useSelector((s: GlobalState) => othersIn(s, call).join(', '));
+  return {caller, others};
 }
 
 function join(store: StoreLike, call: IncomingCall): void {
-    if (getCallsClient()) {
-        store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: call.channelID}));
-        return;
-    }
-    connectCall(store, call.channelID).catch(() => undefined);
+  if (getCallsClient()) {
+    store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: call.channelID}));
+    return;
+  }
+  connectCall(store, call.channelID).catch(() => undefined);
 }
 
 function goToChannel(store: StoreLike, call: IncomingCall): void {
-    const channel = getChannel(store.getState(), call.channelID);
-    if (channel) {
-        navigateTo(channelURL(store.getState(), channel));
-    }
+  const channel = getChannel(store.getState(), call.channelID);
+  if (channel) {
+    navigateTo(channelURL(store.getState(), channel));
+  }
 }
 
 function FullCard({call}: {call: IncomingCall}) {
-    const {formatMessage} = useIntl();
-    const store = useCallsStore();
-    const {caller, others} = useCallText(call);
-    return (
-        <div
-            className='calls-incoming'
-            data-testid='call-incoming'
-            data-call-id={call.callID}
-            role='alertdialog'
-            aria-label={formatMessage({id: 'calls.incoming.label', defaultMessage: 'Incoming call from {name}'}, {name: caller})}
+  const {formatMessage} = useIntl();
+  const store = useCallsStore();
+  const {caller, others} = useCallText(call);
+  return (
+    <div
+      className="calls-incoming"
+      data-testid="call-incoming"
+      data-call-id={call.callID}
+      role="alertdialog"
+      aria-label={formatMessage(
+        {id: 'calls.incoming.label', defaultMessage: 'Incoming call from {name}'},
+        {name: caller},
+      )}
+    >
+      <div className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
+        <Avatar userID={call.callerID} size={32} />
+        <span>
+          {others ? (
+            <FormattedMessage
+              id="calls.incoming.invite_with"
+              defaultMessage="<b>{name}</b> is inviting you to a call with <b>{others}</b>"
+              values={{name: caller, others, b}}
+            />
+          ) : (
+            <FormattedMessage
+              id="calls.incoming.invite"
+              defaultMessage="<b>{name}</b> is inviting you to a call"
+              values={{name: caller, b}}
+            />
+          )}
+        </span>
+      </div>
+      <div className="calls-incoming-buttons">
+        <button
+          className="calls-btn"
+          data-testid="call-incoming-ignore"
+          onClick={() => {
+            dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
+          }}
         >
-            <div
-                className='calls-incoming-body'
-                onClick={() => goToChannel(store, call)}
-            >
-                <Avatar
-                    userID={call.callerID}
-                    size={32}
-                />
-                <span>
-                    {others ? (
-                        <FormattedMessage
-                            id='calls.incoming.invite_with'
-                            defaultMessage='<b>{name}</b> is inviting you to a call with <b>{others}</b>'
-                            values={{name: caller, others, b}}
-                        />
-                    ) : (
-                        <FormattedMessage
-                            id='calls.incoming.invite'
-                            defaultMessage='<b>{name}</b> is inviting you to a call'
-                            values={{name: caller, b}}
-                        />
-                    )}
-                </span>
-            </div>
-            <div className='calls-incoming-buttons'>
-                <button
-                    className='calls-btn'
-                    data-testid='call-incoming-ignore'
-                    onClick={() => {
-                        dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
-                    }}
-                >{formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}</button>
-                <button
-                    className='calls-btn calls-btn--on'
-                    data-testid='call-incoming-join'
-                    onClick={() => join(store, call)}
-                ><PhoneIcon/>{formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}</button>
-            </div>
-        </div>
-    );
+          {formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
+        </button>
+        <button className="calls-btn calls-btn--on" data-testid="call-incoming-join" onClick={() => join(store, call)}>
+          <PhoneIcon />
+          {formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
+        </button>
+      </div>
+    </div>
+  );
 }
 
 function CondensedCard({call}: {call: IncomingCall}) {
-    const {formatMessage} = useIntl();
-    const store = useCallsStore();
-    const {caller, others} = useCallText(call);
-    return (
-        <div
-            className='calls-incoming calls-incoming--condensed'
-            data-testid='call-incoming-condensed'
-            data-call-id={call.callID}
-            role='alertdialog'
-            aria-label={formatMessage({id: 'calls.incoming.label', defaultMessage: 'Incoming call from {name}'}, {name: caller})}
-        >
-            <span
-                className='calls-incoming-body'
-                onClick={() => goToChannel(store, call)}
-            >
-                {others ? (
-                    <FormattedMessage
-                        id='calls.incoming.from_with'
-                        defaultMessage='Call from <b>{name}</b> with <b>{others}</b>'
-                        values={{name: caller, others, b}}
-                    />
-                ) : (
-                    <FormattedMessage
-                        id='calls.incoming.from'
-                        defaultMessage='Call from <b>{name}</b>'
-                        values={{name: caller, b}}
-                    />
-                )}
-            </span>
-            <button
-                className='calls-btn calls-btn--on'
-                data-testid='call-incoming-condensed-join'
-                aria-label={formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
-                onClick={() => join(store, call)}
-            ><PhoneIcon/></button>
-            <button
-                className='calls-btn'
-                data-testid='call-incoming-condensed-dismiss'
-                aria-label={formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
-                onClick={() => {
-                    dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
-                }}
-            ><CloseIcon size={12}/></button>
-        </div>
-    );
+  const {formatMessage} = useIntl();
+  const store = useCallsStore();
+  const {caller, others} = useCallText(call);
+  return (
+    <div
+      className="calls-incoming calls-incoming--condensed"
+      data-testid="call-incoming-condensed"
+      data-call-id={call.callID}
+      role="alertdialog"
+      aria-label={formatMessage(
+        {id: 'calls.incoming.label', defaultMessage: 'Incoming call from {name}'},
+        {name: caller},
+      )}
+    >
+      <span className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
+        {others ? (
+          <FormattedMessage
+            id="calls.incoming.from_with"
+            defaultMessage="Call from <b>{name}</b> with <b>{others}</b>"
+            values={{name: caller, others, b}}
+          />
+        ) : (
+          <FormattedMessage
+            id="calls.incoming.from"
+            defaultMessage="Call from <b>{name}</b>"
+            values={{name: caller, b}}
+          />
+        )}
+      </span>
+      <button
+        className="calls-btn calls-btn--on"
+        data-testid="call-incoming-condensed-join"
+        aria-label={formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
+        onClick={() => join(store, call)}
+      >
+        <PhoneIcon />
+      </button>
+      <button
+        className="calls-btn"
+        data-testid="call-incoming-condensed-dismiss"
+        aria-label={formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
+        onClick={() => {
+          dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
+        }}
+      >
+        <CloseIcon size={12} />
+      </button>
+    </div>
+  );
 }
 
 /** The cards shown inside the widget's stack while in a call: condensed only. */
 export function CondensedIncomingCalls() {
-    const calls = useSelector((s: GlobalState) => callsState(s).incomingCalls);
-    return (
-        <>
-            {[...calls].reverse().map((c) => (
-                <CondensedCard
-                    key={c.callID}
-                    call={c}
-                />
-            ))}
-        </>
-    );
+  const calls = useSelector((s: GlobalState) => callsState(s).incomingCalls);
+  return (
+    <>
+      {[...calls].reverse().map((c) => (
+        <CondensedCard key={c.callID} call={c} />
+      ))}
+    </>
+  );
 }
 
 /** The global component: the cards at the bottom left while not in a call (in a call the widget shows them). */
 export function IncomingCallContainer() {
-    const calls = useSelector((s: GlobalState) => callsState(s).incomingCalls);
-    const inCall = useSelector((s: GlobalState) => Boolean(clientState(s)));
-    if (!calls.length || inCall || isPopOutWindow()) {
-        return null;
-    }
-    const newest = calls[calls.length - 1];
-    const older = calls.slice(0, -1).reverse();
-    return (
-        <div
-            id='calls-incoming-calls'
-            className='calls-incoming-container'
-        >
-            {older.map((c) => (
-                <CondensedCard
-                    key={c.callID}
-                    call={c}
-                />
-            ))}
-            <FullCard call={newest}/>
-        </div>
-    );
+  const calls = useSelector((s: GlobalState) => callsState(s).incomingCalls);
+  const inCall = useSelector((s: GlobalState) => Boolean(clientState(s)));
+  if (!calls.length || inCall || isPopOutWindow()) {
+    return null;
+  }
+  const newest = calls[calls.length - 1];
+  const older = calls.slice(0, -1).reverse();
+  return (
+    <div id="calls-incoming-calls" className="calls-incoming-container">
+      {older.map((c) => (
+        <CondensedCard key={c.callID} call={c} />
+      ))}
+      <FullCard call={newest} />
+    </div>
+  );
 }

@@ -14,177 +14,228 @@ import {callsState, clientState, getChannel, type GlobalState} from '../../state
 const TROUBLESHOOTING_URL = 'https://docs.mattermost.com/collaborate/make-calls.html';
 
 function errorText(kind: CallErrorKind): {title: React.ReactNode; body: React.ReactNode; rejoin: boolean} {
-    switch (kind) {
+  switch (kind) {
     case 'timeout':
-        return {
-            title: <FormattedMessage id='calls.error.timeout.title' defaultMessage='Call connection failed'/>,
-            body: <FormattedMessage id='calls.error.timeout.body' defaultMessage="We couldn't join the call because the connection timed out. Please check your network connection and try again."/>,
-            rejoin: true,
-        };
+      return {
+        title: <FormattedMessage id="calls.error.timeout.title" defaultMessage="Call connection failed" />,
+        body: (
+          <FormattedMessage
+            id="calls.error.timeout.body"
+            defaultMessage="We couldn't join the call because the connection timed out. Please check your network connection and try again."
+          />
+        ),
+        rejoin: true,
+      };
     case 'peer':
-        return {
-            title: <FormattedMessage id='calls.error.peer.title' defaultMessage='Connection failed'/>,
-            body: <FormattedMessage id='calls.error.peer.body' defaultMessage='There was an error with the connection to the call. Try to re-join the call.'/>,
-            rejoin: true,
-        };
+      return {
+        title: <FormattedMessage id="calls.error.peer.title" defaultMessage="Connection failed" />,
+        body: (
+          <FormattedMessage
+            id="calls.error.peer.body"
+            defaultMessage="There was an error with the connection to the call. Try to re-join the call."
+          />
+        ),
+        rejoin: true,
+      };
     case 'ws_reconnect_timeout':
-        return {
-            title: <FormattedMessage id='calls.error.ws.title' defaultMessage='Connection lost'/>,
-            body: <FormattedMessage id='calls.error.ws.body' defaultMessage='The connection to the server was lost for too long and the call was disconnected. Try to re-join the call.'/>,
-            rejoin: true,
-        };
+      return {
+        title: <FormattedMessage id="calls.error.ws.title" defaultMessage="Connection lost" />,
+        body: (
+          <FormattedMessage
+            id="calls.error.ws.body"
+            defaultMessage="The connection to the server was lost for too long and the call was disconnected. Try to re-join the call."
+          />
+        ),
+        rejoin: true,
+      };
     case 'insecure':
-        return {
-            title: <FormattedMessage id='calls.error.insecure.title' defaultMessage="Calls can't be initiated in an insecure context"/>,
-            body: <FormattedMessage id='calls.error.insecure.body' defaultMessage='Calls need a secure context (HTTPS) to access the microphone.'/>,
-            rejoin: false,
-        };
+      return {
+        title: (
+          <FormattedMessage
+            id="calls.error.insecure.title"
+            defaultMessage="Calls can't be initiated in an insecure context"
+          />
+        ),
+        body: (
+          <FormattedMessage
+            id="calls.error.insecure.body"
+            defaultMessage="Calls need a secure context (HTTPS) to access the microphone."
+          />
+        ),
+        rejoin: false,
+      };
     case 'removed_from_channel':
-        return {
-            title: <FormattedMessage id='calls.error.removed_channel.title' defaultMessage='You were removed from the channel'/>,
-            body: <FormattedMessage id='calls.error.removed_channel.body' defaultMessage='You were removed from the channel, and so you have been disconnected from the call.'/>,
-            rejoin: false,
-        };
+      return {
+        title: (
+          <FormattedMessage id="calls.error.removed_channel.title" defaultMessage="You were removed from the channel" />
+        ),
+        body: (
+          <FormattedMessage
+            id="calls.error.removed_channel.body"
+            defaultMessage="You were removed from the channel, and so you have been disconnected from the call."
+          />
+        ),
+        rejoin: false,
+      };
     case 'left_channel':
-        return {
-            title: <FormattedMessage id='calls.error.left_channel.title' defaultMessage='You left the channel'/>,
-            body: <FormattedMessage id='calls.error.left_channel.body' defaultMessage='You left the channel, and so you have been disconnected from the call.'/>,
-            rejoin: false,
-        };
+      return {
+        title: <FormattedMessage id="calls.error.left_channel.title" defaultMessage="You left the channel" />,
+        body: (
+          <FormattedMessage
+            id="calls.error.left_channel.body"
+            defaultMessage="You left the channel, and so you have been disconnected from the call."
+          />
+        ),
+        rejoin: false,
+      };
     case 'removed_by_host':
-        return {
-            title: <FormattedMessage id='calls.error.removed_host.title' defaultMessage='You were removed from the call'/>,
-            body: <FormattedMessage id='calls.error.removed_host.body' defaultMessage='The host removed you from the call.'/>,
-            rejoin: false,
-        };
+      return {
+        title: <FormattedMessage id="calls.error.removed_host.title" defaultMessage="You were removed from the call" />,
+        body: (
+          <FormattedMessage id="calls.error.removed_host.body" defaultMessage="The host removed you from the call." />
+        ),
+        rejoin: false,
+      };
     case 'join':
-        return {
-            title: <FormattedMessage id='calls.error.join.title' defaultMessage='Unable to join the call'/>,
-            body: <FormattedMessage id='calls.error.join.body' defaultMessage='The server did not let you join the call.'/>,
-            rejoin: false,
-        };
+      return {
+        title: <FormattedMessage id="calls.error.join.title" defaultMessage="Unable to join the call" />,
+        body: (
+          <FormattedMessage id="calls.error.join.body" defaultMessage="The server did not let you join the call." />
+        ),
+        rejoin: false,
+      };
     default:
-        return {
-            title: <FormattedMessage id='calls.error.generic.title' defaultMessage='Something went wrong with calls'/>,
-            body: <FormattedMessage id='calls.error.generic.body' defaultMessage='Please try to re-join the call.'/>,
-            rejoin: true,
-        };
-    }
+      return {
+        title: <FormattedMessage id="calls.error.generic.title" defaultMessage="Something went wrong with calls" />,
+        body: <FormattedMessage id="calls.error.generic.body" defaultMessage="Please try to re-join the call." />,
+        rejoin: true,
+      };
+  }
 }
 
 function CallErrorModal() {
-    const {formatMessage} = useIntl();
-    const dispatch = useDispatch();
-    const store = useCallsStore();
-    const modal = useSelector((s: GlobalState) => callsState(s).callErrorModal);
-    const close = useCallback(() => dispatch(action('HIDE_CALL_ERROR_MODAL', {})), [dispatch]);
-    if (!modal) {
-        return null;
-    }
-    const t = errorText(modal.kind);
-    return (
-        <Modal
-            id='call-error-modal'
-            title={t.title}
-            onClose={close}
-            footer={<button
-                className='calls-btn calls-btn--primary'
-                onClick={close}
-            >{formatMessage({id: 'calls.modal.ok', defaultMessage: 'Okay'})}</button>}
-        >
-            <p>{t.body}</p>
-            {modal.kind === 'join' && modal.message && <p data-testid='call-error-detail'>{modal.message}</p>}
-            {t.rejoin && (
-                <p>
-                    <button
-                        className='calls-btn'
-                        data-testid='call-error-rejoin'
-                        onClick={() => {
-                            close();
-                            connectCall(store, modal.channelID).catch(() => undefined);
-                        }}
-                    >{formatMessage({id: 'calls.error.rejoin', defaultMessage: 'Re-join the call'})}</button>
-                </p>
-            )}
-            <p>
-                <a
-                    href={TROUBLESHOOTING_URL}
-                    target='_blank'
-                    rel='noopener noreferrer'
-                >{formatMessage({id: 'calls.error.troubleshooting', defaultMessage: 'Troubleshooting calls'})}</a>
-            </p>
-        </Modal>
-    );
+  const {formatMessage} = useIntl();
+  const dispatch = useDispatch();
+  const store = useCallsStore();
+  const modal = useSelector((s: GlobalState) => callsState(s).callErrorModal);
+  const close = useCallback(() => dispatch(action('HIDE_CALL_ERROR_MODAL', {})), [dispatch]);
+  if (!modal) {
+    return null;
+  }
+  const t = errorText(modal.kind);
+  return (
+    <Modal
+      id="call-error-modal"
+      title={t.title}
+      onClose={close}
+      footer={
+        <button className="calls-btn calls-btn--primary" onClick={close}>
+          {formatMessage({id: 'calls.modal.ok', defaultMessage: 'Okay'})}
+        </button>
+      }
+    >
+      <p>{t.body}</p>
+      {modal.kind === 'join' && modal.message && <p data-testid="call-error-detail">{modal.message}</p>}
+      {t.rejoin && (
+        <p>
+          <button
+            className="calls-btn"
+            data-testid="call-error-rejoin"
+            onClick={() => {
+              close();
+              connectCall(store, modal.channelID).catch(() => undefined);
+            }}
+          >
+            {formatMessage({id: 'calls.error.rejoin', defaultMessage: 'Re-join the call'})}
+          </button>
+        </p>
+      )}
+      <p>
+        <a href={TROUBLESHOOTING_URL} target="_blank" rel="noopener noreferrer">
+          {formatMessage({id: 'calls.error.troubleshooting', defaultMessage: 'Troubleshooting calls'})}
+        </a>
+      </p>
+    </Modal>
+  );
 }
 
 function GenericErrorModal() {
-    const {formatMessage} = useIntl();
-    const dispatch = useDispatch();
-    const modal = useSelector((s: GlobalState) => callsState(s).genericErrorModal);
-    const close = useCallback(() => dispatch(action('HIDE_GENERIC_ERROR_MODAL', {})), [dispatch]);
-    if (!modal) {
-        return null;
-    }
-    return (
-        <Modal
-            id='calls_generic_error'
-            title={modal.title}
-            onClose={close}
-            footer={<button
-                className='calls-btn calls-btn--primary'
-                onClick={close}
-            >{formatMessage({id: 'calls.modal.ok', defaultMessage: 'Okay'})}</button>}
-        >
-            <p>{modal.message}</p>
-        </Modal>
-    );
+  const {formatMessage} = useIntl();
+  const dispatch = useDispatch();
+  const modal = useSelector((s: GlobalState) => callsState(s).genericErrorModal);
+  const close = useCallback(() => dispatch(action('HIDE_GENERIC_ERROR_MODAL', {})), [dispatch]);
+  if (!modal) {
+    return null;
+  }
+  return (
+    <Modal
+      id="calls_generic_error"
+      title={modal.title}
+      onClose={close}
+      footer={
+        <button className="calls-btn calls-btn--primary" onClick={close}>
+          {formatMessage({id: 'calls.modal.ok', defaultMessage: 'Okay'})}
+        </button>
+      }
+    >
+      <p>{modal.message}</p>
+    </Modal>
+  );
 }
 
 function SwitchCallModal() {
-    const {formatMessage} = useIntl();
-    const dispatch = useDispatch();
-    const store = useCallsStore();
-    const modal = useSelector((s: GlobalState) => callsState(s).switchCallModal);
-    const client = useSelector(clientState);
-    const from = useSelector((s: GlobalState) => getChannel(s, client?.channelID || ''));
-    const to = useSelector((s: GlobalState) => getChannel(s, modal.targetID));
-    const close = useCallback(() => dispatch(action('HIDE_SWITCH_CALL_MODAL', {})), [dispatch]);
-    if (!modal.show) {
-        return null;
-    }
-    const fromName = from?.display_name || from?.name || '';
-    const toName = to?.display_name || to?.name || '';
-    return (
-        <Modal
-            id='calls-switch-call-modal'
-            title={formatMessage({id: 'calls.switch.title', defaultMessage: "You're already in a call"})}
-            onClose={close}
-            closeClassName='switch-call-modal-close'
-            footer={<>
-                <button
-                    className='calls-btn switch-call-modal-cancel'
-                    onClick={close}
-                >{formatMessage({id: 'calls.switch.cancel', defaultMessage: 'Cancel'})}</button>
-                <button
-                    className='calls-btn calls-btn--primary switch-call-modal-join'
-                    onClick={() => switchCall(store, modal.targetID).catch(() => undefined)}
-                >{formatMessage({id: 'calls.switch.join', defaultMessage: 'Leave and join new call'})}</button>
-            </>}
-        >
-            <p>
-                {formatMessage({id: 'calls.switch.body', defaultMessage: "You're already in a call in {from}. Do you want to leave and join a call in {to}?"},
-                    {from: fromName, to: toName})}
-            </p>
-        </Modal>
-    );
+  const {formatMessage} = useIntl();
+  const dispatch = useDispatch();
+  const store = useCallsStore();
+  const modal = useSelector((s: GlobalState) => callsState(s).switchCallModal);
+  const client = useSelector(clientState);
+  const from = useSelector((s: GlobalState) => getChannel(s, client?.channelID || ''));
+  const to = useSelector((s: GlobalState) => getChannel(s, modal.targetID));
+  const close = useCallback(() => dispatch(action('HIDE_SWITCH_CALL_MODAL', {})), [dispatch]);
+  if (!modal.show) {
+    return null;
+  }
+  const fromName = from?.display_name || from?.name || '';
+  const toName = to?.display_name || to?.name || '';
+  return (
+    <Modal
+      id="calls-switch-call-modal"
+      title={formatMessage({id: 'calls.switch.title', defaultMessage: "You're already in a call"})}
+      onClose={close}
+      closeClassName="switch-call-modal-close"
+      footer={
+        <>
+          <button className="calls-btn switch-call-modal-cancel" onClick={close}>
+            {formatMessage({id: 'calls.switch.cancel', defaultMessage: 'Cancel'})}
+          </button>
+          <button
+            className="calls-btn calls-btn--primary switch-call-modal-join"
+            onClick={() => switchCall(store, modal.targetID).catch(() => undefined)}
+          >
+            {formatMessage({id: 'calls.switch.join', defaultMessage: 'Leave and join new call'})}
+          </button>
+        </>
+      }
+    >
+      <p>
+        {formatMessage(
+          {
+            id: 'calls.switch.body',
+            defaultMessage: "You're already in a call in {from}. Do you want to leave and join a call in {to}?",
+          },
+          {from: fromName, to: toName},
+        )}
+      </p>
+    </Modal>
+  );
 }
 
 export function Modals() {
-    return (
-        <>
-            <CallErrorModal/>
-            <GenericErrorModal/>
-            <SwitchCallModal/>
-        </>
-    );
+  return (
+    <>
+      <CallErrorModal />
+      <GenericErrorModal />
+      <SwitchCallModal />
+    </>
+  );
 }

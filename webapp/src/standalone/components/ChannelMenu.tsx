@@ -6,70 +6,64 @@ import {useRegistry} from '../registry';
 import type {ChannelInfo} from '../../types';
 
 export function ChannelMenu({channel}: {channel: ChannelInfo}) {
-    const reg = useRegistry();
-    const [open, setOpen] = useState(false);
-    const ref = useRef<HTMLDivElement>(null);
-    useEffect(() => {
-        if (!open) {
-            return undefined;
-        }
-        const onKey = (e: KeyboardEvent) => {
-            if (e.key === 'Escape') {
-                setOpen(false);
-            }
-        };
-        const onDown = (e: MouseEvent) => {
-            if (ref.current && !ref.current.contains(e.target as Node)) {
-                setOpen(false);
-            }
-        };
-        document.addEventListener('keydown', onKey);
-        document.addEventListener('mousedown', onDown);
-        return () => {
-            document.removeEventListener('keydown', onKey);
-            document.removeEventListener('mousedown', onDown);
-        };
-    }, [open]);
-    if (!reg.channelHeaderMenu.length) {
-        return null;
+  const reg = useRegistry();
+  const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!open) {
+      return undefined;
     }
-    return (
-        <div
-            className='sa-channel-menu'
-            ref={ref}
-        >
-            <button
-                type='button'
-                id='channelHeaderDropdownButton'
-                aria-label='Channel menu'
-                aria-haspopup='menu'
-                aria-expanded={open}
-                aria-controls='channelHeaderDropdownMenu'
-                onClick={() => setOpen((v) => !v)}
-            >{'⌄'}</button>
-            {open && (
-                <ul
-                    id='channelHeaderDropdownMenu'
-                    role='menu'
-                    aria-label='Channel menu'
-                >
-                    {reg.channelHeaderMenu.map((item) => (
-                        <li
-                            key={item.id}
-                            role='none'
-                        >
-                            <button
-                                type='button'
-                                role='menuitem'
-                                onClick={() => {
-                                    setOpen(false);
-                                    item.action(channel.id);
-                                }}
-                            >{item.text}</button>
-                        </li>
-                    ))}
-                </ul>
-            )}
-        </div>
-    );
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        setOpen(false);
+      }
+    };
+    const onDown = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) {
+        setOpen(false);
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onDown);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onDown);
+    };
+  }, [open]);
+  if (!reg.channelHeaderMenu.length) {
+    return null;
+  }
+  return (
+    <div className="sa-channel-menu" ref={ref}>
+      <button
+        type="button"
+        id="channelHeaderDropdownButton"
+        aria-label="Channel menu"
+        aria-haspopup="menu"
+        aria-expanded={open}
+        aria-controls="channelHeaderDropdownMenu"
+        onClick={() => setOpen((v) => !v)}
+      >
+        {'⌄'}
+      </button>
+      {open && (
+        <ul id="channelHeaderDropdownMenu" role="menu" aria-label="Channel menu">
+          {reg.channelHeaderMenu.map((item) => (
+            <li key={item.id} role="none">
+              <button
+                type="button"
+                role="menuitem"
+                onClick={() => {
+                  setOpen(false);
+                  item.action(channel.id);
+                }}
+              >
+                {item.text}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
 }
