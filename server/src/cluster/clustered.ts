@@ -11,6 +11,7 @@
 import {AppError, badRequest, isAppError} from '../errors';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
+import {emitSfuEvent} from '../relay/sfu';
 import type {RtcInbound, RtcServer, SessionConfig} from '../rtc/types';
 import type {Call, CallsRepository} from '../store/types';
 import type {Failover, MovedMessage, UnavailableMessage} from './failover';
@@ -384,25 +385,8 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
 
   /** An SFU event of a session whose websocket is here. */
   #emitSfu(e: ClusterMediaEvent): void {
-    switch (e.ev) {
-      case 'signal':
-        this.emit('signal', ...e.args);
-        break;
-      case 'voice':
-        this.emit('voice', ...e.args);
-        break;
-      case 'close':
-        this.emit('close', ...e.args);
-        break;
-      case 'rejected':
-        this.emit('rejected', ...e.args);
-        break;
-      case 'restart':
-        this.emit('restart', ...e.args);
-        break;
-      default:
-        break;
-    }
+    // detach, moved and unavailable are the cluster's own events, handled where they arrive.
+    if (e.ev !== 'detach' && e.ev !== 'moved' && e.ev !== 'unavailable') emitSfuEvent(this.emit.bind(this), e);
   }
 
   /** Uses an SFU started at boot (its ports are bound before the node reports that it runs). */

@@ -2,8 +2,8 @@
 // rtcd): the values of RtcServer's operations and the RtcServer events, as schemas. Relays build their
 // op maps from these; the rtcd client maps rtcd's join/leave/rtc/vad/close onto the same values.
 import {z} from 'zod';
-import type {RtcInbound, RtcSignal, SessionConfig} from '../rtc/types';
-import {appError, defineProtocol, none} from './protocol';
+import type {RtcInbound, RtcServerEvents, RtcSignal, SessionConfig} from '../rtc/types';
+import {appError, defineProtocol, none, type RelayEvent} from './protocol';
 
 export const sessionID = z.string().max(128);
 
@@ -69,6 +69,39 @@ export const sfuEvents = {
   rejected: z.tuple([sessionID, appError, z.boolean()]),
   restart: z.tuple([sessionID, z.string().max(1000)]),
 };
+
+/** One RtcServer event as it arrived over a relay. */
+export type SfuEvent = RelayEvent<typeof sfuEvents>;
+
+/** An RtcServer's own emit (it is protected: the server passes it in), one overload per SFU event. */
+export interface EmitSfuEvent {
+  (event: 'signal', ...args: RtcServerEvents['signal']): unknown;
+  (event: 'voice', ...args: RtcServerEvents['voice']): unknown;
+  (event: 'close', ...args: RtcServerEvents['close']): unknown;
+  (event: 'rejected', ...args: RtcServerEvents['rejected']): unknown;
+  (event: 'restart', ...args: RtcServerEvents['restart']): unknown;
+}
+
+/** Emits an SFU event that came over a relay on the local RtcServer standing for the remote one. */
+export function emitSfuEvent(emit: EmitSfuEvent, e: SfuEvent): void {
+  switch (e.ev) {
+    case 'signal':
+      emit('signal', ...e.args);
+      break;
+    case 'voice':
+      emit('voice', ...e.args);
+      break;
+    case 'close':
+      emit('close', ...e.args);
+      break;
+    case 'rejected':
+      emit('rejected', ...e.args);
+      break;
+    case 'restart':
+      emit('restart', ...e.args);
+      break;
+  }
+}
 
 /** The plain SFU relay (an RtcServer served elsewhere, nothing more). */
 export const sfuRelay = defineProtocol({name: 'sfu', ops: sfuOps, events: sfuEvents});

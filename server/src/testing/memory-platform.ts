@@ -5,6 +5,7 @@
 import type {LicenseInfo} from '../config/client';
 import {TypedEmitter} from '../events';
 import {newId} from '../ids';
+import {newPost} from '../platform/new-post';
 import type {
   AuthSession,
   Channel,
@@ -150,20 +151,7 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
   }
 
   async createPost(p: NewPost): Promise<Post> {
-    const now = this.#now();
-    const post: Post = {
-      id: newId(),
-      channel_id: p.channel_id,
-      user_id: p.user_id,
-      root_id: p.root_id ?? '',
-      message: p.message,
-      type: p.type ?? '',
-      props: p.props ?? {},
-      create_at: now,
-      update_at: now,
-      edit_at: 0,
-      delete_at: 0,
-    };
+    const post = newPost(p, this.#now());
     this.posts.set(post.id, post);
     return post;
   }

@@ -1,20 +1,19 @@
 // The Mattermost-framed websocket, at the path the platform gives (standalone: /api/v4/websocket):
 // authentication (cookie, bearer token or authentication_challenge), `hello` with the connection id,
 // replies to requests (seq_reply), resumption with connection_id + sequence_number, and dispatch of calls
-// actions (connections: connection.ts; frames: frame.ts). Bad frames get a FAIL reply; nothing a client
-// sends can take the process down, and every per-socket and per-connection structure is bounded
-// (connection caps, resume buffer, send buffer, queues).
+// actions (connections: connection.ts; frames: frame.ts; what a frame does: actions.ts). Bad frames get a
+// FAIL reply; nothing a client sends can take the process down, and every per-socket and per-connection
+// structure is bounded (connection caps, resume buffer, send buffer, queues).
 import type {IncomingMessage} from 'node:http';
 import type {Duplex} from 'node:stream';
 import {type RawData, WebSocket, WebSocketServer} from 'ws';
-import {UserRateLimiter} from '../api/rate-limit';
-import {CALLS_ACTIONS, CALLS_PREFIX} from '../protocol';
 import {newId} from '../ids';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
 import {tokenFromRequest} from '../http/auth';
 import {clientAddress} from '../http/client-address';
 import {AppError} from '../errors';
+import {ActionDispatcher, KNOWN_ACTIONS} from './actions';
 import {
   type ConnectionCaps,
   ConnectionLimiter,
@@ -34,8 +33,6 @@ export const MAX_FRAME_BYTES = 64 * 1024;
  * (or for the rest of one read); a client that sends a megabyte meanwhile is not a client.
  */
 const MAX_PENDING_BYTES = 1024 * 1024;
-/** Calls actions of one connection queued behind a slow one (e.g. a join); more are dropped. Above the rate burst. */
-const MAX_QUEUED_ACTIONS = 128;
 /** A refused socket that does not answer the close handshake is cut after this. */
 const REFUSED_CLOSE_MS = 2_000;
 /** How long a closed connection can be resumed. */
@@ -45,14 +42,6 @@ const AUTH_RECHECK_MS = 10_000;
 const HEARTBEAT_MS = 30_000;
 
 const DEFAULT_RATE = {perSecond: 10, burst: 100};
-const KNOWN_ACTIONS = new Set([
-  'authentication_challenge',
-  'ping',
-  'user_typing',
-  'get_statuses',
-  'get_statuses_by_ids',
-  ...[...CALLS_ACTIONS].map((a) => CALLS_PREFIX + a),
-]);
 
 export interface WsHandlers {
   authenticateToken(token: string): Promise<AuthSession | null>;
@@ -109,7 +98,7 @@ export class WsServer {
   readonly #alive = new WeakSet<WebSocket>();
   readonly #limiter: ConnectionLimiter;
   readonly #inbound: InboundBudget;
-  readonly #userActions: UserRateLimiter;
+  readonly #actions: ActionDispatcher;
   readonly #trustedHeaders: readonly string[];
   /** Refusals (and slow-downs) by limit id, so a flood logs one line per thousand rather than one per socket. */
   readonly #refusals = new Map<string, number>();
@@ -124,7 +113,7 @@ export class WsServer {
     this.#trustedHeaders = opts.trustedProxyHeaders ?? [];
     this.#inbound = new InboundBudget(opts.inboundBudget);
     const rate = opts.rateLimit ?? DEFAULT_RATE;
-    this.#userActions = new UserRateLimiter({perSecond: rate.perSecond * 2, burst: rate.burst * 2});
+    this.#actions = new ActionDispatcher(opts.handlers, this.#log, opts.serverVersion, rate);
     this.#sweeper = setInterval(() => this.#sweep(), 5_000);
     this.#authChecker = setInterval(() => void this.#recheckAuth(), opts.authRecheckMs ?? AUTH_RECHECK_MS);
     this.#heartbeat = setInterval(() => this.#ping(), HEARTBEAT_MS);
@@ -375,53 +364,7 @@ export class WsServer {
       return;
     }
     if (conn.socket !== ws) return;
-    switch (frame.action) {
-      case 'authentication_challenge':
-        conn.reply(frame.seq, 'OK');
-        return;
-      case 'ping':
-        conn.reply(frame.seq, 'OK', {data: {text: 'pong', version: this.#opts.serverVersion, server_time: Date.now()}});
-        return;
-      case 'user_typing':
-      case 'get_statuses':
-      case 'get_statuses_by_ids':
-        conn.reply(frame.seq, 'OK', {data: {}});
-        return;
-    }
-    if (!frame.action.startsWith(CALLS_PREFIX)) {
-      conn.reply(frame.seq, 'FAIL', {
-        error: {
-          id: 'api.web_socket_router.bad_action.app_error',
-          message: `unknown action: ${frame.action.slice(0, 64)}`,
-        },
-      });
-      return;
-    }
-    if (!conn.bucket.take() || !this.#userActions.allow(conn.userID)) {
-      // Upstream drops over-limit messages silently; log once per burst so floods cannot fill the log.
-      if (conn.dropped++ % 100 === 0)
-        this.#log.warn({connID: conn.id, userID: conn.userID, dropped: conn.dropped}, 'calls messages rate limited');
-      return;
-    }
-    // Calls actions of one connection run one after another (a join finishes before the next action),
-    // without holding up pings and other frames.
-    const ctx = {connID: conn.id, userID: conn.userID};
-    const action = frame.action.slice(CALLS_PREFIX.length);
-    if (conn.queued >= MAX_QUEUED_ACTIONS) {
-      if (conn.dropped++ % 100 === 0)
-        this.#log.warn(
-          {connID: conn.id, userID: conn.userID, dropped: conn.dropped},
-          'calls messages dropped: too many queued',
-        );
-      return;
-    }
-    conn.queued++;
-    conn.queue = conn.queue
-      .then(() => this.#opts.handlers.onCallsAction(ctx, action, frame.data))
-      .catch((err) => this.#log.error({err: (err as Error).message, action}, 'calls action failed'))
-      .then(() => {
-        conn.queued--;
-      });
+    this.#actions.dispatch(conn, frame);
   }
 
   #sweep(): void {

@@ -1,15 +1,17 @@
 // One call connection (reference webapp.md §4.1): its own websocket (call_socket.ts: join, reconnect with the
 // original connection id, signal filtering by connID), the RTC peer and its recovery (rtc_reconnect/unavailable),
-// mute (joins muted; the first unmute adds the microphone track; the devices are call_audio.ts's), hands, reactions
-// and screen sharing (call_screen.ts). window.callsClient holds the live one.
+// mute (call_mic.ts; the devices are call_audio.ts's), hands, reactions and screen sharing (call_screen.ts). window.callsClient holds the live one.
 
 import {actionName} from '@calls/protocol';
 
 import {CallAudio, type AudioErrorKind} from './call_audio';
+import {CallMic} from './call_mic';
 import {ScreenShare} from './call_screen';
 import {connectCallSocket} from './call_socket';
 import {CallsClientError, PEER_RECOVERY_MS, type CallsClientOptions, type ClientEvents} from './calls_client_types';
 import type {DeviceLists} from './devices';
+import {PeerLossTimer} from './peer_loss_timer';
+import {RemoteScreen} from './remote_screen';
 import {RTCMonitor} from './rtc_monitor';
 import {saveLastStats, summarizeStats} from './rtc_stats';
 import {ERR_RTC_TIMEOUT, RTCPeer, type RemoteTrackInfo, type RTCPeerConfig, type SignalData} from './rtc_peer';
@@ -34,16 +36,14 @@ export class CallsClient extends Emitter<ClientEvents> {
   #peer: RTCPeer | null = null;
   #monitor: RTCMonitor | null = null;
   readonly #audio: CallAudio;
-  #micAdded = false;
-  #muted = true;
+  readonly #mic: CallMic;
   #handRaised = false;
   readonly #screen: ScreenShare;
-  #remoteScreenStream: MediaStream | null = null;
+  readonly #remoteScreen = new RemoteScreen((s) => this.emit('remoteScreenStream', s));
   #closed = false;
   #connected = false;
   #sessionID = '';
-  #peerLostTimer: ReturnType<typeof setTimeout> | null = null;
-  #peerLostError: CallsClientError | null = null;
+  readonly #peerLoss = new PeerLossTimer<CallsClientError>();
   /** The server said the call's media is away (rtc_unavailable) and has not sent rtc_reconnect since. */
   #mediaUnavailable = false;
   #onDeviceChange = () => {
@@ -59,17 +59,24 @@ export class CallsClient extends Emitter<ClientEvents> {
     this.#audio = new CallAudio({
       log: this.#log,
       isClosed: () => this.#closed,
-      isMuted: () => this.#muted,
-      replaceMicTrack: async (old, next) => {
-        if (this.#peer && this.#micAdded) {
-          await this.#peer.replaceTrack(old, next);
-        }
-      },
+      isMuted: () => this.#mic.muted,
+      replaceMicTrack: (old, next) => this.#mic.replaceTrack(old, next),
     });
     this.#audio.on('devicechange', (d) => this.emit('devicechange', d));
     this.#audio.on('devicefallback', (kind, label) => this.emit('devicefallback', kind, label));
     this.#audio.on('audioError', (kind) => this.emit('audioError', kind));
     this.#audio.on('initaudio', () => this.emit('initaudio'));
+    this.#mic = new CallMic({
+      log: this.#log,
+      audio: this.#audio,
+      isClosed: () => this.#closed,
+      peer: () => this.#peer,
+      isConnected: () => this.#connected,
+      onUnmuted: () => this.#monitor?.clearCache(),
+      send: (action) => this.#ws?.send(actionName(action)),
+    });
+    this.#mic.on('mute', () => this.emit('mute'));
+    this.#mic.on('unmute', () => this.emit('unmute'));
     this.#screen = new ScreenShare({
       log: this.#log,
       simulcast: opts.simulcast,
@@ -90,7 +97,7 @@ export class CallsClient extends Emitter<ClientEvents> {
   }
 
   get isMuted(): boolean {
-    return this.#muted;
+    return this.#mic.muted;
   }
 
   get isHandRaised(): boolean {
@@ -127,7 +134,7 @@ export class CallsClient extends Emitter<ClientEvents> {
   }
 
   get remoteScreenStream(): MediaStream | null {
-    return this.#remoteScreenStream;
+    return this.#remoteScreen.stream;
   }
 
   get hasAudioInput(): boolean {
@@ -242,11 +249,7 @@ export class CallsClient extends Emitter<ClientEvents> {
 
   /** Closes the current peer connection (and what it played) without leaving the call. */
   #dropPeer(): void {
-    if (this.#peerLostTimer) {
-      clearTimeout(this.#peerLostTimer);
-      this.#peerLostTimer = null;
-      this.#peerLostError = null;
-    }
+    this.#peerLoss.cancel();
     this.#monitor?.stop();
     this.#monitor = null;
     const old = this.#peer;
@@ -256,12 +259,9 @@ export class CallsClient extends Emitter<ClientEvents> {
       old.destroy();
     }
     this.#connected = false;
-    this.#micAdded = false;
+    this.#mic.onPeerDropped();
     this.#audio.stopPlayback();
-    if (this.#remoteScreenStream) {
-      this.#remoteScreenStream = null;
-      this.emit('remoteScreenStream', null);
-    }
+    this.#remoteScreen.clear();
   }
 
   #startPeer(): void {
@@ -279,20 +279,13 @@ export class CallsClient extends Emitter<ClientEvents> {
     peer.on('track', (track, stream, info) => this.#onRemoteTrack(track, stream, info));
     peer.on('connect', () => {
       this.#connected = true;
-      if (this.#peerLostTimer) {
-        clearTimeout(this.#peerLostTimer);
-        this.#peerLostTimer = null;
-        this.#peerLostError = null;
-      }
+      this.#peerLoss.cancel();
       const monitor = new RTCMonitor(peer);
       monitor.on('mos', (mos) => this.emit('mos', mos));
       monitor.start();
       this.#monitor = monitor;
       this.emit('connect');
-      if (!this.#muted && this.#audio.track && !this.#micAdded) {
-        // The user unmuted before the connection was up (or the connection was made again).
-        this.#addMic().catch((err) => this.#log.warn('adding microphone failed', err));
-      }
+      this.#mic.onPeerConnected();
       this.#screen.carryOver(peer);
     });
     peer.on('close', (err) => {
@@ -311,12 +304,8 @@ export class CallsClient extends Emitter<ClientEvents> {
       // A connection that was up failed: its node may have died. The server moves the call and sends
       // rtc_reconnect; wait for it a while before giving up.
       this.#connected = false;
-      this.#peerLostError = closeErr;
       this.emit('rtcReconnecting', closeErr.message);
-      this.#peerLostTimer = setTimeout(() => {
-        this.#peerLostTimer = null;
-        this.disconnect(this.#peerLostError);
-      }, this.#opts.peerRecoveryMs ?? PEER_RECOVERY_MS);
+      this.#peerLoss.start(closeErr, this.#opts.peerRecoveryMs ?? PEER_RECOVERY_MS, (e) => this.disconnect(e));
     });
   }
 
@@ -326,66 +315,16 @@ export class CallsClient extends Emitter<ClientEvents> {
       return;
     }
     if (info.type === 'screen') {
-      this.#remoteScreenStream = stream;
-      this.emit('remoteScreenStream', stream);
-      track.addEventListener('ended', () => {
-        if (this.#remoteScreenStream === stream) {
-          this.#remoteScreenStream = null;
-          this.emit('remoteScreenStream', null);
-        }
-      });
+      this.#remoteScreen.show(track, stream);
     }
   }
 
-  async #addMic(): Promise<void> {
-    const {track, stream} = this.#audio;
-    if (!this.#peer || !track || !stream || this.#micAdded) {
-      return;
-    }
-    this.#micAdded = true;
-    await this.#peer.addTrack(track, stream);
+  unmute(): Promise<void> {
+    return this.#mic.unmute();
   }
 
-  async unmute(): Promise<void> {
-    if (this.#closed) {
-      return;
-    }
-    if (!this.#audio.track) {
-      await this.#audio.initMic();
-    }
-    const track = this.#audio.track;
-    if (!track) {
-      return;
-    }
-    track.enabled = true;
-    this.#muted = false;
-    this.#monitor?.clearCache();
-    this.#ws?.send(actionName('unmute'));
-    this.emit('unmute');
-    if (!this.#peer || !this.#connected) {
-      return;
-    }
-    if (!this.#micAdded) {
-      await this.#addMic();
-    } else {
-      await this.#peer.replaceTrack(track, track);
-    }
-  }
-
-  async mute(): Promise<void> {
-    if (this.#closed) {
-      return;
-    }
-    this.#muted = true;
-    const track = this.#audio.track;
-    if (track) {
-      track.enabled = false;
-    }
-    this.#ws?.send(actionName('mute'));
-    this.emit('mute');
-    if (this.#peer && this.#micAdded && track) {
-      await this.#peer.replaceTrack(track, null).catch((err) => this.#log.warn('mute failed', err));
-    }
+  mute(): Promise<void> {
+    return this.#mic.mute();
   }
 
   raiseHand(): void {
@@ -433,10 +372,7 @@ export class CallsClient extends Emitter<ClientEvents> {
     }
     this.#closed = true;
     this.#connected = false;
-    if (this.#peerLostTimer) {
-      clearTimeout(this.#peerLostTimer);
-      this.#peerLostTimer = null;
-    }
+    this.#peerLoss.cancel();
     window.removeEventListener('beforeunload', this.#onUnload);
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.#onDeviceChange);
     this.#monitor?.stop();

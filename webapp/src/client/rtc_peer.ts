@@ -1,20 +1,21 @@
 // The call's RTC peer on simple-peer (reference webapp.md §4.3, §4.5): the client offers first through the `calls-dc`
 // data channel, trickles ICE, answers server offers, classifies incoming tracks from the DC MediaMap (or the track id
-// prefix), takes the server's signaling lock before adding a track, and fails after 15 s without a connection.
+// prefix: rtc_remote_tracks.ts), takes the server's signaling lock before adding a track (rtc_signaling_lock.ts), and
+// fails after 15 s without a connection.
 
 import SimplePeer from 'simple-peer';
 
-import {DCMessageType, type DCMessage, type MediaMap} from '@calls/protocol';
+import {DCMessageType, type DCMessage} from '@calls/protocol';
 
+import {RemoteTracks, type RemoteTrackInfo} from './rtc_remote_tracks';
+import {SignalingLock} from './rtc_signaling_lock';
 import {decodeDCMessage, encodeDCMessage} from './wire';
 import {Emitter} from '../utils/emitter';
-import type {TrackType} from '../types';
+
+export {trackTypeFromID, type RemoteTrackInfo} from './rtc_remote_tracks';
 
 export const RTC_CONNECT_TIMEOUT_MS = 15000;
-const LOCK_RETRY_MS = 50;
-const LOCK_TIMEOUT_MS = 5000;
 const DC_PING_INTERVAL_MS = 1000;
-const UNTYPED_VIDEO_WAIT_MS = 2000;
 
 export class RTCPeerError extends Error {
   constructor(
@@ -38,12 +39,6 @@ export interface RTCPeerConfig {
   logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
 }
 
-export interface RemoteTrackInfo {
-  type: TrackType;
-  /** The SFU sets the stream id to the sending session's id. */
-  senderSessionID: string;
-}
-
 type PeerEvents = {
   offer: [RTCSessionDescriptionInit];
   answer: [RTCSessionDescriptionInit];
@@ -58,24 +53,15 @@ export type SignalData =
   | {type: 'offer' | 'answer' | 'pranswer' | 'rollback'; sdp?: string}
   | {type: 'candidate'; candidate: RTCIceCandidateInit};
 
-const trackTypes: TrackType[] = ['screen-audio', 'screen', 'voice', 'video'];
-
-export function trackTypeFromID(id: string): TrackType | undefined {
-  return trackTypes.find((t) => id.startsWith(`${t}_`));
-}
-
 export class RTCPeer extends Emitter<PeerEvents> {
   readonly #cfg: RTCPeerConfig;
   readonly #peer: SimplePeer.Instance & {negotiate(): void};
   readonly #pc: RTCPeerConnection;
   readonly #log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
-  #mediaMap: MediaMap = {};
+  readonly #tracks: RemoteTracks;
+  readonly #lock: SignalingLock;
   #senders = new Map<MediaStreamTrack, RTCRtpSender>();
-  #pendingVideo: Array<{ev: RTCTrackEvent; timer: ReturnType<typeof setTimeout>}> = [];
   #firstAnswerReceived = false;
-  #holdsLock = false;
-  #lockWaiter: ((acquired: boolean) => void) | null = null;
-  #lockChain: Promise<void> = Promise.resolve();
   #connectTimer: ReturnType<typeof setTimeout> | null = null;
   #pingTimer: ReturnType<typeof setInterval> | null = null;
   #pingSentAt = 0;
@@ -89,6 +75,13 @@ export class RTCPeer extends Emitter<PeerEvents> {
     super();
     this.#cfg = cfg;
     this.#log = cfg.logger ?? console;
+    this.#tracks = new RemoteTracks((track, stream, info) => this.emit('track', track, stream, info), this.#log);
+    this.#lock = new SignalingLock({
+      canLock: () => this.#cfg.dcLocking && this.#dcOpen && this.#firstAnswerReceived,
+      isClosed: () => this.#closed,
+      sendDC: (msg) => this.#sendDC(msg),
+      log: this.#log,
+    });
     // iceServers must always be passed: simple-peer otherwise falls back to public STUN servers.
     this.#peer = new SimplePeer({
       initiator: true,
@@ -106,7 +99,7 @@ export class RTCPeer extends Emitter<PeerEvents> {
       this.#lastError = new RTCPeerError(err.message, err.code || '');
     });
     this.#peer.on('close', () => this.#finish(this.#lastError));
-    this.#pc.addEventListener('track', (ev) => this.#onTrack(ev));
+    this.#pc.addEventListener('track', (ev) => this.#tracks.onTrack(ev));
 
     const channel = (this.#peer as unknown as {_channel: RTCDataChannel | null})._channel;
     channel?.addEventListener('open', () => {
@@ -150,8 +143,8 @@ export class RTCPeer extends Emitter<PeerEvents> {
     if (data.type === 'answer') {
       if (!this.#firstAnswerReceived) {
         this.#firstAnswerReceived = true;
-      } else if (this.#holdsLock) {
-        this.#releaseLockAfterAnswer();
+      } else if (this.#lock.held) {
+        this.#lock.releaseAfterAnswer();
       }
     }
     this.#peer.signal(data as SimplePeer.SignalData);
@@ -159,7 +152,7 @@ export class RTCPeer extends Emitter<PeerEvents> {
 
   /** Adds a local audio track (the microphone) under the signaling lock; causes a renegotiation. */
   async addTrack(track: MediaStreamTrack, stream: MediaStream): Promise<void> {
-    await this.#withLock(() => {
+    await this.#lock.run(() => {
       this.#peer.addTrack(track, stream);
       const sender = this.#pc.getSenders().find((s) => s.track === track);
       if (sender) {
@@ -170,7 +163,7 @@ export class RTCPeer extends Emitter<PeerEvents> {
 
   /** Adds the screen share: video as a sendonly transceiver with bitrate caps, audio (if any) as a track. */
   async addScreenStream(stream: MediaStream, encodings: RTCRtpEncodingParameters[]): Promise<void> {
-    await this.#withLock(() => {
+    await this.#lock.run(() => {
       for (const track of stream.getTracks()) {
         if (track.kind === 'video') {
           // simple-peer forwards this to pc.addTransceiver(track, init) and renegotiates.
@@ -211,7 +204,7 @@ export class RTCPeer extends Emitter<PeerEvents> {
     if (this.#closed) {
       return;
     }
-    await this.#withLock(() => {
+    await this.#lock.run(() => {
       let removed = false;
       for (const sender of this.#pc.getSenders()) {
         if (sender.track && tracks.includes(sender.track)) {
@@ -260,11 +253,8 @@ export class RTCPeer extends Emitter<PeerEvents> {
     if (this.#pingTimer) {
       clearInterval(this.#pingTimer);
     }
-    for (const p of this.#pendingVideo) {
-      clearTimeout(p.timer);
-    }
-    this.#pendingVideo = [];
-    this.#lockWaiter?.(false);
+    this.#tracks.clear();
+    this.#lock.cancel();
     this.emit('close', err);
     this.removeAllListeners();
   }
@@ -315,14 +305,13 @@ export class RTCPeer extends Emitter<PeerEvents> {
         }
         break;
       case DCMessageType.Lock:
-        this.#lockWaiter?.(Boolean(msg.acquired));
+        this.#lock.onLockReply(Boolean(msg.acquired));
         break;
       case DCMessageType.SDP:
         this.signal(msg.sdp as SignalData);
         break;
       case DCMessageType.MediaMap:
-        this.#mediaMap = {...this.#mediaMap, ...msg.map};
-        this.#retryPendingVideo();
+        this.#tracks.addMediaMap(msg.map);
         break;
       default:
         break;
@@ -338,122 +327,5 @@ export class RTCPeer extends Emitter<PeerEvents> {
     } catch (err) {
       this.#log.warn('rtc peer: dc send failed', err);
     }
-  }
-
-  #typeFor(ev: RTCTrackEvent): TrackType | undefined {
-    const mid = ev.transceiver?.mid;
-    if (mid && this.#mediaMap[mid]) {
-      return this.#mediaMap[mid].type;
-    }
-    const fromID = trackTypeFromID(ev.track.id);
-    if (fromID) {
-      return fromID;
-    }
-    return ev.track.kind === 'audio' ? 'voice' : undefined;
-  }
-
-  #onTrack(ev: RTCTrackEvent): void {
-    const type = this.#typeFor(ev);
-    if (!type) {
-      // MediaMap may arrive just after the offer that created this transceiver.
-      const timer = setTimeout(() => {
-        this.#pendingVideo = this.#pendingVideo.filter((p) => p.ev !== ev);
-        this.#log.warn('rtc peer: video track without a type, treating it as screen');
-        this.#emitTrack(ev, 'screen');
-      }, UNTYPED_VIDEO_WAIT_MS);
-      this.#pendingVideo.push({ev, timer});
-      return;
-    }
-    this.#emitTrack(ev, type);
-  }
-
-  #retryPendingVideo(): void {
-    for (const p of [...this.#pendingVideo]) {
-      const type = this.#typeFor(p.ev);
-      if (type) {
-        clearTimeout(p.timer);
-        this.#pendingVideo = this.#pendingVideo.filter((x) => x !== p);
-        this.#emitTrack(p.ev, type);
-      }
-    }
-  }
-
-  #emitTrack(ev: RTCTrackEvent, type: TrackType): void {
-    const senderSessionID = ev.streams[0]?.id || '';
-    // One stream per track: the SFU groups all of a sender's tracks in one stream, which would make a
-    // screen <video> also play that sender's voice.
-    this.emit('track', ev.track, new MediaStream([ev.track]), {type, senderSessionID});
-  }
-
-  async #withLock(fn: () => void): Promise<void> {
-    const run = this.#lockChain.then(async () => {
-      if (this.#closed) {
-        return;
-      }
-      const locked = await this.#acquireLock();
-      try {
-        fn();
-      } catch (err) {
-        if (locked) {
-          this.#sendDC({type: DCMessageType.Unlock});
-          this.#holdsLock = false;
-        }
-        throw err;
-      }
-      if (locked) {
-        this.#holdsLock = true;
-        // Released when the answer to the offer this change causes arrives; wait for it so changes
-        // stay one at a time, but never longer than the lock timeout.
-        await new Promise<void>((resolve) => {
-          const started = Date.now();
-          const check = setInterval(() => {
-            if (!this.#holdsLock || this.#closed || Date.now() - started > LOCK_TIMEOUT_MS) {
-              clearInterval(check);
-              if (this.#holdsLock && !this.#closed) {
-                this.#log.warn('rtc peer: no answer while holding the signaling lock, releasing it');
-                this.#sendDC({type: DCMessageType.Unlock});
-                this.#holdsLock = false;
-              }
-              resolve();
-            }
-          }, LOCK_RETRY_MS);
-        });
-      }
-    });
-    this.#lockChain = run.catch(() => undefined);
-    return run;
-  }
-
-  #releaseLockAfterAnswer(): void {
-    this.#holdsLock = false;
-    this.#sendDC({type: DCMessageType.Unlock});
-  }
-
-  /** Requests the server's signaling lock, retrying every 50 ms for up to 5 s. False when not locking. */
-  async #acquireLock(): Promise<boolean> {
-    if (!this.#cfg.dcLocking || !this.#dcOpen || !this.#firstAnswerReceived) {
-      return false;
-    }
-    const deadline = Date.now() + LOCK_TIMEOUT_MS;
-    while (!this.#closed && Date.now() < deadline) {
-      const acquired = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => {
-          this.#lockWaiter = null;
-          resolve(false);
-        }, LOCK_TIMEOUT_MS);
-        this.#lockWaiter = (v) => {
-          clearTimeout(timer);
-          this.#lockWaiter = null;
-          resolve(v);
-        };
-        this.#sendDC({type: DCMessageType.Lock});
-      });
-      if (acquired) {
-        return true;
-      }
-      await new Promise((r) => setTimeout(r, LOCK_RETRY_MS));
-    }
-    this.#log.warn('rtc peer: could not get the signaling lock in 5 s, proceeding without it');
-    return false;
   }
 }

@@ -9,12 +9,14 @@
 // A worker that dies or stops answering the watchdog is killed and started again; its calls are
 // re-created at once on a live worker with their mute/screen/video state, and each client is told to
 // negotiate again (`restart` → rtc_reconnect), so nobody leaves the call. One worker's process and relay:
-// mediaWorker.ts; what is kept to re-create a session: workerSessions.ts.
+// mediaWorker.ts; what is kept to re-create a session: workerSessions.ts; where calls go: callPlacement.ts;
+// the watchdog and restart backoff: workerHealth.ts; the summed stats: workerStats.ts.
 import {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
-import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats, type RtpCounters} from '../../metrics';
+import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats} from '../../metrics';
 import type {RelayEvent} from '../../relay/protocol';
+import {emitSfuEvent} from '../../relay/sfu';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
 import {
   describeCandidates,
@@ -27,18 +29,10 @@ import {
 import {MediaWorker, START_TIMEOUT_MS, type WorkerHost} from './mediaWorker';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../types';
 import {noteState, restoreMessages, type PoolSession} from './workerSessions';
-import {workerOfUfrag, type FromWorker, type WorkerRelay, type WorkerStatsReply} from './workerProtocol';
-
-/**
- * Stats (metrics scrapes, the usage figures) wait this long for each worker: a worker that stops
- * answering is the watchdog's business, and must not hold a scrape up until it is replaced.
- */
-const STATS_TIMEOUT_MS = 2_000;
-/** A worker that exits on its own is started again after this pause, doubled while it keeps dying young. */
-const RESTART_DELAY_MS = 1000;
-const MAX_RESTART_DELAY_MS = 30_000;
-/** A worker that ran this long before dying is not in a crash loop: its next restart is quick again. */
-const HEALTHY_RUN_MS = 60_000;
+import {CallPlacement} from './callPlacement';
+import {MAX_RESTART_DELAY_MS, RestartBackoff, startWatchdog} from './workerHealth';
+import {workerOfUfrag, type FromWorker, type WorkerRelay} from './workerProtocol';
+import {perWorkerStats, poolRtpCounters, poolStats} from './workerStats';
 
 export interface WorkerPoolDeps extends SfuDeps {
   workers: number;
@@ -53,11 +47,10 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   readonly #metrics: RtcMetrics;
   readonly #workers: MediaWorker[] = [];
   readonly #sessions = new Map<string, PoolSession>();
-  readonly #callWorker = new Map<string, MediaWorker>();
+  readonly #placement = new CallPlacement(() => this.#workers);
   readonly #callSessions = new Map<string, number>();
   readonly #unregister: (() => void)[] = [];
-  /** Worker index → restarts in a row that died young (the crash-loop backoff). */
-  readonly #restarts = new Map<number, number>();
+  readonly #backoff = new RestartBackoff();
   #watchdog: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -90,10 +83,15 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       throw err;
     }
     pool.#unregister.push(
-      pool.#metrics.registerRTPCounters?.(pool.groupID, () => pool.#rtpCounters()) ?? (() => {}),
+      pool.#metrics.registerRTPCounters?.(pool.groupID, () => poolRtpCounters(pool.#workers)) ?? (() => {}),
       pool.#metrics.registerWorkerStats?.(() => pool.workerStats()) ?? (() => {}),
     );
-    pool.#startWatchdog(opts.timeouts?.workerWatchdogMs ?? DEFAULT_TIMEOUTS.workerWatchdogMs);
+    pool.#watchdog = startWatchdog(
+      () => pool.#workers,
+      opts.timeouts?.workerWatchdogMs ?? DEFAULT_TIMEOUTS.workerWatchdogMs,
+      () => pool.#closed,
+      log,
+    );
     log.info({workers: deps.workers, udpPort: pool.udpPort}, 'rtc media workers ready');
     return pool;
   }
@@ -129,7 +127,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     if (typeof cfg?.sessionID === 'string' && this.#sessions.has(cfg.sessionID)) {
       throw new AppError('app.rtc.session_exists', 'session is already connected', 400);
     }
-    const worker = this.#placeCall(cfg.callID);
+    const worker = this.#placement.place(cfg.callID);
     // Reserved before the answer, so the call's next session lands on the same worker.
     this.#sessions.set(cfg.sessionID, {
       worker,
@@ -183,19 +181,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     await entry.worker.call('closeSession', sessionID).catch(() => undefined);
   }
 
-  async getStats(): Promise<RtcServerStats> {
-    const replies = await Promise.all(
-      this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)),
-    );
-    const sum = (f: (r: WorkerStatsReply) => number) => replies.reduce((n, r) => n + (r ? f(r) : 0), 0);
-    return {
-      calls: sum((r) => r.calls),
-      sessions: sum((r) => r.sessions),
-      udpPort: this.udpPort,
-      tcpPort: this.tcpPort,
-      droppedDatagrams: sum((r) => r.droppedDatagrams) + this.network.udp.sockets.reduce((n, s) => n + s.dropped, 0),
-      muxEndpoints: sum((r) => r.muxEndpoints),
-    };
+  getStats(): Promise<RtcServerStats> {
+    return poolStats(this.#workers, this.network);
   }
 
   async inspect(sessionID: string): Promise<SessionSnapshot | undefined> {
@@ -205,23 +192,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   /** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */
-  async workerStats(): Promise<RtcWorkerStats[]> {
-    const replies = await Promise.all(
-      this.#workers.map(async (w) => ({
-        w,
-        r: await w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined),
-      })),
-    );
-    return replies
-      .filter((x) => x.r)
-      .map(({w, r}) => ({
-        worker: w.index,
-        cpuSeconds: r!.cpuSeconds,
-        rssBytes: r!.rssBytes,
-        sessions: r!.sessions,
-        packetsIn: r!.packetsIn,
-        packetsOut: r!.packetsOut,
-      }));
+  workerStats(): Promise<RtcWorkerStats[]> {
+    return perWorkerStats(this.#workers);
   }
 
   async close(): Promise<void> {
@@ -258,26 +230,12 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   onWorkerEvent(worker: MediaWorker, e: RelayEvent<WorkerRelay['events']>): void {
-    switch (e.ev) {
-      case 'signal':
-        this.emit('signal', ...e.args);
-        break;
-      case 'voice':
-        this.emit('voice', ...e.args);
-        break;
-      case 'rejected':
-        this.emit('rejected', ...e.args);
-        break;
-      case 'close': {
-        const [sessionID, reason] = e.args;
-        if (this.#sessions.get(sessionID)?.worker === worker) this.#forget(sessionID);
-        this.emit('close', sessionID, reason);
-        break;
-      }
-      case 'restart':
-        // The pool itself re-creates sessions; a worker has nothing to restart.
-        break;
+    if (e.ev === 'close') {
+      const sessionID = e.args[0];
+      if (this.#sessions.get(sessionID)?.worker === worker) this.#forget(sessionID);
     }
+    // The pool itself re-creates sessions; a worker has nothing to restart.
+    if (e.ev !== 'restart') emitSfuEvent(this.emit.bind(this), e);
   }
 
   onWorkerMessage(worker: MediaWorker, m: Exclude<FromWorker, {t: 'relay'}>): void {
@@ -318,7 +276,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       const endpoint = worker.udpEndpoints[k];
       if (endpoint) socket.releaseSources(endpoint, [...(worker.sourceIDs[k]?.keys() ?? [])]);
     }
-    for (const [callID, w] of this.#callWorker) if (w === worker) this.#callWorker.delete(callID);
+    this.#placement.dropWorker(worker);
     if (this.#closed) {
       for (const e of lost) {
         this.#forget(e.cfg.sessionID);
@@ -326,11 +284,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       }
       return;
     }
-    const young = Date.now() - worker.startedAt < HEALTHY_RUN_MS;
-    const delay = young
-      ? Math.min(MAX_RESTART_DELAY_MS, RESTART_DELAY_MS * 2 ** (this.#restarts.get(worker.index) ?? 0))
-      : RESTART_DELAY_MS;
-    this.#restarts.set(worker.index, young ? (this.#restarts.get(worker.index) ?? 0) + 1 : 0);
+    const delay = this.#backoff.next(worker);
     this.#logger.error(
       {worker: worker.index, code, signal, sessions: lost.length, restartInMs: delay},
       'media worker exited; starting it again and moving its calls',
@@ -390,7 +344,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       if (gone()) return giveUp();
       let worker: MediaWorker;
       try {
-        worker = await this.#liveWorkerFor(e.callID, deadline);
+        worker = await this.#placement.placeOnLive(e.callID, deadline, () => this.#closed);
       } catch (err) {
         this.#logger.error(
           {err: (err as Error).message, sessionID: id, callID: e.callID},
@@ -439,60 +393,12 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
   }
 
-  /** A live, started worker for a call: where it already lives, else the least loaded; waits for a restart if none is up. */
-  async #liveWorkerFor(callID: string, deadline: number): Promise<MediaWorker> {
-    for (;;) {
-      if (this.#closed) throw new AppError('app.rtc.server_closed', 'rtc server is closed', 503);
-      // A worker that is up now, rather than one still starting (it may never finish) or being killed.
-      if (this.#workers.some((w) => w.started && !w.exited && !w.retiring)) return this.#placeCall(callID, true);
-      if (Date.now() > deadline) throw new AppError('app.rtc.no_worker', 'no media worker is running', 503);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-
-  /** Pings every started worker; one that does not answer in time is killed (its exit restarts it). */
-  #startWatchdog(timeoutMs: number): void {
-    const inFlight = new Set<MediaWorker>();
-    this.#watchdog = setInterval(
-      () => {
-        for (const w of this.#workers) {
-          if (!w.started || w.exited || inFlight.has(w)) continue;
-          inFlight.add(w);
-          w.call('ping', undefined, timeoutMs)
-            .catch((err: AppError) => {
-              if (w.exited || this.#closed || err.id !== 'app.rtc.worker_timeout') return;
-              this.#logger.error(
-                {worker: w.index, pid: w.child.pid, timeoutMs},
-                'media worker stopped answering; killing it',
-              );
-              w.retiring = true;
-              w.child.kill('SIGKILL');
-            })
-            .finally(() => inFlight.delete(w));
-        }
-      },
-      Math.max(50, Math.floor(timeoutMs / 3)),
-    );
-    this.#watchdog.unref();
-  }
-
   // ---- internals
 
   #workerOfUfrag(ufrag: string): MediaWorker | undefined {
     const i = workerOfUfrag(ufrag);
     const w = i === undefined ? undefined : this.#workers[i];
     return w && !w.exited ? w : undefined;
-  }
-
-  /** A call's worker: the one it already lives on, else the one with the fewest sessions (`started`: among those up). */
-  #placeCall(callID: string, started = false): MediaWorker {
-    const current = this.#callWorker.get(callID);
-    if (current && !current.exited && !current.retiring && (!started || current.started)) return current;
-    const live = this.#workers.filter((w) => !w.exited && !w.retiring && (!started || w.started));
-    if (live.length === 0) throw new AppError('app.rtc.no_worker', 'no media worker is running', 503);
-    const chosen = live.reduce((a, b) => (b.sessions.size < a.sessions.size ? b : a));
-    this.#callWorker.set(callID, chosen);
-    return chosen;
   }
 
   #forget(sessionID: string): void {
@@ -506,21 +412,6 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       return;
     }
     this.#callSessions.delete(entry.callID);
-    if (this.#callWorker.get(entry.callID) === entry.worker) this.#callWorker.delete(entry.callID);
-  }
-
-  async #rtpCounters(): Promise<RtpCounters> {
-    const replies = await Promise.all(
-      this.#workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)),
-    );
-    const out: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
-    for (const r of replies) {
-      if (!r) continue;
-      out.packetsIn += r.packetsIn;
-      out.packetsOut += r.packetsOut;
-      out.bytesIn += r.bytesIn;
-      out.bytesOut += r.bytesOut;
-    }
-    return out;
+    this.#placement.release(entry.callID, entry.worker);
   }
 }

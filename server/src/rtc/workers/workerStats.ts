@@ -1,0 +1,60 @@
+// The pool's figures summed or listed over its media workers (the RtcServer stats, the rtc_worker_*
+// metrics, the RTP counters), each asked with a timeout so a stuck worker never holds a scrape up.
+import type {RtcWorkerStats, RtpCounters} from '../../metrics';
+import type {RtcNetwork, RtcServerStats} from '../server';
+import type {MediaWorker} from './mediaWorker';
+import type {WorkerStatsReply} from './workerProtocol';
+
+/**
+ * Stats (metrics scrapes, the usage figures) wait this long for each worker: a worker that stops
+ * answering is the watchdog's business, and must not hold a scrape up until it is replaced.
+ */
+const STATS_TIMEOUT_MS = 2_000;
+
+/** Each worker's stats reply, undefined for one that did not answer in time. */
+function statsReplies(workers: readonly MediaWorker[]): Promise<(WorkerStatsReply | undefined)[]> {
+  return Promise.all(workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)));
+}
+
+export async function poolStats(workers: readonly MediaWorker[], network: RtcNetwork): Promise<RtcServerStats> {
+  const replies = await statsReplies(workers);
+  const sum = (f: (r: WorkerStatsReply) => number) => replies.reduce((n, r) => n + (r ? f(r) : 0), 0);
+  return {
+    calls: sum((r) => r.calls),
+    sessions: sum((r) => r.sessions),
+    udpPort: network.udp.port,
+    tcpPort: network.tcp?.port ?? null,
+    droppedDatagrams: sum((r) => r.droppedDatagrams) + network.udp.sockets.reduce((n, s) => n + s.dropped, 0),
+    muxEndpoints: sum((r) => r.muxEndpoints),
+  };
+}
+
+/** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */
+export async function perWorkerStats(workers: readonly MediaWorker[]): Promise<RtcWorkerStats[]> {
+  const replies = await statsReplies(workers);
+  const out: RtcWorkerStats[] = [];
+  replies.forEach((r, i) => {
+    if (!r) return;
+    out.push({
+      worker: workers[i].index,
+      cpuSeconds: r.cpuSeconds,
+      rssBytes: r.rssBytes,
+      sessions: r.sessions,
+      packetsIn: r.packetsIn,
+      packetsOut: r.packetsOut,
+    });
+  });
+  return out;
+}
+
+export async function poolRtpCounters(workers: readonly MediaWorker[]): Promise<RtpCounters> {
+  const out: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+  for (const r of await statsReplies(workers)) {
+    if (!r) continue;
+    out.packetsIn += r.packetsIn;
+    out.packetsOut += r.packetsOut;
+    out.bytesIn += r.bytesIn;
+    out.bytesOut += r.bytesOut;
+  }
+  return out;
+}
