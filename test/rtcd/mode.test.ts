@@ -7,6 +7,7 @@ import dns from 'node:dns';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {createApp} from '../../server/src/app';
 import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
 import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
 import type {WsTestClient} from '../support/calls-client';
@@ -120,4 +121,71 @@ test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, 
 
   b.ws.send('leave');
   await waitFor(() => rtcd.sessions.size === 1, 10_000, "B's rtcd session closed");
+});
+
+test('a restart of the node leaves media flowing on rtcd; the call is kept, and sessions whose clients do not come back are removed after the grace', async () => {
+  // A node of its own on a data directory that survives the restart, with a short reconnect grace.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-mode-restart-'));
+  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
+  resolver.setServers([dnsServer.address]);
+  const appOpts = {
+    host: '127.0.0.1',
+    seed: true,
+    rateLimit: {perSecond: 1000, burst: 1000},
+    dataDir,
+    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: `http://${NAME}:${new URL(rtcd.url).port}`},
+    rtcdResolve4: (name: string) => resolver.resolve4(name),
+    timings: {reconnectGraceMs: 3000},
+    rtc: async (): Promise<never> => {
+      throw new Error('no SFU in rtcd mode');
+    },
+  };
+  let app = await createApp({...appOpts, port: 0});
+  const port = app.port;
+  try {
+    const node = {url: app.url, app} as unknown as TestServer;
+    const world = await seededWorld(node);
+    const ch = await world.newChannel(['alice', 'bob']);
+    const before = rtcd.sessions.size;
+    const join = async (user: 'alice' | 'bob') => {
+      const ws = await world.connect(user);
+      await ws.join(ch);
+      const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
+      peers.push(peer);
+      await peer.start();
+      await peer.waitConnected();
+      return {ws, peer};
+    };
+    const a = await join('alice');
+    const b = await join('bob');
+    const aMic = await a.peer.addTrack('audio', 'mic-a');
+    stops.push(startAudio(a.peer, aMic.track, aMic.transceiver, speech));
+    const heard = () => b.peer.trackOfType('voice', a.peer.sessionID)?.payloads.length ?? 0;
+    await waitFor(() => heard() >= 10, 15_000, 'B hearing A');
+    const callID = (await app.store.calls.getActiveCallByChannel(ch))!.id;
+
+    // The node goes away (its websockets with it) and comes back on the same data directory and port.
+    await world.closeClients();
+    await app.close();
+    const whileDown = heard();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(heard()).toBeGreaterThan(whileDown + 20);
+    app = await createApp({...appOpts, port});
+    const active = await app.store.calls.getActiveCallByChannel(ch);
+    expect(active?.id).toBe(callID);
+    const afterStart = heard();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(heard()).toBeGreaterThan(afterStart + 20);
+
+    // Nobody came back within the grace: the sessions leave, rtcd closes them, the call ends.
+    await waitFor(
+      async () => !(await app.store.calls.getActiveCallByChannel(ch)),
+      15_000,
+      'call ended after the grace',
+    );
+    await waitFor(() => rtcd.sessions.size === before, 10_000, 'rtcd sessions closed');
+  } finally {
+    await app.close();
+    fs.rmSync(dataDir, {recursive: true, force: true});
+  }
 });
