@@ -29,6 +29,7 @@ import {isOriginAllowed, refuseUpgrade} from './http/origin';
 import {createHttpServer, type HttpLimits, httpLimitsFromEnv, registeredRoutes, type RouteInfo} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
+import {rtcdClientSettings} from './rtcd/client/coordination';
 import {CallsMetrics, type RtcMetrics} from './metrics';
 import {instrumentRepository} from './metrics/store';
 import {type Logger, silentLogger} from './log';
@@ -54,6 +55,8 @@ export interface AppOptions {
   databaseURL?: string;
   /** Environment for MM_CALLS_* overrides (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** DNS lookups of the rtcd service name (tests: a resolver on a loopback DNS server). */
+  rtcdResolve4?: (hostname: string) => Promise<string[]>;
   /** HTTP listen address and port (port 0 = ephemeral). */
   host?: string;
   port?: number;
@@ -176,6 +179,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       hub,
       rtc: () => opts.rtc(config.get(), logger, metrics.rtc),
       orphanGraceMs: opts.timings?.reconnectGraceMs ?? DEFAULT_TIMINGS.reconnectGraceMs,
+      rtcd: rtcdClientSettings(config.get().RTCDServiceURL, env),
+      rtcdResolve4: opts.rtcdResolve4,
       observer: {
         waited: (s) => metrics.clusterMutexGrabTime.observe({group: 'mutex_call'}, s),
         held: (s) => metrics.clusterMutexLockedTime.observe({group: 'mutex_call'}, s),

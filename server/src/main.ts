@@ -65,9 +65,11 @@ async function main(): Promise<void> {
     `  store: ${app.store.engine} (${app.store.location})`,
     rtc
       ? `  media: UDP ${rtc.udpPort ?? '?'}${rtc.tcpPort ? `, TCP ${rtc.tcpPort}` : ''} (open these in your firewall)${rtc.workerCount ? `, ${rtc.workerCount} media workers (MM_CALLS_RTC_WORKERS)` : ''}`
-      : '  media: none on this node (single handler: calls run on the handler node)',
+      : mode === 'rtcd'
+        ? '  media: on the rtcd hosts of RTCDServiceURL (this node runs no SFU)'
+        : '  media: none on this node (single handler: calls run on the handler node)',
   ];
-  if (mode !== 'integrated') {
+  if (mode !== 'integrated' && mode !== 'rtcd') {
     lines.push(
       `  cluster: ${mode === 'clustered' ? 'clustered' : 'single handler'}, node ${app.coordination.nodeID}${clusterSettingsFromEnv(process.env).isHandler ? ' (the calls handler)' : ''}`,
     );

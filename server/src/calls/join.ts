@@ -143,7 +143,7 @@ export class JoinFlow {
         ownerId: userID,
         participants: [],
         stats: {screen_duration: 0, video_duration: 0, has_used_video: false, has_used_screen_share: false},
-        props: {node_id: await d.media.nodeForNewCall()},
+        props: await d.media.propsForNewCall(),
       };
     }
     const sessions = starting ? [] : await store.getSessions(call.id);

@@ -19,7 +19,7 @@ import {MediaHost} from './media-host';
 import type {ClusterMediaEvent, MediaBus} from './media-relay';
 import {type NodeRegistry, noHandlerError, type Queryable} from './nodes';
 import {SESSIONS_TABLE} from './schema';
-import type {MediaRouter, MediaRouterEvents} from './types';
+import type {MediaPlacement, MediaRouter, MediaRouterEvents} from './types';
 
 /** How long re-attaching a session's media may keep trying (waiting for a takeover, retrying a dead owner). */
 const ATTACH_DEADLINE_MS = 20_000;
@@ -98,8 +98,8 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
 
   // ------------------------------------------------------------------ MediaRouter
 
-  async nodeForNewCall(): Promise<string> {
-    return this.#o.registry.nodeForNewCall();
+  async propsForNewCall(): Promise<MediaPlacement> {
+    return {node_id: this.#o.registry.nodeForNewCall()};
   }
 
   async initSession(call: Call, cfg: SessionConfig): Promise<void> {

@@ -2,6 +2,7 @@
 // PostgreSQL cluster — node registry, bus, advisory-lock call lock, media router and failover.
 import pg from 'pg';
 import type {Logger} from '../log';
+import {rtcdCoordination, type RtcdClientSettings} from '../rtcd/client/coordination';
 import type {RtcServer} from '../rtc/types';
 import type {Store} from '../store';
 import type {WebSocketEvent} from '../ws/types';
@@ -38,10 +39,29 @@ export interface CoordinationOptions {
   /** Sessions without a live websocket holder are removed after this (the reconnect grace). */
   orphanGraceMs: number;
   observer?: ClusterObserver;
+  /** RTCDServiceURL is set: calls run on rtcd hosts and no node runs an SFU. */
+  rtcd?: RtcdClientSettings | null;
+  /** DNS lookups of the rtcd service name (tests). */
+  rtcdResolve4?: (hostname: string) => Promise<string[]>;
 }
 
 export async function createCoordination(o: CoordinationOptions): Promise<Coordination> {
   checkClusterEngine(o.settings, o.store.engine);
+  if (o.rtcd) {
+    if (o.store.engine === 'postgres' && o.databaseURL) {
+      throw new Error(
+        'rtcd mode runs on one node for now (SQLite): several nodes with RTCDServiceURL are not built yet',
+      );
+    }
+    return rtcdCoordination({
+      settings: o.rtcd,
+      nodeID: o.nodeID,
+      store: o.store,
+      orphanGraceMs: o.orphanGraceMs,
+      logger: o.logger,
+      resolve4: o.rtcdResolve4,
+    });
+  }
   if (o.store.engine !== 'postgres' || !o.databaseURL) {
     return integratedCoordination({
       rtc: await o.rtc(),

@@ -11,7 +11,7 @@ import type {Call, CallsRepository} from '../store/types';
 import {InProcessCallLock} from '../calls/lock';
 import {restoreSessionState} from './restore';
 import {SessionConfigStore} from './session-configs';
-import type {Coordination, MediaRouter, MediaRouterEvents} from './types';
+import type {Coordination, MediaPlacement, MediaRouter, MediaRouterEvents} from './types';
 
 export interface LocalRouterOptions {
   calls: CallsRepository;
@@ -50,8 +50,8 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
     rtc.on('restart', (sid, reason) => this.emit('restart', sid, reason));
   }
 
-  async nodeForNewCall(): Promise<string> {
-    return this.nodeID;
+  async propsForNewCall(): Promise<MediaPlacement> {
+    return {node_id: this.nodeID};
   }
 
   async initSession(_call: Call, cfg: SessionConfig): Promise<void> {

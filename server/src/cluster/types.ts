@@ -2,7 +2,7 @@
 // integrated (this node), clustered (the node pinned in props.node_id), single handler, or rtcd.
 import type {TypedEmitter} from '../events';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../rtc/types';
-import type {Call} from '../store/types';
+import type {Call, CallProps} from '../store/types';
 import type {CallLock} from '../calls/lock';
 import type {WebSocketEvent} from '../ws/types';
 
@@ -28,9 +28,15 @@ export interface MediaRouterEvents extends RtcServerEvents {
   abandoned: [callID: string, channelID: string, reason: string];
 }
 
+/** The props that say where a call's media runs. */
+export type MediaPlacement = Pick<CallProps, 'node_id' | 'rtcd_host'>;
+
 export interface MediaRouter extends TypedEmitter<MediaRouterEvents> {
-  /** The value stored in props.node_id of a call this node starts ("" when no node hosts media, rtcd). */
-  nodeForNewCall(): Promise<string>;
+  /**
+   * Where a call this node starts will run its media, as the call's props: `node_id` (a node of ours) or
+   * `rtcd_host` (an rtcd host). Throws when nothing can run it now.
+   */
+  propsForNewCall(): Promise<MediaPlacement>;
   initSession(call: Call, cfg: SessionConfig): Promise<void>;
   send(call: Call, msg: RtcInbound): void;
   closeSession(call: Call, sessionID: string): Promise<void>;
@@ -56,7 +62,7 @@ export interface MediaRouter extends TypedEmitter<MediaRouterEvents> {
 }
 
 /** How this node takes part in the cluster (reference §6.1). */
-export type ClusterMode = 'integrated' | 'clustered' | 'single_handler';
+export type ClusterMode = 'integrated' | 'clustered' | 'single_handler' | 'rtcd';
 
 /** What the cluster layer provides to the rest of the server. */
 export interface Coordination {

@@ -1,6 +1,6 @@
 // An in-memory MediaRouter: records what the call domain asks of the media layer and lets a test emit
 // the media events (signal, voice, close, rejected, restart, detach, orphan, unavailable, abandoned).
-import type {MediaRouter, MediaRouterEvents} from '../cluster/types';
+import type {MediaPlacement, MediaRouter, MediaRouterEvents} from '../cluster/types';
 import {TypedEmitter} from '../events';
 import type {RtcInbound, SessionConfig} from '../rtc/types';
 import type {Call} from '../store/types';
@@ -13,7 +13,7 @@ export type MediaOp =
 
 export class MemoryMediaRouter extends TypedEmitter<MediaRouterEvents> implements MediaRouter {
   readonly ops: MediaOp[] = [];
-  /** What nodeForNewCall answers (stored in a new call's props.node_id). */
+  /** What propsForNewCall answers (stored in a new call's props.node_id). */
   nodeID = 'node-a';
   /** When set, initSession / adoptSession reject with it. */
   initError: Error | null = null;
@@ -30,8 +30,8 @@ export class MemoryMediaRouter extends TypedEmitter<MediaRouterEvents> implement
     this.emit(event, ...args);
   }
 
-  async nodeForNewCall(): Promise<string> {
-    return this.nodeID;
+  async propsForNewCall(): Promise<MediaPlacement> {
+    return {node_id: this.nodeID};
   }
 
   async initSession(call: Call, config: SessionConfig): Promise<void> {

@@ -1,0 +1,109 @@
+// rtcd mode: no node of ours runs media; calls run on the rtcd hosts behind RTCDServiceURL. The client
+// id and key come, in upstream's order, from MM_CLOUD_INSTALLATION_ID / MM_CALLS_RTCD_CLIENT_ID /
+// the URL's user, and MM_CALLS_RTCD_AUTH_KEY / the URL's password / the stored config / a new random
+// key; what is used is kept in the store (`rtcd_config`, as upstream keeps it in the plugin KV), so a
+// restart presents the same credentials and a host that lost its store is registered with them again.
+import dns from 'node:dns';
+import {randomBytes} from 'node:crypto';
+import {InProcessCallLock} from '../../calls/lock';
+import type {Coordination} from '../../cluster/types';
+import type {Logger} from '../../log';
+import type {Store} from '../../store';
+import type {RtcdCredentials} from './connection';
+import {RtcdHosts} from './hosts';
+import {RtcdMediaRouter} from './router';
+
+const KV_KEY = 'rtcd_config';
+
+export interface RtcdClientSettings {
+  /** The service URL without credentials or trailing slash. */
+  serviceURL: string;
+  /** What the URL and the environment say; completed from the store at start. */
+  clientID?: string;
+  authKey?: string;
+}
+
+/** RTCDServiceURL and the environment, or null when rtcd mode is off. */
+export function rtcdClientSettings(serviceURL: string, env: NodeJS.ProcessEnv): RtcdClientSettings | null {
+  const raw = serviceURL.trim().replace(/\/+$/, '');
+  if (!raw) return null;
+  const url = new URL(raw);
+  if (!url.port) throw new Error('RTCDServiceURL must name its port (http://host:port)');
+  const fromURL = {id: decodeURIComponent(url.username), key: decodeURIComponent(url.password)};
+  url.username = '';
+  url.password = '';
+  return {
+    serviceURL: url.toString().replace(/\/+$/, ''),
+    clientID: env.MM_CLOUD_INSTALLATION_ID || env.MM_CALLS_RTCD_CLIENT_ID || fromURL.id || undefined,
+    authKey: env.MM_CALLS_RTCD_AUTH_KEY || fromURL.key || undefined,
+  };
+}
+
+export interface RtcdCoordinationOptions {
+  settings: RtcdClientSettings;
+  nodeID: string;
+  store: Store;
+  orphanGraceMs: number;
+  logger: Logger;
+  /** DNS lookups of the service name (tests: a resolver on a loopback DNS server). */
+  resolve4?: (hostname: string) => Promise<string[]>;
+  recheckMs?: number;
+}
+
+export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coordination> {
+  const log = o.logger.child({module: 'rtcd'});
+  const credentials = await credentialsFor(o.settings, o.store, o.nodeID);
+  const hosts = new RtcdHosts({
+    serviceURL: o.settings.serviceURL,
+    credentials,
+    logger: o.logger,
+    resolve4: o.resolve4 ?? ((name) => dns.promises.resolve4(name)),
+    onMessage: (ip, msg) => router.onHostMessage(ip, msg),
+    recheckMs: o.recheckMs,
+  });
+  const router: RtcdMediaRouter = new RtcdMediaRouter({
+    hosts,
+    serviceURL: o.settings.serviceURL,
+    credentials,
+    calls: o.store.calls,
+    graceMs: o.orphanGraceMs,
+    logger: o.logger,
+  });
+  await hosts.start();
+  log.info(
+    {url: o.settings.serviceURL, clientID: credentials.clientID, hosts: hosts.ips()},
+    'rtcd mode: calls run on rtcd hosts',
+  );
+  const media = router;
+  return {
+    nodeID: o.nodeID,
+    mode: 'rtcd',
+    media,
+    lock: new InProcessCallLock(),
+    rtc: null,
+    relay: null,
+    close: () => media.close(),
+  };
+}
+
+async function credentialsFor(s: RtcdClientSettings, store: Store, nodeID: string): Promise<RtcdCredentials> {
+  let stored: Partial<RtcdCredentials> = {};
+  const raw = await store.kv.get(KV_KEY);
+  if (raw) {
+    try {
+      const v = JSON.parse(raw) as {ClientID?: unknown; AuthKey?: unknown};
+      stored = {
+        clientID: typeof v.ClientID === 'string' ? v.ClientID : undefined,
+        authKey: typeof v.AuthKey === 'string' ? v.AuthKey : undefined,
+      };
+    } catch {
+      stored = {};
+    }
+  }
+  const clientID = s.clientID ?? stored.clientID ?? nodeID;
+  const authKey =
+    s.authKey ?? (stored.clientID === clientID ? stored.authKey : undefined) ?? randomBytes(24).toString('base64url');
+  if (authKey.length < 32) throw new Error('the rtcd auth key must be at least 32 characters');
+  await store.kv.set(KV_KEY, JSON.stringify({ClientID: clientID, AuthKey: authKey, URL: s.serviceURL}));
+  return {clientID, authKey};
+}

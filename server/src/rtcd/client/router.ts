@@ -1,0 +1,188 @@
+// rtcd mode's media router (reference §4.3): a new call goes to the rtcd host with the lowest cpu_load
+// and is pinned there in props.rtcd_host; a session's join, signalling and leave go to its call's host,
+// and what the host sends back (rtc, vad, close, our restart) becomes the router's events. No node of
+// ours runs media, so a restart of this process leaves calls running on rtcd: at start a call whose
+// host still has its sessions is kept, its clients' `reconnect` re-points rtcd's routing to the new
+// connection (media never stopped), and sessions whose clients do not come back are removed after the grace.
+import {AppError} from '../../errors';
+import {TypedEmitter} from '../../events';
+import type {Logger} from '../../log';
+import type {RtcInbound, SessionConfig} from '../../rtc/types';
+import type {Call, CallsRepository} from '../../store/types';
+import type {MediaPlacement, MediaRouter, MediaRouterEvents} from '../../cluster/types';
+import {inboundToRtcMessage, rtcMessageToSignal} from '../rtc-messages';
+import {RtcMsgType, WireError, type ClientMessage} from '../wire';
+import type {RtcdCredentials} from './connection';
+import type {RtcdHosts} from './hosts';
+import {rtcdRequest} from './http';
+
+export interface RtcdRouterOptions {
+  hosts: RtcdHosts;
+  serviceURL: string;
+  credentials: RtcdCredentials;
+  calls: CallsRepository;
+  /** Sessions of the previous run that do not come back within this are removed (the reconnect grace). */
+  graceMs: number;
+  logger: Logger;
+}
+
+interface Waiting {
+  callID: string;
+  channelID: string;
+}
+
+export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements MediaRouter {
+  readonly #o: RtcdRouterOptions;
+  readonly #log: Logger;
+  /** sessionID → the host its call is pinned to. */
+  readonly #hostOf = new Map<string, string>();
+  readonly #waiting = new Map<string, Waiting>();
+  #graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(o: RtcdRouterOptions) {
+    super();
+    this.#o = o;
+    this.#log = o.logger.child({module: 'rtcd-media'});
+  }
+
+  /** What the hosts deliver (wired by whoever creates both). */
+  onHostMessage(ip: string, msg: ClientMessage): void {
+    try {
+      switch (msg.type) {
+        case 'rtc':
+          this.emit('signal', msg.data.session_id, rtcMessageToSignal(msg.data));
+          return;
+        case 'vad':
+          this.emit('voice', msg.data.session_id, msg.data.type === RtcMsgType.VoiceOn);
+          return;
+        case 'close':
+          this.#hostOf.delete(msg.data.sessionID);
+          this.emit('close', msg.data.sessionID, `the rtcd host ${ip} closed the session`);
+          return;
+        case 'restart':
+          this.emit('restart', msg.data.sessionID, 'the rtcd host re-created the session media');
+          return;
+        default:
+          return;
+      }
+    } catch (err) {
+      if (!(err instanceof WireError)) throw err;
+      this.#log.warn({ip, type: msg.type, err: err.message}, 'rtcd message refused');
+    }
+  }
+
+  async propsForNewCall(): Promise<MediaPlacement> {
+    const ip = await this.#o.hosts.hostForNewCall();
+    if (!ip) throw new AppError('app.rtcd.unavailable', 'no rtcd host is available to run the call', 503);
+    return {rtcd_host: ip};
+  }
+
+  async initSession(call: Call, cfg: SessionConfig): Promise<void> {
+    const ip = this.#pinned(call);
+    this.#hostOf.set(cfg.sessionID, ip);
+    const sent = this.#o.hosts.send(ip, {
+      type: 'join',
+      data: {
+        callID: cfg.callID,
+        userID: cfg.userID,
+        sessionID: cfg.sessionID,
+        channelID: cfg.channelID,
+        av1Support: cfg.av1Support,
+        dcSignaling: cfg.dcSignaling,
+      },
+    });
+    if (!sent) {
+      this.#hostOf.delete(cfg.sessionID);
+      throw new AppError('app.rtcd.unavailable', "the call's rtcd host is not reachable", 503, {host: ip});
+    }
+  }
+
+  send(call: Call, msg: RtcInbound): void {
+    const ip = this.#hostOf.get(msg.sessionID) ?? call.props.rtcd_host;
+    if (!ip || !this.#o.hosts.send(ip, {type: 'rtc', data: inboundToRtcMessage(msg)})) {
+      this.#log.debug({sessionID: msg.sessionID, type: msg.type}, 'rtcd host not reachable: message dropped');
+    }
+  }
+
+  async closeSession(call: Call, sessionID: string): Promise<void> {
+    this.#waiting.delete(sessionID);
+    const ip = this.#hostOf.get(sessionID) ?? call.props.rtcd_host;
+    this.#hostOf.delete(sessionID);
+    if (ip) this.#o.hosts.send(ip, {type: 'leave', data: {sessionID}});
+  }
+
+  async adoptSession(call: Call, sessionID: string): Promise<void> {
+    const ip = this.#pinned(call);
+    // The host still runs the session (its media never stopped): point its messages at our connection.
+    const res = await rtcdRequest(
+      this.#o.serviceURL,
+      ip,
+      'GET',
+      `/calls/${encodeURIComponent(call.id)}/sessions/${encodeURIComponent(sessionID)}`,
+      {credentials: this.#o.credentials},
+    ).catch((err: Error) => ({status: 0, body: err.message}));
+    if (res.status !== 200) {
+      throw new AppError('app.calls.reconnect.no_session', 'session not found for reconnect', 400, {
+        host: ip,
+        status: res.status,
+      });
+    }
+    if (!this.#o.hosts.send(ip, {type: 'reconnect', data: {sessionID}})) {
+      throw new AppError('app.rtcd.unavailable', "the call's rtcd host is not reachable", 503, {host: ip});
+    }
+    this.#waiting.delete(sessionID);
+    this.#hostOf.set(sessionID, ip);
+    this.#log.info({sessionID, callID: call.id, host: ip}, 'session back: rtcd routes it to this node again');
+  }
+
+  async endAtStart(call: Call): Promise<boolean> {
+    const ip = call.props.rtcd_host;
+    if (!ip) return true;
+    const res = await rtcdRequest(this.#o.serviceURL, ip, 'GET', `/calls/${encodeURIComponent(call.id)}/sessions`, {
+      credentials: this.#o.credentials,
+    }).catch(() => undefined);
+    // 404: the host has none of its sessions; anything else but 200 keeps the call, to be safe (upstream does so).
+    if (res?.status === 404) return true;
+    const sessions = await this.#o.calls.getSessions(call.id);
+    if (sessions.length === 0) return true;
+    for (const s of sessions) {
+      this.#waiting.set(s.id, {callID: call.id, channelID: call.channelId});
+      this.#hostOf.set(s.id, ip);
+    }
+    this.#graceTimer ??= setTimeout(() => this.#graceEnded(), this.#o.graceMs);
+    this.#log.info(
+      {callID: call.id, host: ip, sessions: sessions.length},
+      'call of the previous run kept: its media runs on rtcd',
+    );
+    return false;
+  }
+
+  /** The media runs on rtcd: a restart of this process must not end it. */
+  async endAtShutdown(): Promise<boolean> {
+    return false;
+  }
+
+  async close(): Promise<void> {
+    clearTimeout(this.#graceTimer);
+    this.#o.hosts.close();
+  }
+
+  #pinned(call: Call): string {
+    const ip = call.props.rtcd_host;
+    if (!ip) throw new AppError('app.rtcd.no_host', 'the call has no rtcd host', 500, {callID: call.id});
+    return ip;
+  }
+
+  #graceEnded(): void {
+    const gone = [...this.#waiting];
+    this.#waiting.clear();
+    if (gone.length > 0)
+      this.#log.info({sessions: gone.length}, 'sessions of the previous run did not come back; removing them');
+    for (const [sid, w] of gone) {
+      const ip = this.#hostOf.get(sid);
+      if (ip) this.#o.hosts.send(ip, {type: 'leave', data: {sessionID: sid}});
+      this.#hostOf.delete(sid);
+      this.emit('orphan', sid, w.callID, w.channelID);
+    }
+  }
+}

@@ -1,0 +1,191 @@
+// The plugin in rtcd mode: a real node (SQLite, standalone platform) with RTCDServiceURL naming a host
+// resolved by a DNS server on loopback, and a real rtcd service there. Users join over the calls
+// websocket with real werift peers: the node runs no SFU, the call is pinned to the host in
+// props.rtcd_host, audio flows both ways through rtcd, the node registered itself with rtcd and keeps
+// its credentials in the store, and a user leaving ends its rtcd session.
+import dns from 'node:dns';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {createApp} from '../../server/src/app';
+import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
+import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
+import type {WsTestClient} from '../support/calls-client';
+import {startDnsServer, type TestDnsServer} from '../support/dns-server';
+import {seededWorld, type World} from '../support/fixtures';
+import {startTestServer, type TestServer} from '../support/server';
+import {waitFor} from '../support/wait';
+import {TestClient} from '../rtc/support/client';
+import {speech, startAudio, testLogger, testOptions} from '../rtc/support/harness';
+
+jest.setTimeout(60_000);
+
+const NAME = 'rtcd.mode.test';
+let rtcd: RtcdService;
+let rtcdDir: string;
+let dnsServer: TestDnsServer;
+let srv: TestServer;
+let w: World;
+const sockets: WsTestClient[] = [];
+const peers: TestClient[] = [];
+const stops: Array<() => void> = [];
+
+beforeAll(async () => {
+  rtcdDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-mode-'));
+  const cfg = defaultRtcdConfig();
+  cfg.api.listenAddress = '127.0.0.1:0';
+  cfg.api.allowSelfRegistration = true;
+  cfg.store.dataSource = rtcdDir;
+  rtcd = await startRtcdService(cfg, testLogger(), {
+    rtc: {...testOptions(), udpPort: 0, tcpPort: null},
+    verificationsPerSecond: 50,
+  });
+  dnsServer = await startDnsServer({[NAME]: ['127.0.0.1']});
+  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
+  resolver.setServers([dnsServer.address]);
+  srv = await startTestServer({
+    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: `http://${NAME}:${new URL(rtcd.url).port}`},
+    rtcdResolve4: (name) => resolver.resolve4(name),
+    // rtcd mode never starts an SFU of its own.
+    rtc: async () => {
+      throw new Error('no SFU in rtcd mode');
+    },
+  });
+  w = await seededWorld(srv);
+});
+
+afterAll(async () => {
+  for (const s of stops) s();
+  await Promise.all(peers.map((p) => p.close()));
+  await Promise.all(sockets.map((s) => s.close()));
+  await srv?.stop();
+  await rtcd?.close();
+  await dnsServer?.close();
+  fs.rmSync(rtcdDir, {recursive: true, force: true});
+});
+
+async function joinWithMedia(user: 'alice' | 'bob', channelID: string): Promise<{ws: WsTestClient; peer: TestClient}> {
+  const ws = await w.connect(user);
+  sockets.push(ws);
+  await ws.join(channelID);
+  const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
+  peers.push(peer);
+  await peer.start();
+  await peer.waitConnected();
+  return {ws, peer};
+}
+
+test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, the session ends there on leave', async () => {
+  expect(srv.app.coordination.mode).toBe('rtcd');
+  expect(srv.app.rtc).toBeNull();
+  await waitFor(async () => rtcd.sessions.size === 0, 1000, 'idle host');
+
+  const ch = await w.newChannel(['alice', 'bob']);
+  const a = await joinWithMedia('alice', ch);
+  const b = await joinWithMedia('bob', ch);
+  const call = await srv.app.store.calls.getActiveCallByChannel(ch);
+  expect(call?.props.rtcd_host).toBe('127.0.0.1');
+  expect(rtcd.sessions.size).toBe(2);
+
+  const aMic = await a.peer.addTrack('audio', 'mic-a');
+  const bMic = await b.peer.addTrack('audio', 'mic-b');
+  stops.push(
+    startAudio(a.peer, aMic.track, aMic.transceiver, speech),
+    startAudio(b.peer, bMic.track, bMic.transceiver, speech),
+  );
+  await waitFor(
+    () => (b.peer.trackOfType('voice', a.peer.sessionID)?.payloads.length ?? 0) >= 20,
+    15_000,
+    'B hearing A through rtcd',
+  );
+  await waitFor(
+    () => (a.peer.trackOfType('voice', b.peer.sessionID)?.payloads.length ?? 0) >= 20,
+    15_000,
+    'A hearing B through rtcd',
+  );
+  // Voice activity from rtcd reaches the call's users as the plugin's events.
+  await b.ws.waitFor('user_voice_on', (e) => e.data.session_id === a.peer.sessionID, 10_000);
+
+  // The node registered itself and keeps what it registered with.
+  const stored = JSON.parse((await srv.app.store.kv.get('rtcd_config')) ?? '{}') as {
+    ClientID?: string;
+    AuthKey?: string;
+  };
+  expect(stored.ClientID).toBeTruthy();
+  expect(stored.AuthKey?.length).toBeGreaterThanOrEqual(32);
+  const auth = `Basic ${Buffer.from(`${stored.ClientID}:${stored.AuthKey}`).toString('base64')}`;
+  const listed = (await (
+    await fetch(`${rtcd.url}/calls/${call!.id}/sessions`, {headers: {authorization: auth}})
+  ).json()) as Array<{SessionID: string}>;
+  expect(listed.map((s) => s.SessionID).sort()).toEqual([a.ws.originalConnID, b.ws.originalConnID].sort());
+
+  b.ws.send('leave');
+  await waitFor(() => rtcd.sessions.size === 1, 10_000, "B's rtcd session closed");
+});
+
+test('a restart of the node leaves media flowing on rtcd; the call is kept, and sessions whose clients do not come back are removed after the grace', async () => {
+  // A node of its own on a data directory that survives the restart, with a short reconnect grace.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-mode-restart-'));
+  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
+  resolver.setServers([dnsServer.address]);
+  const appOpts = {
+    host: '127.0.0.1',
+    seed: true,
+    rateLimit: {perSecond: 1000, burst: 1000},
+    dataDir,
+    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: `http://${NAME}:${new URL(rtcd.url).port}`},
+    rtcdResolve4: (name: string) => resolver.resolve4(name),
+    timings: {reconnectGraceMs: 3000},
+    rtc: async (): Promise<never> => {
+      throw new Error('no SFU in rtcd mode');
+    },
+  };
+  let app = await createApp({...appOpts, port: 0});
+  const port = app.port;
+  try {
+    const node = {url: app.url, app} as unknown as TestServer;
+    const world = await seededWorld(node);
+    const ch = await world.newChannel(['alice', 'bob']);
+    const before = rtcd.sessions.size;
+    const join = async (user: 'alice' | 'bob') => {
+      const ws = await world.connect(user);
+      await ws.join(ch);
+      const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
+      peers.push(peer);
+      await peer.start();
+      await peer.waitConnected();
+      return {ws, peer};
+    };
+    const a = await join('alice');
+    const b = await join('bob');
+    const aMic = await a.peer.addTrack('audio', 'mic-a');
+    stops.push(startAudio(a.peer, aMic.track, aMic.transceiver, speech));
+    const heard = () => b.peer.trackOfType('voice', a.peer.sessionID)?.payloads.length ?? 0;
+    await waitFor(() => heard() >= 10, 15_000, 'B hearing A');
+    const callID = (await app.store.calls.getActiveCallByChannel(ch))!.id;
+
+    // The node goes away (its websockets with it) and comes back on the same data directory and port.
+    await world.closeClients();
+    await app.close();
+    const whileDown = heard();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(heard()).toBeGreaterThan(whileDown + 20);
+    app = await createApp({...appOpts, port});
+    const active = await app.store.calls.getActiveCallByChannel(ch);
+    expect(active?.id).toBe(callID);
+    const afterStart = heard();
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(heard()).toBeGreaterThan(afterStart + 20);
+
+    // Nobody came back within the grace: the sessions leave, rtcd closes them, the call ends.
+    await waitFor(
+      async () => !(await app.store.calls.getActiveCallByChannel(ch)),
+      15_000,
+      'call ended after the grace',
+    );
+    await waitFor(() => rtcd.sessions.size === before, 10_000, 'rtcd sessions closed');
+  } finally {
+    await app.close();
+    fs.rmSync(dataDir, {recursive: true, force: true});
+  }
+});
