@@ -15,6 +15,7 @@ import {IncomingCallContainer} from '../components/incoming_calls/IncomingCalls'
 import {ALICE, BOB, CHANNEL, DM, ME, channel, makeStore} from '../testing/store';
 import {defaultCallsClientConfig, type WebSocketMessage} from '../types';
 import {PluginIntlProvider} from '../utils/intl';
+import {callsEvent} from '../testing/ws_event';
 
 const P = 'custom_com.mattermost.calls_';
 const GM = 'channel_gm_00000000000000';
@@ -60,16 +61,7 @@ function callStart(
   });
 }
 
-function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<string, unknown>, channelID = '') {
-  act(() => {
-    handleWebSocketEvent(store, {
-      event: `${P}${event}`,
-      data,
-      broadcast: {channel_id: channelID},
-      seq: 1,
-    } as WebSocketMessage);
-  });
-}
+const ev = callsEvent;
 
 describe('incoming calls', () => {
   let rings: string[];

@@ -5,22 +5,12 @@ import {Provider} from 'react-redux';
 
 import {CallWidgetRoot} from './CallWidget';
 import {action} from '../../state/reducer';
-import {handleWebSocketEvent} from '../../state/ws_events';
 import {ALICE, BOB, CHANNEL, DM, ME, makeStore} from '../../testing/store';
 import {PluginIntlProvider} from '../../utils/intl';
-import type {WebSocketMessage} from '../../types';
-
-const P = 'custom_com.mattermost.calls_';
+import {callsEvent} from '../../testing/ws_event';
 
 function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<string, unknown>, channelID = CHANNEL) {
-  act(() => {
-    handleWebSocketEvent(store, {
-      event: `${P}${event}`,
-      data,
-      broadcast: {channel_id: channelID},
-      seq: 1,
-    } as WebSocketMessage);
-  });
+  callsEvent(store, event, data, channelID);
 }
 
 function setup(opts: {channelID?: string; admin?: boolean; hostID?: string} = {}) {
