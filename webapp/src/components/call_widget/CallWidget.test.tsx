@@ -1,13 +1,12 @@
 import '@testing-library/jest-dom';
-import {act, fireEvent, render, screen, within} from '@testing-library/react';
+import {act, fireEvent, screen, within} from '@testing-library/react';
 import React from 'react';
-import {Provider} from 'react-redux';
 
 import {CallWidgetRoot} from './CallWidget';
 import {action} from '../../state/reducer';
 import {ALICE, BOB, CHANNEL, DM, ME, makeStore} from '../../testing/store';
-import {PluginIntlProvider} from '../../utils/intl';
 import {callsEvent} from '../../testing/ws_event';
+import {renderWithStore} from '../../testing/render';
 
 function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<string, unknown>, channelID = CHANNEL) {
   callsEvent(store, event, data, channelID);
@@ -34,13 +33,7 @@ function setup(opts: {channelID?: string; admin?: boolean; hostID?: string} = {}
   act(() => {
     store.dispatch(action('CLIENT_CONNECTING', {channelID, starting: false}));
   });
-  const utils = render(
-    <Provider store={store as never}>
-      <PluginIntlProvider>
-        <CallWidgetRoot />
-      </PluginIntlProvider>
-    </Provider>,
-  );
+  const utils = renderWithStore(store, <CallWidgetRoot />);
   const connect = () => {
     act(() => {
       store.dispatch(action('CLIENT_CONNECTED', {channelID, sessionID: 'sMe', connected: true}));
@@ -53,13 +46,7 @@ function setup(opts: {channelID?: string; admin?: boolean; hostID?: string} = {}
 describe('call widget', () => {
   test('renders nothing without a call connection', () => {
     const store = makeStore();
-    const {container} = render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <CallWidgetRoot />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    const {container} = renderWithStore(store, <CallWidgetRoot />);
     expect(container).toBeEmptyDOMElement();
   });
 
@@ -101,13 +88,7 @@ describe('call widget', () => {
     act(() => {
       store.dispatch(action('CLIENT_CONNECTING', {channelID: CHANNEL, starting: true}));
     });
-    render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <CallWidgetRoot />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    renderWithStore(store, <CallWidgetRoot />);
     expect(screen.getByTestId('calls-widget-loading-overlay')).toHaveTextContent('Starting call…');
   });
 
