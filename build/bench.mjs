@@ -108,6 +108,24 @@ function runLt(s, extraArgs = [], label = s.name) {
   process.stderr.write(
     `bench: ${label} (${s.calls}×${s.users}×${s.unmuted}${s.screen ? ` + screen` : ''}, ${duration} s) … `,
   );
+  return runNode(args).then(({code, out, err, secs}) => {
+    if (code !== 0) {
+      process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
+      return {label, scenario: s, error: err.trim().split('\n').pop() ?? `exit ${code}`};
+    }
+    try {
+      const result = JSON.parse(out);
+      process.stderr.write(`${result.server.usPerPacket.toFixed(1)} µs/packet (${secs} s)\n`);
+      return {label, scenario: s, result};
+    } catch {
+      process.stderr.write(`unreadable output after ${secs} s\n`);
+      return {label, scenario: s, error: 'unreadable output'};
+    }
+  });
+}
+
+/** Runs `node <args>` in the repository, collecting its output; resolves when it exits, with how long it took. */
+function runNode(args) {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
@@ -116,20 +134,7 @@ function runLt(s, extraArgs = [], label = s.name) {
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('exit', (code) => {
-      const secs = ((Date.now() - started) / 1000).toFixed(0);
-      if (code !== 0) {
-        process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
-        resolve({label, scenario: s, error: err.trim().split('\n').pop() ?? `exit ${code}`});
-        return;
-      }
-      try {
-        const result = JSON.parse(out);
-        process.stderr.write(`${result.server.usPerPacket.toFixed(1)} µs/packet (${secs} s)\n`);
-        resolve({label, scenario: s, result});
-      } catch {
-        process.stderr.write(`unreadable output after ${secs} s\n`);
-        resolve({label, scenario: s, error: 'unreadable output'});
-      }
+      resolve({code, out, err, secs: ((Date.now() - started) / 1000).toFixed(0)});
     });
   });
 }
@@ -148,27 +153,18 @@ function runAbuse() {
     '--quiet',
   ];
   process.stderr.write(`bench: abuse (${seconds} s storm, then the 60 s resume window) … `);
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      const secs = ((Date.now() - started) / 1000).toFixed(0);
-      try {
-        if (code !== 0) throw new Error(err.trim().split('\n').pop() ?? `exit ${code}`);
-        const result = JSON.parse(out);
-        process.stderr.write(
-          `RSS +${fmt(result.rssMB.after - result.rssMB.before)} MiB, join p50 ${fmt(result.legitJoin.p50Ms)} ms (${secs} s)\n`,
-        );
-        resolve({result});
-      } catch (e) {
-        process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
-        resolve({error: e.message});
-      }
-    });
+  return runNode(args).then(({code, out, err, secs}) => {
+    try {
+      if (code !== 0) throw new Error(err.trim().split('\n').pop() ?? `exit ${code}`);
+      const result = JSON.parse(out);
+      process.stderr.write(
+        `RSS +${fmt(result.rssMB.after - result.rssMB.before)} MiB, join p50 ${fmt(result.legitJoin.p50Ms)} ms (${secs} s)\n`,
+      );
+      return {result};
+    } catch (e) {
+      process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
+      return {error: e.message};
+    }
   });
 }
 

@@ -21,10 +21,19 @@ async function migrated(url: string): Promise<Store> {
   return openStore({dataDir: '/tmp', databaseURL: url, logger, extraMigrations: [clusterMigrations]});
 }
 
-function pair(url: string, alive: Set<string>): [Bus, Bus] {
+/** A migrated store and two started buses, nodea and nodeb, on the database at `url`. */
+async function busesOn(url: string, alive: Set<string>): Promise<[Store, Bus, Bus]> {
+  const store = await migrated(url);
   const a = new Bus({url, nodeID: 'nodea', logger, isAlive: (n) => alive.has(n)});
   const b = new Bus({url, nodeID: 'nodeb', logger, isAlive: (n) => alive.has(n)});
-  return [a, b];
+  await a.start();
+  await b.start();
+  return [store, a, b];
+}
+
+/** Closes, in order, what a block opened (what never opened is skipped). */
+async function closeInOrder(...items: Array<{close(): Promise<void>} | undefined>): Promise<void> {
+  for (const item of items) await item?.close();
 }
 
 describe('bus', () => {
@@ -36,16 +45,11 @@ describe('bus', () => {
 
   beforeAll(async () => {
     db = await createDatabase();
-    store = await migrated(db.url);
-    [a, b] = pair(db.url, alive);
-    await a.start();
-    await b.start();
+    [store, a, b] = await busesOn(db.url, alive);
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await store?.close();
+    await closeInOrder(a, b, store);
     await db?.drop();
   });
 
@@ -105,16 +109,11 @@ describe('bus and lock across a PostgreSQL restart', () => {
 
   beforeAll(async () => {
     server = await startPostgres();
-    store = await migrated(server.url);
-    [a, b] = pair(server.url, new Set(['nodea', 'nodeb']));
-    await a.start();
-    await b.start();
+    [store, a, b] = await busesOn(server.url, new Set(['nodea', 'nodeb']));
   });
 
   afterAll(async () => {
-    await a?.close();
-    await b?.close();
-    await store?.close();
+    await closeInOrder(a, b, store);
     await server?.stop();
   });
 

@@ -4,15 +4,15 @@
 // runs, the widget says it is reconnecting (`rtc_unavailable`) and nobody is dropped, however long that
 // lasts, until a new handler brings the audio back.
 import type {Browser} from 'playwright-core';
-import {type Cluster, logHint, startCluster} from './support/cluster';
+import {type Cluster, logHint, startCluster, type StartClusterOptions} from './support/cluster';
 import {
   audioFlowing,
   closeAll,
   ensureWebappBuilt,
   expectInboundAudioGrowing,
+  joinFromChannelAndTalk,
   launchBrowser,
   loginPage,
-  openChannel,
   waitForCallConnected,
   type UserPage,
 } from '../e2e/support';
@@ -20,27 +20,34 @@ import {waitFor} from '../support/wait';
 
 jest.setTimeout(180_000);
 
-describe('failover in the browser', () => {
-  let c: Cluster;
-  let browser: Browser;
-  let pages: UserPage[] = [];
-
+/** A browser and a cluster for one describe block, closed after it (with the nodes' log files named). */
+function browserAndCluster(
+  names: string[],
+  opts?: StartClusterOptions,
+): {c: Cluster; browser: Browser; pages: UserPage[]} {
+  const env = {pages: []} as unknown as {c: Cluster; browser: Browser; pages: UserPage[]};
   beforeAll(async () => {
     ensureWebappBuilt();
-    browser = await launchBrowser();
-    c = await startCluster(['n1', 'n2']);
+    env.browser = await launchBrowser();
+    env.c = await startCluster(names, opts);
   }, 90_000);
 
   afterAll(async () => {
-    await closeAll(pages);
-    await browser?.close();
-    if (c) {
-      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-      await c.stop();
+    await closeAll(env.pages);
+    await env.browser?.close();
+    if (env.c) {
+      process.stdout.write(`cluster node logs:\n${logHint(env.c.nodes)}\n`);
+      await env.c.stop();
     }
   });
+  return env;
+}
+
+describe('failover in the browser', () => {
+  const env = browserAndCluster(['n1', 'n2']);
 
   it('keeps two talking users in the call and brings their audio back after the media node dies', async () => {
+    const {c, browser} = env;
     const [n1, n2] = c.nodes;
     // Carol, on node 1, starts the call there: its media is pinned to node 1.
     const carol = c.user('carol', n1, () => n1.url);
@@ -50,15 +57,8 @@ describe('failover in the browser', () => {
 
     // Alice and Bob use the web page served by node 2, and join from the channel's call button.
     const [a, b] = await Promise.all([loginPage(browser, n2.url, 'alice'), loginPage(browser, n2.url, 'bob')]);
-    pages = [a, b];
-    for (const p of [a, b]) {
-      await openChannel(p, 'town-square');
-      await p.page.waitForSelector('#calls-join-button[data-state=join]');
-      await p.page.click('#calls-join-button');
-      await waitForCallConnected(p.page);
-      await p.page.click('#voice-mute-unmute');
-      await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
-    }
+    env.pages = [a, b];
+    for (const p of [a, b]) await joinFromChannelAndTalk(p, 'town-square', '#calls-join-button[data-state=join]');
     await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
 
     const killedAt = Date.now();
@@ -78,40 +78,21 @@ describe('failover in the browser', () => {
 });
 
 describe('single-handler outage in the browser', () => {
-  let c: Cluster;
-  let browser: Browser;
-  let pages: UserPage[] = [];
-
-  beforeAll(async () => {
-    ensureWebappBuilt();
-    browser = await launchBrowser();
-    c = await startCluster(['h', 'n1'], {
-      env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {}),
-    });
-  }, 90_000);
-
-  afterAll(async () => {
-    await closeAll(pages);
-    await browser?.close();
-    if (c) {
-      process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-      await c.stop();
-    }
+  const env = browserAndCluster(['h', 'n1'], {
+    env: (name): Record<string, string> => (name === 'h' ? {MM_CALLS_IS_HANDLER: 'true'} : {}),
   });
 
   it('shows "reconnecting" while no handler runs, keeps both users in the call past the 20 s recovery timer, and resumes', async () => {
+    const {c, browser} = env;
     const [h, n1] = c.nodes;
     const [a, b] = await Promise.all([loginPage(browser, n1.url, 'alice'), loginPage(browser, n1.url, 'bob')]);
-    pages = [a, b];
+    env.pages = [a, b];
     for (const p of [a, b]) {
-      await openChannel(p, 'town-square');
-      await p.page.waitForSelector(
+      await joinFromChannelAndTalk(
+        p,
+        'town-square',
         '#calls-join-button:not([data-state=connecting]):not([data-state=in_call]):not([data-state=disabled])',
       );
-      await p.page.click('#calls-join-button');
-      await waitForCallConnected(p.page);
-      await p.page.click('#voice-mute-unmute');
-      await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
     }
     await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
 

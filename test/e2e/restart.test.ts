@@ -12,9 +12,8 @@ import {
   ensureWebappBuilt,
   expectInboundAudioGrowing,
   launchBrowser,
+  joinFromChannelAndTalk,
   loginPage,
-  openChannel,
-  waitForCallConnected,
   type UserPage,
 } from './support';
 
@@ -62,12 +61,7 @@ describe('a single node restarted under a call in the browser', () => {
     const [a, b] = await Promise.all([loginPage(browser, n.url, 'alice'), loginPage(browser, n.url, 'bob')]);
     pages = [a, b];
     for (const [i, p] of [a, b].entries()) {
-      await openChannel(p, 'town-square');
-      await p.page.waitForSelector(`#calls-join-button[data-state=${i === 0 ? 'start' : 'join'}]`);
-      await p.page.click('#calls-join-button');
-      await waitForCallConnected(p.page);
-      await p.page.click('#voice-mute-unmute');
-      await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+      await joinFromChannelAndTalk(p, 'town-square', `#calls-join-button[data-state=${i === 0 ? 'start' : 'join'}]`);
     }
     await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
     const before = (await n.callState(w, w.channels.town))!;

@@ -202,6 +202,19 @@ export async function waitForCallConnected(page: Page, timeout = 30000): Promise
   await page.waitForSelector('[data-testid=calls-widget-loading-overlay]', {state: 'detached'});
 }
 
+/**
+ * Opens the channel, waits for its call button to match `button` (a selector for the state expected), joins from
+ * it and unmutes: the user is talking in the call.
+ */
+export async function joinFromChannelAndTalk(p: UserPage, channel: string, button: string): Promise<void> {
+  await openChannel(p, channel);
+  await p.page.waitForSelector(button);
+  await p.page.click('#calls-join-button');
+  await waitForCallConnected(p.page);
+  await p.page.click('#voice-mute-unmute');
+  await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+}
+
 /** Sum of bytesReceived of inbound audio RTP streams on this page's call peer connection. */
 export async function inboundAudioBytes(page: Page): Promise<number> {
   return page.evaluate(async () => {

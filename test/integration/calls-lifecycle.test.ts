@@ -1,6 +1,6 @@
 // The call lifecycle over real websockets against a real server, on SQLite and on PostgreSQL.
 // Media is the recording double: these tests are about the call domain, not packets.
-import {api, CALLS} from '../support/calls-client';
+import {api, CALLS, type WsTestClient} from '../support/calls-client';
 import {callOf, type World, useSeededServer} from '../support/fixtures';
 import {engines, type TestServer} from '../support/server';
 import {sleep, waitFor} from '../support/wait';
@@ -17,6 +17,18 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
       w = world;
     },
   );
+
+  /** A new channel of `members`, each connected, the first `joined` of them in its call (joining in order). */
+  async function newCall<N extends keyof World['users']>(
+    members: N[],
+    joined = members.length,
+  ): Promise<{ch: string} & Record<N, WsTestClient>> {
+    const ch = await w.newChannel(members);
+    const clients = {} as Record<N, WsTestClient>;
+    for (const m of members) clients[m] = await connect(m);
+    for (const m of members.slice(0, joined)) await clients[m].join(ch);
+    return {ch, ...clients};
+  }
 
   test('two users join: join, user_joined, call_state and call_host_changed carry the reference fields; a third gets the full state', async () => {
     const ch = await w.newChannel(['alice', 'bob', 'carol']);
@@ -107,12 +119,8 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
   });
 
   test('a host ending the call sends call_end to the channel and removes everyone', async () => {
-    const ch = await w.newChannel(['alice', 'bob', 'carol']);
-    const alice = await connect('alice');
-    const bob = await connect('bob');
-    const carol = await connect('carol');
-    await alice.join(ch);
-    await bob.join(ch);
+    // Carol is in the channel but not in the call.
+    const {ch, alice, bob, carol} = await newCall(['alice', 'bob', 'carol'], 2);
     // Only the host or an admin may end it.
     const denied = await api(srv.url, w.users.bob.token, 'POST', `/plugins/com.mattermost.calls/calls/${ch}/end`);
     expect(denied.status).toBe(400);
@@ -130,11 +138,7 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
   });
 
   test('a reconnect within the grace keeps the session; a drop past the grace removes it with user_left', async () => {
-    const ch = await w.newChannel(['alice', 'bob']);
-    const alice = await connect('alice');
-    const bob = await connect('bob');
-    await alice.join(ch);
-    await bob.join(ch);
+    const {ch, alice, bob} = await newCall(['alice', 'bob']);
     const sessionID = bob.connID;
 
     await bob.drop();
@@ -156,11 +160,7 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
   });
 
   test('a reconnect on a new connection id re-targets the session', async () => {
-    const ch = await w.newChannel(['alice', 'bob']);
-    const alice = await connect('alice');
-    const bob = await connect('bob');
-    await alice.join(ch);
-    await bob.join(ch);
+    const {ch, alice, bob} = await newCall(['alice', 'bob']);
     const sessionID = bob.connID;
     await bob.drop();
     await bob.connect(); // no resume: a new connection id
@@ -176,13 +176,7 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
   });
 
   test('the host leaving hands the host to the earliest remaining joiner', async () => {
-    const ch = await w.newChannel(['alice', 'bob', 'carol']);
-    const alice = await connect('alice');
-    const bob = await connect('bob');
-    const carol = await connect('carol');
-    await alice.join(ch);
-    await bob.join(ch);
-    await carol.join(ch);
+    const {alice, carol} = await newCall(['alice', 'bob', 'carol']);
     alice.send('leave');
     const changed = await carol.waitFor('call_host_changed', (e) => e.data.hostID === w.users.bob.user.id);
     expect(changed.data.call_id).toBeTruthy();
@@ -208,11 +202,7 @@ describe.each(engines())('call lifecycle on %s', (engine) => {
   });
 
   test('a media failure removes the session through the normal lifecycle', async () => {
-    const ch = await w.newChannel(['alice', 'bob']);
-    const alice = await connect('alice');
-    const bob = await connect('bob');
-    await alice.join(ch);
-    await bob.join(ch);
+    const {alice, bob} = await newCall(['alice', 'bob']);
     srv.rtc!.raiseFailure(bob.connID);
     const left = await alice.waitFor('user_left', (e) => e.data.session_id === bob.connID);
     expect(left.data.user_id).toBe(w.users.bob.user.id);

@@ -7,7 +7,7 @@ import {newId} from '../../server/src/ids';
 import type {ForwardingMode} from '../../server/src/rtc/fastpath/forwarder';
 import type {RtcNativeMode} from '../../server/src/rtc/fastpath/native';
 import type {TestClient} from './support/client';
-import {join, startServer} from './support/harness';
+import {join, joinTwo, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -176,10 +176,7 @@ describe('fast forwarding path', () => {
     async (native) => {
       const server = await startServer({forwarding: 'fast', native});
       try {
-        const callID = newId();
-        const a = await join(server, {callID});
-        const b = await join(server, {callID});
-        clients.push(a, b);
+        const {a, b} = await joinTwo(server, clients);
         const mic = await a.addTrack('audio', 'mic');
         const t = mic.transceiver;
         const ext = (uri: string) => t.headerExtensions.find((e) => e.uri === uri)!.id;
@@ -263,10 +260,7 @@ describe('fast forwarding path', () => {
   it('never encrypts one packet index twice: a publisher repeating a sequence number does not reach receivers again', async () => {
     const server = await startServer({forwarding: 'fast'});
     try {
-      const callID = newId();
-      const a = await join(server, {callID});
-      const b = await join(server, {callID});
-      clients.push(a, b);
+      const {a, b} = await joinTwo(server, clients);
       a.screenOn('screen');
       const screen = await a.addTrack('video', 'screen');
       const indices: number[] = [];

@@ -4,10 +4,9 @@
 import {randomBytes} from 'node:crypto';
 import {GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback} from 'werift';
 import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
-import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, useRtcServer} from './support/harness';
+import {joinTwo, speech, startAudio, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -41,10 +40,7 @@ describe('RTCP through the SFU', () => {
   const {clients, stops} = useRtcServer((s) => (server = s));
 
   it('serves a receiver NACK from the retransmission buffer without asking the sender', async () => {
-    const callID = newId();
-    const a = await join(server, {callID});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(server, clients);
     a.screenOn('screen-a');
     const screen = await a.addTrack('video', 'screen-a');
     let nacksAtSender = 0;
@@ -72,10 +68,7 @@ describe('RTCP through the SFU', () => {
   });
 
   it('sends sender reports with the forwarded SSRC, counts, RTP time and wall-clock NTP time', async () => {
-    const callID = newId();
-    const a = await join(server, {callID});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(server, clients);
     const mic = await a.addTrack('audio', 'mic');
     stops.push(startAudio(a, mic.track, mic.transceiver, speech));
     await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) > 10, 10_000, 'B receiving');

@@ -8,7 +8,7 @@ import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {DCMessageType} from '@calls/protocol';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import type {TestClient} from './support/client';
-import {join, silence, speech, startAudio, startServer} from './support/harness';
+import {join, joinTwo, silence, speech, startAudio, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -61,10 +61,7 @@ describe('signaling and voice activity', () => {
   });
 
   it('refuses a client Lock while the server renegotiates and grants it afterwards', async () => {
-    const callID = newId();
-    const a = await join(server, {callID, manualAnswer: true});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(server, clients, {manualAnswer: true});
     expect(await a.requestLock()).toBe(true);
     a.unlock();
     // B's microphone makes the server offer A a new track; A holds its answer.
@@ -80,10 +77,7 @@ describe('signaling and voice activity', () => {
   });
 
   it('drops a client offer that collides with its own (impolite server) and completes after the client yields', async () => {
-    const callID = newId();
-    const a = await join(server, {callID, manualAnswer: true});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(server, clients, {manualAnswer: true});
     const offered = new Promise((resolve) => a.once('offer', resolve));
     const bMic = await b.addTrack('audio', 'mic-b');
     stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
@@ -114,10 +108,7 @@ describe('signaling and voice activity', () => {
   });
 
   it('makes a server offer the client never got again, so the client still gets the track', async () => {
-    const callID = newId();
-    const a = await join(server, {callID, manualAnswer: true});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(server, clients, {manualAnswer: true});
     // B's microphone makes the server offer A its voice; that offer is lost on the way (never answered).
     let offers = 0;
     a.on('offer', () => offers++);
@@ -132,10 +123,7 @@ describe('signaling and voice activity', () => {
   });
 
   it('keeps offering to a connected client that answers nothing for a while (signaling cut off, media flowing), and it stays in the call', async () => {
-    const callID = newId();
-    const a = await join(server, {callID, manualAnswer: true});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(server, clients, {manualAnswer: true});
     let offers = 0;
     a.on('offer', () => offers++);
     const bMic = await b.addTrack('audio', 'mic-b');

@@ -1,9 +1,8 @@
 // Voice between real werift peers through the SFU: byte-identical Opus payloads both ways, a late
 // joiner that receives everyone's voice through a server offer typed by the MediaMap, and mute.
-import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {ReceivedTrack} from './support/client';
-import {join, speech, startAudio, useRtcServer} from './support/harness';
+import {join, joinTwo, speech, startAudio, useRtcServer} from './support/harness';
 import {SrtpReplayCheck} from './support/srtpReplay';
 import {sleep, waitFor} from '../support/wait';
 
@@ -14,10 +13,7 @@ describe('voice forwarding', () => {
   const {clients, stops} = useRtcServer((s) => (server = s));
 
   it('carries A→B and B→A with identical payload bytes, and gives a late joiner both voices typed voice', async () => {
-    const callID = newId();
-    const a = await join(server, {callID});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {callID, a, b} = await joinTwo(server, clients);
 
     const aMic = await a.addTrack('audio', 'mic-a');
     const bMic = await b.addTrack('audio', 'mic-b');
@@ -71,10 +67,7 @@ describe('voice forwarding', () => {
   });
 
   it('continues a stream whose transceiver is reused for a later sender, so a browser does not drop it as replayed', async () => {
-    const callID = newId();
-    const a = await join(server, {callID});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {callID, a, b} = await joinTwo(server, clients);
     // What A receives on each SSRC, in order, through a browser's SRTP replay check.
     const replay = new SrtpReplayCheck();
     const bySsrc = new Map<number, {seq: number; at: number}[]>();
@@ -116,10 +109,7 @@ describe('voice forwarding', () => {
   });
 
   it('stops forwarding a muted voice and resumes on unmute', async () => {
-    const callID = newId();
-    const a = await join(server, {callID});
-    const b = await join(server, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(server, clients);
     const mic = await a.addTrack('audio', 'mic');
     stops.push(startAudio(a, mic.track, mic.transceiver, speech));
     await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'B receiving A');

@@ -2,30 +2,11 @@
 // macOS, the labels shown in tooltips, and the pop-out leaving keys typed in its chat alone.
 import {fireEvent, renderHook} from '@testing-library/react';
 
-import {useCallShortcuts, type CallControls} from './components/call_controls/controls';
+import {useCallShortcuts} from './components/call_controls/controls';
 import {isTypingOutside, shortcutFor, shortcutLabel} from './shortcuts';
+import {fakeControls as controls} from './testing/controls';
 
 const key = (init: KeyboardEventInit) => new KeyboardEvent('keydown', init);
-
-function controls(over: Partial<CallControls> = {}): CallControls {
-  return {
-    channelID: 'c',
-    muted: true,
-    micUnavailable: null,
-    handRaised: false,
-    sharing: false,
-    someoneElseSharing: false,
-    canShare: true,
-    canRaiseHand: true,
-    leaveNeedsMenu: false,
-    toggleMute: jest.fn(),
-    toggleHand: jest.fn(),
-    toggleScreen: jest.fn(),
-    leave: jest.fn(),
-    endForEveryone: jest.fn(),
-    ...over,
-  };
-}
 
 describe('shortcuts', () => {
   test('the table of §2.16', () => {

@@ -25,11 +25,6 @@ beforeEach(async () => {
 
 afterEach(() => h.close());
 
-const errorsTo = (conn: ConnContext) =>
-  h.events
-    .toConn(conn.connID)
-    .filter((e) => e.event.endsWith('_error'))
-    .map((e) => e.data);
 /** [event, recipient] of every event so far. */
 const told = () =>
   h.events.events.map((e) => [
@@ -51,13 +46,13 @@ describe('signaling', () => {
     await h.act(a, 'sdp', {data: new Uint8Array([1, 2, 3])});
     await h.act(a, 'sdp', {data: new Uint8Array(deflateSync(JSON.stringify({type: 'bogus', sdp: ''})))});
     await h.act(a, 'sdp', {data: 'text'});
-    expect(errorsTo(a).map((e) => e.id)).toEqual([
+    expect(h.errorsTo(a.connID).map((e) => e.id)).toEqual([
       'app.calls.ws.invalid_sdp',
       'app.calls.ws.invalid_sdp',
       'app.calls.ws.invalid_sdp',
     ]);
     // Not fatal: no connID, and the session stays.
-    expect(errorsTo(a).every((e) => !('connID' in e))).toBe(true);
+    expect(h.errorsTo(a.connID).every((e) => !('connID' in e))).toBe(true);
     expect(h.media.sent(a.connID)).toEqual([]);
     expect(told().every(([, to]) => to === a.connID)).toBe(true);
   });
@@ -67,7 +62,7 @@ describe('signaling', () => {
     await h.act(a, 'ice', json(cand));
     expect(h.media.sent(a.connID)).toEqual([{sessionID: a.connID, type: 'ice', data: cand}]);
     await h.act(a, 'ice', {data: '{not json'});
-    expect(errorsTo(a)).toEqual([expect.objectContaining({id: 'app.calls.ws.invalid_ice'})]);
+    expect(h.errorsTo(a.connID)).toEqual([expect.objectContaining({id: 'app.calls.ws.invalid_ice'})]);
   });
 });
 
@@ -109,9 +104,9 @@ describe('screen sharing', () => {
     ]);
 
     await h.act(b, 'screen_on', json({screenStreamID: 'screen-b'}));
-    expect(errorsTo(b)).toEqual([expect.objectContaining({id: 'app.calls.screen_already_shared'})]);
+    expect(h.errorsTo(b.connID)).toEqual([expect.objectContaining({id: 'app.calls.screen_already_shared'})]);
     await h.act(b, 'screen_off');
-    expect(errorsTo(b)).toContainEqual(expect.objectContaining({id: 'app.calls.not_sharing'}));
+    expect(h.errorsTo(b.connID)).toContainEqual(expect.objectContaining({id: 'app.calls.not_sharing'}));
 
     h.clock.advance(30_000);
     await h.act(a, 'screen_off');
@@ -132,7 +127,7 @@ describe('screen sharing', () => {
     await h.act(a, 'screen_on', json({}));
     await h.config.save({AllowScreenSharing: false});
     await h.act(a, 'screen_on', json({screenStreamID: 's'}));
-    expect(errorsTo(a).map((e) => e.id)).toEqual([
+    expect(h.errorsTo(a.connID).map((e) => e.id)).toEqual([
       'app.calls.ws.invalid_screen_on',
       'app.calls.screen_sharing_disabled',
     ]);
@@ -168,7 +163,7 @@ test('a reaction goes to every participant with its time; a bad one is refused',
     emoji: {name: 'tada', unified: '1f389', skin: '', literal: ''},
   });
   await h.act(a, 'react', json({name: ''}));
-  expect(errorsTo(a)).toEqual([expect.objectContaining({id: 'app.calls.ws.invalid_react'})]);
+  expect(h.errorsTo(a.connID)).toEqual([expect.objectContaining({id: 'app.calls.ws.invalid_react'})]);
 });
 
 test('metrics: an ICE candidate pair is observed; unknown metrics and bad pairs are refused', async () => {
@@ -179,13 +174,13 @@ test('metrics: an ICE candidate pair is observed; unknown metrics and bad pairs 
   ]);
   await h.act(a, 'metric', {metric_name: 'cpu', data: '{}'});
   await h.act(a, 'metric', {metric_name: 'client_ice_candidate_pair', data: JSON.stringify({...pair, state: 'weird'})});
-  expect(errorsTo(a).map((e) => e.id)).toEqual(['app.calls.ws.invalid_metric', 'app.calls.ws.invalid_metric']);
+  expect(h.errorsTo(a.connID).map((e) => e.id)).toEqual(['app.calls.ws.invalid_metric', 'app.calls.ws.invalid_metric']);
   expect(metrics).toHaveLength(1);
 });
 
 test('voice activity comes from the media layer, not from clients; captions from clients are ignored', async () => {
   await h.act(a, 'voice_on');
-  expect(errorsTo(a)).toEqual([expect.objectContaining({id: 'app.calls.ws.invalid_action'})]);
+  expect(h.errorsTo(a.connID)).toEqual([expect.objectContaining({id: 'app.calls.ws.invalid_action'})]);
   h.events.clear();
   await h.act(a, 'caption', {session_id: a.connID, text: 'hi', new_audio_len_ms: 1});
   expect(h.events.events).toEqual([]);

@@ -19,16 +19,10 @@ beforeEach(async () => {
 
 afterEach(() => h.close());
 
-const errorsTo = (conn: ConnContext) =>
-  h.events
-    .toConn(conn.connID)
-    .filter((e) => e.event.endsWith('_error'))
-    .map((e) => e.data);
-
 describe('dispatch', () => {
   test('an unknown action is refused to its connection, without connID (not fatal)', async () => {
     await h.act(a, 'teleport');
-    expect(errorsTo(a)).toEqual([{data: 'unknown calls action: teleport', id: 'app.calls.ws.unknown_action'}]);
+    expect(h.errorsTo(a.connID)).toEqual([{data: 'unknown calls action: teleport', id: 'app.calls.ws.unknown_action'}]);
     expect(h.events.events).toHaveLength(1);
   });
 
@@ -51,10 +45,10 @@ describe('dispatch', () => {
 
     const secret = h.platform.addChannel('P', [alice.id]);
     await h.act(reader, 'call_state', {channelID: secret.id});
-    expect(errorsTo(reader)).toEqual([expect.objectContaining({id: 'app.calls.call_state.forbidden'})]);
+    expect(h.errorsTo(reader.connID)).toEqual([expect.objectContaining({id: 'app.calls.call_state.forbidden'})]);
     const quiet = h.platform.addChannel('O', [carol.id]);
     await h.act(reader, 'call_state', {channelID: quiet.id});
-    expect(errorsTo(reader)).toContainEqual(expect.objectContaining({id: 'app.calls.no_call_ongoing'}));
+    expect(h.errorsTo(reader.connID)).toContainEqual(expect.objectContaining({id: 'app.calls.no_call_ongoing'}));
   });
 
   test('HTTP reads: the active call and its client state', async () => {
@@ -96,11 +90,11 @@ describe('media events', () => {
     h.media.fire('rejected', a.connID, new AppError('app.rtc.invalid_candidate', 'invalid ICE candidate', 400), false);
     h.media.fire('rejected', a.connID, new AppError('app.rtc.invalid_sdp', 'invalid SDP', 400), true);
     expect(h.events.events.every((e) => e.broadcast.connection_id === a.connID)).toBe(true);
-    expect(errorsTo(a)).toEqual([
+    expect(h.errorsTo(a.connID)).toEqual([
       {data: 'invalid ICE candidate', id: 'app.rtc.invalid_candidate'},
       {data: 'invalid SDP', id: 'app.rtc.invalid_sdp', connID: a.connID},
     ]);
-    expect(errorsTo(b)).toEqual([]);
+    expect(h.errorsTo(b.connID)).toEqual([]);
   });
 
   test("restart: rtc_reconnect to the session's connection; unavailable: rtc_unavailable", async () => {

@@ -18,12 +18,6 @@ function fakeTimers() {
   jest.useFakeTimers({doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask']});
 }
 
-const errorsTo = (connID: string) =>
-  h.events
-    .toConn(connID)
-    .filter((e) => e.event.endsWith('_error'))
-    .map((e) => e.data);
-
 describe('join', () => {
   beforeEach(async () => {
     h = await createCallsHarness();
@@ -94,7 +88,7 @@ describe('join', () => {
     });
     const bobConn = h.connect(bob.id);
     await h.join(bobConn, channel.id, {threadID: reply.id});
-    expect(errorsTo(bobConn.connID)).toEqual([
+    expect(h.errorsTo(bobConn.connID)).toEqual([
       expect.objectContaining({id: 'app.calls.join.thread_not_root', connID: bobConn.connID}),
     ]);
 
@@ -117,7 +111,7 @@ describe('join', () => {
     };
     const conn = h.connect(alice.id);
     await h.join(conn, channels[which as keyof typeof channels]);
-    expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id, connID: conn.connID})]);
+    expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id, connID: conn.connID})]);
     expect(h.media.ops).toEqual([]);
   });
 
@@ -126,7 +120,7 @@ describe('join', () => {
     h.platform.licenseInfo = {skuShortName: '', professional: false, enterprise: false};
     const conn = h.connect(alice.id);
     await h.join(conn, channel.id);
-    expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.unlicensed_group_call'})]);
+    expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.unlicensed_group_call'})]);
     expect(h.platform.ephemeral).toEqual([
       expect.objectContaining({userID: alice.id, message: 'Unlicensed servers only allow calls in DMs.'}),
     ]);
@@ -148,7 +142,7 @@ describe('join', () => {
     const {alice, admin, channel} = h.people();
     const conn = h.connect(alice.id);
     await h.join(conn, channel.id);
-    expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.insufficient_permissions'})]);
+    expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.insufficient_permissions'})]);
 
     await h.join(h.connect(admin.id), channel.id);
     expect(h.platform.ephemeral.map((p) => p.message)).toEqual([
@@ -163,7 +157,7 @@ describe('join', () => {
     const conn = h.connect(alice.id);
     await h.join(conn, channel.id);
     await h.join(conn, channel.id);
-    expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.session_already_connected'})]);
+    expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.session_already_connected'})]);
     expect(await h.sessionIDs(channel.id)).toEqual([conn.connID]);
   });
 
@@ -172,7 +166,7 @@ describe('join', () => {
     h.media.initError = new Error('no ports left');
     const conn = h.connect(alice.id);
     await h.join(conn, channel.id);
-    expect(errorsTo(conn.connID)).toEqual([
+    expect(h.errorsTo(conn.connID)).toEqual([
       expect.objectContaining({id: 'app.calls.rtc_init_failed', connID: conn.connID}),
     ]);
     expect(h.events.named('join')).toEqual([]);
@@ -185,7 +179,7 @@ describe('join', () => {
     await h.join(h.connect(alice.id), channel.id);
     const conn = h.connect(bob.id);
     await h.join(conn, channel.id);
-    expect(errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.limit_reached'})]);
+    expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.limit_reached'})]);
   });
 });
 
@@ -199,7 +193,7 @@ describe('join limits', () => {
     await h.join(h.connect(alice.id), channel.id);
     const third = h.connect(alice.id);
     await h.join(third, channel.id);
-    expect(errorsTo(third.connID)).toEqual([
+    expect(h.errorsTo(third.connID)).toEqual([
       expect.objectContaining({id: 'app.calls.limit.sessions_per_user', connID: third.connID}),
     ]);
     expect(await h.sessionIDs(channel.id)).toHaveLength(2);
@@ -214,7 +208,7 @@ describe('join limits', () => {
     await h.join(h.connect(alice.id), channel.id);
     const refused = h.connect(alice.id);
     await h.join(refused, channel.id);
-    expect(errorsTo(refused.connID)).toEqual([expect.objectContaining({id: 'app.calls.limit.joins_per_second'})]);
+    expect(h.errorsTo(refused.connID)).toEqual([expect.objectContaining({id: 'app.calls.limit.joins_per_second'})]);
     // Another user's bucket is their own.
     await h.join(h.connect(bob.id), channel.id);
     h.clock.advance(1000);
@@ -320,11 +314,11 @@ describe('reconnect grace, reconnect and adopt', () => {
     await h.join(first, channel.id);
     const thief = h.connect(bob.id);
     await h.act(thief, 'reconnect', {channelID: channel.id, originalConnID: first.connID, prevConnID: first.connID});
-    expect(errorsTo(thief.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
+    expect(h.errorsTo(thief.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
     const other = h.platform.addChannel('O', [alice.id]);
     const wrong = h.connect(alice.id);
     await h.act(wrong, 'reconnect', {channelID: other.id, originalConnID: first.connID, prevConnID: first.connID});
-    expect(errorsTo(wrong.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
+    expect(h.errorsTo(wrong.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
   });
 
   test('a reconnect for a session this node does not hold adopts it', async () => {
@@ -345,7 +339,7 @@ describe('reconnect grace, reconnect and adopt', () => {
     h.media.fire('detach', first.connID);
     const thief = h.connect(bob.id);
     await h.act(thief, 'reconnect', {channelID: channel.id, originalConnID: first.connID, prevConnID: first.connID});
-    expect(errorsTo(thief.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
+    expect(h.errorsTo(thief.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
   });
 
   test('an adopt the media layer refuses leaves nothing behind', async () => {
@@ -356,7 +350,7 @@ describe('reconnect grace, reconnect and adopt', () => {
     h.media.adoptError = new AppError('app.calls.reconnect.no_session', 'session not found for reconnect', 400);
     const back = h.connect(alice.id);
     await h.act(back, 'reconnect', {channelID: channel.id, originalConnID: first.connID, prevConnID: first.connID});
-    expect(errorsTo(back.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
+    expect(h.errorsTo(back.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
     expect(h.calls.localSessionCount).toBe(0);
     await h.act(back, 'mute');
     expect(h.media.sent(first.connID)).toEqual([]);
@@ -474,7 +468,7 @@ describe('start and shutdown', () => {
 
     const late = h.connect(alice.id);
     await h.join(late, channel.id);
-    expect(errorsTo(late.connID)).toEqual([expect.objectContaining({id: 'app.calls.shutting_down'})]);
+    expect(h.errorsTo(late.connID)).toEqual([expect.objectContaining({id: 'app.calls.shutting_down'})]);
   });
 
   test("a call another node carries on outlives this node's shutdown", async () => {

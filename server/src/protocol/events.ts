@@ -3,14 +3,16 @@
 // added by the publisher, so it is not part of the payloads below unless the server sets it itself.
 import {CALLS_PREFIX} from './names';
 
-/** Every calls event the server publishes (the suffix after custom_com.mattermost.calls_). */
-export const CALLS_EVENT_NAMES = [
-  'join',
-  'error',
-  'signal',
-  'call_state',
+/**
+ * The calls broadcasts a client handles on the host's main websocket (reference webapp.md §3.3): the webapp
+ * registers a handler for each of these (the suffix after custom_com.mattermost.calls_).
+ */
+export const CALLS_MAIN_SOCKET_EVENT_NAMES = [
+  'channel_enable_voice',
+  'channel_disable_voice',
   'call_start',
   'call_end',
+  'call_state',
   'user_joined',
   'user_left',
   'user_muted',
@@ -27,14 +29,20 @@ export const CALLS_EVENT_NAMES = [
   'call_host_changed',
   'call_job_state',
   'user_dismissed_notification',
-  'job_stop',
-  'caption',
   'host_mute',
   'host_screen_off',
   'host_lower_hand',
   'host_removed',
-  'channel_enable_voice',
-  'channel_disable_voice',
+] as const;
+
+/** Every calls event the server publishes: the main-socket broadcasts, plus those to one call connection or bot. */
+export const CALLS_EVENT_NAMES = [
+  ...CALLS_MAIN_SOCKET_EVENT_NAMES,
+  'join',
+  'error',
+  'signal',
+  'job_stop',
+  'caption',
   'rtc_reconnect',
   'rtc_unavailable',
 ] as const;

@@ -45,6 +45,8 @@ export interface CallsHarness {
   act(conn: ConnContext, action: string, data?: Record<string, unknown>): Promise<void>;
   join(conn: ConnContext, channelID: string, data?: Record<string, unknown>): Promise<void>;
   activeCall(channelID: string): Promise<Call | null>;
+  /** The `data` of every error event sent to the connection so far, in order. */
+  errorsTo(connID: string): Record<string, unknown>[];
   /** Session ids of the channel's active call, in join order. */
   sessionIDs(channelID: string): Promise<string[]>;
   /** The dependencies the service was built with (to build another one over the same store: a restart). */
@@ -124,6 +126,11 @@ export async function createCallsHarness(opts: CallsHarnessOptions = {}): Promis
     act,
     join: (conn, channelID, data = {}) => act(conn, 'join', {channelID, ...data}),
     activeCall: (channelID) => store.calls.getActiveCallByChannel(channelID),
+    errorsTo: (connID) =>
+      events
+        .toConn(connID)
+        .filter((e) => e.event.endsWith('_error'))
+        .map((e) => e.data),
     async sessionIDs(channelID) {
       const call = await store.calls.getActiveCallByChannel(channelID);
       return call ? (await store.calls.getSessions(call.id)).map((s) => s.id) : [];

@@ -1,25 +1,15 @@
 // A real offer from a werift peer configured like the test clients (calls-dc, an audio and a video
 // transceiver, loopback candidates): the seed every SDP mutation starts from.
 import {RTCPeerConnection, RTCRtpCodecParameters, useAudioLevelIndication, useSdesMid} from 'werift';
+import {opusCodec} from '../../../server/src/rtc/media/codecs';
 import {waitFor} from '../../support/wait';
+import {LOOPBACK_PEER} from '../../rtc/support/client';
 
 export async function realWeriftOffer(): Promise<{sdp: string; candidates: string[]}> {
   const pc = new RTCPeerConnection({
-    iceServers: [],
-    bundlePolicy: 'max-bundle',
-    iceUseIpv4: false,
-    iceUseIpv6: false,
-    iceAdditionalHostAddresses: ['127.0.0.1'],
+    ...LOOPBACK_PEER,
     codecs: {
-      audio: [
-        new RTCRtpCodecParameters({
-          mimeType: 'audio/opus',
-          clockRate: 48000,
-          channels: 2,
-          payloadType: 111,
-          parameters: 'minptime=10;useinbandfec=1',
-        }),
-      ],
+      audio: [opusCodec()],
       video: [new RTCRtpCodecParameters({mimeType: 'video/VP8', clockRate: 90000, payloadType: 96})],
     },
     headerExtensions: {audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()]},

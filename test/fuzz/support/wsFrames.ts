@@ -4,6 +4,7 @@
 // Mattermost actions, and authentication_challenge abuse.
 import {deflateSync} from 'node:zlib';
 import {encode as msgpackEncode} from '@msgpack/msgpack';
+import {CALLS_ACTION_NAMES, CALLS_PREFIX} from '@calls/protocol';
 import type {Rng} from './rng';
 import {hostileSdpBytes, mutateSdp} from './sdp';
 import {
@@ -18,30 +19,9 @@ import {
   type ValueContext,
 } from './values';
 
-export const CALLS = 'custom_com.mattermost.calls_';
+export const CALLS = CALLS_PREFIX;
 
-export const CALLS_ACTIONS = [
-  'join',
-  'leave',
-  'reconnect',
-  'sdp',
-  'ice',
-  'mute',
-  'unmute',
-  'voice_on',
-  'voice_off',
-  'screen_on',
-  'screen_off',
-  'video_on',
-  'video_off',
-  'raise_hand',
-  'unraise_hand',
-  'react',
-  'caption',
-  'metric',
-  'call_state',
-  'ping',
-] as const;
+export const CALLS_ACTIONS = CALLS_ACTION_NAMES;
 
 export interface FrameContext extends ValueContext {
   /** A real werift offer (mutated for sdp) and its candidate lines (mutated for ice). */

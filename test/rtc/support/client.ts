@@ -6,27 +6,33 @@ import {
   MediaStream,
   MediaStreamTrack,
   RTCPeerConnection,
-  RTCRtpCodecParameters,
   ReceiverEstimatedMaxBitrate,
   RtcpPayloadSpecificFeedback,
   RtpHeader,
   RtpPacket,
   useAudioLevelIndication,
-  useFIR,
-  useNACK,
-  usePLI,
-  useREMB,
   useRepairedRtpStreamId,
   useSdesMid,
   useSdesRTPStreamId,
+  type PeerConfig,
   type RTCDataChannel,
   type RTCRtpTransceiver,
 } from 'werift';
 import {DCMessageType, type DCMessage, type MediaMap, type TrackType} from '@calls/protocol';
 import {decodeDCMessage, encodeDCMessage} from '../../../server/src/protocol-node';
+import {av1Codec, opusCodec, vp8Codec} from '../../../server/src/rtc/media/codecs';
 import {stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../../../server/src/rtc/types';
 import {waitFor, withTimeout} from '../../support/wait';
+
+/** A peer on loopback only, with no STUN servers: what every test peer starts from. */
+export const LOOPBACK_PEER = {
+  iceServers: [],
+  bundlePolicy: 'max-bundle',
+  iceUseIpv4: false,
+  iceUseIpv6: false,
+  iceAdditionalHostAddresses: ['127.0.0.1'],
+} satisfies Partial<PeerConfig>;
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
@@ -99,44 +105,12 @@ export class TestClient extends EventEmitter {
     super();
     this.opts = opts;
     this.sessionID = opts.sessionID;
-    const video = [
-      new RTCRtpCodecParameters({
-        mimeType: 'video/VP8',
-        clockRate: 90000,
-        payloadType: 96,
-        rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()],
-      }),
-    ];
-    if (opts.av1) {
-      video.push(
-        new RTCRtpCodecParameters({
-          mimeType: 'video/AV1',
-          clockRate: 90000,
-          payloadType: 45,
-          rtcpFeedback: [useNACK(), usePLI(), useFIR(), useREMB()],
-        }),
-      );
-    }
     this.pc = new RTCPeerConnection({
-      iceServers: [],
-      bundlePolicy: 'max-bundle',
-      iceUseIpv4: false,
-      iceUseIpv6: false,
-      iceAdditionalHostAddresses: ['127.0.0.1'],
+      ...LOOPBACK_PEER,
       iceUseTcp: !!opts.udpBlocked,
       iceFilterCandidatePair: opts.udpBlocked ? (pair) => pair.protocol.type === 'tcp' : opts.pairFilter,
-      codecs: {
-        audio: [
-          new RTCRtpCodecParameters({
-            mimeType: 'audio/opus',
-            clockRate: 48000,
-            channels: 2,
-            payloadType: 111,
-            parameters: 'minptime=10;useinbandfec=1',
-          }),
-        ],
-        video,
-      },
+      // The SFU's own codecs (Opus/111, VP8/96, AV1/45 with the same feedback), as a browser offers them.
+      codecs: {audio: [opusCodec()], video: opts.av1 ? [vp8Codec(), av1Codec()] : [vp8Codec()]},
       headerExtensions: {
         audio: [useSdesMid(), useAudioLevelIndication()],
         video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()],

@@ -96,6 +96,19 @@ export async function join(server: EmbeddedRtcServer, o: JoinOptions): Promise<T
   return client;
 }
 
+/** Two clients joined to a new call, A first (with `aOptions`), pushed to `clients` to be closed after the block. */
+export async function joinTwo(
+  server: EmbeddedRtcServer,
+  clients: TestClient[],
+  aOptions: Partial<JoinOptions> = {},
+): Promise<{callID: string; a: TestClient; b: TestClient}> {
+  const callID = newId();
+  const a = await join(server, {...aOptions, callID});
+  const b = await join(server, {callID});
+  clients.push(a, b);
+  return {callID, a, b};
+}
+
 /** Sends Opus-sized packets every 20 ms with the given audio-level pattern; returns a stop function. */
 export function startAudio(
   client: TestClient,

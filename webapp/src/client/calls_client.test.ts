@@ -1,4 +1,4 @@
-import {CallsClient, CallsClientError} from './calls_client';
+import {CallsClient, CallsClientError, type CallsClientOptions} from './calls_client';
 import type {RemoteTrackInfo, RTCPeer} from './rtc_peer';
 import {Emitter} from '../utils/emitter';
 import {FakeWebSocket} from '../testing/fake_ws';
@@ -6,7 +6,7 @@ import {FakeWebSocket} from '../testing/fake_ws';
 const quiet = {debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined};
 const P = 'custom_com.mattermost.calls_';
 
-function makeClient() {
+function makeClient(over: Partial<CallsClientOptions> = {}) {
   return new CallsClient({
     channelID: 'channel1',
     wsURL: 'ws://host/api/v4/websocket',
@@ -16,6 +16,7 @@ function makeClient() {
     simulcast: false,
     WebSocket: FakeWebSocket,
     logger: quiet,
+    ...over,
   });
 }
 
@@ -178,23 +179,14 @@ describe('CallsClient rtc_reconnect (the call moved to another node)', () => {
     jest.useRealTimers();
   });
 
+  function createPeer(): RTCPeer {
+    const p = new FakePeer();
+    peers.push(p);
+    return p as unknown as RTCPeer;
+  }
+
   async function joined(peerRecoveryMs?: number) {
-    const c = new CallsClient({
-      channelID: 'channel1',
-      wsURL: 'ws://host/api/v4/websocket',
-      iceServers: [],
-      dcSignaling: false,
-      dcLocking: false,
-      simulcast: false,
-      WebSocket: FakeWebSocket,
-      logger: quiet,
-      peerRecoveryMs,
-      createPeer: () => {
-        const p = new FakePeer();
-        peers.push(p);
-        return p as unknown as RTCPeer;
-      },
-    });
+    const c = makeClient({peerRecoveryMs, createPeer});
     const closes: Array<CallsClientError | null> = [];
     const reconnecting: string[] = [];
     c.on('close', (err) => closes.push(err));
@@ -324,21 +316,7 @@ describe('CallsClient rtc_reconnect (the call moved to another node)', () => {
   });
 
   test('a connection that never came up is not waited for', async () => {
-    const c = new CallsClient({
-      channelID: 'channel1',
-      wsURL: 'ws://host/api/v4/websocket',
-      iceServers: [],
-      dcSignaling: false,
-      dcLocking: false,
-      simulcast: false,
-      WebSocket: FakeWebSocket,
-      logger: quiet,
-      createPeer: () => {
-        const p = new FakePeer();
-        peers.push(p);
-        return p as unknown as RTCPeer;
-      },
-    });
+    const c = makeClient({createPeer});
     const closes: Array<CallsClientError | null> = [];
     c.on('close', (err) => closes.push(err));
     await c.init();

@@ -7,6 +7,19 @@ function makeClient(extra: Partial<ConstructorParameters<typeof WebSocketClient>
   return new WebSocketClient({url: 'ws://host/api/v4/websocket', WebSocket: FakeWebSocket, logger: quiet, ...extra});
 }
 
+/** A client whose socket is open and greeted as conn1; `closed.err` is what it closed with (undefined while not). */
+function connectedClient() {
+  const c = makeClient();
+  const closed: {err?: Error | null} = {};
+  c.on('close', (err) => {
+    closed.err = err;
+  });
+  c.connect();
+  FakeWebSocket.last.open();
+  FakeWebSocket.last.hello('conn1');
+  return {c, closed};
+}
+
 describe('WebSocketClient', () => {
   beforeEach(() => {
     FakeWebSocket.instances = [];
@@ -46,10 +59,7 @@ describe('WebSocketClient', () => {
   });
 
   test('binary requests are msgpack frames', () => {
-    const c = makeClient();
-    c.connect();
-    FakeWebSocket.last.open();
-    FakeWebSocket.last.hello('conn1');
+    const {c} = connectedClient();
     c.send('custom_com.mattermost.calls_sdp', {data: new Uint8Array([1, 2, 3])}, true);
     expect(FakeWebSocket.last.sent[0]).toBeInstanceOf(Uint8Array);
     c.close();
@@ -113,10 +123,7 @@ describe('WebSocketClient', () => {
   });
 
   test('retry delay grows by 0.5 s per failed attempt', () => {
-    const c = makeClient();
-    c.connect();
-    FakeWebSocket.last.open();
-    FakeWebSocket.last.hello('conn1');
+    const {c} = connectedClient();
     FakeWebSocket.last.drop();
     const times: number[] = [];
     const start = Date.now();
@@ -133,14 +140,7 @@ describe('WebSocketClient', () => {
   });
 
   test('gives up after 30 s of continuous disconnection', () => {
-    const c = makeClient();
-    let closedWith: Error | null | undefined;
-    c.on('close', (err) => {
-      closedWith = err;
-    });
-    c.connect();
-    FakeWebSocket.last.open();
-    FakeWebSocket.last.hello('conn1');
+    const {c, closed} = connectedClient();
     FakeWebSocket.last.drop();
     // Every attempt fails at once.
     for (let t = 0; t < 29000; t += 100) {
@@ -150,9 +150,9 @@ describe('WebSocketClient', () => {
         last.drop();
       }
     }
-    expect(closedWith).toBeUndefined();
+    expect(closed.err).toBeUndefined();
     jest.advanceTimersByTime(1100);
-    expect(closedWith).toBeInstanceOf(WebSocketReconnectTimeoutError);
+    expect(closed.err).toBeInstanceOf(WebSocketReconnectTimeoutError);
     expect(c.isClosed).toBe(true);
     const attempts = FakeWebSocket.instances.length;
     jest.advanceTimersByTime(10000);
@@ -160,30 +160,20 @@ describe('WebSocketClient', () => {
   });
 
   test('a reconnect that succeeds within 30 s resets the give-up clock', () => {
-    const c = makeClient();
-    let closedWith: Error | null | undefined;
-    c.on('close', (err) => {
-      closedWith = err;
-    });
-    c.connect();
-    FakeWebSocket.last.open();
-    FakeWebSocket.last.hello('conn1');
+    const {c, closed} = connectedClient();
     FakeWebSocket.last.drop();
     jest.advanceTimersByTime(20000);
     FakeWebSocket.last.open();
     FakeWebSocket.last.hello('conn1');
     FakeWebSocket.last.drop();
     jest.advanceTimersByTime(25000);
-    expect(closedWith).toBeUndefined();
+    expect(closed.err).toBeUndefined();
     c.close();
-    expect(closedWith).toBeNull();
+    expect(closed.err).toBeNull();
   });
 
   test('close() is idempotent and stops reconnecting', () => {
-    const c = makeClient();
-    c.connect();
-    FakeWebSocket.last.open();
-    FakeWebSocket.last.hello('conn1');
+    const {c} = connectedClient();
     c.close();
     c.close();
     expect(FakeWebSocket.last.closed).toBe(true);

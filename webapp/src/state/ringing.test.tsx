@@ -2,9 +2,8 @@
 // call rings, Ignore (dismiss-notification) and its echo from other clients, and the card going away when the call
 // ends or is joined.
 import '@testing-library/jest-dom';
-import {act, fireEvent, render, screen} from '@testing-library/react';
+import {act, fireEvent, screen} from '@testing-library/react';
 import React from 'react';
-import {Provider} from 'react-redux';
 
 import {action} from './reducer';
 import {dismissIncomingCall, onJoiningCall, RING_MS} from './ringing';
@@ -14,7 +13,8 @@ import {handleWebSocketEvent} from './ws_events';
 import {IncomingCallContainer} from '../components/incoming_calls/IncomingCalls';
 import {ALICE, BOB, CHANNEL, DM, ME, channel, makeStore} from '../testing/store';
 import {defaultCallsClientConfig, type WebSocketMessage} from '../types';
-import {PluginIntlProvider} from '../utils/intl';
+import {callsEvent} from '../testing/ws_event';
+import {renderWithStore} from '../testing/render';
 
 const P = 'custom_com.mattermost.calls_';
 const GM = 'channel_gm_00000000000000';
@@ -60,16 +60,7 @@ function callStart(
   });
 }
 
-function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<string, unknown>, channelID = '') {
-  act(() => {
-    handleWebSocketEvent(store, {
-      event: `${P}${event}`,
-      data,
-      broadcast: {channel_id: channelID},
-      seq: 1,
-    } as WebSocketMessage);
-  });
-}
+const ev = callsEvent;
 
 describe('incoming calls', () => {
   let rings: string[];
@@ -224,13 +215,7 @@ describe('incoming calls', () => {
     const store = setup();
     callStart(store, DM, 'call1');
     callStart(store, GM, 'call2', BOB);
-    render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <IncomingCallContainer />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    renderWithStore(store, <IncomingCallContainer />);
     expect(screen.getByTestId('call-incoming')).toHaveTextContent('bob is inviting you to a call with alice');
     expect(screen.getByTestId('call-incoming-condensed')).toHaveTextContent('Call from alice');
     expect(screen.getByTestId('call-incoming')).toHaveAttribute('role', 'alertdialog');

@@ -1,7 +1,7 @@
 // Websocket events → Redux, in one place (reference webapp.md §3.3). The plugin registers handleWebSocketEvent for
 // every calls event on the host's main socket; core's user_removed is handled here too.
 
-import type {CallsEvent} from '@calls/protocol';
+import {CALLS_MAIN_SOCKET_EVENT_NAMES} from '@calls/protocol';
 
 import {
   addHostNotice,
@@ -23,34 +23,8 @@ import {isPopOutWindow} from '../popout';
 import {playSound, shouldPlayJoinUser} from '../sounds';
 import type {CallJobState, CallState, EmojiData, WebSocketMessage} from '../types';
 
-/** Every calls event the webapp handles (the suffix after custom_com.mattermost.calls_). */
-export const CALLS_EVENTS = [
-  'channel_enable_voice',
-  'channel_disable_voice',
-  'call_start',
-  'call_end',
-  'call_state',
-  'user_joined',
-  'user_left',
-  'user_muted',
-  'user_unmuted',
-  'user_voice_on',
-  'user_voice_off',
-  'user_screen_on',
-  'user_screen_off',
-  'user_video_on',
-  'user_video_off',
-  'user_raise_hand',
-  'user_unraise_hand',
-  'user_reacted',
-  'call_host_changed',
-  'call_job_state',
-  'user_dismissed_notification',
-  'host_mute',
-  'host_screen_off',
-  'host_lower_hand',
-  'host_removed',
-] as const satisfies readonly CallsEvent[];
+/** Every calls event the webapp handles on the main socket (the suffix after custom_com.mattermost.calls_). */
+export const CALLS_EVENTS = CALLS_MAIN_SOCKET_EVENT_NAMES;
 
 type Data = Record<string, unknown>;
 

@@ -22,25 +22,49 @@ export function isBindingRequest(buf: Buffer): boolean {
   return isStun(buf) && buf.readUInt16BE(0) === BINDING_REQUEST;
 }
 
+interface StunAttribute {
+  type: number;
+  /** Where the attribute's header starts. */
+  pos: number;
+  /** Where its value starts, and its length (without padding). */
+  start: number;
+  len: number;
+}
+
 /**
- * The local ufrag addressed by a connectivity check: USERNAME is "<receiver ufrag>:<sender ufrag>",
- * and the receiver is us. Returns undefined for anything malformed.
+ * The attributes of a STUN message in order, as far as the caller reads; `null` (and the end) when one
+ * runs past the message's length, which makes the whole message malformed.
  */
-export function bindingRequestUfrag(buf: Buffer): string | undefined {
-  if (!isBindingRequest(buf)) return undefined;
+function* attributes(buf: Buffer): Generator<StunAttribute | null> {
   const end = Math.min(buf.length, HEADER_LENGTH + buf.readUInt16BE(2));
   let pos = HEADER_LENGTH;
   while (pos + 4 <= end) {
     const type = buf.readUInt16BE(pos);
     const len = buf.readUInt16BE(pos + 2);
     const start = pos + 4;
-    if (start + len > end) return undefined;
+    if (start + len > end) {
+      yield null;
+      return;
+    }
+    yield {type, pos, start, len};
+    pos = start + len + ((4 - (len % 4)) % 4);
+  }
+}
+
+/**
+ * The local ufrag addressed by a connectivity check: USERNAME is "<receiver ufrag>:<sender ufrag>",
+ * and the receiver is us. Returns undefined for anything malformed.
+ */
+export function bindingRequestUfrag(buf: Buffer): string | undefined {
+  if (!isBindingRequest(buf)) return undefined;
+  for (const attr of attributes(buf)) {
+    if (!attr) return undefined;
+    const {type, start, len} = attr;
     if (type === ATTR_USERNAME) {
       const username = buf.toString('utf8', start, start + len);
       const colon = username.indexOf(':');
       return colon > 0 ? username.slice(0, colon) : undefined;
     }
-    pos = start + len + ((4 - (len % 4)) % 4);
   }
   return undefined;
 }
@@ -53,13 +77,9 @@ export function bindingRequestUfrag(buf: Buffer): string | undefined {
  */
 export function hasMessageIntegrity(buf: Buffer, key: string): boolean {
   if (!isStun(buf)) return false;
-  const end = Math.min(buf.length, HEADER_LENGTH + buf.readUInt16BE(2));
-  let pos = HEADER_LENGTH;
-  while (pos + 4 <= end) {
-    const type = buf.readUInt16BE(pos);
-    const len = buf.readUInt16BE(pos + 2);
-    const start = pos + 4;
-    if (start + len > end) return false;
+  for (const attr of attributes(buf)) {
+    if (!attr) return false;
+    const {type, pos, start, len} = attr;
     if (type === ATTR_MESSAGE_INTEGRITY) {
       if (len !== INTEGRITY_LENGTH) return false;
       // The HMAC covers the message up to the attribute, with the header's length ending after it.
@@ -68,7 +88,6 @@ export function hasMessageIntegrity(buf: Buffer, key: string): boolean {
       const mac = createHmac('sha1', key).update(covered).digest();
       return timingSafeEqual(mac, buf.subarray(start, start + INTEGRITY_LENGTH));
     }
-    pos = start + len + ((4 - (len % 4)) % 4);
   }
   return false;
 }
@@ -87,14 +106,10 @@ export function buildBindingRequest(): {bytes: Buffer; transactionId: Buffer} {
 export function parseBindingResponse(buf: Buffer, transactionId: Buffer): {address: string; port: number} | undefined {
   if (!isStun(buf) || buf.readUInt16BE(0) !== BINDING_SUCCESS) return undefined;
   if (!buf.subarray(8, 20).equals(transactionId)) return undefined;
-  const end = Math.min(buf.length, HEADER_LENGTH + buf.readUInt16BE(2));
-  let pos = HEADER_LENGTH;
   let mapped: {address: string; port: number} | undefined;
-  while (pos + 4 <= end) {
-    const type = buf.readUInt16BE(pos);
-    const len = buf.readUInt16BE(pos + 2);
-    const start = pos + 4;
-    if (start + len > end) return undefined;
+  for (const attr of attributes(buf)) {
+    if (!attr) return undefined;
+    const {type, start, len} = attr;
     if ((type === ATTR_XOR_MAPPED_ADDRESS || type === ATTR_MAPPED_ADDRESS) && len >= 8) {
       const xor = type === ATTR_XOR_MAPPED_ADDRESS;
       const family = buf[start + 1];
@@ -119,7 +134,6 @@ export function parseBindingResponse(buf: Buffer, transactionId: Buffer): {addre
         if (xor || !mapped) mapped = {address, port};
       }
     }
-    pos = start + len + ((4 - (len % 4)) % 4);
   }
   return mapped;
 }

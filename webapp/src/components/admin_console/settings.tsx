@@ -7,25 +7,8 @@ import {useSelector} from 'react-redux';
 
 import manifest from '../../../../plugin.json';
 import {callsState, type GlobalState} from '../../state/selectors';
+import {schemaSections, type SchemaSetting} from '../../settings_schema';
 import type {AdminSettingProps} from '../../types';
-
-interface SchemaSetting {
-  key: string;
-  display_name: string;
-  type: string;
-  help_text: string;
-  default?: unknown;
-  options?: Array<{display_name: string; value: string}>;
-}
-
-interface SchemaSection {
-  key: string;
-  title: string;
-  settings: SchemaSetting[];
-}
-
-export const schemaSections: SchemaSection[] = (manifest as unknown as {settings_schema: {sections: SchemaSection[]}})
-  .settings_schema.sections;
 
 const RTC_SECTIONS = new Set(['RTCServer', 'ICEAndTURN']);
 const NO_OVERRIDES: Record<string, string> = {};

@@ -5,7 +5,7 @@ import {fireEvent, render, screen, within} from '@testing-library/react';
 import React from 'react';
 import {Provider} from 'react-redux';
 
-import type {CallControls, ControlsSurface} from './controls';
+import type {ControlsSurface} from './controls';
 import {HandButton} from './HandButton';
 import {LeaveButton} from './LeaveButton';
 import {LeaveMenu} from './LeaveMenu';
@@ -16,31 +16,12 @@ import {ScreenShareButton} from './ScreenShareButton';
 import {SettingsMenu} from './SettingsMenu';
 import type {CallsClient, ClientEvents} from '../../client/calls_client';
 import {setCallsClient} from '../../client/current';
-import {CHANNEL, makeStore} from '../../testing/store';
+import {makeStore} from '../../testing/store';
 import {Emitter} from '../../utils/emitter';
 import {PluginIntlProvider} from '../../utils/intl';
+import {fakeControls as controls} from '../../testing/controls';
 
 const SURFACES: ControlsSurface[] = ['calls-widget', 'calls-popout'];
-
-function controls(over: Partial<CallControls> = {}): CallControls {
-  return {
-    channelID: CHANNEL,
-    muted: true,
-    micUnavailable: null,
-    handRaised: false,
-    sharing: false,
-    someoneElseSharing: false,
-    canShare: true,
-    canRaiseHand: true,
-    leaveNeedsMenu: false,
-    toggleMute: jest.fn(),
-    toggleHand: jest.fn(),
-    toggleScreen: jest.fn(),
-    leave: jest.fn(),
-    endForEveryone: jest.fn(),
-    ...over,
-  };
-}
 
 function show(ui: React.ReactElement) {
   const store = makeStore();

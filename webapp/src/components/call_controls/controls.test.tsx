@@ -8,10 +8,9 @@ import {useCallControls} from './controls';
 import type {CallsClient, ClientEvents} from '../../client/calls_client';
 import {setCallsClient} from '../../client/current';
 import {action} from '../../state/reducer';
-import {handleWebSocketEvent} from '../../state/ws_events';
 import {ALICE, CHANNEL, DM, ME, makeStore} from '../../testing/store';
-import type {WebSocketMessage} from '../../types';
 import {Emitter} from '../../utils/emitter';
+import {callsEvent} from '../../testing/ws_event';
 
 class FakeClient extends Emitter<ClientEvents> {
   isClosed = false;
@@ -32,16 +31,7 @@ class FakeClient extends Emitter<ClientEvents> {
   disconnect = jest.fn();
 }
 
-function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<string, unknown>, channelID: string) {
-  act(() => {
-    handleWebSocketEvent(store, {
-      event: `custom_com.mattermost.calls_${event}`,
-      data,
-      broadcast: {channel_id: channelID},
-      seq: 1,
-    } as WebSocketMessage);
-  });
-}
+const ev = callsEvent;
 
 /** I am connected to a call in channelID, with alice in it unless alone. */
 function inCall(opts: {channelID?: string; hostID?: string; alone?: boolean} = {}) {

@@ -1,26 +1,15 @@
 import '@testing-library/jest-dom';
-import {act, fireEvent, render, screen, within} from '@testing-library/react';
+import {act, fireEvent, screen, within} from '@testing-library/react';
 import React from 'react';
-import {Provider} from 'react-redux';
 
 import {CallWidgetRoot} from './CallWidget';
 import {action} from '../../state/reducer';
-import {handleWebSocketEvent} from '../../state/ws_events';
 import {ALICE, BOB, CHANNEL, DM, ME, makeStore} from '../../testing/store';
-import {PluginIntlProvider} from '../../utils/intl';
-import type {WebSocketMessage} from '../../types';
-
-const P = 'custom_com.mattermost.calls_';
+import {callsEvent} from '../../testing/ws_event';
+import {renderWithStore} from '../../testing/render';
 
 function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<string, unknown>, channelID = CHANNEL) {
-  act(() => {
-    handleWebSocketEvent(store, {
-      event: `${P}${event}`,
-      data,
-      broadcast: {channel_id: channelID},
-      seq: 1,
-    } as WebSocketMessage);
-  });
+  callsEvent(store, event, data, channelID);
 }
 
 function setup(opts: {channelID?: string; admin?: boolean; hostID?: string} = {}) {
@@ -44,13 +33,7 @@ function setup(opts: {channelID?: string; admin?: boolean; hostID?: string} = {}
   act(() => {
     store.dispatch(action('CLIENT_CONNECTING', {channelID, starting: false}));
   });
-  const utils = render(
-    <Provider store={store as never}>
-      <PluginIntlProvider>
-        <CallWidgetRoot />
-      </PluginIntlProvider>
-    </Provider>,
-  );
+  const utils = renderWithStore(store, <CallWidgetRoot />);
   const connect = () => {
     act(() => {
       store.dispatch(action('CLIENT_CONNECTED', {channelID, sessionID: 'sMe', connected: true}));
@@ -63,13 +46,7 @@ function setup(opts: {channelID?: string; admin?: boolean; hostID?: string} = {}
 describe('call widget', () => {
   test('renders nothing without a call connection', () => {
     const store = makeStore();
-    const {container} = render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <CallWidgetRoot />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    const {container} = renderWithStore(store, <CallWidgetRoot />);
     expect(container).toBeEmptyDOMElement();
   });
 
@@ -111,13 +88,7 @@ describe('call widget', () => {
     act(() => {
       store.dispatch(action('CLIENT_CONNECTING', {channelID: CHANNEL, starting: true}));
     });
-    render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <CallWidgetRoot />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    renderWithStore(store, <CallWidgetRoot />);
     expect(screen.getByTestId('calls-widget-loading-overlay')).toHaveTextContent('Starting call…');
   });
 

@@ -1,15 +1,14 @@
 // "Enable calls / Disable calls" in the channel menu: who may see it, its text, and what choosing it does.
 import '@testing-library/jest-dom';
-import {act, render, screen} from '@testing-library/react';
+import {act, screen} from '@testing-library/react';
 import React from 'react';
-import {Provider} from 'react-redux';
 
 import {canToggleCalls, ChannelMenuText, toggleCallsInChannel} from './ChannelMenuAction';
 import {action} from '../../state/reducer';
 import {callsState} from '../../state/selectors';
 import {CHANNEL, DM, makeStore} from '../../testing/store';
 import {defaultCallsClientConfig} from '../../types';
-import {PluginIntlProvider} from '../../utils/intl';
+import {renderWithStore} from '../../testing/render';
 
 function withConfig(store: ReturnType<typeof makeStore>, defaultEnabled: boolean) {
   store.dispatch(action('RECEIVED_CALLS_CONFIG', {...defaultCallsClientConfig, DefaultEnabled: defaultEnabled}));
@@ -37,13 +36,7 @@ describe('channel menu: Enable/Disable calls', () => {
 
   test('the item reads Disable when calls are on in the channel, Enable when off; choosing it saves the other state', async () => {
     const store = withConfig(makeStore({admin: true}), true);
-    render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <ChannelMenuText />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    renderWithStore(store, <ChannelMenuText />);
     expect(screen.getByTestId('calls-channel-menu-toggle')).toHaveTextContent('Disable calls');
 
     const bodies: unknown[] = [];

@@ -1,13 +1,12 @@
 import '@testing-library/jest-dom';
-import {render, screen} from '@testing-library/react';
+import {screen} from '@testing-library/react';
 import React from 'react';
-import {Provider} from 'react-redux';
 
 import {PostType} from './PostType';
 import {handleWebSocketEvent} from '../../state/ws_events';
 import {ALICE, BOB, CHANNEL, makeStore} from '../../testing/store';
-import {PluginIntlProvider} from '../../utils/intl';
 import type {PostInfo} from '../../types';
+import {renderWithStore} from '../../testing/render';
 
 function post(props: Record<string, unknown>): PostInfo {
   return {
@@ -26,13 +25,7 @@ function post(props: Record<string, unknown>): PostInfo {
 }
 
 function renderPost(store: ReturnType<typeof makeStore>, p: PostInfo) {
-  return render(
-    <Provider store={store as never}>
-      <PluginIntlProvider>
-        <PostType post={p} />
-      </PluginIntlProvider>
-    </Provider>,
-  );
+  return renderWithStore(store, <PostType post={p} />);
 }
 
 describe('call post', () => {

@@ -4,8 +4,8 @@ import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {useSortedParticipants} from '../participants_list/ParticipantsList';
+import {HandBadge, MuteBadge} from '../participants_list/StatusBadges';
 import {Avatar} from '../common/Avatar';
-import {HandIcon, MicIcon, MicOffIcon} from '../common/icons';
 import {clientState, displayName, hostIDInChannel, profiles, type GlobalState} from '../../state/selectors';
 import {emojiFromUnified} from '../../utils/format';
 
@@ -32,32 +32,8 @@ export function ParticipantsGrid({channelID}: {channelID: string}) {
         >
           <Avatar userID={s.user_id} size={size} speaking={s.voice} />
           <div className="calls-tile-badges">
-            {s.unmuted ? (
-              <span
-                className="calls-icon-unmuted"
-                role="img"
-                aria-label={formatMessage({id: 'calls.participants.unmuted', defaultMessage: 'Unmuted'})}
-              >
-                <MicIcon />
-              </span>
-            ) : (
-              <span
-                className="calls-icon-muted"
-                role="img"
-                aria-label={formatMessage({id: 'calls.participants.muted', defaultMessage: 'Muted'})}
-              >
-                <MicOffIcon />
-              </span>
-            )}
-            {s.raised_hand > 0 && (
-              <span
-                className="calls-icon-hand"
-                role="img"
-                aria-label={formatMessage({id: 'calls.participants.hand', defaultMessage: 'Hand raised'})}
-              >
-                <HandIcon />
-              </span>
-            )}
+            <MuteBadge unmuted={s.unmuted} />
+            {s.raised_hand > 0 && <HandBadge />}
             {s.reaction && <span>{s.reaction.emoji.literal || emojiFromUnified(s.reaction.emoji.unified)}</span>}
           </div>
           <div>

@@ -2,9 +2,8 @@
 // its own store, asks for the call's state on the main websocket, closes itself with the call, and takes its listeners
 // off the opener's client when it goes away.
 import '@testing-library/jest-dom';
-import {act, render, screen} from '@testing-library/react';
+import {act, screen} from '@testing-library/react';
 import React from 'react';
-import {Provider} from 'react-redux';
 
 import {PopOutRoute} from './PopOutRoute';
 import {CallWidgetRoot} from '../call_widget/CallWidget';
@@ -16,7 +15,7 @@ import {handleWebSocketEvent} from '../../state/ws_events';
 import {ALICE, CHANNEL, ME, makeStore} from '../../testing/store';
 import type {WebSocketMessage} from '../../types';
 import {Emitter} from '../../utils/emitter';
-import {PluginIntlProvider} from '../../utils/intl';
+import {renderWithStore} from '../../testing/render';
 
 class OpenerClient extends Emitter<ClientEvents> {
   channelID = CHANNEL;
@@ -86,13 +85,7 @@ describe('pop-out route', () => {
         seq: 2,
       } as WebSocketMessage);
     }
-    render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <PopOutRoute />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    renderWithStore(store, <PopOutRoute />);
     return store;
   }
 
@@ -110,13 +103,7 @@ describe('pop-out route', () => {
 
   test('the widget is not shown in the pop-out, only in the window that holds the call', () => {
     const store = renderRoute();
-    const {container} = render(
-      <Provider store={store as never}>
-        <PluginIntlProvider>
-          <CallWidgetRoot />
-        </PluginIntlProvider>
-      </Provider>,
-    );
+    const {container} = renderWithStore(store, <CallWidgetRoot />);
     expect(callsState(store.getState()).client).not.toBeNull();
     expect(container).toBeEmptyDOMElement();
   });

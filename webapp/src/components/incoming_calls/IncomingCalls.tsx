@@ -63,14 +63,27 @@ function goToChannel(store: StoreLike, call: IncomingCall): void {
   }
 }
 
-function FullCard({call}: {call: IncomingCall}) {
+function dismiss(store: StoreLike, call: IncomingCall): void {
+  dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
+}
+
+/** The frame both sizes of card share: an alert dialog named for the caller. */
+function Card({
+  call,
+  caller,
+  condensed,
+  children,
+}: {
+  call: IncomingCall;
+  caller: string;
+  condensed: boolean;
+  children: React.ReactNode;
+}) {
   const {formatMessage} = useIntl();
-  const store = useCallsStore();
-  const {caller, others} = useCallText(call);
   return (
     <div
-      className="calls-incoming"
-      data-testid="call-incoming"
+      className={condensed ? 'calls-incoming calls-incoming--condensed' : 'calls-incoming'}
+      data-testid={condensed ? 'call-incoming-condensed' : 'call-incoming'}
       data-call-id={call.callID}
       role="alertdialog"
       aria-label={formatMessage(
@@ -78,6 +91,17 @@ function FullCard({call}: {call: IncomingCall}) {
         {name: caller},
       )}
     >
+      {children}
+    </div>
+  );
+}
+
+function FullCard({call}: {call: IncomingCall}) {
+  const {formatMessage} = useIntl();
+  const store = useCallsStore();
+  const {caller, others} = useCallText(call);
+  return (
+    <Card call={call} caller={caller} condensed={false}>
       <div className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
         <Avatar userID={call.callerID} size={32} />
         <span>
@@ -97,13 +121,7 @@ function FullCard({call}: {call: IncomingCall}) {
         </span>
       </div>
       <div className="calls-incoming-buttons">
-        <button
-          className="calls-btn"
-          data-testid="call-incoming-ignore"
-          onClick={() => {
-            dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
-          }}
-        >
+        <button className="calls-btn" data-testid="call-incoming-ignore" onClick={() => dismiss(store, call)}>
           {formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
         </button>
         <button className="calls-btn calls-btn--on" data-testid="call-incoming-join" onClick={() => join(store, call)}>
@@ -111,7 +129,7 @@ function FullCard({call}: {call: IncomingCall}) {
           {formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
         </button>
       </div>
-    </div>
+    </Card>
   );
 }
 
@@ -120,16 +138,7 @@ function CondensedCard({call}: {call: IncomingCall}) {
   const store = useCallsStore();
   const {caller, others} = useCallText(call);
   return (
-    <div
-      className="calls-incoming calls-incoming--condensed"
-      data-testid="call-incoming-condensed"
-      data-call-id={call.callID}
-      role="alertdialog"
-      aria-label={formatMessage(
-        {id: 'calls.incoming.label', defaultMessage: 'Incoming call from {name}'},
-        {name: caller},
-      )}
-    >
+    <Card call={call} caller={caller} condensed>
       <span className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
         {others ? (
           <FormattedMessage
@@ -157,13 +166,11 @@ function CondensedCard({call}: {call: IncomingCall}) {
         className="calls-btn"
         data-testid="call-incoming-condensed-dismiss"
         aria-label={formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
-        onClick={() => {
-          dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
-        }}
+        onClick={() => dismiss(store, call)}
       >
         <CloseIcon size={12} />
       </button>
-    </div>
+    </Card>
   );
 }
 

@@ -1,7 +1,7 @@
 // The plugin's modals, rendered by one global component from the slice: the call error modal (why the call closed,
 // with a re-join link), the generic error modal (slash-command failures) and the switch-call modal.
 import React, {useCallback} from 'react';
-import {FormattedMessage, useIntl} from 'react-intl';
+import {useIntl, type MessageDescriptor} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {useCallsStore} from '../common/hooks';
@@ -13,105 +13,74 @@ import {callsState, clientState, getChannel, type GlobalState} from '../../state
 
 const TROUBLESHOOTING_URL = 'https://docs.mattermost.com/collaborate/make-calls.html';
 
-function errorText(kind: CallErrorKind): {title: React.ReactNode; body: React.ReactNode; rejoin: boolean} {
-  switch (kind) {
-    case 'timeout':
-      return {
-        title: <FormattedMessage id="calls.error.timeout.title" defaultMessage="Call connection failed" />,
-        body: (
-          <FormattedMessage
-            id="calls.error.timeout.body"
-            defaultMessage="We couldn't join the call because the connection timed out. Please check your network connection and try again."
-          />
-        ),
-        rejoin: true,
-      };
-    case 'peer':
-      return {
-        title: <FormattedMessage id="calls.error.peer.title" defaultMessage="Connection failed" />,
-        body: (
-          <FormattedMessage
-            id="calls.error.peer.body"
-            defaultMessage="There was an error with the connection to the call. Try to re-join the call."
-          />
-        ),
-        rejoin: true,
-      };
-    case 'ws_reconnect_timeout':
-      return {
-        title: <FormattedMessage id="calls.error.ws.title" defaultMessage="Connection lost" />,
-        body: (
-          <FormattedMessage
-            id="calls.error.ws.body"
-            defaultMessage="The connection to the server was lost for too long and the call was disconnected. Try to re-join the call."
-          />
-        ),
-        rejoin: true,
-      };
-    case 'insecure':
-      return {
-        title: (
-          <FormattedMessage
-            id="calls.error.insecure.title"
-            defaultMessage="Calls can't be initiated in an insecure context"
-          />
-        ),
-        body: (
-          <FormattedMessage
-            id="calls.error.insecure.body"
-            defaultMessage="Calls need a secure context (HTTPS) to access the microphone."
-          />
-        ),
-        rejoin: false,
-      };
-    case 'removed_from_channel':
-      return {
-        title: (
-          <FormattedMessage id="calls.error.removed_channel.title" defaultMessage="You were removed from the channel" />
-        ),
-        body: (
-          <FormattedMessage
-            id="calls.error.removed_channel.body"
-            defaultMessage="You were removed from the channel, and so you have been disconnected from the call."
-          />
-        ),
-        rejoin: false,
-      };
-    case 'left_channel':
-      return {
-        title: <FormattedMessage id="calls.error.left_channel.title" defaultMessage="You left the channel" />,
-        body: (
-          <FormattedMessage
-            id="calls.error.left_channel.body"
-            defaultMessage="You left the channel, and so you have been disconnected from the call."
-          />
-        ),
-        rejoin: false,
-      };
-    case 'removed_by_host':
-      return {
-        title: <FormattedMessage id="calls.error.removed_host.title" defaultMessage="You were removed from the call" />,
-        body: (
-          <FormattedMessage id="calls.error.removed_host.body" defaultMessage="The host removed you from the call." />
-        ),
-        rejoin: false,
-      };
-    case 'join':
-      return {
-        title: <FormattedMessage id="calls.error.join.title" defaultMessage="Unable to join the call" />,
-        body: (
-          <FormattedMessage id="calls.error.join.body" defaultMessage="The server did not let you join the call." />
-        ),
-        rejoin: false,
-      };
-    default:
-      return {
-        title: <FormattedMessage id="calls.error.generic.title" defaultMessage="Something went wrong with calls" />,
-        body: <FormattedMessage id="calls.error.generic.body" defaultMessage="Please try to re-join the call." />,
-        rejoin: true,
-      };
-  }
-}
+/** What the call error modal says for each kind of error, and whether it offers to re-join. */
+const CALL_ERRORS: Record<CallErrorKind, {title: MessageDescriptor; body: MessageDescriptor; rejoin: boolean}> = {
+  timeout: {
+    title: {id: 'calls.error.timeout.title', defaultMessage: 'Call connection failed'},
+    body: {
+      id: 'calls.error.timeout.body',
+      defaultMessage:
+        "We couldn't join the call because the connection timed out. Please check your network connection and try again.",
+    },
+    rejoin: true,
+  },
+  peer: {
+    title: {id: 'calls.error.peer.title', defaultMessage: 'Connection failed'},
+    body: {
+      id: 'calls.error.peer.body',
+      defaultMessage: 'There was an error with the connection to the call. Try to re-join the call.',
+    },
+    rejoin: true,
+  },
+  ws_reconnect_timeout: {
+    title: {id: 'calls.error.ws.title', defaultMessage: 'Connection lost'},
+    body: {
+      id: 'calls.error.ws.body',
+      defaultMessage:
+        'The connection to the server was lost for too long and the call was disconnected. Try to re-join the call.',
+    },
+    rejoin: true,
+  },
+  insecure: {
+    title: {id: 'calls.error.insecure.title', defaultMessage: "Calls can't be initiated in an insecure context"},
+    body: {
+      id: 'calls.error.insecure.body',
+      defaultMessage: 'Calls need a secure context (HTTPS) to access the microphone.',
+    },
+    rejoin: false,
+  },
+  removed_from_channel: {
+    title: {id: 'calls.error.removed_channel.title', defaultMessage: 'You were removed from the channel'},
+    body: {
+      id: 'calls.error.removed_channel.body',
+      defaultMessage: 'You were removed from the channel, and so you have been disconnected from the call.',
+    },
+    rejoin: false,
+  },
+  left_channel: {
+    title: {id: 'calls.error.left_channel.title', defaultMessage: 'You left the channel'},
+    body: {
+      id: 'calls.error.left_channel.body',
+      defaultMessage: 'You left the channel, and so you have been disconnected from the call.',
+    },
+    rejoin: false,
+  },
+  removed_by_host: {
+    title: {id: 'calls.error.removed_host.title', defaultMessage: 'You were removed from the call'},
+    body: {id: 'calls.error.removed_host.body', defaultMessage: 'The host removed you from the call.'},
+    rejoin: false,
+  },
+  join: {
+    title: {id: 'calls.error.join.title', defaultMessage: 'Unable to join the call'},
+    body: {id: 'calls.error.join.body', defaultMessage: 'The server did not let you join the call.'},
+    rejoin: false,
+  },
+  generic: {
+    title: {id: 'calls.error.generic.title', defaultMessage: 'Something went wrong with calls'},
+    body: {id: 'calls.error.generic.body', defaultMessage: 'Please try to re-join the call.'},
+    rejoin: true,
+  },
+};
 
 function CallErrorModal() {
   const {formatMessage} = useIntl();
@@ -122,11 +91,11 @@ function CallErrorModal() {
   if (!modal) {
     return null;
   }
-  const t = errorText(modal.kind);
+  const t = CALL_ERRORS[modal.kind] ?? CALL_ERRORS.generic;
   return (
     <Modal
       id="call-error-modal"
-      title={t.title}
+      title={formatMessage(t.title)}
       onClose={close}
       footer={
         <button className="calls-btn calls-btn--primary" onClick={close}>
@@ -134,7 +103,7 @@ function CallErrorModal() {
         </button>
       }
     >
-      <p>{t.body}</p>
+      <p>{formatMessage(t.body)}</p>
       {modal.kind === 'join' && modal.message && <p data-testid="call-error-detail">{modal.message}</p>}
       {t.rejoin && (
         <p>

@@ -5,7 +5,8 @@ import {useSelector} from 'react-redux';
 
 import {HostControlsMenu, MuteOthersButton, useHostControlsAvailable} from './HostControls';
 import {Avatar} from '../common/Avatar';
-import {HandIcon, MicIcon, MicOffIcon, ScreenIcon} from '../common/icons';
+import {HandBadge, MuteBadge} from './StatusBadges';
+import {ScreenIcon} from '../common/icons';
 import {
   displayName,
   hostIDInChannel,
@@ -58,16 +59,7 @@ export function ParticipantRow({
           {session.reaction.emoji.literal || emojiFromUnified(session.reaction.emoji.unified)}
         </span>
       )}
-      {session.raised_hand > 0 && (
-        <span
-          className="calls-icon-hand"
-          data-testid="calls-participant-hand"
-          role="img"
-          aria-label={formatMessage({id: 'calls.participants.hand', defaultMessage: 'Hand raised'})}
-        >
-          <HandIcon />
-        </span>
-      )}
+      {session.raised_hand > 0 && <HandBadge testID="calls-participant" />}
       {presenting && (
         <span
           className="calls-icon-screen"
@@ -77,25 +69,7 @@ export function ParticipantRow({
           <ScreenIcon />
         </span>
       )}
-      {session.unmuted ? (
-        <span
-          className="calls-icon-unmuted"
-          data-testid="calls-participant-unmuted"
-          role="img"
-          aria-label={formatMessage({id: 'calls.participants.unmuted', defaultMessage: 'Unmuted'})}
-        >
-          <MicIcon />
-        </span>
-      ) : (
-        <span
-          className="calls-icon-muted"
-          data-testid="calls-participant-muted"
-          role="img"
-          aria-label={formatMessage({id: 'calls.participants.muted', defaultMessage: 'Muted'})}
-        >
-          <MicOffIcon />
-        </span>
-      )}
+      <MuteBadge unmuted={session.unmuted} testID="calls-participant" />
       {hostControls && !isMe && channelID && (
         <HostControlsMenu channelID={channelID} session={session} isHost={isHost} presenting={presenting} />
       )}

@@ -6,25 +6,8 @@ import React, {useEffect, useState} from 'react';
 import manifest from '../../../../plugin.json';
 import {Api, type ServerConfig} from '../api';
 import {useRegistry} from '../registry';
+import {schemaSections as sections, type SchemaSetting} from '../../settings_schema';
 import type {AdminSettingProps} from '../../types';
-
-interface SchemaSetting {
-  key: string;
-  display_name: string;
-  type: string;
-  help_text: string;
-  default?: unknown;
-  options?: Array<{display_name: string; value: string}>;
-}
-
-interface SchemaSection {
-  key: string;
-  title: string;
-  subtitle?: string;
-  settings: SchemaSetting[];
-}
-
-const sections = (manifest as unknown as {settings_schema: {sections: SchemaSection[]}}).settings_schema.sections;
 
 function DefaultSetting({setting, props}: {setting: SchemaSetting; props: AdminSettingProps}) {
   const id = `setting-${setting.key}`;
