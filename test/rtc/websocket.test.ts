@@ -5,8 +5,8 @@ import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import type {WsTestClient} from '../support/calls-client';
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
-import {TestClient} from './support/client';
-import {speech, startAudio} from './support/harness';
+import {type TestClient} from './support/client';
+import {joinWithPeer, speech, startAudio} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -66,12 +66,7 @@ describe('media through the real websocket', () => {
   ): Promise<{ws: WsTestClient; peer: TestClient}> {
     const ws = await w.connect(user);
     sockets.push(ws);
-    await ws.join(channelID);
-    const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
-    peers.push(peer);
-    await peer.start();
-    await peer.waitConnected();
-    return {ws, peer};
+    return {ws, peer: await joinWithPeer(ws, channelID, peers)};
   }
 
   it('carries A→B and B→A voice with identical bytes and reports voice activity', async () => {

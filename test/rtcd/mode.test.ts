@@ -15,8 +15,8 @@ import {startDnsServer, type TestDnsServer} from '../support/dns-server';
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
-import {TestClient} from '../rtc/support/client';
-import {speech, startAudio, testLogger, testOptions} from '../rtc/support/harness';
+import {type TestClient} from '../rtc/support/client';
+import {joinWithPeer, speech, startAudio, testLogger, testOptions} from '../rtc/support/harness';
 
 jest.setTimeout(60_000);
 
@@ -67,12 +67,7 @@ afterAll(async () => {
 async function joinWithMedia(user: 'alice' | 'bob', channelID: string): Promise<{ws: WsTestClient; peer: TestClient}> {
   const ws = await w.connect(user);
   sockets.push(ws);
-  await ws.join(channelID);
-  const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
-  peers.push(peer);
-  await peer.start();
-  await peer.waitConnected();
-  return {ws, peer};
+  return {ws, peer: await joinWithPeer(ws, channelID, peers)};
 }
 
 test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, the session ends there on leave', async () => {
@@ -149,12 +144,7 @@ test('a restart of the node leaves media flowing on rtcd; the call is kept, and 
     const before = rtcd.sessions.size;
     const join = async (user: 'alice' | 'bob') => {
       const ws = await world.connect(user);
-      await ws.join(ch);
-      const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
-      peers.push(peer);
-      await peer.start();
-      await peer.waitConnected();
-      return {ws, peer};
+      return {ws, peer: await joinWithPeer(ws, ch, peers)};
     };
     const a = await join('alice');
     const b = await join('bob');

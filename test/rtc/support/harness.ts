@@ -5,6 +5,7 @@ import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import {newId} from '../../../server/src/ids';
 import {silentLogger, createLogger, type Logger} from '../../../server/src/log';
 import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../../server/src/rtc';
+import type {WsTestClient} from '../../support/calls-client';
 import {TestClient, type SignalingPort, type TestClientOptions} from './client';
 
 export function testLogger(): Logger {
@@ -131,3 +132,16 @@ export function startAudio(
 /** Speech-like levels (varying, std-dev well above 10). */
 export const speech = (i: number): number => [10, 60, 25, 90, 40, 5, 70, 30][i % 8];
 export const silence = (): number => 127;
+
+/**
+ * Joins the websocket's user to the channel's call and connects a werift peer through the websocket's
+ * signalling, as a browser does; `peers` collects it for teardown.
+ */
+export async function joinWithPeer(ws: WsTestClient, channelID: string, peers: TestClient[]): Promise<TestClient> {
+  await ws.join(channelID);
+  const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
+  peers.push(peer);
+  await peer.start();
+  await peer.waitConnected();
+  return peer;
+}
