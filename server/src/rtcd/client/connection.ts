@@ -6,6 +6,8 @@ import WebSocket from 'ws';
 import {TypedEmitter} from '../../events';
 import {decodeClientMessage, encodeClientMessage, WireError, type ClientMessage} from '../wire';
 
+const SILENT_HOST_MS = 25_000;
+
 export interface RtcdCredentials {
   clientID: string;
   authKey: string;
@@ -108,6 +110,16 @@ export class RtcdConnection extends TypedEmitter<RtcdConnectionEvents> {
 
   #wire(): void {
     this.#ws.on('error', () => {});
+    // rtcd pings every 10 s: a host that went silent (gone without closing its sockets) is dropped after
+    // 25 s without one, so its calls can move instead of waiting for TCP to give up.
+    let lastHeard = Date.now();
+    this.#ws.on('ping', () => {
+      lastHeard = Date.now();
+    });
+    const watchdog = setInterval(() => {
+      if (Date.now() - lastHeard > SILENT_HOST_MS) this.#ws.terminate();
+    }, 5000);
+    watchdog.unref();
     this.#ws.on('message', (raw, isBinary) => {
       if (!isBinary) return;
       try {
@@ -117,7 +129,13 @@ export class RtcdConnection extends TypedEmitter<RtcdConnectionEvents> {
         else throw err;
       }
     });
-    this.#ws.on('close', (code, reason) => this.emit('closed', code, reason.toString()));
+    this.#ws.on('message', () => {
+      lastHeard = Date.now();
+    });
+    this.#ws.on('close', (code, reason) => {
+      clearInterval(watchdog);
+      this.emit('closed', code, reason.toString());
+    });
   }
 }
 

@@ -59,10 +59,13 @@ export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coor
     logger: o.logger,
     resolve4: o.resolve4 ?? ((name) => dns.promises.resolve4(name)),
     onMessage: (ip, msg) => router.onHostMessage(ip, msg),
+    onUnavailable: (ip) => router.hostUnavailable(ip),
     recheckMs: o.recheckMs,
   });
+  const lock = new InProcessCallLock();
   const router: RtcdMediaRouter = new RtcdMediaRouter({
     hosts,
+    lock,
     serviceURL: o.settings.serviceURL,
     credentials,
     calls: o.store.calls,
@@ -79,7 +82,7 @@ export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coor
     nodeID: o.nodeID,
     mode: 'rtcd',
     media,
-    lock: new InProcessCallLock(),
+    lock,
     rtc: null,
     relay: null,
     close: () => media.close(),

@@ -20,7 +20,8 @@ export interface RtcdHostsOptions {
   onMessage: (ip: string, msg: ClientMessage) => void;
   /** A host's connection opened (again): sessions routed there may need `reconnect`. */
   onConnected?: (ip: string) => void;
-  onDisconnected?: (ip: string) => void;
+  /** A host stopped being available for its calls: its connection closed, or its address left DNS. */
+  onUnavailable?: (ip: string) => void;
   recheckMs?: number;
   /** New addresses wait a random 0…jitterMs before their first connection (upstream 5 s). */
   jitterMs?: number;
@@ -77,7 +78,7 @@ class RtcdHost {
       );
       conn.on('closed', () => {
         if (this.conn === conn) this.conn = null;
-        this.o.onDisconnected?.(this.ip);
+        this.o.onUnavailable?.(this.ip);
         if (!this.#closed) this.#retry();
       });
       this.log.info({ip: this.ip, connID: conn.connID}, 'rtcd host connected');
@@ -220,6 +221,7 @@ export class RtcdHosts {
     for (const [ip, h] of this.#hosts) {
       if (!now.has(ip) && !h.flagged) {
         h.flagged = true;
+        this.#o.onUnavailable?.(ip);
         this.#log.info({ip}, 'rtcd host gone from DNS: no new calls go there');
       }
     }

@@ -14,10 +14,16 @@ import {inboundToRtcMessage, rtcMessageToSignal} from '../rtc-messages';
 import {RtcMsgType, WireError, type ClientMessage} from '../wire';
 import type {RtcdCredentials} from './connection';
 import type {RtcdHosts} from './hosts';
+import type {CallLock} from '../../calls/lock';
+import {restoreSessionState} from '../../cluster/restore';
 import {rtcdRequest} from './http';
 
 export interface RtcdRouterOptions {
   hosts: RtcdHosts;
+  /** The call lock calls/ uses: moving a call rewrites its row. */
+  lock: CallLock;
+  /** How long a host may be unavailable before its calls move to another one (default 3 s). */
+  failoverAfterMs?: number;
   serviceURL: string;
   credentials: RtcdCredentials;
   calls: CallsRepository;
@@ -36,6 +42,9 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
   readonly #log: Logger;
   /** sessionID → the host its call is pinned to. */
   readonly #hostOf = new Map<string, string>();
+  /** sessionID → what its join said, to create it again on another host. */
+  readonly #configs = new Map<string, SessionConfig>();
+  readonly #failoverTimers = new Map<string, NodeJS.Timeout>();
   readonly #waiting = new Map<string, Waiting>();
   #graceTimer: NodeJS.Timeout | undefined;
 
@@ -57,6 +66,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
           return;
         case 'close':
           this.#hostOf.delete(msg.data.sessionID);
+          this.#configs.delete(msg.data.sessionID);
           this.emit('close', msg.data.sessionID, `the rtcd host ${ip} closed the session`);
           return;
         case 'restart':
@@ -80,6 +90,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
   async initSession(call: Call, cfg: SessionConfig): Promise<void> {
     const ip = this.#pinned(call);
     this.#hostOf.set(cfg.sessionID, ip);
+    this.#configs.set(cfg.sessionID, cfg);
     const sent = this.#o.hosts.send(ip, {
       type: 'join',
       data: {
@@ -108,6 +119,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     this.#waiting.delete(sessionID);
     const ip = this.#hostOf.get(sessionID) ?? call.props.rtcd_host;
     this.#hostOf.delete(sessionID);
+    this.#configs.delete(sessionID);
     if (ip) this.#o.hosts.send(ip, {type: 'leave', data: {sessionID}});
   }
 
@@ -132,6 +144,17 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     }
     this.#waiting.delete(sessionID);
     this.#hostOf.set(sessionID, ip);
+    const session = await this.#o.calls.getSession(sessionID);
+    if (session) {
+      this.#configs.set(sessionID, {
+        sessionID,
+        userID: session.userId,
+        callID: call.id,
+        channelID: call.channelId,
+        av1Support: false,
+        dcSignaling: false,
+      });
+    }
     this.#log.info({sessionID, callID: call.id, host: ip}, 'session back: rtcd routes it to this node again');
   }
 
@@ -162,7 +185,69 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     return false;
   }
 
+  /** A host became unavailable: if it stays so, its calls move to another host (beyond upstream, which has no migration). */
+  hostUnavailable(ip: string): void {
+    if (this.#failoverTimers.has(ip)) return;
+    const timer = setTimeout(() => {
+      this.#failoverTimers.delete(ip);
+      if (this.#o.hosts.isAvailable(ip)) return;
+      void this.#moveCallsOff(ip).catch((err: Error) =>
+        this.#log.error({ip, err: err.message}, 'moving calls off an rtcd host failed'),
+      );
+    }, this.#o.failoverAfterMs ?? 3000);
+    timer.unref();
+    this.#failoverTimers.set(ip, timer);
+  }
+
+  async #moveCallsOff(ip: string): Promise<void> {
+    const byCall = new Map<string, SessionConfig[]>();
+    for (const [sid, host] of this.#hostOf) {
+      const cfg = this.#configs.get(sid);
+      if (host !== ip || !cfg) continue;
+      byCall.set(cfg.callID, [...(byCall.get(cfg.callID) ?? []), cfg]);
+    }
+    for (const [callID, cfgs] of byCall) {
+      const moved = await this.#o.lock.withLock(cfgs[0].channelID, async () => {
+        const call = await this.#o.calls.getCall(callID);
+        if (!call || call.endAt > 0 || call.props.rtcd_host !== ip) return undefined;
+        const to = await this.#o.hosts.hostForNewCall();
+        if (!to) return null;
+        await this.#o.calls.updateCall({...call, props: {...call.props, rtcd_host: to}});
+        return to;
+      });
+      if (moved === null) {
+        this.#log.warn({ip, callID}, 'no other rtcd host is available: the call waits');
+        this.hostUnavailable(ip);
+        continue;
+      }
+      if (!moved) continue;
+      const target = moved;
+      for (const cfg of cfgs) {
+        this.#hostOf.set(cfg.sessionID, target);
+        this.#o.hosts.send(target, {
+          type: 'join',
+          data: {
+            callID: cfg.callID,
+            userID: cfg.userID,
+            sessionID: cfg.sessionID,
+            channelID: cfg.channelID,
+            av1Support: cfg.av1Support,
+            dcSignaling: cfg.dcSignaling,
+          },
+        });
+        await restoreSessionState(
+          {send: (m) => this.#o.hosts.send(target, {type: 'rtc', data: inboundToRtcMessage(m)})},
+          this.#o.calls,
+          cfg,
+        );
+        this.emit('restart', cfg.sessionID, `the call moved to another rtcd host (${ip} was lost)`);
+      }
+      this.#log.info({callID, from: ip, to: target, sessions: cfgs.length}, 'call moved to another rtcd host');
+    }
+  }
+
   async close(): Promise<void> {
+    for (const t of this.#failoverTimers.values()) clearTimeout(t);
     clearTimeout(this.#graceTimer);
     this.#o.hosts.close();
   }
