@@ -64,3 +64,20 @@ test('environment overrides are masked the same way', () => {
   });
   expect(maskSecrets(config.envOverrides())).toEqual({TURNStaticAuthSecret: FAKE_SETTING, UDPServerPort: '9000'});
 });
+
+test('a service URL with credentials shows its password as the fake value; saving it back keeps the stored key', async () => {
+  const config = new ConfigService(store.kv, {});
+  await config.load();
+  const key = 'k'.repeat(40);
+  await saveAdminConfig(config, {rtcdserviceurl: `http://install-1:${key}@rtcd.internal:8045`});
+  const view = adminConfigView(config);
+  expect(view.rtcdserviceurl).toBe(`http://install-1:${FAKE_SETTING}@rtcd.internal:8045/`);
+  expect(JSON.stringify(view)).not.toContain(key);
+  expect(JSON.stringify(maskSecrets(config.get()))).not.toContain(key);
+  // The admin changes the host and sends the masked password back: the key stays.
+  await saveAdminConfig(config, {rtcdserviceurl: `http://install-1:${FAKE_SETTING}@rtcd2.internal:8045`});
+  expect(config.get().RTCDServiceURL).toBe(`http://install-1:${key}@rtcd2.internal:8045/`);
+  // A new password replaces it; a URL without credentials is shown as it is.
+  await saveAdminConfig(config, {rtcdserviceurl: 'http://rtcd3.internal:8045'});
+  expect(adminConfigView(config).rtcdserviceurl).toBe('http://rtcd3.internal:8045');
+});

@@ -4,7 +4,7 @@
 import {badRequest} from '../errors';
 import type {ConfigService} from './service';
 import {ALL_KEYS} from './schema';
-import {isUnchangedSecret, shownValue} from './secrets';
+import {isUnchangedSecret, shownValue, withStoredPassword} from './secrets';
 import {ConfigError} from './validate';
 
 const BY_LOWER = new Map(ALL_KEYS.map((k) => [k.toLowerCase(), k]));
@@ -32,11 +32,12 @@ export async function saveAdminConfig(
   values: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const canonical: Record<string, unknown> = {};
+  const current = config.get() as unknown as Record<string, unknown>;
   for (const [k, v] of Object.entries(values)) {
     const key = BY_LOWER.get(k.toLowerCase());
     if (!key) throw badRequest('app.calls.config.invalid', `unknown setting ${k.slice(0, 64)}`);
     if (isUnchangedSecret(key, v)) continue;
-    canonical[key] = v;
+    canonical[key] = withStoredPassword(key, v, current[key]);
   }
   try {
     await config.save(canonical);

@@ -16,9 +16,37 @@ function isSet(value: unknown): boolean {
   return !(value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0));
 }
 
-/** The value to show for a setting: the fake value in place of a set secret. */
+/** Service URLs may carry credentials (http://clientID:authKey@host:port): only their password is hidden. */
+const URLS_WITH_CREDENTIALS = new Set<ConfigKey>(['RTCDServiceURL', 'JobServiceURL']);
+
+function parsedURL(value: unknown): URL | null {
+  if (typeof value !== 'string' || value === '') return null;
+  try {
+    return new URL(value);
+  } catch {
+    return null;
+  }
+}
+
+/** The value to show for a setting: the fake value in place of a set secret, or of a URL's password. */
 export function shownValue(key: ConfigKey, value: unknown): unknown {
+  if (URLS_WITH_CREDENTIALS.has(key)) {
+    const url = parsedURL(value);
+    if (!url?.password) return value;
+    url.password = FAKE_SETTING;
+    return url.toString();
+  }
   return isSecretKey(key) && isSet(value) ? FAKE_SETTING : value;
+}
+
+/** A saved service URL whose password is the fake value keeps the stored password. */
+export function withStoredPassword(key: ConfigKey, saved: unknown, stored: unknown): unknown {
+  if (!URLS_WITH_CREDENTIALS.has(key)) return saved;
+  const url = parsedURL(saved);
+  if (url?.password !== FAKE_SETTING) return saved;
+  const old = parsedURL(stored);
+  url.password = old?.password ?? '';
+  return url.toString();
 }
 
 /** A copy of a map keyed by setting name with every set secret replaced by the fake value. */
