@@ -2,17 +2,10 @@
 // moves the call to another host and its users renegotiate (`rtc_reconnect`), without a click. Two rtcd
 // services on 127.0.0.2 and 127.0.0.3 behind one name served by a DNS server on loopback, a real node in
 // rtcd mode, two users talking through real werift peers; the host of their call is stopped.
-import dns from 'node:dns';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
-import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
 import {CallUser, hearEachOtherSince, joinTalking} from '../cluster/support/user';
-import {startDnsServer, type TestDnsServer} from '../support/dns-server';
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
-import {testLogger, testOptions} from '../rtc/support/harness';
+import {rtcdModeOptions, startRtcdFleet, type RtcdFleet} from './support';
 
 jest.setTimeout(90_000);
 
@@ -21,61 +14,21 @@ const loads = new Map<string, number>([
   ['127.0.0.2', 0.9],
   ['127.0.0.3', 0.2],
 ]);
-const services = new Map<string, RtcdService>();
-const dirs: string[] = [];
-let dnsServer: TestDnsServer;
+let fleet: RtcdFleet;
 let srv: TestServer;
 let w: World;
 const users: CallUser[] = [];
 
-async function startOn(ip: string, port: number): Promise<RtcdService> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-failover-'));
-  dirs.push(dir);
-  const cfg = defaultRtcdConfig();
-  cfg.api.listenAddress = `${ip}:${port}`;
-  cfg.api.allowSelfRegistration = true;
-  cfg.store.dataSource = dir;
-  return startRtcdService(cfg, testLogger(), {
-    rtc: {...testOptions(), udpAddresses: [ip], udpPort: 0, tcpPort: null},
-    verificationsPerSecond: 50,
-    cpuLoad: () => loads.get(ip) ?? 1,
-  });
-}
-
 beforeAll(async () => {
-  let port = 0;
-  for (let tries = 0; tries < 5 && services.size < 2; tries++) {
-    for (const s of services.values()) await s.close();
-    services.clear();
-    const first = await startOn('127.0.0.2', 0);
-    services.set('127.0.0.2', first);
-    port = Number(new URL(first.url).port);
-    try {
-      services.set('127.0.0.3', await startOn('127.0.0.3', port));
-    } catch {
-      // The port was taken on the second address: try another.
-    }
-  }
-  expect(services.size).toBe(2);
-  dnsServer = await startDnsServer({[NAME]: ['127.0.0.2', '127.0.0.3']});
-  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
-  resolver.setServers([dnsServer.address]);
-  srv = await startTestServer({
-    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: `http://${NAME}:${port}`},
-    rtcdResolve4: (name) => resolver.resolve4(name),
-    rtc: async () => {
-      throw new Error('no SFU in rtcd mode');
-    },
-  });
+  fleet = await startRtcdFleet(NAME, ['127.0.0.2', '127.0.0.3'], (ip) => loads.get(ip) ?? 1);
+  srv = await startTestServer(rtcdModeOptions(fleet));
   w = await seededWorld(srv);
 });
 
 afterAll(async () => {
   await Promise.all(users.map((u) => u.close()));
   await srv?.stop();
-  for (const s of services.values()) await s.close();
-  await dnsServer?.close();
-  for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
+  await fleet?.close();
 });
 
 test('the call of a host that dies moves to the other host and audio comes back both ways', async () => {
@@ -88,7 +41,7 @@ test('the call of a host that dies moves to the other host and audio comes back 
   expect(call?.props.rtcd_host).toBe('127.0.0.3');
 
   const killedAt = Date.now();
-  await services.get('127.0.0.3')!.close();
+  await fleet.services.get('127.0.0.3')!.close();
   // Packets already on their way when the host stopped do not count as audio back.
   const since = Date.now() + 300;
   await hearEachOtherSince(alice, bob, since, 20_000, 'audio back on the other rtcd host');
@@ -100,7 +53,7 @@ test('the call of a host that dies moves to the other host and audio comes back 
   const moved = await srv.app.store.calls.getActiveCallByChannel(ch);
   expect(moved?.id).toBe(call!.id);
   expect(moved?.props.rtcd_host).toBe('127.0.0.2');
-  expect(services.get('127.0.0.2')!.sessions.size).toBe(2);
+  expect(fleet.services.get('127.0.0.2')!.sessions.size).toBe(2);
   expect(alice.errors).toEqual([]);
   expect(bob.errors).toEqual([]);
 });

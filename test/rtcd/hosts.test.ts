@@ -2,18 +2,11 @@
 // the name to two rtcd services on 127.0.0.2 and 127.0.0.3 (same API port). The client registers itself
 // where it is unknown, connects to both, sends new calls to the lower cpu_load, stops sending new calls to
 // an address removed from DNS and takes it back when it returns; a host that is too old is not used.
-import dns from 'node:dns';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import {silentLogger} from '../../server/src/log';
 import {RtcdHosts} from '../../server/src/rtcd/client/hosts';
-import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
-import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
 import type {ClientMessage} from '../../server/src/rtcd/wire';
-import {startDnsServer, type TestDnsServer} from '../support/dns-server';
 import {waitFor} from '../support/wait';
-import {testLogger, testOptions} from '../rtc/support/harness';
+import {startRtcdFleet, type RtcdFleet} from './support';
 
 jest.setTimeout(60_000);
 
@@ -23,59 +16,25 @@ const loads = new Map<string, number>([
   ['127.0.0.2', 0.9],
   ['127.0.0.3', 0.2],
 ]);
-const services: RtcdService[] = [];
-const dirs: string[] = [];
-let dnsServer: TestDnsServer;
-let port = 0;
+let fleet: RtcdFleet;
 const hostsList: RtcdHosts[] = [];
 
-async function startOn(ip: string, p: number): Promise<RtcdService> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-hosts-'));
-  dirs.push(dir);
-  const cfg = defaultRtcdConfig();
-  cfg.api.listenAddress = `${ip}:${p}`;
-  cfg.api.allowSelfRegistration = true;
-  cfg.store.dataSource = dir;
-  return startRtcdService(cfg, testLogger(), {
-    rtc: {...testOptions(), udpAddresses: [ip], udpPort: 0, tcpPort: null},
-    verificationsPerSecond: 50,
-    cpuLoad: () => loads.get(ip) ?? 1,
-  });
-}
-
 beforeAll(async () => {
-  // One API port on both addresses, as one service URL names it.
-  for (let tries = 0; tries < 5 && services.length < 2; tries++) {
-    for (const s of services.splice(0)) await s.close();
-    const first = await startOn('127.0.0.2', 0);
-    services.push(first);
-    port = Number(new URL(first.url).port);
-    try {
-      services.push(await startOn('127.0.0.3', port));
-    } catch {
-      // The port was taken on the second address: try another.
-    }
-  }
-  expect(services).toHaveLength(2);
-  dnsServer = await startDnsServer({[NAME]: ['127.0.0.2', '127.0.0.3']});
+  fleet = await startRtcdFleet(NAME, ['127.0.0.2', '127.0.0.3'], (ip) => loads.get(ip) ?? 1);
 });
 
 afterAll(async () => {
   for (const h of hostsList) h.close();
-  for (const s of services) await s.close();
-  await dnsServer?.close();
-  for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
+  await fleet?.close();
 });
 
 function hosts(opts: {minVersion?: string} = {}): {hosts: RtcdHosts; got: Array<[string, ClientMessage]>} {
-  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
-  resolver.setServers([dnsServer.address]);
   const got: Array<[string, ClientMessage]> = [];
   const h = new RtcdHosts({
-    serviceURL: `http://${NAME}:${port}`,
+    serviceURL: fleet.url,
     credentials: {clientID: 'installation-1', authKey: KEY},
     logger: silentLogger(),
-    resolve4: (name) => resolver.resolve4(name),
+    resolve4: (name) => fleet.resolve4(name),
     onMessage: (ip, m) => got.push([ip, m]),
     recheckMs: 200,
     jitterMs: 50,
@@ -93,7 +52,7 @@ test('resolves the name to both hosts, registers where unknown, connects to both
   await waitFor(() => h.isAvailable('127.0.0.2') && h.isAvailable('127.0.0.3'), 10_000, 'both hosts connected');
   expect(await h.hostForNewCall()).toBe('127.0.0.3');
   // Both hosts know the client now (it registered itself): its key is accepted on each.
-  for (const s of services) {
+  for (const s of fleet.services.values()) {
     const res = await fetch(`${s.url}/calls/none/sessions`, {
       headers: {authorization: `Basic ${Buffer.from(`installation-1:${KEY}`).toString('base64')}`},
     });
@@ -108,10 +67,10 @@ test('an address removed from DNS gets no new calls, and gets them again when it
   const {hosts: h} = hosts();
   await h.start();
   await waitFor(() => h.isAvailable('127.0.0.2') && h.isAvailable('127.0.0.3'), 10_000, 'both hosts connected');
-  dnsServer.records.set(NAME, ['127.0.0.2']);
+  fleet.dns.records.set(NAME, ['127.0.0.2']);
   await waitFor(() => !h.isAvailable('127.0.0.3'), 5000, 'host flagged');
   for (let i = 0; i < 5; i++) expect(await h.hostForNewCall()).toBe('127.0.0.2');
-  dnsServer.records.set(NAME, ['127.0.0.2', '127.0.0.3']);
+  fleet.dns.records.set(NAME, ['127.0.0.2', '127.0.0.3']);
   await waitFor(() => h.isAvailable('127.0.0.3'), 5000, 'host back');
   expect(await h.hostForNewCall()).toBe('127.0.0.3');
 });

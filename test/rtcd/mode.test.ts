@@ -3,27 +3,24 @@
 // websocket with real werift peers: the node runs no SFU, the call is pinned to the host in
 // props.rtcd_host, audio flows both ways through rtcd, the node registered itself with rtcd and keeps
 // its credentials in the store, and a user leaving ends its rtcd session.
-import dns from 'node:dns';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {createApp} from '../../server/src/app';
-import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
-import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
+import type {RtcdService} from '../../server/src/rtcd/service/service';
 import type {WsTestClient} from '../support/calls-client';
-import {startDnsServer, type TestDnsServer} from '../support/dns-server';
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 import {type TestClient} from '../rtc/support/client';
-import {joinWithPeer, speech, startAudio, testLogger, testOptions} from '../rtc/support/harness';
+import {joinWithPeer, speech, startAudio} from '../rtc/support/harness';
+import {rtcdModeOptions, startRtcdFleet, type RtcdFleet} from './support';
 
 jest.setTimeout(60_000);
 
 const NAME = 'rtcd.mode.test';
+let fleet: RtcdFleet;
 let rtcd: RtcdService;
-let rtcdDir: string;
-let dnsServer: TestDnsServer;
 let srv: TestServer;
 let w: World;
 const sockets: WsTestClient[] = [];
@@ -31,26 +28,9 @@ const peers: TestClient[] = [];
 const stops: Array<() => void> = [];
 
 beforeAll(async () => {
-  rtcdDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-mode-'));
-  const cfg = defaultRtcdConfig();
-  cfg.api.listenAddress = '127.0.0.1:0';
-  cfg.api.allowSelfRegistration = true;
-  cfg.store.dataSource = rtcdDir;
-  rtcd = await startRtcdService(cfg, testLogger(), {
-    rtc: {...testOptions(), udpPort: 0, tcpPort: null},
-    verificationsPerSecond: 50,
-  });
-  dnsServer = await startDnsServer({[NAME]: ['127.0.0.1']});
-  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
-  resolver.setServers([dnsServer.address]);
-  srv = await startTestServer({
-    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: `http://${NAME}:${new URL(rtcd.url).port}`},
-    rtcdResolve4: (name) => resolver.resolve4(name),
-    // rtcd mode never starts an SFU of its own.
-    rtc: async () => {
-      throw new Error('no SFU in rtcd mode');
-    },
-  });
+  fleet = await startRtcdFleet(NAME, ['127.0.0.1']);
+  rtcd = fleet.services.get('127.0.0.1')!;
+  srv = await startTestServer(rtcdModeOptions(fleet));
   w = await seededWorld(srv);
 });
 
@@ -59,9 +39,7 @@ afterAll(async () => {
   await Promise.all(peers.map((p) => p.close()));
   await Promise.all(sockets.map((s) => s.close()));
   await srv?.stop();
-  await rtcd?.close();
-  await dnsServer?.close();
-  fs.rmSync(rtcdDir, {recursive: true, force: true});
+  await fleet?.close();
 });
 
 async function joinWithMedia(user: 'alice' | 'bob', channelID: string): Promise<{ws: WsTestClient; peer: TestClient}> {
@@ -121,19 +99,13 @@ test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, 
 test('a restart of the node leaves media flowing on rtcd; the call is kept, and sessions whose clients do not come back are removed after the grace', async () => {
   // A node of its own on a data directory that survives the restart, with a short reconnect grace.
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-mode-restart-'));
-  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
-  resolver.setServers([dnsServer.address]);
   const appOpts = {
     host: '127.0.0.1',
     seed: true,
     rateLimit: {perSecond: 1000, burst: 1000},
     dataDir,
-    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: `http://${NAME}:${new URL(rtcd.url).port}`},
-    rtcdResolve4: (name: string) => resolver.resolve4(name),
     timings: {reconnectGraceMs: 3000},
-    rtc: async (): Promise<never> => {
-      throw new Error('no SFU in rtcd mode');
-    },
+    ...rtcdModeOptions(fleet),
   };
   let app = await createApp({...appOpts, port: 0});
   const port = app.port;

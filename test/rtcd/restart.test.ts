@@ -2,66 +2,44 @@
 // rtcd), the clients' websockets resume on the restarted node and their `reconnect` re-points rtcd's
 // routing to the node's new connection — shown by a user joining after the restart, whose arrival makes
 // rtcd renegotiate with the others through that new connection: everyone hears the newcomer.
-import dns from 'node:dns';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {createApp, type App} from '../../server/src/app';
-import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
-import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
 import {CallUser, joinTalking} from '../cluster/support/user';
-import {startDnsServer, type TestDnsServer} from '../support/dns-server';
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
-import {testLogger, testOptions} from '../rtc/support/harness';
+import {rtcdModeOptions, startRtcdFleet, type RtcdFleet} from './support';
 
 jest.setTimeout(90_000);
 
 const NAME = 'rtcd.restart.test';
-let rtcd: RtcdService;
-let dnsServer: TestDnsServer;
+let fleet: RtcdFleet;
 const dirs: string[] = [];
 const users: CallUser[] = [];
 let app: App | undefined;
 
 beforeAll(async () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-restart-'));
-  dirs.push(dir);
-  const cfg = defaultRtcdConfig();
-  cfg.api.listenAddress = '127.0.0.1:0';
-  cfg.api.allowSelfRegistration = true;
-  cfg.store.dataSource = dir;
-  rtcd = await startRtcdService(cfg, testLogger(), {
-    rtc: {...testOptions(), udpPort: 0, tcpPort: null},
-    verificationsPerSecond: 50,
-  });
-  dnsServer = await startDnsServer({[NAME]: ['127.0.0.1']});
+  fleet = await startRtcdFleet(NAME, ['127.0.0.1']);
 });
 
 afterAll(async () => {
   await Promise.all(users.map((u) => u.close()));
   await app?.close();
-  await rtcd?.close();
-  await dnsServer?.close();
+  await fleet?.close();
   for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
 });
 
 test('clients that come back after a node restart keep their media and take part in renegotiation again', async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-restart-node-'));
   dirs.push(dataDir);
-  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
-  resolver.setServers([dnsServer.address]);
   const appOpts = {
     host: '127.0.0.1',
     seed: true,
     rateLimit: {perSecond: 1000, burst: 1000},
     dataDir,
-    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: `http://${NAME}:${new URL(rtcd.url).port}`},
-    rtcdResolve4: (name: string) => resolver.resolve4(name),
     timings: {reconnectGraceMs: 20_000},
-    rtc: async (): Promise<never> => {
-      throw new Error('no SFU in rtcd mode');
-    },
+    ...rtcdModeOptions(fleet),
   };
   app = await createApp({...appOpts, port: 0});
   const port = app.port;

@@ -91,17 +91,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     const ip = this.#pinned(call);
     this.#hostOf.set(cfg.sessionID, ip);
     this.#configs.set(cfg.sessionID, cfg);
-    const sent = this.#o.hosts.send(ip, {
-      type: 'join',
-      data: {
-        callID: cfg.callID,
-        userID: cfg.userID,
-        sessionID: cfg.sessionID,
-        channelID: cfg.channelID,
-        av1Support: cfg.av1Support,
-        dcSignaling: cfg.dcSignaling,
-      },
-    });
+    const sent = this.#o.hosts.send(ip, joinMessage(cfg));
     if (!sent) {
       this.#hostOf.delete(cfg.sessionID);
       throw new AppError('app.rtcd.unavailable', "the call's rtcd host is not reachable", 503, {host: ip});
@@ -224,17 +214,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
       const target = moved;
       for (const cfg of cfgs) {
         this.#hostOf.set(cfg.sessionID, target);
-        this.#o.hosts.send(target, {
-          type: 'join',
-          data: {
-            callID: cfg.callID,
-            userID: cfg.userID,
-            sessionID: cfg.sessionID,
-            channelID: cfg.channelID,
-            av1Support: cfg.av1Support,
-            dcSignaling: cfg.dcSignaling,
-          },
-        });
+        this.#o.hosts.send(target, joinMessage(cfg));
         await restoreSessionState(
           {send: (m) => this.#o.hosts.send(target, {type: 'rtc', data: inboundToRtcMessage(m)})},
           this.#o.calls,
@@ -270,4 +250,10 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
       this.emit('orphan', sid, w.callID, w.channelID);
     }
   }
+}
+
+/** rtcd's `join` for a session. */
+function joinMessage(cfg: SessionConfig): ClientMessage {
+  const {callID, userID, sessionID, channelID, av1Support, dcSignaling} = cfg;
+  return {type: 'join', data: {callID, userID, sessionID, channelID, av1Support, dcSignaling}};
 }

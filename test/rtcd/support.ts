@@ -1,0 +1,93 @@
+// rtcd services for tests, as a plugin finds them: each on its own loopback address (all on one API port,
+// as one service URL names them), behind a name served by a DNS server on loopback; and the app options
+// that put a node in rtcd mode against them.
+import dns from 'node:dns';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type {AppOptions} from '../../server/src/app';
+import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
+import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
+import {startDnsServer, type TestDnsServer} from '../support/dns-server';
+import {testLogger, testOptions} from '../rtc/support/harness';
+
+export interface RtcdFleet {
+  /** By address. */
+  readonly services: Map<string, RtcdService>;
+  readonly name: string;
+  readonly port: number;
+  readonly dns: TestDnsServer;
+  /** The service URL a plugin is given. */
+  readonly url: string;
+  /** Lookups against the loopback DNS server. */
+  resolve4(name: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts one rtcd per address on a shared API port (self-registration on), and a DNS server mapping `name`
+ * to all of them. `cpuLoad` sets what each host's /system reports.
+ */
+export async function startRtcdFleet(
+  name: string,
+  ips: string[],
+  cpuLoad?: (ip: string) => number,
+): Promise<RtcdFleet> {
+  const dirs: string[] = [];
+  const services = new Map<string, RtcdService>();
+  const startOn = async (ip: string, port: number) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-test-'));
+    dirs.push(dir);
+    const cfg = defaultRtcdConfig();
+    cfg.api.listenAddress = `${ip}:${port}`;
+    cfg.api.allowSelfRegistration = true;
+    cfg.store.dataSource = dir;
+    return startRtcdService(cfg, testLogger(), {
+      rtc: {...testOptions(), udpAddresses: [ip], udpPort: 0, tcpPort: null},
+      verificationsPerSecond: 50,
+      cpuLoad: cpuLoad && (() => cpuLoad(ip)),
+    });
+  };
+  let port = 0;
+  // The first address picks a free port; another address may have it taken, then all start again.
+  for (let tries = 0; tries < 5 && services.size < ips.length; tries++) {
+    for (const s of services.values()) await s.close();
+    services.clear();
+    const first = await startOn(ips[0], 0);
+    services.set(ips[0], first);
+    port = Number(new URL(first.url).port);
+    try {
+      for (const ip of ips.slice(1)) services.set(ip, await startOn(ip, port));
+    } catch {
+      // Taken: try another port.
+    }
+  }
+  if (services.size < ips.length) throw new Error('no API port free on every address');
+  const dnsServer = await startDnsServer({[name]: ips});
+  const resolver = new dns.promises.Resolver({timeout: 1000, tries: 1});
+  resolver.setServers([dnsServer.address]);
+  return {
+    services,
+    name,
+    port,
+    dns: dnsServer,
+    url: `http://${name}:${port}`,
+    resolve4: (n) => resolver.resolve4(n),
+    async close() {
+      for (const s of services.values()) await s.close();
+      await dnsServer.close();
+      for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
+    },
+  };
+}
+
+/** What puts a node in rtcd mode against the fleet (no SFU of its own: starting one fails the test). */
+export function rtcdModeOptions(fleet: RtcdFleet): Pick<AppOptions, 'env' | 'rtcdResolve4' | 'rtc'> {
+  return {
+    env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: fleet.url},
+    rtcdResolve4: (n) => fleet.resolve4(n),
+    rtc: async () => {
+      throw new Error('no SFU in rtcd mode');
+    },
+  };
+}
