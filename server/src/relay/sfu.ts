@@ -41,8 +41,11 @@ export const rtcInbound = z.custom<RtcInbound>(
   'not an rtc message',
 );
 
-const sessionDescription = z.looseObject({type: z.enum(['offer', 'answer', 'pranswer', 'rollback']), sdp: z.string()});
-const iceCandidate = z.looseObject({
+export const sessionDescription = z.looseObject({
+  type: z.enum(['offer', 'answer', 'pranswer', 'rollback']),
+  sdp: z.string(),
+});
+export const iceCandidate = z.looseObject({
   candidate: z.string(),
   sdpMid: z.string().nullish(),
   sdpMLineIndex: z.number().int().nullish(),

@@ -4,6 +4,7 @@
 // RTCIceCandidateInit, outbound ICE as {"type":"candidate","candidate":{…}}, ScreenOn/VideoOn as
 // {screenStreamID}/{videoStreamID}, VoiceOn/VoiceOff inside `vad`).
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../rtc/types';
+import {iceCandidate as sfuIceCandidate, sessionDescription as sfuSessionDescription} from '../relay/sfu';
 import {jsonBytes, parseJsonBytes, RtcMsgType, WireError, type RtcMessage} from './wire';
 
 type Ids = Pick<RtcMessage, 'group_id' | 'user_id' | 'call_id'>;
@@ -88,29 +89,22 @@ export function rtcMessageToSignal(m: RtcMessage): RtcSignal {
   throw new WireError(`rtc: type ${m.type} is not a signal`);
 }
 
+// The relay's schemas for these values (one definition for every remote SFU); only the known fields go on.
 function sessionDescription(v: unknown): SessionDescription {
-  const o = v as Partial<SessionDescription> | undefined;
-  if (
-    !o ||
-    typeof o !== 'object' ||
-    typeof o.sdp !== 'string' ||
-    !['offer', 'answer', 'pranswer', 'rollback'].includes(String(o.type))
-  ) {
-    throw new WireError('rtc: SDP data must be {type, sdp}');
-  }
-  return {type: o.type!, sdp: o.sdp};
+  const r = sfuSessionDescription.safeParse(v);
+  if (!r.success) throw new WireError('rtc: SDP data must be {type, sdp}');
+  return {type: r.data.type, sdp: r.data.sdp};
 }
 
 function iceCandidate(v: unknown): IceCandidate {
-  const o = v as Record<string, unknown> | undefined;
-  if (!o || typeof o !== 'object' || typeof o.candidate !== 'string')
-    throw new WireError('rtc: ICE data must be an RTCIceCandidateInit');
-  const opt = <T>(x: unknown, type: 'string' | 'number'): T | null => (typeof x === type ? (x as T) : null);
+  const r = sfuIceCandidate.safeParse(v);
+  if (!r.success) throw new WireError('rtc: ICE data must be an RTCIceCandidateInit');
+  const {candidate, sdpMid, sdpMLineIndex, usernameFragment} = r.data;
   return {
-    candidate: o.candidate,
-    sdpMid: opt<string>(o.sdpMid, 'string'),
-    sdpMLineIndex: opt<number>(o.sdpMLineIndex, 'number'),
-    usernameFragment: opt<string>(o.usernameFragment, 'string'),
+    candidate,
+    sdpMid: sdpMid ?? null,
+    sdpMLineIndex: sdpMLineIndex ?? null,
+    usernameFragment: usernameFragment ?? null,
   };
 }
 

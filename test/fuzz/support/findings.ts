@@ -10,8 +10,8 @@ export interface Finding {
 }
 
 export interface Allowance {
-  /** Which issue item (and which change) will fix it; shown in the report. */
-  todo: string;
+  /** Why the finding is tolerated; shown in the report. */
+  reason: string;
   matches(f: Finding): boolean;
 }
 
@@ -25,9 +25,9 @@ export class Findings {
     const f: Finding = {where, what, input: input === undefined ? undefined : shorten(input)};
     const a = this.allowances.find((x) => x.matches(f));
     if (a) {
-      const l = this.allowed.get(a.todo) ?? [];
+      const l = this.allowed.get(a.reason) ?? [];
       if (l.length < 5) l.push(f);
-      this.allowed.set(a.todo, l);
+      this.allowed.set(a.reason, l);
       return;
     }
     if (this.list.length < 200) this.list.push(f);

@@ -39,6 +39,7 @@ class RtcdHost {
   #attempts = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  #versionChecked = false;
 
   constructor(
     readonly ip: string,
@@ -64,9 +65,13 @@ class RtcdHost {
   async #connect(): Promise<void> {
     if (this.#closed) return;
     try {
-      if (this.#attempts === 0 && !(await this.#versionOK())) {
-        this.rejected = true;
-        return;
+      // Once per host, even when it was unreachable at first.
+      if (!this.#versionChecked) {
+        if (!(await this.#versionOK())) {
+          this.rejected = true;
+          return;
+        }
+        this.#versionChecked = true;
       }
       const conn = await this.#open();
       if (this.#closed) return conn.close();
@@ -78,8 +83,10 @@ class RtcdHost {
       );
       conn.on('closed', () => {
         if (this.conn === conn) this.conn = null;
+        // Closing our own side (shutdown) is not the host becoming unavailable.
+        if (this.#closed) return;
         this.o.onUnavailable?.(this.ip);
-        if (!this.#closed) this.#retry();
+        this.#retry();
       });
       this.log.info({ip: this.ip, connID: conn.connID}, 'rtcd host connected');
       this.o.onConnected?.(this.ip);

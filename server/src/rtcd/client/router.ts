@@ -228,6 +228,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
 
   async close(): Promise<void> {
     for (const t of this.#failoverTimers.values()) clearTimeout(t);
+    this.#failoverTimers.clear();
     clearTimeout(this.#graceTimer);
     this.#o.hosts.close();
   }

@@ -89,9 +89,6 @@ export class RtcdSessions implements RtcdSessionDirectory {
     }
   }
 
-  /** A plugin connection closed: its sessions stay (the plugin reconnects and says `reconnect`). */
-  disconnected(_peer: RtcdPeer): void {}
-
   sessions(groupID: string, callID: string): RtcdSessionConfig[] | undefined {
     const ids = this.#calls.get(callKey(groupID, callID));
     if (!ids) return undefined;

@@ -117,7 +117,7 @@ export class RtcdWsServer {
     ws.on('close', () => {
       this.#peers.delete(peer);
       this.metrics.wsConnections.dec({clientID});
-      this.sessions.disconnected(peer);
+      // Its sessions stay: the plugin reconnects and says `reconnect` for them.
       log.info('plugin disconnected');
     });
     peer.send({type: 'hello', data: {clientID, connID: peer.connID}});
