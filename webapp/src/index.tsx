@@ -14,6 +14,7 @@ import {CallWidgetRoot} from './components/call_widget/CallWidget';
 import {ChannelCallToast} from './components/channel_toast/ChannelCallToast';
 import {injectStyles} from './components/common/styles';
 import {PostType} from './components/custom_post_types/PostType';
+import {RecordingPost} from './components/custom_post_types/RecordingPost';
 import {canToggleCalls, ChannelMenuText, toggleCallsInChannel} from './components/channel_menu/ChannelMenuAction';
 import {ExpandedViewRoot} from './components/expanded_view/ExpandedView';
 import {PopOutRoute} from './components/expanded_view/PopOutRoute';
@@ -88,6 +89,7 @@ export default class Plugin implements PluginClass {
       this.#componentIDs.push(registry.registerNeedsTeamRoute(POPOUT_ROUTE, withIntl(PopOutRoute)));
     }
     this.#componentIDs.push(registry.registerPostTypeComponent('custom_calls', withIntl(PostType)));
+    this.#componentIDs.push(registry.registerPostTypeComponent('custom_calls_recording', withIntl(RecordingPost)));
     if (registry.registerRootComponent) {
       this.#componentIDs.push(registry.registerRootComponent(JoinCallWatcher));
     }

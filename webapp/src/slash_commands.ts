@@ -1,4 +1,4 @@
-// The client side of `/call` (reference webapp.md §2.15, calls-protocol.md §10): start/join/leave/end run here;
+// The client side of `/call` (reference webapp.md §2.15, calls-protocol.md §10): start/join/leave/end/recording run here;
 // link, host and anything else go on to the server. Failures show the generic error modal.
 
 import {CallsDisabledError, endCallForEveryone, joinCall, leaveCall} from './call_flow';
@@ -7,7 +7,17 @@ import {getClientLogs} from './client/log';
 import {Rest} from './client/rest';
 import {loadLastStats, summarizeStats} from './client/rtc_stats';
 import {showGenericError} from './state/actions';
-import {callInChannel, callsConfig, canHostControl, getChannel, isDMOrGM, sessionsInChannel} from './state/selectors';
+import {isRecordingOn, recordingErrorMessage, recordingIn} from './state/recording';
+import {
+  callInChannel,
+  callsConfig,
+  canHostControl,
+  currentUserId,
+  getChannel,
+  hostIDInChannel,
+  isDMOrGM,
+  sessionsInChannel,
+} from './state/selectors';
 import type {StoreLike} from './state/store_like';
 import type {SlashCommandArgs, SlashCommandHookResult} from './types';
 
@@ -76,6 +86,43 @@ export async function slashCommandWillBePosted(
       }
       await endCallForEveryone(store, channelID);
       return {};
+    case 'recording': {
+      const act = fields[2] || '';
+      if (act !== 'start' && act !== 'stop') {
+        // The server answers a missing or unknown action.
+        return {message, args};
+      }
+      const title = act === 'start' ? 'Unable to start recording' : 'Unable to stop recording';
+      if (!client || client.channelID !== channelID) {
+        return fail(store, title, "You're not connected to a call in the current channel.");
+      }
+      if (!callsConfig(state).EnableRecordings) {
+        return fail(store, title, 'Recordings are not enabled on this server.');
+      }
+      if (hostIDInChannel(state, channelID) !== currentUserId(state)) {
+        return fail(
+          store,
+          title,
+          act === 'start'
+            ? "You don't have permissions to start a recording. Please ask the call host to start a recording."
+            : "You don't have permissions to stop the recording. Please ask the call host to stop the recording.",
+        );
+      }
+      const on = isRecordingOn(recordingIn(state, channelID));
+      if (act === 'start' && on) {
+        return fail(store, title, 'A recording is already in progress.');
+      }
+      if (act === 'stop' && !on) {
+        return fail(store, title, 'No recording is in progress.');
+      }
+      try {
+        // The modal says why; the recording's state stays the server's.
+        await Rest.recording(channelID, act);
+      } catch (err) {
+        return fail(store, title, recordingErrorMessage(err));
+      }
+      return {};
+    }
     case 'stats': {
       // The live call's stats, or those kept when the last call ended.
       const report = client ? await client.getStats().catch(() => null) : null;

@@ -61,7 +61,20 @@ export type PostInfo = Pick<
   | 'root_id'
   | 'message'
   | 'props'
-> & {type: string};
+> & {
+  type: string;
+  /** Attached files (a recording post's video). */
+  file_ids?: string[];
+  metadata?: {files?: PostFileInfo[]};
+};
+
+/** The FileInfo fields a post's attachment preview reads. */
+export interface PostFileInfo {
+  id: string;
+  name?: string;
+  mime_type?: string;
+  extension?: string;
+}
 
 export type TeamInfo = Pick<Team, 'id' | 'name' | 'display_name' | 'type' | 'create_at' | 'delete_at'>;
 

@@ -4,6 +4,7 @@
 import {action} from './reducer';
 import type {CallErrorKind, HostNotice} from './calls_state';
 import {RECEIVED_PROFILES_LIST} from './action_types';
+import {parseJobState} from './recording';
 import {incomingCallOnChannel, RING_MS, stopRingingForCall} from './ringing';
 import {callsState, channelIDForCurrentCall, isSystemAdmin, profiles, sessionsInChannel} from './selectors';
 import type {StoreLike} from './store_like';
@@ -36,7 +37,8 @@ export async function loadProfilesIfMissing(store: StoreLike, userIDs: string[])
 }
 
 export function loadCallState(store: StoreLike, channelID: string, call: CallState): void {
-  store.dispatch(action('CALL_STATE', {channelID, call}));
+  const recording = call.recording ? parseJobState(call.recording) : null;
+  store.dispatch(action('CALL_STATE', {channelID, call: {...call, recording: recording || undefined}}));
   const me = store.getState().entities.users.currentUserId;
   if (call.dismissed_notification?.[me]) {
     store.dispatch(action('DISMISS_CALL', {callID: call.id}));

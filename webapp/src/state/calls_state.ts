@@ -9,6 +9,15 @@ import {
   type VersionInfo,
 } from '../types';
 
+/**
+ * A call's recording job as the webapp keeps it (reference webapp.md §3.1): the server's job state, plus when an
+ * error was first seen (a start request that failed sets only this) and when the user dismissed its banner.
+ */
+export interface RecordingState extends CallJobState {
+  error_at?: number;
+  prompt_dismissed_at?: number;
+}
+
 export interface CallInfo {
   ID: string;
   channelID: string;
@@ -93,7 +102,8 @@ export interface CallsState {
   hosts: Record<string, {hostID: string; hostChangeAt: number}>;
   screenSharingIDs: Record<string, string>;
   reactions: Record<string, Reaction[]>;
-  recordings: Record<string, CallJobState>;
+  /** By channel id. */
+  recordings: Record<string, RecordingState>;
   hostNotices: HostNotice[];
   recentlyJoinedUsers: Record<string, string[]>;
   dismissedCalls: Record<string, boolean>;
@@ -116,6 +126,8 @@ export interface CallsState {
   switchCallModal: {show: boolean; targetID: string};
   callErrorModal: {kind: CallErrorKind; channelID: string; message?: string} | null;
   genericErrorModal: {title: string; message: string} | null;
+  /** The host asked to stop this channel's recording: "Stop recording?" is open. */
+  stopRecordingModal: {channelID: string} | null;
   alerts: Partial<Record<AlertKind, AlertState>>;
 }
 
@@ -146,6 +158,7 @@ export function initialState(): CallsState {
     switchCallModal: {show: false, targetID: ''},
     callErrorModal: null,
     genericErrorModal: null,
+    stopRecordingModal: null,
     alerts: {},
   };
 }

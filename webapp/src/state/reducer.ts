@@ -9,6 +9,7 @@ import {
   type CallsState,
   type HostNotice,
   type IncomingCall,
+  type RecordingState,
   type SessionUI,
 } from './calls_state';
 import {
@@ -34,7 +35,10 @@ export interface ActionData {
   };
   CALL_END: {channelID: string; callID?: string};
   CALL_HOST: {channelID: string; hostID: string; hostChangeAt: number};
-  CALL_RECORDING_STATE: {channelID: string; jobState: CallJobState};
+  CALL_RECORDING_STATE: {channelID: string; jobState: CallJobState & {error_at?: number}};
+  RECORDING_PROMPT_DISMISSED: {channelID: string; dismissedAt: number};
+  SHOW_STOP_RECORDING_MODAL: {channelID: string};
+  HIDE_STOP_RECORDING_MODAL: Record<string, never>;
   USER_JOINED: {channelID: string; userID: string; sessionID: string};
   USER_JOINED_TIMEOUT: {channelID: string; userID: string};
   USER_LEFT: {channelID: string; userID: string; sessionID: string};
@@ -116,6 +120,28 @@ function updateSession(
   return {...state, sessions: {...state.sessions, [channelID]: {...sessions, [sessionID]: {...s, ...patch(s)}}}};
 }
 
+/**
+ * The job state the server sent, merged with what only this client knows: when the error was first seen (so a banner
+ * dismissed for one error comes back for a newer one) and the banner's dismissal.
+ */
+function mergeRecording(prev: RecordingState | undefined, job: CallJobState & {error_at?: number}): RecordingState {
+  const next: RecordingState = {
+    type: job.type || 'recording',
+    init_at: job.init_at,
+    start_at: job.start_at,
+    end_at: job.end_at,
+  };
+  if (job.err) {
+    next.err = job.err;
+    const same = prev?.err === job.err && prev.init_at === job.init_at && prev.error_at;
+    next.error_at = job.error_at || (same ? prev.error_at : 0) || job.end_at || Date.now();
+  }
+  if (prev?.prompt_dismissed_at) {
+    next.prompt_dismissed_at = prev.prompt_dismissed_at;
+  }
+  return next;
+}
+
 function endCall(state: CallsState, channelID: string): CallsState {
   const ended = state.incomingCalls.filter((c) => c.channelID === channelID).map((c) => c.callID);
   return {
@@ -178,7 +204,7 @@ export function callsReducer(state: CallsState = initialState(), a: CallsAction 
         },
         screenSharingIDs: {...state.screenSharingIDs, [channelID]: call.screen_sharing_session_id || ''},
         recordings: call.recording
-          ? {...state.recordings, [channelID]: call.recording}
+          ? {...state.recordings, [channelID]: mergeRecording(state.recordings[channelID], call.recording)}
           : without(state.recordings, channelID),
       };
       return next;
@@ -209,8 +235,25 @@ export function callsReducer(state: CallsState = initialState(), a: CallsAction 
       const {channelID, hostID, hostChangeAt} = act.data;
       return {...state, hosts: {...state.hosts, [channelID]: {hostID, hostChangeAt}}};
     }
-    case ActionTypes.CALL_RECORDING_STATE:
-      return {...state, recordings: {...state.recordings, [act.data.channelID]: act.data.jobState}};
+    case ActionTypes.CALL_RECORDING_STATE: {
+      const {channelID, jobState} = act.data;
+      return {
+        ...state,
+        recordings: {...state.recordings, [channelID]: mergeRecording(state.recordings[channelID], jobState)},
+      };
+    }
+    case ActionTypes.RECORDING_PROMPT_DISMISSED: {
+      const {channelID, dismissedAt} = act.data;
+      const rec = state.recordings[channelID];
+      if (!rec || (rec.prompt_dismissed_at || 0) >= dismissedAt) {
+        return state;
+      }
+      return {...state, recordings: {...state.recordings, [channelID]: {...rec, prompt_dismissed_at: dismissedAt}}};
+    }
+    case ActionTypes.SHOW_STOP_RECORDING_MODAL:
+      return {...state, stopRecordingModal: {channelID: act.data.channelID}};
+    case ActionTypes.HIDE_STOP_RECORDING_MODAL:
+      return state.stopRecordingModal ? {...state, stopRecordingModal: null} : state;
     case ActionTypes.USER_JOINED: {
       const {channelID, userID, sessionID} = act.data;
       const sessions = state.sessions[channelID] || {};
@@ -376,7 +419,15 @@ export function callsReducer(state: CallsState = initialState(), a: CallsAction 
       if (state.client && state.client.channelID !== act.data.channelID) {
         return state;
       }
-      return {...state, client: null, clientConnecting: false, expandedView: false, mos: null, alerts: {}};
+      return {
+        ...state,
+        client: null,
+        clientConnecting: false,
+        expandedView: false,
+        mos: null,
+        alerts: {},
+        stopRecordingModal: null,
+      };
     case ActionTypes.CLIENT_MOS:
       return {...state, mos: act.data.mos};
     case ActionTypes.SHOW_EXPANDED_VIEW:

@@ -14,6 +14,7 @@ import {
   userLeft,
 } from './actions';
 import {action} from './reducer';
+import {parseJobState} from './recording';
 import {incomingCallOnChannel, removeIncomingCall} from './ringing';
 import {callsState, channelIDForCurrentCall, currentUserId, sessionsInChannel} from './selectors';
 import type {StoreLike} from './store_like';
@@ -21,7 +22,7 @@ import {ownCallsClient} from '../client/current';
 import {wsPrefix} from '../manifest';
 import {isPopOutWindow} from '../popout';
 import {playSound, shouldPlayJoinUser} from '../sounds';
-import type {CallJobState, CallState, EmojiData, WebSocketMessage} from '../types';
+import type {CallState, EmojiData, WebSocketMessage} from '../types';
 
 /** Every calls event the webapp handles on the main socket (the suffix after custom_com.mattermost.calls_). */
 export const CALLS_EVENTS = CALLS_MAIN_SOCKET_EVENT_NAMES;
@@ -171,9 +172,10 @@ export function handleWebSocketEvent(store: StoreLike, msg: WebSocketMessage): b
       break;
     }
     case 'call_job_state': {
-      const jobState = (d.jobState || {}) as CallJobState;
+      const jobState = parseJobState(d.jobState);
+      // callID is the channel id here (reference calls-protocol.md §13.11).
       const ch = str(d.callID) || channelID;
-      if (!jobState.type || jobState.type === 'recording') {
+      if (jobState && ch && jobState.type === 'recording') {
         store.dispatch(action('CALL_RECORDING_STATE', {channelID: ch, jobState}));
       }
       break;

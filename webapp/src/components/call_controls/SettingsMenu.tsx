@@ -7,13 +7,14 @@ import type {CallControls, ControlsSurface} from './controls';
 import {DeviceMenu} from './DeviceMenu';
 import {MORE_BUTTON_ID} from './MoreButton';
 import {useCallsClient, useCallsStore, useDismiss} from '../common/hooks';
+import {useRecordingLabel, useToggleRecording} from '../expanded_view/RecordButton';
 import {deviceLabel} from '../../client/devices';
 import {selectRhsPost} from '../../host';
 import {callInChannel, type GlobalState} from '../../state/selectors';
 import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
 
 /**
- * "More options": device pickers, and in the widget also presenting and the call thread; "Additional settings"
+ * "More options": device pickers, and in the widget also presenting, recording (the host's) and the call thread; "Additional settings"
  * opens Settings › Calls.
  */
 export function SettingsMenu({
@@ -32,6 +33,8 @@ export function SettingsMenu({
   const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const widget = surface === 'calls-widget';
+  const toggleRecording = useToggleRecording(controls.channelID);
+  const recording = useRecordingLabel(controls.channelID);
   useDismiss(ref, onClose, `#${MORE_BUTTON_ID[surface]}`);
   const micLabel = client?.currentAudioInput
     ? deviceLabel(client.currentAudioInput, '')
@@ -84,6 +87,18 @@ export function SettingsMenu({
             {controls.sharing
               ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'})
               : formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'})}
+          </button>
+        )}
+        {widget && toggleRecording && (
+          <button
+            role="menuitem"
+            id="calls-widget-menu-record-button"
+            onClick={() => {
+              onClose();
+              toggleRecording();
+            }}
+          >
+            {recording.label}
           </button>
         )}
         {widget && threadID && (

@@ -27,6 +27,7 @@ import {MicOffIcon} from '../common/icons';
 import {RecordingBadge} from '../common/RecordingBadge';
 import {CondensedIncomingCalls} from '../incoming_calls/IncomingCalls';
 import {ParticipantsList} from '../participants_list/ParticipantsList';
+import {RecordingBanner} from '../recording/RecordingBanner';
 import {isPopOutWindow} from '../../popout';
 import {
   callsState,
@@ -104,6 +105,7 @@ export function CallWidget({channelID}: {channelID: string}) {
         <Notices channelID={channelID} />
         <MuteHint />
         <Banners />
+        <RecordingBanner channelID={channelID} surface="widget" onLeave={controls.leave} />
         <ScreenPanel channelID={channelID} />
       </div>
       {showParticipants && <ParticipantsList channelID={channelID} />}

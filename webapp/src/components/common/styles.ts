@@ -34,6 +34,16 @@ const css = `
 .calls-banner--error { background: #fdecec; color: #a41b1b; }
 .calls-banner--warning { background: #fff6e0; color: #6b4d00; }
 .calls-banner button { margin-left: auto; }
+.calls-banner--recording { flex-direction: column; gap: 6px; }
+.calls-banner--recording .calls-banner-actions { display: flex; gap: 6px; justify-content: flex-end; width: 100%; }
+.calls-banner--recording .calls-banner-actions button { margin-left: 0; }
+.calls-banner--info { background: #fff; color: #3f4350; }
+.calls-recording-badge { display: inline-flex; gap: 4px; align-items: center; }
+.calls-recording-badge--button { border: 0; cursor: pointer; font: inherit; font-weight: 700; font-size: 11px; }
+.calls-spinner { width: 8px; height: 8px; border: 2px solid rgba(255,255,255,.4); border-top-color: #fff; border-radius: 50%; animation: calls-spin 1s linear infinite; }
+@keyframes calls-spin { to { transform: rotate(360deg); } }
+.calls-recording-video { display: block; max-width: 100%; max-height: 360px; margin-top: 6px; border-radius: 4px; background: #000; }
+.calls-post-counters { display: flex; gap: 8px; font-size: 12px; opacity: .8; width: 100%; }
 .calls-notice { padding: 6px 8px; border-radius: 6px; background: rgba(255,255,255,0.12); font-size: 12px; }
 .calls-inline-icon { display: inline-flex; vertical-align: -2px; margin: 0 2px; }
 .calls-menu { background: #fff; color: #3f4350; border-radius: 6px; box-shadow: 0 6px 20px rgba(0,0,0,0.25); padding: 6px 0;

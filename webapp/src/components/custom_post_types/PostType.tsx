@@ -1,5 +1,5 @@
 // The call post card, post type custom_calls (reference webapp.md §2.10): started (with Join / Leave) or ended (with
-// end time and duration), the title, and up to three participant avatars.
+// end time and duration), the title, up to three participant avatars, and how many recordings were made.
 import React from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
@@ -23,6 +23,14 @@ import {
   type GlobalState,
 } from '../../state/selectors';
 import type {PostTypeProps} from '../../types';
+
+/** props.recordings is a map of recording id → {file_id, post_id}; older servers sent a list. */
+function countOf(v: unknown): number {
+  if (Array.isArray(v)) {
+    return v.length;
+  }
+  return v && typeof v === 'object' ? Object.keys(v).length : 0;
+}
 
 function useHumanDuration() {
   const {formatMessage} = useIntl();
@@ -61,7 +69,14 @@ export function PostType({post}: PostTypeProps) {
   const store = useCallsStore();
   const now = useNow(30000);
   const humanDuration = useHumanDuration();
-  const props = (post.props || {}) as {title?: string; start_at?: number; end_at?: number; participants?: string[]};
+  const props = (post.props || {}) as {
+    title?: string;
+    start_at?: number;
+    end_at?: number;
+    participants?: string[];
+    recordings?: unknown;
+  };
+  const recordings = countOf(props.recordings);
   const channelID = post.channel_id;
   const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
   const sessions = useSelector((s: GlobalState) => sessionsInChannel(s, channelID));
@@ -184,6 +199,16 @@ export function PostType({post}: PostTypeProps) {
         </div>
       )}
       {button}
+      {recordings > 0 && (
+        <div className="calls-post-counters">
+          <span data-testid="calls-post-recordings">
+            {formatMessage(
+              {id: 'calls.post.recordings', defaultMessage: '{count, plural, =1 {# recording} other {# recordings}}'},
+              {count: recordings},
+            )}
+          </span>
+        </div>
+      )}
     </div>
   );
 }

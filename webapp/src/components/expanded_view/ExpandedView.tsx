@@ -26,6 +26,7 @@ import {CloseIcon, CollapseIcon, ExpandIcon, SmileIcon} from '../common/icons';
 import {RecordingBadge} from '../common/RecordingBadge';
 import {ScreenPlayer} from '../common/ScreenPlayer';
 import {ParticipantsList} from '../participants_list/ParticipantsList';
+import {RecordingBanner} from '../recording/RecordingBanner';
 import {isPopOutWindow} from '../../popout';
 import {shortcutLabel} from '../../shortcuts';
 import {action} from '../../state/reducer';
@@ -93,7 +94,7 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
       aria-label={formatMessage({id: 'calls.expanded.label', defaultMessage: 'Expanded call view'})}
     >
       <div className="calls-expanded-top">
-        <RecordingBadge channelID={channelID} />
+        <RecordingBadge channelID={channelID} clickToStop={true} />
         <span data-testid="calls-expanded-duration">{duration}</span>
         <span style={{display: 'inline-flex', gap: 4, alignItems: 'center'}}>
           <ChannelIcon channel={channel} />
@@ -142,6 +143,7 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
           <div className="calls-expanded-overlay">
             <Notices channelID={channelID} />
             <Banners testID="calls-expanded-banner-alert" />
+            <RecordingBanner channelID={channelID} surface="popout" onLeave={controls.leave} />
           </div>
         </div>
         {showRHS && (

@@ -1,57 +1,44 @@
-// The host's record button in the expanded view (Ctrl+Alt+R in the pop-out), shown when recordings are enabled.
+// The host's record button in the expanded view (Ctrl/Cmd+Alt+R in the pop-out), shown when recordings are enabled.
+// Starting asks the server; stopping asks "Stop recording?" first. A refused start shows as the recording's error.
 import React, {useMemo} from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {useCallsStore} from '../common/hooks';
 import {RecordIcon} from '../common/icons';
-import {Rest} from '../../client/rest';
-import {showGenericError} from '../../state/actions';
-import {callsConfig, callsState, canHostControl, type GlobalState} from '../../state/selectors';
+import {canRecord, isRecordingOn, recordingIn, toggleRecording} from '../../state/recording';
+import type {GlobalState} from '../../state/selectors';
 import {shortcutLabel} from '../../shortcuts';
 
-/** Starts or stops the recording (host, recordings enabled); null when the user may not. */
+/** Starts the recording or asks to stop it; null when the user may not record (not the host, or recordings off). */
 export function useToggleRecording(channelID: string): (() => void) | null {
-  const {formatMessage} = useIntl();
   const store = useCallsStore();
-  const enabled = useSelector((s: GlobalState) => callsConfig(s).EnableRecordings);
-  const host = useSelector((s: GlobalState) => canHostControl(s, channelID));
-  const rec = useSelector((s: GlobalState) => callsState(s).recordings[channelID]);
-  const on = Boolean(rec && rec.init_at > rec.end_at);
-  return useMemo(() => {
-    if (!enabled || !host) {
-      return null;
-    }
-    return () => {
-      Rest.recording(channelID, on ? 'stop' : 'start').catch((err) => {
-        showGenericError(
-          store,
-          on
-            ? formatMessage({id: 'calls.recording.stop', defaultMessage: 'Stop recording'})
-            : formatMessage({id: 'calls.recording.start', defaultMessage: 'Record call'}),
-          (err as Error).message,
-        );
-      });
-    };
-  }, [enabled, host, on, channelID, store, formatMessage]);
+  const allowed = useSelector((s: GlobalState) => canRecord(s, channelID));
+  return useMemo(() => (allowed ? () => toggleRecording(store, channelID) : null), [allowed, store, channelID]);
 }
 
-export function RecordButton({channelID}: {channelID: string}) {
+/** "Record call" or "Stop recording", for the button and the widget's menu item. */
+export function useRecordingLabel(channelID: string): {on: boolean; label: string} {
   const {formatMessage} = useIntl();
-  const toggle = useToggleRecording(channelID);
-  const rec = useSelector((s: GlobalState) => callsState(s).recordings[channelID]);
-  if (!toggle) {
-    return null;
-  }
-  const on = Boolean(rec && rec.init_at > rec.end_at);
+  const on = useSelector((s: GlobalState) => isRecordingOn(recordingIn(s, channelID)));
   const label = on
     ? formatMessage({id: 'calls.recording.stop', defaultMessage: 'Stop recording'})
     : formatMessage({id: 'calls.recording.start', defaultMessage: 'Record call'});
+  return {on, label};
+}
+
+export function RecordButton({channelID}: {channelID: string}) {
+  const toggle = useToggleRecording(channelID);
+  const {on, label} = useRecordingLabel(channelID);
+  if (!toggle) {
+    return null;
+  }
   return (
     <button
       id="calls-popout-record-button"
       className={`calls-btn${on ? ' calls-btn--danger' : ''}`}
       aria-label={label}
+      aria-pressed={on}
       title={`${label} (${shortcutLabel('recording')})`}
       onClick={toggle}
     >

@@ -1,11 +1,12 @@
 // The plugin's modals, rendered by one global component from the slice: the call error modal (why the call closed,
-// with a re-join link), the generic error modal (slash-command failures) and the switch-call modal.
+// with a re-join link), the generic error modal (slash-command failures), the switch-call modal and "Stop recording?".
 import React, {useCallback} from 'react';
 import {useIntl, type MessageDescriptor} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {useCallsStore} from '../common/hooks';
 import {Modal} from './Modal';
+import {StopRecordingModal} from '../recording/StopRecordingModal';
 import {connectCall, switchCall} from '../../call_flow';
 import {action} from '../../state/reducer';
 import type {CallErrorKind} from '../../state/calls_state';
@@ -205,6 +206,7 @@ export function Modals() {
       <CallErrorModal />
       <GenericErrorModal />
       <SwitchCallModal />
+      <StopRecordingModal />
     </>
   );
 }

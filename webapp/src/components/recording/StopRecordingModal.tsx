@@ -1,0 +1,63 @@
+// "Stop recording?" (reference webapp.md §2.9, #stop_recording_confirmation): stopping from the UI asks first; the
+// slash command stops at once.
+import React, {useCallback} from 'react';
+import {useIntl} from 'react-intl';
+import {useDispatch, useSelector} from 'react-redux';
+
+import {useCallsStore} from '../common/hooks';
+import {Modal} from '../modals/Modal';
+import {showGenericError} from '../../state/actions';
+import {recordingErrorMessage, stopRecording} from '../../state/recording';
+import {action} from '../../state/reducer';
+import {callsState, type GlobalState} from '../../state/selectors';
+
+export function StopRecordingModal() {
+  const {formatMessage} = useIntl();
+  const dispatch = useDispatch();
+  const store = useCallsStore();
+  const modal = useSelector((s: GlobalState) => callsState(s).stopRecordingModal);
+  const close = useCallback(() => dispatch(action('HIDE_STOP_RECORDING_MODAL', {})), [dispatch]);
+  if (!modal) {
+    return null;
+  }
+  const title = formatMessage({id: 'calls.recording.stop', defaultMessage: 'Stop recording'});
+  const confirm = () => {
+    close();
+    stopRecording(store, modal.channelID).catch((err) =>
+      showGenericError(
+        store,
+        formatMessage({id: 'calls.recording.stop_failed', defaultMessage: 'Unable to stop recording'}),
+        recordingErrorMessage(err),
+      ),
+    );
+  };
+  return (
+    <Modal
+      id="stop_recording_confirmation"
+      title={title}
+      onClose={close}
+      footer={
+        <>
+          <button className="calls-btn" data-testid="stop-recording-cancel" onClick={close}>
+            {formatMessage({id: 'calls.recording.stop_cancel', defaultMessage: 'Cancel'})}
+          </button>
+          <button
+            className="calls-btn calls-btn--primary calls-btn--danger"
+            data-testid="stop-recording-confirm"
+            onClick={confirm}
+          >
+            {title}
+          </button>
+        </>
+      }
+    >
+      <p>
+        {formatMessage({
+          id: 'calls.recording.stop_body',
+          defaultMessage:
+            'The call recording will be processed and posted in the call thread. Are you sure you want to stop the recording?',
+        })}
+      </p>
+    </Modal>
+  );
+}
