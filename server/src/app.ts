@@ -162,6 +162,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       events: hub,
       siteURL: () => siteURL,
       env,
+      dataDir: opts.dataDir,
       seed: opts.seed !== false,
       seedPassword: opts.seedPassword,
       loginGuard: opts.loginGuard,
