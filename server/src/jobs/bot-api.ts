@@ -52,7 +52,7 @@ const uploadSchema = z.object({
     .string()
     .min(1)
     .max(256)
-    .refine((f) => !/[\\/\x00-\x1f]/.test(f), 'must be a plain file name'),
+    .refine((f) => !/[\\/]/.test(f) && ![...f].some((c) => c.charCodeAt(0) < 0x20), 'must be a plain file name'),
   file_size: z.number().int().min(1).max(MAX_UPLOAD_FILE_SIZE),
 });
 const recordingsSchema = z.object({
