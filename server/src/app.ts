@@ -29,6 +29,10 @@ import {isOriginAllowed, refuseUpgrade} from './http/origin';
 import {createHttpServer, type HttpLimits, httpLimitsFromEnv, registeredRoutes, type RouteInfo} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
+import {registerBotRoutes} from './jobs/bot-api';
+import {RecordingJobs} from './jobs/recording-jobs';
+import {selectJobRunner, type RunnerContext} from './jobs/select-runner';
+import type {JobRunner} from './jobs/types';
 import {rtcdClientSettings} from './rtcd/client/coordination';
 import {CallsMetrics, type RtcMetrics} from './metrics';
 import {instrumentRepository} from './metrics/store';
@@ -84,6 +88,10 @@ export interface AppOptions {
   metrics?: CallsMetrics;
   /** Login backoff and password-hash bound (defaults in platform/standalone/login-guard.ts). */
   loginGuard?: LoginGuardSettings;
+  /** The recording job runner; by default chosen by JobServiceURL (jobs/select-runner.ts). */
+  jobRunner?: (ctx: RunnerContext) => JobRunner | null;
+  /** The recorder program the in-process runner spawns (default: node build/recorder.mjs). */
+  recorderCommand?: string[];
   /** HTTP timeouts and connection caps, over the defaults and MM_CALLS_HTTP_* (http/server.ts). */
   httpLimits?: Partial<HttpLimits>;
 }
@@ -105,6 +113,8 @@ export interface App {
   readonly seed: SeedResult | null;
   readonly coordination: Coordination;
   readonly metrics: CallsMetrics;
+  /** Recording jobs, or null when no job runner is available. */
+  readonly recording: RecordingJobs | null;
   /** Ends active calls, closes media, sockets, HTTP and the store. Idempotent. */
   close(): Promise<void>;
 }
@@ -162,6 +172,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       events: hub,
       siteURL: () => siteURL,
       env,
+      dataDir: opts.dataDir,
       seed: opts.seed !== false,
       seedPassword: opts.seedPassword,
       loginGuard: opts.loginGuard,
@@ -195,6 +206,36 @@ export async function createApp(opts: AppOptions): Promise<App> {
     hub.relay = coordination.relay;
 
     const publisher = new CallsPublisher(hub);
+    // The recorder reaches this server on loopback, whatever the public site URL is.
+    let loopbackURL = '';
+    const runnerCtx: RunnerContext = {
+      config: config.get(),
+      dataDir: opts.dataDir,
+      siteURL: () => loopbackURL,
+      logger,
+      env,
+      recorderCommand: opts.recorderCommand,
+    };
+    const runner = opts.jobRunner ? opts.jobRunner(runnerCtx) : selectJobRunner(runnerCtx);
+    let recording: RecordingJobs | null = null;
+    if (runner) {
+      await runner.init();
+      cleanups.push(() => runner.close());
+      recording = new RecordingJobs({
+        store,
+        platform,
+        config,
+        lock: coordination.lock,
+        publisher,
+        clock,
+        logger,
+        runner,
+        siteURL: () => loopbackURL,
+        env,
+      });
+      const jobs = recording;
+      cleanups.push(async () => jobs.close());
+    }
     // eslint-disable-next-line prefer-const
     let ws: WsServer;
     const calls = new CallsService({
@@ -208,11 +249,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
       logger,
       isConnOpen: (id) => ws.isOpen(id),
       timings: opts.timings,
+      jobs: recording ?? undefined,
       joinLimits: limits,
       groupCallsAllowed,
       onICEPairMetric: (m) => metrics.clientICECandidatePairs.inc(m),
     });
     await calls.resumeAtStart();
+    await recording?.resumeAtStart();
 
     ws = new WsServer({
       hub,
@@ -252,7 +295,11 @@ export async function createApp(opts: AppOptions): Promise<App> {
       rateLimit: opts.rateLimit,
       metrics,
       groupCallsAllowed,
+      recording: recording ?? undefined,
     });
+    if (recording) {
+      await registerBotRoutes(http, `/plugins/${PLUGIN_ID}/bot`, {platform, store, calls, recording, logger});
+    }
     // Usage gauges: at start and hourly, as upstream.
     const refreshStats = () =>
       store.calls
@@ -268,7 +315,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     await chat.registerRoutes(http, {
       serverVersion: SERVER_VERSION,
       adminConfig: {get: () => adminConfigView(config), save: (v) => saveAdminConfig(config, v)},
-      executeCallCommand: (uid, ch, team, command) => executeCallCommand(platform, uid, ch, team, command),
+      executeCallCommand: (uid, ch, team, command) =>
+        executeCallCommand(platform, uid, ch, team, command, recording ?? undefined),
       pluginWebapp: {id: PLUGIN_ID, version: PLUGIN_VERSION, bundlePath: `/static/plugins/${PLUGIN_ID}/main.js`},
       clientAddress: (req) => clientAddress(req, trustedHeaders),
     });
@@ -279,6 +327,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const addr = http.server.address();
     const boundPort = typeof addr === 'object' && addr ? addr.port : port;
     if (!siteURL) siteURL = `http://localhost:${boundPort}`;
+    const loopHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
+    loopbackURL = `http://${loopHost.includes(':') && !loopHost.startsWith('[') ? `[${loopHost}]` : loopHost}:${boundPort}`;
     const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${boundPort}`;
     log.info({url, store: store.engine, nodeID, mode: coordination.mode}, 'server listening');
 
@@ -298,6 +348,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       seed: chat.seed,
       coordination,
       metrics,
+      recording,
       close() {
         closing ??= (async () => {
           await calls

@@ -14,6 +14,7 @@ import {isValidId} from '../ids';
 import type {Platform} from '../platform/types';
 import type {Store} from '../store';
 import type {CallsMetrics} from '../metrics';
+import type {RecordingJobs} from '../jobs/recording-jobs';
 import {UserRateLimiter, type RateLimitOptions} from './rate-limit';
 import {turnServersFor} from './turn';
 
@@ -30,6 +31,8 @@ export interface PluginRoutesDeps {
   metrics: CallsMetrics;
   /** Calls outside DMs allowed on an unlicensed server (MM_CALLS_GROUP_CALLS_ALLOWED). */
   groupCallsAllowed: boolean;
+  /** Recording jobs (POST /calls/{channel}/recording/{start|stop}). */
+  recording?: RecordingJobs;
   /** Extra fields of GET /version (rtcd mode adds rtcd_version/rtcd_build). */
   versionExtra?: () => Record<string, string>;
 }
@@ -166,6 +169,15 @@ export async function registerPluginRoutes(app: FastifyInstance, d: PluginRoutes
       return success();
     });
   }
+
+  app.post<{Params: {channel_id: string; action: string}}>(`${P}/calls/:channel_id/recording/:action`, async (req) => {
+    const uid = await user(req);
+    const {channel_id: channelID, action} = req.params;
+    if (action !== 'start' && action !== 'stop') throw badRequest('app.calls.recording.bad_action', 'invalid action');
+    await requireRead(uid, channelID);
+    if (!d.recording) throw forbidden('app.calls.recording.no_job_service', 'Job service is not initialized');
+    return action === 'start' ? d.recording.start(uid, channelID) : d.recording.stop(uid, channelID);
+  });
 
   app.post<{Params: {channel_id: string}}>(`${P}/calls/:channel_id/dismiss-notification`, async (req) => {
     const uid = await user(req);

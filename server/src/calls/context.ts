@@ -5,7 +5,7 @@ import type {MediaRouter} from '../cluster/types';
 import type {ConfigService} from '../config/service';
 import type {Logger} from '../log';
 import type {Platform} from '../platform/types';
-import type {Store} from '../store';
+import type {Call, CallJob, Store} from '../store';
 import type {JoinCaps} from './join-limits';
 import {JoinLimiter} from './join-limits';
 import {LocalSessions} from './local-sessions';
@@ -33,6 +33,18 @@ export interface ConnContext {
   userID: string;
 }
 
+/** What the call domain tells the recording jobs (jobs/recording-jobs.ts); every hook runs under the call lock. */
+export interface CallJobsHooks {
+  /** The Calls bot user (its sessions are the recorder's: invisible, never host, never counted). */
+  botUserID(): Promise<string>;
+  /** A join with jobID from the bot: throws unless it is for a recording job of this call; binds the connection. */
+  acceptBotJoin(call: Call, jobID: string, connID: string): Promise<void>;
+  /** The bot's session left the call. */
+  botLeft(call: Call, sessionID: string): Promise<void>;
+  /** The call ended; these jobs just got their end_at. */
+  callEnded(call: Call, jobs: CallJob[]): void;
+}
+
 export interface CallsServiceDeps {
   store: Store;
   platform: Platform;
@@ -45,6 +57,8 @@ export interface CallsServiceDeps {
   /** Whether a websocket connection is currently open on this node. */
   isConnOpen: (connID: string) => boolean;
   timings?: Partial<CallsTimings>;
+  /** Recording jobs; without them a join with jobID is refused. */
+  jobs?: CallJobsHooks;
   /** Per-user join limits (config/limits.ts); none when absent. */
   joinLimits?: JoinCaps;
   /** Calls outside DMs allowed on an unlicensed server (MM_CALLS_GROUP_CALLS_ALLOWED, config/env.ts). */
@@ -79,6 +93,12 @@ export class CallsContext {
       deps.joinLimits ?? {sessionsPerUserPerCall: 0, joinsPerSecondPerUser: 0, joinBurstPerUser: 0},
       () => deps.clock.now(),
     );
+  }
+
+  /** The Calls bot's user id ('' when the platform cannot tell: then nobody is treated as the bot). */
+  async botUserID(): Promise<string> {
+    if (!this.d.jobs) return '';
+    return this.d.jobs.botUserID().catch(() => '');
   }
 
   /** User ids of the call's sessions (the audience of participant events). */

@@ -30,12 +30,18 @@ export class JoinFlow {
       if (sessions.carries(connID) || sessions.joining.has(connID))
         throw badRequest('app.calls.session_already_connected', 'session is already connected');
       const msg = A.parseAction('join', A.joinSchema, data);
+      // A join for a job is the recorder's (reference §8.2 step 4): only the Calls bot, and the job is its permission.
+      const jobID = msg.jobID ?? '';
+      const botID = await this.#c.botUserID();
+      const isBot = Boolean(botID) && userID === botID;
+      if (jobID && !isBot) throw forbidden('app.calls.join.job_not_bot', 'only the recorder joins for a job');
+      if (isBot && !jobID) throw forbidden('app.calls.join.bot_without_job', 'the bot joins only for a job');
       // Before any lock or store work: a user's join storm costs the server next to nothing.
-      this.#c.limits.takeJoin(userID);
+      if (!isBot) this.#c.limits.takeJoin(userID);
       sessions.joining.add(connID);
       const channel = await d.platform.getChannel(msg.channelID);
       if (!channel) throw notFound('app.calls.channel_not_found', 'channel not found');
-      if (!(await d.platform.hasChannelPermission(userID, channel.id, 'create_post'))) {
+      if (!isBot && !(await d.platform.hasChannelPermission(userID, channel.id, 'create_post'))) {
         throw forbidden('app.calls.join.forbidden', 'forbidden', {userID, channelID: channel.id});
       }
       if (channel.delete_at > 0)
@@ -44,7 +50,7 @@ export class JoinFlow {
       if (threadID) await this.#checkThread(threadID, channel.id);
 
       const {call, sessions: callSessions} = await d.lock.withLock(channel.id, () =>
-        this.#addSession(channel, userID, connID, msg.title ?? '', threadID),
+        this.#addSession(channel, userID, connID, msg.title ?? '', threadID, isBot ? {botID, jobID} : null),
       );
 
       const local: LocalSession = {
@@ -77,11 +83,12 @@ export class JoinFlow {
         });
       }
       pub.toConn('join', {connID}, connID);
-      pub.toChannel('user_joined', {user_id: userID, session_id: connID}, channel.id);
+      // The recorder is invisible to the others (reference §8.2 step 4).
+      if (!isBot) pub.toChannel('user_joined', {user_id: userID, session_id: connID}, channel.id);
       const jobs = await d.store.calls.getActiveJobs(call.id);
       pub.toUser(
         'call_state',
-        {channel_id: channel.id, call: JSON.stringify(clientCallState(call, callSessions, jobs, userID))},
+        {channel_id: channel.id, call: JSON.stringify(clientCallState(call, callSessions, jobs, userID, botID))},
         userID,
         channel.id,
       );
@@ -122,11 +129,23 @@ export class JoinFlow {
   }
 
   /** Under the call lock: creates the call if needed and adds the session (reference §3.2 addUserSession). */
-  async #addSession(channel: Channel, userID: string, sessionID: string, title: string, threadID: string) {
+  async #addSession(
+    channel: Channel,
+    userID: string,
+    sessionID: string,
+    title: string,
+    threadID: string,
+    bot: {botID: string; jobID: string} | null,
+  ) {
     const {d, log, pub} = this.#c;
     const store = d.store.calls;
     const now = d.clock.now();
     let call = await store.getActiveCallByChannel(channel.id);
+    if (bot) {
+      if (!call || !d.jobs) throw badRequest('app.calls.no_call_ongoing', 'no call ongoing');
+      await d.jobs.acceptBotJoin(call, bot.jobID, sessionID);
+    }
+    const botID = bot?.botID ?? (await this.#c.botUserID());
     const starting = !call;
     if (!call) {
       await this.#checkCanStart(userID, channel);
@@ -149,9 +168,10 @@ export class JoinFlow {
     const sessions = starting ? [] : await store.getSessions(call.id);
     if (sessions.some((s) => s.id === sessionID))
       throw badRequest('app.calls.session_already_connected', 'session is already connected');
-    this.#c.limits.checkSessions(userID, sessions);
+    if (!bot) this.#c.limits.checkSessions(userID, sessions);
     const max = d.config.get().MaxCallParticipants;
-    if (max > 0 && sessions.length >= max)
+    const humans = sessions.filter((s) => s.userId !== botID).length;
+    if (!bot && max > 0 && humans >= max)
       throw forbidden('app.calls.limit_reached', 'user cannot join because of limits', {max});
 
     const session: CallSession = {
@@ -165,9 +185,9 @@ export class JoinFlow {
     };
     sessions.push(session);
     const prevHost = call.props.hosts?.[0] ?? '';
-    const host = computeHost(call, sessions);
+    const host = computeHost(call, sessions, botID);
     call.props.hosts = host ? [host] : null;
-    call.props.participants = {...call.props.participants, [userID]: {}};
+    if (!bot) call.props.participants = {...call.props.participants, [userID]: {}};
     if (starting) await store.createCall(call);
     else await store.updateCall(call);
     await store.createSession(session);

@@ -122,7 +122,7 @@ export class CallsService {
     if (!call) return null;
     const store = this.#c.d.store.calls;
     const [sessions, jobs] = await Promise.all([store.getSessions(call.id), store.getActiveJobs(call.id)]);
-    return clientCallState(call, sessions, jobs, forUserID);
+    return clientCallState(call, sessions, jobs, forUserID, await this.#c.botUserID());
   }
 
   /** Host "end call for everyone" (POST /calls/{channel}/end and /host/end). */

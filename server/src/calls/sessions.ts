@@ -65,6 +65,9 @@ export class SessionLifecycle {
     await store.deleteSession(sessionID);
     const sessions = await store.getSessions(callID);
     const userIDs = [session.userId, ...sessions.map((s) => s.userId)];
+    const botID = await this.#c.botUserID();
+    const isBot = Boolean(botID) && session.userId === botID;
+    if (isBot) await d.jobs?.botLeft(call, sessionID);
     const now = d.clock.now();
     if (call.props.screen_sharing_session_id === sessionID) {
       stopScreenShare(call, now);
@@ -75,14 +78,21 @@ export class SessionLifecycle {
       stopVideo(call, sessionID, now);
       pub.toParticipants('user_video_off', {userID: session.userId, session_id: sessionID}, call.channelId, userIDs);
     }
-    pub.toChannel('user_left', {user_id: session.userId, session_id: sessionID}, call.channelId);
-    if (sessions.length === 0) {
+    if (!isBot) pub.toChannel('user_left', {user_id: session.userId, session_id: sessionID}, call.channelId);
+    // Only the recorder left: the call ends (its recording stops, reference §8.2 step 8), the recorder is let go.
+    const humans = sessions.filter((s) => s.userId !== botID);
+    if (humans.length === 0) {
       await store.updateCall(call);
       await this.endCall(callID);
+      for (const s of sessions) {
+        const bot = this.#c.local.get(s.id);
+        if (bot) queueMicrotask(() => void this.leave(bot, 'call ended'));
+        else await d.media.closeSession(call, s.id).catch(() => undefined);
+      }
       return;
     }
     const prevHost = call.props.hosts?.[0] ?? '';
-    const host = computeHost(call, sessions);
+    const host = computeHost(call, sessions, botID);
     call.props.hosts = host ? [host] : null;
     await store.updateCall(call);
     if (host !== prevHost)
@@ -119,10 +129,12 @@ export class SessionLifecycle {
     call.props = rest;
     await store.updateCall(call);
     await store.deleteSessionsByCall(callID);
-    for (const job of await store.getActiveJobs(callID)) {
+    const jobs = await store.getActiveJobs(callID);
+    for (const job of jobs) {
       job.endAt = now;
       await store.updateJob(job);
     }
+    if (jobs.length) d.jobs?.callEnded(call, jobs);
     try {
       await endCallPost(d.platform, call);
     } catch (err) {

@@ -1,6 +1,13 @@
 // Server side of the /call slash command (reference §10). The webapp handles most sub-commands
 // itself and forwards only a few; these are the replies the server gives.
+import {toAppError} from '../errors';
 import type {Platform} from '../platform/types';
+
+/** What `/call recording start|stop` drives (jobs/recording-jobs.ts), with the HTTP route's checks and errors. */
+export interface RecordingCommands {
+  start(userID: string, channelID: string): Promise<unknown>;
+  stop(userID: string, channelID: string): Promise<unknown>;
+}
 
 export interface CommandResponse {
   response_type: 'ephemeral' | 'in_channel';
@@ -15,6 +22,7 @@ export async function executeCallCommand(
   channelID: string,
   teamID: string,
   command: string,
+  recording?: RecordingCommands,
 ): Promise<CommandResponse> {
   const fields = command.trim().split(/\s+/);
   if (fields.length < 2) return ephemeral('Invalid number of arguments provided');
@@ -24,9 +32,23 @@ export async function executeCallCommand(
     case 'join':
     case 'leave':
     case 'end':
-    case 'recording':
     case 'logs':
       return ephemeral('');
+    case 'recording': {
+      const action = fields[2];
+      if (fields.length !== 3 || (action !== 'start' && action !== 'stop'))
+        return ephemeral('Invalid number of arguments provided');
+      if (!recording) return ephemeral('Error: Job service is not initialized');
+      if (!(await platform.hasChannelPermission(userID, channelID, 'read_channel')))
+        return ephemeral('Error: Forbidden');
+      try {
+        if (action === 'start') await recording.start(userID, channelID);
+        else await recording.stop(userID, channelID);
+        return ephemeral(action === 'start' ? 'Recording is starting.' : 'Recording has stopped.');
+      } catch (err) {
+        return ephemeral(`Error: ${toAppError(err).message}`);
+      }
+    }
     case 'link': {
       const team = teamID ? await platform.getTeam(teamID) : null;
       const teamName = team?.name ?? '';

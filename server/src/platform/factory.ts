@@ -22,6 +22,8 @@ export interface PlatformContext {
   /** The public URL (known once the HTTP port is bound). */
   siteURL: () => string;
   env: NodeJS.ProcessEnv;
+  /** The node's data directory (the standalone platform keeps uploaded files under it). */
+  dataDir: string;
   /** Create first-start data (standalone: users, a team, channels) when the store has none. */
   seed: boolean;
   seedPassword?: string;

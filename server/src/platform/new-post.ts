@@ -12,6 +12,7 @@ export function newPost(p: NewPost, now: number): Post {
     message: p.message,
     type: p.type ?? '',
     props: p.props ?? {},
+    file_ids: p.file_ids ?? [],
     create_at: now,
     update_at: now,
     edit_at: 0,

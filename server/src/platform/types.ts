@@ -63,6 +63,8 @@ export interface Post {
   message: string;
   type: string;
   props: Record<string, unknown>;
+  /** Files attached to the post (FileInfo ids); [] when none. */
+  file_ids: string[];
   create_at: number;
   update_at: number;
   edit_at: number;
@@ -70,7 +72,43 @@ export interface Post {
 }
 
 export type NewPost = Pick<Post, 'channel_id' | 'user_id' | 'message'> &
-  Partial<Pick<Post, 'root_id' | 'type' | 'props'>>;
+  Partial<Pick<Post, 'root_id' | 'type' | 'props' | 'file_ids'>>;
+
+/** A stored file (Mattermost's FileInfo, the fields clients read). */
+export interface FileInfo {
+  id: string;
+  user_id: string;
+  channel_id: string;
+  /** "" until a post attaches it. */
+  post_id: string;
+  name: string;
+  extension: string;
+  size: number;
+  mime_type: string;
+  create_at: number;
+  update_at: number;
+  delete_at: number;
+}
+
+/** A resumable upload (Mattermost's UploadSession): bytes are appended until file_offset reaches file_size. */
+export interface UploadSession {
+  id: string;
+  type: 'attachment';
+  create_at: number;
+  user_id: string;
+  channel_id: string;
+  filename: string;
+  file_size: number;
+  file_offset: number;
+}
+
+export type NewUploadSession = Pick<UploadSession, 'user_id' | 'channel_id' | 'filename' | 'file_size'>;
+
+/** The result of appending to an upload: the file once the last byte arrived, else null. */
+export interface UploadProgress {
+  session: UploadSession;
+  file: FileInfo | null;
+}
 
 export interface AuthSession {
   userID: string;
@@ -111,6 +149,23 @@ export interface Platform extends TypedEmitter<PlatformEvents> {
   sendEphemeralPost(userID: string, channelID: string, message: string, rootID?: string): Promise<void>;
   /** The Calls bot account ("calls"), created on first use; hidden from calls. */
   botUserID(): Promise<string>;
+  /**
+   * A non-expiring login token of the Calls bot (a recording job's auth_token; reference §8.2 step 1).
+   * Secret: never logged, never sent to a client other than the recorder.
+   */
+  botToken(): Promise<string>;
+  /** A user's profile picture (bot API users/{id}/image); null when the user does not exist. */
+  profileImage(userID: string): Promise<{data: Buffer; contentType: string} | null>;
+  createUploadSession(s: NewUploadSession): Promise<UploadSession>;
+  getUploadSession(id: string): Promise<UploadSession | null>;
+  /**
+   * Appends the bytes at the session's file_offset (at most file_size − file_offset, else a 400 and the
+   * offset unchanged). The file exists only once complete: a crash mid-upload never yields a half file.
+   */
+  appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<UploadProgress>;
+  getFileInfo(id: string): Promise<FileInfo | null>;
+  /** Reads a stored file, or the inclusive byte range [start, end] of it. */
+  readFile(id: string, range?: {start: number; end: number}): Promise<NodeJS.ReadableStream>;
   /** The DM channel between two users, created on first use. */
   directChannel(userA: string, userB: string): Promise<Channel>;
   license(): LicenseInfo;

@@ -191,6 +191,41 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .execute();
       },
     },
+    // Files of the standalone platform (recordings): resumable uploads, stored files, and the posts' file ids.
+    '000004_standalone_files': {
+      async up(db: Db) {
+        await db.schema
+          .alterTable('standalone_posts')
+          .addColumn('file_ids', 'varchar(300)', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+        await db.schema
+          .createTable('standalone_uploads')
+          .ifNotExists()
+          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
+          .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
+          .addColumn('filename', 'varchar(256)', (c) => c.notNull())
+          .addColumn('file_size', 'bigint', (c) => c.notNull())
+          .addColumn('file_offset', 'bigint', (c) => c.notNull())
+          .addColumn('create_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('standalone_files')
+          .ifNotExists()
+          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
+          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
+          .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
+          .addColumn('post_id', 'varchar(26)', (c) => c.notNull())
+          .addColumn('name', 'varchar(256)', (c) => c.notNull())
+          .addColumn('extension', 'varchar(64)', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('mime_type', 'varchar(128)', (c) => c.notNull())
+          .addColumn('create_at', 'bigint', (c) => c.notNull())
+          .addColumn('update_at', 'bigint', (c) => c.notNull())
+          .addColumn('delete_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

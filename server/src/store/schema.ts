@@ -124,9 +124,35 @@ export interface StandalonePostsTable {
   message: string;
   type: string;
   props: JsonColumn;
+  /** JSON array of file ids (text on both engines). */
+  file_ids: ColumnType<string, string | undefined, string>;
   create_at: Millis;
   update_at: Millis;
   edit_at: Millis;
+  delete_at: Millis;
+}
+
+export interface StandaloneUploadsTable {
+  id: string;
+  user_id: string;
+  channel_id: string;
+  filename: string;
+  file_size: Millis;
+  file_offset: Millis;
+  create_at: Millis;
+}
+
+export interface StandaloneFilesTable {
+  id: string;
+  user_id: string;
+  channel_id: string;
+  post_id: string;
+  name: string;
+  extension: string;
+  size: Millis;
+  mime_type: string;
+  create_at: Millis;
+  update_at: Millis;
   delete_at: Millis;
 }
 
@@ -151,6 +177,8 @@ export interface Database {
   standalone_channels: StandaloneChannelsTable;
   standalone_channel_members: StandaloneChannelMembersTable;
   standalone_posts: StandalonePostsTable;
+  standalone_uploads: StandaloneUploadsTable;
+  standalone_files: StandaloneFilesTable;
 }
 
 export function readJson<T>(value: unknown, fallback: T): T {

@@ -12,13 +12,19 @@ import type {
   ChannelMember,
   ChannelPermission,
   ChannelType,
+  FileInfo,
   NewPost,
+  NewUploadSession,
   Platform,
   PlatformEvents,
   Post,
   Team,
+  UploadProgress,
+  UploadSession,
   User,
 } from '../platform/types';
+import {notFound} from '../errors';
+import {Readable} from 'node:stream';
 
 export interface EphemeralPost {
   userID: string;
@@ -173,6 +179,70 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
   async botUserID(): Promise<string> {
     const bot = [...this.users.values()].find((u) => u.username === 'calls');
     return bot?.id ?? this.addUser({username: 'calls', is_bot: true}).id;
+  }
+
+  async botToken(): Promise<string> {
+    const botID = await this.botUserID();
+    for (const [token, uid] of this.tokens) if (uid === botID) return token;
+    const token = newId();
+    this.tokens.set(token, botID);
+    return token;
+  }
+
+  async profileImage(userID: string): Promise<{data: Buffer; contentType: string} | null> {
+    return this.users.has(userID) ? {data: Buffer.from('<svg/>'), contentType: 'image/svg+xml'} : null;
+  }
+
+  /** Uploads and files in memory (the standalone platform keeps them on disk). */
+  readonly uploads = new Map<string, {session: UploadSession; data: Buffer[]}>();
+  readonly files = new Map<string, {info: FileInfo; data: Buffer}>();
+
+  async createUploadSession(s: NewUploadSession): Promise<UploadSession> {
+    const session: UploadSession = {...s, id: newId(), type: 'attachment', create_at: this.#now(), file_offset: 0};
+    this.uploads.set(session.id, {session, data: []});
+    return {...session};
+  }
+
+  async getUploadSession(id: string): Promise<UploadSession | null> {
+    const u = this.uploads.get(id);
+    return u ? {...u.session} : null;
+  }
+
+  async appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<UploadProgress> {
+    const u = this.uploads.get(id);
+    if (!u) throw notFound('app.upload.get.app_error', 'upload not found');
+    for await (const chunk of data) {
+      u.data.push(chunk);
+      u.session.file_offset += chunk.length;
+    }
+    if (u.session.file_offset < u.session.file_size) return {session: {...u.session}, file: null};
+    this.uploads.delete(id);
+    const now = this.#now();
+    const info: FileInfo = {
+      id: newId(),
+      user_id: u.session.user_id,
+      channel_id: u.session.channel_id,
+      post_id: '',
+      name: u.session.filename,
+      extension: u.session.filename.split('.').pop() ?? '',
+      size: u.session.file_size,
+      mime_type: 'application/octet-stream',
+      create_at: now,
+      update_at: now,
+      delete_at: 0,
+    };
+    this.files.set(info.id, {info, data: Buffer.concat(u.data)});
+    return {session: {...u.session}, file: info};
+  }
+
+  async getFileInfo(id: string): Promise<FileInfo | null> {
+    return this.files.get(id)?.info ?? null;
+  }
+
+  async readFile(id: string, range?: {start: number; end: number}): Promise<NodeJS.ReadableStream> {
+    const f = this.files.get(id);
+    if (!f) throw notFound('app.file.get.app_error', 'file not found');
+    return Readable.from([range ? f.data.subarray(range.start, range.end + 1) : f.data]);
   }
 
   async directChannel(userA: string, userB: string): Promise<Channel> {

@@ -41,6 +41,8 @@ export interface HttpFuzzTarget {
   /** Logged-in normal users (spread over, so the per-user rate limit leaves room for the handlers). */
   userTokens: string[];
   adminToken: string;
+  /** The Calls bot's token, when the harness has it: requests with it reach the bot API's handlers. */
+  botToken?: string;
   /** Called when a request logged a token out, to get a fresh one for the same user. */
   relogin(token: string): Promise<string | null>;
   /**
@@ -268,6 +270,21 @@ function bodyTemplate(rng: Rng, method: string, url: string, ids: PathIds): unkn
         },
       },
     };
+  // Recording: the bot API (reference §4.3), with Go-style keys as the recorder sends them.
+  if (url.endsWith('/bot/uploads') && method === 'POST')
+    return {
+      channel_id: ch(),
+      filename: rng.pick(['rec.mp4', '../x', 'a'.repeat(300)]),
+      file_size: rng.pick([1, 10, -1, 2 ** 60]),
+    };
+  if (url.endsWith('/jobs/:job_id/status'))
+    return {
+      JobType: rng.pick(['recording', 'transcribing', 'x']),
+      Status: rng.pick(['started', 'failed', '']),
+      omitempty: 'err',
+    };
+  if (url.endsWith('/bot/calls/:channel_id/recordings'))
+    return {JobID: randomId(rng), PostID: rng.pick(ids.posts), FileIDs: [randomId(rng)]};
   if (url.endsWith('/host/make')) return {new_host_id: user()};
   if (/\/host\/(mute|screen-off|lower-hand|remove)$/.test(url))
     return {session_id: rng.pick([...ids.sessions, randomId(rng)])};
@@ -400,6 +417,7 @@ function plan(rng: Rng, route: Route, t: HttpFuzzTarget, ctx: ValueContext): Pla
     [6, 'user'],
     [3, 'admin'],
     [1, 'garbageCookie'],
+    [t.botToken ? 3 : 0, 'bot'],
   ] as const);
   switch (auth) {
     case 'none':
@@ -430,6 +448,9 @@ function plan(rng: Rng, route: Route, t: HttpFuzzTarget, ctx: ValueContext): Pla
       break;
     case 'admin':
       headers.Authorization = `Bearer ${t.adminToken}`;
+      break;
+    case 'bot':
+      headers.Authorization = `Bearer ${t.botToken}`;
       break;
     case 'garbageCookie':
       headers.Cookie = rng.pick([

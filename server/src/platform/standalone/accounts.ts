@@ -135,6 +135,26 @@ export class StandaloneAccounts {
     return Boolean(u && u.roles.split(' ').includes('system_admin'));
   }
 
+  /**
+   * The Calls bot's token: created on first use and kept (no expiry) so jobs running elsewhere keep working
+   * across restarts. 26 lowercase alphanumerics, the shape the recorder validates (reference §8).
+   */
+  async botToken(): Promise<string> {
+    const botID = await this.botUserID();
+    const existing = await this.#db
+      .selectFrom('standalone_tokens')
+      .select('token')
+      .where('user_id', '=', botID)
+      .executeTakeFirst();
+    if (existing) return existing.token;
+    const token = newId();
+    await this.#db
+      .insertInto('standalone_tokens')
+      .values({token, user_id: botID, create_at: this.#clock.now(), expires_at: Number.MAX_SAFE_INTEGER})
+      .execute();
+    return token;
+  }
+
   async botUserID(): Promise<string> {
     const existing = await this.getUserByUsername('calls');
     if (existing) return existing.id;

@@ -23,6 +23,7 @@ beforeEach(async () => {
     logger: silentLogger(),
     events: new RecordingPublisher(),
     siteURL: () => 'http://x',
+    dataDir,
   });
   told = [];
   dir.on('channelMemberRemoved', (ch, u) => told.push(`removed ${ch} ${u}`));

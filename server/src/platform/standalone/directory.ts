@@ -14,13 +14,19 @@ import type {
   Channel,
   ChannelMember,
   ChannelPermission,
+  FileInfo,
   NewPost,
+  NewUploadSession,
   Platform,
   PlatformEvents,
   Post,
   Team,
+  UploadProgress,
+  UploadSession,
   User,
 } from '../types';
+import {avatarSVG} from './avatar';
+import {StandaloneFiles} from './files';
 import {StandaloneAccounts, type NewUser} from './accounts';
 import {StandaloneChannels, type NewChannel} from './channels';
 import {StandalonePosts} from './posts';
@@ -35,6 +41,8 @@ export interface StandaloneOptions {
   /** The public URL (may only be known once the HTTP port is bound). */
   siteURL: () => string;
   events: EventPublisher;
+  /** Where uploaded files are kept (<dataDir>/files). */
+  dataDir: string;
 }
 
 export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements Platform {
@@ -44,6 +52,7 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
   readonly #teams: StandaloneTeams;
   readonly #channels: StandaloneChannels;
   readonly #posts: StandalonePosts;
+  readonly #files: StandaloneFiles;
 
   constructor(opts: StandaloneOptions) {
     super();
@@ -51,7 +60,12 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
     this.#accounts = new StandaloneAccounts(opts.db, opts.clock);
     this.#teams = new StandaloneTeams(opts.db, opts.clock);
     this.#channels = new StandaloneChannels(opts.db, opts.clock, opts.events, (ids) => this.getUsers(ids));
-    this.#posts = new StandalonePosts(opts.db, opts.clock, opts.events, this);
+    this.#files = new StandaloneFiles(opts.db, opts.clock, opts.dataDir);
+    this.#posts = new StandalonePosts(opts.db, opts.clock, opts.events, {
+      getChannel: (id) => this.getChannel(id),
+      getUser: (id) => this.getUser(id),
+      attachFiles: (ids, postID) => this.#files.attachFiles(ids, postID),
+    });
   }
 
   // ---- auth and users
@@ -99,6 +113,37 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
 
   botUserID(): Promise<string> {
     return this.#accounts.botUserID();
+  }
+
+  botToken(): Promise<string> {
+    return this.#accounts.botToken();
+  }
+
+  async profileImage(userID: string): Promise<{data: Buffer; contentType: string} | null> {
+    const u = await this.getUser(userID);
+    return u ? {data: Buffer.from(avatarSVG(u)), contentType: 'image/svg+xml'} : null;
+  }
+
+  // ---- files
+
+  createUploadSession(s: NewUploadSession): Promise<UploadSession> {
+    return this.#files.createUploadSession(s);
+  }
+
+  getUploadSession(id: string): Promise<UploadSession | null> {
+    return this.#files.getUploadSession(id);
+  }
+
+  appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<UploadProgress> {
+    return this.#files.appendUpload(id, data);
+  }
+
+  getFileInfo(id: string): Promise<FileInfo | null> {
+    return this.#files.getFileInfo(id);
+  }
+
+  readFile(id: string, range?: {start: number; end: number}): Promise<NodeJS.ReadableStream> {
+    return this.#files.readFile(id, range);
   }
 
   // ---- teams

@@ -16,6 +16,7 @@ export const createStandalonePlatform: PlatformFactory = async (ctx) => {
     logger: ctx.logger,
     events: ctx.events,
     siteURL: ctx.siteURL,
+    dataDir: ctx.dataDir,
   });
   const seed = ctx.seed
     ? await seedStandalone(dir, ctx.store.kv, ctx.seedPassword ?? ctx.env.MM_CALLS_SEED_PASSWORD)

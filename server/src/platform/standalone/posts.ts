@@ -13,6 +13,8 @@ import {toPost} from './rows';
 export interface PostLookups {
   getChannel(id: string): Promise<Channel | null>;
   getUser(id: string): Promise<User | null>;
+  /** Marks the files as attached to the post. */
+  attachFiles(fileIDs: string[], postID: string): Promise<void>;
 }
 
 export class StandalonePosts {
@@ -38,8 +40,9 @@ export class StandalonePosts {
     const post = newPost(p, now);
     await this.#db
       .insertInto('standalone_posts')
-      .values({...post, props: JSON.stringify(post.props)})
+      .values({...post, props: JSON.stringify(post.props), file_ids: JSON.stringify(post.file_ids)})
       .execute();
+    if (post.file_ids.length > 0) await this.#lookups.attachFiles(post.file_ids, post.id);
     await this.#db.updateTable('standalone_channels').set({last_post_at: now}).where('id', '=', channel.id).execute();
     const sender = await this.#lookups.getUser(p.user_id);
     this.#events.publish(

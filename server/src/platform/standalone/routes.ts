@@ -8,7 +8,8 @@ import {addressBlock} from '../../http/client-address';
 import {parseBody, requireSession, sendJSON} from '../../http/server';
 import {isValidId} from '../../ids';
 import type {PlatformRoutesContext} from '../factory';
-import type {Channel, User} from '../types';
+import type {Channel, FileInfo, Post, User} from '../types';
+import {registerFileRoutes} from './file-routes';
 import type {StandaloneDirectory} from './directory';
 import {avatarSVG} from './avatar';
 import {type LoginGuard, LoginRefused} from './login-guard';
@@ -73,6 +74,15 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
       throw forbidden('api.context.permissions.app_error', 'You do not have the appropriate permissions.');
     return ch;
   }
+
+  /** Mattermost's post metadata: the FileInfos of its attachments (the webapp's file preview reads them). */
+  async function withMetadata(p: Post): Promise<Post & {metadata: {files?: FileInfo[]}}> {
+    if (p.file_ids.length === 0) return {...p, metadata: {}};
+    const files = (await Promise.all(p.file_ids.map((id) => dir.getFileInfo(id)))).filter((f) => f !== null);
+    return {...p, metadata: {files}};
+  }
+
+  registerFileRoutes(app, dir, me);
 
   /** DM/GM display names depend on who is looking. */
   async function present(ch: Channel, viewerID: string): Promise<Channel> {
@@ -334,7 +344,7 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
       const posts = await dir.getChannelPosts(req.params.id, page, perPage);
       return {
         order: posts.map((p) => p.id),
-        posts: Object.fromEntries(posts.map((p) => [p.id, {...p, metadata: {}}])),
+        posts: Object.fromEntries(await Promise.all(posts.map(async (p) => [p.id, await withMetadata(p)]))),
         next_post_id: '',
         prev_post_id: '',
       };
@@ -367,7 +377,7 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     const post = isValidId(req.params.id) ? await dir.getPost(req.params.id) : null;
     if (!post) throw notFound('app.post.get.app_error', 'Post not found');
     await channelFor(uid, post.channel_id);
-    return {...post, metadata: {}};
+    return withMetadata(post);
   });
 
   // A thread as Mattermost's PostList: the root and its replies, newest first (the right-hand side shows it).
@@ -379,7 +389,7 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     const posts = (await dir.getThreadPosts(post.root_id || post.id)).reverse();
     return {
       order: posts.map((p) => p.id),
-      posts: Object.fromEntries(posts.map((p) => [p.id, {...p, metadata: {}}])),
+      posts: Object.fromEntries(await Promise.all(posts.map(async (p) => [p.id, await withMetadata(p)]))),
       next_post_id: '',
       prev_post_id: '',
     };

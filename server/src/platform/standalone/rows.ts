@@ -67,6 +67,7 @@ export function toPost(r: Selectable<StandalonePostsTable>): Post {
     message: r.message,
     type: r.type,
     props: readJson<Record<string, unknown>>(r.props, {}) ?? {},
+    file_ids: readJson<string[]>(r.file_ids, []) ?? [],
     create_at: Number(r.create_at),
     update_at: Number(r.update_at),
     edit_at: Number(r.edit_at),
