@@ -20,7 +20,10 @@ const P = '/plugins/com.mattermost.calls';
 const SCRIPT = `
 const fs = require('fs'), out = process.env.ENV_OUT;
 if (fs.existsSync(out + '/fail')) process.exit(3);
-fs.writeFileSync(out + '/' + process.env.CALL_ID + '.json', JSON.stringify(process.env));
+// Written whole, then renamed: the test must never read half a file.
+const f = out + '/' + process.env.CALL_ID + '.json';
+fs.writeFileSync(f + '.tmp', JSON.stringify(process.env));
+fs.renameSync(f + '.tmp', f);
 process.stdin.resume();
 process.stdin.on('end', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
