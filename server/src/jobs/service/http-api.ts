@@ -46,6 +46,11 @@ export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
     keepAliveTimeout: 30_000,
     forceCloseConnections: true,
     return503OnClosing: true,
+    // A long {id} reaches the handler, which answers 404 like any id that does not match.
+    maxParamLength: 4096,
+    // Fastify's own refusals (a malformed URL) in upstream's error shape.
+    frameworkErrors: (_err, _req, reply) =>
+      void (reply as FastifyReply).status(400).type('application/json').send({error: 'bad request', code: '400'}),
   });
   // Go reads the body whatever its content type; so do we, and parse it ourselves.
   app.removeAllContentTypeParsers();
