@@ -36,6 +36,7 @@ module.exports = {
     },
     {...base, displayName: 'rtc', testEnvironment: 'node', testMatch: ['<rootDir>/test/rtc/**/*.test.ts']},
     {...base, displayName: 'rtcd', testEnvironment: 'node', testMatch: ['<rootDir>/test/rtcd/**/*.test.ts']},
+    {...base, displayName: 'jobs', testEnvironment: 'node', testMatch: ['<rootDir>/test/jobs/**/*.test.ts']},
     {...base, displayName: 'fuzz', testEnvironment: 'node', testMatch: ['<rootDir>/test/fuzz/**/*.test.ts']},
     {...base, displayName: 'cluster', testEnvironment: 'node', testMatch: ['<rootDir>/test/cluster/**/*.test.ts']},
     {...base, displayName: 'e2e', testEnvironment: 'node', testMatch: ['<rootDir>/test/e2e/**/*.test.ts']},

@@ -4,10 +4,10 @@
 // key; what is used is kept in the store (`rtcd_config`, as upstream keeps it in the plugin KV), so a
 // restart presents the same credentials and a host that lost its store is registered with them again.
 import dns from 'node:dns';
-import {randomBytes} from 'node:crypto';
 import {InProcessCallLock} from '../../calls/lock';
 import type {Coordination} from '../../cluster/types';
 import type {Logger} from '../../log';
+import {storedClientCredentials} from '../../service-kit/client-credentials';
 import type {Store} from '../../store';
 import type {RtcdCredentials} from './connection';
 import {RtcdHosts} from './hosts';
@@ -89,24 +89,12 @@ export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coor
   };
 }
 
-async function credentialsFor(s: RtcdClientSettings, store: Store, nodeID: string): Promise<RtcdCredentials> {
-  let stored: Partial<RtcdCredentials> = {};
-  const raw = await store.kv.get(KV_KEY);
-  if (raw) {
-    try {
-      const v = JSON.parse(raw) as {ClientID?: unknown; AuthKey?: unknown};
-      stored = {
-        clientID: typeof v.ClientID === 'string' ? v.ClientID : undefined,
-        authKey: typeof v.AuthKey === 'string' ? v.AuthKey : undefined,
-      };
-    } catch {
-      stored = {};
-    }
-  }
-  const clientID = s.clientID ?? stored.clientID ?? nodeID;
-  const authKey =
-    s.authKey ?? (stored.clientID === clientID ? stored.authKey : undefined) ?? randomBytes(24).toString('base64url');
-  if (authKey.length < 32) throw new Error('the rtcd auth key must be at least 32 characters');
-  await store.kv.set(KV_KEY, JSON.stringify({ClientID: clientID, AuthKey: authKey, URL: s.serviceURL}));
-  return {clientID, authKey};
+function credentialsFor(s: RtcdClientSettings, store: Store, nodeID: string): Promise<RtcdCredentials> {
+  return storedClientCredentials(store, {
+    kvKey: KV_KEY,
+    serviceURL: s.serviceURL,
+    clientID: s.clientID,
+    authKey: s.authKey,
+    defaultID: nodeID,
+  });
 }

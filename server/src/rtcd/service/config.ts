@@ -1,13 +1,20 @@
 // The rtcd service's settings, read as upstream rtcd reads them: defaults, then a TOML file
 // (`-config`, default config/config.toml; a missing file is fine), then RTCD_* environment variables.
 // Names, defaults and ranges follow reference rtcd-offloader.md §3; one table drives all three sources.
-import fs from 'node:fs';
 import os from 'node:os';
 import {isIP} from 'node:net';
-import {createRequire} from 'node:module';
+import {
+  applySettings,
+  checkListenAddress,
+  ServiceConfigError,
+  setting,
+  type CustomParser,
+  type LoadOptions,
+  type Setting,
+} from '../../service-kit/settings';
 
-// smol-toml ships CommonJS beside its ESM, but its types are declared as ESM only.
-const {parse: parseToml} = createRequire(__filename)('smol-toml') as {parse(text: string): unknown};
+export {listenHostPort} from '../../service-kit/settings';
+export type {LoadOptions} from '../../service-kit/settings';
 
 export interface IceServerConfig {
   urls: string[];
@@ -45,33 +52,25 @@ export interface RtcdConfig {
   drainTimeoutSeconds: number;
 }
 
-export class RtcdConfigError extends Error {}
+/** A setting that cannot be used (the shared loader's error, under the name rtcd's callers know). */
+export const RtcdConfigError = ServiceConfigError;
 
-type Kind = 'string' | 'bool' | 'int' | 'iceServers';
-const KIND_NAMES: Record<Kind, string> = {
-  string: 'a string',
-  bool: 'true or false',
-  int: 'a whole number',
-  iceServers: 'a list of ICE servers',
+const ICE_SERVERS: CustomParser = {
+  fromToml: (v, name) => iceServers(name, v),
+  fromEnv: (text, name) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new RtcdConfigError(`${name}: expected JSON (a list of URLs or of {urls, username, credential})`);
+    }
+    return iceServers(name, parsed);
+  },
 };
 
-interface Setting {
-  /** Where it sits in the TOML file. */
-  toml: string;
-  /** Its RTCD_* environment variable. */
-  env: string;
-  kind: Kind;
-  set(cfg: RtcdConfig, value: unknown): void;
-}
+const S = setting<RtcdConfig, never>;
 
-const S = (toml: string, env: string, kind: Kind, set: (cfg: RtcdConfig, v: never) => void): Setting => ({
-  toml,
-  env,
-  kind,
-  set: set as Setting['set'],
-});
-
-const SETTINGS: Setting[] = [
+const SETTINGS: Setting<RtcdConfig>[] = [
   S('api.http.listen_address', 'RTCD_API_HTTP_LISTENADDRESS', 'string', (c, v: string) => {
     c.api.listenAddress = v;
   }),
@@ -119,7 +118,7 @@ const SETTINGS: Setting[] = [
   S('rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', (c, v: string) => {
     c.rtc.iceHostPortOverride = v;
   }),
-  S('rtc.ice_servers', 'RTCD_RTC_ICESERVERS', 'iceServers', (c, v: IceServerConfig[]) => {
+  S('rtc.ice_servers', 'RTCD_RTC_ICESERVERS', ICE_SERVERS, (c, v: IceServerConfig[]) => {
     c.rtc.iceServers = v;
   }),
   S('rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', (c, v: string) => {
@@ -189,99 +188,11 @@ export function defaultRtcdConfig(): RtcdConfig {
   };
 }
 
-export interface LoadOptions {
-  /** The TOML file; a missing file is allowed unless `required`. */
-  file?: string;
-  required?: boolean;
-  env?: NodeJS.ProcessEnv;
-}
-
 /** Defaults ← TOML file ← environment, then validated. Throws RtcdConfigError naming the setting. */
 export function loadRtcdConfig(opts: LoadOptions = {}): RtcdConfig {
-  const cfg = defaultRtcdConfig();
-  const env = opts.env ?? process.env;
-  let toml: Record<string, unknown> = {};
-  if (opts.file) {
-    let text: string | undefined;
-    try {
-      text = fs.readFileSync(opts.file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || opts.required) {
-        throw new RtcdConfigError(`cannot read config file ${opts.file}: ${(err as Error).message}`);
-      }
-    }
-    if (text !== undefined) {
-      try {
-        toml = parseToml(text) as Record<string, unknown>;
-      } catch (err) {
-        throw new RtcdConfigError(
-          `config file ${opts.file} is not valid TOML: ${(err as Error).message.split('\n')[0]}`,
-        );
-      }
-    }
-  }
-  for (const s of SETTINGS) {
-    const fromFile = lookup(toml, s.toml);
-    if (fromFile !== undefined) s.set(cfg, fromToml(s, fromFile));
-    const fromEnv = env[s.env];
-    if (fromEnv !== undefined && fromEnv !== '') s.set(cfg, fromEnvText(s, fromEnv));
-  }
+  const cfg = applySettings(defaultRtcdConfig(), SETTINGS, opts);
   validate(cfg);
   return cfg;
-}
-
-function lookup(obj: Record<string, unknown>, dotted: string): unknown {
-  let cur: unknown = obj;
-  for (const part of dotted.split('.')) {
-    if (cur === null || typeof cur !== 'object' || Array.isArray(cur)) return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
-}
-
-function fromToml(s: Setting, v: unknown): unknown {
-  const bad = () => new RtcdConfigError(`${s.toml}: expected ${KIND_NAMES[s.kind]}`);
-  switch (s.kind) {
-    case 'string':
-      if (typeof v !== 'string') throw bad();
-      return v;
-    case 'bool':
-      if (typeof v !== 'boolean') throw bad();
-      return v;
-    case 'int':
-      if (typeof v !== 'number' && typeof v !== 'bigint') throw bad();
-      if (!Number.isSafeInteger(Number(v))) throw bad();
-      return Number(v);
-    case 'iceServers':
-      return iceServers(s.toml, v);
-  }
-}
-
-function fromEnvText(s: Setting, text: string): unknown {
-  switch (s.kind) {
-    case 'string':
-      return text;
-    case 'bool': {
-      const t = text.trim().toLowerCase();
-      if (['true', '1', 't'].includes(t)) return true;
-      if (['false', '0', 'f'].includes(t)) return false;
-      throw new RtcdConfigError(`${s.env}: expected true or false, got ${JSON.stringify(text.slice(0, 40))}`);
-    }
-    case 'int': {
-      if (!/^-?\d+$/.test(text.trim()))
-        throw new RtcdConfigError(`${s.env}: expected a whole number, got ${JSON.stringify(text.slice(0, 40))}`);
-      return Number(text.trim());
-    }
-    case 'iceServers': {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new RtcdConfigError(`${s.env}: expected JSON (a list of URLs or of {urls, username, credential})`);
-      }
-      return iceServers(s.env, parsed);
-    }
-  }
 }
 
 const ICE_URL = /^(stun|stuns|turn|turns):/;
@@ -321,8 +232,7 @@ function iceServerObject(name: string, v: unknown): IceServerConfig {
 
 function validate(cfg: RtcdConfig): void {
   const a = cfg.api;
-  if (!/^[^\s]*:\d{1,5}$/.test(a.listenAddress))
-    throw new RtcdConfigError(`api.http.listen_address: expected [host]:port, got ${JSON.stringify(a.listenAddress)}`);
+  checkListenAddress('api.http.listen_address', a.listenAddress);
   if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey))
     throw new RtcdConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
   if (a.enableAdmin && !a.adminSecretKey)
@@ -359,11 +269,4 @@ function validate(cfg: RtcdConfig): void {
   if (r.workers < 0 || r.workers > 64) throw new RtcdConfigError('rtc.workers: must be between 0 and 64');
   if (!cfg.store.dataSource) throw new RtcdConfigError('store.data_source: required');
   if (cfg.drainTimeoutSeconds < 0) throw new RtcdConfigError('drain.timeout_seconds: must be >= 0');
-}
-
-/** host and port of `listen_address` (":8045" listens on every interface). */
-export function listenHostPort(listenAddress: string): {host: string; port: number} {
-  const i = listenAddress.lastIndexOf(':');
-  const host = listenAddress.slice(0, i).replace(/^\[|\]$/g, '');
-  return {host: host || '0.0.0.0', port: Number(listenAddress.slice(i + 1))};
 }

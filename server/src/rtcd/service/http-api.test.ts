@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type {FastifyInstance} from 'fastify';
 import {silentLogger} from '../../log';
-import {RtcdAuth} from './auth';
-import {CredentialsStore} from './credentials';
+import {ServiceAuth} from '../../service-kit/auth';
+import {CredentialsStore} from '../../service-kit/credentials';
 import {createRtcdHttp, type RtcdSessionConfig} from './http-api';
 
 const KEY = 'k'.repeat(40);
@@ -37,7 +37,7 @@ async function start(opts: {
 }): Promise<Api> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-api-'));
   const store = CredentialsStore.open(dir);
-  const auth = new RtcdAuth(store, {
+  const auth = new ServiceAuth(store, {
     enableAdmin: opts.enableAdmin,
     adminSecretKey: ADMIN,
     sessionCacheExpirationMinutes: 60,

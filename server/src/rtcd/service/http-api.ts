@@ -4,8 +4,8 @@
 // Go's "404 page not found" for a wrong method. The signalling websocket /ws is attached by ws-server.ts.
 import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify';
 import type {Logger} from '../../log';
-import type {RtcdAuth, AuthResult, Principal} from './auth';
-import {CredentialsError, type CredentialsStore} from './credentials';
+import type {ServiceAuth, AuthResult, Principal} from '../../service-kit/auth';
+import {CredentialsError, type CredentialsStore} from '../../service-kit/credentials';
 
 /** A session as `GET /calls/{callID}/sessions` shows it: Go field names, as upstream (no json tags). */
 export interface RtcdSessionConfig {
@@ -33,7 +33,7 @@ export interface RtcdVersion {
 export interface RtcdHttpOptions {
   logger: Logger;
   store: CredentialsStore;
-  auth: RtcdAuth;
+  auth: ServiceAuth;
   allowSelfRegistration: boolean;
   enableAdmin: boolean;
   version: RtcdVersion;

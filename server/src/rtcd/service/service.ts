@@ -8,10 +8,10 @@ import path from 'node:path';
 import type {Logger} from '../../log';
 import {RtcdMetrics} from '../../metrics';
 import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../rtc';
-import {RtcdAuth} from './auth';
+import {ServiceAuth} from '../../service-kit/auth';
 import {listenHostPort, type RtcdConfig} from './config';
 import {startCpuLoadSampler, type CpuLoadSampler} from './cpu-load';
-import {CredentialsStore} from './credentials';
+import {CredentialsStore} from '../../service-kit/credentials';
 import {createRtcdHttp, type RtcdVersion} from './http-api';
 import {RtcdSessions} from './sessions';
 import {RtcdWsServer, type RtcdWsTimings} from './ws-server';
@@ -108,7 +108,7 @@ export async function startRtcdService(
     });
     cleanups.push(() => rtc.close());
     const sessions = new RtcdSessions(rtc, logger);
-    const auth = new RtcdAuth(store, {
+    const auth = new ServiceAuth(store, {
       enableAdmin: cfg.api.enableAdmin,
       adminSecretKey: cfg.api.adminSecretKey,
       sessionCacheExpirationMinutes: cfg.api.sessionCacheExpirationMinutes,

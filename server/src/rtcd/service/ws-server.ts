@@ -10,7 +10,7 @@ import {newId} from '../../ids';
 import type {Logger} from '../../log';
 import type {RtcdMetrics} from '../../metrics';
 import {decodeClientMessage, encodeClientMessage, MAX_FRAME_BYTES, WireError, type ClientMessage} from '../wire';
-import type {RtcdAuth} from './auth';
+import type {ServiceAuth} from '../../service-kit/auth';
 import type {RtcdPeer, RtcdSessions} from './sessions';
 
 export const RTCD_WS_PATH = '/ws';
@@ -36,7 +36,7 @@ export class RtcdWsServer {
   #closed = false;
 
   constructor(
-    private readonly auth: RtcdAuth,
+    private readonly auth: ServiceAuth,
     private readonly sessions: RtcdSessions,
     private readonly metrics: RtcdMetrics,
     logger: Logger,

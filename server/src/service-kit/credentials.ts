@@ -1,4 +1,4 @@
-// The rtcd clients' credentials: client id → bcrypt hash of its auth key (cost 10, keys of at least
+// The rtcd and job-service clients' credentials: client id → bcrypt hash of its auth key (cost 10, keys of at least
 // 32 characters, as upstream), in a SQLite file of its own under `store.data_source` (upstream keeps
 // a bitcask there). Only hashes are stored; a key is never logged or returned.
 import fs from 'node:fs';
@@ -66,6 +66,10 @@ export class CredentialsStore {
 
   has(clientID: string): boolean {
     return this.#db.prepare('SELECT 1 FROM clients WHERE client_id = ?').get(clientID) !== undefined;
+  }
+
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM clients').get() as {n: number}).n;
   }
 
   unregister(clientID: string): boolean {

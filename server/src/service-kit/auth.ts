@@ -1,12 +1,12 @@
-// Who is calling the rtcd API: Basic auth (client id + key, or the admin secret as the password),
+// Who is calling an rtcd or job-service API (both speak upstream's scheme): Basic auth (client id + key, or the admin secret as the password),
 // or a bearer token from /login (32 base64url characters, one per client, kept in memory for
 // `session_cache.expiration_minutes`, as upstream). bcrypt is slow on purpose, so three guards keep
 // a caller from turning it against the service: verified keys are remembered for a minute, bcrypt
 // runs at most a few times a second overall (callers wait up to 10 s, as upstream), and an address
 // that keeps failing is locked out with a growing backoff.
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto';
-import {FailureBackoff} from '../../http/failure-backoff';
-import type {CredentialsStore} from './credentials';
+import {FailureBackoff} from '../http/failure-backoff';
+import {CredentialsError, type CredentialsStore} from './credentials';
 
 export type Principal = {admin: true; clientID: ''} | {admin: false; clientID: string};
 
@@ -27,8 +27,9 @@ export interface AuthOptions {
 const VERIFIED_TTL_MS = 60_000;
 const MAX_WAIT_MS = 10_000;
 const MAX_VERIFIED = 10_000;
+const MAX_SELF_REGISTERED = 10_000;
 
-export class RtcdAuth {
+export class ServiceAuth {
   readonly #store: CredentialsStore;
   readonly #opts: AuthOptions;
   readonly #now: () => number;
@@ -80,6 +81,27 @@ export class RtcdAuth {
     return {...res, token};
   }
 
+  /**
+   * calls-offloader's implicit self-registration (reference §7.1): the client id of a Basic-auth header
+   * that is not registered yet is registered with its key. A bad id or short key is left alone (the
+   * authentication that follows refuses it); the bcrypt work waits for a slot like a verification, and
+   * the store stops taking new clients at `maxClients` so a caller cannot grow it without bound.
+   */
+  async selfRegister(header: string | undefined, maxClients = MAX_SELF_REGISTERED): Promise<void> {
+    const creds = basicCredentials(header ?? '');
+    if (!creds || !creds.clientID || this.#store.has(creds.clientID)) return;
+    if (this.#opts.enableAdmin && this.#opts.adminSecretKey && sameSecret(creds.key, this.#opts.adminSecretKey)) return;
+    if (this.#store.count() >= maxClients) return;
+    const wait = this.#slot();
+    if (wait === null) return;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    try {
+      await this.#store.register(creds.clientID, creds.key);
+    } catch (err) {
+      if (!(err instanceof CredentialsError)) throw err;
+    }
+  }
+
   /** Forgets everything cached for a client that was unregistered. */
   forget(clientID: string): void {
     const token = this.#tokenOf.get(clientID);
@@ -101,12 +123,9 @@ export class RtcdAuth {
       }
       return {ok: true, principal: {admin: false, clientID: entry.clientID}};
     }
-    if (scheme !== 'basic' || value.length > 1024) return {ok: false, reason: 'unauthorized'};
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return {ok: false, reason: 'unauthorized'};
-    const clientID = decoded.slice(0, colon);
-    const key = decoded.slice(colon + 1);
+    const creds = basicCredentials(header);
+    if (!creds) return {ok: false, reason: 'unauthorized'};
+    const {clientID, key} = creds;
     if (this.#opts.enableAdmin && this.#opts.adminSecretKey && sameSecret(key, this.#opts.adminSecretKey)) {
       return {ok: true, principal: {admin: true, clientID: ''}};
     }
@@ -139,6 +158,18 @@ export class RtcdAuth {
     this.#nextSlot = at + interval;
     return at - now;
   }
+}
+
+/** The client id and key of a Basic Authorization header, or null. */
+function basicCredentials(header: string): {clientID: string; key: string} | null {
+  const space = header.indexOf(' ');
+  if (space <= 0 || header.slice(0, space).toLowerCase() !== 'basic') return null;
+  const value = header.slice(space + 1).trim();
+  if (value.length > 1024) return null;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return {clientID: decoded.slice(0, colon), key: decoded.slice(colon + 1)};
 }
 
 function sameSecret(a: string, b: string): boolean {

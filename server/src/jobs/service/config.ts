@@ -1,0 +1,171 @@
+// The job service's settings, read as calls-offloader reads them (reference rtcd-offloader §7.1):
+// defaults, then the TOML file of `-config`, then *un-prefixed* variables (API_HTTP_LISTENADDRESS,
+// API_SECURITY_*, STORE_DATASOURCE, JOBS_*). Docker/Kubernetes knobs do not apply: jobs are child
+// processes running our recorder, so the recorder command and the stop grace are ours.
+import {
+  applySettings,
+  checkListenAddress,
+  ServiceConfigError,
+  setting,
+  type CustomParser,
+  type LoadOptions,
+  type Setting,
+} from '../../service-kit/settings';
+
+export interface JobsConfig {
+  api: {
+    listenAddress: string;
+    tls: {enable: boolean; certFile: string; certKey: string};
+    enableAdmin: boolean;
+    adminSecretKey: string;
+    allowSelfRegistration: boolean;
+    sessionCacheExpirationMinutes: number;
+  };
+  store: {dataSource: string};
+  jobs: {
+    maxConcurrentJobs: number;
+    imageRegistry: string;
+    /** Minutes a failed job (and its directory) is kept; 0 keeps it forever. */
+    failedJobsRetentionMinutes: number;
+    /** The recorder program and its arguments, split on spaces (ours; upstream runs a container image). */
+    recorderCommand: string;
+    /** Seconds between the SIGTERM at max duration (or shutdown) and the SIGKILL (upstream: 5 min). */
+    stopGraceSeconds: number;
+  };
+  logger: {consoleLevel: string; consoleJSON: boolean};
+  /** DEV_MODE / TEST_MODE: any runner is accepted and the concurrency limit is off in dev mode, as upstream. */
+  devMode: boolean;
+  testMode: boolean;
+}
+
+/** `Nm`, `Nh`, `Nd` (or a bare 0): upstream's failed_jobs_retention_time, in minutes. */
+export function parseRetention(text: string, name: string): number {
+  const t = text.trim();
+  if (t === '0') return 0;
+  const m = /^(\d{1,7})([mhd])$/.exec(t);
+  if (!m) throw new ServiceConfigError(`${name}: expected a duration such as 30m, 12h or 7d (0 keeps forever)`);
+  const minutes = Number(m[1]) * {m: 1, h: 60, d: 1440}[m[2] as 'm' | 'h' | 'd'];
+  if (minutes < 1) throw new ServiceConfigError(`${name}: must be at least 1 minute (0 keeps forever)`);
+  return minutes;
+}
+
+const RETENTION: CustomParser = {
+  fromToml: (v, name) => {
+    if (typeof v === 'number' && v === 0) return 0;
+    if (typeof v !== 'string') throw new ServiceConfigError(`${name}: expected a duration such as "7d"`);
+    return parseRetention(v, name);
+  },
+  fromEnv: (text, name) => parseRetention(text, name),
+};
+
+const S = setting<JobsConfig, never>;
+
+const SETTINGS: Setting<JobsConfig>[] = [
+  S('api.http.listen_address', 'API_HTTP_LISTENADDRESS', 'string', (c, v: string) => {
+    c.api.listenAddress = v;
+  }),
+  S('api.http.tls.enable', 'API_HTTP_TLS_ENABLE', 'bool', (c, v: boolean) => {
+    c.api.tls.enable = v;
+  }),
+  S('api.http.tls.cert_file', 'API_HTTP_TLS_CERTFILE', 'string', (c, v: string) => {
+    c.api.tls.certFile = v;
+  }),
+  S('api.http.tls.cert_key', 'API_HTTP_TLS_CERTKEY', 'string', (c, v: string) => {
+    c.api.tls.certKey = v;
+  }),
+  S('api.security.enable_admin', 'API_SECURITY_ENABLEADMIN', 'bool', (c, v: boolean) => {
+    c.api.enableAdmin = v;
+  }),
+  S('api.security.admin_secret_key', 'API_SECURITY_ADMINSECRETKEY', 'string', (c, v: string) => {
+    c.api.adminSecretKey = v;
+  }),
+  S('api.security.allow_self_registration', 'API_SECURITY_ALLOWSELFREGISTRATION', 'bool', (c, v: boolean) => {
+    c.api.allowSelfRegistration = v;
+  }),
+  S(
+    'api.security.session_cache.expiration_minutes',
+    'API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES',
+    'int',
+    (c, v: number) => {
+      c.api.sessionCacheExpirationMinutes = v;
+    },
+  ),
+  S('store.data_source', 'STORE_DATASOURCE', 'string', (c, v: string) => {
+    c.store.dataSource = v;
+  }),
+  S('jobs.max_concurrent_jobs', 'JOBS_MAXCONCURRENTJOBS', 'int', (c, v: number) => {
+    c.jobs.maxConcurrentJobs = v;
+  }),
+  S('jobs.image_registry', 'JOBS_IMAGEREGISTRY', 'string', (c, v: string) => {
+    c.jobs.imageRegistry = v;
+  }),
+  S('jobs.failed_jobs_retention_time', 'JOBS_FAILEDJOBSRETENTIONTIME', RETENTION, (c, v: number) => {
+    c.jobs.failedJobsRetentionMinutes = v;
+  }),
+  S('jobs.recorder_command', 'JOBS_RECORDERCOMMAND', 'string', (c, v: string) => {
+    c.jobs.recorderCommand = v;
+  }),
+  S('jobs.stop_grace_seconds', 'JOBS_STOPGRACESECONDS', 'int', (c, v: number) => {
+    c.jobs.stopGraceSeconds = v;
+  }),
+  S('logger.console_level', 'LOGGER_CONSOLELEVEL', 'string', (c, v: string) => {
+    c.logger.consoleLevel = v;
+  }),
+  S('logger.console_json', 'LOGGER_CONSOLEJSON', 'bool', (c, v: boolean) => {
+    c.logger.consoleJSON = v;
+  }),
+  S('dev_mode', 'DEV_MODE', 'bool', (c, v: boolean) => {
+    c.devMode = v;
+  }),
+  S('test_mode', 'TEST_MODE', 'bool', (c, v: boolean) => {
+    c.testMode = v;
+  }),
+];
+
+/** Every variable the job service reads (for the README's table). */
+export const JOBS_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
+
+export function defaultJobsConfig(): JobsConfig {
+  return {
+    api: {
+      listenAddress: ':4545',
+      tls: {enable: false, certFile: '', certKey: ''},
+      enableAdmin: false,
+      adminSecretKey: '',
+      allowSelfRegistration: false,
+      sessionCacheExpirationMinutes: 1440,
+    },
+    store: {dataSource: '/tmp/calls-offloader-db'},
+    jobs: {
+      maxConcurrentJobs: 2,
+      imageRegistry: 'mattermost',
+      failedJobsRetentionMinutes: 0,
+      recorderCommand: 'node build/recorder.mjs',
+      stopGraceSeconds: 300,
+    },
+    logger: {consoleLevel: 'INFO', consoleJSON: false},
+    devMode: false,
+    testMode: false,
+  };
+}
+
+/** Defaults ← TOML file ← environment, then validated; throws ServiceConfigError naming the setting. */
+export function loadJobsConfig(opts: LoadOptions = {}): JobsConfig {
+  const cfg = applySettings(defaultJobsConfig(), SETTINGS, opts);
+  const a = cfg.api;
+  checkListenAddress('api.http.listen_address', a.listenAddress);
+  if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey))
+    throw new ServiceConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
+  if (a.enableAdmin && !a.adminSecretKey)
+    throw new ServiceConfigError('api.security.admin_secret_key: required when enable_admin is true');
+  if (a.sessionCacheExpirationMinutes <= 0)
+    throw new ServiceConfigError('api.security.session_cache.expiration_minutes: must be > 0');
+  if (!cfg.store.dataSource) throw new ServiceConfigError('store.data_source: required');
+  const j = cfg.jobs;
+  if (j.maxConcurrentJobs < 1) throw new ServiceConfigError('jobs.max_concurrent_jobs: must be at least 1');
+  if (!/^[a-z0-9][a-z0-9._\-/:]*$/i.test(j.imageRegistry))
+    throw new ServiceConfigError('jobs.image_registry: expected a registry name such as "mattermost"');
+  if (!j.recorderCommand.trim()) throw new ServiceConfigError('jobs.recorder_command: required');
+  if (j.stopGraceSeconds < 0) throw new ServiceConfigError('jobs.stop_grace_seconds: must be >= 0');
+  return cfg;
+}

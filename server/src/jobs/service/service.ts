@@ -1,0 +1,108 @@
+// Assembles the job service from its settings: the shared credentials store and auth, the jobs store,
+// the supervisor of the recorder processes and the calls-offloader HTTP API on one port.
+// `drain()` is what SIGTERM runs: no new jobs, the running ones SIGTERMed and waited for.
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import type {Logger} from '../../log';
+import {ServiceAuth} from '../../service-kit/auth';
+import {CredentialsStore} from '../../service-kit/credentials';
+import {listenHostPort} from '../../service-kit/settings';
+import {JOBS_ENV_NAMES, type JobsConfig} from './config';
+import {createJobsHttp, recorderRunnerCheck, type JobsVersion} from './http-api';
+import {JobStore} from './job-store';
+import {JobSupervisor} from './supervisor';
+
+export interface JobService {
+  /** http://host:port of the API. */
+  readonly url: string;
+  /** Stops taking jobs; resolves once every running job has exited (SIGKILLed after the grace). */
+  drain(): Promise<void>;
+  /** Closes the API and stores; `killJobs` kills what still runs (tests). */
+  close(killJobs?: boolean): Promise<void>;
+}
+
+export interface JobServiceOptions {
+  /** Overrides for tests: retention below upstream's 1-minute floor, a faster sweep, bcrypt rate. */
+  retentionMs?: number;
+  sweepMs?: number;
+  verificationsPerSecond?: number;
+}
+
+export function jobsVersion(): JobsVersion {
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return {buildDate: '', buildVersion: `v${pkg.version}`, buildHash: '', goVersion: `node ${process.version}`};
+}
+
+export async function startJobService(
+  cfg: JobsConfig,
+  logger: Logger,
+  opts: JobServiceOptions = {},
+): Promise<JobService> {
+  const log = logger.child({component: 'jobs'});
+  const credentials = CredentialsStore.open(cfg.store.dataSource);
+  const jobs = JobStore.open(cfg.store.dataSource);
+  const supervisor = new JobSupervisor({
+    store: jobs,
+    jobsDir: path.join(cfg.store.dataSource, 'jobs'),
+    recorderCommand: cfg.jobs.recorderCommand,
+    maxConcurrentJobs: cfg.jobs.maxConcurrentJobs,
+    unlimited: cfg.devMode,
+    stopGraceMs: cfg.jobs.stopGraceSeconds * 1000,
+    retentionMs: opts.retentionMs ?? cfg.jobs.failedJobsRetentionMinutes * 60_000,
+    sweepMs: opts.sweepMs,
+    privateEnv: JOBS_ENV_NAMES,
+    logger,
+  });
+  const auth = new ServiceAuth(credentials, {
+    enableAdmin: cfg.api.enableAdmin,
+    adminSecretKey: cfg.api.adminSecretKey,
+    sessionCacheExpirationMinutes: cfg.api.sessionCacheExpirationMinutes,
+    verificationsPerSecond: opts.verificationsPerSecond,
+  });
+  const strict = recorderRunnerCheck(cfg.jobs.imageRegistry);
+  const http = createJobsHttp({
+    logger,
+    credentials,
+    auth,
+    jobs,
+    supervisor,
+    allowSelfRegistration: cfg.api.allowSelfRegistration,
+    enableAdmin: cfg.api.enableAdmin,
+    version: jobsVersion(),
+    checkRunner:
+      cfg.devMode || cfg.testMode ? (r) => (r.length > 0 && r.length <= 256 ? null : 'invalid runner') : strict,
+  });
+  const {host, port} = listenHostPort(cfg.api.listenAddress);
+  try {
+    await http.listen({host, port});
+  } catch (err) {
+    await supervisor.close();
+    jobs.close();
+    credentials.close();
+    throw err;
+  }
+  const bound = (http.server.address() as {port: number}).port;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
+  log.info(
+    {url, maxConcurrentJobs: cfg.jobs.maxConcurrentJobs, dataSource: cfg.store.dataSource},
+    'job service listening',
+  );
+
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    drain: async () => {
+      log.info('draining: no new jobs, stopping the running ones');
+      await supervisor.drain();
+    },
+    close: (killJobs = false) =>
+      (closing ??= (async () => {
+        await http.close().catch(() => {});
+        await supervisor.close(killJobs);
+        jobs.close();
+        credentials.close();
+      })()),
+  };
+}
