@@ -215,11 +215,23 @@ export async function createApp(opts: AppOptions): Promise<App> {
       logger,
       env,
       recorderCommand: opts.recorderCommand,
+      store,
+      nodeID,
+      lock: coordination.lock,
     };
     const runner = opts.jobRunner ? opts.jobRunner(runnerCtx) : selectJobRunner(runnerCtx);
     let recording: RecordingJobs | null = null;
     if (runner) {
-      await runner.init();
+      // A job service that is down at start must not keep calls from starting: the runner retries on the
+      // first recording.
+      await runner
+        .init()
+        .catch((err: unknown) =>
+          logger.error(
+            {err: (err as Error).message, runner: runner.kind},
+            'job runner not ready; retrying on first use',
+          ),
+        );
       cleanups.push(() => runner.close());
       recording = new RecordingJobs({
         store,
@@ -230,7 +242,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
         clock,
         logger,
         runner,
-        siteURL: () => loopbackURL,
+        // A recorder on this machine reaches the server on loopback; one of a job service, at the public URL
+        // (or MM_CALLS_RECORDER_SITE_URL, which recorderOverrides passes as site_url).
+        siteURL: () => (runner.kind === 'in-process' ? loopbackURL : siteURL),
         env,
       });
       const jobs = recording;

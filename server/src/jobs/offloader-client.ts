@@ -72,6 +72,8 @@ export class OffloaderJobRunner extends TypedEmitter<JobRunnerEvents> implements
   #credentials: ClientCredentials | undefined;
   readonly #watched = new Set<string>();
   #poll: NodeJS.Timeout | undefined;
+  /** init() completed: a service that was down at start is initialised on the first job instead. */
+  #ready = false;
 
   constructor(o: OffloaderClientOptions) {
     super();
@@ -102,7 +104,8 @@ export class OffloaderJobRunner extends TypedEmitter<JobRunnerEvents> implements
     // The service registers our id on this first authenticated call (implicit self-registration).
     const init = await this.#request('POST', '/jobs/init', {Runners: [s.runner]});
     if (init.status !== 200) throw new JobServiceError(`job service init failed: ${describe(init)}`);
-    if (this.#o.pollMs) {
+    this.#ready = true;
+    if (this.#o.pollMs && !this.#poll) {
       this.#poll = setInterval(() => void this.#checkJobs(), this.#o.pollMs);
       this.#poll.unref();
     }
@@ -113,6 +116,7 @@ export class OffloaderJobRunner extends TypedEmitter<JobRunnerEvents> implements
   }
 
   async start(spec: JobSpec): Promise<{jobID: string}> {
+    if (!this.#ready) await this.init();
     const body = {
       type: spec.type,
       runner: this.#o.settings.runner,
