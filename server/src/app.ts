@@ -249,6 +249,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
       });
       const jobs = recording;
       cleanups.push(async () => jobs.close());
+      // The bot account and its token exist from the start, as upstream ensures them on activation.
+      await platform.botToken();
     }
     // eslint-disable-next-line prefer-const
     let ws: WsServer;

@@ -89,6 +89,7 @@ export interface FuzzEnv {
   wsUsers: {id: string; token: string}[];
   httpUsers: {id: string; token: string; username: string}[];
   adminToken: string;
+  botToken?: string;
   offer: string;
   candidates: string[];
   posts: string[];
@@ -324,6 +325,7 @@ export async function runFuzz(env: FuzzEnv, plan: FuzzPlan, wsNode: (i: number) 
     ids,
     userTokens: env.httpUsers.map((u) => u.token),
     adminToken: env.adminToken,
+    botToken: env.botToken,
     relogin: async (token: string) => {
       const u = env.httpUsers.find((x) => x.token === token);
       try {

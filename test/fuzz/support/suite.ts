@@ -28,6 +28,8 @@ export interface FuzzTopology {
   userNode(i: number): NodeProcess;
   /** The node fuzz socket i (and the HTTP fuzz, i = 1) talks to. */
   fuzzNode(i: number): NodeProcess;
+  /** The Calls bot's token, where the topology can read it: the HTTP fuzz then reaches the bot API's handlers. */
+  botToken?: string;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export function defineFuzzSuite(
       const routes = await serverRoutes();
       topo = await start();
       env = await prepare(topo.nodes, topo.callNode, topo.world, routes, plan, topo.userNode);
+      env.botToken = topo.botToken;
     }, 180_000);
 
     afterAll(async () => {
