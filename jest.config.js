@@ -38,6 +38,12 @@ module.exports = {
     {...base, displayName: 'rtcd', testEnvironment: 'node', testMatch: ['<rootDir>/test/rtcd/**/*.test.ts']},
     {...base, displayName: 'fuzz', testEnvironment: 'node', testMatch: ['<rootDir>/test/fuzz/**/*.test.ts']},
     {...base, displayName: 'cluster', testEnvironment: 'node', testMatch: ['<rootDir>/test/cluster/**/*.test.ts']},
+    {
+      ...base,
+      displayName: 'recorder',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/recorder/**/*.test.ts'],
+    },
     {...base, displayName: 'e2e', testEnvironment: 'node', testMatch: ['<rootDir>/test/e2e/**/*.test.ts']},
   ],
 };
