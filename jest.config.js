@@ -39,6 +39,12 @@ module.exports = {
     {...base, displayName: 'jobs', testEnvironment: 'node', testMatch: ['<rootDir>/test/jobs/**/*.test.ts']},
     {...base, displayName: 'fuzz', testEnvironment: 'node', testMatch: ['<rootDir>/test/fuzz/**/*.test.ts']},
     {...base, displayName: 'cluster', testEnvironment: 'node', testMatch: ['<rootDir>/test/cluster/**/*.test.ts']},
+    {
+      ...base,
+      displayName: 'recorder',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/test/recorder/**/*.test.ts'],
+    },
     {...base, displayName: 'e2e', testEnvironment: 'node', testMatch: ['<rootDir>/test/e2e/**/*.test.ts']},
   ],
 };

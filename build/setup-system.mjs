@@ -43,6 +43,8 @@ const REQUIRED = [
   {pkg: 'postgresql', present: () => findPgBinDir() !== undefined},
   {pkg: 'ffmpeg', present: () => onPath('ffmpeg') && onPath('ffprobe')},
   {pkg: 'coturn', present: () => isExecutable('/usr/bin/turnserver')},
+  // The recorder's slate (title and participants) is drawn with DejaVu Sans.
+  {pkg: 'fonts-dejavu-core', present: () => fs.existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')},
 ];
 
 export function missingPackages() {

@@ -19,8 +19,8 @@ import {setupSystem} from './setup-system.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const PROJECTS = ['server', 'webapp', 'integration', 'rtc', 'rtcd', 'jobs', 'fuzz', 'cluster', 'e2e'];
-const HEAVY = new Set(['integration', 'rtc', 'rtcd', 'jobs', 'fuzz', 'cluster', 'e2e']);
+const PROJECTS = ['server', 'webapp', 'integration', 'rtc', 'rtcd', 'jobs', 'recorder', 'fuzz', 'cluster', 'e2e'];
+const HEAVY = new Set(['integration', 'rtc', 'rtcd', 'jobs', 'recorder', 'fuzz', 'cluster', 'e2e']);
 const TSCONFIGS = ['server/tsconfig.json', 'webapp/tsconfig.json', 'test/tsconfig.json'];
 const PG_URL_ENV = 'MM_CALLS_TEST_PG_URL';
 

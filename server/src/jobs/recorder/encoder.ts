@@ -1,0 +1,182 @@
+// The ffmpeg process that writes the MP4: mixed PCM on pipe 3, IVF video on pipe 4, H.264 (libx264 with the
+// profile's preset and bitrate, scaled and letterboxed to the profile's size and frame rate) + AAC, faststart.
+// It writes to a work name; only a clean exit renames it to the final name, so a half-written file is never
+// presented as a recording.
+import {spawn, type ChildProcess} from 'node:child_process';
+import fs from 'node:fs/promises';
+import type {Writable} from 'node:stream';
+import type {Logger} from '../../log';
+import {CHANNELS, SAMPLE_RATE} from './voice-source';
+
+export interface EncoderOptions {
+  ffmpegPath: string;
+  width: number;
+  height: number;
+  frameRate: number;
+  /** kbps */
+  videoRate: number;
+  /** kbps */
+  audioRate: number;
+  videoPreset: string;
+  /** The final file; ffmpeg writes `<outputPath>.part` until it exits cleanly. */
+  outputPath: string;
+}
+
+export function workPath(outputPath: string): string {
+  return `${outputPath}.part`;
+}
+
+export function ffmpegArgs(o: EncoderOptions): string[] {
+  const {width: w, height: h} = o;
+  const video = [
+    `scale=${w}:${h}:force_original_aspect_ratio=decrease`,
+    `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=black`,
+    'setsar=1',
+    `fps=${o.frameRate}`,
+    'format=yuv420p',
+  ].join(',');
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-loglevel',
+    'warning',
+    '-thread_queue_size',
+    '4096',
+    '-f',
+    's16le',
+    '-ar',
+    String(SAMPLE_RATE),
+    '-ac',
+    String(CHANNELS),
+    '-i',
+    'pipe:3',
+    '-thread_queue_size',
+    '1024',
+    '-probesize',
+    '32',
+    '-analyzeduration',
+    '0',
+    '-f',
+    'ivf',
+    '-i',
+    'pipe:4',
+    '-map',
+    '1:v',
+    '-map',
+    '0:a',
+    '-vf',
+    video,
+    '-c:v',
+    'libx264',
+    '-preset',
+    o.videoPreset,
+    '-b:v',
+    `${o.videoRate}k`,
+    '-pix_fmt',
+    'yuv420p',
+    '-g',
+    String(o.frameRate * 2),
+    '-c:a',
+    'aac',
+    '-b:a',
+    `${o.audioRate}k`,
+    '-movflags',
+    '+faststart',
+    '-f',
+    'mp4',
+    '-y',
+    workPath(o.outputPath),
+  ];
+}
+
+export interface EncoderResult {
+  /** The final path when ffmpeg exited cleanly and the file is there. */
+  path?: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+export class Encoder {
+  readonly #child: ChildProcess;
+  readonly audio: Writable;
+  readonly video: Writable;
+  #stderr = '';
+  #exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
+  #exitedNow = false;
+  spawnError: Error | undefined;
+
+  constructor(
+    private readonly opts: EncoderOptions,
+    private readonly log: Logger,
+  ) {
+    this.#child = spawn(opts.ffmpegPath, ffmpegArgs(opts), {stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe']});
+    this.audio = this.#child.stdio[3] as Writable;
+    this.video = this.#child.stdio[4] as Writable;
+    // A closed pipe (ffmpeg died) must not throw into the process: the exit is reported instead.
+    for (const s of [this.audio, this.video]) s.on('error', () => undefined);
+    this.#child.stderr!.on('data', (d: Buffer) => {
+      this.#stderr = (this.#stderr + String(d)).slice(-8000);
+    });
+    this.#exited = new Promise((resolve) => {
+      this.#child.on('error', (err) => {
+        this.spawnError = err;
+        this.#exitedNow = true;
+        resolve({code: null, signal: null});
+      });
+      this.#child.on('close', (code, signal) => {
+        this.#exitedNow = true;
+        resolve({code, signal});
+      });
+    });
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get running(): boolean {
+    return !this.#exitedNow;
+  }
+
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  /** Resolves once ffmpeg is running (spawned), rejects if it could not start or exited at once. */
+  async started(graceMs = 500): Promise<void> {
+    const early = await Promise.race([this.#exited, new Promise<null>((r) => setTimeout(() => r(null), graceMs))]);
+    if (early)
+      throw new Error(`ffmpeg did not start: ${this.spawnError?.message ?? this.#stderr.trim() ?? early.code}`);
+  }
+
+  /** Ends the input (ffmpeg then finishes the file), waits for the exit and publishes the file if it is whole. */
+  async finish(timeoutMs = 60_000): Promise<EncoderResult> {
+    this.audio.end();
+    this.video.end();
+    const timer = setTimeout(() => {
+      this.log.warn({pid: this.pid}, 'ffmpeg did not finish in time: terminating it');
+      this.#child.kill('SIGTERM');
+      setTimeout(() => this.#child.kill('SIGKILL'), 10_000).unref();
+    }, timeoutMs);
+    const {code, signal} = await this.#exited;
+    clearTimeout(timer);
+    const result: EncoderResult = {code, signal, stderr: this.#stderr};
+    const work = workPath(this.opts.outputPath);
+    if (code === 0) {
+      const stat = await fs.stat(work).catch(() => undefined);
+      if (stat && stat.size > 0) {
+        await fs.rename(work, this.opts.outputPath);
+        result.path = this.opts.outputPath;
+      }
+    }
+    return result;
+  }
+
+  /** Stops ffmpeg without keeping anything (a start failure). */
+  async abort(): Promise<void> {
+    if (this.running) this.#child.kill('SIGKILL');
+    await this.#exited;
+    await fs.rm(workPath(this.opts.outputPath), {force: true});
+  }
+}

@@ -1,0 +1,261 @@
+// The recorder in the call: joins through the public websocket like any client (authentication_challenge with
+// the bot token, join {channelID, jobID}), then behaves as the browser's peer does, receive-only: calls-dc
+// created first so it makes the first offer, ICE trickled both ways, server offers answered, the MediaMap
+// telling voice, screen and screen-audio tracks apart. Each received track is handed to the pipeline.
+// Emits 'roster' when the slate should change and 'stop' (reason) when the recording must end.
+import {EventEmitter} from 'node:events';
+import {RTCPeerConnection, useAudioLevelIndication, useSdesMid, type RTCRtpTransceiver} from 'werift';
+import {DCMessageType, eventSuffix, type MediaMap, type SessionDescription} from '../../protocol';
+import {decodeDCMessage, encodeDCMessage} from '../../protocol-node';
+import type {Logger} from '../../log';
+import {opusCodec, vp8Codec} from '../../rtc/media/codecs';
+import {RecorderSocket, type WsEvent} from './calls-socket';
+import type {RecordingPipeline, TrackHandle} from './pipeline';
+import {Roster} from './roster';
+
+export interface ParticipantOptions {
+  siteURL: string;
+  token: string;
+  channelID: string;
+  jobID: string;
+  log: Logger;
+  /** ICE servers for the peer (none: host candidates only, as on a LAN or loopback). */
+  iceServers?: {urls: string}[];
+  joinTimeoutMs?: number;
+}
+
+interface Received {
+  transceiver: RTCRtpTransceiver;
+  senderID: string;
+  handle: TrackHandle;
+}
+
+export class RecorderParticipant extends EventEmitter {
+  readonly roster = new Roster();
+  readonly #o: ParticipantOptions;
+  readonly #socket: RecorderSocket;
+  #pc: RTCPeerConnection | undefined;
+  #pipeline: RecordingPipeline | undefined;
+  #mediaMap: MediaMap = {};
+  #received = new Map<string, Received>();
+  #queuedIce: Record<string, unknown>[] = [];
+  #chain: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(o: ParticipantOptions) {
+    super();
+    this.#o = o;
+    this.#socket = new RecorderSocket(o.siteURL, o.token);
+  }
+
+  get connID(): string {
+    return this.#socket.connID;
+  }
+
+  /** Connects and joins the call; resolves once the server acknowledged the join. */
+  async join(): Promise<void> {
+    const connID = await this.#socket.connect();
+    this.#socket.on('event', (e: WsEvent) => this.#onEvent(e));
+    this.#socket.on('close', (code: number) => this.#stop(`websocket closed (${code})`));
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => done(new Error('join timed out')), this.#o.joinTimeoutMs ?? 15_000);
+      const onEvent = (e: WsEvent) => {
+        const s = eventSuffix(e.event);
+        if ((s !== 'join' && s !== 'error') || e.data.connID !== connID) return;
+        done(s === 'error' ? new Error(`join refused: ${String(e.data.data)}`) : undefined);
+      };
+      const done = (err?: Error) => {
+        clearTimeout(timer);
+        this.#socket.off('event', onEvent);
+        if (err) reject(err);
+        else resolve();
+      };
+      this.#socket.on('event', onEvent);
+      this.#socket.send('join', {channelID: this.#o.channelID, jobID: this.#o.jobID});
+    });
+    this.#o.log.info({connID}, 'joined the call');
+  }
+
+  /** Starts the peer: from here on, received tracks go to `pipeline`. */
+  async startMedia(pipeline: RecordingPipeline): Promise<void> {
+    this.#pipeline = pipeline;
+    const pc = new RTCPeerConnection({
+      iceServers: this.#o.iceServers ?? [],
+      bundlePolicy: 'max-bundle',
+      codecs: {audio: [opusCodec()], video: [vp8Codec()]},
+      headerExtensions: {audio: [useSdesMid(), useAudioLevelIndication()], video: [useSdesMid()]},
+    });
+    this.#pc = pc;
+    pc.onIceCandidate.subscribe((c) => {
+      if (!c || this.#closed) return;
+      const j = c.toJSON();
+      this.#socket.send('ice', {
+        data: JSON.stringify({
+          candidate: j.candidate ?? '',
+          sdpMid: j.sdpMid ?? null,
+          sdpMLineIndex: j.sdpMLineIndex ?? null,
+        }),
+      });
+    });
+    pc.ontrack = (ev) => this.#onTrack(ev.transceiver);
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'failed') this.#stop('peer connection failed');
+    });
+    // calls-dc first: that makes this side the first offerer, as the browser client is.
+    const dc = pc.createDataChannel('calls-dc');
+    dc.onMessage.subscribe((data) => {
+      if (typeof data === 'string') return;
+      try {
+        const msg = decodeDCMessage(data);
+        if (msg.type === DCMessageType.MediaMap) this.#mediaMap = msg.map;
+        else if (msg.type === DCMessageType.Ping) dc.send(Buffer.from(encodeDCMessage({type: DCMessageType.Pong})));
+        else if (msg.type === DCMessageType.SDP) this.#enqueue(() => this.#onSdp(msg.sdp));
+      } catch (err) {
+        this.#o.log.debug({err: String(err)}, 'bad dc message');
+      }
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    this.#socket.sendSDP({type: 'offer', sdp: pc.localDescription!.sdp});
+  }
+
+  #enqueue(fn: () => Promise<void>): void {
+    this.#chain = this.#chain
+      .then(fn)
+      .catch((err: unknown) => this.#o.log.warn({err: String(err)}, 'signaling failed'));
+  }
+
+  #onEvent(e: WsEvent): void {
+    const s = eventSuffix(e.event);
+    if (!s) return;
+    switch (s) {
+      case 'signal':
+        if (e.data.connID !== this.connID) return;
+        this.#onSignal(String(e.data.data));
+        return;
+      case 'job_stop':
+        if (e.data.job_id === this.#o.jobID) this.#stop('job_stop');
+        return;
+      case 'call_end':
+        if ((e.data.channelID ?? this.#o.channelID) === this.#o.channelID) this.#stop('call ended');
+        return;
+      case 'user_left':
+        this.#endTracksOf(String(e.data.session_id ?? ''));
+        break;
+      case 'user_screen_off': {
+        const sid = String(e.data.session_id ?? this.roster.screenSessionID);
+        for (const [mid, r] of this.#received)
+          if (r.senderID === sid && this.#mediaMap[mid]?.type === 'screen') this.#endTrack(mid);
+        break;
+      }
+      default:
+        break;
+    }
+    // Events of other channels (a bot user gets more than this call's) do not change the roster.
+    const ch = e.data.channelID ?? e.data.channel_id;
+    if (ch !== undefined && ch !== this.#o.channelID) return;
+    if (this.roster.apply(s, e.data)) this.emit('roster');
+  }
+
+  #onSignal(text: string): void {
+    let msg: {type?: string; sdp?: string; candidate?: Record<string, unknown>};
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      return;
+    }
+    if (msg.type === 'candidate' && msg.candidate) {
+      const c = msg.candidate;
+      this.#enqueue(async () => {
+        if (!this.#pc?.remoteDescription) this.#queuedIce.push(c);
+        else await this.#addIce(c);
+      });
+    } else if ((msg.type === 'offer' || msg.type === 'answer') && typeof msg.sdp === 'string') {
+      const desc = {type: msg.type, sdp: msg.sdp} as SessionDescription;
+      this.#enqueue(() => this.#onSdp(desc));
+    }
+  }
+
+  async #addIce(c: Record<string, unknown>): Promise<void> {
+    await this.#pc
+      ?.addIceCandidate({
+        candidate: String(c.candidate ?? ''),
+        sdpMid: typeof c.sdpMid === 'string' ? c.sdpMid : undefined,
+        sdpMLineIndex: typeof c.sdpMLineIndex === 'number' ? c.sdpMLineIndex : undefined,
+      })
+      .catch(() => undefined);
+  }
+
+  async #onSdp(desc: SessionDescription): Promise<void> {
+    const pc = this.#pc;
+    if (!pc || this.#closed) return;
+    await pc.setRemoteDescription(desc);
+    for (const c of this.#queuedIce.splice(0)) await this.#addIce(c);
+    if (desc.type === 'offer') {
+      await pc.setLocalDescription(await pc.createAnswer());
+      this.#socket.sendSDP({type: 'answer', sdp: pc.localDescription!.sdp});
+    }
+    // Tracks the server stopped sending (renegotiated to inactive) are over.
+    for (const [mid, r] of this.#received) {
+      const dir = r.transceiver.currentDirection ?? r.transceiver.direction;
+      if (dir === 'inactive' || dir === 'sendonly') this.#endTrack(mid);
+    }
+  }
+
+  #onTrack(t: RTCRtpTransceiver): void {
+    const mid = t.mid ?? '';
+    const info = this.#mediaMap[mid];
+    const pipeline = this.#pipeline;
+    if (!pipeline || !info) {
+      this.#o.log.warn({mid}, 'a track without a MediaMap entry: ignored');
+      return;
+    }
+    this.#endTrack(mid);
+    let handle: TrackHandle;
+    if (info.type === 'voice' || info.type === 'screen-audio') handle = pipeline.addAudio(`${info.sender_id}:${mid}`);
+    else if (info.type === 'screen') {
+      let ssrc = 0;
+      handle = pipeline.addScreen(info.sender_id, () => {
+        if (ssrc) void t.receiver.sendRtcpPLI(ssrc).catch(() => undefined);
+      });
+      t.receiver.track?.onReceiveRtp.once((rtp) => (ssrc = rtp.header.ssrc));
+    } else return;
+    this.#received.set(mid, {transceiver: t, senderID: info.sender_id, handle});
+    this.#o.log.info({mid, type: info.type, sender: info.sender_id}, 'receiving a track');
+    const track = t.receiver.track ?? t.receiver.tracks[0];
+    track?.onReceiveRtp.subscribe((rtp) => {
+      if (this.#received.get(mid)?.handle !== handle) return;
+      handle.push({
+        seq: rtp.header.sequenceNumber,
+        timestamp: rtp.header.timestamp,
+        marker: rtp.header.marker,
+        payload: rtp.payload,
+      });
+    });
+  }
+
+  #endTrack(mid: string): void {
+    const r = this.#received.get(mid);
+    if (!r) return;
+    this.#received.delete(mid);
+    r.handle.end();
+  }
+
+  #endTracksOf(sessionID: string): void {
+    for (const [mid, r] of this.#received) if (r.senderID === sessionID) this.#endTrack(mid);
+  }
+
+  #stop(reason: string): void {
+    if (this.#closed) return;
+    this.emit('stop', reason);
+  }
+
+  /** Leaves the call and closes the peer (the recording is finished by the caller). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const mid of [...this.#received.keys()]) this.#endTrack(mid);
+    this.#socket.send('leave');
+    await this.#pc?.close().catch(() => undefined);
+    await this.#socket.close();
+  }
+}

@@ -1,0 +1,96 @@
+// The one video stream ffmpeg encodes, as IVF with wall-clock timestamps: the slate while nobody shares, the
+// screen share's frames (from its first keyframe) while someone does. A static screen sends few frames, so
+// an idle keyframe is repeated and a new one requested: ffmpeg never waits long for video, and audio never
+// piles up behind it.
+import {ivfFileHeader, ivfFrameHeader} from './ivf';
+import type {Vp8Frame} from './vp8-assembler';
+
+/** How often the slate (or an idle screen keyframe) is written again. */
+const REPEAT_MS = 1000;
+
+export class VideoFeed {
+  #slate: Buffer | undefined;
+  #screenOwner: string | undefined;
+  #screenLive = false;
+  #lastFrame: Vp8Frame | undefined;
+  #lastWriteMs = -Infinity;
+  #lastPts = -1;
+  #start = 0;
+  #timer: NodeJS.Timeout | undefined;
+  framesWritten = 0;
+  screenFrames = 0;
+
+  constructor(
+    private readonly write: (buf: Buffer) => void,
+    private readonly width: number,
+    private readonly height: number,
+    /** Asks the sharer for a keyframe (rate-limited by the caller). */
+    private readonly requestKeyframe: () => void,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  start(startMs = this.now()): void {
+    this.#start = startMs;
+    this.write(ivfFileHeader(this.width, this.height));
+    this.#timer = setInterval(() => this.#repeat(), REPEAT_MS / 4);
+  }
+
+  get showingScreen(): boolean {
+    return this.#screenLive;
+  }
+
+  /** A new slate picture (a VP8 keyframe); shown now when nobody shares. */
+  setSlate(frame: Buffer): void {
+    this.#slate = frame;
+    if (!this.#screenLive) this.#emit({data: frame, keyframe: true});
+  }
+
+  /** A screen share started (its frames are shown from the next keyframe on). */
+  screenStarted(owner: string): void {
+    this.#screenOwner = owner;
+    this.#screenLive = false;
+  }
+
+  /** The share of `owner` ended: back to the slate. */
+  screenStopped(owner: string): void {
+    if (this.#screenOwner !== owner) return;
+    this.#screenOwner = undefined;
+    this.#screenLive = false;
+    if (this.#slate) this.#emit({data: this.#slate, keyframe: true});
+  }
+
+  screenFrame(owner: string, frame: Vp8Frame): void {
+    if (owner !== this.#screenOwner) return;
+    if (!this.#screenLive) {
+      if (!frame.keyframe) return;
+      this.#screenLive = true;
+    }
+    this.screenFrames++;
+    this.#emit(frame);
+  }
+
+  #repeat(): void {
+    if (this.now() - this.#lastWriteMs < REPEAT_MS) return;
+    if (!this.#screenLive) {
+      if (this.#slate) this.#emit({data: this.#slate, keyframe: true});
+      return;
+    }
+    // An idle screen: its picture is still the last frame; a keyframe can be shown again as it is.
+    if (this.#lastFrame?.keyframe) this.#emit(this.#lastFrame);
+    else this.requestKeyframe();
+  }
+
+  #emit(frame: Vp8Frame): void {
+    const pts = Math.max(Math.round(this.now() - this.#start), this.#lastPts + 1);
+    this.#lastPts = pts;
+    this.#lastWriteMs = this.now();
+    this.#lastFrame = frame;
+    this.framesWritten++;
+    this.write(Buffer.concat([ivfFrameHeader(frame.data.length, pts), frame.data]));
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+}
