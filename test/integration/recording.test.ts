@@ -16,7 +16,7 @@ import {waitFor} from '../support/wait';
 jest.setTimeout(30_000);
 const P = '/plugins/com.mattermost.calls';
 
-/** The scripted recorder process: writes its env to ENV_OUT/<CALL_ID>.json, exits 3 if ENV_OUT/fail exists, else waits for stdin EOF or SIGTERM. */
+/** The scripted recorder process: writes its env to ENV_OUT/<CALL_ID>.json, exits 3 if ENV_OUT/fail exists, else waits until its IPC channel closes or SIGTERM. */
 const SCRIPT = `
 const fs = require('fs'), out = process.env.ENV_OUT;
 if (fs.existsSync(out + '/fail')) process.exit(3);
@@ -24,8 +24,9 @@ if (fs.existsSync(out + '/fail')) process.exit(3);
 const f = out + '/' + process.env.CALL_ID + '.json';
 fs.writeFileSync(f + '.tmp', JSON.stringify(process.env));
 fs.renameSync(f + '.tmp', f);
-process.stdin.resume();
-process.stdin.on('end', () => process.exit(0));
+// Alive until the server closes its IPC channel (the in-process runner's "parent is gone") or stops it.
+setInterval(() => undefined, 1000);
+process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
 `;
 
@@ -406,7 +407,7 @@ describe('recording limits and restarts', () => {
       recorderCommand: [
         process.execPath,
         '-e',
-        'process.stdin.resume(); process.stdin.on("end", () => process.exit(0))',
+        'setInterval(() => undefined, 1000); process.on("disconnect", () => process.exit(0))',
       ],
     });
     apps.push(app);

@@ -1,7 +1,7 @@
 // The default JobRunner: each recording runs the recorder program (`node build/recorder.mjs`) as a child
 // process of this server, with the recorder environment of reference §8 plus DATA_DIR and the server's own
-// loopback SITE_URL. The child's stdin is a pipe that this process never writes: it reaches EOF when the
-// server dies, even by kill -9, and the recorder must then stop (it is the child's "parent is gone" signal).
+// loopback SITE_URL. The child gets an IPC channel that this process never uses: it closes when the server
+// dies, even by kill -9, and the recorder then finishes and uploads on its own (its "parent is gone" signal).
 import {type ChildProcess, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -68,7 +68,7 @@ export class InProcessRunner extends TypedEmitter<JobRunnerEvents> implements Jo
       SITE_URL: this.#opts.siteURL(),
       DATA_DIR: dataDir,
     };
-    const child = spawn(cmd, args, {env, stdio: ['pipe', 'ignore', 'pipe'], cwd: dataDir});
+    const child = spawn(cmd, args, {env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], cwd: dataDir});
     const run: Running = {
       child,
       killed: false,
@@ -83,8 +83,6 @@ export class InProcessRunner extends TypedEmitter<JobRunnerEvents> implements Jo
     };
     run.deadline.unref();
     this.#jobs.set(jobID, run);
-    // Never written to; EOF tells the child its parent is gone. Errors (the child already exited) are ignored.
-    child.stdin?.on('error', () => undefined);
     let pending = '';
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
