@@ -8,7 +8,12 @@ import {fileURLToPath} from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', path.join(root, 'server', 'src', 'jobs', 'service', 'main.ts'), ...process.argv.slice(2)],
+  [
+    '--import',
+    import.meta.resolve('tsx'),
+    path.join(root, 'server', 'src', 'jobs', 'service', 'main.ts'),
+    ...process.argv.slice(2),
+  ],
   {stdio: 'inherit'},
 );
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));

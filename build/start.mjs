@@ -10,10 +10,14 @@ if (fs.existsSync(build)) {
   const r = spawnSync(process.execPath, [build], {cwd: root, stdio: 'inherit'});
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server', 'src', 'main.ts')], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const child = spawn(
+  process.execPath,
+  ['--import', import.meta.resolve('tsx'), path.join(root, 'server', 'src', 'main.ts')],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 // The child gets Ctrl-C from the terminal itself; forward termination from a supervisor.
 process.on('SIGTERM', () => child.kill('SIGTERM'));
 process.on('SIGINT', () => {});

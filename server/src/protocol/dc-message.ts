@@ -23,6 +23,16 @@ export type TrackType = 'voice' | 'screen' | 'screen-audio' | 'video';
 /** mid → what the server sends on that transceiver. */
 export type MediaMap = Record<string, {type: TrackType; sender_id: string}>;
 
+const TRACK_TYPES: TrackType[] = ['screen-audio', 'screen', 'voice', 'video'];
+
+/**
+ * A track's type from its id, `<type>_<senderSessionID>_<8 chars>` (reference rtcd-offloader §5.2): what a
+ * receiver falls back on when the MediaMap for its mid did not arrive (the data channel was not open yet).
+ */
+export function trackTypeFromID(id: string): TrackType | undefined {
+  return TRACK_TYPES.find((t) => id.startsWith(`${t}_`));
+}
+
 export type DCMessage =
   | {type: typeof DCMessageType.Ping}
   | {type: typeof DCMessageType.Pong}

@@ -2,7 +2,7 @@
 // track id's prefix, else audio is voice; a video track with neither waits up to 2 s for the MediaMap, then
 // counts as screen. Each track is handed on in a stream of its own.
 
-import type {MediaMap} from '@calls/protocol';
+import {trackTypeFromID, type MediaMap} from '@calls/protocol';
 
 import type {TrackType} from '../types';
 
@@ -14,11 +14,7 @@ export interface RemoteTrackInfo {
   senderSessionID: string;
 }
 
-const trackTypes: TrackType[] = ['screen-audio', 'screen', 'voice', 'video'];
-
-export function trackTypeFromID(id: string): TrackType | undefined {
-  return trackTypes.find((t) => id.startsWith(`${t}_`));
-}
+export {trackTypeFromID};
 
 export type OnRemoteTrack = (track: MediaStreamTrack, stream: MediaStream, info: RemoteTrackInfo) => void;
 

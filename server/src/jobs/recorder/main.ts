@@ -100,8 +100,9 @@ async function run(): Promise<number> {
       p.updateSlate(part.roster.slate());
       void lookUpNames(cfg, part).then((changed) => changed && p.updateSlate(part.roster.slate()));
     });
-    await participant.startMedia(pipeline);
+    // Reported as soon as the file's clock runs, so the job's start_at is the recording's first second.
     await withRetries(3, 2000, () => api.postStatus(cfg.callID, cfg.recordingID, 'started'));
+    await participant.startMedia(pipeline);
     log.info({outputPath}, 'recording started');
   } catch (err) {
     const message = (err as Error).message;

@@ -5,7 +5,14 @@
 // Emits 'roster' when the slate should change and 'stop' (reason) when the recording must end.
 import {EventEmitter} from 'node:events';
 import {RTCPeerConnection, useAudioLevelIndication, useSdesMid, type RTCRtpTransceiver} from 'werift';
-import {DCMessageType, eventSuffix, type MediaMap, type SessionDescription} from '../../protocol';
+import {
+  DCMessageType,
+  eventSuffix,
+  trackTypeFromID,
+  type MediaMap,
+  type SessionDescription,
+  type TrackType,
+} from '../../protocol';
 import {decodeDCMessage, encodeDCMessage} from '../../protocol-node';
 import type {Logger} from '../../log';
 import {opusCodec, vp8Codec} from '../../rtc/media/codecs';
@@ -30,6 +37,9 @@ interface Received {
   handle: TrackHandle;
 }
 
+/** How long a track of unknown type waits for the MediaMap that names it. */
+const UNTYPED_VIDEO_WAIT_MS = 2000;
+
 export class RecorderParticipant extends EventEmitter {
   readonly roster = new Roster();
   readonly #o: ParticipantOptions;
@@ -37,6 +47,8 @@ export class RecorderParticipant extends EventEmitter {
   #pc: RTCPeerConnection | undefined;
   #pipeline: RecordingPipeline | undefined;
   #mediaMap: MediaMap = {};
+  /** Video tracks whose type is not known yet, by mid: they wait for the MediaMap (up to UNTYPED_VIDEO_WAIT_MS). */
+  #untyped = new Map<string, {transceiver: RTCRtpTransceiver; timer: NodeJS.Timeout}>();
   #received = new Map<string, Received>();
   #queuedIce: Record<string, unknown>[] = [];
   #chain: Promise<void> = Promise.resolve();
@@ -107,7 +119,7 @@ export class RecorderParticipant extends EventEmitter {
       if (typeof data === 'string') return;
       try {
         const msg = decodeDCMessage(data);
-        if (msg.type === DCMessageType.MediaMap) this.#mediaMap = msg.map;
+        if (msg.type === DCMessageType.MediaMap) this.#addMediaMap(msg.map);
         else if (msg.type === DCMessageType.Ping) dc.send(Buffer.from(encodeDCMessage({type: DCMessageType.Pong})));
         else if (msg.type === DCMessageType.SDP) this.#enqueue(() => this.#onSdp(msg.sdp));
       } catch (err) {
@@ -201,12 +213,41 @@ export class RecorderParticipant extends EventEmitter {
     }
   }
 
+  #addMediaMap(map: MediaMap): void {
+    this.#mediaMap = {...this.#mediaMap, ...map};
+    for (const [mid, u] of this.#untyped) {
+      if (!this.#mediaMap[mid]) continue;
+      clearTimeout(u.timer);
+      this.#untyped.delete(mid);
+      this.#onTrack(u.transceiver);
+    }
+  }
+
+  /**
+   * What a track is: the MediaMap's entry for its mid, else its id (`<type>_<sender>_…`) and stream id (the
+   * sender) — the map of the first offer can be sent before the data channel is open — else audio is voice.
+   */
+  #trackInfo(t: RTCRtpTransceiver): {type: TrackType; sender_id: string} | undefined {
+    const mapped = this.#mediaMap[t.mid ?? ''];
+    if (mapped) return mapped;
+    const sender = t.receiver.remoteStreamId ?? '';
+    const type = trackTypeFromID(t.receiver.remoteTrackId ?? '') ?? (t.kind === 'audio' ? 'voice' : undefined);
+    return type && sender ? {type, sender_id: sender} : undefined;
+  }
+
   #onTrack(t: RTCRtpTransceiver): void {
     const mid = t.mid ?? '';
-    const info = this.#mediaMap[mid];
+    const info = this.#trackInfo(t);
     const pipeline = this.#pipeline;
-    if (!pipeline || !info) {
-      this.#o.log.warn({mid}, 'a track without a MediaMap entry: ignored');
+    if (!pipeline || this.#closed) return;
+    if (!info) {
+      if (this.#untyped.has(mid)) return;
+      const timer = setTimeout(() => {
+        this.#untyped.delete(mid);
+        this.#o.log.warn({mid}, 'a track whose type never became known: ignored');
+      }, UNTYPED_VIDEO_WAIT_MS);
+      timer.unref();
+      this.#untyped.set(mid, {transceiver: t, timer});
       return;
     }
     this.#endTrack(mid);
@@ -253,6 +294,8 @@ export class RecorderParticipant extends EventEmitter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const u of this.#untyped.values()) clearTimeout(u.timer);
+    this.#untyped.clear();
     for (const mid of [...this.#received.keys()]) this.#endTrack(mid);
     this.#socket.send('leave');
     await this.#pc?.close().catch(() => undefined);

@@ -1,0 +1,342 @@
+// Recordings end to end through a real server process: two users talking (real Opus tones) in a call, the
+// host starts a recording, one of them shares a screen (real VP8) midway, the host stops; the real recorder
+// (build/recorder.mjs) joins as the hidden bot, writes the MP4 and uploads it; the recording post appears in
+// the call thread and its file, fetched as a channel member, is checked with ffprobe/ffmpeg. Three ways to run
+// the recorder: a child process of the server (default), our job service (`npm run jobs`), and a stand-in
+// calls-offloader written from reference rtcd-offloader §7 (upstream's runs Docker, which cannot run here): it
+// checks the plugin's requests and starts the recorder as upstream's container entrypoint does (§8).
+import {type ChildProcess, spawn} from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {type MediaStreamTrack, Vp8Packetizer, type RTCRtpTransceiver} from 'werift';
+import {isVp8Keyframe} from '../../server/src/jobs/recorder/vp8-assembler';
+import {startNode, type NodeProcess} from '../cluster/support/node';
+import type {TestClient} from '../rtc/support/client';
+import {joinWithPeer} from '../rtc/support/harness';
+import {api, type ServerEvent, WsTestClient} from '../support/calls-client';
+import {seededWorld, type World} from '../support/fixtures';
+import type {TestServer} from '../support/server';
+import {waitFor} from '../support/wait';
+import {spawnService} from '../jobs/support/harness';
+import {averageColor, meanVolume, opusTone, probe, vp8Picture} from './support/media';
+
+jest.setTimeout(180_000);
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const RECORD_MS = 15_000;
+const SHARE_AT_MS = 6_000;
+
+interface Running {
+  stop(): Promise<void> | void;
+}
+const cleanups: Running[] = [];
+let dir: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rec-e2e-'));
+});
+
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c.stop()).catch(() => undefined);
+  fs.rmSync(dir, {recursive: true, force: true});
+});
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/** A node with recordings on (low profile) whose public URL is its loopback address, so a job service's recorder reaches it. */
+async function recordingNode(env: Record<string, string> = {}): Promise<NodeProcess> {
+  const port = await freePort();
+  const node = await startNode({
+    name: 'rec',
+    env: {
+      MM_CALLS_HTTP_PORT: String(port),
+      MM_CALLS_SITE_URL: `http://127.0.0.1:${port}`,
+      MM_CALLS_DEFAULT_ENABLED: 'true',
+      MM_CALLS_ENABLE_RECORDINGS: 'true',
+      MM_CALLS_RECORDING_QUALITY: 'low',
+      MM_CALLS_RECORDER_UPLOAD_BACKOFF_MS: '500',
+      ...env,
+    },
+  });
+  cleanups.push({stop: () => void node.stop()});
+  return node;
+}
+
+/** Sends `packets` (20 ms Opus) in a loop from the client's microphone track, on the wall clock. */
+function talk(peer: TestClient, mic: {track: MediaStreamTrack; transceiver: RTCRtpTransceiver}, packets: Buffer[]) {
+  let i = 0;
+  const ssrc = Math.floor(Math.random() * 0xffffffff);
+  const t0 = performance.now();
+  const timer = setInterval(() => {
+    const due = Math.floor((performance.now() - t0) / 20);
+    for (; i <= due; i++)
+      peer.sendRtp(mic.track, mic.transceiver, {
+        payload: packets[i % packets.length],
+        seq: i,
+        ts: i * 960,
+        pt: 111,
+        audioLevel: 20,
+        ssrc,
+      });
+  }, 10);
+  cleanups.push({stop: () => clearInterval(timer)});
+}
+
+/** Shares a screen of VP8 `frames` at 15 fps (a keyframe answers each PLI) the way the webapp does. */
+async function share(ws: WsTestClient, peer: TestClient, frames: Buffer[]): Promise<void> {
+  const streamID = `screen-${ws.originalConnID}`;
+  peer.screenOn(streamID);
+  const {track, transceiver} = await peer.addTrack('video', streamID);
+  const packetizer = new Vp8Packetizer({payloadType: 96, sequenceNumber: 1});
+  let i = 0;
+  let ts = 0;
+  transceiver.sender.onPictureLossIndication.subscribe(() => {
+    for (let k = 0; k < frames.length && !isVp8Keyframe(frames[i % frames.length]); k++) i++;
+  });
+  const ssrc = Math.floor(Math.random() * 0xffffffff);
+  const timer = setInterval(() => {
+    const frame = frames[i++ % frames.length];
+    ts += 6000;
+    for (const rtp of packetizer.packetize(frame, ts))
+      peer.sendRtp(track, transceiver, {
+        payload: Buffer.from(rtp.payload),
+        seq: rtp.header.sequenceNumber,
+        ts,
+        pt: 96,
+        marker: rtp.header.marker,
+        ssrc,
+      });
+  }, 1000 / 15);
+  cleanups.push({stop: () => clearInterval(timer)});
+}
+
+interface Recorded {
+  file: string;
+  /** ms between the recording's start_at and end_at (what the audio should last). */
+  lastedMs: number;
+  /** Seconds into the file where the share began (from the event times). */
+  shareAtS: number;
+  post: {id: string; type: string; root_id: string; file_ids: string[]; props: Record<string, unknown>};
+}
+
+/** The whole scenario on `node`: call, recording, share, stop, the post, the file. */
+async function recordACall(node: NodeProcess): Promise<Recorded> {
+  const world: World = await seededWorld({url: node.url} as TestServer);
+  const channel = await world.newChannel(['alice', 'bob']);
+  const [tone1, tone2] = [opusTone(dir, 440, 2), opusTone(dir, 880, 2)];
+  const red = vp8Picture(dir, 'red', '640x480', 45, 15);
+
+  const alice = new WsTestClient(node.url, world.users.alice.token);
+  const bob = new WsTestClient(node.url, world.users.bob.token);
+  for (const ws of [alice, bob]) {
+    await ws.connect();
+    cleanups.push({stop: () => ws.close()});
+  }
+  const peers: TestClient[] = [];
+  cleanups.push({stop: async () => void (await Promise.all(peers.map((p) => p.close())))});
+  const alicePeer = await joinWithPeer(alice, channel, peers);
+  const bobPeer = await joinWithPeer(bob, channel, peers);
+  talk(alicePeer, await alicePeer.addTrack('audio', `mic-${alice.originalConnID}`), tone1);
+  talk(bobPeer, await bobPeer.addTrack('audio', `mic-${bob.originalConnID}`), tone2);
+  alice.send('unmute');
+  bob.send('unmute');
+
+  const start = await api(
+    node.url,
+    world.users.alice.token,
+    'POST',
+    `/plugins/com.mattermost.calls/calls/${channel}/recording/start`,
+  );
+  expect(start.status).toBe(200);
+  const jobState = (e: ServerEvent) =>
+    (e.data as {jobState: {start_at: number; end_at: number; err?: string}}).jobState;
+  const started = await bob.waitFor(
+    'call_job_state',
+    (e) => jobState(e).start_at > 0 || Boolean(jobState(e).err),
+    60_000,
+  );
+  expect(jobState(started).err).toBeUndefined();
+  const startAt = jobState(started).start_at;
+
+  await sleep(SHARE_AT_MS);
+  const shareAt = Date.now();
+  await share(alice, alicePeer, red);
+  await sleep(Math.max(0, startAt + RECORD_MS - Date.now()));
+
+  const stop = await api(
+    node.url,
+    world.users.alice.token,
+    'POST',
+    `/plugins/com.mattermost.calls/calls/${channel}/recording/stop`,
+  );
+  expect(stop.status).toBe(200);
+  const ended = await bob.waitFor('call_job_state', (e) => jobState(e).end_at > 0, 10_000);
+  expect(jobState(ended).err).toBeUndefined();
+
+  // The recording post in the call thread, from the bot, once the recorder has uploaded.
+  const callPostID = String((await alice.waitFor('call_start')).data.post_id);
+  let post: Recorded['post'] | undefined;
+  await waitFor(
+    async () => {
+      const res = await api(node.url, world.users.bob.token, 'GET', `/api/v4/posts/${callPostID}/thread`);
+      const posts = Object.values((res.body as {posts?: Record<string, Recorded['post']>}).posts ?? {});
+      post = posts.find((p) => p.type === 'custom_calls_recording');
+      return Boolean(post);
+    },
+    60_000,
+    'the recording post',
+  );
+  const fileID = post!.file_ids[0];
+  const res = await fetch(`${node.url}/api/v4/files/${fileID}`, {
+    headers: {Authorization: `Bearer ${world.users.bob.token}`},
+  });
+  expect(res.status).toBe(200);
+  const file = path.join(dir, 'recording.mp4');
+  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  return {file, lastedMs: jobState(ended).end_at - startAt, shareAtS: (shareAt - startAt) / 1000, post: post!};
+}
+
+/** What a viewer of the recording notices: its length, its picture size and rate, sound, the shared screen. */
+function expectAGoodRecording(r: Recorded): void {
+  const info = probe(r.file);
+  const audio = info.streams.find((s) => s.codec_type === 'audio');
+  const video = info.streams.find((s) => s.codec_type === 'video');
+  expect({audio: audio?.codec_name, video: video?.codec_name}).toEqual({audio: 'aac', video: 'h264'});
+  expect({width: video?.width, height: video?.height, rate: video?.avg_frame_rate}).toEqual({
+    width: 1280,
+    height: 720,
+    rate: '15/1',
+  });
+  const seconds = Number(audio?.duration ?? info.format.duration);
+  // The recording lasts from the job's start_at (the recorder's report) to its end_at (the host's stop).
+  expect({seconds, lasted: r.lastedMs / 1000, within1s: Math.abs(seconds - r.lastedMs / 1000) <= 1}).toMatchObject({
+    within1s: true,
+  });
+  expect(Math.abs(r.lastedMs - RECORD_MS)).toBeLessThan(1000);
+  expect(meanVolume(r.file)).toBeGreaterThan(-40);
+  const before = averageColor(r.file, Math.max(0.5, r.shareAtS - 2));
+  const during = averageColor(r.file, Math.min(seconds - 1, r.shareAtS + 4));
+  const [rb, gb, bb] = before;
+  const [rd, gd, bd] = during;
+  // Before the share: the slate (dark blue-grey, not black, not red); during it: the red screen.
+  expect({slate: bb > rb && rb + gb + bb > 60}).toEqual({slate: true});
+  expect({red: rd > 180 && gd < 70 && bd < 70}).toEqual({red: true});
+}
+
+test('in the server: a child process per recording', async () => {
+  const node = await recordingNode();
+  const r = await recordACall(node);
+  expect(r.post.props.recording_id).toBeTruthy();
+  expectAGoodRecording(r);
+});
+
+test('through our job service (npm run jobs)', async () => {
+  const store = path.join(dir, 'jobs');
+  const svc = await spawnService({
+    STORE_DATASOURCE: store,
+    API_SECURITY_ALLOWSELFREGISTRATION: 'true',
+    JOBS_MAXCONCURRENTJOBS: '1',
+  });
+  cleanups.push({stop: () => void svc.proc.kill('SIGTERM')});
+  const node = await recordingNode({MM_CALLS_JOB_SERVICE_URL: svc.url});
+  expectAGoodRecording(await recordACall(node));
+});
+
+/**
+ * A stand-in for upstream's calls-offloader (reference §7.1–7.2): Basic auth, /version, /jobs/init, POST /jobs;
+ * it keeps what the plugin sent and starts the recorder with input_data upper-cased, filtered by the
+ * entrypoint's whitelist (§8), as the Docker job would.
+ */
+function standInOffloader(): Promise<{url: string; requests: {method: string; url: string; body: unknown}[]}> {
+  const requests: {method: string; url: string; body: unknown}[] = [];
+  const children: ChildProcess[] = [];
+  const whitelist =
+    /^(SITE_URL|AUTH_TOKEN|CALL_ID|POST_ID|RECORDING_ID|WIDTH|HEIGHT|VIDEO_RATE|AUDIO_RATE|FRAME_RATE|VIDEO_PRESET|OUTPUT_FORMAT)$/;
+  const srv = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : undefined;
+      requests.push({method: req.method!, url: req.url!, body});
+      const json = (status: number, v: unknown) => {
+        res.writeHead(status, {'content-type': 'application/json'});
+        res.end(JSON.stringify(v));
+      };
+      if (req.url === '/version')
+        return json(200, {buildDate: '', buildVersion: 'v0.9.2', buildHash: '', goVersion: ''});
+      if (!/^Basic /.test(req.headers.authorization ?? '')) return json(401, {error: 'unauthorized', code: '401'});
+      if (req.url === '/jobs/init') return res.end();
+      if (req.url === '/jobs' && req.method === 'POST') {
+        const job = body as {
+          type: string;
+          runner: string;
+          max_duration_sec: number;
+          input_data: Record<string, unknown>;
+        };
+        const env: Record<string, string> = {PATH: process.env.PATH ?? '', HOME: os.tmpdir()};
+        for (const [k, v] of Object.entries(job.input_data))
+          if (whitelist.test(k.toUpperCase())) env[k.toUpperCase()] = String(v);
+        env.DATA_DIR = path.join(dir, 'offloader-job');
+        const logFd = fs.openSync(path.join(dir, 'offloader-recorder.log'), 'w');
+        const child = spawn(process.execPath, [path.join(ROOT, 'build', 'recorder.mjs')], {
+          env,
+          stdio: ['ignore', 'ignore', logFd],
+        });
+        children.push(child);
+        return json(200, {...job, id: 'a1b2c3d4e5f6', start_at: Date.now()});
+      }
+      json(404, {error: 'not found', code: '404'});
+    });
+  });
+  cleanups.push({
+    stop: () => {
+      for (const c of children) c.kill('SIGKILL');
+      srv.close();
+    },
+  });
+  return new Promise((resolve) =>
+    srv.listen(0, '127.0.0.1', () =>
+      resolve({url: `http://127.0.0.1:${(srv.address() as net.AddressInfo).port}`, requests}),
+    ),
+  );
+}
+
+test('through a calls-offloader (contract stand-in): the plugin sends upstream job requests and the recording works', async () => {
+  const off = await standInOffloader();
+  const node = await recordingNode({
+    MM_CALLS_JOB_SERVICE_URL: off.url,
+    MM_CALLS_JOB_SERVICE_CLIENT_ID: 'calls-e2e',
+    MM_CALLS_JOB_SERVICE_AUTH_KEY: 'k'.repeat(32),
+  });
+  const r = await recordACall(node);
+  expectAGoodRecording(r);
+  const init = off.requests.find((q) => q.url === '/jobs/init');
+  expect(init?.body).toEqual({Runners: ['mattermost/calls-recorder:v0.8.13']});
+  const job = off.requests.find((q) => q.url === '/jobs')?.body as Record<string, unknown>;
+  expect(Object.keys(job).sort()).toEqual(['input_data', 'max_duration_sec', 'runner', 'type']);
+  expect({type: job.type, runner: job.runner, max: job.max_duration_sec}).toEqual({
+    type: 'recording',
+    runner: 'mattermost/calls-recorder:v0.8.13',
+    max: 3600,
+  });
+  expect(job.input_data).toMatchObject({
+    width: 1280,
+    height: 720,
+    frame_rate: 15,
+    video_rate: 1000,
+    audio_rate: 64,
+    video_preset: 'ultrafast',
+    output_format: 'mp4',
+    site_url: node.url,
+  });
+});
