@@ -69,6 +69,10 @@ async function main(): Promise<void> {
         ? '  media: on the rtcd hosts of RTCDServiceURL (this node runs no SFU)'
         : '  media: none on this node (single handler: calls run on the handler node)',
   ];
+  if (mode === 'rtcd' && app.store.engine === 'postgres')
+    lines.push(
+      `  cluster: rtcd, node ${app.coordination.nodeID} (the calls run on the rtcd hosts, shared by every node)`,
+    );
   if (mode !== 'integrated' && mode !== 'rtcd') {
     lines.push(
       `  cluster: ${mode === 'clustered' ? 'clustered' : 'single handler'}, node ${app.coordination.nodeID}${clusterSettingsFromEnv(process.env).isHandler ? ' (the calls handler)' : ''}`,

@@ -82,7 +82,9 @@ export async function startRtcdFleet(
 }
 
 /** What puts a node in rtcd mode against the fleet (no SFU of its own: starting one fails the test). */
-export function rtcdModeOptions(fleet: RtcdFleet): Pick<AppOptions, 'env' | 'rtcdResolve4' | 'rtc'> {
+export function rtcdModeOptions(
+  fleet: Pick<RtcdFleet, 'url' | 'resolve4'>,
+): Pick<AppOptions, 'env' | 'rtcdResolve4' | 'rtc'> {
   return {
     env: {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RTCD_SERVICE_URL: fleet.url},
     rtcdResolve4: (n) => fleet.resolve4(n),

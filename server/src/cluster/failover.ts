@@ -54,6 +54,8 @@ export interface FailoverOptions {
   onAbandoned: (callID: string, channelID: string, reason: string) => void;
   /** How long a media-unavailable call waits before it is ended; 0 = no limit. */
   handlerWaitMs: number;
+  /** False when calls are not pinned to nodes (rtcd hosts run them): only dead nodes' leftovers are swept. */
+  moveCalls?: boolean;
 }
 
 interface OrphanRow {
@@ -196,7 +198,8 @@ export class Failover {
     await bus.sweepSpilled(dead, db);
 
     const stranded = new Set<string>();
-    for (const call of await this.#o.calls.listActiveCalls()) {
+    const calls = this.#o.moveCalls === false ? [] : await this.#o.calls.listActiveCalls();
+    for (const call of calls) {
       if (live.has(call.props.node_id ?? '')) continue;
       const to = await this.takeOver(call);
       if (to) continue;

@@ -2,6 +2,7 @@
 // PostgreSQL cluster — node registry, bus, advisory-lock call lock, media router and failover.
 import pg from 'pg';
 import type {Logger} from '../log';
+import {rtcdClusterCoordination} from '../rtcd/client/cluster';
 import {rtcdCoordination, type RtcdClientSettings} from '../rtcd/client/coordination';
 import type {RtcServer} from '../rtc/types';
 import type {Store} from '../store';
@@ -49,9 +50,16 @@ export async function createCoordination(o: CoordinationOptions): Promise<Coordi
   checkClusterEngine(o.settings, o.store.engine);
   if (o.rtcd) {
     if (o.store.engine === 'postgres' && o.databaseURL) {
-      throw new Error(
-        'rtcd mode runs on one node for now (SQLite): several nodes with RTCDServiceURL are not built yet',
-      );
+      return rtcdClusterCoordination({
+        settings: o.rtcd,
+        nodeID: o.nodeID,
+        store: o.store,
+        databaseURL: o.databaseURL,
+        hub: o.hub,
+        orphanGraceMs: o.orphanGraceMs,
+        logger: o.logger,
+        resolve4: o.rtcdResolve4,
+      });
     }
     return rtcdCoordination({
       settings: o.rtcd,

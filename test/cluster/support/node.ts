@@ -90,7 +90,7 @@ export async function startNode(o: StartNodeOptions): Promise<NodeProcess> {
     (resolve, reject) => {
       const timer = setInterval(() => {
         const m = /Calls is running at (http:\/\/\S+)/.exec(out);
-        const media = /media: (?:UDP (\d+)(?:, TCP (\d+))?|none)/.exec(out);
+        const media = /media: (?:UDP (\d+)(?:, TCP (\d+))?|none|on the rtcd hosts)/.exec(out);
         if (m && media) {
           clearInterval(timer);
           resolve({

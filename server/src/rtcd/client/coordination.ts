@@ -89,7 +89,8 @@ export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coor
   };
 }
 
-function credentialsFor(s: RtcdClientSettings, store: Store, nodeID: string): Promise<RtcdCredentials> {
+/** The credentials this node presents (the cluster version calls it under the cluster lock). */
+export function credentialsFor(s: RtcdClientSettings, store: Store, nodeID: string): Promise<RtcdCredentials> {
   return storedClientCredentials(store, {
     kvKey: KV_KEY,
     serviceURL: s.serviceURL,

@@ -4,6 +4,8 @@
 // ours runs media, so a restart of this process leaves calls running on rtcd: at start a call whose
 // host still has its sessions is kept, its clients' `reconnect` re-points rtcd's routing to the new
 // connection (media never stopped), and sessions whose clients do not come back are removed after the grace.
+// With several nodes (`cluster` hooks), each node does this for the websockets it holds over its own
+// connections; who holds what is shared, and the cluster's sweeper removes what dead nodes leave behind.
 import {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
@@ -30,6 +32,18 @@ export interface RtcdRouterOptions {
   /** Sessions of the previous run that do not come back within this are removed (the reconnect grace). */
   graceMs: number;
   logger: Logger;
+  /** Several plugin nodes share the calls (clustered on PostgreSQL); absent on a single node. */
+  cluster?: RtcdRouterCluster;
+}
+
+/** What a node of a cluster shares with the others about the sessions whose websockets it holds. */
+export interface RtcdRouterCluster {
+  /** This node holds the session's websocket (the sweeper removes sessions no live node holds). */
+  hold(cfg: SessionConfig): Promise<void>;
+  /** This node no longer holds it (only its own claim is removed). */
+  release(sessionID: string): Promise<void>;
+  /** Tells the other nodes this node took the session's websocket over: the previous holder forgets it. */
+  adopted(sessionID: string): void;
 }
 
 interface Waiting {
@@ -89,11 +103,13 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
 
   async initSession(call: Call, cfg: SessionConfig): Promise<void> {
     const ip = this.#pinned(call);
+    await this.#o.cluster?.hold(cfg);
     this.#hostOf.set(cfg.sessionID, ip);
     this.#configs.set(cfg.sessionID, cfg);
     const sent = this.#o.hosts.send(ip, joinMessage(cfg));
     if (!sent) {
       this.#hostOf.delete(cfg.sessionID);
+      await this.#o.cluster?.release(cfg.sessionID).catch(() => undefined);
       throw new AppError('app.rtcd.unavailable', "the call's rtcd host is not reachable", 503, {host: ip});
     }
   }
@@ -110,7 +126,25 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     const ip = this.#hostOf.get(sessionID) ?? call.props.rtcd_host;
     this.#hostOf.delete(sessionID);
     this.#configs.delete(sessionID);
+    await this.#o.cluster
+      ?.release(sessionID)
+      .catch((err: Error) => this.#log.warn({sessionID, err: err.message}, 'removing the session holder failed'));
     if (ip) this.#o.hosts.send(ip, {type: 'leave', data: {sessionID}});
+  }
+
+  /** The cluster's sweeper found a session no live node holds: the call domain removes it. */
+  reportOrphan(sessionID: string, callID: string, channelID: string): void {
+    this.emit('orphan', sessionID, callID, channelID);
+  }
+
+  /** Another node took this session's websocket over: forget it here without telling rtcd anything. */
+  detach(sessionID: string): void {
+    if (!this.#hostOf.has(sessionID) && !this.#waiting.has(sessionID)) return;
+    this.#hostOf.delete(sessionID);
+    this.#configs.delete(sessionID);
+    this.#waiting.delete(sessionID);
+    this.#log.info({sessionID}, 'session websocket adopted by another node');
+    this.emit('detach', sessionID);
   }
 
   async adoptSession(call: Call, sessionID: string): Promise<void> {
@@ -136,21 +170,27 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     this.#hostOf.set(sessionID, ip);
     const session = await this.#o.calls.getSession(sessionID);
     if (session) {
-      this.#configs.set(sessionID, {
+      const cfg: SessionConfig = {
         sessionID,
         userID: session.userId,
         callID: call.id,
         channelID: call.channelId,
         av1Support: false,
         dcSignaling: false,
-      });
+      };
+      this.#configs.set(sessionID, cfg);
+      await this.#o.cluster?.hold(cfg);
     }
+    this.#o.cluster?.adopted(sessionID);
     this.#log.info({sessionID, callID: call.id, host: ip}, 'session back: rtcd routes it to this node again');
   }
 
   async endAtStart(call: Call): Promise<boolean> {
     const ip = call.props.rtcd_host;
     if (!ip) return true;
+    // Other nodes may be running the call right now; the cluster's sweeper removes the sessions no live node
+    // holds after the grace (the call ends with its last one).
+    if (this.#o.cluster) return false;
     const res = await rtcdRequest(this.#o.serviceURL, ip, 'GET', `/calls/${encodeURIComponent(call.id)}/sessions`, {
       credentials: this.#o.credentials,
     }).catch(() => undefined);
@@ -197,9 +237,13 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
       byCall.set(cfg.callID, [...(byCall.get(cfg.callID) ?? []), cfg]);
     }
     for (const [callID, cfgs] of byCall) {
+      // The move is decided once, under the call lock; with several nodes, the others find the call already
+      // moved and re-join the sessions whose websockets they hold on its new host.
       const moved = await this.#o.lock.withLock(cfgs[0].channelID, async () => {
         const call = await this.#o.calls.getCall(callID);
-        if (!call || call.endAt > 0 || call.props.rtcd_host !== ip) return undefined;
+        if (!call || call.endAt > 0) return undefined;
+        const now = call.props.rtcd_host;
+        if (now && now !== ip) return this.#o.hosts.isAvailable(now) ? now : undefined;
         const to = await this.#o.hosts.hostForNewCall();
         if (!to) return null;
         await this.#o.calls.updateCall({...call, props: {...call.props, rtcd_host: to}});
