@@ -54,10 +54,14 @@ async function freePort(): Promise<number> {
 }
 
 /** A node with recordings on (low profile) whose public URL is its loopback address, so a job service's recorder reaches it. */
-async function recordingNode(env: Record<string, string> = {}): Promise<NodeProcess> {
-  const port = await freePort();
+async function recordingNode(
+  env: Record<string, string> = {},
+  at: {port?: number; dataDir?: string} = {},
+): Promise<NodeProcess> {
+  const port = at.port ?? (await freePort());
   const node = await startNode({
     name: 'rec',
+    dataDir: at.dataDir,
     env: {
       MM_CALLS_HTTP_PORT: String(port),
       MM_CALLS_SITE_URL: `http://127.0.0.1:${port}`,
@@ -339,4 +343,78 @@ test('through a calls-offloader (contract stand-in): the plugin sends upstream j
     output_format: 'mp4',
     site_url: node.url,
   });
+});
+
+test('kill -9 of the server mid-recording: the recorder finishes, uploads to the restarted server, and exits', async () => {
+  const port = await freePort();
+  const dataDir = path.join(dir, 'node');
+  fs.mkdirSync(dataDir);
+  const node = await recordingNode({}, {port, dataDir});
+  const world: World = await seededWorld({url: node.url} as TestServer);
+  const channel = await world.newChannel(['alice', 'bob']);
+  const alice = new WsTestClient(node.url, world.users.alice.token);
+  await alice.connect();
+  cleanups.push({stop: () => alice.close()});
+  const peers: TestClient[] = [];
+  cleanups.push({stop: async () => void (await Promise.all(peers.map((p) => p.close())))});
+  const alicePeer = await joinWithPeer(alice, channel, peers);
+  talk(alicePeer, await alicePeer.addTrack('audio', `mic-${alice.originalConnID}`), opusTone(dir, 440, 2));
+  alice.send('unmute');
+  const callPostID = String((await alice.waitFor('call_start')).data.post_id);
+  const start = await api(
+    node.url,
+    world.users.alice.token,
+    'POST',
+    `/plugins/com.mattermost.calls/calls/${channel}/recording/start`,
+  );
+  expect(start.status).toBe(200);
+  const started = await alice.waitFor(
+    'call_job_state',
+    (e) => (e.data as {jobState: {start_at: number}}).jobState.start_at > 0,
+    60_000,
+  );
+  const startAt = (started.data as {jobState: {start_at: number}}).jobState.start_at;
+  const pid = Number(/"pid":(\d+),"recordingID"/.exec(node.output())?.[1]);
+  expect(pid).toBeGreaterThan(0);
+
+  await sleep(6000);
+  const killedAt = Date.now();
+  await node.kill9();
+  const again = await recordingNode({}, {port, dataDir});
+
+  let post: Recorded['post'] | undefined;
+  await waitFor(
+    async () => {
+      const res = await api(again.url, world.users.alice.token, 'GET', `/api/v4/posts/${callPostID}/thread`);
+      post = Object.values((res.body as {posts?: Record<string, Recorded['post']>}).posts ?? {}).find(
+        (p) => p.type === 'custom_calls_recording',
+      );
+      return Boolean(post);
+    },
+    60_000,
+    'the recording post after the restart',
+  );
+  const res = await fetch(`${again.url}/api/v4/files/${post!.file_ids[0]}`, {
+    headers: {Authorization: `Bearer ${world.users.alice.token}`},
+  });
+  expect(res.status).toBe(200);
+  const file = path.join(dir, 'after-crash.mp4');
+  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  const audio = probe(file).streams.find((st) => st.codec_type === 'audio');
+  // What was recorded until the server died, complete and playable.
+  expect(Math.abs(Number(audio?.duration) - (killedAt - startAt) / 1000)).toBeLessThanOrEqual(1.5);
+  expect(meanVolume(file)).toBeGreaterThan(-40);
+  // The recorder exits once its file is posted: nothing is left running.
+  await waitFor(
+    () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    15_000,
+    'the recorder to exit',
+  );
 });
