@@ -21,6 +21,8 @@ const RECORDINGS = {
   MM_CALLS_RECORDER_UPLOAD_BACKOFF_MS: '500',
   MM_CALLS_RECORDING_START_TIMEOUT_MS: '45000',
 };
+const HOST_STARTED =
+  '[data-testid=calls-widget-banner-recording][data-state=host-started]:has-text("You\'re recording")';
 /** The recorder joins (a tsx start, a werift join, ffmpeg) within this on a loaded 2-core machine. */
 const STARTED_MS = 60000;
 
@@ -94,10 +96,10 @@ describe('recording', () => {
     await popup.waitForSelector(
       '[data-testid=banner-recording][data-state=host-started]:has-text("You\'re recording")',
     );
-    await a.page.waitForSelector(
-      '[data-testid=calls-widget-banner-recording][data-state=host-started]:has-text("You\'re recording")',
-    );
+    await a.page.waitForSelector(HOST_STARTED);
     await a.page.waitForSelector('#calls-widget [data-testid=calls-recording-badge][data-state=recording]');
+    // The recorder is a child process of the server, working under its data directory.
+    expect(processesUnder(e2e.server!.dataDir).length).toBeGreaterThan(0);
 
     // The participant: the badge only once started, the consent notice, and Understood dismisses it.
     await b.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]');
@@ -167,6 +169,9 @@ describe('recording', () => {
     expect(media.duration).toBeLessThan(30);
     // The call post counts it.
     await b.page.waitForSelector('[data-testid=calls-post-recordings]:has-text("1 recording")');
+    // Its recorder is done once the post is there.
+    const dataDir = e2e.server!.dataDir;
+    await waitFor(async () => processesUnder(dataDir).length === 0, 10000, 'the recorder to exit');
   });
 
   test('widget menu and /call recording: host only, the reference error for others; the max-duration warning; stop confirms, the slash stops at once', async () => {
@@ -189,10 +194,13 @@ describe('recording', () => {
       .locator("text=You don't have permissions to start a recording. Please ask the call host to start a recording.")
       .waitFor();
     expect(await b.page.locator('[data-testid=calls-recording-badge]').count()).toBe(0);
+    await refusal.locator('button:has-text("Okay")').click();
+    await refusal.waitFor({state: 'detached'});
 
     await a.page.click('#calls-widget-toggle-menu-button');
     await a.page.click('#calls-widget-menu-record-button:has-text("Record call")');
     await a.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]', {timeout: STARTED_MS});
+    await a.page.waitForSelector(HOST_STARTED);
     await b.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]');
 
     // 15 minutes left: no warning yet. Six minutes later (the host's clock): 9 left, and the host is told.
@@ -207,6 +215,12 @@ describe('recording', () => {
     await a.page.click(`${warning} button[aria-label=Dismiss]`);
     await a.page.waitForSelector(warning, {state: 'detached'});
 
+    // The participant would rather not be recorded: the notice's "Leave call" leaves.
+    const notice = b.page.locator('[data-testid=calls-widget-banner-recording][data-state=participant-started]');
+    await notice.locator('button:has-text("Leave call")').click();
+    await b.page.waitForSelector('#calls-widget', {state: 'detached'});
+    await b.page.waitForSelector('#calls-join-button[data-state=join]');
+
     await a.page.click('#calls-widget-toggle-menu-button');
     await a.page.click('#calls-widget-menu-record-button:has-text("Stop recording")');
     await a.page.waitForSelector(
@@ -220,6 +234,7 @@ describe('recording', () => {
 
     await slash(a, '/call recording start');
     await a.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]', {timeout: STARTED_MS});
+    await a.page.waitForSelector(HOST_STARTED);
     await slash(a, '/call recording stop');
     await a.page.waitForSelector('[data-testid=calls-widget-banner-recording][data-state=stopped]');
     await a.page.waitForSelector('[data-testid=calls-recording-badge]', {state: 'detached'});
