@@ -3,7 +3,8 @@
 // as the hidden bot and uploads an MP4): starting from the pop-out button, the widget menu and /call recording; the
 // REC badge with its elapsed time and the host's banner; the participant's consent notice and its dismissal; the stop
 // confirmation; the recording post in the call thread with a video that plays from /api/v4/files/{id}; a non-host's
-// refusal; the "will end in N minutes" warning; a recorder that fails for real (no ffmpeg) and leaves nothing running.
+// refusal; the "will end in N minutes" warning; the maximum duration ending it; a recorder that fails for real (no
+// ffmpeg) and leaves nothing running.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -239,6 +240,33 @@ describe('recording', () => {
     await a.page.waitForSelector('[data-testid=calls-widget-banner-recording][data-state=stopped]');
     await a.page.waitForSelector('[data-testid=calls-recording-badge]', {state: 'detached'});
     expect(await a.page.locator('#stop_recording_confirmation').count()).toBe(0);
+  });
+
+  test('the maximum duration ends the recording: the host is told it stopped, and the post is in the thread', async () => {
+    // The server's own limit shortened to 6 s (MaxRecordingDuration cannot go below 15 minutes).
+    const [a] = await e2e.users({...RECORDINGS, MM_CALLS_RECORDING_MAX_DURATION_MS: '6000'}, 'alice');
+    await startCall(a);
+    await slash(a, '/call recording start');
+    await a.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]', {timeout: STARTED_MS});
+    await a.page.waitForSelector(HOST_STARTED);
+    // Nobody stops it.
+    await a.page.waitForSelector(
+      '[data-testid=calls-widget-banner-recording][data-state=stopped]:has-text("Recording has stopped. Processing…")',
+      {timeout: 30000},
+    );
+    await a.page.waitForSelector('[data-testid=calls-recording-badge]', {state: 'detached'});
+    await a.page.click('#calls-widget-toggle-menu-button');
+    await a.page.click('#calls-widget-menu-chat-button');
+    const video = a.page.locator('[data-testid=calls-recording-post] [data-testid=calls-recording-video]').first();
+    await video.waitFor({timeout: 90000});
+    await a.page.waitForFunction(
+      () => {
+        const v = document.querySelector<HTMLVideoElement>('[data-testid=calls-recording-video]');
+        return Boolean(v && v.readyState >= 1 && v.duration > 3 && v.duration < 20);
+      },
+      null,
+      {timeout: 30000},
+    );
   });
 
   test('a recorder that fails (no ffmpeg): the host sees "Something went wrong with the recording" and why; nothing keeps running', async () => {
