@@ -57,6 +57,14 @@ describe('admin console settings', () => {
     expect(onChange).toHaveBeenCalledWith('DefaultEnabled', true);
   });
 
+  test('Test mode help says what On and Off do, in the switch own terms', () => {
+    renderSetting('DefaultEnabled', {value: false});
+    const help = screen.getByTestId('calls-admin-setting-DefaultEnabled');
+    expect(help).toHaveTextContent('When on, only system admins can start calls');
+    expect(help).toHaveTextContent('Turn it off to let everyone start calls.');
+    expect(help).not.toHaveTextContent(/this setting off|Turn it on/);
+  });
+
   test('a number setting reports numbers', () => {
     const onChange = renderSetting('MaxCallParticipants', {value: 0});
     fireEvent.change(screen.getByRole('spinbutton'), {target: {value: '12'}});
