@@ -195,6 +195,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     hub.relay = coordination.relay;
 
     const publisher = new CallsPublisher(hub);
+    // Open tabs learn of saved settings (test mode, screen sharing, …) without a reload: they refetch GET /config.
+    const announceConfig = () => publisher.toAll('config_changed', {});
+    config.on('change', announceConfig);
+    cleanups.push(async () => void config.off('change', announceConfig));
     // eslint-disable-next-line prefer-const
     let ws: WsServer;
     const calls = new CallsService({
