@@ -1,5 +1,5 @@
 // Raise/lower hand (Ctrl+Shift+Y): a button of the widget's bar, and the first item of the expanded view's reactions
-// bar. Not offered in DMs and GMs.
+// bar. Not offered in 1:1 DMs.
 import React from 'react';
 import {useIntl} from 'react-intl';
 
