@@ -1,5 +1,6 @@
 // Browser e2e of what a new user tripped over (issue 14, "Defects seen"): saved System Console changes reach tabs
-// that are already open, without a reload.
+// that are already open, without a reload; a full call says so on every join control; the header button's name
+// follows the call.
 import {useBrowserPerTest, waitForCallConnected} from './support';
 
 jest.setTimeout(120000);
@@ -38,4 +39,31 @@ test('an admin turns test mode off: a tab already open can start a call without 
   await alice.page.click('#calls-join-button');
   await waitForCallConnected(alice.page);
   expect(await alice.page.locator('#calls_generic_error').count()).toBe(0);
+  // The header button's accessible name follows the state (it said "Start call" during a call).
+  await alice.page.getByRole('button', {name: 'In call', exact: true}).waitFor();
+  expect(await alice.page.getByRole('button', {name: 'Start call'}).count()).toBe(0);
+});
+
+test("a full call: the header button and the post's Join are disabled, dimmed, and say why", async () => {
+  const [alice, bob] = await e2e.users({MM_CALLS_MAX_CALL_PARTICIPANTS: '1'}, 'alice', 'bob');
+  await alice.page.click('#calls-join-button');
+  await waitForCallConnected(alice.page);
+
+  const reason = 'This call is at its maximum capacity of 1 participants.';
+  const header = bob.page.locator('#calls-join-button[data-state=disabled]');
+  await header.waitFor();
+  expect(await header.getAttribute('aria-disabled')).toBe('true');
+  expect(await header.getAttribute('title')).toBe(reason);
+  const join = bob.page.locator('[data-testid=call-thread] [data-testid=calls-post-join-button]');
+  await join.waitFor();
+  expect(await join.isDisabled()).toBe(true);
+  expect(await join.getAttribute('title')).toBe(reason);
+  expect(Number(await join.evaluate((el) => getComputedStyle(el).opacity))).toBeLessThan(0.6);
+  // Clicking the header does nothing: no error dialog, no connection.
+  await header.click();
+  await bob.page.waitForTimeout(500);
+  expect(await bob.page.locator('#calls_generic_error').count()).toBe(0);
+  expect(await bob.page.evaluate(() => Boolean((window as unknown as {callsClient?: unknown}).callsClient))).toBe(
+    false,
+  );
 });

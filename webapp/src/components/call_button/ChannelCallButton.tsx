@@ -58,13 +58,16 @@ export function ChannelCallButton({dropdown = false}: {dropdown?: boolean}) {
   }
   const disabled =
     st === 'full' || st === 'archived' || st === 'deactivated' || st === 'connecting' || st === 'in_call';
+  // The host wraps this in its own button and takes the button's name from this content (the visible text), so the
+  // name follows the state ("In call") and a reason is the description. A disabled state swallows the click: the
+  // reason is on the button already, and a click would only repeat it in an error dialog.
   return (
     <span
       id="calls-join-button"
       data-state={disabled && st !== 'connecting' && st !== 'in_call' ? 'disabled' : st}
       aria-disabled={disabled}
-      aria-label={tooltip || text}
       title={tooltip || text}
+      onClick={disabled ? (e) => e.stopPropagation() : undefined}
     >
       {st === 'connecting' ? (
         <span className="calls-spinner" aria-hidden="true">

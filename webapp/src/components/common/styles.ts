@@ -16,6 +16,7 @@ const css = `
 #calls-join-button { display: inline-flex; align-items: center; gap: 6px; padding: 4px 10px; border-radius: 4px;
   background: var(--calls-online); color: #fff; font-weight: 600; font-size: 12px; }
 #calls-join-button[data-state="disabled"], #calls-join-button[data-state="connecting"], #calls-join-button[data-state="in_call"] { opacity: 0.6; }
+#calls-join-button[data-state="disabled"] { cursor: not-allowed; }
 
 #calls-widget { position: fixed; left: 12px; bottom: 12px; z-index: 1000; width: 280px; background: var(--calls-bg);
   color: #fff; border-radius: 8px; box-shadow: 0 8px 24px rgba(0,0,0,0.3); font-size: 14px; user-select: none; }
@@ -121,6 +122,7 @@ const css = `
 .calls-post-avatars img { margin-left: -6px; border: 2px solid #fff; }
 .calls-post-button { border: 0; border-radius: 4px; padding: 8px 14px; font-weight: 600; cursor: pointer; background: var(--calls-online); color: #fff; }
 .calls-post-button--leave { background: var(--calls-badge-bg); }
+.calls-post-button:disabled { opacity: 0.45; cursor: not-allowed; filter: grayscale(1); }
 
 #calls-channel-toast { display: flex; gap: 8px; align-items: center; background: var(--calls-online); color: #fff; border-radius: 4px;
   padding: 6px 12px; font-size: 13px; }

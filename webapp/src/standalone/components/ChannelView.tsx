@@ -41,7 +41,6 @@ export function ChannelView({channel}: {channel: ChannelInfo}) {
             key={b.id}
             type="button"
             className="sa-call-button"
-            aria-label={b.dropdownText || 'Call'}
             onClick={() => b.action(channel)}
           >
             {b.button}
