@@ -1,6 +1,6 @@
 // Browser e2e of what a new user tripped over (issue 14, "Defects seen"): saved System Console changes reach tabs
 // that are already open, without a reload; a full call says so on every join control; the header button's name
-// follows the call.
+// follows the call; the widget beside, not over, the message box.
 import {useBrowserPerTest, waitForCallConnected} from './support';
 
 jest.setTimeout(120000);
@@ -42,6 +42,10 @@ test('an admin turns test mode off: a tab already open can start a call without 
   // The header button's accessible name follows the state (it said "Start call" during a call).
   await alice.page.getByRole('button', {name: 'In call', exact: true}).waitFor();
   expect(await alice.page.getByRole('button', {name: 'Start call'}).count()).toBe(0);
+  // The widget does not cover the message box.
+  const widget = (await alice.page.locator('#calls-widget').boundingBox())!;
+  const box = (await alice.page.locator('#post_textbox').boundingBox())!;
+  expect(widget.x + widget.width).toBeLessThanOrEqual(box.x);
 });
 
 test("a full call: the header button and the post's Join are disabled, dimmed, and say why", async () => {

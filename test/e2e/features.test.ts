@@ -182,7 +182,9 @@ test('sounds and chips: join_self, "bob has joined the call." with join_user, le
   await b.page.press('#post_textbox', 'Enter');
   const stats = b.page.locator('.sa-post--ephemeral .sa-post-message', {hasText: 'iceCandidatePairs'});
   await stats.waitFor();
-  const json = JSON.parse(((await stats.textContent()) || '').replace(/^```json\n/, '').replace(/\n```$/, ''));
+  // The reply is a fenced json block, shown as a code block (not as a raw fence).
+  expect(await stats.textContent()).not.toContain('```');
+  const json = JSON.parse((await stats.locator('pre code').textContent()) || '');
   expect(json.iceCandidatePairs.succeeded).toBeGreaterThanOrEqual(1);
   expect(json.selectedPair).toMatchObject({local: 'host', protocol: 'udp'});
   expect(Array.isArray(json.in) && Array.isArray(json.out)).toBe(true);
