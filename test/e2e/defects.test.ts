@@ -1,6 +1,6 @@
 // Browser e2e of what a new user tripped over (issue 14, "Defects seen"): saved System Console changes reach tabs
 // that are already open, without a reload; a full call says so on every join control; the header button's name
-// follows the call; the widget beside, not over, the message box.
+// follows the call; /call help and subcommand autocomplete; the widget beside, not over, the message box.
 import {useBrowserPerTest, waitForCallConnected} from './support';
 
 jest.setTimeout(120000);
@@ -46,6 +46,30 @@ test('an admin turns test mode off: a tab already open can start a call without 
   const widget = (await alice.page.locator('#calls-widget').boundingBox())!;
   const box = (await alice.page.locator('#post_textbox').boundingBox())!;
   expect(widget.x + widget.width).toBeLessThanOrEqual(box.x);
+});
+
+test('/call and /call help print the usage; the message box suggests the subcommands as you type', async () => {
+  const [alice] = await e2e.users({}, 'alice');
+  const page = alice.page;
+  await page.fill('#post_textbox', '/call ');
+  const options = page.locator('#post_suggestion_list [role=option]');
+  await options.first().waitFor();
+  expect(await options.count()).toBe(9);
+  await page.fill('#post_textbox', '/call re');
+  await page.waitForSelector('#post_suggestion_list [role=option]:has-text("/call recording")');
+  expect(await options.count()).toBe(1);
+  await page.keyboard.press('Tab');
+  expect(await page.inputValue('#post_textbox')).toBe('/call recording ');
+  await page.waitForSelector('#post_suggestion_list', {state: 'detached'});
+  await page.fill('#post_textbox', '/call he');
+  await page.waitForSelector('#post_suggestion_list [role=option]:has-text("/call help")');
+  await page.press('#post_textbox', 'Enter'); // completes
+  expect(await page.inputValue('#post_textbox')).toBe('/call help ');
+  await page.press('#post_textbox', 'Enter'); // sends
+  const usage = page.locator('.sa-post--ephemeral .sa-post-message', {hasText: 'Usage:'});
+  await usage.waitFor();
+  expect(await usage.locator('li').count()).toBe(9);
+  expect(await usage.textContent()).not.toContain('Invalid');
 });
 
 test("a full call: the header button and the post's Join are disabled, dimmed, and say why", async () => {
