@@ -34,9 +34,13 @@ export function MuteButton({
 }) {
   const {formatMessage} = useIntl();
   const widget = surface === 'calls-widget';
-  const label = controls.muted
-    ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'})
-    : formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'});
+  const unavailable = Boolean(controls.micUnavailable);
+  // A denied or missing microphone is not "muted": the name, the icon's badge and the colour say it cannot be used.
+  const label = unavailable
+    ? formatMessage({id: 'calls.widget.mic_unavailable', defaultMessage: 'Microphone unavailable'})
+    : controls.muted
+      ? formatMessage({id: 'calls.widget.unmute', defaultMessage: 'Unmute'})
+      : formatMessage({id: 'calls.widget.mute', defaultMessage: 'Mute'});
   const hint = pushToTalk
     ? ` · ${formatMessage({id: 'calls.popout.hold_space', defaultMessage: 'Or hold space bar'})}`
     : '';
@@ -48,10 +52,16 @@ export function MuteButton({
       className={`calls-btn${controls.muted ? '' : ' calls-btn--on'}${controls.micUnavailable ? ' calls-btn--unavailable' : ''}`}
       disabled={disabled}
       aria-label={label}
+      data-unavailable={controls.micUnavailable || undefined}
       title={micUnavailableText(controls.micUnavailable, formatMessage) || `${label} (${shortcutLabel('mute')})${hint}`}
       onClick={controls.toggleMute}
     >
-      {controls.muted ? <MicOffIcon size={size} /> : <MicIcon size={size} />}
+      {controls.muted || unavailable ? <MicOffIcon size={size} /> : <MicIcon size={size} />}
+      {unavailable && (
+        <span className="calls-btn-badge" data-testid="calls-mic-unavailable" aria-hidden="true">
+          {'!'}
+        </span>
+      )}
     </button>
   );
 }

@@ -47,17 +47,24 @@ describe('mute button', () => {
     expect(screen.getByRole('button', {name: 'Mute'})).toHaveAttribute('title', 'Mute (Ctrl + Shift + Space)');
   });
 
-  test.each(SURFACES)('%s: without a usable microphone the tooltip says why', (surface) => {
-    const {unmount} = show(<MuteButton surface={surface} controls={controls({micUnavailable: 'permission'})} />);
-    expect(screen.getByRole('button', {name: 'Unmute'})).toHaveAttribute(
-      'title',
-      'Allow microphone access to Mattermost',
-    );
-    expect(screen.getByRole('button', {name: 'Unmute'})).toHaveClass('calls-btn--unavailable');
-    unmount();
-    show(<MuteButton surface={surface} controls={controls({micUnavailable: 'missing'})} />);
-    expect(screen.getByRole('button', {name: 'Unmute'})).toHaveAttribute('title', 'No audio input devices');
-  });
+  test.each(SURFACES)(
+    '%s: a denied or missing microphone shows as unavailable, not as muted, and says why',
+    (surface) => {
+      const {unmount} = show(<MuteButton surface={surface} controls={controls({micUnavailable: 'permission'})} />);
+      expect(screen.queryByRole('button', {name: 'Unmute'})).toBeNull();
+      const btn = screen.getByRole('button', {name: 'Microphone unavailable'});
+      expect(btn).toHaveAttribute('title', 'Allow microphone access to Mattermost');
+      expect(btn).toHaveClass('calls-btn--unavailable');
+      expect(btn).toHaveAttribute('data-unavailable', 'permission');
+      expect(screen.getByTestId('calls-mic-unavailable')).toBeInTheDocument();
+      unmount();
+      show(<MuteButton surface={surface} controls={controls({micUnavailable: 'missing'})} />);
+      expect(screen.getByRole('button', {name: 'Microphone unavailable'})).toHaveAttribute(
+        'title',
+        'No audio input devices',
+      );
+    },
+  );
 
   test('the ids and test ids each surface is found by', () => {
     const {unmount} = show(<MuteButton surface="calls-widget" controls={controls()} disabled={true} />);

@@ -11,7 +11,9 @@ const css = `
 .calls-btn--on { background: var(--calls-online); color: #fff; }
 .calls-btn--danger { background: var(--calls-badge-bg); color: #fff; }
 .calls-btn--active { background: rgba(255,255,255,0.24); }
-.calls-btn--unavailable { color: #aaa; }
+.calls-btn--unavailable { color: #aaa; position: relative; background: rgba(210,75,78,0.16); }
+.calls-btn-badge { position: absolute; top: 1px; right: 1px; min-width: 12px; height: 12px; border-radius: 6px;
+  background: var(--calls-badge-bg); color: #fff; font-size: 9px; font-weight: 700; line-height: 12px; text-align: center; }
 
 #calls-join-button { display: inline-flex; align-items: center; gap: 6px; padding: 4px 10px; border-radius: 4px;
   background: var(--calls-online); color: #fff; font-weight: 600; font-size: 12px; }
