@@ -65,6 +65,16 @@ describe('admin console settings', () => {
     expect(help).not.toHaveTextContent(/this setting off|Turn it on/);
   });
 
+  test.each(['EnableTranscriptions', 'EnableLiveCaptions'])(
+    '%s says it is not available yet and cannot be turned on',
+    (key) => {
+      renderSetting(key, {value: false});
+      expect(screen.getByTestId(`calls-admin-not-yet-${key}`)).toHaveTextContent(/^Not available yet/);
+      expect(screen.getByRole('radio', {name: 'On'})).toBeDisabled();
+      expect(screen.getByRole('radio', {name: 'Off'})).toBeChecked();
+    },
+  );
+
   test('a number setting reports numbers', () => {
     const onChange = renderSetting('MaxCallParticipants', {value: 0});
     fireEvent.change(screen.getByRole('spinbutton'), {target: {value: '12'}});
