@@ -95,3 +95,36 @@ test("a full call: the header button and the post's Join are disabled, dimmed, a
     false,
   );
 });
+
+test('System Console: the sticky Save bar covers no setting; Settings › Calls "Edit" is a styled button', async () => {
+  const [admin] = await e2e.users({}, 'admin');
+  await admin.page.goto(`${e2e.server!.url}/admin_console/plugins/plugin_com.mattermost.calls`);
+  await admin.page.waitForSelector('#admin-console-calls .sa-admin-footer');
+  const footerTop = async () => (await admin.page.locator('.sa-admin-footer').boundingBox())!.y;
+  const bottomOf = async (selector: string) => {
+    const b = (await admin.page.locator(selector).boundingBox())!;
+    return b.y + b.height;
+  };
+  // Tabbing onto a field the browser scrolls into view must leave it above the bar, not behind it.
+  for (const id of ['ICEHostOverride', 'MaxRecordingDuration', 'LiveCaptionsNumTranscribers']) {
+    await admin.page.evaluate(() => (document.getElementById('admin-console-calls')!.scrollTop = 0));
+    await admin.page.focus(`#com\\.mattermost\\.calls${id}`);
+    expect(await bottomOf(`[data-testid=calls-admin-setting-${id}]`)).toBeLessThanOrEqual(await footerTop());
+  }
+  await admin.page.evaluate(() => {
+    const el = document.getElementById('admin-console-calls')!;
+    el.scrollTop = el.scrollHeight;
+  });
+  expect(await bottomOf('[data-testid=calls-admin-setting-LiveCaptionsLanguage]')).toBeLessThanOrEqual(
+    await footerTop(),
+  );
+
+  // Settings › Calls: "Edit" is a styled button, not the browser's default grey box.
+  await admin.page.click('#user-settings-button');
+  await admin.page.click('#user-settings-modal [role=tab]:text-is("Calls")');
+  const edit = await admin.page.$eval('#calls-settings-audio-edit', (el) => {
+    const cs = getComputedStyle(el);
+    return {cursor: cs.cursor, border: cs.borderTopStyle, weight: cs.fontWeight, color: cs.color};
+  });
+  expect(edit).toEqual({cursor: 'pointer', border: 'none', weight: '600', color: 'rgb(28, 88, 217)'});
+});

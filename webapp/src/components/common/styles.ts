@@ -56,6 +56,12 @@ const css = `
 .calls-menu [role="menuitem"]:hover { background: rgba(0,0,0,0.06); }
 .calls-menu .calls-menu-title { padding: 4px 14px; font-size: 11px; text-transform: uppercase; opacity: 0.64; }
 .calls-menu .calls-menu-danger { color: #d24b4e; }
+.calls-menu .calls-menu-separator { height: 1px; margin: 6px 0; background: rgba(63,67,80,0.16); }
+.calls-settings-button { padding: 6px 12px; border: 0; border-radius: 4px; background: rgba(28,88,217,0.08); color: #1c58d9;
+  font: inherit; font-weight: 600; cursor: pointer; }
+.calls-settings-button:hover { background: rgba(28,88,217,0.16); }
+.calls-settings-button--primary { background: #1c58d9; color: #fff; }
+.calls-settings-button--primary:hover { background: #1a4fc4; }
 .calls-menu .calls-menu-sub { display: block; font-size: 11px; opacity: 0.64; }
 .calls-menu-popup { position: absolute; bottom: 100%; margin-bottom: 6px; z-index: 1001; }
 .calls-participants-list { max-height: 240px; overflow: auto; background: #fff; color: #3f4350; border-radius: 6px; margin: 0 8px 8px; }
