@@ -1,7 +1,7 @@
 // Browser e2e of what a new user tripped over (issue 14, "Defects seen"): saved System Console changes reach tabs
 // that are already open, without a reload; a full call says so on every join control; the header button's name
 // follows the call; /call help and subcommand autocomplete; the widget beside, not over, the message box.
-import {useBrowserPerTest, waitForCallConnected} from './support';
+import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected} from './support';
 
 jest.setTimeout(120000);
 
@@ -127,4 +127,32 @@ test('System Console: the sticky Save bar covers no setting; Settings › Calls 
     return {cursor: cs.cursor, border: cs.borderTopStyle, weight: cs.fontWeight, color: cs.color};
   });
   expect(edit).toEqual({cursor: 'pointer', border: 'none', weight: '600', color: 'rgb(28, 88, 217)'});
+});
+
+test('pop-out: a reaction chip does not cover the "You\'re viewing …\'s screen" caption', async () => {
+  const [alice, bob] = await e2e.users({}, 'alice', 'bob');
+  await alice.page.click('#calls-join-button');
+  await waitForCallConnected(alice.page);
+  await bob.page.waitForSelector('#calls-join-button[data-state=join]');
+  await bob.page.click('#calls-join-button');
+  await waitForCallConnected(bob.page);
+  await bob.page.click('#calls-widget-screenshare-button');
+  await bob.page.waitForSelector('[data-testid=calls-widget-stop-screenshare]');
+
+  const popup = await openPopOut(alice.page);
+  const caption = popup.locator('.calls-expanded-screen-footer :text("You\'re viewing bob\'s screen")');
+  await caption.waitFor();
+  await expectVideoFrames(popup, 'calls-expanded-view-screen-player');
+  for (let i = 0; i < 3; i++) {
+    await popup.click('#calls-popout-emoji-button');
+    await popup.click('#calls-popout-emoji-bar [role=menuitem][aria-label=tada]');
+  }
+  const chips = popup.locator('[data-testid=calls-reaction-stream] .calls-reaction-chip');
+  await chips.nth(2).waitFor();
+  const c = (await caption.boundingBox())!;
+  for (const chip of await chips.all()) {
+    const r = (await chip.boundingBox())!;
+    const overlaps = r.x < c.x + c.width && c.x < r.x + r.width && r.y < c.y + c.height && c.y < r.y + r.height;
+    expect(overlaps).toBe(false);
+  }
 });

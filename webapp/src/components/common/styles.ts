@@ -89,6 +89,7 @@ const css = `
 .calls-tile { display: flex; flex-direction: column; align-items: center; gap: 8px; width: 160px; position: relative; }
 .calls-tile-badges { display: flex; gap: 4px; align-items: center; min-height: 20px; }
 .calls-expanded-screen { display: flex; flex-direction: column; width: 100%; height: 100%; gap: 8px; }
+.calls-expanded-screen-stage { flex: 1; min-height: 0; display: flex; position: relative; }
 .calls-expanded-screen video { flex: 1; min-height: 0; width: 100%; background: #000; border-radius: 8px; object-fit: contain; }
 #calls-expanded-view-controls { display: flex; gap: 12px; justify-content: center; padding: 16px; position: relative; }
 #calls-expanded-view-controls .calls-btn { padding: 10px 14px; }

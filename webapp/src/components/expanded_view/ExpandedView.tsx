@@ -115,7 +115,11 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
         <div className="calls-expanded-center">
           {presenter ? (
             <div className="calls-expanded-screen" ref={screenRef}>
-              <ScreenPlayer id="calls-expanded-view-screen-player" stream={screenStream} />
+              {/* The reactions float over the screen itself, never over its caption below. */}
+              <div className="calls-expanded-screen-stage">
+                <ScreenPlayer id="calls-expanded-view-screen-player" stream={screenStream} />
+                <ReactionStream channelID={channelID} />
+              </div>
               <div className="calls-expanded-screen-footer">
                 <span style={{flex: 1}}>
                   {mine
@@ -137,9 +141,11 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
               </div>
             </div>
           ) : (
-            <ParticipantsGrid channelID={channelID} />
+            <>
+              <ParticipantsGrid channelID={channelID} />
+              <ReactionStream channelID={channelID} />
+            </>
           )}
-          <ReactionStream channelID={channelID} />
           <div className="calls-expanded-overlay">
             <Notices channelID={channelID} />
             <Banners testID="calls-expanded-banner-alert" />
