@@ -1,6 +1,8 @@
 // Browser e2e of what a new user tripped over (issue 14, "Defects seen"): saved System Console changes reach tabs
 // that are already open, without a reload; a full call says so on every join control; the header button's name
-// follows the call; /call help and subcommand autocomplete; the widget beside, not over, the message box.
+// follows the call; styled tooltips with key chips; /call help and subcommand autocomplete; the widget beside, not
+// over, the message box; the console's Save bar and the settings' buttons; reactions clear of the pop-out's screen
+// caption.
 import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected} from './support';
 
 jest.setTimeout(120000);
@@ -42,6 +44,19 @@ test('an admin turns test mode off: a tab already open can start a call without 
   // The header button's accessible name follows the state (it said "Start call" during a call).
   await alice.page.getByRole('button', {name: 'In call', exact: true}).waitFor();
   expect(await alice.page.getByRole('button', {name: 'Start call'}).count()).toBe(0);
+  // Styled tooltips: the label and the shortcut as key chips, inside the window, for mouse and keyboard alike.
+  await alice.page.hover('#voice-mute-unmute');
+  const tip = alice.page.locator('[role=tooltip].calls-tooltip');
+  await tip.waitFor();
+  expect(await tip.locator('.calls-tooltip-text').textContent()).toBe('Unmute');
+  expect(await tip.locator('kbd').allTextContents()).toEqual(['Ctrl', 'Shift', 'Space']);
+  const t = (await tip.boundingBox())!;
+  const mute = (await alice.page.locator('#voice-mute-unmute').boundingBox())!;
+  expect(t.y + t.height).toBeLessThanOrEqual(mute.y);
+  expect(t.x).toBeGreaterThanOrEqual(0);
+  expect(await alice.page.locator('#voice-mute-unmute').getAttribute('title')).toBeNull();
+  await alice.page.mouse.move(700, 300);
+  await tip.waitFor({state: 'detached'});
   // The widget does not cover the message box.
   const widget = (await alice.page.locator('#calls-widget').boundingBox())!;
   const box = (await alice.page.locator('#post_textbox').boundingBox())!;
@@ -81,7 +96,9 @@ test("a full call: the header button and the post's Join are disabled, dimmed, a
   const header = bob.page.locator('#calls-join-button[data-state=disabled]');
   await header.waitFor();
   expect(await header.getAttribute('aria-disabled')).toBe('true');
-  expect(await header.getAttribute('title')).toBe(reason);
+  await header.hover();
+  expect(await bob.page.locator('[role=tooltip]').textContent()).toBe(reason);
+  expect(await header.getAttribute('title')).toBeNull();
   const join = bob.page.locator('[data-testid=call-thread] [data-testid=calls-post-join-button]');
   await join.waitFor();
   expect(await join.isDisabled()).toBe(true);

@@ -56,6 +56,13 @@ const css = `
 .calls-menu [role="menuitem"]:hover { background: rgba(0,0,0,0.06); }
 .calls-menu .calls-menu-title { padding: 4px 14px; font-size: 11px; text-transform: uppercase; opacity: 0.64; }
 .calls-menu .calls-menu-danger { color: #d24b4e; }
+.calls-tooltip { position: fixed; z-index: 2147483000; max-width: 280px; padding: 6px 10px; border-radius: 4px;
+  background: #1b1d22; color: #fff; font-size: 12px; font-weight: 600; line-height: 16px; pointer-events: none;
+  display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; box-shadow: 0 4px 12px rgba(0,0,0,0.24); }
+.calls-tooltip-keys { display: inline-flex; gap: 2px; }
+.calls-tooltip kbd { display: inline-block; min-width: 18px; padding: 0 4px; border-radius: 4px; background: rgba(255,255,255,0.16);
+  color: rgba(255,255,255,0.88); font: inherit; font-size: 11px; line-height: 18px; text-align: center; }
+.calls-tooltip-hint { flex-basis: 100%; font-weight: 400; opacity: 0.72; }
 .calls-menu .calls-menu-separator { height: 1px; margin: 6px 0; background: rgba(63,67,80,0.16); }
 .calls-settings-button { padding: 6px 12px; border: 0; border-radius: 4px; background: rgba(28,88,217,0.08); color: #1c58d9;
   font: inherit; font-weight: 600; cursor: pointer; }
