@@ -2,7 +2,7 @@
 // that are already open, without a reload; a full call says so on every join control; the header button's name
 // follows the call; styled tooltips with key chips; /call help and subcommand autocomplete; the widget beside, not
 // over, the message box; the console's Save bar and the settings' buttons; reactions clear of the pop-out's screen
-// caption.
+// caption; emoji as images from the plugin's sheet and the searchable picker.
 import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected} from './support';
 
 jest.setTimeout(120000);
@@ -166,10 +166,47 @@ test('pop-out: a reaction chip does not cover the "You\'re viewing …\'s screen
   }
   const chips = popup.locator('[data-testid=calls-reaction-stream] .calls-reaction-chip');
   await chips.nth(2).waitFor();
+  // Emoji are images from the plugin's own sheet (no colour-emoji font on this Chromium), not characters.
+  const tada = chips.first().locator('[role=img][data-emoji=tada]');
+  expect(await tada.textContent()).toBe('');
+  expect(await tada.evaluate((el) => getComputedStyle(el).backgroundImage)).toContain(
+    '/static/plugins/com.mattermost.calls/emoji/sheet-32.png',
+  );
+  const sheet = await popup.evaluate(async () => {
+    const r = await fetch('/static/plugins/com.mattermost.calls/emoji/sheet-32.png');
+    return {status: r.status, type: r.headers.get('content-type'), size: (await r.arrayBuffer()).byteLength};
+  });
+  expect(sheet).toMatchObject({status: 200, type: 'image/png'});
+  expect(sheet.size).toBeGreaterThan(100_000);
   const c = (await caption.boundingBox())!;
   for (const chip of await chips.all()) {
     const r = (await chip.boundingBox())!;
     const overlaps = r.x < c.x + c.width && c.x < r.x + r.width && r.y < c.y + c.height && c.y < r.y + r.height;
     expect(overlaps).toBe(false);
   }
+});
+
+test('pop-out: the full emoji picker finds an emoji by name and sends it; the five quick emoji stay', async () => {
+  const [alice, bob] = await e2e.users({}, 'alice', 'bob');
+  await alice.page.click('#calls-join-button');
+  await waitForCallConnected(alice.page);
+  await bob.page.waitForSelector('#calls-join-button[data-state=join]');
+  await bob.page.click('#calls-join-button');
+  await waitForCallConnected(bob.page);
+  const popup = await openPopOut(alice.page);
+  await popup.click('#calls-popout-emoji-button');
+  expect(
+    await popup
+      .locator('#calls-popout-emoji-bar > [role=menuitem][aria-label]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label'))),
+  ).toEqual(['Raise hand', '+1', 'clap', 'joy', 'heart', 'tada', 'More reactions']);
+  await popup.click('#calls-popout-emoji-more');
+  await popup.waitForSelector('#calls-popout-emoji-picker [data-emoji=grinning]');
+  await popup.fill('#calls-popout-emoji-picker input[type=search]', 'rocket');
+  await popup.click('#calls-popout-emoji-picker button[aria-label=rocket]');
+  await popup.waitForSelector('#calls-popout-emoji-bar', {state: 'detached'});
+  await popup.waitForSelector('[data-testid=calls-reaction-stream] .calls-reaction-chip [data-emoji=rocket]');
+  // Bob sees it too, beside Alice in his participant list, as an image.
+  await bob.page.click('#calls-widget-participants-button');
+  await bob.page.waitForSelector(`#calls-widget-participants-list [role=img][data-emoji=rocket]`);
 });

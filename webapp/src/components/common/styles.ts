@@ -115,6 +115,18 @@ const css = `
 #calls-popout-emoji-bar button { font-size: 20px; background: none; border: 0; cursor: pointer; padding: 4px; border-radius: 4px; }
 #calls-popout-emoji-bar button:hover { background: rgba(0,0,0,0.08); }
 .calls-reaction-stream { position: absolute; left: 16px; bottom: 16px; display: flex; flex-direction: column-reverse; gap: 4px; }
+.calls-emoji { display: inline-block; vertical-align: middle; background-repeat: no-repeat; }
+.calls-emoji--text { width: auto; height: auto; line-height: 1; }
+#calls-popout-emoji-bar button { display: inline-flex; align-items: center; }
+.calls-emoji-picker { position: absolute; bottom: calc(100% + 8px); right: 0; width: 336px; height: 360px; display: flex;
+  flex-direction: column; background: #fff; color: #3f4350; border-radius: 8px; box-shadow: 0 6px 20px rgba(0,0,0,0.25);
+  padding: 8px; cursor: default; }
+.calls-emoji-search { padding: 6px 10px; border: 1px solid rgba(63,67,80,0.24); border-radius: 4px; font: inherit; font-size: 14px; }
+.calls-emoji-results { flex: 1; overflow: auto; margin-top: 8px; }
+.calls-emoji-category { font-size: 11px; font-weight: 600; text-transform: uppercase; opacity: 0.64; padding: 6px 2px 2px; }
+.calls-emoji-grid { display: grid; grid-template-columns: repeat(9, 1fr); }
+#calls-popout-emoji-bar .calls-emoji-choice { padding: 4px; justify-content: center; }
+.calls-emoji-empty { display: block; padding: 12px; font-size: 13px; opacity: 0.72; }
 .calls-reaction-chip { background: rgba(255,255,255,0.16); border-radius: 12px; padding: 2px 10px; font-size: 13px; }
 
 #calls-incoming-calls { position: fixed; left: 12px; bottom: 12px; z-index: 102; display: flex; flex-direction: column; gap: 8px;
