@@ -19,7 +19,7 @@ describe('command replies render their Markdown', () => {
     );
     expect(container.querySelectorAll('li')).toHaveLength(2);
     expect(container.querySelector('li code')).toHaveTextContent('/call start [title]');
-    expect(container.querySelector('p code')).toHaveTextContent('/call <subcommand>');
+    expect(container.querySelector(':scope > code')).toHaveTextContent('/call <subcommand>');
     expect(container.textContent).not.toContain('`');
   });
 
@@ -28,4 +28,9 @@ describe('command replies render their Markdown', () => {
     expect(container.querySelector('img')).toBeNull();
     expect(container).toHaveTextContent('<img src=x onerror=alert(1)>');
   });
+});
+
+test('a plain message is just its text', () => {
+  const {container} = render(<Markdown text={'shall we talk?'} />);
+  expect(container.innerHTML).toBe('shall we talk?');
 });

@@ -14,10 +14,19 @@ function inline(text: string, key: string): React.ReactNode[] {
     );
 }
 
+/** Plain lines stay text (the message keeps white-space: pre-wrap, so a one-line message is just its text). */
 function lines(text: string, key: string): React.ReactNode[] {
   const out: React.ReactNode[] = [];
   let items: string[] = [];
-  const flush = () => {
+  let plain: string[] = [];
+  const flushPlain = () => {
+    const t = plain.join('\n').replace(/^\n+|\n+$/g, '');
+    if (t) {
+      out.push(...inline(t, `${key}-t${out.length}`));
+    }
+    plain = [];
+  };
+  const flushItems = () => {
     if (items.length) {
       const k = `${key}-ul${out.length}`;
       out.push(
@@ -30,18 +39,18 @@ function lines(text: string, key: string): React.ReactNode[] {
       items = [];
     }
   };
-  text.split('\n').forEach((line, i) => {
+  for (const line of text.split('\n')) {
     const m = /^\s*[-*] (.*)$/.exec(line);
     if (m) {
+      flushPlain();
       items.push(m[1]);
-      return;
+    } else {
+      flushItems();
+      plain.push(line);
     }
-    flush();
-    if (line.trim()) {
-      out.push(<p key={`${key}-p${i}`}>{inline(line, `${key}-p${i}`)}</p>);
-    }
-  });
-  flush();
+  }
+  flushPlain();
+  flushItems();
   return out;
 }
 
