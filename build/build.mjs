@@ -39,12 +39,19 @@ const SOUNDS = {
   ],
 };
 const soundsDir = path.join(distDir, 'sounds');
+// Emoji as images (a colour-emoji font is not on every desktop): one sprite sheet of emoji-datasource-google's Noto
+// images (32 px in 34 px cells, 256 colours, 1.5 MB) and a compact index (150 kB), both served as static files of the
+// plugin and loaded only when an emoji is first shown. Data MIT (emoji-datasource); images Apache-2.0 (Noto Emoji).
+const emojiDir = path.join(distDir, 'emoji');
+const emojiPkg = path.dirname(require.resolve('emoji-datasource-google/package.json'));
 
 const outputs = [
   path.join(distDir, 'main.js'),
   ...Object.keys(SOUNDS).map((n) => path.join(soundsDir, `${n}.wav`)),
   path.join(standaloneDir, 'index.html'),
   path.join(standaloneDir, 'standalone.js'),
+  path.join(emojiDir, 'emoji.json'),
+  path.join(emojiDir, 'sheet-32.png'),
 ];
 
 function newestInput() {
@@ -206,6 +213,29 @@ function writeSounds() {
   }
 }
 
+/**
+ * webapp/dist/emoji/emoji.json: {cols, emoji: [[name, short_names joined by space, unified, x, y, category], …]} in
+ * the datasource's order, only those with a Noto image; and the sheet beside it.
+ */
+function writeEmoji() {
+  fs.mkdirSync(emojiDir, {recursive: true});
+  const data = JSON.parse(fs.readFileSync(path.join(emojiPkg, 'emoji.json'), 'utf8'))
+    .filter((e) => e.has_img_google)
+    .sort((a, b) => a.sort_order - b.sort_order);
+  const cols = Math.max(...data.map((e) => e.sheet_x)) + 1;
+  const emoji = data.map((e) => [
+    e.short_name,
+    e.short_names.join(' '),
+    e.unified,
+    e.sheet_x,
+    e.sheet_y,
+    e.category,
+    (e.name || '').toLowerCase(),
+  ]);
+  fs.writeFileSync(path.join(emojiDir, 'emoji.json'), JSON.stringify({cols, emoji}));
+  fs.copyFileSync(path.join(emojiPkg, 'img', 'google', 'sheets-256', '32.png'), path.join(emojiDir, 'sheet-32.png'));
+}
+
 function writeHtml() {
   fs.mkdirSync(standaloneDir, {recursive: true});
   fs.copyFileSync(path.join(srcDir, 'standalone', 'index.html'), path.join(standaloneDir, 'index.html'));
@@ -241,6 +271,7 @@ export async function build() {
   }
   writeHtml();
   writeSounds();
+  writeEmoji();
   // Touch outputs so an unchanged webpack emit still counts as newer than the inputs.
   const now = new Date();
   for (const o of outputs) {

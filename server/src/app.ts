@@ -292,6 +292,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
       },
     });
     cleanups.push(() => ws.close());
+    // Open tabs learn of saved settings (test mode, screen sharing, …) without a reload: they refetch GET /config.
+    const announceConfig = () => publisher.toAll('config_changed', {});
+    config.on('change', announceConfig);
+    cleanups.push(async () => void config.off('change', announceConfig));
     http.server.on('upgrade', (req, socket, head) => {
       if (!isOriginAllowed(req.headers, siteURL)) {
         log.debug({origin: String(req.headers.origin).slice(0, 200)}, 'websocket refused: foreign Origin');

@@ -182,7 +182,9 @@ test('sounds and chips: join_self, "bob has joined the call." with join_user, le
   await b.page.press('#post_textbox', 'Enter');
   const stats = b.page.locator('.sa-post--ephemeral .sa-post-message', {hasText: 'iceCandidatePairs'});
   await stats.waitFor();
-  const json = JSON.parse(((await stats.textContent()) || '').replace(/^```json\n/, '').replace(/\n```$/, ''));
+  // The reply is a fenced json block, shown as a code block (not as a raw fence).
+  expect(await stats.textContent()).not.toContain('```');
+  const json = JSON.parse((await stats.locator('pre code').textContent()) || '');
   expect(json.iceCandidatePairs.succeeded).toBeGreaterThanOrEqual(1);
   expect(json.selectedPair).toMatchObject({local: 'host', protocol: 'udp'});
   expect(Array.isArray(json.in) && Array.isArray(json.out)).toBe(true);
@@ -219,8 +221,12 @@ test('keyboard shortcuts: join, mute, hand, participants, leave; Space on a focu
   await a.page.keyboard.press('Space');
   await a.page.waitForTimeout(300);
   expect(await a.page.getAttribute('#voice-mute-unmute', 'aria-label')).toBe('Mute');
-  // The tooltip names the shortcut.
-  expect(await a.page.getAttribute('#voice-mute-unmute', 'title')).toBe('Mute (Ctrl + Shift + Space)');
+  // The tooltip names the shortcut, as key chips.
+  await a.page.mouse.move(700, 100); // the click hid it; it shows again on the next hover
+  await a.page.hover('#voice-mute-unmute');
+  const tip = a.page.locator('[role=tooltip]');
+  expect(await tip.locator('.calls-tooltip-text').textContent()).toBe('Mute');
+  expect(await tip.locator('kbd').allTextContents()).toEqual(['Ctrl', 'Shift', 'Space']);
 
   await a.page.keyboard.press('Control+Shift+KeyL');
   await a.page.waitForSelector('#calls-widget', {state: 'detached'});

@@ -63,7 +63,9 @@ test("the pop-out drives the opener's call: title, participants grid, mute, hand
   await b.page
     .locator(`#calls-widget-participants-list [data-user-id="${a.userID}"] [aria-label=tada]:text-is("🎉")`)
     .waitFor();
-  await popup.waitForSelector('[data-testid=calls-reaction-stream] .calls-reaction-chip:has-text("🎉 You")');
+  await popup.waitForSelector(
+    '[data-testid=calls-reaction-stream] .calls-reaction-chip:has([data-emoji=tada]):has-text("You")',
+  );
 
   // A is the host with someone else in the call: leaving offers the menu; leaving closes the pop-out.
   const closed = popup.waitForEvent('close');

@@ -175,7 +175,7 @@ describe('plugin HTTP API', () => {
     }
   });
 
-  test('/call link answers with the call link; unknown sub-commands are named', async () => {
+  test('/call link answers with the call link; /call and /call help print the usage; autocomplete lists subcommands', async () => {
     const r = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {
       command: '/call link',
       channel_id: w.channels.town,
@@ -189,12 +189,28 @@ describe('plugin HTTP API', () => {
       command: '/call dance',
       channel_id: w.channels.town,
     });
-    expect(bad.body.text).toBe('Invalid subcommand: dance');
-    const few = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {
-      command: '/call',
-      channel_id: w.channels.town,
-    });
-    expect(few.body.text).toBe('Invalid number of arguments provided');
+    expect(bad.body.text).toMatch(/^Invalid subcommand: dance\n\nUsage: `\/call <subcommand>`/);
+    // `/call` alone and `/call help` print the usage, one line per subcommand.
+    for (const command of ['/call', '/call help', '  /call   help  ']) {
+      const usage = await api(srv.url, w.users.alice.token, 'POST', '/api/v4/commands/execute', {
+        command,
+        channel_id: w.channels.town,
+      });
+      expect(usage.body.text).toMatch(/^Usage: `\/call <subcommand>`/);
+      expect(usage.body.text).toContain('- `/call start [title]`: Start a call in the current channel');
+      expect(usage.body.text).toContain('- `/call recording start | stop`');
+      expect(usage.body.text).not.toContain('Invalid');
+    }
+    const suggest = await api(
+      srv.url,
+      w.users.alice.token,
+      'GET',
+      `/api/v4/teams/${w.teamID}/commands/autocomplete_suggestions?user_input=${encodeURIComponent('/call re')}`,
+    );
+    expect(suggest.status).toBe(200);
+    expect(suggest.body).toEqual([
+      {Complete: 'call recording', Suggestion: 'recording', Hint: 'start | stop', Description: expect.any(String)},
+    ]);
   });
 
   test("/logs/upload posts the logs from the Calls bot into the user's DM with it and links them", async () => {

@@ -44,8 +44,8 @@ export function shortcutFor(e: KeyboardEvent): ShortcutAction | null {
   return null;
 }
 
-/** The text shown in tooltips, e.g. "Ctrl + Shift + Space". */
-export function shortcutLabel(name: ShortcutAction): string {
+/** The keys of a shortcut, each as a tooltip shows it on a key chip: ["Ctrl", "Shift", "Space"]. */
+export function shortcutKeys(name: ShortcutAction): string[] {
   const c = combos[name][0];
   const parts: string[] = [];
   if (c.ctrl) {
@@ -58,7 +58,12 @@ export function shortcutLabel(name: ShortcutAction): string {
     parts.push('Shift');
   }
   parts.push(c.key === ' ' ? 'Space' : c.key.toUpperCase());
-  return parts.join(' + ');
+  return parts;
+}
+
+/** A shortcut as text, e.g. "Ctrl + Shift + Space". */
+export function shortcutLabel(name: ShortcutAction): string {
+  return shortcutKeys(name).join(' + ');
 }
 
 /** Typing in a field (input, textarea, select, contenteditable) outside the call UI: the pop-out leaves keys alone. */

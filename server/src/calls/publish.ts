@@ -8,6 +8,11 @@ export const EVENT_PREFIX = CALLS_PREFIX;
 export class CallsPublisher {
   constructor(private readonly out: EventPublisher) {}
 
+  /** To every connection (Mattermost's global broadcast). */
+  toAll<E extends CallsEvent>(event: E, data: EventPayload<E>): void {
+    this.out.publish(EVENT_PREFIX + event, data as Record<string, unknown>, {});
+  }
+
   /** To one websocket connection. */
   toConn<E extends CallsEvent>(event: E, data: EventPayload<E>, connID: string): void {
     this.out.publish(EVENT_PREFIX + event, data as Record<string, unknown>, {connection_id: connID});

@@ -16,6 +16,45 @@ export interface CommandResponse {
 
 const ephemeral = (text: string): CommandResponse => ({response_type: 'ephemeral', text});
 
+/** One /call subcommand as autocomplete and the usage text show it (Mattermost's AutocompleteData, flattened). */
+export interface CallSubcommand {
+  name: string;
+  hint: string;
+  help: string;
+}
+
+export const CALL_SUBCOMMANDS: readonly CallSubcommand[] = [
+  {name: 'start', hint: '[title]', help: 'Start a call in the current channel'},
+  {name: 'join', hint: '', help: 'Join the call in the current channel'},
+  {name: 'leave', hint: '', help: 'Leave the current call'},
+  {name: 'link', hint: '', help: 'Generate a link to join the call in the current channel'},
+  {name: 'end', hint: '', help: 'End the call for everyone (hosts and admins)'},
+  {name: 'recording', hint: 'start | stop', help: 'Start or stop recording the call (hosts)'},
+  {name: 'stats', hint: '', help: 'Show the connection statistics of the current or last call'},
+  {name: 'logs', hint: '', help: 'Send the client logs of the current or last call to yourself'},
+  {name: 'help', hint: '', help: 'Show this list'},
+];
+
+export function callUsage(): string {
+  const lines = CALL_SUBCOMMANDS.map((c) => `- \`/call ${c.name}${c.hint ? ' ' + c.hint : ''}\`: ${c.help}`);
+  return ['Usage: `/call <subcommand>`, where the subcommand is one of:', ...lines].join('\n');
+}
+
+/** What to suggest for the text typed so far (`/call`, `/call re`, …): the subcommands that complete it. */
+export function callSuggestions(
+  userInput: string,
+): Array<{Complete: string; Suggestion: string; Hint: string; Description: string}> {
+  const m = /^\/call(?:\s+(\S*))?$/.exec(userInput.trimStart());
+  if (!m) return [];
+  const prefix = (m[1] ?? '').toLowerCase();
+  return CALL_SUBCOMMANDS.filter((c) => c.name.startsWith(prefix)).map((c) => ({
+    Complete: `call ${c.name}`,
+    Suggestion: c.name,
+    Hint: c.hint,
+    Description: c.help,
+  }));
+}
+
 export async function executeCallCommand(
   platform: Platform,
   userID: string,
@@ -25,9 +64,11 @@ export async function executeCallCommand(
   recording?: RecordingCommands,
 ): Promise<CommandResponse> {
   const fields = command.trim().split(/\s+/);
-  if (fields.length < 2) return ephemeral('Invalid number of arguments provided');
+  if (fields.length < 2) return ephemeral(callUsage());
   const sub = fields[1];
   switch (sub) {
+    case 'help':
+      return ephemeral(callUsage());
     case 'start':
     case 'join':
     case 'leave':
@@ -69,6 +110,6 @@ export async function executeCallCommand(
     }
     default:
       void userID;
-      return ephemeral(`Invalid subcommand: ${sub.slice(0, 64)}`);
+      return ephemeral(`Invalid subcommand: ${sub.slice(0, 64)}\n\n${callUsage()}`);
   }
 }

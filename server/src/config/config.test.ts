@@ -164,3 +164,26 @@ test('a change event fires when settings change', async () => {
   await svc.save({EnableVideo: true});
   expect(seen).toEqual([true]);
 });
+
+test('transcriptions and live captions cannot be turned on until they exist: the refusal says so', async () => {
+  const svc = new ConfigService(store.kv, {});
+  await svc.load();
+  await expect(svc.save({EnableTranscriptions: true})).rejects.toThrow(
+    'EnableTranscriptions cannot be turned on: call transcriptions are not available yet in this version of Calls',
+  );
+  await expect(svc.save({EnableLiveCaptions: 'true'})).rejects.toThrow(
+    'EnableLiveCaptions cannot be turned on: live captions are not available yet in this version of Calls',
+  );
+  expect(svc.get().EnableTranscriptions).toBe(false);
+  await expect(new ConfigService(store.kv, {MM_CALLS_ENABLE_TRANSCRIPTIONS: 'true'}).load()).rejects.toThrow(
+    'EnableTranscriptions cannot be turned on',
+  );
+});
+
+test('a saved value a newer rule refuses is dropped at load instead of stopping the server', async () => {
+  await store.kv.set('plugin_settings', JSON.stringify({EnableTranscriptions: true, EnableVideo: true}));
+  const svc = new ConfigService(store.kv, {});
+  const cfg = await svc.load();
+  expect(cfg.EnableTranscriptions).toBe(false);
+  expect(cfg.EnableVideo).toBe(true);
+});

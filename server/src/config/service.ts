@@ -50,9 +50,27 @@ export class ConfigService extends TypedEmitter<ConfigServiceEvents> {
       }
     }
     cfg = applyValues(cfg, this.#envRaw, 'env');
-    validateConfig(cfg);
+    cfg = this.#dropInvalidSaved(cfg);
     this.#set(cfg);
     return cfg;
+  }
+
+  /**
+   * Validates; a saved value that a newer rule refuses (say a feature switch saved before the rule existed) is dropped
+   * like one that no longer parses, so it cannot stop the server. An invalid environment override still throws.
+   */
+  #dropInvalidSaved(cfg: CallsConfig): CallsConfig {
+    for (;;) {
+      try {
+        validateConfig(cfg);
+        return cfg;
+      } catch (err) {
+        const key = err instanceof ConfigError ? err.key : '';
+        if (!key || !(key in this.#saved) || key in this.#envRaw) throw err;
+        delete this.#saved[key];
+        cfg = applyValues(applyValues(defaultConfig(), this.#saved, 'saved'), this.#envRaw, 'env');
+      }
+    }
   }
 
   get(): CallsConfig {

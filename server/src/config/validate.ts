@@ -134,6 +134,12 @@ function checkURL(cfg: CallsConfig, key: 'RTCDServiceURL' | 'JobServiceURL') {
     throw new ConfigError(key, `invalid ${key}: the scheme must be http or https`);
 }
 
+/** Settings whose feature is not built yet, with what the feature is called in the refusal. */
+export const NOT_AVAILABLE_YET: ReadonlyArray<readonly ['EnableTranscriptions' | 'EnableLiveCaptions', string]> = [
+  ['EnableTranscriptions', 'call transcriptions'],
+  ['EnableLiveCaptions', 'live captions'],
+];
+
 /** Range and cross-field rules of reference §5.1, applied to a complete config. Throws ConfigError. */
 export function validateConfig(cfg: CallsConfig): void {
   if (cfg.MaxCallParticipants < 0)
@@ -177,6 +183,11 @@ export function validateConfig(cfg: CallsConfig): void {
   }
   checkURL(cfg, 'RTCDServiceURL');
   checkURL(cfg, 'JobServiceURL');
+  // The settings exist (upstream's names, so configs carry over) but the features do not yet: refuse to pretend.
+  for (const [key, what] of NOT_AVAILABLE_YET) {
+    if (cfg[key])
+      throw new ConfigError(key, `${key} cannot be turned on: ${what} are not available yet in this version of Calls`);
+  }
   if (cfg.EnableTranscriptions && !['whisper.cpp', 'azure'].includes(cfg.TranscribeAPI)) {
     throw new ConfigError(
       'TranscribeAPI',

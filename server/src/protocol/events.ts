@@ -33,6 +33,8 @@ export const CALLS_MAIN_SOCKET_EVENT_NAMES = [
   'host_screen_off',
   'host_lower_hand',
   'host_removed',
+  // Ours (not upstream's): an admin saved the plugin settings; clients refetch GET /config.
+  'config_changed',
 ] as const;
 
 /** Every calls event the server publishes: the main-socket broadcasts, plus those to one call connection or bot. */
@@ -148,5 +150,6 @@ export interface EventPayloads {
   channel_disable_voice: Record<string, never>;
   rtc_reconnect: MediaNotice;
   rtc_unavailable: MediaNotice;
+  config_changed: Record<string, never>;
 }
 export type EventPayload<E extends CallsEvent> = EventPayloads[E];

@@ -15,6 +15,14 @@ export interface CommandResponse {
   goto_location?: string;
 }
 
+/** Mattermost's AutocompleteSuggestion: Complete replaces what was typed (without the leading slash). */
+export interface CommandSuggestion {
+  Complete: string;
+  Suggestion: string;
+  Hint: string;
+  Description: string;
+}
+
 export interface ServerConfig {
   PluginSettings: {Plugins: Record<string, Record<string, unknown>>};
   [key: string]: unknown;
@@ -41,6 +49,11 @@ export const Api = {
       team_id: teamID,
       root_id: rootID || undefined,
     }),
+  commandSuggestions: (teamID: string, userInput: string) =>
+    fetchJSON<CommandSuggestion[]>(
+      'GET',
+      `/api/v4/teams/${encodeURIComponent(teamID)}/commands/autocomplete_suggestions?user_input=${encodeURIComponent(userInput)}`,
+    ),
   clientConfig: () => fetchJSON<Record<string, string>>('GET', '/api/v4/config/client?format=old'),
   clientLicense: () => fetchJSON<Record<string, string>>('GET', '/api/v4/license/client?format=old'),
   webappPlugins: () =>

@@ -1,3 +1,5 @@
+import {waitFor} from '@testing-library/react';
+
 import {action} from './reducer';
 import {
   callButtonState,
@@ -8,8 +10,9 @@ import {
   speakingSessions,
 } from './selectors';
 import {handleWebSocketEvent} from './ws_events';
+import {mockFetch} from '../testing/fetch';
 import {ALICE, BOB, CHANNEL, DM, ME, makeStore, profile} from '../testing/store';
-import type {WebSocketMessage} from '../types';
+import {defaultCallsClientConfig, type WebSocketMessage} from '../types';
 
 const P = 'custom_com.mattermost.calls_';
 
@@ -310,5 +313,27 @@ describe('selectors', () => {
     expect(callButtonState(st(), ch())).toBe('in_call');
     store.dispatch(action('CLIENT_DISCONNECTED', {channelID: CHANNEL}));
     expect(callButtonState(st(), ch())).toBe('join');
+  });
+});
+
+describe('config_changed', () => {
+  test('an admin saving the settings makes an open tab refetch /config and follow it', async () => {
+    const fetched = mockFetch((call) =>
+      call.url.endsWith('/config')
+        ? {status: 200, body: {...defaultCallsClientConfig, DefaultEnabled: true, AllowScreenSharing: false}}
+        : {status: 404},
+    );
+    try {
+      const store = makeStore();
+      store.dispatch(action('RECEIVED_CALLS_CONFIG', {...defaultCallsClientConfig, DefaultEnabled: false}));
+      expect(handleWebSocketEvent(store, msg('config_changed', {}, ''))).toBe(true);
+      await waitFor(() => expect(callsState(store.getState()).callsConfig.DefaultEnabled).toBe(true));
+      expect(callsState(store.getState()).callsConfig.AllowScreenSharing).toBe(false);
+      expect(fetched.calls.map((c) => c.url)).toEqual([
+        expect.stringMatching(/\/plugins\/com\.mattermost\.calls\/config$/),
+      ]);
+    } finally {
+      fetched.restore();
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   addHostNotice,
   callEnd,
   JOINED_NOTICE_MS,
+  loadCallsConfig,
   loadCallState,
   loadProfilesIfMissing,
   REACTION_MS,
@@ -216,6 +217,10 @@ export function handleWebSocketEvent(store: StoreLike, msg: WebSocketMessage): b
       } else if (channelID === channelIDForCurrentCall(store.getState())) {
         addHostNotice(store, {type: 'removed', channelID, userID: str(d.user_id)});
       }
+      break;
+    case 'config_changed':
+      // An admin saved the settings: this tab follows them (test mode, screen sharing, …) without a reload.
+      loadCallsConfig(store).catch((err) => console.warn('calls: reloading config failed', err));
       break;
     default:
       return false;

@@ -7,6 +7,7 @@ import {AUTH_COOKIE} from '../../http/auth';
 import {addressBlock} from '../../http/client-address';
 import {parseBody, requireSession, sendJSON} from '../../http/server';
 import {isValidId} from '../../ids';
+import {callSuggestions} from '../../calls/slash';
 import type {PlatformRoutesContext} from '../factory';
 import type {Channel, FileInfo, Post, User} from '../types';
 import {registerFileRoutes} from './file-routes';
@@ -410,6 +411,16 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
       );
     return d.executeCallCommand(uid, ch.id, body.team_id || ch.team_id, body.command, body.root_id ?? '');
   });
+
+  // Mattermost's slash-command autocomplete, for /call (the only command): the subcommands completing user_input.
+  app.get<{Params: {teamID: string}; Querystring: {user_input?: string}}>(
+    '/api/v4/teams/:teamID/commands/autocomplete_suggestions',
+    async (req) => {
+      await me(req);
+      const input = typeof req.query.user_input === 'string' ? req.query.user_input.slice(0, 200) : '';
+      return callSuggestions(input);
+    },
+  );
 
   // ---- system
 

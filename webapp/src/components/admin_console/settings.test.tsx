@@ -57,6 +57,24 @@ describe('admin console settings', () => {
     expect(onChange).toHaveBeenCalledWith('DefaultEnabled', true);
   });
 
+  test('Test mode help says what On and Off do, in the switch own terms', () => {
+    renderSetting('DefaultEnabled', {value: false});
+    const help = screen.getByTestId('calls-admin-setting-DefaultEnabled');
+    expect(help).toHaveTextContent('When on, only system admins can start calls');
+    expect(help).toHaveTextContent('Turn it off to let everyone start calls.');
+    expect(help).not.toHaveTextContent(/this setting off|Turn it on/);
+  });
+
+  test.each(['EnableTranscriptions', 'EnableLiveCaptions'])(
+    '%s says it is not available yet and cannot be turned on',
+    (key) => {
+      renderSetting(key, {value: false});
+      expect(screen.getByTestId(`calls-admin-not-yet-${key}`)).toHaveTextContent(/^Not available yet/);
+      expect(screen.getByRole('radio', {name: 'On'})).toBeDisabled();
+      expect(screen.getByRole('radio', {name: 'Off'})).toBeChecked();
+    },
+  );
+
   test('a number setting reports numbers', () => {
     const onChange = renderSetting('MaxCallParticipants', {value: 0});
     fireEvent.change(screen.getByRole('spinbutton'), {target: {value: '12'}});

@@ -11,6 +11,8 @@ import {schemaSections, type SchemaSetting} from '../../settings_schema';
 import type {AdminSettingProps} from '../../types';
 
 const RTC_SECTIONS = new Set(['RTCServer', 'ICEAndTURN']);
+/** Feature switches whose feature is not built yet (the server refuses them: config/validate.ts NOT_AVAILABLE_YET). */
+const NOT_AVAILABLE_YET = new Set(['EnableTranscriptions', 'EnableLiveCaptions']);
 const NO_OVERRIDES: Record<string, string> = {};
 
 function sectionOf(key: string): string {
@@ -195,7 +197,8 @@ export function makeSettingComponent(key: string): React.ComponentType<AdminSett
     }
     const setByEnv = props.setByEnv || key in envOverrides;
     const rtcdInUse = RTC_SECTIONS.has(sectionOf(key)) && Boolean(rtcdURLFrom(props.config));
-    const disabled = props.disabled || setByEnv || rtcdInUse;
+    const notYet = NOT_AVAILABLE_YET.has(key);
+    const disabled = props.disabled || setByEnv || rtcdInUse || notYet;
     return (
       <div className="calls-admin-setting" data-testid={`calls-admin-setting-${key}`}>
         <label htmlFor={`${manifest.id}${key}`}>
@@ -209,6 +212,15 @@ export function makeSettingComponent(key: string): React.ComponentType<AdminSett
               id: 'calls.admin.env',
               defaultMessage:
                 'This setting has been set through an environment variable. It cannot be changed through the System Console.',
+            })}
+          </span>
+        )}
+        {notYet && (
+          <span className="calls-admin-help calls-admin-not-yet" data-testid={`calls-admin-not-yet-${key}`}>
+            {formatMessage({
+              id: 'calls.admin.not_available_yet',
+              defaultMessage:
+                'Not available yet: this version of Calls cannot do this, so the setting stays off and the server refuses to turn it on.',
             })}
           </span>
         )}

@@ -5,6 +5,7 @@ import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {PhoneIcon} from '../common/icons';
+import {Tooltip} from '../common/Tooltip';
 import {callButtonState, callsConfig, currentChannel, type GlobalState} from '../../state/selectors';
 
 export function ChannelCallButton({dropdown = false}: {dropdown?: boolean}) {
@@ -58,22 +59,26 @@ export function ChannelCallButton({dropdown = false}: {dropdown?: boolean}) {
   }
   const disabled =
     st === 'full' || st === 'archived' || st === 'deactivated' || st === 'connecting' || st === 'in_call';
+  // The host wraps this in its own button and takes the button's name from this content (the visible text), so the
+  // name follows the state ("In call") and a reason is the description. A disabled state swallows the click: the
+  // reason is on the button already, and a click would only repeat it in an error dialog.
   return (
-    <span
-      id="calls-join-button"
-      data-state={disabled && st !== 'connecting' && st !== 'in_call' ? 'disabled' : st}
-      aria-disabled={disabled}
-      aria-label={tooltip || text}
-      title={tooltip || text}
-    >
-      {st === 'connecting' ? (
-        <span className="calls-spinner" aria-hidden="true">
-          {'⟳'}
-        </span>
-      ) : (
-        <PhoneIcon size={14} />
-      )}
-      <span>{text}</span>
-    </span>
+    <Tooltip text={tooltip || text} shortcut={st === 'start' || st === 'join' ? 'join' : undefined}>
+      <span
+        id="calls-join-button"
+        data-state={disabled && st !== 'connecting' && st !== 'in_call' ? 'disabled' : st}
+        aria-disabled={disabled}
+        onClick={disabled ? (e) => e.stopPropagation() : undefined}
+      >
+        {st === 'connecting' ? (
+          <span className="calls-spinner" aria-hidden="true">
+            {'⟳'}
+          </span>
+        ) : (
+          <PhoneIcon size={14} />
+        )}
+        <span>{text}</span>
+      </span>
+    </Tooltip>
   );
 }

@@ -1,11 +1,11 @@
 // Raise/lower hand (Ctrl+Shift+Y): a button of the widget's bar, and the first item of the expanded view's reactions
-// bar. Not offered in DMs and GMs.
+// bar. Not offered in 1:1 DMs.
 import React from 'react';
 import {useIntl} from 'react-intl';
 
 import {controlIconSize, type CallControls, type ControlsSurface} from './controls';
 import {HandIcon} from '../common/icons';
-import {shortcutLabel} from '../../shortcuts';
+import {Tooltip} from '../common/Tooltip';
 
 /** onDone runs after the toggle (the reactions bar closes itself). */
 export function HandButton({
@@ -28,20 +28,21 @@ export function HandButton({
     ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'})
     : formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'});
   return (
-    <button
-      id={inMenu ? undefined : 'raise-hand'}
-      role={inMenu ? 'menuitem' : undefined}
-      data-testid={inMenu ? (controls.handRaised ? 'lower-hand-button' : 'raise-hand-button') : undefined}
-      className={inMenu ? undefined : `calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
-      disabled={disabled}
-      aria-label={label}
-      title={`${label} (${shortcutLabel('hand')})`}
-      onClick={() => {
-        controls.toggleHand();
-        onDone?.();
-      }}
-    >
-      <HandIcon size={controlIconSize(surface)} />
-    </button>
+    <Tooltip text={label} shortcut="hand">
+      <button
+        id={inMenu ? undefined : 'raise-hand'}
+        role={inMenu ? 'menuitem' : undefined}
+        data-testid={inMenu ? (controls.handRaised ? 'lower-hand-button' : 'raise-hand-button') : undefined}
+        className={inMenu ? undefined : `calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
+        disabled={disabled}
+        aria-label={label}
+        onClick={() => {
+          controls.toggleHand();
+          onDone?.();
+        }}
+      >
+        <HandIcon size={controlIconSize(surface)} />
+      </button>
+    </Tooltip>
   );
 }

@@ -4,7 +4,7 @@ import {useIntl} from 'react-intl';
 
 import {controlIconSize, type CallControls, type ControlsSurface} from './controls';
 import {LeaveIcon} from '../common/icons';
-import {shortcutLabel} from '../../shortcuts';
+import {Tooltip} from '../common/Tooltip';
 
 export function LeaveButton({
   surface,
@@ -18,14 +18,15 @@ export function LeaveButton({
   const {formatMessage} = useIntl();
   const label = formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'});
   return (
-    <button
-      id={`${surface}-leave-button`}
-      className="calls-btn calls-btn--danger"
-      aria-label={label}
-      title={`${label} (${shortcutLabel('leave')})`}
-      onClick={() => (controls.leaveNeedsMenu ? onToggleMenu() : controls.leave())}
-    >
-      <LeaveIcon size={controlIconSize(surface)} />
-    </button>
+    <Tooltip text={label} shortcut="leave">
+      <button
+        id={`${surface}-leave-button`}
+        className="calls-btn calls-btn--danger"
+        aria-label={label}
+        onClick={() => (controls.leaveNeedsMenu ? onToggleMenu() : controls.leave())}
+      >
+        <LeaveIcon size={controlIconSize(surface)} />
+      </button>
+    </Tooltip>
   );
 }

@@ -4,6 +4,7 @@ import {useIntl} from 'react-intl';
 
 import {controlIconSize, type ControlsSurface} from './controls';
 import {DotsIcon} from '../common/icons';
+import {Tooltip} from '../common/Tooltip';
 
 export const MORE_BUTTON_ID: Record<ControlsSurface, string> = {
   'calls-widget': 'calls-widget-toggle-menu-button',
@@ -15,7 +16,7 @@ export function MoreButton({surface, open, onToggle}: {surface: ControlsSurface;
   const label = formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'});
   // Only the expanded view's button has a tooltip and says it opens a menu (the widget's never had either).
   const toolbar = surface === 'calls-popout';
-  return (
+  const button = (
     <button
       id={MORE_BUTTON_ID[surface]}
       className={`calls-btn${open ? ' calls-btn--active' : ''}`}
@@ -23,10 +24,10 @@ export function MoreButton({surface, open, onToggle}: {surface: ControlsSurface;
       aria-expanded={open}
       aria-haspopup={toolbar ? 'menu' : undefined}
       aria-label={label}
-      title={toolbar ? label : undefined}
       onClick={onToggle}
     >
       <DotsIcon size={controlIconSize(surface)} />
     </button>
   );
+  return toolbar ? <Tooltip text={label}>{button}</Tooltip> : button;
 }

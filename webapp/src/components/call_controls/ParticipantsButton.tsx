@@ -4,7 +4,7 @@ import {useIntl} from 'react-intl';
 
 import {controlIconSize, type ControlsSurface} from './controls';
 import {PeopleIcon} from '../common/icons';
-import {shortcutLabel} from '../../shortcuts';
+import {Tooltip} from '../common/Tooltip';
 
 export function ParticipantsButton({
   surface,
@@ -25,17 +25,18 @@ export function ParticipantsButton({
   // The widget's tooltip names the list; the expanded view's says what a click does.
   const tooltip = widget ? formatMessage({id: 'calls.widget.participants', defaultMessage: 'Participants'}) : label;
   return (
-    <button
-      id={`${surface}-participants-button`}
-      className={`calls-btn${open ? ' calls-btn--active' : ''}`}
-      aria-controls={widget ? 'calls-widget-participants-list' : 'rhs-participant-list'}
-      aria-expanded={open}
-      aria-label={label}
-      title={`${tooltip} (${shortcutLabel('participants')})`}
-      onClick={onToggle}
-    >
-      <PeopleIcon size={controlIconSize(surface)} />
-      <span data-testid={widget ? 'calls-widget-participants-count' : undefined}>{count}</span>
-    </button>
+    <Tooltip text={tooltip} shortcut="participants">
+      <button
+        id={`${surface}-participants-button`}
+        className={`calls-btn${open ? ' calls-btn--active' : ''}`}
+        aria-controls={widget ? 'calls-widget-participants-list' : 'rhs-participant-list'}
+        aria-expanded={open}
+        aria-label={label}
+        onClick={onToggle}
+      >
+        <PeopleIcon size={controlIconSize(surface)} />
+        <span data-testid={widget ? 'calls-widget-participants-count' : undefined}>{count}</span>
+      </button>
+    </Tooltip>
   );
 }

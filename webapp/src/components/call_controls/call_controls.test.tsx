@@ -32,32 +32,61 @@ function show(ui: React.ReactElement) {
   );
 }
 
+/**
+ * Hovers the control and checks its styled tooltip: the label, the shortcut's keys as key chips, an optional second
+ * line; the control is described by it and has no native title.
+ */
+function expectTooltip(el: HTMLElement, text: string, keys: string[], hint?: string) {
+  expect(el).not.toHaveAttribute('title');
+  fireEvent.mouseEnter(el);
+  const tip = screen.getByRole('tooltip');
+  expect(el).toHaveAttribute('aria-describedby', tip.id);
+  expect(tip.querySelector('.calls-tooltip-text')).toHaveTextContent(text);
+  expect([...tip.querySelectorAll('kbd')].map((k) => k.textContent)).toEqual(keys);
+  if (hint) {
+    expect(tip.querySelector('.calls-tooltip-hint')).toHaveTextContent(hint);
+  } else {
+    expect(tip.querySelector('.calls-tooltip-hint')).toBeNull();
+  }
+  fireEvent.mouseLeave(el);
+  expect(screen.queryByRole('tooltip')).toBeNull();
+}
+
 describe('mute button', () => {
   test.each(SURFACES)('%s: says what a click does, with the shortcut, and toggles', (surface) => {
     const c = controls();
     const {unmount} = show(<MuteButton surface={surface} controls={c} />);
     const btn = screen.getByRole('button', {name: 'Unmute'});
-    expect(btn).toHaveAttribute('title', 'Unmute (Ctrl + Shift + Space)');
+    expectTooltip(btn, 'Unmute', ['Ctrl', 'Shift', 'Space']);
     expect(btn).not.toHaveClass('calls-btn--on');
     fireEvent.click(btn);
     expect(c.toggleMute).toHaveBeenCalledTimes(1);
     unmount();
     show(<MuteButton surface={surface} controls={controls({muted: false})} />);
     expect(screen.getByRole('button', {name: 'Mute'})).toHaveClass('calls-btn--on');
-    expect(screen.getByRole('button', {name: 'Mute'})).toHaveAttribute('title', 'Mute (Ctrl + Shift + Space)');
+    expectTooltip(screen.getByRole('button', {name: 'Mute'}), 'Mute', ['Ctrl', 'Shift', 'Space']);
   });
 
-  test.each(SURFACES)('%s: without a usable microphone the tooltip says why', (surface) => {
-    const {unmount} = show(<MuteButton surface={surface} controls={controls({micUnavailable: 'permission'})} />);
-    expect(screen.getByRole('button', {name: 'Unmute'})).toHaveAttribute(
-      'title',
-      'Allow microphone access to Mattermost',
-    );
-    expect(screen.getByRole('button', {name: 'Unmute'})).toHaveClass('calls-btn--unavailable');
-    unmount();
-    show(<MuteButton surface={surface} controls={controls({micUnavailable: 'missing'})} />);
-    expect(screen.getByRole('button', {name: 'Unmute'})).toHaveAttribute('title', 'No audio input devices');
-  });
+  test.each(SURFACES)(
+    '%s: a denied or missing microphone shows as unavailable, not as muted, and says why',
+    (surface) => {
+      const {unmount} = show(<MuteButton surface={surface} controls={controls({micUnavailable: 'permission'})} />);
+      expect(screen.queryByRole('button', {name: 'Unmute'})).toBeNull();
+      const btn = screen.getByRole('button', {name: 'Microphone unavailable'});
+      expectTooltip(btn, 'Microphone unavailable', [], 'Allow microphone access to Mattermost');
+      expect(btn).toHaveClass('calls-btn--unavailable');
+      expect(btn).toHaveAttribute('data-unavailable', 'permission');
+      expect(screen.getByTestId('calls-mic-unavailable')).toBeInTheDocument();
+      unmount();
+      show(<MuteButton surface={surface} controls={controls({micUnavailable: 'missing'})} />);
+      expectTooltip(
+        screen.getByRole('button', {name: 'Microphone unavailable'}),
+        'Microphone unavailable',
+        [],
+        'No audio input devices',
+      );
+    },
+  );
 
   test('the ids and test ids each surface is found by', () => {
     const {unmount} = show(<MuteButton surface="calls-widget" controls={controls()} disabled={true} />);
@@ -72,9 +101,11 @@ describe('mute button', () => {
 
   test('in the pop-out the tooltip also says that holding Space talks', () => {
     show(<MuteButton surface="calls-popout" controls={controls()} pushToTalk={true} />);
-    expect(screen.getByRole('button', {name: 'Unmute'})).toHaveAttribute(
-      'title',
-      'Unmute (Ctrl + Shift + Space) · Or hold space bar',
+    expectTooltip(
+      screen.getByRole('button', {name: 'Unmute'}),
+      'Unmute',
+      ['Ctrl', 'Shift', 'Space'],
+      'Or hold space bar',
     );
   });
 });
@@ -85,7 +116,7 @@ describe('hand button', () => {
     const {unmount} = show(<HandButton surface="calls-widget" controls={c} />);
     const btn = screen.getByRole('button', {name: 'Raise hand'});
     expect(btn).toHaveAttribute('id', 'raise-hand');
-    expect(btn).toHaveAttribute('title', 'Raise hand (Ctrl + Shift + Y)');
+    expectTooltip(btn, 'Raise hand', ['Ctrl', 'Shift', 'Y']);
     fireEvent.click(btn);
     expect(c.toggleHand).toHaveBeenCalledTimes(1);
     unmount();
@@ -122,7 +153,7 @@ describe('screen share button', () => {
     const {unmount} = show(<ScreenShareButton surface={surface} controls={c} />);
     const btn = screen.getByRole('button', {name: 'Start presenting'});
     expect(btn).toHaveAttribute('id', `${surface}-screenshare-button`);
-    expect(btn).toHaveAttribute('title', 'Start presenting (Ctrl + Shift + E)');
+    expectTooltip(btn, 'Start presenting', ['Ctrl', 'Shift', 'E']);
     fireEvent.click(btn);
     expect(c.toggleScreen).toHaveBeenCalledTimes(1);
     unmount();
@@ -143,7 +174,7 @@ describe('participants button', () => {
     const btn = screen.getByRole('button', {name: 'Show participants'});
     expect(btn).toHaveAttribute('aria-controls', 'calls-widget-participants-list');
     expect(btn).toHaveAttribute('aria-expanded', 'false');
-    expect(btn).toHaveAttribute('title', 'Participants (Alt + P)');
+    expectTooltip(btn, 'Participants', ['Alt', 'P']);
     expect(screen.getByTestId('calls-widget-participants-count')).toHaveTextContent('3');
     fireEvent.click(btn);
     expect(toggle).toHaveBeenCalledTimes(1);
@@ -155,7 +186,7 @@ describe('participants button', () => {
     expect(btn).toHaveAttribute('id', 'calls-popout-participants-button');
     expect(btn).toHaveAttribute('aria-controls', 'rhs-participant-list');
     expect(btn).toHaveAttribute('aria-expanded', 'true');
-    expect(btn).toHaveAttribute('title', 'Hide participants (Alt + P)');
+    expectTooltip(btn, 'Hide participants', ['Alt', 'P']);
     expect(btn).toHaveTextContent('2');
   });
 });
@@ -167,7 +198,7 @@ describe('leave button and menu', () => {
     const {unmount} = show(<LeaveButton surface={surface} controls={c} onToggleMenu={toggleMenu} />);
     const btn = screen.getByRole('button', {name: 'Leave call'});
     expect(btn).toHaveAttribute('id', `${surface}-leave-button`);
-    expect(btn).toHaveAttribute('title', 'Leave call (Ctrl + Shift + L)');
+    expectTooltip(btn, 'Leave call', ['Ctrl', 'Shift', 'L']);
     fireEvent.click(btn);
     expect(c.leave).toHaveBeenCalledTimes(1);
     expect(toggleMenu).not.toHaveBeenCalled();

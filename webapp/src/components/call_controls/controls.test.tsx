@@ -8,7 +8,7 @@ import {useCallControls} from './controls';
 import type {CallsClient, ClientEvents} from '../../client/calls_client';
 import {setCallsClient} from '../../client/current';
 import {action} from '../../state/reducer';
-import {ALICE, CHANNEL, DM, ME, makeStore} from '../../testing/store';
+import {ALICE, channel, CHANNEL, DM, ME, makeStore} from '../../testing/store';
 import {Emitter} from '../../utils/emitter';
 import {callsEvent} from '../../testing/ws_event';
 
@@ -34,9 +34,11 @@ class FakeClient extends Emitter<ClientEvents> {
 const ev = callsEvent;
 
 /** I am connected to a call in channelID, with alice in it unless alone. */
-function inCall(opts: {channelID?: string; hostID?: string; alone?: boolean} = {}) {
+function inCall(
+  opts: {channelID?: string; hostID?: string; alone?: boolean; store?: ReturnType<typeof makeStore>} = {},
+) {
   const channelID = opts.channelID || CHANNEL;
-  const store = makeStore();
+  const store = opts.store || makeStore();
   const client = new FakeClient();
   setCallsClient(client as unknown as CallsClient);
   ev(
@@ -130,5 +132,15 @@ describe('useCallControls', () => {
     expect(dm.result.current.canRaiseHand).toBe(false);
     act(() => dm.result.current.leave());
     expect(dm.client.disconnect).toHaveBeenCalledTimes(1);
+  });
+
+  test('a group-message call offers raise hand (only a 1:1 DM does not)', () => {
+    const GM = 'channel_gm_00000000000000';
+    const store = makeStore({
+      channels: [channel(CHANNEL, 'O', 'town-square'), channel(DM, 'D', `${ALICE}__${ME}`), channel(GM, 'G', 'gm')],
+    });
+    const gm = inCall({channelID: GM, store});
+    expect(gm.result.current.canRaiseHand).toBe(true);
+    expect(gm.result.current.leaveNeedsMenu).toBe(false);
   });
 });

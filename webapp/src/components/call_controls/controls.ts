@@ -155,7 +155,8 @@ export function useCallControls(): CallControls {
     sharing,
     someoneElseSharing,
     canShare: allowScreen && !someoneElseSharing && Boolean(client?.connected),
-    canRaiseHand: !isDMOrGM(channel),
+    // Only a 1:1 DM has no use for it (reference webapp.md): in a group message several people may want the floor.
+    canRaiseHand: channel?.type !== 'D',
     leaveNeedsMenu,
     toggleMute,
     toggleHand,

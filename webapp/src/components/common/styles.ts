@@ -11,11 +11,14 @@ const css = `
 .calls-btn--on { background: var(--calls-online); color: #fff; }
 .calls-btn--danger { background: var(--calls-badge-bg); color: #fff; }
 .calls-btn--active { background: rgba(255,255,255,0.24); }
-.calls-btn--unavailable { color: #aaa; }
+.calls-btn--unavailable { color: #aaa; position: relative; background: rgba(210,75,78,0.16); }
+.calls-btn-badge { position: absolute; top: 1px; right: 1px; min-width: 12px; height: 12px; border-radius: 6px;
+  background: var(--calls-badge-bg); color: #fff; font-size: 9px; font-weight: 700; line-height: 12px; text-align: center; }
 
 #calls-join-button { display: inline-flex; align-items: center; gap: 6px; padding: 4px 10px; border-radius: 4px;
   background: var(--calls-online); color: #fff; font-weight: 600; font-size: 12px; }
 #calls-join-button[data-state="disabled"], #calls-join-button[data-state="connecting"], #calls-join-button[data-state="in_call"] { opacity: 0.6; }
+#calls-join-button[data-state="disabled"] { cursor: not-allowed; }
 
 #calls-widget { position: fixed; left: 12px; bottom: 12px; z-index: 1000; width: 280px; background: var(--calls-bg);
   color: #fff; border-radius: 8px; box-shadow: 0 8px 24px rgba(0,0,0,0.3); font-size: 14px; user-select: none; }
@@ -53,6 +56,19 @@ const css = `
 .calls-menu [role="menuitem"]:hover { background: rgba(0,0,0,0.06); }
 .calls-menu .calls-menu-title { padding: 4px 14px; font-size: 11px; text-transform: uppercase; opacity: 0.64; }
 .calls-menu .calls-menu-danger { color: #d24b4e; }
+.calls-tooltip { position: fixed; z-index: 2147483000; max-width: 280px; padding: 6px 10px; border-radius: 4px;
+  background: #1b1d22; color: #fff; font-size: 12px; font-weight: 600; line-height: 16px; pointer-events: none;
+  display: flex; flex-wrap: wrap; align-items: center; gap: 4px 8px; box-shadow: 0 4px 12px rgba(0,0,0,0.24); }
+.calls-tooltip-keys { display: inline-flex; gap: 2px; }
+.calls-tooltip kbd { display: inline-block; min-width: 18px; padding: 0 4px; border-radius: 4px; background: rgba(255,255,255,0.16);
+  color: rgba(255,255,255,0.88); font: inherit; font-size: 11px; line-height: 18px; text-align: center; }
+.calls-tooltip-hint { flex-basis: 100%; font-weight: 400; opacity: 0.72; }
+.calls-menu .calls-menu-separator { height: 1px; margin: 6px 0; background: rgba(63,67,80,0.16); }
+.calls-settings-button { padding: 6px 12px; border: 0; border-radius: 4px; background: rgba(28,88,217,0.08); color: #1c58d9;
+  font: inherit; font-weight: 600; cursor: pointer; }
+.calls-settings-button:hover { background: rgba(28,88,217,0.16); }
+.calls-settings-button--primary { background: #1c58d9; color: #fff; }
+.calls-settings-button--primary:hover { background: #1a4fc4; }
 .calls-menu .calls-menu-sub { display: block; font-size: 11px; opacity: 0.64; }
 .calls-menu-popup { position: absolute; bottom: 100%; margin-bottom: 6px; z-index: 1001; }
 .calls-participants-list { max-height: 240px; overflow: auto; background: #fff; color: #3f4350; border-radius: 6px; margin: 0 8px 8px; }
@@ -80,6 +96,7 @@ const css = `
 .calls-tile { display: flex; flex-direction: column; align-items: center; gap: 8px; width: 160px; position: relative; }
 .calls-tile-badges { display: flex; gap: 4px; align-items: center; min-height: 20px; }
 .calls-expanded-screen { display: flex; flex-direction: column; width: 100%; height: 100%; gap: 8px; }
+.calls-expanded-screen-stage { flex: 1; min-height: 0; display: flex; position: relative; }
 .calls-expanded-screen video { flex: 1; min-height: 0; width: 100%; background: #000; border-radius: 8px; object-fit: contain; }
 #calls-expanded-view-controls { display: flex; gap: 12px; justify-content: center; padding: 16px; position: relative; }
 #calls-expanded-view-controls .calls-btn { padding: 10px 14px; }
@@ -98,6 +115,18 @@ const css = `
 #calls-popout-emoji-bar button { font-size: 20px; background: none; border: 0; cursor: pointer; padding: 4px; border-radius: 4px; }
 #calls-popout-emoji-bar button:hover { background: rgba(0,0,0,0.08); }
 .calls-reaction-stream { position: absolute; left: 16px; bottom: 16px; display: flex; flex-direction: column-reverse; gap: 4px; }
+.calls-emoji { display: inline-block; vertical-align: middle; background-repeat: no-repeat; }
+.calls-emoji--text { width: auto; height: auto; line-height: 1; }
+#calls-popout-emoji-bar button { display: inline-flex; align-items: center; }
+.calls-emoji-picker { position: absolute; bottom: calc(100% + 8px); right: 0; width: 336px; height: 360px; display: flex;
+  flex-direction: column; background: #fff; color: #3f4350; border-radius: 8px; box-shadow: 0 6px 20px rgba(0,0,0,0.25);
+  padding: 8px; cursor: default; }
+.calls-emoji-search { padding: 6px 10px; border: 1px solid rgba(63,67,80,0.24); border-radius: 4px; font: inherit; font-size: 14px; }
+.calls-emoji-results { flex: 1; overflow: auto; margin-top: 8px; }
+.calls-emoji-category { font-size: 11px; font-weight: 600; text-transform: uppercase; opacity: 0.64; padding: 6px 2px 2px; }
+.calls-emoji-grid { display: grid; grid-template-columns: repeat(9, 1fr); }
+#calls-popout-emoji-bar .calls-emoji-choice { padding: 4px; justify-content: center; }
+.calls-emoji-empty { display: block; padding: 12px; font-size: 13px; opacity: 0.72; }
 .calls-reaction-chip { background: rgba(255,255,255,0.16); border-radius: 12px; padding: 2px 10px; font-size: 13px; }
 
 #calls-incoming-calls { position: fixed; left: 12px; bottom: 12px; z-index: 102; display: flex; flex-direction: column; gap: 8px;
@@ -121,6 +150,7 @@ const css = `
 .calls-post-avatars img { margin-left: -6px; border: 2px solid #fff; }
 .calls-post-button { border: 0; border-radius: 4px; padding: 8px 14px; font-weight: 600; cursor: pointer; background: var(--calls-online); color: #fff; }
 .calls-post-button--leave { background: var(--calls-badge-bg); }
+.calls-post-button:disabled { opacity: 0.45; cursor: not-allowed; filter: grayscale(1); }
 
 #calls-channel-toast { display: flex; gap: 8px; align-items: center; background: var(--calls-online); color: #fff; border-radius: 4px;
   padding: 6px 12px; font-size: 13px; }

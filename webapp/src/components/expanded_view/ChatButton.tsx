@@ -9,6 +9,7 @@ import {ChatIcon} from '../common/icons';
 import {closeRhs, rhsSelectedPostID, selectRhsPost} from '../../host';
 import {action} from '../../state/reducer';
 import {callInChannel, type GlobalState} from '../../state/selectors';
+import {Tooltip} from '../common/Tooltip';
 
 export function ChatButton({channelID, popout}: {channelID: string; popout: boolean}) {
   const {formatMessage} = useIntl();
@@ -23,38 +24,39 @@ export function ChatButton({channelID, popout}: {channelID: string; popout: bool
     ? formatMessage({id: 'calls.popout.hide_chat', defaultMessage: 'Hide chat'})
     : formatMessage({id: 'calls.popout.show_chat', defaultMessage: 'Show chat'});
   return (
-    <button
-      id="calls-popout-chat-button"
-      className={`calls-btn${open ? ' calls-btn--active' : ''}`}
-      aria-label={
-        unread > 0 && !open
-          ? formatMessage(
-              {id: 'calls.popout.chat_unread', defaultMessage: '{label} ({count} new)'},
-              {label, count: unread},
-            )
-          : label
-      }
-      aria-pressed={open}
-      title={label}
-      onClick={() => {
-        if (open) {
-          closeRhs(store);
-          return;
+    <Tooltip text={label}>
+      <button
+        id="calls-popout-chat-button"
+        className={`calls-btn${open ? ' calls-btn--active' : ''}`}
+        aria-label={
+          unread > 0 && !open
+            ? formatMessage(
+                {id: 'calls.popout.chat_unread', defaultMessage: '{label} ({count} new)'},
+                {label, count: unread},
+              )
+            : label
         }
-        if (!popout) {
-          // The in-page view covers the page: get out of the way of the right-hand side.
-          store.dispatch(action('HIDE_EXPANDED_VIEW', {}));
-        }
-        selectRhsPost(store, threadID);
-      }}
-    >
-      <ChatIcon size={20} />
-      {unread > 0 && !open && (
-        <span className="calls-unread-dot" data-testid="calls-popout-chat-unread">
-          {unread}
-        </span>
-      )}
-    </button>
+        aria-pressed={open}
+        onClick={() => {
+          if (open) {
+            closeRhs(store);
+            return;
+          }
+          if (!popout) {
+            // The in-page view covers the page: get out of the way of the right-hand side.
+            store.dispatch(action('HIDE_EXPANDED_VIEW', {}));
+          }
+          selectRhsPost(store, threadID);
+        }}
+      >
+        <ChatIcon size={20} />
+        {unread > 0 && !open && (
+          <span className="calls-unread-dot" data-testid="calls-popout-chat-unread">
+            {unread}
+          </span>
+        )}
+      </button>
+    </Tooltip>
   );
 }
 

@@ -1,10 +1,14 @@
-// The expanded view's reactions bar (Ctrl+Shift+X): raise/lower hand and five quick emoji reactions.
-import React, {useRef} from 'react';
+// The expanded view's reactions bar (Ctrl+Shift+X): raise/lower hand, five quick emoji reactions, and the full
+// searchable picker behind "More reactions".
+import React, {useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
 
 import type {CallControls} from '../call_controls/controls';
+import {EmojiPicker} from './EmojiPicker';
 import {HandButton} from '../call_controls/HandButton';
+import {Emoji} from '../common/Emoji';
 import {useDismiss} from '../common/hooks';
+import {SmileIcon} from '../common/icons';
 import {getCallsClient} from '../../client/current';
 import type {EmojiData} from '../../types';
 
@@ -19,7 +23,12 @@ export const QUICK_EMOJIS: EmojiData[] = [
 export function EmojiBar({onClose, controls}: {onClose: () => void; controls: CallControls}) {
   const {formatMessage} = useIntl();
   const ref = useRef<HTMLDivElement>(null);
+  const [more, setMore] = useState(false);
   useDismiss(ref, onClose, '#calls-popout-emoji-button');
+  const send = (e: EmojiData) => {
+    getCallsClient()?.react(e);
+    onClose();
+  };
   return (
     <div
       id="calls-popout-emoji-bar"
@@ -29,18 +38,21 @@ export function EmojiBar({onClose, controls}: {onClose: () => void; controls: Ca
     >
       <HandButton surface="calls-popout" controls={controls} onDone={onClose} />
       {QUICK_EMOJIS.map((e) => (
-        <button
-          key={e.name}
-          role="menuitem"
-          aria-label={e.name}
-          onClick={() => {
-            getCallsClient()?.react(e);
-            onClose();
-          }}
-        >
-          {e.literal}
+        <button key={e.name} role="menuitem" aria-label={e.name} onClick={() => send(e)}>
+          <Emoji emoji={e} size={22} />
         </button>
       ))}
+      <button
+        role="menuitem"
+        id="calls-popout-emoji-more"
+        aria-label={formatMessage({id: 'calls.reactions.more', defaultMessage: 'More reactions'})}
+        aria-expanded={more}
+        aria-haspopup="dialog"
+        onClick={() => setMore((m) => !m)}
+      >
+        <SmileIcon size={20} />
+      </button>
+      {more && <EmojiPicker onPick={send} />}
     </div>
   );
 }

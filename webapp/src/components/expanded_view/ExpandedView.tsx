@@ -28,7 +28,6 @@ import {ScreenPlayer} from '../common/ScreenPlayer';
 import {ParticipantsList} from '../participants_list/ParticipantsList';
 import {RecordingBanner} from '../recording/RecordingBanner';
 import {isPopOutWindow} from '../../popout';
-import {shortcutLabel} from '../../shortcuts';
 import {action} from '../../state/reducer';
 import {
   callsState,
@@ -40,6 +39,7 @@ import {
   sessionsInChannel,
   type GlobalState,
 } from '../../state/selectors';
+import {Tooltip} from '../common/Tooltip';
 
 export function ExpandedView({channelID, popout = false}: {channelID: string; popout?: boolean}) {
   const {formatMessage} = useIntl();
@@ -101,21 +101,26 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
           {channel?.display_name || channel?.name}
         </span>
         <span className="calls-spacer" />
-        <button
-          className="calls-btn"
-          id={popout ? 'calls-popout-close-button' : 'calls-expanded-view-close'}
-          aria-label={closeLabel}
-          title={closeLabel}
-          onClick={() => (popout ? window.close() : dispatch(action('HIDE_EXPANDED_VIEW', {})))}
-        >
-          {popout ? <CloseIcon /> : <CollapseIcon />}
-        </button>
+        <Tooltip text={closeLabel}>
+          <button
+            className="calls-btn"
+            id={popout ? 'calls-popout-close-button' : 'calls-expanded-view-close'}
+            aria-label={closeLabel}
+            onClick={() => (popout ? window.close() : dispatch(action('HIDE_EXPANDED_VIEW', {})))}
+          >
+            {popout ? <CloseIcon /> : <CollapseIcon />}
+          </button>
+        </Tooltip>
       </div>
       <div className="calls-expanded-body">
         <div className="calls-expanded-center">
           {presenter ? (
             <div className="calls-expanded-screen" ref={screenRef}>
-              <ScreenPlayer id="calls-expanded-view-screen-player" stream={screenStream} />
+              {/* The reactions float over the screen itself, never over its caption below. */}
+              <div className="calls-expanded-screen-stage">
+                <ScreenPlayer id="calls-expanded-view-screen-player" stream={screenStream} />
+                <ReactionStream channelID={channelID} />
+              </div>
               <div className="calls-expanded-screen-footer">
                 <span style={{flex: 1}}>
                   {mine
@@ -125,21 +130,24 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
                         {name: presenterName},
                       )}
                 </span>
-                <button
-                  className="calls-btn"
-                  id="calls-expanded-view-fullscreen"
-                  aria-label={formatMessage({id: 'calls.screen.fullscreen', defaultMessage: 'Full screen'})}
-                  title={formatMessage({id: 'calls.screen.fullscreen', defaultMessage: 'Full screen'})}
-                  onClick={() => toggleFullscreen(screenRef.current)}
-                >
-                  <ExpandIcon />
-                </button>
+                <Tooltip text={formatMessage({id: 'calls.screen.fullscreen', defaultMessage: 'Full screen'})}>
+                  <button
+                    className="calls-btn"
+                    id="calls-expanded-view-fullscreen"
+                    aria-label={formatMessage({id: 'calls.screen.fullscreen', defaultMessage: 'Full screen'})}
+                    onClick={() => toggleFullscreen(screenRef.current)}
+                  >
+                    <ExpandIcon />
+                  </button>
+                </Tooltip>
               </div>
             </div>
           ) : (
-            <ParticipantsGrid channelID={channelID} />
+            <>
+              <ParticipantsGrid channelID={channelID} />
+              <ReactionStream channelID={channelID} />
+            </>
           )}
-          <ReactionStream channelID={channelID} />
           <div className="calls-expanded-overlay">
             <Notices channelID={channelID} />
             <Banners testID="calls-expanded-banner-alert" />
@@ -189,17 +197,21 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
         <MuteButton surface="calls-popout" controls={controls} pushToTalk={popout} />
         <ScreenShareButton surface="calls-popout" controls={controls} />
         <span style={{position: 'relative'}}>
-          <button
-            id="calls-popout-emoji-button"
-            className={`calls-btn${menu === 'reactions' ? ' calls-btn--active' : ''}`}
-            aria-controls="calls-popout-emoji-bar"
-            aria-expanded={menu === 'reactions'}
-            aria-label={formatMessage({id: 'calls.reactions.add', defaultMessage: 'Add reaction'})}
-            title={`${formatMessage({id: 'calls.reactions.add', defaultMessage: 'Add reaction'})} (${shortcutLabel('reactions')})`}
-            onClick={() => setMenu(menu === 'reactions' ? null : 'reactions')}
+          <Tooltip
+            text={formatMessage({id: 'calls.reactions.add', defaultMessage: 'Add reaction'})}
+            shortcut="reactions"
           >
-            <SmileIcon size={20} />
-          </button>
+            <button
+              id="calls-popout-emoji-button"
+              className={`calls-btn${menu === 'reactions' ? ' calls-btn--active' : ''}`}
+              aria-controls="calls-popout-emoji-bar"
+              aria-expanded={menu === 'reactions'}
+              aria-label={formatMessage({id: 'calls.reactions.add', defaultMessage: 'Add reaction'})}
+              onClick={() => setMenu(menu === 'reactions' ? null : 'reactions')}
+            >
+              <SmileIcon size={20} />
+            </button>
+          </Tooltip>
           {menu === 'reactions' && <EmojiBar onClose={closeMenu} controls={controls} />}
         </span>
         <RecordButton channelID={channelID} />

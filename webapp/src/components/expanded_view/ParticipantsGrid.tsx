@@ -3,11 +3,11 @@ import React from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
+import {Emoji} from '../common/Emoji';
 import {useSortedParticipants} from '../participants_list/ParticipantsList';
 import {HandBadge, MuteBadge} from '../participants_list/StatusBadges';
 import {Avatar} from '../common/Avatar';
 import {clientState, displayName, hostIDInChannel, profiles, type GlobalState} from '../../state/selectors';
-import {emojiFromUnified} from '../../utils/format';
 
 export function ParticipantsGrid({channelID}: {channelID: string}) {
   const {formatMessage} = useIntl();
@@ -34,7 +34,7 @@ export function ParticipantsGrid({channelID}: {channelID: string}) {
           <div className="calls-tile-badges">
             <MuteBadge unmuted={s.unmuted} />
             {s.raised_hand > 0 && <HandBadge />}
-            {s.reaction && <span>{s.reaction.emoji.literal || emojiFromUnified(s.reaction.emoji.unified)}</span>}
+            {s.reaction && <Emoji emoji={s.reaction.emoji} size={20} />}
           </div>
           <div>
             {displayName(users[s.user_id], s.user_id)}

@@ -3,8 +3,8 @@ import React from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
+import {Emoji} from '../common/Emoji';
 import {callsState, currentUserId, displayName, profiles, type GlobalState} from '../../state/selectors';
-import {emojiFromUnified} from '../../utils/format';
 
 export function ReactionStream({channelID}: {channelID: string}) {
   const {formatMessage} = useIntl();
@@ -15,7 +15,7 @@ export function ReactionStream({channelID}: {channelID: string}) {
     <div className="calls-reaction-stream" data-testid="calls-reaction-stream">
       {reactions.slice(-10).map((r) => (
         <div key={`${r.session_id}-${r.timestamp}`} className="calls-reaction-chip">
-          {r.emoji.literal || emojiFromUnified(r.emoji.unified)}{' '}
+          <Emoji emoji={r.emoji} size={18} />{' '}
           {r.user_id === me
             ? formatMessage({id: 'calls.reactions.you', defaultMessage: 'You'})
             : displayName(users[r.user_id], r.user_id)}

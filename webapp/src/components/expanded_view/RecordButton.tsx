@@ -8,7 +8,7 @@ import {useCallsStore} from '../common/hooks';
 import {RecordIcon} from '../common/icons';
 import {canRecord, isRecordingOn, recordingIn, toggleRecording} from '../../state/recording';
 import type {GlobalState} from '../../state/selectors';
-import {shortcutLabel} from '../../shortcuts';
+import {Tooltip} from '../common/Tooltip';
 
 /** Starts the recording or asks to stop it; null when the user may not record (not the host, or recordings off). */
 export function useToggleRecording(channelID: string): (() => void) | null {
@@ -34,15 +34,16 @@ export function RecordButton({channelID}: {channelID: string}) {
     return null;
   }
   return (
-    <button
-      id="calls-popout-record-button"
-      className={`calls-btn${on ? ' calls-btn--danger' : ''}`}
-      aria-label={label}
-      aria-pressed={on}
-      title={`${label} (${shortcutLabel('recording')})`}
-      onClick={toggle}
-    >
-      <RecordIcon size={20} />
-    </button>
+    <Tooltip text={label} shortcut="recording">
+      <button
+        id="calls-popout-record-button"
+        className={`calls-btn${on ? ' calls-btn--danger' : ''}`}
+        aria-label={label}
+        aria-pressed={on}
+        onClick={toggle}
+      >
+        <RecordIcon size={20} />
+      </button>
+    </Tooltip>
   );
 }

@@ -131,6 +131,7 @@ export function HostControlsMenu({
                 {formatMessage({id: 'calls.host.make', defaultMessage: 'Make host'})}
               </button>
             )}
+            <div role="separator" className="calls-menu-separator" />
             <button
               role="menuitem"
               className="calls-menu-danger"

@@ -4,6 +4,7 @@ import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {HostControlsMenu, MuteOthersButton, useHostControlsAvailable} from './HostControls';
+import {Emoji} from '../common/Emoji';
 import {Avatar} from '../common/Avatar';
 import {HandBadge, MuteBadge} from './StatusBadges';
 import {ScreenIcon} from '../common/icons';
@@ -18,7 +19,6 @@ import {
   type GlobalState,
 } from '../../state/selectors';
 import type {SessionUI} from '../../state/calls_state';
-import {emojiFromUnified} from '../../utils/format';
 
 export function ParticipantRow({
   session,
@@ -56,7 +56,7 @@ export function ParticipantRow({
       )}
       {session.reaction && (
         <span aria-label={session.reaction.emoji.name}>
-          {session.reaction.emoji.literal || emojiFromUnified(session.reaction.emoji.unified)}
+          <Emoji emoji={session.reaction.emoji} size={16} />
         </span>
       )}
       {session.raised_hand > 0 && <HandBadge testID="calls-participant" />}

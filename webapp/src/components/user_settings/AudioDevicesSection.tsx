@@ -111,6 +111,7 @@ export function AudioDevicesSection() {
         <button
           type="button"
           id="calls-settings-audio-edit"
+          className="calls-settings-button"
           onClick={() => {
             setStatus('');
             setEditing(true);
@@ -143,10 +144,20 @@ export function AudioDevicesSection() {
           </select>
         </label>
       ))}
-      <button type="button" id="calls-settings-audio-save" onClick={save}>
+      <button
+        type="button"
+        id="calls-settings-audio-save"
+        className="calls-settings-button calls-settings-button--primary"
+        onClick={save}
+      >
         {formatMessage({id: 'calls.settings.save', defaultMessage: 'Save'})}
       </button>{' '}
-      <button type="button" id="calls-settings-audio-cancel" onClick={() => setEditing(false)}>
+      <button
+        type="button"
+        id="calls-settings-audio-cancel"
+        className="calls-settings-button"
+        onClick={() => setEditing(false)}
+      >
         {formatMessage({id: 'calls.settings.cancel', defaultMessage: 'Cancel'})}
       </button>
       {status && <span role="status">{` ${status}`}</span>}

@@ -37,13 +37,7 @@ export function ChannelView({channel}: {channel: ChannelInfo}) {
         {channel.header && <span className="sa-post-reply">{channel.header}</span>}
         <span className="sa-spacer" />
         {reg.callButtons.map((b) => (
-          <button
-            key={b.id}
-            type="button"
-            className="sa-call-button"
-            aria-label={b.dropdownText || 'Call'}
-            onClick={() => b.action(channel)}
-          >
+          <button key={b.id} type="button" className="sa-call-button" onClick={() => b.action(channel)}>
             {b.button}
           </button>
         ))}

@@ -3,6 +3,7 @@
 import React from 'react';
 import {useSelector} from 'react-redux';
 
+import {Markdown} from './Markdown';
 import {useRegistry} from '../registry';
 import {HostActions, store, type HostState} from '../store';
 import {basename} from '../../client/rest';
@@ -50,7 +51,13 @@ export function Post({post, inThread = false}: {post: PostInfo; inThread?: boole
             {'Reply in thread'}
           </button>
         )}
-        {Custom ? <Custom post={post} /> : <div className="sa-post-message">{post.message}</div>}
+        {Custom ? (
+          <Custom post={post} />
+        ) : (
+          <div className="sa-post-message">
+            <Markdown text={post.message} />
+          </div>
+        )}
       </div>
     </div>
   );
