@@ -146,3 +146,81 @@ function fromEnvText<C>(s: Setting<C>, text: string): unknown {
     }
   }
 }
+
+/** The HTTP API part of both services' settings (upstream's rtcd and calls-offloader read the same keys). */
+export interface ServiceApiConfig {
+  listenAddress: string;
+  tls: {enable: boolean; certFile: string; certKey: string};
+  enableAdmin: boolean;
+  adminSecretKey: string;
+  allowSelfRegistration: boolean;
+  sessionCacheExpirationMinutes: number;
+}
+
+export interface ServiceLoggerConfig {
+  consoleLevel: string;
+  consoleJSON: boolean;
+}
+
+interface WithApi {
+  api: ServiceApiConfig;
+  logger: ServiceLoggerConfig;
+}
+
+/** The api.* and logger.* settings, their variables named `<prefix>API_…` and `<prefix>LOGGER_…`. */
+export function apiAndLoggerSettings<C extends WithApi>(prefix: string): Setting<C>[] {
+  const S = setting<C, never>;
+  return [
+    S('api.http.listen_address', `${prefix}API_HTTP_LISTENADDRESS`, 'string', (c, v: string) => {
+      c.api.listenAddress = v;
+    }),
+    S('api.http.tls.enable', `${prefix}API_HTTP_TLS_ENABLE`, 'bool', (c, v: boolean) => {
+      c.api.tls.enable = v;
+    }),
+    S('api.http.tls.cert_file', `${prefix}API_HTTP_TLS_CERTFILE`, 'string', (c, v: string) => {
+      c.api.tls.certFile = v;
+    }),
+    S('api.http.tls.cert_key', `${prefix}API_HTTP_TLS_CERTKEY`, 'string', (c, v: string) => {
+      c.api.tls.certKey = v;
+    }),
+    S('api.security.enable_admin', `${prefix}API_SECURITY_ENABLEADMIN`, 'bool', (c, v: boolean) => {
+      c.api.enableAdmin = v;
+    }),
+    S('api.security.admin_secret_key', `${prefix}API_SECURITY_ADMINSECRETKEY`, 'string', (c, v: string) => {
+      c.api.adminSecretKey = v;
+    }),
+    S(
+      'api.security.allow_self_registration',
+      `${prefix}API_SECURITY_ALLOWSELFREGISTRATION`,
+      'bool',
+      (c, v: boolean) => {
+        c.api.allowSelfRegistration = v;
+      },
+    ),
+    S(
+      'api.security.session_cache.expiration_minutes',
+      `${prefix}API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES`,
+      'int',
+      (c, v: number) => {
+        c.api.sessionCacheExpirationMinutes = v;
+      },
+    ),
+    S('logger.console_level', `${prefix}LOGGER_CONSOLELEVEL`, 'string', (c, v: string) => {
+      c.logger.consoleLevel = v;
+    }),
+    S('logger.console_json', `${prefix}LOGGER_CONSOLEJSON`, 'bool', (c, v: boolean) => {
+      c.logger.consoleJSON = v;
+    }),
+  ];
+}
+
+/** The checks both services make of their API settings. */
+export function checkApiConfig(a: ServiceApiConfig): void {
+  checkListenAddress('api.http.listen_address', a.listenAddress);
+  if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey))
+    throw new ServiceConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
+  if (a.enableAdmin && !a.adminSecretKey)
+    throw new ServiceConfigError('api.security.admin_secret_key: required when enable_admin is true');
+  if (a.sessionCacheExpirationMinutes <= 0)
+    throw new ServiceConfigError('api.security.session_cache.expiration_minutes: must be > 0');
+}

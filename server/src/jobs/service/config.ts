@@ -3,24 +3,20 @@
 // API_SECURITY_*, STORE_DATASOURCE, JOBS_*). Docker/Kubernetes knobs do not apply: jobs are child
 // processes running our recorder, so the recorder command and the stop grace are ours.
 import {
+  apiAndLoggerSettings,
   applySettings,
-  checkListenAddress,
+  checkApiConfig,
   ServiceConfigError,
   setting,
   type CustomParser,
   type LoadOptions,
+  type ServiceApiConfig,
+  type ServiceLoggerConfig,
   type Setting,
 } from '../../service-kit/settings';
 
 export interface JobsConfig {
-  api: {
-    listenAddress: string;
-    tls: {enable: boolean; certFile: string; certKey: string};
-    enableAdmin: boolean;
-    adminSecretKey: string;
-    allowSelfRegistration: boolean;
-    sessionCacheExpirationMinutes: number;
-  };
+  api: ServiceApiConfig;
   store: {dataSource: string};
   jobs: {
     maxConcurrentJobs: number;
@@ -32,7 +28,7 @@ export interface JobsConfig {
     /** Seconds between the SIGTERM at max duration (or shutdown) and the SIGKILL (upstream: 5 min). */
     stopGraceSeconds: number;
   };
-  logger: {consoleLevel: string; consoleJSON: boolean};
+  logger: ServiceLoggerConfig;
   /** DEV_MODE / TEST_MODE: any runner is accepted and the concurrency limit is off in dev mode, as upstream. */
   devMode: boolean;
   testMode: boolean;
@@ -61,35 +57,7 @@ const RETENTION: CustomParser = {
 const S = setting<JobsConfig, never>;
 
 const SETTINGS: Setting<JobsConfig>[] = [
-  S('api.http.listen_address', 'API_HTTP_LISTENADDRESS', 'string', (c, v: string) => {
-    c.api.listenAddress = v;
-  }),
-  S('api.http.tls.enable', 'API_HTTP_TLS_ENABLE', 'bool', (c, v: boolean) => {
-    c.api.tls.enable = v;
-  }),
-  S('api.http.tls.cert_file', 'API_HTTP_TLS_CERTFILE', 'string', (c, v: string) => {
-    c.api.tls.certFile = v;
-  }),
-  S('api.http.tls.cert_key', 'API_HTTP_TLS_CERTKEY', 'string', (c, v: string) => {
-    c.api.tls.certKey = v;
-  }),
-  S('api.security.enable_admin', 'API_SECURITY_ENABLEADMIN', 'bool', (c, v: boolean) => {
-    c.api.enableAdmin = v;
-  }),
-  S('api.security.admin_secret_key', 'API_SECURITY_ADMINSECRETKEY', 'string', (c, v: string) => {
-    c.api.adminSecretKey = v;
-  }),
-  S('api.security.allow_self_registration', 'API_SECURITY_ALLOWSELFREGISTRATION', 'bool', (c, v: boolean) => {
-    c.api.allowSelfRegistration = v;
-  }),
-  S(
-    'api.security.session_cache.expiration_minutes',
-    'API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES',
-    'int',
-    (c, v: number) => {
-      c.api.sessionCacheExpirationMinutes = v;
-    },
-  ),
+  ...apiAndLoggerSettings<JobsConfig>(''),
   S('store.data_source', 'STORE_DATASOURCE', 'string', (c, v: string) => {
     c.store.dataSource = v;
   }),
@@ -107,12 +75,6 @@ const SETTINGS: Setting<JobsConfig>[] = [
   }),
   S('jobs.stop_grace_seconds', 'JOBS_STOPGRACESECONDS', 'int', (c, v: number) => {
     c.jobs.stopGraceSeconds = v;
-  }),
-  S('logger.console_level', 'LOGGER_CONSOLELEVEL', 'string', (c, v: string) => {
-    c.logger.consoleLevel = v;
-  }),
-  S('logger.console_json', 'LOGGER_CONSOLEJSON', 'bool', (c, v: boolean) => {
-    c.logger.consoleJSON = v;
   }),
   S('dev_mode', 'DEV_MODE', 'bool', (c, v: boolean) => {
     c.devMode = v;
@@ -152,14 +114,7 @@ export function defaultJobsConfig(): JobsConfig {
 /** Defaults ← TOML file ← environment, then validated; throws ServiceConfigError naming the setting. */
 export function loadJobsConfig(opts: LoadOptions = {}): JobsConfig {
   const cfg = applySettings(defaultJobsConfig(), SETTINGS, opts);
-  const a = cfg.api;
-  checkListenAddress('api.http.listen_address', a.listenAddress);
-  if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey))
-    throw new ServiceConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
-  if (a.enableAdmin && !a.adminSecretKey)
-    throw new ServiceConfigError('api.security.admin_secret_key: required when enable_admin is true');
-  if (a.sessionCacheExpirationMinutes <= 0)
-    throw new ServiceConfigError('api.security.session_cache.expiration_minutes: must be > 0');
+  checkApiConfig(cfg.api);
   if (!cfg.store.dataSource) throw new ServiceConfigError('store.data_source: required');
   const j = cfg.jobs;
   if (j.maxConcurrentJobs < 1) throw new ServiceConfigError('jobs.max_concurrent_jobs: must be at least 1');

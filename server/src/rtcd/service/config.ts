@@ -4,12 +4,15 @@
 import os from 'node:os';
 import {isIP} from 'node:net';
 import {
+  apiAndLoggerSettings,
   applySettings,
-  checkListenAddress,
+  checkApiConfig,
   ServiceConfigError,
   setting,
   type CustomParser,
   type LoadOptions,
+  type ServiceApiConfig,
+  type ServiceLoggerConfig,
   type Setting,
 } from '../../service-kit/settings';
 
@@ -23,14 +26,7 @@ export interface IceServerConfig {
 }
 
 export interface RtcdConfig {
-  api: {
-    listenAddress: string;
-    tls: {enable: boolean; certFile: string; certKey: string};
-    enableAdmin: boolean;
-    adminSecretKey: string;
-    allowSelfRegistration: boolean;
-    sessionCacheExpirationMinutes: number;
-  };
+  api: ServiceApiConfig;
   rtc: {
     iceAddressUDP: string;
     icePortUDP: number;
@@ -47,7 +43,7 @@ export interface RtcdConfig {
     workers: number;
   };
   store: {dataSource: string};
-  logger: {consoleLevel: string; consoleJSON: boolean};
+  logger: ServiceLoggerConfig;
   /** How long a SIGTERM waits for the calls it has to end before exiting anyway (ours; the upstream Helm chart allows 5 h). */
   drainTimeoutSeconds: number;
 }
@@ -71,35 +67,7 @@ const ICE_SERVERS: CustomParser = {
 const S = setting<RtcdConfig, never>;
 
 const SETTINGS: Setting<RtcdConfig>[] = [
-  S('api.http.listen_address', 'RTCD_API_HTTP_LISTENADDRESS', 'string', (c, v: string) => {
-    c.api.listenAddress = v;
-  }),
-  S('api.http.tls.enable', 'RTCD_API_HTTP_TLS_ENABLE', 'bool', (c, v: boolean) => {
-    c.api.tls.enable = v;
-  }),
-  S('api.http.tls.cert_file', 'RTCD_API_HTTP_TLS_CERTFILE', 'string', (c, v: string) => {
-    c.api.tls.certFile = v;
-  }),
-  S('api.http.tls.cert_key', 'RTCD_API_HTTP_TLS_CERTKEY', 'string', (c, v: string) => {
-    c.api.tls.certKey = v;
-  }),
-  S('api.security.enable_admin', 'RTCD_API_SECURITY_ENABLEADMIN', 'bool', (c, v: boolean) => {
-    c.api.enableAdmin = v;
-  }),
-  S('api.security.admin_secret_key', 'RTCD_API_SECURITY_ADMINSECRETKEY', 'string', (c, v: string) => {
-    c.api.adminSecretKey = v;
-  }),
-  S('api.security.allow_self_registration', 'RTCD_API_SECURITY_ALLOWSELFREGISTRATION', 'bool', (c, v: boolean) => {
-    c.api.allowSelfRegistration = v;
-  }),
-  S(
-    'api.security.session_cache.expiration_minutes',
-    'RTCD_API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES',
-    'int',
-    (c, v: number) => {
-      c.api.sessionCacheExpirationMinutes = v;
-    },
-  ),
+  ...apiAndLoggerSettings<RtcdConfig>('RTCD_'),
   S('rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', (c, v: string) => {
     c.rtc.iceAddressUDP = v;
   }),
@@ -143,12 +111,6 @@ const SETTINGS: Setting<RtcdConfig>[] = [
   }),
   S('store.data_source', 'RTCD_STORE_DATASOURCE', 'string', (c, v: string) => {
     c.store.dataSource = v;
-  }),
-  S('logger.console_level', 'RTCD_LOGGER_CONSOLELEVEL', 'string', (c, v: string) => {
-    c.logger.consoleLevel = v;
-  }),
-  S('logger.console_json', 'RTCD_LOGGER_CONSOLEJSON', 'bool', (c, v: boolean) => {
-    c.logger.consoleJSON = v;
   }),
   S('drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', (c, v: number) => {
     c.drainTimeoutSeconds = v;
@@ -231,14 +193,7 @@ function iceServerObject(name: string, v: unknown): IceServerConfig {
 }
 
 function validate(cfg: RtcdConfig): void {
-  const a = cfg.api;
-  checkListenAddress('api.http.listen_address', a.listenAddress);
-  if (a.tls.enable && (!a.tls.certFile || !a.tls.certKey))
-    throw new RtcdConfigError('api.http.tls: cert_file and cert_key are required when TLS is enabled');
-  if (a.enableAdmin && !a.adminSecretKey)
-    throw new RtcdConfigError('api.security.admin_secret_key: required when enable_admin is true');
-  if (a.sessionCacheExpirationMinutes <= 0)
-    throw new RtcdConfigError('api.security.session_cache.expiration_minutes: must be > 0');
+  checkApiConfig(cfg.api);
   const r = cfg.rtc;
   for (const [name, port] of [
     ['rtc.ice_port_udp', r.icePortUDP],
