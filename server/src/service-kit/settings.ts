@@ -224,3 +224,15 @@ export function checkApiConfig(a: ServiceApiConfig): void {
   if (a.sessionCacheExpirationMinutes <= 0)
     throw new ServiceConfigError('api.security.session_cache.expiration_minutes: must be > 0');
 }
+
+/** Upstream's API defaults, on the service's own port. */
+export function defaultApiConfig(listenAddress: string): ServiceApiConfig {
+  return {
+    listenAddress,
+    tls: {enable: false, certFile: '', certKey: ''},
+    enableAdmin: false,
+    adminSecretKey: '',
+    allowSelfRegistration: false,
+    sessionCacheExpirationMinutes: 1440,
+  };
+}

@@ -6,6 +6,7 @@ import {
   apiAndLoggerSettings,
   applySettings,
   checkApiConfig,
+  defaultApiConfig,
   ServiceConfigError,
   setting,
   type CustomParser,
@@ -89,14 +90,7 @@ export const JOBS_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
 
 export function defaultJobsConfig(): JobsConfig {
   return {
-    api: {
-      listenAddress: ':4545',
-      tls: {enable: false, certFile: '', certKey: ''},
-      enableAdmin: false,
-      adminSecretKey: '',
-      allowSelfRegistration: false,
-      sessionCacheExpirationMinutes: 1440,
-    },
+    api: defaultApiConfig(':4545'),
     store: {dataSource: '/tmp/calls-offloader-db'},
     jobs: {
       maxConcurrentJobs: 2,

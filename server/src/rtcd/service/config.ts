@@ -7,6 +7,7 @@ import {
   apiAndLoggerSettings,
   applySettings,
   checkApiConfig,
+  defaultApiConfig,
   ServiceConfigError,
   setting,
   type CustomParser,
@@ -122,14 +123,7 @@ export const RTCD_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
 
 export function defaultRtcdConfig(): RtcdConfig {
   return {
-    api: {
-      listenAddress: ':8045',
-      tls: {enable: false, certFile: '', certKey: ''},
-      enableAdmin: false,
-      adminSecretKey: '',
-      allowSelfRegistration: false,
-      sessionCacheExpirationMinutes: 1440,
-    },
+    api: defaultApiConfig(':8045'),
     rtc: {
       iceAddressUDP: '',
       icePortUDP: 8443,
