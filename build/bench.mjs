@@ -5,13 +5,18 @@
 //   npm run bench                       every scenario, 20 s windows
 //   npm run bench -- --quick            10 s windows
 //   npm run bench -- --only 25x8x2,idle scenarios by name ("workers" for the worker scaling, "abuse" for the
-//                                       abuse scenario)
+//                                       abuse scenario, "recording" for the recording scenario)
 //   npm run bench -- --repeat 3         each run three times, interleaved; the table shows the median run
 //                                       of each (by µs/packet) and the range
 //   npm run bench -- --json             the raw results on stdout
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
 // cost on one core, comparable to the per-core anchors; the worker scaling then finds the most calls one
 // process and two media workers carry, each with a fixed CPU budget per worker (needs root for cgroups).
+// The rtcd row (25x8x2-rtcd) runs the same load through an rtcd service process (`npm run lt -- --rtcd`): its
+// server columns are the rtcd process's (SFU in-process), the plugin beside it is printed under the table.
+// The recording scenario (`--only recording`; test/loadtest/recording.ts) records calls of two speakers with the
+// real recorder for each profile, with and without a screen share, then 2 and 4 concurrent low-profile recordings:
+// CPU and RSS per recording of the recorder's processes (/proc), and the file size per hour.
 // The abuse scenario (test/loadtest/abuse.ts) runs the server as `npm start` does (media workers) while one
 // hostile user floods it and another joins: the main process's RSS before, at peak and after the abuse, and
 // the legitimate join latency during it.
@@ -61,6 +66,15 @@ const SCENARIOS = [
     screen: 0,
     args: ['--forwarding', 'stock'],
     note: 'werift RTCRtpSender, for comparison',
+  },
+  {
+    name: '25x8x2-rtcd',
+    calls: 25,
+    users: 8,
+    unmuted: 2,
+    screen: 0,
+    args: ['--rtcd'],
+    note: 'through an rtcd service process (figures: the rtcd process)',
   },
 ];
 
@@ -137,6 +151,110 @@ function runNode(args) {
       resolve({code, out, err, secs: ((Date.now() - started) / 1000).toFixed(0)});
     });
   });
+}
+
+/** The recording runs: each profile with and without a screen share, then concurrent low-profile ones with a share. */
+const RECORDINGS = [
+  ...['low', 'medium', 'high'].flatMap((quality) => [
+    {quality, screen: 0, recordings: 1},
+    {quality, screen: 1, recordings: 1},
+  ]),
+  {quality: 'low', screen: 1, recordings: 2},
+  {quality: 'low', screen: 1, recordings: 4},
+];
+
+function runRecording(r) {
+  const args = [
+    '--import',
+    'tsx',
+    path.join(root, 'test/loadtest/cli.ts'),
+    '--recording',
+    '--quality',
+    r.quality,
+    '--screen',
+    String(r.screen),
+    '--recordings',
+    String(r.recordings),
+    '--duration',
+    String(duration),
+    '--json',
+    '--quiet',
+  ];
+  const label = `${r.quality}${r.screen ? '+screen' : ''} ×${r.recordings}`;
+  process.stderr.write(`bench: recording ${label} (${duration} s) … `);
+  return runNode(args).then(({code, out, err, secs}) => {
+    try {
+      if (code !== 0) throw new Error(err.trim().split('\n').pop() ?? `exit ${code}`);
+      const result = JSON.parse(out);
+      process.stderr.write(
+        `${fmt(result.perRecording.cpuCores, 3)} cores, ${fmt(result.perRecording.rssMB)} MB per recording (${secs} s)\n`,
+      );
+      return {run: r, result};
+    } catch (e) {
+      process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
+      return {run: r, error: e.message};
+    }
+  });
+}
+
+function printRecordings(rows) {
+  console.log(
+    '\nRecording: a call of two speakers (real Opus; "screen": one shares a moving 1280×720 VP8 screen at ~1 Mbit/s),',
+  );
+  console.log(
+    'recorded by the real recorder the server starts. Per recording: CPU and RSS of its processes (launcher, node,',
+  );
+  console.log(
+    'ffmpeg; /proc, mean over the window; PSS counts shared pages once); file size per hour from the file and its length.\n',
+  );
+  const head = [
+    'profile',
+    'screen',
+    'concurrent',
+    'CPU cores',
+    'node / ffmpeg',
+    'RSS MB (peak)',
+    'PSS MB',
+    'file MB/hour',
+    'server CPU %',
+    'target (issue 13)',
+  ];
+  const lines = rows.map(({run, result: r, error}) => {
+    const target =
+      run.quality === 'low' && run.screen ? '≤ 0.25 core, ≤ 300 MB' : !run.screen ? '≤ 0.05 core (audio only)' : '';
+    if (error)
+      return [
+        run.quality,
+        run.screen ? 'yes' : 'no',
+        String(run.recordings),
+        'error',
+        error.slice(0, 60),
+        '',
+        '',
+        '',
+        '',
+        target,
+      ];
+    const p = r.perRecording;
+    return [
+      run.quality,
+      run.screen ? 'yes' : 'no',
+      String(run.recordings),
+      fmt(p.cpuCores, 3),
+      `${fmt(p.recorder.cpuCores, 3)} / ${fmt(p.ffmpeg.cpuCores, 3)}`,
+      `${fmt(p.rssMB)} (${fmt(p.rssPeakMB)})`,
+      fmt(p.pssMB),
+      fmt(r.file.mbPerHour),
+      fmt(r.serverCpuPercent, 1),
+      target,
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));
+  const row = (cells) =>
+    cells
+      .map((c, i) => (i < 2 || i === head.length - 1 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+      .join('  ');
+  console.log([row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n'));
 }
 
 /** The abuse scenario: about 2 minutes whatever the window (the resume window must pass before the last measure). */
@@ -380,9 +498,11 @@ async function main() {
   };
   const rows = plan.filter((p) => p.group === 'scenarios').map(pick);
   const scaling = !only || only.has('workers') ? await workerScaling() : undefined;
+  const recordings = [];
+  if (!only || only.has('recording')) for (const r of RECORDINGS) recordings.push(await runRecording(r));
   const abuse = !only || only.has('abuse') ? await runAbuse() : undefined;
   if (values.json) {
-    console.log(JSON.stringify({scenarios: rows, workers: scaling, abuse}, null, 2));
+    console.log(JSON.stringify({scenarios: rows, workers: scaling, recordings, abuse}, null, 2));
   } else {
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(
@@ -393,7 +513,12 @@ async function main() {
     );
     console.log('packets; "of it kernel" includes the loopback delivery of every packet into the clients\' sockets.\n');
     if (rows.length) console.log(table(rows));
+    for (const r of rows.filter((x) => x.result?.plugin))
+      console.log(
+        `${r.label}: the server columns are the rtcd service process's (SFU in-process, rtc.workers = 1); the plugin process beside it used ${fmt(r.result.plugin.cpuPercent, 1)} % CPU, ${fmt(r.result.plugin.rssMB)} MB RSS.`,
+      );
     if (scaling) printScaling(scaling);
+    if (recordings.length) printRecordings(recordings);
     if (abuse) printAbuse(abuse);
     console.log('\nAnchors (CPU per forwarded audio packet, 8-user calls with 2 unmuted unless noted):');
     for (const [what, figure, source] of ANCHORS) console.log(`  ${what.padEnd(55)} ${figure.padEnd(48)} (${source})`);
@@ -401,6 +526,7 @@ async function main() {
   const failed =
     [...runs.values()].flat().some((r) => r.error) ||
     (scaling && scaling.some((c) => c.runs.length === 0)) ||
+    recordings.some((r) => r.error) ||
     Boolean(abuse?.error);
   process.exit(failed ? 1 : 0);
 }

@@ -1,9 +1,11 @@
 // `npm run lt -- --calls C --users U --unmuted M --screen S --duration D [--url …] [--json]`:
 // the load-test tool. Without --url it starts its own server (server/src/main.ts) on loopback.
-// `npm run lt -- --abuse` runs the abuse scenario instead (abuse.ts).
+// `npm run lt -- --abuse` runs the abuse scenario instead (abuse.ts), `npm run lt -- --recording` the recording
+// benchmark (recording.ts).
 import {parseArgs} from 'node:util';
 import {formatAbuse, runAbuse} from './abuse';
 import {Progress} from './progress';
+import {formatRecording, runRecordingBench, type RecordingQuality} from './recording';
 import {formatTable} from './report';
 import {runLoadTest, validateOptions, type LoadTestOptions} from './run';
 
@@ -20,6 +22,8 @@ const USAGE = `usage: npm run lt -- --calls C --users U --unmuted M [--screen S]
                      (a cgroup quota; needs root)
   --profile FILE     V8 CPU profile of the started server's main process, measurement window only
                      (summarise: npx tsx test/loadtest/profile-summary.ts FILE)
+  --rtcd             start an rtcd service process too and the server in rtcd mode against it: the
+                     server figures (CPU, RSS, packets, µs/packet) are then the rtcd process's
   --json             print the result as JSON on stdout
   --quiet            no progress bar
 
@@ -29,7 +33,15 @@ usage: npm run lt -- --abuse [--duration S] [--heap-snapshots DIR] [--workers N]
   --duration S       length of the storm (default 30)
   --settle S         wait after the abuse before the last measure (default 80: resume window, grace, sweep)
   --heap-snapshots DIR  before/after heap snapshots of the server's main process (taking one inflates
-                     the RSS figures that follow it: compare RSS from runs without)`;
+                     the RSS figures that follow it: compare RSS from runs without)
+
+usage: npm run lt -- --recording [--quality low|medium|high] [--screen 0|1] [--recordings N] [--duration S] [--json]
+  N calls of two speakers (real Opus; with --screen 1 one also shares a moving 1280×720 VP8 screen), each
+  recorded by the real recorder the started server runs: CPU and RSS per recording of the recorder's
+  processes (launcher, node, ffmpeg; from /proc), the server's CPU, and the file size per hour
+  --quality Q        the server's RecordingQuality (default low)
+  --recordings N     concurrent recordings, one call each (default 1)
+  --duration S       measurement window (default 30)`;
 
 async function main(): Promise<void> {
   let values;
@@ -52,11 +64,15 @@ async function main(): Promise<void> {
         'cpu-limit': {type: 'string'},
         profile: {type: 'string'},
         json: {type: 'boolean', default: false},
+        rtcd: {type: 'boolean', default: false},
         quiet: {type: 'boolean', default: false},
         help: {type: 'boolean', default: false},
         abuse: {type: 'boolean', default: false},
         'heap-snapshots': {type: 'string'},
         settle: {type: 'string'},
+        recording: {type: 'boolean', default: false},
+        quality: {type: 'string'},
+        recordings: {type: 'string'},
       },
     }));
   } catch (err) {
@@ -84,6 +100,35 @@ async function main(): Promise<void> {
     console.log(values.json ? JSON.stringify(result, null, 2) : formatAbuse(result));
     return;
   }
+  if (values.recording) {
+    const quality = (values.quality ?? 'low') as RecordingQuality;
+    const recordings = values.recordings ? int(values.recordings) : 1;
+    const screen = int(values.screen);
+    const duration = values.duration ? int(values.duration) : 30;
+    const bad = !['low', 'medium', 'high'].includes(quality)
+      ? '--quality must be low, medium or high'
+      : !Number.isInteger(recordings) || recordings < 1
+        ? '--recordings must be a positive integer'
+        : screen !== 0 && screen !== 1
+          ? '--screen must be 0 or 1'
+          : !Number.isInteger(duration) || duration < 1
+            ? '--duration must be a positive integer'
+            : undefined;
+    if (bad) {
+      console.error(`${bad}\n${USAGE}`);
+      process.exit(2);
+    }
+    const result = await runRecordingBench({
+      quality,
+      screen: screen === 1,
+      recordings,
+      duration,
+      serverLog: values['server-log'],
+      progress: new Progress(!values.quiet),
+    });
+    console.log(values.json ? JSON.stringify(result, null, 2) : formatRecording(result));
+    return;
+  }
   const [adminUser, ...adminPass] = (values.admin ?? 'admin:admin').split(':');
   const opts: LoadTestOptions = {
     calls: int(values.calls),
@@ -99,6 +144,7 @@ async function main(): Promise<void> {
     serverLog: values['server-log'],
     serverCpuLimit: values['cpu-limit'] !== undefined ? Number(values['cpu-limit']) : undefined,
     profileFile: values.profile,
+    rtcd: values.rtcd,
     progress: new Progress(!values.quiet),
   };
   const invalid = validateOptions(opts);

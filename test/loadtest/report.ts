@@ -45,6 +45,14 @@ export function formatTable(r: LoadTestResult): string {
       `  worker ${i}`,
       `${num(w.outPps)} out pps, ${w.usPerPacket.toFixed(1)} µs of its own CPU per packet it forwarded`,
     ]),
+    ...(r.plugin
+      ? [
+          [
+            'rtcd mode',
+            `the server figures above are the rtcd service's; the plugin process: ${r.plugin.cpuPercent.toFixed(1)} % CPU, ${num(r.plugin.rssMB)} MB RSS`,
+          ] as [string, string],
+        ]
+      : []),
     ['client CPU', `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine)`],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import {Progress} from './progress';
 import type {FromPeers, ToPeers, UserSpec, UserStats} from './protocol';
-import {scrape, type ServerSnapshot} from './scrape';
+import {RTCD_METRICS, scrape, type ServerSnapshot} from './scrape';
+import {startRtcdProcess, type RtcdProcess} from './rtcdProcess';
 import {WindowProfiler} from './inspector';
 import {freeRtcPort, startServerProcess, type ServerProcess} from './serverProcess';
 import {pool, setupWorld} from './setup';
@@ -40,6 +41,11 @@ export interface LoadTestOptions {
   serverLog?: string;
   /** CPU budget (cores) of the started server and its workers from the warm-up on; see cpuLimit.ts. */
   serverCpuLimit?: number;
+  /**
+   * rtcd mode: an rtcd service process is started too and the server forwards through it
+   * (MM_CALLS_RTCD_SERVICE_URL); the "server" figures are then the rtcd process's, the plugin's go to `plugin`.
+   */
+  rtcd?: boolean;
   progress?: Progress;
 }
 
@@ -85,6 +91,8 @@ export interface LoadTestResult {
     mainSystemPercent: number;
   };
   clients: {processes: number; cpuPercent: number};
+  /** In rtcd mode: the plugin process (signaling only, no SFU) beside the rtcd service measured under `server`. */
+  plugin?: {cpuPercent: number; rssMB: number};
 }
 
 const PEER_ENTRY = path.join(__dirname, 'peerProcess.ts');
@@ -180,6 +188,9 @@ export function validateOptions(o: LoadTestOptions): string | undefined {
   if (o.serverCpuLimit !== undefined && !(o.serverCpuLimit > 0))
     return '--cpu-limit must be a positive number of cores';
   if (o.serverCpuLimit !== undefined && o.url) return '--cpu-limit applies to the server lt starts, not to --url';
+  if (o.rtcd && o.url) return '--rtcd starts an rtcd service and a server for it, not with --url';
+  if (o.rtcd && (o.serverCpuLimit !== undefined || o.profileFile))
+    return '--cpu-limit and --profile apply to the integrated server, not to --rtcd';
   return undefined;
 }
 
@@ -188,16 +199,21 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
   if (invalid) throw new Error(invalid);
   const progress = o.progress ?? new Progress(false);
   let server: ServerProcess | undefined;
+  let rtcd: RtcdProcess | undefined;
   let inspectPort: number | undefined;
   const peers: PeerProcess[] = [];
   try {
     let url = o.url;
     let admin = o.admin ?? {username: 'admin', password: 'admin'};
+    if (o.rtcd) {
+      progress.log('starting the rtcd service…');
+      rtcd = await startRtcdProcess();
+    }
     if (!url) {
       progress.log('starting the server…');
       inspectPort = o.profileFile ? await freeRtcPort() : undefined;
       server = await startServerProcess({
-        env: o.serverEnv,
+        env: rtcd ? {...o.serverEnv, MM_CALLS_RTCD_SERVICE_URL: rtcd.url} : o.serverEnv,
         logFile: o.serverLog,
         cpuLimit: o.serverCpuLimit,
         nodeArgs: [...(o.serverNodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])],
@@ -277,12 +293,14 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     const profiler = inspectPort ? await WindowProfiler.connect(inspectPort) : undefined;
     await sleep(start - Date.now());
     await profiler?.start();
-    const before = await scrape(url);
+    const beforePlugin = rtcd ? await scrape(url) : undefined;
+    const before = rtcd ? await scrape(rtcd.url, RTCD_METRICS) : await scrape(url);
     while (Date.now() < end) {
       progress.update('run', Math.floor((Date.now() - start) / 1000), o.duration);
       await sleep(Math.max(0, Math.min(500, end - Date.now())));
     }
-    const after = await scrape(url);
+    const after = rtcd ? await scrape(rtcd.url, RTCD_METRICS) : await scrape(url);
+    const afterPlugin = rtcd ? await scrape(url) : undefined;
     if (profiler && o.profileFile) await profiler.stop(o.profileFile);
     progress.update('run', o.duration, o.duration);
     // Packets of the window still in flight, and client processes a little behind, finish counting.
@@ -295,10 +313,19 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
       }),
     );
     progress.done();
-    return summarize(o, joinTimes, retried, errors, reports, before, after);
+    const result = summarize(o, joinTimes, retried, errors, reports, before, after);
+    if (beforePlugin && afterPlugin) {
+      const dt = (afterPlugin.at - beforePlugin.at) / 1000;
+      result.plugin = {
+        cpuPercent: ((afterPlugin.cpuSeconds - beforePlugin.cpuSeconds) / dt) * 100,
+        rssMB: afterPlugin.rssBytes / 1e6,
+      };
+    }
+    return result;
   } finally {
     await Promise.all(peers.map((p) => p.stop().catch(() => undefined)));
     await server?.stop();
+    await rtcd?.stop();
   }
 }
 

@@ -1,4 +1,4 @@
-// Reads the server's Prometheus endpoint: its own process metrics and the SFU's counters.
+// Reads the server's Prometheus endpoint (or an rtcd service's): its own process metrics and the SFU's counters.
 
 export interface Sample {
   name: string;
@@ -38,11 +38,21 @@ export interface ServerSnapshot {
   eventLoopLagP99: number;
 }
 
-const NS = 'mattermost_plugin_calls';
+/** Where the metrics are and their prefix: the plugin's, or an rtcd service's (`rtcd_…` at /metrics). */
+export interface MetricsSource {
+  path: string;
+  ns: string;
+}
+export const PLUGIN_METRICS: MetricsSource = {
+  path: '/plugins/com.mattermost.calls/metrics',
+  ns: 'mattermost_plugin_calls',
+};
+export const RTCD_METRICS: MetricsSource = {path: '/metrics', ns: 'rtcd'};
 
-export async function scrape(url: string): Promise<ServerSnapshot> {
+export async function scrape(url: string, source: MetricsSource = PLUGIN_METRICS): Promise<ServerSnapshot> {
+  const NS = source.ns;
   const at = performance.now();
-  const res = await fetch(`${url}/plugins/com.mattermost.calls/metrics`);
+  const res = await fetch(`${url}${source.path}`);
   if (res.status !== 200) throw new Error(`metrics: HTTP ${res.status}`);
   const samples = parsePrometheus(await res.text());
   const sum = (name: string, pred: (l: Record<string, string>) => boolean = () => true) =>
