@@ -48,7 +48,7 @@ export interface RecordingBenchResult {
     rssPeakMB: number;
     recorder: Usage;
     ffmpeg: Usage;
-    /** build/recorder.mjs, the launcher a job runner starts (it only waits for the recorder). */
+    /** build/recorder.mjs, where a job service starts the recorder through it (the in-process runner does not). */
     launcher: Usage;
   };
   /** Mean over the recordings: file size, the recording's length, and the size an hour would take. */
@@ -105,8 +105,12 @@ function recorderTree(serverPid: number): Map<number, ProcInfo & {kind: Kind}> {
     // Walk up to the server; the process right below it must be a launcher.
     let top: ProcInfo | undefined = p;
     while (top && top.ppid !== serverPid && top.ppid > 1) top = all.get(top.ppid);
-    if (!top || top.ppid !== serverPid || !top.cmd.includes('recorder.mjs')) continue;
-    const kind: Kind = p === top ? 'launcher' : /ffmpeg/.test(p.cmd.split(' ')[0]) ? 'ffmpeg' : 'recorder';
+    if (!top || top.ppid !== serverPid || !/recorder\.mjs|recorder\/main\.ts/.test(top.cmd)) continue;
+    const kind: Kind = /ffmpeg/.test(p.cmd.split(' ')[0])
+      ? 'ffmpeg'
+      : p.cmd.includes('recorder.mjs')
+        ? 'launcher'
+        : 'recorder';
     out.set(p.pid, {...p, kind});
   }
   return out;

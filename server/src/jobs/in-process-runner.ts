@@ -5,6 +5,7 @@
 import {type ChildProcess, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import {pathToFileURL} from 'node:url';
 import {TypedEmitter} from '../events';
 import {newId} from '../ids';
 import type {Logger} from '../log';
@@ -36,7 +37,16 @@ interface Running {
   deadline: NodeJS.Timeout;
 }
 
-export const DEFAULT_RECORDER_COMMAND = [process.execPath, path.resolve(__dirname, '../../../build/recorder.mjs')];
+/**
+ * The recorder program run directly with tsx (resolved here: the child runs in its job directory), not through
+ * build/recorder.mjs: a launcher process would cost ~40 MB per recording. Its IPC channel is this server's.
+ */
+export const DEFAULT_RECORDER_COMMAND = [
+  process.execPath,
+  '--import',
+  pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href,
+  path.resolve(__dirname, 'recorder', 'main.ts'),
+];
 
 export class InProcessRunner extends TypedEmitter<JobRunnerEvents> implements JobRunner {
   readonly kind = 'in-process' as const;
