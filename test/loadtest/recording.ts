@@ -256,9 +256,10 @@ export async function runRecordingBench(o: RecordingBenchOptions): Promise<Recor
     }
 
     const first = recorderTree(server.pid);
-    const launchers = [...first.values()].filter((p) => p.kind === 'launcher').length;
-    if (launchers !== o.recordings)
-      throw new Error(`expected ${o.recordings} recorder processes under the server, found ${launchers}`);
+    // One process right below the server per recording (the recorder itself, or a launcher in front of it).
+    const tops = [...first.values()].filter((p) => p.ppid === server.pid).length;
+    if (tops !== o.recordings)
+      throw new Error(`expected ${o.recordings} recorder processes under the server, found ${tops}`);
     const t0 = performance.now();
     const serverBefore = await scrape(server.url);
     const rss: Record<Kind | 'all', number[]> = {launcher: [], recorder: [], ffmpeg: [], all: []};
