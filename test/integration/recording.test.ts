@@ -16,9 +16,13 @@ import {waitFor} from '../support/wait';
 jest.setTimeout(30_000);
 const P = '/plugins/com.mattermost.calls';
 
-/** The scripted recorder process: writes its env to ENV_OUT/<CALL_ID>.json, exits 3 if ENV_OUT/fail exists, else waits until its IPC channel closes or SIGTERM. */
+/**
+ * The scripted recorder process: writes its env to <envOut>/<CALL_ID>.json, exits 3 if <envOut>/fail exists, else
+ * waits until its IPC channel closes or SIGTERM. (<envOut> is its argument: MM_CALLS_RECORDER_ENV_OUT would not
+ * reach it, the recorder gets only its own variables.)
+ */
 const SCRIPT = `
-const fs = require('fs'), out = process.env.ENV_OUT;
+const fs = require('fs'), out = process.argv[1];
 if (fs.existsSync(out + '/fail')) process.exit(3);
 // Written whole, then renamed: the test must never read half a file.
 const f = out + '/' + process.env.CALL_ID + '.json';
@@ -32,11 +36,10 @@ process.on('SIGTERM', () => process.exit(0));
 
 function scriptedRecorder(envOut: string) {
   return {
-    recorderCommand: [process.execPath, '-e', SCRIPT],
+    recorderCommand: [process.execPath, '-e', SCRIPT, envOut],
     env: {
       MM_CALLS_DEFAULT_ENABLED: 'true',
       MM_CALLS_RECORDING_START_TIMEOUT_MS: '2500',
-      MM_CALLS_RECORDER_ENV_OUT: envOut,
     },
   };
 }

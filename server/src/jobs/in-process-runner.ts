@@ -74,6 +74,7 @@ export class InProcessRunner extends TypedEmitter<JobRunnerEvents> implements Jo
       PATH: base.PATH,
       HOME: base.HOME,
       ...(base.FFMPEG_PATH ? {FFMPEG_PATH: base.FFMPEG_PATH} : {}),
+      // Only the recorder's own variables from MM_CALLS_RECORDER_<X> / input_data (no NODE_OPTIONS, LD_PRELOAD …).
       ...recorderEnv(spec.inputData),
       SITE_URL: this.#opts.siteURL(),
       DATA_DIR: dataDir,

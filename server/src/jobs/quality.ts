@@ -37,7 +37,10 @@ export const QUALITY_PROFILES: Record<RecordingQuality, QualityProfile> = {
   },
 };
 
-/** MM_CALLS_RECORDER_<X>=v on this server becomes input key `<x>` (reference §7.3). */
+/**
+ * MM_CALLS_RECORDER_<X>=v on this server becomes input key `<x>` (reference §7.3), whatever X is, as upstream's; a
+ * recorder process gets only the RECORDER_VARIABLES of types.ts from it.
+ */
 export function recorderOverrides(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {

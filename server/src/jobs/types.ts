@@ -56,9 +56,37 @@ export interface JobRunner extends TypedEmitter<JobRunnerEvents> {
   close(): Promise<void>;
 }
 
-/** The recorder's environment (reference §8): every input_data key upper-cased, values as text. */
+/**
+ * The only variables a recorder process takes from a job's input_data, on every runner: those calls-recorder's
+ * container entrypoint passes on (reference §8) and our upload tuning. input_data itself carries every
+ * MM_CALLS_RECORDER_<X> (upstream's rule, for an upstream offloader), but anything else reaching a process
+ * (NODE_OPTIONS, LD_PRELOAD, PATH, FFMPEG_PATH …) would run code of someone's choice in it, where upstream
+ * has a container around it. DATA_DIR and FFMPEG_PATH are the runner's own, never input's.
+ */
+export const RECORDER_VARIABLES: ReadonlySet<string> = new Set([
+  'SITE_URL',
+  'AUTH_TOKEN',
+  'CALL_ID',
+  'POST_ID',
+  'RECORDING_ID',
+  'WIDTH',
+  'HEIGHT',
+  'VIDEO_RATE',
+  'AUDIO_RATE',
+  'FRAME_RATE',
+  'VIDEO_PRESET',
+  'OUTPUT_FORMAT',
+  'DEV_MODE',
+  'UPLOAD_ATTEMPTS',
+  'UPLOAD_BACKOFF_MS',
+]);
+
+/** The recorder's environment from input_data (reference §8): keys upper-cased, values as text, RECORDER_VARIABLES only. */
 export function recorderEnv(input: RecorderInput): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input)) env[k.toUpperCase()] = String(v);
+  for (const [k, v] of Object.entries(input)) {
+    const name = k.toUpperCase();
+    if (RECORDER_VARIABLES.has(name)) env[name] = String(v);
+  }
   return env;
 }

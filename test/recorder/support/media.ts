@@ -92,3 +92,32 @@ export function averageColor(
   const n = raw.length / 3;
   return [sum[0] / n, sum[1] / n, sum[2] / n];
 }
+
+/**
+ * The mean volume (dB) of one tone in the audio between `from` and `from + seconds`: a band of 60 Hz around
+ * `freq` (three bandpass stages, so a neighbouring tone a few semitones away falls some 40 dB below) then
+ * volumedetect. A present tone reads around -25 dB, an absent one below -50 dB.
+ */
+export function toneVolume(file: string, freq: number, from: number, seconds: number): number {
+  const band = Array(3).fill(`bandpass=f=${freq}:width_type=h:w=60`).join(',');
+  const res = spawnSync(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-ss',
+      String(from),
+      '-t',
+      String(seconds),
+      '-i',
+      file,
+      '-af',
+      `${band},volumedetect`,
+      '-f',
+      'null',
+      '-',
+    ],
+    {encoding: 'utf8', maxBuffer: 16 << 20},
+  );
+  const m = /mean_volume: (-?[\d.]+|-inf) dB/.exec(res.stderr);
+  return !m || m[1] === '-inf' ? -Infinity : Number(m[1]);
+}

@@ -2,7 +2,9 @@
 // the bot token, join {channelID, jobID}), then behaves as the browser's peer does, receive-only: calls-dc
 // created first so it makes the first offer, ICE trickled both ways, server offers answered, the MediaMap
 // telling voice, screen and screen-audio tracks apart. Each received track is handed to the pipeline.
-// Emits 'roster' when the slate should change and 'stop' (reason) when the recording must end.
+// Emits 'roster' when the slate should change and 'stop' (reason) when the recording must end. On
+// `rtc_reconnect` (its media moved, e.g. a media worker died) it drops its peer and negotiates a new one over
+// the same websocket session, as the webapp does: the recording goes on with the tracks of the new peer.
 import {EventEmitter} from 'node:events';
 import {RTCPeerConnection, useAudioLevelIndication, useSdesMid, type RTCRtpTransceiver} from 'werift';
 import {
@@ -91,6 +93,10 @@ export class RecorderParticipant extends EventEmitter {
   /** Starts the peer: from here on, received tracks go to `pipeline`. */
   async startMedia(pipeline: RecordingPipeline): Promise<void> {
     this.#pipeline = pipeline;
+    await this.#newPeer();
+  }
+
+  async #newPeer(): Promise<void> {
     const pc = new RTCPeerConnection({
       iceServers: this.#o.iceServers ?? [],
       bundlePolicy: 'max-bundle',
@@ -109,14 +115,17 @@ export class RecorderParticipant extends EventEmitter {
         }),
       });
     });
-    pc.ontrack = (ev) => this.#onTrack(ev.transceiver);
+    // A replaced peer's late events (its tracks, its failure, its data channel) are no longer ours.
+    pc.ontrack = (ev) => {
+      if (this.#pc === pc) this.#onTrack(ev.transceiver);
+    };
     pc.connectionStateChange.subscribe((state) => {
-      if (state === 'failed') this.#stop('peer connection failed');
+      if (state === 'failed' && this.#pc === pc) this.#stop('peer connection failed');
     });
     // calls-dc first: that makes this side the first offerer, as the browser client is.
     const dc = pc.createDataChannel('calls-dc');
     dc.onMessage.subscribe((data) => {
-      if (typeof data === 'string') return;
+      if (typeof data === 'string' || this.#pc !== pc) return;
       try {
         const msg = decodeDCMessage(data);
         if (msg.type === DCMessageType.MediaMap) this.#addMediaMap(msg.map);
@@ -143,6 +152,9 @@ export class RecorderParticipant extends EventEmitter {
       case 'signal':
         if (e.data.connID !== this.connID) return;
         this.#onSignal(String(e.data.data));
+        return;
+      case 'rtc_reconnect':
+        if (e.data.session_id === this.connID) this.#enqueue(() => this.#restartMedia(String(e.data.reason ?? '')));
         return;
       case 'job_stop':
         if (e.data.job_id === this.#o.jobID) this.#stop('job_stop');
@@ -283,6 +295,24 @@ export class RecorderParticipant extends EventEmitter {
 
   #endTracksOf(sessionID: string): void {
     for (const [mid, r] of this.#received) if (r.senderID === sessionID) this.#endTrack(mid);
+  }
+
+  /**
+   * The server re-created this session's media elsewhere: the old peer's tracks are over (their senders'
+   * new tracks come on the new peer), its mids and MediaMap mean nothing any more.
+   */
+  async #restartMedia(reason: string): Promise<void> {
+    const old = this.#pc;
+    if (!old || !this.#pipeline || this.#closed) return;
+    this.#o.log.info({reason}, 'media moved: negotiating a new peer connection');
+    this.#pc = undefined;
+    for (const u of this.#untyped.values()) clearTimeout(u.timer);
+    this.#untyped.clear();
+    for (const mid of [...this.#received.keys()]) this.#endTrack(mid);
+    this.#mediaMap = {};
+    this.#queuedIce = [];
+    await old.close().catch(() => undefined);
+    if (!this.#closed) await this.#newPeer();
   }
 
   #stop(reason: string): void {

@@ -41,27 +41,6 @@ export interface NewJob {
 export class JobLimitError extends Error {}
 export class JobStartError extends Error {}
 
-/**
- * What a job's environment may take from input_data: the variables calls-recorder's container entrypoint
- * passes to the recorder (reference §8). Anything else (NODE_OPTIONS, PATH, LD_PRELOAD, FFMPEG_PATH …)
- * would let a client run code of its choice here, where upstream has a container around it.
- */
-const RECORDER_VARIABLES = new Set([
-  'SITE_URL',
-  'AUTH_TOKEN',
-  'CALL_ID',
-  'POST_ID',
-  'RECORDING_ID',
-  'WIDTH',
-  'HEIGHT',
-  'VIDEO_RATE',
-  'AUDIO_RATE',
-  'FRAME_RATE',
-  'VIDEO_PRESET',
-  'OUTPUT_FORMAT',
-  'DEV_MODE',
-]);
-
 interface Live {
   pid: number;
   deadline?: NodeJS.Timeout;
@@ -194,9 +173,8 @@ export class JobSupervisor {
   #env(input: Record<string, string | number | boolean>, dataDir: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = {...process.env};
     for (const k of this.#o.privateEnv) delete env[k];
-    for (const [k, v] of Object.entries(recorderEnv(input as RecorderInput))) {
-      if (RECORDER_VARIABLES.has(k)) env[k] = v;
-    }
+    // Only the recorder's own variables (RECORDER_VARIABLES): no NODE_OPTIONS, PATH … from a client.
+    Object.assign(env, recorderEnv(input as RecorderInput));
     env.DATA_DIR = dataDir;
     return env;
   }
