@@ -1,0 +1,198 @@
+// Browser e2e of the surfaces of reference webapp.md §7 nobody had exercised (issue 14): the main websocket dropped
+// and back (config, channel states and the call's participants refetched, the call goes on), the 15 s connection
+// timeout and its error modal, leaving or being removed from the channel during a call, and push-to-talk in the
+// pop-out.
+import type {Page} from 'playwright-core';
+
+import {
+  closeAll,
+  CuttableProxy,
+  loginPage,
+  openPopOut,
+  startServer,
+  useBrowserPerTest,
+  type UserPage,
+  waitForCallConnected,
+} from './support';
+
+jest.setTimeout(60000);
+
+const e2e = useBrowserPerTest();
+
+async function startCall(p: UserPage): Promise<void> {
+  await p.page.click('#calls-join-button');
+  await waitForCallConnected(p.page);
+}
+
+async function joinCall(p: UserPage): Promise<void> {
+  await p.page.waitForSelector('#calls-join-button[data-state=join]');
+  await p.page.click('#calls-join-button');
+  await waitForCallConnected(p.page);
+}
+
+/** A same-origin API call from the page with the session cookie and CSRF header, as the webapp makes it. */
+async function api(page: Page, method: string, url: string, body?: unknown): Promise<number> {
+  return page.evaluate(
+    async ({method, url, body}) => {
+      const csrf = /(?:^|; )MMCSRF=([^;]*)/.exec(document.cookie)?.[1] ?? '';
+      const res = await fetch(url, {
+        method,
+        credentials: 'include',
+        headers: {'Content-Type': 'application/json', 'X-Requested-With': 'XMLHttpRequest', 'X-CSRF-Token': csrf},
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return res.status;
+    },
+    {method, url, body},
+  );
+}
+
+function currentChannelID(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      (window as unknown as {store: {getState(): {entities: {channels: {currentChannelId: string}}}}}).store.getState()
+        .entities.channels.currentChannelId,
+  );
+}
+
+function participantRow(p: UserPage, userID: string) {
+  return p.page.locator(`#calls-widget-participants-list [data-testid=calls-participant][data-user-id="${userID}"]`);
+}
+
+test('the main websocket drops: what changed meanwhile (config, a new participant, a raised hand) shows after it is back', async () => {
+  e2e.server = await startServer();
+  const proxy = await CuttableProxy.start(e2e.server.url);
+  try {
+    const a = await loginPage(e2e.browser, proxy.url, 'alice');
+    const [b, c, admin] = await Promise.all(
+      ['bob', 'carol', 'admin'].map((u) => loginPage(e2e.browser, e2e.server!.url, u)),
+    );
+    e2e.pages.push(a, b, c, admin);
+    await startCall(a);
+    await joinCall(b);
+    await a.page.click('#calls-widget-participants-button');
+    await participantRow(a, b.userID).waitFor();
+
+    proxy.cut();
+    await a.page.waitForFunction(
+      () => !(window as unknown as {callsClient: {ws: {isReady: boolean}}}).callsClient.ws.isReady,
+    );
+    // While Alice is offline: Carol joins, Bob raises his hand, and the admin changes a setting. Alice's page
+    // gets none of those events.
+    await joinCall(c);
+    await b.page.click('#raise-hand');
+    const status = await api(admin.page, 'PUT', '/api/v4/config', {
+      PluginSettings: {Plugins: {'com.mattermost.calls': {maxcallparticipants: 7}}},
+    });
+    expect(status).toBe(200);
+    await a.page.waitForTimeout(1500);
+    expect(await participantRow(a, c.userID).count()).toBe(0);
+    proxy.restore();
+
+    await participantRow(a, c.userID).waitFor({timeout: 20000});
+    await participantRow(a, b.userID).locator('[data-testid=calls-participant-hand]').waitFor();
+    await a.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("3")');
+    await a.page.waitForFunction(
+      () =>
+        (
+          window as unknown as {store: {getState(): Record<string, {callsConfig?: {MaxCallParticipants: number}}>}}
+        ).store.getState()['plugins-com.mattermost.calls']?.callsConfig?.MaxCallParticipants === 7,
+    );
+    expect(await a.page.locator('#call-error-modal').count()).toBe(0);
+    // The call goes on over the resumed sockets: Alice's mute reaches the others.
+    await c.page.click('#calls-widget-participants-button');
+    await a.page.click('#voice-mute-unmute');
+    await participantRow(c, a.userID).locator('[data-testid=calls-participant-unmuted]').waitFor();
+  } finally {
+    await closeAll(e2e.pages);
+    e2e.pages = [];
+    await proxy.close();
+  }
+});
+
+test('the RTC port cannot be reached: after 15 s "Call connection failed", and the re-join link tries again', async () => {
+  const [a] = await e2e.users({}, 'alice');
+  // No ICE candidate can pair (relay only, and no TURN server): as if UDP to the RTC port were blocked.
+  await a.page.evaluate(() => {
+    const Native = window.RTCPeerConnection;
+    class Blocked extends Native {
+      constructor(cfg?: RTCConfiguration) {
+        super({...cfg, iceTransportPolicy: 'relay'});
+      }
+    }
+    window.RTCPeerConnection = Blocked;
+  });
+  const started = Date.now();
+  await a.page.click('#calls-join-button');
+  await a.page.waitForSelector('[data-testid=calls-widget-loading-overlay]');
+  const modal = a.page.locator('#call-error-modal');
+  await modal.waitFor({timeout: 25000});
+  const elapsed = Date.now() - started;
+  expect(elapsed).toBeGreaterThanOrEqual(14000);
+  expect(await modal.textContent()).toContain('Call connection failed');
+  expect(await modal.textContent()).toContain("We couldn't join the call because the connection timed out.");
+  expect(await modal.locator('a:text-is("Troubleshooting calls")').getAttribute('href')).toContain('docs.mattermost');
+  await a.page.waitForSelector('#calls-widget', {state: 'detached'});
+  // The user left the call on the server too: the channel shows no call in progress.
+  await a.page.waitForSelector('#calls-join-button[data-state=start]');
+  // Re-join tries again (and connects once the network lets it).
+  await a.page.evaluate(() => {
+    window.RTCPeerConnection = Object.getPrototypeOf(window.RTCPeerConnection) as typeof RTCPeerConnection;
+  });
+  await a.page.click('[data-testid=call-error-rejoin]');
+  await waitForCallConnected(a.page);
+  expect(await modal.count()).toBe(0);
+});
+
+test('removed from the channel, or leaving it, during a call disconnects you and says why', async () => {
+  const [a, b, admin] = await e2e.users({}, 'alice', 'bob', 'admin');
+  await startCall(a);
+  await joinCall(b);
+  const channelID = await currentChannelID(a.page);
+
+  expect(await api(admin.page, 'DELETE', `/api/v4/channels/${channelID}/members/${a.userID}`)).toBe(200);
+  const removed = a.page.locator('#call-error-modal');
+  await removed.waitFor();
+  expect(await removed.textContent()).toContain('You were removed from the channel');
+  await a.page.waitForSelector('#calls-widget', {state: 'detached'});
+  await b.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("1")');
+
+  expect(await api(b.page, 'DELETE', `/api/v4/channels/${channelID}/members/${b.userID}`)).toBe(200);
+  const left = b.page.locator('#call-error-modal');
+  await left.waitFor();
+  expect(await left.textContent()).toContain('You left the channel');
+  await b.page.waitForSelector('#calls-widget', {state: 'detached'});
+});
+
+test('push-to-talk in the pop-out: holding Space unmutes, releasing it mutes; not while typing', async () => {
+  const [a, b] = await e2e.users({}, 'alice', 'bob');
+  await startCall(a);
+  await joinCall(b);
+  await b.page.click('#calls-widget-participants-button');
+  const aliceOnB = participantRow(b, a.userID);
+  await aliceOnB.locator('[data-testid=calls-participant-muted]').waitFor();
+
+  const popup = await openPopOut(a.page);
+  await popup.locator('body').click({position: {x: 5, y: 5}});
+  await popup.keyboard.down('Space');
+  await a.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+  await aliceOnB.locator('[data-testid=calls-participant-unmuted]').waitFor();
+  await popup.waitForTimeout(600); // held: key repeats do not toggle
+  expect(await a.page.getAttribute('#voice-mute-unmute', 'aria-label')).toBe('Mute');
+  await popup.keyboard.up('Space');
+  await a.page.waitForSelector('#voice-mute-unmute[aria-label=Unmute]');
+  await aliceOnB.locator('[data-testid=calls-participant-muted]').waitFor();
+
+  // Space typed into a text field is text, not push-to-talk.
+  await popup.evaluate(() => {
+    const input = document.createElement('input');
+    input.id = 'e2e-typing';
+    document.body.appendChild(input);
+  });
+  await popup.focus('#e2e-typing');
+  await popup.keyboard.down('Space');
+  await popup.waitForTimeout(500);
+  await popup.keyboard.up('Space');
+  expect(await a.page.getAttribute('#voice-mute-unmute', 'aria-label')).toBe('Unmute');
+  expect(await popup.inputValue('#e2e-typing')).toBe(' ');
+});
