@@ -1,13 +1,14 @@
 // Browser e2e of the surfaces of reference webapp.md §7 nobody had exercised (issue 14): the main websocket dropped
 // and back (config, channel states and the call's participants refetched, the call goes on), the 15 s connection
-// timeout and its error modal, leaving or being removed from the channel during a call, and push-to-talk in the
-// pop-out.
+// timeout and its error modal, leaving or being removed from the channel during a call, push-to-talk in the pop-out,
+// and the desktop notification for an incoming DM call.
 import type {Page} from 'playwright-core';
 
 import {
   closeAll,
   CuttableProxy,
   loginPage,
+  openChannel,
   openPopOut,
   startServer,
   useBrowserPerTest,
@@ -195,4 +196,69 @@ test('push-to-talk in the pop-out: holding Space unmutes, releasing it mutes; no
   await popup.keyboard.up('Space');
   expect(await a.page.getAttribute('#voice-mute-unmute', 'aria-label')).toBe('Unmute');
   expect(await popup.inputValue('#e2e-typing')).toBe(' ');
+});
+
+function dmName(p: UserPage): Promise<string> {
+  return p.page.evaluate(() => {
+    const st = (
+      window as unknown as {
+        store: {getState(): {entities: {channels: {channels: Record<string, {type: string; name: string}>}}}};
+      }
+    ).store.getState();
+    return Object.values(st.entities.channels.channels).find((c) => c.type === 'D')!.name;
+  });
+}
+
+test('a DM call raises a desktop notification while the page is hidden; clicking it opens the DM', async () => {
+  const [a, b] = await e2e.users({MM_CALLS_ENABLE_RINGING: 'true'}, 'alice', 'bob');
+  await b.context.grantPermissions(['notifications'], {origin: e2e.server!.url});
+  // Records each browser Notification (the real one is still shown), and lets the test hide the page.
+  await b.page.evaluate(() => {
+    const w = window as unknown as {e2eNotifications: Notification[]; e2eHidden: boolean};
+    w.e2eNotifications = [];
+    w.e2eHidden = false;
+    const Native = window.Notification;
+    class Recorded extends Native {
+      constructor(title: string, opts?: NotificationOptions) {
+        super(title, opts);
+        w.e2eNotifications.push(this);
+      }
+    }
+    window.Notification = Recorded as typeof Notification;
+    Object.defineProperty(document, 'visibilityState', {get: () => (w.e2eHidden ? 'hidden' : 'visible')});
+  });
+  const notifications = () =>
+    b.page.evaluate(() =>
+      (window as unknown as {e2eNotifications: Notification[]}).e2eNotifications.map((n) => ({
+        title: n.title,
+        body: n.body,
+      })),
+    );
+  const dm = await dmName(a);
+  await openChannel(a, dm);
+
+  // The page is visible: the card, but no desktop notification.
+  await startCall(a);
+  await b.page.waitForSelector('[data-testid=call-incoming]');
+  await b.page.waitForTimeout(500);
+  expect(await notifications()).toEqual([]);
+  await a.page.click('#calls-widget-leave-button');
+  await b.page.waitForSelector('[data-testid=call-incoming]', {state: 'detached'});
+
+  // Hidden (another tab in front): the next call notifies once.
+  await b.page.evaluate(() => ((window as unknown as {e2eHidden: boolean}).e2eHidden = true));
+  await startCall(a);
+  await b.page.waitForFunction(() => (window as unknown as {e2eNotifications: unknown[]}).e2eNotifications.length > 0);
+  expect(await notifications()).toEqual([{title: 'Incoming call', body: 'alice is inviting you to a call'}]);
+  expect(await b.page.evaluate(() => Notification.permission)).toBe('granted');
+
+  // Clicking it brings the user to the DM, where the call can be joined.
+  await b.page.evaluate(() =>
+    (window as unknown as {e2eNotifications: Notification[]}).e2eNotifications[0].onclick?.(new Event('click')),
+  );
+  await b.page.waitForFunction(
+    (n) => document.querySelector('#sidebarItem_' + CSS.escape(n))?.classList.contains('active'),
+    dm,
+  );
+  await b.page.waitForSelector('#calls-join-button[data-state=join]');
 });
