@@ -1,7 +1,7 @@
 // Browser e2e of the surfaces of reference webapp.md §7 nobody had exercised (issue 14): the main websocket dropped
 // and back (config, channel states and the call's participants refetched, the call goes on), the 15 s connection
 // timeout and its error modal, leaving or being removed from the channel during a call, push-to-talk in the pop-out,
-// and the desktop notification for an incoming DM call.
+// the desktop notification for an incoming DM call, and a screen shared with its sound.
 import type {Page} from 'playwright-core';
 
 import {
@@ -261,4 +261,81 @@ test('a DM call raises a desktop notification while the page is hidden; clicking
     dm,
   );
   await b.page.waitForSelector('#calls-join-button[data-state=join]');
+});
+
+test('screen share with sound: the others receive and play a screen-audio track beside the screen, and the voice once', async () => {
+  const [a, b] = await e2e.users({}, 'alice', 'bob');
+  // A display capture with sound, as a browser tab shared with "Also share tab audio" gives: a canvas for the
+  // picture and an oscillator for the sound. The constraints asked for are kept for the test.
+  await a.page.evaluate(() => {
+    const w = window as unknown as {e2eDisplayConstraints: unknown[]};
+    w.e2eDisplayConstraints = [];
+    navigator.mediaDevices.getDisplayMedia = async (constraints?: DisplayMediaStreamOptions) => {
+      w.e2eDisplayConstraints.push(constraints);
+      const canvas = document.createElement('canvas');
+      canvas.width = 640;
+      canvas.height = 360;
+      const g = canvas.getContext('2d')!;
+      let n = 0;
+      setInterval(() => {
+        g.fillStyle = `hsl(${n++ % 360}, 80%, 50%)`;
+        g.fillRect(0, 0, 640, 360);
+      }, 50);
+      const ctx = new AudioContext();
+      const osc = ctx.createOscillator();
+      const dest = ctx.createMediaStreamDestination();
+      osc.connect(dest);
+      osc.start();
+      return new MediaStream([...canvas.captureStream(15).getVideoTracks(), ...dest.stream.getAudioTracks()]);
+    };
+  });
+  await startCall(a);
+  await joinCall(b);
+  await a.page.click('#calls-widget-screenshare-button');
+  await a.page.waitForSelector('[data-testid=calls-widget-stop-screenshare]');
+  expect(
+    await a.page.evaluate(() => (window as unknown as {e2eDisplayConstraints: unknown[]}).e2eDisplayConstraints),
+  ).toEqual([{video: true, audio: true}]);
+
+  // Bob plays it like a voice, from a track the server marked as the screen's sound (Alice is still muted).
+  const sel = 'audio[data-testid^="screen-audio_"]';
+  await b.page.waitForSelector(sel, {state: 'attached'});
+  await b.page.waitForFunction((s) => {
+    const el = document.querySelector<HTMLAudioElement>(s);
+    return Boolean(el && !el.paused && el.currentTime > 0.5);
+  }, sel);
+  const screenAudioBytes = () =>
+    b.page.evaluate(async () => {
+      const pc = (window as unknown as {callsClient: {peerConnection: RTCPeerConnection}}).callsClient.peerConnection;
+      const ids = new Set(
+        pc
+          .getReceivers()
+          .filter((r) => r.track.id.startsWith('screen-audio_'))
+          .map((r) => r.track.id),
+      );
+      let total = 0;
+      (await pc.getStats()).forEach((s: RTCStats & {trackIdentifier?: string; bytesReceived?: number}) => {
+        if (s.type === 'inbound-rtp' && s.trackIdentifier && ids.has(s.trackIdentifier)) {
+          total += s.bytesReceived || 0;
+        }
+      });
+      return total;
+    });
+  const first = await screenAudioBytes();
+  await b.page.waitForTimeout(1500);
+  expect((await screenAudioBytes()) - first).toBeGreaterThan(2000);
+  // Alice talks while sharing: her voice and her screen's sound arrive in one stream (her session), yet each
+  // plays once, from its own element.
+  await a.page.click('#voice-mute-unmute');
+  await b.page.waitForSelector('audio[data-testid^="voice_"]', {state: 'attached'});
+  const played = await b.page.evaluate(() =>
+    Array.from(document.querySelectorAll('audio')).map((el) => ({
+      id: el.dataset.testid,
+      tracks: (el.srcObject as MediaStream).getAudioTracks().map((t) => t.id),
+    })),
+  );
+  expect(played).toHaveLength(2);
+  for (const p of played) {
+    expect(p.tracks).toEqual([p.id]);
+  }
 });
