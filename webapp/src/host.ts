@@ -1,7 +1,7 @@
 // What the plugin reaches in the host webapp outside the registry (reference webapp.md §1.1): window.ProductApi (the
 // right-hand side that shows threads, the main websocket) and window.WebappUtils (navigation, Settings, ring sounds).
 // Every accessor tolerates a host that lacks the helper, as older Mattermost versions do.
-import type {ProductApi, WebappUtils} from './types';
+import type {ChannelInfo, ProductApi, WebappUtils} from './types';
 import type {StoreLike} from './state/store_like';
 
 declare global {
@@ -67,4 +67,24 @@ export function ringSound(sound: string): boolean {
 
 export function stopRingSound(): void {
   window.WebappUtils?.notificationSounds?.stopRing();
+}
+
+export interface DesktopNotification {
+  title: string;
+  body: string;
+  channel: ChannelInfo;
+  teamID: string;
+  silent: boolean;
+  soundName: string;
+  url: string;
+}
+
+/** Asks the host to show a desktop notification (it checks the browser's permission); false when it cannot. */
+export function sendDesktopNotification(store: StoreLike, n: DesktopNotification): boolean {
+  const fn = window.WebappUtils?.sendDesktopNotificationToMe;
+  if (!fn) {
+    return false;
+  }
+  store.dispatch(fn(n.title, n.body, n.channel, n.teamID, n.silent, n.soundName, n.url) as {type: string});
+  return true;
 }

@@ -212,6 +212,16 @@ export interface WebappUtils {
   browserHistory: {push(path: string): void};
   openUserSettings?(opts: {activeTab: string}): void;
   notificationSounds?: {ring(sound: string): void; stopRing(): void};
+  /** Core's desktop notification (a thunk to dispatch); it checks the browser permission and the focus itself. */
+  sendDesktopNotificationToMe?(
+    title: string,
+    body: string,
+    channel: ChannelInfo,
+    teamId: string,
+    silent: boolean,
+    soundName: string,
+    url: string,
+  ): unknown;
 }
 
 export interface PluginClass {

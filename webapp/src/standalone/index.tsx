@@ -9,6 +9,7 @@ import * as Redux from 'redux';
 
 import {App} from './components/App';
 import {createRegistry} from './registry';
+import {sendDesktopNotificationToMe} from './notifications';
 import {navigate} from './router';
 import {getMainWebSocket} from './session';
 import {ring, stopRing} from './sounds';
@@ -37,6 +38,7 @@ window.WebappUtils = {
     store.dispatch({type: HostActions.OPEN_USER_SETTINGS, data: activeTab});
   },
   notificationSounds: {ring, stopRing: () => stopRing()},
+  sendDesktopNotificationToMe,
 };
 window.ProductApi = {
   selectRhsPost: (postID: string) => ({type: HostActions.SELECT_RHS_POST, data: postID}),

@@ -1,6 +1,7 @@
 // Incoming call notifications in DMs and GMs (reference webapp.md §2.11): a card per call the user is not in, rung at
 // most once per call and never while in a call or while another call rings; Ignore dismisses it on every client
 // (dismiss-notification → user_dismissed_notification), and it goes away when the call ends or the user joins.
+import {notifyIncomingCall} from './desktop_notification';
 import {action} from './reducer';
 import type {IncomingCall} from './calls_state';
 import {callsConfig, callsState, currentUser, currentUserId, getChannel, isDMOrGM, type GlobalState} from './selectors';
@@ -61,6 +62,7 @@ export function incomingCallOnChannel(
   store.dispatch(action('INCOMING_CALL_ADD', incoming));
   if (opts.ring) {
     ringForCall(store, call.callID);
+    notifyIncomingCall(store, incoming);
   }
   return true;
 }
