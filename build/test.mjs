@@ -231,7 +231,15 @@ async function main() {
     for (const project of opts.projects) {
       await step(`jest ${project}`, async () => {
         if (!jestProjects.includes(project)) return {skipped: true, note: 'no test files'};
-        const args = [require.resolve('jest/bin/jest'), '--selectProjects', project, '--passWithNoTests'];
+        // --forceExit: a handle a test leaves open now and then (a socket of a killed child, a timer) must not
+        // keep the run waiting after its tests finished; the suites clean up their processes themselves.
+        const args = [
+          require.resolve('jest/bin/jest'),
+          '--selectProjects',
+          project,
+          '--passWithNoTests',
+          '--forceExit',
+        ];
         if (HEAVY.has(project)) args.push('--runInBand');
         log(`jest ${project}${HEAVY.has(project) ? ' (in band)' : ''}`);
         return runChild(process.execPath, [...args, ...opts.jestArgs]);
