@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import {execFileSync} from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import {Vp8Packetizer, type MediaStreamTrack, type RTCRtpTransceiver} from 'werift';
 import {readIvfFrames} from '../../server/src/jobs/recorder/ivf';
-import {isVp8Keyframe} from '../../server/src/jobs/recorder/vp8-assembler';
-import {TestClient as Peer} from '../rtc/support/client';
+import type {TestClient as Peer} from '../rtc/support/client';
 import {api, type ServerEvent, WsTestClient} from '../support/calls-client';
 import {sleep} from '../support/wait';
+import {shareScreen, talk} from '../recorder/support/call-media';
 import {opusTone, probe} from '../recorder/support/media';
+import {joinWithPeer} from '../rtc/support/harness';
 import {Progress} from './progress';
 import {scrape} from './scrape';
 import {startServerProcess} from './serverProcess';
@@ -116,54 +116,6 @@ function recorderTree(serverPid: number): Map<number, ProcInfo & {kind: Kind}> {
   return out;
 }
 
-/** Real Opus, sent at 50 packets/s on the wall clock from the client's microphone track. */
-function talk(peer: Peer, mic: {track: MediaStreamTrack; transceiver: RTCRtpTransceiver}, packets: Buffer[]) {
-  let i = 0;
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const due = Math.floor((performance.now() - t0) / 20);
-    for (; i <= due; i++)
-      peer.sendRtp(mic.track, mic.transceiver, {
-        payload: packets[i % packets.length],
-        seq: i & 0xffff,
-        ts: (i * 960) >>> 0,
-        pt: 111,
-        audioLevel: 20,
-        ssrc,
-      });
-  }, 10);
-  return {stop: () => clearInterval(timer)};
-}
-
-/** A screen share at 15 fps the way the webapp sends one; a PLI is answered with the next keyframe. */
-async function share(ws: WsTestClient, peer: Peer, frames: Buffer[]) {
-  const streamID = `screen-${ws.originalConnID}`;
-  peer.screenOn(streamID);
-  const {track, transceiver} = await peer.addTrack('video', streamID);
-  const packetizer = new Vp8Packetizer({payloadType: 96, sequenceNumber: 1});
-  let i = 0;
-  let ts = 0;
-  transceiver.sender.onPictureLossIndication.subscribe(() => {
-    for (let k = 0; k < frames.length && !isVp8Keyframe(frames[i % frames.length]); k++) i++;
-  });
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  const timer = setInterval(() => {
-    const frame = frames[i++ % frames.length];
-    ts = (ts + 6000) >>> 0;
-    for (const rtp of packetizer.packetize(frame, ts))
-      peer.sendRtp(track, transceiver, {
-        payload: Buffer.from(rtp.payload),
-        seq: rtp.header.sequenceNumber,
-        ts,
-        pt: 96,
-        marker: rtp.header.marker,
-        ssrc,
-      });
-  }, 1000 / 15);
-  return {stop: () => clearInterval(timer)};
-}
-
 /**
  * A screen with moving content (ffmpeg's testsrc2: a moving pattern and a running counter), 1280×720 VP8 at
  * about 1 Mbit/s: a solid picture would let the recorder's H.264 encoder skip almost everything.
@@ -179,15 +131,6 @@ function movingScreen(dir: string, seconds = 10): Buffer[] {
 }
 
 /** Joins the call with a werift peer; a loaded machine may need more than the tests' 10 s to connect. */
-async function joinWithPeer(ws: WsTestClient, channelID: string, peers: Peer[]): Promise<Peer> {
-  await ws.join(channelID);
-  const peer = new Peer({sessionID: ws.originalConnID, signaling: ws.signaling()});
-  peers.push(peer);
-  await peer.start();
-  await peer.waitConnected(60_000);
-  return peer;
-}
-
 const jobState = (e: ServerEvent) =>
   (e.data as {jobState?: {start_at: number; end_at: number; err?: string}}).jobState ?? {start_at: 0, end_at: 0};
 
@@ -222,10 +165,10 @@ export async function runRecordingBench(o: RecordingBenchOptions): Promise<Recor
         pair.push(ws);
       }
       for (const [i, ws] of pair.entries()) {
-        const peer = await joinWithPeer(ws, call.channelID, peers);
+        const peer = await joinWithPeer(ws, call.channelID, peers, 60_000);
         stops.push(talk(peer, await peer.addTrack('audio', `mic-${ws.originalConnID}`), tones[i % 2]));
         ws.send('unmute');
-        if (i === 0 && o.screen) stops.push(await share(ws, peer, screenFrames));
+        if (i === 0 && o.screen) stops.push(await shareScreen(peer, ws.originalConnID, screenFrames));
       }
       hosts.push({ws: pair[1], token: call.users[0].token, channelID: call.channelID});
     }

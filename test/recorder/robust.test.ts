@@ -6,17 +6,16 @@
 // tone is heard (a 60 Hz band around each frequency), the screen's colour or the slate, and its length.
 import {execFileSync} from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {type MediaStreamTrack, Vp8Packetizer, type RTCRtpTransceiver} from 'werift';
-import {isVp8Keyframe} from '../../server/src/jobs/recorder/vp8-assembler';
+import type {RTCRtpTransceiver} from 'werift';
 import {startNode, type NodeProcess} from '../cluster/support/node';
 import {TestClient} from '../rtc/support/client';
 import {api, CALLS, type ServerEvent, WsTestClient} from '../support/calls-client';
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
+import {freePort, shareScreen, talk} from './support/call-media';
 import {averageColor, opusTone, probe, toneVolume, vp8Picture} from './support/media';
 
 jest.setTimeout(120_000);
@@ -35,14 +34,6 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await Promise.resolve(c()).catch(() => undefined);
   fs.rmSync(dir, {recursive: true, force: true});
 });
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /**
  * A participant as the webapp behaves: joins, talks a tone, shares a screen, leaves; on rtc_reconnect it drops
@@ -78,7 +69,8 @@ class Speaker {
     await peer.start();
     await peer.waitConnected(20_000);
     const mic = await peer.addTrack('audio', `mic-${this.ws.originalConnID}`);
-    this.#stopTalking = talk(peer, mic.track, mic.transceiver, this.tone);
+    const talking = talk(peer, mic, this.tone);
+    this.#stopTalking = () => talking.stop();
   }
 
   async #restart(): Promise<void> {
@@ -91,32 +83,9 @@ class Speaker {
 
   /** Shares VP8 `frames` at 15 fps (a keyframe answers each PLI), as the webapp does. */
   async share(frames: Buffer[]): Promise<void> {
-    const peer = this.peer!;
-    const streamID = `screen-${this.ws.originalConnID}`;
-    peer.screenOn(streamID);
-    const {track, transceiver} = await peer.addTrack('video', streamID);
-    this.#screen = transceiver;
-    const packetizer = new Vp8Packetizer({payloadType: 96, sequenceNumber: 1});
-    let i = 0;
-    let ts = 0;
-    transceiver.sender.onPictureLossIndication.subscribe(() => {
-      for (let k = 0; k < frames.length && !isVp8Keyframe(frames[i % frames.length]); k++) i++;
-    });
-    const ssrc = Math.floor(Math.random() * 0xffffffff);
-    const timer = setInterval(() => {
-      const frame = frames[i++ % frames.length];
-      ts += 6000;
-      for (const rtp of packetizer.packetize(frame, ts))
-        peer.sendRtp(track, transceiver, {
-          payload: Buffer.from(rtp.payload),
-          seq: rtp.header.sequenceNumber,
-          ts,
-          pt: 96,
-          marker: rtp.header.marker,
-          ssrc,
-        });
-    }, 1000 / 15);
-    this.#stopSharing = () => clearInterval(timer);
+    const sharing = await shareScreen(this.peer!, this.ws.originalConnID, frames);
+    this.#screen = sharing.transceiver;
+    this.#stopSharing = () => sharing.stop();
   }
 
   /** Stops sharing: screen_off and the track removed. */
@@ -141,26 +110,6 @@ class Speaker {
     await this.peer?.close();
     await this.ws.close();
   }
-}
-
-/** Sends `packets` (20 ms Opus) in a loop on the wall clock; returns the stop. */
-function talk(peer: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver, packets: Buffer[]) {
-  let i = 0;
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const due = Math.floor((performance.now() - t0) / 20);
-    for (; i <= due; i++)
-      peer.sendRtp(track, transceiver, {
-        payload: packets[i % packets.length],
-        seq: i,
-        ts: i * 960,
-        pt: 111,
-        audioLevel: 20,
-        ssrc,
-      });
-  }, 10);
-  return () => clearInterval(timer);
 }
 
 /** The node's media worker processes: its direct children but the recorder. */

@@ -8,11 +8,9 @@
 import {type ChildProcess, spawn} from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {type MediaStreamTrack, Vp8Packetizer, type RTCRtpTransceiver} from 'werift';
-import {isVp8Keyframe} from '../../server/src/jobs/recorder/vp8-assembler';
 import {startNode, type NodeProcess} from '../cluster/support/node';
 import type {TestClient} from '../rtc/support/client';
 import {joinWithPeer} from '../rtc/support/harness';
@@ -21,6 +19,7 @@ import {seededWorld, type World} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 import {spawnService} from '../jobs/support/harness';
+import {freePort, shareScreen, talk} from './support/call-media';
 import {averageColor, meanVolume, opusTone, probe, vp8Picture} from './support/media';
 
 jest.setTimeout(180_000);
@@ -45,14 +44,6 @@ afterEach(async () => {
   fs.rmSync(dir, {recursive: true, force: true});
 });
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 /** A node with recordings on (low profile) whose public URL is its loopback address, so a job service's recorder reaches it. */
 async function recordingNode(
   env: Record<string, string> = {},
@@ -74,54 +65,6 @@ async function recordingNode(
   });
   cleanups.push({stop: () => void node.stop()});
   return node;
-}
-
-/** Sends `packets` (20 ms Opus) in a loop from the client's microphone track, on the wall clock. */
-function talk(peer: TestClient, mic: {track: MediaStreamTrack; transceiver: RTCRtpTransceiver}, packets: Buffer[]) {
-  let i = 0;
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  const t0 = performance.now();
-  const timer = setInterval(() => {
-    const due = Math.floor((performance.now() - t0) / 20);
-    for (; i <= due; i++)
-      peer.sendRtp(mic.track, mic.transceiver, {
-        payload: packets[i % packets.length],
-        seq: i,
-        ts: i * 960,
-        pt: 111,
-        audioLevel: 20,
-        ssrc,
-      });
-  }, 10);
-  cleanups.push({stop: () => clearInterval(timer)});
-}
-
-/** Shares a screen of VP8 `frames` at 15 fps (a keyframe answers each PLI) the way the webapp does. */
-async function share(ws: WsTestClient, peer: TestClient, frames: Buffer[]): Promise<void> {
-  const streamID = `screen-${ws.originalConnID}`;
-  peer.screenOn(streamID);
-  const {track, transceiver} = await peer.addTrack('video', streamID);
-  const packetizer = new Vp8Packetizer({payloadType: 96, sequenceNumber: 1});
-  let i = 0;
-  let ts = 0;
-  transceiver.sender.onPictureLossIndication.subscribe(() => {
-    for (let k = 0; k < frames.length && !isVp8Keyframe(frames[i % frames.length]); k++) i++;
-  });
-  const ssrc = Math.floor(Math.random() * 0xffffffff);
-  const timer = setInterval(() => {
-    const frame = frames[i++ % frames.length];
-    ts += 6000;
-    for (const rtp of packetizer.packetize(frame, ts))
-      peer.sendRtp(track, transceiver, {
-        payload: Buffer.from(rtp.payload),
-        seq: rtp.header.sequenceNumber,
-        ts,
-        pt: 96,
-        marker: rtp.header.marker,
-        ssrc,
-      });
-  }, 1000 / 15);
-  cleanups.push({stop: () => clearInterval(timer)});
 }
 
 interface Recorded {
@@ -150,8 +93,8 @@ async function recordACall(node: NodeProcess): Promise<Recorded> {
   cleanups.push({stop: async () => void (await Promise.all(peers.map((p) => p.close())))});
   const alicePeer = await joinWithPeer(alice, channel, peers);
   const bobPeer = await joinWithPeer(bob, channel, peers);
-  talk(alicePeer, await alicePeer.addTrack('audio', `mic-${alice.originalConnID}`), tone1);
-  talk(bobPeer, await bobPeer.addTrack('audio', `mic-${bob.originalConnID}`), tone2);
+  cleanups.push(talk(alicePeer, await alicePeer.addTrack('audio', `mic-${alice.originalConnID}`), tone1));
+  cleanups.push(talk(bobPeer, await bobPeer.addTrack('audio', `mic-${bob.originalConnID}`), tone2));
   alice.send('unmute');
   bob.send('unmute');
 
@@ -174,7 +117,7 @@ async function recordACall(node: NodeProcess): Promise<Recorded> {
 
   await sleep(SHARE_AT_MS);
   const shareAt = Date.now();
-  await share(alice, alicePeer, red);
+  cleanups.push(await shareScreen(alicePeer, alice.originalConnID, red));
   await sleep(Math.max(0, startAt + RECORD_MS - Date.now()));
 
   const stop = await api(
@@ -358,7 +301,9 @@ test('kill -9 of the server mid-recording: the recorder finishes, uploads to the
   const peers: TestClient[] = [];
   cleanups.push({stop: async () => void (await Promise.all(peers.map((p) => p.close())))});
   const alicePeer = await joinWithPeer(alice, channel, peers);
-  talk(alicePeer, await alicePeer.addTrack('audio', `mic-${alice.originalConnID}`), opusTone(dir, 440, 2));
+  cleanups.push(
+    talk(alicePeer, await alicePeer.addTrack('audio', `mic-${alice.originalConnID}`), opusTone(dir, 440, 2)),
+  );
   alice.send('unmute');
   const callPostID = String((await alice.waitFor('call_start')).data.post_id);
   const start = await api(

@@ -137,11 +137,16 @@ export const silence = (): number => 127;
  * Joins the websocket's user to the channel's call and connects a werift peer through the websocket's
  * signalling, as a browser does; `peers` collects it for teardown.
  */
-export async function joinWithPeer(ws: WsTestClient, channelID: string, peers: TestClient[]): Promise<TestClient> {
+export async function joinWithPeer(
+  ws: WsTestClient,
+  channelID: string,
+  peers: TestClient[],
+  connectTimeoutMs?: number,
+): Promise<TestClient> {
   await ws.join(channelID);
   const peer = new TestClient({sessionID: ws.originalConnID, signaling: ws.signaling()});
   peers.push(peer);
   await peer.start();
-  await peer.waitConnected();
+  await peer.waitConnected(connectTimeoutMs);
   return peer;
 }
