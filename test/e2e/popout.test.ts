@@ -60,7 +60,9 @@ test("the pop-out drives the opener's call: title, participants grid, mute, hand
   // An emoji reaction: B sees it beside A in the participant list; the pop-out's stream names A as "You".
   await popup.click('#calls-popout-emoji-button');
   await popup.click('#calls-popout-emoji-bar [role=menuitem][aria-label=tada]');
-  await b.page.locator(`#calls-widget-participants-list [data-user-id="${a.userID}"] [aria-label=tada]`).waitFor();
+  await b.page
+    .locator(`#calls-widget-participants-list [data-user-id="${a.userID}"] [role=img][aria-label=tada]`)
+    .waitFor();
   await popup.waitForSelector(
     '[data-testid=calls-reaction-stream] .calls-reaction-chip:has([data-emoji=tada]):has-text("You")',
   );
