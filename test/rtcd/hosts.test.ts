@@ -63,6 +63,14 @@ test('resolves the name to both hosts, registers where unknown, connects to both
   loads.set('127.0.0.3', 0.2);
 });
 
+test('a new call asked for right after start waits for a connection instead of being refused', async () => {
+  const {hosts: h} = hosts();
+  await h.start();
+  // Connections are still opening here (version check, registration, websocket).
+  expect(h.isAvailable('127.0.0.2') || h.isAvailable('127.0.0.3')).toBe(false);
+  expect(['127.0.0.2', '127.0.0.3']).toContain(await h.hostForNewCall());
+});
+
 test('an address removed from DNS gets no new calls, and gets them again when it is back', async () => {
   const {hosts: h} = hosts();
   await h.start();

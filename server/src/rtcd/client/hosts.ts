@@ -31,6 +31,8 @@ export interface RtcdHostsOptions {
 }
 
 const MAX_RECONNECT_WAIT_MS = 30_000;
+/** How long a new call waits for a host while none is connected (under the webapp's 15 s join timeout). */
+const NEW_CALL_WAIT_MS = 5_000;
 
 class RtcdHost {
   flagged = false;
@@ -141,9 +143,17 @@ export class RtcdHosts {
   readonly #hostname: string;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  readonly #connectWaiters = new Set<() => void>();
 
   constructor(o: RtcdHostsOptions) {
-    this.#o = o;
+    // Hosts report their connections here first, so new calls waiting for a host learn of it.
+    this.#o = {
+      ...o,
+      onConnected: (ip) => {
+        for (const w of [...this.#connectWaiters]) w();
+        o.onConnected?.(ip);
+      },
+    };
     this.#log = o.logger.child({module: 'rtcd-hosts'});
     this.#hostname = new URL(o.serviceURL).hostname;
   }
@@ -169,9 +179,18 @@ export class RtcdHosts {
     return this.#hosts.get(ip)?.available ?? false;
   }
 
-  /** The available host with the lowest cpu_load (random when none answers /system); null when none is available. */
-  async hostForNewCall(): Promise<string | null> {
-    const candidates = [...this.#hosts.values()].filter((h) => h.available);
+  /**
+   * The available host with the lowest cpu_load (random when none answers /system); null when none is
+   * available. While connections are still opening (the node just started, or every host is reconnecting) it
+   * waits up to `waitMs` for one, so the first call after a restart is not refused.
+   */
+  async hostForNewCall(waitMs = NEW_CALL_WAIT_MS): Promise<string | null> {
+    let candidates = [...this.#hosts.values()].filter((h) => h.available);
+    const mayConnect = [...this.#hosts.values()].some((h) => !h.flagged && !h.rejected);
+    if (candidates.length === 0 && mayConnect && waitMs > 0 && !this.#closed) {
+      await this.#someHostConnected(waitMs);
+      candidates = [...this.#hosts.values()].filter((h) => h.available);
+    }
     if (candidates.length === 0) return null;
     const loads = await Promise.all(
       candidates.map(async (h) => {
@@ -192,6 +211,18 @@ export class RtcdHosts {
     return best?.ip ?? candidates[Math.floor(Math.random() * candidates.length)].ip;
   }
 
+  #someHostConnected(waitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#connectWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.#connectWaiters.add(done);
+    });
+  }
+
   /** Sends to a host's connection, creating the host on the fly when it is not known (a call pinned by another node). */
   send(ip: string, msg: ClientMessage): boolean {
     let host = this.#hosts.get(ip);
@@ -204,6 +235,7 @@ export class RtcdHosts {
     clearTimeout(this.#timer);
     for (const h of this.#hosts.values()) h.close();
     this.#hosts.clear();
+    for (const w of [...this.#connectWaiters]) w();
   }
 
   async #recheck(first: boolean): Promise<void> {

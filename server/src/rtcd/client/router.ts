@@ -244,7 +244,8 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
         if (!call || call.endAt > 0) return undefined;
         const now = call.props.rtcd_host;
         if (now && now !== ip) return this.#o.hosts.isAvailable(now) ? now : undefined;
-        const to = await this.#o.hosts.hostForNewCall();
+        // No waiting under the call lock: with no host now, the call waits and the move is tried again.
+        const to = await this.#o.hosts.hostForNewCall(0);
         if (!to) return null;
         await this.#o.calls.updateCall({...call, props: {...call.props, rtcd_host: to}});
         return to;
