@@ -6,7 +6,7 @@ import path from 'node:path';
 import {RecordingPipeline, type TrackHandle} from '../../server/src/jobs/recorder/pipeline';
 import {silentLogger} from '../../server/src/log';
 import {AudioSender, loopbackLink, ScreenSender, type LoopbackLink} from './support/peers';
-import {averageColor, meanVolume, opusTone, probe, vp8Picture} from './support/media';
+import {averageColor, meanVolume, opusTone, probe, videoFrameRate, vp8Picture} from './support/media';
 
 jest.setTimeout(90_000);
 
@@ -101,6 +101,13 @@ it('records two speakers and a screen share into one MP4 at the profile', async 
   expect(Number(audio[0].duration)).toBeLessThan(end + 1);
   expect(video).toHaveLength(1);
   expect(video[0]).toMatchObject({codec_name: 'h264', width: 1280, height: 720, r_frame_rate: '15/1'});
+  // The share (sent at 15 fps) is recorded at the profile's rate; the slate, a still, about once a second.
+  const shareRate = videoFrameRate(res.path!, shared + 2, 4);
+  expect(shareRate).toBeGreaterThanOrEqual(12);
+  expect(shareRate).toBeLessThanOrEqual(15);
+  const slateRate = videoFrameRate(res.path!, 0.5, 3);
+  expect(slateRate).toBeGreaterThanOrEqual(0.6);
+  expect(slateRate).toBeLessThanOrEqual(2);
   expect(meanVolume(res.path!)).toBeGreaterThan(-40);
   // Before the share: the slate; during it: the shared picture, letterboxed (black bars at the sides).
   expect(isSlate(averageColor(res.path!, 2))).toBe(true);

@@ -20,7 +20,7 @@ import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 import {spawnService} from '../jobs/support/harness';
 import {freePort, shareScreen, talk} from './support/call-media';
-import {averageColor, meanVolume, opusTone, probe, vp8Picture} from './support/media';
+import {averageColor, meanVolume, opusTone, probe, videoFrameRate, vp8Picture} from './support/media';
 
 jest.setTimeout(180_000);
 
@@ -159,12 +159,15 @@ function expectAGoodRecording(r: Recorded): void {
   const audio = info.streams.find((s) => s.codec_type === 'audio');
   const video = info.streams.find((s) => s.codec_type === 'video');
   expect({audio: audio?.codec_name, video: video?.codec_name}).toEqual({audio: 'aac', video: 'h264'});
-  expect({width: video?.width, height: video?.height, rate: video?.avg_frame_rate}).toEqual({
+  expect({width: video?.width, height: video?.height, rate: video?.r_frame_rate}).toEqual({
     width: 1280,
     height: 720,
     rate: '15/1',
   });
   const seconds = Number(audio?.duration ?? info.format.duration);
+  // The shared screen (sent at 15 fps) plays at the profile's rate (the slate before it is a still).
+  const shareRate = videoFrameRate(r.file, r.shareAtS + 2, Math.min(4, seconds - r.shareAtS - 3));
+  expect({shareRate, atProfileRate: shareRate >= 12 && shareRate <= 15}).toMatchObject({atProfileRate: true});
   // The recording lasts from the job's start_at (the recorder's report) to its end_at (the host's stop).
   expect({seconds, lasted: r.lastedMs / 1000, within1s: Math.abs(seconds - r.lastedMs / 1000) <= 1}).toMatchObject({
     within1s: true,

@@ -65,6 +65,18 @@ export function probe(file: string): {streams: ProbedStream[]; format: {duration
   ) as {streams: ProbedStream[]; format: {duration: string}};
 }
 
+/** Video frames per second between `from` and `from + seconds` (the recording's video is variable-rate). */
+export function videoFrameRate(file: string, from: number, seconds: number): number {
+  const out = execFileSync('ffprobe', [
+    ...['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time', '-of', 'csv=p=0', file],
+  ]).toString();
+  const times = out
+    .split('\n')
+    .map(Number)
+    .filter((t) => Number.isFinite(t) && t >= from && t < from + seconds);
+  return times.length / seconds;
+}
+
 /** The mean volume (dB) of the audio between `from` and `from + seconds` (ffmpeg volumedetect). */
 export function meanVolume(file: string, from = 0, seconds = 1000): number {
   const res = spawnSync(

@@ -1,5 +1,7 @@
 // The ffmpeg process that writes the MP4: mixed PCM on pipe 3, IVF video on pipe 4, H.264 (libx264 with the
-// profile's preset and bitrate, scaled and letterboxed to the profile's size and frame rate) + AAC, faststart.
+// profile's preset and bitrate, scaled and letterboxed to the profile's size) + AAC, faststart. The video is
+// variable-rate, capped at the profile's frame rate: a shared screen is recorded at up to that rate, the
+// slate (a still picture) once a second — encoding it 15–20 times a second cost more than all the audio.
 // It writes to a work name; only a clean exit renames it to the final name, so a half-written file is never
 // presented as a recording.
 import {spawn, type ChildProcess} from 'node:child_process';
@@ -32,7 +34,6 @@ export function ffmpegArgs(o: EncoderOptions): string[] {
     `scale=${w}:${h}:force_original_aspect_ratio=decrease`,
     `pad=${w}:${h}:(ow-iw)/2:(oh-ih)/2:color=black`,
     'setsar=1',
-    `fps=${o.frameRate}`,
     'format=yuv420p',
   ].join(',');
   return [
@@ -66,6 +67,11 @@ export function ffmpegArgs(o: EncoderOptions): string[] {
     '0:a',
     '-vf',
     video,
+    // Frames keep their timestamps on a 1/frameRate grid; two in one slot keep only the first (the cap).
+    '-fps_mode',
+    'vfr',
+    '-r',
+    String(o.frameRate),
     '-c:v',
     'libx264',
     '-preset',
@@ -74,8 +80,9 @@ export function ffmpegArgs(o: EncoderOptions): string[] {
     `${o.videoRate}k`,
     '-pix_fmt',
     'yuv420p',
-    '-g',
-    String(o.frameRate * 2),
+    // A keyframe every 2 s of time, whatever the rate (seeking in a still slate stays as quick).
+    '-force_key_frames',
+    'expr:gte(t,n_forced*2)',
     '-c:a',
     'aac',
     '-b:a',

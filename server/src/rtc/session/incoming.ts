@@ -7,15 +7,13 @@ import {randomString} from '../../ids';
 import type {TrackType} from '../../protocol';
 import {UpstreamTrack, mediaPacket, type MediaPacket} from '../fastpath/forwarder';
 import type {Ingress} from '../fastpath/ingress';
-import {PROFILE_AEAD_AES_128_GCM, sessionCipher} from '../fastpath/srtpGcm';
+import {AUDIO_LEVEL_URI, takeOverReceivedAudio} from '../fastpath/takeover';
 import {isAv1} from '../media/codecs';
 import type {Layer} from '../media/simulcast';
 import {VoiceActivityDetector} from '../media/vad';
-import {receiveStatistics, remoteSrtpContext} from '../werift/internals';
 import type {SessionContext} from './context';
 import type {PublishedTrack} from './published';
 
-const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 const EMPTY = Buffer.alloc(0);
 
 /** One incoming transceiver of this session. */
@@ -197,32 +195,17 @@ export class IncomingTracks {
     up: UpstreamTrack,
     type: TrackType,
   ): void {
-    const receiver = inc.transceiver.receiver;
-    const context = remoteSrtpContext(receiver);
-    if (!context || context.profile !== PROFILE_AEAD_AES_128_GCM) return;
-    const cipher = sessionCipher(context);
-    ingress.bind(context, cipher);
-    const state = context.getSrtpSsrcState(ssrc);
-    const levelId = inc.transceiver.headerExtensions.find((e) => e.uri === AUDIO_LEVEL_URI)?.id;
-    const statistics = receiveStatistics(receiver, ssrc);
     // One packet object per stream, rewritten for each packet: forwarding is synchronous and keeps none.
     const pkt: MediaPacket = {payload: EMPTY, sequenceNumber: 0, timestamp: 0, marker: false, payloadType};
-    ingress.add({
-      ssrc,
-      rolloverCounter: state.rolloverCounter,
-      lastSequenceNumber: state.lastSequenceNumber,
-      audioLevelId: levelId,
-      statistics,
-      deliver: (seq, ts, marker, payload, level) => {
-        if (level !== undefined) this.#audioLevel(type, up, level);
-        pkt.sequenceNumber = seq;
-        pkt.timestamp = ts;
-        pkt.marker = marker;
-        pkt.payload = payload;
-        up.forward(pkt);
-      },
+    const giveBack = takeOverReceivedAudio(ingress, inc.transceiver, ssrc, (seq, ts, marker, payload, level) => {
+      if (level !== undefined) this.#audioLevel(type, up, level);
+      pkt.sequenceNumber = seq;
+      pkt.timestamp = ts;
+      pkt.marker = marker;
+      pkt.payload = payload;
+      up.forward(pkt);
     });
-    inc.unsubscribers.push(() => ingress.remove(ssrc));
+    if (giveBack) inc.unsubscribers.push(giveBack);
   }
 
   #unpublish(inc: Incoming): void {

@@ -60,3 +60,30 @@ export function stopDtlsRetransmissions(pc: RTCPeerConnection): void {
     if (context) context.flight = Number.MAX_SAFE_INTEGER;
   }
 }
+
+/** werift's UDP ICE protocol (lib/ice/src/stun/protocol.js): every datagram of its socket passes here. */
+interface DatagramProtocol {
+  datagramReceived(data: Buffer, addr: unknown): void;
+  [INTERCEPTED]?: (data: Buffer) => boolean;
+}
+const INTERCEPTED = Symbol('callsDatagramIntercept');
+
+/**
+ * Lets `take` see every datagram a peer connection's own UDP sockets receive before werift parses it (a
+ * client-side peer, which owns its sockets; the SFU's sessions are fed by the port mux instead). What
+ * `take` returns true for, werift never sees. Protocols added later (an ICE restart) need another call.
+ */
+export function interceptDatagrams(pc: RTCPeerConnection, take: (data: Buffer) => boolean): void {
+  for (const t of pc.iceTransports) {
+    const protocols = (t.connection as unknown as {protocols?: unknown[]}).protocols ?? [];
+    for (const p of protocols) {
+      const proto = p as DatagramProtocol;
+      if (typeof proto.datagramReceived !== 'function' || proto[INTERCEPTED]) continue;
+      const original = proto.datagramReceived.bind(proto);
+      proto[INTERCEPTED] = take;
+      proto.datagramReceived = (data, addr) => {
+        if (!take(data)) original(data, addr);
+      };
+    }
+  }
+}

@@ -1,0 +1,35 @@
+// Moving one received audio stream of a werift receiver to a fast receive path (ingress.ts): the SFU's
+// sessions and the recorder's participant both do it once the stream's first packet went through werift,
+// when its SRTP is plain AES-GCM; anything else stays with werift.
+import type {RTCRtpTransceiver} from 'werift';
+import {receiveStatistics, remoteSrtpContext} from '../werift/internals';
+import type {Ingress, IngressDeliver} from './ingress';
+import {PROFILE_AEAD_AES_128_GCM, sessionCipher} from './srtpGcm';
+
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+/**
+ * Takes `ssrc` of the transceiver's receiver over: from now on its packets reach `deliver` from `ingress`,
+ * not werift. Returns how to give it back, or undefined when it stays with werift (not AES-GCM).
+ */
+export function takeOverReceivedAudio(
+  ingress: Ingress,
+  transceiver: RTCRtpTransceiver,
+  ssrc: number,
+  deliver: IngressDeliver,
+): (() => void) | undefined {
+  const receiver = transceiver.receiver;
+  const context = remoteSrtpContext(receiver);
+  if (!context || context.profile !== PROFILE_AEAD_AES_128_GCM) return undefined;
+  ingress.bind(context, sessionCipher(context));
+  const state = context.getSrtpSsrcState(ssrc);
+  ingress.add({
+    ssrc,
+    rolloverCounter: state.rolloverCounter,
+    lastSequenceNumber: state.lastSequenceNumber,
+    audioLevelId: transceiver.headerExtensions.find((e) => e.uri === AUDIO_LEVEL_URI)?.id,
+    statistics: receiveStatistics(receiver, ssrc),
+    deliver,
+  });
+  return () => ingress.remove(ssrc);
+}
