@@ -7,19 +7,23 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {createApp, type App} from '../../server/src/app';
-import {CallUser, hearEachOtherSince, joinTalking} from '../cluster/support/user';
+import type {CallUser} from '../cluster/support/user';
 import {seededWorld, type World} from '../support/fixtures';
 import {createDatabase, type TestDatabase} from '../support/postgres';
 import type {TestServer} from '../support/server';
-import {rtcdModeOptions, startRtcdFleet, type RtcdFleet} from './support';
+import {
+  audioBackAfter,
+  rtcdModeOptions,
+  SECOND_HOST_PREFERRED,
+  startRtcdFleet,
+  talkingPair,
+  TWO_HOSTS,
+  type RtcdFleet,
+} from './support';
 
 jest.setTimeout(90_000);
 
 const NAME = 'rtcd.cluster-failover.test';
-const loads = new Map<string, number>([
-  ['127.0.0.2', 0.9],
-  ['127.0.0.3', 0.2],
-]);
 let fleet: RtcdFleet;
 let db: TestDatabase;
 const apps: App[] = [];
@@ -45,7 +49,7 @@ async function startNode(name: string): Promise<App> {
 }
 
 beforeAll(async () => {
-  fleet = await startRtcdFleet(NAME, ['127.0.0.2', '127.0.0.3'], (ip) => loads.get(ip) ?? 1);
+  fleet = await startRtcdFleet(NAME, TWO_HOSTS, SECOND_HOST_PREFERRED);
   db = await createDatabase();
   await startNode('n1');
   await startNode('n2');
@@ -62,22 +66,13 @@ afterAll(async () => {
 
 test("the call's host dies: the call moves once, each node re-joins its own user there, audio is back both ways", async () => {
   const [n1, n2] = apps;
-  const ch = await w.newChannel(['alice', 'bob']);
-  const alice = new CallUser('alice', n1.url, w.users.alice.token, () => n1.url);
-  const bob = new CallUser('bob', n2.url, w.users.bob.token, () => n2.url);
-  users.push(alice, bob);
-  await joinTalking(ch, alice, bob);
+  const {ch, alice, bob} = await talkingPair(w, n1.url, n2.url, users);
   const call = await n1.store.calls.getActiveCallByChannel(ch);
   expect(call?.props.rtcd_host).toBe('127.0.0.3');
 
   const killedAt = Date.now();
   await fleet.services.get('127.0.0.3')!.close();
-  const since = Date.now() + 300;
-  await hearEachOtherSince(alice, bob, since, 20_000, 'audio back on the other rtcd host');
-  const gap = Math.max(
-    alice.longestGap(bob.sessionID, killedAt - 500),
-    bob.longestGap(alice.sessionID, killedAt - 500),
-  );
+  const gap = await audioBackAfter(alice, bob, killedAt, 20_000);
   console.log(`rtcd (HA), the call's host lost: the longest audio gap was ${gap} ms`);
   const moved = await n2.store.calls.getActiveCallByChannel(ch);
   expect(moved?.id).toBe(call!.id);

@@ -2,16 +2,16 @@
 // 127.0.0.2 and 127.0.0.3 behind one name served by a DNS server on loopback; a node in rtcd mode with two
 // users talking through real werift peers. SIGKILL of the call's host (its whole process group: no goodbye
 // on any socket, media workers gone too) moves the call to the other host and audio comes back both ways.
-import {CallUser, hearEachOtherSince, joinTalking} from '../cluster/support/user';
+import type {CallUser} from '../cluster/support/user';
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
 import {startRtcdProcesses, type RtcdProcessFleet} from './processes';
-import {rtcdModeOptions} from './support';
+import {audioBackAfter, rtcdModeOptions, talkingPair, TWO_HOSTS} from './support';
 
 jest.setTimeout(90_000);
 
 const NAME = 'rtcd.kill.test';
-const IPS = ['127.0.0.2', '127.0.0.3'];
+const IPS = TWO_HOSTS;
 let fleet: RtcdProcessFleet;
 let srv: TestServer;
 let w: World;
@@ -30,11 +30,7 @@ afterAll(async () => {
 });
 
 test('kill -9 of the rtcd process running a call: the call moves to the other host and audio is back both ways', async () => {
-  const ch = await w.newChannel(['alice', 'bob']);
-  const alice = new CallUser('alice', srv.url, w.users.alice.token, () => srv.url);
-  const bob = new CallUser('bob', srv.url, w.users.bob.token, () => srv.url);
-  users.push(alice, bob);
-  await joinTalking(ch, alice, bob);
+  const {ch, alice, bob} = await talkingPair(w, srv.url, srv.url, users);
   const call = await srv.app.store.calls.getActiveCallByChannel(ch);
   const host = call?.props.rtcd_host;
   expect(IPS).toContain(host);
@@ -42,13 +38,7 @@ test('kill -9 of the rtcd process running a call: the call moves to the other ho
 
   const killedAt = Date.now();
   await fleet.kill(host!);
-  // Packets already on their way when the host died do not count as audio back.
-  const since = Date.now() + 300;
-  await hearEachOtherSince(alice, bob, since, 30_000, 'audio back on the other rtcd host');
-  const gap = Math.max(
-    alice.longestGap(bob.sessionID, killedAt - 500),
-    bob.longestGap(alice.sessionID, killedAt - 500),
-  );
+  const gap = await audioBackAfter(alice, bob, killedAt, 30_000);
   console.log(
     `rtcd process killed (-9): the longest audio gap was ${gap} ms (the call moves after 3 s without its host)`,
   );

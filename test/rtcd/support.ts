@@ -8,7 +8,9 @@ import path from 'node:path';
 import type {AppOptions} from '../../server/src/app';
 import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
 import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
+import {CallUser, hearEachOtherSince, joinTalking} from '../cluster/support/user';
 import {startDnsServer, type TestDnsServer} from '../support/dns-server';
+import type {World} from '../support/fixtures';
 import {testLogger, testOptions} from '../rtc/support/harness';
 
 export interface RtcdFleet {
@@ -92,4 +94,39 @@ export function rtcdModeOptions(
       throw new Error('no SFU in rtcd mode');
     },
   };
+}
+
+/** Two hosts where new calls go to the second (its cpu_load is lower): the one a failover test stops. */
+export const TWO_HOSTS = ['127.0.0.2', '127.0.0.3'];
+export const SECOND_HOST_PREFERRED = (ip: string): number => (ip === '127.0.0.3' ? 0.2 : 0.9);
+
+/**
+ * Alice (websocket on `aliceURL`) and Bob (on `bobURL`) talking in a new channel's call, through real werift
+ * peers; both are added to `users` for the test's clean-up.
+ */
+export async function talkingPair(
+  w: World,
+  aliceURL: string,
+  bobURL: string,
+  users: CallUser[],
+): Promise<{ch: string; alice: CallUser; bob: CallUser}> {
+  const ch = await w.newChannel(['alice', 'bob']);
+  const alice = new CallUser('alice', aliceURL, w.users.alice.token, () => aliceURL);
+  const bob = new CallUser('bob', bobURL, w.users.bob.token, () => bobURL);
+  users.push(alice, bob);
+  await joinTalking(ch, alice, bob);
+  return {ch, alice, bob};
+}
+
+/** After the call's media went at `lostAt`: waits until both hear each other again; the longest gap (ms). */
+export async function audioBackAfter(
+  alice: CallUser,
+  bob: CallUser,
+  lostAt: number,
+  timeoutMs: number,
+): Promise<number> {
+  // Packets already on their way when the media went do not count as audio back.
+  const since = Date.now() + 300;
+  await hearEachOtherSince(alice, bob, since, timeoutMs, 'audio back on the other rtcd host');
+  return Math.max(alice.longestGap(bob.sessionID, lostAt - 500), bob.longestGap(alice.sessionID, lostAt - 500));
 }

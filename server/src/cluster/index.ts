@@ -1,6 +1,5 @@
 // Chooses and assembles this node's coordination: integrated on SQLite (one node), otherwise the
 // PostgreSQL cluster — node registry, bus, advisory-lock call lock, media router and failover.
-import pg from 'pg';
 import type {Logger} from '../log';
 import {rtcdClusterCoordination} from '../rtcd/client/cluster';
 import {rtcdCoordination, type RtcdClientSettings} from '../rtcd/client/coordination';
@@ -11,6 +10,7 @@ import {Bus} from './bus';
 import {MediaBus} from './media-relay';
 import {ClusteredMediaRouter} from './clustered';
 import {Failover} from './failover';
+import {clusterPool, leaveCluster} from './membership';
 import {integratedCoordination} from './integrated';
 import {type LockObserver, PgCallLock} from './lock';
 import {type ClusterSettings, checkClusterEngine, DEFAULT_HANDLER_WAIT_MS} from './mode';
@@ -90,14 +90,7 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    const db = new pg.Pool({
-      connectionString: url,
-      max: 4,
-      application_name: `calls-cluster:${me}`.slice(0, 63),
-      idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 5000,
-    });
-    db.on('error', (err) => log.debug({err: err.message}, 'idle cluster connection lost'));
+    const db = clusterPool(url, me, log);
     cleanups.push(() => db.end());
 
     let registry: NodeRegistry | null = null;
@@ -208,15 +201,7 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
         closing ??= (async () => {
           // Leave first, so the others take our calls over while we close our media.
           router.leaving();
-          await failover.close();
-          await reg.leave();
-          bus.broadcast('left', {});
-          await bus.flush();
-          await router.close();
-          await bus.close();
-          await lock.close();
-          await db.end().catch(() => undefined);
-          log.info('left the cluster');
+          await leaveCluster({failover, registry: reg, bus, media: router, lock, db, log});
         })();
         return closing;
       },

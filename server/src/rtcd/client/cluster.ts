@@ -3,10 +3,9 @@
 // websockets it holds (rtcd routes a session to the connection that last sent its join/reconnect). The
 // cluster parts carry the rest: the shared call lock, the bus for events and `detach`, who holds which
 // session, and the sweeper that removes sessions left by a dead node. No node runs an SFU.
-import dns from 'node:dns';
-import pg from 'pg';
 import {Bus} from '../../cluster/bus';
 import {Failover} from '../../cluster/failover';
+import {clusterPool, leaveCluster} from '../../cluster/membership';
 import {PgCallLock} from '../../cluster/lock';
 import {MediaBus} from '../../cluster/media-relay';
 import {NodeRegistry} from '../../cluster/nodes';
@@ -17,8 +16,8 @@ import type {SessionConfig} from '../../rtc/types';
 import type {Store} from '../../store';
 import type {WebSocketEvent} from '../../ws/types';
 import {credentialsFor, type RtcdClientSettings} from './coordination';
-import {RtcdHosts} from './hosts';
-import {RtcdMediaRouter, type RtcdRouterCluster} from './router';
+import {rtcdMedia} from './media';
+import type {RtcdRouterCluster} from './router';
 
 /** The lock name under which the first node creates the shared credentials (no channel id looks like it). */
 const CREDENTIALS_LOCK = 'rtcd:credentials';
@@ -40,14 +39,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
   const log = o.logger.child({module: 'rtcd-cluster', nodeID: me});
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const db = new pg.Pool({
-      connectionString: o.databaseURL,
-      max: 4,
-      application_name: `calls-cluster:${me}`.slice(0, 63),
-      idleTimeoutMillis: 30_000,
-      connectionTimeoutMillis: 5000,
-    });
-    db.on('error', (err) => log.debug({err: err.message}, 'idle cluster connection lost'));
+    const db = clusterPool(o.databaseURL, me, log);
     cleanups.push(() => db.end());
 
     let registry: NodeRegistry | null = null;
@@ -93,23 +85,15 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
       },
       adopted: (sessionID) => media.broadcast('detach', sessionID, me),
     };
-    const hosts = new RtcdHosts({
+    const {hosts, router} = rtcdMedia({
       serviceURL: o.settings.serviceURL,
       credentials,
-      logger: o.logger,
-      resolve4: o.resolve4 ?? ((name) => dns.promises.resolve4(name)),
-      onMessage: (ip, msg) => router.onHostMessage(ip, msg),
-      onUnavailable: (ip) => router.hostUnavailable(ip),
-      recheckMs: o.recheckMs,
-    });
-    const router: RtcdMediaRouter = new RtcdMediaRouter({
-      hosts,
       lock,
-      serviceURL: o.settings.serviceURL,
-      credentials,
-      calls: o.store.calls,
-      graceMs: o.orphanGraceMs,
+      store: o.store,
+      orphanGraceMs: o.orphanGraceMs,
       logger: o.logger,
+      resolve4: o.resolve4,
+      recheckMs: o.recheckMs,
       cluster: holders,
     });
     cleanups.push(() => router.close());
@@ -162,15 +146,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
       },
       close() {
         closing ??= (async () => {
-          await failover.close();
-          await reg.leave();
-          bus.broadcast('left', {});
-          await bus.flush();
-          await router.close();
-          await bus.close();
-          await lock.close();
-          await db.end().catch(() => undefined);
-          log.info('left the cluster');
+          await leaveCluster({failover, registry: reg, bus, media: router, lock, db, log});
         })();
         return closing;
       },

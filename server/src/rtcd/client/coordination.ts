@@ -3,15 +3,13 @@
 // the URL's user, and MM_CALLS_RTCD_AUTH_KEY / the URL's password / the stored config / a new random
 // key; what is used is kept in the store (`rtcd_config`, as upstream keeps it in the plugin KV), so a
 // restart presents the same credentials and a host that lost its store is registered with them again.
-import dns from 'node:dns';
 import {InProcessCallLock} from '../../calls/lock';
 import type {Coordination} from '../../cluster/types';
 import type {Logger} from '../../log';
 import {storedClientCredentials} from '../../service-kit/client-credentials';
 import type {Store} from '../../store';
 import type {RtcdCredentials} from './connection';
-import {RtcdHosts} from './hosts';
-import {RtcdMediaRouter} from './router';
+import {rtcdMedia} from './media';
 
 const KV_KEY = 'rtcd_config';
 
@@ -53,24 +51,16 @@ export interface RtcdCoordinationOptions {
 export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coordination> {
   const log = o.logger.child({module: 'rtcd'});
   const credentials = await credentialsFor(o.settings, o.store, o.nodeID);
-  const hosts = new RtcdHosts({
-    serviceURL: o.settings.serviceURL,
-    credentials,
-    logger: o.logger,
-    resolve4: o.resolve4 ?? ((name) => dns.promises.resolve4(name)),
-    onMessage: (ip, msg) => router.onHostMessage(ip, msg),
-    onUnavailable: (ip) => router.hostUnavailable(ip),
-    recheckMs: o.recheckMs,
-  });
   const lock = new InProcessCallLock();
-  const router: RtcdMediaRouter = new RtcdMediaRouter({
-    hosts,
-    lock,
+  const {hosts, router} = rtcdMedia({
     serviceURL: o.settings.serviceURL,
     credentials,
-    calls: o.store.calls,
-    graceMs: o.orphanGraceMs,
+    lock,
+    store: o.store,
+    orphanGraceMs: o.orphanGraceMs,
     logger: o.logger,
+    resolve4: o.resolve4,
+    recheckMs: o.recheckMs,
   });
   await hosts.start();
   log.info(

@@ -1,0 +1,44 @@
+// What every kind of cluster node (integrated SFU or rtcd mode) opens first and closes last: its small
+// PostgreSQL pool, and the order of leaving — stop failing over, leave the registry, say goodbye on the
+// bus, then close media, the bus, the lock and the pool — so the others take our calls over at once.
+import pg from 'pg';
+import type {Logger} from '../log';
+import type {Bus} from './bus';
+import type {Failover} from './failover';
+import type {PgCallLock} from './lock';
+import type {NodeRegistry} from './nodes';
+
+export function clusterPool(url: string, nodeID: string, log: Logger): pg.Pool {
+  const db = new pg.Pool({
+    connectionString: url,
+    max: 4,
+    application_name: `calls-cluster:${nodeID}`.slice(0, 63),
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5000,
+  });
+  db.on('error', (err) => log.debug({err: err.message}, 'idle cluster connection lost'));
+  return db;
+}
+
+export interface ClusterMembership {
+  failover: Failover;
+  registry: NodeRegistry;
+  bus: Bus;
+  media: {close(): Promise<void>};
+  lock: PgCallLock;
+  db: pg.Pool;
+  log: Logger;
+}
+
+/** Leaves the cluster in the order the others need; `close` of a Coordination calls it once. */
+export async function leaveCluster(m: ClusterMembership): Promise<void> {
+  await m.failover.close();
+  await m.registry.leave();
+  m.bus.broadcast('left', {});
+  await m.bus.flush();
+  await m.media.close();
+  await m.bus.close();
+  await m.lock.close();
+  await m.db.end().catch(() => undefined);
+  m.log.info('left the cluster');
+}
