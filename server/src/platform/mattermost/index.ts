@@ -1,0 +1,50 @@
+// The Mattermost platform as a PlatformFactory: MM_CALLS_MATTERMOST_URL and MM_CALLS_MATTERMOST_TOKEN (a bot
+// or personal access token of an account with the system admin role), checked at start; no routes of its own
+// (Mattermost serves /api/v4) and our calls websocket under the plugin's path, which a reverse proxy sends here.
+import {ConfigError} from '../../config/validate';
+import type {PlatformFactory} from '../factory';
+import {MattermostClient} from './client';
+import {MattermostPlatform} from './platform';
+
+/** Where clients inside Mattermost open the calls websocket (Mattermost keeps /api/v4/websocket). */
+export const MATTERMOST_WEBSOCKET_PATH = '/plugins/com.mattermost.calls/websocket';
+
+const LICENSE_REFRESH_MS = 10 * 60_000;
+
+export const createMattermostPlatform: PlatformFactory = async (ctx) => {
+  const url = (ctx.env.MM_CALLS_MATTERMOST_URL ?? '').trim();
+  const token = (ctx.env.MM_CALLS_MATTERMOST_TOKEN ?? '').trim();
+  if (!/^https?:\/\/[^/\s]+/i.test(url))
+    throw new ConfigError(
+      'MM_CALLS_MATTERMOST_URL',
+      'MM_CALLS_PLATFORM=mattermost needs MM_CALLS_MATTERMOST_URL (e.g. https://chat.example.com)',
+    );
+  if (!token)
+    throw new ConfigError(
+      'MM_CALLS_MATTERMOST_TOKEN',
+      'MM_CALLS_PLATFORM=mattermost needs MM_CALLS_MATTERMOST_TOKEN (a bot or personal access token)',
+    );
+  const logger = ctx.logger.child({platform: 'mattermost'});
+  const client = new MattermostClient({baseURL: url, token, logger});
+  const platform = new MattermostPlatform({client, logger, siteURL: ctx.siteURL, token});
+  // The token is checked now: a wrong one is a configuration error, not a failure on the first call.
+  // Mattermost being down at start is not: the service starts and requests get a clear 503 until it is back.
+  try {
+    const botID = await platform.botUserID();
+    logger.info({url, botID}, 'connected to Mattermost');
+  } catch (err) {
+    const status = (err as {status?: number}).status;
+    if (status === 401)
+      throw new ConfigError('MM_CALLS_MATTERMOST_TOKEN', 'Mattermost refused MM_CALLS_MATTERMOST_TOKEN (401)');
+    logger.error({url, err: (err as Error).message}, 'Mattermost unreachable at start; retrying on each request');
+  }
+  await platform.refreshLicense();
+  const timer = setInterval(() => void platform.refreshLicense(), LICENSE_REFRESH_MS);
+  timer.unref();
+  return {
+    platform,
+    websocketPath: MATTERMOST_WEBSOCKET_PATH,
+    seed: null,
+    registerRoutes: async () => undefined,
+  };
+};

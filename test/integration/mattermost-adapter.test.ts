@@ -1,0 +1,215 @@
+// The Mattermost platform adapter against a fake Mattermost (test/support/fake-mattermost, written from the
+// REST API v4 documentation): users' tokens and cookies (with CSRF), a revoked token, permissions, the call
+// post made and updated through the API, ephemeral posts, 429 and Mattermost being down. Media is the
+// recording double: this is about the platform, not packets.
+import {Writable} from 'node:stream';
+import pino from 'pino';
+import {REDACT} from '../../server/src/log';
+import {api, WsTestClient} from '../support/calls-client';
+import {FakeMattermost} from '../support/fake-mattermost/server';
+import {startTestServer, type TestServer} from '../support/server';
+import {waitFor} from '../support/wait';
+
+jest.setTimeout(40_000);
+
+const P = '/plugins/com.mattermost.calls';
+
+/** A calls websocket at the path the Mattermost platform serves it on. */
+class MattermostWsClient extends WsTestClient {
+  override get wsURL(): string {
+    return this.baseURL.replace(/^http/, 'ws') + `${P}/websocket`;
+  }
+}
+
+describe('mattermost platform adapter (against the fake Mattermost)', () => {
+  const mm = new FakeMattermost();
+  const d = mm.data;
+  const bot = d.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+  const alice = d.addUser('alice');
+  const bob = d.addUser('bob');
+  const carol = d.addUser('carol');
+  const team = d.addTeam('team', [bot.user.id, alice.user.id, bob.user.id, carol.user.id]);
+  const town = d.addChannel(team.id, 'O', 'town', alice.user.id);
+  const priv = d.addChannel(team.id, 'P', 'priv', alice.user.id);
+  d.addChannelMember(town.id, alice.user.id, true);
+  d.addChannelMember(town.id, bob.user.id);
+  d.addChannelMember(priv.id, alice.user.id, true);
+  d.addChannelMember(priv.id, bob.user.id);
+
+  let srv: TestServer;
+  const logLines: string[] = [];
+  const clients: WsTestClient[] = [];
+  const connect = async (token: string) => {
+    const c = new MattermostWsClient(srv.url, token);
+    await c.connect();
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    await mm.start();
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    srv = await startTestServer({
+      seed: false,
+      wsAuthRecheckMs: 1000,
+      logger: pino({level: 'debug', redact: REDACT}, sink),
+      env: {
+        MM_CALLS_PLATFORM: 'mattermost',
+        MM_CALLS_MATTERMOST_URL: mm.url,
+        MM_CALLS_MATTERMOST_TOKEN: bot.token,
+        MM_CALLS_DEFAULT_ENABLED: 'true',
+      },
+    });
+  });
+
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+
+  afterAll(async () => {
+    await srv?.stop();
+    await mm.stop();
+    // Whatever happened above, no token reached the log.
+    const all = logLines.join('');
+    expect(all).toContain('connected to Mattermost');
+    for (const t of d.tokens.keys()) expect(all).not.toContain(t);
+  });
+
+  test('a Mattermost token authenticates by Bearer, validated against /users/me; an unknown one gets 401', async () => {
+    const ok = await api(srv.url, alice.token, 'GET', `${P}/${town.id}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual(expect.objectContaining({channel_id: town.id, enabled: true}));
+    expect(mm.requestsTo('GET', '/api/v4/users/me').some((r) => r.userID === alice.user.id)).toBe(true);
+
+    const unknown = await api(srv.url, 'abcdefghijklmnopqrstuvwxyz', 'GET', `${P}/${town.id}`);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body.id).toBe('api.context.session_expired.app_error');
+  });
+
+  test('the MMAUTHTOKEN cookie authenticates; a cookie write needs X-CSRF-Token matching MMCSRF (or X-Requested-With)', async () => {
+    const csrf = d.csrf.get(alice.token)!;
+    const cookie = `MMAUTHTOKEN=${alice.token}; MMCSRF=${csrf}`;
+    const send = (method: string, headers: Record<string, string>) =>
+      fetch(`${srv.url}${P}/${town.id}`, {
+        method,
+        headers: {Cookie: cookie, 'Content-Type': 'application/json', ...headers},
+        body: method === 'POST' ? JSON.stringify({enabled: true}) : undefined,
+      });
+    expect((await send('GET', {})).status).toBe(200);
+    // A cross-site form carries the cookies but neither header: refused.
+    expect((await send('POST', {})).status).toBe(401);
+    expect((await send('POST', {'X-CSRF-Token': 'not-the-cookie'})).status).toBe(401);
+    expect((await send('POST', {'X-CSRF-Token': csrf})).status).toBe(200);
+    expect((await send('POST', {'X-Requested-With': 'XMLHttpRequest'})).status).toBe(200);
+  });
+
+  test('permissions follow Mattermost: a non-member is refused a private channel, the channel admin may toggle calls, a member not', async () => {
+    expect((await api(srv.url, carol.token, 'GET', `${P}/${priv.id}`)).status).toBe(403);
+    // A public channel is readable by a team member who has not joined it (read_public_channel).
+    expect((await api(srv.url, carol.token, 'GET', `${P}/${town.id}`)).status).toBe(200);
+    expect((await api(srv.url, bob.token, 'POST', `${P}/${town.id}`, {enabled: false})).status).toBe(403);
+    const admin = await api(srv.url, alice.token, 'POST', `${P}/${town.id}`, {enabled: true});
+    expect(admin.status).toBe(200);
+    // A non-member cannot join the private channel's call.
+    const c = await connect(carol.token);
+    await expect(c.join(priv.id)).rejects.toThrow(/forbidden/);
+  });
+
+  test('a call started over our websocket makes the custom_calls post through the API and updates it when it ends', async () => {
+    const a = await connect(alice.token);
+    const b = await connect(bob.token);
+    await a.join(priv.id, {title: 'Standup'});
+    const start = await a.waitFor('call_start');
+    const postID = String(start.data.post_id);
+    const created = mm
+      .requestsTo('POST', '/api/v4/posts')
+      .find((r) => (r.body as {type?: string}).type === 'custom_calls');
+    expect(created).toBeDefined();
+    expect(created!.userID).toBe(bot.user.id);
+    expect(created!.body).toEqual(
+      expect.objectContaining({
+        channel_id: priv.id,
+        props: expect.objectContaining({title: 'Standup', start_at: start.data.start_at}),
+      }),
+    );
+    const post = d.posts.get(postID)!;
+    expect(post).toEqual(expect.objectContaining({type: 'custom_calls', channel_id: priv.id}));
+    expect(post.props.calls_user_id).toBe(alice.user.id);
+
+    await b.join(priv.id);
+    await a.waitFor('user_joined', (e) => e.data.session_id === b.connID);
+    a.send('leave');
+    b.send('leave');
+    await waitFor(
+      () => mm.requestsTo('PUT', `/api/v4/posts/${postID}/patch`).length > 0,
+      10_000,
+      'the call post patch',
+    );
+    const ended = d.posts.get(postID)!;
+    expect(ended.message).toBe('Call ended');
+    expect(ended.props.end_at).toEqual(expect.any(Number));
+    expect([...(ended.props.participants as string[])].sort()).toEqual([alice.user.id, bob.user.id].sort());
+  });
+
+  test('an ephemeral post reaches the user through /posts/ephemeral (the /call logs upload)', async () => {
+    const res = await api(srv.url, alice.token, 'POST', `${P}/logs/upload`, {channel_id: town.id, logs: 'a log line'});
+    expect(res.status).toBe(200);
+    const eph = d.ephemeral.find((e) => e.user_id === alice.user.id && e.post.channel_id === town.id);
+    expect(eph?.post.message).toMatch(/Call logs uploaded/);
+    // The logs themselves went to the user's DM with the bot, as a post by the bot.
+    const dm = [...d.posts.values()].find((p) => p.message.includes('a log line'))!;
+    expect(d.channels.get(dm.channel_id)?.type).toBe('D');
+    expect(dm.user_id).toBe(bot.user.id);
+  });
+
+  test('a revoked token is refused within ~10 s: HTTP gets 401 and its websocket is closed', async () => {
+    const token = d.issueToken(bob.user.id);
+    const c = await connect(token);
+    expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
+    let closedWith = 0;
+    c.on('close', (_ws: unknown, _opened: boolean, code: number) => (closedWith = code));
+    mm.revoke(token);
+    await waitFor(() => closedWith !== 0, 10_000, 'the websocket of a revoked token to close');
+    expect(closedWith).toBe(4401);
+    expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(401);
+  });
+
+  test('429 with Retry-After is retried and the request succeeds', async () => {
+    const token = d.issueToken(carol.user.id);
+    const before = mm.received.length;
+    mm.rateLimitNext(2, 1);
+    const res = await api(srv.url, token, 'GET', `${P}/${town.id}`);
+    expect(res.status).toBe(200);
+    // The two refused attempts and the one answered, for the same validation.
+    const meCalls = mm.received.slice(before).filter((r) => r.path === '/api/v4/users/me');
+    expect(meCalls.length).toBe(3);
+  });
+
+  test('Mattermost down: requests get a clear 503, open websockets stay, and all works again once it is back', async () => {
+    const c = await connect(alice.token);
+    await mm.stop();
+    try {
+      const token = d.issueToken(carol.user.id);
+      const down = await api(srv.url, token, 'GET', `${P}/${town.id}`);
+      expect(down.status).toBe(503);
+      expect(down.body).toEqual({
+        id: 'app.calls.mattermost.unreachable',
+        message: 'Mattermost is unreachable; try again in a moment.',
+        status_code: 503,
+      });
+      // Two re-validations fail while it is down: the open socket is kept.
+      await new Promise((r) => setTimeout(r, 2500));
+      expect((await c.ping()).status).toBe('OK');
+    } finally {
+      await mm.start();
+    }
+    const token = d.issueToken(carol.user.id);
+    expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
+    expect((await c.ping()).status).toBe('OK');
+  });
+});
