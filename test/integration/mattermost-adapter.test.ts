@@ -5,6 +5,7 @@
 import {Writable} from 'node:stream';
 import pino from 'pino';
 import {REDACT} from '../../server/src/log';
+import {mattermostPlatformFactory} from '../../server/src/platform/mattermost';
 import {api, WsTestClient} from '../support/calls-client';
 import {FakeMattermost} from '../support/fake-mattermost/server';
 import {startTestServer, type TestServer} from '../support/server';
@@ -37,6 +38,14 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   d.addChannelMember(priv.id, bob.user.id);
 
   let srv: TestServer;
+  let channelCount = 0;
+  /** A fresh public channel of the team, alice its admin. */
+  const newChannel = (...members: {user: {id: string}}[]) => {
+    const ch = d.addChannel(team.id, 'O', `chan-${++channelCount}`, alice.user.id);
+    d.addChannelMember(ch.id, alice.user.id, true);
+    for (const m of members) d.addChannelMember(ch.id, m.user.id);
+    return ch;
+  };
   const logLines: string[] = [];
   const clients: WsTestClient[] = [];
   const connect = async (token: string) => {
@@ -57,6 +66,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     srv = await startTestServer({
       seed: false,
       wsAuthRecheckMs: 1000,
+      platform: mattermostPlatformFactory({membershipPollMs: 500}),
       logger: pino({level: 'debug', redact: REDACT}, sink),
       env: {
         MM_CALLS_PLATFORM: 'mattermost',
@@ -182,18 +192,123 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   test('429 with Retry-After is retried and the request succeeds', async () => {
     const token = d.issueToken(carol.user.id);
     const before = mm.received.length;
-    mm.rateLimitNext(2, 1);
+    mm.rateLimitNext(2, 1, token);
     const res = await api(srv.url, token, 'GET', `${P}/${town.id}`);
     expect(res.status).toBe(200);
     // The two refused attempts and the one answered, for the same validation.
     const meCalls = mm.received.slice(before).filter((r) => r.path === '/api/v4/users/me');
-    expect(meCalls.length).toBe(3);
+    expect(meCalls.map((r) => r.status)).toEqual([429, 429, 200]);
+  });
+
+  test('a member removed from the channel in Mattermost leaves its call; the others stay', async () => {
+    const ch = newChannel(bob, carol);
+    const a = await connect(alice.token);
+    const b = await connect(bob.token);
+    await a.join(ch.id);
+    await b.join(ch.id);
+    await a.waitFor('user_joined', (e) => e.data.session_id === b.connID);
+    d.removeChannelMember(ch.id, bob.user.id);
+    await a.waitFor('user_left', (e) => e.data.session_id === b.connID, 8000);
+    expect((await api(srv.url, alice.token, 'GET', `${P}/${ch.id}`)).body.call.sessions).toEqual([
+      expect.objectContaining({user_id: alice.user.id}),
+    ]);
+  });
+
+  test('a channel archived in Mattermost ends its call', async () => {
+    const ch = newChannel(bob);
+    const a = await connect(alice.token);
+    await a.join(ch.id);
+    const start = await a.waitFor('call_start');
+    d.channels.get(ch.id)!.delete_at = Date.now();
+    await a.waitFor('call_end', undefined, 8000);
+    await waitFor(
+      () => d.posts.get(String(start.data.post_id))?.message === 'Call ended',
+      5000,
+      'the call post update',
+    );
+  });
+
+  test("recordings go through Mattermost's resumable uploads and are attached to a thread reply by the bot", async () => {
+    const platform = srv.app.platform;
+    const botID = await platform.botUserID();
+    expect(botID).toBe(bot.user.id);
+    const root = await platform.createPost({channel_id: town.id, user_id: botID, message: 'root'});
+    const us = await platform.createUploadSession({
+      user_id: botID,
+      channel_id: town.id,
+      filename: 'rec.mp4',
+      file_size: 10,
+    });
+    const half = await platform.appendUpload(
+      us.id,
+      (async function* () {
+        yield Buffer.from('01234');
+      })(),
+    );
+    expect(half.file).toBeNull();
+    expect(half.session.file_offset).toBe(5);
+    expect((await platform.getUploadSession(us.id))?.file_offset).toBe(5);
+    const done = await platform.appendUpload(
+      us.id,
+      (async function* () {
+        yield Buffer.from('567');
+        yield Buffer.from('89');
+      })(),
+    );
+    expect(done.file).toEqual(expect.objectContaining({name: 'rec.mp4', size: 10, channel_id: town.id}));
+    const fileID = done.file!.id;
+    expect(await platform.getFileInfo(fileID)).toEqual(expect.objectContaining({id: fileID, mime_type: 'video/mp4'}));
+    const part: Buffer[] = [];
+    for await (const c of await platform.readFile(fileID, {start: 2, end: 4})) part.push(Buffer.from(c as Buffer));
+    expect(Buffer.concat(part).toString()).toBe('234');
+    const reply = await platform.createPost({
+      channel_id: town.id,
+      user_id: botID,
+      root_id: root.id,
+      message: 'the recording',
+      type: 'custom_calls_recording',
+      file_ids: [fileID],
+    });
+    expect(reply.root_id).toBe(root.id);
+    expect(d.files.get(fileID)?.post_id).toBe(reply.id);
+  });
+
+  test('input that is not a Mattermost id never reaches a URL', async () => {
+    const before = mm.received.length;
+    const platform = srv.app.platform;
+    expect(await platform.getChannel('../users/me')).toBeNull();
+    expect(await platform.getUser('me')).toBeNull();
+    expect(await platform.getChannelMember(`${town.id}/../..`, alice.user.id)).toBeNull();
+    expect(await platform.hasChannelPermission(alice.user.id, '../../system/ping', 'read_channel')).toBe(false);
+    expect(mm.received.length).toBe(before);
+  });
+
+  test('a token Mattermost refuses stops the start with an error naming the setting', async () => {
+    await expect(
+      startTestServer({
+        seed: false,
+        env: {
+          MM_CALLS_PLATFORM: 'mattermost',
+          MM_CALLS_MATTERMOST_URL: mm.url,
+          MM_CALLS_MATTERMOST_TOKEN: 'abcdefghijklmnopqrstuvwxyz',
+        },
+      }),
+    ).rejects.toThrow(/MM_CALLS_MATTERMOST_TOKEN/);
   });
 
   test('Mattermost down: requests get a clear 503, open websockets stay, and all works again once it is back', async () => {
     const c = await connect(alice.token);
+    const ch = newChannel(bob);
     await mm.stop();
     try {
+      // A join on an open socket gets the reason.
+      await expect(c.join(ch.id)).rejects.toThrow(/Mattermost is unreachable/);
+      // A new socket (its token not validated recently) is told to come back later, not that its login is bad.
+      const fresh = new MattermostWsClient(srv.url, d.issueToken(bob.user.id));
+      let closed = 0;
+      fresh.on('close', (_ws: unknown, _opened: boolean, code: number) => (closed = code));
+      await expect(fresh.connect()).rejects.toThrow(/closed before hello/);
+      expect(closed).toBe(1013);
       const token = d.issueToken(carol.user.id);
       const down = await api(srv.url, token, 'GET', `${P}/${town.id}`);
       expect(down.status).toBe(503);
@@ -211,5 +326,6 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     const token = d.issueToken(carol.user.id);
     expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
     expect((await c.ping()).status).toBe('OK');
+    await c.join(ch.id);
   });
 });

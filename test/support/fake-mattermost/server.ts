@@ -14,6 +14,8 @@ export interface ReceivedRequest {
   /** The session's user, when the request was authenticated. */
   userID: string | null;
   body: unknown;
+  /** The status answered (0 until answered). */
+  status: number;
 }
 
 class HttpError extends Error {
@@ -53,6 +55,7 @@ export class FakeMattermost {
   #port = 0;
   #rateLimited = 0;
   #retryAfterSeconds = 1;
+  #rateLimitedToken: string | null = null;
   readonly #routes: {method: string; re: RegExp; auth: boolean; handler: Handler}[] = [];
 
   constructor() {
@@ -83,10 +86,14 @@ export class FakeMattermost {
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
 
-  /** The next `n` authenticated API requests get 429 with Retry-After (Mattermost's rate limiter). */
-  rateLimitNext(n: number, retryAfterSeconds = 1): void {
+  /**
+   * The next `n` authenticated API requests get 429 with Retry-After (Mattermost's rate limiter); only those
+   * made with `token` when given (the limiter varies by user with RateLimitSettings.VaryByUser).
+   */
+  rateLimitNext(n: number, retryAfterSeconds = 1, token?: string): void {
     this.#rateLimited = n;
     this.#retryAfterSeconds = retryAfterSeconds;
+    this.#rateLimitedToken = token ?? null;
   }
 
   /** Revokes a session or access token (logout, session revoked in the System Console). */
@@ -113,9 +120,18 @@ export class FakeMattermost {
     }
     const route = this.#routes.find((r) => r.method === req.method && r.re.test(url.pathname));
     const userID = this.#sessionUser(req);
-    this.received.push({method: req.method ?? '', path: url.pathname + url.search, userID, body});
+    const received: ReceivedRequest = {
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      userID,
+      body,
+      status: 0,
+    };
+    this.received.push(received);
+    res.on('finish', () => (received.status = res.statusCode));
     if (!route) return send(res, 404, appError(notFound('api.context.404.app_error', 'page')));
-    if (route.auth && this.#rateLimited > 0) {
+    const limited = this.#rateLimitedToken === null || this.#tokenOf(req) === this.#rateLimitedToken;
+    if (route.auth && this.#rateLimited > 0 && limited) {
       this.#rateLimited--;
       res.writeHead(429, {
         'Content-Type': 'text/plain; charset=utf-8',
@@ -131,7 +147,8 @@ export class FakeMattermost {
       if (route.auth && !userID) throw unauthorized();
       const [status, out] = await route.handler(req, url.pathname.match(route.re)!, {userID: userID ?? '', body, raw});
       if (Buffer.isBuffer(out)) {
-        res.writeHead(status, {'Content-Type': 'image/png', 'Content-Length': out.length});
+        const type = req.url?.includes('/image') ? 'image/png' : 'application/octet-stream';
+        res.writeHead(status, {'Content-Type': type, 'Content-Length': out.length});
         res.end(out);
       } else if (status === 204) {
         res.writeHead(204);
@@ -141,6 +158,11 @@ export class FakeMattermost {
       if (err instanceof HttpError) send(res, err.status, appError(err));
       else send(res, 500, appError(new HttpError(500, 'app.internal', (err as Error).message)));
     }
+  }
+
+  #tokenOf(req: IncomingMessage): string | null {
+    const m = /^(?:Bearer|Token)\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+    return m ? m[1] : (/(?:^|;\s*)MMAUTHTOKEN=([^;]+)/.exec(String(req.headers.cookie ?? ''))?.[1] ?? null);
   }
 
   /** Token from Authorization (Bearer/Token) or the MMAUTHTOKEN cookie; cookie writes need the CSRF header. */
@@ -237,7 +259,15 @@ export class FakeMattermost {
       const names = Array.isArray(c.body) ? (c.body as string[]) : [];
       return [200, names.map((n) => d.roles.get(n)).filter(Boolean)];
     });
-    this.#route('GET', '/license/client', () => [200, {IsLicensed: 'true', SkuShortName: 'enterprise'}]);
+    this.#route('GET', '/license/client', (r) => {
+      // "format: Must be old, other formats not implemented yet" (the API documentation).
+      if (new URL(r.url ?? '', 'http://x').searchParams.get('format') !== 'old')
+        throw badRequest(
+          'api.license.client.old_format.app_error',
+          'New format for the client license is not supported yet.',
+        );
+      return [200, {IsLicensed: 'true', SkuShortName: 'enterprise'}];
+    });
     this.#route('POST', '/posts', (_r, _m, c) => {
       const b = (c.body ?? {}) as Partial<Post>;
       if (!b.channel_id) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid channel_id');
@@ -387,6 +417,13 @@ export class FakeMattermost {
       d.uploads.delete(us.id);
       const {data: _bytes, ...info} = file;
       return [201, info];
+    });
+    this.#route('GET', `/files/${ID}`, (r, m, c) => {
+      const f = d.files.get(m[1]);
+      if (!f) throw notFound('app.file_info.get.app_error', 'file');
+      this.#channel(f.channel_id, c.userID);
+      const range = /^bytes=(\d+)-(\d+)$/.exec(String(r.headers.range ?? ''));
+      return range ? [206, f.data.subarray(Number(range[1]), Number(range[2]) + 1)] : [200, f.data];
     });
     this.#route('GET', `/files/${ID}/info`, (_r, m, c) => {
       const f = d.files.get(m[1]);

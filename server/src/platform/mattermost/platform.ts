@@ -1,7 +1,8 @@
 // The Platform port over a real Mattermost's REST API v4: users, channels, membership and permissions,
 // posts (the call post, its thread, ephemeral posts) and uploads, with the service's bot or personal access
-// token. Posts are authored by that account (REST cannot post as another user). Membership events are not
-// followed yet (issue 15 §2): a revoked login is noticed by the websocket's periodic re-validation.
+// token. Posts are authored by that account (REST cannot post as another user). Removals from a channel and
+// archived channels are found by re-reading the channels in use (membership-watch.ts); a revoked login by the
+// websocket's periodic re-validation.
 import {Readable} from 'node:stream';
 import type {ReadableStream as WebReadableStream} from 'node:stream/web';
 import type {Channel as MMChannel, ChannelMembership} from '@mattermost/types/channels';
@@ -41,6 +42,7 @@ import {
   toUploadSession,
   toUser,
 } from './convert';
+import {type ChannelSnapshot, MembershipWatch} from './membership-watch';
 import {RolePermissions} from './permissions';
 import {TtlCache} from './ttl-cache';
 
@@ -58,6 +60,8 @@ export interface MattermostPlatformOptions {
   siteURL: () => string;
   /** The service account's token, handed to the recorder as its auth_token. */
   token: string;
+  /** How often the channels in use are re-read for removed members (default 10 s). */
+  membershipPollMs?: number;
 }
 
 export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements Platform {
@@ -71,6 +75,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   readonly #users = new TtlCache<User | null>(CACHE_MS);
   readonly #channels = new TtlCache<Channel | null>(CACHE_MS);
   readonly #memberIDs = new TtlCache<string[]>(CACHE_MS, 1000);
+  readonly #watch: MembershipWatch;
   #botID: Promise<string> | null = null;
   #license: LicenseInfo = {skuShortName: 'starter', professional: false, enterprise: false};
 
@@ -82,10 +87,27 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     this.#token = o.token;
     this.#roles = new RolePermissions(o.client);
     this.#auth = new TokenValidator(o.client, (u) => this.#users.set(u.id, toUser(u)));
+    this.#watch = new MembershipWatch({
+      load: (id) => this.#snapshot(id),
+      onMemberRemoved: (channelID, userID) => {
+        this.#log.info({channelID, userID}, 'member removed from channel in Mattermost');
+        this.emit('channelMemberRemoved', channelID, userID);
+      },
+      onChannelDeleted: (channelID) => {
+        this.#log.info({channelID}, 'channel archived or deleted in Mattermost');
+        this.emit('channelDeleted', channelID);
+      },
+      logger: o.logger,
+      intervalMs: o.membershipPollMs,
+    });
   }
 
-  /** Reads the license (Mattermost's, through /license/client); kept when Mattermost cannot be asked. */
-  async refreshLicense(): Promise<void> {
+  close(): void {
+    this.#watch.close();
+  }
+
+  /** Reads the license (Mattermost's, through /license/client); kept when Mattermost cannot be asked (false). */
+  async refreshLicense(): Promise<boolean> {
     try {
       const l = await this.#client.json<{IsLicensed?: string; SkuShortName?: string}>(
         'GET',
@@ -94,8 +116,10 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
       const sku = l.IsLicensed === 'true' ? (l.SkuShortName ?? '').toLowerCase() : '';
       const enterprise = sku === 'enterprise' || sku === 'advanced';
       this.#license = {skuShortName: sku || 'starter', professional: enterprise || sku === 'professional', enterprise};
+      return true;
     } catch (err) {
       this.#log.warn({err: (err as Error).message}, 'reading the Mattermost license failed; keeping the last known');
+      return false;
     }
   }
 
@@ -185,17 +209,36 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
 
   async getChannelMemberIDs(channelID: string): Promise<string[]> {
     if (!isID(channelID)) return [];
-    return this.#memberIDs.getOrLoad(channelID, async () => {
-      const ids: string[] = [];
-      for (let page = 0; ; page++) {
-        const batch = await this.#client.json<ChannelMembership[]>(
-          'GET',
-          `/channels/${channelID}/members?page=${page}&per_page=${MEMBERS_PER_PAGE}`,
-        );
-        ids.push(...batch.map((m) => m.user_id));
-        if (batch.length < MEMBERS_PER_PAGE) return ids;
-      }
-    });
+    this.#watch.interest(channelID);
+    const ids = await this.#memberIDs.getOrLoad(channelID, () => this.#loadMemberIDs(channelID));
+    this.#watch.observe(channelID, ids);
+    return ids;
+  }
+
+  async #loadMemberIDs(channelID: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let page = 0; ; page++) {
+      const batch = await this.#client.json<ChannelMembership[]>(
+        'GET',
+        `/channels/${channelID}/members?page=${page}&per_page=${MEMBERS_PER_PAGE}`,
+      );
+      ids.push(...batch.map((m) => m.user_id));
+      if (batch.length < MEMBERS_PER_PAGE) return ids;
+    }
+  }
+
+  /** The channel as Mattermost has it now, for the membership watch; refreshes the caches on the way. */
+  async #snapshot(channelID: string): Promise<ChannelSnapshot> {
+    const c = await this.#client.find<MMChannel>(`/channels/${channelID}`);
+    if (!c || c.delete_at > 0) {
+      this.#channels.delete(channelID);
+      this.#memberIDs.delete(channelID);
+      return {deleted: true, memberIDs: []};
+    }
+    this.#channels.set(channelID, toChannel(c));
+    const memberIDs = await this.#loadMemberIDs(channelID);
+    this.#memberIDs.set(channelID, memberIDs);
+    return {deleted: false, memberIDs};
   }
 
   /**
@@ -210,6 +253,8 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
       this.#channelMember(channelID, userID),
       channel.team_id ? this.#teamMember(channel.team_id, userID) : Promise.resolve(null),
     ]);
+    // A member who may join a call is watched from now on: removing them from the channel ends their sessions.
+    if (member) this.#watch.interest(channelID);
     const perms = await this.#roles.of(user.roles, teamMember?.roles ?? '', member?.roles ?? '');
     if (perms.has('manage_system')) return true;
     if (member) return perms.has(perm);
