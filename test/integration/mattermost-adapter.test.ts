@@ -296,9 +296,15 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     ).rejects.toThrow(/MM_CALLS_MATTERMOST_TOKEN/);
   });
 
-  test('Mattermost down: requests get a clear 503, open websockets stay, and all works again once it is back', async () => {
+  test('Mattermost down: requests get a clear 503, open websockets and calls go on, and all works again once it is back', async () => {
     const c = await connect(alice.token);
     const ch = newChannel(bob);
+    const going = newChannel(bob);
+    const a = await connect(alice.token);
+    const b = await connect(bob.token);
+    await a.join(going.id);
+    await b.join(going.id);
+    await a.waitFor('user_joined', (e) => e.data.session_id === b.connID);
     await mm.stop();
     try {
       // A join on an open socket gets the reason.
@@ -317,9 +323,12 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
         message: 'Mattermost is unreachable; try again in a moment.',
         status_code: 503,
       });
-      // Two re-validations fail while it is down: the open socket is kept.
-      await new Promise((r) => setTimeout(r, 2500));
+      // Re-validations fail while it is down (and every cached answer expires): the open sockets are kept.
+      await new Promise((r) => setTimeout(r, 5500));
       expect((await c.ping()).status).toBe('OK');
+      // The call going on still tells its channel's members what happens in it (the last member list known).
+      b.send('leave');
+      await a.waitFor('user_left', (e) => e.data.session_id === b.connID);
     } finally {
       await mm.start();
     }

@@ -53,6 +53,7 @@ const isID = (id: string) => ID.test(id);
 /** How long profiles, channels and member lists are reused (the hub asks for member ids on every event). */
 const CACHE_MS = 5_000;
 const MEMBERS_PER_PAGE = 200;
+const STALE_MEMBERS_MS = 3600_000;
 
 export interface MattermostPlatformOptions {
   client: MattermostClient;
@@ -75,6 +76,8 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   readonly #users = new TtlCache<User | null>(CACHE_MS);
   readonly #channels = new TtlCache<Channel | null>(CACHE_MS);
   readonly #memberIDs = new TtlCache<string[]>(CACHE_MS, 1000);
+  /** The last member list read per channel, for when Mattermost cannot be asked. */
+  readonly #lastMemberIDs = new TtlCache<string[]>(STALE_MEMBERS_MS, 1000);
   readonly #watch: MembershipWatch;
   #botID: Promise<string> | null = null;
   #license: LicenseInfo = {skuShortName: 'starter', professional: false, enterprise: false};
@@ -210,7 +213,16 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   async getChannelMemberIDs(channelID: string): Promise<string[]> {
     if (!isID(channelID)) return [];
     this.#watch.interest(channelID);
-    const ids = await this.#memberIDs.getOrLoad(channelID, () => this.#loadMemberIDs(channelID));
+    let ids: string[];
+    try {
+      ids = await this.#memberIDs.getOrLoad(channelID, () => this.#loadMemberIDs(channelID));
+    } catch (err) {
+      // Mattermost down: the calls going on keep reaching their members with the last list known.
+      const last = this.#lastMemberIDs.get(channelID);
+      if (!last) throw err;
+      return last;
+    }
+    this.#lastMemberIDs.set(channelID, ids);
     this.#watch.observe(channelID, ids);
     return ids;
   }
@@ -233,11 +245,13 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     if (!c || c.delete_at > 0) {
       this.#channels.delete(channelID);
       this.#memberIDs.delete(channelID);
+      this.#lastMemberIDs.delete(channelID);
       return {deleted: true, memberIDs: []};
     }
     this.#channels.set(channelID, toChannel(c));
     const memberIDs = await this.#loadMemberIDs(channelID);
     this.#memberIDs.set(channelID, memberIDs);
+    this.#lastMemberIDs.set(channelID, memberIDs);
     return {deleted: false, memberIDs};
   }
 
