@@ -4,6 +4,7 @@
 // recording double: this is about the platform, not packets.
 import {Writable} from 'node:stream';
 import pino from 'pino';
+import WebSocket from 'ws';
 import {REDACT} from '../../server/src/log';
 import {mattermostPlatformFactory} from '../../server/src/platform/mattermost';
 import {api, WsTestClient} from '../support/calls-client';
@@ -29,6 +30,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   const alice = d.addUser('alice');
   const bob = d.addUser('bob');
   const carol = d.addUser('carol');
+  const root = d.addUser('root', {roles: 'system_user system_admin'});
   const team = d.addTeam('team', [bot.user.id, alice.user.id, bob.user.id, carol.user.id]);
   const town = d.addChannel(team.id, 'O', 'town', alice.user.id);
   const priv = d.addChannel(team.id, 'P', 'priv', alice.user.id);
@@ -118,6 +120,19 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     expect((await send('POST', {'X-Requested-With': 'XMLHttpRequest'})).status).toBe(200);
   });
 
+  test('a websocket authenticates by the MMAUTHTOKEN cookie', async () => {
+    const ws = new WebSocket(srv.url.replace(/^http/, 'ws') + `${P}/websocket`, {
+      headers: {Cookie: `MMAUTHTOKEN=${bob.token}`, Origin: srv.url},
+    });
+    const hello = await new Promise<{event: string; broadcast: {user_id: string}}>((resolve, reject) => {
+      ws.on('message', (raw) => resolve(JSON.parse(String(raw))));
+      ws.on('error', reject);
+    });
+    ws.close();
+    expect(hello.event).toBe('hello');
+    expect(hello.broadcast.user_id).toBe(bob.user.id);
+  });
+
   test('permissions follow Mattermost: a non-member is refused a private channel, the channel admin may toggle calls, a member not', async () => {
     expect((await api(srv.url, carol.token, 'GET', `${P}/${priv.id}`)).status).toBe(403);
     // A public channel is readable by a team member who has not joined it (read_public_channel).
@@ -125,6 +140,9 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     expect((await api(srv.url, bob.token, 'POST', `${P}/${town.id}`, {enabled: false})).status).toBe(403);
     const admin = await api(srv.url, alice.token, 'POST', `${P}/${town.id}`, {enabled: true});
     expect(admin.status).toBe(200);
+    // A system admin reads any channel, member or not.
+    expect((await api(srv.url, root.token, 'GET', `${P}/${priv.id}`)).status).toBe(200);
+    expect((await api(srv.url, root.token, 'POST', `${P}/${priv.id}`, {enabled: true})).status).toBe(200);
     // A non-member cannot join the private channel's call.
     const c = await connect(carol.token);
     await expect(c.join(priv.id)).rejects.toThrow(/forbidden/);
@@ -281,6 +299,23 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     expect(await platform.getChannelMember(`${town.id}/../..`, alice.user.id)).toBeNull();
     expect(await platform.hasChannelPermission(alice.user.id, '../../system/ping', 'read_channel')).toBe(false);
     expect(mm.received.length).toBe(before);
+  });
+
+  test("a person's token instead of a bot's is accepted with a warning that this person cannot join calls", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const other = await startTestServer({
+      seed: false,
+      logger: pino({level: 'info'}, sink),
+      env: {MM_CALLS_PLATFORM: 'mattermost', MM_CALLS_MATTERMOST_URL: mm.url, MM_CALLS_MATTERMOST_TOKEN: root.token},
+    });
+    await other.stop();
+    expect(lines.join('')).toMatch(/belongs to a user, not a bot account/);
   });
 
   test('a token Mattermost refuses stops the start with an error naming the setting', async () => {

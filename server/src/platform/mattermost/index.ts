@@ -46,8 +46,14 @@ export const mattermostPlatformFactory =
     // The token is checked now: a wrong one is a configuration error, not a failure on the first call.
     // Mattermost being down at start is not: the service starts and requests get a clear 503 until it is back.
     try {
-      const botID = await platform.botUserID();
-      logger.info({url: origin, botID}, 'connected to Mattermost');
+      const me = await platform.serviceAccount();
+      logger.info({url: origin, botID: me.id, username: me.username}, 'connected to Mattermost');
+      // Calls treat this account as its bot (it joins calls only to record): a person's token locks them out.
+      if (!me.is_bot)
+        logger.warn(
+          {username: me.username},
+          'MM_CALLS_MATTERMOST_TOKEN belongs to a user, not a bot account: that user cannot join calls; use a bot',
+        );
     } catch (err) {
       const status = (err as {status?: number}).status;
       if (status === 401) {

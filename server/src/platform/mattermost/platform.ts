@@ -79,7 +79,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   /** The last member list read per channel, for when Mattermost cannot be asked. */
   readonly #lastMemberIDs = new TtlCache<string[]>(STALE_MEMBERS_MS, 1000);
   readonly #watch: MembershipWatch;
-  #botID: Promise<string> | null = null;
+  #bot: Promise<User> | null = null;
   #license: LicenseInfo = {skuShortName: 'starter', professional: false, enterprise: false};
 
   constructor(o: MattermostPlatformOptions) {
@@ -160,15 +160,17 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     return Boolean(m && (m.scheme_admin || m.roles.split(' ').includes('team_admin')));
   }
 
-  botUserID(): Promise<string> {
-    this.#botID ??= this.#client.json<UserProfile>('GET', '/users/me').then(
-      (u) => u.id,
-      (err: unknown) => {
-        this.#botID = null;
-        throw err;
-      },
-    );
-    return this.#botID;
+  /** The account of the service token (the Calls bot), read once. */
+  serviceAccount(): Promise<User> {
+    this.#bot ??= this.#client.json<UserProfile>('GET', '/users/me').then(toUser, (err: unknown) => {
+      this.#bot = null;
+      throw err;
+    });
+    return this.#bot;
+  }
+
+  async botUserID(): Promise<string> {
+    return (await this.serviceAccount()).id;
   }
 
   async botToken(): Promise<string> {
