@@ -350,6 +350,15 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
       fresh.on('close', (_ws: unknown, _opened: boolean, code: number) => (closed = code));
       await expect(fresh.connect()).rejects.toThrow(/closed before hello/);
       expect(closed).toBe(1013);
+      // The same by authentication_challenge: a FAIL naming the reason, then 1013.
+      const challenged = new MattermostWsClient(srv.url, d.issueToken(bob.user.id));
+      const replies: {error?: {id: string}}[] = [];
+      challenged.on('reply', (r: {error?: {id: string}}) => replies.push(r));
+      challenged.on('close', (_ws: unknown, _opened: boolean, code: number) => (closed = code));
+      closed = 0;
+      await expect(challenged.connect({challenge: true})).rejects.toThrow(/closed before hello/);
+      expect(closed).toBe(1013);
+      expect(replies[0]?.error?.id).toBe('app.calls.mattermost.unreachable');
       const token = d.issueToken(carol.user.id);
       const down = await api(srv.url, token, 'GET', `${P}/${town.id}`);
       expect(down.status).toBe(503);
