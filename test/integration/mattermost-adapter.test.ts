@@ -68,7 +68,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     srv = await startTestServer({
       seed: false,
       wsAuthRecheckMs: 1000,
-      platform: mattermostPlatformFactory({membershipPollMs: 500}),
+      platform: mattermostPlatformFactory({membershipPollMs: 500, postRetryMs: 300}),
       logger: pino({level: 'debug', redact: REDACT}, sink),
       env: {
         MM_CALLS_PLATFORM: 'mattermost',
@@ -373,6 +373,9 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
       // The call going on still tells its channel's members what happens in it (the last member list known).
       b.send('leave');
       await a.waitFor('user_left', (e) => e.data.session_id === b.connID);
+      // The call ends during the outage: its post is updated once Mattermost is back.
+      a.send('leave');
+      await a.waitFor('user_left', (e) => e.data.session_id === a.connID);
     } finally {
       await mm.start();
     }
@@ -380,5 +383,10 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
     expect((await c.ping()).status).toBe('OK');
     await c.join(ch.id);
+    const goingPost = [...d.posts.values()].find(
+      (p) => p.channel_id === going.id && String(p.type) === 'custom_calls',
+    )!;
+    await waitFor(() => goingPost.message === 'Call ended', 5000, 'the post of the call that ended during the outage');
+    expect(goingPost.props.end_at).toEqual(expect.any(Number));
   });
 });

@@ -15,6 +15,8 @@ const LICENSE_RETRY_MS = 15_000;
 export interface MattermostPlatformSettings {
   /** How often the channels in use are re-read for removed members (default 10 s). */
   membershipPollMs?: number;
+  /** How often post updates Mattermost could not take are re-sent (default 5 s). */
+  postRetryMs?: number;
 }
 
 /** The factory with settings (tests shorten the membership poll); createMattermostPlatform uses the defaults. */
@@ -42,6 +44,7 @@ export const mattermostPlatformFactory =
       siteURL: ctx.siteURL,
       token,
       membershipPollMs: settings.membershipPollMs,
+      postRetryMs: settings.postRetryMs,
     });
     // The token is checked now: a wrong one is a configuration error, not a failure on the first call.
     // Mattermost being down at start is not: the service starts and requests get a clear 503 until it is back.

@@ -44,6 +44,7 @@ import {
 } from './convert';
 import {type ChannelSnapshot, MembershipWatch} from './membership-watch';
 import {RolePermissions} from './permissions';
+import {isTransient, PendingPostUpdates} from './post-updates';
 import {TtlCache} from './ttl-cache';
 
 // Ids go into URL paths: anything but a Mattermost id is refused before it can change the path.
@@ -54,6 +55,7 @@ const isID = (id: string) => ID.test(id);
 const CACHE_MS = 5_000;
 const MEMBERS_PER_PAGE = 200;
 const STALE_MEMBERS_MS = 3600_000;
+const POST_CACHE_MS = 3600_000;
 
 export interface MattermostPlatformOptions {
   client: MattermostClient;
@@ -63,6 +65,8 @@ export interface MattermostPlatformOptions {
   token: string;
   /** How often the channels in use are re-read for removed members (default 10 s). */
   membershipPollMs?: number;
+  /** How often post updates Mattermost could not take are re-sent (default 5 s). */
+  postRetryMs?: number;
 }
 
 export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements Platform {
@@ -79,6 +83,9 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   /** The last member list read per channel, for when Mattermost cannot be asked. */
   readonly #lastMemberIDs = new TtlCache<string[]>(STALE_MEMBERS_MS, 1000);
   readonly #watch: MembershipWatch;
+  /** Posts we wrote or read lately (call posts), for reads while Mattermost is down. */
+  readonly #posts = new TtlCache<Post>(POST_CACHE_MS, 2000);
+  readonly #pendingPosts: PendingPostUpdates;
   #bot: Promise<User> | null = null;
   #license: LicenseInfo = {skuShortName: 'starter', professional: false, enterprise: false};
 
@@ -90,6 +97,11 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     this.#token = o.token;
     this.#roles = new RolePermissions(o.client);
     this.#auth = new TokenValidator(o.client, (u) => this.#users.set(u.id, toUser(u)));
+    this.#pendingPosts = new PendingPostUpdates({
+      send: async (post) => this.#posts.set(post.id, toPost(await this.#patchPost(post))),
+      logger: o.logger,
+      retryMs: o.postRetryMs,
+    });
     this.#watch = new MembershipWatch({
       load: (id) => this.#snapshot(id),
       onMemberRemoved: (channelID, userID) => {
@@ -107,6 +119,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
 
   close(): void {
     this.#watch.close();
+    this.#pendingPosts.close();
   }
 
   /** Reads the license (Mattermost's, through /license/client); kept when Mattermost cannot be asked (false). */
@@ -308,21 +321,50 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
         file_ids: p.file_ids ?? [],
       },
     });
-    return toPost(created);
+    const post = toPost(created);
+    this.#posts.set(post.id, post);
+    return post;
   }
 
+  /** Mattermost down: the update waits and is sent once it is back (post-updates.ts); the caller goes on. */
   async updatePost(post: Post): Promise<Post> {
     if (!isID(post.id)) throw badRequest('app.calls.mattermost.invalid_post', 'invalid post id');
-    const patched = await this.#client.json<MMPost>('PUT', `/posts/${post.id}/patch`, {
-      body: {message: post.message, props: post.props},
-    });
-    return toPost(patched);
+    try {
+      const patched = toPost(await this.#patchPost(post));
+      this.#pendingPosts.settled(post.id);
+      this.#posts.set(post.id, patched);
+      return patched;
+    } catch (err) {
+      if (!isTransient(err)) throw err;
+      const waiting = {...post, update_at: Date.now(), edit_at: Date.now()};
+      this.#pendingPosts.defer(waiting);
+      this.#posts.set(post.id, waiting);
+      this.#log.warn({postID: post.id}, 'Mattermost unavailable: post update will be sent when it is back');
+      return waiting;
+    }
   }
 
+  #patchPost(post: Post): Promise<MMPost> {
+    return this.#client.json<MMPost>('PUT', `/posts/${post.id}/patch`, {
+      body: {message: post.message, props: post.props},
+    });
+  }
+
+  /** Mattermost's post; while it cannot be asked, the version we last wrote or read (our call posts). */
   async getPost(id: string): Promise<Post | null> {
     if (!isID(id)) return null;
-    const p = await this.#client.find<MMPost>(`/posts/${id}`);
-    return p && p.delete_at === 0 ? toPost(p) : null;
+    const waiting = this.#pendingPosts.get(id);
+    if (waiting) return waiting;
+    try {
+      const p = await this.#client.find<MMPost>(`/posts/${id}`);
+      const post = p && p.delete_at === 0 ? toPost(p) : null;
+      if (post) this.#posts.set(id, post);
+      return post;
+    } catch (err) {
+      const known = this.#posts.get(id);
+      if (known && isTransient(err)) return known;
+      throw err;
+    }
   }
 
   async sendEphemeralPost(userID: string, channelID: string, message: string, rootID = ''): Promise<void> {
