@@ -178,6 +178,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       loginGuard: opts.loginGuard,
     });
     const platform = (platformRef = chat.platform);
+    if (chat.close) cleanups.push(() => chat.close!());
 
     // A single node keeps its id in its data directory, to recognise its own calls after a restart.
     const nodeID = opts.nodeID ?? (store.engine === 'sqlite' ? persistentNodeID(opts.dataDir, logger) : newId());

@@ -4,7 +4,7 @@ import pino, {type Logger} from 'pino';
 
 export type {Logger};
 
-const REDACT = [
+export const REDACT = [
   'password',
   '*.password',
   'token',

@@ -1,5 +1,6 @@
 // Where a request's login token comes from: Authorization (Bearer/Token), then the MMAUTHTOKEN cookie,
 // as Mattermost accepts them. Also tells whether the cookie was used, for the CSRF rule.
+import {timingSafeEqual} from 'node:crypto';
 import type {IncomingHttpHeaders} from 'node:http';
 
 export const AUTH_COOKIE = 'MMAUTHTOKEN';
@@ -39,4 +40,25 @@ export function tokenSourceFromRequest(headers: IncomingHttpHeaders): TokenSourc
 
 export function tokenFromRequest(headers: IncomingHttpHeaders): string | null {
   return tokenSourceFromRequest(headers)?.token ?? null;
+}
+
+/** The CSRF cookie Mattermost sets beside MMAUTHTOKEN; a write must echo it in X-CSRF-Token. */
+export const CSRF_COOKIE = 'MMCSRF';
+
+/**
+ * Mattermost's rule for cookie-authenticated writes: X-CSRF-Token equal to the MMCSRF cookie (a page on
+ * another site can send the cookies but cannot read them), or X-Requested-With: XMLHttpRequest (which a
+ * cross-site form cannot set and a cross-site fetch cannot send without a CORS preflight we never grant).
+ */
+export function passesCSRF(headers: IncomingHttpHeaders): boolean {
+  if (headers['x-requested-with'] === 'XMLHttpRequest') return true;
+  const header = headers['x-csrf-token'];
+  const cookie = parseCookies(headers.cookie)[CSRF_COOKIE];
+  return typeof header === 'string' && header.length > 0 && cookie !== undefined && timingSafeEqualText(header, cookie);
+}
+
+function timingSafeEqualText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -7,7 +7,7 @@ import type {z} from 'zod';
 import {AppError, badRequest, toAppError, unauthorized} from '../errors';
 import type {Logger} from '../log';
 import type {AuthSession} from '../platform/types';
-import {tokenSourceFromRequest} from './auth';
+import {passesCSRF, tokenSourceFromRequest} from './auth';
 import {addressBlock} from './client-address';
 import {MAX_BODY_DEPTH, jsonNestsDeeperThan} from './json-depth';
 import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
@@ -207,13 +207,9 @@ export async function requireSession(
   if (!src) throw unauthorized('Invalid or expired session, please login again.');
   const session = await authenticateToken(src.token);
   if (!session) throw unauthorized('Invalid or expired session, please login again.');
-  // Cookies ride along on cross-site requests; Mattermost requires this header for cookie-authenticated writes.
-  if (
-    src.fromCookie &&
-    req.method !== 'GET' &&
-    req.method !== 'HEAD' &&
-    req.headers['x-requested-with'] !== 'XMLHttpRequest'
-  ) {
+  // Cookies ride along on cross-site requests; Mattermost requires X-CSRF-Token (matching its MMCSRF cookie)
+  // or X-Requested-With: XMLHttpRequest for cookie-authenticated writes.
+  if (src.fromCookie && req.method !== 'GET' && req.method !== 'HEAD' && !passesCSRF(req.headers)) {
     throw unauthorized('Invalid or expired session, please login again.');
   }
   req.session = session;

@@ -60,6 +60,8 @@ export interface PlatformInstance {
   readonly seed: SeedResult | null;
   /** Serves the platform's own HTTP routes, if it has any. */
   registerRoutes(http: FastifyInstance, ctx: PlatformRoutesContext): Promise<void>;
+  /** Stops the platform's timers (polls), if it has any. */
+  close?(): Promise<void>;
 }
 
 export type PlatformFactory = (ctx: PlatformContext) => Promise<PlatformInstance>;

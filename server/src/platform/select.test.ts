@@ -1,5 +1,6 @@
-// MM_CALLS_PLATFORM: standalone by default; mattermost (not built yet) and unknown values refused by name.
+// MM_CALLS_PLATFORM: standalone by default, mattermost by name; unknown values refused by name.
 import {ConfigError} from '../config/validate';
+import {createMattermostPlatform} from './mattermost';
 import {platformFromEnv} from './select';
 import {createStandalonePlatform} from './standalone';
 
@@ -8,8 +9,8 @@ test('standalone unless told otherwise', () => {
   expect(platformFromEnv({MM_CALLS_PLATFORM: ' Standalone '})).toBe(createStandalonePlatform);
 });
 
-test('mattermost is refused with a clear message until its adapter exists; anything else too', () => {
-  expect(() => platformFromEnv({MM_CALLS_PLATFORM: 'mattermost'})).toThrow(/not built yet/);
+test('mattermost picks the REST adapter; anything else is refused', () => {
+  expect(platformFromEnv({MM_CALLS_PLATFORM: 'Mattermost'})).toBe(createMattermostPlatform);
   expect(() => platformFromEnv({MM_CALLS_PLATFORM: 'slack'})).toThrow(ConfigError);
   expect(() => platformFromEnv({MM_CALLS_PLATFORM: 'slack'})).toThrow(/use standalone or mattermost/);
 });

@@ -1,7 +1,8 @@
 // MM_CALLS_PLATFORM picks the platform adapter: `standalone` (the default, built in) or `mattermost` (a
-// real Mattermost server beside us, issue 15: not built yet, so it is refused with a clear message).
+// real Mattermost server beside us, over its REST API: MM_CALLS_MATTERMOST_URL and MM_CALLS_MATTERMOST_TOKEN).
 import {ConfigError} from '../config/validate';
 import type {PlatformFactory} from './factory';
+import {createMattermostPlatform} from './mattermost';
 import {createStandalonePlatform} from './standalone';
 
 export function platformFromEnv(env: NodeJS.ProcessEnv): PlatformFactory {
@@ -10,10 +11,7 @@ export function platformFromEnv(env: NodeJS.ProcessEnv): PlatformFactory {
     case 'standalone':
       return createStandalonePlatform;
     case 'mattermost':
-      throw new ConfigError(
-        'MM_CALLS_PLATFORM',
-        'MM_CALLS_PLATFORM=mattermost: the adapter for a real Mattermost server is not built yet; use standalone',
-      );
+      return createMattermostPlatform;
     default:
       throw new ConfigError(
         'MM_CALLS_PLATFORM',

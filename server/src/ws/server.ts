@@ -198,7 +198,16 @@ export class WsServer {
     const token = tokenFromRequest(req.headers);
     chain = chain.then(async () => {
       if (token) {
-        const session = await this.#opts.handlers.authenticateToken(token).catch(() => null);
+        let session: AuthSession | null = null;
+        try {
+          session = await this.#opts.handlers.authenticateToken(token);
+        } catch (err) {
+          // The platform cannot be asked (Mattermost down): "try again later", not "bad login".
+          if (err instanceof AppError && err.status === 503) {
+            ws.close(1013, err.message.slice(0, 120));
+            return;
+          }
+        }
         if (session && ws.readyState === WebSocket.OPEN) state.conn = this.#attach(ws, state, session);
       }
       if (!state.conn && ws.readyState === WebSocket.OPEN) {
@@ -349,7 +358,17 @@ export class WsServer {
         return;
       }
       const token = typeof frame.data.token === 'string' ? frame.data.token : '';
-      const session = token ? await this.#opts.handlers.authenticateToken(token).catch(() => null) : null;
+      let session: AuthSession | null = null;
+      try {
+        session = token ? await this.#opts.handlers.authenticateToken(token) : null;
+      } catch (err) {
+        // The platform cannot be asked (Mattermost down): "try again later", not "bad login".
+        if (err instanceof AppError && err.status === 503) {
+          sendRaw(ws, {status: 'FAIL', seq_reply: frame.seq, error: {id: err.id, message: err.message}});
+          ws.close(1013, err.message.slice(0, 120));
+          return;
+        }
+      }
       if (!session) {
         sendRaw(ws, {
           status: 'FAIL',

@@ -1,0 +1,104 @@
+// The Mattermost platform as a PlatformFactory: MM_CALLS_MATTERMOST_URL and MM_CALLS_MATTERMOST_TOKEN (a bot
+// or personal access token of an account with the system admin role), checked at start; no routes of its own
+// (Mattermost serves /api/v4) and our calls websocket under the plugin's path, which a reverse proxy sends here.
+import {ConfigError} from '../../config/validate';
+import type {PlatformFactory} from '../factory';
+import {MattermostClient} from './client';
+import {MattermostPlatform} from './platform';
+
+/** Where clients inside Mattermost open the calls websocket (Mattermost keeps /api/v4/websocket). */
+export const MATTERMOST_WEBSOCKET_PATH = '/plugins/com.mattermost.calls/websocket';
+
+const LICENSE_REFRESH_MS = 10 * 60_000;
+const LICENSE_RETRY_MS = 15_000;
+
+export interface MattermostPlatformSettings {
+  /** How often the channels in use are re-read for removed members (default 10 s). */
+  membershipPollMs?: number;
+  /** How often post updates Mattermost could not take are re-sent (default 5 s). */
+  postRetryMs?: number;
+}
+
+/** The factory with settings (tests shorten the membership poll); createMattermostPlatform uses the defaults. */
+export const mattermostPlatformFactory =
+  (settings: MattermostPlatformSettings = {}): PlatformFactory =>
+  async (ctx) => {
+    const url = (ctx.env.MM_CALLS_MATTERMOST_URL ?? '').trim();
+    const token = (ctx.env.MM_CALLS_MATTERMOST_TOKEN ?? '').trim();
+    const origin = originOf(url);
+    if (!origin)
+      throw new ConfigError(
+        'MM_CALLS_MATTERMOST_URL',
+        'MM_CALLS_PLATFORM=mattermost needs MM_CALLS_MATTERMOST_URL (e.g. https://chat.example.com)',
+      );
+    if (!token)
+      throw new ConfigError(
+        'MM_CALLS_MATTERMOST_TOKEN',
+        'MM_CALLS_PLATFORM=mattermost needs MM_CALLS_MATTERMOST_TOKEN (a bot or personal access token)',
+      );
+    const logger = ctx.logger.child({platform: 'mattermost'});
+    const client = new MattermostClient({baseURL: url, token, logger});
+    const platform = new MattermostPlatform({
+      client,
+      logger,
+      siteURL: ctx.siteURL,
+      token,
+      membershipPollMs: settings.membershipPollMs,
+      postRetryMs: settings.postRetryMs,
+    });
+    // The token is checked now: a wrong one is a configuration error, not a failure on the first call.
+    // Mattermost being down at start is not: the service starts and requests get a clear 503 until it is back.
+    try {
+      const me = await platform.serviceAccount();
+      logger.info({url: origin, botID: me.id, username: me.username}, 'connected to Mattermost');
+      // Calls treat this account as its bot (it joins calls only to record): a person's token locks them out.
+      if (!me.is_bot)
+        logger.warn(
+          {username: me.username},
+          'MM_CALLS_MATTERMOST_TOKEN belongs to a user, not a bot account: that user cannot join calls; use a bot',
+        );
+    } catch (err) {
+      const status = (err as {status?: number}).status;
+      if (status === 401) {
+        platform.close();
+        throw new ConfigError('MM_CALLS_MATTERMOST_TOKEN', 'Mattermost refused MM_CALLS_MATTERMOST_TOKEN (401)');
+      }
+      logger.error(
+        {url: origin, err: (err as Error).message},
+        'Mattermost unreachable at start; retrying on each request',
+      );
+    }
+    // Until the license is known calls run as unlicensed (DMs only): retried soon while Mattermost is down.
+    let timer: NodeJS.Timeout | undefined;
+    let closed = false;
+    const refresh = async () => {
+      const known = await platform.refreshLicense();
+      if (closed) return;
+      timer = setTimeout(() => void refresh(), known ? LICENSE_REFRESH_MS : LICENSE_RETRY_MS);
+      timer.unref();
+    };
+    await refresh();
+    return {
+      platform,
+      websocketPath: MATTERMOST_WEBSOCKET_PATH,
+      seed: null,
+      registerRoutes: async () => undefined,
+      async close() {
+        closed = true;
+        clearTimeout(timer);
+        platform.close();
+      },
+    };
+  };
+
+export const createMattermostPlatform: PlatformFactory = mattermostPlatformFactory();
+
+/** The URL's origin (what is logged: a URL may carry credentials), or null unless it is http(s). */
+function originOf(url: string): string | null {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.origin : null;
+  } catch {
+    return null;
+  }
+}

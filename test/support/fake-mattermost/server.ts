@@ -1,0 +1,458 @@
+// A fake Mattermost for contract tests: the REST API v4 routes a service beside Mattermost uses, on
+// 127.0.0.1:0, with realistic payloads and errors (401 for an unknown or revoked token, 403 for a missing
+// permission, 404 for an unknown channel, 429 with Retry-After when told to, and "down" on demand).
+// Written from Mattermost's REST API v4 documentation and @mattermost/types, NOT from our adapter.
+import {randomBytes} from 'node:crypto';
+import http, {type IncomingMessage, type ServerResponse} from 'node:http';
+import type {AddressInfo} from 'node:net';
+import type {Post} from '@mattermost/types/posts';
+import {FakeData, mmId} from './data';
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  /** The session's user, when the request was authenticated. */
+  userID: string | null;
+  body: unknown;
+  /** The status answered (0 until answered). */
+  status: number;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly id: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const unauthorized = () =>
+  new HttpError(401, 'api.context.session_expired.app_error', 'Invalid or expired session, please login again.');
+const forbidden = () =>
+  new HttpError(403, 'api.context.permissions.app_error', 'You do not have the appropriate permissions.');
+const notFound = (id: string, what: string) => new HttpError(404, id, `Unable to find the existing ${what}.`);
+const badRequest = (id: string, message: string) => new HttpError(400, id, message);
+
+// A 1×1 PNG: what /users/{id}/image answers.
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+type Handler = (req: IncomingMessage, m: RegExpMatchArray, ctx: Ctx) => Promise<[number, unknown]> | [number, unknown];
+interface Ctx {
+  userID: string;
+  body: unknown;
+  raw: Buffer;
+}
+
+export class FakeMattermost {
+  readonly data = new FakeData();
+  readonly received: ReceivedRequest[] = [];
+  #server: http.Server | null = null;
+  #port = 0;
+  #rateLimited = 0;
+  #retryAfterSeconds = 1;
+  #rateLimitedToken: string | null = null;
+  readonly #routes: {method: string; re: RegExp; auth: boolean; handler: Handler}[] = [];
+
+  constructor() {
+    this.#registerRoutes();
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** Listens on 127.0.0.1 (the same port again after a stop). */
+  async start(): Promise<void> {
+    const server = http.createServer((req, res) => void this.#handle(req, res));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#port, '127.0.0.1', () => resolve());
+    });
+    this.#port = (server.address() as AddressInfo).port;
+    this.#server = server;
+  }
+
+  /** Stops answering: every open connection is cut (Mattermost down). */
+  async stop(): Promise<void> {
+    const s = this.#server;
+    this.#server = null;
+    if (!s) return;
+    s.closeAllConnections();
+    await new Promise<void>((resolve) => s.close(() => resolve()));
+  }
+
+  /**
+   * The next `n` authenticated API requests get 429 with Retry-After (Mattermost's rate limiter); only those
+   * made with `token` when given (the limiter varies by user with RateLimitSettings.VaryByUser).
+   */
+  rateLimitNext(n: number, retryAfterSeconds = 1, token?: string): void {
+    this.#rateLimited = n;
+    this.#retryAfterSeconds = retryAfterSeconds;
+    this.#rateLimitedToken = token ?? null;
+  }
+
+  /** Revokes a session or access token (logout, session revoked in the System Console). */
+  revoke(token: string): void {
+    this.data.tokens.delete(token);
+  }
+
+  requestsTo(method: string, pathPrefix: string): ReceivedRequest[] {
+    return this.received.filter((r) => r.method === method && r.path.startsWith(pathPrefix));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks);
+    let body: unknown = null;
+    if (raw.length && String(req.headers['content-type']).startsWith('application/json')) {
+      try {
+        body = JSON.parse(raw.toString('utf8'));
+      } catch {
+        return send(res, 400, appError(badRequest('api.context.invalid_body_param.app_error', 'Invalid JSON')));
+      }
+    }
+    const route = this.#routes.find((r) => r.method === req.method && r.re.test(url.pathname));
+    const userID = this.#sessionUser(req);
+    const received: ReceivedRequest = {
+      method: req.method ?? '',
+      path: url.pathname + url.search,
+      userID,
+      body,
+      status: 0,
+    };
+    this.received.push(received);
+    res.on('finish', () => (received.status = res.statusCode));
+    if (!route) return send(res, 404, appError(notFound('api.context.404.app_error', 'page')));
+    const limited = this.#rateLimitedToken === null || this.#tokenOf(req) === this.#rateLimitedToken;
+    if (route.auth && this.#rateLimited > 0 && limited) {
+      this.#rateLimited--;
+      res.writeHead(429, {
+        'Content-Type': 'text/plain; charset=utf-8',
+        'Retry-After': String(this.#retryAfterSeconds),
+        'X-Ratelimit-Limit': '10',
+        'X-Ratelimit-Remaining': '0',
+        'X-Ratelimit-Reset': String(this.#retryAfterSeconds),
+      });
+      res.end('limit exceeded\n');
+      return;
+    }
+    try {
+      if (route.auth && !userID) throw unauthorized();
+      const [status, out] = await route.handler(req, url.pathname.match(route.re)!, {userID: userID ?? '', body, raw});
+      if (Buffer.isBuffer(out)) {
+        const type = req.url?.includes('/image') ? 'image/png' : 'application/octet-stream';
+        res.writeHead(status, {'Content-Type': type, 'Content-Length': out.length});
+        res.end(out);
+      } else if (status === 204) {
+        res.writeHead(204);
+        res.end();
+      } else send(res, status, out);
+    } catch (err) {
+      if (err instanceof HttpError) send(res, err.status, appError(err));
+      else send(res, 500, appError(new HttpError(500, 'app.internal', (err as Error).message)));
+    }
+  }
+
+  #tokenOf(req: IncomingMessage): string | null {
+    const m = /^(?:Bearer|Token)\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+    return m ? m[1] : (/(?:^|;\s*)MMAUTHTOKEN=([^;]+)/.exec(String(req.headers.cookie ?? ''))?.[1] ?? null);
+  }
+
+  /** Token from Authorization (Bearer/Token) or the MMAUTHTOKEN cookie; cookie writes need the CSRF header. */
+  #sessionUser(req: IncomingMessage): string | null {
+    const m = /^(?:Bearer|Token)\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+    if (m) return this.#live(m[1]);
+    const cookie = /(?:^|;\s*)MMAUTHTOKEN=([^;]+)/.exec(String(req.headers.cookie ?? ''));
+    if (!cookie) return null;
+    if (req.method !== 'GET' && req.headers['x-csrf-token'] !== this.data.csrf.get(cookie[1])) {
+      if (req.headers['x-requested-with'] !== 'XMLHttpRequest') return null;
+    }
+    return this.#live(cookie[1]);
+  }
+
+  #live(token: string): string | null {
+    const id = this.data.tokens.get(token);
+    const user = id ? this.data.users.get(id) : undefined;
+    return user && user.delete_at === 0 ? user.id : null;
+  }
+
+  #route(method: string, path: string, handler: Handler, auth = true): void {
+    this.#routes.push({method, re: new RegExp(`^/api/v4${path}$`), auth, handler});
+  }
+
+  #channel(id: string, userID: string) {
+    const ch = this.data.channels.get(id);
+    if (!ch) throw notFound('app.channel.get.existing.app_error', 'channel');
+    if (!this.data.canRead(userID, ch)) throw forbidden();
+    return ch;
+  }
+
+  #can(userID: string, channelID: string | undefined, perm: string): void {
+    if (!this.data.permissions(userID, channelID).has(perm)) throw forbidden();
+  }
+
+  #registerRoutes(): void {
+    const d = this.data;
+    const ID = '([a-z0-9]{26})';
+    this.#route('GET', '/system/ping', () => [200, {status: 'OK'}], false);
+    this.#route('GET', '/users/me', (_r, _m, c) => [200, d.users.get(c.userID)]);
+    this.#route('GET', `/users/${ID}`, (_r, m) => {
+      const u = d.users.get(m[1]);
+      if (!u) throw notFound('app.user.missing_account.const', 'user');
+      return [200, u];
+    });
+    this.#route('POST', '/users/ids', (_r, _m, c) => {
+      if (!Array.isArray(c.body)) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid user_ids');
+      return [200, (c.body as string[]).map((id) => d.users.get(id)).filter(Boolean)];
+    });
+    this.#route('GET', `/users/${ID}/image`, (_r, m) => {
+      if (!d.users.has(m[1])) throw notFound('app.user.missing_account.const', 'user');
+      return [200, PNG];
+    });
+    this.#route('GET', `/teams/${ID}`, (_r, m, c) => {
+      const t = d.teams.get(m[1]);
+      if (!t) throw notFound('app.team.get.find.app_error', 'team');
+      if (!d.teamMember(t.id, c.userID)) this.#can(c.userID, undefined, 'manage_system');
+      return [200, t];
+    });
+    this.#route('GET', `/teams/${ID}/members/${ID}`, (_r, m, c) => {
+      if (!d.teamMember(m[1], c.userID)) this.#can(c.userID, undefined, 'manage_system');
+      const tm = d.teamMember(m[1], m[2]);
+      if (!tm) throw notFound('app.team.get_member.missing.app_error', 'team member');
+      return [200, tm];
+    });
+    this.#route('GET', `/channels/${ID}`, (_r, m, c) => [200, this.#channel(m[1], c.userID)]);
+    this.#route('GET', `/channels/${ID}/members`, (r, m, c) => {
+      this.#channel(m[1], c.userID);
+      const q = new URL(r.url ?? '', 'http://x').searchParams;
+      const page = Number(q.get('page') ?? 0);
+      const perPage = Math.min(Number(q.get('per_page') ?? 60), 200);
+      const all = [...d.channelMembers.values()].filter((cm) => cm.channel_id === m[1]);
+      return [200, all.slice(page * perPage, (page + 1) * perPage)];
+    });
+    this.#route('GET', `/channels/${ID}/members/${ID}`, (_r, m, c) => {
+      this.#channel(m[1], c.userID);
+      const cm = d.channelMember(m[1], m[2]);
+      if (!cm) throw notFound('app.channel.get_member.missing.app_error', 'channel member');
+      return [200, cm];
+    });
+    this.#route('POST', '/channels/direct', (_r, _m, c) => {
+      const ids = c.body as string[];
+      if (!Array.isArray(ids) || ids.length !== 2 || ids.some((id) => !d.users.has(id)))
+        throw badRequest('api.context.invalid_body_param.app_error', 'Invalid user_ids');
+      if (!ids.includes(c.userID)) this.#can(c.userID, undefined, 'manage_system');
+      const name = [...ids].sort().join('__');
+      const existing = [...d.channels.values()].find((ch) => ch.name === name);
+      if (existing) return [201, existing];
+      const ch = d.addChannel('', 'D', name, c.userID);
+      for (const id of new Set(ids)) d.addChannelMember(ch.id, id);
+      return [201, ch];
+    });
+    this.#route('POST', '/roles/names', (_r, _m, c) => {
+      const names = Array.isArray(c.body) ? (c.body as string[]) : [];
+      return [200, names.map((n) => d.roles.get(n)).filter(Boolean)];
+    });
+    this.#route('GET', '/license/client', (r) => {
+      // "format: Must be old, other formats not implemented yet" (the API documentation).
+      if (new URL(r.url ?? '', 'http://x').searchParams.get('format') !== 'old')
+        throw badRequest(
+          'api.license.client.old_format.app_error',
+          'New format for the client license is not supported yet.',
+        );
+      return [200, {IsLicensed: 'true', SkuShortName: 'enterprise'}];
+    });
+    this.#route('POST', '/posts', (_r, _m, c) => {
+      const b = (c.body ?? {}) as Partial<Post>;
+      if (!b.channel_id) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid channel_id');
+      const ch = d.channels.get(b.channel_id);
+      if (!ch) throw notFound('app.channel.get.existing.app_error', 'channel');
+      this.#can(c.userID, ch.id, 'create_post');
+      if (ch.delete_at > 0)
+        throw badRequest('api.post.create_post.can_not_post_to_deleted.error', 'Can not post to deleted channel.');
+      // Clients may create only plain posts and custom_* types (model.Post.IsValid).
+      if (b.type && !String(b.type).startsWith('custom_'))
+        throw badRequest('model.post.is_valid.type.app_error', 'Invalid type.');
+      const now = Date.now();
+      // The author is always the session's user: a body's user_id is ignored (api4/post.go).
+      const post = {
+        id: mmId(),
+        create_at: now,
+        update_at: now,
+        edit_at: 0,
+        delete_at: 0,
+        is_pinned: false,
+        user_id: c.userID,
+        channel_id: ch.id,
+        root_id: b.root_id ?? '',
+        original_id: '',
+        message: b.message ?? '',
+        type: b.type ?? '',
+        props: b.props ?? {},
+        hashtags: '',
+        pending_post_id: '',
+        reply_count: 0,
+        file_ids: b.file_ids ?? [],
+        metadata: {} as Post['metadata'],
+      } as Post;
+      if (post.root_id && !d.posts.has(post.root_id))
+        throw badRequest('api.post.create_post.root_id.app_error', 'Invalid RootId parameter.');
+      for (const fid of post.file_ids ?? []) {
+        const f = d.files.get(fid);
+        if (f) f.post_id = post.id;
+      }
+      d.posts.set(post.id, post);
+      ch.last_post_at = now;
+      return [201, post];
+    });
+    this.#route('GET', `/posts/${ID}`, (_r, m, c) => {
+      const p = d.posts.get(m[1]);
+      if (!p || p.delete_at > 0) throw notFound('app.post.get.app_error', 'post');
+      this.#channel(p.channel_id, c.userID);
+      return [200, p];
+    });
+    const edit = (id: string, c: Ctx, patch: Partial<Post>): [number, Post] => {
+      const p = d.posts.get(id);
+      if (!p || p.delete_at > 0) throw notFound('app.post.get.app_error', 'post');
+      this.#can(c.userID, p.channel_id, p.user_id === c.userID ? 'edit_post' : 'edit_others_posts');
+      const now = Date.now();
+      if (patch.message !== undefined) p.message = patch.message;
+      if (patch.props !== undefined) p.props = patch.props;
+      if (patch.is_pinned !== undefined) p.is_pinned = patch.is_pinned;
+      p.update_at = now;
+      p.edit_at = now;
+      return [200, p];
+    };
+    this.#route('PUT', `/posts/${ID}/patch`, (_r, m, c) => edit(m[1], c, (c.body ?? {}) as Partial<Post>));
+    this.#route('PUT', `/posts/${ID}`, (_r, m, c) => {
+      const b = (c.body ?? {}) as Partial<Post>;
+      if (b.id !== m[1]) throw badRequest('api.context.invalid_body_param.app_error', 'Invalid id');
+      // PUT replaces the updatable fields: omitted ones become blank (the API documentation).
+      return edit(m[1], c, {message: b.message ?? '', props: b.props ?? {}, is_pinned: b.is_pinned ?? false});
+    });
+    this.#route('POST', '/posts/ephemeral', (_r, _m, c) => {
+      this.#can(c.userID, undefined, 'create_post_ephemeral');
+      const b = (c.body ?? {}) as {user_id?: string; post?: Partial<Post>};
+      if (!b.user_id || !b.post?.channel_id)
+        throw badRequest('api.context.invalid_body_param.app_error', 'Invalid user_id or post');
+      const now = Date.now();
+      const post = {
+        id: mmId(),
+        create_at: now,
+        update_at: now,
+        user_id: c.userID,
+        channel_id: b.post.channel_id,
+        root_id: b.post.root_id ?? '',
+        message: b.post.message ?? '',
+        type: 'system_ephemeral',
+        props: {},
+      } as Post;
+      d.ephemeral.push({user_id: b.user_id, post});
+      return [201, post];
+    });
+    this.#route('POST', '/uploads', (_r, _m, c) => {
+      const b = (c.body ?? {}) as {channel_id?: string; filename?: string; file_size?: number};
+      if (!b.channel_id || !b.filename || !(Number(b.file_size) > 0))
+        throw badRequest('api.context.invalid_body_param.app_error', 'Invalid upload');
+      this.#channel(b.channel_id, c.userID);
+      this.#can(c.userID, b.channel_id, 'upload_file');
+      const us = {
+        id: mmId(),
+        type: 'attachment' as const,
+        create_at: Date.now(),
+        user_id: c.userID,
+        channel_id: b.channel_id,
+        filename: b.filename,
+        path: '',
+        file_size: Number(b.file_size),
+        file_offset: 0,
+        data: [] as Buffer[],
+      };
+      d.uploads.set(us.id, us);
+      return [201, publicUpload(us)];
+    });
+    this.#route('GET', `/uploads/${ID}`, (_r, m, c) => {
+      const us = d.uploads.get(m[1]);
+      if (!us) throw notFound('app.upload.get.app_error', 'upload');
+      if (us.user_id !== c.userID) throw forbidden();
+      return [200, publicUpload(us)];
+    });
+    this.#route('POST', `/uploads/${ID}`, (_r, m, c) => {
+      const us = d.uploads.get(m[1]);
+      if (!us) throw notFound('app.upload.get.app_error', 'upload');
+      if (us.user_id !== c.userID) throw forbidden();
+      if (us.file_offset + c.raw.length > us.file_size)
+        throw badRequest('app.upload.upload_data.too_large.app_error', 'Upload data is larger than expected.');
+      us.data.push(c.raw);
+      us.file_offset += c.raw.length;
+      if (us.file_offset < us.file_size) return [204, null];
+      const now = Date.now();
+      const ext = us.filename.includes('.') ? us.filename.split('.').pop()! : '';
+      const file = {
+        id: mmId(),
+        user_id: us.user_id,
+        channel_id: us.channel_id,
+        post_id: '',
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        name: us.filename,
+        extension: ext,
+        size: us.file_size,
+        mime_type: ext === 'mp4' ? 'video/mp4' : 'application/octet-stream',
+        width: 0,
+        height: 0,
+        has_preview_image: false,
+        clientId: '',
+        archived: false,
+        data: Buffer.concat(us.data),
+      };
+      d.files.set(file.id, file);
+      d.uploads.delete(us.id);
+      const {data: _bytes, ...info} = file;
+      return [201, info];
+    });
+    this.#route('GET', `/files/${ID}`, (r, m, c) => {
+      const f = d.files.get(m[1]);
+      if (!f) throw notFound('app.file_info.get.app_error', 'file');
+      this.#channel(f.channel_id, c.userID);
+      const range = /^bytes=(\d+)-(\d+)$/.exec(String(r.headers.range ?? ''));
+      return range ? [206, f.data.subarray(Number(range[1]), Number(range[2]) + 1)] : [200, f.data];
+    });
+    this.#route('GET', `/files/${ID}/info`, (_r, m, c) => {
+      const f = d.files.get(m[1]);
+      if (!f) throw notFound('app.file_info.get.app_error', 'file');
+      this.#channel(f.channel_id, c.userID);
+      const {data: _bytes, ...info} = f;
+      return [200, info];
+    });
+  }
+}
+
+function publicUpload<T extends {data: Buffer[]}>(us: T): Omit<T, 'data'> {
+  const {data: _bytes, ...rest} = us;
+  return rest;
+}
+
+/** Mattermost's AppError body. */
+function appError(e: HttpError) {
+  return {
+    id: e.id,
+    message: e.message,
+    detailed_error: '',
+    request_id: randomBytes(13).toString('hex').slice(0, 26),
+    status_code: e.status,
+  };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text)});
+  res.end(text);
+}
