@@ -78,7 +78,8 @@ export class CheckSessions {
       clearTimeout(waited);
       if (error) throw new AppError(error.id, error.message, 400);
       const answer = signals.find((s) => s.type === 'sdp');
-      if (!answer || answer.type !== 'sdp') throw new AppError('app.calls.connectivity.no_answer', 'no answer', 504);
+      if (!answer || answer.type !== 'sdp')
+        throw new AppError('app.calls.connectivity.no_answer', 'the media server did not answer this offer', 400);
       await new Promise((r) => setTimeout(r, this.#opts.trickleMs));
       const candidates = signals.flatMap((s) => (s.type === 'ice' ? [s.data] : []));
       return {session_id: sessionID, answer: answer.data, candidates};
