@@ -4,12 +4,21 @@
 // nothing reaches (verdict "no_route", shown by itself in the error modal when the join times out). The admin page
 // then shows the advertised addresses, the TURN check and the users' results. Screenshots go to docs/.
 import path from 'node:path';
-import type {Browser} from 'playwright-core';
+import {chromium, type Browser} from 'playwright-core';
 
 import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {startCoturn, freePort, type Coturn} from '../support/coturn';
 import {startTestServer, type TestServer} from '../support/server';
-import {closeAll, ensureWebappBuilt, launchBrowser, loginPage, openChannel, waitForCallConnected, type UserPage} from './support';
+import {
+  CHROMIUM,
+  closeAll,
+  ensureWebappBuilt,
+  launchBrowser,
+  loginPage,
+  openChannel,
+  waitForCallConnected,
+  type UserPage,
+} from './support';
 
 jest.setTimeout(120_000);
 
@@ -134,13 +143,58 @@ test('only the TURN relay gets through (no ICE-TCP, wrong UDP port): relay_only,
   await report.screenshot({path: path.join(DOCS, 'connectivity-admin.png')});
 });
 
-test('a wrong ICEHostOverride: the join times out and the error modal says there is no route and what to ask', async () => {
+/** A Chromium that sends no UDP except through a proxy (the policy of networks that block UDP). */
+async function launchUdpBlockedBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required',
+      '--webrtc-ip-handling-policy=disable_non_proxied_udp',
+    ],
+  });
+}
+
+test('UDP blocked in the browser and a wrong ICEHostOverride: the join fails and the error modal says there is no route', async () => {
   srv = await server({MM_CALLS_ICE_HOST_OVERRIDE: '192.0.2.10'});
-  const dave = await user('dave');
-  await openChannel(dave, 'town-square');
-  await dave.page.click('#calls-join-button');
-  const verdict = dave.page.locator('#call-error-modal [data-testid=connectivity-verdict]');
-  await verdict.waitFor({timeout: 60_000});
-  expect(await verdict.getAttribute('data-code')).toBe('no_route');
-  await expect(verdict.textContent()).resolves.toMatch(/^No route to the call server: ask your admin to open UDP port \d+/);
+  const blocked = await launchUdpBlockedBrowser();
+  try {
+    const dave = await loginPage(blocked, srv.url, 'dave');
+    pages.push(dave);
+    await openChannel(dave, 'town-square');
+    await dave.page.click('#calls-join-button');
+    const verdict = dave.page.locator('#call-error-modal [data-testid=connectivity-verdict]');
+    await verdict.waitFor({timeout: 60_000});
+    expect(await verdict.getAttribute('data-code')).toBe('no_route');
+    await expect(verdict.textContent()).resolves.toMatch(
+      /^No route to the call server: ask your admin to open UDP port \d+ \(or TCP port \d+\) towards the server/,
+    );
+  } finally {
+    await closeAll(pages);
+    pages = [];
+    await blocked.close();
+  }
+});
+
+test('UDP blocked in the browser, server fine: the check says UDP is blocked and the call uses TCP', async () => {
+  srv = await server({});
+  const blocked = await launchUdpBlockedBrowser();
+  try {
+    const alice = await loginPage(blocked, srv.url, 'alice');
+    pages.push(alice);
+    expect(await checkFromWidget(alice)).toBe('tcp_only');
+  } finally {
+    await closeAll(pages);
+    pages = [];
+    await blocked.close();
+  }
 });

@@ -27,6 +27,9 @@ describe('connectivity verdict in plain words', () => {
     expect(v.code).toBe('relay_only');
     expect(v.text).toContain('turn:turn.example.com:3478');
   });
+  test('only the server reaching the browser works', () => {
+    expect(checkVerdict(base({auto: ok})).code).toBe('inbound_only');
+  });
   test('nothing works: what to ask the admin', () => {
     const v = checkVerdict(base({}));
     expect(v.code).toBe('no_route');

@@ -38,7 +38,7 @@ export interface ClientCheckResult {
   turn_urls: string[];
 }
 
-export type CheckVerdictCode = 'udp' | 'tcp_only' | 'relay_only' | 'no_route';
+export type CheckVerdictCode = 'udp' | 'tcp_only' | 'relay_only' | 'inbound_only' | 'no_route';
 
 export interface CheckVerdict {
   code: CheckVerdictCode;
@@ -76,6 +76,14 @@ export function checkVerdict(r: ClientCheckResult): CheckVerdict {
     return {
       code: 'relay_only',
       text: `The call server cannot be reached directly (UDP ${udp}${r.tcp.tried ? `, TCP ${tcp}` : ''}); the call goes through the TURN server ${turn}.`,
+      notes,
+    };
+  }
+  if (r.auto.ok) {
+    // Only the path a call takes worked: the server reached the browser itself (same network), not the other way.
+    return {
+      code: 'inbound_only',
+      text: `Your browser cannot reach the address the call server advertises (UDP ${udp}${r.tcp_port ? `, TCP ${tcp}` : ''}); calls connect here only because the server can reach your browser directly. Ask your admin to check ICEHostOverride.`,
       notes,
     };
   }

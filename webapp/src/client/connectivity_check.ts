@@ -23,7 +23,11 @@ const PING_TIMEOUT_MS = 500;
 
 /** "candidate:… 1 udp 2130706431 10.0.0.1 8443 typ host …" → protocol, address, port, type. */
 export function parseCandidate(line: string): {protocol: string; address: string; port: number; type: string} | null {
-  const parts = line.replace(/^a=/, '').replace(/^candidate:/, '').trim().split(/\s+/);
+  const parts = line
+    .replace(/^a=/, '')
+    .replace(/^candidate:/, '')
+    .trim()
+    .split(/\s+/);
   if (parts.length < 8 || parts[6] !== 'typ') {
     return null;
   }
@@ -238,7 +242,9 @@ function advertisedPorts(lines: string[]): Ports {
 
 /** Runs the four checks side by side (about 2–10 s) and returns what a result post carries. */
 export async function runConnectivityCheck(d: CheckDeps): Promise<ClientCheckResult> {
-  const [udp, tcp, relay, auto] = await Promise.all((['udp', 'tcp', 'relay', 'auto'] as const).map((m) => runOne(m, d)));
+  const [udp, tcp, relay, auto] = await Promise.all(
+    (['udp', 'tcp', 'relay', 'auto'] as const).map((m) => runOne(m, d)),
+  );
   const ports = [udp, tcp, relay, auto].find((r) => r.ports)?.ports ?? {udp: null, tcp: null};
   const strip = ({ports: _ports, ...r}: TransportCheck & {ports?: Ports}): TransportCheck => r;
   const turnUrls = turnOnly(d.iceServers).flatMap((s) => (Array.isArray(s.urls) ? s.urls : [s.urls]));

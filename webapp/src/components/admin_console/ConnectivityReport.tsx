@@ -18,12 +18,26 @@ export interface ConnectivityReportData {
     tcp_port: number | null;
     ice_host_override: string;
     ice_host_port_override: number | null;
-    advertised: {type: string; transport: string; address: string; port: number; kind: string; level: Level; advice: string}[];
+    advertised: {
+      type: string;
+      transport: string;
+      address: string;
+      port: number;
+      kind: string;
+      level: Level;
+      advice: string;
+    }[];
     notes: string[];
   };
   stun: {server: string; public_address: string | null; detail: string; matches_override: boolean | null} | null;
   turn: {url: string; verdict: string; relayed?: string; elapsedMs: number; detail: string}[];
-  client_checks: {username: string; at: number; user_agent?: string; result: ClientCheckResult; verdict: CheckVerdict}[];
+  client_checks: {
+    username: string;
+    at: number;
+    user_agent?: string;
+    result: ClientCheckResult;
+    verdict: CheckVerdict;
+  }[];
 }
 
 const LEVEL_TEXT: Record<Level, string> = {ok: 'OK', warning: 'Warning', error: 'Problem'};
@@ -95,9 +109,14 @@ function ReportBody({data}: {data: ConnectivityReportData}) {
           ? `UDP ${rtc.udp_port ?? '—'} · TCP ${rtc.tcp_port ?? 'off'} · ICEHostOverride ${rtc.ice_host_override || '(not set)'}${
               rtc.ice_host_port_override ? ` · ICEHostPortOverride ${rtc.ice_host_port_override}` : ''
             }`
-          : formatMessage({id: 'calls.admin.connectivity.no_rtc', defaultMessage: 'No embedded media server on this node.'})}
+          : formatMessage({
+              id: 'calls.admin.connectivity.no_rtc',
+              defaultMessage: 'No embedded media server on this node.',
+            })}
       </p>
-      <h4>{formatMessage({id: 'calls.admin.connectivity.advertised', defaultMessage: 'Addresses advertised to browsers'})}</h4>
+      <h4>
+        {formatMessage({id: 'calls.admin.connectivity.advertised', defaultMessage: 'Addresses advertised to browsers'})}
+      </h4>
       <table className="calls-conn-table" data-testid="connectivity-advertised">
         <thead>
           <tr>

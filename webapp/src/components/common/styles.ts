@@ -171,7 +171,7 @@ const css = `
 .calls-sidebar-icon { color: var(--calls-online); display: inline-flex; margin-left: 4px; }
 .calls-connectivity-verdict { font-weight: 600; padding: 8px 12px; border-radius: 4px; background: #f0f4f8; }
 .calls-connectivity-verdict--udp { background: #e6f4ea; }
-.calls-connectivity-verdict--tcp_only, .calls-connectivity-verdict--relay_only { background: #fff4e0; }
+.calls-connectivity-verdict--tcp_only, .calls-connectivity-verdict--relay_only, .calls-connectivity-verdict--inbound_only { background: #fff4e0; }
 .calls-connectivity-verdict--no_route { background: #fde8e8; }
 .calls-connectivity-table, .calls-conn-table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 13px; }
 .calls-connectivity-table th, .calls-connectivity-table td, .calls-conn-table th, .calls-conn-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid rgba(63,67,80,0.12); vertical-align: top; }

@@ -15,7 +15,9 @@ import {Modal} from '../modals/Modal';
 type State = {phase: 'idle'} | {phase: 'running'} | {phase: 'done'; result: ClientCheckResult; verdict: CheckVerdict};
 
 export function describeCandidate(c: CheckCandidate | undefined): string {
-  return c ? `${c.protocol.toUpperCase()} ${c.type} ${c.address.includes(':') ? `[${c.address}]` : c.address}:${c.port}` : '?';
+  return c
+    ? `${c.protocol.toUpperCase()} ${c.type} ${c.address.includes(':') ? `[${c.address}]` : c.address}:${c.port}`
+    : '?';
 }
 
 /** Runs the check; `start()` may be called again to re-run it. */
@@ -80,7 +82,10 @@ export function ConnectivityCheckBody({autoStart = false}: {autoStart?: boolean}
     const r = result[key];
     let text: string;
     if (!r.tried) {
-      text = formatMessage({id: 'calls.connectivity.not_tried', defaultMessage: 'not tried ({reason})'}, {reason: r.error});
+      text = formatMessage(
+        {id: 'calls.connectivity.not_tried', defaultMessage: 'not tried ({reason})'},
+        {reason: r.error},
+      );
     } else if (r.ok) {
       const rtt = r.rtt_ms === undefined ? '?' : `${r.rtt_ms} ms`;
       const loss = r.loss === undefined ? '?' : `${Math.round(r.loss * 100)} %`;
