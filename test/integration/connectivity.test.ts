@@ -2,7 +2,9 @@
 // with the werift SFU on loopback and a real coturn: admin-only, advertised addresses judged, the STUN answer
 // compared with ICEHostOverride, real TURN allocations with the credentials Calls hands out (accepted,
 // refused, unreachable), and hostile client-result bodies refused.
+import {RTCPeerConnection} from 'werift';
 import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
+import {sleep, waitFor} from '../support/wait';
 import {api, login} from '../support/rest';
 import {startCoturn, freePort, type Coturn} from '../support/coturn';
 import {startTestServer, type TestServer} from '../support/server';
@@ -177,7 +179,39 @@ describe('connectivity report', () => {
     expect(statuses.slice(6)).toEqual([429, 429]);
   });
 
-  test('a check session answers an offer with the SFU candidates; garbage offers are refused', async () => {
+  test('a check session carries a data channel on the RTC port and answers pings; at most 8 per user at once', async () => {
+    const bob = (await login(good.url, 'bob')).token;
+    const rtc = good.app.rtc as unknown as {udpPort: number};
+    const open = async () => {
+      const pc = new RTCPeerConnection({iceServers: [], iceAdditionalHostAddresses: ['127.0.0.1']});
+      const dc = pc.createDataChannel('connectivity-check');
+      await pc.setLocalDescription(await pc.createOffer());
+      await sleep(300);
+      const r = await api(good.url, bob, 'POST', `${P}/connectivity/check`, {
+        offer: {type: 'offer', sdp: pc.localDescription!.sdp},
+      });
+      return {pc, dc, r};
+    };
+    const first = await open();
+    expect(first.r.status).toBe(200);
+    const sdp: string = first.r.body.answer.sdp;
+    const lines = [...sdp.split('\r\n'), ...first.r.body.candidates.map((c: {candidate: string}) => c.candidate)];
+    expect(lines.some((l) => l.includes(`127.0.0.1 ${rtc.udpPort} typ host`))).toBe(true);
+    await first.pc.setRemoteDescription(first.r.body.answer);
+    for (const c of first.r.body.candidates) await first.pc.addIceCandidate(c);
+    await waitFor(() => first.dc.readyState === 'open', 10_000, 'check data channel open');
+    const pong = new Promise<string>((resolve) => first.dc.onMessage.subscribe((m) => resolve(String(m))));
+    first.dc.send('ping');
+    expect(await pong).toBe('pong');
+    const more = [];
+    for (let i = 0; i < 7; i++) more.push(await open());
+    expect(more.map((m) => m.r.status)).toEqual(Array(7).fill(200));
+    const ninth = await open();
+    expect(ninth.r.status).toBe(429);
+    await Promise.all([first, ...more, ninth].map((m) => m.pc.close()));
+  });
+
+  test('garbage offers are refused', async () => {
     const bob = (await login(good.url, 'bob')).token;
     const garbage = await api(good.url, bob, 'POST', `${P}/connectivity/check`, {offer: {type: 'offer', sdp: 'v=0'}});
     expect(garbage.status).toBe(400);

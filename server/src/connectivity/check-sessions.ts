@@ -24,7 +24,10 @@ export interface CheckAnswer {
 }
 
 export class CheckSessions {
-  readonly #live = new Map<string, {userID: string; timer: NodeJS.Timeout; rtc: RtcServer}>();
+  readonly #live = new Map<
+    string,
+    {userID: string; timer: NodeJS.Timeout; rtc: RtcServer; onClose: (sid: string) => void}
+  >();
   readonly #opts: Required<CheckSessionOptions>;
   readonly #log: Logger;
 
@@ -62,7 +65,12 @@ export class CheckSessions {
     rtc.on('rejected', onRejected);
     const timer = setTimeout(() => this.#close(sessionID, 'lifetime over'), this.#opts.lifetimeMs);
     timer.unref();
-    this.#live.set(sessionID, {userID, timer, rtc});
+    // The browser closing its side ends the SFU session: the user's slot is free again at once.
+    const onClose = (sid: string) => {
+      if (sid === sessionID) this.#forget(sessionID);
+    };
+    rtc.on('close', onClose);
+    this.#live.set(sessionID, {userID, timer, rtc, onClose});
     try {
       await rtc.initSession({
         sessionID,
@@ -97,11 +105,18 @@ export class CheckSessions {
     for (const id of [...this.#live.keys()]) this.#close(id, 'shutting down');
   }
 
-  #close(sessionID: string, reason: string): void {
+  #forget(sessionID: string): {rtc: RtcServer} | undefined {
     const s = this.#live.get(sessionID);
-    if (!s) return;
+    if (!s) return undefined;
     this.#live.delete(sessionID);
     clearTimeout(s.timer);
+    s.rtc.off('close', s.onClose);
+    return s;
+  }
+
+  #close(sessionID: string, reason: string): void {
+    const s = this.#forget(sessionID);
+    if (!s) return;
     s.rtc
       .closeSession(sessionID)
       .catch((err: unknown) =>
