@@ -143,6 +143,15 @@ test('only the TURN relay gets through (no ICE-TCP, wrong UDP port): relay_only,
   await report.screenshot({path: path.join(DOCS, 'connectivity-admin.png')});
 });
 
+test('a wrong ICEHostOverride on the same network: the call connects only from the server side, and the check says so', async () => {
+  srv = await server({MM_CALLS_ICE_HOST_OVERRIDE: '192.0.2.10'});
+  const bob = await user('bob');
+  expect(await checkFromWidget(bob)).toBe('inbound_only');
+  await expect(
+    bob.page.locator('#calls-connectivity-modal [data-testid=connectivity-verdict]').textContent(),
+  ).resolves.toMatch(/^Your browser cannot reach the address the call server advertises .* check ICEHostOverride\.$/);
+});
+
 /** A Chromium that sends no UDP except through a proxy (the policy of networks that block UDP). */
 async function launchUdpBlockedBrowser(): Promise<Browser> {
   return chromium.launch({
