@@ -41,12 +41,14 @@ export function registerConnectivityRoutes(app: FastifyInstance, d: Connectivity
   // One check opens four sessions at once; a dozen checks a minute is plenty for one person.
   const checkLimiter = new UserRateLimiter({perSecond: 48 / 60, burst: 16});
   const reportLimiter = new UserRateLimiter({perSecond: 1, burst: 10});
+  // Before a result body is even parsed; storing one is limited further (ClientCheckLog).
+  const resultLimiter = new UserRateLimiter({perSecond: 1, burst: 20});
   const auth = (token: string) => d.platform.authenticateToken(token);
   const tooMany = () => new AppError('app.calls.too_many_requests', 'too many requests', 429);
 
-  async function user(req: FastifyRequest, limiter: UserRateLimiter | null): Promise<string> {
+  async function user(req: FastifyRequest, limiter: UserRateLimiter): Promise<string> {
     const s = await requireSession(req, auth);
-    if (limiter && !limiter.allow(s.userID)) throw tooMany();
+    if (!limiter.allow(s.userID)) throw tooMany();
     return s.userID;
   }
 
@@ -63,7 +65,7 @@ export function registerConnectivityRoutes(app: FastifyInstance, d: Connectivity
   });
 
   app.post(`${d.prefix}/connectivity/results`, {bodyLimit: 16 * 1024}, async (req) => {
-    const uid = await user(req, null);
+    const uid = await user(req, resultLimiter);
     const body = parseBody(clientCheckSchema, req.body);
     if (!clientChecks.allow(uid)) throw tooMany();
     const u = await d.platform.getUser(uid);

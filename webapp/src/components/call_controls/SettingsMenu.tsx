@@ -114,16 +114,18 @@ export function SettingsMenu({
             {formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
           </button>
         )}
-        <button
-          role="menuitem"
-          id={`${surface}-menu-connectivity`}
-          onClick={() => {
-            onClose();
-            openConnectivityCheck();
-          }}
-        >
-          {formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
-        </button>
+        {widget && (
+          <button
+            role="menuitem"
+            id="calls-widget-menu-connectivity"
+            onClick={() => {
+              onClose();
+              openConnectivityCheck();
+            }}
+          >
+            {formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
+          </button>
+        )}
         {hasUserSettings() && (
           <button
             role="menuitem"
