@@ -2,7 +2,7 @@
 // RTC port unreachable because the advertised UDP port is wrong (ICEHostPortOverride; verdict "tcp_only"), only a
 // real coturn relay left (no ICE-TCP, wrong UDP port; verdict "relay_only"), and a wrong ICEHostOverride that
 // nothing reaches (verdict "no_route", shown by itself in the error modal when the join times out). The admin page
-// then shows the advertised addresses, the TURN check and the users' results. Screenshots go to docs/.
+// then shows the advertised addresses, the TURN check and the users' results. Screenshots go to docs/ with DOCS_SCREENSHOTS=1.
 import path from 'node:path';
 import {chromium, type Browser} from 'playwright-core';
 
@@ -10,6 +10,7 @@ import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {startCoturn, freePort, type Coturn} from '../support/coturn';
 import {startTestServer, type TestServer} from '../support/server';
 import {
+  ARTIFACTS,
   CHROMIUM,
   closeAll,
   ensureWebappBuilt,
@@ -22,7 +23,8 @@ import {
 
 jest.setTimeout(120_000);
 
-const DOCS = path.resolve(__dirname, '../../docs');
+// The README's screenshots are refreshed with DOCS_SCREENSHOTS=1; other runs keep theirs with the artifacts.
+const SHOTS = process.env.DOCS_SCREENSHOTS ? path.resolve(__dirname, '../../docs') : ARTIFACTS;
 const SECRET = 'e2e-connectivity-secret';
 
 function server(env: Record<string, string>, tcp = true): Promise<TestServer> {
@@ -96,7 +98,7 @@ test('a working server: UDP reaches the RTC port, the call path and round-trip t
   await expect(modal.locator('[data-testid=connectivity-udp] td').textContent()).resolves.toMatch(
     new RegExp(`round trip [\\d.]+ ms, loss 0 %, via UDP \\w+ \\S+ ↔ UDP host 127\\.0\\.0\\.1:${udpPort}`),
   );
-  await modal.screenshot({path: path.join(DOCS, 'connectivity-check-user.png')});
+  await modal.screenshot({path: path.join(SHOTS, 'connectivity-check-user.png')});
 });
 
 test('UDP to the RTC port unreachable (wrong advertised UDP port): the verdict says the call uses TCP', async () => {
@@ -140,7 +142,7 @@ test('only the TURN relay gets through (no ICE-TCP, wrong UDP port): relay_only,
     `UDP candidates advertise port ${closed} (ICEHostPortOverride)`,
   );
   await report.scrollIntoViewIfNeeded();
-  await report.screenshot({path: path.join(DOCS, 'connectivity-admin.png')});
+  await report.screenshot({path: path.join(SHOTS, 'connectivity-admin.png')});
 });
 
 test('a wrong ICEHostOverride on the same network: the call connects only from the server side, and the check says so', async () => {
