@@ -29,6 +29,7 @@ import {isOriginAllowed, refuseUpgrade} from './http/origin';
 import {createHttpServer, type HttpLimits, httpLimitsFromEnv, registeredRoutes, type RouteInfo} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
+import {registerConnectivityRoutes} from './connectivity/routes';
 import {registerBotRoutes} from './jobs/bot-api';
 import {RecordingJobs} from './jobs/recording-jobs';
 import {selectJobRunner, type RunnerContext} from './jobs/select-runner';
@@ -318,6 +319,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
       groupCallsAllowed,
       recording: recording ?? undefined,
     });
+    const connectivity = registerConnectivityRoutes(http, {
+      prefix: `/plugins/${PLUGIN_ID}`,
+      platform,
+      config: () => config.get(),
+      rtc: () => rtc,
+      logger,
+    });
+    cleanups.push(async () => connectivity.close());
     if (recording) {
       await registerBotRoutes(http, `/plugins/${PLUGIN_ID}/bot`, {platform, store, calls, recording, logger});
     }

@@ -96,7 +96,8 @@ export async function joinCall(store: StoreLike, channelID: string, opts: JoinOp
   await connectCall(store, channelID, opts);
 }
 
-async function iceServers(store: StoreLike): Promise<RTCIceServer[]> {
+/** The STUN and TURN servers a call gets (TURN with fresh credentials when the server hands them out). */
+export async function iceServers(store: StoreLike): Promise<RTCIceServer[]> {
   const cfg = callsConfig(store.getState());
   const list: ICEServerConfig[] = [...(cfg.ICEServersConfigs || [])];
   if (cfg.NeedsTURNCredentials) {

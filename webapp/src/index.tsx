@@ -9,6 +9,7 @@ import type {AnyAction, Store} from 'redux';
 import {CallsDisabledError, joinCall, listenToPopOut} from './call_flow';
 import {getCallsClient, ownCallsClient} from './client/current';
 import {makeSettingComponent, allSettingKeys} from './components/admin_console/settings';
+import {ConnectivityReport} from './components/admin_console/ConnectivityReport';
 import {ChannelCallButton} from './components/call_button/ChannelCallButton';
 import {CallWidgetRoot} from './components/call_widget/CallWidget';
 import {ChannelCallToast} from './components/channel_toast/ChannelCallToast';
@@ -21,6 +22,7 @@ import {PopOutRoute} from './components/expanded_view/PopOutRoute';
 import {IncomingCallContainer} from './components/incoming_calls/IncomingCalls';
 import {JoinCallWatcher} from './components/join_call_watcher/JoinCallWatcher';
 import {Modals} from './components/modals/Modals';
+import {ConnectivityCheckModal} from './components/connectivity/ConnectivityCheck';
 import {ChannelLinkLabel} from './components/sidebar/ChannelLinkLabel';
 import {sendOnMainWebSocket} from './host';
 import {pluginId, wsPrefix} from './manifest';
@@ -84,6 +86,7 @@ export default class Plugin implements PluginClass {
     this.#componentIDs.push(registry.registerGlobalComponent(withIntl(CallWidgetRoot)));
     this.#componentIDs.push(registry.registerGlobalComponent(withIntl(ExpandedViewRoot)));
     this.#componentIDs.push(registry.registerGlobalComponent(withIntl(Modals)));
+    this.#componentIDs.push(registry.registerGlobalComponent(withIntl(ConnectivityCheckModal)));
     this.#componentIDs.push(registry.registerGlobalComponent(withIntl(IncomingCallContainer)));
     if (registry.registerNeedsTeamRoute) {
       this.#componentIDs.push(registry.registerNeedsTeamRoute(POPOUT_ROUTE, withIntl(PopOutRoute)));
@@ -114,6 +117,8 @@ export default class Plugin implements PluginClass {
         registry.registerAdminConsoleCustomSetting(key, withIntl(makeSettingComponent(key)), {showTitle: false});
       }
     }
+
+    registry.registerAdminConsoleCustomSection?.('ConnectivityCheck', withIntl(ConnectivityReport));
 
     registerCallsUserSettings(registry, currentUser(store.getState())?.locale || 'en');
     this.#watchChannelMenu();

@@ -159,6 +159,8 @@ export interface PluginRegistry {
     component: ComponentType<AdminSettingProps>,
     opts?: {showTitle?: boolean},
   ): void;
+  /** A whole section of the plugin's System Console page (plugin.json marks it `custom: true`). */
+  registerAdminConsoleCustomSection?(key: string, component: ComponentType): void;
   registerTranslations?(getTranslations: (locale: string) => Record<string, string>): void;
   /** A full-page route /{team}/{pluginId}{route}/… (the pop-out window). */
   registerNeedsTeamRoute?(route: string, component: ComponentType): string;

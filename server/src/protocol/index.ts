@@ -8,3 +8,4 @@ export * from './events';
 export * from './client-config';
 export * from './sdp';
 export * from './dc-message';
+export * from './connectivity';

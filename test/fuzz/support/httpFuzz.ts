@@ -290,6 +290,18 @@ function bodyTemplate(rng: Rng, method: string, url: string, ids: PathIds): unkn
     return {session_id: rng.pick([...ids.sessions, randomId(rng)])};
   if (url.endsWith('/logs/upload'))
     return {logs: 'log line\n'.repeat(rng.range(1, 2000)), channel_id: ch(), team_id: rng.pick(ids.teams)};
+  // Connectivity check: a browser's result (every field bounded) and an offer for a check session.
+  if (url.endsWith('/connectivity/results')) {
+    const t = () => ({
+      ok: rng.chance(0.5),
+      tried: true,
+      rtt_ms: rng.pick([1, 0, -1, 1e9]),
+      loss: rng.pick([0, 0.5, 2]),
+    });
+    return {udp: t(), tcp: t(), relay: t(), auto: t(), udp_port: 8443, tcp_port: null, turn_urls: ['turn:x:3478']};
+  }
+  if (url.endsWith('/connectivity/check'))
+    return {offer: {type: 'offer', sdp: rng.pick(['v=0\r\n', 'x'.repeat(rng.range(1, 30_000))])}};
   if (url.endsWith('/:channel_id') && method === 'POST')
     return {enabled: true, props: rng.chance(0.5) ? hostileObject(rng, {ids: []}) : {}};
   return undefined;

@@ -1,7 +1,10 @@
 // HTTP access to the plugin's REST API (reference calls-protocol.md §4.2) and the few core /api/v4 routes the
 // plugin needs. Uses the session cookie like Mattermost's Client4, honours window.basename for subpath installs.
 
+import type {CheckVerdict, ClientCheckResult} from '@calls/protocol';
+
 import {restPrefix} from '../manifest';
+import type {CheckAnswer} from './connectivity_check';
 import type {CallJobState, CallsClientConfig, ChannelCallsState, ICEServerConfig, Profile, VersionInfo} from '../types';
 
 export class RestError extends Error {
@@ -95,5 +98,11 @@ export const Rest = {
   /** `/call logs`: the server posts them to the user's DM with the calls bot. */
   uploadLogs: (logs: string, channelID: string, teamID: string) =>
     fetchJSON<unknown>('POST', plugin('/logs/upload'), {logs, channel_id: channelID, team_id: teamID}),
+  /** Connectivity check: a check session's answer to an offer, and the browser's result for the admin page. */
+  connectivityCheck: (offer: RTCSessionDescriptionInit) =>
+    fetchJSON<CheckAnswer>('POST', plugin('/connectivity/check'), {offer}),
+  postConnectivityResult: (result: ClientCheckResult & {user_agent?: string}) =>
+    fetchJSON<{verdict: CheckVerdict}>('POST', plugin('/connectivity/results'), result),
+  getConnectivityReport: <T>() => fetchJSON<T>('GET', plugin('/connectivity')),
   getProfilesByIds: (ids: string[]) => fetchJSON<Profile[]>('POST', '/api/v4/users/ids', ids),
 };

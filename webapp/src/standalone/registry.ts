@@ -33,6 +33,7 @@ export interface RegistryState {
   toasts: Array<{id: string; component: ComponentType}>;
   sidebarLabels: Array<{id: string; component: ComponentType<{channel: ChannelInfo}>}>;
   adminSettings: Record<string, {component: ComponentType<AdminSettingProps>; showTitle: boolean}>;
+  adminSections: Record<string, ComponentType>;
   /** Full-page routes /{team}/{pluginId}{route}… */
   teamRoutes: Array<{id: string; pluginId: string; route: string; component: ComponentType}>;
   channelHeaderMenu: Array<{id: string; text: ReactElement | string; action: (channelID: string) => void}>;
@@ -47,6 +48,7 @@ let state: RegistryState = {
   toasts: [],
   sidebarLabels: [],
   adminSettings: {},
+  adminSections: {},
   teamRoutes: [],
   channelHeaderMenu: [],
   userSettings: [],
@@ -182,6 +184,9 @@ export function createRegistry(pluginId: string): PluginRegistry {
         ...s,
         adminSettings: {...s.adminSettings, [key]: {component, showTitle: Boolean(opts?.showTitle)}},
       }));
+    },
+    registerAdminConsoleCustomSection(key, component) {
+      update((s) => ({...s, adminSections: {...s.adminSections, [key]: component}}));
     },
     registerTranslations(getTranslations) {
       translationGetters.set(pluginId, getTranslations);

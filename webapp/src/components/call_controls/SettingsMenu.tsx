@@ -7,6 +7,7 @@ import type {CallControls, ControlsSurface} from './controls';
 import {DeviceMenu} from './DeviceMenu';
 import {MORE_BUTTON_ID} from './MoreButton';
 import {useCallsClient, useCallsStore, useDismiss} from '../common/hooks';
+import {openConnectivityCheck} from '../connectivity/ConnectivityCheck';
 import {useRecordingLabel, useToggleRecording} from '../expanded_view/RecordButton';
 import {deviceLabel} from '../../client/devices';
 import {selectRhsPost} from '../../host';
@@ -111,6 +112,18 @@ export function SettingsMenu({
             }}
           >
             {formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
+          </button>
+        )}
+        {widget && (
+          <button
+            role="menuitem"
+            id="calls-widget-menu-connectivity"
+            onClick={() => {
+              onClose();
+              openConnectivityCheck();
+            }}
+          >
+            {formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
           </button>
         )}
         {hasUserSettings() && (

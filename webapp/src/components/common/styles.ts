@@ -169,6 +169,17 @@ const css = `
 .calls-admin-setting textarea { min-height: 80px; font-family: monospace; }
 .calls-admin-error { color: #d24b4e; font-size: 12px; }
 .calls-sidebar-icon { color: var(--calls-online); display: inline-flex; margin-left: 4px; }
+.calls-connectivity-verdict { font-weight: 600; padding: 8px 12px; border-radius: 4px; background: #f0f4f8; }
+.calls-connectivity-verdict--udp { background: #e6f4ea; }
+.calls-connectivity-verdict--tcp_only, .calls-connectivity-verdict--relay_only, .calls-connectivity-verdict--inbound_only { background: #fff4e0; }
+.calls-connectivity-verdict--no_route { background: #fde8e8; }
+.calls-connectivity-table, .calls-conn-table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 13px; }
+.calls-connectivity-table th, .calls-connectivity-table td, .calls-conn-table th, .calls-conn-table td { text-align: left; padding: 4px 8px; border-bottom: 1px solid rgba(63,67,80,0.12); vertical-align: top; }
+.calls-conn-badge { display: inline-block; padding: 0 6px; border-radius: 4px; font-size: 11px; font-weight: 600; }
+.calls-conn-badge--ok { background: #e6f4ea; color: #1e6b34; }
+.calls-conn-badge--warning { background: #fff4e0; color: #8a5300; }
+.calls-conn-badge--error { background: #fde8e8; color: #a01b1b; }
+.calls-conn-notes li { color: #a01b1b; }
 `;
 
 let injected = false;

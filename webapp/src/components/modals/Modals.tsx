@@ -6,6 +6,7 @@ import {useDispatch, useSelector} from 'react-redux';
 
 import {useCallsStore} from '../common/hooks';
 import {Modal} from './Modal';
+import {ConnectivityCheckBody} from '../connectivity/ConnectivityCheck';
 import {StopRecordingModal} from '../recording/StopRecordingModal';
 import {connectCall, switchCall} from '../../call_flow';
 import {action} from '../../state/reducer';
@@ -106,6 +107,7 @@ function CallErrorModal() {
     >
       <p>{formatMessage(t.body)}</p>
       {modal.kind === 'join' && modal.message && <p data-testid="call-error-detail">{modal.message}</p>}
+      {(modal.kind === 'timeout' || modal.kind === 'peer') && <ConnectivityCheckBody autoStart={true} />}
       {t.rejoin && (
         <p>
           <button

@@ -132,7 +132,11 @@ export function AdminPage() {
       <p>{manifest.settings_schema.header}</p>
       {sections.map((section) => (
         <section key={section.key} id={`admin-section-${section.key}`} aria-label={section.title}>
-          <h3>{section.title}</h3>
+          {reg.adminSections[section.key] ? (
+            React.createElement(reg.adminSections[section.key])
+          ) : (
+            <h3>{section.title}</h3>
+          )}
           {section.settings.map((setting) => {
             const stored = values[setting.key.toLowerCase()];
             const props: AdminSettingProps = {
