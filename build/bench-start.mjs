@@ -1,0 +1,208 @@
+// The bench's start and memory rows (`npm run bench -- --only start`): the server started as `npm start` runs it
+// (node build/start.mjs, media workers as configured by default), the time from the spawn to its first HTTP answer,
+// its idle RSS (main process and media workers, /proc VmRSS, after the start has settled), then the RSS each audio
+// session adds: N users join one call (2 of them unmuted) through the load-test tool against that server, and the
+// growth of the whole process tree over N. Printed, never asserted.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const VERSION_PATH = '/plugins/com.mattermost.calls/version';
+/** How long the idle server is left alone before its RSS is read (its first heap trim runs 5 s after the start). */
+const SETTLE_MS = 10_000;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const {port} = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** VmRSS of a process in MB, or 0 once it is gone. */
+function rssMB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? (Number(m[1]) * 1024) / 1e6 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function childrenOf(pid) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** The server's processes: the start process (the server itself when compiled, else a launcher) and its tree. */
+function tree(pid) {
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...childrenOf(all[i]));
+  return all.map((p) => ({pid: p, rss: rssMB(p)}));
+}
+
+async function answers(url) {
+  try {
+    const res = await fetch(url, {signal: AbortSignal.timeout(1000)});
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function runLt(url, password, users, seconds) {
+  const args = [
+    '--import',
+    'tsx',
+    path.join(root, 'test/loadtest/cli.ts'),
+    ...['--url', url, '--admin', `admin:${password}`],
+    ...['--calls', '1', '--users', String(users), '--unmuted', '2', '--duration', String(seconds)],
+    ...['--json', '--quiet'],
+  ];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => resolve({code, out, err}));
+  });
+}
+
+/** Starts the server, measures, stops it. `sessions` users join for the per-session figure (0: start and idle only). */
+export async function runStartBench({sessions = 100, seconds = 10} = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-bench-start-'));
+  const port = await freePort();
+  const password = `bench-${Math.random().toString(36).slice(2, 12)}`;
+  const url = `http://127.0.0.1:${port}`;
+  const started = performance.now();
+  const child = spawn(process.execPath, [path.join(root, 'build', 'start.mjs')], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      MM_CALLS_HTTP_HOST: '127.0.0.1',
+      MM_CALLS_HTTP_PORT: String(port),
+      MM_CALLS_DATA_DIR: dataDir,
+      MM_CALLS_DEFAULT_ENABLED: 'true',
+      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1',
+      MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1',
+      MM_CALLS_UDP_SERVER_PORT: '0',
+      MM_CALLS_TCP_SERVER_PORT: '0',
+      MM_CALLS_ICE_SERVERS_CONFIGS: '[]',
+      MM_CALLS_SEED_PASSWORD: password,
+      MM_CALLS_LOG_LEVEL: 'warn',
+      MM_CALLS_LOG_JSON: 'true',
+    },
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise((r) => child.once('exit', r));
+  let alive = true;
+  void exited.then(() => (alive = false));
+  try {
+    let firstAnswerMs;
+    while (alive && performance.now() - started < 120_000) {
+      if (await answers(`${url}${VERSION_PATH}`)) {
+        firstAnswerMs = performance.now() - started;
+        break;
+      }
+      await sleep(25);
+    }
+    if (firstAnswerMs === undefined) throw new Error(`the server did not answer: ${output.slice(-500)}`);
+    await sleep(SETTLE_MS);
+    const idle = tree(child.pid);
+    const result = {
+      firstAnswerMs,
+      compiled: idle.length === 1 || !/tsx/.test(fs.readFileSync(`/proc/${idle[1]?.pid}/cmdline`, 'utf8')),
+      idle: {mainMB: idle[0].rss, workersMB: idle.slice(1).map((p) => p.rss), totalMB: sum(idle)},
+    };
+    if (sessions > 0) {
+      // Sampled while the load-test tool holds the sessions; the peak is the figure with all of them joined.
+      let peak = result.idle.totalMB;
+      let peakMain = result.idle.mainMB;
+      const sampler = setInterval(() => {
+        const t = tree(child.pid);
+        peak = Math.max(peak, sum(t));
+        peakMain = Math.max(peakMain, t[0].rss);
+      }, 250);
+      const lt = await runLt(url, password, sessions, seconds);
+      clearInterval(sampler);
+      let joined = 0;
+      try {
+        joined = JSON.parse(lt.out).join.joined;
+      } catch {
+        throw new Error(`the load test failed: ${lt.err.trim().split('\n').slice(-3).join(' ')}`);
+      }
+      result.sessions = {
+        joined,
+        peakTotalMB: peak,
+        perSessionKB: joined ? ((peak - result.idle.totalMB) * 1000) / joined : NaN,
+        mainPerSessionKB: joined ? ((peakMain - result.idle.mainMB) * 1000) / joined : NaN,
+      };
+    }
+    return result;
+  } finally {
+    if (alive) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+    fs.rmSync(dataDir, {recursive: true, force: true});
+  }
+}
+
+const sum = (procs) => procs.reduce((n, p) => n + p.rss, 0);
+const fmt = (n, d = 0) =>
+  Number.isFinite(n) ? n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d}) : '–';
+
+export function printStart({result: r, error}) {
+  console.log('\nStart and memory: the server as `npm start` runs it (node build/start.mjs, default media workers),');
+  console.log('RSS from /proc VmRSS of its processes. Targets (issue 16): first answer ≤ 5 s, idle ≤ 100 MB,');
+  console.log('≤ 250 KB per audio session.\n');
+  if (error) {
+    console.log(`  could not run: ${error}`);
+    return;
+  }
+  const rows = [
+    ['first HTTP answer', `${fmt(r.firstAnswerMs / 1000, 2)} s after the spawn (${r.compiled ? 'compiled' : 'tsx'})`],
+    [
+      'idle RSS',
+      `main ${fmt(r.idle.mainMB)} MB` +
+        (r.idle.workersMB.length ? `, media workers ${r.idle.workersMB.map((w) => fmt(w)).join(' + ')} MB` : '') +
+        `, total ${fmt(r.idle.totalMB)} MB`,
+    ],
+  ];
+  if (r.sessions)
+    rows.push([
+      'RSS per audio session',
+      `${fmt(r.sessions.perSessionKB)} KB over all processes (main alone ${fmt(r.sessions.mainPerSessionKB)} KB); ` +
+        `${r.sessions.joined} joined one call, 2 unmuted; peak total ${fmt(r.sessions.peakTotalMB)} MB`,
+    ]);
+  const w = Math.max(...rows.map((x) => x[0].length));
+  for (const [what, figures] of rows) console.log(`  ${what.padEnd(w)}  ${figures}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const sessions = Number(process.argv[2] ?? 100);
+  runStartBench({sessions}).then(
+    (result) => printStart({result}),
+    (err) => {
+      printStart({error: err.message});
+      process.exit(1);
+    },
+  );
+}
