@@ -1,8 +1,9 @@
 // The bench's start and memory rows (`npm run bench -- --only start`): the server started as `npm start` runs it
 // (node build/start.mjs, media workers as configured by default), the time from the spawn to its first HTTP answer,
 // its idle RSS (main process and media workers, /proc VmRSS, after the start has settled), then the RSS each audio
-// session adds: N users join one call (2 of them unmuted) through the load-test tool against that server, and the
-// growth of the whole process tree over N. Printed, never asserted.
+// session adds: users join one call (2 of them unmuted) through the load-test tool against that server, first a
+// quarter of N (which also pays the one-time growth: JIT code, heap spaces, arenas), then N; the RSS per session is
+// the growth of the whole process tree between the two peaks over the sessions added. Printed, never asserted.
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -33,6 +34,16 @@ function rssMB(pid) {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? (Number(m[1]) * 1024) / 1e6 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds a process and its waited-for children used (user + system; /proc stat ticks at 100 Hz). */
+function cpuSeconds(pid) {
+  try {
+    const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
   } catch {
     return 0;
   }
@@ -82,6 +93,24 @@ function runLt(url, password, users, seconds) {
   });
 }
 
+/** `users` join one call for `seconds` through the load-test tool; the server tree's peak RSS meanwhile. */
+async function holdSessions(pid, url, password, users, seconds) {
+  let peakTotalMB = 0;
+  let peakMainMB = 0;
+  const sampler = setInterval(() => {
+    const t = tree(pid);
+    peakTotalMB = Math.max(peakTotalMB, sum(t));
+    peakMainMB = Math.max(peakMainMB, t[0].rss);
+  }, 250);
+  const lt = await runLt(url, password, users, seconds);
+  clearInterval(sampler);
+  try {
+    return {joined: JSON.parse(lt.out).join.joined, peakTotalMB, peakMainMB};
+  } catch {
+    throw new Error(`the load test failed: ${lt.err.trim().split('\n').slice(-3).join(' ')}`);
+  }
+}
+
 /** Starts the server, measures, stops it. `sessions` users join for the per-session figure (0: start and idle only). */
 export async function runStartBench({sessions = 100, seconds = 10} = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-bench-start-'));
@@ -116,9 +145,12 @@ export async function runStartBench({sessions = 100, seconds = 10} = {}) {
   void exited.then(() => (alive = false));
   try {
     let firstAnswerMs;
+    let firstAnswerCpu;
     while (alive && performance.now() - started < 120_000) {
       if (await answers(`${url}${VERSION_PATH}`)) {
         firstAnswerMs = performance.now() - started;
+        // The CPU it took: on a busy machine the wall time above is mostly waiting for a core.
+        firstAnswerCpu = tree(child.pid).reduce((n, p) => n + cpuSeconds(p.pid), 0);
         break;
       }
       await sleep(25);
@@ -128,31 +160,22 @@ export async function runStartBench({sessions = 100, seconds = 10} = {}) {
     const idle = tree(child.pid);
     const result = {
       firstAnswerMs,
+      firstAnswerCpuSeconds: firstAnswerCpu,
+      loadAverage: os.loadavg()[0],
       compiled: idle.length === 1 || !/tsx/.test(fs.readFileSync(`/proc/${idle[1]?.pid}/cmdline`, 'utf8')),
       idle: {mainMB: idle[0].rss, workersMB: idle.slice(1).map((p) => p.rss), totalMB: sum(idle)},
     };
     if (sessions > 0) {
-      // Sampled while the load-test tool holds the sessions; the peak is the figure with all of them joined.
-      let peak = result.idle.totalMB;
-      let peakMain = result.idle.mainMB;
-      const sampler = setInterval(() => {
-        const t = tree(child.pid);
-        peak = Math.max(peak, sum(t));
-        peakMain = Math.max(peakMain, t[0].rss);
-      }, 250);
-      const lt = await runLt(url, password, sessions, seconds);
-      clearInterval(sampler);
-      let joined = 0;
-      try {
-        joined = JSON.parse(lt.out).join.joined;
-      } catch {
-        throw new Error(`the load test failed: ${lt.err.trim().split('\n').slice(-3).join(' ')}`);
-      }
+      const warm = await holdSessions(child.pid, url, password, Math.max(2, Math.round(sessions / 4)), seconds);
+      const full = await holdSessions(child.pid, url, password, sessions, seconds);
+      const added = full.joined - warm.joined;
       result.sessions = {
-        joined,
-        peakTotalMB: peak,
-        perSessionKB: joined ? ((peak - result.idle.totalMB) * 1000) / joined : NaN,
-        mainPerSessionKB: joined ? ((peakMain - result.idle.mainMB) * 1000) / joined : NaN,
+        joined: full.joined,
+        warmJoined: warm.joined,
+        peakTotalMB: full.peakTotalMB,
+        perSessionKB: added > 0 ? ((full.peakTotalMB - warm.peakTotalMB) * 1000) / added : NaN,
+        mainPerSessionKB: added > 0 ? ((full.peakMainMB - warm.peakMainMB) * 1000) / added : NaN,
+        overIdleKB: full.joined ? ((full.peakTotalMB - result.idle.totalMB) * 1000) / full.joined : NaN,
       };
     }
     return result;
@@ -178,7 +201,11 @@ export function printStart({result: r, error}) {
     return;
   }
   const rows = [
-    ['first HTTP answer', `${fmt(r.firstAnswerMs / 1000, 2)} s after the spawn (${r.compiled ? 'compiled' : 'tsx'})`],
+    [
+      'first HTTP answer',
+      `${fmt(r.firstAnswerMs / 1000, 2)} s after the spawn (${r.compiled ? 'compiled' : 'tsx'}), ` +
+        `${fmt(r.firstAnswerCpuSeconds, 2)} CPU s in its processes; load average ${fmt(r.loadAverage, 1)} on ${os.availableParallelism()} cores`,
+    ],
     [
       'idle RSS',
       `main ${fmt(r.idle.mainMB)} MB` +
@@ -189,8 +216,9 @@ export function printStart({result: r, error}) {
   if (r.sessions)
     rows.push([
       'RSS per audio session',
-      `${fmt(r.sessions.perSessionKB)} KB over all processes (main alone ${fmt(r.sessions.mainPerSessionKB)} KB); ` +
-        `${r.sessions.joined} joined one call, 2 unmuted; peak total ${fmt(r.sessions.peakTotalMB)} MB`,
+      `${fmt(r.sessions.perSessionKB)} KB over all processes (main alone ${fmt(r.sessions.mainPerSessionKB)} KB), ` +
+        `from ${r.sessions.warmJoined} to ${r.sessions.joined} joined in one call (2 unmuted); ` +
+        `peak total ${fmt(r.sessions.peakTotalMB)} MB, ${fmt(r.sessions.overIdleKB)} KB per session over idle`,
     ]);
   const w = Math.max(...rows.map((x) => x[0].length));
   for (const [what, figures] of rows) console.log(`  ${what.padEnd(w)}  ${figures}`);

@@ -64,8 +64,11 @@ export async function compileServer({force = false} = {}) {
   }
   const started = Date.now();
   const {build} = await import('esbuild');
-  const tmp = `${DIST}.tmp-${process.pid}`;
-  fs.rmSync(tmp, {recursive: true, force: true});
+  // Both the new build and the one it replaces sit in directories named dist, which git, eslint and prettier ignore.
+  const work = path.join(path.dirname(DIST), `.build-${process.pid}`);
+  const tmp = path.join(work, 'dist');
+  const old = path.join(work, 'old', 'dist');
+  fs.rmSync(work, {recursive: true, force: true});
   await build({
     entryPoints: sources(),
     outdir: tmp,
@@ -81,10 +84,12 @@ export async function compileServer({force = false} = {}) {
   const stamp = path.join(tmp, '.built');
   fs.writeFileSync(stamp, '');
   fs.utimesSync(stamp, new Date(started), new Date(started));
-  const old = `${DIST}.old-${process.pid}`;
-  if (fs.existsSync(DIST)) fs.renameSync(DIST, old);
+  if (fs.existsSync(DIST)) {
+    fs.mkdirSync(path.dirname(old), {recursive: true});
+    fs.renameSync(DIST, old);
+  }
   fs.renameSync(tmp, DIST);
-  fs.rmSync(old, {recursive: true, force: true});
+  fs.rmSync(work, {recursive: true, force: true});
   console.log(`server: compiled in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
