@@ -3,7 +3,8 @@
 // its idle RSS (main process and media workers, /proc VmRSS, after the start has settled), then the RSS each audio
 // session adds: users join one call (2 of them unmuted) through the load-test tool against that server, first a
 // quarter of N (which also pays the one-time growth: JIT code, heap spaces, arenas), then N; the RSS per session is
-// the growth of the whole process tree between the two peaks over the sessions added. Printed, never asserted.
+// the growth of the whole process tree between the two (each the median RSS while all its sessions were up, by the
+// server's session gauge) over the sessions added. Printed, never asserted.
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -61,7 +62,22 @@ function childrenOf(pid) {
 function tree(pid) {
   const all = [pid];
   for (let i = 0; i < all.length; i++) all.push(...childrenOf(all[i]));
-  return all.map((p) => ({pid: p, rss: rssMB(p)}));
+  return all.map((p) => ({pid: p, rss: rssMB(p), role: roleOf(p)}));
+}
+
+/** What a process of the tree is, from its command line. */
+function roleOf(pid) {
+  let cmd = '';
+  try {
+    cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return 'gone';
+  }
+  if (cmd.includes('workerMain')) return 'worker';
+  if (cmd.includes('esbuild')) return 'esbuild';
+  if (cmd.includes('main.ts') || cmd.includes('main.js')) return 'server';
+  // build/start.mjs: the server itself when it runs the compiled code, else tsx's launcher.
+  return 'start';
 }
 
 async function answers(url) {
@@ -93,22 +109,49 @@ function runLt(url, password, users, seconds) {
   });
 }
 
-/** `users` join one call for `seconds` through the load-test tool; the server tree's peak RSS meanwhile. */
-async function holdSessions(pid, url, password, users, seconds) {
-  let peakTotalMB = 0;
-  let peakMainMB = 0;
-  const sampler = setInterval(() => {
-    const t = tree(pid);
-    peakTotalMB = Math.max(peakTotalMB, sum(t));
-    peakMainMB = Math.max(peakMainMB, t[0].rss);
-  }, 250);
-  const lt = await runLt(url, password, users, seconds);
-  clearInterval(sampler);
+/** Active RTC sessions by the server's own gauge (summed over its groups), or undefined when it does not answer. */
+async function activeSessions(url) {
   try {
-    return {joined: JSON.parse(lt.out).join.joined, peakTotalMB, peakMainMB};
+    const res = await fetch(`${url}/plugins/com.mattermost.calls/metrics`, {signal: AbortSignal.timeout(2000)});
+    const text = await res.text();
+    let n = 0;
+    for (const m of text.matchAll(/^mattermost_plugin_calls_rtc_sessions_total(?:\{[^}]*\})? (\d+)/gm))
+      n += Number(m[1]);
+    return n;
+  } catch {
+    return undefined;
+  }
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+
+/**
+ * `users` join one call for `seconds` through the load-test tool. The server's RSS is sampled with its session gauge:
+ * the figures are the medians of the samples taken while every session was up (steady, not the joins' transient peak).
+ */
+async function holdSessions(pid, url, password, users, seconds) {
+  const samples = [];
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const n = await activeSessions(url);
+      const t = tree(pid);
+      if (n !== undefined) samples.push({n, total: sum(t), main: (t.find((p) => p.role === 'server') ?? t[0]).rss});
+      await sleep(500);
+    }
+  })();
+  const lt = await runLt(url, password, users, seconds);
+  sampling = false;
+  await sampler;
+  try {
+    JSON.parse(lt.out);
   } catch {
     throw new Error(`the load test failed: ${lt.err.trim().split('\n').slice(-3).join(' ')}`);
   }
+  const most = Math.max(0, ...samples.map((x) => x.n));
+  const full = samples.filter((x) => x.n === most);
+  if (full.length === 0) throw new Error('no RSS sample while the sessions were up');
+  return {joined: most, totalMB: median(full.map((x) => x.total)), mainMB: median(full.map((x) => x.main))};
 }
 
 /** Starts the server, measures, stops it. `sessions` users join for the per-session figure (0: start and idle only). */
@@ -158,12 +201,19 @@ export async function runStartBench({sessions = 100, seconds = 10} = {}) {
     if (firstAnswerMs === undefined) throw new Error(`the server did not answer: ${output.slice(-500)}`);
     await sleep(SETTLE_MS);
     const idle = tree(child.pid);
+    const main = idle.find((p) => p.role === 'server') ?? idle[0];
     const result = {
       firstAnswerMs,
       firstAnswerCpuSeconds: firstAnswerCpu,
       loadAverage: os.loadavg()[0],
-      compiled: idle.length === 1 || !/tsx/.test(fs.readFileSync(`/proc/${idle[1]?.pid}/cmdline`, 'utf8')),
-      idle: {mainMB: idle[0].rss, workersMB: idle.slice(1).map((p) => p.rss), totalMB: sum(idle)},
+      compiled: main === idle[0],
+      idle: {
+        mainMB: main.rss,
+        workersMB: idle.filter((p) => p.role === 'worker').map((p) => p.rss),
+        // A launcher node and esbuild's services, when the server runs through tsx.
+        otherMB: sum(idle.filter((p) => p !== main && p.role !== 'worker')),
+        totalMB: sum(idle),
+      },
     };
     if (sessions > 0) {
       const warm = await holdSessions(child.pid, url, password, Math.max(2, Math.round(sessions / 4)), seconds);
@@ -172,10 +222,10 @@ export async function runStartBench({sessions = 100, seconds = 10} = {}) {
       result.sessions = {
         joined: full.joined,
         warmJoined: warm.joined,
-        peakTotalMB: full.peakTotalMB,
-        perSessionKB: added > 0 ? ((full.peakTotalMB - warm.peakTotalMB) * 1000) / added : NaN,
-        mainPerSessionKB: added > 0 ? ((full.peakMainMB - warm.peakMainMB) * 1000) / added : NaN,
-        overIdleKB: full.joined ? ((full.peakTotalMB - result.idle.totalMB) * 1000) / full.joined : NaN,
+        totalMB: full.totalMB,
+        perSessionKB: added > 0 ? ((full.totalMB - warm.totalMB) * 1000) / added : NaN,
+        mainPerSessionKB: added > 0 ? ((full.mainMB - warm.mainMB) * 1000) / added : NaN,
+        overIdleKB: full.joined ? ((full.totalMB - result.idle.totalMB) * 1000) / full.joined : NaN,
       };
     }
     return result;
@@ -210,6 +260,7 @@ export function printStart({result: r, error}) {
       'idle RSS',
       `main ${fmt(r.idle.mainMB)} MB` +
         (r.idle.workersMB.length ? `, media workers ${r.idle.workersMB.map((w) => fmt(w)).join(' + ')} MB` : '') +
+        (r.idle.otherMB ? `, tsx launcher and esbuild ${fmt(r.idle.otherMB)} MB` : '') +
         `, total ${fmt(r.idle.totalMB)} MB`,
     ],
   ];
@@ -218,7 +269,7 @@ export function printStart({result: r, error}) {
       'RSS per audio session',
       `${fmt(r.sessions.perSessionKB)} KB over all processes (main alone ${fmt(r.sessions.mainPerSessionKB)} KB), ` +
         `from ${r.sessions.warmJoined} to ${r.sessions.joined} joined in one call (2 unmuted); ` +
-        `peak total ${fmt(r.sessions.peakTotalMB)} MB, ${fmt(r.sessions.overIdleKB)} KB per session over idle`,
+        `total ${fmt(r.sessions.totalMB)} MB with all up, ${fmt(r.sessions.overIdleKB)} KB per session over idle`,
     ]);
   const w = Math.max(...rows.map((x) => x[0].length));
   for (const [what, figures] of rows) console.log(`  ${what.padEnd(w)}  ${figures}`);
