@@ -9,6 +9,7 @@
 //   npm run bench -- --repeat 3         each run three times, interleaved; the table shows the median run
 //                                       of each (by µs/packet) and the range
 //   npm run bench -- --json             the raw results on stdout
+//   npm run bench -- --only start --sessions 300   the start and memory rows (build/bench-start.mjs) with 300 joins
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
 // cost on one core, comparable to the per-core anchors; the worker scaling then finds the most calls one
 // process and two media workers carry, each with a fixed CPU budget per worker (needs root for cgroups).
@@ -25,6 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {printStart, runStartBench} from './bench-start.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -35,6 +37,7 @@ const {values} = parseArgs({
     duration: {type: 'string'},
     repeat: {type: 'string'},
     json: {type: 'boolean', default: false},
+    sessions: {type: 'string'},
   },
 });
 
@@ -468,6 +471,23 @@ function printScaling(scaling) {
   }
 }
 
+/** Start time, idle RSS and RSS per audio session of the server as `npm start` runs it (bench-start.mjs). */
+async function runStart() {
+  const sessions = Number(values.sessions ?? 100);
+  process.stderr.write(`bench: start, idle and ${sessions} audio sessions … `);
+  const t0 = Date.now();
+  try {
+    const result = await runStartBench({sessions, seconds: Math.min(duration, 10)});
+    process.stderr.write(
+      `first answer ${fmt(result.firstAnswerMs / 1000, 2)} s, idle ${fmt(result.idle.mainMB)} MB (${fmt((Date.now() - t0) / 1000)} s)\n`,
+    );
+    return {result};
+  } catch (e) {
+    process.stderr.write(`failed: ${e.message}\n`);
+    return {error: e.message};
+  }
+}
+
 async function main() {
   const only = values.only ? new Set(values.only.split(',')) : undefined;
   const plan = [
@@ -501,8 +521,9 @@ async function main() {
   const recordings = [];
   if (!only || only.has('recording')) for (const r of RECORDINGS) recordings.push(await runRecording(r));
   const abuse = !only || only.has('abuse') ? await runAbuse() : undefined;
+  const start = !only || only.has('start') ? await runStart() : undefined;
   if (values.json) {
-    console.log(JSON.stringify({scenarios: rows, workers: scaling, recordings, abuse}, null, 2));
+    console.log(JSON.stringify({scenarios: rows, workers: scaling, recordings, abuse, start}, null, 2));
   } else {
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
     console.log(
@@ -520,6 +541,7 @@ async function main() {
     if (scaling) printScaling(scaling);
     if (recordings.length) printRecordings(recordings);
     if (abuse) printAbuse(abuse);
+    if (start) printStart(start);
     console.log('\nAnchors (CPU per forwarded audio packet, 8-user calls with 2 unmuted unless noted):');
     for (const [what, figure, source] of ANCHORS) console.log(`  ${what.padEnd(55)} ${figure.padEnd(48)} (${source})`);
   }
@@ -527,7 +549,8 @@ async function main() {
     [...runs.values()].flat().some((r) => r.error) ||
     (scaling && scaling.some((c) => c.runs.length === 0)) ||
     recordings.some((r) => r.error) ||
-    Boolean(abuse?.error);
+    Boolean(abuse?.error) ||
+    Boolean(start?.error);
   process.exit(failed ? 1 : 0);
 }
 

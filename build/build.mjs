@@ -4,14 +4,15 @@
 // (webapp/dist/standalone/). The translatable strings are extracted into webapp/i18n/en.json first (the bundle
 // imports it; the build fails when two places disagree on a message). Skips all work when every output is newer than
 // every input, so `npm test` and `npm start` can call it unconditionally. `--force` rebuilds; `--dev` builds
-// unminified.
+// unminified. Run as a program (npm run build, and npm install's postinstall), it then compiles the server half too
+// (compile-server.mjs), so the first `npm start` after an install has nothing left to build.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {createRequire} from 'node:module';
 
-import {run as extractMessages} from './i18n-extract.mjs';
+import {compileServer} from './compile-server.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,7 +44,8 @@ const soundsDir = path.join(distDir, 'sounds');
 // images (32 px in 34 px cells, 256 colours, 1.5 MB) and a compact index (150 kB), both served as static files of the
 // plugin and loaded only when an emoji is first shown. Data MIT (emoji-datasource); images Apache-2.0 (Noto Emoji).
 const emojiDir = path.join(distDir, 'emoji');
-const emojiPkg = path.dirname(require.resolve('emoji-datasource-google/package.json'));
+// Resolved when used: an install without dev dependencies has no emoji-datasource-google (nor webpack).
+const emojiPkg = () => path.dirname(require.resolve('emoji-datasource-google/package.json'));
 
 const outputs = [
   path.join(distDir, 'main.js'),
@@ -219,7 +221,7 @@ function writeSounds() {
  */
 function writeEmoji() {
   fs.mkdirSync(emojiDir, {recursive: true});
-  const data = JSON.parse(fs.readFileSync(path.join(emojiPkg, 'emoji.json'), 'utf8'))
+  const data = JSON.parse(fs.readFileSync(path.join(emojiPkg(), 'emoji.json'), 'utf8'))
     .filter((e) => e.has_img_google)
     .sort((a, b) => a.sort_order - b.sort_order);
   const cols = Math.max(...data.map((e) => e.sheet_x)) + 1;
@@ -233,7 +235,7 @@ function writeEmoji() {
     (e.name || '').toLowerCase(),
   ]);
   fs.writeFileSync(path.join(emojiDir, 'emoji.json'), JSON.stringify({cols, emoji}));
-  fs.copyFileSync(path.join(emojiPkg, 'img', 'google', 'sheets-256', '32.png'), path.join(emojiDir, 'sheet-32.png'));
+  fs.copyFileSync(path.join(emojiPkg(), 'img', 'google', 'sheets-256', '32.png'), path.join(emojiDir, 'sheet-32.png'));
 }
 
 function writeHtml() {
@@ -247,6 +249,8 @@ export async function build() {
     return;
   }
   const started = Date.now();
+  // Imported here: it loads TypeScript, which a freshness check (npm start's) does not need.
+  const {run: extractMessages} = await import('./i18n-extract.mjs');
   if (extractMessages([]) !== 0) {
     throw new Error('webapp build failed: fix the messages above');
   }
@@ -280,9 +284,26 @@ export async function build() {
   console.log(`webapp: built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
+/** Whether the webapp's build tools are installed (not after `npm ci --omit=dev`, which only runs a built webapp). */
+function canBuildWebapp() {
+  try {
+    require.resolve('webpack');
+    require.resolve('emoji-datasource-google/package.json');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  build().catch((err) => {
-    console.error(err.message || err);
-    process.exit(1);
-  });
+  // `--install` (npm install's postinstall): an install without the dev dependencies skips the webapp with a note.
+  const skipWebapp = args.has('--install') && !isUpToDate() && !canBuildWebapp();
+  if (skipWebapp)
+    console.warn('webapp: not built (its build tools are dev dependencies: npm install without --omit=dev)');
+  (skipWebapp ? Promise.resolve() : build())
+    .then(() => compileServer({force}))
+    .catch((err) => {
+      console.error(err.message || err);
+      process.exit(1);
+    });
 }

@@ -5,6 +5,7 @@ import {createApp} from './app';
 import {clusterSettingsFromEnv} from './cluster';
 import {ConfigError} from './config/validate';
 import {setListenerErrorReporter} from './events';
+import {startHeapTrim} from './heap-trim';
 import {createLogger} from './log';
 import {loginsBanner} from './platform/standalone/initial-passwords';
 import {createRtcServer, rtcEnvOverrides, rtcOptionsFromConfig} from './rtc';
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     lines.push('  test mode is on: only system admins can start calls (System Console › Calls › Test mode)');
   lines.push('  Ctrl-C ends active calls and stops.', '');
   console.log(lines.join('\n'));
+  startHeapTrim();
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -38,15 +38,19 @@ interface Running {
 }
 
 /**
- * The recorder program run directly with tsx (resolved here: the child runs in its job directory), not through
- * build/recorder.mjs: a launcher process would cost ~40 MB per recording. Its IPC channel is this server's.
+ * The recorder program run directly, not through build/recorder.mjs (a launcher process would cost ~40 MB per
+ * recording): compiled when this server is (server/dist, built with it), else with tsx (resolved here: the child
+ * runs in its job directory). Its IPC channel is this server's.
  */
-export const DEFAULT_RECORDER_COMMAND = [
-  process.execPath,
-  '--import',
-  pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href,
-  path.resolve(__dirname, 'recorder', 'main.ts'),
-];
+export const DEFAULT_RECORDER_COMMAND =
+  path.extname(__filename) === '.js'
+    ? [process.execPath, path.resolve(__dirname, 'recorder', 'main.js')]
+    : [
+        process.execPath,
+        '--import',
+        pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href,
+        path.resolve(__dirname, 'recorder', 'main.ts'),
+      ];
 
 export class InProcessRunner extends TypedEmitter<JobRunnerEvents> implements JobRunner {
   readonly kind = 'in-process' as const;

@@ -3,15 +3,13 @@
 import type {Logger} from '../log';
 import {configureRtcNative, rtcNativeUnavailableReason, type RtcNativeMode} from './fastpath/native';
 import type {RtcServerOptions} from './options';
-import {SfuServer, type RtcServerStats, type SessionSnapshot, type SfuDeps} from './server';
+import type {RtcServerStats, SessionSnapshot, SfuDeps, SfuServer} from './server';
 import type {RtcServer} from './types';
-import {WorkerPoolServer} from './workers/workerPool';
+import type {WorkerPoolServer} from './workers/workerPool';
 
 export {rtcOptionsFromConfig, rtcEnvOverrides, DEFAULT_TIMEOUTS} from './options';
 export type {RtcServerOptions, RtcTimeouts} from './options';
-export {SfuServer} from './server';
-export type {RtcServerStats, SessionSnapshot, SfuDeps} from './server';
-export {WorkerPoolServer} from './workers/workerPool';
+export type {SfuServer, RtcServerStats, SessionSnapshot, SfuDeps, WorkerPoolServer};
 export {turnCredentials} from './net/turn';
 export type * from './types';
 
@@ -34,8 +32,16 @@ export function createRtcServer(
   deps: SfuDeps = {},
 ): Promise<EmbeddedRtcServer> {
   logRtcNative(logger, opts.native ?? 'auto');
-  if ((opts.workers ?? 1) > 1) return WorkerPoolServer.create(opts, logger, {...deps, workers: opts.workers!});
-  return SfuServer.create(opts, logger, deps);
+  // Loaded for the form in use only: a primary with media workers never loads the in-process SFU (werift and the
+  // sessions' code, ~20 MB of its idle RSS), and the reverse.
+  /* eslint-disable @typescript-eslint/no-require-imports -- synchronous lazy loads, in CommonJS as compiled */
+  if ((opts.workers ?? 1) > 1) {
+    const pool = require('./workers/workerPool') as {WorkerPoolServer: typeof WorkerPoolServer};
+    return pool.WorkerPoolServer.create(opts, logger, {...deps, workers: opts.workers!});
+  }
+  const sfu = require('./server') as {SfuServer: typeof SfuServer};
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return sfu.SfuServer.create(opts, logger, deps);
 }
 
 /** Applies MM_CALLS_RTC_NATIVE for this process and says which forwarding path runs (workerMain applies it too). */

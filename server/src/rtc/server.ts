@@ -9,20 +9,17 @@ import {noRtcMetrics, type RtcMetrics, type RtpCounters} from '../metrics';
 import {Call} from './call';
 import {newRtpCounters} from './fastpath/forwarder';
 import type {HostCandidate} from './net/iceMux';
-import {
-  discoverPublicAddresses,
-  firstStunServer,
-  localAddresses,
-  overrideMappings,
-  planHostCandidates,
-} from './net/network';
+import {describeCandidates, openRtcNetwork, type RtcNetwork} from './net/rtcNetwork';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions, type RtcTimeouts} from './options';
 import {Session} from './session/session';
-import {TcpMux} from './net/tcpMux';
+import type {TcpMux} from './net/tcpMux';
 import {sessionTurnServers} from './net/turn';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from './types';
-import {UdpMux} from './net/udpMux';
+import type {UdpMux} from './net/udpMux';
 import {agentStunServer, srtpProfile} from './werift/internals';
+
+// Moved to net/rtcNetwork (a media-worker primary needs them without the SFU's own modules); kept importable here.
+export {describeCandidates, openRtcNetwork, type RtcNetwork};
 
 export interface RtcServerStats {
   calls: number;
@@ -45,13 +42,6 @@ export interface SfuDeps {
   ufragPrefix?: string;
 }
 
-/** The RTC ports and the host candidates every session advertises on them. */
-export interface RtcNetwork {
-  udp: UdpMux;
-  tcp: TcpMux | undefined;
-  candidates: HostCandidate[];
-}
-
 /** A session as diagnostics and tests see it (the same from an in-process SFU and from a media worker). */
 export interface SessionSnapshot {
   signalingState: string;
@@ -67,48 +57,6 @@ export interface SessionSnapshot {
   receiving: {trackId: string; type: string; senderSessionID: string; mid: string | null}[];
   metrics: {lossRate?: number; rtt?: number; jitter?: number};
   fastIngressStreams: number;
-}
-
-/** Binds the RTC ports (port 0 = ephemeral), resolves overrides, runs STUN discovery and plans the candidates. */
-export async function openRtcNetwork(opts: RtcServerOptions, log: Logger): Promise<RtcNetwork> {
-  const timeouts = {...DEFAULT_TIMEOUTS, ...opts.timeouts};
-  const udpAddresses = opts.udpAddresses.length > 0 ? opts.udpAddresses : localAddresses(opts.enableIPv6);
-  const udp = await UdpMux.bind(udpAddresses, opts.udpPort, log);
-  let tcp: TcpMux | undefined;
-  try {
-    if (opts.tcpPort !== null) {
-      const tcpAddresses = opts.tcpAddresses.length > 0 ? opts.tcpAddresses : udpAddresses;
-      tcp = await TcpMux.listen(tcpAddresses, opts.tcpPort, log);
-    }
-    const locals = [...new Set([...udpAddresses, ...(tcp?.listeners.map((l) => l.localAddress) ?? [])])];
-    const mappings = await overrideMappings(opts.iceHostOverride, locals, timeouts.hostResolveMs);
-    let discovered = new Map<string, string>();
-    if (!opts.iceHostOverride) {
-      const stun = firstStunServer(opts.iceServers);
-      if (stun) discovered = await discoverPublicAddresses(udp.sockets, stun, timeouts.stunDiscoveryMs, log);
-    }
-    const candidates = planHostCandidates(udp, tcp, mappings, opts.iceHostPortOverride, discovered);
-    log.info(
-      {
-        candidates: candidates.filter((c) => c.advertise).map((c) => `${c.transport} ${c.address}:${c.port}`),
-        reflexive: [...discovered.values()],
-      },
-      'rtc server ready',
-    );
-    return {udp, tcp, candidates};
-  } catch (err) {
-    await tcp?.close();
-    await udp.close();
-    throw err;
-  }
-}
-
-/** What every session advertises: "udp 203.0.113.7:8443", "srflx udp 198.51.100.9:8443" and the like. */
-export function describeCandidates(candidates: HostCandidate[]): string[] {
-  return candidates.flatMap((c) => [
-    ...(c.advertise ? [`${c.transport} ${c.address}:${c.port}`] : []),
-    ...(c.transport === 'udp' && c.reflexive ? [`srflx udp ${c.reflexive}:${c.port}`] : []),
-  ]);
 }
 
 export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServer {

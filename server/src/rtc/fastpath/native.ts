@@ -14,6 +14,8 @@ export interface RtcNative {
   gcmOpen(id: number, buf: Buffer, aadLength: number, end: number, iv0: number, iv1: number, iv2: number): boolean;
   /** Seals and sends `count` described packets of `arena` on socket `fd`; returns [sent, failed]. */
   flush(fd: number, arena: Buffer, descriptors: Int32Array, count: number): [number, number];
+  /** malloc_trim(0): the C heap's free pages back to the OS; true if some were released (absent from older builds). */
+  trimHeap?(): boolean;
 }
 
 export type RtcNativeMode = 'auto' | 'off' | 'required';
@@ -66,6 +68,14 @@ export function configureRtcNative(mode: RtcNativeMode): boolean {
 export function rtcNative(): RtcNative | undefined {
   if (enabled === undefined) configureRtcNative(parseRtcNativeMode(process.env.MM_CALLS_RTC_NATIVE));
   return enabled ? load().addon : undefined;
+}
+
+/**
+ * Returns the C heap's free memory to the OS (server/src/heap-trim.ts), whether or not the forwarding path uses the
+ * addon (MM_CALLS_RTC_NATIVE=off is about forwarding); undefined when the addon is not built.
+ */
+export function trimNativeHeap(): boolean | undefined {
+  return load().addon?.trimHeap?.();
 }
 
 /** Why the addon is not in use (for the startup log). */

@@ -6,6 +6,7 @@ import type {Socket as UdpSocket} from 'node:dgram';
 import {Socket as NetSocket} from 'node:net';
 import {AppError} from '../../errors';
 import {setListenerErrorReporter} from '../../events';
+import {startHeapTrim} from '../../heap-trim';
 import {createLogger, type Logger} from '../../log';
 import type {RtcMetrics, RtpCounters} from '../../metrics';
 import type {HostCandidate} from '../net/iceMux';
@@ -128,6 +129,7 @@ function start(): void {
   setListenerErrorReporter((err, event) => log.error({err, event}, 'event listener failed'));
   process.on('unhandledRejection', (reason) => log.error({err: reason}, 'unhandled promise rejection'));
   configureRtcNative(i.opts.native ?? 'auto');
+  startHeapTrim();
   i.udp.forEach((u, k) => {
     const handle = udpHandles[k];
     // A failed send without a callback surfaces as 'error' on the socket: one unreachable client must not end the worker.

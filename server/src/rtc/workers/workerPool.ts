@@ -18,14 +18,8 @@ import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats} from '../../metrics'
 import type {RelayEvent} from '../../relay/protocol';
 import {emitSfuEvent} from '../../relay/sfu';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
-import {
-  describeCandidates,
-  openRtcNetwork,
-  type RtcNetwork,
-  type RtcServerStats,
-  type SessionSnapshot,
-  type SfuDeps,
-} from '../server';
+import {describeCandidates, openRtcNetwork, type RtcNetwork} from '../net/rtcNetwork';
+import type {RtcServerStats, SessionSnapshot, SfuDeps} from '../server';
 import {MediaWorker, START_TIMEOUT_MS, type WorkerHost} from './mediaWorker';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../types';
 import {noteState, restoreMessages, type PoolSession} from './workerSessions';
