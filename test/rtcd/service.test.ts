@@ -120,6 +120,10 @@ test('audio flows both ways through rtcd; the sessions API lists the call; leave
   );
   const vad = got.find((m) => m.type === 'vad')!;
   expect(vad.data).toMatchObject({group_id: 'install-a', call_id: callID});
+  // The sessions' metrics are labelled by installation (upstream's groupID), not with a default.
+  const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+  expect(metrics).toMatch(/^rtcd_rtc_sessions_total\{groupID="install-a"\} 2$/m);
+  expect(metrics).toMatch(/^rtcd_rtc_rtp_tracks_total\{groupID="install-a",direction="in",type="audio\/opus"\} 2$/m);
 
   const auth = `Basic ${Buffer.from(`install-a:${KEY}`).toString('base64')}`;
   const list = (await (

@@ -14,6 +14,7 @@ export const sessionConfig: z.ZodType<SessionConfig> = z.object({
   channelID: z.string().max(128),
   av1Support: z.boolean(),
   dcSignaling: z.boolean(),
+  groupID: z.string().max(128).optional(),
 });
 
 const INBOUND_TYPES: ReadonlySet<unknown> = new Set([

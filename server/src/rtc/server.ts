@@ -182,7 +182,7 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
         clock: this.#clock,
         logger: this.#logger,
         metrics: this.#metrics,
-        groupID: this.#groupID,
+        groupID: cfg.groupID ?? this.#groupID,
         counters: this.#counters,
         ufragPrefix: this.#ufragPrefix,
       },

@@ -15,6 +15,8 @@ export interface SessionConfig {
   channelID: string;
   av1Support: boolean;
   dcSignaling: boolean;
+  /** The `groupID` label of this session's metrics (rtcd: the plugin installation's client id); default the server's. */
+  groupID?: string;
 }
 
 /** RTCSessionDescriptionInit as clients send it (protocol/sdp.ts). */

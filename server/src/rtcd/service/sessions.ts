@@ -141,6 +141,8 @@ export class RtcdSessions implements RtcdSessionDirectory {
         channelID: data.channelID,
         av1Support: data.av1Support,
         dcSignaling: data.dcSignaling,
+        // Metrics are labelled by installation, as upstream's groupID.
+        groupID: peer.clientID,
       });
     } catch (err) {
       this.#forget(data.sessionID);
