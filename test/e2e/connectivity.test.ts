@@ -4,14 +4,14 @@
 // nothing reaches (verdict "no_route", shown by itself in the error modal when the join times out). The admin page
 // then shows the advertised addresses, the TURN check and the users' results. Screenshots go to docs/ with DOCS_SCREENSHOTS=1.
 import path from 'node:path';
-import {chromium, type Browser} from 'playwright-core';
+import type {Browser} from 'playwright-core';
 
 import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
-import {startCoturn, freePort, type Coturn} from '../support/coturn';
+import {startCoturn, type Coturn} from '../support/coturn';
+import {freePort} from '../support/ports';
 import {startTestServer, type TestServer} from '../support/server';
 import {
   ARTIFACTS,
-  CHROMIUM,
   closeAll,
   ensureWebappBuilt,
   launchBrowser,
@@ -155,24 +155,8 @@ test('a wrong ICEHostOverride on the same network: the call connects only from t
 });
 
 /** A Chromium that sends no UDP except through a proxy (the policy of networks that block UDP). */
-async function launchUdpBlockedBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
-      '--webrtc-ip-handling-policy=disable_non_proxied_udp',
-    ],
-  });
+function launchUdpBlockedBrowser(): Promise<Browser> {
+  return launchBrowser(['--webrtc-ip-handling-policy=disable_non_proxied_udp']);
 }
 
 test('UDP blocked in the browser and a wrong ICEHostOverride: the join fails and the error modal says there is no route', async () => {

@@ -24,7 +24,8 @@ export function ensureWebappBuilt(): void {
   }
 }
 
-export async function launchBrowser(): Promise<Browser> {
+/** Chromium for the e2e tests; `extraArgs` add switches (e.g. a network policy). */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y --no-install-recommends chromium\``,
@@ -45,6 +46,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--use-fake-ui-for-media-stream',
       '--allow-loopback-in-peer-connection',
       '--autoplay-policy=no-user-gesture-required',
+      ...extraArgs,
     ],
   });
 }

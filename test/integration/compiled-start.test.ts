@@ -3,10 +3,11 @@
 // compiled again at the next start, and the service entries (rtcd, jobs, recorder) run a source newer than the
 // compiled server through tsx. Each test works on a copy of the repository's build scripts and server sources
 // (node_modules, the webapp and the native addon linked), so nothing here touches the checkout's own build.
-import {spawn, spawnSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {spawnServer} from '../support/server-process';
 
 jest.setTimeout(180_000);
 
@@ -39,45 +40,16 @@ function node(dir: string, args: string[], env: Record<string, string> = {}) {
 /** `npm start` (build/start.mjs) in `dir`, on loopback and ephemeral ports, in-process SFU. */
 function start(dir: string) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-compiled-data-'));
-  const child = spawn(process.execPath, [path.join(dir, 'build', 'start.mjs')], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      MM_CALLS_HTTP_HOST: '127.0.0.1',
-      MM_CALLS_HTTP_PORT: '0',
-      MM_CALLS_UDP_SERVER_PORT: '0',
-      MM_CALLS_TCP_SERVER_PORT: '0',
-      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1',
-      MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1',
-      MM_CALLS_RTC_WORKERS: '1',
-      MM_CALLS_LOG_JSON: 'true',
-      MM_CALLS_DATA_DIR: dataDir,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    const t = setInterval(() => {
-      const m = /Calls is running at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearInterval(t);
-        resolve(m[1]);
-      }
-    }, 50);
-    void exited.then(() => {
-      clearInterval(t);
-      reject(new Error(`server exited: ${out}`));
-    });
+  const {child, exited, url, output} = spawnServer([path.join(dir, 'build', 'start.mjs')], dir, {
+    MM_CALLS_RTC_WORKERS: '1',
+    MM_CALLS_DATA_DIR: dataDir,
   });
   const stop = async () => {
     if (child.exitCode === null) child.kill('SIGTERM');
     await exited;
     fs.rmSync(dataDir, {recursive: true, force: true});
   };
-  return {child, url, stop, output: () => out};
+  return {child, url, stop, output};
 }
 
 /** The node processes started by `pid` (its direct children). */

@@ -6,7 +6,8 @@ import {RTCPeerConnection} from 'werift';
 import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {sleep, waitFor} from '../support/wait';
 import {api, login} from '../support/rest';
-import {startCoturn, freePort, type Coturn} from '../support/coturn';
+import {startCoturn, type Coturn} from '../support/coturn';
+import {freePort} from '../support/ports';
 import {startTestServer, type TestServer} from '../support/server';
 
 jest.setTimeout(60_000);

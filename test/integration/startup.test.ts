@@ -1,51 +1,19 @@
 // `npm start`'s server process: refuses bad settings with a message naming them, and on Ctrl-C ends
 // active calls, closes the store and exits 0.
-import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {silentLogger} from '../../server/src/log';
 import {openStore} from '../../server/src/store';
 import {api, login, WsTestClient} from '../support/calls-client';
+import {spawnServer} from '../support/server-process';
 
 jest.setTimeout(60_000);
 
 const ROOT = path.resolve(__dirname, '../..');
 
 function startServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      MM_CALLS_HTTP_HOST: '127.0.0.1',
-      MM_CALLS_HTTP_PORT: '0',
-      MM_CALLS_UDP_SERVER_PORT: '0',
-      MM_CALLS_TCP_SERVER_PORT: '0',
-      MM_CALLS_UDP_SERVER_ADDRESS: '127.0.0.1',
-      MM_CALLS_TCP_SERVER_ADDRESS: '127.0.0.1',
-      MM_CALLS_LOG_JSON: 'true',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => (out += String(d)));
-  child.stderr.on('data', (d) => (out += String(d)));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  const url = new Promise<string>((resolve, reject) => {
-    const t = setInterval(() => {
-      const m = /Calls is running at (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearInterval(t);
-        resolve(m[1]);
-      }
-    }, 50);
-    void exited.then(() => {
-      clearInterval(t);
-      reject(new Error(`server exited: ${out}`));
-    });
-  });
-  return {child, exited, url, output: () => out};
+  return spawnServer(['--import', 'tsx', path.join(ROOT, 'server/src/main.ts')], ROOT, env);
 }
 
 test('an invalid environment override stops the start with a message naming the setting', async () => {

@@ -15,7 +15,8 @@ import {api, CALLS, type ServerEvent, WsTestClient} from '../support/calls-clien
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
-import {freePort, shareScreen, talk} from './support/call-media';
+import {shareScreen, talk} from './support/call-media';
+import {freePort} from '../support/ports';
 import {averageColor, opusTone, probe, toneVolume, vp8Picture} from './support/media';
 
 jest.setTimeout(120_000);

@@ -19,7 +19,8 @@ import {seededWorld, type World} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 import {spawnService} from '../jobs/support/harness';
-import {freePort, shareScreen, talk} from './support/call-media';
+import {shareScreen, talk} from './support/call-media';
+import {freePort} from '../support/ports';
 import {averageColor, meanVolume, opusTone, probe, videoFrameRate, vp8Picture} from './support/media';
 
 jest.setTimeout(180_000);

@@ -4,26 +4,18 @@
 // need hosts that cannot reach each other directly; on one loopback ICE may also pick a direct pair.)
 import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import {TestClient, type SignalingPort} from './support/client';
 import {directSignaling, speech, startAudio, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
+import {freePort} from '../support/ports';
 
 jest.setTimeout(60_000);
 
 const TURNSERVER = '/usr/bin/turnserver';
 const SECRET = 'turn-test-secret';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 const stripCandidates = (sdp: string, keep: (line: string) => boolean) =>
   sdp

@@ -2,8 +2,8 @@
 // TURN as users meet it: an ephemeral listening port, a small relay port range, stopped by the test.
 import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import {waitFor} from './wait';
+import {freePort} from './ports';
 
 export const TURNSERVER = '/usr/bin/turnserver';
 
@@ -12,14 +12,6 @@ export interface Coturn {
   secret: string;
   log(): string;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /** Starts coturn on 127.0.0.1 (UDP and TCP on one port), relaying on loopback. */

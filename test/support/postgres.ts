@@ -5,10 +5,10 @@
 import {execFile, spawnSync} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {Client} from 'pg';
+import {freePort} from './ports';
 
 /** Set by the Jest global setup (or `npm test`) to the admin URL of the shared test server. */
 export const PG_URL_ENV = 'MM_CALLS_TEST_PG_URL';
@@ -108,18 +108,6 @@ function lookupUser(name: string): {uid: number; gid: number} | undefined {
   if (!line) return undefined;
   const [, , uid, gid] = line.split(':');
   return {uid: Number(uid), gid: Number(gid)};
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const {port} = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 /** Makes a fresh cluster and starts it on a free loopback port; about 1.3 s. */

@@ -2,24 +2,13 @@
 // HTTP port, as a supervisor restarts it: kill -9 or SIGTERM one life, start the next. MM_CALLS_NODE_ID is
 // unset, so each life uses the node id kept in the data directory.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {type NodeProcess, startNode} from '../cluster/support/node';
 import {CallUser} from '../cluster/support/user';
 import {api} from './calls-client';
 import type {World} from './fixtures';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import {freePort} from './ports';
 
 export interface ClientCallState {
   id: string;

@@ -1,19 +1,9 @@
 // Real media from a werift test client in a call, as the webapp sends it: a microphone track carrying Opus
 // packets on the wall clock, and a screen share of VP8 frames at 15 fps whose PLIs are answered with the next
 // keyframe. Shared by the recorder's end-to-end tests and the recording bench.
-import net from 'node:net';
 import {type MediaStreamTrack, Vp8Packetizer, type RTCRtpTransceiver} from 'werift';
 import {isVp8Keyframe} from '../../../server/src/jobs/recorder/vp8-assembler';
 import type {TestClient} from '../../rtc/support/client';
-
-/** A TCP port free on loopback now (for a server whose URL must be known before it starts). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** Sends `packets` (20 ms Opus) in a loop from the microphone track, 50 a second on the wall clock. */
 export function talk(
