@@ -344,6 +344,7 @@ function table(rows) {
     'scenario',
     'joined',
     'join p50/p99 ms',
+    'join p50 ws/join/ICE/DTLS/dc ms',
     'delivery',
     'server CPU %',
     'of it kernel',
@@ -364,6 +365,9 @@ function table(rows) {
       label,
       `${r.join.joined}/${r.join.attempted}`,
       `${fmt(r.join.p50Ms)}/${fmt(r.join.p99Ms)}`,
+      r.join.stages
+        ? ['websocket', 'join', 'ice', 'dtls', 'dataChannel'].map((k) => fmt(r.join.stages[k].p50Ms)).join('/')
+        : '–',
       scenario.unmuted + scenario.screen > 0 ? r.delivery.ratio.toFixed(4) : '–',
       fmt(r.server.cpuPercent, 1),
       r.server.workers.length ? '–' : fmt(r.server.mainSystemPercent, 1),

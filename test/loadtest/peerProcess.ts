@@ -6,7 +6,7 @@
 import {randomBytes} from 'node:crypto';
 import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
-import type {FromPeers, ToPeers, UserSpec, UserStats} from './protocol';
+import type {FromPeers, JoinStages, ToPeers, UserSpec, UserStats} from './protocol';
 import {CallsSocket} from '../support/calls-socket';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -78,16 +78,16 @@ class LoadUser {
   }
 
   /** A failed join is retried once from scratch (new websocket and peer), as the webapp reconnects. */
-  async joinWithRetry(): Promise<{joinMs: number; retried: string | undefined}> {
+  async joinWithRetry(): Promise<{joinMs: number; stages: JoinStages; retried: string | undefined}> {
     try {
-      return {joinMs: await this.join(), retried: undefined};
+      return {...(await this.join()), retried: undefined};
     } catch (err) {
       const first = this.#describe(err);
       await this.leave();
       this.ws = new CallsSocket(baseURL, this.spec.token);
       this.peer = undefined;
       try {
-        return {joinMs: await this.join(), retried: first};
+        return {...(await this.join()), retried: first};
       } catch (err2) {
         throw new Error(`${first}; retry: ${this.#describe(err2)}`);
       }
@@ -102,10 +102,12 @@ class LoadUser {
     return `${err instanceof Error ? err.message : String(err)}${state}`;
   }
 
-  async join(): Promise<number> {
+  async join(): Promise<{joinMs: number; stages: JoinStages}> {
     const start = performance.now();
     await this.ws.connect();
+    const wsAt = performance.now();
     await this.ws.join(this.spec.channelID);
+    const joinedAt = performance.now();
     const onRawRtp = this.spec.full ? undefined : (pt: number, ssrc: number) => this.#received(ssrc, pt === OPUS_PT);
     const peer = new TestClient({sessionID: this.ws.connID, signaling: this.ws.signaling(), record: false, onRawRtp});
     this.peer = peer;
@@ -114,9 +116,33 @@ class LoadUser {
         this.#received(rtp.header.ssrc, rec.kind === 'audio'),
       );
     }
+    let iceAt = 0;
+    let dtlsAt = 0;
+    let dcAt = 0;
+    peer.pc.iceConnectionStateChange.subscribe((st) => {
+      if (st === 'connected' && !iceAt) iceAt = performance.now();
+    });
+    peer.pc.connectionStateChange.subscribe((st) => {
+      if (st === 'connected' && !dtlsAt) dtlsAt = performance.now();
+    });
+    peer.dc.stateChanged.subscribe((st) => {
+      if (st === 'open' && !dcAt) dcAt = performance.now();
+    });
     await peer.start();
     await peer.waitConnected(30_000);
-    const joinMs = performance.now() - start;
+    const end = performance.now();
+    const joinMs = end - start;
+    // A state seen only by the final poll counts at the end (the events normally come first).
+    iceAt ||= end;
+    dtlsAt ||= end;
+    dcAt ||= end;
+    const stages: JoinStages = {
+      websocket: wsAt - start,
+      join: joinedAt - wsAt,
+      ice: iceAt - joinedAt,
+      dtls: Math.max(0, dtlsAt - iceAt),
+      dataChannel: Math.max(0, dcAt - dtlsAt),
+    };
     this.stats.joined = true;
     if (this.spec.unmuted) {
       this.ws.send('unmute');
@@ -129,7 +155,7 @@ class LoadUser {
       const {transceiver} = await peer.addTrack('video', streamID);
       this.video = stream(transceiver);
     }
-    return joinMs;
+    return {joinMs, stages};
   }
 
   /** Sends whatever is due at `now` (performance ms); `counted` = inside the measurement window. */
@@ -236,8 +262,8 @@ async function onMessage(msg: ToPeers): Promise<void> {
       const user = new LoadUser(msg.user);
       users.push(user);
       try {
-        const {joinMs, retried} = await user.joinWithRetry();
-        send({ev: 'joined', index: msg.user.index, joinMs, retried});
+        const {joinMs, stages, retried} = await user.joinWithRetry();
+        send({ev: 'joined', index: msg.user.index, joinMs, stages, retried});
       } catch (err) {
         send({ev: 'joinFailed', index: msg.user.index, error: err instanceof Error ? err.message : String(err)});
       }

@@ -37,10 +37,26 @@ export interface UserStats {
   streams: number;
 }
 
+/** Where a join's time went, each stage in ms from the end of the previous one (the attempt that succeeded). */
+export interface JoinStages {
+  /** Websocket open, authenticated, hello received. */
+  websocket: number;
+  /** The join action until the join event. */
+  join: number;
+  /** First offer sent until ICE connected (includes the server's answer and its candidates). */
+  ice: number;
+  /** ICE connected until DTLS done (the peer connection connected). */
+  dtls: number;
+  /** DTLS done until calls-dc open. */
+  dataChannel: number;
+}
+
+export const JOIN_STAGES: readonly (keyof JoinStages)[] = ['websocket', 'join', 'ice', 'dtls', 'dataChannel'];
+
 export type FromPeers =
   | {ev: 'ready'}
   /** `retried`: why the first attempt failed, when the join needed a second one. */
-  | {ev: 'joined'; index: number; joinMs: number; retried?: string}
+  | {ev: 'joined'; index: number; joinMs: number; stages: JoinStages; retried?: string}
   | {ev: 'joinFailed'; index: number; error: string}
   | {ev: 'report'; users: UserStats[]; cpuMicros: number; wallMs: number}
   | {ev: 'left'};

@@ -1,5 +1,14 @@
 // The load test's final table for people (the JSON form is the result object itself).
+import {JOIN_STAGES, type JoinStages} from './protocol';
 import type {LoadTestResult} from './run';
+
+const STAGE_NAMES: Record<keyof JoinStages, string> = {
+  websocket: 'websocket',
+  join: 'join',
+  ice: 'ICE',
+  dtls: 'DTLS',
+  dataChannel: 'data channel',
+};
 
 const pct = (x: number, digits = 2) => `${(x * 100).toFixed(digits)} %`;
 const num = (x: number, digits = 0) =>
@@ -18,6 +27,12 @@ export function formatTable(r: LoadTestResult): string {
       `${r.join.joined}/${r.join.attempted}${r.join.retried ? `, ${r.join.retried} on a second attempt` : ''}${r.join.failed ? ` (${r.join.failed} failed)` : ''}${r.join.errors.length ? `; first error: ${r.join.errors[0]}` : ''}`,
     ],
     ['join time', `p50 ${num(r.join.p50Ms)} ms, p99 ${num(r.join.p99Ms)} ms, max ${num(r.join.maxMs)} ms`],
+    [
+      '  where it went',
+      JOIN_STAGES.map((k) => `${STAGE_NAMES[k]} ${num(r.join.stages[k].p50Ms)}/${num(r.join.stages[k].p99Ms)}`).join(
+        ', ',
+      ) + ' ms (p50/p99)',
+    ],
     ['delivery ratio', `${d.ratio.toFixed(4)} (${num(d.received)} of ${num(d.expected)} packets)`],
     ['loss', pct(d.loss)],
     [

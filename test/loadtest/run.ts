@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {Progress} from './progress';
-import type {FromPeers, ToPeers, UserSpec, UserStats} from './protocol';
+import {JOIN_STAGES, type FromPeers, type JoinStages, type ToPeers, type UserSpec, type UserStats} from './protocol';
 import {RTCD_METRICS, scrape, type ServerSnapshot} from './scrape';
 import {startRtcdProcess, type RtcdProcess} from './rtcdProcess';
 import {WindowProfiler} from './inspector';
@@ -67,6 +67,8 @@ export interface LoadTestResult {
     p50Ms: number;
     p99Ms: number;
     maxMs: number;
+    /** Where the time went: p50 and p99 of each stage (see JoinStages). */
+    stages: Record<keyof JoinStages, {p50Ms: number; p99Ms: number}>;
     errors: string[];
   };
   delivery: DeliveryFigures & {
@@ -246,6 +248,10 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
       ),
     );
     const joinTimes: number[] = [];
+    const stageTimes = Object.fromEntries(JOIN_STAGES.map((k) => [k, [] as number[]])) as Record<
+      keyof JoinStages,
+      number[]
+    >;
     const errors: string[] = [];
     let joinsDone = 0;
     let retried = 0;
@@ -265,6 +271,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
       }));
       if (r.ev === 'joined') {
         joinTimes.push(r.joinMs);
+        for (const k of JOIN_STAGES) stageTimes[k].push(r.stages[k]);
         if (r.retried) {
           retried++;
           if (errors.length < 10) errors.push(`retried: ${r.retried}`);
@@ -313,7 +320,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
       }),
     );
     progress.done();
-    const result = summarize(o, joinTimes, retried, errors, reports, before, after);
+    const result = summarize(o, joinTimes, stageTimes, retried, errors, reports, before, after);
     if (beforePlugin && afterPlugin) {
       const dt = (afterPlugin.at - beforePlugin.at) / 1000;
       result.plugin = {
@@ -336,6 +343,7 @@ function figures(expected: number, received: number): DeliveryFigures {
 function summarize(
   o: LoadTestOptions,
   joinTimes: number[],
+  stageTimes: Record<keyof JoinStages, number[]>,
   retried: number,
   errors: string[],
   reports: Extract<FromPeers, {ev: 'report'}>[],
@@ -385,6 +393,12 @@ function summarize(
       p50Ms: percentile(sorted, 50),
       p99Ms: percentile(sorted, 99),
       maxMs: sorted[sorted.length - 1] ?? 0,
+      stages: Object.fromEntries(
+        JOIN_STAGES.map((k) => {
+          const v = [...stageTimes[k]].sort((a, b) => a - b);
+          return [k, {p50Ms: percentile(v, 50), p99Ms: percentile(v, 99)}];
+        }),
+      ) as LoadTestResult['join']['stages'],
       errors,
     },
     delivery: {

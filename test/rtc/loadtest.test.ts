@@ -43,6 +43,12 @@ test('lt 1×3×1 for 5 s delivers every packet to every listener', async () => {
   expect({code, stderr: code === 0 ? '' : stderr}).toEqual({code: 0, stderr: ''});
   const r = JSON.parse(stdout) as LoadTestResult;
   expect(r.join).toMatchObject({attempted: 3, joined: 3, failed: 0});
+  // Where the join time went: every stage measured, together no more than the whole join.
+  const stages = Object.values(r.join.stages);
+  expect(stages).toHaveLength(5);
+  for (const st of stages) expect(st.p50Ms).toBeGreaterThanOrEqual(0);
+  expect(r.join.stages.ice.p50Ms).toBeGreaterThan(0);
+  expect(stages.reduce((n, st) => n + st.p50Ms, 0)).toBeLessThanOrEqual(r.join.maxMs + 1);
   // 1 speaker × 50 packets/s × 5 s to 2 listeners.
   expect(r.delivery.expected).toBeGreaterThanOrEqual(2 * 200);
   expect(r.delivery.ratio).toBeGreaterThanOrEqual(0.99);
