@@ -126,6 +126,8 @@ export async function clientOptions(
     dcSignaling: cfg.EnableDCSignaling,
     dcLocking: hasDCSignalingLockSupport(callsState(store.getState()).versionInfo),
     simulcast: cfg.EnableSimulcast,
+    // Video calls are DMs only (reference webapp.md §2.19).
+    video: Boolean(cfg.EnableVideo) && getChannel(store.getState(), channelID)?.type === 'D',
     logger: clientLogger,
   };
 }
