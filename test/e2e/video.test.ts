@@ -75,11 +75,16 @@ test('DM video: A turns the camera on, B sees it playing; off stops the camera a
   expect(await a.page.locator('#calls-widget video').count()).toBe(0);
   expect(await videoSenders(a.page)).toEqual([]);
 
+  // Alice chose "Mirror video" in Settings › Calls: her self view is mirrored, Bob's view of her is not.
+  await a.page.evaluate(() => window.localStorage.setItem('calls_mirror_video', 'true'));
   await a.page.click('#video-start-stop');
   await a.page.waitForSelector('#video-start-stop[aria-pressed=true]');
   // A's self view and B's view of A both play frames from Chromium's fake camera.
   await expectPlaying(a.page, 'calls-widget-video-player-self');
   const seen = await expectPlaying(b.page, 'calls-widget-video-player-other');
+  const transform = (page: Page, id: string) => page.$eval(`#${id}`, (v) => getComputedStyle(v).transform);
+  expect(await transform(a.page, 'calls-widget-video-player-self')).toBe('matrix(-1, 0, 0, 1, 0, 0)');
+  expect(await transform(b.page, 'calls-widget-video-player-other')).toBe('none');
   expect(seen.width).toBeGreaterThan(0);
   expect(seen.height).toBeGreaterThan(0);
   expect(await videoSenders(a.page)).toEqual([{track: 'live', maxBitrate: 1000000}]);
@@ -129,6 +134,13 @@ test('DM video: A turns the camera on, B sees it playing; off stops the camera a
   await a.page.click('#video-start-stop');
   await expectPlaying(b.page, 'calls-widget-video-player-other');
   expect(await videoSenders(a.page)).toEqual([{track: 'live', maxBitrate: 1000000}]);
+
+  // Someone who joins while the camera is on sees it at once.
+  await b.page.click('#calls-widget-leave-button');
+  await b.page.waitForSelector('#calls-widget', {state: 'detached'});
+  await b.page.click('#calls-join-button');
+  await waitForCallConnected(b.page);
+  await expectPlaying(b.page, 'calls-widget-video-player-other');
 
   // The camera picker lists Chromium's fake camera, checked.
   await a.page.click('#calls-widget-toggle-menu-button');
