@@ -1,7 +1,7 @@
 // Browser e2e of video in DMs (reference webapp.md §2.19, issue 14): with EnableVideo, a DM call has a camera button;
 // turning the camera on sends it to the other person, whose tile plays it; turning it off stops the camera track
 // (its light goes off), keeps the RTP sender without renegotiating, and the tile goes back to the avatar. A channel
-// call, and a DM without EnableVideo, have no camera button.
+// call, and a DM without EnableVideo, have no camera button. A refused camera shows a banner and leaves the call as is.
 import type {Page} from 'playwright-core';
 
 import {openChannel, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected} from './support';
@@ -141,6 +141,20 @@ test('DM video: A turns the camera on, B sees it playing; off stops the camera a
   await b.page.click('#calls-join-button');
   await waitForCallConnected(b.page);
   await expectPlaying(b.page, 'calls-widget-video-player-other');
+
+  // Bob's browser refuses the camera: a banner says so and his camera stays off; the call goes on.
+  await b.page.evaluate(() => {
+    const md = navigator.mediaDevices;
+    const native = md.getUserMedia.bind(md);
+    md.getUserMedia = (c?: MediaStreamConstraints) =>
+      c?.video ? Promise.reject(new DOMException('denied', 'NotAllowedError')) : native(c);
+  });
+  await b.page.click('#video-start-stop');
+  await b.page.waitForSelector('#calls-widget :text("Allow camera access to Mattermost.")');
+  expect(await b.page.getAttribute('#video-start-stop', 'aria-pressed')).toBe('false');
+  expect(
+    await b.page.evaluate(() => (window as unknown as {callsClient: {isConnected: boolean}}).callsClient.isConnected),
+  ).toBe(true);
 
   // The camera picker lists Chromium's fake camera, checked.
   await a.page.click('#calls-widget-toggle-menu-button');

@@ -210,6 +210,11 @@ function wireClient(store: StoreLike, client: CallsClient): void {
     store.dispatch(action('ALERT_HIDE', {kind: 'missingAudioInputPermissions', dismissed: false, at}));
   });
   client.on('screenError', () => store.dispatch(action('ALERT_SHOW', {kind: 'missingScreenPermissions'})));
+  client.on('videoError', (kind) =>
+    store.dispatch(
+      action('ALERT_SHOW', {kind: kind === 'permission' ? 'missingVideoInputPermissions' : 'missingVideoInput'}),
+    ),
+  );
   client.on('devicefallback', (kind, label) => {
     store.dispatch(
       action('ALERT_SHOW', {

@@ -66,14 +66,15 @@ export class CameraVideo extends Emitter<CameraEvents> {
 
   /**
    * At join: ask for camera permission once (so the cameras have labels), release the camera at once, and resolve
-   * the saved choice. A missing or denied camera is reported, never fatal to the call.
+   * the saved choice. A missing or denied camera is never fatal to the call; it is reported when the user starts it.
    */
   async init(): Promise<void> {
     try {
       const probe = await navigator.mediaDevices.getUserMedia(videoConstraints());
       probe.getTracks().forEach((t) => t.stop());
     } catch (err) {
-      this.#reportError(err);
+      // Not worth a banner while the camera is off: pressing the camera button reports it.
+      this.#host.log.info('no camera at join', err);
     }
     await this.refreshCameras();
   }
