@@ -126,6 +126,8 @@ export async function clientOptions(
     dcSignaling: cfg.EnableDCSignaling,
     dcLocking: hasDCSignalingLockSupport(callsState(store.getState()).versionInfo),
     simulcast: cfg.EnableSimulcast,
+    // Video calls are DMs only (reference webapp.md §2.19).
+    video: Boolean(cfg.EnableVideo) && getChannel(store.getState(), channelID)?.type === 'D',
     logger: clientLogger,
   };
 }
@@ -208,6 +210,11 @@ function wireClient(store: StoreLike, client: CallsClient): void {
     store.dispatch(action('ALERT_HIDE', {kind: 'missingAudioInputPermissions', dismissed: false, at}));
   });
   client.on('screenError', () => store.dispatch(action('ALERT_SHOW', {kind: 'missingScreenPermissions'})));
+  client.on('videoError', (kind) =>
+    store.dispatch(
+      action('ALERT_SHOW', {kind: kind === 'permission' ? 'missingVideoInputPermissions' : 'missingVideoInput'}),
+    ),
+  );
   client.on('devicefallback', (kind, label) => {
     store.dispatch(
       action('ALERT_SHOW', {

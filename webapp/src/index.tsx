@@ -32,7 +32,7 @@ import {slashCommandWillBePosted} from './slash_commands';
 import {loadCallsConfig, loadChannels, loadEnvOverrides, loadVersionInfo, showGenericError} from './state/actions';
 import {action, callsReducer} from './state/reducer';
 import {stopRingingOnClick} from './state/ringing';
-import {currentChannelId, currentUser} from './state/selectors';
+import {callsConfig, currentChannelId, currentUser} from './state/selectors';
 import type {StoreLike} from './state/store_like';
 import {CALLS_EVENTS, handleWebSocketEvent} from './state/ws_events';
 import type {PluginClass, PluginRegistry} from './types';
@@ -198,6 +198,9 @@ export default class Plugin implements PluginClass {
     ]);
     await loadChannels(store).catch((err) => console.error('calls: loading channels failed', err));
     store.dispatch(action('CHANNELS_LOADED', {}));
+    if (this.#registry && callsConfig(store.getState()).EnableVideo) {
+      registerCallsUserSettings(this.#registry, currentUser(store.getState())?.locale || 'en', true);
+    }
   }
 
   /** After the main websocket reconnects: refetch everything; the current call asks for its state over its socket. */

@@ -5,7 +5,7 @@ import {act, fireEvent, render, screen} from '@testing-library/react';
 import React from 'react';
 import {Provider} from 'react-redux';
 
-import {loadSavedDevice, shareAudioWithScreen} from './client/devices';
+import {loadSavedDevice, mirrorSelfVideo, shareAudioWithScreen} from './client/devices';
 import {AudioDevicesSection} from './components/user_settings/AudioDevicesSection';
 import {makeStore} from './testing/store';
 import {buildUserSettings, registerCallsUserSettings} from './user_settings';
@@ -45,6 +45,18 @@ describe('Settings › Calls', () => {
     expect(window.localStorage.getItem('calls_share_audio_with_screen')).toBe('off');
     expect(shareAudioWithScreen()).toBe(false);
     expect(section.getValues?.()).toEqual({share_audio: 'off'});
+  });
+
+  test('with EnableVideo, "Video devices settings" has "Mirror video" (off by default), read by the self view', () => {
+    expect(buildUserSettings('en').sections.map((s) => s.title)).not.toContain('Video devices settings');
+    const section = buildUserSettings('en', true).sections[2];
+    expect(section.title).toBe('Video devices settings');
+    expect(section.settings?.[0]).toMatchObject({name: 'mirror_video', title: 'Mirror video', default: 'off'});
+    expect(section.getValues?.()).toEqual({mirror_video: 'off'});
+    expect(mirrorSelfVideo()).toBe(false);
+    section.onSubmit?.({mirror_video: 'on'});
+    expect(mirrorSelfVideo()).toBe(true);
+    expect(section.getValues?.()).toEqual({mirror_video: 'on'});
   });
 
   test('the audio devices section saves the chosen microphone and speaker as the defaults', async () => {

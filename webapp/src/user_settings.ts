@@ -1,8 +1,10 @@
 // Settings › Calls (reference webapp.md §2.13): registered with registerUserSettings. "Audio devices settings" is a
 // custom section (microphone and speaker, saved as the defaults the next call uses and applied to a live call);
-// "Screen sharing settings" is a radio setting for sharing the sound with the screen.
+// "Screen sharing settings" is a radio setting for sharing the sound with the screen; with EnableVideo, "Video devices
+// settings" has "Mirror video" (the self view in video DMs; the camera itself is chosen in the call's menu).
 import {createIntl, defineMessages} from 'react-intl';
 
+import {MIRROR_VIDEO_STORAGE_KEY, mirrorSelfVideo} from './client/devices';
 import {AudioDevicesSection} from './components/user_settings/AudioDevicesSection';
 import {openUserSettings} from './host';
 import {pluginId} from './manifest';
@@ -16,6 +18,12 @@ const messages = defineMessages({
   audio: {id: 'calls.settings.audio_devices', defaultMessage: 'Audio devices settings'},
   screen: {id: 'calls.settings.screen_sharing', defaultMessage: 'Screen sharing settings'},
   shareSound: {id: 'calls.settings.share_sound', defaultMessage: 'Share sound with screen'},
+  video: {id: 'calls.settings.video_devices', defaultMessage: 'Video devices settings'},
+  mirror: {id: 'calls.settings.mirror_video', defaultMessage: 'Mirror video'},
+  mirrorHelp: {
+    id: 'calls.settings.mirror_video_help',
+    defaultMessage: 'You see your own camera as in a mirror. Others always see it unmirrored.',
+  },
   on: {id: 'calls.settings.on', defaultMessage: 'On'},
   off: {id: 'calls.settings.off', defaultMessage: 'Off'},
   shareSoundHelp: {
@@ -27,7 +35,7 @@ const messages = defineMessages({
 let registered = false;
 
 /** The Calls tab, with its labels in the user's language. */
-export function buildUserSettings(locale: string): PluginUserSettings {
+export function buildUserSettings(locale: string, enableVideo = false): PluginUserSettings {
   const intl = createIntl({locale, defaultLocale: 'en', messages: getTranslations(locale), onError: () => undefined});
   const f = intl.formatMessage;
   return {
@@ -61,6 +69,35 @@ export function buildUserSettings(locale: string): PluginUserSettings {
           }
         },
       },
+      ...(enableVideo
+        ? [
+            {
+              title: f(messages.video),
+              settings: [
+                {
+                  name: 'mirror_video',
+                  title: f(messages.mirror),
+                  type: 'radio' as const,
+                  default: 'off',
+                  options: [
+                    {value: 'on', text: f(messages.on), helpText: f(messages.mirrorHelp)},
+                    {value: 'off', text: f(messages.off)},
+                  ],
+                },
+              ],
+              getValues: () => ({mirror_video: mirrorSelfVideo() ? 'on' : 'off'}),
+              onSubmit: (changes: Record<string, string>) => {
+                if (changes.mirror_video === 'on' || changes.mirror_video === 'off') {
+                  try {
+                    window.localStorage.setItem(MIRROR_VIDEO_STORAGE_KEY, String(changes.mirror_video === 'on'));
+                  } catch {
+                    // storage disabled: the self view stays unmirrored
+                  }
+                }
+              },
+            },
+          ]
+        : []),
     ],
   };
 }
@@ -73,11 +110,12 @@ function readShareAudio(): 'on' | 'off' {
   }
 }
 
-export function registerCallsUserSettings(registry: PluginRegistry, locale: string): void {
+/** At load, and again once the config says EnableVideo (the video section exists only then). */
+export function registerCallsUserSettings(registry: PluginRegistry, locale: string, enableVideo = false): void {
   if (!registry.registerUserSettings) {
     return;
   }
-  registry.registerUserSettings(buildUserSettings(locale));
+  registry.registerUserSettings(buildUserSettings(locale, enableVideo));
   registered = true;
 }
 

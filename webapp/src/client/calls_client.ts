@@ -1,12 +1,14 @@
 // One call connection (reference webapp.md §4.1): its own websocket (call_socket.ts: join, reconnect with the
 // original connection id, signal filtering by connID), the RTC peer and its recovery (rtc_reconnect/unavailable),
-// mute (call_mic.ts; the devices are call_audio.ts's), hands, reactions and screen sharing (call_screen.ts). window.callsClient holds the live one.
+// mute (call_mic.ts; the devices are call_audio.ts's), hands, reactions, screen sharing (call_screen.ts) and the camera in
+// video DMs (call_video.ts). window.callsClient holds the live one.
 
 import {actionName} from '@calls/protocol';
 
 import {CallAudio, type AudioErrorKind} from './call_audio';
 import {CallMic} from './call_mic';
 import {ScreenShare} from './call_screen';
+import {CameraVideo} from './call_video';
 import {connectCallSocket} from './call_socket';
 import {CallsClientError, PEER_RECOVERY_MS, type CallsClientOptions, type ClientEvents} from './calls_client_types';
 import type {DeviceLists} from './devices';
@@ -40,6 +42,10 @@ export class CallsClient extends Emitter<ClientEvents> {
   #handRaised = false;
   readonly #screen: ScreenShare;
   readonly #remoteScreen = new RemoteScreen((s) => this.emit('remoteScreenStream', s));
+  /** Only in a DM with EnableVideo. */
+  readonly #video: CameraVideo | null = null;
+  /** Remote camera video by the sending session's id. */
+  readonly #remoteVideos = new Map<string, MediaStream>();
   #closed = false;
   #connected = false;
   #sessionID = '';
@@ -48,6 +54,7 @@ export class CallsClient extends Emitter<ClientEvents> {
   #mediaUnavailable = false;
   #onDeviceChange = () => {
     this.#audio.onDeviceChange().catch((err) => this.#log.warn('devicechange failed', err));
+    this.#video?.refreshCameras().catch(() => undefined);
   };
   #onUnload = () => this.disconnect();
 
@@ -86,6 +93,20 @@ export class CallsClient extends Emitter<ClientEvents> {
     });
     this.#screen.on('localScreenStream', (s) => this.emit('localScreenStream', s));
     this.#screen.on('screenError', () => this.emit('screenError'));
+    if (opts.video) {
+      this.#video = new CameraVideo({
+        log: this.#log,
+        isClosed: () => this.#closed,
+        peer: () => this.#peer,
+        send: (action, data) => this.#ws?.send(actionName(action), data),
+      });
+      this.#video.on('localVideoStream', (s) => {
+        this.#monitor?.clearCache();
+        this.emit('localVideoStream', s);
+      });
+      this.#video.on('videoError', (kind) => this.emit('videoError', kind));
+      this.#video.on('cameras', () => this.emit('devicechange', this.#audio.devices));
+    }
   }
 
   get sessionID(): string {
@@ -137,6 +158,44 @@ export class CallsClient extends Emitter<ClientEvents> {
     return this.#remoteScreen.stream;
   }
 
+  /** A DM call with video on (EnableVideo): the camera button and picker exist. */
+  get videoEnabled(): boolean {
+    return Boolean(this.#video);
+  }
+
+  get isVideoOn(): boolean {
+    return Boolean(this.#video?.active);
+  }
+
+  get localVideoStream(): MediaStream | null {
+    return this.#video?.stream ?? null;
+  }
+
+  /** The camera video a session sends, by its session id. */
+  remoteVideoStream(sessionID: string): MediaStream | null {
+    return this.#remoteVideos.get(sessionID) ?? null;
+  }
+
+  get cameras(): MediaDeviceInfo[] {
+    return this.#video?.cameras ?? [];
+  }
+
+  get currentCamera(): MediaDeviceInfo | null {
+    return this.#video?.currentCamera ?? null;
+  }
+
+  async startVideo(): Promise<void> {
+    await this.#video?.start();
+  }
+
+  async stopVideo(): Promise<void> {
+    await this.#video?.stop();
+  }
+
+  async setVideoInputDevice(device: MediaDeviceInfo): Promise<void> {
+    await this.#video?.setCamera(device);
+  }
+
   get hasAudioInput(): boolean {
     return Boolean(this.#audio.track);
   }
@@ -165,6 +224,7 @@ export class CallsClient extends Emitter<ClientEvents> {
     navigator.mediaDevices?.addEventListener?.('devicechange', this.#onDeviceChange);
     await this.#audio.listDevices();
     await this.#audio.initMic();
+    await this.#video?.init();
     if (this.#closed) {
       return;
     }
@@ -262,6 +322,14 @@ export class CallsClient extends Emitter<ClientEvents> {
     this.#mic.onPeerDropped();
     this.#audio.stopPlayback();
     this.#remoteScreen.clear();
+    this.#video?.onPeerDropped();
+    this.#clearRemoteVideos();
+  }
+
+  #clearRemoteVideos(): void {
+    const senders = [...this.#remoteVideos.keys()];
+    this.#remoteVideos.clear();
+    senders.forEach((id) => this.emit('remoteVideoStream', id, null));
   }
 
   #startPeer(): void {
@@ -287,6 +355,7 @@ export class CallsClient extends Emitter<ClientEvents> {
       this.emit('connect');
       this.#mic.onPeerConnected();
       this.#screen.carryOver(peer);
+      this.#video?.carryOver(peer);
     });
     peer.on('close', (err) => {
       if (this.#closed || this.#peer !== peer) {
@@ -316,6 +385,18 @@ export class CallsClient extends Emitter<ClientEvents> {
     }
     if (info.type === 'screen') {
       this.#remoteScreen.show(track, stream);
+      return;
+    }
+    if (info.type === 'video' && info.senderSessionID) {
+      const sender = info.senderSessionID;
+      this.#remoteVideos.set(sender, stream);
+      track.addEventListener('ended', () => {
+        if (this.#remoteVideos.get(sender) === stream) {
+          this.#remoteVideos.delete(sender);
+          this.emit('remoteVideoStream', sender, null);
+        }
+      });
+      this.emit('remoteVideoStream', sender, stream);
     }
   }
 
@@ -388,6 +469,8 @@ export class CallsClient extends Emitter<ClientEvents> {
     this.#peer = null;
     this.#audio.release();
     this.#screen.release();
+    this.#video?.release();
+    this.#remoteVideos.clear();
     if (this.#ws) {
       this.#ws.send(actionName('leave'));
       this.#ws.close();

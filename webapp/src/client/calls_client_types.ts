@@ -2,6 +2,7 @@
 // §4.1). Apart from calls_client.ts so the store and the UI can name them without the client's code.
 
 import type {AudioErrorKind} from './call_audio';
+import type {CameraErrorKind} from './call_video';
 import type {DeviceKind, DeviceLists} from './devices';
 import type {RTCPeer, RTCPeerConfig} from './rtc_peer';
 import type {WebSocketCtor} from './websocket';
@@ -30,6 +31,8 @@ export interface CallsClientOptions {
   dcSignaling: boolean;
   dcLocking: boolean;
   simulcast: boolean;
+  /** A DM with EnableVideo: the camera can be turned on (it starts off). */
+  video?: boolean;
   WebSocket?: WebSocketCtor;
   logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
   /** Makes the RTC peer (tests give a scripted one). */
@@ -55,6 +58,11 @@ export type ClientEvents = {
   lower_hand: [];
   remoteScreenStream: [MediaStream | null];
   localScreenStream: [MediaStream | null];
+  /** My camera: the self view, or null when the camera goes off. */
+  localVideoStream: [MediaStream | null];
+  /** A session's camera video arrived (or went: null). */
+  remoteVideoStream: [string, MediaStream | null];
+  videoError: [CameraErrorKind];
   devicechange: [DeviceLists];
   devicefallback: [DeviceKind, string];
   audioError: [AudioErrorKind];

@@ -108,3 +108,58 @@ export function shareAudioWithScreen(): boolean {
     return true;
   }
 }
+
+/** Camera (reference webapp.md §4.2): 640×360 ideal at 30 fps, one layer capped at 1 Mbps. */
+export const VIDEO_ENCODINGS: RTCRtpEncodingParameters[] = [
+  {maxBitrate: 1000000, maxFramerate: 30, scaleResolutionDownBy: 1},
+];
+export const VIDEO_INPUT_STORAGE_KEY = 'calls_default_video_input';
+export const MIRROR_VIDEO_STORAGE_KEY = 'calls_mirror_video';
+
+export function videoConstraints(deviceId?: string): MediaStreamConstraints {
+  return {
+    audio: false,
+    video: {
+      width: {ideal: 640},
+      height: {ideal: 360},
+      frameRate: {ideal: 30},
+      ...(deviceId ? {deviceId: {exact: deviceId}} : {}),
+    },
+  };
+}
+
+export async function listCameras(): Promise<MediaDeviceInfo[]> {
+  if (!navigator.mediaDevices?.enumerateDevices) {
+    return [];
+  }
+  return (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput' && d.deviceId);
+}
+
+export function loadSavedCamera(): SavedDevice | null {
+  try {
+    const v = JSON.parse(window.localStorage.getItem(VIDEO_INPUT_STORAGE_KEY) || 'null');
+    return v && typeof v.deviceId === 'string' ? {deviceId: v.deviceId, label: String(v.label || '')} : null;
+  } catch {
+    return null;
+  }
+}
+
+export function saveCamera(device: SavedDevice): void {
+  try {
+    window.localStorage.setItem(
+      VIDEO_INPUT_STORAGE_KEY,
+      JSON.stringify({deviceId: device.deviceId, label: device.label}),
+    );
+  } catch {
+    // storage full or disabled: the choice just won't persist
+  }
+}
+
+/** The user chose to see their own camera mirrored (Settings › Calls). */
+export function mirrorSelfVideo(): boolean {
+  try {
+    return window.localStorage.getItem(MIRROR_VIDEO_STORAGE_KEY) === 'true';
+  } catch {
+    return false;
+  }
+}

@@ -180,6 +180,29 @@ export class RTCPeer extends Emitter<PeerEvents> {
     });
   }
 
+  /**
+   * Adds the camera as a sendonly transceiver in its own stream (the SFU tells it from the voice by that stream id)
+   * with the bitrate cap. The sender stays for the whole call: stopping the camera is replaceTrack(track, null).
+   */
+  async addVideoTrack(
+    track: MediaStreamTrack,
+    stream: MediaStream,
+    encodings: RTCRtpEncodingParameters[],
+  ): Promise<void> {
+    await this.#lock.run(() => {
+      (this.#peer.addTransceiver as unknown as (t: MediaStreamTrack, init: RTCRtpTransceiverInit) => void)(track, {
+        direction: 'sendonly',
+        sendEncodings: encodings,
+        streams: [stream],
+      });
+      const sender = this.#pc.getSenders().find((s) => s.track === track);
+      if (sender) {
+        this.#senders.set(track, sender);
+      }
+      this.#peer.negotiate();
+    });
+  }
+
   /** Swaps the track a sender sends (null = send silence), without renegotiating. */
   async replaceTrack(oldTrack: MediaStreamTrack, newTrack: MediaStreamTrack | null): Promise<void> {
     const sender = this.#senders.get(oldTrack) ?? this.#pc.getSenders().find((s) => s.track === oldTrack);

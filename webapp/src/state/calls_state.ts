@@ -74,6 +74,8 @@ export type AlertKind =
   | 'missingAudioInput'
   | 'missingAudioInputPermissions'
   | 'missingScreenPermissions'
+  | 'missingVideoInput'
+  | 'missingVideoInputPermissions'
   | 'degradedCallQuality'
   | 'audioInputDeviceFallback'
   | 'audioOutputDeviceFallback';

@@ -1,5 +1,5 @@
 // Alert banners of the current call (reference webapp.md §2.12): missing microphone or permission, screen-share
-// permission, degraded quality, device fallback. Each can be dismissed.
+// permission, missing camera or permission (video DMs), degraded quality, device fallback. Each can be dismissed.
 import React from 'react';
 import {FormattedMessage, useIntl} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
@@ -13,6 +13,8 @@ const order: AlertKind[] = [
   'missingAudioInput',
   'missingAudioInputPermissions',
   'missingScreenPermissions',
+  'missingVideoInput',
+  'missingVideoInputPermissions',
   'degradedCallQuality',
   'audioInputDeviceFallback',
   'audioOutputDeviceFallback',
@@ -37,6 +39,17 @@ function text(kind: AlertKind, label: string): React.ReactNode {
           id="calls.alert.screen_permission"
           defaultMessage="Screen sharing was cancelled or not allowed. Allow screen recording access to share your screen."
         />
+      );
+    case 'missingVideoInput':
+      return (
+        <FormattedMessage
+          id="calls.alert.missing_camera"
+          defaultMessage="Unable to find a valid video input device. Try plugging in a camera."
+        />
+      );
+    case 'missingVideoInputPermissions':
+      return (
+        <FormattedMessage id="calls.alert.camera_permission" defaultMessage="Allow camera access to Mattermost." />
       );
     case 'degradedCallQuality':
       return (

@@ -1,4 +1,4 @@
-// The submenu of "More options" that lists the microphones or the audio outputs and switches the call to the one chosen.
+// The submenu of "More options" that lists the microphones, the audio outputs or (video DMs) the cameras and switches the call to the one chosen.
 import React from 'react';
 import {useIntl} from 'react-intl';
 
@@ -11,7 +11,7 @@ export function DeviceMenu({
   onClose,
   surface,
 }: {
-  kind: 'audioinput' | 'audiooutput';
+  kind: 'audioinput' | 'audiooutput' | 'videoinput';
   onClose: () => void;
   surface: ControlsSurface;
 }) {
@@ -20,17 +20,24 @@ export function DeviceMenu({
   if (!client) {
     return null;
   }
-  const list = client.devices[kind];
-  const current = kind === 'audioinput' ? client.currentAudioInput : client.currentAudioOutput;
+  const list = kind === 'videoinput' ? client.cameras : client.devices[kind];
+  const current =
+    kind === 'videoinput'
+      ? client.currentCamera
+      : kind === 'audioinput'
+        ? client.currentAudioInput
+        : client.currentAudioOutput;
   return (
     <div
       id={`${surface}-${kind}s-menu`}
       className="calls-menu"
       role="menu"
       aria-label={
-        kind === 'audioinput'
-          ? formatMessage({id: 'calls.menu.mics', defaultMessage: 'Microphones'})
-          : formatMessage({id: 'calls.menu.speakers', defaultMessage: 'Audio output devices'})
+        kind === 'videoinput'
+          ? formatMessage({id: 'calls.menu.cameras', defaultMessage: 'Cameras'})
+          : kind === 'audioinput'
+            ? formatMessage({id: 'calls.menu.mics', defaultMessage: 'Microphones'})
+            : formatMessage({id: 'calls.menu.speakers', defaultMessage: 'Audio output devices'})
       }
     >
       {list.length === 0 && (
@@ -45,7 +52,9 @@ export function DeviceMenu({
           aria-checked={current?.deviceId === d.deviceId}
           aria-label={deviceLabel(d, d.deviceId)}
           onClick={() => {
-            if (kind === 'audioinput') {
+            if (kind === 'videoinput') {
+              client.setVideoInputDevice(d).catch(() => undefined);
+            } else if (kind === 'audioinput') {
               client.setAudioInputDevice(d).catch(() => undefined);
             } else {
               client.setAudioOutputDevice(d);

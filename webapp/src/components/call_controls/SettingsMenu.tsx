@@ -1,4 +1,4 @@
-// "More options" of the call controls: the audio output and microphone pickers, and the links to more settings.
+// "More options" of the call controls: the audio output, microphone and (video DMs) camera pickers, and the links to more settings.
 import React, {useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
@@ -31,7 +31,7 @@ export function SettingsMenu({
   const store = useCallsStore();
   const client = useCallsClient(['devicechange']);
   const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
-  const [sub, setSub] = useState<'audioinput' | 'audiooutput' | null>(null);
+  const [sub, setSub] = useState<'audioinput' | 'audiooutput' | 'videoinput' | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const widget = surface === 'calls-widget';
   const toggleRecording = useToggleRecording(controls.channelID);
@@ -75,6 +75,23 @@ export function SettingsMenu({
           {formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
           <span className="calls-menu-sub">{micLabel}</span>
         </button>
+        {controls.videoEnabled && (
+          <button
+            role="menuitem"
+            id={`${surface}-video-input-button`}
+            aria-haspopup="menu"
+            aria-controls={`${surface}-videoinputs-menu`}
+            aria-expanded={sub === 'videoinput'}
+            onClick={() => setSub(sub === 'videoinput' ? null : 'videoinput')}
+          >
+            {formatMessage({id: 'calls.menu.camera', defaultMessage: 'Camera'})}
+            <span className="calls-menu-sub">
+              {client?.currentCamera
+                ? deviceLabel(client.currentCamera, '')
+                : formatMessage({id: 'calls.menu.no_camera', defaultMessage: 'No video input devices'})}
+            </span>
+          </button>
+        )}
         {widget && (
           <button
             role="menuitem"

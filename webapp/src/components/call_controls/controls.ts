@@ -45,11 +45,15 @@ export interface CallControls {
   someoneElseSharing: boolean;
   canShare: boolean;
   canRaiseHand: boolean;
+  /** A video DM (EnableVideo): the camera button and picker are shown. */
+  videoEnabled: boolean;
+  videoOn: boolean;
   /** Host/admin with others in a non-DM call: leaving asks "end for everyone or leave". */
   leaveNeedsMenu: boolean;
   toggleMute: () => void;
   toggleHand: () => void;
   toggleScreen: () => void;
+  toggleVideo: () => void;
   leave: () => void;
   endForEveryone: () => void;
 }
@@ -95,7 +99,7 @@ export function useCallControls(): CallControls {
   const allowScreen = useSelector((s: GlobalState) => callsConfig(s).AllowScreenSharing);
   const hostControl = useSelector((s: GlobalState) => canHostControl(s, channelID));
 
-  const liveClient = useCallsClient(['initaudio', 'audioError']);
+  const liveClient = useCallsClient(['initaudio', 'audioError', 'localVideoStream']);
   const muted = !me?.unmuted;
   const handRaised = Boolean(me?.raised_hand);
   const sharing = Boolean(presenter) && presenter === client?.sessionID;
@@ -142,6 +146,18 @@ export function useCallControls(): CallControls {
       }
     }
   }, [someoneElseSharing, store]);
+  const toggleVideo = useCallback(() => {
+    blurActive();
+    const c = getCallsClient();
+    if (!c?.videoEnabled) {
+      return;
+    }
+    if (c.isVideoOn) {
+      c.stopVideo().catch(() => undefined);
+    } else {
+      c.startVideo().catch(() => undefined);
+    }
+  }, []);
   const leave = useCallback(() => leaveCall(), []);
   const endForEveryone = useCallback(() => {
     endCallForEveryone(store, channelID).catch(() => undefined);
@@ -157,10 +173,13 @@ export function useCallControls(): CallControls {
     canShare: allowScreen && !someoneElseSharing && Boolean(client?.connected),
     // Only a 1:1 DM has no use for it (reference webapp.md): in a group message several people may want the floor.
     canRaiseHand: channel?.type !== 'D',
+    videoEnabled: Boolean(liveClient?.videoEnabled),
+    videoOn: Boolean(liveClient?.isVideoOn),
     leaveNeedsMenu,
     toggleMute,
     toggleHand,
     toggleScreen,
+    toggleVideo,
     leave,
     endForEveryone,
   };

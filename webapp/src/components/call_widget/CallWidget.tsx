@@ -8,6 +8,7 @@ import {useSelector} from 'react-redux';
 import {useClampedDrag} from './drag';
 import {MuteHint} from './MuteHint';
 import {ScreenPanel} from './ScreenPanel';
+import {VideoBar} from './VideoBar';
 import {Banners} from '../call_alerts/Banners';
 import {Notices} from '../call_alerts/Notices';
 import {useCallControls, useCallShortcuts} from '../call_controls/controls';
@@ -20,6 +21,7 @@ import {MuteButton} from '../call_controls/MuteButton';
 import {ParticipantsButton} from '../call_controls/ParticipantsButton';
 import {ScreenShareButton} from '../call_controls/ScreenShareButton';
 import {SettingsMenu} from '../call_controls/SettingsMenu';
+import {VideoButton} from '../call_controls/VideoButton';
 import {Avatar} from '../common/Avatar';
 import {ChannelIcon} from '../common/ChannelIcon';
 import {navigateTo, useCallDuration} from '../common/hooks';
@@ -146,6 +148,7 @@ export function CallWidget({channelID}: {channelID: string}) {
         </div>
         <ExpandButton channelID={channelID} />
       </div>
+      {controls.videoEnabled && <VideoBar channelID={channelID} />}
       <div className="calls-widget-bottom-bar" style={{position: 'relative'}}>
         <ParticipantsButton
           surface="calls-widget"
@@ -154,6 +157,7 @@ export function CallWidget({channelID}: {channelID: string}) {
           onToggle={() => setShowParticipants((v) => !v)}
         />
         <MuteButton surface="calls-widget" controls={controls} disabled={!client?.connected} />
+        <VideoButton surface="calls-widget" controls={controls} disabled={!client?.connected} />
         <HandButton surface="calls-widget" controls={controls} disabled={!client?.connected} />
         <ScreenShareButton surface="calls-widget" controls={controls} />
         <span className="calls-spacer" />

@@ -94,6 +94,14 @@ const css = `
 .calls-expanded-center { flex: 1; display: flex; align-items: center; justify-content: center; padding: 16px; min-width: 0; position: relative; }
 .calls-expanded-grid { display: flex; flex-wrap: wrap; gap: 24px; justify-content: center; align-content: center; }
 .calls-tile { display: flex; flex-direction: column; align-items: center; gap: 8px; width: 160px; position: relative; }
+.calls-tile video { width: 100%; aspect-ratio: 16 / 9; background: #000; border-radius: 8px; object-fit: cover; }
+.calls-tile--video { width: 320px; }
+.calls-widget-video-bar { display: flex; gap: 6px; padding: 0 12px 6px; }
+.calls-widget-video-tile { flex: 1; position: relative; aspect-ratio: 4 / 3; background: rgba(0,0,0,0.35); border-radius: 6px;
+  display: flex; align-items: center; justify-content: center; overflow: hidden; }
+.calls-widget-video-tile video { width: 100%; height: 100%; object-fit: cover; }
+.calls-widget-video-tile--speaking { box-shadow: 0 0 0 2px #fff; }
+.calls-widget-video-tile .calls-tile-badges { position: absolute; right: 4px; bottom: 4px; min-height: 0; }
 .calls-tile-badges { display: flex; gap: 4px; align-items: center; min-height: 20px; }
 .calls-expanded-screen { display: flex; flex-direction: column; width: 100%; height: 100%; gap: 8px; }
 .calls-expanded-screen-stage { flex: 1; min-height: 0; display: flex; position: relative; }

@@ -20,6 +20,7 @@ import {MuteButton} from '../call_controls/MuteButton';
 import {ParticipantsButton} from '../call_controls/ParticipantsButton';
 import {ScreenShareButton} from '../call_controls/ScreenShareButton';
 import {SettingsMenu} from '../call_controls/SettingsMenu';
+import {VideoButton} from '../call_controls/VideoButton';
 import {ChannelIcon} from '../common/ChannelIcon';
 import {useCallDuration, useCallsClient} from '../common/hooks';
 import {CloseIcon, CollapseIcon, ExpandIcon, SmileIcon} from '../common/icons';
@@ -195,6 +196,7 @@ export function ExpandedView({channelID, popout = false}: {channelID: string; po
           onToggle={() => setShowRHS((v) => !v)}
         />
         <MuteButton surface="calls-popout" controls={controls} pushToTalk={popout} />
+        <VideoButton surface="calls-popout" controls={controls} disabled={!client?.isConnected} />
         <ScreenShareButton surface="calls-popout" controls={controls} />
         <span style={{position: 'relative'}}>
           <Tooltip

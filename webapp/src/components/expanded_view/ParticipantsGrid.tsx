@@ -7,6 +7,8 @@ import {Emoji} from '../common/Emoji';
 import {useSortedParticipants} from '../participants_list/ParticipantsList';
 import {HandBadge, MuteBadge} from '../participants_list/StatusBadges';
 import {Avatar} from '../common/Avatar';
+import {useCallsClient} from '../common/hooks';
+import {SessionVideo} from '../common/SessionVideo';
 import {clientState, displayName, hostIDInChannel, profiles, type GlobalState} from '../../state/selectors';
 
 export function ParticipantsGrid({channelID}: {channelID: string}) {
@@ -15,22 +17,30 @@ export function ParticipantsGrid({channelID}: {channelID: string}) {
   const users = useSelector(profiles);
   const hostID = useSelector((s: GlobalState) => hostIDInChannel(s, channelID));
   const mySessionID = useSelector((s: GlobalState) => clientState(s)?.sessionID || '');
+  const client = useCallsClient(['localVideoStream', 'remoteVideoStream']);
+  const video = Boolean(client?.videoEnabled);
   const size = list.length <= 2 ? 156 : list.length <= 6 ? 120 : list.length <= 12 ? 96 : 72;
   return (
     <ul
       className="calls-expanded-grid"
       id="calls-expanded-view-participants-grid"
+      data-video={video || undefined}
       style={{listStyle: 'none', margin: 0, padding: 0}}
     >
       {list.map((s) => (
         <li
           key={s.session_id}
-          className="calls-tile"
+          className={`calls-tile${video ? ' calls-tile--video' : ''}`}
           data-testid="calls-tile"
           data-session-id={s.session_id}
           data-user-id={s.user_id}
         >
-          <Avatar userID={s.user_id} size={size} speaking={s.voice} />
+          <SessionVideo
+            session={s}
+            self={s.session_id === mySessionID}
+            id={`calls-popout-video-${s.session_id}`}
+            fallback={<Avatar userID={s.user_id} size={size} speaking={s.voice} />}
+          />
           <div className="calls-tile-badges">
             <MuteBadge unmuted={s.unmuted} />
             {s.raised_hand > 0 && <HandBadge />}
