@@ -7,7 +7,8 @@
 import type {Page} from 'playwright-core';
 
 import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
-import {freePort, startCoturn, type Coturn} from '../support/coturn';
+import {startCoturn, type Coturn} from '../support/coturn';
+import {freePort} from '../support/ports';
 import {startTestServer, type TestServer} from '../support/server';
 import {
   closeAll,
