@@ -112,18 +112,40 @@ describe('calls actions', () => {
     }
   });
 
-  test('video on/off persist on the session and are announced', async () => {
-    bob.send('video_on', {data: JSON.stringify({videoStreamID: 'cam-1'})});
-    const on = await alice.waitFor('user_video_on');
-    expect(on.data).toEqual({userID: w.users.bob.user.id, session_id: bob.connID, channelID: ch});
-    expect(inbound(bob.connID).at(-1)).toEqual({
-      sessionID: bob.connID,
-      type: 'video_on',
-      data: {videoStreamID: 'cam-1'},
-    });
-    expect((await srv.app.store.calls.getSession(bob.connID))!.video).toBe(true);
-    bob.send('video_off');
-    await alice.waitFor('user_video_off', (e) => e.data.session_id === bob.connID);
+  test('video on/off in a DM with EnableVideo persist on the session and are announced', async () => {
+    await srv.app.config.save({EnableVideo: true});
+    const [aliceDM, bobDM] = await w.joinAll(w.channels.dm, 'alice', 'bob');
+    try {
+      bobDM.send('video_on', {data: JSON.stringify({videoStreamID: 'cam-1'})});
+      const on = await aliceDM.waitFor('user_video_on');
+      expect(on.data).toEqual({userID: w.users.bob.user.id, session_id: bobDM.connID, channelID: w.channels.dm});
+      expect(inbound(bobDM.connID).at(-1)).toEqual({
+        sessionID: bobDM.connID,
+        type: 'video_on',
+        data: {videoStreamID: 'cam-1'},
+      });
+      expect((await srv.app.store.calls.getSession(bobDM.connID))!.video).toBe(true);
+      bobDM.send('video_off');
+      await aliceDM.waitFor('user_video_off', (e) => e.data.session_id === bobDM.connID);
+      expect((await srv.app.store.calls.getSession(bobDM.connID))!.video).toBe(false);
+    } finally {
+      for (const c of [aliceDM, bobDM]) c.send('leave');
+      await srv.app.config.save({EnableVideo: false});
+    }
+  });
+
+  test('a camera is refused in a channel call, and anywhere while EnableVideo is off', async () => {
+    const cam = {data: JSON.stringify({videoStreamID: 'cam-2'})};
+    await srv.app.config.save({EnableVideo: true});
+    try {
+      bob.send('video_on', cam);
+      await bob.waitFor('error', (e) => e.data.id === 'app.calls.video_not_allowed');
+    } finally {
+      await srv.app.config.save({EnableVideo: false});
+    }
+    bob.send('video_on', cam);
+    await bob.waitFor('error', (e) => e.data.id === 'app.calls.video_disabled');
+    expect(inbound(bob.connID).some((m) => m.type === 'video_on')).toBe(false);
     expect((await srv.app.store.calls.getSession(bob.connID))!.video).toBe(false);
   });
 

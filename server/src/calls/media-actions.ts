@@ -181,6 +181,12 @@ export class SessionActions {
     if (on) {
       const {data: raw} = A.parseAction('video_on', A.stringDataSchema, data);
       videoStreamID = A.parseJsonField('video_on', A.videoOnSchema, raw).videoStreamID;
+      // Video is for DMs with EnableVideo on: a client must not push a camera into any other call.
+      if (!d.config.get().EnableVideo)
+        throw forbidden('app.calls.video_disabled', 'video is not enabled on this server');
+      const channel = await d.platform.getChannel(local.channelID);
+      if (channel?.type !== 'D')
+        throw forbidden('app.calls.video_not_allowed', 'video is only allowed in direct messages');
     }
     await d.lock.withLock(local.channelID, async () => {
       const call = await d.store.calls.getCall(local.callID);
