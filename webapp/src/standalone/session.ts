@@ -5,6 +5,7 @@
 import {Api} from './api';
 import {dispatchWebSocketEvent, runReconnectHandlers} from './registry';
 import {getHostState, HostActions, store} from './store';
+import {hostLocale} from './locale';
 import {navigate} from './router';
 import {WebSocketClient, websocketURL} from '../client/websocket';
 import type {PostInfo, WebSocketMessage} from '../types';
@@ -28,7 +29,9 @@ export function getMainWebSocket(): WebSocketClient | null {
 }
 
 export async function loadDirectory(): Promise<void> {
-  const me = await Api.me();
+  const fetched = await Api.me();
+  const locale = hostLocale(fetched.locale, navigator.languages?.length ? navigator.languages : [navigator.language]);
+  const me = {...fetched, locale};
   store.dispatch({type: HostActions.RECEIVED_ME, data: me});
   const [users, teams, config, license] = await Promise.all([
     Api.users(),
@@ -36,7 +39,10 @@ export async function loadDirectory(): Promise<void> {
     Api.clientConfig().catch(() => ({})),
     Api.clientLicense().catch(() => ({})),
   ]);
-  store.dispatch({type: HostActions.RECEIVED_PROFILES_LIST, data: users});
+  store.dispatch({
+    type: HostActions.RECEIVED_PROFILES_LIST,
+    data: users.map((u) => (u.id === me.id ? {...u, locale} : u)),
+  });
   store.dispatch({type: HostActions.RECEIVED_TEAMS, data: teams});
   store.dispatch({type: HostActions.RECEIVED_CONFIG, data: config});
   store.dispatch({type: HostActions.RECEIVED_LICENSE, data: license});
