@@ -7,6 +7,7 @@ import {dispatchWebSocketEvent, runReconnectHandlers} from './registry';
 import {getHostState, HostActions, store} from './store';
 import {hostLocale} from './locale';
 import {navigate} from './router';
+import {basename} from '../client/rest';
 import {WebSocketClient, websocketURL} from '../client/websocket';
 import type {PostInfo, WebSocketMessage} from '../types';
 
@@ -108,7 +109,7 @@ export function connectMainWebSocket(): void {
   if (mainWS) {
     return;
   }
-  const ws = new WebSocketClient({url: websocketURL()});
+  const ws = new WebSocketClient({url: websocketURL(basename())});
   mainWS = ws;
   ws.on('event', (msg) => {
     if (msg.event === 'hello') {
@@ -154,7 +155,8 @@ export async function loadPlugins(): Promise<void> {
     loadedBundles.add(path);
     await new Promise<void>((resolve) => {
       const script = document.createElement('script');
-      script.src = path;
+      // Mattermost gives the bundle's path on the site; under a subpath the site's path comes first.
+      script.src = path.startsWith('/') ? basename() + path : path;
       script.async = true;
       script.onload = () => resolve();
       script.onerror = () => {

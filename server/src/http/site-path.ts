@@ -1,0 +1,43 @@
+// Subpath installs (site URL http://host/chat): like Mattermost, the server itself serves everything under the site
+// URL's path. Requests are routed with the path stripped; anything outside it is refused (the bare root redirects).
+import type {IncomingMessage} from 'node:http';
+
+import {AppError} from '../errors';
+
+const OUTSIDE = Symbol('outsideSitePath');
+
+/** The site URL's path without its trailing slash ('' for a site at the root); throws on an unusable URL. */
+export function sitePath(siteURL: string | undefined): string {
+  if (!siteURL) return '';
+  let u: URL;
+  try {
+    u = new URL(siteURL);
+  } catch {
+    throw new AppError('app.site_url.invalid', 'MM_CALLS_SITE_URL is not a valid URL', 500);
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash) {
+    throw new AppError(
+      'app.site_url.invalid',
+      'MM_CALLS_SITE_URL must be an http(s) URL without query or fragment',
+      500,
+    );
+  }
+  return u.pathname.replace(/\/+$/, '');
+}
+
+/**
+ * The request URL as the routes know it: `url` with `base` taken off. A URL outside `base` is marked on the request
+ * (see isOutsideSitePath) and routed as '/'.
+ */
+export function stripSitePath(req: IncomingMessage, base: string): string {
+  const url = req.url ?? '/';
+  if (!base) return url;
+  if (url === base || url.startsWith(`${base}?`)) return `/${url.slice(base.length)}`;
+  if (url.startsWith(`${base}/`)) return url.slice(base.length);
+  (req as IncomingMessage & {[OUTSIDE]?: boolean})[OUTSIDE] = true;
+  return '/';
+}
+
+export function isOutsideSitePath(req: IncomingMessage): boolean {
+  return Boolean((req as IncomingMessage & {[OUTSIDE]?: boolean})[OUTSIDE]);
+}
