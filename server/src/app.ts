@@ -26,7 +26,7 @@ import {limitsFromEnv} from './config/limits';
 import type {CallsConfig} from './config/types';
 import {clientAddress, trustedProxyHeaders} from './http/client-address';
 import {isOriginAllowed, refuseUpgrade} from './http/origin';
-import {isOutsideSitePath, sitePath, stripSitePath} from './http/site-path';
+import {hostPageUnder, isOutsideSitePath, sitePath, stripSitePath} from './http/site-path';
 import {createHttpServer, type HttpLimits, httpLimitsFromEnv, registeredRoutes, type RouteInfo} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
@@ -434,15 +434,4 @@ function serveWebapp(http: FastifyInstance, dist: string, basePath: string): voi
     }
     return spa(reply);
   });
-}
-
-/**
- * The host page for a site under `basePath`, as Mattermost rewrites its root.html for a subpath: static URLs get the
- * path, and window.basename tells the host page and the plugins where the site is.
- */
-export function hostPageUnder(html: string, basePath: string): string {
-  const base = JSON.stringify(basePath).replace(/</g, '\\u003c');
-  return html
-    .replace(/(src|href)="\/static\//g, `$1="${basePath}/static/`)
-    .replace('<head>', `<head>\n    <script>window.basename = ${base};</script>`);
 }

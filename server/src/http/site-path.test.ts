@@ -1,7 +1,7 @@
 // Subpath installs: routes see the URL without the site's path; a URL outside it is marked, never served as if inside.
 import type {IncomingMessage} from 'node:http';
 
-import {isOutsideSitePath, sitePath, stripSitePath} from './site-path';
+import {hostPageUnder, isOutsideSitePath, sitePath, stripSitePath} from './site-path';
 
 const req = (url: string) => ({url}) as IncomingMessage;
 
@@ -35,4 +35,13 @@ test('URLs under the path are routed without it; others are marked as outside', 
   const root = req('/api/v4/users/me');
   expect(stripSitePath(root, '')).toBe('/api/v4/users/me');
   expect(isOutsideSitePath(root)).toBe(false);
+});
+
+test('the host page under a subpath loads its script from there and tells the plugins the base', () => {
+  const html =
+    '<html><head><title>Calls</title></head><body><script src="/static/standalone/standalone.js"></script></body></html>';
+  const out = hostPageUnder(html, '/company/chat');
+  expect(out).toContain('<script src="/company/chat/static/standalone/standalone.js"></script>');
+  expect(out).toContain('<head>\n    <script>window.basename = "/company/chat";</script>');
+  expect(out).not.toContain('"/static/');
 });

@@ -41,3 +41,14 @@ export function stripSitePath(req: IncomingMessage, base: string): string {
 export function isOutsideSitePath(req: IncomingMessage): boolean {
   return Boolean((req as IncomingMessage & {[OUTSIDE]?: boolean})[OUTSIDE]);
 }
+
+/**
+ * The host page for a site under `basePath`, as Mattermost rewrites its root.html for a subpath: static URLs get the
+ * path, and window.basename tells the host page and the plugins where the site is.
+ */
+export function hostPageUnder(html: string, basePath: string): string {
+  const base = JSON.stringify(basePath).replace(/</g, '\\u003c');
+  return html
+    .replace(/(src|href)="\/static\//g, `$1="${basePath}/static/`)
+    .replace('<head>', `<head>\n    <script>window.basename = ${base};</script>`);
+}
