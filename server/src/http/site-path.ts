@@ -2,25 +2,21 @@
 // URL's path. Requests are routed with the path stripped; anything outside it is refused (the bare root redirects).
 import type {IncomingMessage} from 'node:http';
 
-import {AppError} from '../errors';
+import {ConfigError} from '../config/validate';
 
 const OUTSIDE = Symbol('outsideSitePath');
 
-/** The site URL's path without its trailing slash ('' for a site at the root); throws on an unusable URL. */
+/** The site URL's path without its trailing slash ('' for a site at the root); a ConfigError for an unusable URL. */
 export function sitePath(siteURL: string | undefined): string {
   if (!siteURL) return '';
   let u: URL;
   try {
     u = new URL(siteURL);
   } catch {
-    throw new AppError('app.site_url.invalid', 'MM_CALLS_SITE_URL is not a valid URL', 500);
+    throw new ConfigError('MM_CALLS_SITE_URL', 'MM_CALLS_SITE_URL is not a valid URL');
   }
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search || u.hash) {
-    throw new AppError(
-      'app.site_url.invalid',
-      'MM_CALLS_SITE_URL must be an http(s) URL without query or fragment',
-      500,
-    );
+    throw new ConfigError('MM_CALLS_SITE_URL', 'MM_CALLS_SITE_URL must be an http(s) URL without query or fragment');
   }
   return u.pathname.replace(/\/+$/, '');
 }
