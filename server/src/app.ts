@@ -26,6 +26,7 @@ import {limitsFromEnv} from './config/limits';
 import type {CallsConfig} from './config/types';
 import {clientAddress, trustedProxyHeaders} from './http/client-address';
 import {isOriginAllowed, refuseUpgrade} from './http/origin';
+import {hostPageUnder, isOutsideSitePath, sitePath, stripSitePath} from './http/site-path';
 import {createHttpServer, type HttpLimits, httpLimitsFromEnv, registeredRoutes, type RouteInfo} from './http/server';
 import {serveDirectory} from './http/static';
 import {newId} from './ids';
@@ -161,7 +162,13 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const port = opts.port ?? 8065;
     const host = opts.host ?? '0.0.0.0';
     const trustedHeaders = trustedProxyHeaders(env.MM_CALLS_TRUSTED_PROXY_IP_HEADER);
-    const http = createHttpServer({logger, limits: {...httpLimitsFromEnv(env), ...opts.httpLimits}});
+    // A site URL with a path (http://host/chat): every route is served under it, as Mattermost does.
+    const basePath = sitePath(opts.siteURL);
+    const http = createHttpServer({
+      logger,
+      limits: {...httpLimitsFromEnv(env), ...opts.httpLimits},
+      sitePath: basePath,
+    });
     cleanups.push(() => http.close());
 
     // The site URL depends on the bound port when it is ephemeral; resolve it lazily.
@@ -303,6 +310,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
         log.debug({origin: String(req.headers.origin).slice(0, 200)}, 'websocket refused: foreign Origin');
         return refuseUpgrade(socket);
       }
+      if (basePath) {
+        req.url = stripSitePath(req, basePath);
+        if (isOutsideSitePath(req)) return socket.destroy();
+      }
       if (!ws.handleUpgrade(req, socket, head)) socket.destroy();
     });
 
@@ -350,7 +361,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       pluginWebapp: {id: PLUGIN_ID, version: PLUGIN_VERSION, bundlePath: `/static/plugins/${PLUGIN_ID}/main.js`},
       clientAddress: (req) => clientAddress(req, trustedHeaders),
     });
-    serveWebapp(http, opts.webappDist ?? path.join(REPO_ROOT, 'webapp/dist'));
+    serveWebapp(http, opts.webappDist ?? path.join(REPO_ROOT, 'webapp/dist'), basePath);
 
     // A deep accept queue: under a connection flood a client waits its turn instead of losing its SYN (1–3 s retries).
     await http.listen({host, port, backlog: 4096});
@@ -358,7 +369,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const boundPort = typeof addr === 'object' && addr ? addr.port : port;
     if (!siteURL) siteURL = `http://localhost:${boundPort}`;
     const loopHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : host;
-    loopbackURL = `http://${loopHost.includes(':') && !loopHost.startsWith('[') ? `[${loopHost}]` : loopHost}:${boundPort}`;
+    loopbackURL = `http://${loopHost.includes(':') && !loopHost.startsWith('[') ? `[${loopHost}]` : loopHost}:${boundPort}${basePath}`;
     const url = `http://${host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${boundPort}`;
     log.info({url, store: store.engine, nodeID, mode: coordination.mode}, 'server listening');
 
@@ -399,7 +410,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
 }
 
 /** The standalone host page and the plugin bundle, as Mattermost would serve them. */
-function serveWebapp(http: FastifyInstance, dist: string): void {
+function serveWebapp(http: FastifyInstance, dist: string, basePath: string): void {
   const standalone = path.join(dist, 'standalone');
   const index = path.join(standalone, 'index.html');
   serveDirectory(http, '/static/standalone/', standalone);
@@ -408,7 +419,9 @@ function serveWebapp(http: FastifyInstance, dist: string): void {
     if (!fs.existsSync(index)) {
       return reply.status(503).type('text/plain').send('The webapp is not built yet: run `npm run build`.');
     }
-    return reply.type('text/html').header('Cache-Control', 'no-cache').send(fs.createReadStream(index));
+    reply.type('text/html').header('Cache-Control', 'no-cache');
+    if (!basePath) return reply.send(fs.createReadStream(index));
+    return reply.send(hostPageUnder(fs.readFileSync(index, 'utf8'), basePath));
   };
   http.get('/', (_req, reply) => spa(reply));
   // Client-side routes (/{team}/channels/{name}, /admin…) all load the host page.

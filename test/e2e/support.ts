@@ -52,8 +52,12 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 }
 
 /** A server with the real SFU, calls enabled for everyone (test mode off). */
-export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(
+  env: Record<string, string> = {},
+  opts: {port?: number; siteURL?: string} = {},
+): Promise<TestServer> {
   return startTestServer({
+    ...opts,
     env: {MM_CALLS_DEFAULT_ENABLED: 'true', ...env},
     rtc: (cfg, log) =>
       createRtcServer(
@@ -163,8 +167,14 @@ export interface UserPage {
 }
 
 /** Opens a fresh context (own cookies) and logs the user in on the standalone host page. */
-export async function loginPage(browser: Browser, baseURL: string, user: string, password = user): Promise<UserPage> {
-  const context = await browser.newContext({viewport: {width: 1280, height: 720}});
+export async function loginPage(
+  browser: Browser,
+  baseURL: string,
+  user: string,
+  password = user,
+  contextOptions: {locale?: string} = {},
+): Promise<UserPage> {
+  const context = await browser.newContext({viewport: {width: 1280, height: 720}, ...contextOptions});
   const page = await context.newPage();
   page.on('pageerror', (err) => console.error(`[${user}] page error: ${err.message}`));
   if (process.env.E2E_CONSOLE) {

@@ -338,4 +338,8 @@ test('screen share with sound: the others receive and play a screen-audio track 
   for (const p of played) {
     expect(p.tracks).toEqual([p.id]);
   }
+  // Alice stops sharing: the screen's sound element leaves Bob's page (it used to stay, hidden), her voice stays.
+  await a.page.click('[data-testid=calls-widget-stop-screenshare]');
+  await b.page.waitForSelector(sel, {state: 'detached', timeout: 10000});
+  expect(await b.page.locator('audio[data-testid^="voice_"]').count()).toBe(1);
 });

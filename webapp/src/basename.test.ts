@@ -3,6 +3,7 @@
 import {clientOptions} from './call_flow';
 import {basename, Rest} from './client/rest';
 import {avatarURL} from './components/common/Avatar';
+import {fileURL} from './components/custom_post_types/RecordingPost';
 import {popOutChannelID, popOutURL} from './popout';
 import {soundURL} from './sounds';
 import {makeStore} from './testing/store';
@@ -57,9 +58,10 @@ describe('window.basename', () => {
     expect(popOutChannelID(`/calls/com.mattermost.calls/expanded/${CHANNEL_ID}`)).toBe(CHANNEL_ID);
   });
 
-  test('prefixes static files (sounds) and avatars', () => {
+  test('prefixes static files (sounds), avatars and file downloads', () => {
     window.basename = '/company/chat';
     expect(soundURL('join_self')).toBe('/company/chat/static/plugins/com.mattermost.calls/sounds/join_self.wav');
     expect(avatarURL('u1')).toBe('/company/chat/api/v4/users/u1/image');
+    expect(fileURL('f1')).toBe('/company/chat/api/v4/files/f1');
   });
 });

@@ -1,9 +1,12 @@
 // The i18n extraction (build/i18n-extract.mjs) and the translations the plugin registers: en.json matches the
-// sources, two different default messages for one id fail the extraction, and locales map to translation files.
+// sources, two different default messages for one id fail the extraction, locales map to translation files, and every
+// translation has exactly en.json's ids with the same placeholders and tags.
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
+import {parse, TYPE, type MessageFormatElement} from '@formatjs/icu-messageformat-parser';
 
 import en from '../i18n/en.json';
 import {getTranslations, translationFile} from './utils/intl';
@@ -79,5 +82,75 @@ describe('translations', () => {
     expect(getTranslations('en')).toBe(en);
     expect(getTranslations('fr')).toBe(en);
     expect(getTranslations('zh-CN')).toBe(en);
+    expect(getTranslations('de')).not.toBe(en);
+  });
+});
+
+const I18N_DIR = path.join(ROOT, 'webapp', 'i18n');
+const locales = fs
+  .readdirSync(I18N_DIR)
+  .filter((f) => f.endsWith('.json') && f !== 'en.json')
+  .map((f) => f.slice(0, -'.json'.length));
+
+/** What a translation must keep of a message: its arguments (name and kind) and its rich-text tags. */
+function placeholders(message: string): string[] {
+  const out = new Set<string>();
+  const walk = (els: MessageFormatElement[]) => {
+    for (const el of els) {
+      switch (el.type) {
+        case TYPE.argument:
+          out.add(`{${el.value}}`);
+          break;
+        case TYPE.number:
+        case TYPE.date:
+        case TYPE.time:
+          out.add(`{${el.value}, ${TYPE[el.type]}}`);
+          break;
+        case TYPE.plural:
+        case TYPE.select:
+          out.add(`{${el.value}, ${el.type === TYPE.plural ? 'plural' : 'select'}}`);
+          Object.values(el.options).forEach((o) => walk(o.value));
+          break;
+        case TYPE.tag:
+          out.add(`<${el.value}>`);
+          walk(el.children);
+          break;
+        default:
+          break;
+      }
+    }
+  };
+  walk(parse(message));
+  return [...out].sort();
+}
+
+describe('translation files', () => {
+  test('there is at least one besides English', () => {
+    expect(locales).toContain('de');
+  });
+
+  test.each(locales)('%s.json has exactly the ids of en.json, with the same placeholders and tags', (locale) => {
+    const tr = JSON.parse(fs.readFileSync(path.join(I18N_DIR, `${locale}.json`), 'utf8')) as Record<string, string>;
+    const source = en as Record<string, string>;
+    expect(Object.keys(tr).sort()).toEqual(Object.keys(source).sort());
+    for (const [id, text] of Object.entries(source)) {
+      expect(typeof tr[id]).toBe('string');
+      expect(tr[id].trim()).not.toBe('');
+      expect({id, placeholders: placeholders(tr[id])}).toEqual({id, placeholders: placeholders(text)});
+    }
+  });
+
+  test.each(locales)('%s.json is what the plugin registers for that locale', (locale) => {
+    const tr = JSON.parse(fs.readFileSync(path.join(I18N_DIR, `${locale}.json`), 'utf8')) as Record<string, string>;
+    expect(getTranslations(locale)).toEqual(tr);
+  });
+
+  test('the placeholder check sees a renamed argument, a lost plural and a lost tag', () => {
+    expect(placeholders('<b>{name}</b> hat {count, plural, =1 {# Minute} other {# Minuten}}')).toEqual([
+      '<b>',
+      '{count, plural}',
+      '{name}',
+    ]);
+    expect(placeholders('{nom} hat {count} Minuten')).toEqual(['{count}', '{nom}']);
   });
 });

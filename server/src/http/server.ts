@@ -10,6 +10,7 @@ import type {AuthSession} from '../platform/types';
 import {passesCSRF, tokenSourceFromRequest} from './auth';
 import {addressBlock} from './client-address';
 import {MAX_BODY_DEPTH, jsonNestsDeeperThan} from './json-depth';
+import {isOutsideSitePath, stripSitePath} from './site-path';
 import {hasUnstorableText, UNSTORABLE_TEXT} from '../unstorable';
 
 export const BODY_LIMIT = 1024 * 1024;
@@ -70,6 +71,8 @@ export function httpLimitsFromEnv(env: NodeJS.ProcessEnv): Partial<HttpLimits> {
 export interface HttpServerOptions {
   logger: Logger;
   limits?: Partial<HttpLimits>;
+  /** The site URL's path ('' at the root): every route is served under it (http/site-path.ts). */
+  sitePath?: string;
 }
 
 /** One registered route, as fastify's onRoute hook reports it (HEAD twins included). */
@@ -98,6 +101,7 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
     http: {headersTimeout: limits.headersTimeoutMs, connectionsCheckingInterval: limits.timeoutCheckIntervalMs},
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
+    rewriteUrl: (req) => stripSitePath(req, opts.sitePath ?? ''),
     // Malformed URLs and the like: our error shape, not fastify's.
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply)
@@ -109,6 +113,20 @@ export function createHttpServer(opts: HttpServerOptions): FastifyInstance {
   });
   if (limits.maxConnections > 0) app.server.maxConnections = limits.maxConnections;
   if (limits.maxConnectionsPerIP > 0) capConnectionsPerAddress(app, limits.maxConnectionsPerIP, log);
+  if (opts.sitePath) {
+    const base = opts.sitePath;
+    app.addHook('onRequest', async (req, reply) => {
+      if (!isOutsideSitePath(req.raw)) return;
+      // As Mattermost under a subpath: the bare root leads to the site, anything else outside it does not exist.
+      if ((req.method === 'GET' || req.method === 'HEAD') && req.originalUrl.split('?')[0] === '/') {
+        return reply.redirect(`${base}/`, 302);
+      }
+      return reply
+        .status(404)
+        .type('application/json')
+        .send({id: 'api.context.404.app_error', message: 'Sorry, we could not find the page.', status_code: 404});
+    });
+  }
   const routes: RouteInfo[] = [];
   routeTables.set(app, routes);
   app.addHook('onRoute', (r) => {

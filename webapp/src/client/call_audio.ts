@@ -136,8 +136,10 @@ export class CallAudio extends Emitter<CallAudioEvents> {
       null;
   }
 
-  /** Plays a remote audio track through the current output device. */
+  /** Plays a remote audio track through the current output device, until it ends or leaves its stream. */
   play(track: MediaStreamTrack, stream: MediaStream): void {
+    // A transceiver the SFU reuses brings the same track again: one element per track.
+    this.#drop(track.id);
     const el = document.createElement('audio');
     el.srcObject = stream;
     el.autoplay = true;
@@ -149,10 +151,20 @@ export class CallAudio extends Emitter<CallAudioEvents> {
       this.#applySink(el, this.#currentOutput.deviceId);
     }
     el.play().catch(() => undefined);
-    track.addEventListener('ended', () => {
-      el.remove();
-      this.#elements.delete(track.id);
-    });
+    const gone = () => this.#drop(track.id, el);
+    track.addEventListener('ended', gone);
+    stream.addEventListener('removetrack', gone);
+  }
+
+  /** Stops playing a track (only from `el` when given: a newer element for the same track stays). */
+  #drop(trackID: string, el?: HTMLAudioElement): void {
+    const cur = this.#elements.get(trackID);
+    if (!cur || (el && cur !== el)) {
+      return;
+    }
+    cur.srcObject = null;
+    cur.remove();
+    this.#elements.delete(trackID);
   }
 
   /** Stops playing every remote track. */

@@ -1,5 +1,5 @@
 // The screen another participant shares, as this client receives it: shown when its track arrives, gone when the
-// track ends or the peer connection is dropped; each change is reported once.
+// track ends or leaves its stream, or the peer connection is dropped; each change is reported once.
 
 export class RemoteScreen {
   readonly #onChange: (stream: MediaStream | null) => void;
@@ -16,11 +16,13 @@ export class RemoteScreen {
   show(track: MediaStreamTrack, stream: MediaStream): void {
     this.#stream = stream;
     this.#onChange(stream);
-    track.addEventListener('ended', () => {
+    const gone = () => {
       if (this.#stream === stream) {
         this.clear();
       }
-    });
+    };
+    track.addEventListener('ended', gone);
+    stream.addEventListener('removetrack', gone);
   }
 
   clear(): void {

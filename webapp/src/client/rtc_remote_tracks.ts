@@ -1,6 +1,7 @@
 // What each incoming track is (voice, screen, screen audio, video): the data channel's MediaMap by mid, else the
 // track id's prefix, else audio is voice; a video track with neither waits up to 2 s for the MediaMap, then
-// counts as screen. Each track is handed on in a stream of its own.
+// counts as screen. Each track is handed on in a stream of its own, which mirrors the sender's stream losing it
+// (the SFU stopped forwarding it: a screen share ended) with a 'removetrack' event of its own.
 
 import {trackTypeFromID, type MediaMap} from '@calls/protocol';
 
@@ -85,6 +86,20 @@ export class RemoteTracks {
     const senderSessionID = ev.streams[0]?.id || '';
     // One stream per track: the SFU groups all of a sender's tracks in one stream, which would make a
     // screen <video> also play that sender's voice.
-    this.#onTrack(ev.track, new MediaStream([ev.track]), {type, senderSessionID});
+    const track = ev.track;
+    const own = new MediaStream([track]);
+    // A remote track the SFU stops sending is not 'ended': Chromium mutes it and removes it from the sender's
+    // stream. Without passing that on, the element playing it (a screen's sound) would stay forever.
+    const sender = ev.streams[0];
+    const onRemove = (e: Event) => {
+      if ((e as MediaStreamTrackEvent).track !== track) {
+        return;
+      }
+      sender?.removeEventListener('removetrack', onRemove);
+      own.removeTrack(track);
+      own.dispatchEvent(new Event('removetrack'));
+    };
+    sender?.addEventListener('removetrack', onRemove);
+    this.#onTrack(track, own, {type, senderSessionID});
   }
 }

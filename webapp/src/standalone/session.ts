@@ -5,7 +5,9 @@
 import {Api} from './api';
 import {dispatchWebSocketEvent, runReconnectHandlers} from './registry';
 import {getHostState, HostActions, store} from './store';
+import {hostLocale} from './locale';
 import {navigate} from './router';
+import {basename} from '../client/rest';
 import {WebSocketClient, websocketURL} from '../client/websocket';
 import type {PostInfo, WebSocketMessage} from '../types';
 
@@ -28,7 +30,9 @@ export function getMainWebSocket(): WebSocketClient | null {
 }
 
 export async function loadDirectory(): Promise<void> {
-  const me = await Api.me();
+  const fetched = await Api.me();
+  const locale = hostLocale(fetched.locale, navigator.languages?.length ? navigator.languages : [navigator.language]);
+  const me = {...fetched, locale};
   store.dispatch({type: HostActions.RECEIVED_ME, data: me});
   const [users, teams, config, license] = await Promise.all([
     Api.users(),
@@ -36,7 +40,10 @@ export async function loadDirectory(): Promise<void> {
     Api.clientConfig().catch(() => ({})),
     Api.clientLicense().catch(() => ({})),
   ]);
-  store.dispatch({type: HostActions.RECEIVED_PROFILES_LIST, data: users});
+  store.dispatch({
+    type: HostActions.RECEIVED_PROFILES_LIST,
+    data: users.map((u) => (u.id === me.id ? {...u, locale} : u)),
+  });
   store.dispatch({type: HostActions.RECEIVED_TEAMS, data: teams});
   store.dispatch({type: HostActions.RECEIVED_CONFIG, data: config});
   store.dispatch({type: HostActions.RECEIVED_LICENSE, data: license});
@@ -102,7 +109,7 @@ export function connectMainWebSocket(): void {
   if (mainWS) {
     return;
   }
-  const ws = new WebSocketClient({url: websocketURL()});
+  const ws = new WebSocketClient({url: websocketURL(basename())});
   mainWS = ws;
   ws.on('event', (msg) => {
     if (msg.event === 'hello') {
@@ -148,7 +155,8 @@ export async function loadPlugins(): Promise<void> {
     loadedBundles.add(path);
     await new Promise<void>((resolve) => {
       const script = document.createElement('script');
-      script.src = path;
+      // Mattermost gives the bundle's path on the site; under a subpath the site's path comes first.
+      script.src = path.startsWith('/') ? basename() + path : path;
       script.async = true;
       script.onload = () => resolve();
       script.onerror = () => {

@@ -7,14 +7,15 @@ import {useSelector} from 'react-redux';
 
 import type {GlobalState} from '../state/selectors';
 
+import de from '../../i18n/de.json';
 import en from '../../i18n/en.json';
 
 /**
- * The translations bundled with the plugin, by file name under webapp/i18n/. Only English ships (extracted by
- * build/i18n-extract.mjs); a translated <locale>.json is added here as one more entry. Strings of other locales fall
- * back to the English default messages.
+ * The translations bundled with the plugin, by file name under webapp/i18n/: English (extracted from the sources by
+ * build/i18n-extract.mjs) and the translated <locale>.json files, each one entry here (i18n.test.ts checks that every
+ * file is listed and has en.json's keys and placeholders). Other locales get the English default messages.
  */
-const translations: Record<string, Record<string, string>> = {en};
+const translations: Record<string, Record<string, string>> = {de, en};
 
 /** Mattermost locale → translation file (reference webapp.md §1.1 registerTranslations). */
 const LOCALE_FILES: Record<string, string> = {'zh-CN': 'zh_Hans', 'zh-TW': 'zh_Hant', 'pt-BR': 'pt_BR'};

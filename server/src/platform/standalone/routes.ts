@@ -5,6 +5,7 @@ import {z} from 'zod';
 import {AppError, badRequest, forbidden, notFound} from '../../errors';
 import {AUTH_COOKIE} from '../../http/auth';
 import {addressBlock} from '../../http/client-address';
+import {sitePath} from '../../http/site-path';
 import {parseBody, requireSession, sendJSON} from '../../http/server';
 import {isValidId} from '../../ids';
 import {callSuggestions} from '../../calls/slash';
@@ -121,7 +122,8 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     }
     const {user, token} = session;
     const secure = req.protocol === 'https';
-    const attrs = `Path=/; SameSite=Lax${secure ? '; Secure' : ''}`;
+    // Under a subpath the cookies belong to the site's path, as Mattermost sets them.
+    const attrs = `Path=${sitePath(dir.siteURL()) || '/'}; SameSite=Lax${secure ? '; Secure' : ''}`;
     void reply.header('Token', token);
     void reply.header('Set-Cookie', [
       `${AUTH_COOKIE}=${token}; ${attrs}; HttpOnly; Max-Age=2592000`,
@@ -134,10 +136,11 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
   app.post('/api/v4/users/logout', async (req, reply) => {
     const s = await requireSession(req, auth);
     await dir.logout(s.token);
+    const cookiePath = sitePath(dir.siteURL()) || '/';
     void reply.header('Set-Cookie', [
-      `${AUTH_COOKIE}=; Path=/; Max-Age=0`,
-      'MMUSERID=; Path=/; Max-Age=0',
-      'MMCSRF=; Path=/; Max-Age=0',
+      `${AUTH_COOKIE}=; Path=${cookiePath}; Max-Age=0`,
+      `MMUSERID=; Path=${cookiePath}; Max-Age=0`,
+      `MMCSRF=; Path=${cookiePath}; Max-Age=0`,
     ]);
     return {status: 'OK'};
   });

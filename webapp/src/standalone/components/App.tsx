@@ -11,7 +11,7 @@ import {SettingsModal} from './SettingsModal';
 import {Sidebar} from './Sidebar';
 import {Api} from '../api';
 import {matchTeamRoute, useRegistry} from '../registry';
-import {navigate, usePathname} from '../router';
+import {navigate, siteHref, sitePathname, usePathname} from '../router';
 import {connectMainWebSocket, loadDirectory, loadPlugins, onConnectionChange} from '../session';
 import type {HostState} from '../store';
 import {RestError} from '../../client/rest';
@@ -138,8 +138,8 @@ export function App() {
     } catch (err) {
       if (err instanceof RestError && err.status === 401) {
         setPhase('login');
-        if (!window.location.pathname.startsWith('/login')) {
-          navigate(`/login?redirect_to=${encodeURIComponent(window.location.pathname + window.location.search)}`, true);
+        if (!sitePathname().startsWith('/login')) {
+          navigate(`/login?redirect_to=${encodeURIComponent(sitePathname() + window.location.search)}`, true);
         }
         return;
       }
@@ -150,7 +150,7 @@ export function App() {
     connectMainWebSocket();
     setPhase('ready');
     const redirect = new URLSearchParams(window.location.search).get('redirect_to');
-    if (window.location.pathname.startsWith('/login')) {
+    if (sitePathname().startsWith('/login')) {
       navigate(redirect && redirect.startsWith('/') && !redirect.startsWith('/login') ? redirect : '/', true);
     }
     await loadPlugins().catch((err) => console.error('loading plugins failed', err));
@@ -162,7 +162,7 @@ export function App() {
 
   const logout = useCallback(async () => {
     await Api.logout().catch(() => undefined);
-    window.location.assign('/login');
+    window.location.assign(siteHref('/login'));
   }, []);
 
   switch (phase) {

@@ -3,7 +3,7 @@ import React from 'react';
 import {useSelector} from 'react-redux';
 
 import {useRegistry} from '../registry';
-import {navigate} from '../router';
+import {navigate, siteHref} from '../router';
 import {HostActions, store, type HostState} from '../store';
 import type {ChannelInfo} from '../../types';
 
@@ -43,7 +43,7 @@ export function Sidebar({onLogout}: {onLogout: () => void}) {
                   <li key={c.id}>
                     <a
                       id={`sidebarItem_${c.name}`}
-                      href={channelPath(teamName, c)}
+                      href={siteHref(channelPath(teamName, c))}
                       className={c.id === currentID ? 'active' : ''}
                       aria-current={c.id === currentID ? 'page' : undefined}
                       onClick={(e) => {
@@ -66,7 +66,7 @@ export function Sidebar({onLogout}: {onLogout: () => void}) {
       <footer>
         {me?.roles?.includes('system_admin') && (
           <a
-            href="/admin_console/plugins/com.mattermost.calls"
+            href={siteHref('/admin_console/plugins/com.mattermost.calls')}
             id="sidebar-admin-console"
             onClick={(e) => {
               e.preventDefault();
