@@ -48,10 +48,13 @@ function recordRequests(page: Page, origin: string, into: {paths: string[]; fail
   page.on('websocket', (ws) => into.paths.push(new URL(ws.url()).pathname));
 }
 
-test('under /chat/: login, a call started and joined, audio both ways, the pop-out and its emoji under the subpath', async () => {
+test('under /chat/: login, a call started and joined, audio both ways, the pop-out, its emoji and a recording under the subpath', async () => {
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  e2e.server = await startServer({}, {port, siteURL: `${origin}/chat`});
+  e2e.server = await startServer(
+    {MM_CALLS_ENABLE_RECORDINGS: 'true', MM_CALLS_RECORDING_QUALITY: 'low'},
+    {port, siteURL: `${origin}/chat`},
+  );
 
   // Outside the site's path there is nothing but the way in.
   const root = await fetch(`${origin}/`, {redirect: 'manual'});
@@ -101,6 +104,10 @@ test('under /chat/: login, a call started and joined, audio both ways, the pop-o
   await popup.waitForFunction(() =>
     Array.from(performance.getEntriesByType('resource')).some((e) => e.name.includes('/emoji/')),
   );
+
+  // A recording under the subpath: the recorder joins through /chat/ (websocket and bot API) and the badge counts.
+  await popup.click('#calls-popout-record-button');
+  await popup.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]', {timeout: 60_000});
 
   const paths = [...new Set(requests.paths)];
   for (const kind of [

@@ -69,7 +69,7 @@ it('reports a join failure as status failed and exits 0, without leaking the tok
 });
 
 it('exits 1 on an invalid configuration', async () => {
-  const {code, stderr} = await runRecorder({SITE_URL: 'http://127.0.0.1:1/sub', AUTH_TOKEN: ID('t')});
+  const {code, stderr} = await runRecorder({SITE_URL: 'http://127.0.0.1:1/sub?x=1', AUTH_TOKEN: ID('t')});
   expect(code).toBe(1);
   expect(stderr).toMatch(/SITE_URL/);
 });

@@ -46,10 +46,17 @@ describe('parseRecorderConfig', () => {
     });
   });
 
+  it('keeps the path of a site served under one', () => {
+    expect(parseRecorderConfig({...base, SITE_URL: 'https://example.com/chat/'}).siteURL).toBe(
+      'https://example.com/chat',
+    );
+  });
+
   it.each([
     [{SITE_URL: ''}, /SITE_URL cannot be empty/],
     [{SITE_URL: 'ftp://x'}, /SITE_URL/],
-    [{SITE_URL: 'http://x/sub'}, /SITE_URL/],
+    [{SITE_URL: 'http://x/sub?q=1'}, /SITE_URL/],
+    [{SITE_URL: 'http://user:pw@x'}, /SITE_URL/],
     [{SITE_URL: 'not a url'}, /SITE_URL/],
     [{AUTH_TOKEN: 'short'}, /AUTH_TOKEN/],
     [{CALL_ID: ''}, /CALL_ID/],

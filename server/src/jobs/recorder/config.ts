@@ -8,7 +8,7 @@ export const VIDEO_PRESETS = ['medium', 'fast', 'faster', 'veryfast', 'superfast
 export type VideoPreset = (typeof VIDEO_PRESETS)[number];
 
 export interface RecorderConfig {
-  /** http(s) origin, no path, no trailing slash. */
+  /** http(s) origin and the site's path (a site served under `/chat`), no trailing slash. */
   siteURL: string;
   authToken: string;
   /** The channel id. */
@@ -64,9 +64,9 @@ function parseSiteURL(raw: string | undefined): string {
     throw invalid('SITE_URL parsing failed: invalid url');
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw invalid('SITE_URL parsing failed: invalid scheme');
-  if (u.pathname !== '/' || u.search || u.hash || u.username || u.password)
-    throw invalid('SITE_URL parsing failed: invalid path');
-  return `${u.protocol}//${u.host}`;
+  // A path is the site's subpath (upstream's recorder refuses one: it loads pages; ours only calls the API).
+  if (u.search || u.hash || u.username || u.password) throw invalid('SITE_URL parsing failed: invalid path');
+  return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`;
 }
 
 function parseID(name: string, raw: string | undefined): string {
