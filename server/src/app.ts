@@ -42,6 +42,7 @@ import {type Logger, silentLogger} from './log';
 import type {PlatformFactory} from './platform/factory';
 import {platformFromEnv} from './platform/select';
 import type {LoginGuardSettings} from './platform/standalone/login-guard';
+import {PLUGIN_WEBSOCKET_PATH} from './protocol';
 import type {SeedResult} from './platform/standalone/seed';
 import type {Platform} from './platform/types';
 import type {RtcServer} from './rtc/types';
@@ -285,7 +286,8 @@ export async function createApp(opts: AppOptions): Promise<App> {
     ws = new WsServer({
       hub,
       logger,
-      path: chat.websocketPath,
+      // The plugin's path everywhere, so the recorder (and later the webapp inside Mattermost) needs one URL.
+      paths: [...new Set([chat.websocketPath, PLUGIN_WEBSOCKET_PATH])],
       serverVersion: SERVER_VERSION,
       rateLimit: opts.wsRateLimit,
       authRecheckMs: opts.wsAuthRecheckMs,

@@ -240,9 +240,12 @@ describe('websocket Origin', () => {
   });
 
   /** Opens the websocket with the given headers: the hello event's user, or the refusal's status. */
-  function open(headers: Record<string, string>): Promise<{status: number; userID?: string}> {
+  function open(
+    headers: Record<string, string>,
+    path = '/api/v4/websocket',
+  ): Promise<{status: number; userID?: string}> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(`${srv.url.replace('http', 'ws')}/api/v4/websocket`, {headers});
+      const ws = new WebSocket(`${srv.url.replace('http', 'ws')}${path}`, {headers});
       ws.on('unexpected-response', (_req, res) => {
         let body = '';
         res.on('data', (d: Buffer) => (body += String(d)));
@@ -283,5 +286,12 @@ describe('websocket Origin', () => {
     });
     expect(await open({Origin: srv.url, Cookie: `MMAUTHTOKEN=${token}`})).toEqual({status: 101, userID: alice});
     expect(await open({Authorization: `Bearer ${token}`})).toEqual({status: 101, userID: alice});
+  });
+
+  test("the plugin's websocket path (the recorder's, and Mattermost's clients') answers under the same rules", async () => {
+    const alice = (await login(srv.url, 'alice')).user.id;
+    const path = '/plugins/com.mattermost.calls/websocket';
+    expect(await open({Authorization: `Bearer ${token}`}, path)).toEqual({status: 101, userID: alice});
+    expect(await open({Origin: 'https://evil.example', Cookie: `MMAUTHTOKEN=${token}`}, path)).toEqual({status: 403});
   });
 });

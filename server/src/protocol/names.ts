@@ -4,3 +4,9 @@ import manifest from '../../../plugin.json';
 
 export const PLUGIN_ID: string = manifest.id;
 export const CALLS_PREFIX = `custom_${PLUGIN_ID}_`;
+
+/**
+ * The calls websocket under the plugin's routes: where clients outside the standalone page (the webapp inside
+ * Mattermost, the recorder) connect, since Mattermost's own /api/v4/websocket cannot carry our events.
+ */
+export const PLUGIN_WEBSOCKET_PATH = `/plugins/${PLUGIN_ID}/websocket`;

@@ -59,8 +59,8 @@ export interface WsServerOptions {
   handlers: WsHandlers;
   logger: Logger;
   serverVersion: string;
-  /** The path clients connect to: the platform says which (PlatformAdapter.websocketPath). */
-  path: string;
+  /** The paths clients connect to: the platform's (PlatformAdapter.websocketPath) and the plugin's. */
+  paths: readonly string[];
   /**
    * Calls actions per second per connection and burst (upstream 10/s, burst 100). A user's connections
    * together get twice that, so the limit does not multiply with the number of sockets.
@@ -134,7 +134,7 @@ export class WsServer {
   /** Handles an HTTP upgrade for the websocket path; returns false when the path is not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== this.#opts.path) return false;
+    if (!this.#opts.paths.includes(url.pathname)) return false;
     if (this.#closed) {
       socket.destroy();
       return true;

@@ -4,7 +4,7 @@
 import {EventEmitter} from 'node:events';
 import {encode as msgpackEncode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
-import {CALLS_PREFIX, packSDP, type CallsAction, type SessionDescription} from '../../protocol';
+import {CALLS_PREFIX, packSDP, PLUGIN_WEBSOCKET_PATH, type CallsAction, type SessionDescription} from '../../protocol';
 import {nodeZlib} from '../../protocol-node';
 
 export interface WsEvent {
@@ -27,7 +27,8 @@ export class RecorderSocket extends EventEmitter {
 
   /** Opens and authenticates; resolves with the connection id from `hello`. */
   connect(timeoutMs = 10_000): Promise<string> {
-    const ws = new WebSocket(this.siteURL.replace(/^http/, 'ws') + '/api/v4/websocket');
+    // The plugin's websocket: behind Mattermost, /api/v4/websocket is Mattermost's own and carries no calls events.
+    const ws = new WebSocket(this.siteURL.replace(/^http/, 'ws') + PLUGIN_WEBSOCKET_PATH);
     this.#ws = ws;
     ws.on('error', () => undefined);
     ws.on('close', (code, reason) => this.emit('close', code, reason.toString()));

@@ -5,9 +5,10 @@ import {ConfigError} from '../../config/validate';
 import type {PlatformFactory} from '../factory';
 import {MattermostClient} from './client';
 import {MattermostPlatform} from './platform';
+import {PLUGIN_WEBSOCKET_PATH} from '../../protocol';
 
 /** Where clients inside Mattermost open the calls websocket (Mattermost keeps /api/v4/websocket). */
-export const MATTERMOST_WEBSOCKET_PATH = '/plugins/com.mattermost.calls/websocket';
+export const MATTERMOST_WEBSOCKET_PATH = PLUGIN_WEBSOCKET_PATH;
 
 const LICENSE_REFRESH_MS = 10 * 60_000;
 const LICENSE_RETRY_MS = 15_000;
