@@ -6,10 +6,9 @@
 import path from 'node:path';
 import type {Browser} from 'playwright-core';
 
-import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {startCoturn, type Coturn} from '../support/coturn';
 import {freePort} from '../support/ports';
-import {startTestServer, type TestServer} from '../support/server';
+import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
 import {
   ARTIFACTS,
   closeAll,
@@ -30,18 +29,7 @@ const SECRET = 'e2e-connectivity-secret';
 function server(env: Record<string, string>, tcp = true): Promise<TestServer> {
   return startTestServer({
     env: {MM_CALLS_DEFAULT_ENABLED: 'true', ...env},
-    rtc: (cfg, log) =>
-      createRtcServer(
-        {
-          ...rtcOptionsFromConfig(cfg),
-          udpAddresses: ['127.0.0.1'],
-          udpPort: 0,
-          tcpAddresses: [],
-          tcpPort: tcp ? 0 : null,
-          timeouts: {stunDiscoveryMs: 500},
-        },
-        log,
-      ),
+    rtc: loopbackSfu({tcpPort: tcp ? 0 : null, timeouts: {stunDiscoveryMs: 500}}),
   });
 }
 

@@ -8,8 +8,7 @@ import path from 'node:path';
 
 import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core';
 
-import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
-import {startTestServer, type TestServer} from '../support/server';
+import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 
 export const CHROMIUM = process.env.MM_CALLS_CHROMIUM || '/usr/bin/chromium';
@@ -59,11 +58,7 @@ export async function startServer(
   return startTestServer({
     ...opts,
     env: {MM_CALLS_DEFAULT_ENABLED: 'true', ...env},
-    rtc: (cfg, log) =>
-      createRtcServer(
-        {...rtcOptionsFromConfig(cfg), udpAddresses: ['127.0.0.1'], udpPort: 0, tcpAddresses: [], tcpPort: 0},
-        log,
-      ),
+    rtc: loopbackSfu(),
   });
 }
 

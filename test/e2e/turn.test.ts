@@ -6,10 +6,9 @@
 // page's selected candidate pair is a relay through that coturn.
 import type {Page} from 'playwright-core';
 
-import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {startCoturn, type Coturn} from '../support/coturn';
 import {freePort} from '../support/ports';
-import {startTestServer, type TestServer} from '../support/server';
+import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
 import {
   closeAll,
   ensureWebappBuilt,
@@ -77,11 +76,7 @@ test('a call whose only path is a coturn relay: TURN credentials fetched, both h
       MM_CALLS_ICE_SERVERS_CONFIGS: JSON.stringify([{urls: [`turn:127.0.0.1:${turn.port}?transport=udp`]}]),
       MM_CALLS_TURN_STATIC_AUTH_SECRET: SECRET,
     },
-    rtc: (cfg, log) =>
-      createRtcServer(
-        {...rtcOptionsFromConfig(cfg), udpAddresses: ['127.0.0.1'], udpPort: 0, tcpAddresses: [], tcpPort: null},
-        log,
-      ),
+    rtc: loopbackSfu({tcpPort: null}),
   });
   const [a, b] = await Promise.all(['alice', 'bob'].map((u) => loginPage(browser, srv!.url, u)));
   pages.push(a, b);

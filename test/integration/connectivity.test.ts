@@ -3,12 +3,11 @@
 // compared with ICEHostOverride, real TURN allocations with the credentials Calls hands out (accepted,
 // refused, unreachable), and hostile client-result bodies refused.
 import {RTCPeerConnection} from 'werift';
-import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import {sleep, waitFor} from '../support/wait';
 import {api, login} from '../support/rest';
 import {startCoturn, type Coturn} from '../support/coturn';
 import {freePort} from '../support/ports';
-import {startTestServer, type TestServer} from '../support/server';
+import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
 
 jest.setTimeout(60_000);
 
@@ -18,18 +17,7 @@ const SECRET = 'connectivity-secret';
 function sfuServer(env: Record<string, string>): Promise<TestServer> {
   return startTestServer({
     env: {MM_CALLS_DEFAULT_ENABLED: 'true', ...env},
-    rtc: (cfg, log) =>
-      createRtcServer(
-        {
-          ...rtcOptionsFromConfig(cfg),
-          udpAddresses: ['127.0.0.1'],
-          udpPort: 0,
-          tcpAddresses: [],
-          tcpPort: 0,
-          timeouts: {stunDiscoveryMs: 1000},
-        },
-        log,
-      ),
+    rtc: loopbackSfu({timeouts: {stunDiscoveryMs: 1000}}),
   });
 }
 

@@ -1,10 +1,9 @@
 // The whole path a browser uses: login, the calls websocket, join, SDP as msgpack zlib frames, ICE as
 // JSON strings, `signal` events back, and media through the embedded SFU of a real server node,
 // plus the voice activity events the call domain broadcasts from it.
-import {createRtcServer, rtcOptionsFromConfig} from '../../server/src/rtc';
 import type {WsTestClient} from '../support/calls-client';
 import {seededWorld, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
 import {type TestClient} from './support/client';
 import {joinWithPeer, speech, startAudio} from './support/harness';
 import {waitFor} from '../support/wait';
@@ -36,19 +35,7 @@ describe('media through the real websocket', () => {
   beforeAll(async () => {
     srv = await startTestServer({
       env: {MM_CALLS_DEFAULT_ENABLED: 'true'},
-      rtc: (cfg, log, metrics) =>
-        createRtcServer(
-          {
-            ...rtcOptionsFromConfig(cfg),
-            udpAddresses: ['127.0.0.1'],
-            udpPort: 0,
-            tcpAddresses: [],
-            tcpPort: 0,
-            iceServers: [],
-          },
-          log,
-          {metrics},
-        ),
+      rtc: loopbackSfu({iceServers: []}),
     });
     w = await seededWorld(srv);
   });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {type App, type AppOptions, type RtcServerFactory, createApp} from '../../server/src/app';
 import {createLogger} from '../../server/src/log';
+import {createRtcServer, rtcOptionsFromConfig, type RtcServerOptions} from '../../server/src/rtc';
 import {createDatabase, type TestDatabase} from './postgres';
 import {RecordingRtcServer} from './recording-rtc';
 
@@ -21,6 +22,19 @@ export interface TestServerOptions extends Partial<Omit<AppOptions, 'rtc'>> {
   engine?: 'sqlite' | 'postgres';
   /** Media server factory; the recording double when omitted. */
   rtc?: RtcServerFactory;
+}
+
+/**
+ * A real SFU for a test server, from the node's settings, on loopback: UDP on 127.0.0.1 and ICE-TCP on
+ * ephemeral ports (`extra` overrides, e.g. `tcpPort: null` for no ICE-TCP).
+ */
+export function loopbackSfu(extra: Partial<RtcServerOptions> = {}): RtcServerFactory {
+  return (cfg, log, metrics) =>
+    createRtcServer(
+      {...rtcOptionsFromConfig(cfg), udpAddresses: ['127.0.0.1'], udpPort: 0, tcpAddresses: [], tcpPort: 0, ...extra},
+      log,
+      {metrics},
+    );
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
