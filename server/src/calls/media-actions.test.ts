@@ -135,15 +135,33 @@ describe('screen sharing', () => {
   });
 });
 
-test('video on and off: the session flag, the media layer, the time counted', async () => {
-  await h.act(b, 'video_on', json({videoStreamID: 'cam'}));
-  expect((await session(b)).video).toBe(true);
-  expect(h.media.sent(b.connID)).toEqual([{sessionID: b.connID, type: 'video_on', data: {videoStreamID: 'cam'}}]);
-  h.clock.advance(12_000);
-  await h.act(b, 'video_off');
-  expect((await session(b)).video).toBe(false);
-  expect((await call()).stats).toMatchObject({video_duration: 12, has_used_video: true});
-  expect(h.events.names()).toEqual(['user_video_on', 'user_video_on', 'user_video_off', 'user_video_off']);
+describe('video', () => {
+  test('in a DM with EnableVideo: the session flag, the media layer, the time counted', async () => {
+    await h.config.save({EnableVideo: true});
+    const dm = await h.platform.directChannel(alice.id, bob.id);
+    const [da, db] = [h.connect(alice.id), h.connect(bob.id)];
+    for (const conn of [da, db]) await h.join(conn, dm.id);
+    h.events.clear();
+    await h.act(db, 'video_on', json({videoStreamID: 'cam'}));
+    expect((await session(db)).video).toBe(true);
+    expect(h.media.sent(db.connID)).toEqual([{sessionID: db.connID, type: 'video_on', data: {videoStreamID: 'cam'}}]);
+    h.clock.advance(12_000);
+    await h.act(db, 'video_off');
+    expect((await session(db)).video).toBe(false);
+    expect((await h.activeCall(dm.id))!.stats).toMatchObject({video_duration: 12, has_used_video: true});
+    expect(h.events.names()).toEqual(['user_video_on', 'user_video_on', 'user_video_off', 'user_video_off']);
+  });
+
+  test('refused in a channel call, and anywhere with EnableVideo off', async () => {
+    await h.config.save({EnableVideo: true});
+    await h.act(b, 'video_on', json({videoStreamID: 'cam'}));
+    await h.config.save({EnableVideo: false});
+    await h.act(b, 'video_on', json({videoStreamID: 'cam'}));
+    expect(h.errorsTo(b.connID).map((e) => e.id)).toEqual(['app.calls.video_not_allowed', 'app.calls.video_disabled']);
+    expect((await session(b)).video).toBe(false);
+    expect(h.media.sent(b.connID)).toEqual([]);
+    expect(h.events.names().filter((n) => n.startsWith('user_video'))).toEqual([]);
+  });
 });
 
 test('a reaction goes to every participant with its time; a bad one is refused', async () => {
