@@ -103,6 +103,8 @@ function oldestOutput() {
 }
 
 export function isUpToDate() {
+  // The service package (npm run dist) ships the built webapp without its sources: what is built is what runs.
+  if (!fs.existsSync(srcDir)) return oldestOutput() > 0;
   return oldestOutput() > newestInput();
 }
 

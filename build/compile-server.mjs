@@ -46,6 +46,8 @@ function newestInput() {
 
 /** Whether server/dist holds a complete build newer than every source (a few ms: one stat per source file). */
 export function serverIsCompiled() {
+  // The service package (npm run dist) ships server/dist without the sources: a complete build is what runs.
+  if (!fs.existsSync(SRC)) return fs.existsSync(STAMP);
   try {
     return fs.statSync(STAMP).mtimeMs > newestInput();
   } catch {
