@@ -10,6 +10,7 @@ import {judgeAddress, parseAdvertised, type AdvertisedCandidate, type AddressVer
 import type {ClientCheckLog, StoredClientCheck} from './client-results';
 import {probeStun, type StunProbeResult} from './stun-probe';
 import {probeTurn, type TurnProbeResult} from './turn-probe';
+import type {ConnectivityReportData} from '../protocol';
 
 /** What the embedded SFU exposes beyond RtcServer; absent on a relay-only node or an rtcd client. */
 interface PortsView {
@@ -18,7 +19,8 @@ interface PortsView {
   advertisedCandidates?: string[];
 }
 
-export interface ConnectivityReport {
+/** The wire shape is the protocol's (ConnectivityReportData); this is the server's more precise view of it. */
+export interface ConnectivityReport extends ConnectivityReportData {
   generated_at: number;
   rtc: {
     available: boolean;

@@ -97,3 +97,36 @@ export function checkVerdict(r: ClientCheckResult): CheckVerdict {
     notes,
   };
 }
+
+export type ConnectivityLevel = 'ok' | 'warning' | 'error';
+
+/** GET /connectivity (admin report): what the server sends and the System Console page reads. */
+export interface ConnectivityReportData {
+  generated_at: number;
+  rtc: {
+    available: boolean;
+    udp_port: number | null;
+    tcp_port: number | null;
+    ice_host_override: string;
+    ice_host_port_override: number | null;
+    advertised: {
+      type: string;
+      transport: string;
+      address: string;
+      port: number;
+      kind: string;
+      level: ConnectivityLevel;
+      advice: string;
+    }[];
+    notes: string[];
+  };
+  stun: {server: string; public_address: string | null; detail: string; matches_override: boolean | null} | null;
+  turn: {url: string; verdict: string; relayed?: string; elapsedMs: number; detail: string}[];
+  client_checks: {
+    username: string;
+    at: number;
+    user_agent?: string;
+    result: ClientCheckResult;
+    verdict: CheckVerdict;
+  }[];
+}

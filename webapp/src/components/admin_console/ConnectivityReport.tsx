@@ -4,41 +4,13 @@
 import React, {useCallback, useEffect, useState} from 'react';
 import {useIntl} from 'react-intl';
 
-import type {CheckVerdict, ClientCheckResult, TransportCheck} from '@calls/protocol';
+import type {ConnectivityLevel, ConnectivityReportData, TransportCheck} from '@calls/protocol';
+
+export type {ConnectivityReportData};
 
 import {Rest} from '../../client/rest';
 
-type Level = 'ok' | 'warning' | 'error';
-
-export interface ConnectivityReportData {
-  generated_at: number;
-  rtc: {
-    available: boolean;
-    udp_port: number | null;
-    tcp_port: number | null;
-    ice_host_override: string;
-    ice_host_port_override: number | null;
-    advertised: {
-      type: string;
-      transport: string;
-      address: string;
-      port: number;
-      kind: string;
-      level: Level;
-      advice: string;
-    }[];
-    notes: string[];
-  };
-  stun: {server: string; public_address: string | null; detail: string; matches_override: boolean | null} | null;
-  turn: {url: string; verdict: string; relayed?: string; elapsedMs: number; detail: string}[];
-  client_checks: {
-    username: string;
-    at: number;
-    user_agent?: string;
-    result: ClientCheckResult;
-    verdict: CheckVerdict;
-  }[];
-}
+type Level = ConnectivityLevel;
 
 const LEVEL_TEXT: Record<Level, string> = {ok: 'OK', warning: 'Warning', error: 'Problem'};
 
