@@ -28,6 +28,8 @@ const HOST_STARTED =
 const STARTED_MS = 60000;
 
 async function startCall(p: UserPage): Promise<void> {
+  // The plugin has its channel state (and its slash hook) once the header button says "start".
+  await p.page.waitForSelector('#calls-join-button[data-state=start]');
   await p.page.fill('#post_textbox', '/call start');
   await p.page.press('#post_textbox', 'Enter');
   await waitForCallConnected(p.page);
@@ -259,14 +261,22 @@ describe('recording', () => {
     await a.page.click('#calls-widget-menu-chat-button');
     const video = a.page.locator('[data-testid=calls-recording-post] [data-testid=calls-recording-video]').first();
     await video.waitFor({timeout: 90000});
-    await a.page.waitForFunction(
-      () => {
-        const v = document.querySelector<HTMLVideoElement>('[data-testid=calls-recording-video]');
+    let seen = '';
+    await waitFor(
+      async () => {
+        const v = await a.page.evaluate(() => {
+          const el = document.querySelector<HTMLVideoElement>('[data-testid=calls-recording-video]');
+          return el && {readyState: el.readyState, duration: el.duration, src: el.currentSrc, error: el.error?.message};
+        });
+        seen = JSON.stringify(v);
         return Boolean(v && v.readyState >= 1 && v.duration > 3 && v.duration < 20);
       },
-      null,
-      {timeout: 30000},
-    );
+      30000,
+      'a playable recording of about 6 s',
+      250,
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; the video element: ${seen}`);
+    });
   });
 
   test('a recorder that fails (no ffmpeg): the host sees "Something went wrong with the recording" and why; nothing keeps running', async () => {

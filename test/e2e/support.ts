@@ -198,15 +198,43 @@ export async function openChannel(p: UserPage, name: string): Promise<void> {
 
 /** Waits until this page's call client has its RTC connection up. */
 export async function waitForCallConnected(page: Page, timeout = 30000): Promise<void> {
-  await page.waitForFunction(
-    () => {
-      const c = (window as unknown as {callsClient?: {isConnected: boolean}}).callsClient;
-      return Boolean(c?.isConnected);
-    },
-    null,
-    {timeout},
-  );
+  try {
+    await page.waitForFunction(
+      () => {
+        const c = (window as unknown as {callsClient?: {isConnected: boolean}}).callsClient;
+        return Boolean(c?.isConnected);
+      },
+      null,
+      {timeout},
+    );
+  } catch (err) {
+    // A rare timeout on a loaded machine: say where the join stood so the next failure can be understood.
+    throw new Error(`call not connected within ${timeout} ms: ${await callDiagnostics(page)}`, {cause: err});
+  }
   await page.waitForSelector('[data-testid=calls-widget-loading-overlay]', {state: 'detached'});
+}
+
+/** The page's call state in one line: the client, its peer connection's states, the widget, any error shown. */
+export async function callDiagnostics(page: Page): Promise<string> {
+  try {
+    return await page.evaluate(() => {
+      const c = (window as unknown as {callsClient?: {isConnected: boolean; peerConnection: RTCPeerConnection | null}})
+        .callsClient;
+      const pc = c?.peerConnection;
+      const text = (sel: string) => document.querySelector(sel)?.textContent?.trim().slice(0, 200) ?? null;
+      return JSON.stringify({
+        client: Boolean(c),
+        connected: c?.isConnected ?? null,
+        pc: pc ? {signaling: pc.signalingState, ice: pc.iceConnectionState, conn: pc.connectionState} : null,
+        widget: Boolean(document.querySelector('#calls-widget')),
+        joinButton: document.querySelector('#calls-join-button')?.getAttribute('data-state') ?? null,
+        textbox: (document.querySelector('#post_textbox') as HTMLTextAreaElement | null)?.value ?? null,
+        error: text('#calls_generic_error') ?? text('[role=dialog]'),
+      });
+    });
+  } catch (err) {
+    return `(no diagnostics: ${(err as Error).message})`;
+  }
 }
 
 /**

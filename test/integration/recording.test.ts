@@ -397,7 +397,7 @@ describe('recording limits and restarts', () => {
     for (const a of apps) await a.close();
     for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
   });
-  const start = async (dataDir: string, env: Record<string, string> = {}) => {
+  const start = async (dataDir: string, env: Record<string, string> = {}, recorderCommand?: string[]) => {
     const app = await createApp({
       host: '127.0.0.1',
       port: 0,
@@ -407,7 +407,7 @@ describe('recording limits and restarts', () => {
       rateLimit: {perSecond: 1000, burst: 1000},
       env,
       rtc: async () => new RecordingRtcServer(),
-      recorderCommand: [
+      recorderCommand: recorderCommand ?? [
         process.execPath,
         '-e',
         'setInterval(() => undefined, 1000); process.on("disconnect", () => process.exit(0))',
@@ -417,10 +417,15 @@ describe('recording limits and restarts', () => {
     return app;
   };
 
-  test('the server stops a recording at the maximum duration', async () => {
+  test("the server stops a recording at the maximum duration, counted from its start (not from the job's)", async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-rec-max-'));
-    dirs.push(dataDir);
-    const app = await start(dataDir, {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RECORDING_MAX_DURATION_MS: '1200'});
+    const envOut = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-rec-max-env-'));
+    dirs.push(dataDir, envOut);
+    const app = await start(
+      dataDir,
+      {MM_CALLS_DEFAULT_ENABLED: 'true', MM_CALLS_RECORDING_MAX_DURATION_MS: '1200'},
+      scriptedRecorder(envOut).recorderCommand,
+    );
     await app.config.save({EnableRecordings: true});
     const login = await api(app.url, '', 'POST', '/api/v4/users/login', {login_id: 'admin', password: 'pw-for-tests'});
     const token = login.headers.get('token')!;
@@ -432,12 +437,19 @@ describe('recording limits and restarts', () => {
     await admin.join(ch);
     try {
       expect((await api(app.url, token, 'POST', `${P}/calls/${ch}/recording/start`)).status).toBe(200);
+      // The bot's HTTP side only: the status call does not need its websocket.
+      const bot = new ScriptedBot(app.url, await recorderEnvOf(envOut, ch));
+      // A recorder that takes longer than the maximum to start still records for the whole maximum.
+      await new Promise((r) => setTimeout(r, 2000));
+      expect((await bot.status('started')).status).toBe(200);
       const ended = await admin.waitFor(
         'call_job_state',
         (e) => (e.data.jobState as {end_at: number}).end_at > 0,
         5000,
       );
-      expect((ended.data.jobState as {err?: string}).err).toBeUndefined();
+      const state = ended.data.jobState as {start_at: number; end_at: number; err?: string};
+      expect(state.err).toBeUndefined();
+      expect(state.end_at - state.start_at).toBeGreaterThanOrEqual(1200);
       expect((await api(app.url, token, 'POST', `${P}/calls/${ch}/recording/stop`)).body.message).toBe(
         'no recording in progress',
       );

@@ -99,7 +99,8 @@ export class RecordingJobs {
       const maxMinutes = cfg.MaxRecordingDuration;
       ({jobID: runnerID} = await d.runner.start({
         type: 'recording',
-        maxDurationSec: maxMinutes * 60,
+        // The runner's own deadline counts from the process start; ours from start_at: leave it the start's slack.
+        maxDurationSec: maxMinutes * 60 + Math.ceil(this.#startTimeoutMs / 1000),
         inputData: {
           ...recorderOverrides(d.env),
           ...QUALITY_PROFILES[cfg.RecordingQuality],
@@ -207,7 +208,7 @@ export class RecordingJobs {
       if (job.startAt > 0) throw badRequest('app.calls.bot.job_started', 'job has already started');
       job.startAt = d.clock.now();
       await d.store.calls.updateJob(job);
-      this.#clearTimers(job.id, 'watchdog');
+      this.#arm(job, channelID);
       this.#emit(call, job);
       this.#log.info({jobID, channelID}, 'recording started');
     });
@@ -270,40 +271,29 @@ export class RecordingJobs {
 
   // ------------------------------------------------------------------ timers and restart
 
-  /** The start watchdog and the maximum duration, counted from the job's init_at (so a restart re-arms them). */
+  /**
+   * The start watchdog (from the job's init_at) and the maximum duration, counted from start_at as the REC badge's
+   * time is: a slow recorder start must not eat into the recording. A restart re-arms both from the stored times.
+   */
   #arm(job: CallJob, channelID: string): void {
     this.#clearTimers(job.id);
     const now = this.#d.clock.now();
     const timers: NodeJS.Timeout[] = [];
     if (job.startAt === 0) {
-      const t = setTimeout(
-        () => void this.#endLater(channelID, job.id, START_TIMEOUT_ERR, 'watchdog'),
-        Math.max(0, job.initAt + this.#startTimeoutMs - now),
-      );
-      (t as NodeJS.Timeout & {kind?: string}).kind = 'watchdog';
-      timers.push(t);
+      const wait = job.initAt + this.#startTimeoutMs - now;
+      timers.push(setTimeout(() => void this.#endLater(channelID, job.id, START_TIMEOUT_ERR, 'watchdog'), wait));
+    } else {
+      const maxMs = this.#maxDurationMs ?? this.#d.config.get().MaxRecordingDuration * 60_000;
+      const wait = Math.min(2 ** 31 - 1, job.startAt + maxMs - now);
+      timers.push(setTimeout(() => void this.#endLater(channelID, job.id, '', 'max duration'), Math.max(0, wait)));
     }
-    const maxMs = this.#maxDurationMs ?? this.#d.config.get().MaxRecordingDuration * 60_000;
-    timers.push(
-      setTimeout(
-        () => void this.#endLater(channelID, job.id, '', 'max duration'),
-        Math.min(2 ** 31 - 1, Math.max(0, job.initAt + maxMs - now)),
-      ),
-    );
     for (const t of timers) t.unref();
     this.#timers.set(job.id, timers);
   }
 
-  #clearTimers(jobID: string, only?: 'watchdog'): void {
-    const timers = this.#timers.get(jobID);
-    if (!timers) return;
-    const keep: NodeJS.Timeout[] = [];
-    for (const t of timers) {
-      if (only && (t as NodeJS.Timeout & {kind?: string}).kind !== only) keep.push(t);
-      else clearTimeout(t);
-    }
-    if (keep.length) this.#timers.set(jobID, keep);
-    else this.#timers.delete(jobID);
+  #clearTimers(jobID: string): void {
+    for (const t of this.#timers.get(jobID) ?? []) clearTimeout(t);
+    this.#timers.delete(jobID);
   }
 
   /**
