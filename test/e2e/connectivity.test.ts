@@ -6,25 +6,16 @@
 import path from 'node:path';
 import type {Browser} from 'playwright-core';
 
-import {startCoturn, type Coturn} from '../support/coturn';
 import {freePort} from '../support/ports';
 import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
-import {
-  ARTIFACTS,
-  closeAll,
-  ensureWebappBuilt,
-  launchBrowser,
-  loginPage,
-  openChannel,
-  waitForCallConnected,
-  type UserPage,
-} from './support';
+import {ARTIFACTS, launchBrowser, openChannel, useBrowserPerTest, waitForCallConnected, type UserPage} from './support';
 
 jest.setTimeout(120_000);
 
 // The README's screenshots are refreshed with DOCS_SCREENSHOTS=1; other runs keep theirs with the artifacts.
 const SHOTS = process.env.DOCS_SCREENSHOTS ? path.resolve(__dirname, '../../docs') : ARTIFACTS;
 const SECRET = 'e2e-connectivity-secret';
+const e2e = useBrowserPerTest({coturn: {secret: SECRET, relayPortBase: 62_000 + (process.pid % 150) * 20}});
 
 function server(env: Record<string, string>, tcp = true): Promise<TestServer> {
   return startTestServer({
@@ -33,30 +24,9 @@ function server(env: Record<string, string>, tcp = true): Promise<TestServer> {
   });
 }
 
-let browser: Browser;
-let turn: Coturn;
-let srv: TestServer | null = null;
-let pages: UserPage[] = [];
-
-beforeAll(async () => {
-  ensureWebappBuilt();
-  browser = await launchBrowser();
-  turn = await startCoturn(SECRET, 62_000 + (process.pid % 150) * 20);
-});
-afterAll(async () => {
-  await browser?.close();
-  await turn?.stop();
-});
-afterEach(async () => {
-  await closeAll(pages);
-  pages = [];
-  await srv?.stop();
-  srv = null;
-});
-
-async function user(name: string): Promise<UserPage> {
-  const p = await loginPage(browser, srv!.url, name);
-  pages.push(p);
+/** Logs the user in on `srv`, the test's server. */
+async function user(name: string, srv: TestServer, browser?: Browser): Promise<UserPage> {
+  const [p] = await e2e.login(srv, [name], browser);
   return p;
 }
 
@@ -73,8 +43,8 @@ async function checkFromWidget(p: UserPage): Promise<string> {
 }
 
 test('a working server: UDP reaches the RTC port, the call path and round-trip time are shown', async () => {
-  srv = await server({});
-  const alice = await user('alice');
+  const srv = await server({});
+  const alice = await user('alice', srv);
   expect(await checkFromWidget(alice)).toBe('udp');
   const modal = alice.page.locator('#calls-connectivity-modal');
   await expect(modal.locator('[data-testid=connectivity-udp]').getAttribute('data-ok')).resolves.toBe('true');
@@ -91,8 +61,8 @@ test('a working server: UDP reaches the RTC port, the call path and round-trip t
 
 test('UDP to the RTC port unreachable (wrong advertised UDP port): the verdict says the call uses TCP', async () => {
   const closed = await freePort();
-  srv = await server({MM_CALLS_ICE_HOST_PORT_OVERRIDE: String(closed)});
-  const bob = await user('bob');
+  const srv = await server({MM_CALLS_ICE_HOST_PORT_OVERRIDE: String(closed)});
+  const bob = await user('bob', srv);
   expect(await checkFromWidget(bob)).toBe('tcp_only');
   const tcpPort = (srv.app.rtc as unknown as {tcpPort: number}).tcpPort;
   await expect(
@@ -104,21 +74,21 @@ test('UDP to the RTC port unreachable (wrong advertised UDP port): the verdict s
 
 test('only the TURN relay gets through (no ICE-TCP, wrong UDP port): relay_only, and the admin page shows it', async () => {
   const closed = await freePort();
-  srv = await server(
+  const srv = await server(
     {
       MM_CALLS_ICE_HOST_PORT_OVERRIDE: String(closed),
-      MM_CALLS_ICE_SERVERS_CONFIGS: JSON.stringify([{urls: [`turn:127.0.0.1:${turn.port}?transport=udp`]}]),
+      MM_CALLS_ICE_SERVERS_CONFIGS: JSON.stringify([{urls: [`turn:127.0.0.1:${e2e.turn.port}?transport=udp`]}]),
       MM_CALLS_TURN_STATIC_AUTH_SECRET: SECRET,
     },
     false,
   );
-  const carol = await user('carol');
+  const carol = await user('carol', srv);
   expect(await checkFromWidget(carol)).toBe('relay_only');
   await expect(
     carol.page.locator('#calls-connectivity-modal [data-testid=connectivity-relay]').getAttribute('data-ok'),
   ).resolves.toBe('true');
 
-  const admin = await user('admin');
+  const admin = await user('admin', srv);
   await admin.page.goto(`${srv.url}/admin_console/plugins/plugin_com.mattermost.calls`);
   const report = admin.page.locator('[data-testid=connectivity-report]');
   await report.locator('[data-testid=connectivity-clients] tr[data-code=relay_only]').waitFor();
@@ -134,8 +104,8 @@ test('only the TURN relay gets through (no ICE-TCP, wrong UDP port): relay_only,
 });
 
 test('a wrong ICEHostOverride on the same network: the call connects only from the server side, and the check says so', async () => {
-  srv = await server({MM_CALLS_ICE_HOST_OVERRIDE: '192.0.2.10'});
-  const bob = await user('bob');
+  const srv = await server({MM_CALLS_ICE_HOST_OVERRIDE: '192.0.2.10'});
+  const bob = await user('bob', srv);
   expect(await checkFromWidget(bob)).toBe('inbound_only');
   await expect(
     bob.page.locator('#calls-connectivity-modal [data-testid=connectivity-verdict]').textContent(),
@@ -148,11 +118,10 @@ function launchUdpBlockedBrowser(): Promise<Browser> {
 }
 
 test('UDP blocked in the browser and a wrong ICEHostOverride: the join fails and the error modal says there is no route', async () => {
-  srv = await server({MM_CALLS_ICE_HOST_OVERRIDE: '192.0.2.10'});
+  const srv = await server({MM_CALLS_ICE_HOST_OVERRIDE: '192.0.2.10'});
   const blocked = await launchUdpBlockedBrowser();
   try {
-    const dave = await loginPage(blocked, srv.url, 'dave');
-    pages.push(dave);
+    const dave = await user('dave', srv, blocked);
     await openChannel(dave, 'town-square');
     await dave.page.click('#calls-join-button');
     const verdict = dave.page.locator('#call-error-modal [data-testid=connectivity-verdict]');
@@ -162,22 +131,19 @@ test('UDP blocked in the browser and a wrong ICEHostOverride: the join fails and
       /^No route to the call server: ask your admin to open UDP port \d+ \(or TCP port \d+\) towards the server/,
     );
   } finally {
-    await closeAll(pages);
-    pages = [];
+    await e2e.closePages();
     await blocked.close();
   }
 });
 
 test('UDP blocked in the browser, server fine: the check says UDP is blocked and the call uses TCP', async () => {
-  srv = await server({});
+  const srv = await server({});
   const blocked = await launchUdpBlockedBrowser();
   try {
-    const alice = await loginPage(blocked, srv.url, 'alice');
-    pages.push(alice);
+    const alice = await user('alice', srv, blocked);
     expect(await checkFromWidget(alice)).toBe('tcp_only');
   } finally {
-    await closeAll(pages);
-    pages = [];
+    await e2e.closePages();
     await blocked.close();
   }
 });

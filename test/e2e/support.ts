@@ -8,6 +8,7 @@ import path from 'node:path';
 
 import {chromium, type Browser, type BrowserContext, type Page} from 'playwright-core';
 
+import {startCoturn, type Coturn} from '../support/coturn';
 import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 
@@ -62,38 +63,54 @@ export async function startServer(
   });
 }
 
-/**
- * A test file's browser setup: one Chromium for the file, a fresh server per test (started by users()),
- * and every page and the server closed after each test.
- */
-export function useBrowserPerTest(): {
+/** What useBrowserPerTest gives a test file. */
+export interface BrowserPerTest {
   browser: Browser;
   server: TestServer | null;
   pages: UserPage[];
+  /** The file's coturn (only with opts.coturn). */
+  turn: Coturn;
   users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]>;
-} {
-  const ctx = {
+  /** Logs the users in on `server` (which becomes the test's server) in `browser` (the file's by default). */
+  login(server: TestServer, names: string[], browser?: Browser): Promise<UserPage[]>;
+  closePages(): Promise<void>;
+}
+
+/**
+ * A test file's browser setup: one Chromium for the file (and a coturn on loopback when asked), a fresh server per
+ * test (started by users(), or given to login()), and every page and the server closed after each test.
+ */
+export function useBrowserPerTest(opts: {coturn?: {secret: string; relayPortBase: number}} = {}): BrowserPerTest {
+  const ctx: BrowserPerTest = {
     browser: undefined as unknown as Browser,
-    server: null as TestServer | null,
-    pages: [] as UserPage[],
+    server: null,
+    pages: [],
+    turn: undefined as unknown as Coturn,
     async users(env: Record<string, string>, ...names: string[]): Promise<UserPage[]> {
-      const server = await startServer(env);
+      return ctx.login(await startServer(env), names);
+    },
+    async login(server: TestServer, names: string[], browser = ctx.browser): Promise<UserPage[]> {
       ctx.server = server;
-      const list = await Promise.all(names.map((n) => loginPage(ctx.browser, server.url, n)));
+      const list = await Promise.all(names.map((n) => loginPage(browser, server.url, n)));
       ctx.pages.push(...list);
       return list;
+    },
+    async closePages(): Promise<void> {
+      await closeAll(ctx.pages);
+      ctx.pages = [];
     },
   };
   beforeAll(async () => {
     ensureWebappBuilt();
     ctx.browser = await launchBrowser();
+    if (opts.coturn) ctx.turn = await startCoturn(opts.coturn.secret, opts.coturn.relayPortBase);
   });
   afterAll(async () => {
     await ctx.browser?.close();
+    await ctx.turn?.stop();
   });
   afterEach(async () => {
-    await closeAll(ctx.pages);
-    ctx.pages = [];
+    await ctx.closePages();
     await ctx.server?.stop();
     ctx.server = null;
   });

@@ -6,46 +6,15 @@
 // page's selected candidate pair is a relay through that coturn.
 import type {Page} from 'playwright-core';
 
-import {startCoturn, type Coturn} from '../support/coturn';
 import {freePort} from '../support/ports';
-import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
-import {
-  closeAll,
-  ensureWebappBuilt,
-  expectInboundAudioGrowing,
-  launchBrowser,
-  loginPage,
-  openChannel,
-  waitForCallConnected,
-  type UserPage,
-} from './support';
-import type {Browser} from 'playwright-core';
+import {loopbackSfu, startTestServer} from '../support/server';
+import {expectInboundAudioGrowing, openChannel, useBrowserPerTest, waitForCallConnected} from './support';
 
 jest.setTimeout(120_000);
 
 const SECRET = 'e2e-turn-secret';
-
-let browser: Browser;
-let turn: Coturn;
-let srv: TestServer | null = null;
-let pages: UserPage[] = [];
-
-beforeAll(async () => {
-  ensureWebappBuilt();
-  browser = await launchBrowser();
-  // Its own relay port range, apart from connectivity.test.ts's.
-  turn = await startCoturn(SECRET, 61_000 + (process.pid % 40) * 20);
-});
-afterAll(async () => {
-  await browser?.close();
-  await turn?.stop();
-});
-afterEach(async () => {
-  await closeAll(pages);
-  pages = [];
-  await srv?.stop();
-  srv = null;
-});
+// Its own relay port range, apart from connectivity.test.ts's.
+const e2e = useBrowserPerTest({coturn: {secret: SECRET, relayPortBase: 61_000 + (process.pid % 40) * 20}});
 
 /** The selected candidate pair of the page's call connection: both ends' candidate types and the TURN URL used. */
 function selectedPair(page: Page): Promise<{local: string; remote: string; relayProtocol?: string; url?: string}> {
@@ -69,7 +38,8 @@ function selectedPair(page: Page): Promise<{local: string; remote: string; relay
 
 test('a call whose only path is a coturn relay: TURN credentials fetched, both hear each other over relay', async () => {
   const closed = await freePort();
-  srv = await startTestServer({
+  const turn = e2e.turn;
+  const srv = await startTestServer({
     env: {
       MM_CALLS_DEFAULT_ENABLED: 'true',
       MM_CALLS_ICE_HOST_PORT_OVERRIDE: String(closed),
@@ -78,8 +48,7 @@ test('a call whose only path is a coturn relay: TURN credentials fetched, both h
     },
     rtc: loopbackSfu({tcpPort: null}),
   });
-  const [a, b] = await Promise.all(['alice', 'bob'].map((u) => loginPage(browser, srv!.url, u)));
-  pages.push(a, b);
+  const [a, b] = await e2e.login(srv, ['alice', 'bob']);
   // Without this, the SFU's own checks reach the browsers' loopback host candidates and the call never needs TURN
   // (on loopback nothing can block that path). The ICE servers the webapp passes are kept for the assertions below.
   for (const p of [a, b]) {
