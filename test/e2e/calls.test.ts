@@ -15,23 +15,16 @@ import {
   useBrowserPerTest,
   type UserPage,
   waitForCallConnected,
+  startCall,
+  joinCall,
+  dmName,
+  currentChannelID,
 } from './support';
 
 jest.setTimeout(120000);
 
 const e2e = useBrowserPerTest();
 const users = (...names: string[]) => e2e.users({}, ...names);
-
-async function startCall(p: UserPage): Promise<void> {
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
-}
-
-async function joinCall(p: UserPage): Promise<void> {
-  await p.page.waitForSelector('#calls-join-button[data-state=join]');
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
-}
 
 function participantRow(p: UserPage, userID: string) {
   return p.page.locator(`#calls-widget-participants-list [data-testid=calls-participant][data-user-id="${userID}"]`);
@@ -210,11 +203,7 @@ test('a non-member of a private channel sees no call button and learns nothing o
   const [a, d] = await users('alice', 'dave');
   await openChannel(a, 'private-room');
   await startCall(a);
-  const privateID = await a.page.evaluate(
-    () =>
-      (window as unknown as {store: {getState(): {entities: {channels: {currentChannelId: string}}}}}).store.getState()
-        .entities.channels.currentChannelId,
-  );
+  const privateID = await currentChannelID(a.page);
 
   // The plugin is loaded for dave: the public channel has its call button.
   await d.page.waitForSelector('#calls-join-button[data-state=start]');
@@ -321,18 +310,3 @@ test("admin page renders the settings schema with the plugin's settings and save
   expect(e2e.server!.app.config.get().TURNStaticAuthSecret).toBe('e2e-turn-secret');
   await expect(secret.inputValue()).resolves.toBe('*'.repeat(32));
 });
-
-async function dmName(p: UserPage): Promise<string> {
-  return p.page.evaluate(() => {
-    const st = (
-      window as unknown as {
-        store: {
-          getState(): {
-            entities: {channels: {channels: Record<string, {type: string; name: string; display_name: string}>}};
-          };
-        };
-      }
-    ).store.getState();
-    return Object.values(st.entities.channels.channels).find((c) => c.type === 'D')!.name;
-  });
-}

@@ -5,23 +5,12 @@
 // lower hand, remove) as both the host and the participant see them.
 import type {Page} from 'playwright-core';
 
-import {openChannel, useBrowserPerTest, type UserPage, waitForCallConnected} from './support';
+import {openChannel, useBrowserPerTest, waitForCallConnected, dmName} from './support';
 
 jest.setTimeout(120000);
 
 const e2e = useBrowserPerTest();
 const users = (env: Record<string, string>, ...names: string[]) => e2e.users(env, ...names);
-
-async function dmName(p: UserPage): Promise<string> {
-  return p.page.evaluate(() => {
-    const st = (
-      window as unknown as {
-        store: {getState(): {entities: {channels: {channels: Record<string, {type: string; name: string}>}}}};
-      }
-    ).store.getState();
-    return Object.values(st.entities.channels.channels).find((c) => c.type === 'D')!.name;
-  });
-}
 
 const soundsPlayed = (page: Page) =>
   page.evaluate(() =>

@@ -3,18 +3,12 @@
 // large screen player with full screen, and the call thread in its right-hand side; it closes with the call. The
 // widget's "Show chat thread" opens the same thread in the main window.
 
-import {expectVideoFrames, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected} from './support';
+import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected, joinCall} from './support';
 
 jest.setTimeout(120000);
 
 const e2e = useBrowserPerTest();
 const users = (...names: string[]) => e2e.users({}, ...names);
-
-async function joinCall(p: UserPage): Promise<void> {
-  await p.page.waitForSelector('#calls-join-button[data-state=join]');
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
-}
 
 test("the pop-out drives the opener's call: title, participants grid, mute, hand and reactions; it closes with the call", async () => {
   const [a, b] = await users('alice', 'bob');

@@ -10,7 +10,14 @@ import path from 'node:path';
 
 import type {Page} from 'playwright-core';
 
-import {openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected} from './support';
+import {
+  openPopOut,
+  useBrowserPerTest,
+  type UserPage,
+  waitForCallConnected,
+  joinCall,
+  currentChannelID,
+} from './support';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(180000);
@@ -27,7 +34,7 @@ const HOST_STARTED =
 /** The recorder joins (a tsx start, a werift join, ffmpeg) within this on a loaded 2-core machine. */
 const STARTED_MS = 60000;
 
-async function startCall(p: UserPage): Promise<void> {
+async function startCallWithSlash(p: UserPage): Promise<void> {
   // The plugin has its channel state (and its slash hook) once the header button says "start".
   await p.page.waitForSelector('#calls-join-button[data-state=start]');
   await p.page.fill('#post_textbox', '/call start');
@@ -35,23 +42,9 @@ async function startCall(p: UserPage): Promise<void> {
   await waitForCallConnected(p.page);
 }
 
-async function joinCall(p: UserPage): Promise<void> {
-  await p.page.waitForSelector('#calls-join-button[data-state=join]');
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
-}
-
 async function slash(p: UserPage, text: string): Promise<void> {
   await p.page.fill('#post_textbox', text);
   await p.page.press('#post_textbox', 'Enter');
-}
-
-async function currentChannelID(page: Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      (window as unknown as {store: {getState(): {entities: {channels: {currentChannelId: string}}}}}).store.getState()
-        .entities.channels.currentChannelId,
-  );
 }
 
 /** The badge's elapsed time ("0:07"), once it shows one. */
@@ -81,7 +74,7 @@ function processesUnder(dir: string): number[] {
 describe('recording', () => {
   test('pop-out button: REC badge with its time and the host banner; the participant consents; stop asks first; the post plays', async () => {
     const [a, b] = await e2e.users(RECORDINGS, 'alice', 'bob');
-    await startCall(a);
+    await startCallWithSlash(a);
     await joinCall(b);
     const popup = await openPopOut(a.page);
 
@@ -182,7 +175,7 @@ describe('recording', () => {
     const [a, b] = await e2e.users({...RECORDINGS, MM_CALLS_MAX_RECORDING_DURATION: '15'}, 'alice', 'bob');
     // The host's clock is Playwright's from here on: it runs at its natural pace until fast-forwarded below.
     await a.page.clock.install();
-    await startCall(a);
+    await startCallWithSlash(a);
     await joinCall(b);
 
     // A participant has no Record item, and the slash command tells them to ask the host.
@@ -247,7 +240,7 @@ describe('recording', () => {
   test('the maximum duration ends the recording: the host is told it stopped, and the post is in the thread', async () => {
     // The server's own limit shortened to 6 s (MaxRecordingDuration cannot go below 15 minutes).
     const [a] = await e2e.users({...RECORDINGS, MM_CALLS_RECORDING_MAX_DURATION_MS: '6000'}, 'alice');
-    await startCall(a);
+    await startCallWithSlash(a);
     await slash(a, '/call recording start');
     await a.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]', {timeout: STARTED_MS});
     await a.page.waitForSelector(HOST_STARTED);
@@ -282,7 +275,7 @@ describe('recording', () => {
   test('a recorder that fails (no ffmpeg): the host sees "Something went wrong with the recording" and why; nothing keeps running', async () => {
     const [a] = await e2e.users({...RECORDINGS, FFMPEG_PATH: '/nonexistent/ffmpeg'}, 'alice');
     const server = e2e.server!;
-    await startCall(a);
+    await startCallWithSlash(a);
     const channelID = await currentChannelID(a.page);
     await a.page.click('#calls-widget-toggle-menu-button');
     await a.page.click('#calls-widget-menu-record-button:has-text("Record call")');

@@ -254,6 +254,40 @@ export async function callDiagnostics(page: Page): Promise<string> {
   }
 }
 
+/** Starts a call from the channel header's button and waits until it is connected. */
+export async function startCall(p: UserPage): Promise<void> {
+  await p.page.click('#calls-join-button');
+  await waitForCallConnected(p.page);
+}
+
+/** Joins the channel's ongoing call from the header's button and waits until it is connected. */
+export async function joinCall(p: UserPage): Promise<void> {
+  await p.page.waitForSelector('#calls-join-button[data-state=join]');
+  await p.page.click('#calls-join-button');
+  await waitForCallConnected(p.page);
+}
+
+/** The id of the channel the page shows. */
+export function currentChannelID(page: Page): Promise<string> {
+  return page.evaluate(
+    () =>
+      (window as unknown as {store: {getState(): {entities: {channels: {currentChannelId: string}}}}}).store.getState()
+        .entities.channels.currentChannelId,
+  );
+}
+
+/** The name of the user's (only) DM channel. */
+export function dmName(p: UserPage): Promise<string> {
+  return p.page.evaluate(() => {
+    const st = (
+      window as unknown as {
+        store: {getState(): {entities: {channels: {channels: Record<string, {type: string; name: string}>}}}};
+      }
+    ).store.getState();
+    return Object.values(st.entities.channels.channels).find((c) => c.type === 'D')!.name;
+  });
+}
+
 /**
  * Opens the channel, waits for its call button to match `button` (a selector for the state expected), joins from
  * it and unmutes: the user is talking in the call.

@@ -14,22 +14,15 @@ import {
   useBrowserPerTest,
   type UserPage,
   waitForCallConnected,
+  startCall,
+  joinCall,
+  currentChannelID,
+  dmName,
 } from './support';
 
 jest.setTimeout(60000);
 
 const e2e = useBrowserPerTest();
-
-async function startCall(p: UserPage): Promise<void> {
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
-}
-
-async function joinCall(p: UserPage): Promise<void> {
-  await p.page.waitForSelector('#calls-join-button[data-state=join]');
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
-}
 
 /** A same-origin API call from the page with the session cookie and CSRF header, as the webapp makes it. */
 async function api(page: Page, method: string, url: string, body?: unknown): Promise<number> {
@@ -45,14 +38,6 @@ async function api(page: Page, method: string, url: string, body?: unknown): Pro
       return res.status;
     },
     {method, url, body},
-  );
-}
-
-function currentChannelID(page: Page): Promise<string> {
-  return page.evaluate(
-    () =>
-      (window as unknown as {store: {getState(): {entities: {channels: {currentChannelId: string}}}}}).store.getState()
-        .entities.channels.currentChannelId,
   );
 }
 
@@ -197,17 +182,6 @@ test('push-to-talk in the pop-out: holding Space unmutes, releasing it mutes; no
   expect(await a.page.getAttribute('#voice-mute-unmute', 'aria-label')).toBe('Unmute');
   expect(await popup.inputValue('#e2e-typing')).toBe(' ');
 });
-
-function dmName(p: UserPage): Promise<string> {
-  return p.page.evaluate(() => {
-    const st = (
-      window as unknown as {
-        store: {getState(): {entities: {channels: {channels: Record<string, {type: string; name: string}>}}}};
-      }
-    ).store.getState();
-    return Object.values(st.entities.channels.channels).find((c) => c.type === 'D')!.name;
-  });
-}
 
 test('a DM call raises a desktop notification while the page is hidden; clicking it opens the DM', async () => {
   const [a, b] = await e2e.users({MM_CALLS_ENABLE_RINGING: 'true'}, 'alice', 'bob');

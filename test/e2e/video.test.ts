@@ -4,22 +4,11 @@
 // call, and a DM without EnableVideo, have no camera button. A refused camera shows a banner and leaves the call as is.
 import type {Page} from 'playwright-core';
 
-import {openChannel, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected} from './support';
+import {openChannel, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected, dmName} from './support';
 
 jest.setTimeout(90000);
 
 const e2e = useBrowserPerTest();
-
-function dmName(p: UserPage): Promise<string> {
-  return p.page.evaluate(() => {
-    const st = (
-      window as unknown as {
-        store: {getState(): {entities: {channels: {channels: Record<string, {type: string; name: string}>}}}};
-      }
-    ).store.getState();
-    return Object.values(st.entities.channels.channels).find((c) => c.type === 'D')!.name;
-  });
-}
 
 async function joinDM(p: UserPage): Promise<void> {
   await openChannel(p, await dmName(p));

@@ -9,6 +9,7 @@ import path from 'node:path';
 import {readIvfFrames} from '../../server/src/jobs/recorder/ivf';
 import type {TestClient as Peer} from '../rtc/support/client';
 import {api, type ServerEvent, WsTestClient} from '../support/calls-client';
+import {downloadFile, recordingPost, startRecording, stopRecording} from '../support/recording';
 import {sleep} from '../support/wait';
 import {shareScreen, talk} from '../recorder/support/call-media';
 import {opusTone, probe} from '../recorder/support/media';
@@ -131,8 +132,6 @@ function movingScreen(dir: string, seconds = 10): Buffer[] {
 }
 
 /** Joins the call with a werift peer; a loaded machine may need more than the tests' 10 s to connect. */
-const jobState = (e: ServerEvent) =>
-  (e.data as {jobState?: {start_at: number; end_at: number; err?: string}}).jobState ?? {start_at: 0, end_at: 0};
 
 export async function runRecordingBench(o: RecordingBenchOptions): Promise<RecordingBenchResult> {
   const progress = o.progress ?? new Progress(false);
@@ -176,21 +175,7 @@ export async function runRecordingBench(o: RecordingBenchOptions): Promise<Recor
     const startAts: number[] = [];
     for (const [c, h] of hosts.entries()) {
       progress.update('start', c, o.recordings);
-      const res = await api(
-        server.url,
-        h.token,
-        'POST',
-        `/plugins/com.mattermost.calls/calls/${h.channelID}/recording/start`,
-      );
-      if (res.status !== 200)
-        throw new Error(`starting recording ${c}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-      const started = await h.ws.waitFor(
-        'call_job_state',
-        (e) => jobState(e).start_at > 0 || Boolean(jobState(e).err),
-        60_000,
-      );
-      if (jobState(started).err) throw new Error(`recording ${c} failed to start: ${jobState(started).err}`);
-      startAts.push(jobState(started).start_at);
+      startAts.push((await startRecording(server.url, h.token, h.channelID, h.ws)).start_at);
     }
     const warmup = o.warmup ?? 5;
     for (let s = 0; s < warmup; s += 0.5) {
@@ -243,22 +228,15 @@ export async function runRecordingBench(o: RecordingBenchOptions): Promise<Recor
     // Stop, wait for every recording's post, and weigh its file.
     for (const [c, h] of hosts.entries()) {
       progress.update('stop', c, n);
-      const res = await api(
-        server.url,
-        h.token,
-        'POST',
-        `/plugins/com.mattermost.calls/calls/${h.channelID}/recording/stop`,
-      );
-      if (res.status !== 200) throw new Error(`stopping recording ${c}: HTTP ${res.status}`);
+      await stopRecording(server.url, h.token, h.channelID, h.ws);
     }
     const files: {bytes: number; seconds: number}[] = [];
     for (const [c, h] of hosts.entries()) {
       progress.update('upload', c, n);
-      const fileID = await recordingFile(server.url, h.token, h.ws);
-      const res = await fetch(`${server.url}/api/v4/files/${fileID}`, {headers: {Authorization: `Bearer ${h.token}`}});
-      if (res.status !== 200) throw new Error(`fetching recording ${c}: HTTP ${res.status}`);
+      const callPostID = String((await h.ws.waitFor('call_start', () => true, 10_000)).data.post_id);
+      const post = await recordingPost(server.url, h.token, callPostID, 120_000);
       const file = path.join(dir, `rec-${c}.mp4`);
-      fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      await downloadFile(server.url, h.token, post.file_ids[0], file);
       files.push({bytes: fs.statSync(file).size, seconds: Number(probe(file).format.duration)});
     }
     progress.done();
@@ -285,22 +263,6 @@ export async function runRecordingBench(o: RecordingBenchOptions): Promise<Recor
     await server.stop();
     fs.rmSync(dir, {recursive: true, force: true});
   }
-}
-
-/** The file of the call's recording post, once the recorder has uploaded it. */
-async function recordingFile(url: string, token: string, ws: WsTestClient): Promise<string> {
-  const callPostID = String((await ws.waitFor('call_start', () => true, 10_000)).data.post_id);
-  const deadline = Date.now() + 120_000;
-  while (Date.now() < deadline) {
-    const res = await api(url, token, 'GET', `/api/v4/posts/${callPostID}/thread`);
-    const posts = Object.values(
-      (res.body as {posts?: Record<string, {type: string; file_ids?: string[]}>}).posts ?? {},
-    );
-    const post = posts.find((p) => p.type === 'custom_calls_recording');
-    if (post?.file_ids?.[0]) return post.file_ids[0];
-    await sleep(500);
-  }
-  throw new Error('the recording post did not appear');
 }
 
 const f = (n: number, d = 0) => n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d});

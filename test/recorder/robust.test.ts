@@ -14,6 +14,7 @@ import {TestClient} from '../rtc/support/client';
 import {api, CALLS, type ServerEvent, WsTestClient} from '../support/calls-client';
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
+import {downloadFile, jobStateOf, recordingPost, startRecording, stopRecording} from '../support/recording';
 import {waitFor} from '../support/wait';
 import {shareScreen, talk} from './support/call-media';
 import {freePort} from '../support/ports';
@@ -126,8 +127,6 @@ function workerPids(node: NodeProcess, recorderPid: number): number[] {
   }
 }
 
-const jobState = (e: ServerEvent) => (e.data as {jobState: {start_at: number; end_at: number; err?: string}}).jobState;
-
 test('the recorder keeps recording through leaves, joins, share stops and restarts, and a media worker crash', async () => {
   const port = await freePort();
   const node = await startNode({
@@ -158,20 +157,7 @@ test('the recorder keeps recording through leaves, joins, share stops and restar
   await alice.join(channel);
   await bob.join(channel);
 
-  const start = await api(
-    node.url,
-    world.users.alice.token,
-    'POST',
-    `/plugins/com.mattermost.calls/calls/${channel}/recording/start`,
-  );
-  expect(start.status).toBe(200);
-  const started = await alice.ws.waitFor(
-    'call_job_state',
-    (e) => jobState(e).start_at > 0 || Boolean(jobState(e).err),
-    60_000,
-  );
-  expect(jobState(started).err).toBeUndefined();
-  const startAt = jobState(started).start_at;
+  const {start_at: startAt} = await startRecording(node.url, world.users.alice.token, channel, alice.ws);
   const recorderPid = Number(/"pid":(\d+),"recordingID"/.exec(node.output())?.[1]);
   expect(recorderPid).toBeGreaterThan(0);
   /** Seconds into the file of a wall-clock time. */
@@ -208,7 +194,7 @@ test('the recorder keeps recording through leaves, joins, share stops and restar
   );
   const reconnectedAt = Math.max(alice.reconnected[0], carol.reconnected[0]);
   // The recorder's job has not failed meanwhile (its own session was moved too: what it heard after is below).
-  expect(alice.ws.received('call_job_state').filter((e) => jobState(e).err || jobState(e).end_at)).toEqual([]);
+  expect(alice.ws.received('call_job_state').filter((e) => jobStateOf(e).err || jobStateOf(e).end_at)).toEqual([]);
 
   // A blue share once everyone is back, until the end.
   await sleep(1000);
@@ -216,41 +202,18 @@ test('the recorder keeps recording through leaves, joins, share stops and restar
   const blueAt = Date.now();
   await until(RECORD_MS);
 
-  const stop = await api(
-    node.url,
-    world.users.alice.token,
-    'POST',
-    `/plugins/com.mattermost.calls/calls/${channel}/recording/stop`,
-  );
-  expect(stop.status).toBe(200);
-  const ended = await alice.ws.waitFor('call_job_state', (e) => jobState(e).end_at > 0, 10_000);
-  expect(jobState(ended).err).toBeUndefined();
+  const ended = await stopRecording(node.url, world.users.alice.token, channel, alice.ws);
+  expect(ended.err).toBeUndefined();
 
   const callPostID = String((await alice.ws.waitFor('call_start')).data.post_id);
-  let fileID = '';
-  await waitFor(
-    async () => {
-      const res = await api(node.url, world.users.alice.token, 'GET', `/api/v4/posts/${callPostID}/thread`);
-      const posts = Object.values(
-        (res.body as {posts?: Record<string, {type: string; file_ids?: string[]}>}).posts ?? {},
-      );
-      fileID = posts.find((p) => p.type === 'custom_calls_recording')?.file_ids?.[0] ?? '';
-      return Boolean(fileID);
-    },
-    60_000,
-    'the recording post',
-  );
-  const res = await fetch(`${node.url}/api/v4/files/${fileID}`, {
-    headers: {Authorization: `Bearer ${world.users.alice.token}`},
-  });
-  expect(res.status).toBe(200);
+  const post = await recordingPost(node.url, world.users.alice.token, callPostID);
   const file = path.join(dir, 'recording.mp4');
-  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  await downloadFile(node.url, world.users.alice.token, post.file_ids[0], file);
 
   // Its length: the whole recording, from start_at to the host's stop.
   const audio = probe(file).streams.find((s) => s.codec_type === 'audio');
   const seconds = Number(audio?.duration);
-  const lasted = (jobState(ended).end_at - startAt) / 1000;
+  const lasted = (ended.end_at - startAt) / 1000;
   expect({seconds, lasted, within1s: Math.abs(seconds - lasted) <= 1}).toMatchObject({within1s: true});
   expect(Math.abs(lasted * 1000 - RECORD_MS)).toBeLessThan(1500);
 

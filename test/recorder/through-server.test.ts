@@ -17,6 +17,7 @@ import {joinWithPeer} from '../rtc/support/harness';
 import {api, type ServerEvent, WsTestClient} from '../support/calls-client';
 import {seededWorld, type World} from '../support/fixtures';
 import type {TestServer} from '../support/server';
+import {downloadFile, recordingPost, type RecordingPost, startRecording, stopRecording} from '../support/recording';
 import {waitFor} from '../support/wait';
 import {spawnService} from '../jobs/support/harness';
 import {shareScreen, talk} from './support/call-media';
@@ -74,7 +75,7 @@ interface Recorded {
   lastedMs: number;
   /** Seconds into the file where the share began (from the event times). */
   shareAtS: number;
-  post: {id: string; type: string; root_id: string; file_ids: string[]; props: Record<string, unknown>};
+  post: RecordingPost;
 }
 
 /** The whole scenario on `node`: call, recording, share, stop, the post, the file. */
@@ -99,59 +100,22 @@ async function recordACall(node: NodeProcess): Promise<Recorded> {
   alice.send('unmute');
   bob.send('unmute');
 
-  const start = await api(
-    node.url,
-    world.users.alice.token,
-    'POST',
-    `/plugins/com.mattermost.calls/calls/${channel}/recording/start`,
-  );
-  expect(start.status).toBe(200);
-  const jobState = (e: ServerEvent) =>
-    (e.data as {jobState: {start_at: number; end_at: number; err?: string}}).jobState;
-  const started = await bob.waitFor(
-    'call_job_state',
-    (e) => jobState(e).start_at > 0 || Boolean(jobState(e).err),
-    60_000,
-  );
-  expect(jobState(started).err).toBeUndefined();
-  const startAt = jobState(started).start_at;
+  const {start_at: startAt} = await startRecording(node.url, world.users.alice.token, channel, bob);
 
   await sleep(SHARE_AT_MS);
   const shareAt = Date.now();
   cleanups.push(await shareScreen(alicePeer, alice.originalConnID, red));
   await sleep(Math.max(0, startAt + RECORD_MS - Date.now()));
 
-  const stop = await api(
-    node.url,
-    world.users.alice.token,
-    'POST',
-    `/plugins/com.mattermost.calls/calls/${channel}/recording/stop`,
-  );
-  expect(stop.status).toBe(200);
-  const ended = await bob.waitFor('call_job_state', (e) => jobState(e).end_at > 0, 10_000);
-  expect(jobState(ended).err).toBeUndefined();
+  const ended = await stopRecording(node.url, world.users.alice.token, channel, bob);
+  expect(ended.err).toBeUndefined();
 
   // The recording post in the call thread, from the bot, once the recorder has uploaded.
   const callPostID = String((await alice.waitFor('call_start')).data.post_id);
-  let post: Recorded['post'] | undefined;
-  await waitFor(
-    async () => {
-      const res = await api(node.url, world.users.bob.token, 'GET', `/api/v4/posts/${callPostID}/thread`);
-      const posts = Object.values((res.body as {posts?: Record<string, Recorded['post']>}).posts ?? {});
-      post = posts.find((p) => p.type === 'custom_calls_recording');
-      return Boolean(post);
-    },
-    60_000,
-    'the recording post',
-  );
-  const fileID = post!.file_ids[0];
-  const res = await fetch(`${node.url}/api/v4/files/${fileID}`, {
-    headers: {Authorization: `Bearer ${world.users.bob.token}`},
-  });
-  expect(res.status).toBe(200);
+  const post = await recordingPost(node.url, world.users.bob.token, callPostID);
   const file = path.join(dir, 'recording.mp4');
-  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
-  return {file, lastedMs: jobState(ended).end_at - startAt, shareAtS: (shareAt - startAt) / 1000, post: post!};
+  await downloadFile(node.url, world.users.bob.token, post.file_ids[0], file);
+  return {file, lastedMs: ended.end_at - startAt, shareAtS: (shareAt - startAt) / 1000, post};
 }
 
 /** What a viewer of the recording notices: its length, its picture size and rate, sound, the shared screen. */
@@ -310,19 +274,7 @@ test('kill -9 of the server mid-recording: the recorder finishes, uploads to the
   );
   alice.send('unmute');
   const callPostID = String((await alice.waitFor('call_start')).data.post_id);
-  const start = await api(
-    node.url,
-    world.users.alice.token,
-    'POST',
-    `/plugins/com.mattermost.calls/calls/${channel}/recording/start`,
-  );
-  expect(start.status).toBe(200);
-  const started = await alice.waitFor(
-    'call_job_state',
-    (e) => (e.data as {jobState: {start_at: number}}).jobState.start_at > 0,
-    60_000,
-  );
-  const startAt = (started.data as {jobState: {start_at: number}}).jobState.start_at;
+  const {start_at: startAt} = await startRecording(node.url, world.users.alice.token, channel, alice);
   const pid = Number(/"pid":(\d+),"recordingID"/.exec(node.output())?.[1]);
   expect(pid).toBeGreaterThan(0);
 
@@ -331,24 +283,9 @@ test('kill -9 of the server mid-recording: the recorder finishes, uploads to the
   await node.kill9();
   const again = await recordingNode({}, {port, dataDir});
 
-  let post: Recorded['post'] | undefined;
-  await waitFor(
-    async () => {
-      const res = await api(again.url, world.users.alice.token, 'GET', `/api/v4/posts/${callPostID}/thread`);
-      post = Object.values((res.body as {posts?: Record<string, Recorded['post']>}).posts ?? {}).find(
-        (p) => p.type === 'custom_calls_recording',
-      );
-      return Boolean(post);
-    },
-    60_000,
-    'the recording post after the restart',
-  );
-  const res = await fetch(`${again.url}/api/v4/files/${post!.file_ids[0]}`, {
-    headers: {Authorization: `Bearer ${world.users.alice.token}`},
-  });
-  expect(res.status).toBe(200);
+  const post = await recordingPost(again.url, world.users.alice.token, callPostID);
   const file = path.join(dir, 'after-crash.mp4');
-  fs.writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+  await downloadFile(again.url, world.users.alice.token, post.file_ids[0], file);
   const audio = probe(file).streams.find((st) => st.codec_type === 'audio');
   // What was recorded until the server died, complete and playable.
   expect(Math.abs(Number(audio?.duration) - (killedAt - startAt) / 1000)).toBeLessThanOrEqual(1.5);
