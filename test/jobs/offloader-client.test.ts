@@ -84,7 +84,8 @@ test('init registers through the service, keeps jobservice_config, and start sen
   await again.init();
   expect(JSON.parse((await store.kv.get('jobservice_config'))!)).toEqual(kept);
 
-  const {jobID} = await r.start(spec('sleep', 2));
+  const sent = spec('sleep', 2);
+  const {jobID} = await r.start(sent);
   expect(jobID).toMatch(/^[a-z0-9]{12,26}$/);
   const job = await call(svc.url, 'GET', `/jobs/${jobID}`, {auth: basic(kept.ClientID, kept.AuthKey)});
   // Reference §7.2/7.3: the Job echoes the JobConfig the plugin sent.
@@ -92,20 +93,7 @@ test('init registers through the service, keeps jobservice_config, and start sen
     type: 'recording',
     runner: 'mattermost/calls-recorder:v0.8.13',
     max_duration_sec: 2,
-    input_data: {
-      site_url: 'http://127.0.0.1:8065',
-      call_id: 'sleep',
-      post_id: 'p'.repeat(26),
-      recording_id: 'r'.repeat(26),
-      auth_token: 't'.repeat(26),
-      width: 1280,
-      height: 720,
-      video_rate: 1000,
-      audio_rate: 64,
-      frame_rate: 15,
-      video_preset: 'ultrafast',
-      output_format: 'mp4',
-    },
+    input_data: {...sent.inputData, call_id: 'sleep', site_url: 'http://127.0.0.1:8065'},
     id: jobID,
   });
 });

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {readIvfFrames} from '../../server/src/jobs/recorder/ivf';
 import type {TestClient as Peer} from '../rtc/support/client';
-import {api, type ServerEvent, WsTestClient} from '../support/calls-client';
+import {WsTestClient} from '../support/calls-client';
 import {downloadFile, recordingPost, startRecording, stopRecording} from '../support/recording';
 import {sleep} from '../support/wait';
 import {shareScreen, talk} from '../recorder/support/call-media';

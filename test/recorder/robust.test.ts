@@ -11,7 +11,7 @@ import path from 'node:path';
 import type {RTCRtpTransceiver} from 'werift';
 import {startNode, type NodeProcess} from '../cluster/support/node';
 import {TestClient} from '../rtc/support/client';
-import {api, CALLS, type ServerEvent, WsTestClient} from '../support/calls-client';
+import {CALLS, type ServerEvent, WsTestClient} from '../support/calls-client';
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {downloadFile, jobStateOf, recordingPost, startRecording, stopRecording} from '../support/recording';

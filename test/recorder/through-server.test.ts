@@ -14,7 +14,7 @@ import path from 'node:path';
 import {startNode, type NodeProcess} from '../cluster/support/node';
 import type {TestClient} from '../rtc/support/client';
 import {joinWithPeer} from '../rtc/support/harness';
-import {api, type ServerEvent, WsTestClient} from '../support/calls-client';
+import {WsTestClient} from '../support/calls-client';
 import {seededWorld, type World} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {downloadFile, recordingPost, type RecordingPost, startRecording, stopRecording} from '../support/recording';

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {silentLogger} from '../log';
 import {InProcessRunner} from './in-process-runner';
-import {recorderOverrides} from './quality';
+import {QUALITY_PROFILES, recorderOverrides} from './quality';
 import {recorderEnv, type RecorderInput} from './types';
 
 /** A stand-in recorder: writes its environment to the file given as its argument, then exits. */
@@ -34,13 +34,7 @@ function input(): RecorderInput {
     post_id: 'p'.repeat(26),
     recording_id: 'r'.repeat(26),
     auth_token: 't'.repeat(26),
-    width: 1280,
-    height: 720,
-    video_rate: 1000,
-    audio_rate: 64,
-    frame_rate: 15,
-    video_preset: 'ultrafast',
-    output_format: 'mp4',
+    ...QUALITY_PROFILES.low,
     ...recorderOverrides(serverEnv),
   };
 }

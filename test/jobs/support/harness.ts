@@ -4,6 +4,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {QUALITY_PROFILES} from '../../../server/src/jobs/quality';
 import {silentLogger} from '../../../server/src/log';
 import {defaultJobsConfig, type JobsConfig} from '../../../server/src/jobs/service/config';
 import {startJobService, type JobService, type JobServiceOptions} from '../../../server/src/jobs/service/service';
@@ -75,13 +76,7 @@ export function jobBody(mode: 'exit0' | 'exit1' | 'sleep' | 'stubborn', maxDurat
       post_id: 'p'.repeat(26),
       recording_id: 'r'.repeat(26),
       auth_token: 't'.repeat(26),
-      width: 1280,
-      height: 720,
-      video_rate: 1000,
-      audio_rate: 64,
-      frame_rate: 15,
-      video_preset: 'ultrafast',
-      output_format: 'mp4',
+      ...QUALITY_PROFILES.low,
       node_options: '--require /nonexistent',
     },
   };
