@@ -11,7 +11,7 @@ import {closePopOut, isPopOutWindow, openPopOut} from './popout';
 import {playSound} from './sounds';
 import {showCallError, showGenericError} from './state/actions';
 import {onJoiningCall} from './state/ringing';
-import {action} from './state/reducer';
+import {action} from './state/action_types';
 import {
   callInChannel,
   callsConfig,

@@ -2,7 +2,7 @@
 // and after the user dismisses it, it stays hidden for 20 s even while quality stays poor.
 import {DEGRADED_QUALITY_SUPPRESS_MS, onCallQuality} from './call_flow';
 import {calculateMOS, MOS_THRESHOLD} from './client/rtc_monitor';
-import {action} from './state/reducer';
+import {action} from './state/action_types';
 import {callsState} from './state/selectors';
 import {CHANNEL, makeStore} from './testing/store';
 

@@ -1,7 +1,7 @@
 import {appendLog, clientLogger, getClientLogs, MAX_LOG_CHARS} from './client/log';
 import {saveLastStats, summarizeStats} from './client/rtc_stats';
 import {slashCommandWillBePosted} from './slash_commands';
-import {action} from './state/reducer';
+import {action} from './state/action_types';
 import {callsState} from './state/selectors';
 import {handleWebSocketEvent} from './state/ws_events';
 import {ALICE, CHANNEL, makeStore} from './testing/store';

@@ -2,7 +2,7 @@
 // call while it has fewer participants than the threshold (8), nothing for calls we are not in.
 import type {CallsClient} from './client/calls_client';
 import {setCallsClient} from './client/current';
-import {action} from './state/reducer';
+import {action} from './state/action_types';
 import {handleWebSocketEvent} from './state/ws_events';
 import {ALICE, CHANNEL, DM, ME, makeStore} from './testing/store';
 import type {WebSocketMessage} from './types';

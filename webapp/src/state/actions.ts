@@ -1,7 +1,7 @@
 // Actions that need more than one dispatch or a REST call: loading config and channel call states, loading a call
 // snapshot with its missing profiles, and the "a session left / the call ended" rules (reference webapp.md §3.2).
 
-import {action} from './reducer';
+import {action} from './action_types';
 import type {CallErrorKind, HostNotice} from './calls_state';
 import {RECEIVED_PROFILES_LIST} from './action_types';
 import {parseJobState} from './recording';

@@ -1,6 +1,6 @@
 // The client state while the server says the call's media is away (rtc_unavailable): reconnecting, still in the
 // call, until the media comes back (rtc_reconnect, then connected) or the client leaves.
-import {action} from './reducer';
+import {action} from './action_types';
 import {callsState} from './selectors';
 import {CHANNEL, DM, makeStore} from '../testing/store';
 

@@ -1,7 +1,7 @@
 // Recording in the webapp (reference webapp.md §2.9, calls-protocol.md §8.2): what a job state means, who may start
 // and stop, the start/stop requests, and the banners' dismissal, which is remembered per browser so the widget and
 // the pop-out (two windows, two stores) agree and a re-opened pop-out does not show it again.
-import {action} from './reducer';
+import {action} from './action_types';
 import type {RecordingState} from './calls_state';
 import {callsConfig, callsState, currentUserId, hostIDInChannel, type GlobalState} from './selectors';
 import type {StoreLike} from './store_like';

@@ -5,7 +5,7 @@ import '@testing-library/jest-dom';
 import {act, fireEvent, screen} from '@testing-library/react';
 import React from 'react';
 
-import {action} from './reducer';
+import {action} from './action_types';
 import {dismissIncomingCall, onJoiningCall, RING_MS} from './ringing';
 import {loadChannels} from './actions';
 import {callsState} from './selectors';

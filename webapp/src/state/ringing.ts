@@ -2,7 +2,7 @@
 // most once per call and never while in a call or while another call rings; Ignore dismisses it on every client
 // (dismiss-notification → user_dismissed_notification), and it goes away when the call ends or the user joins.
 import {notifyIncomingCall} from './desktop_notification';
-import {action} from './reducer';
+import {action} from './action_types';
 import type {IncomingCall} from './calls_state';
 import {callsConfig, callsState, currentUser, currentUserId, getChannel, isDMOrGM, type GlobalState} from './selectors';
 import type {StoreLike} from './store_like';

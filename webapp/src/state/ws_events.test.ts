@@ -1,6 +1,6 @@
 import {waitFor} from '@testing-library/react';
 
-import {action} from './reducer';
+import {action} from './action_types';
 import {
   callButtonState,
   callsState,

@@ -14,7 +14,7 @@ import {
   showCallError,
   userLeft,
 } from './actions';
-import {action} from './reducer';
+import {action} from './action_types';
 import {parseJobState} from './recording';
 import {incomingCallOnChannel, removeIncomingCall} from './ringing';
 import {callsState, channelIDForCurrentCall, currentUserId, sessionsInChannel} from './selectors';

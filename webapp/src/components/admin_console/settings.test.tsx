@@ -4,7 +4,7 @@ import React from 'react';
 import {Provider} from 'react-redux';
 
 import {allSettingKeys, FAKE_SETTING, makeSettingComponent, validateICEServers} from './settings';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {makeStore} from '../../testing/store';
 import {PluginIntlProvider} from '../../utils/intl';
 import type {AdminSettingProps} from '../../types';

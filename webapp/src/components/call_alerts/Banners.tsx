@@ -5,7 +5,7 @@ import {FormattedMessage, useIntl} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
 import {CloseIcon} from '../common/icons';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import type {AlertKind} from '../../state/calls_state';
 import {callsState, type GlobalState} from '../../state/selectors';
 

@@ -7,7 +7,7 @@ import {Provider} from 'react-redux';
 import {useCallControls} from './controls';
 import type {CallsClient, ClientEvents} from '../../client/calls_client';
 import {setCallsClient} from '../../client/current';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {ALICE, channel, CHANNEL, DM, ME, makeStore} from '../../testing/store';
 import {Emitter} from '../../utils/emitter';
 import {callsEvent} from '../../testing/ws_event';

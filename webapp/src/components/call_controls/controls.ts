@@ -9,7 +9,7 @@ import {useCallsClient, useCallsStore} from '../common/hooks';
 import {captureScreen, shareAudioWithScreen} from '../../client/devices';
 import type {CallsClient} from '../../client/calls_client';
 import {isPopOutWindow} from '../../popout';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {isTypingOutside, shortcutFor} from '../../shortcuts';
 import {
   callsConfig,

@@ -3,7 +3,7 @@ import {act, fireEvent, screen, within} from '@testing-library/react';
 import React from 'react';
 
 import {CallWidgetRoot} from './CallWidget';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {ALICE, BOB, CHANNEL, DM, ME, makeStore} from '../../testing/store';
 import {callsEvent} from '../../testing/ws_event';
 import {renderWithStore} from '../../testing/render';

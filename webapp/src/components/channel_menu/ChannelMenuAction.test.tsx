@@ -4,7 +4,7 @@ import {act, screen} from '@testing-library/react';
 import React from 'react';
 
 import {canToggleCalls, ChannelMenuText, toggleCallsInChannel} from './ChannelMenuAction';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {callsState} from '../../state/selectors';
 import {CHANNEL, DM, makeStore} from '../../testing/store';
 import {defaultCallsClientConfig} from '../../types';

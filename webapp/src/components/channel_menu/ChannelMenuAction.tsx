@@ -7,7 +7,7 @@ import {useSelector} from 'react-redux';
 
 import {Rest} from '../../client/rest';
 import {showGenericError} from '../../state/actions';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {
   callsConfig,
   callsEnabledInChannel,

@@ -9,7 +9,7 @@ import {useNow, useCallsStore} from '../common/hooks';
 import {CloseIcon, PhoneIcon} from '../common/icons';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {
   callInChannel,
   callsState,

@@ -11,7 +11,7 @@ import {useCallControls} from '../call_controls/controls';
 import {LeaveMenu} from '../call_controls/LeaveMenu';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {
   callInChannel,
   clientState,

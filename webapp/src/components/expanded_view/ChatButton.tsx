@@ -7,7 +7,7 @@ import {useSelector} from 'react-redux';
 import {useCallsStore} from '../common/hooks';
 import {ChatIcon} from '../common/icons';
 import {closeRhs, rhsSelectedPostID, selectRhsPost} from '../../host';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {callInChannel, type GlobalState} from '../../state/selectors';
 import {Tooltip} from '../common/Tooltip';
 

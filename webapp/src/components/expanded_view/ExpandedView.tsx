@@ -29,7 +29,7 @@ import {ScreenPlayer} from '../common/ScreenPlayer';
 import {ParticipantsList} from '../participants_list/ParticipantsList';
 import {RecordingBanner} from '../recording/RecordingBanner';
 import {isPopOutWindow} from '../../popout';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {
   callsState,
   clientState,

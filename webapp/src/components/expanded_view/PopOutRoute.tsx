@@ -10,7 +10,7 @@ import {listen, openerCallsClient} from '../../client/current';
 import {sendOnMainWebSocket} from '../../host';
 import {wsPrefix} from '../../manifest';
 import {popOutChannelID} from '../../popout';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 
 export function PopOutRoute() {
   const {formatMessage} = useIntl();

@@ -11,7 +11,7 @@ import {CloseIcon, PhoneIcon} from '../common/icons';
 import {connectCall} from '../../call_flow';
 import {getCallsClient} from '../../client/current';
 import {isPopOutWindow} from '../../popout';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import type {IncomingCall} from '../../state/calls_state';
 import {dismissIncomingCall} from '../../state/ringing';
 import {

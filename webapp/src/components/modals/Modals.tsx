@@ -9,7 +9,7 @@ import {Modal} from './Modal';
 import {ConnectivityCheckBody} from '../connectivity/ConnectivityCheck';
 import {StopRecordingModal} from '../recording/StopRecordingModal';
 import {connectCall, switchCall} from '../../call_flow';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import type {CallErrorKind} from '../../state/calls_state';
 import {callsState, clientState, getChannel, type GlobalState} from '../../state/selectors';
 

@@ -8,7 +8,7 @@ import {useCallsStore} from '../common/hooks';
 import {Modal} from '../modals/Modal';
 import {showGenericError} from '../../state/actions';
 import {recordingErrorMessage, stopRecording} from '../../state/recording';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {callsState, type GlobalState} from '../../state/selectors';
 
 export function StopRecordingModal() {

@@ -14,7 +14,7 @@ import {setCallsClient} from '../../client/current';
 import type {CallsClient, ClientEvents} from '../../client/calls_client';
 import {slashCommandWillBePosted} from '../../slash_commands';
 import {parseJobState, recordingPhase} from '../../state/recording';
-import {action} from '../../state/reducer';
+import {action} from '../../state/action_types';
 import {callsState} from '../../state/selectors';
 import {mockFetch, type FetchReply} from '../../testing/fetch';
 import {renderWithStore} from '../../testing/render';
