@@ -145,8 +145,8 @@ test('two Mattermost users call each other through the plugin from the tarball: 
   // Each page: Mattermost's main socket (the host's) and the plugin's, for the events and for the call.
   for (const name of ['alice', 'bob']) {
     const urls = sockets.get(name)!;
-    expect(urls.filter((u) => u === PLUGIN_WS)).toHaveLength(2);
-    expect(urls.filter((u) => u !== PLUGIN_WS)).toEqual(['/api/v4/websocket']);
+    expect(new Set(urls)).toEqual(new Set([PLUGIN_WS, '/api/v4/websocket']));
+    expect(urls.filter((u) => u === PLUGIN_WS).length).toBeGreaterThanOrEqual(2);
   }
   // What reached the service was the plugin's websocket only; /api/v4/websocket went to Mattermost.
   expect(new Set(site.upgrades.map((u) => `${u.to} ${u.path}`))).toEqual(
