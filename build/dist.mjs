@@ -2,7 +2,7 @@
 // webapp-only Mattermost plugin (manifest without a server section, the bundle and its static files) for System
 // Console › Plugins › Upload or `mmctl plugin add`; calls-service-<version>.tar.gz is the service that runs beside
 // Mattermost (compiled server, built webapp, build/start.mjs, the lockfile for `npm ci --omit=dev`, a systemd unit).
-// Builds what is stale first (build.mjs, compile-server.mjs); packs with GNU tar.
+// Builds what is stale first (build.mjs, compile-server.mjs); packs with GNU tar. `--plugin-only` packs the plugin alone.
 import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -60,13 +60,15 @@ function tarGz(stageDir, top, outFile) {
   if (r.status !== 0) throw new Error(`tar failed for ${outFile}: ${r.stderr || r.error?.message}`);
 }
 
-/** Builds both tarballs into `out`; returns their paths. */
-export async function dist({out = path.join(ROOT, 'dist'), build = true} = {}) {
+/** Builds both tarballs into `out` (only the plugin's with `service: false`); returns their paths. */
+export async function dist({out = path.join(ROOT, 'dist'), build = true, service = true} = {}) {
   if (build) {
     const {build: buildWebapp} = await import('./build.mjs');
-    const {compileServer} = await import('./compile-server.mjs');
     await buildWebapp();
-    await compileServer();
+    if (service) {
+      const {compileServer} = await import('./compile-server.mjs');
+      await compileServer();
+    }
   }
   const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'plugin.json'), 'utf8'));
   const {id, version} = manifest;
@@ -74,7 +76,7 @@ export async function dist({out = path.join(ROOT, 'dist'), build = true} = {}) {
   if (!bundle || !fs.existsSync(path.join(ROOT, bundle))) {
     throw new Error(`the webapp bundle ${bundle} is not built: run npm run build`);
   }
-  if (!fs.existsSync(path.join(ROOT, 'server', 'dist', 'main.js'))) {
+  if (service && !fs.existsSync(path.join(ROOT, 'server', 'dist', 'main.js'))) {
     throw new Error('the server is not compiled: run npm run build');
   }
   const stage = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-dist-'));
@@ -89,6 +91,7 @@ export async function dist({out = path.join(ROOT, 'dist'), build = true} = {}) {
     fs.writeFileSync(path.join(pluginDir, 'plugin.json'), `${JSON.stringify(pluginManifest(manifest), null, 2)}\n`);
     const pluginTar = path.join(out, `${id}-${version}.tar.gz`);
     tarGz(path.join(stage, 'plugin'), id, pluginTar);
+    if (!service) return {plugin: pluginTar, service: null};
 
     const serviceDir = path.join(stage, 'service', SERVICE_DIR);
     for (const f of SERVICE_FILES) {
@@ -110,10 +113,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const outAt = args.indexOf('--out');
   const out = outAt >= 0 ? path.resolve(args[outAt + 1]) : undefined;
-  dist({out, build: !args.includes('--no-build')})
+  dist({out, build: !args.includes('--no-build'), service: !args.includes('--plugin-only')})
     .then(({plugin, service}) => {
       console.log(`dist: ${path.relative(process.cwd(), plugin)}`);
-      console.log(`dist: ${path.relative(process.cwd(), service)}`);
+      if (service) console.log(`dist: ${path.relative(process.cwd(), service)}`);
     })
     .catch((err) => {
       console.error(err.message || err);

@@ -39,12 +39,25 @@ describe('window.basename', () => {
     ]);
   });
 
-  test('prefixes the calls websocket a new call connects to', async () => {
+  test("prefixes the calls websocket a new call connects to: the host page's on the standalone page", async () => {
+    const standalone = () => makeStore({config: {CallsStandaloneHost: 'true'}});
     window.basename = '/company/chat';
-    const opts = await clientOptions(makeStore(), CHANNEL_ID);
+    const opts = await clientOptions(standalone(), CHANNEL_ID);
     expect(opts.wsURL).toBe(`ws://${window.location.host}/company/chat/api/v4/websocket`);
     delete window.basename;
-    expect((await clientOptions(makeStore(), CHANNEL_ID)).wsURL).toBe(`ws://${window.location.host}/api/v4/websocket`);
+    expect((await clientOptions(standalone(), CHANNEL_ID)).wsURL).toBe(`ws://${window.location.host}/api/v4/websocket`);
+  });
+
+  test("inside Mattermost (no standalone key in the host's config) the call connects to the plugin's websocket", async () => {
+    window.basename = '/company/chat';
+    expect((await clientOptions(makeStore(), CHANNEL_ID)).wsURL).toBe(
+      `ws://${window.location.host}/company/chat/plugins/com.mattermost.calls/websocket`,
+    );
+    delete window.basename;
+    // Any other value of the key is not the standalone page.
+    expect((await clientOptions(makeStore({config: {CallsStandaloneHost: 'false'}}), CHANNEL_ID)).wsURL).toBe(
+      `ws://${window.location.host}/plugins/com.mattermost.calls/websocket`,
+    );
   });
 
   test('prefixes the pop-out URL, which is still recognised under the subpath', () => {

@@ -5,9 +5,10 @@ import {CallsClient, CallsClientError, type CallsClientOptions} from './client/c
 import {clientLogger} from './client/log';
 import {clearCallsClient, getCallsClient, ownCallsClient, setCallsClient} from './client/current';
 import {Rest, basename} from './client/rest';
-import {websocketURL} from './client/websocket';
+import {callsWebSocketURL} from './client/websocket';
 import {MOS_THRESHOLD} from './client/rtc_monitor';
 import {closePopOut, isPopOutWindow, openPopOut} from './popout';
+import {isInsideMattermost} from './host';
 import {playSound} from './sounds';
 import {showCallError, showGenericError} from './state/actions';
 import {onJoiningCall} from './state/ringing';
@@ -121,7 +122,7 @@ export async function clientOptions(
     channelID,
     title: opts.title,
     threadID: opts.threadID,
-    wsURL: websocketURL(basename()),
+    wsURL: callsWebSocketURL(basename(), isInsideMattermost(store.getState())),
     iceServers: await iceServers(store),
     dcSignaling: cfg.EnableDCSignaling,
     dcLocking: hasDCSignalingLockSupport(callsState(store.getState()).versionInfo),

@@ -1,6 +1,9 @@
 // What the plugin reaches in the host webapp outside the registry (reference webapp.md §1.1): window.ProductApi (the
 // right-hand side that shows threads, the main websocket) and window.WebappUtils (navigation, Settings, ring sounds).
 // Every accessor tolerates a host that lacks the helper, as older Mattermost versions do.
+import {STANDALONE_HOST_CONFIG_KEY} from '@calls/protocol';
+
+import type {GlobalState} from './state/selectors';
 import type {ChannelInfo, ProductApi, WebappUtils} from './types';
 import type {StoreLike} from './state/store_like';
 
@@ -9,6 +12,14 @@ declare global {
     ProductApi?: ProductApi;
     WebappUtils?: WebappUtils;
   }
+}
+
+/**
+ * False on our standalone host page, whose server says in its client config that the page's main websocket is
+ * ours; true inside Mattermost (which never sends that key), where the calls events come on the plugin's websocket.
+ */
+export function isInsideMattermost(state: GlobalState): boolean {
+  return state.entities?.general?.config?.[STANDALONE_HOST_CONFIG_KEY] !== 'true';
 }
 
 /** Opens a thread (the call thread) in the host's right-hand side. */

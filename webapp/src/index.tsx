@@ -24,7 +24,9 @@ import {JoinCallWatcher} from './components/join_call_watcher/JoinCallWatcher';
 import {Modals} from './components/modals/Modals';
 import {ConnectivityCheckModal} from './components/connectivity/ConnectivityCheck';
 import {ChannelLinkLabel} from './components/sidebar/ChannelLinkLabel';
-import {sendOnMainWebSocket} from './host';
+import {openEventsSocket, sendCallsAction} from './client/events_socket';
+import {basename} from './client/rest';
+import {isInsideMattermost} from './host';
 import {pluginId, wsPrefix} from './manifest';
 import {isPopOutWindow, POPOUT_ROUTE} from './popout';
 import {shortcutFor} from './shortcuts';
@@ -105,13 +107,25 @@ export default class Plugin implements PluginClass {
     }
     registry.registerSlashCommandWillBePostedHook((message, args) => slashCommandWillBePosted(store, message, args));
 
-    for (const ev of CALLS_EVENTS) {
-      registry.registerWebSocketEventHandler(`${wsPrefix}${ev}`, (msg) => handleWebSocketEvent(store, msg));
+    const refresh = () => {
+      this.#onReconnect().catch((err) => console.error('calls: reconnect refresh failed', err));
+    };
+    if (isInsideMattermost(store.getState())) {
+      // Mattermost's main socket carries no calls events: they come on the plugin's websocket.
+      this.#cleanups.push(
+        openEventsSocket({
+          basename: basename(),
+          onEvent: (msg) => handleWebSocketEvent(store, msg),
+          onReconnect: refresh,
+        }),
+      );
+    } else {
+      for (const ev of CALLS_EVENTS) {
+        registry.registerWebSocketEventHandler(`${wsPrefix}${ev}`, (msg) => handleWebSocketEvent(store, msg));
+      }
     }
     registry.registerWebSocketEventHandler('user_removed', (msg) => handleWebSocketEvent(store, msg));
-    registry.registerReconnectHandler(() => {
-      this.#onReconnect().catch((err) => console.error('calls: reconnect refresh failed', err));
-    });
+    registry.registerReconnectHandler(refresh);
 
     if (registry.registerAdminConsoleCustomSetting) {
       for (const key of allSettingKeys) {
@@ -218,8 +232,8 @@ export default class Plugin implements PluginClass {
     if (ownCallsClient()) {
       client.ws?.send(`${wsPrefix}call_state`, {channelID: client.channelID});
     } else {
-      // The pop-out: its store is fed by this window's main socket, so the state is asked for there.
-      sendOnMainWebSocket(`${wsPrefix}call_state`, {channelID: client.channelID});
+      // The pop-out: its store is fed by this window's calls events socket, so the state is asked for there.
+      sendCallsAction(`${wsPrefix}call_state`, {channelID: client.channelID});
     }
   }
 }

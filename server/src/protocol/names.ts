@@ -10,3 +10,10 @@ export const CALLS_PREFIX = `custom_${PLUGIN_ID}_`;
  * Mattermost, the recorder) connect, since Mattermost's own /api/v4/websocket cannot carry our events.
  */
 export const PLUGIN_WEBSOCKET_PATH = `/plugins/${PLUGIN_ID}/websocket`;
+
+/**
+ * The key our standalone platform adds to /api/v4/config/client (value 'true'): the host page's main websocket is
+ * ours and carries the calls events. Mattermost never sends it, so the webapp inside Mattermost opens
+ * PLUGIN_WEBSOCKET_PATH instead.
+ */
+export const STANDALONE_HOST_CONFIG_KEY = 'CallsStandaloneHost';

@@ -4,6 +4,7 @@
 // Written from Mattermost's REST API v4 documentation and @mattermost/types, NOT from our adapter.
 import {randomBytes} from 'node:crypto';
 import http, {type IncomingMessage, type ServerResponse} from 'node:http';
+import type {Duplex} from 'node:stream';
 import type {AddressInfo} from 'node:net';
 import type {Post} from '@mattermost/types/posts';
 import {FakeData, mmId} from './data';
@@ -18,7 +19,7 @@ export interface ReceivedRequest {
   status: number;
 }
 
-class HttpError extends Error {
+export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly id: string,
@@ -30,9 +31,9 @@ class HttpError extends Error {
 
 const unauthorized = () =>
   new HttpError(401, 'api.context.session_expired.app_error', 'Invalid or expired session, please login again.');
-const forbidden = () =>
+export const forbidden = () =>
   new HttpError(403, 'api.context.permissions.app_error', 'You do not have the appropriate permissions.');
-const notFound = (id: string, what: string) => new HttpError(404, id, `Unable to find the existing ${what}.`);
+export const notFound = (id: string, what: string) => new HttpError(404, id, `Unable to find the existing ${what}.`);
 const badRequest = (id: string, message: string) => new HttpError(400, id, message);
 
 // A 1×1 PNG: what /users/{id}/image answers.
@@ -41,15 +42,32 @@ const PNG = Buffer.from(
   'base64',
 );
 
-type Handler = (req: IncomingMessage, m: RegExpMatchArray, ctx: Ctx) => Promise<[number, unknown]> | [number, unknown];
-interface Ctx {
+export type Handler = (
+  req: IncomingMessage,
+  m: RegExpMatchArray,
+  ctx: Ctx,
+) => Promise<[number, unknown]> | [number, unknown];
+export interface Ctx {
   userID: string;
   body: unknown;
   raw: Buffer;
 }
 
+/** What Mattermost's own webapp needs beyond the API a service uses (fake-mattermost/webapp.ts). */
+export interface FakeExtension {
+  /** Answers a request outside the API routes (static files); true when it did. */
+  request?(req: IncomingMessage, res: ServerResponse, url: URL): boolean;
+  /** Takes a websocket upgrade; true when it did. */
+  upgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** A post was created or edited through the API. */
+  posted?(post: Post, edited: boolean): void;
+  /** Mattermost stops: cut what the extension holds open. */
+  stop?(): void;
+}
+
 export class FakeMattermost {
   readonly data = new FakeData();
+  readonly extensions: FakeExtension[] = [];
   readonly received: ReceivedRequest[] = [];
   #server: http.Server | null = null;
   #port = 0;
@@ -69,6 +87,9 @@ export class FakeMattermost {
   /** Listens on 127.0.0.1 (the same port again after a stop). */
   async start(): Promise<void> {
     const server = http.createServer((req, res) => void this.#handle(req, res));
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.extensions.some((x) => x.upgrade?.(req, socket, head))) socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.#port, '127.0.0.1', () => resolve());
@@ -82,6 +103,7 @@ export class FakeMattermost {
     const s = this.#server;
     this.#server = null;
     if (!s) return;
+    for (const x of this.extensions) x.stop?.();
     s.closeAllConnections();
     await new Promise<void>((resolve) => s.close(() => resolve()));
   }
@@ -105,8 +127,14 @@ export class FakeMattermost {
     return this.received.filter((r) => r.method === method && r.path.startsWith(pathPrefix));
   }
 
+  /** An API route more (under /api/v4), with the same authentication, errors and request log as the others. */
+  addRoute(method: string, path: string, handler: Handler, auth = true): void {
+    this.#route(method, path, handler, auth);
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
+    if (this.extensions.some((x) => x.request?.(req, res, url))) return;
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const raw = Buffer.concat(chunks);
@@ -309,6 +337,7 @@ export class FakeMattermost {
       }
       d.posts.set(post.id, post);
       ch.last_post_at = now;
+      for (const x of this.extensions) x.posted?.(post, false);
       return [201, post];
     });
     this.#route('GET', `/posts/${ID}`, (_r, m, c) => {
@@ -327,6 +356,7 @@ export class FakeMattermost {
       if (patch.is_pinned !== undefined) p.is_pinned = patch.is_pinned;
       p.update_at = now;
       p.edit_at = now;
+      for (const x of this.extensions) x.posted?.(p, true);
       return [200, p];
     };
     this.#route('PUT', `/posts/${ID}/patch`, (_r, m, c) => edit(m[1], c, (c.body ?? {}) as Partial<Post>));

@@ -3,6 +3,7 @@
 // sequence number (1 s delay + 0.5 s per attempt) until 30 s of continuous disconnection, then it gives up.
 // Used by the calls client (its own socket) and by the standalone host page (the main socket).
 
+import {PLUGIN_WEBSOCKET_PATH} from '@calls/protocol';
 import {encode as msgpackEncode, decode as msgpackDecode} from '@msgpack/msgpack';
 
 import {Emitter} from '../utils/emitter';
@@ -22,7 +23,7 @@ export interface WebSocketLike {
 export type WebSocketCtor = new (url: string) => WebSocketLike;
 
 export interface WebSocketClientOptions {
-  /** ws(s)://host[/basename]/api/v4/websocket */
+  /** ws(s)://host[/basename]/api/v4/websocket, or the plugin's websocket inside Mattermost */
   url: string;
   /** Sent as authentication_challenge when the cookie cannot be used (recorder, tests). */
   authToken?: string;
@@ -395,8 +396,21 @@ export class WebSocketClient extends Emitter<WSEvents> {
   }
 }
 
-/** The websocket URL for this page: same origin, honouring window.basename. */
+/** The host's main websocket for this page (same origin, honouring window.basename): the standalone page's. */
 export function websocketURL(base = ''): string {
   const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   return `${proto}//${window.location.host}${base}/api/v4/websocket`;
+}
+
+/**
+ * Where the calls events and the call's own socket are: the host's main websocket on our standalone page (its
+ * server is ours), the plugin's websocket inside Mattermost, whose /api/v4/websocket carries no calls events.
+ * The browser sends the MMAUTHTOKEN cookie with the upgrade, as for Mattermost's own socket.
+ */
+export function callsWebSocketURL(base: string, insideMattermost: boolean): string {
+  if (!insideMattermost) {
+    return websocketURL(base);
+  }
+  const proto = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${proto}//${window.location.host}${base}${PLUGIN_WEBSOCKET_PATH}`;
 }

@@ -47,7 +47,9 @@ export function channel(id: string, type: ChannelInfo['type'], name: string, dis
   };
 }
 
-export function makeStore(opts: {admin?: boolean; channels?: ChannelInfo[]; members?: string[]} = {}) {
+export function makeStore(
+  opts: {admin?: boolean; channels?: ChannelInfo[]; members?: string[]; config?: Record<string, string>} = {},
+) {
   const channels = opts.channels || [
     channel(CHANNEL, 'O', 'town-square', 'Town Square'),
     channel(DM, 'D', `${ALICE}__${ME}`, 'alice'),
@@ -75,7 +77,7 @@ export function makeStore(opts: {admin?: boolean; channels?: ChannelInfo[]; memb
       currentTeamId: TEAM,
       teams: {[TEAM]: {id: TEAM, name: 'calls', display_name: 'Calls', type: 'O', create_at: 1, delete_at: 0}},
     },
-    general: {config: {}, license: {}},
+    general: {config: opts.config || {}, license: {}},
   };
   const entities = (state: EntitiesState = entitiesInit, a: {type: string; data?: unknown}): EntitiesState => {
     if (a.type === RECEIVED_PROFILES_LIST) {

@@ -10,6 +10,7 @@ import {parseBody, requireSession, sendJSON} from '../../http/server';
 import {isValidId} from '../../ids';
 import {callSuggestions} from '../../calls/slash';
 import type {PlatformRoutesContext} from '../factory';
+import {STANDALONE_HOST_CONFIG_KEY} from '../../protocol';
 import type {Channel, FileInfo, Post, User} from '../types';
 import {registerFileRoutes} from './file-routes';
 import type {StandaloneDirectory} from './directory';
@@ -436,6 +437,8 @@ export async function registerStandaloneRoutes(app: FastifyInstance, d: Standalo
     EnableDeveloper: 'false',
     SiteName: 'Calls',
     ExperimentalEnableDefaultChannelLeaveJoinMessages: 'false',
+    // The webapp keeps the calls events on this page's main websocket (Mattermost's would not carry them).
+    [STANDALONE_HOST_CONFIG_KEY]: 'true',
   }));
 
   app.get('/api/v4/license/client', async () => ({IsLicensed: 'true', SkuShortName: 'enterprise', Cloud: 'false'}));

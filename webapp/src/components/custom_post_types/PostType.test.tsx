@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom';
-import {screen} from '@testing-library/react';
+import {cleanup, screen} from '@testing-library/react';
 import React from 'react';
 
 import {PostType} from './PostType';
@@ -67,5 +67,27 @@ describe('call post', () => {
     const store = makeStore();
     renderPost(store, post({start_at: 1000, end_at: 21000}));
     expect(screen.getByTestId('calls-post-ended-info')).toHaveTextContent('Lasted a few seconds');
+  });
+});
+
+describe('call post owner', () => {
+  const BOT_ID = 'botbotbotbotbotbotbotbotbo';
+  const startedBy = (p: PostInfo) => {
+    const store = makeStore();
+    renderPost(store, p);
+    const text = screen.getByText(/^Started .* by /).textContent;
+    cleanup();
+    return text;
+  };
+
+  test('beside Mattermost the author is the bot: the starter named is props.calls_user_id', () => {
+    const p = {...post({start_at: Date.now(), calls_user_id: BOB}), user_id: BOT_ID};
+    expect(startedBy(p)).toMatch(/by bob$/);
+  });
+
+  test('without calls_user_id (the standalone platform) the author started it', () => {
+    expect(startedBy(post({start_at: Date.now()}))).toMatch(/by alice$/);
+    // A props value that is not a user id string is ignored.
+    expect(startedBy(post({start_at: Date.now(), calls_user_id: 42}))).toMatch(/by alice$/);
   });
 });

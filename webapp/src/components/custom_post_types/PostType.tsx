@@ -75,6 +75,7 @@ export function PostType({post}: PostTypeProps) {
     end_at?: number;
     participants?: string[];
     recordings?: unknown;
+    calls_user_id?: string;
   };
   const recordings = countOf(props.recordings);
   const channelID = post.channel_id;
@@ -93,7 +94,9 @@ export function PostType({post}: PostTypeProps) {
   const thisCallLive =
     !ended && Boolean(call) && (!call?.postID || call.postID === post.id || call.threadID === post.id);
   const inThisCall = thisCallLive && client?.channelID === channelID;
-  const owner = displayName(users[post.user_id], post.user_id);
+  // Beside a real Mattermost the post's author is the bot; who started the call is in props.calls_user_id.
+  const ownerID = (typeof props.calls_user_id === 'string' && props.calls_user_id) || post.user_id;
+  const owner = displayName(users[ownerID], ownerID);
 
   const participants = ended ? props.participants || [] : [...new Set(Object.values(sessions).map((s) => s.user_id))];
 

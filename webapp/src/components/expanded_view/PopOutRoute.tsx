@@ -7,7 +7,7 @@ import {useIntl} from 'react-intl';
 import {useCallsStore} from '../common/hooks';
 import {ExpandedView} from './ExpandedView';
 import {listen, openerCallsClient} from '../../client/current';
-import {sendOnMainWebSocket} from '../../host';
+import {sendCallsAction} from '../../client/events_socket';
 import {wsPrefix} from '../../manifest';
 import {popOutChannelID} from '../../popout';
 import {action} from '../../state/action_types';
@@ -28,7 +28,7 @@ export function PopOutRoute() {
         action('CLIENT_ATTACHED', {channelID, sessionID: client.sessionID, connected: client.isConnected}),
       );
     attach();
-    sendOnMainWebSocket(`${wsPrefix}call_state`, {channelID});
+    sendCallsAction(`${wsPrefix}call_state`, {channelID});
     const offs = [
       listen(client, 'joined', attach),
       listen(client, 'connect', attach),
