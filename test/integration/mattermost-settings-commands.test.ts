@@ -190,6 +190,27 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       expect(srv.app.config.get().TURNStaticAuthSecret).toBe('kept-secret');
     });
 
+    test('a service account without the system admin role cannot read them: said once in the log, the service runs', async () => {
+      const lines: string[] = [];
+      const sink = new Writable({
+        write(chunk, _enc, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      });
+      const weak = await startTestServer({
+        seed: false,
+        logger: pino({level: 'info'}, sink),
+        env: {MM_CALLS_PLATFORM: 'mattermost', MM_CALLS_MATTERMOST_URL: mm.url, MM_CALLS_MATTERMOST_TOKEN: carol.token},
+      });
+      try {
+        expect(lines.join('')).toMatch(/may not read Mattermost’s config \(it needs the system admin role\)/);
+        expect((await api(weak.url, alice.token, 'GET', `${P}/version`)).status).toBe(200);
+      } finally {
+        await weak.stop();
+      }
+    });
+
     test("Mattermost's config is for system admins only", async () => {
       expect((await api(mm.url, alice.token, 'GET', '/api/v4/config')).status).toBe(403);
       const cfg = await api(mm.url, root.token, 'GET', '/api/v4/config');
@@ -294,6 +315,19 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       expect((await post({...form, user_id: alice.user.id, channel_id: elsewhere.id})).status).toBe(403);
       expect((await post({...form, user_id: '../users/me'})).status).toBe(400);
       expect((await post({...form, user_id: alice.user.id})).status).toBe(200);
+    });
+
+    test('someone else’s /call in a team is left alone, and the reason logged', async () => {
+      const third = d.addTeam('third', [alice.user.id]);
+      // Made in the same tick as the team, so the service cannot have registered its own first.
+      const theirs = {...callCommand(team.id)!, id: 'theirscommandid0000000000a', team_id: third.id};
+      Object.assign(theirs, {creator_id: root.user.id, url: 'https://theirs.example.com/call', token: 'theirtoken'});
+      d.commands.set(theirs.id, theirs);
+      await waitFor(() => logLines.join('').includes('made by someone else'), 5000, 'the log line');
+      await new Promise((r) => setTimeout(r, 700));
+      expect([...d.commands.values()].filter((c) => c.team_id === third.id && c.delete_at === 0)).toEqual([
+        expect.objectContaining({id: theirs.id, url: 'https://theirs.example.com/call'}),
+      ]);
     });
 
     test('each user is rate-limited', async () => {

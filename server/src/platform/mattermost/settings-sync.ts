@@ -32,6 +32,8 @@ export class SettingsSync {
   readonly #o: SettingsSyncOptions;
   /** The raw value last read from Mattermost per key (applied or refused): only changes are saved or logged. */
   readonly #seen = new Map<string, string>();
+  /** Lower-cased keys whose value was refused: tried again when another setting changes (cross-field rules). */
+  readonly #refused = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #running: Promise<void> | null = null;
   #forbiddenLogged = false;
@@ -85,9 +87,11 @@ export class SettingsSync {
       log.warn({type: Array.isArray(raw) ? 'array' : typeof raw}, 'Mattermost’s plugin settings are not an object');
       return;
     }
+    // Mattermost stores the keys lower-cased; one hand-edited into config.json may not be.
+    const values = new Map(Object.entries(raw as Record<string, unknown>).map(([k, v]) => [k.toLowerCase(), v]));
     const changed: Record<string, unknown> = {};
-    for (const [lower, value] of Object.entries(raw as Record<string, unknown>)) {
-      const key = BY_LOWER.get(lower.toLowerCase());
+    for (const [lower, value] of values) {
+      const key = BY_LOWER.get(lower);
       if (!key) continue; // a setting this version does not have (a newer manifest's)
       const text = JSON.stringify(value) ?? 'undefined';
       if (this.#seen.get(key) === text) continue;
@@ -98,6 +102,8 @@ export class SettingsSync {
       }
       changed[lower] = value;
     }
+    if (Object.keys(changed).length === 0) return;
+    for (const lower of this.#refused) if (!(lower in changed) && values.has(lower)) changed[lower] = values.get(lower);
     await this.#apply(changed);
   }
 
@@ -108,6 +114,7 @@ export class SettingsSync {
     while (Object.keys(pending).length) {
       try {
         await this.#o.sink.save(pending);
+        for (const k of Object.keys(pending)) this.#refused.delete(k);
         log.info({settings: Object.keys(pending).map((k) => BY_LOWER.get(k))}, 'settings from Mattermost applied');
         return;
       } catch (err) {
@@ -124,6 +131,7 @@ export class SettingsSync {
           'setting from Mattermost refused; the value in force is kept',
         );
         delete pending[lower];
+        this.#refused.add(lower);
       }
     }
   }
