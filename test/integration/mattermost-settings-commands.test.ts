@@ -3,12 +3,18 @@
 // variables still win and a refused value keeps the one in force; `/call` is registered in every team as a
 // custom slash command, repaired when deleted or edited, and a use of it goes Mattermost → our /slash route
 // (the command's token) → the standalone `/call` handler → Mattermost's ephemeral post.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import {Writable} from 'node:stream';
 import pino from 'pino';
+import {createApp} from '../../server/src/app';
+import type {CallsConfig} from '../../server/src/config/types';
 import {manifestJson, PLUGIN_ID} from '../../server/src/config/schema';
 import {mattermostPlatformFactory} from '../../server/src/platform/mattermost';
 import {api, WsTestClient} from '../support/calls-client';
 import {FakeMattermost} from '../support/fake-mattermost/server';
+import {RecordingRtcServer} from '../support/recording-rtc';
 import {startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 
@@ -208,6 +214,51 @@ describe('beside Mattermost: settings from its System Console and the /call slas
         expect((await api(weak.url, alice.token, 'GET', `${P}/version`)).status).toBe(200);
       } finally {
         await weak.stop();
+      }
+    });
+
+    test('read before the media server starts, and kept through a restart while Mattermost is down', async () => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-mm-settings-'));
+      const other = new FakeMattermost();
+      const od = other.data;
+      od.installPlugin(manifestJson);
+      const calls = od.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+      od.savePluginSettings(PLUGIN_ID, {UDPServerPort: 9123, MaxCallParticipants: 3});
+      await other.start();
+      const rtcSaw: CallsConfig[] = [];
+      const start = () =>
+        createApp({
+          dataDir,
+          host: '127.0.0.1',
+          port: 0,
+          seed: false,
+          platform: mattermostPlatformFactory({settingsPollMs: 300}),
+          rtc: async (cfg) => {
+            rtcSaw.push(cfg);
+            return new RecordingRtcServer();
+          },
+          env: {
+            MM_CALLS_PLATFORM: 'mattermost',
+            MM_CALLS_MATTERMOST_URL: other.url,
+            MM_CALLS_MATTERMOST_TOKEN: calls.token,
+          },
+        });
+      try {
+        const first = await start();
+        await first.close();
+        // The port saved in Mattermost is the one the media server was made with, on the very first start.
+        expect(rtcSaw[0]).toEqual(expect.objectContaining({UDPServerPort: 9123, MaxCallParticipants: 3}));
+        await other.stop();
+        const second = await start();
+        try {
+          expect(second.config.get()).toEqual(expect.objectContaining({UDPServerPort: 9123, MaxCallParticipants: 3}));
+          expect(rtcSaw[1]).toEqual(expect.objectContaining({UDPServerPort: 9123}));
+        } finally {
+          await second.close();
+        }
+      } finally {
+        await other.stop();
+        fs.rmSync(dataDir, {recursive: true, force: true});
       }
     });
 
