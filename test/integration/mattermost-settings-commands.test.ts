@@ -381,6 +381,21 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       ]);
     });
 
+    test('custom slash commands disabled in Mattermost: said once in the log; /call is back once they are enabled', async () => {
+      await waitFor(() => Boolean(callCommand(team.id)), 10_000, '/call');
+      d.config.ServiceSettings.EnableCommands = false;
+      try {
+        callCommand(team.id)!.delete_at = Date.now();
+        const said = () => (logLines.join('').match(/custom slash commands are disabled in Mattermost/g) ?? []).length;
+        await waitFor(() => said() > 0, 5000, 'the log line');
+        await new Promise((r) => setTimeout(r, 1200));
+        expect(said()).toBe(1);
+      } finally {
+        d.config.ServiceSettings.EnableCommands = true;
+      }
+      await waitFor(() => Boolean(callCommand(team.id)), 5000, '/call recreated');
+    });
+
     test('each user is rate-limited', async () => {
       await waitFor(() => Boolean(callCommand(team.id)), 10_000, '/call');
       const token = callCommand(team.id)!.token;

@@ -6,6 +6,7 @@ import {createHash, timingSafeEqual} from 'node:crypto';
 import type {Command} from '@mattermost/types/integrations';
 import type {Team as MMTeam} from '@mattermost/types/teams';
 import {PLUGIN_ID} from '../../config/schema';
+import {AppError} from '../../errors';
 import type {Logger} from '../../log';
 import type {MattermostClient} from './client';
 
@@ -60,6 +61,11 @@ export interface SlashCommandsOptions {
   intervalMs?: number;
 }
 
+/** Mattermost's answer when ServiceSettings.EnableCommands is off (501 api.command.disabled.app_error). */
+function isCommandsDisabled(err: unknown): boolean {
+  return err instanceof AppError && err.details?.mattermostID === 'api.command.disabled.app_error';
+}
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 export class SlashCommands {
@@ -71,6 +77,8 @@ export class SlashCommands {
   readonly #blocked = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
+  /** Custom slash commands are off in Mattermost (logged once until they are back). */
+  #disabled = false;
   #running: Promise<void> | null = null;
 
   constructor(o: SlashCommandsOptions) {
@@ -113,9 +121,22 @@ export class SlashCommands {
       for (const t of teams) {
         if (t.delete_at > 0 || !ID.test(t.id)) continue;
         seen.add(t.id);
-        await this.#ensure(t.id).catch((err: unknown) =>
-          this.#o.logger.warn({teamID: t.id, err: (err as Error).message}, 'registering /call in a team failed'),
-        );
+        try {
+          await this.#ensure(t.id);
+          this.#disabled = false;
+        } catch (err) {
+          if (!isCommandsDisabled(err)) {
+            this.#o.logger.warn({teamID: t.id, err: (err as Error).message}, 'registering /call in a team failed');
+            continue;
+          }
+          if (!this.#disabled)
+            this.#o.logger.error(
+              'custom slash commands are disabled in Mattermost: /call cannot be registered until they are enabled ' +
+                '(System Console › Integrations › Integration Management › Enable Custom Slash Commands)',
+            );
+          this.#disabled = true;
+          return;
+        }
       }
       if (teams.length < TEAMS_PER_PAGE) break;
     }
