@@ -157,6 +157,10 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const config = new ConfigService(store.kv, env);
     await config.load();
 
+    const adminConfig = {
+      get: () => adminConfigView(config),
+      save: (v: Record<string, unknown>) => saveAdminConfig(config, v),
+    };
     const createPlatform = opts.platform ?? platformFromEnv(env);
     let platformRef: Platform | null = null;
     const hub = new Hub({logger, channelMemberIDs: (id) => platformRef!.getChannelMemberIDs(id)});
@@ -185,6 +189,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
       seed: opts.seed !== false,
       seedPassword: opts.seedPassword,
       loginGuard: opts.loginGuard,
+      adminConfig,
     });
     const platform = (platformRef = chat.platform);
     if (chat.close) cleanups.push(() => chat.close!());
@@ -357,7 +362,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     cleanups.push(async () => clearInterval(statsTimer));
     await chat.registerRoutes(http, {
       serverVersion: SERVER_VERSION,
-      adminConfig: {get: () => adminConfigView(config), save: (v) => saveAdminConfig(config, v)},
+      adminConfig,
       executeCallCommand: (uid, ch, team, command) =>
         executeCallCommand(platform, uid, ch, team, command, recording ?? undefined),
       pluginWebapp: {id: PLUGIN_ID, version: PLUGIN_VERSION, bundlePath: `/static/plugins/${PLUGIN_ID}/main.js`},

@@ -29,6 +29,8 @@ export interface PlatformContext {
   seedPassword?: string;
   /** Login backoff, for a platform that serves logins itself. */
   loginGuard?: LoginGuardSettings;
+  /** The plugin settings as the System Console saves them (beside Mattermost: its saved values are applied here). */
+  adminConfig?: PlatformRoutesContext['adminConfig'];
 }
 
 /** What the platform's own routes need from the rest of the node. */

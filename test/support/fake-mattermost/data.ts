@@ -4,6 +4,7 @@
 import {randomBytes} from 'node:crypto';
 import type {Channel, ChannelMembership} from '@mattermost/types/channels';
 import type {FileInfo} from '@mattermost/types/files';
+import type {Command} from '@mattermost/types/integrations';
 import type {Post} from '@mattermost/types/posts';
 import type {Role} from '@mattermost/types/roles';
 import type {Team, TeamMembership} from '@mattermost/types/teams';
@@ -13,6 +14,29 @@ import type {UserProfile} from '@mattermost/types/users';
 export function mmId(): string {
   const alphabet = 'ybndrfg8ejkmcpqxot1uwisza345h769';
   return [...randomBytes(26)].map((b) => alphabet[b % 32]).join('');
+}
+
+/** Mattermost's model.FakeSetting: what GET /config shows in place of a set secret. */
+export const FAKE_SETTING = '********************************';
+
+/** The part of an installed plugin's manifest the server reads (settings_schema, for secrets). */
+export interface PluginManifest {
+  id: string;
+  settings_schema?: {
+    sections?: {settings?: {key: string; secret?: boolean}[]}[];
+    settings?: {key: string; secret?: boolean}[];
+  };
+}
+
+/** The part of Mattermost's config (model.Config) the fake serves. */
+export interface FakeConfig {
+  ServiceSettings: {SiteURL: string; EnableCommands: boolean; [k: string]: unknown};
+  PluginSettings: {
+    Enable: boolean;
+    Plugins: Record<string, Record<string, unknown>>;
+    PluginStates: Record<string, {Enable: boolean}>;
+  };
+  [section: string]: unknown;
 }
 
 /** Mattermost's UploadSession (server model/upload_session.go). */
@@ -45,6 +69,9 @@ const ROLE_PERMISSIONS: Record<string, string[]> = {
     'manage_channel_roles',
     'manage_team',
     'create_direct_channel',
+    'use_slash_commands',
+    'manage_slash_commands',
+    'manage_others_slash_commands',
   ],
   team_user: [
     'view_team',
@@ -53,8 +80,23 @@ const ROLE_PERMISSIONS: Record<string, string[]> = {
     'read_public_channel',
     'create_public_channel',
   ],
-  team_admin: ['manage_team', 'manage_team_roles', 'manage_channel_roles', 'remove_user_from_team'],
-  channel_user: ['read_channel', 'create_post', 'upload_file', 'edit_post', 'add_reaction', 'use_channel_mentions'],
+  team_admin: [
+    'manage_team',
+    'manage_team_roles',
+    'manage_channel_roles',
+    'remove_user_from_team',
+    'manage_slash_commands',
+    'manage_others_slash_commands',
+  ],
+  channel_user: [
+    'read_channel',
+    'create_post',
+    'upload_file',
+    'edit_post',
+    'add_reaction',
+    'use_channel_mentions',
+    'use_slash_commands',
+  ],
   channel_admin: ['manage_channel_roles', 'use_group_mentions'],
 };
 
@@ -74,6 +116,15 @@ export class FakeData {
   readonly uploads = new Map<string, UploadSession & {data: Buffer[]}>();
   readonly files = new Map<string, FileInfo & {data: Buffer}>();
   readonly roles = new Map<string, Role>();
+  /** Custom slash commands (deleted ones keep delete_at > 0, as Mattermost soft-deletes them). */
+  readonly commands = new Map<string, Command>();
+  /** The server config (config.json). */
+  config: FakeConfig = {
+    ServiceSettings: {SiteURL: '', EnableCommands: true},
+    PluginSettings: {Enable: true, Plugins: {}, PluginStates: {}},
+  };
+  /** Installed plugins' manifests (System Console > Plugins > Upload). */
+  readonly plugins = new Map<string, PluginManifest>();
 
   constructor() {
     for (const [name, permissions] of Object.entries(ROLE_PERMISSIONS)) {
@@ -234,6 +285,38 @@ export class FakeData {
     const out = new Set<string>();
     for (const n of names) for (const p of this.roles.get(n)?.permissions ?? []) out.add(p);
     return out;
+  }
+
+  /** The permissions a user holds in a team: system and team roles together. */
+  teamPermissions(userID: string, teamID: string): Set<string> {
+    const names = (this.users.get(userID)?.roles ?? '').split(' ');
+    names.push(...(this.teamMember(teamID, userID)?.roles ?? '').split(' '));
+    const out = new Set<string>();
+    for (const n of names) for (const p of this.roles.get(n)?.permissions ?? []) out.add(p);
+    return out;
+  }
+
+  /** Installs a plugin (its manifest) and enables it, as an upload in the System Console does. */
+  installPlugin(manifest: PluginManifest): void {
+    this.plugins.set(manifest.id, manifest);
+    this.config.PluginSettings.PluginStates[manifest.id] = {Enable: true};
+  }
+
+  /**
+   * What saving a plugin's page in the System Console stores: the values under PluginSettings.Plugins[id]
+   * with lower-cased keys (Mattermost lower-cases plugin setting keys), merged over the saved ones.
+   */
+  savePluginSettings(pluginID: string, values: Record<string, unknown>): void {
+    const current = this.config.PluginSettings.Plugins[pluginID] ?? {};
+    for (const [k, v] of Object.entries(values)) current[k.toLowerCase()] = v;
+    this.config.PluginSettings.Plugins[pluginID] = current;
+  }
+
+  /** The keys of an installed plugin's settings marked secret (lower-cased, as stored). */
+  secretPluginKeys(pluginID: string): Set<string> {
+    const schema = this.plugins.get(pluginID)?.settings_schema;
+    const all = [...(schema?.settings ?? []), ...(schema?.sections ?? []).flatMap((s) => s.settings ?? [])];
+    return new Set(all.filter((s) => s.secret).map((s) => s.key.toLowerCase()));
   }
 
   /** Can the user read the channel: a member, or a team member and the channel is public (or a system admin). */

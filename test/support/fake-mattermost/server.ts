@@ -6,8 +6,9 @@ import {randomBytes} from 'node:crypto';
 import http, {type IncomingMessage, type ServerResponse} from 'node:http';
 import type {Duplex} from 'node:stream';
 import type {AddressInfo} from 'node:net';
+import type {Command} from '@mattermost/types/integrations';
 import type {Post} from '@mattermost/types/posts';
-import {FakeData, mmId} from './data';
+import {FAKE_SETTING, type FakeConfig, FakeData, mmId} from './data';
 
 export interface ReceivedRequest {
   method: string;
@@ -69,6 +70,8 @@ export class FakeMattermost {
   readonly data = new FakeData();
   readonly extensions: FakeExtension[] = [];
   readonly received: ReceivedRequest[] = [];
+  /** What custom slash commands' URLs answered (status and raw body), in order. */
+  readonly commandResponses: {status: number; body: string}[] = [];
   #server: http.Server | null = null;
   #port = 0;
   #rateLimited = 0;
@@ -461,6 +464,249 @@ export class FakeMattermost {
       this.#channel(f.channel_id, c.userID);
       const {data: _bytes, ...info} = f;
       return [200, info];
+    });
+    this.#registerTeamsConfigAndCommands();
+  }
+
+  /** The config as GET /config shows it: plugin settings marked secret in their manifest replaced by the fake value. */
+  #sanitizedConfig(): FakeConfig {
+    const cfg = structuredClone(this.data.config);
+    for (const [id, values] of Object.entries(cfg.PluginSettings.Plugins)) {
+      const secret = this.data.secretPluginKeys(id);
+      for (const k of Object.keys(values))
+        if (secret.has(k) && values[k] !== '' && values[k] != null) values[k] = FAKE_SETTING;
+    }
+    return cfg;
+  }
+
+  #canTeam(userID: string, teamID: string, perm: string): void {
+    if (!this.data.teamPermissions(userID, teamID).has(perm)) throw forbidden();
+  }
+
+  #commandsEnabled(): void {
+    if (!this.data.config.ServiceSettings.EnableCommands)
+      throw new HttpError(501, 'api.command.disabled.app_error', 'Commands have been disabled by the system admin.');
+  }
+
+  /** A command the session may manage (404 otherwise, so a command's existence does not leak). */
+  #managedCommand(id: string, userID: string): Command {
+    const cmd = this.data.commands.get(id);
+    if (!cmd || cmd.delete_at > 0 || !this.data.teamPermissions(userID, cmd.team_id).has('manage_slash_commands'))
+      throw notFound('store.sql_command.get.missing.app_error', 'command');
+    if (cmd.creator_id !== userID) this.#canTeam(userID, cmd.team_id, 'manage_others_slash_commands');
+    return cmd;
+  }
+
+  #registerTeamsConfigAndCommands(): void {
+    const d = this.data;
+    const ID = '([a-z0-9]{26})';
+    const query = (r: IncomingMessage) => new URL(r.url ?? '', 'http://x').searchParams;
+    // GET /teams: every team for manage_system, the open ones otherwise (the API documentation).
+    this.#route('GET', '/teams', (r, _m, c) => {
+      const q = query(r);
+      const page = Math.max(0, Number(q.get('page') ?? 0) || 0);
+      const perPage = Math.min(Math.max(1, Number(q.get('per_page') ?? 60) || 60), 200);
+      const admin = d.permissions(c.userID).has('manage_system');
+      const all = [...d.teams.values()].filter((t) => t.delete_at === 0 && (admin || t.allow_open_invite));
+      return [200, all.slice(page * perPage, (page + 1) * perPage)];
+    });
+
+    // ---- config (system admins only; secrets sanitized on the way out, kept when the fake value comes back)
+    this.#route('GET', '/config', (_r, _m, c) => {
+      this.#can(c.userID, undefined, 'manage_system');
+      return [200, this.#sanitizedConfig()];
+    });
+    this.#route('PUT', '/config', (_r, _m, c) => {
+      this.#can(c.userID, undefined, 'manage_system');
+      const b = c.body as FakeConfig | null;
+      if (!b || typeof b !== 'object' || typeof b.PluginSettings?.Plugins !== 'object' || !b.ServiceSettings)
+        throw badRequest('api.config.update_config.invalid', 'Invalid config.');
+      for (const [id, values] of Object.entries(b.PluginSettings.Plugins)) {
+        const old = d.config.PluginSettings.Plugins[id] ?? {};
+        for (const k of d.secretPluginKeys(id)) if (values[k] === FAKE_SETTING) values[k] = old[k];
+      }
+      d.config = structuredClone(b);
+      return [200, this.#sanitizedConfig()];
+    });
+
+    // ---- custom slash commands
+    this.#route('POST', '/commands', (_r, _m, c) => {
+      const b = (c.body ?? {}) as Partial<Command>;
+      if (!b.team_id || !d.teams.has(b.team_id))
+        throw badRequest('model.command.is_valid.team_id.app_error', 'Invalid team ID.');
+      this.#canTeam(c.userID, b.team_id, 'manage_slash_commands');
+      this.#commandsEnabled();
+      const trigger = String(b.trigger ?? '').toLowerCase();
+      if (!trigger || trigger.startsWith('/') || /\s/.test(trigger) || trigger.length > 128)
+        throw badRequest('model.command.is_valid.trigger.app_error', 'Invalid trigger.');
+      if (!/^https?:\/\//.test(String(b.url ?? '')))
+        throw badRequest('model.command.is_valid.url.app_error', 'Invalid URL.');
+      if (b.method !== 'P' && b.method !== 'G')
+        throw badRequest('model.command.is_valid.method.app_error', 'Invalid Method.');
+      if ([...d.commands.values()].some((x) => x.team_id === b.team_id && x.delete_at === 0 && x.trigger === trigger))
+        throw badRequest('api.command.duplicate_trigger.app_error', 'This trigger word is already in use.');
+      const now = Date.now();
+      const cmd: Command = {
+        id: mmId(),
+        token: mmId(),
+        create_at: now,
+        update_at: now,
+        delete_at: 0,
+        creator_id: c.userID,
+        team_id: b.team_id,
+        trigger,
+        method: b.method,
+        username: b.username ?? '',
+        icon_url: b.icon_url ?? '',
+        auto_complete: Boolean(b.auto_complete),
+        auto_complete_desc: b.auto_complete_desc ?? '',
+        auto_complete_hint: b.auto_complete_hint ?? '',
+        display_name: b.display_name ?? '',
+        description: b.description ?? '',
+        url: String(b.url),
+      };
+      d.commands.set(cmd.id, cmd);
+      return [201, cmd];
+    });
+    this.#route('GET', '/commands', (r, _m, c) => {
+      const q = query(r);
+      const teamID = q.get('team_id') ?? '';
+      if (!d.teams.has(teamID))
+        throw badRequest('api.context.invalid_url_param.app_error', 'Invalid or missing team_id parameter.');
+      this.#canTeam(c.userID, teamID, 'view_team');
+      this.#commandsEnabled();
+      const live = [...d.commands.values()].filter((x) => x.team_id === teamID && x.delete_at === 0);
+      if (q.get('custom_only') !== 'true') {
+        // Without custom_only: what autocompletes, without the secrets (token, URL).
+        return [200, live.filter((x) => x.auto_complete).map((x) => ({...x, token: '', url: '', method: ''}))];
+      }
+      this.#canTeam(c.userID, teamID, 'manage_slash_commands');
+      const others = d.teamPermissions(c.userID, teamID).has('manage_others_slash_commands');
+      return [200, live.filter((x) => others || x.creator_id === c.userID)];
+    });
+    this.#route('GET', `/commands/${ID}`, (_r, m, c) => [200, this.#managedCommand(m[1], c.userID)]);
+    this.#route('PUT', `/commands/${ID}`, (_r, m, c) => {
+      this.#commandsEnabled();
+      const cmd = this.#managedCommand(m[1], c.userID);
+      const b = (c.body ?? {}) as Partial<Command>;
+      if (b.id !== cmd.id) throw badRequest('api.command.update_command.invalid', 'Invalid id.');
+      if (b.team_id !== undefined && b.team_id !== cmd.team_id)
+        throw badRequest('api.command.team_mismatch.app_error', 'Unable to update commands across teams.');
+      if (!/^https?:\/\//.test(String(b.url ?? '')))
+        throw badRequest('model.command.is_valid.url.app_error', 'Invalid URL.');
+      // UpdateCommand keeps the id, token, creator, team and dates; the rest is replaced (app/command.go).
+      Object.assign(cmd, {
+        trigger: String(b.trigger ?? '').toLowerCase(),
+        method: b.method === 'G' ? 'G' : 'P',
+        username: b.username ?? '',
+        icon_url: b.icon_url ?? '',
+        auto_complete: Boolean(b.auto_complete),
+        auto_complete_desc: b.auto_complete_desc ?? '',
+        auto_complete_hint: b.auto_complete_hint ?? '',
+        display_name: b.display_name ?? '',
+        description: b.description ?? '',
+        url: String(b.url),
+        update_at: Date.now(),
+      });
+      return [200, cmd];
+    });
+    this.#route('DELETE', `/commands/${ID}`, (_r, m, c) => {
+      this.#managedCommand(m[1], c.userID).delete_at = Date.now();
+      return [200, {status: 'OK'}];
+    });
+    this.#route('PUT', `/commands/${ID}/regen_token`, (_r, m, c) => {
+      const cmd = this.#managedCommand(m[1], c.userID);
+      cmd.token = mmId();
+      return [200, {token: cmd.token}];
+    });
+    // POST /commands/execute: what the webapp sends; for a custom command Mattermost POSTs the form to its URL
+    // (app/command.go tryExecuteCustomCommand/DoCommandRequest) and posts the response as the user's ephemeral.
+    this.#route('POST', '/commands/execute', async (_r, _m, c) => {
+      const b = (c.body ?? {}) as {command?: string; channel_id?: string; team_id?: string; root_id?: string};
+      const command = String(b.command ?? '');
+      if (command.length <= 1 || !command.startsWith('/'))
+        throw badRequest('api.command.execute_command.start.app_error', 'No command trigger found.');
+      const ch = this.#channel(String(b.channel_id ?? ''), c.userID);
+      this.#can(c.userID, ch.id, 'use_slash_commands');
+      const teamID = ch.team_id || String(b.team_id ?? '');
+      const parts = command.split(' ');
+      const trigger = parts[0].slice(1).toLowerCase();
+      const text = parts.slice(1).join(' ');
+      const cmd = [...d.commands.values()].find(
+        (x) => x.team_id === teamID && x.delete_at === 0 && x.trigger === trigger,
+      );
+      if (!cmd) throw notFound('api.command.execute_command.not_found.app_error', 'command');
+      this.#commandsEnabled();
+      const user = d.users.get(c.userID)!;
+      const form = new URLSearchParams({
+        token: cmd.token,
+        team_id: cmd.team_id,
+        team_domain: d.teams.get(cmd.team_id)?.name ?? '',
+        channel_id: ch.id,
+        channel_name: ch.name,
+        user_id: c.userID,
+        user_name: user.username,
+        command: '/' + trigger,
+        text,
+        trigger_id: mmId(),
+        response_url: `${this.url}/hooks/commands/${mmId()}`,
+      });
+      let res: Response;
+      try {
+        res = await fetch(cmd.url, {
+          method: 'POST',
+          headers: {
+            Accept: 'application/json',
+            Authorization: `Token ${cmd.token}`,
+            'Content-Type': 'application/x-www-form-urlencoded',
+          },
+          body: form.toString(),
+          signal: AbortSignal.timeout(30_000),
+        });
+      } catch {
+        throw new HttpError(
+          500,
+          'api.command.execute_command.failed.app_error',
+          `Command with a trigger of '${trigger}' failed.`,
+        );
+      }
+      const bodyText = await res.text();
+      this.commandResponses.push({status: res.status, body: bodyText});
+      if (res.status !== 200)
+        throw new HttpError(
+          500,
+          'api.command.execute_command.failed_resp.app_error',
+          `Command with a trigger of '${trigger}' returned response ${res.status}.`,
+        );
+      let response: {response_type?: string; text?: string};
+      try {
+        response = String(res.headers.get('content-type')).startsWith('application/json')
+          ? (JSON.parse(bodyText) as typeof response)
+          : {text: bodyText};
+      } catch {
+        throw new HttpError(
+          500,
+          'api.command.execute_command.failed.app_error',
+          `Command with a trigger of '${trigger}' failed.`,
+        );
+      }
+      if (response.text) {
+        const now = Date.now();
+        const post = {
+          id: mmId(),
+          create_at: now,
+          update_at: now,
+          user_id: c.userID,
+          channel_id: ch.id,
+          root_id: b.root_id ?? '',
+          message: response.text,
+          type: response.response_type === 'in_channel' ? '' : 'system_ephemeral',
+          props: {from_webhook: 'true'},
+        } as unknown as Post;
+        if (response.response_type === 'in_channel') d.posts.set(post.id, post);
+        else d.ephemeral.push({user_id: c.userID, post});
+      }
+      return [200, response];
     });
   }
 }

@@ -1,10 +1,14 @@
 // The Mattermost platform as a PlatformFactory: MM_CALLS_MATTERMOST_URL and MM_CALLS_MATTERMOST_TOKEN (a bot
-// or personal access token of an account with the system admin role), checked at start; no routes of its own
-// (Mattermost serves /api/v4) and our calls websocket under the plugin's path, which a reverse proxy sends here.
+// or personal access token of an account with the system admin role), checked at start; the settings saved in
+// Mattermost's System Console applied (settings-sync.ts), `/call` registered in every team (slash-command.ts)
+// with its one route, and our calls websocket under the plugin's path, which a reverse proxy sends here.
 import {ConfigError} from '../../config/validate';
 import type {PlatformFactory} from '../factory';
 import {MattermostClient} from './client';
 import {MattermostPlatform} from './platform';
+import {SettingsSync} from './settings-sync';
+import {SLASH_PATH, SlashCommands} from './slash-command';
+import {registerSlashRoute} from './slash-route';
 import {PLUGIN_WEBSOCKET_PATH} from '../../protocol';
 
 /** Where clients inside Mattermost open the calls websocket (Mattermost keeps /api/v4/websocket). */
@@ -18,6 +22,10 @@ export interface MattermostPlatformSettings {
   membershipPollMs?: number;
   /** How often post updates Mattermost could not take are re-sent (default 5 s). */
   postRetryMs?: number;
+  /** How often the plugin settings are re-read from Mattermost's config (default 10 s). */
+  settingsPollMs?: number;
+  /** How often `/call` is re-checked in every team (default 60 s). */
+  commandSyncMs?: number;
 }
 
 /** The factory with settings (tests shorten the membership poll); createMattermostPlatform uses the defaults. */
@@ -36,6 +44,13 @@ export const mattermostPlatformFactory =
       throw new ConfigError(
         'MM_CALLS_MATTERMOST_TOKEN',
         'MM_CALLS_PLATFORM=mattermost needs MM_CALLS_MATTERMOST_TOKEN (a bot or personal access token)',
+      );
+    // Where Mattermost reaches this service for `/call`: by default the site URL's plugin path (through the proxy).
+    const commandURL = (ctx.env.MM_CALLS_MATTERMOST_COMMAND_URL ?? '').trim();
+    if (commandURL && !originOf(commandURL))
+      throw new ConfigError(
+        'MM_CALLS_MATTERMOST_COMMAND_URL',
+        `invalid MM_CALLS_MATTERMOST_COMMAND_URL: expected an http(s) URL (e.g. http://calls.internal:8065${SLASH_PATH})`,
       );
     const logger = ctx.logger.child({platform: 'mattermost'});
     const client = new MattermostClient({baseURL: url, token, logger});
@@ -79,14 +94,31 @@ export const mattermostPlatformFactory =
       timer.unref();
     };
     await refresh();
+    // Read before the rest of the node starts, so settings read once at start (ports) come from Mattermost too.
+    const settingsSync = ctx.adminConfig
+      ? new SettingsSync({client, sink: ctx.adminConfig, logger, intervalMs: settings.settingsPollMs})
+      : null;
+    await settingsSync?.start();
+    const commands = new SlashCommands({
+      client,
+      logger,
+      botUserID: () => platform.botUserID(),
+      url: () => commandURL || (ctx.siteURL() ? ctx.siteURL().replace(/\/+$/, '') + SLASH_PATH : ''),
+      intervalMs: settings.commandSyncMs,
+    });
     return {
       platform,
       websocketPath: MATTERMOST_WEBSOCKET_PATH,
       seed: null,
-      registerRoutes: async () => undefined,
+      async registerRoutes(http, routes) {
+        await registerSlashRoute(http, {platform, commands, execute: routes.executeCallCommand});
+        commands.start();
+      },
       async close() {
         closed = true;
         clearTimeout(timer);
+        settingsSync?.close();
+        commands.close();
         platform.close();
       },
     };
