@@ -179,8 +179,8 @@ function escapeICU(text) {
 }
 
 /**
- * The System Console labels and help texts: their ids are built from plugin.json's setting keys (adminMessage in
- * components/admin_console/settings.tsx), and their English text is plugin.json's.
+ * The System Console section titles, labels and help texts: their ids are built from plugin.json's keys (adminMessage
+ * and sectionTitleMessage in components/admin_console/settings.tsx), and their English text is plugin.json's.
  */
 function manifestMessages(manifestPath, found) {
   if (!fs.existsSync(manifestPath)) {
@@ -188,6 +188,14 @@ function manifestMessages(manifestPath, found) {
   }
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
   for (const section of manifest.settings_schema?.sections || []) {
+    if (section.settings?.length) {
+      // The section's title (sectionTitleMessage): the connectivity check, without settings, has its own texts.
+      found.push({
+        id: `calls.admin.section.${section.key}.title`,
+        defaultMessage: escapeICU(section.title || ''),
+        where: `plugin.json section ${section.key}`,
+      });
+    }
     for (const s of section.settings || []) {
       found.push({
         id: `calls.admin.${s.key}.label`,

@@ -288,9 +288,14 @@ test("admin page renders the settings schema with the plugin's settings and save
   await e2e.server!.app.config.save({TURNStaticAuthSecret: 'e2e-turn-secret'});
   await admin.page.click('#sidebar-admin-console');
   await admin.page.waitForSelector('#admin-section-GeneralSettings');
+  // Each section is drawn by the plugin's registered section component, as Mattermost requires for `custom: true`
+  // sections (without one Mattermost shows only "enable the plugin" there), with its settings inside it.
   for (const section of ['GeneralSettings', 'RTCDService', 'RTCServer', 'ICEAndTURN', 'CallRecordings']) {
-    await admin.page.waitForSelector(`#admin-section-${section}`);
+    await admin.page.waitForSelector(`#admin-section-${section} [data-testid=calls-admin-section-${section}] h3`);
   }
+  await admin.page.waitForSelector(
+    '[data-testid=calls-admin-section-GeneralSettings] [data-testid=calls-admin-setting-MaxCallParticipants]',
+  );
   // The secret field shows the server's mask, and the secret is nowhere in the page.
   const secret = admin.page.locator('[data-testid=calls-admin-setting-TURNStaticAuthSecret] input');
   await expect(secret.inputValue()).resolves.toBe('*'.repeat(32));

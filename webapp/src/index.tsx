@@ -8,7 +8,12 @@ import type {AnyAction, Store} from 'redux';
 
 import {CallsDisabledError, joinCall, listenToPopOut} from './call_flow';
 import {getCallsClient, ownCallsClient} from './client/current';
-import {makeSettingComponent, allSettingKeys} from './components/admin_console/settings';
+import {
+  allSettingKeys,
+  makeSectionComponent,
+  makeSettingComponent,
+  settingSectionKeys,
+} from './components/admin_console/settings';
 import {ConnectivityReport} from './components/admin_console/ConnectivityReport';
 import {ChannelCallButton} from './components/call_button/ChannelCallButton';
 import {CallWidgetRoot} from './components/call_widget/CallWidget';
@@ -133,7 +138,12 @@ export default class Plugin implements PluginClass {
       }
     }
 
-    registry.registerAdminConsoleCustomSection?.('ConnectivityCheck', withIntl(ConnectivityReport));
+    if (registry.registerAdminConsoleCustomSection) {
+      for (const key of settingSectionKeys) {
+        registry.registerAdminConsoleCustomSection(key, withIntl(makeSectionComponent(key)));
+      }
+      registry.registerAdminConsoleCustomSection('ConnectivityCheck', withIntl(ConnectivityReport));
+    }
 
     registerCallsUserSettings(registry, currentUser(store.getState())?.locale || 'en');
     this.#watchChannelMenu();

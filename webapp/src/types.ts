@@ -1,7 +1,7 @@
 // Wire and platform types shared by the plugin bundle and the standalone host page: the calls protocol shapes (from
 // @calls/protocol, reference calls-protocol.md §2, §5.3, §7.3) and the subset of the Mattermost webapp plugin API we use.
 
-import type {ComponentType, ReactElement} from 'react';
+import type {ComponentType, ReactElement, ReactNode} from 'react';
 import type {Store, Reducer, AnyAction} from 'redux';
 import type {Channel, ChannelMembership} from '@mattermost/types/channels';
 import type {Post} from '@mattermost/types/posts';
@@ -130,6 +130,11 @@ export interface AdminSettingProps {
   config?: Record<string, unknown>;
 }
 
+/** What Mattermost's System Console gives a plugin's custom section: the section's settings, already rendered. */
+export interface AdminSectionProps {
+  settingsList?: ReactNode[];
+}
+
 export interface PostTypeProps {
   post: PostInfo;
 }
@@ -159,8 +164,11 @@ export interface PluginRegistry {
     component: ComponentType<AdminSettingProps>,
     opts?: {showTitle?: boolean},
   ): void;
-  /** A whole section of the plugin's System Console page (plugin.json marks it `custom: true`). */
-  registerAdminConsoleCustomSection?(key: string, component: ComponentType): void;
+  /**
+   * A whole section of the plugin's System Console page (plugin.json marks it `custom: true`): Mattermost shows a
+   * custom section only when a component is registered for it, and hands it the section's rendered settings.
+   */
+  registerAdminConsoleCustomSection?(key: string, component: ComponentType<AdminSectionProps>): void;
   registerTranslations?(getTranslations: (locale: string) => Record<string, string>): void;
   /** A full-page route /{team}/{pluginId}{route}/… (the pop-out window). */
   registerNeedsTeamRoute?(route: string, component: ComponentType): string;

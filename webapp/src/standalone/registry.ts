@@ -6,6 +6,7 @@ import type {Reducer} from 'redux';
 
 import {addPluginReducer} from './store';
 import type {
+  AdminSectionProps,
   AdminSettingProps,
   ChannelInfo,
   PluginRegistry,
@@ -33,7 +34,7 @@ export interface RegistryState {
   toasts: Array<{id: string; component: ComponentType}>;
   sidebarLabels: Array<{id: string; component: ComponentType<{channel: ChannelInfo}>}>;
   adminSettings: Record<string, {component: ComponentType<AdminSettingProps>; showTitle: boolean}>;
-  adminSections: Record<string, ComponentType>;
+  adminSections: Record<string, ComponentType<AdminSectionProps>>;
   /** Full-page routes /{team}/{pluginId}{route}… */
   teamRoutes: Array<{id: string; pluginId: string; route: string; component: ComponentType}>;
   channelHeaderMenu: Array<{id: string; text: ReactElement | string; action: (channelID: string) => void}>;

@@ -3,7 +3,15 @@ import {fireEvent, render, screen} from '@testing-library/react';
 import React from 'react';
 import {Provider} from 'react-redux';
 
-import {allSettingKeys, FAKE_SETTING, makeSettingComponent, validateICEServers} from './settings';
+import {
+  allSettingKeys,
+  FAKE_SETTING,
+  makeSectionComponent,
+  makeSettingComponent,
+  settingSectionKeys,
+  validateICEServers,
+} from './settings';
+import manifest from '../../../../plugin.json';
 import {action} from '../../state/action_types';
 import {makeStore} from '../../testing/store';
 import {PluginIntlProvider} from '../../utils/intl';
@@ -119,5 +127,30 @@ describe('admin console settings', () => {
       FAKE_SETTING,
     );
     expect(screen.queryByText(/Invalid value/)).not.toBeInTheDocument();
+  });
+});
+
+describe('admin console sections', () => {
+  test('every custom section with settings has a section component (Mattermost shows none without one)', () => {
+    const sections = (
+      manifest as unknown as {settings_schema: {sections: {key: string; custom?: boolean; settings: unknown[]}[]}}
+    ).settings_schema.sections;
+    const custom = sections.filter((s) => s.custom && s.settings.length > 0).map((s) => s.key);
+    expect(custom.length).toBeGreaterThan(0);
+    expect(settingSectionKeys).toEqual(custom);
+  });
+
+  test('a section renders its translated title and the settings Mattermost hands it', () => {
+    const Section = makeSectionComponent('ICEAndTURN');
+    render(
+      <Provider store={makeStore({admin: true}) as never}>
+        <PluginIntlProvider>
+          <Section settingsList={[<div key="a" data-testid="given-setting" />]} />
+        </PluginIntlProvider>
+      </Provider>,
+    );
+    const el = screen.getByTestId('calls-admin-section-ICEAndTURN');
+    expect(el.querySelector('h3')).toHaveTextContent('ICE and TURN');
+    expect(el).toContainElement(screen.getByTestId('given-setting'));
   });
 });

@@ -7,8 +7,8 @@ import {useSelector} from 'react-redux';
 
 import manifest from '../../../../plugin.json';
 import {callsState, type GlobalState} from '../../state/selectors';
-import {schemaSections, type SchemaSetting} from '../../settings_schema';
-import type {AdminSettingProps} from '../../types';
+import {schemaSections, type SchemaSection, type SchemaSetting} from '../../settings_schema';
+import type {AdminSectionProps, AdminSettingProps} from '../../types';
 
 const RTC_SECTIONS = new Set(['RTCServer', 'ICEAndTURN']);
 /** Feature switches whose feature is not built yet (the server refuses them: config/validate.ts NOT_AVAILABLE_YET). */
@@ -240,3 +240,34 @@ export function makeSettingComponent(key: string): React.ComponentType<AdminSett
 }
 
 export const allSettingKeys: string[] = schemaSections.flatMap((s) => s.settings.map((x) => x.key));
+
+/** The section's title, translated like the settings (the id built from plugin.json's key, the English text its own). */
+export function sectionTitleMessage(section: SchemaSection): {id: string; defaultMessage: string} {
+  // i18n-extract-ignore: the script takes these from plugin.json.
+  return {id: `calls.admin.section.${section.key}.title`, defaultMessage: escapeICU(section.title)};
+}
+
+/**
+ * A settings section of the System Console: its translated title and the settings Mattermost rendered for it (each
+ * one our custom setting component). Mattermost shows a `custom: true` section only through such a component.
+ */
+export function makeSectionComponent(key: string): React.ComponentType<AdminSectionProps> {
+  const section = schemaSections.find((s) => s.key === key);
+  const Comp = ({settingsList}: AdminSectionProps) => {
+    const {formatMessage} = useIntl();
+    if (!section) {
+      return null;
+    }
+    return (
+      <div className="calls-admin-section" data-testid={`calls-admin-section-${key}`}>
+        <h3>{formatMessage(sectionTitleMessage(section))}</h3>
+        {settingsList}
+      </div>
+    );
+  };
+  Comp.displayName = `CallsAdminSection(${key})`;
+  return Comp;
+}
+
+/** The sections that hold settings (the connectivity check is a section of its own, without settings). */
+export const settingSectionKeys: string[] = schemaSections.filter((s) => s.settings.length > 0).map((s) => s.key);

@@ -130,35 +130,42 @@ export function AdminPage() {
     <div className="sa-admin" id="admin-console-calls">
       <h2>{manifest.name}</h2>
       <p>{manifest.settings_schema.header}</p>
-      {sections.map((section) => (
-        <section key={section.key} id={`admin-section-${section.key}`} aria-label={section.title}>
-          {reg.adminSections[section.key] ? (
-            React.createElement(reg.adminSections[section.key])
+      {sections.map((section) => {
+        const settingsList = section.settings.map((setting) => {
+          const stored = values[setting.key.toLowerCase()];
+          const props: AdminSettingProps = {
+            id: setting.key,
+            label: setting.display_name,
+            helpText: setting.help_text,
+            value: stored === undefined ? setting.default : stored,
+            disabled: false,
+            setByEnv: false,
+            onChange,
+            setSaveNeeded: () => setDirty(true),
+            config: edited as unknown as Record<string, unknown>,
+          };
+          const Custom = reg.adminSettings[setting.key]?.component;
+          return Custom ? (
+            <Custom key={setting.key} {...props} />
           ) : (
-            <h3>{section.title}</h3>
-          )}
-          {section.settings.map((setting) => {
-            const stored = values[setting.key.toLowerCase()];
-            const props: AdminSettingProps = {
-              id: setting.key,
-              label: setting.display_name,
-              helpText: setting.help_text,
-              value: stored === undefined ? setting.default : stored,
-              disabled: false,
-              setByEnv: false,
-              onChange,
-              setSaveNeeded: () => setDirty(true),
-              config: edited as unknown as Record<string, unknown>,
-            };
-            const Custom = reg.adminSettings[setting.key]?.component;
-            return Custom ? (
-              <Custom key={setting.key} {...props} />
+            <DefaultSetting key={setting.key} setting={setting} props={props} />
+          );
+        });
+        // As Mattermost does: a custom section's component renders the section, its settings included.
+        const Section = reg.adminSections[section.key];
+        return (
+          <section key={section.key} id={`admin-section-${section.key}`} aria-label={section.title}>
+            {Section ? (
+              <Section settingsList={settingsList} />
             ) : (
-              <DefaultSetting key={setting.key} setting={setting} props={props} />
-            );
-          })}
-        </section>
-      ))}
+              <>
+                <h3>{section.title}</h3>
+                {settingsList}
+              </>
+            )}
+          </section>
+        );
+      })}
       <div className="sa-admin-footer">
         <button className="sa-admin-save" id="saveSetting" disabled={!dirty} onClick={save}>
           {'Save'}
