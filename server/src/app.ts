@@ -32,6 +32,7 @@ import {serveDirectory} from './http/static';
 import {newId} from './ids';
 import {registerConnectivityRoutes} from './connectivity/routes';
 import {registerBotRoutes} from './jobs/bot-api';
+import {acceptJobTokens, JobTokens} from './jobs/job-tokens';
 import {RecordingJobs} from './jobs/recording-jobs';
 import {selectJobRunner, type RunnerContext} from './jobs/select-runner';
 import type {JobRunner} from './jobs/types';
@@ -248,9 +249,12 @@ export async function createApp(opts: AppOptions): Promise<App> {
           ),
         );
       cleanups.push(() => runner.close());
+      const tokens = new JobTokens(store.kv, clock);
+      acceptJobTokens(platform, tokens);
       recording = new RecordingJobs({
         store,
         platform,
+        tokens,
         config,
         lock: coordination.lock,
         publisher,

@@ -153,6 +153,8 @@ describe('recording jobs', () => {
     );
     expect(b.env.SITE_URL).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(b.env.AUTH_TOKEN).toMatch(/^[a-z0-9]{26}$/);
+    // A token of its own for this job, not the platform's bot token (beside Mattermost: the service's admin token).
+    expect(b.env.AUTH_TOKEN).not.toBe(await srv.app.platform.botToken());
     expect(b.env.DATA_DIR.startsWith(srv.dataDir)).toBe(true);
     expect(b.env.POST_ID).toBe(callOf(await alice.waitFor('call_state')).post_id);
     await b.join();

@@ -13,6 +13,7 @@ import type {Logger} from '../log';
 import type {Platform} from '../platform/types';
 import type {Call, CallJob, Store} from '../store';
 import type {CallJobState} from '../protocol';
+import type {JobTokens} from './job-tokens';
 import {QUALITY_PROFILES, recorderOverrides} from './quality';
 import type {JobRunner} from './types';
 
@@ -28,10 +29,15 @@ export interface RecordingJobsDeps {
   clock: Clock;
   logger: Logger;
   runner: JobRunner;
+  /** Each recorder gets its own token for its job (never the platform's bot token). */
+  tokens: JobTokens;
   /** The URL the recorder reaches this server at (input site_url). */
   siteURL: () => string;
   env: NodeJS.ProcessEnv;
 }
+
+/** How long a recorder may take to upload its file after its recording ended. */
+const UPLOAD_WINDOW_MS = 60 * 60_000;
 
 /** MM_CALLS_RECORDING_START_TIMEOUT_MS / MM_CALLS_RECORDING_MAX_DURATION_MS: shorter waits (tests). */
 function msFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -95,8 +101,12 @@ export class RecordingJobs {
     });
 
     let runnerID: string;
+    let token = '';
     try {
       const maxMinutes = cfg.MaxRecordingDuration;
+      // Valid while the job may run (its start, its maximum duration) and then upload its file.
+      const expiresAt = job.initAt + this.#startTimeoutMs + maxMinutes * 60_000 + UPLOAD_WINDOW_MS;
+      token = await d.tokens.issue(job.id, await this.botUserID(), expiresAt);
       ({jobID: runnerID} = await d.runner.start({
         type: 'recording',
         // The runner's own deadline counts from the process start; ours from start_at: leave it the start's slack.
@@ -108,10 +118,11 @@ export class RecordingJobs {
           call_id: channelID,
           post_id: call.postId,
           recording_id: job.id,
-          auth_token: await d.platform.botToken(),
+          auth_token: token,
         },
       }));
     } catch (err) {
+      await d.tokens.revoke(token).catch(() => undefined);
       const reason = `failed to create recording job: ${(err as Error).message}`;
       this.#log.error({err: (err as Error).message, jobID: job.id, channelID}, 'starting the recorder failed');
       await d.lock.withLock(channelID, () => this.#end(call, job.id, reason));
