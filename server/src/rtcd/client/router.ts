@@ -27,6 +27,7 @@ export interface RtcdRouterOptions {
   /** How long a host may be unavailable before its calls move to another one (default 3 s). */
   failoverAfterMs?: number;
   serviceURL: string;
+  ca?: string[];
   credentials: RtcdCredentials;
   calls: CallsRepository;
   /** Sessions of the previous run that do not come back within this are removed (the reconnect grace). */
@@ -155,7 +156,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
       ip,
       'GET',
       `/calls/${encodeURIComponent(call.id)}/sessions/${encodeURIComponent(sessionID)}`,
-      {credentials: this.#o.credentials},
+      {credentials: this.#o.credentials, ca: this.#o.ca},
     ).catch((err: Error) => ({status: 0, body: err.message}));
     if (res.status !== 200) {
       throw new AppError('app.calls.reconnect.no_session', 'session not found for reconnect', 400, {
@@ -193,6 +194,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     if (this.#o.cluster) return false;
     const res = await rtcdRequest(this.#o.serviceURL, ip, 'GET', `/calls/${encodeURIComponent(call.id)}/sessions`, {
       credentials: this.#o.credentials,
+      ca: this.#o.ca,
     }).catch(() => undefined);
     // 404: the host has none of its sessions; anything else but 200 keeps the call, to be safe (upstream does so).
     if (res?.status === 404) return true;
