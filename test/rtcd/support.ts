@@ -28,12 +28,13 @@ export interface RtcdFleet {
 
 /**
  * Starts one rtcd per address on a shared API port (self-registration on), and a DNS server mapping `name`
- * to all of them. `cpuLoad` sets what each host's /system reports.
+ * to all of them. `cpuLoad` sets what each host's /system reports; `tls` serves the API over https/wss.
  */
 export async function startRtcdFleet(
   name: string,
   ips: string[],
   cpuLoad?: (ip: string) => number,
+  tls?: {certFile: string; certKey: string},
 ): Promise<RtcdFleet> {
   const dirs: string[] = [];
   const services = new Map<string, RtcdService>();
@@ -43,6 +44,7 @@ export async function startRtcdFleet(
     const cfg = defaultRtcdConfig();
     cfg.api.listenAddress = `${ip}:${port}`;
     cfg.api.allowSelfRegistration = true;
+    if (tls) cfg.api.tls = {enable: true, ...tls};
     cfg.store.dataSource = dir;
     return startRtcdService(cfg, testLogger(), {
       rtc: {...testOptions(), udpAddresses: [ip], udpPort: 0, tcpPort: null},
@@ -73,7 +75,7 @@ export async function startRtcdFleet(
     name,
     port,
     dns: dnsServer,
-    url: `http://${name}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${name}:${port}`,
     resolve4: (n) => resolver.resolve4(n),
     async close() {
       for (const s of services.values()) await s.close();

@@ -7,9 +7,10 @@
 import type {CallsConfig} from '../config/types';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
-import {versionAtLeast} from '../rtcd/client/http';
+import {rtcdRequest, versionAtLeast} from '../rtcd/client/http';
 import type {ClientCredentials} from '../service-kit/client-credentials';
 import {storedClientCredentials} from '../service-kit/client-credentials';
+import {certificateProblem, trustedCAs, UNTRUSTED_HINT} from '../service-kit/tls-trust';
 import type {Store} from '../store';
 import type {JobRunner, JobRunnerEvents, JobSpec} from './types';
 
@@ -27,6 +28,8 @@ export interface JobServiceSettings {
   authKey?: string;
   /** `<registry>/calls-recorder:<version>`. */
   runner: string;
+  /** The CAs an https:// service URL's certificate must chain to (MM_CALLS_TLS_CA_CERT_FILE); default Node's. */
+  ca?: string[];
 }
 
 /** JobServiceURL (or MM_CALLS_JOB_SERVICE_URL) and the environment, or null when no job service is set. */
@@ -43,6 +46,7 @@ export function jobServiceSettings(configuredURL: string, env: NodeJS.ProcessEnv
     clientID: env.MM_CALLS_JOB_SERVICE_CLIENT_ID || fromURL.id || undefined,
     authKey: env.MM_CALLS_JOB_SERVICE_AUTH_KEY || fromURL.key || undefined,
     runner: `${registry}/calls-recorder:${CALLS_RECORDER_VERSION}`,
+    ca: url.protocol === 'https:' ? trustedCAs(env) : undefined,
   };
 }
 
@@ -160,25 +164,25 @@ export class OffloaderJobRunner extends TypedEmitter<JobRunnerEvents> implements
     }
   }
 
-  async #request(method: string, path: string, body?: unknown, auth = true): Promise<{status: number; body: string}> {
-    const headers: Record<string, string> = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (auth) {
-      if (!this.#credentials) throw new JobServiceError('job service client used before init()');
-      const {clientID, authKey} = this.#credentials;
-      headers.authorization = `Basic ${Buffer.from(`${clientID}:${authKey}`).toString('base64')}`;
-    }
+  async #request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    auth = true,
+  ): Promise<{status: number; body: string}> {
+    if (auth && !this.#credentials) throw new JobServiceError('job service client used before init()');
     try {
-      const res = await fetch(this.#o.settings.serviceURL + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#o.timeoutMs ?? 10_000),
+      // The plain https client (not fetch): it takes the private CA of MM_CALLS_TLS_CA_CERT_FILE.
+      return await rtcdRequest(this.#o.settings.serviceURL, null, method, path, {
+        body,
+        credentials: auth ? this.#credentials : undefined,
+        timeoutMs: this.#o.timeoutMs ?? 10_000,
+        ca: this.#o.settings.ca,
       });
-      const text = await res.text();
-      return {status: res.status, body: text.slice(0, 64 * 1024)};
     } catch (err) {
-      throw new JobServiceError(`job service ${method} ${path}: ${(err as Error).message}`);
+      const refused = certificateProblem(err);
+      const why = refused ? `certificate not trusted (${refused}): ${UNTRUSTED_HINT}` : (err as Error).message;
+      throw new JobServiceError(`job service ${method} ${path}: ${why}`, {cause: err});
     }
   }
 }

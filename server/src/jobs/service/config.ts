@@ -15,6 +15,7 @@ import {
   type ServiceLoggerConfig,
   type Setting,
 } from '../../service-kit/settings';
+import {apiTlsOptions} from '../../service-kit/tls-server';
 
 export interface JobsConfig {
   api: ServiceApiConfig;
@@ -109,6 +110,7 @@ export function defaultJobsConfig(): JobsConfig {
 export function loadJobsConfig(opts: LoadOptions = {}): JobsConfig {
   const cfg = applySettings(defaultJobsConfig(), SETTINGS, opts);
   checkApiConfig(cfg.api);
+  apiTlsOptions(cfg.api.tls);
   if (!cfg.store.dataSource) throw new ServiceConfigError('store.data_source: required');
   const j = cfg.jobs;
   if (j.maxConcurrentJobs < 1) throw new ServiceConfigError('jobs.max_concurrent_jobs: must be at least 1');

@@ -8,6 +8,7 @@ import type {AuthResult, Principal, ServiceAuth} from '../../service-kit/auth';
 import {CredentialsError, type CredentialsStore} from '../../service-kit/credentials';
 import {toWire, type JobStore} from './job-store';
 import {JobLimitError, JobStartError, type JobSupervisor, type NewJob} from './supervisor';
+import {apiServerFactory, type ApiTlsOptions} from '../../service-kit/tls-server';
 
 export interface JobsVersion {
   buildDate: string;
@@ -18,6 +19,8 @@ export interface JobsVersion {
 
 export interface JobsHttpOptions {
   logger: Logger;
+  /** TLS of the API (api.http.tls), or null for plain HTTP. */
+  tls?: ApiTlsOptions | null;
   credentials: CredentialsStore;
   auth: ServiceAuth;
   jobs: JobStore;
@@ -41,6 +44,7 @@ export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
   const log = opts.logger.child({module: 'jobs-api'});
   const app = Fastify({
     logger: false,
+    serverFactory: apiServerFactory(opts.tls ?? null),
     bodyLimit: BODY_LIMIT,
     requestTimeout: 30_000,
     keepAliveTimeout: 30_000,

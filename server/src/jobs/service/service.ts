@@ -11,9 +11,10 @@ import {JOBS_ENV_NAMES, type JobsConfig} from './config';
 import {createJobsHttp, recorderRunnerCheck, type JobsVersion} from './http-api';
 import {JobStore} from './job-store';
 import {JobSupervisor} from './supervisor';
+import {apiScheme, apiTlsOptions} from '../../service-kit/tls-server';
 
 export interface JobService {
-  /** http://host:port of the API. */
+  /** http(s)://host:port of the API. */
   readonly url: string;
   /** Stops taking jobs; resolves once every running job has exited (SIGKILLed after the grace). */
   drain(): Promise<void>;
@@ -41,6 +42,7 @@ export async function startJobService(
   opts: JobServiceOptions = {},
 ): Promise<JobService> {
   const log = logger.child({component: 'jobs'});
+  const tls = apiTlsOptions(cfg.api.tls);
   const credentials = CredentialsStore.open(cfg.store.dataSource);
   const jobs = JobStore.open(cfg.store.dataSource);
   const supervisor = new JobSupervisor({
@@ -64,6 +66,7 @@ export async function startJobService(
   const strict = recorderRunnerCheck(cfg.jobs.imageRegistry);
   const http = createJobsHttp({
     logger,
+    tls,
     credentials,
     auth,
     jobs,
@@ -84,7 +87,7 @@ export async function startJobService(
     throw err;
   }
   const bound = (http.server.address() as {port: number}).port;
-  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
+  const url = `${apiScheme(tls)}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
   log.info(
     {url, maxConcurrentJobs: cfg.jobs.maxConcurrentJobs, dataSource: cfg.store.dataSource},
     'job service listening',

@@ -87,6 +87,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
     };
     const {hosts, router} = rtcdMedia({
       serviceURL: o.settings.serviceURL,
+      ca: o.settings.ca,
       credentials,
       lock,
       store: o.store,

@@ -2,6 +2,7 @@
 // path is replaced by /ws (http→ws, https→wss), Basic auth with the client id and key, the `hello`
 // awaited before the connection counts as open, pings answered (by the ws library), frames decoded and
 // checked. What to do with the messages is the owner's business.
+import {isIP} from 'node:net';
 import WebSocket from 'ws';
 import {TypedEmitter} from '../../events';
 import {decodeClientMessage, encodeClientMessage, WireError, type ClientMessage} from '../wire';
@@ -24,6 +25,8 @@ export interface RtcdConnectOptions {
   /** Connect to this address instead of the URL's host (one connection per resolved IP), keeping the Host header. */
   address?: string;
   timeoutMs?: number;
+  /** The CAs a wss URL's certificate must chain to (default: Node's). */
+  ca?: readonly string[];
 }
 
 export class RtcdConnection extends TypedEmitter<RtcdConnectionEvents> {
@@ -58,7 +61,8 @@ export class RtcdConnection extends TypedEmitter<RtcdConnectionEvents> {
         headers,
         handshakeTimeout: opts.timeoutMs ?? 4000,
         maxPayload: 1024 * 1024,
-        ...(opts.address && url.protocol === 'wss:' ? {servername: url.hostname} : {}),
+        ...(opts.address && url.protocol === 'wss:' && !isIP(url.hostname) ? {servername: url.hostname} : {}),
+        ...(opts.ca ? {ca: [...opts.ca]} : {}),
       } as WebSocket.ClientOptions);
       const timer = setTimeout(() => fail(new Error('rtcd: no hello within the timeout')), opts.timeoutMs ?? 4000);
       const fail = (err: Error) => {
@@ -67,7 +71,8 @@ export class RtcdConnection extends TypedEmitter<RtcdConnectionEvents> {
         ws.terminate();
         reject(err);
       };
-      ws.on('error', (err) => fail(new Error(`rtcd: ${err.message}`)));
+      // The cause keeps Node's code, so a refused certificate can be told from a host that is down.
+      ws.on('error', (err) => fail(new Error(`rtcd: ${err.message}`, {cause: err})));
       ws.on('unexpected-response', (_req, res) =>
         fail(new Error(`rtcd: connection refused (HTTP ${res.statusCode ?? 0})`)),
       );

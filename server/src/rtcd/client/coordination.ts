@@ -7,6 +7,7 @@ import {InProcessCallLock} from '../../calls/lock';
 import type {Coordination} from '../../cluster/types';
 import type {Logger} from '../../log';
 import {storedClientCredentials} from '../../service-kit/client-credentials';
+import {trustedCAs} from '../../service-kit/tls-trust';
 import type {Store} from '../../store';
 import type {RtcdCredentials} from './connection';
 import {rtcdMedia} from './media';
@@ -19,6 +20,8 @@ export interface RtcdClientSettings {
   /** What the URL and the environment say; completed from the store at start. */
   clientID?: string;
   authKey?: string;
+  /** The CAs an https:// service URL's certificates must chain to (MM_CALLS_TLS_CA_CERT_FILE); default Node's. */
+  ca?: string[];
 }
 
 /** RTCDServiceURL and the environment, or null when rtcd mode is off. */
@@ -34,6 +37,7 @@ export function rtcdClientSettings(serviceURL: string, env: NodeJS.ProcessEnv): 
     serviceURL: url.toString().replace(/\/+$/, ''),
     clientID: env.MM_CLOUD_INSTALLATION_ID || env.MM_CALLS_RTCD_CLIENT_ID || fromURL.id || undefined,
     authKey: env.MM_CALLS_RTCD_AUTH_KEY || fromURL.key || undefined,
+    ca: url.protocol === 'https:' ? trustedCAs(env) : undefined,
   };
 }
 
@@ -54,6 +58,7 @@ export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coor
   const lock = new InProcessCallLock();
   const {hosts, router} = rtcdMedia({
     serviceURL: o.settings.serviceURL,
+    ca: o.settings.ca,
     credentials,
     lock,
     store: o.store,

@@ -6,6 +6,7 @@
 import type {Logger} from '../../log';
 import type {ClientMessage} from '../wire';
 import {RtcdConnection, type RtcdCredentials} from './connection';
+import {certificateProblem, UNTRUSTED_HINT} from '../../service-kit/tls-trust';
 import {rtcdRequest, versionAtLeast} from './http';
 
 export const MIN_RTCD_VERSION = 'v0.17.0';
@@ -13,6 +14,8 @@ export const MIN_RTCD_VERSION = 'v0.17.0';
 export interface RtcdHostsOptions {
   /** The service URL without credentials (http://name:port). */
   serviceURL: string;
+  /** The CAs an https service URL's certificates must chain to (default: Node's). */
+  ca?: string[];
   credentials: RtcdCredentials;
   logger: Logger;
   /** IPv4 addresses of a name (tests point this at a DNS server on loopback). */
@@ -93,7 +96,16 @@ class RtcdHost {
       this.log.info({ip: this.ip, connID: conn.connID}, 'rtcd host connected');
       this.o.onConnected?.(this.ip);
     } catch (err) {
-      this.log.warn({ip: this.ip, err: (err as Error).message, attempt: this.#attempts}, 'rtcd host not reachable');
+      const refused = certificateProblem(err);
+      if (refused) {
+        // Kept trying (the certificate may be fixed), but never used: its calls go to hosts we trust.
+        this.log.error(
+          {ip: this.ip, url: this.o.serviceURL, code: refused, err: (err as Error).message, hint: UNTRUSTED_HINT},
+          'rtcd host certificate not trusted: connection refused',
+        );
+      } else {
+        this.log.warn({ip: this.ip, err: (err as Error).message, attempt: this.#attempts}, 'rtcd host not reachable');
+      }
       this.#retry();
     }
   }
@@ -101,21 +113,22 @@ class RtcdHost {
   /** Connects; a refusal is answered by registering (the host may have lost its store) and one more try. */
   async #open(): Promise<RtcdConnection> {
     try {
-      return await RtcdConnection.connect(this.o.serviceURL, this.o.credentials, {address: this.ip});
+      return await RtcdConnection.connect(this.o.serviceURL, this.o.credentials, {address: this.ip, ca: this.o.ca});
     } catch (err) {
       if (!/HTTP 401/.test((err as Error).message)) throw err;
       const res = await rtcdRequest(this.o.serviceURL, this.ip, 'POST', '/register', {
         credentials: this.o.credentials,
+        ca: this.o.ca,
         body: {clientID: this.o.credentials.clientID, authKey: this.o.credentials.authKey},
       });
       if (res.status !== 201) throw new Error(`rtcd registration refused (HTTP ${res.status})`);
       this.log.info({ip: this.ip, clientID: this.o.credentials.clientID}, 'registered with the rtcd host');
-      return RtcdConnection.connect(this.o.serviceURL, this.o.credentials, {address: this.ip});
+      return RtcdConnection.connect(this.o.serviceURL, this.o.credentials, {address: this.ip, ca: this.o.ca});
     }
   }
 
   async #versionOK(): Promise<boolean> {
-    const res = await rtcdRequest(this.o.serviceURL, this.ip, 'GET', '/version');
+    const res = await rtcdRequest(this.o.serviceURL, this.ip, 'GET', '/version', {ca: this.o.ca});
     let version = '';
     try {
       version = String((JSON.parse(res.body) as {buildVersion?: unknown}).buildVersion ?? '');
@@ -195,7 +208,7 @@ export class RtcdHosts {
     const loads = await Promise.all(
       candidates.map(async (h) => {
         try {
-          const res = await rtcdRequest(this.#o.serviceURL, h.ip, 'GET', '/system', {timeoutMs: 2000});
+          const res = await rtcdRequest(this.#o.serviceURL, h.ip, 'GET', '/system', {timeoutMs: 2000, ca: this.#o.ca});
           const load = (JSON.parse(res.body) as {cpu_load?: unknown}).cpu_load;
           return typeof load === 'number' && Number.isFinite(load) ? load : undefined;
         } catch {

@@ -3,6 +3,7 @@
 // Small bodies, short timeouts; what comes back is checked before use.
 import http from 'node:http';
 import https from 'node:https';
+import {isIP} from 'node:net';
 import type {RtcdCredentials} from './connection';
 
 export interface RtcdHttpReply {
@@ -10,13 +11,16 @@ export interface RtcdHttpReply {
   body: string;
 }
 
-/** One request to `ip` for `baseURL`'s host; rejects on a network error or the timeout. */
+/**
+ * One request to `ip` (null: the URL's host) for `baseURL`'s host; rejects on a network error or the timeout.
+ * `ca`: the CAs an https URL's certificate must chain to (default: Node's).
+ */
 export function rtcdRequest(
   baseURL: string,
-  ip: string,
+  ip: string | null,
   method: 'GET' | 'POST',
   path: string,
-  opts: {body?: unknown; credentials?: RtcdCredentials; timeoutMs?: number} = {},
+  opts: {body?: unknown; credentials?: RtcdCredentials; timeoutMs?: number; ca?: readonly string[]} = {},
 ): Promise<RtcdHttpReply> {
   const url = new URL(baseURL);
   const lib = url.protocol === 'https:' ? https : http;
@@ -29,12 +33,14 @@ export function rtcdRequest(
   return new Promise((resolve, reject) => {
     const req = lib.request(
       {
-        host: ip,
+        host: ip ?? url.hostname,
         port: url.port || (url.protocol === 'https:' ? 443 : 80),
         method,
         path: prefix + path,
         headers,
-        servername: url.hostname,
+        // SNI takes names only; an IP in the URL is checked against the certificate's IP entries.
+        ...(isIP(url.hostname) ? {} : {servername: url.hostname}),
+        ...(opts.ca ? {ca: [...opts.ca]} : {}),
         timeout: opts.timeoutMs ?? 2000,
       },
       (res) => {
@@ -48,7 +54,7 @@ export function rtcdRequest(
         res.on('error', reject);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`rtcd ${method} ${path}: no answer within the timeout`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within the timeout`)));
     req.on('error', reject);
     req.end(body);
   });

@@ -10,6 +10,7 @@ import {RtcdMediaRouter, type RtcdRouterCluster} from './router';
 
 export interface RtcdMediaOptions {
   serviceURL: string;
+  ca?: string[];
   credentials: RtcdCredentials;
   lock: CallLock;
   store: Store;
@@ -25,6 +26,7 @@ export interface RtcdMediaOptions {
 export function rtcdMedia(o: RtcdMediaOptions): {hosts: RtcdHosts; router: RtcdMediaRouter} {
   const hosts = new RtcdHosts({
     serviceURL: o.serviceURL,
+    ca: o.ca,
     credentials: o.credentials,
     logger: o.logger,
     resolve4: o.resolve4 ?? ((name) => dns.promises.resolve4(name)),
@@ -36,6 +38,7 @@ export function rtcdMedia(o: RtcdMediaOptions): {hosts: RtcdHosts; router: RtcdM
     hosts,
     lock: o.lock,
     serviceURL: o.serviceURL,
+    ca: o.ca,
     credentials: o.credentials,
     calls: o.store.calls,
     graceMs: o.orphanGraceMs,

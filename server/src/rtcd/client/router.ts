@@ -27,6 +27,7 @@ export interface RtcdRouterOptions {
   /** How long a host may be unavailable before its calls move to another one (default 3 s). */
   failoverAfterMs?: number;
   serviceURL: string;
+  ca?: string[];
   credentials: RtcdCredentials;
   calls: CallsRepository;
   /** Sessions of the previous run that do not come back within this are removed (the reconnect grace). */
@@ -149,40 +150,70 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
 
   async adoptSession(call: Call, sessionID: string): Promise<void> {
     const ip = this.#pinned(call);
+    const session = await this.#o.calls.getSession(sessionID);
+    if (!session) throw new AppError('app.calls.reconnect.no_session', 'session not found for reconnect', 400);
+    const cfg: SessionConfig = {
+      sessionID,
+      userID: session.userId,
+      callID: call.id,
+      channelID: call.channelId,
+      av1Support: false,
+      dcSignaling: false,
+    };
+    const hostUp = this.#o.hosts.isAvailable(ip);
     // The host still runs the session (its media never stopped): point its messages at our connection.
-    const res = await rtcdRequest(
-      this.#o.serviceURL,
-      ip,
-      'GET',
-      `/calls/${encodeURIComponent(call.id)}/sessions/${encodeURIComponent(sessionID)}`,
-      {credentials: this.#o.credentials},
-    ).catch((err: Error) => ({status: 0, body: err.message}));
-    if (res.status !== 200) {
+    const res = hostUp
+      ? await rtcdRequest(
+          this.#o.serviceURL,
+          ip,
+          'GET',
+          `/calls/${encodeURIComponent(call.id)}/sessions/${encodeURIComponent(sessionID)}`,
+          {credentials: this.#o.credentials, ca: this.#o.ca},
+        ).catch((err: Error) => ({status: 0, body: err.message}))
+      : {status: 0, body: ''};
+    if (res.status === 200) {
+      if (!this.#o.hosts.send(ip, {type: 'reconnect', data: {sessionID}})) {
+        throw new AppError('app.rtcd.unavailable', "the call's rtcd host is not reachable", 503, {host: ip});
+      }
+      this.#waiting.delete(sessionID);
+      this.#hostOf.set(sessionID, ip);
+      this.#configs.set(sessionID, cfg);
+      await this.#o.cluster?.hold(cfg);
+      this.#o.cluster?.adopted(sessionID);
+      this.#log.info({sessionID, callID: call.id, host: ip}, 'session back: rtcd routes it to this node again');
+      return;
+    }
+    // A host that is up but did not answer: nothing tells whether the session is still there.
+    if (hostUp && res.status !== 404) {
       throw new AppError('app.calls.reconnect.no_session', 'session not found for reconnect', 400, {
         host: ip,
         status: res.status,
       });
     }
-    if (!this.#o.hosts.send(ip, {type: 'reconnect', data: {sessionID}})) {
-      throw new AppError('app.rtcd.unavailable', "the call's rtcd host is not reachable", 503, {host: ip});
-    }
+    // The session's media is gone with its host (which may have died with the node that held the websocket),
+    // or the host lost it: this node takes the session over and creates its media again.
     this.#waiting.delete(sessionID);
+    this.#configs.set(sessionID, cfg);
     this.#hostOf.set(sessionID, ip);
-    const session = await this.#o.calls.getSession(sessionID);
-    if (session) {
-      const cfg: SessionConfig = {
-        sessionID,
-        userID: session.userId,
-        callID: call.id,
-        channelID: call.channelId,
-        av1Support: false,
-        dcSignaling: false,
-      };
-      this.#configs.set(sessionID, cfg);
-      await this.#o.cluster?.hold(cfg);
-    }
+    await this.#o.cluster?.hold(cfg);
     this.#o.cluster?.adopted(sessionID);
-    this.#log.info({sessionID, callID: call.id, host: ip}, 'session back: rtcd routes it to this node again');
+    if (hostUp) {
+      this.#log.info({sessionID, callID: call.id, host: ip}, 'session back, its media lost on the host: created again');
+      await this.#rejoin(ip, cfg, 'the rtcd host no longer had the session');
+      return;
+    }
+    // The host is gone: the failover moves the call, and this session with it. The move may have been decided
+    // while this session was on its way here: then it joins the new host now (a move running right now is
+    // caught by the next failover round, which finds this session still on the old host).
+    this.hostUnavailable(ip);
+    const now = (await this.#o.calls.getCall(call.id))?.props.rtcd_host;
+    if (now && now !== ip && this.#o.hosts.isAvailable(now) && this.#hostOf.get(sessionID) === ip) {
+      await this.#rejoin(now, cfg, `the call moved to another rtcd host (${ip} was lost)`);
+    }
+    this.#log.info(
+      {sessionID, callID: call.id, host: ip, now},
+      "session back, its call's rtcd host lost: its media is created again on the call's next host",
+    );
   }
 
   async endAtStart(call: Call): Promise<boolean> {
@@ -193,6 +224,7 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     if (this.#o.cluster) return false;
     const res = await rtcdRequest(this.#o.serviceURL, ip, 'GET', `/calls/${encodeURIComponent(call.id)}/sessions`, {
       credentials: this.#o.credentials,
+      ca: this.#o.ca,
     }).catch(() => undefined);
     // 404: the host has none of its sessions; anything else but 200 keeps the call, to be safe (upstream does so).
     if (res?.status === 404) return true;
@@ -256,18 +288,10 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
         continue;
       }
       if (!moved) continue;
-      const target = moved;
-      for (const cfg of cfgs) {
-        this.#hostOf.set(cfg.sessionID, target);
-        this.#o.hosts.send(target, joinMessage(cfg));
-        await restoreSessionState(
-          {send: (m) => this.#o.hosts.send(target, {type: 'rtc', data: inboundToRtcMessage(m)})},
-          this.#o.calls,
-          cfg,
-        );
-        this.emit('restart', cfg.sessionID, `the call moved to another rtcd host (${ip} was lost)`);
-      }
-      this.#log.info({callID, from: ip, to: target, sessions: cfgs.length}, 'call moved to another rtcd host');
+      // A session that came back meanwhile and was created on the new host already is not joined twice.
+      const still = cfgs.filter((cfg) => this.#hostOf.get(cfg.sessionID) === ip);
+      for (const cfg of still) await this.#rejoin(moved, cfg, `the call moved to another rtcd host (${ip} was lost)`);
+      this.#log.info({callID, from: ip, to: moved, sessions: still.length}, 'call moved to another rtcd host');
     }
   }
 
@@ -276,6 +300,18 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     this.#failoverTimers.clear();
     clearTimeout(this.#graceTimer);
     this.#o.hosts.close();
+  }
+
+  /** Creates a session's media on `target` (join, then its mute and screen state): its client renegotiates. */
+  async #rejoin(target: string, cfg: SessionConfig, reason: string): Promise<void> {
+    this.#hostOf.set(cfg.sessionID, target);
+    this.#o.hosts.send(target, joinMessage(cfg));
+    await restoreSessionState(
+      {send: (m) => this.#o.hosts.send(target, {type: 'rtc', data: inboundToRtcMessage(m)})},
+      this.#o.calls,
+      cfg,
+    );
+    this.emit('restart', cfg.sessionID, reason);
   }
 
   #pinned(call: Call): string {

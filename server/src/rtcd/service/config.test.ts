@@ -95,3 +95,22 @@ test('listen_address splits into host and port', () => {
   expect(listenHostPort('127.0.0.2:9000')).toEqual({host: '127.0.0.2', port: 9000});
   expect(listenHostPort('[::1]:9000')).toEqual({host: '::1', port: 9000});
 });
+
+test('TLS on: the certificate is loaded when the settings are read, so a bad path stops the start naming it', () => {
+  expect(() =>
+    loadRtcdConfig({
+      env: {
+        RTCD_API_HTTP_TLS_ENABLE: 'true',
+        RTCD_API_HTTP_TLS_CERTFILE: path.join(dir, 'missing.pem'),
+        RTCD_API_HTTP_TLS_CERTKEY: path.join(dir, 'missing.key'),
+      },
+    }),
+  ).toThrow(/^api\.http\.tls\.cert_file: cannot read .*missing\.pem: ENOENT$/);
+  expect(() => loadRtcdConfig({env: {RTCD_API_HTTP_TLS_ENABLE: 'true'}})).toThrow(RtcdConfigError);
+  const notPem = file('not a certificate');
+  expect(() =>
+    loadRtcdConfig({
+      env: {RTCD_API_HTTP_TLS_ENABLE: 'true', RTCD_API_HTTP_TLS_CERTFILE: notPem, RTCD_API_HTTP_TLS_CERTKEY: notPem},
+    }),
+  ).toThrow(/^api\.http\.tls: cannot use cert_file/);
+});

@@ -16,6 +16,7 @@ import {
   type ServiceLoggerConfig,
   type Setting,
 } from '../../service-kit/settings';
+import {apiTlsOptions} from '../../service-kit/tls-server';
 
 export {listenHostPort} from '../../service-kit/settings';
 export type {LoadOptions} from '../../service-kit/settings';
@@ -188,6 +189,8 @@ function iceServerObject(name: string, v: unknown): IceServerConfig {
 
 function validate(cfg: RtcdConfig): void {
   checkApiConfig(cfg.api);
+  // Upstream loads the pair at validation: a bad path fails the start, not the first client.
+  apiTlsOptions(cfg.api.tls);
   const r = cfg.rtc;
   for (const [name, port] of [
     ['rtc.ice_port_udp', r.icePortUDP],

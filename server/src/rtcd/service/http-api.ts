@@ -6,6 +6,7 @@ import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} f
 import type {Logger} from '../../log';
 import type {ServiceAuth, AuthResult, Principal} from '../../service-kit/auth';
 import {CredentialsError, type CredentialsStore} from '../../service-kit/credentials';
+import {apiServerFactory, type ApiTlsOptions} from '../../service-kit/tls-server';
 
 /** A session as `GET /calls/{callID}/sessions` shows it: Go field names, as upstream (no json tags). */
 export interface RtcdSessionConfig {
@@ -32,6 +33,8 @@ export interface RtcdVersion {
 
 export interface RtcdHttpOptions {
   logger: Logger;
+  /** TLS of the API (api.http.tls), or null for plain HTTP. */
+  tls?: ApiTlsOptions | null;
   store: CredentialsStore;
   auth: ServiceAuth;
   allowSelfRegistration: boolean;
@@ -50,6 +53,7 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
   // Upstream's timeouts: read 30 s, write 60 s, idle 30 s.
   const app = Fastify({
     logger: false,
+    serverFactory: apiServerFactory(opts.tls ?? null),
     bodyLimit: BODY_LIMIT,
     requestTimeout: 30_000,
     keepAliveTimeout: 30_000,

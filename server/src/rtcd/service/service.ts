@@ -15,9 +15,10 @@ import {CredentialsStore} from '../../service-kit/credentials';
 import {createRtcdHttp, type RtcdVersion} from './http-api';
 import {RtcdSessions} from './sessions';
 import {RtcdWsServer, type RtcdWsTimings} from './ws-server';
+import {apiScheme, apiTlsOptions} from '../../service-kit/tls-server';
 
 export interface RtcdService {
-  /** http://host:port of the API. */
+  /** http(s)://host:port of the API. */
   readonly url: string;
   readonly rtc: EmbeddedRtcServer;
   readonly sessions: RtcdSessions;
@@ -116,8 +117,10 @@ export async function startRtcdService(
     });
     const cpu: CpuLoadSampler = startCpuLoadSampler();
     cleanups.push(() => cpu.stop());
+    const tls = apiTlsOptions(cfg.api.tls);
     const http = createRtcdHttp({
       logger,
+      tls,
       store,
       auth,
       allowSelfRegistration: cfg.api.allowSelfRegistration,
@@ -138,7 +141,7 @@ export async function startRtcdService(
     const {host, port} = listenHostPort(cfg.api.listenAddress);
     await http.listen({host, port});
     const bound = (http.server.address() as {port: number}).port;
-    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
+    const url = `${apiScheme(tls)}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
     log.info({url, udpPort: rtc.udpPort, tcpPort: rtc.tcpPort, candidates: rtc.advertisedCandidates}, 'rtcd listening');
 
     let closing: Promise<void> | undefined;
