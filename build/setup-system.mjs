@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes sure the system packages the tests drive for real are installed: Chromium (browser e2e),
-// PostgreSQL (cluster and store tests), ffmpeg (recordings) and coturn (server-side TURN). As root it installs what is missing
+// PostgreSQL (cluster and store tests), ffmpeg (recordings), coturn (server-side TURN) and openssl (TLS test certificates). As root it installs what is missing
 // with apt; otherwise it names the packages and the command. Quick and silent when all are present.
 
 import {spawnSync} from 'node:child_process';
@@ -45,6 +45,8 @@ const REQUIRED = [
   {pkg: 'coturn', present: () => isExecutable('/usr/bin/turnserver')},
   // The recorder's slate (title and participants) is drawn with DejaVu Sans.
   {pkg: 'fonts-dejavu-core', present: () => fs.existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf')},
+  // The TLS tests make their CA and certificates with it (test/support/tls-certs.ts).
+  {pkg: 'openssl', present: () => onPath('openssl')},
 ];
 
 export function missingPackages() {
