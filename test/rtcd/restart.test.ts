@@ -2,22 +2,15 @@
 // rtcd), the clients' websockets resume on the restarted node and their `reconnect` re-points rtcd's
 // routing to the node's new connection — shown by a user joining after the restart, whose arrival makes
 // rtcd renegotiate with the others through that new connection: everyone hears the newcomer.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {createApp, type App} from '../../server/src/app';
 import {CallUser, joinTalking} from '../cluster/support/user';
-import {seededWorld} from '../support/fixtures';
-import type {TestServer} from '../support/server';
-import {rtcdModeOptions, startRtcdFleet, type RtcdFleet} from './support';
+import {RestartableRtcdNode, startRtcdFleet, type RtcdFleet} from './support';
 
 jest.setTimeout(90_000);
 
 const NAME = 'rtcd.restart.test';
 let fleet: RtcdFleet;
-const dirs: string[] = [];
 const users: CallUser[] = [];
-let app: App | undefined;
+let node: RestartableRtcdNode | undefined;
 
 beforeAll(async () => {
   fleet = await startRtcdFleet(NAME, ['127.0.0.1']);
@@ -25,26 +18,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(users.map((u) => u.close()));
-  await app?.close();
+  await node?.close();
   await fleet?.close();
-  for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
 });
 
 test('clients that come back after a node restart keep their media and take part in renegotiation again', async () => {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-restart-node-'));
-  dirs.push(dataDir);
-  const appOpts = {
-    host: '127.0.0.1',
-    seed: true,
-    rateLimit: {perSecond: 1000, burst: 1000},
-    dataDir,
-    timings: {reconnectGraceMs: 20_000},
-    ...rtcdModeOptions(fleet),
-  };
-  app = await createApp({...appOpts, port: 0});
-  const port = app.port;
-  const url = app.url;
-  const w = await seededWorld({url, app} as unknown as TestServer);
+  node = new RestartableRtcdNode(fleet, 'rtcd-restart-node');
+  const url = (await node.start()).url;
+  const w = node.world;
   const ch = await w.newChannel(['alice', 'bob', 'carol']);
   const alice = new CallUser('alice', url, w.users.alice.token, () => url);
   const bob = new CallUser('bob', url, w.users.bob.token, () => url);
@@ -52,8 +33,7 @@ test('clients that come back after a node restart keep their media and take part
   await joinTalking(ch, alice, bob);
 
   const downAt = Date.now();
-  await app.close();
-  app = await createApp({...appOpts, port});
+  await node.restart();
   // The clients resume on their own (1 s after the drop, then every 500 ms).
   await Promise.all(
     [alice, bob].map(

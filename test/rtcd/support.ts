@@ -5,12 +5,13 @@ import dns from 'node:dns';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type {AppOptions} from '../../server/src/app';
+import {createApp, type App, type AppOptions} from '../../server/src/app';
 import {defaultRtcdConfig} from '../../server/src/rtcd/service/config';
 import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/service';
 import {CallUser, hearEachOtherSince, joinTalking} from '../cluster/support/user';
 import {startDnsServer, type TestDnsServer} from '../support/dns-server';
-import type {World} from '../support/fixtures';
+import {seededWorld, type World} from '../support/fixtures';
+import type {TestServer} from '../support/server';
 import {testLogger, testOptions} from '../rtc/support/harness';
 
 export interface RtcdFleet {
@@ -96,6 +97,52 @@ export function rtcdModeOptions(
       throw new Error('no SFU in rtcd mode');
     },
   };
+}
+
+/**
+ * A node in rtcd mode on its own data directory that can be closed and started again on the same port (a restart):
+ * the seeded world is made once, at the first start.
+ */
+export class RestartableRtcdNode {
+  app!: App;
+  world!: World;
+  readonly #opts: AppOptions;
+  readonly #dataDir: string;
+  #port = 0;
+
+  constructor(fleet: Pick<RtcdFleet, 'url' | 'resolve4'>, name: string) {
+    this.#dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `${name}-`));
+    this.#opts = {
+      host: '127.0.0.1',
+      seed: true,
+      rateLimit: {perSecond: 1000, burst: 1000},
+      dataDir: this.#dataDir,
+      timings: {reconnectGraceMs: 20_000},
+      ...rtcdModeOptions(fleet),
+    };
+  }
+
+  get url(): string {
+    return this.app.url;
+  }
+
+  async start(): Promise<App> {
+    this.app = await createApp({...this.#opts, port: this.#port});
+    this.#port = this.app.port;
+    this.world ??= await seededWorld({url: this.app.url, app: this.app} as unknown as TestServer);
+    return this.app;
+  }
+
+  async restart(between?: () => Promise<void>): Promise<App> {
+    await this.app.close();
+    await between?.();
+    return this.start();
+  }
+
+  async close(): Promise<void> {
+    await this.app?.close();
+    fs.rmSync(this.#dataDir, {recursive: true, force: true});
+  }
 }
 
 /** Two hosts where new calls go to the second (its cpu_load is lower): the one a failover test stops. */
