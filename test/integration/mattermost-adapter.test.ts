@@ -2,13 +2,10 @@
 // REST API v4 documentation): users' tokens and cookies (with CSRF), a revoked token, permissions, the call
 // post made and updated through the API, ephemeral posts, 429 and Mattermost being down. Media is the
 // recording double: this is about the platform, not packets.
-import {Writable} from 'node:stream';
-import pino from 'pino';
 import WebSocket from 'ws';
-import {REDACT} from '../../server/src/log';
-import {mattermostPlatformFactory} from '../../server/src/platform/mattermost';
-import {api, WsTestClient} from '../support/calls-client';
+import {api, type WsTestClient} from '../support/calls-client';
 import {FakeMattermost} from '../support/fake-mattermost/server';
+import {PluginWsClient, startBesideMattermost} from '../support/fake-mattermost/service';
 import {startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 
@@ -17,12 +14,6 @@ jest.setTimeout(40_000);
 const P = '/plugins/com.mattermost.calls';
 
 /** A calls websocket at the path the Mattermost platform serves it on. */
-class MattermostWsClient extends WsTestClient {
-  override get wsURL(): string {
-    return this.baseURL.replace(/^http/, 'ws') + `${P}/websocket`;
-  }
-}
-
 describe('mattermost platform adapter (against the fake Mattermost)', () => {
   const mm = new FakeMattermost();
   const d = mm.data;
@@ -48,10 +39,10 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     for (const m of members) d.addChannelMember(ch.id, m.user.id);
     return ch;
   };
-  const logLines: string[] = [];
+  let logLines: string[] = [];
   const clients: WsTestClient[] = [];
   const connect = async (token: string) => {
-    const c = new MattermostWsClient(srv.url, token);
+    const c = new PluginWsClient(srv.url, token);
     await c.connect();
     clients.push(c);
     return c;
@@ -59,24 +50,12 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
 
   beforeAll(async () => {
     await mm.start();
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    srv = await startTestServer({
-      seed: false,
+    ({srv, logLines} = await startBesideMattermost(mm, bot.token, {
       wsAuthRecheckMs: 1000,
-      platform: mattermostPlatformFactory({membershipPollMs: 500, postRetryMs: 300}),
-      logger: pino({level: 'debug', redact: REDACT}, sink),
-      env: {
-        MM_CALLS_PLATFORM: 'mattermost',
-        MM_CALLS_MATTERMOST_URL: mm.url,
-        MM_CALLS_MATTERMOST_TOKEN: bot.token,
-        MM_CALLS_DEFAULT_ENABLED: 'true',
-      },
-    });
+      platform: {membershipPollMs: 500, postRetryMs: 300},
+      logLevel: 'debug',
+      env: {MM_CALLS_DEFAULT_ENABLED: 'true'},
+    }));
   });
 
   afterEach(async () => {
@@ -302,18 +281,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   });
 
   test("a person's token instead of a bot's is accepted with a warning that this person cannot join calls", async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const other = await startTestServer({
-      seed: false,
-      logger: pino({level: 'info'}, sink),
-      env: {MM_CALLS_PLATFORM: 'mattermost', MM_CALLS_MATTERMOST_URL: mm.url, MM_CALLS_MATTERMOST_TOKEN: root.token},
-    });
+    const {srv: other, logLines: lines} = await startBesideMattermost(mm, root.token);
     await other.stop();
     expect(lines.join('')).toMatch(/belongs to a user, not a bot account/);
   });
@@ -345,13 +313,13 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
       // A join on an open socket gets the reason.
       await expect(c.join(ch.id)).rejects.toThrow(/Mattermost is unreachable/);
       // A new socket (its token not validated recently) is told to come back later, not that its login is bad.
-      const fresh = new MattermostWsClient(srv.url, d.issueToken(bob.user.id));
+      const fresh = new PluginWsClient(srv.url, d.issueToken(bob.user.id));
       let closed = 0;
       fresh.on('close', (_ws: unknown, _opened: boolean, code: number) => (closed = code));
       await expect(fresh.connect()).rejects.toThrow(/closed before hello/);
       expect(closed).toBe(1013);
       // The same by authentication_challenge: a FAIL naming the reason, then 1013.
-      const challenged = new MattermostWsClient(srv.url, d.issueToken(bob.user.id));
+      const challenged = new PluginWsClient(srv.url, d.issueToken(bob.user.id));
       const replies: {error?: {id: string}}[] = [];
       challenged.on('reply', (r: {error?: {id: string}}) => replies.push(r));
       challenged.on('close', (_ws: unknown, _opened: boolean, code: number) => (closed = code));

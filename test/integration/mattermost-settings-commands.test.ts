@@ -6,27 +6,20 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {Writable} from 'node:stream';
-import pino from 'pino';
 import {createApp} from '../../server/src/app';
 import type {CallsConfig} from '../../server/src/config/types';
 import {manifestJson, PLUGIN_ID} from '../../server/src/config/schema';
 import {mattermostPlatformFactory} from '../../server/src/platform/mattermost';
-import {api, WsTestClient} from '../support/calls-client';
+import {api, type WsTestClient} from '../support/calls-client';
 import {FakeMattermost} from '../support/fake-mattermost/server';
+import {PluginWsClient, startBesideMattermost} from '../support/fake-mattermost/service';
 import {RecordingRtcServer} from '../support/recording-rtc';
-import {startTestServer, type TestServer} from '../support/server';
+import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(40_000);
 
 const P = `/plugins/${PLUGIN_ID}`;
-
-class MattermostWsClient extends WsTestClient {
-  override get wsURL(): string {
-    return this.baseURL.replace(/^http/, 'ws') + `${P}/websocket`;
-  }
-}
 
 /** A recorder that only stays alive (the recording's start is what `/call recording start` does here). */
 const RECORDER = `setInterval(() => undefined, 1000);
@@ -58,10 +51,10 @@ describe('beside Mattermost: settings from its System Console and the /call slas
   d.savePluginSettings(PLUGIN_ID, {DefaultEnabled: true, MaxCallParticipants: 0, AllowScreenSharing: true});
 
   let srv: TestServer;
-  const logLines: string[] = [];
+  let logLines: string[] = [];
   const clients: WsTestClient[] = [];
   const connect = async (token: string) => {
-    const c = new MattermostWsClient(srv.url, token);
+    const c = new PluginWsClient(srv.url, token);
     await c.connect();
     clients.push(c);
     return c;
@@ -82,25 +75,12 @@ describe('beside Mattermost: settings from its System Console and the /call slas
 
   beforeAll(async () => {
     await mm.start();
-    const sink = new Writable({
-      write(chunk, _enc, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    });
-    srv = await startTestServer({
-      seed: false,
-      platform: mattermostPlatformFactory({membershipPollMs: 500, settingsPollMs: 300, commandSyncMs: 500}),
-      logger: pino({level: 'info'}, sink),
+    ({srv, logLines} = await startBesideMattermost(mm, bot.token, {
+      platform: {membershipPollMs: 500, settingsPollMs: 300, commandSyncMs: 500},
       recorderCommand: [process.execPath, '-e', RECORDER],
-      env: {
-        MM_CALLS_PLATFORM: 'mattermost',
-        MM_CALLS_MATTERMOST_URL: mm.url,
-        MM_CALLS_MATTERMOST_TOKEN: bot.token,
-        // The operator's variable wins over whatever the admin saves in Mattermost.
-        MM_CALLS_ALLOW_SCREEN_SHARING: 'false',
-      },
-    });
+      // The operator's variable wins over whatever the admin saves in Mattermost.
+      env: {MM_CALLS_ALLOW_SCREEN_SHARING: 'false'},
+    }));
   });
 
   afterEach(async () => {
@@ -197,18 +177,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
     });
 
     test('a service account without the system admin role cannot read them: said once in the log, the service runs', async () => {
-      const lines: string[] = [];
-      const sink = new Writable({
-        write(chunk, _enc, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      });
-      const weak = await startTestServer({
-        seed: false,
-        logger: pino({level: 'info'}, sink),
-        env: {MM_CALLS_PLATFORM: 'mattermost', MM_CALLS_MATTERMOST_URL: mm.url, MM_CALLS_MATTERMOST_TOKEN: carol.token},
-      });
+      const {srv: weak, logLines: lines} = await startBesideMattermost(mm, carol.token);
       try {
         expect(lines.join('')).toMatch(/may not read Mattermost’s config \(it needs the system admin role\)/);
         expect((await api(weak.url, alice.token, 'GET', `${P}/version`)).status).toBe(200);

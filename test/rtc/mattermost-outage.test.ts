@@ -5,10 +5,10 @@
 // joins the same call and hears it. The outage is shorter than the 30 s because what fails during it runs
 // on timers the test shortens (socket re-validation 10 s → 1 s, membership poll 10 s → 0.5 s): 8 s covers more
 // failed rounds of each, and the 5 s auth cache expiry, than 30 s at the defaults.
-import {mattermostPlatformFactory} from '../../server/src/platform/mattermost';
-import {WsTestClient} from '../support/calls-client';
+import {type WsTestClient} from '../support/calls-client';
 import {FakeMattermost} from '../support/fake-mattermost/server';
-import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
+import {PluginWsClient, startBesideMattermost} from '../support/fake-mattermost/service';
+import {loopbackSfu, type TestServer} from '../support/server';
 import {sleep, waitFor} from '../support/wait';
 import type {TestClient} from './support/client';
 import {joinWithPeer, speech, startAudio} from './support/harness';
@@ -16,13 +16,6 @@ import {joinWithPeer, speech, startAudio} from './support/harness';
 jest.setTimeout(60_000);
 
 const OUTAGE_MS = 8000;
-
-/** The calls websocket where the service serves it beside Mattermost. */
-class PluginWsClient extends WsTestClient {
-  override get wsURL(): string {
-    return this.baseURL.replace(/^http/, 'ws') + '/plugins/com.mattermost.calls/websocket';
-  }
-}
 
 const mm = new FakeMattermost();
 const d = mm.data;
@@ -62,18 +55,12 @@ async function voiceGrows(pairs: [TestClient, WsTestClient][], n: number, what: 
 
 beforeAll(async () => {
   await mm.start();
-  srv = await startTestServer({
-    seed: false,
+  ({srv} = await startBesideMattermost(mm, bot.token, {
     wsAuthRecheckMs: 1000,
-    platform: mattermostPlatformFactory({membershipPollMs: 500, postRetryMs: 300}),
+    platform: {membershipPollMs: 500, postRetryMs: 300},
     rtc: loopbackSfu({iceServers: []}),
-    env: {
-      MM_CALLS_PLATFORM: 'mattermost',
-      MM_CALLS_MATTERMOST_URL: mm.url,
-      MM_CALLS_MATTERMOST_TOKEN: bot.token,
-      MM_CALLS_DEFAULT_ENABLED: 'true',
-    },
-  });
+    env: {MM_CALLS_DEFAULT_ENABLED: 'true'},
+  }));
 });
 
 afterAll(async () => {
