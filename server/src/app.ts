@@ -20,6 +20,7 @@ import {
 import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
+import {PeerSettings} from './config/peer-settings';
 import {ConfigService} from './config/service';
 import {groupCallsAllowedByEnv} from './config/env';
 import {limitsFromEnv} from './config/limits';
@@ -197,13 +198,14 @@ export async function createApp(opts: AppOptions): Promise<App> {
 
     // A single node keeps its id in its data directory, to recognise its own calls after a restart.
     const nodeID = opts.nodeID ?? (store.engine === 'sqlite' ? persistentNodeID(opts.dataDir, logger) : newId());
+    const peers = new PeerSettings(config, (ev) => hub.deliverLocal(ev), log);
     const coordination = await createCoordination({
       nodeID,
       settings: clusterSettings,
       store,
       databaseURL: opts.databaseURL,
       logger,
-      hub,
+      hub: {get: (connID) => hub.get(connID), deliverLocal: (ev) => void peers.fromPeer(ev)},
       rtc: () => opts.rtc(config.get(), logger, metrics.rtc),
       orphanGraceMs: opts.timings?.reconnectGraceMs ?? DEFAULT_TIMINGS.reconnectGraceMs,
       rtcd: rtcdClientSettings(config.get().RTCDServiceURL, env),
@@ -313,7 +315,9 @@ export async function createApp(opts: AppOptions): Promise<App> {
     });
     cleanups.push(() => ws.close());
     // Open tabs learn of saved settings (test mode, screen sharing, …) without a reload: they refetch GET /config.
-    const announceConfig = () => publisher.toAll('config_changed', {});
+    const announceConfig = () => {
+      if (!peers.reloading) publisher.toAll('config_changed', {});
+    };
     config.on('change', announceConfig);
     cleanups.push(async () => void config.off('change', announceConfig));
     http.server.on('upgrade', (req, socket, head) => {

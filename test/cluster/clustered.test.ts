@@ -13,6 +13,41 @@ jest.setTimeout(120_000);
 describe('clustered mode, three nodes', () => {
   const cluster = useCluster(['n1', 'n2', 'n3']);
 
+  it('settings saved on one node apply on every node: the other nodes re-read them and their clients are told', async () => {
+    const c = cluster();
+    const [n1, n2, n3] = c.nodes;
+    const admin = c.world.users.admin.token;
+    const watcher = new CallWs(n3.url, c.world.users.carol.token, () => n3.url);
+    await watcher.connect();
+    try {
+      const before = (await api(n2.url, admin, 'GET', '/plugins/com.mattermost.calls/config')).body;
+      expect(before.MaxCallParticipants).toBe(0);
+      const saved = await api(n1.url, admin, 'PUT', '/api/v4/config', {
+        PluginSettings: {Plugins: {'com.mattermost.calls': {MaxCallParticipants: 7}}},
+      });
+      expect(saved.status).toBe(200);
+      // A tab on node 3 hears of it and, refetching from its own node, gets the new value; so does node 2.
+      await watcher.waitFor('config_changed');
+      expect((await api(n3.url, admin, 'GET', '/plugins/com.mattermost.calls/config')).body.MaxCallParticipants).toBe(
+        7,
+      );
+      await waitFor(
+        async () =>
+          (await api(n2.url, admin, 'GET', '/plugins/com.mattermost.calls/config')).body.MaxCallParticipants === 7,
+        5000,
+        'node 2 to apply the saved setting',
+      );
+      // Announced once, by the node that saved it.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(watcher.received('config_changed')).toHaveLength(1);
+    } finally {
+      await api(n1.url, admin, 'PUT', '/api/v4/config', {
+        PluginSettings: {Plugins: {'com.mattermost.calls': {MaxCallParticipants: 0}}},
+      });
+      await watcher.close();
+    }
+  });
+
   it("pins the call to the first joiner's node; A (node 1) and B (node 2) hear each other through it; events reach both", async () => {
     const c = cluster();
     const [n1, n2, n3] = c.nodes;
