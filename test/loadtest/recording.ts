@@ -114,6 +114,11 @@ function recorderTree(serverPid: number): Map<number, ProcInfo & {kind: Kind}> {
         : 'recorder';
     out.set(p.pid, {...p, kind});
   }
+  // build/recorder.mjs runs the recorder in its own process today: it is a launcher only with a recorder below it.
+  for (const p of out.values()) {
+    if (p.kind === 'launcher' && ![...out.values()].some((c) => c.ppid === p.pid && c.kind === 'recorder'))
+      p.kind = 'recorder';
+  }
   return out;
 }
 
@@ -275,7 +280,9 @@ export function formatRecording(r: RecordingBenchResult): string {
     `per recording     ${f(p.cpuCores, 3)} cores, RSS ${f(p.rssMB)} MB (peak ${f(p.rssPeakMB)}), PSS ${f(p.pssMB)} MB`,
     `  recorder node   ${f(p.recorder.cpuCores, 3)} cores, RSS ${f(p.recorder.rssMB)} MB`,
     `  ffmpeg          ${f(p.ffmpeg.cpuCores, 3)} cores, RSS ${f(p.ffmpeg.rssMB)} MB`,
-    `  launcher        ${f(p.launcher.cpuCores, 3)} cores, RSS ${f(p.launcher.rssMB)} MB (build/recorder.mjs)`,
+    ...(p.launcher.rssMB > 0
+      ? [`  launcher        ${f(p.launcher.cpuCores, 3)} cores, RSS ${f(p.launcher.rssMB)} MB (build/recorder.mjs)`]
+      : []),
     `file              ${f(r.file.bytes / 1e6, 2)} MB for ${f(r.file.seconds, 1)} s: ${f(r.file.mbPerHour)} MB per hour`,
     `server            ${f(r.serverCpuPercent, 1)} % CPU (forwarding to the recorder and the other user)`,
   ].join('\n');
