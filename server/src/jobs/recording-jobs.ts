@@ -109,8 +109,8 @@ export class RecordingJobs {
       token = await d.tokens.issue(job.id, await this.botUserID(), expiresAt);
       ({jobID: runnerID} = await d.runner.start({
         type: 'recording',
-        // The runner's own deadline counts from the process start; ours from start_at: leave it the start's slack.
-        maxDurationSec: maxMinutes * 60 + Math.ceil(this.#startTimeoutMs / 1000),
+        // As upstream (reference §7.3): the runner's own deadline, a backstop counted from the process start.
+        maxDurationSec: maxMinutes * 60,
         inputData: {
           ...recorderOverrides(d.env),
           ...QUALITY_PROFILES[cfg.RecordingQuality],
