@@ -4,6 +4,7 @@
 // about 1 Mbit/s. Most receivers count SRTP datagrams without decrypting them; the sample decrypts.
 // Lean receivers (--lean) hand their datagrams to a LeanReceiver once connected (leanReceiver.ts).
 // Driven by the coordinator over IPC (protocol.ts).
+import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
 import {LeanReceiver} from './leanReceiver';
@@ -262,6 +263,9 @@ function stream(t: RTCRtpTransceiver): Stream {
   };
 }
 
+/** A client process that stalls stops answering ICE consent checks: its longest stall goes into the report. */
+const lag = monitorEventLoopDelay({resolution: 20});
+lag.enable();
 const users: LoadUser[] = [];
 /** The users with something to send: the ticker visits only these. */
 const senders = new Set<LoadUser>();
@@ -305,7 +309,15 @@ async function onMessage(msg: ToPeers): Promise<void> {
       const start = cpuAtStart ?? process.cpuUsage();
       const end = cpuAtEnd ?? process.cpuUsage();
       const cpuMicros = end.user + end.system - start.user - start.system;
-      send({ev: 'report', users: users.map((u) => u.report()), cpuMicros, wallMs: windowEnd - windowStart});
+      const lost = users.filter((u) => u.stats.joined && u.peer?.pc.connectionState !== 'connected').length;
+      send({
+        ev: 'report',
+        users: users.map((u) => u.report()),
+        cpuMicros,
+        wallMs: windowEnd - windowStart,
+        lagMaxMs: lag.max / 1e6,
+        lost,
+      });
       break;
     }
     case 'leave':

@@ -69,5 +69,6 @@ export type FromPeers =
   /** `retried`: why the first attempt failed, when the join needed a second one. */
   | {ev: 'joined'; index: number; joinMs: number; stages: JoinStages; retried?: string}
   | {ev: 'joinFailed'; index: number; error: string}
-  | {ev: 'report'; users: UserStats[]; cpuMicros: number; wallMs: number}
+  /** `lagMaxMs`: the process's longest event-loop stall; `lost`: its joined users whose connection failed since. */
+  | {ev: 'report'; users: UserStats[]; cpuMicros: number; wallMs: number; lagMaxMs: number; lost: number}
   | {ev: 'left'};

@@ -76,7 +76,10 @@ export function formatTable(r: LoadTestResult): string {
           ] as [string, string],
         ]
       : []),
-    ['client CPU', `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine)`],
+    [
+      'client CPU',
+      `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine), longest stall ${num(r.clients.lagMaxMs)} ms${r.clients.lost ? `; ${r.clients.lost} joined users lost their connection later` : ''}`,
+    ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');

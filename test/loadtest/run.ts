@@ -109,7 +109,8 @@ export interface LoadTestResult {
     mainCpuPercent: number;
     mainSystemPercent: number;
   };
-  clients: {processes: number; cpuPercent: number};
+  /** `lagMaxMs`: the longest event-loop stall of any client process; `lost`: joined users whose connection failed later. */
+  clients: {processes: number; cpuPercent: number; lagMaxMs: number; lost: number};
   /** In rtcd mode: the plugin process (signaling only, no SFU) beside the rtcd service measured under `server`. */
   plugin?: {cpuPercent: number; rssMB: number};
 }
@@ -235,8 +236,16 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     if (!url) {
       progress.log('starting the server…');
       inspectPort = o.profileFile ? await freeRtcPort() : undefined;
+      // Every simulated user connects from 127.0.0.1: the per-address caps (HTTP 500, websockets 1,000
+      // by default) would refuse a large call's users, so the server lt starts allows them all.
+      const perAddress = String(o.calls * o.users + 50);
+      const env = {
+        MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP: perAddress,
+        MM_CALLS_WS_MAX_CONNECTIONS_PER_IP: perAddress,
+        ...o.serverEnv,
+      };
       server = await startServerProcess({
-        env: rtcd ? {...o.serverEnv, MM_CALLS_RTCD_SERVICE_URL: rtcd.url} : o.serverEnv,
+        env: rtcd ? {...env, MM_CALLS_RTCD_SERVICE_URL: rtcd.url} : env,
         logFile: o.serverLog,
         cpuLimit: o.serverCpuLimit,
         nodeArgs: [...(o.serverNodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])],
@@ -464,6 +473,11 @@ function summarize(
           dt) *
         100,
     },
-    clients: {processes: reports.length, cpuPercent: clientWall > 0 ? (clientCpu / clientWall) * 100 : 0},
+    clients: {
+      processes: reports.length,
+      cpuPercent: clientWall > 0 ? (clientCpu / clientWall) * 100 : 0,
+      lagMaxMs: Math.max(0, ...reports.map((r) => r.lagMaxMs)),
+      lost: reports.reduce((n, r) => n + r.lost, 0),
+    },
   };
 }
