@@ -9,6 +9,8 @@
 //   npm run bench -- --repeat 3         each run three times, interleaved; the table shows the median run
 //                                       of each (by µs/packet) and the range
 //   npm run bench -- --json             the raw results on stdout
+// The 1x1000x2 row drives its 998 listeners as lean receivers (`npm run lt -- --lean`: a real ICE/DTLS/SRTP
+// peer each that counts per SSRC and decrypts one packet in 50), the only way one 2-core machine carries it.
 //   npm run bench -- --only start --sessions 300   the start and memory rows (build/bench-start.mjs) with 300 joins
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
 // cost on one core, comparable to the per-core anchors; the worker scaling then finds the most calls one
@@ -52,6 +54,15 @@ const SCENARIOS = [
   {name: '25x8x2', calls: 25, users: 8, unmuted: 2, screen: 0, note: 'saturation (target ≤ 25 µs)'},
   {name: '4x8x2+screen', calls: 4, users: 8, unmuted: 2, screen: 1, note: 'one ~1 Mbit/s screen share per call'},
   {name: 'idle', calls: 50, users: 8, unmuted: 0, screen: 0, note: '400 idle joins, no media'},
+  {
+    name: '1x1000x2',
+    calls: 1,
+    users: 1000,
+    unmuted: 2,
+    screen: 0,
+    args: ['--lean', '--procs', '2'],
+    note: 'one 1,000-person call; lean receive-only clients (lt --lean)',
+  },
   {
     name: '25x8x2-js',
     calls: 25,
@@ -356,6 +367,7 @@ function table(rows) {
     'out pps/core',
     'main+workers CPU %',
     'µs/packet per worker',
+    'clients CPU %',
   ];
   const lines = rows.map(({label, scenario, result, error, range}) => {
     if (error) return [label, 'error', error.slice(0, 60), ...Array(head.length - 3).fill('')];
@@ -381,6 +393,7 @@ function table(rows) {
         ? [r.server.mainCpuPercent, ...r.server.workers.map((w) => w.cpuPercent)].map((c) => fmt(c, 0)).join('+')
         : '–',
       r.server.workers.length ? r.server.workers.map((w) => fmt(w.usPerPacket, 1)).join(', ') : '–',
+      fmt(r.clients.cpuPercent, 0),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => String(l[i]).length)));

@@ -24,6 +24,10 @@ const USAGE = `usage: npm run lt -- --calls C --users U --unmuted M [--screen S]
                      (summarise: npx tsx test/loadtest/profile-summary.ts FILE)
   --rtcd             start an rtcd service process too and the server in rtcd mode against it: the
                      server figures (CPU, RSS, packets, µs/packet) are then the rtcd process's
+  --lean             receive-only users are lean receivers: a real ICE/DTLS/SRTP peer each that counts
+                     packets per SSRC from the RTP header and decrypts and checks one in N (speakers,
+                     screen sharers and one decrypting listener per call stay full werift clients)
+  --lean-sample N    a lean receiver decrypts one packet in N per stream (default 50)
   --json             print the result as JSON on stdout
   --quiet            no progress bar
 
@@ -65,6 +69,8 @@ async function main(): Promise<void> {
         profile: {type: 'string'},
         json: {type: 'boolean', default: false},
         rtcd: {type: 'boolean', default: false},
+        lean: {type: 'boolean', default: false},
+        'lean-sample': {type: 'string'},
         quiet: {type: 'boolean', default: false},
         help: {type: 'boolean', default: false},
         abuse: {type: 'boolean', default: false},
@@ -145,6 +151,8 @@ async function main(): Promise<void> {
     serverCpuLimit: values['cpu-limit'] !== undefined ? Number(values['cpu-limit']) : undefined,
     profileFile: values.profile,
     rtcd: values.rtcd,
+    lean: values.lean,
+    leanSample: values['lean-sample'] !== undefined ? int(values['lean-sample']) : undefined,
     progress: new Progress(!values.quiet),
   };
   const invalid = validateOptions(opts);

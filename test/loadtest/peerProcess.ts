@@ -2,10 +2,13 @@
 // that behaves like the webapp (calls-dc first, lock before adding tracks). Unmuted users send
 // Opus-sized RTP at 50 packets/s with the audio-level extension, screen sharers VP8-sized packets at
 // about 1 Mbit/s. Most receivers count SRTP datagrams without decrypting them; the sample decrypts.
+// Lean receivers (--lean) hand their datagrams to a LeanReceiver once connected (leanReceiver.ts).
 // Driven by the coordinator over IPC (protocol.ts).
-import {randomBytes} from 'node:crypto';
+import {monitorEventLoopDelay} from 'node:perf_hooks';
 import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
+import {LeanReceiver} from './leanReceiver';
+import {AUDIO_MIN_BYTES, audioPayload, isSentPayload, videoPayload as loadVideoPayload} from './payloads';
 import type {FromPeers, JoinStages, ToPeers, UserSpec, UserStats} from './protocol';
 import {CallsSocket} from '../support/calls-socket';
 
@@ -15,19 +18,22 @@ const AUDIO_INTERVAL_MS = 20;
 const VIDEO_FPS = 15;
 /** 8 × 1100 bytes × 15 fps ≈ 1.06 Mbit/s of payload. */
 const VIDEO_PACKETS_PER_FRAME = 8;
-const VIDEO_PACKET_BYTES = 1100;
 const TICK_MS = 5;
 /** After a stall longer than this a sender skips ahead instead of bursting to catch up. */
 const MAX_CATCH_UP_MS = 200;
 const OPUS_PT = 111;
 
 const baseURL = process.env.LT_URL ?? '';
+/** Lean receivers decrypt one packet in this many per stream. */
+const LEAN_SAMPLE = Number(process.env.LT_LEAN_SAMPLE) || 50;
 const send = (m: FromPeers) => process.send?.(m);
 
-/** Opus-sized payloads (100–160 bytes) and a speech-like audio-level pattern. */
-const audioPayloads = Array.from({length: 61}, (_, i) => randomBytes(100 + i));
+/** Opus-framed payloads (100–160 bytes, payloads.ts) and a speech-like audio-level pattern. */
+const audioPayloads = Array.from({length: 61}, (_, i) => audioPayload(AUDIO_MIN_BYTES + i));
 const speechLevels = [10, 60, 25, 90, 40, 5, 70, 30, 127, 127, 20, 45];
-const videoPayload = randomBytes(VIDEO_PACKET_BYTES);
+const videoPayload = loadVideoPayload();
+/** Open during the measurement window: what lean receivers count. */
+const gate = {open: false};
 
 interface Stream {
   transceiver: RTCRtpTransceiver;
@@ -44,6 +50,7 @@ class LoadUser {
   readonly spec: UserSpec;
   ws: CallsSocket;
   peer: TestClient | undefined;
+  lean: LeanReceiver | undefined;
   audio: Stream | undefined;
   video: Stream | undefined;
   readonly stats: UserStats;
@@ -67,7 +74,18 @@ class LoadUser {
   }
 
   report(): UserStats {
-    return {...this.stats, streams: this.#ssrcs.size};
+    const lean = this.lean;
+    if (!lean) return {...this.stats, streams: this.#ssrcs.size};
+    const out = {...this.stats, recvAudio: 0, recvVideo: 0, streams: lean.streams.size};
+    const sample = {sampled: 0, verified: 0, failed: 0, unexpected: lean.unexpected};
+    for (const s of lean.streams.values()) {
+      if (s.kind === 'audio') out.recvAudio += s.packets;
+      else out.recvVideo += s.packets;
+      sample.sampled += s.sampled;
+      sample.verified += s.verified;
+      sample.failed += s.failed;
+    }
+    return {...out, lean: sample};
   }
 
   #received(ssrc: number, audio: boolean): void {
@@ -86,6 +104,7 @@ class LoadUser {
       await this.leave();
       this.ws = new CallsSocket(baseURL, this.spec.token);
       this.peer = undefined;
+      this.lean = undefined;
       try {
         return {...(await this.join()), retried: first};
       } catch (err2) {
@@ -108,9 +127,14 @@ class LoadUser {
     const wsAt = performance.now();
     await this.ws.join(this.spec.channelID);
     const joinedAt = performance.now();
-    const onRawRtp = this.spec.full ? undefined : (pt: number, ssrc: number) => this.#received(ssrc, pt === OPUS_PT);
+    const lean = this.spec.lean && !this.spec.full && !this.spec.unmuted && !this.spec.screen;
+    const onRawRtp =
+      this.spec.full || lean ? undefined : (pt: number, ssrc: number) => this.#received(ssrc, pt === OPUS_PT);
     const peer = new TestClient({sessionID: this.ws.connID, signaling: this.ws.signaling(), record: false, onRawRtp});
     this.peer = peer;
+    this.lean = lean
+      ? new LeanReceiver(peer, {sampleEvery: LEAN_SAMPLE, gate, check: (p, s) => isSentPayload(p, s.kind)})
+      : undefined;
     if (this.spec.full) {
       peer.on('rtp', (rec: {kind: string}, rtp: {header: {ssrc: number}}) =>
         this.#received(rtp.header.ssrc, rec.kind === 'audio'),
@@ -129,6 +153,7 @@ class LoadUser {
       if (st === 'open' && !dcAt) dcAt = performance.now();
     });
     await peer.start();
+    this.lean?.attach();
     await peer.waitConnected(30_000);
     const end = performance.now();
     const joinMs = end - start;
@@ -144,6 +169,7 @@ class LoadUser {
       dataChannel: Math.max(0, dcAt - dtlsAt),
     };
     this.stats.joined = true;
+    if (this.spec.unmuted || this.spec.screen) senders.add(this);
     if (this.spec.unmuted) {
       this.ws.send('unmute');
       const {transceiver} = await peer.addTrack('audio', `mic-${this.spec.index}`);
@@ -237,7 +263,12 @@ function stream(t: RTCRtpTransceiver): Stream {
   };
 }
 
+/** A client process that stalls stops answering ICE consent checks: its longest stall goes into the report. */
+const lag = monitorEventLoopDelay({resolution: 20});
+lag.enable();
 const users: LoadUser[] = [];
+/** The users with something to send: the ticker visits only these. */
+const senders = new Set<LoadUser>();
 let windowStart = Infinity;
 let windowEnd = Infinity;
 let cpuAtStart: NodeJS.CpuUsage | undefined;
@@ -253,7 +284,8 @@ const ticker = setInterval(() => {
   if (wall >= windowStart && !cpuAtStart) cpuAtStart = process.cpuUsage();
   if (wall >= windowEnd && !cpuAtEnd) cpuAtEnd = process.cpuUsage();
   const counted = inWindow(wall);
-  for (const u of users) u.tick(now, counted);
+  gate.open = counted;
+  for (const u of senders) u.tick(now, counted);
 }, TICK_MS);
 
 async function onMessage(msg: ToPeers): Promise<void> {
@@ -277,7 +309,15 @@ async function onMessage(msg: ToPeers): Promise<void> {
       const start = cpuAtStart ?? process.cpuUsage();
       const end = cpuAtEnd ?? process.cpuUsage();
       const cpuMicros = end.user + end.system - start.user - start.system;
-      send({ev: 'report', users: users.map((u) => u.report()), cpuMicros, wallMs: windowEnd - windowStart});
+      const lost = users.filter((u) => u.stats.joined && u.peer?.pc.connectionState !== 'connected').length;
+      send({
+        ev: 'report',
+        users: users.map((u) => u.report()),
+        cpuMicros,
+        wallMs: windowEnd - windowStart,
+        lagMaxMs: lag.max / 1e6,
+        lost,
+      });
       break;
     }
     case 'leave':

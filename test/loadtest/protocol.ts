@@ -10,6 +10,8 @@ export interface UserSpec {
   screen: boolean;
   /** Decrypts everything it receives (the sample); otherwise counts SRTP datagrams without decrypting. */
   full: boolean;
+  /** A lean receiver (leanReceiver.ts): counts per SSRC and decrypts one packet in `leanSample`. */
+  lean: boolean;
 }
 
 export type ToPeers =
@@ -35,6 +37,15 @@ export interface UserStats {
   recvVideo: number;
   /** Distinct incoming streams seen since the last reset. */
   streams: number;
+  /** A lean receiver's decrypted sample (whole run) and RTP on SSRCs none of its tracks announced. */
+  lean?: LeanSample;
+}
+
+export interface LeanSample {
+  sampled: number;
+  verified: number;
+  failed: number;
+  unexpected: number;
 }
 
 /** Where a join's time went, each stage in ms from the end of the previous one (the attempt that succeeded). */
@@ -58,5 +69,6 @@ export type FromPeers =
   /** `retried`: why the first attempt failed, when the join needed a second one. */
   | {ev: 'joined'; index: number; joinMs: number; stages: JoinStages; retried?: string}
   | {ev: 'joinFailed'; index: number; error: string}
-  | {ev: 'report'; users: UserStats[]; cpuMicros: number; wallMs: number}
+  /** `lagMaxMs`: the process's longest event-loop stall; `lost`: its joined users whose connection failed since. */
+  | {ev: 'report'; users: UserStats[]; cpuMicros: number; wallMs: number; lagMaxMs: number; lost: number}
   | {ev: 'left'};

@@ -43,6 +43,14 @@ export function formatTable(r: LoadTestResult): string {
       '  decrypted sample',
       `${d.decryptedSample.expected ? d.decryptedSample.ratio.toFixed(4) : '–'} (${num(d.decryptedSample.received)} packets)`,
     ],
+    ...(d.leanSample
+      ? [
+          [
+            '  lean receivers',
+            `${num(d.leanSample.receivers)}: ${num(d.leanSample.verified)} of ${num(d.leanSample.sampled)} sampled packets decrypted and matched (1 in ${d.leanSample.every}), ${num(d.leanSample.failed)} failed, ${num(d.leanSample.unexpected)} on unannounced SSRCs`,
+          ] as [string, string],
+        ]
+      : []),
     [
       'server CPU',
       `${r.server.cpuPercent.toFixed(1)} % (100 % = one core; main process ${r.server.mainSystemPercent.toFixed(1)} % in the kernel)${r.server.workers.length ? `: main ${r.server.mainCpuPercent.toFixed(1)} %, workers ${r.server.workers.map((w) => `${w.cpuPercent.toFixed(1)} %`).join(', ')}` : ''}`,
@@ -68,7 +76,10 @@ export function formatTable(r: LoadTestResult): string {
           ] as [string, string],
         ]
       : []),
-    ['client CPU', `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine)`],
+    [
+      'client CPU',
+      `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine), longest stall ${num(r.clients.lagMaxMs)} ms${r.clients.lost ? `; ${r.clients.lost} joined users lost their connection later` : ''}`,
+    ],
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');

@@ -7,7 +7,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {Progress} from './progress';
-import {JOIN_STAGES, type FromPeers, type JoinStages, type ToPeers, type UserSpec, type UserStats} from './protocol';
+import {
+  JOIN_STAGES,
+  type FromPeers,
+  type JoinStages,
+  type LeanSample,
+  type ToPeers,
+  type UserSpec,
+  type UserStats,
+} from './protocol';
 import {RTCD_METRICS, scrape, type ServerSnapshot} from './scrape';
 import {startRtcdProcess, type RtcdProcess} from './rtcdProcess';
 import {WindowProfiler} from './inspector';
@@ -46,6 +54,13 @@ export interface LoadTestOptions {
    * (MM_CALLS_RTCD_SERVICE_URL); the "server" figures are then the rtcd process's, the plugin's go to `plugin`.
    */
   rtcd?: boolean;
+  /**
+   * Receive-only users (neither speaking nor sharing, and not the decrypting sample) are lean receivers
+   * (leanReceiver.ts): a real ICE/DTLS/SRTP peer each, counting per SSRC and decrypting one packet in `leanSample`.
+   */
+  lean?: boolean;
+  /** Lean receivers decrypt one packet in this many per stream (default 50). */
+  leanSample?: number;
   progress?: Progress;
 }
 
@@ -76,6 +91,8 @@ export interface LoadTestResult {
     audio: DeliveryFigures;
     video: DeliveryFigures;
     decryptedSample: DeliveryFigures;
+    /** Lean receivers only: their decrypted samples (whole run) and stray RTP, summed. */
+    leanSample?: LeanSample & {receivers: number; every: number};
   };
   server: {
     windowSeconds: number;
@@ -92,7 +109,8 @@ export interface LoadTestResult {
     mainCpuPercent: number;
     mainSystemPercent: number;
   };
-  clients: {processes: number; cpuPercent: number};
+  /** `lagMaxMs`: the longest event-loop stall of any client process; `lost`: joined users whose connection failed later. */
+  clients: {processes: number; cpuPercent: number; lagMaxMs: number; lost: number};
   /** In rtcd mode: the plugin process (signaling only, no SFU) beside the rtcd service measured under `server`. */
   plugin?: {cpuPercent: number; rssMB: number};
 }
@@ -113,10 +131,11 @@ class PeerProcess {
   }>();
   stderr = '';
 
-  constructor(url: string) {
+  constructor(url: string, env: Record<string, string> = {}) {
     this.child = fork(PEER_ENTRY, [], {
-      execArgv: ['--import', 'tsx'],
-      env: {...process.env, LT_URL: url},
+      // LT_PEER_NODE_ARGS adds node flags to every client process (e.g. --cpu-prof --cpu-prof-dir=DIR).
+      execArgv: ['--import', 'tsx', ...(process.env.LT_PEER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+      env: {...process.env, ...env, LT_URL: url},
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     // LT_PEER_LOG=file keeps every client process's stderr (e.g. with DEBUG=werift* for a failing join).
@@ -187,6 +206,9 @@ export function validateOptions(o: LoadTestOptions): string | undefined {
   if (o.unmuted > o.users) return '--unmuted cannot exceed --users';
   if (o.screen > 1) return '--screen is per call, and a call has at most one screen sharer';
   if (o.procs !== undefined && (!Number.isInteger(o.procs) || o.procs < 1)) return '--procs must be a positive integer';
+  if (o.leanSample !== undefined && (!Number.isInteger(o.leanSample) || o.leanSample < 1))
+    return '--lean-sample must be a positive integer';
+  if (o.leanSample !== undefined && !o.lean) return '--lean-sample applies to --lean receivers';
   if (o.serverCpuLimit !== undefined && !(o.serverCpuLimit > 0))
     return '--cpu-limit must be a positive number of cores';
   if (o.serverCpuLimit !== undefined && o.url) return '--cpu-limit applies to the server lt starts, not to --url';
@@ -214,8 +236,16 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     if (!url) {
       progress.log('starting the server…');
       inspectPort = o.profileFile ? await freeRtcPort() : undefined;
+      // Every simulated user connects from 127.0.0.1: the per-address caps (HTTP 500, websockets 1,000
+      // by default) would refuse a large call's users, so the server lt starts allows them all.
+      const perAddress = String(o.calls * o.users + 50);
+      const env = {
+        MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP: perAddress,
+        MM_CALLS_WS_MAX_CONNECTIONS_PER_IP: perAddress,
+        ...o.serverEnv,
+      };
       server = await startServerProcess({
-        env: rtcd ? {...o.serverEnv, MM_CALLS_RTCD_SERVICE_URL: rtcd.url} : o.serverEnv,
+        env: rtcd ? {...env, MM_CALLS_RTCD_SERVICE_URL: rtcd.url} : env,
         logFile: o.serverLog,
         cpuLimit: o.serverCpuLimit,
         nodeArgs: [...(o.serverNodeArgs ?? []), ...(inspectPort ? [`--inspect=127.0.0.1:${inspectPort}`] : [])],
@@ -226,7 +256,8 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     const total = o.calls * o.users;
     const world = await setupWorld(url, admin, o.calls, o.users, (done) => progress.update('login', done, total));
     const procs = o.procs ?? Math.max(2, os.availableParallelism());
-    for (let i = 0; i < procs; i++) peers.push(new PeerProcess(url));
+    const peerEnv = o.leanSample ? {LT_LEAN_SAMPLE: String(o.leanSample)} : undefined;
+    for (let i = 0; i < procs; i++) peers.push(new PeerProcess(url, peerEnv));
     await Promise.all(
       peers.map((p) => p.next((m): m is Extract<FromPeers, {ev: 'ready'}> => m.ev === 'ready', 60_000, 'ready')),
     );
@@ -244,6 +275,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
           // The decrypting sample: the first muted user of each call (or its last user when everyone speaks);
           // everyone else counts SRTP datagrams without decrypting, to keep the clients' CPU for the server.
           full: i === Math.min(o.unmuted, o.users - 1),
+          lean: !!o.lean,
         }),
       ),
     );
@@ -377,6 +409,17 @@ function summarize(
     }
   }
   const all = figures(expA + expV, recA + recV);
+  const leanUsers = users.filter((u) => u.joined && u.lean);
+  const leanSample = leanUsers.length
+    ? {
+        receivers: leanUsers.length,
+        every: o.leanSample ?? 50,
+        sampled: leanUsers.reduce((n, u) => n + u.lean!.sampled, 0),
+        verified: leanUsers.reduce((n, u) => n + u.lean!.verified, 0),
+        failed: leanUsers.reduce((n, u) => n + u.lean!.failed, 0),
+        unexpected: leanUsers.reduce((n, u) => n + u.lean!.unexpected, 0),
+      }
+    : undefined;
   const sorted = [...joinTimes].sort((a, b) => a - b);
   const dt = (after.at - before.at) / 1000;
   const cpu = after.cpuSeconds - before.cpuSeconds;
@@ -407,6 +450,7 @@ function summarize(
       audio: figures(expA, recA),
       video: figures(expV, recV),
       decryptedSample: figures(expFull, recFull),
+      leanSample,
     },
     server: {
       windowSeconds: dt,
@@ -429,6 +473,11 @@ function summarize(
           dt) *
         100,
     },
-    clients: {processes: reports.length, cpuPercent: clientWall > 0 ? (clientCpu / clientWall) * 100 : 0},
+    clients: {
+      processes: reports.length,
+      cpuPercent: clientWall > 0 ? (clientCpu / clientWall) * 100 : 0,
+      lagMaxMs: Math.max(0, ...reports.map((r) => r.lagMaxMs)),
+      lost: reports.reduce((n, r) => n + r.lost, 0),
+    },
   };
 }

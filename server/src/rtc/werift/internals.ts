@@ -29,6 +29,16 @@ export function receiveStatistics(receiver: RTCRtpReceiver, ssrc: number): Recei
   return (receiver as unknown as {remoteStreams: Record<number, ReceiveStatistics | undefined>}).remoteStreams[ssrc];
 }
 
+/**
+ * Ends the receiver-report loop werift runs for a receiver (an SRTCP packet every 0.5–1.5 s): a load-test
+ * receiver whose packets bypass werift has nothing to report, and the loop was a timer per track.
+ */
+export function stopReceiverReports(receiver: RTCRtpReceiver): void {
+  const r = receiver as unknown as {rtcpRunning: boolean; rtcpCancel?: AbortController};
+  r.rtcpRunning = false;
+  r.rtcpCancel?.abort();
+}
+
 /** The track id the sender announces in SDP (a=msid); werift derives it and offers no setter. */
 export function setSenderTrackId(sender: RTCRtpSender, trackId: string): void {
   (sender as {trackId: string}).trackId = trackId;
