@@ -13,7 +13,6 @@ jest.setTimeout(40_000);
 
 const P = '/plugins/com.mattermost.calls';
 
-/** A calls websocket at the path the Mattermost platform serves it on. */
 describe('mattermost platform adapter (against the fake Mattermost)', () => {
   const mm = new FakeMattermost();
   const d = mm.data;
