@@ -556,14 +556,7 @@ export class FakeMattermost {
         team_id: b.team_id,
         trigger,
         method: b.method,
-        username: b.username ?? '',
-        icon_url: b.icon_url ?? '',
-        auto_complete: Boolean(b.auto_complete),
-        auto_complete_desc: b.auto_complete_desc ?? '',
-        auto_complete_hint: b.auto_complete_hint ?? '',
-        display_name: b.display_name ?? '',
-        description: b.description ?? '',
-        url: String(b.url),
+        ...editableFields(b),
       };
       d.commands.set(cmd.id, cmd);
       return [201, cmd];
@@ -598,14 +591,7 @@ export class FakeMattermost {
       Object.assign(cmd, {
         trigger: String(b.trigger ?? '').toLowerCase(),
         method: b.method === 'G' ? 'G' : 'P',
-        username: b.username ?? '',
-        icon_url: b.icon_url ?? '',
-        auto_complete: Boolean(b.auto_complete),
-        auto_complete_desc: b.auto_complete_desc ?? '',
-        auto_complete_hint: b.auto_complete_hint ?? '',
-        display_name: b.display_name ?? '',
-        description: b.description ?? '',
-        url: String(b.url),
+        ...editableFields(b),
         update_at: Date.now(),
       });
       return [200, cmd];
@@ -731,4 +717,18 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
   res.writeHead(status, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text)});
   res.end(text);
+}
+
+/** The command fields a create or an update takes from the request as they are (app/command.go). */
+function editableFields(b: Partial<Command>) {
+  return {
+    username: b.username ?? '',
+    icon_url: b.icon_url ?? '',
+    auto_complete: Boolean(b.auto_complete),
+    auto_complete_desc: b.auto_complete_desc ?? '',
+    auto_complete_hint: b.auto_complete_hint ?? '',
+    display_name: b.display_name ?? '',
+    description: b.description ?? '',
+    url: String(b.url),
+  };
 }
