@@ -5,7 +5,7 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {freeRtcPort} from './serverProcess';
+import {EXIT_WITH_PARENT, freeRtcPort} from './serverProcess';
 import {sleep} from '../support/wait';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -54,8 +54,15 @@ export async function startRtcdProcess(opts: RtcdProcessOptions = {}): Promise<R
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(REPO_ROOT, 'server/src/rtcd/service/main.ts'), '-config', configFile],
-    {cwd: REPO_ROOT, stdio: ['ignore', out, out]},
+    [
+      '--import',
+      'tsx',
+      ...EXIT_WITH_PARENT,
+      path.join(REPO_ROOT, 'server/src/rtcd/service/main.ts'),
+      '-config',
+      configFile,
+    ],
+    {cwd: REPO_ROOT, stdio: ['ignore', out, out, 'ipc']},
   );
   if (typeof out === 'number') fs.closeSync(out);
   let exited = false;

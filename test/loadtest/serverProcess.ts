@@ -11,6 +11,8 @@ import {randomBytes} from 'node:crypto';
 import {createCpuLimit} from './cpuLimit';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
+/** Stops the server when this process's IPC channel closes (the load test ended or was killed). */
+export const EXIT_WITH_PARENT = ['--import', path.join(__dirname, 'exitWithParent.ts')];
 
 export interface ServerProcess {
   url: string;
@@ -70,6 +72,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     ...(opts.nodeArgs ?? []),
     '--import',
     'tsx',
+    ...EXIT_WITH_PARENT,
     path.join(REPO_ROOT, 'server/src/main.ts'),
   ];
   // In a cgroup, the shell joins it and then becomes the server, so the server and its workers start inside.
@@ -78,7 +81,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     : nodeArgv;
   const child: ChildProcess = spawn(command, args, {
     cwd: REPO_ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     env: {
       ...process.env,
       MM_CALLS_HTTP_HOST: '127.0.0.1',
