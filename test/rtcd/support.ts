@@ -24,6 +24,8 @@ export interface RtcdFleet {
   readonly url: string;
   /** Lookups against the loopback DNS server. */
   resolve4(name: string): Promise<string[]>;
+  /** Stops the host at `ip` and starts it again on the same address, port and store (a restart: no sessions). */
+  restart(ip: string, downMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,10 +40,15 @@ export async function startRtcdFleet(
   tls?: {certFile: string; certKey: string},
 ): Promise<RtcdFleet> {
   const dirs: string[] = [];
+  const dirOf = new Map<string, string>();
   const services = new Map<string, RtcdService>();
-  const startOn = async (ip: string, port: number) => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-test-'));
-    dirs.push(dir);
+  const startOn = async (ip: string, port: number, keepStore = false) => {
+    let dir = keepStore ? dirOf.get(ip) : undefined;
+    if (!dir) {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-test-'));
+      dirs.push(dir);
+      dirOf.set(ip, dir);
+    }
     const cfg = defaultRtcdConfig();
     cfg.api.listenAddress = `${ip}:${port}`;
     cfg.api.allowSelfRegistration = true;
@@ -78,6 +85,12 @@ export async function startRtcdFleet(
     dns: dnsServer,
     url: `${tls ? 'https' : 'http'}://${name}:${port}`,
     resolve4: (n) => resolver.resolve4(n),
+    async restart(ip, downMs = 0) {
+      await services.get(ip)?.close();
+      services.delete(ip);
+      await new Promise((r) => setTimeout(r, downMs));
+      services.set(ip, await startOn(ip, port, true));
+    },
     async close() {
       for (const s of services.values()) await s.close();
       await dnsServer.close();

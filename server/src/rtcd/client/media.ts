@@ -32,6 +32,7 @@ export function rtcdMedia(o: RtcdMediaOptions): {hosts: RtcdHosts; router: RtcdM
     resolve4: o.resolve4 ?? ((name) => dns.promises.resolve4(name)),
     onMessage: (ip, msg) => router.onHostMessage(ip, msg),
     onUnavailable: (ip) => router.hostUnavailable(ip),
+    onConnected: (ip) => router.hostConnected(ip),
     recheckMs: o.recheckMs,
   });
   const router: RtcdMediaRouter = new RtcdMediaRouter({

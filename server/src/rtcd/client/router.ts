@@ -61,6 +61,8 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
   readonly #configs = new Map<string, SessionConfig>();
   readonly #failoverTimers = new Map<string, NodeJS.Timeout>();
   readonly #waiting = new Map<string, Waiting>();
+  /** Hosts whose sessions are being checked after a reconnect → whether it reconnected again meanwhile. */
+  readonly #rechecking = new Map<string, boolean>();
   #graceTimer: NodeJS.Timeout | undefined;
 
   constructor(o: RtcdRouterOptions) {
@@ -247,6 +249,64 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     return false;
   }
 
+  /**
+   * A host's connection opened again (after a network blip, or the host restarted before its calls moved): rtcd
+   * routes a session's messages to the connection that last named it, so every session this node has there is
+   * named again with `reconnect`, and one the host no longer has (it restarted) is created again on it — the
+   * client renegotiates once. Beyond upstream, whose sessions stay unreachable until their clients reconnect.
+   */
+  hostConnected(ip: string): void {
+    if (this.#rechecking.has(ip)) {
+      this.#rechecking.set(ip, true);
+      return;
+    }
+    this.#rechecking.set(ip, false);
+    void (async () => {
+      try {
+        do {
+          this.#rechecking.set(ip, false);
+          await this.#recheck(ip);
+        } while (this.#rechecking.get(ip) && this.#o.hosts.isAvailable(ip));
+      } catch (err) {
+        this.#log.error({ip, err: (err as Error).message}, 'checking the sessions on a reconnected rtcd host failed');
+      } finally {
+        this.#rechecking.delete(ip);
+      }
+    })();
+  }
+
+  async #recheck(ip: string): Promise<void> {
+    const byCall = new Map<string, SessionConfig[]>();
+    for (const [sid, host] of this.#hostOf) {
+      const cfg = this.#configs.get(sid);
+      // Sessions of a previous run come back through their clients (adoptSession), not from here.
+      if (host !== ip || !cfg || this.#waiting.has(sid)) continue;
+      byCall.set(cfg.callID, [...(byCall.get(cfg.callID) ?? []), cfg]);
+    }
+    for (const [callID, cfgs] of byCall) {
+      const res = await rtcdRequest(this.#o.serviceURL, ip, 'GET', `/calls/${encodeURIComponent(callID)}/sessions`, {
+        credentials: this.#o.credentials,
+        ca: this.#o.ca,
+      }).catch((err: Error) => ({status: 0, body: err.message}));
+      const present = res.status === 200 ? sessionIDs(res.body) : res.status === 404 ? new Set<string>() : null;
+      if (!present) {
+        this.#log.warn({ip, callID, status: res.status}, 'rtcd host did not list its sessions: they are named again');
+      }
+      let recreated = 0;
+      for (const cfg of cfgs) {
+        // Left, moved or taken over meanwhile.
+        if (this.#hostOf.get(cfg.sessionID) !== ip || this.#configs.get(cfg.sessionID) !== cfg) continue;
+        if (!present || present.has(cfg.sessionID)) {
+          this.#o.hosts.send(ip, {type: 'reconnect', data: {sessionID: cfg.sessionID}});
+        } else {
+          recreated++;
+          await this.#rejoin(ip, cfg, 'the rtcd host restarted without the session');
+        }
+      }
+      this.#log.info({ip, callID, sessions: cfgs.length, recreated}, 'rtcd host back: its sessions routed here again');
+    }
+  }
+
   /** A host became unavailable: if it stays so, its calls move to another host (beyond upstream, which has no migration). */
   hostUnavailable(ip: string): void {
     if (this.#failoverTimers.has(ip)) return;
@@ -331,6 +391,22 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
       this.#hostOf.delete(sid);
       this.emit('orphan', sid, w.callID, w.channelID);
     }
+  }
+}
+
+/** The session ids of a `GET /calls/{callID}/sessions` reply; null when it is not that reply. */
+function sessionIDs(body: string): Set<string> | null {
+  try {
+    const list: unknown = JSON.parse(body);
+    if (!Array.isArray(list)) return null;
+    const ids = new Set<string>();
+    for (const s of list) {
+      const id = (s as {SessionID?: unknown} | null)?.SessionID;
+      if (typeof id === 'string') ids.add(id);
+    }
+    return ids;
+  } catch {
+    return null;
   }
 }
 
