@@ -13,7 +13,7 @@ import {checkIceCandidate, checkSessionDescription, rtcError} from '../media/sdp
 import {SignalingLock} from '../media/signalingLock';
 import {IceMuxBinding} from '../net/iceMux';
 import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
-import {routeKeyframeRequestsByMediaSsrc, stopDtlsRetransmissions} from '../werift/internals';
+import {countLateConsentAnswers, routeKeyframeRequestsByMediaSsrc, stopDtlsRetransmissions} from '../werift/internals';
 import type {SessionContext, SessionDeps, SessionEvents, Via} from './context';
 import {SessionDataChannel, type DCMetrics} from './dataChannel';
 import {IncomingTracks} from './incoming';
@@ -51,6 +51,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#deps = deps;
     this.#logger = deps.logger.child({sessionID: cfg.sessionID, callID: cfg.callID});
     deps.metrics.incRTCSessions(deps.groupID);
+    countLateConsentAnswers();
     this.#pc = new RTCPeerConnection({
       ...mediaConfig({enableAV1: deps.enableAV1}),
       iceServers: deps.turnServers,

@@ -1,4 +1,6 @@
 // Corrections to werift behaviour the SFU depends on (werift 0.25.2), kept in one place; reached through internals.ts.
+import {createRequire} from 'node:module';
+import path from 'node:path';
 import type {RTCPeerConnection} from 'werift';
 import {ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback} from 'werift';
 
@@ -30,4 +32,34 @@ export function routeKeyframeRequestsByMediaSsrc(pc: RTCPeerConnection): void {
     }
     original(packet);
   };
+}
+
+/** werift's ICE constants and the consent wait, read by its agents at each use (ice/src/iceBase.js). */
+export interface IceBaseModule {
+  CONSENT_INTERVAL: number;
+  CONSENT_TIMEOUT: number;
+  consentResponseTimeoutMs(rttSeconds?: number): number;
+}
+
+/** The module object werift's ICE agents read (the package's exports map does not list it). */
+export function weriftIceBase(): IceBaseModule {
+  const load = createRequire(__filename);
+  return load(path.join(path.dirname(load.resolve('werift')), '../../ice/src/iceBase.js')) as IceBaseModule;
+}
+
+let lateConsentAnswersCount = false;
+
+/**
+ * werift counts a consent check's answer (RFC 7675) only if it arrives within 2 × the last round trip + 200 ms
+ * (at least 500 ms); a later one is dropped and does not update the round trip. A client whose path suddenly
+ * slows — an uplink's queue filling, a busy device — answers every check late, and 30 s later the SFU dropped
+ * it from the call although every answer arrived. An answer now counts until shortly before the next check
+ * (0.8 × the interval, the shortest randomised wait), as browsers do. Process-wide and idempotent.
+ */
+export function countLateConsentAnswers(): void {
+  if (lateConsentAnswersCount) return;
+  lateConsentAnswersCount = true;
+  const iceBase = weriftIceBase();
+  const original = iceBase.consentResponseTimeoutMs;
+  iceBase.consentResponseTimeoutMs = (rtt) => Math.max(original(rtt), Math.round(iceBase.CONSENT_INTERVAL * 800));
 }

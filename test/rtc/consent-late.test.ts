@@ -1,0 +1,74 @@
+// A listener whose path suddenly gets slow — every STUN consent check of the SFU reaches it a second late, as
+// behind a filling uplink queue — stays in the call: its late answers still count (RFC 7675 consent), so the
+// SFU neither stops forwarding to it nor drops its session when the consent would have expired. The consent
+// timings are shortened for the test (checks every 2 s instead of 5, expiry after 8 s instead of 30), the way
+// werift's agents read them, on both sides alike; the server and the clients share this process.
+import type {RTCPeerConnection} from 'werift';
+import {newId} from '../../server/src/ids';
+import type {EmbeddedRtcServer} from '../../server/src/rtc';
+import {weriftIceBase} from '../../server/src/rtc/werift/fixes';
+import {sleep, waitFor} from '../support/wait';
+import type {TestClient} from './support/client';
+import {join, speech, startAudio, startServer} from './support/harness';
+
+jest.setTimeout(60_000);
+
+const iceBase = weriftIceBase();
+const saved = {interval: iceBase.CONSENT_INTERVAL, timeout: iceBase.CONSENT_TIMEOUT};
+let server: EmbeddedRtcServer;
+const clients: TestClient[] = [];
+const closed = new Map<string, string>();
+
+beforeAll(async () => {
+  iceBase.CONSENT_INTERVAL = 2;
+  iceBase.CONSENT_TIMEOUT = 8;
+  server = await startServer();
+  server.on('close', (id, reason) => closed.set(id, reason));
+});
+
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await server?.close();
+  iceBase.CONSENT_INTERVAL = saved.interval;
+  iceBase.CONSENT_TIMEOUT = saved.timeout;
+});
+
+test('consent answers that arrive a second late keep the listener in the call, hearing the speaker', async () => {
+  const callID = newId();
+  const speaker = await join(server, {callID});
+  clients.push(speaker);
+  const mic = await speaker.addTrack('audio', 'mic');
+  const stop = startAudio(speaker, mic.track, mic.transceiver, speech);
+  try {
+    const listener = await join(server, {callID});
+    clients.push(listener);
+    const heard = () => listener.trackOfType('voice', speaker.sessionID)?.payloads.length ?? 0;
+    await waitFor(() => heard() > 10, 10_000, 'the listener hearing the speaker');
+
+    delayIncomingStunRequests(listener.pc, 1000);
+    // Beyond the (shortened) consent expiry, with a check every 1.6–2.4 s all answered late.
+    await sleep(12_000);
+    expect(closed.get(listener.sessionID)).toBeUndefined();
+    const before = heard();
+    await sleep(1_000);
+    // Still forwarded to: 50 packets a second.
+    expect(heard() - before).toBeGreaterThan(25);
+  } finally {
+    stop();
+  }
+});
+
+/** Every STUN request the peer receives (the other side's consent checks) is handed to werift `ms` later. */
+function delayIncomingStunRequests(pc: RTCPeerConnection, ms: number): void {
+  type Protocol = {datagramReceived(data: Buffer, addr: unknown): void};
+  for (const t of pc.iceTransports) {
+    for (const p of (t.connection as unknown as {protocols: Protocol[]}).protocols) {
+      const original = p.datagramReceived.bind(p);
+      p.datagramReceived = (data, addr) => {
+        // A STUN binding request: message type 0x0001 in the first two bytes.
+        if (data.length >= 20 && data[0] === 0x00 && data[1] === 0x01) setTimeout(() => original(data, addr), ms);
+        else original(data, addr);
+      };
+    }
+  }
+}
