@@ -33,9 +33,10 @@ describe('subscription while a renegotiation ends', () => {
   let onLog: (line: {msg?: string; sessionID?: string}) => void = () => {};
 
   beforeAll(async () => {
-    // pino writes each line synchronously to a plain stream: the hook runs inside the logging call.
+    // pino writes each line synchronously to a plain stream: the hook runs inside the logging call. In-process
+    // (one worker, even under RTC_WORKERS=2): a media worker process logs with a logger of its own.
     const logger = pino({level: 'debug'}, {write: (line: string) => onLog(JSON.parse(line))});
-    server = await createRtcServer(testOptions({enableVideo: true}), logger);
+    server = await createRtcServer(testOptions({enableVideo: true, workers: 1}), logger);
   });
 
   afterAll(async () => {
