@@ -7,10 +7,6 @@ import type {Page} from 'playwright-core';
 import {openChannel, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected, dmName} from './support';
 
 jest.setTimeout(90000);
-// Known defect, open in issue 14's follow-up (see the 2026-12-05 note): in about one start in three, B's peer
-// connection is never offered A's camera (B keeps only its own transceivers). Retried so that the rest of the
-// suite can land while it is investigated; each failed attempt is printed.
-jest.retryTimes(2, {logErrorsBeforeRetry: true});
 
 const e2e = useBrowserPerTest();
 
@@ -20,22 +16,50 @@ async function joinDM(p: UserPage): Promise<void> {
   await waitForCallConnected(p.page);
 }
 
+/** The page's call peer connection: states and transceivers (mid, kind, direction, currentDirection). */
+function peerState(page: Page): Promise<string> {
+  const evaluated = page
+    .evaluate(() => {
+      const client = (window as unknown as {callsClient?: {peerConnection?: RTCPeerConnection}}).callsClient;
+      const pc = client?.peerConnection;
+      if (!pc) {
+        return client ? 'no peer connection' : 'no call client';
+      }
+      return JSON.stringify({
+        signaling: pc.signalingState,
+        connection: pc.connectionState,
+        transceivers: pc
+          .getTransceivers()
+          .map((t) => [t.mid, t.receiver.track.kind, t.direction, t.currentDirection].join(' ')),
+      });
+    })
+    .catch((err: Error) => `unavailable (${err.message})`);
+  // A page too busy to answer must not turn the failure into the test's timeout.
+  const busy = new Promise<string>((resolve) => setTimeout(() => resolve('unavailable (page busy)'), 5000).unref());
+  return Promise.race([evaluated, busy]);
+}
+
 /** The <video> with this id plays real frames (the fake camera's): non-zero size and a growing frame count. */
 async function expectPlaying(page: Page, id: string): Promise<{width: number; height: number}> {
-  await page.waitForFunction(
-    (sel) => {
-      const v = document.getElementById(sel) as HTMLVideoElement | null;
-      if (!v || v.paused || v.videoWidth === 0) {
-        return false;
-      }
-      const w = window as unknown as Record<string, number>;
-      const prev = w[`frames_${sel}`];
-      w[`frames_${sel}`] = v.getVideoPlaybackQuality().totalVideoFrames;
-      return prev !== undefined && w[`frames_${sel}`] > prev;
-    },
-    id,
-    {timeout: 20000, polling: 500},
-  );
+  await page
+    .waitForFunction(
+      (sel) => {
+        const v = document.getElementById(sel) as HTMLVideoElement | null;
+        if (!v || v.paused || v.videoWidth === 0) {
+          return false;
+        }
+        const w = window as unknown as Record<string, number>;
+        const prev = w[`frames_${sel}`];
+        w[`frames_${sel}`] = v.getVideoPlaybackQuality().totalVideoFrames;
+        return prev !== undefined && w[`frames_${sel}`] > prev;
+      },
+      id,
+      {timeout: 20000, polling: 500},
+    )
+    .catch(async (err: Error) => {
+      // Which defect it was: a missing offer (no receiving video transceiver) or a dead connection.
+      throw new Error(`${err.message}\n${id} never played; this page's peer connection: ${await peerState(page)}`);
+    });
   return page.evaluate((sel) => {
     const v = document.getElementById(sel) as HTMLVideoElement;
     return {width: v.videoWidth, height: v.videoHeight};

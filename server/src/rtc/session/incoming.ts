@@ -67,6 +67,7 @@ export class IncomingTracks {
 
   setVideoStream(streamID: string | undefined): void {
     this.#videoStreamID = streamID;
+    this.#ctx.logger.debug({streamID}, 'video stream set');
     this.reconcile();
   }
 

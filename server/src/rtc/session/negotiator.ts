@@ -119,6 +119,7 @@ export class Negotiator {
         this.#firstOfferTimer = undefined;
       }
       this.#sendSdp(answer, via);
+      ctx.logger.debug({first}, 'client offer answered');
       this.#parts.incoming.reconcile();
     });
   }
@@ -150,13 +151,12 @@ export class Negotiator {
       return;
     }
     if (this.#renegotiating) {
+      ctx.logger.debug('server renegotiation already running: another round is due');
       this.#renegotiateAgain = true;
       return;
     }
     this.#renegotiating = true;
-    void this.#renegotiateLoop().finally(() => {
-      this.#renegotiating = false;
-    });
+    void this.#renegotiateLoop();
   }
 
   #enqueue(op: () => Promise<void>): Promise<void> {
@@ -241,45 +241,54 @@ export class Negotiator {
     const {deps, logger} = ctx;
     const lock = this.#parts.lock;
     let failures = 0;
-    do {
-      this.#renegotiateAgain = false;
-      this.#renegotiationFailure = undefined;
-      if (ctx.closed) return;
-      // The lock is taken outside the operation queue so a client offer made under the client's lock
-      // is answered meanwhile instead of waiting behind us.
-      const m = deps.metrics;
-      const asked = performance.now();
-      const acquired = await lock.lock('server', deps.timeouts.lockMs);
-      if (ctx.closed) return;
-      const held = performance.now();
-      m.observeRTCSignalingLockGrabTime(deps.groupID, (held - asked) / 1000);
-      if (!acquired) {
-        logger.warn('signaling lock not released by the client in time; taking it');
-        m.incRTCErrors(deps.groupID, 'signaling_lock_timeout');
-        lock.steal('server');
-      }
-      try {
-        await this.#enqueue(() => this.#renegotiate());
-      } finally {
-        lock.unlock('server');
-        m.observeRTCSignalingLockLockedTime(deps.groupID, (performance.now() - held) / 1000);
-      }
-      const failure = this.#renegotiationFailure;
-      if (failure === undefined || ctx.closed) {
-        failures = 0;
-        continue;
-      }
-      // A renegotiation that did not complete is never dropped: the client would miss tracks for good.
-      const wait = RENEGOTIATION_RETRY_MS[Math.min(failures, RENEGOTIATION_RETRY_MS.length - 1)];
-      failures++;
-      logger.warn(
-        {reason: failure, attempt: failures, retryInMs: wait},
-        'server renegotiation did not complete; trying again',
-      );
-      m.incRTCErrors(deps.groupID, 'signaling');
-      this.#renegotiateAgain = true;
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    } while (this.#renegotiateAgain && !ctx.closed);
+    // The flag is cleared in the same synchronous step that finds no further round is due (not in a later
+    // .finally() callback): a change scheduled from any microtask after that check starts a new loop instead of
+    // setting #renegotiateAgain on a loop that has already ended, which lost the subscriber's offer for good.
+    try {
+      do {
+        this.#renegotiateAgain = false;
+        this.#renegotiationFailure = undefined;
+        if (ctx.closed) return;
+        // The lock is taken outside the operation queue so a client offer made under the client's lock
+        // is answered meanwhile instead of waiting behind us.
+        const m = deps.metrics;
+        const asked = performance.now();
+        const acquired = await lock.lock('server', deps.timeouts.lockMs);
+        if (ctx.closed) return;
+        const held = performance.now();
+        m.observeRTCSignalingLockGrabTime(deps.groupID, (held - asked) / 1000);
+        if (!acquired) {
+          logger.warn('signaling lock not released by the client in time; taking it');
+          m.incRTCErrors(deps.groupID, 'signaling_lock_timeout');
+          lock.steal('server');
+        }
+        try {
+          await this.#enqueue(() => this.#renegotiate());
+        } finally {
+          lock.unlock('server');
+          m.observeRTCSignalingLockLockedTime(deps.groupID, (performance.now() - held) / 1000);
+        }
+        const failure = this.#renegotiationFailure;
+        if (failure === undefined || ctx.closed) {
+          failures = 0;
+          continue;
+        }
+        // A renegotiation that did not complete is never dropped: the client would miss tracks for good.
+        const wait = RENEGOTIATION_RETRY_MS[Math.min(failures, RENEGOTIATION_RETRY_MS.length - 1)];
+        failures++;
+        logger.warn(
+          {reason: failure, attempt: failures, retryInMs: wait},
+          'server renegotiation did not complete; trying again',
+        );
+        m.incRTCErrors(deps.groupID, 'signaling');
+        this.#renegotiateAgain = true;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      } while (this.#renegotiateAgain && !ctx.closed);
+      // test/rtc/subscribe-race.test.ts publishes a track from this very line.
+      logger.debug('server renegotiation rounds done');
+    } finally {
+      this.#renegotiating = false;
+    }
   }
 
   async #renegotiate(): Promise<void> {
@@ -299,6 +308,7 @@ export class Negotiator {
     }
     // An offer the client never accepted is made again even when the tracks did not change since.
     const changed = this.#parts.outgoing.apply();
+    ctx.logger.debug({changed, offerPending: this.#offerPending}, 'server renegotiation: outgoing tracks applied');
     if (!changed && !this.#offerPending) return;
     this.#offerPending = true;
     let local: SessionDescription;
@@ -320,6 +330,7 @@ export class Negotiator {
       this.#awaitingAnswer = {resolve, timer};
     });
     this.#sendSdp(local, ctx.cfg.dcSignaling ? 'dc' : 'ws');
+    ctx.logger.debug({mediaMap: this.#parts.outgoing.mediaMap()}, 'server offer sent');
     const answer = await answered;
     if (ctx.closed) return;
     if (!answer) {

@@ -176,7 +176,9 @@ export class Session extends TypedEmitter<SessionEvents> {
    */
   setWanted(tracks: PublishedTrack[]): void {
     if (this.#closed) return;
-    if (this.#outgoing.setWanted(tracks)) this.#negotiator.scheduleRenegotiation();
+    if (!this.#outgoing.setWanted(tracks)) return;
+    this.#logger.debug({wanted: tracks.map((t) => t.key)}, 'wanted tracks changed');
+    this.#negotiator.scheduleRenegotiation();
   }
 
   // ---- lifecycle ----

@@ -1,0 +1,76 @@
+// A track published at the moment a subscriber's server renegotiation is finishing still reaches the subscriber
+// (the DM video defect: B was sometimes never offered A's camera). The publication is made to land exactly in
+// that moment: A's video_on is sent from the SFU's own log line that ends B's renegotiation rounds.
+import {randomBytes} from 'node:crypto';
+import pino from 'pino';
+import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
+import {newId} from '../../server/src/ids';
+import {createRtcServer, type EmbeddedRtcServer} from '../../server/src/rtc';
+import type {TestClient} from './support/client';
+import {join, speech, startAudio, testOptions} from './support/harness';
+import {waitFor} from '../support/wait';
+
+jest.setTimeout(60_000);
+
+/** The log line a subscriber's renegotiation loop writes when it has no more rounds to run. */
+const ROUNDS_DONE = 'server renegotiation rounds done';
+
+function startVideo(client: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver): () => void {
+  let i = 0;
+  const ssrc = randomBytes(4).readUInt32BE(0);
+  const timer = setInterval(() => {
+    client.sendRtp(track, transceiver, {payload: randomBytes(300), seq: i, ts: i * 3000, pt: 96, ssrc, marker: true});
+    i++;
+  }, 33);
+  return () => clearInterval(timer);
+}
+
+describe('subscription while a renegotiation ends', () => {
+  let server: EmbeddedRtcServer;
+  const clients: TestClient[] = [];
+  const stops: (() => void)[] = [];
+  /** Called synchronously for every log line the SFU writes. */
+  let onLog: (line: {msg?: string; sessionID?: string}) => void = () => {};
+
+  beforeAll(async () => {
+    // pino writes each line synchronously to a plain stream: the hook runs inside the logging call. In-process
+    // (one worker, even under RTC_WORKERS=2): a media worker process logs with a logger of its own.
+    const logger = pino({level: 'debug'}, {write: (line: string) => onLog(JSON.parse(line))});
+    server = await createRtcServer(testOptions({enableVideo: true, workers: 1}), logger);
+  });
+
+  afterAll(async () => {
+    for (const s of stops) s();
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close();
+  });
+
+  it("B is offered A's camera published just as B's renegotiation ends", async () => {
+    const callID = newId();
+    const a = await join(server, {callID});
+    clients.push(a);
+    const mic = await a.addTrack('audio', 'mic-a');
+    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    // The camera is negotiated before video_on, so video_on alone publishes it (as when the announcement comes late).
+    const cam = await a.addTrack('video', 'camera-a');
+    stops.push(startVideo(a, cam.track, cam.transceiver));
+
+    const bID = newId();
+    let fired = false;
+    onLog = (line) => {
+      if (fired || line.msg !== ROUNDS_DONE || line.sessionID !== bID) return;
+      fired = true;
+      server.send({type: 'video_on', sessionID: a.sessionID, data: {videoStreamID: 'camera-a'}});
+    };
+    const b = await join(server, {callID, sessionID: bID});
+    clients.push(b);
+
+    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'B receiving voice');
+    expect(fired).toBe(true);
+    await waitFor(
+      () => (b.trackOfType('video', a.sessionID)?.payloads.length ?? 0) >= 10,
+      10_000,
+      "B receiving A's camera",
+    );
+  });
+});
