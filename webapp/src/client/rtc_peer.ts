@@ -166,12 +166,9 @@ export class RTCPeer extends Emitter<PeerEvents> {
     await this.#lock.run(() => {
       for (const track of stream.getTracks()) {
         if (track.kind === 'video') {
-          // simple-peer forwards this to pc.addTransceiver(track, init) and renegotiates.
-          (this.#peer.addTransceiver as unknown as (t: MediaStreamTrack, init: RTCRtpTransceiverInit) => void)(track, {
-            direction: 'sendonly',
-            sendEncodings: encodings,
-            streams: [stream],
-          });
+          // Straight on the connection: simple-peer's addTransceiver would schedule a negotiation of its own
+          // besides the one below, and the second offer would go out after the answer, outside the lock.
+          this.#pc.addTransceiver(track, {direction: 'sendonly', sendEncodings: encodings, streams: [stream]});
         } else {
           this.#pc.addTrack(track, stream);
         }
@@ -190,11 +187,8 @@ export class RTCPeer extends Emitter<PeerEvents> {
     encodings: RTCRtpEncodingParameters[],
   ): Promise<void> {
     await this.#lock.run(() => {
-      (this.#peer.addTransceiver as unknown as (t: MediaStreamTrack, init: RTCRtpTransceiverInit) => void)(track, {
-        direction: 'sendonly',
-        sendEncodings: encodings,
-        streams: [stream],
-      });
+      // Straight on the connection, one negotiation below (as for the screen share).
+      this.#pc.addTransceiver(track, {direction: 'sendonly', sendEncodings: encodings, streams: [stream]});
       const sender = this.#pc.getSenders().find((s) => s.track === track);
       if (sender) {
         this.#senders.set(track, sender);
