@@ -4,7 +4,7 @@
 // call, and a DM without EnableVideo, have no camera button. A refused camera shows a banner and leaves the call as is.
 import type {Page} from 'playwright-core';
 
-import {openChannel, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected, dmName} from './support';
+import {openChannel, openPopOut, useBrowserPerTest, type UserPage, dmName, startCall} from './support';
 
 jest.setTimeout(90000);
 // Known defect, open in issue 14's follow-up (see the 2026-12-05 note): in about one start in three, B's peer
@@ -16,8 +16,7 @@ const e2e = useBrowserPerTest();
 
 async function joinDM(p: UserPage): Promise<void> {
   await openChannel(p, await dmName(p));
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
+  await startCall(p);
 }
 
 /** The <video> with this id plays real frames (the fake camera's): non-zero size and a growing frame count. */
@@ -131,8 +130,7 @@ test('DM video: A turns the camera on, B sees it playing; off stops the camera a
   // Someone who joins while the camera is on sees it at once.
   await b.page.click('#calls-widget-leave-button');
   await b.page.waitForSelector('#calls-widget', {state: 'detached'});
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await startCall(b);
   await expectPlaying(b.page, 'calls-widget-video-player-other');
 
   // Bob's browser refuses the camera: a banner says so and his camera stays off; the call goes on.
@@ -158,8 +156,7 @@ test('DM video: A turns the camera on, B sees it playing; off stops the camera a
 test('no camera in a channel call, even with EnableVideo', async () => {
   const [a] = await e2e.users({MM_CALLS_ENABLE_VIDEO: 'true'}, 'alice');
   await openChannel(a, 'town-square');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   await a.page.waitForSelector('#voice-mute-unmute');
   expect(await a.page.locator('#video-start-stop').count()).toBe(0);
   expect(await a.page.locator('[data-testid=calls-widget-video-bar]').count()).toBe(0);
