@@ -1,15 +1,13 @@
 // Assembles one server node: config, store, platform (a factory: standalone, or by MM_CALLS_PLATFORM),
 // websocket, calls, media and HTTP, and tears it down in the reverse order. `npm start` and every test
 // that needs a real server go through createApp.
-import fs from 'node:fs';
 import path from 'node:path';
-import type {FastifyInstance, FastifyReply} from 'fastify';
 import {registerPluginRoutes} from './api/routes';
-import type {RateLimitOptions} from './api/rate-limit';
+import type {App, AppOptions} from './app-types';
 import {CallsPublisher} from './calls/publish';
-import {type CallsTimings, CallsService, DEFAULT_TIMINGS} from './calls/service';
+import {CallsService, DEFAULT_TIMINGS} from './calls/service';
 import {executeCallCommand} from './calls/slash';
-import {type Clock, systemClock} from './clock';
+import {systemClock} from './clock';
 import {
   clusterMigrations,
   clusterSettingsFromEnv,
@@ -17,112 +15,35 @@ import {
   createCoordination,
   persistentNodeID,
 } from './cluster';
-import type {Coordination} from './cluster/types';
 import {adminConfigView, saveAdminConfig} from './config/admin';
 import {PLUGIN_ID, PLUGIN_VERSION} from './config/schema';
 import {PeerSettings} from './config/peer-settings';
 import {ConfigService} from './config/service';
 import {groupCallsAllowedByEnv} from './config/env';
 import {limitsFromEnv} from './config/limits';
-import type {CallsConfig} from './config/types';
 import {clientAddress, trustedProxyHeaders} from './http/client-address';
-import {isOriginAllowed, refuseUpgrade} from './http/origin';
-import {hostPageUnder, isOutsideSitePath, sitePath, stripSitePath} from './http/site-path';
-import {createHttpServer, type HttpLimits, httpLimitsFromEnv, registeredRoutes, type RouteInfo} from './http/server';
-import {serveDirectory} from './http/static';
+import {sitePath} from './http/site-path';
+import {createHttpServer, httpLimitsFromEnv, registeredRoutes} from './http/server';
+import {serveWebapp} from './http/webapp';
 import {newId} from './ids';
 import {registerConnectivityRoutes} from './connectivity/routes';
 import {registerBotRoutes} from './jobs/bot-api';
-import {acceptJobTokens, JobTokens} from './jobs/job-tokens';
-import {RecordingJobs} from './jobs/recording-jobs';
-import {selectJobRunner, type RunnerContext} from './jobs/select-runner';
-import type {JobRunner} from './jobs/types';
+import {startRecording} from './jobs/start-recording';
 import {rtcdClientSettings} from './rtcd/client/coordination';
-import {CallsMetrics, type RtcMetrics} from './metrics';
+import {CallsMetrics} from './metrics';
 import {instrumentRepository} from './metrics/store';
-import {type Logger, silentLogger} from './log';
-import type {PlatformFactory} from './platform/factory';
+import {silentLogger} from './log';
 import {platformFromEnv} from './platform/select';
-import type {LoginGuardSettings} from './platform/standalone/login-guard';
 import {PLUGIN_WEBSOCKET_PATH} from './protocol';
-import type {SeedResult} from './platform/standalone/seed';
 import type {Platform} from './platform/types';
-import type {RtcServer} from './rtc/types';
 import {openStore, type Store} from './store';
 import {Hub} from './ws/hub';
 import {WsServer} from './ws/server';
+import {routeUpgrades} from './ws/upgrade';
 
 export const SERVER_VERSION = '11.0.0';
 
-/** `metrics` is what the SFU reports its rtc_* metrics to. */
-export type RtcServerFactory = (config: CallsConfig, logger: Logger, metrics: RtcMetrics) => Promise<RtcServer>;
-
-export interface AppOptions {
-  /** Directory for the SQLite database and other data. */
-  dataDir: string;
-  /** PostgreSQL URL; SQLite when absent. */
-  databaseURL?: string;
-  /** Environment for MM_CALLS_* overrides (default process.env). */
-  env?: NodeJS.ProcessEnv;
-  /** DNS lookups of the rtcd service name (tests: a resolver on a loopback DNS server). */
-  rtcdResolve4?: (hostname: string) => Promise<string[]>;
-  /** HTTP listen address and port (port 0 = ephemeral). */
-  host?: string;
-  port?: number;
-  /** The URL users open; defaults to http://localhost:<port>. */
-  siteURL?: string;
-  logger?: Logger;
-  clock?: Clock;
-  /** Creates the media server (the werift SFU in production). */
-  rtc: RtcServerFactory;
-  /** The chat platform; by default chosen by MM_CALLS_PLATFORM (platform/select.ts). */
-  platform?: PlatformFactory;
-  /** Seed the standalone directory on first start (default true). */
-  seed?: boolean;
-  seedPassword?: string;
-  timings?: Partial<CallsTimings>;
-  rateLimit?: RateLimitOptions;
-  wsRateLimit?: {perSecond: number; burst: number};
-  /** How often websockets re-validate their login (default 10 s). */
-  wsAuthRecheckMs?: number;
-  /** Where the built webapp lives (webapp/dist). */
-  webappDist?: string;
-  /** The node's identity; by default kept in the data directory (SQLite) or a new id (PostgreSQL). */
-  nodeID?: string;
-  /** Prometheus metrics; a fresh registry by default. */
-  metrics?: CallsMetrics;
-  /** Login backoff and password-hash bound (defaults in platform/standalone/login-guard.ts). */
-  loginGuard?: LoginGuardSettings;
-  /** The recording job runner; by default chosen by JobServiceURL (jobs/select-runner.ts). */
-  jobRunner?: (ctx: RunnerContext) => JobRunner | null;
-  /** The recorder program the in-process runner spawns (default: node build/recorder.mjs). */
-  recorderCommand?: string[];
-  /** HTTP timeouts and connection caps, over the defaults and MM_CALLS_HTTP_* (http/server.ts). */
-  httpLimits?: Partial<HttpLimits>;
-}
-
-export interface App {
-  readonly url: string;
-  readonly port: number;
-  readonly store: Store;
-  readonly config: ConfigService;
-  readonly calls: CallsService;
-  /** The SFU this node runs, or null on a relay-only node (single handler, not the handler). */
-  readonly rtc: RtcServer | null;
-  readonly hub: Hub;
-  readonly ws: WsServer;
-  readonly platform: Platform;
-  readonly http: FastifyInstance;
-  /** Every HTTP route this node serves (method + URL pattern), from the server's own route table. */
-  readonly routes: readonly RouteInfo[];
-  readonly seed: SeedResult | null;
-  readonly coordination: Coordination;
-  readonly metrics: CallsMetrics;
-  /** Recording jobs, or null when no job runner is available. */
-  readonly recording: RecordingJobs | null;
-  /** Ends active calls, closes media, sockets, HTTP and the store. Idempotent. */
-  close(): Promise<void>;
-}
+export type {App, AppOptions, RtcServerFactory} from './app-types';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 
@@ -226,53 +147,31 @@ export async function createApp(opts: AppOptions): Promise<App> {
     const publisher = new CallsPublisher(hub);
     // The recorder reaches this server on loopback, whatever the public site URL is.
     let loopbackURL = '';
-    const runnerCtx: RunnerContext = {
-      config: config.get(),
-      dataDir: opts.dataDir,
-      siteURL: () => loopbackURL,
+    const recording = await startRecording({
+      runnerContext: {
+        config: config.get(),
+        dataDir: opts.dataDir,
+        siteURL: () => loopbackURL,
+        logger,
+        env,
+        recorderCommand: opts.recorderCommand,
+        store,
+        nodeID,
+        lock: coordination.lock,
+      },
+      jobRunner: opts.jobRunner,
+      store,
+      platform,
+      config,
+      lock: coordination.lock,
+      publisher,
+      clock,
       logger,
       env,
-      recorderCommand: opts.recorderCommand,
-      store,
-      nodeID,
-      lock: coordination.lock,
-    };
-    const runner = opts.jobRunner ? opts.jobRunner(runnerCtx) : selectJobRunner(runnerCtx);
-    let recording: RecordingJobs | null = null;
-    if (runner) {
-      // A job service that is down at start must not keep calls from starting: the runner retries on the
-      // first recording.
-      await runner
-        .init()
-        .catch((err: unknown) =>
-          logger.error(
-            {err: (err as Error).message, runner: runner.kind},
-            'job runner not ready; retrying on first use',
-          ),
-        );
-      cleanups.push(() => runner.close());
-      const tokens = new JobTokens(store.kv, clock);
-      acceptJobTokens(platform, tokens);
-      recording = new RecordingJobs({
-        store,
-        platform,
-        tokens,
-        config,
-        lock: coordination.lock,
-        publisher,
-        clock,
-        logger,
-        runner,
-        // A recorder on this machine reaches the server on loopback; one of a job service, at the public URL
-        // (or MM_CALLS_RECORDER_SITE_URL, which recorderOverrides passes as site_url).
-        siteURL: () => (runner.kind === 'in-process' ? loopbackURL : siteURL),
-        env,
-      });
-      const jobs = recording;
-      cleanups.push(async () => jobs.close());
-      // The bot account and its token exist from the start, as upstream ensures them on activation.
-      await platform.botToken();
-    }
+      siteURL: () => siteURL,
+      loopbackURL: () => loopbackURL,
+      onClose: (fn) => cleanups.push(fn),
+    });
     // eslint-disable-next-line prefer-const
     let ws: WsServer;
     const calls = new CallsService({
@@ -320,17 +219,7 @@ export async function createApp(opts: AppOptions): Promise<App> {
     };
     config.on('change', announceConfig);
     cleanups.push(async () => void config.off('change', announceConfig));
-    http.server.on('upgrade', (req, socket, head) => {
-      if (!isOriginAllowed(req.headers, siteURL)) {
-        log.debug({origin: String(req.headers.origin).slice(0, 200)}, 'websocket refused: foreign Origin');
-        return refuseUpgrade(socket);
-      }
-      if (basePath) {
-        req.url = stripSitePath(req, basePath);
-        if (isOutsideSitePath(req)) return socket.destroy();
-      }
-      if (!ws.handleUpgrade(req, socket, head)) socket.destroy();
-    });
+    routeUpgrades(http.server, ws, {siteURL: () => siteURL, basePath, log});
 
     const build = env.MM_CALLS_BUILD ?? 'dev';
     await registerPluginRoutes(http, {
@@ -422,31 +311,4 @@ export async function createApp(opts: AppOptions): Promise<App> {
     await undo();
     throw err;
   }
-}
-
-/** The standalone host page and the plugin bundle, as Mattermost would serve them. */
-function serveWebapp(http: FastifyInstance, dist: string, basePath: string): void {
-  const standalone = path.join(dist, 'standalone');
-  const index = path.join(standalone, 'index.html');
-  serveDirectory(http, '/static/standalone/', standalone);
-  serveDirectory(http, `/static/plugins/${PLUGIN_ID}/`, dist);
-  const spa = (reply: FastifyReply) => {
-    if (!fs.existsSync(index)) {
-      return reply.status(503).type('text/plain').send('The webapp is not built yet: run `npm run build`.');
-    }
-    reply.type('text/html').header('Cache-Control', 'no-cache');
-    if (!basePath) return reply.send(fs.createReadStream(index));
-    return reply.send(hostPageUnder(fs.readFileSync(index, 'utf8'), basePath));
-  };
-  http.get('/', (_req, reply) => spa(reply));
-  // Client-side routes (/{team}/channels/{name}, /admin…) all load the host page.
-  http.get('/*', (req, reply) => {
-    const p = req.url.split('?')[0];
-    if (p.startsWith('/api/') || p.startsWith('/plugins/') || p.startsWith('/static/')) {
-      return reply
-        .status(404)
-        .send({id: 'api.context.404.app_error', message: 'Sorry, we could not find the page.', status_code: 404});
-    }
-    return spa(reply);
-  });
 }

@@ -8,7 +8,7 @@ import type {Browser} from 'playwright-core';
 
 import {freePort} from '../support/ports';
 import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
-import {ARTIFACTS, launchBrowser, openChannel, useBrowserPerTest, waitForCallConnected, type UserPage} from './support';
+import {ARTIFACTS, launchBrowser, openChannel, useBrowserPerTest, type UserPage, startCall} from './support';
 
 jest.setTimeout(120_000);
 
@@ -33,8 +33,7 @@ async function user(name: string, srv: TestServer, browser?: Browser): Promise<U
 /** Joins the call in town square and runs the check from the widget's menu; returns the verdict element's code. */
 async function checkFromWidget(p: UserPage): Promise<string> {
   await openChannel(p, 'town-square');
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
+  await startCall(p);
   await p.page.click('#calls-widget-toggle-menu-button');
   await p.page.click('#calls-widget-menu-connectivity');
   const verdict = p.page.locator('#calls-connectivity-modal [data-testid=connectivity-verdict]');

@@ -3,7 +3,7 @@
 // follows the call; styled tooltips with key chips; /call help and subcommand autocomplete; the widget beside, not
 // over, the message box; the console's Save bar and the settings' buttons; reactions clear of the pop-out's screen
 // caption; emoji as images from the plugin's sheet and the searchable picker.
-import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected} from './support';
+import {expectVideoFrames, openPopOut, useBrowserPerTest, startCall, joinCall} from './support';
 
 jest.setTimeout(120000);
 
@@ -38,8 +38,7 @@ test('an admin turns test mode off: a tab already open can start a call without 
         window as unknown as {store: {getState(): Record<string, {callsConfig?: {DefaultEnabled: boolean}}>}}
       ).store.getState()['plugins-com.mattermost.calls']?.callsConfig?.DefaultEnabled === true,
   );
-  await alice.page.click('#calls-join-button');
-  await waitForCallConnected(alice.page);
+  await startCall(alice);
   expect(await alice.page.locator('#calls_generic_error').count()).toBe(0);
   // The header button's accessible name follows the state (it said "Start call" during a call).
   await alice.page.getByRole('button', {name: 'In call', exact: true}).waitFor();
@@ -89,8 +88,7 @@ test('/call and /call help print the usage; the message box suggests the subcomm
 
 test("a full call: the header button and the post's Join are disabled, dimmed, and say why", async () => {
   const [alice, bob] = await e2e.users({MM_CALLS_MAX_CALL_PARTICIPANTS: '1'}, 'alice', 'bob');
-  await alice.page.click('#calls-join-button');
-  await waitForCallConnected(alice.page);
+  await startCall(alice);
 
   const reason = 'This call is at its maximum capacity of 1 participants.';
   const header = bob.page.locator('#calls-join-button[data-state=disabled]');
@@ -148,11 +146,8 @@ test('System Console: the sticky Save bar covers no setting; Settings › Calls 
 
 test('pop-out: a reaction chip does not cover the "You\'re viewing …\'s screen" caption', async () => {
   const [alice, bob] = await e2e.users({}, 'alice', 'bob');
-  await alice.page.click('#calls-join-button');
-  await waitForCallConnected(alice.page);
-  await bob.page.waitForSelector('#calls-join-button[data-state=join]');
-  await bob.page.click('#calls-join-button');
-  await waitForCallConnected(bob.page);
+  await startCall(alice);
+  await joinCall(bob);
   await bob.page.click('#calls-widget-screenshare-button');
   await bob.page.waitForSelector('[data-testid=calls-widget-stop-screenshare]');
 
@@ -188,11 +183,8 @@ test('pop-out: a reaction chip does not cover the "You\'re viewing …\'s screen
 
 test('pop-out: the full emoji picker finds an emoji by name and sends it; the five quick emoji stay', async () => {
   const [alice, bob] = await e2e.users({}, 'alice', 'bob');
-  await alice.page.click('#calls-join-button');
-  await waitForCallConnected(alice.page);
-  await bob.page.waitForSelector('#calls-join-button[data-state=join]');
-  await bob.page.click('#calls-join-button');
-  await waitForCallConnected(bob.page);
+  await startCall(alice);
+  await joinCall(bob);
   const popup = await openPopOut(alice.page);
   await popup.click('#calls-popout-emoji-button');
   expect(

@@ -5,7 +5,7 @@
 // lower hand, remove) as both the host and the participant see them.
 import type {Page} from 'playwright-core';
 
-import {openChannel, useBrowserPerTest, waitForCallConnected, dmName} from './support';
+import {openChannel, useBrowserPerTest, waitForCallConnected, dmName, startCall, joinCall} from './support';
 
 jest.setTimeout(120000);
 
@@ -33,8 +33,7 @@ test('ringing in a DM: the card rings once; Ignore dismisses it on every tab and
   await b2.goto(`${e2e.server!.url}/`);
   await b2.waitForSelector('#calls-join-button[data-state=start]');
   await openChannel(a, await dmName(a));
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
 
   for (const page of [b.page, b2]) {
     await page.waitForSelector('[data-testid=call-incoming]:has-text("alice is inviting you to a call")');
@@ -55,8 +54,7 @@ test('ringing in a DM: the card rings once; Ignore dismisses it on every tab and
   await a.page.click('#calls-widget-leave-button');
   await a.page.waitForSelector('#calls-widget', {state: 'detached'});
   await a.page.waitForSelector('#calls-join-button[data-state=start]');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   await b.page.waitForSelector('[data-testid=call-incoming]');
   expect(await ringCount(b.page)).toBe(2);
   await b.page.click('[data-testid=call-incoming-join]');
@@ -123,8 +121,7 @@ test('Settings › Calls: default microphone and speaker are used by the next ca
   await a.page.keyboard.press('Escape');
   await a.page.waitForSelector('#user-settings-modal', {state: 'detached'});
 
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   const inUse = await a.page.evaluate(() => {
     const c = (
       window as unknown as {callsClient: {currentAudioInput: MediaDeviceInfo; currentAudioOutput: MediaDeviceInfo}}
@@ -140,8 +137,7 @@ test('Settings › Calls: default microphone and speaker are used by the next ca
 
 test('sounds and chips: join_self, "bob has joined the call." with join_user, leave_self; the sound files play; /call stats', async () => {
   const [a, b] = await users({}, 'alice', 'bob');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   await a.page.waitForFunction(() =>
     ((window as unknown as {e2eCallsSoundsPlayed?: Array<{name: string}>}).e2eCallsSoundsPlayed || []).some(
       (s) => s.name === 'join_self',
@@ -149,9 +145,7 @@ test('sounds and chips: join_self, "bob has joined the call." with join_user, le
   );
   await a.page.waitForSelector('[data-testid=calls-widget-mute-hint]:has-text("You\'re muted.")');
 
-  await b.page.waitForSelector('#calls-join-button[data-state=join]');
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await joinCall(b);
   await a.page.waitForSelector(
     '[data-testid=call-joined-participant-notification]:has-text("bob has joined the call.")',
   );
@@ -223,11 +217,8 @@ test('keyboard shortcuts: join, mute, hand, participants, leave; Space on a focu
 
 test('host controls: the host mutes a participant, lowers their hand and removes them; each side sees it', async () => {
   const [a, b] = await users({}, 'alice', 'bob');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
-  await b.page.waitForSelector('#calls-join-button[data-state=join]');
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await startCall(a);
+  await joinCall(b);
   await b.page.click('#voice-mute-unmute');
   await b.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
   await b.page.click('#raise-hand');

@@ -20,8 +20,9 @@ import {
   ensureWebappBuilt,
   expectInboundAudioGrowing,
   launchBrowser,
-  waitForCallConnected,
   type UserPage,
+  startCall,
+  joinCall,
 } from './support';
 
 jest.setTimeout(120_000);
@@ -128,12 +129,9 @@ test('two Mattermost users call each other through the plugin from the tarball: 
   // The bundle Mattermost served is the tarball's, loaded by its hashed bundle path.
   expect(mm.requestsTo('GET', '/api/v4/plugins/webapp').length).toBeGreaterThanOrEqual(2);
 
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   // Bob learns of the call on the plugin's websocket (Mattermost's socket carries no calls events).
-  await b.page.waitForSelector('#calls-join-button[data-state=join]');
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await joinCall(b);
   await a.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("2")');
 
   await a.page.click('#voice-mute-unmute');

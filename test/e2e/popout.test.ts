@@ -3,7 +3,7 @@
 // large screen player with full screen, and the call thread in its right-hand side; it closes with the call. The
 // widget's "Show chat thread" opens the same thread in the main window.
 
-import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected, joinCall} from './support';
+import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected, joinCall, startCall} from './support';
 
 jest.setTimeout(120000);
 
@@ -72,8 +72,7 @@ test("the pop-out drives the opener's call: title, participants grid, mute, hand
 
 test('screens in the pop-out: sharing from it (stops when it closes), and a remote screen large with full screen', async () => {
   const [a, b, c] = await users('alice', 'bob', 'carol');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   await joinCall(b);
 
   // A presents from the pop-out (captured there, sent by the opener's connection); closing the pop-out stops it.
@@ -171,8 +170,7 @@ test("/call start from a thread's reply box starts the call in that thread", asy
 
 test('when the browser blocks the pop-out, the expanded view opens in the page', async () => {
   const [a] = await users('alice');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   await a.page.evaluate(() => {
     window.open = () => null;
   });

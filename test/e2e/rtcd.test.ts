@@ -11,7 +11,8 @@ import {
   launchBrowser,
   loginPage,
   type UserPage,
-  waitForCallConnected,
+  startCall,
+  joinCall,
 } from './support';
 
 jest.setTimeout(90_000);
@@ -38,11 +39,8 @@ afterAll(async () => {
 test('two browsers in a call on a node in rtcd mode hear each other through the rtcd host', async () => {
   pages = await Promise.all(['alice', 'bob'].map((n) => loginPage(browser, server.url, n)));
   const [a, b] = pages;
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
-  await b.page.waitForSelector('#calls-join-button[data-state=join]');
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await startCall(a);
+  await joinCall(b);
   await a.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("2")');
 
   const [call] = await server.app.store.calls.listActiveCalls();

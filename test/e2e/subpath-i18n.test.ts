@@ -13,7 +13,8 @@ import {
   startServer,
   useBrowserPerTest,
   type UserPage,
-  waitForCallConnected,
+  startCall,
+  joinCall,
 } from './support';
 
 jest.setTimeout(90000);
@@ -74,11 +75,8 @@ test('under /chat/: login, a call started and joined, audio both ways, the pop-o
   await a.page.reload();
   await a.page.waitForSelector('#calls-join-button[data-state=start]');
 
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
-  await b.page.waitForSelector('#calls-join-button[data-state=join]');
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await startCall(a);
+  await joinCall(b);
   for (const p of [a, b]) {
     await p.page.click('#voice-mute-unmute');
     await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
@@ -137,8 +135,7 @@ test('a user whose language is German sees the call button, the widget and its m
   e2e.pages.push(b);
 
   await a.page.waitForSelector('#calls-join-button:has-text("Anruf starten")');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   await a.page.waitForSelector('#calls-widget [data-testid=calls-widget-speaking]:has-text("Niemand spricht…")');
   await a.page.waitForSelector('#voice-mute-unmute[aria-label="Stummschaltung aufheben"]');
   await a.page.click('#voice-mute-unmute');
@@ -154,8 +151,7 @@ test('a user whose language is German sees the call button, the widget and its m
 
   // Bob's browser speaks English: the same call is in English for him.
   await b.page.waitForSelector('#calls-join-button[data-state=join]:has-text("Join call")');
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await startCall(b);
   await b.page.waitForSelector('#voice-mute-unmute[aria-label=Unmute]');
   // Alice is told in German that Bob joined.
   await a.page.waitForSelector(

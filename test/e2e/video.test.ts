@@ -4,7 +4,7 @@
 // call, and a DM without EnableVideo, have no camera button. A refused camera shows a banner and leaves the call as is.
 import type {Page} from 'playwright-core';
 
-import {openChannel, openPopOut, useBrowserPerTest, type UserPage, waitForCallConnected, dmName} from './support';
+import {openChannel, openPopOut, useBrowserPerTest, type UserPage, dmName, startCall} from './support';
 
 jest.setTimeout(90000);
 // Not for the defect this file found (B never offered A's camera: fixed in the negotiator, test/rtc/subscribe-race):
@@ -16,8 +16,7 @@ const e2e = useBrowserPerTest();
 
 async function joinDM(p: UserPage): Promise<void> {
   await openChannel(p, await dmName(p));
-  await p.page.click('#calls-join-button');
-  await waitForCallConnected(p.page);
+  await startCall(p);
 }
 
 /** The page's call peer connection: states and transceivers (mid, kind, direction, currentDirection). */
@@ -159,8 +158,7 @@ test('DM video: A turns the camera on, B sees it playing; off stops the camera a
   // Someone who joins while the camera is on sees it at once.
   await b.page.click('#calls-widget-leave-button');
   await b.page.waitForSelector('#calls-widget', {state: 'detached'});
-  await b.page.click('#calls-join-button');
-  await waitForCallConnected(b.page);
+  await startCall(b);
   await expectPlaying(b.page, 'calls-widget-video-player-other');
 
   // Bob's browser refuses the camera: a banner says so and his camera stays off; the call goes on.
@@ -186,8 +184,7 @@ test('DM video: A turns the camera on, B sees it playing; off stops the camera a
 test('no camera in a channel call, even with EnableVideo', async () => {
   const [a] = await e2e.users({MM_CALLS_ENABLE_VIDEO: 'true'}, 'alice');
   await openChannel(a, 'town-square');
-  await a.page.click('#calls-join-button');
-  await waitForCallConnected(a.page);
+  await startCall(a);
   await a.page.waitForSelector('#voice-mute-unmute');
   expect(await a.page.locator('#video-start-stop').count()).toBe(0);
   expect(await a.page.locator('[data-testid=calls-widget-video-bar]').count()).toBe(0);

@@ -7,30 +7,17 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {copyOfRepo} from '../support/repo-copy';
 import {spawnServer} from '../support/server-process';
 
 jest.setTimeout(180_000);
 
-const ROOT = path.resolve(__dirname, '../..');
 const PLUGIN_VERSION_PATH = '/plugins/com.mattermost.calls/version';
 
-/** Directories too keep their times (the builds' freshness checks count a directory's mtime). */
-function copyKeepingTimes(from: string, to: string): void {
-  const st = fs.statSync(from);
-  if (st.isDirectory()) {
-    fs.mkdirSync(to, {recursive: true});
-    for (const name of fs.readdirSync(from)) copyKeepingTimes(path.join(from, name), path.join(to, name));
-  } else fs.copyFileSync(from, to);
-  fs.utimesSync(to, st.atime, st.mtime);
-}
-
 /** A checkout of its own: copies (timestamps kept, so the linked webapp stays up to date) and links. */
-function copyOfRepo(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-compiled-'));
-  for (const p of ['build', 'server/src', 'plugin.json', 'package.json', 'package-lock.json', 'tsconfig.json'])
-    copyKeepingTimes(path.join(ROOT, p), path.join(dir, p));
-  for (const p of ['node_modules', 'webapp', 'server/native']) fs.symlinkSync(path.join(ROOT, p), path.join(dir, p));
-  return dir;
+/** A checkout of its own (support/repo-copy.ts) in a new temporary directory. */
+function repoCopy(): string {
+  return copyOfRepo(fs.mkdtempSync(path.join(os.tmpdir(), 'calls-compiled-')));
 }
 
 function node(dir: string, args: string[], env: Record<string, string> = {}) {
@@ -60,7 +47,7 @@ function childrenOf(pid: number): string[] {
 
 let dir: string;
 beforeEach(() => {
-  dir = copyOfRepo();
+  dir = repoCopy();
 });
 afterEach(() => {
   fs.rmSync(dir, {recursive: true, force: true});

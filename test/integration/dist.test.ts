@@ -7,6 +7,7 @@ import {spawnSync} from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import {copyOfRepo} from '../support/repo-copy';
 import {spawnServer} from '../support/server-process';
 
 jest.setTimeout(60_000);
@@ -17,15 +18,6 @@ const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'plugin.json'), 'utf
   version: string;
   settings_schema: unknown;
 };
-
-function copyKeepingTimes(from: string, to: string): void {
-  const st = fs.statSync(from);
-  if (st.isDirectory()) {
-    fs.mkdirSync(to, {recursive: true});
-    for (const name of fs.readdirSync(from)) copyKeepingTimes(path.join(from, name), path.join(to, name));
-  } else fs.copyFileSync(from, to);
-  fs.utimesSync(to, st.atime, st.mtime);
-}
 
 function tar(args: string[]): string {
   const r = spawnSync('tar', args, {encoding: 'utf8', maxBuffer: 64 * 1024 * 1024});
@@ -40,17 +32,7 @@ let serviceTar: string;
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-dist-test-'));
   const repo = path.join(tmp, 'repo');
-  for (const p of [
-    'build',
-    'server/src',
-    'deploy',
-    'plugin.json',
-    'package.json',
-    'package-lock.json',
-    'tsconfig.json',
-  ])
-    copyKeepingTimes(path.join(ROOT, p), path.join(repo, p));
-  for (const p of ['node_modules', 'webapp', 'server/native']) fs.symlinkSync(path.join(ROOT, p), path.join(repo, p));
+  copyOfRepo(repo, ['deploy']);
   const r = spawnSync(process.execPath, ['build/dist.mjs', '--out', path.join(tmp, 'out')], {
     cwd: repo,
     encoding: 'utf8',

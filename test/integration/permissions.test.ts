@@ -101,6 +101,17 @@ describe('permissions', () => {
     }
   });
 
+  /** A new channel of alice and bob, calls enabled, both in its call. */
+  async function aliceAndBobInACall() {
+    const ch = await w.newChannel(['alice', 'bob']);
+    await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
+    const alice = await connect('alice');
+    const bob = await connect('bob');
+    await alice.join(ch);
+    await bob.join(ch);
+    return {ch, alice, bob};
+  }
+
   test('calls cannot be joined in an archived channel', async () => {
     const ch = await w.newChannel(['alice']);
     await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
@@ -111,12 +122,7 @@ describe('permissions', () => {
   });
 
   test('a user removed from the channel is taken out of its call', async () => {
-    const ch = await w.newChannel(['alice', 'bob']);
-    await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
-    const alice = await connect('alice');
-    const bob = await connect('bob');
-    await alice.join(ch);
-    await bob.join(ch);
+    const {ch, alice, bob} = await aliceAndBobInACall();
     const r = await api(
       srv.url,
       w.users.admin.token,
@@ -154,12 +160,7 @@ describe('permissions', () => {
   });
 
   test('archiving a channel ends its call for everyone', async () => {
-    const ch = await w.newChannel(['alice', 'bob']);
-    await api(srv.url, w.users.admin.token, 'POST', `${P}/${ch}`, {enabled: true});
-    const alice = await connect('alice');
-    const bob = await connect('bob');
-    await alice.join(ch);
-    await bob.join(ch);
+    const {ch, alice, bob} = await aliceAndBobInACall();
     expect((await api(srv.url, w.users.admin.token, 'DELETE', `/api/v4/channels/${ch}`)).status).toBe(200);
     await Promise.all([alice, bob].map((c) => c.waitFor('call_end', (e) => e.data.channelID === ch)));
     // Not just told: the call is over on the server, without waiting for the clients to leave.

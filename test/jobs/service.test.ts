@@ -200,14 +200,18 @@ describe('jobs', () => {
 });
 
 describe('the service process', () => {
-  test('SIGTERM stops taking jobs, SIGTERMs the running ones, waits for them and exits 0', async () => {
+  /** A data directory of its own (removed after the tests) and the variables of a service using it. */
+  function serviceDir() {
     const dir = tempDir();
     dirs.push(dir);
-    const env = {
-      STORE_DATASOURCE: dir,
-      API_SECURITY_ALLOWSELFREGISTRATION: 'true',
-      JOBS_RECORDERCOMMAND: FAKE_RECORDER,
+    return {
+      dir,
+      env: {STORE_DATASOURCE: dir, API_SECURITY_ALLOWSELFREGISTRATION: 'true', JOBS_RECORDERCOMMAND: FAKE_RECORDER},
     };
+  }
+
+  test('SIGTERM stops taking jobs, SIGTERMs the running ones, waits for them and exits 0', async () => {
+    const {dir, env} = serviceDir();
     const {proc, url} = await spawnService(env);
     const auth = basic('plugin-a');
     const id = (await call(url, 'POST', '/jobs', {auth, body: jobBody('sleep')})).json!.id as string;
@@ -222,13 +226,7 @@ describe('the service process', () => {
   });
 
   test('after kill -9 and a restart, a job whose process is gone is stopped and a surviving one is watched', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
-    const env = {
-      STORE_DATASOURCE: dir,
-      API_SECURITY_ALLOWSELFREGISTRATION: 'true',
-      JOBS_RECORDERCOMMAND: FAKE_RECORDER,
-    };
+    const {dir, env} = serviceDir();
     const first = await spawnService(env);
     const auth = basic('plugin-a');
     const ids: string[] = [];

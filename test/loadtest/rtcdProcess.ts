@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {EXIT_WITH_PARENT, freeRtcPort} from './serverProcess';
+import {writeRtcdConfig} from '../support/rtcd-config';
 import {sleep} from '../support/wait';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
@@ -29,28 +30,14 @@ export async function startRtcdProcess(opts: RtcdProcessOptions = {}): Promise<R
   const apiPort = await freeRtcPort();
   let rtcPort = await freeRtcPort();
   while (rtcPort === apiPort) rtcPort = await freeRtcPort();
-  const configFile = path.join(dir, 'config.toml');
-  fs.writeFileSync(
-    configFile,
-    [
-      '[api.http]',
-      `listen_address = "127.0.0.1:${apiPort}"`,
-      '[api.security]',
-      'allow_self_registration = true',
-      '[rtc]',
-      'ice_address_udp = "127.0.0.1"',
-      `ice_port_udp = ${rtcPort}`,
-      'ice_address_tcp = "127.0.0.1"',
-      `ice_port_tcp = ${rtcPort}`,
-      `workers = ${opts.workers ?? 1}`,
-      '[store]',
-      `data_source = "${dir}"`,
-      '[logger]',
-      'console_json = true',
-      'console_level = "WARN"',
-      '',
-    ].join('\n'),
-  );
+  const configFile = writeRtcdConfig({
+    ip: '127.0.0.1',
+    apiPort,
+    rtcPort,
+    workers: opts.workers ?? 1,
+    dataDir: dir,
+    consoleLevel: 'WARN',
+  });
   const out = opts.logFile ? fs.openSync(opts.logFile, 'a') : 'ignore';
   const child: ChildProcess = spawn(
     process.execPath,

@@ -7,7 +7,7 @@ import {newId} from '../../server/src/ids';
 import type {AppError} from '../../server/src/errors';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, startServer} from './support/harness';
+import {join, newSession, speech, startAudio, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -49,18 +49,7 @@ describe('bad input', () => {
     expect(await server.inspect(b.sessionID)).toBeDefined();
   }
 
-  async function newSession(): Promise<string> {
-    const sessionID = newId();
-    await server.initSession({
-      sessionID,
-      userID: newId(),
-      callID,
-      channelID: newId(),
-      av1Support: false,
-      dcSignaling: false,
-    });
-    return sessionID;
-  }
+  const session = () => newSession(server, callID);
 
   function errorFor(sessionID: string): AppError | undefined {
     return errors.find((e) => e.sessionID === sessionID)?.error;
@@ -87,7 +76,7 @@ describe('bad input', () => {
     ['an oversized SDP', {type: 'offer', sdp: 'v=0\r\n' + 'a=x'.repeat(30_000)}, 'app.rtc.sdp_too_large'],
     ['a description that is not an object', 'nope', 'app.rtc.invalid_sdp'],
   ])('rejects %s as the first offer and closes only that session', async (_name, data, id) => {
-    const sessionID = await newSession();
+    const sessionID = await session();
     server.send({sessionID, type: 'sdp', data: data as never});
     await waitFor(() => closes.has(sessionID), 3000, 'session closed');
     expect(errorFor(sessionID)?.id).toBe(id);

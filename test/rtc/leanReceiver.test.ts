@@ -9,7 +9,7 @@ import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {LeanReceiver, type LeanStream} from '../loadtest/leanReceiver';
 import {TestClient} from './support/client';
-import {directSignaling, join, startServer} from './support/harness';
+import {directSignaling, join, newSession, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -53,15 +53,7 @@ async function joinLean(
   check: (r: LeanReceiver) => (payload: Buffer, stream: LeanStream) => boolean,
   tap?: (datagram: Buffer, stream: LeanStream) => void,
 ): Promise<LeanReceiver> {
-  const sessionID = newId();
-  await s.initSession({
-    sessionID,
-    userID: newId(),
-    callID,
-    channelID: 'channel' + callID.slice(0, 10),
-    av1Support: false,
-    dcSignaling: false,
-  });
+  const sessionID = await newSession(s, callID);
   const client = new TestClient({sessionID, signaling: directSignaling(s), record: false});
   clients.push(client);
   const lean: LeanReceiver = new LeanReceiver(client, {

@@ -8,7 +8,7 @@ import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {DCMessageType} from '@calls/protocol';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import type {TestClient} from './support/client';
-import {join, joinTwo, silence, speech, startAudio, startServer} from './support/harness';
+import {join, joinTwo, newSession, silence, speech, startAudio, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -179,15 +179,7 @@ describe('signaling and voice activity', () => {
   });
 
   it('closes a session whose client never offers, after the signaling timeout', async () => {
-    const sessionID = newId();
-    await server.initSession({
-      sessionID,
-      userID: newId(),
-      callID: newId(),
-      channelID: newId(),
-      av1Support: false,
-      dcSignaling: false,
-    });
+    const sessionID = await newSession(server, newId());
     await waitFor(() => closes.some((c) => c.sessionID === sessionID), 4000, 'timeout close');
     expect(closes.find((c) => c.sessionID === sessionID)?.reason).toMatch(/signaling timeout/);
     expect(await server.inspect(sessionID)).toBeUndefined();

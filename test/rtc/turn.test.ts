@@ -8,7 +8,7 @@ import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import {TestClient, type SignalingPort} from './support/client';
-import {directSignaling, speech, startAudio, startServer} from './support/harness';
+import {directSignaling, newSession, speech, startAudio, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 import {freePort} from '../support/ports';
 
@@ -96,15 +96,7 @@ describe('server-side TURN (coturn)', () => {
   it('allocates a relay per session with <expiry>:<sessionID> credentials; ICE checks succeed through it', async () => {
     const callID = newId();
     const join = async (relay: boolean) => {
-      const sessionID = newId();
-      await server.initSession({
-        sessionID,
-        userID: newId(),
-        callID,
-        channelID: newId(),
-        av1Support: false,
-        dcSignaling: false,
-      });
+      const sessionID = await newSession(server, callID);
       const sig = directSignaling(server);
       const c = new TestClient({
         sessionID,

@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {startDnsServer, type TestDnsServer} from '../support/dns-server';
+import {writeRtcdConfig} from '../support/rtcd-config';
 import {waitFor} from '../support/wait';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -67,27 +68,7 @@ export async function startRtcdProcesses(name: string, ips: string[]): Promise<R
   for (const ip of ips) {
     const hostDir = path.join(dir, ip);
     fs.mkdirSync(hostDir);
-    const configFile = path.join(hostDir, 'config.toml');
-    fs.writeFileSync(
-      configFile,
-      [
-        '[api.http]',
-        `listen_address = "${ip}:${apiPort}"`,
-        '[api.security]',
-        'allow_self_registration = true',
-        '[rtc]',
-        `ice_address_udp = "${ip}"`,
-        `ice_port_udp = ${rtcPort}`,
-        `ice_address_tcp = "${ip}"`,
-        `ice_port_tcp = ${rtcPort}`,
-        'workers = 1',
-        '[store]',
-        `data_source = "${hostDir}"`,
-        '[logger]',
-        'console_json = true',
-        '',
-      ].join('\n'),
-    );
+    const configFile = writeRtcdConfig({ip, apiPort, rtcPort, workers: 1, dataDir: hostDir});
     const log = path.join(hostDir, 'rtcd.log');
     logs.set(ip, log);
     const out = fs.openSync(log, 'a');

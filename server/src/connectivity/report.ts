@@ -21,16 +21,7 @@ interface PortsView {
 
 /** The wire shape is the protocol's (ConnectivityReportData); this is the server's more precise view of it. */
 export interface ConnectivityReport extends ConnectivityReportData {
-  generated_at: number;
-  rtc: {
-    available: boolean;
-    udp_port: number | null;
-    tcp_port: number | null;
-    ice_host_override: string;
-    ice_host_port_override: number | null;
-    advertised: (AdvertisedCandidate & AddressVerdict)[];
-    notes: string[];
-  };
+  rtc: Omit<ConnectivityReportData['rtc'], 'advertised'> & {advertised: (AdvertisedCandidate & AddressVerdict)[]};
   stun: (StunProbeResult & {matches_override: boolean | null}) | null;
   turn: TurnProbeResult[];
   client_checks: StoredClientCheck[];

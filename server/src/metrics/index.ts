@@ -2,6 +2,7 @@
 // registry of our own. The plugin uses the `mattermost_plugin_calls` namespace, the rtcd service `rtcd`;
 // both expose the same RtcMetrics to their SFU so media code is written once.
 import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from 'prom-client';
+import type {CallsStats} from '../store/types';
 
 export type MetricsNamespace = 'mattermost_plugin_calls' | 'rtcd';
 
@@ -297,20 +298,7 @@ export class CallsMetrics {
   }
 
   /** Sets the usage gauges from a /stats snapshot. */
-  setStats(s: {
-    total_calls: number;
-    total_active_calls: number;
-    total_active_sessions: number;
-    avg_duration: number;
-    avg_participants: number;
-    avg_video_duration: number;
-    total_video_duration: number;
-    total_video_calls: number;
-    total_screen_share_calls: number;
-    calls_by_day: Record<string, number>;
-    calls_by_month: Record<string, number>;
-    calls_by_channel_type: Record<string, number>;
-  }): void {
+  setStats(s: CallsStats): void {
     const agg: Record<string, number> = {
       total_calls: s.total_calls,
       total_active_calls: s.total_active_calls,

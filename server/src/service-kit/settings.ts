@@ -32,14 +32,29 @@ export interface Setting<C> {
   set(cfg: C, value: unknown): void;
 }
 
-/** A setting whose setter takes the parsed type (the table stays readable, the loader stays untyped). */
-export function setting<C, V>(
+/** The dotted paths of a config's values (a list is one value): where a row of a settings table writes. */
+export type ConfigPath<T> = {
+  [K in keyof T & string]: T[K] extends readonly unknown[] ? K : T[K] extends object ? `${K}.${ConfigPath<T[K]>}` : K;
+}[keyof T & string];
+
+/** One row of a settings table: TOML key, environment variable, how the value is read, where it is written. */
+export type SettingRow<C> = readonly [
   toml: string,
   env: string,
   kind: SettingKind | CustomParser,
-  set: (cfg: C, v: V) => void,
-): Setting<C> {
-  return {toml, env, kind, set: set as Setting<C>['set']};
+  field: ConfigPath<C>,
+];
+
+/** The settings of a table: each row writes its parsed value at its field of the config. */
+export function settingsTable<C>(rows: readonly SettingRow<C>[]): Setting<C>[] {
+  return rows.map(([toml, env, kind, field]) => ({toml, env, kind, set: (cfg, v) => setPath(cfg, field, v)}));
+}
+
+function setPath(obj: unknown, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj as Record<string, unknown>;
+  for (const p of parts.slice(0, -1)) cur = cur[p] as Record<string, unknown>;
+  cur[parts[parts.length - 1]] = value;
 }
 
 export interface LoadOptions {
@@ -169,49 +184,28 @@ interface WithApi {
 
 /** The api.* and logger.* settings, their variables named `<prefix>API_…` and `<prefix>LOGGER_…`. */
 export function apiAndLoggerSettings<C extends WithApi>(prefix: string): Setting<C>[] {
-  const S = setting<C, never>;
-  return [
-    S('api.http.listen_address', `${prefix}API_HTTP_LISTENADDRESS`, 'string', (c, v: string) => {
-      c.api.listenAddress = v;
-    }),
-    S('api.http.tls.enable', `${prefix}API_HTTP_TLS_ENABLE`, 'bool', (c, v: boolean) => {
-      c.api.tls.enable = v;
-    }),
-    S('api.http.tls.cert_file', `${prefix}API_HTTP_TLS_CERTFILE`, 'string', (c, v: string) => {
-      c.api.tls.certFile = v;
-    }),
-    S('api.http.tls.cert_key', `${prefix}API_HTTP_TLS_CERTKEY`, 'string', (c, v: string) => {
-      c.api.tls.certKey = v;
-    }),
-    S('api.security.enable_admin', `${prefix}API_SECURITY_ENABLEADMIN`, 'bool', (c, v: boolean) => {
-      c.api.enableAdmin = v;
-    }),
-    S('api.security.admin_secret_key', `${prefix}API_SECURITY_ADMINSECRETKEY`, 'string', (c, v: string) => {
-      c.api.adminSecretKey = v;
-    }),
-    S(
+  return settingsTable<WithApi>([
+    ['api.http.listen_address', `${prefix}API_HTTP_LISTENADDRESS`, 'string', 'api.listenAddress'],
+    ['api.http.tls.enable', `${prefix}API_HTTP_TLS_ENABLE`, 'bool', 'api.tls.enable'],
+    ['api.http.tls.cert_file', `${prefix}API_HTTP_TLS_CERTFILE`, 'string', 'api.tls.certFile'],
+    ['api.http.tls.cert_key', `${prefix}API_HTTP_TLS_CERTKEY`, 'string', 'api.tls.certKey'],
+    ['api.security.enable_admin', `${prefix}API_SECURITY_ENABLEADMIN`, 'bool', 'api.enableAdmin'],
+    ['api.security.admin_secret_key', `${prefix}API_SECURITY_ADMINSECRETKEY`, 'string', 'api.adminSecretKey'],
+    [
       'api.security.allow_self_registration',
       `${prefix}API_SECURITY_ALLOWSELFREGISTRATION`,
       'bool',
-      (c, v: boolean) => {
-        c.api.allowSelfRegistration = v;
-      },
-    ),
-    S(
+      'api.allowSelfRegistration',
+    ],
+    [
       'api.security.session_cache.expiration_minutes',
       `${prefix}API_SECURITY_SESSIONCACHE_EXPIRATIONMINUTES`,
       'int',
-      (c, v: number) => {
-        c.api.sessionCacheExpirationMinutes = v;
-      },
-    ),
-    S('logger.console_level', `${prefix}LOGGER_CONSOLELEVEL`, 'string', (c, v: string) => {
-      c.logger.consoleLevel = v;
-    }),
-    S('logger.console_json', `${prefix}LOGGER_CONSOLEJSON`, 'bool', (c, v: boolean) => {
-      c.logger.consoleJSON = v;
-    }),
-  ];
+      'api.sessionCacheExpirationMinutes',
+    ],
+    ['logger.console_level', `${prefix}LOGGER_CONSOLELEVEL`, 'string', 'logger.consoleLevel'],
+    ['logger.console_json', `${prefix}LOGGER_CONSOLEJSON`, 'bool', 'logger.consoleJSON'],
+  ]);
 }
 
 /** The checks both services make of their API settings. */

@@ -81,16 +81,26 @@ export interface JoinOptions extends Partial<Omit<TestClientOptions, 'signaling'
   wait?: boolean;
 }
 
-export async function join(server: EmbeddedRtcServer, o: JoinOptions): Promise<TestClient> {
+/** A session of the call created on the server (its client not started yet); returns its id. */
+export async function newSession(
+  server: Pick<EmbeddedRtcServer, 'initSession'>,
+  callID: string,
+  o: {sessionID?: string; userID?: string; av1?: boolean; dcSignaling?: boolean} = {},
+): Promise<string> {
   const sessionID = o.sessionID ?? newId();
   await server.initSession({
     sessionID,
     userID: o.userID ?? newId(),
-    callID: o.callID,
-    channelID: 'channel' + o.callID.slice(0, 10),
+    callID,
+    channelID: 'channel' + callID.slice(0, 10),
     av1Support: !!o.av1,
     dcSignaling: !!o.dcSignaling,
   });
+  return sessionID;
+}
+
+export async function join(server: EmbeddedRtcServer, o: JoinOptions): Promise<TestClient> {
+  const sessionID = await newSession(server, o.callID, o);
   const client = new TestClient({...o, sessionID, signaling: directSignaling(server)});
   await client.start();
   if (o.wait !== false) await client.waitConnected();

@@ -1,5 +1,5 @@
 import {CallsClient, CallsClientError, type CallsClientOptions} from './calls_client';
-import type {RemoteTrackInfo, RTCPeer} from './rtc_peer';
+import type {PeerEvents, RTCPeer} from './rtc_peer';
 import {Emitter} from '../utils/emitter';
 import {FakeWebSocket} from '../testing/fake_ws';
 
@@ -111,15 +111,7 @@ describe('CallsClient websocket', () => {
 });
 
 /** A scripted RTC peer: the test decides when it connects or fails, and sees what the client adds to it. */
-class FakePeer extends Emitter<{
-  offer: [RTCSessionDescriptionInit];
-  answer: [RTCSessionDescriptionInit];
-  candidate: [RTCIceCandidateInit];
-  connect: [];
-  close: [Error | null];
-  track: [MediaStreamTrack, MediaStream, RemoteTrackInfo];
-  rtt: [number];
-}> {
+class FakePeer extends Emitter<PeerEvents> {
   destroyed = false;
   screens: MediaStream[] = [];
   rtt = 0;

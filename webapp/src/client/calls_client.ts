@@ -1,7 +1,8 @@
 // One call connection (reference webapp.md §4.1): its own websocket (call_socket.ts: join, reconnect with the
-// original connection id, signal filtering by connID), the RTC peer and its recovery (rtc_reconnect/unavailable),
-// mute (call_mic.ts; the devices are call_audio.ts's), hands, reactions, screen sharing (call_screen.ts) and the camera in
-// video DMs (call_video.ts). window.callsClient holds the live one.
+// original connection id, signal filtering by connID), the RTC peer and its recovery (call_peer.ts;
+// rtc_reconnect/unavailable here), mute (call_mic.ts; the devices are call_audio.ts's), hands, reactions, screen
+// sharing (call_screen.ts), the camera in video DMs (call_video.ts) and what the others send (remote_media.ts).
+// window.callsClient holds the live one.
 
 import {actionName} from '@calls/protocol';
 
@@ -10,15 +11,12 @@ import {CallMic} from './call_mic';
 import {ScreenShare} from './call_screen';
 import {CameraVideo} from './call_video';
 import {connectCallSocket} from './call_socket';
-import {CallsClientError, PEER_RECOVERY_MS, type CallsClientOptions, type ClientEvents} from './calls_client_types';
+import {CallsClientError, type CallsClientOptions, type ClientEvents} from './calls_client_types';
 import type {DeviceLists} from './devices';
-import {PeerLossTimer} from './peer_loss_timer';
-import {RemoteScreen} from './remote_screen';
-import {RTCMonitor} from './rtc_monitor';
-import {saveLastStats, summarizeStats} from './rtc_stats';
-import {ERR_RTC_TIMEOUT, RTCPeer, type RemoteTrackInfo, type RTCPeerConfig, type SignalData} from './rtc_peer';
+import {CallPeer} from './call_peer';
+import {RemoteMedia} from './remote_media';
+import type {RemoteTrackInfo, SignalData} from './rtc_peer';
 import type {WebSocketClient} from './websocket';
-import {compressSDP} from './wire';
 import {Emitter} from '../utils/emitter';
 import type {EmojiData} from '../types';
 
@@ -35,21 +33,19 @@ export class CallsClient extends Emitter<ClientEvents> {
   readonly #opts: CallsClientOptions;
   readonly #log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
   #ws: WebSocketClient | null = null;
-  #peer: RTCPeer | null = null;
-  #monitor: RTCMonitor | null = null;
+  readonly #peer: CallPeer;
   readonly #audio: CallAudio;
   readonly #mic: CallMic;
   #handRaised = false;
   readonly #screen: ScreenShare;
-  readonly #remoteScreen = new RemoteScreen((s) => this.emit('remoteScreenStream', s));
+  readonly #remote = new RemoteMedia({
+    onScreen: (s) => this.emit('remoteScreenStream', s),
+    onVideo: (id, s) => this.emit('remoteVideoStream', id, s),
+  });
   /** Only in a DM with EnableVideo. */
   readonly #video: CameraVideo | null = null;
-  /** Remote camera video by the sending session's id. */
-  readonly #remoteVideos = new Map<string, MediaStream>();
   #closed = false;
-  #connected = false;
   #sessionID = '';
-  readonly #peerLoss = new PeerLossTimer<CallsClientError>();
   /** The server said the call's media is away (rtc_unavailable) and has not sent rtc_reconnect since. */
   #mediaUnavailable = false;
   #onDeviceChange = () => {
@@ -63,6 +59,20 @@ export class CallsClient extends Emitter<ClientEvents> {
     this.channelID = opts.channelID;
     this.#opts = opts;
     this.#log = opts.logger ?? console;
+    this.#peer = new CallPeer(opts, this.#log, {
+      send: (action, data, binary) => this.#ws?.send(action, data, binary),
+      isClosed: () => this.#closed,
+      onTrack: (track, stream, info) => this.#onRemoteTrack(track, stream, info),
+      onConnect: (peer) => {
+        this.emit('connect');
+        this.#mic.onPeerConnected();
+        this.#screen.carryOver(peer);
+        this.#video?.carryOver(peer);
+      },
+      onMos: (mos) => this.emit('mos', mos),
+      onReconnecting: (reason) => this.emit('rtcReconnecting', reason),
+      fail: (err) => this.disconnect(err),
+    });
     this.#audio = new CallAudio({
       log: this.#log,
       isClosed: () => this.#closed,
@@ -77,9 +87,9 @@ export class CallsClient extends Emitter<ClientEvents> {
       log: this.#log,
       audio: this.#audio,
       isClosed: () => this.#closed,
-      peer: () => this.#peer,
-      isConnected: () => this.#connected,
-      onUnmuted: () => this.#monitor?.clearCache(),
+      peer: () => this.#peer.peer,
+      isConnected: () => this.#peer.connected,
+      onUnmuted: () => this.#peer.clearStatsCache(),
       send: (action) => this.#ws?.send(actionName(action)),
     });
     this.#mic.on('mute', () => this.emit('mute'));
@@ -88,7 +98,7 @@ export class CallsClient extends Emitter<ClientEvents> {
       log: this.#log,
       simulcast: opts.simulcast,
       isClosed: () => this.#closed,
-      peer: () => this.#peer,
+      peer: () => this.#peer.peer,
       send: (action, data) => this.#ws?.send(actionName(action), data),
     });
     this.#screen.on('localScreenStream', (s) => this.emit('localScreenStream', s));
@@ -97,11 +107,11 @@ export class CallsClient extends Emitter<ClientEvents> {
       this.#video = new CameraVideo({
         log: this.#log,
         isClosed: () => this.#closed,
-        peer: () => this.#peer,
+        peer: () => this.#peer.peer,
         send: (action, data) => this.#ws?.send(actionName(action), data),
       });
       this.#video.on('localVideoStream', (s) => {
-        this.#monitor?.clearCache();
+        this.#peer.clearStatsCache();
         this.emit('localVideoStream', s);
       });
       this.#video.on('videoError', (kind) => this.emit('videoError', kind));
@@ -126,7 +136,7 @@ export class CallsClient extends Emitter<ClientEvents> {
   }
 
   get isConnected(): boolean {
-    return this.#connected;
+    return this.#peer.connected;
   }
 
   get isClosed(): boolean {
@@ -155,7 +165,7 @@ export class CallsClient extends Emitter<ClientEvents> {
   }
 
   get remoteScreenStream(): MediaStream | null {
-    return this.#remoteScreen.stream;
+    return this.#remote.screen;
   }
 
   /** A DM call with video on (EnableVideo): the camera button and picker exist. */
@@ -173,7 +183,7 @@ export class CallsClient extends Emitter<ClientEvents> {
 
   /** The camera video a session sends, by its session id. */
   remoteVideoStream(sessionID: string): MediaStream | null {
-    return this.#remoteVideos.get(sessionID) ?? null;
+    return this.#remote.video(sessionID);
   }
 
   get cameras(): MediaDeviceInfo[] {
@@ -207,7 +217,7 @@ export class CallsClient extends Emitter<ClientEvents> {
 
   /** The peer connection (tests and /call stats read its getStats()). */
   get peerConnection(): RTCPeerConnection | null {
-    return this.#peer?.pc ?? null;
+    return this.#peer.peer?.pc ?? null;
   }
 
   /** The websocket (tests cut it to exercise reconnect). */
@@ -245,14 +255,14 @@ export class CallsClient extends Emitter<ClientEvents> {
       },
       {
         joined: () => {
-          if (!this.#peer) {
+          if (!this.#peer.peer) {
             this.#sessionID = this.#ws?.originalConnID || '';
             this.emit('joined', this.#sessionID);
-            this.#startPeer();
+            this.#peer.start();
           }
         },
         joinFailed: (text) => this.disconnect(new CallsClientError('join', text)),
-        signal: (data) => this.#peer?.signal(data as SignalData),
+        signal: (data) => this.#peer.peer?.signal(data as SignalData),
         callState: (msg) => this.emit('wsEvent', msg),
         rtcReconnect: (d) => {
           if (this.#isOurSession(d)) {
@@ -289,7 +299,7 @@ export class CallsClient extends Emitter<ClientEvents> {
     this.#mediaUnavailable = false;
     this.#dropPeer();
     this.emit('rtcReconnecting', reason);
-    this.#startPeer();
+    this.#peer.start();
   }
 
   /**
@@ -309,94 +319,18 @@ export class CallsClient extends Emitter<ClientEvents> {
 
   /** Closes the current peer connection (and what it played) without leaving the call. */
   #dropPeer(): void {
-    this.#peerLoss.cancel();
-    this.#monitor?.stop();
-    this.#monitor = null;
-    const old = this.#peer;
-    this.#peer = null;
-    if (old) {
-      old.removeAllListeners();
-      old.destroy();
-    }
-    this.#connected = false;
+    this.#peer.drop();
     this.#mic.onPeerDropped();
     this.#audio.stopPlayback();
-    this.#remoteScreen.clear();
+    this.#remote.clear();
     this.#video?.onPeerDropped();
-    this.#clearRemoteVideos();
-  }
-
-  #clearRemoteVideos(): void {
-    const senders = [...this.#remoteVideos.keys()];
-    this.#remoteVideos.clear();
-    senders.forEach((id) => this.emit('remoteVideoStream', id, null));
-  }
-
-  #startPeer(): void {
-    const cfg: RTCPeerConfig = {
-      iceServers: this.#opts.iceServers,
-      dcSignaling: this.#opts.dcSignaling,
-      dcLocking: this.#opts.dcLocking,
-      logger: this.#log,
-    };
-    const peer = this.#opts.createPeer ? this.#opts.createPeer(cfg) : new RTCPeer(cfg);
-    this.#peer = peer;
-    peer.on('offer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
-    peer.on('answer', (sdp) => this.#ws?.send(actionName('sdp'), {data: compressSDP(sdp)}, true));
-    peer.on('candidate', (c) => this.#ws?.send(actionName('ice'), {data: JSON.stringify(c)}));
-    peer.on('track', (track, stream, info) => this.#onRemoteTrack(track, stream, info));
-    peer.on('connect', () => {
-      this.#connected = true;
-      this.#peerLoss.cancel();
-      const monitor = new RTCMonitor(peer);
-      monitor.on('mos', (mos) => this.emit('mos', mos));
-      monitor.start();
-      this.#monitor = monitor;
-      this.emit('connect');
-      this.#mic.onPeerConnected();
-      this.#screen.carryOver(peer);
-      this.#video?.carryOver(peer);
-    });
-    peer.on('close', (err) => {
-      if (this.#closed || this.#peer !== peer) {
-        return;
-      }
-      if (err?.message === ERR_RTC_TIMEOUT) {
-        this.disconnect(new CallsClientError('timeout', err.message));
-        return;
-      }
-      const closeErr = new CallsClientError('peer', err?.message || 'rtc peer close');
-      if (!this.#connected) {
-        this.disconnect(closeErr);
-        return;
-      }
-      // A connection that was up failed: its node may have died. The server moves the call and sends
-      // rtc_reconnect; wait for it a while before giving up.
-      this.#connected = false;
-      this.emit('rtcReconnecting', closeErr.message);
-      this.#peerLoss.start(closeErr, this.#opts.peerRecoveryMs ?? PEER_RECOVERY_MS, (e) => this.disconnect(e));
-    });
   }
 
   #onRemoteTrack(track: MediaStreamTrack, stream: MediaStream, info: RemoteTrackInfo): void {
     if (track.kind === 'audio') {
       this.#audio.play(track, stream);
-      return;
-    }
-    if (info.type === 'screen') {
-      this.#remoteScreen.show(track, stream);
-      return;
-    }
-    if (info.type === 'video' && info.senderSessionID) {
-      const sender = info.senderSessionID;
-      this.#remoteVideos.set(sender, stream);
-      track.addEventListener('ended', () => {
-        if (this.#remoteVideos.get(sender) === stream) {
-          this.#remoteVideos.delete(sender);
-          this.emit('remoteVideoStream', sender, null);
-        }
-      });
-      this.emit('remoteVideoStream', sender, stream);
+    } else {
+      this.#remote.show(track, stream, info);
     }
   }
 
@@ -443,7 +377,7 @@ export class CallsClient extends Emitter<ClientEvents> {
   }
 
   async getStats(): Promise<RTCStatsReport | null> {
-    return this.#peer ? this.#peer.getStats() : null;
+    return this.#peer.peer ? this.#peer.peer.getStats() : null;
   }
 
   /** Leaves the call and releases everything (idempotent). */
@@ -452,25 +386,13 @@ export class CallsClient extends Emitter<ClientEvents> {
       return;
     }
     this.#closed = true;
-    this.#connected = false;
-    this.#peerLoss.cancel();
+    this.#peer.close();
     window.removeEventListener('beforeunload', this.#onUnload);
     navigator.mediaDevices?.removeEventListener?.('devicechange', this.#onDeviceChange);
-    this.#monitor?.stop();
-    this.#monitor = null;
-    if (this.#peer) {
-      // Asked for before the connection closes; kept for `/call stats` after the call.
-      this.#peer.getStats().then(
-        (r) => saveLastStats(summarizeStats(r)),
-        () => undefined,
-      );
-    }
-    this.#peer?.destroy();
-    this.#peer = null;
     this.#audio.release();
     this.#screen.release();
     this.#video?.release();
-    this.#remoteVideos.clear();
+    this.#remote.release();
     if (this.#ws) {
       this.#ws.send(actionName('leave'));
       this.#ws.close();

@@ -39,7 +39,8 @@ export interface RTCPeerConfig {
   logger?: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
 }
 
-type PeerEvents = {
+/** What an RTCPeer reports (a scripted peer in tests reports the same). */
+export type PeerEvents = {
   offer: [RTCSessionDescriptionInit];
   answer: [RTCSessionDescriptionInit];
   candidate: [RTCIceCandidateInit];

@@ -56,6 +56,33 @@ function isMySession(store: StoreLike, sessionID: string): boolean {
   return Boolean(sessionID) && client?.sessionID === sessionID;
 }
 
+/**
+ * Events that set one flag of a session, and the action each dispatches. user_screen_off may come with empty data
+ * (the sharer left); the channel comes from the broadcast then.
+ */
+const SESSION_FLAG_ACTIONS: Partial<Record<string, SessionFlagAction>> = {
+  user_muted: 'USER_MUTED',
+  user_unmuted: 'USER_UNMUTED',
+  user_voice_on: 'USER_VOICE_ON',
+  user_voice_off: 'USER_VOICE_OFF',
+  user_screen_on: 'USER_SCREEN_ON',
+  user_screen_off: 'USER_SCREEN_OFF',
+  user_video_on: 'USER_VIDEO_ON',
+  user_video_off: 'USER_VIDEO_OFF',
+  user_unraise_hand: 'USER_LOWER_HAND',
+};
+
+type SessionFlagAction =
+  | 'USER_MUTED'
+  | 'USER_UNMUTED'
+  | 'USER_VOICE_ON'
+  | 'USER_VOICE_OFF'
+  | 'USER_SCREEN_ON'
+  | 'USER_SCREEN_OFF'
+  | 'USER_VIDEO_ON'
+  | 'USER_VIDEO_OFF'
+  | 'USER_LOWER_HAND';
+
 /** Handles one websocket event; returns false when it is not a calls event or core event this plugin uses. */
 export function handleWebSocketEvent(store: StoreLike, msg: WebSocketMessage): boolean {
   if (msg.event === 'user_removed') {
@@ -71,6 +98,11 @@ export function handleWebSocketEvent(store: StoreLike, msg: WebSocketMessage): b
   const userID = str(d.userID) || str(d.user_id);
   const sessionID = str(d.session_id);
 
+  const flag = SESSION_FLAG_ACTIONS[name];
+  if (flag) {
+    store.dispatch(action(flag, {channelID, userID, sessionID}));
+    return true;
+  }
   switch (name) {
     case 'channel_enable_voice':
     case 'channel_disable_voice':
@@ -115,38 +147,10 @@ export function handleWebSocketEvent(store: StoreLike, msg: WebSocketMessage): b
     case 'user_left':
       userLeft(store, channelID, userID, sessionID);
       break;
-    case 'user_muted':
-      store.dispatch(action('USER_MUTED', {channelID, userID, sessionID}));
-      break;
-    case 'user_unmuted':
-      store.dispatch(action('USER_UNMUTED', {channelID, userID, sessionID}));
-      break;
-    case 'user_voice_on':
-      store.dispatch(action('USER_VOICE_ON', {channelID, userID, sessionID}));
-      break;
-    case 'user_voice_off':
-      store.dispatch(action('USER_VOICE_OFF', {channelID, userID, sessionID}));
-      break;
-    case 'user_screen_on':
-      store.dispatch(action('USER_SCREEN_ON', {channelID, userID, sessionID}));
-      break;
-    case 'user_screen_off':
-      // May come with empty data (the sharer left); the channel comes from the broadcast then.
-      store.dispatch(action('USER_SCREEN_OFF', {channelID, userID, sessionID}));
-      break;
-    case 'user_video_on':
-      store.dispatch(action('USER_VIDEO_ON', {channelID, userID, sessionID}));
-      break;
-    case 'user_video_off':
-      store.dispatch(action('USER_VIDEO_OFF', {channelID, userID, sessionID}));
-      break;
     case 'user_raise_hand':
       store.dispatch(
         action('USER_RAISE_HAND', {channelID, userID, sessionID, raisedHand: Number(d.raised_hand) || Date.now()}),
       );
-      break;
-    case 'user_unraise_hand':
-      store.dispatch(action('USER_LOWER_HAND', {channelID, userID, sessionID}));
       break;
     case 'user_reacted': {
       if (channelID !== channelIDForCurrentCall(store.getState())) {

@@ -8,7 +8,7 @@ import {
   checkApiConfig,
   defaultApiConfig,
   ServiceConfigError,
-  setting,
+  settingsTable,
   type CustomParser,
   type LoadOptions,
   type ServiceApiConfig,
@@ -56,34 +56,18 @@ const RETENTION: CustomParser = {
   fromEnv: (text, name) => parseRetention(text, name),
 };
 
-const S = setting<JobsConfig, never>;
-
 const SETTINGS: Setting<JobsConfig>[] = [
   ...apiAndLoggerSettings<JobsConfig>(''),
-  S('store.data_source', 'STORE_DATASOURCE', 'string', (c, v: string) => {
-    c.store.dataSource = v;
-  }),
-  S('jobs.max_concurrent_jobs', 'JOBS_MAXCONCURRENTJOBS', 'int', (c, v: number) => {
-    c.jobs.maxConcurrentJobs = v;
-  }),
-  S('jobs.image_registry', 'JOBS_IMAGEREGISTRY', 'string', (c, v: string) => {
-    c.jobs.imageRegistry = v;
-  }),
-  S('jobs.failed_jobs_retention_time', 'JOBS_FAILEDJOBSRETENTIONTIME', RETENTION, (c, v: number) => {
-    c.jobs.failedJobsRetentionMinutes = v;
-  }),
-  S('jobs.recorder_command', 'JOBS_RECORDERCOMMAND', 'string', (c, v: string) => {
-    c.jobs.recorderCommand = v;
-  }),
-  S('jobs.stop_grace_seconds', 'JOBS_STOPGRACESECONDS', 'int', (c, v: number) => {
-    c.jobs.stopGraceSeconds = v;
-  }),
-  S('dev_mode', 'DEV_MODE', 'bool', (c, v: boolean) => {
-    c.devMode = v;
-  }),
-  S('test_mode', 'TEST_MODE', 'bool', (c, v: boolean) => {
-    c.testMode = v;
-  }),
+  ...settingsTable<JobsConfig>([
+    ['store.data_source', 'STORE_DATASOURCE', 'string', 'store.dataSource'],
+    ['jobs.max_concurrent_jobs', 'JOBS_MAXCONCURRENTJOBS', 'int', 'jobs.maxConcurrentJobs'],
+    ['jobs.image_registry', 'JOBS_IMAGEREGISTRY', 'string', 'jobs.imageRegistry'],
+    ['jobs.failed_jobs_retention_time', 'JOBS_FAILEDJOBSRETENTIONTIME', RETENTION, 'jobs.failedJobsRetentionMinutes'],
+    ['jobs.recorder_command', 'JOBS_RECORDERCOMMAND', 'string', 'jobs.recorderCommand'],
+    ['jobs.stop_grace_seconds', 'JOBS_STOPGRACESECONDS', 'int', 'jobs.stopGraceSeconds'],
+    ['dev_mode', 'DEV_MODE', 'bool', 'devMode'],
+    ['test_mode', 'TEST_MODE', 'bool', 'testMode'],
+  ]),
 ];
 
 /** Every variable the job service reads (for the README's table). */

@@ -2,13 +2,21 @@
 // /login, POST /jobs, POST /jobs/init, GET and DELETE /jobs/{id}, GET /jobs/{id}/logs. Errors are
 // `{"error","code":"<status>"}`; the successes upstream writes without a body have none; a wrong path or
 // method is Go's "404 page not found". A job is visible to the client that created it (and the admin).
-import Fastify, {type FastifyInstance, type FastifyReply, type FastifyRequest} from 'fastify';
+import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify';
 import type {Logger} from '../../log';
-import type {AuthResult, Principal, ServiceAuth} from '../../service-kit/auth';
-import {CredentialsError, type CredentialsStore} from '../../service-kit/credentials';
+import type {Principal, ServiceAuth} from '../../service-kit/auth';
+import type {CredentialsStore} from '../../service-kit/credentials';
+import {
+  audit,
+  goStyleHttp,
+  jsonObject,
+  peerAddress,
+  refused,
+  registerCredentialRoutes,
+} from '../../service-kit/go-http';
 import {toWire, type JobStore} from './job-store';
 import {JobLimitError, JobStartError, type JobSupervisor, type NewJob} from './supervisor';
-import {apiServerFactory, type ApiTlsOptions} from '../../service-kit/tls-server';
+import type {ApiTlsOptions} from '../../service-kit/tls-server';
 
 export interface JobsVersion {
   buildDate: string;
@@ -33,7 +41,6 @@ export interface JobsHttpOptions {
 }
 
 const BODY_LIMIT = 64 * 1024;
-const GO_NOT_FOUND = '404 page not found\n';
 const JOB_ID = /^[a-z0-9]{12,26}$/;
 /** setTimeout's reach (~24.8 days), so a max duration is always enforced. */
 const MAX_DURATION_SEC = 2_000_000;
@@ -42,47 +49,27 @@ const MAX_INPUT_VALUE = 4096;
 
 export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
   const log = opts.logger.child({module: 'jobs-api'});
-  const app = Fastify({
-    logger: false,
-    serverFactory: apiServerFactory(opts.tls ?? null),
+  const app = goStyleHttp({
+    tls: opts.tls ?? null,
     bodyLimit: BODY_LIMIT,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 30_000,
-    forceCloseConnections: true,
-    return503OnClosing: true,
-    // A long {id} reaches the handler, which answers 404 like any id that does not match.
-    maxParamLength: 4096,
-    // Fastify's own refusals (a malformed URL) in upstream's error shape.
-    frameworkErrors: (_err, _req, reply) =>
-      void (reply as FastifyReply).status(400).type('application/json').send({error: 'bad request', code: '400'}),
+    fastify: {
+      // A long {id} reaches the handler, which answers 404 like any id that does not match.
+      maxParamLength: 4096,
+      // Fastify's own refusals (a malformed URL) in upstream's error shape.
+      frameworkErrors: (_err, _req, reply) =>
+        void (reply as FastifyReply).status(400).type('application/json').send({error: 'bad request', code: '400'}),
+    },
   });
-  // Go reads the body whatever its content type; so do we, and parse it ourselves.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', {parseAs: 'string'}, (_req, body, done) => done(null, String(body)));
-  app.setNotFoundHandler((_req, reply) => void reply.status(404).type('text/plain; charset=utf-8').send(GO_NOT_FOUND));
   app.setErrorHandler((err: {statusCode?: number; message?: string}, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) log.error({err: err.message, url: req.url}, 'job service request failed');
     return error(reply, status, status >= 500 ? 'internal error' : 'bad request');
   });
 
-  const address = (req: FastifyRequest) => (req.socket.remoteAddress ?? 'unknown').replace(/^::ffff:(?=\d+\.)/, '');
-  const audit = (reply: FastifyReply, status: number, extra: Record<string, string> = {}) =>
-    reply
-      .status(status)
-      .type('application/json')
-      .send({...extra, code: String(status)});
   const error = (reply: FastifyReply, status: number, message: string) => audit(reply, status, {error: message});
-  const refused = (reply: FastifyReply, res: Exclude<AuthResult, {ok: true}>) => {
-    if (res.reason === 'rate_limited') {
-      void reply.header('Retry-After', String(Math.ceil(res.retryAfterMs / 1000)));
-      return error(reply, 429, 'too many authentication attempts');
-    }
-    return error(reply, 401, 'unauthorized');
-  };
-  const authenticate = async (req: FastifyRequest, selfRegister = true) => {
-    if (selfRegister && opts.allowSelfRegistration) await opts.auth.selfRegister(req.headers.authorization);
-    return opts.auth.authenticate(req.headers.authorization, address(req));
+  const authenticate = async (req: FastifyRequest) => {
+    if (opts.allowSelfRegistration) await opts.auth.selfRegister(req.headers.authorization);
+    return opts.auth.authenticate(req.headers.authorization, peerAddress(req));
   };
   /** The caller of a job route, or null once the refusal is sent. */
   const caller = async (req: FastifyRequest, reply: FastifyReply): Promise<Principal | null> => {
@@ -90,16 +77,6 @@ export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
     if (res.ok) return res.principal;
     void refused(reply, res);
     return null;
-  };
-  const credentialsBody = (text: unknown): {clientID: string; authKey: string} | null => {
-    const o = jsonObject(text);
-    if (!o) return null;
-    if (
-      (o.clientID !== undefined && typeof o.clientID !== 'string') ||
-      (o.authKey !== undefined && typeof o.authKey !== 'string')
-    )
-      return null;
-    return {clientID: (o.clientID as string | undefined) ?? '', authKey: (o.authKey as string | undefined) ?? ''};
   };
   /** The job when the caller may see it. */
   const visibleJob = (p: Principal, id: string) => {
@@ -110,43 +87,14 @@ export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
 
   app.get('/version', async (_req, reply) => reply.type('application/json').send(opts.version));
 
-  app.post('/register', async (req, reply) => {
-    if (!opts.allowSelfRegistration) {
-      const res = await authenticate(req, false);
-      if (!res.ok) return refused(reply, res);
-    }
-    const body = credentialsBody(req.body);
-    if (!body) return error(reply, 400, 'registration failed: invalid request body');
-    try {
-      await opts.credentials.register(body.clientID, body.authKey);
-    } catch (err) {
-      if (err instanceof CredentialsError) return error(reply, err.status, err.message);
-      throw err;
-    }
-    log.info({clientID: body.clientID}, 'job service client registered');
-    return audit(reply, 201, {clientID: body.clientID});
-  });
-
-  app.post('/unregister', async (req, reply) => {
-    if (!opts.enableAdmin && !opts.allowSelfRegistration) return error(reply, 403, 'unregister not enabled');
-    const res = await authenticate(req, false);
-    if (!res.ok) return refused(reply, res);
-    const body = credentialsBody(req.body);
-    if (!body || !body.clientID) return error(reply, 400, 'unregister failed: invalid request body');
-    if (!res.principal.admin && res.principal.clientID !== body.clientID)
-      return error(reply, 403, 'client id not valid');
-    if (!opts.credentials.unregister(body.clientID)) return error(reply, 400, 'unregister failed: client not found');
-    opts.auth.forget(body.clientID);
-    log.info({clientID: body.clientID, byAdmin: res.principal.admin}, 'job service client unregistered');
-    return reply.status(200).send();
-  });
-
-  app.post('/login', async (req, reply) => {
-    const body = credentialsBody(req.body);
-    if (!body) return error(reply, 400, 'login failed: invalid request body');
-    const res = await opts.auth.login(body.clientID, body.authKey, address(req));
-    if (!res.ok) return res.reason === 'rate_limited' ? refused(reply, res) : error(reply, 400, 'login failed');
-    return audit(reply, 200, {bearerToken: res.token ?? ''});
+  registerCredentialRoutes(app, {
+    auth: opts.auth,
+    credentials: opts.credentials,
+    allowSelfRegistration: opts.allowSelfRegistration,
+    enableAdmin: opts.enableAdmin,
+    log,
+    service: 'job service',
+    unregisteredBody: 'none',
   });
 
   app.post('/jobs/init', async (req, reply) => {
@@ -208,16 +156,6 @@ export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
   });
 
   return app;
-}
-
-function jsonObject(text: unknown): Record<string, unknown> | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(String(text));
-  } catch {
-    return null;
-  }
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
 /** A POST /jobs body as a job to start, or why it is refused. */

@@ -3,6 +3,7 @@
 // whose ufrag it names.
 import {createServer, isIP, type Server, type Socket} from 'node:net';
 import type {Logger} from '../../log';
+import {openOnSamePort} from './same-port';
 import {bindingRequestUfrag} from './stun';
 import type {Address} from './udpMux';
 
@@ -126,26 +127,13 @@ export class TcpMux {
 
   static async listen(addresses: string[], port: number, logger: Logger): Promise<TcpMux> {
     if (addresses.length === 0) throw new Error('no address to listen for ICE-TCP on');
-    const attempts = port === 0 ? 5 : 1;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const listeners: TcpMuxListener[] = [];
-      try {
-        let chosen = port;
-        for (const address of addresses) {
-          const server = await listenOne(address, chosen);
-          const listener = new TcpMuxListener(address, server, logger);
-          listeners.push(listener);
-          if (chosen === 0) chosen = listener.port;
-        }
-        logger.info({port: listeners[0].port, addresses}, 'rtc tcp port listening');
-        return new TcpMux(listeners);
-      } catch (err) {
-        lastError = err;
-        await Promise.all(listeners.map((l) => l.close()));
-      }
-    }
-    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    const listeners = await openOnSamePort(
+      addresses,
+      port,
+      async (address, p) => new TcpMuxListener(address, await listenOne(address, p), logger),
+    );
+    logger.info({port: listeners[0].port, addresses}, 'rtc tcp port listening');
+    return new TcpMux(listeners);
   }
 
   listenerFor(localAddress: string): TcpMuxListener | undefined {

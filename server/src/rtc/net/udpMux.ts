@@ -7,6 +7,7 @@ import type {Logger} from '../../log';
 import {Egress} from '../fastpath/egress';
 import {rtcNative, socketFd} from '../fastpath/native';
 import type {Address} from './address';
+import {openOnSamePort} from './same-port';
 import {bindingRequestUfrag} from './stun';
 
 export type {Address} from './address';
@@ -197,25 +198,13 @@ export class UdpMux {
    */
   static async bind(addresses: string[], port: number, logger: Logger): Promise<UdpMux> {
     if (addresses.length === 0) throw new Error('no address to bind the RTC UDP port on');
-    const attempts = port === 0 ? 5 : 1;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const sockets: UdpMuxSocket[] = [];
-      try {
-        let chosen = port;
-        for (const address of addresses) {
-          const socket = await bindOne(address, chosen);
-          sockets.push(new UdpMuxSocket(address, socket));
-          if (chosen === 0) chosen = socket.address().port;
-        }
-        logger.info({port: sockets[0].port, addresses}, 'rtc udp port bound');
-        return new UdpMux(sockets, logger);
-      } catch (err) {
-        lastError = err;
-        await Promise.all(sockets.map((s) => s.close()));
-      }
-    }
-    throw lastError instanceof Error ? lastError : new Error(String(lastError));
+    const sockets = await openOnSamePort(
+      addresses,
+      port,
+      async (address, p) => new UdpMuxSocket(address, await bindOne(address, p)),
+    );
+    logger.info({port: sockets[0].port, addresses}, 'rtc udp port bound');
+    return new UdpMux(sockets, logger);
   }
 
   socketFor(localAddress: string): UdpMuxSocket | undefined {

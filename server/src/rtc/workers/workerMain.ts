@@ -32,60 +32,40 @@ const send = (m: FromWorker) => {
   if (process.connected) process.send!(m);
 };
 
-/** RtcMetrics whose calls are applied by the primary, in its registry. */
-class IpcRtcMetrics implements RtcMetrics {
-  counters: (() => RtpCounters | Promise<RtpCounters>) | undefined;
-  #call(m: string, a: (string | number)[]): void {
-    send({t: 'metric', m, a});
-  }
-  incRTPTracks(g: string, d: 'in' | 'out', t: string): void {
-    this.#call('incRTPTracks', [g, d, t]);
-  }
-  decRTPTracks(g: string, d: 'in' | 'out', t: string): void {
-    this.#call('decRTPTracks', [g, d, t]);
-  }
-  observeRTPTracksWrite(g: string, t: string, s: number): void {
-    this.#call('observeRTPTracksWrite', [g, t, s]);
-  }
-  incRTCSessions(g: string): void {
-    this.#call('incRTCSessions', [g]);
-  }
-  decRTCSessions(g: string): void {
-    this.#call('decRTCSessions', [g]);
-  }
-  incRTCConnState(s: string): void {
-    this.#call('incRTCConnState', [s]);
-  }
-  incRTCErrors(g: string, t: string): void {
-    this.#call('incRTCErrors', [g, t]);
-  }
-  observeRTCConnectionTime(g: string, s: number): void {
-    this.#call('observeRTCConnectionTime', [g, s]);
-  }
-  observeRTCDCOpenTime(g: string, s: number): void {
-    this.#call('observeRTCDCOpenTime', [g, s]);
-  }
-  observeRTCSignalingLockGrabTime(g: string, s: number): void {
-    this.#call('observeRTCSignalingLockGrabTime', [g, s]);
-  }
-  observeRTCSignalingLockLockedTime(g: string, s: number): void {
-    this.#call('observeRTCSignalingLockLockedTime', [g, s]);
-  }
-  observeRTCClientLossRate(g: string, v: number): void {
-    this.#call('observeRTCClientLossRate', [g, v]);
-  }
-  observeRTCClientRTT(g: string, v: number): void {
-    this.#call('observeRTCClientRTT', [g, v]);
-  }
-  observeRTCClientJitter(g: string, v: number): void {
-    this.#call('observeRTCClientJitter', [g, v]);
-  }
-  registerRTPCounters(_g: string, read: () => RtpCounters | Promise<RtpCounters>): () => void {
-    this.counters = read;
-    return () => {
-      if (this.counters === read) this.counters = undefined;
-    };
-  }
+/** The RtcMetrics calls a worker forwards as they are made; the primary applies them by name, in its registry. */
+type ForwardedMetric = Exclude<keyof RtcMetrics, 'registerRTPCounters' | 'registerWorkerStats'>;
+const FORWARDED_METRICS: Record<ForwardedMetric, true> = {
+  incRTPTracks: true,
+  decRTPTracks: true,
+  observeRTPTracksWrite: true,
+  incRTCSessions: true,
+  decRTCSessions: true,
+  incRTCConnState: true,
+  incRTCErrors: true,
+  observeRTCConnectionTime: true,
+  observeRTCDCOpenTime: true,
+  observeRTCSignalingLockGrabTime: true,
+  observeRTCSignalingLockLockedTime: true,
+  observeRTCClientLossRate: true,
+  observeRTCClientRTT: true,
+  observeRTCClientJitter: true,
+};
+
+/** RtcMetrics over IPC; the RTP counters stay here, read when the primary asks for them. */
+function ipcRtcMetrics(): RtcMetrics & {counters?: () => RtpCounters | Promise<RtpCounters>} {
+  const forwarded = Object.fromEntries(
+    Object.keys(FORWARDED_METRICS).map((m) => [m, (...a: (string | number)[]) => send({t: 'metric', m, a})]),
+  ) as Pick<RtcMetrics, ForwardedMetric>;
+  const metrics: ReturnType<typeof ipcRtcMetrics> = {
+    ...forwarded,
+    registerRTPCounters(_g, read) {
+      metrics.counters = read;
+      return () => {
+        if (metrics.counters === read) metrics.counters = undefined;
+      };
+    },
+  };
+  return metrics;
 }
 
 /**
@@ -115,7 +95,7 @@ let init: WorkerInit | undefined;
 const udpHandles: UdpSocket[] = [];
 let sfu: SfuServer | undefined;
 let logger: Logger | undefined;
-const metrics = new IpcRtcMetrics();
+const metrics = ipcRtcMetrics();
 const muxSockets: UdpMuxSocket[] = [];
 const tcpListeners: TcpMuxListener[] = [];
 const sources = new Map<number, {host: string; port: number; key: string}>();

@@ -85,18 +85,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
       },
       adopted: (sessionID) => media.broadcast('detach', sessionID, me),
     };
-    const {hosts, router} = rtcdMedia({
-      serviceURL: o.settings.serviceURL,
-      ca: o.settings.ca,
-      credentials,
-      lock,
-      store: o.store,
-      orphanGraceMs: o.orphanGraceMs,
-      logger: o.logger,
-      resolve4: o.resolve4,
-      recheckMs: o.recheckMs,
-      cluster: holders,
-    });
+    const {hosts, router} = rtcdMedia({...o, credentials, lock, cluster: holders});
     cleanups.push(() => router.close());
     media.onEvent((e) => {
       if (e.ev === 'detach' && e.args[1] !== me) router.detach(e.args[0]);

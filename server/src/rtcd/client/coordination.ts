@@ -56,17 +56,7 @@ export async function rtcdCoordination(o: RtcdCoordinationOptions): Promise<Coor
   const log = o.logger.child({module: 'rtcd'});
   const credentials = await credentialsFor(o.settings, o.store, o.nodeID);
   const lock = new InProcessCallLock();
-  const {hosts, router} = rtcdMedia({
-    serviceURL: o.settings.serviceURL,
-    ca: o.settings.ca,
-    credentials,
-    lock,
-    store: o.store,
-    orphanGraceMs: o.orphanGraceMs,
-    logger: o.logger,
-    resolve4: o.resolve4,
-    recheckMs: o.recheckMs,
-  });
+  const {hosts, router} = rtcdMedia({...o, credentials, lock});
   await hosts.start();
   log.info(
     {url: o.settings.serviceURL, clientID: credentials.clientID, hosts: hosts.ips()},

@@ -9,8 +9,8 @@ import {RtcdHosts} from './hosts';
 import {RtcdMediaRouter, type RtcdRouterCluster} from './router';
 
 export interface RtcdMediaOptions {
-  serviceURL: string;
-  ca?: string[];
+  /** The service URL, and the CAs an https:// one's certificates must chain to. */
+  settings: {serviceURL: string; ca?: string[]};
   credentials: RtcdCredentials;
   lock: CallLock;
   store: Store;
@@ -25,8 +25,8 @@ export interface RtcdMediaOptions {
 /** Not started: `hosts.start()` opens the connections once the caller is ready for their messages. */
 export function rtcdMedia(o: RtcdMediaOptions): {hosts: RtcdHosts; router: RtcdMediaRouter} {
   const hosts = new RtcdHosts({
-    serviceURL: o.serviceURL,
-    ca: o.ca,
+    serviceURL: o.settings.serviceURL,
+    ca: o.settings.ca,
     credentials: o.credentials,
     logger: o.logger,
     resolve4: o.resolve4 ?? ((name) => dns.promises.resolve4(name)),
@@ -38,8 +38,8 @@ export function rtcdMedia(o: RtcdMediaOptions): {hosts: RtcdHosts; router: RtcdM
   const router: RtcdMediaRouter = new RtcdMediaRouter({
     hosts,
     lock: o.lock,
-    serviceURL: o.serviceURL,
-    ca: o.ca,
+    serviceURL: o.settings.serviceURL,
+    ca: o.settings.ca,
     credentials: o.credentials,
     calls: o.store.calls,
     graceMs: o.orphanGraceMs,

@@ -9,7 +9,7 @@ import {
   checkApiConfig,
   defaultApiConfig,
   ServiceConfigError,
-  setting,
+  settingsTable,
   type CustomParser,
   type LoadOptions,
   type ServiceApiConfig,
@@ -66,57 +66,29 @@ const ICE_SERVERS: CustomParser = {
   },
 };
 
-const S = setting<RtcdConfig, never>;
-
 const SETTINGS: Setting<RtcdConfig>[] = [
   ...apiAndLoggerSettings<RtcdConfig>('RTCD_'),
-  S('rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', (c, v: string) => {
-    c.rtc.iceAddressUDP = v;
-  }),
-  S('rtc.ice_port_udp', 'RTCD_RTC_ICEPORTUDP', 'int', (c, v: number) => {
-    c.rtc.icePortUDP = v;
-  }),
-  S('rtc.ice_address_tcp', 'RTCD_RTC_ICEADDRESSTCP', 'string', (c, v: string) => {
-    c.rtc.iceAddressTCP = v;
-  }),
-  S('rtc.ice_port_tcp', 'RTCD_RTC_ICEPORTTCP', 'int', (c, v: number) => {
-    c.rtc.icePortTCP = v;
-  }),
-  S('rtc.ice_host_override', 'RTCD_RTC_ICEHOSTOVERRIDE', 'string', (c, v: string) => {
-    c.rtc.iceHostOverride = v;
-  }),
-  S('rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', (c, v: string) => {
-    c.rtc.iceHostPortOverride = v;
-  }),
-  S('rtc.ice_servers', 'RTCD_RTC_ICESERVERS', ICE_SERVERS, (c, v: IceServerConfig[]) => {
-    c.rtc.iceServers = v;
-  }),
-  S('rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', (c, v: string) => {
-    c.rtc.turnStaticAuthSecret = v;
-  }),
-  S(
-    'rtc.turn.credentials_expiration_minutes',
-    'RTCD_RTC_TURNCONFIG_CREDENTIALSEXPIRATIONMINUTES',
-    'int',
-    (c, v: number) => {
-      c.rtc.turnCredentialsExpirationMinutes = v;
-    },
-  ),
-  S('rtc.enable_ipv6', 'RTCD_RTC_ENABLEIPV6', 'bool', (c, v: boolean) => {
-    c.rtc.enableIPv6 = v;
-  }),
-  S('rtc.nack_buffer_size', 'RTCD_RTC_NACKBUFFERSIZE', 'int', (c, v: number) => {
-    c.rtc.nackBufferSize = v;
-  }),
-  S('rtc.workers', 'RTCD_RTC_WORKERS', 'int', (c, v: number) => {
-    c.rtc.workers = v;
-  }),
-  S('store.data_source', 'RTCD_STORE_DATASOURCE', 'string', (c, v: string) => {
-    c.store.dataSource = v;
-  }),
-  S('drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', (c, v: number) => {
-    c.drainTimeoutSeconds = v;
-  }),
+  ...settingsTable<RtcdConfig>([
+    ['rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', 'rtc.iceAddressUDP'],
+    ['rtc.ice_port_udp', 'RTCD_RTC_ICEPORTUDP', 'int', 'rtc.icePortUDP'],
+    ['rtc.ice_address_tcp', 'RTCD_RTC_ICEADDRESSTCP', 'string', 'rtc.iceAddressTCP'],
+    ['rtc.ice_port_tcp', 'RTCD_RTC_ICEPORTTCP', 'int', 'rtc.icePortTCP'],
+    ['rtc.ice_host_override', 'RTCD_RTC_ICEHOSTOVERRIDE', 'string', 'rtc.iceHostOverride'],
+    ['rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', 'rtc.iceHostPortOverride'],
+    ['rtc.ice_servers', 'RTCD_RTC_ICESERVERS', ICE_SERVERS, 'rtc.iceServers'],
+    ['rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', 'rtc.turnStaticAuthSecret'],
+    [
+      'rtc.turn.credentials_expiration_minutes',
+      'RTCD_RTC_TURNCONFIG_CREDENTIALSEXPIRATIONMINUTES',
+      'int',
+      'rtc.turnCredentialsExpirationMinutes',
+    ],
+    ['rtc.enable_ipv6', 'RTCD_RTC_ENABLEIPV6', 'bool', 'rtc.enableIPv6'],
+    ['rtc.nack_buffer_size', 'RTCD_RTC_NACKBUFFERSIZE', 'int', 'rtc.nackBufferSize'],
+    ['rtc.workers', 'RTCD_RTC_WORKERS', 'int', 'rtc.workers'],
+    ['store.data_source', 'RTCD_STORE_DATASOURCE', 'string', 'store.dataSource'],
+    ['drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', 'drainTimeoutSeconds'],
+  ]),
 ];
 
 /** The names of every RTCD_* variable this service reads (the README's table is checked against it). */

@@ -12,6 +12,18 @@ function ev(store: ReturnType<typeof makeStore>, event: string, data: Record<str
   callsEvent(store, event, data, channelID);
 }
 
+/** The admin setting HostControlsAllowed turned on, as the config event brings it. */
+function allowHostControls(store: ReturnType<typeof makeStore>) {
+  act(() => {
+    store.dispatch(
+      action('RECEIVED_CALLS_CONFIG', {
+        ...store.getState()['plugins-com.mattermost.calls'].callsConfig,
+        HostControlsAllowed: true,
+      }),
+    );
+  });
+}
+
 function setup(opts: {channelID?: string; admin?: boolean; hostID?: string} = {}) {
   const channelID = opts.channelID || CHANNEL;
   const store = makeStore({admin: opts.admin});
@@ -211,14 +223,7 @@ describe('call widget', () => {
     });
     try {
       const {connect, store} = setup({hostID: ME});
-      act(() => {
-        store.dispatch(
-          action('RECEIVED_CALLS_CONFIG', {
-            ...store.getState()['plugins-com.mattermost.calls'].callsConfig,
-            HostControlsAllowed: true,
-          }),
-        );
-      });
+      allowHostControls(store);
       connect();
       ev(store, 'user_unmuted', {userID: ALICE, session_id: 'sA'});
       fireEvent.click(screen.getByRole('button', {name: 'Show participants'}));
@@ -247,14 +252,7 @@ describe('call widget', () => {
 
   test('no host controls for a participant who is not the host', () => {
     const {connect, store} = setup();
-    act(() => {
-      store.dispatch(
-        action('RECEIVED_CALLS_CONFIG', {
-          ...store.getState()['plugins-com.mattermost.calls'].callsConfig,
-          HostControlsAllowed: true,
-        }),
-      );
-    });
+    allowHostControls(store);
     connect();
     fireEvent.click(screen.getByRole('button', {name: 'Show participants'}));
     expect(screen.queryAllByTestId('calls-host-controls-button')).toHaveLength(0);
