@@ -60,6 +60,12 @@ export class VoiceSource {
       this.#pending.clear();
       this.#next = ext;
     }
+    // In order with nothing held (nearly every packet): decoded at once, the reorder map untouched.
+    if (ext === this.#next && this.#pending.size === 0) {
+      this.#next = ext + 1;
+      this.#decode(payload);
+      return;
+    }
     if (this.#pending.size > 64) this.#pending.clear();
     this.#pending.set(ext, payload);
     this.#drain();
