@@ -42,15 +42,25 @@ interface Running {
  * recording): compiled when this server is (server/dist, built with it), else with tsx (resolved here: the child
  * runs in its job directory). Its IPC channel is this server's.
  */
-export const DEFAULT_RECORDER_COMMAND =
-  path.extname(__filename) === '.js'
-    ? [process.execPath, path.resolve(__dirname, 'recorder', 'main.js')]
+export const DEFAULT_RECORDER_COMMAND = recorderCommand(process.env.MM_CALLS_RECORDER_NODE_ARGS);
+
+/**
+ * `--single-threaded`: V8 runs GC and compilation on the main thread instead of helper threads; for a process this
+ * lightly loaded that is cheaper in all (their wake-ups and hand-offs cost more than the work). `nodeArgs` (the
+ * server operator's MM_CALLS_RECORDER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=DIR`) go to node too.
+ */
+export function recorderCommand(nodeArgs = ''): string[] {
+  const extra = ['--single-threaded', ...nodeArgs.split(' ').filter(Boolean)];
+  return path.extname(__filename) === '.js'
+    ? [process.execPath, ...extra, path.resolve(__dirname, 'recorder', 'main.js')]
     : [
         process.execPath,
+        ...extra,
         '--import',
         pathToFileURL(path.join(path.dirname(require.resolve('tsx/package.json')), 'dist', 'loader.mjs')).href,
         path.resolve(__dirname, 'recorder', 'main.ts'),
       ];
+}
 
 export class InProcessRunner extends TypedEmitter<JobRunnerEvents> implements JobRunner {
   readonly kind = 'in-process' as const;

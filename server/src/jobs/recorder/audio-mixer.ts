@@ -1,19 +1,23 @@
-// Mixes every voice source into one continuous s16le 48 kHz stereo stream on a 20 ms clock: one frame per
+// Mixes every voice source into one continuous s16le 48 kHz stream (CHANNELS) on a 20 ms frame clock: one frame per
 // 20 ms of wall clock since the start (catching up after a late timer), silence when nobody speaks, so the
-// audio track's length is the recording's length whoever joins or leaves. Mixed frames are written five at a
-// time: ffmpeg times raw audio by its sample count, so batching changes nothing in the file, and pipe writes
-// (with ffmpeg's wake-ups) were the largest cost of an audio-only recording after decoding.
+// audio track's length is the recording's length whoever joins or leaves. The clock wakes every 100 ms and
+// mixes the frames due in one batch, written in one go: ffmpeg times raw audio by its sample count, so batching
+// changes nothing in the file, and wake-ups and pipe writes (with ffmpeg's own wake-ups) were the largest cost
+// of an audio-only recording after decoding. Sources hold a batch more before they play (voice-source.ts).
 import {CHANNELS, FRAME_SAMPLES, type VoiceSource} from './voice-source';
 
 const FRAME_MS = 20;
-/** Frames mixed before they are written in one go. */
-const FRAMES_PER_WRITE = 5;
-const FRAME_BYTES = FRAME_SAMPLES * CHANNELS * 2;
+/** Frames per wake-up of the clock. */
+export const FRAMES_PER_TICK = 5;
+const FRAME_LENGTH = FRAME_SAMPLES * CHANNELS;
+const FRAME_BYTES = FRAME_LENGTH * 2;
 /**
  * Missed frames are written after a stall (GC, load) so audio keeps to the wall clock the video's timestamps
  * follow; only beyond a minute (a suspended process) are they skipped.
  */
 const MAX_CATCH_UP_FRAMES = 3000;
+/** Frames in one write at most (a catch-up after a stall is written in pieces). */
+const MAX_FRAMES_PER_WRITE = 50;
 
 export class AudioMixer {
   readonly #sources = new Set<VoiceSource>();
@@ -22,9 +26,7 @@ export class AudioMixer {
   #timer: NodeJS.Timeout | undefined;
   #start = 0;
   #frames = 0;
-  #out = Buffer.allocUnsafe(FRAMES_PER_WRITE * FRAME_BYTES);
-  #outFrames = 0;
-  readonly #mix = new Int32Array(FRAME_SAMPLES * CHANNELS);
+  readonly #mix = new Int32Array(FRAME_LENGTH);
   /** Frames with at least one source playing (for logs and tests). */
   voicedFrames = 0;
 
@@ -47,8 +49,8 @@ export class AudioMixer {
 
   start(startMs = this.#now()): void {
     this.#start = startMs;
-    // One wake-up per frame; a late one is caught up by the next (frames due are counted from the start).
-    this.#timer = setInterval(() => this.tick(), FRAME_MS);
+    // A late wake-up is caught up by the next (frames due are counted from the start).
+    this.#timer = setInterval(() => this.tick(), FRAME_MS * FRAMES_PER_TICK);
   }
 
   /** Writes the frames due by now. */
@@ -59,32 +61,33 @@ export class AudioMixer {
       this.#frames += behind - MAX_CATCH_UP_FRAMES;
       behind = MAX_CATCH_UP_FRAMES;
     }
-    for (let i = 0; i < behind; i++) this.#mixFrame();
+    while (behind > 0) {
+      const n = Math.min(behind, MAX_FRAMES_PER_WRITE);
+      // A new buffer per write: the pipe keeps it until ffmpeg has read it.
+      const out = Buffer.allocUnsafe(n * FRAME_BYTES);
+      for (let f = 0; f < n; f++) this.#mixFrame(out, f * FRAME_BYTES);
+      this.#write(out);
+      behind -= n;
+    }
   }
 
-  #mixFrame(): void {
+  #mixFrame(out: Buffer, offset: number): void {
     const mix = this.#mix;
     mix.fill(0);
     let voiced = false;
     for (const s of this.#sources) if (s.mixInto(mix)) voiced = true;
-    if (voiced) this.voicedFrames++;
-    const out = this.#out;
-    const offset = this.#outFrames * FRAME_BYTES;
-    for (let i = 0; i < mix.length; i++) {
-      const v = mix[i];
-      out.writeInt16LE(v > 32767 ? 32767 : v < -32768 ? -32768 : v, offset + i * 2);
-    }
     this.#frames++;
-    if (++this.#outFrames === FRAMES_PER_WRITE) this.#flush();
-  }
-
-  /** Hands the frames mixed so far to the writer (which keeps the buffer: a new one is started). */
-  #flush(): void {
-    if (this.#outFrames === 0) return;
-    const full = this.#outFrames === FRAMES_PER_WRITE;
-    this.#write(full ? this.#out : this.#out.subarray(0, this.#outFrames * FRAME_BYTES));
-    this.#out = Buffer.allocUnsafe(FRAMES_PER_WRITE * FRAME_BYTES);
-    this.#outFrames = 0;
+    if (!voiced) {
+      out.fill(0, offset, offset + FRAME_BYTES);
+      return;
+    }
+    this.voicedFrames++;
+    for (let i = 0; i < FRAME_LENGTH; i++) {
+      const v = mix[i];
+      const c = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[offset + 2 * i] = c & 0xff;
+      out[offset + 2 * i + 1] = (c >> 8) & 0xff;
+    }
   }
 
   /** Stops the clock after writing what is due. */
@@ -92,6 +95,5 @@ export class AudioMixer {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.tick();
-    this.#flush();
   }
 }

@@ -308,10 +308,17 @@ export class RecorderParticipant extends EventEmitter {
     if (!pc) return;
     const ingress = this.#ingress;
     interceptDatagrams(pc, (data) => ingress.take(data));
-    r.giveBack = takeOverReceivedAudio(ingress, t, ssrc, (seq, timestamp, marker, payload) => {
-      // The payload is a view into its own datagram's buffer, which nothing else reuses: it may be kept.
-      if (this.#received.get(t.mid ?? '') === r) r.handle.push({seq, timestamp, marker, payload});
-    });
+    r.giveBack = takeOverReceivedAudio(
+      ingress,
+      t,
+      ssrc,
+      (seq, timestamp, marker, payload) => {
+        // The payload is a view into its own datagram's buffer, which nothing else reuses: it may be kept.
+        if (this.#received.get(t.mid ?? '') === r) r.handle.push({seq, timestamp, marker, payload});
+      },
+      // Nobody reads the recorder's receiver reports (the SFU drops them unread).
+      {statistics: false},
+    );
   }
 
   #endTrack(mid: string): void {

@@ -7,6 +7,8 @@ import type {Vp8Frame} from './vp8-assembler';
 
 /** How often the slate (or an idle screen keyframe) is written again. */
 const REPEAT_MS = 1000;
+/** An idle screen waiting for a keyframe is looked at this often. */
+const MIN_WAKE_MS = REPEAT_MS / 4;
 
 export class VideoFeed {
   #slate: Buffer | undefined;
@@ -32,7 +34,15 @@ export class VideoFeed {
   start(startMs = this.now()): void {
     this.#start = startMs;
     this.write(ivfFileHeader(this.width, this.height));
-    this.#timer = setInterval(() => this.#repeat(), REPEAT_MS / 4);
+    this.#schedule(REPEAT_MS);
+  }
+
+  /** One wake-up when the next repeat may be due (not a fixed tick: a still slate then costs one a second). */
+  #schedule(ms: number): void {
+    this.#timer = setTimeout(() => {
+      this.#repeat();
+      if (this.#timer) this.#schedule(Math.max(MIN_WAKE_MS, this.#lastWriteMs + REPEAT_MS - this.now()));
+    }, ms);
   }
 
   get showingScreen(): boolean {
@@ -90,7 +100,7 @@ export class VideoFeed {
   }
 
   stop(): void {
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 }

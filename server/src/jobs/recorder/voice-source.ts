@@ -1,33 +1,46 @@
 // One received Opus stream (a voice or screen-audio track) as PCM for the mixer: reorders packets by RTP
 // sequence number, skips over losses after a short wait, decodes with a wasm Opus decoder (opusscript) and
-// keeps a bounded PCM buffer so a late or drifting sender neither stalls the mix nor grows latency.
-import OpusScript from 'opusscript';
+// keeps a bounded PCM ring so a late or drifting sender neither stalls the mix nor grows latency. Nothing is
+// allocated per packet: decoding writes into a scratch array, then into the ring.
+import {MAX_FRAME_SAMPLES, OpusDecoder} from './opus-decoder';
 
 export const SAMPLE_RATE = 48000;
-export const CHANNELS = 2;
+/**
+ * The recording's audio is mono: voices arrive as mono Opus (browsers send mono), so a stereo mix was two equal
+ * channels — twice the decoding output, mixing and pipe bytes, and AAC's stereo coding of them cost ffmpeg
+ * nearly twice a mono track's CPU for no audible difference. Stereo screen audio is folded down by the decoder.
+ */
+export const CHANNELS = 1;
 /** Samples per channel in one 20 ms mixer frame. */
 export const FRAME_SAMPLES = 960;
 
 /** Packets held while waiting for a missing one before it is declared lost (~100 ms of 20 ms packets). */
 const REORDER_WINDOW = 5;
-/** PCM buffered before a (re)started source plays, so jitter does not chop it (in frames). */
-const PREBUFFER_FRAMES = 3;
+/**
+ * PCM buffered before a (re)started source plays, in frames: the jitter margin (3 frames) plus one batch of the
+ * mixer (which mixes several frames per wake-up, audio-mixer.ts), so the margin is still there after a batch.
+ */
+export const PREBUFFER_FRAMES = 8;
 /** Beyond this much buffered PCM the oldest is dropped: latency stays bounded (in frames). */
-const MAX_BUFFER_FRAMES = 15;
+const MAX_BUFFER_FRAMES = 20;
 /** A packet this far behind the next expected one is a sender restart, not a late packet. */
 const RESTART_GAP = 3000;
 
+const FRAME_LENGTH = FRAME_SAMPLES * CHANNELS;
+const RING_LENGTH = MAX_BUFFER_FRAMES * FRAME_LENGTH;
+
 export class VoiceSource {
-  #decoder: OpusScript | undefined = new OpusScript(SAMPLE_RATE, CHANNELS, OpusScript.Application.AUDIO, {
-    wasm: true,
-  });
+  #decoder: OpusDecoder | undefined = new OpusDecoder(SAMPLE_RATE, CHANNELS);
   /** extended seq → payload */
   #pending = new Map<number, Buffer>();
   #next: number | undefined;
   #lastExt = 0;
-  #pcm: Int16Array[] = [];
-  #pcmOffset = 0;
-  #pcmSamples = 0;
+  /** Decoder output of one packet. */
+  readonly #scratch = new Int16Array(MAX_FRAME_SAMPLES * CHANNELS);
+  /** Buffered PCM: #buffered interleaved samples from #read on, wrapping at RING_LENGTH. */
+  #ring: Int16Array | undefined = new Int16Array(RING_LENGTH);
+  #read = 0;
+  #buffered = 0;
   #playing = false;
   packets = 0;
   lost = 0;
@@ -46,6 +59,12 @@ export class VoiceSource {
       // The sender restarted its sequence: start over from here.
       this.#pending.clear();
       this.#next = ext;
+    }
+    // In order with nothing held (nearly every packet): decoded at once, the reorder map untouched.
+    if (ext === this.#next && this.#pending.size === 0) {
+      this.#next = ext + 1;
+      this.#decode(payload);
+      return;
     }
     if (this.#pending.size > 64) this.#pending.clear();
     this.#pending.set(ext, payload);
@@ -85,66 +104,63 @@ export class VoiceSource {
   }
 
   #decode(payload: Buffer): void {
-    let out: Buffer;
+    let n: number;
     try {
-      out = this.#decoder!.decode(payload);
+      n = this.#decoder!.decodeInto(payload, this.#scratch);
     } catch {
       this.decodeErrors++;
       return;
     }
-    if (out.length === 0) return;
-    // Copy out of the decoder's wasm memory: the next decode reuses it.
-    const samples = new Int16Array(out.length >> 1);
-    for (let i = 0; i < samples.length; i++) samples[i] = out.readInt16LE(i * 2);
-    this.#pcm.push(samples);
-    this.#pcmSamples += samples.length;
-    const max = MAX_BUFFER_FRAMES * FRAME_SAMPLES * CHANNELS;
-    while (this.#pcmSamples - this.#pcmOffset > max) this.#dropHead();
-  }
-
-  #dropHead(): void {
-    const head = this.#pcm.shift()!;
-    this.#pcmSamples -= head.length;
-    this.#pcmOffset = 0;
+    const ring = this.#ring!;
+    if (n === 0 || !ring) return;
+    // Full: the oldest PCM goes (a sender running ahead of the clock).
+    const overflow = this.#buffered + n - RING_LENGTH;
+    if (overflow > 0) {
+      this.#read = (this.#read + overflow) % RING_LENGTH;
+      this.#buffered -= overflow;
+    }
+    const write = (this.#read + this.#buffered) % RING_LENGTH;
+    const first = Math.min(n, RING_LENGTH - write);
+    ring.set(this.#scratch.subarray(0, first), write);
+    if (first < n) ring.set(this.#scratch.subarray(first, n), 0);
+    this.#buffered += n;
   }
 
   /** PCM buffered, in interleaved samples. */
   get buffered(): number {
-    return this.#pcmSamples - this.#pcmOffset;
+    return this.#buffered;
   }
 
   /**
-   * Adds the next 20 ms of this source into `mix` (interleaved stereo, FRAME_SAMPLES × CHANNELS), or nothing
+   * Adds the next 20 ms of this source into `mix` (FRAME_SAMPLES × CHANNELS, interleaved), or nothing
    * while it is (re)buffering; returns whether it contributed.
    */
   mixInto(mix: Int32Array): boolean {
-    const need = FRAME_SAMPLES * CHANNELS;
+    const ring = this.#ring;
+    if (!ring) return false;
     if (!this.#playing) {
-      if (this.buffered < PREBUFFER_FRAMES * need) return false;
+      if (this.#buffered < PREBUFFER_FRAMES * FRAME_LENGTH) return false;
       this.#playing = true;
     }
-    if (this.buffered < need) {
-      // Underrun: play what is left and rebuffer (the sender paused, or DTX).
-      this.#playing = false;
-    }
-    let written = 0;
-    while (written < need && this.#pcm.length > 0) {
-      const head = this.#pcm[0];
-      const n = Math.min(need - written, head.length - this.#pcmOffset);
-      for (let i = 0; i < n; i++) mix[written + i] += head[this.#pcmOffset + i];
-      written += n;
-      this.#pcmOffset += n;
-      if (this.#pcmOffset >= head.length) this.#dropHead();
-    }
-    return written > 0;
+    // Underrun: play what is left and rebuffer (the sender paused, or DTX).
+    if (this.#buffered < FRAME_LENGTH) this.#playing = false;
+    const n = Math.min(FRAME_LENGTH, this.#buffered);
+    let read = this.#read;
+    const first = Math.min(n, RING_LENGTH - read);
+    for (let i = 0; i < first; i++) mix[i] += ring[read + i];
+    for (let i = first; i < n; i++) mix[i] += ring[i - first];
+    read += n;
+    this.#read = read >= RING_LENGTH ? read - RING_LENGTH : read;
+    this.#buffered -= n;
+    return n > 0;
   }
 
   close(): void {
     this.#decoder?.delete();
     this.#decoder = undefined;
     this.#pending.clear();
-    this.#pcm = [];
-    this.#pcmSamples = 0;
-    this.#pcmOffset = 0;
+    this.#ring = undefined;
+    this.#buffered = 0;
+    this.#read = 0;
   }
 }

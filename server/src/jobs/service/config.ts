@@ -81,7 +81,8 @@ export function defaultJobsConfig(): JobsConfig {
       maxConcurrentJobs: 2,
       imageRegistry: 'mattermost',
       failedJobsRetentionMinutes: 0,
-      recorderCommand: 'node build/recorder.mjs',
+      // --single-threaded: cheaper for the lightly loaded recorder (see in-process-runner.ts).
+      recorderCommand: 'node --single-threaded build/recorder.mjs',
       stopGraceSeconds: 300,
     },
     logger: {consoleLevel: 'INFO', consoleJSON: false},

@@ -11,12 +11,15 @@ export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 /**
  * Takes `ssrc` of the transceiver's receiver over: from now on its packets reach `deliver` from `ingress`,
  * not werift. Returns how to give it back, or undefined when it stays with werift (not AES-GCM).
+ * `statistics: false` leaves werift's receive statistics (its receiver reports) unfed: for a receiver whose
+ * reports nobody reads (the recorder's, which the SFU drops unread), they cost a float-to-string per packet.
  */
 export function takeOverReceivedAudio(
   ingress: Ingress,
   transceiver: RTCRtpTransceiver,
   ssrc: number,
   deliver: IngressDeliver,
+  {statistics = true}: {statistics?: boolean} = {},
 ): (() => void) | undefined {
   const receiver = transceiver.receiver;
   const context = remoteSrtpContext(receiver);
@@ -28,7 +31,7 @@ export function takeOverReceivedAudio(
     rolloverCounter: state.rolloverCounter,
     lastSequenceNumber: state.lastSequenceNumber,
     audioLevelId: transceiver.headerExtensions.find((e) => e.uri === AUDIO_LEVEL_URI)?.id,
-    statistics: receiveStatistics(receiver, ssrc),
+    statistics: statistics ? receiveStatistics(receiver, ssrc) : undefined,
     deliver,
   });
   return () => ingress.remove(ssrc);
