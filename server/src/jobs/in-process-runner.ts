@@ -42,12 +42,12 @@ interface Running {
  * recording): compiled when this server is (server/dist, built with it), else with tsx (resolved here: the child
  * runs in its job directory). Its IPC channel is this server's.
  */
-export const DEFAULT_RECORDER_COMMAND = recorderCommand(process.env.MM_CALLS_RECORDER_NODE_ARGS);
+export const DEFAULT_RECORDER_COMMAND = recorderCommand(process.env.MM_CALLS_IN_PROCESS_RECORDER_NODE_ARGS);
 
 /**
  * `--single-threaded`: V8 runs GC and compilation on the main thread instead of helper threads; for a process this
  * lightly loaded that is cheaper in all (their wake-ups and hand-offs cost more than the work). `nodeArgs` (the
- * server operator's MM_CALLS_RECORDER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=DIR`) go to node too.
+ * server operator's MM_CALLS_IN_PROCESS_RECORDER_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=DIR`) go to node too.
  */
 export function recorderCommand(nodeArgs = ''): string[] {
   const extra = ['--single-threaded', ...nodeArgs.split(' ').filter(Boolean)];
