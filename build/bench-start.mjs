@@ -184,7 +184,10 @@ class Inspector {
 
   /** process.memoryUsage() in MB. */
   async memory() {
-    const m = await this.evaluate('process.memoryUsage()');
+    const m = await this.evaluate(
+      "Object.assign(process.memoryUsage(), Object.fromEntries(process.getBuiltinModule('v8').getHeapSpaceStatistics()" +
+        '.map((s) => [s.space_name, s.space_size])))',
+    );
     return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v / 1e6]));
   }
 
@@ -228,6 +231,17 @@ async function memoryOf(pid, insp) {
   return procs;
 }
 
+/** Each process's memoryUsage() right after a full GC (its live heap), MB, by pid. */
+async function liveMemory(insp) {
+  const out = new Map();
+  for (const [pid, i] of insp) {
+    await i.send('HeapProfiler.enable');
+    await i.send('HeapProfiler.collectGarbage');
+    out.set(pid, await i.memory());
+  }
+  return out;
+}
+
 /**
  * `users` join one call for `seconds` through the load-test tool. The server's RSS is sampled with its session gauge:
  * the figures (RSS and each process's memoryUsage()) are the medians of the samples taken while every session was up
@@ -236,16 +250,22 @@ async function memoryOf(pid, insp) {
 async function holdSessions(pid, url, password, users, seconds, insp, snapshotDir) {
   const samples = [];
   let sampling = true;
-  let snapshotted = false;
-  let probed = false;
+  // Once the sessions have been up a few seconds: each process's live heap after a full GC, then (analysis runs) the
+  // trim probe and heap snapshots. They disturb the RSS, so only the samples before them make the RSS figures.
+  let live;
   const sampler = (async () => {
     while (sampling) {
       const n = await activeSessions(url);
       const t = await memoryOf(pid, insp);
-      if (n !== undefined) samples.push({n, procs: t});
+      if (n !== undefined) samples.push({n, procs: t, disturbed: live !== undefined});
+      const steady = samples.slice(-12);
+      if (live || steady.length < 12 || !steady.every((x) => x.n === n && n >= users * 0.9)) {
+        await sleep(500);
+        continue;
+      }
+      live = await liveMemory(insp);
       // BENCH_TRIM_PROBE (analysis): how much of each process's RSS is freed C heap malloc keeps (malloc_trim(0)).
-      if (process.env.BENCH_TRIM_PROBE && !probed && samples.slice(-6).every((x) => x.n === n && n >= users * 0.9)) {
-        probed = true;
+      if (process.env.BENCH_TRIM_PROBE) {
         for (const p of t) {
           const i = insp.get(p.pid);
           if (!i) continue;
@@ -258,13 +278,7 @@ async function holdSessions(pid, url, password, users, seconds, insp, snapshotDi
           );
         }
       }
-      // Snapshots (analysis runs only) once the sessions have been up a while: the RSS samples after them are inflated.
-      const steady = samples.slice(-6);
-      if (snapshotDir && !snapshotted && steady.length === 6 && steady.every((x) => x.n === n && n >= users * 0.9)) {
-        snapshotted = true;
-        for (const [p, i] of insp) await i.snapshot(path.join(snapshotDir, `${p}-${n}.heapsnapshot`));
-      }
-      await sleep(500);
+      if (snapshotDir) for (const [p, i] of insp) await i.snapshot(path.join(snapshotDir, `${p}-${n}.heapsnapshot`));
     }
   })();
   const lt = await runLt(url, password, users, seconds);
@@ -277,7 +291,9 @@ async function holdSessions(pid, url, password, users, seconds, insp, snapshotDi
     throw new Error(`the load test failed: ${lt.err.trim().split('\n').slice(-3).join(' ')}`);
   }
   const most = Math.max(0, ...samples.map((x) => x.n));
-  const full = samples.filter((x) => x.n === most);
+  const upAll = samples.filter((x) => x.n === most);
+  const undisturbed = upAll.filter((x) => !x.disturbed);
+  const full = undisturbed.length >= 3 ? undisturbed : upAll;
   if (full.length === 0) throw new Error('no RSS sample while the sessions were up');
   const of = (pidOf, get) => median(full.map((x) => get(x.procs.find((p) => p.pid === pidOf)) ?? NaN));
   const procs = full[0].procs.map((p) => {
@@ -285,6 +301,7 @@ async function holdSessions(pid, url, password, users, seconds, insp, snapshotDi
     if (p.mem) for (const k of Object.keys(p.mem)) mem[k] = of(p.pid, (q) => q?.mem?.[k]);
     return {pid: p.pid, role: p.role, rss: of(p.pid, (q) => q?.rss), mem: p.mem ? mem : undefined};
   });
+  for (const p of procs) p.live = live?.get(p.pid);
   return {joined: most, procs, delivery: report.delivery?.loss, join: report.join};
 }
 
@@ -360,6 +377,7 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
         procs: idle,
       },
     };
+    const idleLive = await liveMemory(insp);
     if (snapshotDir) for (const [p, i] of insp) await i.snapshot(path.join(snapshotDir, `${p}-0.heapsnapshot`));
     if (sessions > 0) {
       const full = await holdSessions(child.pid, url, password, sessions, seconds, insp, snapshotDir);
@@ -369,9 +387,13 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
       const procs = full.procs.map((p) => {
         const before = idle.find((q) => q.pid === p.pid);
         const kb = {rss: per(p.rss, before?.rss ?? 0)};
-        for (const k of ['heapTotal', 'heapUsed', 'external', 'arrayBuffers'])
+        for (const k of ['heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'rssFile', 'rssShmem', 'new_space'])
           kb[k] = per(p.mem?.[k], before?.mem?.[k]);
-        return {pid: p.pid, role: p.role, rssMB: p.rss, mem: p.mem, perSessionKB: kb};
+        // The live heap (after a full GC) each session adds: what sessions hold, apart from when V8 collects.
+        const l0 = idleLive.get(p.pid);
+        kb.liveHeap = per(p.live?.heapUsed, l0?.heapUsed);
+        kb.liveExternal = per(p.live?.external, l0?.external);
+        return {pid: p.pid, role: p.role, rssMB: p.rss, mem: p.mem, live: p.live, perSessionKB: kb};
       });
       // The process that holds the sessions: the one that grew the most.
       const holder = [...procs].sort((a, b) => b.perSessionKB.rss - a.perSessionKB.rss)[0];
@@ -462,9 +484,22 @@ export function printStart({runs = [], error}) {
   console.log(
     `\n  KB per session by process (run of the median; V8 figures from process.memoryUsage(), no GC forced;` +
       `\n  "of it file" = file-backed and shared pages; "rest" = RSS − V8 heap − external: native code and allocations
-  outside V8's accounting (OpenSSL, libuv, the addon), freed C heap malloc keeps):`,
+  outside V8's accounting (OpenSSL, libuv, the addon), freed C heap malloc keeps; "live" = heap used and external
+  after a full GC, taken once the sessions were up 6 s, after the RSS samples that make the other columns):`,
   );
-  const head = ['process', 'RSS', 'of it file', 'V8 heap total', 'heap used', 'external', 'of it arrayBuffers', 'rest'];
+  const head = [
+    'process',
+    'RSS',
+    'of it file',
+    'V8 heap total',
+    'of it new space',
+    'heap used',
+    'external',
+    'of it arrayBuffers',
+    'rest',
+    'live heap',
+    'live external',
+  ];
   const lines = mid.procs.map((p) => {
     const k = p.perSessionKB;
     return [
@@ -472,10 +507,13 @@ export function printStart({runs = [], error}) {
       fmt(k.rss),
       fmt(k.rssFile + k.rssShmem),
       fmt(k.heapTotal),
+      fmt(k.new_space),
       fmt(k.heapUsed),
       fmt(k.external),
       fmt(k.arrayBuffers),
       fmt(k.rss - k.heapTotal - k.external),
+      fmt(k.liveHeap),
+      fmt(k.liveExternal),
     ];
   });
   const widths = head.map((h, c) => Math.max(h.length, ...lines.map((l) => l[c].length)));
