@@ -1,12 +1,15 @@
-// The bench's start and memory rows (`npm run bench -- --only start`): the server started as `npm start` runs it
-// (node build/start.mjs, media workers as configured by default), the time from the spawn to its first HTTP answer,
-// its idle RSS (main process and media workers, /proc VmRSS, after the start has settled), then the RSS each audio
-// session adds: on that fresh server N users join one call in one batch (2 unmuted, the rest lean receivers of the
-// load-test tool) and media flows for some seconds; per session = (median RSS while all N were up − idle RSS) / N,
-// for the whole tree and per process, so nothing freed by an earlier batch is reused. Beside RSS, each process's
-// process.memoryUsage() (V8 heap, external, arrayBuffers; read through its inspector on a loopback port, no GC forced)
-// at idle and with the N up shows where the memory lives. With --repeat the whole run (fresh server) repeats and the
-// median and range are printed. Printed, never asserted.
+// The bench's start and memory rows (`npm run bench -- --only start [--sessions N] [--repeat K]`): the server started
+// as `npm start` runs it (node build/start.mjs, media workers as configured by default), the time from the spawn to its
+// first HTTP answer, its idle RSS (main process and media workers, /proc VmRSS, after the start has settled), then the
+// RSS each audio session adds: on that fresh server N users join one call in one batch (2 unmuted, the rest lean
+// receivers of the load-test tool) and media flows for some seconds; per session = (median RSS while all N were up −
+// idle RSS) / N, for the whole tree and per process, so nothing freed by an earlier batch is reused. Beside RSS, each
+// process's process.memoryUsage() and V8 heap spaces (read through its inspector on a loopback port), and the file
+// pages of its RSS, at idle and with the N up show where the memory lives; once the N have been up a few seconds,
+// a full GC in each process gives its live heap (the RSS figures come from the samples before it). With --repeat
+// the whole run (fresh server) repeats and the median and range are printed. Printed, never asserted.
+// Analysis: `BENCH_HEAP_SNAPSHOTS=DIR node build/bench-start.mjs N` writes heap snapshots of every process at idle
+// and with the N up; BENCH_TRIM_PROBE=1 prints how much RSS malloc_trim(0) gives back with the N up.
 import {spawn} from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -258,8 +261,8 @@ async function holdSessions(pid, url, password, users, seconds, insp, snapshotDi
       const n = await activeSessions(url);
       const t = await memoryOf(pid, insp);
       if (n !== undefined) samples.push({n, procs: t, disturbed: live !== undefined});
-      const steady = samples.slice(-12);
-      if (live || steady.length < 12 || !steady.every((x) => x.n === n && n >= users * 0.9)) {
+      const steady = samples.slice(-6);
+      if (live || steady.length < 6 || !steady.every((x) => x.n === n && n >= users * 0.9)) {
         await sleep(500);
         continue;
       }
@@ -485,7 +488,7 @@ export function printStart({runs = [], error}) {
     `\n  KB per session by process (run of the median; V8 figures from process.memoryUsage(), no GC forced;` +
       `\n  "of it file" = file-backed and shared pages; "rest" = RSS − V8 heap − external: native code and allocations
   outside V8's accounting (OpenSSL, libuv, the addon), freed C heap malloc keeps; "live" = heap used and external
-  after a full GC, taken once the sessions were up 6 s, after the RSS samples that make the other columns):`,
+  after a full GC, taken once the sessions were up 3 s, after the RSS samples that make the other columns):`,
   );
   const head = [
     'process',
