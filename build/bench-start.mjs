@@ -394,6 +394,7 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
           kb[k] = per(p.mem?.[k], before?.mem?.[k]);
         // The live heap (after a full GC) each session adds: what sessions hold, apart from when V8 collects.
         const l0 = idleLive.get(p.pid);
+        kb.liveRss = per(p.live?.rss, l0?.rss);
         kb.liveHeap = per(p.live?.heapUsed, l0?.heapUsed);
         kb.liveExternal = per(p.live?.external, l0?.external);
         return {pid: p.pid, role: p.role, rssMB: p.rss, mem: p.mem, live: p.live, perSessionKB: kb};
@@ -488,7 +489,7 @@ export function printStart({runs = [], error}) {
     `\n  KB per session by process (run of the median; V8 figures from process.memoryUsage(), no GC forced;` +
       `\n  "of it file" = file-backed and shared pages; "rest" = RSS − V8 heap − external: native code and allocations
   outside V8's accounting (OpenSSL, libuv, the addon), freed C heap malloc keeps; "live" = heap used and external
-  after a full GC, taken once the sessions were up 3 s, after the RSS samples that make the other columns):`,
+  (and RSS) after a full GC, taken once the sessions were up 3 s, after the RSS samples that make the other columns):`,
   );
   const head = [
     'process',
@@ -500,6 +501,7 @@ export function printStart({runs = [], error}) {
     'external',
     'of it arrayBuffers',
     'rest',
+    'RSS after GC',
     'live heap',
     'live external',
   ];
@@ -515,6 +517,7 @@ export function printStart({runs = [], error}) {
       fmt(k.external),
       fmt(k.arrayBuffers),
       fmt(k.rss - k.heapTotal - k.external),
+      fmt(k.liveRss),
       fmt(k.liveHeap),
       fmt(k.liveExternal),
     ];
