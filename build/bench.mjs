@@ -12,6 +12,7 @@
 // The 1x1000x2 row drives its 998 listeners as lean receivers (`npm run lt -- --lean`: a real ICE/DTLS/SRTP
 // peer each that counts per SSRC and decrypts one packet in 50), the only way one 2-core machine carries it.
 //   npm run bench -- --only start --sessions 300   the start and memory rows (build/bench-start.mjs) with 300 joins
+//                                       (with --repeat N: N fresh servers, median and range)
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
 // cost on one core, comparable to the per-core anchors; the worker scaling then finds the most calls one
 // process and two media workers carry, each with a fixed CPU budget per worker (needs root for cgroups).
@@ -488,21 +489,27 @@ function printScaling(scaling) {
   }
 }
 
-/** Start time, idle RSS and RSS per audio session of the server as `npm start` runs it (bench-start.mjs). */
+/** Start time, idle RSS and RSS per audio session of the server as `npm start` runs it (bench-start.mjs), `repeat` fresh servers. */
 async function runStart() {
   const sessions = Number(values.sessions ?? 100);
-  process.stderr.write(`bench: start, idle and ${sessions} audio sessions … `);
-  const t0 = Date.now();
-  try {
-    const result = await runStartBench({sessions, seconds: Math.min(duration, 10)});
-    process.stderr.write(
-      `first answer ${fmt(result.firstAnswerMs / 1000, 2)} s, idle ${fmt(result.idle.mainMB)} MB (${fmt((Date.now() - t0) / 1000)} s)\n`,
-    );
-    return {result};
-  } catch (e) {
-    process.stderr.write(`failed: ${e.message}\n`);
-    return {error: e.message};
+  const runs = [];
+  for (let k = 0; k < repeat; k++) {
+    process.stderr.write(`bench: start, idle and ${sessions} audio sessions${repeat > 1 ? ` #${k + 1}` : ''} … `);
+    const t0 = Date.now();
+    try {
+      const result = await runStartBench({sessions, seconds: Math.min(duration, 15)});
+      process.stderr.write(
+        `first answer ${fmt(result.firstAnswerMs / 1000, 2)} s, idle ${fmt(result.idle.mainMB)} MB` +
+          (result.sessions ? `, ${fmt(result.sessions.perSessionKB)} KB per session` : '') +
+          ` (${fmt((Date.now() - t0) / 1000)} s)\n`,
+      );
+      runs.push(result);
+    } catch (e) {
+      process.stderr.write(`failed: ${e.message}\n`);
+      return {runs, error: e.message};
+    }
   }
+  return {runs};
 }
 
 async function main() {

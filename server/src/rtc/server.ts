@@ -1,5 +1,6 @@
 // The embedded SFU: owns the shared RTC ports and every call and session on this node, and is the
 // RtcServer the call domain talks to. Closing it closes every session, then the ports.
+import {useSessionBufferPool} from './bufferPool';
 import type {Clock} from '../clock';
 import {systemClock} from '../clock';
 import {AppError} from '../errors';
@@ -78,6 +79,7 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
 
   private constructor(opts: RtcServerOptions, network: RtcNetwork, logger: Logger, deps: SfuDeps) {
     super();
+    useSessionBufferPool();
     this.#opts = opts;
     this.#timeouts = {...DEFAULT_TIMEOUTS, ...opts.timeouts};
     this.#udp = network.udp;

@@ -40,7 +40,8 @@ export class FastWriter implements RtpWriter {
   #roc = 0;
   #lastTs = 0;
   #lastSendMs = 0;
-  readonly #sent = new Float64Array(SENT_WINDOW).fill(-1);
+  /** The low 32 bits of the index last sent in each slot (an index 2^32 packets older cannot still be in the window). */
+  readonly #sent = new Uint32Array(SENT_WINDOW).fill(0xffffffff);
   // Sender-report counters.
   #packets = 0;
   #octets = 0;
@@ -93,7 +94,7 @@ export class FastWriter implements RtpWriter {
     // A packet index is encrypted once: a repeated one (the publisher sent a sequence number twice)
     // would reuse the AES-GCM nonce, which gives the authentication key away. Much older ones are dropped.
     const index = roc * 65536 + seq;
-    if (delta <= 0 && (delta <= -SENT_WINDOW || this.#sent[index % SENT_WINDOW] === index)) return false;
+    if (delta <= 0 && (delta <= -SENT_WINDOW || this.#sent[index % SENT_WINDOW] === index >>> 0)) return false;
     this.#sent[index % SENT_WINDOW] = index;
     if (delta > 0) {
       this.#roc = roc;

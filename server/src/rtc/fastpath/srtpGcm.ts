@@ -157,7 +157,8 @@ export function srtpIv(iv: Buffer, salt: Buffer, ssrc: number, roc: number, seq:
 
 /** One session's SRTP key in one direction, shared by all its streams. */
 export interface SessionCipher {
-  aes: AesGcm;
+  /** The JavaScript GCM (a cipher context and a 4 KB GHASH table), made on first use: unused beside a native key. */
+  readonly aes: AesGcm;
   /** The 12 bytes of the session salt the IV uses. */
   salt: Buffer;
   /** The salt as three big-endian words, for sealWords/openWords. */
@@ -184,8 +185,11 @@ export function sessionCipher(context: SrtpContextKeys): SessionCipher {
     const salt = Buffer.from(context.srtpSessionSalt.subarray(0, 12));
     const key = Buffer.from(context.srtpSessionKey);
     const native = rtcNative();
+    let aes: AesGcm | undefined;
     c = {
-      aes: new AesGcm(key),
+      get aes() {
+        return (aes ??= new AesGcm(key));
+      },
       salt,
       salt0: salt.readInt32BE(0),
       salt1: salt.readInt32BE(4),

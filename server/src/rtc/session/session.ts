@@ -13,7 +13,12 @@ import {checkIceCandidate, checkSessionDescription, rtcError} from '../media/sdp
 import {SignalingLock} from '../media/signalingLock';
 import {IceMuxBinding} from '../net/iceMux';
 import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
-import {countLateConsentAnswers, routeKeyframeRequestsByMediaSsrc, stopDtlsRetransmissions} from '../werift/internals';
+import {
+  countLateConsentAnswers,
+  installLeanEvents,
+  routeKeyframeRequestsByMediaSsrc,
+  stopDtlsRetransmissions,
+} from '../werift/internals';
 import type {SessionContext, SessionDeps, SessionEvents, Via} from './context';
 import {SessionDataChannel, type DCMetrics} from './dataChannel';
 import {IncomingTracks} from './incoming';
@@ -23,6 +28,9 @@ import type {PublishedTrack} from './published';
 
 export type {SessionDeps, SessionEvents} from './context';
 export type {DCMetrics} from './dataChannel';
+
+// Before the first peer connection: werift's events without a closure per method each (leanEvent.ts).
+installLeanEvents();
 
 /** Connection states counted in rtc_conn_states_total (as rtcd: every change to one of these). */
 const COUNTED_CONN_STATES = new Set(['connected', 'disconnected', 'failed']);

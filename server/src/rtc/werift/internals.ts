@@ -7,6 +7,7 @@ import type {SrtpContextKeys} from '../fastpath/srtpGcm';
 
 export {IceAgent, PacketSink, SinkRoute} from './iceAgent';
 export {countLateConsentAnswers, routeKeyframeRequestsByMediaSsrc} from './fixes';
+export {installLeanEvents} from './leanEvent';
 
 /** werift's remote SRTP context as the fast receive path reads it (rtp/src/srtp/context/context.js). */
 export interface RemoteSrtpContext extends SrtpContextKeys {

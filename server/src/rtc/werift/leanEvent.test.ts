@@ -1,0 +1,103 @@
+// LeanEvent against werift's own Event: the same script of subscribes, executes, unsubscribes (also from inside a
+// handler), queued subscribers, once, watch, asPromise, error and complete, with methods used detached as werift
+// uses them, must leave the same trace; and once installed, werift's peer connections are built from it.
+import {RTCPeerConnection} from 'werift';
+import {LeanEvent, installLeanEvents, weriftOriginalEvent} from './leanEvent';
+
+type AnyEvent = InstanceType<typeof LeanEvent>;
+
+async function script(EventClass: new () => AnyEvent): Promise<unknown[]> {
+  const trace: unknown[] = [];
+  const tick = () => new Promise((r) => setImmediate(r));
+  const ev = new EventClass();
+  const {execute, subscribe} = ev; // detached, as werift passes them around
+  const a = subscribe((x) => trace.push(['a', x]));
+  const late: {unSubscribe: () => void}[] = [];
+  subscribe((x) => {
+    trace.push(['b', x]);
+    // Subscribing during an execute: the new handler runs in the same round (werift pushes onto the live stack).
+    if (late.length === 0) late.push(ev.subscribe((y) => trace.push(['late', y])));
+  });
+  ev.queuingSubscribe(async (x) => {
+    await tick();
+    trace.push(['queued', x]);
+  });
+  ev.once((x) => trace.push(['once', x]));
+  execute(1);
+  trace.push(['length', ev.length]);
+  a.unSubscribe();
+  execute(2);
+  await tick();
+  await tick();
+  const watched = ev.watch((x) => x === 4);
+  const promised = ev.asPromise();
+  execute(3);
+  execute(4);
+  trace.push(['watch', await watched, 'asPromise', await promised]);
+  const other = new EventClass();
+  other.subscribe((x) => trace.push(['piped', x]));
+  ev.pipe(other);
+  const {execute: trigger, error, complete} = ev.returnTrigger;
+  trigger(5);
+  ev.subscribe(
+    () => undefined,
+    () => trace.push('complete handler'),
+    (e) => trace.push(['error handler', e]),
+  );
+  error('boom');
+  trace.push(['after error length', ev.length]);
+  ev.subscribe(
+    () => undefined,
+    () => trace.push('complete handler 2'),
+  );
+  ev.onended = () => trace.push('onended');
+  const failing = new EventClass();
+  failing.onerror = (e) => trace.push(['onerror', String(e)]);
+  failing.queuingSubscribe(async () => {
+    throw new Error('queued failure');
+  });
+  failing.execute();
+  await tick();
+  complete();
+  trace.push(['ended', ev.ended, 'length', ev.length]);
+  execute(6);
+  let threw = '';
+  try {
+    ev.queuingSubscribe(async () => undefined);
+  } catch (e) {
+    threw = (e as Error).message;
+  }
+  trace.push(['queuingSubscribe after complete', threw]);
+  const timed = new EventClass();
+  trace.push(['asPromise timeout', await timed.asPromise(5).catch((e: unknown) => e)]);
+  const done = new EventClass();
+  const waiting = done.asPromise();
+  done.complete();
+  trace.push(['asPromise on complete', await waiting]);
+  // A method assigned on an instance replaces it, as werift's writable fields allow.
+  const replaced = new EventClass();
+  replaced.execute = () => trace.push('replaced');
+  replaced.execute();
+  return trace;
+}
+
+describe('LeanEvent', () => {
+  it("leaves the same trace as werift's Event", async () => {
+    const original = weriftOriginalEvent() as new () => AnyEvent;
+    expect(original).not.toBe(LeanEvent);
+    const expected = await script(original);
+    expect(expected.length).toBeGreaterThan(15);
+    expect(await script(LeanEvent)).toEqual(expected);
+  });
+
+  it("is what werift's peer connections are built from once installed", async () => {
+    installLeanEvents();
+    const pc = new RTCPeerConnection();
+    try {
+      expect(pc.connectionStateChange).toBeInstanceOf(LeanEvent);
+      expect(pc.onDataChannel).toBeInstanceOf(LeanEvent);
+    } finally {
+      await pc.close();
+    }
+  });
+});

@@ -1,0 +1,236 @@
+// werift's Event (lib/common/src/event.js) gives every instance eleven arrow-function fields, a closure each,
+// and a peer connection holds about 85 of them: the largest part of a session's heap. LeanEvent behaves the same
+// (same calls, same order, same detached use of its methods) with the methods on its prototype, bound on first
+// read; installLeanEvents() puts it in werift's module so every Event werift creates from then on is one.
+import path from 'node:path';
+
+type Fn = (...args: unknown[]) => unknown;
+
+interface Item {
+  execute: Fn;
+  id: number;
+  complete?: () => void;
+  error?: (e: unknown) => void;
+}
+
+export interface EventDisposerLike {
+  push(disposer: () => void): void;
+}
+
+/** The empty stacks every instance starts with (replaced on the first subscribe; never written). */
+const NONE: Item[] = Object.freeze([]) as unknown as Item[];
+const noop = (): void => {};
+
+class LeanEvent {
+  ended = false;
+  onended: (() => void) | undefined = undefined;
+  onerror: (e: unknown) => void = noop;
+  /** werift's `event` object, flattened: {stack, promiseStack, eventId}. */
+  _stack: Item[] = NONE;
+  _promiseStack: Item[] = NONE;
+  _eventId = 0;
+  /** The bound methods read off this instance so far (or assigned to it). */
+  _bound: Record<string, unknown> | undefined = undefined;
+
+  pipe(e: {execute: Fn}): void {
+    this.subscribe((...args: unknown[]) => {
+      e.execute(...args);
+    });
+  }
+
+  get returnTrigger(): {execute: Fn; error: Fn; complete: Fn} {
+    const {execute, error, complete} = this;
+    return {execute, error, complete};
+  }
+
+  get returnListener(): {
+    subscribe: LeanEvent['subscribe'];
+    once: LeanEvent['once'];
+    asPromise: LeanEvent['asPromise'];
+  } {
+    const {subscribe, once, asPromise} = this;
+    return {subscribe, once, asPromise};
+  }
+
+  get length(): number {
+    return this._stack.length;
+  }
+
+  declare execute: Fn;
+  declare complete: () => void;
+  declare error: (e: unknown) => void;
+  declare allUnsubscribe: () => void;
+  declare subscribe: (
+    execute: Fn,
+    complete?: () => void,
+    error?: (e: unknown) => void,
+  ) => {unSubscribe: () => void; disposer: (d: EventDisposerLike) => void};
+  declare queuingSubscribe: LeanEvent['subscribe'];
+  declare once: (execute: Fn, complete?: () => void, error?: (e: unknown) => void) => void;
+  declare watch: (cb: (...args: unknown[]) => boolean, timeLimit?: number) => Promise<unknown[]>;
+  declare asPromise: (timeLimit?: number) => Promise<unknown[]>;
+}
+
+/** The bodies of werift's arrow fields, as methods (`this` is the event). */
+const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = {
+  execute(this: LeanEvent, ...args: unknown[]) {
+    if (this.ended) return;
+    for (const item of this._stack) item.execute(...args);
+    // werift runs the queued subscribers in an async function every time; with none there is nothing to run.
+    if (this._promiseStack.length === 0) return;
+    (async () => {
+      for (const item of this._promiseStack) await item.execute(...args);
+    })().catch((e: unknown) => {
+      this.onerror(e);
+    });
+  },
+  complete(this: LeanEvent) {
+    if (this.ended) return;
+    for (const item of this._stack) if (item.complete) item.complete();
+    this.allUnsubscribe();
+    this.ended = true;
+    if (this.onended) {
+      this.onended();
+      this.onended = undefined;
+    }
+  },
+  error(this: LeanEvent, e: unknown) {
+    if (this.ended) return;
+    for (const item of this._stack) if (item.error) item.error(e);
+    this.allUnsubscribe();
+  },
+  allUnsubscribe(this: LeanEvent) {
+    if (this.ended) return;
+    this._stack = NONE;
+    this._promiseStack = NONE;
+    this._eventId = 0;
+  },
+  subscribe(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
+    const id = this._eventId;
+    if (this._stack === NONE) this._stack = [];
+    this._stack.push({execute, id, complete, error});
+    this._eventId++;
+    const unSubscribe = () => {
+      this._stack = this._stack.filter((item) => item.id !== id && item);
+    };
+    const disposer = (d: EventDisposerLike) => {
+      d.push(unSubscribe);
+    };
+    return {unSubscribe, disposer};
+  },
+  queuingSubscribe(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
+    if (this.ended) throw new Error('event completed');
+    const id = this._eventId;
+    if (this._promiseStack === NONE) this._promiseStack = [];
+    this._promiseStack.push({execute, id, complete, error});
+    this._eventId++;
+    // As werift does: the unsubscribe filters the plain stack, not the queued one.
+    const unSubscribe = () => {
+      this._stack = this._stack.filter((item) => item.id !== id && item);
+    };
+    const disposer = (d: EventDisposerLike) => {
+      d.push(unSubscribe);
+    };
+    return {unSubscribe, disposer};
+  },
+  once(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
+    const off = this.subscribe(
+      (...args: unknown[]) => {
+        off.unSubscribe();
+        execute(...args);
+      },
+      complete,
+      error,
+    );
+  },
+  watch(this: LeanEvent, cb: (...args: unknown[]) => boolean, timeLimit?: number) {
+    return new Promise((resolve, reject) => {
+      const timeout =
+        timeLimit &&
+        setTimeout(() => {
+          reject('Event watch timeout');
+        }, timeLimit);
+      const {unSubscribe} = this.subscribe((...args: unknown[]) => {
+        const done = cb(...args);
+        if (done) {
+          if (timeout) clearTimeout(timeout);
+          unSubscribe();
+          resolve(args);
+        }
+      });
+    });
+  },
+  asPromise(this: LeanEvent, timeLimit?: number) {
+    return new Promise((resolve, reject) => {
+      const timeout =
+        timeLimit &&
+        setTimeout(() => {
+          reject('Event asPromise timeout');
+        }, timeLimit);
+      this.once(
+        (...args: unknown[]) => {
+          if (timeout) clearTimeout(timeout);
+          resolve(args);
+        },
+        () => {
+          if (timeout) clearTimeout(timeout);
+          resolve([]);
+        },
+        (err: unknown) => {
+          if (timeout) clearTimeout(timeout);
+          reject(err);
+        },
+      );
+    });
+  },
+};
+
+// Each method is bound to its instance the first time it is read (werift passes `ev.execute` around detached)
+// and kept in one per-instance record, so instances keep one shape; assigning one replaces it, as a field would.
+for (const [name, body] of Object.entries(methods)) {
+  const impl = body as unknown as Fn;
+  Object.defineProperty(LeanEvent.prototype, name, {
+    configurable: true,
+    enumerable: false,
+    get(this: LeanEvent) {
+      const bound = (this._bound ??= {});
+      let f = bound[name];
+      if (f === undefined) {
+        f = (...args: unknown[]) => impl.apply(this, args);
+        bound[name] = f;
+      }
+      return f;
+    },
+    set(this: LeanEvent, value: unknown) {
+      (this._bound ??= {})[name] = value;
+    },
+  });
+}
+
+export {LeanEvent};
+
+/** werift's own event module (lib/common/src/event.js), by path: the package's exports do not name it. */
+function weriftEventModule(): {Event: unknown} {
+  const main = require.resolve('werift');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- werift's internal module, loaded as werift does
+  return require(path.join(path.dirname(main), '..', '..', 'common', 'src', 'event.js')) as {Event: unknown};
+}
+
+let original: unknown;
+
+/** werift's Event as it shipped (tests compare the two). */
+export function weriftOriginalEvent(): unknown {
+  return original ?? weriftEventModule().Event;
+}
+
+/**
+ * Makes every Event werift creates from now on a LeanEvent (werift reads `Event` off that module at each `new`).
+ * Idempotent; MM_CALLS_RTC_LEAN_EVENTS=false keeps werift's own.
+ */
+export function installLeanEvents(): void {
+  if (process.env.MM_CALLS_RTC_LEAN_EVENTS === 'false') return;
+  const mod = weriftEventModule();
+  if (mod.Event === LeanEvent) return;
+  original = mod.Event;
+  mod.Event = LeanEvent;
+}
