@@ -10,7 +10,7 @@ import {CallUser as User, joinTalking, type CallUser} from '../cluster/support/u
 import {seededWorld, type World} from '../support/fixtures';
 import {startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
-import {audioBackAfter, rtcdModeOptions, startRtcdFleet, talkingPair, type RtcdFleet} from './support';
+import {audioBackAfter, newcomerHeard, rtcdModeOptions, startRtcdFleet, talkingPair, type RtcdFleet} from './support';
 
 jest.setTimeout(90_000);
 
@@ -69,11 +69,7 @@ test('a blip on the connection to the host: the sessions are routed to the new c
   // Carol's arrival makes rtcd offer her voice to Alice and Bob: through the node's new connection.
   const carol = new User('carol', srv!.url, w.users.carol.token, () => srv!.url);
   users.push(carol);
-  const before = Date.now();
-  await joinTalking(ch, carol);
-  await alice.waitHearing(carol.sessionID, 20, 20_000, before);
-  await bob.waitHearing(carol.sessionID, 20, 20_000, before);
-  await carol.waitHearing(alice.sessionID, 20, 20_000, before);
+  await newcomerHeard(ch, carol, alice, bob);
   // Media never stopped, and nobody had to renegotiate.
   expect(alice.restarts).toEqual([]);
   expect(bob.restarts).toEqual([]);

@@ -3,7 +3,7 @@
 // routing to the node's new connection — shown by a user joining after the restart, whose arrival makes
 // rtcd renegotiate with the others through that new connection: everyone hears the newcomer.
 import {CallUser, joinTalking} from '../cluster/support/user';
-import {RestartableRtcdNode, startRtcdFleet, type RtcdFleet} from './support';
+import {newcomerHeard, RestartableRtcdNode, startRtcdFleet, type RtcdFleet} from './support';
 
 jest.setTimeout(90_000);
 
@@ -58,10 +58,6 @@ test('clients that come back after a node restart keep their media and take part
   // A newcomer: rtcd offers her voice to alice and bob through the restarted node's connection.
   const carol = new CallUser('carol', url, w.users.carol.token, () => url);
   users.push(carol);
-  const before = Date.now();
-  await joinTalking(ch, carol);
-  await alice.waitHearing(carol.sessionID, 20, 20_000, before);
-  await bob.waitHearing(carol.sessionID, 20, 20_000, before);
-  await carol.waitHearing(alice.sessionID, 20, 20_000, before);
+  await newcomerHeard(ch, carol, alice, bob);
   expect([...alice.errors, ...bob.errors, ...carol.errors]).toEqual([]);
 });

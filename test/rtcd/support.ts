@@ -192,3 +192,17 @@ export async function audioBackAfter(
   await hearEachOtherSince(alice, bob, since, timeoutMs, 'audio back on the other rtcd host');
   return Math.max(alice.longestGap(bob.sessionID, lostAt - 500), bob.longestGap(alice.sessionID, lostAt - 500));
 }
+
+/** `newcomer` joins the call talking: waits until the two already in it hear her and she hears the first. */
+export async function newcomerHeard(
+  channelID: string,
+  newcomer: CallUser,
+  alice: CallUser,
+  bob: CallUser,
+): Promise<void> {
+  const before = Date.now();
+  await joinTalking(channelID, newcomer);
+  await alice.waitHearing(newcomer.sessionID, 20, 20_000, before);
+  await bob.waitHearing(newcomer.sessionID, 20, 20_000, before);
+  await newcomer.waitHearing(alice.sessionID, 20, 20_000, before);
+}

@@ -31,6 +31,8 @@ export type {DCMetrics} from './dataChannel';
 
 // Before the first peer connection: werift's events without a closure per method each (leanEvent.ts).
 installLeanEvents();
+// Late consent answers count (fixes.ts): process-wide, like the events, so once before the first peer connection.
+countLateConsentAnswers();
 
 /** Connection states counted in rtc_conn_states_total (as rtcd: every change to one of these). */
 const COUNTED_CONN_STATES = new Set(['connected', 'disconnected', 'failed']);
@@ -59,7 +61,6 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#deps = deps;
     this.#logger = deps.logger.child({sessionID: cfg.sessionID, callID: cfg.callID});
     deps.metrics.incRTCSessions(deps.groupID);
-    countLateConsentAnswers();
     this.#pc = new RTCPeerConnection({
       ...mediaConfig({enableAV1: deps.enableAV1}),
       iceServers: deps.turnServers,

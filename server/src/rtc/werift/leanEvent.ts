@@ -71,6 +71,14 @@ class LeanEvent {
   declare asPromise: (timeLimit?: number) => Promise<unknown[]>;
 }
 
+/** What subscribe/queuingSubscribe return: both remove subscriber `id` from the plain stack, as werift's do. */
+function subscription(ev: LeanEvent, id: number): {unSubscribe: () => void; disposer: (d: EventDisposerLike) => void} {
+  const unSubscribe = () => {
+    ev._stack = ev._stack.filter((item) => item.id !== id && item);
+  };
+  return {unSubscribe, disposer: (d) => d.push(unSubscribe)};
+}
+
 /** The bodies of werift's arrow fields, as methods (`this` is the event). */
 const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = {
   execute(this: LeanEvent, ...args: unknown[]) {
@@ -110,13 +118,7 @@ const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = 
     if (this._stack === NONE) this._stack = [];
     this._stack.push({execute, id, complete, error});
     this._eventId++;
-    const unSubscribe = () => {
-      this._stack = this._stack.filter((item) => item.id !== id && item);
-    };
-    const disposer = (d: EventDisposerLike) => {
-      d.push(unSubscribe);
-    };
-    return {unSubscribe, disposer};
+    return subscription(this, id);
   },
   queuingSubscribe(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
     if (this.ended) throw new Error('event completed');
@@ -125,13 +127,7 @@ const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = 
     this._promiseStack.push({execute, id, complete, error});
     this._eventId++;
     // As werift does: the unsubscribe filters the plain stack, not the queued one.
-    const unSubscribe = () => {
-      this._stack = this._stack.filter((item) => item.id !== id && item);
-    };
-    const disposer = (d: EventDisposerLike) => {
-      d.push(unSubscribe);
-    };
-    return {unSubscribe, disposer};
+    return subscription(this, id);
   },
   once(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
     const off = this.subscribe(
