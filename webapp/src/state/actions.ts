@@ -2,6 +2,7 @@
 // snapshot with its missing profiles, and the "a session left / the call ended" rules (reference webapp.md §3.2).
 
 import {action} from './action_types';
+import {channelEventMark, channelsTouchedSince} from './channel_event_clock';
 import type {CallErrorKind, HostNotice} from './calls_state';
 import {RECEIVED_PROFILES_LIST} from './action_types';
 import {parseJobState} from './recording';
@@ -75,13 +76,19 @@ export async function loadEnvOverrides(store: StoreLike): Promise<void> {
 
 /**
  * Loads every channel's calls state. The current call is skipped: its state comes only from websocket events (and a
- * call_state request), which avoids racing with them.
+ * call_state request), which avoids racing with them. A channel that an event touched while the request was out keeps
+ * the event's newer state, and the list is fetched again (at most twice) so that it is not left out.
  */
-export async function loadChannels(store: StoreLike): Promise<void> {
+export async function loadChannels(store: StoreLike, retries = 2): Promise<void> {
+  const mark = channelEventMark();
   const list = await Rest.getChannels();
+  const raced = channelsTouchedSince(mark);
   const current = channelIDForCurrentCall(store.getState());
   const withCall = new Set<string>();
   for (const ch of list) {
+    if (raced.has(ch.channel_id)) {
+      continue;
+    }
     if (typeof ch.enabled === 'boolean') {
       store.dispatch(action('RECEIVED_CHANNEL_STATE', {channelID: ch.channel_id, enabled: ch.enabled}));
     }
@@ -98,9 +105,12 @@ export async function loadChannels(store: StoreLike): Promise<void> {
   }
   // Calls that ended while we were not listening.
   for (const channelID of Object.keys(callsState(store.getState()).calls)) {
-    if (channelID !== current && !withCall.has(channelID)) {
+    if (channelID !== current && !withCall.has(channelID) && !raced.has(channelID)) {
       store.dispatch(action('CALL_END', {channelID}));
     }
+  }
+  if (raced.size > 0 && retries > 0) {
+    await loadChannels(store, retries - 1);
   }
 }
 

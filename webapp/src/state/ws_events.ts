@@ -15,6 +15,7 @@ import {
   userLeft,
 } from './actions';
 import {action} from './action_types';
+import {noteChannelEvent} from './channel_event_clock';
 import {parseJobState} from './recording';
 import {incomingCallOnChannel, removeIncomingCall} from './ringing';
 import {callsState, channelIDForCurrentCall, currentUserId, sessionsInChannel} from './selectors';
@@ -97,6 +98,7 @@ export function handleWebSocketEvent(store: StoreLike, msg: WebSocketMessage): b
   const channelID = channelOf(msg);
   const userID = str(d.userID) || str(d.user_id);
   const sessionID = str(d.session_id);
+  noteChannelEvent(channelID);
 
   const flag = SESSION_FLAG_ACTIONS[name];
   if (flag) {
