@@ -9,7 +9,7 @@ import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
 import {LeanReceiver} from './leanReceiver';
 import {AUDIO_MIN_BYTES, audioPayload, isSentPayload, videoPayload as loadVideoPayload} from './payloads';
-import type {FromPeers, JoinStages, ToPeers, UserSpec, UserStats} from './protocol';
+import type {FromPeers, JoinStages, LossCauses, ToPeers, UserSpec, UserStats} from './protocol';
 import {CallsSocket} from '../support/calls-socket';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -54,6 +54,9 @@ class LoadUser {
   audio: Stream | undefined;
   video: Stream | undefined;
   readonly stats: UserStats;
+  /** The first sign that this joined user was lost, and when (Date.now()); unset while it is fine. */
+  lostBy: {what: string; at: number} | undefined;
+  leaving = false;
   readonly #ssrcs = new Set<number>();
   #counter = 0;
 
@@ -113,6 +116,24 @@ class LoadUser {
     }
   }
 
+  /** Notes the first thing that went wrong after the join (the socket, the peer connection or calls-dc). */
+  #watchForLoss(peer: TestClient): void {
+    const ws = this.ws;
+    const lost = (what: string) => {
+      if (!this.lostBy) this.lostBy = {what, at: Date.now()};
+    };
+    ws.on('close', (_socket: unknown, _opened: boolean, code: number) => {
+      if (ws === this.ws && !this.leaving) lost(`websocket closed ${code}`);
+    });
+    peer.pc.connectionStateChange.subscribe((st) => {
+      if ((st === 'failed' || st === 'closed' || st === 'disconnected') && !this.leaving)
+        lost(`peer ${st} (ice ${peer.pc.iceConnectionState})`);
+    });
+    peer.dc.stateChanged.subscribe((st) => {
+      if ((st === 'closing' || st === 'closed') && !this.leaving) lost('calls-dc closed');
+    });
+  }
+
   #describe(err: unknown): string {
     const pc = this.peer?.pc;
     const state = pc
@@ -169,6 +190,7 @@ class LoadUser {
       dataChannel: Math.max(0, dcAt - dtlsAt),
     };
     this.stats.joined = true;
+    this.#watchForLoss(peer);
     if (this.spec.unmuted || this.spec.screen) senders.add(this);
     if (this.spec.unmuted) {
       this.ws.send('unmute');
@@ -241,6 +263,7 @@ class LoadUser {
   }
 
   async leave(): Promise<void> {
+    this.leaving = true;
     this.audio = undefined;
     this.video = undefined;
     this.ws.send('leave');
@@ -310,6 +333,14 @@ async function onMessage(msg: ToPeers): Promise<void> {
       const end = cpuAtEnd ?? process.cpuUsage();
       const cpuMicros = end.user + end.system - start.user - start.system;
       const lost = users.filter((u) => u.stats.joined && u.peer?.pc.connectionState !== 'connected').length;
+      const lossCauses: LossCauses = {};
+      for (const u of users) {
+        if (!u.lostBy) continue;
+        const c = (lossCauses[u.lostBy.what] ??= {n: 0, firstAt: u.lostBy.at, lastAt: u.lostBy.at});
+        c.n++;
+        c.firstAt = Math.min(c.firstAt, u.lostBy.at);
+        c.lastAt = Math.max(c.lastAt, u.lostBy.at);
+      }
       send({
         ev: 'report',
         users: users.map((u) => u.report()),
@@ -317,6 +348,7 @@ async function onMessage(msg: ToPeers): Promise<void> {
         wallMs: windowEnd - windowStart,
         lagMaxMs: lag.max / 1e6,
         lost,
+        lossCauses,
       });
       break;
     }

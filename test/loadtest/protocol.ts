@@ -64,11 +64,36 @@ export interface JoinStages {
 
 export const JOIN_STAGES: readonly (keyof JoinStages)[] = ['websocket', 'join', 'ice', 'dtls', 'dataChannel'];
 
+/**
+ * Why joined users were lost, by the first sign of it each user saw (e.g. "websocket closed 1006", "peer failed (ice
+ * disconnected)", "calls-dc closed"), with when the first and the last of them happened (Date.now() ms).
+ */
+export type LossCauses = Record<string, {n: number; firstAt: number; lastAt: number}>;
+
+/** Adds one process's causes into the total. */
+export function mergeLossCauses(into: LossCauses, from: LossCauses): LossCauses {
+  for (const [what, c] of Object.entries(from)) {
+    const t = into[what];
+    into[what] = t
+      ? {n: t.n + c.n, firstAt: Math.min(t.firstAt, c.firstAt), lastAt: Math.max(t.lastAt, c.lastAt)}
+      : {...c};
+  }
+  return into;
+}
+
 export type FromPeers =
   | {ev: 'ready'}
   /** `retried`: why the first attempt failed, when the join needed a second one. */
   | {ev: 'joined'; index: number; joinMs: number; stages: JoinStages; retried?: string}
   | {ev: 'joinFailed'; index: number; error: string}
   /** `lagMaxMs`: the process's longest event-loop stall; `lost`: its joined users whose connection failed since. */
-  | {ev: 'report'; users: UserStats[]; cpuMicros: number; wallMs: number; lagMaxMs: number; lost: number}
+  | {
+      ev: 'report';
+      users: UserStats[];
+      cpuMicros: number;
+      wallMs: number;
+      lagMaxMs: number;
+      lost: number;
+      lossCauses: LossCauses;
+    }
   | {ev: 'left'};

@@ -80,6 +80,15 @@ export function formatTable(r: LoadTestResult): string {
       'client CPU',
       `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine), longest stall ${num(r.clients.lagMaxMs)} ms${r.clients.lost ? `; ${r.clients.lost} joined users lost their connection later` : ''}`,
     ],
+    ...(r.clients.lossCauses?.causes.length
+      ? [
+          [
+            'users lost by',
+            r.clients.lossCauses.causes.map((c) => `${c.what}: ${c.n} (${c.firstS}–${c.lastS} s)`).join('; ') +
+              ` — joins ended at ${r.clients.lossCauses.joinsEndS} s, window ${r.clients.lossCauses.windowS.join('–')} s`,
+          ] as [string, string],
+        ]
+      : []),
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');

@@ -15,6 +15,8 @@ import {
   type ToPeers,
   type UserSpec,
   type UserStats,
+  mergeLossCauses,
+  type LossCauses,
 } from './protocol';
 import {RTCD_METRICS, scrape, type ServerSnapshot} from './scrape';
 import {startRtcdProcess, type RtcdProcess} from './rtcdProcess';
@@ -110,7 +112,21 @@ export interface LoadTestResult {
     mainSystemPercent: number;
   };
   /** `lagMaxMs`: the longest event-loop stall of any client process; `lost`: joined users whose connection failed later. */
-  clients: {processes: number; cpuPercent: number; lagMaxMs: number; lost: number};
+  clients: {
+    processes: number;
+    cpuPercent: number;
+    lagMaxMs: number;
+    lost: number;
+    /**
+     * Why users were lost after joining, by the first sign each saw, with when the first and last of them happened
+     * (seconds since the first join began; the joins ended and the window ran at the times given beside).
+     */
+    lossCauses?: {
+      joinsEndS: number;
+      windowS: [number, number];
+      causes: {what: string; n: number; firstS: number; lastS: number}[];
+    };
+  };
   /** In rtcd mode: the plugin process (signaling only, no SFU) beside the rtcd service measured under `server`. */
   plugin?: {cpuPercent: number; rssMB: number};
 }
@@ -287,6 +303,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     const errors: string[] = [];
     let joinsDone = 0;
     let retried = 0;
+    const joinsStartAt = Date.now();
     await pool(specs, o.joinConcurrency ?? 8, async (spec) => {
       const peer = peers[spec.index % peers.length];
       const done = peer.next(
@@ -318,6 +335,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
       );
     });
     if (joinTimes.length === 0) throw new Error(`no user could join: ${errors[0] ?? 'unknown error'}`);
+    const joinsEndAt = Date.now();
 
     server?.applyCpuLimit();
     const warmup = o.warmup ?? 3 + total / 100;
@@ -353,6 +371,15 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
     );
     progress.done();
     const result = summarize(o, joinTimes, stageTimes, retried, errors, reports, before, after);
+    const causes = reports.reduce((all, r) => mergeLossCauses(all, r.lossCauses), {} as LossCauses);
+    const sec = (at: number) => Math.round((at - joinsStartAt) / 100) / 10;
+    result.clients.lossCauses = {
+      joinsEndS: sec(joinsEndAt),
+      windowS: [sec(start), sec(end)],
+      causes: Object.entries(causes)
+        .sort((a, b) => b[1].n - a[1].n)
+        .map(([what, c]) => ({what, n: c.n, firstS: sec(c.firstAt), lastS: sec(c.lastAt)})),
+    };
     if (beforePlugin && afterPlugin) {
       const dt = (afterPlugin.at - beforePlugin.at) / 1000;
       result.plugin = {
