@@ -4,7 +4,7 @@
 // about 1 Mbit/s. Most receivers count SRTP datagrams without decrypting them; the sample decrypts.
 // Lean receivers (--lean) hand their datagrams to a LeanReceiver once connected (leanReceiver.ts).
 // Driven by the coordinator over IPC (protocol.ts).
-import {monitorEventLoopDelay} from 'node:perf_hooks';
+import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks';
 import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
 import {LeanReceiver} from './leanReceiver';
@@ -289,6 +289,15 @@ function stream(t: RTCRtpTransceiver): Stream {
 /** A client process that stalls stops answering ICE consent checks: its longest stall goes into the report. */
 const lag = monitorEventLoopDelay({resolution: 20});
 lag.enable();
+/** Stalls of many seconds kill ICE: whether they are garbage collection shows here. */
+let gcMaxMs = 0;
+let heapMaxBytes = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMaxMs = Math.max(gcMaxMs, e.duration);
+}).observe({entryTypes: ['gc']});
+setInterval(() => {
+  heapMaxBytes = Math.max(heapMaxBytes, process.memoryUsage().heapUsed);
+}, 1000).unref();
 const users: LoadUser[] = [];
 /** The users with something to send: the ticker visits only these. */
 const senders = new Set<LoadUser>();
@@ -347,6 +356,8 @@ async function onMessage(msg: ToPeers): Promise<void> {
         cpuMicros,
         wallMs: windowEnd - windowStart,
         lagMaxMs: lag.max / 1e6,
+        gcMaxMs,
+        heapMaxMB: heapMaxBytes / 1e6,
         lost,
         lossCauses,
       });

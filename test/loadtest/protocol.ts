@@ -93,6 +93,9 @@ export type FromPeers =
       cpuMicros: number;
       wallMs: number;
       lagMaxMs: number;
+      /** The longest garbage collection pause and the largest V8 heap (used) the process had. */
+      gcMaxMs: number;
+      heapMaxMB: number;
       lost: number;
       lossCauses: LossCauses;
     }

@@ -78,7 +78,7 @@ export function formatTable(r: LoadTestResult): string {
       : []),
     [
       'client CPU',
-      `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine), longest stall ${num(r.clients.lagMaxMs)} ms${r.clients.lost ? `; ${r.clients.lost} joined users lost their connection later` : ''}`,
+      `${r.clients.cpuPercent.toFixed(1)} % in ${r.clients.processes} processes (same machine), longest stall ${num(r.clients.lagMaxMs)} ms (longest GC ${num(r.clients.gcMaxMs)} ms, heap up to ${num(r.clients.heapMaxMB)} MB in one)${r.clients.lost ? `; ${r.clients.lost} joined users lost their connection later` : ''}`,
     ],
     ...(r.clients.lossCauses?.causes.length
       ? [

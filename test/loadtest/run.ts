@@ -116,6 +116,9 @@ export interface LoadTestResult {
     processes: number;
     cpuPercent: number;
     lagMaxMs: number;
+    /** The longest GC pause of any client process and the largest heap of one (MB). */
+    gcMaxMs: number;
+    heapMaxMB: number;
     lost: number;
     /**
      * Why users were lost after joining, by the first sign each saw, with when the first and last of them happened
@@ -504,6 +507,8 @@ function summarize(
       processes: reports.length,
       cpuPercent: clientWall > 0 ? (clientCpu / clientWall) * 100 : 0,
       lagMaxMs: Math.max(0, ...reports.map((r) => r.lagMaxMs)),
+      gcMaxMs: Math.max(0, ...reports.map((r) => r.gcMaxMs)),
+      heapMaxMB: Math.max(0, ...reports.map((r) => r.heapMaxMB)),
       lost: reports.reduce((n, r) => n + r.lost, 0),
     },
   };
