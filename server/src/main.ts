@@ -6,6 +6,7 @@ import {clusterSettingsFromEnv} from './cluster';
 import {ConfigError} from './config/validate';
 import {setListenerErrorReporter} from './events';
 import {startHeapTrim} from './heap-trim';
+import {startStallWatch} from './stall-watch';
 import {createLogger} from './log';
 import {loginsBanner} from './platform/standalone/initial-passwords';
 import {createRtcServer, rtcEnvOverrides, rtcOptionsFromConfig} from './rtc';
@@ -90,6 +91,7 @@ async function main(): Promise<void> {
   lines.push('  Ctrl-C ends active calls and stops.', '');
   console.log(lines.join('\n'));
   startHeapTrim();
+  startStallWatch(logger);
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -7,6 +7,7 @@ import {Socket as NetSocket} from 'node:net';
 import {AppError} from '../../errors';
 import {setListenerErrorReporter} from '../../events';
 import {startHeapTrim} from '../../heap-trim';
+import {startStallWatch} from '../../stall-watch';
 import {createLogger, type Logger} from '../../log';
 import type {RtcMetrics, RtpCounters} from '../../metrics';
 import type {HostCandidate} from '../net/iceMux';
@@ -110,6 +111,7 @@ function start(): void {
   process.on('unhandledRejection', (reason) => log.error({err: reason}, 'unhandled promise rejection'));
   configureRtcNative(i.opts.native ?? 'auto');
   startHeapTrim();
+  startStallWatch(log);
   i.udp.forEach((u, k) => {
     const handle = udpHandles[k];
     // A failed send without a callback surfaces as 'error' on the socket: one unreachable client must not end the worker.
