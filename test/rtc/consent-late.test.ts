@@ -3,13 +3,14 @@
 // SFU neither stops forwarding to it nor drops its session when the consent would have expired. The consent
 // timings are shortened for the test (checks every 2 s instead of 5, expiry after 8 s instead of 30), the way
 // werift's agents read them, on both sides alike; the server and the clients share this process.
+import pino from 'pino';
 import type {RTCPeerConnection} from 'werift';
 import {newId} from '../../server/src/ids';
-import type {EmbeddedRtcServer} from '../../server/src/rtc';
+import {createRtcServer, type EmbeddedRtcServer} from '../../server/src/rtc';
 import {weriftIceBase} from '../../server/src/rtc/werift/fixes';
 import {sleep, waitFor} from '../support/wait';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, startServer} from './support/harness';
+import {join, speech, startAudio, startServer, testOptions} from './support/harness';
 
 jest.setTimeout(60_000);
 
@@ -58,7 +59,32 @@ test('consent answers that arrive a second late keep the listener in the call, h
   }
 });
 
-/** Every STUN request the peer receives (the other side's consent checks) is handed to werift `ms` later. */
+test('a listener that stops answering is dropped, and the log line says its own checks kept coming', async () => {
+  // Its own logger: the line is read back (pino writes synchronously into this stream).
+  const lines: Array<{msg: string; sessionID?: string; pair?: Record<string, number>}> = [];
+  const logged = await createRtcServer(
+    testOptions({workers: 1}),
+    pino({level: 'warn'}, {write: (line: string) => lines.push(JSON.parse(line))}),
+  );
+  const gone = new Map<string, string>();
+  logged.on('close', (id, reason) => gone.set(id, reason));
+  const listener = await join(logged, {callID: newId()});
+  try {
+    delayIncomingStunRequests(listener.pc, Infinity);
+    await waitFor(() => gone.has(listener.sessionID), 20_000, 'the silent listener dropped');
+    expect(gone.get(listener.sessionID)).toBe('rtc connection failed');
+    const line = lines.find((l) => l.msg.startsWith('rtc connection failed') && l.sessionID === listener.sessionID);
+    expect(line?.pair).toBeDefined();
+    // Our checks went unanswered while the client's own checks still arrived: a path that lost one direction.
+    expect(line!.pair!.consentChecksSent).toBeGreaterThan(line!.pair!.answersReceived);
+    expect(line!.pair!.checksReceived).toBeGreaterThan(2);
+  } finally {
+    await listener.close();
+    await logged.close();
+  }
+});
+
+/** Every STUN request the peer receives (the other side's consent checks) is handed to werift `ms` later (Infinity: dropped). */
 function delayIncomingStunRequests(pc: RTCPeerConnection, ms: number): void {
   type Protocol = {datagramReceived(data: Buffer, addr: unknown): void};
   for (const t of pc.iceTransports) {
@@ -66,8 +92,10 @@ function delayIncomingStunRequests(pc: RTCPeerConnection, ms: number): void {
       const original = p.datagramReceived.bind(p);
       p.datagramReceived = (data, addr) => {
         // A STUN binding request: message type 0x0001 in the first two bytes.
-        if (data.length >= 20 && data[0] === 0x00 && data[1] === 0x01) setTimeout(() => original(data, addr), ms);
-        else original(data, addr);
+        if (data.length >= 20 && data[0] === 0x00 && data[1] === 0x01) {
+          // Infinity: never (a client that stopped answering).
+          if (Number.isFinite(ms)) setTimeout(() => original(data, addr), ms);
+        } else original(data, addr);
       };
     }
   }

@@ -15,6 +15,7 @@ import {IceMuxBinding} from '../net/iceMux';
 import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
 import {
   countLateConsentAnswers,
+  icePairCounters,
   installLeanEvents,
   routeKeyframeRequestsByMediaSsrc,
   stopDtlsRetransmissions,
@@ -271,7 +272,14 @@ export class Session extends TypedEmitter<SessionEvents> {
           this.#connectedOnce = true;
           m.observeRTCConnectionTime(this.#deps.groupID, (performance.now() - this.#createdAt) / 1000);
         }
-        if (state === 'failed') m.incRTCErrors(this.#deps.groupID, 'ice');
+        if (state === 'failed') {
+          m.incRTCErrors(this.#deps.groupID, 'ice');
+          // Whether the client went silent (its checks stopped too) or only our checks' answers did.
+          this.#logger.warn(
+            {upForS: Math.round((performance.now() - this.#createdAt) / 1000), pair: icePairCounters(pc)},
+            'rtc connection failed: no consent answer for 30 s',
+          );
+        }
         if (state === 'failed' || state === 'closed') void this.close(`rtc connection ${state}`);
       }).unSubscribe,
     );

@@ -98,3 +98,27 @@ export function interceptDatagrams(pc: RTCPeerConnection, take: (data: Buffer) =
     }
   }
 }
+
+/** What the selected ICE pair saw: our consent checks and their answers, the client's checks, its datagrams. */
+export interface IcePairCounters {
+  consentChecksSent: number;
+  answersReceived: number;
+  checksReceived: number;
+  packetsReceived: number;
+  rttMs: number | undefined;
+}
+
+/** The selected pair's counters (werift's CandidatePair fields), for the log line of a failed connection. */
+export function icePairCounters(pc: RTCPeerConnection): IcePairCounters | undefined {
+  const pair = (pc.iceTransports[0]?.connection as unknown as {nominated?: Record<string, number | undefined>})
+    ?.nominated;
+  if (!pair) return undefined;
+  const n = (k: string) => Number(pair[k] ?? 0);
+  return {
+    consentChecksSent: n('consentRequestsSent'),
+    answersReceived: n('responsesReceived'),
+    checksReceived: n('requestsReceived'),
+    packetsReceived: n('packetsReceived'),
+    rttMs: pair.rtt === undefined ? undefined : Math.round(Number(pair.rtt) * 1000),
+  };
+}
