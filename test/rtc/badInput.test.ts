@@ -7,15 +7,14 @@ import {newId} from '../../server/src/ids';
 import type {AppError} from '../../server/src/errors';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, newSession, speech, startAudio, startServer} from './support/harness';
+import {join, newSession, speech, startAudio, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
 describe('bad input', () => {
   let server: EmbeddedRtcServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
+  const {clients, stops} = useRtcServer((s) => (server = s));
   const errors: {sessionID: string; error: AppError}[] = [];
   const closes = new Map<string, string>();
   let a: TestClient;
@@ -23,7 +22,6 @@ describe('bad input', () => {
   const callID = newId();
 
   beforeAll(async () => {
-    server = await startServer();
     server.on('rejected', (sessionID, error) => errors.push({sessionID, error}));
     server.on('close', (sessionID, reason) => closes.set(sessionID, reason));
     a = await join(server, {callID});
@@ -32,12 +30,6 @@ describe('bad input', () => {
     const mic = await a.addTrack('audio', 'mic');
     stops.push(startAudio(a, mic.track, mic.transceiver, speech));
     await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A→B voice');
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
   });
 
   /** The A→B voice keeps flowing. */

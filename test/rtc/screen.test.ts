@@ -6,7 +6,7 @@ import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, startServer} from './support/harness';
+import {join, speech, startAudio, startServer, useRtcTeardown} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -30,15 +30,7 @@ function startVideo(
 }
 
 describe('screen share and video', () => {
-  const servers: EmbeddedRtcServer[] = [];
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await Promise.all(servers.map((s) => s.close()));
-  });
+  const {servers, clients, stops} = useRtcTeardown();
 
   async function server(overrides = {}): Promise<EmbeddedRtcServer> {
     const s = await startServer(overrides);

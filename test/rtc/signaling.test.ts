@@ -7,30 +7,23 @@ import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {DCMessageType} from '@calls/protocol';
 import type {RtcSignal} from '../../server/src/rtc/types';
-import type {TestClient} from './support/client';
-import {join, joinTwo, newSession, silence, speech, startAudio, startServer} from './support/harness';
+import {join, joinTwo, newSession, silence, speech, startAudio, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
 describe('signaling and voice activity', () => {
   let server: EmbeddedRtcServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
   const voice: {sessionID: string; on: boolean}[] = [];
   const closes: {sessionID: string; reason: string}[] = [];
-
-  beforeAll(async () => {
-    server = await startServer({timeouts: {signalingMs: 1500}});
-    server.on('voice', (sessionID, on) => voice.push({sessionID, on}));
-    server.on('close', (sessionID, reason) => closes.push({sessionID, reason}));
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const {clients, stops} = useRtcServer(
+    (s) => {
+      server = s;
+      server.on('voice', (sessionID, on) => voice.push({sessionID, on}));
+      server.on('close', (sessionID, reason) => closes.push({sessionID, reason}));
+    },
+    {timeouts: {signalingMs: 1500}},
+  );
 
   it('reports one voice_on for speech and one voice_off after silence', async () => {
     const callID = newId();

@@ -5,7 +5,7 @@ import {newId} from '../../server/src/ids';
 import {CallsMetrics} from '../../server/src/metrics';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
 import {TestClient} from './support/client';
-import {directSignaling, join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {directSignaling, join, speech, startAudio, testLogger, testOptions, useRtcServer} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -13,19 +13,13 @@ jest.setTimeout(90_000);
 describe('media workers', () => {
   let pool: WorkerPoolServer;
   let metrics: CallsMetrics;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  beforeAll(async () => {
-    metrics = new CallsMetrics();
-    pool = (await createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc})) as WorkerPoolServer;
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await pool.close();
-  });
+  const {clients, stops} = useRtcServer(
+    (s) => (pool = s as WorkerPoolServer),
+    () => {
+      metrics = new CallsMetrics();
+      return createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc});
+    },
+  );
 
   /** A call of two speakers; resolves once each hears the other, byte for byte. */
   async function talkingCall(
