@@ -30,7 +30,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
   const mm = new FakeMattermost();
   const d = mm.data;
   d.installPlugin(manifestJson);
-  const bot = d.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+  const bot = d.addCallsBot();
   const alice = d.addUser('alice');
   const bob = d.addUser('bob');
   const carol = d.addUser('carol');
@@ -171,7 +171,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       const other = new FakeMattermost();
       const od = other.data;
       od.installPlugin(manifestJson);
-      const calls = od.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+      const calls = od.addCallsBot();
       od.savePluginSettings(PLUGIN_ID, {UDPServerPort: 9123, MaxCallParticipants: 3});
       await other.start();
       const rtcSaw: CallsConfig[] = [];

@@ -91,11 +91,7 @@ describe('signaling and voice activity', () => {
     expect((await server.inspect(a.sessionID))?.signalingState).toBe('have-local-offer');
     // The polite client rolls back and answers the server's offer; media then flows.
     await a.answerPending();
-    await waitFor(
-      () => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5,
-      10_000,
-      'A receiving B after glare',
-    );
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B after glare');
     expect(a.received.length).toBeGreaterThan(answersBefore);
     server.off('signal', listener);
   });
@@ -111,7 +107,7 @@ describe('signaling and voice activity', () => {
     // After the answer timeout (1.5 s here) the server offers the same tracks again, and A answers that one.
     await waitFor(() => offers === 2, 5000, 'the offer made again');
     await a.answerPending();
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
     expect((await server.inspect(a.sessionID))?.signalingState).toBe('stable');
   });
 
@@ -128,7 +124,7 @@ describe('signaling and voice activity', () => {
     expect((await server.inspect(a.sessionID))?.connectionState).toBe('connected');
     await waitFor(() => offers >= 5, 10_000, 'the next offer');
     await a.answerPending();
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
   });
 
   it('sends server offers over calls-dc with DC signaling and answers DC offers on the DC', async () => {
@@ -147,7 +143,7 @@ describe('signaling and voice activity', () => {
     });
     const mic = await b.addTrack('audio', 'mic-b'); // B's offer goes over the DC too
     stops.push(startAudio(b, mic.track, mic.transceiver, speech));
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
     server.off('signal', listener);
     expect(dcSdps).toContain('offer');
     expect(wsSignals).toEqual([]);

@@ -59,12 +59,8 @@ describe('subscription while a renegotiation ends', () => {
     const b = await join(server, {callID, sessionID: bID});
     clients.push(b);
 
-    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'B receiving voice');
+    await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'B receiving voice');
     expect(fired).toBe(true);
-    await waitFor(
-      () => (b.trackOfType('video', a.sessionID)?.payloads.length ?? 0) >= 10,
-      10_000,
-      "B receiving A's camera",
-    );
+    await waitFor(() => b.packetsFrom('video', a.sessionID) >= 10, 10_000, "B receiving A's camera");
   });
 });

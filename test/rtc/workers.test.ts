@@ -37,9 +37,7 @@ describe('media workers', () => {
       startAudio(b, bMic.track, bMic.transceiver, speech),
     );
     await waitFor(
-      () =>
-        (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
-        (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10,
+      () => b.packetsFrom('voice', a.sessionID) >= 10 && a.packetsFrom('voice', b.sessionID) >= 10,
       15_000,
       'both hearing each other',
     );

@@ -54,16 +54,8 @@ test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, 
     startAudio(a.peer, aMic.track, aMic.transceiver, speech),
     startAudio(b.peer, bMic.track, bMic.transceiver, speech),
   );
-  await waitFor(
-    () => (b.peer.trackOfType('voice', a.peer.sessionID)?.payloads.length ?? 0) >= 20,
-    15_000,
-    'B hearing A through rtcd',
-  );
-  await waitFor(
-    () => (a.peer.trackOfType('voice', b.peer.sessionID)?.payloads.length ?? 0) >= 20,
-    15_000,
-    'A hearing B through rtcd',
-  );
+  await waitFor(() => b.peer.packetsFrom('voice', a.peer.sessionID) >= 20, 15_000, 'B hearing A through rtcd');
+  await waitFor(() => a.peer.packetsFrom('voice', b.peer.sessionID) >= 20, 15_000, 'A hearing B through rtcd');
   // Voice activity from rtcd reaches the call's users as the plugin's events.
   await b.ws.waitFor('user_voice_on', (e) => e.data.session_id === a.peer.sessionID, 10_000);
 
@@ -110,7 +102,7 @@ test('a restart of the node leaves media flowing on rtcd; the call is kept, and 
     const b = await join('bob');
     const aMic = await a.peer.addTrack('audio', 'mic-a');
     stops.push(startAudio(a.peer, aMic.track, aMic.transceiver, speech));
-    const heard = () => b.peer.trackOfType('voice', a.peer.sessionID)?.payloads.length ?? 0;
+    const heard = () => b.peer.packetsFrom('voice', a.peer.sessionID);
     await waitFor(() => heard() >= 10, 15_000, 'B hearing A');
     const callID = (await app.store.calls.getActiveCallByChannel(ch))!.id;
 
