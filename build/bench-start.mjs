@@ -116,13 +116,21 @@ function runLt(url, password, users, seconds) {
     ...['--calls', '1', '--users', String(users), '--unmuted', '2', '--duration', String(seconds), '--lean'],
     ...['--json', '--quiet'],
   ];
+  return runNode(args);
+}
+
+/** Runs `node <args>` in the repository, collecting its output; resolves when it exits, with how long it took. */
+export function runNode(args) {
+  const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => resolve({code, out, err}));
+    child.on('exit', (code) => {
+      resolve({code, out, err, secs: ((Date.now() - started) / 1000).toFixed(0)});
+    });
   });
 }
 

@@ -24,12 +24,11 @@
 // The abuse scenario (test/loadtest/abuse.ts) runs the server as `npm start` does (media workers) while one
 // hostile user floods it and another joins: the main process's RSS before, at peak and after the abuse, and
 // the legitimate join latency during it.
-import {spawn} from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
-import {printStart, runStartBench} from './bench-start.mjs';
+import {printStart, runNode, runStartBench} from './bench-start.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -150,21 +149,6 @@ function runLt(s, extraArgs = [], label = s.name) {
       process.stderr.write(`unreadable output after ${secs} s\n`);
       return {label, scenario: s, error: 'unreadable output'};
     }
-  });
-}
-
-/** Runs `node <args>` in the repository, collecting its output; resolves when it exits, with how long it took. */
-function runNode(args) {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, {cwd: root, stdio: ['ignore', 'pipe', 'pipe']});
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      resolve({code, out, err, secs: ((Date.now() - started) / 1000).toFixed(0)});
-    });
   });
 }
 

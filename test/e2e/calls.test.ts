@@ -19,16 +19,14 @@ import {
   joinCall,
   dmName,
   currentChannelID,
+  talkBothWays,
+  participantRow,
 } from './support';
 
 jest.setTimeout(120000);
 
 const e2e = useBrowserPerTest();
 const users = (...names: string[]) => e2e.users({}, ...names);
-
-function participantRow(p: UserPage, userID: string) {
-  return p.page.locator(`#calls-widget-participants-list [data-testid=calls-participant][data-user-id="${userID}"]`);
-}
 
 test("two users join a call: audio flows both ways, B sees A speaking and A's raised hand", async () => {
   const [a, b] = await users('alice', 'bob');
@@ -37,11 +35,7 @@ test("two users join a call: audio flows both ways, B sees A speaking and A's ra
   await a.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("2")');
   await b.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("2")');
 
-  await a.page.click('#voice-mute-unmute');
-  await b.page.click('#voice-mute-unmute');
-  await a.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
-  await b.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
-  await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
+  await talkBothWays(a, b);
 
   // Only A unmuted: B's widget names A as the speaker (server-side voice activity, user_voice_on).
   await b.page.click('#voice-mute-unmute');
@@ -134,9 +128,7 @@ test('talking and sharing in turn on the same connections: every server offer is
   await startCall(a);
   await joinCall(b);
   // Both send voice first, so each peer connection has the browser's own audio m-line and one the server added.
-  await a.page.click('#voice-mute-unmute');
-  await b.page.click('#voice-mute-unmute');
-  await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
+  await talkBothWays(a, b);
   // B shares: A gets a server offer with a video m-line beside the audio ones.
   await b.page.click('#calls-widget-screenshare-button');
   await a.page.waitForSelector('[data-testid=calls-widget-screen-panel]:has-text("You\'re viewing bob\'s screen")');

@@ -5,7 +5,7 @@
 // lower hand, remove) as both the host and the participant see them.
 import type {Page} from 'playwright-core';
 
-import {openChannel, useBrowserPerTest, waitForCallConnected, dmName, startCall, joinCall} from './support';
+import {openChannel, useBrowserPerTest, waitForCallConnected, dmName, startCall, joinCall, unmute} from './support';
 
 jest.setTimeout(120000);
 
@@ -199,8 +199,7 @@ test('keyboard shortcuts: join, mute, hand, participants, leave; Space on a focu
   await a.page.waitForTimeout(300);
   expect(await a.page.getAttribute('#voice-mute-unmute', 'aria-label')).toBe('Unmute');
   // Clicking mute blurs the button: a following Space does not unmute again.
-  await a.page.click('#voice-mute-unmute');
-  await a.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+  await unmute(a);
   await a.page.keyboard.press('Space');
   await a.page.waitForTimeout(300);
   expect(await a.page.getAttribute('#voice-mute-unmute', 'aria-label')).toBe('Mute');
@@ -219,8 +218,7 @@ test('host controls: the host mutes a participant, lowers their hand and removes
   const [a, b] = await users({}, 'alice', 'bob');
   await startCall(a);
   await joinCall(b);
-  await b.page.click('#voice-mute-unmute');
-  await b.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+  await unmute(b);
   await b.page.click('#raise-hand');
 
   // Alice started the call, so she is the host: Bob's row has the host menu, hers does not.

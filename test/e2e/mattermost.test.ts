@@ -15,15 +15,7 @@ import {FakeMattermostWebapp} from '../support/fake-mattermost/webapp';
 import {MattermostSite} from '../support/mattermost-site';
 import {loopbackSfu, startTestServer, type TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
-import {
-  closeAll,
-  ensureWebappBuilt,
-  expectInboundAudioGrowing,
-  launchBrowser,
-  type UserPage,
-  startCall,
-  joinCall,
-} from './support';
+import {closeAll, ensureWebappBuilt, launchBrowser, type UserPage, startCall, joinCall, talkBothWays} from './support';
 
 jest.setTimeout(120_000);
 
@@ -33,7 +25,7 @@ const PLUGIN_WS = '/plugins/com.mattermost.calls/websocket';
 const mm = new FakeMattermost();
 const web = new FakeMattermostWebapp(mm);
 const d = mm.data;
-const bot = d.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+const bot = d.addCallsBot();
 const alice = d.addUser('alice');
 const bob = d.addUser('bob');
 const team = d.addTeam('team', [bot.user.id, alice.user.id, bob.user.id]);
@@ -134,11 +126,7 @@ test('two Mattermost users call each other through the plugin from the tarball: 
   await joinCall(b);
   await a.page.waitForSelector('[data-testid=calls-widget-participants-count]:text-is("2")');
 
-  await a.page.click('#voice-mute-unmute');
-  await b.page.click('#voice-mute-unmute');
-  await a.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
-  await b.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
-  await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
+  await talkBothWays(a, b);
 
   // Each page: Mattermost's main socket (the host's) and the plugin's, for the events and for the call.
   for (const name of ['alice', 'bob']) {

@@ -7,7 +7,6 @@ import net from 'node:net';
 import type {Page} from 'playwright-core';
 
 import {
-  expectInboundAudioGrowing,
   loginPage,
   openPopOut,
   startServer,
@@ -15,6 +14,7 @@ import {
   type UserPage,
   startCall,
   joinCall,
+  talkBothWays,
 } from './support';
 
 jest.setTimeout(90000);
@@ -77,12 +77,7 @@ test('under /chat/: login, a call started and joined, audio both ways, the pop-o
 
   await startCall(a);
   await joinCall(b);
-  for (const p of [a, b]) {
-    await p.page.click('#voice-mute-unmute');
-    await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
-  }
-  await expectInboundAudioGrowing(a.page);
-  await expectInboundAudioGrowing(b.page);
+  await talkBothWays(a, b);
 
   // Avatars in the widget load from the subpath.
   await a.page.click('#calls-widget-participants-button');

@@ -297,8 +297,25 @@ export async function joinFromChannelAndTalk(p: UserPage, channel: string, butto
   await p.page.waitForSelector(button);
   await p.page.click('#calls-join-button');
   await waitForCallConnected(p.page);
+  await unmute(p);
+}
+
+/** Unmutes from the call controls and waits until the button offers to mute again. */
+export async function unmute(p: UserPage): Promise<void> {
   await p.page.click('#voice-mute-unmute');
   await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+}
+
+/** Both users in a call unmute and hear each other: inbound audio grows on both pages. */
+export async function talkBothWays(a: UserPage, b: UserPage): Promise<void> {
+  await unmute(a);
+  await unmute(b);
+  await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
+}
+
+/** A user's row in the widget's participants list. */
+export function participantRow(p: UserPage, userID: string) {
+  return p.page.locator(`#calls-widget-participants-list [data-testid=calls-participant][data-user-id="${userID}"]`);
 }
 
 /** Sum of bytesReceived of inbound audio RTP streams on this page's call peer connection. */

@@ -12,12 +12,12 @@ import {
   openPopOut,
   startServer,
   useBrowserPerTest,
-  type UserPage,
   waitForCallConnected,
   startCall,
   joinCall,
   currentChannelID,
   dmName,
+  participantRow,
 } from './support';
 
 jest.setTimeout(60000);
@@ -38,10 +38,6 @@ async function api(page: Page, method: string, url: string, body?: unknown): Pro
     },
     {method, url, body},
   );
-}
-
-function participantRow(p: UserPage, userID: string) {
-  return p.page.locator(`#calls-widget-participants-list [data-testid=calls-participant][data-user-id="${userID}"]`);
 }
 
 test('the main websocket drops: what changed meanwhile (config, a new participant, a raised hand) shows after it is back', async () => {

@@ -8,7 +8,7 @@ import type {Page} from 'playwright-core';
 
 import {freePort} from '../support/ports';
 import {loopbackSfu, startTestServer} from '../support/server';
-import {expectInboundAudioGrowing, openChannel, useBrowserPerTest, waitForCallConnected} from './support';
+import {expectInboundAudioGrowing, openChannel, useBrowserPerTest, waitForCallConnected, unmute} from './support';
 
 jest.setTimeout(120_000);
 
@@ -78,8 +78,7 @@ test('a call whose only path is a coturn relay: TURN credentials fetched, both h
     await openChannel(p, 'town-square');
     await p.page.click('#calls-join-button');
     await waitForCallConnected(p.page, 40_000);
-    await p.page.click('#voice-mute-unmute');
-    await p.page.waitForSelector('#voice-mute-unmute[aria-label=Mute]');
+    await unmute(p);
   }
 
   // Both hear each other (the fake microphone's tone arrives), through the relay.

@@ -56,7 +56,7 @@ describe('fuzz: the /call route beside Mattermost', () => {
   const mm = new FakeMattermost();
   const d = mm.data;
   d.installPlugin(manifestJson);
-  const bot = d.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+  const bot = d.addCallsBot();
   const users = Array.from({length: 20}, (_, i) => d.addUser(`user${i}`));
   // Kept out of the fuzz (its rate limit untouched): the user who checks /call still works afterwards.
   const dave = d.addUser('dave');

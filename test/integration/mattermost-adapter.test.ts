@@ -3,10 +3,10 @@
 // post made and updated through the API, ephemeral posts, 429 and Mattermost being down. Media is the
 // recording double: this is about the platform, not packets.
 import WebSocket from 'ws';
-import {api, type WsTestClient} from '../support/calls-client';
+import {api} from '../support/calls-client';
 import {FakeMattermost} from '../support/fake-mattermost/server';
-import {PluginWsClient, startBesideMattermost} from '../support/fake-mattermost/service';
-import {startTestServer, type TestServer} from '../support/server';
+import {PluginWsClient, startBesideMattermost, useBesideMattermost} from '../support/fake-mattermost/service';
+import {startTestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(40_000);
@@ -16,7 +16,7 @@ const P = '/plugins/com.mattermost.calls';
 describe('mattermost platform adapter (against the fake Mattermost)', () => {
   const mm = new FakeMattermost();
   const d = mm.data;
-  const bot = d.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+  const bot = d.addCallsBot();
   const alice = d.addUser('alice');
   const bob = d.addUser('bob');
   const carol = d.addUser('carol');
@@ -29,7 +29,6 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   d.addChannelMember(priv.id, alice.user.id, true);
   d.addChannelMember(priv.id, bob.user.id);
 
-  let srv: TestServer;
   let channelCount = 0;
   /** A fresh public channel of the team, alice its admin. */
   const newChannel = (...members: {user: {id: string}}[]) => {
@@ -38,45 +37,21 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     for (const m of members) d.addChannelMember(ch.id, m.user.id);
     return ch;
   };
-  let logLines: string[] = [];
-  const clients: WsTestClient[] = [];
-  const connect = async (token: string) => {
-    const c = new PluginWsClient(srv.url, token);
-    await c.connect();
-    clients.push(c);
-    return c;
-  };
-
-  beforeAll(async () => {
-    await mm.start();
-    ({srv, logLines} = await startBesideMattermost(mm, bot.token, {
-      wsAuthRecheckMs: 1000,
-      platform: {membershipPollMs: 500, postRetryMs: 300},
-      logLevel: 'debug',
-      env: {MM_CALLS_DEFAULT_ENABLED: 'true'},
-    }));
+  const side = useBesideMattermost(mm, bot.token, {
+    wsAuthRecheckMs: 1000,
+    platform: {membershipPollMs: 500, postRetryMs: 300},
+    logLevel: 'debug',
+    env: {MM_CALLS_DEFAULT_ENABLED: 'true'},
   });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await srv?.stop();
-    await mm.stop();
-    // Whatever happened above, no token reached the log.
-    const all = logLines.join('');
-    expect(all).toContain('connected to Mattermost');
-    for (const t of d.tokens.keys()) expect(all).not.toContain(t);
-  });
+  afterAll(() => expect(side.logLines.join('')).toContain('connected to Mattermost'));
 
   test('a Mattermost token authenticates by Bearer, validated against /users/me; an unknown one gets 401', async () => {
-    const ok = await api(srv.url, alice.token, 'GET', `${P}/${town.id}`);
+    const ok = await api(side.srv.url, alice.token, 'GET', `${P}/${town.id}`);
     expect(ok.status).toBe(200);
     expect(ok.body).toEqual(expect.objectContaining({channel_id: town.id, enabled: true}));
     expect(mm.requestsTo('GET', '/api/v4/users/me').some((r) => r.userID === alice.user.id)).toBe(true);
 
-    const unknown = await api(srv.url, 'abcdefghijklmnopqrstuvwxyz', 'GET', `${P}/${town.id}`);
+    const unknown = await api(side.srv.url, 'abcdefghijklmnopqrstuvwxyz', 'GET', `${P}/${town.id}`);
     expect(unknown.status).toBe(401);
     expect(unknown.body.id).toBe('api.context.session_expired.app_error');
   });
@@ -85,7 +60,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
     const csrf = d.csrf.get(alice.token)!;
     const cookie = `MMAUTHTOKEN=${alice.token}; MMCSRF=${csrf}`;
     const send = (method: string, headers: Record<string, string>) =>
-      fetch(`${srv.url}${P}/${town.id}`, {
+      fetch(`${side.srv.url}${P}/${town.id}`, {
         method,
         headers: {Cookie: cookie, 'Content-Type': 'application/json', ...headers},
         body: method === 'POST' ? JSON.stringify({enabled: true}) : undefined,
@@ -99,8 +74,8 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   });
 
   test('a websocket authenticates by the MMAUTHTOKEN cookie', async () => {
-    const ws = new WebSocket(srv.url.replace(/^http/, 'ws') + `${P}/websocket`, {
-      headers: {Cookie: `MMAUTHTOKEN=${bob.token}`, Origin: srv.url},
+    const ws = new WebSocket(side.srv.url.replace(/^http/, 'ws') + `${P}/websocket`, {
+      headers: {Cookie: `MMAUTHTOKEN=${bob.token}`, Origin: side.srv.url},
     });
     const hello = await new Promise<{event: string; broadcast: {user_id: string}}>((resolve, reject) => {
       ws.on('message', (raw) => resolve(JSON.parse(String(raw))));
@@ -112,23 +87,23 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   });
 
   test('permissions follow Mattermost: a non-member is refused a private channel, the channel admin may toggle calls, a member not', async () => {
-    expect((await api(srv.url, carol.token, 'GET', `${P}/${priv.id}`)).status).toBe(403);
+    expect((await api(side.srv.url, carol.token, 'GET', `${P}/${priv.id}`)).status).toBe(403);
     // A public channel is readable by a team member who has not joined it (read_public_channel).
-    expect((await api(srv.url, carol.token, 'GET', `${P}/${town.id}`)).status).toBe(200);
-    expect((await api(srv.url, bob.token, 'POST', `${P}/${town.id}`, {enabled: false})).status).toBe(403);
-    const admin = await api(srv.url, alice.token, 'POST', `${P}/${town.id}`, {enabled: true});
+    expect((await api(side.srv.url, carol.token, 'GET', `${P}/${town.id}`)).status).toBe(200);
+    expect((await api(side.srv.url, bob.token, 'POST', `${P}/${town.id}`, {enabled: false})).status).toBe(403);
+    const admin = await api(side.srv.url, alice.token, 'POST', `${P}/${town.id}`, {enabled: true});
     expect(admin.status).toBe(200);
     // A system admin reads any channel, member or not.
-    expect((await api(srv.url, root.token, 'GET', `${P}/${priv.id}`)).status).toBe(200);
-    expect((await api(srv.url, root.token, 'POST', `${P}/${priv.id}`, {enabled: true})).status).toBe(200);
+    expect((await api(side.srv.url, root.token, 'GET', `${P}/${priv.id}`)).status).toBe(200);
+    expect((await api(side.srv.url, root.token, 'POST', `${P}/${priv.id}`, {enabled: true})).status).toBe(200);
     // A non-member cannot join the private channel's call.
-    const c = await connect(carol.token);
+    const c = await side.connect(carol.token);
     await expect(c.join(priv.id)).rejects.toThrow(/forbidden/);
   });
 
   test('a call started over our websocket makes the custom_calls post through the API and updates it when it ends', async () => {
-    const a = await connect(alice.token);
-    const b = await connect(bob.token);
+    const a = await side.connect(alice.token);
+    const b = await side.connect(bob.token);
     await a.join(priv.id, {title: 'Standup'});
     const start = await a.waitFor('call_start');
     const postID = String(start.data.post_id);
@@ -163,7 +138,10 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   });
 
   test('an ephemeral post reaches the user through /posts/ephemeral (the /call logs upload)', async () => {
-    const res = await api(srv.url, alice.token, 'POST', `${P}/logs/upload`, {channel_id: town.id, logs: 'a log line'});
+    const res = await api(side.srv.url, alice.token, 'POST', `${P}/logs/upload`, {
+      channel_id: town.id,
+      logs: 'a log line',
+    });
     expect(res.status).toBe(200);
     const eph = d.ephemeral.find((e) => e.user_id === alice.user.id && e.post.channel_id === town.id);
     expect(eph?.post.message).toMatch(/Call logs uploaded/);
@@ -175,21 +153,21 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
 
   test('a revoked token is refused within ~10 s: HTTP gets 401 and its websocket is closed', async () => {
     const token = d.issueToken(bob.user.id);
-    const c = await connect(token);
-    expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
+    const c = await side.connect(token);
+    expect((await api(side.srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
     let closedWith = 0;
     c.on('close', (_ws: unknown, _opened: boolean, code: number) => (closedWith = code));
     mm.revoke(token);
     await waitFor(() => closedWith !== 0, 10_000, 'the websocket of a revoked token to close');
     expect(closedWith).toBe(4401);
-    expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(401);
+    expect((await api(side.srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(401);
   });
 
   test('429 with Retry-After is retried and the request succeeds', async () => {
     const token = d.issueToken(carol.user.id);
     const before = mm.received.length;
     mm.rateLimitNext(2, 1, token);
-    const res = await api(srv.url, token, 'GET', `${P}/${town.id}`);
+    const res = await api(side.srv.url, token, 'GET', `${P}/${town.id}`);
     expect(res.status).toBe(200);
     // The two refused attempts and the one answered, for the same validation.
     const meCalls = mm.received.slice(before).filter((r) => r.path === '/api/v4/users/me');
@@ -198,21 +176,21 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
 
   test('a member removed from the channel in Mattermost leaves its call; the others stay', async () => {
     const ch = newChannel(bob, carol);
-    const a = await connect(alice.token);
-    const b = await connect(bob.token);
+    const a = await side.connect(alice.token);
+    const b = await side.connect(bob.token);
     await a.join(ch.id);
     await b.join(ch.id);
     await a.waitFor('user_joined', (e) => e.data.session_id === b.connID);
     d.removeChannelMember(ch.id, bob.user.id);
     await a.waitFor('user_left', (e) => e.data.session_id === b.connID, 8000);
-    expect((await api(srv.url, alice.token, 'GET', `${P}/${ch.id}`)).body.call.sessions).toEqual([
+    expect((await api(side.srv.url, alice.token, 'GET', `${P}/${ch.id}`)).body.call.sessions).toEqual([
       expect.objectContaining({user_id: alice.user.id}),
     ]);
   });
 
   test('a channel archived in Mattermost ends its call', async () => {
     const ch = newChannel(bob);
-    const a = await connect(alice.token);
+    const a = await side.connect(alice.token);
     await a.join(ch.id);
     const start = await a.waitFor('call_start');
     d.channels.get(ch.id)!.delete_at = Date.now();
@@ -225,7 +203,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   });
 
   test("recordings go through Mattermost's resumable uploads and are attached to a thread reply by the bot", async () => {
-    const platform = srv.app.platform;
+    const platform = side.srv.app.platform;
     const botID = await platform.botUserID();
     expect(botID).toBe(bot.user.id);
     const root = await platform.createPost({channel_id: town.id, user_id: botID, message: 'root'});
@@ -271,7 +249,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
 
   test('input that is not a Mattermost id never reaches a URL', async () => {
     const before = mm.received.length;
-    const platform = srv.app.platform;
+    const platform = side.srv.app.platform;
     expect(await platform.getChannel('../users/me')).toBeNull();
     expect(await platform.getUser('me')).toBeNull();
     expect(await platform.getChannelMember(`${town.id}/../..`, alice.user.id)).toBeNull();
@@ -299,11 +277,11 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
   });
 
   test('Mattermost down: requests get a clear 503, open websockets and calls go on, and all works again once it is back', async () => {
-    const c = await connect(alice.token);
+    const c = await side.connect(alice.token);
     const ch = newChannel(bob);
     const going = newChannel(bob);
-    const a = await connect(alice.token);
-    const b = await connect(bob.token);
+    const a = await side.connect(alice.token);
+    const b = await side.connect(bob.token);
     await a.join(going.id);
     await b.join(going.id);
     await a.waitFor('user_joined', (e) => e.data.session_id === b.connID);
@@ -312,13 +290,13 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
       // A join on an open socket gets the reason.
       await expect(c.join(ch.id)).rejects.toThrow(/Mattermost is unreachable/);
       // A new socket (its token not validated recently) is told to come back later, not that its login is bad.
-      const fresh = new PluginWsClient(srv.url, d.issueToken(bob.user.id));
+      const fresh = new PluginWsClient(side.srv.url, d.issueToken(bob.user.id));
       let closed = 0;
       fresh.on('close', (_ws: unknown, _opened: boolean, code: number) => (closed = code));
       await expect(fresh.connect()).rejects.toThrow(/closed before hello/);
       expect(closed).toBe(1013);
       // The same by authentication_challenge: a FAIL naming the reason, then 1013.
-      const challenged = new PluginWsClient(srv.url, d.issueToken(bob.user.id));
+      const challenged = new PluginWsClient(side.srv.url, d.issueToken(bob.user.id));
       const replies: {error?: {id: string}}[] = [];
       challenged.on('reply', (r: {error?: {id: string}}) => replies.push(r));
       challenged.on('close', (_ws: unknown, _opened: boolean, code: number) => (closed = code));
@@ -327,7 +305,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
       expect(closed).toBe(1013);
       expect(replies[0]?.error?.id).toBe('app.calls.mattermost.unreachable');
       const token = d.issueToken(carol.user.id);
-      const down = await api(srv.url, token, 'GET', `${P}/${town.id}`);
+      const down = await api(side.srv.url, token, 'GET', `${P}/${town.id}`);
       expect(down.status).toBe(503);
       expect(down.body).toEqual({
         id: 'app.calls.mattermost.unreachable',
@@ -347,7 +325,7 @@ describe('mattermost platform adapter (against the fake Mattermost)', () => {
       await mm.start();
     }
     const token = d.issueToken(carol.user.id);
-    expect((await api(srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
+    expect((await api(side.srv.url, token, 'GET', `${P}/${town.id}`)).status).toBe(200);
     expect((await c.ping()).status).toBe('OK');
     await c.join(ch.id);
     const goingPost = [...d.posts.values()].find(

@@ -10,11 +10,11 @@ import {createApp} from '../../server/src/app';
 import type {CallsConfig} from '../../server/src/config/types';
 import {manifestJson, PLUGIN_ID} from '../../server/src/config/schema';
 import {mattermostPlatformFactory} from '../../server/src/platform/mattermost';
-import {api, type WsTestClient} from '../support/calls-client';
+import {api} from '../support/calls-client';
 import {FakeMattermost} from '../support/fake-mattermost/server';
-import {PluginWsClient, startBesideMattermost} from '../support/fake-mattermost/service';
+import {startBesideMattermost, useBesideMattermost} from '../support/fake-mattermost/service';
 import {RecordingRtcServer} from '../support/recording-rtc';
-import type {TestServer} from '../support/server';
+
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(40_000);
@@ -30,7 +30,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
   const mm = new FakeMattermost();
   const d = mm.data;
   d.installPlugin(manifestJson);
-  const bot = d.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+  const bot = d.addCallsBot();
   const alice = d.addUser('alice');
   const bob = d.addUser('bob');
   const carol = d.addUser('carol');
@@ -50,50 +50,30 @@ describe('beside Mattermost: settings from its System Console and the /call slas
   // What the admin saved before the service first started.
   d.savePluginSettings(PLUGIN_ID, {DefaultEnabled: true, MaxCallParticipants: 0, AllowScreenSharing: true});
 
-  let srv: TestServer;
-  let logLines: string[] = [];
-  const clients: WsTestClient[] = [];
-  const connect = async (token: string) => {
-    const c = new PluginWsClient(srv.url, token);
-    await c.connect();
-    clients.push(c);
-    return c;
-  };
-  const clientConfig = async (token = alice.token) => (await api(srv.url, token, 'GET', `${P}/config`)).body;
+  const side = useBesideMattermost(
+    mm,
+    bot.token,
+    {
+      platform: {membershipPollMs: 500, settingsPollMs: 300, commandSyncMs: 500},
+      recorderCommand: [process.execPath, '-e', RECORDER],
+      // The operator's variable wins over whatever the admin saves in Mattermost.
+      env: {MM_CALLS_ALLOW_SCREEN_SHARING: 'false'},
+    },
+    () => [...d.commands.values()].map((c) => c.token),
+  );
+  const clientConfig = async (token = alice.token) => (await api(side.srv.url, token, 'GET', `${P}/config`)).body;
   /** What a user sees after typing the command in Mattermost (its POST /commands/execute). */
   const execute = (token: string, command: string, channelID = town.id) =>
     api(mm.url, token, 'POST', '/api/v4/commands/execute', {command, channel_id: channelID});
   const callCommand = (teamID: string) =>
     [...d.commands.values()].find((c) => c.team_id === teamID && c.trigger === 'call' && c.delete_at === 0);
-  const slashURL = () => `${srv.app.platform.siteURL()}${P}/slash`;
+  const slashURL = () => `${side.srv.app.platform.siteURL()}${P}/slash`;
   const post = (body: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${srv.url}${P}/slash`, {
+    fetch(`${side.srv.url}${P}/slash`, {
       method: 'POST',
       headers: {'Content-Type': 'application/x-www-form-urlencoded', ...headers},
       body: new URLSearchParams(body).toString(),
     });
-
-  beforeAll(async () => {
-    await mm.start();
-    ({srv, logLines} = await startBesideMattermost(mm, bot.token, {
-      platform: {membershipPollMs: 500, settingsPollMs: 300, commandSyncMs: 500},
-      recorderCommand: [process.execPath, '-e', RECORDER],
-      // The operator's variable wins over whatever the admin saves in Mattermost.
-      env: {MM_CALLS_ALLOW_SCREEN_SHARING: 'false'},
-    }));
-  });
-
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.close()));
-  });
-
-  afterAll(async () => {
-    await srv?.stop();
-    await mm.stop();
-    const all = logLines.join('');
-    for (const t of d.tokens.keys()) expect(all).not.toContain(t);
-    for (const c of d.commands.values()) expect(all).not.toContain(c.token);
-  });
 
   describe('settings', () => {
     test('the values saved in Mattermost are in force from the start; an MM_CALLS_* variable wins over them', async () => {
@@ -101,15 +81,15 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       expect(cfg).toEqual(expect.objectContaining({DefaultEnabled: true, MaxCallParticipants: 0}));
       expect(cfg.AllowScreenSharing).toBe(false);
       // DefaultEnabled from Mattermost: calls are on in a channel nobody switched.
-      expect((await api(srv.url, alice.token, 'GET', `${P}/${town.id}`)).body.enabled).toBe(true);
+      expect((await api(side.srv.url, alice.token, 'GET', `${P}/${town.id}`)).body.enabled).toBe(true);
     });
 
     test('a setting changed in Mattermost takes effect without a restart: open tabs are told, a third joiner is refused', async () => {
       const ch = newChannel();
       d.addChannelMember(ch.id, carol.user.id);
-      const a = await connect(alice.token);
-      const b = await connect(bob.token);
-      const c = await connect(carol.token);
+      const a = await side.connect(alice.token);
+      const b = await side.connect(bob.token);
+      const c = await side.connect(carol.token);
       await a.join(ch.id);
       d.savePluginSettings(PLUGIN_ID, {MaxCallParticipants: 2, AllowScreenSharing: true});
       await a.waitFor('config_changed', undefined, 5000);
@@ -125,7 +105,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
 
     test('a value the validation refuses is logged and ignored: the value in force stays, the other changes apply', async () => {
       const before = await clientConfig();
-      const inForce = srv.app.config.get();
+      const inForce = side.srv.app.config.get();
       const ringing = !before.EnableRinging;
       d.savePluginSettings(PLUGIN_ID, {
         MaxCallParticipants: -5,
@@ -139,14 +119,14 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       await waitFor(async () => (await clientConfig()).EnableRinging === ringing, 5000, 'the valid change');
       const after = await clientConfig();
       expect(after).toEqual(expect.objectContaining({MaxCallParticipants: 0, DefaultEnabled: true}));
-      expect(srv.app.config.get()).toEqual(
+      expect(side.srv.app.config.get()).toEqual(
         expect.objectContaining({
           ICEHostOverride: inForce.ICEHostOverride,
           UDPServerAddress: inForce.UDPServerAddress,
           LiveCaptionsLanguage: inForce.LiveCaptionsLanguage,
         }),
       );
-      const log = logLines.join('');
+      const log = side.logLines.join('');
       for (const key of [
         'MaxCallParticipants',
         'DefaultEnabled',
@@ -156,7 +136,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       ])
         expect(log).toMatch(new RegExp(`"setting":"${key}"[^\\n]*refused`));
       // Refused once, logged once: the same bad value read again is not logged again.
-      const refusals = () => (logLines.join('').match(/"setting":"MaxCallParticipants"/g) ?? []).length;
+      const refusals = () => (side.logLines.join('').match(/"setting":"MaxCallParticipants"/g) ?? []).length;
       const n = refusals();
       await new Promise((r) => setTimeout(r, 1000));
       expect(refusals()).toBe(n);
@@ -168,12 +148,12 @@ describe('beside Mattermost: settings from its System Console and the /call slas
     });
 
     test('a secret Mattermost shows as its fake value does not replace the one in force', async () => {
-      await srv.app.config.save({TURNStaticAuthSecret: 'kept-secret'});
+      await side.srv.app.config.save({TURNStaticAuthSecret: 'kept-secret'});
       const ringing = !(await clientConfig()).EnableRinging;
       d.savePluginSettings(PLUGIN_ID, {TURNStaticAuthSecret: 'set-in-mattermost', EnableRinging: ringing});
       await waitFor(async () => (await clientConfig()).EnableRinging === ringing, 5000, 'the sync');
       // GET /api/v4/config masks secret plugin settings: the service cannot read them, so keeps its own.
-      expect(srv.app.config.get().TURNStaticAuthSecret).toBe('kept-secret');
+      expect(side.srv.app.config.get().TURNStaticAuthSecret).toBe('kept-secret');
     });
 
     test('a service account without the system admin role cannot read them: said once in the log, the service runs', async () => {
@@ -191,7 +171,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       const other = new FakeMattermost();
       const od = other.data;
       od.installPlugin(manifestJson);
-      const calls = od.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+      const calls = od.addCallsBot();
       od.savePluginSettings(PLUGIN_ID, {UDPServerPort: 9123, MaxCallParticipants: 3});
       await other.start();
       const rtcSaw: CallsConfig[] = [];
@@ -258,7 +238,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       await waitFor(() => Boolean(callCommand(team.id)), 10_000, '/call');
       const link = await execute(alice.token, '/call link');
       expect(link.status).toBe(200);
-      const expected = `Call link: ${srv.app.platform.siteURL()}/team/channels/${town.id}?join_call=true`;
+      const expected = `Call link: ${side.srv.app.platform.siteURL()}/team/channels/${town.id}?join_call=true`;
       expect(link.body).toEqual(expect.objectContaining({response_type: 'ephemeral', text: expected}));
       expect(d.ephemeral.some((e) => e.user_id === alice.user.id && e.post.message === expected)).toBe(true);
       const help = await execute(bob.token, '/call help');
@@ -268,10 +248,10 @@ describe('beside Mattermost: settings from its System Console and the /call slas
 
     test('/call recording start and stop do what they say, for the host only', async () => {
       d.savePluginSettings(PLUGIN_ID, {EnableRecordings: true});
-      await waitFor(() => srv.app.config.get().EnableRecordings, 5000, 'recordings enabled from Mattermost');
+      await waitFor(() => side.srv.app.config.get().EnableRecordings, 5000, 'recordings enabled from Mattermost');
       const ch = newChannel();
-      const a = await connect(alice.token);
-      const b = await connect(bob.token);
+      const a = await side.connect(alice.token);
+      const b = await side.connect(bob.token);
       await a.join(ch.id);
       await b.join(ch.id);
       await a.waitFor('user_joined', (e) => e.data.session_id === b.connID);
@@ -343,7 +323,7 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       const theirs = {...callCommand(team.id)!, id: 'theirscommandid0000000000a', team_id: third.id};
       Object.assign(theirs, {creator_id: root.user.id, url: 'https://theirs.example.com/call', token: 'theirtoken'});
       d.commands.set(theirs.id, theirs);
-      await waitFor(() => logLines.join('').includes('made by someone else'), 5000, 'the log line');
+      await waitFor(() => side.logLines.join('').includes('made by someone else'), 5000, 'the log line');
       await new Promise((r) => setTimeout(r, 700));
       expect([...d.commands.values()].filter((c) => c.team_id === third.id && c.delete_at === 0)).toEqual([
         expect.objectContaining({id: theirs.id, url: 'https://theirs.example.com/call'}),
@@ -355,7 +335,8 @@ describe('beside Mattermost: settings from its System Console and the /call slas
       d.config.ServiceSettings.EnableCommands = false;
       try {
         callCommand(team.id)!.delete_at = Date.now();
-        const said = () => (logLines.join('').match(/custom slash commands are disabled in Mattermost/g) ?? []).length;
+        const said = () =>
+          (side.logLines.join('').match(/custom slash commands are disabled in Mattermost/g) ?? []).length;
         await waitFor(() => said() > 0, 5000, 'the log line');
         await new Promise((r) => setTimeout(r, 1200));
         expect(said()).toBe(1);

@@ -11,6 +11,7 @@ import http from 'node:http';
 import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {QUALITY_PROFILES} from '../../server/src/jobs/quality';
 import {startNode, type NodeProcess} from '../cluster/support/node';
 import type {TestClient} from '../rtc/support/client';
 import {joinWithPeer} from '../rtc/support/harness';
@@ -244,16 +245,8 @@ test('through a calls-offloader (contract stand-in): the plugin sends upstream j
     runner: 'mattermost/calls-recorder:v0.8.13',
     max: 3600,
   });
-  expect(job.input_data).toMatchObject({
-    width: 1280,
-    height: 720,
-    frame_rate: 15,
-    video_rate: 1000,
-    audio_rate: 64,
-    video_preset: 'ultrafast',
-    output_format: 'mp4',
-    site_url: node.url,
-  });
+  // The node runs with MM_CALLS_RECORDING_QUALITY=low.
+  expect(job.input_data).toMatchObject({...QUALITY_PROFILES.low, site_url: node.url});
 });
 
 test('kill -9 of the server mid-recording: the recorder finishes, uploads to the restarted server, and exits', async () => {

@@ -19,7 +19,7 @@ const OUTAGE_MS = 30_000;
 
 const mm = new FakeMattermost();
 const d = mm.data;
-const bot = d.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+const bot = d.addCallsBot();
 const alice = d.addUser('alice');
 const bob = d.addUser('bob');
 const carol = d.addUser('carol');
@@ -44,8 +44,7 @@ async function connect(token: string): Promise<WsTestClient> {
 }
 
 /** Voice payloads `to` has received from `from`'s session. */
-const heard = (to: TestClient, from: WsTestClient) =>
-  to.trackOfType('voice', from.originalConnID)?.payloads.length ?? 0;
+const heard = (to: TestClient, from: WsTestClient) => to.packetsFrom('voice', from.originalConnID);
 
 /** Resolves once every listener has received at least `n` more payloads from its speaker. */
 async function voiceGrows(pairs: [TestClient, WsTestClient][], n: number, what: string): Promise<void> {

@@ -61,7 +61,7 @@ describe('shared RTC ports', () => {
     const mic = await speaker.addTrack('audio', 'mic');
     stops.push(startAudio(speaker, mic.track, mic.transceiver, speech));
     await waitFor(
-      () => clients.slice(1).every((c) => (c.trackOfType('voice', speaker.sessionID)?.payloads.length ?? 0) > 5),
+      () => clients.slice(1).every((c) => c.packetsFrom('voice', speaker.sessionID) > 5),
       20_000,
       'all 9 listeners receiving',
     );
@@ -95,8 +95,7 @@ describe('shared RTC ports', () => {
     stops.push(startAudio(tcpClient, mic2.track, mic2.transceiver, speech));
     await waitFor(
       () =>
-        (tcpClient.trackOfType('voice', other.sessionID)?.payloads.length ?? 0) > 10 &&
-        (other.trackOfType('voice', tcpClient.sessionID)?.payloads.length ?? 0) > 10,
+        tcpClient.packetsFrom('voice', other.sessionID) > 10 && other.packetsFrom('voice', tcpClient.sessionID) > 10,
       15_000,
       'voice over ICE-TCP',
     );

@@ -47,7 +47,7 @@ describe('RTCP through the SFU', () => {
     screen.transceiver.sender.onGenericNack.subscribe(() => nacksAtSender++);
     const sent: Buffer[] = [];
     stops.push(startVideo(a, screen.track, screen.transceiver, sent));
-    await waitFor(() => (b.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 30, 10_000, 'B receiving');
+    await waitFor(() => b.packetsFrom('screen', a.sessionID) >= 30, 10_000, 'B receiving');
     const rec = b.trackOfType('screen', a.sessionID)!;
     const ssrc = [...rec.ssrcs][0];
     const k = rec.payloads.length - 10;
@@ -71,7 +71,7 @@ describe('RTCP through the SFU', () => {
     const {a, b} = await joinTwo(server, clients);
     const mic = await a.addTrack('audio', 'mic');
     stops.push(startAudio(a, mic.track, mic.transceiver, speech));
-    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) > 10, 10_000, 'B receiving');
+    await waitFor(() => b.packetsFrom('voice', a.sessionID) > 10, 10_000, 'B receiving');
     const rec = b.trackOfType('voice', a.sessionID)!;
     const ssrc = [...rec.ssrcs][0];
     const timestamps: number[] = [];

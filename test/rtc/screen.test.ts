@@ -6,7 +6,7 @@ import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, startServer} from './support/harness';
+import {join, speech, startAudio, startServer, useRtcTeardown} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -30,15 +30,7 @@ function startVideo(
 }
 
 describe('screen share and video', () => {
-  const servers: EmbeddedRtcServer[] = [];
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await Promise.all(servers.map((s) => s.close()));
-  });
+  const {servers, clients, stops} = useRtcTeardown();
 
   async function server(overrides = {}): Promise<EmbeddedRtcServer> {
     const s = await startServer(overrides);
@@ -60,16 +52,8 @@ describe('screen share and video', () => {
     const screenAudio = await a.addTrack('audio', 'screen-stream-a');
     stops.push(startAudio(a, screenAudio.track, screenAudio.transceiver, speech));
 
-    await waitFor(
-      () => (b.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10,
-      10_000,
-      'B receiving the screen',
-    );
-    await waitFor(
-      () => (b.trackOfType('screen-audio', a.sessionID)?.payloads.length ?? 0) >= 10,
-      10_000,
-      'B receiving screen audio',
-    );
+    await waitFor(() => b.packetsFrom('screen', a.sessionID) >= 10, 10_000, 'B receiving the screen');
+    await waitFor(() => b.packetsFrom('screen-audio', a.sessionID) >= 10, 10_000, 'B receiving screen audio');
     const atB = b.trackOfType('screen', a.sessionID)!;
     expect(atB.trackId).toMatch(new RegExp(`^screen_${a.sessionID}_`));
     expect(b.trackOfType('screen-audio', a.sessionID)!.trackId).toMatch(new RegExp(`^screen-audio_${a.sessionID}_`));
@@ -117,13 +101,9 @@ describe('screen share and video', () => {
       // A voice track as a positive control that B is receiving at all.
       const mic = await a.addTrack('audio', 'mic-a');
       stops.push(startAudio(a, mic.track, mic.transceiver, speech));
-      await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'voice control');
+      await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'voice control');
       if (enableVideo) {
-        await waitFor(
-          () => (b.trackOfType('video', a.sessionID)?.payloads.length ?? 0) >= 10,
-          10_000,
-          'B receiving camera video',
-        );
+        await waitFor(() => b.packetsFrom('video', a.sessionID) >= 10, 10_000, 'B receiving camera video');
         expect(b.trackOfType('video', a.sessionID)!.trackId).toMatch(new RegExp(`^video_${a.sessionID}_`));
       } else {
         await sleep(500);
@@ -142,7 +122,7 @@ describe('screen share and video', () => {
     stops.push(startVideo(a, stray.track, stray.transceiver, 96));
     const mic = await a.addTrack('audio', 'mic-a');
     stops.push(startAudio(a, mic.track, mic.transceiver, speech));
-    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'voice control');
+    await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'voice control');
     expect(b.received.filter((r) => r.kind === 'video')).toHaveLength(0);
   });
 
@@ -161,9 +141,7 @@ describe('screen share and video', () => {
     stops.push(startVideo(a, vp8.track, vp8.transceiver, 96, sentVp8));
     stops.push(startVideo(a, av1.track, av1.transceiver, 45, sentAv1));
     await waitFor(
-      () =>
-        (av1Peer.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10 &&
-        (vp8Peer.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) >= 10,
+      () => av1Peer.packetsFrom('screen', a.sessionID) >= 10 && vp8Peer.packetsFrom('screen', a.sessionID) >= 10,
       15_000,
       'both receivers getting the screen',
     );

@@ -7,30 +7,23 @@ import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {DCMessageType} from '@calls/protocol';
 import type {RtcSignal} from '../../server/src/rtc/types';
-import type {TestClient} from './support/client';
-import {join, joinTwo, newSession, silence, speech, startAudio, startServer} from './support/harness';
+import {join, joinTwo, newSession, silence, speech, startAudio, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
 describe('signaling and voice activity', () => {
   let server: EmbeddedRtcServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
   const voice: {sessionID: string; on: boolean}[] = [];
   const closes: {sessionID: string; reason: string}[] = [];
-
-  beforeAll(async () => {
-    server = await startServer({timeouts: {signalingMs: 1500}});
-    server.on('voice', (sessionID, on) => voice.push({sessionID, on}));
-    server.on('close', (sessionID, reason) => closes.push({sessionID, reason}));
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const {clients, stops} = useRtcServer(
+    (s) => {
+      server = s;
+      server.on('voice', (sessionID, on) => voice.push({sessionID, on}));
+      server.on('close', (sessionID, reason) => closes.push({sessionID, reason}));
+    },
+    {timeouts: {signalingMs: 1500}},
+  );
 
   it('reports one voice_on for speech and one voice_off after silence', async () => {
     const callID = newId();
@@ -98,11 +91,7 @@ describe('signaling and voice activity', () => {
     expect((await server.inspect(a.sessionID))?.signalingState).toBe('have-local-offer');
     // The polite client rolls back and answers the server's offer; media then flows.
     await a.answerPending();
-    await waitFor(
-      () => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5,
-      10_000,
-      'A receiving B after glare',
-    );
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B after glare');
     expect(a.received.length).toBeGreaterThan(answersBefore);
     server.off('signal', listener);
   });
@@ -118,7 +107,7 @@ describe('signaling and voice activity', () => {
     // After the answer timeout (1.5 s here) the server offers the same tracks again, and A answers that one.
     await waitFor(() => offers === 2, 5000, 'the offer made again');
     await a.answerPending();
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
     expect((await server.inspect(a.sessionID))?.signalingState).toBe('stable');
   });
 
@@ -135,7 +124,7 @@ describe('signaling and voice activity', () => {
     expect((await server.inspect(a.sessionID))?.connectionState).toBe('connected');
     await waitFor(() => offers >= 5, 10_000, 'the next offer');
     await a.answerPending();
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
   });
 
   it('sends server offers over calls-dc with DC signaling and answers DC offers on the DC', async () => {
@@ -154,7 +143,7 @@ describe('signaling and voice activity', () => {
     });
     const mic = await b.addTrack('audio', 'mic-b'); // B's offer goes over the DC too
     stops.push(startAudio(b, mic.track, mic.transceiver, speech));
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) > 5, 10_000, 'A receiving B');
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
     server.off('signal', listener);
     expect(dcSdps).toContain('offer');
     expect(wsSignals).toEqual([]);

@@ -47,9 +47,7 @@ describe('screen simulcast', () => {
     stop = () => clearInterval(timer);
 
     await waitFor(
-      () =>
-        (fast.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) > 20 &&
-        (slow.trackOfType('screen', a.sessionID)?.payloads.length ?? 0) > 20,
+      () => fast.packetsFrom('screen', a.sessionID) > 20 && slow.packetsFrom('screen', a.sessionID) > 20,
       15_000,
       'both receiving the screen',
     );

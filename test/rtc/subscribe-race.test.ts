@@ -7,7 +7,7 @@ import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import {newId} from '../../server/src/ids';
 import {createRtcServer, type EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, testOptions} from './support/harness';
+import {join, speech, startAudio, testOptions, useRtcServer} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -27,23 +27,17 @@ function startVideo(client: TestClient, track: MediaStreamTrack, transceiver: RT
 
 describe('subscription while a renegotiation ends', () => {
   let server: EmbeddedRtcServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
   /** Called synchronously for every log line the SFU writes. */
   let onLog: (line: {msg?: string; sessionID?: string}) => void = () => {};
-
-  beforeAll(async () => {
-    // pino writes each line synchronously to a plain stream: the hook runs inside the logging call. In-process
-    // (one worker, even under RTC_WORKERS=2): a media worker process logs with a logger of its own.
-    const logger = pino({level: 'debug'}, {write: (line: string) => onLog(JSON.parse(line))});
-    server = await createRtcServer(testOptions({enableVideo: true, workers: 1}), logger);
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+  const {clients, stops} = useRtcServer(
+    (s) => (server = s),
+    () => {
+      // pino writes each line synchronously to a plain stream: the hook runs inside the logging call. In-process
+      // (one worker, even under RTC_WORKERS=2): a media worker process logs with a logger of its own.
+      const logger = pino({level: 'debug'}, {write: (line: string) => onLog(JSON.parse(line))});
+      return createRtcServer(testOptions({enableVideo: true, workers: 1}), logger);
+    },
+  );
 
   it("B is offered A's camera published just as B's renegotiation ends", async () => {
     const callID = newId();
@@ -65,12 +59,8 @@ describe('subscription while a renegotiation ends', () => {
     const b = await join(server, {callID, sessionID: bID});
     clients.push(b);
 
-    await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10, 10_000, 'B receiving voice');
+    await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'B receiving voice');
     expect(fired).toBe(true);
-    await waitFor(
-      () => (b.trackOfType('video', a.sessionID)?.payloads.length ?? 0) >= 10,
-      10_000,
-      "B receiving A's camera",
-    );
+    await waitFor(() => b.packetsFrom('video', a.sessionID) >= 10, 10_000, "B receiving A's camera");
   });
 });

@@ -127,7 +127,7 @@ describe('server-side TURN (coturn)', () => {
     // And media flows (over whichever pair ICE chose: on loopback the direct path also works).
     const mic = await b.addTrack('audio', 'mic-b');
     stops.push(startAudio(b, mic.track, mic.transceiver, speech));
-    await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 20, 15_000, 'A hearing B');
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) >= 20, 15_000, 'A hearing B');
     await sleep(100);
   });
 });

@@ -77,8 +77,8 @@ describe('media through the real websocket', () => {
     stops.push(startAudio(b.peer, bMic.track, bMic.transceiver, speech, sentB));
     await waitFor(
       () =>
-        (b.peer.trackOfType('voice', a.ws.originalConnID)?.payloads.length ?? 0) >= 20 &&
-        (a.peer.trackOfType('voice', b.ws.originalConnID)?.payloads.length ?? 0) >= 20,
+        b.peer.packetsFrom('voice', a.ws.originalConnID) >= 20 &&
+        a.peer.packetsFrom('voice', b.ws.originalConnID) >= 20,
       15_000,
       'voice both ways',
     );

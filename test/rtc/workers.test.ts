@@ -5,7 +5,7 @@ import {newId} from '../../server/src/ids';
 import {CallsMetrics} from '../../server/src/metrics';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
 import {TestClient} from './support/client';
-import {directSignaling, join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {directSignaling, join, speech, startAudio, testLogger, testOptions, useRtcServer} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -13,19 +13,13 @@ jest.setTimeout(90_000);
 describe('media workers', () => {
   let pool: WorkerPoolServer;
   let metrics: CallsMetrics;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  beforeAll(async () => {
-    metrics = new CallsMetrics();
-    pool = (await createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc})) as WorkerPoolServer;
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await pool.close();
-  });
+  const {clients, stops} = useRtcServer(
+    (s) => (pool = s as WorkerPoolServer),
+    () => {
+      metrics = new CallsMetrics();
+      return createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc});
+    },
+  );
 
   /** A call of two speakers; resolves once each hears the other, byte for byte. */
   async function talkingCall(
@@ -43,9 +37,7 @@ describe('media workers', () => {
       startAudio(b, bMic.track, bMic.transceiver, speech),
     );
     await waitFor(
-      () =>
-        (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 10 &&
-        (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10,
+      () => b.packetsFrom('voice', a.sessionID) >= 10 && a.packetsFrom('voice', b.sessionID) >= 10,
       15_000,
       'both hearing each other',
     );

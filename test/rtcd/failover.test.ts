@@ -2,41 +2,22 @@
 // moves the call to another host and its users renegotiate (`rtc_reconnect`), without a click. Two rtcd
 // services on 127.0.0.2 and 127.0.0.3 behind one name served by a DNS server on loopback, a real node in
 // rtcd mode, two users talking through real werift peers; the host of their call is stopped.
-import type {CallUser} from '../cluster/support/user';
-import {seededWorld, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
 import {
   audioBackAfter,
-  rtcdModeOptions,
   SECOND_HOST_PREFERRED,
   startRtcdFleet,
   talkingPair,
   TWO_HOSTS,
-  type RtcdFleet,
+  useRtcdModeServer,
 } from './support';
 
 jest.setTimeout(90_000);
 
-const NAME = 'rtcd.failover.test';
-let fleet: RtcdFleet;
-let srv: TestServer;
-let w: World;
-const users: CallUser[] = [];
-
-beforeAll(async () => {
-  fleet = await startRtcdFleet(NAME, TWO_HOSTS, SECOND_HOST_PREFERRED);
-  srv = await startTestServer(rtcdModeOptions(fleet));
-  w = await seededWorld(srv);
-});
-
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-  await srv?.stop();
-  await fleet?.close();
-});
+const t = useRtcdModeServer(() => startRtcdFleet('rtcd.failover.test', TWO_HOSTS, SECOND_HOST_PREFERRED));
 
 test('the call of a host that dies moves to the other host and audio comes back both ways', async () => {
-  const {ch, alice, bob} = await talkingPair(w, srv.url, srv.url, users);
+  const {srv, fleet} = t;
+  const {ch, alice, bob} = await talkingPair(t.w, srv.url, srv.url, t.users);
   const call = await srv.app.store.calls.getActiveCallByChannel(ch);
   expect(call?.props.rtcd_host).toBe('127.0.0.3');
 

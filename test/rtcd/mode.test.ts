@@ -9,56 +9,44 @@ import path from 'node:path';
 import {createApp} from '../../server/src/app';
 import type {RtcdService} from '../../server/src/rtcd/service/service';
 import type {WsTestClient} from '../support/calls-client';
-import {seededWorld, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {seededWorld} from '../support/fixtures';
+import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 import {type TestClient} from '../rtc/support/client';
 import {joinWithPeer, speech, startAudio} from '../rtc/support/harness';
-import {rtcdModeOptions, startRtcdFleet, type RtcdFleet} from './support';
+import {rtcdModeOptions, startRtcdFleet, useRtcdModeServer} from './support';
 
 jest.setTimeout(60_000);
 
-const NAME = 'rtcd.mode.test';
-let fleet: RtcdFleet;
-let rtcd: RtcdService;
-let srv: TestServer;
-let w: World;
+const t = useRtcdModeServer(() => startRtcdFleet('rtcd.mode.test', ['127.0.0.1']));
 const sockets: WsTestClient[] = [];
 const peers: TestClient[] = [];
 const stops: Array<() => void> = [];
-
-beforeAll(async () => {
-  fleet = await startRtcdFleet(NAME, ['127.0.0.1']);
-  rtcd = fleet.services.get('127.0.0.1')!;
-  srv = await startTestServer(rtcdModeOptions(fleet));
-  w = await seededWorld(srv);
-});
-
-afterAll(async () => {
-  for (const s of stops) s();
-  await Promise.all(peers.map((p) => p.close()));
-  await Promise.all(sockets.map((s) => s.close()));
-  await srv?.stop();
-  await fleet?.close();
-});
+t.cleanups.push(
+  () => stops.forEach((s) => s()),
+  () => Promise.all(peers.map((p) => p.close())),
+  () => Promise.all(sockets.map((s) => s.close())),
+);
+/** The one rtcd host. */
+const rtcd = (): RtcdService => t.fleet.services.get('127.0.0.1')!;
 
 async function joinWithMedia(user: 'alice' | 'bob', channelID: string): Promise<{ws: WsTestClient; peer: TestClient}> {
-  const ws = await w.connect(user);
+  const ws = await t.w.connect(user);
   sockets.push(ws);
   return {ws, peer: await joinWithPeer(ws, channelID, peers)};
 }
 
 test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, the session ends there on leave', async () => {
-  expect(srv.app.coordination.mode).toBe('rtcd');
-  expect(srv.app.rtc).toBeNull();
-  await waitFor(async () => rtcd.sessions.size === 0, 1000, 'idle host');
+  expect(t.srv.app.coordination.mode).toBe('rtcd');
+  expect(t.srv.app.rtc).toBeNull();
+  await waitFor(async () => rtcd().sessions.size === 0, 1000, 'idle host');
 
-  const ch = await w.newChannel(['alice', 'bob']);
+  const ch = await t.w.newChannel(['alice', 'bob']);
   const a = await joinWithMedia('alice', ch);
   const b = await joinWithMedia('bob', ch);
-  const call = await srv.app.store.calls.getActiveCallByChannel(ch);
+  const call = await t.srv.app.store.calls.getActiveCallByChannel(ch);
   expect(call?.props.rtcd_host).toBe('127.0.0.1');
-  expect(rtcd.sessions.size).toBe(2);
+  expect(rtcd().sessions.size).toBe(2);
 
   const aMic = await a.peer.addTrack('audio', 'mic-a');
   const bMic = await b.peer.addTrack('audio', 'mic-b');
@@ -66,21 +54,13 @@ test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, 
     startAudio(a.peer, aMic.track, aMic.transceiver, speech),
     startAudio(b.peer, bMic.track, bMic.transceiver, speech),
   );
-  await waitFor(
-    () => (b.peer.trackOfType('voice', a.peer.sessionID)?.payloads.length ?? 0) >= 20,
-    15_000,
-    'B hearing A through rtcd',
-  );
-  await waitFor(
-    () => (a.peer.trackOfType('voice', b.peer.sessionID)?.payloads.length ?? 0) >= 20,
-    15_000,
-    'A hearing B through rtcd',
-  );
+  await waitFor(() => b.peer.packetsFrom('voice', a.peer.sessionID) >= 20, 15_000, 'B hearing A through rtcd');
+  await waitFor(() => a.peer.packetsFrom('voice', b.peer.sessionID) >= 20, 15_000, 'A hearing B through rtcd');
   // Voice activity from rtcd reaches the call's users as the plugin's events.
   await b.ws.waitFor('user_voice_on', (e) => e.data.session_id === a.peer.sessionID, 10_000);
 
   // The node registered itself and keeps what it registered with.
-  const stored = JSON.parse((await srv.app.store.kv.get('rtcd_config')) ?? '{}') as {
+  const stored = JSON.parse((await t.srv.app.store.kv.get('rtcd_config')) ?? '{}') as {
     ClientID?: string;
     AuthKey?: string;
   };
@@ -88,12 +68,12 @@ test('a call runs on the rtcd host: pinned in props.rtcd_host, audio both ways, 
   expect(stored.AuthKey?.length).toBeGreaterThanOrEqual(32);
   const auth = `Basic ${Buffer.from(`${stored.ClientID}:${stored.AuthKey}`).toString('base64')}`;
   const listed = (await (
-    await fetch(`${rtcd.url}/calls/${call!.id}/sessions`, {headers: {authorization: auth}})
+    await fetch(`${rtcd().url}/calls/${call!.id}/sessions`, {headers: {authorization: auth}})
   ).json()) as Array<{SessionID: string}>;
   expect(listed.map((s) => s.SessionID).sort()).toEqual([a.ws.originalConnID, b.ws.originalConnID].sort());
 
   b.ws.send('leave');
-  await waitFor(() => rtcd.sessions.size === 1, 10_000, "B's rtcd session closed");
+  await waitFor(() => rtcd().sessions.size === 1, 10_000, "B's rtcd session closed");
 });
 
 test('a restart of the node leaves media flowing on rtcd; the call is kept, and sessions whose clients do not come back are removed after the grace', async () => {
@@ -105,7 +85,7 @@ test('a restart of the node leaves media flowing on rtcd; the call is kept, and 
     rateLimit: {perSecond: 1000, burst: 1000},
     dataDir,
     timings: {reconnectGraceMs: 3000},
-    ...rtcdModeOptions(fleet),
+    ...rtcdModeOptions(t.fleet),
   };
   let app = await createApp({...appOpts, port: 0});
   const port = app.port;
@@ -113,7 +93,7 @@ test('a restart of the node leaves media flowing on rtcd; the call is kept, and 
     const node = {url: app.url, app} as unknown as TestServer;
     const world = await seededWorld(node);
     const ch = await world.newChannel(['alice', 'bob']);
-    const before = rtcd.sessions.size;
+    const before = rtcd().sessions.size;
     const join = async (user: 'alice' | 'bob') => {
       const ws = await world.connect(user);
       return {ws, peer: await joinWithPeer(ws, ch, peers)};
@@ -122,7 +102,7 @@ test('a restart of the node leaves media flowing on rtcd; the call is kept, and 
     const b = await join('bob');
     const aMic = await a.peer.addTrack('audio', 'mic-a');
     stops.push(startAudio(a.peer, aMic.track, aMic.transceiver, speech));
-    const heard = () => b.peer.trackOfType('voice', a.peer.sessionID)?.payloads.length ?? 0;
+    const heard = () => b.peer.packetsFrom('voice', a.peer.sessionID);
     await waitFor(() => heard() >= 10, 15_000, 'B hearing A');
     const callID = (await app.store.calls.getActiveCallByChannel(ch))!.id;
 
@@ -145,7 +125,7 @@ test('a restart of the node leaves media flowing on rtcd; the call is kept, and 
       15_000,
       'call ended after the grace',
     );
-    await waitFor(() => rtcd.sessions.size === before, 10_000, 'rtcd sessions closed');
+    await waitFor(() => rtcd().sessions.size === before, 10_000, 'rtcd sessions closed');
   } finally {
     await app.close();
     fs.rmSync(dataDir, {recursive: true, force: true});

@@ -2,37 +2,21 @@
 // clients' websockets come back and their `reconnect` finds no session on the lost host: the node takes the
 // sessions over, the call moves to the other host, the clients renegotiate once and audio is back both ways;
 // nothing is left of the call on either host but its two sessions on the new one.
-import {CallUser, hearEachOtherSince, joinTalking} from '../cluster/support/user';
+import {hearEachOtherSince} from '../cluster/support/user';
 import {waitFor} from '../support/wait';
-import {RestartableRtcdNode, SECOND_HOST_PREFERRED, startRtcdFleet, TWO_HOSTS, type RtcdFleet} from './support';
+import {SECOND_HOST_PREFERRED, startRtcdFleet, talkingPair, TWO_HOSTS, useRestartableRtcdNode} from './support';
 
 jest.setTimeout(60_000);
 
-const NAME = 'rtcd.restart-host-lost.test';
-let fleet: RtcdFleet;
-const users: CallUser[] = [];
-let node: RestartableRtcdNode | undefined;
-
-beforeAll(async () => {
-  fleet = await startRtcdFleet(NAME, TWO_HOSTS, SECOND_HOST_PREFERRED);
-});
-
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-  await node?.close();
-  await fleet?.close();
-});
+const t = useRestartableRtcdNode(
+  () => startRtcdFleet('rtcd.restart-host-lost.test', TWO_HOSTS, SECOND_HOST_PREFERRED),
+  'rtcd-restart-lost',
+);
 
 test("the call's host dies while the node restarts: the returning clients' call moves to the other host", async () => {
-  node = new RestartableRtcdNode(fleet, 'rtcd-restart-lost');
+  const {node, fleet} = t;
   let app = await node.start();
-  const url = app.url;
-  const w = node.world;
-  const ch = await w.newChannel(['alice', 'bob']);
-  const alice = new CallUser('alice', url, w.users.alice.token, () => url);
-  const bob = new CallUser('bob', url, w.users.bob.token, () => url);
-  users.push(alice, bob);
-  await joinTalking(ch, alice, bob);
+  const {ch, alice, bob} = await talkingPair(node.world, app.url, app.url, t.users);
   const call = await app.store.calls.getActiveCallByChannel(ch);
   expect(call?.props.rtcd_host).toBe('127.0.0.3');
 

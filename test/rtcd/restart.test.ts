@@ -2,35 +2,18 @@
 // rtcd), the clients' websockets resume on the restarted node and their `reconnect` re-points rtcd's
 // routing to the node's new connection — shown by a user joining after the restart, whose arrival makes
 // rtcd renegotiate with the others through that new connection: everyone hears the newcomer.
-import {CallUser, joinTalking} from '../cluster/support/user';
-import {newcomerHeard, RestartableRtcdNode, startRtcdFleet, type RtcdFleet} from './support';
+import {CallUser} from '../cluster/support/user';
+import {longestGapBothWays, newcomerHeard, startRtcdFleet, talkingPair, useRestartableRtcdNode} from './support';
 
 jest.setTimeout(90_000);
 
-const NAME = 'rtcd.restart.test';
-let fleet: RtcdFleet;
-const users: CallUser[] = [];
-let node: RestartableRtcdNode | undefined;
-
-beforeAll(async () => {
-  fleet = await startRtcdFleet(NAME, ['127.0.0.1']);
-});
-
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-  await node?.close();
-  await fleet?.close();
-});
+const t = useRestartableRtcdNode(() => startRtcdFleet('rtcd.restart.test', ['127.0.0.1']), 'rtcd-restart-node');
 
 test('clients that come back after a node restart keep their media and take part in renegotiation again', async () => {
-  node = new RestartableRtcdNode(fleet, 'rtcd-restart-node');
+  const {node, users} = t;
   const url = (await node.start()).url;
   const w = node.world;
-  const ch = await w.newChannel(['alice', 'bob', 'carol']);
-  const alice = new CallUser('alice', url, w.users.alice.token, () => url);
-  const bob = new CallUser('bob', url, w.users.bob.token, () => url);
-  users.push(alice, bob);
-  await joinTalking(ch, alice, bob);
+  const {ch, alice, bob} = await talkingPair(w, url, url, users, ['alice', 'bob', 'carol']);
 
   const downAt = Date.now();
   await node.restart();
@@ -48,7 +31,7 @@ test('clients that come back after a node restart keep their media and take part
     ),
   );
   // Audio never stopped: no gap close to the restart's length.
-  const gap = Math.max(alice.longestGap(bob.sessionID, downAt - 500), bob.longestGap(alice.sessionID, downAt - 500));
+  const gap = longestGapBothWays(alice, bob, downAt);
   console.log(`node restart in rtcd mode: longest audio gap ${gap} ms`);
   expect(gap).toBeLessThan(1000);
   // Their peer connections were never replaced (no rtc_reconnect): the media kept running on rtcd.

@@ -110,8 +110,8 @@ test('audio flows both ways through rtcd; the sessions API lists the call; leave
   const aMic = await a.addTrack('audio', 'mic-a');
   const bMic = await b.addTrack('audio', 'mic-b');
   stops.push(startAudio(a, aMic.track, aMic.transceiver, speech), startAudio(b, bMic.track, bMic.transceiver, speech));
-  await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 20, 15_000, 'B hearing A');
-  await waitFor(() => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 20, 15_000, 'A hearing B');
+  await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 20, 15_000, 'B hearing A');
+  await waitFor(() => a.packetsFrom('voice', b.sessionID) >= 20, 15_000, 'A hearing B');
   // Voice activity arrives as vad messages with the session's ids.
   await waitFor(
     () => got.some((m) => m.type === 'vad' && m.data.session_id === a.sessionID && m.data.type === 7),
@@ -152,11 +152,7 @@ test('after reconnect on a new connection, signalling for the session goes there
   const b = await joinVia(() => first.conn, callID);
   const bMic = await b.addTrack('audio', 'mic-b');
   stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
-  await waitFor(
-    () => (a.trackOfType('voice', b.sessionID)?.payloads.length ?? 0) >= 10,
-    15_000,
-    'A hearing B after reconnect',
-  );
+  await waitFor(() => a.packetsFrom('voice', b.sessionID) >= 10, 15_000, 'A hearing B after reconnect');
   expect(second.got.some((m) => m.type === 'rtc' && m.data.session_id === a.sessionID)).toBe(true);
   second.conn.send({type: 'leave', data: {sessionID: a.sessionID}});
   await waitFor(
@@ -174,7 +170,7 @@ test("a group cannot leave, reconnect or signal another group's session; hostile
   const b = await joinVia(() => owner.conn, callID);
   const aMic = await a.addTrack('audio', 'mic-a');
   stops.push(startAudio(a, aMic.track, aMic.transceiver, speech));
-  await waitFor(() => (b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0) >= 5, 15_000, 'B hearing A');
+  await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 5, 15_000, 'B hearing A');
 
   intruder.conn.send({type: 'leave', data: {sessionID: a.sessionID}});
   intruder.conn.send({type: 'reconnect', data: {sessionID: a.sessionID}});
@@ -234,7 +230,7 @@ test('a draining host refuses a new call with close, keeps the running one, and 
     },
   });
   await waitFor(() => got.some((m) => m.type === 'close' && m.data.sessionID === refused), 5000, 'new call refused');
-  const before = b.trackOfType('voice', a.sessionID)?.payloads.length ?? 0;
+  const before = b.packetsFrom('voice', a.sessionID);
   await sleep(1000);
   expect(b.trackOfType('voice', a.sessionID)!.payloads.length).toBeGreaterThan(before + 10);
   expect(drained).toBeUndefined();

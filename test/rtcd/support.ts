@@ -11,7 +11,7 @@ import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/
 import {CallUser, hearEachOtherSince, joinTalking} from '../cluster/support/user';
 import {startDnsServer, type TestDnsServer} from '../support/dns-server';
 import {seededWorld, type World} from '../support/fixtures';
-import type {TestServer} from '../support/server';
+import {startTestServer, type TestServer} from '../support/server';
 import {testLogger, testOptions} from '../rtc/support/harness';
 
 export interface RtcdFleet {
@@ -158,21 +158,75 @@ export class RestartableRtcdNode {
   }
 }
 
+/** What a test file's rtcd-mode bootstrap gives its tests (filled in before all). */
+export interface RtcdModeSetup<F> {
+  fleet: F;
+  srv: TestServer;
+  w: World;
+  /** Closed after all: every CallUser a test makes. */
+  users: CallUser[];
+  /** Run after all, before the users, the node and the fleet are closed (sockets, peers, audio). */
+  cleanups: Array<() => unknown>;
+}
+
+/**
+ * The bootstrap most rtcd tests share: the fleet `startFleet` starts, a node in rtcd mode against it (with
+ * `env()` added to its settings) and the seeded world; after all, everything is closed again.
+ */
+export function useRtcdModeServer<F extends Pick<RtcdFleet, 'url' | 'resolve4' | 'close'>>(
+  startFleet: () => Promise<F>,
+  env: () => Record<string, string> = () => ({}),
+): RtcdModeSetup<F> {
+  const setup = {users: [], cleanups: []} as unknown as RtcdModeSetup<F>;
+  beforeAll(async () => {
+    setup.fleet = await startFleet();
+    const mode = rtcdModeOptions(setup.fleet);
+    setup.srv = await startTestServer({...mode, env: {...mode.env, ...env()}});
+    setup.w = await seededWorld(setup.srv);
+  });
+  afterAll(async () => {
+    for (const c of setup.cleanups) await c();
+    await Promise.all(setup.users.map((u) => u.close()));
+    await setup.srv?.stop();
+    await setup.fleet?.close();
+  });
+  return setup;
+}
+
+/** The bootstrap of the node-restart tests: the fleet, and a node (made, not started) that tests restart. */
+export function useRestartableRtcdNode(
+  startFleet: () => Promise<RtcdFleet>,
+  name: string,
+): {fleet: RtcdFleet; node: RestartableRtcdNode; users: CallUser[]} {
+  const setup = {users: []} as unknown as {fleet: RtcdFleet; node: RestartableRtcdNode; users: CallUser[]};
+  beforeAll(async () => {
+    setup.fleet = await startFleet();
+    setup.node = new RestartableRtcdNode(setup.fleet, name);
+  });
+  afterAll(async () => {
+    await Promise.all(setup.users.map((u) => u.close()));
+    await setup.node?.close();
+    await setup.fleet?.close();
+  });
+  return setup;
+}
+
 /** Two hosts where new calls go to the second (its cpu_load is lower): the one a failover test stops. */
 export const TWO_HOSTS = ['127.0.0.2', '127.0.0.3'];
 export const SECOND_HOST_PREFERRED = (ip: string): number => (ip === '127.0.0.3' ? 0.2 : 0.9);
 
 /**
- * Alice (websocket on `aliceURL`) and Bob (on `bobURL`) talking in a new channel's call, through real werift
- * peers; both are added to `users` for the test's clean-up.
+ * Alice (websocket on `aliceURL`) and Bob (on `bobURL`) talking in the call of a new channel of `members`,
+ * through real werift peers; both are added to `users` for the test's clean-up.
  */
 export async function talkingPair(
   w: World,
   aliceURL: string,
   bobURL: string,
   users: CallUser[],
+  members = ['alice', 'bob'],
 ): Promise<{ch: string; alice: CallUser; bob: CallUser}> {
-  const ch = await w.newChannel(['alice', 'bob']);
+  const ch = await w.newChannel(members);
   const alice = new CallUser('alice', aliceURL, w.users.alice.token, () => aliceURL);
   const bob = new CallUser('bob', bobURL, w.users.bob.token, () => bobURL);
   users.push(alice, bob);
@@ -190,7 +244,12 @@ export async function audioBackAfter(
   // Packets already on their way when the media went do not count as audio back.
   const since = Date.now() + 300;
   await hearEachOtherSince(alice, bob, since, timeoutMs, 'audio back on the other rtcd host');
-  return Math.max(alice.longestGap(bob.sessionID, lostAt - 500), bob.longestGap(alice.sessionID, lostAt - 500));
+  return longestGapBothWays(alice, bob, lostAt);
+}
+
+/** The longest gap (ms) in what either heard of the other since just before `at`. */
+export function longestGapBothWays(alice: CallUser, bob: CallUser, at: number): number {
+  return Math.max(alice.longestGap(bob.sessionID, at - 500), bob.longestGap(alice.sessionID, at - 500));
 }
 
 /** `newcomer` joins the call talking: waits until the two already in it hear her and she hears the first. */

@@ -8,48 +8,39 @@ import path from 'node:path';
 import tls from 'node:tls';
 import pino from 'pino';
 import {createApp, type App} from '../../server/src/app';
-import type {CallUser} from '../cluster/support/user';
-import {seededWorld, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
 import {makeTestPki, type TestPki} from '../support/tls-certs';
 import {waitFor} from '../support/wait';
-import {rtcdModeOptions, startRtcdFleet, talkingPair, type RtcdFleet} from './support';
+import {rtcdModeOptions, startRtcdFleet, talkingPair, useRtcdModeServer} from './support';
 
 jest.setTimeout(60_000);
 
 const NAME = 'rtcd.tls.test';
 const IP = '127.0.0.1';
 let pki: TestPki;
-let fleet: RtcdFleet;
-let srv: TestServer;
-let w: World;
-const users: CallUser[] = [];
+const t = useRtcdModeServer(
+  () => {
+    pki = makeTestPki([NAME]);
+    return startRtcdFleet(NAME, [IP], undefined, {certFile: pki.certFile, certKey: pki.keyFile});
+  },
+  () => ({MM_CALLS_TLS_CA_CERT_FILE: pki.caFile}),
+);
 const apps: App[] = [];
 const dirs: string[] = [];
-
-beforeAll(async () => {
-  pki = makeTestPki([NAME]);
-  fleet = await startRtcdFleet(NAME, [IP], undefined, {certFile: pki.certFile, certKey: pki.keyFile});
-  const mode = rtcdModeOptions(fleet);
-  srv = await startTestServer({...mode, env: {...mode.env, MM_CALLS_TLS_CA_CERT_FILE: pki.caFile}});
-  w = await seededWorld(srv);
+t.cleanups.push(async () => {
+  for (const a of apps) await a.close().catch(() => undefined);
 });
 
-afterAll(async () => {
-  await Promise.all(users.map((u) => u.close()));
-  for (const a of apps) await a.close().catch(() => undefined);
-  await srv?.stop();
-  await fleet?.close();
+afterAll(() => {
   pki?.remove();
   for (const d of dirs) fs.rmSync(d, {recursive: true, force: true});
 });
 
 test('a node trusting the private CA runs a call on the https/wss rtcd host: audio both ways', async () => {
-  expect(fleet.url).toMatch(/^https:\/\//);
-  const {ch} = await talkingPair(w, srv.url, srv.url, users);
-  const call = await srv.app.store.calls.getActiveCallByChannel(ch);
+  expect(t.fleet.url).toMatch(/^https:\/\//);
+  const {ch} = await talkingPair(t.w, t.srv.url, t.srv.url, t.users);
+  const call = await t.srv.app.store.calls.getActiveCallByChannel(ch);
   expect(call?.props.rtcd_host).toBe(IP);
-  expect(fleet.services.get(IP)!.sessions.size).toBe(2);
+  expect(t.fleet.services.get(IP)!.sessions.size).toBe(2);
 });
 
 test('a node trusting another CA refuses the host: an error is logged, the host is never used', async () => {
@@ -57,8 +48,8 @@ test('a node trusting another CA refuses the host: an error is logged, the host 
   const logger = pino({level: 'info'}, {write: (line: string) => void lines.push(line)});
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-tls-wrong-ca-'));
   dirs.push(dataDir);
-  const mode = rtcdModeOptions(fleet);
-  const before = fleet.services.get(IP)!.sessions.size;
+  const mode = rtcdModeOptions(t.fleet);
+  const before = t.fleet.services.get(IP)!.sessions.size;
   const app = await createApp({
     host: '127.0.0.1',
     port: 0,
@@ -81,7 +72,7 @@ test('a node trusting another CA refuses the host: an error is logged, the host 
   expect(String(logged.hint)).toMatch(/MM_CALLS_TLS_CA_CERT_FILE/);
   // Nothing from this node reached rtcd.
   expect(lines.some((l) => /rtcd host connected/.test(l))).toBe(false);
-  expect(fleet.services.get(IP)!.sessions.size).toBe(before);
+  expect(t.fleet.services.get(IP)!.sessions.size).toBe(before);
 });
 
 /** A raw TLS handshake with the host's API port; resolves with what was negotiated or the refusal. */
@@ -91,7 +82,7 @@ function handshake(
   return new Promise((resolve) => {
     const socket = tls.connect({
       host: IP,
-      port: fleet.port,
+      port: t.fleet.port,
       servername: NAME,
       ca: fs.readFileSync(pki.caFile),
       ...opts,

@@ -5,12 +5,11 @@ import {rtcdClusterCoordination} from '../rtcd/client/cluster';
 import {rtcdCoordination, type RtcdClientSettings} from '../rtcd/client/coordination';
 import type {RtcServer} from '../rtc/types';
 import type {Store} from '../store';
-import type {WebSocketEvent} from '../ws/types';
 import {Bus} from './bus';
 import {MediaBus} from './media-relay';
 import {ClusteredMediaRouter} from './clustered';
 import {Failover} from './failover';
-import {clusterPool, leaveCluster} from './membership';
+import {clusterPool, leaveCluster, wireClusterTraffic, type ClusterHub} from './membership';
 import {integratedCoordination} from './integrated';
 import {type LockObserver, PgCallLock} from './lock';
 import {type ClusterSettings, checkClusterEngine, DEFAULT_HANDLER_WAIT_MS} from './mode';
@@ -35,7 +34,7 @@ export interface CoordinationOptions {
   /** Creates this node's SFU. */
   rtc: () => Promise<RtcServer>;
   /** This node's websocket hub: local connections and delivery of events from other nodes. */
-  hub: {get(connID: string): unknown; deliverLocal(ev: WebSocketEvent): void};
+  hub: ClusterHub;
   logger: Logger;
   /** Sessions without a live websocket holder are removed after this (the reconnect grace). */
   orphanGraceMs: number;
@@ -168,20 +167,8 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     cleanups.push(() => failover.close());
 
     const reg = registry;
-    reg.on('down', (n) => {
-      bus.nodeGone(n);
-      failover.kick();
-    });
-    bus.handle('left', (m) => reg.markLeft(m.from));
-    bus.handle('event', (m) => o.hub.deliverLocal(m.data as WebSocketEvent));
+    const relay = wireClusterTraffic({registry: reg, bus, failover, hub: o.hub});
     await failover.recoverOwnPins(pinnedBefore);
-
-    const relay = (ev: WebSocketEvent) => {
-      // Events for a connection on this node need no other node.
-      const conn = ev.broadcast.connection_id;
-      if (conn && o.hub.get(conn)) return;
-      bus.broadcast('event', ev);
-    };
 
     log.info(
       {mode: reg.singleHandler ? 'single_handler' : 'clustered', handler: reg.isHandler, sfu: rtc !== null},

@@ -1,12 +1,14 @@
 // What every kind of cluster node (integrated SFU or rtcd mode) opens first and closes last: its small
 // PostgreSQL pool, and the order of leaving — stop failing over, leave the registry, say goodbye on the
-// bus, then close media, the bus, the lock and the pool — so the others take our calls over at once.
+// bus, then close media, the bus, the lock and the pool — so the others take our calls over at once. In
+// between, the bus traffic every node answers the same way (nodes down or gone, events for our websockets).
 import pg from 'pg';
 import type {Logger} from '../log';
 import type {Bus} from './bus';
 import type {Failover} from './failover';
 import type {PgCallLock} from './lock';
 import type {NodeRegistry} from './nodes';
+import type {WebSocketEvent} from '../ws/types';
 
 export function clusterPool(url: string, nodeID: string, log: Logger): pg.Pool {
   const db = new pg.Pool({
@@ -18,6 +20,38 @@ export function clusterPool(url: string, nodeID: string, log: Logger): pg.Pool {
   });
   db.on('error', (err) => log.debug({err: err.message}, 'idle cluster connection lost'));
   return db;
+}
+
+/** This node's websockets, as the cluster sees them. */
+export interface ClusterHub {
+  get(connID: string): unknown;
+  deliverLocal(ev: WebSocketEvent): void;
+}
+
+/**
+ * Answers the membership traffic: a node seen down is dropped from the bus and failover looks again at
+ * once; a node that says it left is marked; events from the others reach this node's websockets. Returns
+ * the relay of this node's events to the others.
+ */
+export function wireClusterTraffic(o: {
+  registry: NodeRegistry;
+  bus: Bus;
+  failover: Failover;
+  hub: ClusterHub;
+}): (ev: WebSocketEvent) => void {
+  const {registry, bus, failover, hub} = o;
+  registry.on('down', (n) => {
+    bus.nodeGone(n);
+    failover.kick();
+  });
+  bus.handle('left', (m) => registry.markLeft(m.from));
+  bus.handle('event', (m) => hub.deliverLocal(m.data as WebSocketEvent));
+  return (ev) => {
+    // Events for a connection on this node need no other node.
+    const conn = ev.broadcast.connection_id;
+    if (conn && hub.get(conn)) return;
+    bus.broadcast('event', ev);
+  };
 }
 
 export interface ClusterMembership {

@@ -1,27 +1,14 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {silentLogger} from '../log';
-import {openStore, type Store} from '../store';
+import {useTempStore} from '../testing/temp-store';
 import {adminConfigView, saveAdminConfig} from './admin';
 import {FAKE_SETTING, maskSecrets} from './secrets';
 import {ConfigService} from './service';
 
-let store: Store;
-let dir: string;
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-admin-'));
-  store = await openStore({dataDir: dir, logger: silentLogger()});
-});
-afterEach(async () => {
-  await store.close();
-  fs.rmSync(dir, {recursive: true, force: true});
-});
+const store = useTempStore('calls-admin-');
 
 const ICE = [{urls: ['turn:turn.example.com:3478'], username: 'u', credential: 'ice-credential'}];
 
 test("the System Console view shows set secrets as Mattermost's fake value, unset ones as empty", async () => {
-  const config = new ConfigService(store.kv, {});
+  const config = new ConfigService(store().kv, {});
   await config.load();
   expect(adminConfigView(config).turnstaticauthsecret).toBe('');
   expect(adminConfigView(config).iceserversconfigs).toBe('[]');
@@ -39,7 +26,7 @@ test("the System Console view shows set secrets as Mattermost's fake value, unse
 });
 
 test('saving the fake value back keeps the stored secret; a new value replaces it', async () => {
-  const config = new ConfigService(store.kv, {});
+  const config = new ConfigService(store().kv, {});
   await config.load();
   await config.save({TURNStaticAuthSecret: 'turn-secret', ICEServersConfigs: ICE});
   // The console sends every field back, secrets as shown.
@@ -49,7 +36,7 @@ test('saving the fake value back keeps the stored secret; a new value replaces i
   expect(config.get().TURNStaticAuthSecret).toBe('turn-secret');
   expect(config.get().ICEServersConfigs).toEqual(ICE);
   // And it survives a restart.
-  const again = new ConfigService(store.kv, {});
+  const again = new ConfigService(store().kv, {});
   expect((await again.load()).TURNStaticAuthSecret).toBe('turn-secret');
   await saveAdminConfig(config, {turnstaticauthsecret: 'rotated'});
   expect(config.get().TURNStaticAuthSecret).toBe('rotated');
@@ -58,7 +45,7 @@ test('saving the fake value back keeps the stored secret; a new value replaces i
 });
 
 test('environment overrides are masked the same way', () => {
-  const config = new ConfigService(store.kv, {
+  const config = new ConfigService(store().kv, {
     MM_CALLS_TURN_STATIC_AUTH_SECRET: 'env-secret',
     MM_CALLS_UDP_SERVER_PORT: '9000',
   });
@@ -66,7 +53,7 @@ test('environment overrides are masked the same way', () => {
 });
 
 test('a service URL with credentials shows its password as the fake value; saving it back keeps the stored key', async () => {
-  const config = new ConfigService(store.kv, {});
+  const config = new ConfigService(store().kv, {});
   await config.load();
   const key = 'k'.repeat(40);
   await saveAdminConfig(config, {rtcdserviceurl: `http://install-1:${key}@rtcd.internal:8045`});

@@ -1,8 +1,4 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import {silentLogger} from '../log';
-import {openStore, type Store} from '../store';
+import {useTempStore} from '../testing/temp-store';
 import {buildClientConfig} from './client';
 import {envNameFor, readEnvOverrides} from './env';
 import {defaultConfig, SETTINGS} from './schema';
@@ -10,16 +6,7 @@ import {ConfigService} from './service';
 import {ConfigError} from './validate';
 import manifest from '../../../plugin.json';
 
-let store: Store;
-let dir: string;
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calls-config-'));
-  store = await openStore({dataDir: dir, logger: silentLogger()});
-});
-afterEach(async () => {
-  await store.close();
-  fs.rmSync(dir, {recursive: true, force: true});
-});
+const store = useTempStore('calls-config-');
 
 test('plugin.json declares every setting of the reference with a type, help text and (where upstream has one) a default', () => {
   const keys = SETTINGS.map((s) => s.key);
@@ -102,7 +89,7 @@ test('environment variable names follow upstream, quirks included', () => {
 });
 
 test('env overrides win over saved settings, are typed, and are re-applied after saving', async () => {
-  const svc = new ConfigService(store.kv, {
+  const svc = new ConfigService(store().kv, {
     MM_CALLS_UDP_SERVER_PORT: '9000',
     MM_CALLS_ENABLE_I_PV6: 'true',
     MM_CALLS_ICE_SERVERS_CONFIGS: '[{"urls":["stun:s.example.com:3478"]}]',
@@ -117,7 +104,7 @@ test('env overrides win over saved settings, are typed, and are re-applied after
   expect(svc.get().UDPServerPort).toBe(9000);
   expect(svc.get().MaxCallParticipants).toBe(7);
   // Saved settings persist across restarts.
-  const again = new ConfigService(store.kv, {});
+  const again = new ConfigService(store().kv, {});
   expect((await again.load()).MaxCallParticipants).toBe(7);
   // The deprecated ICEServers list reaches clients as one more entry.
   const client = buildClientConfig(cfg, {skuShortName: 'starter', professional: false, enterprise: false}, false);
@@ -141,22 +128,22 @@ test.each([
   [{MM_CALLS_MAX_CALL_PARTICIPANTS: '-1'}, 'MaxCallParticipants'],
   [{MM_CALLS_TURN_CREDENTIALS_EXPIRATION_MINUTES: '99999'}, 'TURNCredentialsExpirationMinutes'],
 ])('an invalid override %j fails with a message naming the setting', async (env, name) => {
-  const svc = new ConfigService(store.kv, env);
+  const svc = new ConfigService(store().kv, env);
   await expect(svc.load()).rejects.toThrow(ConfigError);
-  await expect(new ConfigService(store.kv, env).load()).rejects.toThrow(name);
+  await expect(new ConfigService(store().kv, env).load()).rejects.toThrow(name);
 });
 
 test('saving an invalid value changes nothing and names the setting', async () => {
-  const svc = new ConfigService(store.kv, {});
+  const svc = new ConfigService(store().kv, {});
   await svc.load();
   await expect(svc.save({TCPServerPort: 1})).rejects.toThrow('TCPServerPort');
   await expect(svc.save({NoSuchSetting: 1})).rejects.toThrow('unknown setting NoSuchSetting');
   expect(svc.get().TCPServerPort).toBe(8443);
-  expect(await store.kv.get('plugin_settings')).toBeNull();
+  expect(await store().kv.get('plugin_settings')).toBeNull();
 });
 
 test('a change event fires when settings change', async () => {
-  const svc = new ConfigService(store.kv, {});
+  const svc = new ConfigService(store().kv, {});
   await svc.load();
   const seen: boolean[] = [];
   svc.on('change', (cfg) => seen.push(cfg.EnableVideo));
@@ -166,7 +153,7 @@ test('a change event fires when settings change', async () => {
 });
 
 test('transcriptions and live captions cannot be turned on until they exist: the refusal says so', async () => {
-  const svc = new ConfigService(store.kv, {});
+  const svc = new ConfigService(store().kv, {});
   await svc.load();
   await expect(svc.save({EnableTranscriptions: true})).rejects.toThrow(
     'EnableTranscriptions cannot be turned on: call transcriptions are not available yet in this version of Calls',
@@ -175,14 +162,14 @@ test('transcriptions and live captions cannot be turned on until they exist: the
     'EnableLiveCaptions cannot be turned on: live captions are not available yet in this version of Calls',
   );
   expect(svc.get().EnableTranscriptions).toBe(false);
-  await expect(new ConfigService(store.kv, {MM_CALLS_ENABLE_TRANSCRIPTIONS: 'true'}).load()).rejects.toThrow(
+  await expect(new ConfigService(store().kv, {MM_CALLS_ENABLE_TRANSCRIPTIONS: 'true'}).load()).rejects.toThrow(
     'EnableTranscriptions cannot be turned on',
   );
 });
 
 test('a saved value a newer rule refuses is dropped at load instead of stopping the server', async () => {
-  await store.kv.set('plugin_settings', JSON.stringify({EnableTranscriptions: true, EnableVideo: true}));
-  const svc = new ConfigService(store.kv, {});
+  await store().kv.set('plugin_settings', JSON.stringify({EnableTranscriptions: true, EnableVideo: true}));
+  const svc = new ConfigService(store().kv, {});
   const cfg = await svc.load();
   expect(cfg.EnableTranscriptions).toBe(false);
   expect(cfg.EnableVideo).toBe(true);

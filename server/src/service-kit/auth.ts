@@ -7,6 +7,7 @@
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto';
 import {FailureBackoff} from '../http/failure-backoff';
 import {CredentialsError, type CredentialsStore} from './credentials';
+import type {ServiceApiConfig} from './settings';
 
 export type Principal = {admin: true; clientID: ''} | {admin: false; clientID: string};
 
@@ -46,6 +47,16 @@ export class ServiceAuth {
     maxKeys: 10_000,
   });
   #nextSlot = 0;
+
+  /** The auth the api.security.* settings ask for (both services read the same ones). */
+  static fromApiConfig(store: CredentialsStore, api: ServiceApiConfig, verificationsPerSecond?: number): ServiceAuth {
+    return new ServiceAuth(store, {
+      enableAdmin: api.enableAdmin,
+      adminSecretKey: api.adminSecretKey,
+      sessionCacheExpirationMinutes: api.sessionCacheExpirationMinutes,
+      verificationsPerSecond,
+    });
+  }
 
   constructor(store: CredentialsStore, opts: AuthOptions) {
     this.#store = store;

@@ -1,10 +1,9 @@
 // The rtcd and job-service clients' credentials: client id → bcrypt hash of its auth key (cost 10, keys of at least
 // 32 characters, as upstream), in a SQLite file of its own under `store.data_source` (upstream keeps
 // a bitcask there). Only hashes are stored; a key is never logged or returned.
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import bcrypt from 'bcryptjs';
+import {openPrivateSqlite} from './private-sqlite';
 
 export const MIN_KEY_LEN = 32;
 const BCRYPT_COST = 10;
@@ -30,12 +29,9 @@ export class CredentialsStore {
 
   /** Opens (creating) `<dir>/credentials.sqlite`, readable by this user only. */
   static open(dir: string): CredentialsStore {
-    fs.mkdirSync(dir, {recursive: true, mode: 0o700});
-    const file = path.join(dir, 'credentials.sqlite');
-    const db = new Database(file);
-    fs.chmodSync(file, 0o600);
-    db.pragma('journal_mode = WAL');
-    db.exec(
+    const db = openPrivateSqlite(
+      dir,
+      'credentials.sqlite',
       'CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, created_at INTEGER NOT NULL)',
     );
     return new CredentialsStore(db);

@@ -1,6 +1,8 @@
 // The HTTP side the two upstream-compatible services (rtcd, the job service) share: a fastify app that reads
 // bodies as Go's net/http does (any content type, as text) and answers a wrong path with Go's 404, upstream's
 // `{"error","code"}` replies, and the credential routes /register, /unregister and /login.
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -13,6 +15,22 @@ import {CredentialsError, type CredentialsStore} from './credentials';
 import {apiServerFactory, type ApiTlsOptions} from './tls-server';
 
 export const GO_NOT_FOUND = '404 page not found\n';
+
+/** What `GET /version` answers in both services (upstream's Go build fields; ours name node instead). */
+export interface ServiceVersion {
+  buildDate: string;
+  buildVersion: string;
+  buildHash: string;
+  goVersion: string;
+}
+
+export function serviceVersion(): ServiceVersion {
+  // server/src/service-kit (or server/dist/service-kit, the same layout) → the package root.
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  return {buildDate: '', buildVersion: `v${pkg.version}`, buildHash: '', goVersion: `node ${process.version}`};
+}
 
 /** A fastify app with upstream's timeouts (read 30 s, idle 30 s), Go's body reading and Go's 404. */
 export function goStyleHttp(o: {

@@ -1,6 +1,7 @@
 // Table types for kysely, shared by both engines. JSON columns are written as JSON text and read back
 // as text (SQLite) or already parsed (PostgreSQL jsonb); booleans come back as 0/1 from SQLite.
 import type {ColumnType} from 'kysely';
+import type {FileInfo} from '../platform/types';
 
 /** Written as a JSON string; read as whatever the driver gives (string or parsed value). */
 export type JsonColumn = ColumnType<unknown, string, string>;
@@ -142,19 +143,8 @@ export interface StandaloneUploadsTable {
   create_at: Millis;
 }
 
-export interface StandaloneFilesTable {
-  id: string;
-  user_id: string;
-  channel_id: string;
-  post_id: string;
-  name: string;
-  extension: string;
-  size: Millis;
-  mime_type: string;
-  create_at: Millis;
-  update_at: Millis;
-  delete_at: Millis;
-}
+/** The standalone platform's files: a FileInfo, one column a field. */
+export type StandaloneFilesTable = FileInfo;
 
 /** A single node's record of a session's SFU settings (SessionConfig as JSON). */
 export interface CallsLocalSessionsTable {

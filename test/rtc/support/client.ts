@@ -415,6 +415,11 @@ export class TestClient extends EventEmitter {
     return false;
   }
 
+  /** How many packets of `type` from `senderSessionID` arrived on the current track for them (0 before any). */
+  packetsFrom(type: TrackType, senderSessionID: string): number {
+    return this.trackOfType(type, senderSessionID)?.payloads.length ?? 0;
+  }
+
   trackOfType(type: TrackType, senderSessionID?: string): ReceivedTrack | undefined {
     return this.received.find(
       (r) =>

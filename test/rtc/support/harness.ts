@@ -39,27 +39,39 @@ export function startServer(overrides: Partial<RtcServerOptions> = {}): Promise<
   return createRtcServer(testOptions(overrides), testLogger());
 }
 
+/** What a describe block closes after its tests: its audio/video loops' stoppers, then its clients, then its SFUs. */
+export interface RtcTeardown {
+  clients: TestClient[];
+  stops: (() => void)[];
+  servers: EmbeddedRtcServer[];
+}
+
+export function useRtcTeardown(): RtcTeardown {
+  const t: RtcTeardown = {clients: [], stops: [], servers: []};
+  afterAll(async () => {
+    for (const s of t.stops) s();
+    await Promise.all(t.clients.map((c) => c.close()));
+    await Promise.all(t.servers.map((s) => s.close()));
+  });
+  return t;
+}
+
 /**
  * A describe block's SFU: started before its tests (handed to `ready`), closed after them with the
- * clients pushed to `clients` and the audio loops whose stoppers were pushed to `stops`.
+ * clients pushed to `clients` and the audio loops whose stoppers were pushed to `stops`. `start` is the
+ * test options with `overrides`, or a server of the test's own making.
  */
 export function useRtcServer(
   ready: (server: EmbeddedRtcServer) => void,
-  overrides: Partial<RtcServerOptions> = {},
-): {clients: TestClient[]; stops: (() => void)[]} {
-  let server: EmbeddedRtcServer | undefined;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
+  start: Partial<RtcServerOptions> | (() => Promise<EmbeddedRtcServer>) = {},
+): RtcTeardown {
+  const t = useRtcTeardown();
   beforeAll(async () => {
-    server = await startServer(overrides);
+    const server = typeof start === 'function' ? await start() : await startServer(start);
+    t.servers.push(server);
     ready(server);
   });
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server?.close();
-  });
-  return {clients, stops};
+  return t;
 }
 
 export function directSignaling(server: EmbeddedRtcServer): SignalingPort {

@@ -143,6 +143,11 @@ export class FakeData {
     }
   }
 
+  /** The service's own account: the bot `calls`, a system admin, whose token the service is given. */
+  addCallsBot(): {user: UserProfile; token: string} {
+    return this.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
+  }
+
   addUser(username: string, opts: {roles?: string; is_bot?: boolean} = {}): {user: UserProfile; token: string} {
     const now = Date.now();
     const user: UserProfile = {

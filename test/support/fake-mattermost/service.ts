@@ -52,3 +52,46 @@ export async function startBesideMattermost(
   });
   return {srv, logLines};
 }
+
+export interface BesideMattermostSuite extends BesideMattermost {
+  /** A plugin websocket for `token`, closed after the test. */
+  connect(token: string): Promise<PluginWsClient>;
+}
+
+/**
+ * A describe block's service beside the fake Mattermost: both started before its tests, the websockets of
+ * `connect` closed after each, both stopped after all, and then no token the fake knows (nor `secrets()`)
+ * may be in the service's log.
+ */
+export function useBesideMattermost(
+  mm: FakeMattermost,
+  botToken: string,
+  o: Parameters<typeof startBesideMattermost>[2],
+  secrets: () => Iterable<string> = () => [],
+): BesideMattermostSuite {
+  const clients: PluginWsClient[] = [];
+  const suite = {
+    logLines: [] as string[],
+    async connect(token: string) {
+      const c = new PluginWsClient(suite.srv.url, token);
+      await c.connect();
+      clients.push(c);
+      return c;
+    },
+  } as BesideMattermostSuite;
+  beforeAll(async () => {
+    await mm.start();
+    Object.assign(suite, await startBesideMattermost(mm, botToken, o));
+  });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+  });
+  afterAll(async () => {
+    await suite.srv?.stop();
+    await mm.stop();
+    // Whatever happened above, no token reached the log.
+    const all = suite.logLines.join('');
+    for (const t of [...mm.data.tokens.keys(), ...secrets()]) expect(all).not.toContain(t);
+  });
+  return suite;
+}

@@ -1,7 +1,7 @@
 import {CallsClient, CallsClientError, type CallsClientOptions} from './calls_client';
 import type {PeerEvents, RTCPeer} from './rtc_peer';
 import {Emitter} from '../utils/emitter';
-import {FakeWebSocket} from '../testing/fake_ws';
+import {FakeWebSocket, useFakeSockets} from '../testing/fake_ws';
 
 const quiet = {debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined};
 const P = 'custom_com.mattermost.calls_';
@@ -21,13 +21,7 @@ function makeClient(over: Partial<CallsClientOptions> = {}) {
 }
 
 describe('CallsClient websocket', () => {
-  beforeEach(() => {
-    FakeWebSocket.instances = [];
-    jest.useFakeTimers();
-  });
-  afterEach(() => {
-    jest.useRealTimers();
-  });
+  useFakeSockets();
 
   test('joins on hello, and after a drop reconnects with the original and previous connection ids', async () => {
     const c = makeClient();
@@ -162,13 +156,9 @@ function fakeScreen(): MediaStream {
 describe('CallsClient rtc_reconnect (the call moved to another node)', () => {
   let peers: FakePeer[];
 
+  useFakeSockets();
   beforeEach(() => {
-    FakeWebSocket.instances = [];
     peers = [];
-    jest.useFakeTimers();
-  });
-  afterEach(() => {
-    jest.useRealTimers();
   });
 
   function createPeer(): RTCPeer {

@@ -1,20 +1,17 @@
 // Inside Mattermost the plugin's own socket brings the calls events: it opens the plugin's websocket under the
 // subpath, hands calls events (only) to the handler, refetches after a reconnect, and carries calls actions.
 import {openEventsSocket, sendCallsAction} from './events_socket';
-import {FakeWebSocket} from '../testing/fake_ws';
+import {FakeWebSocket, useFakeSockets} from '../testing/fake_ws';
 import type {WebSocketMessage} from '../types';
 
 describe('the calls events socket inside Mattermost', () => {
   let stop: (() => void) | null = null;
-  beforeEach(() => {
-    FakeWebSocket.instances = [];
-    jest.useFakeTimers();
-  });
+  // Declared first: the socket stops while the timers are still the fake ones.
   afterEach(() => {
     stop?.();
     stop = null;
-    jest.useRealTimers();
   });
+  useFakeSockets();
 
   test("opens the plugin's websocket (not Mattermost's), delivers calls events and asks for a refresh after a drop", () => {
     const events: WebSocketMessage[] = [];

@@ -28,6 +28,17 @@ type Stat = RTCStats & Record<string, unknown>;
 
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
+/** What an RTP stream reports either way; its counters are packetsReceived/bytesReceived or …Sent. */
+function rtpStream(s: Stat, counted: 'Received' | 'Sent'): RTPSummary {
+  return {
+    kind: String(s.kind),
+    ssrc: Number(s.ssrc),
+    mid: s.mid as string | undefined,
+    packets: Number(s[`packets${counted}`] || 0),
+    bytes: Number(s[`bytes${counted}`] || 0),
+  };
+}
+
 export function summarizeStats(report: RTCStatsReport, now = Date.now()): StatsSummary {
   const all = new Map<string, Stat>();
   report.forEach((s: Stat) => all.set(s.id, s));
@@ -48,24 +59,13 @@ export function summarizeStats(report: RTCStatsReport, now = Date.now()): StatsS
       }
     } else if (s.type === 'inbound-rtp') {
       summary.in.push({
-        kind: String(s.kind),
-        ssrc: Number(s.ssrc),
-        mid: s.mid as string | undefined,
-        packets: Number(s.packetsReceived || 0),
-        bytes: Number(s.bytesReceived || 0),
+        ...rtpStream(s, 'Received'),
         packetsLost: num(s.packetsLost),
         jitter: num(s.jitter),
         framesDecoded: num(s.framesDecoded),
       });
     } else if (s.type === 'outbound-rtp') {
-      summary.out.push({
-        kind: String(s.kind),
-        ssrc: Number(s.ssrc),
-        mid: s.mid as string | undefined,
-        packets: Number(s.packetsSent || 0),
-        bytes: Number(s.bytesSent || 0),
-        framesEncoded: num(s.framesEncoded),
-      });
+      summary.out.push({...rtpStream(s, 'Sent'), framesEncoded: num(s.framesEncoded)});
     }
   }
   return summary;

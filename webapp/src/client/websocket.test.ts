@@ -1,5 +1,5 @@
 import {WebSocketClient, WebSocketReconnectTimeoutError, type OpenInfo} from './websocket';
-import {FakeWebSocket} from '../testing/fake_ws';
+import {FakeWebSocket, useFakeSockets} from '../testing/fake_ws';
 
 const quiet = {debug: () => undefined, warn: () => undefined, error: () => undefined};
 
@@ -21,13 +21,7 @@ function connectedClient() {
 }
 
 describe('WebSocketClient', () => {
-  beforeEach(() => {
-    FakeWebSocket.instances = [];
-    jest.useFakeTimers();
-  });
-  afterEach(() => {
-    jest.useRealTimers();
-  });
+  useFakeSockets();
 
   test('hello gives the connection id; the first one is the original id (the calls session id)', () => {
     const c = makeClient();

@@ -3,33 +3,27 @@
 // notification settings allow it; silent when the user turned call sounds off.
 import {createIntl} from 'react-intl';
 
-import {channelURL, currentUser, displayName, getChannel, profiles, type GlobalState} from './selectors';
+import {
+  channelNotifyProps,
+  channelURL,
+  currentUser,
+  displayName,
+  getChannel,
+  profiles,
+  userNotifyProps,
+  type GlobalState,
+} from './selectors';
 import type {IncomingCall} from './calls_state';
 import type {StoreLike} from './store_like';
 import {sendDesktopNotification} from '../host';
 import {getTranslations} from '../utils/intl';
 
-interface Props {
-  desktop?: string;
-  calls_desktop_sound?: string;
-  calls_notification_sound?: string;
-}
-
-function userProps(state: GlobalState): Props {
-  return (currentUser(state) as unknown as {notify_props?: Props})?.notify_props || {};
-}
-
-function channelDesktopSetting(state: GlobalState, channelID: string): string {
-  const member = state.entities.channels.myMembers[channelID] as unknown as {notify_props?: {desktop?: string}};
-  return member?.notify_props?.desktop || 'default';
-}
-
 /** Whether this incoming call should raise a desktop notification now. */
 export function shouldNotifyDesktop(state: GlobalState, channelID: string, hidden: boolean): boolean {
-  if (!hidden || userProps(state).desktop === 'none') {
+  if (!hidden || userNotifyProps(state).desktop === 'none') {
     return false;
   }
-  return !['none', 'never'].includes(channelDesktopSetting(state, channelID));
+  return !['none', 'never'].includes(channelNotifyProps(state, channelID).desktop || 'default');
 }
 
 export function notifyIncomingCall(store: StoreLike, call: IncomingCall): boolean {
@@ -41,7 +35,7 @@ export function notifyIncomingCall(store: StoreLike, call: IncomingCall): boolea
   const locale = currentUser(state)?.locale || 'en';
   const intl = createIntl({locale, defaultLocale: 'en', messages: getTranslations(locale), onError: () => undefined});
   const caller = displayName(profiles(state)[call.callerID], 'Someone');
-  const props = userProps(state);
+  const props = userNotifyProps(state);
   return sendDesktopNotification(store, {
     title: intl.formatMessage({id: 'calls.notification.incoming.title', defaultMessage: 'Incoming call'}),
     body: intl.formatMessage(

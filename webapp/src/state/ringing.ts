@@ -4,7 +4,16 @@
 import {notifyIncomingCall} from './desktop_notification';
 import {action} from './action_types';
 import type {IncomingCall} from './calls_state';
-import {callsConfig, callsState, currentUser, currentUserId, getChannel, isDMOrGM, type GlobalState} from './selectors';
+import {
+  callsConfig,
+  callsState,
+  channelNotifyProps,
+  currentUserId,
+  getChannel,
+  isDMOrGM,
+  userNotifyProps,
+  type GlobalState,
+} from './selectors';
 import type {StoreLike} from './store_like';
 import {ownCallsClient} from '../client/current';
 import {Rest} from '../client/rest';
@@ -14,22 +23,6 @@ import {ringSound, stopRingSound} from '../host';
 export const RING_MS = 30000;
 
 const stopTimers = new Map<string, ReturnType<typeof setTimeout>>();
-
-interface NotifyProps {
-  calls_desktop_sound?: string;
-  calls_notification_sound?: string;
-  desktop?: string;
-}
-
-function notifyProps(state: GlobalState): NotifyProps {
-  return (currentUser(state) as unknown as {notify_props?: NotifyProps})?.notify_props || {};
-}
-
-function channelMuted(state: GlobalState, channelID: string): boolean {
-  const member = state.entities.channels.myMembers[channelID] as unknown as
-    {notify_props?: {mark_unread?: string}} | undefined;
-  return member?.notify_props?.mark_unread === 'mention';
-}
 
 function inAnyCall(state: GlobalState): boolean {
   return Boolean(ownCallsClient()) || Boolean(callsState(state).client) || callsState(state).clientConnecting;
@@ -70,12 +63,17 @@ export function incomingCallOnChannel(
 export function ringForCall(store: StoreLike, callID: string): void {
   const state = store.getState();
   const cs = callsState(state);
-  const props = notifyProps(state);
+  const props = userNotifyProps(state);
   const incoming = cs.incomingCalls.find((c) => c.callID === callID);
   if (!incoming || cs.didRingForCalls[callID] || Object.keys(cs.ringingForCalls).length > 0 || inAnyCall(state)) {
     return;
   }
-  if (props.calls_desktop_sound === 'false' || props.desktop === 'none' || channelMuted(state, incoming.channelID)) {
+  // Call sounds off, desktop notifications off, or the channel muted (mark_unread "mention"): no ring.
+  if (
+    props.calls_desktop_sound === 'false' ||
+    props.desktop === 'none' ||
+    channelNotifyProps(state, incoming.channelID).mark_unread === 'mention'
+  ) {
     return;
   }
   store.dispatch(action('RINGING_START', {callID}));

@@ -16,6 +16,24 @@ export const callsState = (state: GlobalState): CallsState => state['plugins-com
 export const currentUserId = (state: GlobalState): string => state.entities.users.currentUserId;
 export const currentUser = (state: GlobalState): Profile | undefined =>
   state.entities.users.profiles[state.entities.users.currentUserId];
+
+/** The current user's notification settings that incoming calls read (Mattermost's user notify_props). */
+export interface UserNotifyProps {
+  desktop?: string;
+  calls_desktop_sound?: string;
+  calls_notification_sound?: string;
+}
+
+export function userNotifyProps(state: GlobalState): UserNotifyProps {
+  return (currentUser(state) as unknown as {notify_props?: UserNotifyProps})?.notify_props || {};
+}
+
+/** The current user's notification settings for one channel (their membership's notify_props). */
+export function channelNotifyProps(state: GlobalState, channelID: string): {desktop?: string; mark_unread?: string} {
+  const member = state.entities.channels.myMembers[channelID] as unknown as
+    {notify_props?: {desktop?: string; mark_unread?: string}} | undefined;
+  return member?.notify_props || {};
+}
 export const profiles = (state: GlobalState): Record<string, Profile> => state.entities.users.profiles;
 export const currentChannelId = (state: GlobalState): string => state.entities.channels.currentChannelId;
 export const getChannel = (state: GlobalState, id: string): ChannelInfo | undefined =>

@@ -60,3 +60,14 @@ export class FakeWebSocket implements WebSocketLike {
     return this.sent.filter((s): s is string => typeof s === 'string').map((s) => JSON.parse(s));
   }
 }
+
+/** For a describe block of socket tests: no sockets from an earlier test, and fake timers (real ones after). */
+export function useFakeSockets(): void {
+  beforeEach(() => {
+    FakeWebSocket.instances = [];
+    jest.useFakeTimers();
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+}

@@ -1,4 +1,4 @@
-import {parseRecorderConfig} from './config';
+import {CONFIG_DEFAULTS, parseRecorderConfig} from './config';
 
 const ID = 'abcdefghijklmnopqrstuvwxyz';
 const base = {SITE_URL: 'http://127.0.0.1:8065', AUTH_TOKEN: ID, CALL_ID: ID, POST_ID: ID, RECORDING_ID: ID};
@@ -6,17 +6,7 @@ const base = {SITE_URL: 'http://127.0.0.1:8065', AUTH_TOKEN: ID, CALL_ID: ID, PO
 describe('parseRecorderConfig', () => {
   it('applies the reference defaults when values are empty or 0', () => {
     const cfg = parseRecorderConfig({...base, WIDTH: '0', HEIGHT: '', FRAME_RATE: '0'});
-    expect(cfg).toMatchObject({
-      siteURL: 'http://127.0.0.1:8065',
-      width: 1920,
-      height: 1080,
-      videoRate: 1500,
-      audioRate: 64,
-      frameRate: 30,
-      videoPreset: 'fast',
-      outputFormat: 'mp4',
-      ffmpegPath: 'ffmpeg',
-    });
+    expect(cfg).toMatchObject({siteURL: 'http://127.0.0.1:8065', ...CONFIG_DEFAULTS, ffmpegPath: 'ffmpeg'});
     expect(cfg.dataDir).toMatch(/calls-recorder$/);
   });
 

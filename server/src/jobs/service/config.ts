@@ -2,24 +2,10 @@
 // defaults, then the TOML file of `-config`, then *un-prefixed* variables (API_HTTP_LISTENADDRESS,
 // API_SECURITY_*, STORE_DATASOURCE, JOBS_*). Docker/Kubernetes knobs do not apply: jobs are child
 // processes running our recorder, so the recorder command and the stop grace are ours.
-import {
-  apiAndLoggerSettings,
-  applySettings,
-  checkApiConfig,
-  defaultApiConfig,
-  ServiceConfigError,
-  settingsTable,
-  type CustomParser,
-  type LoadOptions,
-  type ServiceApiConfig,
-  type ServiceLoggerConfig,
-  type Setting,
-} from '../../service-kit/settings';
-import {apiTlsOptions} from '../../service-kit/tls-server';
+import {defaultApiConfig, ServiceConfigError, type CustomParser, type LoadOptions} from '../../service-kit/settings';
+import {defaultLoggerConfig, serviceSettings, type ServiceConfigBase} from '../../service-kit/service-settings';
 
-export interface JobsConfig {
-  api: ServiceApiConfig;
-  store: {dataSource: string};
+export interface JobsConfig extends ServiceConfigBase {
   jobs: {
     maxConcurrentJobs: number;
     imageRegistry: string;
@@ -30,7 +16,6 @@ export interface JobsConfig {
     /** Seconds between the SIGTERM at max duration (or shutdown) and the SIGKILL (upstream: 5 min). */
     stopGraceSeconds: number;
   };
-  logger: ServiceLoggerConfig;
   /** DEV_MODE / TEST_MODE: any runner is accepted and the concurrency limit is off in dev mode, as upstream. */
   devMode: boolean;
   testMode: boolean;
@@ -56,23 +41,6 @@ const RETENTION: CustomParser = {
   fromEnv: (text, name) => parseRetention(text, name),
 };
 
-const SETTINGS: Setting<JobsConfig>[] = [
-  ...apiAndLoggerSettings<JobsConfig>(''),
-  ...settingsTable<JobsConfig>([
-    ['store.data_source', 'STORE_DATASOURCE', 'string', 'store.dataSource'],
-    ['jobs.max_concurrent_jobs', 'JOBS_MAXCONCURRENTJOBS', 'int', 'jobs.maxConcurrentJobs'],
-    ['jobs.image_registry', 'JOBS_IMAGEREGISTRY', 'string', 'jobs.imageRegistry'],
-    ['jobs.failed_jobs_retention_time', 'JOBS_FAILEDJOBSRETENTIONTIME', RETENTION, 'jobs.failedJobsRetentionMinutes'],
-    ['jobs.recorder_command', 'JOBS_RECORDERCOMMAND', 'string', 'jobs.recorderCommand'],
-    ['jobs.stop_grace_seconds', 'JOBS_STOPGRACESECONDS', 'int', 'jobs.stopGraceSeconds'],
-    ['dev_mode', 'DEV_MODE', 'bool', 'devMode'],
-    ['test_mode', 'TEST_MODE', 'bool', 'testMode'],
-  ]),
-];
-
-/** Every variable the job service reads (for the README's table). */
-export const JOBS_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
-
 export function defaultJobsConfig(): JobsConfig {
   return {
     api: defaultApiConfig(':4545'),
@@ -85,23 +53,37 @@ export function defaultJobsConfig(): JobsConfig {
       recorderCommand: 'node --single-threaded build/recorder.mjs',
       stopGraceSeconds: 300,
     },
-    logger: {consoleLevel: 'INFO', consoleJSON: false},
+    logger: defaultLoggerConfig(),
     devMode: false,
     testMode: false,
   };
 }
 
+const SETTINGS = serviceSettings<JobsConfig>({
+  envPrefix: '',
+  rows: [
+    ['jobs.max_concurrent_jobs', 'JOBS_MAXCONCURRENTJOBS', 'int', 'jobs.maxConcurrentJobs'],
+    ['jobs.image_registry', 'JOBS_IMAGEREGISTRY', 'string', 'jobs.imageRegistry'],
+    ['jobs.failed_jobs_retention_time', 'JOBS_FAILEDJOBSRETENTIONTIME', RETENTION, 'jobs.failedJobsRetentionMinutes'],
+    ['jobs.recorder_command', 'JOBS_RECORDERCOMMAND', 'string', 'jobs.recorderCommand'],
+    ['jobs.stop_grace_seconds', 'JOBS_STOPGRACESECONDS', 'int', 'jobs.stopGraceSeconds'],
+    ['dev_mode', 'DEV_MODE', 'bool', 'devMode'],
+    ['test_mode', 'TEST_MODE', 'bool', 'testMode'],
+  ],
+  defaults: defaultJobsConfig,
+  validate: ({jobs: j}) => {
+    if (j.maxConcurrentJobs < 1) throw new ServiceConfigError('jobs.max_concurrent_jobs: must be at least 1');
+    if (!/^[a-z0-9][a-z0-9._\-/:]*$/i.test(j.imageRegistry))
+      throw new ServiceConfigError('jobs.image_registry: expected a registry name such as "mattermost"');
+    if (!j.recorderCommand.trim()) throw new ServiceConfigError('jobs.recorder_command: required');
+    if (j.stopGraceSeconds < 0) throw new ServiceConfigError('jobs.stop_grace_seconds: must be >= 0');
+  },
+});
+
+/** Every variable the job service reads (for the README's table). */
+export const JOBS_ENV_NAMES: readonly string[] = SETTINGS.envNames;
+
 /** Defaults ← TOML file ← environment, then validated; throws ServiceConfigError naming the setting. */
 export function loadJobsConfig(opts: LoadOptions = {}): JobsConfig {
-  const cfg = applySettings(defaultJobsConfig(), SETTINGS, opts);
-  checkApiConfig(cfg.api);
-  apiTlsOptions(cfg.api.tls);
-  if (!cfg.store.dataSource) throw new ServiceConfigError('store.data_source: required');
-  const j = cfg.jobs;
-  if (j.maxConcurrentJobs < 1) throw new ServiceConfigError('jobs.max_concurrent_jobs: must be at least 1');
-  if (!/^[a-z0-9][a-z0-9._\-/:]*$/i.test(j.imageRegistry))
-    throw new ServiceConfigError('jobs.image_registry: expected a registry name such as "mattermost"');
-  if (!j.recorderCommand.trim()) throw new ServiceConfigError('jobs.recorder_command: required');
-  if (j.stopGraceSeconds < 0) throw new ServiceConfigError('jobs.stop_grace_seconds: must be >= 0');
-  return cfg;
+  return SETTINGS.load(opts);
 }

@@ -13,17 +13,11 @@ import {
   peerAddress,
   refused,
   registerCredentialRoutes,
+  type ServiceVersion,
 } from '../../service-kit/go-http';
 import {toWire, type JobStore} from './job-store';
 import {JobLimitError, JobStartError, type JobSupervisor, type NewJob} from './supervisor';
 import type {ApiTlsOptions} from '../../service-kit/tls-server';
-
-export interface JobsVersion {
-  buildDate: string;
-  buildVersion: string;
-  buildHash: string;
-  goVersion: string;
-}
 
 export interface JobsHttpOptions {
   logger: Logger;
@@ -35,7 +29,7 @@ export interface JobsHttpOptions {
   supervisor: JobSupervisor;
   allowSelfRegistration: boolean;
   enableAdmin: boolean;
-  version: JobsVersion;
+  version: ServiceVersion;
   /** Checks a runner image name; null when it is acceptable, else why not. */
   checkRunner(runner: string): string | null;
 }

@@ -1,9 +1,8 @@
 // The job service's jobs, in `<store.data_source>/jobs.sqlite` beside the credentials, so a restarted
 // service still knows them (upstream finds its containers again through Docker's labels). A row lives
 // from POST /jobs until the job exits 0, is deleted, or passes the failed-jobs retention.
-import path from 'node:path';
-import fs from 'node:fs';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import {openPrivateSqlite} from '../../service-kit/private-sqlite';
 import type {JobType} from '../types';
 
 /** A job as the API shows it (reference §7.2: the JobConfig fields flattened, then id, start_at, stop_at). */
@@ -69,16 +68,15 @@ export class JobStore {
   }
 
   static open(dir: string): JobStore {
-    fs.mkdirSync(dir, {recursive: true, mode: 0o700});
-    const file = path.join(dir, 'jobs.sqlite');
-    const db = new Database(file);
     // input_data holds the bot's token: this user only.
-    fs.chmodSync(file, 0o600);
-    db.pragma('journal_mode = WAL');
-    db.exec(`CREATE TABLE IF NOT EXISTS jobs (
+    const db = openPrivateSqlite(
+      dir,
+      'jobs.sqlite',
+      `CREATE TABLE IF NOT EXISTS jobs (
       id TEXT PRIMARY KEY, client_id TEXT NOT NULL, type TEXT NOT NULL, runner TEXT NOT NULL,
       max_duration_sec INTEGER NOT NULL, input_data TEXT NOT NULL, start_at INTEGER NOT NULL,
-      stop_at INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL, pid_start TEXT NOT NULL, exit_code INTEGER)`);
+      stop_at INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL, pid_start TEXT NOT NULL, exit_code INTEGER)`,
+    );
     return new JobStore(db);
   }
 

@@ -1,14 +1,14 @@
 // Assembles the job service from its settings: the shared credentials store and auth, the jobs store,
 // the supervisor of the recorder processes and the calls-offloader HTTP API on one port.
 // `drain()` is what SIGTERM runs: no new jobs, the running ones SIGTERMed and waited for.
-import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import type {Logger} from '../../log';
 import {ServiceAuth} from '../../service-kit/auth';
 import {CredentialsStore} from '../../service-kit/credentials';
+import {serviceVersion} from '../../service-kit/go-http';
 import {listenHostPort} from '../../service-kit/settings';
 import {JOBS_ENV_NAMES, type JobsConfig} from './config';
-import {createJobsHttp, recorderRunnerCheck, type JobsVersion} from './http-api';
+import {createJobsHttp, recorderRunnerCheck} from './http-api';
 import {JobStore} from './job-store';
 import {JobSupervisor} from './supervisor';
 import {apiScheme, apiTlsOptions} from '../../service-kit/tls-server';
@@ -27,13 +27,6 @@ export interface JobServiceOptions {
   retentionMs?: number;
   sweepMs?: number;
   verificationsPerSecond?: number;
-}
-
-export function jobsVersion(): JobsVersion {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
-    version: string;
-  };
-  return {buildDate: '', buildVersion: `v${pkg.version}`, buildHash: '', goVersion: `node ${process.version}`};
 }
 
 export async function startJobService(
@@ -57,12 +50,7 @@ export async function startJobService(
     privateEnv: JOBS_ENV_NAMES,
     logger,
   });
-  const auth = new ServiceAuth(credentials, {
-    enableAdmin: cfg.api.enableAdmin,
-    adminSecretKey: cfg.api.adminSecretKey,
-    sessionCacheExpirationMinutes: cfg.api.sessionCacheExpirationMinutes,
-    verificationsPerSecond: opts.verificationsPerSecond,
-  });
+  const auth = ServiceAuth.fromApiConfig(credentials, cfg.api, opts.verificationsPerSecond);
   const strict = recorderRunnerCheck(cfg.jobs.imageRegistry);
   const http = createJobsHttp({
     logger,
@@ -73,7 +61,7 @@ export async function startJobService(
     supervisor,
     allowSelfRegistration: cfg.api.allowSelfRegistration,
     enableAdmin: cfg.api.enableAdmin,
-    version: jobsVersion(),
+    version: serviceVersion(),
     checkRunner:
       cfg.devMode || cfg.testMode ? (r) => (r.length > 0 && r.length <= 256 ? null : 'invalid runner') : strict,
   });

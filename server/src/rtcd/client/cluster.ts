@@ -5,7 +5,7 @@
 // session, and the sweeper that removes sessions left by a dead node. No node runs an SFU.
 import {Bus} from '../../cluster/bus';
 import {Failover} from '../../cluster/failover';
-import {clusterPool, leaveCluster} from '../../cluster/membership';
+import {clusterPool, leaveCluster, wireClusterTraffic, type ClusterHub} from '../../cluster/membership';
 import {PgCallLock} from '../../cluster/lock';
 import {MediaBus} from '../../cluster/media-relay';
 import {NodeRegistry} from '../../cluster/nodes';
@@ -14,7 +14,6 @@ import type {Coordination} from '../../cluster/types';
 import type {Logger} from '../../log';
 import type {SessionConfig} from '../../rtc/types';
 import type {Store} from '../../store';
-import type {WebSocketEvent} from '../../ws/types';
 import {credentialsFor, type RtcdClientSettings} from './coordination';
 import {rtcdMedia} from './media';
 import type {RtcdRouterCluster} from './router';
@@ -27,7 +26,7 @@ export interface RtcdClusterOptions {
   nodeID: string;
   store: Store;
   databaseURL: string;
-  hub: {get(connID: string): unknown; deliverLocal(ev: WebSocketEvent): void};
+  hub: ClusterHub;
   orphanGraceMs: number;
   logger: Logger;
   resolve4?: (hostname: string) => Promise<string[]>;
@@ -109,12 +108,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
     });
     failover.start();
     cleanups.push(() => failover.close());
-    reg.on('down', (n) => {
-      bus.nodeGone(n);
-      failover.kick();
-    });
-    bus.handle('left', (m) => reg.markLeft(m.from));
-    bus.handle('event', (m) => o.hub.deliverLocal(m.data as WebSocketEvent));
+    const relay = wireClusterTraffic({registry: reg, bus, failover, hub: o.hub});
 
     await hosts.start();
     log.info(
@@ -128,12 +122,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
       media: router,
       lock,
       rtc: null,
-      relay: (ev: WebSocketEvent) => {
-        // Events for a connection on this node need no other node.
-        const conn = ev.broadcast.connection_id;
-        if (conn && o.hub.get(conn)) return;
-        bus.broadcast('event', ev);
-      },
+      relay,
       close() {
         closing ??= (async () => {
           await leaveCluster({failover, registry: reg, bus, media: router, lock, db, log});

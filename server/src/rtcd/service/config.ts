@@ -3,20 +3,8 @@
 // Names, defaults and ranges follow reference rtcd-offloader.md §3; one table drives all three sources.
 import os from 'node:os';
 import {isIP} from 'node:net';
-import {
-  apiAndLoggerSettings,
-  applySettings,
-  checkApiConfig,
-  defaultApiConfig,
-  ServiceConfigError,
-  settingsTable,
-  type CustomParser,
-  type LoadOptions,
-  type ServiceApiConfig,
-  type ServiceLoggerConfig,
-  type Setting,
-} from '../../service-kit/settings';
-import {apiTlsOptions} from '../../service-kit/tls-server';
+import {defaultApiConfig, ServiceConfigError, type CustomParser, type LoadOptions} from '../../service-kit/settings';
+import {defaultLoggerConfig, serviceSettings, type ServiceConfigBase} from '../../service-kit/service-settings';
 
 export {listenHostPort} from '../../service-kit/settings';
 export type {LoadOptions} from '../../service-kit/settings';
@@ -27,8 +15,7 @@ export interface IceServerConfig {
   credential?: string;
 }
 
-export interface RtcdConfig {
-  api: ServiceApiConfig;
+export interface RtcdConfig extends ServiceConfigBase {
   rtc: {
     iceAddressUDP: string;
     icePortUDP: number;
@@ -44,8 +31,6 @@ export interface RtcdConfig {
     /** Media worker processes (ours; upstream scales with goroutines). 0 keeps the SFU in the main process. */
     workers: number;
   };
-  store: {dataSource: string};
-  logger: ServiceLoggerConfig;
   /** How long a SIGTERM waits for the calls it has to end before exiting anyway (ours; the upstream Helm chart allows 5 h). */
   drainTimeoutSeconds: number;
 }
@@ -66,34 +51,6 @@ const ICE_SERVERS: CustomParser = {
   },
 };
 
-const SETTINGS: Setting<RtcdConfig>[] = [
-  ...apiAndLoggerSettings<RtcdConfig>('RTCD_'),
-  ...settingsTable<RtcdConfig>([
-    ['rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', 'rtc.iceAddressUDP'],
-    ['rtc.ice_port_udp', 'RTCD_RTC_ICEPORTUDP', 'int', 'rtc.icePortUDP'],
-    ['rtc.ice_address_tcp', 'RTCD_RTC_ICEADDRESSTCP', 'string', 'rtc.iceAddressTCP'],
-    ['rtc.ice_port_tcp', 'RTCD_RTC_ICEPORTTCP', 'int', 'rtc.icePortTCP'],
-    ['rtc.ice_host_override', 'RTCD_RTC_ICEHOSTOVERRIDE', 'string', 'rtc.iceHostOverride'],
-    ['rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', 'rtc.iceHostPortOverride'],
-    ['rtc.ice_servers', 'RTCD_RTC_ICESERVERS', ICE_SERVERS, 'rtc.iceServers'],
-    ['rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', 'rtc.turnStaticAuthSecret'],
-    [
-      'rtc.turn.credentials_expiration_minutes',
-      'RTCD_RTC_TURNCONFIG_CREDENTIALSEXPIRATIONMINUTES',
-      'int',
-      'rtc.turnCredentialsExpirationMinutes',
-    ],
-    ['rtc.enable_ipv6', 'RTCD_RTC_ENABLEIPV6', 'bool', 'rtc.enableIPv6'],
-    ['rtc.nack_buffer_size', 'RTCD_RTC_NACKBUFFERSIZE', 'int', 'rtc.nackBufferSize'],
-    ['rtc.workers', 'RTCD_RTC_WORKERS', 'int', 'rtc.workers'],
-    ['store.data_source', 'RTCD_STORE_DATASOURCE', 'string', 'store.dataSource'],
-    ['drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', 'drainTimeoutSeconds'],
-  ]),
-];
-
-/** The names of every RTCD_* variable this service reads (the README's table is checked against it). */
-export const RTCD_ENV_NAMES: readonly string[] = SETTINGS.map((s) => s.env);
-
 export function defaultRtcdConfig(): RtcdConfig {
   return {
     api: defaultApiConfig(':8045'),
@@ -112,16 +69,43 @@ export function defaultRtcdConfig(): RtcdConfig {
       workers: Math.max(1, os.availableParallelism()),
     },
     store: {dataSource: '/tmp/rtcd_db'},
-    logger: {consoleLevel: 'INFO', consoleJSON: false},
+    logger: defaultLoggerConfig(),
     drainTimeoutSeconds: 5 * 3600,
   };
 }
 
+const SETTINGS = serviceSettings<RtcdConfig>({
+  envPrefix: 'RTCD_',
+  rows: [
+    ['rtc.ice_address_udp', 'RTCD_RTC_ICEADDRESSUDP', 'string', 'rtc.iceAddressUDP'],
+    ['rtc.ice_port_udp', 'RTCD_RTC_ICEPORTUDP', 'int', 'rtc.icePortUDP'],
+    ['rtc.ice_address_tcp', 'RTCD_RTC_ICEADDRESSTCP', 'string', 'rtc.iceAddressTCP'],
+    ['rtc.ice_port_tcp', 'RTCD_RTC_ICEPORTTCP', 'int', 'rtc.icePortTCP'],
+    ['rtc.ice_host_override', 'RTCD_RTC_ICEHOSTOVERRIDE', 'string', 'rtc.iceHostOverride'],
+    ['rtc.ice_host_port_override', 'RTCD_RTC_ICEHOSTPORTOVERRIDE', 'string', 'rtc.iceHostPortOverride'],
+    ['rtc.ice_servers', 'RTCD_RTC_ICESERVERS', ICE_SERVERS, 'rtc.iceServers'],
+    ['rtc.turn.static_auth_secret', 'RTCD_RTC_TURNCONFIG_STATICAUTHSECRET', 'string', 'rtc.turnStaticAuthSecret'],
+    [
+      'rtc.turn.credentials_expiration_minutes',
+      'RTCD_RTC_TURNCONFIG_CREDENTIALSEXPIRATIONMINUTES',
+      'int',
+      'rtc.turnCredentialsExpirationMinutes',
+    ],
+    ['rtc.enable_ipv6', 'RTCD_RTC_ENABLEIPV6', 'bool', 'rtc.enableIPv6'],
+    ['rtc.nack_buffer_size', 'RTCD_RTC_NACKBUFFERSIZE', 'int', 'rtc.nackBufferSize'],
+    ['rtc.workers', 'RTCD_RTC_WORKERS', 'int', 'rtc.workers'],
+    ['drain.timeout_seconds', 'RTCD_DRAIN_TIMEOUTSECONDS', 'int', 'drainTimeoutSeconds'],
+  ],
+  defaults: defaultRtcdConfig,
+  validate,
+});
+
+/** The names of every RTCD_* variable this service reads (the README's table is checked against it). */
+export const RTCD_ENV_NAMES: readonly string[] = SETTINGS.envNames;
+
 /** Defaults ← TOML file ← environment, then validated. Throws RtcdConfigError naming the setting. */
 export function loadRtcdConfig(opts: LoadOptions = {}): RtcdConfig {
-  const cfg = applySettings(defaultRtcdConfig(), SETTINGS, opts);
-  validate(cfg);
-  return cfg;
+  return SETTINGS.load(opts);
 }
 
 const ICE_URL = /^(stun|stuns|turn|turns):/;
@@ -160,9 +144,6 @@ function iceServerObject(name: string, v: unknown): IceServerConfig {
 }
 
 function validate(cfg: RtcdConfig): void {
-  checkApiConfig(cfg.api);
-  // Upstream loads the pair at validation: a bad path fails the start, not the first client.
-  apiTlsOptions(cfg.api.tls);
   const r = cfg.rtc;
   for (const [name, port] of [
     ['rtc.ice_port_udp', r.icePortUDP],
@@ -191,6 +172,5 @@ function validate(cfg: RtcdConfig): void {
     throw new RtcdConfigError('rtc.nack_buffer_size: must be a power of 2 between 32 and 8192');
   }
   if (r.workers < 0 || r.workers > 64) throw new RtcdConfigError('rtc.workers: must be between 0 and 64');
-  if (!cfg.store.dataSource) throw new RtcdConfigError('store.data_source: required');
   if (cfg.drainTimeoutSeconds < 0) throw new RtcdConfigError('drain.timeout_seconds: must be >= 0');
 }

@@ -6,7 +6,13 @@ import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify';
 import type {Logger} from '../../log';
 import type {ServiceAuth, Principal} from '../../service-kit/auth';
 import type {CredentialsStore} from '../../service-kit/credentials';
-import {goStyleHttp, peerAddress, refused, registerCredentialRoutes} from '../../service-kit/go-http';
+import {
+  goStyleHttp,
+  peerAddress,
+  refused,
+  registerCredentialRoutes,
+  type ServiceVersion,
+} from '../../service-kit/go-http';
 import type {ApiTlsOptions} from '../../service-kit/tls-server';
 
 /** A session as `GET /calls/{callID}/sessions` shows it: Go field names, as upstream (no json tags). */
@@ -23,11 +29,7 @@ export interface RtcdSessionDirectory {
   sessions(groupID: string, callID: string): RtcdSessionConfig[] | undefined;
 }
 
-export interface RtcdVersion {
-  buildDate: string;
-  buildVersion: string;
-  buildHash: string;
-  goVersion: string;
+export interface RtcdVersion extends ServiceVersion {
   goOS: string;
   goArch: string;
 }

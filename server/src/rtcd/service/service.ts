@@ -3,12 +3,11 @@
 // rtcd_* metrics. `drain()` is what SIGTERM runs: no new calls, the running ones forwarded until they
 // end or the drain timeout passes.
 import os from 'node:os';
-import {readFileSync} from 'node:fs';
-import path from 'node:path';
 import type {Logger} from '../../log';
 import {RtcdMetrics} from '../../metrics';
 import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../rtc';
 import {ServiceAuth} from '../../service-kit/auth';
+import {serviceVersion} from '../../service-kit/go-http';
 import {listenHostPort, type RtcdConfig} from './config';
 import {startCpuLoadSampler, type CpuLoadSampler} from './cpu-load';
 import {CredentialsStore} from '../../service-kit/credentials';
@@ -81,14 +80,8 @@ function hostPortOverride(value: string, log: Logger): number | null {
 }
 
 export function rtcdVersion(): RtcdVersion {
-  const pkg = JSON.parse(readFileSync(path.join(__dirname, '..', '..', '..', '..', 'package.json'), 'utf8')) as {
-    version: string;
-  };
   return {
-    buildDate: '',
-    buildVersion: `v${pkg.version}`,
-    buildHash: '',
-    goVersion: `node ${process.version}`,
+    ...serviceVersion(),
     goOS: process.platform,
     goArch: process.arch === 'x64' ? 'amd64' : process.arch,
   };
@@ -109,12 +102,7 @@ export async function startRtcdService(
     });
     cleanups.push(() => rtc.close());
     const sessions = new RtcdSessions(rtc, logger);
-    const auth = new ServiceAuth(store, {
-      enableAdmin: cfg.api.enableAdmin,
-      adminSecretKey: cfg.api.adminSecretKey,
-      sessionCacheExpirationMinutes: cfg.api.sessionCacheExpirationMinutes,
-      verificationsPerSecond: opts.verificationsPerSecond,
-    });
+    const auth = ServiceAuth.fromApiConfig(store, cfg.api, opts.verificationsPerSecond);
     const cpu: CpuLoadSampler = startCpuLoadSampler();
     cleanups.push(() => cpu.stop());
     const tls = apiTlsOptions(cfg.api.tls);

@@ -14,6 +14,30 @@ import {selectRhsPost} from '../../host';
 import {callInChannel, type GlobalState} from '../../state/selectors';
 import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
 
+/** An item that opens (or closes) the list of one kind of device, with the one in use under its title. */
+function DeviceItem(props: {
+  id: string;
+  menuID: string;
+  open: boolean;
+  onToggle: () => void;
+  title: string;
+  current: string;
+}) {
+  return (
+    <button
+      role="menuitem"
+      id={props.id}
+      aria-haspopup="menu"
+      aria-controls={props.menuID}
+      aria-expanded={props.open}
+      onClick={props.onToggle}
+    >
+      {props.title}
+      <span className="calls-menu-sub">{props.current}</span>
+    </button>
+  );
+}
+
 /**
  * "More options": device pickers, and in the widget also presenting, recording (the host's) and the call thread; "Additional settings"
  * opens Settings › Calls.
@@ -53,44 +77,35 @@ export function SettingsMenu({
         role="menu"
         aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
       >
-        <button
-          role="menuitem"
+        <DeviceItem
           id={`${surface}-audio-output-button`}
-          aria-haspopup="menu"
-          aria-controls={`${surface}-audiooutputs-menu`}
-          aria-expanded={sub === 'audiooutput'}
-          onClick={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
-        >
-          {formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
-          <span className="calls-menu-sub">{speakerLabel}</span>
-        </button>
-        <button
-          role="menuitem"
+          menuID={`${surface}-audiooutputs-menu`}
+          open={sub === 'audiooutput'}
+          onToggle={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
+          title={formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
+          current={speakerLabel}
+        />
+        <DeviceItem
           id={`${surface}-audio-input-button`}
-          aria-haspopup="menu"
-          aria-controls={`${surface}-audioinputs-menu`}
-          aria-expanded={sub === 'audioinput'}
-          onClick={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
-        >
-          {formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
-          <span className="calls-menu-sub">{micLabel}</span>
-        </button>
+          menuID={`${surface}-audioinputs-menu`}
+          open={sub === 'audioinput'}
+          onToggle={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
+          title={formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
+          current={micLabel}
+        />
         {controls.videoEnabled && (
-          <button
-            role="menuitem"
+          <DeviceItem
             id={`${surface}-video-input-button`}
-            aria-haspopup="menu"
-            aria-controls={`${surface}-videoinputs-menu`}
-            aria-expanded={sub === 'videoinput'}
-            onClick={() => setSub(sub === 'videoinput' ? null : 'videoinput')}
-          >
-            {formatMessage({id: 'calls.menu.camera', defaultMessage: 'Camera'})}
-            <span className="calls-menu-sub">
-              {client?.currentCamera
+            menuID={`${surface}-videoinputs-menu`}
+            open={sub === 'videoinput'}
+            onToggle={() => setSub(sub === 'videoinput' ? null : 'videoinput')}
+            title={formatMessage({id: 'calls.menu.camera', defaultMessage: 'Camera'})}
+            current={
+              client?.currentCamera
                 ? deviceLabel(client.currentCamera, '')
-                : formatMessage({id: 'calls.menu.no_camera', defaultMessage: 'No video input devices'})}
-            </span>
-          </button>
+                : formatMessage({id: 'calls.menu.no_camera', defaultMessage: 'No video input devices'})
+            }
+          />
         )}
         {widget && (
           <button

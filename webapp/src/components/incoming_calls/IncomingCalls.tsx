@@ -2,7 +2,7 @@
 // call", Ignore / Join), older ones a condensed line. While the user is in a call, only condensed cards show, above
 // the widget. Clicking a card's text opens the call's channel.
 import React from 'react';
-import {FormattedMessage, useIntl} from 'react-intl';
+import {defineMessages, useIntl, type MessageDescriptor} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {Avatar} from '../common/Avatar';
@@ -27,6 +27,33 @@ import {
 import type {StoreLike} from '../../state/store_like';
 
 const b = (c: React.ReactNode) => <b>{c}</b>;
+
+/** A card's caller line, alone or naming the GM's other members. */
+type CallerMessages = {alone: MessageDescriptor; withOthers: MessageDescriptor};
+
+const INVITE: CallerMessages = defineMessages({
+  alone: {id: 'calls.incoming.invite', defaultMessage: '<b>{name}</b> is inviting you to a call'},
+  withOthers: {
+    id: 'calls.incoming.invite_with',
+    defaultMessage: '<b>{name}</b> is inviting you to a call with <b>{others}</b>',
+  },
+});
+
+const CALL_FROM: CallerMessages = defineMessages({
+  alone: {id: 'calls.incoming.from', defaultMessage: 'Call from <b>{name}</b>'},
+  withOthers: {id: 'calls.incoming.from_with', defaultMessage: 'Call from <b>{name}</b> with <b>{others}</b>'},
+});
+
+function CallerText({caller, others, text}: {caller: string; others: string; text: CallerMessages}) {
+  const {formatMessage} = useIntl();
+  return (
+    <>
+      {others
+        ? formatMessage(text.withOthers, {name: caller, others, b})
+        : formatMessage(text.alone, {name: caller, b})}
+    </>
+  );
+}
 
 /** The other members of a GM, from its display name (the host lists member usernames), minus caller and me. */
 function othersIn(state: GlobalState, call: IncomingCall): string[] {
@@ -105,19 +132,7 @@ function FullCard({call}: {call: IncomingCall}) {
       <div className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
         <Avatar userID={call.callerID} size={32} />
         <span>
-          {others ? (
-            <FormattedMessage
-              id="calls.incoming.invite_with"
-              defaultMessage="<b>{name}</b> is inviting you to a call with <b>{others}</b>"
-              values={{name: caller, others, b}}
-            />
-          ) : (
-            <FormattedMessage
-              id="calls.incoming.invite"
-              defaultMessage="<b>{name}</b> is inviting you to a call"
-              values={{name: caller, b}}
-            />
-          )}
+          <CallerText caller={caller} others={others} text={INVITE} />
         </span>
       </div>
       <div className="calls-incoming-buttons">
@@ -140,19 +155,7 @@ function CondensedCard({call}: {call: IncomingCall}) {
   return (
     <Card call={call} caller={caller} condensed>
       <span className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
-        {others ? (
-          <FormattedMessage
-            id="calls.incoming.from_with"
-            defaultMessage="Call from <b>{name}</b> with <b>{others}</b>"
-            values={{name: caller, others, b}}
-          />
-        ) : (
-          <FormattedMessage
-            id="calls.incoming.from"
-            defaultMessage="Call from <b>{name}</b>"
-            values={{name: caller, b}}
-          />
-        )}
+        <CallerText caller={caller} others={others} text={CALL_FROM} />
       </span>
       <button
         className="calls-btn calls-btn--on"

@@ -6,7 +6,7 @@ import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {useCallsStore, useNow} from '../common/hooks';
-import {CloseIcon} from '../common/icons';
+import {BannerCloseButton} from '../common/BannerCloseButton';
 import {
   dismissRecordingPrompt,
   onStoredPromptDismissals,
@@ -58,100 +58,79 @@ export function RecordingBanner({
   const phase = recordingPhase(rec);
   const dismissed = dismissedAt > recordingPromptEpoch(rec, hostChangeAt);
 
-  let banner: React.ReactNode = null;
+  let content: BannerContent | null = null;
   if (!dismissed && rec) {
     const dismissButton = (
       <button className="calls-btn" data-testid="calls-recording-banner-dismiss" onClick={dismiss}>
         {formatMessage({id: 'calls.recording.banner.dismiss', defaultMessage: 'Dismiss'})}
       </button>
     );
-    const close = (
-      <button
-        className="calls-btn calls-banner-close"
-        aria-label={formatMessage({id: 'calls.alert.dismiss', defaultMessage: 'Dismiss'})}
-        onClick={dismiss}
-      >
-        <CloseIcon size={12} />
-      </button>
-    );
     if (phase === 'failed' && (isHost || rec.start_at > 0)) {
-      banner = (
-        <Banner
-          testID={testIDFor(surface, false)}
-          state="failed"
-          kind="error"
-          title={formatMessage({
-            id: 'calls.recording.banner.error',
-            defaultMessage: 'Something went wrong with the recording',
-          })}
-          body={<span data-testid="calls-recording-banner-error">{rec.err}</span>}
-          actions={close}
-        />
-      );
+      content = {
+        state: 'failed',
+        kind: 'error',
+        title: formatMessage({
+          id: 'calls.recording.banner.error',
+          defaultMessage: 'Something went wrong with the recording',
+        }),
+        body: <span data-testid="calls-recording-banner-error">{rec.err}</span>,
+        actions: <BannerCloseButton onClick={dismiss} />,
+      };
     } else if (phase === 'recording' && isHost) {
-      banner = (
-        <Banner
-          testID={testIDFor(surface, false)}
-          state="host-started"
-          kind="info"
-          title={formatMessage({id: 'calls.recording.banner.host_started', defaultMessage: "You're recording"})}
-          body={formatMessage({
-            id: 'calls.recording.banner.host_started_body',
-            defaultMessage: 'Consider letting everyone know that this meeting is being recorded.',
-          })}
-          actions={dismissButton}
-        />
-      );
+      content = {
+        state: 'host-started',
+        kind: 'info',
+        title: formatMessage({id: 'calls.recording.banner.host_started', defaultMessage: "You're recording"}),
+        body: formatMessage({
+          id: 'calls.recording.banner.host_started_body',
+          defaultMessage: 'Consider letting everyone know that this meeting is being recorded.',
+        }),
+        actions: dismissButton,
+      };
     } else if (phase === 'recording') {
-      banner = (
-        <Banner
-          testID={testIDFor(surface, false)}
-          state="participant-started"
-          kind="info"
-          title={formatMessage({id: 'calls.recording.banner.in_progress', defaultMessage: 'Recording is in progress'})}
-          body={formatMessage({
-            id: 'calls.recording.banner.consent',
-            defaultMessage:
-              'The host has started recording this meeting. By staying in the meeting, you give consent to being recorded.',
-          })}
-          actions={
-            <>
-              <button
-                className="calls-btn calls-btn--primary"
-                data-testid="calls-recording-banner-understood"
-                onClick={dismiss}
-              >
-                {formatMessage({id: 'calls.recording.banner.understood', defaultMessage: 'Understood'})}
-              </button>
-              <button className="calls-btn" data-testid="calls-recording-banner-leave" onClick={onLeave}>
-                {formatMessage({id: 'calls.recording.banner.leave', defaultMessage: 'Leave call'})}
-              </button>
-            </>
-          }
-        />
-      );
+      content = {
+        state: 'participant-started',
+        kind: 'info',
+        title: formatMessage({id: 'calls.recording.banner.in_progress', defaultMessage: 'Recording is in progress'}),
+        body: formatMessage({
+          id: 'calls.recording.banner.consent',
+          defaultMessage:
+            'The host has started recording this meeting. By staying in the meeting, you give consent to being recorded.',
+        }),
+        actions: (
+          <>
+            <button
+              className="calls-btn calls-btn--primary"
+              data-testid="calls-recording-banner-understood"
+              onClick={dismiss}
+            >
+              {formatMessage({id: 'calls.recording.banner.understood', defaultMessage: 'Understood'})}
+            </button>
+            <button className="calls-btn" data-testid="calls-recording-banner-leave" onClick={onLeave}>
+              {formatMessage({id: 'calls.recording.banner.leave', defaultMessage: 'Leave call'})}
+            </button>
+          </>
+        ),
+      };
     } else if (phase === 'stopped' && isHost && rec.start_at > 0) {
-      banner = (
-        <Banner
-          testID={testIDFor(surface, true)}
-          state="stopped"
-          kind="info"
-          title={formatMessage({
-            id: 'calls.recording.banner.stopped',
-            defaultMessage: 'Recording has stopped. Processing…',
-          })}
-          body={formatMessage({
-            id: 'calls.recording.banner.stopped_body',
-            defaultMessage: "You can find the recording in this call's chat thread once it's finished processing.",
-          })}
-          actions={dismissButton}
-        />
-      );
+      content = {
+        state: 'stopped',
+        kind: 'info',
+        title: formatMessage({
+          id: 'calls.recording.banner.stopped',
+          defaultMessage: 'Recording has stopped. Processing…',
+        }),
+        body: formatMessage({
+          id: 'calls.recording.banner.stopped_body',
+          defaultMessage: "You can find the recording in this call's chat thread once it's finished processing.",
+        }),
+        actions: dismissButton,
+      };
     }
   }
   return (
     <>
-      {banner}
+      {content && <Banner testID={testIDFor(surface, content.state === 'stopped')} {...content} />}
       {isHost && phase === 'recording' && rec && <MaxDurationWarning startAt={rec.start_at} surface={surface} />}
     </>
   );
@@ -185,34 +164,21 @@ function MaxDurationWarning({startAt, surface}: {startAt: number; surface: Banne
         },
         {max: maxMinutes, left: minutesLeft},
       )}
-      actions={
-        <button
-          className="calls-btn calls-banner-close"
-          aria-label={formatMessage({id: 'calls.alert.dismiss', defaultMessage: 'Dismiss'})}
-          onClick={() => setDismissedFor(startAt)}
-        >
-          <CloseIcon size={12} />
-        </button>
-      }
+      actions={<BannerCloseButton onClick={() => setDismissedFor(startAt)} />}
     />
   );
 }
 
-function Banner({
-  testID,
-  state,
-  kind,
-  title,
-  body,
-  actions,
-}: {
-  testID: string;
+/** What a recording banner says and offers; `state` is its data-state. */
+interface BannerContent {
   state: string;
   kind: 'info' | 'warning' | 'error';
   title: string;
   body?: React.ReactNode;
   actions: React.ReactNode;
-}) {
+}
+
+function Banner({testID, state, kind, title, body, actions}: BannerContent & {testID: string}) {
   return (
     <div
       className={`calls-banner calls-banner--recording calls-banner--${kind}`}
