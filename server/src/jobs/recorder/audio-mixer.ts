@@ -29,6 +29,8 @@ export class AudioMixer {
   readonly #mix = new Int32Array(FRAME_LENGTH);
   /** Frames with at least one source playing (for logs and tests). */
   voicedFrames = 0;
+  /** Called after each wake-up of the clock (the recorder reads its sockets then: batched-receive.ts). */
+  afterTick: (() => void) | undefined;
 
   constructor(write: (pcm: Buffer) => void, now: () => number = () => performance.now()) {
     this.#write = write;
@@ -50,7 +52,10 @@ export class AudioMixer {
   start(startMs = this.#now()): void {
     this.#start = startMs;
     // A late wake-up is caught up by the next (frames due are counted from the start).
-    this.#timer = setInterval(() => this.tick(), FRAME_MS * FRAMES_PER_TICK);
+    this.#timer = setInterval(() => {
+      this.tick();
+      this.afterTick?.();
+    }, FRAME_MS * FRAMES_PER_TICK);
   }
 
   /** Writes the frames due by now. */
