@@ -1,7 +1,7 @@
 // Mixes every voice source into one continuous s16le 48 kHz stream (CHANNELS) on a 20 ms frame clock: one frame per
 // 20 ms of wall clock since the start (catching up after a late timer), silence when nobody speaks, so the
 // audio track's length is the recording's length whoever joins or leaves. The clock wakes every 100 ms and
-// mixes the frames due in one batch, written in one go: ffmpeg times raw audio by its sample count, so batching
+// mixes the frames due in one batch, written in one go: the encoder stamps audio by its sample count, so batching
 // changes nothing in the file, and wake-ups and pipe writes (with ffmpeg's own wake-ups) were the largest cost
 // of an audio-only recording after decoding. Sources hold a batch more before they play (voice-source.ts).
 import {CHANNELS, FRAME_SAMPLES, type VoiceSource} from './voice-source';
@@ -29,6 +29,8 @@ export class AudioMixer {
   readonly #mix = new Int32Array(FRAME_LENGTH);
   /** Frames with at least one source playing (for logs and tests). */
   voicedFrames = 0;
+  /** Called after each wake-up of the clock (the recorder reads its sockets then: batched-receive.ts). */
+  afterTick: (() => void) | undefined;
 
   constructor(write: (pcm: Buffer) => void, now: () => number = () => performance.now()) {
     this.#write = write;
@@ -50,7 +52,10 @@ export class AudioMixer {
   start(startMs = this.#now()): void {
     this.#start = startMs;
     // A late wake-up is caught up by the next (frames due are counted from the start).
-    this.#timer = setInterval(() => this.tick(), FRAME_MS * FRAMES_PER_TICK);
+    this.#timer = setInterval(() => {
+      this.tick();
+      this.afterTick?.();
+    }, FRAME_MS * FRAMES_PER_TICK);
   }
 
   /** Writes the frames due by now. */

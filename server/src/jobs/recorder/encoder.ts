@@ -1,13 +1,17 @@
-// The ffmpeg process that writes the MP4: mixed PCM on pipe 3, IVF video on pipe 4, H.264 (libx264 with the
-// profile's preset and bitrate, scaled and letterboxed to the profile's size) + AAC, faststart. The video is
-// variable-rate, capped at the profile's frame rate: a shared screen is recorded at up to that rate, the
-// slate (a still picture) once a second — encoding it 15–20 times a second cost more than all the audio.
+// The ffmpeg process that writes the MP4: one live Matroska stream on pipe 3 carrying the mixed PCM and the VP8
+// video (mkv.ts), encoded to H.264 (libx264 with the profile's preset and bitrate, scaled and letterboxed to the
+// profile's size) + AAC, faststart. One input, not a pipe per stream: ffmpeg 5.1 reads several inputs through
+// threads it polls every 10 ms (100 wake-ups a second, a third of its CPU in an audio-only recording), but
+// blocks on a single input until data comes. The video is variable-rate, capped at the profile's frame rate: a
+// shared screen is recorded at up to that rate, the slate (a still picture) once a second — encoding it 15–20
+// times a second cost more than all the audio.
 // It writes to a work name; only a clean exit renames it to the final name, so a half-written file is never
 // presented as a recording.
 import {spawn, type ChildProcess} from 'node:child_process';
 import fs from 'node:fs/promises';
 import type {Writable} from 'node:stream';
 import type {Logger} from '../../log';
+import {AUDIO_TRACK, mkvBlock, mkvHeader, VIDEO_TRACK} from './mkv';
 import {CHANNELS, SAMPLE_RATE} from './voice-source';
 
 export interface EncoderOptions {
@@ -41,28 +45,16 @@ export function ffmpegArgs(o: EncoderOptions): string[] {
     '-nostdin',
     '-loglevel',
     'warning',
-    '-thread_queue_size',
-    '4096',
-    '-f',
-    's16le',
-    '-ar',
-    String(SAMPLE_RATE),
-    '-ac',
-    String(CHANNELS),
-    '-i',
-    'pipe:3',
-    '-thread_queue_size',
-    '1024',
     '-probesize',
     '32',
     '-analyzeduration',
     '0',
     '-f',
-    'ivf',
+    'matroska',
     '-i',
-    'pipe:4',
+    'pipe:3',
     '-map',
-    '1:v',
+    '0:v',
     '-map',
     '0:a',
     '-vf',
@@ -109,8 +101,9 @@ export interface EncoderResult {
 
 export class Encoder {
   readonly #child: ChildProcess;
-  readonly audio: Writable;
-  readonly video: Writable;
+  readonly #input: Writable;
+  /** Samples (per channel) of audio written: the next audio block's timestamp. */
+  #audioSamples = 0;
   #stderr = '';
   #exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>;
   #exitedNow = false;
@@ -120,11 +113,11 @@ export class Encoder {
     private readonly opts: EncoderOptions,
     private readonly log: Logger,
   ) {
-    this.#child = spawn(opts.ffmpegPath, ffmpegArgs(opts), {stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe']});
-    this.audio = this.#child.stdio[3] as Writable;
-    this.video = this.#child.stdio[4] as Writable;
+    this.#child = spawn(opts.ffmpegPath, ffmpegArgs(opts), {stdio: ['ignore', 'ignore', 'pipe', 'pipe']});
+    this.#input = this.#child.stdio[3] as Writable;
     // A closed pipe (ffmpeg died) must not throw into the process: the exit is reported instead.
-    for (const s of [this.audio, this.video]) s.on('error', () => undefined);
+    this.#input.on('error', () => undefined);
+    this.#input.write(mkvHeader({width: opts.width, height: opts.height, sampleRate: SAMPLE_RATE, channels: CHANNELS}));
     this.#child.stderr!.on('data', (d: Buffer) => {
       this.#stderr = (this.#stderr + String(d)).slice(-8000);
     });
@@ -139,6 +132,18 @@ export class Encoder {
         resolve({code, signal});
       });
     });
+  }
+
+  /** Mixed s16le PCM, continuous: its timestamp is the count of samples written before it. */
+  writeAudio(pcm: Buffer): void {
+    const pts = (this.#audioSamples * 1000) / SAMPLE_RATE;
+    this.#audioSamples += pcm.length / 2 / CHANNELS;
+    this.#input.write(mkvBlock(AUDIO_TRACK, pts, true, pcm));
+  }
+
+  /** One VP8 frame at `ptsMs` since the recording's start. */
+  writeVideo(frame: Buffer, ptsMs: number, keyframe: boolean): void {
+    this.#input.write(mkvBlock(VIDEO_TRACK, ptsMs, keyframe, frame));
   }
 
   get pid(): number | undefined {
@@ -162,8 +167,7 @@ export class Encoder {
 
   /** Ends the input (ffmpeg then finishes the file), waits for the exit and publishes the file if it is whole. */
   async finish(timeoutMs = 60_000): Promise<EncoderResult> {
-    this.audio.end();
-    this.video.end();
+    this.#input.end();
     const timer = setTimeout(() => {
       this.log.warn({pid: this.pid}, 'ffmpeg did not finish in time: terminating it');
       this.#child.kill('SIGTERM');

@@ -20,7 +20,8 @@ import type {Logger} from '../../log';
 import {Ingress} from '../../rtc/fastpath/ingress';
 import {takeOverReceivedAudio} from '../../rtc/fastpath/takeover';
 import {opusCodec, vp8Codec} from '../../rtc/media/codecs';
-import {interceptDatagrams} from '../../rtc/werift/internals';
+import {interceptDatagrams, udpSockets} from '../../rtc/werift/internals';
+import {BatchedReceive} from './batched-receive';
 import {RecorderSocket, type WsEvent} from './calls-socket';
 import type {RecordingPipeline, TrackHandle} from './pipeline';
 import {Roster} from './roster';
@@ -54,8 +55,12 @@ export class RecorderParticipant extends EventEmitter {
   #pc: RTCPeerConnection | undefined;
   /** The fast receive path of the current peer (its audio streams skip werift's receive path). */
   #ingress = new Ingress();
+  /** The peer's sockets, read once per mixer batch while only audio comes. */
+  readonly receive = new BatchedReceive();
   #pipeline: RecordingPipeline | undefined;
   #mediaMap: MediaMap = {};
+  /** The peer whose sockets `receive` reads. */
+  #batchedPc: RTCPeerConnection | undefined;
   /** Video tracks whose type is not known yet, by mid: they wait for the MediaMap (up to UNTYPED_VIDEO_WAIT_MS). */
   #untyped = new Map<string, {transceiver: RTCRtpTransceiver; timer: NodeJS.Timeout}>();
   #received = new Map<string, Received>();
@@ -100,6 +105,7 @@ export class RecorderParticipant extends EventEmitter {
   /** Starts the peer: from here on, received tracks go to `pipeline`. */
   async startMedia(pipeline: RecordingPipeline): Promise<void> {
     this.#pipeline = pipeline;
+    if (pipeline.mixer) pipeline.mixer.afterTick = () => this.receive.drain();
     await this.#newPeer();
   }
 
@@ -265,10 +271,12 @@ export class RecorderParticipant extends EventEmitter {
       if (this.#untyped.has(mid)) return;
       const timer = setTimeout(() => {
         this.#untyped.delete(mid);
+        this.#updateReceiveMode();
         this.#o.log.warn({mid}, 'a track whose type never became known: ignored');
       }, UNTYPED_VIDEO_WAIT_MS);
       timer.unref();
       this.#untyped.set(mid, {transceiver: t, timer});
+      this.#updateReceiveMode();
       return;
     }
     this.#endTrack(mid);
@@ -282,6 +290,7 @@ export class RecorderParticipant extends EventEmitter {
       t.receiver.track?.onReceiveRtp.once((rtp) => (ssrc = rtp.header.ssrc));
     } else return;
     this.#received.set(mid, {transceiver: t, senderID: info.sender_id, handle});
+    this.#updateReceiveMode();
     this.#o.log.info({mid, type: info.type, sender: info.sender_id}, 'receiving a track');
     const track = t.receiver.track ?? t.receiver.tracks[0];
     let first = true;
@@ -319,6 +328,26 @@ export class RecorderParticipant extends EventEmitter {
       // Nobody reads the recorder's receiver reports (the SFU drops them unread).
       {statistics: false},
     );
+    if (r.giveBack) {
+      // Its sockets exist once ICE runs; the first fast audio stream is the first moment batching may start.
+      if (this.#batchedPc !== pc) {
+        this.receive.attach(udpSockets(pc));
+        this.#batchedPc = pc;
+      }
+      this.#updateReceiveMode();
+    }
+  }
+
+  /** Batched while every received track is audio on the fast path; any video (a screen share) reads at once. */
+  #updateReceiveMode(): void {
+    let audio = false;
+    // A video track waiting for its type is video all the same.
+    let other = this.#untyped.size > 0;
+    for (const r of this.#received.values()) {
+      if (r.giveBack) audio = true;
+      else other = true;
+    }
+    this.receive.setBatching(audio && !other && !this.#closed);
   }
 
   #endTrack(mid: string): void {
@@ -327,6 +356,7 @@ export class RecorderParticipant extends EventEmitter {
     this.#received.delete(mid);
     r.giveBack?.();
     r.handle.end();
+    this.#updateReceiveMode();
   }
 
   #endTracksOf(sessionID: string): void {
@@ -345,6 +375,7 @@ export class RecorderParticipant extends EventEmitter {
     for (const u of this.#untyped.values()) clearTimeout(u.timer);
     this.#untyped.clear();
     for (const mid of [...this.#received.keys()]) this.#endTrack(mid);
+    this.#updateReceiveMode();
     this.#mediaMap = {};
     this.#queuedIce = [];
     await old.close().catch(() => undefined);

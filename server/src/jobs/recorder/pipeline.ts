@@ -74,11 +74,9 @@ export class RecordingPipeline {
     this.#encoder = encoder;
     const t0 = performance.now();
     this.startedAt = t0;
-    this.#mixer = new AudioMixer((pcm) => encoder.audio.write(pcm));
+    this.#mixer = new AudioMixer((pcm) => encoder.writeAudio(pcm));
     this.#feed = new VideoFeed(
-      (buf) => encoder.video.write(buf),
-      this.#opts.width,
-      this.#opts.height,
+      (frame, ptsMs, keyframe) => encoder.writeVideo(frame, ptsMs, keyframe),
       () => this.#screenKeyframe?.(),
     );
     this.#mixer.start(t0);

@@ -1,8 +1,7 @@
-// The one video stream ffmpeg encodes, as IVF with wall-clock timestamps: the slate while nobody shares, the
+// The one video stream ffmpeg encodes, VP8 frames with wall-clock timestamps (ms since the start): the slate while nobody shares, the
 // screen share's frames (from its first keyframe) while someone does. A static screen sends few frames, so
 // an idle keyframe is repeated and a new one requested: ffmpeg never waits long for video, and audio never
 // piles up behind it.
-import {ivfFileHeader, ivfFrameHeader} from './ivf';
 import type {Vp8Frame} from './vp8-assembler';
 
 /** How often the slate (or an idle screen keyframe) is written again. */
@@ -23,9 +22,7 @@ export class VideoFeed {
   screenFrames = 0;
 
   constructor(
-    private readonly write: (buf: Buffer) => void,
-    private readonly width: number,
-    private readonly height: number,
+    private readonly write: (frame: Buffer, ptsMs: number, keyframe: boolean) => void,
     /** Asks the sharer for a keyframe (rate-limited by the caller). */
     private readonly requestKeyframe: () => void,
     private readonly now: () => number = () => performance.now(),
@@ -33,7 +30,6 @@ export class VideoFeed {
 
   start(startMs = this.now()): void {
     this.#start = startMs;
-    this.write(ivfFileHeader(this.width, this.height));
     this.#schedule(REPEAT_MS);
   }
 
@@ -96,7 +92,7 @@ export class VideoFeed {
     this.#lastWriteMs = this.now();
     this.#lastFrame = frame;
     this.framesWritten++;
-    this.write(Buffer.concat([ivfFrameHeader(frame.data.length, pts), frame.data]));
+    this.write(frame.data, pts, frame.keyframe);
   }
 
   stop(): void {

@@ -2,6 +2,7 @@
 // small typed functions. The ICE agent and its send path are in iceAgent.ts, behaviour corrections in
 // fixes.ts; nothing else in rtc/ casts a werift object. Upgrading werift means re-checking these files.
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
+import {Socket} from 'node:dgram';
 import type {ReceiveStatistics} from '../fastpath/ingress';
 import type {SrtpContextKeys} from '../fastpath/srtpGcm';
 
@@ -121,4 +122,17 @@ export function icePairCounters(pc: RTCPeerConnection): IcePairCounters | undefi
     packetsReceived: n('packetsReceived'),
     rttMs: pair.rtt === undefined ? undefined : Math.round(Number(pair.rtt) * 1000),
   };
+}
+
+/** The UDP sockets a client-side peer connection receives on (werift's UdpTransport of each ICE protocol). */
+export function udpSockets(pc: RTCPeerConnection): Socket[] {
+  const sockets: Socket[] = [];
+  for (const t of pc.iceTransports) {
+    const protocols = (t.connection as unknown as {protocols?: unknown[]}).protocols ?? [];
+    for (const p of protocols) {
+      const socket = (p as {transport?: {socket?: unknown}}).transport?.socket;
+      if (socket instanceof Socket) sockets.push(socket);
+    }
+  }
+  return sockets;
 }
