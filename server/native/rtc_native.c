@@ -8,7 +8,9 @@
 //    (Node's dgram has no batched send). Packets are laid out by JS in one arena buffer with a descriptor
 //    each; flush() seals the ones that ask for it, then sends them all.
 //
-// Beside them, trimHeap(): malloc_trim(0), which Node does not expose (see trim_heap).
+// Beside them, trimHeap(): malloc_trim(0), which Node does not expose (see trim_heap), and
+// udpReusePortSocket(): a UDP socket with SO_REUSEPORT, optionally connected, which Node 20's dgram cannot
+// create (media workers receive their clients' datagrams on such sockets; see rtc/workers/directSockets.ts).
 //
 // Everything here is synchronous and runs on the JS thread; nothing keeps a reference to JS memory
 // beyond a call.
@@ -18,7 +20,11 @@
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <node_api.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -344,6 +350,87 @@ static napi_value trim_heap(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/** Fills `out` from an IP literal and port; returns the address length, 0 if `host` is not a literal of `family`. */
+static socklen_t make_sockaddr(int family, const char *host, int32_t port, struct sockaddr_in6 *out) {
+  memset(out, 0, sizeof(*out));
+  if (port < 0 || port > 65535) return 0;
+  if (family == 6) {
+    out->sin6_family = AF_INET6;
+    out->sin6_port = htons((uint16_t)port);
+    return inet_pton(AF_INET6, host, &out->sin6_addr) == 1 ? sizeof(struct sockaddr_in6) : 0;
+  }
+  struct sockaddr_in *a4 = (struct sockaddr_in *)out;
+  a4->sin_family = AF_INET;
+  a4->sin_port = htons((uint16_t)port);
+  return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? sizeof(struct sockaddr_in) : 0;
+}
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
+  napi_value code, text, error;
+  napi_create_string_utf8(env, "ERR_CALLS_RTC_SOCKET", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &text);
+  napi_create_error(env, code, text, &error);
+  napi_value errno_value = make_i32(env, err);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_throw(env, error);
+  return NULL;
+}
+
+/**
+ * udpReusePortSocket(family: 4 | 6, address, port, remoteAddress?, remotePort?) → fd: a non-blocking,
+ * close-on-exec UDP socket with SO_REUSEPORT bound to address:port and, given a remote, connected to it.
+ * The caller owns the fd (dgram's bind({fd}) takes it over). Sockets of one user bound with SO_REUSEPORT
+ * to the same address and port form a group; the kernel gives a datagram to the group's socket connected
+ * to its source if there is one, else to an unconnected one.
+ */
+static napi_value udp_reuseport_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t family, port, remote_port = 0;
+  char host[INET6_ADDRSTRLEN + 1], remote[INET6_ADDRSTRLEN + 1];
+  size_t host_length = 0, remote_length = 0;
+  int connect_to = argc >= 5;
+  napi_valuetype t4 = napi_undefined;
+  if (connect_to) napi_typeof(env, argv[3], &t4);
+  if (t4 == napi_undefined || t4 == napi_null) connect_to = 0;
+  if (argc < 3 || !get_i32(env, argv[0], &family) || (family != 4 && family != 6) ||
+      napi_get_value_string_utf8(env, argv[1], host, sizeof(host), &host_length) != napi_ok || !get_i32(env, argv[2], &port) ||
+      (connect_to && (napi_get_value_string_utf8(env, argv[3], remote, sizeof(remote), &remote_length) != napi_ok ||
+                      !get_i32(env, argv[4], &remote_port)))) {
+    return throw_error(env, "expected (family, address, port, remoteAddress?, remotePort?)");
+  }
+  struct sockaddr_in6 local_addr, remote_addr;
+  socklen_t local_length = make_sockaddr(family, host, port, &local_addr);
+  socklen_t remote_addr_length = connect_to ? make_sockaddr(family, remote, remote_port, &remote_addr) : 1;
+  if (local_length == 0 || remote_addr_length == 0 || (connect_to && remote_port == 0)) {
+    return throw_error(env, "udpReusePortSocket needs IP literals of the family and valid ports");
+  }
+  int fd = socket(family == 6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int one = 1;
+  const char *step = "setsockopt(SO_REUSEPORT)";
+  if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) != 0) goto fail;
+  if (family == 6) {
+    step = "setsockopt(IPV6_V6ONLY)";
+    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0) goto fail;
+  }
+  step = "bind";
+  if (bind(fd, (struct sockaddr *)&local_addr, local_length) != 0) goto fail;
+  if (connect_to) {
+    step = "connect";
+    if (connect(fd, (struct sockaddr *)&remote_addr, remote_addr_length) != 0) goto fail;
+  }
+  return make_i32(env, fd);
+fail: {
+  int err = errno;
+  close(fd);
+  return throw_errno(env, step, err);
+}
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gcmCreate", NULL, gcm_create, NULL, NULL, NULL, napi_default, NULL},
@@ -352,6 +439,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_default, NULL},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},
       {"trimHeap", NULL, trim_heap, NULL, NULL, NULL, napi_default, NULL},
+      {"udpReusePortSocket", NULL, udp_reuseport_socket, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

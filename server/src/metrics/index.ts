@@ -46,6 +46,11 @@ export interface RtcWorkerStats {
   sessions: number;
   packetsIn: number;
   packetsOut: number;
+  /** Datagrams the primary relayed to the worker, and those it received on its own sockets (directSockets.ts). */
+  relayedDatagrams?: number;
+  directDatagrams?: number;
+  /** The worker's own client sockets open now. */
+  directSockets?: number;
 }
 
 /** Cumulative RTP through the SFU: `in` from publishers, `out` forwarded to receivers. */
@@ -125,7 +130,7 @@ function rtcMetricsIn(reg: Registry, ns: MetricsNamespace) {
     },
   });
   const workerSources = new Set<() => Promise<RtcWorkerStats[]>>();
-  // One read per scrape serves the four worker metrics.
+  // One read per scrape serves all the worker metrics.
   let workerRead: {at: number; stats: Promise<RtcWorkerStats[]>} | undefined;
   const workerStats = () => {
     const now = Date.now();
@@ -192,6 +197,31 @@ function rtcMetricsIn(reg: Registry, ns: MetricsNamespace) {
       m.inc({worker: String(w.worker), direction: 'in'}, w.packetsIn);
       m.inc({worker: String(w.worker), direction: 'out'}, w.packetsOut);
     },
+  );
+  workerMetric<Counter>(
+    (collect) =>
+      new Counter({
+        name: `${ns}_rtc_worker_datagrams_total`,
+        help: "Datagrams each media worker received: relayed by the main process, or direct on the worker's own sockets",
+        labelNames: ['worker', 'path'],
+        registers: [reg],
+        collect,
+      }),
+    (m, w) => {
+      m.inc({worker: String(w.worker), path: 'relayed'}, w.relayedDatagrams ?? 0);
+      m.inc({worker: String(w.worker), path: 'direct'}, w.directDatagrams ?? 0);
+    },
+  );
+  workerMetric<Gauge>(
+    (collect) =>
+      new Gauge({
+        name: `${ns}_rtc_worker_direct_sockets`,
+        help: "Each media worker's own client sockets (SO_REUSEPORT, connected to one client)",
+        labelNames: ['worker'],
+        registers: [reg],
+        collect,
+      }),
+    (m, w) => m.set({worker: String(w.worker)}, w.directSockets ?? 0),
   );
   const rtc: RtcMetrics = {
     incRTPTracks: (gid, dir, type) => tracks.inc({groupID: gid, direction: dir, type}),

@@ -31,6 +31,9 @@ const stats: WorkerStatsReply = {
   packetsOut: 20,
   bytesIn: 100,
   bytesOut: 200,
+  relayedDatagrams: 30,
+  directDatagrams: 40,
+  directSockets: 2,
 };
 const wire = (f: unknown) => JSON.parse(JSON.stringify(f)) as unknown;
 

@@ -55,6 +55,11 @@ export interface RtcServerOptions {
   workers?: number;
   /** The native forwarding addon (MM_CALLS_RTC_NATIVE): auto (use it if built), off, or required. */
   native?: RtcNativeMode;
+  /**
+   * With media workers and the native addon: each worker receives its clients' datagrams on its own sockets
+   * (SO_REUSEPORT, connected to the client) instead of through the primary (MM_CALLS_RTC_DIRECT_SOCKETS, default on).
+   */
+  directSockets?: boolean;
   timeouts?: Partial<RtcTimeouts>;
 }
 
@@ -102,7 +107,8 @@ export function rtcOptionsFromConfig(cfg: CallsConfig): RtcServerOptions {
  * Process-level SFU settings that are not plugin settings (they size the server, not the product):
  * MM_CALLS_RTC_FORWARDING = fast | stock; MM_CALLS_RTC_WORKERS = a number of media workers, or "auto"
  * (the default) for one per core; 1 keeps the SFU in the server process; MM_CALLS_RTC_NATIVE = auto | off |
- * required (the native AES-GCM and batched sends of server/native).
+ * required (the native AES-GCM and batched sends of server/native); MM_CALLS_RTC_DIRECT_SOCKETS = true | false
+ * (media workers receive their clients' datagrams directly; default true).
  */
 export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParallelism()): Partial<RtcServerOptions> {
   const out: Partial<RtcServerOptions> = {};
@@ -118,6 +124,12 @@ export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParalle
     out.forwarding = forwarding;
   }
   out.native = parseRtcNativeMode(env.MM_CALLS_RTC_NATIVE);
+  const direct = env.MM_CALLS_RTC_DIRECT_SOCKETS;
+  if (direct !== undefined && direct !== '') {
+    if (direct !== 'true' && direct !== 'false')
+      throw new Error(`MM_CALLS_RTC_DIRECT_SOCKETS must be "true" or "false", not "${direct}"`);
+    out.directSockets = direct === 'true';
+  }
   const watchdog = env.MM_CALLS_RTC_WORKER_WATCHDOG_MS;
   if (watchdog !== undefined && watchdog !== '') {
     const ms = Number(watchdog);

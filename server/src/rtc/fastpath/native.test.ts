@@ -151,3 +151,36 @@ describe('batched sender', () => {
     expect(ipv4Word('256.1.2.3')).toBeNull();
   });
 });
+
+describe('SO_REUSEPORT sockets', () => {
+  const bound = (socket: Socket) => new Promise<void>((resolve) => socket.once('listening', () => resolve()));
+  const wrap = async (fd: number) => {
+    const socket = createSocket('udp4');
+    await new Promise<void>((resolve) => socket.bind({fd}, resolve));
+    return socket;
+  };
+
+  it('hand a flow to the socket connected to it, new flows to the unconnected one, and refuse a taken port', async () => {
+    const shared = await wrap(native.udpReusePortSocket!(4, '127.0.0.1', 0));
+    const port = shared.address().port;
+    const client = createSocket('udp4');
+    const other = createSocket('udp4');
+    client.bind(0, '127.0.0.1');
+    other.bind(0, '127.0.0.1');
+    await Promise.all([bound(client), bound(other)]);
+    const direct = await wrap(native.udpReusePortSocket!(4, '127.0.0.1', port, '127.0.0.1', client.address().port));
+    const got: string[] = [];
+    shared.on('message', (m) => got.push(`shared ${m.toString()}`));
+    direct.on('message', (m) => got.push(`direct ${m.toString()}`));
+    client.send('a', port, '127.0.0.1');
+    other.send('b', port, '127.0.0.1');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(got.sort()).toEqual(['direct a', 'shared b']);
+    // Without SO_REUSEPORT on the holder, the port is taken: the errno text says so.
+    expect(() => native.udpReusePortSocket!(4, '127.0.0.1', client.address().port)).toThrow(
+      /bind: Address already in use/,
+    );
+    expect(() => native.udpReusePortSocket!(4, 'example.com', 0)).toThrow(/IP literals/);
+    for (const s of [shared, client, other, direct]) s.close();
+  });
+});

@@ -16,6 +16,17 @@ export interface RtcNative {
   flush(fd: number, arena: Buffer, descriptors: Int32Array, count: number): [number, number];
   /** malloc_trim(0): the C heap's free pages back to the OS; true if some were released (absent from older builds). */
   trimHeap?(): boolean;
+  /**
+   * A non-blocking UDP socket with SO_REUSEPORT bound to address:port and, given a remote, connected to it; the
+   * caller owns the fd (dgram's bind({fd}) takes it over). Throws with the errno text. Absent from older builds.
+   */
+  udpReusePortSocket?(
+    family: 4 | 6,
+    address: string,
+    port: number,
+    remoteAddress?: string,
+    remotePort?: number,
+  ): number;
 }
 
 export type RtcNativeMode = 'auto' | 'off' | 'required';

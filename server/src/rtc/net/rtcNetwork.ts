@@ -22,10 +22,14 @@ export interface RtcNetwork {
 }
 
 /** Binds the RTC ports (port 0 = ephemeral), resolves overrides, runs STUN discovery and plans the candidates. */
-export async function openRtcNetwork(opts: RtcServerOptions, log: Logger): Promise<RtcNetwork> {
+export async function openRtcNetwork(
+  opts: RtcServerOptions,
+  log: Logger,
+  udpOpts: {reusePort?: boolean} = {},
+): Promise<RtcNetwork> {
   const timeouts = {...DEFAULT_TIMEOUTS, ...opts.timeouts};
   const udpAddresses = opts.udpAddresses.length > 0 ? opts.udpAddresses : localAddresses(opts.enableIPv6);
-  const udp = await UdpMux.bind(udpAddresses, opts.udpPort, log);
+  const udp = await UdpMux.bind(udpAddresses, opts.udpPort, log, udpOpts);
   let tcp: TcpMux | undefined;
   try {
     if (opts.tcpPort !== null) {

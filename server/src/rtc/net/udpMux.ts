@@ -1,6 +1,7 @@
 // One UDP port for every session: a socket per local address, all on the same port, and a demux that
 // hands each datagram to the session it belongs to (STUN USERNAME ufrag first, then the learnt source).
 import {createSocket, type RemoteInfo, type Socket} from 'node:dgram';
+import {closeSync} from 'node:fs';
 import {lookup as dnsLookup, type LookupOneOptions} from 'node:dns';
 import {isIP} from 'node:net';
 import type {Logger} from '../../log';
@@ -76,6 +77,11 @@ export class UdpMuxSocket {
 
   get endpointCount(): number {
     return this.#sourcesOf.size;
+  }
+
+  /** The endpoint a source ("host:port") is routed to, if any. */
+  endpointOf(key: string): MuxEndpoint | undefined {
+    return this.#bySource.get(key);
   }
 
   register(ufrag: string, endpoint: MuxEndpoint): void {
@@ -181,11 +187,14 @@ export class UdpMuxSocket {
 /** The set of sockets that make up "the RTC UDP port". */
 export class UdpMux {
   readonly sockets: UdpMuxSocket[];
+  /** Whether the sockets have SO_REUSEPORT (media workers may bind connected sockets beside them). */
+  readonly reusePort: boolean;
   readonly #logger: Logger;
 
-  constructor(sockets: UdpMuxSocket[], logger: Logger) {
+  constructor(sockets: UdpMuxSocket[], logger: Logger, reusePort = false) {
     this.sockets = sockets;
     this.#logger = logger;
+    this.reusePort = reusePort;
   }
 
   get port(): number {
@@ -195,16 +204,24 @@ export class UdpMux {
   /**
    * Binds one socket per address on the same port. With port 0 the first socket picks an ephemeral port
    * and the others follow it; if that port is taken on another address we retry with a new one.
+   * `reusePort`: the sockets get SO_REUSEPORT (through the native addon), so media workers can bind sockets
+   * connected to single clients on the same address and port (workers/directSockets.ts).
    */
-  static async bind(addresses: string[], port: number, logger: Logger): Promise<UdpMux> {
+  static async bind(
+    addresses: string[],
+    port: number,
+    logger: Logger,
+    opts: {reusePort?: boolean} = {},
+  ): Promise<UdpMux> {
     if (addresses.length === 0) throw new Error('no address to bind the RTC UDP port on');
+    const reusePort = opts.reusePort === true;
     const sockets = await openOnSamePort(
       addresses,
       port,
-      async (address, p) => new UdpMuxSocket(address, await bindOne(address, p)),
+      async (address, p) => new UdpMuxSocket(address, await (reusePort ? bindReusePort : bindOne)(address, p)),
     );
-    logger.info({port: sockets[0].port, addresses}, 'rtc udp port bound');
-    return new UdpMux(sockets, logger);
+    logger.info({port: sockets[0].port, addresses, reusePort}, 'rtc udp port bound');
+    return new UdpMux(sockets, logger, reusePort);
   }
 
   socketFor(localAddress: string): UdpMuxSocket | undefined {
@@ -229,6 +246,52 @@ function literalLookup(
   const family = isIP(hostname);
   if (family !== 0) callback(null, hostname, family);
   else dnsLookup(hostname, typeof options === 'number' ? {family: options} : options, callback);
+}
+
+/**
+ * A shared RTC socket with SO_REUSEPORT. A fixed port is first bound once without it, then released: the bind
+ * fails, as without SO_REUSEPORT, when anything already holds the port (another server with SO_REUSEPORT would
+ * otherwise silently share it).
+ */
+async function bindReusePort(address: string, port: number): Promise<Socket> {
+  const native = rtcNative();
+  if (!native?.udpReusePortSocket) throw new Error('SO_REUSEPORT sockets need the native addon');
+  if (port !== 0) {
+    const probe = await bindOne(address, port);
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+  const fd = native.udpReusePortSocket(isIP(address) === 6 ? 6 : 4, address, port);
+  return wrapFd(fd, address, {recvBufferSize: SOCKET_BUFFER_BYTES, sendBufferSize: SOCKET_BUFFER_BYTES});
+}
+
+/** A dgram socket over a bound UDP socket's fd (created by the addon); the fd is closed if dgram refuses it. */
+export function wrapFd(
+  fd: number,
+  address: string,
+  buffers: {recvBufferSize?: number; sendBufferSize?: number} = {},
+): Promise<Socket> {
+  const socket = createSocket({type: isIP(address) === 6 ? 'udp6' : 'udp4', ...buffers, lookup: literalLookup});
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      try {
+        socket.close();
+      } catch {
+        // never bound
+      }
+      reject(err);
+    };
+    socket.once('error', onError);
+    try {
+      socket.bind({fd}, () => {
+        socket.off('error', onError);
+        socket.on('error', () => {});
+        resolve(socket);
+      });
+    } catch (err) {
+      closeSync(fd);
+      onError(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
 }
 
 function bindOne(address: string, port: number): Promise<Socket> {

@@ -178,7 +178,11 @@ export class MediaWorker {
       groupID: pool.groupID,
       logLevel: pool.logLevel,
       candidates: plan,
-      udp: network.udp.sockets.map((s) => ({localAddress: s.localAddress, port: s.port})),
+      udp: network.udp.sockets.map((s) => ({
+        localAddress: s.localAddress,
+        port: s.port,
+        reusePort: network.udp.reusePort,
+      })),
       tcp: (network.tcp?.listeners ?? []).map((l) => ({localAddress: l.localAddress, port: l.port})),
     });
     network.udp.sockets.forEach((s, k) => this.#post({t: 'udpSocket', index: k}, s.socket));

@@ -1,7 +1,8 @@
 // Entry point of a media worker process: a whole SFU (sessions, calls, forwarding) on the primary's RTC
 // sockets. Inbound datagrams come from the primary as frames on a pipe (fd 4); outbound ones leave
 // directly through this process's copy of the shared UDP socket, so the one RTC port is kept and the
-// costly fan-out runs here. Control (sessions, signaling, events, metrics) is IPC JSON (workerProtocol.ts).
+// costly fan-out runs here. Once a client's media path is known, the worker receives it on a socket of its own
+// (directSockets.ts) and the primary stops relaying it. Control (sessions, signaling, events, metrics) is IPC JSON (workerProtocol.ts).
 import type {Socket as UdpSocket} from 'node:dgram';
 import {Socket as NetSocket} from 'node:net';
 import {AppError} from '../../errors';
@@ -11,7 +12,7 @@ import {startStallWatch} from '../../stall-watch';
 import {createLogger, type Logger} from '../../log';
 import type {RtcMetrics, RtpCounters} from '../../metrics';
 import type {HostCandidate} from '../net/iceMux';
-import {configureRtcNative} from '../fastpath/native';
+import {configureRtcNative, rtcNative} from '../fastpath/native';
 import {SfuServer} from '../server';
 import {TcpMux, TcpMuxListener} from '../net/tcpMux';
 import {UdpMux, UdpMuxSocket} from '../net/udpMux';
@@ -19,6 +20,7 @@ import type {RelayFrame} from '../../relay/codec';
 import {forwardTo, refuseAll, relayEvents, RelayDispatcher} from '../../relay/dispatcher';
 import type {Handlers} from '../../relay/protocol';
 import {sfuRelay} from '../../relay/sfu';
+import {DirectSockets} from './directSockets';
 import {
   FrameReader,
   workerRelay,
@@ -98,6 +100,9 @@ let sfu: SfuServer | undefined;
 let logger: Logger | undefined;
 const metrics = ipcRtcMetrics();
 const muxSockets: UdpMuxSocket[] = [];
+/** Per UDP socket, the worker's own sockets for its clients (undefined: relayed only). */
+const directSockets: (DirectSockets | undefined)[] = [];
+let relayedDatagrams = 0;
 const tcpListeners: TcpMuxListener[] = [];
 const sources = new Map<number, {host: string; port: number; key: string}>();
 const pendingTcp: {listener: number; socket: NetSocket; remote: [string, number]; data: Buffer}[] = [];
@@ -123,8 +128,17 @@ function start(): void {
       send({t: 'stray', socket: k, host: rinfo.address, port: rinfo.port, data: data.toString('base64')}),
     );
     const mux = new UdpMuxSocket(u.localAddress, handle, false);
-    mux.onRelease = (keys) => send({t: 'release', socket: k, keys});
+    const native = rtcNative();
+    const direct =
+      u.reusePort && i.opts.directSockets !== false && native?.udpReusePortSocket
+        ? new DirectSockets({udpReusePortSocket: native.udpReusePortSocket.bind(native)}, mux, u.port, log)
+        : undefined;
+    mux.onRelease = (keys) => {
+      direct?.release(keys);
+      send({t: 'release', socket: k, keys});
+    };
     muxSockets.push(mux);
+    directSockets.push(direct);
   });
   i.tcp.forEach((t) => tcpListeners.push(new TcpMuxListener(t.localAddress, undefined, logger!, t.port)));
   const candidates: HostCandidate[] = i.candidates.map((c) =>
@@ -164,7 +178,10 @@ function start(): void {
       source = {host: address, port, key: `${address}:${port}`};
       sources.set(sourceID, source);
     }
-    if (source) muxSockets[socket]?.deliver(data, source.host, source.port, source.key);
+    relayedDatagrams++;
+    if (!source) return;
+    muxSockets[socket]?.deliver(data, source.host, source.port, source.key);
+    directSockets[socket]?.noteRelayed(data, source.host, source.port, source.key);
   });
   const pipe = new NetSocket({fd: 4, readable: true, writable: false});
   pipe.on('data', (chunk: Buffer) => reader.push(chunk));
@@ -190,11 +207,17 @@ function workerHandlers(server: SfuServer): Handlers<typeof workerRelay.ops> {
         droppedDatagrams: s.droppedDatagrams,
         muxEndpoints: s.muxEndpoints,
         ...c,
+        relayedDatagrams,
+        directDatagrams: directSockets.reduce((n, d) => n + (d?.received ?? 0), 0),
+        directSockets: directSockets.reduce((n, d) => n + (d?.open ?? 0), 0),
       };
       return reply;
     },
     ping: () => undefined,
-    close: () => server.close(),
+    close: async () => {
+      for (const d of directSockets) d?.close();
+      await server.close();
+    },
   };
 }
 

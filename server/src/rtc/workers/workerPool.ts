@@ -19,6 +19,7 @@ import type {RelayEvent} from '../../relay/protocol';
 import {emitSfuEvent} from '../../relay/sfu';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
 import {describeCandidates, openRtcNetwork, type RtcNetwork} from '../net/rtcNetwork';
+import {rtcNative} from '../fastpath/native';
 import type {RtcServerStats, SessionSnapshot, SfuDeps} from '../server';
 import {MediaWorker, START_TIMEOUT_MS, type WorkerHost} from './mediaWorker';
 import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../types';
@@ -67,7 +68,9 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   /** Opens the RTC ports here, then starts `workers` media workers on them. */
   static async create(opts: RtcServerOptions, logger: Logger, deps: WorkerPoolDeps): Promise<WorkerPoolServer> {
     const log = logger.child({component: 'rtc'});
-    const network = await openRtcNetwork(opts, log);
+    // Workers receive their clients directly on sockets beside the primary's (directSockets.ts): SO_REUSEPORT.
+    const reusePort = opts.directSockets !== false && deps.workers > 1 && !!rtcNative()?.udpReusePortSocket;
+    const network = await openRtcNetwork(opts, log, {reusePort});
     const pool = new WorkerPoolServer(opts, network, log, deps);
     try {
       for (let i = 0; i < deps.workers; i++) pool.#workers.push(new MediaWorker(i, pool));

@@ -52,3 +52,10 @@ test('MM_CALLS_RTC_WORKERS: one worker per core by default, a number, or an erro
   expect(() => rtcEnvOverrides({MM_CALLS_RTC_FORWARDING: 'slow'}, 2)).toThrow('MM_CALLS_RTC_FORWARDING');
   expect(rtcEnvOverrides({MM_CALLS_RTC_FORWARDING: 'stock'}, 2).forwarding).toBe('stock');
 });
+
+test('MM_CALLS_RTC_DIRECT_SOCKETS: true, false, unset (the default, on), or an error', () => {
+  expect(rtcEnvOverrides({}, 2).directSockets).toBeUndefined();
+  expect(rtcEnvOverrides({MM_CALLS_RTC_DIRECT_SOCKETS: 'false'}, 2).directSockets).toBe(false);
+  expect(rtcEnvOverrides({MM_CALLS_RTC_DIRECT_SOCKETS: 'true'}, 2).directSockets).toBe(true);
+  expect(() => rtcEnvOverrides({MM_CALLS_RTC_DIRECT_SOCKETS: 'yes'}, 2)).toThrow('MM_CALLS_RTC_DIRECT_SOCKETS');
+});

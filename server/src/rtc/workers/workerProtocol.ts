@@ -19,7 +19,8 @@ export interface WorkerInit {
   t: 'init';
   index: number;
   opts: RtcServerOptions;
-  udp: {localAddress: string; port: number}[];
+  /** `reusePort`: the primary's socket has SO_REUSEPORT, so the worker may receive its clients directly. */
+  udp: {localAddress: string; port: number; reusePort: boolean}[];
   tcp: {localAddress: string; port: number}[];
   candidates: CandidatePlan[];
   groupID: string;
@@ -38,6 +39,11 @@ export interface WorkerStatsReply {
   packetsOut: number;
   bytesIn: number;
   bytesOut: number;
+  /** Datagrams the primary relayed over the pipe, and those received on the worker's own sockets. */
+  relayedDatagrams: number;
+  directDatagrams: number;
+  /** The worker's own sockets open now (one per client whose media path is known). */
+  directSockets: number;
 }
 
 const count = z.number().nonnegative();
@@ -52,6 +58,9 @@ const statsReply: z.ZodType<WorkerStatsReply> = z.object({
   packetsOut: count,
   bytesIn: count,
   bytesOut: count,
+  relayedDatagrams: count,
+  directDatagrams: count,
+  directSockets: count,
 });
 
 /** The SFU operations a worker serves (the SfuServer's own, by name) and the few of the worker itself. */

@@ -42,6 +42,9 @@ export async function perWorkerStats(workers: readonly MediaWorker[]): Promise<R
       sessions: r.sessions,
       packetsIn: r.packetsIn,
       packetsOut: r.packetsOut,
+      relayedDatagrams: r.relayedDatagrams,
+      directDatagrams: r.directDatagrams,
+      directSockets: r.directSockets,
     });
   });
   return out;
