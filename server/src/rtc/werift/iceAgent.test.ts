@@ -1,0 +1,71 @@
+// settleIceOnCompletion against a stand-in for werift's check scheduler (ice.js schedulingChecks, same rules):
+// connect() stops polling once nothing is left to start, pairs that arrive later are still started at the
+// same pacing, and an empty check list keeps werift's own loop.
+import {settleIceOnCompletion} from './iceAgent';
+
+const FROZEN = 0;
+const WAITING = 1;
+const IN_PROGRESS = 2;
+
+/** werift's schedulingChecks, reduced to the states it reads: start the first waiting, then frozen, pair. */
+function agent(states: number[]) {
+  const conn = {
+    state: 'checking',
+    checkList: states.map((state) => ({state})),
+    checkListDone: false,
+    remoteCandidatesEnd: false,
+    started: 0,
+    schedulingChecks(): boolean {
+      const pair = conn.checkList.find((p) => p.state === WAITING) ?? conn.checkList.find((p) => p.state === FROZEN);
+      if (pair) {
+        pair.state = IN_PROGRESS;
+        conn.started++;
+        return true;
+      }
+      if (!conn.remoteCandidatesEnd) return !conn.checkListDone;
+      return false;
+    },
+  };
+  return conn;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('settleIceOnCompletion', () => {
+  it('ends the polling once every pair is started and still starts pairs that arrive later', async () => {
+    const conn = agent([WAITING, WAITING]);
+    settleIceOnCompletion(conn);
+    expect(conn.schedulingChecks()).toBe(true); // first pair started, one still waits: connect() paces on
+    // The last pair is started: werift would poll every 20 ms for the outcome; connect() now waits for it.
+    expect(conn.schedulingChecks()).toBe(false);
+    expect(conn.started).toBe(2);
+    // A trickled candidate's pair is started by the pacer within a Ta or two.
+    conn.checkList.push({state: WAITING});
+    await sleep(60);
+    expect(conn.started).toBe(3);
+    // Done: the pacer ends (nothing else is started, even if a pair shows up).
+    conn.checkListDone = true;
+    await sleep(30);
+    conn.checkList.push({state: WAITING});
+    await sleep(60);
+    expect(conn.started).toBe(3);
+  });
+
+  it("keeps werift's answer with an empty check list (its completion wait would fail one)", () => {
+    const conn = agent([]);
+    settleIceOnCompletion(conn);
+    expect(conn.schedulingChecks()).toBe(true);
+    expect(conn.schedulingChecks()).toBe(true);
+  });
+
+  it('stops pacing when the agent closes', async () => {
+    const conn = agent([WAITING]);
+    settleIceOnCompletion(conn);
+    expect(conn.schedulingChecks()).toBe(false);
+    conn.state = 'closed';
+    await sleep(30);
+    conn.checkList.push({state: WAITING});
+    await sleep(60);
+    expect(conn.started).toBe(1);
+  });
+});
