@@ -1,7 +1,18 @@
 // settleIceOnCompletion against a stand-in for werift's check scheduler (ice.js schedulingChecks, same rules):
 // connect() stops polling once nothing is left to start, pairs that arrive later are still started at the
 // same pacing, and an empty check list keeps werift's own loop.
+import {createRequire} from 'node:module';
+import path from 'node:path';
 import {settleIceOnCompletion} from './iceAgent';
+
+/** werift's own PQueue, the queue connect() reads the check list's outcome from. */
+function weriftQueue(): {queue: unknown[]; put(v: unknown): void; get(): unknown} {
+  const load = createRequire(__filename);
+  const helper = load(path.join(path.dirname(load.resolve('werift')), '../../ice/src/helper.js')) as {
+    PQueue: new () => {queue: unknown[]; put(v: unknown): void; get(): unknown};
+  };
+  return new helper.PQueue();
+}
 
 const FROZEN = 0;
 const WAITING = 1;
@@ -14,6 +25,7 @@ function agent(states: number[]) {
     checkList: states.map((state) => ({state})),
     checkListDone: false,
     remoteCandidatesEnd: false,
+    checkListState: weriftQueue(),
     started: 0,
     schedulingChecks(): boolean {
       const pair = conn.checkList.find((p) => p.state === WAITING) ?? conn.checkList.find((p) => p.state === FROZEN);
@@ -56,6 +68,23 @@ describe('settleIceOnCompletion', () => {
     settleIceOnCompletion(conn);
     expect(conn.schedulingChecks()).toBe(true);
     expect(conn.schedulingChecks()).toBe(true);
+  });
+
+  it('hands connect() a success that follows a failure while it waits (werift kept the first waiter)', async () => {
+    const conn = agent([WAITING]);
+    settleIceOnCompletion(conn);
+    const first = conn.checkListState.get() as Promise<unknown>; // connect() waits on an empty queue
+    conn.checkListState.put('failed');
+    conn.checkListState.put('completed'); // before connect() asks again
+    expect(await first).toBe('failed');
+    expect(await conn.checkListState.get()).toBe('completed');
+    // A restart's new queue behaves the same.
+    conn.checkListState = weriftQueue();
+    const next = conn.checkListState.get() as Promise<unknown>;
+    conn.checkListState.put('failed');
+    conn.checkListState.put('completed');
+    expect(await next).toBe('failed');
+    expect(await conn.checkListState.get()).toBe('completed');
   });
 
   it('stops pacing when the agent closes', async () => {

@@ -31,6 +31,7 @@ interface ConnectionInternals {
   earlyChecks: unknown[];
   state: string;
   checkListDone: boolean;
+  checkListState: CheckListQueue;
   connect(): Promise<void>;
   schedulingChecks(): boolean;
   addRemoteCandidate(candidate: unknown): Promise<void>;
@@ -61,6 +62,29 @@ const PAIR_WAITING = 1;
 /** RFC 8445 Ta: werift's pacing between two ordinary checks. */
 const CHECK_PACING_MS = 20;
 
+/** werift's PQueue (ice/src/helper.js), which carries the check list's outcomes to connect(). */
+interface CheckListQueue {
+  queue: unknown[];
+  put(value: unknown): void;
+  get(): unknown;
+}
+
+/**
+ * werift's PQueue.get() on an empty queue subscribes a waiter that is never removed: every later put() runs it
+ * again and it takes that value off the queue. connect() only read the queue once the outcome was there; now
+ * that it waits on it early, a failure followed by a success would lose the success to the first waiter and
+ * leave the agent checking forever. Each waiter now takes one value.
+ */
+function oneValuePerWaiter(q: CheckListQueue): void {
+  const waiters: ((value: unknown) => void)[] = [];
+  q.put = (value) => {
+    const waiter = waiters.shift();
+    if (waiter) waiter(value);
+    else q.queue.push(value);
+  };
+  q.get = () => (q.queue.length > 0 ? q.queue.shift() : new Promise((resolve) => waiters.push(resolve)));
+}
+
 /**
  * werift's connect() re-runs its check scheduler every Ta (20 ms) and reports `connected` only once that loop
  * sees the check list complete, so after its last check was started the agent still sat up to 20 ms on a
@@ -74,6 +98,18 @@ export function settleIceOnCompletion(connection: unknown): void {
   const conn = connection as ConnectionInternals & {[SETTLES]?: true};
   if (conn[SETTLES]) return;
   conn[SETTLES] = true;
+  // An ICE restart gives the agent a new queue.
+  let queue = conn.checkListState;
+  oneValuePerWaiter(queue);
+  Object.defineProperty(conn, 'checkListState', {
+    configurable: true,
+    enumerable: true,
+    get: () => queue,
+    set: (next: CheckListQueue) => {
+      queue = next;
+      oneValuePerWaiter(next);
+    },
+  });
   const schedule = conn.schedulingChecks.bind(conn);
   let pacer: NodeJS.Timeout | undefined;
   conn.schedulingChecks = () => {
