@@ -21,7 +21,7 @@ import {
 import {DCMessageType, type DCMessage, type MediaMap, type TrackType} from '@calls/protocol';
 import {decodeDCMessage, encodeDCMessage} from '../../../server/src/protocol-node';
 import {av1Codec, opusCodec, vp8Codec} from '../../../server/src/rtc/media/codecs';
-import {stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
+import {settleIceOnCompletion, stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../../../server/src/rtc/types';
 import {waitFor, withTimeout} from '../../support/wait';
 
@@ -35,6 +35,29 @@ export const LOOPBACK_PEER = {
 } satisfies Partial<PeerConfig>;
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+
+/**
+ * werift's DTLS client sleeps 100 ms between its ICE agent connecting and its first flight; a browser sends its
+ * ClientHello as soon as ICE is writable. The client's socket is connected when werift creates it instead (the
+ * call werift makes after its sleep gets the same handshake), so a join takes what a browser's would.
+ */
+function startDtlsAtOnce(pc: RTCPeerConnection): void {
+  for (const transport of pc.dtlsTransports) {
+    let socket: unknown;
+    Object.defineProperty(transport, 'dtls', {
+      configurable: true,
+      enumerable: true,
+      get: () => socket,
+      set: (value: {connect?: () => Promise<void>; constructor: {name: string}} | undefined) => {
+        socket = value;
+        if (!value?.connect || value.constructor.name !== 'DtlsClient') return;
+        const handshake = value.connect();
+        handshake.catch(() => {});
+        value.connect = () => handshake;
+      },
+    });
+  }
+}
 
 type WithoutSession<T> = T extends unknown ? Omit<T, 'sessionID'> : never;
 
@@ -161,6 +184,9 @@ export class TestClient extends EventEmitter {
     this.dc = this.pc.createDataChannel('calls-dc');
     // No public STUN server for a test peer either (werift defaults to one when none is configured).
     for (const t of this.pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
+    // Like a browser: ICE reports connected when its checks conclude, and DTLS starts right then.
+    for (const t of this.pc.iceTransports) settleIceOnCompletion(t.connection);
+    startDtlsAtOnce(this.pc);
     if (opts.srtpProfiles)
       for (const t of this.pc.dtlsTransports)
         (t as unknown as {srtpProfiles: number[]}).srtpProfiles = opts.srtpProfiles;
@@ -210,12 +236,26 @@ export class TestClient extends EventEmitter {
     await this.#offer();
   }
 
+  /** Resolves as the connection is connected with calls-dc open (on the event, as a browser app sees it). */
   async waitConnected(timeoutMs = 10_000): Promise<void> {
-    await waitFor(
-      () => this.pc.connectionState === 'connected' && this.dcOpen,
-      timeoutMs,
-      'client connected with calls-dc open',
-    );
+    const ready = () => this.pc.connectionState === 'connected' && this.dcOpen;
+    if (ready()) return;
+    const subs: {unSubscribe: () => void}[] = [];
+    try {
+      await withTimeout(
+        new Promise<void>((resolve) => {
+          const check = () => {
+            if (ready()) resolve();
+          };
+          subs.push(this.pc.connectionStateChange.subscribe(check), this.dc.stateChanged.subscribe(check));
+          check();
+        }),
+        timeoutMs,
+        'client connected with calls-dc open',
+      );
+    } finally {
+      for (const s of subs) s.unSubscribe();
+    }
   }
 
   #send(msg: WithoutSession<RtcInbound>): void {

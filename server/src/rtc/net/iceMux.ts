@@ -14,8 +14,9 @@ export type HostCandidate =
   | {transport: 'udp'; socket: UdpMuxSocket; address: string; port: number; advertise: boolean; reflexive?: string}
   | {transport: 'tcp'; listener: TcpMuxListener; address: string; port: number; advertise: boolean};
 
-/** How long a controlled agent with nothing to check waits for the client's first check. */
+/** How long a controlled agent with nothing to check waits for the client's first candidate or check. */
 const FIRST_CHECK_WAIT_MS = 15_000;
+/** The wait is woken by what arrives; this poll only backs up paths that do not wake it (later TCP frames). */
 const FIRST_CHECK_POLL_MS = 20;
 
 /**
@@ -31,6 +32,7 @@ export class IceMuxBinding {
   readonly #udp: {socket: UdpMuxSocket; endpoint: MuxEndpoint}[] = [];
   readonly #tcp: {listener: TcpMuxListener; endpoint: TcpMuxEndpoint}[] = [];
   #closed = false;
+  readonly #patched: IceAgent[] = [];
   /** The session's fast receive path: offered every UDP datagram before werift's ICE agent. */
   ingress: Ingress | undefined;
 
@@ -45,6 +47,7 @@ export class IceMuxBinding {
   attach(): void {
     if (this.#closed) return;
     for (const agent of IceAgent.fresh(this.#pc)) {
+      this.#patched.push(agent);
       // A BUNDLE peer has one agent; a client without BUNDLE gets one per m-line, each its own ufrag.
       const ufrag = this.#agents++ === 0 ? this.#ufragBase : `${this.#ufragBase}${this.#agents}`;
       agent.setUfrag(ufrag);
@@ -53,13 +56,15 @@ export class IceMuxBinding {
       let restarts = 0;
       agent.renameOnRestart(() => `${ufrag}r${++restarts}`);
       // werift fails a controlled agent at once when no remote candidate pairs with ours (a client that
-      // only offers TCP active candidates, port 9): wait for its first incoming check instead.
+      // only offers TCP active candidates, port 9, or a browser whose candidates trickle in after its offer):
+      // wait for its first candidate or incoming check instead, woken by either (nudge) as it arrives.
       agent.beforeConnect(async () => {
         const deadline = Date.now() + FIRST_CHECK_WAIT_MS;
         while (!agent.hasChecks && !agent.closed && !this.#closed && Date.now() < deadline) {
-          await new Promise((resolve) => setTimeout(resolve, FIRST_CHECK_POLL_MS));
+          await agent.nap(FIRST_CHECK_POLL_MS);
         }
       });
+      agent.settleOnCompletion();
       let gathered = false;
       const endpoints: {register(ufrag: string): void}[] = [];
       agent.replaceHostGathering(
@@ -81,6 +86,7 @@ export class IceMuxBinding {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const agent of this.#patched) agent.nudge();
     for (const {socket, endpoint} of this.#udp) socket.unregister(endpoint);
     for (const {listener, endpoint} of this.#tcp) listener.unregister(endpoint);
   }
@@ -94,8 +100,10 @@ export class IceMuxBinding {
           receive: (data, addr) => {
             if (this.ingress?.take(data)) return;
             // Also from a source the mux already knows: werift itself would answer (and act on) any check.
-            if (isBindingRequest(data) && !agent.authentic(data)) return;
+            const check = isBindingRequest(data);
+            if (check && !agent.authentic(data)) return;
             deliver(data, addr);
+            if (check) agent.nudge();
           },
         };
         const deliver = agent.addUdpHost(hc, () => hc.socket.unregister(endpoint));
@@ -116,6 +124,7 @@ export class IceMuxBinding {
             }
             entry.buffer = buffered;
             for (const frame of frames) if (frame.length > 0) protocol.handleFrame(frame, remote);
+            agent.nudge();
           },
         };
         hc.listener.register(ufrag, endpoint);

@@ -7,6 +7,7 @@ import {alignHeaderExtensionIds} from '../media/codecs';
 import {remoteMediaDirections, rtcError} from '../media/sdpCheck';
 import type {SignalingLock} from '../media/signalingLock';
 import type {IceMuxBinding} from '../net/iceMux';
+import {holdEarlyDtlsRecords} from '../werift/internals';
 import type {IceCandidate, SessionDescription} from '../types';
 import {errorMessage, type SessionContext, type Via} from './context';
 import type {SessionDataChannel} from './dataChannel';
@@ -98,6 +99,8 @@ export class Negotiator {
       // Answer a=setup:passive: the client runs the DTLS client side. werift's client waits 100 ms before
       // its first flight and keeps retransmitting it after close, neither of which the SFU should do.
       for (const t of pc.dtlsTransports) if (t.role === 'auto') t.role = 'server';
+      // ...and may send its first flight before our agent reports connected: keep it for the handshake.
+      holdEarlyDtlsRecords(pc);
       this.#flushCandidates();
       let answer: SessionDescription;
       try {

@@ -63,3 +63,47 @@ export function countLateConsentAnswers(): void {
   const original = iceBase.consentResponseTimeoutMs;
   iceBase.consentResponseTimeoutMs = (rtt) => Math.max(original(rtt), Math.round(iceBase.CONSENT_INTERVAL * 800));
 }
+
+/** DTLS records held per transport before its handshake starts: a client's first flight and a retransmission. */
+const MAX_EARLY_DTLS_RECORDS = 4;
+const HOLDS_EARLY_DTLS = Symbol('callsHoldsEarlyDtls');
+
+interface DtlsStartInternals {
+  state: string;
+  start(): Promise<void>;
+  iceTransport: {connection: unknown};
+  [HOLDS_EARLY_DTLS]?: true;
+}
+
+/**
+ * A client starts DTLS as soon as its own ICE checks succeed; werift's transport listens only once its agent
+ * reports `connected`, which can come a little later, and until then it drops what arrives. A ClientHello lost
+ * that way cost the join a whole DTLS retransmission timeout (0.5 s in werift, 1 s in browsers). Records that
+ * arrive before the transport started are now held (a few, copied) and handed to it the moment it starts, as
+ * browsers do with an early ClientHello. Idempotent per transport; transports created later need another call.
+ */
+export function holdEarlyDtlsRecords(pc: RTCPeerConnection): void {
+  for (const transport of pc.dtlsTransports) {
+    const t = transport as unknown as DtlsStartInternals;
+    if (t[HOLDS_EARLY_DTLS] || t.state !== 'new') continue;
+    t[HOLDS_EARLY_DTLS] = true;
+    const data = (t.iceTransport.connection as {onData: {execute: (data: Buffer) => void}}).onData;
+    const deliver = data.execute;
+    let held: Buffer[] = [];
+    data.execute = (buf: Buffer) => {
+      // RFC 7983: DTLS records start with 20–63; anything else (RTP before DTLS would be a client bug) passes.
+      if (t.state !== 'new' || buf.length === 0 || buf[0] < 20 || buf[0] > 63) return deliver(buf);
+      if (held.length < MAX_EARLY_DTLS_RECORDS) held.push(Buffer.from(buf));
+    };
+    const start = t.start.bind(t);
+    t.start = () => {
+      // werift's start() subscribes its DTLS socket synchronously, before its first await.
+      const started = start();
+      data.execute = deliver;
+      const early = held;
+      held = [];
+      for (const buf of early) deliver(buf);
+      return started;
+    };
+  }
+}

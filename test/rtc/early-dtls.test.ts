@@ -1,0 +1,81 @@
+// A client's DTLS first flight that reaches the SFU before the session's own ICE agent reports connected
+// (a browser starts DTLS the moment its checks succeed) is kept for the handshake instead of dropped, so
+// the join does not wait out a DTLS retransmission; the handshake, data channel and media still work.
+import {newId} from '../../server/src/ids';
+import {SfuServer} from '../../server/src/rtc/server';
+import {TestClient} from './support/client';
+import {directSignaling, join, newSession, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {sleep, waitFor} from '../support/wait';
+
+jest.setTimeout(30_000);
+
+/** How long the server's DTLS start is held back after its ICE agent connected. */
+const LATE_START_MS = 300;
+
+/** DTLS handshake records of type client_hello with message_seq 0 (the first ClientHello, before any cookie). */
+function isFirstClientHello(data: Buffer): boolean {
+  // Record header: type(1) version(2) epoch(2) sequence(6) length(2); then msg_type(1) length(3) message_seq(2).
+  return data.length > 19 && data[0] === 22 && data[13] === 1 && data.readUInt16BE(17) === 0;
+}
+
+describe('a DTLS first flight that arrives before the server is ready', () => {
+  let server: SfuServer;
+  const clients: TestClient[] = [];
+  const stops: (() => void)[] = [];
+
+  beforeAll(async () => {
+    // In-process on purpose: the test reaches the session's peer connection.
+    server = await SfuServer.create(testOptions({workers: 1}), testLogger(), {});
+  });
+
+  afterAll(async () => {
+    for (const s of stops) s();
+    await Promise.all(clients.map((c) => c.close()));
+    await server.close();
+  });
+
+  it('is answered: the client sends its first ClientHello once and the session carries media', async () => {
+    const callID = newId();
+    const a = await join(server, {callID});
+    clients.push(a);
+
+    const sessionID = await newSession(server, callID);
+    const b = new TestClient({sessionID, signaling: directSignaling(server)});
+    clients.push(b);
+    // Count the first ClientHellos b sends (a lost one is sent again after werift's 0.5 s retransmission).
+    let firstHellos = 0;
+    for (const t of b.pc.iceTransports) {
+      const conn = t.connection as unknown as {send: (data: Buffer) => Promise<void>};
+      const send = conn.send.bind(conn);
+      conn.send = (data: Buffer) => {
+        if (isFirstClientHello(data)) firstHellos++;
+        return send(data);
+      };
+    }
+    // The server's DTLS transport starts LATE_START_MS after its agent connected, so b's first flight,
+    // sent as b's own checks succeed, is certain to arrive before the server listens.
+    const pc = server.session(sessionID)!.peerConnection;
+    const answered = new Promise<void>((resolve) =>
+      pc.signalingStateChange.subscribe((state) => {
+        if (state !== 'stable') return;
+        for (const t of pc.dtlsTransports) {
+          const start = t.start.bind(t);
+          t.start = async () => {
+            await sleep(LATE_START_MS);
+            return start();
+          };
+        }
+        resolve();
+      }),
+    );
+    await b.start();
+    await answered;
+    await b.waitConnected();
+    expect(firstHellos).toBe(1);
+
+    // And the session works: b hears a.
+    const mic = await a.addTrack('audio', 'mic');
+    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await waitFor(() => b.received.some((r) => r.payloads.length >= 10), 10_000, 'b receives a');
+  });
+});
