@@ -36,3 +36,19 @@ test('waiting longer than the timeout fails with app.calls.lock_timeout and does
   await held;
   await expect(lock.withLock('a', async () => 2)).resolves.toBe(2);
 });
+
+test('a queue of holders lets the event loop run between them (I/O and timers are not starved)', async () => {
+  const lock = new InProcessCallLock();
+  const order: string[] = [];
+  // Holders whose work never leaves the microtask queue, as SQLite's synchronous driver under promises.
+  const busy = (tag: string) => async () => {
+    order.push(tag);
+    await Promise.resolve();
+  };
+  const holders = Array.from({length: 20}, (_, i) => lock.withLock('a', busy(`h${i}`)));
+  setImmediate(() => order.push('loop'));
+  await Promise.all(holders);
+  // The event loop got a turn before the queue was done (before: only after the twentieth holder).
+  expect(order.indexOf('loop')).toBeGreaterThan(-1);
+  expect(order.indexOf('loop')).toBeLessThan(order.indexOf('h19'));
+});

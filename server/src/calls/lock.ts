@@ -19,7 +19,8 @@ export class InProcessCallLock implements CallLock {
   constructor(private readonly timeoutMs = LOCK_TIMEOUT_MS) {}
 
   async withLock<T>(channelID: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#tails.get(channelID) ?? Promise.resolve();
+    const queued = this.#tails.get(channelID);
+    const prev = queued ?? Promise.resolve();
     let release!: () => void;
     const mine = new Promise<void>((r) => (release = r));
     const tail = prev.then(() => mine);
@@ -39,6 +40,10 @@ export class InProcessCallLock implements CallLock {
     } finally {
       clearTimeout(timer);
     }
+    // A holder that waited lets the event loop turn first. With SQLite (synchronous under its promises) a queue of
+    // holders is otherwise one unbroken chain of microtasks: hundreds of sessions leaving one call at once held the
+    // loop for 30 s, so no ICE consent answer went out and every other session failed too.
+    if (queued) await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       return await fn();
     } finally {
