@@ -9,7 +9,15 @@ import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
 import {LeanReceiver} from './leanReceiver';
 import {AUDIO_MIN_BYTES, audioPayload, isSentPayload, videoPayload as loadVideoPayload} from './payloads';
-import type {FromPeers, JoinStages, LossCauses, ToPeers, UserSpec, UserStats} from './protocol';
+import {
+  mergeLossCauses,
+  type FromPeers,
+  type JoinStages,
+  type LossCauses,
+  type ToPeers,
+  type UserSpec,
+  type UserStats,
+} from './protocol';
 import {CallsSocket} from '../support/calls-socket';
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
@@ -343,13 +351,8 @@ async function onMessage(msg: ToPeers): Promise<void> {
       const cpuMicros = end.user + end.system - start.user - start.system;
       const lost = users.filter((u) => u.stats.joined && u.peer?.pc.connectionState !== 'connected').length;
       const lossCauses: LossCauses = {};
-      for (const u of users) {
-        if (!u.lostBy) continue;
-        const c = (lossCauses[u.lostBy.what] ??= {n: 0, firstAt: u.lostBy.at, lastAt: u.lostBy.at});
-        c.n++;
-        c.firstAt = Math.min(c.firstAt, u.lostBy.at);
-        c.lastAt = Math.max(c.lastAt, u.lostBy.at);
-      }
+      for (const {lostBy: l} of users)
+        if (l) mergeLossCauses(lossCauses, {[l.what]: {n: 1, firstAt: l.at, lastAt: l.at}});
       send({
         ev: 'report',
         users: users.map((u) => u.report()),
