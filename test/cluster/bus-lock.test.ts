@@ -161,6 +161,31 @@ describe('bus and lock across a PostgreSQL restart', () => {
   });
 });
 
+describe('store', () => {
+  it('fails a transaction whose connection the server cuts between its queries, without an unhandled error', async () => {
+    const db = await createDatabase();
+    const store = await migrated(db.url);
+    try {
+      const tx = store.db.transaction().execute(async (trx) => {
+        const {rows} = await sql<{pid: number}>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        const admin = new pg.Client({connectionString: db.url});
+        await admin.connect();
+        await admin.query('SELECT pg_terminate_backend($1)', [rows[0].pid]);
+        await admin.end();
+        await sleep(300); // the cut arrives while the connection sits idle, checked out
+        await sql`SELECT 1`.execute(trx);
+      });
+      await expect(tx).rejects.toThrow();
+      // The pool hands out a working connection afterwards.
+      const {rows} = await sql<{n: number}>`SELECT 1 AS n`.execute(store.db);
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await store.close();
+      await db.drop();
+    }
+  });
+});
+
 describe('call lock', () => {
   let db: TestDatabase;
   let l1: PgCallLock;
@@ -225,5 +250,28 @@ describe('call lock', () => {
     // Acquired right after the holder died (no TTL to wait out).
     expect(acquiredAt - t0).toBeLessThan(3000);
     await holder.end().catch(() => undefined);
+  });
+
+  it('survives its own connection being cut while a section runs (no unhandled error), and works after', async () => {
+    const admin = new pg.Client({connectionString: db.url});
+    await admin.connect();
+    try {
+      // The section's lock connection is terminated by the server (as a PostgreSQL restart does) while the
+      // section runs and the connection sits idle, checked out of the pool.
+      const result = await l1.withLock('ch5', async () => {
+        const r = await admin.query(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+           WHERE application_name = 'calls-lock:nodea' AND query LIKE '%pg_advisory_lock%'`,
+        );
+        expect(r.rows.length).toBeGreaterThan(0);
+        await sleep(300);
+        return 'section done';
+      });
+      expect(result).toBe('section done');
+      // The next section gets a fresh connection.
+      expect(await l1.withLock('ch5', async () => 'again')).toBe('again');
+    } finally {
+      await admin.end();
+    }
   });
 });

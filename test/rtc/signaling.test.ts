@@ -111,6 +111,37 @@ describe('signaling and voice activity', () => {
     expect((await server.inspect(a.sessionID))?.signalingState).toBe('stable');
   });
 
+  it('gives a newcomer a transceiver of its own when the client never learned the one of who left was freed', async () => {
+    const {callID, a, b} = await joinTwo(server, clients, {manualAnswer: true});
+    const answerEvery = () => void a.answerPending();
+    a.on('offer', answerEvery);
+    const bMic = await b.addTrack('audio', 'mic-b');
+    const stopB = startAudio(b, bMic.track, bMic.transceiver, speech);
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
+    a.off('offer', answerEvery);
+    const midOfB = a.trackOfType('voice', b.sessionID)!.mid;
+
+    // B hangs up. The offer that frees B's transceiver is lost on the way to A (a bus outage between nodes).
+    const offers: string[] = [];
+    a.on('offer', (desc: {sdp: string}) => offers.push(desc.sdp));
+    stopB();
+    await server.closeSession(b.sessionID);
+    await b.close();
+    await waitFor(() => offers.length === 1, 5000, 'the offer freeing B’s transceiver');
+
+    // B2 joins and talks; the server offers again after the answer timeout, now with B2's voice. A answers
+    // that one: its transceiver for B never stopped receiving, so B2 must come on a new one (a reused one would
+    // only change its stream id, which fires no track event: A would play B2's voice as B's).
+    const b2 = await join(server, {callID});
+    clients.push(b2);
+    const b2Mic = await b2.addTrack('audio', 'mic-b2');
+    stops.push(startAudio(b2, b2Mic.track, b2Mic.transceiver, speech));
+    await waitFor(() => offers.some((sdp) => sdp.includes(b2.sessionID)), 10_000, 'an offer with B2');
+    await a.answerPending();
+    await waitFor(() => a.packetsFrom('voice', b2.sessionID) > 5, 10_000, 'A receiving B2 as B2');
+    expect(a.trackOfType('voice', b2.sessionID)!.mid).not.toBe(midOfB);
+  });
+
   it('keeps offering to a connected client that answers nothing for a while (signaling cut off, media flowing), and it stays in the call', async () => {
     const {a, b} = await joinTwo(server, clients, {manualAnswer: true});
     let offers = 0;

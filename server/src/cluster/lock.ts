@@ -4,6 +4,7 @@
 // KV mutex). Callers on the same node queue in-process first, so a node uses one connection per
 // contended channel, not one per waiter.
 import pg from 'pg';
+import {watchPoolErrors} from '../store/pg-pool';
 import {type CallLock, InProcessCallLock, LOCK_TIMEOUT_MS, lockTimeoutError} from '../calls/lock';
 import type {Logger} from '../log';
 
@@ -58,7 +59,7 @@ export class PgCallLock implements CallLock {
       connectionTimeoutMillis: this.#timeoutMs,
       idleTimeoutMillis: 30_000,
     });
-    this.#pool.on('error', (err) => this.#log.debug({err: err.message}, 'idle lock connection lost'));
+    watchPoolErrors(this.#pool, (err) => this.#log.debug({err: err.message}, 'lock connection lost'));
   }
 
   withLock<T>(channelID: string, fn: () => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@
 // bus, then close media, the bus, the lock and the pool — so the others take our calls over at once. In
 // between, the bus traffic every node answers the same way (nodes down or gone, events for our websockets).
 import pg from 'pg';
+import {watchPoolErrors} from '../store/pg-pool';
 import type {Logger} from '../log';
 import type {Bus} from './bus';
 import type {Failover} from './failover';
@@ -18,7 +19,7 @@ export function clusterPool(url: string, nodeID: string, log: Logger): pg.Pool {
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5000,
   });
-  db.on('error', (err) => log.debug({err: err.message}, 'idle cluster connection lost'));
+  watchPoolErrors(db, (err) => log.debug({err: err.message}, 'cluster connection lost'));
   return db;
 }
 

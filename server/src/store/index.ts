@@ -9,6 +9,7 @@ import type {Logger} from '../log';
 import {KyselyCallsRepository} from './calls-repository';
 import {KyselyKVRepository} from './kv-repository';
 import {type ExtraMigrations, migrate} from './migrations';
+import {watchPoolErrors} from './pg-pool';
 import type {Database} from './schema';
 import type {CallsRepository, KVRepository, StoreEngine} from './types';
 
@@ -67,7 +68,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
             : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
-    pool.on('error', (err) => log.warn({err: err.message}, 'postgres pool error'));
+    watchPoolErrors(pool, (err) => log.warn({err: err.message}, 'postgres pool error'));
     db = new Kysely<Database>({dialect: new PostgresDialect({pool})});
   } else {
     engine = 'sqlite';

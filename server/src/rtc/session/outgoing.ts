@@ -126,6 +126,10 @@ export class OutgoingTracks {
         !inUse.has(t) &&
         t.kind === track.kind &&
         t.mid != null &&
+        // Only once the client has agreed it no longer receives on it: a transceiver freed in an offer not yet
+        // answered (or lost and rolled back) would reach the client as a stream-id change on a live track, which
+        // fires no track event — it would play the newcomer as the one who left.
+        (t.currentDirection === 'inactive' || t.currentDirection === 'recvonly') &&
         (track.kind === 'audio' || t.codecs[0]?.mimeType.toLowerCase() === track.mimeType.toLowerCase()),
     );
     const stream = new MediaStream({id: track.senderSessionID});
