@@ -100,9 +100,14 @@ async function run(): Promise<number> {
       p.updateSlate(part.roster.slate());
       void lookUpNames(cfg, part).then((changed) => changed && p.updateSlate(part.roster.slate()));
     });
-    // Reported as soon as the file's clock runs, so the job's start_at is the recording's first second.
+    // Reported as soon as the file's clock runs, so the job's start_at is the recording's first second (the REC
+    // badge's time and the file's length agree); that ffmpeg stays up is confirmed meanwhile, and if it does not,
+    // the 'failed' below ends the job.
+    const confirmed = p.confirmStarted();
+    confirmed.catch(() => undefined);
     await withRetries(3, 2000, () => api.postStatus(cfg.callID, cfg.recordingID, 'started'));
     await participant.startMedia(pipeline);
+    await confirmed;
     log.info({outputPath}, 'recording started');
   } catch (err) {
     const message = (err as Error).message;

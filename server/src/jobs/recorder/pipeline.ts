@@ -64,7 +64,10 @@ export class RecordingPipeline {
     return this.#mixer;
   }
 
-  /** Starts ffmpeg and the clocks; the slate shows `content` from the start. Rejects if ffmpeg cannot run. */
+  /**
+   * Starts ffmpeg and the clocks; the slate shows `content` from the start. Resolves once the file's clock runs;
+   * `confirmStarted()` then tells whether ffmpeg stayed up.
+   */
   async start(content: SlateContent): Promise<void> {
     await fs.mkdir(path.dirname(this.#opts.outputPath), {recursive: true});
     await fs.mkdir(this.#opts.workDir, {recursive: true});
@@ -82,11 +85,17 @@ export class RecordingPipeline {
     this.#mixer.start(t0);
     this.#feed.start(t0);
     this.#feed.setSlate(slate);
+  }
+
+  /** Rejects (and stops everything) if ffmpeg could not start or exited in its first moments (bad options). */
+  async confirmStarted(): Promise<void> {
+    const encoder = this.#encoder;
+    if (!encoder) throw new Error('the recording pipeline was not started');
     try {
       await encoder.started();
     } catch (err) {
-      this.#mixer.stop();
-      this.#feed.stop();
+      this.#mixer?.stop();
+      this.#feed?.stop();
       await encoder.abort();
       throw err;
     }
