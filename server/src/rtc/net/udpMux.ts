@@ -49,8 +49,13 @@ export class UdpMuxSocket {
    * routes by the worker tag in the ufrag).
    */
   resolveUfrag: ((ufrag: string) => MuxEndpoint | undefined) | undefined;
-  /** Told which sources an endpoint no longer owns when it unregisters (a worker tells its primary). */
+  /**
+   * Told which sources no endpoint here owns: those of an endpoint that unregisters, and those whose binding
+   * request was refused (a worker tells its primary, which bound the source on the ufrag's worker tag alone
+   * and would otherwise keep it: one entry per source address a hostile sender makes up).
+   */
   onRelease: ((keys: string[]) => void) | undefined;
+  #refused: Set<string> | undefined;
 
   /** Batched sends through the native addon (IPv4 sockets, when the addon is in use). */
   readonly egress: Egress | undefined;
@@ -73,6 +78,11 @@ export class UdpMuxSocket {
   /** Datagrams that matched no session (stray, late or hostile). */
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /** Sources ("host:port") routed to an endpoint right now. */
+  get sourceCount(): number {
+    return this.#bySource.size;
   }
 
   get endpointCount(): number {
@@ -150,6 +160,20 @@ export class UdpMuxSocket {
     this.deliver(data, host, rinfo.port, `${host}:${rinfo.port}`, rinfo);
   }
 
+  /** A binding request from `key` was not accepted: if no endpoint owns the source, say so (batched per turn). */
+  #refuse(key: string): void {
+    if (!this.onRelease || this.#bySource.has(key)) return;
+    if (!this.#refused) {
+      this.#refused = new Set();
+      setImmediate(() => {
+        const keys = [...(this.#refused ?? [])].filter((k) => !this.#bySource.has(k));
+        this.#refused = undefined;
+        if (keys.length > 0 && !this.#closed) this.onRelease?.(keys);
+      });
+    }
+    this.#refused.add(key);
+  }
+
   /** Routes one datagram from host:port (`key` = "host:port") to its session. */
   deliver(data: Buffer, host: string, port: number, key: string, rinfo?: RemoteInfo): void {
     let endpoint: MuxEndpoint | undefined;
@@ -161,8 +185,10 @@ export class UdpMuxSocket {
       endpoint = ufrag === undefined ? undefined : (this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag));
       if (endpoint?.authenticate && !endpoint.authenticate(data)) {
         this.#dropped++;
+        this.#refuse(key);
         return;
       }
+      if (!endpoint && !this.#bySource.has(key)) this.#refuse(key);
       if (endpoint) {
         const previous = this.#bySource.get(key);
         if (previous !== endpoint) {

@@ -105,6 +105,8 @@ const directSockets: (DirectSockets | undefined)[] = [];
 let relayedDatagrams = 0;
 const tcpListeners: TcpMuxListener[] = [];
 const sources = new Map<number, {host: string; port: number; key: string}>();
+/** Per UDP socket, the primary's source id of each source key (so a released source is forgotten here too). */
+const sourceIdOfKey: Map<string, number>[] = [];
 const pendingTcp: {listener: number; socket: NetSocket; remote: [string, number]; data: Buffer}[] = [];
 
 function start(): void {
@@ -133,8 +135,15 @@ function start(): void {
       u.reusePort && i.opts.directSockets !== false && native?.udpReusePortSocket
         ? new DirectSockets({udpReusePortSocket: native.udpReusePortSocket.bind(native)}, mux, u.port, log)
         : undefined;
+    const ids = new Map<string, number>();
+    sourceIdOfKey.push(ids);
     mux.onRelease = (keys) => {
       direct?.release(keys);
+      for (const key of keys) {
+        const id = ids.get(key);
+        if (id !== undefined) sources.delete(id);
+        ids.delete(key);
+      }
       send({t: 'release', socket: k, keys});
     };
     muxSockets.push(mux);
@@ -177,6 +186,7 @@ function start(): void {
     if (address !== undefined) {
       source = {host: address, port, key: `${address}:${port}`};
       sources.set(sourceID, source);
+      sourceIdOfKey[socket]?.set(source.key, sourceID);
     }
     relayedDatagrams++;
     if (!source) return;

@@ -1,0 +1,87 @@
+// The primary routes binding requests to a media worker by the worker tag in the ufrag, before any password is
+// checked (the worker holds it). A sender that makes up ufrags with a worker's tag from many source ports must
+// not leave a route behind for each: the worker refuses the checks and the primary forgets those sources, while
+// the real sessions keep talking.
+import {createSocket, type Socket} from 'node:dgram';
+import {newId} from '../../server/src/ids';
+import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
+import type {TestClient} from './support/client';
+import {join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {waitFor} from '../support/wait';
+
+jest.setTimeout(60_000);
+
+/** A binding request naming `ufrag` with a MESSAGE-INTEGRITY made with a guessed password. */
+function forgedCheck(ufrag: string): Buffer {
+  const attr = (type: number, value: Buffer) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(type, 0);
+    head.writeUInt16BE(value.length, 2);
+    return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+  };
+  const body = Buffer.concat([
+    attr(0x0006, Buffer.from(`${ufrag}:evil`)),
+    attr(0x0024, Buffer.from([0x6e, 0, 1, 0xff])),
+    attr(0x0008, Buffer.alloc(20, 7)),
+  ]);
+  const head = Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(9)]);
+  head.writeUInt16BE(body.length, 2);
+  return Buffer.concat([head, body]);
+}
+
+describe('routing to media workers', () => {
+  let pool: WorkerPoolServer;
+  const clients: TestClient[] = [];
+  const stops: (() => void)[] = [];
+
+  beforeAll(async () => {
+    pool = (await createRtcServer(testOptions({workers: 2}), testLogger())) as WorkerPoolServer;
+  });
+
+  afterAll(async () => {
+    for (const s of stops) s();
+    await Promise.all(clients.map((c) => c.close()));
+    await pool.close();
+  });
+
+  it('forgets the sources of forged checks named after a worker, and the call goes on', async () => {
+    const callID = newId();
+    const a = await join(pool, {callID});
+    const b = await join(pool, {callID});
+    clients.push(a, b);
+    const mic = await b.addTrack('audio', 'mic-b');
+    stops.push(startAudio(b, mic.track, mic.transceiver, speech));
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > 10, 10_000, 'A hearing B');
+    const routed = () => pool.network.udp.sockets.reduce((n, s) => n + s.sourceCount, 0);
+    const before = routed();
+    const droppedBefore = (await pool.getStats()).droppedDatagrams;
+
+    // 200 source ports, each with checks naming made-up ufrags of both workers and A's real one.
+    const realUfrag = /a=ice-ufrag:(\S+)/.exec(a.pc.remoteDescription!.sdp)![1];
+    const sockets: Socket[] = [];
+    try {
+      for (let i = 0; i < 200; i++) {
+        const sock = createSocket('udp4');
+        sockets.push(sock);
+        const ufrag = i % 10 === 0 ? realUfrag : `w${i % 2}x${newId().slice(0, 12)}`;
+        await new Promise<void>((resolve) => sock.send(forgedCheck(ufrag), pool.udpPort, '127.0.0.1', () => resolve()));
+      }
+      // Each was routed to a worker on its tag alone, and refused there; then the routes go away.
+      await waitFor(
+        async () => (await pool.getStats()).droppedDatagrams >= droppedBefore + 200,
+        10_000,
+        'the workers refusing the forged checks',
+      );
+      await waitFor(
+        () => routed() <= before,
+        10_000,
+        `the forged sources forgotten (${routed()} routed, ${before} before)`,
+      );
+    } finally {
+      for (const s of sockets) s.close();
+    }
+    const heard = a.packetsFrom('voice', b.sessionID);
+    await waitFor(() => a.packetsFrom('voice', b.sessionID) > heard + 25, 10_000, 'A still hearing B');
+    expect(a.pc.connectionState).toBe('connected');
+  });
+});
