@@ -8,20 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 
-const PG_ROOT = '/usr/lib/postgresql';
-
-/** The newest PostgreSQL bin dir (Debian layout), or undefined. */
-export function findPgBinDir() {
-  let versions;
-  try {
-    versions = fs.readdirSync(PG_ROOT);
-  } catch {
-    return undefined;
-  }
-  const found = versions
-    .filter((v) => /^\d+(\.\d+)?$/.test(v) && fs.existsSync(path.join(PG_ROOT, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a));
-  return found.length > 0 ? path.join(PG_ROOT, found[0], 'bin') : undefined;
+/** Whether a PostgreSQL install is there, found as the tests find it (test/support/postgres.ts, through tsx). */
+async function hasPostgres() {
+  const {tsImport} = await import('tsx/esm/api');
+  const mod = await tsImport('../test/support/postgres.ts', import.meta.url);
+  return (mod.findPgBinDir ? mod : mod.default).findPgBinDir() !== undefined;
 }
 
 function onPath(cmd) {
@@ -40,7 +31,7 @@ function isExecutable(file) {
 /** Debian package name → whether what the tests use from it is there. */
 const REQUIRED = [
   {pkg: 'chromium', present: () => isExecutable('/usr/bin/chromium')},
-  {pkg: 'postgresql', present: () => findPgBinDir() !== undefined},
+  {pkg: 'postgresql', present: hasPostgres},
   {pkg: 'ffmpeg', present: () => onPath('ffmpeg') && onPath('ffprobe')},
   {pkg: 'coturn', present: () => isExecutable('/usr/bin/turnserver')},
   // The recorder's slate (title and participants) is drawn with DejaVu Sans.
@@ -49,8 +40,9 @@ const REQUIRED = [
   {pkg: 'openssl', present: () => onPath('openssl')},
 ];
 
-export function missingPackages() {
-  return REQUIRED.filter((r) => !r.present()).map((r) => r.pkg);
+export async function missingPackages() {
+  const present = await Promise.all(REQUIRED.map((r) => r.present()));
+  return REQUIRED.filter((_, i) => !present[i]).map((r) => r.pkg);
 }
 
 function run(cmd, args) {
@@ -64,8 +56,8 @@ function run(cmd, args) {
 }
 
 /** Installs what is missing; returns the packages it installed. Throws with the fix when it cannot. */
-export function setupSystem() {
-  const missing = missingPackages();
+export async function setupSystem() {
+  const missing = await missingPackages();
   if (missing.length === 0) return [];
   const command = `apt-get update && apt-get install -y --no-install-recommends ${missing.join(' ')}`;
   if (process.getuid?.() !== 0) {
@@ -82,16 +74,14 @@ export function setupSystem() {
   const wait = ['-o', 'DPkg::Lock::Timeout=600'];
   run('apt-get', [...wait, 'update']);
   run('apt-get', [...wait, 'install', '-y', '--no-install-recommends', ...missing]);
-  const still = missingPackages();
+  const still = await missingPackages();
   if (still.length > 0) throw new Error(`still missing after apt-get install: ${still.join(', ')}`);
   return missing;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    setupSystem();
-  } catch (err) {
+  setupSystem().catch((err) => {
     console.error(`[setup-system] ${err.message}`);
     process.exit(1);
-  }
+  });
 }

@@ -195,7 +195,7 @@ async function main() {
 
   try {
     await step('setup-system', async () => {
-      const installed = setupSystem();
+      const installed = await setupSystem();
       return {ok: true, note: installed.length ? `installed ${installed.join(', ')}` : 'all present'};
     });
 

@@ -4,7 +4,7 @@
 // runs, the widget says it is reconnecting (`rtc_unavailable`) and nobody is dropped, however long that
 // lasts, until a new handler brings the audio back.
 import type {Browser} from 'playwright-core';
-import {type Cluster, logHint, startCluster, type StartClusterOptions} from './support/cluster';
+import {type Cluster, clusterRun, type StartClusterOptions} from './support/cluster';
 import {
   audioFlowing,
   closeAll,
@@ -26,19 +26,17 @@ function browserAndCluster(
   opts?: StartClusterOptions,
 ): {c: Cluster; browser: Browser; pages: UserPage[]} {
   const env = {pages: []} as unknown as {c: Cluster; browser: Browser; pages: UserPage[]};
+  const run = clusterRun(names);
   beforeAll(async () => {
     ensureWebappBuilt();
     env.browser = await launchBrowser();
-    env.c = await startCluster(names, opts);
+    env.c = await run.start(opts);
   }, 90_000);
 
   afterAll(async () => {
     await closeAll(env.pages);
     await env.browser?.close();
-    if (env.c) {
-      process.stdout.write(`cluster node logs:\n${logHint(env.c.nodes)}\n`);
-      await env.c.stop();
-    }
+    await run.stop();
   });
   return env;
 }

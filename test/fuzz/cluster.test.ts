@@ -3,18 +3,21 @@
 // mute, screen_on…) crosses the bus to node 1's SFU and every event comes back over it. Node 1 runs its SFU
 // in the server process (MM_CALLS_RTC_WORKERS=1), where a hang or crash would take the whole node. A
 // smaller run than the single node's (the same generators); FUZZ_SEED / FUZZ_SCALE as there.
-import {startCluster} from '../cluster/support/cluster';
+import {clusterRun} from '../cluster/support/cluster';
 import {defaultPlan} from './support/harness';
 import {fuzzScale, fuzzSeed} from './support/rng';
 import {defineFuzzSuite} from './support/suite';
 
 const scale = fuzzScale();
 const plan = {...defaultPlan(fuzzSeed(), scale * 0.4), inCallSockets: 12, churnLoops: 3};
+const run = clusterRun(['fzc1', 'fzc2']);
+// After the suite's own afterAll: also stops the nodes of a start that failed or timed out partway.
+afterAll(() => run.stop());
 defineFuzzSuite(
   'fuzz: two clustered nodes on PostgreSQL',
   plan,
   async () => {
-    const c = await startCluster(['fzc1', 'fzc2'], {
+    const c = await run.start({
       env: (name) => ({MM_CALLS_MAX_CALL_PARTICIPANTS: '0', MM_CALLS_RTC_WORKERS: name === 'fzc1' ? '1' : '2'}),
     });
     const [n1, n2] = c.nodes;

@@ -1,12 +1,9 @@
 // RTCP through the SFU: a receiver's NACK is served from the SFU's retransmission buffer (the sender
 // never sees it), and the sender reports a receiver gets describe the stream it actually receives:
 // its SSRC, packet count, RTP timestamps and a wall-clock NTP time.
-import {randomBytes} from 'node:crypto';
 import {GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback} from 'werift';
-import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import type {TestClient} from './support/client';
-import {joinTwo, speech, startAudio, useRtcServer} from './support/harness';
+import {joinTwo, speech, startAudio, startVideo, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -16,23 +13,6 @@ function ntpToUnixMs(ntp: bigint): number {
   const seconds = Number(ntp >> 32n);
   const fraction = Number(ntp & 0xffffffffn) / 2 ** 32;
   return (seconds - 2_208_988_800 + fraction) * 1000;
-}
-
-function startVideo(
-  client: TestClient,
-  track: MediaStreamTrack,
-  transceiver: RTCRtpTransceiver,
-  sent: Buffer[],
-): () => void {
-  let i = 0;
-  const ssrc = randomBytes(4).readUInt32BE(0);
-  const timer = setInterval(() => {
-    const payload = randomBytes(500);
-    sent.push(payload);
-    client.sendRtp(track, transceiver, {payload, seq: i, ts: i * 3000, pt: 96, ssrc, marker: true});
-    i++;
-  }, 20);
-  return () => clearInterval(timer);
 }
 
 describe('RTCP through the SFU', () => {
@@ -46,7 +26,7 @@ describe('RTCP through the SFU', () => {
     let nacksAtSender = 0;
     screen.transceiver.sender.onGenericNack.subscribe(() => nacksAtSender++);
     const sent: Buffer[] = [];
-    stops.push(startVideo(a, screen.track, screen.transceiver, sent));
+    stops.push(startVideo(a, screen.track, screen.transceiver, {intervalMs: 20, size: () => 500, sent}));
     await waitFor(() => b.packetsFrom('screen', a.sessionID) >= 30, 10_000, 'B receiving');
     const rec = b.trackOfType('screen', a.sessionID)!;
     const ssrc = [...rec.ssrcs][0];

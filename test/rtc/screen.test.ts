@@ -1,33 +1,15 @@
 // Screen share, screen audio, camera video and AV1 through the SFU with real werift peers:
 // classification by the screen_on/video_on stream ids, MediaMap types, PLI forwarding (rate-limited),
 // removal on screen_off, AV1 only between capable peers, camera video only when enabled.
-import {randomBytes} from 'node:crypto';
-import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import type {TestClient} from './support/client';
-import {join, speech, startAudio, startServer, useRtcTeardown} from './support/harness';
+import {join, speech, startAudio, startServer, startVideo, useRtcTeardown} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
-function startVideo(
-  client: TestClient,
-  track: MediaStreamTrack,
-  transceiver: RTCRtpTransceiver,
-  pt: number,
-  sent?: Buffer[],
-): () => void {
-  let i = 0;
-  const ssrc = randomBytes(4).readUInt32BE(0);
-  const timer = setInterval(() => {
-    const payload = randomBytes(300 + (i % 200));
-    sent?.push(payload);
-    client.sendRtp(track, transceiver, {payload, seq: i, ts: i * 3000, pt, ssrc, marker: true});
-    i++;
-  }, 33);
-  return () => clearInterval(timer);
-}
+/** Frames of varying size (300 to 499 bytes), as an encoder sends them. */
+const videoSize = (i: number) => 300 + (i % 200);
 
 describe('screen share and video', () => {
   const {servers, clients, stops} = useRtcTeardown();
@@ -48,7 +30,7 @@ describe('screen share and video', () => {
     a.screenOn('screen-stream-a');
     const screen = await a.addTrack('video', 'screen-stream-a');
     const sent: Buffer[] = [];
-    stops.push(startVideo(a, screen.track, screen.transceiver, 96, sent));
+    stops.push(startVideo(a, screen.track, screen.transceiver, {size: videoSize, sent}));
     const screenAudio = await a.addTrack('audio', 'screen-stream-a');
     stops.push(startAudio(a, screenAudio.track, screenAudio.transceiver, speech));
 
@@ -97,7 +79,7 @@ describe('screen share and video', () => {
       clients.push(a, b);
       a.videoOn('camera-a');
       const cam = await a.addTrack('video', 'camera-a');
-      stops.push(startVideo(a, cam.track, cam.transceiver, 96));
+      stops.push(startVideo(a, cam.track, cam.transceiver, {size: videoSize}));
       // A voice track as a positive control that B is receiving at all.
       const mic = await a.addTrack('audio', 'mic-a');
       stops.push(startAudio(a, mic.track, mic.transceiver, speech));
@@ -119,7 +101,7 @@ describe('screen share and video', () => {
     const b = await join(srv, {callID});
     clients.push(a, b);
     const stray = await a.addTrack('video', 'unannounced');
-    stops.push(startVideo(a, stray.track, stray.transceiver, 96));
+    stops.push(startVideo(a, stray.track, stray.transceiver, {size: videoSize}));
     const mic = await a.addTrack('audio', 'mic-a');
     stops.push(startAudio(a, mic.track, mic.transceiver, speech));
     await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'voice control');
@@ -138,8 +120,8 @@ describe('screen share and video', () => {
     const av1 = await a.addTrack('video', 'screen-a', {codec: 'AV1'});
     const sentVp8: Buffer[] = [];
     const sentAv1: Buffer[] = [];
-    stops.push(startVideo(a, vp8.track, vp8.transceiver, 96, sentVp8));
-    stops.push(startVideo(a, av1.track, av1.transceiver, 45, sentAv1));
+    stops.push(startVideo(a, vp8.track, vp8.transceiver, {size: videoSize, sent: sentVp8}));
+    stops.push(startVideo(a, av1.track, av1.transceiver, {pt: 45, size: videoSize, sent: sentAv1}));
     await waitFor(
       () => av1Peer.packetsFrom('screen', a.sessionID) >= 10 && vp8Peer.packetsFrom('screen', a.sessionID) >= 10,
       15_000,

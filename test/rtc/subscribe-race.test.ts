@@ -1,29 +1,16 @@
 // A track published at the moment a subscriber's server renegotiation is finishing still reaches the subscriber
 // (the DM video defect: B was sometimes never offered A's camera). The publication is made to land exactly in
 // that moment: A's video_on is sent from the SFU's own log line that ends B's renegotiation rounds.
-import {randomBytes} from 'node:crypto';
 import pino from 'pino';
-import type {MediaStreamTrack, RTCRtpTransceiver} from 'werift';
 import {newId} from '../../server/src/ids';
 import {createRtcServer, type EmbeddedRtcServer} from '../../server/src/rtc';
-import type {TestClient} from './support/client';
-import {join, speech, startAudio, testOptions, useRtcServer} from './support/harness';
+import {join, speech, startAudio, startVideo, testOptions, useRtcServer} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
 
 /** The log line a subscriber's renegotiation loop writes when it has no more rounds to run. */
 const ROUNDS_DONE = 'server renegotiation rounds done';
-
-function startVideo(client: TestClient, track: MediaStreamTrack, transceiver: RTCRtpTransceiver): () => void {
-  let i = 0;
-  const ssrc = randomBytes(4).readUInt32BE(0);
-  const timer = setInterval(() => {
-    client.sendRtp(track, transceiver, {payload: randomBytes(300), seq: i, ts: i * 3000, pt: 96, ssrc, marker: true});
-    i++;
-  }, 33);
-  return () => clearInterval(timer);
-}
 
 describe('subscription while a renegotiation ends', () => {
   let server: EmbeddedRtcServer;

@@ -2,19 +2,16 @@
 // auth secret: the SFU allocates a relay with per-session credentials, advertises it, and a client that
 // only learns the relay candidate completes ICE checks through it. (Forcing the media onto the relay would
 // need hosts that cannot reach each other directly; on one loopback ICE may also pick a direct pair.)
-import {spawn, type ChildProcess} from 'node:child_process';
-import fs from 'node:fs';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import {TestClient, type SignalingPort} from './support/client';
 import {directSignaling, newSession, speech, startAudio, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
-import {freePort} from '../support/ports';
+import {startCoturn, type Coturn} from '../support/coturn';
 
 jest.setTimeout(60_000);
 
-const TURNSERVER = '/usr/bin/turnserver';
 const SECRET = 'turn-test-secret';
 
 const stripCandidates = (sdp: string, keep: (line: string) => boolean) =>
@@ -40,45 +37,15 @@ function relayOnly(inner: SignalingPort): SignalingPort {
 }
 
 describe('server-side TURN (coturn)', () => {
-  let turn: ChildProcess;
-  let turnLog = '';
-  let turnPort: number;
+  let turn: Coturn | undefined;
   let server: EmbeddedRtcServer;
   const clients: TestClient[] = [];
   const stops: (() => void)[] = [];
 
   beforeAll(async () => {
-    if (!fs.existsSync(TURNSERVER))
-      throw new Error('coturn is not installed: npm test installs it (apt-get install coturn)');
-    turnPort = await freePort();
-    const minPort = 40000 + (process.pid % 1000) * 20;
-    turn = spawn(
-      TURNSERVER,
-      [
-        '-n',
-        '--listening-ip=127.0.0.1',
-        '--relay-ip=127.0.0.1',
-        `--listening-port=${turnPort}`,
-        '--use-auth-secret',
-        `--static-auth-secret=${SECRET}`,
-        '--realm=calls.test',
-        '--no-tls',
-        '--no-dtls',
-        '--no-cli',
-        '--allow-loopback-peers',
-        `--min-port=${minPort}`,
-        `--max-port=${minPort + 19}`,
-        '--log-file=stdout',
-        '--simple-log',
-        '-v',
-      ],
-      {stdio: ['ignore', 'pipe', 'pipe']},
-    );
-    turn.stdout!.on('data', (d) => (turnLog += String(d)));
-    turn.stderr!.on('data', (d) => (turnLog += String(d)));
-    await waitFor(() => /listener opened on|Total General servers/i.test(turnLog), 10_000, 'coturn listening');
+    turn = await startCoturn(SECRET, 40000 + (process.pid % 1000) * 20, {verbose: true});
     server = await startServer({
-      iceServers: [{urls: [`turn:127.0.0.1:${turnPort}?transport=udp`]}],
+      iceServers: [{urls: [`turn:127.0.0.1:${turn.port}?transport=udp`]}],
       turnStaticAuthSecret: SECRET,
       serverSideTURN: true,
       timeouts: {stunDiscoveryMs: 500},
@@ -89,8 +56,7 @@ describe('server-side TURN (coturn)', () => {
     for (const s of stops) s();
     await Promise.all(clients.map((c) => c.close()));
     await server?.close();
-    turn?.kill('SIGTERM');
-    await new Promise((r) => (turn?.exitCode !== null ? r(null) : turn.once('exit', r)));
+    await turn?.stop();
   });
 
   it('allocates a relay per session with <expiry>:<sessionID> credentials; ICE checks succeed through it', async () => {
@@ -114,7 +80,11 @@ describe('server-side TURN (coturn)', () => {
     // The SFU advertised a relay candidate on coturn's relay range to B.
     await waitFor(() => b.serverCandidates.some((c) => / typ relay/.test(c)), 10_000, 'a relay candidate from the SFU');
     // coturn saw an allocation authenticated with B's session id as the TURN username.
-    await waitFor(() => new RegExp(`\\d+:${b.sessionID}`).test(turnLog), 10_000, 'coturn allocation for the session');
+    await waitFor(
+      () => new RegExp(`\\d+:${b.sessionID}`).test(turn!.log()),
+      10_000,
+      'coturn allocation for the session',
+    );
     // An ICE check from B to the SFU's relay candidate went through coturn to the SFU and back.
     const conn = b.pc.iceTransports[0].connection as unknown as {
       checkList: {remoteCandidate: {type: string}; state: number}[];

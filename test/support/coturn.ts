@@ -14,8 +14,13 @@ export interface Coturn {
   stop(): Promise<void>;
 }
 
+export interface CoturnOptions {
+  /** coturn's verbose log (`-v`): allocations with their usernames, for tests that check who allocated. */
+  verbose?: boolean;
+}
+
 /** Starts coturn on 127.0.0.1 (UDP and TCP on one port), relaying on loopback. */
-export async function startCoturn(secret: string, relayPortBase: number): Promise<Coturn> {
+export async function startCoturn(secret: string, relayPortBase: number, opts: CoturnOptions = {}): Promise<Coturn> {
   if (!fs.existsSync(TURNSERVER))
     throw new Error('coturn is not installed: npm test installs it (apt-get install coturn)');
   const port = await freePort();
@@ -38,20 +43,23 @@ export async function startCoturn(secret: string, relayPortBase: number): Promis
       `--max-port=${relayPortBase + 19}`,
       '--log-file=stdout',
       '--simple-log',
+      ...(opts.verbose ? ['-v'] : []),
     ],
     {stdio: ['ignore', 'pipe', 'pipe']},
   );
   proc.stdout!.on('data', (d) => (out += String(d)));
   proc.stderr!.on('data', (d) => (out += String(d)));
-  await waitFor(() => /listener opened on|Total General servers/i.test(out), 10_000, 'coturn listening');
-  return {
-    port,
-    secret,
-    log: () => out,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      proc.kill('SIGTERM');
-      await new Promise((r) => proc.once('exit', r));
-    },
+  const stop = async () => {
+    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill('SIGTERM');
+    await new Promise((r) => proc.once('exit', r));
   };
+  try {
+    await waitFor(() => /listener opened on|Total General servers/i.test(out), 10_000, 'coturn listening');
+  } catch (err) {
+    // A coturn that never got ready is not left behind.
+    await stop();
+    throw err;
+  }
+  return {port, secret, log: () => out, stop};
 }

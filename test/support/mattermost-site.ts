@@ -4,9 +4,10 @@
 // loads the plugins Mattermost lists. Loopback only.
 import fs from 'node:fs';
 import http, {type IncomingMessage} from 'node:http';
-import net, {type AddressInfo} from 'node:net';
+import net from 'node:net';
 import path from 'node:path';
 import type {Duplex} from 'node:stream';
+import {closeNow, listenLoopback} from './http-server';
 
 const HOST_PAGE_DIR = path.resolve(__dirname, '../../webapp/dist/standalone');
 const TO_SERVICE = [
@@ -61,8 +62,7 @@ export class MattermostSite {
       fs.createReadStream(file).pipe(res);
     });
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-    this.#port = (server.address() as AddressInfo).port;
+    this.#port = await listenLoopback(server);
     this.#server = server;
   }
 
@@ -70,8 +70,7 @@ export class MattermostSite {
     const s = this.#server;
     this.#server = null;
     if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeNow(s);
   }
 
   /** Where a path goes; null for the page itself. */

@@ -133,6 +133,18 @@ export async function clientOptions(
   };
 }
 
+/**
+ * A "Join call" button on an existing call (channel toast, call post, incoming-call notice): joins it, or, when
+ * the user is already in a call, asks first with the switch modal. connectCall shows its own errors.
+ */
+export function joinOrOfferSwitch(store: StoreLike, channelID: string): void {
+  if (getCallsClient()) {
+    store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: channelID}));
+    return;
+  }
+  connectCall(store, channelID).catch(() => undefined);
+}
+
 /** Connects to the call in the channel, skipping the gating (used after the switch modal and by joinCall). */
 export async function connectCall(store: StoreLike, channelID: string, opts: JoinOptions = {}): Promise<void> {
   const starting = !hasCall(store, channelID);

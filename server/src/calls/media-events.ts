@@ -55,13 +55,7 @@ export class MediaEventRelay {
    * one over the same websocket session, as after `join` (the server restores mute and screen state).
    */
   restart(sessionID: string, reason: string): void {
-    const local = this.#c.local.get(sessionID);
-    if (!local || local.leaving) return;
-    this.#c.pub.toConn(
-      'rtc_reconnect',
-      {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason},
-      local.connID,
-    );
+    this.#toSession('rtc_reconnect', sessionID, reason);
   }
 
   /**
@@ -71,10 +65,15 @@ export class MediaEventRelay {
    * `rtc_reconnect` (a handler took the call over) or `call_end` (the handler wait ran out).
    */
   unavailable(sessionID: string, reason: string): void {
+    this.#toSession('rtc_unavailable', sessionID, reason);
+  }
+
+  /** A media notice {channelID, call_id, session_id, reason} to a session's own connection, unless it is leaving. */
+  #toSession(event: 'rtc_reconnect' | 'rtc_unavailable', sessionID: string, reason: string): void {
     const local = this.#c.local.get(sessionID);
     if (!local || local.leaving) return;
     this.#c.pub.toConn(
-      'rtc_unavailable',
+      event,
       {channelID: local.channelID, call_id: local.callID, session_id: sessionID, reason},
       local.connID,
     );

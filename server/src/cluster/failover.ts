@@ -10,28 +10,13 @@ import type {CallLock} from '../calls/lock';
 import type {Logger} from '../log';
 import type {Call, CallsRepository} from '../store/types';
 import type {Bus} from './bus';
-import type {MediaBus} from './media-relay';
+import type {MediaBus, MovedMessage, UnavailableMessage} from './media-relay';
 import type {NodeRegistry, Queryable} from './nodes';
 import {SESSIONS_TABLE} from './schema';
 
 const SWEEP_MS = 1_000;
 /** Holder rows of sessions that no longer exist are removed after this long. */
 const STALE_HOLDER_MS = 60_000;
-
-/** Broadcast when a call's media moves to another node. */
-export interface MovedMessage {
-  callID: string;
-  channelID: string;
-  from: string;
-  to: string;
-}
-
-/** Broadcast when no live node may run a call's media (it waits for a handler). */
-export interface UnavailableMessage {
-  callID: string;
-  channelID: string;
-  reason: string;
-}
 
 export interface FailoverOptions {
   registry: NodeRegistry;

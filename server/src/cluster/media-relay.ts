@@ -19,9 +19,23 @@ import {
 } from '../relay/protocol';
 import {rtcInbound, sessionConfig, sessionID, sfuEvents} from '../relay/sfu';
 import type {Bus} from './bus';
-import type {MovedMessage, UnavailableMessage} from './failover';
 
 const nodeID = z.string().max(200);
+
+/** Broadcast when a call's media moves to another node. */
+export interface MovedMessage {
+  callID: string;
+  channelID: string;
+  from: string;
+  to: string;
+}
+
+/** Broadcast when no live node may run a call's media (it waits for a handler). */
+export interface UnavailableMessage {
+  callID: string;
+  channelID: string;
+  reason: string;
+}
 
 const moved: z.ZodType<MovedMessage> = z.object({callID: z.string(), channelID: z.string(), from: nodeID, to: nodeID});
 const unavailable: z.ZodType<UnavailableMessage> = z.object({

@@ -12,7 +12,8 @@ import Fastify, {
 import type {Logger} from '../log';
 import type {AuthResult, ServiceAuth} from './auth';
 import {CredentialsError, type CredentialsStore} from './credentials';
-import {apiServerFactory, type ApiTlsOptions} from './tls-server';
+import {listenHostPort} from './settings';
+import {apiScheme, apiServerFactory, type ApiTlsOptions} from './tls-server';
 
 export const GO_NOT_FOUND = '404 page not found\n';
 
@@ -54,6 +55,21 @@ export function goStyleHttp(o: {
   app.addContentTypeParser('*', {parseAs: 'string'}, (_req, body, done) => done(null, String(body)));
   app.setNotFoundHandler((_req, reply) => void reply.status(404).type('text/plain; charset=utf-8').send(GO_NOT_FOUND));
   return app;
+}
+
+/**
+ * Listens on an upstream `listen_address` ("[host]:port", port 0 for any) and returns the URL the service is
+ * reached at (loopback when it listens on every interface).
+ */
+export async function listenOnAddress(
+  app: FastifyInstance,
+  listenAddress: string,
+  tls: ApiTlsOptions | null,
+): Promise<string> {
+  const {host, port} = listenHostPort(listenAddress);
+  await app.listen({host, port});
+  const bound = (app.server.address() as {port: number}).port;
+  return `${apiScheme(tls)}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
 }
 
 /** The caller's IP address (an IPv4-mapped IPv6 address as plain IPv4), for rate limits and logs. */

@@ -5,7 +5,7 @@ import {seededWorld, type World} from '../../support/fixtures';
 import {createDatabase, requirePgUrl, type TestDatabase} from '../../support/postgres';
 import type {TestServer} from '../../support/server';
 import {CallUser} from './user';
-import {type NodeProcess, startNode} from './node';
+import {type NodeProcess, SpawnedNodes, startNode} from './node';
 
 export interface Cluster {
   db: TestDatabase;
@@ -28,22 +28,36 @@ export interface StartClusterOptions {
   adminUrl?: string;
   /** Extra environment per node name. */
   env?: (name: string) => Record<string, string>;
+  /** How long each node may take to get ready before it is killed (startNode's default otherwise). */
+  readyTimeoutMs?: number;
+  /** Tracks the node processes as they spawn (default: a tracker of the cluster's own). */
+  spawned?: SpawnedNodes;
 }
 
 export async function startCluster(names: string[], opts: StartClusterOptions = {}): Promise<Cluster> {
   const db = await createDatabase(opts.adminUrl ?? requirePgUrl());
   const nodes: NodeProcess[] = [];
   const users: CallUser[] = [];
+  const spawned = opts.spawned ?? new SpawnedNodes();
   const pool = new pg.Pool({connectionString: db.url, max: 2});
   pool.on('error', () => undefined);
-  const stop = async () => {
-    for (const u of users) await u.close().catch(() => undefined);
-    await Promise.all(nodes.map((n) => n.kill9()));
-    await pool.end().catch(() => undefined);
-    await db.drop().catch(() => undefined);
-  };
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const u of users) await u.close().catch(() => undefined);
+      // Every node spawned, the one whose start failed or is still pending too.
+      await spawned.killAll();
+      await pool.end().catch(() => undefined);
+      await db.drop().catch(() => undefined);
+    })());
   const addNode = async (name: string, env?: Record<string, string>) => {
-    const n = await startNode({name, databaseURL: db.url, env: {...opts.env?.(name), ...env}});
+    const n = await startNode({
+      name,
+      databaseURL: db.url,
+      env: {...opts.env?.(name), ...env},
+      readyTimeoutMs: opts.readyTimeoutMs,
+      spawned,
+    });
     nodes.push(n);
     return n;
   };
@@ -101,25 +115,58 @@ export function logHint(nodes: NodeProcess[]): string {
   return nodes.map((n) => `${n.name} (${n.nodeID}): ${n.logFile}`).join('\n');
 }
 
+/** A cluster start that can be stopped at any point, whether it succeeded, failed or is still pending. */
+export interface ClusterRun {
+  /** Starts the cluster (once). */
+  start(opts?: StartClusterOptions): Promise<Cluster>;
+  /** The started cluster; throws if it did not start. */
+  cluster(): Cluster;
+  /** The node processes spawned so far (ready or not). */
+  readonly spawned: SpawnedNodes;
+  /**
+   * Stops the cluster, printing where the node logs are. When the start has not finished (a beforeAll that
+   * timed out) or failed, kills every node it spawned first, then waits for the start to end.
+   */
+  stop(): Promise<void>;
+}
+
+export function clusterRun(names: string[]): ClusterRun {
+  const spawned = new SpawnedNodes();
+  let starting: Promise<Cluster> | undefined;
+  let c: Cluster | undefined;
+  return {
+    spawned,
+    start(opts = {}) {
+      starting ??= startCluster(names, {...opts, spawned}).then((started) => (c = started));
+      return starting;
+    },
+    cluster() {
+      if (!c) throw new Error('the cluster did not start');
+      return c;
+    },
+    async stop() {
+      if (!c) await spawned.killAll();
+      const started = c ?? (await starting?.catch(() => undefined));
+      if (!started) return;
+      process.stdout.write(`cluster node logs:\n${logHint(started.nodes)}\n`);
+      await started.stop();
+    },
+  };
+}
+
 /**
  * Starts a cluster before the tests of the enclosing describe and stops it after them, printing where the
  * node logs are. `options` may be a function (run in beforeAll, e.g. to start a PostgreSQL of its own).
+ * Every node spawned is stopped, even when the start failed or timed out partway.
  */
 export function useCluster(
   names: string[],
   options: StartClusterOptions | (() => Promise<StartClusterOptions>) = {},
 ): () => Cluster {
-  let c: Cluster | undefined;
+  const run = clusterRun(names);
   beforeAll(async () => {
-    c = await startCluster(names, typeof options === 'function' ? await options() : options);
+    await run.start(typeof options === 'function' ? await options() : options);
   }, 60_000);
-  afterAll(async () => {
-    if (!c) return;
-    process.stdout.write(`cluster node logs:\n${logHint(c.nodes)}\n`);
-    await c.stop();
-  });
-  return () => {
-    if (!c) throw new Error('the cluster did not start');
-    return c;
-  };
+  afterAll(() => run.stop());
+  return () => run.cluster();
 }

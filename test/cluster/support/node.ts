@@ -31,6 +31,43 @@ export interface StartNodeOptions {
   env?: Record<string, string>;
   /** Default: a fresh temp dir (SQLite lives there when no database URL is given). */
   dataDir?: string;
+  /** How long the node may take to print its start banner before it is killed (default 60 s). */
+  readyTimeoutMs?: number;
+  /** Tracks the process from the moment it is spawned, so a start that hangs can still be stopped. */
+  spawned?: SpawnedNodes;
+}
+
+/**
+ * The node processes a test spawned, recorded as they spawn (not once they are ready): `killAll` stops
+ * every one still running, even those whose start is still pending, and refuses any spawn after it, so
+ * an afterAll can clean up after a beforeAll that timed out partway.
+ */
+export class SpawnedNodes {
+  /** Every process ever spawned through this tracker (the dead ones too), for tests to check by pid. */
+  readonly pids: number[] = [];
+  private readonly running = new Map<ChildProcess, Promise<void>>();
+  private closed = false;
+
+  add(child: ChildProcess): void {
+    if (child.pid !== undefined) this.pids.push(child.pid);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    this.running.set(child, exited);
+    void exited.then(() => this.running.delete(child));
+  }
+
+  assertOpen(name: string): void {
+    if (this.closed) throw new Error(`node ${name} not started: its test has already stopped its nodes`);
+  }
+
+  /** SIGKILLs every spawned node still running and resolves once all are gone. */
+  async killAll(): Promise<void> {
+    this.closed = true;
+    const gone = [...this.running.entries()].map(([child, exited]) => {
+      child.kill('SIGKILL');
+      return exited;
+    });
+    await Promise.all(gone);
+  }
 }
 
 let counter = 0;
@@ -41,6 +78,7 @@ function makeNodeID(name: string): string {
 }
 
 export async function startNode(o: StartNodeOptions): Promise<NodeProcess> {
+  o.spawned?.assertOpen(o.name);
   fs.mkdirSync(LOG_DIR, {recursive: true});
   const nodeID = o.env?.MM_CALLS_NODE_ID ?? makeNodeID(o.name);
   const dataDir = o.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'calls-node-'));
@@ -66,6 +104,7 @@ export async function startNode(o: StartNodeOptions): Promise<NodeProcess> {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  o.spawned?.add(child);
   let out = '';
   const onData = (d: Buffer) => {
     out += String(d);
@@ -88,11 +127,19 @@ export async function startNode(o: StartNodeOptions): Promise<NodeProcess> {
   );
   const started = await new Promise<{url: string; udpPort: number | null; tcpPort: number | null}>(
     (resolve, reject) => {
+      const readyTimeoutMs = o.readyTimeoutMs ?? 60_000;
+      let timedOut = false;
+      // A node that never gets ready is killed, so its start ends (and its caller can clean up) either way.
+      const deadline = setTimeout(() => {
+        timedOut = true;
+        child.kill('SIGKILL');
+      }, readyTimeoutMs);
       const timer = setInterval(() => {
         const m = /Calls is running at (http:\/\/\S+)/.exec(out);
         const media = /media: (?:UDP (\d+)(?:, TCP (\d+))?|none|on the rtcd hosts)/.exec(out);
         if (m && media) {
           clearInterval(timer);
+          clearTimeout(deadline);
           resolve({
             url: m[1],
             udpPort: media[1] ? Number(media[1]) : null,
@@ -102,7 +149,9 @@ export async function startNode(o: StartNodeOptions): Promise<NodeProcess> {
       }, 25);
       void exited.then(() => {
         clearInterval(timer);
-        reject(new Error(`node ${o.name} exited before starting:\n${out.slice(-3000)}`));
+        clearTimeout(deadline);
+        const why = timedOut ? `not ready after ${readyTimeoutMs} ms (killed)` : 'exited before starting';
+        reject(new Error(`node ${o.name} ${why}:\n${out.slice(-3000)}`));
       });
     },
   );

@@ -132,6 +132,14 @@ export async function joinTwo(
   return {callID, a, b};
 }
 
+/** Calls `send` with a packet counter and one random SSRC every `intervalMs`; returns a stop function. */
+function pumpRtp(intervalMs: number, send: (i: number, ssrc: number) => void): () => void {
+  let i = 0;
+  const ssrc = randomBytes(4).readUInt32BE(0);
+  const timer = setInterval(() => send(i++, ssrc), intervalMs);
+  return () => clearInterval(timer);
+}
+
 /** Sends Opus-sized packets every 20 ms with the given audio-level pattern; returns a stop function. */
 export function startAudio(
   client: TestClient,
@@ -140,15 +148,36 @@ export function startAudio(
   level: (i: number) => number,
   sent?: Buffer[],
 ): () => void {
-  let i = 0;
-  const ssrc = randomBytes(4).readUInt32BE(0);
-  const timer = setInterval(() => {
+  return pumpRtp(20, (i, ssrc) => {
     const payload = randomBytes(80 + (i % 60));
     sent?.push(payload);
     client.sendRtp(track, transceiver, {payload, seq: i, ts: i * 960, pt: 111, audioLevel: level(i), ssrc});
-    i++;
-  }, 20);
-  return () => clearInterval(timer);
+  });
+}
+
+export interface VideoPump {
+  /** Payload type (default 96). */
+  pt?: number;
+  /** One packet (a whole frame, marked) every intervalMs (default 33, about 30 fps). */
+  intervalMs?: number;
+  /** Payload size of packet i (default 300 bytes). */
+  size?: (i: number) => number;
+  /** Collects the payloads sent. */
+  sent?: Buffer[];
+}
+
+/** Sends one-packet video frames (90 kHz clock); returns a stop function. */
+export function startVideo(
+  client: TestClient,
+  track: MediaStreamTrack,
+  transceiver: RTCRtpTransceiver,
+  o: VideoPump = {},
+): () => void {
+  return pumpRtp(o.intervalMs ?? 33, (i, ssrc) => {
+    const payload = randomBytes(o.size?.(i) ?? 300);
+    o.sent?.push(payload);
+    client.sendRtp(track, transceiver, {payload, seq: i, ts: i * 3000, pt: o.pt ?? 96, ssrc, marker: true});
+  });
 }
 
 /** Speech-like levels (varying, std-dev well above 10). */

@@ -5,9 +5,9 @@
 import {randomBytes} from 'node:crypto';
 import http, {type IncomingMessage, type ServerResponse} from 'node:http';
 import type {Duplex} from 'node:stream';
-import type {AddressInfo} from 'node:net';
 import type {Command} from '@mattermost/types/integrations';
 import type {Post} from '@mattermost/types/posts';
+import {closeNow, listenLoopback} from '../http-server';
 import {FAKE_SETTING, type FakeConfig, FakeData, mmId} from './data';
 
 export interface ReceivedRequest {
@@ -93,11 +93,7 @@ export class FakeMattermost {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!this.extensions.some((x) => x.upgrade?.(req, socket, head))) socket.destroy();
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.#port, '127.0.0.1', () => resolve());
-    });
-    this.#port = (server.address() as AddressInfo).port;
+    this.#port = await listenLoopback(server, this.#port);
     this.#server = server;
   }
 
@@ -107,8 +103,7 @@ export class FakeMattermost {
     this.#server = null;
     if (!s) return;
     for (const x of this.extensions) x.stop?.();
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    await closeNow(s);
   }
 
   /**

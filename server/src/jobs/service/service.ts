@@ -5,13 +5,12 @@ import path from 'node:path';
 import type {Logger} from '../../log';
 import {ServiceAuth} from '../../service-kit/auth';
 import {CredentialsStore} from '../../service-kit/credentials';
-import {serviceVersion} from '../../service-kit/go-http';
-import {listenHostPort} from '../../service-kit/settings';
+import {listenOnAddress, serviceVersion} from '../../service-kit/go-http';
 import {JOBS_ENV_NAMES, type JobsConfig} from './config';
 import {createJobsHttp, recorderRunnerCheck} from './http-api';
 import {JobStore} from './job-store';
 import {JobSupervisor} from './supervisor';
-import {apiScheme, apiTlsOptions} from '../../service-kit/tls-server';
+import {apiTlsOptions} from '../../service-kit/tls-server';
 
 export interface JobService {
   /** http(s)://host:port of the API. */
@@ -65,17 +64,15 @@ export async function startJobService(
     checkRunner:
       cfg.devMode || cfg.testMode ? (r) => (r.length > 0 && r.length <= 256 ? null : 'invalid runner') : strict,
   });
-  const {host, port} = listenHostPort(cfg.api.listenAddress);
+  let url: string;
   try {
-    await http.listen({host, port});
+    url = await listenOnAddress(http, cfg.api.listenAddress, tls);
   } catch (err) {
     await supervisor.close();
     jobs.close();
     credentials.close();
     throw err;
   }
-  const bound = (http.server.address() as {port: number}).port;
-  const url = `${apiScheme(tls)}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
   log.info(
     {url, maxConcurrentJobs: cfg.jobs.maxConcurrentJobs, dataSource: cfg.store.dataSource},
     'job service listening',

@@ -7,6 +7,7 @@ import type {Logger} from '../../log';
 import {hasUnstorableText} from '../../unstorable';
 import {ALL_KEYS, PLUGIN_ID} from '../../config/schema';
 import type {MattermostClient} from './client';
+import {singleFlight} from './single-flight';
 
 /** Saves settings keyed as Mattermost stores them (PlatformContext.adminConfig). */
 export interface SettingsSink {
@@ -35,8 +36,11 @@ export class SettingsSync {
   /** Lower-cased keys whose value was refused: tried again when another setting changes (cross-field rules). */
   readonly #refused = new Set<string>();
   #timer: NodeJS.Timeout | null = null;
-  #running: Promise<void> | null = null;
   #forbiddenLogged = false;
+  readonly #syncOnce = singleFlight(
+    () => this.#sync(),
+    (err) => this.#o.logger.error({err: err.message}, 'applying the plugin settings from Mattermost failed'),
+  );
 
   constructor(o: SettingsSyncOptions) {
     this.#o = o;
@@ -56,12 +60,7 @@ export class SettingsSync {
 
   /** One read and apply; never throws (Mattermost down: the settings in force stay). */
   sync(): Promise<void> {
-    this.#running ??= this.#sync()
-      .catch((err: unknown) =>
-        this.#o.logger.error({err: (err as Error).message}, 'applying the plugin settings from Mattermost failed'),
-      )
-      .finally(() => (this.#running = null));
-    return this.#running;
+    return this.#syncOnce();
   }
 
   async #sync(): Promise<void> {

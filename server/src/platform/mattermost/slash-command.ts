@@ -9,6 +9,7 @@ import {PLUGIN_ID} from '../../config/schema';
 import {AppError} from '../../errors';
 import type {Logger} from '../../log';
 import type {MattermostClient} from './client';
+import {singleFlight} from './single-flight';
 
 export const CALL_TRIGGER = 'call';
 /** Where Mattermost sends `/call` (under the plugin's path, which the reverse proxy already sends here). */
@@ -79,7 +80,10 @@ export class SlashCommands {
   #closed = false;
   /** Custom slash commands are off in Mattermost (logged once until they are back). */
   #disabled = false;
-  #running: Promise<void> | null = null;
+  readonly #syncOnce = singleFlight(
+    () => this.#syncAll(),
+    (err) => this.#o.logger.warn({err: err.message}, 'registering /call in Mattermost failed; retrying later'),
+  );
 
   constructor(o: SlashCommandsOptions) {
     this.#o = o;
@@ -106,12 +110,7 @@ export class SlashCommands {
 
   /** Every team's command checked once; never throws (Mattermost down: the next tick tries again). */
   sync(): Promise<void> {
-    this.#running ??= this.#syncAll()
-      .catch((err: unknown) =>
-        this.#o.logger.warn({err: (err as Error).message}, 'registering /call in Mattermost failed; retrying later'),
-      )
-      .finally(() => (this.#running = null));
-    return this.#running;
+    return this.#syncOnce();
   }
 
   async #syncAll(): Promise<void> {

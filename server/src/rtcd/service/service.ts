@@ -7,14 +7,14 @@ import type {Logger} from '../../log';
 import {RtcdMetrics} from '../../metrics';
 import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../rtc';
 import {ServiceAuth} from '../../service-kit/auth';
-import {serviceVersion} from '../../service-kit/go-http';
-import {listenHostPort, type RtcdConfig} from './config';
+import {listenOnAddress, serviceVersion} from '../../service-kit/go-http';
+import type {RtcdConfig} from './config';
 import {startCpuLoadSampler, type CpuLoadSampler} from './cpu-load';
 import {CredentialsStore} from '../../service-kit/credentials';
 import {createRtcdHttp, type RtcdVersion} from './http-api';
 import {RtcdSessions} from './sessions';
 import {RtcdWsServer, type RtcdWsTimings} from './ws-server';
-import {apiScheme, apiTlsOptions} from '../../service-kit/tls-server';
+import {apiTlsOptions} from '../../service-kit/tls-server';
 
 export interface RtcdService {
   /** http(s)://host:port of the API. */
@@ -126,10 +126,7 @@ export async function startRtcdService(
       () => http.close(),
       () => ws.close(),
     );
-    const {host, port} = listenHostPort(cfg.api.listenAddress);
-    await http.listen({host, port});
-    const bound = (http.server.address() as {port: number}).port;
-    const url = `${apiScheme(tls)}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}`;
+    const url = await listenOnAddress(http, cfg.api.listenAddress, tls);
     log.info({url, udpPort: rtc.udpPort, tcpPort: rtc.tcpPort, candidates: rtc.advertisedCandidates}, 'rtcd listening');
 
     let closing: Promise<void> | undefined;

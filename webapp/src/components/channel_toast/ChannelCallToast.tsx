@@ -7,9 +7,7 @@ import {useSelector} from 'react-redux';
 import {Avatar} from '../common/Avatar';
 import {useNow, useCallsStore} from '../common/hooks';
 import {CloseIcon, PhoneIcon} from '../common/icons';
-import {connectCall} from '../../call_flow';
-import {getCallsClient} from '../../client/current';
-import {action} from '../../state/action_types';
+import {joinOrOfferSwitch} from '../../call_flow';
 import {
   callInChannel,
   callsState,
@@ -42,15 +40,7 @@ export function ChannelCallToast() {
   return (
     <div id="calls-channel-toast" role="status">
       <PhoneIcon />
-      <button
-        onClick={() => {
-          if (getCallsClient()) {
-            store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: channelID}));
-            return;
-          }
-          connectCall(store, channelID).catch(() => undefined);
-        }}
-      >
+      <button onClick={() => joinOrOfferSwitch(store, channelID)}>
         {formatMessage({id: 'calls.toast.join', defaultMessage: 'Join call'})}
       </button>
       <span>

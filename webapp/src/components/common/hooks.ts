@@ -48,14 +48,23 @@ export function useCallDuration(channelID: string): string {
   return call?.startAt ? formatDuration(now - call.startAt) : '00:00';
 }
 
-/** Closes a popup on Escape and on a mouse press outside it (and outside the button that toggles it). */
-export function useDismiss(ref: RefObject<HTMLElement | null>, onClose: () => void, toggleSelector: string): void {
+/** Calls `onEscape` when Escape is pressed anywhere on the page. */
+export function useEscapeKey(onEscape: () => void): void {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
-        onClose();
+        onEscape();
       }
     };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [onEscape]);
+}
+
+/** Closes a popup on Escape and on a mouse press outside it (and outside the button that toggles it). */
+export function useDismiss(ref: RefObject<HTMLElement | null>, onClose: () => void, toggleSelector: string): void {
+  useEscapeKey(onClose);
+  useEffect(() => {
     const onClick = (e: MouseEvent) => {
       if (
         ref.current &&
@@ -65,12 +74,8 @@ export function useDismiss(ref: RefObject<HTMLElement | null>, onClose: () => vo
         onClose();
       }
     };
-    document.addEventListener('keydown', onKey);
     document.addEventListener('mousedown', onClick);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('mousedown', onClick);
-    };
+    return () => document.removeEventListener('mousedown', onClick);
   }, [ref, onClose, toggleSelector]);
 }
 

@@ -9,9 +9,7 @@ import {useNow, useCallsStore} from '../common/hooks';
 import {PhoneIcon} from '../common/icons';
 import {useCallControls} from '../call_controls/controls';
 import {LeaveMenu} from '../call_controls/LeaveMenu';
-import {connectCall} from '../../call_flow';
-import {getCallsClient} from '../../client/current';
-import {action} from '../../state/action_types';
+import {joinOrOfferSwitch} from '../../call_flow';
 import {
   callInChannel,
   clientState,
@@ -133,13 +131,7 @@ export function PostType({post}: PostTypeProps) {
             : undefined
         }
         aria-label={formatMessage({id: 'calls.post.join', defaultMessage: 'Join call'})}
-        onClick={() => {
-          if (getCallsClient()) {
-            store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: channelID}));
-            return;
-          }
-          connectCall(store, channelID).catch(() => undefined);
-        }}
+        onClick={() => joinOrOfferSwitch(store, channelID)}
       >
         {formatMessage({id: 'calls.post.join', defaultMessage: 'Join call'})}
       </button>

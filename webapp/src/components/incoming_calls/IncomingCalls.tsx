@@ -8,10 +8,8 @@ import {useSelector} from 'react-redux';
 import {Avatar} from '../common/Avatar';
 import {navigateTo, useCallsStore} from '../common/hooks';
 import {CloseIcon, PhoneIcon} from '../common/icons';
-import {connectCall} from '../../call_flow';
-import {getCallsClient} from '../../client/current';
+import {joinOrOfferSwitch} from '../../call_flow';
 import {isPopOutWindow} from '../../popout';
-import {action} from '../../state/action_types';
 import type {IncomingCall} from '../../state/calls_state';
 import {dismissIncomingCall} from '../../state/ringing';
 import {
@@ -75,14 +73,6 @@ function useCallText(call: IncomingCall) {
   return {caller, others};
 }
 
-function join(store: StoreLike, call: IncomingCall): void {
-  if (getCallsClient()) {
-    store.dispatch(action('SHOW_SWITCH_CALL_MODAL', {targetID: call.channelID}));
-    return;
-  }
-  connectCall(store, call.channelID).catch(() => undefined);
-}
-
 function goToChannel(store: StoreLike, call: IncomingCall): void {
   const channel = getChannel(store.getState(), call.channelID);
   if (channel) {
@@ -139,7 +129,11 @@ function FullCard({call}: {call: IncomingCall}) {
         <button className="calls-btn" data-testid="call-incoming-ignore" onClick={() => dismiss(store, call)}>
           {formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
         </button>
-        <button className="calls-btn calls-btn--on" data-testid="call-incoming-join" onClick={() => join(store, call)}>
+        <button
+          className="calls-btn calls-btn--on"
+          data-testid="call-incoming-join"
+          onClick={() => joinOrOfferSwitch(store, call.channelID)}
+        >
           <PhoneIcon />
           {formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
         </button>
@@ -161,7 +155,7 @@ function CondensedCard({call}: {call: IncomingCall}) {
         className="calls-btn calls-btn--on"
         data-testid="call-incoming-condensed-join"
         aria-label={formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
-        onClick={() => join(store, call)}
+        onClick={() => joinOrOfferSwitch(store, call.channelID)}
       >
         <PhoneIcon />
       </button>

@@ -1,7 +1,8 @@
 // A minimal accessible dialog: labelled by its title, closes on Escape, on the close button and on a backdrop click.
-import React, {useEffect, useId} from 'react';
+import React, {useId} from 'react';
 import {useIntl} from 'react-intl';
 
+import {useEscapeKey} from '../common/hooks';
 import {CloseIcon} from '../common/icons';
 
 export function Modal({
@@ -21,15 +22,7 @@ export function Modal({
 }) {
   const {formatMessage} = useIntl();
   const titleID = useId();
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        onClose();
-      }
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onClose]);
+  useEscapeKey(onClose);
   return (
     <div
       className="calls-modal-backdrop"
