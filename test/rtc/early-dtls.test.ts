@@ -2,6 +2,7 @@
 // (a browser starts DTLS the moment its checks succeed) is kept for the handshake instead of dropped, so
 // the join does not wait out a DTLS retransmission; the handshake, data channel and media still work.
 import {newId} from '../../server/src/ids';
+import {UdpMuxSocket} from '../../server/src/rtc/net/udpMux';
 import {SfuServer} from '../../server/src/rtc/server';
 import {TestClient} from './support/client';
 import {directSignaling, join, newSession, speech, startAudio, testLogger, testOptions} from './support/harness';
@@ -11,6 +12,29 @@ jest.setTimeout(30_000);
 
 /** How long the server's DTLS start is held back after its ICE agent connected. */
 const LATE_START_MS = 300;
+
+/** A DTLS HelloVerifyRequest record (the server's answer to a ClientHello without a cookie). */
+function isHelloVerify(data: Buffer): boolean {
+  return data.length > 13 && data[0] === 22 && data[13] === 3;
+}
+
+/** Counts the server's HelloVerifyRequests (and can send each twice) while `fn` runs. */
+async function withHelloVerifies<T>(twice: boolean, fn: (sent: () => number) => Promise<T>): Promise<T> {
+  const original = UdpMuxSocket.prototype.send;
+  let sent = 0;
+  UdpMuxSocket.prototype.send = function (data, addr) {
+    if (isHelloVerify(data)) {
+      sent++;
+      if (twice) original.call(this, Buffer.from(data), addr);
+    }
+    return original.call(this, data, addr);
+  };
+  try {
+    return await fn(() => sent);
+  } finally {
+    UdpMuxSocket.prototype.send = original;
+  }
+}
 
 /** DTLS handshake records of type client_hello with message_seq 0 (the first ClientHello, before any cookie). */
 function isFirstClientHello(data: Buffer): boolean {
@@ -77,5 +101,54 @@ describe('a DTLS first flight that arrives before the server is ready', () => {
     const mic = await a.addTrack('audio', 'mic');
     stops.push(startAudio(a, mic.track, mic.transceiver, speech));
     await waitFor(() => b.received.some((r) => r.payloads.length >= 10), 10_000, 'b receives a');
+  });
+  it('answers a ClientHello sent again while it was not listening once, not once per copy', async () => {
+    const callID = newId();
+    const sessionID = await newSession(server, callID);
+    const b = new TestClient({sessionID, signaling: directSignaling(server)});
+    clients.push(b);
+    const pc = server.session(sessionID)!.peerConnection;
+    // What reaches the session's transport: first ClientHellos while it is not started (held) and after.
+    let held = 0;
+    let live = 0;
+    const answered = new Promise<void>((resolve) =>
+      pc.signalingStateChange.subscribe((state) => {
+        if (state !== 'stable') return;
+        for (const t of pc.dtlsTransports) {
+          const data = (t.iceTransport.connection as unknown as {onData: {execute: (d: Buffer) => void}}).onData;
+          const inner = data.execute;
+          data.execute = (d: Buffer) => {
+            if (isFirstClientHello(d)) {
+              if (t.state === 'new') held++;
+              else live++;
+            }
+            inner(d);
+          };
+          const start = t.start.bind(t);
+          // Long enough for werift's client to send its first ClientHello again (after 0.5 s).
+          t.start = async () => {
+            await sleep(1200);
+            return start();
+          };
+        }
+        resolve();
+      }),
+    );
+    await withHelloVerifies(false, async (sent) => {
+      await b.start();
+      await answered;
+      await b.waitConnected();
+      expect(held).toBeGreaterThanOrEqual(2);
+      expect(sent()).toBe(live + 1);
+    });
+  });
+
+  it("connects a werift client that gets the server's HelloVerifyRequest twice (it answered a repeated ClientHello)", async () => {
+    await withHelloVerifies(true, async (sent) => {
+      const b = await join(server, {callID: newId(), wait: false});
+      clients.push(b);
+      await b.waitConnected();
+      expect(sent()).toBeGreaterThanOrEqual(1);
+    });
   });
 });

@@ -21,7 +21,12 @@ import {
 import {DCMessageType, type DCMessage, type MediaMap, type TrackType} from '@calls/protocol';
 import {decodeDCMessage, encodeDCMessage} from '../../../server/src/protocol-node';
 import {av1Codec, opusCodec, vp8Codec} from '../../../server/src/rtc/media/codecs';
-import {settleIceOnCompletion, stopDtlsRetransmissions} from '../../../server/src/rtc/werift/internals';
+import {
+  ignoreRepeatedHelloVerify,
+  onDtlsSocket,
+  settleIceOnCompletion,
+  stopDtlsRetransmissions,
+} from '../../../server/src/rtc/werift/internals';
 import type {IceCandidate, RtcInbound, RtcSignal, SessionDescription} from '../../../server/src/rtc/types';
 import {waitFor, withTimeout} from '../../support/wait';
 
@@ -42,21 +47,12 @@ const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
  * call werift makes after its sleep gets the same handshake), so a join takes what a browser's would.
  */
 function startDtlsAtOnce(pc: RTCPeerConnection): void {
-  for (const transport of pc.dtlsTransports) {
-    let socket: unknown;
-    Object.defineProperty(transport, 'dtls', {
-      configurable: true,
-      enumerable: true,
-      get: () => socket,
-      set: (value: {connect?: () => Promise<void>; constructor: {name: string}} | undefined) => {
-        socket = value;
-        if (!value?.connect || value.constructor.name !== 'DtlsClient') return;
-        const handshake = value.connect();
-        handshake.catch(() => {});
-        value.connect = () => handshake;
-      },
-    });
-  }
+  onDtlsSocket(pc, (socket) => {
+    if (!socket.connect || socket.constructor.name !== 'DtlsClient') return;
+    const handshake = socket.connect();
+    handshake.catch(() => {});
+    socket.connect = () => handshake;
+  });
 }
 
 type WithoutSession<T> = T extends unknown ? Omit<T, 'sessionID'> : never;
@@ -186,6 +182,8 @@ export class TestClient extends EventEmitter {
     for (const t of this.pc.iceTransports) (t.connection as unknown as {stunServer?: unknown}).stunServer = undefined;
     // Like a browser: ICE reports connected when its checks conclude, and DTLS starts right then.
     for (const t of this.pc.iceTransports) settleIceOnCompletion(t.connection);
+    // Hooked before startDtlsAtOnce: its connect() runs inside the socket hook, so this one must be in place first.
+    ignoreRepeatedHelloVerify(this.pc);
     startDtlsAtOnce(this.pc);
     if (opts.srtpProfiles)
       for (const t of this.pc.dtlsTransports)

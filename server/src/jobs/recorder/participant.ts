@@ -20,7 +20,7 @@ import type {Logger} from '../../log';
 import {Ingress} from '../../rtc/fastpath/ingress';
 import {takeOverReceivedAudio} from '../../rtc/fastpath/takeover';
 import {opusCodec, vp8Codec} from '../../rtc/media/codecs';
-import {interceptDatagrams, udpSockets} from '../../rtc/werift/internals';
+import {ignoreRepeatedHelloVerify, interceptDatagrams, udpSockets} from '../../rtc/werift/internals';
 import {BatchedReceive} from './batched-receive';
 import {RecorderSocket, type WsEvent} from './calls-socket';
 import type {RecordingPipeline, TrackHandle} from './pipeline';
@@ -139,6 +139,7 @@ export class RecorderParticipant extends EventEmitter {
     });
     // calls-dc first: that makes this side the first offerer, as the browser client is.
     const dc = pc.createDataChannel('calls-dc');
+    ignoreRepeatedHelloVerify(pc);
     dc.onMessage.subscribe((data) => {
       if (typeof data === 'string' || this.#pc !== pc) return;
       try {

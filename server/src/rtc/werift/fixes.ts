@@ -75,6 +75,11 @@ interface DtlsStartInternals {
   [HOLDS_EARLY_DTLS]?: true;
 }
 
+/** A DTLS handshake record carrying a ClientHello (record header 13 bytes, then msg_type, length, message_seq). */
+function isClientHello(buf: Buffer): boolean {
+  return buf.length > 19 && buf[0] === 22 && buf[13] === 1;
+}
+
 /**
  * A client starts DTLS as soon as its own ICE checks succeed; werift's transport listens only once its agent
  * reports `connected`, which can come a little later, and until then it drops what arrives. A ClientHello lost
@@ -93,6 +98,10 @@ export function holdEarlyDtlsRecords(pc: RTCPeerConnection): void {
     data.execute = (buf: Buffer) => {
       // RFC 7983: DTLS records start with 20–63; anything else (RTP before DTLS would be a client bug) passes.
       if (t.state !== 'new' || buf.length === 0 || buf[0] < 20 || buf[0] > 63) return deliver(buf);
+      // A ClientHello sent again while we were not listening replaces the held one: answering both would give the
+      // client two HelloVerifyRequests for one handshake (werift's client fails on that).
+      if (isClientHello(buf))
+        held = held.filter((h) => !isClientHello(h) || h.readUInt16BE(17) !== buf.readUInt16BE(17));
       if (held.length < MAX_EARLY_DTLS_RECORDS) held.push(Buffer.from(buf));
     };
     const start = t.start.bind(t);
