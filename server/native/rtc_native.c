@@ -447,7 +447,7 @@ fail: {
 #define META_WORDS 9
 /** Datagrams and bytes handed to JS in one call at most (a fuller turn makes more calls). */
 #define PENDING_MAX 1024
-#define PENDING_BYTES (1024 * 1024)
+#define PENDING_BYTES (256 * 1024)
 /** recvmmsg calls per socket per poll callback: the rest waits for the next turn (level-triggered). */
 #define RECV_ROUNDS 4
 
