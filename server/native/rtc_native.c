@@ -12,8 +12,13 @@
 // udpReusePortSocket(): a UDP socket with SO_REUSEPORT, optionally connected, which Node 20's dgram cannot
 // create (media workers receive their clients' datagrams on such sockets; see rtc/workers/directSockets.ts).
 //
-// Everything here is synchronous and runs on the JS thread; nothing keeps a reference to JS memory
-// beyond a call.
+// And batched receives (recvOpen/recvClose): Node's dgram makes one libuv callback, one 64 KB allocation, one
+// Buffer, one rinfo object and one MakeCallback (a microtask checkpoint) per datagram. Here each socket is
+// watched with a uv_poll handle that drains it with recvmmsg(2); the datagrams of every socket read in one
+// event-loop turn are packed into one Buffer and handed to JS in one call when the poll phase ends (uv_check).
+//
+// Everything else is synchronous and runs on the JS thread; nothing keeps a reference to JS memory
+// beyond a call (the receive callback is kept by a reference until recvInit replaces it).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <errno.h>
@@ -26,11 +31,13 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <node_api.h>
+#include <uv.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #define TAG_LENGTH 16
 #define IV_LENGTH 12
@@ -431,6 +438,329 @@ fail: {
 }
 }
 
+// --- batched receive ---------------------------------------------------------------------------------
+
+/** Datagrams per recvmmsg call; one slot each of the largest UDP payload, so nothing is ever truncated. */
+#define RECV_BATCH 64
+#define RECV_SLOT 65536
+/** Words per received datagram in the meta array; must match META_WORDS in rtc/net/batchedReceive.ts. */
+#define META_WORDS 9
+/** Datagrams and bytes handed to JS in one call at most (a fuller turn makes more calls). */
+#define PENDING_MAX 1024
+#define PENDING_BYTES (256 * 1024)
+/** recvmmsg calls per socket per poll callback: the rest waits for the next turn (level-triggered). */
+#define RECV_ROUNDS 4
+
+typedef struct receiver {
+  uv_poll_t poll;
+  int32_t id;
+  int fd;
+  int closing;
+  /** Wakes in a row with POLLERR that the drain did not explain (see on_readable). */
+  int error_wakes;
+  struct receiver *next;
+} receiver;
+
+typedef struct {
+  napi_env env;
+  napi_ref callback;
+  napi_async_context context;
+  uv_check_t check;
+  int check_started;
+  receiver *receivers;
+  int32_t next_receiver_id;
+  uint8_t *slots;
+  uint8_t *pending;
+  int32_t *meta;
+  int32_t pending_count;
+  size_t pending_bytes;
+  double truncated;
+} recv_state;
+
+static recv_state *rstate = NULL;
+
+static void receiver_closed(uv_handle_t *handle) {
+  receiver *r = handle->data;
+  if (r->fd >= 0) close(r->fd);
+  free(r);
+}
+
+/** Hands the pending datagrams to JS: callback(buffer, meta: Int32Array, count). */
+static void flush_pending(recv_state *st) {
+  if (st->pending_count == 0 || st->callback == NULL) {
+    st->pending_count = 0;
+    st->pending_bytes = 0;
+    return;
+  }
+  napi_env env = st->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  int32_t count = st->pending_count;
+  size_t bytes = st->pending_bytes;
+  st->pending_count = 0;
+  st->pending_bytes = 0;
+  napi_value buffer, meta_buffer, meta, fn, recv, argv[3], result;
+  void *data = NULL, *meta_data = NULL;
+  size_t meta_bytes = (size_t)count * META_WORDS * sizeof(int32_t);
+  if (napi_create_buffer_copy(env, bytes > 0 ? bytes : 1, st->pending, &data, &buffer) == napi_ok &&
+      napi_create_arraybuffer(env, meta_bytes, &meta_data, &meta_buffer) == napi_ok &&
+      napi_create_typedarray(env, napi_int32_array, (size_t)count * META_WORDS, meta_buffer, 0, &meta) == napi_ok &&
+      napi_get_reference_value(env, st->callback, &fn) == napi_ok && fn != NULL) {
+    memcpy(meta_data, st->meta, meta_bytes);
+    argv[0] = buffer;
+    argv[1] = meta;
+    argv[2] = make_i32(env, count);
+    napi_get_global(env, &recv);
+    // MakeCallback semantics: nextTicks and microtasks run after it, as after a dgram 'message' event.
+    napi_make_callback(env, st->context, recv, fn, 3, argv, &result);
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
+      napi_value err;
+      if (napi_get_and_clear_last_exception(env, &err) == napi_ok) napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void push_meta(recv_state *st, int32_t id, int32_t offset, int32_t length, const struct sockaddr_in6 *from) {
+  int32_t *m = st->meta + (size_t)st->pending_count * META_WORDS;
+  memset(m, 0, META_WORDS * sizeof(int32_t));
+  m[0] = id;
+  m[1] = offset;
+  m[2] = length;
+  if (from != NULL && from->sin6_family == AF_INET6) {
+    m[3] = ntohs(from->sin6_port);
+    m[4] = 6;
+    for (int w = 0; w < 4; w++) {
+      uint32_t word;
+      memcpy(&word, &from->sin6_addr.s6_addr[w * 4], 4);
+      m[5 + w] = (int32_t)ntohl(word);
+    }
+  } else if (from != NULL && from->sin6_family == AF_INET) {
+    const struct sockaddr_in *a4 = (const struct sockaddr_in *)from;
+    m[3] = ntohs(a4->sin_port);
+    m[4] = 4;
+    m[5] = (int32_t)ntohl(a4->sin_addr.s_addr);
+  }
+  st->pending_count++;
+}
+
+static void on_readable(uv_poll_t *handle, int status, int events) {
+  receiver *r = handle->data;
+  recv_state *st = rstate;
+  if (st == NULL || r->closing) return;
+  int reported = 0;
+  if (status < 0) {
+    // libuv stops a poll handle on POLLERR. On a UDP socket that is a pending socket error (a connected socket's
+    // ICMP port unreachable), which the next recvmmsg returns and clears: re-arm and drain. An error that does not
+    // clear is reported after a few wakes and the socket is left stopped (JS closes it).
+    if (++r->error_wakes > 3 || uv_poll_start(&r->poll, UV_READABLE, on_readable) != 0) {
+      if (st->pending_count >= PENDING_MAX) flush_pending(st);
+      push_meta(st, r->id, 0, status, NULL);
+      return;
+    }
+  }
+  struct mmsghdr msgs[RECV_BATCH];
+  struct iovec iovs[RECV_BATCH];
+  struct sockaddr_in6 from[RECV_BATCH];
+  for (int round = 0; round < RECV_ROUNDS && !r->closing; round++) {
+    for (int i = 0; i < RECV_BATCH; i++) {
+      iovs[i].iov_base = st->slots + (size_t)i * RECV_SLOT;
+      iovs[i].iov_len = RECV_SLOT;
+      memset(&msgs[i], 0, sizeof(msgs[i]));
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+      msgs[i].msg_hdr.msg_iov = &iovs[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n = recvmmsg(r->fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      // A connected socket's ICMP error (ECONNREFUSED) or anything else: JS decides (uv error codes are -errno).
+      int err = errno;
+      if (st->pending_count >= PENDING_MAX) flush_pending(st);
+      push_meta(st, r->id, 0, -err, NULL);
+      reported = 1;
+      break;
+    }
+    reported |= n > 0;
+    for (int i = 0; i < n; i++) {
+      size_t len = msgs[i].msg_len;
+      if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        st->truncated++;
+        continue;
+      }
+      if (st->pending_count >= PENDING_MAX || st->pending_bytes + len > PENDING_BYTES) flush_pending(st);
+      memcpy(st->pending + st->pending_bytes, iovs[i].iov_base, len);
+      push_meta(st, r->id, (int32_t)st->pending_bytes, (int32_t)len, msgs[i].msg_hdr.msg_namelen > 0 ? &from[i] : NULL);
+      st->pending_bytes += len;
+    }
+    if (n < RECV_BATCH) break;
+  }
+  if (reported) r->error_wakes = 0;
+}
+
+static void on_check(uv_check_t *handle) {
+  if (rstate != NULL) flush_pending(rstate);
+}
+
+static void close_receiver(receiver *r) {
+  if (r->closing) return;
+  r->closing = 1;
+  uv_poll_stop(&r->poll);
+  uv_close((uv_handle_t *)&r->poll, receiver_closed);
+}
+
+static void recv_cleanup(void *arg) {
+  recv_state *st = arg;
+  for (receiver *r = st->receivers; r != NULL; r = r->next) close_receiver(r);
+  st->receivers = NULL;
+  if (st->check_started) {
+    uv_check_stop(&st->check);
+    uv_close((uv_handle_t *)&st->check, NULL);
+  }
+  if (st->callback != NULL) napi_delete_reference(st->env, st->callback);
+  if (st->context != NULL) napi_async_destroy(st->env, st->context);
+  // The state and its buffers stay: a close callback may still run; the process is ending.
+  rstate = NULL;
+}
+
+static recv_state *recv_state_for(napi_env env) {
+  if (rstate != NULL) return rstate->env == env ? rstate : NULL;
+  recv_state *st = calloc(1, sizeof(recv_state));
+  if (st == NULL) return NULL;
+  st->slots = malloc((size_t)RECV_BATCH * RECV_SLOT);
+  st->pending = malloc(PENDING_BYTES);
+  st->meta = malloc((size_t)PENDING_MAX * META_WORDS * sizeof(int32_t));
+  uv_loop_t *loop = NULL;
+  napi_value name;
+  if (st->slots == NULL || st->pending == NULL || st->meta == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
+      napi_create_string_utf8(env, "CallsBatchedReceive", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &st->context) != napi_ok) {
+    free(st->slots);
+    free(st->pending);
+    free(st->meta);
+    free(st);
+    return NULL;
+  }
+  st->env = env;
+  uv_check_init(loop, &st->check);
+  uv_check_start(&st->check, on_check);
+  // The check handle alone must not keep the process alive; the poll handles do, as sockets do.
+  uv_unref((uv_handle_t *)&st->check);
+  st->check_started = 1;
+  napi_add_env_cleanup_hook(env, recv_cleanup, st);
+  rstate = st;
+  return st;
+}
+
+/** recvInit(callback(buffer, meta: Int32Array, count)): the one receiver of every batch of this process. */
+static napi_value recv_init(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype t = napi_undefined;
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function)
+    return throw_error(env, "recvInit needs a function");
+  recv_state *st = recv_state_for(env);
+  if (st == NULL) return throw_error(env, "batched receive could not start (out of memory, or another thread has it)");
+  if (st->callback != NULL) napi_delete_reference(env, st->callback);
+  napi_create_reference(env, argv[0], 1, &st->callback);
+  return NULL;
+}
+
+/**
+ * recvOpen(fd, dup: boolean) → id: watches a non-blocking UDP socket; its datagrams reach recvInit's callback
+ * tagged with the id. dup: the socket belongs to someone else (a dgram socket that still sends) and a duplicate
+ * is watched (libuv allows one watcher per fd); otherwise the fd is taken over and closed by recvClose.
+ */
+static napi_value recv_open(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd;
+  bool dup_fd = false;
+  if (argc < 2 || !get_i32(env, argv[0], &fd) || fd < 0 || napi_get_value_bool(env, argv[1], &dup_fd) != napi_ok)
+    return throw_error(env, "expected (fd, dup)");
+  recv_state *st = recv_state_for(env);
+  if (st == NULL || st->callback == NULL) return throw_error(env, "recvOpen before recvInit");
+  int watched = dup_fd ? fcntl(fd, F_DUPFD_CLOEXEC, 0) : fd;
+  if (watched < 0) return throw_errno(env, "dup", errno);
+  int flags = fcntl(watched, F_GETFL);
+  if (flags < 0 || fcntl(watched, F_SETFL, flags | O_NONBLOCK) < 0) {
+    int err = errno;
+    if (dup_fd) close(watched);
+    return throw_errno(env, "fcntl", err);
+  }
+  receiver *r = calloc(1, sizeof(receiver));
+  uv_loop_t *loop = NULL;
+  if (r == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok) {
+    free(r);
+    if (dup_fd) close(watched);
+    return throw_error(env, "out of memory");
+  }
+  int rc = uv_poll_init_socket(loop, &r->poll, watched);
+  if (rc == 0) {
+    r->poll.data = r;
+    r->fd = watched;
+    rc = uv_poll_start(&r->poll, UV_READABLE, on_readable);
+    if (rc != 0) {
+      // Initialised: the handle must be closed; the fd goes with it.
+      // Initialised, so the handle must be closed; the caller keeps an fd it passed without dup.
+      r->fd = dup_fd ? watched : -1;
+      r->closing = 1;
+      uv_close((uv_handle_t *)&r->poll, receiver_closed);
+      return throw_errno(env, "uv_poll_start", -rc);
+    }
+  } else {
+    free(r);
+    if (dup_fd) close(watched);
+    return throw_errno(env, "uv_poll_init", -rc);
+  }
+  r->fd = watched;
+  r->id = ++st->next_receiver_id;
+  r->next = st->receivers;
+  st->receivers = r;
+  return make_i32(env, r->id);
+}
+
+/** recvClose(id): stops watching; its datagrams still pending in this turn are delivered (JS drops them). */
+static napi_value recv_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t id;
+  if (argc < 1 || !get_i32(env, argv[0], &id)) return throw_error(env, "expected (id)");
+  recv_state *st = rstate;
+  if (st == NULL || st->env != env) return make_bool(env, 0);
+  for (receiver **p = &st->receivers; *p != NULL; p = &(*p)->next) {
+    if ((*p)->id != id) continue;
+    receiver *r = *p;
+    *p = r->next;
+    close_receiver(r);
+    return make_bool(env, 1);
+  }
+  return make_bool(env, 0);
+}
+
+/** recvStats() → [open receivers, datagrams dropped as truncated]. */
+static napi_value recv_stats(napi_env env, napi_callback_info info) {
+  int32_t open = 0;
+  double truncated = 0;
+  if (rstate != NULL && rstate->env == env) {
+    for (receiver *r = rstate->receivers; r != NULL; r = r->next) open++;
+    truncated = rstate->truncated;
+  }
+  napi_value result, a, b;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_int32(env, open, &a);
+  napi_create_double(env, truncated, &b);
+  napi_set_element(env, result, 0, a);
+  napi_set_element(env, result, 1, b);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"gcmCreate", NULL, gcm_create, NULL, NULL, NULL, napi_default, NULL},
@@ -440,6 +770,10 @@ static napi_value init(napi_env env, napi_value exports) {
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},
       {"trimHeap", NULL, trim_heap, NULL, NULL, NULL, napi_default, NULL},
       {"udpReusePortSocket", NULL, udp_reuseport_socket, NULL, NULL, NULL, napi_default, NULL},
+      {"recvInit", NULL, recv_init, NULL, NULL, NULL, napi_default, NULL},
+      {"recvOpen", NULL, recv_open, NULL, NULL, NULL, napi_default, NULL},
+      {"recvClose", NULL, recv_close, NULL, NULL, NULL, napi_default, NULL},
+      {"recvStats", NULL, recv_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -5,6 +5,7 @@ import {availableParallelism} from 'node:os';
 import type {CallsConfig, ICEServerConfig} from '../config/types';
 import type {ForwardingMode} from './fastpath/forwarder';
 import {parseRtcNativeMode, type RtcNativeMode} from './fastpath/native';
+import {parseBatchedReceive} from './net/batchedReceive';
 
 export interface RtcTimeouts {
   /** Wait for the client's first offer, and for each answer to a server offer (reference: 10 s). */
@@ -60,6 +61,11 @@ export interface RtcServerOptions {
    * (SO_REUSEPORT, connected to the client) instead of through the primary (MM_CALLS_RTC_DIRECT_SOCKETS, default on).
    */
   directSockets?: boolean;
+  /**
+   * With the native addon: UDP sockets are read with recvmmsg, a turn's datagrams handed over in one call
+   * (net/batchedReceive.ts; MM_CALLS_RTC_BATCHED_RECEIVE, default on). Off: Node's dgram, one event per datagram.
+   */
+  batchedReceive?: boolean;
   timeouts?: Partial<RtcTimeouts>;
 }
 
@@ -108,7 +114,8 @@ export function rtcOptionsFromConfig(cfg: CallsConfig): RtcServerOptions {
  * MM_CALLS_RTC_FORWARDING = fast | stock; MM_CALLS_RTC_WORKERS = a number of media workers, or "auto"
  * (the default) for one per core; 1 keeps the SFU in the server process; MM_CALLS_RTC_NATIVE = auto | off |
  * required (the native AES-GCM and batched sends of server/native); MM_CALLS_RTC_DIRECT_SOCKETS = true | false
- * (media workers receive their clients' datagrams directly; default true).
+ * (media workers receive their clients' datagrams directly; default true); MM_CALLS_RTC_BATCHED_RECEIVE = true |
+ * false (sockets are read with recvmmsg, a turn's datagrams in one call; default true).
  */
 export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParallelism()): Partial<RtcServerOptions> {
   const out: Partial<RtcServerOptions> = {};
@@ -130,6 +137,8 @@ export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParalle
       throw new Error(`MM_CALLS_RTC_DIRECT_SOCKETS must be "true" or "false", not "${direct}"`);
     out.directSockets = direct === 'true';
   }
+  const batched = env.MM_CALLS_RTC_BATCHED_RECEIVE;
+  if (batched !== undefined && batched !== '') out.batchedReceive = parseBatchedReceive(batched);
   const watchdog = env.MM_CALLS_RTC_WORKER_WATCHDOG_MS;
   if (watchdog !== undefined && watchdog !== '') {
     const ms = Number(watchdog);

@@ -27,6 +27,14 @@ export interface RtcNative {
     remoteAddress?: string,
     remotePort?: number,
   ): number;
+  /** The process's one receiver of batched datagrams (rtc/net/batchedReceive.ts); absent from older builds. */
+  recvInit?(callback: (buffer: Buffer, meta: Int32Array, count: number) => void): void;
+  /** Watches a UDP socket (or, `dup`, a duplicate of it) with recvmmsg; returns its id in the meta array. */
+  recvOpen?(fd: number, dup: boolean): number;
+  /** Stops watching and closes the watched fd; false if the id was not open. */
+  recvClose?(id: number): boolean;
+  /** [open receivers, datagrams dropped as truncated]. */
+  recvStats?(): [number, number];
 }
 
 export type RtcNativeMode = 'auto' | 'off' | 'required';

@@ -8,6 +8,7 @@ import type {Logger} from '../../log';
 import {Egress} from '../fastpath/egress';
 import {rtcNative, socketFd} from '../fastpath/native';
 import type {Address} from './address';
+import {receiveBatched, type BatchedSocket} from './batchedReceive';
 import {openOnSamePort} from './same-port';
 import {bindingRequestUfrag} from './stun';
 
@@ -59,6 +60,8 @@ export class UdpMuxSocket {
 
   /** Batched sends through the native addon (IPv4 sockets, when the addon is in use). */
   readonly egress: Egress | undefined;
+  /** Batched receives through the native addon (IPv4 sockets; batchedReceive.ts); undefined: dgram's 'message'. */
+  readonly batched: BatchedSocket | undefined;
 
   /** `receive` false: datagrams come in through deliver() (a media worker sharing the primary's socket). */
   constructor(localAddress: string, socket: Socket, receive = true) {
@@ -68,7 +71,33 @@ export class UdpMuxSocket {
     const native = rtcNative();
     const fd = native && this.family === 4 ? socketFd(socket) : undefined;
     this.egress = native && fd !== undefined ? new Egress(native, fd) : undefined;
-    if (receive) socket.on('message', (data, rinfo) => this.#onMessage(data, rinfo));
+    this.batched = receive && fd !== undefined ? this.#receiveBatched(fd) : undefined;
+    if (receive && !this.batched) socket.on('message', (data, rinfo) => this.#onMessage(data, rinfo));
+  }
+
+  /** dgram stops reading (its socket still sends) and a duplicate of the fd is read in batches instead. */
+  #receiveBatched(fd: number): BatchedSocket | undefined {
+    const handle = udpHandleOf(this.socket);
+    if (!handle) return undefined;
+    handle.recvStop();
+    try {
+      const batched = receiveBatched(fd, {
+        dup: true,
+        onDatagram: (data, host, port, key) =>
+          this.deliver(
+            data,
+            host,
+            port,
+            key,
+            this.#interceptors.size > 0 ? {address: host, family: 'IPv4', port, size: data.length} : undefined,
+          ),
+      });
+      if (batched) return batched;
+    } catch {
+      // the addon refused the fd: dgram reads it, as without the addon
+    }
+    handle.recvStart();
+    return undefined;
   }
 
   get port(): number {
@@ -142,6 +171,7 @@ export class UdpMuxSocket {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     this.egress?.close();
+    this.batched?.close();
     this.#closed = true;
     this.#byUfrag.clear();
     this.#bySource.clear();
@@ -318,6 +348,18 @@ export function wrapFd(
       onError(err instanceof Error ? err : new Error(String(err)));
     }
   });
+}
+
+/** The libuv handle under a dgram socket (Node's internal state: checked before use). */
+function udpHandleOf(socket: Socket): {recvStart(): number; recvStop(): number} | undefined {
+  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const handle = state
+    ? (socket as unknown as Record<symbol, {handle?: {recvStart?: unknown; recvStop?: unknown}} | undefined>)[state]
+        ?.handle
+    : undefined;
+  return typeof handle?.recvStart === 'function' && typeof handle.recvStop === 'function'
+    ? (handle as {recvStart(): number; recvStop(): number})
+    : undefined;
 }
 
 function bindOne(address: string, port: number): Promise<Socket> {

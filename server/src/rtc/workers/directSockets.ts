@@ -3,16 +3,18 @@
 // worker binds a socket with SO_REUSEPORT on the same address and port, connected to that client: the kernel then
 // hands the client's datagrams to it (a connected socket of a reuseport group wins the exact 4-tuple) and the
 // primary no longer sees them. The relay stays the fallback: first checks, new source ports, sockets that failed.
-import type {Socket} from 'node:dgram';
+import {closeSync} from 'node:fs';
 import type {Logger} from '../../log';
 import type {RtcNative} from '../fastpath/native';
+import {receiveBatched} from '../net/batchedReceive';
 import {wrapFd, type MuxEndpoint, type UdpMuxSocket} from '../net/udpMux';
 
 /** A source whose socket failed (an ICMP error, a refused bind) is not given one again for this long. */
 const RETRY_AFTER_MS = 5_000;
 
 interface Direct {
-  socket: Socket | undefined;
+  /** A dgram socket, or the addon's batched reader (batchedReceive.ts) of the fd. */
+  socket: {close(): void} | undefined;
   endpoint: MuxEndpoint;
   closed: boolean;
 }
@@ -72,26 +74,31 @@ export class DirectSockets {
       this.#fail(key, err);
       return;
     }
-    wrapFd(fd, this.#mux.localAddress).then(
-      (socket) => {
-        if (direct.closed) {
-          socket.close();
-          return;
-        }
-        direct.socket = socket;
-        socket.on('message', (d: Buffer) => {
-          this.received++;
-          this.#mux.deliver(d, host, port, key);
-        });
-        // A connected socket gets the ICMP errors of its flow (the client's port closed): back to the relay.
-        socket.on('error', (err) => {
-          if (this.#bySource.get(key) === direct) this.#fail(key, err);
-        });
-      },
-      (err: unknown) => {
-        if (this.#bySource.get(key) === direct) this.#fail(key, err);
-      },
-    );
+    const deliver = (d: Buffer) => {
+      this.received++;
+      this.#mux.deliver(d, host, port, key);
+    };
+    // A connected socket gets the ICMP errors of its flow (the client's port closed): back to the relay.
+    const onError = (err: unknown) => {
+      if (this.#bySource.get(key) === direct) this.#fail(key, err);
+    };
+    try {
+      direct.socket = receiveBatched(fd, {dup: false, source: {host, port, key}, onDatagram: deliver, onError});
+    } catch (err) {
+      closeSync(fd);
+      this.#fail(key, err);
+      return;
+    }
+    if (direct.socket) return;
+    wrapFd(fd, this.#mux.localAddress).then((socket) => {
+      if (direct.closed) {
+        socket.close();
+        return;
+      }
+      direct.socket = socket;
+      socket.on('message', deliver);
+      socket.on('error', onError);
+    }, onError);
   }
 
   /** Sources no session of this worker owns any more (a session ended): their sockets close. */

@@ -13,6 +13,7 @@ import {createLogger, type Logger} from '../../log';
 import type {RtcMetrics, RtpCounters} from '../../metrics';
 import type {HostCandidate} from '../net/iceMux';
 import {configureRtcNative, rtcNative} from '../fastpath/native';
+import {configureBatchedReceive} from '../net/batchedReceive';
 import {SfuServer} from '../server';
 import {TcpMux, TcpMuxListener} from '../net/tcpMux';
 import {UdpMux, UdpMuxSocket} from '../net/udpMux';
@@ -117,6 +118,7 @@ function start(): void {
   setListenerErrorReporter((err, event) => log.error({err, event}, 'event listener failed'));
   process.on('unhandledRejection', (reason) => log.error({err: reason}, 'unhandled promise rejection'));
   configureRtcNative(i.opts.native ?? 'auto');
+  configureBatchedReceive(i.opts.batchedReceive !== false);
   startHeapTrim();
   startStallWatch(log);
   i.udp.forEach((u, k) => {

@@ -59,3 +59,10 @@ test('MM_CALLS_RTC_DIRECT_SOCKETS: true, false, unset (the default, on), or an e
   expect(rtcEnvOverrides({MM_CALLS_RTC_DIRECT_SOCKETS: 'true'}, 2).directSockets).toBe(true);
   expect(() => rtcEnvOverrides({MM_CALLS_RTC_DIRECT_SOCKETS: 'yes'}, 2)).toThrow('MM_CALLS_RTC_DIRECT_SOCKETS');
 });
+
+test('MM_CALLS_RTC_BATCHED_RECEIVE: true, false, unset (the default, on), or an error', () => {
+  expect(rtcEnvOverrides({}, 2).batchedReceive).toBeUndefined();
+  expect(rtcEnvOverrides({MM_CALLS_RTC_BATCHED_RECEIVE: 'false'}, 2).batchedReceive).toBe(false);
+  expect(rtcEnvOverrides({MM_CALLS_RTC_BATCHED_RECEIVE: 'true'}, 2).batchedReceive).toBe(true);
+  expect(() => rtcEnvOverrides({MM_CALLS_RTC_BATCHED_RECEIVE: 'on'}, 2)).toThrow('MM_CALLS_RTC_BATCHED_RECEIVE');
+});

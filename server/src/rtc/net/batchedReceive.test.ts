@@ -1,0 +1,259 @@
+// Batched receive (recvmmsg through the native addon) with real UDP sockets: a burst reaches each session whole and
+// in order with its source, hostile datagrams of any size are dropped without harm, a connected socket's ICMP error
+// is reported, and a closed reader delivers nothing more and lets its process exit. On Linux the addon is required.
+import {spawn} from 'node:child_process';
+import {randomBytes} from 'node:crypto';
+import {createSocket, type Socket} from 'node:dgram';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import {tmpdir} from 'node:os';
+import path from 'node:path';
+import {createLogger} from '../../log';
+import {Egress} from '../fastpath/egress';
+import {configureRtcNative, rtcNative} from '../fastpath/native';
+import {batchedReceiveStats, configureBatchedReceive, receiveBatched} from './batchedReceive';
+import {UdpMux, type MuxEndpoint} from './udpMux';
+
+const logger = createLogger({level: 'silent'});
+const LARGEST = 65507;
+
+beforeAll(() => {
+  expect(configureRtcNative('required')).toBe(true);
+  configureBatchedReceive(true);
+});
+
+afterAll(() => configureRtcNative('auto'));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check() && Date.now() < end) await sleep(10);
+}
+
+async function client(): Promise<Socket> {
+  const socket = createSocket({type: 'udp4', sendBufferSize: 4 * 1024 * 1024});
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  return socket;
+}
+
+const send = (socket: Socket, data: Buffer, port: number) =>
+  new Promise<void>((resolve, reject) =>
+    socket.send(data, port, '127.0.0.1', (err) => (err ? reject(err) : resolve())),
+  );
+
+/** A STUN binding request naming `ufrag` (USERNAME "ufrag:peer"): it binds its source to that ufrag's endpoint. */
+function bindingRequest(ufrag: string): Buffer {
+  const name = Buffer.from(`${ufrag}:peer`);
+  const padded = Math.ceil(name.length / 4) * 4;
+  const msg = Buffer.alloc(20 + 4 + padded);
+  msg.writeUInt16BE(0x0001, 0);
+  msg.writeUInt16BE(4 + padded, 2);
+  msg.writeUInt32BE(0x2112a442, 4);
+  randomBytes(12).copy(msg, 8);
+  msg.writeUInt16BE(0x0006, 20);
+  msg.writeUInt16BE(name.length, 22);
+  name.copy(msg, 24);
+  return msg;
+}
+
+interface Got {
+  data: Buffer;
+  host: string;
+  port: number;
+  key: string;
+}
+
+function endpoint(got: Got[]): MuxEndpoint {
+  // A copy: the datagram is a view into the batch's buffer, as a session would keep it.
+  return {receive: (data, addr, key) => got.push({data: Buffer.from(data), host: addr[0], port: addr[1], key})};
+}
+
+describe('the RTC port read in batches', () => {
+  let mux: UdpMux;
+  const clients: Socket[] = [];
+
+  beforeEach(async () => {
+    mux = await UdpMux.bind(['127.0.0.1'], 0, logger);
+  });
+
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await mux.close();
+  });
+
+  it('delivers a burst from two sources whole, in order, each with its own source address', async () => {
+    const socket = mux.sockets[0];
+    expect(socket.batched).toBeDefined();
+    const a: Got[] = [];
+    const b: Got[] = [];
+    socket.register('ufragA', endpoint(a));
+    socket.register('ufragB', endpoint(b));
+    const [ca, cb] = [await client(), await client()];
+    clients.push(ca, cb);
+    await send(ca, bindingRequest('ufragA'), mux.port);
+    await send(cb, bindingRequest('ufragB'), mux.port);
+    await until(() => a.length === 1 && b.length === 1);
+    const sent: Buffer[] = [];
+    const datagram = (i: number) => {
+      const d = randomBytes(20 + ((i * 37) % 1400));
+      d[0] = 0x80; // RTP-shaped: not STUN, so the learnt source routes it
+      d.writeUInt16BE(i, 2);
+      return d;
+    };
+    for (let i = 0; i < 300; i++) sent.push(datagram(i));
+    const largest = Buffer.alloc(LARGEST, 0x80);
+    // In a burst: no waiting between sends, so the kernel queues many datagrams for one read.
+    await Promise.all([
+      ...sent.flatMap((d) => [send(ca, d, mux.port), send(cb, d, mux.port)]),
+      send(ca, largest, mux.port),
+    ]);
+    await until(() => a.length === 302 && b.length === 301);
+    for (const [got, c] of [
+      [a, ca],
+      [b, cb],
+    ] as const) {
+      const port = c.address().port;
+      for (const g of got) expect([g.host, g.port, g.key]).toEqual(['127.0.0.1', port, `127.0.0.1:${port}`]);
+      expect(got.slice(1, 301).map((g) => g.data.toString('hex'))).toEqual(sent.map((d) => d.toString('hex')));
+    }
+    expect(a[301].data.equals(largest)).toBe(true);
+    expect(batchedReceiveStats().truncated).toBe(0);
+  });
+
+  it('drops random datagrams of any size from unknown sources, and the sessions keep receiving', async () => {
+    const socket = mux.sockets[0];
+    const got: Got[] = [];
+    socket.register('ufragA', endpoint(got));
+    const [good, hostile] = [await client(), await client()];
+    clients.push(good, hostile);
+    await send(good, bindingRequest('ufragA'), mux.port);
+    await until(() => got.length === 1);
+    const dropped = socket.dropped;
+    const fuzz: Buffer[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const d = randomBytes(i % 100 === 0 ? LARGEST - (i % 7) : Math.floor(Math.random() * 1500));
+      // Every first byte, and STUN-shaped ones (a binding request's type) with garbage after it.
+      if (d.length >= 2) d[0] = i % 256;
+      if (d.length >= 2 && i % 5 === 0) d.writeUInt16BE(0x0001, 0);
+      fuzz.push(d);
+    }
+    fuzz.push(Buffer.alloc(0));
+    for (let i = 0; i < fuzz.length; i += 200)
+      await Promise.all(fuzz.slice(i, i + 200).map((d) => send(hostile, d, mux.port)));
+    await until(() => socket.dropped - dropped === fuzz.length);
+    expect(socket.dropped - dropped).toBe(fuzz.length);
+    await send(good, Buffer.from([0x80, 0, 0, 1]), mux.port);
+    await until(() => got.length === 2);
+    expect(got[1].data).toEqual(Buffer.from([0x80, 0, 0, 1]));
+  });
+
+  it('stops reading when closed: later datagrams are not delivered', async () => {
+    const socket = mux.sockets[0];
+    const got: Got[] = [];
+    socket.register('ufragA', endpoint(got));
+    const c = await client();
+    clients.push(c);
+    await send(c, bindingRequest('ufragA'), mux.port);
+    await until(() => got.length === 1);
+    const port = mux.port;
+    const open = batchedReceiveStats().open;
+    await mux.close();
+    expect(batchedReceiveStats().open).toBe(open - 1);
+    await send(c, Buffer.from([0x80, 1, 2, 3]), port);
+    await sleep(100);
+    expect(got).toHaveLength(1);
+    mux = await UdpMux.bind(['127.0.0.1'], 0, logger);
+  });
+});
+
+it("reports a connected socket's ICMP error (the client's port closed) instead of failing silently", async () => {
+  const native = rtcNative()!;
+  const gone = await client();
+  const goneAddr = gone.address();
+  await new Promise<void>((resolve) => gone.close(() => resolve()));
+  const fd = native.udpReusePortSocket!(4, '127.0.0.1', 0, '127.0.0.1', goneAddr.port);
+  const errors: NodeJS.ErrnoException[] = [];
+  const reader = receiveBatched(fd, {
+    dup: false,
+    source: {host: '127.0.0.1', port: goneAddr.port, key: `127.0.0.1:${goneAddr.port}`},
+    onDatagram: () => {},
+    onError: (err) => errors.push(err),
+  })!;
+  const egress = new Egress(native, fd);
+  egress.queue(Buffer.from('ping'), ['127.0.0.1', goneAddr.port]);
+  await until(() => errors.length > 0);
+  expect(errors[0].code).toBe('ECONNREFUSED');
+  egress.close();
+  reader.close();
+});
+
+describe('a reader and its process', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'batched-receive-'));
+  });
+  afterAll(() => rmSync(dir, {recursive: true, force: true}));
+
+  it('a closed reader lets its process exit; an open one keeps it alive, as a socket does', async () => {
+    for (const closeAfter of [true, false]) {
+      const file = path.join(dir, `child-${closeAfter}.ts`);
+      writeFileSync(file, childScript(closeAfter));
+      const proc = spawn(process.execPath, ['--import', 'tsx', file], {
+        cwd: path.resolve(__dirname, '../../../..'),
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      let timer: NodeJS.Timeout | undefined;
+      const exited = await Promise.race([
+        new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code))),
+        new Promise<'running'>(
+          (resolve) => (timer = setTimeout(() => resolve('running'), closeAfter ? 15_000 : 3_000)),
+        ),
+      ]);
+      clearTimeout(timer);
+      if (exited === 'running') proc.kill('SIGKILL');
+      const report = JSON.parse(out.trim().split('\n')[0]) as {got: string[]; uncaught: string[]};
+      // The handler's error reaches uncaughtException, and the rest of the batch is still delivered.
+      expect(report).toEqual({got: ['boom', 'after'], uncaught: ['handler failed']});
+      expect(exited).toBe(closeAfter ? 0 : 'running');
+    }
+  }, 30_000);
+});
+
+function childScript(closeAfter: boolean): string {
+  return `
+import {createSocket} from 'node:dgram';
+import {configureRtcNative, rtcNative} from ${JSON.stringify(path.resolve(__dirname, '../fastpath/native'))};
+import {receiveBatched} from ${JSON.stringify(path.resolve(__dirname, 'batchedReceive'))};
+configureRtcNative('required');
+const got: string[] = [];
+const uncaught: string[] = [];
+process.on('uncaughtException', (err) => uncaught.push(err.message));
+const sender = createSocket('udp4');
+// A free port for the reader: a dgram socket finds one and lets it go.
+const probe = createSocket('udp4');
+probe.bind(0, '127.0.0.1', () => {
+  const port = probe.address().port;
+  probe.close();
+  const fd = rtcNative()!.udpReusePortSocket!(4, '127.0.0.1', port);
+  const reader = receiveBatched(fd, {
+    dup: false,
+    onDatagram: (data) => {
+      got.push(data.toString());
+      if (got.length === 1) throw new Error('handler failed');
+      // After the batch: its handler's error has reached uncaughtException by then.
+      setImmediate(() => {
+        console.log(JSON.stringify({got, uncaught}));
+        if (${closeAfter}) reader.close();
+        sender.close();
+      });
+    },
+  })!;
+  // Both queued before the reader's first turn: one batch.
+  sender.send('boom', port, '127.0.0.1');
+  sender.send('after', port, '127.0.0.1');
+});
+`;
+}
