@@ -60,9 +60,10 @@ export class SessionLifecycle {
   }
 
   /**
-   * Under the call lock: reference §3.7 removeSession for several sessions of one call at once, with the events a removal of
-   * each in turn sends (screen and video off, user_left per session) but one read of the call's sessions, one
-   * delete, and the host computed once: a host change is announced once, for the host the call ends up with.
+   * Under the call lock: reference §3.7 removeSession for several sessions of one call at once. It sends the events a
+   * removal of each in turn would (screen and video off, a user_left per session) but reads the call's sessions once,
+   * deletes once and computes the host once: a host change is announced once, for the host the call ends up with.
+   * Sessions not (or no longer) in this call are skipped.
    */
   async removeSessions(callID: string, sessionIDs: readonly string[]): Promise<void> {
     const {d, pub} = this.#c;
