@@ -17,7 +17,17 @@ async function main(): Promise<void> {
     pg = await startPostgres();
     process.env[PG_URL_ENV] = pg.url;
   }
-  srv = await startTestServer({engine, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}});
+  // Every client connects from 127.0.0.1: the per-address caps must let 802 in.
+  const perAddress = '5000';
+  srv = await startTestServer({
+    engine,
+    env: {
+      MM_CALLS_DEFAULT_ENABLED: 'true',
+      MM_CALLS_HTTP_MAX_CONNECTIONS: perAddress,
+      MM_CALLS_HTTP_MAX_CONNECTIONS_PER_IP: perAddress,
+      MM_CALLS_WS_MAX_CONNECTIONS_PER_IP: perAddress,
+    },
+  });
   process.on('message', (m: Msg) => void handle(m));
   process.send!({type: 'ready', url: srv.url});
 }
