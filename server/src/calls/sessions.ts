@@ -8,13 +8,17 @@ import * as A from './actions';
 import type {CallsContext, ConnContext} from './context';
 import type {LocalSession} from './local-sessions';
 import {endCallPost} from './post';
+import {RemovalBatcher} from './removal-batch';
 import {computeHost, stopScreenShare, stopVideo} from './state';
 
 export class SessionLifecycle {
   readonly #c: CallsContext;
+  /** Removals of one call's sessions that arrive together share a lock turn (see removal-batch.ts). */
+  readonly #removals: RemovalBatcher;
 
   constructor(c: CallsContext) {
     this.#c = c;
+    this.#removals = new RemovalBatcher(c.d.lock, (callID, ids) => this.removeSessions(callID, ids));
   }
 
   // ------------------------------------------------------------------ grace, leave, removal
@@ -45,7 +49,7 @@ export class SessionLifecycle {
       log.warn({err: (err as Error).message, sessionID: local.sessionID}, 'closing rtc session failed');
     }
     try {
-      await d.lock.withLock(local.channelID, () => this.removeSession(local.callID, local.sessionID));
+      await this.#removals.remove(local.channelID, local.callID, local.sessionID);
       log.info({sessionID: local.sessionID, callID: local.callID, reason}, 'session left');
     } catch (err) {
       log.error(
@@ -55,30 +59,47 @@ export class SessionLifecycle {
     }
   }
 
-  /** Under the call lock (reference §3.7 removeSession). */
-  async removeSession(callID: string, sessionID: string): Promise<void> {
+  /**
+   * Under the call lock: reference §3.7 removeSession for several sessions of one call at once. It sends the events a
+   * removal of each in turn would (screen and video off, a user_left per session) but reads the call's sessions once,
+   * deletes once and computes the host once: a host change is announced once, for the host the call ends up with.
+   * Sessions not (or no longer) in this call are skipped.
+   */
+  async removeSessions(callID: string, sessionIDs: readonly string[]): Promise<void> {
     const {d, pub} = this.#c;
     const store = d.store.calls;
     const call = await store.getCall(callID);
-    const session = await store.getSession(sessionID);
-    if (!call || call.endAt > 0 || !session) return;
-    await store.deleteSession(sessionID);
-    const sessions = await store.getSessions(callID);
-    const userIDs = [session.userId, ...sessions.map((s) => s.userId)];
+    if (!call || call.endAt > 0) return;
+    const wanted = new Set(sessionIDs);
+    const all = await store.getSessions(callID);
+    const leaving = all.filter((s) => wanted.has(s.id));
+    if (!leaving.length) return;
+    const sessions = all.filter((s) => !wanted.has(s.id));
+    await store.deleteSessions(leaving.map((s) => s.id));
     const botID = await this.#c.botUserID();
-    const isBot = Boolean(botID) && session.userId === botID;
-    if (isBot) await d.jobs?.botLeft(call, sessionID);
     const now = d.clock.now();
-    if (call.props.screen_sharing_session_id === sessionID) {
-      stopScreenShare(call, now);
-      // Upstream sends this one with empty data when the sharer's session goes away.
-      pub.toParticipants('user_screen_off', {}, call.channelId, userIDs);
+    for (const [i, session] of leaving.entries()) {
+      const sessionID = session.id;
+      const isBot = Boolean(botID) && session.userId === botID;
+      if (isBot) await d.jobs?.botLeft(call, sessionID);
+      // Who is still in the call as this one goes: the rest of the batch leaves after it.
+      const audience = () => [session, ...leaving.slice(i + 1), ...sessions].map((s) => s.userId);
+      if (call.props.screen_sharing_session_id === sessionID) {
+        stopScreenShare(call, now);
+        // Upstream sends this one with empty data when the sharer's session goes away.
+        pub.toParticipants('user_screen_off', {}, call.channelId, audience());
+      }
+      if (session.video) {
+        stopVideo(call, sessionID, now);
+        pub.toParticipants(
+          'user_video_off',
+          {userID: session.userId, session_id: sessionID},
+          call.channelId,
+          audience(),
+        );
+      }
+      if (!isBot) pub.toChannel('user_left', {user_id: session.userId, session_id: sessionID}, call.channelId);
     }
-    if (session.video) {
-      stopVideo(call, sessionID, now);
-      pub.toParticipants('user_video_off', {userID: session.userId, session_id: sessionID}, call.channelId, userIDs);
-    }
-    if (!isBot) pub.toChannel('user_left', {user_id: session.userId, session_id: sessionID}, call.channelId);
     // Only the recorder left: the call ends (its recording stops, reference §8.2 step 8), the recorder is let go.
     const humans = sessions.filter((s) => s.userId !== botID);
     if (humans.length === 0) {
@@ -351,7 +372,7 @@ export class SessionLifecycle {
     try {
       const call = await d.store.calls.getCall(callID);
       if (call) await d.media.closeSession(call, sessionID).catch(() => undefined);
-      await d.lock.withLock(channelID, () => this.removeSession(callID, sessionID));
+      await this.#removals.remove(channelID, callID, sessionID);
       log.info({sessionID, callID}, 'orphaned session removed');
     } catch (err) {
       log.warn({err: (err as Error).message, sessionID, callID}, 'removing an orphaned session failed');

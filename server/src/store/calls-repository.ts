@@ -106,6 +106,9 @@ function fromJob(j: CallJob) {
   };
 }
 
+/** Ids per DELETE … IN (…) statement. */
+const DELETE_CHUNK = 500;
+
 function day(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
@@ -180,6 +183,16 @@ export class KyselyCallsRepository implements CallsRepository {
 
   async deleteSession(id: string): Promise<void> {
     await this.db.deleteFrom('calls_sessions').where('id', '=', id).execute();
+  }
+
+  async deleteSessions(ids: readonly string[]): Promise<void> {
+    // Bounded statements: SQLite caps the parameters of one statement.
+    for (let i = 0; i < ids.length; i += DELETE_CHUNK) {
+      await this.db
+        .deleteFrom('calls_sessions')
+        .where('id', 'in', ids.slice(i, i + DELETE_CHUNK))
+        .execute();
+    }
   }
 
   async deleteSessionsByCall(callId: string): Promise<void> {

@@ -110,6 +110,8 @@ export interface CallsRepository {
   /** Ordered by joinAt, then id. */
   getSessions(callId: string): Promise<CallSession[]>;
   deleteSession(id: string): Promise<void>;
+  /** Deletes the sessions with these ids (missing ones are ignored). */
+  deleteSessions(ids: readonly string[]): Promise<void>;
   deleteSessionsByCall(callId: string): Promise<void>;
 
   getChannel(channelId: string): Promise<CallsChannel | null>;

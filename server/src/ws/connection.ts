@@ -1,5 +1,6 @@
 // One logical Mattermost websocket connection (it outlives its socket for the resume window): per-connection
 // sequence numbers, the bounded resume buffer, the calls-action rate bucket and bounded sends.
+import type {Duplex} from 'node:stream';
 import {WebSocket} from 'ws';
 import type {HubConnection} from './hub';
 import type {WebSocketEvent} from './types';
@@ -48,6 +49,33 @@ function eventHead(ev: WebSocketEvent): string {
   return head;
 }
 
+/** The TCP (or TLS) socket under each websocket (see corkForTick). */
+const rawSockets = new WeakMap<WebSocket, Duplex>();
+
+/** Called by the upgrade with the socket the websocket runs on. */
+export function attachRawSocket(ws: WebSocket, raw: Duplex): void {
+  rawSockets.set(ws, raw);
+}
+
+const corked = new Set<Duplex>();
+
+function uncorkAll(): void {
+  for (const s of corked) s.uncork();
+  corked.clear();
+}
+
+/**
+ * Holds the socket's writes until the current tick's work is done, so a burst of events to one socket (a mass
+ * leave's user_left per session) goes out in one write instead of one system call per frame.
+ */
+function corkForTick(ws: WebSocket): void {
+  const raw = rawSockets.get(ws);
+  if (!raw || corked.has(raw)) return;
+  raw.cork();
+  if (corked.size === 0) process.nextTick(uncorkAll);
+  corked.add(raw);
+}
+
 /** Sends unless the socket is closed or not reading; a socket whose send buffer is full is cut (returns false). */
 export function sendBounded(ws: WebSocket, text: string): boolean {
   if (ws.readyState !== WebSocket.OPEN) return true;
@@ -55,6 +83,7 @@ export function sendBounded(ws: WebSocket, text: string): boolean {
     ws.terminate();
     return false;
   }
+  corkForTick(ws);
   ws.send(text);
   return true;
 }

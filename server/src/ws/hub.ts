@@ -4,6 +4,13 @@
 import type {Logger} from '../log';
 import type {Broadcast, EventPublisher, WebSocketEvent} from './types';
 
+/**
+ * How long delivery may hold the event loop before it lets the loop turn. A mass leave publishes a user_left per
+ * session to every socket of the channel (800 × 1,000 sends): in one go that held the loop for seconds, and no ICE
+ * consent answer went out meanwhile.
+ */
+export const DELIVERY_SLICE_MS = 10;
+
 export interface HubConnection {
   readonly id: string;
   readonly userID: string;
@@ -21,6 +28,8 @@ export class Hub implements EventPublisher {
   readonly #byId = new Map<string, HubConnection>();
   readonly #byUser = new Map<string, Set<HubConnection>>();
   #tail: Promise<void> = Promise.resolve();
+  /** When the current slice of delivery work began (0: none yet in this turn of the loop). */
+  #sliceStart = 0;
   /** Set by the cluster layer to forward events to other nodes. */
   relay: ((event: WebSocketEvent) => void) | null = null;
 
@@ -75,7 +84,21 @@ export class Hub implements EventPublisher {
       } catch (err) {
         this.opts.logger.warn({err: (err as Error).message, event: ev.event}, 'event delivery failed');
       }
+      await this.#yieldIfLong();
     });
+  }
+
+  /** Lets the event loop turn once delivery has held it for a slice; later events wait in order. */
+  async #yieldIfLong(): Promise<void> {
+    const now = performance.now();
+    if (this.#sliceStart === 0) {
+      this.#sliceStart = now;
+      // The loop turning on its own (delivery idle, or waiting on a lookup) starts a fresh slice.
+      setImmediate(() => (this.#sliceStart = 0));
+      return;
+    }
+    if (now - this.#sliceStart < DELIVERY_SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Resolves when every event published so far has been handed to its sockets. */

@@ -21,7 +21,7 @@ import {
   limitCloseReason,
   type SocketTicket,
 } from './connection-limits';
-import {Connection, MAX_SEND_BUFFER_BYTES, sendBounded, sendRaw} from './connection';
+import {attachRawSocket, Connection, MAX_SEND_BUFFER_BYTES, sendBounded, sendRaw} from './connection';
 import {type Frame, frameBytes, parseFrame} from './frame';
 import type {Hub} from './hub';
 import {InboundBudget, type InboundBudgetOptions} from './inbound-budget';
@@ -139,7 +139,10 @@ export class WsServer {
       socket.destroy();
       return true;
     }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => void this.#onSocket(ws, req, url));
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      attachRawSocket(ws, socket);
+      this.#onSocket(ws, req, url);
+    });
     return true;
   }
 
