@@ -8,6 +8,7 @@ import type {AppError} from '../../server/src/errors';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
 import {join, newSession, speech, startAudio, useRtcServer} from './support/harness';
+import {forgedBindingRequest} from './support/stunServer';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -189,23 +190,8 @@ describe('bad input', () => {
   it('does not let a binding request without the password route datagrams into a session or steer its ICE', async () => {
     // The server's ufrag of A's session travels in clear in every check; its password does not.
     const ufrag = /a=ice-ufrag:(\S+)/.exec(a.pc.remoteDescription!.sdp)![1];
-    const username = Buffer.from(`${ufrag}:evil`);
-    const attr = (type: number, value: Buffer) => {
-      const head = Buffer.alloc(4);
-      head.writeUInt16BE(type, 0);
-      head.writeUInt16BE(value.length, 2);
-      return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
-    };
     // USERNAME, PRIORITY, USE-CANDIDATE (nominate me) and a MESSAGE-INTEGRITY made with a guessed password.
-    const body = Buffer.concat([
-      attr(0x0006, username),
-      attr(0x0024, Buffer.from([0x6e, 0, 1, 0xff])),
-      attr(0x0025, Buffer.alloc(0)),
-      attr(0x0008, Buffer.alloc(20, 7)),
-    ]);
-    const head = Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(9)]);
-    head.writeUInt16BE(body.length, 2);
-    const check = Buffer.concat([head, body]);
+    const check = forgedBindingRequest(ufrag, true);
     // Then what would end A's DTLS if it got there: a record that looks like a fatal alert, and junk.
     const alert = Buffer.from([21, 0xfe, 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 40]);
     const before = (await server.getStats()).droppedDatagrams;

@@ -7,27 +7,10 @@ import {newId} from '../../server/src/ids';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
 import {join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {forgedBindingRequest} from './support/stunServer';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
-
-/** A binding request naming `ufrag` with a MESSAGE-INTEGRITY made with a guessed password. */
-function forgedCheck(ufrag: string): Buffer {
-  const attr = (type: number, value: Buffer) => {
-    const head = Buffer.alloc(4);
-    head.writeUInt16BE(type, 0);
-    head.writeUInt16BE(value.length, 2);
-    return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
-  };
-  const body = Buffer.concat([
-    attr(0x0006, Buffer.from(`${ufrag}:evil`)),
-    attr(0x0024, Buffer.from([0x6e, 0, 1, 0xff])),
-    attr(0x0008, Buffer.alloc(20, 7)),
-  ]);
-  const head = Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(9)]);
-  head.writeUInt16BE(body.length, 2);
-  return Buffer.concat([head, body]);
-}
 
 describe('routing to media workers', () => {
   let pool: WorkerPoolServer;
@@ -64,7 +47,9 @@ describe('routing to media workers', () => {
         const sock = createSocket('udp4');
         sockets.push(sock);
         const ufrag = i % 10 === 0 ? realUfrag : `w${i % 2}x${newId().slice(0, 12)}`;
-        await new Promise<void>((resolve) => sock.send(forgedCheck(ufrag), pool.udpPort, '127.0.0.1', () => resolve()));
+        await new Promise<void>((resolve) =>
+          sock.send(forgedBindingRequest(ufrag), pool.udpPort, '127.0.0.1', () => resolve()),
+        );
       }
       // Each was routed to a worker on its tag alone, and refused there; then the routes go away.
       await waitFor(

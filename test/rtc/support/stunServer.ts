@@ -1,5 +1,5 @@
 // A loopback STUN server that answers every binding request with a fixed XOR-MAPPED-ADDRESS, standing
-// in for a public STUN server seen from behind a NAT.
+// in for a public STUN server seen from behind a NAT; and the forged binding request hostile-input tests send.
 import {createSocket, type Socket} from 'node:dgram';
 
 const MAGIC = 0x2112a442;
@@ -38,4 +38,26 @@ export async function startFakeStun(mappedAddress: string, mappedPort: number): 
     },
     close: () => new Promise((resolve) => socket.close(() => resolve())),
   };
+}
+
+/**
+ * A binding request naming the server's `ufrag` (USERNAME `ufrag:evil`, PRIORITY, optionally USE-CANDIDATE) with a
+ * MESSAGE-INTEGRITY made with a guessed password: what anyone who read the ufrag (it travels in clear) can send.
+ */
+export function forgedBindingRequest(ufrag: string, nominate = false): Buffer {
+  const attr = (type: number, value: Buffer) => {
+    const head = Buffer.alloc(4);
+    head.writeUInt16BE(type, 0);
+    head.writeUInt16BE(value.length, 2);
+    return Buffer.concat([head, value, Buffer.alloc((4 - (value.length % 4)) % 4)]);
+  };
+  const body = Buffer.concat([
+    attr(0x0006, Buffer.from(`${ufrag}:evil`)),
+    attr(0x0024, Buffer.from([0x6e, 0, 1, 0xff])),
+    ...(nominate ? [attr(0x0025, Buffer.alloc(0))] : []),
+    attr(0x0008, Buffer.alloc(20, 7)),
+  ]);
+  const head = Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42, ...Array(12).fill(9)]);
+  head.writeUInt16BE(body.length, 2);
+  return Buffer.concat([head, body]);
 }
