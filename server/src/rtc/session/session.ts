@@ -14,6 +14,7 @@ import {SignalingLock} from '../media/signalingLock';
 import {IceMuxBinding} from '../net/iceMux';
 import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
 import {
+  cacheCertificateFingerprints,
   countLateConsentAnswers,
   icePairCounters,
   installLeanEvents,
@@ -34,6 +35,8 @@ export type {DCMetrics} from './dataChannel';
 installLeanEvents();
 // Late consent answers count (fixes.ts): process-wide, like the events, so once before the first peer connection.
 countLateConsentAnswers();
+// The DTLS certificate's fingerprint computed once, not on every offer and answer (fixes.ts).
+cacheCertificateFingerprints();
 
 /** Connection states counted in rtc_conn_states_total (as rtcd: every change to one of these). */
 const COUNTED_CONN_STATES = new Set(['connected', 'disconnected', 'failed']);

@@ -2,7 +2,7 @@
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import type {RTCPeerConnection} from 'werift';
-import {ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback} from 'werift';
+import {RTCCertificate, ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback} from 'werift';
 
 interface RtcpRecipient {
   handleRtcpPacket(packet: unknown): void;
@@ -62,6 +62,27 @@ export function countLateConsentAnswers(): void {
   const iceBase = weriftIceBase();
   const original = iceBase.consentResponseTimeoutMs;
   iceBase.consentResponseTimeoutMs = (rtt) => Math.max(original(rtt), Math.round(iceBase.CONSENT_INTERVAL * 800));
+}
+
+const certificateFingerprints = new WeakMap<RTCCertificate, ReturnType<RTCCertificate['getFingerprints']>>();
+let fingerprintsCached = false;
+
+/**
+ * werift computes its certificate's fingerprint by parsing the certificate's PEM again on every read of a
+ * transport's local DTLS parameters — every offer and answer of every session, ≈ 0.25 ms each, which added up to
+ * seconds when a speaker's leave re-offered to a thousand listeners at once. A certificate never changes: its
+ * fingerprints are computed once (each caller still gets its own array). Idempotent.
+ */
+export function cacheCertificateFingerprints(): void {
+  if (fingerprintsCached) return;
+  fingerprintsCached = true;
+  const proto = RTCCertificate.prototype;
+  const compute = proto.getFingerprints;
+  proto.getFingerprints = function (this: RTCCertificate) {
+    let fingerprints = certificateFingerprints.get(this);
+    if (!fingerprints) certificateFingerprints.set(this, (fingerprints = compute.call(this)));
+    return [...fingerprints];
+  };
 }
 
 /** DTLS records held per transport before its handshake starts: a client's first flight and a retransmission. */

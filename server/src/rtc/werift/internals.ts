@@ -7,7 +7,12 @@ import type {ReceiveStatistics} from '../fastpath/ingress';
 import type {SrtpContextKeys} from '../fastpath/srtpGcm';
 
 export {IceAgent, PacketSink, SinkRoute, settleIceOnCompletion} from './iceAgent';
-export {countLateConsentAnswers, holdEarlyDtlsRecords, routeKeyframeRequestsByMediaSsrc} from './fixes';
+export {
+  cacheCertificateFingerprints,
+  countLateConsentAnswers,
+  holdEarlyDtlsRecords,
+  routeKeyframeRequestsByMediaSsrc,
+} from './fixes';
 export {installLeanEvents} from './leanEvent';
 
 /** werift's remote SRTP context as the fast receive path reads it (rtp/src/srtp/context/context.js). */
