@@ -1,7 +1,8 @@
 // werift's ICE agent (its ice Connection, werift 0.25.2 lib/ice/src/ice.js) as the port mux drives it:
 // ufrags, host candidates on the shared UDP/TCP sockets instead of a socket per peer connection, and
 // the synchronous send path of the forwarding writers. Everything here reaches below werift's public
-// API; net/iceMux.ts decides what to do with it.
+// API; net/iceMux.ts decides what to do with it. Longer than our other modules on purpose: every patch of
+// werift's ICE internals stays in this one file, so a werift upgrade is checked against one place.
 import type {Socket} from 'node:net';
 import {
   Candidate,
