@@ -5,20 +5,7 @@
 // keyframe is hundreds of datagrams) could overflow that buffer, so while video comes every datagram is read
 // at once, as before.
 import type {Socket} from 'node:dgram';
-
-/** The libuv handle under a dgram socket (node's internal state; checked before use). */
-interface UdpHandle {
-  recvStart(): number;
-  recvStop(): number;
-}
-
-function handleOf(socket: Socket): UdpHandle | undefined {
-  const key = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const handle = key ? (socket as unknown as Record<symbol, {handle?: Partial<UdpHandle>}>)[key]?.handle : undefined;
-  return typeof handle?.recvStart === 'function' && typeof handle.recvStop === 'function'
-    ? (handle as UdpHandle)
-    : undefined;
-}
+import {udpHandleOf, type UdpHandle} from '../../rtc/net/udp-handle';
 
 interface Attached {
   socket: Socket;
@@ -39,7 +26,7 @@ export class BatchedReceive {
   attach(sockets: Socket[]): void {
     this.detach();
     for (const socket of sockets) {
-      const handle = handleOf(socket);
+      const handle = udpHandleOf(socket);
       if (!handle) continue;
       const count = () => this.#arrived++;
       socket.on('message', count);

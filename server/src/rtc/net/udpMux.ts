@@ -10,6 +10,7 @@ import {rtcNative, socketFd} from '../fastpath/native';
 import type {Address} from './address';
 import {receiveBatched, type BatchedSocket} from './batchedReceive';
 import {openOnSamePort} from './same-port';
+import {udpHandleOf} from './udp-handle';
 import {bindingRequestUfrag} from './stun';
 
 export type {Address} from './address';
@@ -218,7 +219,7 @@ export class UdpMuxSocket {
         this.#refuse(key);
         return;
       }
-      if (!endpoint && !this.#bySource.has(key)) this.#refuse(key);
+      if (!endpoint) this.#refuse(key);
       if (endpoint) {
         const previous = this.#bySource.get(key);
         if (previous !== endpoint) {
@@ -348,18 +349,6 @@ export function wrapFd(
       onError(err instanceof Error ? err : new Error(String(err)));
     }
   });
-}
-
-/** The libuv handle under a dgram socket (Node's internal state: checked before use). */
-function udpHandleOf(socket: Socket): {recvStart(): number; recvStop(): number} | undefined {
-  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const handle = state
-    ? (socket as unknown as Record<symbol, {handle?: {recvStart?: unknown; recvStop?: unknown}} | undefined>)[state]
-        ?.handle
-    : undefined;
-  return typeof handle?.recvStart === 'function' && typeof handle.recvStop === 'function'
-    ? (handle as {recvStart(): number; recvStop(): number})
-    : undefined;
 }
 
 function bindOne(address: string, port: number): Promise<Socket> {

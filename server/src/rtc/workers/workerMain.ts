@@ -22,6 +22,7 @@ import {forwardTo, refuseAll, relayEvents, RelayDispatcher} from '../../relay/di
 import type {Handlers} from '../../relay/protocol';
 import {sfuRelay} from '../../relay/sfu';
 import {DirectSockets} from './directSockets';
+import {udpHandleOf} from '../net/udp-handle';
 import {
   FrameReader,
   workerRelay,
@@ -78,14 +79,10 @@ function ipcRtcMetrics(): RtcMetrics & {counters?: () => RtpCounters | Promise<R
  * spares each send a dns.lookup and a nextTick (as udpMux.ts does for the primary's sockets).
  */
 function makeSendOnly(socket: UdpSocket): boolean {
-  const state = Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const handle = state
-    ? (socket as unknown as Record<symbol, {handle?: {recvStop?: () => number; lookup?: unknown}}>)[state]?.handle
-    : undefined;
-  if (!handle || typeof handle.recvStop !== 'function') return false;
+  const handle = udpHandleOf(socket);
+  if (!handle) return false;
   handle.recvStop();
-  const original = handle.lookup as
-    ((address: string, cb: (err: Error | null, ip: string) => void) => void) | undefined;
+  const original = handle.lookup;
   if (typeof original === 'function') {
     handle.lookup = (address: string, cb: (err: Error | null, ip: string) => void) => {
       if (/^[\d.]+$|:/.test(address)) cb(null, address);
