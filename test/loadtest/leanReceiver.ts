@@ -30,6 +30,8 @@ export interface LeanReceiverOptions {
   check?: PayloadCheck;
   /** Packets are counted only while `open` (the load test's measurement window); default always. */
   gate?: {open: boolean};
+  /** Read the peer's sockets through the native addon's batched receive (default true; dgram without the addon). */
+  batched?: boolean;
   /** Tests only: a copy of every counted datagram that is not sampled, before anything reads it. */
   tap?: (datagram: Buffer, stream: LeanStream) => void;
 }
@@ -47,6 +49,7 @@ export class LeanReceiver {
   readonly #check: PayloadCheck | undefined;
   readonly #gate: {open: boolean};
   readonly #tap: LeanReceiverOptions['tap'];
+  readonly #batched: boolean;
   #ok = false;
 
   /** Before the peer starts: its tracks are taken over as their first packet arrives. */
@@ -56,12 +59,14 @@ export class LeanReceiver {
     this.#check = o.check;
     this.#gate = o.gate ?? {open: true};
     this.#tap = o.tap;
+    this.#batched = o.batched ?? true;
     peer.on('rtp', (rec: ReceivedTrack, rtp: {header: {ssrc: number}}) => this.#firstPacket(rec, rtp.header.ssrc));
   }
 
   /** Once the peer has started (its sockets exist): from now on datagrams pass here before werift. */
   attach(): void {
-    interceptDatagrams(this.peer.pc, (data) => this.#take(data));
+    // Read in batches (one JS call per event-loop turn for all of the process's peers) where the addon allows.
+    interceptDatagrams(this.peer.pc, (data) => this.#take(data), {batched: this.#batched});
   }
 
   /** RTP that reached werift on SSRCs none of this peer's tracks announced (a misrouted or forged stream). */

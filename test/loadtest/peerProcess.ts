@@ -8,6 +8,7 @@ import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks';
 import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
 import {LeanReceiver} from './leanReceiver';
+import {icePairCounters} from '../../server/src/rtc/werift/internals';
 import {AUDIO_MIN_BYTES, audioPayload, isSentPayload, videoPayload as loadVideoPayload} from './payloads';
 import {
   mergeLossCauses,
@@ -63,7 +64,7 @@ class LoadUser {
   video: Stream | undefined;
   readonly stats: UserStats;
   /** The first sign that this joined user was lost, and when (Date.now()); unset while it is fine. */
-  lostBy: {what: string; at: number} | undefined;
+  lostBy: {what: string; at: number; ice?: string} | undefined;
   leaving = false;
   readonly #ssrcs = new Set<number>();
   #counter = 0;
@@ -128,7 +129,12 @@ class LoadUser {
   #watchForLoss(peer: TestClient): void {
     const ws = this.ws;
     const lost = (what: string) => {
-      if (!this.lostBy) this.lostBy = {what, at: Date.now()};
+      if (this.lostBy) return;
+      const c = icePairCounters(peer.pc);
+      const ice = c
+        ? `our consent checks ${c.consentChecksSent}, answers ${c.answersReceived}, the server's checks ${c.checksReceived}, rtt ${c.rttMs ?? '?'} ms`
+        : undefined;
+      this.lostBy = {what, at: Date.now(), ice};
     };
     ws.on('close', (_socket: unknown, _opened: boolean, code: number) => {
       if (ws === this.ws && !this.leaving) lost(`websocket closed ${code}`);
@@ -352,7 +358,7 @@ async function onMessage(msg: ToPeers): Promise<void> {
       const lost = users.filter((u) => u.stats.joined && u.peer?.pc.connectionState !== 'connected').length;
       const lossCauses: LossCauses = {};
       for (const {lostBy: l} of users)
-        if (l) mergeLossCauses(lossCauses, {[l.what]: {n: 1, firstAt: l.at, lastAt: l.at}});
+        if (l) mergeLossCauses(lossCauses, {[l.what]: {n: 1, firstAt: l.at, lastAt: l.at, ice: l.ice}});
       send({
         ev: 'report',
         users: users.map((u) => u.report()),

@@ -68,14 +68,20 @@ export const JOIN_STAGES: readonly (keyof JoinStages)[] = ['websocket', 'join', 
  * Why joined users were lost, by the first sign of it each user saw (e.g. "websocket closed 1006", "peer failed (ice
  * disconnected)", "calls-dc closed"), with when the first and the last of them happened (Date.now() ms).
  */
-export type LossCauses = Record<string, {n: number; firstAt: number; lastAt: number}>;
+/** `ice`: the first such loss's selected-pair counters (what its consent checks got back). */
+export type LossCauses = Record<string, {n: number; firstAt: number; lastAt: number; ice?: string}>;
 
 /** Adds one process's causes into the total. */
 export function mergeLossCauses(into: LossCauses, from: LossCauses): LossCauses {
   for (const [what, c] of Object.entries(from)) {
     const t = into[what];
     into[what] = t
-      ? {n: t.n + c.n, firstAt: Math.min(t.firstAt, c.firstAt), lastAt: Math.max(t.lastAt, c.lastAt)}
+      ? {
+          n: t.n + c.n,
+          firstAt: Math.min(t.firstAt, c.firstAt),
+          lastAt: Math.max(t.lastAt, c.lastAt),
+          ice: c.firstAt < t.firstAt ? (c.ice ?? t.ice) : (t.ice ?? c.ice),
+        }
       : {...c};
   }
   return into;

@@ -84,7 +84,9 @@ export function formatTable(r: LoadTestResult): string {
       ? [
           [
             'users lost by',
-            r.clients.lossCauses.causes.map((c) => `${c.what}: ${c.n} (${c.firstS}–${c.lastS} s)`).join('; ') +
+            r.clients.lossCauses.causes
+              .map((c) => `${c.what}: ${c.n} (${c.firstS}–${c.lastS} s${c.ice ? `; the first: ${c.ice}` : ''})`)
+              .join('; ') +
               ` — joins ended at ${r.clients.lossCauses.joinsEndS} s, window ${r.clients.lossCauses.windowS.join('–')} s`,
           ] as [string, string],
         ]

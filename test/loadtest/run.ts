@@ -127,7 +127,7 @@ export interface LoadTestResult {
     lossCauses?: {
       joinsEndS: number;
       windowS: [number, number];
-      causes: {what: string; n: number; firstS: number; lastS: number}[];
+      causes: {what: string; n: number; firstS: number; lastS: number; ice?: string}[];
     };
   };
   /** In rtcd mode: the plugin process (signaling only, no SFU) beside the rtcd service measured under `server`. */
@@ -381,7 +381,7 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
       windowS: [sec(start), sec(end)],
       causes: Object.entries(causes)
         .sort((a, b) => b[1].n - a[1].n)
-        .map(([what, c]) => ({what, n: c.n, firstS: sec(c.firstAt), lastS: sec(c.lastAt)})),
+        .map(([what, c]) => ({what, n: c.n, firstS: sec(c.firstAt), lastS: sec(c.lastAt), ice: c.ice})),
     };
     if (beforePlugin && afterPlugin) {
       const dt = (afterPlugin.at - beforePlugin.at) / 1000;

@@ -4,6 +4,9 @@
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
 import {Socket} from 'node:dgram';
 import type {ReceiveStatistics} from '../fastpath/ingress';
+import {socketFd} from '../fastpath/native';
+import {receiveBatched, type BatchedSocket} from '../net/batchedReceive';
+import {udpHandleOf} from '../net/udp-handle';
 import type {SrtpContextKeys} from '../fastpath/srtpGcm';
 
 export {IceAgent, PacketSink, SinkRoute, settleIceOnCompletion} from './iceAgent';
@@ -134,6 +137,8 @@ export function ignoreRepeatedHelloVerify(pc: RTCPeerConnection): void {
 /** werift's UDP ICE protocol (lib/ice/src/stun/protocol.js): every datagram of its socket passes here. */
 interface DatagramProtocol {
   datagramReceived(data: Buffer, addr: unknown): void;
+  /** werift's UdpTransport: its socket, and the last source it heard from (a send without an address goes there). */
+  transport?: {socket?: unknown; rinfo?: {address: string; port: number; family: string; size: number}};
   [INTERCEPTED]?: (data: Buffer) => boolean;
 }
 const INTERCEPTED = Symbol('callsDatagramIntercept');
@@ -143,7 +148,11 @@ const INTERCEPTED = Symbol('callsDatagramIntercept');
  * client-side peer, which owns its sockets; the SFU's sessions are fed by the port mux instead). What
  * `take` returns true for, werift never sees. Protocols added later (an ICE restart) need another call.
  */
-export function interceptDatagrams(pc: RTCPeerConnection, take: (data: Buffer) => boolean): void {
+export function interceptDatagrams(
+  pc: RTCPeerConnection,
+  take: (data: Buffer) => boolean,
+  o: {batched?: boolean} = {},
+): void {
   for (const t of pc.iceTransports) {
     const protocols = (t.connection as unknown as {protocols?: unknown[]}).protocols ?? [];
     for (const p of protocols) {
@@ -154,8 +163,42 @@ export function interceptDatagrams(pc: RTCPeerConnection, take: (data: Buffer) =
       proto.datagramReceived = (data, addr) => {
         if (!take(data)) original(data, addr);
       };
+      if (o.batched) readInBatches(proto);
     }
   }
+}
+
+/**
+ * The protocol's socket is read by the native addon in batches (net/batchedReceive.ts) instead of one dgram event
+ * per datagram, each datagram still going through datagramReceived; nothing changes without the addon.
+ */
+function readInBatches(proto: DatagramProtocol): void {
+  const transport = proto.transport;
+  const socket = transport?.socket;
+  if (!transport || !(socket instanceof Socket)) return;
+  const fd = socketFd(socket);
+  const handle = udpHandleOf(socket);
+  if (fd === undefined || !handle) return;
+  handle.recvStop();
+  let batched: BatchedSocket | undefined;
+  try {
+    batched = receiveBatched(fd, {
+      dup: true,
+      onDatagram: (data, host, port) => {
+        if (transport.rinfo?.port !== port || transport.rinfo.address !== host)
+          transport.rinfo = {address: host, port, family: 'IPv4', size: data.length};
+        proto.datagramReceived(data, [host, port]);
+      },
+    });
+  } catch {
+    // the addon refused the fd: dgram reads it
+  }
+  if (!batched) {
+    handle.recvStart();
+    return;
+  }
+  const reader = batched;
+  socket.once('close', () => reader.close());
 }
 
 /** What the selected ICE pair saw: our consent checks and their answers, the client's checks, its datagrams. */
