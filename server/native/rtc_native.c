@@ -16,6 +16,9 @@
 // Buffer, one rinfo object and one MakeCallback (a microtask checkpoint) per datagram. Here each socket is
 // watched with a uv_poll handle that drains it with recvmmsg(2); the datagrams of every socket read in one
 // event-loop turn are packed into one Buffer and handed to JS in one call when the poll phase ends (uv_check).
+// A receiver can also count RTP streams instead of handing them over (recvCountRtp: a load-test client that
+// counts a thousand peers' packets and checks one in N): their packets are counted here, one in N still goes to
+// JS, and RTCP is dropped; JS reads the counts with recvCounted.
 //
 // Everything else is synchronous and runs on the JS thread; nothing keeps a reference to JS memory
 // beyond a call (the receive callback is kept by a reference until recvInit replaces it).
@@ -451,6 +454,18 @@ fail: {
 /** recvmmsg calls per socket per poll callback: the rest waits for the next turn (level-triggered). */
 #define RECV_ROUNDS 4
 
+/** RTP streams one receiver counts instead of handing over (recvCountRtp). */
+#define COUNTED_MAX 8
+
+typedef struct {
+  uint32_t ssrc;
+  /** One packet in `every` still goes to JS; `since` counts the packets after the last one that did. */
+  uint32_t every;
+  uint32_t since;
+  /** Packets that arrived while counting was on (recvCountGate). */
+  double count;
+} counted_stream;
+
 typedef struct receiver {
   uv_poll_t poll;
   int32_t id;
@@ -458,8 +473,13 @@ typedef struct receiver {
   int closing;
   /** Wakes in a row with POLLERR that the drain did not explain (see on_readable). */
   int error_wakes;
+  int counted_n;
+  counted_stream counted[COUNTED_MAX];
   struct receiver *next;
 } receiver;
+
+/** Whether counted streams' packets are counted now (recvCountGate; a load test's measurement window). */
+static int count_gate = 1;
 
 typedef struct {
   napi_env env;
@@ -545,6 +565,28 @@ static void push_meta(recv_state *st, int32_t id, int32_t offset, int32_t length
   st->pending_count++;
 }
 
+/**
+ * Whether a datagram stays here: RTCP (RFC 5761 packet types 192–223, read as payload types 64–95) once the
+ * receiver counts streams, and RTP of a counted stream but one in `every`.
+ */
+static int counted_here(receiver *r, const uint8_t *d, size_t len) {
+  if (r->counted_n == 0 || len < 12 || (d[0] & 0xc0) != 0x80) return 0;
+  uint8_t pt = d[1] & 0x7f;
+  if (pt >= 64 && pt <= 95) return 1;
+  uint32_t ssrc = ((uint32_t)d[8] << 24) | ((uint32_t)d[9] << 16) | ((uint32_t)d[10] << 8) | d[11];
+  for (int i = 0; i < r->counted_n; i++) {
+    counted_stream *c = &r->counted[i];
+    if (c->ssrc != ssrc) continue;
+    if (count_gate) c->count++;
+    if (++c->since >= c->every) {
+      c->since = 0;
+      return 0;
+    }
+    return 1;
+  }
+  return 0;
+}
+
 static void on_readable(uv_poll_t *handle, int status, int events) {
   receiver *r = handle->data;
   recv_state *st = rstate;
@@ -591,6 +633,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         st->truncated++;
         continue;
       }
+      if (counted_here(r, iovs[i].iov_base, len)) continue;
       if (st->pending_count >= PENDING_MAX || st->pending_bytes + len > PENDING_BYTES) flush_pending(st);
       memcpy(st->pending + st->pending_bytes, iovs[i].iov_base, len);
       push_meta(st, r->id, (int32_t)st->pending_bytes, (int32_t)len, msgs[i].msg_hdr.msg_namelen > 0 ? &from[i] : NULL);
@@ -744,6 +787,71 @@ static napi_value recv_close(napi_env env, napi_callback_info info) {
   return make_bool(env, 0);
 }
 
+static receiver *receiver_by_id(napi_env env, int32_t id) {
+  if (rstate == NULL || rstate->env != env) return NULL;
+  for (receiver *r = rstate->receivers; r != NULL; r = r->next)
+    if (r->id == id) return r;
+  return NULL;
+}
+
+/**
+ * recvCountRtp(id, ssrc, every) → boolean: the receiver counts the stream's RTP from now on and hands one packet in
+ * `every` to JS (and drops RTCP); false when the id is not open or it counts COUNTED_MAX streams already.
+ */
+static napi_value recv_count_rtp(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t id, every;
+  uint32_t ssrc;
+  if (argc < 3 || !get_i32(env, argv[0], &id) || napi_get_value_uint32(env, argv[1], &ssrc) != napi_ok ||
+      !get_i32(env, argv[2], &every) || every < 1)
+    return throw_error(env, "expected (id, ssrc, every >= 1)");
+  receiver *r = receiver_by_id(env, id);
+  if (r == NULL) return make_bool(env, 0);
+  for (int i = 0; i < r->counted_n; i++)
+    if (r->counted[i].ssrc == ssrc) {
+      r->counted[i].every = (uint32_t)every;
+      return make_bool(env, 1);
+    }
+  if (r->counted_n >= COUNTED_MAX) return make_bool(env, 0);
+  counted_stream *c = &r->counted[r->counted_n++];
+  memset(c, 0, sizeof(*c));
+  c->ssrc = ssrc;
+  c->every = (uint32_t)every;
+  return make_bool(env, 1);
+}
+
+/** recvCounted(id, ssrc) → packets of a counted stream counted so far (0 when unknown). */
+static napi_value recv_counted(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t id;
+  uint32_t ssrc;
+  if (argc < 2 || !get_i32(env, argv[0], &id) || napi_get_value_uint32(env, argv[1], &ssrc) != napi_ok)
+    return throw_error(env, "expected (id, ssrc)");
+  receiver *r = receiver_by_id(env, id);
+  double n = 0;
+  if (r != NULL)
+    for (int i = 0; i < r->counted_n; i++)
+      if (r->counted[i].ssrc == ssrc) n = r->counted[i].count;
+  napi_value out;
+  napi_create_double(env, n, &out);
+  return out;
+}
+
+/** recvCountGate(on): counted streams' packets are counted only while on (the default); they are still filtered. */
+static napi_value recv_count_gate(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool on = true;
+  if (argc < 1 || napi_get_value_bool(env, argv[0], &on) != napi_ok) return throw_error(env, "expected (boolean)");
+  count_gate = on ? 1 : 0;
+  return NULL;
+}
+
 /** recvStats() → [open receivers, datagrams dropped as truncated]. */
 static napi_value recv_stats(napi_env env, napi_callback_info info) {
   int32_t open = 0;
@@ -774,6 +882,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"recvOpen", NULL, recv_open, NULL, NULL, NULL, napi_default, NULL},
       {"recvClose", NULL, recv_close, NULL, NULL, NULL, napi_default, NULL},
       {"recvStats", NULL, recv_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"recvCountRtp", NULL, recv_count_rtp, NULL, NULL, NULL, napi_default, NULL},
+      {"recvCounted", NULL, recv_counted, NULL, NULL, NULL, napi_default, NULL},
+      {"recvCountGate", NULL, recv_count_gate, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

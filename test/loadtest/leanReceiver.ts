@@ -1,24 +1,31 @@
 // A lean receive-only load-test peer: werift does ICE, DTLS and calls-dc exactly as for any client, then
 // every datagram meets interceptDatagrams first. RTP is counted per SSRC from its header; one packet in
 // `sampleEvery` is authenticated and decrypted through the server's fast receive path (Ingress, takeover.ts)
-// and its payload checked; inbound RTCP is dropped and werift's receiver reports stopped.
+// and its payload checked; inbound RTCP is dropped and werift's receiver reports stopped. With the native addon
+// the peer's sockets are read in batches, and a stream once taken over is counted in the addon (recvmmsg,
+// no JavaScript per packet): only its samples reach JavaScript.
 import type {RTCRtpTransceiver} from 'werift';
 import {Ingress} from '../../server/src/rtc/fastpath/ingress';
 import {takeOverReceivedAudio} from '../../server/src/rtc/fastpath/takeover';
 import {interceptDatagrams, stopReceiverReports} from '../../server/src/rtc/werift/internals';
+import {setRtpCountGate, type BatchedSocket} from '../../server/src/rtc/net/batchedReceive';
 import type {ReceivedTrack, TestClient} from '../rtc/support/client';
 
 export interface LeanStream {
   ssrc: number;
   mid: string;
   kind: 'audio' | 'video';
-  /** RTP packets counted while the gate was open. */
+  /** RTP packets counted while the gate was open (sync() adds the addon's count). */
   packets: number;
   /** Packets decrypted (whole run), and of those: authentic with a payload the check accepted, or not. */
   sampled: number;
   verified: number;
   failed: number;
   sinceSample: number;
+  /** Counted by the native addon on these sockets (every packet reaching JavaScript is then a sample). */
+  native?: BatchedSocket[];
+  /** Packets counted here before the addon took over. */
+  counted: number;
 }
 
 /** Whether a decrypted sample's payload is what the stream's sender sent. */
@@ -29,12 +36,37 @@ export interface LeanReceiverOptions {
   sampleEvery?: number;
   check?: PayloadCheck;
   /** Packets are counted only while `open` (the load test's measurement window); default always. */
-  gate?: {open: boolean};
+  gate?: CountGate;
   /** Read the peer's sockets through the native addon's batched receive (default true; dgram without the addon). */
   batched?: boolean;
   /** Tests only: a copy of every counted datagram that is not sampled, before anything reads it. */
   tap?: (datagram: Buffer, stream: LeanStream) => void;
 }
+
+/**
+ * When lean receivers count: the load test's measurement window. Streams counted in the native addon follow it
+ * too, so a process has one gate at a time (the addon's is process-wide).
+ */
+export class CountGate {
+  #open: boolean;
+
+  constructor(open = true) {
+    this.#open = open;
+    setRtpCountGate(open);
+  }
+
+  get open(): boolean {
+    return this.#open;
+  }
+
+  set open(on: boolean) {
+    if (on === this.#open) return;
+    this.#open = on;
+    setRtpCountGate(on);
+  }
+}
+
+let alwaysCounting: CountGate | undefined;
 
 export type SampleOutcome = 'verified' | 'failed' | 'unexpected';
 
@@ -47,7 +79,8 @@ export class LeanReceiver {
   readonly #strangers = new Map<number, number>();
   readonly #sampleEvery: number;
   readonly #check: PayloadCheck | undefined;
-  readonly #gate: {open: boolean};
+  readonly #gate: CountGate;
+  #sockets: BatchedSocket[] = [];
   readonly #tap: LeanReceiverOptions['tap'];
   readonly #batched: boolean;
   #ok = false;
@@ -57,7 +90,7 @@ export class LeanReceiver {
     this.peer = peer;
     this.#sampleEvery = Math.max(1, o.sampleEvery ?? 50);
     this.#check = o.check;
-    this.#gate = o.gate ?? {open: true};
+    this.#gate = o.gate ?? (alwaysCounting ??= new CountGate());
     this.#tap = o.tap;
     this.#batched = o.batched ?? true;
     peer.on('rtp', (rec: ReceivedTrack, rtp: {header: {ssrc: number}}) => this.#firstPacket(rec, rtp.header.ssrc));
@@ -66,7 +99,13 @@ export class LeanReceiver {
   /** Once the peer has started (its sockets exist): from now on datagrams pass here before werift. */
   attach(): void {
     // Read in batches (one JS call per event-loop turn for all of the process's peers) where the addon allows.
-    interceptDatagrams(this.peer.pc, (data) => this.#take(data), {batched: this.#batched});
+    this.#sockets = interceptDatagrams(this.peer.pc, (data) => this.#take(data), {batched: this.#batched});
+  }
+
+  /** Brings `packets` up to date with what the addon counted. */
+  sync(): void {
+    for (const s of this.streams.values())
+      if (s.native) s.packets = s.native.reduce((n, socket) => n + socket.counted(s.ssrc), s.counted);
   }
 
   /** RTP that reached werift on SSRCs none of this peer's tracks announced (a misrouted or forged stream). */
@@ -97,6 +136,7 @@ export class LeanReceiver {
       verified: 0,
       failed: 0,
       sinceSample: 0,
+      counted: 0,
     };
     this.#strangers.delete(ssrc);
     const giveBack = takeOverReceivedAudio(this.#ingress, t, ssrc, (_seq, _ts, _marker, payload) => {
@@ -109,6 +149,11 @@ export class LeanReceiver {
     }
     this.streams.set(ssrc, stream);
     stopReceiverReports(t.receiver);
+    // The tap wants every datagram, so a tapped receiver counts in JavaScript.
+    if (!this.#tap && this.#sockets.length > 0 && this.#sockets.every((s) => s.countRtp(ssrc, this.#sampleEvery))) {
+      stream.native = this.#sockets;
+      stream.counted = stream.packets;
+    }
   }
 
   /** Every datagram of the peer's sockets; true = handled here, werift never sees it. */
@@ -124,6 +169,11 @@ export class LeanReceiver {
       // werift gets it: the first packet of a track is taken over from there (#firstPacket), anything else is a stranger.
       if (this.#gate.open) this.#strangers.set(ssrc, (this.#strangers.get(ssrc) ?? 0) + 1);
       return false;
+    }
+    if (stream.native) {
+      // The addon counted it and passed it on as the one in sampleEvery (or it was read before the addon took over).
+      this.#sample(stream, data);
+      return true;
     }
     if (this.#gate.open) stream.packets++;
     if (++stream.sinceSample >= this.#sampleEvery) {

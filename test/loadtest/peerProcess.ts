@@ -7,7 +7,7 @@
 import {monitorEventLoopDelay, PerformanceObserver} from 'node:perf_hooks';
 import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
-import {LeanReceiver} from './leanReceiver';
+import {CountGate, LeanReceiver} from './leanReceiver';
 import {icePairCounters} from '../../server/src/rtc/werift/internals';
 import {AUDIO_MIN_BYTES, audioPayload, isSentPayload, videoPayload as loadVideoPayload} from './payloads';
 import {
@@ -42,7 +42,7 @@ const audioPayloads = Array.from({length: 61}, (_, i) => audioPayload(AUDIO_MIN_
 const speechLevels = [10, 60, 25, 90, 40, 5, 70, 30, 127, 127, 20, 45];
 const videoPayload = loadVideoPayload();
 /** Open during the measurement window: what lean receivers count. */
-const gate = {open: false};
+const gate = new CountGate(false);
 
 interface Stream {
   transceiver: RTCRtpTransceiver;
@@ -88,6 +88,7 @@ class LoadUser {
   report(): UserStats {
     const lean = this.lean;
     if (!lean) return {...this.stats, streams: this.#ssrcs.size};
+    lean.sync();
     const out = {...this.stats, recvAudio: 0, recvVideo: 0, streams: lean.streams.size};
     const sample = {sampled: 0, verified: 0, failed: 0, unexpected: lean.unexpected};
     for (const s of lean.streams.values()) {

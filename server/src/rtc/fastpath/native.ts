@@ -35,6 +35,12 @@ export interface RtcNative {
   recvClose?(id: number): boolean;
   /** [open receivers, datagrams dropped as truncated]. */
   recvStats?(): [number, number];
+  /** The receiver counts the stream's RTP instead of handing it over, but one packet in `every`; RTCP is dropped. */
+  recvCountRtp?(id: number, ssrc: number, every: number): boolean;
+  /** Packets of a counted stream counted so far. */
+  recvCounted?(id: number, ssrc: number): number;
+  /** Counted streams are counted only while on (process-wide; on at start). */
+  recvCountGate?(on: boolean): void;
 }
 
 export type RtcNativeMode = 'auto' | 'off' | 'required';

@@ -1,6 +1,7 @@
 // Batched receive (recvmmsg through the native addon) with real UDP sockets: a burst reaches each session whole and
 // in order with its source, hostile datagrams of any size are dropped without harm, a connected socket's ICMP error
-// is reported, and a closed reader delivers nothing more and lets its process exit. On Linux the addon is required.
+// is reported, a stream counted in the addon hands over only its samples, and a closed reader delivers nothing more
+// and lets its process exit. On Linux the addon is required.
 import {spawn} from 'node:child_process';
 import {randomBytes} from 'node:crypto';
 import {createSocket, type Socket} from 'node:dgram';
@@ -9,8 +10,9 @@ import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {createLogger} from '../../log';
 import {Egress} from '../fastpath/egress';
-import {configureRtcNative, rtcNative} from '../fastpath/native';
-import {batchedReceiveStats, configureBatchedReceive, receiveBatched} from './batchedReceive';
+import {configureRtcNative, rtcNative, socketFd} from '../fastpath/native';
+import {batchedReceiveStats, configureBatchedReceive, receiveBatched, setRtpCountGate} from './batchedReceive';
+import {udpHandleOf} from './udp-handle';
 import {UdpMux, type MuxEndpoint} from './udpMux';
 
 const logger = createLogger({level: 'silent'});
@@ -185,6 +187,61 @@ it("reports a connected socket's ICMP error (the client's port closed) instead o
   expect(errors[0].code).toBe('ECONNREFUSED');
   egress.close();
   reader.close();
+});
+
+/** An RTP (or, pt 64–95, RTCP-looking) datagram of `ssrc` with sequence number `seq`. */
+function rtp(ssrc: number, seq: number, pt = 111): Buffer {
+  const d = Buffer.alloc(40, 0xab);
+  d[0] = 0x80;
+  d[1] = pt;
+  d.writeUInt16BE(seq, 2);
+  d.writeUInt32BE(ssrc >>> 0, 8);
+  return d;
+}
+
+it('counts a stream in the addon and hands over one packet in N, the gate deciding what is counted', async () => {
+  const socket = await client();
+  const sender = await client();
+  const port = socket.address().port;
+  const got: Buffer[] = [];
+  const reader = receiveBatched(socketFd(socket)!, {dup: true, onDatagram: (d) => got.push(Buffer.from(d))})!;
+  udpHandleOf(socket)!.recvStop();
+  const counted = 0xf0000001;
+  const other = 0x1234;
+  try {
+    expect(reader.countRtp(counted, 5)).toBe(true);
+    for (let i = 0; i < 20; i++) await send(sender, rtp(counted, i), port);
+    await send(sender, rtp(other, 1), port);
+    await send(sender, rtp(counted, 99, 72), port); // RTCP (SR) once the socket counts streams: dropped
+    await send(sender, Buffer.from([0, 1, 0, 0]), port); // STUN-like: handed over
+    await until(() => got.length >= 6);
+    await sleep(100);
+    // One in five of the counted stream (the 5th, 10th, …), the other SSRC and the STUN-like datagram.
+    expect(got.map((d) => (d[0] === 0x80 ? `${d.readUInt32BE(8).toString(16)}#${d.readUInt16BE(2)}` : 'stun'))).toEqual(
+      ['f0000001#4', 'f0000001#9', 'f0000001#14', 'f0000001#19', '1234#1', 'stun'],
+    );
+    expect(reader.counted(counted)).toBe(20);
+    expect(reader.counted(other)).toBe(0);
+
+    // Gate closed: still one in five handed over, nothing counted.
+    setRtpCountGate(false);
+    for (let i = 20; i < 30; i++) await send(sender, rtp(counted, i), port);
+    await until(() => got.length >= 8);
+    await sleep(100);
+    expect(got).toHaveLength(8);
+    expect(reader.counted(counted)).toBe(20);
+    setRtpCountGate(true);
+    await send(sender, rtp(counted, 30), port);
+    await until(() => reader.counted(counted) === 21);
+    expect(reader.counted(counted)).toBe(21);
+  } finally {
+    setRtpCountGate(true);
+    reader.close();
+    socket.close();
+    sender.close();
+  }
+  // A closed reader counts nothing more and takes no new streams.
+  expect(reader.countRtp(other, 1)).toBe(false);
 });
 
 describe('a reader and its process', () => {

@@ -23,7 +23,8 @@ export interface BatchedSocketOptions {
   onError?: (err: Error) => void;
 }
 
-type BatchedNative = Required<Pick<RtcNative, 'recvInit' | 'recvOpen' | 'recvClose'>>;
+type BatchedNative = Required<Pick<RtcNative, 'recvInit' | 'recvOpen' | 'recvClose'>> &
+  Pick<RtcNative, 'recvCountRtp' | 'recvCounted'>;
 
 interface Source {
   host: string;
@@ -42,6 +43,20 @@ export class BatchedSocket {
     this.#native = native;
     this.id = id;
     this.handler = handler;
+  }
+
+  /**
+   * Counts the RTP stream `ssrc` in the addon instead of handing it over: one packet in `every` still reaches
+   * onDatagram, and from then on this socket's RTCP is dropped (a load-test receiver that verifies samples). False
+   * when the addon cannot (an older build, a closed socket, too many streams): everything keeps coming.
+   */
+  countRtp(ssrc: number, every: number): boolean {
+    return !this.#closed && (this.#native.recvCountRtp?.(this.id, ssrc >>> 0, Math.max(1, every)) ?? false);
+  }
+
+  /** Packets of a stream counted by the addon (countRtp) while the count gate was on. */
+  counted(ssrc: number): number {
+    return this.#native.recvCounted?.(this.id, ssrc >>> 0) ?? 0;
   }
 
   close(): void {
@@ -79,6 +94,11 @@ function batchedNative(): BatchedNative | undefined {
   if (!enabled) return undefined;
   const n = rtcNative();
   return n?.recvInit && n.recvOpen && n.recvClose ? (n as BatchedNative) : undefined;
+}
+
+/** Whether streams counted in the addon (BatchedSocket.countRtp) are counted now: process-wide, on at start. */
+export function setRtpCountGate(on: boolean): void {
+  rtcNative()?.recvCountGate?.(on);
 }
 
 export function batchedReceiveAvailable(): boolean {

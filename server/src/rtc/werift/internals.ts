@@ -147,12 +147,14 @@ const INTERCEPTED = Symbol('callsDatagramIntercept');
  * Lets `take` see every datagram a peer connection's own UDP sockets receive before werift parses it (a
  * client-side peer, which owns its sockets; the SFU's sessions are fed by the port mux instead). What
  * `take` returns true for, werift never sees. Protocols added later (an ICE restart) need another call.
+ * `batched`: the sockets are read in batches by the native addon where it can; those readers are returned.
  */
 export function interceptDatagrams(
   pc: RTCPeerConnection,
   take: (data: Buffer) => boolean,
   o: {batched?: boolean} = {},
-): void {
+): BatchedSocket[] {
+  const batched: BatchedSocket[] = [];
   for (const t of pc.iceTransports) {
     const protocols = (t.connection as unknown as {protocols?: unknown[]}).protocols ?? [];
     for (const p of protocols) {
@@ -163,22 +165,24 @@ export function interceptDatagrams(
       proto.datagramReceived = (data, addr) => {
         if (!take(data)) original(data, addr);
       };
-      if (o.batched) readInBatches(proto);
+      const reader = o.batched ? readInBatches(proto) : undefined;
+      if (reader) batched.push(reader);
     }
   }
+  return batched;
 }
 
 /**
  * The protocol's socket is read by the native addon in batches (net/batchedReceive.ts) instead of one dgram event
  * per datagram, each datagram still going through datagramReceived; nothing changes without the addon.
  */
-function readInBatches(proto: DatagramProtocol): void {
+function readInBatches(proto: DatagramProtocol): BatchedSocket | undefined {
   const transport = proto.transport;
   const socket = transport?.socket;
-  if (!transport || !(socket instanceof Socket)) return;
+  if (!transport || !(socket instanceof Socket)) return undefined;
   const fd = socketFd(socket);
   const handle = udpHandleOf(socket);
-  if (fd === undefined || !handle) return;
+  if (fd === undefined || !handle) return undefined;
   handle.recvStop();
   let batched: BatchedSocket | undefined;
   try {
@@ -195,10 +199,11 @@ function readInBatches(proto: DatagramProtocol): void {
   }
   if (!batched) {
     handle.recvStart();
-    return;
+    return undefined;
   }
   const reader = batched;
   socket.once('close', () => reader.close());
+  return reader;
 }
 
 /** What the selected ICE pair saw: our consent checks and their answers, the client's checks, its datagrams. */
