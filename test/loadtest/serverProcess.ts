@@ -70,6 +70,8 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
   const nodeArgv = [
     process.execPath,
     ...(opts.nodeArgs ?? []),
+    // LT_SERVER_NODE_ARGS adds node flags to the server it starts (e.g. --trace-gc; its output goes to --server-log).
+    ...(process.env.LT_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
     '--import',
     'tsx',
     ...EXIT_WITH_PARENT,
