@@ -2,6 +2,7 @@
 // Audience rules are Mattermost's: connection_id, else user_id, else members of channel_id; omit_users
 // always applies. In a cluster, events are also handed to `relay` so other nodes deliver to theirs.
 import type {Logger} from '../log';
+import {LOOP_SLICE_MS, LoopSlice} from '../loop-slice';
 import type {Broadcast, EventPublisher, WebSocketEvent} from './types';
 
 /**
@@ -9,7 +10,7 @@ import type {Broadcast, EventPublisher, WebSocketEvent} from './types';
  * session to every socket of the channel (800 × 1,000 sends): in one go that held the loop for seconds, and no ICE
  * consent answer went out meanwhile.
  */
-export const DELIVERY_SLICE_MS = 10;
+export const DELIVERY_SLICE_MS = LOOP_SLICE_MS;
 
 export interface HubConnection {
   readonly id: string;
@@ -28,8 +29,7 @@ export class Hub implements EventPublisher {
   readonly #byId = new Map<string, HubConnection>();
   readonly #byUser = new Map<string, Set<HubConnection>>();
   #tail: Promise<void> = Promise.resolve();
-  /** When the current slice of delivery work began (0: none yet in this turn of the loop). */
-  #sliceStart = 0;
+  readonly #slice = new LoopSlice(DELIVERY_SLICE_MS);
   /** Set by the cluster layer to forward events to other nodes. */
   relay: ((event: WebSocketEvent) => void) | null = null;
 
@@ -84,21 +84,8 @@ export class Hub implements EventPublisher {
       } catch (err) {
         this.opts.logger.warn({err: (err as Error).message, event: ev.event}, 'event delivery failed');
       }
-      await this.#yieldIfLong();
+      await this.#slice.yieldIfLong();
     });
-  }
-
-  /** Lets the event loop turn once delivery has held it for a slice; later events wait in order. */
-  async #yieldIfLong(): Promise<void> {
-    const now = performance.now();
-    if (this.#sliceStart === 0) {
-      this.#sliceStart = now;
-      // The loop turning on its own (delivery idle, or waiting on a lookup) starts a fresh slice.
-      setImmediate(() => (this.#sliceStart = 0));
-      return;
-    }
-    if (now - this.#sliceStart < DELIVERY_SLICE_MS) return;
-    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Resolves when every event published so far has been handed to its sockets. */

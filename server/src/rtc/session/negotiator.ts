@@ -2,6 +2,7 @@
 // the tracks it sends change, under the signaling lock, with the MediaMap sent just before; a client
 // offer that collides with ours is dropped (the server is impolite); an offer that is not answered is
 // rolled back and made again; operations run one at a time.
+import {LoopSlice} from '../../loop-slice';
 import {DCMessageType} from '../../protocol';
 import {alignHeaderExtensionIds} from '../media/codecs';
 import {remoteMediaDirections, rtcError} from '../media/sdpCheck';
@@ -13,6 +14,13 @@ import {errorMessage, type SessionContext, type Via} from './context';
 import type {SessionDataChannel} from './dataChannel';
 import type {IncomingTracks} from './incoming';
 import type {OutgoingTracks} from './outgoing';
+
+/**
+ * Offers are made one at a time per process, the event loop turning every slice: when a speaker leaves a call of
+ * a thousand, every listener's session re-offers at once, and werift's createOffer (a few ms each) ran for
+ * seconds in one go.
+ */
+const offerMaking = new LoopSlice();
 
 /** rtcd queues at most this many early candidates. */
 const MAX_PENDING_CANDIDATES = 40;
@@ -316,10 +324,12 @@ export class Negotiator {
     this.#offerPending = true;
     let local: SessionDescription;
     try {
-      const offer = await pc.createOffer();
-      await pc.setLocalDescription(offer);
-      if (!pc.localDescription) throw new Error('no local description after createOffer');
-      local = {type: 'offer', sdp: pc.localDescription.sdp};
+      local = await offerMaking.run(async () => {
+        const offer = await pc.createOffer();
+        await pc.setLocalDescription(offer);
+        if (!pc.localDescription) throw new Error('no local description after createOffer');
+        return {type: 'offer', sdp: pc.localDescription.sdp};
+      });
     } catch (err) {
       await this.#rollback();
       this.#renegotiationFailure = `could not create the offer: ${errorMessage(err)}`;
