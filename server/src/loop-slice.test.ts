@@ -42,3 +42,11 @@ test('a step that throws rejects its own promise only', async () => {
   await expect(a).rejects.toThrow('no offer');
   await expect(b).resolves.toBe('offer');
 });
+
+test('a step that never settles holds the next one back only until its wait is over', async () => {
+  const slice = new LoopSlice();
+  const stuck = slice.run(() => new Promise<never>(() => undefined), 50);
+  // Without the wait's end the next step would never start (the test would time out).
+  await expect(slice.run(async () => 'next')).resolves.toBe('next');
+  void stuck;
+});

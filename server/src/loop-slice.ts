@@ -4,12 +4,14 @@
 
 /** How long such work may hold the event loop before it lets the loop turn. */
 export const LOOP_SLICE_MS = 10;
+/** How long run() waits for a step before the next one may start anyway. */
+const STEP_WAIT_MS = 1_000;
 
 export class LoopSlice {
   readonly #sliceMs: number;
   /** When the current slice of work began (0: none yet in this turn of the loop). */
   #sliceStart = 0;
-  #tail: Promise<unknown> = Promise.resolve();
+  #tail: Promise<void> = Promise.resolve();
 
   constructor(sliceMs = LOOP_SLICE_MS) {
     this.#sliceMs = sliceMs;
@@ -31,14 +33,22 @@ export class LoopSlice {
   /**
    * Runs `step` after the steps queued before it, each starting only while its turn's slice lasts: steps of many
    * sessions take turns with everything else instead of all running in the turn that started them. A step that
-   * throws rejects its own promise only.
+   * throws rejects its own promise only; one that has not settled after `waitMs` (werift never settles a
+   * description set on a connection closed meanwhile) no longer holds the steps behind it.
    */
-  run<T>(step: () => Promise<T>): Promise<T> {
+  run<T>(step: () => Promise<T>, waitMs = STEP_WAIT_MS): Promise<T> {
     const result = this.#tail.then(async () => {
       await this.yieldIfLong();
       return step();
     });
-    this.#tail = result.catch(() => undefined);
+    this.#tail = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      result.then(done, done);
+    });
     return result;
   }
 }
