@@ -22,8 +22,10 @@ import {DCMessageType, type DCMessage, type MediaMap, type TrackType} from '@cal
 import {decodeDCMessage, encodeDCMessage} from '../../../server/src/protocol-node';
 import {av1Codec, opusCodec, vp8Codec} from '../../../server/src/rtc/media/codecs';
 import {
+  cacheCertificateFingerprints,
   countLateConsentAnswers,
   ignoreRepeatedHelloVerify,
+  nativeDtlsCrypto,
   onDtlsSocket,
   settleIceOnCompletion,
   stopDtlsRetransmissions,
@@ -43,6 +45,11 @@ export const LOOPBACK_PEER = {
   iceUseIpv6: false,
   iceAdditionalHostAddresses: ['127.0.0.1'],
 } satisfies Partial<PeerConfig>;
+
+// The handshake crypto and the certificate's fingerprint as the SFU does them (dtlsCrypto.ts, fixes.ts): a load
+// test's clients should not cost more CPU per join than a browser's.
+nativeDtlsCrypto();
+cacheCertificateFingerprints();
 
 const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 

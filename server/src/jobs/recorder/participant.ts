@@ -20,11 +20,21 @@ import type {Logger} from '../../log';
 import {Ingress} from '../../rtc/fastpath/ingress';
 import {takeOverReceivedAudio} from '../../rtc/fastpath/takeover';
 import {opusCodec, vp8Codec} from '../../rtc/media/codecs';
-import {ignoreRepeatedHelloVerify, interceptDatagrams, udpSockets} from '../../rtc/werift/internals';
+import {
+  cacheCertificateFingerprints,
+  ignoreRepeatedHelloVerify,
+  interceptDatagrams,
+  nativeDtlsCrypto,
+  udpSockets,
+} from '../../rtc/werift/internals';
 import {BatchedReceive} from './batched-receive';
 import {RecorderSocket, type WsEvent} from './calls-socket';
 import type {RecordingPipeline, TrackHandle} from './pipeline';
 import {Roster} from './roster';
+
+// The DTLS handshake's crypto by OpenSSL and the certificate's fingerprint computed once, as in the SFU.
+nativeDtlsCrypto();
+cacheCertificateFingerprints();
 
 export interface ParticipantOptions {
   siteURL: string;

@@ -18,6 +18,7 @@ import {
   countLateConsentAnswers,
   icePairCounters,
   installLeanEvents,
+  nativeDtlsCrypto,
   routeKeyframeRequestsByMediaSsrc,
   stopDtlsRetransmissions,
 } from '../werift/internals';
@@ -37,6 +38,8 @@ installLeanEvents();
 countLateConsentAnswers();
 // The DTLS certificate's fingerprint computed once, not on every offer and answer (fixes.ts).
 cacheCertificateFingerprints();
+// The DTLS handshake's key exchange and signatures by OpenSSL, the certificate parsed once (dtlsCrypto.ts).
+nativeDtlsCrypto();
 
 /** Connection states counted in rtc_conn_states_total (as rtcd: every change to one of these). */
 const COUNTED_CONN_STATES = new Set(['connected', 'disconnected', 'failed']);

@@ -1,6 +1,7 @@
 // The one place the SFU reads or writes werift objects below their public API (werift 0.25.2), behind
 // small typed functions. The ICE agent and its send path are in iceAgent.ts, behaviour corrections in
-// fixes.ts; nothing else in rtc/ casts a werift object. Upgrading werift means re-checking these files.
+// fixes.ts, the DTLS handshake's crypto in dtlsCrypto.ts; nothing else in rtc/ casts a werift object.
+// Upgrading werift means re-checking these files.
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
 import {Socket} from 'node:dgram';
 import type {ReceiveStatistics} from '../fastpath/ingress';
@@ -17,6 +18,7 @@ export {
   routeKeyframeRequestsByMediaSsrc,
 } from './fixes';
 export {installLeanEvents} from './leanEvent';
+export {nativeDtlsCrypto} from './dtlsCrypto';
 
 /** werift's remote SRTP context as the fast receive path reads it (rtp/src/srtp/context/context.js). */
 export interface RemoteSrtpContext extends SrtpContextKeys {
