@@ -14,26 +14,51 @@ import {selectRhsPost} from '../../host';
 import {callInChannel, type GlobalState} from '../../state/selectors';
 import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
 
+type DeviceKind = 'audioinput' | 'audiooutput' | 'videoinput';
+
+const DEVICE_BUTTON: Record<DeviceKind, string> = {
+  audiooutput: 'audio-output',
+  audioinput: 'audio-input',
+  videoinput: 'video-input',
+};
+
 /** An item that opens (or closes) the list of one kind of device, with the one in use under its title. */
 function DeviceItem(props: {
-  id: string;
-  menuID: string;
-  open: boolean;
-  onToggle: () => void;
+  kind: DeviceKind;
+  surface: ControlsSurface;
+  sub: DeviceKind | null;
+  setSub: (kind: DeviceKind | null) => void;
   title: string;
   current: string;
 }) {
+  const open = props.sub === props.kind;
   return (
     <button
       role="menuitem"
-      id={props.id}
+      id={`${props.surface}-${DEVICE_BUTTON[props.kind]}-button`}
       aria-haspopup="menu"
-      aria-controls={props.menuID}
-      aria-expanded={props.open}
-      onClick={props.onToggle}
+      aria-controls={`${props.surface}-${props.kind}s-menu`}
+      aria-expanded={open}
+      onClick={() => props.setSub(open ? null : props.kind)}
     >
       {props.title}
       <span className="calls-menu-sub">{props.current}</span>
+    </button>
+  );
+}
+
+/** An item that closes the menu, then does what it says. */
+function ActionItem({id, label, onClose, act}: {id: string; label: string; onClose: () => void; act: () => void}) {
+  return (
+    <button
+      role="menuitem"
+      id={id}
+      onClick={() => {
+        onClose();
+        act();
+      }}
+    >
+      {label}
     </button>
   );
 }
@@ -55,7 +80,7 @@ export function SettingsMenu({
   const store = useCallsStore();
   const client = useCallsClient(['devicechange']);
   const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
-  const [sub, setSub] = useState<'audioinput' | 'audiooutput' | 'videoinput' | null>(null);
+  const [sub, setSub] = useState<DeviceKind | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const widget = surface === 'calls-widget';
   const toggleRecording = useToggleRecording(controls.channelID);
@@ -78,27 +103,21 @@ export function SettingsMenu({
         aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
       >
         <DeviceItem
-          id={`${surface}-audio-output-button`}
-          menuID={`${surface}-audiooutputs-menu`}
-          open={sub === 'audiooutput'}
-          onToggle={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
+          kind="audiooutput"
+          {...{surface, sub, setSub}}
           title={formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
           current={speakerLabel}
         />
         <DeviceItem
-          id={`${surface}-audio-input-button`}
-          menuID={`${surface}-audioinputs-menu`}
-          open={sub === 'audioinput'}
-          onToggle={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
+          kind="audioinput"
+          {...{surface, sub, setSub}}
           title={formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
           current={micLabel}
         />
         {controls.videoEnabled && (
           <DeviceItem
-            id={`${surface}-video-input-button`}
-            menuID={`${surface}-videoinputs-menu`}
-            open={sub === 'videoinput'}
-            onToggle={() => setSub(sub === 'videoinput' ? null : 'videoinput')}
+            kind="videoinput"
+            {...{surface, sub, setSub}}
             title={formatMessage({id: 'calls.menu.camera', defaultMessage: 'Camera'})}
             current={
               client?.currentCamera
@@ -123,52 +142,36 @@ export function SettingsMenu({
           </button>
         )}
         {widget && toggleRecording && (
-          <button
-            role="menuitem"
+          <ActionItem
             id="calls-widget-menu-record-button"
-            onClick={() => {
-              onClose();
-              toggleRecording();
-            }}
-          >
-            {recording.label}
-          </button>
+            label={recording.label}
+            onClose={onClose}
+            act={toggleRecording}
+          />
         )}
         {widget && threadID && (
-          <button
-            role="menuitem"
+          <ActionItem
             id="calls-widget-menu-chat-button"
-            onClick={() => {
-              onClose();
-              selectRhsPost(store, threadID);
-            }}
-          >
-            {formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
-          </button>
+            label={formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
+            onClose={onClose}
+            act={() => selectRhsPost(store, threadID)}
+          />
         )}
         {widget && (
-          <button
-            role="menuitem"
+          <ActionItem
             id="calls-widget-menu-connectivity"
-            onClick={() => {
-              onClose();
-              openConnectivityCheck();
-            }}
-          >
-            {formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
-          </button>
+            label={formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
+            onClose={onClose}
+            act={openConnectivityCheck}
+          />
         )}
         {hasUserSettings() && (
-          <button
-            role="menuitem"
+          <ActionItem
             id={`${surface}-menu-additional-settings`}
-            onClick={() => {
-              onClose();
-              openCallsUserSettings();
-            }}
-          >
-            {formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}
-          </button>
+            label={formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}
+            onClose={onClose}
+            act={openCallsUserSettings}
+          />
         )}
       </div>
     </div>
