@@ -3,6 +3,7 @@ import React, {useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
+import {ActionItem} from './ActionItem';
 import type {CallControls, ControlsSurface} from './controls';
 import {DeviceMenu} from './DeviceMenu';
 import {MORE_BUTTON_ID} from './MoreButton';
@@ -43,22 +44,6 @@ function DeviceItem(props: {
     >
       {props.title}
       <span className="calls-menu-sub">{props.current}</span>
-    </button>
-  );
-}
-
-/** An item that closes the menu, then does what it says. */
-function ActionItem({id, label, onClose, act}: {id: string; label: string; onClose: () => void; act: () => void}) {
-  return (
-    <button
-      role="menuitem"
-      id={id}
-      onClick={() => {
-        onClose();
-        act();
-      }}
-    >
-      {label}
     </button>
   );
 }
@@ -142,36 +127,24 @@ export function SettingsMenu({
           </button>
         )}
         {widget && toggleRecording && (
-          <ActionItem
-            id="calls-widget-menu-record-button"
-            label={recording.label}
-            onClose={onClose}
-            act={toggleRecording}
-          />
+          <ActionItem id="calls-widget-menu-record-button" onClose={onClose} act={toggleRecording}>
+            {recording.label}
+          </ActionItem>
         )}
         {widget && threadID && (
-          <ActionItem
-            id="calls-widget-menu-chat-button"
-            label={formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
-            onClose={onClose}
-            act={() => selectRhsPost(store, threadID)}
-          />
+          <ActionItem id="calls-widget-menu-chat-button" onClose={onClose} act={() => selectRhsPost(store, threadID)}>
+            {formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
+          </ActionItem>
         )}
         {widget && (
-          <ActionItem
-            id="calls-widget-menu-connectivity"
-            label={formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
-            onClose={onClose}
-            act={openConnectivityCheck}
-          />
+          <ActionItem id="calls-widget-menu-connectivity" onClose={onClose} act={openConnectivityCheck}>
+            {formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
+          </ActionItem>
         )}
         {hasUserSettings() && (
-          <ActionItem
-            id={`${surface}-menu-additional-settings`}
-            label={formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}
-            onClose={onClose}
-            act={openCallsUserSettings}
-          />
+          <ActionItem id={`${surface}-menu-additional-settings`} onClose={onClose} act={openCallsUserSettings}>
+            {formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}
+          </ActionItem>
         )}
       </div>
     </div>
