@@ -31,17 +31,14 @@ export function noteState(e: PoolSession, msg: RtcInbound): void {
     case 'unmute':
       e.muted = msg.type === 'mute';
       break;
+    // An *_off has no stream id: streamIDOf gives undefined.
     case 'screen_on':
+    case 'screen_off':
       e.screenStreamID = streamIDOf(msg);
       break;
-    case 'screen_off':
-      e.screenStreamID = undefined;
-      break;
     case 'video_on':
-      e.videoStreamID = streamIDOf(msg);
-      break;
     case 'video_off':
-      e.videoStreamID = undefined;
+      e.videoStreamID = streamIDOf(msg);
       break;
     default:
       break;
