@@ -9,6 +9,7 @@ import type {Post} from '@mattermost/types/posts';
 import type {Role} from '@mattermost/types/roles';
 import type {Team, TeamMembership} from '@mattermost/types/teams';
 import type {UserProfile} from '@mattermost/types/users';
+import type {MMUploadSession} from '../../../server/src/platform/mattermost/convert';
 
 /** A Mattermost id: 26 characters of lowercase base32. */
 export function mmId(): string {
@@ -39,17 +40,9 @@ export interface FakeConfig {
   [section: string]: unknown;
 }
 
-/** Mattermost's UploadSession (server model/upload_session.go). */
-export interface UploadSession {
-  id: string;
-  type: 'attachment' | 'import';
-  create_at: number;
-  user_id: string;
-  channel_id: string;
-  filename: string;
+/** Mattermost's UploadSession (server model/upload_session.go), with where its bytes go. */
+export interface UploadSession extends MMUploadSession {
   path: string;
-  file_size: number;
-  file_offset: number;
 }
 
 // The permissions of the default roles that the routes served here check (server/public/model/role.go).
