@@ -4,7 +4,7 @@ import {useIntl} from 'react-intl';
 
 import {ActionItem} from './ActionItem';
 import type {CallControls} from './controls';
-import {useDismiss} from '../common/hooks';
+import {useDismiss} from '../../utils/dismiss';
 
 export function LeaveMenu({onClose, controls, id}: {onClose: () => void; controls: CallControls; id: string}) {
   const {formatMessage} = useIntl();

@@ -3,9 +3,9 @@ import React, {useCallback, useId} from 'react';
 import {useIntl} from 'react-intl';
 import {useDispatch, useSelector} from 'react-redux';
 
-import {useEscapeKey} from '../common/hooks';
 import {CloseIcon} from '../common/icons';
 import {action} from '../../state/action_types';
+import {Backdrop, useEscapeKey} from '../../utils/dismiss';
 import type {CallsState} from '../../state/calls_state';
 import {callsState, type GlobalState} from '../../state/selectors';
 
@@ -40,14 +40,7 @@ export function Modal({
   const titleID = useId();
   useEscapeKey(onClose);
   return (
-    <div
-      className="calls-modal-backdrop"
-      onMouseDown={(e) => {
-        if (e.target === e.currentTarget) {
-          onClose();
-        }
-      }}
-    >
+    <Backdrop className="calls-modal-backdrop" onClose={onClose}>
       <div id={id} className="calls-modal a11y__modal" role="dialog" aria-modal="true" aria-labelledby={titleID}>
         <button
           className={`calls-modal-close ${closeClassName}`.trim()}
@@ -60,6 +53,6 @@ export function Modal({
         <div>{children}</div>
         {footer && <div className="calls-modal-footer">{footer}</div>}
       </div>
-    </div>
+    </Backdrop>
   );
 }
