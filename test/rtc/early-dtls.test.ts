@@ -5,7 +5,7 @@ import {newId} from '../../server/src/ids';
 import {UdpMuxSocket} from '../../server/src/rtc/net/udpMux';
 import {SfuServer} from '../../server/src/rtc/server';
 import {TestClient} from './support/client';
-import {directSignaling, join, newSession, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {directSignaling, join, newSession, speak, speech, testLogger, testOptions} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
@@ -98,8 +98,7 @@ describe('a DTLS first flight that arrives before the server is ready', () => {
     expect(firstHellos).toBe(1);
 
     // And the session works: b hears a.
-    const mic = await a.addTrack('audio', 'mic');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic', speech, stops);
     await waitFor(() => b.received.some((r) => r.payloads.length >= 10), 10_000, 'b receives a');
   });
   it('answers a ClientHello sent again while it was not listening once, not once per copy', async () => {

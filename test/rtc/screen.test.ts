@@ -3,7 +3,7 @@
 // removal on screen_off, AV1 only between capable peers, camera video only when enabled.
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import {join, speech, startAudio, startServer, startVideo, useRtcTeardown} from './support/harness';
+import {join, speak, speech, startServer, startVideo, useRtcTeardown} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -31,8 +31,7 @@ describe('screen share and video', () => {
     const screen = await a.addTrack('video', 'screen-stream-a');
     const sent: Buffer[] = [];
     stops.push(startVideo(a, screen.track, screen.transceiver, {size: videoSize, sent}));
-    const screenAudio = await a.addTrack('audio', 'screen-stream-a');
-    stops.push(startAudio(a, screenAudio.track, screenAudio.transceiver, speech));
+    await speak(a, 'screen-stream-a', speech, stops);
 
     await waitFor(() => b.packetsFrom('screen', a.sessionID) >= 10, 10_000, 'B receiving the screen');
     await waitFor(() => b.packetsFrom('screen-audio', a.sessionID) >= 10, 10_000, 'B receiving screen audio');
@@ -81,8 +80,7 @@ describe('screen share and video', () => {
       const cam = await a.addTrack('video', 'camera-a');
       stops.push(startVideo(a, cam.track, cam.transceiver, {size: videoSize}));
       // A voice track as a positive control that B is receiving at all.
-      const mic = await a.addTrack('audio', 'mic-a');
-      stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+      await speak(a, 'mic-a', speech, stops);
       await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'voice control');
       if (enableVideo) {
         await waitFor(() => b.packetsFrom('video', a.sessionID) >= 10, 10_000, 'B receiving camera video');
@@ -102,8 +100,7 @@ describe('screen share and video', () => {
     clients.push(a, b);
     const stray = await a.addTrack('video', 'unannounced');
     stops.push(startVideo(a, stray.track, stray.transceiver, {size: videoSize}));
-    const mic = await a.addTrack('audio', 'mic-a');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic-a', speech, stops);
     await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'voice control');
     expect(b.received.filter((r) => r.kind === 'video')).toHaveLength(0);
   });

@@ -6,7 +6,7 @@ import {createSocket, type Socket} from 'node:dgram';
 import {newId} from '../../server/src/ids';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {join, speak, speech, testLogger, testOptions} from './support/harness';
 import {forgedBindingRequest} from './support/stunServer';
 import {waitFor} from '../support/wait';
 
@@ -32,8 +32,7 @@ describe('routing to media workers', () => {
     const a = await join(pool, {callID});
     const b = await join(pool, {callID});
     clients.push(a, b);
-    const mic = await b.addTrack('audio', 'mic-b');
-    stops.push(startAudio(b, mic.track, mic.transceiver, speech));
+    await speak(b, 'mic-b', speech, stops);
     await waitFor(() => a.packetsFrom('voice', b.sessionID) > 10, 10_000, 'A hearing B');
     const routed = () => pool.network.udp.sockets.reduce((n, s) => n + s.sourceCount, 0);
     const before = routed();
