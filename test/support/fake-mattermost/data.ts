@@ -17,6 +17,11 @@ export function mmId(): string {
   return [...randomBytes(26)].map((b) => alphabet[b % 32]).join('');
 }
 
+/** What every record Mattermost makes starts with: a new id, made and last updated `now`. */
+export function newRecord(now = Date.now()): {id: string; create_at: number; update_at: number} {
+  return {id: mmId(), create_at: now, update_at: now};
+}
+
 /** Mattermost's model.FakeSetting: what GET /config shows in place of a set secret. */
 export const FAKE_SETTING = '********************************';
 
@@ -141,12 +146,25 @@ export class FakeData {
     return this.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
   }
 
+  /** The calls bot, alice, bob and carol, all members of the team named "team". */
+  addTeamOfFour(): Record<'bot' | 'alice' | 'bob' | 'carol', {user: UserProfile; token: string}> & {team: Team} {
+    const people = {
+      bot: this.addCallsBot(),
+      alice: this.addUser('alice'),
+      bob: this.addUser('bob'),
+      carol: this.addUser('carol'),
+    };
+    const team = this.addTeam(
+      'team',
+      Object.values(people).map((p) => p.user.id),
+    );
+    return {...people, team};
+  }
+
   addUser(username: string, opts: {roles?: string; is_bot?: boolean} = {}): {user: UserProfile; token: string} {
     const now = Date.now();
     const user: UserProfile = {
-      id: mmId(),
-      create_at: now,
-      update_at: now,
+      ...newRecord(now),
       delete_at: 0,
       username,
       password: '',
@@ -183,9 +201,7 @@ export class FakeData {
   addTeam(name: string, members: string[]): Team {
     const now = Date.now();
     const team = {
-      id: mmId(),
-      create_at: now,
-      update_at: now,
+      ...newRecord(now),
       delete_at: 0,
       display_name: name,
       name,
@@ -223,9 +239,7 @@ export class FakeData {
   addChannel(teamID: string, type: Channel['type'], name: string, creatorID: string): Channel {
     const now = Date.now();
     const ch: Channel = {
-      id: mmId(),
-      create_at: now,
-      update_at: now,
+      ...newRecord(now),
       delete_at: 0,
       team_id: teamID,
       type,
