@@ -5,7 +5,7 @@
 import {api} from '../support/calls-client';
 import {callOf} from '../support/fixtures';
 import {useCluster} from './support/cluster';
-import {CallWs, joinTalking} from './support/user';
+import {CallWs} from './support/user';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
@@ -207,10 +207,7 @@ describe('clustered mode, three nodes', () => {
   it('when a node holding only websockets dies, its users reconnect elsewhere and keep their media', async () => {
     const c = cluster();
     const [n1, , n3] = c.nodes;
-    const ch = await c.world.newChannel(['alice', 'carol']);
-    const a = c.user('alice', n1);
-    const carol = c.user('carol', n3);
-    await joinTalking(ch, a, carol);
+    const [ch, a, carol] = await c.talking(['alice', 'carol'], ['alice', n1], ['carol', n3]);
 
     const killedAt = Date.now();
     await n3.kill9();

@@ -6,7 +6,7 @@
 import {useCluster} from './support/cluster';
 import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
-import {hearEachOtherSince, joinTalking} from './support/user';
+import {hearEachOtherSince} from './support/user';
 
 jest.setTimeout(120_000);
 
@@ -125,11 +125,8 @@ describe('a node killed and restarted under the same id (MM_CALLS_NODE_ID)', () 
   it('re-creates the media of the calls still pinned to it, and both users hear each other again', async () => {
     const c = cluster();
     const [r1, r2] = c.nodes;
-    const ch = await c.world.newChannel(['alice', 'bob']);
     // Alice's join reaches node 1 first, so the call is pinned there; Bob's websocket is on node 2.
-    const a = c.user('alice', r1);
-    const b = c.user('bob', r2);
-    await joinTalking(ch, a, b);
+    const [ch, a, b] = await c.talking(['alice', 'bob'], ['alice', r1], ['bob', r2]);
     const callID = (await c.activeCalls(ch))[0].id;
     expect(await c.callNode(ch)).toBe(r1.nodeID);
 

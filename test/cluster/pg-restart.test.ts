@@ -4,7 +4,9 @@
 // and join again are heard by everyone (as a browser hears: through its SRTP replay check).
 import {startPostgres, type PgServer} from '../support/postgres';
 import {useCluster} from './support/cluster';
-import {type CallUser, joinTalking} from './support/user';
+import type {NodeProcess} from './support/node';
+import type {World} from '../support/fixtures';
+import {type CallUser} from './support/user';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
@@ -24,10 +26,7 @@ describe('PostgreSQL restarted during a call', () => {
   it('keeps the call going and recovers the bus and the lock', async () => {
     const c = cluster();
     const [n1, n2] = c.nodes;
-    const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
-    const a = c.user('alice', n1);
-    const b = c.user('bob', n2);
-    await joinTalking(ch, a, b);
+    const [ch, a, b] = await c.talking(['alice', 'bob', 'carol'], ['alice', n1], ['bob', n2]);
     const callID = (await c.activeCalls(ch))[0].id;
 
     // Three seconds without a database: the SFU on node 1 does not need it, so voice keeps flowing.
@@ -84,11 +83,7 @@ describe('PostgreSQL restarted during a call', () => {
   it('lets a participant who leaves and joins again after a restart hear everyone and be heard by everyone', async () => {
     const c = cluster();
     const [n1, n2] = c.nodes;
-    const ch = await c.world.newChannel(['alice', 'bob', 'carol']);
-    const a = c.user('alice', n1);
-    const b = c.user('bob', n2);
-    const carol = c.user('carol', n2);
-    await joinTalking(ch, a, b, carol);
+    const [ch, a, b, carol] = await c.talking(['alice', 'bob', 'carol'], ['alice', n1], ['bob', n2], ['carol', n2]);
 
     await server.restart();
     // The bus is back once a raised hand on node 2 reaches node 1 (an action may fail while nodes reconnect).
@@ -120,18 +115,17 @@ describe('PostgreSQL restarted during a call', () => {
         throw new Error(`${err.message}; not heard: ${missing().join(', ')}`);
       });
     };
-    await carol.leave();
-    const carol2 = c.user('carol', n1);
-    await carol2.connect();
-    const t1 = Date.now();
-    await carol2.joinAndTalk(ch);
-    await everyoneHears([a, b, carol2], t1, 'everyone hearing everyone after Carol came back');
-
-    await b.leave();
-    const bob2 = c.user('bob', n2);
-    await bob2.connect();
-    const t2 = Date.now();
-    await bob2.joinAndTalk(ch);
-    await everyoneHears([a, bob2, carol2], t2, 'everyone hearing everyone after Bob came back');
+    /** `who` leaves, joins again through `node`, and everyone hears everyone; returns the new user. */
+    const comesBack = async (who: CallUser, node: NodeProcess, others: CallUser[], what: string) => {
+      await who.leave();
+      const again = c.user(who.name as keyof World['users'], node);
+      await again.connect();
+      const since = Date.now();
+      await again.joinAndTalk(ch);
+      await everyoneHears([...others, again], since, `everyone hearing everyone after ${what} came back`);
+      return again;
+    };
+    const carol2 = await comesBack(carol, n1, [a, b], 'Carol');
+    await comesBack(b, n2, [a, carol2], 'Bob');
   });
 });

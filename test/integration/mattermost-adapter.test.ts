@@ -16,12 +16,8 @@ const P = '/plugins/com.mattermost.calls';
 describe('mattermost platform adapter (against the fake Mattermost)', () => {
   const mm = new FakeMattermost();
   const d = mm.data;
-  const bot = d.addCallsBot();
-  const alice = d.addUser('alice');
-  const bob = d.addUser('bob');
-  const carol = d.addUser('carol');
+  const {bot, alice, bob, carol, team} = d.addTeamOfFour();
   const root = d.addUser('root', {roles: 'system_user system_admin'});
-  const team = d.addTeam('team', [bot.user.id, alice.user.id, bob.user.id, carol.user.id]);
   const town = d.addChannel(team.id, 'O', 'town', alice.user.id);
   const priv = d.addChannel(team.id, 'P', 'priv', alice.user.id);
   d.addChannelMember(town.id, alice.user.id, true);

@@ -7,7 +7,7 @@ import {newId} from '../../server/src/ids';
 import type {AppError} from '../../server/src/errors';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, newSession, speech, startAudio, useRtcServer} from './support/harness';
+import {join, newSession, speak, speech, useRtcServer} from './support/harness';
 import {forgedBindingRequest} from './support/stunServer';
 import {sleep, waitFor} from '../support/wait';
 
@@ -28,8 +28,7 @@ describe('bad input', () => {
     a = await join(server, {callID});
     b = await join(server, {callID});
     clients.push(a, b);
-    const mic = await a.addTrack('audio', 'mic');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic', speech, stops);
     await waitFor(() => b.packetsFrom('voice', a.sessionID) > 5, 10_000, 'A→B voice');
   });
 
@@ -128,8 +127,7 @@ describe('bad input', () => {
     // A server renegotiation afterwards goes through: a new speaker is heard by B.
     const d = await join(server, {callID});
     clients.push(d);
-    const mic = await d.addTrack('audio', 'mic-d');
-    stops.push(startAudio(d, mic.track, mic.transceiver, speech));
+    await speak(d, 'mic-d', speech, stops);
     await waitFor(() => b.packetsFrom('voice', d.sessionID) > 5, 10_000, 'B hearing D');
     await othersUnaffected();
   });

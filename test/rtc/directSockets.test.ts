@@ -3,11 +3,10 @@
 // closes with the session; a client whose source port changes (a NAT rebinding) is relayed again, then gets a new one.
 import {createSocket, type Socket} from 'node:dgram';
 import {readFileSync, readdirSync} from 'node:fs';
-import {newId} from '../../server/src/ids';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
 import {rtcNative} from '../../server/src/rtc/fastpath/native';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {joinTwo, speech, startAudio, testLogger, testOptions} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -72,10 +71,7 @@ describeNative('media workers receiving their clients directly', () => {
 
   /** A call of two speakers; resolves once each hears the other. */
   async function talkingCall(): Promise<{a: TestClient; b: TestClient; stopA: () => void}> {
-    const callID = newId();
-    const a = await join(pool, {callID});
-    const b = await join(pool, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(pool, clients);
     const aMic = await a.addTrack('audio', 'mic-a');
     const bMic = await b.addTrack('audio', 'mic-b');
     const stopA = startAudio(a, aMic.track, aMic.transceiver, speech);

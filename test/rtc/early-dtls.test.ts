@@ -5,7 +5,16 @@ import {newId} from '../../server/src/ids';
 import {UdpMuxSocket} from '../../server/src/rtc/net/udpMux';
 import {SfuServer} from '../../server/src/rtc/server';
 import {TestClient} from './support/client';
-import {directSignaling, join, newSession, speech, startAudio, testLogger, testOptions} from './support/harness';
+import {
+  directSignaling,
+  join,
+  newSession,
+  speak,
+  speech,
+  testLogger,
+  testOptions,
+  useRtcServer,
+} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
@@ -44,19 +53,11 @@ function isFirstClientHello(data: Buffer): boolean {
 
 describe('a DTLS first flight that arrives before the server is ready', () => {
   let server: SfuServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  beforeAll(async () => {
+  const {clients, stops} = useRtcServer(
+    (s) => (server = s as SfuServer),
     // In-process on purpose: the test reaches the session's peer connection.
-    server = await SfuServer.create(testOptions({workers: 1}), testLogger(), {});
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await server.close();
-  });
+    () => SfuServer.create(testOptions({workers: 1}), testLogger(), {}),
+  );
 
   it('is answered: the client sends its first ClientHello once and the session carries media', async () => {
     const callID = newId();
@@ -98,8 +99,7 @@ describe('a DTLS first flight that arrives before the server is ready', () => {
     expect(firstHellos).toBe(1);
 
     // And the session works: b hears a.
-    const mic = await a.addTrack('audio', 'mic');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic', speech, stops);
     await waitFor(() => b.received.some((r) => r.payloads.length >= 10), 10_000, 'b receives a');
   });
   it('answers a ClientHello sent again while it was not listening once, not once per copy', async () => {

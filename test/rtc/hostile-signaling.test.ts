@@ -143,6 +143,13 @@ for (const workers of ['1', '2']) {
         u.ws
           .received('user_left')
           .filter((e: WsEvent) => e.data.session_id === alice.sessionID || e.data.session_id === bob.sessionID);
+      /** Both get an rtc_reconnect beyond the `before` they had. */
+      const bothToldToRenegotiate = (before: number, timeoutMs: number, what: string) =>
+        waitFor(
+          () => alice.ws.received('rtc_reconnect').length > before && bob.ws.received('rtc_reconnect').length > before,
+          timeoutMs,
+          what,
+        );
 
       it('brings the call back on a live worker when its media worker is killed, nobody leaving', async () => {
         await waitFor(async () => (await answeringWorkers(node)).join() === '0,1', 30_000, 'both workers answering');
@@ -158,13 +165,7 @@ for (const workers of ['1', '2']) {
           await new Promise((r) => setTimeout(r, 300));
           if (alice.ws.received('rtc_reconnect').length > restartsBefore) break;
         }
-        await waitFor(
-          () =>
-            alice.ws.received('rtc_reconnect').length > restartsBefore &&
-            bob.ws.received('rtc_reconnect').length > restartsBefore,
-          10_000,
-          'both told to renegotiate',
-        );
+        await bothToldToRenegotiate(restartsBefore, 10_000, 'both told to renegotiate');
         const reconnect = alice.ws.received('rtc_reconnect').at(-1)!;
         expect(reconnect.data).toEqual(
           expect.objectContaining({
@@ -193,13 +194,7 @@ for (const workers of ['1', '2']) {
           stopped.push(pid);
           process.kill(pid, 'SIGSTOP');
         }
-        await waitFor(
-          () =>
-            alice.ws.received('rtc_reconnect').length > reconnectsBefore &&
-            bob.ws.received('rtc_reconnect').length > reconnectsBefore,
-          20_000,
-          'both told to renegotiate after the watchdog',
-        );
+        await bothToldToRenegotiate(reconnectsBefore, 20_000, 'both told to renegotiate after the watchdog');
         await hearEachOtherSince(alice, bob, stoppedAt, 30_000);
         expect(leftEvents(alice)).toEqual([]);
         await waitFor(

@@ -19,11 +19,7 @@ const OUTAGE_MS = 30_000;
 
 const mm = new FakeMattermost();
 const d = mm.data;
-const bot = d.addCallsBot();
-const alice = d.addUser('alice');
-const bob = d.addUser('bob');
-const carol = d.addUser('carol');
-const team = d.addTeam('team', [bot.user.id, alice.user.id, bob.user.id, carol.user.id]);
+const {bot, alice, bob, carol, team} = d.addTeamOfFour();
 const ch = d.addChannel(team.id, 'O', 'town', alice.user.id);
 const other = d.addChannel(team.id, 'O', 'other', alice.user.id);
 for (const u of [alice, bob, carol]) {

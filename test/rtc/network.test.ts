@@ -97,24 +97,22 @@ describe('advertised addresses', () => {
       av1Support: false,
       dcSignaling: false,
     });
-    const off = await startServer({
-      iceServers: [turn],
-      turnStaticAuthSecret: 's3cret',
-      serverSideTURN: false,
-      timeouts: {stunDiscoveryMs: 200},
-    });
-    servers.push(off);
+    const withTURN = async (serverSideTURN: boolean) => {
+      const server = await startServer({
+        iceServers: [turn],
+        turnStaticAuthSecret: 's3cret',
+        serverSideTURN,
+        timeouts: {stunDiscoveryMs: 200},
+      });
+      servers.push(server);
+      return server;
+    };
+    const off = await withTURN(false);
     const s1 = cfg();
     await off.initSession(s1);
     expect((await off.inspect(s1.sessionID))?.iceServers).toEqual([]);
 
-    const on = await startServer({
-      iceServers: [turn],
-      turnStaticAuthSecret: 's3cret',
-      serverSideTURN: true,
-      timeouts: {stunDiscoveryMs: 200},
-    });
-    servers.push(on);
+    const on = await withTURN(true);
     const s2 = cfg();
     const s3 = cfg();
     await on.initSession(s2);

@@ -4,7 +4,7 @@ import type {Socket as UdpSocket} from 'node:dgram';
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {TestClient} from './support/client';
-import {join, speech, startAudio, useRtcServer} from './support/harness';
+import {join, speak, speech, useRtcServer} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -58,8 +58,7 @@ describe('shared RTC ports', () => {
     const callID = newId();
     for (let i = 0; i < 10; i++) clients.push(await join(server, {callID}));
     const speaker = clients[0];
-    const mic = await speaker.addTrack('audio', 'mic');
-    stops.push(startAudio(speaker, mic.track, mic.transceiver, speech));
+    await speak(speaker, 'mic', speech, stops);
     await waitFor(
       () => clients.slice(1).every((c) => c.packetsFrom('voice', speaker.sessionID) > 5),
       20_000,
@@ -89,10 +88,8 @@ describe('shared RTC ports', () => {
     expect(pair.remote.port).toBe(server.tcpPort);
 
     // Media flows over it both ways.
-    const mic = await other.addTrack('audio', 'mic');
-    stops.push(startAudio(other, mic.track, mic.transceiver, speech));
-    const mic2 = await tcpClient.addTrack('audio', 'mic2');
-    stops.push(startAudio(tcpClient, mic2.track, mic2.transceiver, speech));
+    await speak(other, 'mic', speech, stops);
+    await speak(tcpClient, 'mic2', speech, stops);
     await waitFor(
       () =>
         tcpClient.packetsFrom('voice', other.sessionID) > 10 && other.packetsFrom('voice', tcpClient.sessionID) > 10,

@@ -3,7 +3,7 @@
 // its SSRC, packet count, RTP timestamps and a wall-clock NTP time.
 import {GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback} from 'werift';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import {joinTwo, speech, startAudio, startVideo, useRtcServer} from './support/harness';
+import {joinTwo, speak, speech, startVideo, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -49,8 +49,7 @@ describe('RTCP through the SFU', () => {
 
   it('sends sender reports with the forwarded SSRC, counts, RTP time and wall-clock NTP time', async () => {
     const {a, b} = await joinTwo(server, clients);
-    const mic = await a.addTrack('audio', 'mic');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic', speech, stops);
     await waitFor(() => b.packetsFrom('voice', a.sessionID) > 10, 10_000, 'B receiving');
     const rec = b.trackOfType('voice', a.sessionID)!;
     const ssrc = [...rec.ssrcs][0];

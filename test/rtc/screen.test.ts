@@ -3,7 +3,7 @@
 // removal on screen_off, AV1 only between capable peers, camera video only when enabled.
 import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
-import {join, speech, startAudio, startServer, startVideo, useRtcTeardown} from './support/harness';
+import {join, joinTwo, speak, speech, startServer, startVideo, useRtcTeardown} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -22,17 +22,13 @@ describe('screen share and video', () => {
 
   it('forwards a screen typed screen, screen audio typed screen-audio, and a rate-limited PLI back to the sharer', async () => {
     const srv = await server();
-    const callID = newId();
-    const a = await join(srv, {callID});
-    const b = await join(srv, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(srv, clients);
 
     a.screenOn('screen-stream-a');
     const screen = await a.addTrack('video', 'screen-stream-a');
     const sent: Buffer[] = [];
     stops.push(startVideo(a, screen.track, screen.transceiver, {size: videoSize, sent}));
-    const screenAudio = await a.addTrack('audio', 'screen-stream-a');
-    stops.push(startAudio(a, screenAudio.track, screenAudio.transceiver, speech));
+    await speak(a, 'screen-stream-a', speech, stops);
 
     await waitFor(() => b.packetsFrom('screen', a.sessionID) >= 10, 10_000, 'B receiving the screen');
     await waitFor(() => b.packetsFrom('screen-audio', a.sessionID) >= 10, 10_000, 'B receiving screen audio');
@@ -73,16 +69,12 @@ describe('screen share and video', () => {
   it('drops camera video unless EnableVideo, and forwards it typed video when enabled', async () => {
     for (const enableVideo of [false, true]) {
       const srv = await server({enableVideo});
-      const callID = newId();
-      const a = await join(srv, {callID});
-      const b = await join(srv, {callID});
-      clients.push(a, b);
+      const {a, b} = await joinTwo(srv, clients);
       a.videoOn('camera-a');
       const cam = await a.addTrack('video', 'camera-a');
       stops.push(startVideo(a, cam.track, cam.transceiver, {size: videoSize}));
       // A voice track as a positive control that B is receiving at all.
-      const mic = await a.addTrack('audio', 'mic-a');
-      stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+      await speak(a, 'mic-a', speech, stops);
       await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'voice control');
       if (enableVideo) {
         await waitFor(() => b.packetsFrom('video', a.sessionID) >= 10, 10_000, 'B receiving camera video');
@@ -96,14 +88,10 @@ describe('screen share and video', () => {
 
   it('drops a video track whose stream was never announced', async () => {
     const srv = await server({enableVideo: true});
-    const callID = newId();
-    const a = await join(srv, {callID});
-    const b = await join(srv, {callID});
-    clients.push(a, b);
+    const {a, b} = await joinTwo(srv, clients);
     const stray = await a.addTrack('video', 'unannounced');
     stops.push(startVideo(a, stray.track, stray.transceiver, {size: videoSize}));
-    const mic = await a.addTrack('audio', 'mic-a');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic-a', speech, stops);
     await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'voice control');
     expect(b.received.filter((r) => r.kind === 'video')).toHaveLength(0);
   });

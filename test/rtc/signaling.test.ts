@@ -7,7 +7,7 @@ import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {DCMessageType} from '@calls/protocol';
 import type {RtcSignal} from '../../server/src/rtc/types';
-import {join, joinTwo, newSession, silence, speech, startAudio, useRtcServer} from './support/harness';
+import {join, joinTwo, newSession, silence, speak, speech, startAudio, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -72,8 +72,7 @@ describe('signaling and voice activity', () => {
   it('drops a client offer that collides with its own (impolite server) and completes after the client yields', async () => {
     const {a, b} = await joinTwo(server, clients, {manualAnswer: true});
     const offered = new Promise((resolve) => a.once('offer', resolve));
-    const bMic = await b.addTrack('audio', 'mic-b');
-    stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
+    await speak(b, 'mic-b', speech, stops);
     await offered;
     // A offers too (its own microphone, without taking the lock): glare.
     const answersBefore = a.received.length;
@@ -101,8 +100,7 @@ describe('signaling and voice activity', () => {
     // B's microphone makes the server offer A its voice; that offer is lost on the way (never answered).
     let offers = 0;
     a.on('offer', () => offers++);
-    const bMic = await b.addTrack('audio', 'mic-b');
-    stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
+    await speak(b, 'mic-b', speech, stops);
     await waitFor(() => offers === 1, 5000, 'the first offer');
     // After the answer timeout (1.5 s here) the server offers the same tracks again, and A answers that one.
     await waitFor(() => offers === 2, 5000, 'the offer made again');
@@ -134,8 +132,7 @@ describe('signaling and voice activity', () => {
     // only change its stream id, which fires no track event: A would play B2's voice as B's).
     const b2 = await join(server, {callID});
     clients.push(b2);
-    const b2Mic = await b2.addTrack('audio', 'mic-b2');
-    stops.push(startAudio(b2, b2Mic.track, b2Mic.transceiver, speech));
+    await speak(b2, 'mic-b2', speech, stops);
     await waitFor(() => offers.some((sdp) => sdp.includes(b2.sessionID)), 10_000, 'an offer with B2');
     await a.answerPending();
     await waitFor(() => a.packetsFrom('voice', b2.sessionID) > 5, 10_000, 'A receiving B2 as B2');
@@ -146,8 +143,7 @@ describe('signaling and voice activity', () => {
     const {a, b} = await joinTwo(server, clients, {manualAnswer: true});
     let offers = 0;
     a.on('offer', () => offers++);
-    const bMic = await b.addTrack('audio', 'mic-b');
-    stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
+    await speak(b, 'mic-b', speech, stops);
     // Four offers go unanswered (1.5 s each here): more than the three after which a client that is not
     // connected is dropped. A is connected, so it is kept and offered to again.
     await waitFor(() => offers >= 4, 20_000, 'four unanswered offers');
@@ -172,8 +168,7 @@ describe('signaling and voice activity', () => {
     a.on('dc', (m: {type: number; sdp?: {type: string}}) => {
       if (m.type === DCMessageType.SDP) dcSdps.push(m.sdp!.type);
     });
-    const mic = await b.addTrack('audio', 'mic-b'); // B's offer goes over the DC too
-    stops.push(startAudio(b, mic.track, mic.transceiver, speech));
+    await speak(b, 'mic-b', speech, stops); // B's offer goes over the DC too
     await waitFor(() => a.packetsFrom('voice', b.sessionID) > 5, 10_000, 'A receiving B');
     server.off('signal', listener);
     expect(dcSdps).toContain('offer');
@@ -209,8 +204,7 @@ describe('signaling and voice activity', () => {
     const callID = newId();
     const a = await join(server, {callID});
     clients.push(a);
-    const mic = await a.addTrack('audio', 'mic');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic', speech, stops);
     // B answers but its data channel never opens: it never gets an offer with A's voice.
     const b = await join(server, {callID, wait: false});
     clients.push(b);

@@ -4,7 +4,7 @@
 import pino from 'pino';
 import {newId} from '../../server/src/ids';
 import {createRtcServer, type EmbeddedRtcServer} from '../../server/src/rtc';
-import {join, speech, startAudio, startVideo, testOptions, useRtcServer} from './support/harness';
+import {join, speak, speech, startVideo, testOptions, useRtcServer} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(60_000);
@@ -30,8 +30,7 @@ describe('subscription while a renegotiation ends', () => {
     const callID = newId();
     const a = await join(server, {callID});
     clients.push(a);
-    const mic = await a.addTrack('audio', 'mic-a');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic-a', speech, stops);
     // The camera is negotiated before video_on, so video_on alone publishes it (as when the announcement comes late).
     const cam = await a.addTrack('video', 'camera-a');
     stops.push(startVideo(a, cam.track, cam.transceiver));

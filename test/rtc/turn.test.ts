@@ -6,7 +6,7 @@ import {newId} from '../../server/src/ids';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {RtcSignal} from '../../server/src/rtc/types';
 import {TestClient, type SignalingPort} from './support/client';
-import {directSignaling, newSession, speech, startAudio, startServer} from './support/harness';
+import {directSignaling, newSession, speak, speech, startServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
 import {startCoturn, type Coturn} from '../support/coturn';
 
@@ -95,8 +95,7 @@ describe('server-side TURN (coturn)', () => {
       'a succeeded check over the relay',
     );
     // And media flows (over whichever pair ICE chose: on loopback the direct path also works).
-    const mic = await b.addTrack('audio', 'mic-b');
-    stops.push(startAudio(b, mic.track, mic.transceiver, speech));
+    await speak(b, 'mic-b', speech, stops);
     await waitFor(() => a.packetsFrom('voice', b.sessionID) >= 20, 15_000, 'A hearing B');
     await sleep(100);
   });

@@ -2,7 +2,7 @@
 // joiner that receives everyone's voice through a server offer typed by the MediaMap, and mute.
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import type {ReceivedTrack} from './support/client';
-import {join, joinTwo, speech, startAudio, useRtcServer} from './support/harness';
+import {join, joinTwo, speak, speech, startAudio, useRtcServer} from './support/harness';
 import {SrtpReplayCheck} from './support/srtpReplay';
 import {sleep, waitFor} from '../support/wait';
 
@@ -91,8 +91,7 @@ describe('voice forwarding', () => {
     const leftAt = Date.now();
     const b2 = await join(server, {callID});
     clients.push(b2);
-    const b2Mic = await b2.addTrack('audio', 'mic-b2');
-    stops.push(startAudio(b2, b2Mic.track, b2Mic.transceiver, speech));
+    await speak(b2, 'mic-b2', speech, stops);
     await waitFor(() => (bySsrc.get(ssrc) ?? []).some((p) => p.at > leftAt), 10_000, 'B2 on the reused transceiver');
     expect(a.trackOfType('voice', b2.sessionID)?.mid).toBe(mid);
 
@@ -108,8 +107,7 @@ describe('voice forwarding', () => {
 
   it('stops forwarding a muted voice and resumes on unmute', async () => {
     const {a, b} = await joinTwo(server, clients);
-    const mic = await a.addTrack('audio', 'mic');
-    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await speak(a, 'mic', speech, stops);
     await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 10_000, 'B receiving A');
     const atB = b.trackOfType('voice', a.sessionID)!;
 

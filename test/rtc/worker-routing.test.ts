@@ -4,9 +4,8 @@
 // the real sessions keep talking.
 import {createSocket, type Socket} from 'node:dgram';
 import {newId} from '../../server/src/ids';
-import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
-import type {TestClient} from './support/client';
-import {join, speech, startAudio, testLogger, testOptions} from './support/harness';
+import type {WorkerPoolServer} from '../../server/src/rtc';
+import {joinTwo, speak, speech, useRtcServer} from './support/harness';
 import {forgedBindingRequest} from './support/stunServer';
 import {waitFor} from '../support/wait';
 
@@ -14,26 +13,11 @@ jest.setTimeout(60_000);
 
 describe('routing to media workers', () => {
   let pool: WorkerPoolServer;
-  const clients: TestClient[] = [];
-  const stops: (() => void)[] = [];
-
-  beforeAll(async () => {
-    pool = (await createRtcServer(testOptions({workers: 2}), testLogger())) as WorkerPoolServer;
-  });
-
-  afterAll(async () => {
-    for (const s of stops) s();
-    await Promise.all(clients.map((c) => c.close()));
-    await pool.close();
-  });
+  const {clients, stops} = useRtcServer((s) => (pool = s as WorkerPoolServer), {workers: 2});
 
   it('forgets the sources of forged checks named after a worker, and the call goes on', async () => {
-    const callID = newId();
-    const a = await join(pool, {callID});
-    const b = await join(pool, {callID});
-    clients.push(a, b);
-    const mic = await b.addTrack('audio', 'mic-b');
-    stops.push(startAudio(b, mic.track, mic.transceiver, speech));
+    const {a, b} = await joinTwo(pool, clients);
+    await speak(b, 'mic-b', speech, stops);
     await waitFor(() => a.packetsFrom('voice', b.sessionID) > 10, 10_000, 'A hearing B');
     const routed = () => pool.network.udp.sockets.reduce((n, s) => n + s.sourceCount, 0);
     const before = routed();

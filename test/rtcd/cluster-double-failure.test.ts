@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import {useCluster} from '../cluster/support/cluster';
 import {LOG_DIR} from '../cluster/support/node';
-import {hearEachOtherSince, joinTalking, type CallUser} from '../cluster/support/user';
+import {hearEachOtherSince, type CallUser} from '../cluster/support/user';
 import {waitFor} from '../support/wait';
 import {startRtcdProcesses, type RtcdProcessFleet} from './processes';
 import {TWO_HOSTS} from './support';
@@ -42,10 +42,7 @@ const cluster = useCluster(['n1', 'n2'], () =>
 test("kill -9 of a plugin node and of its call's rtcd host together: the call comes back on the survivors", async () => {
   const c = cluster();
   const [n1, n2] = c.nodes;
-  const ch = await c.world.newChannel(['alice', 'bob']);
-  const alice = c.user('alice', n1);
-  const bob = c.user('bob', n2);
-  await joinTalking(ch, alice, bob);
+  const [ch, alice, bob] = await c.talking(['alice', 'bob'], ['alice', n1], ['bob', n2]);
   const [call] = await c.activeCalls(ch);
   const host = (call.props as {rtcd_host?: string}).rtcd_host!;
   expect(TWO_HOSTS).toContain(host);

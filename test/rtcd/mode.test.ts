@@ -13,7 +13,7 @@ import {seededWorld} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {waitFor} from '../support/wait';
 import {type TestClient} from '../rtc/support/client';
-import {joinWithPeer, speech, startAudio} from '../rtc/support/harness';
+import {joinWithPeer, speak, speech, startAudio} from '../rtc/support/harness';
 import {rtcdModeOptions, startRtcdFleet, useRtcdModeServer} from './support';
 
 jest.setTimeout(60_000);
@@ -100,8 +100,7 @@ test('a restart of the node leaves media flowing on rtcd; the call is kept, and 
     };
     const a = await join('alice');
     const b = await join('bob');
-    const aMic = await a.peer.addTrack('audio', 'mic-a');
-    stops.push(startAudio(a.peer, aMic.track, aMic.transceiver, speech));
+    await speak(a.peer, 'mic-a', speech, stops);
     const heard = () => b.peer.packetsFrom('voice', a.peer.sessionID);
     await waitFor(() => heard() >= 10, 15_000, 'B hearing A');
     const callID = (await app.store.calls.getActiveCallByChannel(ch))!.id;

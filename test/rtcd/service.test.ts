@@ -15,7 +15,7 @@ import {startRtcdService, type RtcdService} from '../../server/src/rtcd/service/
 import type {ClientMessage} from '../../server/src/rtcd/wire';
 import {TestClient, type SignalingPort} from '../rtc/support/client';
 import {sleep, waitFor} from '../support/wait';
-import {speech, startAudio, testLogger, testOptions} from '../rtc/support/harness';
+import {speak, speech, startAudio, testLogger, testOptions} from '../rtc/support/harness';
 
 jest.setTimeout(60_000);
 
@@ -150,8 +150,7 @@ test('after reconnect on a new connection, signalling for the session goes there
   await sleep(100);
   // A second session makes the server renegotiate with A: that offer must reach A over the new connection.
   const b = await joinVia(() => first.conn, callID);
-  const bMic = await b.addTrack('audio', 'mic-b');
-  stops.push(startAudio(b, bMic.track, bMic.transceiver, speech));
+  await speak(b, 'mic-b', speech, stops);
   await waitFor(() => a.packetsFrom('voice', b.sessionID) >= 10, 15_000, 'A hearing B after reconnect');
   expect(second.got.some((m) => m.type === 'rtc' && m.data.session_id === a.sessionID)).toBe(true);
   second.conn.send({type: 'leave', data: {sessionID: a.sessionID}});
@@ -168,8 +167,7 @@ test("a group cannot leave, reconnect or signal another group's session; hostile
   const callID = newId();
   const a = await joinVia(() => owner.conn, callID);
   const b = await joinVia(() => owner.conn, callID);
-  const aMic = await a.addTrack('audio', 'mic-a');
-  stops.push(startAudio(a, aMic.track, aMic.transceiver, speech));
+  await speak(a, 'mic-a', speech, stops);
   await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 5, 15_000, 'B hearing A');
 
   intruder.conn.send({type: 'leave', data: {sessionID: a.sessionID}});
@@ -206,8 +204,7 @@ test('a draining host refuses a new call with close, keeps the running one, and 
   const callID = newId();
   const a = await joinVia(() => conn, callID);
   const b = await joinVia(() => conn, callID);
-  const aMic = await a.addTrack('audio', 'mic-a');
-  stops.push(startAudio(a, aMic.track, aMic.transceiver, speech));
+  await speak(a, 'mic-a', speech, stops);
   // Sessions of earlier tests end first, so only this call remains.
   for (const c of clients.filter((x) => x !== a && x !== b))
     owners.get(c.sessionID)?.send({type: 'leave', data: {sessionID: c.sessionID}});

@@ -57,7 +57,7 @@ test('make: the host hands over to a participant, who stays host; not to a bot o
   await expect(control(bob, 'make', {new_host_id: admin.id})).rejects.toMatchObject({id: 'app.calls.host.not_in_call'});
   const bot = h.platform.addUser({username: 'recorder', is_bot: true});
   h.platform.members.get(channel.id)!.add(bot.id);
-  await h.join(h.connect(bot.id), channel.id);
+  await h.joined(bot.id, channel.id);
   await expect(control(bob, 'make', {new_host_id: bot.id})).rejects.toMatchObject({id: 'app.calls.host.bot'});
 });
 

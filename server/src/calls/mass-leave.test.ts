@@ -19,8 +19,7 @@ async function fullCall(n: number): Promise<{channelID: string; users: User[]; c
   );
   const conns: ConnContext[] = [];
   for (const u of users) {
-    const conn = h.connect(u.id);
-    await h.join(conn, channel.id);
+    const conn = await h.joined(u.id, channel.id);
     conns.push(conn);
     // Distinct join times: who is host next is decided by them.
     h.clock.advance(1);

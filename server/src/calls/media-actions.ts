@@ -2,6 +2,7 @@
 // mute, hands, screen share (one sharer at a time), video, reactions and client metrics. Each action's
 // data is validated here; each state change runs under the call lock and is announced to the call.
 import {badRequest, forbidden} from '../errors';
+import type {EventPayload} from '../protocol';
 import type {CallSession} from '../store';
 import * as A from './actions';
 import type {CallsContext} from './context';
@@ -36,17 +37,10 @@ export class SessionActions {
       case 'unmute': {
         const unmuted = action === 'unmute';
         media.send(local.call, {sessionID, type: action});
-        await this.#updateSession(
-          local,
-          (s) => (s.unmuted = unmuted),
-          (userIDs) =>
-            pub.toParticipants(
-              unmuted ? 'user_unmuted' : 'user_muted',
-              {userID: local.userID, session_id: sessionID},
-              local.channelID,
-              userIDs,
-            ),
-        );
+        await this.#updateSession(local, (s) => (s.unmuted = unmuted), unmuted ? 'user_unmuted' : 'user_muted', {
+          userID: local.userID,
+          session_id: sessionID,
+        });
         return;
       }
       case 'raise_hand':
@@ -55,13 +49,8 @@ export class SessionActions {
         await this.#updateSession(
           local,
           (s) => (s.raisedHand = raised),
-          (userIDs) =>
-            pub.toParticipants(
-              raised ? 'user_raise_hand' : 'user_unraise_hand',
-              {userID: local.userID, session_id: sessionID, raised_hand: raised},
-              local.channelID,
-              userIDs,
-            ),
+          raised ? 'user_raise_hand' : 'user_unraise_hand',
+          {userID: local.userID, session_id: sessionID, raised_hand: raised},
         );
         return;
       }
@@ -114,18 +103,20 @@ export class SessionActions {
   }
 
   /** Lock, reload the session, mutate, save, then announce to the participants. */
-  async #updateSession(
+  /** Changes the session's row under the call lock, then tells the call's participants. */
+  async #updateSession<E extends 'user_muted' | 'user_unmuted' | 'user_raise_hand' | 'user_unraise_hand'>(
     local: LocalSession,
     mutate: (s: CallSession) => void,
-    announce: (userIDs: string[]) => void,
+    event: E,
+    payload: EventPayload<E>,
   ): Promise<void> {
-    const {d} = this.#c;
+    const {d, pub} = this.#c;
     await d.lock.withLock(local.channelID, async () => {
       const s = await d.store.calls.getSession(local.sessionID);
       if (!s) return;
       mutate(s);
       await d.store.calls.updateSession(s);
-      announce(await this.#c.participantIDs(local.callID));
+      pub.toParticipants(event, payload, local.channelID, await this.#c.participantIDs(local.callID));
     });
   }
 

@@ -13,20 +13,24 @@ afterEach(async () => {
   await h?.close();
 });
 
+/** A new harness before each test of the enclosing describe. */
+function useHarness(options?: Parameters<typeof createCallsHarness>[0]) {
+  beforeEach(async () => {
+    h = await createCallsHarness(options);
+  });
+}
+
 /** Timers are faked; promise chains and setImmediate (what `until` waits with) are not. */
 function fakeTimers() {
   jest.useFakeTimers({doNotFake: ['setImmediate', 'nextTick', 'queueMicrotask']});
 }
 
 describe('join', () => {
-  beforeEach(async () => {
-    h = await createCallsHarness();
-  });
+  useHarness();
 
   test('the first join starts the call: join ack, user_joined, call_state and call_start, and the call post', async () => {
     const {alice, channel} = h.people();
-    const conn = h.connect(alice.id);
-    await h.join(conn, channel.id, {title: 'standup'});
+    const conn = await h.joined(alice.id, channel.id, {title: 'standup'});
 
     const call = await h.activeCall(channel.id);
     expect(call).not.toBeNull();
@@ -69,10 +73,9 @@ describe('join', () => {
 
   test('a second user joins the same call; call_start is not sent again', async () => {
     const {alice, bob, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
+    await h.joined(alice.id, channel.id);
     h.events.clear();
-    const conn = h.connect(bob.id);
-    await h.join(conn, channel.id);
+    await h.joined(bob.id, channel.id);
     expect(h.events.names()).toEqual(['join', 'user_joined', 'call_state']);
     expect(await h.sessionIDs(channel.id)).toHaveLength(2);
   });
@@ -86,13 +89,12 @@ describe('join', () => {
       message: 'r',
       root_id: root.id,
     });
-    const bobConn = h.connect(bob.id);
-    await h.join(bobConn, channel.id, {threadID: reply.id});
+    const bobConn = await h.joined(bob.id, channel.id, {threadID: reply.id});
     expect(h.errorsTo(bobConn.connID)).toEqual([
       expect.objectContaining({id: 'app.calls.join.thread_not_root', connID: bobConn.connID}),
     ]);
 
-    await h.join(h.connect(alice.id), channel.id, {threadID: root.id});
+    await h.joined(alice.id, channel.id, {threadID: root.id});
     const call = await h.activeCall(channel.id);
     expect(call!.threadId).toBe(root.id);
     expect(h.platform.posts.get(call!.postId)!.root_id).toBe(root.id);
@@ -109,8 +111,7 @@ describe('join', () => {
       private: h.platform.addChannel('P', [bob.id]).id,
       archived: h.platform.addChannel('O', [alice.id], {delete_at: 1}).id,
     };
-    const conn = h.connect(alice.id);
-    await h.join(conn, channels[which as keyof typeof channels]);
+    const conn = await h.joined(alice.id, channels[which as keyof typeof channels]);
     expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id, connID: conn.connID})]);
     expect(h.media.ops).toEqual([]);
   });
@@ -118,44 +119,41 @@ describe('join', () => {
   test('an unlicensed server starts calls only in DMs, unless group calls are allowed', async () => {
     const {alice, bob, channel} = h.people();
     h.platform.licenseInfo = {skuShortName: '', professional: false, enterprise: false};
-    const conn = h.connect(alice.id);
-    await h.join(conn, channel.id);
+    const conn = await h.joined(alice.id, channel.id);
     expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.unlicensed_group_call'})]);
     expect(h.platform.ephemeral).toEqual([
       expect.objectContaining({userID: alice.id, message: 'Unlicensed servers only allow calls in DMs.'}),
     ]);
 
     const dm = await h.platform.directChannel(alice.id, bob.id);
-    await h.join(h.connect(alice.id), dm.id);
+    await h.joined(alice.id, dm.id);
     expect(await h.activeCall(dm.id)).not.toBeNull();
 
     await h.close();
     h = await createCallsHarness({groupCallsAllowed: true});
     const p = h.people();
     h.platform.licenseInfo = {skuShortName: '', professional: false, enterprise: false};
-    await h.join(h.connect(p.alice.id), p.channel.id);
+    await h.joined(p.alice.id, p.channel.id);
     expect(await h.activeCall(p.channel.id)).not.toBeNull();
   });
 
   test('in test mode only a system admin starts a call (and is told so); members join it', async () => {
     await h.config.save({DefaultEnabled: false});
     const {alice, admin, channel} = h.people();
-    const conn = h.connect(alice.id);
-    await h.join(conn, channel.id);
+    const conn = await h.joined(alice.id, channel.id);
     expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.insufficient_permissions'})]);
 
-    await h.join(h.connect(admin.id), channel.id);
+    await h.joined(admin.id, channel.id);
     expect(h.platform.ephemeral.map((p) => p.message)).toEqual([
       expect.stringContaining('not enabled for non-admin users'),
     ]);
-    await h.join(h.connect(alice.id), channel.id);
+    await h.joined(alice.id, channel.id);
     expect(await h.sessionIDs(channel.id)).toHaveLength(2);
   });
 
   test('a second join on the same connection is refused', async () => {
     const {alice, channel} = h.people();
-    const conn = h.connect(alice.id);
-    await h.join(conn, channel.id);
+    const conn = await h.joined(alice.id, channel.id);
     await h.join(conn, channel.id);
     expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.session_already_connected'})]);
     expect(await h.sessionIDs(channel.id)).toEqual([conn.connID]);
@@ -164,8 +162,7 @@ describe('join', () => {
   test('a media server that cannot start the session: the join fails with connID and the session is gone', async () => {
     const {alice, channel} = h.people();
     h.media.initError = new Error('no ports left');
-    const conn = h.connect(alice.id);
-    await h.join(conn, channel.id);
+    const conn = await h.joined(alice.id, channel.id);
     expect(h.errorsTo(conn.connID)).toEqual([
       expect.objectContaining({id: 'app.calls.rtc_init_failed', connID: conn.connID}),
     ]);
@@ -176,9 +173,8 @@ describe('join', () => {
   test('MaxCallParticipants refuses the join beyond it', async () => {
     await h.config.save({MaxCallParticipants: 1});
     const {alice, bob, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
-    const conn = h.connect(bob.id);
-    await h.join(conn, channel.id);
+    await h.joined(alice.id, channel.id);
+    const conn = await h.joined(bob.id, channel.id);
     expect(h.errorsTo(conn.connID)).toEqual([expect.objectContaining({id: 'app.calls.limit_reached'})]);
   });
 });
@@ -189,10 +185,9 @@ describe('join limits', () => {
       joinLimits: {sessionsPerUserPerCall: 2, joinsPerSecondPerUser: 0, joinBurstPerUser: 0},
     });
     const {alice, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
-    await h.join(h.connect(alice.id), channel.id);
-    const third = h.connect(alice.id);
-    await h.join(third, channel.id);
+    await h.joined(alice.id, channel.id);
+    await h.joined(alice.id, channel.id);
+    const third = await h.joined(alice.id, channel.id);
     expect(h.errorsTo(third.connID)).toEqual([
       expect.objectContaining({id: 'app.calls.limit.sessions_per_user', connID: third.connID}),
     ]);
@@ -204,28 +199,24 @@ describe('join limits', () => {
       joinLimits: {sessionsPerUserPerCall: 0, joinsPerSecondPerUser: 1, joinBurstPerUser: 2},
     });
     const {alice, bob, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
-    await h.join(h.connect(alice.id), channel.id);
-    const refused = h.connect(alice.id);
-    await h.join(refused, channel.id);
+    await h.joined(alice.id, channel.id);
+    await h.joined(alice.id, channel.id);
+    const refused = await h.joined(alice.id, channel.id);
     expect(h.errorsTo(refused.connID)).toEqual([expect.objectContaining({id: 'app.calls.limit.joins_per_second'})]);
     // Another user's bucket is their own.
-    await h.join(h.connect(bob.id), channel.id);
+    await h.joined(bob.id, channel.id);
     h.clock.advance(1000);
-    await h.join(h.connect(alice.id), channel.id);
+    await h.joined(alice.id, channel.id);
     expect(await h.sessionIDs(channel.id)).toHaveLength(4);
   });
 });
 
 describe('leave and the end of a call', () => {
-  beforeEach(async () => {
-    h = await createCallsHarness();
-  });
+  useHarness();
 
   test('the last leave ends the call: media closed, user_left, call post updated', async () => {
     const {alice, channel} = h.people();
-    const conn = h.connect(alice.id);
-    await h.join(conn, channel.id);
+    const conn = await h.joined(alice.id, channel.id);
     const call = (await h.activeCall(channel.id))!;
     h.clock.advance(65_000);
     await h.act(conn, 'leave');
@@ -248,9 +239,8 @@ describe('leave and the end of a call', () => {
 
   test('when the host leaves, the next to have joined becomes host', async () => {
     const {alice, bob, channel} = h.people();
-    const a = h.connect(alice.id);
-    await h.join(a, channel.id);
-    await h.join(h.connect(bob.id), channel.id);
+    const a = await h.joined(alice.id, channel.id);
+    await h.joined(bob.id, channel.id);
     h.events.clear();
     await h.act(a, 'leave');
     expect(h.events.named('call_host_changed').map((e) => [e.data.hostID, e.broadcast.user_id])).toEqual([
@@ -261,9 +251,8 @@ describe('leave and the end of a call', () => {
 
   test('a sharer who leaves stops the screen share for everyone', async () => {
     const {alice, bob, channel} = h.people();
-    const a = h.connect(alice.id);
-    await h.join(a, channel.id);
-    await h.join(h.connect(bob.id), channel.id);
+    const a = await h.joined(alice.id, channel.id);
+    await h.joined(bob.id, channel.id);
     await h.act(a, 'screen_on', {data: JSON.stringify({screenStreamID: 'screen-1'})});
     h.events.clear();
     await h.act(a, 'leave');
@@ -273,15 +262,12 @@ describe('leave and the end of a call', () => {
 });
 
 describe('reconnect grace, reconnect and adopt', () => {
-  beforeEach(async () => {
-    h = await createCallsHarness({timings: {reconnectGraceMs: GRACE}});
-  });
+  useHarness({timings: {reconnectGraceMs: GRACE}});
 
   test('a dropped socket that does not come back is removed after the grace', async () => {
     fakeTimers();
     const {alice, channel} = h.people();
-    const conn = h.connect(alice.id);
-    await h.join(conn, channel.id);
+    const conn = await h.joined(alice.id, channel.id);
     h.drop(conn);
     await jest.advanceTimersByTimeAsync(GRACE - 1);
     expect(await h.sessionIDs(channel.id)).toEqual([conn.connID]);
@@ -293,8 +279,7 @@ describe('reconnect grace, reconnect and adopt', () => {
   test('a reconnect within the grace keeps the session, now on the new connection', async () => {
     fakeTimers();
     const {alice, channel} = h.people();
-    const first = h.connect(alice.id);
-    await h.join(first, channel.id);
+    const first = await h.joined(alice.id, channel.id);
     h.drop(first);
     await jest.advanceTimersByTimeAsync(GRACE / 2);
     const second = h.connect(alice.id);
@@ -310,8 +295,7 @@ describe('reconnect grace, reconnect and adopt', () => {
 
   test('a reconnect from another user, or to another channel, is refused', async () => {
     const {alice, bob, channel} = h.people();
-    const first = h.connect(alice.id);
-    await h.join(first, channel.id);
+    const first = await h.joined(alice.id, channel.id);
     const thief = h.connect(bob.id);
     await h.act(thief, 'reconnect', {channelID: channel.id, originalConnID: first.connID, prevConnID: first.connID});
     expect(h.errorsTo(thief.connID)).toEqual([expect.objectContaining({id: 'app.calls.reconnect.no_session'})]);
@@ -323,8 +307,7 @@ describe('reconnect grace, reconnect and adopt', () => {
 
   test('a reconnect for a session this node does not hold adopts it', async () => {
     const {alice, bob, channel} = h.people();
-    const first = h.connect(alice.id);
-    await h.join(first, channel.id);
+    const first = await h.joined(alice.id, channel.id);
     // Its websocket went to another node, then came back here.
     h.media.fire('detach', first.connID);
     expect(h.calls.localSessionCount).toBe(0);
@@ -344,8 +327,7 @@ describe('reconnect grace, reconnect and adopt', () => {
 
   test('an adopt the media layer refuses leaves nothing behind', async () => {
     const {alice, channel} = h.people();
-    const first = h.connect(alice.id);
-    await h.join(first, channel.id);
+    const first = await h.joined(alice.id, channel.id);
     h.media.fire('detach', first.connID);
     h.media.adoptError = new AppError('app.calls.reconnect.no_session', 'session not found for reconnect', 400);
     const back = h.connect(alice.id);
@@ -358,15 +340,12 @@ describe('reconnect grace, reconnect and adopt', () => {
 });
 
 describe('sessions ended from outside', () => {
-  beforeEach(async () => {
-    h = await createCallsHarness();
-  });
+  useHarness();
 
   test('the media closing a session removes it from the call', async () => {
     const {alice, bob, channel} = h.people();
-    const a = h.connect(alice.id);
-    await h.join(a, channel.id);
-    await h.join(h.connect(bob.id), channel.id);
+    const a = await h.joined(alice.id, channel.id);
+    await h.joined(bob.id, channel.id);
     h.media.fire('close', a.connID, 'peer failed');
     await until(async () => (await h.sessionIDs(channel.id)).length === 1, 'the session to go');
     expect(h.events.named('user_left')[0].data).toMatchObject({user_id: alice.id, session_id: a.connID});
@@ -374,8 +353,7 @@ describe('sessions ended from outside', () => {
 
   test('an orphan (a session nobody holds) is removed as a leave would, ending the call', async () => {
     const {alice, channel} = h.people();
-    const a = h.connect(alice.id);
-    await h.join(a, channel.id);
+    const a = await h.joined(alice.id, channel.id);
     const call = (await h.activeCall(channel.id))!;
     h.media.fire('detach', a.connID);
     h.media.fire('orphan', a.connID, call.id, channel.id);
@@ -384,9 +362,8 @@ describe('sessions ended from outside', () => {
 
   test('a user removed from the channel leaves its call and is told with a user_left of their own', async () => {
     const {alice, bob, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
-    const b = h.connect(bob.id);
-    await h.join(b, channel.id);
+    await h.joined(alice.id, channel.id);
+    const b = await h.joined(bob.id, channel.id);
     h.platform.removeMember(channel.id, bob.id);
     await until(() => h.events.named('user_left').some((e) => e.broadcast.user_id === bob.id), 'the user_left to bob');
     expect(await h.sessionIDs(channel.id)).toHaveLength(1);
@@ -399,9 +376,8 @@ describe('sessions ended from outside', () => {
 
   test("a removed member's session held by another node has its media closed (that node then removes it)", async () => {
     const {alice, bob, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
-    const b = h.connect(bob.id);
-    await h.join(b, channel.id);
+    await h.joined(alice.id, channel.id);
+    const b = await h.joined(bob.id, channel.id);
     h.media.fire('detach', b.connID);
     h.media.closeEmits = false;
     h.platform.removeMember(channel.id, bob.id);
@@ -412,10 +388,10 @@ describe('sessions ended from outside', () => {
   test("a deactivated user's sessions end in every call; the others stay", async () => {
     const {alice, bob, carol, channel} = h.people();
     const other = h.platform.addChannel('O', [alice.id, carol.id]);
-    await h.join(h.connect(alice.id), channel.id);
-    await h.join(h.connect(bob.id), channel.id);
-    await h.join(h.connect(alice.id), other.id);
-    await h.join(h.connect(carol.id), other.id);
+    await h.joined(alice.id, channel.id);
+    await h.joined(bob.id, channel.id);
+    await h.joined(alice.id, other.id);
+    await h.joined(carol.id, other.id);
     h.platform.deactivateUser(alice.id);
     await until(
       async () => (await h.sessionIDs(channel.id)).length === 1 && (await h.sessionIDs(other.id)).length === 1,
@@ -444,21 +420,18 @@ describe('sessions ended from outside', () => {
 
   test('a revoked login removes the session at once', async () => {
     const {alice, channel} = h.people();
-    const a = h.connect(alice.id);
-    await h.join(a, channel.id);
+    const a = await h.joined(alice.id, channel.id);
     h.calls.handleAuthRevoked(a.connID);
     await until(async () => (await h.activeCall(channel.id)) === null, 'the call to end');
   });
 });
 
 describe('start and shutdown', () => {
-  beforeEach(async () => {
-    h = await createCallsHarness();
-  });
+  useHarness();
 
   test('at shutdown the media layer decides which calls end here', async () => {
     const {alice, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
+    await h.joined(alice.id, channel.id);
     const call = (await h.activeCall(channel.id))!;
     h.media.endsAtShutdown = true;
     await h.calls.shutdown();
@@ -466,14 +439,13 @@ describe('start and shutdown', () => {
     expect(h.events.named('call_end')[0].broadcast.channel_id).toBe(channel.id);
     expect(h.platform.posts.get(call.postId)!.message).toBe('Call ended');
 
-    const late = h.connect(alice.id);
-    await h.join(late, channel.id);
+    const late = await h.joined(alice.id, channel.id);
     expect(h.errorsTo(late.connID)).toEqual([expect.objectContaining({id: 'app.calls.shutting_down'})]);
   });
 
   test("a call another node carries on outlives this node's shutdown", async () => {
     const {alice, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
+    await h.joined(alice.id, channel.id);
     h.media.endsAtShutdown = false;
     await h.calls.shutdown();
     expect(await h.activeCall(channel.id)).not.toBeNull();
@@ -481,9 +453,9 @@ describe('start and shutdown', () => {
 
   test('at start, calls nothing can carry on end; the others wait for their sessions', async () => {
     const {alice, bob, channel} = h.people();
-    await h.join(h.connect(alice.id), channel.id);
+    await h.joined(alice.id, channel.id);
     const other = h.platform.addChannel('O', [bob.id]);
-    await h.join(h.connect(bob.id), other.id);
+    await h.joined(bob.id, other.id);
     // A restart: a new service over the same store, its media layer saying the first call cannot go on.
     const media = new MemoryMediaRouter();
     media.endAtStart = async (call) => call.channelId === channel.id;

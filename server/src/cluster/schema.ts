@@ -4,6 +4,7 @@
 //   settings, so a session can be re-created on another node and orphans can be found;
 // - calls_cluster_messages: bus payloads too large for a NOTIFY (the notification carries the row id).
 import type {Migration} from 'kysely';
+import {createIndex, createTable} from '../store/ddl';
 import type {ExtraMigrations} from '../store/migrations';
 
 export const NODES_TABLE = 'calls_cluster_nodes';
@@ -18,39 +19,28 @@ export const clusterMigrations: ExtraMigrations = (engine) => {
   const m: Record<string, Migration> = {
     '100001_cluster_tables': {
       async up(db) {
-        await db.schema
-          .createTable(NODES_TABLE)
-          .ifNotExists()
-          .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
-          .addColumn('is_handler', 'boolean', (c) => c.notNull())
-          .addColumn('started_at', 'bigint', (c) => c.notNull())
-          .addColumn('heartbeat_at', 'bigint', (c) => c.notNull())
-          .addColumn('info', 'jsonb', (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createTable(SESSIONS_TABLE)
-          .ifNotExists()
-          .addColumn('session_id', 'varchar(64)', (c) => c.primaryKey())
-          .addColumn('node_id', 'varchar(64)', (c) => c.notNull())
-          .addColumn('call_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('config', 'jsonb', (c) => c.notNull())
-          .addColumn('updated_at', 'bigint', (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createIndex('idx_calls_cluster_sessions_node')
-          .ifNotExists()
-          .on(SESSIONS_TABLE)
-          .column('node_id')
-          .execute();
-        await db.schema
-          .createTable(MESSAGES_TABLE)
-          .ifNotExists()
-          .addColumn('id', 'bigserial', (c) => c.primaryKey())
-          .addColumn('channel', 'varchar(63)', (c) => c.notNull())
-          .addColumn('payload', 'text', (c) => c.notNull())
-          .addColumn('created_at', 'bigint', (c) => c.notNull())
-          .execute();
+        await createTable(db, NODES_TABLE, [
+          ['id', 'varchar(64)', 'primary key'],
+          ['is_handler', 'boolean'],
+          ['started_at', 'bigint'],
+          ['heartbeat_at', 'bigint'],
+          ['info', 'jsonb'],
+        ]);
+        await createTable(db, SESSIONS_TABLE, [
+          ['session_id', 'varchar(64)', 'primary key'],
+          ['node_id', 'varchar(64)'],
+          ['call_id', 'varchar(26)'],
+          ['channel_id', 'varchar(26)'],
+          ['config', 'jsonb'],
+          ['updated_at', 'bigint'],
+        ]);
+        await createIndex(db, 'idx_calls_cluster_sessions_node', SESSIONS_TABLE, ['node_id']);
+        await createTable(db, MESSAGES_TABLE, [
+          ['id', 'bigserial', 'primary key'],
+          ['channel', 'varchar(63)'],
+          ['payload', 'text'],
+          ['created_at', 'bigint'],
+        ]);
       },
     },
   };

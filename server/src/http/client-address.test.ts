@@ -40,6 +40,7 @@ describe('addressBlock', () => {
     expect(addressBlock('2001:db8::1')).toBe('2001:db8:0:0::/64');
     expect(addressBlock('::1')).toBe('0:0:0:0::/64');
     expect(addressBlock('64:ff9b::198.51.100.7')).toBe('64:ff9b:0:0::/64');
+    expect(addressBlock('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
     expect(addressBlock('unknown')).toBe('unknown');
   });
 });

@@ -45,7 +45,8 @@ export function clientAddress(
  */
 export function addressBlock(address: string): string {
   if (isIP(address) !== 6) return address;
-  const [head, tail = ''] = address.toLowerCase().split('::');
+  // A link-local address may carry its zone (fe80::1%eth0): not part of the address.
+  const [head, tail = ''] = address.split('%')[0].toLowerCase().split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   // A dotted IPv4 tail (::ffff:1.2.3.4) is one item but two groups.

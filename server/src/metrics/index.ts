@@ -104,31 +104,27 @@ function rtcMetricsIn(reg: Registry, ns: MetricsNamespace) {
   const rtt = h('rtc_client_rtt', 'Client reported round trip time', ['groupID'], LATENCY_BUCKETS);
   const jitter = h('rtc_client_jitter', 'Client reported jitter', ['groupID'], LATENCY_BUCKETS);
   const rtpSources = new Set<{groupID: string; read: () => RtpCounters | Promise<RtpCounters>}>();
-  const sumRtp = async (target: Counter, pick: (c: RtpCounters, dir: 'in' | 'out') => number) => {
-    const values = await Promise.all([...rtpSources].map(async (s) => ({groupID: s.groupID, c: await s.read()})));
-    target.reset();
-    for (const {groupID, c} of values) {
-      for (const dir of ['in', 'out'] as const) target.inc({groupID, direction: dir}, pick(c, dir));
-    }
-  };
-  new Counter({
-    name: `${ns}_rtc_rtp_packets_total`,
-    help: 'RTP packets received from publishers (in) and forwarded (out)',
-    labelNames: ['groupID', 'direction'],
-    registers: [reg],
-    async collect() {
-      await sumRtp(this, (c, dir) => (dir === 'in' ? c.packetsIn : c.packetsOut));
-    },
-  });
-  new Counter({
-    name: `${ns}_rtc_rtp_bytes_total`,
-    help: 'RTP payload bytes received from publishers (in) and forwarded (out)',
-    labelNames: ['groupID', 'direction'],
-    registers: [reg],
-    async collect() {
-      await sumRtp(this, (c, dir) => (dir === 'in' ? c.bytesIn : c.bytesOut));
-    },
-  });
+  // The SFU's RTP counters, summed over its sources at scrape time: one Counter per quantity.
+  const rtpTotal = (name: string, help: string, pick: (c: RtpCounters, dir: 'in' | 'out') => number) =>
+    new Counter({
+      name: `${ns}_${name}`,
+      help,
+      labelNames: ['groupID', 'direction'],
+      registers: [reg],
+      async collect() {
+        const values = await Promise.all([...rtpSources].map(async (s) => ({groupID: s.groupID, c: await s.read()})));
+        this.reset();
+        for (const {groupID, c} of values) {
+          for (const dir of ['in', 'out'] as const) this.inc({groupID, direction: dir}, pick(c, dir));
+        }
+      },
+    });
+  rtpTotal('rtc_rtp_packets_total', 'RTP packets received from publishers (in) and forwarded (out)', (c, dir) =>
+    dir === 'in' ? c.packetsIn : c.packetsOut,
+  );
+  rtpTotal('rtc_rtp_bytes_total', 'RTP payload bytes received from publishers (in) and forwarded (out)', (c, dir) =>
+    dir === 'in' ? c.bytesIn : c.bytesOut,
+  );
   const workerSources = new Set<() => Promise<RtcWorkerStats[]>>();
   // One read per scrape serves all the worker metrics.
   let workerRead: {at: number; stats: Promise<RtcWorkerStats[]>} | undefined;
@@ -142,86 +138,57 @@ function rtcMetricsIn(reg: Registry, ns: MetricsNamespace) {
     }
     return workerRead.stats;
   };
-  const workerMetric = <T extends Counter | Gauge>(
-    make: (collect: (this: T) => Promise<void>) => T,
-    fill: (m: T, w: RtcWorkerStats) => void,
-  ) =>
-    make(async function (this: T) {
-      const stats = await workerStats();
-      this.reset();
-      for (const w of stats) fill(this, w);
-    });
-  workerMetric<Counter>(
-    (collect) =>
-      new Counter({
-        name: `${ns}_rtc_worker_cpu_seconds_total`,
-        help: 'CPU time of each media worker process',
-        labelNames: ['worker'],
-        registers: [reg],
-        collect,
-      }),
-    (m, w) => m.inc({worker: String(w.worker)}, w.cpuSeconds),
+  /**
+   * A metric per media worker, read at scrape time: `read` gives the worker's value, or one value per value of
+   * the `label` it names. After the reset, inc sets a Gauge as it counts a Counter.
+   */
+  const workerMetric = (
+    kind: 'counter' | 'gauge',
+    name: string,
+    help: string,
+    read: (w: RtcWorkerStats) => number | Record<string, number>,
+    label?: string,
+  ) => {
+    const config = {
+      name: `${ns}_rtc_worker_${name}`,
+      help,
+      labelNames: label ? ['worker', label] : ['worker'],
+      registers: [reg],
+      async collect(this: Counter | Gauge) {
+        const stats = await workerStats();
+        this.reset();
+        for (const w of stats) {
+          const worker = String(w.worker);
+          const value = read(w);
+          if (typeof value === 'number') this.inc({worker}, value);
+          else for (const [k, v] of Object.entries(value)) this.inc({worker, [label ?? '']: k}, v);
+        }
+      },
+    };
+    return kind === 'counter' ? new Counter(config) : new Gauge(config);
+  };
+  workerMetric('counter', 'cpu_seconds_total', 'CPU time of each media worker process', (w) => w.cpuSeconds);
+  workerMetric('gauge', 'resident_memory_bytes', 'Resident memory of each media worker process', (w) => w.rssBytes);
+  workerMetric('gauge', 'sessions', 'RTC sessions on each media worker', (w) => w.sessions);
+  workerMetric(
+    'counter',
+    'rtp_packets_total',
+    'RTP packets in and out of each media worker',
+    (w) => ({in: w.packetsIn, out: w.packetsOut}),
+    'direction',
   );
-  workerMetric<Gauge>(
-    (collect) =>
-      new Gauge({
-        name: `${ns}_rtc_worker_resident_memory_bytes`,
-        help: 'Resident memory of each media worker process',
-        labelNames: ['worker'],
-        registers: [reg],
-        collect,
-      }),
-    (m, w) => m.set({worker: String(w.worker)}, w.rssBytes),
+  workerMetric(
+    'counter',
+    'datagrams_total',
+    "Datagrams each media worker received: relayed by the main process, or direct on the worker's own sockets",
+    (w) => ({relayed: w.relayedDatagrams ?? 0, direct: w.directDatagrams ?? 0}),
+    'path',
   );
-  workerMetric<Gauge>(
-    (collect) =>
-      new Gauge({
-        name: `${ns}_rtc_worker_sessions`,
-        help: 'RTC sessions on each media worker',
-        labelNames: ['worker'],
-        registers: [reg],
-        collect,
-      }),
-    (m, w) => m.set({worker: String(w.worker)}, w.sessions),
-  );
-  workerMetric<Counter>(
-    (collect) =>
-      new Counter({
-        name: `${ns}_rtc_worker_rtp_packets_total`,
-        help: 'RTP packets in and out of each media worker',
-        labelNames: ['worker', 'direction'],
-        registers: [reg],
-        collect,
-      }),
-    (m, w) => {
-      m.inc({worker: String(w.worker), direction: 'in'}, w.packetsIn);
-      m.inc({worker: String(w.worker), direction: 'out'}, w.packetsOut);
-    },
-  );
-  workerMetric<Counter>(
-    (collect) =>
-      new Counter({
-        name: `${ns}_rtc_worker_datagrams_total`,
-        help: "Datagrams each media worker received: relayed by the main process, or direct on the worker's own sockets",
-        labelNames: ['worker', 'path'],
-        registers: [reg],
-        collect,
-      }),
-    (m, w) => {
-      m.inc({worker: String(w.worker), path: 'relayed'}, w.relayedDatagrams ?? 0);
-      m.inc({worker: String(w.worker), path: 'direct'}, w.directDatagrams ?? 0);
-    },
-  );
-  workerMetric<Gauge>(
-    (collect) =>
-      new Gauge({
-        name: `${ns}_rtc_worker_direct_sockets`,
-        help: "Each media worker's own client sockets (SO_REUSEPORT, connected to one client)",
-        labelNames: ['worker'],
-        registers: [reg],
-        collect,
-      }),
-    (m, w) => m.set({worker: String(w.worker)}, w.directSockets ?? 0),
+  workerMetric(
+    'gauge',
+    'direct_sockets',
+    "Each media worker's own client sockets (SO_REUSEPORT, connected to one client)",
+    (w) => w.directSockets ?? 0,
   );
   const rtc: RtcMetrics = {
     incRTPTracks: (gid, dir, type) => tracks.inc({groupID: gid, direction: dir, type}),

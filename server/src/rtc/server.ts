@@ -15,7 +15,7 @@ import {DEFAULT_TIMEOUTS, type RtcServerOptions, type RtcTimeouts} from './optio
 import {Session} from './session/session';
 import type {TcpMux} from './net/tcpMux';
 import {sessionTurnServers} from './net/turn';
-import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from './types';
+import {streamIDOf, type RtcInbound, type RtcServer, type RtcServerEvents, type SessionConfig} from './types';
 import type {UdpMux} from './net/udpMux';
 import {agentStunServer, srtpProfile} from './werift/internals';
 
@@ -241,27 +241,21 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
       case 'unmute':
         session.setMuted(false);
         break;
-      case 'screen_on': {
-        const streamID = (msg.data as {screenStreamID?: unknown} | undefined)?.screenStreamID;
-        if (typeof streamID !== 'string' || streamID.length === 0 || streamID.length > 256) {
-          this.#logger.warn({sessionID: msg.sessionID}, 'screen_on without a screenStreamID');
+      case 'screen_on':
+      case 'video_on': {
+        const streamID = streamIDOf(msg);
+        if (!streamID) {
+          const field = msg.type === 'screen_on' ? 'screenStreamID' : 'videoStreamID';
+          this.#logger.warn({sessionID: msg.sessionID}, `${msg.type} without a ${field}`);
           return;
         }
-        call?.screenOn(session, streamID);
+        if (msg.type === 'screen_on') call?.screenOn(session, streamID);
+        else session.setVideoStream(streamID);
         break;
       }
       case 'screen_off':
         call?.screenOff(session);
         break;
-      case 'video_on': {
-        const streamID = (msg.data as {videoStreamID?: unknown} | undefined)?.videoStreamID;
-        if (typeof streamID !== 'string' || streamID.length === 0 || streamID.length > 256) {
-          this.#logger.warn({sessionID: msg.sessionID}, 'video_on without a videoStreamID');
-          return;
-        }
-        session.setVideoStream(streamID);
-        break;
-      }
       case 'video_off':
         session.setVideoStream(undefined);
         break;

@@ -38,6 +38,17 @@ export type RtcInbound =
   | {sessionID: string; type: 'screen_on'; data: {screenStreamID: string}}
   | {sessionID: string; type: 'video_on'; data: {videoStreamID: string}};
 
+/**
+ * The stream id of a screen_on or video_on, if it is one: the signaling side passes on what the client sent.
+ * Undefined for any other message.
+ */
+export function streamIDOf(msg: RtcInbound): string | undefined {
+  if (msg.type !== 'screen_on' && msg.type !== 'video_on') return undefined;
+  const data = msg.data as {screenStreamID?: unknown; videoStreamID?: unknown} | undefined;
+  const id = msg.type === 'screen_on' ? data?.screenStreamID : data?.videoStreamID;
+  return typeof id === 'string' && id.length > 0 && id.length <= 256 ? id : undefined;
+}
+
 /** Signaling the SFU wants delivered to a session's client (as the `signal` websocket event). */
 export type RtcSignal = {type: 'sdp'; data: SessionDescription} | {type: 'ice'; data: IceCandidate};
 

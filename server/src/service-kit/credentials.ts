@@ -20,21 +20,15 @@ export class CredentialsError extends Error {
   }
 }
 
+const CLIENTS_TABLE =
+  'CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, created_at INTEGER NOT NULL)';
+
 export class CredentialsStore {
   readonly #db: Database.Database;
 
-  private constructor(db: Database.Database) {
-    this.#db = db;
-  }
-
   /** Opens (creating) `<dir>/credentials.sqlite`, readable by this user only. */
-  static open(dir: string): CredentialsStore {
-    const db = openPrivateSqlite(
-      dir,
-      'credentials.sqlite',
-      'CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, key_hash TEXT NOT NULL, created_at INTEGER NOT NULL)',
-    );
-    return new CredentialsStore(db);
+  constructor(dir: string) {
+    this.#db = openPrivateSqlite(dir, 'credentials.sqlite', CLIENTS_TABLE);
   }
 
   async register(clientID: string, authKey: string): Promise<void> {

@@ -2,6 +2,7 @@
 // schema (reference §7.1); standalone_* tables back the built-in stand-in for the chat server.
 // kysely records applied migrations in db_migrations_calls, as upstream names its table.
 import {type Kysely, type Migration, type MigrationProvider, Migrator, sql} from 'kysely';
+import {createIndex, createTable} from './ddl';
 import type {StoreEngine} from './types';
 
 type Db = Kysely<unknown>;
@@ -15,180 +16,151 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
   return {
     '000001_calls_tables': {
       async up(db: Db) {
-        await db.schema
-          .createTable('calls_channels')
-          .ifNotExists()
-          .addColumn('channelid', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('enabled', 'boolean')
-          .addColumn('props', json, (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createTable('calls')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('channelid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('startat', 'bigint', (c) => c.notNull())
-          .addColumn('endat', 'bigint', (c) => c.notNull())
-          .addColumn('createat', 'bigint', (c) => c.notNull())
-          .addColumn('deleteat', 'bigint', (c) => c.notNull())
-          .addColumn('title', 'varchar(256)')
-          .addColumn('postid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('threadid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('ownerid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('participants', json, (c) => c.notNull())
-          .addColumn('stats', json, (c) => c.notNull())
-          .addColumn('props', json, (c) => c.notNull())
-          .execute();
-        await db.schema.createIndex('idx_calls_channel_id').ifNotExists().on('calls').column('channelid').execute();
-        await db.schema.createIndex('idx_calls_end_at').ifNotExists().on('calls').column('endat').execute();
-        await db.schema
-          .createTable('calls_sessions')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('callid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('userid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('joinat', 'bigint', (c) => c.notNull())
-          .addColumn('unmuted', 'boolean', (c) => c.notNull())
-          .addColumn('raisedhand', 'bigint', (c) => c.notNull())
-          .addColumn('video', 'boolean', (c) => c.notNull().defaultTo(false))
-          .execute();
-        await db.schema
-          .createIndex('idx_calls_sessions_call_id')
-          .ifNotExists()
-          .on('calls_sessions')
-          .column('callid')
-          .execute();
-        await db.schema
-          .createTable('calls_jobs')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('callid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('type', 'varchar(64)', (c) => c.notNull())
-          .addColumn('creatorid', 'varchar(26)', (c) => c.notNull())
-          .addColumn('initat', 'bigint', (c) => c.notNull())
-          .addColumn('startat', 'bigint', (c) => c.notNull())
-          .addColumn('endat', 'bigint', (c) => c.notNull())
-          .addColumn('props', json, (c) => c.notNull())
-          .execute();
-        await db.schema.createIndex('idx_calls_jobs_call_id').ifNotExists().on('calls_jobs').column('callid').execute();
-        await db.schema
-          .createTable('calls_kv')
-          .ifNotExists()
-          .addColumn('key', 'varchar(256)', (c) => c.primaryKey())
-          .addColumn('value', 'text', (c) => c.notNull())
-          .execute();
+        await createTable(db, 'calls_channels', [
+          ['channelid', 'varchar(26)', 'primary key'],
+          ['enabled', 'boolean', 'nullable'],
+          ['props', json],
+        ]);
+        await createTable(db, 'calls', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['channelid', 'varchar(26)'],
+          ['startat', 'bigint'],
+          ['endat', 'bigint'],
+          ['createat', 'bigint'],
+          ['deleteat', 'bigint'],
+          ['title', 'varchar(256)', 'nullable'],
+          ['postid', 'varchar(26)'],
+          ['threadid', 'varchar(26)'],
+          ['ownerid', 'varchar(26)'],
+          ['participants', json],
+          ['stats', json],
+          ['props', json],
+        ]);
+        await createIndex(db, 'idx_calls_channel_id', 'calls', ['channelid']);
+        await createIndex(db, 'idx_calls_end_at', 'calls', ['endat']);
+        await createTable(db, 'calls_sessions', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['callid', 'varchar(26)'],
+          ['userid', 'varchar(26)'],
+          ['joinat', 'bigint'],
+          ['unmuted', 'boolean'],
+          ['raisedhand', 'bigint'],
+          ['video', 'boolean', {default: false}],
+        ]);
+        await createIndex(db, 'idx_calls_sessions_call_id', 'calls_sessions', ['callid']);
+        await createTable(db, 'calls_jobs', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['callid', 'varchar(26)'],
+          ['type', 'varchar(64)'],
+          ['creatorid', 'varchar(26)'],
+          ['initat', 'bigint'],
+          ['startat', 'bigint'],
+          ['endat', 'bigint'],
+          ['props', json],
+        ]);
+        await createIndex(db, 'idx_calls_jobs_call_id', 'calls_jobs', ['callid']);
+        await createTable(db, 'calls_kv', [
+          ['key', 'varchar(256)', 'primary key'],
+          ['value', 'text'],
+        ]);
       },
     },
     '000002_standalone_platform': {
       async up(db: Db) {
-        await db.schema
-          .createTable('standalone_users')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('username', 'varchar(64)', (c) => c.notNull().unique())
-          .addColumn('email', 'varchar(128)', (c) => c.notNull())
-          .addColumn('first_name', 'varchar(64)', (c) => c.notNull())
-          .addColumn('last_name', 'varchar(64)', (c) => c.notNull())
-          .addColumn('nickname', 'varchar(64)', (c) => c.notNull())
-          .addColumn('password_hash', 'varchar(256)', (c) => c.notNull())
-          .addColumn('roles', 'varchar(256)', (c) => c.notNull())
-          .addColumn('is_bot', 'boolean', (c) => c.notNull())
-          .addColumn('create_at', 'bigint', (c) => c.notNull())
-          .addColumn('update_at', 'bigint', (c) => c.notNull())
-          .addColumn('delete_at', 'bigint', (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createTable('standalone_tokens')
-          .ifNotExists()
-          .addColumn('token', 'varchar(64)', (c) => c.primaryKey())
-          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('create_at', 'bigint', (c) => c.notNull())
-          .addColumn('expires_at', 'bigint', (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createTable('standalone_teams')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('name', 'varchar(64)', (c) => c.notNull().unique())
-          .addColumn('display_name', 'varchar(64)', (c) => c.notNull())
-          .addColumn('type', 'varchar(1)', (c) => c.notNull())
-          .addColumn('create_at', 'bigint', (c) => c.notNull())
-          .addColumn('delete_at', 'bigint', (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createTable('standalone_team_members')
-          .ifNotExists()
-          .addColumn('team_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('roles', 'varchar(256)', (c) => c.notNull())
-          .addPrimaryKeyConstraint('standalone_team_members_pk', ['team_id', 'user_id'])
-          .execute();
-        await db.schema
-          .createTable('standalone_channels')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('team_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('type', 'varchar(1)', (c) => c.notNull())
-          .addColumn('name', 'varchar(64)', (c) => c.notNull())
-          .addColumn('display_name', 'varchar(64)', (c) => c.notNull())
-          .addColumn('header', 'varchar(1024)', (c) => c.notNull())
-          .addColumn('purpose', 'varchar(250)', (c) => c.notNull())
-          .addColumn('creator_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('create_at', 'bigint', (c) => c.notNull())
-          .addColumn('update_at', 'bigint', (c) => c.notNull())
-          .addColumn('delete_at', 'bigint', (c) => c.notNull())
-          .addColumn('last_post_at', 'bigint', (c) => c.notNull())
-          .addUniqueConstraint('standalone_channels_team_name', ['team_id', 'name'])
-          .execute();
-        await db.schema
-          .createTable('standalone_channel_members')
-          .ifNotExists()
-          .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('roles', 'varchar(256)', (c) => c.notNull())
-          .addColumn('last_viewed_at', 'bigint', (c) => c.notNull())
-          .addPrimaryKeyConstraint('standalone_channel_members_pk', ['channel_id', 'user_id'])
-          .execute();
-        await db.schema
-          .createIndex('idx_standalone_channel_members_user')
-          .ifNotExists()
-          .on('standalone_channel_members')
-          .column('user_id')
-          .execute();
-        await db.schema
-          .createTable('standalone_posts')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('root_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('message', 'text', (c) => c.notNull())
-          .addColumn('type', 'varchar(64)', (c) => c.notNull())
-          .addColumn('props', json, (c) => c.notNull())
-          .addColumn('create_at', 'bigint', (c) => c.notNull())
-          .addColumn('update_at', 'bigint', (c) => c.notNull())
-          .addColumn('edit_at', 'bigint', (c) => c.notNull())
-          .addColumn('delete_at', 'bigint', (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createIndex('idx_standalone_posts_channel_create')
-          .ifNotExists()
-          .on('standalone_posts')
-          .columns(['channel_id', 'create_at'])
-          .execute();
+        await createTable(db, 'standalone_users', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['username', 'varchar(64)', 'unique'],
+          ['email', 'varchar(128)'],
+          ['first_name', 'varchar(64)'],
+          ['last_name', 'varchar(64)'],
+          ['nickname', 'varchar(64)'],
+          ['password_hash', 'varchar(256)'],
+          ['roles', 'varchar(256)'],
+          ['is_bot', 'boolean'],
+          ['create_at', 'bigint'],
+          ['update_at', 'bigint'],
+          ['delete_at', 'bigint'],
+        ]);
+        await createTable(db, 'standalone_tokens', [
+          ['token', 'varchar(64)', 'primary key'],
+          ['user_id', 'varchar(26)'],
+          ['create_at', 'bigint'],
+          ['expires_at', 'bigint'],
+        ]);
+        await createTable(db, 'standalone_teams', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['name', 'varchar(64)', 'unique'],
+          ['display_name', 'varchar(64)'],
+          ['type', 'varchar(1)'],
+          ['create_at', 'bigint'],
+          ['delete_at', 'bigint'],
+        ]);
+        await createTable(
+          db,
+          'standalone_team_members',
+          [
+            ['team_id', 'varchar(26)'],
+            ['user_id', 'varchar(26)'],
+            ['roles', 'varchar(256)'],
+          ],
+          {primaryKey: ['standalone_team_members_pk', ['team_id', 'user_id']]},
+        );
+        await createTable(
+          db,
+          'standalone_channels',
+          [
+            ['id', 'varchar(26)', 'primary key'],
+            ['team_id', 'varchar(26)'],
+            ['type', 'varchar(1)'],
+            ['name', 'varchar(64)'],
+            ['display_name', 'varchar(64)'],
+            ['header', 'varchar(1024)'],
+            ['purpose', 'varchar(250)'],
+            ['creator_id', 'varchar(26)'],
+            ['create_at', 'bigint'],
+            ['update_at', 'bigint'],
+            ['delete_at', 'bigint'],
+            ['last_post_at', 'bigint'],
+          ],
+          {unique: ['standalone_channels_team_name', ['team_id', 'name']]},
+        );
+        await createTable(
+          db,
+          'standalone_channel_members',
+          [
+            ['channel_id', 'varchar(26)'],
+            ['user_id', 'varchar(26)'],
+            ['roles', 'varchar(256)'],
+            ['last_viewed_at', 'bigint'],
+          ],
+          {primaryKey: ['standalone_channel_members_pk', ['channel_id', 'user_id']]},
+        );
+        await createIndex(db, 'idx_standalone_channel_members_user', 'standalone_channel_members', ['user_id']);
+        await createTable(db, 'standalone_posts', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['channel_id', 'varchar(26)'],
+          ['user_id', 'varchar(26)'],
+          ['root_id', 'varchar(26)'],
+          ['message', 'text'],
+          ['type', 'varchar(64)'],
+          ['props', json],
+          ['create_at', 'bigint'],
+          ['update_at', 'bigint'],
+          ['edit_at', 'bigint'],
+          ['delete_at', 'bigint'],
+        ]);
+        await createIndex(db, 'idx_standalone_posts_channel_create', 'standalone_posts', ['channel_id', 'create_at']);
       },
     },
     // The SFU settings of each session a single node runs (integrated mode: cluster/session-configs.ts), so a
     // session whose client comes back after a crash is re-created as it joined. Unused with PostgreSQL.
     '000003_local_sessions': {
       async up(db: Db) {
-        await db.schema
-          .createTable('calls_local_sessions')
-          .ifNotExists()
-          .addColumn('session_id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('call_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('config', json, (c) => c.notNull())
-          .execute();
+        await createTable(db, 'calls_local_sessions', [
+          ['session_id', 'varchar(26)', 'primary key'],
+          ['call_id', 'varchar(26)'],
+          ['config', json],
+        ]);
       },
     },
     // Files of the standalone platform (recordings): resumable uploads, stored files, and the posts' file ids.
@@ -198,32 +170,28 @@ function migrationsFor(engine: StoreEngine): Record<string, Migration> {
           .alterTable('standalone_posts')
           .addColumn('file_ids', 'varchar(300)', (c) => c.notNull().defaultTo('[]'))
           .execute();
-        await db.schema
-          .createTable('standalone_uploads')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('filename', 'varchar(256)', (c) => c.notNull())
-          .addColumn('file_size', 'bigint', (c) => c.notNull())
-          .addColumn('file_offset', 'bigint', (c) => c.notNull())
-          .addColumn('create_at', 'bigint', (c) => c.notNull())
-          .execute();
-        await db.schema
-          .createTable('standalone_files')
-          .ifNotExists()
-          .addColumn('id', 'varchar(26)', (c) => c.primaryKey())
-          .addColumn('user_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('channel_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('post_id', 'varchar(26)', (c) => c.notNull())
-          .addColumn('name', 'varchar(256)', (c) => c.notNull())
-          .addColumn('extension', 'varchar(64)', (c) => c.notNull())
-          .addColumn('size', 'bigint', (c) => c.notNull())
-          .addColumn('mime_type', 'varchar(128)', (c) => c.notNull())
-          .addColumn('create_at', 'bigint', (c) => c.notNull())
-          .addColumn('update_at', 'bigint', (c) => c.notNull())
-          .addColumn('delete_at', 'bigint', (c) => c.notNull())
-          .execute();
+        await createTable(db, 'standalone_uploads', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['user_id', 'varchar(26)'],
+          ['channel_id', 'varchar(26)'],
+          ['filename', 'varchar(256)'],
+          ['file_size', 'bigint'],
+          ['file_offset', 'bigint'],
+          ['create_at', 'bigint'],
+        ]);
+        await createTable(db, 'standalone_files', [
+          ['id', 'varchar(26)', 'primary key'],
+          ['user_id', 'varchar(26)'],
+          ['channel_id', 'varchar(26)'],
+          ['post_id', 'varchar(26)'],
+          ['name', 'varchar(256)'],
+          ['extension', 'varchar(64)'],
+          ['size', 'bigint'],
+          ['mime_type', 'varchar(128)'],
+          ['create_at', 'bigint'],
+          ['update_at', 'bigint'],
+          ['delete_at', 'bigint'],
+        ]);
       },
     },
   };

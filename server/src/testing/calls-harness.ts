@@ -44,6 +44,8 @@ export interface CallsHarness {
   /** Sends one calls action from the connection (the suffix after custom_com.mattermost.calls_). */
   act(conn: ConnContext, action: string, data?: Record<string, unknown>): Promise<void>;
   join(conn: ConnContext, channelID: string, data?: Record<string, unknown>): Promise<void>;
+  /** A new connection of the user that has sent its join. */
+  joined(userID: string, channelID: string, data?: Record<string, unknown>): Promise<ConnContext>;
   activeCall(channelID: string): Promise<Call | null>;
   /** The `data` of every error event sent to the connection so far, in order. */
   errorsTo(connID: string): Record<string, unknown>[];
@@ -94,6 +96,11 @@ export async function createCallsHarness(opts: CallsHarnessOptions = {}): Promis
     onICEPairMetric: opts.onICEPairMetric,
   };
   const calls = new CallsService(deps);
+  const connect = (userID: string): ConnContext => {
+    const conn = {connID: newId(), userID};
+    open.add(conn.connID);
+    return conn;
+  };
   const act = (conn: ConnContext, action: string, data: Record<string, unknown> = {}) =>
     calls.handleAction(conn, action, data);
   return {
@@ -114,17 +121,18 @@ export async function createCallsHarness(opts: CallsHarnessOptions = {}): Promis
       const channel = platform.addChannel('O', [alice.id, bob.id, carol.id]);
       return {alice, bob, carol, admin, channel};
     },
-    connect(userID) {
-      const conn = {connID: newId(), userID};
-      open.add(conn.connID);
-      return conn;
-    },
+    connect,
     drop(conn) {
       open.delete(conn.connID);
       calls.handleDisconnect(conn.connID);
     },
     act,
     join: (conn, channelID, data = {}) => act(conn, 'join', {channelID, ...data}),
+    async joined(userID, channelID, data = {}) {
+      const conn = connect(userID);
+      await act(conn, 'join', {channelID, ...data});
+      return conn;
+    },
     activeCall: (channelID) => store.calls.getActiveCallByChannel(channelID),
     errorsTo: (connID) =>
       events

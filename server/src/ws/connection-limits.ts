@@ -3,8 +3,8 @@
 // authentication_challenge) per address and in total. Each socket holds a ticket that knows what it
 // counts against, so closing it releases exactly that, once. Refusals close the socket with
 // LIMIT_CLOSE_CODE and a reason that starts with the stable error id.
-import {isIPv6} from 'node:net';
 import {AppError} from '../errors';
+import {addressBlock} from '../http/client-address';
 import type {Limits} from '../config/limits';
 
 /** Close code of a socket refused by a connection cap (4000–4999 are the application's). */
@@ -16,7 +16,7 @@ export type ConnectionCaps = Pick<
 >;
 
 export interface SocketTicket {
-  /** The client's address as limits count it (see addressKey). */
+  /** The client's address as limits count it (http/client-address addressBlock). */
   readonly address: string;
   /** Counted as waiting for authentication. */
   waiting: boolean;
@@ -37,24 +37,6 @@ function dec(m: Map<string, number>, k: string): void {
 
 const over = (limit: number, current: number) => limit > 0 && current >= limit;
 
-/**
- * What per-address limits count: the IPv4 address, or the /64 of an IPv6 address (one subscriber's
- * network: whoever holds one can use billions of addresses in it).
- */
-export function addressKey(address: string): string {
-  if (!isIPv6(address)) return address;
-  const [head, tail = ''] = address.split('%')[0].toLowerCase().split('::');
-  const left = head ? head.split(':') : [];
-  const right = address.includes('::') && tail ? tail.split(':') : [];
-  const groups = address.includes('::')
-    ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right]
-    : left;
-  return `${groups
-    .slice(0, 4)
-    .map((g) => g.replace(/^0+(?=.)/, ''))
-    .join(':')}::/64`;
-}
-
 export class ConnectionLimiter {
   readonly #caps: ConnectionCaps;
   readonly #byAddress = new Map<string, number>();
@@ -69,7 +51,7 @@ export class ConnectionLimiter {
   /** A new socket from `address`: its ticket, or the refusal (nothing is counted then). */
   open(clientAddress: string): SocketTicket | AppError {
     const c = this.#caps;
-    const address = addressKey(clientAddress);
+    const address = addressBlock(clientAddress);
     if (over(c.wsConnectionsPerIP, this.#byAddress.get(address) ?? 0)) {
       return new AppError(
         'app.calls.limit.ws_connections_per_ip',

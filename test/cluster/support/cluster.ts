@@ -4,7 +4,7 @@ import pg from 'pg';
 import {seededWorld, type World} from '../../support/fixtures';
 import {createDatabase, requirePgUrl, type TestDatabase} from '../../support/postgres';
 import type {TestServer} from '../../support/server';
-import {CallUser} from './user';
+import {CallUser, joinTalking} from './user';
 import {type NodeProcess, SpawnedNodes, startNode} from './node';
 
 export interface Cluster {
@@ -20,6 +20,11 @@ export interface Cluster {
   sessions(callID: string): Promise<{id: string; userid: string}[]>;
   /** A user whose websocket starts on `node` and fails over to the next live node. */
   user(name: keyof World['users'], node: NodeProcess, fallback?: () => string): CallUser;
+  /**
+   * A new channel of `members` with a call in it: a user for each [name, node] (as `user` makes them), joined, each
+   * hearing the others (joinTalking). Returns the channel, then the users in that order.
+   */
+  talking(members: string[], ...placed: [keyof World['users'], NodeProcess][]): Promise<[string, ...CallUser[]]>;
   stop(): Promise<void>;
 }
 
@@ -66,6 +71,22 @@ export async function startCluster(names: string[], opts: StartClusterOptions = 
     for (const name of names) await addNode(name);
     const world = await seededWorld({url: nodes[0].url} as TestServer);
     const alive = (n: NodeProcess) => n.child.exitCode === null && n.child.signalCode === null;
+    const user = (name: keyof World['users'], node: NodeProcess, fixedFallback?: () => string): CallUser => {
+      let i = nodes.indexOf(node);
+      const fallback = () => {
+        for (let k = 1; k <= nodes.length; k++) {
+          const cand = nodes[(i + k) % nodes.length];
+          if (alive(cand)) {
+            i = nodes.indexOf(cand);
+            return cand.url;
+          }
+        }
+        return node.url;
+      };
+      const u = new CallUser(name, node.url, world.users[name].token, fixedFallback ?? fallback);
+      users.push(u);
+      return u;
+    };
     return {
       db,
       nodes,
@@ -86,21 +107,12 @@ export async function startCluster(names: string[], opts: StartClusterOptions = 
         const r = await pool.query('SELECT id, userid FROM calls_sessions WHERE callid = $1', [callID]);
         return r.rows;
       },
-      user(name, node, fixedFallback) {
-        let i = nodes.indexOf(node);
-        const fallback = () => {
-          for (let k = 1; k <= nodes.length; k++) {
-            const cand = nodes[(i + k) % nodes.length];
-            if (alive(cand)) {
-              i = nodes.indexOf(cand);
-              return cand.url;
-            }
-          }
-          return node.url;
-        };
-        const u = new CallUser(name, node.url, world.users[name].token, fixedFallback ?? fallback);
-        users.push(u);
-        return u;
+      user,
+      async talking(members, ...placed) {
+        const ch = await world.newChannel(members);
+        const placedUsers = placed.map(([name, node]) => user(name, node));
+        await joinTalking(ch, ...placedUsers);
+        return [ch, ...placedUsers];
       },
       stop,
     };

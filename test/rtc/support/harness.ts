@@ -155,6 +155,21 @@ export function startAudio(
   });
 }
 
+/**
+ * Publishes a microphone from the client and sends Opus-sized packets on it at `level` (startAudio); its stop
+ * function goes to `stops`. Returns the track and its transceiver.
+ */
+export async function speak(
+  client: TestClient,
+  label: string,
+  level: (i: number) => number,
+  stops: (() => void)[],
+): Promise<{track: MediaStreamTrack; transceiver: RTCRtpTransceiver}> {
+  const mic = await client.addTrack('audio', label);
+  stops.push(startAudio(client, mic.track, mic.transceiver, level));
+  return mic;
+}
+
 export interface VideoPump {
   /** Payload type (default 96). */
   pt?: number;

@@ -9,11 +9,17 @@ import type {Post} from '@mattermost/types/posts';
 import type {Role} from '@mattermost/types/roles';
 import type {Team, TeamMembership} from '@mattermost/types/teams';
 import type {UserProfile} from '@mattermost/types/users';
+import type {MMUploadSession} from '../../../server/src/platform/mattermost/convert';
 
 /** A Mattermost id: 26 characters of lowercase base32. */
 export function mmId(): string {
   const alphabet = 'ybndrfg8ejkmcpqxot1uwisza345h769';
   return [...randomBytes(26)].map((b) => alphabet[b % 32]).join('');
+}
+
+/** What every record Mattermost makes starts with: a new id, made and last updated `now`. */
+export function newRecord(now = Date.now()): {id: string; create_at: number; update_at: number} {
+  return {id: mmId(), create_at: now, update_at: now};
 }
 
 /** Mattermost's model.FakeSetting: what GET /config shows in place of a set secret. */
@@ -39,17 +45,9 @@ export interface FakeConfig {
   [section: string]: unknown;
 }
 
-/** Mattermost's UploadSession (server model/upload_session.go). */
-export interface UploadSession {
-  id: string;
-  type: 'attachment' | 'import';
-  create_at: number;
-  user_id: string;
-  channel_id: string;
-  filename: string;
+/** Mattermost's UploadSession (server model/upload_session.go), with where its bytes go. */
+export interface UploadSession extends MMUploadSession {
   path: string;
-  file_size: number;
-  file_offset: number;
 }
 
 // The permissions of the default roles that the routes served here check (server/public/model/role.go).
@@ -148,12 +146,25 @@ export class FakeData {
     return this.addUser('calls', {roles: 'system_user system_admin', is_bot: true});
   }
 
+  /** The calls bot, alice, bob and carol, all members of the team named "team". */
+  addTeamOfFour(): Record<'bot' | 'alice' | 'bob' | 'carol', {user: UserProfile; token: string}> & {team: Team} {
+    const people = {
+      bot: this.addCallsBot(),
+      alice: this.addUser('alice'),
+      bob: this.addUser('bob'),
+      carol: this.addUser('carol'),
+    };
+    const team = this.addTeam(
+      'team',
+      Object.values(people).map((p) => p.user.id),
+    );
+    return {...people, team};
+  }
+
   addUser(username: string, opts: {roles?: string; is_bot?: boolean} = {}): {user: UserProfile; token: string} {
     const now = Date.now();
     const user: UserProfile = {
-      id: mmId(),
-      create_at: now,
-      update_at: now,
+      ...newRecord(now),
       delete_at: 0,
       username,
       password: '',
@@ -190,9 +201,7 @@ export class FakeData {
   addTeam(name: string, members: string[]): Team {
     const now = Date.now();
     const team = {
-      id: mmId(),
-      create_at: now,
-      update_at: now,
+      ...newRecord(now),
       delete_at: 0,
       display_name: name,
       name,
@@ -230,9 +239,7 @@ export class FakeData {
   addChannel(teamID: string, type: Channel['type'], name: string, creatorID: string): Channel {
     const now = Date.now();
     const ch: Channel = {
-      id: mmId(),
-      create_at: now,
-      update_at: now,
+      ...newRecord(now),
       delete_at: 0,
       team_id: teamID,
       type,

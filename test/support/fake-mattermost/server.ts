@@ -8,7 +8,7 @@ import type {Duplex} from 'node:stream';
 import type {Command} from '@mattermost/types/integrations';
 import type {Post} from '@mattermost/types/posts';
 import {closeNow, listenLoopback} from '../http-server';
-import {FAKE_SETTING, type FakeConfig, FakeData, mmId} from './data';
+import {FAKE_SETTING, type FakeConfig, FakeData, mmId, newRecord} from './data';
 
 export interface ReceivedRequest {
   method: string;
@@ -308,9 +308,7 @@ export class FakeMattermost {
       const now = Date.now();
       // The author is always the session's user: a body's user_id is ignored (api4/post.go).
       const post = {
-        id: mmId(),
-        create_at: now,
-        update_at: now,
+        ...newRecord(now),
         edit_at: 0,
         delete_at: 0,
         is_pinned: false,
@@ -371,9 +369,7 @@ export class FakeMattermost {
         throw badRequest('api.context.invalid_body_param.app_error', 'Invalid user_id or post');
       const now = Date.now();
       const post = {
-        id: mmId(),
-        create_at: now,
-        update_at: now,
+        ...newRecord(now),
         user_id: c.userID,
         channel_id: b.post.channel_id,
         root_id: b.post.root_id ?? '',
@@ -674,9 +670,7 @@ export class FakeMattermost {
       if (response.text) {
         const now = Date.now();
         const post = {
-          id: mmId(),
-          create_at: now,
-          update_at: now,
+          ...newRecord(now),
           user_id: c.userID,
           channel_id: ch.id,
           root_id: b.root_id ?? '',

@@ -3,7 +3,7 @@
 // renegotiating. The server is told either way; the devices are call_audio.ts's.
 
 import type {CallAudio} from './call_audio';
-import type {RTCPeer} from './rtc_peer';
+import type {MediaPartHost} from './calls_client_types';
 import {Emitter} from '../utils/emitter';
 
 export type CallMicEvents = {
@@ -11,11 +11,8 @@ export type CallMicEvents = {
   unmute: [];
 };
 
-export interface CallMicHost {
-  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+export interface CallMicHost extends MediaPartHost {
   audio: CallAudio;
-  isClosed(): boolean;
-  peer(): RTCPeer | null;
   isConnected(): boolean;
   /** Unmuted: called before the server is told (the quality monitor starts afresh). */
   onUnmuted(): void;

@@ -3,6 +3,7 @@
 // "stop sharing" ends the track, and carry the share over to a new peer connection after rtc_reconnect.
 
 import {captureScreen, SCREEN_ENCODINGS, shareAudioWithScreen, SIMULCAST_SCREEN_ENCODINGS} from './devices';
+import type {MediaPartHost} from './calls_client_types';
 import type {RTCPeer} from './rtc_peer';
 import {Emitter} from '../utils/emitter';
 
@@ -11,11 +12,8 @@ export type ScreenShareEvents = {
   screenError: [];
 };
 
-export interface ScreenShareHost {
-  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+export interface ScreenShareHost extends MediaPartHost {
   simulcast: boolean;
-  isClosed(): boolean;
-  peer(): RTCPeer | null;
   send(action: 'screen_on' | 'screen_off', data?: Record<string, unknown>): void;
 }
 

@@ -12,6 +12,7 @@ import {
   VIDEO_ENCODINGS,
   videoConstraints,
 } from './devices';
+import type {MediaPartHost} from './calls_client_types';
 import type {RTCPeer} from './rtc_peer';
 import {Emitter} from '../utils/emitter';
 
@@ -23,10 +24,7 @@ export type CameraEvents = {
   cameras: [];
 };
 
-export interface CameraHost {
-  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
-  isClosed(): boolean;
-  peer(): RTCPeer | null;
+export interface CameraHost extends MediaPartHost {
   send(action: 'video_on' | 'video_off', data?: Record<string, unknown>): void;
 }
 

@@ -20,6 +20,15 @@ function makeClient(over: Partial<CallsClientOptions> = {}) {
   });
 }
 
+/** What the client closed with, read when called: undefined while it is open. */
+function closedWith(c: CallsClient): () => CallsClientError | null | undefined {
+  let closed: CallsClientError | null | undefined;
+  c.on('close', (err) => {
+    closed = err;
+  });
+  return () => closed;
+}
+
 describe('CallsClient websocket', () => {
   useFakeSockets();
 
@@ -55,38 +64,32 @@ describe('CallsClient websocket', () => {
 
   test('acts only on join errors addressed to its own connection', async () => {
     const c = makeClient();
-    let closed: CallsClientError | null | undefined;
-    c.on('close', (err) => {
-      closed = err;
-    });
+    const closed = closedWith(c);
     await c.init();
     const ws = FakeWebSocket.last;
     ws.open();
     ws.hello('conn1');
     ws.event(`${P}error`, {connID: 'someone-else', data: 'nope'}, 1);
-    expect(closed).toBeUndefined();
+    expect(closed()).toBeUndefined();
     ws.event(`${P}error`, {connID: 'conn1', data: 'user cannot join because of limits'}, 2);
-    expect(closed).toBeInstanceOf(CallsClientError);
-    expect(closed?.kind).toBe('join');
-    expect(closed?.message).toBe('user cannot join because of limits');
+    expect(closed()).toBeInstanceOf(CallsClientError);
+    expect(closed()?.kind).toBe('join');
+    expect(closed()?.message).toBe('user cannot join because of limits');
     // Leaving tells the server.
     expect(ws.jsonSent().some((m) => m.action === `${P}leave`)).toBe(true);
   });
 
   test('gives up with a reconnect timeout after 30 s offline', async () => {
     const c = makeClient();
-    let closed: CallsClientError | null | undefined;
-    c.on('close', (err) => {
-      closed = err;
-    });
+    const closed = closedWith(c);
     await c.init();
     FakeWebSocket.last.open();
     FakeWebSocket.last.hello('conn1');
     FakeWebSocket.last.drop();
     jest.advanceTimersByTime(29000);
-    expect(closed).toBeUndefined();
+    expect(closed()).toBeUndefined();
     jest.advanceTimersByTime(2000);
-    expect(closed?.kind).toBe('ws_reconnect_timeout');
+    expect(closed()?.kind).toBe('ws_reconnect_timeout');
     expect(c.isClosed).toBe(true);
   });
 

@@ -264,16 +264,8 @@ export class CallsClient extends Emitter<ClientEvents> {
         joinFailed: (text) => this.disconnect(new CallsClientError('join', text)),
         signal: (data) => this.#peer.peer?.signal(data as SignalData),
         callState: (msg) => this.emit('wsEvent', msg),
-        rtcReconnect: (d) => {
-          if (this.#isOurSession(d)) {
-            this.#restartPeer(String(d.reason || 'rtc_reconnect'));
-          }
-        },
-        rtcUnavailable: (d) => {
-          if (this.#isOurSession(d)) {
-            this.#awaitMedia(String(d.reason || 'rtc_unavailable'));
-          }
-        },
+        rtcReconnect: (d) => this.#mediaMoved('rtc_reconnect', d),
+        rtcUnavailable: (d) => this.#mediaMoved('rtc_unavailable', d),
         reconnected: () => this.emit('wsReconnected'),
         gaveUp: (err) => this.disconnect(new CallsClientError('ws_reconnect_timeout', err.message)),
       },
@@ -287,34 +279,31 @@ export class CallsClient extends Emitter<ClientEvents> {
   }
 
   /**
-   * The server moved the call's media (another node now runs it) and asked for a new peer connection: drop the old
-   * one without leaving the call, and negotiate again exactly as after join. The session, its mute and screen state
-   * stay on the server; the microphone and a screen share are added to the new connection.
+   * The server moved the call's media, for our session: the peer connection is dead, but the call goes on. Drop it
+   * (and the failure timer) without leaving the call.
+   * - rtc_reconnect: another node now runs the media. Negotiate again exactly as after join: the session, its mute
+   *   and screen state stay on the server; the microphone and a screen share are added to the new connection.
+   * - rtc_unavailable: no node can run it now (its handler is down). Wait as long as the server keeps the call:
+   *   rtc_reconnect brings the media back, call_end ends the call.
    */
-  #restartPeer(reason: string): void {
-    if (this.#closed || !this.#sessionID) {
+  #mediaMoved(
+    event: 'rtc_reconnect' | 'rtc_unavailable',
+    d: {session_id?: string; channelID?: string; reason?: unknown},
+  ) {
+    if (!this.#isOurSession(d) || this.#closed || !this.#sessionID) {
       return;
     }
-    this.#log.info('rtc reconnect:', reason);
-    this.#mediaUnavailable = false;
+    const reason = String(d.reason || event);
+    const unavailable = event === 'rtc_unavailable';
+    this.#log.info(unavailable ? 'rtc unavailable:' : 'rtc reconnect:', reason);
+    this.#mediaUnavailable = unavailable;
     this.#dropPeer();
-    this.emit('rtcReconnecting', reason);
-    this.#peer.start();
-  }
-
-  /**
-   * The server says no node can run the call's media now (its handler is down): the peer connection is dead, but
-   * the call goes on. Drop the peer, stop the failure timer, and wait as long as the server keeps the call:
-   * rtc_reconnect brings the media back, call_end ends the call.
-   */
-  #awaitMedia(reason: string): void {
-    if (this.#closed || !this.#sessionID) {
-      return;
+    if (unavailable) {
+      this.emit('rtcUnavailable', reason);
+    } else {
+      this.emit('rtcReconnecting', reason);
+      this.#peer.start();
     }
-    this.#log.info('rtc unavailable:', reason);
-    this.#mediaUnavailable = true;
-    this.#dropPeer();
-    this.emit('rtcUnavailable', reason);
   }
 
   /** Closes the current peer connection (and what it played) without leaving the call. */

@@ -11,6 +11,14 @@ import type {WebSocketMessage} from '../types';
 
 export type {AudioErrorKind};
 
+/** What every media part of a client (microphone, screen share, camera) asks of the CallsClient it serves. */
+export interface MediaPartHost {
+  log: Pick<Console, 'debug' | 'info' | 'warn' | 'error'>;
+  isClosed(): boolean;
+  /** The call's current peer connection, if there is one. */
+  peer(): RTCPeer | null;
+}
+
 export class CallsClientError extends Error {
   constructor(
     readonly kind: CallErrorKind,

@@ -119,29 +119,28 @@ export function runReconnectHandlers(): void {
   }
 }
 
+type ListKey = 'callButtons' | 'globals' | 'roots' | 'toasts' | 'sidebarLabels' | 'teamRoutes' | 'channelHeaderMenu';
+
 export function createRegistry(pluginId: string): PluginRegistry {
   const nextID = () => `${pluginId}-${++seq}`;
+  /** Appends a registration to one of the lists, under a new id (what unregisterComponent takes). */
+  const add = <K extends ListKey>(key: K, entry: Omit<RegistryState[K][number], 'id'>): string => {
+    const id = nextID();
+    update((s) => ({...s, [key]: [...s[key], {id, ...entry}]}));
+    return id;
+  };
   return {
     registerReducer(reducer: Reducer) {
       addPluginReducer(pluginId, reducer);
     },
     registerCallButtonAction(button, dropdownButton, action, _icon, dropdownText) {
-      const id = nextID();
-      update((s) => ({
-        ...s,
-        callButtons: [...s.callButtons, {id, pluginId, button, dropdownButton, action, dropdownText}],
-      }));
-      return id;
+      return add('callButtons', {pluginId, button, dropdownButton, action, dropdownText});
     },
     registerChannelToastComponent(component) {
-      const id = nextID();
-      update((s) => ({...s, toasts: [...s.toasts, {id, component}]}));
-      return id;
+      return add('toasts', {component});
     },
     registerSidebarChannelLinkLabelComponent(component) {
-      const id = nextID();
-      update((s) => ({...s, sidebarLabels: [...s.sidebarLabels, {id, component}]}));
-      return id;
+      return add('sidebarLabels', {component});
     },
     registerPostTypeComponent(type, component) {
       const id = nextID();
@@ -149,14 +148,10 @@ export function createRegistry(pluginId: string): PluginRegistry {
       return id;
     },
     registerGlobalComponent(component) {
-      const id = nextID();
-      update((s) => ({...s, globals: [...s.globals, {id, component}]}));
-      return id;
+      return add('globals', {component});
     },
     registerRootComponent(component) {
-      const id = nextID();
-      update((s) => ({...s, roots: [...s.roots, {id, component}]}));
-      return id;
+      return add('roots', {component});
     },
     registerSlashCommandWillBePostedHook(hook) {
       const id = nextID();
@@ -193,14 +188,10 @@ export function createRegistry(pluginId: string): PluginRegistry {
       translationGetters.set(pluginId, getTranslations);
     },
     registerNeedsTeamRoute(route, component) {
-      const id = nextID();
-      update((s) => ({...s, teamRoutes: [...s.teamRoutes, {id, pluginId, route, component}]}));
-      return id;
+      return add('teamRoutes', {pluginId, route, component});
     },
     registerChannelHeaderMenuAction(text, action) {
-      const id = nextID();
-      update((s) => ({...s, channelHeaderMenu: [...s.channelHeaderMenu, {id, text, action}]}));
-      return id;
+      return add('channelHeaderMenu', {text, action});
     },
     registerUserSettings(settings) {
       update((s) => ({

@@ -69,24 +69,12 @@ describe('parseRecorderConfig', () => {
     expect(() => parseRecorderConfig({...base, ...override})).toThrow(message);
   });
 
-  it('accepts the limits themselves', () => {
-    const lo = parseRecorderConfig({
-      ...base,
-      WIDTH: '1280',
-      HEIGHT: '720',
-      VIDEO_RATE: '500',
-      AUDIO_RATE: '32',
-      FRAME_RATE: '10',
-    });
-    expect([lo.width, lo.height, lo.videoRate, lo.audioRate, lo.frameRate]).toEqual([1280, 720, 500, 32, 10]);
-    const hi = parseRecorderConfig({
-      ...base,
-      WIDTH: '3840',
-      HEIGHT: '2160',
-      VIDEO_RATE: '10000',
-      AUDIO_RATE: '320',
-      FRAME_RATE: '60',
-    });
-    expect([hi.width, hi.height, hi.videoRate, hi.audioRate, hi.frameRate]).toEqual([3840, 2160, 10000, 320, 60]);
+  it.each([
+    ['1280', '720', '500', '32', '10'],
+    ['3840', '2160', '10000', '320', '60'],
+  ])('accepts the limits themselves: %s×%s, video %s, audio %s, %s fps', (...limits) => {
+    const [WIDTH, HEIGHT, VIDEO_RATE, AUDIO_RATE, FRAME_RATE] = limits;
+    const cfg = parseRecorderConfig({...base, WIDTH, HEIGHT, VIDEO_RATE, AUDIO_RATE, FRAME_RATE});
+    expect([cfg.width, cfg.height, cfg.videoRate, cfg.audioRate, cfg.frameRate].map(String)).toEqual(limits);
   });
 });

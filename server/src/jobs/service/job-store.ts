@@ -60,24 +60,17 @@ export function toWire(j: JobRow): WireJob {
   };
 }
 
+const JOBS_TABLE = `CREATE TABLE IF NOT EXISTS jobs (
+  id TEXT PRIMARY KEY, client_id TEXT NOT NULL, type TEXT NOT NULL, runner TEXT NOT NULL,
+  max_duration_sec INTEGER NOT NULL, input_data TEXT NOT NULL, start_at INTEGER NOT NULL,
+  stop_at INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL, pid_start TEXT NOT NULL, exit_code INTEGER)`;
+
 export class JobStore {
   readonly #db: Database.Database;
 
-  private constructor(db: Database.Database) {
-    this.#db = db;
-  }
-
-  static open(dir: string): JobStore {
-    // input_data holds the bot's token: this user only.
-    const db = openPrivateSqlite(
-      dir,
-      'jobs.sqlite',
-      `CREATE TABLE IF NOT EXISTS jobs (
-      id TEXT PRIMARY KEY, client_id TEXT NOT NULL, type TEXT NOT NULL, runner TEXT NOT NULL,
-      max_duration_sec INTEGER NOT NULL, input_data TEXT NOT NULL, start_at INTEGER NOT NULL,
-      stop_at INTEGER NOT NULL DEFAULT 0, pid INTEGER NOT NULL, pid_start TEXT NOT NULL, exit_code INTEGER)`,
-    );
-    return new JobStore(db);
+  /** Opens (creating) `<dir>/jobs.sqlite`; input_data holds the bot's token: readable by this user only. */
+  constructor(dir: string) {
+    this.#db = openPrivateSqlite(dir, 'jobs.sqlite', JOBS_TABLE);
   }
 
   insert(j: JobRow): void {

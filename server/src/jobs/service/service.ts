@@ -35,8 +35,8 @@ export async function startJobService(
 ): Promise<JobService> {
   const log = logger.child({component: 'jobs'});
   const tls = apiTlsOptions(cfg.api.tls);
-  const credentials = CredentialsStore.open(cfg.store.dataSource);
-  const jobs = JobStore.open(cfg.store.dataSource);
+  const credentials = new CredentialsStore(cfg.store.dataSource);
+  const jobs = new JobStore(cfg.store.dataSource);
   const supervisor = new JobSupervisor({
     store: jobs,
     jobsDir: path.join(cfg.store.dataSource, 'jobs'),

@@ -6,16 +6,12 @@ import type {Team as MMTeam} from '@mattermost/types/teams';
 import type {UserProfile} from '@mattermost/types/users';
 import type {Channel, ChannelMember, FileInfo, Post, Team, UploadSession, User} from '../types';
 
-/** Mattermost's UploadSession (server model/upload_session.go; @mattermost/types does not declare it). */
-export interface MMUploadSession {
-  id: string;
+/**
+ * Mattermost's UploadSession (server model/upload_session.go; @mattermost/types does not declare it): ours, but an
+ * import's too.
+ */
+export interface MMUploadSession extends Omit<UploadSession, 'type'> {
   type: 'attachment' | 'import';
-  create_at: number;
-  user_id: string;
-  channel_id: string;
-  filename: string;
-  file_size: number;
-  file_offset: number;
 }
 
 export const toUser = (u: UserProfile): User => ({

@@ -3,6 +3,12 @@
 import {silentLogger} from '../../log';
 import {type ChannelSnapshot, MembershipWatch} from './membership-watch';
 
+const watches: MembershipWatch[] = [];
+afterEach(() => {
+  for (const w of watches.splice(0)) w.close();
+});
+
+/** A watch over `channels` (an Error: that read fails), recording what it reports; closed after the test. */
 function setup(idleMs?: number) {
   const channels = new Map<string, ChannelSnapshot | Error>();
   const removed: [string, string][] = [];
@@ -21,6 +27,7 @@ function setup(idleMs?: number) {
     intervalMs: 3600_000,
     idleMs,
   });
+  watches.push(watch);
   return {channels, removed, deleted, loads, watch};
 }
 
@@ -33,7 +40,6 @@ test('a member gone since the last read is reported once; one added is not', asy
   expect(removed).toEqual([['c1', 'bob']]);
   await watch.poll();
   expect(removed).toEqual([['c1', 'bob']]);
-  watch.close();
 });
 
 test('a failed read concludes nothing; the next one compares with the last list known', async () => {
@@ -47,7 +53,6 @@ test('a failed read concludes nothing; the next one compares with the last list 
   channels.set('c1', {deleted: false, memberIDs: ['alice']});
   await watch.poll();
   expect(removed).toEqual([['c1', 'bob']]);
-  watch.close();
 });
 
 test('a deleted channel is reported once and no longer read', async () => {
@@ -58,7 +63,6 @@ test('a deleted channel is reported once and no longer read', async () => {
   await watch.poll();
   expect(deleted).toEqual(['c1']);
   expect(loads).toEqual(['c1']);
-  watch.close();
 });
 
 test('only channels asked about are read, and an idle one is dropped', async () => {
@@ -71,5 +75,4 @@ test('only channels asked about are read, and an idle one is dropped', async () 
   await watch.poll();
   await watch.poll();
   expect(loads).toEqual([]);
-  watch.close();
 });

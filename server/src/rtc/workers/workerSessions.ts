@@ -1,7 +1,7 @@
 // What the pool keeps of each session so it can re-create it on another worker in the same state: its
 // config and what the signaling side told it (mute, screen and video streams).
 import type {MediaWorker} from './mediaWorker';
-import type {RtcInbound, SessionConfig} from '../types';
+import {streamIDOf, type RtcInbound, type SessionConfig} from '../types';
 
 /**
  * What the primary keeps of a session: its worker, and what it needs to re-create it on another worker
@@ -31,17 +31,14 @@ export function noteState(e: PoolSession, msg: RtcInbound): void {
     case 'unmute':
       e.muted = msg.type === 'mute';
       break;
+    // An *_off has no stream id: streamIDOf gives undefined.
     case 'screen_on':
-      e.screenStreamID = (msg.data as {screenStreamID?: unknown} | undefined)?.screenStreamID as string | undefined;
-      break;
     case 'screen_off':
-      e.screenStreamID = undefined;
+      e.screenStreamID = streamIDOf(msg);
       break;
     case 'video_on':
-      e.videoStreamID = (msg.data as {videoStreamID?: unknown} | undefined)?.videoStreamID as string | undefined;
-      break;
     case 'video_off':
-      e.videoStreamID = undefined;
+      e.videoStreamID = streamIDOf(msg);
       break;
     default:
       break;

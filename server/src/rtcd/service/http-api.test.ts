@@ -36,7 +36,7 @@ async function start(opts: {
   sessions?: RtcdSessionConfig[];
 }): Promise<Api> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcd-api-'));
-  const store = CredentialsStore.open(dir);
+  const store = new CredentialsStore(dir);
   const auth = new ServiceAuth(store, {
     enableAdmin: opts.enableAdmin,
     adminSecretKey: ADMIN,

@@ -93,7 +93,7 @@ export async function startRtcdService(
   opts: RtcdServiceOptions = {},
 ): Promise<RtcdService> {
   const log = logger.child({component: 'rtcd'});
-  const store = CredentialsStore.open(cfg.store.dataSource);
+  const store = new CredentialsStore(cfg.store.dataSource);
   const cleanups: Array<() => unknown> = [() => store.close()];
   try {
     const metrics = new RtcdMetrics();

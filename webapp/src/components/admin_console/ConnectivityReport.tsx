@@ -18,6 +18,24 @@ function Badge({level}: {level: Level}) {
   return <span className={`calls-conn-badge calls-conn-badge--${level}`}>{LEVEL_TEXT[level]}</span>;
 }
 
+/** One of the report's tables: its column headings, if any, over the rows given. */
+function ReportTable({testID, headings, children}: {testID: string; headings?: string[]; children: React.ReactNode}) {
+  return (
+    <table className="calls-conn-table" data-testid={testID}>
+      {headings && (
+        <thead>
+          <tr>
+            {headings.map((h) => (
+              <th key={h}>{h}</th>
+            ))}
+          </tr>
+        </thead>
+      )}
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
 function transportCell(t: TransportCheck): string {
   if (!t.tried) {
     return '—';
@@ -89,26 +107,17 @@ function ReportBody({data}: {data: ConnectivityReportData}) {
       <h4>
         {formatMessage({id: 'calls.admin.connectivity.advertised', defaultMessage: 'Addresses advertised to browsers'})}
       </h4>
-      <table className="calls-conn-table" data-testid="connectivity-advertised">
-        <thead>
-          <tr>
-            <th>{'Candidate'}</th>
-            <th>{'Kind'}</th>
-            <th>{'Verdict'}</th>
+      <ReportTable testID="connectivity-advertised" headings={['Candidate', 'Kind', 'Verdict']}>
+        {rtc.advertised.map((c) => (
+          <tr key={`${c.type} ${c.transport} ${c.address} ${c.port}`} data-level={c.level}>
+            <td>{`${c.transport.toUpperCase()} ${c.type} ${c.address}:${c.port}`}</td>
+            <td>{c.kind.replace('_', ' ')}</td>
+            <td>
+              <Badge level={c.level} /> {c.advice}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {rtc.advertised.map((c) => (
-            <tr key={`${c.type} ${c.transport} ${c.address} ${c.port}`} data-level={c.level}>
-              <td>{`${c.transport.toUpperCase()} ${c.type} ${c.address}:${c.port}`}</td>
-              <td>{c.kind.replace('_', ' ')}</td>
-              <td>
-                <Badge level={c.level} /> {c.advice}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </ReportTable>
       <h4>{'STUN'}</h4>
       <p data-testid="connectivity-stun">
         {stun
@@ -124,19 +133,17 @@ function ReportBody({data}: {data: ConnectivityReportData}) {
       {turn.length === 0 ? (
         <p>{formatMessage({id: 'calls.admin.connectivity.no_turn', defaultMessage: 'No TURN server configured.'})}</p>
       ) : (
-        <table className="calls-conn-table" data-testid="connectivity-turn">
-          <tbody>
-            {turn.map((t) => (
-              <tr key={t.url} data-verdict={t.verdict}>
-                <td>{t.url}</td>
-                <td>
-                  <Badge level={t.verdict === 'ok' ? 'ok' : 'error'} /> {t.detail}
-                  {t.relayed ? ` (relay ${t.relayed}, ${t.elapsedMs} ms)` : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ReportTable testID="connectivity-turn">
+          {turn.map((t) => (
+            <tr key={t.url} data-verdict={t.verdict}>
+              <td>{t.url}</td>
+              <td>
+                <Badge level={t.verdict === 'ok' ? 'ok' : 'error'} /> {t.detail}
+                {t.relayed ? ` (relay ${t.relayed}, ${t.elapsedMs} ms)` : ''}
+              </td>
+            </tr>
+          ))}
+        </ReportTable>
       )}
       <h4>{formatMessage({id: 'calls.admin.connectivity.clients', defaultMessage: 'Last checks from browsers'})}</h4>
       {data.client_checks.length === 0 ? (
@@ -147,30 +154,18 @@ function ReportBody({data}: {data: ConnectivityReportData}) {
           })}
         </p>
       ) : (
-        <table className="calls-conn-table" data-testid="connectivity-clients">
-          <thead>
-            <tr>
-              <th>{'User'}</th>
-              <th>{'When'}</th>
-              <th>{'UDP'}</th>
-              <th>{'TCP'}</th>
-              <th>{'TURN'}</th>
-              <th>{'Verdict'}</th>
+        <ReportTable testID="connectivity-clients" headings={['User', 'When', 'UDP', 'TCP', 'TURN', 'Verdict']}>
+          {data.client_checks.map((c) => (
+            <tr key={`${c.username} ${c.at}`} data-code={c.verdict.code}>
+              <td>{c.username}</td>
+              <td>{new Date(c.at).toLocaleString()}</td>
+              <td>{transportCell(c.result.udp)}</td>
+              <td>{transportCell(c.result.tcp)}</td>
+              <td>{transportCell(c.result.relay)}</td>
+              <td>{c.verdict.text}</td>
             </tr>
-          </thead>
-          <tbody>
-            {data.client_checks.map((c) => (
-              <tr key={`${c.username} ${c.at}`} data-code={c.verdict.code}>
-                <td>{c.username}</td>
-                <td>{new Date(c.at).toLocaleString()}</td>
-                <td>{transportCell(c.result.udp)}</td>
-                <td>{transportCell(c.result.tcp)}</td>
-                <td>{transportCell(c.result.relay)}</td>
-                <td>{c.verdict.text}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          ))}
+        </ReportTable>
       )}
     </>
   );

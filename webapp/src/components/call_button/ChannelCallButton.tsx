@@ -39,18 +39,18 @@ export function ChannelCallButton({dropdown = false}: {dropdown?: boolean}) {
       );
       break;
     case 'archived':
-      text = formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
-      tooltip = formatMessage({
-        id: 'calls.button.archived',
-        defaultMessage: 'Calls are not available in archived channels.',
-      });
-      break;
     case 'deactivated':
       text = formatMessage({id: 'calls.button.start', defaultMessage: 'Start call'});
-      tooltip = formatMessage({
-        id: 'calls.button.deactivated',
-        defaultMessage: 'Calls are not available in a DM with a deactivated user.',
-      });
+      tooltip =
+        st === 'archived'
+          ? formatMessage({
+              id: 'calls.button.archived',
+              defaultMessage: 'Calls are not available in archived channels.',
+            })
+          : formatMessage({
+              id: 'calls.button.deactivated',
+              defaultMessage: 'Calls are not available in a DM with a deactivated user.',
+            });
       break;
     default:
       text = dropdown

@@ -5,7 +5,7 @@ import {useIntl} from 'react-intl';
 
 import {controlIconSize, type CallControls, type ControlsSurface} from './controls';
 import {HandIcon} from '../common/icons';
-import {Tooltip} from '../common/Tooltip';
+import {TooltipButton} from '../common/Tooltip';
 
 /** onDone runs after the toggle (the reactions bar closes itself). */
 export function HandButton({
@@ -28,21 +28,20 @@ export function HandButton({
     ? formatMessage({id: 'calls.widget.lower_hand', defaultMessage: 'Lower hand'})
     : formatMessage({id: 'calls.widget.raise_hand', defaultMessage: 'Raise hand'});
   return (
-    <Tooltip text={label} shortcut="hand">
-      <button
-        id={inMenu ? undefined : 'raise-hand'}
-        role={inMenu ? 'menuitem' : undefined}
-        data-testid={inMenu ? (controls.handRaised ? 'lower-hand-button' : 'raise-hand-button') : undefined}
-        className={inMenu ? undefined : `calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
-        disabled={disabled}
-        aria-label={label}
-        onClick={() => {
-          controls.toggleHand();
-          onDone?.();
-        }}
-      >
-        <HandIcon size={controlIconSize(surface)} />
-      </button>
-    </Tooltip>
+    <TooltipButton
+      label={label}
+      shortcut="hand"
+      id={inMenu ? undefined : 'raise-hand'}
+      role={inMenu ? 'menuitem' : undefined}
+      data-testid={inMenu ? (controls.handRaised ? 'lower-hand-button' : 'raise-hand-button') : undefined}
+      className={inMenu ? undefined : `calls-btn${controls.handRaised ? ' calls-btn--active' : ''}`}
+      disabled={disabled}
+      onClick={() => {
+        controls.toggleHand();
+        onDone?.();
+      }}
+    >
+      <HandIcon size={controlIconSize(surface)} />
+    </TooltipButton>
   );
 }

@@ -2,8 +2,9 @@
 import React, {useRef} from 'react';
 import {useIntl} from 'react-intl';
 
+import {ActionItem} from './ActionItem';
 import type {CallControls} from './controls';
-import {useDismiss} from '../common/hooks';
+import {useDismiss} from '../../utils/dismiss';
 
 export function LeaveMenu({onClose, controls, id}: {onClose: () => void; controls: CallControls; id: string}) {
   const {formatMessage} = useIntl();
@@ -17,30 +18,20 @@ export function LeaveMenu({onClose, controls, id}: {onClose: () => void; control
         role="menu"
         aria-label={formatMessage({id: 'calls.leave.menu', defaultMessage: 'Leave call menu'})}
       >
-        <button
-          role="menuitem"
-          className="calls-menu-danger"
+        <ActionItem
           id={`${id}-end-call`}
-          onClick={() => {
-            onClose();
-            controls.endForEveryone();
-          }}
+          className="calls-menu-danger"
+          onClose={onClose}
+          act={() => controls.endForEveryone()}
         >
           {formatMessage({id: 'calls.leave.end_for_everyone', defaultMessage: 'End call for everyone'})}
           <span className="calls-menu-sub">
             {formatMessage({id: 'calls.leave.end_sub', defaultMessage: 'All participants will be disconnected'})}
           </span>
-        </button>
-        <button
-          role="menuitem"
-          id={`${id}-leave-call`}
-          onClick={() => {
-            onClose();
-            controls.leave();
-          }}
-        >
+        </ActionItem>
+        <ActionItem id={`${id}-leave-call`} onClose={onClose} act={() => controls.leave()}>
           {formatMessage({id: 'calls.leave.leave', defaultMessage: 'Leave call'})}
-        </button>
+        </ActionItem>
         <button role="menuitem" onClick={onClose}>
           {formatMessage({id: 'calls.leave.cancel', defaultMessage: 'Cancel'})}
         </button>

@@ -4,7 +4,7 @@ import {useIntl} from 'react-intl';
 
 import {controlIconSize, type CallControls, type ControlsSurface} from './controls';
 import {ScreenIcon} from '../common/icons';
-import {Tooltip} from '../common/Tooltip';
+import {TooltipButton} from '../common/Tooltip';
 
 export function ScreenShareButton({surface, controls}: {surface: ControlsSurface; controls: CallControls}) {
   const {formatMessage} = useIntl();
@@ -12,16 +12,15 @@ export function ScreenShareButton({surface, controls}: {surface: ControlsSurface
     ? formatMessage({id: 'calls.screen.stop', defaultMessage: 'Stop presenting'})
     : formatMessage({id: 'calls.screen.start', defaultMessage: 'Start presenting'});
   return (
-    <Tooltip text={label} shortcut="screen">
-      <button
-        id={`${surface}-screenshare-button`}
-        className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
-        disabled={!controls.sharing && !controls.canShare}
-        aria-label={label}
-        onClick={controls.toggleScreen}
-      >
-        <ScreenIcon size={controlIconSize(surface)} />
-      </button>
-    </Tooltip>
+    <TooltipButton
+      label={label}
+      shortcut="screen"
+      id={`${surface}-screenshare-button`}
+      className={`calls-btn${controls.sharing ? ' calls-btn--danger' : ''}`}
+      disabled={!controls.sharing && !controls.canShare}
+      onClick={controls.toggleScreen}
+    >
+      <ScreenIcon size={controlIconSize(surface)} />
+    </TooltipButton>
   );
 }

@@ -3,10 +3,12 @@ import React, {useRef, useState} from 'react';
 import {useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
+import {ActionItem} from './ActionItem';
 import type {CallControls, ControlsSurface} from './controls';
 import {DeviceMenu} from './DeviceMenu';
 import {MORE_BUTTON_ID} from './MoreButton';
-import {useCallsClient, useCallsStore, useDismiss} from '../common/hooks';
+import {useCallsClient, useCallsStore} from '../common/hooks';
+import {useDismiss} from '../../utils/dismiss';
 import {openConnectivityCheck} from '../connectivity/ConnectivityCheck';
 import {useRecordingLabel, useToggleRecording} from '../expanded_view/RecordButton';
 import {deviceLabel} from '../../client/devices';
@@ -14,23 +16,32 @@ import {selectRhsPost} from '../../host';
 import {callInChannel, type GlobalState} from '../../state/selectors';
 import {hasUserSettings, openCallsUserSettings} from '../../user_settings';
 
+type DeviceKind = 'audioinput' | 'audiooutput' | 'videoinput';
+
+const DEVICE_BUTTON: Record<DeviceKind, string> = {
+  audiooutput: 'audio-output',
+  audioinput: 'audio-input',
+  videoinput: 'video-input',
+};
+
 /** An item that opens (or closes) the list of one kind of device, with the one in use under its title. */
 function DeviceItem(props: {
-  id: string;
-  menuID: string;
-  open: boolean;
-  onToggle: () => void;
+  kind: DeviceKind;
+  surface: ControlsSurface;
+  sub: DeviceKind | null;
+  setSub: (kind: DeviceKind | null) => void;
   title: string;
   current: string;
 }) {
+  const open = props.sub === props.kind;
   return (
     <button
       role="menuitem"
-      id={props.id}
+      id={`${props.surface}-${DEVICE_BUTTON[props.kind]}-button`}
       aria-haspopup="menu"
-      aria-controls={props.menuID}
-      aria-expanded={props.open}
-      onClick={props.onToggle}
+      aria-controls={`${props.surface}-${props.kind}s-menu`}
+      aria-expanded={open}
+      onClick={() => props.setSub(open ? null : props.kind)}
     >
       {props.title}
       <span className="calls-menu-sub">{props.current}</span>
@@ -55,7 +66,7 @@ export function SettingsMenu({
   const store = useCallsStore();
   const client = useCallsClient(['devicechange']);
   const threadID = useSelector((s: GlobalState) => callInChannel(s, controls.channelID)?.threadID || '');
-  const [sub, setSub] = useState<'audioinput' | 'audiooutput' | 'videoinput' | null>(null);
+  const [sub, setSub] = useState<DeviceKind | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const widget = surface === 'calls-widget';
   const toggleRecording = useToggleRecording(controls.channelID);
@@ -78,27 +89,21 @@ export function SettingsMenu({
         aria-label={formatMessage({id: 'calls.menu.more', defaultMessage: 'More options'})}
       >
         <DeviceItem
-          id={`${surface}-audio-output-button`}
-          menuID={`${surface}-audiooutputs-menu`}
-          open={sub === 'audiooutput'}
-          onToggle={() => setSub(sub === 'audiooutput' ? null : 'audiooutput')}
+          kind="audiooutput"
+          {...{surface, sub, setSub}}
           title={formatMessage({id: 'calls.menu.audio_output', defaultMessage: 'Audio output'})}
           current={speakerLabel}
         />
         <DeviceItem
-          id={`${surface}-audio-input-button`}
-          menuID={`${surface}-audioinputs-menu`}
-          open={sub === 'audioinput'}
-          onToggle={() => setSub(sub === 'audioinput' ? null : 'audioinput')}
+          kind="audioinput"
+          {...{surface, sub, setSub}}
           title={formatMessage({id: 'calls.menu.microphone', defaultMessage: 'Microphone'})}
           current={micLabel}
         />
         {controls.videoEnabled && (
           <DeviceItem
-            id={`${surface}-video-input-button`}
-            menuID={`${surface}-videoinputs-menu`}
-            open={sub === 'videoinput'}
-            onToggle={() => setSub(sub === 'videoinput' ? null : 'videoinput')}
+            kind="videoinput"
+            {...{surface, sub, setSub}}
             title={formatMessage({id: 'calls.menu.camera', defaultMessage: 'Camera'})}
             current={
               client?.currentCamera
@@ -123,52 +128,24 @@ export function SettingsMenu({
           </button>
         )}
         {widget && toggleRecording && (
-          <button
-            role="menuitem"
-            id="calls-widget-menu-record-button"
-            onClick={() => {
-              onClose();
-              toggleRecording();
-            }}
-          >
+          <ActionItem id="calls-widget-menu-record-button" onClose={onClose} act={toggleRecording}>
             {recording.label}
-          </button>
+          </ActionItem>
         )}
         {widget && threadID && (
-          <button
-            role="menuitem"
-            id="calls-widget-menu-chat-button"
-            onClick={() => {
-              onClose();
-              selectRhsPost(store, threadID);
-            }}
-          >
+          <ActionItem id="calls-widget-menu-chat-button" onClose={onClose} act={() => selectRhsPost(store, threadID)}>
             {formatMessage({id: 'calls.menu.chat', defaultMessage: 'Show chat thread'})}
-          </button>
+          </ActionItem>
         )}
         {widget && (
-          <button
-            role="menuitem"
-            id="calls-widget-menu-connectivity"
-            onClick={() => {
-              onClose();
-              openConnectivityCheck();
-            }}
-          >
+          <ActionItem id="calls-widget-menu-connectivity" onClose={onClose} act={openConnectivityCheck}>
             {formatMessage({id: 'calls.connectivity.start', defaultMessage: 'Check connectivity'})}
-          </button>
+          </ActionItem>
         )}
         {hasUserSettings() && (
-          <button
-            role="menuitem"
-            id={`${surface}-menu-additional-settings`}
-            onClick={() => {
-              onClose();
-              openCallsUserSettings();
-            }}
-          >
+          <ActionItem id={`${surface}-menu-additional-settings`} onClose={onClose} act={openCallsUserSettings}>
             {formatMessage({id: 'calls.menu.additional_settings', defaultMessage: 'Additional settings'})}
-          </button>
+          </ActionItem>
         )}
       </div>
     </div>

@@ -5,7 +5,7 @@ import {useIntl} from 'react-intl';
 
 import {controlIconSize, type CallControls, type ControlsSurface} from './controls';
 import {VideoIcon, VideoOffIcon} from '../common/icons';
-import {Tooltip} from '../common/Tooltip';
+import {TooltipButton} from '../common/Tooltip';
 
 export function VideoButton({
   surface,
@@ -25,17 +25,15 @@ export function VideoButton({
     : formatMessage({id: 'calls.video.start', defaultMessage: 'Turn on camera'});
   const Icon = controls.videoOn ? VideoIcon : VideoOffIcon;
   return (
-    <Tooltip text={label}>
-      <button
-        id={surface === 'calls-widget' ? 'video-start-stop' : 'calls-popout-video-button'}
-        className={`calls-btn${controls.videoOn ? ' calls-btn--active' : ''}`}
-        disabled={disabled}
-        aria-label={label}
-        aria-pressed={controls.videoOn}
-        onClick={controls.toggleVideo}
-      >
-        <Icon size={controlIconSize(surface)} />
-      </button>
-    </Tooltip>
+    <TooltipButton
+      label={label}
+      id={surface === 'calls-widget' ? 'video-start-stop' : 'calls-popout-video-button'}
+      className={`calls-btn${controls.videoOn ? ' calls-btn--active' : ''}`}
+      disabled={disabled}
+      aria-pressed={controls.videoOn}
+      onClick={controls.toggleVideo}
+    >
+      <Icon size={controlIconSize(surface)} />
+    </TooltipButton>
   );
 }

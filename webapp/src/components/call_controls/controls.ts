@@ -63,6 +63,27 @@ function blurActive() {
   (document.activeElement as HTMLElement | null)?.blur?.();
 }
 
+/** A control on the live call's client (none: nothing happens); the focus leaves the button first. */
+function onClient(act: (c: CallsClient) => void): () => void {
+  return () => {
+    blurActive();
+    const c = getCallsClient();
+    if (c) {
+      act(c);
+    }
+  };
+}
+
+const toggleMute = onClient((c) => {
+  (c.isMuted ? c.unmute() : c.mute()).catch(() => undefined);
+});
+const toggleHand = onClient((c) => (c.isHandRaised ? c.lowerHand() : c.raiseHand()));
+const toggleVideo = onClient((c) => {
+  if (c.videoEnabled) {
+    (c.isVideoOn ? c.stopVideo() : c.startVideo()).catch(() => undefined);
+  }
+});
+
 let stopOnPageHide: (() => void) | null = null;
 
 /**
@@ -107,30 +128,6 @@ export function useCallControls(): CallControls {
   const others = Object.values(sessions).filter((s) => s.user_id !== myUserID).length;
   const leaveNeedsMenu = hostControl && others > 0 && !isDMOrGM(channel) && Boolean(client?.connected);
 
-  const toggleMute = useCallback(() => {
-    blurActive();
-    const c = getCallsClient();
-    if (!c) {
-      return;
-    }
-    if (c.isMuted) {
-      c.unmute().catch(() => undefined);
-    } else {
-      c.mute().catch(() => undefined);
-    }
-  }, []);
-  const toggleHand = useCallback(() => {
-    blurActive();
-    const c = getCallsClient();
-    if (!c) {
-      return;
-    }
-    if (c.isHandRaised) {
-      c.lowerHand();
-    } else {
-      c.raiseHand();
-    }
-  }, []);
   const toggleScreen = useCallback(() => {
     const c = getCallsClient();
     if (!c) {
@@ -146,18 +143,6 @@ export function useCallControls(): CallControls {
       }
     }
   }, [someoneElseSharing, store]);
-  const toggleVideo = useCallback(() => {
-    blurActive();
-    const c = getCallsClient();
-    if (!c?.videoEnabled) {
-      return;
-    }
-    if (c.isVideoOn) {
-      c.stopVideo().catch(() => undefined);
-    } else {
-      c.startVideo().catch(() => undefined);
-    }
-  }, []);
   const leave = useCallback(() => leaveCall(), []);
   const endForEveryone = useCallback(() => {
     endCallForEveryone(store, channelID).catch(() => undefined);

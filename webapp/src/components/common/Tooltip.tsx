@@ -130,3 +130,16 @@ export function Tooltip({
     </>
   );
 }
+
+/** A button named by its label, which is also its tooltip (with the shortcut's keys when it has one). */
+export function TooltipButton({
+  label,
+  shortcut,
+  ...button
+}: {label: string; shortcut?: ShortcutAction} & React.ButtonHTMLAttributes<HTMLButtonElement>) {
+  return (
+    <Tooltip text={label} shortcut={shortcut}>
+      <button {...button} aria-label={label} />
+    </Tooltip>
+  );
+}

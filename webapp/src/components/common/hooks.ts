@@ -1,5 +1,5 @@
-// React hooks over the live CallsClient, the plugin's store and the clock, and for dismissing popups.
-import {type RefObject, useEffect, useReducer, useState} from 'react';
+// React hooks over the live CallsClient, the plugin's store and the clock (dismissing popups: utils/dismiss.tsx).
+import {useEffect, useReducer, useState} from 'react';
 import {useSelector, useStore} from 'react-redux';
 
 import {getCallsClient, listen} from '../../client/current';
@@ -46,37 +46,6 @@ export function useCallDuration(channelID: string): string {
   const call = useSelector((s: GlobalState) => callInChannel(s, channelID));
   const now = useNow(500);
   return call?.startAt ? formatDuration(now - call.startAt) : '00:00';
-}
-
-/** Calls `onEscape` when Escape is pressed anywhere on the page. */
-export function useEscapeKey(onEscape: () => void): void {
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        onEscape();
-      }
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [onEscape]);
-}
-
-/** Closes a popup on Escape and on a mouse press outside it (and outside the button that toggles it). */
-export function useDismiss(ref: RefObject<HTMLElement | null>, onClose: () => void, toggleSelector: string): void {
-  useEscapeKey(onClose);
-  useEffect(() => {
-    const onClick = (e: MouseEvent) => {
-      if (
-        ref.current &&
-        !ref.current.contains(e.target as Node) &&
-        !(e.target as HTMLElement).closest?.(toggleSelector)
-      ) {
-        onClose();
-      }
-    };
-    document.addEventListener('mousedown', onClick);
-    return () => document.removeEventListener('mousedown', onClick);
-  }, [ref, onClose, toggleSelector]);
 }
 
 /** Goes to a page of the webapp; from the pop-out, the main window goes there and comes to the front instead. */

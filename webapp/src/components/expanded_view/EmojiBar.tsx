@@ -7,7 +7,7 @@ import type {CallControls} from '../call_controls/controls';
 import {EmojiPicker} from './EmojiPicker';
 import {HandButton} from '../call_controls/HandButton';
 import {Emoji} from '../common/Emoji';
-import {useDismiss} from '../common/hooks';
+import {useDismiss} from '../../utils/dismiss';
 import {SmileIcon} from '../common/icons';
 import {getCallsClient} from '../../client/current';
 import type {EmojiData} from '../../types';

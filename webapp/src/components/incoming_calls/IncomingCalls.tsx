@@ -84,19 +84,29 @@ function dismiss(store: StoreLike, call: IncomingCall): void {
   dismissIncomingCall(store, call).catch((err) => console.warn('calls: dismissing failed', err));
 }
 
-/** The frame both sizes of card share: an alert dialog named for the caller. */
-function Card({
-  call,
-  caller,
-  condensed,
-  children,
-}: {
-  call: IncomingCall;
-  caller: string;
-  condensed: boolean;
-  children: React.ReactNode;
-}) {
+/** A condensed card's button: an icon, labelled for screen readers. */
+function IconButton(props: {name: 'join' | 'dismiss'; label: string; onClick: () => void; children: React.ReactNode}) {
+  return (
+    <button
+      className={props.name === 'join' ? 'calls-btn calls-btn--on' : 'calls-btn'}
+      data-testid={`call-incoming-condensed-${props.name}`}
+      aria-label={props.label}
+      onClick={props.onClick}
+    >
+      {props.children}
+    </button>
+  );
+}
+
+/** A call ringing for me: an alert dialog named for the caller, full size or condensed (one line). */
+function IncomingCard({call, condensed = false}: {call: IncomingCall; condensed?: boolean}) {
   const {formatMessage} = useIntl();
+  const store = useCallsStore();
+  const {caller, others} = useCallText(call);
+  const join = () => joinOrOfferSwitch(store, call.channelID);
+  const ignore = () => dismiss(store, call);
+  const joinLabel = formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'});
+  const ignoreLabel = formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'});
   return (
     <div
       className={condensed ? 'calls-incoming calls-incoming--condensed' : 'calls-incoming'}
@@ -108,66 +118,38 @@ function Card({
         {name: caller},
       )}
     >
-      {children}
+      {condensed ? (
+        <>
+          <span className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
+            <CallerText caller={caller} others={others} text={CALL_FROM} />
+          </span>
+          <IconButton name="join" label={joinLabel} onClick={join}>
+            <PhoneIcon />
+          </IconButton>
+          <IconButton name="dismiss" label={ignoreLabel} onClick={ignore}>
+            <CloseIcon size={12} />
+          </IconButton>
+        </>
+      ) : (
+        <>
+          <div className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
+            <Avatar userID={call.callerID} size={32} />
+            <span>
+              <CallerText caller={caller} others={others} text={INVITE} />
+            </span>
+          </div>
+          <div className="calls-incoming-buttons">
+            <button className="calls-btn" data-testid="call-incoming-ignore" onClick={ignore}>
+              {ignoreLabel}
+            </button>
+            <button className="calls-btn calls-btn--on" data-testid="call-incoming-join" onClick={join}>
+              <PhoneIcon />
+              {joinLabel}
+            </button>
+          </div>
+        </>
+      )}
     </div>
-  );
-}
-
-function FullCard({call}: {call: IncomingCall}) {
-  const {formatMessage} = useIntl();
-  const store = useCallsStore();
-  const {caller, others} = useCallText(call);
-  return (
-    <Card call={call} caller={caller} condensed={false}>
-      <div className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
-        <Avatar userID={call.callerID} size={32} />
-        <span>
-          <CallerText caller={caller} others={others} text={INVITE} />
-        </span>
-      </div>
-      <div className="calls-incoming-buttons">
-        <button className="calls-btn" data-testid="call-incoming-ignore" onClick={() => dismiss(store, call)}>
-          {formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
-        </button>
-        <button
-          className="calls-btn calls-btn--on"
-          data-testid="call-incoming-join"
-          onClick={() => joinOrOfferSwitch(store, call.channelID)}
-        >
-          <PhoneIcon />
-          {formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
-        </button>
-      </div>
-    </Card>
-  );
-}
-
-function CondensedCard({call}: {call: IncomingCall}) {
-  const {formatMessage} = useIntl();
-  const store = useCallsStore();
-  const {caller, others} = useCallText(call);
-  return (
-    <Card call={call} caller={caller} condensed>
-      <span className="calls-incoming-body" onClick={() => goToChannel(store, call)}>
-        <CallerText caller={caller} others={others} text={CALL_FROM} />
-      </span>
-      <button
-        className="calls-btn calls-btn--on"
-        data-testid="call-incoming-condensed-join"
-        aria-label={formatMessage({id: 'calls.incoming.join', defaultMessage: 'Join'})}
-        onClick={() => joinOrOfferSwitch(store, call.channelID)}
-      >
-        <PhoneIcon />
-      </button>
-      <button
-        className="calls-btn"
-        data-testid="call-incoming-condensed-dismiss"
-        aria-label={formatMessage({id: 'calls.incoming.ignore', defaultMessage: 'Ignore'})}
-        onClick={() => dismiss(store, call)}
-      >
-        <CloseIcon size={12} />
-      </button>
-    </Card>
   );
 }
 
@@ -177,7 +159,7 @@ export function CondensedIncomingCalls() {
   return (
     <>
       {[...calls].reverse().map((c) => (
-        <CondensedCard key={c.callID} call={c} />
+        <IncomingCard key={c.callID} call={c} condensed />
       ))}
     </>
   );
@@ -195,9 +177,9 @@ export function IncomingCallContainer() {
   return (
     <div id="calls-incoming-calls" className="calls-incoming-container">
       {older.map((c) => (
-        <CondensedCard key={c.callID} call={c} />
+        <IncomingCard key={c.callID} call={c} condensed />
       ))}
-      <FullCard call={newest} />
+      <IncomingCard call={newest} />
     </div>
   );
 }

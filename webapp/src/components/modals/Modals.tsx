@@ -1,17 +1,16 @@
 // The plugin's modals, rendered by one global component from the slice: the call error modal (why the call closed,
 // with a re-join link), the generic error modal (slash-command failures), the switch-call modal and "Stop recording?".
-import React, {useCallback} from 'react';
+import React from 'react';
 import {useIntl, type MessageDescriptor} from 'react-intl';
-import {useDispatch, useSelector} from 'react-redux';
+import {useSelector} from 'react-redux';
 
 import {useCallsStore} from '../common/hooks';
-import {Modal} from './Modal';
+import {Modal, useCallsModal} from './Modal';
 import {ConnectivityCheckBody} from '../connectivity/ConnectivityCheck';
 import {StopRecordingModal} from '../recording/StopRecordingModal';
 import {connectCall, switchCall} from '../../call_flow';
-import {action} from '../../state/action_types';
 import type {CallErrorKind} from '../../state/calls_state';
-import {callsState, clientState, getChannel, type GlobalState} from '../../state/selectors';
+import {clientState, getChannel, type GlobalState} from '../../state/selectors';
 
 const TROUBLESHOOTING_URL = 'https://docs.mattermost.com/collaborate/make-calls.html';
 
@@ -86,10 +85,8 @@ const CALL_ERRORS: Record<CallErrorKind, {title: MessageDescriptor; body: Messag
 
 function CallErrorModal() {
   const {formatMessage} = useIntl();
-  const dispatch = useDispatch();
   const store = useCallsStore();
-  const modal = useSelector((s: GlobalState) => callsState(s).callErrorModal);
-  const close = useCallback(() => dispatch(action('HIDE_CALL_ERROR_MODAL', {})), [dispatch]);
+  const [modal, close] = useCallsModal('callErrorModal', 'HIDE_CALL_ERROR_MODAL');
   if (!modal) {
     return null;
   }
@@ -133,9 +130,7 @@ function CallErrorModal() {
 
 function GenericErrorModal() {
   const {formatMessage} = useIntl();
-  const dispatch = useDispatch();
-  const modal = useSelector((s: GlobalState) => callsState(s).genericErrorModal);
-  const close = useCallback(() => dispatch(action('HIDE_GENERIC_ERROR_MODAL', {})), [dispatch]);
+  const [modal, close] = useCallsModal('genericErrorModal', 'HIDE_GENERIC_ERROR_MODAL');
   if (!modal) {
     return null;
   }
@@ -157,13 +152,11 @@ function GenericErrorModal() {
 
 function SwitchCallModal() {
   const {formatMessage} = useIntl();
-  const dispatch = useDispatch();
   const store = useCallsStore();
-  const modal = useSelector((s: GlobalState) => callsState(s).switchCallModal);
+  const [modal, close] = useCallsModal('switchCallModal', 'HIDE_SWITCH_CALL_MODAL');
   const client = useSelector(clientState);
   const from = useSelector((s: GlobalState) => getChannel(s, client?.channelID || ''));
   const to = useSelector((s: GlobalState) => getChannel(s, modal.targetID));
-  const close = useCallback(() => dispatch(action('HIDE_SWITCH_CALL_MODAL', {})), [dispatch]);
   if (!modal.show) {
     return null;
   }

@@ -1,43 +1,45 @@
 // The status icons a participant shows in the list and in the expanded view's grid: muted or unmuted, and hand
 // raised, each an image labelled for screen readers. `testID` (the list's) names them for tests.
-import React from 'react';
+import React, {type ReactNode} from 'react';
 import {useIntl} from 'react-intl';
 
 import {HandIcon, MicIcon, MicOffIcon} from '../common/icons';
 
+function Badge({name, icon, label, testID}: {name: string; icon: ReactNode; label: string; testID?: string}) {
+  return (
+    <span className={`calls-icon-${name}`} data-testid={testID && `${testID}-${name}`} role="img" aria-label={label}>
+      {icon}
+    </span>
+  );
+}
+
 export function MuteBadge({unmuted, testID}: {unmuted: boolean; testID?: string}) {
   const {formatMessage} = useIntl();
   return unmuted ? (
-    <span
-      className="calls-icon-unmuted"
-      data-testid={testID && `${testID}-unmuted`}
-      role="img"
-      aria-label={formatMessage({id: 'calls.participants.unmuted', defaultMessage: 'Unmuted'})}
-    >
-      <MicIcon />
-    </span>
+    <Badge
+      name="unmuted"
+      icon={<MicIcon />}
+      label={formatMessage({id: 'calls.participants.unmuted', defaultMessage: 'Unmuted'})}
+      testID={testID}
+    />
   ) : (
-    <span
-      className="calls-icon-muted"
-      data-testid={testID && `${testID}-muted`}
-      role="img"
-      aria-label={formatMessage({id: 'calls.participants.muted', defaultMessage: 'Muted'})}
-    >
-      <MicOffIcon />
-    </span>
+    <Badge
+      name="muted"
+      icon={<MicOffIcon />}
+      label={formatMessage({id: 'calls.participants.muted', defaultMessage: 'Muted'})}
+      testID={testID}
+    />
   );
 }
 
 export function HandBadge({testID}: {testID?: string}) {
   const {formatMessage} = useIntl();
   return (
-    <span
-      className="calls-icon-hand"
-      data-testid={testID && `${testID}-hand`}
-      role="img"
-      aria-label={formatMessage({id: 'calls.participants.hand', defaultMessage: 'Hand raised'})}
-    >
-      <HandIcon />
-    </span>
+    <Badge
+      name="hand"
+      icon={<HandIcon />}
+      label={formatMessage({id: 'calls.participants.hand', defaultMessage: 'Hand raised'})}
+      testID={testID}
+    />
   );
 }

@@ -1,22 +1,17 @@
 // "Stop recording?" (reference webapp.md §2.9, #stop_recording_confirmation): stopping from the UI asks first; the
 // slash command stops at once.
-import React, {useCallback} from 'react';
+import React from 'react';
 import {useIntl} from 'react-intl';
-import {useDispatch, useSelector} from 'react-redux';
 
 import {useCallsStore} from '../common/hooks';
-import {Modal} from '../modals/Modal';
+import {Modal, useCallsModal} from '../modals/Modal';
 import {showGenericError} from '../../state/actions';
 import {recordingErrorMessage, stopRecording} from '../../state/recording';
-import {action} from '../../state/action_types';
-import {callsState, type GlobalState} from '../../state/selectors';
 
 export function StopRecordingModal() {
   const {formatMessage} = useIntl();
-  const dispatch = useDispatch();
   const store = useCallsStore();
-  const modal = useSelector((s: GlobalState) => callsState(s).stopRecordingModal);
-  const close = useCallback(() => dispatch(action('HIDE_STOP_RECORDING_MODAL', {})), [dispatch]);
+  const [modal, close] = useCallsModal('stopRecordingModal', 'HIDE_STOP_RECORDING_MODAL');
   if (!modal) {
     return null;
   }

@@ -1,35 +1,17 @@
 // The channel header menu: the items plugins add with registerChannelHeaderMenuAction (e.g. "Enable calls"). Closes
 // on a choice, Escape or a click outside.
-import React, {useEffect, useRef, useState} from 'react';
+import React, {useCallback, useRef, useState} from 'react';
 
 import {useRegistry} from '../registry';
 import type {ChannelInfo} from '../../types';
+import {useDismiss} from '../../utils/dismiss';
 
 export function ChannelMenu({channel}: {channel: ChannelInfo}) {
   const reg = useRegistry();
   const [open, setOpen] = useState(false);
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!open) {
-      return undefined;
-    }
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        setOpen(false);
-      }
-    };
-    const onDown = (e: MouseEvent) => {
-      if (ref.current && !ref.current.contains(e.target as Node)) {
-        setOpen(false);
-      }
-    };
-    document.addEventListener('keydown', onKey);
-    document.addEventListener('mousedown', onDown);
-    return () => {
-      document.removeEventListener('keydown', onKey);
-      document.removeEventListener('mousedown', onDown);
-    };
-  }, [open]);
+  const close = useCallback(() => setOpen(false), []);
+  useDismiss(ref, close, undefined, open);
   if (!reg.channelHeaderMenu.length) {
     return null;
   }

@@ -1,12 +1,13 @@
 // The user's Settings: one tab per plugin that called registerUserSettings. A section is either the plugin's own
 // component or radio settings saved through the plugin's onSubmit. Opened from the sidebar or by a plugin through
 // WebappUtils.openUserSettings({activeTab}).
-import React, {useEffect, useState} from 'react';
+import React, {useCallback, useState} from 'react';
 import {useSelector} from 'react-redux';
 
 import {useRegistry} from '../registry';
 import {HostActions, store, type HostState} from '../store';
 import type {PluginUserSettingsSection} from '../../types';
+import {Backdrop, useEscapeKey} from '../../utils/dismiss';
 
 function RadioSection({section}: {section: PluginUserSettingsSection}) {
   const [values, setValues] = useState<Record<string, string>>(() => section.getValues?.() || {});
@@ -54,31 +55,13 @@ export function SettingsModal() {
   const wanted = useSelector((s: HostState) => s.views.settings.tab);
   const tabs = reg.userSettings;
   const active = tabs.find((t) => t.pluginId === wanted) || tabs[0];
-  const close = () => store.dispatch({type: HostActions.CLOSE_USER_SETTINGS});
-  useEffect(() => {
-    if (!open) {
-      return undefined;
-    }
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape') {
-        close();
-      }
-    };
-    document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
-  }, [open]);
+  const close = useCallback(() => store.dispatch({type: HostActions.CLOSE_USER_SETTINGS}), []);
+  useEscapeKey(close, open);
   if (!open) {
     return null;
   }
   return (
-    <div
-      className="sa-modal-backdrop"
-      onMouseDown={(e) => {
-        if (e.target === e.currentTarget) {
-          close();
-        }
-      }}
-    >
+    <Backdrop className="sa-modal-backdrop" onClose={close}>
       <div
         id="user-settings-modal"
         className="sa-modal"
@@ -120,6 +103,6 @@ export function SettingsModal() {
           )}
         </div>
       </div>
-    </div>
+    </Backdrop>
   );
 }
