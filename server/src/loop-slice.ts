@@ -3,7 +3,7 @@
 // stretch and hold the loop for seconds: no ICE consent answer, no media, no other request meanwhile.
 
 /** How long such work may hold the event loop before it lets the loop turn. */
-export const LOOP_SLICE_MS = 10;
+const LOOP_SLICE_MS = 10;
 /** How long run() waits for a step before the next one may start anyway. */
 const STEP_WAIT_MS = 1_000;
 

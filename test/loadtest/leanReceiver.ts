@@ -37,8 +37,6 @@ export interface LeanReceiverOptions {
   check?: PayloadCheck;
   /** Packets are counted only while `open` (the load test's measurement window); default always. */
   gate?: CountGate;
-  /** Read the peer's sockets through the native addon's batched receive (default true; dgram without the addon). */
-  batched?: boolean;
   /** Tests only: a copy of every counted datagram that is not sampled, before anything reads it. */
   tap?: (datagram: Buffer, stream: LeanStream) => void;
 }
@@ -82,7 +80,6 @@ export class LeanReceiver {
   readonly #gate: CountGate;
   #sockets: BatchedSocket[] = [];
   readonly #tap: LeanReceiverOptions['tap'];
-  readonly #batched: boolean;
   #ok = false;
 
   /** Before the peer starts: its tracks are taken over as their first packet arrives. */
@@ -92,14 +89,13 @@ export class LeanReceiver {
     this.#check = o.check;
     this.#gate = o.gate ?? (alwaysCounting ??= new CountGate());
     this.#tap = o.tap;
-    this.#batched = o.batched ?? true;
     peer.on('rtp', (rec: ReceivedTrack, rtp: {header: {ssrc: number}}) => this.#firstPacket(rec, rtp.header.ssrc));
   }
 
   /** Once the peer has started (its sockets exist): from now on datagrams pass here before werift. */
   attach(): void {
     // Read in batches (one JS call per event-loop turn for all of the process's peers) where the addon allows.
-    this.#sockets = interceptDatagrams(this.peer.pc, (data) => this.#take(data), {batched: this.#batched});
+    this.#sockets = interceptDatagrams(this.peer.pc, (data) => this.#take(data), {batched: true});
   }
 
   /** Brings `packets` up to date with what the addon counted. */

@@ -2,15 +2,8 @@
 // Audience rules are Mattermost's: connection_id, else user_id, else members of channel_id; omit_users
 // always applies. In a cluster, events are also handed to `relay` so other nodes deliver to theirs.
 import type {Logger} from '../log';
-import {LOOP_SLICE_MS, LoopSlice} from '../loop-slice';
+import {LoopSlice} from '../loop-slice';
 import type {Broadcast, EventPublisher, WebSocketEvent} from './types';
-
-/**
- * How long delivery may hold the event loop before it lets the loop turn. A mass leave publishes a user_left per
- * session to every socket of the channel (800 × 1,000 sends): in one go that held the loop for seconds, and no ICE
- * consent answer went out meanwhile.
- */
-export const DELIVERY_SLICE_MS = LOOP_SLICE_MS;
 
 export interface HubConnection {
   readonly id: string;
@@ -29,7 +22,11 @@ export class Hub implements EventPublisher {
   readonly #byId = new Map<string, HubConnection>();
   readonly #byUser = new Map<string, Set<HubConnection>>();
   #tail: Promise<void> = Promise.resolve();
-  readonly #slice = new LoopSlice(DELIVERY_SLICE_MS);
+  /**
+   * Delivery lets the event loop turn every slice: a mass leave publishes a user_left per session to every socket of
+   * the channel (800 × 1,000 sends); in one go that held the loop for seconds, and no ICE consent answer went out.
+   */
+  readonly #slice = new LoopSlice();
   /** Set by the cluster layer to forward events to other nodes. */
   relay: ((event: WebSocketEvent) => void) | null = null;
 

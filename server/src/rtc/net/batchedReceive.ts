@@ -2,8 +2,10 @@
 // socket read in one event-loop turn arrive in one JS call, as views into one Buffer, instead of one dgram
 // 'message' event (a Buffer, an rinfo object and a microtask checkpoint) each. Without the addon, or with
 // MM_CALLS_RTC_BATCHED_RECEIVE=false, sockets keep dgram's receive.
+import type {Socket} from 'node:dgram';
 import {constants} from 'node:os';
-import {rtcNative, type RtcNative} from '../fastpath/native';
+import {rtcNative, socketFd, type RtcNative} from '../fastpath/native';
+import {udpHandleOf} from './udp-handle';
 
 /** Words per datagram in the meta array; must match META_WORDS in rtc_native.c. */
 const META_WORDS = 9;
@@ -125,6 +127,25 @@ export function receiveBatched(fd: number, options: BatchedSocketOptions): Batch
   const socket = new BatchedSocket(native, native.recvOpen(fd, options.dup), options);
   open.set(socket.id, socket);
   return socket;
+}
+
+/**
+ * dgram stops reading `socket` (it still sends) and a duplicate of its fd is read in batches instead; undefined when
+ * batched receive is off, the addon lacks it or refuses the fd: dgram keeps reading.
+ */
+export function receiveInsteadOfDgram(socket: Socket, onDatagram: DatagramHandler): BatchedSocket | undefined {
+  const fd = socketFd(socket);
+  const handle = udpHandleOf(socket);
+  if (fd === undefined || !handle || !batchedNative()) return undefined;
+  handle.recvStop();
+  try {
+    const batched = receiveBatched(fd, {dup: true, onDatagram});
+    if (batched) return batched;
+  } catch {
+    // the addon refused the fd: dgram reads it, as without the addon
+  }
+  handle.recvStart();
+  return undefined;
 }
 
 function sourceOf(meta: Int32Array, at: number): Source | undefined {

@@ -8,9 +8,8 @@ import type {Logger} from '../../log';
 import {Egress} from '../fastpath/egress';
 import {rtcNative, socketFd} from '../fastpath/native';
 import type {Address} from './address';
-import {receiveBatched, type BatchedSocket} from './batchedReceive';
+import {receiveInsteadOfDgram, type BatchedSocket} from './batchedReceive';
 import {openOnSamePort} from './same-port';
-import {udpHandleOf} from './udp-handle';
 import {bindingRequestUfrag} from './stun';
 
 export type {Address} from './address';
@@ -72,33 +71,19 @@ export class UdpMuxSocket {
     const native = rtcNative();
     const fd = native && this.family === 4 ? socketFd(socket) : undefined;
     this.egress = native && fd !== undefined ? new Egress(native, fd) : undefined;
-    this.batched = receive && fd !== undefined ? this.#receiveBatched(fd) : undefined;
+    this.batched =
+      receive && fd !== undefined
+        ? receiveInsteadOfDgram(socket, (data, host, port, key) =>
+            this.deliver(
+              data,
+              host,
+              port,
+              key,
+              this.#interceptors.size > 0 ? {address: host, family: 'IPv4', port, size: data.length} : undefined,
+            ),
+          )
+        : undefined;
     if (receive && !this.batched) socket.on('message', (data, rinfo) => this.#onMessage(data, rinfo));
-  }
-
-  /** dgram stops reading (its socket still sends) and a duplicate of the fd is read in batches instead. */
-  #receiveBatched(fd: number): BatchedSocket | undefined {
-    const handle = udpHandleOf(this.socket);
-    if (!handle) return undefined;
-    handle.recvStop();
-    try {
-      const batched = receiveBatched(fd, {
-        dup: true,
-        onDatagram: (data, host, port, key) =>
-          this.deliver(
-            data,
-            host,
-            port,
-            key,
-            this.#interceptors.size > 0 ? {address: host, family: 'IPv4', port, size: data.length} : undefined,
-          ),
-      });
-      if (batched) return batched;
-    } catch {
-      // the addon refused the fd: dgram reads it, as without the addon
-    }
-    handle.recvStart();
-    return undefined;
   }
 
   get port(): number {

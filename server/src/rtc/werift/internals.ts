@@ -4,10 +4,9 @@
 // Upgrading werift means re-checking these files.
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
 import {Socket} from 'node:dgram';
+import {isIP} from 'node:net';
 import type {ReceiveStatistics} from '../fastpath/ingress';
-import {socketFd} from '../fastpath/native';
-import {receiveBatched, type BatchedSocket} from '../net/batchedReceive';
-import {udpHandleOf} from '../net/udp-handle';
+import {receiveInsteadOfDgram, type BatchedSocket} from '../net/batchedReceive';
 import type {SrtpContextKeys} from '../fastpath/srtpGcm';
 
 export {IceAgent, PacketSink, SinkRoute, settleIceOnCompletion} from './iceAgent';
@@ -182,29 +181,12 @@ function readInBatches(proto: DatagramProtocol): BatchedSocket | undefined {
   const transport = proto.transport;
   const socket = transport?.socket;
   if (!transport || !(socket instanceof Socket)) return undefined;
-  const fd = socketFd(socket);
-  const handle = udpHandleOf(socket);
-  if (fd === undefined || !handle) return undefined;
-  handle.recvStop();
-  let batched: BatchedSocket | undefined;
-  try {
-    batched = receiveBatched(fd, {
-      dup: true,
-      onDatagram: (data, host, port) => {
-        if (transport.rinfo?.port !== port || transport.rinfo.address !== host)
-          transport.rinfo = {address: host, port, family: 'IPv4', size: data.length};
-        proto.datagramReceived(data, [host, port]);
-      },
-    });
-  } catch {
-    // the addon refused the fd: dgram reads it
-  }
-  if (!batched) {
-    handle.recvStart();
-    return undefined;
-  }
-  const reader = batched;
-  socket.once('close', () => reader.close());
+  const reader = receiveInsteadOfDgram(socket, (data, host, port) => {
+    if (transport.rinfo?.port !== port || transport.rinfo.address !== host)
+      transport.rinfo = {address: host, port, family: isIP(host) === 6 ? 'IPv6' : 'IPv4', size: data.length};
+    proto.datagramReceived(data, [host, port]);
+  });
+  socket.once('close', () => reader?.close());
   return reader;
 }
 
