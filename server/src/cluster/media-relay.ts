@@ -16,6 +16,7 @@ import {
   type RelayEvent,
   type ReplyOf,
   type RequestOf,
+  text,
 } from '../relay/protocol';
 import {rtcInbound, sessionConfig, sessionID, sfuEvents} from '../relay/sfu';
 import type {Bus} from './bus';
@@ -41,7 +42,7 @@ const moved: z.ZodType<MovedMessage> = z.object({callID: z.string(), channelID: 
 const unavailable: z.ZodType<UnavailableMessage> = z.object({
   callID: z.string(),
   channelID: z.string(),
-  reason: z.string().max(1000),
+  reason: text(1000),
 });
 
 export const clusterMediaRelay = defineProtocol({

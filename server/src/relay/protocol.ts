@@ -60,6 +60,14 @@ export type Handlers<O extends OpMap, Ctx = undefined> = {
 
 // ---- shared value schemas
 
+/**
+ * Free text (a reason, an error message) that may quote a client's input: a long one is shortened, never
+ * refused. Refusing it would drop the event carrying it, and a lost `close` leaves a session nobody ends.
+ */
+export function text(max: number) {
+  return z.string().transform((s) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`));
+}
+
 /** An error as it crosses a relay: the AppError's stable id, message and status, nothing else (no stack, no details). */
 export interface WireError {
   id: string;
@@ -69,7 +77,7 @@ export interface WireError {
 
 const wireErrorShape = z.object({
   id: z.string().min(1).max(200),
-  message: z.string().max(2000),
+  message: text(2000),
   status: z.number().int().min(100).max(599),
 });
 export const wireError: z.ZodType<WireError> = wireErrorShape;

@@ -136,6 +136,21 @@ test('every event arrives typed; a rejected event carries an AppError with its s
   expect(err.details).toBeUndefined();
 });
 
+test('a long reason or error message arrives shortened, never refused: a lost close would leave a ghost session', () => {
+  const {server, events, invalid} = pair();
+  const long = `unsupported media section "${'x'.repeat(5000)}"`;
+  server.emit('rejected', 's1', new AppError('app.rtc.invalid_sdp', long, 400), true);
+  server.emit('close', 's1', long);
+  expect(invalid).toEqual([]);
+  expect(events.map((e) => e.ev)).toEqual(['rejected', 'close']);
+  const [rejected, close] = events;
+  if (rejected.ev !== 'rejected' || close.ev !== 'close') throw new Error('order');
+  expect(rejected.args[1].message).toHaveLength(2000);
+  expect(close.args[1]).toHaveLength(1000);
+  expect(close.args[1].startsWith('unsupported media section "xxx')).toBe(true);
+  expect(close.args[1].endsWith('…')).toBe(true);
+});
+
 test('a failed operation rejects with the AppError id; anything else becomes the generic id, message only', async () => {
   const {client, replies} = pair({
     initSession: () => {

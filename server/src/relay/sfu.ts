@@ -3,7 +3,7 @@
 // op maps from these; the rtcd client maps rtcd's join/leave/rtc/vad/close onto the same values.
 import {z} from 'zod';
 import type {RtcInbound, RtcServerEvents, RtcSignal, SessionConfig} from '../rtc/types';
-import {appError, defineProtocol, none, type RelayEvent} from './protocol';
+import {appError, defineProtocol, none, type RelayEvent, text} from './protocol';
 
 export const sessionID = z.string().max(128);
 
@@ -69,9 +69,9 @@ export const sfuOps = {
 export const sfuEvents = {
   signal: z.tuple([sessionID, rtcSignal]),
   voice: z.tuple([sessionID, z.boolean()]),
-  close: z.tuple([sessionID, z.string().max(1000)]),
+  close: z.tuple([sessionID, text(1000)]),
   rejected: z.tuple([sessionID, appError, z.boolean()]),
-  restart: z.tuple([sessionID, z.string().max(1000)]),
+  restart: z.tuple([sessionID, text(1000)]),
 };
 
 /** One RtcServer event as it arrived over a relay. */

@@ -136,6 +136,12 @@ describe('client input validation', () => {
     expect(checkSessionDescription(offer('m=text 9 RTP/AVP 0\r\n'), 65536)?.id).toBe('app.rtc.invalid_sdp');
   });
 
+  it('quotes a bad media section short: the reason goes to logs, relays and the client', () => {
+    const err = checkSessionDescription(offer(`m=application${'x'.repeat(5000)} 9 UDP/DTLS/SCTP x\r\n`), 65536);
+    expect(err?.id).toBe('app.rtc.invalid_sdp');
+    expect(err?.message).toBe(`unsupported media section "application${'x'.repeat(21)}…"`);
+  });
+
   it('reads the remote direction of each m-line by mid', () => {
     const sdp = offer(
       'm=audio 9 X 111\r\na=mid:0\r\na=sendonly\r\nm=audio 9 X 111\r\na=mid:1\r\nm=audio 0 X 111\r\na=mid:2\r\na=inactive\r\n',

@@ -61,7 +61,9 @@ export function checkSessionDescription(desc: unknown, maxBytes: number): AppErr
   if (media.length === 0) return rtcError('invalid_sdp', 'session description has no media section');
   for (const m of media) {
     if (!['audio', 'video', 'application'].includes(m.kind) || !Number.isInteger(m.port)) {
-      return rtcError('invalid_sdp', `unsupported media section "${m.kind}"`);
+      // The client's own text, quoted short: the reason travels in logs, relays and the client's error event.
+      const kind = m.kind.length > 32 ? `${m.kind.slice(0, 32)}…` : m.kind;
+      return rtcError('invalid_sdp', `unsupported media section "${kind}"`);
     }
   }
   if (d.type === 'offer') {
