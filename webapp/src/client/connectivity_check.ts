@@ -20,6 +20,8 @@ export interface CheckDeps {
 
 const CONNECT_TIMEOUT_MS = 8000;
 const PING_TIMEOUT_MS = 500;
+/** After the last ping: how long a slow answer still counts (a ping never answered by then is lost). */
+const LATE_ANSWER_WAIT_MS = 1500;
 
 /** "candidate:… 1 udp 2130706431 10.0.0.1 8443 typ host …" → protocol, address, port, type. */
 export function parseCandidate(line: string): {protocol: string; address: string; port: number; type: string} | null {
@@ -132,35 +134,57 @@ async function selectedPair(pc: RTCPeerConnection): Promise<{local?: CheckCandid
   };
 }
 
+/**
+ * Numbered pings, one at a time (each waits for its answer up to PING_TIMEOUT_MS), then a last wait for
+ * late answers: a ping is lost only if it is never answered; a slow one counts with its own round trip.
+ */
 async function ping(dc: RTCDataChannel, count: number): Promise<{rtt_ms?: number; loss: number}> {
-  const rtts: number[] = [];
-  let lost = 0;
-  for (let i = 0; i < count; i++) {
-    const sent = performance.now();
-    const answered = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        dc.removeEventListener('message', onMessage);
-        resolve(false);
-      }, PING_TIMEOUT_MS);
-      const onMessage = (e: MessageEvent) => {
-        if (e.data === 'pong') {
-          clearTimeout(timer);
-          dc.removeEventListener('message', onMessage);
-          resolve(true);
-        }
-      };
-      dc.addEventListener('message', onMessage);
-      dc.send('ping');
-    });
-    if (answered) {
-      rtts.push(performance.now() - sent);
-    } else {
-      lost++;
+  const sentAt: number[] = [];
+  const rtts = new Map<number, number>();
+  let waiting: {n: number; resolve: () => void} | undefined;
+  let allAnswered: (() => void) | undefined;
+  const onMessage = (e: MessageEvent) => {
+    const m = typeof e.data === 'string' ? /^pong:(\d+)$/.exec(e.data) : null;
+    const n = m ? Number(m[1]) : -1;
+    if (sentAt[n] === undefined || rtts.has(n)) {
+      return;
     }
+    rtts.set(n, performance.now() - sentAt[n]);
+    if (waiting?.n === n) {
+      waiting.resolve();
+    }
+    if (rtts.size === count) {
+      allAnswered?.();
+    }
+  };
+  dc.addEventListener('message', onMessage);
+  try {
+    for (let n = 0; n < count; n++) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, PING_TIMEOUT_MS);
+        waiting = {
+          n,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        };
+        sentAt[n] = performance.now();
+        dc.send(`ping:${n}`);
+      });
+    }
+    if (rtts.size < count) {
+      await new Promise<void>((resolve) => {
+        allAnswered = resolve;
+        setTimeout(resolve, LATE_ANSWER_WAIT_MS);
+      });
+    }
+  } finally {
+    dc.removeEventListener('message', onMessage);
   }
-  rtts.sort((a, b) => a - b);
-  const median = rtts.length ? rtts[Math.floor(rtts.length / 2)] : undefined;
-  return {rtt_ms: median === undefined ? undefined : Math.round(median * 10) / 10, loss: lost / count};
+  const sorted = [...rtts.values()].sort((a, b) => a - b);
+  const median = sorted.length ? sorted[Math.floor(sorted.length / 2)] : undefined;
+  return {rtt_ms: median === undefined ? undefined : Math.round(median * 10) / 10, loss: (count - rtts.size) / count};
 }
 
 /** One transport's run; never throws. */

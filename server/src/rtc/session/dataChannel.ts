@@ -84,9 +84,12 @@ export class SessionDataChannel {
     const ctx = this.#ctx;
     if (ctx.closed) return;
     if (typeof data === 'string') {
-      if (data === 'ping') {
+      // "ping" is the legacy keepalive (reference: answered "pong"); "ping:<n>" is the connectivity check's
+      // numbered ping, so a late answer is matched to its own ping.
+      const numbered = /^ping:(\d{1,10})$/.exec(data);
+      if (data === 'ping' || numbered) {
         try {
-          this.#dc?.send('pong');
+          this.#dc?.send(numbered ? `pong:${numbered[1]}` : 'pong');
         } catch {
           // the channel closed meanwhile
         }
