@@ -44,8 +44,9 @@
 
 #define TAG_LENGTH 16
 #define IV_LENGTH 12
+#define RTP_HEADER_LENGTH 12
 /** Words per packet descriptor; must match DESCRIPTOR_WORDS in egress.ts. */
-#define DESC_WORDS 16
+#define DESC_WORDS 20
 /** Datagrams per sendmmsg call. */
 #define BATCH 256
 
@@ -67,22 +68,26 @@ static gcm_key *key_at(int32_t id) {
   return &keys[id];
 }
 
-static void be_words_to_iv(uint8_t iv[IV_LENGTH], uint32_t w0, uint32_t w1, uint32_t w2) {
+/** Three 32-bit words, big-endian, into 12 bytes (an IV, an RTP header). */
+static void put_be_words(uint8_t out[12], uint32_t w0, uint32_t w1, uint32_t w2) {
   const uint32_t w[3] = {w0, w1, w2};
   for (int i = 0; i < 3; i++) {
-    iv[i * 4] = (uint8_t)(w[i] >> 24);
-    iv[i * 4 + 1] = (uint8_t)(w[i] >> 16);
-    iv[i * 4 + 2] = (uint8_t)(w[i] >> 8);
-    iv[i * 4 + 3] = (uint8_t)w[i];
+    out[i * 4] = (uint8_t)(w[i] >> 24);
+    out[i * 4 + 1] = (uint8_t)(w[i] >> 16);
+    out[i * 4 + 2] = (uint8_t)(w[i] >> 8);
+    out[i * 4 + 3] = (uint8_t)w[i];
   }
 }
 
-/** buf[0, aad) authenticated, buf[aad, aad+len) encrypted in place, tag written at buf[aad+len]. */
-static int seal(gcm_key *k, uint8_t *buf, int aad, int len, const uint8_t iv[IV_LENGTH]) {
+/**
+ * buf[0, aad) authenticated; the len plaintext bytes at src (or at buf + aad when src is NULL) encrypted into
+ * buf[aad, aad+len); tag written at buf[aad+len].
+ */
+static int seal(gcm_key *k, uint8_t *buf, int aad, int len, const uint8_t iv[IV_LENGTH], const uint8_t *src) {
   int outl = 0;
   if (EVP_EncryptInit_ex(k->seal, NULL, NULL, NULL, iv) != 1) return 0;
   if (aad > 0 && EVP_EncryptUpdate(k->seal, NULL, &outl, buf, aad) != 1) return 0;
-  if (len > 0 && EVP_EncryptUpdate(k->seal, buf + aad, &outl, buf + aad, len) != 1) return 0;
+  if (len > 0 && EVP_EncryptUpdate(k->seal, buf + aad, &outl, src ? src : buf + aad, len) != 1) return 0;
   if (EVP_EncryptFinal_ex(k->seal, buf + aad + len, &outl) != 1) return 0;
   return EVP_CIPHER_CTX_ctrl(k->seal, EVP_CTRL_GCM_GET_TAG, TAG_LENGTH, buf + aad + len) == 1;
 }
@@ -227,7 +232,7 @@ static gcm_key *packet_args(napi_env env, napi_callback_info info, uint8_t **buf
     throw_error(env, "unknown GCM key id");
     return NULL;
   }
-  be_words_to_iv(iv, w0, w1, w2);
+  put_be_words(iv, w0, w1, w2);
   return k;
 }
 
@@ -238,7 +243,7 @@ static napi_value gcm_seal(napi_env env, napi_callback_info info) {
   uint8_t iv[IV_LENGTH];
   gcm_key *k = packet_args(env, info, &buf, &aad, &len, iv, 0);
   if (k == NULL) return NULL;
-  if (!seal(k, buf, aad, len, iv)) return throw_error(env, "AES-GCM seal failed");
+  if (!seal(k, buf, aad, len, iv, NULL)) return throw_error(env, "AES-GCM seal failed");
   return NULL;
 }
 
@@ -256,7 +261,9 @@ static napi_value gcm_open(napi_env env, napi_callback_info info) {
 /**
  * flush(fd, arena: Buffer, descriptors: Int32Array, count) → [sent, failed]. Descriptor words:
  * 0 offset, 1 length on the wire, 2 key id (-1: send as is), 3 AAD length, 4–6 IV words,
- * 7 family (4 | 6), 8 port, 9–12 address (big-endian words; IPv4 uses word 9).
+ * 7 family (4 | 6), 8 port, 9–12 address (big-endian words; IPv4 uses word 9),
+ * 13 where the plaintext payload is (-1: in place, after the AAD), 14–16 the 12-byte RTP header written
+ * at the offset first (only with word 13: one payload copy serves every receiver of a fan-out).
  */
 static napi_value flush(napi_env env, napi_callback_info info) {
   size_t argc = 4;
@@ -292,8 +299,20 @@ static napi_value flush(napi_env env, napi_callback_info info) {
       if (key >= 0) {
         gcm_key *k = key_at(key);
         uint8_t iv[IV_LENGTH];
-        be_words_to_iv(iv, (uint32_t)d[4], (uint32_t)d[5], (uint32_t)d[6]);
-        if (k == NULL || aad < 0 || aad + TAG_LENGTH > len || !seal(k, packet, aad, len - aad - TAG_LENGTH, iv)) {
+        put_be_words(iv, (uint32_t)d[4], (uint32_t)d[5], (uint32_t)d[6]);
+        int plain = len - aad - TAG_LENGTH;
+        // A fan-out copy: the RTP header from words 14-16, the payload sealed from the one copy at word 13.
+        const uint8_t *src = NULL;
+        int32_t src_off = d[13];
+        if (src_off >= 0) {
+          if (aad != RTP_HEADER_LENGTH || plain < 0 || (size_t)src_off + (size_t)plain > arena_length) {
+            failed++;
+            continue;
+          }
+          src = arena + src_off;
+          put_be_words(packet, (uint32_t)d[14], (uint32_t)d[15], (uint32_t)d[16]);
+        }
+        if (k == NULL || aad < 0 || plain < 0 || !seal(k, packet, aad, plain, iv, src)) {
           failed++;
           continue;
         }

@@ -63,7 +63,9 @@ describe('RTCP through the SFU', () => {
         reports.push({sr: p, receivedAt: Date.now(), packetsSoFar: rec.payloads.length, recent: timestamps.slice(-10)});
       }
     });
-    await waitFor(() => reports.length >= 2, 6000, 'two sender reports');
+    await waitFor(() => reports.length >= 2, 12_000, 'two sender reports');
+    // An audio stream is reported every ≈ 5 s (0.5–1.5 × the mean, as libwebrtc does), not every second.
+    expect(reports[1].receivedAt - reports[0].receivedAt).toBeGreaterThanOrEqual(2400);
     for (const {sr, receivedAt, packetsSoFar, recent} of reports) {
       const info = sr.senderInfo;
       // NTP is wall-clock time of the last packet (sub-second precision, not just whole seconds).

@@ -6,12 +6,13 @@ import type {NativeGcmKey, RtcNative} from './native';
 import type {Address} from '../net/address';
 
 /** Words per packet descriptor (DESC_WORDS in rtc_native.c). */
-const DESCRIPTOR_WORDS = 16;
+const DESCRIPTOR_WORDS = 20;
 const MAX_PACKETS = 2048;
 const ARENA_BYTES = 2 * 1024 * 1024;
 /** The largest datagram queued (bigger ones cannot be UDP payload anyway). */
 const MAX_DATAGRAM = 65_507;
 const GCM_TAG_LENGTH = 16;
+const RTP_HEADER_LENGTH = 12;
 
 /** IPv4 literals seen as destinations → their address as a 32-bit word (bounded: cleared when large). */
 const ipv4Words = new Map<string, number | null>();
@@ -47,6 +48,9 @@ export class Egress {
   readonly #keys: (NativeGcmKey | undefined)[] = [];
   #count = 0;
   #used = 0;
+  /** The payload of the fan-out being queued, and where its one copy is in the arena (until the next flush). */
+  #fanoutPayload: Buffer | undefined;
+  #fanoutOffset = -1;
   #scheduled = false;
   #closed = false;
   readonly #flushSoon = () => {
@@ -97,6 +101,52 @@ export class Egress {
     return off;
   }
 
+  /**
+   * Queues one receiver's copy of a forwarded RTP packet: the flush writes the 12-byte header (h0: V=2, marker,
+   * payload type and sequence number; then timestamp and SSRC) and seals `payload` into it with `key`. Every
+   * receiver of one packet shares one copy of the payload in the arena (same Buffer, same flush).
+   */
+  queueFanout(
+    key: NativeGcmKey,
+    payload: Buffer,
+    h0: number,
+    timestamp: number,
+    ssrc: number,
+    iv0: number,
+    iv1: number,
+    iv2: number,
+    ip: number,
+    port: number,
+  ): void {
+    const length = payload.length;
+    const wire = RTP_HEADER_LENGTH + length + GCM_TAG_LENGTH;
+    let src = payload === this.#fanoutPayload ? this.#fanoutOffset : -1;
+    // Room for the copy and, when not there yet, the payload itself, in this batch.
+    const need = src < 0 ? wire + length + 8 : wire;
+    if (this.#count === MAX_PACKETS || this.#used + need > ARENA_BYTES) {
+      this.flush();
+      src = -1;
+    }
+    if (src < 0) {
+      src = this.#used;
+      this.#used += (length + 7) & ~7;
+      payload.copy(this.arena, src);
+      this.#fanoutPayload = payload;
+      this.#fanoutOffset = src;
+    }
+    this.#reserve(wire, ip, port, key.id, key);
+    const w = this.#descriptors;
+    const o = (this.#count - 1) * DESCRIPTOR_WORDS;
+    w[o + 3] = RTP_HEADER_LENGTH;
+    w[o + 4] = iv0;
+    w[o + 5] = iv1;
+    w[o + 6] = iv2;
+    w[o + 13] = src;
+    w[o + 14] = h0;
+    w[o + 15] = timestamp;
+    w[o + 16] = ssrc;
+  }
+
   #reserve(length: number, ip: number, port: number, keyId: number, key: NativeGcmKey | undefined): number {
     if (this.#count === MAX_PACKETS || this.#used + length > ARENA_BYTES) this.flush();
     const off = this.#used;
@@ -109,6 +159,7 @@ export class Egress {
     w[o + 7] = 4;
     w[o + 8] = port;
     w[o + 9] = ip;
+    w[o + 13] = -1;
     this.#keys[this.#count] = key;
     this.#count++;
     if (!this.#scheduled) {
@@ -124,6 +175,7 @@ export class Egress {
     if (count === 0) return;
     this.#count = 0;
     this.#used = 0;
+    this.#fanoutPayload = undefined;
     if (this.#closed) return;
     this.failed += this.#native.flush(this.#fd, this.arena, this.#descriptors, count)[1];
     this.#keys.fill(undefined, 0, count);

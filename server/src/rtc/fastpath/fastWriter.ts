@@ -5,6 +5,7 @@
 // With the native addon, audio (no NACK buffer) is written straight into the socket's send batch
 // (egress.ts) and sealed there.
 import {RtcpSenderInfo, RtcpSrPacket, RtpHeader, type RTCDtlsTransport, type RTCRtpSender} from 'werift';
+import type {Egress} from './egress';
 import type {NativeGcmKey} from './native';
 import type {MediaPacket, RtpWriter} from './rtpWriter';
 import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SessionCipher} from './srtpGcm';
@@ -15,6 +16,12 @@ const NACK_BUFFER = 512;
 /** Packet indexes remembered per outgoing stream, so none is encrypted twice; older late packets are dropped. */
 const SENT_WINDOW = 256;
 const RTP_HEADER_LENGTH = 12;
+/**
+ * Packets sent between two reads of the transport's state (connected, keys, selected pair, consent). Audio
+ * sends 50 a second: a lost consent or a new pair is seen within ≈ 0.3 s (RFC 7675 allows seconds); closing
+ * the stream stops it at once.
+ */
+const RECHECK_PACKETS = 16;
 
 export class FastWriter implements RtpWriter {
   readonly #sender: RTCRtpSender;
@@ -50,6 +57,14 @@ export class FastWriter implements RtpWriter {
   #ring: (Buffer | undefined)[] | undefined;
   #ringSeq: Int32Array | undefined;
   #closed = false;
+  // What the last recheck found: transport connected and keys bound, where packets go, and with the
+  // native addon and no NACK buffer the batched sender and destination the fan-out writes to.
+  #up = false;
+  #recheckIn = 0;
+  #route = SinkRoute.None;
+  #egress: Egress | undefined;
+  #ip = 0;
+  #port = 0;
 
   constructor(sender: RTCRtpSender) {
     this.#sender = sender;
@@ -64,8 +79,10 @@ export class FastWriter implements RtpWriter {
     if (this.#closed) return false;
     const payload = rtp.payload;
     if (payload.length === 0) return false; // padding-only probes carry nothing for the receiver
-    const dtls = this.#sender.dtlsTransport;
-    if (dtls.state !== 'connected' || !this.#bind(dtls)) return false;
+    // werift's transport objects are slow to read (generic property loads): their state is read again only
+    // every RECHECK_PACKETS packets while the stream is up, and on every packet while it is not.
+    if (--this.#recheckIn < 0 || !this.#up) this.#recheck();
+    if (!this.#up) return false;
     const inSeq = rtp.sequenceNumber;
     const inTs = rtp.timestamp;
     if (!this.#started) {
@@ -104,29 +121,28 @@ export class FastWriter implements RtpWriter {
     }
     this.#packets = (this.#packets + 1) >>> 0;
     this.#octets = (this.#octets + payload.length) >>> 0;
-    const sink = this.#sink!;
-    const route = sink.route();
+    const route = this.#route;
     if (route === SinkRoute.None) return true;
-    if (this.#nativeKey && !this.#ring && route === SinkRoute.Egress) {
-      // Header and payload go straight into the batch; the flush seals them (no NACK copy to keep).
-      const egress = sink.egress!;
-      const off = egress.queueSealed(
-        this.#nativeKey,
-        RTP_HEADER_LENGTH,
-        payload.length,
+    if (this.#egress) {
+      // Into the send batch: the flush writes the header and seals the fan-out's one payload copy.
+      this.#egress.queueFanout(
+        this.#nativeKey!,
+        payload,
+        0x80000000 | (rtp.marker ? 0x800000 : 0) | (this.#payloadType << 16) | seq,
+        ts,
+        this.#ssrc,
         this.#iv0,
         this.#iv1 ^ (roc >>> 16),
         (((roc & 0xffff) << 16) | seq) ^ this.#salt2,
-        sink.ip,
-        sink.port,
+        this.#ip,
+        this.#port,
       );
-      writeRtpHeader(egress.arena, off, rtp.marker, this.#payloadType, seq, ts, this.#ssrc);
-      payload.copy(egress.arena, off + RTP_HEADER_LENGTH);
       return true;
     }
+    const sink = this.#sink!;
     const packet = this.#gcm
       ? this.#encryptGcm(payload, seq, ts, rtp.marker, roc)
-      : this.#encryptOther(dtls, payload, seq, ts, rtp.marker);
+      : this.#encryptOther(this.#sender.dtlsTransport, payload, seq, ts, rtp.marker);
     sink.sendRouted(packet);
     if (this.#ring) {
       const slot = seq & (NACK_BUFFER - 1);
@@ -171,6 +187,21 @@ export class FastWriter implements RtpWriter {
   close(): void {
     this.#closed = true;
     this.#ring = undefined;
+  }
+
+  #recheck(): void {
+    this.#recheckIn = RECHECK_PACKETS;
+    const dtls = this.#sender.dtlsTransport;
+    this.#up = dtls.state === 'connected' && this.#bind(dtls);
+    this.#egress = undefined;
+    if (!this.#up) return;
+    const sink = this.#sink!;
+    this.#route = sink.route();
+    if (this.#route === SinkRoute.Egress && this.#nativeKey && !this.#ring) {
+      this.#egress = sink.egress;
+      this.#ip = sink.ip;
+      this.#port = sink.port;
+    }
   }
 
   /** Picks up keys, payload type and the packet sink once the transport is up (and after a DTLS restart). */

@@ -70,6 +70,15 @@ test('bad arguments are errors that name what was expected, not crashes', () => 
   expect(() => native.flush(-1, Buffer.alloc(8), new Int32Array(4), 1)).toThrow(
     'expected (fd, arena, descriptors, count)',
   );
+  // A fan-out descriptor whose payload lies outside the arena, or whose AAD is not an RTP header: dropped, counted.
+  const d = new Int32Array(40);
+  for (const [o, src, aad] of [
+    [0, 1_000_000, 12],
+    [20, 0, 8],
+  ]) {
+    d.set([0, 40, k.id, aad, 0, 0, 0, 4, 9, 0x7f000001, 0, 0, 0, src, 0, 0, 0], o);
+  }
+  expect(native.flush(-1, Buffer.alloc(64), d, 2)).toEqual([0, 2]);
 });
 
 async function receiver(): Promise<{socket: Socket; port: number; got: Buffer[]}> {
@@ -132,6 +141,47 @@ describe('batched sender', () => {
       }
       // Nothing leaves before the turn ends (one sendmmsg per batch).
       expect(receivers.every((r) => r.got.length === 0)).toBe(true);
+      await until(() => receivers.every((r, i) => r.got.length >= expected[i].length));
+      receivers.forEach((r, i) => {
+        expect(r.got.length).toBe(expected[i].length);
+        expect(r.got.every((g, j) => g.equals(expected[i][j]))).toBe(true);
+      });
+      expect(egress.failed).toBe(0);
+    } finally {
+      for (const r of receivers) r.socket.close();
+    }
+  });
+
+  it("seals a fan-out: each receiver's header and key over one shared copy of the payload, across flushes", async () => {
+    const receivers = await Promise.all(Array.from({length: 24}, () => receiver()));
+    try {
+      const keys = receivers.map(() => randomBytes(16));
+      const native_ = keys.map((key) => new NativeGcmKey(native, key));
+      const expected: Buffer[][] = receivers.map(() => []);
+      // 100 packets × 24 receivers: more than one batch's descriptors, so a flush falls inside a fan-out.
+      for (let p = 0; p < 100; p++) {
+        const payload = randomBytes(20 + ((p * 37) % 400));
+        receivers.forEach((r, i) => {
+          const header = Buffer.alloc(12);
+          const seq = (p * 7 + i) & 0xffff;
+          const h0 = (0x80000000 | (p % 2 ? 0x800000 : 0) | (111 << 16) | seq) | 0;
+          header.writeInt32BE(h0, 0);
+          header.writeUInt32BE((p * 960 + i) >>> 0, 4);
+          header.writeUInt32BE((0xdead0000 + i) >>> 0, 8);
+          const iv = randomBytes(12);
+          egress.queueFanout(
+            native_[i],
+            payload,
+            h0,
+            (p * 960 + i) >>> 0,
+            (0xdead0000 + i) | 0,
+            ...ivWords(iv),
+            ipv4Word('127.0.0.1')!,
+            r.port,
+          );
+          expected[i].push(opensslSeal(keys[i], iv, header, payload));
+        });
+      }
       await until(() => receivers.every((r, i) => r.got.length >= expected[i].length));
       receivers.forEach((r, i) => {
         expect(r.got.length).toBe(expected[i].length);
