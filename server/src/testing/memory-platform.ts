@@ -6,23 +6,7 @@ import type {LicenseInfo} from '../config/client';
 import {TypedEmitter} from '../events';
 import {newId} from '../ids';
 import {newPost} from '../platform/new-post';
-import type {
-  AuthSession,
-  Channel,
-  ChannelMember,
-  ChannelPermission,
-  ChannelType,
-  FileInfo,
-  NewPost,
-  NewUploadSession,
-  Platform,
-  PlatformEvents,
-  Post,
-  Team,
-  UploadProgress,
-  UploadSession,
-  User,
-} from '../platform/types';
+import type * as P from '../platform/types';
 import {notFound} from '../errors';
 import {Readable} from 'node:stream';
 
@@ -33,12 +17,12 @@ export interface EphemeralPost {
   rootID: string;
 }
 
-export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Platform {
+export class MemoryPlatform extends TypedEmitter<P.PlatformEvents> implements P.Platform {
   readonly kind = 'standalone' as const;
-  readonly users = new Map<string, User>();
-  readonly channels = new Map<string, Channel>();
+  readonly users = new Map<string, P.User>();
+  readonly channels = new Map<string, P.Channel>();
   readonly members = new Map<string, Set<string>>();
-  readonly posts = new Map<string, Post>();
+  readonly posts = new Map<string, P.Post>();
   readonly ephemeral: EphemeralPost[] = [];
   readonly tokens = new Map<string, string>();
   licenseInfo: LicenseInfo = {skuShortName: 'enterprise', professional: true, enterprise: true};
@@ -51,9 +35,9 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
 
   // ---- test setup
 
-  addUser(u: Partial<User> & {username: string; admin?: boolean}): User {
+  addUser(u: Partial<P.User> & {username: string; admin?: boolean}): P.User {
     const {admin, ...rest} = u;
-    const user: User = {
+    const user: P.User = {
       id: newId(),
       email: `${u.username}@example.com`,
       first_name: '',
@@ -71,8 +55,8 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
     return user;
   }
 
-  addChannel(type: ChannelType, memberIDs: string[], c: Partial<Channel> = {}): Channel {
-    const ch: Channel = {
+  addChannel(type: P.ChannelType, memberIDs: string[], c: Partial<P.Channel> = {}): P.Channel {
+    const ch: P.Channel = {
       id: newId(),
       team_id: type === 'D' || type === 'G' ? '' : 'team',
       type,
@@ -112,28 +96,28 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
 
   // ---- Platform
 
-  async authenticateToken(token: string): Promise<AuthSession | null> {
+  async authenticateToken(token: string): Promise<P.AuthSession | null> {
     const userID = this.tokens.get(token);
     return userID ? {userID, token} : null;
   }
 
-  async getUser(id: string): Promise<User | null> {
+  async getUser(id: string): Promise<P.User | null> {
     return this.users.get(id) ?? null;
   }
 
-  async getUsers(ids: string[]): Promise<User[]> {
+  async getUsers(ids: string[]): Promise<P.User[]> {
     return ids.flatMap((id) => this.users.get(id) ?? []);
   }
 
-  async getChannel(id: string): Promise<Channel | null> {
+  async getChannel(id: string): Promise<P.Channel | null> {
     return this.channels.get(id) ?? null;
   }
 
-  async getTeam(id: string): Promise<Team | null> {
+  async getTeam(id: string): Promise<P.Team | null> {
     return {id, name: id, display_name: id, type: 'O', create_at: 0, delete_at: 0};
   }
 
-  async getChannelMember(channelID: string, userID: string): Promise<ChannelMember | null> {
+  async getChannelMember(channelID: string, userID: string): Promise<P.ChannelMember | null> {
     if (!this.members.get(channelID)?.has(userID)) return null;
     return {channel_id: channelID, user_id: userID, roles: 'channel_user', last_viewed_at: 0};
   }
@@ -150,25 +134,25 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
     return false;
   }
 
-  async hasChannelPermission(userID: string, channelID: string, perm: ChannelPermission): Promise<boolean> {
+  async hasChannelPermission(userID: string, channelID: string, perm: P.ChannelPermission): Promise<boolean> {
     if (await this.isSystemAdmin(userID)) return true;
     if (this.members.get(channelID)?.has(userID)) return true;
     return perm === 'read_channel' && this.channels.get(channelID)?.type === 'O';
   }
 
-  async createPost(p: NewPost): Promise<Post> {
+  async createPost(p: P.NewPost): Promise<P.Post> {
     const post = newPost(p, this.#now());
     this.posts.set(post.id, post);
     return post;
   }
 
-  async updatePost(post: Post): Promise<Post> {
+  async updatePost(post: P.Post): Promise<P.Post> {
     const updated = {...post, update_at: this.#now()};
     this.posts.set(post.id, updated);
     return updated;
   }
 
-  async getPost(id: string): Promise<Post | null> {
+  async getPost(id: string): Promise<P.Post | null> {
     return this.posts.get(id) ?? null;
   }
 
@@ -194,21 +178,21 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
   }
 
   /** Uploads and files in memory (the standalone platform keeps them on disk). */
-  readonly uploads = new Map<string, {session: UploadSession; data: Buffer[]}>();
-  readonly files = new Map<string, {info: FileInfo; data: Buffer}>();
+  readonly uploads = new Map<string, {session: P.UploadSession; data: Buffer[]}>();
+  readonly files = new Map<string, {info: P.FileInfo; data: Buffer}>();
 
-  async createUploadSession(s: NewUploadSession): Promise<UploadSession> {
-    const session: UploadSession = {...s, id: newId(), type: 'attachment', create_at: this.#now(), file_offset: 0};
+  async createUploadSession(s: P.NewUploadSession): Promise<P.UploadSession> {
+    const session: P.UploadSession = {...s, id: newId(), type: 'attachment', create_at: this.#now(), file_offset: 0};
     this.uploads.set(session.id, {session, data: []});
     return {...session};
   }
 
-  async getUploadSession(id: string): Promise<UploadSession | null> {
+  async getUploadSession(id: string): Promise<P.UploadSession | null> {
     const u = this.uploads.get(id);
     return u ? {...u.session} : null;
   }
 
-  async appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<UploadProgress> {
+  async appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<P.UploadProgress> {
     const u = this.uploads.get(id);
     if (!u) throw notFound('app.upload.get.app_error', 'upload not found');
     for await (const chunk of data) {
@@ -218,7 +202,7 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
     if (u.session.file_offset < u.session.file_size) return {session: {...u.session}, file: null};
     this.uploads.delete(id);
     const now = this.#now();
-    const info: FileInfo = {
+    const info: P.FileInfo = {
       id: newId(),
       user_id: u.session.user_id,
       channel_id: u.session.channel_id,
@@ -235,7 +219,7 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
     return {session: {...u.session}, file: info};
   }
 
-  async getFileInfo(id: string): Promise<FileInfo | null> {
+  async getFileInfo(id: string): Promise<P.FileInfo | null> {
     return this.files.get(id)?.info ?? null;
   }
 
@@ -245,7 +229,7 @@ export class MemoryPlatform extends TypedEmitter<PlatformEvents> implements Plat
     return Readable.from([range ? f.data.subarray(range.start, range.end + 1) : f.data]);
   }
 
-  async directChannel(userA: string, userB: string): Promise<Channel> {
+  async directChannel(userA: string, userB: string): Promise<P.Channel> {
     for (const ch of this.channels.values()) {
       const m = this.members.get(ch.id);
       if (ch.type === 'D' && m?.has(userA) && m.has(userB)) return ch;

@@ -14,22 +14,7 @@ import type {LicenseInfo} from '../../config/client';
 import {AppError, badRequest} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
-import type {
-  AuthSession,
-  Channel,
-  ChannelMember,
-  ChannelPermission,
-  FileInfo,
-  NewPost,
-  NewUploadSession,
-  Platform,
-  PlatformEvents,
-  Post,
-  Team,
-  UploadProgress,
-  UploadSession,
-  User,
-} from '../types';
+import type * as P from '../types';
 import {TokenValidator} from './auth';
 import type {MattermostClient} from './client';
 import {
@@ -69,7 +54,7 @@ export interface MattermostPlatformOptions {
   postRetryMs?: number;
 }
 
-export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements Platform {
+export class MattermostPlatform extends TypedEmitter<P.PlatformEvents> implements P.Platform {
   readonly kind = 'mattermost' as const;
   readonly #client: MattermostClient;
   readonly #log: Logger;
@@ -77,16 +62,16 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   readonly #token: string;
   readonly #auth: TokenValidator;
   readonly #roles: RolePermissions;
-  readonly #users = new TtlCache<User | null>(CACHE_MS);
-  readonly #channels = new TtlCache<Channel | null>(CACHE_MS);
+  readonly #users = new TtlCache<P.User | null>(CACHE_MS);
+  readonly #channels = new TtlCache<P.Channel | null>(CACHE_MS);
   readonly #memberIDs = new TtlCache<string[]>(CACHE_MS, 1000);
   /** The last member list read per channel, for when Mattermost cannot be asked. */
   readonly #lastMemberIDs = new TtlCache<string[]>(STALE_MEMBERS_MS, 1000);
   readonly #watch: MembershipWatch;
   /** Posts we wrote or read lately (call posts), for reads while Mattermost is down. */
-  readonly #posts = new TtlCache<Post>(POST_CACHE_MS, 2000);
+  readonly #posts = new TtlCache<P.Post>(POST_CACHE_MS, 2000);
   readonly #pendingPosts: PendingPostUpdates;
-  #bot: Promise<User> | null = null;
+  #bot: Promise<P.User> | null = null;
   #license: LicenseInfo = {skuShortName: 'starter', professional: false, enterprise: false};
 
   constructor(o: MattermostPlatformOptions) {
@@ -139,13 +124,13 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     }
   }
 
-  authenticateToken(token: string): Promise<AuthSession | null> {
+  authenticateToken(token: string): Promise<P.AuthSession | null> {
     return this.#auth.authenticate(token);
   }
 
   // ---- users
 
-  async getUser(id: string): Promise<User | null> {
+  async getUser(id: string): Promise<P.User | null> {
     if (!isID(id)) return null;
     return this.#users.getOrLoad(id, async () => {
       const u = await this.#client.find<UserProfile>(`/users/${id}`);
@@ -153,14 +138,14 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     });
   }
 
-  async getUsers(ids: string[]): Promise<User[]> {
+  async getUsers(ids: string[]): Promise<P.User[]> {
     const wanted = [...new Set(ids.filter(isID))];
     const missing = wanted.filter((id) => this.#users.get(id) === undefined);
     if (missing.length) {
       const found = await this.#client.json<UserProfile[]>('POST', '/users/ids', {body: missing});
       for (const u of found) this.#users.set(u.id, toUser(u));
     }
-    return wanted.map((id) => this.#users.get(id)).filter((u): u is User => Boolean(u));
+    return wanted.map((id) => this.#users.get(id)).filter((u): u is P.User => Boolean(u));
   }
 
   async isSystemAdmin(userID: string): Promise<boolean> {
@@ -174,7 +159,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   }
 
   /** The account of the service token (the Calls bot), read once. */
-  serviceAccount(): Promise<User> {
+  serviceAccount(): Promise<P.User> {
     this.#bot ??= this.#client.json<UserProfile>('GET', '/users/me').then(toUser, (err: unknown) => {
       this.#bot = null;
       throw err;
@@ -206,13 +191,13 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
 
   // ---- teams and channels
 
-  async getTeam(id: string): Promise<Team | null> {
+  async getTeam(id: string): Promise<P.Team | null> {
     if (!isID(id)) return null;
     const t = await this.#client.find<MMTeam>(`/teams/${id}`);
     return t ? toTeam(t) : null;
   }
 
-  async getChannel(id: string): Promise<Channel | null> {
+  async getChannel(id: string): Promise<P.Channel | null> {
     if (!isID(id)) return null;
     return this.#channels.getOrLoad(id, async () => {
       const c = await this.#client.find<MMChannel>(`/channels/${id}`);
@@ -220,7 +205,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     });
   }
 
-  async getChannelMember(channelID: string, userID: string): Promise<ChannelMember | null> {
+  async getChannelMember(channelID: string, userID: string): Promise<P.ChannelMember | null> {
     const m = await this.#channelMember(channelID, userID);
     return m ? toChannelMember(m) : null;
   }
@@ -274,7 +259,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
    * As Mattermost decides it: the union of the permissions of the user's system, team and channel roles; a
    * non-member reads a public channel with read_public_channel (team role). An archived channel is read-only.
    */
-  async hasChannelPermission(userID: string, channelID: string, perm: ChannelPermission): Promise<boolean> {
+  async hasChannelPermission(userID: string, channelID: string, perm: P.ChannelPermission): Promise<boolean> {
     const [user, channel] = await Promise.all([this.getUser(userID), this.getChannel(channelID)]);
     if (!user || user.delete_at > 0 || !channel) return false;
     if (channel.delete_at > 0 && perm !== 'read_channel') return false;
@@ -290,7 +275,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     return perm === 'read_channel' && channel.type === 'O' && perms.has('read_public_channel');
   }
 
-  async directChannel(userA: string, userB: string): Promise<Channel> {
+  async directChannel(userA: string, userB: string): Promise<P.Channel> {
     if (!isID(userA) || !isID(userB)) throw badRequest('app.calls.mattermost.invalid_user', 'invalid user id');
     return toChannel(await this.#client.json<MMChannel>('POST', '/channels/direct', {body: [userA, userB]}));
   }
@@ -308,7 +293,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
 
   // ---- posts
 
-  async createPost(p: NewPost): Promise<Post> {
+  async createPost(p: P.NewPost): Promise<P.Post> {
     // Mattermost makes the service account the author whatever user_id says; keep who it was for.
     const props = p.user_id ? {...p.props, calls_user_id: p.user_id} : p.props;
     const created = await this.#client.json<MMPost>('POST', '/posts', {
@@ -327,7 +312,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
   }
 
   /** Mattermost down: the update waits and is sent once it is back (post-updates.ts); the caller goes on. */
-  async updatePost(post: Post): Promise<Post> {
+  async updatePost(post: P.Post): Promise<P.Post> {
     if (!isID(post.id)) throw badRequest('app.calls.mattermost.invalid_post', 'invalid post id');
     try {
       const patched = toPost(await this.#patchPost(post));
@@ -344,14 +329,14 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     }
   }
 
-  #patchPost(post: Post): Promise<MMPost> {
+  #patchPost(post: P.Post): Promise<MMPost> {
     return this.#client.json<MMPost>('PUT', `/posts/${post.id}/patch`, {
       body: {message: post.message, props: post.props},
     });
   }
 
   /** Mattermost's post; while it cannot be asked, the version we last wrote or read (our call posts). */
-  async getPost(id: string): Promise<Post | null> {
+  async getPost(id: string): Promise<P.Post | null> {
     if (!isID(id)) return null;
     const waiting = this.#pendingPosts.get(id);
     if (waiting) return waiting;
@@ -376,20 +361,20 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
 
   // ---- files (Mattermost's resumable uploads)
 
-  async createUploadSession(s: NewUploadSession): Promise<UploadSession> {
+  async createUploadSession(s: P.NewUploadSession): Promise<P.UploadSession> {
     const us = await this.#client.json<MMUploadSession>('POST', '/uploads', {
       body: {channel_id: s.channel_id, filename: s.filename, file_size: s.file_size},
     });
     return toUploadSession(us);
   }
 
-  async getUploadSession(id: string): Promise<UploadSession | null> {
+  async getUploadSession(id: string): Promise<P.UploadSession | null> {
     if (!isID(id)) return null;
     const us = await this.#client.find<MMUploadSession>(`/uploads/${id}`);
     return us ? toUploadSession(us) : null;
   }
 
-  async appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<UploadProgress> {
+  async appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<P.UploadProgress> {
     if (!isID(id)) throw badRequest('app.calls.mattermost.invalid_upload', 'invalid upload id');
     const res = await this.#client.raw('POST', `/uploads/${id}`, {stream: data});
     // 201 with the FileInfo once the last byte arrived; 204 while more is expected.
@@ -411,7 +396,7 @@ export class MattermostPlatform extends TypedEmitter<PlatformEvents> implements 
     };
   }
 
-  async getFileInfo(id: string): Promise<FileInfo | null> {
+  async getFileInfo(id: string): Promise<P.FileInfo | null> {
     if (!isID(id)) return null;
     const f = await this.#client.find<MMFileInfo>(`/files/${id}/info`);
     return f ? toFileInfo(f) : null;

@@ -9,22 +9,7 @@ import type {Logger} from '../../log';
 import type {Database} from '../../store';
 import type {EventPublisher} from '../../ws/types';
 import type {LicenseInfo} from '../../config/client';
-import type {
-  AuthSession,
-  Channel,
-  ChannelMember,
-  ChannelPermission,
-  FileInfo,
-  NewPost,
-  NewUploadSession,
-  Platform,
-  PlatformEvents,
-  Post,
-  Team,
-  UploadProgress,
-  UploadSession,
-  User,
-} from '../types';
+import type * as P from '../types';
 import {avatarSVG} from './avatar';
 import {StandaloneFiles} from './files';
 import {StandaloneAccounts, type NewUser} from './accounts';
@@ -45,7 +30,7 @@ export interface StandaloneOptions {
   dataDir: string;
 }
 
-export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements Platform {
+export class StandaloneDirectory extends TypedEmitter<P.PlatformEvents> implements P.Platform {
   readonly kind = 'standalone' as const;
   readonly #siteURL: () => string;
   readonly #accounts: StandaloneAccounts;
@@ -70,7 +55,7 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
 
   // ---- auth and users
 
-  login(loginID: string, password: string): Promise<{user: User; token: string}> {
+  login(loginID: string, password: string): Promise<{user: P.User; token: string}> {
     return this.#accounts.login(loginID, password);
   }
 
@@ -78,27 +63,27 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
     return this.#accounts.logout(token);
   }
 
-  authenticateToken(token: string): Promise<AuthSession | null> {
+  authenticateToken(token: string): Promise<P.AuthSession | null> {
     return this.#accounts.authenticateToken(token);
   }
 
-  createUser(u: NewUser): Promise<User> {
+  createUser(u: NewUser): Promise<P.User> {
     return this.#accounts.createUser(u);
   }
 
-  getUser(id: string): Promise<User | null> {
+  getUser(id: string): Promise<P.User | null> {
     return this.#accounts.getUser(id);
   }
 
-  getUserByUsername(username: string): Promise<User | null> {
+  getUserByUsername(username: string): Promise<P.User | null> {
     return this.#accounts.getUserByUsername(username);
   }
 
-  getUsers(ids: string[]): Promise<User[]> {
+  getUsers(ids: string[]): Promise<P.User[]> {
     return this.#accounts.getUsers(ids);
   }
 
-  listUsers(): Promise<User[]> {
+  listUsers(): Promise<P.User[]> {
     return this.#accounts.listUsers();
   }
 
@@ -126,19 +111,19 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
 
   // ---- files
 
-  createUploadSession(s: NewUploadSession): Promise<UploadSession> {
+  createUploadSession(s: P.NewUploadSession): Promise<P.UploadSession> {
     return this.#files.createUploadSession(s);
   }
 
-  getUploadSession(id: string): Promise<UploadSession | null> {
+  getUploadSession(id: string): Promise<P.UploadSession | null> {
     return this.#files.getUploadSession(id);
   }
 
-  appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<UploadProgress> {
+  appendUpload(id: string, data: AsyncIterable<Buffer>): Promise<P.UploadProgress> {
     return this.#files.appendUpload(id, data);
   }
 
-  getFileInfo(id: string): Promise<FileInfo | null> {
+  getFileInfo(id: string): Promise<P.FileInfo | null> {
     return this.#files.getFileInfo(id);
   }
 
@@ -148,11 +133,11 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
 
   // ---- teams
 
-  createTeam(name: string, displayName: string): Promise<Team> {
+  createTeam(name: string, displayName: string): Promise<P.Team> {
     return this.#teams.createTeam(name, displayName);
   }
 
-  getTeam(id: string): Promise<Team | null> {
+  getTeam(id: string): Promise<P.Team | null> {
     return this.#teams.getTeam(id);
   }
 
@@ -160,7 +145,7 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
     return this.#teams.addTeamMember(teamID, userID, admin);
   }
 
-  getUserTeams(userID: string): Promise<Team[]> {
+  getUserTeams(userID: string): Promise<P.Team[]> {
     return this.#teams.getUserTeams(userID);
   }
 
@@ -174,28 +159,28 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
 
   // ---- channels
 
-  createChannel(c: NewChannel, memberIDs: string[]): Promise<Channel> {
+  createChannel(c: NewChannel, memberIDs: string[]): Promise<P.Channel> {
     return this.#channels.createChannel(c, memberIDs);
   }
 
   /** The DM channel between two users, created on first use (name = sorted ids joined by "__"). */
-  getOrCreateDirectChannel(a: string, b: string): Promise<Channel> {
+  getOrCreateDirectChannel(a: string, b: string): Promise<P.Channel> {
     return this.#channels.getOrCreateDirectChannel(a, b);
   }
 
-  directChannel(userA: string, userB: string): Promise<Channel> {
+  directChannel(userA: string, userB: string): Promise<P.Channel> {
     return this.#channels.getOrCreateDirectChannel(userA, userB);
   }
 
-  createGroupChannel(userIDs: string[]): Promise<Channel> {
+  createGroupChannel(userIDs: string[]): Promise<P.Channel> {
     return this.#channels.createGroupChannel(userIDs);
   }
 
-  getChannel(id: string): Promise<Channel | null> {
+  getChannel(id: string): Promise<P.Channel | null> {
     return this.#channels.getChannel(id);
   }
 
-  getChannelByName(teamID: string, name: string): Promise<Channel | null> {
+  getChannelByName(teamID: string, name: string): Promise<P.Channel | null> {
     return this.#channels.getChannelByName(teamID, name);
   }
 
@@ -204,7 +189,7 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
   }
 
   /** Channels of the user in a team plus their DM/GM channels. */
-  getUserChannels(userID: string, teamID: string): Promise<Channel[]> {
+  getUserChannels(userID: string, teamID: string): Promise<P.Channel[]> {
     return this.#channels.getUserChannels(userID, teamID);
   }
 
@@ -217,15 +202,15 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
     this.emit('channelMemberRemoved', channelID, userID);
   }
 
-  getChannelMember(channelID: string, userID: string): Promise<ChannelMember | null> {
+  getChannelMember(channelID: string, userID: string): Promise<P.ChannelMember | null> {
     return this.#channels.getChannelMember(channelID, userID);
   }
 
-  getChannelMembers(channelID: string): Promise<ChannelMember[]> {
+  getChannelMembers(channelID: string): Promise<P.ChannelMember[]> {
     return this.#channels.getChannelMembers(channelID);
   }
 
-  getUserChannelMembers(userID: string, teamID: string): Promise<ChannelMember[]> {
+  getUserChannelMembers(userID: string, teamID: string): Promise<P.ChannelMember[]> {
     return this.#channels.getUserChannelMembers(userID, teamID);
   }
 
@@ -234,7 +219,7 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
   }
 
   /** System admins may do anything, members may read and post, a team member may read an open channel. */
-  async hasChannelPermission(userID: string, channelID: string, perm: ChannelPermission): Promise<boolean> {
+  async hasChannelPermission(userID: string, channelID: string, perm: P.ChannelPermission): Promise<boolean> {
     if (await this.isSystemAdmin(userID)) return true;
     const member = await this.getChannelMember(channelID, userID);
     if (member) return true;
@@ -247,24 +232,24 @@ export class StandaloneDirectory extends TypedEmitter<PlatformEvents> implements
 
   // ---- posts
 
-  createPost(p: NewPost): Promise<Post> {
+  createPost(p: P.NewPost): Promise<P.Post> {
     return this.#posts.createPost(p);
   }
 
-  updatePost(post: Post): Promise<Post> {
+  updatePost(post: P.Post): Promise<P.Post> {
     return this.#posts.updatePost(post);
   }
 
-  getPost(id: string): Promise<Post | null> {
+  getPost(id: string): Promise<P.Post | null> {
     return this.#posts.getPost(id);
   }
 
-  getChannelPosts(channelID: string, page: number, perPage: number): Promise<Post[]> {
+  getChannelPosts(channelID: string, page: number, perPage: number): Promise<P.Post[]> {
     return this.#posts.getChannelPosts(channelID, page, perPage);
   }
 
   /** A thread: the root post and its replies, oldest first (deleted posts left out). */
-  getThreadPosts(rootID: string): Promise<Post[]> {
+  getThreadPosts(rootID: string): Promise<P.Post[]> {
     return this.#posts.getThreadPosts(rootID);
   }
 

@@ -79,6 +79,28 @@ function subscription(ev: LeanEvent, id: number): {unSubscribe: () => void; disp
   return {unSubscribe, disposer: (d) => d.push(unSubscribe)};
 }
 
+/**
+ * Adds a subscriber to the plain or the queued stack under the next id. As werift's, the handle removes that id from
+ * the plain stack only, whichever stack it went to.
+ */
+function addSubscriber(
+  ev: LeanEvent,
+  stack: '_stack' | '_promiseStack',
+  execute: Fn,
+  complete?: () => void,
+  error?: (e: unknown) => void,
+) {
+  const id = ev._eventId++;
+  if (ev[stack] === NONE) ev[stack] = [];
+  ev[stack].push({execute, id, complete, error});
+  return subscription(ev, id);
+}
+
+/** werift's time limit of watch/asPromise: rejects with `reason` after `timeLimit` ms (none when 0 or undefined). */
+function rejectAfter(timeLimit: number | undefined, reject: (reason: string) => void, reason: string) {
+  return timeLimit ? setTimeout(() => reject(reason), timeLimit) : undefined;
+}
+
 /** The bodies of werift's arrow fields, as methods (`this` is the event). */
 const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = {
   execute(this: LeanEvent, ...args: unknown[]) {
@@ -114,20 +136,11 @@ const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = 
     this._eventId = 0;
   },
   subscribe(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
-    const id = this._eventId;
-    if (this._stack === NONE) this._stack = [];
-    this._stack.push({execute, id, complete, error});
-    this._eventId++;
-    return subscription(this, id);
+    return addSubscriber(this, '_stack', execute, complete, error);
   },
   queuingSubscribe(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
     if (this.ended) throw new Error('event completed');
-    const id = this._eventId;
-    if (this._promiseStack === NONE) this._promiseStack = [];
-    this._promiseStack.push({execute, id, complete, error});
-    this._eventId++;
-    // As werift does: the unsubscribe filters the plain stack, not the queued one.
-    return subscription(this, id);
+    return addSubscriber(this, '_promiseStack', execute, complete, error);
   },
   once(this: LeanEvent, execute: Fn, complete?: () => void, error?: (e: unknown) => void) {
     const off = this.subscribe(
@@ -141,11 +154,7 @@ const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = 
   },
   watch(this: LeanEvent, cb: (...args: unknown[]) => boolean, timeLimit?: number) {
     return new Promise((resolve, reject) => {
-      const timeout =
-        timeLimit &&
-        setTimeout(() => {
-          reject('Event watch timeout');
-        }, timeLimit);
+      const timeout = rejectAfter(timeLimit, reject, 'Event watch timeout');
       const {unSubscribe} = this.subscribe((...args: unknown[]) => {
         const done = cb(...args);
         if (done) {
@@ -158,11 +167,7 @@ const methods: Record<string, (this: LeanEvent, ...args: never[]) => unknown> = 
   },
   asPromise(this: LeanEvent, timeLimit?: number) {
     return new Promise((resolve, reject) => {
-      const timeout =
-        timeLimit &&
-        setTimeout(() => {
-          reject('Event asPromise timeout');
-        }, timeLimit);
+      const timeout = rejectAfter(timeLimit, reject, 'Event asPromise timeout');
       this.once(
         (...args: unknown[]) => {
           if (timeout) clearTimeout(timeout);

@@ -2,7 +2,7 @@
 // else's consent notice, the host's "Recording has stopped", an error, and the host's warning before the maximum
 // duration ends the recording. One dismissal per recording, shared by the widget and the pop-out.
 import React, {useCallback, useState, useSyncExternalStore} from 'react';
-import {useIntl} from 'react-intl';
+import {defineMessages, useIntl} from 'react-intl';
 import {useSelector} from 'react-redux';
 
 import {useCallsStore, useNow} from '../common/hooks';
@@ -21,6 +21,32 @@ import {callsConfig, callsState, currentUserId, hostIDInChannel, type GlobalStat
 export const MAX_DURATION_WARNING_MS = 10 * 60 * 1000;
 /** How often the remaining time is checked. */
 export const MAX_DURATION_CHECK_MS = 30 * 1000;
+
+/** Title and body of the info banners, by their data-state. */
+const INFO = {
+  'host-started': defineMessages({
+    title: {id: 'calls.recording.banner.host_started', defaultMessage: "You're recording"},
+    body: {
+      id: 'calls.recording.banner.host_started_body',
+      defaultMessage: 'Consider letting everyone know that this meeting is being recorded.',
+    },
+  }),
+  'participant-started': defineMessages({
+    title: {id: 'calls.recording.banner.in_progress', defaultMessage: 'Recording is in progress'},
+    body: {
+      id: 'calls.recording.banner.consent',
+      defaultMessage:
+        'The host has started recording this meeting. By staying in the meeting, you give consent to being recorded.',
+    },
+  }),
+  stopped: defineMessages({
+    title: {id: 'calls.recording.banner.stopped', defaultMessage: 'Recording has stopped. Processing…'},
+    body: {
+      id: 'calls.recording.banner.stopped_body',
+      defaultMessage: "You can find the recording in this call's chat thread once it's finished processing.",
+    },
+  }),
+};
 
 /** Where the banner is drawn; the pop-out's test ids are the reference's (banner-recording, banner-recording-stopped). */
 export type BannerSurface = 'widget' | 'popout';
@@ -58,6 +84,15 @@ export function RecordingBanner({
   const phase = recordingPhase(rec);
   const dismissed = dismissedAt > recordingPromptEpoch(rec, hostChangeAt);
 
+  // The info banners differ only in their messages and buttons.
+  const info = (state: keyof typeof INFO, actions: React.ReactNode): BannerContent => ({
+    state,
+    kind: 'info',
+    title: formatMessage(INFO[state].title),
+    body: formatMessage(INFO[state].body),
+    actions,
+  });
+
   let content: BannerContent | null = null;
   if (!dismissed && rec) {
     const dismissButton = (
@@ -77,55 +112,25 @@ export function RecordingBanner({
         actions: <BannerCloseButton onClick={dismiss} />,
       };
     } else if (phase === 'recording' && isHost) {
-      content = {
-        state: 'host-started',
-        kind: 'info',
-        title: formatMessage({id: 'calls.recording.banner.host_started', defaultMessage: "You're recording"}),
-        body: formatMessage({
-          id: 'calls.recording.banner.host_started_body',
-          defaultMessage: 'Consider letting everyone know that this meeting is being recorded.',
-        }),
-        actions: dismissButton,
-      };
+      content = info('host-started', dismissButton);
     } else if (phase === 'recording') {
-      content = {
-        state: 'participant-started',
-        kind: 'info',
-        title: formatMessage({id: 'calls.recording.banner.in_progress', defaultMessage: 'Recording is in progress'}),
-        body: formatMessage({
-          id: 'calls.recording.banner.consent',
-          defaultMessage:
-            'The host has started recording this meeting. By staying in the meeting, you give consent to being recorded.',
-        }),
-        actions: (
-          <>
-            <button
-              className="calls-btn calls-btn--primary"
-              data-testid="calls-recording-banner-understood"
-              onClick={dismiss}
-            >
-              {formatMessage({id: 'calls.recording.banner.understood', defaultMessage: 'Understood'})}
-            </button>
-            <button className="calls-btn" data-testid="calls-recording-banner-leave" onClick={onLeave}>
-              {formatMessage({id: 'calls.recording.banner.leave', defaultMessage: 'Leave call'})}
-            </button>
-          </>
-        ),
-      };
+      content = info(
+        'participant-started',
+        <>
+          <button
+            className="calls-btn calls-btn--primary"
+            data-testid="calls-recording-banner-understood"
+            onClick={dismiss}
+          >
+            {formatMessage({id: 'calls.recording.banner.understood', defaultMessage: 'Understood'})}
+          </button>
+          <button className="calls-btn" data-testid="calls-recording-banner-leave" onClick={onLeave}>
+            {formatMessage({id: 'calls.recording.banner.leave', defaultMessage: 'Leave call'})}
+          </button>
+        </>,
+      );
     } else if (phase === 'stopped' && isHost && rec.start_at > 0) {
-      content = {
-        state: 'stopped',
-        kind: 'info',
-        title: formatMessage({
-          id: 'calls.recording.banner.stopped',
-          defaultMessage: 'Recording has stopped. Processing…',
-        }),
-        body: formatMessage({
-          id: 'calls.recording.banner.stopped_body',
-          defaultMessage: "You can find the recording in this call's chat thread once it's finished processing.",
-        }),
-        actions: dismissButton,
-      };
+      content = info('stopped', dismissButton);
     }
   }
   return (
