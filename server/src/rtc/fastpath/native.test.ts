@@ -164,7 +164,7 @@ describe('batched sender', () => {
         receivers.forEach((r, i) => {
           const header = Buffer.alloc(12);
           const seq = (p * 7 + i) & 0xffff;
-          const h0 = (0x80000000 | (p % 2 ? 0x800000 : 0) | (111 << 16) | seq) | 0;
+          const h0 = 0x80000000 | (p % 2 ? 0x800000 : 0) | (111 << 16) | seq | 0;
           header.writeInt32BE(h0, 0);
           header.writeUInt32BE((p * 960 + i) >>> 0, 4);
           header.writeUInt32BE((0xdead0000 + i) >>> 0, 8);
