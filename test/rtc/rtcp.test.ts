@@ -1,7 +1,8 @@
 // RTCP through the SFU: a receiver's NACK is served from the SFU's retransmission buffer (the sender
 // never sees it), and the sender reports a receiver gets describe the stream it actually receives:
-// its SSRC, packet count, RTP timestamps and a wall-clock NTP time.
-import {GenericNack, RtcpSrPacket, RtcpTransportLayerFeedback} from 'werift';
+// its SSRC, packet count, RTP timestamps and a wall-clock NTP time; a speaker gets receiver reports on its
+// voice stream at the audio interval.
+import {GenericNack, RtcpRrPacket, RtcpSrPacket, RtcpTransportLayerFeedback} from 'werift';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
 import {joinTwo, speak, speech, startVideo, useRtcServer} from './support/harness';
 import {sleep, waitFor} from '../support/wait';
@@ -45,6 +46,34 @@ describe('RTCP through the SFU', () => {
     expect(again.equals(original)).toBe(true);
     await sleep(200);
     expect(nacksAtSender).toBe(0);
+  });
+
+  it('sends a speaker receiver reports on its voice stream every ≈ 5 s: its SSRC, highest sequence, no loss', async () => {
+    const {a} = await joinTwo(server, clients);
+    const mic = await speak(a, 'mic', speech, stops);
+    // The sequence number of the speaker's last packet on the wire (werift keeps it private).
+    const lastSeq = () => (mic.transceiver.sender as unknown as {sequenceNumber?: number}).sequenceNumber ?? -1;
+    const ssrc = mic.transceiver.sender.ssrc;
+    const rrs: {at: number; highest: number; lost: number; fraction: number; sentSoFar: number}[] = [];
+    mic.transceiver.sender.onRtcp.subscribe((p) => {
+      if (!(p instanceof RtcpRrPacket)) return;
+      for (const r of p.reports)
+        if (r.ssrc === ssrc)
+          rrs.push({
+            at: Date.now(),
+            highest: r.highestSequence & 0xffff,
+            lost: r.packetsLost,
+            fraction: r.fractionLost,
+            sentSoFar: lastSeq(),
+          });
+    });
+    await waitFor(() => rrs.length >= 3, 25_000, 'three receiver reports');
+    for (let i = 1; i < rrs.length; i++) expect(rrs[i].at - rrs[i - 1].at).toBeGreaterThanOrEqual(2400);
+    for (const rr of rrs) {
+      expect([rr.lost, rr.fraction]).toEqual([0, 0]);
+      // The highest sequence the SFU saw is the speaker's latest, give or take the packets in flight.
+      expect(((rr.sentSoFar - rr.highest) & 0xffff) <= 5).toBe(true);
+    }
   });
 
   it('sends sender reports with the forwarded SSRC, counts, RTP time and wall-clock NTP time', async () => {

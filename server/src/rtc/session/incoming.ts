@@ -2,7 +2,7 @@
 // audio, camera video) from the stream ids the client announced, published to the call as upstream
 // tracks, moved to the fast receive path when it is plain AES-GCM audio, and its audio levels drive
 // voice activity. Muting pauses the voice track at the source.
-import type {MediaStreamTrack, RTCRtpTransceiver, RtpPacket} from 'werift';
+import type {MediaStreamTrack, RTCRtpReceiver, RTCRtpTransceiver, RtpPacket} from 'werift';
 import {randomString} from '../../ids';
 import type {TrackType} from '../../protocol';
 import {UpstreamTrack, mediaPacket, type MediaPacket} from '../fastpath/forwarder';
@@ -13,6 +13,7 @@ import type {Layer} from '../media/simulcast';
 import {VoiceActivityDetector} from '../media/vad';
 import type {SessionContext} from './context';
 import type {PublishedTrack} from './published';
+import {claimReceiverReports} from '../werift/internals';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -29,6 +30,7 @@ export class IncomingTracks {
   readonly #ingress: Ingress | undefined;
   readonly #vad: VoiceActivityDetector;
   readonly #incoming = new Map<RTCRtpTransceiver, Incoming>();
+  readonly #reported = new Set<RTCRtpReceiver>();
   #muted = false;
   #screenStreamID: string | undefined;
   /** Streams that were a screen share: their leftover tracks must not turn into voice/video. */
@@ -206,7 +208,19 @@ export class IncomingTracks {
       pkt.payload = payload;
       up.forward(pkt);
     });
-    if (giveBack) inc.unsubscribers.push(giveBack);
+    if (giveBack) {
+      inc.unsubscribers.push(giveBack);
+      // Its receiver reports come from the session's RtcpReports now, at the audio interval.
+      const receiver = inc.transceiver.receiver;
+      claimReceiverReports(receiver);
+      this.#reported.add(receiver);
+      inc.unsubscribers.push(() => this.#reported.delete(receiver));
+    }
+  }
+
+  /** The receivers whose reports the session sends (claimed from werift when their audio moved to the fast path). */
+  reportedReceivers(): Iterable<RTCRtpReceiver> {
+    return this.#reported;
   }
 
   #unpublish(inc: Incoming): void {

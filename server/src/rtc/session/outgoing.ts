@@ -4,7 +4,6 @@
 import {MediaStream, type RTCRtpTransceiver} from 'werift';
 import type {MediaMap, TrackType} from '../../protocol';
 import {DownstreamTrack} from '../fastpath/forwarder';
-import {SenderReports} from '../fastpath/senderReports';
 import {LayerSelector, initialLayer, type Layer} from '../media/simulcast';
 import type {SessionContext} from './context';
 import {setSenderTrackId} from '../werift/internals';
@@ -33,7 +32,6 @@ export class OutgoingTracks {
   readonly #idleDownstreams = new Map<RTCRtpTransceiver, DownstreamTrack>();
   #wanted = new Map<string, PublishedTrack>();
   #layerTimer: NodeJS.Timeout | undefined;
-  readonly #senderReports = new SenderReports(() => [...this.#outgoing.values()].map((o) => o.downstream));
 
   constructor(ctx: SessionContext) {
     this.#ctx = ctx;
@@ -47,6 +45,11 @@ export class OutgoingTracks {
       senderSessionID: o.track.senderSessionID,
       mid: o.transceiver.mid,
     }));
+  }
+
+  /** The streams this session is sent now (their sender reports). */
+  *streams(): Iterable<DownstreamTrack> {
+    for (const o of this.#outgoing.values()) yield o.downstream;
   }
 
   /** Whether any track is wanted (a renegotiation is due once calls-dc opens). */
@@ -82,7 +85,6 @@ export class OutgoingTracks {
       changed = true;
     }
     this.#updateLayerTimer();
-    this.#senderReports.update(this.#ctx.deps.forwarding === 'fast' && this.#outgoing.size > 0);
     return changed;
   }
 
@@ -98,7 +100,6 @@ export class OutgoingTracks {
   /** Stops the timers (first, so nothing fires during the rest of the teardown). */
   stopTimers(): void {
     clearInterval(this.#layerTimer);
-    this.#senderReports.close();
   }
 
   /** Session teardown: every outgoing stream closes. */

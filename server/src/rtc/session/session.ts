@@ -8,6 +8,7 @@ import {newId, randomString} from '../../ids';
 import type {Logger} from '../../log';
 import {MAX_SDP_BYTES, type TrackType} from '../../protocol';
 import {Ingress} from '../fastpath/ingress';
+import {RtcpReports} from '../fastpath/rtcpReports';
 import {alignHeaderExtensionIds, mediaConfig} from '../media/codecs';
 import {checkIceCandidate, checkSessionDescription, rtcError} from '../media/sdpCheck';
 import {SignalingLock} from '../media/signalingLock';
@@ -55,6 +56,7 @@ export class Session extends TypedEmitter<SessionEvents> {
   readonly #dc: SessionDataChannel;
   readonly #incoming: IncomingTracks;
   readonly #outgoing: OutgoingTracks;
+  readonly #reports: RtcpReports;
   readonly #negotiator: Negotiator;
   #closed = false;
   // Timestamps (performance.now() ms) behind the connection-time histogram.
@@ -88,6 +90,13 @@ export class Session extends TypedEmitter<SessionEvents> {
     const ctx = this.#context();
     this.#incoming = new IncomingTracks(ctx, this.#mux.ingress);
     this.#outgoing = new OutgoingTracks(ctx);
+    const fast = deps.forwarding === 'fast';
+    this.#reports = new RtcpReports({
+      // The stock writer is werift's own sender, which reports for itself.
+      streams: () => (fast ? this.#outgoing.streams() : []),
+      receivers: () => this.#incoming.reportedReceivers(),
+    });
+    this.#reports.start();
     this.#dc = new SessionDataChannel(ctx, this.#lock, {
       open: () => this.#onDcOpen(),
       sdp: (desc) => this.handleSdp(desc, 'dc'),
@@ -211,6 +220,7 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#closed = true;
     this.#logger.info({reason}, 'rtc session closing');
     this.#outgoing.stopTimers();
+    this.#reports.close();
     this.#lock.close();
     this.#negotiator.close();
     this.#incoming.close();

@@ -2,6 +2,7 @@
 // small typed functions. The ICE agent and its send path are in iceAgent.ts, behaviour corrections in
 // fixes.ts, the DTLS handshake's crypto in dtlsCrypto.ts; nothing else in rtc/ casts a werift object.
 // Upgrading werift means re-checking these files.
+import {RtcpReceiverInfo, RtcpRrPacket} from 'werift';
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
 import {Socket} from 'node:dgram';
 import {isIP} from 'node:net';
@@ -48,6 +49,55 @@ export function stopReceiverReports(receiver: RTCRtpReceiver): void {
   const r = receiver as unknown as {rtcpRunning: boolean; rtcpCancel?: AbortController};
   r.rtcpRunning = false;
   r.rtcpCancel?.abort();
+}
+
+/**
+ * Takes a receiver's reports over from werift (RFC 3550 §6.4.2 receiver reports, which werift sends every
+ * 0.5–1.5 s from the first packet on): its loop stops or never starts, and RtcpReports sends receiverReport().
+ */
+export function claimReceiverReports(receiver: RTCRtpReceiver): void {
+  const r = receiver as unknown as {rtcpRunning: boolean; rtcpCancel?: AbortController};
+  r.rtcpCancel?.abort();
+  // werift starts its loop only while this is false (and stop() ends it for good).
+  r.rtcpRunning = true;
+}
+
+interface ReceiverReportState {
+  rtcpSsrc: number;
+  remoteStreams: Record<
+    string,
+    ReceiveStatistics & {fraction_lost: number; packets_lost: number; max_seq: number; jitter: number}
+  >;
+  lastSRtimestamp: Record<string, number | undefined>;
+  receiveLastSRTimestamp: Record<string, number | undefined>;
+}
+
+/** The receiver report werift's loop would send now for a receiver's incoming streams, or undefined if none. */
+export function receiverReport(receiver: RTCRtpReceiver): RtcpRrPacket | undefined {
+  const r = receiver as unknown as ReceiverReportState;
+  const reports: RtcpReceiverInfo[] = [];
+  for (const [key, stream] of Object.entries(r.remoteStreams)) {
+    const lsr = r.lastSRtimestamp[key] ?? 0;
+    let dlsr = 0;
+    const at = r.receiveLastSRTimestamp[key];
+    if (lsr && at !== undefined) {
+      // DLSR: time since that SR in 1/65536 s (werift's timestampSeconds clock: seconds since the Unix epoch).
+      const delay = Date.now() / 1000 - at;
+      if (delay > 0 && delay < 65536) dlsr = Math.floor(delay * 65536);
+    }
+    reports.push(
+      new RtcpReceiverInfo({
+        ssrc: Number(key),
+        fractionLost: stream.fraction_lost,
+        packetsLost: stream.packets_lost,
+        highestSequence: stream.max_seq,
+        jitter: stream.jitter,
+        lsr,
+        dlsr,
+      }),
+    );
+  }
+  return reports.length ? new RtcpRrPacket({ssrc: r.rtcpSsrc, reports}) : undefined;
 }
 
 /** The track id the sender announces in SDP (a=msid); werift derives it and offers no setter. */
