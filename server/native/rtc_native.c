@@ -24,6 +24,7 @@
 // beyond a call (the receive callback is kept by a reference until recvInit replaces it).
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
+#include <dlfcn.h>
 #include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -52,9 +53,65 @@
 
 // --- keys -------------------------------------------------------------------------------------------
 
+// OpenSSL's GCM mode code (modes.h) over its AES-NI block and counter functions, called directly: a packet
+// through EVP costs more in EVP's bookkeeping (re-initialising the context for each IV, looking the tag up as
+// a parameter) than in AES and GHASH. Node exports these symbols; they are looked up when the addon loads and
+// used only when all are there and the CPU has AES-NI and PCLMULQDQ, else every key goes through EVP.
 typedef struct {
+  uint32_t rd_key[60];
+  int rounds;
+} __attribute__((aligned(16))) aes_schedule; // OpenSSL's AES_KEY
+typedef void (*block_fn)(const uint8_t in[16], uint8_t out[16], const void *key);
+typedef void (*ctr_fn)(const uint8_t *in, uint8_t *out, size_t blocks, const void *key, const uint8_t ivec[16]);
+static struct {
+  int available;
+  int enabled;
+  int (*set_key)(const uint8_t *user_key, int bits, aes_schedule *key);
+  block_fn encrypt;
+  ctr_fn ctr32;
+  void *(*gcm_new)(void *key, block_fn block);
+  void (*gcm_release)(void *ctx);
+  void (*gcm_setiv)(void *ctx, const uint8_t *iv, size_t len);
+  int (*gcm_aad)(void *ctx, const uint8_t *aad, size_t len);
+  int (*gcm_encrypt_ctr32)(void *ctx, const uint8_t *in, uint8_t *out, size_t len, ctr_fn stream);
+  int (*gcm_decrypt_ctr32)(void *ctx, const uint8_t *in, uint8_t *out, size_t len, ctr_fn stream);
+  void (*gcm_tag)(void *ctx, uint8_t *tag, size_t len);
+  int (*gcm_finish)(void *ctx, const uint8_t *tag, size_t len);
+} direct;
+
+static void direct_lookup(void) {
+#define FIND(field, name) *(void **)(&direct.field) = dlsym(RTLD_DEFAULT, name)
+  FIND(set_key, "aesni_set_encrypt_key");
+  FIND(encrypt, "aesni_encrypt");
+  FIND(ctr32, "aesni_ctr32_encrypt_blocks");
+  FIND(gcm_new, "CRYPTO_gcm128_new");
+  FIND(gcm_release, "CRYPTO_gcm128_release");
+  FIND(gcm_setiv, "CRYPTO_gcm128_setiv");
+  FIND(gcm_aad, "CRYPTO_gcm128_aad");
+  FIND(gcm_encrypt_ctr32, "CRYPTO_gcm128_encrypt_ctr32");
+  FIND(gcm_decrypt_ctr32, "CRYPTO_gcm128_decrypt_ctr32");
+  FIND(gcm_tag, "CRYPTO_gcm128_tag");
+  FIND(gcm_finish, "CRYPTO_gcm128_finish");
+#undef FIND
+  int cpu = 0;
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  cpu = __builtin_cpu_supports("aes") && __builtin_cpu_supports("pclmul");
+#endif
+  direct.available = cpu && direct.set_key && direct.encrypt && direct.ctr32 && direct.gcm_new && direct.gcm_release &&
+                     direct.gcm_setiv && direct.gcm_aad && direct.gcm_encrypt_ctr32 && direct.gcm_decrypt_ctr32 &&
+                     direct.gcm_tag && direct.gcm_finish;
+  direct.enabled = direct.available;
+}
+
+typedef struct {
+  int used;
+  // EVP keys: one context for each direction.
   EVP_CIPHER_CTX *seal;
   EVP_CIPHER_CTX *open;
+  // Direct keys: the AES key schedule and one GCM context (operations never interleave: one thread).
+  aes_schedule *aes;
+  void *gcm;
 } gcm_key;
 
 static gcm_key *keys = NULL;
@@ -64,7 +121,7 @@ static int32_t free_count = 0;
 static int32_t next_id = 0;
 
 static gcm_key *key_at(int32_t id) {
-  if (id < 0 || id >= next_id || keys[id].seal == NULL) return NULL;
+  if (id < 0 || id >= next_id || !keys[id].used) return NULL;
   return &keys[id];
 }
 
@@ -84,6 +141,14 @@ static void put_be_words(uint8_t out[12], uint32_t w0, uint32_t w1, uint32_t w2)
  * buf[aad, aad+len); tag written at buf[aad+len].
  */
 static int seal(gcm_key *k, uint8_t *buf, int aad, int len, const uint8_t iv[IV_LENGTH], const uint8_t *src) {
+  if (k->gcm != NULL) {
+    direct.gcm_setiv(k->gcm, iv, IV_LENGTH);
+    if (aad > 0 && direct.gcm_aad(k->gcm, buf, (size_t)aad) != 0) return 0;
+    if (len > 0 && direct.gcm_encrypt_ctr32(k->gcm, src ? src : buf + aad, buf + aad, (size_t)len, direct.ctr32) != 0)
+      return 0;
+    direct.gcm_tag(k->gcm, buf + aad + len, TAG_LENGTH);
+    return 1;
+  }
   int outl = 0;
   if (EVP_EncryptInit_ex(k->seal, NULL, NULL, NULL, iv) != 1) return 0;
   if (aad > 0 && EVP_EncryptUpdate(k->seal, NULL, &outl, buf, aad) != 1) return 0;
@@ -97,15 +162,23 @@ static int open_packet(gcm_key *k, uint8_t *buf, int aad, int end, const uint8_t
   int len = end - TAG_LENGTH - aad;
   int outl = 0;
   if (len < 0) return 0;
-  if (EVP_DecryptInit_ex(k->open, NULL, NULL, NULL, iv) != 1) return 0;
-  if (EVP_CIPHER_CTX_ctrl(k->open, EVP_CTRL_GCM_SET_TAG, TAG_LENGTH, buf + end - TAG_LENGTH) != 1) return 0;
-  if (aad > 0 && EVP_DecryptUpdate(k->open, NULL, &outl, buf, aad) != 1) return 0;
   // Decrypt into a scratch copy first: a forged packet must leave the datagram untouched.
   uint8_t scratch[2048];
   uint8_t *out = len <= (int)sizeof(scratch) ? scratch : malloc((size_t)len);
   if (out == NULL) return 0;
-  int ok = (len == 0 || EVP_DecryptUpdate(k->open, out, &outl, buf + aad, len) == 1) &&
-           EVP_DecryptFinal_ex(k->open, out + len, &outl) == 1;
+  int ok;
+  if (k->gcm != NULL) {
+    direct.gcm_setiv(k->gcm, iv, IV_LENGTH);
+    ok = (aad == 0 || direct.gcm_aad(k->gcm, buf, (size_t)aad) == 0) &&
+         (len == 0 || direct.gcm_decrypt_ctr32(k->gcm, buf + aad, out, (size_t)len, direct.ctr32) == 0) &&
+         direct.gcm_finish(k->gcm, buf + end - TAG_LENGTH, TAG_LENGTH) == 0;
+  } else {
+    ok = EVP_DecryptInit_ex(k->open, NULL, NULL, NULL, iv) == 1 &&
+         EVP_CIPHER_CTX_ctrl(k->open, EVP_CTRL_GCM_SET_TAG, TAG_LENGTH, buf + end - TAG_LENGTH) == 1 &&
+         (aad == 0 || EVP_DecryptUpdate(k->open, NULL, &outl, buf, aad) == 1) &&
+         (len == 0 || EVP_DecryptUpdate(k->open, out, &outl, buf + aad, len) == 1) &&
+         EVP_DecryptFinal_ex(k->open, out + len, &outl) == 1;
+  }
   if (ok) memcpy(buf + aad, out, (size_t)len);
   if (out != scratch) free(out);
   return ok;
@@ -147,6 +220,31 @@ static napi_value make_bool(napi_env env, int v) {
   return out;
 }
 
+static void key_release(gcm_key *k) {
+  EVP_CIPHER_CTX_free(k->seal);
+  EVP_CIPHER_CTX_free(k->open);
+  if (k->gcm != NULL) direct.gcm_release(k->gcm);
+  if (k->aes != NULL) {
+    // The key schedule is key material: cleared before the memory goes back.
+    memset(k->aes, 0, sizeof(aes_schedule));
+    free(k->aes);
+  }
+  *k = (gcm_key){0, NULL, NULL, NULL, NULL};
+}
+
+/**
+ * gcmDirect(enable?: boolean) → whether keys created from now on use the direct AES-NI path (tests compare
+ * both paths; it cannot be enabled where it is not available).
+ */
+static napi_value gcm_direct(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool enable;
+  if (argc >= 1 && napi_get_value_bool(env, argv[0], &enable) == napi_ok) direct.enabled = enable && direct.available;
+  return make_bool(env, direct.enabled);
+}
+
 // --- exported functions -------------------------------------------------------------------------------
 
 /** gcmCreate(key: Buffer(16)) → id */
@@ -157,13 +255,21 @@ static napi_value gcm_create(napi_env env, napi_callback_info info) {
   uint8_t *key;
   size_t key_length;
   if (argc < 1 || !get_bytes(env, argv[0], &key, &key_length) || key_length != 16) return throw_error(env, "gcmCreate needs a 16-byte key");
-  EVP_CIPHER_CTX *s = EVP_CIPHER_CTX_new();
-  EVP_CIPHER_CTX *o = EVP_CIPHER_CTX_new();
-  if (s == NULL || o == NULL || EVP_EncryptInit_ex(s, EVP_aes_128_gcm(), NULL, key, NULL) != 1 ||
-      EVP_DecryptInit_ex(o, EVP_aes_128_gcm(), NULL, key, NULL) != 1) {
-    EVP_CIPHER_CTX_free(s);
-    EVP_CIPHER_CTX_free(o);
-    return throw_error(env, "OpenSSL could not set up AES-128-GCM");
+  gcm_key made = {1, NULL, NULL, NULL, NULL};
+  if (direct.enabled) {
+    made.aes = aligned_alloc(16, sizeof(aes_schedule));
+    if (made.aes == NULL || direct.set_key(key, 128, made.aes) != 0 || (made.gcm = direct.gcm_new(made.aes, direct.encrypt)) == NULL) {
+      free(made.aes);
+      return throw_error(env, "OpenSSL could not set up AES-128-GCM");
+    }
+  } else {
+    made.seal = EVP_CIPHER_CTX_new();
+    made.open = EVP_CIPHER_CTX_new();
+    if (made.seal == NULL || made.open == NULL || EVP_EncryptInit_ex(made.seal, EVP_aes_128_gcm(), NULL, key, NULL) != 1 ||
+        EVP_DecryptInit_ex(made.open, EVP_aes_128_gcm(), NULL, key, NULL) != 1) {
+      key_release(&made);
+      return throw_error(env, "OpenSSL could not set up AES-128-GCM");
+    }
   }
   int32_t id;
   if (free_count > 0) {
@@ -176,16 +282,14 @@ static napi_value gcm_create(napi_env env, napi_callback_info info) {
       if (grown != NULL) keys = grown;
       if (grown_free != NULL) free_ids = grown_free;
       if (grown == NULL || grown_free == NULL) {
-        EVP_CIPHER_CTX_free(s);
-        EVP_CIPHER_CTX_free(o);
+        key_release(&made);
         return throw_error(env, "out of memory for GCM keys");
       }
       key_capacity = capacity;
     }
     id = next_id++;
   }
-  keys[id].seal = s;
-  keys[id].open = o;
+  keys[id] = made;
   return make_i32(env, id);
 }
 
@@ -198,10 +302,7 @@ static napi_value gcm_free(napi_env env, napi_callback_info info) {
   if (argc < 1 || !get_i32(env, argv[0], &id)) return throw_error(env, "gcmFree needs a key id");
   gcm_key *k = key_at(id);
   if (k == NULL) return NULL;
-  EVP_CIPHER_CTX_free(k->seal);
-  EVP_CIPHER_CTX_free(k->open);
-  k->seal = NULL;
-  k->open = NULL;
+  key_release(k);
   free_ids[free_count++] = id;
   return NULL;
 }
@@ -889,9 +990,15 @@ static napi_value recv_stats(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  static int looked_up = 0;
+  if (!looked_up) {
+    looked_up = 1;
+    direct_lookup();
+  }
   napi_property_descriptor props[] = {
       {"gcmCreate", NULL, gcm_create, NULL, NULL, NULL, napi_default, NULL},
       {"gcmFree", NULL, gcm_free, NULL, NULL, NULL, napi_default, NULL},
+      {"gcmDirect", NULL, gcm_direct, NULL, NULL, NULL, napi_default, NULL},
       {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_default, NULL},
       {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_default, NULL},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},

@@ -3,6 +3,7 @@
 // order to a real UDP socket. `npm install` builds the addon; on Linux these tests require it.
 import {createCipheriv, randomBytes} from 'node:crypto';
 import {createSocket, type Socket} from 'node:dgram';
+import {readFileSync} from 'node:fs';
 import {Egress, ipv4Word} from './egress';
 import {configureRtcNative, NativeGcmKey, rtcNative, socketFd, type RtcNative} from './native';
 
@@ -23,41 +24,61 @@ function opensslSeal(key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): Buffe
   return Buffer.concat([aad, c.update(plain), c.final(), c.getAuthTag()]);
 }
 
-test("seal and open match OpenSSL's AES-128-GCM for every AAD and payload length", () => {
-  const key = randomBytes(16);
-  const k = new NativeGcmKey(native, key);
-  for (const aad of [0, 12, 20, 40]) {
-    for (let len = 0; len <= 1400; len += len < 40 ? 1 : 97) {
-      const iv = randomBytes(12);
-      const header = randomBytes(aad);
-      const plain = randomBytes(len);
-      const buf = Buffer.concat([header, plain, Buffer.alloc(16)]);
-      native.gcmSeal(k.id, buf, aad, len, ...ivWords(iv));
-      expect(buf.equals(opensslSeal(key, iv, header, plain))).toBe(true);
-      expect(native.gcmOpen(k.id, buf, aad, buf.length, ...ivWords(iv))).toBe(true);
-      expect(buf.subarray(aad, aad + len).equals(plain)).toBe(true);
-    }
-  }
+// Direct (OpenSSL's GCM over AES-NI, where the machine has it) and EVP keys: both must be OpenSSL's GCM exactly.
+const backends = [true, false];
+afterEach(() => native.gcmDirect(true));
+
+test('the direct path is the default where the CPU has AES-NI and PCLMULQDQ', () => {
+  const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(' ') ?? [];
+  const capable = process.arch === 'x64' && flags.includes('aes') && flags.includes('pclmulqdq');
+  expect(native.gcmDirect()).toBe(capable);
+  expect(native.gcmDirect(false)).toBe(false);
+  expect(native.gcmDirect(true)).toBe(capable);
 });
 
-test('open rejects any flipped bit, a wrong IV and a short datagram, leaving the buffer as it was', () => {
-  const key = randomBytes(16);
-  const k = new NativeGcmKey(native, key);
-  const iv = randomBytes(12);
-  const sealed = opensslSeal(key, iv, randomBytes(12), randomBytes(1200));
-  for (const flip of [0, 11, 12, 700, sealed.length - 1]) {
-    const bad = Buffer.from(sealed);
-    bad[flip] ^= 0x01;
-    const copy = Buffer.from(bad);
-    expect(native.gcmOpen(k.id, bad, 12, bad.length, ...ivWords(iv))).toBe(false);
-    expect(bad.equals(copy)).toBe(true);
-  }
-  const wrongIv = Buffer.from(iv);
-  wrongIv[11] ^= 1;
-  expect(native.gcmOpen(k.id, Buffer.from(sealed), 12, sealed.length, ...ivWords(wrongIv))).toBe(false);
-  expect(native.gcmOpen(k.id, Buffer.alloc(20), 12, 20, 0, 0, 0)).toBe(false);
-  expect(native.gcmOpen(k.id, Buffer.alloc(40), 12, 50, 0, 0, 0)).toBe(false);
-});
+test.each(backends)(
+  "seal and open match OpenSSL's AES-128-GCM for every AAD and payload length (direct: %s)",
+  (direct) => {
+    native.gcmDirect(direct);
+    const key = randomBytes(16);
+    const k = new NativeGcmKey(native, key);
+    for (const aad of [0, 12, 20, 40]) {
+      for (let len = 0; len <= 1400; len += len < 40 ? 1 : 97) {
+        const iv = randomBytes(12);
+        const header = randomBytes(aad);
+        const plain = randomBytes(len);
+        const buf = Buffer.concat([header, plain, Buffer.alloc(16)]);
+        native.gcmSeal(k.id, buf, aad, len, ...ivWords(iv));
+        expect(buf.equals(opensslSeal(key, iv, header, plain))).toBe(true);
+        expect(native.gcmOpen(k.id, buf, aad, buf.length, ...ivWords(iv))).toBe(true);
+        expect(buf.subarray(aad, aad + len).equals(plain)).toBe(true);
+      }
+    }
+  },
+);
+
+test.each(backends)(
+  'open rejects any flipped bit, a wrong IV and a short datagram, leaving the buffer as it was (direct: %s)',
+  (direct) => {
+    native.gcmDirect(direct);
+    const key = randomBytes(16);
+    const k = new NativeGcmKey(native, key);
+    const iv = randomBytes(12);
+    const sealed = opensslSeal(key, iv, randomBytes(12), randomBytes(1200));
+    for (const flip of [0, 11, 12, 700, sealed.length - 1]) {
+      const bad = Buffer.from(sealed);
+      bad[flip] ^= 0x01;
+      const copy = Buffer.from(bad);
+      expect(native.gcmOpen(k.id, bad, 12, bad.length, ...ivWords(iv))).toBe(false);
+      expect(bad.equals(copy)).toBe(true);
+    }
+    const wrongIv = Buffer.from(iv);
+    wrongIv[11] ^= 1;
+    expect(native.gcmOpen(k.id, Buffer.from(sealed), 12, sealed.length, ...ivWords(wrongIv))).toBe(false);
+    expect(native.gcmOpen(k.id, Buffer.alloc(20), 12, 20, 0, 0, 0)).toBe(false);
+    expect(native.gcmOpen(k.id, Buffer.alloc(40), 12, 50, 0, 0, 0)).toBe(false);
+  },
+);
 
 test('bad arguments are errors that name what was expected, not crashes', () => {
   const k = new NativeGcmKey(native, randomBytes(16));

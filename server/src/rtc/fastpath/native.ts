@@ -8,6 +8,11 @@ export interface RtcNative {
   /** Sets up an AES-128-GCM key; the id is valid until gcmFree. */
   gcmCreate(key: Buffer): number;
   gcmFree(id: number): void;
+  /**
+   * Whether keys created from now on seal and open through OpenSSL's GCM and AES-NI functions directly (the
+   * default where the CPU and Node have them) rather than through EVP; `enable` switches (tests use both).
+   */
+  gcmDirect(enable?: boolean): boolean;
   /** Seals buf[aad, aad+length) in place, authenticating buf[0, aad); the tag goes after the payload. */
   gcmSeal(id: number, buf: Buffer, aadLength: number, length: number, iv0: number, iv1: number, iv2: number): void;
   /** Opens buf[0, end) in place (tag last); false, buffer untouched, if forged. */
