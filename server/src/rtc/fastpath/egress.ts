@@ -77,31 +77,6 @@ export class Egress {
   }
 
   /**
-   * Reserves room for an SRTP packet of `headerLength + payloadLength + 16` bytes to ip:port (ip from
-   * ipv4Word), which the flush seals with `key` and the RFC 7714 IV words; returns the arena offset at
-   * which the caller writes the header and payload now.
-   */
-  queueSealed(
-    key: NativeGcmKey,
-    headerLength: number,
-    payloadLength: number,
-    iv0: number,
-    iv1: number,
-    iv2: number,
-    ip: number,
-    port: number,
-  ): number {
-    const off = this.#reserve(headerLength + payloadLength + GCM_TAG_LENGTH, ip, port, key.id, key);
-    const w = this.#descriptors;
-    const o = (this.#count - 1) * DESCRIPTOR_WORDS;
-    w[o + 3] = headerLength;
-    w[o + 4] = iv0;
-    w[o + 5] = iv1;
-    w[o + 6] = iv2;
-    return off;
-  }
-
-  /**
    * Queues one receiver's copy of a forwarded RTP packet: the flush writes the 12-byte header (h0: V=2, marker,
    * payload type and sequence number; then timestamp and SSRC) and seals `payload` into it with `key`. Every
    * receiver of one packet shares one copy of the payload in the arena (same Buffer, same flush).

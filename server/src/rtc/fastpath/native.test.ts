@@ -28,8 +28,18 @@ function opensslSeal(key: Buffer, iv: Buffer, aad: Buffer, plain: Buffer): Buffe
 const backends = [true, false];
 afterEach(() => native.gcmDirect(true));
 
+/** A new random key, made on the direct path or through EVP. */
+function freshKey(direct: boolean): {key: Buffer; k: NativeGcmKey} {
+  native.gcmDirect(direct);
+  const key = randomBytes(16);
+  return {key, k: new NativeGcmKey(native, key)};
+}
+
 test('the direct path is the default where the CPU has AES-NI and PCLMULQDQ', () => {
-  const flags = readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1].split(' ') ?? [];
+  const flags =
+    readFileSync('/proc/cpuinfo', 'utf8')
+      .match(/^flags\s*:(.*)$/m)?.[1]
+      .split(' ') ?? [];
   const capable = process.arch === 'x64' && flags.includes('aes') && flags.includes('pclmulqdq');
   expect(native.gcmDirect()).toBe(capable);
   expect(native.gcmDirect(false)).toBe(false);
@@ -39,9 +49,7 @@ test('the direct path is the default where the CPU has AES-NI and PCLMULQDQ', ()
 test.each(backends)(
   "seal and open match OpenSSL's AES-128-GCM for every AAD and payload length (direct: %s)",
   (direct) => {
-    native.gcmDirect(direct);
-    const key = randomBytes(16);
-    const k = new NativeGcmKey(native, key);
+    const {key, k} = freshKey(direct);
     for (const aad of [0, 12, 20, 40]) {
       for (let len = 0; len <= 1400; len += len < 40 ? 1 : 97) {
         const iv = randomBytes(12);
@@ -60,9 +68,7 @@ test.each(backends)(
 test.each(backends)(
   'open rejects any flipped bit, a wrong IV and a short datagram, leaving the buffer as it was (direct: %s)',
   (direct) => {
-    native.gcmDirect(direct);
-    const key = randomBytes(16);
-    const k = new NativeGcmKey(native, key);
+    const {key, k} = freshKey(direct);
     const iv = randomBytes(12);
     const sealed = opensslSeal(key, iv, randomBytes(12), randomBytes(1200));
     for (const flip of [0, 11, 12, 700, sealed.length - 1]) {
@@ -122,6 +128,16 @@ describe('batched sender', () => {
   let sender: Socket;
   let egress: Egress;
 
+  /** Every receiver got exactly its expected datagrams, in order, and the sender dropped none. */
+  async function receivedAsSent(receivers: {got: Buffer[]}[], expected: Buffer[][]): Promise<void> {
+    await until(() => receivers.every((r, i) => r.got.length >= expected[i].length));
+    receivers.forEach((r, i) => {
+      expect(r.got.length).toBe(expected[i].length);
+      expect(r.got.every((g, j) => g.equals(expected[i][j]))).toBe(true);
+    });
+    expect(egress.failed).toBe(0);
+  }
+
   beforeAll(async () => {
     sender = createSocket('udp4');
     await new Promise<void>((resolve) => sender.bind(0, '127.0.0.1', resolve));
@@ -154,20 +170,14 @@ describe('batched sender', () => {
           header.writeUInt32BE(i, 0);
           const payload = randomBytes(i % 200);
           const iv = randomBytes(12);
-          const off = egress.queueSealed(k, 12, payload.length, ...ivWords(iv), ipv4Word('127.0.0.1')!, port);
-          header.copy(egress.arena, off);
-          payload.copy(egress.arena, off + 12);
+          const [h0, ts, ssrc] = [0, 4, 8].map((o) => header.readInt32BE(o));
+          egress.queueFanout(k, payload, h0, ts, ssrc, ...ivWords(iv), ipv4Word('127.0.0.1')!, port);
           expected[to].push(opensslSeal(key, iv, header, payload));
         }
       }
       // Nothing leaves before the turn ends (one sendmmsg per batch).
       expect(receivers.every((r) => r.got.length === 0)).toBe(true);
-      await until(() => receivers.every((r, i) => r.got.length >= expected[i].length));
-      receivers.forEach((r, i) => {
-        expect(r.got.length).toBe(expected[i].length);
-        expect(r.got.every((g, j) => g.equals(expected[i][j]))).toBe(true);
-      });
-      expect(egress.failed).toBe(0);
+      await receivedAsSent(receivers, expected);
     } finally {
       for (const r of receivers) r.socket.close();
     }
@@ -203,12 +213,7 @@ describe('batched sender', () => {
           expected[i].push(opensslSeal(keys[i], iv, header, payload));
         });
       }
-      await until(() => receivers.every((r, i) => r.got.length >= expected[i].length));
-      receivers.forEach((r, i) => {
-        expect(r.got.length).toBe(expected[i].length);
-        expect(r.got.every((g, j) => g.equals(expected[i][j]))).toBe(true);
-      });
-      expect(egress.failed).toBe(0);
+      await receivedAsSent(receivers, expected);
     } finally {
       for (const r of receivers) r.socket.close();
     }
