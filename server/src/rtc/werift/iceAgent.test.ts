@@ -1,9 +1,10 @@
 // settleIceOnCompletion against a stand-in for werift's check scheduler (ice.js schedulingChecks, same rules):
 // connect() stops polling once nothing is left to start, pairs that arrive later are still started at the
-// same pacing, and an empty check list keeps werift's own loop.
+// same pacing, and an empty check list keeps werift's own loop. And the consent checks' cheap aborts.
 import {createRequire} from 'node:module';
 import path from 'node:path';
-import {settleIceOnCompletion} from './iceAgent';
+import {RTCPeerConnection} from 'werift';
+import {IceAgent, settleIceOnCompletion} from './iceAgent';
 
 /** werift's own PQueue, the queue connect() reads the check list's outcome from. */
 function weriftQueue(): {queue: unknown[]; put(v: unknown): void; get(): unknown} {
@@ -97,4 +98,25 @@ describe('settleIceOnCompletion', () => {
     await sleep(60);
     expect(conn.started).toBe(1);
   });
+});
+
+test("a consent check's controller aborts with a reason made once, not a new DOMException per check", async () => {
+  const pc = new RTCPeerConnection({iceServers: []});
+  pc.addTransceiver('audio', {direction: 'recvonly'});
+  await pc.setLocalDescription(await pc.createOffer());
+  expect(IceAgent.fresh(pc).length).toBe(1);
+  const conn = pc.iceTransports[0].connection as unknown as {consentRequestAbort?: AbortController};
+  const reasons: unknown[] = [];
+  for (let i = 0; i < 2; i++) {
+    const c = new AbortController();
+    conn.consentRequestAbort = c;
+    conn.consentRequestAbort?.abort();
+    expect(c.signal.aborted).toBe(true);
+    reasons.push(c.signal.reason);
+  }
+  expect(reasons[0]).not.toBeInstanceOf(DOMException);
+  expect(reasons[0]).toBe(reasons[1]);
+  conn.consentRequestAbort = undefined;
+  expect(conn.consentRequestAbort).toBeUndefined();
+  await pc.close();
 });
