@@ -11,8 +11,7 @@ import {
   sign,
   type ECDH,
 } from 'node:crypto';
-import {createRequire} from 'node:module';
-import path from 'node:path';
+import {weriftModule} from './weriftModule';
 
 /** RFC 8422 named curves werift offers. */
 export const X25519 = 29;
@@ -55,20 +54,16 @@ export interface CipherContextInternals {
   valueKeySignature(clientRandom: Buffer, serverRandom: Buffer, publicKey: Buffer, namedCurve: number): Buffer;
 }
 
-const load = createRequire(__filename);
-const dtlsDir = () => path.join(path.dirname(load.resolve('werift')), '../../dtls/src');
-
 /** The module objects werift's DTLS flights read these functions from (its exports map does not list them). */
 export function weriftDtlsModules(): {
   namedCurve: Pick<WeriftKeyExchange, 'generateKeyPair'>;
   prf: Pick<WeriftKeyExchange, 'prfPreMasterSecret'>;
   CipherContext: {prototype: CipherContextInternals};
 } {
-  const dir = dtlsDir();
   return {
-    namedCurve: load(path.join(dir, 'cipher/namedCurve.js')) as WeriftKeyExchange,
-    prf: load(path.join(dir, 'cipher/prf.js')) as WeriftKeyExchange,
-    CipherContext: (load(path.join(dir, 'context/cipher.js')) as {CipherContext: {prototype: CipherContextInternals}})
+    namedCurve: weriftModule<WeriftKeyExchange>('dtls/src/cipher/namedCurve.js'),
+    prf: weriftModule<WeriftKeyExchange>('dtls/src/cipher/prf.js'),
+    CipherContext: weriftModule<{CipherContext: {prototype: CipherContextInternals}}>('dtls/src/context/cipher.js')
       .CipherContext,
   };
 }

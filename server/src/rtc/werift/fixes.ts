@@ -1,6 +1,5 @@
 // Corrections to werift behaviour the SFU depends on (werift 0.25.2), kept in one place; reached through internals.ts.
-import {createRequire} from 'node:module';
-import path from 'node:path';
+import {weriftModule} from './weriftModule';
 import type {RTCPeerConnection} from 'werift';
 import {RTCCertificate, ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback} from 'werift';
 
@@ -43,8 +42,7 @@ export interface IceBaseModule {
 
 /** The module object werift's ICE agents read (the package's exports map does not list it). */
 export function weriftIceBase(): IceBaseModule {
-  const load = createRequire(__filename);
-  return load(path.join(path.dirname(load.resolve('werift')), '../../ice/src/iceBase.js')) as IceBaseModule;
+  return weriftModule<IceBaseModule>('ice/src/iceBase.js');
 }
 
 let lateConsentAnswersCount = false;

@@ -2,7 +2,7 @@
 // and a peer connection holds about 85 of them: the largest part of a session's heap. LeanEvent behaves the same
 // (same calls, same order, same detached use of its methods) with the methods on its prototype, bound on first
 // read; installLeanEvents() puts it in werift's module so every Event werift creates from then on is one.
-import path from 'node:path';
+import {weriftModule} from './weriftModule';
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -212,9 +212,7 @@ export {LeanEvent};
 
 /** werift's own event module (lib/common/src/event.js), by path: the package's exports do not name it. */
 function weriftEventModule(): {Event: unknown} {
-  const main = require.resolve('werift');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- werift's internal module, loaded as werift does
-  return require(path.join(path.dirname(main), '..', '..', 'common', 'src', 'event.js')) as {Event: unknown};
+  return weriftModule<{Event: unknown}>('common/src/event.js');
 }
 
 let original: unknown;
