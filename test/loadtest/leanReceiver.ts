@@ -7,7 +7,7 @@
 import type {RTCRtpTransceiver} from 'werift';
 import {Ingress} from '../../server/src/rtc/fastpath/ingress';
 import {takeOverReceivedAudio} from '../../server/src/rtc/fastpath/takeover';
-import {interceptDatagrams, stopReceiverReports} from '../../server/src/rtc/werift/internals';
+import {claimReceiverReports, interceptDatagrams} from '../../server/src/rtc/werift/internals';
 import {setRtpCountGate, type BatchedSocket} from '../../server/src/rtc/net/batchedReceive';
 import type {ReceivedTrack, TestClient} from '../rtc/support/client';
 
@@ -144,7 +144,7 @@ export class LeanReceiver {
       return;
     }
     this.streams.set(ssrc, stream);
-    stopReceiverReports(t.receiver);
+    claimReceiverReports(t.receiver);
     // The tap wants every datagram, so a tapped receiver counts in JavaScript.
     if (!this.#tap && this.#sockets.length > 0 && this.#sockets.every((s) => s.countRtp(ssrc, this.#sampleEvery))) {
       stream.native = this.#sockets;

@@ -42,18 +42,9 @@ export function receiveStatistics(receiver: RTCRtpReceiver, ssrc: number): Recei
 }
 
 /**
- * Ends the receiver-report loop werift runs for a receiver (an SRTCP packet every 0.5–1.5 s): a load-test
- * receiver whose packets bypass werift has nothing to report, and the loop was a timer per track.
- */
-export function stopReceiverReports(receiver: RTCRtpReceiver): void {
-  const r = receiver as unknown as {rtcpRunning: boolean; rtcpCancel?: AbortController};
-  r.rtcpRunning = false;
-  r.rtcpCancel?.abort();
-}
-
-/**
  * Takes a receiver's reports over from werift (RFC 3550 §6.4.2 receiver reports, which werift sends every
- * 0.5–1.5 s from the first packet on): its loop stops or never starts, and RtcpReports sends receiverReport().
+ * 0.5–1.5 s from the first packet on): its loop stops or never starts. The SFU's RtcpReports sends
+ * receiverReport() instead; a load-test receiver whose packets bypass werift sends none.
  */
 export function claimReceiverReports(receiver: RTCRtpReceiver): void {
   const r = receiver as unknown as {rtcpRunning: boolean; rtcpCancel?: AbortController};
