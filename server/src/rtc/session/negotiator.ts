@@ -8,7 +8,7 @@ import {alignHeaderExtensionIds} from '../media/codecs';
 import {remoteMediaDirections, rtcError} from '../media/sdpCheck';
 import type {SignalingLock} from '../media/signalingLock';
 import type {IceMuxBinding} from '../net/iceMux';
-import {holdEarlyDtlsRecords} from '../werift/internals';
+import {answerHelloWithoutCookie, holdEarlyDtlsRecords} from '../werift/internals';
 import type {IceCandidate, SessionDescription} from '../types';
 import {errorMessage, type SessionContext, type Via} from './context';
 import type {SessionDataChannel} from './dataChannel';
@@ -109,6 +109,8 @@ export class Negotiator {
       for (const t of pc.dtlsTransports) if (t.role === 'auto') t.role = 'server';
       // ...and may send its first flight before our agent reports connected: keep it for the handshake.
       holdEarlyDtlsRecords(pc);
+      // ...and gets our first flight without a cookie round trip (ICE verified its address already).
+      answerHelloWithoutCookie(pc);
       this.#flushCandidates();
       let answer: SessionDescription;
       try {

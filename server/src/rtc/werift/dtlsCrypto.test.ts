@@ -1,8 +1,7 @@
-import {spawn, spawnSync} from 'node:child_process';
+import {spawnSync} from 'node:child_process';
 import {createPublicKey, verify} from 'node:crypto';
-import {createRequire} from 'node:module';
-import path from 'node:path';
 import {type RTCCertificate, RTCDtlsTransport} from 'werift';
+import {loopbackDtlsServer, opensslHandshake} from '../../testing/dtls-handshake';
 import {
   generateKeyPair,
   nativeDtlsCrypto,
@@ -108,48 +107,6 @@ describe('nativeDtlsCrypto', () => {
 // not: the ServerKeyExchange signature, and the key exchange through the Finished messages.
 const OPENSSL = spawnSync('openssl', ['version']).status === 0;
 
-interface DtlsServerLike {
-  onConnect: {subscribe(fn: () => void): void};
-}
-interface UdpTransportLike {
-  port: number;
-  close(): Promise<void>;
-}
-
-async function opensslHandshake(groups: string): Promise<string> {
-  const load = createRequire(__filename);
-  const lib = path.join(path.dirname(load.resolve('werift')), '../..');
-  const {DtlsServer} = load(path.join(lib, 'dtls/src/index.js')) as {
-    DtlsServer: new (o: object) => DtlsServerLike;
-  };
-  const {UdpTransport} = load(path.join(lib, 'common/src/transport.js')) as {
-    UdpTransport: {init(type: string, o: object): Promise<UdpTransportLike>};
-  };
-  const transport = await UdpTransport.init('udp4', {interfaceAddresses: {udp4: '127.0.0.1'}});
-  const server = new DtlsServer({
-    transport,
-    cert: certificate.certPem,
-    key: certificate.privateKey,
-    signatureHash: certificate.signatureHash,
-  });
-  const connected = new Promise<string>((resolve) => server.onConnect.subscribe(() => resolve('connected')));
-  const client = spawn(
-    'openssl',
-    ['s_client', '-dtls1_2', '-connect', `127.0.0.1:${transport.port}`, '-groups', groups],
-    {stdio: ['pipe', 'ignore', 'pipe']},
-  );
-  let errors = '';
-  client.stderr.on('data', (d: Buffer) => (errors += d.toString()));
-  const failed = new Promise<string>((resolve) => client.on('exit', () => resolve(`openssl exited: ${errors}`)));
-  const timeout = new Promise<string>((resolve) => setTimeout(() => resolve(`timed out: ${errors}`), 10_000).unref());
-  try {
-    return await Promise.race([connected, failed, timeout]);
-  } finally {
-    client.kill();
-    await transport.close();
-  }
-}
-
 (OPENSSL ? describe : describe.skip)('a DTLS handshake with OpenSSL’s client, through the patched crypto', () => {
   beforeAll(() => nativeDtlsCrypto());
 
@@ -158,6 +115,11 @@ async function opensslHandshake(groups: string): Promise<string> {
     ['x25519', 'X25519:P-256'],
     ['P-256', 'P-256'],
   ])('completes with %s', async (_name, groups) => {
-    expect(await opensslHandshake(groups)).toBe('connected');
+    const server = await loopbackDtlsServer(certificate);
+    try {
+      expect(await opensslHandshake(server, certificate, groups)).toBe('connected');
+    } finally {
+      await server.close();
+    }
   });
 });

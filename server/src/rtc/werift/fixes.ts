@@ -117,8 +117,8 @@ export function holdEarlyDtlsRecords(pc: RTCPeerConnection): void {
     data.execute = (buf: Buffer) => {
       // RFC 7983: DTLS records start with 20–63; anything else (RTP before DTLS would be a client bug) passes.
       if (t.state !== 'new' || buf.length === 0 || buf[0] < 20 || buf[0] > 63) return deliver(buf);
-      // A ClientHello sent again while we were not listening replaces the held one: answering both would give the
-      // client two HelloVerifyRequests for one handshake (werift's client fails on that).
+      // A ClientHello sent again while we were not listening replaces the held one: one handshake, one answer
+      // (two HelloVerifyRequests fail werift's client; two first flights are a needless kilobyte).
       if (isClientHello(buf))
         held = held.filter((h) => !isClientHello(h) || h.readUInt16BE(17) !== buf.readUInt16BE(17));
       if (held.length < MAX_EARLY_DTLS_RECORDS) held.push(Buffer.from(buf));

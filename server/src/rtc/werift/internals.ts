@@ -19,6 +19,12 @@ export {
 } from './fixes';
 export {installLeanEvents} from './leanEvent';
 export {nativeDtlsCrypto} from './dtlsCrypto';
+export {
+  answerHelloWithoutCookie,
+  ignoreRepeatedHelloVerify,
+  onDtlsSocket,
+  type DtlsSocketInternals,
+} from './dtlsSocket';
 
 /** werift's remote SRTP context as the fast receive path reads it (rtp/src/srtp/context/context.js). */
 export interface RemoteSrtpContext extends SrtpContextKeys {
@@ -121,59 +127,6 @@ export function stopDtlsRetransmissions(pc: RTCPeerConnection): void {
     const context = t.dtls?.dtls;
     if (context) context.flight = Number.MAX_SAFE_INTEGER;
   }
-}
-
-/** werift's DTLS socket (lib/dtls/src/socket.js, client.js) as the hooks below use it. */
-export interface DtlsSocketInternals {
-  constructor: {name: string};
-  dtls: {flight: number};
-  connect?: () => Promise<void>;
-  onHandleHandshakes: (assembled: {msg_type: number}[]) => Promise<void>;
-}
-const DTLS_SOCKET_HOOKS = Symbol('callsDtlsSocketHooks');
-type DtlsSocketHook = (socket: DtlsSocketInternals) => void;
-
-/**
- * Runs `hook` on each DTLS socket werift creates for the peer connection's transports, right after it is made and
- * before the handshake uses it. Several hooks may be added; transports created later need another call.
- */
-export function onDtlsSocket(pc: RTCPeerConnection, hook: DtlsSocketHook): void {
-  for (const transport of pc.dtlsTransports) {
-    const t = transport as unknown as {[DTLS_SOCKET_HOOKS]?: DtlsSocketHook[]};
-    let hooks = t[DTLS_SOCKET_HOOKS];
-    if (!hooks) {
-      const list: DtlsSocketHook[] = (hooks = t[DTLS_SOCKET_HOOKS] = []);
-      let socket: DtlsSocketInternals | undefined;
-      Object.defineProperty(transport, 'dtls', {
-        configurable: true,
-        enumerable: true,
-        get: () => socket,
-        set: (value: DtlsSocketInternals | undefined) => {
-          socket = value;
-          if (value) for (const h of list) h(value);
-        },
-      });
-    }
-    hooks.push(hook);
-  }
-}
-
-/** DTLS handshake type hello_verify_request (RFC 6347 §4.2.1). */
-const HELLO_VERIFY_REQUEST = 3;
-
-/**
- * werift's DTLS client fails its transport when a second HelloVerifyRequest arrives after it sent its ClientHello
- * with the cookie — which happens whenever its first ClientHello was sent again before the answer came (a slow
- * server, a loaded machine) and the server answered both, as servers do. A browser ignores the repeat; so do our
- * werift clients (the recorder, the test and load-test peers) with this.
- */
-export function ignoreRepeatedHelloVerify(pc: RTCPeerConnection): void {
-  onDtlsSocket(pc, (socket) => {
-    if (socket.constructor.name !== 'DtlsClient') return;
-    const handle = socket.onHandleHandshakes;
-    socket.onHandleHandshakes = (assembled) =>
-      handle(socket.dtls.flight >= 3 ? assembled.filter((h) => h.msg_type !== HELLO_VERIFY_REQUEST) : assembled);
-  });
 }
 
 /** werift's UDP ICE protocol (lib/ice/src/stun/protocol.js): every datagram of its socket passes here. */

@@ -1,0 +1,110 @@
+import {spawnSync} from 'node:child_process';
+import dgram from 'node:dgram';
+import {once} from 'node:events';
+import {type RTCCertificate, RTCDtlsTransport} from 'werift';
+import {handshakeMessages, loopbackDtlsServer, opensslHandshake, weriftHandshake} from '../../testing/dtls-handshake';
+import {nativeDtlsCrypto} from './dtlsCrypto';
+import {answerHelloWithoutCookieOn, ignoreRepeatedHelloVerifyOn} from './dtlsSocket';
+
+const OPENSSL = spawnSync('openssl', ['version']).status === 0;
+const CLIENT_HELLO = 1;
+const SERVER_HELLO = 2;
+const HELLO_VERIFY_REQUEST = 3;
+
+let certificate: RTCCertificate;
+beforeAll(async () => {
+  nativeDtlsCrypto();
+  certificate = await RTCDtlsTransport.SetupCertificate();
+});
+
+const types = (datagrams: Buffer[]) => datagrams.flatMap(handshakeMessages).map(([type]) => type);
+
+describe('a DTLS server that answers a ClientHello without a cookie round trip', () => {
+  it('werift alone asks for a cookie first: its client sends two ClientHellos (the round trip this removes)', async () => {
+    const server = await loopbackDtlsServer(certificate);
+    try {
+      const {result, sent} = await weriftHandshake(server, certificate);
+      expect(result).toBe('connected');
+      expect(types(server.sent)[0]).toBe(HELLO_VERIFY_REQUEST);
+      expect(types(sent).filter((t) => t === CLIENT_HELLO)).toHaveLength(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('completes with werift’s client (the recorder, test and load-test peers) after one ClientHello', async () => {
+    const server = await loopbackDtlsServer(certificate, answerHelloWithoutCookieOn);
+    try {
+      const {result, sent} = await weriftHandshake(server, certificate);
+      expect(result).toBe('connected');
+      expect(types(server.sent)).not.toContain(HELLO_VERIFY_REQUEST);
+      expect(types(sent).filter((t) => t === CLIENT_HELLO)).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  // OpenSSL, like the browsers' BoringSSL, waits for the server's handshake message numbered 0 and checks the
+  // transcript in the Finished messages: a ServerHello numbered 1 after no HelloVerifyRequest would stall it.
+  (OPENSSL ? it.each(['X25519:P-256', 'P-256']) : it.skip.each(['X25519:P-256']))(
+    'completes with OpenSSL’s client offering %s, the ServerHello numbered 0',
+    async (groups) => {
+      const server = await loopbackDtlsServer(certificate, answerHelloWithoutCookieOn);
+      try {
+        expect(await opensslHandshake(server, certificate, groups)).toBe('connected');
+        const messages = server.sent.flatMap(handshakeMessages);
+        expect(messages.map(([type]) => type)).not.toContain(HELLO_VERIFY_REQUEST);
+        expect(messages[0]).toEqual([SERVER_HELLO, 0]);
+      } finally {
+        await server.close();
+      }
+    },
+  );
+
+  it('answers a repeated ClientHello with the very flight it sent, at most every 250 ms', async () => {
+    // A real ClientHello, as werift's client sends it first.
+    const source = await loopbackDtlsServer(certificate);
+    const {sent: clientSent} = await weriftHandshake(source, certificate);
+    await source.close();
+    const hello = clientSent.find((d) => types([d])[0] === CLIENT_HELLO)!;
+
+    const server = await loopbackDtlsServer(certificate, answerHelloWithoutCookieOn);
+    const client = dgram.createSocket('udp4');
+    const received: Buffer[] = [];
+    client.on('message', (m) => received.push(m));
+    client.bind(0, '127.0.0.1');
+    await once(client, 'listening');
+    const sendHello = () => client.send(hello, server.port, '127.0.0.1');
+    const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      sendHello();
+      await settle(150);
+      const first = received.splice(0);
+      expect(types(first)[0]).toBe(SERVER_HELLO);
+      sendHello(); // within 250 ms of the answer: not answered again
+      await settle(150);
+      expect(received.splice(0)).toHaveLength(0);
+      sendHello();
+      await settle(150);
+      const again = received.splice(0);
+      expect(again.length).toBeGreaterThan(0);
+      expect(again.map((d) => d.toString('hex'))).toEqual(first.map((d) => d.toString('hex')));
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
+
+describe('a werift DTLS client that gets a HelloVerifyRequest twice', () => {
+  it('ignores the repeat and completes the handshake (the recorder and test peers against a server that asks for a cookie)', async () => {
+    const server = await loopbackDtlsServer(certificate, undefined, true);
+    try {
+      const {result} = await weriftHandshake(server, certificate, ignoreRepeatedHelloVerifyOn);
+      expect(result).toBe('connected');
+      expect(types(server.sent).filter((t) => t === HELLO_VERIFY_REQUEST).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,160 @@
+// Hooks on werift's DTLS sockets (werift 0.25.2: lib/dtls/src/socket.js, client.js, server.js): how a peer
+// connection's socket is reached as werift creates it, and the two handshake corrections made through that.
+// Reached through internals.ts.
+import type {RTCPeerConnection} from 'werift';
+import {weriftModule} from './weriftModule';
+
+/** werift's DTLS socket as the hooks below use it. */
+export interface DtlsSocketInternals {
+  constructor: {name: string};
+  dtls: {flight: number};
+  connect?: () => Promise<void>;
+  onHandleHandshakes: (assembled: HandshakeInternals[]) => Promise<void>;
+}
+
+/** An assembled handshake message (lib/dtls/src/record/message/fragment.js). */
+interface HandshakeInternals {
+  msg_type: number;
+  fragment: Buffer;
+}
+
+const DTLS_SOCKET_HOOKS = Symbol('callsDtlsSocketHooks');
+type DtlsSocketHook = (socket: DtlsSocketInternals) => void;
+
+/**
+ * Runs `hook` on each DTLS socket werift creates for the peer connection's transports, right after it is made and
+ * before the handshake uses it. Several hooks may be added; transports created later need another call.
+ */
+export function onDtlsSocket(pc: RTCPeerConnection, hook: DtlsSocketHook): void {
+  for (const transport of pc.dtlsTransports) {
+    const t = transport as unknown as {[DTLS_SOCKET_HOOKS]?: DtlsSocketHook[]};
+    let hooks = t[DTLS_SOCKET_HOOKS];
+    if (!hooks) {
+      const list: DtlsSocketHook[] = (hooks = t[DTLS_SOCKET_HOOKS] = []);
+      let socket: DtlsSocketInternals | undefined;
+      Object.defineProperty(transport, 'dtls', {
+        configurable: true,
+        enumerable: true,
+        get: () => socket,
+        set: (value: DtlsSocketInternals | undefined) => {
+          socket = value;
+          if (value) for (const h of list) h(value);
+        },
+      });
+    }
+    hooks.push(hook);
+  }
+}
+
+/** DTLS handshake types (RFC 6347 §4.2.1, RFC 5246 §7.4). */
+const CLIENT_HELLO = 1;
+const HELLO_VERIFY_REQUEST = 3;
+
+/**
+ * werift's DTLS client fails its transport when a second HelloVerifyRequest arrives after it sent its ClientHello
+ * with the cookie — which happens whenever its first ClientHello was sent again before the answer came (a slow
+ * server, a loaded machine) and the server answered both, as servers that ask for a cookie do (werift's own,
+ * pion's; the SFU no longer asks, below). A browser ignores the repeat; so do our
+ * werift clients (the recorder, the test and load-test peers) with this.
+ */
+export function ignoreRepeatedHelloVerify(pc: RTCPeerConnection): void {
+  onDtlsSocket(pc, (socket) => {
+    if (socket.constructor.name === 'DtlsClient') ignoreRepeatedHelloVerifyOn(socket);
+  });
+}
+
+/** The same on one DTLS client socket (tests). */
+export function ignoreRepeatedHelloVerifyOn(socket: DtlsSocketInternals): void {
+  const handle = socket.onHandleHandshakes;
+  socket.onHandleHandshakes = (assembled) =>
+    handle(socket.dtls.flight >= 3 ? assembled.filter((h) => h.msg_type !== HELLO_VERIFY_REQUEST) : assembled);
+}
+
+/** werift's DTLS server (lib/dtls/src/server.js) and the handshake state its flights share. */
+interface DtlsServerInternals extends DtlsSocketInternals {
+  connected: boolean;
+  transport: unknown;
+  dtls: {flight: number; sequenceNumber: number};
+  cipher: unknown;
+  srtp: unknown;
+  options: {certificateRequest?: boolean};
+}
+interface Flight4Internals {
+  exec(clientHello: HandshakeInternals, certificateRequest?: boolean): Promise<void>;
+  sendServerHello(): Buffer;
+}
+type Flight2 = (
+  udp: {send(buf: Buffer): void},
+  dtls: DtlsServerInternals['dtls'],
+  cipher: unknown,
+  srtp: unknown,
+) => (clientHello: unknown) => void;
+interface WeriftServerFlights {
+  flight2: Flight2;
+  Flight4: new (udp: unknown, dtls: unknown, cipher: unknown, srtp: unknown) => Flight4Internals;
+  ClientHello: {deSerialize(fragment: Buffer): {cookie: Buffer}};
+}
+
+let flights: WeriftServerFlights | undefined;
+function serverFlights(): WeriftServerFlights {
+  return (flights ??= {
+    ...weriftModule<Pick<WeriftServerFlights, 'flight2'>>('dtls/src/flight/server/flight2.js'),
+    ...weriftModule<Pick<WeriftServerFlights, 'Flight4'>>('dtls/src/flight/server/flight4.js'),
+    ...weriftModule<Pick<WeriftServerFlights, 'ClientHello'>>('dtls/src/handshake/message/client/hello.js'),
+  });
+}
+
+/** A client repeating its ClientHello gets flight 4 again at most this often (each answer is ≈ 1 KB). */
+const REPEAT_ANSWER_MS = 250;
+
+/**
+ * werift's DTLS server answers every first ClientHello with a HelloVerifyRequest (RFC 6347 §4.2.1's cookie
+ * exchange) and sends its ServerHello…ServerHelloDone only to the ClientHello that returns the cookie: one more
+ * round trip in every join, waiting behind whatever else both event loops are doing. The cookie keeps a server
+ * from answering spoofed sources with a large flight; over ICE the source was verified by the connectivity checks
+ * before DTLS starts, so browsers' own DTLS servers do without it, and so does this: a ClientHello without a
+ * cookie gets flight 4 at once — werift's own flight-2 bookkeeping (cipher suite, curve, SRTP profile, randoms)
+ * without the HelloVerifyRequest, then werift's flight 4 with the ServerHello numbered 0 as the server's first
+ * handshake message (§4.2.2). A client's repeated ClientHello gets the same flight again, at most every 250 ms.
+ * Clients that send a cookie anyway are answered as before.
+ */
+export function answerHelloWithoutCookie(pc: RTCPeerConnection): void {
+  // Called for every client offer: a transport's socket is hooked once.
+  if (pc.dtlsTransports.every((t) => (t as unknown as {[ANSWERS_HELLO]?: true})[ANSWERS_HELLO])) return;
+  for (const t of pc.dtlsTransports) (t as unknown as {[ANSWERS_HELLO]?: true})[ANSWERS_HELLO] = true;
+  onDtlsSocket(pc, (socket) => {
+    if (socket.constructor.name === 'DtlsServer') answerHelloWithoutCookieOn(socket);
+  });
+}
+const ANSWERS_HELLO = Symbol('callsAnswersHelloWithoutCookie');
+
+/** The same on one DTLS server socket (tests). */
+export function answerHelloWithoutCookieOn(socket: DtlsSocketInternals): void {
+  const server = socket as DtlsServerInternals;
+  const handle = server.onHandleHandshakes;
+  let answeredAt = 0;
+  server.onHandleHandshakes = async (assembled) => {
+    const hello = server.connected ? undefined : assembled.find((h) => h.msg_type === CLIENT_HELLO);
+    if (!hello) return handle(assembled);
+    const {flight2, Flight4, ClientHello} = serverFlights();
+    const parsed = ClientHello.deSerialize(hello.fragment);
+    if (parsed.cookie.length > 0) return handle(assembled);
+    const {dtls} = server;
+    // Past flight 4 the client has our flight already (its next one is on its way): a late copy of its hello.
+    if (dtls.flight > 4) return;
+    const now = performance.now();
+    if (dtls.flight === 4 && now - answeredAt < REPEAT_ANSWER_MS) return;
+    answeredAt = now;
+    if (dtls.flight < 4) flight2({send: () => {}}, dtls, server.cipher, server.srtp)(parsed);
+    const flight = new Flight4(server.transport, dtls, server.cipher, server.srtp);
+    const serverHello = flight.sendServerHello.bind(flight);
+    flight.sendServerHello = () => {
+      dtls.sequenceNumber = 0;
+      return serverHello();
+    };
+    // A repeat (flight 4 already) is answered by werift's flight with the messages it sent the first time.
+    await flight.exec(hello, server.options.certificateRequest);
+    const rest = assembled.filter((h) => h !== hello);
+    if (rest.length > 0) await handle(rest);
+  };
+}
