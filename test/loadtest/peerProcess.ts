@@ -102,7 +102,9 @@ class LoadUser {
   }
 
   #received(ssrc: number, audio: boolean): void {
-    if (!inWindow(Date.now())) return;
+    const now = Date.now();
+    this.stats.firstMediaAt ??= now;
+    if (!inWindow(now)) return;
     this.#ssrcs.add(ssrc);
     if (audio) this.stats.recvAudio++;
     else this.stats.recvVideo++;
@@ -115,6 +117,7 @@ class LoadUser {
     } catch (err) {
       const first = this.#describe(err);
       await this.leave();
+      this.stats.firstMediaAt = undefined;
       this.ws = new CallsSocket(baseURL, this.spec.token);
       this.peer = undefined;
       this.lean = undefined;
@@ -176,6 +179,8 @@ class LoadUser {
         this.#received(rtp.header.ssrc, rec.kind === 'audio'),
       );
     }
+    // A lean receiver hears from werift only about each stream's first packet, which is the one that counts here.
+    if (this.lean) peer.on('rtp', () => (this.stats.firstMediaAt ??= Date.now()));
     let iceAt = 0;
     let dtlsAt = 0;
     let dcAt = 0;
@@ -205,6 +210,7 @@ class LoadUser {
       dataChannel: Math.max(0, dcAt - dtlsAt),
     };
     this.stats.joined = true;
+    this.stats.joinedAt = Date.now();
     this.#watchForLoss(peer);
     if (this.spec.unmuted || this.spec.screen) senders.add(this);
     if (this.spec.unmuted) {
@@ -218,6 +224,7 @@ class LoadUser {
       const {transceiver} = await peer.addTrack('video', streamID);
       this.video = stream(transceiver);
     }
+    if (this.spec.unmuted || this.spec.screen) this.stats.sendingAt = Date.now();
     return {joinMs, stages};
   }
 

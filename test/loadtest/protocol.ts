@@ -37,6 +37,11 @@ export interface UserStats {
   recvVideo: number;
   /** Distinct incoming streams seen since the last reset. */
   streams: number;
+  /** Date.now() when the join completed (calls-dc open), when this user's own media started (speakers and
+   * sharers: their track answered) and when its first RTP from the call arrived. */
+  joinedAt?: number;
+  sendingAt?: number;
+  firstMediaAt?: number;
   /** A lean receiver's decrypted sample (whole run) and RTP on SSRCs none of its tracks announced. */
   lean?: LeanSample;
 }

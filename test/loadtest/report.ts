@@ -33,6 +33,12 @@ export function formatTable(r: LoadTestResult): string {
         ', ',
       ) + ' ms (p50/p99)',
     ],
+    [
+      '  first media',
+      r.join.firstMedia.users
+        ? `${num(r.join.firstMedia.p50Ms)}/${num(r.join.firstMedia.p99Ms)} ms (p50/p99) from being in the call with someone sending to the first RTP, ${num(r.join.firstMedia.users)} users${r.join.firstMedia.none ? `; ${num(r.join.firstMedia.none)} got none` : ''}`
+        : '–',
+    ],
     ['delivery ratio', `${d.ratio.toFixed(4)} (${num(d.received)} of ${num(d.expected)} packets)`],
     ['loss', pct(d.loss)],
     [

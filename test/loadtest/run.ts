@@ -86,6 +86,12 @@ export interface LoadTestResult {
     maxMs: number;
     /** Where the time went: p50 and p99 of each stage (see JoinStages). */
     stages: Record<keyof JoinStages, {p50Ms: number; p99Ms: number}>;
+    /**
+     * From the moment a user was in the call and another user of it was sending (whichever came later) until its
+     * first RTP from the call arrived: the server's offer of the tracks, the answer, the first forwarded packet.
+     * `users`: how many it covers; `none`: joined users with someone sending who got no RTP at all.
+     */
+    firstMedia: {p50Ms: number; p99Ms: number; users: number; none: number};
     errors: string[];
   };
   delivery: DeliveryFigures & {
@@ -398,6 +404,23 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
   }
 }
 
+/** Each joined user's wait for its first RTP from the call, sorted (see LoadTestResult.join.firstMedia). */
+function firstMediaTimes(byCall: Map<number, UserStats[]>): {times: number[]; none: number} {
+  const times: number[] = [];
+  let none = 0;
+  for (const members of byCall.values()) {
+    for (const u of members) {
+      if (!u.joinedAt) continue;
+      const othersSending = members.filter((m) => m !== u && m.sendingAt).map((m) => m.sendingAt!);
+      if (othersSending.length === 0) continue;
+      const from = Math.max(u.joinedAt, Math.min(...othersSending));
+      if (u.firstMediaAt === undefined) none++;
+      else times.push(Math.max(0, u.firstMediaAt - from));
+    }
+  }
+  return {times: times.sort((a, b) => a - b), none};
+}
+
 function figures(expected: number, received: number): DeliveryFigures {
   return {expected, received, ratio: expected > 0 ? received / expected : 1};
 }
@@ -451,6 +474,7 @@ function summarize(
       }
     : undefined;
   const sorted = [...joinTimes].sort((a, b) => a - b);
+  const firstMedia = firstMediaTimes(byCall);
   const dt = (after.at - before.at) / 1000;
   const cpu = after.cpuSeconds - before.cpuSeconds;
   const out = after.packetsOut - before.packetsOut;
@@ -472,6 +496,12 @@ function summarize(
           return [k, {p50Ms: percentile(v, 50), p99Ms: percentile(v, 99)}];
         }),
       ) as LoadTestResult['join']['stages'],
+      firstMedia: {
+        p50Ms: percentile(firstMedia.times, 50),
+        p99Ms: percentile(firstMedia.times, 99),
+        users: firstMedia.times.length,
+        none: firstMedia.none,
+      },
       errors,
     },
     delivery: {

@@ -49,6 +49,9 @@ test('lt 1×3×1 for 5 s delivers every packet to every listener', async () => {
   for (const st of stages) expect(st.p50Ms).toBeGreaterThanOrEqual(0);
   expect(r.join.stages.ice.p50Ms).toBeGreaterThan(0);
   expect(stages.reduce((n, st) => n + st.p50Ms, 0)).toBeLessThanOrEqual(r.join.maxMs + 1);
+  // The two listeners each waited for the speaker's first packet, and both got one.
+  expect(r.join.firstMedia).toMatchObject({users: 2, none: 0});
+  expect(r.join.firstMedia.p50Ms).toBeGreaterThanOrEqual(0);
   // 1 speaker × 50 packets/s × 5 s to 2 listeners.
   expect(r.delivery.expected).toBeGreaterThanOrEqual(2 * 200);
   expect(r.delivery.ratio).toBeGreaterThanOrEqual(0.99);
