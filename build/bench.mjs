@@ -15,7 +15,7 @@
 //                                       (with --repeat N: N fresh servers, median and range)
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
 // cost on one core, comparable to the per-core anchors; the worker scaling then finds the most calls one
-// process and two media workers carry, each with a fixed CPU budget per worker (needs root for cgroups).
+// process and two media workers carry, each with a fixed CPU budget per worker (build/bench-scaling.mjs; root).
 // The rtcd row (25x8x2-rtcd) runs the same load through an rtcd service process (`npm run lt -- --rtcd`): its
 // server columns are the rtcd process's (SFU in-process), the plugin beside it is printed under the table.
 // The recording scenario (`--only recording`; test/loadtest/recording.ts) records calls of two speakers with the
@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
+import {printScaling, scalingFailed, workerScaling} from './bench-scaling.mjs';
 import {printStart, runNode, runStartBench} from './bench-start.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -91,18 +92,6 @@ const SCENARIOS = [
     note: 'through an rtcd service process (figures: the rtcd process)',
   },
 ];
-
-/**
- * Worker scaling: the most calls (8 users, 2 unmuted) the server forwards at ≤ 1 % loss with one core's
- * worth of CPU in one process, and with two cores' worth spread over two media workers. The load clients
- * need this machine's cores too, so a "core" here is a CPU budget (a cgroup quota, --cpu-limit, applied
- * once everyone has joined): the server gets WORKER_BUDGET cores per worker, the clients the rest.
- */
-const WORKER_BUDGET = 0.25;
-const SCALING_LOSS = 0.01;
-const SCALING_TARGET = 1.7;
-/** Beyond this the two client processes, not the server, would be what saturates. */
-const SCALING_MAX_CALLS = 42;
 
 const ANCHORS = [
   [
@@ -387,92 +376,6 @@ function table(rows) {
   return [row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n');
 }
 
-const loadOf = (calls) => ({name: `${calls}x8x2`, calls, users: 8, unmuted: 2, screen: 0});
-const passes = (r) => r.result && r.result.join.failed === 0 && r.result.delivery.loss <= SCALING_LOSS;
-
-/** Steps the load up from `start` until a run loses more than SCALING_LOSS (or down until one passes). */
-async function capacity(workers, start, step) {
-  const budget = WORKER_BUDGET * workers;
-  const args = ['--workers', String(workers), '--cpu-limit', String(budget)];
-  const label = (calls) =>
-    `scaling: ${calls}x8x2, ${workers === 1 ? 'one process' : `${workers} workers`}, ${budget} cores`;
-  const runs = [];
-  let best;
-  let calls = start;
-  for (let i = 0; i < 6 && calls >= 1 && calls <= SCALING_MAX_CALLS; i++) {
-    const r = await runLt(loadOf(calls), args, label(calls));
-    runs.push(r);
-    if (r.error && /cgroup|--cpu-limit/.test(r.error)) break;
-    if (passes(r)) {
-      best = r;
-      calls += step;
-    } else if (best) {
-      break;
-    } else {
-      calls -= step;
-    }
-  }
-  return {workers, budget, best, runs};
-}
-
-async function workerScaling() {
-  const one = await capacity(1, 14, 2);
-  if (!one.best) return [one];
-  // Two workers start at the target: 1.7× the load one process carried.
-  const two = await capacity(2, Math.ceil(one.best.scenario.calls * SCALING_TARGET), 3);
-  return [one, two];
-}
-
-function printScaling(scaling) {
-  console.log(
-    `\nWorker scaling: the most calls (8 users, 2 unmuted) forwarded at ≤ ${SCALING_LOSS * 100} % loss, each media worker`,
-  );
-  console.log(
-    `given ${WORKER_BUDGET} cores of CPU (a cgroup quota from the end of the joins on; the load clients use the rest):\n`,
-  );
-  const head = [
-    'server',
-    'CPU budget',
-    'calls carried',
-    'out pps',
-    'loss',
-    'server CPU %',
-    'µs/packet',
-    'runs (calls: loss)',
-  ];
-  const lines = scaling.map((c) => {
-    const r = c.best?.result;
-    return [
-      c.workers === 1 ? 'one process' : `${c.workers} media workers`,
-      `${c.budget} cores`,
-      r ? String(c.best.scenario.calls) : 'none',
-      r ? fmt(r.server.outPps) : '–',
-      r ? `${(r.delivery.loss * 100).toFixed(2)} %` : '–',
-      r ? fmt(r.server.cpuPercent, 1) : '–',
-      r ? fmt(r.server.usPerPacket, 1) : '–',
-      c.runs
-        .map(
-          (x) =>
-            `${x.scenario.calls}: ${x.result ? `${(x.result.delivery.loss * 100).toFixed(1)} %${x.result.join.failed ? ` (${x.result.join.failed} joins failed)` : ''}` : 'error'}`,
-        )
-        .join(', '),
-    ];
-  });
-  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-  const row = (cells) =>
-    cells.map((c, i) => (i === 0 || i === head.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log([row(head), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(row)].join('\n'));
-  const [one, two] = scaling;
-  if (one?.best && two?.best) {
-    const ratio = two.best.result.server.outPps / one.best.result.server.outPps;
-    const capped =
-      two.best.scenario.calls + 3 > SCALING_MAX_CALLS ? ' (or more: the clients cannot offer more here)' : '';
-    console.log(
-      `\nTwo workers forward ${ratio.toFixed(2)}× the packets of one process at ≤ ${SCALING_LOSS * 100} % loss${capped}; target ≥ ${SCALING_TARGET}×.`,
-    );
-  }
-}
-
 /** Start time, idle RSS and RSS per audio session of the server as `npm start` runs it (bench-start.mjs), `repeat` fresh servers. */
 async function runStart() {
   const sessions = Number(values.sessions ?? 100);
@@ -525,7 +428,7 @@ async function main() {
     };
   };
   const rows = plan.filter((p) => p.group === 'scenarios').map(pick);
-  const scaling = !only || only.has('workers') ? await workerScaling() : undefined;
+  const scaling = !only || only.has('workers') ? await workerScaling(runLt, repeat) : undefined;
   const recordings = [];
   if (!only || only.has('recording')) for (const r of RECORDINGS) recordings.push(await runRecording(r));
   const abuse = !only || only.has('abuse') ? await runAbuse() : undefined;
@@ -555,7 +458,7 @@ async function main() {
   }
   const failed =
     [...runs.values()].flat().some((r) => r.error) ||
-    (scaling && scaling.some((c) => c.runs.length === 0)) ||
+    (scaling && scalingFailed(scaling)) ||
     recordings.some((r) => r.error) ||
     Boolean(abuse?.error) ||
     Boolean(start?.error);
