@@ -16,6 +16,8 @@ import {
   type UserPage,
   waitForCallConnected,
   startCall,
+  startCallWithSlash,
+  sendMessage,
   joinCall,
   dmName,
   currentChannelID,
@@ -53,9 +55,7 @@ test("two users join a call: audio flows both ways, B sees A speaking and A's ra
 test('screen share from A plays with frames on B, in the widget and the expanded view', async () => {
   const [a, b] = await users('alice', 'bob');
   // Started with the slash command through the host page's message box; B joins from the call post.
-  await a.page.fill('#post_textbox', '/call start Design review');
-  await a.page.press('#post_textbox', 'Enter');
-  await waitForCallConnected(a.page);
+  await startCallWithSlash(a, 'Design review');
   const joinButton = b.page.locator('[data-testid=call-thread] [data-testid=calls-post-join-button]');
   await b.page.waitForSelector('[data-testid=call-thread] h3:text-is("Design review")');
   await joinButton.click();
@@ -178,8 +178,7 @@ test('A leaves and B sees the list update; B leaves last and the call post shows
 test('the link from /call link joins the call when opened', async () => {
   const [a, b] = await users('alice', 'bob');
   await startCall(a);
-  await a.page.fill('#post_textbox', '/call link');
-  await a.page.press('#post_textbox', 'Enter');
+  await sendMessage(a, '/call link');
   const ephemeral = a.page.locator('.sa-post--ephemeral .sa-post-message', {hasText: 'join_call=true'});
   await ephemeral.waitFor();
   const link = /https?:\/\/\S+join_call=true/.exec((await ephemeral.textContent()) || '')![0];

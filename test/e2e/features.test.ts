@@ -5,7 +5,16 @@
 // lower hand, remove) as both the host and the participant see them.
 import type {Page} from 'playwright-core';
 
-import {openChannel, useBrowserPerTest, waitForCallConnected, dmName, startCall, joinCall, unmute} from './support';
+import {
+  openChannel,
+  sendMessage,
+  useBrowserPerTest,
+  waitForCallConnected,
+  dmName,
+  startCall,
+  joinCall,
+  unmute,
+} from './support';
 
 jest.setTimeout(120000);
 
@@ -73,8 +82,7 @@ test('channel menu: an admin disables and enables calls in a channel; members se
   await admin.page.click('#channelHeaderDropdownButton');
   await admin.page.click('#channelHeaderDropdownMenu [role=menuitem]:has-text("Disable calls")');
   await a.page.waitForSelector('#calls-join-button', {state: 'detached'});
-  await a.page.fill('#post_textbox', '/call start');
-  await a.page.press('#post_textbox', 'Enter');
+  await sendMessage(a, '/call start');
   await a.page.waitForSelector('#calls_generic_error:has-text("Calls are disabled in this channel.")');
   await a.page.keyboard.press('Escape');
 
@@ -161,8 +169,7 @@ test('sounds and chips: join_self, "bob has joined the call." with join_user, le
     }
   });
 
-  await b.page.fill('#post_textbox', '/call stats');
-  await b.page.press('#post_textbox', 'Enter');
+  await sendMessage(b, '/call stats');
   const stats = b.page.locator('.sa-post--ephemeral .sa-post-message', {hasText: 'iceCandidatePairs'});
   await stats.waitFor();
   // The reply is a fenced json block, shown as a code block (not as a raw fence).

@@ -3,7 +3,16 @@
 // large screen player with full screen, and the call thread in its right-hand side; it closes with the call. The
 // widget's "Show chat thread" opens the same thread in the main window.
 
-import {expectVideoFrames, openPopOut, useBrowserPerTest, waitForCallConnected, joinCall, startCall} from './support';
+import {
+  expectVideoFrames,
+  openPopOut,
+  sendMessage,
+  useBrowserPerTest,
+  waitForCallConnected,
+  joinCall,
+  startCall,
+  startCallWithSlash,
+} from './support';
 
 jest.setTimeout(120000);
 
@@ -12,9 +21,7 @@ const users = (...names: string[]) => e2e.users({}, ...names);
 
 test("the pop-out drives the opener's call: title, participants grid, mute, hand and reactions; it closes with the call", async () => {
   const [a, b] = await users('alice', 'bob');
-  await a.page.fill('#post_textbox', '/call start Standup');
-  await a.page.press('#post_textbox', 'Enter');
-  await waitForCallConnected(a.page);
+  await startCallWithSlash(a, 'Standup');
   await joinCall(b);
 
   const popup = await openPopOut(a.page);
@@ -110,9 +117,7 @@ test('screens in the pop-out: sharing from it (stops when it closes), and a remo
 
 test('the call thread: "Show chat thread" in the widget menu and the pop-out\'s chat button; replies reach everyone', async () => {
   const [a, b] = await users('alice', 'bob');
-  await a.page.fill('#post_textbox', '/call start Planning');
-  await a.page.press('#post_textbox', 'Enter');
-  await waitForCallConnected(a.page);
+  await startCallWithSlash(a, 'Planning');
   await joinCall(b);
 
   // B opens the call thread from the widget's menu: the call post is its root.
@@ -154,8 +159,7 @@ test('the call thread: "Show chat thread" in the widget menu and the pop-out\'s 
 
 test("/call start from a thread's reply box starts the call in that thread", async () => {
   const [a] = await users('alice');
-  await a.page.fill('#post_textbox', 'shall we talk?');
-  await a.page.press('#post_textbox', 'Enter');
+  await sendMessage(a, 'shall we talk?');
   const post = a.page.locator('.sa-post', {hasText: 'shall we talk?'});
   await post.locator('button[aria-label=Reply]').click();
   await a.page.waitForSelector('#sidebar-right .sa-post-message:text-is("shall we talk?")');

@@ -10,14 +10,7 @@ import path from 'node:path';
 
 import type {Page} from 'playwright-core';
 
-import {
-  openPopOut,
-  useBrowserPerTest,
-  type UserPage,
-  waitForCallConnected,
-  joinCall,
-  currentChannelID,
-} from './support';
+import {openPopOut, useBrowserPerTest, joinCall, currentChannelID, sendMessage, startCallWithSlash} from './support';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(180000);
@@ -33,19 +26,6 @@ const HOST_STARTED =
   '[data-testid=calls-widget-banner-recording][data-state=host-started]:has-text("You\'re recording")';
 /** The recorder joins (a tsx start, a werift join, ffmpeg) within this on a loaded 2-core machine. */
 const STARTED_MS = 60000;
-
-async function startCallWithSlash(p: UserPage): Promise<void> {
-  // The plugin has its channel state (and its slash hook) once the header button says "start".
-  await p.page.waitForSelector('#calls-join-button[data-state=start]');
-  await p.page.fill('#post_textbox', '/call start');
-  await p.page.press('#post_textbox', 'Enter');
-  await waitForCallConnected(p.page);
-}
-
-async function slash(p: UserPage, text: string): Promise<void> {
-  await p.page.fill('#post_textbox', text);
-  await p.page.press('#post_textbox', 'Enter');
-}
 
 /** The badge's elapsed time ("0:07"), once it shows one. */
 async function badgeTime(page: Page): Promise<string> {
@@ -183,7 +163,7 @@ describe('recording', () => {
     await b.page.waitForSelector('#calls-widget-menu-chat-button');
     expect(await b.page.locator('#calls-widget-menu-record-button').count()).toBe(0);
     await b.page.keyboard.press('Escape');
-    await slash(b, '/call recording start');
+    await sendMessage(b, '/call recording start');
     const refusal = b.page.locator('#calls_generic_error');
     await refusal.locator('text=Unable to start recording').waitFor();
     await refusal
@@ -228,10 +208,10 @@ describe('recording', () => {
     );
     await a.page.waitForSelector('[data-testid=calls-recording-badge]', {state: 'detached'});
 
-    await slash(a, '/call recording start');
+    await sendMessage(a, '/call recording start');
     await a.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]', {timeout: STARTED_MS});
     await a.page.waitForSelector(HOST_STARTED);
-    await slash(a, '/call recording stop');
+    await sendMessage(a, '/call recording stop');
     await a.page.waitForSelector('[data-testid=calls-widget-banner-recording][data-state=stopped]');
     await a.page.waitForSelector('[data-testid=calls-recording-badge]', {state: 'detached'});
     expect(await a.page.locator('#stop_recording_confirmation').count()).toBe(0);
@@ -241,7 +221,7 @@ describe('recording', () => {
     // The server's own limit shortened to 6 s (MaxRecordingDuration cannot go below 15 minutes).
     const [a] = await e2e.users({...RECORDINGS, MM_CALLS_RECORDING_MAX_DURATION_MS: '6000'}, 'alice');
     await startCallWithSlash(a);
-    await slash(a, '/call recording start');
+    await sendMessage(a, '/call recording start');
     await a.page.waitForSelector('[data-testid=calls-recording-badge][data-state=recording]', {timeout: STARTED_MS});
     await a.page.waitForSelector(HOST_STARTED);
     // Nobody stops it.

@@ -260,6 +260,20 @@ export async function startCall(p: UserPage): Promise<void> {
   await waitForCallConnected(p.page);
 }
 
+/** Sends `text` (a message or a slash command) from the channel's message box. */
+export async function sendMessage(p: UserPage, text: string): Promise<void> {
+  await p.page.fill('#post_textbox', text);
+  await p.page.press('#post_textbox', 'Enter');
+}
+
+/** Starts a call with `/call start [title]` from the channel's message box and waits until it is connected. */
+export async function startCallWithSlash(p: UserPage, title = ''): Promise<void> {
+  // The plugin has its channel state (and its slash hook) once the header button says "start".
+  await p.page.waitForSelector('#calls-join-button[data-state=start]');
+  await sendMessage(p, title ? `/call start ${title}` : '/call start');
+  await waitForCallConnected(p.page);
+}
+
 /** Joins the channel's ongoing call from the header's button and waits until it is connected. */
 export async function joinCall(p: UserPage): Promise<void> {
   await p.page.waitForSelector('#calls-join-button[data-state=join]');

@@ -3,9 +3,8 @@
 import {deflateSync} from 'node:zlib';
 import {encode} from '@msgpack/msgpack';
 import WebSocket from 'ws';
-import {api, CALLS, type WsTestClient} from '../support/calls-client';
-import {type World, useSeededServer} from '../support/fixtures';
-import type {TestServer} from '../support/server';
+import {api, CALLS} from '../support/calls-client';
+import {useCallChannel} from '../support/fixtures';
 import {sleep, waitFor} from '../support/wait';
 
 jest.setTimeout(30_000);
@@ -13,21 +12,11 @@ jest.setTimeout(30_000);
 const P = '/plugins/com.mattermost.calls';
 
 describe('bad input', () => {
-  let srv: TestServer;
-  let w: World;
-  let ch: string;
-  let alice: WsTestClient;
-  let bob: WsTestClient;
-
-  useSeededServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}}, async (s, world) => {
-    srv = s;
-    w = world;
-    ch = await w.newChannel(['alice', 'bob', 'carol']);
-    [alice, bob] = await w.joinAll(ch, 'alice', 'bob');
-  });
+  const fixture = useCallChannel({}, ['alice', 'bob']);
 
   /** The call still works for both: a state change by bob reaches alice. */
   async function stillWorks() {
+    const {alice, bob} = fixture;
     const since = alice.events.length;
     bob.send('raise_hand');
     await alice.waitFor('user_raise_hand', (e) => e.data.session_id === bob.connID, 10_000, since);
@@ -36,6 +25,7 @@ describe('bad input', () => {
   }
 
   test('malformed frames get a FAIL reply naming the problem', async () => {
+    const {bob} = fixture;
     for (const [frame, msg] of [
       ['{not json', 'frame is not valid JSON'],
       ['[1,2,3]', 'frame must be an object'],
@@ -57,6 +47,7 @@ describe('bad input', () => {
   });
 
   test('an unknown action gets a FAIL reply; an unknown calls action gets an error event with an id', async () => {
+    const {bob} = fixture;
     const seq = 9999;
     bob.sendRaw({action: 'no_such_action', seq, data: {}});
     await waitFor(() => bob.replies.some((r) => r.seq_reply === seq), 10_000, 'a reply');
@@ -70,6 +61,7 @@ describe('bad input', () => {
   });
 
   test('wrong types in calls actions are refused field by field', async () => {
+    const {bob} = fixture;
     const cases: [string, Record<string, unknown>, string][] = [
       ['ice', {data: 42}, 'app.calls.ws.invalid_ice'],
       ['ice', {data: '{broken'}, 'app.calls.ws.invalid_ice'],
@@ -95,6 +87,7 @@ describe('bad input', () => {
   });
 
   test('SDP that is not zlib, or inflates past 64 KiB, is refused for that session only', async () => {
+    const {srv, bob} = fixture;
     let since = bob.events.length;
     bob.sendBinary('sdp', {data: Buffer.from('plain text, not zlib')});
     let err = await bob.waitFor('error', (e) => e.data.id === 'app.calls.ws.invalid_sdp', 10_000, since);
@@ -116,6 +109,7 @@ describe('bad input', () => {
   });
 
   test('an oversized frame closes only that socket; the session keeps its grace and the others carry on', async () => {
+    const {w} = fixture;
     const carol = await w.connect('carol');
     const closed = new Promise<number>((resolve) => {
       const ws = new WebSocket(carol.wsURL, {headers: {Authorization: `Bearer ${w.users.carol.token}`}});
@@ -129,6 +123,7 @@ describe('bad input', () => {
   });
 
   test('joining an unknown channel, or with a malformed id, is an error event with an id', async () => {
+    const {w, ch} = fixture;
     const carol = await w.connect('carol');
     await expect(carol.join('abcdefghijklmnopqrstuvwxyz')).rejects.toThrow('channel not found');
     expect(carol.received('error').at(-1)?.data.id).toBe('app.calls.channel_not_found');
@@ -143,6 +138,7 @@ describe('bad input', () => {
   });
 
   test('a socket that never authenticates is refused politely', async () => {
+    const {ch, bob} = fixture;
     const ws = new WebSocket(bob.wsURL);
     const msgs: string[] = [];
     ws.on('message', (m) => msgs.push(String(m)));
@@ -159,6 +155,7 @@ describe('bad input', () => {
   });
 
   test('HTTP: malformed JSON, wrong types, oversized bodies, unknown channels get 400/403/404/413 with an id', async () => {
+    const {srv, w, ch} = fixture;
     const tok = w.users.admin.token;
     const cases: [string, string, unknown, number, string][] = [
       ['POST', `${P}/${ch}`, '{nope', 400, 'api.context.invalid_body_param.app_error'],
@@ -202,6 +199,7 @@ describe('bad input', () => {
   });
 
   test('a flood of calls actions is rate limited without hurting the others', async () => {
+    const {alice, bob} = fixture;
     const frames = [];
     for (let i = 0; i < 300; i++) frames.push(encode({action: CALLS + 'raise_hand', seq: 100000 + i, data: {}}));
     for (const f of frames) bob.sendRaw(Buffer.from(f));
@@ -214,6 +212,7 @@ describe('bad input', () => {
   });
 
   test('after all that the server still serves', async () => {
+    const {srv, w} = fixture;
     const r = await api(srv.url, w.users.alice.token, 'GET', `${P}/version`);
     expect(r.status).toBe(200);
     await stillWorks();

@@ -1,31 +1,21 @@
 // Per-session actions: what reaches the media layer and what every participant is told.
 import {type WsTestClient} from '../support/calls-client';
-import {callOf, type World, useSeededServer} from '../support/fixtures';
-import type {TestServer} from '../support/server';
+import {callOf, useCallChannel} from '../support/fixtures';
 import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 
 describe('calls actions', () => {
-  let srv: TestServer;
-  let w: World;
-  let ch: string;
-  let alice: WsTestClient;
-  let bob: WsTestClient;
   let outsider: WsTestClient;
-
-  useSeededServer({env: {MM_CALLS_DEFAULT_ENABLED: 'true'}}, async (s, world) => {
-    srv = s;
-    w = world;
-    ch = await w.newChannel(['alice', 'bob', 'carol']);
+  const fixture = useCallChannel({}, ['alice', 'bob'], async ({w}) => {
     // carol is a channel member but not in the call: participant-only events skip her.
     outsider = await w.connect('carol');
-    [alice, bob] = await w.joinAll(ch, 'alice', 'bob');
   });
 
-  const inbound = (sessionID: string) => srv.rtc!.inbound.filter((m) => m.sessionID === sessionID);
+  const inbound = (sessionID: string) => fixture.srv.rtc!.inbound.filter((m) => m.sessionID === sessionID);
 
   test('sdp and ice go to the media layer as parsed objects', async () => {
+    const {bob} = fixture;
     bob.sendSDP({type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n'});
     bob.send('ice', {
       data: JSON.stringify({
@@ -52,6 +42,7 @@ describe('calls actions', () => {
   });
 
   test('mute/unmute reach media, persist, and are announced to participants only', async () => {
+    const {srv, w, ch, alice, bob} = fixture;
     bob.send('unmute');
     const ev = await alice.waitFor('user_unmuted', (e) => e.data.session_id === bob.connID);
     expect(ev.data).toEqual({userID: w.users.bob.user.id, session_id: bob.connID, channelID: ch});
@@ -64,6 +55,7 @@ describe('calls actions', () => {
   });
 
   test('screen_on announces the sharer and gives media the stream id; one sharer at a time; only the sharer stops', async () => {
+    const {srv, w, ch, alice, bob} = fixture;
     bob.send('screen_on', {data: JSON.stringify({screenStreamID: '{stream-abc}'})});
     const on = await alice.waitFor('user_screen_on');
     expect(on.data).toEqual({userID: w.users.bob.user.id, session_id: bob.connID, channelID: ch});
@@ -91,6 +83,7 @@ describe('calls actions', () => {
   });
 
   test('a sharer who leaves ends the share with an empty user_screen_off', async () => {
+    const {w, ch, alice} = fixture;
     const carolInCall = await w.connect('carol');
     await carolInCall.join(ch);
     carolInCall.send('screen_on', {data: JSON.stringify({screenStreamID: 's2'})});
@@ -103,6 +96,7 @@ describe('calls actions', () => {
   });
 
   test('screen sharing can be turned off by the admin', async () => {
+    const {srv, bob} = fixture;
     await srv.app.config.save({AllowScreenSharing: false});
     try {
       bob.send('screen_on', {data: JSON.stringify({screenStreamID: 's3'})});
@@ -113,6 +107,7 @@ describe('calls actions', () => {
   });
 
   test('video on/off in a DM with EnableVideo persist on the session and are announced', async () => {
+    const {srv, w} = fixture;
     await srv.app.config.save({EnableVideo: true});
     const [aliceDM, bobDM] = await w.joinAll(w.channels.dm, 'alice', 'bob');
     try {
@@ -135,6 +130,7 @@ describe('calls actions', () => {
   });
 
   test('a camera is refused in a channel call, and anywhere while EnableVideo is off', async () => {
+    const {srv, bob} = fixture;
     const cam = {data: JSON.stringify({videoStreamID: 'cam-2'})};
     await srv.app.config.save({EnableVideo: true});
     try {
@@ -150,6 +146,7 @@ describe('calls actions', () => {
   });
 
   test('raise hand carries the time it was raised; lowering sends 0', async () => {
+    const {w, ch, alice, bob} = fixture;
     const before = Date.now();
     alice.send('raise_hand');
     const up = await bob.waitFor('user_raise_hand');
@@ -161,6 +158,7 @@ describe('calls actions', () => {
   });
 
   test('reactions reach every participant with all emoji keys', async () => {
+    const {w, ch, alice, bob} = fixture;
     alice.send('react', {data: JSON.stringify({name: 'tada', unified: '1f389'})});
     const ev = await bob.waitFor('user_reacted');
     expect(ev.data).toEqual({
@@ -173,6 +171,7 @@ describe('calls actions', () => {
   });
 
   test('actions from a connection that is not in a call are ignored', async () => {
+    const {srv, w, alice} = fixture;
     const before = srv.rtc!.inbound.length;
     outsider.send('mute');
     outsider.send('raise_hand');

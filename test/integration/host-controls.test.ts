@@ -1,34 +1,19 @@
 // Host controls (reference §8.1) over the real API and websockets.
-import {api, type WsTestClient} from '../support/calls-client';
-import {callOf, type World, useSeededServer} from '../support/fixtures';
-import type {TestServer} from '../support/server';
+import {api} from '../support/calls-client';
+import {callOf, type World, useCallChannel} from '../support/fixtures';
 import {sleep} from '../support/wait';
 
 jest.setTimeout(30_000);
 const P = '/plugins/com.mattermost.calls';
 
 describe('host controls', () => {
-  let srv: TestServer;
-  let w: World;
-  let ch: string;
-  let alice: WsTestClient;
-  let bob: WsTestClient;
-  let carol: WsTestClient;
-
-  useSeededServer(
-    {perTest: true, env: {MM_CALLS_DEFAULT_ENABLED: 'true'}, timings: {hostRemoveForceCloseMs: 300}},
-    async (s, world) => {
-      srv = s;
-      w = world;
-      ch = await w.newChannel(['alice', 'bob', 'carol']);
-      [alice, bob, carol] = await w.joinAll(ch, 'alice', 'bob', 'carol');
-    },
-  );
+  const fixture = useCallChannel({perTest: true, timings: {hostRemoveForceCloseMs: 300}}, ['alice', 'bob', 'carol']);
 
   const host = (who: World['users'][keyof World['users']], action: string, body?: unknown) =>
-    api(srv.url, who.token, 'POST', `${P}/calls/${ch}/host/${action}`, body);
+    api(fixture.srv.url, who.token, 'POST', `${P}/calls/${fixture.ch}/host/${action}`, body);
 
   test('only the host or an admin may use them', async () => {
+    const {w} = fixture;
     const r = await host(w.users.bob, 'mute-others');
     expect(r.status).toBe(400);
     expect(r.body).toEqual(expect.objectContaining({id: 'app.calls.no_permissions', message: 'no permissions'}));
@@ -38,6 +23,7 @@ describe('host controls', () => {
   });
 
   test('make host locks the host to the new user and announces it', async () => {
+    const {w, ch, carol} = fixture;
     const r = await host(w.users.alice, 'make', {new_host_id: w.users.bob.user.id});
     expect(r.status).toBe(200);
     const ev = await carol.waitFor('call_host_changed', (e) => e.data.hostID === w.users.bob.user.id);
@@ -51,6 +37,7 @@ describe('host controls', () => {
   });
 
   test('mute asks the target to mute; mute-others asks every unmuted session but the host', async () => {
+    const {w, ch, alice, bob, carol} = fixture;
     bob.send('unmute');
     carol.send('unmute');
     await alice.waitFor('user_unmuted', (e) => e.data.session_id === carol.connID);
@@ -65,6 +52,7 @@ describe('host controls', () => {
   });
 
   test('screen-off and lower-hand only apply to a sharer / a raised hand', async () => {
+    const {w, ch, alice, bob, carol} = fixture;
     expect((await host(w.users.alice, 'screen-off', {session_id: bob.connID})).status).toBe(400);
     bob.send('screen_on', {data: JSON.stringify({screenStreamID: 'stream-1'})});
     await alice.waitFor('user_screen_on');
@@ -81,6 +69,7 @@ describe('host controls', () => {
   });
 
   test('remove tells everyone, then takes the session out if it does not leave', async () => {
+    const {w, ch, bob, carol} = fixture;
     expect((await host(w.users.alice, 'remove', {session_id: carol.connID})).status).toBe(200);
     const ev = await bob.waitFor('host_removed');
     expect(ev.data).toEqual(

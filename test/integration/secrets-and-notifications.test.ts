@@ -1,8 +1,8 @@
 // Two leaks found in the hardening review: secret settings returned in clear by the config endpoints,
 // and dismiss-notification answering (and writing) for channels the user cannot read.
-import {api, type WsTestClient} from '../support/calls-client';
-import {seededWorld, type World} from '../support/fixtures';
-import {startTestServer, type TestServer} from '../support/server';
+import {api} from '../support/calls-client';
+import {type World, useSeededServer} from '../support/fixtures';
+import type {TestServer} from '../support/server';
 
 jest.setTimeout(30_000);
 
@@ -13,9 +13,9 @@ describe('secret settings', () => {
   let srv: TestServer;
   let w: World;
 
-  beforeAll(async () => {
-    srv = await startTestServer({env: {MM_CALLS_TURN_STATIC_AUTH_SECRET: 'env-turn-secret'}});
-    w = await seededWorld(srv);
+  useSeededServer({env: {MM_CALLS_TURN_STATIC_AUTH_SECRET: 'env-turn-secret'}}, async (s, world) => {
+    srv = s;
+    w = world;
     const put = await api(srv.url, w.users.admin.token, 'PUT', '/api/v4/config', {
       PluginSettings: {
         Plugins: {
@@ -30,9 +30,6 @@ describe('secret settings', () => {
       },
     });
     expect(put.status).toBe(200);
-  });
-  afterAll(async () => {
-    await srv.stop();
   });
 
   test('no endpoint returns a secret setting in clear, to an admin or anyone else', async () => {
@@ -96,17 +93,12 @@ describe('secret settings', () => {
 describe('dismiss-notification', () => {
   let srv: TestServer;
   let w: World;
-  let admin: WsTestClient;
 
-  beforeAll(async () => {
-    srv = await startTestServer();
-    w = await seededWorld(srv);
-    admin = await w.connect('admin');
-    await admin.join(w.channels.priv);
-  });
-  afterAll(async () => {
-    await admin.close();
-    await srv.stop();
+  useSeededServer({}, async (s, world) => {
+    srv = s;
+    w = world;
+    // The admin's call in the private channel stays until the file's server stops.
+    await (await w.connect('admin')).join(w.channels.priv);
   });
 
   test('a non-member of a private channel gets 403 whether or not it has a call, and writes nothing', async () => {

@@ -118,6 +118,33 @@ export function useSeededServer(
   };
 }
 
+/** The members of useCallChannel's channel. */
+type Member = 'alice' | 'bob' | 'carol';
+
+/** A server, its seeded world and a channel with a call in it, and the websocket of each user in that call. */
+export type CallChannel<J extends Member> = {srv: TestServer; w: World; ch: string} & Record<J, WsTestClient>;
+
+/**
+ * A seeded server (calls on in every channel unless `opts.env` says otherwise) with a fresh channel of alice,
+ * bob and carol whose call `joiners` join, in that order; `beforeJoin` runs for the file's own setup once the
+ * channel is there. The fields are filled in before the first test (each test with `perTest`): read them in
+ * tests and hooks, not when the file is loaded.
+ */
+export function useCallChannel<J extends Member>(
+  opts: TestServerOptions & {perTest?: boolean},
+  joiners: J[],
+  beforeJoin?: (c: CallChannel<J>) => void | Promise<void>,
+): CallChannel<J> {
+  const c = {} as CallChannel<J>;
+  useSeededServer({...opts, env: {MM_CALLS_DEFAULT_ENABLED: 'true', ...opts.env}}, async (srv, w) => {
+    Object.assign(c, {srv, w, ch: await w.newChannel(['alice', 'bob', 'carol'])});
+    await beforeJoin?.(c);
+    const clients = await w.joinAll(c.ch, ...joiners);
+    joiners.forEach((name, i) => (c[name] = clients[i] as CallChannel<J>[J]));
+  });
+  return c;
+}
+
 /** Parses the `call` JSON string of a call_state event. */
 export function callOf(ev: {data: Record<string, unknown>}): {
   id: string;

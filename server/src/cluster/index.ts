@@ -5,15 +5,14 @@ import {rtcdClusterCoordination} from '../rtcd/client/cluster';
 import {rtcdCoordination, type RtcdClientSettings} from '../rtcd/client/coordination';
 import type {RtcServer} from '../rtc/types';
 import type {Store} from '../store';
-import {Bus} from './bus';
 import {MediaBus} from './media-relay';
 import {ClusteredMediaRouter} from './clustered';
 import {Failover} from './failover';
-import {clusterPool, leaveCluster, wireClusterTraffic, type ClusterHub} from './membership';
+import {joinCluster, leaveCluster, wireClusterTraffic, type ClusterHub} from './membership';
 import {integratedCoordination} from './integrated';
-import {type LockObserver, PgCallLock} from './lock';
+import type {LockObserver} from './lock';
 import {type ClusterSettings, checkClusterEngine, DEFAULT_HANDLER_WAIT_MS} from './mode';
-import {NodeRegistry} from './nodes';
+import type {Call} from '../store';
 import type {ClusterMode, Coordination} from './types';
 
 export {clusterMigrations} from './schema';
@@ -89,44 +88,26 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   };
   try {
-    const db = clusterPool(url, me, log);
-    cleanups.push(() => db.end());
-
-    let registry: NodeRegistry | null = null;
-    let registered = false;
-    const bus = new Bus({
-      url,
-      nodeID: me,
-      logger: log,
-      isAlive: (n) => registry?.isAlive(n) ?? false,
-      // After a reconnect the handler takes its advisory lock again (the old session's lock died with it).
-      onListenerSetup: async (client) => {
-        if (registered && registry?.isHandler) await registry.claimHandlerLock(client, false);
+    let pinnedBefore: Call[] = [];
+    const joined = await joinCluster(
+      {
+        url,
+        nodeID: me,
+        logger: log,
+        isHandler: o.settings.isHandler,
+        forcedMode: o.settings.forcedMode,
+        onBusMessage: o.observer ? (d, t) => o.observer!.busMessage(d, t) : undefined,
+        lockObserver: o.observer,
+        // Calls pinned to this node id before it is visible are leftovers of a previous run under the same
+        // id (MM_CALLS_NODE_ID); once it is visible, live nodes may pin calls here for this run, and those
+        // must not be mistaken for leftovers (re-creating them twice restarts every client twice).
+        beforeVisible: async () => {
+          pinnedBefore = (await o.store.calls.listActiveCalls()).filter((c) => c.props.node_id === me);
+        },
       },
-      onMessage: o.observer ? (d, t) => o.observer!.busMessage(d, t) : undefined,
-      onSender: (n) => registry?.noteActivity(n),
-    });
-    await bus.start();
-    cleanups.push(() => bus.close());
-
-    // Calls pinned to this node id before it is visible are leftovers of a previous run under the same
-    // id (MM_CALLS_NODE_ID); once it is visible, live nodes may pin calls here for this run, and those
-    // must not be mistaken for leftovers (re-creating them twice restarts every client twice).
-    const pinnedBefore = (await o.store.calls.listActiveCalls()).filter((c) => c.props.node_id === me);
-    registry = new NodeRegistry({
-      db,
-      listener: bus.listener,
-      nodeID: me,
-      isHandler: o.settings.isHandler,
-      forcedMode: o.settings.forcedMode,
-      logger: log,
-    });
-    await registry.start();
-    registered = true;
-    cleanups.push(() => registry!.leave());
-
-    const lock = new PgCallLock({url, nodeID: me, logger: log, observer: o.observer});
-    cleanups.push(() => lock.close());
+      cleanups,
+    );
+    const {db, bus, registry, lock} = joined;
 
     const media = new MediaBus(bus, log.child({module: 'cluster-media'}));
     const router = new ClusteredMediaRouter({
@@ -148,13 +129,9 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     cleanups.push(() => router.close());
 
     const failover = new Failover({
-      registry,
-      bus,
+      ...joined,
       media,
-      db,
       calls: o.store.calls,
-      lock,
-      logger: log,
       orphanGraceMs: o.orphanGraceMs,
       onMoved: (m) => router.onMoved(m),
       onOrphan: (sid, callID, channelID) => router.reportOrphan(sid, callID, channelID),
@@ -166,19 +143,18 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
     failover.start();
     cleanups.push(() => failover.close());
 
-    const reg = registry;
-    const relay = wireClusterTraffic({registry: reg, bus, failover, hub: o.hub});
+    const relay = wireClusterTraffic({...joined, failover, hub: o.hub});
     await failover.recoverOwnPins(pinnedBefore);
 
     log.info(
-      {mode: reg.singleHandler ? 'single_handler' : 'clustered', handler: reg.isHandler, sfu: rtc !== null},
+      {mode: registry.singleHandler ? 'single_handler' : 'clustered', handler: registry.isHandler, sfu: rtc !== null},
       'joined the cluster',
     );
     let closing: Promise<void> | null = null;
     return {
       nodeID: me,
       get mode(): ClusterMode {
-        return reg.singleHandler ? 'single_handler' : 'clustered';
+        return registry.singleHandler ? 'single_handler' : 'clustered';
       },
       media: router,
       lock,
@@ -188,7 +164,7 @@ async function startCluster(o: CoordinationOptions, url: string): Promise<Coordi
         closing ??= (async () => {
           // Leave first, so the others take our calls over while we close our media.
           router.leaving();
-          await leaveCluster({failover, registry: reg, bus, media: router, lock, db, log});
+          await leaveCluster({...joined, failover, media: router});
         })();
         return closing;
       },

@@ -201,7 +201,17 @@ export function sessionCipher(context: SrtpContextKeys): SessionCipher {
   return c;
 }
 
-/** RFC 7714 §8.1 IV words: salt XOR (0x0000 || SSRC || ROC || SEQ), as three big-endian 32-bit words. */
+/** RFC 7714 §8.1 IV = salt XOR (0x0000 || SSRC || ROC || SEQ), as three big-endian 32-bit words at out[at…at+2]. */
+function writeIvWords(out: Int32Array, at: number, c: SessionCipher, ssrc: number, roc: number, seq: number): void {
+  out[at] = (ssrc >>> 16) ^ c.salt0;
+  out[at + 1] = (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1;
+  out[at + 2] = (((roc & 0xffff) << 16) | seq) ^ c.salt2;
+}
+
+/** The IV words of the packet sealSrtp or openSrtp is working on (never held across a call). */
+const iv = new Int32Array(3);
+
+/** Encrypts an SRTP packet in place and appends its tag (see AesGcm.seal), natively when the key is there. */
 export function sealSrtp(
   c: SessionCipher,
   buf: Buffer,
@@ -211,27 +221,10 @@ export function sealSrtp(
   roc: number,
   seq: number,
 ): void {
+  writeIvWords(iv, 0, c, ssrc, roc, seq);
   const n = c.native;
-  if (n) {
-    n.native.gcmSeal(
-      n.id,
-      buf,
-      headerLength,
-      payloadLength,
-      (ssrc >>> 16) ^ c.salt0,
-      (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-      (((roc & 0xffff) << 16) | seq) ^ c.salt2,
-    );
-    return;
-  }
-  c.aes.sealWords(
-    buf,
-    headerLength,
-    payloadLength,
-    (ssrc >>> 16) ^ c.salt0,
-    (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-    (((roc & 0xffff) << 16) | seq) ^ c.salt2,
-  );
+  if (n) n.native.gcmSeal(n.id, buf, headerLength, payloadLength, iv[0], iv[1], iv[2]);
+  else c.aes.sealWords(buf, headerLength, payloadLength, iv[0], iv[1], iv[2]);
 }
 
 /** Authenticates and decrypts an SRTP packet in place (see AesGcm.open); false if forged. */
@@ -244,26 +237,10 @@ export function openSrtp(
   roc: number,
   seq: number,
 ): boolean {
+  writeIvWords(iv, 0, c, ssrc, roc, seq);
   const n = c.native;
-  if (n) {
-    return n.native.gcmOpen(
-      n.id,
-      buf,
-      headerLength,
-      end,
-      (ssrc >>> 16) ^ c.salt0,
-      (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-      (((roc & 0xffff) << 16) | seq) ^ c.salt2,
-    );
-  }
-  return c.aes.openWords(
-    buf,
-    headerLength,
-    end,
-    (ssrc >>> 16) ^ c.salt0,
-    (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1,
-    (((roc & 0xffff) << 16) | seq) ^ c.salt2,
-  );
+  if (n) return n.native.gcmOpen(n.id, buf, headerLength, end, iv[0], iv[1], iv[2]);
+  return c.aes.openWords(buf, headerLength, end, iv[0], iv[1], iv[2]);
 }
 
 /** Payload bytes a pre-made keystream slot covers: Opus packets fit, bigger ones are sealed one by one. */
@@ -307,11 +284,7 @@ export class KeystreamAhead {
       const ssrc = this.#ssrc;
       for (let j = 0; j < KEYSTREAM_AHEAD; j++) {
         const x = index + j;
-        const r = Math.floor(x / 65536);
-        const q = x % 65536;
-        w[j * 3] = (ssrc >>> 16) ^ c.salt0;
-        w[j * 3 + 1] = (((ssrc & 0xffff) << 16) | (r >>> 16)) ^ c.salt1;
-        w[j * 3 + 2] = (((r & 0xffff) << 16) | q) ^ c.salt2;
+        writeIvWords(w, j * 3, c, ssrc, Math.floor(x / 65536), x % 65536);
       }
       this.#ks = c.aes.keystreams(w, KEYSTREAM_AHEAD, KEYSTREAM_SLOT_BLOCKS);
       this.#first = index;

@@ -4,7 +4,8 @@
 import {createRequire} from 'node:module';
 import path from 'node:path';
 import {RTCPeerConnection} from 'werift';
-import {IceAgent, settleIceOnCompletion} from './iceAgent';
+import {IceAgent} from './iceAgent';
+import {settleIceOnCompletion} from './iceSettle';
 
 /** werift's own PQueue, the queue connect() reads the check list's outcome from. */
 function weriftQueue(): {queue: unknown[]; put(v: unknown): void; get(): unknown} {

@@ -1,8 +1,9 @@
 // werift's ICE agent (its ice Connection, werift 0.25.2 lib/ice/src/ice.js) as the port mux drives it:
-// ufrags, host candidates on the shared UDP/TCP sockets instead of a socket per peer connection, and
-// the synchronous send path of the forwarding writers. Everything here reaches below werift's public
-// API; net/iceMux.ts decides what to do with it. Longer than our other modules on purpose: every patch of
-// werift's ICE internals stays in this one file, so a werift upgrade is checked against one place.
+// ufrags and host candidates on the shared UDP/TCP sockets instead of a socket per peer connection.
+// Everything here reaches below werift's public API; net/iceMux.ts decides what to do with it. The patches of
+// werift's ICE internals are this file and the three beside it, one concern each, so a werift upgrade is
+// checked against them: iceSettle.ts (connect() told at once when the check list is done),
+// muxUdpTransport.ts (the shared socket as a protocol's transport), packetSink.ts (the forwarding writers' send).
 import type {Socket} from 'node:net';
 import {
   Candidate,
@@ -11,32 +12,28 @@ import {
   candidateFoundation,
   candidatePriority,
   type Protocol,
-  type RTCDtlsTransport,
   type RTCPeerConnection,
 } from 'werift';
-import {ipv4Word, type Egress} from '../fastpath/egress';
 import type {Address} from '../net/address';
 import {bindingRequestUfrag, hasMessageIntegrity} from '../net/stun';
 import type {TcpMuxListener} from '../net/tcpMux';
 import type {UdpMuxSocket} from '../net/udpMux';
+import {settleIceOnCompletion, type SettlingConnection} from './iceSettle';
+import {MuxUdpTransport} from './muxUdpTransport';
 
-/** The members of werift's ice Connection relied on here. */
-interface ConnectionInternals {
+/** The members of werift's ice Connection relied on here (and by iceSettle.ts). */
+interface ConnectionInternals extends SettlingConnection {
   localUsername: string;
   localPassword: string;
   stunServer?: unknown;
   userHistory: Record<string, string>;
   generation: number;
   protocols: Protocol[];
-  checkList: {state: number}[];
   earlyChecks: unknown[];
-  state: string;
   checkListDone: boolean;
-  checkListState: CheckListQueue;
   /** The running consent check's controller (RFC 7675 checks, every ≈ 5 s). */
   consentRequestAbort?: AbortController;
   connect(): Promise<void>;
-  schedulingChecks(): boolean;
   addRemoteCandidate(candidate: unknown): Promise<void>;
   restart(): Promise<void>;
   getCandidatePromises(addresses: string[], timeout?: number): Promise<unknown>[];
@@ -57,126 +54,6 @@ export interface TcpProtocolInternals {
 }
 
 const PATCHED = Symbol('callsIceMux');
-const SETTLES = Symbol('callsIceSettles');
-
-/** werift's CandidatePairState (ice/src/iceBase.js): FROZEN 0, WAITING 1, IN_PROGRESS 2, SUCCEEDED 3, FAILED 4. */
-const PAIR_FROZEN = 0;
-const PAIR_WAITING = 1;
-/** RFC 8445 Ta: werift's pacing between two ordinary checks. */
-const CHECK_PACING_MS = 20;
-
-/** werift's PQueue (ice/src/helper.js), which carries the check list's outcomes to connect(). */
-interface CheckListQueue {
-  queue: unknown[];
-  put(value: unknown): void;
-  get(): unknown;
-}
-
-/**
- * werift's PQueue.get() on an empty queue subscribes a waiter that is never removed: every later put() runs it
- * again and it takes that value off the queue. connect() only read the queue once the outcome was there; now
- * that it waits on it early, a failure followed by a success would lose the success to the first waiter and
- * leave the agent checking forever. Each waiter now takes one value.
- */
-function oneValuePerWaiter(q: CheckListQueue): void {
-  const waiters: ((value: unknown) => void)[] = [];
-  q.put = (value) => {
-    const waiter = waiters.shift();
-    if (waiter) waiter(value);
-    else q.queue.push(value);
-  };
-  q.get = () => (q.queue.length > 0 ? q.queue.shift() : new Promise((resolve) => waiters.push(resolve)));
-}
-
-/**
- * werift's connect() re-runs its check scheduler every Ta (20 ms) and reports `connected` only once that loop
- * sees the check list complete, so after its last check was started the agent still sat up to 20 ms on a
- * finished check list (on both sides of a join, before DTLS could start). Once the scheduler has nothing
- * left to start, connect() now goes straight to waiting for the check list's outcome (werift's own queue, so
- * `connected` follows the deciding check at once) while pairs that turn up later (trickled candidates) are
- * still started every Ta by a timer of the same pacing, which ends when the check list is done or the agent
- * closes. Idempotent per agent.
- */
-export function settleIceOnCompletion(connection: unknown): void {
-  const conn = connection as ConnectionInternals & {[SETTLES]?: true};
-  if (conn[SETTLES]) return;
-  conn[SETTLES] = true;
-  // An ICE restart gives the agent a new queue.
-  let queue = conn.checkListState;
-  oneValuePerWaiter(queue);
-  Object.defineProperty(conn, 'checkListState', {
-    configurable: true,
-    enumerable: true,
-    get: () => queue,
-    set: (next: CheckListQueue) => {
-      queue = next;
-      oneValuePerWaiter(next);
-    },
-  });
-  const schedule = conn.schedulingChecks.bind(conn);
-  let pacer: NodeJS.Timeout | undefined;
-  conn.schedulingChecks = () => {
-    const more = schedule();
-    // Pacing stays in connect()'s loop while pairs wait to be started; with no pair at all it must keep
-    // polling too (its completion wait would fail an empty check list).
-    if (!more || pacer || conn.checkList.length === 0) return more;
-    if (conn.checkList.some((p) => p.state === PAIR_WAITING || p.state === PAIR_FROZEN)) return more;
-    pacer = setInterval(() => {
-      if (conn.state === 'closed' || !schedule()) {
-        clearInterval(pacer);
-        pacer = undefined;
-      }
-    }, CHECK_PACING_MS);
-    pacer.unref();
-    return false;
-  };
-}
-
-/** Stands in for werift's UdpTransport: sends through the shared socket, never binds one. */
-class MuxUdpTransport {
-  readonly type = 'udp';
-  closed = false;
-  readonly #socket: UdpMuxSocket;
-  readonly #onClose: () => void;
-
-  constructor(socket: UdpMuxSocket, onClose: () => void) {
-    this.#socket = socket;
-    this.#onClose = onClose;
-  }
-
-  send = async (data: Buffer, addr?: Address): Promise<void> => {
-    if (this.closed || !addr) return;
-    this.#socket.send(data, addr);
-  };
-
-  /** The forwarding fast path's send: no promise, no lookup. */
-  sendNow(data: Buffer, addr: Address): void {
-    if (!this.closed) this.#socket.send(data, addr);
-  }
-
-  /** The shared socket's batched sender, if it has one and this transport is open. */
-  get egress(): Egress | undefined {
-    return this.closed ? undefined : this.#socket.egress;
-  }
-
-  close = async (): Promise<void> => {
-    if (this.closed) return;
-    this.closed = true;
-    this.#onClose();
-  };
-
-  get address(): {address: string; port: number; family: string} {
-    return {
-      address: this.#socket.localAddress,
-      port: this.#socket.port,
-      family: this.#socket.family === 6 ? 'IPv6' : 'IPv4',
-    };
-  }
-
-  get addressFamily(): 4 | 6 {
-    return this.#socket.family;
-  }
-}
 
 /** The reason a superseded consent request is aborted with (werift reads only `aborted`). */
 const CONSENT_SUPERSEDED = new Error('consent request superseded');
@@ -414,84 +291,5 @@ export class IceAgent {
     conn.protocols.push(protocol);
     conn.pairLocalProtocol(protocol);
     if (advertise) conn.appendLocalCandidate(candidate);
-  }
-}
-
-interface NominatedPair {
-  protocol: {transport?: unknown};
-  remoteAddr: Address;
-}
-
-interface AgentSendState {
-  nominated?: NominatedPair;
-  state: string;
-  consentFresh?: boolean;
-  send(data: Buffer): Promise<void>;
-}
-
-/** Where PacketSink.route() says the next packet goes. */
-export enum SinkRoute {
-  /** Nowhere: no selected pair, or consent lost. */
-  None,
-  /** Into `sink.egress` for `sink.ip`:`sink.port` (the shared socket's batched sender). */
-  Egress,
-  /** Through `sink.send()`. */
-  Send,
-}
-
-/**
- * A synchronous packet sink for a transport's ICE agent: straight to the shared UDP socket when the
- * selected pair is one of ours, through werift otherwise (TCP, TURN). Re-resolves when the selected pair
- * changes and sends nothing without a selected pair or after consent was lost (RFC 7675).
- */
-export class PacketSink {
-  readonly #agent: AgentSendState;
-  #pair: NominatedPair | undefined;
-  #direct: MuxUdpTransport | undefined;
-  #remoteAddr: Address | undefined;
-  #egressible = false;
-  /** Set by route() when it returns SinkRoute.Egress: the batched sender and the pair's IPv4 address and port. */
-  egress: Egress | undefined;
-  ip = 0;
-  port = 0;
-
-  constructor(dtls: RTCDtlsTransport) {
-    this.#agent = dtls.iceTransport.connection as unknown as AgentSendState;
-  }
-
-  route(): SinkRoute {
-    const agent = this.#agent;
-    const nominated = agent.nominated;
-    if (!nominated || agent.consentFresh === false || agent.state === 'failed' || agent.state === 'closed')
-      return SinkRoute.None;
-    if (nominated !== this.#pair) {
-      // Resolved once per selected pair (werift builds a new remoteAddr array on every read).
-      this.#pair = nominated;
-      this.#direct = nominated.protocol.transport instanceof MuxUdpTransport ? nominated.protocol.transport : undefined;
-      this.#remoteAddr = nominated.remoteAddr;
-      const [host, port] = this.#remoteAddr;
-      const ip = this.#direct?.egress ? ipv4Word(host) : null;
-      this.#egressible = ip !== null;
-      this.ip = ip ?? 0;
-      this.port = port;
-    }
-    if (this.#egressible) {
-      const egress = this.#direct!.egress;
-      if (egress) {
-        this.egress = egress;
-        return SinkRoute.Egress;
-      }
-    }
-    return SinkRoute.Send;
-  }
-
-  send(data: Buffer): void {
-    if (this.route() !== SinkRoute.None) this.sendRouted(data);
-  }
-
-  /** send() right after route() said Egress or Send. */
-  sendRouted(data: Buffer): void {
-    if (this.#direct) this.#direct.sendNow(data, this.#remoteAddr!);
-    else this.#agent.send(data).catch(() => {});
   }
 }

@@ -1,7 +1,7 @@
 // The one place the SFU reads or writes werift objects below their public API (werift 0.25.2), behind
-// small typed functions. The ICE agent and its send path are in iceAgent.ts, behaviour corrections in
-// fixes.ts, the DTLS handshake's crypto in dtlsCrypto.ts; nothing else in rtc/ casts a werift object.
-// Upgrading werift means re-checking these files.
+// small typed functions. The ICE agent is in iceAgent.ts (with iceSettle.ts, muxUdpTransport.ts and
+// packetSink.ts, its send path), behaviour corrections in fixes.ts, the DTLS handshake's crypto in
+// dtlsCrypto.ts; nothing else in rtc/ casts a werift object. Upgrading werift means re-checking these files.
 import {RtcpReceiverInfo, RtcpRrPacket} from 'werift';
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
 import {Socket} from 'node:dgram';
@@ -10,7 +10,9 @@ import type {ReceiveStatistics} from '../fastpath/ingress';
 import {receiveInsteadOfDgram, type BatchedSocket} from '../net/batchedReceive';
 import type {SrtpContextKeys} from '../fastpath/srtpGcm';
 
-export {IceAgent, PacketSink, SinkRoute, settleIceOnCompletion} from './iceAgent';
+export {IceAgent} from './iceAgent';
+export {settleIceOnCompletion} from './iceSettle';
+export {PacketSink, SinkRoute} from './packetSink';
 export {
   cacheCertificateFingerprints,
   countLateConsentAnswers,

@@ -3,12 +3,9 @@
 // websockets it holds (rtcd routes a session to the connection that last sent its join/reconnect). The
 // cluster parts carry the rest: the shared call lock, the bus for events and `detach`, who holds which
 // session, and the sweeper that removes sessions left by a dead node. No node runs an SFU.
-import {Bus} from '../../cluster/bus';
 import {Failover} from '../../cluster/failover';
-import {clusterPool, leaveCluster, wireClusterTraffic, type ClusterHub} from '../../cluster/membership';
-import {PgCallLock} from '../../cluster/lock';
+import {joinCluster, leaveCluster, wireClusterTraffic, type ClusterHub} from '../../cluster/membership';
 import {MediaBus} from '../../cluster/media-relay';
-import {NodeRegistry} from '../../cluster/nodes';
 import {SESSIONS_TABLE} from '../../cluster/schema';
 import type {Coordination} from '../../cluster/types';
 import type {Logger} from '../../log';
@@ -38,35 +35,14 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
   const log = o.logger.child({module: 'rtcd-cluster', nodeID: me});
   const cleanups: (() => Promise<unknown>)[] = [];
   try {
-    const db = clusterPool(o.databaseURL, me, log);
-    cleanups.push(() => db.end());
-
-    let registry: NodeRegistry | null = null;
-    const bus = new Bus({
-      url: o.databaseURL,
-      nodeID: me,
-      logger: log,
-      isAlive: (n) => registry?.isAlive(n) ?? false,
-      onSender: (n) => registry?.noteActivity(n),
-    });
-    await bus.start();
-    cleanups.push(() => bus.close());
-    registry = new NodeRegistry({
-      db,
-      listener: bus.listener,
-      nodeID: me,
-      isHandler: false,
-      forcedMode: 'clustered',
-      logger: log,
-    });
-    await registry.start();
-    const reg = registry;
-    cleanups.push(() => reg.leave());
+    // No node runs an SFU here: never the handler, always clustered.
+    const joined = await joinCluster(
+      {url: o.databaseURL, nodeID: me, logger: log, isHandler: false, forcedMode: 'clustered'},
+      cleanups,
+    );
+    const {db, bus, lock} = joined;
     // Websockets this node id held in a previous run are gone: they become orphan candidates unless adopted.
     await db.query(`UPDATE ${SESSIONS_TABLE} SET node_id = '' WHERE node_id = $1`, [me]);
-
-    const lock = new PgCallLock({url: o.databaseURL, nodeID: me, logger: log});
-    cleanups.push(() => lock.close());
     // The first node makes the credentials; the others, waiting on the lock, find them in the store.
     const credentials = await lock.withLock(CREDENTIALS_LOCK, () => credentialsFor(o.settings, o.store, me));
 
@@ -91,13 +67,9 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
     });
 
     const failover = new Failover({
-      registry: reg,
-      bus,
+      ...joined,
       media,
-      db,
       calls: o.store.calls,
-      lock,
-      logger: log,
       orphanGraceMs: o.orphanGraceMs,
       moveCalls: false,
       onMoved: () => undefined,
@@ -108,7 +80,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
     });
     failover.start();
     cleanups.push(() => failover.close());
-    const relay = wireClusterTraffic({registry: reg, bus, failover, hub: o.hub});
+    const relay = wireClusterTraffic({...joined, failover, hub: o.hub});
 
     await hosts.start();
     log.info(
@@ -125,7 +97,7 @@ export async function rtcdClusterCoordination(o: RtcdClusterOptions): Promise<Co
       relay,
       close() {
         closing ??= (async () => {
-          await leaveCluster({failover, registry: reg, bus, media: router, lock, db, log});
+          await leaveCluster({...joined, failover, media: router});
         })();
         return closing;
       },
