@@ -31,6 +31,18 @@ export interface LoopbackDtlsServer {
   close(): Promise<void>;
 }
 
+/** What werift's RTCDtlsTransport gives either side: the certificate, both SRTP profiles (GCM first), EMS. */
+function socketOptions(transport: UdpTransportLike, certificate: RTCCertificate): object {
+  return {
+    transport,
+    cert: certificate.certPem,
+    key: certificate.privateKey,
+    signatureHash: certificate.signatureHash,
+    srtpProfiles: [7, 1],
+    extendedMasterSecret: true,
+  };
+}
+
 async function udpTransport(): Promise<UdpTransportLike> {
   const {UdpTransport} = weriftModule<{UdpTransport: {init(type: string, o: object): Promise<UdpTransportLike>}}>(
     'common/src/transport.js',
@@ -59,15 +71,8 @@ export async function loopbackDtlsServer(
     }
     return send(data, addr);
   };
-  const socket = new DtlsServer({
-    transport,
-    cert: certificate.certPem,
-    key: certificate.privateKey,
-    signatureHash: certificate.signatureHash,
-    srtpProfiles: [7, 1],
-    extendedMasterSecret: true,
-    certificateRequest: true,
-  });
+  // As the SFU's transports make it: the client must present a certificate.
+  const socket = new DtlsServer({...socketOptions(transport, certificate), certificateRequest: true});
   hook?.(socket);
   const connected = new Promise<'connected'>((resolve) => socket.onConnect.subscribe(() => resolve('connected')));
   return {port: transport.port, socket, sent, connected, close: () => transport.close()};
@@ -122,14 +127,7 @@ export async function weriftHandshake(
     sent.push(Buffer.from(data));
     return send(data, ['127.0.0.1', server.port]);
   };
-  const client = new DtlsClient({
-    transport,
-    cert: certificate.certPem,
-    key: certificate.privateKey,
-    signatureHash: certificate.signatureHash,
-    srtpProfiles: [7, 1],
-    extendedMasterSecret: true,
-  });
+  const client = new DtlsClient(socketOptions(transport, certificate));
   hook?.(client);
   const connected = new Promise<string>((resolve) => client.onConnect.subscribe(() => resolve('connected')));
   const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timed out'), 10_000).unref());
