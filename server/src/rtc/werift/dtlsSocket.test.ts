@@ -96,6 +96,28 @@ describe('a DTLS server that answers a ClientHello without a cookie round trip',
   });
 });
 
+describe('a DTLS server that is connected', () => {
+  it('ignores a late or forged ClientHello: no new handshake, the session stays connected', async () => {
+    const server = await loopbackDtlsServer(certificate, answerHelloWithoutCookieOn);
+    const client = dgram.createSocket('udp4');
+    try {
+      const {result, sent} = await weriftHandshake(server, certificate);
+      expect(result).toBe('connected');
+      const hello = sent.find((d) => types([d])[0] === CLIENT_HELLO)!;
+      const before = server.sent.length;
+      client.bind(0, '127.0.0.1');
+      await once(client, 'listening');
+      client.send(hello, server.port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(types(server.sent.slice(before))).toEqual([]);
+      expect((server.socket as unknown as {connected: boolean}).connected).toBe(true);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+});
+
 describe('a werift DTLS client that gets a HelloVerifyRequest twice', () => {
   it('ignores the repeat and completes the handshake (the recorder and test peers against a server that asks for a cookie)', async () => {
     const server = await loopbackDtlsServer(certificate, undefined, true);

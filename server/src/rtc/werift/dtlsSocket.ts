@@ -115,8 +115,8 @@ const REPEAT_ANSWER_MS = 250;
  * before DTLS starts, so browsers' own DTLS servers do without it, and so does this: a ClientHello without a
  * cookie gets flight 4 at once — werift's own flight-2 bookkeeping (cipher suite, curve, SRTP profile, randoms)
  * without the HelloVerifyRequest, then werift's flight 4 with the ServerHello numbered 0 as the server's first
- * handshake message (§4.2.2). A client's repeated ClientHello gets the same flight again, at most every 250 ms.
- * Clients that send a cookie anyway are answered as before.
+ * handshake message (§4.2.2). A client's repeated ClientHello gets the same flight again, at most every 250 ms;
+ * one that arrives once the handshake is done is dropped. Clients that send a cookie anyway are answered as before.
  */
 export function answerHelloWithoutCookie(pc: RTCPeerConnection): void {
   // Called for every client offer: a transport's socket is hooked once.
@@ -134,8 +134,12 @@ export function answerHelloWithoutCookieOn(socket: DtlsSocketInternals): void {
   const handle = server.onHandleHandshakes;
   let answeredAt = 0;
   server.onHandleHandshakes = async (assembled) => {
-    const hello = server.connected ? undefined : assembled.find((h) => h.msg_type === CLIENT_HELLO);
+    const hello = assembled.find((h) => h.msg_type === CLIENT_HELLO);
     if (!hello) return handle(assembled);
+    const rest = assembled.filter((h) => h !== hello);
+    // Once connected, a ClientHello is a late copy of the first (or a forged one): werift would start the handshake
+    // over and drop the session's keys, and WebRTC never renegotiates DTLS. Ignored.
+    if (server.connected) return rest.length > 0 ? handle(rest) : undefined;
     const {flight2, Flight4, ClientHello} = serverFlights();
     const parsed = ClientHello.deSerialize(hello.fragment);
     if (parsed.cookie.length > 0) return handle(assembled);
@@ -154,7 +158,6 @@ export function answerHelloWithoutCookieOn(socket: DtlsSocketInternals): void {
     };
     // A repeat (flight 4 already) is answered by werift's flight with the messages it sent the first time.
     await flight.exec(hello, server.options.certificateRequest);
-    const rest = assembled.filter((h) => h !== hello);
     if (rest.length > 0) await handle(rest);
   };
 }
