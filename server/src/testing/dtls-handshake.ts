@@ -52,24 +52,21 @@ async function udpTransport(): Promise<UdpTransportLike> {
 
 /**
  * A DTLS server (werift's, with whatever patches are installed) with the certificate; `hook` runs before it
- * listens. `repeatHelloVerify`: every HelloVerifyRequest goes out twice (as when a repeated ClientHello is answered).
+ * listens. `copies` says how many times each datagram really goes out (0 loses it, 2 repeats it); `sent` keeps
+ * every datagram the server meant to send, once.
  */
 export async function loopbackDtlsServer(
   certificate: RTCCertificate,
   hook?: (socket: DtlsSocketInternals) => void,
-  repeatHelloVerify = false,
+  copies: (datagram: Buffer) => number = () => 1,
 ): Promise<LoopbackDtlsServer> {
   const {DtlsServer} = weriftModule<{DtlsServer: DtlsSocketClass}>('dtls/src/index.js');
   const transport = await udpTransport();
   const sent: Buffer[] = [];
   const send = transport.send.bind(transport);
-  transport.send = (data, addr) => {
+  transport.send = async (data, addr) => {
     sent.push(Buffer.from(data));
-    if (repeatHelloVerify && handshakeMessages(data)[0]?.[0] === HELLO_VERIFY_REQUEST) {
-      sent.push(Buffer.from(data));
-      void send(Buffer.from(data), addr);
-    }
-    return send(data, addr);
+    for (let n = copies(data); n > 0; n--) await send(Buffer.from(data), addr);
   };
   // As the SFU's transports make it: the client must present a certificate.
   const socket = new DtlsServer({...socketOptions(transport, certificate), certificateRequest: true});
@@ -139,8 +136,6 @@ export async function weriftHandshake(
     await transport.close();
   }
 }
-
-const HELLO_VERIFY_REQUEST = 3;
 
 /** The handshake messages in a DTLS datagram (record type 22, epoch 0): [msg_type, message_seq] each. */
 export function handshakeMessages(datagram: Buffer): Array<[number, number]> {
