@@ -6,6 +6,7 @@
 // real ICE/DTLS/SRTP peers that count and verify a sample), so the clients can offer more than twice what
 // one process carries; before, full clients ran out at ≈ 41 calls and the ratio was one of two bounds.
 // Each repetition is one search for each side; the ratio is printed per repetition, then median and range.
+import {fmt} from './bench-start.mjs';
 
 /**
  * Cores per worker. With a quarter core one process already carried 36–46 calls (lean listeners batch well under
@@ -82,11 +83,6 @@ export async function workerScaling(runLt, repeat) {
   }
   return reps;
 }
-
-const fmt = (x, digits = 0) =>
-  x === undefined || x === null || Number.isNaN(x)
-    ? '–'
-    : x.toLocaleString('en-US', {minimumFractionDigits: digits, maximumFractionDigits: digits});
 
 const runsText = (c) =>
   c.runs

@@ -432,7 +432,8 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
 }
 
 const sum = (procs) => procs.reduce((n, p) => n + p.rss, 0);
-const fmt = (n, d = 0) =>
+/** A number for the bench's tables: grouped, `d` decimals, '–' when there is none. */
+export const fmt = (n, d = 0) =>
   Number.isFinite(n) ? n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d}) : '–';
 
 const range = (xs, d = 0) =>

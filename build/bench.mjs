@@ -29,7 +29,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {printScaling, scalingFailed, workerScaling} from './bench-scaling.mjs';
-import {printStart, runNode, runStartBench} from './bench-start.mjs';
+import {fmt, printStart, runNode, runStartBench} from './bench-start.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -320,9 +320,6 @@ function printAbuse({result: r, error}) {
   for (const [what, figures, target] of rows)
     console.log(`  ${what.padEnd(w0)}  ${figures}${target ? `  (target ${target})` : ''}`);
 }
-
-const fmt = (n, d = 0) =>
-  Number.isFinite(n) ? n.toLocaleString('en-US', {minimumFractionDigits: d, maximumFractionDigits: d}) : '–';
 
 function table(rows) {
   const head = [

@@ -109,8 +109,9 @@ export class Negotiator {
       for (const t of pc.dtlsTransports) if (t.role === 'auto') t.role = 'server';
       // ...and may send its first flight before our agent reports connected: keep it for the handshake.
       holdEarlyDtlsRecords(pc);
-      // ...and gets our first flight without a cookie round trip (ICE verified its address already).
-      answerHelloWithoutCookie(pc);
+      // ...and gets our first flight without a cookie round trip (ICE verified its address already). The
+      // transport, and so its DTLS socket, comes with the first offer: hooked once.
+      if (first) answerHelloWithoutCookie(pc);
       this.#flushCandidates();
       let answer: SessionDescription;
       try {

@@ -119,14 +119,10 @@ const REPEAT_ANSWER_MS = 250;
  * one that arrives once the handshake is done is dropped. Clients that send a cookie anyway are answered as before.
  */
 export function answerHelloWithoutCookie(pc: RTCPeerConnection): void {
-  // Called for every client offer: a transport's socket is hooked once.
-  if (pc.dtlsTransports.every((t) => (t as unknown as {[ANSWERS_HELLO]?: true})[ANSWERS_HELLO])) return;
-  for (const t of pc.dtlsTransports) (t as unknown as {[ANSWERS_HELLO]?: true})[ANSWERS_HELLO] = true;
   onDtlsSocket(pc, (socket) => {
     if (socket.constructor.name === 'DtlsServer') answerHelloWithoutCookieOn(socket);
   });
 }
-const ANSWERS_HELLO = Symbol('callsAnswersHelloWithoutCookie');
 
 /** The same on one DTLS server socket (tests). */
 export function answerHelloWithoutCookieOn(socket: DtlsSocketInternals): void {
