@@ -8,6 +8,11 @@ import type {Vp8Frame} from './vp8-assembler';
 const REPEAT_MS = 1000;
 /** An idle screen waiting for a keyframe is looked at this often. */
 const MIN_WAKE_MS = REPEAT_MS / 4;
+/**
+ * A timer may fire a little before `now()` says its time has come (libuv's clock is whole milliseconds, read once
+ * per loop turn); without this slack such a wake-up found the repeat not yet due and the next came 250 ms later.
+ */
+const TIMER_SLACK_MS = 5;
 
 export class VideoFeed {
   #slate: Buffer | undefined;
@@ -76,7 +81,7 @@ export class VideoFeed {
   }
 
   #repeat(): void {
-    if (this.now() - this.#lastWriteMs < REPEAT_MS) return;
+    if (this.now() - this.#lastWriteMs < REPEAT_MS - TIMER_SLACK_MS) return;
     if (!this.#screenLive) {
       if (this.#slate) this.#emit({data: this.#slate, keyframe: true});
       return;
@@ -95,8 +100,13 @@ export class VideoFeed {
     this.write(frame.data, pts, frame.keyframe);
   }
 
+  /**
+   * Stops the repeats. The picture on show is written once more at the stop time when it can be (a keyframe: the
+   * slate or a still screen), so the video lasts as long as the audio instead of ending at the last repeat.
+   */
   stop(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    if (this.#lastFrame?.keyframe) this.#emit(this.#lastFrame);
   }
 }
