@@ -1,7 +1,8 @@
 // Prometheus metrics with the upstream names and labels (reference calls-protocol §9, rtcd §6), in a
 // registry of our own. The plugin uses the `mattermost_plugin_calls` namespace, the rtcd service `rtcd`;
 // both expose the same RtcMetrics to their SFU so media code is written once.
-import {Counter, Gauge, Histogram, Registry, collectDefaultMetrics} from 'prom-client';
+import {Counter, Gauge, Histogram, Registry} from 'prom-client';
+import {collectDefaultMetricsWithLoopLag} from './loop-lag';
 import type {CallsStats} from '../store/types';
 
 export type MetricsNamespace = 'mattermost_plugin_calls' | 'rtcd';
@@ -242,7 +243,7 @@ export class CallsMetrics {
 
   constructor() {
     const ns = 'mattermost_plugin_calls';
-    collectDefaultMetrics({register: this.registry, prefix: `${ns}_`});
+    collectDefaultMetricsWithLoopLag(this.registry, `${ns}_`);
     const {rtc, c, g, h} = rtcMetricsIn(this.registry, ns);
     this.rtc = rtc;
     this.wsConnections = g('websocket_connections_total', 'Number of open websocket connections', []);
@@ -330,7 +331,7 @@ export class RtcdMetrics {
   readonly wsMessages: Counter;
 
   constructor() {
-    collectDefaultMetrics({register: this.registry, prefix: 'rtcd_'});
+    collectDefaultMetricsWithLoopLag(this.registry, 'rtcd_');
     const {rtc, c, g} = rtcMetricsIn(this.registry, 'rtcd');
     this.rtc = rtc;
     this.wsConnections = g('ws_connections_total', 'Number of open websocket connections', ['clientID']);

@@ -1,9 +1,10 @@
-// Batched sends on one shared IPv4 UDP socket through the native addon: datagrams queued during one
-// event-loop turn leave in one sendmmsg(2) when the turn ends (setImmediate), in the order they were
-// queued. Forwarded SRTP is written straight into the arena and sealed by the flush, so a forwarded audio
+// Batched sends on one shared IPv4 UDP socket through the native addon: datagrams queued while a receive batch
+// is handled leave in one sendmmsg(2) when the batch ends, those queued elsewhere when the event-loop turn ends
+// (setImmediate); in the order they were queued. Forwarded SRTP is written straight into the arena and sealed by the flush, so a forwarded audio
 // packet costs one copy of its payload in JS and no per-packet call into native code.
 import type {NativeGcmKey, RtcNative} from './native';
 import type {Address} from '../net/address';
+import {atReceiveBatchEnd, receiveBatchOpen} from '../net/receiveBatchEnd';
 
 /** Words per packet descriptor (DESC_WORDS in rtc_native.c). */
 const DESCRIPTOR_WORDS = 20;
@@ -139,12 +140,13 @@ export class Egress {
     this.#count++;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setImmediate(this.#flushSoon);
+      if (receiveBatchOpen()) atReceiveBatchEnd(this.#flushSoon);
+      else setImmediate(this.#flushSoon);
     }
     return off;
   }
 
-  /** Sends everything queued (also run at the end of every event-loop turn that queued something). */
+  /** Sends everything queued (also run at the end of every receive batch or event-loop turn that queued something). */
   flush(): void {
     const count = this.#count;
     if (count === 0) return;

@@ -4,6 +4,7 @@
 import {createCipheriv, randomBytes} from 'node:crypto';
 import {createSocket, type Socket} from 'node:dgram';
 import {readFileSync} from 'node:fs';
+import {atReceiveBatchEnd, handleReceiveBatch, receiveBatchOpen} from '../net/receiveBatchEnd';
 import {Egress, ipv4Word} from './egress';
 import {configureRtcNative, NativeGcmKey, rtcNative, socketFd, type RtcNative} from './native';
 
@@ -217,6 +218,45 @@ describe('batched sender', () => {
     } finally {
       for (const r of receivers) r.socket.close();
     }
+  });
+
+  it('sends what a receive batch queued when the batch ends, without waiting for the next loop turn', async () => {
+    const r = await receiver();
+    const immediate = jest.spyOn(global, 'setImmediate');
+    try {
+      handleReceiveBatch(() => {
+        expect(receiveBatchOpen()).toBe(true);
+        egress.queue(Buffer.from('reply 1'), ['127.0.0.1', r.port]);
+        egress.queue(Buffer.from('reply 2'), ['127.0.0.1', r.port]);
+      });
+      expect(receiveBatchOpen()).toBe(false);
+      expect(immediate).not.toHaveBeenCalled();
+      // Outside a batch (a timer, a promise), the turn's end sends.
+      egress.queue(Buffer.from('later'), ['127.0.0.1', r.port]);
+      expect(immediate).toHaveBeenCalledTimes(1);
+      await receivedAsSent([r], [[Buffer.from('reply 1'), Buffer.from('reply 2'), Buffer.from('later')]]);
+    } finally {
+      immediate.mockRestore();
+      r.socket.close();
+    }
+  });
+
+  it('runs every end-of-batch send even when the batch or one of them throws, then throws the first error', () => {
+    const ran: string[] = [];
+    expect(() =>
+      handleReceiveBatch(() => {
+        atReceiveBatchEnd(() => ran.push('a'));
+        atReceiveBatchEnd(() => {
+          throw new Error('second');
+        });
+        atReceiveBatchEnd(() => ran.push('c'));
+        throw new Error('handler');
+      }),
+    ).toThrow('handler');
+    expect(ran).toEqual(['a', 'c']);
+    // Nothing is left over for the next batch.
+    handleReceiveBatch(() => undefined);
+    expect(ran).toEqual(['a', 'c']);
   });
 
   it('leaves addresses it cannot send to (IPv6, names) to the caller', () => {

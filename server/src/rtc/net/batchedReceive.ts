@@ -5,6 +5,7 @@
 import type {Socket} from 'node:dgram';
 import {constants} from 'node:os';
 import {rtcNative, socketFd, type RtcNative} from '../fastpath/native';
+import {handleReceiveBatch} from './receiveBatchEnd';
 import {udpHandleOf} from './udp-handle';
 
 /** Words per datagram in the meta array; must match META_WORDS in rtc_native.c. */
@@ -203,8 +204,15 @@ function ipv6Text(...words: number[]): string {
   return `${hex.slice(0, best).join(':')}::${hex.slice(best + bestLength).join(':')}`;
 }
 
-/** One turn's datagrams, in the order they were read; a throwing handler does not cost the rest of the batch. */
+/**
+ * One turn's datagrams, in the order they were read; a throwing handler does not cost the rest of the batch. What
+ * the handlers send leaves at the batch's end (receiveBatchEnd.ts).
+ */
 function onBatch(buffer: Buffer, meta: Int32Array, count: number): void {
+  handleReceiveBatch(() => handleBatch(buffer, meta, count));
+}
+
+function handleBatch(buffer: Buffer, meta: Int32Array, count: number): void {
   let failure: unknown;
   let failed = false;
   for (let i = 0; i < count; i++) {
