@@ -220,6 +220,17 @@ static napi_value make_bool(napi_env env, int v) {
   return out;
 }
 
+/** [a, b]: the two counts some calls return. */
+static napi_value number_pair(napi_env env, double a, double b) {
+  napi_value result, first, second;
+  napi_create_array_with_length(env, 2, &result);
+  napi_create_double(env, a, &first);
+  napi_create_double(env, b, &second);
+  napi_set_element(env, result, 0, first);
+  napi_set_element(env, result, 1, second);
+  return result;
+}
+
 static void key_release(gcm_key *k) {
   EVP_CIPHER_CTX_free(k->seal);
   EVP_CIPHER_CTX_free(k->open);
@@ -458,13 +469,7 @@ static napi_value flush(napi_env env, napi_callback_info info) {
       done += r;
     }
   }
-  napi_value result, a, b;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_int32(env, sent, &a);
-  napi_create_int32(env, failed, &b);
-  napi_set_element(env, result, 0, a);
-  napi_set_element(env, result, 1, b);
-  return result;
+  return number_pair(env, sent, failed);
 }
 
 // Gives the C heap's free memory back to the OS. glibc keeps what threads malloc'd and freed (V8's background
@@ -980,13 +985,7 @@ static napi_value recv_stats(napi_env env, napi_callback_info info) {
     for (receiver *r = rstate->receivers; r != NULL; r = r->next) open++;
     truncated = rstate->truncated;
   }
-  napi_value result, a, b;
-  napi_create_array_with_length(env, 2, &result);
-  napi_create_int32(env, open, &a);
-  napi_create_double(env, truncated, &b);
-  napi_set_element(env, result, 0, a);
-  napi_set_element(env, result, 1, b);
-  return result;
+  return number_pair(env, open, truncated);
 }
 
 static napi_value init(napi_env env, napi_value exports) {
