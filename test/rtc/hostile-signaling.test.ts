@@ -13,27 +13,26 @@ import {waitFor} from '../support/wait';
 
 jest.setTimeout(120_000);
 
-/** The node's media worker processes (its direct children). */
-function isZombie(pid: number): boolean {
+/** Whether `pid` is a live media worker: a zombie (killed, not reaped yet) or any other child of the node is not. */
+function isMediaWorker(pid: number): boolean {
   try {
     // /proc/PID/stat: "pid (comm) state …"; the command may contain spaces, the state follows its last ')'.
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return false;
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerMain');
   } catch {
-    return true; // gone already
+    return false; // gone already
   }
 }
 
+/** The node's media worker processes (its direct children). */
 function workerPids(node: NodeProcess): number[] {
   try {
-    return (
-      execFileSync('pgrep', ['-P', String(node.child.pid)], {encoding: 'utf8'})
-        .split('\n')
-        .filter(Boolean)
-        .map(Number)
-        // A worker killed by the test before may not be reaped yet on a loaded machine: a zombie is no worker.
-        .filter((pid) => !isZombie(pid))
-    );
+    return execFileSync('pgrep', ['-P', String(node.child.pid)], {encoding: 'utf8'})
+      .split('\n')
+      .filter(Boolean)
+      .map(Number)
+      .filter(isMediaWorker);
   } catch {
     return [];
   }
