@@ -2,6 +2,7 @@
 // answering ICE consent checks, so calls can drop "for no reason" minutes later (30 s after the last answer); this
 // line, with its time, is what ties such drops to a stall (and tells a stall from a lost network path).
 import type {Logger} from './log';
+import {onLoopLateness} from './loop-lateness';
 
 export interface StallWatchOptions {
   /** How often the timer ticks. */
@@ -10,15 +11,9 @@ export interface StallWatchOptions {
   warnAfterMs?: number;
 }
 
-/** Starts the watch (a timer that never keeps the process alive); returns the stop. */
+/** Starts the watch (a sampler that never keeps the process alive, loop-lateness.ts); returns the stop. */
 export function startStallWatch(log: Logger, {everyMs = 250, warnAfterMs = 1_000}: StallWatchOptions = {}): () => void {
-  let due = performance.now() + everyMs;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    const late = now - due;
+  return onLoopLateness(everyMs, (late) => {
     if (late >= warnAfterMs) log.warn({blockedMs: Math.round(late)}, 'event loop blocked');
-    due = now + everyMs;
-  }, everyMs);
-  timer.unref();
-  return () => clearInterval(timer);
+  });
 }

@@ -1,7 +1,8 @@
 // Batched sends on one shared IPv4 UDP socket through the native addon: datagrams queued while a receive batch
 // is handled leave in one sendmmsg(2) when the batch ends, those queued elsewhere when the event-loop turn ends
-// (setImmediate); in the order they were queued. Forwarded SRTP is written straight into the arena and sealed by the flush, so a forwarded audio
-// packet costs one copy of its payload in JS and no per-packet call into native code.
+// (setImmediate); in the order they were queued. Forwarded SRTP is written straight into the arena and sealed by
+// the flush, so a forwarded audio packet costs one copy of its payload in JS and no per-packet call into native
+// code.
 import type {NativeGcmKey, RtcNative} from './native';
 import type {Address} from '../net/address';
 import {atReceiveBatchEnd, receiveBatchOpen} from '../net/receiveBatchEnd';

@@ -28,7 +28,6 @@ export function handleReceiveBatch(body: () => void): void {
     failure = err;
   }
   open = false;
-  // An end callback may queue more (a flush that refills): those run in this loop too.
   for (let i = 0; i < atEnd.length; i++) {
     try {
       atEnd[i]();
