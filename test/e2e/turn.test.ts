@@ -65,13 +65,14 @@ test('a call whose only path is a coturn relay: TURN credentials fetched, both h
     });
   }
 
-  // The webapp asks for credentials because the server said so, and gets coturn's REST-style ones.
-  const cfg = await a.page.evaluate(
-    () =>
-      (
-        window as unknown as {store: {getState(): Record<string, {callsConfig: {NeedsTURNCredentials: boolean}}>}}
-      ).store.getState()['plugins-com.mattermost.calls'].callsConfig.NeedsTURNCredentials,
-  );
+  // The webapp asks for credentials because the server said so, and gets coturn's REST-style ones. The client config
+  // arrives after the page loads (a loaded machine may not have it yet): wait for it, then read the setting.
+  const needsTurn = () =>
+    (
+      window as unknown as {store: {getState(): Record<string, {callsConfig?: {NeedsTURNCredentials?: boolean}}>}}
+    ).store.getState()['plugins-com.mattermost.calls']?.callsConfig?.NeedsTURNCredentials;
+  await a.page.waitForFunction(needsTurn, undefined, {timeout: 10_000}).catch(() => undefined);
+  const cfg = await a.page.evaluate(needsTurn);
   expect(cfg).toBe(true);
 
   for (const p of [a, b]) {
