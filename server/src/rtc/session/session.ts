@@ -17,6 +17,7 @@ import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
 import {
   cacheCertificateFingerprints,
   countLateConsentAnswers,
+  dropUnusedSrtpHmacs,
   icePairCounters,
   installLeanEvents,
   nativeDtlsCrypto,
@@ -39,6 +40,8 @@ installLeanEvents();
 countLateConsentAnswers();
 // The DTLS certificate's fingerprint computed once, not on every offer and answer (fixes.ts).
 cacheCertificateFingerprints();
+// No HMAC objects in SRTP contexts that never use them (fixes.ts).
+dropUnusedSrtpHmacs();
 // The DTLS handshake's key exchange and signatures by OpenSSL, the certificate parsed once (dtlsCrypto.ts).
 nativeDtlsCrypto();
 

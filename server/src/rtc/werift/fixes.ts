@@ -1,7 +1,7 @@
 // Corrections to werift behaviour the SFU depends on (werift 0.25.2), kept in one place; reached through internals.ts.
 import {weriftModule} from './weriftModule';
 import type {RTCPeerConnection} from 'werift';
-import {RTCCertificate, ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback} from 'werift';
+import {RTCCertificate, RTCDtlsTransport, ReceiverEstimatedMaxBitrate, RtcpPayloadSpecificFeedback} from 'werift';
 
 interface RtcpRecipient {
   handleRtcpPacket(packet: unknown): void;
@@ -80,6 +80,38 @@ export function cacheCertificateFingerprints(): void {
     let fingerprints = certificateFingerprints.get(this);
     if (!fingerprints) certificateFingerprints.set(this, (fingerprints = compute.call(this)));
     return [...fingerprints];
+  };
+}
+
+/** The SRTP context fields werift fills with HMAC-SHA1 objects it never reads again (rtp/src/srtp/context/context.js). */
+interface SrtpContextHmacs {
+  srtpSessionAuth?: unknown;
+  srtcpSessionAuth?: unknown;
+}
+let srtpHmacsDropped = false;
+
+/**
+ * Every SRTP context werift makes (four a transport: SRTP and SRTCP, each way) creates two HMAC-SHA1 objects at
+ * once, whatever the profile, and never uses them: AES-GCM authenticates with its tag, and werift's AES-CM cipher and
+ * `generateSrtpAuthTag` each make their own. Each holds an OpenSSL context, ≈ 1.3 KB of C heap: ≈ 10 KB a session
+ * for nothing. They are dropped as soon as a transport's contexts exist. Idempotent.
+ */
+export function dropUnusedSrtpHmacs(): void {
+  if (srtpHmacsDropped) return;
+  srtpHmacsDropped = true;
+  const proto = RTCDtlsTransport.prototype as unknown as {updateSrtpSession(): void};
+  const update = proto.updateSrtpSession;
+  proto.updateSrtpSession = function (this: RTCDtlsTransport) {
+    update.call(this);
+    for (const session of [this.srtp, this.srtcp] as unknown as Array<
+      {localContext?: SrtpContextHmacs; remoteContext?: SrtpContextHmacs} | undefined
+    >) {
+      for (const context of [session?.localContext, session?.remoteContext]) {
+        if (!context) continue;
+        context.srtpSessionAuth = undefined;
+        context.srtcpSessionAuth = undefined;
+      }
+    }
   };
 }
 

@@ -16,6 +16,7 @@ export {PacketSink, SinkRoute} from './packetSink';
 export {
   cacheCertificateFingerprints,
   countLateConsentAnswers,
+  dropUnusedSrtpHmacs,
   holdEarlyDtlsRecords,
   routeKeyframeRequestsByMediaSsrc,
 } from './fixes';
