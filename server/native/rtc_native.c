@@ -318,56 +318,40 @@ static napi_value gcm_free(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** Reads (id, buf, aad, n, iv0, iv1, iv2); n is the payload length (seal) or the packet's end (open). */
-static gcm_key *packet_args(napi_env env, napi_callback_info info, uint8_t **buf, int32_t *aad, int32_t *n, uint8_t iv[IV_LENGTH],
-                            int n_is_end) {
+/* The registration data of gcmSeal and gcmOpen: one function serves both, told which by the address it gets. */
+static const char SEAL_MODE = 's', OPEN_MODE = 'o';
+
+/**
+ * gcmSeal(id, buf, aadLength, length, iv0, iv1, iv2): seals in place, the tag after the payload.
+ * gcmOpen(id, buf, aadLength, end, iv0, iv1, iv2) → false (buffer untouched) if the tag does not match.
+ */
+static napi_value gcm_packet(napi_env env, napi_callback_info info) {
   size_t argc = 7;
   napi_value argv[7];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t id;
+  void *mode;
+  napi_get_cb_info(env, info, &argc, argv, NULL, &mode);
+  int32_t id, aad, n;
+  uint8_t *buf;
   size_t length;
   uint32_t w0, w1, w2;
-  if (argc < 7 || !get_i32(env, argv[0], &id) || !get_bytes(env, argv[1], buf, &length) || !get_i32(env, argv[2], aad) ||
-      !get_i32(env, argv[3], n) || !get_u32(env, argv[4], &w0) || !get_u32(env, argv[5], &w1) || !get_u32(env, argv[6], &w2)) {
-    throw_error(env, "expected (id, buffer, aadLength, length, iv0, iv1, iv2)");
-    return NULL;
+  if (argc < 7 || !get_i32(env, argv[0], &id) || !get_bytes(env, argv[1], &buf, &length) || !get_i32(env, argv[2], &aad) ||
+      !get_i32(env, argv[3], &n) || !get_u32(env, argv[4], &w0) || !get_u32(env, argv[5], &w1) || !get_u32(env, argv[6], &w2)) {
+    return throw_error(env, "expected (id, buffer, aadLength, length, iv0, iv1, iv2)");
   }
-  if (n_is_end) {
+  int open = mode == &OPEN_MODE;
+  if (open) {
     // A datagram too short for its header and tag is the client's mistake, not ours: open() says false.
-    if (*aad < 0 || *n < *aad + TAG_LENGTH || (size_t)*n > length) *n = -1;
-  } else if (*aad < 0 || *n < 0 || (size_t)*aad + (size_t)*n + TAG_LENGTH > length) {
-    throw_error(env, "packet lengths exceed the buffer");
-    return NULL;
+    if (aad < 0 || n < aad + TAG_LENGTH || (size_t)n > length) n = -1;
+  } else if (aad < 0 || n < 0 || (size_t)aad + (size_t)n + TAG_LENGTH > length) {
+    return throw_error(env, "packet lengths exceed the buffer");
   }
   gcm_key *k = key_at(id);
-  if (k == NULL) {
-    throw_error(env, "unknown GCM key id");
-    return NULL;
-  }
+  if (k == NULL) return throw_error(env, "unknown GCM key id");
+  uint8_t iv[IV_LENGTH];
   put_be_words(iv, w0, w1, w2);
-  return k;
-}
-
-/** gcmSeal(id, buf, aadLength, length, iv0, iv1, iv2): seals in place, the tag after the payload. */
-static napi_value gcm_seal(napi_env env, napi_callback_info info) {
-  uint8_t *buf;
-  int32_t aad, len;
-  uint8_t iv[IV_LENGTH];
-  gcm_key *k = packet_args(env, info, &buf, &aad, &len, iv, 0);
-  if (k == NULL) return NULL;
-  if (!seal(k, buf, aad, len, iv, NULL)) return throw_error(env, "AES-GCM seal failed");
+  if (open) return make_bool(env, n >= 0 && open_packet(k, buf, aad, n, iv));
+  if (!seal(k, buf, aad, n, iv, NULL)) return throw_error(env, "AES-GCM seal failed");
   return NULL;
-}
-
-/** gcmOpen(id, buf, aadLength, end, iv0, iv1, iv2) → false (buffer untouched) if the tag does not match. */
-static napi_value gcm_open(napi_env env, napi_callback_info info) {
-  uint8_t *buf;
-  int32_t aad, end;
-  uint8_t iv[IV_LENGTH];
-  gcm_key *k = packet_args(env, info, &buf, &aad, &end, iv, 1);
-  if (k == NULL) return NULL;
-  if (end < 0) return make_bool(env, 0);
-  return make_bool(env, open_packet(k, buf, aad, end, iv));
 }
 
 /**
@@ -998,8 +982,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gcmCreate", NULL, gcm_create, NULL, NULL, NULL, napi_default, NULL},
       {"gcmFree", NULL, gcm_free, NULL, NULL, NULL, napi_default, NULL},
       {"gcmDirect", NULL, gcm_direct, NULL, NULL, NULL, napi_default, NULL},
-      {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_default, NULL},
-      {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_default, NULL},
+      {"gcmSeal", NULL, gcm_packet, NULL, NULL, NULL, napi_default, (void *)&SEAL_MODE},
+      {"gcmOpen", NULL, gcm_packet, NULL, NULL, NULL, napi_default, (void *)&OPEN_MODE},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},
       {"trimHeap", NULL, trim_heap, NULL, NULL, NULL, napi_default, NULL},
       {"udpReusePortSocket", NULL, udp_reuseport_socket, NULL, NULL, NULL, napi_default, NULL},
