@@ -191,6 +191,13 @@ static napi_value throw_error(napi_env env, const char *msg) {
   return NULL;
 }
 
+/** Reads up to n arguments into argv (those not passed are undefined); returns how many the caller passed. */
+static size_t get_args(napi_env env, napi_callback_info info, napi_value *argv, size_t n, void **data) {
+  size_t argc = n;
+  napi_get_cb_info(env, info, &argc, argv, NULL, data);
+  return argc;
+}
+
 static int get_i32(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
@@ -248,9 +255,8 @@ static void key_release(gcm_key *k) {
  * both paths; it cannot be enabled where it is not available).
  */
 static napi_value gcm_direct(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = get_args(env, info, argv, 1, NULL);
   bool enable;
   if (argc >= 1 && napi_get_value_bool(env, argv[0], &enable) == napi_ok) direct.enabled = enable && direct.available;
   return make_bool(env, direct.enabled);
@@ -260,12 +266,11 @@ static napi_value gcm_direct(napi_env env, napi_callback_info info) {
 
 /** gcmCreate(key: Buffer(16)) → id */
 static napi_value gcm_create(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   uint8_t *key;
   size_t key_length;
-  if (argc < 1 || !get_bytes(env, argv[0], &key, &key_length) || key_length != 16) return throw_error(env, "gcmCreate needs a 16-byte key");
+  if (get_args(env, info, argv, 1, NULL) < 1 || !get_bytes(env, argv[0], &key, &key_length) || key_length != 16)
+    return throw_error(env, "gcmCreate needs a 16-byte key");
   gcm_key made = {1, NULL, NULL, NULL, NULL};
   if (direct.enabled) {
     made.aes = aligned_alloc(16, sizeof(aes_schedule));
@@ -306,11 +311,9 @@ static napi_value gcm_create(napi_env env, napi_callback_info info) {
 
 /** gcmFree(id) */
 static napi_value gcm_free(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t id;
-  if (argc < 1 || !get_i32(env, argv[0], &id)) return throw_error(env, "gcmFree needs a key id");
+  if (get_args(env, info, argv, 1, NULL) < 1 || !get_i32(env, argv[0], &id)) return throw_error(env, "gcmFree needs a key id");
   gcm_key *k = key_at(id);
   if (k == NULL) return NULL;
   key_release(k);
@@ -318,56 +321,39 @@ static napi_value gcm_free(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** Reads (id, buf, aad, n, iv0, iv1, iv2); n is the payload length (seal) or the packet's end (open). */
-static gcm_key *packet_args(napi_env env, napi_callback_info info, uint8_t **buf, int32_t *aad, int32_t *n, uint8_t iv[IV_LENGTH],
-                            int n_is_end) {
-  size_t argc = 7;
+/* The registration data of gcmSeal and gcmOpen: one function serves both, told which by the address it gets. */
+static const char SEAL_MODE = 's', OPEN_MODE = 'o';
+
+/**
+ * gcmSeal(id, buf, aadLength, length, iv0, iv1, iv2): seals in place, the tag after the payload.
+ * gcmOpen(id, buf, aadLength, end, iv0, iv1, iv2) → false (buffer untouched) if the tag does not match.
+ */
+static napi_value gcm_packet(napi_env env, napi_callback_info info) {
   napi_value argv[7];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  int32_t id;
+  void *mode;
+  int32_t id, aad, n;
+  uint8_t *buf;
   size_t length;
   uint32_t w0, w1, w2;
-  if (argc < 7 || !get_i32(env, argv[0], &id) || !get_bytes(env, argv[1], buf, &length) || !get_i32(env, argv[2], aad) ||
-      !get_i32(env, argv[3], n) || !get_u32(env, argv[4], &w0) || !get_u32(env, argv[5], &w1) || !get_u32(env, argv[6], &w2)) {
-    throw_error(env, "expected (id, buffer, aadLength, length, iv0, iv1, iv2)");
-    return NULL;
+  if (get_args(env, info, argv, 7, &mode) < 7 || !get_i32(env, argv[0], &id) || !get_bytes(env, argv[1], &buf, &length) ||
+      !get_i32(env, argv[2], &aad) || !get_i32(env, argv[3], &n) || !get_u32(env, argv[4], &w0) || !get_u32(env, argv[5], &w1) ||
+      !get_u32(env, argv[6], &w2)) {
+    return throw_error(env, "expected (id, buffer, aadLength, length, iv0, iv1, iv2)");
   }
-  if (n_is_end) {
+  int open = mode == &OPEN_MODE;
+  if (open) {
     // A datagram too short for its header and tag is the client's mistake, not ours: open() says false.
-    if (*aad < 0 || *n < *aad + TAG_LENGTH || (size_t)*n > length) *n = -1;
-  } else if (*aad < 0 || *n < 0 || (size_t)*aad + (size_t)*n + TAG_LENGTH > length) {
-    throw_error(env, "packet lengths exceed the buffer");
-    return NULL;
+    if (aad < 0 || n < aad + TAG_LENGTH || (size_t)n > length) n = -1;
+  } else if (aad < 0 || n < 0 || (size_t)aad + (size_t)n + TAG_LENGTH > length) {
+    return throw_error(env, "packet lengths exceed the buffer");
   }
   gcm_key *k = key_at(id);
-  if (k == NULL) {
-    throw_error(env, "unknown GCM key id");
-    return NULL;
-  }
+  if (k == NULL) return throw_error(env, "unknown GCM key id");
+  uint8_t iv[IV_LENGTH];
   put_be_words(iv, w0, w1, w2);
-  return k;
-}
-
-/** gcmSeal(id, buf, aadLength, length, iv0, iv1, iv2): seals in place, the tag after the payload. */
-static napi_value gcm_seal(napi_env env, napi_callback_info info) {
-  uint8_t *buf;
-  int32_t aad, len;
-  uint8_t iv[IV_LENGTH];
-  gcm_key *k = packet_args(env, info, &buf, &aad, &len, iv, 0);
-  if (k == NULL) return NULL;
-  if (!seal(k, buf, aad, len, iv, NULL)) return throw_error(env, "AES-GCM seal failed");
+  if (open) return make_bool(env, n >= 0 && open_packet(k, buf, aad, n, iv));
+  if (!seal(k, buf, aad, n, iv, NULL)) return throw_error(env, "AES-GCM seal failed");
   return NULL;
-}
-
-/** gcmOpen(id, buf, aadLength, end, iv0, iv1, iv2) → false (buffer untouched) if the tag does not match. */
-static napi_value gcm_open(napi_env env, napi_callback_info info) {
-  uint8_t *buf;
-  int32_t aad, end;
-  uint8_t iv[IV_LENGTH];
-  gcm_key *k = packet_args(env, info, &buf, &aad, &end, iv, 1);
-  if (k == NULL) return NULL;
-  if (end < 0) return make_bool(env, 0);
-  return make_bool(env, open_packet(k, buf, aad, end, iv));
 }
 
 /**
@@ -378,16 +364,14 @@ static napi_value gcm_open(napi_env env, napi_callback_info info) {
  * at the offset first (only with word 13: one payload copy serves every receiver of a fan-out).
  */
 static napi_value flush(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd, count;
   uint8_t *arena;
   size_t arena_length;
   napi_typedarray_type type;
   size_t desc_length;
   void *desc_data;
-  if (argc < 4 || !get_i32(env, argv[0], &fd) || !get_bytes(env, argv[1], &arena, &arena_length) ||
+  if (get_args(env, info, argv, 4, NULL) < 4 || !get_i32(env, argv[0], &fd) || !get_bytes(env, argv[1], &arena, &arena_length) ||
       napi_get_typedarray_info(env, argv[2], &type, &desc_length, &desc_data, NULL, NULL) != napi_ok || type != napi_int32_array ||
       !get_i32(env, argv[3], &count) || count < 0 || (size_t)count * DESC_WORDS > desc_length) {
     return throw_error(env, "expected (fd, arena, descriptors, count)");
@@ -521,9 +505,8 @@ static napi_value throw_errno(napi_env env, const char *what, int err) {
  * to its source if there is one, else to an unconnected one.
  */
 static napi_value udp_reuseport_socket(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = get_args(env, info, argv, 5, NULL);
   int32_t family, port, remote_port = 0;
   char host[INET6_ADDRSTRLEN + 1], remote[INET6_ADDRSTRLEN + 1];
   size_t host_length = 0, remote_length = 0;
@@ -825,11 +808,9 @@ static recv_state *recv_state_for(napi_env env) {
 
 /** recvInit(callback(buffer, meta: Int32Array, count)): the one receiver of every batch of this process. */
 static napi_value recv_init(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   napi_valuetype t = napi_undefined;
-  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function)
+  if (get_args(env, info, argv, 1, NULL) < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function)
     return throw_error(env, "recvInit needs a function");
   recv_state *st = recv_state_for(env);
   if (st == NULL) return throw_error(env, "batched receive could not start (out of memory, or another thread has it)");
@@ -844,12 +825,11 @@ static napi_value recv_init(napi_env env, napi_callback_info info) {
  * is watched (libuv allows one watcher per fd); otherwise the fd is taken over and closed by recvClose.
  */
 static napi_value recv_open(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
   bool dup_fd = false;
-  if (argc < 2 || !get_i32(env, argv[0], &fd) || fd < 0 || napi_get_value_bool(env, argv[1], &dup_fd) != napi_ok)
+  if (get_args(env, info, argv, 2, NULL) < 2 || !get_i32(env, argv[0], &fd) || fd < 0 ||
+      napi_get_value_bool(env, argv[1], &dup_fd) != napi_ok)
     return throw_error(env, "expected (fd, dup)");
   recv_state *st = recv_state_for(env);
   if (st == NULL || st->callback == NULL) return throw_error(env, "recvOpen before recvInit");
@@ -895,11 +875,9 @@ static napi_value recv_open(napi_env env, napi_callback_info info) {
 
 /** recvClose(id): stops watching; its datagrams still pending in this turn are delivered (JS drops them). */
 static napi_value recv_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t id;
-  if (argc < 1 || !get_i32(env, argv[0], &id)) return throw_error(env, "expected (id)");
+  if (get_args(env, info, argv, 1, NULL) < 1 || !get_i32(env, argv[0], &id)) return throw_error(env, "expected (id)");
   recv_state *st = rstate;
   if (st == NULL || st->env != env) return make_bool(env, 0);
   for (receiver **p = &st->receivers; *p != NULL; p = &(*p)->next) {
@@ -924,13 +902,11 @@ static receiver *receiver_by_id(napi_env env, int32_t id) {
  * `every` to JS (and drops RTCP); false when the id is not open or it counts COUNTED_MAX streams already.
  */
 static napi_value recv_count_rtp(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t id, every;
   uint32_t ssrc;
-  if (argc < 3 || !get_i32(env, argv[0], &id) || napi_get_value_uint32(env, argv[1], &ssrc) != napi_ok ||
-      !get_i32(env, argv[2], &every) || every < 1)
+  if (get_args(env, info, argv, 3, NULL) < 3 || !get_i32(env, argv[0], &id) ||
+      napi_get_value_uint32(env, argv[1], &ssrc) != napi_ok || !get_i32(env, argv[2], &every) || every < 1)
     return throw_error(env, "expected (id, ssrc, every >= 1)");
   receiver *r = receiver_by_id(env, id);
   if (r == NULL) return make_bool(env, 0);
@@ -949,12 +925,11 @@ static napi_value recv_count_rtp(napi_env env, napi_callback_info info) {
 
 /** recvCounted(id, ssrc) → packets of a counted stream counted so far (0 when unknown). */
 static napi_value recv_counted(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
   napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t id;
   uint32_t ssrc;
-  if (argc < 2 || !get_i32(env, argv[0], &id) || napi_get_value_uint32(env, argv[1], &ssrc) != napi_ok)
+  if (get_args(env, info, argv, 2, NULL) < 2 || !get_i32(env, argv[0], &id) ||
+      napi_get_value_uint32(env, argv[1], &ssrc) != napi_ok)
     return throw_error(env, "expected (id, ssrc)");
   receiver *r = receiver_by_id(env, id);
   double n = 0;
@@ -968,11 +943,10 @@ static napi_value recv_counted(napi_env env, napi_callback_info info) {
 
 /** recvCountGate(on): counted streams' packets are counted only while on (the default); they are still filtered. */
 static napi_value recv_count_gate(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   bool on = true;
-  if (argc < 1 || napi_get_value_bool(env, argv[0], &on) != napi_ok) return throw_error(env, "expected (boolean)");
+  if (get_args(env, info, argv, 1, NULL) < 1 || napi_get_value_bool(env, argv[0], &on) != napi_ok)
+    return throw_error(env, "expected (boolean)");
   count_gate = on ? 1 : 0;
   return NULL;
 }
@@ -998,8 +972,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gcmCreate", NULL, gcm_create, NULL, NULL, NULL, napi_default, NULL},
       {"gcmFree", NULL, gcm_free, NULL, NULL, NULL, napi_default, NULL},
       {"gcmDirect", NULL, gcm_direct, NULL, NULL, NULL, napi_default, NULL},
-      {"gcmSeal", NULL, gcm_seal, NULL, NULL, NULL, napi_default, NULL},
-      {"gcmOpen", NULL, gcm_open, NULL, NULL, NULL, napi_default, NULL},
+      {"gcmSeal", NULL, gcm_packet, NULL, NULL, NULL, napi_default, (void *)&SEAL_MODE},
+      {"gcmOpen", NULL, gcm_packet, NULL, NULL, NULL, napi_default, (void *)&OPEN_MODE},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},
       {"trimHeap", NULL, trim_heap, NULL, NULL, NULL, napi_default, NULL},
       {"udpReusePortSocket", NULL, udp_reuseport_socket, NULL, NULL, NULL, napi_default, NULL},

@@ -9,6 +9,7 @@ import {RtpHeader, type RTCRtpTransceiver} from 'werift';
 import {TestClient} from '../rtc/support/client';
 import {CountGate, LeanReceiver} from './leanReceiver';
 import {icePairCounters} from '../../server/src/rtc/werift/internals';
+import {AUDIO_LEVEL_URI, MID_URI, OPUS_PT, VP8_PT} from '../../server/src/rtc/media/codecs';
 import {AUDIO_MIN_BYTES, audioPayload, isSentPayload, videoPayload as loadVideoPayload} from './payloads';
 import {
   mergeLossCauses,
@@ -21,8 +22,6 @@ import {
 } from './protocol';
 import {CallsSocket} from '../support/calls-socket';
 
-const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
-const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
 const AUDIO_INTERVAL_MS = 20;
 const VIDEO_FPS = 15;
 /** 8 × 1100 bytes × 15 fps ≈ 1.06 Mbit/s of payload. */
@@ -30,7 +29,6 @@ const VIDEO_PACKETS_PER_FRAME = 8;
 const TICK_MS = 5;
 /** After a stall longer than this a sender skips ahead instead of bursting to catch up. */
 const MAX_CATCH_UP_MS = 200;
-const OPUS_PT = 111;
 
 const baseURL = process.env.LT_URL ?? '';
 /** Lean receivers decrypt one packet in this many per stream. */
@@ -299,7 +297,7 @@ function stream(t: RTCRtpTransceiver): Stream {
   return {
     transceiver: t,
     ssrc: t.sender.ssrc,
-    pt: t.codecs[0]?.payloadType ?? (t.kind === 'audio' ? OPUS_PT : 96),
+    pt: t.codecs[0]?.payloadType ?? (t.kind === 'audio' ? OPUS_PT : VP8_PT),
     midExt: ext(MID_URI),
     levelExt: t.kind === 'audio' ? ext(AUDIO_LEVEL_URI) : undefined,
     seq: Math.floor(Math.random() * 0x8000),

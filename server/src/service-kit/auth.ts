@@ -6,8 +6,30 @@
 // that keeps failing is locked out with a growing backoff.
 import {createHash, randomBytes, timingSafeEqual} from 'node:crypto';
 import {FailureBackoff} from '../http/failure-backoff';
-import {CredentialsError, type CredentialsStore} from './credentials';
+import {CredentialsError, CredentialsStore} from './credentials';
 import type {ServiceApiConfig} from './settings';
+
+/** What an rtcd or job-service API is built on: its clients' credentials, their auth and the api.* switches. */
+export interface ServiceApi {
+  credentials: CredentialsStore;
+  auth: ServiceAuth;
+  allowSelfRegistration: boolean;
+  enableAdmin: boolean;
+}
+
+/** Opens the credentials store under store.data_source, with the auth and switches the api.* settings ask for. */
+export function openServiceApi(
+  cfg: {store: {dataSource: string}; api: ServiceApiConfig},
+  verificationsPerSecond?: number,
+): ServiceApi {
+  const credentials = new CredentialsStore(cfg.store.dataSource);
+  return {
+    credentials,
+    auth: ServiceAuth.fromApiConfig(credentials, cfg.api, verificationsPerSecond),
+    allowSelfRegistration: cfg.api.allowSelfRegistration,
+    enableAdmin: cfg.api.enableAdmin,
+  };
+}
 
 export type Principal = {admin: true; clientID: ''} | {admin: false; clientID: string};
 

@@ -10,8 +10,8 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import type {Logger} from '../log';
-import type {AuthResult, ServiceAuth} from './auth';
-import {CredentialsError, type CredentialsStore} from './credentials';
+import type {AuthResult, ServiceApi} from './auth';
+import {CredentialsError} from './credentials';
 import {listenHostPort} from './settings';
 import {apiScheme, apiServerFactory, type ApiTlsOptions} from './tls-server';
 
@@ -114,11 +114,7 @@ function credentialsBody(text: unknown): {clientID: string; authKey: string} | n
   return {clientID: (o.clientID as string | undefined) ?? '', authKey: (o.authKey as string | undefined) ?? ''};
 }
 
-export interface CredentialRoutesOptions {
-  auth: ServiceAuth;
-  credentials: CredentialsStore;
-  allowSelfRegistration: boolean;
-  enableAdmin: boolean;
+export interface CredentialRoutesOptions extends ServiceApi {
   log: Logger;
   /** The service's name in log lines ("rtcd", "job service"). */
   service: string;

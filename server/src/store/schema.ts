@@ -1,7 +1,7 @@
 // Table types for kysely, shared by both engines. JSON columns are written as JSON text and read back
 // as text (SQLite) or already parsed (PostgreSQL jsonb); booleans come back as 0/1 from SQLite.
 import type {ColumnType} from 'kysely';
-import type {FileInfo} from '../platform/types';
+import type {Channel, FileInfo, Post, User} from '../platform/types';
 
 /** Written as a JSON string; read as whatever the driver gives (string or parsed value). */
 export type JsonColumn = ColumnType<unknown, string, string>;
@@ -58,19 +58,10 @@ export interface CallsKVTable {
   value: string;
 }
 
-export interface StandaloneUsersTable {
-  id: string;
-  username: string;
-  email: string;
-  first_name: string;
-  last_name: string;
-  nickname: string;
+/** The standalone platform's users: a User's fields but the locale (always 'en'), and the password hash. */
+export interface StandaloneUsersTable extends Omit<User, 'locale' | 'is_bot'> {
   password_hash: string;
-  roles: string;
   is_bot: BoolColumn;
-  create_at: Millis;
-  update_at: Millis;
-  delete_at: Millis;
 }
 
 export interface StandaloneTokensTable {
@@ -95,19 +86,9 @@ export interface StandaloneTeamMembersTable {
   roles: string;
 }
 
-export interface StandaloneChannelsTable {
-  id: string;
-  team_id: string;
+/** The standalone platform's channels: a Channel, one column a field (the type read back as text). */
+export interface StandaloneChannelsTable extends Omit<Channel, 'type'> {
   type: string;
-  name: string;
-  display_name: string;
-  header: string;
-  purpose: string;
-  creator_id: string;
-  create_at: Millis;
-  update_at: Millis;
-  delete_at: Millis;
-  last_post_at: Millis;
 }
 
 export interface StandaloneChannelMembersTable {
@@ -117,20 +98,11 @@ export interface StandaloneChannelMembersTable {
   last_viewed_at: Millis;
 }
 
-export interface StandalonePostsTable {
-  id: string;
-  channel_id: string;
-  user_id: string;
-  root_id: string;
-  message: string;
-  type: string;
+/** The standalone platform's posts: a Post, one column a field, the props and file ids as JSON. */
+export interface StandalonePostsTable extends Omit<Post, 'props' | 'file_ids'> {
   props: JsonColumn;
   /** JSON array of file ids (text on both engines). */
   file_ids: ColumnType<string, string | undefined, string>;
-  create_at: Millis;
-  update_at: Millis;
-  edit_at: Millis;
-  delete_at: Millis;
 }
 
 export interface StandaloneUploadsTable {

@@ -7,23 +7,13 @@ import {encode as msgpackEncode} from '@msgpack/msgpack';
 import {CALLS_ACTION_NAMES, CALLS_PREFIX} from '@calls/protocol';
 import type {Rng} from './rng';
 import {hostileSdpBytes, mutateSdp} from './sdp';
-import {
-  deepJSON,
-  hostileNumber,
-  hostileObject,
-  hostileString,
-  hostileValue,
-  mutateObject,
-  randomId,
-  scrub,
-  type ValueContext,
-} from './values';
+import * as values from './values';
 
 export const CALLS = CALLS_PREFIX;
 
 export const CALLS_ACTIONS = CALLS_ACTION_NAMES;
 
-export interface FrameContext extends ValueContext {
+export interface FrameContext extends values.ValueContext {
   /** A real werift offer (mutated for sdp) and its candidate lines (mutated for ice). */
   offer: string;
   candidates: readonly string[];
@@ -50,7 +40,7 @@ const text = (kind: string, data: string): WireFrame => ({data, binary: false, k
 const binary = (kind: string, data: Buffer | Uint8Array): WireFrame => ({data: Buffer.from(data), binary: true, kind});
 
 function seq(rng: Rng): unknown {
-  return rng.chance(0.85) ? rng.range(1, 100_000) : hostileValue(rng, {ids: []});
+  return rng.chance(0.85) ? rng.range(1, 100_000) : values.hostileValue(rng, {ids: []});
 }
 
 /** The data an official client would send for the action (so state really changes), before any mutation. */
@@ -59,15 +49,15 @@ export function validData(rng: Rng, ctx: FrameContext, action: string): Record<s
     case 'join':
       return {
         channelID: ctx.channelID,
-        ...(rng.chance(0.3) ? {title: scrub(hostileString(rng, ctx, 300))} : {}),
+        ...(rng.chance(0.3) ? {title: values.scrub(values.hostileString(rng, ctx, 300))} : {}),
         av1Support: rng.chance(0.5),
         dcSignaling: rng.chance(0.5),
       };
     case 'reconnect':
       return {
         channelID: ctx.channelID,
-        originalConnID: rng.chance(0.5) ? ctx.connID : rng.pick([...ctx.foreignConnIDs, randomId(rng)]),
-        prevConnID: rng.pick([...ctx.foreignConnIDs, ctx.connID, randomId(rng)]),
+        originalConnID: rng.chance(0.5) ? ctx.connID : rng.pick([...ctx.foreignConnIDs, values.randomId(rng)]),
+        prevConnID: rng.pick([...ctx.foreignConnIDs, ctx.connID, values.randomId(rng)]),
       };
     case 'sdp':
       return {data: deflateSync(Buffer.from(JSON.stringify({type: 'offer', sdp: ctx.offer})))};
@@ -77,13 +67,13 @@ export function validData(rng: Rng, ctx: FrameContext, action: string): Record<s
           candidate: rng.pick(ctx.candidates) ?? '',
           sdpMid: '0',
           sdpMLineIndex: 0,
-          usernameFragment: randomId(rng).slice(0, 4),
+          usernameFragment: values.randomId(rng).slice(0, 4),
         }),
       };
     case 'screen_on':
-      return {data: JSON.stringify({screenStreamID: randomId(rng)})};
+      return {data: JSON.stringify({screenStreamID: values.randomId(rng)})};
     case 'video_on':
-      return {data: JSON.stringify({videoStreamID: randomId(rng)})};
+      return {data: JSON.stringify({videoStreamID: values.randomId(rng)})};
     case 'react':
       return {data: JSON.stringify({name: rng.pick(['+1', 'smile', 'tada']), unified: '1f44d', skin: '', literal: ''})};
     case 'caption':
@@ -117,13 +107,13 @@ function hostileInnerJSON(rng: Rng, ctx: FrameContext, action: string): string {
   ] as const);
   switch (kind) {
     case 'mutate':
-      return JSON.stringify(mutateObject(rng, ctx, base));
+      return JSON.stringify(values.mutateObject(rng, ctx, base));
     case 'deep':
-      return deepJSON(rng, rng.range(100, 5000));
+      return values.deepJSON(rng, rng.range(100, 5000));
     case 'notjson':
-      return hostileString(rng, ctx, 16_000);
+      return values.hostileString(rng, ctx, 16_000);
     case 'type':
-      return JSON.stringify(hostileValue(rng, ctx));
+      return JSON.stringify(values.hostileValue(rng, ctx));
     case 'candidate': {
       // A real candidate line with one field changed (ice), or any action's inner JSON with a candidate.
       const line = rng.pick(ctx.candidates) ?? 'candidate:1 1 udp 2130706431 127.0.0.1 9 typ host';
@@ -138,11 +128,11 @@ function hostileInnerJSON(rng: Rng, ctx: FrameContext, action: string): string {
         'relay',
         'raddr',
         'x'.repeat(900),
-        String(hostileNumber(rng)),
+        String(values.hostileNumber(rng)),
       ]);
       return JSON.stringify({
         ...base,
-        candidate: scrub(parts.join(' ')),
+        candidate: values.scrub(parts.join(' ')),
         sdpMid: rng.pick(['0', '', null, 7, '99']),
         sdpMLineIndex: rng.pick([0, -1, 1e9, null, 0.5]),
       });
@@ -197,8 +187,8 @@ export function actionFrame(rng: Rng, ctx: FrameContext): WireFrame {
     data = rng.weighted([
       [14, () => ({data: hostileSdpBytes(rng, ctx.offer)})],
       [2, () => ({data: deflateSync(Buffer.from(JSON.stringify({type: 'offer', sdp: ctx.offer})))})],
-      [2, () => ({data: hostileValue(rng, ctx)})],
-      [1, () => hostileObject(rng, ctx)],
+      [2, () => ({data: values.hostileValue(rng, ctx)})],
+      [1, () => values.hostileObject(rng, ctx)],
       [1, () => ({data: deflateSync(Buffer.from(JSON.stringify({type: 'answer', sdp: mutateSdp(rng, ctx.offer)})))})],
     ] as const)();
   } else {
@@ -210,10 +200,10 @@ export function actionFrame(rng: Rng, ctx: FrameContext): WireFrame {
         () =>
           'data' in valid && typeof valid.data === 'string'
             ? {...valid, data: hostileInnerJSON(rng, ctx, action)}
-            : mutateObject(rng, ctx, valid),
+            : values.mutateObject(rng, ctx, valid),
       ],
-      [3, () => mutateObject(rng, ctx, valid)],
-      [1, () => hostileObject(rng, ctx)],
+      [3, () => values.mutateObject(rng, ctx, valid)],
+      [1, () => values.hostileObject(rng, ctx)],
     ] as const)();
   }
   const frame = {action: CALLS + name, seq: seq(rng), data};
@@ -281,7 +271,7 @@ function hostileMsgpack(rng: Rng, ctx: FrameContext): Buffer {
       return Buffer.from(
         msgpackEncode({
           action: rng.pick([CALLS + 'sdp', 5, null, [CALLS + 'join'], new Uint8Array(3)]),
-          seq: hostileValue(rng, ctx),
+          seq: values.hostileValue(rng, ctx),
           data: rng.pick([new Uint8Array(10), [1, 2], 'data', 7, {data: [1, 2, 3]}, {data: new Map()}]),
         }),
       );
@@ -318,7 +308,9 @@ export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
     case 'notJSON':
       return text(
         kind,
-        scrub(rng.chance(0.5) ? hostileString(rng, ctx, 60_000) : rng.bytes(rng.range(1, 2000)).toString('latin1')),
+        values.scrub(
+          rng.chance(0.5) ? values.hostileString(rng, ctx, 60_000) : rng.bytes(rng.range(1, 2000)).toString('latin1'),
+        ),
       );
     case 'truncatedJSON': {
       const whole = JSON.stringify({
@@ -346,22 +338,29 @@ export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
         ]),
       );
     case 'deep':
-      return text(kind, deepJSON(rng, rng.range(1000, 12_000)));
+      return text(kind, values.deepJSON(rng, rng.range(1000, 12_000)));
     case 'dataDeep': {
       const depth = rng.range(500, 10_000);
-      return text(kind, `{"action":"${CALLS}${rng.pick(CALLS_ACTIONS)}","seq":1,"data":${deepJSON(rng, depth)}}`);
+      return text(
+        kind,
+        `{"action":"${CALLS}${rng.pick(CALLS_ACTIONS)}","seq":1,"data":${values.deepJSON(rng, depth)}}`,
+      );
     }
     case 'badEnvelope':
       return text(
         kind,
         JSON.stringify(
           rng.pick([
-            {action: hostileValue(rng, ctx), seq: 1, data: {}},
-            {action: CALLS + rng.pick(CALLS_ACTIONS), seq: hostileValue(rng, ctx), data: hostileValue(rng, ctx)},
+            {action: values.hostileValue(rng, ctx), seq: 1, data: {}},
+            {
+              action: CALLS + rng.pick(CALLS_ACTIONS),
+              seq: values.hostileValue(rng, ctx),
+              data: values.hostileValue(rng, ctx),
+            },
             {action: CALLS + rng.pick(CALLS_ACTIONS), data: rng.pick(['str', 5, [1], true])},
             {action: 'x'.repeat(rng.range(100, 5000))},
             {Action: CALLS + 'join', Seq: 1, Data: {channelID: ctx.channelID}},
-            {action: CALLS + 'join', seq: 1, data: {channelID: ctx.channelID}, extra: hostileObject(rng, ctx)},
+            {action: CALLS + 'join', seq: 1, data: {channelID: ctx.channelID}, extra: values.hostileObject(rng, ctx)},
             {__proto__: {action: CALLS + 'leave'}, seq: 1},
             {action: '', seq: 1, data: {}},
           ]),
@@ -382,7 +381,7 @@ export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
       return text(
         kind,
         JSON.stringify({
-          action: scrub(
+          action: values.scrub(
             rng.pick([
               'custom_com.mattermost.calls',
               'custom_com.mattermost.calls__join',
@@ -390,11 +389,11 @@ export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
               'posted',
               'user_updated',
               'custom_',
-              hostileString(rng, ctx, 127),
+              values.hostileString(rng, ctx, 127),
             ]),
           ),
           seq: 1,
-          data: hostileObject(rng, ctx),
+          data: values.hostileObject(rng, ctx),
         }),
       );
     case 'core':
@@ -403,7 +402,9 @@ export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
         JSON.stringify({
           action: rng.pick(['ping', 'user_typing', 'get_statuses', 'get_statuses_by_ids', 'PING']),
           seq: seq(rng),
-          data: rng.chance(0.5) ? hostileObject(rng, ctx) : {user_ids: Array(rng.range(0, 2000)).fill(randomId(rng))},
+          data: rng.chance(0.5)
+            ? values.hostileObject(rng, ctx)
+            : {user_ids: Array(rng.range(0, 2000)).fill(values.randomId(rng))},
         }),
       );
     case 'authChallenge':
@@ -413,11 +414,11 @@ export function junkFrame(rng: Rng, ctx: FrameContext): WireFrame {
           action: 'authentication_challenge',
           seq: seq(rng),
           data: rng.pick([
-            {token: rng.chance(0.3) && ctx.tokens.length ? rng.pick(ctx.tokens) : hostileValue(rng, ctx)},
+            {token: rng.chance(0.3) && ctx.tokens.length ? rng.pick(ctx.tokens) : values.hostileValue(rng, ctx)},
             {},
             {token: 'x'.repeat(rng.range(100, 60_000))},
             {token: ['a']},
-            hostileObject(rng, ctx),
+            values.hostileObject(rng, ctx),
           ]),
         }),
       );

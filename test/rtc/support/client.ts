@@ -20,7 +20,7 @@ import {
 } from 'werift';
 import {DCMessageType, type DCMessage, type MediaMap, type TrackType} from '@calls/protocol';
 import {decodeDCMessage, encodeDCMessage} from '../../../server/src/protocol-node';
-import {av1Codec, opusCodec, vp8Codec} from '../../../server/src/rtc/media/codecs';
+import {AUDIO_LEVEL_URI, av1Codec, MID_URI, opusCodec, vp8Codec} from '../../../server/src/rtc/media/codecs';
 import {
   cacheCertificateFingerprints,
   countLateConsentAnswers,
@@ -50,8 +50,6 @@ export const LOOPBACK_PEER = {
 // test's clients should not cost more CPU per join than a browser's.
 nativeDtlsCrypto();
 cacheCertificateFingerprints();
-
-const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
 
 /**
  * werift's DTLS client sleeps 100 ms between its ICE agent connecting and its first flight; a browser sends its
@@ -371,7 +369,7 @@ export class TestClient extends EventEmitter {
   ): void {
     const ext = (uri: string) => transceiver.headerExtensions.find((e) => e.uri === uri)?.id;
     const extensions = [];
-    const midId = ext('urn:ietf:params:rtp-hdrext:sdes:mid');
+    const midId = ext(MID_URI);
     if (midId !== undefined && transceiver.mid) extensions.push({id: midId, payload: Buffer.from(transceiver.mid)});
     const ridId = ext('urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id');
     if (ridId !== undefined && o.rid) extensions.push({id: ridId, payload: Buffer.from(o.rid)});

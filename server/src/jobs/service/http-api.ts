@@ -4,8 +4,7 @@
 // method is Go's "404 page not found". A job is visible to the client that created it (and the admin).
 import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify';
 import type {Logger} from '../../log';
-import type {Principal, ServiceAuth} from '../../service-kit/auth';
-import type {CredentialsStore} from '../../service-kit/credentials';
+import type {Principal, ServiceApi} from '../../service-kit/auth';
 import {
   audit,
   goStyleHttp,
@@ -19,16 +18,12 @@ import {toWire, type JobStore} from './job-store';
 import {JobLimitError, JobStartError, type JobSupervisor, type NewJob} from './supervisor';
 import type {ApiTlsOptions} from '../../service-kit/tls-server';
 
-export interface JobsHttpOptions {
+export interface JobsHttpOptions extends ServiceApi {
   logger: Logger;
   /** TLS of the API (api.http.tls), or null for plain HTTP. */
   tls?: ApiTlsOptions | null;
-  credentials: CredentialsStore;
-  auth: ServiceAuth;
   jobs: JobStore;
   supervisor: JobSupervisor;
-  allowSelfRegistration: boolean;
-  enableAdmin: boolean;
   version: ServiceVersion;
   /** Checks a runner image name; null when it is acceptable, else why not. */
   checkRunner(runner: string): string | null;
@@ -81,15 +76,7 @@ export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
 
   app.get('/version', async (_req, reply) => reply.type('application/json').send(opts.version));
 
-  registerCredentialRoutes(app, {
-    auth: opts.auth,
-    credentials: opts.credentials,
-    allowSelfRegistration: opts.allowSelfRegistration,
-    enableAdmin: opts.enableAdmin,
-    log,
-    service: 'job service',
-    unregisteredBody: 'none',
-  });
+  registerCredentialRoutes(app, {...opts, log, service: 'job service', unregisteredBody: 'none'});
 
   app.post('/jobs/init', async (req, reply) => {
     const p = await caller(req, reply);

@@ -3,8 +3,7 @@
 // `drain()` is what SIGTERM runs: no new jobs, the running ones SIGTERMed and waited for.
 import path from 'node:path';
 import type {Logger} from '../../log';
-import {ServiceAuth} from '../../service-kit/auth';
-import {CredentialsStore} from '../../service-kit/credentials';
+import {openServiceApi} from '../../service-kit/auth';
 import {listenOnAddress, serviceVersion} from '../../service-kit/go-http';
 import {JOBS_ENV_NAMES, type JobsConfig} from './config';
 import {createJobsHttp, recorderRunnerCheck} from './http-api';
@@ -35,7 +34,7 @@ export async function startJobService(
 ): Promise<JobService> {
   const log = logger.child({component: 'jobs'});
   const tls = apiTlsOptions(cfg.api.tls);
-  const credentials = new CredentialsStore(cfg.store.dataSource);
+  const api = openServiceApi(cfg, opts.verificationsPerSecond);
   const jobs = new JobStore(cfg.store.dataSource);
   const supervisor = new JobSupervisor({
     store: jobs,
@@ -49,17 +48,13 @@ export async function startJobService(
     privateEnv: JOBS_ENV_NAMES,
     logger,
   });
-  const auth = ServiceAuth.fromApiConfig(credentials, cfg.api, opts.verificationsPerSecond);
   const strict = recorderRunnerCheck(cfg.jobs.imageRegistry);
   const http = createJobsHttp({
+    ...api,
     logger,
     tls,
-    credentials,
-    auth,
     jobs,
     supervisor,
-    allowSelfRegistration: cfg.api.allowSelfRegistration,
-    enableAdmin: cfg.api.enableAdmin,
     version: serviceVersion(),
     checkRunner:
       cfg.devMode || cfg.testMode ? (r) => (r.length > 0 && r.length <= 256 ? null : 'invalid runner') : strict,
@@ -70,7 +65,7 @@ export async function startJobService(
   } catch (err) {
     await supervisor.close();
     jobs.close();
-    credentials.close();
+    api.credentials.close();
     throw err;
   }
   log.info(
@@ -90,7 +85,7 @@ export async function startJobService(
         await http.close().catch(() => {});
         await supervisor.close(killJobs);
         jobs.close();
-        credentials.close();
+        api.credentials.close();
       })()),
   };
 }

@@ -39,19 +39,9 @@ export function toTeam(r: Selectable<StandaloneTeamsTable>): Team {
   return {...r, type: r.type as Team['type'], create_at: Number(r.create_at), delete_at: Number(r.delete_at)};
 }
 
+/** The row is a Channel's columns (StandaloneChannelsTable), so only the type and the times need reading. */
 export function toChannel(r: Selectable<StandaloneChannelsTable>): Channel {
-  return {
-    id: r.id,
-    team_id: r.team_id,
-    type: r.type as ChannelType,
-    name: r.name,
-    display_name: r.display_name,
-    header: r.header,
-    purpose: r.purpose,
-    creator_id: r.creator_id,
-    ...lifetime(r),
-    last_post_at: Number(r.last_post_at),
-  };
+  return {...r, type: r.type as ChannelType, ...lifetime(r), last_post_at: Number(r.last_post_at)};
 }
 
 export function toChannelMember(r: Selectable<StandaloneChannelMembersTable>): ChannelMember {

@@ -4,7 +4,7 @@
 // and a promise per layer, header objects parsed bit by bit, a clone per packet) cost as much as all
 // the sends of an 8-user call. Video, RTCP and anything unknown still go through werift, which keeps
 // NACK generation, simulcast and RTCP; receiver-report statistics are fed from here.
-import {GCM_TAG_LENGTH, openSrtp, type SessionCipher} from './srtpGcm';
+import {GCM_TAG_LENGTH, type SessionCipher} from './srtpGcm';
 
 /** What the session does with one authenticated packet (payload is a view into the datagram). */
 export type IngressDeliver = (
@@ -84,7 +84,7 @@ class IngressStream {
     const index = v * 65536 + seq;
     const newest = this.#roc * 65536 + this.#highest;
     if (index <= newest - REPLAY_WINDOW || this.#seen[index % REPLAY_WINDOW] === index) return true;
-    if (!openSrtp(cipher, data, headerLength, end, this.ssrc, v, seq)) return true;
+    if (!cipher.open(data, headerLength, end, this.ssrc, v, seq)) return true;
     this.#seen[index % REPLAY_WINDOW] = index;
     if (index > newest) {
       this.#roc = v;

@@ -9,8 +9,6 @@ import {
   GCM_TAG_LENGTH,
   KEYSTREAM_SLOT_PAYLOAD,
   KeystreamAhead,
-  openSrtp,
-  sealSrtp,
   sessionCipher,
   srtpIv,
   type SrtpContextKeys,
@@ -118,7 +116,7 @@ test.each(['off', 'required'] as const)(
       payload.copy(buf, hdr.length);
       // The werift sender below wraps past 65535, so the 4th and 5th packets carry ROC 1.
       const roc = 65533 + i > 65535 ? 1 : 0;
-      sealSrtp(local, buf, hdr.length, payload.length, 0xdeadbeef, roc, (65533 + i) & 0xffff);
+      local.seal(buf, hdr.length, payload.length, 0xdeadbeef, roc, (65533 + i) & 0xffff);
       const theirs = werift.encrypt(
         payload,
         new RtpHeader({
@@ -137,8 +135,8 @@ test.each(['off', 'required'] as const)(
         payload,
         new RtpHeader({payloadType: 111, sequenceNumber: 10 + i, timestamp: 7, ssrc: 42}),
       );
-      expect(openSrtp(remote, Buffer.from(fromPeer), 12, fromPeer.length, 42, 1, 10 + i)).toBe(false); // wrong ROC
-      expect(openSrtp(remote, fromPeer, 12, fromPeer.length, 42, 0, 10 + i)).toBe(true);
+      expect(remote.open(Buffer.from(fromPeer), 12, fromPeer.length, 42, 1, 10 + i)).toBe(false); // wrong ROC
+      expect(remote.open(fromPeer, 12, fromPeer.length, 42, 0, 10 + i)).toBe(true);
       expect(fromPeer.subarray(12, fromPeer.length - GCM_TAG_LENGTH).equals(payload)).toBe(true);
     }
   },
@@ -167,7 +165,7 @@ test('keystreams made ahead seal exactly as packet-by-packet sealing, across gap
     const a = Buffer.concat([header, payload, Buffer.alloc(GCM_TAG_LENGTH)]);
     const b = Buffer.from(a);
     ahead.seal(a, 12, len, roc, seq);
-    sealSrtp(cipher, b, 12, len, 0xcafe1234, roc, seq);
+    cipher.seal(b, 12, len, 0xcafe1234, roc, seq);
     expect([roc, seq, a.equals(b)]).toEqual([roc, seq, true]);
   }
 });

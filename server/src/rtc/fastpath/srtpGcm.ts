@@ -3,8 +3,8 @@
 // forwarded packet; here one AES-128-ECB context per session key makes the counter-mode keystream
 // (J0 for the tag, J0+1… for the payload) in one native call, and GHASH runs in JS (ghash.ts). Output is
 // byte-identical to OpenSSL's GCM (srtpGcm tests).
-// When the native addon is in use (native.ts) a SessionCipher also holds the key there, and sealSrtp /
-// openSrtp / KeystreamAhead go through it instead: this module is then the fallback and the reference.
+// When the native addon is in use (native.ts) a SessionCipher also holds the key there, and its seal / open
+// and KeystreamAhead go through it instead: this module is then the fallback and the reference.
 import {createCipheriv, type Cipher} from 'node:crypto';
 import {Ghash} from './ghash';
 import {NativeGcmKey, rtcNative} from './native';
@@ -155,25 +155,62 @@ export function srtpIv(iv: Buffer, salt: Buffer, ssrc: number, roc: number, seq:
   for (let i = 0; i < 12; i++) iv[i] ^= salt[i];
 }
 
-/** One session's SRTP key in one direction, shared by all its streams. */
-export interface SessionCipher {
-  /** The JavaScript GCM (a cipher context and a 4 KB GHASH table), made on first use: unused beside a native key. */
-  readonly aes: AesGcm;
-  /** The 12 bytes of the session salt the IV uses. */
-  salt: Buffer;
-  /** The salt as three big-endian words, for sealWords/openWords. */
-  salt0: number;
-  salt1: number;
-  salt2: number;
-  /** The same key in the native addon, when this process uses it (native.ts): sealSrtp/openSrtp go there. */
-  native: NativeGcmKey | undefined;
-}
-
 /** The members of werift's SRTP context (werift 0.25.2, rtp/src/srtp/context/context.js) read here. */
 export interface SrtpContextKeys {
   profile: number;
   srtpSessionKey: Buffer;
   srtpSessionSalt: Buffer;
+}
+
+/** The IV words of the packet seal or open is working on (never held across a call). */
+const iv = new Int32Array(3);
+
+/**
+ * One session's SRTP key in one direction, shared by all its streams: it seals and opens their packets
+ * with the native key when this process uses the addon (native.ts), else with the JavaScript GCM.
+ */
+export class SessionCipher {
+  /** The 12 bytes of the session salt the IV uses. */
+  readonly salt: Buffer;
+  /** The salt as three big-endian words, for sealWords/openWords. */
+  readonly salt0: number;
+  readonly salt1: number;
+  readonly salt2: number;
+  /** The same key in the native addon, when this process uses it (native.ts). */
+  readonly native: NativeGcmKey | undefined;
+  readonly #key: Buffer;
+  #aes: AesGcm | undefined;
+
+  constructor(context: SrtpContextKeys) {
+    this.salt = Buffer.from(context.srtpSessionSalt.subarray(0, 12));
+    this.salt0 = this.salt.readInt32BE(0);
+    this.salt1 = this.salt.readInt32BE(4);
+    this.salt2 = this.salt.readInt32BE(8);
+    this.#key = Buffer.from(context.srtpSessionKey);
+    const native = rtcNative();
+    this.native = native ? new NativeGcmKey(native, this.#key) : undefined;
+  }
+
+  /** The JavaScript GCM (a cipher context and a 4 KB GHASH table), made on first use: unused beside a native key. */
+  get aes(): AesGcm {
+    return (this.#aes ??= new AesGcm(this.#key));
+  }
+
+  /** Encrypts an SRTP packet in place and appends its tag (see AesGcm.seal). */
+  seal(buf: Buffer, headerLength: number, payloadLength: number, ssrc: number, roc: number, seq: number): void {
+    writeIvWords(iv, 0, this, ssrc, roc, seq);
+    const n = this.native;
+    if (n) n.native.gcmSeal(n.id, buf, headerLength, payloadLength, iv[0], iv[1], iv[2]);
+    else this.aes.sealWords(buf, headerLength, payloadLength, iv[0], iv[1], iv[2]);
+  }
+
+  /** Authenticates and decrypts an SRTP packet in place (see AesGcm.open); false if forged. */
+  open(buf: Buffer, headerLength: number, end: number, ssrc: number, roc: number, seq: number): boolean {
+    writeIvWords(iv, 0, this, ssrc, roc, seq);
+    const n = this.native;
+    if (n) return n.native.gcmOpen(n.id, buf, headerLength, end, iv[0], iv[1], iv[2]);
+    return this.aes.openWords(buf, headerLength, end, iv[0], iv[1], iv[2]);
+  }
 }
 
 const sessionCiphers = new WeakMap<object, SessionCipher>();
@@ -182,20 +219,7 @@ const sessionCiphers = new WeakMap<object, SessionCipher>();
 export function sessionCipher(context: SrtpContextKeys): SessionCipher {
   let c = sessionCiphers.get(context);
   if (!c) {
-    const salt = Buffer.from(context.srtpSessionSalt.subarray(0, 12));
-    const key = Buffer.from(context.srtpSessionKey);
-    const native = rtcNative();
-    let aes: AesGcm | undefined;
-    c = {
-      get aes() {
-        return (aes ??= new AesGcm(key));
-      },
-      salt,
-      salt0: salt.readInt32BE(0),
-      salt1: salt.readInt32BE(4),
-      salt2: salt.readInt32BE(8),
-      native: native ? new NativeGcmKey(native, key) : undefined,
-    };
+    c = new SessionCipher(context);
     sessionCiphers.set(context, c);
   }
   return c;
@@ -206,41 +230,6 @@ function writeIvWords(out: Int32Array, at: number, c: SessionCipher, ssrc: numbe
   out[at] = (ssrc >>> 16) ^ c.salt0;
   out[at + 1] = (((ssrc & 0xffff) << 16) | (roc >>> 16)) ^ c.salt1;
   out[at + 2] = (((roc & 0xffff) << 16) | seq) ^ c.salt2;
-}
-
-/** The IV words of the packet sealSrtp or openSrtp is working on (never held across a call). */
-const iv = new Int32Array(3);
-
-/** Encrypts an SRTP packet in place and appends its tag (see AesGcm.seal), natively when the key is there. */
-export function sealSrtp(
-  c: SessionCipher,
-  buf: Buffer,
-  headerLength: number,
-  payloadLength: number,
-  ssrc: number,
-  roc: number,
-  seq: number,
-): void {
-  writeIvWords(iv, 0, c, ssrc, roc, seq);
-  const n = c.native;
-  if (n) n.native.gcmSeal(n.id, buf, headerLength, payloadLength, iv[0], iv[1], iv[2]);
-  else c.aes.sealWords(buf, headerLength, payloadLength, iv[0], iv[1], iv[2]);
-}
-
-/** Authenticates and decrypts an SRTP packet in place (see AesGcm.open); false if forged. */
-export function openSrtp(
-  c: SessionCipher,
-  buf: Buffer,
-  headerLength: number,
-  end: number,
-  ssrc: number,
-  roc: number,
-  seq: number,
-): boolean {
-  writeIvWords(iv, 0, c, ssrc, roc, seq);
-  const n = c.native;
-  if (n) return n.native.gcmOpen(n.id, buf, headerLength, end, iv[0], iv[1], iv[2]);
-  return c.aes.openWords(buf, headerLength, end, iv[0], iv[1], iv[2]);
 }
 
 /** Payload bytes a pre-made keystream slot covers: Opus packets fit, bigger ones are sealed one by one. */
@@ -276,7 +265,7 @@ export class KeystreamAhead {
     const index = roc * 65536 + seq;
     // The native key seals a packet faster than JS can use a pre-made keystream.
     if (c.native || payloadLength > KEYSTREAM_SLOT_PAYLOAD || index < this.#first) {
-      sealSrtp(c, buf, headerLength, payloadLength, this.#ssrc, roc, seq);
+      c.seal(buf, headerLength, payloadLength, this.#ssrc, roc, seq);
       return;
     }
     if (this.#first < 0 || index >= this.#first + KEYSTREAM_AHEAD) {

@@ -4,9 +4,11 @@
 import type {RTCRtpTransceiver} from 'werift';
 import {receiveStatistics, remoteSrtpContext} from '../werift/internals';
 import type {Ingress, IngressDeliver} from './ingress';
+import {AUDIO_LEVEL_URI} from '../media/codecs';
 import {PROFILE_AEAD_AES_128_GCM, sessionCipher} from './srtpGcm';
 
-export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+// session/incoming.ts reads the level by this name too.
+export {AUDIO_LEVEL_URI};
 
 /**
  * Takes `ssrc` of the transceiver's receiver over: from now on its packets reach `deliver` from `ingress`,

@@ -64,10 +64,14 @@ export function mediaConfig(opts: {enableAV1: boolean}): Pick<PeerConfig, 'codec
   };
 }
 
+/** The header extensions read per packet: the speaker's audio level (RFC 6464) and the BUNDLE mid (RFC 8843). */
+export const AUDIO_LEVEL_URI = 'urn:ietf:params:rtp-hdrext:ssrc-audio-level';
+export const MID_URI = 'urn:ietf:params:rtp-hdrext:sdes:mid';
+
 /** Chromium's ids, used for extensions the client has not named yet (most clients are Chromium-based). */
 const PREFERRED_IDS: Record<string, number> = {
-  'urn:ietf:params:rtp-hdrext:ssrc-audio-level': 1,
-  'urn:ietf:params:rtp-hdrext:sdes:mid': 4,
+  [AUDIO_LEVEL_URI]: 1,
+  [MID_URI]: 4,
   'urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id': 10,
   'urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id': 11,
 };

@@ -45,7 +45,7 @@ async function start(opts: {
   });
   const app = createRtcdHttp({
     logger: silentLogger(),
-    store,
+    credentials: store,
     auth,
     allowSelfRegistration: opts.allowSelfRegistration,
     enableAdmin: opts.enableAdmin,

@@ -4,8 +4,7 @@
 // Go's "404 page not found" for a wrong method. The signalling websocket /ws is attached by ws-server.ts.
 import type {FastifyInstance, FastifyReply, FastifyRequest} from 'fastify';
 import type {Logger} from '../../log';
-import type {ServiceAuth, Principal} from '../../service-kit/auth';
-import type {CredentialsStore} from '../../service-kit/credentials';
+import type {Principal, ServiceApi} from '../../service-kit/auth';
 import {
   goStyleHttp,
   peerAddress,
@@ -34,14 +33,10 @@ export interface RtcdVersion extends ServiceVersion {
   goArch: string;
 }
 
-export interface RtcdHttpOptions {
+export interface RtcdHttpOptions extends ServiceApi {
   logger: Logger;
   /** TLS of the API (api.http.tls), or null for plain HTTP. */
   tls?: ApiTlsOptions | null;
-  store: CredentialsStore;
-  auth: ServiceAuth;
-  allowSelfRegistration: boolean;
-  enableAdmin: boolean;
   version: RtcdVersion;
   cpuLoad: () => number;
   metrics: () => Promise<string>;
@@ -71,15 +66,7 @@ export function createRtcdHttp(opts: RtcdHttpOptions): FastifyInstance {
     reply.type('text/plain; version=0.0.4; charset=utf-8').send(await opts.metrics()),
   );
 
-  registerCredentialRoutes(app, {
-    auth: opts.auth,
-    credentials: opts.store,
-    allowSelfRegistration: opts.allowSelfRegistration,
-    enableAdmin: opts.enableAdmin,
-    log,
-    service: 'rtcd',
-    unregisteredBody: 'code',
-  });
+  registerCredentialRoutes(app, {...opts, log, service: 'rtcd', unregisteredBody: 'code'});
 
   const group = async (req: FastifyRequest, reply: FastifyReply): Promise<Principal | null> => {
     const res = await opts.auth.authenticate(req.headers.authorization, peerAddress(req));

@@ -6,11 +6,10 @@ import os from 'node:os';
 import type {Logger} from '../../log';
 import {RtcdMetrics} from '../../metrics';
 import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../rtc';
-import {ServiceAuth} from '../../service-kit/auth';
+import {openServiceApi} from '../../service-kit/auth';
 import {listenOnAddress, serviceVersion} from '../../service-kit/go-http';
 import type {RtcdConfig} from './config';
 import {startCpuLoadSampler, type CpuLoadSampler} from './cpu-load';
-import {CredentialsStore} from '../../service-kit/credentials';
 import {createRtcdHttp, type RtcdVersion} from './http-api';
 import {RtcdSessions} from './sessions';
 import {RtcdWsServer, type RtcdWsTimings} from './ws-server';
@@ -93,8 +92,8 @@ export async function startRtcdService(
   opts: RtcdServiceOptions = {},
 ): Promise<RtcdService> {
   const log = logger.child({component: 'rtcd'});
-  const store = new CredentialsStore(cfg.store.dataSource);
-  const cleanups: Array<() => unknown> = [() => store.close()];
+  const api = openServiceApi(cfg, opts.verificationsPerSecond);
+  const cleanups: Array<() => unknown> = [() => api.credentials.close()];
   try {
     const metrics = new RtcdMetrics();
     const rtc = await createRtcServer({...rtcOptionsFromRtcdConfig(cfg, log), ...opts.rtc}, logger, {
@@ -102,23 +101,19 @@ export async function startRtcdService(
     });
     cleanups.push(() => rtc.close());
     const sessions = new RtcdSessions(rtc, logger);
-    const auth = ServiceAuth.fromApiConfig(store, cfg.api, opts.verificationsPerSecond);
     const cpu: CpuLoadSampler = startCpuLoadSampler();
     cleanups.push(() => cpu.stop());
     const tls = apiTlsOptions(cfg.api.tls);
     const http = createRtcdHttp({
+      ...api,
       logger,
       tls,
-      store,
-      auth,
-      allowSelfRegistration: cfg.api.allowSelfRegistration,
-      enableAdmin: cfg.api.enableAdmin,
       version: rtcdVersion(),
       cpuLoad: opts.cpuLoad ?? (() => cpu.load()),
       metrics: () => metrics.text(),
       sessions,
     });
-    const ws = new RtcdWsServer(auth, sessions, metrics, logger, opts.wsTimings);
+    const ws = new RtcdWsServer(api.auth, sessions, metrics, logger, opts.wsTimings);
     http.server.on('upgrade', (req, socket, head) => {
       if (!ws.handleUpgrade(req, socket, head)) socket.destroy();
     });
