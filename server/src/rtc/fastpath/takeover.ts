@@ -7,9 +7,6 @@ import type {Ingress, IngressDeliver} from './ingress';
 import {AUDIO_LEVEL_URI} from '../media/codecs';
 import {PROFILE_AEAD_AES_128_GCM, sessionCipher} from './srtpGcm';
 
-// session/incoming.ts reads the level by this name too.
-export {AUDIO_LEVEL_URI};
-
 /**
  * Takes `ssrc` of the transceiver's receiver over: from now on its packets reach `deliver` from `ingress`,
  * not werift. Returns how to give it back, or undefined when it stays with werift (not AES-GCM).
