@@ -8,9 +8,10 @@
 //    (Node's dgram has no batched send). Packets are laid out by JS in one arena buffer with a descriptor
 //    each; flush() seals the ones that ask for it, then sends them all.
 //
-// Beside them, trimHeap(): malloc_trim(0), which Node does not expose (see trim_heap), and
-// udpReusePortSocket(): a UDP socket with SO_REUSEPORT, optionally connected, which Node 20's dgram cannot
-// create (media workers receive their clients' datagrams on such sockets; see rtc/workers/directSockets.ts).
+// Beside them, trimHeap(): malloc_trim(0), which Node does not expose (see trim_heap), with heapFreeBytes() to
+// tell when it is worth it, and udpReusePortSocket(): a UDP socket with SO_REUSEPORT, optionally connected, which
+// Node 20's dgram cannot create (media workers receive their clients' datagrams on such sockets; see
+// rtc/workers/directSockets.ts).
 //
 // And batched receives (recvOpen/recvClose): Node's dgram makes one libuv callback, one 64 KB allocation, one
 // Buffer, one rinfo object and one MakeCallback (a microtask checkpoint) per datagram. Here each socket is
@@ -466,6 +467,20 @@ static napi_value trim_heap(napi_env env, napi_callback_info info) {
 #endif
   napi_value result;
   napi_get_boolean(env, released, &result);
+  return result;
+}
+
+// The bytes malloc holds free in all its arenas (mallinfo2's fordblks), -1 without glibc 2.33+. A trim does not
+// change it (the pages of free chunks are released, the chunks stay free), so its growth since the last trim is
+// what was freed since: what a trim can give back (heap-trim.ts).
+static napi_value heap_free_bytes(napi_env env, napi_callback_info info) {
+  double free_bytes = -1;
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+  struct mallinfo2 mi = mallinfo2();
+  free_bytes = (double)mi.fordblks;
+#endif
+  napi_value result;
+  napi_create_double(env, free_bytes, &result);
   return result;
 }
 
@@ -976,6 +991,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gcmOpen", NULL, gcm_packet, NULL, NULL, NULL, napi_default, (void *)&OPEN_MODE},
       {"flush", NULL, flush, NULL, NULL, NULL, napi_default, NULL},
       {"trimHeap", NULL, trim_heap, NULL, NULL, NULL, napi_default, NULL},
+      {"heapFreeBytes", NULL, heap_free_bytes, NULL, NULL, NULL, napi_default, NULL},
       {"udpReusePortSocket", NULL, udp_reuseport_socket, NULL, NULL, NULL, napi_default, NULL},
       {"recvInit", NULL, recv_init, NULL, NULL, NULL, napi_default, NULL},
       {"recvOpen", NULL, recv_open, NULL, NULL, NULL, napi_default, NULL},

@@ -21,6 +21,8 @@ export interface RtcNative {
   flush(fd: number, arena: Buffer, descriptors: Int32Array, count: number): [number, number];
   /** malloc_trim(0): the C heap's free pages back to the OS; true if some were released (absent from older builds). */
   trimHeap?(): boolean;
+  /** Bytes free in malloc's arenas (mallinfo2), -1 without glibc 2.33+ (absent from older builds). */
+  heapFreeBytes?(): number;
   /**
    * A non-blocking UDP socket with SO_REUSEPORT bound to address:port and, given a remote, connected to it; the
    * caller owns the fd (dgram's bind({fd}) takes it over). Throws with the errno text. Absent from older builds.
@@ -106,6 +108,12 @@ export function rtcNative(): RtcNative | undefined {
  */
 export function trimNativeHeap(): boolean | undefined {
   return load().addon?.trimHeap?.();
+}
+
+/** Bytes free in the C heap's arenas (what freed memory malloc keeps), undefined where that is not known. */
+export function nativeHeapFreeBytes(): number | undefined {
+  const n = load().addon?.heapFreeBytes?.();
+  return n === undefined || n < 0 ? undefined : n;
 }
 
 /** Why the addon is not in use (for the startup log). */
