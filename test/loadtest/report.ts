@@ -63,6 +63,16 @@ export function formatTable(r: LoadTestResult): string {
     ],
     ['server RSS', `${num(r.server.rssMB)} MB`],
     ['event-loop lag', `p99 ${r.server.eventLoopLagP99Ms.toFixed(1)} ms (server main process)`],
+    ...(r.server.windowWait && (r.server.windowWait.waitedMs >= 1000 || !r.server.windowWait.drained)
+      ? [
+          [
+            'backlog',
+            r.server.windowWait.drained
+              ? `the window waited ${(r.server.windowWait.waitedMs / 1000).toFixed(1)} s after the warm-up for the server's receive queue to drain`
+              : `the server's receive queue still held ${num((r.server.windowWait.queuedBytes ?? 0) / 1024)} KB after ${(r.server.windowWait.waitedMs / 1000).toFixed(0)} s: the window counts packets sent before it (delivery may read above 1)`,
+          ] as [string, string],
+        ]
+      : []),
     ['packets in / out', `${num(r.server.inPps)} /s, ${num(r.server.outPps)} /s`],
     [
       'CPU per packet',

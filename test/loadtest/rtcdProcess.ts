@@ -15,6 +15,8 @@ export interface RtcdProcess {
   /** The service URL a plugin is given (MM_CALLS_RTCD_SERVICE_URL). */
   url: string;
   pid: number;
+  /** Its RTC (UDP and TCP) port. */
+  rtcPort: number;
   stop(): Promise<void>;
 }
 
@@ -87,5 +89,5 @@ export async function startRtcdProcess(opts: RtcdProcessOptions = {}): Promise<R
     }
     await sleep(200);
   }
-  return {url, pid: child.pid!, stop};
+  return {url, pid: child.pid!, rtcPort, stop};
 }
