@@ -9,8 +9,8 @@ import {newId} from '../../server/src/ids';
 import {createRtcServer, type EmbeddedRtcServer} from '../../server/src/rtc';
 import {weriftIceBase} from '../../server/src/rtc/werift/fixes';
 import {sleep, waitFor} from '../support/wait';
-import type {TestClient} from './support/client';
-import {join, speech, startAudio, startServer, testOptions} from './support/harness';
+import {TestClient} from './support/client';
+import {directSignaling, join, newSession, speech, startAudio, startServer, testOptions} from './support/harness';
 
 jest.setTimeout(60_000);
 
@@ -80,6 +80,42 @@ test('a listener that stops answering is dropped, and the log line says its own 
     expect(line!.pair!.checksReceived).toBeGreaterThan(2);
   } finally {
     await listener.close();
+    await logged.close();
+  }
+});
+
+test('a session that never connects says, as it closes, how far ICE and DTLS got (a client that checks no pair)', async () => {
+  const lines: Array<{msg: string; sessionID?: string; neverConnected?: Record<string, unknown>}> = [];
+  const logged = await createRtcServer(
+    testOptions({workers: 1}),
+    pino({level: 'info'}, {write: (line: string) => lines.push(JSON.parse(line))}),
+  );
+  const callID = newId();
+  const sessionID = await newSession(logged, callID);
+  // The client checks no candidate pair: its offer is answered, and nothing more happens.
+  const client = new TestClient({sessionID, signaling: directSignaling(logged), pairFilter: () => false});
+  try {
+    await client.start();
+    await sleep(1_500);
+    await logged.closeSession(sessionID);
+    const line = lines.find((l) => l.msg === 'rtc session closing' && l.sessionID === sessionID);
+    // Where it stopped: the SFU's ICE may conclude on the client's answers to its own checks, but no DTLS record
+    // ever came, so DTLS is waiting (or never began) and the pair carried nothing beyond STUN.
+    expect(line?.neverConnected).toEqual(
+      expect.objectContaining({ice: expect.any(String), dtls: expect.stringMatching(/^(new|connecting)$/)}),
+    );
+    const pair = line!.neverConnected!.pair as {packetsReceived: number} | undefined;
+    if (pair) expect(pair.packetsReceived).toBe(0);
+    expect(line!.neverConnected!.upForMs).toBeGreaterThanOrEqual(1_500);
+    // A session that did connect says nothing of the kind.
+    const fine = await join(logged, {callID});
+    await logged.closeSession(fine.sessionID);
+    await fine.close();
+    const fineLine = lines.find((l) => l.msg === 'rtc session closing' && l.sessionID === fine.sessionID);
+    expect(fineLine).toBeDefined();
+    expect(fineLine!.neverConnected).toBeUndefined();
+  } finally {
+    await client.close();
     await logged.close();
   }
 });

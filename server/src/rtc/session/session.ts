@@ -221,7 +221,17 @@ export class Session extends TypedEmitter<SessionEvents> {
 
   async #teardown(reason: string): Promise<void> {
     this.#closed = true;
-    this.#logger.info({reason}, 'rtc session closing');
+    // A session that never connected says how far it got: which of ICE and DTLS stalled, and the ICE pair's traffic.
+    const pc = this.#pc;
+    const stalled = this.#connectedOnce
+      ? undefined
+      : {
+          ice: pc.iceConnectionState,
+          dtls: pc.dtlsTransports.map((t) => t.state).join(',') || 'none',
+          pair: icePairCounters(pc),
+          upForMs: Math.round(performance.now() - this.#createdAt),
+        };
+    this.#logger.info({reason, ...(stalled && {neverConnected: stalled})}, 'rtc session closing');
     this.#outgoing.stopTimers();
     this.#reports.close();
     this.#lock.close();
