@@ -89,7 +89,14 @@ export class Call {
 
   #sync(): void {
     const sessions = [...this.#sessions.values()];
-    const published = new Map(sessions.map((s) => [s.sessionID, s.published]));
+    // Only the sessions that publish: a large call has a handful among a thousand listeners, and every join, leave
+    // and publication syncs every receiver, so walking all sessions per receiver made each sync N² (a 1,000-person
+    // call's joins and leaves held the event loop for seconds).
+    const published = new Map<string, PublishedTrack[]>();
+    for (const s of sessions) {
+      const tracks = s.published;
+      if (tracks.length > 0) published.set(s.sessionID, tracks);
+    }
     for (const receiver of sessions) {
       if (!receiver.ready) continue;
       receiver.setWanted(this.#wantedBy(receiver, published));
