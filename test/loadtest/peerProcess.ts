@@ -12,7 +12,10 @@ import {icePairCounters} from '../../server/src/rtc/werift/internals';
 import {AUDIO_LEVEL_URI, MID_URI, OPUS_PT, VP8_PT} from '../../server/src/rtc/media/codecs';
 import {AUDIO_MIN_BYTES, audioPayload, isSentPayload, videoPayload as loadVideoPayload} from './payloads';
 import {
+  AUDIO_INTERVAL_MS,
   mergeLossCauses,
+  VIDEO_FPS,
+  VIDEO_PACKETS_PER_FRAME,
   type FromPeers,
   type JoinStages,
   type LossCauses,
@@ -22,10 +25,6 @@ import {
 } from './protocol';
 import {CallsSocket} from '../support/calls-socket';
 
-const AUDIO_INTERVAL_MS = 20;
-const VIDEO_FPS = 15;
-/** 8 × 1100 bytes × 15 fps ≈ 1.06 Mbit/s of payload. */
-const VIDEO_PACKETS_PER_FRAME = 8;
 const TICK_MS = 5;
 /** After a stall longer than this a sender skips ahead instead of bursting to catch up. */
 const MAX_CATCH_UP_MS = 200;

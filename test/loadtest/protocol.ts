@@ -1,4 +1,15 @@
-// Messages between the load-test coordinator and its client processes (child_process IPC, JSON).
+// Messages between the load-test coordinator and its client processes (child_process IPC, JSON), and the rates the
+// simulated senders send at, which the coordinator needs too.
+
+export const AUDIO_INTERVAL_MS = 20;
+export const VIDEO_FPS = 15;
+/** 8 × 1100 bytes × 15 fps ≈ 1.06 Mbit/s of payload. */
+export const VIDEO_PACKETS_PER_FRAME = 8;
+
+/** RTP packets a second that `unmuted` speakers and `screen` sharers send to the server. */
+export function sentPacketsPerSecond(unmuted: number, screen: number): number {
+  return unmuted * (1000 / AUDIO_INTERVAL_MS) + screen * VIDEO_FPS * VIDEO_PACKETS_PER_FRAME;
+}
 
 export interface UserSpec {
   /** Global user index (0 … calls×users−1). */

@@ -1,6 +1,7 @@
 // The load test's final table for people (the JSON form is the result object itself).
 import {JOIN_STAGES, type JoinStages} from './protocol';
 import type {LoadTestResult} from './run';
+import type {DrainResult} from './receiveQueue';
 
 const STAGE_NAMES: Record<keyof JoinStages, string> = {
   websocket: 'websocket',
@@ -63,16 +64,7 @@ export function formatTable(r: LoadTestResult): string {
     ],
     ['server RSS', `${num(r.server.rssMB)} MB`],
     ['event-loop lag', `p99 ${r.server.eventLoopLagP99Ms.toFixed(1)} ms (server main process)`],
-    ...(r.server.windowWait && (r.server.windowWait.waitedMs >= 1000 || !r.server.windowWait.drained)
-      ? [
-          [
-            'backlog',
-            r.server.windowWait.drained
-              ? `the window waited ${(r.server.windowWait.waitedMs / 1000).toFixed(1)} s after the warm-up for the server's receive queue to drain`
-              : `the server's receive queue still held ${num((r.server.windowWait.queuedBytes ?? 0) / 1024)} KB after ${(r.server.windowWait.waitedMs / 1000).toFixed(0)} s: the window counts packets sent before it (delivery may read above 1)`,
-          ] as [string, string],
-        ]
-      : []),
+    ...backlogRow(r.server.windowWait),
     ['packets in / out', `${num(r.server.inPps)} /s, ${num(r.server.outPps)} /s`],
     [
       'CPU per packet',
@@ -110,4 +102,18 @@ export function formatTable(r: LoadTestResult): string {
   ];
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
+}
+
+/** A row when the window had to wait for the server's receive queue (a second or more), or opened on a backlog. */
+function backlogRow(wait: DrainResult | undefined): [string, string][] {
+  if (!wait || (wait.drained && wait.waitedMs < 1000)) return [];
+  const s = wait.waitedMs / 1000;
+  return [
+    [
+      'backlog',
+      wait.drained
+        ? `the window waited ${s.toFixed(1)} s after the warm-up for the server's receive queue to drain`
+        : `the server's receive queue still held ${num((wait.queuedBytes ?? 0) / 1024)} KB after ${s.toFixed(0)} s: the window counts packets sent before it (delivery may read above 1)`,
+    ],
+  ];
 }

@@ -17,6 +17,7 @@ import {
   type UserStats,
   mergeLossCauses,
   type LossCauses,
+  sentPacketsPerSecond,
 } from './protocol';
 import {RTCD_METRICS, scrape, type ServerSnapshot} from './scrape';
 import {startRtcdProcess, type RtcdProcess} from './rtcdProcess';
@@ -356,9 +357,9 @@ export async function runLoadTest(o: LoadTestOptions): Promise<LoadTestResult> {
       await sleep(500);
     }
     // A backlog the SFU is still working off (the kernel's receive queue of its port) would be counted in the window:
-    // wait for it to be short, at most 30 s. Short: what arrives in about 100 ms (audio 50, a share ≈ 120 packets/s).
+    // wait for it to be short, at most 30 s. Short: what arrives in about 100 ms.
     const rtcPort = rtcd?.rtcPort ?? server?.rtcPort;
-    const inPps = o.calls * (o.unmuted * 50 + o.screen * 120);
+    const inPps = o.calls * sentPacketsPerSecond(o.unmuted, o.screen);
     const drainFrom = Date.now();
     const drain = rtcPort
       ? await waitForReceiveDrain(rtcPort, Math.max(16 * 1024, inPps * 0.1 * 1024), 30_000, (queued) =>
