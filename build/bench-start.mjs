@@ -317,6 +317,18 @@ async function holdSessions(pid, url, password, users, seconds, insp, snapshotDi
 }
 
 /**
+ * The node flags `npm start` gives the server (package.json's start script, `node FLAGS build/start.mjs`), so the
+ * bench runs what users run; BENCH_MAIN_NODE_ARGS replaces them for a comparison.
+ */
+function startNodeArgs() {
+  if (process.env.BENCH_MAIN_NODE_ARGS !== undefined)
+    return process.env.BENCH_MAIN_NODE_ARGS.split(/\s+/).filter(Boolean);
+  const script = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start;
+  const words = script.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1, words.indexOf('build/start.mjs'));
+}
+
+/**
  * Starts the server, measures, stops it. `sessions` users join for the per-session figure (0: start and idle only).
  * `snapshotDir`: heap snapshots of every process at idle and with the sessions up (slow; inflates later figures).
  */
@@ -327,7 +339,7 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const inspect = '--inspect=127.0.0.1:0';
-  const child = spawn(process.execPath, [inspect, path.join(root, 'build', 'start.mjs')], {
+  const child = spawn(process.execPath, [inspect, ...startNodeArgs(), path.join(root, 'build', 'start.mjs')], {
     cwd: root,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -9,6 +9,7 @@
 //   npm run bench -- --repeat 3         each run three times, interleaved; the table shows the median run
 //                                       of each (by µs/packet) and the range
 //   npm run bench -- --json             the raw results on stdout
+// The last table gathers every figure issue 16 sets a target for (build/bench-summary.mjs), with its range.
 // The 1x1000x2 row drives its 998 listeners as lean receivers (`npm run lt -- --lean`: a real ICE/DTLS/SRTP
 // peer each that counts per SSRC and decrypts one packet in 50), the only way one 2-core machine carries it.
 //   npm run bench -- --only start --sessions 300   the start and memory rows (build/bench-start.mjs) with 300 joins
@@ -30,6 +31,7 @@ import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {printScaling, scalingFailed, workerScaling} from './bench-scaling.mjs';
 import {fmt, printStart, runNode, runStartBench} from './bench-start.mjs';
+import {printSummary} from './bench-summary.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -452,6 +454,7 @@ async function main() {
     if (start) printStart(start);
     console.log('\nAnchors (CPU per forwarded audio packet, 8-user calls with 2 unmuted unless noted):');
     for (const [what, figure, source] of ANCHORS) console.log(`  ${what.padEnd(55)} ${figure.padEnd(48)} (${source})`);
+    printSummary({rows, scaling, recordings, start});
   }
   const failed =
     [...runs.values()].flat().some((r) => r.error) ||

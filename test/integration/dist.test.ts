@@ -70,7 +70,7 @@ test('the plugin tarball is a webapp-only Mattermost plugin bundle: manifest, bu
   expect(entries.some((e) => e.includes('standalone'))).toBe(false);
 });
 
-test('the service tarball, unpacked beside its dependencies, runs with node build/start.mjs and builds nothing', async () => {
+test('the service tarball, unpacked beside its dependencies, runs as the unit and npm start run it and builds nothing', async () => {
   const entries = tar(['-tzf', serviceTar]).split('\n').filter(Boolean);
   expect(entries).toEqual(
     expect.arrayContaining([
@@ -85,7 +85,12 @@ test('the service tarball, unpacked beside its dependencies, runs with node buil
   );
   expect(entries.some((e) => e.startsWith('calls-service/server/src/') || e.includes('node_modules'))).toBe(false);
   const unit = tar(['-xzOf', serviceTar, 'calls-service/deploy/calls.service']);
-  expect(unit).toMatch(/^ExecStart=\/usr\/bin\/node build\/start\.mjs$/m);
+  // The unit runs the server as `npm start` does, node flags and all (the young generation's bound).
+  const startScript = (
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {scripts: {start: string}}
+  ).scripts.start;
+  expect(startScript).toMatch(/^node --max-semi-space-size=\d+ build\/start\.mjs$/);
+  expect(unit).toMatch(new RegExp(`^ExecStart=/usr/bin/${startScript.replace(/[.]/g, '\\.')}$`, 'm'));
   expect(unit).toMatch(/^Environment=MM_CALLS_PLATFORM=mattermost$/m);
 
   const installed = path.join(tmp, 'opt');
@@ -95,7 +100,8 @@ test('the service tarball, unpacked beside its dependencies, runs with node buil
   // What `npm ci --omit=dev` would install (no registry here): the checkout's dependencies.
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
   const dataDir = path.join(tmp, 'data');
-  const s = spawnServer([path.join(dir, 'build', 'start.mjs')], dir, {
+  const nodeFlags = startScript.split(' ').slice(1, -1);
+  const s = spawnServer([...nodeFlags, path.join(dir, 'build', 'start.mjs')], dir, {
     MM_CALLS_RTC_WORKERS: '1',
     MM_CALLS_DATA_DIR: dataDir,
   });
