@@ -3,7 +3,8 @@
 // first HTTP answer, its idle RSS (main process and media workers, /proc VmRSS, after the start has settled), then the
 // RSS each audio session adds: on that fresh server N users join one call in one batch (2 unmuted, the rest lean
 // receivers of the load-test tool) and media flows for some seconds; per session = (median RSS while all N were up −
-// idle RSS) / N, for the whole tree and per process, so nothing freed by an earlier batch is reused. Beside RSS, each
+// RSS before them) / N, for the whole tree and per process, so nothing freed by an earlier batch is reused. Media
+// workers start with the first call, so "before them" is after a 2-user call has started one (printed beside idle). Beside RSS, each
 // process's process.memoryUsage() and V8 heap spaces (read through its inspector on a loopback port), and the file
 // pages of its RSS, at idle and with the N up show where the memory lives; once the N have been up a few seconds,
 // a full GC in each process gives its live heap (the RSS figures come from the samples before it). With --repeat
@@ -400,15 +401,35 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
         procs: idle,
       },
     };
-    const idleLive = await liveMemory(insp);
+    let idleLive = await liveMemory(insp);
     if (snapshotDir) for (const [p, i] of insp) await i.snapshot(path.join(snapshotDir, `${p}-0.heapsnapshot`));
+    // Media workers start with the first call that needs one (MM_CALLS_RTC_WORKER_IDLE_SECONDS), so an idle server is
+    // one process. A short call first: the per-session figure is then what sessions add to a server whose worker runs
+    // (measured after it), not the worker's own start.
+    let base = idle;
+    if (sessions > 0 && !idle.some((p) => p.role === 'worker')) {
+      const warm = await runLt(url, password, 2, 2);
+      if (warm.code !== 0) throw new Error(`the first call failed: ${warm.err.trim().split('\n').slice(-3).join(' ')}`);
+      await sleep(SETTLE_MS);
+      for (const i of insp.values()) i.close();
+      insp = await inspectors(
+        output,
+        tree(child.pid).map((p) => p.pid),
+      );
+      base = await memoryOf(child.pid, insp);
+      idleLive = await liveMemory(insp);
+      result.afterCall = {
+        workersMB: base.filter((p) => p.role === 'worker').map((p) => p.rss),
+        totalMB: sum(base),
+      };
+    }
     if (sessions > 0) {
       const full = await holdSessions(child.pid, url, password, sessions, seconds, insp, snapshotDir);
       const n = full.joined;
       const per = (a, b) => (n > 0 && a !== undefined && b !== undefined ? ((a - b) * 1000) / n : NaN);
       // Per process: what N sessions added, KB per session (RSS, and the V8 figures where the inspector answered).
       const procs = full.procs.map((p) => {
-        const before = idle.find((q) => q.pid === p.pid);
+        const before = base.find((q) => q.pid === p.pid);
         const kb = {rss: per(p.rss, before?.rss ?? 0)};
         for (const k of ['heapTotal', 'heapUsed', 'external', 'arrayBuffers', 'rssFile', 'rssShmem', 'new_space'])
           kb[k] = per(p.mem?.[k], before?.mem?.[k]);
@@ -424,7 +445,7 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
       result.sessions = {
         joined: n,
         totalMB: sum(full.procs),
-        perSessionKB: per(sum(full.procs), result.idle.totalMB),
+        perSessionKB: per(sum(full.procs), sum(base)),
         mainPerSessionKB: procs.find((p) => p.role === main.role)?.perSessionKB.rss ?? NaN,
         holder: {pid: holder.pid, role: holder.role},
         procs,
@@ -486,6 +507,16 @@ export function printStart({runs = [], error}) {
         `, total ${range(runs.map((r) => r.idle.totalMB))} MB`,
     ],
   ];
+  const afterCall = runs.filter((r) => r.afterCall);
+  if (afterCall.length)
+    rows.push([
+      'after a first call',
+      `media workers started on demand: ${afterCall[0].afterCall.workersMB
+        .map((_, k) => range(afterCall.map((r) => r.afterCall.workersMB[k] ?? NaN)))
+        .join(
+          ' + ',
+        )} MB, total ${range(afterCall.map((r) => r.afterCall.totalMB))} MB (the base of the per-session figure)`,
+    ]);
   const withSessions = runs.filter((r) => r.sessions);
   if (withSessions.length) {
     const s0 = withSessions[0].sessions;
@@ -495,7 +526,7 @@ export function printStart({runs = [], error}) {
         `(the ${s0.holder.role} holding the call ${range(
           withSessions.map((r) => r.sessions.procs.find((p) => p.pid === r.sessions.holder.pid).perSessionKB.rss),
         )} KB, ` +
-        `main ${range(withSessions.map((r) => r.sessions.mainPerSessionKB))} KB): (RSS with ${s0.joined} joined − idle) / ${s0.joined}, ` +
+        `main ${range(withSessions.map((r) => r.sessions.mainPerSessionKB))} KB): (RSS with ${s0.joined} joined − ${afterCall.length ? 'after a first call' : 'idle'}) / ${s0.joined}, ` +
         `one call (2 unmuted, lean receivers; ${s0.joinFailed} of the joins failed), total ${range(withSessions.map((r) => r.sessions.totalMB))} MB with all up`,
     ]);
   }

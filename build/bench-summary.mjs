@@ -53,6 +53,11 @@ export function printSummary({rows = [], scaling, recordings = [], start}) {
       line('idle RSS, all processes, MB', spread(startRuns.map((r) => r.idle.totalMB)), {le: 100, text: '≤ 100'}),
     );
     lines.push(line('idle RSS, main process, MB', spread(startRuns.map((r) => r.idle.mainMB))));
+    const afterCall = startRuns.filter((r) => r.afterCall);
+    if (afterCall.length)
+      lines.push(
+        line('RSS after a first call started a media worker, MB', spread(afterCall.map((r) => r.afterCall.totalMB))),
+      );
     const withSessions = startRuns.filter((r) => r.sessions);
     if (withSessions.length) {
       lines.push(

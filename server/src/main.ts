@@ -59,14 +59,19 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const rtc = app.rtc as {udpPort?: number; tcpPort?: number | null; workerCount?: number} | null;
+  const rtc = app.rtc as {
+    udpPort?: number;
+    tcpPort?: number | null;
+    workerCount?: number;
+    workersOnDemand?: boolean;
+  } | null;
   const mode = app.coordination.mode;
   const lines = [
     '',
     `  Calls is running at ${app.url}`,
     `  store: ${app.store.engine} (${app.store.location})`,
     rtc
-      ? `  media: UDP ${rtc.udpPort ?? '?'}${rtc.tcpPort ? `, TCP ${rtc.tcpPort}` : ''} (open these in your firewall)${rtc.workerCount ? `, ${rtc.workerCount} media workers (MM_CALLS_RTC_WORKERS)` : ''}`
+      ? `  media: UDP ${rtc.udpPort ?? '?'}${rtc.tcpPort ? `, TCP ${rtc.tcpPort}` : ''} (open these in your firewall)${rtc.workerCount ? `, ${rtc.workerCount} media workers (MM_CALLS_RTC_WORKERS)${rtc.workersOnDemand ? ', started when calls need them' : ''}` : ''}`
       : mode === 'rtcd'
         ? '  media: on the rtcd hosts of RTCDServiceURL (this node runs no SFU)'
         : '  media: none on this node (single handler: calls run on the handler node)',

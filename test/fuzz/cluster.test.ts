@@ -18,7 +18,12 @@ defineFuzzSuite(
   plan,
   async () => {
     const c = await run.start({
-      env: (name) => ({MM_CALLS_MAX_CALL_PARTICIPANTS: '0', MM_CALLS_RTC_WORKERS: name === 'fzc1' ? '1' : '2'}),
+      // Every worker runs from the start (no on-demand start or idle stop), so a changed pid means a crash.
+      env: (name) => ({
+        MM_CALLS_MAX_CALL_PARTICIPANTS: '0',
+        MM_CALLS_RTC_WORKERS: name === 'fzc1' ? '1' : '2',
+        MM_CALLS_RTC_WORKER_IDLE_SECONDS: 'off',
+      }),
     });
     const [n1, n2] = c.nodes;
     return {

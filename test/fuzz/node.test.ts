@@ -23,7 +23,13 @@ defineFuzzSuite(
     const node = await startNode({
       name: 'fuzz',
       dataDir,
-      env: {MM_CALLS_RTC_WORKERS: '2', MM_CALLS_ENABLE_DC_SIGNALING: 'true', MM_CALLS_MAX_CALL_PARTICIPANTS: '0'},
+      // Every worker runs from the start (no on-demand start or idle stop), so a changed pid means a crash.
+      env: {
+        MM_CALLS_RTC_WORKERS: '2',
+        MM_CALLS_RTC_WORKER_IDLE_SECONDS: 'off',
+        MM_CALLS_ENABLE_DC_SIGNALING: 'true',
+        MM_CALLS_MAX_CALL_PARTICIPANTS: '0',
+      },
     });
     try {
       const world = await seededWorld({url: node.url} as TestServer);

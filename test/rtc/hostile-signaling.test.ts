@@ -60,7 +60,12 @@ for (const workers of ['1', '2']) {
     beforeAll(async () => {
       node = await startNode({
         name: `hostile-w${workers}`,
-        env: {MM_CALLS_RTC_WORKERS: workers, MM_CALLS_RTC_WORKER_WATCHDOG_MS: '3000'},
+        // Every worker runs from the start (no on-demand start or idle stop), so a changed pid means a crash.
+        env: {
+          MM_CALLS_RTC_WORKERS: workers,
+          MM_CALLS_RTC_WORKER_WATCHDOG_MS: '3000',
+          MM_CALLS_RTC_WORKER_IDLE_SECONDS: 'off',
+        },
       });
       world = await seededWorld({url: node.url} as TestServer);
       channelID = await world.newChannel(['alice', 'bob', 'carol', 'dave']);

@@ -187,3 +187,108 @@ describe('media workers', () => {
     await b.waitConnected();
   });
 });
+
+describe('media workers on demand (the default)', () => {
+  let pool: WorkerPoolServer;
+  let metrics: CallsMetrics;
+  const {clients, stops} = useRtcServer(
+    (s) => (pool = s as WorkerPoolServer),
+    () => {
+      metrics = new CallsMetrics();
+      return createRtcServer(testOptions({workers: 2, workerIdleMs: 2000}), testLogger(), {metrics: metrics.rtc});
+    },
+  );
+
+  const rtpOut = async () =>
+    Number(
+      /^mattermost_plugin_calls_rtc_rtp_packets_total\{groupID="default",direction="out"\} (\S+)$/m.exec(
+        await metrics.text(),
+      )?.[1] ?? NaN,
+    );
+
+  /** A call where B hears A; resolves once B got 10 of A's packets. */
+  async function call(): Promise<{a: TestClient; b: TestClient}> {
+    const callID = newId();
+    const a = await join(pool, {callID});
+    const b = await join(pool, {callID});
+    clients.push(a, b);
+    const mic = await a.addTrack('audio', 'mic-a');
+    stops.push(startAudio(a, mic.track, mic.transceiver, speech));
+    await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 15_000, 'B hearing A');
+    return {a, b};
+  }
+
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('runs no worker while no call needs one, starts one for a call, stops it once idle, and starts one again', async () => {
+    expect(pool.workersOnDemand).toBe(true);
+    expect(pool.workerCount).toBe(2);
+    expect(pool.workerPids).toEqual([undefined, undefined]);
+
+    const first = await call();
+    const running = pool.workerPids.filter((p): p is number => p !== undefined);
+    expect(running).toHaveLength(1);
+    expect(pool.workerPids[pool.workerOf(first.a.sessionID)!]).toBe(running[0]);
+    const outWhileUp = await rtpOut();
+    expect(outWhileUp).toBeGreaterThanOrEqual(10);
+
+    // The call ends: after the idle time (2 s here) its worker process is gone.
+    for (const s of stops.splice(0)) s();
+    await pool.closeSession(first.a.sessionID);
+    await pool.closeSession(first.b.sessionID);
+    await waitFor(() => pool.workerPids.every((p) => p === undefined), 15_000, 'the idle worker stopped');
+    await waitFor(() => !alive(running[0]), 5_000, 'its process exited');
+    // What it forwarded still counts: the summed counter never goes back.
+    expect(await rtpOut()).toBeGreaterThanOrEqual(outWhileUp);
+
+    // The next call starts a worker again, and media flows through it.
+    const second = await call();
+    const now = pool.workerPids[pool.workerOf(second.a.sessionID)!];
+    expect(now).toBeDefined();
+    expect(now).not.toBe(running[0]);
+    expect(await rtpOut()).toBeGreaterThan(outWhileUp);
+  });
+
+  it('keeps a worker that gets a session within the idle time, and stops only the one left idle', async () => {
+    await call();
+    for (const s of stops.splice(0)) s();
+    for (const c of clients.splice(0)) {
+      await pool.closeSession(c.sessionID);
+      await c.close();
+    }
+    const before = pool.workerPids;
+    expect(before.filter((p) => p !== undefined).length).toBeGreaterThanOrEqual(1);
+    // A new call within the idle time goes to a running worker (a running one before an empty slot): no start.
+    await new Promise((r) => setTimeout(r, 1000));
+    const next = await call();
+    const worker = pool.workerOf(next.a.sessionID)!;
+    const pid = pool.workerPids[worker]!;
+    expect(before).toContain(pid);
+    // Past the idle time: the worker with the call runs on; any other has stopped.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(pool.workerPids[worker]).toBe(pid);
+    expect(alive(pid)).toBe(true);
+    expect(pool.workerPids.filter((p) => p !== undefined)).toEqual([pid]);
+    expect(next.b.packetsFrom('voice', next.a.sessionID)).toBeGreaterThan(100);
+  });
+});
+
+describe('media workers with the idle stop off (MM_CALLS_RTC_WORKER_IDLE_SECONDS=off)', () => {
+  let pool: WorkerPoolServer;
+  useRtcServer(
+    (s) => (pool = s as WorkerPoolServer),
+    () => createRtcServer(testOptions({workers: 2, workerIdleMs: null}), testLogger()),
+  );
+
+  it('starts every worker with the server', () => {
+    expect(pool.workersOnDemand).toBe(false);
+    expect(pool.workerPids.every((p) => typeof p === 'number')).toBe(true);
+  });
+});

@@ -54,6 +54,12 @@ export interface RtcServerOptions {
    * one. 1 or unset: the SFU runs in the server process itself.
    */
   workers?: number;
+  /**
+   * With media workers: a worker starts when a call first needs it and stops once it has held no session for this
+   * long (MM_CALLS_RTC_WORKER_IDLE_SECONDS, default 300 s), so an idle server is one process. Null ("off"): every
+   * worker starts with the server and keeps running.
+   */
+  workerIdleMs?: number | null;
   /** The native forwarding addon (MM_CALLS_RTC_NATIVE): auto (use it if built), off, or required. */
   native?: RtcNativeMode;
   /**
@@ -112,7 +118,8 @@ export function rtcOptionsFromConfig(cfg: CallsConfig): RtcServerOptions {
 /**
  * Process-level SFU settings that are not plugin settings (they size the server, not the product):
  * MM_CALLS_RTC_FORWARDING = fast | stock; MM_CALLS_RTC_WORKERS = a number of media workers, or "auto"
- * (the default) for one per core; 1 keeps the SFU in the server process; MM_CALLS_RTC_NATIVE = auto | off |
+ * (the default) for one per core; 1 keeps the SFU in the server process; MM_CALLS_RTC_WORKER_IDLE_SECONDS = how long a
+ * media worker with no session keeps running (default 300; "off": all start with the server); MM_CALLS_RTC_NATIVE = auto | off |
  * required (the native AES-GCM and batched sends of server/native); MM_CALLS_RTC_DIRECT_SOCKETS = true | false
  * (media workers receive their clients' datagrams directly; default true); MM_CALLS_RTC_BATCHED_RECEIVE = true |
  * false (sockets are read with recvmmsg, a turn's datagrams in one call; default true).
@@ -124,6 +131,15 @@ export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParalle
   if (!Number.isInteger(n) || n < 1 || n > 64)
     throw new Error(`MM_CALLS_RTC_WORKERS must be "auto" or a number from 1 to 64, not "${workers}"`);
   out.workers = n;
+  const idle = env.MM_CALLS_RTC_WORKER_IDLE_SECONDS;
+  if (idle !== undefined && idle !== '') {
+    const seconds = Number(idle);
+    if (idle !== 'off' && (!Number.isInteger(seconds) || seconds < 0 || seconds > 86_400))
+      throw new Error(
+        `MM_CALLS_RTC_WORKER_IDLE_SECONDS must be "off" or a number of seconds from 0 to 86400, not "${idle}"`,
+      );
+    out.workerIdleMs = idle === 'off' ? null : seconds * 1000;
+  }
   const forwarding = env.MM_CALLS_RTC_FORWARDING;
   if (forwarding !== undefined && forwarding !== '') {
     if (forwarding !== 'fast' && forwarding !== 'stock')

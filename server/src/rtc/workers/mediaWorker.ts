@@ -79,6 +79,8 @@ export class MediaWorker {
   started = false;
   /** Killed by the primary (watchdog, start timeout); its exit is on the way, so nothing new goes to it. */
   retiring = false;
+  /** Told to stop because it held no session for the idle time (its exit is not a crash). */
+  stopping = false;
   exited = false;
 
   constructor(index: number, pool: WorkerHost) {

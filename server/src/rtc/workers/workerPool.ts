@@ -8,7 +8,8 @@
 // (a worker thread would have to pass every outgoing packet back to the primary).
 // A worker that dies or stops answering the watchdog is killed and started again; its calls are
 // re-created at once on a live worker with their mute/screen/video state, and each client is told to
-// negotiate again (`restart` → rtc_reconnect), so nobody leaves the call. One worker's process and relay:
+// negotiate again (`restart` → rtc_reconnect), so nobody leaves the call. Workers start when a call first
+// needs one and stop after a while without sessions (workerIdleMs), so an idle server is one process. One worker's process and relay:
 // mediaWorker.ts; what is kept to re-create a session: workerSessions.ts; where calls go: callPlacement.ts;
 // the watchdog and restart backoff: workerHealth.ts; the summed stats: workerStats.ts.
 import {AppError} from '../../errors';
@@ -28,6 +29,12 @@ import {CallPlacement} from './callPlacement';
 import {MAX_RESTART_DELAY_MS, RestartBackoff, startWatchdog} from './workerHealth';
 import {workerOfUfrag, type FromWorker, type WorkerRelay} from './workerProtocol';
 import {perWorkerStats, poolRtpCounters, poolStats} from './workerStats';
+import type {RtpCounters} from '../../metrics';
+
+/** How long a media worker with no session keeps running by default (MM_CALLS_RTC_WORKER_IDLE_SECONDS). */
+export const DEFAULT_WORKER_IDLE_MS = 300_000;
+/** A worker told to stop is killed if it has not exited after this long. */
+const STOP_KILL_MS = 5000;
 
 export interface WorkerPoolDeps extends SfuDeps {
   workers: number;
@@ -40,9 +47,26 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   readonly logLevel: string;
   readonly #logger: Logger;
   readonly #metrics: RtcMetrics;
-  readonly #workers: MediaWorker[] = [];
+  /** One slot per configured worker: its process, or undefined while none runs (not started yet, or stopped idle). */
+  readonly #slots: (MediaWorker | undefined)[];
   readonly #sessions = new Map<string, PoolSession>();
-  readonly #placement = new CallPlacement(() => this.#workers);
+  readonly #placement = new CallPlacement({
+    slots: () => this.#slots,
+    start: (i) => {
+      this.#logger.info({worker: i}, 'media worker starting for a call');
+      const w = this.#start(i);
+      w.ready.then(
+        () => this.#logger.info({worker: i, startMs: Date.now() - w.startedAt}, 'media worker ready'),
+        () => undefined,
+      );
+      return w;
+    },
+  });
+  /** Undefined: workers start with the pool and keep running. */
+  readonly #idleMs: number | undefined;
+  readonly #idleTimers = new Map<MediaWorker, NodeJS.Timeout>();
+  /** The RTP counters of workers stopped while idle, so the summed counters never go back. */
+  readonly #stoppedCounters: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
   readonly #callSessions = new Map<string, number>();
   readonly #unregister: (() => void)[] = [];
   readonly #backoff = new RestartBackoff();
@@ -57,6 +81,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     this.#metrics = deps.metrics ?? noRtcMetrics;
     this.groupID = deps.groupID ?? 'default';
     this.logLevel = logger.level;
+    this.#slots = new Array<MediaWorker | undefined>(deps.workers).fill(undefined);
+    this.#idleMs = opts.workerIdleMs === null ? undefined : (opts.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS);
     for (const [k, socket] of network.udp.sockets.entries()) {
       socket.resolveUfrag = (ufrag) => this.#workerOfUfrag(ufrag)?.udpEndpoints[k];
     }
@@ -65,7 +91,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     }
   }
 
-  /** Opens the RTC ports here, then starts `workers` media workers on them. */
+  /** Opens the RTC ports here; the media workers start on them now (idle stop off) or when calls need them. */
   static async create(opts: RtcServerOptions, logger: Logger, deps: WorkerPoolDeps): Promise<WorkerPoolServer> {
     const log = logger.child({component: 'rtc'});
     // Workers receive their clients directly on sockets beside the primary's (directSockets.ts): SO_REUSEPORT.
@@ -73,23 +99,29 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     const network = await openRtcNetwork(opts, log, {reusePort});
     const pool = new WorkerPoolServer(opts, network, log, deps);
     try {
-      for (let i = 0; i < deps.workers; i++) pool.#workers.push(new MediaWorker(i, pool));
-      await Promise.all(pool.#workers.map((w) => w.ready));
+      if (pool.#idleMs === undefined) {
+        for (let i = 0; i < deps.workers; i++) pool.#slots[i] = new MediaWorker(i, pool);
+        await Promise.all(pool.#live().map((w) => w.ready));
+      }
     } catch (err) {
       await pool.close();
       throw err;
     }
     pool.#unregister.push(
-      pool.#metrics.registerRTPCounters?.(pool.groupID, () => poolRtpCounters(pool.#workers)) ?? (() => {}),
+      pool.#metrics.registerRTPCounters?.(pool.groupID, () => poolRtpCounters(pool.#live(), pool.#stoppedCounters)) ??
+        (() => {}),
       pool.#metrics.registerWorkerStats?.(() => pool.workerStats()) ?? (() => {}),
     );
     pool.#watchdog = startWatchdog(
-      () => pool.#workers,
+      () => pool.#live(),
       opts.timeouts?.workerWatchdogMs ?? DEFAULT_TIMEOUTS.workerWatchdogMs,
       () => pool.#closed,
       log,
     );
-    log.info({workers: deps.workers, udpPort: pool.udpPort}, 'rtc media workers ready');
+    log.info(
+      {workers: deps.workers, onDemand: pool.#idleMs !== undefined, idleStopMs: pool.#idleMs, udpPort: pool.udpPort},
+      pool.#idleMs === undefined ? 'rtc media workers ready' : 'rtc media workers start when calls need them',
+    );
     return pool;
   }
 
@@ -105,13 +137,19 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     return describeCandidates(this.network.candidates);
   }
 
+  /** The configured number of media workers (running or not). */
   get workerCount(): number {
-    return this.#workers.length;
+    return this.#slots.length;
   }
 
-  /** The worker processes' ids (diagnostics and tests). */
+  /** Whether workers start on demand and stop when idle (the banner says so). */
+  get workersOnDemand(): boolean {
+    return this.#idleMs !== undefined;
+  }
+
+  /** The worker processes' ids, undefined for a slot with none running (diagnostics and tests). */
   get workerPids(): (number | undefined)[] {
-    return this.#workers.map((w) => (w.exited ? undefined : w.child.pid));
+    return this.#slots.map((w) => (w && !w.exited ? w.child.pid : undefined));
   }
 
   /** Which worker runs a session (diagnostics and tests). */
@@ -125,6 +163,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       throw new AppError('app.rtc.session_exists', 'session is already connected', 400);
     }
     const worker = this.#placement.place(cfg.callID);
+    this.#keep(worker);
     // Reserved before the answer, so the call's next session lands on the same worker.
     this.#sessions.set(cfg.sessionID, {
       worker,
@@ -179,7 +218,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   getStats(): Promise<RtcServerStats> {
-    return poolStats(this.#workers, this.network);
+    return poolStats(this.#live(), this.network);
   }
 
   async inspect(sessionID: string): Promise<SessionSnapshot | undefined> {
@@ -190,20 +229,22 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   /** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */
   workerStats(): Promise<RtcWorkerStats[]> {
-    return perWorkerStats(this.#workers);
+    return perWorkerStats(this.#live());
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#watchdog);
+    for (const t of this.#idleTimers.values()) clearTimeout(t);
+    this.#idleTimers.clear();
     for (const un of this.#unregister) un();
     await Promise.all(
-      this.#workers.map(async (w) => {
+      this.#live().map(async (w) => {
         if (w.exited) return;
         const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
         await w.call('close', undefined).catch(() => undefined);
-        const timer = setTimeout(() => w.child.kill('SIGKILL'), 5000);
+        const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_KILL_MS);
         await exited;
         clearTimeout(timer);
       }),
@@ -265,6 +306,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   onWorkerExit(worker: MediaWorker, code: number | null, signal: string | null): void {
+    this.#keep(worker);
     // A session already being re-created retries by itself when this was the worker it was moving to.
     const lost = [...worker.sessions]
       .map((id) => this.#sessions.get(id))
@@ -274,6 +316,19 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       if (endpoint) socket.releaseSources(endpoint, [...(worker.sourceIDs[k]?.keys() ?? [])]);
     }
     this.#placement.dropWorker(worker);
+    const i = this.#slots.indexOf(worker);
+    if (worker.stopping && lost.length === 0) {
+      // Stopped for idleness: its slot is empty until a call needs it again (a call may have started a new
+      // worker in it already).
+      if (i >= 0) this.#slots[i] = undefined;
+      return;
+    }
+    if (this.#idleMs !== undefined && lost.length === 0 && !this.#closed) {
+      // Nothing to move, and workers start on demand: the next call that needs this slot starts it.
+      this.#logger.error({worker: worker.index, code, signal}, 'media worker exited holding no session');
+      if (i >= 0) this.#slots[i] = undefined;
+      return;
+    }
     if (this.#closed) {
       for (const e of lost) {
         this.#forget(e.cfg.sessionID);
@@ -286,13 +341,14 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       {worker: worker.index, code, signal, sessions: lost.length, restartInMs: delay},
       'media worker exited; starting it again and moving its calls',
     );
-    const i = this.#workers.indexOf(worker);
     setTimeout(() => {
-      if (this.#closed || i < 0 || this.#workers[i] !== worker) return;
-      const next = new MediaWorker(worker.index, this);
-      this.#workers[i] = next;
-      next.ready.catch((err: unknown) =>
-        this.#logger.error({err, worker: worker.index}, 'media worker did not restart'),
+      if (this.#closed || i < 0 || this.#slots[i] !== worker) return;
+      const next = this.#start(i);
+      next.ready.then(
+        () => {
+          if (next.sessions.size === 0) this.#idleFrom(next);
+        },
+        (err: unknown) => this.#logger.error({err, worker: worker.index}, 'media worker did not restart'),
       );
     }, delay).unref();
     void this.#recover(lost, `media worker ${worker.index} ${signal ? `was killed (${signal})` : `exited (${code})`}`);
@@ -352,6 +408,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       if (gone()) return giveUp();
       e.worker.sessions.delete(id);
       e.worker = worker;
+      this.#keep(worker);
       worker.sessions.add(id);
       try {
         await worker.call('initSession', e.cfg);
@@ -394,8 +451,59 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   #workerOfUfrag(ufrag: string): MediaWorker | undefined {
     const i = workerOfUfrag(ufrag);
-    const w = i === undefined ? undefined : this.#workers[i];
+    const w = i === undefined ? undefined : this.#slots[i];
     return w && !w.exited ? w : undefined;
+  }
+
+  /** The workers with a process (running, starting or on their way out). */
+  #live(): MediaWorker[] {
+    return this.#slots.filter((w): w is MediaWorker => w !== undefined);
+  }
+
+  /** Starts the worker of slot `index` (a call needs it, or it is restarted after dying). */
+  #start(index: number): MediaWorker {
+    const w = new MediaWorker(index, this);
+    this.#slots[index] = w;
+    return w;
+  }
+
+  /** `worker` takes a session: it is not idle. */
+  #keep(worker: MediaWorker): void {
+    const t = this.#idleTimers.get(worker);
+    if (t === undefined) return;
+    clearTimeout(t);
+    this.#idleTimers.delete(worker);
+  }
+
+  /** `worker` holds no session now: it stops after the idle time unless a session comes first. */
+  #idleFrom(worker: MediaWorker): void {
+    if (this.#idleMs === undefined || this.#closed || worker.exited || worker.stopping) return;
+    this.#keep(worker);
+    const timer = setTimeout(() => {
+      this.#idleTimers.delete(worker);
+      if (worker.sessions.size === 0) void this.#stopIdle(worker);
+    }, this.#idleMs);
+    timer.unref();
+    this.#idleTimers.set(worker, timer);
+  }
+
+  /** Stops a worker that held no session for the idle time; its counters are kept so the sums never go back. */
+  async #stopIdle(worker: MediaWorker): Promise<void> {
+    if (this.#closed || worker.exited || worker.retiring || !worker.started) return;
+    // Retiring first: the placement gives it no call from here on, so its session count stays 0.
+    worker.retiring = true;
+    worker.stopping = true;
+    const last = await worker.call('stats', undefined, STOP_KILL_MS).catch(() => undefined);
+    if (last) {
+      this.#stoppedCounters.packetsIn += last.packetsIn;
+      this.#stoppedCounters.packetsOut += last.packetsOut;
+      this.#stoppedCounters.bytesIn += last.bytesIn;
+      this.#stoppedCounters.bytesOut += last.bytesOut;
+    }
+    this.#logger.info({worker: worker.index, idleMs: this.#idleMs}, 'media worker stopping: no session for a while');
+    const timer = setTimeout(() => worker.child.kill('SIGKILL'), STOP_KILL_MS);
+    worker.child.once('exit', () => clearTimeout(timer));
+    await worker.call('close', undefined).catch(() => undefined);
   }
 
   #forget(sessionID: string): void {
@@ -403,6 +511,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     if (!entry) return;
     this.#sessions.delete(sessionID);
     entry.worker.sessions.delete(sessionID);
+    if (entry.worker.sessions.size === 0) this.#idleFrom(entry.worker);
     const left = (this.#callSessions.get(entry.callID) ?? 1) - 1;
     if (left > 0) {
       this.#callSessions.set(entry.callID, left);

@@ -50,8 +50,9 @@ export async function perWorkerStats(workers: readonly MediaWorker[]): Promise<R
   return out;
 }
 
-export async function poolRtpCounters(workers: readonly MediaWorker[]): Promise<RtpCounters> {
-  const out: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+/** The RTP counters summed over the workers, from `base` (the counts of workers no longer running). */
+export async function poolRtpCounters(workers: readonly MediaWorker[], base: RtpCounters): Promise<RtpCounters> {
+  const out: RtpCounters = {...base};
   for (const r of await statsReplies(workers)) {
     if (!r) continue;
     out.packetsIn += r.packetsIn;
