@@ -4,7 +4,8 @@
 // RSS each audio session adds: on that fresh server N users join one call in one batch (2 unmuted, the rest lean
 // receivers of the load-test tool) and media flows for some seconds; per session = (median RSS while all N were up −
 // RSS before them) / N, for the whole tree and per process, so nothing freed by an earlier batch is reused. Media
-// workers start with the first call, so "before them" is after a 2-user call has started one (printed beside idle). Beside RSS, each
+// workers start with the first call, so "before them" is the idle processes plus the worker a 2-user call started
+// (printed beside idle). Beside RSS, each
 // process's process.memoryUsage() and V8 heap spaces (read through its inspector on a loopback port), and the file
 // pages of its RSS, at idle and with the N up show where the memory lives; once the N have been up a few seconds,
 // a full GC in each process gives its live heap (the RSS figures come from the samples before it). With --repeat
@@ -411,15 +412,20 @@ export async function runStartBench({sessions = 100, seconds = 15, snapshotDir} 
       const warm = await runLt(url, password, 2, 2);
       if (warm.code !== 0) throw new Error(`the first call failed: ${warm.err.trim().split('\n').slice(-3).join(' ')}`);
       await sleep(SETTLE_MS);
-      for (const i of insp.values()) i.close();
-      insp = await inspectors(
+      // Only the started worker is measured anew: the processes that were up at idle keep their idle figures (what
+      // the short call and the inspector's GCs left in them would otherwise be counted against the sessions).
+      const before = new Set(idle.map((p) => p.pid));
+      const started = tree(child.pid).filter((p) => !before.has(p.pid));
+      const fresh = await inspectors(
         output,
-        tree(child.pid).map((p) => p.pid),
+        started.map((p) => p.pid),
       );
-      base = await memoryOf(child.pid, insp);
-      idleLive = await liveMemory(insp);
+      for (const [pid, i] of fresh) insp.set(pid, i);
+      const workers = (await memoryOf(child.pid, insp)).filter((p) => !before.has(p.pid));
+      base = [...idle, ...workers];
+      idleLive = new Map([...idleLive, ...(await liveMemory(fresh))]);
       result.afterCall = {
-        workersMB: base.filter((p) => p.role === 'worker').map((p) => p.rss),
+        workersMB: workers.filter((p) => p.role === 'worker').map((p) => p.rss),
         totalMB: sum(base),
       };
     }
