@@ -4,22 +4,32 @@
 import {newId} from '../../server/src/ids';
 import {CallsMetrics} from '../../server/src/metrics';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
+import type {RtcServerOptions} from '../../server/src/rtc/options';
 import {TestClient} from './support/client';
 import {directSignaling, join, speech, startAudio, testLogger, testOptions, useRtcServer} from './support/harness';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
 
+/** A server of two media workers for a describe block, with the plugin metrics wired to it. */
+function useWorkerPool(
+  options: Partial<RtcServerOptions>,
+  ready: (pool: WorkerPoolServer, metrics: CallsMetrics) => void,
+): ReturnType<typeof useRtcServer> {
+  let metrics: CallsMetrics;
+  return useRtcServer(
+    (s) => ready(s as WorkerPoolServer, metrics),
+    () => {
+      metrics = new CallsMetrics();
+      return createRtcServer(testOptions({workers: 2, ...options}), testLogger(), {metrics: metrics.rtc});
+    },
+  );
+}
+
 describe('media workers', () => {
   let pool: WorkerPoolServer;
   let metrics: CallsMetrics;
-  const {clients, stops} = useRtcServer(
-    (s) => (pool = s as WorkerPoolServer),
-    () => {
-      metrics = new CallsMetrics();
-      return createRtcServer(testOptions({workers: 2}), testLogger(), {metrics: metrics.rtc});
-    },
-  );
+  const {clients, stops} = useWorkerPool({}, (p, m) => ([pool, metrics] = [p, m]));
 
   /** A call of two speakers; resolves once each hears the other, byte for byte. */
   async function talkingCall(
@@ -191,13 +201,7 @@ describe('media workers', () => {
 describe('media workers on demand (the default)', () => {
   let pool: WorkerPoolServer;
   let metrics: CallsMetrics;
-  const {clients, stops} = useRtcServer(
-    (s) => (pool = s as WorkerPoolServer),
-    () => {
-      metrics = new CallsMetrics();
-      return createRtcServer(testOptions({workers: 2, workerIdleMs: 2000}), testLogger(), {metrics: metrics.rtc});
-    },
-  );
+  const {clients, stops} = useWorkerPool({workerIdleMs: 2000}, (p, m) => ([pool, metrics] = [p, m]));
 
   const rtpOut = async () =>
     Number(
@@ -282,10 +286,7 @@ describe('media workers on demand (the default)', () => {
 
 describe('media workers with the idle stop off (MM_CALLS_RTC_WORKER_IDLE_SECONDS=off)', () => {
   let pool: WorkerPoolServer;
-  useRtcServer(
-    (s) => (pool = s as WorkerPoolServer),
-    () => createRtcServer(testOptions({workers: 2, workerIdleMs: null}), testLogger()),
-  );
+  useWorkerPool({workerIdleMs: null}, (p) => (pool = p));
 
   it('starts every worker with the server', () => {
     expect(pool.workersOnDemand).toBe(false);
