@@ -4,7 +4,7 @@ import {once} from 'node:events';
 import {type RTCCertificate, RTCDtlsTransport} from 'werift';
 import {handshakeMessages, loopbackDtlsServer, opensslHandshake, weriftHandshake} from '../../testing/dtls-handshake';
 import {nativeDtlsCrypto} from './dtlsCrypto';
-import {answerHelloWithoutCookieOn, ignoreRepeatedHelloVerifyOn} from './dtlsSocket';
+import {answerHelloWithoutCookieOn, ignoreRepeatedClientFlightOn, ignoreRepeatedHelloVerifyOn} from './dtlsSocket';
 
 const OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const CLIENT_HELLO = 1;
@@ -130,6 +130,41 @@ describe('a DTLS server whose last flight is lost', () => {
     try {
       const {result} = await weriftHandshake(server, certificate);
       expect(lost).toBeGreaterThanOrEqual(2);
+      expect(result).toBe('connected');
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("a DTLS server that reads the client's flight 5 twice in one batch", () => {
+  // A client that got flight 4 twice answers both; on a loaded SFU both copies are read in one receive batch, so the
+  // second ClientKeyExchange is handled after the first CertificateVerify was cached (seen at 1×1000×2).
+  const fixes = (socket: Parameters<typeof answerHelloWithoutCookieOn>[0]) => {
+    answerHelloWithoutCookieOn(socket);
+    ignoreRepeatedClientFlightOn(socket);
+  };
+
+  it('derives its keys once: both sides connect', async () => {
+    const server = await loopbackDtlsServer(certificate, fixes);
+    const held: Buffer[] = [];
+    let delivered = false;
+    const deliverTwice = (d: Buffer): boolean => {
+      const inFlight5 = held.length > 0 || handshakeMessages(d).some(([type]) => type === 11);
+      if (!inFlight5 || delivered) return false;
+      held.push(d);
+      // Epoch 1 (bytes 3–4): the Finished ends the flight; both copies go to the server in one synchronous batch.
+      if (d[0] === 22 && d.readUInt16BE(3) === 1) {
+        delivered = true;
+        const socket = server.socket as unknown as {udpOnMessage(data: Buffer): void};
+        for (const copy of [held, held]) for (const datagram of copy) socket.udpOnMessage(Buffer.from(datagram));
+      }
+      return true;
+    };
+    try {
+      const {result} = await weriftHandshake(server, certificate, undefined, deliverTwice);
+      expect(delivered).toBe(true);
+      expect(held.length).toBeGreaterThanOrEqual(4);
       expect(result).toBe('connected');
     } finally {
       await server.close();

@@ -120,8 +120,38 @@ const REPEAT_ANSWER_MS = 250;
  */
 export function answerHelloWithoutCookie(pc: RTCPeerConnection): void {
   onDtlsSocket(pc, (socket) => {
-    if (socket.constructor.name === 'DtlsServer') answerHelloWithoutCookieOn(socket);
+    if (socket.constructor.name !== 'DtlsServer') return;
+    answerHelloWithoutCookieOn(socket);
+    ignoreRepeatedClientFlightOn(socket);
   });
+}
+
+/** The client's flight 5 messages that werift's server acts on (RFC 5246 §7.4): each may come more than once. */
+const CERTIFICATE = 11;
+const CERTIFICATE_VERIFY = 15;
+const CLIENT_KEY_EXCHANGE = 16;
+const FLIGHT5 = new Set([CERTIFICATE, CERTIFICATE_VERIFY, CLIENT_KEY_EXCHANGE]);
+
+/**
+ * werift's DTLS server acts on every copy of the client's flight 5 until it is connected, and its ClientKeyExchange
+ * handler derives the keys from the handshake messages cached so far (the extended master secret's session hash).
+ * A client that got our flight 4 twice (we sent it again while a loaded machine delayed its answer) sends its
+ * flight 5 twice; when both copies are read in one batch, the second ClientKeyExchange is handled after the first
+ * CertificateVerify was cached, so the keys are derived again over one message too many. The server then sends a
+ * Finished the client cannot decrypt and cannot decrypt the client's: the join hangs in DTLS "connecting" until its
+ * 30 s timeout (seen at 1×1000×2 with the server's log: DTLS connected on the server, "decrypt failed" for every
+ * copy of the client's Finished). A copy of a flight-5 message already handled is ignored; once connected werift
+ * ignores them itself, and a repeated Finished still gets our last flight again.
+ */
+export function ignoreRepeatedClientFlightOn(socket: DtlsSocketInternals): void {
+  const server = socket as DtlsServerInternals & {dtls: {handshakeCache: Record<number, {data: HandshakeInternals[]}>}};
+  const handle = server.onHandleHandshakes;
+  server.onHandleHandshakes = (assembled) => {
+    if (server.connected) return handle(assembled);
+    const seen = server.dtls.handshakeCache[5]?.data ?? [];
+    const fresh = assembled.filter((h) => !FLIGHT5.has(h.msg_type) || !seen.some((c) => c.msg_type === h.msg_type));
+    return fresh.length > 0 ? handle(fresh) : Promise.resolve();
+  };
 }
 
 /** The same on one DTLS server socket (tests). */
