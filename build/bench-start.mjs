@@ -150,7 +150,7 @@ async function activeSessions(url) {
   }
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
 
 /** A tiny client of one process's V8 inspector: evaluates expressions, writes heap snapshots. */
 class Inspector {

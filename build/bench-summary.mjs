@@ -1,9 +1,7 @@
 // The bench's last table: every figure issue 16 names, one line each, with its range over the runs made and its
 // target, so the README can show one table and a reader can tell at a glance what is met. The figures come from the
 // runs the other tables print; this only gathers them (nothing here runs anything).
-import {fmt} from './bench-start.mjs';
-
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+import {fmt, median} from './bench-start.mjs';
 
 /** "median [min–max]" over the runs that produced the figure, or the one value. */
 function spread(xs, d = 0) {
@@ -23,9 +21,10 @@ const resultsOf = (rows, name) =>
 /** One line: what, the figure, the target and whether the median meets it (`le`: at most; `ge`: at least). */
 function line(what, {text, value}, target) {
   if (!target) return [what, text, '', ''];
-  const met =
-    value === undefined ? '–' : (target.le !== undefined ? value <= target.le : value >= target.ge) ? 'met' : 'not met';
-  return [what, text, target.text, met];
+  const atMost = target.le !== undefined;
+  const bound = atMost ? target.le : target.ge;
+  const met = value === undefined ? '–' : (atMost ? value <= bound : value >= bound) ? 'met' : 'not met';
+  return [what, text, `${atMost ? '≤' : '≥'} ${fmt(bound, String(bound).split('.')[1]?.length ?? 0)}`, met];
 }
 
 /**
@@ -45,13 +44,10 @@ export function printSummary({rows = [], scaling, recordings = [], start}) {
         ),
         {
           le: 5,
-          text: '≤ 5',
         },
       ),
     );
-    lines.push(
-      line('idle RSS, all processes, MB', spread(startRuns.map((r) => r.idle.totalMB)), {le: 100, text: '≤ 100'}),
-    );
+    lines.push(line('idle RSS, all processes, MB', spread(startRuns.map((r) => r.idle.totalMB)), {le: 100}));
     lines.push(line('idle RSS, main process, MB', spread(startRuns.map((r) => r.idle.mainMB))));
     const afterCall = startRuns.filter((r) => r.afterCall);
     if (afterCall.length)
@@ -64,7 +60,7 @@ export function printSummary({rows = [], scaling, recordings = [], start}) {
         line(
           `RSS per audio session (${withSessions[0].sessions.joined}), all processes, KB`,
           spread(withSessions.map((r) => r.sessions.perSessionKB)),
-          {le: 250, text: '≤ 250'},
+          {le: 250},
         ),
       );
       lines.push(
@@ -81,8 +77,8 @@ export function printSummary({rows = [], scaling, recordings = [], start}) {
   }
   const joins = resultsOf(rows, '25x8x2');
   if (joins.length) {
-    lines.push(line('25×8×2 join p50, ms', spread(joins.map((r) => r.join.p50Ms)), {le: 200, text: '≤ 200'}));
-    lines.push(line('25×8×2 join p99, ms', spread(joins.map((r) => r.join.p99Ms)), {le: 350, text: '≤ 350'}));
+    lines.push(line('25×8×2 join p50, ms', spread(joins.map((r) => r.join.p50Ms)), {le: 200}));
+    lines.push(line('25×8×2 join p99, ms', spread(joins.map((r) => r.join.p99Ms)), {le: 350}));
     const stages = ['websocket', 'join', 'ice', 'dtls', 'dataChannel'];
     const withStages = joins.filter((r) => r.join.stages);
     if (withStages.length)
@@ -97,8 +93,8 @@ export function printSummary({rows = [], scaling, recordings = [], start}) {
       ]);
   }
   const perPacket = [
-    ['1x10x2', '1×10×2', {le: 25, text: '≤ 25'}],
-    ['25x8x2', '25×8×2', {le: 13, text: '≤ 13'}],
+    ['1x10x2', '1×10×2', {le: 25}],
+    ['25x8x2', '25×8×2', {le: 13}],
     ['1x100x2', '1×100×2'],
     ['1x1000x2', '1×1000×2'],
   ];
@@ -131,14 +127,13 @@ export function printSummary({rows = [], scaling, recordings = [], start}) {
           large.map((r) => r.delivery.ratio),
           4,
         ),
-        {ge: 0.999, text: '≥ 0.999'},
+        {ge: 0.999},
       ),
     );
-    lines.push(line('1×1000×2 join p99, ms', spread(large.map((r) => r.join.p99Ms)), {le: 1000, text: '≤ 1,000'}));
+    lines.push(line('1×1000×2 join p99, ms', spread(large.map((r) => r.join.p99Ms)), {le: 1000}));
   }
   const ratios = (scaling ?? []).map((r) => r.ratio).filter((x) => x !== undefined);
-  if (ratios.length)
-    lines.push(line('two media workers ÷ one process (out pps)', spread(ratios, 2), {ge: 1.8, text: '≥ 1.8'}));
+  if (ratios.length) lines.push(line('two media workers ÷ one process (out pps)', spread(ratios, 2), {ge: 1.8}));
   for (const [quality, screen, what] of [
     ['low', 0, 'recording, low, audio only: cores'],
     ['low', 1, 'recording, low, screen share: cores'],
@@ -153,7 +148,7 @@ export function printSummary({rows = [], scaling, recordings = [], start}) {
             single.map((r) => r.result.perRecording.cpuCores),
             3,
           ),
-          screen ? {le: 0.25, text: '≤ 0.25'} : {le: 0.05, text: '≤ 0.05'},
+          screen ? {le: 0.25} : {le: 0.05},
         ),
       );
   }
