@@ -43,12 +43,14 @@ test('lt 1×3×1 for 5 s delivers every packet to every listener', async () => {
   expect({code, stderr: code === 0 ? '' : stderr}).toEqual({code: 0, stderr: ''});
   const r = JSON.parse(stdout) as LoadTestResult;
   expect(r.join).toMatchObject({attempted: 3, joined: 3, failed: 0});
-  // Where the join time went: every stage measured, together no more than the whole join.
+  // Where the join time went: every stage measured, none longer than the longest whole join. (Medians of different
+  // users' stages need not add up to any one join: with media workers started by the first join, one user's stage
+  // holds the worker's start, and the sum of the medians could exceed the longest join.)
   const stages = Object.values(r.join.stages);
   expect(stages).toHaveLength(5);
   for (const st of stages) expect(st.p50Ms).toBeGreaterThanOrEqual(0);
   expect(r.join.stages.ice.p50Ms).toBeGreaterThan(0);
-  expect(stages.reduce((n, st) => n + st.p50Ms, 0)).toBeLessThanOrEqual(r.join.maxMs + 1);
+  for (const st of stages) expect(st.p50Ms).toBeLessThanOrEqual(r.join.maxMs + 1);
   // The two listeners each waited for the speaker's first packet, and both got one.
   expect(r.join.firstMedia).toMatchObject({users: 2, none: 0});
   expect(r.join.firstMedia.p50Ms).toBeGreaterThanOrEqual(0);
