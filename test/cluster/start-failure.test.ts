@@ -3,18 +3,10 @@
 // starting, and a node that is not ready in time is killed by its own start.
 import {clusterRun, startCluster} from './support/cluster';
 import {SpawnedNodes} from './support/node';
+import {alive} from '../support/processes';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 it('stops the nodes of a start still pending (as after a beforeAll timeout)', async () => {
   const run = clusterRun(['up', 'starting']);

@@ -180,7 +180,9 @@ export async function runRecordingBench(o: RecordingBenchOptions): Promise<Recor
     const startAts: number[] = [];
     for (const [c, h] of hosts.entries()) {
       progress.update('start', c, o.recordings);
-      startAts.push((await startRecording(server.url, h.token, h.channelID, h.ws)).start_at);
+      startAts.push(
+        (await startRecording({url: server.url, token: h.token, channelID: h.channelID, ws: h.ws})).start_at,
+      );
     }
     const warmup = o.warmup ?? 5;
     for (let s = 0; s < warmup; s += 0.5) {
@@ -233,7 +235,7 @@ export async function runRecordingBench(o: RecordingBenchOptions): Promise<Recor
     // Stop, wait for every recording's post, and weigh its file.
     for (const [c, h] of hosts.entries()) {
       progress.update('stop', c, n);
-      await stopRecording(server.url, h.token, h.channelID, h.ws);
+      await stopRecording({url: server.url, token: h.token, channelID: h.channelID, ws: h.ws});
     }
     const files: {bytes: number; seconds: number}[] = [];
     for (const [c, h] of hosts.entries()) {

@@ -157,7 +157,12 @@ test('the recorder keeps recording through leaves, joins, share stops and restar
   await alice.join(channel);
   await bob.join(channel);
 
-  const {start_at: startAt} = await startRecording(node.url, world.users.alice.token, channel, alice.ws);
+  const {start_at: startAt} = await startRecording({
+    url: node.url,
+    token: world.users.alice.token,
+    channelID: channel,
+    ws: alice.ws,
+  });
   const recorderPid = Number(/"pid":(\d+),"recordingID"/.exec(node.output())?.[1]);
   expect(recorderPid).toBeGreaterThan(0);
   /** Seconds into the file of a wall-clock time. */
@@ -202,7 +207,7 @@ test('the recorder keeps recording through leaves, joins, share stops and restar
   const blueAt = Date.now();
   await until(RECORD_MS);
 
-  const ended = await stopRecording(node.url, world.users.alice.token, channel, alice.ws);
+  const ended = await stopRecording({url: node.url, token: world.users.alice.token, channelID: channel, ws: alice.ws});
   expect(ended.err).toBeUndefined();
 
   const callPostID = String((await alice.ws.waitFor('call_start')).data.post_id);

@@ -19,6 +19,7 @@ import {WsTestClient} from '../support/calls-client';
 import {seededWorld, type World} from '../support/fixtures';
 import type {TestServer} from '../support/server';
 import {downloadFile, recordingPost, type RecordingPost, startRecording, stopRecording} from '../support/recording';
+import {alive} from '../support/processes';
 import {waitFor} from '../support/wait';
 import {spawnService} from '../jobs/support/harness';
 import {shareScreen, talk} from './support/call-media';
@@ -101,14 +102,19 @@ async function recordACall(node: NodeProcess): Promise<Recorded> {
   alice.send('unmute');
   bob.send('unmute');
 
-  const {start_at: startAt} = await startRecording(node.url, world.users.alice.token, channel, bob);
+  const {start_at: startAt} = await startRecording({
+    url: node.url,
+    token: world.users.alice.token,
+    channelID: channel,
+    ws: bob,
+  });
 
   await sleep(SHARE_AT_MS);
   const shareAt = Date.now();
   cleanups.push(await shareScreen(alicePeer, alice.originalConnID, red));
   await sleep(Math.max(0, startAt + RECORD_MS - Date.now()));
 
-  const ended = await stopRecording(node.url, world.users.alice.token, channel, bob);
+  const ended = await stopRecording({url: node.url, token: world.users.alice.token, channelID: channel, ws: bob});
   expect(ended.err).toBeUndefined();
 
   // The recording post in the call thread, from the bot, once the recorder has uploaded.
@@ -267,7 +273,12 @@ test('kill -9 of the server mid-recording: the recorder finishes, uploads to the
   );
   alice.send('unmute');
   const callPostID = String((await alice.waitFor('call_start')).data.post_id);
-  const {start_at: startAt} = await startRecording(node.url, world.users.alice.token, channel, alice);
+  const {start_at: startAt} = await startRecording({
+    url: node.url,
+    token: world.users.alice.token,
+    channelID: channel,
+    ws: alice,
+  });
   const pid = Number(/"pid":(\d+),"recordingID"/.exec(node.output())?.[1]);
   expect(pid).toBeGreaterThan(0);
 
@@ -284,16 +295,5 @@ test('kill -9 of the server mid-recording: the recorder finishes, uploads to the
   expect(Math.abs(Number(audio?.duration) - (killedAt - startAt) / 1000)).toBeLessThanOrEqual(1.5);
   expect(meanVolume(file)).toBeGreaterThan(-40);
   // The recorder exits once its file is posted: nothing is left running.
-  await waitFor(
-    () => {
-      try {
-        process.kill(pid, 0);
-        return false;
-      } catch {
-        return true;
-      }
-    },
-    15_000,
-    'the recorder to exit',
-  );
+  await waitFor(() => !alive(pid), 15_000, 'the recorder to exit');
 });

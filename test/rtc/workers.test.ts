@@ -7,6 +7,7 @@ import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
 import type {RtcServerOptions} from '../../server/src/rtc/options';
 import {TestClient} from './support/client';
 import {directSignaling, join, speech, startAudio, testLogger, testOptions, useRtcServer} from './support/harness';
+import {alive} from '../support/processes';
 import {waitFor} from '../support/wait';
 
 jest.setTimeout(90_000);
@@ -221,15 +222,6 @@ describe('media workers on demand (the default)', () => {
     await waitFor(() => b.packetsFrom('voice', a.sessionID) >= 10, 15_000, 'B hearing A');
     return {a, b};
   }
-
-  const alive = (pid: number) => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
 
   it('runs no worker while no call needs one, starts one for a call, stops it once idle, and starts one again', async () => {
     expect(pool.workersOnDemand).toBe(true);

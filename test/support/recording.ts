@@ -28,37 +28,36 @@ export function jobStateOf(e: ServerEvent): JobState {
   return (e.data as {jobState?: JobState}).jobState ?? {init_at: 0, start_at: 0, end_at: 0};
 }
 
-/** Starts the channel's recording as the host; resolves with the state once it has started, throws if it failed. */
-export async function startRecording(
-  url: string,
-  token: string,
-  channelID: string,
-  ws: WsTestClient,
-  timeoutMs = 60_000,
+/** The host of a call, as the recording helpers act: its server, token, channel and websocket. */
+export interface RecordingHost {
+  url: string;
+  token: string;
+  channelID: string;
+  ws: WsTestClient;
+}
+
+/** Asks the channel's recording to start or stop as the host; resolves with the job state `done` accepts. */
+async function recordingRequest(
+  h: RecordingHost,
+  verb: 'start' | 'stop',
+  done: (s: JobState) => boolean,
+  timeoutMs: number,
 ): Promise<JobState> {
-  const res = await api(url, token, 'POST', `${P}/calls/${channelID}/recording/start`);
-  if (res.status !== 200) throw new Error(`starting the recording: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-  const started = await ws.waitFor(
-    'call_job_state',
-    (e) => jobStateOf(e).start_at > 0 || Boolean(jobStateOf(e).err),
-    timeoutMs,
-  );
-  const state = jobStateOf(started);
+  const res = await api(h.url, h.token, 'POST', `${P}/calls/${h.channelID}/recording/${verb}`);
+  if (res.status !== 200) throw new Error(`recording ${verb}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return jobStateOf(await h.ws.waitFor('call_job_state', (e) => done(jobStateOf(e)), timeoutMs));
+}
+
+/** Starts the channel's recording as the host; resolves with the state once it has started, throws if it failed. */
+export async function startRecording(h: RecordingHost, timeoutMs = 60_000): Promise<JobState> {
+  const state = await recordingRequest(h, 'start', (s) => s.start_at > 0 || Boolean(s.err), timeoutMs);
   if (state.err) throw new Error(`the recording failed to start: ${state.err}`);
   return state;
 }
 
 /** Stops the channel's recording as the host; resolves with the state once it has ended (err included). */
-export async function stopRecording(
-  url: string,
-  token: string,
-  channelID: string,
-  ws: WsTestClient,
-  timeoutMs = 10_000,
-): Promise<JobState> {
-  const res = await api(url, token, 'POST', `${P}/calls/${channelID}/recording/stop`);
-  if (res.status !== 200) throw new Error(`stopping the recording: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-  return jobStateOf(await ws.waitFor('call_job_state', (e) => jobStateOf(e).end_at > 0, timeoutMs));
+export function stopRecording(h: RecordingHost, timeoutMs = 10_000): Promise<JobState> {
+  return recordingRequest(h, 'stop', (s) => s.end_at > 0, timeoutMs);
 }
 
 /** The recording post in the call post's thread, once the recorder has uploaded its file. */

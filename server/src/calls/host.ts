@@ -9,20 +9,17 @@ import type {SessionLifecycle} from './sessions';
 export type HostAction = 'make' | 'mute' | 'mute-others' | 'screen-off' | 'lower-hand' | 'remove';
 
 export class HostControls {
-  readonly #c: CallsContext;
-  readonly #sessions: SessionLifecycle;
-
-  constructor(c: CallsContext, sessions: SessionLifecycle) {
-    this.#c = c;
-    this.#sessions = sessions;
-  }
+  constructor(
+    private readonly c: CallsContext,
+    private readonly sessions: SessionLifecycle,
+  ) {}
 
   /** Host "end call for everyone" (POST /calls/{channel}/end and /host/end). */
   async endCall(requesterID: string, channelID: string): Promise<void> {
     const call = await this.#hostCall(requesterID, channelID);
-    this.#c.pub.toChannel('call_end', {}, channelID);
-    this.#c.after(this.#c.timings.hostEndForceCloseMs, () =>
-      this.#sessions.forceEnd(channelID, call.id, 'call ended by host'),
+    this.c.pub.toChannel('call_end', {}, channelID);
+    this.c.after(this.c.timings.hostEndForceCloseMs, () =>
+      this.sessions.forceEnd(channelID, call.id, 'call ended by host'),
     );
   }
 
@@ -32,7 +29,7 @@ export class HostControls {
     action: HostAction,
     target: {session_id?: string; new_host_id?: string},
   ): Promise<void> {
-    const {d, pub} = this.#c;
+    const {d, pub} = this.c;
     const call = await this.#hostCall(requesterID, channelID);
     const sessions = await d.store.calls.getSessions(call.id);
     const userIDs = sessions.map((s) => s.userId);
@@ -96,11 +93,11 @@ export class HostControls {
           channelID,
           userIDs,
         );
-        this.#c.after(this.#c.timings.hostRemoveForceCloseMs, async () => {
+        this.c.after(this.c.timings.hostRemoveForceCloseMs, async () => {
           const still = await d.store.calls.getSession(s.id);
           if (!still) return;
-          const local = this.#c.local.get(s.id);
-          if (local) await this.#sessions.leave(local, 'removed by host');
+          const local = this.c.local.get(s.id);
+          if (local) await this.sessions.leave(local, 'removed by host');
           else await d.media.closeSession(call, s.id);
         });
         return;
@@ -110,10 +107,10 @@ export class HostControls {
 
   /** The active call of a channel, if the requester may control it. */
   async #hostCall(requesterID: string, channelID: string): Promise<Call> {
-    const call = await this.#c.d.store.calls.getActiveCallByChannel(channelID);
+    const call = await this.c.d.store.calls.getActiveCallByChannel(channelID);
     if (!call) throw badRequest('app.calls.no_call_ongoing', 'no call ongoing');
     const isHost = call.props.hosts?.[0] === requesterID;
-    if (!isHost && !(await this.#c.d.platform.isSystemAdmin(requesterID))) {
+    if (!isHost && !(await this.c.d.platform.isSystemAdmin(requesterID))) {
       throw badRequest('app.calls.no_permissions', 'no permissions', {requesterID, channelID});
     }
     return call;

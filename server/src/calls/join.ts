@@ -13,31 +13,28 @@ import type {SessionLifecycle} from './sessions';
 import {clientCallState, computeHost} from './state';
 
 export class JoinFlow {
-  readonly #c: CallsContext;
-  readonly #sessions: SessionLifecycle;
-
-  constructor(c: CallsContext, sessions: SessionLifecycle) {
-    this.#c = c;
-    this.#sessions = sessions;
-  }
+  constructor(
+    private readonly c: CallsContext,
+    private readonly sessions: SessionLifecycle,
+  ) {}
 
   /** Never throws: a refusal is the joiner's `error` event, with its connID (a failed join, for the client). */
   async join(conn: ConnContext, data: Record<string, unknown>): Promise<void> {
-    const {d, log, pub, local: sessions} = this.#c;
+    const {d, log, pub, local: sessions} = this.c;
     const {connID, userID} = conn;
     try {
-      if (this.#c.closed) throw new AppError('app.calls.shutting_down', 'server is shutting down', 503);
+      if (this.c.closed) throw new AppError('app.calls.shutting_down', 'server is shutting down', 503);
       if (sessions.carries(connID) || sessions.joining.has(connID))
         throw badRequest('app.calls.session_already_connected', 'session is already connected');
       const msg = A.parseAction('join', A.joinSchema, data);
       // A join for a job is the recorder's (reference §8.2 step 4): only the Calls bot, and the job is its permission.
       const jobID = msg.jobID ?? '';
-      const botID = await this.#c.botUserID();
+      const botID = await this.c.botUserID();
       const isBot = Boolean(botID) && userID === botID;
       if (jobID && !isBot) throw forbidden('app.calls.join.job_not_bot', 'only the recorder joins for a job');
       if (isBot && !jobID) throw forbidden('app.calls.join.bot_without_job', 'the bot joins only for a job');
       // Before any lock or store work: a user's join storm costs the server next to nothing.
-      if (!isBot) this.#c.limits.takeJoin(userID);
+      if (!isBot) this.c.limits.takeJoin(userID);
       sessions.joining.add(connID);
       const channel = await d.platform.getChannel(msg.channelID);
       if (!channel) throw notFound('app.calls.channel_not_found', 'channel not found');
@@ -73,7 +70,7 @@ export class JoinFlow {
           dcSignaling: Boolean(msg.dcSignaling) && d.config.get().EnableDCSignaling,
         });
       } catch (err) {
-        await this.#sessions.leave(local, 'rtc init failed');
+        await this.sessions.leave(local, 'rtc init failed');
         // Cluster errors (no handler node, node unavailable) say what is wrong; keep them. Logged once, below.
         if (err instanceof AppError && err.id.startsWith('app.calls.')) throw err;
         throw new AppError('app.calls.rtc_init_failed', 'failed to start the media session', 500, {
@@ -94,7 +91,7 @@ export class JoinFlow {
       );
       log.info({callID: call.id, channelID: channel.id, userID, sessionID: connID}, 'session joined');
       // The socket may have closed while we were joining (upstream's race guard).
-      if (!d.isConnOpen(connID)) this.#sessions.startGrace(local);
+      if (!d.isConnOpen(connID)) this.sessions.startGrace(local);
     } catch (err) {
       const e = toAppError(err);
       if (e.status >= 500) log.error({err: e.message, details: e.details, connID, userID}, 'join failed');
@@ -106,7 +103,7 @@ export class JoinFlow {
   }
 
   async #checkThread(threadID: string, channelID: string): Promise<void> {
-    const post = await this.#c.d.platform.getPost(threadID);
+    const post = await this.c.d.platform.getPost(threadID);
     if (!post || post.channel_id !== channelID) throw forbidden('app.calls.join.thread_forbidden', 'forbidden');
     if (post.delete_at > 0) throw badRequest('app.calls.join.thread_deleted', 'thread is deleted');
     if (post.root_id) throw badRequest('app.calls.join.thread_not_root', 'thread is not a root post');
@@ -114,7 +111,7 @@ export class JoinFlow {
 
   /** Start rules (reference §3.2 userCanStartOrJoin); only apply to starting a call. */
   async #checkCanStart(userID: string, channel: Channel): Promise<void> {
-    const {d} = this.#c;
+    const {d} = this.c;
     const license = d.platform.license();
     const groupAllowed = license.professional || Boolean(d.groupCallsAllowed);
     if (channel.type !== 'D' && !groupAllowed) {
@@ -137,7 +134,7 @@ export class JoinFlow {
     threadID: string,
     bot: {botID: string; jobID: string} | null,
   ) {
-    const {d, log, pub} = this.#c;
+    const {d, log, pub} = this.c;
     const store = d.store.calls;
     const now = d.clock.now();
     let call = await store.getActiveCallByChannel(channel.id);
@@ -145,7 +142,7 @@ export class JoinFlow {
       if (!call || !d.jobs) throw badRequest('app.calls.no_call_ongoing', 'no call ongoing');
       await d.jobs.acceptBotJoin(call, bot.jobID, sessionID);
     }
-    const botID = bot?.botID ?? (await this.#c.botUserID());
+    const botID = bot?.botID ?? (await this.c.botUserID());
     const starting = !call;
     if (!call) {
       await this.#checkCanStart(userID, channel);
@@ -168,7 +165,7 @@ export class JoinFlow {
     const sessions = starting ? [] : await store.getSessions(call.id);
     if (sessions.some((s) => s.id === sessionID))
       throw badRequest('app.calls.session_already_connected', 'session is already connected');
-    if (!bot) this.#c.limits.checkSessions(userID, sessions);
+    if (!bot) this.c.limits.checkSessions(userID, sessions);
     const max = d.config.get().MaxCallParticipants;
     const humans = sessions.filter((s) => s.userId !== botID).length;
     if (!bot && max > 0 && humans >= max)

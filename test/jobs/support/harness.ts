@@ -86,14 +86,7 @@ export function jobDir(dir: string, id: string): string {
   return path.join(dir, 'jobs', id);
 }
 
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+export {alive} from '../../support/processes';
 
 /** The service as its own process (main.ts under tsx), its URL read from its first log line. */
 export async function spawnService(env: Record<string, string>): Promise<{proc: ChildProcess; url: string}> {
