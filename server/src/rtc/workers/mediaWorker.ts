@@ -232,4 +232,14 @@ export class MediaWorker {
     });
     return this.#relay.call(op, req, timeoutMs);
   }
+
+  /** Asks the worker to close its sessions and exit; kills it if it has not exited after `killAfterMs`. */
+  async stop(killAfterMs: number): Promise<void> {
+    if (this.exited) return;
+    const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
+    await this.call('close', undefined).catch(() => undefined);
+    await exited;
+    clearTimeout(timer);
+  }
 }

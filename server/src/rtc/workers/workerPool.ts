@@ -9,9 +9,9 @@
 // A worker that dies or stops answering the watchdog is killed and started again; its calls are
 // re-created at once on a live worker with their mute/screen/video state, and each client is told to
 // negotiate again (`restart` → rtc_reconnect), so nobody leaves the call. Workers start when a call first
-// needs one and stop after a while without sessions (workerIdleMs), so an idle server is one process. One worker's process and relay:
-// mediaWorker.ts; what is kept to re-create a session: workerSessions.ts; where calls go: callPlacement.ts;
-// the watchdog and restart backoff: workerHealth.ts; the summed stats: workerStats.ts.
+// needs one and stop after a while without sessions (workerIdle.ts), so an idle server is one process. One
+// worker's process and relay: mediaWorker.ts; what is kept to re-create a session: workerSessions.ts; where
+// calls go: callPlacement.ts; the watchdog and restart backoff: workerHealth.ts; the summed stats: workerStats.ts.
 import {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
@@ -29,7 +29,8 @@ import {CallPlacement} from './callPlacement';
 import {MAX_RESTART_DELAY_MS, RestartBackoff, startWatchdog} from './workerHealth';
 import {workerOfUfrag, type FromWorker, type WorkerRelay} from './workerProtocol';
 import {perWorkerStats, poolRtpCounters, poolStats} from './workerStats';
-import type {RtpCounters} from '../../metrics';
+import {applyWorkerMessage, releaseWorkerSources} from './workerMessages';
+import {IdleWorkerStop} from './workerIdle';
 
 /** How long a media worker with no session keeps running by default (MM_CALLS_RTC_WORKER_IDLE_SECONDS). */
 export const DEFAULT_WORKER_IDLE_MS = 300_000;
@@ -63,10 +64,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     },
   });
   /** Undefined: workers start with the pool and keep running. */
-  readonly #idleMs: number | undefined;
-  readonly #idleTimers = new Map<MediaWorker, NodeJS.Timeout>();
-  /** The RTP counters of workers stopped while idle, so the summed counters never go back. */
-  readonly #stoppedCounters: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+  readonly #idle: IdleWorkerStop | undefined;
   readonly #callSessions = new Map<string, number>();
   readonly #unregister: (() => void)[] = [];
   readonly #backoff = new RestartBackoff();
@@ -82,7 +80,10 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     this.groupID = deps.groupID ?? 'default';
     this.logLevel = logger.level;
     this.#slots = new Array<MediaWorker | undefined>(deps.workers).fill(undefined);
-    this.#idleMs = opts.workerIdleMs === null ? undefined : (opts.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS);
+    this.#idle =
+      opts.workerIdleMs === null
+        ? undefined
+        : new IdleWorkerStop(opts.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS, STOP_KILL_MS, logger);
     for (const [k, socket] of network.udp.sockets.entries()) {
       socket.resolveUfrag = (ufrag) => this.#workerOfUfrag(ufrag)?.udpEndpoints[k];
     }
@@ -99,7 +100,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     const network = await openRtcNetwork(opts, log, {reusePort});
     const pool = new WorkerPoolServer(opts, network, log, deps);
     try {
-      if (pool.#idleMs === undefined) {
+      if (!pool.#idle) {
         for (let i = 0; i < deps.workers; i++) pool.#slots[i] = new MediaWorker(i, pool);
         await Promise.all(pool.#live().map((w) => w.ready));
       }
@@ -108,8 +109,9 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       throw err;
     }
     pool.#unregister.push(
-      pool.#metrics.registerRTPCounters?.(pool.groupID, () => poolRtpCounters(pool.#live(), pool.#stoppedCounters)) ??
-        (() => {}),
+      pool.#metrics.registerRTPCounters?.(pool.groupID, () =>
+        poolRtpCounters(pool.#live(), pool.#idle?.stoppedCounters),
+      ) ?? (() => {}),
       pool.#metrics.registerWorkerStats?.(() => pool.workerStats()) ?? (() => {}),
     );
     pool.#watchdog = startWatchdog(
@@ -119,8 +121,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       log,
     );
     log.info(
-      {workers: deps.workers, onDemand: pool.#idleMs !== undefined, idleStopMs: pool.#idleMs, udpPort: pool.udpPort},
-      pool.#idleMs === undefined ? 'rtc media workers ready' : 'rtc media workers start when calls need them',
+      {workers: deps.workers, onDemand: !!pool.#idle, idleStopMs: pool.#idle?.idleMs, udpPort: pool.udpPort},
+      pool.#idle ? 'rtc media workers start when calls need them' : 'rtc media workers ready',
     );
     return pool;
   }
@@ -144,7 +146,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   /** Whether workers start on demand and stop when idle (the banner says so). */
   get workersOnDemand(): boolean {
-    return this.#idleMs !== undefined;
+    return this.#idle !== undefined;
   }
 
   /** The worker processes' ids, undefined for a slot with none running (diagnostics and tests). */
@@ -163,7 +165,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       throw new AppError('app.rtc.session_exists', 'session is already connected', 400);
     }
     const worker = this.#placement.place(cfg.callID);
-    this.#keep(worker);
+    this.#idle?.keep(worker);
     // Reserved before the answer, so the call's next session lands on the same worker.
     this.#sessions.set(cfg.sessionID, {
       worker,
@@ -236,19 +238,9 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#watchdog);
-    for (const t of this.#idleTimers.values()) clearTimeout(t);
-    this.#idleTimers.clear();
+    this.#idle?.close();
     for (const un of this.#unregister) un();
-    await Promise.all(
-      this.#live().map(async (w) => {
-        if (w.exited) return;
-        const exited = new Promise<void>((resolve) => w.child.once('exit', () => resolve()));
-        await w.call('close', undefined).catch(() => undefined);
-        const timer = setTimeout(() => w.child.kill('SIGKILL'), STOP_KILL_MS);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(this.#live().map((w) => w.stop(STOP_KILL_MS)));
     // A net.Server waits for connections it handed to another process to be reported closed by it; the
     // workers are gone by now, so stop waiting after a moment (the listening socket itself is closed at once).
     const tcpClosed = this.network.tcp?.close();
@@ -277,44 +269,16 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   onWorkerMessage(worker: MediaWorker, m: Exclude<FromWorker, {t: 'relay'}>): void {
-    switch (m.t) {
-      case 'metric': {
-        const fn = (this.#metrics as unknown as Record<string, (...a: (string | number)[]) => void>)[m.m];
-        if (typeof fn === 'function' && m.m !== 'registerRTPCounters' && m.m !== 'registerWorkerStats')
-          fn.apply(this.#metrics, m.a);
-        break;
-      }
-      case 'release': {
-        const socket = this.network.udp.sockets[m.socket];
-        const endpoint = worker.udpEndpoints[m.socket];
-        if (!socket || !endpoint) break;
-        socket.releaseSources(endpoint, m.keys);
-        for (const key of m.keys) worker.sourceIDs[m.socket]?.delete(key);
-        break;
-      }
-      case 'stray':
-        this.network.udp.sockets[m.socket]?.deliver(
-          Buffer.from(m.data, 'base64'),
-          m.host,
-          m.port,
-          `${m.host}:${m.port}`,
-        );
-        break;
-      default:
-        break;
-    }
+    applyWorkerMessage(worker, m, this.network, this.#metrics);
   }
 
   onWorkerExit(worker: MediaWorker, code: number | null, signal: string | null): void {
-    this.#keep(worker);
+    this.#idle?.keep(worker);
     // A session already being re-created retries by itself when this was the worker it was moving to.
     const lost = [...worker.sessions]
       .map((id) => this.#sessions.get(id))
       .filter((e): e is PoolSession => e?.worker === worker && !e.recovering);
-    for (const [k, socket] of this.network.udp.sockets.entries()) {
-      const endpoint = worker.udpEndpoints[k];
-      if (endpoint) socket.releaseSources(endpoint, [...(worker.sourceIDs[k]?.keys() ?? [])]);
-    }
+    releaseWorkerSources(worker, this.network);
     this.#placement.dropWorker(worker);
     const i = this.#slots.indexOf(worker);
     if (worker.stopping && lost.length === 0) {
@@ -323,7 +287,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       if (i >= 0) this.#slots[i] = undefined;
       return;
     }
-    if (this.#idleMs !== undefined && lost.length === 0 && !this.#closed) {
+    if (this.#idle && lost.length === 0 && !this.#closed) {
       // Nothing to move, and workers start on demand: the next call that needs this slot starts it.
       this.#logger.error({worker: worker.index, code, signal}, 'media worker exited holding no session');
       if (i >= 0) this.#slots[i] = undefined;
@@ -346,7 +310,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       const next = this.#start(i);
       next.ready.then(
         () => {
-          if (next.sessions.size === 0) this.#idleFrom(next);
+          if (next.sessions.size === 0) this.#idle?.idleFrom(next);
         },
         (err: unknown) => this.#logger.error({err, worker: worker.index}, 'media worker did not restart'),
       );
@@ -408,7 +372,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       if (gone()) return giveUp();
       e.worker.sessions.delete(id);
       e.worker = worker;
-      this.#keep(worker);
+      this.#idle?.keep(worker);
       worker.sessions.add(id);
       try {
         await worker.call('initSession', e.cfg);
@@ -467,51 +431,12 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     return w;
   }
 
-  /** `worker` takes a session: it is not idle. */
-  #keep(worker: MediaWorker): void {
-    const t = this.#idleTimers.get(worker);
-    if (t === undefined) return;
-    clearTimeout(t);
-    this.#idleTimers.delete(worker);
-  }
-
-  /** `worker` holds no session now: it stops after the idle time unless a session comes first. */
-  #idleFrom(worker: MediaWorker): void {
-    if (this.#idleMs === undefined || this.#closed || worker.exited || worker.stopping) return;
-    this.#keep(worker);
-    const timer = setTimeout(() => {
-      this.#idleTimers.delete(worker);
-      if (worker.sessions.size === 0) void this.#stopIdle(worker);
-    }, this.#idleMs);
-    timer.unref();
-    this.#idleTimers.set(worker, timer);
-  }
-
-  /** Stops a worker that held no session for the idle time; its counters are kept so the sums never go back. */
-  async #stopIdle(worker: MediaWorker): Promise<void> {
-    if (this.#closed || worker.exited || worker.retiring || !worker.started) return;
-    // Retiring first: the placement gives it no call from here on, so its session count stays 0.
-    worker.retiring = true;
-    worker.stopping = true;
-    const last = await worker.call('stats', undefined, STOP_KILL_MS).catch(() => undefined);
-    if (last) {
-      this.#stoppedCounters.packetsIn += last.packetsIn;
-      this.#stoppedCounters.packetsOut += last.packetsOut;
-      this.#stoppedCounters.bytesIn += last.bytesIn;
-      this.#stoppedCounters.bytesOut += last.bytesOut;
-    }
-    this.#logger.info({worker: worker.index, idleMs: this.#idleMs}, 'media worker stopping: no session for a while');
-    const timer = setTimeout(() => worker.child.kill('SIGKILL'), STOP_KILL_MS);
-    worker.child.once('exit', () => clearTimeout(timer));
-    await worker.call('close', undefined).catch(() => undefined);
-  }
-
   #forget(sessionID: string): void {
     const entry = this.#sessions.get(sessionID);
     if (!entry) return;
     this.#sessions.delete(sessionID);
     entry.worker.sessions.delete(sessionID);
-    if (entry.worker.sessions.size === 0) this.#idleFrom(entry.worker);
+    if (entry.worker.sessions.size === 0) this.#idle?.idleFrom(entry.worker);
     const left = (this.#callSessions.get(entry.callID) ?? 1) - 1;
     if (left > 0) {
       this.#callSessions.set(entry.callID, left);

@@ -51,7 +51,10 @@ export async function perWorkerStats(workers: readonly MediaWorker[]): Promise<R
 }
 
 /** The RTP counters summed over the workers, from `base` (the counts of workers no longer running). */
-export async function poolRtpCounters(workers: readonly MediaWorker[], base: RtpCounters): Promise<RtpCounters> {
+export async function poolRtpCounters(
+  workers: readonly MediaWorker[],
+  base: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0},
+): Promise<RtpCounters> {
   const out: RtpCounters = {...base};
   for (const r of await statsReplies(workers)) {
     if (!r) continue;

@@ -1,0 +1,68 @@
+// Media workers that hold no session stop after a while (MM_CALLS_RTC_WORKER_IDLE_SECONDS), so an idle
+// server is one process; a session taken meanwhile keeps the worker. What a stopped worker forwarded stays
+// in `stoppedCounters`, so the summed RTP counters (a Prometheus counter) never go back.
+import type {Logger} from '../../log';
+import type {RtpCounters} from '../../metrics';
+import type {MediaWorker} from './mediaWorker';
+
+export class IdleWorkerStop {
+  readonly #idleMs: number;
+  readonly #killAfterMs: number;
+  readonly #logger: Logger;
+  readonly #timers = new Map<MediaWorker, NodeJS.Timeout>();
+  readonly stoppedCounters: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+  #closed = false;
+
+  constructor(idleMs: number, killAfterMs: number, logger: Logger) {
+    this.#idleMs = idleMs;
+    this.#killAfterMs = killAfterMs;
+    this.#logger = logger;
+  }
+
+  get idleMs(): number {
+    return this.#idleMs;
+  }
+
+  /** `worker` takes a session: it is not idle. */
+  keep(worker: MediaWorker): void {
+    const t = this.#timers.get(worker);
+    if (t === undefined) return;
+    clearTimeout(t);
+    this.#timers.delete(worker);
+  }
+
+  /** `worker` holds no session now: it stops after the idle time unless a session comes first. */
+  idleFrom(worker: MediaWorker): void {
+    if (this.#closed || worker.exited || worker.stopping) return;
+    this.keep(worker);
+    const timer = setTimeout(() => {
+      this.#timers.delete(worker);
+      if (worker.sessions.size === 0) void this.#stop(worker);
+    }, this.#idleMs);
+    timer.unref();
+    this.#timers.set(worker, timer);
+  }
+
+  /** The pool is closing: no worker stops for idleness from here on (the pool stops them all). */
+  close(): void {
+    this.#closed = true;
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+  }
+
+  async #stop(worker: MediaWorker): Promise<void> {
+    if (this.#closed || worker.exited || worker.retiring || !worker.started) return;
+    // Retiring first: the placement gives it no call from here on, so its session count stays 0.
+    worker.retiring = true;
+    worker.stopping = true;
+    const last = await worker.call('stats', undefined, this.#killAfterMs).catch(() => undefined);
+    if (last) {
+      this.stoppedCounters.packetsIn += last.packetsIn;
+      this.stoppedCounters.packetsOut += last.packetsOut;
+      this.stoppedCounters.bytesIn += last.bytesIn;
+      this.stoppedCounters.bytesOut += last.bytesOut;
+    }
+    this.#logger.info({worker: worker.index, idleMs: this.#idleMs}, 'media worker stopping: no session for a while');
+    await worker.stop(this.#killAfterMs);
+  }
+}
