@@ -6,6 +6,7 @@ import {encode} from '@msgpack/msgpack';
 import {newId} from '../../server/src/ids';
 import type {AppError} from '../../server/src/errors';
 import type {EmbeddedRtcServer} from '../../server/src/rtc';
+import {callSessionOp} from '../../server/src/relay/sfu';
 import type {TestClient} from './support/client';
 import {join, newSession, speak, speech, useRtcServer} from './support/harness';
 import {forgedBindingRequest} from './support/stunServer';
@@ -42,6 +43,20 @@ describe('bad input', () => {
   }
 
   const session = () => newSession(server, callID);
+
+  it('answers a session operation for its own session and refuses an unknown one, or one for a session it does not run', async () => {
+    expect((await callSessionOp(server, a.sessionID, 'inspect', undefined)).connectionState).toBe('connected');
+    await expect(server.sessionOp({sessionID: 'nobody', op: 'inspect', req: undefined})).rejects.toMatchObject({
+      id: 'app.rtc.no_session',
+    });
+    await expect(server.sessionOp({sessionID: a.sessionID, op: 'format_disk', req: {}})).rejects.toMatchObject({
+      id: 'app.rtc.bad_session_op',
+    });
+    await expect(server.sessionOp({sessionID: a.sessionID, op: 'inspect', req: {x: 1}})).rejects.toMatchObject({
+      id: 'app.rtc.bad_session_op',
+    });
+    await othersUnaffected();
+  });
 
   function errorFor(sessionID: string): AppError | undefined {
     return errors.find((e) => e.sessionID === sessionID)?.error;

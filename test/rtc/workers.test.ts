@@ -4,6 +4,7 @@
 import {newId} from '../../server/src/ids';
 import {CallsMetrics} from '../../server/src/metrics';
 import {createRtcServer, type WorkerPoolServer} from '../../server/src/rtc';
+import {callSessionOp} from '../../server/src/relay/sfu';
 import type {RtcServerOptions} from '../../server/src/rtc/options';
 import {TestClient} from './support/client';
 import {directSignaling, join, speech, startAudio, testLogger, testOptions, useRtcServer} from './support/harness';
@@ -73,6 +74,15 @@ describe('media workers', () => {
       expect(Number(pair?.remote.candidate.replace(/^candidate:/, '').split(' ')[5])).toBe(pool.udpPort);
       expect((await pool.inspect(c.sessionID))?.fastIngressStreams).toBe(1);
     }
+    expect(await pool.getStats()).toMatchObject({sessions: 4, calls: 2});
+    // A session operation reaches the worker of its session; a malformed one is refused, the workers unharmed.
+    expect((await callSessionOp(pool, two.b.sessionID, 'inspect', undefined)).connectionState).toBe('connected');
+    await expect(pool.sessionOp({sessionID: two.b.sessionID, op: 'format_disk', req: {}})).rejects.toMatchObject({
+      id: 'app.relay.bad_request',
+    });
+    await expect(pool.sessionOp({sessionID: 'nobody', op: 'inspect', req: undefined})).rejects.toMatchObject({
+      id: 'app.rtc.no_session',
+    });
     expect(await pool.getStats()).toMatchObject({sessions: 4, calls: 2});
   });
 

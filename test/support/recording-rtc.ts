@@ -1,7 +1,14 @@
 // A recording RtcServer double, used only by tests of the call domain (calls/) where media is not the
 // subject: it records what calls/ asks of the media layer and lets a test raise media events.
 import {TypedEmitter} from '../../server/src/events';
-import type {RtcInbound, RtcServer, RtcServerEvents, RtcSignal, SessionConfig} from '../../server/src/rtc/types';
+import type {
+  RtcInbound,
+  RtcServer,
+  RtcServerEvents,
+  RtcSignal,
+  SessionConfig,
+  SessionOpCall,
+} from '../../server/src/rtc/types';
 
 export class RecordingRtcServer extends TypedEmitter<RtcServerEvents> implements RtcServer {
   readonly sessions = new Map<string, SessionConfig>();
@@ -26,6 +33,11 @@ export class RecordingRtcServer extends TypedEmitter<RtcServerEvents> implements
     if (!this.sessions.delete(sessionID)) return;
     this.closedSessions.push(sessionID);
     this.emit('close', sessionID, 'closed');
+  }
+
+  /** Session operations are the SFU's own (rtc tests cover them): this double has none. */
+  async sessionOp(call: SessionOpCall): Promise<unknown> {
+    throw new Error(`no session operations in this double (${call.op})`);
   }
 
   async close(): Promise<void> {

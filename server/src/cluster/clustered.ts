@@ -12,7 +12,7 @@ import {AppError, badRequest, isAppError} from '../errors';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
 import {emitSfuEvent} from '../relay/sfu';
-import type {RtcInbound, RtcServer, SessionConfig} from '../rtc/types';
+import type {RtcInbound, RtcServer, SessionConfig, SessionOpCall} from '../rtc/types';
 import type {Call, CallsRepository} from '../store/types';
 import type {Failover} from './failover';
 import {MediaHost} from './media-host';
@@ -130,6 +130,13 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     const owner = entry?.owner || call.props.node_id || '';
     if (owner === this.#me) await this.#host.disconnect(sessionID);
     else if (owner) this.#o.media.send(owner, 'disconnect', sessionID);
+  }
+
+  async sessionOp(call: Call, c: SessionOpCall): Promise<unknown> {
+    const owner = this.#local.get(c.sessionID)?.owner || call.props.node_id || '';
+    if (owner === this.#me) return this.#host.sessionOp(c);
+    if (!owner) throw new AppError('app.rtc.no_session', 'no such rtc session', 404);
+    return this.#o.media.request(owner, 'sessionOp', c);
   }
 
   async adoptSession(call: Call, sessionID: string): Promise<void> {

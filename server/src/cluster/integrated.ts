@@ -5,7 +5,7 @@
 import {badRequest} from '../errors';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
-import type {RtcInbound, RtcServer, SessionConfig} from '../rtc/types';
+import type {RtcInbound, RtcServer, SessionConfig, SessionOpCall} from '../rtc/types';
 import type {Store} from '../store';
 import type {Call, CallsRepository} from '../store/types';
 import {InProcessCallLock} from '../calls/lock';
@@ -69,6 +69,10 @@ export class LocalMediaRouter extends TypedEmitter<MediaRouterEvents> implements
       .delete(sessionID)
       .catch((err) => this.#log.warn({err: (err as Error).message, sessionID}, 'removing session settings failed'));
     await this.rtc.closeSession(sessionID);
+  }
+
+  sessionOp(_call: Call, c: SessionOpCall): Promise<unknown> {
+    return this.rtc.sessionOp(c);
   }
 
   async adoptSession(call: Call, sessionID: string): Promise<void> {

@@ -3,7 +3,8 @@
 // (`adopt`), feeds them signaling (`rtc`) and sends their SFU events to the websocket's node over the
 // media relay (or hands them to this node's router when the websocket is here).
 import type {Logger} from '../log';
-import type {RtcInbound, RtcServer, SessionConfig} from '../rtc/types';
+import {AppError} from '../errors';
+import type {RtcInbound, RtcServer, SessionConfig, SessionOpCall} from '../rtc/types';
 import type {CallsRepository} from '../store/types';
 import type {ClusterMediaEvent, MediaBus} from './media-relay';
 import {type NodeRegistry, noHandlerError} from './nodes';
@@ -57,6 +58,7 @@ export class MediaHost {
     media.handle('adopt', (req, from) => ({exists: this.adopt(req.sessionID, from)}));
     media.handle('disconnect', (sessionID) => this.disconnect(sessionID));
     media.handle('rtc', (msg) => this.toSfu(msg));
+    media.handle('sessionOp', (c) => this.sessionOp(c));
   }
 
   /** The call ids this node hosts sessions of. */
@@ -99,6 +101,13 @@ export class MediaHost {
     const h = this.#hosted.get(msg.sessionID);
     if (h && msg.type === 'sdp' && msg.data.type === 'offer') h.awaitingOffer = false;
     this.#rtcResolved?.send(msg);
+  }
+
+  /** A session operation for a session hosted here (asked by its websocket's node, or by this one). */
+  async sessionOp(c: SessionOpCall): Promise<unknown> {
+    const rtc = this.#rtcResolved;
+    if (!rtc || !this.#hosted.has(c.sessionID)) throw new AppError('app.rtc.no_session', 'no such rtc session', 404);
+    return rtc.sessionOp(c);
   }
 
   async disconnect(sessionID: string): Promise<void> {

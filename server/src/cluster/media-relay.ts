@@ -18,7 +18,7 @@ import {
   type RequestOf,
   text,
 } from '../relay/protocol';
-import {rtcInbound, sessionConfig, sessionID, sfuEvents} from '../relay/sfu';
+import {rtcInbound, sessionConfig, sessionID, sfuEvents, sfuOps} from '../relay/sfu';
 import type {Bus} from './bus';
 
 const nodeID = z.string().max(200);
@@ -54,6 +54,8 @@ export const clusterMediaRelay = defineProtocol({
     adopt: {request: z.object({sessionID}), reply: z.object({exists: z.boolean()})},
     disconnect: {request: sessionID, reply: null},
     rtc: {request: rtcInbound, reply: null},
+    /** An operation on a session the receiver hosts (relay/sfu.ts sessionOps), passed on as it is. */
+    sessionOp: sfuOps.sessionOp,
   },
   events: {
     ...sfuEvents,

@@ -1,7 +1,7 @@
 // Where a call's media runs. calls/ talks only to a MediaRouter and never branches on the mode:
 // integrated (this node), clustered (the node pinned in props.node_id), single handler, or rtcd.
 import type {TypedEmitter} from '../events';
-import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../rtc/types';
+import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig, SessionOpCall} from '../rtc/types';
 import type {Call, CallProps} from '../store/types';
 import type {CallLock} from '../calls/lock';
 import type {WebSocketEvent} from '../ws/types';
@@ -40,6 +40,8 @@ export interface MediaRouter extends TypedEmitter<MediaRouterEvents> {
   initSession(call: Call, cfg: SessionConfig): Promise<void>;
   send(call: Call, msg: RtcInbound): void;
   closeSession(call: Call, sessionID: string): Promise<void>;
+  /** Runs an operation on the session's SFU session, wherever it runs (relay/sfu.ts `callSessionOp` types it). */
+  sessionOp(call: Call, c: SessionOpCall): Promise<unknown>;
   /**
    * A reconnect for a session this node does not hold arrived here (its websocket moved from another
    * node, or this node restarted): take over its websocket side, re-creating its media when it was lost

@@ -49,9 +49,9 @@ function pair(handlers: Partial<Handlers<Ops>> = {}, timeoutMs = 1000) {
     closeSession: rec('closeSession'),
     ping: rec('ping'),
     close: rec('close'),
-    inspect: (id) => (
-      seen.push({op: 'inspect', req: id}),
-      id === 's1' ? ({signalingState: 'stable'} as never) : undefined
+    sessionOp: (call) => (
+      seen.push({op: 'sessionOp', req: call}),
+      call.sessionID === 's1' ? {signalingState: 'stable'} : undefined
     ),
     stats: () => (seen.push({op: 'stats', req: undefined}), stats),
     ...handlers,
@@ -90,8 +90,10 @@ test('every operation arrives as sent and its reply comes back typed', async () 
   ];
   expect(await client.call('initSession', cfg)).toBeUndefined();
   for (const m of inbound) client.notify('send', m);
-  expect(await client.call('inspect', 's1')).toEqual({signalingState: 'stable'});
-  expect(await client.call('inspect', 'nobody')).toBeUndefined();
+  expect(await client.call('sessionOp', {sessionID: 's1', op: 'inspect', req: undefined})).toEqual({
+    signalingState: 'stable',
+  });
+  expect(await client.call('sessionOp', {sessionID: 'nobody', op: 'inspect', req: undefined})).toBeUndefined();
   expect(await client.call('stats', undefined)).toEqual(stats);
   expect(await client.call('ping', undefined)).toBeUndefined();
   expect(await client.call('closeSession', 's1')).toBeUndefined();
@@ -99,8 +101,8 @@ test('every operation arrives as sent and its reply comes back typed', async () 
   expect(seen).toEqual([
     {op: 'initSession', req: cfg},
     ...inbound.map((req) => ({op: 'send', req})),
-    {op: 'inspect', req: 's1'},
-    {op: 'inspect', req: 'nobody'},
+    {op: 'sessionOp', req: {sessionID: 's1', op: 'inspect', req: undefined}},
+    {op: 'sessionOp', req: {sessionID: 'nobody', op: 'inspect', req: undefined}},
     {op: 'stats', req: undefined},
     {op: 'ping', req: undefined},
     {op: 'closeSession', req: 's1'},

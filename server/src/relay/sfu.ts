@@ -2,7 +2,8 @@
 // rtcd): the values of RtcServer's operations and the RtcServer events, as schemas. Relays build their
 // op maps from these; the rtcd client maps rtcd's join/leave/rtc/vad/close onto the same values.
 import {z} from 'zod';
-import type {RtcInbound, RtcServerEvents, RtcSignal, SessionConfig} from '../rtc/types';
+import {AppError} from '../errors';
+import type {RtcInbound, RtcServerEvents, RtcSignal, SessionConfig, SessionOpCall, SessionSnapshot} from '../rtc/types';
 import {appError, defineProtocol, none, type RelayEvent, text} from './protocol';
 
 export const sessionID = z.string().max(128);
@@ -58,11 +59,56 @@ export const rtcSignal: z.ZodType<RtcSignal> = z.discriminatedUnion('type', [
   z.object({type: z.literal('ice'), data: iceCandidate}),
 ]);
 
+/**
+ * The operations on one SFU session beyond its life cycle, each with its request and reply. Every relay (media
+ * workers, the cluster bus, the MediaRouter) carries them as the one `sessionOp`, so adding one is an entry
+ * here and its handler in the SFU (rtc/server.ts `SESSION_OP_HANDLERS`), plus whoever calls it.
+ */
+export const sessionOps = {
+  /** A serialisable view of the session (diagnostics, tests). */
+  inspect: {request: none, reply: z.custom<SessionSnapshot>((v) => typeof v === 'object' && v !== null)},
+} as const satisfies Record<string, {request: z.ZodType; reply: z.ZodType}>;
+
+export type SessionOps = typeof sessionOps;
+export type SessionOpName = keyof SessionOps & string;
+export type SessionOpRequest<K extends SessionOpName> = z.output<SessionOps[K]['request']>;
+export type SessionOpReply<K extends SessionOpName> = z.output<SessionOps[K]['reply']>;
+
+const sessionOpNames = Object.keys(sessionOps) as [SessionOpName, ...SessionOpName[]];
+
+/** A session operation as it crosses a relay: a known name; its request is checked by the SFU against its own schema. */
+export const sessionOpCall: z.ZodType<SessionOpCall> = z.object({
+  sessionID,
+  op: z.enum(sessionOpNames),
+  req: z.unknown().optional(),
+});
+
+/** The request of a session operation that arrived, checked; throws app.rtc.bad_session_op (400). */
+export function sessionOpRequest<K extends SessionOpName>(op: K, req: unknown): SessionOpRequest<K> {
+  const spec = (sessionOps as Record<string, {request: z.ZodType} | undefined>)[op];
+  const r = spec?.request.safeParse(req);
+  if (!r?.success) throw new AppError('app.rtc.bad_session_op', `invalid session operation ${op}`, 400);
+  return r.data as SessionOpRequest<K>;
+}
+
+/** Runs a session operation on any RtcServer or MediaRouter-like target, its reply checked against the op's schema. */
+export async function callSessionOp<K extends SessionOpName>(
+  target: {sessionOp(call: SessionOpCall): Promise<unknown>},
+  sessionID: string,
+  op: K,
+  req: SessionOpRequest<K>,
+): Promise<SessionOpReply<K>> {
+  const reply = sessionOps[op].reply.safeParse(await target.sessionOp({sessionID, op, req}));
+  if (!reply.success) throw new AppError('app.relay.bad_reply', `invalid ${op} reply`, 502);
+  return reply.data as SessionOpReply<K>;
+}
+
 /** RtcServer's operations. */
 export const sfuOps = {
   initSession: {request: sessionConfig, reply: none},
   send: {request: rtcInbound, reply: null},
   closeSession: {request: sessionID, reply: none},
+  sessionOp: {request: sessionOpCall, reply: z.unknown()},
 } as const;
 
 /** RtcServerEvents, argument by argument. */

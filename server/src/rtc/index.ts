@@ -4,13 +4,13 @@ import type {Logger} from '../log';
 import {configureRtcNative, rtcNativeUnavailableReason, type RtcNativeMode} from './fastpath/native';
 import {configureBatchedReceive} from './net/batchedReceive';
 import type {RtcServerOptions} from './options';
-import type {RtcServerStats, SessionSnapshot, SfuDeps, SfuServer} from './server';
-import type {RtcServer} from './types';
+import type {RtcServerStats, SfuDeps, SfuServer} from './server';
+import type {RtcServer, SessionSnapshot} from './types';
 import type {WorkerPoolServer} from './workers/workerPool';
 
 export {rtcOptionsFromConfig, rtcEnvOverrides, DEFAULT_TIMEOUTS} from './options';
 export type {RtcServerOptions, RtcTimeouts} from './options';
-export type {SfuServer, RtcServerStats, SessionSnapshot, SfuDeps, WorkerPoolServer};
+export type {SfuServer, RtcServerStats, SfuDeps, WorkerPoolServer};
 export {turnCredentials} from './net/turn';
 export type * from './types';
 

@@ -15,7 +15,16 @@ import {DEFAULT_TIMEOUTS, type RtcServerOptions, type RtcTimeouts} from './optio
 import {Session} from './session/session';
 import type {TcpMux} from './net/tcpMux';
 import {sessionTurnServers} from './net/turn';
-import {streamIDOf, type RtcInbound, type RtcServer, type RtcServerEvents, type SessionConfig} from './types';
+import {
+  streamIDOf,
+  type RtcInbound,
+  type RtcServer,
+  type RtcServerEvents,
+  type SessionConfig,
+  type SessionOpCall,
+  type SessionSnapshot,
+} from './types';
+import {sessionOpRequest, type SessionOpName, type SessionOpReply, type SessionOpRequest} from '../relay/sfu';
 import type {UdpMux} from './net/udpMux';
 import {agentStunServer, srtpProfile} from './werift/internals';
 
@@ -43,21 +52,28 @@ export interface SfuDeps {
   ufragPrefix?: string;
 }
 
-/** A session as diagnostics and tests see it (the same from an in-process SFU and from a media worker). */
-export interface SessionSnapshot {
-  signalingState: string;
-  connectionState: string;
-  /** The ICE servers the session's peer connection was given (TURN with per-session credentials). */
-  iceServers: {urls: string | string[]; username?: string; credential?: string}[];
-  /** werift's own STUN server setting of the ICE agent (the SFU clears it). */
-  agentStunServer: unknown;
-  /** Local port of the selected candidate pair, once there is one. */
-  selectedLocalPort: number | undefined;
-  /** DTLS-SRTP protection profile (7 AES-GCM, 1 AES-CM), once connected. */
-  srtpProfile: number | undefined;
-  receiving: {trackId: string; type: string; senderSessionID: string; mid: string | null}[];
-  metrics: {lossRate?: number; rtt?: number; jitter?: number};
-  fastIngressStreams: number;
+/** The SFU's side of each session operation of relay/sfu.ts: an entry there, a handler here. */
+const SESSION_OP_HANDLERS: {
+  [K in SessionOpName]: (session: Session, req: SessionOpRequest<K>) => SessionOpReply<K> | Promise<SessionOpReply<K>>;
+} = {
+  inspect: (session) => snapshotOf(session),
+};
+
+function snapshotOf(session: Session): SessionSnapshot {
+  const pc = session.peerConnection;
+  const pair = pc.iceTransports[0]?.getSelectedCandidatePair();
+  const localPort = pair ? Number(pair.local.candidate.replace(/^candidate:/, '').split(' ')[5]) : undefined;
+  return {
+    signalingState: pc.signalingState,
+    connectionState: pc.connectionState,
+    iceServers: pc.config.iceServers.map((s) => ({urls: s.urls, username: s.username, credential: s.credential})),
+    agentStunServer: agentStunServer(pc),
+    selectedLocalPort: Number.isFinite(localPort) ? localPort : undefined,
+    srtpProfile: srtpProfile(pc),
+    receiving: session.receiving,
+    metrics: session.metrics,
+    fastIngressStreams: session.fastIngressStreams,
+  };
 }
 
 export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServer {
@@ -146,21 +162,15 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
   /** A serialisable view of one session (diagnostics; works the same through media workers). */
   async inspect(sessionID: string): Promise<SessionSnapshot | undefined> {
     const session = this.#sessions.get(sessionID);
-    if (!session) return undefined;
-    const pc = session.peerConnection;
-    const pair = pc.iceTransports[0]?.getSelectedCandidatePair();
-    const localPort = pair ? Number(pair.local.candidate.replace(/^candidate:/, '').split(' ')[5]) : undefined;
-    return {
-      signalingState: pc.signalingState,
-      connectionState: pc.connectionState,
-      iceServers: pc.config.iceServers.map((s) => ({urls: s.urls, username: s.username, credential: s.credential})),
-      agentStunServer: agentStunServer(pc),
-      selectedLocalPort: Number.isFinite(localPort) ? localPort : undefined,
-      srtpProfile: srtpProfile(pc),
-      receiving: session.receiving,
-      metrics: session.metrics,
-      fastIngressStreams: session.fastIngressStreams,
-    };
+    return session && snapshotOf(session);
+  }
+
+  async sessionOp(call: SessionOpCall): Promise<unknown> {
+    const session = this.#sessions.get(call.sessionID);
+    if (!session) throw new AppError('app.rtc.no_session', 'no such rtc session', 404);
+    const op = call.op as SessionOpName;
+    const req = sessionOpRequest(op, call.req);
+    return (SESSION_OP_HANDLERS[op] as (s: Session, r: unknown) => unknown)(session, req);
   }
 
   async initSession(cfg: SessionConfig): Promise<void> {

@@ -72,6 +72,34 @@ export interface RtcServerEvents {
   restart: [sessionID: string, reason: string];
 }
 
+/** A session as diagnostics and tests see it (the same from an in-process SFU and from a media worker). */
+export interface SessionSnapshot {
+  signalingState: string;
+  connectionState: string;
+  /** The ICE servers the session's peer connection was given (TURN with per-session credentials). */
+  iceServers: {urls: string | string[]; username?: string; credential?: string}[];
+  /** werift's own STUN server setting of the ICE agent (the SFU clears it). */
+  agentStunServer: unknown;
+  /** Local port of the selected candidate pair, once there is one. */
+  selectedLocalPort: number | undefined;
+  /** DTLS-SRTP protection profile (7 AES-GCM, 1 AES-CM), once connected. */
+  srtpProfile: number | undefined;
+  receiving: {trackId: string; type: string; senderSessionID: string; mid: string | null}[];
+  metrics: {lossRate?: number; rtt?: number; jitter?: number};
+  fastIngressStreams: number;
+}
+
+/**
+ * One operation on one SFU session beyond its life cycle (inspect, …). relay/sfu.ts names them with their
+ * request and reply schemas; every relay passes the call on as it is, so a new one is that map and the SFU's
+ * handler. The reply is the operation's (check it with relay/sfu.ts `callSessionOp`).
+ */
+export interface SessionOpCall {
+  sessionID: string;
+  op: string;
+  req?: unknown;
+}
+
 export interface RtcServer extends TypedEmitter<RtcServerEvents> {
   /** Creates the session's peer connection; the client then makes the first offer. */
   initSession(cfg: SessionConfig): Promise<void>;
@@ -79,6 +107,8 @@ export interface RtcServer extends TypedEmitter<RtcServerEvents> {
   send(msg: RtcInbound): void;
   /** Closes one session; idempotent. Emits `close` for it if it existed. */
   closeSession(sessionID: string): Promise<void>;
+  /** Runs one session operation; throws app.rtc.no_session for a session it does not run. */
+  sessionOp(call: SessionOpCall): Promise<unknown>;
   /** Closes every session and releases every socket and timer; idempotent. */
   close(): Promise<void>;
 }

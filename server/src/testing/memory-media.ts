@@ -2,14 +2,15 @@
 // the media events (signal, voice, close, rejected, restart, detach, orphan, unavailable, abandoned).
 import type {MediaPlacement, MediaRouter, MediaRouterEvents} from '../cluster/types';
 import {TypedEmitter} from '../events';
-import type {RtcInbound, SessionConfig} from '../rtc/types';
+import type {RtcInbound, SessionConfig, SessionOpCall} from '../rtc/types';
 import type {Call} from '../store/types';
 
 export type MediaOp =
   | {op: 'init'; callID: string; config: SessionConfig}
   | {op: 'send'; callID: string; msg: RtcInbound}
   | {op: 'close'; callID: string; sessionID: string}
-  | {op: 'adopt'; callID: string; sessionID: string};
+  | {op: 'adopt'; callID: string; sessionID: string}
+  | {op: 'sessionOp'; callID: string; call: SessionOpCall};
 
 export class MemoryMediaRouter extends TypedEmitter<MediaRouterEvents> implements MediaRouter {
   readonly ops: MediaOp[] = [];
@@ -21,6 +22,8 @@ export class MemoryMediaRouter extends TypedEmitter<MediaRouterEvents> implement
   /** What endAtStart / endAtShutdown answer. */
   endsAtStart = false;
   endsAtShutdown = true;
+  /** What sessionOp answers. */
+  sessionOpReply: unknown = undefined;
   /** Calls closeSession emits `close` for, as the SFU does. */
   closeEmits = true;
   closed = false;
@@ -46,6 +49,11 @@ export class MemoryMediaRouter extends TypedEmitter<MediaRouterEvents> implement
   async closeSession(call: Call, sessionID: string): Promise<void> {
     this.ops.push({op: 'close', callID: call.id, sessionID});
     if (this.closeEmits) this.emit('close', sessionID, 'closed by the call domain');
+  }
+
+  async sessionOp(call: Call, c: SessionOpCall): Promise<unknown> {
+    this.ops.push({op: 'sessionOp', callID: call.id, call: c});
+    return this.sessionOpReply;
   }
 
   async adoptSession(call: Call, sessionID: string): Promise<void> {

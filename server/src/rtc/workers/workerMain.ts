@@ -203,7 +203,6 @@ function start(): void {
 function workerHandlers(server: SfuServer): Handlers<typeof workerRelay.ops> {
   return {
     ...forwardTo(sfuRelay, server),
-    inspect: (id) => server.inspect(id),
     stats: async () => {
       const cpu = process.cpuUsage();
       const s = server.stats;

@@ -17,13 +17,13 @@ import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
 import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats} from '../../metrics';
 import type {RelayEvent} from '../../relay/protocol';
-import {emitSfuEvent} from '../../relay/sfu';
+import {callSessionOp, emitSfuEvent} from '../../relay/sfu';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
 import {describeCandidates, openRtcNetwork, type RtcNetwork} from '../net/rtcNetwork';
 import {rtcNative} from '../fastpath/native';
-import type {RtcServerStats, SessionSnapshot, SfuDeps} from '../server';
+import type {RtcServerStats, SfuDeps} from '../server';
 import {MediaWorker, START_TIMEOUT_MS, type WorkerHost} from './mediaWorker';
-import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig} from '../types';
+import type {RtcInbound, RtcServer, RtcServerEvents, SessionConfig, SessionOpCall, SessionSnapshot} from '../types';
 import {noteState, restoreMessages, type PoolSession} from './workerSessions';
 import {CallPlacement} from './callPlacement';
 import {MAX_RESTART_DELAY_MS, RestartBackoff, startWatchdog} from './workerHealth';
@@ -224,9 +224,13 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   }
 
   async inspect(sessionID: string): Promise<SessionSnapshot | undefined> {
-    const entry = this.#sessions.get(sessionID);
-    if (!entry) return undefined;
-    return entry.worker.call('inspect', sessionID);
+    return this.#sessions.has(sessionID) ? callSessionOp(this, sessionID, 'inspect', undefined) : undefined;
+  }
+
+  async sessionOp(call: SessionOpCall): Promise<unknown> {
+    const entry = this.#sessions.get(call.sessionID);
+    if (!entry) throw new AppError('app.rtc.no_session', 'no such rtc session', 404);
+    return entry.worker.call('sessionOp', call);
   }
 
   /** Each worker's CPU, memory, sessions and packets (rtc_worker_* metrics, the load test). */

@@ -5,9 +5,8 @@
 import {z} from 'zod';
 import type {RelayFrame} from '../../relay/codec';
 import {defineProtocol, none} from '../../relay/protocol';
-import {sessionID, sfuEvents, sfuOps} from '../../relay/sfu';
+import {sfuEvents, sfuOps} from '../../relay/sfu';
 import type {RtcServerOptions} from '../options';
-import type {SessionSnapshot} from '../server';
 import type {Address} from '../net/udpMux';
 
 /** The serialisable form of a host candidate plan (sockets named by index). */
@@ -68,10 +67,6 @@ export const workerRelay = defineProtocol({
   name: 'media worker',
   ops: {
     ...sfuOps,
-    inspect: {
-      request: sessionID,
-      reply: z.custom<SessionSnapshot>((v) => typeof v === 'object' && v !== null).optional(),
-    },
     stats: {request: none, reply: statsReply},
     /** The watchdog's liveness check: answered at once by a worker whose event loop runs. */
     ping: {request: none, reply: none},

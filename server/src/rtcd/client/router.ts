@@ -9,7 +9,7 @@
 import {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
-import type {RtcInbound, SessionConfig} from '../../rtc/types';
+import type {RtcInbound, SessionConfig, SessionOpCall} from '../../rtc/types';
 import type {Call, CallsRepository} from '../../store/types';
 import type {MediaPlacement, MediaRouter, MediaRouterEvents} from '../../cluster/types';
 import {inboundToRtcMessage, rtcMessageToSignal} from '../rtc-messages';
@@ -122,6 +122,11 @@ export class RtcdMediaRouter extends TypedEmitter<MediaRouterEvents> implements 
     if (!ip || !this.#o.hosts.send(ip, {type: 'rtc', data: inboundToRtcMessage(msg)})) {
       this.#log.debug({sessionID: msg.sessionID, type: msg.type}, 'rtcd host not reachable: message dropped');
     }
+  }
+
+  /** rtcd's protocol (reference: rtcd) has no session operations beyond signaling. */
+  async sessionOp(_call: Call, c: SessionOpCall): Promise<unknown> {
+    throw new AppError('app.rtc.unsupported', `session operation ${c.op} is not available with rtcd`, 501);
   }
 
   async closeSession(call: Call, sessionID: string): Promise<void> {
