@@ -5,22 +5,26 @@ import type {Logger} from '../../log';
 import type {RtpCounters} from '../../metrics';
 import type {MediaWorker} from './mediaWorker';
 
+export interface IdleWorkerStopOptions {
+  /** How long a worker holds no session before it stops. */
+  idleMs: number;
+  /** A stopping worker is killed if it has not exited after this long. */
+  killAfterMs: number;
+  logger: Logger;
+}
+
 export class IdleWorkerStop {
-  readonly #idleMs: number;
-  readonly #killAfterMs: number;
-  readonly #logger: Logger;
+  readonly #o: IdleWorkerStopOptions;
   readonly #timers = new Map<MediaWorker, NodeJS.Timeout>();
   readonly stoppedCounters: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
   #closed = false;
 
-  constructor(idleMs: number, killAfterMs: number, logger: Logger) {
-    this.#idleMs = idleMs;
-    this.#killAfterMs = killAfterMs;
-    this.#logger = logger;
+  constructor(o: IdleWorkerStopOptions) {
+    this.#o = o;
   }
 
   get idleMs(): number {
-    return this.#idleMs;
+    return this.#o.idleMs;
   }
 
   /** `worker` takes a session: it is not idle. */
@@ -38,7 +42,7 @@ export class IdleWorkerStop {
     const timer = setTimeout(() => {
       this.#timers.delete(worker);
       if (worker.sessions.size === 0) void this.#stop(worker);
-    }, this.#idleMs);
+    }, this.#o.idleMs);
     timer.unref();
     this.#timers.set(worker, timer);
   }
@@ -55,14 +59,17 @@ export class IdleWorkerStop {
     // Retiring first: the placement gives it no call from here on, so its session count stays 0.
     worker.retiring = true;
     worker.stopping = true;
-    const last = await worker.call('stats', undefined, this.#killAfterMs).catch(() => undefined);
+    const last = await worker.call('stats', undefined, this.#o.killAfterMs).catch(() => undefined);
     if (last) {
       this.stoppedCounters.packetsIn += last.packetsIn;
       this.stoppedCounters.packetsOut += last.packetsOut;
       this.stoppedCounters.bytesIn += last.bytesIn;
       this.stoppedCounters.bytesOut += last.bytesOut;
     }
-    this.#logger.info({worker: worker.index, idleMs: this.#idleMs}, 'media worker stopping: no session for a while');
-    await worker.stop(this.#killAfterMs);
+    this.#o.logger.info(
+      {worker: worker.index, idleMs: this.#o.idleMs},
+      'media worker stopping: no session for a while',
+    );
+    await worker.stop(this.#o.killAfterMs);
   }
 }

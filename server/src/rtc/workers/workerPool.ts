@@ -83,7 +83,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     this.#idle =
       opts.workerIdleMs === null
         ? undefined
-        : new IdleWorkerStop(opts.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS, STOP_KILL_MS, logger);
+        : new IdleWorkerStop({idleMs: opts.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS, killAfterMs: STOP_KILL_MS, logger});
     for (const [k, socket] of network.udp.sockets.entries()) {
       socket.resolveUfrag = (ufrag) => this.#workerOfUfrag(ufrag)?.udpEndpoints[k];
     }
