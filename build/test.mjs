@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // What `npm test` runs, in order, stopping at the first failure: system packages → lock file in sync
-// (`npm ci` works) → typecheck → lint (eslint + prettier) → build →
+// (`npm ci` works) → typecheck → lint (eslint + prettier + import cycles) → build →
 // one jest run per project (so a slow project cannot starve a fast one). One PostgreSQL server is started
 // beside the typecheck and shared by every jest run through MM_CALLS_TEST_PG_URL.
 //
@@ -105,7 +105,7 @@ async function typecheck() {
   return failures.length ? {ok: false, note: `errors in ${failures.join(', ')}`} : {ok: true, note: notes.join(', ')};
 }
 
-/** eslint (with the type-aware rules on the server) and prettier's check, as `npm run lint`. */
+/** eslint (with the type-aware rules on the server), prettier's check and the import-cycle check, as `npm run lint`. */
 async function lint() {
   const eslint = await runChild(
     process.execPath,
@@ -119,8 +119,12 @@ async function lint() {
     {capture: true},
   );
   if (!prettier.ok) console.error(`[test] prettier: files not formatted (npm run format):\n${prettier.output}`);
-  const bad = [!eslint.ok && 'eslint', !prettier.ok && 'prettier'].filter(Boolean);
-  return bad.length ? {ok: false, note: `${bad.join(', ')}: see above`} : {ok: true, note: 'eslint, prettier'};
+  const cycles = await runChild(process.execPath, [path.join(ROOT, 'build', 'import-cycles.mjs')], {capture: true});
+  if (!cycles.ok) console.error(`[test] ${cycles.output}`);
+  const bad = [!eslint.ok && 'eslint', !prettier.ok && 'prettier', !cycles.ok && 'import cycles'].filter(Boolean);
+  return bad.length
+    ? {ok: false, note: `${bad.join(', ')}: see above`}
+    : {ok: true, note: 'eslint, prettier, no import cycle'};
 }
 
 /** Whether a jest project has any test file, judged from its testMatch globs' fixed directory part. */

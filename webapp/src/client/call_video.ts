@@ -12,11 +12,9 @@ import {
   VIDEO_ENCODINGS,
   videoConstraints,
 } from './devices';
-import type {MediaPartHost} from './calls_client_types';
+import type {CameraErrorKind, MediaPartHost} from './calls_client_types';
 import type {RTCPeer} from './rtc_peer';
 import {Emitter} from '../utils/emitter';
-
-export type CameraErrorKind = 'missing' | 'permission';
 
 export type CameraEvents = {
   localVideoStream: [MediaStream | null];

@@ -2,12 +2,14 @@
 // §4.1). Apart from calls_client.ts so the store and the UI can name them without the client's code.
 
 import type {AudioErrorKind} from './call_audio';
-import type {CameraErrorKind} from './call_video';
 import type {DeviceKind, DeviceLists} from './devices';
 import type {RTCPeer, RTCPeerConfig} from './rtc_peer';
 import type {WebSocketCtor} from './websocket';
 import type {CallErrorKind} from '../state/calls_state';
 import type {WebSocketMessage} from '../types';
+
+/** Why the camera could not start: no camera, or no permission for it. */
+export type CameraErrorKind = 'missing' | 'permission';
 
 export type {AudioErrorKind};
 

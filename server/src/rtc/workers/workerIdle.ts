@@ -5,6 +5,9 @@ import type {Logger} from '../../log';
 import type {RtpCounters} from '../../metrics';
 import type {MediaWorker} from './mediaWorker';
 
+/** How long a media worker with no session keeps running by default (MM_CALLS_RTC_WORKER_IDLE_SECONDS). */
+export const DEFAULT_WORKER_IDLE_MS = 300_000;
+
 export interface IdleWorkerStopOptions {
   /** How long a worker holds no session before it stops. */
   idleMs: number;
@@ -21,6 +24,13 @@ export class IdleWorkerStop {
 
   constructor(o: IdleWorkerStopOptions) {
     this.#o = o;
+  }
+
+  /** The idle stop the pool's `workerIdleMs` option asks for: none for null (workers keep running), else after it or the default. */
+  static forOption(idleMs: number | null | undefined, killAfterMs: number, logger: Logger): IdleWorkerStop | undefined {
+    return idleMs === null
+      ? undefined
+      : new IdleWorkerStop({idleMs: idleMs ?? DEFAULT_WORKER_IDLE_MS, killAfterMs, logger});
   }
 
   get idleMs(): number {

@@ -32,8 +32,6 @@ import {perWorkerStats, poolRtpCounters, poolStats} from './workerStats';
 import {applyWorkerMessage, releaseWorkerSources} from './workerMessages';
 import {IdleWorkerStop} from './workerIdle';
 
-/** How long a media worker with no session keeps running by default (MM_CALLS_RTC_WORKER_IDLE_SECONDS). */
-export const DEFAULT_WORKER_IDLE_MS = 300_000;
 /** A worker told to stop is killed if it has not exited after this long. */
 const STOP_KILL_MS = 5000;
 
@@ -80,10 +78,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
     this.groupID = deps.groupID ?? 'default';
     this.logLevel = logger.level;
     this.#slots = new Array<MediaWorker | undefined>(deps.workers).fill(undefined);
-    this.#idle =
-      opts.workerIdleMs === null
-        ? undefined
-        : new IdleWorkerStop({idleMs: opts.workerIdleMs ?? DEFAULT_WORKER_IDLE_MS, killAfterMs: STOP_KILL_MS, logger});
+    this.#idle = IdleWorkerStop.forOption(opts.workerIdleMs, STOP_KILL_MS, logger);
     for (const [k, socket] of network.udp.sockets.entries()) {
       socket.resolveUfrag = (ufrag) => this.#workerOfUfrag(ufrag)?.udpEndpoints[k];
     }
