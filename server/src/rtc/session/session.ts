@@ -18,6 +18,7 @@ import {
   cacheCertificateFingerprints,
   countLateConsentAnswers,
   dropUnusedSrtpHmacs,
+  dtlsHandshakeError,
   icePairCounters,
   installLeanEvents,
   nativeDtlsCrypto,
@@ -228,6 +229,7 @@ export class Session extends TypedEmitter<SessionEvents> {
       : {
           ice: pc.iceConnectionState,
           dtls: pc.dtlsTransports.map((t) => t.state).join(',') || 'none',
+          dtlsError: dtlsHandshakeError(pc),
           pair: icePairCounters(pc),
           upForMs: Math.round(performance.now() - this.#createdAt),
         };

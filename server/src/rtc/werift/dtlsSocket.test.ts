@@ -4,7 +4,15 @@ import {once} from 'node:events';
 import {type RTCCertificate, RTCDtlsTransport} from 'werift';
 import {handshakeMessages, loopbackDtlsServer, opensslHandshake, weriftHandshake} from '../../testing/dtls-handshake';
 import {nativeDtlsCrypto} from './dtlsCrypto';
-import {answerHelloWithoutCookieOn, ignoreRepeatedClientFlightOn, ignoreRepeatedHelloVerifyOn} from './dtlsSocket';
+import {waitFor} from '../../../../test/support/wait';
+import {
+  answerHelloWithoutCookieOn,
+  describeHandshakeError,
+  dtlsHandshakeError,
+  keepHandshakeError,
+  ignoreRepeatedClientFlightOn,
+  ignoreRepeatedHelloVerifyOn,
+} from './dtlsSocket';
 
 const OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const CLIENT_HELLO = 1;
@@ -185,4 +193,35 @@ describe('a werift DTLS client that gets a HelloVerifyRequest twice', () => {
       await server.close();
     }
   });
+});
+
+describe('a DTLS handshake error', () => {
+  it("is described with werift's message and the werift file and line that threw it (the step that failed)", () => {
+    const error = new Error('not exist');
+    error.stack = [
+      'Error: not exist',
+      '    at Flight6.handlers.<computed> (/srv/calls/node_modules/werift/lib/dtls/src/flight/server/flight6.js:89:19)',
+      '    at Flight6.handleHandshake (/srv/calls/node_modules/werift/lib/dtls/src/flight/server/flight6.js:40:9)',
+    ].join('\n');
+    expect(describeHandshakeError(error)).toBe('not exist (at server/flight6.js:89)');
+    expect(describeHandshakeError('waitForReady timeout')).toBe('waitForReady timeout');
+    expect(describeHandshakeError(new Error('x'.repeat(1000))).length).toBeLessThanOrEqual(300);
+  });
+
+  it('is kept for the session that failed: a client offering only a curve werift lacks', async () => {
+    const holder = {};
+    const server = await loopbackDtlsServer(certificate, (socket) => {
+      answerHelloWithoutCookieOn(socket);
+      keepHandshakeError(holder, socket);
+    });
+    // openssl waits for an answer that never comes; the helper kills it when the handshake is given up (10 s).
+    const handshake = opensslHandshake(server, certificate, 'P-384');
+    try {
+      await waitFor(() => dtlsHandshakeError(holder) !== undefined, 8_000, 'the handshake error');
+      expect(dtlsHandshakeError(holder)).toMatch(/\(at [\w-]+\/[\w-]+\.(js|ts):\d+\)$/);
+      expect(await handshake).not.toBe('connected');
+    } finally {
+      await server.close();
+    }
+  }, 20_000);
 });

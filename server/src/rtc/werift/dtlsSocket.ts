@@ -10,6 +10,8 @@ export interface DtlsSocketInternals {
   dtls: {flight: number};
   connect?: () => Promise<void>;
   onHandleHandshakes: (assembled: HandshakeInternals[]) => Promise<void>;
+  /** What fails the handshake (werift fails the transport with it and logs it only under DEBUG). */
+  onError: {subscribe(listener: (error: unknown) => void): unknown};
 }
 
 /** An assembled handshake message (lib/dtls/src/record/message/fragment.js). */
@@ -123,7 +125,33 @@ export function answerHelloWithoutCookie(pc: RTCPeerConnection): void {
     if (socket.constructor.name !== 'DtlsServer') return;
     answerHelloWithoutCookieOn(socket);
     ignoreRepeatedClientFlightOn(socket);
+    keepHandshakeError(pc, socket);
   });
+}
+
+const HANDSHAKE_ERROR = Symbol('callsDtlsHandshakeError');
+
+/** The first error that failed a DTLS handshake kept on `holder` (diagnostics of a join that never connected). */
+export function dtlsHandshakeError(holder: object): string | undefined {
+  return (holder as {[HANDSHAKE_ERROR]?: string})[HANDSHAKE_ERROR];
+}
+
+/** Keeps the first error that fails `socket`'s handshake on `holder` (the peer connection), for dtlsHandshakeError. */
+export function keepHandshakeError(holder: object, socket: DtlsSocketInternals): void {
+  socket.onError.subscribe((error) => {
+    (holder as {[HANDSHAKE_ERROR]?: string})[HANDSHAKE_ERROR] ??= describeHandshakeError(error);
+  });
+}
+
+/**
+ * The error's message and where werift threw it (file:line of its first frame: werift's messages, "not exist", do
+ * not say which handshake step failed). For the server's log only.
+ */
+export function describeHandshakeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error).slice(0, 300);
+  const frame = /\(?([^()\s]+):(\d+):\d+\)?\s*$/m.exec(error.stack?.split('\n')[1] ?? '');
+  const at = frame ? ` (at ${frame[1].split('/').slice(-2).join('/')}:${frame[2]})` : '';
+  return `${error.message}${at}`.slice(0, 300);
 }
 
 /** The client's flight 5 messages that werift's server acts on (RFC 5246 §7.4): each may come more than once. */

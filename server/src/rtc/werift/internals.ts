@@ -24,6 +24,7 @@ export {installLeanEvents} from './leanEvent';
 export {nativeDtlsCrypto} from './dtlsCrypto';
 export {
   answerHelloWithoutCookie,
+  dtlsHandshakeError,
   ignoreRepeatedHelloVerify,
   onDtlsSocket,
   type DtlsSocketInternals,
