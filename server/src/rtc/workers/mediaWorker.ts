@@ -235,7 +235,7 @@ export class MediaWorker {
 
   /** Asks the worker to close its sessions and exit; kills it if it has not exited after `killAfterMs`. */
   async stop(killAfterMs: number): Promise<void> {
-    if (this.exited) return;
+    if (this.exited || this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
     const timer = setTimeout(() => this.child.kill('SIGKILL'), killAfterMs);
     await this.call('close', undefined).catch(() => undefined);
