@@ -15,8 +15,9 @@
 //   npm run bench -- --only start --sessions 300   the start and memory rows (build/bench-start.mjs) with 300 joins
 //                                       (with --repeat N: N fresh servers, median and range)
 // The fixed scenarios run the SFU in the server process (MM_CALLS_RTC_WORKERS=1), so µs/packet is the
-// cost on one core, comparable to the per-core anchors (1x1000x2 runs the default workers: its call is on one); the worker scaling then finds the most calls one
-// process and two media workers carry, each with a fixed CPU budget per worker (build/bench-scaling.mjs; root).
+// cost on one core, comparable to the per-core anchors (1x1000x2 runs the default workers: its call is on one);
+// the worker scaling then finds the most calls one process and two media workers carry, each with a fixed CPU
+// budget per worker (build/bench-scaling.mjs; root).
 // The rtcd row (25x8x2-rtcd) runs the same load through an rtcd service process (`npm run lt -- --rtcd`): its
 // server columns are the rtcd process's (SFU in-process), the plugin beside it is printed under the table.
 // The recording scenario (`--only recording`; test/loadtest/recording.ts) records calls of two speakers with the

@@ -115,25 +115,29 @@ export class ClusteredMediaRouter extends TypedEmitter<MediaRouterEvents> implem
     }
   }
 
+  /** The node that runs the session's media: the one this node attached it to, else the call's. '' when none. */
+  #ownerOf(call: Call, sessionID: string): string {
+    return this.#local.get(sessionID)?.owner || call.props.node_id || '';
+  }
+
   send(call: Call, msg: RtcInbound): void {
-    const owner = this.#local.get(msg.sessionID)?.owner || call.props.node_id || '';
+    const owner = this.#ownerOf(call, msg.sessionID);
     if (owner === this.#me) this.#host.toSfu(msg);
     else if (owner) this.#o.media.send(owner, 'rtc', msg);
   }
 
   async closeSession(call: Call, sessionID: string): Promise<void> {
-    const entry = this.#local.get(sessionID);
+    const owner = this.#ownerOf(call, sessionID);
     this.#local.delete(sessionID);
     await this.#deleteHolder(sessionID).catch((err) =>
       this.#log.warn({err: messageOf(err), sessionID}, 'removing session holder failed'),
     );
-    const owner = entry?.owner || call.props.node_id || '';
     if (owner === this.#me) await this.#host.disconnect(sessionID);
     else if (owner) this.#o.media.send(owner, 'disconnect', sessionID);
   }
 
   async sessionOp(call: Call, c: SessionOpCall): Promise<unknown> {
-    const owner = this.#local.get(c.sessionID)?.owner || call.props.node_id || '';
+    const owner = this.#ownerOf(call, c.sessionID);
     if (owner === this.#me) return this.#host.sessionOp(c);
     if (!owner) throw new AppError('app.rtc.no_session', 'no such rtc session', 404);
     return this.#o.media.request(owner, 'sessionOp', c);

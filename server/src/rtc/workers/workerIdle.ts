@@ -4,6 +4,7 @@
 import type {Logger} from '../../log';
 import type {RtpCounters} from '../../metrics';
 import type {MediaWorker} from './mediaWorker';
+import {addRtpCounters} from './workerStats';
 
 /** How long a media worker with no session keeps running by default (MM_CALLS_RTC_WORKER_IDLE_SECONDS). */
 export const DEFAULT_WORKER_IDLE_MS = 300_000;
@@ -70,12 +71,7 @@ export class IdleWorkerStop {
     worker.retiring = true;
     worker.stopping = true;
     const last = await worker.call('stats', undefined, this.#o.killAfterMs).catch(() => undefined);
-    if (last) {
-      this.stoppedCounters.packetsIn += last.packetsIn;
-      this.stoppedCounters.packetsOut += last.packetsOut;
-      this.stoppedCounters.bytesIn += last.bytesIn;
-      this.stoppedCounters.bytesOut += last.bytesOut;
-    }
+    if (last) addRtpCounters(this.stoppedCounters, last);
     this.#o.logger.info(
       {worker: worker.index, idleMs: this.#o.idleMs},
       'media worker stopping: no session for a while',

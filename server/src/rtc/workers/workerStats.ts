@@ -50,18 +50,20 @@ export async function perWorkerStats(workers: readonly MediaWorker[]): Promise<R
   return out;
 }
 
+/** Adds `c` into `into`. */
+export function addRtpCounters(into: RtpCounters, c: RtpCounters): void {
+  into.packetsIn += c.packetsIn;
+  into.packetsOut += c.packetsOut;
+  into.bytesIn += c.bytesIn;
+  into.bytesOut += c.bytesOut;
+}
+
 /** The RTP counters summed over the workers, from `base` (the counts of workers no longer running). */
 export async function poolRtpCounters(
   workers: readonly MediaWorker[],
   base: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0},
 ): Promise<RtpCounters> {
   const out: RtpCounters = {...base};
-  for (const r of await statsReplies(workers)) {
-    if (!r) continue;
-    out.packetsIn += r.packetsIn;
-    out.packetsOut += r.packetsOut;
-    out.bytesIn += r.bytesIn;
-    out.bytesOut += r.bytesOut;
-  }
+  for (const r of await statsReplies(workers)) if (r) addRtpCounters(out, r);
   return out;
 }
