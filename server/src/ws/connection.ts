@@ -93,8 +93,13 @@ export class Connection implements HubConnection {
   socket: WebSocket | null = null;
   /** Next server sequence number. */
   seq = 0;
-  /** The last events sent, for resumption: their shared head (see eventHead) and seq. */
-  readonly sent: {seq: number; head: string}[] = [];
+  /**
+   * The last events sent, for resumption: their shared heads (see eventHead), oldest first; the oldest has sequence
+   * number `#firstSent` and each next one the number after (a connection numbers every event it sends). Heads, not
+   * an object per event: a connection keeps up to 128 of them for as long as it lives.
+   */
+  readonly #sent: string[] = [];
+  #firstSent = 0;
   #sentBytes = 0;
   closedAt = 0;
   readonly bucket: TokenBucket;
@@ -116,10 +121,12 @@ export class Connection implements HubConnection {
 
   send(event: WebSocketEvent): void {
     const head = eventHead(event);
-    this.sent.push({seq: this.seq, head});
+    if (this.#sent.length === 0) this.#firstSent = this.seq;
+    this.#sent.push(head);
     this.#sentBytes += head.length;
-    while (this.sent.length > RESUME_BUFFER || (this.#sentBytes > RESUME_BUFFER_BYTES && this.sent.length > 1)) {
-      this.#sentBytes -= this.sent.shift()!.head.length;
+    while (this.#sent.length > RESUME_BUFFER || (this.#sentBytes > RESUME_BUFFER_BYTES && this.#sent.length > 1)) {
+      this.#sentBytes -= this.#sent.shift()!.length;
+      this.#firstSent++;
     }
     const text = head + this.seq + '}';
     this.seq++;
@@ -140,12 +147,14 @@ export class Connection implements HubConnection {
   canResumeFrom(from: number): boolean {
     if (from > this.seq || from < 0) return false;
     if (from === this.seq) return true;
-    return this.sent.length > 0 && this.sent[0].seq <= from;
+    return this.#sent.length > 0 && this.#firstSent <= from;
   }
 
   /** The buffered events from `from` on, as sent. */
   *resumeFrom(from: number): Generator<string> {
-    for (const m of this.sent) if (m.seq >= from) yield m.head + m.seq + '}';
+    for (let i = Math.max(0, from - this.#firstSent); i < this.#sent.length; i++) {
+      yield this.#sent[i] + (this.#firstSent + i) + '}';
+    }
   }
 }
 

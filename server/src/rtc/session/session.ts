@@ -20,6 +20,7 @@ import {
   dropUnusedSrtpHmacs,
   dtlsHandshakeError,
   icePairCounters,
+  flattenWeriftStrings,
   installLeanEvents,
   nativeDtlsCrypto,
   routeKeyframeRequestsByMediaSsrc,
@@ -43,6 +44,8 @@ countLateConsentAnswers();
 cacheCertificateFingerprints();
 // No HMAC objects in SRTP contexts that never use them (fixes.ts).
 dropUnusedSrtpHmacs();
+// werift's ids and parsed SDPs without the memory they were cut from (flatStrings.ts).
+flattenWeriftStrings();
 // The DTLS handshake's key exchange and signatures by OpenSSL, the certificate parsed once (dtlsCrypto.ts).
 nativeDtlsCrypto();
 

@@ -11,6 +11,7 @@ import {
   dtlsHandshakeError,
   keepHandshakeError,
   ignoreRepeatedClientFlightOn,
+  releaseHandshakeMessagesOn,
   ignoreRepeatedHelloVerifyOn,
 } from './dtlsSocket';
 
@@ -18,6 +19,11 @@ const OPENSSL = spawnSync('openssl', ['version']).status === 0;
 const CLIENT_HELLO = 1;
 const SERVER_HELLO = 2;
 const HELLO_VERIFY_REQUEST = 3;
+
+interface Handshake {
+  msg_type: number;
+  fragment: Buffer;
+}
 
 let certificate: RTCCertificate;
 beforeAll(async () => {
@@ -126,14 +132,43 @@ describe('a DTLS server that is connected', () => {
   });
 });
 
+describe('a connected DTLS server', () => {
+  it("keeps which handshake messages it saw, not their bytes (werift kept both sides' for the connection's life)", async () => {
+    const server = await loopbackDtlsServer(certificate, (socket) => {
+      answerHelloWithoutCookieOn(socket);
+      releaseHandshakeMessagesOn(socket);
+    });
+    try {
+      const {result} = await weriftHandshake(server, certificate);
+      expect(result).toBe('connected');
+      const cache = (server.socket as unknown as {dtls: {handshakeCache: Record<number, {data: Handshake[]}>}}).dtls
+        .handshakeCache;
+      const messages = Object.values(cache).flatMap((f) => f.data);
+      expect(messages.map((m) => m.msg_type).sort((a, b) => a - b)).toEqual(
+        expect.arrayContaining([CLIENT_HELLO, SERVER_HELLO, 11, 12, 14, 16, 20]),
+      );
+      expect(messages.map((m) => m.fragment.length)).toEqual(messages.map(() => 0));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('a DTLS server whose last flight is lost', () => {
   // Flight 6 (ChangeCipherSpec, then Finished in epoch 1): the client, not connected, sends its flight 5 again.
   const isFlight6 = (d: Buffer) => d[0] === 20 || (d[0] === 22 && d.readUInt16BE(3) === 1);
 
   it('sends it again when the client repeats its flight: the handshake completes', async () => {
     let lost = 0;
-    const server = await loopbackDtlsServer(certificate, answerHelloWithoutCookieOn, (d) =>
-      isFlight6(d) && lost++ < 2 ? 0 : 1,
+    // The server counts itself connected once it has sent flight 6, so its handshake messages are already released
+    // when the client's repeat comes.
+    const server = await loopbackDtlsServer(
+      certificate,
+      (socket) => {
+        answerHelloWithoutCookieOn(socket);
+        releaseHandshakeMessagesOn(socket);
+      },
+      (d) => (isFlight6(d) && lost++ < 2 ? 0 : 1),
     );
     try {
       const {result} = await weriftHandshake(server, certificate);
@@ -218,7 +253,9 @@ describe('a DTLS handshake error', () => {
     const handshake = opensslHandshake(server, certificate, 'P-384');
     try {
       await waitFor(() => dtlsHandshakeError(holder) !== undefined, 8_000, 'the handshake error');
-      expect(dtlsHandshakeError(holder)).toMatch(/\(at [\w-]+\/[\w-]+\.(js|ts):\d+\)$/);
+      // Where werift threw, then the state: werift has no P-384, so no curve was chosen and no key pair made.
+      expect(dtlsHandshakeError(holder)).toMatch(/\(at [\w-]+\/[\w-]+\.(js|ts):\d+\) \[flight \d; missing: .+\]$/);
+      expect(dtlsHandshakeError(holder)).toMatch(/missing: .*namedCurve/);
       expect(await handshake).not.toBe('connected');
     } finally {
       await server.close();

@@ -126,6 +126,30 @@ export function answerHelloWithoutCookie(pc: RTCPeerConnection): void {
     answerHelloWithoutCookieOn(socket);
     ignoreRepeatedClientFlightOn(socket);
     keepHandshakeError(pc, socket);
+    releaseHandshakeMessagesOn(socket);
+  });
+}
+
+interface HandshakeCacheInternals {
+  connected: boolean;
+  onConnect: {subscribe(listener: () => void): unknown};
+  dtls: {handshakeCache: Record<number, {data: HandshakeInternals[]}>};
+}
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * werift keeps every handshake message of both sides (≈ 2 KB: certificates, key exchanges, hellos) for the life of
+ * the connection, only to hash them for the Finished messages. Once connected the bytes are needed no more: a
+ * client's repeated flight 5 (our last flight was lost) is answered from the flight werift kept as sent, and only
+ * which message types were seen is read again. The messages stay, their bytes go.
+ */
+export function releaseHandshakeMessagesOn(socket: DtlsSocketInternals): void {
+  const server = socket as DtlsSocketInternals & HandshakeCacheInternals;
+  server.onConnect.subscribe(() => {
+    for (const flight of Object.values(server.dtls.handshakeCache)) {
+      for (const message of flight.data) message.fragment = NO_BYTES;
+    }
   });
 }
 
@@ -136,11 +160,31 @@ export function dtlsHandshakeError(holder: object): string | undefined {
   return (holder as {[HANDSHAKE_ERROR]?: string})[HANDSHAKE_ERROR];
 }
 
-/** Keeps the first error that fails `socket`'s handshake on `holder` (the peer connection), for dtlsHandshakeError. */
+/**
+ * Keeps the first error that fails `socket`'s handshake on `holder` (the peer connection), for dtlsHandshakeError,
+ * with the handshake's state at that moment (handshakeState).
+ */
 export function keepHandshakeError(holder: object, socket: DtlsSocketInternals): void {
   socket.onError.subscribe((error) => {
-    (holder as {[HANDSHAKE_ERROR]?: string})[HANDSHAKE_ERROR] ??= describeHandshakeError(error);
+    (holder as {[HANDSHAKE_ERROR]?: string})[HANDSHAKE_ERROR] ??=
+      `${describeHandshakeError(error)} [${handshakeState(socket)}]`;
   });
+}
+
+/** What werift's key exchange needs from the earlier flights (dtls/src/flight/server/flight6.js, "not exist"). */
+const KEY_EXCHANGE_INPUTS = ['namedCurve', 'cipherSuite', 'localKeyPair', 'localRandom', 'remoteRandom'] as const;
+
+/**
+ * The handshake's flight and which of the key exchange's inputs are not set: werift throws the same "not exist"
+ * for any of them, and a rare join at 1×1000×2 failed so (which one, and why, is still open).
+ */
+export function handshakeState(socket: DtlsSocketInternals): string {
+  const {cipher} = socket as DtlsSocketInternals & {cipher?: Record<string, unknown>};
+  const missing: string[] = KEY_EXCHANGE_INPUTS.filter((k) => cipher?.[k] === undefined);
+  if ((cipher?.remoteKeyPair as {publicKey?: unknown} | undefined)?.publicKey === undefined) {
+    missing.push('remote public key');
+  }
+  return `flight ${socket.dtls.flight}; missing: ${missing.length > 0 ? missing.join(', ') : 'none'}`;
 }
 
 /**

@@ -1,7 +1,8 @@
 // The one place the SFU reads or writes werift objects below their public API (werift 0.25.2), behind
 // small typed functions. The ICE agent is in iceAgent.ts (with iceSettle.ts, muxUdpTransport.ts and
 // packetSink.ts, its send path), behaviour corrections in fixes.ts, the DTLS handshake's crypto in
-// dtlsCrypto.ts; nothing else in rtc/ casts a werift object. Upgrading werift means re-checking these files.
+// dtlsCrypto.ts, flat long-lived strings in flatStrings.ts; nothing else in rtc/ casts a werift object.
+// Upgrading werift means re-checking these files.
 import {RtcpReceiverInfo, RtcpRrPacket} from 'werift';
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
 import {Socket} from 'node:dgram';
@@ -21,6 +22,7 @@ export {
   routeKeyframeRequestsByMediaSsrc,
 } from './fixes';
 export {installLeanEvents} from './leanEvent';
+export {flattenWeriftStrings} from './flatStrings';
 export {nativeDtlsCrypto} from './dtlsCrypto';
 export {
   answerHelloWithoutCookie,
