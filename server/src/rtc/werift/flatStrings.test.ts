@@ -10,21 +10,28 @@ import {flatString, flattenStringsIn, flattenWeriftStrings} from './flatStrings'
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-/** Heap bytes each of `n` values made by `make` keeps alive while held. */
+/**
+ * Heap bytes each of `n` values made by `make` keeps alive while held: the median of three measurements, since what
+ * else the process allocates or frees meanwhile (other tests' timers, jest) moves the heap by a few MB.
+ */
 function heldBytesEach(n: number, make: (i: number) => unknown): number {
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  const held: unknown[] = [];
-  for (let i = 0; i < n; i++) held.push(make(i));
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  expect(held).toHaveLength(n);
-  return (after - before) / n;
+  const once = () => {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const held: unknown[] = [];
+    for (let i = 0; i < n; i++) held.push(make(i));
+    gc();
+    const after = process.memoryUsage().heapUsed;
+    expect(held).toHaveLength(n);
+    return (after - before) / n;
+  };
+  const runs = [once(), once(), once()].sort((a, b) => a - b);
+  return runs[1];
 }
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
-/** An SDP with a 16 KB attribute line, so a parsed value that pins it shows plainly. */
+/** An SDP with a 1 MB attribute line, so a parsed value that pins it shows plainly. */
 function paddedSdp(i: number): string {
   return [
     'v=0',
@@ -45,23 +52,23 @@ function paddedSdp(i: number): string {
     'a=rtpmap:111 opus/48000/2',
     'a=fmtp:111 minptime=10;useinbandfec=1',
     `a=candidate:foundation${i}000000 1 udp 2130706431 127.0.0.1 ${10000 + i} typ host`,
-    `a=x-padding:${'p'.repeat(16 * 1024)}`,
+    `a=x-padding:${'p'.repeat(1024 * 1024)}`,
     '',
   ].join('\r\n');
 }
 
 describe('flat strings', () => {
   it('a flat copy is equal and holds none of the string it was sliced from', () => {
-    const big = 'x'.repeat(64 * 1024);
-    const sliced = heldBytesEach(200, (i) => (big + i).slice(i % 7, 40));
-    const flat = heldBytesEach(200, (i) => flatString((big + i).slice(i % 7, 40)));
+    const big = 'x'.repeat(1024 * 1024);
+    const sliced = heldBytesEach(50, (i) => (big + i).slice(i % 7, 40));
+    const flat = heldBytesEach(50, (i) => flatString((big + i).slice(i % 7, 40)));
     expect(flatString(big.slice(3, 40))).toBe(big.slice(3, 40));
-    expect(sliced).toBeGreaterThan(32 * 1024);
-    expect(flat).toBeLessThan(1024);
+    expect(sliced).toBeGreaterThan(700 * 1024);
+    expect(flat).toBeLessThan(300 * 1024);
   });
 
   it('flattens the strings of a tree of plain data in place, arrays and shared nodes included', () => {
-    const big = 'y'.repeat(32 * 1024);
+    const big = 'y'.repeat(1024 * 1024);
     const shared = {name: big.slice(1, 30)};
     const tree = {
       a: big.slice(0, 20),
@@ -79,12 +86,12 @@ describe('flat strings', () => {
       two: {name: 'y'.repeat(29)},
     });
     expect(tree.one).toBe(tree.two);
-    const held = heldBytesEach(100, (i) => {
+    const held = heldBytesEach(50, (i) => {
       const t = {v: (big + i).slice(5, 50), inner: {w: [(big + i).slice(6, 60)]}};
       flattenStringsIn(t);
       return t;
     });
-    expect(held).toBeLessThan(2048);
+    expect(held).toBeLessThan(300 * 1024);
   });
 
   describe('once installed in werift', () => {
@@ -94,7 +101,8 @@ describe('flat strings', () => {
       const ids = Array.from({length: 1000}, () => crypto.randomUUID());
       for (const id of ids) expect(id).toMatch(UUID_V4);
       expect(new Set(ids).size).toBe(1000);
-      expect(heldBytesEach(5000, () => crypto.randomUUID())).toBeLessThan(120);
+      // A tree is ≈ 490 bytes; a flat id ≈ 56 (and the noise of other allocations, spread over 100,000).
+      expect(heldBytesEach(100_000, () => crypto.randomUUID())).toBeLessThan(200);
       const pc = new RTCPeerConnection({iceServers: []});
       expect((pc as unknown as {id: string}).id).toMatch(UUID_V4);
       return pc.close();
@@ -107,8 +115,8 @@ describe('flat strings', () => {
       expect(media.rtp.codecs[0].parameters).toBe('minptime=10;useinbandfec=1');
       expect(media.iceCandidates[0].foundation).toBe('foundation1000000');
       expect(parsed.origin).toBe('- 46117314004300513361 2 IN IP4 127.0.0.1');
-      // Each held description would keep its 16 KB SDP if a value were a slice of it.
-      expect(heldBytesEach(200, (i) => SessionDescription.parse(paddedSdp(i)))).toBeLessThan(12 * 1024);
+      // Each held description would keep its 1 MB SDP if a value were a slice of it.
+      expect(heldBytesEach(50, (i) => SessionDescription.parse(paddedSdp(i)))).toBeLessThan(300 * 1024);
     });
 
     it('two werift peers still negotiate Opus with its parameters and the ICE credentials of the other', async () => {
