@@ -90,7 +90,8 @@ export function mutateSdp(rng: Rng, sdp: string): string {
         break;
       case 'swapLines': {
         const j = rng.int(Math.max(1, lines.length));
-        [lines[i], lines[j]] = [lines[j], lines[i]];
+        // With every line deleted there is nothing to swap (a swap would put a hole in the list).
+        if (i < lines.length && j < lines.length) [lines[i], lines[j]] = [lines[j], lines[i]];
         break;
       }
       case 'field': {
