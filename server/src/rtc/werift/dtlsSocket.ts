@@ -130,9 +130,8 @@ export function answerHelloWithoutCookie(pc: RTCPeerConnection): void {
   });
 }
 
+/** werift's cache of the handshake's messages, by flight (lib/dtls/src/context/dtls.js). */
 interface HandshakeCacheInternals {
-  connected: boolean;
-  onConnect: {subscribe(listener: () => void): unknown};
   dtls: {handshakeCache: Record<number, {data: HandshakeInternals[]}>};
 }
 
@@ -145,7 +144,8 @@ const NO_BYTES = Buffer.alloc(0);
  * which message types were seen is read again. The messages stay, their bytes go.
  */
 export function releaseHandshakeMessagesOn(socket: DtlsSocketInternals): void {
-  const server = socket as DtlsSocketInternals & HandshakeCacheInternals;
+  const server = socket as DtlsSocketInternals &
+    HandshakeCacheInternals & {onConnect: {subscribe(listener: () => void): unknown}};
   server.onConnect.subscribe(() => {
     for (const flight of Object.values(server.dtls.handshakeCache)) {
       for (const message of flight.data) message.fragment = NO_BYTES;
@@ -216,7 +216,7 @@ const FLIGHT5 = new Set([CERTIFICATE, CERTIFICATE_VERIFY, CLIENT_KEY_EXCHANGE]);
  * ignores them itself, and a repeated Finished still gets our last flight again.
  */
 export function ignoreRepeatedClientFlightOn(socket: DtlsSocketInternals): void {
-  const server = socket as DtlsServerInternals & {dtls: {handshakeCache: Record<number, {data: HandshakeInternals[]}>}};
+  const server = socket as DtlsServerInternals & HandshakeCacheInternals;
   const handle = server.onHandleHandshakes;
   server.onHandleHandshakes = (assembled) => {
     if (server.connected) return handle(assembled);
