@@ -6,6 +6,7 @@ import {clusterSettingsFromEnv} from './cluster';
 import {ConfigError} from './config/validate';
 import {setListenerErrorReporter} from './events';
 import {startHeapTrim} from './heap-trim';
+import {holdYoungGeneration, mapLargeAllocations} from './memory-sizing';
 import {startStallWatch} from './stall-watch';
 import {createLogger} from './log';
 import {loginsBanner} from './platform/standalone/initial-passwords';
@@ -27,6 +28,8 @@ async function main(): Promise<void> {
     console.error('Calls is disabled by the MM_CALLS_DISABLE environment flag.');
     process.exit(1);
   }
+  // Before the first login: scrypt's 16 MB must not stay behind in a thread's arena (memory-sizing.ts).
+  mapLargeAllocations();
   const logger = createLogger({pretty: process.stdout.isTTY && process.env.MM_CALLS_LOG_JSON !== 'true'});
   // A bug in one listener or one forgotten promise must not end every call on the node: log it with its
   // stack (logs only, never a client) and carry on. Synchronous uncaught exceptions still stop the process
@@ -66,6 +69,8 @@ async function main(): Promise<void> {
     workersOnDemand?: boolean;
   } | null;
   const mode = app.coordination.mode;
+  // No media forwarded in this process (media workers, rtcd, or another node's): its young generation need not grow.
+  if (!rtc || rtc.workerCount) holdYoungGeneration();
   const lines = [
     '',
     `  Calls is running at ${app.url}`,

@@ -7,8 +7,16 @@ import type {WebSocketEvent} from './types';
 
 /** Events kept per connection so a reconnecting client can resume without losing any (Mattermost's dead queue). */
 const RESUME_BUFFER = 128;
-/** …and at most this many bytes of them (a few large call_state events must not pin megabytes per connection). */
+/** …and at most this many bytes of them. */
 const RESUME_BUFFER_BYTES = 256 * 1024;
+/**
+ * An event for one user or connection larger than this is not kept for resumption. It is the call_state a joining
+ * user gets (≈ 115 bytes a participant): a copy for every connection, so 300 joins kept 4 MB of them and a
+ * 1,000-person call would keep ≈ 100 MB. A resume from before such an event is refused, as one from before the
+ * buffer: the client starts a new connection, and the webapp asks for call_state whenever it connects again.
+ * Events for a channel are one string shared by all its connections and are kept whatever their size.
+ */
+export const MAX_KEPT_PRIVATE_EVENT_BYTES = 16 * 1024;
 /**
  * A socket whose unsent data exceeds this is not reading (or cannot keep up): it is cut, as Mattermost
  * closes a connection whose send queue is full; the client reconnects and resumes from the buffer.
@@ -121,9 +129,16 @@ export class Connection implements HubConnection {
 
   send(event: WebSocketEvent): void {
     const head = eventHead(event);
-    if (this.#sent.length === 0) this.#firstSent = this.seq;
-    this.#sent.push(head);
-    this.#sentBytes += head.length;
+    if (head.length > MAX_KEPT_PRIVATE_EVENT_BYTES && (event.broadcast.user_id || event.broadcast.connection_id)) {
+      // The buffer starts after it: whoever missed it cannot resume anyway.
+      this.#sent.length = 0;
+      this.#sentBytes = 0;
+      this.#firstSent = this.seq + 1;
+    } else {
+      if (this.#sent.length === 0) this.#firstSent = this.seq;
+      this.#sent.push(head);
+      this.#sentBytes += head.length;
+    }
     while (this.#sent.length > RESUME_BUFFER || (this.#sentBytes > RESUME_BUFFER_BYTES && this.#sent.length > 1)) {
       this.#sentBytes -= this.#sent.shift()!.length;
       this.#firstSent++;

@@ -23,6 +23,8 @@ export interface RtcNative {
   trimHeap?(): boolean;
   /** Bytes free in malloc's arenas (mallinfo2), -1 without glibc 2.33+ (absent from older builds). */
   heapFreeBytes?(): number;
+  /** malloc maps blocks from `bytes` up on their own (M_MMAP_THRESHOLD); false without glibc (absent from older builds). */
+  setMmapThreshold?(bytes: number): boolean;
   /**
    * A non-blocking UDP socket with SO_REUSEPORT bound to address:port and, given a remote, connected to it; the
    * caller owns the fd (dgram's bind({fd}) takes it over). Throws with the errno text. Absent from older builds.
@@ -114,6 +116,11 @@ export function trimNativeHeap(): boolean | undefined {
 export function nativeHeapFreeBytes(): number | undefined {
   const n = load().addon?.heapFreeBytes?.();
   return n === undefined || n < 0 ? undefined : n;
+}
+
+/** malloc's mmap threshold (server/src/memory-sizing.ts); undefined when the addon is not built. */
+export function setNativeMmapThreshold(bytes: number): boolean | undefined {
+  return load().addon?.setMmapThreshold?.(bytes);
 }
 
 /** Why the addon is not in use (for the startup log). */

@@ -8,6 +8,7 @@ import {Socket as NetSocket} from 'node:net';
 import {AppError} from '../../errors';
 import {setListenerErrorReporter} from '../../events';
 import {startHeapTrim} from '../../heap-trim';
+import {mapLargeAllocations} from '../../memory-sizing';
 import {startStallWatch} from '../../stall-watch';
 import {createLogger, type Logger} from '../../log';
 import type {RtcMetrics, RtpCounters} from '../../metrics';
@@ -116,6 +117,7 @@ function start(): void {
   process.on('unhandledRejection', (reason) => log.error({err: reason}, 'unhandled promise rejection'));
   configureRtcNative(i.opts.native ?? 'auto');
   configureBatchedReceive(i.opts.batchedReceive !== false);
+  mapLargeAllocations();
   startHeapTrim();
   startStallWatch(log);
   i.udp.forEach((u, k) => {
