@@ -6,7 +6,7 @@ import {clusterSettingsFromEnv} from './cluster';
 import {ConfigError} from './config/validate';
 import {setListenerErrorReporter} from './events';
 import {startHeapTrim} from './heap-trim';
-import {holdYoungGeneration, mapLargeAllocations} from './memory-sizing';
+import {mapLargeAllocations, sizeHeapForSignaling} from './memory-sizing';
 import {startStallWatch} from './stall-watch';
 import {createLogger} from './log';
 import {loginsBanner} from './platform/standalone/initial-passwords';
@@ -69,8 +69,8 @@ async function main(): Promise<void> {
     workersOnDemand?: boolean;
   } | null;
   const mode = app.coordination.mode;
-  // No media forwarded in this process (media workers, rtcd, or another node's): its young generation need not grow.
-  if (!rtc || rtc.workerCount) holdYoungGeneration();
+  // No media forwarded in this process (media workers, rtcd, or another node's): memory before GC throughput.
+  if (!rtc || rtc.workerCount) sizeHeapForSignaling();
   const lines = [
     '',
     `  Calls is running at ${app.url}`,

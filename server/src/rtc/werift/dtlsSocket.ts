@@ -24,25 +24,30 @@ const DTLS_SOCKET_HOOKS = Symbol('callsDtlsSocketHooks');
 type DtlsSocketHook = (socket: DtlsSocketInternals) => void;
 
 /**
- * Runs `hook` on each DTLS socket werift creates for the peer connection's transports, right after it is made and
- * before the handshake uses it. Several hooks may be added; transports created later need another call.
+ * Runs `hook` on each DTLS socket werift creates for the peer connection's transports, right after start() made it
+ * and before it handles anything it receives (a client sends its first flight 100 ms later). Several hooks may be
+ * added; transports created later need another call. A wrapped start(), not an accessor on `dtls`: redefining a
+ * data property as an accessor put every transport in dictionary mode.
  */
 export function onDtlsSocket(pc: RTCPeerConnection, hook: DtlsSocketHook): void {
   for (const transport of pc.dtlsTransports) {
-    const t = transport as unknown as {[DTLS_SOCKET_HOOKS]?: DtlsSocketHook[]};
+    const t = transport as unknown as {
+      [DTLS_SOCKET_HOOKS]?: DtlsSocketHook[];
+      dtls?: DtlsSocketInternals;
+      start(): Promise<void>;
+    };
     let hooks = t[DTLS_SOCKET_HOOKS];
     if (!hooks) {
       const list: DtlsSocketHook[] = (hooks = t[DTLS_SOCKET_HOOKS] = []);
-      let socket: DtlsSocketInternals | undefined;
-      Object.defineProperty(transport, 'dtls', {
-        configurable: true,
-        enumerable: true,
-        get: () => socket,
-        set: (value: DtlsSocketInternals | undefined) => {
-          socket = value;
-          if (value) for (const h of list) h(value);
-        },
-      });
+      const start = t.start.bind(t);
+      // werift makes the socket in start()'s promise executor, before its first await.
+      t.start = () => {
+        const before = t.dtls;
+        const done = start();
+        const socket = t.dtls;
+        if (socket && socket !== before) for (const h of list) h(socket);
+        return done;
+      };
     }
     hooks.push(hook);
   }

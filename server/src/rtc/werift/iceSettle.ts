@@ -8,6 +8,8 @@ export interface SettlingConnection {
   state: string;
   checkListState: CheckListQueue;
   schedulingChecks(): boolean;
+  /** An ICE restart; werift gives the agent a new check-list queue before its first await. */
+  restart(): Promise<void>;
 }
 
 const SETTLES = Symbol('callsIceSettles');
@@ -54,18 +56,15 @@ export function settleIceOnCompletion(connection: unknown): void {
   const conn = connection as SettlingConnection & {[SETTLES]?: true};
   if (conn[SETTLES]) return;
   conn[SETTLES] = true;
-  // An ICE restart gives the agent a new queue.
-  let queue = conn.checkListState;
-  oneValuePerWaiter(queue);
-  Object.defineProperty(conn, 'checkListState', {
-    configurable: true,
-    enumerable: true,
-    get: () => queue,
-    set: (next: CheckListQueue) => {
-      queue = next;
-      oneValuePerWaiter(next);
-    },
-  });
+  oneValuePerWaiter(conn.checkListState);
+  // An ICE restart gives the agent a new queue. A wrapped method, not an accessor on `checkListState`: redefining a
+  // data property as an accessor put every agent's object in dictionary mode.
+  const restart = conn.restart.bind(conn);
+  conn.restart = () => {
+    const done = restart();
+    oneValuePerWaiter(conn.checkListState);
+    return done;
+  };
   const schedule = conn.schedulingChecks.bind(conn);
   let pacer: NodeJS.Timeout | undefined;
   conn.schedulingChecks = () => {

@@ -3,10 +3,10 @@
 import {execFileSync} from 'node:child_process';
 import {workerNodeArgs} from './mediaWorker';
 
-it('starts workers with a 4 MB semi-space unless MM_CALLS_RTC_WORKER_NODE_ARGS sets one', () => {
-  expect(workerNodeArgs({})).toEqual(['--max-semi-space-size=4']);
+it('starts workers with a 2 MB semi-space unless MM_CALLS_RTC_WORKER_NODE_ARGS sets one', () => {
+  expect(workerNodeArgs({})).toEqual(['--max-semi-space-size=2']);
   expect(workerNodeArgs({MM_CALLS_RTC_WORKER_NODE_ARGS: ' --trace-gc  --cpu-prof '})).toEqual([
-    '--max-semi-space-size=4',
+    '--max-semi-space-size=2',
     '--trace-gc',
     '--cpu-prof',
   ]);
@@ -29,6 +29,6 @@ it('bounds the new space of a process started with those flags', () => {
   const newSpace = (args: string[]) =>
     Number(execFileSync(process.execPath, [...args, '-e', script], {encoding: 'utf8'}).split(' ')[0]);
   const bounded = newSpace(workerNodeArgs({}));
-  expect(bounded).toBeLessThanOrEqual(8 * 1024 * 1024);
+  expect(bounded).toBeLessThanOrEqual(4 * 1024 * 1024);
   expect(newSpace(['--max-semi-space-size=16'])).toBeGreaterThan(bounded);
 });
