@@ -26,6 +26,7 @@
 // The abuse scenario (test/loadtest/abuse.ts) runs the server as `npm start` does (media workers) while one
 // hostile user floods it and another joins: the main process's RSS before, at peak and after the abuse, and
 // the legitimate join latency during it.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -108,7 +109,16 @@ const ANCHORS = [
   ['stock werift 0.25.2 (RTCRtpSender), this machine', '55–104 µs, ≈ 15k out pps per core', 'reference/werift.md §3'],
 ];
 
+/** A run worth a look: users that did not join, or less than this share of the media delivered. */
+const SUSPECT_DELIVERY = 0.99;
+
+/**
+ * Runs one scenario with lt. The server's log (warnings and errors, JSON lines) goes to a file; it is kept, and its
+ * last lines printed, when the run failed, a join failed or delivery fell below SUSPECT_DELIVERY (one 1x1000x2 run
+ * once joined everyone and delivered nothing, and nothing said why), and removed otherwise.
+ */
 function runLt(s, extraArgs = [], label = s.name) {
+  const serverLog = path.join(os.tmpdir(), `calls-bench-${process.pid}-${Date.now()}.log`);
   const args = [
     '--import',
     'tsx',
@@ -125,24 +135,47 @@ function runLt(s, extraArgs = [], label = s.name) {
     String(duration),
     '--json',
     '--quiet',
+    '--server-log',
+    serverLog,
     ...extraArgs,
   ];
   process.stderr.write(
     `bench: ${label} (${s.calls}×${s.users}×${s.unmuted}${s.screen ? ` + screen` : ''}, ${duration} s) … `,
   );
+  const keepLog = () => {
+    let lines = [];
+    try {
+      lines = fs.readFileSync(serverLog, 'utf8').trim().split('\n');
+    } catch {
+      return;
+    }
+    process.stderr.write(`  the server's log is kept in ${serverLog}; its last lines:\n`);
+    for (const line of lines.slice(-12)) process.stderr.write(`  | ${line.slice(0, 400)}\n`);
+  };
   return runNode(args).then(({code, out, err, secs}) => {
     if (code !== 0) {
       process.stderr.write(`failed after ${secs} s\n${err.trim().split('\n').slice(-5).join('\n')}\n`);
+      keepLog();
       return {label, scenario: s, error: err.trim().split('\n').pop() ?? `exit ${code}`};
     }
+    let result;
     try {
-      const result = JSON.parse(out);
-      process.stderr.write(`${result.server.usPerPacket.toFixed(1)} µs/packet (${secs} s)\n`);
-      return {label, scenario: s, result};
+      result = JSON.parse(out);
     } catch {
       process.stderr.write(`unreadable output after ${secs} s\n`);
+      keepLog();
       return {label, scenario: s, error: 'unreadable output'};
     }
+    process.stderr.write(`${result.server.usPerPacket.toFixed(1)} µs/packet (${secs} s)\n`);
+    // The worker-scaling search loses packets on purpose (--cpu-limit): there a loss is the answer, not a fault.
+    const media = s.unmuted + s.screen > 0 && !extraArgs.includes('--cpu-limit');
+    if (result.join?.failed > 0 || (media && !(result.delivery?.ratio >= SUSPECT_DELIVERY))) {
+      process.stderr.write(
+        `  ${result.join?.failed ?? 0} joins failed, delivery ${result.delivery?.ratio?.toFixed(4) ?? '?'}\n`,
+      );
+      keepLog();
+    } else fs.rmSync(serverLog, {force: true});
+    return {label, scenario: s, result};
   });
 }
 
