@@ -130,10 +130,9 @@ export class Connection implements HubConnection {
   send(event: WebSocketEvent): void {
     const head = eventHead(event);
     if (head.length > MAX_KEPT_PRIVATE_EVENT_BYTES && (event.broadcast.user_id || event.broadcast.connection_id)) {
-      // The buffer starts after it: whoever missed it cannot resume anyway.
+      // The buffer starts after it: whoever missed it cannot resume anyway (the next event sets #firstSent).
       this.#sent.length = 0;
       this.#sentBytes = 0;
-      this.#firstSent = this.seq + 1;
     } else {
       if (this.#sent.length === 0) this.#firstSent = this.seq;
       this.#sent.push(head);
