@@ -33,6 +33,23 @@ describe('media workers', () => {
   let metrics: CallsMetrics;
   const {clients, stops} = useWorkerPool({}, (p, m) => ([pool, metrics] = [p, m]));
 
+  /** From one scrape: the summed RTP out counter, and each worker's own (by worker index). */
+  const outCounters = async () => {
+    const text = await metrics.text();
+    const perWorker = [
+      ...text.matchAll(
+        /^mattermost_plugin_calls_rtc_worker_rtp_packets_total\{worker="(\d+)",direction="out"\} (\S+)$/gm,
+      ),
+    ].map((m) => [Number(m[1]), Number(m[2])] as const);
+    return {
+      sum: Number(
+        /^mattermost_plugin_calls_rtc_rtp_packets_total\{groupID="default",direction="out"\} (\S+)$/m.exec(text)?.[1] ??
+          NaN,
+      ),
+      worker: new Map(perWorker),
+    };
+  };
+
   /** A call of two speakers; resolves once each hears the other, byte for byte. */
   async function talkingCall(
     opts: {udpBlocked?: boolean} = {},
@@ -133,6 +150,8 @@ describe('media workers', () => {
     pool.on('restart', (id) => restarted.push(id));
     const mutedBefore = (await pool.inspect(victim.b.sessionID))?.signalingState;
     expect(mutedBefore).toBe('stable');
+    const victimOut = (await outCounters()).worker.get(worker) ?? NaN;
+    expect(victimOut).toBeGreaterThan(0);
     process.kill(pool.workerPids[worker]!, 'SIGKILL');
     await waitFor(
       () => restarted.includes(victim.a.sessionID) && restarted.includes(victim.b.sessionID),
@@ -148,6 +167,11 @@ describe('media workers', () => {
     expect((await pool.inspect(victim.a.sessionID))?.signalingState).toBe('stable');
     expect((await pool.inspect(victim.a.sessionID))?.connectionState).toBe('new');
     await waitFor(() => pool.workerPids[worker] !== undefined, 15_000, 'worker restarted');
+    // What the dead worker forwarded still counts: the summed counter never goes back (Prometheus would read a
+    // reset, and a rate over it would spike).
+    const after = await outCounters();
+    const live = [...after.worker.values()].reduce((a, b) => a + b, 0);
+    expect(after.sum).toBeGreaterThanOrEqual(live + victimOut);
     // The restarted worker takes calls again (it is now the least loaded one).
     const again = await talkingCall();
     expect(pool.workerOf(again.a.sessionID)).toBe(worker);
@@ -155,15 +179,24 @@ describe('media workers', () => {
 
   it('answers metrics and stats while a worker does not answer (the watchdog deals with the worker)', async () => {
     // Found by the fuzz suite: a hung worker held every /metrics scrape until the watchdog replaced it.
-    const pid = pool.workerPids[0]!;
+    const {a} = await talkingCall();
+    const worker = pool.workerOf(a.sessionID)!;
+    const pid = pool.workerPids[worker]!;
+    const before = await outCounters();
+    expect(before.worker.get(worker)).toBeGreaterThan(0);
     process.kill(pid, 'SIGSTOP');
     try {
       const t0 = Date.now();
       const [text, stats] = await Promise.all([metrics.text(), pool.getStats()]);
       // Well before the watchdog (15 s) or the RPC timeout (30 s): the other worker's figures are there.
       expect(Date.now() - t0).toBeLessThan(10_000);
-      expect(text).toMatch(/_rtc_worker_sessions\{worker="1"\}/);
+      expect(text).toMatch(new RegExp(`_rtc_worker_sessions\\{worker="${1 - worker}"\\}`));
       expect(stats.udpPort).toBe(pool.udpPort);
+      // The silent worker counts as of its last answer, not as nothing: a worker too busy to answer a scrape in
+      // time (a saturated one) took its packets out of the sums, and the counters went back.
+      const during = await outCounters();
+      expect(during.worker.get(worker)).toBeGreaterThanOrEqual(before.worker.get(worker)!);
+      expect(during.sum).toBeGreaterThanOrEqual(before.sum);
     } finally {
       try {
         process.kill(pid, 'SIGCONT');

@@ -20,6 +20,7 @@ import {
   type FromWorker,
   type ToWorker,
   type WorkerRelay,
+  type WorkerStatsReply,
 } from './workerProtocol';
 
 const RPC_TIMEOUT_MS = 30_000;
@@ -84,6 +85,11 @@ export class MediaWorker {
   /** Told to stop because it held no session for the idle time (its exit is not a crash). */
   stopping = false;
   exited = false;
+  /**
+   * Its latest stats reply (workerStats.ts): what a worker too busy to answer a scrape in time is counted as,
+   * and what it forwarded once it has exited, so the summed counters never go back.
+   */
+  lastStats: WorkerStatsReply | undefined;
 
   constructor(index: number, pool: WorkerHost) {
     this.index = index;

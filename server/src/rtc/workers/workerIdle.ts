@@ -1,10 +1,9 @@
 // Media workers that hold no session stop after a while (MM_CALLS_RTC_WORKER_IDLE_SECONDS), so an idle
-// server is one process; a session taken meanwhile keeps the worker. What a stopped worker forwarded stays
-// in `stoppedCounters`, so the summed RTP counters (a Prometheus counter) never go back.
+// server is one process; a session taken meanwhile keeps the worker. A stopping worker is asked for its stats
+// once more, so what it forwarded up to then is in the counters the pool keeps for exited workers.
 import type {Logger} from '../../log';
-import type {RtpCounters} from '../../metrics';
 import type {MediaWorker} from './mediaWorker';
-import {addRtpCounters} from './workerStats';
+import {askWorkerStats} from './workerStats';
 
 /** How long a media worker with no session keeps running by default (MM_CALLS_RTC_WORKER_IDLE_SECONDS). */
 export const DEFAULT_WORKER_IDLE_MS = 300_000;
@@ -20,7 +19,6 @@ export interface IdleWorkerStopOptions {
 export class IdleWorkerStop {
   readonly #o: IdleWorkerStopOptions;
   readonly #timers = new Map<MediaWorker, NodeJS.Timeout>();
-  readonly stoppedCounters: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
   #closed = false;
 
   constructor(o: IdleWorkerStopOptions) {
@@ -70,8 +68,7 @@ export class IdleWorkerStop {
     // Retiring first: the placement gives it no call from here on, so its session count stays 0.
     worker.retiring = true;
     worker.stopping = true;
-    const last = await worker.call('stats', undefined, this.#o.killAfterMs).catch(() => undefined);
-    if (last) addRtpCounters(this.stoppedCounters, last);
+    await askWorkerStats(worker, this.#o.killAfterMs);
     this.#o.logger.info(
       {worker: worker.index, idleMs: this.#o.idleMs},
       'media worker stopping: no session for a while',

@@ -15,7 +15,7 @@
 import {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
-import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats} from '../../metrics';
+import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats, type RtpCounters} from '../../metrics';
 import type {RelayEvent} from '../../relay/protocol';
 import {callSessionOp, emitSfuEvent} from '../../relay/sfu';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
@@ -28,7 +28,7 @@ import {noteState, restoreMessages, type PoolSession} from './workerSessions';
 import {CallPlacement} from './callPlacement';
 import {MAX_RESTART_DELAY_MS, RestartBackoff, startWatchdog} from './workerHealth';
 import {workerOfUfrag, type FromWorker, type WorkerRelay} from './workerProtocol';
-import {perWorkerStats, poolRtpCounters, poolStats} from './workerStats';
+import {addRtpCounters, perWorkerStats, poolRtpCounters, poolStats} from './workerStats';
 import {applyWorkerMessage, releaseWorkerSources} from './workerMessages';
 import {IdleWorkerStop} from './workerIdle';
 
@@ -63,6 +63,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   });
   /** Undefined: workers start with the pool and keep running. */
   readonly #idle: IdleWorkerStop | undefined;
+  /** What workers that have exited (stopped when idle, crashed, killed) counted, as of their last stats reply. */
+  readonly #exitedCounters: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
   readonly #callSessions = new Map<string, number>();
   readonly #unregister: (() => void)[] = [];
   readonly #backoff = new RestartBackoff();
@@ -104,9 +106,8 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
       throw err;
     }
     pool.#unregister.push(
-      pool.#metrics.registerRTPCounters?.(pool.groupID, () =>
-        poolRtpCounters(pool.#live(), pool.#idle?.stoppedCounters),
-      ) ?? (() => {}),
+      pool.#metrics.registerRTPCounters?.(pool.groupID, () => poolRtpCounters(pool.#live(), pool.#exitedCounters)) ??
+        (() => {}),
       pool.#metrics.registerWorkerStats?.(() => pool.workerStats()) ?? (() => {}),
     );
     pool.#watchdog = startWatchdog(
@@ -273,6 +274,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
 
   onWorkerExit(worker: MediaWorker, code: number | null, signal: string | null): void {
     this.#idle?.keep(worker);
+    if (worker.lastStats) addRtpCounters(this.#exitedCounters, worker.lastStats);
     // A session already being re-created retries by itself when this was the worker it was moving to.
     const lost = [...worker.sessions]
       .map((id) => this.#sessions.get(id))

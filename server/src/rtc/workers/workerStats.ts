@@ -11,9 +11,28 @@ import type {WorkerStatsReply} from './workerProtocol';
  */
 const STATS_TIMEOUT_MS = 2_000;
 
-/** Each worker's stats reply, undefined for one that did not answer in time. */
+/**
+ * Asks `worker` for its stats and remembers the reply (`lastStats`). A worker that does not answer within
+ * `timeoutMs` (busy, stopped, stuck) is counted as of its last reply: counters that left it out would go
+ * back and forth between scrapes, which Prometheus reads as resets. Undefined for a worker that has exited
+ * (the pool holds its last counters then) or never answered.
+ */
+export async function askWorkerStats(
+  worker: MediaWorker,
+  timeoutMs = STATS_TIMEOUT_MS,
+): Promise<WorkerStatsReply | undefined> {
+  try {
+    const reply = await worker.call('stats', undefined, timeoutMs);
+    worker.lastStats = reply;
+    return reply;
+  } catch {
+    return worker.exited ? undefined : worker.lastStats;
+  }
+}
+
+/** Each worker's stats reply, its last one when it did not answer in time. */
 function statsReplies(workers: readonly MediaWorker[]): Promise<(WorkerStatsReply | undefined)[]> {
-  return Promise.all(workers.map((w) => w.call('stats', undefined, STATS_TIMEOUT_MS).catch(() => undefined)));
+  return Promise.all(workers.map((w) => askWorkerStats(w)));
 }
 
 export async function poolStats(workers: readonly MediaWorker[], network: RtcNetwork): Promise<RtcServerStats> {
@@ -58,7 +77,7 @@ export function addRtpCounters(into: RtpCounters, c: RtpCounters): void {
   into.bytesOut += c.bytesOut;
 }
 
-/** The RTP counters summed over the workers, from `base` (the counts of workers no longer running). */
+/** The RTP counters summed over the workers, from `base` (the counts of workers that have exited). */
 export async function poolRtpCounters(
   workers: readonly MediaWorker[],
   base: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0},
