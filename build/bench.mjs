@@ -2,7 +2,7 @@
 // each against a fresh server, printed as one table beside the anchors we compare with. A benchmark,
 // not a test: it reports numbers and never fails on them (exit 1 only when a scenario could not run).
 //
-//   npm run bench                       every scenario, 20 s windows
+//   npm run bench                       every scenario, 20 s windows, each 20 s after the last join (WARMUP_S)
 //   npm run bench -- --quick            10 s windows
 //   npm run bench -- --only 25x8x2,idle scenarios by name ("workers" for the worker scaling, "abuse" for the
 //                                       abuse scenario, "recording" for the recording scenario)
@@ -108,6 +108,15 @@ const ANCHORS = [
   ['Janus 1.1.2 videoroom, event_loops = 2, this machine', '24–39 µs (≈ 24 µs in 1×100×2)', 'TESTING.md'],
   ['stock werift 0.25.2 (RTCRtpSender), this machine', '55–104 µs, ≈ 15k out pps per core', 'reference/werift.md §3'],
 ];
+
+/**
+ * Seconds between the last join and the measurement window. The window is the server's steady state: V8's
+ * memory reducer runs its full collections about 8 s after the joins' allocation stops (three of them on a
+ * 40-60 MB heap, ≈ 0.3 s of CPU), and the forwarding code is optimized in the first seconds of media. lt's
+ * default (3 s and 1 s per 100 users) put those in the window: at 1x10x2, 57-61 µs/packet against 31-44 with
+ * 15 s, on the same code (2026-12-07).
+ */
+const WARMUP_S = 20;
 
 /** A run worth a look: users that did not join, or less than this share of the media delivered. */
 const SUSPECT_DELIVERY = 0.99;
@@ -439,7 +448,7 @@ async function main() {
   const plan = [
     ...SCENARIOS.filter((s) => !only || only.has(s.name)).map((s) => ({
       s,
-      args: ['--workers', '1', ...(s.args ?? [])],
+      args: ['--workers', '1', '--warmup', String(WARMUP_S), ...(s.args ?? [])],
       label: s.name,
       group: 'scenarios',
     })),
