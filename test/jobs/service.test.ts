@@ -160,6 +160,8 @@ describe('jobs', () => {
     expect(fs.existsSync(jobDir(dir, id))).toBe(false);
     expect((await call(url, 'GET', `/jobs/${id}`, {auth})).json).toMatchObject({code: '404'});
     expect((await call(url, 'GET', `/jobs/${id}/logs`, {auth})).status).toBe(403);
+    // An id longer than the router's default parameter limit (100) is the handler's 404 too, not the router's.
+    expect((await call(url, 'GET', `/jobs/${'a'.repeat(300)}`, {auth})).json).toMatchObject({code: '404'});
   });
 
   test('exit 0 removes the job and its directory; exit 1 keeps it until the retention passes', async () => {

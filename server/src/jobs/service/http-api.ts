@@ -42,8 +42,9 @@ export function createJobsHttp(opts: JobsHttpOptions): FastifyInstance {
     tls: opts.tls ?? null,
     bodyLimit: BODY_LIMIT,
     fastify: {
-      // A long {id} reaches the handler, which answers 404 like any id that does not match.
-      maxParamLength: 4096,
+      // A long {id} reaches the handler, which answers 404 like any id that does not match. (Under routerOptions:
+      // fastify 5 warns at every start about the top-level option.)
+      routerOptions: {maxParamLength: 4096},
       // Fastify's own refusals (a malformed URL) in upstream's error shape.
       frameworkErrors: (_err, _req, reply) =>
         void (reply as FastifyReply).status(400).type('application/json').send({error: 'bad request', code: '400'}),
