@@ -62,6 +62,11 @@ export interface RtpCounters {
   bytesOut: number;
 }
 
+/** Counters at zero: plain numbers, so the hot path that bumps them stays cheap. */
+export function newRtpCounters(): RtpCounters {
+  return {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+}
+
 /** A no-op RtcMetrics for SFUs used without a registry (tools, some tests). */
 export const noRtcMetrics: RtcMetrics = {
   incRTPTracks() {},

@@ -11,7 +11,7 @@ import {
 } from 'werift';
 import type {Clock} from '../../clock';
 import type {Logger} from '../../log';
-import type {RtpCounters} from '../../metrics';
+import {newRtpCounters, type RtpCounters} from '../../metrics';
 import {RateMonitor} from '../media/simulcast';
 import {FastWriter} from './fastWriter';
 import {StockWriter, type MediaPacket, type RtpWriter} from './rtpWriter';
@@ -26,11 +26,6 @@ const FIR_FMT = 4;
 const KEYFRAME_REQUEST_INTERVAL_MS = 1000;
 /** One fan-out in this many is timed for rtc_rtp_tracks_writes_time (timing every packet costs more than the write). */
 const WRITE_TIME_SAMPLE = 128;
-
-/** Counters shared by every track of one SFU; plain numbers so the hot path stays cheap. */
-export function newRtpCounters(): RtpCounters {
-  return {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
-}
 
 export interface UpstreamTrackOptions {
   kind: 'audio' | 'video';

@@ -11,7 +11,7 @@ import {startHeapTrim} from '../../heap-trim';
 import {mapLargeAllocations} from '../../memory-sizing';
 import {startStallWatch} from '../../stall-watch';
 import {createLogger, type Logger} from '../../log';
-import type {RtcMetrics, RtpCounters} from '../../metrics';
+import {newRtpCounters, type RtcMetrics, type RtpCounters} from '../../metrics';
 import type {HostCandidate} from '../net/iceMux';
 import {configureRtcNative, rtcNative} from '../fastpath/native';
 import {configureBatchedReceive} from '../net/batchedReceive';
@@ -208,7 +208,7 @@ function workerHandlers(server: SfuServer): Handlers<typeof workerRelay.ops> {
     stats: async () => {
       const cpu = process.cpuUsage();
       const s = server.stats;
-      const c = (await metrics.counters?.()) ?? {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+      const c = (await metrics.counters?.()) ?? newRtpCounters();
       const reply: WorkerStatsReply = {
         cpuSeconds: (cpu.user + cpu.system) / 1e6,
         rssBytes: process.memoryUsage.rss(),

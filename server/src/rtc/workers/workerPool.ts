@@ -15,7 +15,7 @@
 import {AppError} from '../../errors';
 import {TypedEmitter} from '../../events';
 import type {Logger} from '../../log';
-import {noRtcMetrics, type RtcMetrics, type RtcWorkerStats, type RtpCounters} from '../../metrics';
+import {newRtpCounters, noRtcMetrics, type RtcMetrics, type RtcWorkerStats} from '../../metrics';
 import type {RelayEvent} from '../../relay/protocol';
 import {callSessionOp, emitSfuEvent} from '../../relay/sfu';
 import {DEFAULT_TIMEOUTS, type RtcServerOptions} from '../options';
@@ -64,7 +64,7 @@ export class WorkerPoolServer extends TypedEmitter<RtcServerEvents> implements R
   /** Undefined: workers start with the pool and keep running. */
   readonly #idle: IdleWorkerStop | undefined;
   /** What workers that have exited (stopped when idle, crashed, killed) counted, as of their last stats reply. */
-  readonly #exitedCounters: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0};
+  readonly #exitedCounters = newRtpCounters();
   readonly #callSessions = new Map<string, number>();
   readonly #unregister: (() => void)[] = [];
   readonly #backoff = new RestartBackoff();

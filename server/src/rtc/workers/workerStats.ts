@@ -78,10 +78,7 @@ export function addRtpCounters(into: RtpCounters, c: RtpCounters): void {
 }
 
 /** The RTP counters summed over the workers, from `base` (the counts of workers that have exited). */
-export async function poolRtpCounters(
-  workers: readonly MediaWorker[],
-  base: RtpCounters = {packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0},
-): Promise<RtpCounters> {
+export async function poolRtpCounters(workers: readonly MediaWorker[], base: RtpCounters): Promise<RtpCounters> {
   const out: RtpCounters = {...base};
   for (const r of await statsReplies(workers)) if (r) addRtpCounters(out, r);
   return out;
