@@ -52,6 +52,31 @@ test("two users join a call: audio flows both ways, B sees A speaking and A's ra
   await saveScreenshots('join-speak-hand', b.page);
 });
 
+test("a call outlasts the SFU's 30 s consent expiry on the same connection: Chromium's own ICE checks renew it", async () => {
+  const [a, b] = await users('alice', 'bob');
+  await startCall(a);
+  await joinCall(b);
+  await talkBothWays(a, b);
+  // The SFU sends no consent checks once a pair is selected (server/src/rtc/werift/clientConsent.ts): past the
+  // expiry it keeps sending only if the browser's checks reached it. A dropped session would reconnect with a new
+  // peer connection, so the first one is marked and must still be the one in use, still connected.
+  const mark = (page: UserPage['page']) =>
+    page.evaluate(() => {
+      const w = window as unknown as {callsClient: {peerConnection: RTCPeerConnection}; firstPC?: RTCPeerConnection};
+      w.firstPC = w.callsClient.peerConnection;
+    });
+  const same = (page: UserPage['page']) =>
+    page.evaluate(() => {
+      const w = window as unknown as {callsClient: {peerConnection: RTCPeerConnection}; firstPC?: RTCPeerConnection};
+      return w.firstPC === w.callsClient.peerConnection && w.firstPC.connectionState;
+    });
+  await Promise.all([mark(a.page), mark(b.page)]);
+  await a.page.waitForTimeout(36_000);
+  await Promise.all([expectInboundAudioGrowing(a.page), expectInboundAudioGrowing(b.page)]);
+  expect(await same(a.page)).toBe('connected');
+  expect(await same(b.page)).toBe('connected');
+});
+
 test('screen share from A plays with frames on B, in the widget and the expanded view', async () => {
   const [a, b] = await users('alice', 'bob');
   // Started with the slash command through the host page's message box; B joins from the call post.

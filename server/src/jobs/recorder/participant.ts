@@ -22,6 +22,7 @@ import {takeOverReceivedAudio} from '../../rtc/fastpath/takeover';
 import {opusCodec, vp8Codec} from '../../rtc/media/codecs';
 import {
   cacheCertificateFingerprints,
+  countLateConsentAnswers,
   ignoreRepeatedHelloVerify,
   interceptDatagrams,
   nativeDtlsCrypto,
@@ -35,6 +36,8 @@ import {Roster} from './roster';
 // The DTLS handshake's crypto by OpenSSL and the certificate's fingerprint computed once, as in the SFU.
 nativeDtlsCrypto();
 cacheCertificateFingerprints();
+// The recorder is the full ICE agent toward the SFU: its consent checks' late answers count (fixes.ts).
+countLateConsentAnswers();
 
 export interface ParticipantOptions {
   siteURL: string;

@@ -16,7 +16,6 @@ import {IceMuxBinding} from '../net/iceMux';
 import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
 import {
   cacheCertificateFingerprints,
-  countLateConsentAnswers,
   dropUnusedSrtpHmacs,
   dtlsHandshakeError,
   icePairCounters,
@@ -38,8 +37,6 @@ export type {DCMetrics} from './dataChannel';
 
 // Before the first peer connection: werift's events without a closure per method each (leanEvent.ts).
 installLeanEvents();
-// Late consent answers count (fixes.ts): process-wide, like the events, so once before the first peer connection.
-countLateConsentAnswers();
 // The DTLS certificate's fingerprint computed once, not on every offer and answer (fixes.ts).
 cacheCertificateFingerprints();
 // No HMAC objects in SRTP contexts that never use them (fixes.ts).
@@ -308,10 +305,10 @@ export class Session extends TypedEmitter<SessionEvents> {
         }
         if (state === 'failed') {
           m.incRTCErrors(this.#deps.groupID, 'ice');
-          // Whether the client went silent (its checks stopped too) or only our checks' answers did.
+          // The client's checks stopped (werift/clientConsent.ts): how many came, and whether its media still did.
           this.#logger.warn(
             {upForS: Math.round((performance.now() - this.#createdAt) / 1000), pair: icePairCounters(pc)},
-            'rtc connection failed: no consent answer for 30 s',
+            'rtc connection failed: no check from the client for 30 s',
           );
         }
         if (state === 'failed' || state === 'closed') void this.close(`rtc connection ${state}`);

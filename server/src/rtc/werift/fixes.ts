@@ -49,10 +49,11 @@ let lateConsentAnswersCount = false;
 
 /**
  * werift counts a consent check's answer (RFC 7675) only if it arrives within 2 × the last round trip + 200 ms
- * (at least 500 ms); a later one is dropped and does not update the round trip. A client whose path suddenly
- * slows — an uplink's queue filling, a busy device — answers every check late, and 30 s later the SFU dropped
- * it from the call although every answer arrived. An answer now counts until shortly before the next check
- * (0.8 × the interval, the shortest randomised wait), as browsers do. Process-wide and idempotent.
+ * (at least 500 ms); a later one is dropped and does not update the round trip. A werift client whose path to the
+ * SFU suddenly slows — an uplink's queue filling, a busy machine — gets every answer late, and 30 s later drops the
+ * call although every answer arrived. An answer now counts until shortly before the next check (0.8 × the
+ * interval, the shortest randomised wait), as browsers do. For the SFU's own werift clients (the recorder, the
+ * tests'); the SFU itself sends no consent checks after the first (clientConsent.ts). Process-wide and idempotent.
  */
 export function countLateConsentAnswers(): void {
   if (lateConsentAnswersCount) return;

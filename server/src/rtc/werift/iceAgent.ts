@@ -1,9 +1,10 @@
 // werift's ICE agent (its ice Connection, werift 0.25.2 lib/ice/src/ice.js) as the port mux drives it:
 // ufrags and host candidates on the shared UDP/TCP sockets instead of a socket per peer connection.
 // Everything here reaches below werift's public API; net/iceMux.ts decides what to do with it. The patches of
-// werift's ICE internals are this file and the three beside it, one concern each, so a werift upgrade is
-// checked against them: iceSettle.ts (connect() told at once when the check list is done),
-// muxUdpTransport.ts (the shared socket as a protocol's transport), packetSink.ts (the forwarding writers' send).
+// werift's ICE internals are this file and the four beside it, one concern each, so a werift upgrade is
+// checked against them: clientConsent.ts (consent to send from the client's checks),
+// iceSettle.ts (connect() told at once when the check list is done), muxUdpTransport.ts (the shared socket as a
+// protocol's transport), packetSink.ts (the forwarding writers' send).
 import type {Socket} from 'node:net';
 import {
   Candidate,
@@ -18,11 +19,12 @@ import type {Address} from '../net/address';
 import {bindingRequestUfrag, hasMessageIntegrity} from '../net/stun';
 import type {TcpMuxListener} from '../net/tcpMux';
 import type {UdpMuxSocket} from '../net/udpMux';
+import {consentFromClientChecks, type ConsentAgent} from './clientConsent';
 import {settleIceOnCompletion, type SettlingConnection} from './iceSettle';
 import {MuxUdpTransport} from './muxUdpTransport';
 
 /** The members of werift's ice Connection relied on here (and by iceSettle.ts). */
-interface ConnectionInternals extends SettlingConnection {
+interface ConnectionInternals extends SettlingConnection, ConsentAgent {
   localUsername: string;
   localPassword: string;
   stunServer?: unknown;
@@ -31,10 +33,6 @@ interface ConnectionInternals extends SettlingConnection {
   protocols: Protocol[];
   earlyChecks: unknown[];
   checkListDone: boolean;
-  /** The running consent check's controller (RFC 7675 checks, every ≈ 5 s). */
-  consentRequestAbort?: AbortController;
-  /** The consent loop's wait for its next check. */
-  abortableDelay(ms: number, signal: AbortSignal): Promise<void>;
   connect(): Promise<void>;
   addRemoteCandidate(candidate: unknown): Promise<void>;
   restart(): Promise<void>;
@@ -57,29 +55,6 @@ export interface TcpProtocolInternals {
 
 const PATCHED = Symbol('callsIceMux');
 
-/** The reason a superseded consent request is aborted with (werift reads only `aborted`). */
-const CONSENT_SUPERSEDED = new Error('consent request superseded');
-
-/**
- * Before each consent check (every ≈ 5 s) werift aborts the previous check's AbortController, answered long
- * before; abort() without a reason builds a DOMException and captures its stack, ≈ a quarter of the CPU a
- * consent check costs the SFU. The controller gets a reason made once instead, while werift's consent loop waits
- * for the next check (abortableDelay): the controller it is about to abort is the one it stored last. A method of
- * the instance, not an accessor on `consentRequestAbort`: redefining a data property as an accessor put every
- * agent's object in dictionary mode (≈ 2 KB a session).
- */
-function cheapConsentAborts(conn: ConnectionInternals): void {
-  const delay = conn.abortableDelay.bind(conn);
-  conn.abortableDelay = (ms: number, signal: AbortSignal) => {
-    const c = conn.consentRequestAbort;
-    if (c && !Object.hasOwn(c, 'abort')) {
-      const abort = c.abort.bind(c);
-      c.abort = (reason?: unknown) => abort(reason ?? CONSENT_SUPERSEDED);
-    }
-    return delay(ms, signal);
-  };
-}
-
 /** One ICE agent of a peer connection, patched once to live on the mux. */
 export class IceAgent {
   readonly #conn: ConnectionInternals;
@@ -88,7 +63,7 @@ export class IceAgent {
 
   private constructor(conn: ConnectionInternals) {
     this.#conn = conn;
-    cheapConsentAborts(conn);
+    consentFromClientChecks(conn);
     const addRemoteCandidate = conn.addRemoteCandidate.bind(conn);
     conn.addRemoteCandidate = async (candidate: unknown) => {
       await addRemoteCandidate(candidate);
