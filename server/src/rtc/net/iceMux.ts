@@ -102,11 +102,12 @@ export class IceMuxBinding {
             // Also from a source the mux already knows: werift itself would answer (and act on) any check.
             const check = isBindingRequest(data);
             if (check && !agent.authentic(data)) return;
+            if (check && agent.answerConsentCheck(data, addr, transport)) return;
             deliver(data, addr);
             if (check) agent.nudge();
           },
         };
-        const deliver = agent.addUdpHost(hc, () => hc.socket.unregister(endpoint));
+        const {deliver, transport} = agent.addUdpHost(hc, () => hc.socket.unregister(endpoint));
         hc.socket.register(ufrag, endpoint);
         this.#udp.push({socket: hc.socket, endpoint});
         endpoints.push({register: (u) => hc.socket.register(u, endpoint)});

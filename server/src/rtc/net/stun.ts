@@ -2,6 +2,8 @@
 // and for public-address discovery against a STUN server at startup.
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import type {Socket as UdpSocket, RemoteInfo} from 'node:dgram';
+import {isIPv4, isIPv6} from 'node:net';
+import {crc32} from 'node:zlib';
 
 const MAGIC_COOKIE = 0x2112a442;
 const HEADER_LENGTH = 20;
@@ -10,6 +12,10 @@ const ATTR_MESSAGE_INTEGRITY = 0x0008;
 const INTEGRITY_LENGTH = 20;
 const ATTR_MAPPED_ADDRESS = 0x0001;
 const ATTR_XOR_MAPPED_ADDRESS = 0x0020;
+const ATTR_ICE_CONTROLLED = 0x8029;
+const ATTR_ICE_CONTROLLING = 0x802a;
+const ATTR_FINGERPRINT = 0x8028;
+const FINGERPRINT_XOR = 0x5354554e;
 const BINDING_REQUEST = 0x0001;
 const BINDING_SUCCESS = 0x0101;
 
@@ -90,6 +96,74 @@ export function hasMessageIntegrity(buf: Buffer, key: string): boolean {
     }
   }
   return false;
+}
+
+/** Whether a binding request claims the ICE role (ICE-CONTROLLING true, ICE-CONTROLLED false); undefined: neither. */
+export function claimsControlling(buf: Buffer): boolean | undefined {
+  for (const attr of attributes(buf)) {
+    if (!attr) return undefined;
+    if (attr.type === ATTR_ICE_CONTROLLING) return true;
+    if (attr.type === ATTR_ICE_CONTROLLED) return false;
+  }
+  return undefined;
+}
+
+/**
+ * The binding success response (RFC 5389 §7.3.1, RFC 8445 §7.3.1.1) to `request` from `address`:`port`, as an
+ * ICE agent answers a check: XOR-MAPPED-ADDRESS, MESSAGE-INTEGRITY with `password`, FINGERPRINT. Undefined for an
+ * address that is not an IP literal.
+ */
+export function bindingSuccess(request: Buffer, address: string, port: number, password: string): Buffer | undefined {
+  const v4 = isIPv4(address);
+  if (!v4 && !isIPv6(address)) return undefined;
+  const addressLength = v4 ? 4 : 16;
+  const xorLength = 4 + addressLength;
+  const integrityAt = HEADER_LENGTH + 4 + xorLength;
+  const fingerprintAt = integrityAt + 4 + INTEGRITY_LENGTH;
+  const out = Buffer.alloc(fingerprintAt + 8);
+  out.writeUInt16BE(BINDING_SUCCESS, 0);
+  out.writeUInt32BE(MAGIC_COOKIE, 4);
+  request.copy(out, 8, 8, HEADER_LENGTH);
+  out.writeUInt16BE(ATTR_XOR_MAPPED_ADDRESS, HEADER_LENGTH);
+  out.writeUInt16BE(xorLength, HEADER_LENGTH + 2);
+  const value = HEADER_LENGTH + 4;
+  out[value + 1] = v4 ? 0x01 : 0x02;
+  out.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), value + 2);
+  const raw = v4 ? Buffer.from(address.split('.').map(Number)) : ipv6Bytes(address);
+  // XOR with the magic cookie, then (IPv6) the transaction id: bytes 4-19 of the header.
+  for (let i = 0; i < addressLength; i++) out[value + 4 + i] = raw[i] ^ out[4 + i];
+  // MESSAGE-INTEGRITY covers the message up to itself, the header's length counting it in (RFC 5389 §15.4).
+  out.writeUInt16BE(fingerprintAt - HEADER_LENGTH, 2);
+  out.writeUInt16BE(ATTR_MESSAGE_INTEGRITY, integrityAt);
+  out.writeUInt16BE(INTEGRITY_LENGTH, integrityAt + 2);
+  createHmac('sha1', password)
+    .update(out.subarray(0, integrityAt))
+    .digest()
+    .copy(out, integrityAt + 4);
+  out.writeUInt16BE(out.length - HEADER_LENGTH, 2);
+  out.writeUInt16BE(ATTR_FINGERPRINT, fingerprintAt);
+  out.writeUInt16BE(4, fingerprintAt + 2);
+  out.writeUInt32BE((crc32(out.subarray(0, fingerprintAt)) ^ FINGERPRINT_XOR) >>> 0, fingerprintAt + 4);
+  return out;
+}
+
+/** The 16 bytes of an IPv6 literal (validated by the caller). */
+function ipv6Bytes(address: string): Buffer {
+  const out = Buffer.alloc(16);
+  let text = address;
+  // An IPv4-mapped or -compatible tail ("::ffff:1.2.3.4") becomes two groups.
+  const dot = text.lastIndexOf('.');
+  if (dot >= 0) {
+    const colon = text.lastIndexOf(':');
+    const [a, b, c, d] = text.slice(colon + 1).split('.').map(Number);
+    text = `${text.slice(0, colon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const headGroups = head ? head.split(':') : [];
+  const tailGroups = tail ? tail.split(':') : [];
+  const groups = [...headGroups, ...Array<string>(8 - headGroups.length - tailGroups.length).fill('0'), ...tailGroups];
+  groups.forEach((g, i) => out.writeUInt16BE(parseInt(g, 16) & 0xffff, i * 2));
+  return out;
 }
 
 export function buildBindingRequest(): {bytes: Buffer; transactionId: Buffer} {

@@ -12,7 +12,7 @@ class Agent implements ConsentAgent {
   setState(state: string): void {
     this.state = state;
   }
-  checkIncoming(): void {
+  checkIncoming(_message: unknown, _addr: Address, _protocol: unknown): void {
     this.checks++;
   }
   queryConsent(): void {

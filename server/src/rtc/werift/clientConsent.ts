@@ -44,12 +44,17 @@ export function consentFromClientChecks(agent: ConsentAgent): void {
   const checkIncoming = agent.checkIncoming.bind(agent);
   agent.checkIncoming = (message, addr, protocol) => {
     checkIncoming(message, addr, protocol);
-    const pair = agent.nominated;
-    // A check on another pair (a client probing a new path) says nothing of the address we send to.
-    if (!pair || pair.remoteAddr[0] !== addr[0] || pair.remoteAddr[1] !== addr[1] || !renewedAt.has(agent)) return;
-    renewedAt.set(agent, performance.now());
-    agent.consentFresh = true;
+    renewConsent(agent, addr);
   };
+}
+
+/** An authentic check from `addr` was answered: it renews the consent if it came on the selected pair. */
+export function renewConsent(agent: ConsentAgent, addr: Address): void {
+  const pair = agent.nominated;
+  // A check on another pair (a client probing a new path) says nothing of the address we send to.
+  if (!pair || pair.remoteAddr[0] !== addr[0] || pair.remoteAddr[1] !== addr[1] || !renewedAt.has(agent)) return;
+  renewedAt.set(agent, performance.now());
+  agent.consentFresh = true;
 }
 
 /** Agents whose consent is watched now (closed and failed ones leave at the next sweep). */

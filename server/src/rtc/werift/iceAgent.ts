@@ -16,15 +16,29 @@ import {
   type RTCPeerConnection,
 } from 'werift';
 import type {Address} from '../net/address';
-import {bindingRequestUfrag, hasMessageIntegrity} from '../net/stun';
+import {bindingRequestUfrag, bindingSuccess, claimsControlling, hasMessageIntegrity} from '../net/stun';
 import type {TcpMuxListener} from '../net/tcpMux';
 import type {UdpMuxSocket} from '../net/udpMux';
-import {consentFromClientChecks, type ConsentAgent} from './clientConsent';
+import {consentFromClientChecks, renewConsent, type ConsentAgent} from './clientConsent';
 import {settleIceOnCompletion, type SettlingConnection} from './iceSettle';
 import {MuxUdpTransport} from './muxUdpTransport';
 
 /** The members of werift's ice Connection relied on here (and by iceSettle.ts). */
+/** werift's selected pair (iceBase.js CandidatePair), as a consent check on it is answered here. */
+interface SelectedPair {
+  remoteAddr: Address;
+  state: number;
+  protocol: {transport?: unknown};
+  requestsReceived: number;
+  responsesSent: number;
+}
+
+/** werift's CandidatePairState.SUCCEEDED. */
+const PAIR_SUCCEEDED = 3;
+
 interface ConnectionInternals extends SettlingConnection, ConsentAgent {
+  nominated?: SelectedPair;
+  iceControlling: boolean;
   localUsername: string;
   localPassword: string;
   stunServer?: unknown;
@@ -139,6 +153,44 @@ export class IceAgent {
     return password !== undefined && hasMessageIntegrity(request, password);
   }
 
+  /**
+   * Answers an authentic check from `addr` that arrived on `transport` when it is the client's consent check on the
+   * selected pair (every ≈ 5 s per session, most of the STUN an idle session costs): the response built here, sent
+   * at once, the consent renewed (clientConsent.ts). werift's own path parses the message into objects, looks the
+   * pair up and formats two debug records it does not print. False for every other check (connectivity, a new
+   * path, a role conflict): werift handles those.
+   */
+  answerConsentCheck(request: Buffer, addr: Address, transport: MuxUdpTransport): boolean {
+    const conn = this.#conn;
+    const pair = conn.nominated;
+    if (
+      !pair ||
+      pair.state !== PAIR_SUCCEEDED ||
+      pair.protocol.transport !== transport ||
+      pair.remoteAddr[0] !== addr[0] ||
+      pair.remoteAddr[1] !== addr[1] ||
+      conn.state === 'closed' ||
+      conn.state === 'failed'
+    )
+      return false;
+    // The client claiming our role (or neither): werift's role-conflict handling answers.
+    if (claimsControlling(request) !== !conn.iceControlling) return false;
+    const ufrag = bindingRequestUfrag(request);
+    const password =
+      ufrag === undefined
+        ? undefined
+        : Object.hasOwn(conn.userHistory, ufrag)
+          ? conn.userHistory[ufrag]
+          : conn.localPassword;
+    const response = password === undefined ? undefined : bindingSuccess(request, addr[0], addr[1], password);
+    if (!response) return false;
+    transport.sendNow(response, addr);
+    pair.requestsReceived++;
+    pair.responsesSent++;
+    renewConsent(conn, addr);
+    return true;
+  }
+
   /** werift falls back to a public Google STUN server when none is configured; the SFU never asks one. */
   clearStunServer(): void {
     this.#conn.stunServer = undefined;
@@ -194,12 +246,13 @@ export class IceAgent {
   addUdpHost(
     hc: {socket: UdpMuxSocket; address: string; port: number; advertise: boolean; reflexive?: string},
     onClose: () => void,
-  ): (data: Buffer, addr: Address) => void {
+  ): {deliver: (data: Buffer, addr: Address) => void; transport: MuxUdpTransport} {
     const conn = this.#conn;
     const ufrag = conn.localUsername;
     const protocol = new StunProtocol();
     const internals = protocol as unknown as StunProtocolInternals;
-    internals.transport = new MuxUdpTransport(hc.socket, onClose);
+    const transport = new MuxUdpTransport(hc.socket, onClose);
+    internals.transport = transport;
     protocol.localIp = hc.socket.localAddress;
     protocol.localCandidate = new Candidate(
       candidateFoundation('host', 'udp', hc.address),
@@ -235,7 +288,7 @@ export class IceAgent {
         ),
       );
     }
-    return (data, addr) => internals.datagramReceived(data, addr);
+    return {deliver: (data, addr) => internals.datagramReceived(data, addr), transport};
   }
 
   /** Adds a passive TCP host candidate on a shared listener; returns the protocol accepted connections go to. */
