@@ -155,7 +155,10 @@ function ipv6Bytes(address: string): Buffer {
   const dot = text.lastIndexOf('.');
   if (dot >= 0) {
     const colon = text.lastIndexOf(':');
-    const [a, b, c, d] = text.slice(colon + 1).split('.').map(Number);
+    const [a, b, c, d] = text
+      .slice(colon + 1)
+      .split('.')
+      .map(Number);
     text = `${text.slice(0, colon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
