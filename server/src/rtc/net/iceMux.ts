@@ -97,11 +97,12 @@ export class IceMuxBinding {
       if (hc.transport === 'udp') {
         const endpoint: MuxEndpoint = {
           authenticate: (request) => agent.authentic(request),
-          receive: (data, addr) => {
+          receive: (data, addr, _key, authentic) => {
             if (this.ingress?.take(data)) return;
-            // Also from a source the mux already knows: werift itself would answer (and act on) any check.
+            // Also from a source the mux already knows (which the mux did not check it for): werift itself would
+            // answer (and act on) any check.
             const check = isBindingRequest(data);
-            if (check && !agent.authentic(data)) return;
+            if (check && !authentic && !agent.authentic(data)) return;
             if (check && agent.answerConsentCheck(data, addr, transport)) return;
             deliver(data, addr);
             if (check) agent.nudge();

@@ -23,8 +23,11 @@ const SOCKET_BUFFER_BYTES = 8 * 1024 * 1024;
 
 /** What a session's ICE agent exposes to the mux: where its datagrams go. */
 export interface MuxEndpoint {
-  /** `key` is "host:port" of `addr`, already built by the mux. */
-  receive(data: Buffer, addr: Address, key: string): void;
+  /**
+   * `key` is "host:port" of `addr`, already built by the mux. `authentic`: the datagram is a binding request that
+   * this endpoint's authenticate() just accepted (anything else must be checked again by whoever acts on a check).
+   */
+  receive(data: Buffer, addr: Address, key: string, authentic: boolean): void;
   /**
    * Whether a binding request naming this endpoint's ufrag is authentic (MESSAGE-INTEGRITY with the
    * session's ICE password). Absent where the password lives elsewhere (a media worker checks it there).
@@ -193,16 +196,20 @@ export class UdpMuxSocket {
   /** Routes one datagram from host:port (`key` = "host:port") to its session. */
   deliver(data: Buffer, host: string, port: number, key: string, rinfo?: RemoteInfo): void {
     let endpoint: MuxEndpoint | undefined;
+    let authentic = false;
     // Connectivity checks name their target; they also (re)bind the source, so a client port reused by a
     // new peer connection moves to the new session — but only an authentic check: knowing a ufrag (it
     // travels in clear) must not let anyone route datagrams into another session.
     if (data.length >= 20 && data[0] === 0x00 && data[1] === 0x01) {
       const ufrag = bindingRequestUfrag(data);
       endpoint = ufrag === undefined ? undefined : (this.#byUfrag.get(ufrag) ?? this.resolveUfrag?.(ufrag));
-      if (endpoint?.authenticate && !endpoint.authenticate(data)) {
-        this.#dropped++;
-        this.#refuse(key);
-        return;
+      if (endpoint?.authenticate) {
+        if (!endpoint.authenticate(data)) {
+          this.#dropped++;
+          this.#refuse(key);
+          return;
+        }
+        authentic = true;
       }
       if (!endpoint) this.#refuse(key);
       if (endpoint) {
@@ -222,7 +229,7 @@ export class UdpMuxSocket {
       this.#dropped++;
       return;
     }
-    endpoint.receive(data, [host, port], key);
+    endpoint.receive(data, [host, port], key, authentic);
   }
 }
 
