@@ -107,28 +107,24 @@ describe('settleIceOnCompletion', () => {
   });
 });
 
-test("a consent check's controller aborts with a reason made once, not a new DOMException per check", async () => {
+test("werift's consent loop is replaced on a real agent: a selected pair starts no checks, only the consent", async () => {
   const pc = new RTCPeerConnection({iceServers: []});
   pc.addTransceiver('audio', {direction: 'recvonly'});
   await pc.setLocalDescription(await pc.createOffer());
   expect(IceAgent.fresh(pc).length).toBe(1);
   const conn = pc.iceTransports[0].connection as unknown as {
+    consentFresh: boolean;
     consentRequestAbort?: AbortController;
-    abortableDelay(ms: number, signal: AbortSignal): Promise<void>;
+    queryConsentHandle?: unknown;
+    queryConsent(): void;
   };
-  const reasons: unknown[] = [];
-  for (let i = 0; i < 2; i++) {
-    // werift's consent loop: store the check's controller, wait for the next check, abort the stored one.
-    const c = new AbortController();
-    conn.consentRequestAbort = c;
-    await conn.abortableDelay(1, new AbortController().signal);
-    conn.consentRequestAbort?.abort();
-    expect(c.signal.aborted).toBe(true);
-    reasons.push(c.signal.reason);
-  }
-  expect(reasons[0]).not.toBeInstanceOf(DOMException);
-  expect(reasons[0]).toBe(reasons[1]);
-  conn.consentRequestAbort = undefined;
+  expect(conn.consentFresh).toBe(false);
+  // What werift calls when a check selects a pair (clientConsent.ts).
+  conn.queryConsent();
+  expect(conn.consentFresh).toBe(true);
+  // werift's loop would have stored its handle and a request controller by now.
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(conn.queryConsentHandle).toBeUndefined();
   expect(conn.consentRequestAbort).toBeUndefined();
   await pc.close();
 });
