@@ -23,7 +23,6 @@ import {consentFromClientChecks, renewConsent, type ConsentAgent} from './client
 import {settleIceOnCompletion, type SettlingConnection} from './iceSettle';
 import {MuxUdpTransport} from './muxUdpTransport';
 
-/** The members of werift's ice Connection relied on here (and by iceSettle.ts). */
 /** werift's selected pair (iceBase.js CandidatePair), as a consent check on it is answered here. */
 interface SelectedPair {
   remoteAddr: Address;
@@ -36,6 +35,7 @@ interface SelectedPair {
 /** werift's CandidatePairState.SUCCEEDED. */
 const PAIR_SUCCEEDED = 3;
 
+/** The members of werift's ice Connection relied on here (and by iceSettle.ts and clientConsent.ts). */
 interface ConnectionInternals extends SettlingConnection, ConsentAgent {
   nominated?: SelectedPair;
   iceControlling: boolean;
@@ -142,15 +142,17 @@ export class IceAgent {
 
   /** Whether a binding request names one of the agent's ufrags and is signed with that ufrag's password. */
   authentic(request: Buffer): boolean {
+    const password = this.#passwordFor(request);
+    return password !== undefined && hasMessageIntegrity(request, password);
+  }
+
+  /** The password of the agent's ufrag a binding request names (this or an earlier generation's), if any. */
+  #passwordFor(request: Buffer): string | undefined {
     const conn = this.#conn;
     const ufrag = bindingRequestUfrag(request);
-    if (ufrag === undefined) return false;
-    const password = Object.hasOwn(conn.userHistory, ufrag)
-      ? conn.userHistory[ufrag]
-      : ufrag === conn.localUsername
-        ? conn.localPassword
-        : undefined;
-    return password !== undefined && hasMessageIntegrity(request, password);
+    if (ufrag === undefined) return undefined;
+    if (Object.hasOwn(conn.userHistory, ufrag)) return conn.userHistory[ufrag];
+    return ufrag === conn.localUsername ? conn.localPassword : undefined;
   }
 
   /**
@@ -175,13 +177,7 @@ export class IceAgent {
       return false;
     // The client claiming our role (or neither): werift's role-conflict handling answers.
     if (claimsControlling(request) !== !conn.iceControlling) return false;
-    const ufrag = bindingRequestUfrag(request);
-    const password =
-      ufrag === undefined
-        ? undefined
-        : Object.hasOwn(conn.userHistory, ufrag)
-          ? conn.userHistory[ufrag]
-          : conn.localPassword;
+    const password = this.#passwordFor(request);
     const response = password === undefined ? undefined : bindingSuccess(request, addr[0], addr[1], password);
     if (!response) return false;
     transport.sendNow(response, addr);
