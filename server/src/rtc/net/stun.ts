@@ -2,8 +2,9 @@
 // and for public-address discovery against a STUN server at startup.
 import {createHmac, randomBytes, timingSafeEqual} from 'node:crypto';
 import type {Socket as UdpSocket, RemoteInfo} from 'node:dgram';
-import {isIPv4, isIPv6} from 'node:net';
+import {isIPv6} from 'node:net';
 import {crc32} from 'node:zlib';
+import {ipv4Word} from '../fastpath/egress';
 
 const MAGIC_COOKIE = 0x2112a442;
 const HEADER_LENGTH = 20;
@@ -114,7 +115,9 @@ export function claimsControlling(buf: Buffer): boolean | undefined {
  * address that is not an IP literal.
  */
 export function bindingSuccess(request: Buffer, address: string, port: number, password: string): Buffer | undefined {
-  const v4 = isIPv4(address);
+  // The destination word the batched sender keeps for every client address anyway.
+  const word = ipv4Word(address);
+  const v4 = word !== null;
   if (!v4 && !isIPv6(address)) return undefined;
   const addressLength = v4 ? 4 : 16;
   const xorLength = 4 + addressLength;
@@ -129,9 +132,13 @@ export function bindingSuccess(request: Buffer, address: string, port: number, p
   const value = HEADER_LENGTH + 4;
   out[value + 1] = v4 ? 0x01 : 0x02;
   out.writeUInt16BE(port ^ (MAGIC_COOKIE >>> 16), value + 2);
-  const raw = v4 ? Buffer.from(address.split('.').map(Number)) : ipv6Bytes(address);
-  // XOR with the magic cookie, then (IPv6) the transaction id: bytes 4-19 of the header.
-  for (let i = 0; i < addressLength; i++) out[value + 4 + i] = raw[i] ^ out[4 + i];
+  if (v4) {
+    out.writeUInt32BE((word ^ MAGIC_COOKIE) >>> 0, value + 4);
+  } else {
+    // XOR with the magic cookie and the transaction id: bytes 4-19 of the header.
+    const raw = ipv6Bytes(address);
+    for (let i = 0; i < addressLength; i++) out[value + 4 + i] = raw[i] ^ out[4 + i];
+  }
   // MESSAGE-INTEGRITY covers the message up to itself, the header's length counting it in (RFC 5389 §15.4).
   out.writeUInt16BE(fingerprintAt - HEADER_LENGTH, 2);
   out.writeUInt16BE(ATTR_MESSAGE_INTEGRITY, integrityAt);
