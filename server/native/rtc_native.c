@@ -16,13 +16,14 @@
 // And batched receives (recvOpen/recvClose): Node's dgram makes one libuv callback, one 64 KB allocation, one
 // Buffer, one rinfo object and one MakeCallback (a microtask checkpoint) per datagram. Here each socket is
 // watched with a uv_poll handle that drains it with recvmmsg(2); the datagrams of every socket read in one
-// event-loop turn are packed into one Buffer and handed to JS in one call when the poll phase ends (uv_check).
+// event-loop turn are packed into one staging buffer JS gave recvInit, described in its meta array, and handed to JS
+// in one call when the poll phase ends (uv_check).
 // A receiver can also count RTP streams instead of handing them over (recvCountRtp: a load-test client that
 // counts a thousand peers' packets and checks one in N): their packets are counted here, one in N still goes to
 // JS, and RTCP is dropped; JS reads the counts with recvCounted.
 //
 // Everything else is synchronous and runs on the JS thread; nothing keeps a reference to JS memory
-// beyond a call (the receive callback is kept by a reference until recvInit replaces it).
+// beyond a call but the receive callback, staging buffer and meta array, referenced until recvInit replaces them.
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <dlfcn.h>
@@ -626,6 +627,9 @@ static int count_gate = 1;
 typedef struct {
   napi_env env;
   napi_ref callback;
+  /** JS's staging buffer and meta array (recvInit), referenced so that `pending` and `meta` stay valid. */
+  napi_ref staging_ref;
+  napi_ref meta_ref;
   napi_async_context context;
   uv_check_t check;
   int check_started;
@@ -647,7 +651,10 @@ static void receiver_closed(uv_handle_t *handle) {
   free(r);
 }
 
-/** Hands the pending datagrams to JS: callback(buffer, meta: Int32Array, count). */
+/**
+ * Hands the pending datagrams to JS: callback(count, bytes). They are in the staging buffer and meta array JS gave
+ * recvInit, valid until the callback returns (it copies what it keeps): no JS object is made here per batch.
+ */
 static void flush_pending(recv_state *st) {
   if (st->pending_count == 0 || st->callback == NULL) {
     st->pending_count = 0;
@@ -661,20 +668,13 @@ static void flush_pending(recv_state *st) {
   size_t bytes = st->pending_bytes;
   st->pending_count = 0;
   st->pending_bytes = 0;
-  napi_value buffer, meta_buffer, meta, fn, recv, argv[3], result;
-  void *data = NULL, *meta_data = NULL;
-  size_t meta_bytes = (size_t)count * META_WORDS * sizeof(int32_t);
-  if (napi_create_buffer_copy(env, bytes > 0 ? bytes : 1, st->pending, &data, &buffer) == napi_ok &&
-      napi_create_arraybuffer(env, meta_bytes, &meta_data, &meta_buffer) == napi_ok &&
-      napi_create_typedarray(env, napi_int32_array, (size_t)count * META_WORDS, meta_buffer, 0, &meta) == napi_ok &&
-      napi_get_reference_value(env, st->callback, &fn) == napi_ok && fn != NULL) {
-    memcpy(meta_data, st->meta, meta_bytes);
-    argv[0] = buffer;
-    argv[1] = meta;
-    argv[2] = make_i32(env, count);
+  napi_value fn, recv, argv[2], result;
+  if (napi_get_reference_value(env, st->callback, &fn) == napi_ok && fn != NULL) {
+    argv[0] = make_i32(env, count);
+    argv[1] = make_i32(env, (int32_t)bytes);
     napi_get_global(env, &recv);
     // MakeCallback semantics: nextTicks and microtasks run after it, as after a dgram 'message' event.
-    napi_make_callback(env, st->context, recv, fn, 3, argv, &result);
+    napi_make_callback(env, st->context, recv, fn, 2, argv, &result);
     bool pending = false;
     if (napi_is_exception_pending(env, &pending) == napi_ok && pending) {
       napi_value err;
@@ -806,6 +806,8 @@ static void recv_cleanup(void *arg) {
     uv_close((uv_handle_t *)&st->check, NULL);
   }
   if (st->callback != NULL) napi_delete_reference(st->env, st->callback);
+  if (st->staging_ref != NULL) napi_delete_reference(st->env, st->staging_ref);
+  if (st->meta_ref != NULL) napi_delete_reference(st->env, st->meta_ref);
   if (st->context != NULL) napi_async_destroy(st->env, st->context);
   // The state and its buffers stay: a close callback may still run; the process is ending.
   rstate = NULL;
@@ -816,16 +818,12 @@ static recv_state *recv_state_for(napi_env env) {
   recv_state *st = calloc(1, sizeof(recv_state));
   if (st == NULL) return NULL;
   st->slots = malloc((size_t)RECV_BATCH * RECV_SLOT);
-  st->pending = malloc(PENDING_BYTES);
-  st->meta = malloc((size_t)PENDING_MAX * META_WORDS * sizeof(int32_t));
   uv_loop_t *loop = NULL;
   napi_value name;
-  if (st->slots == NULL || st->pending == NULL || st->meta == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
+  if (st->slots == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
       napi_create_string_utf8(env, "CallsBatchedReceive", NAPI_AUTO_LENGTH, &name) != napi_ok ||
       napi_async_init(env, NULL, name, &st->context) != napi_ok) {
     free(st->slots);
-    free(st->pending);
-    free(st->meta);
     free(st);
     return NULL;
   }
@@ -840,16 +838,37 @@ static recv_state *recv_state_for(napi_env env) {
   return st;
 }
 
-/** recvInit(callback(buffer, meta: Int32Array, count)): the one receiver of every batch of this process. */
+/**
+ * recvInit(callback(count, bytes), staging: Buffer, meta: Int32Array): the one receiver of every batch of this
+ * process. Each batch's datagrams are written into `staging` (at least PENDING_BYTES) and described in `meta` (at
+ * least PENDING_MAX * META_WORDS words) before the callback runs.
+ */
 static napi_value recv_init(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
+  napi_value argv[3];
   napi_valuetype t = napi_undefined;
-  if (get_args(env, info, argv, 1, NULL) < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function)
-    return throw_error(env, "recvInit needs a function");
+  uint8_t *staging = NULL;
+  size_t staging_length = 0;
+  napi_typedarray_type meta_type;
+  size_t meta_length = 0;
+  void *meta = NULL;
+  if (get_args(env, info, argv, 3, NULL) < 3 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function ||
+      !get_bytes(env, argv[1], &staging, &staging_length) || staging_length < PENDING_BYTES ||
+      napi_get_typedarray_info(env, argv[2], &meta_type, &meta_length, &meta, NULL, NULL) != napi_ok ||
+      meta_type != napi_int32_array || meta_length < (size_t)PENDING_MAX * META_WORDS)
+    return throw_error(env, "recvInit needs (function, Buffer of PENDING_BYTES, Int32Array of PENDING_MAX * META_WORDS)");
   recv_state *st = recv_state_for(env);
   if (st == NULL) return throw_error(env, "batched receive could not start (out of memory, or another thread has it)");
   if (st->callback != NULL) napi_delete_reference(env, st->callback);
+  if (st->staging_ref != NULL) napi_delete_reference(env, st->staging_ref);
+  if (st->meta_ref != NULL) napi_delete_reference(env, st->meta_ref);
   napi_create_reference(env, argv[0], 1, &st->callback);
+  napi_create_reference(env, argv[1], 1, &st->staging_ref);
+  napi_create_reference(env, argv[2], 1, &st->meta_ref);
+  // What was pending was described in the old arrays: it is dropped, as for a socket closed in mid-turn.
+  st->pending_count = 0;
+  st->pending_bytes = 0;
+  st->pending = staging;
+  st->meta = meta;
   return NULL;
 }
 

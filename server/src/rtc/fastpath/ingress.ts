@@ -4,6 +4,7 @@
 // and a promise per layer, header objects parsed bit by bit, a clone per packet) cost as much as all
 // the sends of an 8-user call. Video, RTCP and anything unknown still go through werift, which keeps
 // NACK generation, simulcast and RTCP; receiver-report statistics are fed from here.
+import {recordReceived, type StreamStatisticsFields} from './receiveStatistics';
 import {GCM_TAG_LENGTH, type SessionCipher} from './srtpGcm';
 
 /** What the session does with one authenticated packet (payload is a view into the datagram). */
@@ -15,14 +16,6 @@ export type IngressDeliver = (
   audioLevel: number | undefined,
 ) => void;
 
-/** werift's per-SSRC receive statistics (receiver reports are built from them). */
-export interface ReceiveStatistics {
-  add(packet: {
-    header: {sequenceNumber: number; timestamp: number; serializeSize: number};
-    payload: {length: number};
-  }): void;
-}
-
 export interface IngressStreamOptions {
   ssrc: number;
   /** ROC and highest sequence number werift's SRTP context reached for this SSRC. */
@@ -30,7 +23,8 @@ export interface IngressStreamOptions {
   lastSequenceNumber: number;
   /** Header-extension id of ssrc-audio-level, if negotiated. */
   audioLevelId?: number;
-  statistics?: ReceiveStatistics;
+  /** werift's per-SSRC receive statistics (its receiver reports are built from them), updated here. */
+  statistics?: StreamStatisticsFields;
   deliver: IngressDeliver;
 }
 
@@ -41,12 +35,11 @@ class IngressStream {
   readonly ssrc: number;
   readonly #deliver: IngressDeliver;
   readonly #audioLevelId: number;
-  readonly #statistics: ReceiveStatistics | undefined;
+  readonly #statistics: StreamStatisticsFields | undefined;
   // RFC 3711 §3.3.1 state: roll-over counter and highest sequence number (s_l).
   #roc: number;
   #highest: number;
   readonly #seen = new Float64Array(REPLAY_WINDOW).fill(-1);
-  readonly #statsPacket = {header: {sequenceNumber: 0, timestamp: 0, serializeSize: 12}, payload: {length: 0}};
 
   constructor(o: IngressStreamOptions) {
     this.ssrc = o.ssrc;
@@ -97,14 +90,7 @@ class IngressStream {
     const payload = data.subarray(headerLength, payloadEnd);
     let level: number | undefined;
     if (extStart >= 0 && this.#audioLevelId >= 0) level = oneByteExtension(data, extStart, extEnd, this.#audioLevelId);
-    if (this.#statistics) {
-      const p = this.#statsPacket;
-      p.header.sequenceNumber = seq;
-      p.header.timestamp = timestamp;
-      p.header.serializeSize = headerLength;
-      p.payload.length = payload.length;
-      this.#statistics.add(p);
-    }
+    if (this.#statistics) recordReceived(this.#statistics, seq, timestamp, headerLength, payload.length, Date.now());
     this.#deliver(seq, timestamp, (data[1] & 0x80) !== 0, payload, level);
     return true;
   }

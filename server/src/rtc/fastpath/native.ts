@@ -36,8 +36,12 @@ export interface RtcNative {
     remoteAddress?: string,
     remotePort?: number,
   ): number;
-  /** The process's one receiver of batched datagrams (rtc/net/batchedReceive.ts); absent from older builds. */
-  recvInit?(callback: (buffer: Buffer, meta: Int32Array, count: number) => void): void;
+  /**
+   * The process's one receiver of batched datagrams (rtc/net/batchedReceive.ts); absent from older builds. Each
+   * batch is written into `staging` and described in `meta` (9 words a datagram) before `callback` runs; they are
+   * the next batch's once it returns.
+   */
+  recvInit?(callback: (count: number, bytes: number) => void, staging: Buffer, meta: Int32Array): void;
   /** Watches a UDP socket (or, `dup`, a duplicate of it) with recvmmsg; returns its id in the meta array. */
   recvOpen?(fd: number, dup: boolean): number;
   /** Stops watching and closes the watched fd; false if the id was not open. */

@@ -11,7 +11,7 @@ import {PROFILE_AEAD_AES_128_GCM, sessionCipher} from './srtpGcm';
  * Takes `ssrc` of the transceiver's receiver over: from now on its packets reach `deliver` from `ingress`,
  * not werift. Returns how to give it back, or undefined when it stays with werift (not AES-GCM).
  * `statistics: false` leaves werift's receive statistics (its receiver reports) unfed: for a receiver whose
- * reports nobody reads (the recorder's, which the SFU drops unread), they cost a float-to-string per packet.
+ * reports nobody reads (the recorder's, which the SFU drops unread), they cost a clock read per packet.
  */
 export function takeOverReceivedAudio(
   ingress: Ingress,

@@ -10,6 +10,9 @@ import {udpHandleOf} from './udp-handle';
 
 /** Words per datagram in the meta array; must match META_WORDS in rtc_native.c. */
 const META_WORDS = 9;
+/** Datagrams and bytes the addon hands over in one call at most; must match PENDING_MAX and PENDING_BYTES there. */
+const PENDING_MAX = 1024;
+const PENDING_BYTES = 256 * 1024;
 /** Source addresses whose host and key strings are kept (a hostile sender spraying ports cannot grow it beyond). */
 const SOURCE_CACHE_MAX = 4096;
 
@@ -72,6 +75,10 @@ export class BatchedSocket {
 
 let enabled: boolean | undefined;
 let initialised = false;
+// Where the addon writes each batch (one of each for the process): made once, so a batch costs no JS object but the
+// copy its handlers own.
+let staging: Buffer | undefined;
+let meta: Int32Array | undefined;
 const open = new Map<number, BatchedSocket>();
 const sources = new Map<number, Source>();
 
@@ -122,7 +129,9 @@ export function receiveBatched(fd: number, options: BatchedSocketOptions): Batch
   const native = batchedNative();
   if (!native) return undefined;
   if (!initialised) {
-    native.recvInit(onBatch);
+    staging = Buffer.allocUnsafeSlow(PENDING_BYTES);
+    meta = new Int32Array(PENDING_MAX * META_WORDS);
+    native.recvInit(onBatch, staging, meta);
     initialised = true;
   }
   const socket = new BatchedSocket(native, native.recvOpen(fd, options.dup), options);
@@ -208,8 +217,11 @@ function ipv6Text(...words: number[]): string {
  * One turn's datagrams, in the order they were read; a throwing handler does not cost the rest of the batch. What
  * the handlers send leaves at the batch's end (receiveBatchEnd.ts).
  */
-function onBatch(buffer: Buffer, meta: Int32Array, count: number): void {
-  handleReceiveBatch(() => handleBatch(buffer, meta, count));
+function onBatch(count: number, bytes: number): void {
+  // The handlers own their datagrams (werift keeps some), and the staging buffer is the next batch's.
+  const buffer = Buffer.allocUnsafe(bytes);
+  staging!.copy(buffer, 0, 0, bytes);
+  handleReceiveBatch(() => handleBatch(buffer, meta!, count));
 }
 
 function handleBatch(buffer: Buffer, meta: Int32Array, count: number): void {

@@ -7,7 +7,7 @@ import {RtcpReceiverInfo, RtcpRrPacket} from 'werift';
 import type {RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender} from 'werift';
 import {Socket} from 'node:dgram';
 import {isIP} from 'node:net';
-import type {ReceiveStatistics} from '../fastpath/ingress';
+import type {StreamStatisticsFields} from '../fastpath/receiveStatistics';
 import {receiveInsteadOfDgram, type BatchedSocket} from '../net/batchedReceive';
 import type {SrtpContextKeys} from '../fastpath/srtpGcm';
 
@@ -49,8 +49,10 @@ export function remoteSrtpContext(receiver: RTCRtpReceiver): RemoteSrtpContext |
 }
 
 /** The receive statistics werift keeps for one incoming SSRC (its receiver reports are built from them). */
-export function receiveStatistics(receiver: RTCRtpReceiver, ssrc: number): ReceiveStatistics | undefined {
-  return (receiver as unknown as {remoteStreams: Record<number, ReceiveStatistics | undefined>}).remoteStreams[ssrc];
+export function receiveStatistics(receiver: RTCRtpReceiver, ssrc: number): StreamStatisticsFields | undefined {
+  return (receiver as unknown as {remoteStreams: Record<number, StreamStatisticsFields | undefined>}).remoteStreams[
+    ssrc
+  ];
 }
 
 /**
@@ -69,7 +71,7 @@ interface ReceiverReportState {
   rtcpSsrc: number;
   remoteStreams: Record<
     string,
-    ReceiveStatistics & {fraction_lost: number; packets_lost: number; max_seq: number; jitter: number}
+    StreamStatisticsFields & {fraction_lost: number; packets_lost: number; max_seq: number; jitter: number}
   >;
   lastSRtimestamp: Record<string, number | undefined>;
   receiveLastSRTimestamp: Record<string, number | undefined>;
