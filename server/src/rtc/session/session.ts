@@ -15,6 +15,7 @@ import {SignalingLock} from '../media/signalingLock';
 import {IceMuxBinding} from '../net/iceMux';
 import type {IceCandidate, SessionConfig, SessionDescription} from '../types';
 import {
+  boundIncomingRequestIds,
   cacheCertificateFingerprints,
   dropUnusedSrtpHmacs,
   dtlsHandshakeError,
@@ -41,6 +42,8 @@ installLeanEvents();
 cacheCertificateFingerprints();
 // No HMAC objects in SRTP contexts that never use them (fixes.ts).
 dropUnusedSrtpHmacs();
+// A candidate pair remembers its latest checks' transaction ids, not all of them (fixes.ts).
+boundIncomingRequestIds();
 // werift's ids and parsed SDPs without the memory they were cut from (flatStrings.ts).
 flattenWeriftStrings();
 // The DTLS handshake's key exchange and signatures by OpenSSL, the certificate parsed once (dtlsCrypto.ts).

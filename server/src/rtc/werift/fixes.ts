@@ -33,11 +33,19 @@ export function routeKeyframeRequestsByMediaSsrc(pc: RTCPeerConnection): void {
   };
 }
 
+/** A candidate pair's record of the checks it received (ice/src/iceBase.js CandidatePair). */
+export interface CandidatePairRequests {
+  requestTransactionIds: Set<string>;
+  retransmissionsReceived: number;
+  noteIncomingRequest(transactionId: string): boolean;
+}
+
 /** werift's ICE constants and the consent wait, read by its agents at each use (ice/src/iceBase.js). */
 export interface IceBaseModule {
   CONSENT_INTERVAL: number;
   CONSENT_TIMEOUT: number;
   consentResponseTimeoutMs(rttSeconds?: number): number;
+  CandidatePair: {prototype: CandidatePairRequests};
 }
 
 /** The module object werift's ICE agents read (the package's exports map does not list it). */
@@ -61,6 +69,33 @@ export function countLateConsentAnswers(): void {
   const iceBase = weriftIceBase();
   const original = iceBase.consentResponseTimeoutMs;
   iceBase.consentResponseTimeoutMs = (rtt) => Math.max(original(rtt), Math.round(iceBase.CONSENT_INTERVAL * 800));
+}
+
+/** Transaction ids a pair remembers: a check's retransmissions come within seconds (RFC 8489 §6.2.1). */
+export const REMEMBERED_REQUEST_IDS = 64;
+let requestIdsBounded = false;
+
+/**
+ * werift remembers the transaction id of every check a pair ever received, to count retransmissions, and never
+ * forgets one: a pair that werift answers for a day (an ICE-TCP client's consent checks every ≈ 5 s; the mux answers
+ * UDP ones itself) holds ≈ 17,000 strings. Only the latest REMEMBERED_REQUEST_IDS are kept now. Idempotent.
+ */
+export function boundIncomingRequestIds(): void {
+  if (requestIdsBounded) return;
+  requestIdsBounded = true;
+  weriftIceBase().CandidatePair.prototype.noteIncomingRequest = function (
+    this: CandidatePairRequests,
+    transactionId: string,
+  ) {
+    const ids = this.requestTransactionIds;
+    if (ids.has(transactionId)) {
+      this.retransmissionsReceived++;
+      return true;
+    }
+    ids.add(transactionId);
+    if (ids.size > REMEMBERED_REQUEST_IDS) ids.delete(ids.values().next().value as string);
+    return false;
+  };
 }
 
 const certificateFingerprints = new WeakMap<RTCCertificate, ReturnType<RTCCertificate['getFingerprints']>>();

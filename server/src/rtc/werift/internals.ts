@@ -15,6 +15,7 @@ export {IceAgent} from './iceAgent';
 export {settleIceOnCompletion} from './iceSettle';
 export {PacketSink, SinkRoute} from './packetSink';
 export {
+  boundIncomingRequestIds,
   cacheCertificateFingerprints,
   countLateConsentAnswers,
   dropUnusedSrtpHmacs,
