@@ -809,7 +809,8 @@ static void recv_cleanup(void *arg) {
   if (st->staging_ref != NULL) napi_delete_reference(st->env, st->staging_ref);
   if (st->meta_ref != NULL) napi_delete_reference(st->env, st->meta_ref);
   if (st->context != NULL) napi_async_destroy(st->env, st->context);
-  // The state and its buffers stay: a close callback may still run; the process is ending.
+  // The state and its receive slots stay: a close callback may still run; the process is ending. (The staging
+  // buffer and meta array are JS's: nothing writes them once rstate is cleared.)
   rstate = NULL;
 }
 

@@ -2,6 +2,7 @@
 // receiver reports and getStats read them there). werift's add() costs more than the rest of a packet's receive:
 // it truncates a float by printing and parsing it (`int`), and reads two clocks. This is the same update (RFC 3550
 // A.3 counts, A.8 jitter, as werift computes them), with one clock read and Math.trunc.
+import {uint16Gt} from 'werift';
 
 /** The fields of werift's StreamStatistics (media/receiver/statistics.js) that one received packet updates. */
 export interface StreamStatisticsFields {
@@ -19,11 +20,6 @@ export interface StreamStatisticsFields {
   last_timestamp: number | undefined;
 }
 
-/** a > b in 16-bit sequence space (werift's uint16Gt). */
-function seqAfter(a: number, b: number): boolean {
-  return (a < b && b - a > 0x8000) || (a > b && a - b < 0x8000);
-}
-
 /** One packet received at `nowMs` (epoch milliseconds), as werift's StreamStatistics.add(packet, nowMs / 1000). */
 export function recordReceived(
   s: StreamStatisticsFields,
@@ -34,7 +30,7 @@ export function recordReceived(
   nowMs: number,
 ): void {
   const maxSeq = s.max_seq;
-  const inOrder = maxSeq === undefined || seqAfter(seq, maxSeq);
+  const inOrder = maxSeq === undefined || uint16Gt(seq, maxSeq);
   s.packets_received++;
   s.bytesReceived += payloadBytes;
   s.headerBytesReceived += headerBytes;
