@@ -74,9 +74,8 @@ export class BatchedSocket {
 }
 
 let enabled: boolean | undefined;
-let initialised = false;
-// Where the addon writes each batch (one of each for the process): made once, so a batch costs no JS object but the
-// copy its handlers own.
+// Where the addon writes each batch (one of each for the process), made when the first socket opens (recvInit):
+// a batch costs no JS object but the copy its handlers own.
 let staging: Buffer | undefined;
 let meta: Int32Array | undefined;
 const open = new Map<number, BatchedSocket>();
@@ -128,11 +127,10 @@ export function batchedReceiveStats(): {open: number; truncated: number} {
 export function receiveBatched(fd: number, options: BatchedSocketOptions): BatchedSocket | undefined {
   const native = batchedNative();
   if (!native) return undefined;
-  if (!initialised) {
+  if (!staging) {
     staging = Buffer.allocUnsafeSlow(PENDING_BYTES);
     meta = new Int32Array(PENDING_MAX * META_WORDS);
     native.recvInit(onBatch, staging, meta);
-    initialised = true;
   }
   const socket = new BatchedSocket(native, native.recvOpen(fd, options.dup), options);
   open.set(socket.id, socket);

@@ -40,12 +40,18 @@ export interface CandidatePairRequests {
   noteIncomingRequest(transactionId: string): boolean;
 }
 
-/** werift's ICE constants and the consent wait, read by its agents at each use (ice/src/iceBase.js). */
+/**
+ * werift's ICE constants and the consent wait, read by its agents at each use, and its candidate pair class
+ * (ice/src/iceBase.js).
+ */
 export interface IceBaseModule {
   CONSENT_INTERVAL: number;
   CONSENT_TIMEOUT: number;
   consentResponseTimeoutMs(rttSeconds?: number): number;
-  CandidatePair: {prototype: CandidatePairRequests};
+  CandidatePair: {
+    new (protocol: unknown, remoteCandidate: unknown, iceControlling: boolean): CandidatePairRequests;
+    prototype: CandidatePairRequests;
+  };
 }
 
 /** The module object werift's ICE agents read (the package's exports map does not list it). */

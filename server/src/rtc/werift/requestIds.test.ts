@@ -3,10 +3,8 @@
 import {randomBytes} from 'node:crypto';
 import {boundIncomingRequestIds, REMEMBERED_REQUEST_IDS, weriftIceBase, type CandidatePairRequests} from './fixes';
 
-type PairClass = new (protocol: unknown, remoteCandidate: unknown, iceControlling: boolean) => CandidatePairRequests;
-
 function newPair(): CandidatePairRequests {
-  const {CandidatePair} = weriftIceBase() as unknown as {CandidatePair: PairClass};
+  const {CandidatePair} = weriftIceBase();
   return new CandidatePair({localCandidate: {}}, {host: '127.0.0.1', port: 5000}, false);
 }
 
