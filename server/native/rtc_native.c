@@ -25,7 +25,7 @@
 // Everything else is synchronous and runs on the JS thread; nothing keeps a reference to JS memory
 // beyond a call but the receive callback, staging buffer and meta array, referenced until recvInit replaces them.
 #define _GNU_SOURCE
-#define NAPI_VERSION 8
+#include "rtc_native.h"
 #include <dlfcn.h>
 #include <errno.h>
 #ifdef __GLIBC__
@@ -36,7 +36,6 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <unistd.h>
-#include <node_api.h>
 #include <uv.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -45,9 +44,6 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
-#define TAG_LENGTH 16
-#define IV_LENGTH 12
-#define RTP_HEADER_LENGTH 12
 /** Words per packet descriptor; must match DESCRIPTOR_WORDS in egress.ts. */
 #define DESC_WORDS 20
 /** Datagrams per sendmmsg call. */
@@ -106,7 +102,7 @@ static void direct_lookup(void) {
   direct.enabled = direct.available;
 }
 
-typedef struct {
+struct gcm_key {
   int used;
   // EVP keys: one context for each direction.
   EVP_CIPHER_CTX *seal;
@@ -114,7 +110,7 @@ typedef struct {
   // Direct keys: the AES key schedule and one GCM context (operations never interleave: one thread).
   aes_schedule *aes;
   void *gcm;
-} gcm_key;
+};
 
 static gcm_key *keys = NULL;
 static int32_t key_capacity = 0;
@@ -122,13 +118,12 @@ static int32_t *free_ids = NULL;
 static int32_t free_count = 0;
 static int32_t next_id = 0;
 
-static gcm_key *key_at(int32_t id) {
+gcm_key *key_at(int32_t id) {
   if (id < 0 || id >= next_id || !keys[id].used) return NULL;
   return &keys[id];
 }
 
-/** Three 32-bit words, big-endian, into 12 bytes (an IV, an RTP header). */
-static void put_be_words(uint8_t out[12], uint32_t w0, uint32_t w1, uint32_t w2) {
+void put_be_words(uint8_t out[12], uint32_t w0, uint32_t w1, uint32_t w2) {
   const uint32_t w[3] = {w0, w1, w2};
   for (int i = 0; i < 3; i++) {
     out[i * 4] = (uint8_t)(w[i] >> 24);
@@ -142,7 +137,7 @@ static void put_be_words(uint8_t out[12], uint32_t w0, uint32_t w1, uint32_t w2)
  * buf[0, aad) authenticated; the len plaintext bytes at src (or at buf + aad when src is NULL) encrypted into
  * buf[aad, aad+len); tag written at buf[aad+len].
  */
-static int seal(gcm_key *k, uint8_t *buf, int aad, int len, const uint8_t iv[IV_LENGTH], const uint8_t *src) {
+int seal(gcm_key *k, uint8_t *buf, int aad, int len, const uint8_t iv[IV_LENGTH], const uint8_t *src) {
   if (k->gcm != NULL) {
     direct.gcm_setiv(k->gcm, iv, IV_LENGTH);
     if (aad > 0 && direct.gcm_aad(k->gcm, buf, (size_t)aad) != 0) return 0;
@@ -160,7 +155,7 @@ static int seal(gcm_key *k, uint8_t *buf, int aad, int len, const uint8_t iv[IV_
 }
 
 /** buf[0, aad) authenticated, ciphertext up to end-16, tag at end-16; decrypts in place only if the tag matches. */
-static int open_packet(gcm_key *k, uint8_t *buf, int aad, int end, const uint8_t iv[IV_LENGTH]) {
+int open_packet(gcm_key *k, uint8_t *buf, int aad, int end, const uint8_t iv[IV_LENGTH]) {
   int len = end - TAG_LENGTH - aad;
   int outl = 0;
   if (len < 0) return 0;
@@ -188,19 +183,19 @@ static int open_packet(gcm_key *k, uint8_t *buf, int aad, int end, const uint8_t
 
 // --- N-API helpers ------------------------------------------------------------------------------------
 
-static napi_value throw_error(napi_env env, const char *msg) {
+napi_value throw_error(napi_env env, const char *msg) {
   napi_throw_error(env, "ERR_CALLS_RTC_NATIVE", msg);
   return NULL;
 }
 
 /** Reads up to n arguments into argv (those not passed are undefined); returns how many the caller passed. */
-static size_t get_args(napi_env env, napi_callback_info info, napi_value *argv, size_t n, void **data) {
+size_t get_args(napi_env env, napi_callback_info info, napi_value *argv, size_t n, void **data) {
   size_t argc = n;
   napi_get_cb_info(env, info, &argc, argv, NULL, data);
   return argc;
 }
 
-static int get_i32(napi_env env, napi_value v, int32_t *out) {
+int get_i32(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
@@ -217,13 +212,13 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
   return napi_get_buffer_info(env, v, (void **)data, length) == napi_ok;
 }
 
-static napi_value make_i32(napi_env env, int32_t v) {
+napi_value make_i32(napi_env env, int32_t v) {
   napi_value out;
   napi_create_int32(env, v, &out);
   return out;
 }
 
-static napi_value make_bool(napi_env env, int v) {
+napi_value make_bool(napi_env env, int v) {
   napi_value out;
   napi_get_boolean(env, v != 0, &out);
   return out;
@@ -776,6 +771,10 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         continue;
       }
       if (counted_here(r, iovs[i].iov_base, len)) continue;
+      if (msgs[i].msg_hdr.msg_namelen == sizeof(struct sockaddr_in) && from[i].sin6_family == AF_INET) {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)&from[i];
+        if (route_take(r->id, iovs[i].iov_base, len, ntohl(a4->sin_addr.s_addr), ntohs(a4->sin_port))) continue;
+      }
       if (st->pending_count >= PENDING_MAX || st->pending_bytes + len > PENDING_BYTES) flush_pending(st);
       memcpy(st->pending + st->pending_bytes, iovs[i].iov_base, len);
       push_meta(st, r->id, (int32_t)st->pending_bytes, (int32_t)len, msgs[i].msg_hdr.msg_namelen > 0 ? &from[i] : NULL);
@@ -787,6 +786,7 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
 }
 
 static void on_check(uv_check_t *handle) {
+  route_flush();
   if (rstate != NULL) flush_pending(rstate);
 }
 
@@ -799,6 +799,7 @@ static void close_receiver(receiver *r) {
 
 static void recv_cleanup(void *arg) {
   recv_state *st = arg;
+  route_cleanup(st->env);
   for (receiver *r = st->receivers; r != NULL; r = r->next) close_receiver(r);
   st->receivers = NULL;
   if (st->check_started) {
@@ -1040,6 +1041,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"recvCountRtp", NULL, recv_count_rtp, NULL, NULL, NULL, napi_default, NULL},
       {"recvCounted", NULL, recv_counted, NULL, NULL, NULL, napi_default, NULL},
       {"recvCountGate", NULL, recv_count_gate, NULL, NULL, NULL, napi_default, NULL},
+      {"routeSet", NULL, route_set, NULL, NULL, NULL, napi_default, NULL},
+      {"routeDelete", NULL, route_delete, NULL, NULL, NULL, napi_default, NULL},
+      {"routeStats", NULL, route_stats, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

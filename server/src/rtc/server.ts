@@ -72,6 +72,7 @@ function snapshotOf(session: Session): SessionSnapshot {
     receiving: session.receiving,
     metrics: session.metrics,
     fastIngressStreams: session.fastIngressStreams,
+    nativeRouteStreams: session.nativeRouteStreams,
   };
 }
 

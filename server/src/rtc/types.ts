@@ -87,6 +87,8 @@ export interface SessionSnapshot {
   receiving: {trackId: string; type: string; senderSessionID: string; mid: string | null}[];
   metrics: {lossRate?: number; rtt?: number; jitter?: number};
   fastIngressStreams: number;
+  /** Of those, the streams the native addon forwards now (fastpath/nativeRoute.ts). */
+  nativeRouteStreams: number;
 }
 
 /**

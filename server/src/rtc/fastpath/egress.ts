@@ -67,6 +67,15 @@ export class Egress {
     this.#fd = fd;
   }
 
+  /** The socket it sends on (native routes send their copies there too). */
+  get fd(): number {
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Queues a copy of `data` for addr; false if the address is not one this egress sends to (not IPv4). */
   queue(data: Buffer, addr: Address): boolean {
     const ip = ipv4Word(addr[0]);

@@ -10,11 +10,38 @@ import type {NativeGcmKey} from './native';
 import type {MediaPacket, RtpWriter} from './rtpWriter';
 import {GCM_TAG_LENGTH, KeystreamAhead, PROFILE_AEAD_AES_128_GCM, sessionCipher, type SessionCipher} from './srtpGcm';
 import {PacketSink, SinkRoute, localSrtpContext} from '../werift/internals';
+import {
+  F_LAST_SEND_MS,
+  SENT_WINDOW,
+  W_CLOCK,
+  W_FD,
+  W_HIGHEST,
+  W_IP,
+  W_IV0,
+  W_IV1,
+  W_KEY,
+  W_LAST_TS,
+  W_OCTETS,
+  W_PACKETS,
+  W_PORT,
+  W_PT,
+  W_RAND_SEQ,
+  W_RAND_TS,
+  W_RESYNC,
+  W_ROC,
+  W_SALT2,
+  W_SENT,
+  W_SENT_COUNT,
+  W_SEQ_OFFSET,
+  W_SSRC,
+  W_STARTED,
+  W_TS_OFFSET,
+  writerBlock,
+  type Block,
+} from './routeBlocks';
 
 /** Encrypted packets kept per outgoing stream for NACK (power of two; rtcd's default is 256). */
 const NACK_BUFFER = 512;
-/** Packet indexes remembered per outgoing stream, so none is encrypted twice; older late packets are dropped. */
-const SENT_WINDOW = 256;
 const RTP_HEADER_LENGTH = 12;
 /**
  * Packets sent between two reads of the transport's state (connected, keys, selected pair, consent). Audio
@@ -26,53 +53,44 @@ const RECHECK_PACKETS = 16;
 export class FastWriter implements RtpWriter {
   readonly #sender: RTCRtpSender;
   readonly #ssrc: number;
-  #payloadType = -1;
-  #clockRate = 90000;
+  /**
+   * The per-packet state (numbering, roll-over counter, the indexes sent, sender-report counts, and the IV words,
+   * key and destination the addon seals and sends with): routeBlocks.ts's writer block, which the addon's routes
+   * write too.
+   */
+  readonly block: Block = writerBlock();
   // Keys and sink, bound to the transport's current SRTP session.
   #srtp: unknown;
   #gcm: KeystreamAhead | undefined;
-  /** With the native addon: the key the batched sender seals with, and this stream's constant IV words. */
+  /** With the native addon: the key the batched sender seals with (its id is the block's W_KEY). */
   #nativeKey: NativeGcmKey | undefined;
-  #iv0 = 0;
-  #iv1 = 0;
-  #salt2 = 0;
   #cmHeader: RtpHeader | undefined;
   #sink: PacketSink | undefined;
-  // Sequence and timestamp mapping from the source into this stream.
-  #started = false;
-  #resync = false;
-  #seqOffset = 0;
-  #tsOffset = 0;
-  #highestSeq = 0;
-  #roc = 0;
-  #lastTs = 0;
-  #lastSendMs = 0;
-  /** The low 32 bits of the index last sent in each slot (an index 2^32 packets older cannot still be in the window). */
-  readonly #sent = new Uint32Array(SENT_WINDOW).fill(0xffffffff);
-  // Sender-report counters.
-  #packets = 0;
-  #octets = 0;
   // The NACK buffer, only when the receiver negotiated generic NACK for this codec (video): audio is
   // never retransmitted, and holding its packets only grows the heap.
   #ring: (Buffer | undefined)[] | undefined;
   #ringSeq: Int32Array | undefined;
   #closed = false;
   // What the last recheck found: transport connected and keys bound, where packets go, and with the
-  // native addon and no NACK buffer the batched sender and destination the fan-out writes to.
+  // native addon and no NACK buffer the batched sender the fan-out writes to (the destination is in the block).
   #up = false;
   #recheckIn = 0;
   #route = SinkRoute.None;
   #egress: Egress | undefined;
-  #ip = 0;
-  #port = 0;
 
   constructor(sender: RTCRtpSender) {
     this.#sender = sender;
     this.#ssrc = sender.ssrc;
+    this.block.i[W_SSRC] = sender.ssrc;
   }
 
   get dtlsTransport(): RTCDtlsTransport {
     return this.#sender.dtlsTransport;
+  }
+
+  /** Copies the addon sent for this stream (its native routes). */
+  get nativeSent(): number {
+    return this.block.i[W_SENT_COUNT];
   }
 
   write(rtp: MediaPacket): boolean {
@@ -83,44 +101,47 @@ export class FastWriter implements RtpWriter {
     // every RECHECK_PACKETS packets while the stream is up, and on every packet while it is not.
     if (--this.#recheckIn < 0 || !this.#up) this.#recheck();
     if (!this.#up) return false;
+    const s = this.block.i;
     const inSeq = rtp.sequenceNumber;
     const inTs = rtp.timestamp;
-    if (!this.#started) {
-      this.#started = true;
-      this.#seqOffset = (Math.floor(Math.random() * 0x8000) - inSeq) & 0xffff;
-      this.#tsOffset = (Math.floor(Math.random() * 0x7fffffff) - inTs) >>> 0;
-      this.#highestSeq = (inSeq + this.#seqOffset - 1) & 0xffff;
-    } else if (this.#resync) {
+    if (s[W_STARTED] === 0) {
+      s[W_STARTED] = 1;
+      s[W_SEQ_OFFSET] = (s[W_RAND_SEQ] - inSeq) & 0xffff;
+      s[W_TS_OFFSET] = s[W_RAND_TS] - inTs;
+      s[W_HIGHEST] = (inSeq + s[W_SEQ_OFFSET] - 1) & 0xffff;
+    } else if (s[W_RESYNC] === 1) {
       // A new source continues our numbering: next seq, and a timestamp advanced by the time elapsed.
-      this.#resync = false;
-      const step = Math.max(1, Math.round(((Date.now() - this.#lastSendMs) * this.#clockRate) / 1000));
-      this.#seqOffset = (this.#highestSeq + 1 - inSeq) & 0xffff;
-      this.#tsOffset = (this.#lastTs + step - inTs) >>> 0;
+      s[W_RESYNC] = 0;
+      const step = Math.max(1, Math.round(((Date.now() - this.block.f[F_LAST_SEND_MS]) * s[W_CLOCK]) / 1000));
+      s[W_SEQ_OFFSET] = (s[W_HIGHEST] + 1 - inSeq) & 0xffff;
+      s[W_TS_OFFSET] = ((s[W_LAST_TS] >>> 0) + step - inTs) >>> 0;
     }
-    const seq = (inSeq + this.#seqOffset) & 0xffff;
-    const ts = (inTs + this.#tsOffset) >>> 0;
+    const seq = (inSeq + s[W_SEQ_OFFSET]) & 0xffff;
+    const ts = (inTs + s[W_TS_OFFSET]) >>> 0;
+    const highest = s[W_HIGHEST];
     // RFC 3711 §3.3.1 index estimation for what we send: a forward jump past 65535 starts a new roll-over
     // period; a late packet from before the wrap belongs to the previous one.
-    const delta = ((seq - this.#highestSeq + 0x8000) & 0xffff) - 0x8000;
-    let roc = this.#roc;
+    const delta = ((seq - highest + 0x8000) & 0xffff) - 0x8000;
+    let roc = s[W_ROC] >>> 0;
     if (delta > 0) {
-      if (seq < this.#highestSeq) roc++;
-    } else if (seq > this.#highestSeq && roc > 0) {
+      if (seq < highest) roc++;
+    } else if (seq > highest && roc > 0) {
       roc--;
     }
     // A packet index is encrypted once: a repeated one (the publisher sent a sequence number twice)
     // would reuse the AES-GCM nonce, which gives the authentication key away. Much older ones are dropped.
     const index = roc * 65536 + seq;
-    if (delta <= 0 && (delta <= -SENT_WINDOW || this.#sent[index % SENT_WINDOW] === index >>> 0)) return false;
-    this.#sent[index % SENT_WINDOW] = index;
+    const slot = W_SENT + (seq & (SENT_WINDOW - 1));
+    if (delta <= 0 && (delta <= -SENT_WINDOW || s[slot] === (index | 0))) return false;
+    s[slot] = index;
     if (delta > 0) {
-      this.#roc = roc;
-      this.#highestSeq = seq;
-      this.#lastTs = ts;
-      this.#lastSendMs = Date.now();
+      s[W_ROC] = roc;
+      s[W_HIGHEST] = seq;
+      s[W_LAST_TS] = ts;
+      this.block.f[F_LAST_SEND_MS] = Date.now();
     }
-    this.#packets = (this.#packets + 1) >>> 0;
-    this.#octets = (this.#octets + payload.length) >>> 0;
+    s[W_PACKETS] = s[W_PACKETS] + 1;
+    s[W_OCTETS] = s[W_OCTETS] + payload.length;
     const route = this.#route;
     if (route === SinkRoute.None) return true;
     if (this.#egress) {
@@ -128,14 +149,14 @@ export class FastWriter implements RtpWriter {
       this.#egress.queueFanout(
         this.#nativeKey!,
         payload,
-        0x80000000 | (rtp.marker ? 0x800000 : 0) | (this.#payloadType << 16) | seq,
+        0x80000000 | (rtp.marker ? 0x800000 : 0) | (s[W_PT] << 16) | seq,
         ts,
         this.#ssrc,
-        this.#iv0,
-        this.#iv1 ^ (roc >>> 16),
-        (((roc & 0xffff) << 16) | seq) ^ this.#salt2,
-        this.#ip,
-        this.#port,
+        s[W_IV0],
+        s[W_IV1] ^ (roc >>> 16),
+        (((roc & 0xffff) << 16) | seq) ^ s[W_SALT2],
+        s[W_IP],
+        s[W_PORT],
       );
       return true;
     }
@@ -145,11 +166,22 @@ export class FastWriter implements RtpWriter {
       : this.#encryptOther(this.#sender.dtlsTransport, payload, seq, ts, rtp.marker);
     sink.sendRouted(packet);
     if (this.#ring) {
-      const slot = seq & (NACK_BUFFER - 1);
-      this.#ring[slot] = packet;
-      this.#ringSeq![slot] = seq;
+      const nack = seq & (NACK_BUFFER - 1);
+      this.#ring[nack] = packet;
+      this.#ringSeq![nack] = seq;
     }
     return true;
+  }
+
+  /**
+   * Whether the addon can write this stream's copies (nativeRoute.ts): the transport is up, the selected pair is on
+   * a shared socket with a batched sender, the key is native and there is no NACK buffer. Reads the transport again
+   * and brings the block's key and destination up to date.
+   */
+  nativeReady(): boolean {
+    if (this.#closed) return false;
+    this.#recheck();
+    return this.#up && this.#egress !== undefined;
   }
 
   retransmit(seqs: number[]): void {
@@ -163,7 +195,7 @@ export class FastWriter implements RtpWriter {
   }
 
   sourceChanged(): void {
-    if (this.#started) this.#resync = true;
+    if (this.block.i[W_STARTED] === 1) this.block.i[W_RESYNC] = 1;
   }
 
   /**
@@ -171,15 +203,16 @@ export class FastWriter implements RtpWriter {
    * last packet sent at this stream's clock rate, with the cumulative packet and octet counts.
    */
   senderReport(nowMs: number): RtcpSrPacket | undefined {
-    if (this.#closed || this.#packets === 0) return undefined;
-    const elapsedTicks = Math.round(((nowMs - this.#lastSendMs) * this.#clockRate) / 1000);
+    const s = this.block.i;
+    if (this.#closed || s[W_PACKETS] === 0) return undefined;
+    const elapsedTicks = Math.round(((nowMs - this.block.f[F_LAST_SEND_MS]) * s[W_CLOCK]) / 1000);
     return new RtcpSrPacket({
       ssrc: this.#ssrc,
       senderInfo: new RtcpSenderInfo({
         ntpTimestamp: ntpFromUnixMs(nowMs),
-        rtpTimestamp: (this.#lastTs + elapsedTicks) >>> 0,
-        packetCount: this.#packets,
-        octetCount: this.#octets,
+        rtpTimestamp: ((s[W_LAST_TS] >>> 0) + elapsedTicks) >>> 0,
+        packetCount: s[W_PACKETS] >>> 0,
+        octetCount: s[W_OCTETS] >>> 0,
       }),
     });
   }
@@ -187,6 +220,7 @@ export class FastWriter implements RtpWriter {
   close(): void {
     this.#closed = true;
     this.#ring = undefined;
+    this.block.i[W_KEY] = -1;
   }
 
   #recheck(): void {
@@ -197,10 +231,12 @@ export class FastWriter implements RtpWriter {
     if (!this.#up) return;
     const sink = this.#sink!;
     this.#route = sink.route();
-    if (this.#route === SinkRoute.Egress && this.#nativeKey && !this.#ring) {
+    if (this.#route === SinkRoute.Egress && this.#nativeKey && !this.#ring && !sink.egress!.closed) {
+      const s = this.block.i;
       this.#egress = sink.egress;
-      this.#ip = sink.ip;
-      this.#port = sink.port;
+      s[W_IP] = sink.ip;
+      s[W_PORT] = sink.port;
+      s[W_FD] = sink.egress!.fd;
     }
   }
 
@@ -211,8 +247,9 @@ export class FastWriter implements RtpWriter {
     if (srtp === this.#srtp && this.#sink) return true;
     const codec = this.#sender.codec;
     if (!codec) return false;
-    this.#payloadType = codec.payloadType;
-    this.#clockRate = codec.clockRate;
+    const s = this.block.i;
+    s[W_PT] = codec.payloadType;
+    s[W_CLOCK] = codec.clockRate;
     const nack = (codec.rtcpFeedback ?? []).some((f) => f.type === 'nack' && !f.parameter);
     if (nack && !this.#ring) {
       this.#ring = new Array<Buffer | undefined>(NACK_BUFFER);
@@ -224,14 +261,16 @@ export class FastWriter implements RtpWriter {
     const cipher: SessionCipher | undefined =
       context.profile === PROFILE_AEAD_AES_128_GCM ? sessionCipher(context) : undefined;
     this.#gcm = cipher ? new KeystreamAhead(cipher, this.#ssrc) : undefined;
+    // The block names the key only while this writer holds it: an id the addon reads is never a freed key's.
     this.#nativeKey = cipher?.native;
+    s[W_KEY] = this.#nativeKey?.id ?? -1;
     if (cipher) {
       // RFC 7714 §8.1 IV words of this SSRC; the ROC and SEQ parts are XORed in per packet.
-      this.#iv0 = (this.#ssrc >>> 16) ^ cipher.salt0;
-      this.#iv1 = ((this.#ssrc & 0xffff) << 16) ^ cipher.salt1;
-      this.#salt2 = cipher.salt2;
+      s[W_IV0] = (this.#ssrc >>> 16) ^ cipher.salt0;
+      s[W_IV1] = ((this.#ssrc & 0xffff) << 16) ^ cipher.salt1;
+      s[W_SALT2] = cipher.salt2;
     }
-    this.#cmHeader = this.#gcm ? undefined : new RtpHeader({payloadType: this.#payloadType, ssrc: this.#ssrc});
+    this.#cmHeader = this.#gcm ? undefined : new RtpHeader({payloadType: s[W_PT], ssrc: this.#ssrc});
     this.#sink = new PacketSink(dtls);
     this.#srtp = srtp;
     return true;
@@ -241,7 +280,7 @@ export class FastWriter implements RtpWriter {
   #encryptGcm(payload: Buffer, seq: number, ts: number, marker: boolean, roc: number): Buffer {
     const gcm = this.#gcm!;
     const out = Buffer.allocUnsafe(RTP_HEADER_LENGTH + payload.length + GCM_TAG_LENGTH);
-    writeRtpHeader(out, 0, marker, this.#payloadType, seq, ts, this.#ssrc);
+    writeRtpHeader(out, 0, marker, this.block.i[W_PT], seq, ts, this.#ssrc);
     payload.copy(out, RTP_HEADER_LENGTH);
     gcm.seal(out, RTP_HEADER_LENGTH, payload.length, roc, seq);
     return out;

@@ -27,6 +27,13 @@ const KEYFRAME_REQUEST_INTERVAL_MS = 1000;
 /** One fan-out in this many is timed for rtc_rtp_tracks_writes_time (timing every packet costs more than the write). */
 const WRITE_TIME_SAMPLE = 128;
 
+/** What a track tells the native route that forwards its packets (nativeRoute.ts). */
+export interface TrackRoute {
+  writersChanged(): void;
+  pausedChanged(paused: boolean): void;
+  close(): void;
+}
+
 export interface UpstreamTrackOptions {
   kind: 'audio' | 'video';
   /** Simulcast rid ('l' / 'h'), or undefined for a single-layer track. */
@@ -55,6 +62,8 @@ export class UpstreamTrack {
   readonly #onWriteTime: ((seconds: number) => void) | undefined;
   /** Video only: the measured source rate the simulcast layer choice compares against. */
   readonly #rate: RateMonitor | undefined;
+  /** The native addon's route for this track's packets (nativeRoute.ts), when it has one. */
+  route: TrackRoute | undefined;
 
   constructor(opts: UpstreamTrackOptions) {
     this.kind = opts.kind;
@@ -83,9 +92,30 @@ export class UpstreamTrack {
     return this.#downstreams.length;
   }
 
+  get downstreams(): readonly DownstreamTrack[] {
+    return this.#downstreams;
+  }
+
   /** While paused (a muted voice track) packets are dropped here, before any receiver work. */
   setPaused(paused: boolean): void {
     this.#paused = paused;
+    this.route?.pausedChanged(paused);
+  }
+
+  /** Packets the native route forwarded (nativeRoute.ts), added to this track's and the server's counts. */
+  countForwarded(packetsIn: number, bytesIn: number, packetsOut: number, bytesOut: number): void {
+    this.#packets += packetsIn;
+    this.#bytes += bytesIn;
+    const counters = this.#counters;
+    counters.packetsIn += packetsIn;
+    counters.bytesIn += bytesIn;
+    counters.packetsOut += packetsOut;
+    counters.bytesOut += bytesOut;
+  }
+
+  /** A write time (seconds per receiver) the native route sampled. */
+  observeWriteTime(seconds: number): void {
+    this.#onWriteTime?.(seconds);
   }
 
   get paused(): boolean {
@@ -123,17 +153,22 @@ export class UpstreamTrack {
   }
 
   add(d: DownstreamTrack): void {
-    if (!this.#downstreams.includes(d)) this.#downstreams = [...this.#downstreams, d];
+    if (this.#downstreams.includes(d)) return;
+    this.#downstreams = [...this.#downstreams, d];
+    this.route?.writersChanged();
   }
 
   remove(d: DownstreamTrack): void {
+    if (!this.#downstreams.includes(d)) return;
     this.#downstreams = this.#downstreams.filter((x) => x !== d);
+    this.route?.writersChanged();
   }
 
   /** Detaches every receiver; the tracks' owners remove their transceivers. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.route?.close();
     for (const d of this.#downstreams) d.sourceClosed(this);
     this.#downstreams = [];
   }
@@ -170,7 +205,11 @@ export class DownstreamTrack {
   }
 
   get sent(): number {
-    return this.#sent;
+    return this.#sent + (this.#writer instanceof FastWriter ? this.#writer.nativeSent : 0);
+  }
+
+  get writer(): RtpWriter {
+    return this.#writer;
   }
 
   get dtlsTransport(): RTCDtlsTransport {

@@ -4,7 +4,23 @@
 // and a promise per layer, header objects parsed bit by bit, a clone per packet) cost as much as all
 // the sends of an 8-user call. Video, RTCP and anything unknown still go through werift, which keeps
 // NACK generation, simulcast and RTCP; receiver-report statistics are fed from here.
-import {recordReceived, type StreamStatisticsFields} from './receiveStatistics';
+import type {Address} from '../net/address';
+import type {NativeRoute} from './nativeRoute';
+import {loadStatistics, recordReceived, saveStatistics, type StreamStatisticsFields} from './receiveStatistics';
+import {
+  I_HIGHEST,
+  I_LEVEL_ID,
+  I_ROC,
+  I_SALT0,
+  I_SALT1,
+  I_SALT2,
+  I_SEEN,
+  I_SSRC,
+  I_STATS,
+  REPLAY_WINDOW,
+  ingressBlock,
+  type Block,
+} from './routeBlocks';
 import {GCM_TAG_LENGTH, type SessionCipher} from './srtpGcm';
 
 /** What the session does with one authenticated packet (payload is a view into the datagram). */
@@ -23,35 +39,43 @@ export interface IngressStreamOptions {
   lastSequenceNumber: number;
   /** Header-extension id of ssrc-audio-level, if negotiated. */
   audioLevelId?: number;
-  /** werift's per-SSRC receive statistics (its receiver reports are built from them), updated here. */
+  /** werift's per-SSRC receive statistics (its receiver reports are built from them), kept from here on. */
   statistics?: StreamStatisticsFields;
   deliver: IngressDeliver;
 }
 
-/** How far back (packets) a late packet is still accepted; older ones and repeats are replays (RFC 3711 §3.3.2). */
-const REPLAY_WINDOW = 128;
-
+/** One received stream; its state is in `block` (routeBlocks.ts), shared with the addon's route when it has one. */
 class IngressStream {
   readonly ssrc: number;
+  readonly block: Block;
+  readonly statistics: StreamStatisticsFields | undefined;
   readonly #deliver: IngressDeliver;
   readonly #audioLevelId: number;
-  readonly #statistics: StreamStatisticsFields | undefined;
-  // RFC 3711 §3.3.1 state: roll-over counter and highest sequence number (s_l).
-  #roc: number;
-  #highest: number;
-  readonly #seen = new Float64Array(REPLAY_WINDOW).fill(-1);
+  /** The addon's route for this stream (nativeRoute.ts), when the session installs one. */
+  route: NativeRoute | undefined;
 
-  constructor(o: IngressStreamOptions) {
+  constructor(o: IngressStreamOptions, cipher: SessionCipher) {
     this.ssrc = o.ssrc;
     this.#deliver = o.deliver;
     this.#audioLevelId = o.audioLevelId ?? -1;
-    this.#statistics = o.statistics;
-    this.#roc = o.rolloverCounter;
-    this.#highest = o.lastSequenceNumber;
+    this.statistics = o.statistics;
+    const b = (this.block = ingressBlock());
+    const s = b.i;
+    s[I_ROC] = o.rolloverCounter;
+    s[I_HIGHEST] = o.lastSequenceNumber;
+    s[I_SSRC] = o.ssrc;
+    s[I_LEVEL_ID] = this.#audioLevelId;
+    s[I_SALT0] = cipher.salt0;
+    s[I_SALT1] = cipher.salt1;
+    s[I_SALT2] = cipher.salt2;
+    if (o.statistics) {
+      s[I_STATS] = 1;
+      loadStatistics(b, o.statistics);
+    }
   }
 
   /** True when the datagram was ours to handle (delivered, or dropped as forged / replayed). */
-  take(data: Buffer, cipher: SessionCipher): boolean {
+  take(data: Buffer, cipher: SessionCipher, from: Address | undefined, receiver: number | undefined): boolean {
     const end = data.length;
     const b0 = data[0];
     let headerLength = 12 + 4 * (b0 & 0x0f);
@@ -65,23 +89,27 @@ class IngressStream {
       headerLength = extEnd;
     }
     if (headerLength + GCM_TAG_LENGTH > end) return true;
+    const s = this.block.i;
     const seq = (data[2] << 8) | data[3];
+    const roc = s[I_ROC];
+    const highest = s[I_HIGHEST];
     // Index estimate (RFC 3711 §3.3.1): v is the ROC this packet was sent with.
-    let v = this.#roc;
-    if (this.#highest < 32768) {
-      if (seq - this.#highest > 32768) v = this.#roc - 1;
-    } else if (this.#highest - 32768 > seq) {
-      v = this.#roc + 1;
+    let v = roc;
+    if (highest < 32768) {
+      if (seq - highest > 32768) v = roc - 1;
+    } else if (highest - 32768 > seq) {
+      v = roc + 1;
     }
     if (v < 0) return true;
     const index = v * 65536 + seq;
-    const newest = this.#roc * 65536 + this.#highest;
-    if (index <= newest - REPLAY_WINDOW || this.#seen[index % REPLAY_WINDOW] === index) return true;
+    const newest = roc * 65536 + highest;
+    const slot = I_SEEN + (index % REPLAY_WINDOW);
+    if (index <= newest - REPLAY_WINDOW || s[slot] === (index | 0)) return true;
     if (!cipher.open(data, headerLength, end, this.ssrc, v, seq)) return true;
-    this.#seen[index % REPLAY_WINDOW] = index;
+    s[slot] = index;
     if (index > newest) {
-      this.#roc = v;
-      this.#highest = seq;
+      s[I_ROC] = v;
+      s[I_HIGHEST] = seq;
     }
     const timestamp = data.readUInt32BE(4);
     let payloadEnd = end - GCM_TAG_LENGTH;
@@ -90,8 +118,10 @@ class IngressStream {
     const payload = data.subarray(headerLength, payloadEnd);
     let level: number | undefined;
     if (extStart >= 0 && this.#audioLevelId >= 0) level = oneByteExtension(data, extStart, extEnd, this.#audioLevelId);
-    if (this.#statistics) recordReceived(this.#statistics, seq, timestamp, headerLength, payload.length, Date.now());
+    if (this.statistics) recordReceived(this.block, seq, timestamp, headerLength, payload.length, Date.now());
     this.#deliver(seq, timestamp, (data[1] & 0x80) !== 0, payload, level);
+    // Only an authentic packet tells the route where the stream comes from.
+    this.route?.seen(from, receiver);
     return true;
   }
 }
@@ -139,9 +169,17 @@ export class Ingress {
     return this.#streams.size;
   }
 
+  /** Streams whose native route is installed. */
+  get routed(): number {
+    let n = 0;
+    for (const stream of this.#streams.values()) if (stream.route?.installed) n++;
+    return n;
+  }
+
   /** Binds to the session's remote SRTP context; a new context (DTLS restart) drops the streams back to werift. */
   bind(context: unknown, cipher: SessionCipher): void {
     if (context === this.#context) return;
+    this.#closeRoutes();
     this.#streams.clear();
     this.#context = context;
     this.#cipher = cipher;
@@ -151,21 +189,46 @@ export class Ingress {
     return this.#context;
   }
 
-  add(o: IngressStreamOptions): void {
-    this.#streams.set(o.ssrc, new IngressStream(o));
+  /** Takes a stream over; returns its state block (routeBlocks.ts). */
+  add(o: IngressStreamOptions): Block {
+    this.remove(o.ssrc);
+    const stream = new IngressStream(o, this.#cipher!);
+    this.#streams.set(o.ssrc, stream);
+    return stream.block;
+  }
+
+  /** Gives the stream's packets to a native route from now on, while the route can forward them. */
+  setRoute(ssrc: number, route: NativeRoute): void {
+    const stream = this.#streams.get(ssrc);
+    if (stream) stream.route = route;
+    else route.close();
   }
 
   remove(ssrc: number): void {
+    this.#streams.get(ssrc)?.route?.close();
     this.#streams.delete(ssrc);
   }
 
   clear(): void {
+    this.#closeRoutes();
     this.#streams.clear();
     this.#context = undefined;
   }
 
-  /** Called for every datagram of the session; false leaves it to werift (DTLS, STUN, RTCP, video, unknown SSRCs). */
-  take(data: Buffer): boolean {
+  /** Writes every stream's receive statistics into werift's objects (before receiver reports are built). */
+  saveStatistics(): void {
+    for (const stream of this.#streams.values()) if (stream.statistics) saveStatistics(stream.block, stream.statistics);
+  }
+
+  #closeRoutes(): void {
+    for (const stream of this.#streams.values()) stream.route?.close();
+  }
+
+  /**
+   * Called for every datagram of the session; false leaves it to werift (DTLS, STUN, RTCP, video, unknown SSRCs).
+   * `from` and `receiver` (the batched receiver that read it) let a stream's native route learn its source.
+   */
+  take(data: Buffer, from?: Address, receiver?: number): boolean {
     if (data.length < 12 || (data[0] & 0xc0) !== 0x80) return false;
     const pt = data[1] & 0x7f;
     // RTCP (RFC 5761): a lone receiver report is dropped unread, anything else goes to werift.
@@ -173,6 +236,6 @@ export class Ingress {
     if (this.#streams.size === 0 || data.length < 12 + GCM_TAG_LENGTH) return false;
     const stream = this.#streams.get(data.readUInt32BE(8));
     if (!stream) return false;
-    return stream.take(data, this.#cipher!);
+    return stream.take(data, this.#cipher!, from, receiver);
   }
 }

@@ -54,6 +54,24 @@ export interface RtcNative {
   recvCounted?(id: number, ssrc: number): number;
   /** Counted streams are counted only while on (process-wide; on at start). */
   recvCountGate?(on: boolean): void;
+  /**
+   * Installs (or replaces) a route (routes.c, nativeRoute.ts): RTP of `ssrc` that batched receiver `receiver` reads
+   * from ip:port is opened with key `key` and forwarded to the writers here, in the blocks given (routeBlocks.ts).
+   * Absent from older builds.
+   */
+  routeSet?(
+    receiver: number,
+    ip: number,
+    port: number,
+    ssrc: number,
+    key: number,
+    ingress: Int32Array,
+    writers: Int32Array[],
+  ): void;
+  /** Removes a route; its packets reach JS again. False if there was none. */
+  routeDelete?(receiver: number, ip: number, port: number, ssrc: number): boolean;
+  /** [routes installed, packets the routes forwarded, copies the kernel refused]. */
+  routeStats?(): [number, number, number];
 }
 
 export type RtcNativeMode = 'auto' | 'off' | 'required';

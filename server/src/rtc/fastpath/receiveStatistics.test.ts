@@ -1,7 +1,8 @@
-// recordReceived must leave werift's StreamStatistics exactly as werift's own add() would: the receiver reports
+// recordReceived (through saveStatistics) must leave werift's StreamStatistics exactly as werift's own add() would: the receiver reports
 // (fraction lost, cumulative loss, highest sequence, jitter) and getStats are read from those fields.
 import path from 'node:path';
-import {recordReceived, type StreamStatisticsFields} from './receiveStatistics';
+import {loadStatistics, recordReceived, saveStatistics, type StreamStatisticsFields} from './receiveStatistics';
+import {ingressBlock} from './routeBlocks';
 
 type WeriftStatistics = StreamStatisticsFields & {
   add(
@@ -78,6 +79,9 @@ describe('recordReceived', () => {
   it.each([48000, 90000, 8000])('updates werift statistics at %i Hz exactly as werift does, through a wrap', (rate) => {
     const theirs = new StreamStatistics(rate);
     const ours = new StreamStatistics(rate);
+    // The block is what the fast path updates; werift's object is written from it before a report reads it.
+    const block = ingressBlock();
+    loadStatistics(block, ours);
     const packets = stream(rate, 2000, rate);
     let reports = 0;
     for (const [i, p] of packets.entries()) {
@@ -85,7 +89,8 @@ describe('recordReceived', () => {
         {header: {sequenceNumber: p.seq, timestamp: p.ts, serializeSize: p.header}, payload: {length: p.payload}},
         p.nowMs / 1000,
       );
-      recordReceived(ours, p.seq, p.ts, p.header, p.payload, p.nowMs);
+      recordReceived(block, p.seq, p.ts, p.header, p.payload, p.nowMs);
+      saveStatistics(block, ours);
       for (const f of FIELDS) expect([f, ours[f]]).toEqual([f, theirs[f]]);
       expect(ours.lastPacketReceivedTimestamp).toBe(p.nowMs);
       if (i % 50 === 49) {

@@ -98,7 +98,7 @@ export class IceMuxBinding {
         const endpoint: MuxEndpoint = {
           authenticate: (request) => agent.authentic(request),
           receive: (data, addr, _key, authentic) => {
-            if (this.ingress?.take(data)) return;
+            if (this.ingress?.take(data, addr, hc.socket.batched?.id)) return;
             // Also from a source the mux already knows (which the mux did not check it for): werift itself would
             // answer (and act on) any check.
             const check = isBindingRequest(data);

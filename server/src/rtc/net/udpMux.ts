@@ -7,6 +7,7 @@ import {isIP} from 'node:net';
 import type {Logger} from '../../log';
 import {Egress} from '../fastpath/egress';
 import {rtcNative, socketFd} from '../fastpath/native';
+import {uninstallRoutesSendingOn} from '../fastpath/installedRoutes';
 import type {Address} from './address';
 import {receiveInsteadOfDgram, type BatchedSocket} from './batchedReceive';
 import {openOnSamePort} from './same-port';
@@ -159,6 +160,7 @@ export class UdpMuxSocket {
 
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    if (this.egress) uninstallRoutesSendingOn(this.egress.fd);
     this.egress?.close();
     this.batched?.close();
     this.#closed = true;

@@ -200,14 +200,20 @@ export class IncomingTracks {
   ): void {
     // One packet object per stream, rewritten for each packet: forwarding is synchronous and keeps none.
     const pkt: MediaPacket = {payload: EMPTY, sequenceNumber: 0, timestamp: 0, marker: false, payloadType};
-    const giveBack = takeOverReceivedAudio(ingress, inc.transceiver, ssrc, (seq, ts, marker, payload, level) => {
-      if (level !== undefined) this.#audioLevel(type, up, level);
-      pkt.sequenceNumber = seq;
-      pkt.timestamp = ts;
-      pkt.marker = marker;
-      pkt.payload = payload;
-      up.forward(pkt);
-    });
+    const giveBack = takeOverReceivedAudio(
+      ingress,
+      inc.transceiver,
+      ssrc,
+      (seq, ts, marker, payload, level) => {
+        if (level !== undefined) this.#audioLevel(type, up, level);
+        pkt.sequenceNumber = seq;
+        pkt.timestamp = ts;
+        pkt.marker = marker;
+        pkt.payload = payload;
+        up.forward(pkt);
+      },
+      {route: {track: up, onLevel: (level) => this.#audioLevel(type, up, level)}},
+    );
     if (giveBack) {
       inc.unsubscribers.push(giveBack);
       // Its receiver reports come from the session's RtcpReports now, at the audio interval.

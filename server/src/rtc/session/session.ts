@@ -101,7 +101,11 @@ export class Session extends TypedEmitter<SessionEvents> {
     this.#reports = new RtcpReports({
       // The stock writer is werift's own sender, which reports for itself.
       streams: () => (fast ? this.#outgoing.streams() : []),
-      receivers: () => this.#incoming.reportedReceivers(),
+      receivers: () => {
+        // The fast path keeps the statistics in its blocks: werift's objects, which the reports read, are updated now.
+        this.#ingress.saveStatistics();
+        return this.#incoming.reportedReceivers();
+      },
     });
     this.#reports.start();
     this.#dc = new SessionDataChannel(ctx, this.#lock, {
@@ -155,6 +159,11 @@ export class Session extends TypedEmitter<SessionEvents> {
   /** Incoming streams on the fast receive path (diagnostics and tests). */
   get fastIngressStreams(): number {
     return this.#ingress.size;
+  }
+
+  /** Incoming streams the native addon forwards now (diagnostics and tests). */
+  get nativeRouteStreams(): number {
+    return this.#ingress.routed;
   }
 
   // ---- inbound from the signaling side ----
