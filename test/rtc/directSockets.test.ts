@@ -104,6 +104,13 @@ describeNative('media workers receiving their clients directly', () => {
     // 4 speakers at 50 packets/s, plus RTCP and consent checks.
     expect(after.direct - before.direct).toBeGreaterThan(200);
     all.forEach((c, i) => expect(heard(c, all[i ^ 1]) - heardBefore[i]).toBeGreaterThan(40));
+    // Each worker forwards its speakers' voices in the addon (native routes keyed on the client's own socket).
+    for (const c of all) {
+      await waitFor(async () => (await pool.inspect(c.sessionID))?.nativeRouteStreams === 1, 5_000, 'a native route');
+    }
+    const heardRouted = all.map((c, i) => heard(c, all[i ^ 1]));
+    await sleep(1_000);
+    all.forEach((c, i) => expect(heard(c, all[i ^ 1]) - heardRouted[i]).toBeGreaterThan(30));
   });
 
   it("closes a session's socket when the session ends (the user left)", async () => {

@@ -2,6 +2,7 @@
 // through the RtcServer contract of ./types — in this process, or spread over media worker processes.
 import type {Logger} from '../log';
 import {configureRtcNative, rtcNativeUnavailableReason, type RtcNativeMode} from './fastpath/native';
+import {configureNativeRoutes} from './fastpath/nativeRoute';
 import {configureBatchedReceive} from './net/batchedReceive';
 import type {RtcServerOptions} from './options';
 import type {RtcServerStats, SfuDeps, SfuServer} from './server';
@@ -34,6 +35,7 @@ export function createRtcServer(
 ): Promise<EmbeddedRtcServer> {
   logRtcNative(logger, opts.native ?? 'auto');
   configureBatchedReceive(opts.batchedReceive !== false);
+  configureNativeRoutes(opts.nativeRoutes !== false);
   // Loaded for the form in use only: a primary with media workers never loads the in-process SFU (werift and the
   // sessions' code, ~20 MB of its idle RSS), and the reverse.
   /* eslint-disable @typescript-eslint/no-require-imports -- synchronous lazy loads, in CommonJS as compiled */

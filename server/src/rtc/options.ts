@@ -5,7 +5,7 @@ import {availableParallelism} from 'node:os';
 import type {CallsConfig, ICEServerConfig} from '../config/types';
 import type {ForwardingMode} from './fastpath/forwarder';
 import {parseRtcNativeMode, type RtcNativeMode} from './fastpath/native';
-import {parseBatchedReceive} from './net/batchedReceive';
+import {parseSwitch} from './envSwitch';
 
 export interface RtcTimeouts {
   /** Wait for the client's first offer, and for each answer to a server offer (reference: 10 s). */
@@ -72,6 +72,12 @@ export interface RtcServerOptions {
    * (net/batchedReceive.ts; MM_CALLS_RTC_BATCHED_RECEIVE, default on). Off: Node's dgram, one event per datagram.
    */
   batchedReceive?: boolean;
+  /**
+   * With the native addon and batched receive: an established voice stream is forwarded by the addon without
+   * entering JavaScript (fastpath/nativeRoute.ts; MM_CALLS_RTC_NATIVE_ROUTES, default on). Off: every packet
+   * through the JavaScript fan-out.
+   */
+  nativeRoutes?: boolean;
   timeouts?: Partial<RtcTimeouts>;
 }
 
@@ -147,14 +153,12 @@ export function rtcEnvOverrides(env: NodeJS.ProcessEnv, cores = availableParalle
     out.forwarding = forwarding;
   }
   out.native = parseRtcNativeMode(env.MM_CALLS_RTC_NATIVE);
-  const direct = env.MM_CALLS_RTC_DIRECT_SOCKETS;
-  if (direct !== undefined && direct !== '') {
-    if (direct !== 'true' && direct !== 'false')
-      throw new Error(`MM_CALLS_RTC_DIRECT_SOCKETS must be "true" or "false", not "${direct}"`);
-    out.directSockets = direct === 'true';
-  }
-  const batched = env.MM_CALLS_RTC_BATCHED_RECEIVE;
-  if (batched !== undefined && batched !== '') out.batchedReceive = parseBatchedReceive(batched);
+  const direct = parseSwitch('MM_CALLS_RTC_DIRECT_SOCKETS', env.MM_CALLS_RTC_DIRECT_SOCKETS);
+  if (direct !== undefined) out.directSockets = direct;
+  const batched = parseSwitch('MM_CALLS_RTC_BATCHED_RECEIVE', env.MM_CALLS_RTC_BATCHED_RECEIVE);
+  if (batched !== undefined) out.batchedReceive = batched;
+  const routes = parseSwitch('MM_CALLS_RTC_NATIVE_ROUTES', env.MM_CALLS_RTC_NATIVE_ROUTES);
+  if (routes !== undefined) out.nativeRoutes = routes;
   const watchdog = env.MM_CALLS_RTC_WORKER_WATCHDOG_MS;
   if (watchdog !== undefined && watchdog !== '') {
     const ms = Number(watchdog);

@@ -6,6 +6,7 @@ import {systemClock} from '../clock';
 import {AppError} from '../errors';
 import {TypedEmitter} from '../events';
 import type {Logger} from '../log';
+import {collectRouteCounts} from './fastpath/installedRoutes';
 import {newRtpCounters, noRtcMetrics, type RtcMetrics, type RtpCounters} from '../metrics';
 import {Call} from './call';
 import type {HostCandidate} from './net/iceMux';
@@ -106,7 +107,11 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
     this.#clock = deps.clock ?? systemClock;
     this.#metrics = deps.metrics ?? noRtcMetrics;
     this.#groupID = deps.groupID ?? 'default';
-    this.#unregisterCounters = this.#metrics.registerRTPCounters?.(this.#groupID, () => this.#counters) ?? (() => {});
+    this.#unregisterCounters =
+      this.#metrics.registerRTPCounters?.(this.#groupID, () => {
+        collectRouteCounts();
+        return this.#counters;
+      }) ?? (() => {});
   }
 
   static async create(opts: RtcServerOptions, logger: Logger, deps: SfuDeps = {}): Promise<SfuServer> {
@@ -135,6 +140,7 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
 
   /** Cumulative RTP packets and bytes in from publishers and out to receivers. */
   get rtpCounters(): RtpCounters {
+    collectRouteCounts();
     return {...this.#counters};
   }
 

@@ -5,6 +5,8 @@
 export interface InstalledRoute {
   /** Reads the writers' transports again and collects what the addon counted. */
   sweep(): void;
+  /** Adds what the addon counted to the tracks' counts (and its audio levels to voice activity). */
+  collect(): void;
   uninstallIfSendingOn(fd: number): void;
 }
 
@@ -29,6 +31,11 @@ export function routeInstalled(route: InstalledRoute): void {
 
 export function routeUninstalled(route: InstalledRoute): void {
   installed.delete(route);
+}
+
+/** Brings the tracks' and the server's counts up to date with what the addon forwarded (before they are read). */
+export function collectRouteCounts(): void {
+  for (const route of installed) route.collect();
 }
 
 /** Removes every installed route that sends on `fd`: its socket is closing, and the number may be reused. */

@@ -10,6 +10,7 @@
 //    selected pair, a DTLS restart), and what the addon counted is added to the tracks' counts, its audio levels to
 //    voice activity.
 // Without the addon's route functions nothing is installed and every packet takes the JS path, as before.
+import {parseSwitch} from '../envSwitch';
 import type {Address} from '../net/address';
 import {ipv4Word} from './egress';
 import {FastWriter} from './fastWriter';
@@ -36,12 +37,26 @@ const ARM_EVERY = 16;
 
 type RouteNative = Required<Pick<RtcNative, 'routeSet' | 'routeDelete'>>;
 
-/** The addon's route functions when this process uses the addon and the build has them. */
+let enabled: boolean | undefined;
+
+/** Whether this process installs native routes (the primary and each media worker, before sessions exist). */
+export function configureNativeRoutes(on: boolean): void {
+  enabled = on;
+}
+
+/** Packets the routes of this process forwarded (the addon's total). */
+export function nativeRoutesTaken(): number {
+  return rtcNative()?.routeStats?.()[1] ?? 0;
+}
+
+/**
+ * The addon's route functions when this process uses the addon and native routes, and the build has them. Until
+ * configured, MM_CALLS_RTC_NATIVE_ROUTES decides.
+ */
 export function routeNative(): RouteNative | undefined {
-  const n = rtcNative();
-  return n?.routeSet && n.routeDelete && process.env.MM_CALLS_RTC_NATIVE_ROUTES !== 'false'
-    ? (n as RouteNative)
-    : undefined;
+  enabled ??= parseSwitch('MM_CALLS_RTC_NATIVE_ROUTES', process.env.MM_CALLS_RTC_NATIVE_ROUTES) ?? true;
+  const n = enabled ? rtcNative() : undefined;
+  return n?.routeSet && n.routeDelete ? (n as RouteNative) : undefined;
 }
 
 export interface NativeRouteOptions {
@@ -66,7 +81,7 @@ export class NativeRoute implements InstalledRoute, TrackRoute {
   #receiver = -1;
   #ip = 0;
   #port = 0;
-  // What fold() has collected of the block's counts.
+  // What collect() has taken of the block's counts.
   #taken = 0;
   #takenBytes = 0;
   #out = 0;
@@ -117,7 +132,7 @@ export class NativeRoute implements InstalledRoute, TrackRoute {
 
   /** Reads the writers' transports again and collects what the addon counted (installedRoutes.ts, while installed). */
   sweep(): void {
-    this.#fold();
+    this.collect();
     for (const d of this.#o.track.downstreams) {
       if (!(d.writer instanceof FastWriter && d.writer.nativeReady())) {
         this.#uninstall();
@@ -164,11 +179,11 @@ export class NativeRoute implements InstalledRoute, TrackRoute {
     this.#o.native.routeDelete(this.#receiver, this.#ip >>> 0, this.#port, this.#o.ssrc >>> 0);
     this.#installed = false;
     routeUninstalled(this);
-    this.#fold();
+    this.collect();
   }
 
-  /** Adds what the addon counted since the last fold to the track, and its audio levels to voice activity. */
-  #fold(): void {
+  /** Adds what the addon counted since the last collect to the track, and its audio levels to voice activity. */
+  collect(): void {
     const o = this.#o;
     const s = o.block.i;
     const f = o.block.f;

@@ -5,6 +5,7 @@
 import type {Socket} from 'node:dgram';
 import {constants} from 'node:os';
 import {rtcNative, socketFd, type RtcNative} from '../fastpath/native';
+import {parseSwitch} from '../envSwitch';
 import {handleReceiveBatch} from './receiveBatchEnd';
 import {udpHandleOf} from './udp-handle';
 
@@ -83,10 +84,7 @@ const sources = new Map<number, Source>();
 
 /** MM_CALLS_RTC_BATCHED_RECEIVE: true (the default) or false; anything else is an error naming the variable. */
 export function parseBatchedReceive(value: string | undefined): boolean {
-  if (value === undefined || value === '') return true;
-  if (value !== 'true' && value !== 'false')
-    throw new Error(`MM_CALLS_RTC_BATCHED_RECEIVE must be "true" or "false", not "${value}"`);
-  return value === 'true';
+  return parseSwitch('MM_CALLS_RTC_BATCHED_RECEIVE', value) ?? true;
 }
 
 /**

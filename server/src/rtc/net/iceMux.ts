@@ -97,8 +97,8 @@ export class IceMuxBinding {
       if (hc.transport === 'udp') {
         const endpoint: MuxEndpoint = {
           authenticate: (request) => agent.authentic(request),
-          receive: (data, addr, _key, authentic) => {
-            if (this.ingress?.take(data, addr, hc.socket.batched?.id)) return;
+          receive: (data, addr, _key, authentic, receiver) => {
+            if (this.ingress?.take(data, addr, receiver)) return;
             // Also from a source the mux already knows (which the mux did not check it for): werift itself would
             // answer (and act on) any check.
             const check = isBindingRequest(data);

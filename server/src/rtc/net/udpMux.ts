@@ -27,8 +27,9 @@ export interface MuxEndpoint {
   /**
    * `key` is "host:port" of `addr`, already built by the mux. `authentic`: the datagram is a binding request that
    * this endpoint's authenticate() just accepted (anything else must be checked again by whoever acts on a check).
+   * `receiver`: the batched receiver (batchedReceive.ts) that read it, if one did (native routes are keyed on it).
    */
-  receive(data: Buffer, addr: Address, key: string, authentic: boolean): void;
+  receive(data: Buffer, addr: Address, key: string, authentic: boolean, receiver?: number): void;
   /**
    * Whether a binding request naming this endpoint's ufrag is authentic (MESSAGE-INTEGRITY with the
    * session's ICE password). Absent where the password lives elsewhere (a media worker checks it there).
@@ -84,6 +85,7 @@ export class UdpMuxSocket {
               port,
               key,
               this.#interceptors.size > 0 ? {address: host, family: 'IPv4', port, size: data.length} : undefined,
+              this.batched?.id,
             ),
           )
         : undefined;
@@ -195,8 +197,8 @@ export class UdpMuxSocket {
     this.#refused.add(key);
   }
 
-  /** Routes one datagram from host:port (`key` = "host:port") to its session. */
-  deliver(data: Buffer, host: string, port: number, key: string, rinfo?: RemoteInfo): void {
+  /** Routes one datagram from host:port (`key` = "host:port") to its session; `receiver` read it, if batched. */
+  deliver(data: Buffer, host: string, port: number, key: string, rinfo?: RemoteInfo, receiver?: number): void {
     let endpoint: MuxEndpoint | undefined;
     let authentic = false;
     // Connectivity checks name their target; they also (re)bind the source, so a client port reused by a
@@ -231,7 +233,7 @@ export class UdpMuxSocket {
       this.#dropped++;
       return;
     }
-    endpoint.receive(data, [host, port], key, authentic);
+    endpoint.receive(data, [host, port], key, authentic, receiver);
   }
 }
 

@@ -74,16 +74,19 @@ export class DirectSockets {
       this.#fail(key, err);
       return;
     }
+    let receiver: number | undefined;
     const deliver = (d: Buffer) => {
       this.received++;
-      this.#mux.deliver(d, host, port, key);
+      this.#mux.deliver(d, host, port, key, undefined, receiver);
     };
     // A connected socket gets the ICMP errors of its flow (the client's port closed): back to the relay.
     const onError = (err: unknown) => {
       if (this.#bySource.get(key) === direct) this.#fail(key, err);
     };
     try {
-      direct.socket = receiveBatched(fd, {dup: false, source: {host, port, key}, onDatagram: deliver, onError});
+      const batched = receiveBatched(fd, {dup: false, source: {host, port, key}, onDatagram: deliver, onError});
+      receiver = batched?.id;
+      direct.socket = batched;
     } catch (err) {
       closeSync(fd);
       this.#fail(key, err);

@@ -14,6 +14,7 @@ import {createLogger, type Logger} from '../../log';
 import {newRtpCounters, type RtcMetrics, type RtpCounters} from '../../metrics';
 import type {HostCandidate} from '../net/iceMux';
 import {configureRtcNative, rtcNative} from '../fastpath/native';
+import {configureNativeRoutes, nativeRoutesTaken} from '../fastpath/nativeRoute';
 import {configureBatchedReceive} from '../net/batchedReceive';
 import {SfuServer} from '../server';
 import {TcpMux, TcpMuxListener} from '../net/tcpMux';
@@ -117,6 +118,7 @@ function start(): void {
   process.on('unhandledRejection', (reason) => log.error({err: reason}, 'unhandled promise rejection'));
   configureRtcNative(i.opts.native ?? 'auto');
   configureBatchedReceive(i.opts.batchedReceive !== false);
+  configureNativeRoutes(i.opts.nativeRoutes !== false);
   mapLargeAllocations();
   startHeapTrim();
   startStallWatch(log);
@@ -218,7 +220,8 @@ function workerHandlers(server: SfuServer): Handlers<typeof workerRelay.ops> {
         muxEndpoints: s.muxEndpoints,
         ...c,
         relayedDatagrams,
-        directDatagrams: directSockets.reduce((n, d) => n + (d?.received ?? 0), 0),
+        // What the addon's routes took came in on the direct sockets too (a worker's only batched receivers).
+        directDatagrams: directSockets.reduce((n, d) => n + (d?.received ?? 0), 0) + nativeRoutesTaken(),
         directSockets: directSockets.reduce((n, d) => n + (d?.open ?? 0), 0),
       };
       return reply;

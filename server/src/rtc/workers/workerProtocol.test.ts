@@ -60,6 +60,13 @@ test('MM_CALLS_RTC_DIRECT_SOCKETS: true, false, unset (the default, on), or an e
   expect(() => rtcEnvOverrides({MM_CALLS_RTC_DIRECT_SOCKETS: 'yes'}, 2)).toThrow('MM_CALLS_RTC_DIRECT_SOCKETS');
 });
 
+test('MM_CALLS_RTC_NATIVE_ROUTES: true, false, unset (the default, on), or an error', () => {
+  expect(rtcEnvOverrides({}, 2).nativeRoutes).toBeUndefined();
+  expect(rtcEnvOverrides({MM_CALLS_RTC_NATIVE_ROUTES: 'false'}, 2).nativeRoutes).toBe(false);
+  expect(rtcEnvOverrides({MM_CALLS_RTC_NATIVE_ROUTES: 'true'}, 2).nativeRoutes).toBe(true);
+  expect(() => rtcEnvOverrides({MM_CALLS_RTC_NATIVE_ROUTES: '0'}, 2)).toThrow('MM_CALLS_RTC_NATIVE_ROUTES');
+});
+
 test('MM_CALLS_RTC_BATCHED_RECEIVE: true, false, unset (the default, on), or an error', () => {
   expect(rtcEnvOverrides({}, 2).batchedReceive).toBeUndefined();
   expect(rtcEnvOverrides({MM_CALLS_RTC_BATCHED_RECEIVE: 'false'}, 2).batchedReceive).toBe(false);
