@@ -613,6 +613,8 @@ typedef struct receiver {
   int error_wakes;
   int counted_n;
   counted_stream counted[COUNTED_MAX];
+  /** Lone SRTCP receiver reports are dropped here (recvDropReceiverReports), as the SFU's JS path drops them unread. */
+  int drop_rr;
   struct receiver *next;
 } receiver;
 
@@ -636,6 +638,8 @@ typedef struct {
   int32_t pending_count;
   size_t pending_bytes;
   double truncated;
+  /** Lone receiver reports dropped (recvDropReceiverReports). */
+  double receiver_reports;
 } recv_state;
 
 static recv_state *rstate = NULL;
@@ -724,6 +728,17 @@ static int counted_here(receiver *r, const uint8_t *d, size_t len) {
   return 0;
 }
 
+/**
+ * Whether a datagram is one SRTCP packet holding exactly one receiver report (fastpath/ingress.ts
+ * isLoneReceiverReport): its header is in the clear and its length tells the trailer (tag and index: 16 + 4 bytes
+ * with AES-GCM, 10 + 4 with AES-CM; RTCP lengths are multiples of 4).
+ */
+static int lone_receiver_report(const uint8_t *d, size_t len) {
+  if (len < 12 || (d[0] & 0xc0) != 0x80 || d[1] != 201) return 0;
+  size_t trailer = len % 4 == 0 ? TAG_LENGTH + 4 : 14;
+  return ((size_t)((d[2] << 8) | d[3]) + 1) * 4 == len - trailer;
+}
+
 static void on_readable(uv_poll_t *handle, int status, int events) {
   receiver *r = handle->data;
   recv_state *st = rstate;
@@ -771,6 +786,10 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
         continue;
       }
       if (counted_here(r, iovs[i].iov_base, len)) continue;
+      if (r->drop_rr && lone_receiver_report(iovs[i].iov_base, len)) {
+        st->receiver_reports++;
+        continue;
+      }
       if (msgs[i].msg_hdr.msg_namelen == sizeof(struct sockaddr_in) && from[i].sin6_family == AF_INET) {
         const struct sockaddr_in *a4 = (const struct sockaddr_in *)&from[i];
         if (route_take(r->id, iovs[i].iov_base, len, ntohl(a4->sin_addr.s_addr), ntohs(a4->sin_port))) continue;
@@ -1006,15 +1025,32 @@ static napi_value recv_count_gate(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/** recvStats() → [open receivers, datagrams dropped as truncated]. */
+/** recvDropReceiverReports(id, on) → false when the id is not open: lone SRTCP receiver reports are dropped here. */
+static napi_value recv_drop_receiver_reports(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t id;
+  bool on = false;
+  if (get_args(env, info, argv, 2, NULL) < 2 || !get_i32(env, argv[0], &id) || napi_get_value_bool(env, argv[1], &on) != napi_ok)
+    return throw_error(env, "expected (id, boolean)");
+  receiver *r = receiver_by_id(env, id);
+  if (r == NULL) return make_bool(env, 0);
+  r->drop_rr = on ? 1 : 0;
+  return make_bool(env, 1);
+}
+
+/** recvStats() → [open receivers, datagrams dropped as truncated, lone receiver reports dropped]. */
 static napi_value recv_stats(napi_env env, napi_callback_info info) {
   int32_t open = 0;
-  double truncated = 0;
+  double truncated = 0, receiver_reports = 0;
   if (rstate != NULL && rstate->env == env) {
     for (receiver *r = rstate->receivers; r != NULL; r = r->next) open++;
     truncated = rstate->truncated;
+    receiver_reports = rstate->receiver_reports;
   }
-  return number_pair(env, open, truncated);
+  napi_value result = number_pair(env, open, truncated), third;
+  napi_create_double(env, receiver_reports, &third);
+  napi_set_element(env, result, 2, third);
+  return result;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
@@ -1041,6 +1077,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"recvCountRtp", NULL, recv_count_rtp, NULL, NULL, NULL, napi_default, NULL},
       {"recvCounted", NULL, recv_counted, NULL, NULL, NULL, napi_default, NULL},
       {"recvCountGate", NULL, recv_count_gate, NULL, NULL, NULL, napi_default, NULL},
+      {"recvDropReceiverReports", NULL, recv_drop_receiver_reports, NULL, NULL, NULL, napi_default, NULL},
       {"routeSet", NULL, route_set, NULL, NULL, NULL, napi_default, NULL},
       {"routeDelete", NULL, route_delete, NULL, NULL, NULL, napi_default, NULL},
       {"routeStats", NULL, route_stats, NULL, NULL, NULL, napi_default, NULL},

@@ -100,6 +100,9 @@ export class SfuServer extends TypedEmitter<RtcServerEvents> implements RtcServe
     this.#opts = opts;
     this.#timeouts = {...DEFAULT_TIMEOUTS, ...opts.timeouts};
     this.#udp = network.udp;
+    // The fast receive path drops lone receiver reports unread: the addon drops them before they cost a JS call.
+    if ((opts.forwarding ?? 'fast') === 'fast')
+      for (const socket of this.#udp.sockets) socket.batched?.dropReceiverReports();
     this.#tcp = network.tcp;
     this.#candidates = network.candidates;
     this.#logger = logger;

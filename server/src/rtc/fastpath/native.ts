@@ -46,8 +46,10 @@ export interface RtcNative {
   recvOpen?(fd: number, dup: boolean): number;
   /** Stops watching and closes the watched fd; false if the id was not open. */
   recvClose?(id: number): boolean;
-  /** [open receivers, datagrams dropped as truncated]. */
-  recvStats?(): [number, number];
+  /** [open receivers, datagrams dropped as truncated, lone receiver reports dropped (absent from older builds)]. */
+  recvStats?(): [number, number, number?];
+  /** The receiver drops lone SRTCP receiver reports (as ingress.ts does unread); false if the id is not open. */
+  recvDropReceiverReports?(id: number, on: boolean): boolean;
   /** The receiver counts the stream's RTP instead of handing it over, but one packet in `every`; RTCP is dropped. */
   recvCountRtp?(id: number, ssrc: number, every: number): boolean;
   /** Packets of a counted stream counted so far. */

@@ -6,9 +6,9 @@
 // (routeBlocks.ts). JS stays in control:
 //  - any change of the receivers (attach, detach, close) installs the route again, or removes it when a new
 //    receiver is not ready yet, so that the JS path (which rechecks its transports per packet) serves it;
-//  - every 200 ms (installedRoutes.ts) the transports of installed routes are read again (a lost consent, a new
-//    selected pair, a DTLS restart), and what the addon counted is added to the tracks' counts, its audio levels to
-//    voice activity.
+//  - every 200 ms (installedRoutes.ts) what the addon counted is added to the tracks' counts and its audio levels to
+//    voice activity, and every 600 ms the transports of installed routes are read again (a lost consent, a new
+//    selected pair, a DTLS restart).
 // Without the addon's route functions nothing is installed and every packet takes the JS path, as before.
 import {parseSwitch} from '../envSwitch';
 import type {Address} from '../net/address';
@@ -32,6 +32,8 @@ import {
   type Block,
 } from './routeBlocks';
 
+/** Sweeps (installedRoutes.ts, 200 ms) between two reads of the writers' transports. */
+const RECHECK_SWEEPS = 3;
 /** Packets the JS path forwards between two attempts to install a route whose receivers were not all ready. */
 const ARM_EVERY = 16;
 
@@ -76,6 +78,7 @@ export class NativeRoute implements InstalledRoute, TrackRoute {
   readonly #o: NativeRouteOptions;
   #installed = false;
   #closed = false;
+  #sweeps = 0;
   #tryIn = 0;
   // The source the route is installed for.
   #receiver = -1;
@@ -133,6 +136,9 @@ export class NativeRoute implements InstalledRoute, TrackRoute {
   /** Reads the writers' transports again and collects what the addon counted (installedRoutes.ts, while installed). */
   sweep(): void {
     this.collect();
+    // werift's transport objects are slow to read: every third sweep (≈ 0.6 s), as the JS path reads them every
+    // 16 packets (≈ 0.3 s of voice). A lost consent or a new selected pair is seen within that.
+    if (++this.#sweeps % RECHECK_SWEEPS !== 0) return;
     for (const d of this.#o.track.downstreams) {
       if (!(d.writer instanceof FastWriter && d.writer.nativeReady())) {
         this.#uninstall();

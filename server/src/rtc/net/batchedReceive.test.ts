@@ -314,3 +314,40 @@ probe.bind(0, '127.0.0.1', () => {
 });
 `;
 }
+
+it('drops lone SRTCP receiver reports in the addon once asked, and hands over every other RTCP', async () => {
+  const socket = await client();
+  const sender = await client();
+  const port = socket.address().port;
+  const got: Buffer[] = [];
+  const reader = receiveBatched(socketFd(socket)!, {dup: true, onDatagram: (d) => got.push(Buffer.from(d))})!;
+  udpHandleOf(socket)!.recvStop();
+  /** An RTCP packet of type `pt` with `blocks` report blocks, then an SRTCP trailer of `trailer` bytes. */
+  const rtcp = (pt: number, blocks: number, trailer: number, extra = 0) => {
+    const words = 2 + 6 * blocks;
+    const d = randomBytes(words * 4 + extra + trailer);
+    d[0] = 0x80 | blocks;
+    d[1] = pt;
+    d.writeUInt16BE(words - 1, 2);
+    return d;
+  };
+  try {
+    const before = batchedReceiveStats().receiverReports;
+    await send(sender, rtcp(201, 1, 20), port); // handed over: not asked yet
+    await until(() => got.length === 1);
+    expect(reader.dropReceiverReports()).toBe(true);
+    await send(sender, rtcp(201, 1, 20), port); // AES-GCM trailer: dropped
+    await send(sender, rtcp(201, 0, 14), port); // AES-CM trailer: dropped
+    await send(sender, rtcp(200, 1, 20), port); // a sender report
+    await send(sender, rtcp(201, 1, 20, 12), port); // a compound (more after the report)
+    await send(sender, rtcp(201, 1, 18), port); // a length that fits no trailer
+    await until(() => got.length === 4);
+    await sleep(100);
+    expect(got.map((d) => `${d[1]}/${d.length}`)).toEqual(['201/52', '200/52', '201/64', '201/50']);
+    expect(batchedReceiveStats().receiverReports - before).toBe(2);
+  } finally {
+    reader.close();
+    socket.close();
+    sender.close();
+  }
+});

@@ -31,7 +31,7 @@ export interface BatchedSocketOptions {
 }
 
 type BatchedNative = Required<Pick<RtcNative, 'recvInit' | 'recvOpen' | 'recvClose'>> &
-  Pick<RtcNative, 'recvCountRtp' | 'recvCounted'>;
+  Pick<RtcNative, 'recvCountRtp' | 'recvCounted' | 'recvDropReceiverReports'>;
 
 interface Source {
   host: string;
@@ -59,6 +59,15 @@ export class BatchedSocket {
    */
   countRtp(ssrc: number, every: number): boolean {
     return !this.#closed && (this.#native.recvCountRtp?.(this.id, ssrc >>> 0, Math.max(1, every)) ?? false);
+  }
+
+  /**
+   * Lone SRTCP receiver reports are dropped in the addon from now on, unread: what the SFU's fast receive path
+   * (ingress.ts) does with them, without a JS call each (a client sends one every second or so per stream it
+   * receives). False when the addon cannot (an older build, a closed socket).
+   */
+  dropReceiverReports(): boolean {
+    return !this.#closed && (this.#native.recvDropReceiverReports?.(this.id, true) ?? false);
   }
 
   /** Packets of a stream counted by the addon (countRtp) while the count gate was on. */
@@ -112,10 +121,13 @@ export function batchedReceiveAvailable(): boolean {
   return batchedNative() !== undefined;
 }
 
-/** Datagrams the addon dropped because they did not fit its slots (none can: a slot holds any UDP payload). */
-export function batchedReceiveStats(): {open: number; truncated: number} {
-  const [count, truncated] = rtcNative()?.recvStats?.() ?? [0, 0];
-  return {open: count, truncated};
+/**
+ * Datagrams the addon dropped because they did not fit its slots (none can: a slot holds any UDP payload), and the
+ * lone receiver reports it dropped (dropReceiverReports).
+ */
+export function batchedReceiveStats(): {open: number; truncated: number; receiverReports: number} {
+  const [count, truncated, receiverReports] = rtcNative()?.recvStats?.() ?? [0, 0, 0];
+  return {open: count, truncated, receiverReports: receiverReports ?? 0};
 }
 
 /**
