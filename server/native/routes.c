@@ -214,20 +214,8 @@ static int audio_level(const uint8_t *d, int start, int end, int id) {
 }
 
 void route_flush(void) {
-  int n = out.n;
-  if (n == 0) return;
-  int done = 0;
-  while (done < n) {
-    int r = sendmmsg(out.fd, out.msgs + done, (unsigned int)(n - done), 0);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      // The datagram at `done` was refused (a full buffer, an unreachable peer): it is dropped, the rest go.
-      send_failed++;
-      done++;
-      continue;
-    }
-    done += r;
-  }
+  if (out.n == 0) return;
+  send_failed += send_all(out.fd, out.msgs, out.n);
   out.n = 0;
   out.used = 0;
 }

@@ -353,6 +353,22 @@ static napi_value gcm_packet(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+int send_all(int fd, struct mmsghdr *msgs, int n) {
+  int done = 0, refused = 0;
+  while (done < n) {
+    int r = sendmmsg(fd, msgs + done, (unsigned int)(n - done), 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      // The datagram at `done` was refused (full buffer, unreachable peer): drop it, send the rest.
+      refused++;
+      done++;
+      continue;
+    }
+    done += r;
+  }
+  return refused;
+}
+
 /**
  * flush(fd, arena: Buffer, descriptors: Int32Array, count) → [sent, failed]. Descriptor words:
  * 0 offset, 1 length on the wire, 2 key id (-1: send as is), 3 AAD length, 4–6 IV words,
@@ -436,19 +452,9 @@ static napi_value flush(napi_env env, napi_callback_info info) {
       msgs[n].msg_hdr.msg_iovlen = 1;
       n++;
     }
-    int done = 0;
-    while (done < n) {
-      int r = sendmmsg(fd, msgs + done, (unsigned int)(n - done), 0);
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        // The datagram at `done` was refused (full buffer, unreachable peer): drop it, send the rest.
-        failed++;
-        done++;
-        continue;
-      }
-      sent += r;
-      done += r;
-    }
+    int refused = send_all(fd, msgs, n);
+    sent += n - refused;
+    failed += refused;
   }
   return number_pair(env, sent, failed);
 }

@@ -22,6 +22,10 @@ int seal(gcm_key *k, uint8_t *buf, int aad, int len, const uint8_t iv[IV_LENGTH]
 /** Opens buf[0, end) in place (tag last); 0, buffer untouched, if forged. */
 int open_packet(gcm_key *k, uint8_t *buf, int aad, int end, const uint8_t iv[IV_LENGTH]);
 
+struct mmsghdr;
+/** Sends n datagrams with sendmmsg, dropping any the kernel refuses (and going on); returns how many it refused. */
+int send_all(int fd, struct mmsghdr *msgs, int n);
+
 napi_value throw_error(napi_env env, const char *msg);
 size_t get_args(napi_env env, napi_callback_info info, napi_value *argv, size_t n, void **data);
 int get_i32(napi_env env, napi_value v, int32_t *out);

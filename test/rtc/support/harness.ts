@@ -7,6 +7,7 @@ import {silentLogger, createLogger, type Logger} from '../../../server/src/log';
 import {createRtcServer, type EmbeddedRtcServer, type RtcServerOptions} from '../../../server/src/rtc';
 import type {WsTestClient} from '../../support/calls-client';
 import {TestClient, type SignalingPort, type TestClientOptions} from './client';
+import {sleep, waitFor} from '../../support/wait';
 
 export function testLogger(): Logger {
   return process.env.RTC_TEST_LOG ? createLogger({level: process.env.RTC_TEST_LOG}) : silentLogger();
@@ -141,6 +142,17 @@ function pumpRtp(intervalMs: number, send: (i: number, ssrc: number) => void): (
 }
 
 /** Sends Opus-sized packets every 20 ms with the given audio-level pattern; returns a stop function. */
+/** `sender` mutes: `heard` (what a listener received of its voice) stops growing; it unmutes: it grows again. */
+export async function expectMuteStopsVoice(sender: TestClient, heard: () => number): Promise<void> {
+  sender.sendAction('mute');
+  await sleep(200);
+  const afterMute = heard();
+  await sleep(600);
+  expect(heard()).toBe(afterMute);
+  sender.sendAction('unmute');
+  await waitFor(() => heard() >= afterMute + 10, 5000, 'voice after unmute');
+}
+
 export function startAudio(
   client: TestClient,
   track: MediaStreamTrack,

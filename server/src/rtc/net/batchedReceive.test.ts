@@ -11,7 +11,13 @@ import path from 'node:path';
 import {createLogger} from '../../log';
 import {Egress} from '../fastpath/egress';
 import {configureRtcNative, rtcNative, socketFd} from '../fastpath/native';
-import {batchedReceiveStats, configureBatchedReceive, receiveBatched, setRtpCountGate} from './batchedReceive';
+import {
+  batchedReceiveStats,
+  configureBatchedReceive,
+  receiveBatched,
+  setRtpCountGate,
+  type BatchedSocket,
+} from './batchedReceive';
 import {udpHandleOf} from './udp-handle';
 import {UdpMux, type MuxEndpoint} from './udpMux';
 
@@ -199,13 +205,24 @@ function rtp(ssrc: number, seq: number, pt = 111): Buffer {
   return d;
 }
 
-it('counts a stream in the addon and hands over one packet in N, the gate deciding what is counted', async () => {
+/** A socket read in batches (what it hands over collected in `got`) and a sender to it. */
+async function batchedPair(): Promise<{
+  socket: Socket;
+  sender: Socket;
+  port: number;
+  got: Buffer[];
+  reader: BatchedSocket;
+}> {
   const socket = await client();
   const sender = await client();
-  const port = socket.address().port;
   const got: Buffer[] = [];
   const reader = receiveBatched(socketFd(socket)!, {dup: true, onDatagram: (d) => got.push(Buffer.from(d))})!;
   udpHandleOf(socket)!.recvStop();
+  return {socket, sender, port: socket.address().port, got, reader};
+}
+
+it('counts a stream in the addon and hands over one packet in N, the gate deciding what is counted', async () => {
+  const {socket, sender, port, got, reader} = await batchedPair();
   const counted = 0xf0000001;
   const other = 0x1234;
   try {
@@ -316,12 +333,7 @@ probe.bind(0, '127.0.0.1', () => {
 }
 
 it('drops lone SRTCP receiver reports in the addon once asked, and hands over every other RTCP', async () => {
-  const socket = await client();
-  const sender = await client();
-  const port = socket.address().port;
-  const got: Buffer[] = [];
-  const reader = receiveBatched(socketFd(socket)!, {dup: true, onDatagram: (d) => got.push(Buffer.from(d))})!;
-  udpHandleOf(socket)!.recvStop();
+  const {socket, sender, port, got, reader} = await batchedPair();
   /** An RTCP packet of type `pt` with `blocks` report blocks, then an SRTCP trailer of `trailer` bytes. */
   const rtcp = (pt: number, blocks: number, trailer: number, extra = 0) => {
     const words = 2 + 6 * blocks;
