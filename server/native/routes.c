@@ -48,7 +48,6 @@
 #define I_SALT0 28
 #define I_SALT1 29
 #define I_SALT2 30
-#define I_SSRC 31
 #define I_TAKEN 32
 #define I_PACKETS_OUT 33
 #define I_LEVELS_WRITTEN 34

@@ -15,7 +15,6 @@ import {
   I_SALT1,
   I_SALT2,
   I_SEEN,
-  I_SSRC,
   I_STATS,
   REPLAY_WINDOW,
   ingressBlock,
@@ -63,7 +62,6 @@ class IngressStream {
     const s = b.i;
     s[I_ROC] = o.rolloverCounter;
     s[I_HIGHEST] = o.lastSequenceNumber;
-    s[I_SSRC] = o.ssrc;
     s[I_LEVEL_ID] = this.#audioLevelId;
     s[I_SALT0] = cipher.salt0;
     s[I_SALT1] = cipher.salt1;

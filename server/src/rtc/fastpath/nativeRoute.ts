@@ -138,13 +138,7 @@ export class NativeRoute implements InstalledRoute, TrackRoute {
     this.collect();
     // werift's transport objects are slow to read: every third sweep (≈ 0.6 s), as the JS path reads them every
     // 16 packets (≈ 0.3 s of voice). A lost consent or a new selected pair is seen within that.
-    if (++this.#sweeps % RECHECK_SWEEPS !== 0) return;
-    for (const d of this.#o.track.downstreams) {
-      if (!(d.writer instanceof FastWriter && d.writer.nativeReady())) {
-        this.#uninstall();
-        return;
-      }
-    }
+    if (++this.#sweeps % RECHECK_SWEEPS === 0 && !this.#readyWriters()) this.#uninstall();
   }
 
   uninstallIfSendingOn(fd: number): void {
@@ -163,15 +157,22 @@ export class NativeRoute implements InstalledRoute, TrackRoute {
     if (this.#o.track.route === this) this.#o.track.route = undefined;
   }
 
+  /** The writers' blocks when every receiver's writer is ready for the addon (reading their transports again). */
+  #readyWriters(): Int32Array[] | undefined {
+    const writers: Int32Array[] = [];
+    for (const d of this.#o.track.downstreams) {
+      if (!(d.writer instanceof FastWriter && d.writer.nativeReady())) return undefined;
+      writers.push(d.writer.block.i);
+    }
+    return writers;
+  }
+
   #install(): void {
     const o = this.#o;
-    const writers: Int32Array[] = [];
-    for (const d of o.track.downstreams) {
-      if (!(d.writer instanceof FastWriter && d.writer.nativeReady())) {
-        this.#uninstall();
-        return;
-      }
-      writers.push(d.writer.block.i);
+    const writers = this.#readyWriters();
+    if (!writers) {
+      this.#uninstall();
+      return;
     }
     o.native.routeSet(this.#receiver, this.#ip >>> 0, this.#port, o.ssrc >>> 0, o.key.id, o.block.i, writers);
     if (!this.#installed) {

@@ -33,7 +33,6 @@ export const I_LEVEL_ID = 27;
 export const I_SALT0 = 28;
 export const I_SALT1 = 29;
 export const I_SALT2 = 30;
-export const I_SSRC = 31;
 /** Packets the addon took, the copies it sent, the audio levels it wrote, the write times it sampled. */
 export const I_TAKEN = 32;
 export const I_PACKETS_OUT = 33;

@@ -29,7 +29,6 @@ import {
   I_SALT0,
   I_SALT1,
   I_SALT2,
-  I_SSRC,
   I_STATS,
   I_TAKEN,
   W_CLOCK,
@@ -144,7 +143,6 @@ function writer(c: SessionCipher, ssrc: number, port: number, fd: number): Block
 function ingress(c: SessionCipher, firstSeq: number): Block {
   const b = ingressBlock();
   const s = b.i;
-  s[I_SSRC] = IN_SSRC;
   s[I_SALT0] = c.salt0;
   s[I_SALT1] = c.salt1;
   s[I_SALT2] = c.salt2;
